@@ -1,0 +1,254 @@
+"""Typed configs: dataclasses whose fields become CLI flags and YAML presets.
+
+Each stage has one config dataclass. Every field has a docstring written under
+it (nerfstudio style); that docstring is the flag's help text. A config is
+resolved in three layers, later ones winning:
+
+1. the dataclass defaults,
+2. a YAML preset (``--preset NAME`` looks in ``configs/<stage>/NAME.yaml``, or
+   takes a path to a YAML file),
+3. the flags given on the command line.
+
+The resolved config is saved next to the stage's outputs together with the
+versions of the packages that made them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import functools
+import importlib.metadata
+import inspect
+import platform
+import sys
+import textwrap
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from genb.errors import GenbError
+
+REPO_CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+PACKAGES = (
+    "genb", "torch", "numpy", "anny", "smplx", "pyrender2", "PyOpenGL", "diffusers",
+    "transformers", "accelerate", "webdataset", "torchmetrics", "opencv-python-headless",
+)
+
+
+@functools.lru_cache(maxsize=None)
+def field_docs(cls: type) -> dict[str, str]:
+    """The docstring written under each field of a dataclass, by field name."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if not dataclasses.is_dataclass(klass):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        except (OSError, TypeError):
+            continue
+        body = tree.body[0].body  # type: ignore[attr-defined]
+        for node, nxt in zip(body, body[1:]):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(nxt, ast.Expr)
+                and isinstance(nxt.value, ast.Constant)
+                and isinstance(nxt.value.value, str)
+            ):
+                docs[node.target.id] = " ".join(nxt.value.value.split())
+    return docs
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _base_type(annotation: Any) -> tuple[Any, bool]:
+    """(inner type, is_sequence) of an annotation such as ``tuple[float, float] | None``."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _base_type(args[0])
+    if origin in (tuple, list):
+        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        return (args[0] if args else str), True
+    if origin is typing.Literal:
+        return str, False
+    return annotation, False
+
+
+def _parse_value(text: str, kind: Any, sequence: bool, name: str) -> Any:
+    def one(t: str) -> Any:
+        t = t.strip()
+        if kind is bool:
+            if t.lower() in ("1", "true", "yes", "on"):
+                return True
+            if t.lower() in ("0", "false", "no", "off"):
+                return False
+            raise GenbError(f"{_flag(name)} takes true or false, got {t!r}")
+        try:
+            return kind(t)
+        except (TypeError, ValueError):
+            raise GenbError(
+                f"{_flag(name)} takes {getattr(kind, '__name__', kind)} values, got {t!r}"
+            ) from None
+
+    if sequence:
+        return tuple(one(t) for t in text.split(",") if t.strip())
+    return one(text)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()) -> None:
+    """Add one ``--flag`` per field of ``cls`` (help text from the field docstring).
+
+    Flags default to ``None`` so that :func:`resolve_config` can tell which were
+    given; the help shows the dataclass default.
+    """
+    docs = field_docs(cls)
+    hints = typing.get_type_hints(cls)
+    group = parser.add_argument_group(f"{cls.__name__} options")
+    for f in dataclasses.fields(cls):
+        if f.name in skip or not f.init:
+            continue
+        kind, sequence = _base_type(hints[f.name])
+        default = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
+        )
+        shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
+        help_text = docs.get(f.name, "") + f" (default: {shown})"
+        choices = None
+        if typing.get_origin(hints[f.name]) is typing.Literal:
+            choices = typing.get_args(hints[f.name])
+            help_text += f" [{' | '.join(map(str, choices))}]"
+        if kind is bool and not sequence:
+            group.add_argument(
+                _flag(f.name), dest=f.name, default=None,
+                action=argparse.BooleanOptionalAction, help=help_text,
+            )
+        else:
+            group.add_argument(
+                _flag(f.name), dest=f.name, default=None, metavar=f.name.upper(),
+                type=functools.partial(_parse_value, kind=kind, sequence=sequence, name=f.name),
+                help=help_text,
+            )
+
+
+def find_preset(stage: str, preset: str | Path) -> Path:
+    """The YAML file of a preset: a path, or a name under ``configs/<stage>/``."""
+    path = Path(preset)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise GenbError(f"preset file {path} does not exist", "give the path to a YAML file, or a preset name")
+        return path
+    for root in _config_roots():
+        candidate = root / stage / f"{preset}.yaml"
+        if candidate.is_file():
+            return candidate
+    known = sorted({p.stem for root in _config_roots() for p in (root / stage).glob("*.yaml")})
+    raise GenbError(
+        f"unknown {stage} preset {preset!r}",
+        f"use one of: {', '.join(known) or '(none shipped)'}, or a path to a YAML file",
+    )
+
+
+def _config_roots() -> list[Path]:
+    roots = [REPO_CONFIGS] if REPO_CONFIGS.is_dir() else []
+    try:
+        import importlib.resources
+
+        roots.append(Path(str(importlib.resources.files("genb.configs"))))
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return roots
+
+
+def _coerce(cls: type, name: str, value: Any) -> Any:
+    hints = typing.get_type_hints(cls)
+    kind, sequence = _base_type(hints[name])
+    if value is None:
+        return None
+    if sequence:
+        if isinstance(value, str):
+            return _parse_value(value, kind, True, name)
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        return tuple(_parse_value(str(v), kind, False, name) if kind is not str else str(v) for v in value)
+    if kind is bool and isinstance(value, bool):
+        return value
+    if kind in (int, float, str, bool):
+        return _parse_value(str(value), kind, False, name)
+    return value
+
+
+def resolve_config(cls: type, stage: str, preset: str | Path | None = None, overrides: dict[str, Any] | None = None):
+    """Defaults, then the preset, then the overrides; validated with ``cls.validate()`` if it has one."""
+    values: dict[str, Any] = {}
+    names = {f.name for f in dataclasses.fields(cls)}
+    if preset:
+        path = find_preset(stage, preset)
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise GenbError(f"preset {path} is not valid YAML: {e}", "fix the file's syntax") from None
+        if not isinstance(data, dict):
+            raise GenbError(f"preset {path} must be a mapping of option names to values")
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise GenbError(
+                f"preset {path} has unknown options: {', '.join(unknown)}",
+                f"valid options are: {', '.join(sorted(names))}",
+            )
+        values.update({k: _coerce(cls, k, v) for k, v in data.items()})
+    for k, v in (overrides or {}).items():
+        if k in names and v is not None:
+            values[k] = _coerce(cls, k, v)
+    cfg = cls(**values)
+    if hasattr(cfg, "validate"):
+        cfg.validate()
+    return cfg
+
+
+def config_from_args(cls: type, stage: str, args: argparse.Namespace):
+    """Resolve ``cls`` from a parsed namespace that has ``preset`` and one attribute per field."""
+    return resolve_config(cls, stage, getattr(args, "preset", None), vars(args))
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """A plain, YAML-safe dict of a config (tuples become lists, paths strings)."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, (tuple, list)):
+            return [plain(x) for x in v]
+        if isinstance(v, Path):
+            return str(v)
+        if dataclasses.is_dataclass(v):
+            return to_dict(v)
+        return v
+
+    return {f.name: plain(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages that shape genb's outputs."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def config_record(cfg: Any, command: list[str] | None = None) -> dict[str, Any]:
+    """What gets saved next to a stage's outputs: the config, the command and the versions."""
+    return {
+        "config": to_dict(cfg),
+        "command": " ".join(command if command is not None else sys.argv),
+        "versions": package_versions(),
+    }
