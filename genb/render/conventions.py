@@ -66,3 +66,10 @@ SEMANTIC_TO_WORLD = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]
 
 # World to OpenGL-camera flip used when handing an OpenCV camera to pyrender.
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
+
+# Limbs of the BODY25 skeleton (pairs of BODY25 indices), for overlays.
+BODY25_LIMBS = (
+    (1, 8), (1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (8, 9), (9, 10), (10, 11),
+    (8, 12), (12, 13), (13, 14), (1, 0), (0, 15), (15, 17), (0, 16), (16, 18),
+    (14, 19), (19, 20), (14, 21), (11, 22), (22, 23), (11, 24),
+)

@@ -1,0 +1,108 @@
+"""The render config: every field is a ``genb render`` flag and a key of ``configs/render/*.yaml``."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Literal
+
+from genb.errors import GenbError
+
+
+@dataclasses.dataclass
+class RenderConfig:
+    num_samples: int = 16
+    """Number of images to render (sample indices 0..N-1)."""
+    seed: int = 0
+    """Run seed: sample i depends only on (seed, i)."""
+    body: Literal["anny", "smplx"] = "anny"
+    """Body model: anny (ships with genb, no licence files) or smplx (needs --smplx-dir)."""
+    smplx_dir: str | None = None
+    """Folder holding SMPLX_NEUTRAL.npz (and/or SMPLX_MALE.npz, SMPLX_FEMALE.npz) from smpl-x.is.tue.mpg.de."""
+    smplx_gender: Literal["neutral", "male", "female"] = "neutral"
+    """Which SMPL-X model file to use."""
+    motion_dir: str | None = None
+    """SMPL-X only: a folder of AMASS-style .npz motions (poses, trans, betas) to sample poses from."""
+    motion_prob: float = 0.5
+    """SMPL-X with --motion-dir: probability that a person takes a motion-capture pose instead of a key pose."""
+    anny_cache_dir: str | None = None
+    """Where anny keeps its build cache (~800 MB; default ~/.cache/anny or $ANNY_CACHE_DIR)."""
+    image_size: tuple[int, int] = (512, 384)
+    """Landscape image size as WIDTH,HEIGHT in pixels (multiples of 8)."""
+    portrait_prob: float = 0.25
+    """Probability that an image is portrait (width and height swapped)."""
+    num_people: tuple[int, int] = (1, 10)
+    """Range MIN,MAX of people per image (uniform, like BEDLAM's 1-10)."""
+    fov_deg: tuple[float, float] = (25.0, 65.0)
+    """Range of the horizontal field of view, degrees."""
+    camera_height: tuple[float, float] = (0.5, 2.5)
+    """Range of the camera height above the ground, metres."""
+    camera_pitch_deg: tuple[float, float] = (-25.0, 8.0)
+    """Range of the camera pitch, degrees (negative looks down)."""
+    camera_roll_deg: tuple[float, float] = (-5.0, 5.0)
+    """Range of the camera roll, degrees."""
+    person_height_frac: tuple[float, float] = (0.2, 1.1)
+    """Range of a person's apparent height as a fraction of the image height (sets distances)."""
+    max_distance: float = 30.0
+    """People are placed no farther than this from the camera, metres."""
+    truncation_prob: float = 0.15
+    """Probability that a person is placed partly outside the frame."""
+    backgrounds: str = "procedural"
+    """procedural (sky and textured ground), or a folder of background images."""
+    visibility_tolerance: float = 0.12
+    """A keypoint is occluded when the depth buffer is nearer than its depth minus this, metres."""
+    proj_vertex_count: int = 256
+    """Size of the fixed vertex subset projected to 2D in the labels (proj_verts)."""
+    workers: int = 1
+    """Worker processes on this machine (each builds its own renderer and body model)."""
+    gl_platform: Literal["egl", "osmesa"] = "egl"
+    """PyOpenGL platform: egl (Mesa on CPU, the GPU via EGL_DEVICE_ID) or osmesa."""
+    png_compression: int = 1
+    """PNG compression level 0-9 (1 is fast and still lossless)."""
+
+    def validate(self) -> None:
+        def bad(problem: str, fix: str) -> None:
+            raise GenbError(problem, fix)
+
+        if self.num_samples < 1:
+            bad(f"--num-samples must be at least 1, got {self.num_samples}", "ask for one sample or more")
+        lo, hi = self.num_people
+        if lo < 1 or hi < lo:
+            bad(f"--num-people must be MIN,MAX with 1 <= MIN <= MAX, got {lo},{hi}", "e.g. --num-people 1,10")
+        if hi > 250:
+            bad(f"--num-people allows at most 250 people per image, got {hi}", "use fewer people")
+        w, h = self.image_size
+        if w < 32 or h < 32 or w % 8 or h % 8:
+            bad(f"--image-size must be two multiples of 8 of at least 32, got {w},{h}",
+                "e.g. --image-size 512,384 (diffusion models need multiples of 8)")
+        for name, (a, b), lo_ok, hi_ok in (
+            ("fov-deg", self.fov_deg, 1.0, 170.0),
+            ("camera-height", self.camera_height, 0.05, 100.0),
+            ("camera-pitch-deg", self.camera_pitch_deg, -89.0, 89.0),
+            ("camera-roll-deg", self.camera_roll_deg, -90.0, 90.0),
+            ("person-height-frac", self.person_height_frac, 0.01, 5.0),
+        ):
+            if not (lo_ok <= a <= b <= hi_ok) or math.isnan(a) or math.isnan(b):
+                bad(f"--{name} must be MIN,MAX with {lo_ok} <= MIN <= MAX <= {hi_ok}, got {a},{b}",
+                    f"give a range inside [{lo_ok}, {hi_ok}]")
+        if self.camera_pitch_deg[0] > 0 and self.camera_height[0] > 0:
+            # every camera looks up: feet are visible only if the horizon is above the image bottom
+            pass
+        for name, p in (("portrait-prob", self.portrait_prob), ("truncation-prob", self.truncation_prob),
+                        ("motion-prob", self.motion_prob)):
+            if not 0.0 <= p <= 1.0:
+                bad(f"--{name} is a probability in [0, 1], got {p}", "give a value between 0 and 1")
+        if self.max_distance <= 0.5:
+            bad(f"--max-distance must be above 0.5 m, got {self.max_distance}", "e.g. --max-distance 30")
+        if self.workers < 1:
+            bad(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
+        if not 0 <= self.png_compression <= 9:
+            bad(f"--png-compression is 0-9, got {self.png_compression}", "e.g. --png-compression 1")
+        if self.visibility_tolerance < 0:
+            bad(f"--visibility-tolerance must be >= 0, got {self.visibility_tolerance}", "e.g. 0.12")
+        if self.body == "smplx" and not self.smplx_dir:
+            bad("--body smplx needs --smplx-dir",
+                "download SMPL-X (NPZ) from https://smpl-x.is.tue.mpg.de and pass the folder holding "
+                "SMPLX_NEUTRAL.npz as --smplx-dir DIR")
+        if self.motion_dir and self.body != "smplx":
+            bad("--motion-dir reads SMPL-X motions and needs --body smplx", "drop --motion-dir or use --body smplx")

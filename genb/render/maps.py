@@ -1,0 +1,102 @@
+"""Control maps in the conventions the public SD-1.5 ControlNets (v1.1) were trained on.
+
+Pure functions: arrays in, (H, W, 3) uint8 RGB images out.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from genb.render.conventions import OPENPOSE18_COLORS, OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS, PARTS
+
+
+def depth_control(depth: np.ndarray) -> np.ndarray:
+    """MiDaS-style depth control: inverse depth normalised over the image, near = 255.
+
+    Args:
+        depth: (H, W) metric depth, 0 where nothing was hit (drawn black).
+    """
+    hit = depth > 0
+    out = np.zeros(depth.shape, np.uint8)
+    if hit.any():
+        disparity = np.zeros_like(depth, dtype=np.float32)
+        disparity[hit] = 1.0 / depth[hit]
+        lo, hi = disparity[hit].min(), disparity[hit].max()
+        scaled = (disparity - lo) / max(hi - lo, 1e-8)
+        out[hit] = np.clip(np.rint(scaled[hit] * 255.0), 0, 255).astype(np.uint8)
+    return np.repeat(out[..., None], 3, axis=2)
+
+
+def normal_control(normals_cam: np.ndarray) -> np.ndarray:
+    """Normal control (normalbae colours): red = facing left, green = facing up,
+    blue = facing the camera, each ``(n + 1) / 2 * 255``; empty pixels black.
+
+    Args:
+        normals_cam: (H, W, 3) unit normals in the OpenCV camera frame (0 where empty).
+    """
+    left_up_toward = np.stack([-normals_cam[..., 0], -normals_cam[..., 1], -normals_cam[..., 2]], axis=-1)
+    out = np.clip(np.rint((left_up_toward + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    out[~np.any(normals_cam != 0, axis=-1)] = 0
+    return out
+
+
+def pose_control(keypoints2d: np.ndarray, visible: np.ndarray, height: int, width: int,
+                 stick_width: int = 4, radius: int = 4) -> np.ndarray:
+    """OpenPose 18-point skeletons on black, drawn the way the OpenPose ControlNet saw them.
+
+    Only visible keypoints, and limbs whose two ends are visible, are drawn.
+
+    Args:
+        keypoints2d: (P, 25, 2) BODY25 pixel coordinates.
+        visible: (P, 25) bool.
+    """
+    canvas = np.zeros((height, width, 3), np.uint8)
+    scale = max(1.0, min(height, width) / 512.0)
+    sw, rad = max(1, int(round(stick_width * scale))), max(1, int(round(radius * scale)))
+    kp = keypoints2d[:, OPENPOSE18_FROM_BODY25]
+    vis = visible[:, OPENPOSE18_FROM_BODY25]
+    for person, pvis in zip(kp, vis):
+        for limb, (a, b) in enumerate(OPENPOSE18_LIMBS):
+            if not (pvis[a] and pvis[b]):
+                continue
+            (x0, y0), (x1, y1) = person[a], person[b]
+            length = float(np.hypot(x1 - x0, y1 - y0))
+            angle = float(np.degrees(np.arctan2(y1 - y0, x1 - x0)))
+            poly = cv2.ellipse2Poly((int((x0 + x1) / 2), int((y0 + y1) / 2)), (int(length / 2), sw), int(angle), 0, 360, 1)
+            # Blend inside the limb's bounding box only: outside it the blend is the identity.
+            (bx0, by0), (bx1, by1) = np.maximum(poly.min(0), 0), np.minimum(poly.max(0) + 1, [width, height])
+            if bx0 >= bx1 or by0 >= by1:
+                continue
+            roi = canvas[by0:by1, bx0:bx1]
+            layer = roi.copy()
+            cv2.fillConvexPoly(layer, poly - [bx0, by0], OPENPOSE18_COLORS[limb])
+            canvas[by0:by1, bx0:bx1] = cv2.addWeighted(roi, 0.4, layer, 0.6, 0)
+        for j in range(18):
+            if pvis[j]:
+                cv2.circle(canvas, (int(person[j, 0]), int(person[j, 1])), rad, OPENPOSE18_COLORS[j], thickness=-1)
+    return canvas
+
+
+def _part_palette() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    palette = rng.integers(40, 256, size=(256, 3)).astype(np.uint8)
+    palette[0] = 0
+    hues = np.linspace(0, 179, len(PARTS) - 1, endpoint=False).astype(np.uint8)
+    hsv = np.stack([hues, np.full_like(hues, 220), np.full_like(hues, 230)], axis=1)[None]
+    palette[1 : len(PARTS)] = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0]
+    return palette
+
+
+PART_PALETTE = _part_palette()
+
+
+def seg_control(parts: np.ndarray) -> np.ndarray:
+    """Part segmentation in colours (``PART_PALETTE``; background black)."""
+    return PART_PALETTE[parts]
+
+
+def edges_control(image: np.ndarray, low: int = 100, high: int = 200) -> np.ndarray:
+    """Canny edges of the render, white on black (the canny ControlNet's input)."""
+    edges = cv2.Canny(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), low, high)
+    return np.repeat(edges[..., None], 3, axis=2)

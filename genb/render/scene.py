@@ -1,0 +1,217 @@
+"""Scene sampling: camera, people placement, lights, background and appearance.
+
+Pure functions of a random generator, the config and the asset tables; the
+result is a JSON-able recipe (saved as ``scene.json``) from which the sample
+is rendered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+from genb.render.config import RenderConfig
+from genb.render.conventions import PART_INDEX, PARTS
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+
+
+@functools.lru_cache(maxsize=None)
+def load_asset(*parts: str) -> dict[str, Any]:
+    """A YAML table of the asset library (``render/`` in a checkout, ``genb/assets`` installed)."""
+    from genb.render.assets import asset_path
+
+    return yaml.safe_load(asset_path(*parts).read_text())
+
+
+def hex_rgb(hex_color: str) -> list[float]:
+    """'a4262c' -> [r, g, b] in 0..1."""
+    return [int(hex_color[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
+
+
+@dataclasses.dataclass
+class CameraRecipe:
+    """A sampled camera. Angles in degrees, positions in metres (world frame)."""
+
+    width: int
+    height: int
+    fov_x_deg: float
+    position: list[float]
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+
+    @property
+    def K(self) -> np.ndarray:
+        return intrinsics_from_fov(self.fov_x_deg, self.width, self.height)
+
+    @property
+    def cam_ext(self) -> np.ndarray:
+        return extrinsics(np.array(self.position), camera_to_world_rotation(self.yaw_deg, self.pitch_deg, self.roll_deg))
+
+
+def sample_camera(rng: np.random.Generator, cfg: RenderConfig) -> CameraRecipe:
+    """Image orientation, field of view, height, pitch and roll from the config's ranges."""
+    w, h = cfg.image_size
+    if rng.random() < cfg.portrait_prob:
+        w, h = h, w
+    return CameraRecipe(
+        width=int(w), height=int(h),
+        fov_x_deg=float(rng.uniform(*cfg.fov_deg)),
+        position=[0.0, 0.0, float(rng.uniform(*cfg.camera_height))],
+        yaw_deg=0.0,
+        pitch_deg=float(rng.uniform(*cfg.camera_pitch_deg)),
+        roll_deg=float(rng.uniform(*cfg.camera_roll_deg)),
+    )
+
+
+def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraRecipe, radii: np.ndarray,
+                 heights: np.ndarray, tries: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stand people on the ground where the camera sees them, without interpenetration.
+
+    For each person a target pixel for the feet is drawn (inside the frame, or
+    partly outside with ``truncation_prob``); the ray through it meets the
+    ground at the person's position. A position is kept when the person's
+    apparent height is within ``person_height_frac`` and its footprint circle
+    does not overlap anyone placed before.
+
+    Args:
+        radii: (P,) footprint radius of each posed body (max horizontal distance of
+            a vertex from its root), metres.
+        heights: (P,) standing height of each posed body, metres.
+    Returns:
+        xy (P, 2) ground positions, yaw (P,) degrees, and placed (P,) bool
+        (False for people no free spot was found for; they are dropped).
+    """
+    K, ext = camera.K, camera.cam_ext
+    R_cw, c = ext[:3, :3].T, np.array(camera.position)
+    Kinv = np.linalg.inv(K)
+    xy = np.zeros((len(radii), 2))
+    placed = np.zeros(len(radii), bool)
+    yaw = rng.uniform(0.0, 360.0, size=len(radii))
+    for p in range(len(radii)):
+        truncated = rng.random() < cfg.truncation_prob
+        for _ in range(tries):
+            u = rng.uniform(-0.2, 1.2) if truncated else rng.uniform(0.05, 0.95)
+            v = rng.uniform(0.55, 1.35) if truncated else rng.uniform(0.45, 0.98)
+            ray = R_cw @ (Kinv @ np.array([u * (camera.width - 1), v * (camera.height - 1), 1.0]))
+            if ray[2] >= -1e-6:
+                continue  # above the horizon: never meets the ground
+            t = -c[2] / ray[2]
+            ground = c + t * ray
+            dist = float(np.linalg.norm(ground[:2] - c[:2]))
+            if dist > cfg.max_distance or dist < radii[p] + 0.4:
+                continue
+            depth = float((ext[:3, :3] @ ground + ext[:3, 3])[2])
+            frac = K[1, 1] * heights[p] / max(depth, 1e-6) / camera.height
+            if not cfg.person_height_frac[0] <= frac <= cfg.person_height_frac[1]:
+                continue
+            gap = np.linalg.norm(xy[placed] - ground[:2], axis=1) - radii[placed] - radii[p]
+            if np.all(gap > 0.05):
+                xy[p], placed[p] = ground[:2], True
+                break
+    return xy, yaw, placed
+
+
+def sample_lighting(rng: np.random.Generator) -> dict[str, Any]:
+    """A key light (direction it travels, intensity, colour temperature) and ambient light."""
+    azimuth, elevation = rng.uniform(0, 2 * math.pi), math.radians(rng.uniform(20, 80))
+    toward_light = np.array([math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth),
+                             math.sin(elevation)])
+    warmth = rng.uniform(0, 1)
+    color = np.array([1.0, 0.93, 0.85]) * warmth + np.array([0.88, 0.93, 1.0]) * (1 - warmth)
+    ambient = rng.uniform(0.25, 0.5)
+    return {"direction": (-toward_light).tolist(), "intensity": float(rng.uniform(0.55, 0.95)),
+            "color": color.tolist(), "ambient": [float(ambient)] * 3}
+
+
+def list_background_images(folder: str) -> list[Path]:
+    """Sorted image files of a background folder (sorted so sample i always gets the same one)."""
+    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def sample_background(rng: np.random.Generator, cfg: RenderConfig, images: list[Path] | None) -> dict[str, Any]:
+    """A procedural sky + ground recipe, or one image of the user's background folder."""
+    if images:
+        return {"kind": "image", "path": str(images[int(rng.integers(len(images)))])}
+    recipes = load_asset("backgrounds", "recipes.yaml")
+    sky = sorted(recipes["skies"])[int(rng.integers(len(recipes["skies"])))]
+    ground = sorted(recipes["grounds"])[int(rng.integers(len(recipes["grounds"])))]
+    return {"kind": "procedural", "sky": sky, "ground": ground, "texture_seed": int(rng.integers(2**31)),
+            "ground_rotation_deg": float(rng.uniform(0, 90))}
+
+
+def sample_appearance(rng: np.random.Generator) -> dict[str, Any]:
+    """Skin tone and clothing colours of one person (names from the asset tables)."""
+    tones = load_asset("appearance", "skin_tones.yaml")["tones"]
+    clothing = load_asset("appearance", "clothing.yaml")
+    names = sorted(clothing["colors"])
+    top, bottom = (names[i] for i in rng.choice(len(names), size=2, replace=False))
+    return {
+        "skin_tone": tones[int(rng.integers(len(tones)))]["name"],
+        "top": top,
+        "bottom": bottom,
+        "shoes": clothing["shoe_colors"][int(rng.integers(len(clothing["shoe_colors"])))],
+        "long_sleeves": bool(rng.random() < clothing["top"]["long_sleeve_prob"]),
+        "long_bottom": bool(rng.random() < clothing["bottom"]["long_prob"]),
+    }
+
+
+def part_colors(appearance: dict[str, Any]) -> np.ndarray:
+    """(len(PARTS), 3) float32 albedo of each body part for one person's appearance."""
+    tones = {t["name"]: t["hex"] for t in load_asset("appearance", "skin_tones.yaml")["tones"]}
+    clothing = load_asset("appearance", "clothing.yaml")
+    colors = np.tile(np.array(hex_rgb(tones[appearance["skin_tone"]]), np.float32), (len(PARTS), 1))
+    garments = [("top", clothing["top"]["parts"] + (clothing["top"]["long_sleeve_parts"] if appearance["long_sleeves"] else [])),
+                ("bottom", clothing["bottom"]["parts"] + (clothing["bottom"]["long_parts"] if appearance["long_bottom"] else [])),
+                ("shoes", clothing["shoes"]["parts"])]
+    for garment, parts in garments:
+        for part in parts:
+            colors[PART_INDEX[part]] = hex_rgb(clothing["colors"][appearance[garment]])
+    colors[0] = 0.0
+    return colors
+
+
+def ground_texture(recipe: dict[str, Any], size: int = 128) -> np.ndarray:
+    """(size, size, 3) uint8 tileable ground texture of a procedural background recipe."""
+    spec = load_asset("backgrounds", "recipes.yaml")["grounds"][recipe["ground"]]
+    rng = np.random.default_rng(recipe["texture_seed"])
+    cols = np.array([hex_rgb(c) for c in spec["colors"]], np.float32)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    if spec["kind"] == "checker":
+        check = ((np.floor(xx * 2) + np.floor(yy * 2)) % 2).astype(int)
+        img = cols[check]
+        grout = (np.minimum(xx * 2 % 1, yy * 2 % 1) < 0.03)[..., None]
+        img = np.where(grout, img * 0.6, img)
+    elif spec["kind"] == "planks":
+        plank = np.floor(yy * 6).astype(int)
+        img = cols[plank % len(cols)] * (1 + 0.08 * np.sin(xx * 40 + plank * 3.0))[..., None]
+    else:  # tileable value noise at a few octaves
+        field = np.zeros((size, size), np.float32)
+        for octave, amp in ((4, 0.5), (8, 0.3), (16, 0.2)):
+            g = rng.random((octave, octave)).astype(np.float32)
+            idx = (np.arange(size) * octave // size)
+            field += amp * g[idx][:, idx]
+        import cv2
+
+        field = cv2.GaussianBlur(field, (0, 0), 2.0, borderType=cv2.BORDER_WRAP)
+        t = np.clip((field - field.min()) / max(float(np.ptp(field)), 1e-6), 0, 1)[..., None]
+        img = cols[0] * (1 - t) + cols[1] * t
+        img = img * (1 + 0.15 * (rng.random((size, size, 1)) - 0.5))
+    return np.clip(img * 255, 0, 255).astype(np.uint8)
+
+
+def sky_image(recipe: dict[str, Any], width: int, height: int, horizon_row: float) -> np.ndarray:
+    """(H, W, 3) uint8 vertical gradient from the sky's top colour to its horizon colour."""
+    top, horizon = (np.array(hex_rgb(c), np.float32) for c in load_asset("backgrounds", "recipes.yaml")["skies"][recipe["sky"]])
+    rows = np.arange(height, dtype=np.float32)
+    t = np.clip(rows / max(horizon_row, 1.0), 0, 1)[:, None]
+    column = top * (1 - t) + horizon * t
+    return np.broadcast_to((column * 255).astype(np.uint8)[:, None, :], (height, width, 3)).copy()

@@ -1,0 +1,128 @@
+"""``genb show``: contact sheets of samples with their ground truth overlaid.
+
+Drawing helpers here are pure functions (image in, image out) reused by the
+checker and the sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from genb.errors import GenbError
+from genb.log import get_logger
+from genb.render.conventions import BODY25_LIMBS
+from genb.store import RunFolder, atomic_write_bytes, png_bytes, read_image
+
+logger = get_logger(__name__)
+
+PERSON_COLORS = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
+                 (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212)]
+
+
+def draw_skeleton(image: np.ndarray, keypoints2d: np.ndarray, visible: np.ndarray, color: tuple[int, int, int],
+                  thickness: int = 2) -> np.ndarray:
+    """Draw one BODY25 skeleton: visible keypoints filled, occluded ones as hollow rings.
+
+    Args:
+        image: (H, W, 3) uint8 RGB, drawn on in place and returned.
+        keypoints2d: (25, 2) pixels. visible: (25,) bool.
+    """
+    pts = np.round(keypoints2d).astype(int)
+    for a, b in BODY25_LIMBS:
+        both = visible[a] and visible[b]
+        cv2.line(image, tuple(pts[a]), tuple(pts[b]), color if both else tuple(c // 2 for c in color),
+                 thickness if both else 1, cv2.LINE_AA)
+    for j, (x, y) in enumerate(pts):
+        cv2.circle(image, (x, y), thickness + 1, color, -1 if visible[j] else 1, cv2.LINE_AA)
+    return image
+
+
+def draw_ground_truth(image: np.ndarray, labels: dict[str, np.ndarray], instances: np.ndarray | None = None) -> np.ndarray:
+    """Overlay every person's skeleton, visible-mask box and mask outline on a copy of ``image``."""
+    out = image.copy()
+    t = max(1, round(min(out.shape[:2]) / 256))
+    for p in range(len(labels["keypoints2d"])):
+        color = PERSON_COLORS[p % len(PERSON_COLORS)]
+        if instances is not None:
+            contours, _ = cv2.findContours((instances == p + 1).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(out, contours, -1, color, 1, cv2.LINE_AA)
+        x0, y0, x1, y1 = labels["bbox"][p]
+        if x1 > x0:
+            cv2.rectangle(out, (int(x0), int(y0)), (int(x1), int(y1)), color, 1)
+        draw_skeleton(out, labels["keypoints2d"][p], labels["keypoints_vis"][p], color, t)
+    return out
+
+
+def contact_sheet(tiles: list[np.ndarray], captions: list[str], columns: int = 4, tile_width: int = 256) -> np.ndarray:
+    """Tiles resized to ``tile_width`` (keeping aspect), captioned, in a grid on dark grey."""
+    if not tiles:
+        raise GenbError("nothing to draw", "check that the run folder holds samples")
+    resized = [cv2.resize(t, (tile_width, max(1, round(t.shape[0] * tile_width / t.shape[1]))), interpolation=cv2.INTER_AREA)
+               for t in tiles]
+    cell_h = max(r.shape[0] for r in resized) + 18
+    rows = (len(resized) + columns - 1) // columns
+    sheet = np.full((rows * cell_h, columns * tile_width, 3), 32, np.uint8)
+    for k, (r, cap) in enumerate(zip(resized, captions)):
+        y, x = (k // columns) * cell_h, (k % columns) * tile_width
+        sheet[y : y + r.shape[0], x : x + tile_width] = r
+        cv2.putText(sheet, cap, (x + 4, y + cell_h - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (235, 235, 235), 1, cv2.LINE_AA)
+    return sheet
+
+
+def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, columns: int = 4,
+             noise: float | None = None, rejected: bool = False, tile_width: int = 256) -> Path:
+    """Write a contact sheet of the first ``num`` samples (or rejected ones) and return its path."""
+    run = RunFolder(run_dir).require()
+    ids = run.sample_ids()
+    check_dir = run.check_dir(noise) if noise is not None else None
+    if rejected:
+        if check_dir is None or not check_dir.is_dir():
+            raise GenbError("--rejected needs check results", f"run `genb check {run.root} --noise N` and pass --noise N")
+        records = {i: json.loads((check_dir / f"{run.sample_name(i)}.json").read_text())
+                   for i in ids if (check_dir / f"{run.sample_name(i)}.json").is_file()}
+        ids = [i for i, r in records.items() if not r.get("accepted", True)]
+        if not ids:
+            raise GenbError(f"no rejected samples at noise {noise}", "nothing to show; try without --rejected")
+    tiles, captions = [], []
+    for i in ids[:num]:
+        labels = run.labels(i)
+        if noise is not None:
+            path = run.enhanced_dir(noise) / f"{run.sample_name(i)}.png"
+            image = read_image(path)
+        else:
+            image = run.image(i)
+        tile = draw_ground_truth(image, labels, run.instances(i))
+        caption = f"#{i}  {len(labels['keypoints2d'])} people"
+        if rejected:
+            from genb.check.overlay import overlay_check  # the checker's detected pose and reasons
+
+            record = records[i]
+            tile = overlay_check(tile, labels, record)
+            caption += "  " + "; ".join(record.get("reasons", []))[:40]
+        tiles.append(tile)
+        captions.append(caption)
+    sheet = contact_sheet(tiles, captions, columns, tile_width)
+    out = Path(out) if out else run.root / ("show_rejected.png" if rejected else "show.png")
+    atomic_write_bytes(out, png_bytes(sheet, 3))
+    logger.info("wrote %s (%d samples)", out, len(tiles))
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN", help="a run folder written by genb render")
+    parser.add_argument("--out", help="PNG to write (default RUN/show.png)")
+    parser.add_argument("--num", type=int, default=16, help="how many samples")
+    parser.add_argument("--columns", type=int, default=4, help="tiles per row")
+    parser.add_argument("--tile-width", type=int, default=256, help="width of one tile, pixels")
+    parser.add_argument("--noise", type=float, help="show the enhanced images of this noise level instead of the renders")
+    parser.add_argument("--rejected", action="store_true", help="only samples the checker rejected (needs --noise)")
+
+
+def run(args: argparse.Namespace) -> int:
+    show_run(args.run_dir, args.out, args.num, args.columns, args.noise, args.rejected, args.tile_width)
+    return 0

@@ -1,0 +1,97 @@
+"""Pure geometry: cameras, projection, visibility, boxes and control maps."""
+
+import numpy as np
+import pytest
+
+from genb.render import labels as L
+from genb.render import maps
+from genb.render.camera import (
+    camera_to_world_rotation, extrinsics, in_frame, intrinsics_from_fov, project, to_camera, vertical_fov_deg,
+)
+
+
+def test_intrinsics_match_field_of_view():
+    K = intrinsics_from_fov(60.0, 640, 480)
+    # the image edges (pixel-edge coordinates -0.5 and W-0.5) are at +-30 degrees
+    half = np.degrees(np.arctan((640 / 2) / K[0, 0]))
+    assert half == pytest.approx(30.0)
+    assert K[0, 2] == pytest.approx(319.5) and K[1, 2] == pytest.approx(239.5)
+    assert vertical_fov_deg(K, 480) < 60.0
+
+
+def test_camera_axes_follow_the_documented_conventions():
+    R = camera_to_world_rotation(0, 0, 0)
+    np.testing.assert_allclose(R[:, 2], [0, 1, 0], atol=1e-12)  # looks along +Y
+    np.testing.assert_allclose(R[:, 1], [0, 0, -1], atol=1e-12)  # image down = world down
+    np.testing.assert_allclose(np.linalg.det(R), 1.0)
+    assert camera_to_world_rotation(0, 20, 0)[2, 2] > 0  # positive pitch looks up
+    assert camera_to_world_rotation(90, 0, 0)[0, 2] < -0.99  # positive yaw turns left (towards -X)
+    for angles in [(10, -20, 3), (200, 5, -7)]:
+        R = camera_to_world_rotation(*angles)
+        np.testing.assert_allclose(R.T @ R, np.eye(3), atol=1e-12)
+
+
+def test_projection_of_a_point_in_front_of_the_camera():
+    K = intrinsics_from_fov(50.0, 200, 100)
+    ext = extrinsics(np.array([0.0, 0.0, 1.5]), camera_to_world_rotation(0, 0, 0))
+    # a point straight ahead at eye height lands on the principal point
+    uv = project(to_camera(np.array([[0.0, 5.0, 1.5]]), ext), K)
+    np.testing.assert_allclose(uv[0], K[:2, 2], atol=1e-9)
+    # a point 1 m to the right and 0.5 m lower at 5 m depth
+    uv = project(to_camera(np.array([[1.0, 5.0, 1.0]]), ext), K)
+    np.testing.assert_allclose(uv[0], [K[0, 2] + K[0, 0] * 1 / 5, K[1, 2] + K[1, 1] * 0.5 / 5], atol=1e-9)
+    assert in_frame(np.array([[-0.49, 0.0], [199.49, 99.0], [-0.51, 0], [10, 99.6]]), 200, 100).tolist() == [True, True, False, False]
+
+
+def test_visibility_uses_the_depth_buffer():
+    depth = np.full((10, 10), 5.0, np.float32)
+    depth[:, 5:] = 2.0  # an occluder on the right half at 2 m
+    pts = np.array([[[0, 0, 5.05], [0, 0, 5.05], [0, 0, 1.0], [0, 0, 5.0]]])
+    uv = np.array([[[2.0, 2.0], [7.0, 2.0], [7.0, 2.0], [12.0, 2.0]]])
+    vis, inside = L.keypoint_visibility(pts, uv, depth, tolerance=0.12)
+    assert vis.tolist() == [[True, False, True, False]]
+    assert inside.tolist() == [[True, True, True, False]]
+
+
+def test_mask_boxes_and_center_scale():
+    inst = np.zeros((20, 30), np.uint8)
+    inst[5:10, 3:13] = 1
+    inst[0:2, 0:2] = 2
+    boxes, areas = L.mask_boxes(inst, 3)
+    np.testing.assert_allclose(boxes[0], [2.5, 4.5, 12.5, 9.5])
+    assert areas.tolist() == [50, 4, 0]
+    assert (boxes[2] == -1).all()
+    c, s = L.center_scale(np.array([[0.0, 0.0, 100.0, 200.0]]), padding=1.0)
+    np.testing.assert_allclose(c[0], [50, 100])
+    assert s[0] == pytest.approx(1.0)
+
+
+def test_depth_control_is_bright_near_and_black_where_empty():
+    depth = np.array([[0.0, 1.0, 4.0]], np.float32)
+    img = maps.depth_control(depth)
+    assert img.shape == (1, 3, 3)
+    assert img[0, 0, 0] == 0 and img[0, 1, 0] == 255 and img[0, 2, 0] == 0
+
+
+def test_normal_control_colours():
+    n = np.zeros((1, 4, 3), np.float32)
+    n[0, 0] = [0, 0, -1]  # facing the camera
+    n[0, 1] = [-1, 0, 0]  # facing left
+    n[0, 2] = [0, -1, 0]  # facing up
+    img = maps.normal_control(n)
+    assert img[0, 0].tolist() == [128, 128, 255]
+    assert img[0, 1].tolist() == [255, 128, 128]
+    assert img[0, 2].tolist() == [128, 255, 128]
+    assert img[0, 3].tolist() == [0, 0, 0]
+
+
+def test_pose_control_draws_only_visible_keypoints():
+    kp = np.tile(np.array([[50.0, 50.0]]), (1, 25, 1))
+    kp[0, :, 0] += np.arange(25) * 3
+    vis = np.zeros((1, 25), bool)
+    blank = maps.pose_control(kp, vis, 100, 200)
+    assert blank.max() == 0
+    vis[0, [2, 3]] = True  # right shoulder and elbow: one limb
+    drawn = maps.pose_control(kp, vis, 100, 200)
+    assert drawn.max() > 0
+    assert drawn[:, 120:].max() == 0  # nothing near the invisible keypoints far to the right
