@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 import numpy as np
 
@@ -226,18 +227,16 @@ class Rasterizer:
             prim = pr.Primitive(positions=pos, normals=nrm, texcoord_0=uv, indices=idx, material=mat)
         return pr.Mesh(primitives=[prim])
 
-    def render(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray, width: int, height: int,
-               lighting: Lighting, ground: GroundLayer | None) -> RasterOutput:
-        """Run the three passes for one image.
+    def build_passes(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray,
+                     lighting: Lighting, ground: GroundLayer | None) -> list[tuple[Any, int, dict | None]]:
+        """The three pyrender scenes of one image, as ``(scene, flags, seg_node_map)``.
 
         Args:
             people: one mesh per person, all in the body model's topology.
             K: (3, 3) intrinsics (OpenCV). cam_ext: (4, 4) world-to-camera.
-            width, height: image size in pixels.
             lighting: the key and ambient lights. ground: the ground plane, or None.
         """
         pr = self._pr
-        r = self._renderer_for(width, height)
         R_wc = cam_ext[:3, :3]
         normals_world = [vertex_normals(p.vertices, self.faces) for p in people]
 
@@ -259,9 +258,6 @@ class Rasterizer:
         if ground is not None:
             shade = np.clip(ambient + max(float(light_dir[2]), 0.0) * key, 0.0, 1.0)
             scene.add(self._ground_mesh(ground, shade=shade))
-        rgba, _ = r.render(scene, flags=pr.RenderFlags.FLAT | pr.RenderFlags.RGBA)
-        color = np.ascontiguousarray(rgba[..., :3])
-        coverage = rgba[..., 3].astype(np.float32) / 255.0
 
         # 2. label pass: flat ids, no MSAA.
         seg_scene = pr.Scene(bg_color=[0, 0, 0, 0])
@@ -274,9 +270,6 @@ class Rasterizer:
                 seg_map[node] = (i + 1, part, 0)
         if ground is not None:  # occludes people seen from below the ground; id 0
             seg_map[seg_scene.add(self._ground_mesh(ground))] = (0, 0, 0)
-        seg, depth = r.render(seg_scene, flags=pr.RenderFlags.SEG, seg_node_map=seg_map)
-        instances = np.ascontiguousarray(seg[..., 0])
-        parts = np.ascontiguousarray(seg[..., 1])
 
         # 3. normal pass: camera-frame normals as flat vertex colours.
         nrm_scene = pr.Scene(bg_color=[0, 0, 0, 0])
@@ -289,11 +282,29 @@ class Rasterizer:
         if ground is not None:
             g = (R_wc @ np.array([0.0, 0.0, 1.0])) * 0.5 + 0.5
             nrm_scene.add(self._ground_mesh(ground, colors=np.tile(g.astype(np.float32), (4, 1))))
-        nrm, _ = r.render(nrm_scene, flags=pr.RenderFlags.FLAT)
+        return [
+            (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
+            (seg_scene, pr.RenderFlags.SEG, seg_map),
+            (nrm_scene, pr.RenderFlags.FLAT, None),
+        ]
+
+    def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int) -> list[tuple]:
+        """Rasterize scenes from :meth:`build_passes`: the bare pyrender calls."""
+        r = self._renderer_for(width, height)
+        return [r.render(scene, flags=flags, seg_node_map=seg_map) for scene, flags, seg_map in passes]
+
+    def render(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray, width: int, height: int,
+               lighting: Lighting, ground: GroundLayer | None) -> RasterOutput:
+        """Run the three passes for one image (see :meth:`build_passes` for the arguments)."""
+        (rgba, _), (seg, depth), (nrm, _) = self.run_passes(
+            self.build_passes(people, K, cam_ext, lighting, ground), width, height)
+        color = np.ascontiguousarray(rgba[..., :3])
+        coverage = rgba[..., 3].astype(np.float32) / 255.0
+        instances = np.ascontiguousarray(seg[..., 0])
+        parts = np.ascontiguousarray(seg[..., 1])
         normals = nrm[..., :3].astype(np.float32) / 127.5 - 1.0
-        hit = depth > 0
         normals /= np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)
-        normals[~hit] = 0.0
+        normals[depth <= 0] = 0.0
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
                             parts=parts, normals=normals)
 

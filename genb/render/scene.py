@@ -8,27 +8,18 @@ is rendered.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from genb.render.assets import load_yaml_asset
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
 from genb.render.config import RenderConfig
 from genb.render.conventions import PART_INDEX, PARTS
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
-
-
-@functools.lru_cache(maxsize=None)
-def load_asset(*parts: str) -> dict[str, Any]:
-    """A YAML table of the asset library (``render/`` in a checkout, ``genb/assets`` installed)."""
-    from genb.render.assets import asset_path
-
-    return yaml.safe_load(asset_path(*parts).read_text())
 
 
 def hex_rgb(hex_color: str) -> list[float]:
@@ -141,7 +132,7 @@ def sample_background(rng: np.random.Generator, cfg: RenderConfig, images: list[
     """A procedural sky + ground recipe, or one image of the user's background folder."""
     if images:
         return {"kind": "image", "path": str(images[int(rng.integers(len(images)))])}
-    recipes = load_asset("backgrounds", "recipes.yaml")
+    recipes = load_yaml_asset("backgrounds", "recipes.yaml")
     sky = sorted(recipes["skies"])[int(rng.integers(len(recipes["skies"])))]
     ground = sorted(recipes["grounds"])[int(rng.integers(len(recipes["grounds"])))]
     return {"kind": "procedural", "sky": sky, "ground": ground, "texture_seed": int(rng.integers(2**31)),
@@ -150,8 +141,8 @@ def sample_background(rng: np.random.Generator, cfg: RenderConfig, images: list[
 
 def sample_appearance(rng: np.random.Generator) -> dict[str, Any]:
     """Skin tone and clothing colours of one person (names from the asset tables)."""
-    tones = load_asset("appearance", "skin_tones.yaml")["tones"]
-    clothing = load_asset("appearance", "clothing.yaml")
+    tones = load_yaml_asset("appearance", "skin_tones.yaml")["tones"]
+    clothing = load_yaml_asset("appearance", "clothing.yaml")
     names = sorted(clothing["colors"])
     top, bottom = (names[i] for i in rng.choice(len(names), size=2, replace=False))
     return {
@@ -166,8 +157,8 @@ def sample_appearance(rng: np.random.Generator) -> dict[str, Any]:
 
 def part_colors(appearance: dict[str, Any]) -> np.ndarray:
     """(len(PARTS), 3) float32 albedo of each body part for one person's appearance."""
-    tones = {t["name"]: t["hex"] for t in load_asset("appearance", "skin_tones.yaml")["tones"]}
-    clothing = load_asset("appearance", "clothing.yaml")
+    tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
+    clothing = load_yaml_asset("appearance", "clothing.yaml")
     colors = np.tile(np.array(hex_rgb(tones[appearance["skin_tone"]]), np.float32), (len(PARTS), 1))
     garments = [("top", clothing["top"]["parts"] + (clothing["top"]["long_sleeve_parts"] if appearance["long_sleeves"] else [])),
                 ("bottom", clothing["bottom"]["parts"] + (clothing["bottom"]["long_parts"] if appearance["long_bottom"] else [])),
@@ -181,7 +172,7 @@ def part_colors(appearance: dict[str, Any]) -> np.ndarray:
 
 def ground_texture(recipe: dict[str, Any], size: int = 128) -> np.ndarray:
     """(size, size, 3) uint8 tileable ground texture of a procedural background recipe."""
-    spec = load_asset("backgrounds", "recipes.yaml")["grounds"][recipe["ground"]]
+    spec = load_yaml_asset("backgrounds", "recipes.yaml")["grounds"][recipe["ground"]]
     rng = np.random.default_rng(recipe["texture_seed"])
     cols = np.array([hex_rgb(c) for c in spec["colors"]], np.float32)
     yy, xx = np.mgrid[0:size, 0:size] / size
@@ -201,7 +192,8 @@ def ground_texture(recipe: dict[str, Any], size: int = 128) -> np.ndarray:
             field += amp * g[idx][:, idx]
         import cv2
 
-        field = cv2.GaussianBlur(field, (0, 0), 2.0, borderType=cv2.BORDER_WRAP)
+        pad = 8  # blur a wrapped copy so the tile stays seamless
+        field = cv2.GaussianBlur(np.pad(field, pad, mode="wrap"), (0, 0), 2.0)[pad:-pad, pad:-pad]
         t = np.clip((field - field.min()) / max(float(np.ptp(field)), 1e-6), 0, 1)[..., None]
         img = cols[0] * (1 - t) + cols[1] * t
         img = img * (1 + 0.15 * (rng.random((size, size, 1)) - 0.5))
@@ -210,7 +202,7 @@ def ground_texture(recipe: dict[str, Any], size: int = 128) -> np.ndarray:
 
 def sky_image(recipe: dict[str, Any], width: int, height: int, horizon_row: float) -> np.ndarray:
     """(H, W, 3) uint8 vertical gradient from the sky's top colour to its horizon colour."""
-    top, horizon = (np.array(hex_rgb(c), np.float32) for c in load_asset("backgrounds", "recipes.yaml")["skies"][recipe["sky"]])
+    top, horizon = (np.array(hex_rgb(c), np.float32) for c in load_yaml_asset("backgrounds", "recipes.yaml")["skies"][recipe["sky"]])
     rows = np.arange(height, dtype=np.float32)
     t = np.clip(rows / max(horizon_row, 1.0), 0, 1)[:, None]
     column = top * (1 - t) + horizon * t

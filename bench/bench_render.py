@@ -1,0 +1,91 @@
+"""Benchmark genb render: samples/s at 512x512 for 1 and 2 processes, and the ratio of
+the whole stage's time to the bare rasterizer passes (pyrender calls) on the same meshes.
+
+    python bench/bench_render.py [--samples 24] [--people 1,10] [--size 512,512]
+
+Prints one table. Not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+
+import numpy as np  # noqa: E402
+
+from genb.render.config import RenderConfig  # noqa: E402
+from genb.render.stage import RenderStage, run_render  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=24)
+    ap.add_argument("--people", default="1,10", help="MIN,MAX people per image")
+    ap.add_argument("--size", default="512,512", help="WIDTH,HEIGHT")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    lo, hi = (int(x) for x in args.people.split(","))
+    w, h = (int(x) for x in args.size.split(","))
+    cfg = RenderConfig(num_samples=args.samples, seed=args.seed, image_size=(w, h), portrait_prob=0.0,
+                       num_people=(lo, hi))
+
+    # 1. The bare passes: record the raster inputs of every sample, then time only pyrender's calls.
+    stage = RenderStage(cfg)
+    recorded = []
+    original = stage.raster.render
+
+    def recording(people, K, ext, width, height, lighting, ground):
+        recorded.append((people, K, ext, width, height, lighting, ground))
+        return original(people, K, ext, width, height, lighting, ground)
+
+    stage.raster.render = recording
+    t0 = time.perf_counter()
+    n_people = 0
+    for i in range(args.samples):
+        n_people += len(stage(i).labels["bbox"])
+    in_memory = time.perf_counter() - t0
+    bare = 0.0
+    wrapped = 0.0
+    for people, K, ext, width, height, lighting, ground in recorded:
+        passes = stage.raster.build_passes(people, K, ext, lighting, ground)
+        t = time.perf_counter()
+        stage.raster.run_passes(passes, width, height)
+        bare += time.perf_counter() - t
+        t = time.perf_counter()
+        original(people, K, ext, width, height, lighting, ground)
+        wrapped += time.perf_counter() - t
+    gl = stage.raster.gl_renderer_name
+    stage.close()
+
+    # 2. The whole stage, writing the run folder, with 1 and 2 worker processes.
+    results = {}
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            s = run_render(os.path.join(tmp, "run"), RenderConfig(**{**cfg.__dict__, "workers": workers}))
+            results[workers] = s
+
+    n = args.samples
+    print(f"genb render benchmark: {n} samples at {w}x{h}, {lo}-{hi} people ({n_people / n:.1f} on average), "
+          f"GL: {gl}, {os.cpu_count()} cores")
+    print(f"{'what':52s} {'s/sample':>9s} {'samples/s':>10s}")
+    rows = [
+        ("bare pyrender passes (3 per sample, scenes prebuilt)", bare / n),
+        ("Rasterizer.render (scene building + passes + decode)", wrapped / n),
+        ("RenderStage in memory (bodies, scene, raster, maps, GT)", in_memory / n),
+        ("genb render, 1 process (incl. PNG/npz writes, start-up)", results[1].seconds / n),
+        ("genb render, 2 worker processes", results[2].seconds / n),
+    ]
+    for name, sec in rows:
+        print(f"{name:52s} {sec:9.3f} {1 / sec:10.2f}")
+    print(f"ratio stage (1 process) / bare passes: {results[1].seconds / bare:.2f}")
+    print(f"ratio in-memory stage / bare passes:   {in_memory / bare:.2f}")
+    print(f"samples/s per core with 2 processes:   {n / results[2].seconds / 2:.2f}")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=3)
+    main()

@@ -1,0 +1,22 @@
+"""Fixtures for anything that needs a real rendered run folder."""
+
+import pytest
+
+from genb.render.config import RenderConfig
+from genb.store import RunFolder
+
+TINY = dict(num_samples=4, seed=3, image_size=(128, 96), num_people=(1, 3), portrait_prob=0.25,
+            person_height_frac=(0.4, 0.9), truncation_prob=0.0)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> RunFolder:
+    """A real 4-sample anny run at 128x96 (1-3 people), rendered once per test session.
+
+    Treat it as read-only: copy it (shutil.copytree) before writing into it.
+    """
+    from genb.render.stage import run_render
+
+    root = tmp_path_factory.mktemp("runs") / "tiny"
+    run_render(root, RenderConfig(**TINY))
+    return RunFolder(root)

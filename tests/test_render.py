@@ -1,0 +1,294 @@
+"""genb render: exact ground truth, proven against independent computation."""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.spatial import Delaunay
+
+from genb.config import resolve_config
+from genb.render import labels as L
+from genb.render.bodies import rigid_transform_bodies
+from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
+from genb.render.config import RenderConfig
+from genb.render.conventions import BODY25_INDEX, SEMANTIC_JOINTS
+from genb.render.raster import Lighting, MeshLayer
+from genb.render.stage import RenderStage, run_render
+from genb.store import RunFolder
+
+GEOM = dict(num_samples=6, seed=11, image_size=(256, 192), num_people=(2, 6), portrait_prob=0.3,
+            person_height_frac=(0.3, 1.0), truncation_prob=0.3)
+
+
+@pytest.fixture(scope="module")
+def anny_stage():
+    stage = RenderStage(RenderConfig(**GEOM))
+    yield stage
+    stage.close()
+
+
+@pytest.fixture(scope="module")
+def anny_samples(anny_stage):
+    return [anny_stage(i) for i in range(GEOM["num_samples"])]
+
+
+def _digest(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "render.yaml"}
+
+
+# ----------------------------------------------------------------------------- geometry
+
+
+def test_keypoints2d_are_the_projection_of_keypoints3d(anny_samples):
+    for s in anny_samples:
+        lab = s.labels
+        uv = project(lab["keypoints3d"].astype(np.float64), lab["cam_int"].astype(np.float64))
+        assert np.abs(uv - lab["keypoints2d"]).max() < 0.5
+        uvj = project(lab["joints3d"].astype(np.float64), lab["cam_int"].astype(np.float64))
+        assert np.abs(uvj - lab["joints2d"]).max() < 0.5
+
+
+def test_saved_body_parameters_replay_to_the_saved_geometry(anny_stage, anny_samples):
+    body = anny_stage.body
+    for s in anny_samples[:3]:
+        lab = s.labels
+        params = {k[len("anny_"):]: v.astype(np.float64) for k, v in lab.items() if k.startswith("anny_")}
+        verts, kps = body.forward_params(params)
+        np.testing.assert_allclose(kps, lab["keypoints3d"], atol=2e-3)
+        uv = project(verts[:, lab["proj_vert_ids"]].astype(np.float64), lab["cam_int"].astype(np.float64))
+        assert np.abs(uv - lab["proj_verts"]).max() < 0.5
+
+
+def test_depth_at_visible_keypoints_matches_their_depth(anny_samples):
+    agree, total = 0, 0
+    for s in anny_samples:
+        lab, depth, inst = s.labels, s.depth, s.images["instances"]
+        p_idx, k_idx = np.nonzero(lab["keypoints_vis"])
+        uv = np.rint(lab["keypoints2d"][p_idx, k_idx]).astype(int)
+        d = depth[uv[:, 1], uv[:, 0]]
+        z = lab["keypoints3d"][p_idx, k_idx, 2]
+        assert (d >= z - GEOM_TOL - 1e-4).all()  # the visibility rule, re-checked from the saved depth
+        own = inst[uv[:, 1], uv[:, 0]] == p_idx + 1
+        agree += int(np.sum(own & (np.abs(d - z) < 0.15)))
+        total += len(d)
+    assert total > 50
+    assert agree / total > 0.85  # a visible keypoint's pixel shows its own body, at its depth
+
+
+GEOM_TOL = RenderConfig().visibility_tolerance
+
+
+def test_occluded_keypoints_are_behind_something_nearer(anny_samples):
+    n_occluded = 0
+    for s in anny_samples:
+        lab, depth = s.labels, s.depth
+        occ = lab["keypoints_in_frame"] & ~lab["keypoints_vis"]
+        p_idx, k_idx = np.nonzero(occ)
+        uv = np.rint(lab["keypoints2d"][p_idx, k_idx]).astype(int)
+        d = depth[uv[:, 1], uv[:, 0]]
+        assert (d > 0).all() and (d < lab["keypoints3d"][p_idx, k_idx, 2] - GEOM_TOL).all()
+        n_occluded += len(d)
+    assert n_occluded > 0
+
+
+def test_a_person_behind_another_is_marked_occluded(anny_stage):
+    body, raster = anny_stage.body, anny_stage.raster
+    rot = np.tile(np.eye(3), (2, len(SEMANTIC_JOINTS), 1, 1))
+    rot[:, SEMANTIC_JOINTS.index("left_shoulder")] = _rz(-75)
+    rot[:, SEMANTIC_JOINTS.index("right_shoulder")] = _rz(75)
+    shapes = body.sample_shapes(np.random.default_rng(0), 2)
+    posed = body.pose(shapes, rot)
+    lift = -posed.vertices[:, :, 2].min(axis=1)
+    world = rigid_transform_bodies(body, posed, np.eye(3), np.array([[0.0, 3.0, lift[0]], [0.0, 6.0, lift[1]]]))
+    W, H = 160, 160
+    K = intrinsics_from_fov(40, W, H)
+    ext = extrinsics(np.array([0.0, 0.0, 1.0]), camera_to_world_rotation(0, 0, 0))
+    people = [MeshLayer(v, np.full_like(v, 0.6)) for v in world.vertices]
+    out = raster.render(people, K, ext, W, H, Lighting(np.array([0, 1.0, -1]), 0.7, np.ones(3), np.full(3, 0.3)), None)
+    kp_cam = to_camera(world.keypoints.astype(np.float64), ext)
+    res = L.project_with_visibility(kp_cam, K, out.depth, GEOM_TOL)
+    torso = [BODY25_INDEX[k] for k in ("neck", "mid_hip", "left_hip", "right_hip")]
+    assert res["vis"][0, torso].all()  # the front person's torso is seen
+    assert not res["vis"][1, torso].any()  # the one behind is hidden by it
+    assert res["in_frame"][1, torso].all()
+    uv = np.rint(res["uv"][1, torso]).astype(int)
+    assert (out.instances[uv[:, 1], uv[:, 0]] == 1).all()  # and the pixel shows the front person
+
+
+def _rz(deg):
+    a = np.radians(deg)
+    return np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+
+
+def test_masks_and_boxes_agree(anny_samples):
+    for s in anny_samples:
+        lab, inst, parts = s.labels, s.images["instances"], s.images["parts"]
+        boxes, areas = L.mask_boxes(inst, len(lab["bbox"]))
+        np.testing.assert_array_equal(boxes, lab["bbox"])
+        np.testing.assert_array_equal(areas, lab["mask_area"])
+        assert ((inst > 0) == (parts > 0)).all()  # every person pixel has a part and vice versa
+        for p in range(len(lab["bbox"])):
+            vis = lab["keypoints_vis"][p]
+            if vis.any() and areas[p]:
+                x0, y0, x1, y1 = lab["bbox"][p]
+                uv = lab["keypoints2d"][p][vis]
+                assert (uv[:, 0] >= x0 - 1).all() and (uv[:, 0] <= x1 + 1).all()
+                assert (uv[:, 1] >= y0 - 1).all() and (uv[:, 1] <= y1 + 1).all()
+        # the visible mask lies inside the amodal box of all projected vertices
+        full = lab["bbox_full"]
+        ok = lab["mask_area"] > 0
+        assert (lab["bbox"][ok, :2] >= full[ok, :2] - 1.0).all() and (lab["bbox"][ok, 2:] <= full[ok, 2:] + 1.0).all()
+        np.testing.assert_allclose(lab["scale"], np.maximum(full[:, 2] - full[:, 0], full[:, 3] - full[:, 1]) * 1.2 / 200,
+                                   rtol=1e-5)
+
+
+def test_people_stand_on_the_ground_without_interpenetrating(anny_stage, anny_samples):
+    for s in anny_samples:
+        lab = s.labels
+        params = {k[len("anny_"):]: v.astype(np.float64) for k, v in lab.items() if k.startswith("anny_")}
+        verts_cam, _ = anny_stage.body.forward_params(params)
+        ext = lab["cam_ext"].astype(np.float64)
+        world = (verts_cam - ext[:3, 3]) @ ext[:3, :3]  # camera -> world
+        assert np.abs(world[:, :, 2].min(axis=1)).max() < 2e-3  # lowest point on z = 0
+        xy = [w[:, :2] for w in world]
+        for a in range(len(xy)):
+            hull = Delaunay(xy[a][::7])
+            for b in range(len(xy)):
+                if a != b:  # footprints are disjoint: no vertex of b stands inside a's ground hull
+                    assert (hull.find_simplex(xy[b]) < 0).all()
+
+
+def test_control_maps_follow_their_conventions(anny_samples):
+    for s in anny_samples[:3]:
+        img, depth = s.images, s.depth
+        near = depth == depth[depth > 0].min()
+        assert img["control_depth"][near].max() == 255
+        assert (img["control_depth"][depth == 0] == 0).all()
+        pose = img["control_pose"]
+        if not s.labels["keypoints_vis"].any():
+            assert pose.max() == 0
+        for name in ("control_depth", "control_normal", "control_pose", "control_seg", "control_edges", "image"):
+            assert img[name].shape == (*depth.shape, 3) and img[name].dtype == np.uint8
+
+
+def test_sample_is_a_function_of_seed_and_index(anny_stage, anny_samples):
+    again = anny_stage(2)
+    for name, arr in anny_samples[2].images.items():
+        np.testing.assert_array_equal(arr, again.images[name])
+    assert json.dumps(anny_samples[2].scene) == json.dumps(again.scene)
+    assert anny_samples[1].images["image"].tobytes() != anny_samples[2].images["image"].tobytes()
+
+
+def test_scenes_vary_cameras_people_and_orientation(anny_samples):
+    scenes = [s.scene for s in anny_samples]
+    assert len({round(s["camera"]["fov_x_deg"], 3) for s in scenes}) == len(scenes)
+    assert {len(s["people"]) for s in scenes} != {1}
+    sizes = {(s["camera"]["width"], s["camera"]["height"]) for s in scenes}
+    assert (256, 192) in sizes or (192, 256) in sizes
+
+
+# ----------------------------------------------------------------------------- the run folder
+
+
+SMALL = dict(num_samples=4, seed=5, image_size=(96, 64), num_people=(1, 3), portrait_prob=0.5)
+
+
+def test_workers_ranks_and_resume_give_the_same_bytes(tmp_path, tiny_run, monkeypatch):
+    one = tmp_path / "one"
+    run_render(one, RenderConfig(**SMALL))
+    reference = _digest(one)
+    assert len(RunFolder(one).sample_ids()) == 4
+    assert len([k for k in reference if k.startswith("samples/")]) == 4 * 11
+
+    two = tmp_path / "two"
+    run_render(two, RenderConfig(**SMALL, workers=2))
+    assert _digest(two) == reference
+
+    ranks = tmp_path / "ranks"
+    for rank in (0, 1):
+        monkeypatch.setenv("RANK", str(rank))
+        monkeypatch.setenv("WORLD_SIZE", "2")
+        run_render(ranks, RenderConfig(**SMALL))
+    monkeypatch.delenv("RANK")
+    monkeypatch.delenv("WORLD_SIZE")
+    assert _digest(ranks) == reference
+
+    # a killed run: two samples done, one half-built folder left behind
+    resumed = tmp_path / "resumed"
+    run_render(resumed, RenderConfig(**{**SMALL, "num_samples": 2}))
+    (resumed / "samples" / ".tmp-000002-999-abc").mkdir()
+    (resumed / "samples" / ".tmp-000002-999-abc" / "image.png").write_bytes(b"half")
+    summary = run_render(resumed, RenderConfig(**SMALL))
+    assert summary.rendered == 2 and summary.skipped == 2
+    assert _digest(resumed) == reference
+
+
+def _genb(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "genb", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--num-samples", "0"], "--num-samples must be at least 1"),
+    (["--num-people", "0,3"], "--num-people"),
+    (["--fov-deg", "70,30"], "--fov-deg"),
+    (["--image-size", "100,64"], "multiples of 8"),
+    (["--body", "smplx"], "smpl-x.is.tue.mpg.de"),
+    (["--backgrounds", "/nonexistent/folder"], "background folder"),
+    (["--preset", "nope"], "unknown render preset"),
+])
+def test_bad_input_gets_one_clear_error(tmp_path, flags, message):
+    res = _genb("render", str(tmp_path / "run"), "--num-samples", "1", *flags)
+    assert res.returncode == 2, res.stderr
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_missing_smplx_files_and_unwritable_folder(tmp_path):
+    res = _genb("render", str(tmp_path / "run"), "--body", "smplx", "--smplx-dir", str(tmp_path / "nowhere"))
+    assert res.returncode == 2 and "SMPLX_NEUTRAL.npz" in res.stderr and "Traceback" not in res.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = _genb("render", str(blocker / "run"), "--num-samples", "1")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+def test_resuming_with_other_settings_is_refused_and_keeps_outputs(tmp_path, tiny_run):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run.root, run)
+    before = _digest(run)
+    res = _genb("render", str(run), "--num-samples", "4", "--seed", "99", "--image-size", "128,96")
+    assert res.returncode == 2 and "different settings" in res.stderr and "seed" in res.stderr
+    assert _digest(run) == before
+
+
+def test_run_folder_records_config_and_versions(tiny_run):
+    import yaml
+
+    record = yaml.safe_load((tiny_run.root / "render.yaml").read_text())
+    assert record["config"]["num_samples"] == 4 and record["config"]["seed"] == 3
+    assert record["versions"]["anny"] != "not installed"
+    assert tiny_run.manifest["num_samples"] == 4
+    assert tiny_run.sample_ids() == [0, 1, 2, 3]
+
+
+def test_show_draws_a_contact_sheet(tiny_run, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "sheet.png"
+    res = _genb("show", str(tiny_run.root), "--out", str(out), "--num", "4", "--columns", "2")
+    assert res.returncode == 0, res.stderr
+    im = Image.open(out)
+    assert im.size[0] == 2 * 256 and im.size[1] > 256
+
+
+@pytest.mark.parametrize("preset", ["bedlam", "demo", "closeup", "crowd"])
+def test_every_shipped_preset_renders(preset, tmp_path):
+    cfg = resolve_config(RenderConfig, "render", preset, {"num_samples": 1, "image_size": (96, 64)})
+    summary = run_render(tmp_path / preset, cfg)
+    assert summary.rendered == 1
+    assert (tmp_path / preset / "samples" / "000000" / "labels.npz").is_file()
