@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 from typing import Literal
 
 from genb.errors import GenbError
@@ -104,5 +105,10 @@ class RenderConfig:
             bad("--body smplx needs --smplx-dir",
                 "download SMPL-X (NPZ) from https://smpl-x.is.tue.mpg.de and pass the folder holding "
                 "SMPLX_NEUTRAL.npz as --smplx-dir DIR")
+        if self.backgrounds != "procedural" and not Path(self.backgrounds).is_dir():
+            bad(f"background folder {self.backgrounds} does not exist",
+                "give a folder of .jpg/.png images, or --backgrounds procedural")
+        if self.motion_dir and not Path(self.motion_dir).is_dir():
+            bad(f"motion folder {self.motion_dir} does not exist", "give a folder of AMASS-style .npz files")
         if self.motion_dir and self.body != "smplx":
             bad("--motion-dir reads SMPL-X motions and needs --body smplx", "drop --motion-dir or use --body smplx")

@@ -12,6 +12,7 @@ One :class:`Rasterizer` per process, built once and reused for every sample
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 from typing import Any
@@ -169,24 +170,14 @@ class Rasterizer:
         self.platform = platform
         self.faces = np.ascontiguousarray(faces, dtype=np.uint32)
         self.split = PartSplit(np.asarray(faces), np.asarray(vertex_parts))
-        self._renderer = None
         self._size = (0, 0)
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
 
     # ------------------------------------------------------------------ GL context
     def _renderer_for(self, width: int, height: int):
-        if self._renderer is None:
-            try:
-                self._renderer = self._pr.OffscreenRenderer(width, height)
-            except Exception as e:  # noqa: BLE001
-                raise GenbError(
-                    f"could not create an offscreen GL context with {self.platform}: {e}",
-                    "check that Mesa (libegl1) is installed, or try --gl-platform osmesa",
-                ) from None
-        elif self._size != (width, height):
-            self._renderer.viewport_width, self._renderer.viewport_height = width, height
+        r = _shared_renderer(self._pr, self.platform, width, height)
         self._size = (width, height)
-        return self._renderer
+        return r
 
     @property
     def gl_renderer_name(self) -> str:
@@ -197,9 +188,7 @@ class Rasterizer:
         return GL.glGetString(GL.GL_RENDERER).decode()
 
     def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.delete()
-            self._renderer = None
+        """Nothing to free per instance: the GL context is shared by the process (see _shared_renderer)."""
 
     # ------------------------------------------------------------------ passes
     def _camera_node(self, K: np.ndarray, cam_ext: np.ndarray):
@@ -307,6 +296,32 @@ class Rasterizer:
         normals[depth <= 0] = 0.0
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
                             parts=parts, normals=normals)
+
+
+_RENDERER: dict[str, Any] = {}
+
+
+def _shared_renderer(pr: Any, platform: str, width: int, height: int):
+    """The process's one pyrender OffscreenRenderer, resized as needed.
+
+    pyrender's EGL ``delete()`` terminates the process-wide EGL display, which
+    breaks every other context; so genb keeps a single renderer per process and
+    frees it at exit.
+    """
+    r = _RENDERER.get(platform)
+    if r is None:
+        try:
+            r = pr.OffscreenRenderer(width, height)
+        except Exception as e:  # noqa: BLE001
+            raise GenbError(
+                f"could not create an offscreen GL context with {platform}: {e}",
+                "check that Mesa (libegl1) is installed, or try --gl-platform osmesa",
+            ) from None
+        _RENDERER[platform] = r
+        atexit.register(r.delete)
+    elif (r.viewport_width, r.viewport_height) != (width, height):
+        r.viewport_width, r.viewport_height = width, height
+    return r
 
 
 def _look_rotation(direction: np.ndarray) -> np.ndarray:
