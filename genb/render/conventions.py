@@ -13,7 +13,8 @@ Axes and units
 * **Semantic body frame** (used to write key poses once for every rig):
   SMPL's rest frame: ``x`` to the body's left, ``y`` up, ``z`` forward, rest
   pose a T-pose. Rotations are written as XYZ Euler angles in degrees about
-  these axes: for hips/knees/shoulders positive ``x`` swings the limb backward.
+  these axes: for hips and knees positive ``x`` swings the limb backward (the
+  signs for every joint are written in the header of ``render/poses/key_poses.yaml``).
 """
 
 from __future__ import annotations

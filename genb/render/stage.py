@@ -112,7 +112,11 @@ class RenderStage:
         shapes = body.sample_shapes(body_rng, P)
         pose_names, rotations = self.poses.sample(body_rng, P)
         motion = self._motion_poses(body_rng, P)
-        posed = body.pose(shapes, rotations) if motion is None else body.pose(shapes, rotations, **motion)
+        if motion is None:
+            posed = body.pose(shapes, rotations)
+        else:
+            posed = body.pose(shapes, rotations, motion=motion)
+            pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
 
         # 2. Stand everyone on the ground where the camera sees them, without overlaps.
         lift = -posed.vertices[:, :, 2].min(axis=1)
@@ -203,17 +207,16 @@ class RenderStage:
         }
         return RenderedSample(images=images, depth=out.depth, labels=labels, scene=scene)
 
-    def _motion_poses(self, rng: np.random.Generator, P: int) -> dict[str, Any] | None:
-        """SMPL-X with --motion-dir: replace some key poses with motion-capture frames."""
+    def _motion_poses(self, rng: np.random.Generator, P: int) -> list[dict[str, Any] | None] | None:
+        """SMPL-X with --motion-dir: replace some key poses with motion-capture frames (None = key pose)."""
         if not self.cfg.motion_dir:
             return None
-        from genb.render.bodies.smplx_body import sample_motion_pose
+        from genb.render.bodies.motion import sample_motion_pose
 
         use = rng.random(P) < self.cfg.motion_prob
         if not use.any():
             return None
-        frames = [sample_motion_pose(rng, self.cfg.motion_dir) if u else None for u in use]
-        return {"motion": frames}
+        return [sample_motion_pose(rng, self.cfg.motion_dir) if u else None for u in use]
 
     def write(self, run: RunFolder, index: int) -> None:
         """Render sample ``index`` into the run folder; the folder appears whole or not at all."""
