@@ -74,9 +74,16 @@ def contact_sheet(tiles: list[np.ndarray], captions: list[str], columns: int = 4
     return sheet
 
 
+CONTROL_MAPS = ("depth", "normal", "pose", "seg", "edges")
+
+
 def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, columns: int = 4,
-             noise: float | None = None, rejected: bool = False, tile_width: int = 256) -> Path:
-    """Write a contact sheet of the first ``num`` samples (or rejected ones) and return its path."""
+             noise: float | None = None, rejected: bool = False, tile_width: int = 256,
+             with_maps: bool = False) -> Path:
+    """Write a contact sheet of the first ``num`` samples (or rejected ones) and return its path.
+
+    With ``with_maps`` each sample is a row: the overlay, then its five control maps.
+    """
     run = RunFolder(run_dir).require()
     ids = run.sample_ids()
     check_dir = run.check_dir(noise) if noise is not None else None
@@ -106,10 +113,13 @@ def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, 
             caption += "  " + "; ".join(record.get("reasons", []))[:40]
         tiles.append(tile)
         captions.append(caption)
-    sheet = contact_sheet(tiles, captions, columns, tile_width)
+        if with_maps:
+            tiles += [run.control(i, name) for name in CONTROL_MAPS]
+            captions += [f"control_{name}" for name in CONTROL_MAPS]
+    sheet = contact_sheet(tiles, captions, 1 + len(CONTROL_MAPS) if with_maps else columns, tile_width)
     out = Path(out) if out else run.root / ("show_rejected.png" if rejected else "show.png")
     atomic_write_bytes(out, png_bytes(sheet, 3))
-    logger.info("wrote %s (%d samples)", out, len(tiles))
+    logger.info("wrote %s (%d samples)", out, len(tiles) // (1 + len(CONTROL_MAPS)) if with_maps else len(tiles))
     return out
 
 
@@ -121,8 +131,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tile-width", type=int, default=256, help="width of one tile, pixels")
     parser.add_argument("--noise", type=float, help="show the enhanced images of this noise level instead of the renders")
     parser.add_argument("--rejected", action="store_true", help="only samples the checker rejected (needs --noise)")
+    parser.add_argument("--maps", action="store_true", help="one row per sample: the overlay and its control maps")
 
 
 def run(args: argparse.Namespace) -> int:
-    show_run(args.run_dir, args.out, args.num, args.columns, args.noise, args.rejected, args.tile_width)
+    show_run(args.run_dir, args.out, args.num, args.columns, args.noise, args.rejected, args.tile_width, args.maps)
     return 0
