@@ -69,6 +69,17 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _literal_choices(annotation: Any) -> tuple[Any, ...]:
+    """The allowed values of a ``Literal[...]`` annotation (also inside ``Optional``), else ()."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if typing.get_origin(arg) is typing.Literal:
+                return typing.get_args(arg)
+    return ()
+
+
 def _base_type(annotation: Any) -> tuple[Any, bool]:
     """(inner type, is_sequence) of an annotation such as ``tuple[float, float] | None``."""
     origin = typing.get_origin(annotation)
@@ -122,9 +133,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, cls: type, skip: tuple
         )
         shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
         help_text = docs.get(f.name, "") + f" (default: {shown})"
-        choices = None
-        if typing.get_origin(hints[f.name]) is typing.Literal:
-            choices = typing.get_args(hints[f.name])
+        choices = _literal_choices(hints[f.name])
+        if choices:
             help_text += f" [{' | '.join(map(str, choices))}]"
         if kind is bool and not sequence:
             group.add_argument(
@@ -173,6 +183,10 @@ def _coerce(cls: type, name: str, value: Any) -> Any:
     kind, sequence = _base_type(hints[name])
     if value is None:
         return None
+    choices = _literal_choices(hints[name])
+    if choices and value not in choices:
+        raise GenbError(f"{_flag(name)} must be one of {', '.join(map(str, choices))}, got {value!r}",
+                        f"e.g. {_flag(name)} {choices[0]}")
     if sequence:
         if isinstance(value, str):
             return _parse_value(value, kind, True, name)

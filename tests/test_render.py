@@ -320,3 +320,21 @@ def test_smplx_run_with_motion_files_replays_exactly(synthetic_smplx_dir, tmp_pa
         names += [p["pose"] for p in run.scene(i)["people"]]
     assert any(n.startswith("walk") for n in names)  # some people took motion-capture frames
     stage.close()
+
+
+def test_background_folder_images_fill_the_empty_pixels(tmp_path):
+    import cv2
+
+    folder = tmp_path / "backgrounds"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "red.png"), np.full((50, 80, 3), (0, 0, 255), np.uint8))  # BGR red
+    cfg = RenderConfig(num_samples=1, seed=1, image_size=(96, 64), num_people=(1, 2), backgrounds=str(folder))
+    run_render(tmp_path / "run", cfg)
+    run = RunFolder(tmp_path / "run")
+    image, depth = run.image(0), run.depth(0)
+    near_person = cv2.dilate((run.instances(0) > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    empty = (depth == 0) & ~near_person  # (anti-aliased silhouette pixels blend with the photo)
+    assert empty.mean() > 0.2  # no ground plane is drawn over a photo
+    np.testing.assert_array_equal(image[empty], np.tile([255, 0, 0], (empty.sum(), 1)))
+    assert run.scene(0)["background"] == {"kind": "image", "path": str(folder / "red.png")}
+    assert (run.instances(0) > 0).any()
