@@ -33,8 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     argv = sys.argv[1:]
     for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text,
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
         # Only import the module whose arguments are needed (or all, for --help listings).
         if name in argv or not argv or argv[0] in ("-h", "--help"):
