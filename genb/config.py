@@ -261,8 +261,11 @@ def package_versions() -> dict[str, str]:
 
 def config_record(cfg: Any, command: list[str] | None = None) -> dict[str, Any]:
     """What gets saved next to a stage's outputs: the config, the command and the versions."""
+    argv = list(command if command is not None else sys.argv)
+    if argv and Path(argv[0]).name in ("__main__.py", "genb"):
+        argv[0] = "genb"  # python -m genb, accelerate launch -m genb, or the console script
     return {
         "config": to_dict(cfg),
-        "command": " ".join(command if command is not None else sys.argv),
+        "command": " ".join(argv),
         "versions": package_versions(),
     }

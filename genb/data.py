@@ -1,0 +1,130 @@
+"""Read a genb package in PyTorch: a ``Dataset`` of people with their image and labels.
+
+For users without a loader of their own (trainers that already read BEDLAM npz
+files or 4D-Humans shards can point those at the package instead)::
+
+    from torch.utils.data import DataLoader
+    from genb.data import PackagedDataset
+
+    ds = PackagedDataset("OUT", crop_size=256)      # one item per person
+    batch = next(iter(DataLoader(ds, batch_size=8, shuffle=True)))
+    batch["image"]          # (8, 3, 256, 256) float32 in 0..1, the person's square crop
+    batch["keypoints_2d"]   # (8, 44, 3) crop pixels + confidence (44-joint order)
+    batch["cam_int"]        # (8, 3, 3) the FULL image's intrinsics (crops keep the camera)
+
+:func:`crop_matrix` is the crop (``center``, ``scale * 200`` side -> ``crop_size``
+pixels); ``item["crop_from_image"]`` is its (2, 3) matrix so predictions can be
+mapped back to the full image. :func:`webdataset_people` reads the shards the
+way 4D-Humans does and yields one dict per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genb.errors import GenbError
+from genb.store import read_image
+
+# Per-person npz keys returned as tensors when present (beside image and crop).
+ARRAY_KEYS = (
+    "center", "scale", "cam_int", "cam_ext", "keypoints_3d", "bbox", "bbox_full", "image_size",
+    "sample_index", "person_index", "pose_cam", "shape", "trans_cam", "smplx_expression",
+    "anny_phenotypes", "anny_bone_rotations", "anny_root",
+)
+
+
+def crop_matrix(center: np.ndarray, side: float, crop_size: int) -> np.ndarray:
+    """(2, 3) affine map from full-image pixels to the pixels of a square crop.
+
+    The square of side ``side`` pixels centred on ``center`` (x, y) becomes a
+    ``crop_size`` x ``crop_size`` image; pixel centres sit at integer coordinates
+    in both (OpenCV convention), so ``crop = M @ [u, v, 1]``.
+    """
+    k = crop_size / float(side)
+    cx, cy = float(center[0]), float(center[1])
+    return np.array([[k, 0.0, (side / 2 - cx + 0.5) * k - 0.5],
+                     [0.0, k, (side / 2 - cy + 0.5) * k - 0.5]], np.float64)
+
+
+def find_npz(root: str | Path) -> Path:
+    """The BEDLAM npz of a package folder (``OUT/bedlam/*.npz``), or the file itself."""
+    root = Path(root)
+    if root.is_file():
+        return root
+    files = sorted((root / "bedlam").glob("*.npz")) if (root / "bedlam").is_dir() else []
+    if len(files) != 1:
+        raise GenbError(
+            f"{root} holds {len(files)} BEDLAM npz files under bedlam/ (expected exactly one)",
+            "give the package folder written by `genb package --format bedlam|all`, or the npz file itself",
+        )
+    return files[0]
+
+
+class PackagedDataset:
+    """One item per packaged person: image (full or cropped) and labels as tensors.
+
+    Args:
+        root: a package folder (``genb package ... OUT``) or its BEDLAM npz file.
+        crop_size: side of the square person crop in pixels; None returns the full image.
+    """
+
+    def __init__(self, root: str | Path, crop_size: int | None = 256):
+        self.npz_path = find_npz(root)
+        self.image_dir = self.npz_path.parent
+        with np.load(self.npz_path, allow_pickle=False) as z:
+            self.data = {k: z[k] for k in z.files}
+        if "imgname" not in self.data:
+            raise GenbError(f"{self.npz_path} has no imgname array", "give an npz written by `genb package`")
+        self.crop_size = crop_size
+
+    def __len__(self) -> int:
+        return len(self.data["imgname"])
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        import cv2
+        import torch
+
+        d = self.data
+        image = read_image(self.image_dir / str(d["imgname"][index]))
+        kp2d = d["gtkps"][index].astype(np.float32).copy()
+        item: dict[str, Any] = {"imgname": str(d["imgname"][index]), "gender": str(d["gender"][index]),
+                                "body_model": str(d["body_model"][index]) if "body_model" in d else ""}
+        for k in ARRAY_KEYS:
+            if k in d:
+                item[k] = torch.as_tensor(np.asarray(d[k][index]))
+        item["keypoints_2d_full"] = torch.as_tensor(kp2d.copy())
+        if self.crop_size:
+            side = float(d["scale"][index]) * 200.0
+            M = crop_matrix(d["center"][index], side, self.crop_size)
+            image = cv2.warpAffine(image, M, (self.crop_size, self.crop_size), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            kp2d[:, :2] = kp2d[:, :2] @ M[:, :2].T.astype(np.float32) + M[:, 2].astype(np.float32)
+            item["crop_from_image"] = torch.as_tensor(M.astype(np.float32))
+        item["keypoints_2d"] = torch.as_tensor(kp2d)
+        item["image"] = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float() / 255.0
+        return item
+
+
+def webdataset_people(urls: str | list[str]) -> Iterator[dict[str, Any]]:
+    """Iterate the people of genb shards as 4D-Humans does: ``decode('rgb8')``, one dict per person.
+
+    Yields ``{"__key__", "jpg" (H, W, 3) uint8, "data.pyd" (the person's dict), "mask" (H, W) bool}``.
+    """
+    import webdataset as wds
+
+    if isinstance(urls, (str, Path)):
+        urls = [str(urls)]
+    dataset = wds.WebDataset([str(u) for u in urls], shardshuffle=False, empty_check=False)
+    dataset = dataset.decode("rgb8").rename(jpg="jpg;jpeg;png")
+    for item in dataset:
+        masks = item.get("detection.npz", {}).get("masks") if "detection.npz" in item else None
+        for person in item["data.pyd"]:
+            if masks is not None:
+                mask = masks[person["extra_info"]["detection_npz_idx"]]
+            else:
+                mask = np.ones(item["jpg"].shape[:2], bool)
+            yield {"__key__": item["__key__"], "jpg": item["jpg"], "data.pyd": person, "mask": mask}

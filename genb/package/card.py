@@ -1,0 +1,242 @@
+"""The dataset card: ``OUT/README.md`` with counts, distributions (plots), licence and provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genb.package.inputs import Selection
+from genb.package.joints44 import JOINTS44, PROVIDED
+from genb.package.stats import DatasetStats
+from genb.store import RunFolder, atomic_write_bytes, atomic_write_text
+
+LICENCES = {
+    "anny": (
+        "Bodies come from **anny** (NAVER LABS Europe): code under **Apache-2.0**, its body-model assets "
+        "(derived from MakeHuman) under **CC0 1.0**. No SMPL or SMPL-X files were used; the anny "
+        "parameters in this package carry no further licence terms."
+    ),
+    "smplx": (
+        "Bodies come from **SMPL-X** (Max Planck Institute for Intelligent Systems). The SMPL-X model and "
+        "what is derived from it - the parameters, joints and vertices in this package - are under the "
+        "**SMPL-X Model License: non-commercial scientific research only** "
+        "(https://smpl-x.is.tue.mpg.de/modellicense.html). Anyone using this data must accept that licence."
+    ),
+}
+GENB_LICENCE = "genb itself is Apache-2.0."
+DIFFUSION_NOTE = (
+    "The enhanced images were made by a diffusion model and ControlNet(s) (named in the enhance command "
+    "below); their weights' licences (for Stable Diffusion 1.5 derivatives, CreativeML OpenRAIL-M) govern "
+    "the use of the images they generate."
+)
+
+
+def _read_yaml(path: Path) -> dict[str, Any] | None:
+    import yaml
+
+    if not path.is_file():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _hist_png(path: Path, panels: list[tuple[str, np.ndarray, Any, str]]) -> None:
+    """One row of histograms: (title, values, bins, x label) per panel."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.6), dpi=90, squeeze=False)
+    for ax, (title, values, bins, xlabel) in zip(axes[0], panels):
+        values = np.asarray(values, float)
+        if len(values):
+            ax.hist(values, bins=bins, color="#4c72b0", edgecolor="white")
+        else:
+            ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def write_plots(folder: Path, stats: DatasetStats) -> dict[str, str]:
+    """The card's plots; ``{name: file name}``."""
+    s = stats.s
+    folder.mkdir(parents=True, exist_ok=True)
+    ppl = np.asarray(s["people_per_image"], int)
+    vis = np.asarray(s["visible_keypoints"], int)
+    plots = {
+        "people_per_image": [("people per image", ppl, np.arange(-0.5, (ppl.max() if len(ppl) else 1) + 1.5), "people")],
+        "fov": [("horizontal FOV", s["fov_x_deg"], 20, "degrees"), ("vertical FOV", s["fov_y_deg"], 20, "degrees")],
+        "visible_joints": [("visible BODY25 keypoints per person", vis, np.arange(-0.5, 26.5), "keypoints")],
+    }
+    shape = np.asarray(s["shape"], float).reshape(-1, len(s["shape_names"]) or 1)
+    body_panels = [("stature", s["height_m"], 20, "metres")] if s["height_m"] else []
+    for i, name in enumerate(s["shape_names"]):
+        if name in ("gender", "proportions"):
+            continue
+        anny = s["body_model"] == "anny"
+        body_panels.append((f"anny {name}" if anny else name, shape[:, i], 20, "phenotype (0..1)" if anny else "SMPL-X beta"))
+    plots["body_shape"] = body_panels or [("body shape", [], 10, "")]
+    out = {}
+    for name, panels in plots.items():
+        _hist_png(folder / f"{name}.png", panels)
+        out[name] = f"card/{name}.png"
+    return out
+
+
+def _provenance_sentence(selection: Selection) -> str:
+    if selection.source == "render":
+        which = "Images are the renders themselves"
+        if selection.num_checked is not None and not selection.include_rejected:
+            which += f", of the samples the checker accepted at noise {selection.noise:.2f}"
+        return which + "."
+    text = f"Images were re-rendered by a noise-conditioned ControlNet at noise {selection.noise:.2f}"
+    if selection.include_rejected:
+        return text + "; all of them are included, also those the checker rejected or never checked (--include-rejected)."
+    return text + " and kept only where the checker found they still match their ground truth."
+
+
+def _tidy_command(command: str) -> str:
+    """``/path/to/genb/__main__.py render ...`` (what ``python -m genb`` leaves in argv) -> ``genb render ...``."""
+    first, _, rest = command.partition(" ")
+    if first.endswith(("genb/__main__.py", "/genb", "genb/cli.py")) or first == "genb":
+        return "genb " + rest
+    return command
+
+
+def _command_lines(run: RunFolder, selection: Selection, out: Path) -> list[tuple[str, dict[str, Any] | None]]:
+    records = [("render", _read_yaml(run.root / "render.yaml"))]
+    if selection.source == "enhanced" or selection.noise > 0:
+        records.append(("enhance", _read_yaml(run.enhanced_dir(selection.noise) / "enhance.yaml")))
+        records.append(("check", _read_yaml(run.check_dir(selection.noise) / "check.yaml")))
+    records.append(("package", _read_yaml(out / "package.yaml")))
+    return records
+
+
+def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats, npz_path: Path | None,
+              shard_paths: list[Path], plots: dict[str, str], out: Path) -> str:
+    s = stats.s
+    body = s["body_model"] or str(run.manifest.get("body_model", "?"))
+    name = run.root.resolve().name
+    lines = [f"# genb dataset: {name}, {selection.source} images at noise {selection.noise:.2f}", ""]
+    lines += [
+        "Synthetic images of people with exact 3D ground truth, made with "
+        "genb (render -> enhance -> check -> package). "
+        + _provenance_sentence(selection), "",
+        "## Counts", "", "| | |", "| --- | --- |",
+        f"| rendered samples in the run | {selection.num_samples} |",
+        f"| samples with {selection.source} images | {selection.num_candidates} |",
+    ]
+    if selection.num_checked is not None:
+        rate = selection.acceptance_rate or 0.0
+        lines += [f"| checked at noise {selection.noise:.2f} | {selection.num_checked} |",
+                  f"| accepted | {selection.num_accepted} ({100 * rate:.1f}%) |"]
+    lines += [
+        f"| rejected samples included | {'yes (--include-rejected)' if selection.include_rejected else 'no'} |",
+        f"| packaged images | {s['samples']} |",
+        f"| people in them | {s['people_total']} |",
+        f"| packaged people (rows / person records) | {s['people_packaged']} |",
+        f"| people left out (fewer than {cfg.min_visible_keypoints} visible keypoints) | {s['people_dropped']} |",
+        f"| images with nobody left (not in the shards) | {s['samples_without_people']} |",
+        f"| image sizes (W x H: images) | {', '.join(f'{k}: {v}' for k, v in sorted(s['image_sizes'].items()))} |",
+        f"| gender (people) | {', '.join(f'{k}: {v}' for k, v in sorted(s['gender'].items()))} |",
+        f"| body model | {body} |", "",
+        "## Distributions", "",
+    ]
+    for title, key in (("People per image", "people_per_image"), ("Field of view", "fov"),
+                       ("Body shape", "body_shape"), ("Visible joints", "visible_joints")):
+        lines += [f"**{title}**", "", f"![{title}]({plots[key]})", ""]
+    if s["fov_x_deg"]:
+        fx = np.asarray(s["fov_x_deg"])
+        lines += [f"Horizontal FOV {fx.min():.1f}-{fx.max():.1f} degrees (median {np.median(fx):.1f}).", ""]
+
+    lines += ["## Files and how to read them", ""]
+    if npz_path is not None:
+        rel = npz_path.relative_to(out)
+        with np.load(npz_path) as z:
+            keys = list(z.files)
+        lines += [
+            f"* **BEDLAM / CameraHMR npz**: `{rel}`, one row per person; `imgname` is relative to "
+            f"`{rel.parent}/` (images copied there); `scale` is the crop side / 200, `gtkps` (N, 44, 3) pixels + "
+            f"confidence, `keypoints_3d` (N, 44, 4) camera frame in metres + confidence. Keys: "
+            + ", ".join(f"`{k}`" for k in keys) + ".",
+        ]
+    if shard_paths:
+        lines += [
+            f"* **4D-Humans / TokenHMR WebDataset**: {len(shard_paths)} shard(s) in `webdataset/` "
+            f"(`webdataset/index.json` lists them): `<key>.{cfg.image_format}` + `<key>.data.pyd`"
+            + (" + `<key>.detection.npz` (person masks)" if cfg.masks else "")
+            + ". Read with `wds.WebDataset(urls).decode('rgb8').rename(jpg='jpg;jpeg;png')`.",
+        ]
+    lines += ["* **PyTorch**: `genb.data.PackagedDataset(OUT)` gives image + labels per person.", ""]
+
+    missing = [n for n, p in zip(JOINTS44, PROVIDED) if not p]
+    lines += ["## What is absent", ""]
+    lines += [f"* 44-joint keypoints: {', '.join(missing)} have no counterpart in genb's ground truth and are "
+              "zeros with confidence 0. The other 38 are genb's exact BODY25 keypoints (the LSP hips and MPII pelvis "
+              "are the BODY25 hips and mid-hip)."]
+    if body == "anny":
+        lines += ["* anny bodies are not SMPL/SMPL-X: the npz has **no `pose_cam`, `shape`, `trans_cam`**; the anny "
+                  "parameters are under `anny_phenotypes`, `anny_bone_rotations`, `anny_root`. In the shards "
+                  "`body_pose`/`betas` are zeros with `has_body_pose = has_betas = 0` (anny parameters in `extra_info`). "
+                  "Loaders that require `shape` (CameraHMR's) need SMPL fits of their own."]
+    else:
+        lines += ["* SMPL-X betas are not SMPL betas: the shards have `has_betas = 0` (SMPL-X betas in "
+                  "`extra_info['smplx_betas']`); `body_pose` holds SMPL-X global orient + 21 body joints in SMPL "
+                  "layout (SMPL's hand joints are zeros)." if cfg.smplx_pose_as_smpl else
+                  "* The shards carry no SMPL parameters (`has_body_pose = has_betas = 0`); SMPL-X parameters are "
+                  "in `extra_info`."]
+        lines += ["* `pose_cam` eye poses are zeros (genb does not animate eyes)."]
+    lines += ["* `proj_verts` is genb's fixed vertex subset (`proj_vert_ids` of the run), not BEDLAM's 437-vertex "
+              "downsampling.", ""]
+
+    lines += ["## Licence", "", LICENCES.get(body, f"Body model {body}: see its own licence."), ""]
+    if selection.source == "enhanced":
+        lines += [DIFFUSION_NOTE, ""]
+        enhance = _read_yaml(run.enhanced_dir(selection.noise) / "enhance.yaml")
+        models = {k: v for k, v in ((enhance or {}).get("config") or {}).items()
+                  if k.endswith("_model") and v}
+        if models:
+            lines += ["Models used: " + ", ".join(f"`{k}={v}`" for k, v in models.items()) + ".", ""]
+    lines += [GENB_LICENCE, ""]
+
+    lines += ["## How it was made", ""]
+    versions = None
+    for stage, rec in _command_lines(run, selection, out):
+        if rec is None:
+            lines += [f"* {stage}: (no record found)"]
+            continue
+        lines += [f"* {stage}: `{_tidy_command(str(rec.get('command', '?')))}`"]
+        versions = rec.get("versions") or versions
+    lines += [""]
+    if versions:
+        lines += ["Versions (package step):", "", "| package | version |", "| --- | --- |"]
+        lines += [f"| {k} | {v} |" for k, v in versions.items()]
+        lines += [""]
+    render = _read_yaml(run.root / "render.yaml")
+    if render and render.get("config"):
+        cfg_r = render["config"]
+        lines += ["Render settings: " + ", ".join(f"`{k}={v}`" for k, v in cfg_r.items()), ""]
+    return "\n".join(lines)
+
+
+def write_card(out: Path, run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats,
+               npz_path: Path | None, shard_paths: list[Path]) -> Path:
+    """Write ``OUT/README.md`` and ``OUT/card/*.png``; returns the README's path."""
+    plots = write_plots(out / "card", stats)
+    path = out / "README.md"
+    atomic_write_text(path, card_text(run, cfg, selection, stats, npz_path, shard_paths, plots, out))
+    return path

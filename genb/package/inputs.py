@@ -1,0 +1,139 @@
+"""Which samples of a run are packaged, and where their images are."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import struct
+from pathlib import Path
+
+from genb.errors import GenbError
+from genb.store import RunFolder, noise_name
+
+
+@dataclasses.dataclass
+class Selection:
+    """The samples one ``genb package`` call packages.
+
+    Attributes:
+        ids: sample indices to package, sorted.
+        source: ``"render"`` (the renders) or ``"enhanced"`` (the enhanced images).
+        noise: the noise level.
+        num_samples: complete samples in the run.
+        num_candidates: samples with an image of this source.
+        num_checked: samples with a checker decision (None: no decisions used).
+        num_accepted: of which accepted (None: no decisions used).
+        include_rejected: whether rejected samples were packaged too.
+    """
+
+    ids: list[int]
+    source: str
+    noise: float
+    num_samples: int
+    num_candidates: int
+    num_checked: int | None
+    num_accepted: int | None
+    include_rejected: bool
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        if not self.num_checked:
+            return None
+        return self.num_accepted / self.num_checked
+
+
+def read_decisions(check_dir: str | Path) -> dict[int, bool]:
+    """``{sample index: accepted}`` from the checker's ``NNNNNN.json`` files (empty if none)."""
+    check_dir = Path(check_dir)
+    out: dict[int, bool] = {}
+    if not check_dir.is_dir():
+        return out
+    for p in sorted(check_dir.glob("*.json")):
+        if not p.stem.isdigit():
+            continue
+        try:
+            record = json.loads(p.read_text())
+        except (OSError, json.JSONDecodeError):
+            raise GenbError(f"checker decision {p} is unreadable",
+                            "delete it and run `genb check` again (it redoes missing decisions only)") from None
+        out[int(p.stem)] = bool(record.get("accepted", False))
+    return out
+
+
+def image_path(run: RunFolder, index: int, source: str, noise: float) -> Path:
+    """The image file packaged for sample ``index``."""
+    if source == "render":
+        return run.sample_dir(index) / "image.png"
+    return run.enhanced_dir(noise) / f"{run.sample_name(index)}.png"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(H, W) of a PNG file from its header (no decoding)."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        raise GenbError(f"{path} is not a PNG image", "delete it and re-run the stage that wrote it")
+    w, h = struct.unpack(">II", head[16:24])
+    return h, w
+
+
+def select_samples(run: RunFolder, noise: float, source: str = "auto", include_rejected: bool = False) -> Selection:
+    """The samples to package: the checker's accepted ones, or every one with ``include_rejected``.
+
+    Raises a :class:`GenbError` naming the missing stage when the images or the
+    decisions for ``noise`` do not exist, or when nothing would be packaged.
+    """
+    run.require()
+    if source == "auto":
+        source = "render" if noise == 0 else "enhanced"
+    samples = run.sample_ids()
+    if not samples:
+        raise GenbError(f"{run.root} holds no rendered samples", f"run `genb render {run.root}` first")
+    if source == "enhanced":
+        folder = run.enhanced_dir(noise)
+        if not folder.is_dir():
+            raise GenbError(f"no enhanced images for noise {noise:.2f} ({folder} does not exist)",
+                            f"run `genb enhance {run.root} --noise {noise}` first, or package the renders with --noise 0")
+        done = set(samples)
+        candidates = sorted(int(p.stem) for p in folder.glob("*.png") if p.stem.isdigit() and int(p.stem) in done)
+    else:
+        candidates = samples
+    if not candidates:
+        raise GenbError(f"no {source} images to package in {run.root} at noise {noise:.2f}",
+                        f"run `genb enhance {run.root} --noise {noise}` first")
+
+    check_dir = run.check_dir(noise)
+    decisions = read_decisions(check_dir)
+    needs_check = noise > 0 and not include_rejected
+    if needs_check and not decisions:
+        raise GenbError(
+            f"no check results for noise {noise:.2f} (nothing in {check_dir})",
+            f"run `genb check {run.root} --noise {noise}` first, or pass --include-rejected to package "
+            "every enhanced sample without the checker's decisions",
+        )
+    if decisions and not include_rejected:
+        candidate_set = set(candidates)
+        missing = sorted(i for i, ok in decisions.items() if ok and i not in candidate_set)
+        if missing:
+            raise GenbError(
+                f"{len(missing)} accepted sample(s) have no {source} image (first: {missing[0]})",
+                f"re-run the stage that writes {image_path(run, missing[0], source, noise).parent} "
+                "(it resumes and only writes missing files)",
+            )
+        ids = sorted(i for i in candidates if decisions.get(i, False))
+    else:
+        ids = list(candidates)
+    if not ids:
+        raise GenbError(
+            f"the checker accepted none of the {len(decisions)} samples at noise {noise:.2f}",
+            "lower the noise, loosen the checker's thresholds, or pass --include-rejected",
+        )
+    checked = len(decisions) if decisions else None
+    return Selection(
+        ids=ids, source=source, noise=noise, num_samples=len(samples), num_candidates=len(candidates),
+        num_checked=checked, num_accepted=sum(decisions.values()) if decisions else None,
+        include_rejected=include_rejected,
+    )
+
+
+__all__ = ["Selection", "select_samples", "read_decisions", "image_path", "png_size", "noise_name"]

@@ -1,0 +1,427 @@
+"""``genb package``: hand the accepted samples to HPS trainers in the formats they already read.
+
+``genb package RUN --noise 0.4 --format bedlam|webdataset|all OUT`` writes::
+
+    OUT/
+      README.md                      dataset card (counts, plots, licence, commands, versions)
+      card/*.png                     its plots
+      package.yaml                   this command's config, command line, versions, selection
+      bedlam/genb_noise-0.40.npz     BEDLAM / CameraHMR annotations, one row per person
+      bedlam/images/000012.png       the images, at the ``imgname`` paths
+      webdataset/genb-r00-000000.tar 4D-Humans / TokenHMR shards (one writer per process)
+      webdataset/index.json          shard names and sample counts
+      .parts/                        per-process results, merged once every process is done
+
+:class:`PackageStage` turns one sample into its records (built once per
+process); :func:`run_package` splits the samples over ranks
+(``RANK``/``WORLD_SIZE``), writes them in sample order, and whichever process
+finishes last merges the per-process parts. An output folder that is complete
+for the same settings is left as it is (resumable); one made with other
+settings is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures as cf
+import dataclasses
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Literal, TypeVar
+
+import numpy as np
+
+from genb.config import add_config_arguments, config_from_args, config_record, to_dict
+from genb.errors import GenbError
+from genb.log import get_logger, progress
+from genb.package import bedlam, wds
+from genb.package.inputs import Selection, image_path, png_size, select_samples
+from genb.package.records import PersonRecords, person_records
+from genb.package.stats import DatasetStats
+from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, shard
+
+logger = get_logger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PARTS = ".parts"
+# Settings that may differ between invocations on the same output folder.
+RESUMABLE_FIELDS = ("workers",)
+
+
+@dataclasses.dataclass
+class PackageConfig:
+    noise: float = 0.0
+    """Noise level of the enhanced images to package; 0 packages the renders themselves."""
+    source: Literal["auto", "render", "enhanced"] = "auto"
+    """Which images: auto (renders at --noise 0, enhanced images otherwise), render, or enhanced.
+    --source render --noise 0.4 packages the renders of the samples accepted at 0.4."""
+    format: Literal["all", "bedlam", "webdataset"] = "all"
+    """Output format: bedlam (BEDLAM/CameraHMR npz + images), webdataset (4D-Humans/TokenHMR shards) or all."""
+    include_rejected: bool = False
+    """Package every sample, also those the checker rejected (or that were never checked)."""
+    keypoint_confidence: Literal["in_frame", "visible", "all"] = "in_frame"
+    """2D keypoint confidence: 1 for keypoints inside the image (in_frame), only unoccluded ones (visible), or all."""
+    min_visible_keypoints: int = 4
+    """Leave out people with fewer visible (in frame, unoccluded) BODY25 keypoints."""
+    image_format: Literal["jpg", "png"] = "jpg"
+    """Image format inside the shards: jpg (re-encoded, small) or png (the lossless source bytes)."""
+    jpeg_quality: int = 95
+    """JPEG quality of shard images, 1-100."""
+    shard_maxcount: int = 1000
+    """Samples (images) per shard at most."""
+    shard_maxsize_mb: float = 1000.0
+    """Shard size in MB after which a new shard is started."""
+    masks: bool = True
+    """Write each image's person masks as <key>.detection.npz (read by 4D-Humans for mask-aware crops)."""
+    smplx_pose_as_smpl: bool = True
+    """SMPL-X bodies: put global_orient + the 21 body joints into the shards' SMPL-layout body_pose (has_body_pose=1)."""
+    card: bool = True
+    """Write the dataset card README.md with its plots."""
+    workers: int = 2
+    """Threads reading and encoding images in this process (writing stays in sample order)."""
+
+    def validate(self) -> None:
+        if self.noise < 0 or self.noise > 1:
+            raise GenbError(f"--noise is a level in [0, 1], got {self.noise}", "e.g. --noise 0.4")
+        if self.source == "enhanced" and self.noise == 0:
+            raise GenbError("--source enhanced needs the noise level of the enhanced images",
+                            "give --noise (e.g. --noise 0.4), or --source render to package the renders")
+        if not 1 <= self.jpeg_quality <= 100:
+            raise GenbError(f"--jpeg-quality is 1-100, got {self.jpeg_quality}", "e.g. --jpeg-quality 95")
+        if self.shard_maxcount < 1:
+            raise GenbError(f"--shard-maxcount must be at least 1, got {self.shard_maxcount}", "e.g. --shard-maxcount 1000")
+        if self.shard_maxsize_mb <= 0:
+            raise GenbError(f"--shard-maxsize-mb must be positive, got {self.shard_maxsize_mb}", "e.g. --shard-maxsize-mb 1000")
+        if not 0 <= self.min_visible_keypoints <= 25:
+            raise GenbError(f"--min-visible-keypoints is 0-25, got {self.min_visible_keypoints}", "e.g. 4")
+        if self.workers < 1:
+            raise GenbError(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
+
+    @property
+    def bedlam(self) -> bool:
+        return self.format in ("all", "bedlam")
+
+    @property
+    def webdataset(self) -> bool:
+        return self.format in ("all", "webdataset")
+
+
+@dataclasses.dataclass
+class PackagedSample:
+    """What :class:`PackageStage` made of one sample.
+
+    Attributes:
+        index: the sample index.
+        labels: its ``labels.npz`` arrays.
+        records: the packaged people.
+        source_bytes: the source PNG's bytes (copied into ``bedlam/images``).
+        rows: BEDLAM npz rows (None unless the bedlam format is written).
+        shard_sample: the WebDataset sample (None unless shards are written, or nobody is left).
+    """
+
+    index: int
+    labels: dict[str, np.ndarray]
+    records: PersonRecords
+    source_bytes: bytes
+    rows: dict[str, np.ndarray] | None
+    shard_sample: dict[str, Any] | None
+
+
+@dataclasses.dataclass
+class PackageSummary:
+    """What :func:`run_package` did (this process), and where the merged outputs are.
+
+    ``seconds`` times selecting and packaging this process's samples; ``total_seconds``
+    adds the merge and the dataset card (None paths: another process merges).
+    """
+
+    out: Path
+    packaged: int
+    skipped: bool
+    seconds: float
+    people: int
+    npz: Path | None
+    shards: list[Path]
+    card: Path | None
+    total_seconds: float = 0.0
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.packaged / self.seconds if self.seconds > 0 else float("nan")
+
+
+def imgname(index: int) -> str:
+    """Image path of a sample relative to ``OUT/bedlam`` (the npz's ``imgname``)."""
+    return f"images/{index:06d}.png"
+
+
+def npz_name(cfg: PackageConfig, source: str) -> str:
+    tag = "render_" if source == "render" and cfg.noise > 0 else ""
+    return f"genb_{tag}{noise_name(cfg.noise)}.npz"
+
+
+class PackageStage:
+    """Turns samples of one run into packaged records; build once per process.
+
+    Args:
+        run: the run folder.
+        cfg: the resolved package config.
+        source: ``"render"`` or ``"enhanced"`` (see :func:`select_samples`).
+    """
+
+    def __init__(self, run: RunFolder, cfg: PackageConfig, source: str):
+        import cv2
+
+        self.run, self.cfg, self.source = run, cfg, source
+        self._jpeg = [cv2.IMWRITE_JPEG_QUALITY, int(cfg.jpeg_quality)]
+
+    def __call__(self, index: int) -> PackagedSample:
+        """Package sample ``index``; depends only on the run's files for this index."""
+        import cv2
+
+        run, cfg = self.run, self.cfg
+        # 1. Ground truth, and the people that go into the package.
+        labels = run.labels(index)
+        rec = person_records(labels, confidence=cfg.keypoint_confidence,
+                             min_visible_keypoints=cfg.min_visible_keypoints)
+
+        # 2. The image: it must have the size the labels were made for.
+        path = image_path(run, index, self.source, cfg.noise)
+        if not path.is_file():
+            raise GenbError(f"image {path} of sample {index} does not exist",
+                            "re-run the stage that writes it (it resumes and writes missing files only)")
+        size = png_size(path)
+        if tuple(size) != tuple(int(x) for x in labels["image_size"]):
+            raise GenbError(
+                f"image {path} is {size[1]}x{size[0]} but its labels are for "
+                f"{int(labels['image_size'][1])}x{int(labels['image_size'][0])}",
+                "enhance at the render's image size (the labels' pixels would not match the image)",
+            )
+        source_bytes = path.read_bytes()
+
+        # 3. BEDLAM rows.
+        rows = bedlam.bedlam_rows(rec, imgname(index), index) if cfg.bedlam else None
+
+        # 4. The WebDataset sample (images with nobody left are not written).
+        shard_sample = None
+        if cfg.webdataset and len(rec):
+            if cfg.image_format == "png":
+                image_bytes, ext = source_bytes, "png"
+            else:
+                bgr = cv2.imdecode(np.frombuffer(source_bytes, np.uint8), cv2.IMREAD_COLOR)
+                ok, buf = cv2.imencode(".jpg", bgr, self._jpeg)
+                if not ok:
+                    raise GenbError(f"could not encode {path} as JPEG")
+                image_bytes, ext = buf.tobytes(), "jpg"
+            masks = None
+            if cfg.masks:
+                instances = run.instances(index)
+                masks = wds.instance_masks(instances, len(labels["keypoints_vis"]))
+            people = wds.person_dicts(rec, index, cfg.noise, cfg.smplx_pose_as_smpl, with_masks=cfg.masks)
+            shard_sample = wds.shard_sample(wds.shard_key(index, cfg.noise), image_bytes, ext, people, masks)
+        return PackagedSample(index=index, labels=labels, records=rec, source_bytes=source_bytes,
+                              rows=rows, shard_sample=shard_sample)
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``map(fn, items)`` on ``workers`` threads, results in input order, a bounded number in flight."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with cf.ThreadPoolExecutor(workers) as pool:
+        window: collections.deque = collections.deque()
+        for item in items:
+            window.append(pool.submit(fn, item))
+            if len(window) >= 2 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+
+# ----------------------------------------------------------------------------- the output folder
+
+
+def selection_digest(selection: Selection) -> str:
+    return hashlib.sha256(json.dumps([selection.source, selection.ids]).encode()).hexdigest()[:16]
+
+
+def prepare_output(out: Path, cfg: PackageConfig, selection: Selection, run: RunFolder) -> None:
+    """Create ``out`` and its ``package.yaml``, or check that an existing one was made the same way."""
+    import yaml
+
+    path = out / "package.yaml"
+    new = {k: v for k, v in to_dict(cfg).items() if k not in RESUMABLE_FIELDS}
+    digest = selection_digest(selection)
+    if path.is_file():
+        old_record = yaml.safe_load(path.read_text()) or {}
+        old = {k: v for k, v in (old_record.get("config") or {}).items() if k not in RESUMABLE_FIELDS}
+        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        if old_record.get("selection", {}).get("digest") != digest:
+            changed.append("the selected samples (the run or its checker decisions changed)")
+        if changed:
+            raise GenbError(
+                f"{out} already holds a package made differently ({', '.join(changed)})",
+                "package into a new output folder, or delete the old one first",
+            )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise GenbError(f"cannot create the output folder {out}: {e.strerror}", "choose a folder you can write to") from None
+    rank, _ = dist_info()
+    if rank == 0 and not path.is_file():
+        record = config_record(cfg)
+        record["run"] = str(run.root.resolve())
+        record["selection"] = {
+            "source": selection.source, "noise": selection.noise, "samples": len(selection.ids),
+            "checked": selection.num_checked, "accepted": selection.num_accepted,
+            "include_rejected": selection.include_rejected, "digest": digest,
+        }
+        atomic_write_text(path, yaml.safe_dump(record, sort_keys=False))
+
+
+def _part_name(kind: str, rank: int, world: int, ext: str) -> str:
+    return f"{kind}-r{rank:02d}-of-{world:02d}.{ext}"
+
+
+def _package_rank(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection,
+                  rank: int, world: int) -> tuple[int, int]:
+    """Package this rank's share; writes the rank's parts and, last, its marker. Returns (samples, people)."""
+    parts = out / PARTS
+    parts.mkdir(parents=True, exist_ok=True)
+    mine = shard(selection.ids, rank, world)
+    stage = PackageStage(run, cfg, selection.source)
+    stats = DatasetStats()
+    rows: list[dict[str, np.ndarray]] = []
+    sink = wds.ShardSink(out / "webdataset", rank, cfg.shard_maxcount, cfg.shard_maxsize_mb * 1e6) if cfg.webdataset else None
+    images = out / "bedlam"
+    people = 0
+    try:
+        for sample in progress(ordered_map(stage, mine, cfg.workers), total=len(mine), desc="package"):
+            stats.add(sample.labels, sample.records)
+            people += len(sample.records)
+            if sample.rows is not None:
+                rows.append(sample.rows)
+                target = images / imgname(sample.index)
+                if not target.is_file():
+                    atomic_write_bytes(target, sample.source_bytes)
+            if sink is not None and sample.shard_sample is not None:
+                sink.write(sample.shard_sample)
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
+    shards = sink.close() if sink is not None else {}
+    npz_part = None
+    if cfg.bedlam:
+        npz_part = _part_name("bedlam", rank, world, "npz")
+        merged = bedlam.concat_rows(rows)
+        bedlam.write_npz(parts / npz_part, merged if merged else {"imgname": np.zeros(0, dtype=str)})
+    marker = {"rank": rank, "world": world, "samples": len(mine), "people": people,
+              "shards": shards, "npz_part": npz_part, "stats": stats.s}
+    atomic_write_json(parts / _part_name("done", rank, world, "json"), marker)
+    return len(mine), people
+
+
+def _rank_markers(out: Path, world: int) -> list[dict[str, Any]] | None:
+    """Every rank's marker, or None while some rank is still working."""
+    markers = []
+    for r in range(world):
+        p = out / PARTS / _part_name("done", r, world, "json")
+        if not p.is_file():
+            return None
+        markers.append(json.loads(p.read_text()))
+    return markers
+
+
+def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection,
+              markers: list[dict[str, Any]]) -> tuple[Path | None, list[Path], Path | None]:
+    """Merge the ranks' parts: the npz, the shard index, the card. Idempotent (atomic writes)."""
+    npz_path = None
+    if cfg.bedlam:
+        chunks = [bedlam.load_npz(out / PARTS / m["npz_part"]) for m in markers]
+        merged = bedlam.concat_rows(chunks) or {"imgname": np.zeros(0, dtype=str)}
+        npz_path = out / "bedlam" / npz_name(cfg, selection.source)
+        bedlam.write_npz(npz_path, merged)
+    shard_paths: list[Path] = []
+    if cfg.webdataset:
+        shards = {name: n for m in markers for name, n in m["shards"].items()}
+        names = sorted(shards)
+        shard_paths = [out / "webdataset" / n for n in names]
+        atomic_write_json(out / "webdataset" / "index.json", {
+            "shards": [{"name": n, "samples": shards[n]} for n in names],
+            "samples": sum(shards.values()),
+            "people": sum(m["people"] for m in markers),
+            "key_format": "genb_n<noise*100:03d>_<sample:06d>",
+            "members": ["jpg" if cfg.image_format == "jpg" else "png", "data.pyd"] + (["detection.npz"] if cfg.masks else []),
+        })
+    card_path = None
+    if cfg.card:
+        from genb.package.card import write_card
+
+        stats = DatasetStats.merge([m["stats"] for m in markers])
+        card_path = write_card(out, run, cfg, selection, stats, npz_path, shard_paths)
+    return npz_path, shard_paths, card_path
+
+
+def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> PackageSummary:
+    """Package the selected samples of ``run`` into ``out`` (this process's share, then the merge)."""
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    out = Path(out)
+    start = time.perf_counter()
+    # 1. What to package, and an output folder that agrees with it.
+    selection = select_samples(run, cfg.noise, cfg.source, cfg.include_rejected)
+    if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
+        raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
+    prepare_output(out, cfg, selection, run)
+    rank, world = dist_info()
+    rate = selection.acceptance_rate
+    logger.info("packaging %d %s samples of %s (noise %.2f%s) as %s into %s",
+                len(selection.ids), selection.source, run.root, cfg.noise,
+                f", {100 * rate:.0f}% accepted" if rate is not None else "", cfg.format, out)
+
+    # 2. This rank's share, unless it is already done.
+    marker = out / PARTS / _part_name("done", rank, world, "json")
+    skipped = marker.is_file()
+    packaged = people = 0
+    if not skipped:
+        packaged, people = _package_rank(run, out, cfg, selection, rank, world)
+    else:
+        logger.info("rank %d of %d already packaged (%s); nothing to do", rank, world, marker)
+    package_seconds = time.perf_counter() - start
+
+    # 3. Whoever sees every rank done merges (the same bytes whoever does it).
+    npz_path, shard_paths, card_path = None, [], None
+    markers = _rank_markers(out, world)
+    if markers is not None:
+        npz_path, shard_paths, card_path = _finalize(run, out, cfg, selection, markers)
+    summary = PackageSummary(out=out, packaged=packaged, skipped=skipped, seconds=package_seconds, people=people,
+                             npz=npz_path, shards=shard_paths, card=card_path,
+                             total_seconds=time.perf_counter() - start)
+    if packaged:
+        logger.info("done: %d samples, %d people in %.2f s (%.1f samples/s; %.1f s with the merge and card)",
+                    packaged, people, summary.seconds, summary.samples_per_second, summary.total_seconds)
+    return summary
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN", help="the run folder written by `genb render`")
+    parser.add_argument("out", metavar="OUT", help="output folder for the package (created; a complete one is kept)")
+    parser.add_argument("--preset", help="a preset of configs/package/ (default) or a YAML file")
+    add_config_arguments(parser, PackageConfig)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = config_from_args(PackageConfig, "package", args)
+    summary = run_package(args.run_dir, args.out, cfg)
+    where = [str(p) for p in (summary.npz, summary.card) if p] + ([f"{len(summary.shards)} shard(s)"] if summary.shards else [])
+    print(f"packaged {summary.packaged} samples ({summary.people} people) -> {summary.out}"
+          + (f": {', '.join(where)}" if where else ""))
+    return 0

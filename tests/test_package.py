@@ -1,0 +1,384 @@
+"""genb package: read the outputs back the way HPS trainers do, and check them against the run's ground truth."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from _fixtures_package import PKG_ACCEPTED, PKG_NOISE, package_files, write_decisions
+from genb.errors import GenbError
+from genb.package import joints44 as J
+from genb.package.stage import PackageConfig, run_package
+from genb.render.camera import project
+
+
+def package(run, out, **kw):
+    return run_package(run, out, PackageConfig(**kw))
+
+
+def read_shards_like_4d_humans(urls):
+    """4D-Humans' ImageDataset.load_tars_as_webdataset up to split_data (no augmentation)."""
+    import webdataset as wds
+
+    dataset = wds.WebDataset([str(u) for u in urls], shardshuffle=False)
+    dataset = dataset.decode("rgb8").rename(jpg="jpg;jpeg;png")
+    for item in dataset:
+        for data in item["data.pyd"]:
+            if "detection.npz" in item:
+                mask = item["detection.npz"]["masks"][data["extra_info"]["detection_npz_idx"]]
+            else:
+                mask = np.ones_like(item["jpg"][:, :, 0], dtype=bool)
+            yield {"__key__": item["__key__"], "jpg": item["jpg"], "data.pyd": data, "mask": mask}
+
+
+def reprojection_error(kp3d44: np.ndarray, kp2d44: np.ndarray, cam_int: np.ndarray) -> np.ndarray:
+    """Pixel distance between projected 3D joints and the stored 2D joints, for provided joints."""
+    uv = project(kp3d44[..., :3].astype(np.float64), cam_int.astype(np.float64))
+    return np.linalg.norm(uv - kp2d44[..., :2], axis=-1)[..., J.PROVIDED]
+
+
+# ----------------------------------------------------------------------------- the 44 joints
+
+
+def test_joints44_order_flip_and_fill():
+    assert J.NUM_JOINTS == 44 and J.PROVIDED.sum() == 38
+    # The loaders' flip permutation swaps left and right names of genb's 44 names.
+    flip = lambda n: n.replace("left", "@").replace("right", "left").replace("@", "right")  # noqa: E731
+    assert [flip(n) for n in J.JOINTS44] == [J.JOINTS44[p] for p in J.FLIP_PERMUTATION]
+    rng = np.random.default_rng(0)
+    pts, conf = rng.normal(size=(2, 25, 2)), rng.random((2, 25)) > 0.5
+    out = J.to_joints44(pts, conf)
+    assert out.shape == (2, 44, 3)
+    np.testing.assert_allclose(out[:, :25, :2], pts, rtol=1e-6)
+    np.testing.assert_array_equal(out[:, :25, 2], conf)
+    assert (out[:, 25:37, :2] == pts[:, [11, 10, 9, 12, 13, 14, 4, 3, 2, 5, 6, 7]].astype(np.float32)).all()
+    assert (out[:, 39, :2] == pts[:, 8].astype(np.float32)).all()  # Pelvis (MPII) = MidHip
+    assert (out[:, ~J.PROVIDED] == 0).all()
+
+
+# ----------------------------------------------------------------------------- WebDataset shards
+
+
+def test_shards_read_like_4d_humans_match_ground_truth(tiny_run, tmp_path):
+    summary = package(tiny_run, tmp_path / "out", format="webdataset", min_visible_keypoints=0)
+    assert summary.npz is None and summary.shards
+    people = list(read_shards_like_4d_humans(summary.shards))
+    total = sum(len(tiny_run.labels(i)["keypoints_vis"]) for i in tiny_run.sample_ids())
+    assert len(people) == total
+    keys = [p["__key__"] for p in people]
+    assert keys == sorted(keys)  # deterministic member order: sample order
+    for p in people:
+        d = p["data.pyd"]
+        info = d["extra_info"]
+        i, k = info["sample_index"], info["person_index"]
+        labels = tiny_run.labels(i)
+        H, W = labels["image_size"]
+        # image: decoded RGB of the right size, close to the render (JPEG q95)
+        assert p["jpg"].shape == (H, W, 3) and p["jpg"].dtype == np.uint8
+        assert np.abs(p["jpg"].astype(int) - tiny_run.image(i).astype(int)).mean() < 6
+        # keypoints: 2D are the labels' pixels; 2D reprojects from 3D and cam_int (< 0.5 px)
+        assert d["keypoints_2d"].shape == (44, 3) and d["keypoints_3d"].shape == (44, 4)
+        np.testing.assert_allclose(d["keypoints_2d"][:25, :2], labels["keypoints2d"][k], atol=1e-4)
+        np.testing.assert_array_equal(d["keypoints_2d"][:25, 2], labels["keypoints_in_frame"][k])
+        np.testing.assert_allclose(d["keypoints_3d"][:25, :3], labels["keypoints3d"][k], atol=1e-6)
+        assert reprojection_error(d["keypoints_3d"], d["keypoints_2d"], info["cam_int"]).max() < 0.5
+        assert (d["keypoints_3d"][J.PROVIDED, 3] == 1).all() and (d["keypoints_3d"][~J.PROVIDED, 3] == 0).all()
+        # crop and camera: the full image's intrinsics are kept
+        np.testing.assert_allclose(d["center"], labels["center"][k])
+        np.testing.assert_allclose(d["scale"], [labels["scale"][k]] * 2)
+        np.testing.assert_allclose(info["cam_int"], labels["cam_int"])
+        # anny: no SMPL parameters claimed; anny's own parameters kept
+        assert d["has_body_pose"] == 0 and d["has_betas"] == 0
+        assert d["body_pose"].shape == (72,) and d["betas"].shape == (10,)
+        np.testing.assert_allclose(info["anny_phenotypes"], labels["anny_phenotypes"][k])
+        # mask: the person's visible pixels
+        np.testing.assert_array_equal(p["mask"], tiny_run.instances(i) == k + 1)
+        # 4D-Humans' own filters run on these dicts
+        assert d["scale"].min().item() * 200 > 1
+        losses = d.get("extra_info", {}).get("fitting_loss", np.array({})).item()
+        assert losses.get("reprojection_loss") is None
+
+
+def test_shards_roll_by_count_and_ranks_merge_to_the_same_npz(tiny_run, tmp_path, monkeypatch):
+    one = package(tiny_run, tmp_path / "one", shard_maxcount=1, card=False)
+    n = len(tiny_run.sample_ids())
+    assert [p.name for p in one.shards] == [f"genb-r00-{s:06d}.tar" for s in range(n)]
+    # two processes (GENB_SHARD) write their own shards; the last one merges
+    for rank in (0, 1):
+        monkeypatch.setenv("GENB_SHARD", f"{rank}/2")
+        two = package(tiny_run, tmp_path / "two", shard_maxcount=1, card=False)
+    assert sorted(p.name for p in two.shards) == sorted(
+        [f"genb-r00-{s:06d}.tar" for s in range((n + 1) // 2)] + [f"genb-r01-{s:06d}.tar" for s in range(n // 2)])
+    assert one.npz.read_bytes() == two.npz.read_bytes()
+    # rolled by size: every sample starts a new shard once the limit is passed
+    monkeypatch.delenv("GENB_SHARD")
+    small = package(tiny_run, tmp_path / "small", shard_maxsize_mb=1e-6, card=False, format="webdataset")
+    assert len(small.shards) == n
+
+
+def test_same_inputs_same_bytes(tiny_run, tmp_path):
+    a = package(tiny_run, tmp_path / "a", workers=1, card=False)
+    b = package(tiny_run, tmp_path / "b", workers=2, card=False)
+    fa, fb = package_files(tmp_path / "a"), package_files(tmp_path / "b")
+    assert fa.keys() == fb.keys() and any(k.endswith(".tar") for k in fa)
+    assert fa == fb
+    assert a.npz.read_bytes() == b.npz.read_bytes()
+
+
+# ----------------------------------------------------------------------------- BEDLAM npz
+
+
+def test_npz_indexed_like_camerahmr_matches_ground_truth(tiny_run, tmp_path):
+    summary = package(tiny_run, tmp_path / "out", format="bedlam", min_visible_keypoints=0, card=False)
+    assert not summary.shards
+    img_dir = summary.npz.parent
+    data = np.load(summary.npz, allow_pickle=True)  # CameraHMR: DATASET_FILES -> np.load(..., allow_pickle=True)
+    imgname, scale, center = data["imgname"], data["scale"], data["center"]
+    keypoints = data["gtkps"][:, :44]  # NUM_JOINTS = 44
+    cam_int = data["cam_int"]
+    assert len(imgname) == sum(len(tiny_run.labels(i)["keypoints_vis"]) for i in tiny_run.sample_ids())
+    for index in range(len(imgname)):
+        i, k = int(data["sample_index"][index]), int(data["person_index"][index])
+        labels = tiny_run.labels(i)
+        path = os.path.join(img_dir, imgname[index])
+        assert Path(path).read_bytes() == (tiny_run.sample_dir(i) / "image.png").read_bytes()
+        cv_img = cv2.imread(path, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+        assert cv_img.shape[:2] == tuple(labels["image_size"])
+        np.testing.assert_allclose(keypoints[index, :25, :2], labels["keypoints2d"][k], atol=1e-4)
+        assert reprojection_error(data["keypoints_3d"][index], keypoints[index], cam_int[index]).max() < 0.5
+        # scale = box side / 200 of the square around the amodal box (x 1.2)
+        x0, y0, x1, y1 = labels["bbox_full"][k]
+        assert scale[index] * 200 == pytest.approx(1.2 * max(x1 - x0, y1 - y0), rel=1e-5)
+        np.testing.assert_allclose(center[index], [(x0 + x1) / 2, (y0 + y1) / 2], atol=1e-4)
+        np.testing.assert_allclose(data["cam_ext"][index], labels["cam_ext"])
+        np.testing.assert_allclose(data["proj_verts"][index], labels["proj_verts"][k])
+        assert data["gender"][index] == labels["gender"][k]
+    # anny: the SMPL-X fields are absent, anny's are there
+    for key in ("pose_cam", "shape", "trans_cam"):
+        assert key not in data.files
+    assert data["anny_phenotypes"].shape == (len(imgname), 6)
+    assert data["anny_bone_rotations"].shape == (len(imgname), 104, 3, 3)
+
+
+def test_smplx_npz_replays_through_smplx_and_shards_carry_the_pose(pkg_smplx_run, smplx_body, tmp_path):
+    summary = package(pkg_smplx_run, tmp_path / "out", min_visible_keypoints=0, card=False)
+    data = np.load(summary.npz)
+    pose = data["pose_cam"]
+    assert pose.shape == (len(data["imgname"]), 165) and data["shape"].shape[1] == 10
+    # BEDLAM's convention: smplx(pose_cam, shape, trans_cam) + cam_ext[:3, 3] are camera-frame points
+    params = {"global_orient": pose[:, :3], "body_pose": pose[:, 3:66], "jaw_pose": pose[:, 66:69],
+              "leye_pose": pose[:, 69:72], "reye_pose": pose[:, 72:75], "left_hand_pose": pose[:, 75:120],
+              "right_hand_pose": pose[:, 120:165], "betas": data["shape"], "transl": data["trans_cam"],
+              "expression": data["smplx_expression"]}
+    _, keypoints = smplx_body.forward_params(params)
+    keypoints = keypoints + data["cam_ext"][:, None, :3, 3]
+    np.testing.assert_allclose(keypoints, data["keypoints_3d"][:, :25, :3], atol=1e-4)
+    # and the 3D keypoints are the run's
+    for index in range(len(pose)):
+        labels = pkg_smplx_run.labels(int(data["sample_index"][index]))
+        np.testing.assert_allclose(data["keypoints_3d"][index, :25, :3],
+                                   labels["keypoints3d"][int(data["person_index"][index])], atol=1e-6)
+    # shards: SMPL layout = global orient + 21 body joints, hands zero; betas not claimed
+    people = list(read_shards_like_4d_humans(summary.shards))
+    assert len(people) == len(pose)
+    for p, row in zip(people, pose):
+        d = p["data.pyd"]
+        assert d["has_body_pose"] == 1 and d["has_betas"] == 0
+        np.testing.assert_allclose(d["body_pose"][:66], row[:66])
+        assert (d["body_pose"][66:] == 0).all()
+        assert d["extra_info"]["smplx_betas"].shape == (10,)
+
+
+# ----------------------------------------------------------------------------- selection by the checker
+
+
+def test_only_accepted_samples_and_include_rejected(pkg_run, tmp_path):
+    summary = package(pkg_run, tmp_path / "acc", noise=PKG_NOISE, min_visible_keypoints=0)
+    data = np.load(summary.npz)
+    accepted = sorted(i for i, ok in PKG_ACCEPTED.items() if ok)
+    assert sorted(set(data["sample_index"].tolist())) == accepted
+    # the enhanced images are packaged, not the renders
+    for name, i in zip(data["imgname"], data["sample_index"]):
+        assert (summary.npz.parent / name).read_bytes() == (pkg_run.enhanced_dir(PKG_NOISE) / f"{i:06d}.png").read_bytes()
+    keys = {p["__key__"] for p in read_shards_like_4d_humans(summary.shards)}
+    assert keys == {f"genb_n040_{i:06d}" for i in accepted}
+    card = (tmp_path / "acc" / "README.md").read_text()
+    assert "| accepted | 2 (50.0%) |" in card and "noise 0.40" in card
+
+    every = package(pkg_run, tmp_path / "all", noise=PKG_NOISE, include_rejected=True, card=False)
+    assert sorted(set(np.load(every.npz)["sample_index"].tolist())) == pkg_run.sample_ids()
+    # --source render packages the renders of the accepted samples
+    renders = package(pkg_run, tmp_path / "ren", noise=PKG_NOISE, source="render", format="bedlam", card=False)
+    d = np.load(renders.npz)
+    assert renders.npz.name == "genb_render_noise-0.40.npz"
+    assert sorted(set(d["sample_index"].tolist())) == accepted
+    assert (renders.npz.parent / d["imgname"][0]).read_bytes() == (pkg_run.sample_dir(int(d["sample_index"][0])) / "image.png").read_bytes()
+
+
+def test_missing_check_results_is_an_error_naming_the_fix(pkg_run, tmp_path, capsys):
+    from genb.cli import main
+
+    for p in pkg_run.check_dir(PKG_NOISE).glob("*.json"):
+        p.unlink()
+    out = tmp_path / "out"
+    with pytest.raises(GenbError) as e:
+        package(pkg_run, out, noise=PKG_NOISE)
+    assert "genb check" in e.value.fix and "--include-rejected" in e.value.fix
+    assert not out.exists()
+    assert main(["package", str(pkg_run.root), str(out), "--noise", "0.4"]) == 2
+    assert "no check results for noise 0.40" in capsys.readouterr().err
+    # nothing accepted is an error too
+    write_decisions(pkg_run, PKG_NOISE, {i: False for i in PKG_ACCEPTED})
+    with pytest.raises(GenbError, match="accepted none"):
+        package(pkg_run, out, noise=PKG_NOISE)
+    # no enhanced images at that noise
+    with pytest.raises(GenbError, match="genb enhance"):
+        package(pkg_run, out, noise=0.7)
+
+
+def test_resume_keeps_a_finished_package_and_refuses_other_settings(tiny_run, tmp_path):
+    out = tmp_path / "out"
+    first = package(tiny_run, out, card=False)
+    before = {p: p.stat().st_mtime_ns for p in first.shards}
+    again = package(tiny_run, out, card=False)
+    assert again.skipped and again.packaged == 0
+    assert {p: p.stat().st_mtime_ns for p in again.shards} == before
+    with pytest.raises(GenbError, match="made differently.*jpeg_quality"):
+        package(tiny_run, out, card=False, jpeg_quality=50)
+    assert {p: p.stat().st_mtime_ns for p in first.shards} == before
+
+
+# ----------------------------------------------------------------------------- card, CLI, torch Dataset
+
+
+def test_card_cli_and_dataset(tiny_run, tmp_path, capsys):
+    from genb.cli import main
+    from genb.data import PackagedDataset, crop_matrix
+
+    out = tmp_path / "out"
+    assert main(["package", str(tiny_run.root), str(out), "--format", "all", "--image-format", "png"]) == 0
+    assert "packaged" in capsys.readouterr().out
+    card = (out / "README.md").read_text()
+    n_people = sum(len(tiny_run.labels(i)["keypoints_vis"]) for i in tiny_run.sample_ids())
+    assert f"| people in them | {n_people} |" in card
+    assert "Apache-2.0" in card and "CC0" in card and "no `pose_cam`, `shape`, `trans_cam`" in card
+    assert "* render: `" in card and "* package: `" in card and "| webdataset | " in card
+    for name in ("people_per_image", "fov", "body_shape", "visible_joints"):
+        img = cv2.imread(str(out / "card" / f"{name}.png"))
+        assert img is not None and img.shape[0] > 50
+    # png shards hold the source bytes exactly
+    import tarfile
+
+    with tarfile.open(next((out / "webdataset").glob("*.tar"))) as tar:
+        member = tar.getmember("genb_n000_000000.png")
+        assert tar.extractfile(member).read() == (tiny_run.sample_dir(0) / "image.png").read_bytes()
+
+    # the torch Dataset: full images, then crops whose keypoints follow the pixels
+    full = PackagedDataset(out, crop_size=None)
+    item = full[0]
+    H, W = tiny_run.labels(0)["image_size"]
+    assert item["image"].shape == (3, H, W) and float(item["image"].max()) <= 1.0
+    assert item["cam_int"].shape == (3, 3) and item["keypoints_2d"].shape == (44, 3)
+    # an image whose red/green channels are the pixel's x/y shows where crop keypoints land
+    ramp = np.zeros((H, W, 3), np.uint8)
+    ramp[..., 0], ramp[..., 1] = np.arange(W)[None, :], np.arange(H)[:, None]
+    for name in set(full.data["imgname"]):
+        cv2.imwrite(str(out / "bedlam" / name), ramp[..., ::-1])
+    crops = PackagedDataset(out, crop_size=64)
+    checked = 0
+    for index in range(len(crops)):
+        it = crops[index]
+        kp, src = it["keypoints_2d"].numpy(), it["keypoints_2d_full"].numpy()
+        patch = (it["image"].numpy().transpose(1, 2, 0) * 255).round()
+        for j in np.flatnonzero(src[:, 2] > 0):
+            u, v = kp[j, :2]
+            x, y = src[j, :2]
+            if 1 <= u < 62 and 1 <= v < 62 and 1 <= x < W - 2 and 1 <= y < H - 2:
+                val = patch[int(round(v)), int(round(u))]
+                scale = 64 / (float(it["scale"]) * 200)
+                tol = 1.0 / min(scale, 1.0) + 0.6
+                assert abs(val[0] - x) < tol and abs(val[1] - y) < tol
+                checked += 1
+    assert checked > 10
+    M = crop_matrix(np.array([50.0, 40.0]), 20.0, 10)
+    np.testing.assert_allclose(M @ [40.0 - 0.5, 30.0 - 0.5, 1.0], [-0.5, -0.5])  # outer pixel edges map to edges
+
+
+def test_config_validation_and_preset():
+    from genb.config import resolve_config
+
+    cfg = resolve_config(PackageConfig, "package", "default")
+    assert cfg.format == "all" and cfg.min_visible_keypoints == 4
+    for bad in ({"noise": 1.5}, {"source": "enhanced"}, {"jpeg_quality": 0}, {"shard_maxcount": 0}):
+        with pytest.raises(GenbError):
+            resolve_config(PackageConfig, "package", None, bad)
+
+
+def test_min_visible_keypoints_drops_people(tiny_run, tmp_path):
+    counts = np.concatenate([tiny_run.labels(i)["keypoints_vis"].sum(1) for i in tiny_run.sample_ids()])
+    threshold = int(counts.max())  # keeps the best-seen people, drops the others
+    summary = package(tiny_run, tmp_path / "out", min_visible_keypoints=threshold)
+    data = np.load(summary.npz)
+    assert len(data["imgname"]) == int((counts >= threshold).sum()) >= 1
+    assert (data["gtkps"][:, :25, 2].sum(1) >= 0).all()
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert f"| people left out (fewer than {threshold} visible keypoints) | {int((counts < threshold).sum())} |" in card
+    # nobody left at all: an empty npz, readable, and no shard samples
+    none = package(tiny_run, tmp_path / "none", min_visible_keypoints=25, card=False) if counts.max() < 25 else None
+    if none is not None:
+        assert len(np.load(none.npz)["imgname"]) == 0 and none.shards == []
+
+
+def test_pickled_people_hold_only_plain_types(tiny_run, tmp_path):
+    summary = package(tiny_run, tmp_path / "out", format="webdataset", card=False)
+    import tarfile
+
+    allowed = (np.ndarray, np.generic, int, float, str, bool, dict, list)
+    with tarfile.open(summary.shards[0]) as tar:
+        for m in tar.getmembers():
+            if m.name.endswith(".data.pyd"):
+                for person in pickle.loads(tar.extractfile(m).read()):
+                    for v in list(person.values()) + list(person["extra_info"].values()):
+                        assert isinstance(v, allowed), type(v)
+
+
+def test_example_train_loop_reads_the_package(tiny_run, tmp_path, capsys):
+    import importlib.util
+
+    out = tmp_path / "out"
+    package(tiny_run, out, card=False)
+    spec = importlib.util.spec_from_file_location("train_loop", Path(__file__).parents[1] / "examples" / "train_loop.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    loss = module.main([str(out), "--steps", "3", "--crop", "64", "--shards"])
+    assert np.isfinite(loss)
+    text = capsys.readouterr().out
+    n = len(np.load(next((out / "bedlam").glob("*.npz")))["imgname"])
+    assert f"{n} people in" in text and f"{n} people in the shards" in text
+
+
+def test_a_failure_midway_leaves_no_partial_shards_and_resumes(tiny_run, tmp_path, monkeypatch):
+    from genb.package import stage as stage_module
+
+    clean = package(tiny_run, tmp_path / "clean", card=False)
+    real_call = stage_module.PackageStage.__call__
+
+    def failing(self, index):
+        if index == 2:
+            raise GenbError("disk hiccup")
+        return real_call(self, index)
+
+    monkeypatch.setattr(stage_module.PackageStage, "__call__", failing)
+    out = tmp_path / "out"
+    with pytest.raises(GenbError, match="disk hiccup"):
+        package(tiny_run, out, card=False)
+    assert not list((out / "webdataset").glob("*.tar")) and not list(out.rglob("done-*.json"))
+    monkeypatch.setattr(stage_module.PackageStage, "__call__", real_call)
+    again = package(tiny_run, out, card=False)
+    assert not list((out / "webdataset").glob(".tmp-*"))
+    assert package_files(out) == package_files(tmp_path / "clean") and again.npz.read_bytes() == clean.npz.read_bytes()
