@@ -1,0 +1,122 @@
+"""Decision rules: which person is checked, which score fails which threshold.
+
+Every decision carries its reasons as sentences naming the person, the measure,
+its value and the threshold, e.g. ``person 1: relative_drift 0.083 > max_relative_drift 0.050``.
+
+Rules, in order:
+
+1. **Eligibility** (per person). A person is ``skipped`` (not checked, and not
+   counted against the sample) when
+
+   * nothing of them is visible: ``mask_area == 0``;
+   * they are too small: the longer side of their visible box is below ``min_box_px``;
+   * they are mostly occluded or out of frame: ``vis_fraction < min_vis_fraction``.
+
+2. **Measures** (per checked person). Each score is compared with its threshold
+   (:data:`RULES`); a score that could not be measured (NaN, e.g. fewer than
+   ``min_keypoints`` visible keypoints) is noted and does not reject. A person
+   fails when any measured score is past its threshold. A threshold of ``inf``
+   (max rules) or ``0`` (min rules) switches a rule off.
+
+3. **Sample**: rejected when any checked person is rejected; a sample where no
+   person could be checked is rejected unless ``accept_unchecked`` is set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+SKIPPED, ACCEPTED, REJECTED = "skipped", "accepted", "rejected"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One threshold rule: ``score`` must be ``<=`` (kind "max") or ``>=`` (kind "min") ``cfg.<threshold>``."""
+
+    score: str
+    kind: str
+    threshold: str
+    measure: str
+
+
+RULES = (
+    Rule("keypoint_drift", "max", "max_keypoint_drift", "keypoints"),
+    Rule("pck", "min", "min_pck", "keypoints"),
+    Rule("relative_drift", "max", "max_relative_drift", "relative"),
+    Rule("mask_iou", "min", "min_mask_iou", "mask"),
+    Rule("flow_drift", "max", "max_flow_drift", "flow"),
+)
+
+
+def eligibility(person: int, box_px: float, vis_fraction: float, mask_area: float, cfg: Any) -> str | None:
+    """Why a person is not checked, or None when they are.
+
+    Args:
+        person: person index in the sample.
+        box_px: longer side of the visible box, pixels.
+        vis_fraction: fraction of the 25 keypoints visible, 0..1.
+        mask_area: visible pixel count.
+        cfg: a CheckConfig (``min_box_px``, ``min_vis_fraction``).
+    """
+    if mask_area <= 0:
+        return f"person {person} skipped: not visible (mask_area 0)"
+    if box_px < cfg.min_box_px:
+        return f"person {person} skipped: too small (box {box_px:.0f} px < min_box_px {cfg.min_box_px:g})"
+    if vis_fraction < cfg.min_vis_fraction:
+        return (f"person {person} skipped: mostly occluded or out of frame "
+                f"(vis_fraction {vis_fraction:.2f} < min_vis_fraction {cfg.min_vis_fraction:g})")
+    return None
+
+
+def decide_person(person: int, scores: dict[str, float], measures: tuple[str, ...], cfg: Any) -> tuple[str, list[str]]:
+    """Accept or reject one checked person from their scores.
+
+    Args:
+        person: person index.
+        scores: score name -> value (NaN or missing = not measured).
+        measures: the measures that were run (rules of other measures are ignored).
+        cfg: a CheckConfig holding the thresholds named in :data:`RULES`.
+
+    Returns:
+        ``(status, reasons)``: ``"accepted"`` or ``"rejected"``, and one sentence per failed
+        rule (and per score that could not be measured).
+    """
+    reasons: list[str] = []
+    failed = False
+    for rule in RULES:
+        if rule.measure not in measures:
+            continue
+        limit = float(getattr(cfg, rule.threshold))
+        if (rule.kind == "max" and math.isinf(limit)) or (rule.kind == "min" and limit <= 0):
+            continue
+        value = scores.get(rule.score, float("nan"))
+        if value is None or not math.isfinite(value):
+            reasons.append(f"person {person}: {rule.score} not measured")
+            continue
+        if rule.kind == "max" and value > limit:
+            reasons.append(f"person {person}: {rule.score} {value:.3f} > {rule.threshold} {limit:g}")
+            failed = True
+        elif rule.kind == "min" and value < limit:
+            reasons.append(f"person {person}: {rule.score} {value:.3f} < {rule.threshold} {limit:g}")
+            failed = True
+    return (REJECTED if failed else ACCEPTED), reasons
+
+
+def decide_sample(people: list[dict[str, Any]], cfg: Any) -> tuple[bool, list[str]]:
+    """Accept or reject a sample from its people's statuses.
+
+    Args:
+        people: per-person records with ``"status"`` and ``"reasons"``.
+        cfg: a CheckConfig (``accept_unchecked``).
+
+    Returns:
+        ``(accepted, reasons)``: reasons list every rejection and every skipped person.
+    """
+    reasons = [r for p in people for r in p["reasons"] if p["status"] != ACCEPTED or "not measured" in r]
+    if any(p["status"] == REJECTED for p in people):
+        return False, reasons
+    if not any(p["status"] == ACCEPTED for p in people) and not cfg.accept_unchecked:
+        return False, reasons + ["no person could be checked (accept_unchecked is off)"]
+    return True, reasons
