@@ -613,8 +613,6 @@ class SweepStage:
                                           cfg.check_preset, cfg.check_args, s)
                 if checker is None:  # the checker's models load once for every level
                     checker = Checker(check_cfg)
-                else:  # same settings, only the noise differs (the checker records it from its cfg)
-                    checker.cfg = check_cfg
                 run_check(run, check_cfg, checker=checker)
 
         # 2. wait for every process; rank 0 measures and writes

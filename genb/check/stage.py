@@ -88,8 +88,8 @@ class CheckConfig:
         if unknown or not self.measures:
             raise GenbError(f"unknown or empty --measures {','.join(unknown) or '(none)'}",
                             f"choose from {','.join(MEASURES)}")
-        if not 0.0 < self.noise <= 1.0:
-            raise GenbError(f"--noise {self.noise} is outside (0, 1]", "give the strength used by genb enhance, e.g. 0.4")
+        if not 0.0 <= self.noise <= 1.0:
+            raise GenbError(f"--noise {self.noise} is outside [0, 1]", "give the strength used by genb enhance, e.g. 0.4")
         for name in ("max_keypoint_drift", "max_relative_drift", "max_flow_drift", "min_box_px", "pck_alpha"):
             if not getattr(self, name) > 0:
                 raise GenbError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
@@ -307,7 +307,7 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
     for i in progress(todo, desc=f"check {cfg.noise:.2f}"):
         result = checker(run.image(i), read_image(enhanced_dir / f"{run.sample_name(i)}.png"),
                          run.labels(i), run.instances(i), sample=i)
-        atomic_write_json(check_dir / f"{run.sample_name(i)}.json", result.record)
+        atomic_write_json(check_dir / f"{run.sample_name(i)}.json", {**result.record, "noise": float(cfg.noise)})
 
     # 4. the summary over every decision of this noise level
     _barrier(world)
