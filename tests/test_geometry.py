@@ -78,10 +78,12 @@ def test_normal_control_colours():
     n[0, 0] = [0, 0, -1]  # facing the camera
     n[0, 1] = [-1, 0, 0]  # facing left
     n[0, 2] = [0, -1, 0]  # facing up
-    img = maps.normal_control(n)
-    assert img[0, 0].tolist() == [128, 128, 255]
-    assert img[0, 1].tolist() == [255, 128, 128]
-    assert img[0, 2].tolist() == [128, 255, 128]
+    encoded = np.rint((n + 1) * 127.5).astype(np.uint8)
+    hit = np.array([[True, True, True, False]])
+    img = maps.normal_control(encoded, hit)
+    assert img[0, 0].tolist() == [127, 127, 255]
+    assert img[0, 1].tolist() == [255, 127, 127]
+    assert img[0, 2].tolist() == [127, 255, 127]
     assert img[0, 3].tolist() == [0, 0, 0]
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
-from genb.render.raster import Lighting, MeshLayer, Rasterizer, vertex_normals
+from genb.render.raster import Lighting, MeshLayer, Rasterizer, decode_normals, vertex_normals
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_parts_and_normals(quad_raster):
     right = out.parts[ys[xs > mid_x + 2], xs[xs > mid_x + 2]]
     assert set(np.unique(left)) == {3} and set(np.unique(right)) == {4}
     # camera-frame normal of a surface facing the camera is -z
-    inner = out.normals[ys[len(ys) // 2], xs[len(xs) // 2]]
+    inner = decode_normals(out.normals)[ys[len(ys) // 2], xs[len(xs) // 2]]
     np.testing.assert_allclose(inner, [0, 0, -1], atol=0.02)
 
 

@@ -28,16 +28,17 @@ def depth_control(depth: np.ndarray) -> np.ndarray:
     return np.repeat(out[..., None], 3, axis=2)
 
 
-def normal_control(normals_cam: np.ndarray) -> np.ndarray:
+def normal_control(normals_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
     """Normal control (normalbae colours): red = facing left, green = facing up,
     blue = facing the camera, each ``(n + 1) / 2 * 255``; empty pixels black.
 
     Args:
-        normals_cam: (H, W, 3) unit normals in the OpenCV camera frame (0 where empty).
+        normals_encoded: (H, W, 3) uint8 OpenCV camera-frame normals encoded as
+            ``(n + 1) / 2 * 255`` (x right, y down, z forward), as the rasterizer gives them.
+        hit: (H, W) bool, pixels where geometry was hit.
     """
-    left_up_toward = np.stack([-normals_cam[..., 0], -normals_cam[..., 1], -normals_cam[..., 2]], axis=-1)
-    out = np.clip(np.rint((left_up_toward + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    out[~np.any(normals_cam != 0, axis=-1)] = 0
+    out = 255 - normals_encoded  # (-n + 1) / 2: left = -x, up = -y, towards the camera = -z
+    out[~hit] = 0
     return out
 
 

@@ -84,7 +84,8 @@ class RasterOutput:
             with ``instances`` and ``parts`` pixel for pixel); 0 where nothing was hit.
         instances: (H, W) uint8, 0 background, p + 1 for person p.
         parts: (H, W) uint8 part ids (``conventions.PARTS``).
-        normals: (H, W, 3) float32 unit normals in the camera frame; 0 where nothing was hit.
+        normals: (H, W, 3) uint8 camera-frame normals encoded as ``(n + 1) / 2 * 255``
+            (decode with :func:`decode_normals`); anti-aliased at silhouettes.
     """
 
     color: np.ndarray
@@ -93,6 +94,12 @@ class RasterOutput:
     instances: np.ndarray
     parts: np.ndarray
     normals: np.ndarray
+
+
+def decode_normals(normals: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 encoded normals -> (H, W, 3) float32 unit vectors (camera frame)."""
+    n = normals.astype(np.float32) / 127.5 - 1.0
+    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-6)
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -291,9 +298,7 @@ class Rasterizer:
         coverage = rgba[..., 3].astype(np.float32) / 255.0
         instances = np.ascontiguousarray(seg[..., 0])
         parts = np.ascontiguousarray(seg[..., 1])
-        normals = nrm[..., :3].astype(np.float32) / 127.5 - 1.0
-        normals /= np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-6)
-        normals[depth <= 0] = 0.0
+        normals = np.ascontiguousarray(nrm[..., :3])
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
                             parts=parts, normals=normals)
 

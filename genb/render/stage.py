@@ -10,6 +10,7 @@ manifest and config.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
@@ -102,6 +103,10 @@ class RenderStage:
 
     def __call__(self, index: int) -> RenderedSample:
         """Render sample ``index``; depends only on (cfg.seed, index)."""
+        with _torch_threads(1):  # small batched body forwards: extra threads only fight llvmpipe's
+            return self._render(index)
+
+    def _render(self, index: int) -> RenderedSample:
         cfg, body = self.cfg, self.body
         rng = sample_rng(cfg.seed, index, "scene")
         body_rng = sample_rng(cfg.seed, index, "bodies")
@@ -188,7 +193,7 @@ class RenderStage:
         images = {
             "image": image,
             "control_depth": maps.depth_control(out.depth),
-            "control_normal": maps.normal_control(out.normals),
+            "control_normal": maps.normal_control(out.normals, out.depth > 0),
             "control_pose": maps.pose_control(kp["uv"], kp["vis"], H, W),
             "control_seg": maps.seg_control(out.parts),
             "control_edges": maps.edges_control(image),
@@ -231,6 +236,18 @@ class RenderStage:
 
     def close(self) -> None:
         self.raster.close()
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:

