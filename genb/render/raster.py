@@ -4,9 +4,10 @@ One :class:`Rasterizer` per process, built once and reused for every sample
 (the GL context is the expensive part). Three passes per sample:
 
 1. **colour** (Lambert shading per vertex, MSAA, RGBA): the anti-aliased render and its coverage;
-2. **labels** (``RenderFlags.SEG``, no MSAA): one node per (person, part), its
-   flat colour encoding ``(person + 1, part id)``, so instance and part maps are exact,
-   and the metric depth buffer sampled at the same pixel centres;
+2. **labels** (``FLAT | SEG``: vertex colours, no MSAA): one mesh per person whose
+   per-part vertex colours encode ``(person + 1, part id)`` (vertices are split between
+   parts, see :class:`PartSplit`), so instance and part maps are exact, and the metric
+   depth buffer sampled at the same pixel centres;
 3. **normals** (``RenderFlags.FLAT``): vertex colours holding camera-frame normals.
 """
 
@@ -125,27 +126,34 @@ def _scatter_add(n: np.ndarray, faces: np.ndarray, fn: np.ndarray) -> np.ndarray
 
 
 class PartSplit:
-    """Per-part sub-meshes of one topology, precomputed once per body model.
+    """The topology re-indexed so that no vertex is shared between body parts, once per body model.
 
-    A face belongs to the part of its first vertex; each part keeps the vertices
-    its faces use, so the label pass draws one small mesh per (person, part).
+    A face belongs to the part of its first vertex; each part keeps its own copies of the
+    vertices its faces use. Drawn with constant per-part vertex colours and no MSAA, every
+    pixel then carries exactly one part id.
 
     Args:
         faces: (F, 3) int triangle indices.
         vertex_parts: (V,) part id of each vertex.
+    Attributes:
+        vertex_ids: (V',) index into the original vertices of each split vertex.
+        faces: (F, 3) uint32 triangles over the split vertices.
+        parts: (V',) uint8 part id of each split vertex.
     """
 
     def __init__(self, faces: np.ndarray, vertex_parts: np.ndarray):
         face_parts = vertex_parts[faces[:, 0]]
-        self.parts: list[int] = []
-        self.vertex_ids: list[np.ndarray] = []
-        self.faces: list[np.ndarray] = []
+        vertex_ids, split_faces, parts, offset = [], [], [], 0
         for part in np.unique(face_parts):
             f = faces[face_parts == part]
             vids, inverse = np.unique(f, return_inverse=True)
-            self.parts.append(int(part))
-            self.vertex_ids.append(vids)
-            self.faces.append(inverse.reshape(-1, 3).astype(np.uint32))
+            vertex_ids.append(vids)
+            split_faces.append(inverse.reshape(-1, 3) + offset)
+            parts.append(np.full(len(vids), part, np.uint8))
+            offset += len(vids)
+        self.vertex_ids = np.concatenate(vertex_ids)
+        self.faces = np.concatenate(split_faces).astype(np.uint32)
+        self.parts = np.concatenate(parts)
 
 
 class Rasterizer:
@@ -255,17 +263,20 @@ class Rasterizer:
             shade = np.clip(ambient + max(float(light_dir[2]), 0.0) * key, 0.0, 1.0)
             scene.add(self._ground_mesh(ground, shade=shade))
 
-        # 2. label pass: flat ids, no MSAA.
+        # 2. label pass: flat per-part vertex colours (person + 1, part id) with FLAT | SEG,
+        #    which draws vertex colours without MSAA: every pixel holds one exact id pair.
         seg_scene = pr.Scene(bg_color=[0, 0, 0, 0])
         seg_scene.add_node(self._camera_node(K, cam_ext))
         seg_map = {}
+        ids = np.zeros((len(self.split.vertex_ids), 3), np.float32)
+        ids[:, 1] = self.split.parts / 255.0
         for i, p in enumerate(people):
-            for part, vids, faces in zip(self.split.parts, self.split.vertex_ids, self.split.faces):
-                prim = pr.Primitive(positions=p.vertices[vids], indices=faces, material=self._flat_material)
-                node = seg_scene.add(pr.Mesh(primitives=[prim]))
-                seg_map[node] = (i + 1, part, 0)
+            ids[:, 0] = (i + 1) / 255.0
+            prim = pr.Primitive(positions=p.vertices[self.split.vertex_ids], indices=self.split.faces,
+                                color_0=ids.copy(), material=self._flat_material)
+            seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
         if ground is not None:  # occludes people seen from below the ground; id 0
-            seg_map[seg_scene.add(self._ground_mesh(ground))] = (0, 0, 0)
+            seg_map[seg_scene.add(self._ground_mesh(ground, colors=np.zeros((4, 3), np.float32)))] = (0, 0, 0)
 
         # 3. normal pass: camera-frame normals as flat vertex colours.
         nrm_scene = pr.Scene(bg_color=[0, 0, 0, 0])
@@ -280,7 +291,7 @@ class Rasterizer:
             nrm_scene.add(self._ground_mesh(ground, colors=np.tile(g.astype(np.float32), (4, 1))))
         return [
             (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
-            (seg_scene, pr.RenderFlags.SEG, seg_map),
+            (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG, seg_map),
             (nrm_scene, pr.RenderFlags.FLAT, None),
         ]
 

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import math
 import multiprocessing as mp
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,9 @@ _worker_stage: RenderStage | None = None
 
 def _worker_init(cfg: RenderConfig) -> None:
     global _worker_stage
+    # Share the cores between workers: Mesa's llvmpipe starts one raster thread per core
+    # in every process unless told otherwise.
+    os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
     _worker_stage = RenderStage(cfg)
 
 
