@@ -10,6 +10,7 @@ manifest and config.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import dataclasses
 import json
@@ -226,14 +227,7 @@ class RenderStage:
 
     def write(self, run: RunFolder, index: int) -> None:
         """Render sample ``index`` into the run folder; the folder appears whole or not at all."""
-        sample = self(index)
-        level = self.cfg.png_compression
-        with atomic_dir(run.sample_dir(index)) as tmp:
-            for name, img in sample.images.items():
-                (tmp / f"{name}.png").write_bytes(png_bytes(img, level))
-            (tmp / "depth.npy").write_bytes(npy_bytes(sample.depth))
-            (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))
-            (tmp / "scene.json").write_text(json.dumps(sample.scene, indent=1, sort_keys=True))
+        write_sample(run, index, self(index), self.cfg.png_compression)
 
     def close(self) -> None:
         self.raster.close()
@@ -249,6 +243,43 @@ def _torch_threads(n: int):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compression: int = 1) -> None:
+    """Write one sample folder: built under a temporary name, renamed whole."""
+    with atomic_dir(run.sample_dir(index)) as tmp:
+        for name, img in sample.images.items():
+            (tmp / f"{name}.png").write_bytes(png_bytes(img, png_compression))
+        (tmp / "depth.npy").write_bytes(npy_bytes(sample.depth))
+        (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))
+        (tmp / "scene.json").write_text(json.dumps(sample.scene, indent=1, sort_keys=True))
+
+
+class SampleWriter:
+    """Writes samples on a background thread while the next one renders.
+
+    PNG encoding and file writes release the GIL, so they overlap with the body
+    model and the rasterizer. At most ``depth`` samples wait; an error raised while
+    writing is raised again by the next :meth:`submit` or by :meth:`close`.
+    """
+
+    def __init__(self, run: RunFolder, png_compression: int, depth: int = 2):
+        self.run, self.level, self.depth = run, png_compression, depth
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-writer")
+        self._pending: list[concurrent.futures.Future] = []
+
+    def submit(self, index: int, sample: RenderedSample) -> None:
+        while len(self._pending) >= self.depth:
+            self._pending.pop(0).result()
+        self._pending.append(self._pool.submit(write_sample, self.run, index, sample, self.level))
+
+    def close(self) -> None:
+        try:
+            for f in self._pending:
+                f.result()
+        finally:
+            self._pending.clear()
+            self._pool.shutdown(wait=True)
 
 
 def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -350,9 +381,13 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     if todo:
         if cfg.workers == 1:
             stage = RenderStage(cfg)
-            for i in progress(todo, total=len(todo), desc="render"):
-                stage.write(run, i)
-            stage.close()
+            writer = SampleWriter(run, cfg.png_compression)
+            try:
+                for i in progress(todo, total=len(todo), desc="render"):
+                    writer.submit(i, stage(i))
+            finally:
+                writer.close()
+                stage.close()
         else:
             ctx = mp.get_context("spawn")
             with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
