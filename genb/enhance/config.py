@@ -1,0 +1,162 @@
+"""``EnhanceConfig``: every setting of ``genb enhance`` (flags, presets in configs/enhance/)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from typing import Literal
+
+from genb.errors import GenbError
+
+CONTROL_FILES = {"depth": "control_depth", "normal": "control_normal", "pose": "control_pose",
+                 "seg": "control_seg", "edges": "control_edges"}
+"""Control name (as in ``--controls``) -> the sample file it reads (``samples/NNNNNN/<file>.png``)."""
+
+RUNTIME_FIELDS = frozenset({
+    "batch_size", "device", "compile", "channels_last", "attention", "check", "threads", "model_dir",
+    "offline", "limit", "check_preset",
+})
+"""Fields that may change between a run and its resumption: they do not change what a sample is."""
+
+
+@dataclasses.dataclass
+class EnhanceConfig:
+    """How ``genb enhance`` re-renders a run's samples with a ControlNet img2img pipeline."""
+
+    noise: float = 0.4
+    """Noise level = img2img strength in [0, 1]: 0 keeps the render, 1 ignores it. Outputs go to RUN/enhanced/noise-<s>/."""
+    noise_person: float | None = None
+    """Region-aware mode: a separate strength in [0, 1] for the people (instances.png > 0), e.g. 0.2 with --noise 0.6; unset = one strength everywhere."""
+    region_dilate: int = 4
+    """Region-aware mode: grow the people's mask by this many pixels before it is used."""
+    steps: int = 30
+    """Scheduler steps of the full (strength 1) schedule; img2img runs floor(steps x noise) of them."""
+    steps_run: int | None = None
+    """Fix the number of denoising steps actually run, at every noise level (steps becomes ceil(N / noise)), so a sweep compares like with like."""
+    seed: int | None = None
+    """Seed of the per-sample noise (sample i uses (seed, i)); unset = the run's seed."""
+    architecture: Literal["sd15", "sdxl"] = "sd15"
+    """Model family: sd15 (StableDiffusionControlNetImg2ImgPipeline) or sdxl (its SDXL variant)."""
+    base_model: str = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+    """Base model: a Hugging Face hub id, a local folder, or 'tiny' (random weights, images are noise)."""
+    base_revision: str | None = None
+    """Hub revision (branch, tag or commit) of the base model; unset = main."""
+    vae_model: str | None = None
+    """Replacement VAE (hub id or folder), e.g. madebyollin/sdxl-vae-fp16-fix for SDXL in fp16; unset = the base model's."""
+    controls: tuple[str, ...] = ("depth", "normal", "pose")
+    """Control maps to condition on, in order: any of depth, normal, pose, seg, edges (a Multi-ControlNet when several)."""
+    depth_model: str | None = "lllyasviel/control_v11f1p_sd15_depth"
+    """ControlNet for control_depth.png (hub id or folder)."""
+    normal_model: str | None = "lllyasviel/control_v11p_sd15_normalbae"
+    """ControlNet for control_normal.png (hub id or folder)."""
+    pose_model: str | None = "lllyasviel/control_v11p_sd15_openpose"
+    """ControlNet for control_pose.png (hub id or folder)."""
+    seg_model: str | None = "lllyasviel/control_v11p_sd15_seg"
+    """ControlNet for control_seg.png (hub id or folder)."""
+    edges_model: str | None = "lllyasviel/control_v11p_sd15_canny"
+    """ControlNet for control_edges.png (hub id or folder)."""
+    control_scales: tuple[float, ...] = (1.0,)
+    """ControlNet conditioning scale, one per control in --controls order (or one for all)."""
+    control_start: tuple[float, ...] = (0.0,)
+    """Fraction of the steps run at which each control starts acting (one per control, or one for all)."""
+    control_end: tuple[float, ...] = (1.0,)
+    """Fraction of the steps run at which each control stops acting (one per control, or one for all)."""
+    prompt_template: str | None = None
+    """Prompt templates: a YAML file (keys: prompt, person, people_join, setting), or a template string with {people} and {setting}; unset = the built-in ones."""
+    negative_prompt: str = ("cartoon, render, cgi, 3d, painting, drawing, blurry, deformed, extra limbs, "
+                            "missing limbs, bad anatomy, lowres, watermark, text")
+    """Negative prompt (what the images should not look like)."""
+    guidance_scale: float = 7.5
+    """Classifier-free guidance scale (1 turns guidance off and halves the compute)."""
+    scheduler: Literal["default", "ddim", "unipc", "dpm", "euler", "pndm"] = "default"
+    """Sampler: default = the base model's own scheduler."""
+    batch_size: int = 4
+    """Samples per pipeline call (a sample's result does not depend on it; see docs/enhance.md)."""
+    device: str = "auto"
+    """Torch device: auto = cuda:LOCAL_RANK when CUDA is available, else cpu."""
+    dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
+    """Compute precision: auto = fp16 on CUDA, fp32 on CPU."""
+    attention: Literal["sdpa", "xformers"] = "sdpa"
+    """Attention kernel: torch SDPA (default) or xformers (CUDA, if installed)."""
+    channels_last: bool = True
+    """Use channels-last memory format for the UNet and ControlNets on CUDA (ignored on CPU)."""
+    compile: bool = False
+    """torch.compile the UNet and ControlNets (CUDA; the first batch is slow)."""
+    threads: int | None = None
+    """torch CPU threads per process; fix it for bit-identical CPU results across machines and process counts."""
+    model_dir: str | None = None
+    """Local folder with downloaded models: a model id X is looked up as <dir>/X, then <dir>/<name after the slash>."""
+    offline: bool = False
+    """Never reach the hub (also on when HF_HUB_OFFLINE=1): models must be cached or in --model-dir."""
+    limit: int | None = None
+    """Only enhance the first N samples of the run (for trials)."""
+    check: bool = False
+    """Run `genb check` on the enhanced samples afterwards (needs genb.check)."""
+    check_preset: str | None = None
+    """With --check: the checker's preset (a name in configs/check/ or a YAML path); unset = its defaults."""
+
+    def validate(self) -> None:
+        """Raise :class:`GenbError` for settings that cannot work."""
+        hints = typing.get_type_hints(type(self))
+        for f in dataclasses.fields(self):
+            if typing.get_origin(hints[f.name]) is typing.Literal and getattr(self, f.name) not in typing.get_args(hints[f.name]):
+                flag = "--" + f.name.replace("_", "-")
+                raise GenbError(f"{flag} {getattr(self, f.name)!r} is not one of {', '.join(typing.get_args(hints[f.name]))}",
+                                f"give {flag} one of those")
+        for name in ("noise", "noise_person"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
+                flag = "--" + name.replace("_", "-")
+                raise GenbError(f"{flag} {value} is outside [0, 1] (it is the img2img strength)",
+                                f"give {flag} between 0 (keep the render) and 1 (ignore it), e.g. 0.4")
+        if self.steps < 1:
+            raise GenbError(f"--steps {self.steps} must be at least 1", "give e.g. --steps 30")
+        if self.steps_run is not None and self.steps_run < 1:
+            raise GenbError(f"--steps-run {self.steps_run} must be at least 1", "give e.g. --steps-run 10, or leave it unset")
+        if self.batch_size < 1:
+            raise GenbError(f"--batch-size {self.batch_size} must be at least 1", "give e.g. --batch-size 4")
+        if self.region_dilate < 0:
+            raise GenbError(f"--region-dilate {self.region_dilate} must be >= 0", "give a number of pixels, e.g. 4")
+        if not self.controls:
+            raise GenbError("--controls is empty", f"give one or more of {', '.join(CONTROL_FILES)}")
+        unknown = [c for c in self.controls if c not in CONTROL_FILES]
+        if unknown:
+            raise GenbError(f"unknown control(s) {', '.join(unknown)} in --controls",
+                            f"use names from: {', '.join(CONTROL_FILES)}")
+        if len(set(self.controls)) != len(self.controls):
+            raise GenbError(f"--controls {','.join(self.controls)} names a control twice", "name each control once")
+        for c in self.controls:
+            if not getattr(self, f"{c}_model"):
+                raise GenbError(f"control {c!r} has no ControlNet model for --architecture {self.architecture}",
+                                f"give --{c}-model (hub id or folder), or drop {c} from --controls")
+        for name in ("control_scales", "control_start", "control_end"):
+            self.per_control(name)
+        for s, e in zip(self.per_control("control_start"), self.per_control("control_end")):
+            if not 0.0 <= s < e <= 1.0:
+                raise GenbError(f"control start {s} / end {e} must satisfy 0 <= start < end <= 1",
+                                "fix --control-start / --control-end")
+        if self.threads is not None and self.threads < 1:
+            raise GenbError(f"--threads {self.threads} must be at least 1", "give e.g. --threads 1")
+        if self.limit is not None and self.limit < 0:
+            raise GenbError(f"--limit {self.limit} must be >= 0", "give a number of samples")
+
+    def per_control(self, name: str) -> list[float]:
+        """``control_scales`` / ``control_start`` / ``control_end`` with one value per control."""
+        values = list(getattr(self, name))
+        if len(values) == 1:
+            values = values * len(self.controls)
+        if len(values) != len(self.controls):
+            flag = "--" + name.replace("_", "-")
+            raise GenbError(f"{flag} has {len(values)} values for {len(self.controls)} controls ({','.join(self.controls)})",
+                            f"give one value for all, or one per control in --controls order")
+        return [float(v) for v in values]
+
+    @property
+    def is_tiny(self) -> bool:
+        return self.base_model == "tiny"
+
+    @property
+    def needs_model(self) -> bool:
+        """False when every region's strength is 0: the outputs are the renders, no model is loaded."""
+        return max(self.noise, self.noise_person or 0.0) > 0.0

@@ -1,0 +1,127 @@
+"""Prompts from a sample's scene recipe (scene.json), through templates a user can replace.
+
+The scene recipe names each person's shape description (``gender``,
+``age_group``, ``build``) and appearance (clothing colour names), and the
+background (sky and ground recipe, or a user image). A template file (YAML,
+see ``configs/enhance/templates/default.yaml``) turns them into words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from genb.config import _config_roots
+from genb.errors import GenbError
+
+DEFAULT_TEMPLATES = "templates/default.yaml"
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@functools.lru_cache(maxsize=8)
+def _default_templates() -> dict[str, Any]:
+    for root in _config_roots():
+        path = root / "enhance" / DEFAULT_TEMPLATES
+        if path.is_file():
+            return yaml.safe_load(path.read_text())
+    raise GenbError("the built-in prompt templates (configs/enhance/templates/default.yaml) are missing",
+                    "reinstall genb, or pass --prompt-template with your own file")
+
+
+def load_templates(spec: str | None) -> dict[str, Any]:
+    """Templates from ``--prompt-template``: None (built-in), a YAML path, or a prompt string.
+
+    A YAML file overrides the built-in keys it names; a plain string replaces only ``prompt``.
+    """
+    templates = dict(_default_templates())
+    if not spec:
+        return templates
+    path = Path(spec)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise GenbError(f"prompt template file {path} does not exist",
+                            "give a YAML file like configs/enhance/templates/default.yaml, or a template string")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise GenbError(f"prompt template file {path} is not valid YAML: {e}", "fix its syntax") from None
+        if not isinstance(data, dict):
+            raise GenbError(f"prompt template file {path} must be a mapping (prompt:, person:, ...)",
+                            "see configs/enhance/templates/default.yaml")
+        templates.update(data)
+    else:
+        templates["prompt"] = spec
+    try:  # fail early on a broken template rather than on sample 1000
+        templates["prompt"].format_map(_Blank())
+        templates["person"].format_map(_Blank())
+    except (KeyError, ValueError, IndexError, AttributeError) as e:
+        raise GenbError(f"prompt template is not a valid format string ({e})",
+                        "use {people} and {setting} in the prompt; {noun}, {build}, {top}, ... in person") from None
+    return templates
+
+
+def describe_person(person: dict[str, Any], templates: dict[str, Any]) -> str:
+    """One person of scene.json in words, e.g. ``a slim woman wearing a red t-shirt, navy shorts and white shoes``."""
+    desc = person.get("description") or {}
+    app = person.get("appearance") or {}
+    gender = desc.get("gender", "neutral")
+    age = desc.get("age_group", "adult")
+    nouns = templates.get("nouns", {})
+    noun = nouns.get(gender, nouns.get("neutral", {})).get(age, "person")
+    build = templates.get("builds", {}).get(desc.get("build", "average"), "") or ""
+    clothing = templates.get("clothing", {})
+
+    def wear(key: str, color: str | None) -> str:
+        return clothing.get(key, "{color}").format(color=color) if color else ""
+
+    fields = _Blank(
+        noun=noun, build=build,
+        top=wear("top_long" if app.get("long_sleeves") else "top_short", app.get("top")),
+        bottom=wear("bottom_long" if app.get("long_bottom", True) else "bottom_short", app.get("bottom")),
+        shoes=wear("shoes", app.get("shoes")), skin_tone=app.get("skin_tone", ""),
+        gender=gender, age_group=age,
+    )
+    first = (build or noun).strip()
+    fields["article"] = "an" if first[:1].lower() in "aeiou" and first else "a"
+    text = templates["person"].format_map(fields)
+    return _tidy(text)
+
+
+def describe_setting(background: dict[str, Any] | None, templates: dict[str, Any]) -> str:
+    """The background recipe in words, e.g. ``outdoors under a clear blue sky, on grass``."""
+    setting = templates.get("setting", {})
+    background = background or {}
+    if background.get("kind") == "image":
+        return setting.get("image", "")
+    parts = [setting.get("sky", {}).get(background.get("sky"), ""),
+             setting.get("ground", {}).get(background.get("ground"), "")]
+    parts = [p for p in parts if p]
+    return ", ".join(parts) if parts else setting.get("default", "")
+
+
+def build_prompt(scene: dict[str, Any], templates: dict[str, Any]) -> str:
+    """The prompt of one sample from its scene recipe."""
+    people = [describe_person(p, templates) for p in scene.get("people", [])]
+    limit = int(templates.get("max_people", 4))
+    if len(people) > limit:
+        people = people[:limit] + [f"and {len(people) - limit} more people"]
+    fields = _Blank(people=templates.get("people_join", ", ").join(people) or "an empty place",
+                    setting=describe_setting(scene.get("background"), templates),
+                    num_people=len(scene.get("people", [])))
+    return _tidy(templates["prompt"].format_map(fields))
+
+
+def _tidy(text: str) -> str:
+    """Collapse the doubled spaces and commas that empty fields leave."""
+    text = re.sub(r"\b([Aa]) (?=[aeiouAEIOU])", r"\1n ", " ".join(text.split()))
+    while ", ," in text or ",," in text:
+        text = text.replace(", ,", ",").replace(",,", ",")
+    return text.replace(" ,", ",").strip(" ,")

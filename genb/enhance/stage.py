@@ -1,0 +1,456 @@
+"""``genb enhance RUN --noise 0.4``: re-render a run's samples with a noise-conditioned ControlNet img2img.
+
+Every sample's render is noised to strength ``s`` and denoised by a diffusers
+ControlNet img2img pipeline conditioned on the sample's control maps (depth,
+normals, OpenPose by default) and a prompt built from its scene recipe. Outputs::
+
+    RUN/enhanced/noise-<s>/NNNNNN.png    (H, W, 3) uint8 RGB, same size and pixel grid as the render
+    RUN/enhanced/noise-<s>/NNNNNN.json   provenance: models + commits, seed, strength, steps run, controls, prompt
+    RUN/enhanced/noise-<s>/enhance.yaml  resolved config, command line, package versions
+
+:class:`EnhanceStage` holds the pipeline (loaded once per process);
+:func:`run_enhance` does this process's share of a run (``RANK``/``WORLD_SIZE``),
+skipping samples already done. Sample ``i`` uses a torch generator seeded from
+``(seed, i)`` only, so its output does not depend on the batch it falls in or on
+the number of processes (see docs/enhance.md for the floating-point fine print).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import dataclasses
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genb.config import add_config_arguments, config_from_args, config_record, to_dict
+from genb.enhance.config import CONTROL_FILES, RUNTIME_FIELDS, EnhanceConfig
+from genb.enhance.prompts import build_prompt, load_templates
+from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_weights, person_mask
+from genb.enhance.schedule import steps_for, steps_run
+from genb.errors import GenbError
+from genb.log import get_logger, progress
+from genb.store import (
+    TMP_PREFIX, RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, png_bytes,
+    read_image, sample_seed, shard,
+)
+
+__all__ = ["EnhanceConfig", "EnhanceStage", "EnhanceInput", "EnhanceOutput", "EnhanceSummary", "run_enhance",
+           "add_arguments", "run"]
+
+logger = get_logger(__name__)
+
+TINY_WARNING = ("the tiny preset uses a random-weight model: its images are NOISE, not enhanced renders. "
+                "It is for smoke runs, tests and benchmarks; use --preset sd15 (or sdxl) for real images")
+
+
+@dataclasses.dataclass
+class EnhanceInput:
+    """One sample as the stage reads it."""
+
+    index: int
+    """Sample index in the run."""
+    image: np.ndarray
+    """(H, W, 3) uint8 RGB render."""
+    controls: list[np.ndarray]
+    """(H, W, 3) uint8 control images, in ``cfg.controls`` order."""
+    instances: np.ndarray | None
+    """(H, W) uint8 instance map (0 background, p + 1 person p); needed in region-aware mode."""
+    prompt: str
+    """The prompt built from the sample's scene recipe."""
+
+    @classmethod
+    def read(cls, run: RunFolder, index: int, cfg: EnhanceConfig, templates: dict[str, Any]) -> "EnhanceInput":
+        folder = run.sample_dir(index)
+        try:
+            import json
+
+            scene = json.loads((folder / "scene.json").read_text())
+        except FileNotFoundError:
+            raise GenbError(f"sample {index} has no scene.json ({folder})",
+                            "re-run `genb render` on this run folder to complete it") from None
+        except ValueError as e:
+            raise GenbError(f"{folder / 'scene.json'} is corrupt ({e})", f"delete {folder} and re-run `genb render`") from None
+        region = cfg.noise_person is not None and cfg.noise_person != cfg.noise
+        return cls(
+            index=index,
+            image=run.image(index),
+            controls=[read_image(folder / f"{CONTROL_FILES[c]}.png") for c in cfg.controls] if cfg.needs_model else [],
+            instances=run.instances(index) if region else None,
+            prompt=build_prompt(scene, templates),
+        )
+
+
+@dataclasses.dataclass
+class EnhanceOutput:
+    """What one call of :class:`EnhanceStage` made."""
+
+    images: list[np.ndarray]
+    """(H, W, 3) uint8 RGB per sample, same size as its render."""
+    records: list[dict[str, Any]]
+    """Provenance per sample (written as NNNNNN.json)."""
+    latents: Any = None
+    """(B, C, h, w) float32 numpy: the final latents before decoding (padded grid); None when no model ran."""
+
+
+def sample_torch_seed(seed: int, index: int) -> int:
+    """The torch generator seed of sample ``index``: depends only on ``(seed, index)``."""
+    return int(sample_seed(seed, index, "enhance").generate_state(1, np.uint64)[0] % (2**63 - 1))
+
+
+class EnhanceStage:
+    """The ControlNet img2img re-renderer. Loads the pipeline once; call it on batches.
+
+    Args:
+        cfg: the resolved config.
+        seed: seed of the per-sample noise (the run's seed unless ``cfg.seed`` is set).
+        loaded: an already loaded :class:`~genb.enhance.models.LoadedPipeline` to use
+            (else it is loaded here when ``cfg`` needs a model).
+    """
+
+    def __init__(self, cfg: EnhanceConfig, seed: int = 0, loaded: Any = None):
+        import torch
+
+        self.cfg = cfg
+        self.seed = cfg.seed if cfg.seed is not None else seed
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.templates = load_templates(cfg.prompt_template)
+        # 1. The schedule: full length and steps run at the pipeline's (largest) strength.
+        top = max(cfg.noise, cfg.noise_person if cfg.noise_person is not None else cfg.noise)
+        self.num_inference_steps = steps_for(cfg.steps_run, top) if cfg.steps_run and top > 0 else cfg.steps
+        self.plan = RegionPlan.make(cfg.noise, cfg.noise_person if cfg.noise_person is not None else cfg.noise,
+                                    self.num_inference_steps)
+        # 2. The pipeline (not when nothing is denoised).
+        self.loaded = None
+        if cfg.needs_model and self.plan.steps_run > 0:
+            from genb.enhance.models import load_pipeline
+
+            self.loaded = loaded if loaded is not None else load_pipeline(cfg)
+            if self.loaded.tiny and loaded is None:
+                logger.warning("WARNING: %s", TINY_WARNING)
+            pipe = self.loaded.pipe
+            self.multiple = pipe.vae_scale_factor * 2 ** (len(pipe.unet.config.block_out_channels) - 1)
+            self.scales = cfg.per_control("control_scales")
+            self.starts = cfg.per_control("control_start")
+            self.ends = cfg.per_control("control_end")
+            self.models = [s.record() for s in self.loaded.sources]
+
+    def record(self, index: int, prompt: str, steps: int) -> dict[str, Any]:
+        """The provenance of one sample."""
+        cfg = self.cfg
+        rec: dict[str, Any] = {
+            "index": index, "noise": cfg.noise, "strength": cfg.noise,
+            "seed": self.seed, "torch_seed": sample_torch_seed(self.seed, index),
+            "steps_run": steps, "num_inference_steps": self.num_inference_steps,
+            "prompt": prompt, "negative_prompt": cfg.negative_prompt, "guidance_scale": cfg.guidance_scale,
+            "region_mode": cfg.noise_person is not None and cfg.noise_person != cfg.noise,
+        }
+        if rec["region_mode"]:
+            rec["region"] = {"noise_person": cfg.noise_person, "noise_background": cfg.noise,
+                             "dilate_px": cfg.region_dilate, "held": self.plan.held,
+                             "steps_run": self.plan.region_steps() if steps else {"person": 0, "background": 0}}
+        if self.loaded is not None and steps:
+            rec.update({
+                "architecture": cfg.architecture, "models": self.models,
+                "scheduler": type(self.loaded.pipe.scheduler).__name__,
+                "dtype": str(self.loaded.dtype).replace("torch.", ""), "device": self.loaded.device,
+                "controls": [{"name": c, "file": CONTROL_FILES[c] + ".png", "scale": s, "start": a, "end": b}
+                             for c, s, a, b in zip(cfg.controls, self.scales, self.starts, self.ends)],
+                "random_weights": self.loaded.tiny,
+            })
+        else:
+            rec["note"] = "noise 0 (or 0 steps): the render, unchanged; no model was run"
+        return rec
+
+    def __call__(self, batch: list[EnhanceInput]) -> EnhanceOutput:
+        """Enhance samples of the same image size."""
+        import torch
+
+        cfg, plan = self.cfg, self.plan
+        # 1. Nothing to denoise: the renders as they are.
+        if self.loaded is None:
+            return EnhanceOutput([s.image.copy() for s in batch], [self.record(s.index, s.prompt, 0) for s in batch])
+        pipe = self.loaded.pipe
+        H, W = batch[0].image.shape[:2]
+        if any(s.image.shape[:2] != (H, W) for s in batch):
+            raise ValueError("a batch must hold samples of one image size")
+        # 2. Pad to a size the UNet takes (crop back after), as (B, 3, H, W) tensors in [0, 1].
+        Hp, Wp = (math.ceil(H / self.multiple) * self.multiple, math.ceil(W / self.multiple) * self.multiple)
+        pad = ((0, Hp - H), (0, Wp - W), (0, 0))
+
+        def tensor(images: list[np.ndarray], mode: str) -> Any:
+            arr = np.stack([np.pad(im, pad, mode=mode) if (Hp, Wp) != (H, W) else im for im in images])
+            return torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(255.0)
+
+        image = tensor([s.image for s in batch], "reflect")
+        controls = [tensor([s.controls[k] for s in batch], "constant") for k in range(len(cfg.controls))]
+        # 3. One generator per sample, seeded from (seed, index) only: independent of the batch.
+        generators = [torch.Generator("cpu").manual_seed(sample_torch_seed(self.seed, s.index)) for s in batch]
+        # 4. Region-aware mode: the held region's weight on the latent grid.
+        masks = None
+        if plan.held:
+            masks = [person_mask(s.instances, cfg.region_dilate) for s in batch]
+            f = pipe.vae_scale_factor
+            weights = np.stack([latent_weights(np.pad(m, pad[:2], mode="edge"), (Hp // f, Wp // f)) for m in masks])
+            if plan.held == "background":
+                weights = 1.0 - weights
+            callback = RegionHold(plan, torch.from_numpy(weights)[:, None])
+        else:
+            callback = StepCounter()
+        # 5. The pipeline.
+        kwargs = dict(
+            prompt=[s.prompt for s in batch], negative_prompt=[cfg.negative_prompt] * len(batch),
+            image=image, control_image=controls if len(controls) > 1 else controls[0],
+            strength=plan.pipeline_strength, num_inference_steps=self.num_inference_steps,
+            guidance_scale=cfg.guidance_scale, height=Hp, width=Wp, generator=generators,
+            controlnet_conditioning_scale=self.scales if len(self.scales) > 1 else self.scales[0],
+            control_guidance_start=self.starts if len(self.starts) > 1 else self.starts[0],
+            control_guidance_end=self.ends if len(self.ends) > 1 else self.ends[0],
+            callback_on_step_end=callback, output_type="np",
+        )
+        with torch.inference_mode():
+            if isinstance(callback, RegionHold):
+                with callback.capture(pipe):
+                    out = pipe(**kwargs).images
+            else:
+                out = pipe(**kwargs).images
+        steps = callback.steps
+        # 6. Back to uint8 at the render's size; a region at strength 0 gets the render's pixels back.
+        images = []
+        for k, s in enumerate(batch):
+            img = (np.clip(out[k, :H, :W], 0.0, 1.0) * 255.0).round().astype(np.uint8)
+            if masks is not None:
+                if cfg.noise_person == 0.0:
+                    img[masks[k]] = s.image[masks[k]]
+                elif cfg.noise == 0.0:
+                    img[~masks[k]] = s.image[~masks[k]]
+            images.append(img)
+        latents = callback.latents.float().cpu().numpy() if callback.latents is not None else None
+        return EnhanceOutput(images, [self.record(s.index, s.prompt, steps) for s in batch], latents)
+
+
+# ----------------------------------------------------------------------------- running a whole run
+
+
+@dataclasses.dataclass
+class EnhanceSummary:
+    """What :func:`run_enhance` did in this process."""
+
+    out_dir: Path
+    """RUN/enhanced/noise-<s>."""
+    enhanced: int
+    """Samples written by this process."""
+    skipped: int
+    """Samples of this process's share that were already done."""
+    seconds: float
+    """Wall time of this process's share, model loading included."""
+    steps_run: int
+    """Denoising steps per sample."""
+
+    @property
+    def images_per_second(self) -> float:
+        return self.enhanced / self.seconds if self.seconds > 0 else float("nan")
+
+
+_MODEL_FIELDS = ("architecture", "base_model", "base_revision", "vae_model", "controls", "depth_model", "normal_model",
+                 "pose_model", "seg_model", "edges_model", "scheduler", "device", "dtype", "attention",
+                 "channels_last", "compile", "model_dir", "offline")
+_LOADED: dict[tuple, Any] = {}
+
+
+def get_stage(cfg: EnhanceConfig, seed: int) -> EnhanceStage:
+    """An :class:`EnhanceStage` for ``cfg``; the models are loaded once per process and kept
+    (a sweep calling :func:`run_enhance` at several noise levels loads them once)."""
+    if not cfg.needs_model:
+        return EnhanceStage(cfg, seed, loaded=None)
+    key = tuple(str(getattr(cfg, f)) for f in _MODEL_FIELDS)
+    if key not in _LOADED:
+        from genb.enhance.models import load_pipeline
+
+        _LOADED.clear()  # one set of models in memory at a time
+        _LOADED[key] = load_pipeline(cfg)
+    return EnhanceStage(cfg, seed, loaded=_LOADED[key])
+
+
+def _check_settings(out_dir: Path, cfg: EnhanceConfig) -> None:
+    """Refuse to resume a folder made with settings that change what a sample is."""
+    path = out_dir / "enhance.yaml"
+    if not path.is_file():
+        return
+    import yaml
+
+    try:
+        old = (yaml.safe_load(path.read_text()) or {}).get("config", {})
+    except yaml.YAMLError:
+        return
+    new = to_dict(cfg)
+    changed = sorted(k for k in new if k not in RUNTIME_FIELDS and k in old and old[k] != new[k])
+    if changed:
+        raise GenbError(
+            f"{out_dir} was enhanced with different settings ({', '.join(changed)}); resuming would mix them",
+            f"repeat the original settings (see {path}), or move that folder away to start over",
+        )
+
+
+def _clean_stale(out_dir: Path, older_than: float = 120.0) -> None:
+    """Remove temporary files left by killed processes (old enough not to be another rank's write)."""
+    now = time.time()
+    for p in out_dir.glob(TMP_PREFIX + "*"):
+        try:
+            if now - p.stat().st_mtime > older_than:
+                p.unlink()
+        except OSError:
+            pass
+
+
+def _is_done(out_dir: Path, name: str) -> bool:
+    return (out_dir / f"{name}.json").is_file() and (out_dir / f"{name}.png").is_file()
+
+
+def _batches(run: RunFolder, todo: list[int], size: int) -> list[list[int]]:
+    """Group indices into batches of one image size (a run may mix landscape and portrait)."""
+    buckets: dict[tuple[int, int], list[int]] = {}
+    out: list[list[int]] = []
+    for i in todo:
+        hw = _image_size(run.sample_dir(i) / "image.png")
+        bucket = buckets.setdefault(hw, [])
+        bucket.append(i)
+        if len(bucket) == size:
+            out.append(bucket)
+            buckets[hw] = []
+    out.extend(b for b in buckets.values() if b)
+    return out
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    """(H, W) of a PNG from its header (no decoding)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        raise GenbError(f"image {path} does not exist", "re-run `genb render` on this run folder to complete it") from None
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return read_image(path).shape[:2]
+    return int.from_bytes(head[20:24], "big"), int.from_bytes(head[16:20], "big")
+
+
+def _write(out_dir: Path, name: str, image: np.ndarray, record: dict[str, Any]) -> None:
+    atomic_write_bytes(out_dir / f"{name}.png", png_bytes(image))
+    atomic_write_json(out_dir / f"{name}.json", record)  # written last: marks the sample done
+
+
+def _barrier() -> None:
+    """Wait for every process of an ``accelerate launch`` / ``torchrun`` group (no-op otherwise)."""
+    rank, world = dist_info()
+    if world > 1 and "MASTER_ADDR" in os.environ:
+        from accelerate import PartialState
+
+        PartialState().wait_for_everyone()
+
+
+def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSummary:
+    """Enhance this process's share of ``run`` at ``cfg.noise``; samples already done are skipped."""
+    start = time.perf_counter()
+    run = RunFolder(run) if not isinstance(run, RunFolder) else run
+    # 1. The run, the output folder and its saved settings.
+    run.require()
+    cfg.validate()
+    out_dir = run.enhanced_dir(cfg.noise)
+    _check_settings(out_dir, cfg)
+    rank, world = dist_info()
+    # 2. This process's samples that are not done yet.
+    ids = run.sample_ids()
+    if not ids:
+        raise GenbError(f"{run.root} has no samples", f"run `genb render {run.root}` first")
+    if cfg.limit is not None:
+        ids = ids[: cfg.limit]
+    mine = shard(ids, rank, world)
+    todo = [i for i in mine if not _is_done(out_dir, run.sample_name(i))]
+    seed = int(run.manifest.get("seed", 0))
+    logger.info("enhancing %d of %d samples at noise %.2f into %s (%d already done, %d process(es))",
+                len(todo), len(ids), cfg.noise, out_dir, len(mine) - len(todo), world)
+    # 3. The models (a missing one stops here, before anything is written), the output folder.
+    stage = get_stage(cfg, seed) if todo else None
+    if stage is not None and stage.loaded is not None and stage.loaded.tiny:
+        logger.warning("WARNING: %s", TINY_WARNING)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise GenbError(f"cannot create {out_dir}: {e.strerror}", "choose a run folder you can write to") from None
+    if rank == 0:
+        import yaml
+
+        atomic_write_text(out_dir / "enhance.yaml", yaml.safe_dump(config_record(cfg), sort_keys=False))
+    _clean_stale(out_dir)
+    # 4. Enhance batch by batch; reading the next batch and PNG encoding overlap the compute.
+    written = 0
+    if todo:
+        assert stage is not None
+        batches = _batches(run, todo, cfg.batch_size)
+        pending: list[concurrent.futures.Future] = []
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            reads = pool.submit(_read_batch, run, batches[0], cfg, stage.templates)
+            bar = progress(total=len(todo), desc=f"enhance {cfg.noise:.2f}", iterable=None)
+            for b in range(len(batches)):
+                inputs = reads.result()
+                if b + 1 < len(batches):
+                    reads = pool.submit(_read_batch, run, batches[b + 1], cfg, stage.templates)
+                out = stage(inputs)
+                for s, image, record in zip(inputs, out.images, out.records):
+                    pending.append(pool.submit(_write, out_dir, run.sample_name(s.index), image, record))
+                while pending and (pending[0].done() or len(pending) > 2 * cfg.batch_size):
+                    pending.pop(0).result()  # raises a write error here; bounds the images held in memory
+                written += len(inputs)
+                bar.update(len(inputs))
+            for f in pending:
+                f.result()
+            bar.close()
+    steps = stage.plan.steps_run if stage is not None and stage.loaded is not None else 0
+    summary = EnhanceSummary(out_dir, written, len(mine) - len(todo), time.perf_counter() - start, steps)
+    # 5. Wait for the other processes; report; optionally check.
+    _barrier()
+    done = sum(_is_done(out_dir, run.sample_name(i)) for i in ids)
+    logger.info("done: %d enhanced, %d skipped in %.1f s (%.2f images/s, %d steps each); %d/%d samples in %s",
+                summary.enhanced, summary.skipped, summary.seconds, summary.images_per_second, summary.steps_run,
+                done, len(ids), out_dir)
+    if cfg.check:
+        _run_check(run, cfg)
+    return summary
+
+
+def _read_batch(run: RunFolder, indices: list[int], cfg: EnhanceConfig, templates: dict[str, Any]) -> list[EnhanceInput]:
+    return [EnhanceInput.read(run, i, cfg, templates) for i in indices]
+
+
+def _run_check(run: RunFolder, cfg: EnhanceConfig) -> None:
+    """``--check``: run the checker at the same noise level (genb.check is imported only now)."""
+    try:
+        from genb.check.stage import CheckConfig, run_check
+    except ImportError as e:
+        raise GenbError(f"--check needs the checker (genb.check), which is not available here ({e})",
+                        f"run `genb check {run.root} --noise {cfg.noise}` once it is installed, or drop --check") from None
+    from genb.config import resolve_config
+
+    run_check(run, resolve_config(CheckConfig, "check", cfg.check_preset, {"noise": cfg.noise}))
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", metavar="RUN", help="run folder written by `genb render`")
+    parser.add_argument("--preset", default=None,
+                        help="a preset of configs/enhance/ (sd15 = default models, sdxl, tiny = random weights) or a YAML file")
+    add_config_arguments(parser, EnhanceConfig)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = config_from_args(EnhanceConfig, "enhance", args)
+    run_enhance(RunFolder(args.run), cfg)
+    return 0
