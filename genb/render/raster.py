@@ -103,26 +103,32 @@ def decode_normals(normals: np.ndarray) -> np.ndarray:
     return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-6)
 
 
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray, incidence: Any = None) -> np.ndarray:
     """(V, 3) float32 unit area-weighted vertex normals of a triangle mesh.
 
     Args:
         vertices: (V, 3) positions.
         faces: (F, 3) int triangle indices (counter-clockwise = outside).
+        incidence: optional (V, F) sparse vertex-face matrix from :func:`vertex_face_incidence`
+            (build it once per topology: the sum then is one sparse product).
     """
     v = vertices.astype(np.float32)
     fn = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
-    n = _scatter_add(np.zeros_like(v), faces, fn)
+    if incidence is None:
+        incidence = vertex_face_incidence(faces, len(v))
+    n = np.asarray(incidence @ fn, dtype=np.float32)
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
     return n
 
 
-def _scatter_add(n: np.ndarray, faces: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    V = len(n)
-    for k in range(3):
-        for c in range(3):
-            n[:, c] += np.bincount(faces[:, k], weights=fn[:, c], minlength=V)
-    return n
+def vertex_face_incidence(faces: np.ndarray, num_vertices: int):
+    """(V, F) sparse matrix with a 1 where a vertex belongs to a face."""
+    import scipy.sparse
+
+    F = len(faces)
+    rows = np.asarray(faces, np.int64).ravel()
+    cols = np.repeat(np.arange(F), 3)
+    return scipy.sparse.csr_matrix((np.ones(3 * F, np.float32), (rows, cols)), shape=(num_vertices, F))
 
 
 class PartSplit:
@@ -185,6 +191,7 @@ class Rasterizer:
         self.platform = platform
         self.faces = np.ascontiguousarray(faces, dtype=np.uint32)
         self.split = PartSplit(np.asarray(faces), np.asarray(vertex_parts))
+        self._incidence = vertex_face_incidence(self.faces, len(vertex_parts))
         self._size = (0, 0)
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
 
@@ -242,7 +249,7 @@ class Rasterizer:
         """
         pr = self._pr
         R_wc = cam_ext[:3, :3]
-        normals_world = [vertex_normals(p.vertices, self.faces) for p in people]
+        normals_world = [vertex_normals(p.vertices, self.faces, self._incidence) for p in people]
 
         # 1. colour pass: Lambert shading evaluated per vertex (Gouraud), drawn flat.
         #    llvmpipe spends most of a lit pass in pyrender's PBR fragment shader; per-vertex

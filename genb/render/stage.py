@@ -65,6 +65,22 @@ class RenderedSample:
     scene: dict[str, Any]
 
 
+@dataclasses.dataclass
+class PreparedSample:
+    """A sample up to the rasterizer: what :meth:`RenderStage.finish` needs (see its fields' uses)."""
+
+    people: list[MeshLayer]
+    K: np.ndarray
+    cam_ext: np.ndarray
+    width: int
+    height: int
+    lighting: Lighting
+    ground: GroundLayer | None
+    backdrop: np.ndarray
+    labels: dict[str, np.ndarray]
+    scene: dict[str, Any]
+
+
 def _rot_z(deg: np.ndarray) -> np.ndarray:
     a = np.radians(deg)
     c, s = np.cos(a), np.sin(a)
@@ -105,10 +121,16 @@ class RenderStage:
 
     def __call__(self, index: int) -> RenderedSample:
         """Render sample ``index``; depends only on (cfg.seed, index)."""
-        with _torch_threads(1):  # small batched body forwards: extra threads only fight llvmpipe's
-            return self._render(index)
+        return self.finish(self.prepare(index))
 
-    def _render(self, index: int) -> RenderedSample:
+    def prepare(self, index: int) -> PreparedSample:
+        """Everything of sample ``index`` that needs no GL: scene, bodies, appearance, geometry
+        labels. Thread-safe with respect to :meth:`finish`, so the next sample can be prepared
+        while this one rasterizes."""
+        with _torch_threads(1):  # small batched body forwards: extra threads only fight llvmpipe's
+            return self._prepare(index)
+
+    def _prepare(self, index: int) -> PreparedSample:
         cfg, body = self.cfg, self.body
         rng = sample_rng(cfg.seed, index, "scene")
         body_rng = sample_rng(cfg.seed, index, "bodies")
@@ -136,7 +158,7 @@ class RenderStage:
         posed = dataclasses.replace(posed, vertices=posed.vertices[keep], joints=posed.joints[keep],
                                     keypoints=posed.keypoints[keep],
                                     params={k: v[keep] for k, v in posed.params.items()})
-        shapes, yaw, xy, lift = shapes[keep], yaw[keep], xy[keep], lift[keep]
+        shapes, yaw, xy, lift, heights = shapes[keep], yaw[keep], xy[keep], lift[keep], heights[keep]
         pose_names = [pose_names[k] for k in keep]
         world = rigid_transform_bodies(body, posed, _rot_z(yaw), np.column_stack([xy, lift]))
 
@@ -146,32 +168,19 @@ class RenderStage:
         lighting = sample_lighting(app_rng)
         background = sample_background(app_rng, cfg, self.backgrounds)
         people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
+        K, ext = camera.K, camera.cam_ext
+        W, H = camera.width, camera.height
         ground = None
         if background["kind"] == "procedural":
             ground = GroundLayer(ground_texture(background), tile=2.0, center=(0.0, 10.0))
-
-        # 4. Rasterize.
-        K, ext = camera.K, camera.cam_ext
-        W, H = camera.width, camera.height
-        light = Lighting(np.array(lighting["direction"]), lighting["intensity"], np.array(lighting["color"]),
-                         np.array(lighting["ambient"]))
-        out = self.raster.render(people, K, ext, W, H, light, ground)
-        if background["kind"] == "procedural":
             horizon = K[1, 2] - K[1, 1] * math.tan(math.radians(camera.pitch_deg))
             backdrop = sky_image(background, W, H, horizon)
         else:
             backdrop = _cover(read_image(background["path"]), W, H)
-        alpha = out.coverage[..., None]
-        image = np.clip(out.color + (1.0 - alpha) * backdrop + 0.5, 0, 255).astype(np.uint8)
 
-        # 5. Ground truth in the camera frame.
-        kp_cam = to_camera(world.keypoints.astype(np.float64), ext)
-        j_cam = to_camera(world.joints.astype(np.float64), ext)
+        # 4. The labels that need no depth buffer: camera-frame geometry and parameters.
         v_cam = to_camera(world.vertices.astype(np.float64), ext)
-        kp = L.project_with_visibility(kp_cam, K, out.depth, cfg.visibility_tolerance)
-        jt = L.project_with_visibility(j_cam, K, out.depth, cfg.visibility_tolerance)
         verts2d = project(v_cam, K)
-        bbox, area = L.mask_boxes(out.instances, len(keep))
         bbox_full = L.points_box(verts2d)
         center, scale = L.center_scale(bbox_full)
         params_cam = body.transform_params(world.params, ext[:3, :3], ext[:3, 3])
@@ -180,27 +189,13 @@ class RenderStage:
             "cam_int": K.astype(np.float32), "cam_ext": ext.astype(np.float32),
             "image_size": np.array([H, W], np.int32), "seed": np.array(cfg.seed), "index": np.array(index),
             "body_model": np.array(body.name),
-            "keypoints3d": kp_cam.astype(np.float32), "keypoints2d": kp["uv"], "keypoints_vis": kp["vis"],
-            "keypoints_in_frame": kp["in_frame"],
-            "joints3d": j_cam.astype(np.float32), "joints2d": jt["uv"], "joints_vis": jt["vis"],
-            "bbox": bbox, "bbox_full": bbox_full, "center": center, "scale": scale,
+            "keypoints3d": to_camera(world.keypoints.astype(np.float64), ext),
+            "joints3d": to_camera(world.joints.astype(np.float64), ext),
+            "bbox_full": bbox_full, "center": center, "scale": scale,
             "proj_verts": verts2d[:, self.proj_vert_ids].astype(np.float32), "proj_vert_ids": self.proj_vert_ids,
-            "mask_area": area, "vis_fraction": kp["vis"].mean(axis=1).astype(np.float32),
             "gender": np.array([d["gender"] for d in describe]),
-            "height_m": np.array([d.get("height_m", h) for d, h in zip(describe, heights[keep])], np.float32),
+            "height_m": np.array([d.get("height_m", h) for d, h in zip(describe, heights)], np.float32),
             **{f"{body.name}_{k}": np.asarray(v, np.float32) for k, v in params_cam.items()},
-        }
-
-        # 6. Control maps.
-        images = {
-            "image": image,
-            "control_depth": maps.depth_control(out.depth),
-            "control_normal": maps.normal_control(out.normals, out.depth > 0),
-            "control_pose": maps.pose_control(kp["uv"], kp["vis"], H, W),
-            "control_seg": maps.seg_control(out.parts),
-            "control_edges": maps.edges_control(image),
-            "parts": out.parts,
-            "instances": out.instances,
         }
         scene = {
             "index": index, "seed": cfg.seed, "body_model": body.name,
@@ -212,7 +207,43 @@ class RenderStage:
             ],
             "dropped_people": int(P - len(keep)),
         }
-        return RenderedSample(images=images, depth=out.depth, labels=labels, scene=scene)
+        light = Lighting(np.array(lighting["direction"]), lighting["intensity"], np.array(lighting["color"]),
+                         np.array(lighting["ambient"]))
+        return PreparedSample(people=people, K=K, cam_ext=ext, width=W, height=H, lighting=light, ground=ground,
+                              backdrop=backdrop, labels=labels, scene=scene)
+
+    def finish(self, prep: PreparedSample) -> RenderedSample:
+        """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
+        cfg, K, W, H = self.cfg, prep.K, prep.width, prep.height
+        # 5. Rasterize and composite over the background.
+        out = self.raster.render(prep.people, K, prep.cam_ext, W, H, prep.lighting, prep.ground)
+        alpha = out.coverage[..., None]
+        image = np.clip(out.color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
+
+        # 6. The labels that need the depth buffer: visibility, visible-mask boxes.
+        labels = dict(prep.labels)
+        kp = L.project_with_visibility(labels["keypoints3d"], K, out.depth, cfg.visibility_tolerance)
+        jt = L.project_with_visibility(labels["joints3d"], K, out.depth, cfg.visibility_tolerance)
+        bbox, area = L.mask_boxes(out.instances, len(prep.people))
+        labels.update({
+            "keypoints3d": labels["keypoints3d"].astype(np.float32), "keypoints2d": kp["uv"],
+            "keypoints_vis": kp["vis"], "keypoints_in_frame": kp["in_frame"],
+            "joints3d": labels["joints3d"].astype(np.float32), "joints2d": jt["uv"], "joints_vis": jt["vis"],
+            "bbox": bbox, "mask_area": area, "vis_fraction": kp["vis"].mean(axis=1).astype(np.float32),
+        })
+
+        # 7. Control maps.
+        images = {
+            "image": image,
+            "control_depth": maps.depth_control(out.depth),
+            "control_normal": maps.normal_control(out.normals, out.depth > 0),
+            "control_pose": maps.pose_control(kp["uv"], kp["vis"], H, W),
+            "control_seg": maps.seg_control(out.parts),
+            "control_edges": maps.edges_control(image),
+            "parts": out.parts,
+            "instances": out.instances,
+        }
+        return RenderedSample(images=images, depth=out.depth, labels=labels, scene=prep.scene)
 
     def _motion_poses(self, rng: np.random.Generator, P: int) -> list[dict[str, Any] | None] | None:
         """SMPL-X with --motion-dir: replace some key poses with motion-capture frames (None = key pose)."""
@@ -304,10 +335,18 @@ class RenderSummary:
     skipped: int
     seconds: float
     total: int
+    startup_seconds: float = 0.0
+    """Time to the first finished sample, less that sample's share: model loading, GL, workers."""
 
     @property
     def samples_per_second(self) -> float:
         return self.rendered / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def steady_samples_per_second(self) -> float:
+        """Throughput once started (what a long run approaches)."""
+        busy = self.seconds - self.startup_seconds
+        return self.rendered / busy if busy > 0 else float("nan")
 
 
 _worker_stage: RenderStage | None = None
@@ -321,7 +360,7 @@ def _worker_init(cfg: RenderConfig) -> None:
     _worker_stage = RenderStage(cfg)
 
 
-def _worker_render(args: tuple[str, int]) -> int:
+def _worker_render(args: tuple[str, int]) -> int:  # noqa: D103 - one sample in a pool worker
     root, index = args
     assert _worker_stage is not None
     _worker_stage.write(RunFolder(root), index)
@@ -377,25 +416,38 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     logger.info("rendering %d of %d samples into %s (%d already done, %d rank(s), %d worker(s))",
                 len(todo), cfg.num_samples, run.root, len(mine) - len(todo), world, cfg.workers)
     start = time.perf_counter()
+    started = start  # when the first sample is done, less its own share of the work
     # 3. Render: in this process, or in a pool of workers each with its own renderer.
     if todo:
         if cfg.workers == 1:
             stage = RenderStage(cfg)
+            started = time.perf_counter()
             writer = SampleWriter(run, cfg.png_compression)
+            # Prepare sample k+1 (bodies, scene: no GL) on a thread while sample k rasterizes.
+            preparer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
             try:
-                for i in progress(todo, total=len(todo), desc="render"):
-                    writer.submit(i, stage(i))
+                ahead = preparer.submit(stage.prepare, todo[0])
+                for k, i in enumerate(progress(todo, total=len(todo), desc="render")):
+                    prep = ahead.result()
+                    if k + 1 < len(todo):
+                        ahead = preparer.submit(stage.prepare, todo[k + 1])
+                    writer.submit(i, stage.finish(prep))
             finally:
+                preparer.shutdown(wait=True, cancel_futures=True)
                 writer.close()
                 stage.close()
         else:
             ctx = mp.get_context("spawn")
             with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
                 jobs = pool.imap_unordered(_worker_render, [(str(run.root), i) for i in todo])
-                for _ in progress(jobs, total=len(todo), desc="render"):
-                    pass
-    summary = RenderSummary(rendered=len(todo), skipped=len(mine) - len(todo),
-                            seconds=time.perf_counter() - start, total=cfg.num_samples)
+                for k, _ in enumerate(progress(jobs, total=len(todo), desc="render")):
+                    if k == cfg.workers - 1:  # every worker has delivered its first sample
+                        started = time.perf_counter()
+    end = time.perf_counter()
+    if cfg.workers > 1 and len(todo) > cfg.workers:  # the first samples' own work is not start-up
+        started -= (end - started) / (len(todo) - cfg.workers) * cfg.workers
+    summary = RenderSummary(rendered=len(todo), skipped=len(mine) - len(todo), seconds=end - start,
+                            total=cfg.num_samples, startup_seconds=max(0.0, started - start))
     logger.info("done: %d rendered, %d skipped in %.1f s (%.2f samples/s); %d/%d samples in %s",
                 summary.rendered, summary.skipped, summary.seconds, summary.samples_per_second,
                 len(run.sample_ids()), cfg.num_samples, run.root)
