@@ -149,7 +149,7 @@ class EnhanceConfig:
         if len(values) != len(self.controls):
             flag = "--" + name.replace("_", "-")
             raise GenbError(f"{flag} has {len(values)} values for {len(self.controls)} controls ({','.join(self.controls)})",
-                            f"give one value for all, or one per control in --controls order")
+                            "give one value for all, or one per control in --controls order")
         return [float(v) for v in values]
 
     @property

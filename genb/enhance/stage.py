@@ -32,7 +32,7 @@ from genb.config import add_config_arguments, config_from_args, config_record, t
 from genb.enhance.config import CONTROL_FILES, RUNTIME_FIELDS, EnhanceConfig
 from genb.enhance.prompts import build_prompt, load_templates
 from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_weights, person_mask
-from genb.enhance.schedule import steps_for, steps_run
+from genb.enhance.schedule import steps_for
 from genb.errors import GenbError
 from genb.log import get_logger, progress
 from genb.store import (

@@ -62,7 +62,7 @@ def build_tiny_components(seed: int = 0):
         {control name: ControlNetModel}).
     """
     import torch
-    from diffusers import AutoencoderKL, ControlNetModel, DDIMScheduler, UNet2DConditionModel
+    from diffusers import DDIMScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(seed)
@@ -72,6 +72,25 @@ def build_tiny_components(seed: int = 0):
         down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
         up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
     )
+    controlnets, vae = _tiny_controlnets_and_vae(unet, seed)
+    torch.manual_seed(seed + 2)
+    text_encoder = CLIPTextModel(CLIPTextConfig(
+        bos_token_id=512, eos_token_id=513, pad_token_id=513, hidden_size=32, intermediate_size=37,
+        num_attention_heads=4, num_hidden_layers=2, vocab_size=514, max_position_embeddings=77,
+        projection_dim=32, layer_norm_eps=1e-5,
+    ))
+    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                              clip_sample=False, set_alpha_to_one=False, steps_offset=1)
+    components = dict(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=_tokenizer(),
+                      scheduler=scheduler, safety_checker=None, feature_extractor=None)
+    return components, controlnets
+
+
+def _tiny_controlnets_and_vae(unet, seed: int):
+    """One random ControlNet per control (from ``unet``) and a 4-level VAE, seeded from ``seed``."""
+    import torch
+    from diffusers import AutoencoderKL, ControlNetModel
+
     controlnets = {}
     for k, name in enumerate(CONTROL_NAMES):
         torch.manual_seed(seed + 100 + k)
@@ -89,23 +108,13 @@ def build_tiny_components(seed: int = 0):
         down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
         norm_num_groups=4, layers_per_block=1, sample_size=64,
     )
-    torch.manual_seed(seed + 2)
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        bos_token_id=512, eos_token_id=513, pad_token_id=513, hidden_size=32, intermediate_size=37,
-        num_attention_heads=4, num_hidden_layers=2, vocab_size=514, max_position_embeddings=77,
-        projection_dim=32, layer_norm_eps=1e-5,
-    ))
-    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                              clip_sample=False, set_alpha_to_one=False, steps_offset=1)
-    components = dict(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=_tokenizer(),
-                      scheduler=scheduler, safety_checker=None, feature_extractor=None)
-    return components, controlnets
+    return controlnets, vae
 
 
 def build_tiny_sdxl_components(seed: int = 0):
     """Like :func:`build_tiny_components`, for the SDXL architecture (two text encoders, text-time embedding)."""
     import torch
-    from diffusers import AutoencoderKL, ControlNetModel, EulerDiscreteScheduler, UNet2DConditionModel
+    from diffusers import EulerDiscreteScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     torch.manual_seed(seed)
@@ -116,22 +125,7 @@ def build_tiny_sdxl_components(seed: int = 0):
         addition_embed_type="text_time", addition_time_embed_dim=8, transformer_layers_per_block=(1, 1),
         projection_class_embeddings_input_dim=8 * 6 + 32,
     )
-    controlnets = {}
-    for k, name in enumerate(CONTROL_NAMES):
-        torch.manual_seed(seed + 100 + k)
-        net = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(4, 8, 8, 8))
-        with torch.no_grad():
-            for module in [*net.controlnet_down_blocks, net.controlnet_mid_block,
-                           net.controlnet_cond_embedding.conv_out]:
-                module.weight.normal_(0.0, 0.05)
-                module.bias.zero_()
-        controlnets[name] = net
-    torch.manual_seed(seed + 1)
-    vae = AutoencoderKL(
-        block_out_channels=(8, 8, 16, 16), in_channels=3, out_channels=3, latent_channels=4,
-        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
-        norm_num_groups=4, layers_per_block=1, sample_size=64,
-    )
+    controlnets, vae = _tiny_controlnets_and_vae(unet, seed)
     text_config = CLIPTextConfig(
         bos_token_id=512, eos_token_id=513, pad_token_id=513, hidden_size=32, intermediate_size=37,
         num_attention_heads=4, num_hidden_layers=2, vocab_size=514, max_position_embeddings=77,
