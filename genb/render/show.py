@@ -70,11 +70,24 @@ def contact_sheet(tiles: list[np.ndarray], captions: list[str], columns: int = 4
     for k, (r, cap) in enumerate(zip(resized, captions)):
         y, x = (k // columns) * cell_h, (k % columns) * tile_width
         sheet[y : y + r.shape[0], x : x + tile_width] = r
-        cv2.putText(sheet, cap, (x + 4, y + cell_h - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (235, 235, 235), 1, cv2.LINE_AA)
+        cv2.putText(sheet, _fit(cap, tile_width - 8), (x + 4, y + cell_h - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
+                    (235, 235, 235), 1, cv2.LINE_AA)
     return sheet
 
 
 CONTROL_MAPS = ("depth", "normal", "pose", "seg", "edges")
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut (with "..") to fit ``width`` pixels in the caption font."""
+    def w(t: str) -> int:
+        return cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 0.4, 1)[0][0]
+
+    if w(text) <= width:
+        return text
+    while len(text) > 1 and w(text + "..") > width:
+        text = text[:-1]
+    return text + ".."
 
 
 def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, columns: int = 4,
