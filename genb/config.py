@@ -168,14 +168,9 @@ def find_preset(stage: str, preset: str | Path) -> Path:
 
 
 def _config_roots() -> list[Path]:
-    roots = [REPO_CONFIGS] if REPO_CONFIGS.is_dir() else []
-    try:
-        import importlib.resources
-
-        roots.append(Path(str(importlib.resources.files("genb.configs"))))
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return roots
+    """``configs/`` of a checkout, then ``genb/configs`` of an installed wheel."""
+    installed = Path(__file__).resolve().parent / "configs"
+    return [root for root in (REPO_CONFIGS, installed) if root.is_dir()]
 
 
 def _coerce(cls: type, name: str, value: Any) -> Any:
