@@ -59,23 +59,26 @@ def draw_ground_truth(image: np.ndarray, labels: dict[str, np.ndarray], instance
 
 
 def contact_sheet(tiles: list[np.ndarray], captions: list[str], columns: int = 4, tile_width: int = 256) -> np.ndarray:
-    """Tiles resized to ``tile_width`` (keeping aspect), captioned, in a grid on dark grey."""
+    """Tiles fitted (keeping aspect) into ``tile_width`` x 3/4 ``tile_width`` cells, centred and
+    captioned, in a grid on dark grey: landscape and portrait images share one row height."""
     if not tiles:
         raise GenbError("nothing to draw", "check that the run folder holds samples")
-    resized = [cv2.resize(t, (tile_width, max(1, round(t.shape[0] * tile_width / t.shape[1]))), interpolation=cv2.INTER_AREA)
-               for t in tiles]
-    cell_h = max(r.shape[0] for r in resized) + 18
+    box_h = tile_width * 3 // 4
+    resized = []
+    for t in tiles:
+        s = min(tile_width / t.shape[1], box_h / t.shape[0])
+        size = (max(1, round(t.shape[1] * s)), max(1, round(t.shape[0] * s)))
+        resized.append(cv2.resize(t, size, interpolation=cv2.INTER_AREA))
+    cell_h = box_h + 18
     rows = (len(resized) + columns - 1) // columns
     sheet = np.full((rows * cell_h, columns * tile_width, 3), 32, np.uint8)
     for k, (r, cap) in enumerate(zip(resized, captions)):
         y, x = (k // columns) * cell_h, (k % columns) * tile_width
-        sheet[y : y + r.shape[0], x : x + tile_width] = r
+        dx = (tile_width - r.shape[1]) // 2
+        sheet[y : y + r.shape[0], x + dx : x + dx + r.shape[1]] = r
         cv2.putText(sheet, _fit(cap, tile_width - 8), (x + 4, y + cell_h - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
                     (235, 235, 235), 1, cv2.LINE_AA)
     return sheet
-
-
-CONTROL_MAPS = ("depth", "normal", "pose", "seg", "edges")
 
 
 def _fit(text: str, width: int) -> str:
