@@ -81,6 +81,9 @@ def contact_sheet(tiles: list[np.ndarray], captions: list[str], columns: int = 4
     return sheet
 
 
+CONTROL_MAPS = ("depth", "normal", "pose", "seg", "edges")
+
+
 def _fit(text: str, width: int) -> str:
     """``text`` cut (with "..") to fit ``width`` pixels in the caption font."""
     def w(t: str) -> int:
