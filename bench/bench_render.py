@@ -23,7 +23,7 @@ from genb.render.stage import RenderStage, run_render  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--samples", type=int, default=40)
     ap.add_argument("--people", default="1,10", help="MIN,MAX people per image")
     ap.add_argument("--size", default="512,512", help="WIDTH,HEIGHT")
     ap.add_argument("--seed", type=int, default=0)
@@ -36,13 +36,14 @@ def main() -> None:
     # 1. The bare passes: record the raster inputs of every sample, then time only pyrender's calls.
     stage = RenderStage(cfg)
     recorded = []
-    original = stage.raster.render
+    original = stage.raster.build_passes
 
-    def recording(people, K, ext, width, height, lighting, ground):
-        recorded.append((people, K, ext, width, height, lighting, ground))
-        return original(people, K, ext, width, height, lighting, ground)
+    def recording(people, K, ext, lighting, ground):
+        passes = original(people, K, ext, lighting, ground)
+        recorded.append((people, K, ext, lighting, ground, passes))
+        return passes
 
-    stage.raster.render = recording
+    stage.raster.build_passes = recording
     t0 = time.perf_counter()
     n_people = 0
     for i in range(args.samples):
@@ -50,13 +51,15 @@ def main() -> None:
     in_memory = time.perf_counter() - t0
     bare = 0.0
     wrapped = 0.0
-    for people, K, ext, width, height, lighting, ground in recorded:
-        passes = stage.raster.build_passes(people, K, ext, lighting, ground)
+    stage.raster.build_passes = original
+    for people, K, ext, lighting, ground, _ in recorded:
+        width, height = round(2 * K[0, 2] + 1), round(2 * K[1, 2] + 1)  # principal point at the centre
+        passes = original(people, K, ext, lighting, ground)
         t = time.perf_counter()
         stage.raster.run_passes(passes, width, height)
         bare += time.perf_counter() - t
         t = time.perf_counter()
-        original(people, K, ext, width, height, lighting, ground)
+        stage.raster.render(people, K, ext, width, height, lighting, ground)
         wrapped += time.perf_counter() - t
     gl = stage.raster.gl_renderer_name
     stage.close()
@@ -76,7 +79,7 @@ def main() -> None:
           f"GL: {gl}, {os.cpu_count()} cores")
     print(f"{'what':56s} {'s/sample':>9s} {'samples/s':>10s}")
     rows = [
-        ("bare pyrender passes (3 per sample, scenes prebuilt)", bare / n),
+        ("bare pyrender passes (2 per sample, scenes prebuilt)", bare / n),
         ("Rasterizer.render (scene building + passes + decode)", wrapped / n),
         ("RenderStage in memory (bodies, scene, raster, maps, GT)", in_memory / n),
         ("genb render, 1 process (with PNG/npz writes)", results[1]),

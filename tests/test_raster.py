@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
-from genb.render.raster import Lighting, MeshLayer, Rasterizer, decode_normals, vertex_normals
+from genb.render.raster import GroundLayer, Lighting, MeshLayer, Rasterizer, decode_normals, vertex_normals
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +72,21 @@ def test_one_renderer_serves_several_image_sizes(quad_raster):
     b, *_ = _render(r, verts, 96, 128)
     assert a.color.shape == (120, 160, 3) and b.color.shape == (128, 96, 3)
     assert b.instances.any()
+
+
+def test_normals_of_people_and_ground_in_the_camera_frame(quad_raster):
+    r, verts, _ = quad_raster
+    W, H = 160, 120
+    K = intrinsics_from_fov(50.0, W, H)
+    ext = extrinsics(np.array([0.0, 0.0, 0.8]), camera_to_world_rotation(10, -20, 3))
+    v = verts + np.array([-0.5, 3.0, 0.0], np.float32)
+    ground = GroundLayer(np.full((8, 8, 3), 128, np.uint8))
+    out = r.render([MeshLayer(v, np.full_like(v, 0.7))], K, ext, W, H,
+                   Lighting(np.array([0.0, 1.0, -1.0]), 0.8, np.ones(3), np.full(3, 0.3)), ground)
+    n = decode_normals(out.normals)
+    on_ground = (out.depth > 0) & (out.instances == 0)
+    on_quad = out.instances == 1
+    assert on_ground.mean() > 0.2 and on_quad.sum() > 50
+    np.testing.assert_allclose(n[on_ground].mean(0), ext[:3, :3] @ [0, 0, 1], atol=0.02)
+    np.testing.assert_allclose(np.median(n[on_quad], axis=0), ext[:3, :3] @ [0, -1, 0], atol=0.03)
+    assert (out.normals[out.depth == 0] == 0).all()

@@ -1,14 +1,14 @@
 """The rasterizer: pyrender passes that turn posed meshes into pixels.
 
 One :class:`Rasterizer` per process, built once and reused for every sample
-(the GL context is the expensive part). Three passes per sample:
+(the GL context is the expensive part). Two passes per sample:
 
 1. **colour** (Lambert shading per vertex, MSAA, RGBA): the anti-aliased render and its coverage;
-2. **labels** (``FLAT | SEG``: vertex colours, no MSAA): one mesh per person whose
-   per-part vertex colours encode ``(person + 1, part id)`` (vertices are split between
-   parts, see :class:`PartSplit`), so instance and part maps are exact, and the metric
-   depth buffer sampled at the same pixel centres;
-3. **normals** (``RenderFlags.FLAT``): vertex colours holding camera-frame normals.
+2. **labels** (``FLAT | SEG | RGBA``: vertex colours, no MSAA): one mesh per person whose
+   per-vertex colours hold ``(person + 1, part id, normal x, normal y)`` (vertices are split
+   between parts, see :class:`PartSplit`). So instance and part maps are exact, the normal
+   map comes in the same pass (z from x, y), and the metric depth buffer is sampled at the
+   same pixel centres.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class RasterOutput:
         instances: (H, W) uint8, 0 background, p + 1 for person p.
         parts: (H, W) uint8 part ids (``conventions.PARTS``).
         normals: (H, W, 3) uint8 camera-frame normals encoded as ``(n + 1) / 2 * 255``
-            (decode with :func:`decode_normals`); anti-aliased at silhouettes.
+            (decode with :func:`decode_normals`); 0 where nothing was hit.
     """
 
     color: np.ndarray
@@ -95,6 +95,26 @@ class RasterOutput:
     instances: np.ndarray
     parts: np.ndarray
     normals: np.ndarray
+
+
+def _z_table() -> np.ndarray:
+    """(256, 256) uint8: the encoded z of the camera-facing unit normal with encoded x, y."""
+    xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
+    z = -np.sqrt(np.clip(1.0 - xy[:, None] ** 2 - xy[None, :] ** 2, 0.0, 1.0))
+    return np.rint((z + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
+
+
+_Z_TABLE = _z_table()
+
+
+def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 encoded normals from their encoded x, y (H, W, 2); z is the root that faces
+    the camera (negative), looked up in a table. Pixels that are not ``hit`` are 0."""
+    out = np.empty((*xy_encoded.shape[:2], 3), np.uint8)
+    out[..., :2] = xy_encoded
+    out[..., 2] = _Z_TABLE[xy_encoded[..., 0], xy_encoded[..., 1]]
+    out[~hit] = 0
+    return out
 
 
 def decode_normals(normals: np.ndarray) -> np.ndarray:
@@ -270,36 +290,25 @@ class Rasterizer:
             shade = np.clip(ambient + max(float(light_dir[2]), 0.0) * key, 0.0, 1.0)
             scene.add(self._ground_mesh(ground, shade=shade))
 
-        # 2. label pass: flat per-part vertex colours (person + 1, part id) with FLAT | SEG,
-        #    which draws vertex colours without MSAA: every pixel holds one exact id pair.
+        # 2. label pass, FLAT | SEG | RGBA: vertex colours drawn without MSAA, so every pixel holds
+        #    exactly one (person + 1, part id) pair in R, G (vertices are split between parts), and
+        #    the camera-frame normal's x, y in B, A (z follows: visible surfaces face the camera).
         seg_scene = pr.Scene(bg_color=[0, 0, 0, 0])
         seg_scene.add_node(self._camera_node(K, cam_ext))
         seg_map = {}
-        ids = np.zeros((len(self.split.vertex_ids), 3), np.float32)
-        ids[:, 1] = self.split.parts / 255.0
-        for i, p in enumerate(people):
-            ids[:, 0] = (i + 1) / 255.0
+        labels = np.zeros((len(self.split.vertex_ids), 4), np.float32)
+        labels[:, 1] = self.split.parts / 255.0
+        for i, (p, n) in enumerate(zip(people, normals_world)):
+            labels[:, 0] = (i + 1) / 255.0
+            labels[:, 2:] = (n[self.split.vertex_ids] @ R_wc[:2].T) * 0.5 + 0.5
             prim = pr.Primitive(positions=p.vertices[self.split.vertex_ids], indices=self.split.faces,
-                                color_0=ids.copy(), material=self._flat_material)
+                                color_0=labels.copy(), material=self._flat_material)
             seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
-        if ground is not None:  # occludes people seen from below the ground; id 0
-            seg_map[seg_scene.add(self._ground_mesh(ground, colors=np.zeros((4, 3), np.float32)))] = (0, 0, 0)
-
-        # 3. normal pass: camera-frame normals as flat vertex colours.
-        nrm_scene = pr.Scene(bg_color=[0, 0, 0, 0])
-        nrm_scene.add_node(self._camera_node(K, cam_ext))
-        for p, n in zip(people, normals_world):
-            c = (n @ R_wc.T) * 0.5 + 0.5
-            prim = pr.Primitive(positions=p.vertices, indices=self.faces, color_0=c.astype(np.float32),
-                                material=self._flat_material)
-            nrm_scene.add(pr.Mesh(primitives=[prim]))
-        if ground is not None:
-            g = (R_wc @ np.array([0.0, 0.0, 1.0])) * 0.5 + 0.5
-            nrm_scene.add(self._ground_mesh(ground, colors=np.tile(g.astype(np.float32), (4, 1))))
+        if ground is not None:  # ids 0; it occludes and gives depth (its normal is filled in by render())
+            seg_map[seg_scene.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
         return [
             (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
-            (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG, seg_map),
-            (nrm_scene, pr.RenderFlags.FLAT, None),
+            (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, seg_map),
         ]
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int) -> list[tuple]:
@@ -309,14 +318,23 @@ class Rasterizer:
 
     def render(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray, width: int, height: int,
                lighting: Lighting, ground: GroundLayer | None) -> RasterOutput:
-        """Run the three passes for one image (see :meth:`build_passes` for the arguments)."""
-        (rgba, _), (seg, depth), (nrm, _) = self.run_passes(
-            self.build_passes(people, K, cam_ext, lighting, ground), width, height)
+        """Run the two passes for one image (see :meth:`build_passes` for the arguments)."""
+        passes = self.build_passes(people, K, cam_ext, lighting, ground)
+        return self.decode(self.run_passes(passes, width, height), cam_ext, ground is not None)
+
+    @staticmethod
+    def decode(results: list[tuple], cam_ext: np.ndarray, has_ground: bool) -> RasterOutput:
+        """The :class:`RasterOutput` of the passes' raw results (from :meth:`run_passes`)."""
+        (rgba, _), (seg, depth) = results
         color = np.ascontiguousarray(rgba[..., :3])
         coverage = rgba[..., 3].astype(np.float32) / 255.0
         instances = np.ascontiguousarray(seg[..., 0])
         parts = np.ascontiguousarray(seg[..., 1])
-        normals = np.ascontiguousarray(nrm[..., :3])
+        xy = np.array(seg[..., 2:4])
+        if has_ground:  # the ground is a plane: its camera-frame normal is known exactly
+            on_ground = (depth > 0) & (instances == 0)
+            xy[on_ground] = np.rint((cam_ext[:2, :3] @ np.array([0.0, 0.0, 1.0]) + 1.0) * 127.5).astype(np.uint8)
+        normals = encode_normal_xy(xy, depth > 0)
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
                             parts=parts, normals=normals)
 

@@ -67,15 +67,21 @@ class RenderedSample:
 
 @dataclasses.dataclass
 class PreparedSample:
-    """A sample up to the rasterizer: what :meth:`RenderStage.finish` needs (see its fields' uses)."""
+    """A sample up to the rasterizer: what :meth:`RenderStage.finish` needs.
 
-    people: list[MeshLayer]
+    Attributes:
+        passes: the rasterizer's scenes (:meth:`Rasterizer.build_passes`), not yet drawn.
+        backdrop: (H, W, 3) uint8 sky or photo behind everything.
+        labels: the ground truth that needs no depth buffer. scene: the JSON recipe.
+    """
+
+    num_people: int
+    passes: list
     K: np.ndarray
     cam_ext: np.ndarray
     width: int
     height: int
-    lighting: Lighting
-    ground: GroundLayer | None
+    has_ground: bool
     backdrop: np.ndarray
     labels: dict[str, np.ndarray]
     scene: dict[str, Any]
@@ -209,22 +215,24 @@ class RenderStage:
         }
         light = Lighting(np.array(lighting["direction"]), lighting["intensity"], np.array(lighting["color"]),
                          np.array(lighting["ambient"]))
-        return PreparedSample(people=people, K=K, cam_ext=ext, width=W, height=H, lighting=light, ground=ground,
-                              backdrop=backdrop, labels=labels, scene=scene)
+        # 5. The rasterizer's scenes: plain objects, no GL yet (that happens in finish()).
+        passes = self.raster.build_passes(people, K, ext, light, ground)
+        return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
+                              has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene)
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
         cfg, K, W, H = self.cfg, prep.K, prep.width, prep.height
-        # 5. Rasterize and composite over the background.
-        out = self.raster.render(prep.people, K, prep.cam_ext, W, H, prep.lighting, prep.ground)
+        # 6. Rasterize and composite over the background.
+        out = self.raster.decode(self.raster.run_passes(prep.passes, W, H), prep.cam_ext, prep.has_ground)
         alpha = out.coverage[..., None]
         image = np.clip(out.color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
 
-        # 6. The labels that need the depth buffer: visibility, visible-mask boxes.
+        # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
         kp = L.project_with_visibility(labels["keypoints3d"], K, out.depth, cfg.visibility_tolerance)
         jt = L.project_with_visibility(labels["joints3d"], K, out.depth, cfg.visibility_tolerance)
-        bbox, area = L.mask_boxes(out.instances, len(prep.people))
+        bbox, area = L.mask_boxes(out.instances, prep.num_people)
         labels.update({
             "keypoints3d": labels["keypoints3d"].astype(np.float32), "keypoints2d": kp["uv"],
             "keypoints_vis": kp["vis"], "keypoints_in_frame": kp["in_frame"],
@@ -232,7 +240,7 @@ class RenderStage:
             "bbox": bbox, "mask_area": area, "vis_fraction": kp["vis"].mean(axis=1).astype(np.float32),
         })
 
-        # 7. Control maps.
+        # 8. Control maps.
         images = {
             "image": image,
             "control_depth": maps.depth_control(out.depth),
