@@ -351,6 +351,8 @@ def _shared_renderer(pr: Any, platform: str, width: int, height: int):
     """
     r = _RENDERER.get(platform)
     if r is None:
+        if platform == "egl":
+            _pick_egl_device()
         try:
             r = pr.OffscreenRenderer(width, height)
         except Exception as e:  # noqa: BLE001
@@ -363,6 +365,21 @@ def _shared_renderer(pr: Any, platform: str, width: int, height: int):
     elif (r.viewport_width, r.viewport_height) != (width, height):
         r.viewport_width, r.viewport_height = width, height
     return r
+
+
+def _pick_egl_device() -> None:
+    """One GPU per local rank: set ``EGL_DEVICE_ID`` from ``LOCAL_RANK`` when several EGL
+    devices exist and the user has not chosen one (a CPU-only machine has one: Mesa)."""
+    if "EGL_DEVICE_ID" in os.environ or "LOCAL_RANK" not in os.environ:
+        return
+    try:
+        from pyrender.platforms import egl
+
+        devices = egl.query_devices()
+    except Exception:  # noqa: BLE001 - no EGL device query: leave the default device
+        return
+    if len(devices) > 1:
+        os.environ["EGL_DEVICE_ID"] = str(int(os.environ["LOCAL_RANK"]) % len(devices))
 
 
 def _look_rotation(direction: np.ndarray) -> np.ndarray:

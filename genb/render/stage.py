@@ -429,6 +429,7 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     if todo:
         if cfg.workers == 1:
             stage = RenderStage(cfg)
+            logger.info("GL renderer: %s", stage.raster.gl_renderer_name)
             started = time.perf_counter()
             writer = SampleWriter(run, cfg.png_compression)
             # Prepare sample k+1 (bodies, scene: no GL) on a thread while sample k rasterizes.
