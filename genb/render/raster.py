@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -194,7 +195,7 @@ class Rasterizer:
 
     def __init__(self, faces: np.ndarray, vertex_parts: np.ndarray, platform: str = "egl"):
         current = os.environ.get("PYOPENGL_PLATFORM")
-        if current and current != platform and "OpenGL" in __import__("sys").modules:
+        if current and current != platform and "OpenGL" in sys.modules:
             raise GenbError(
                 f"OpenGL was already loaded for platform {current!r}; cannot switch to {platform!r}",
                 f"set PYOPENGL_PLATFORM={platform} before starting, or use --gl-platform {current}",
