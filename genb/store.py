@@ -268,7 +268,10 @@ class RunFolder:
         for parent in [self.samples_dir, *self.root.glob("enhanced/*"), *self.root.glob("enhanced/*/check")]:
             if parent.is_dir():
                 for p in parent.glob(TMP_PREFIX + "*"):
-                    shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+                    if p.is_dir():
+                        shutil.rmtree(p, ignore_errors=True)
+                    else:
+                        p.unlink(missing_ok=True)
                     n += 1
         return n
 

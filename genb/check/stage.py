@@ -37,7 +37,6 @@ from genb.store import RunFolder, atomic_write_json, atomic_write_text, dist_inf
 logger = get_logger(__name__)
 
 MEASURES = ("keypoints", "relative", "mask", "flow")
-LEARNED = ("keypoints", "relative", "mask")
 
 
 @dataclasses.dataclass

@@ -153,10 +153,6 @@ class EnhanceConfig:
         return [float(v) for v in values]
 
     @property
-    def is_tiny(self) -> bool:
-        return self.base_model == "tiny"
-
-    @property
     def needs_model(self) -> bool:
         """False when every region's strength is 0: the outputs are the renders, no model is loaded."""
         return max(self.noise, self.noise_person or 0.0) > 0.0

@@ -41,8 +41,6 @@ import numpy as np
 from genb.package.records import PersonRecords, smplx_pose_cam
 from genb.store import atomic_write_bytes
 
-SMPLX_ONLY_KEYS = ("pose_cam", "shape", "trans_cam")
-ROW_ORDER = ("sample_index", "person_index")
 
 
 def bedlam_rows(rec: PersonRecords, imgname: str, sample_index: int) -> dict[str, np.ndarray]:

@@ -19,7 +19,6 @@ SMPLX_POSE_LAYOUT = (
     ("global_orient", 3), ("body_pose", 63), ("jaw_pose", 3), ("leye_pose", 3), ("reye_pose", 3),
     ("left_hand_pose", 45), ("right_hand_pose", 45),
 )
-SMPLX_POSE_DIM = sum(n for _, n in SMPLX_POSE_LAYOUT)
 
 
 @dataclasses.dataclass

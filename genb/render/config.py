@@ -86,9 +86,6 @@ class RenderConfig:
             if not (lo_ok <= a <= b <= hi_ok) or math.isnan(a) or math.isnan(b):
                 bad(f"--{name} must be MIN,MAX with {lo_ok} <= MIN <= MAX <= {hi_ok}, got {a},{b}",
                     f"give a range inside [{lo_ok}, {hi_ok}]")
-        if self.camera_pitch_deg[0] > 0 and self.camera_height[0] > 0:
-            # every camera looks up: feet are visible only if the horizon is above the image bottom
-            pass
         for name, p in (("portrait-prob", self.portrait_prob), ("truncation-prob", self.truncation_prob),
                         ("motion-prob", self.motion_prob)):
             if not 0.0 <= p <= 1.0:

@@ -49,12 +49,12 @@ def mask_boxes(instances: np.ndarray, num_people: int) -> tuple[np.ndarray, np.n
     """
     boxes = np.full((num_people, 4), -1.0, np.float32)
     areas = np.bincount(instances.ravel(), minlength=num_people + 1)[1 : num_people + 1].astype(np.int64)
-    rows = [np.flatnonzero(np.any(instances == p + 1, axis=1)) if areas[p] else None for p in range(num_people)]
     for p in range(num_people):
         if areas[p] == 0:
             continue
-        cols = np.flatnonzero(np.any(instances == p + 1, axis=0))
-        boxes[p] = (cols[0] - 0.5, rows[p][0] - 0.5, cols[-1] + 0.5, rows[p][-1] + 0.5)
+        mask = instances == p + 1
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        boxes[p] = (cols[0] - 0.5, rows[0] - 0.5, cols[-1] + 0.5, rows[-1] + 0.5)
     return boxes, areas
 
 

@@ -382,12 +382,3 @@ def _pick_egl_device() -> None:
     if len(devices) > 1:
         os.environ["EGL_DEVICE_ID"] = str(int(os.environ["LOCAL_RANK"]) % len(devices))
 
-
-def _look_rotation(direction: np.ndarray) -> np.ndarray:
-    """(3, 3) rotation whose -z axis points along ``direction`` (how pyrender aims lights)."""
-    z = -np.asarray(direction, np.float64)
-    z /= np.linalg.norm(z)
-    up = np.array([0.0, 0.0, 1.0]) if abs(z[2]) < 0.99 else np.array([0.0, 1.0, 0.0])
-    x = np.cross(up, z)
-    x /= np.linalg.norm(x)
-    return np.stack([x, np.cross(z, x), z], axis=1)

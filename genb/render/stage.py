@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.errors import GenbError
@@ -344,7 +345,7 @@ class RenderSummary:
     seconds: float
     total: int
     startup_seconds: float = 0.0
-    """Time to the first finished sample, less that sample's share: model loading, GL, workers."""
+    """Time before steady rendering: building the body model and GL context, spawning workers."""
 
     @property
     def samples_per_second(self) -> float:
@@ -380,8 +381,6 @@ def prepare_run(run: RunFolder, cfg: RenderConfig) -> None:
     record = config_record(cfg)
     path = run.root / "render.yaml"
     if path.is_file():
-        import yaml
-
         old = (yaml.safe_load(path.read_text()) or {}).get("config", {})
         new = to_dict(cfg)
         changed = sorted(k for k in new if k not in RESUMABLE_FIELDS and old.get(k) != new[k])
@@ -397,8 +396,6 @@ def prepare_run(run: RunFolder, cfg: RenderConfig) -> None:
         raise GenbError(f"cannot create the run folder {run.root}: {e.strerror}", "choose a folder you can write to") from None
     rank, _ = dist_info()
     if rank == 0:
-        import yaml
-
         atomic_write_text(path, yaml.safe_dump(record, sort_keys=False))
         manifest = {
             "format_version": FORMAT_VERSION, "num_samples": cfg.num_samples, "seed": cfg.seed,
