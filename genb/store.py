@@ -88,8 +88,24 @@ def _json_default(o: Any) -> Any:
 
 
 def npz_bytes(arrays: dict[str, np.ndarray], compress: bool = False) -> bytes:
+    """The bytes of an ``.npz`` of ``arrays`` (what ``np.load`` reads), a function of the arrays alone.
+
+    Members carry a fixed date, come in sorted order and hold no pickled objects (string
+    arrays are unicode; an object array raises ``ValueError``).
+    """
+    import zipfile
+
     buf = io.BytesIO()
-    (np.savez_compressed if compress else np.savez)(buf, **arrays)
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    level = 1 if compress else None
+    with zipfile.ZipFile(buf, "w", compression=method, compresslevel=level) as zf:
+        for name in sorted(arrays):
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            info.external_attr = 0o644 << 16
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(arrays[name]), allow_pickle=False)
+            zf.writestr(info, member.getvalue(), compresslevel=level)
     return buf.getvalue()
 
 

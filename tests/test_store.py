@@ -102,3 +102,18 @@ def test_configs_layer_defaults_presets_and_flags(tmp_path):
         resolve_config(RenderConfig, "render", preset)
     with pytest.raises(GenbError, match="--body must be one of"):
         resolve_config(RenderConfig, "render", None, {"body": "smpl"})
+
+
+def test_npz_bytes_read_back_exactly_and_refuse_objects():
+    import io
+
+    from genb.store import npz_bytes
+
+    arrays = {"keypoints2d": np.arange(6, dtype=np.float32).reshape(3, 2), "body_model": np.array("anny")}
+    data = npz_bytes(arrays)
+    assert npz_bytes(dict(reversed(list(arrays.items())))) == data  # member order is sorted
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        assert z["body_model"].shape == () and str(z["body_model"]) == "anny"
+        np.testing.assert_array_equal(z["keypoints2d"], arrays["keypoints2d"])
+    with pytest.raises(ValueError):
+        npz_bytes({"people": np.array([{"a": 1}], dtype=object)})

@@ -32,14 +32,12 @@ and ``trans_cam`` are absent: anny is not SMPL-X and genb does not fake a fit.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from genb.package.records import PersonRecords, smplx_pose_cam
-from genb.store import atomic_write_bytes
+from genb.store import atomic_write_bytes, npz_bytes
 
 
 
@@ -86,27 +84,9 @@ def concat_rows(chunks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: v[order] for k, v in out.items()}
 
 
-def npz_bytes_deterministic(arrays: dict[str, np.ndarray], compress: bool = False) -> bytes:
-    """``np.savez`` bytes that depend only on the arrays (fixed zip timestamps, sorted keys).
-
-    Readable with ``np.load`` like any npz; no pickles (string arrays are unicode).
-    """
-    buf = io.BytesIO()
-    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    with zipfile.ZipFile(buf, "w", compression=method, compresslevel=1 if compress else None) as zf:
-        for name in sorted(arrays):
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = method
-            info.external_attr = 0o644 << 16
-            member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]), allow_pickle=False)
-            zf.writestr(info, member.getvalue(), compresslevel=1 if compress else None)
-    return buf.getvalue()
-
-
 def write_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
     """Write an npz atomically and deterministically."""
-    atomic_write_bytes(path, npz_bytes_deterministic(arrays))
+    atomic_write_bytes(path, npz_bytes(arrays))
 
 
 def load_npz(path: str | Path) -> dict[str, np.ndarray]:

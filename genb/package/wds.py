@@ -29,9 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from genb.package.bedlam import npz_bytes_deterministic
 from genb.package.records import PersonRecords, smpl_body_pose
-from genb.store import TMP_PREFIX
+from genb.store import TMP_PREFIX, npz_bytes
 
 PICKLE_PROTOCOL = 4
 NUM_BETAS = 10
@@ -95,7 +94,7 @@ def shard_sample(key: str, image_bytes: bytes, image_ext: str, people: list[dict
         "data.pyd": pickle.dumps(people, protocol=PICKLE_PROTOCOL),
     }
     if masks is not None:
-        sample["detection.npz"] = npz_bytes_deterministic({"masks": masks.astype(bool)}, compress=True)
+        sample["detection.npz"] = npz_bytes({"masks": masks.astype(bool)}, compress=True)
     return sample
 
 
