@@ -199,6 +199,22 @@ def test_scenes_vary_cameras_people_and_orientation(anny_samples):
 SMALL = dict(num_samples=4, seed=5, image_size=(96, 64), num_people=(1, 3), portrait_prob=0.5)
 
 
+def test_same_bytes_whatever_torch_thread_count_the_caller_set(tmp_path, monkeypatch):
+    """A process that set torch's thread count (genb enhance does) renders the same bytes."""
+    import torch
+
+    cfg = RenderConfig(**{**SMALL, "num_samples": 2})
+    run_render(tmp_path / "default", cfg)
+    before = torch.get_num_threads()
+    other = 1 if before > 1 else 2
+    try:
+        torch.set_num_threads(other)
+        run_render(tmp_path / "other", cfg)
+    finally:
+        torch.set_num_threads(before)
+    assert _digest(tmp_path / "other") == _digest(tmp_path / "default")
+
+
 def test_workers_ranks_and_resume_give_the_same_bytes(tmp_path, tiny_run, monkeypatch):
     one = tmp_path / "one"
     run_render(one, RenderConfig(**SMALL))

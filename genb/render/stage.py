@@ -107,9 +107,12 @@ class RenderStage:
         from genb.render.poses import PoseLibrary
 
         self.cfg = cfg
-        self.body = load_body_model(cfg.body, smplx_dir=cfg.smplx_dir, gender=cfg.smplx_gender,
-                                    anny_cache_dir=cfg.anny_cache_dir)
-        self.poses = PoseLibrary()
+        # The body model's constants (rest frames, rig offsets) are computed here with torch: on one
+        # thread, as every forward in prepare(), so that they do not depend on the caller's thread count.
+        with _torch_threads(1):
+            self.body = load_body_model(cfg.body, smplx_dir=cfg.smplx_dir, gender=cfg.smplx_gender,
+                                        anny_cache_dir=cfg.anny_cache_dir)
+            self.poses = PoseLibrary()
         self.raster = Rasterizer(self.body.faces, self.body.vertex_parts, platform=cfg.gl_platform)
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
