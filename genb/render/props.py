@@ -243,8 +243,8 @@ def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy:
     quads: list[np.ndarray] = []
     for k in range(count):
         occluder = k < occluders and len(people_xy) > 0
+        kind = front[int(rng.integers(len(front)))] if occluder else kinds[int(rng.integers(len(kinds)))]
         for _ in range(tries):
-            kind = front[int(rng.integers(len(front)))] if occluder else kinds[int(rng.integers(len(kinds)))]
             if occluder:
                 p = int(rng.integers(len(people_xy)))
                 to_p = people_xy[p] - camera_xy
@@ -253,7 +253,7 @@ def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy:
                 yaw = math.degrees(math.atan2(to_p[1], to_p[0])) + 90 + rng.normal(0, 15)
             else:
                 ang = math.atan2(forward_xy[1], forward_xy[0]) + rng.uniform(-0.7, 0.7)
-                r = rng.uniform(3.0, max_distance * 0.8)
+                r = rng.uniform(3.0, max_distance * 0.8) * (1.5 if kind in ("tree", "pole") else 1.0)
                 xy = camera_xy + r * np.array([math.cos(ang), math.sin(ang)])
                 yaw = rng.uniform(0, 180)
             rec = _recipe(rng, kind, xy, yaw)

@@ -145,7 +145,7 @@ def sky_radiance(recipe: dict[str, Any], directions: np.ndarray) -> np.ndarray:
     """(N, 3) linear RGB sky colour of a recipe, scaled so a clear sky's horizon is about 0.8."""
     setting = recipe["setting"]
     if setting == "overcast":
-        return overcast_radiance(directions, np.array([0.78, 0.8, 0.84]))
+        return overcast_radiance(directions, np.array([1.45, 1.5, 1.58]))
     if setting == "indoor":
         return np.broadcast_to(np.array([0.6, 0.57, 0.52], np.float32), directions.shape).copy()
     a, e = math.radians(recipe["sun_azimuth_deg"]), math.radians(recipe["sun_elevation_deg"])
