@@ -50,6 +50,8 @@ class RenderConfig:
     """Probability that a person is placed partly outside the frame."""
     feet_row: tuple[float, float] = (0.45, 0.98)
     """Range of the row (fraction of the image height) a person's feet are aimed at when not truncated."""
+    head_row: tuple[float, float] = (-0.05, 1.0)
+    """Range of the row (fraction of the image height) of the head of a person who is not truncated."""
     framing: str = ""
     """The framing this config aims for, as the framing test measures it (e.g. 'median_area>=0.15 kp12>=0.8')."""
     shadows: bool = True

@@ -35,7 +35,7 @@ from genb.render.config import RenderConfig
 from genb.render import scenery
 from genb.render.raster import Lighting, MeshLayer, Rasterizer
 from genb.render.scene import (
-    list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
+    fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
     sample_lighting,
 )
 from genb.store import (
@@ -162,8 +162,8 @@ class RenderStage:
         heights = posed.vertices[:, :, 2].max(axis=1) + lift
         radii = np.linalg.norm(posed.vertices[:, :, :2], axis=2).max(axis=1)
         xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
-        if not placed.any():  # always keep one person: stand the first in front of the camera
-            xy[0], placed[0] = (0.0, max(4.0, 3 * radii[0])), True
+        if not placed.any():  # always keep one person: the first, straight ahead, at a distance the framing wants
+            xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
         keep = np.flatnonzero(placed)
         posed = dataclasses.replace(posed, vertices=posed.vertices[keep], joints=posed.joints[keep],
                                     keypoints=posed.keypoints[keep],
