@@ -131,11 +131,12 @@ def test_props_occlude_keypoints_have_instance_zero_and_their_own_classes():
                        props=(1, 1), occluders=(1, 1), person_height_frac=(0.4, 0.8), truncation_prob=0.0,
                        camera_effects=False)
     stage = RenderStage(cfg)
-    hidden_by_prop = 0
+    hidden_by_prop = with_prop = 0
     for i in range(cfg.num_samples):
         s = stage(i)
         objects = [o for o in s.scene["objects"] if not o.get("room")]  # indoors: + the room's 4 walls
-        assert len(objects) == 1 and set(objects[0]) >= {"type", "position", "yaw_deg", "size"}
+        assert len(objects) <= 1 and all(set(o) >= {"type", "position", "yaw_deg", "size"} for o in objects)
+        with_prop += len(objects)
         classes = {SCENE_PART_INDEX[props.PROP_TYPES[o["type"]][1]] for o in s.scene["objects"]}
         parts, inst, depth = s.images["parts"], s.images["instances"], s.depth
         on_prop = (parts > SCENE_PART_INDEX["ground"]) & (depth > 0)
@@ -148,7 +149,8 @@ def test_props_occlude_keypoints_have_instance_zero_and_their_own_classes():
         behind = on_prop[uv[:, 1], uv[:, 0]] & (depth[uv[:, 1], uv[:, 0]] < kp3[inside, 2] - cfg.visibility_tolerance)
         assert not s.labels["keypoints_vis"][0][inside][behind].any()  # hidden by the prop: occluded
         hidden_by_prop += int(behind.sum())
-    assert hidden_by_prop >= 3  # the occluders do hide keypoints
+    assert with_prop >= 4  # an occluder finds a free spot in most scenes
+    assert hidden_by_prop >= 3  # and the occluders do hide keypoints
     stage.close()
 
 

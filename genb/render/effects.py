@@ -42,20 +42,14 @@ def sample_effects(rng: np.random.Generator, enabled: bool, focus_candidates_m: 
 
 
 def depth_of_field(image: np.ndarray, depth: np.ndarray, focus_m: float, max_blur_px: float) -> np.ndarray:
-    """Thin-lens blur from metric depth: the circle of confusion grows with ``|1/z - 1/focus|``;
-    the image is blended between a few pre-blurred copies (empty pixels count as far)."""
-    z = np.where(depth > 0, depth, 1e3).astype(np.float32)
-    coc = np.clip(np.abs(1.0 / z - 1.0 / focus_m) * focus_m, 0.0, 1.0) * max_blur_px
-    levels = np.array([0.0, 0.33, 0.66, 1.0]) * max_blur_px
-    stack = [image.astype(np.float32)] + [cv2.GaussianBlur(image, (0, 0), max(s / 2, 0.3)).astype(np.float32)
-                                          for s in levels[1:]]
-    pos = np.clip(np.interp(coc, levels, np.arange(len(levels))), 0, len(levels) - 1 - 1e-6)
-    i = pos.astype(np.int64)
-    t = (pos - i)[..., None]
-    out = np.zeros_like(stack[0])
-    for k in range(len(levels) - 1):
-        m = (i == k)[..., None]
-        out += np.where(m, stack[k] * (1 - t) + stack[k + 1] * t, 0.0)
+    """Thin-lens blur from metric depth: the circle of confusion grows with ``|1/z - 1/focus|``
+    (relative to the focus); each pixel blends the sharp image with one blurred by
+    ``max_blur_px`` by its circle of confusion (empty pixels count as far)."""
+    z = np.where(depth > 0, depth, np.float32(1e3)).astype(np.float32)
+    w = np.clip(np.abs(np.float32(focus_m) / z - 1.0), 0.0, 1.0)
+    blurred = cv2.GaussianBlur(image, (0, 0), max(max_blur_px / 2, 0.3))
+    w3 = cv2.merge([w, w, w])
+    out = image.astype(np.float32) + w3 * (blurred.astype(np.float32) - image)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 

@@ -230,7 +230,7 @@ def _recipe(rng: np.random.Generator, kind: str, xy: np.ndarray, yaw: float) -> 
 
 def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy: np.ndarray, forward_xy: np.ndarray,
                 people_xy: np.ndarray, people_radii: np.ndarray, max_distance: float, indoor: bool,
-                tries: int = 30) -> list[dict[str, Any]]:
+                tries: int = 60) -> list[dict[str, Any]]:
     """Sample ``count`` prop recipes on the ground, ``occluders`` of them between the camera and a person.
 
     Args:

@@ -20,9 +20,8 @@ from genb.render import effects, materials, props, shadows, sky
 from genb.render.conventions import BODY25_INDEX
 from genb.render.raster import GroundLayer, PropMesh, RasterOutput
 
-# BODY25 points of the feet that touch the ground (for contact darkening).
-FOOT_POINTS = [BODY25_INDEX[n] for n in ("left_big_toe", "left_small_toe", "left_heel", "right_big_toe",
-                                        "right_small_toe", "right_heel")]
+# BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
+FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
 GROUND_SIZE_M = 800.0  # its edge (400 m) is inside the depth range and fully hazed
 
 
@@ -108,7 +107,8 @@ class Setting:
             built = raster.build_shadow_pass(passes[0][0], np.asarray(self.lighting["direction"]), width, height)
             if built is not None:
                 shadow_pass, cam = built
-        contacts = keypoints_world[:, FOOT_POINTS].reshape(-1, 3) if len(keypoints_world) else np.zeros((0, 3))
+        contacts = (keypoints_world[:, FOOT_POINTS].mean(axis=2).reshape(-1, 3) if len(keypoints_world)
+                    else np.zeros((0, 3)))
         # the people's distances (camera z of their keypoints' mean): depth of field focuses on one
         z = (keypoints_world.mean(axis=1) @ cam_ext[:3, :3].T + cam_ext[:3, 3])[:, 2] if len(keypoints_world) else []
         focus = [float(d) for d in z if d > 0.3]

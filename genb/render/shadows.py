@@ -24,6 +24,7 @@ PENUMBRA_TAN = 0.025
 # 8 ring taps plus the centre (unit disc), for percentage-closer filtering.
 _RING = np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)] + [[0.0, 0.0]])
 _RING_INNER = _RING[:8] * 0.5 @ np.array([[np.cos(0.39), np.sin(0.39)], [-np.sin(0.39), np.cos(0.39)]])
+_SEARCH = np.concatenate([_RING[[0, 2, 4, 6]] * 0.7, _RING[8:]])  # blocker search: 4 + centre
 
 
 @dataclasses.dataclass
@@ -53,7 +54,7 @@ class ShadowCamera:
     def to_light(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, 3) world points -> shadow-map pixel coordinates u, v (N,) and distance along the rays (N,)."""
         R, t = self.pose[:3, :3], self.pose[:3, 3]
-        q = (points - t) @ R
+        q = _affine(R.T, -R.T @ t, points[:, 0], points[:, 1], points[:, 2])
         u = (q[:, 0] / self.xmag + 1) * 0.5 * self.width - 0.5
         v = (1 - q[:, 1] / self.ymag) * 0.5 * self.height - 0.5
         return u, v, -q[:, 2]
@@ -97,12 +98,11 @@ def fit_shadow_camera(bounds: np.ndarray, direction: np.ndarray, width: int, hei
 
 
 def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    h, w = depth_map.shape
-    iu, iv = np.rint(u).astype(np.int64), np.rint(v).astype(np.int64)
-    inside = (iu >= 0) & (iu < w) & (iv >= 0) & (iv < h)
-    out = np.zeros(u.shape, np.float32)
-    out[inside] = depth_map[iv[inside], iu[inside]]
-    return out
+    """Nearest texel of the map (padded by a ring of zeros = no caster, so no bounds checks)."""
+    h, w = depth_map.shape[0] - 2, depth_map.shape[1] - 2
+    iu = np.clip((u + 1.5).astype(np.int32), 0, w + 1)
+    iv = np.clip((v + 1.5).astype(np.int32), 0, h + 1)
+    return depth_map[iv, iu]
 
 
 def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, cam: ShadowCamera,
@@ -117,15 +117,17 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
         direction: (3,) direction the sunlight travels.
     """
     texel = cam.texel_m
-    cos_l = np.clip(normals @ -np.asarray(direction, np.float64), 0.05, 1.0)
+    depth_map = np.pad(depth_map, 1)
+    d = -np.asarray(direction, np.float32)
+    cos_l = np.clip(normals[:, 0] * d[0] + normals[:, 1] * d[1] + normals[:, 2] * d[2], 0.05, 1.0)
     p = points + normals * (1.5 * texel)  # normal offset: no self-shadow acne
     u, v, dist = cam.to_light(p)
     bias = 0.03 + 1.5 * texel * np.sqrt(1 - cos_l ** 2) / cos_l
     # 1. blocker search: the mean distance of the blockers around the point.
     search = 0.15 / texel + 2.0
-    blocker_sum = np.zeros(len(points))
-    blocker_n = np.zeros(len(points))
-    for du, dv in np.concatenate([_RING_INNER, _RING[8:]]) * search:
+    blocker_sum = np.zeros(len(points), np.float32)
+    blocker_n = np.zeros(len(points), np.float32)
+    for du, dv in _SEARCH * search:
         d = _lookup(depth_map, u + du, v + dv)
         blocked = (d > 0) & (d < dist - bias)
         blocker_sum += np.where(blocked, d, 0.0)
@@ -140,14 +142,18 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
     gap = np.maximum(dist - blocker_sum[idx] / blocker_n[idx], 0.0)
     radius = (1.0 * texel + gap * PENUMBRA_TAN) / texel
     count = np.zeros(len(idx), np.float32)
-    for du, dv in np.concatenate([_RING, _RING_INNER]):
+    taps = np.concatenate([_RING, _RING_INNER[::2]])  # 13 taps
+    for du, dv in taps:
         d = _lookup(depth_map, u + du * radius, v + dv * radius)
         count += (d <= 0) | (d >= dist - bias)
-    lit[idx] = count / (len(_RING) + len(_RING_INNER))
+    lit[idx] = count / len(taps)
     return lit
 
 
-def contact_occlusion(points: np.ndarray, contacts: np.ndarray, radius: float = 0.14,
+CONTACT_RADIUS = 0.16  # metres: the darkening around a foot's centre falls off as exp(-d^2 / r^2)
+
+
+def contact_occlusion(points: np.ndarray, contacts: np.ndarray, radius: float = CONTACT_RADIUS,
                       strength: float = 0.6) -> np.ndarray:
     """(N,) float32 ambient occlusion of ground points near contact points (1 = open sky).
 
@@ -192,10 +198,21 @@ def soften(mask: np.ndarray, sigma: float = 0.8) -> np.ndarray:
 def pixel_world_points(depth: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """(N, 3) world positions of the ``mask`` pixels of a metric depth buffer (camera z, metres)."""
     v, u = np.nonzero(mask)
-    z = depth[v, u].astype(np.float64)
-    cam = np.stack([(u - K[0, 2]) / K[0, 0] * z, (v - K[1, 2]) / K[1, 1] * z, z], axis=1)
-    R, t = cam_ext[:3, :3], cam_ext[:3, 3]
-    return (cam - t) @ R  # R^T (x - t)
+    z = depth[v, u].astype(np.float32, copy=False)
+    x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0]) * z
+    y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1]) * z
+    R = cam_ext[:3, :3]
+    centre = -R.T @ cam_ext[:3, 3]
+    return _affine(R.T, centre, x, y, z)  # R^T x + centre
+
+
+def _affine(M: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 ``M @ [x, y, z] + t`` for coordinate arrays (N,), column by column (numpy's
+    matmul with an inner size of 3 is slow)."""
+    out = np.empty((len(x), 3), np.float32)
+    for i in range(3):
+        out[:, i] = x * np.float32(M[i, 0]) + y * np.float32(M[i, 1]) + z * np.float32(M[i, 2]) + np.float32(t[i])
+    return out
 
 
 def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, ground: np.ndarray,
@@ -216,7 +233,7 @@ def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.
         shadow_depth: (h, w) caster distances along the rays (:meth:`ShadowCamera.linear_depth`),
             or None (no casters). direction: (3,) direction the sunlight travels.
         key: (3,) key light colour times intensity. ambient: (3,) ambient colour.
-        contacts: (C, 3) world points of the feet, for contact darkening.
+        contacts: (C, 3) world points of the feet (their centres), for contact darkening.
     Returns:
         the shaded (H, W, 3) uint8 image, and the (H, W) float32 sun visibility (1 = lit).
     """
@@ -239,34 +256,47 @@ def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.
         flag[inside] = near[iv[inside], iu[inside]]
         coarse[(grid & hit)[::step, ::step]] = flag
         coarse = cv2.dilate(coarse.astype(np.uint8), np.ones((3, 3), np.uint8))
-        test = np.repeat(np.repeat(coarse, step, axis=0), step, axis=1)[:H, :W].astype(bool) & hit
-    if len(contacts):  # ground pixels in the image boxes around the feet
-        boxes = np.zeros((H, W), bool)
-        c_cam = contacts @ cam_ext[:3, :3].T + cam_ext[:3, 3]
-        for (x, y, z) in c_cam[c_cam[:, 2] > 0.1]:
-            u0, v0 = K[0, 0] * x / z + K[0, 2], K[1, 1] * y / z + K[1, 2]
-            ru, rv = 0.45 * K[0, 0] / z, 0.45 * K[1, 1] / z
-            boxes[max(0, int(v0 - rv)):max(0, int(v0 + rv) + 1), max(0, int(u0 - ru)):max(0, int(u0 + ru) + 1)] = True
-        feet = ground & boxes & hit
-    else:
-        feet = np.zeros((H, W), bool)
+        test = cv2.resize(coarse, (coarse.shape[1] * step, coarse.shape[0] * step),
+                          interpolation=cv2.INTER_NEAREST)[:H, :W].astype(bool) & hit
+    # contact darkening: ground pixels in the image box around each foot
+    ao_map = np.ones((H, W), np.float32)
+    c_cam = contacts @ cam_ext[:3, :3].T + cam_ext[:3, 3] if len(contacts) else np.zeros((0, 3))
+    for c_world, (x, y, z) in zip(contacts, c_cam):
+        if z < 0.1:
+            continue
+        reach = 3.0 * CONTACT_RADIUS
+        u0, v0 = K[0, 0] * x / z + K[0, 2], K[1, 1] * y / z + K[1, 2]
+        ru, rv = reach * K[0, 0] / z, reach * K[1, 1] / z
+        a, b = int(np.clip(v0 - rv, 0, H)), int(np.clip(v0 + rv + 1, 0, H))
+        c, d = int(np.clip(u0 - ru, 0, W)), int(np.clip(u0 + ru + 1, 0, W))
+        if a >= b or c >= d:
+            continue
+        region = ground[a:b, c:d] & hit[a:b, c:d]
+        if not region.any():
+            continue
+        sub_K = K.copy()
+        sub_K[0, 2] -= c
+        sub_K[1, 2] -= a
+        pts = pixel_world_points(depth[a:b, c:d], sub_K, cam_ext, region)
+        occ = contact_occlusion(pts, c_world[None])
+        view = ao_map[a:b, c:d]
+        view[region] = np.minimum(view[region], occ)
+    feet = ao_map < 0.999
     todo = test | feet
     if not todo.any():
         return color, sun_map
     vv, uu = np.nonzero(todo)
     points = pixel_world_points(depth, K, cam_ext, todo)
-    n_cam = normals_encoded[vv, uu].astype(np.float64) / 127.5 - 1.0
-    normals_world = n_cam @ cam_ext[:3, :3]
+    n_cam = normals_encoded[vv, uu].astype(np.float32) * np.float32(1 / 127.5) - 1.0
+    normals_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n_cam[:, 0], n_cam[:, 1], n_cam[:, 2])
     normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
-    lambert = np.clip(normals_world @ toward, 0.0, None)
+    lambert = np.clip(normals_world[:, 0] * np.float32(toward[0]) + normals_world[:, 1] * np.float32(toward[1])
+                      + normals_world[:, 2] * np.float32(toward[2]), 0.0, None)
     sun = np.ones(len(points), np.float32)
     cand = np.flatnonzero(test[vv, uu] & (lambert > 0))
     if len(cand):
         sun[cand] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction)
-    ao = np.ones(len(points), np.float32)
-    on_feet = feet[vv, uu]
-    if on_feet.any():
-        ao[on_feet] = contact_occlusion(points[on_feet], contacts)
+    ao = ao_map[vv, uu]
     changed = np.flatnonzero((sun < 1) | (ao < 1))
     out = color.copy()
     if len(changed):
