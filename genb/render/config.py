@@ -66,6 +66,8 @@ class RenderConfig:
     """Colours of control_seg: genb's body parts, or ADE20K classes (what the seg ControlNet was trained on)."""
     backgrounds: str = "procedural"
     """procedural (sky and textured ground), or a folder of background images."""
+    environments: str | None = None
+    """A folder of equirectangular environment maps (.hdr, .exr, .png, .jpg): the background through the camera and the diffuse light (replaces the procedural sky and ground)."""
     visibility_tolerance: float = 0.12
     """A keypoint is occluded when the depth buffer is nearer than its depth minus this, metres."""
     proj_vertex_count: int = 256
@@ -127,6 +129,11 @@ class RenderConfig:
         if self.backgrounds != "procedural" and not Path(self.backgrounds).is_dir():
             bad(f"background folder {self.backgrounds} does not exist",
                 "give a folder of .jpg/.png images, or --backgrounds procedural")
+        if self.environments and not Path(self.environments).is_dir():
+            bad(f"environment folder {self.environments} does not exist",
+                "give a folder of equirectangular .hdr/.exr/.png/.jpg maps")
+        if self.environments and self.backgrounds != "procedural":
+            bad("--environments and --backgrounds both replace the background", "give one of them")
         if self.motion_dir and not Path(self.motion_dir).is_dir():
             bad(f"motion folder {self.motion_dir} does not exist", "give a folder of AMASS-style .npz files")
         if self.motion_dir and self.body != "smplx":

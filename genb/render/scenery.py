@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render import effects, materials, props, shadows, sky
+from genb.render import effects, envmap, materials, props, shadows, sky
 from genb.render.conventions import BODY25_INDEX
 from genb.render.raster import GroundLayer, PropMesh, RasterOutput
 
@@ -88,7 +88,10 @@ class Setting:
     sky: dict[str, Any] | None = None
 
     def backdrop(self, K: np.ndarray, cam_ext: np.ndarray, width: int, height: int) -> np.ndarray:
-        """(H, W, 3) uint8 sky seen through the camera (its horizon follows pitch and roll)."""
+        """(H, W, 3) uint8 sky or environment map seen through the camera (its horizon follows pitch and roll)."""
+        if self.background.get("kind") == "environment":
+            return envmap.environment_background(envmap.load_environment(self.background["path"]), K, cam_ext,
+                                                 width, height, self.background["yaw_deg"])
         return sky.sky_image(self.sky, K, cam_ext, width, height)
 
     def record(self) -> dict[str, Any]:
@@ -120,6 +123,14 @@ class Setting:
 def image_setting(background: dict[str, Any], lighting: dict[str, Any]) -> Setting:
     """The setting of a photo background: no ground, sky or props."""
     return Setting(lighting=lighting, background=background)
+
+
+def environment_setting(rng: np.random.Generator, maps: list) -> Setting:
+    """One of the environment maps, turned by a random yaw: background and diffuse light, no ground."""
+    path = str(maps[int(rng.integers(len(maps)))])
+    yaw = float(rng.uniform(0, 360))
+    lighting = envmap.environment_lighting(envmap.load_environment(path), yaw)
+    return Setting(lighting=lighting, background={"kind": "environment", "path": path, "yaw_deg": yaw})
 
 
 def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray, keypoints_world: np.ndarray,

@@ -124,6 +124,14 @@ class RenderStage:
             if not self.backgrounds:
                 raise GenbError(f"background folder {folder} holds no images",
                                 "add .jpg/.png images to it, or use --backgrounds procedural")
+        self.environments = None
+        if cfg.environments:
+            from genb.render.envmap import list_environments
+
+            self.environments = list_environments(cfg.environments)
+            if not self.environments:
+                raise GenbError(f"environment folder {cfg.environments} holds no maps",
+                                "add equirectangular .hdr/.exr/.png/.jpg images to it")
         # The projected vertex subset: fixed for the body model, spread over the surface.
         rng = np.random.default_rng(0)
         n = min(cfg.proj_vertex_count, self.body.num_vertices)
@@ -181,13 +189,17 @@ class RenderStage:
             lighting = sample_lighting(app_rng)
             background = sample_background(app_rng, cfg, self.backgrounds)
             setting = scenery.image_setting(background, lighting)
+        elif self.environments:
+            setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments)
+            lighting, background = setting.lighting, setting.background
         else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
                                              world.keypoints, radii[keep])
             lighting, background = setting.lighting, setting.background
         people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
         ground = setting.ground
-        backdrop = setting.backdrop(K, ext, W, H) if ground is not None else _cover(read_image(background["path"]), W, H)
+        backdrop = (_cover(read_image(background["path"]), W, H) if background["kind"] == "image"
+                    else setting.backdrop(K, ext, W, H))
 
         # 4. The labels that need no depth buffer: camera-frame geometry and parameters.
         v_cam = to_camera(world.vertices.astype(np.float64), ext)
