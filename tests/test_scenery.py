@@ -200,3 +200,26 @@ def test_prop_footprints_never_touch_people():
             assert (gap >= 0.1).all()
         v, f, n, c, part = props.prop_mesh(objs[0]) if objs else props.prop_mesh(props._recipe(rng, "car", np.zeros(2), 0))
         assert part >= SCENE_PART_BASE and len(v) == len(n) == len(c) and f.max() < len(v)
+
+
+def test_holding_poses_get_their_object_in_the_hands():
+    from genb.render import held
+    from genb.render.conventions import BODY25_INDEX as I
+
+    kp = np.zeros((3, 25, 3))
+    for p in range(3):
+        kp[p, I["left_wrist"]], kp[p, I["right_wrist"]] = [0.2, -0.4, 1.1], [-0.2, -0.4, 1.1]
+        kp[p, I["left_elbow"]], kp[p, I["right_elbow"]] = [0.22, -0.1, 1.05], [-0.22, -0.1, 1.05]
+    kp[1, I["right_wrist"]] = [-0.15, -0.05, 1.6]  # phone call: the right hand raised to the ear
+    kp[1, I["right_elbow"]] = [-0.3, -0.05, 1.35]
+    objs = held.held_objects(["carrying_box~walk:mirrored", "phone_call", "standing"], kp)
+    assert [(o["type"], o["person"]) for o in objs] == [("box", 0), ("phone", 1)]
+    box, phone = objs
+    assert abs(box["size"][0] - (0.4 - 0.06)) < 1e-6 and abs(box["center"][0]) < 1e-6
+    assert np.linalg.norm(np.array(phone["center"]) - kp[1, I["right_wrist"]]) < 0.1
+    v, f, n, c, part = held.held_mesh(box)
+    assert part == SCENE_PART_INDEX["held_object"]
+    # the box lies between the wrists, which stay just outside it
+    R, centre = np.array(box["rotation"]), np.array(box["center"])
+    local = (kp[0, [I["left_wrist"], I["right_wrist"]]] - centre) @ R
+    assert (np.abs(local[:, 0]) > box["size"][0] / 2).all() and (np.abs(local[:, 0]) < box["size"][0] / 2 + 0.05).all()

@@ -32,8 +32,8 @@ from genb.render import maps
 from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
-from genb.render import scenery
-from genb.render.raster import Lighting, MeshLayer, Rasterizer
+from genb.render import held, scenery
+from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer
 from genb.render.scene import (
     fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
     sample_lighting,
@@ -198,6 +198,8 @@ class RenderStage:
             lighting, background = setting.lighting, setting.background
         people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
         ground = setting.ground
+        held_objects = held.held_objects(pose_names, world.keypoints)  # a box, a phone in the hands
+        prop_meshes = setting.props + [PropMesh(*held.held_mesh(h)) for h in held_objects]
         backdrop = (_cover(read_image(background["path"]), W, H) if background["kind"] == "image"
                     else setting.backdrop(K, ext, W, H))
 
@@ -230,11 +232,12 @@ class RenderStage:
             ],
             "dropped_people": int(P - len(keep)),
             **setting.record(),
+            "held_objects": held_objects,
         }
         light = Lighting(np.array(lighting["direction"]), lighting["intensity"], np.array(lighting["color"]),
                          np.array(lighting["ambient"]))
         # 5. The rasterizer's scenes: plain objects, no GL yet (that happens in finish()).
-        passes = self.raster.build_passes(people, K, ext, light, ground, setting.props)
+        passes = self.raster.build_passes(people, K, ext, light, ground, prop_meshes)
         look = setting.look(self.raster, passes, cfg, W, H, world.keypoints, ext,
                             sample_rng(cfg.seed, index, "effects"))
         scene["camera_effects"] = look.effects
