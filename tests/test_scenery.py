@@ -138,6 +138,8 @@ def test_props_occlude_keypoints_have_instance_zero_and_their_own_classes():
         assert len(objects) <= 1 and all(set(o) >= {"type", "position", "yaw_deg", "size"} for o in objects)
         with_prop += len(objects)
         classes = {SCENE_PART_INDEX[props.PROP_TYPES[o["type"]][1]] for o in s.scene["objects"]}
+        if s.scene["held_objects"]:
+            classes.add(SCENE_PART_INDEX["held_object"])
         parts, inst, depth = s.images["parts"], s.images["instances"], s.depth
         on_prop = (parts > SCENE_PART_INDEX["ground"]) & (depth > 0)
         assert (inst[on_prop] == 0).all()
