@@ -1,7 +1,8 @@
 """Benchmark genb render: samples/s at 512x512 for 1 and 2 processes, and the ratio of
-the whole stage's time to the bare rasterizer passes (pyrender calls) on the same meshes.
+the whole stage's time to the bare rasterizer passes (pyrender calls) on the same meshes;
+then, in the same run, the default scene against --no-shadows, no props and a plain scene.
 
-    python bench/bench_render.py [--samples 24] [--people 1,10] [--size 512,512]
+    python bench/bench_render.py [--samples 24] [--people 1,10] [--size 512,512] [--scenery-only]
 
 Prints one table. Not a test: numbers depend on the machine.
 """
@@ -9,6 +10,7 @@ Prints one table. Not a test: numbers depend on the machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import tempfile
 import time
@@ -27,20 +29,24 @@ def main() -> None:
     ap.add_argument("--people", default="1,10", help="MIN,MAX people per image")
     ap.add_argument("--size", default="512,512", help="WIDTH,HEIGHT")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scenery-only", action="store_true", help="only the scenery comparison (one process)")
     args = ap.parse_args()
     lo, hi = (int(x) for x in args.people.split(","))
     w, h = (int(x) for x in args.size.split(","))
     cfg = RenderConfig(num_samples=args.samples, seed=args.seed, image_size=(w, h), portrait_prob=0.0,
                        num_people=(lo, hi))
 
+    if args.scenery_only:
+        scenery_table(cfg)
+        return
     # 1. The bare passes: record the raster inputs of every sample, then time only pyrender's calls.
     stage = RenderStage(cfg)
     recorded = []
     original = stage.raster.build_passes
 
-    def recording(people, K, ext, lighting, ground):
-        passes = original(people, K, ext, lighting, ground)
-        recorded.append((people, K, ext, lighting, ground, passes))
+    def recording(people, K, ext, lighting, ground, props=None):
+        passes = original(people, K, ext, lighting, ground, props)
+        recorded.append((people, K, ext, lighting, ground, props, passes))
         return passes
 
     stage.raster.build_passes = recording
@@ -52,9 +58,9 @@ def main() -> None:
     bare = 0.0
     wrapped = 0.0
     stage.raster.build_passes = original
-    for people, K, ext, lighting, ground, _ in recorded:
+    for people, K, ext, lighting, ground, props, _ in recorded:
         width, height = round(2 * K[0, 2] + 1), round(2 * K[1, 2] + 1)  # principal point at the centre
-        passes = original(people, K, ext, lighting, ground)
+        passes = original(people, K, ext, lighting, ground, props)
         t = time.perf_counter()
         stage.raster.run_passes(passes, width, height)
         bare += time.perf_counter() - t
@@ -91,6 +97,38 @@ def main() -> None:
     print(f"ratio stage (1 process, all writes) / bare passes: {results[1] / (bare / n):.2f}")
     print(f"ratio in-memory stage / bare passes:               {in_memory / bare:.2f}")
     print(f"samples/s per core, 2 processes on {os.cpu_count()} cores:     {1 / results[2] / (os.cpu_count() or 1):.2f}")
+    scenery_table(cfg)
+
+
+def scenery_table(cfg: RenderConfig) -> None:
+    """RenderStage in memory, one process: the default scene (shadows, props, camera effects)
+    against each of them off, on the same samples. The variants share one stage (its config is
+    swapped) and take turns sample by sample, so a shared machine's load hits them alike; CPU
+    seconds (all threads, GL included) and wall seconds per sample."""
+    variants = [
+        ("default (shadows, props, camera effects)", {}),
+        ("--no-shadows", {"shadows": False}),
+        ("--props 0,0 (no objects)", {"props": (0, 0), "occluders": (0, 0)}),
+        ("--no-camera-effects", {"camera_effects": False}),
+        ("plain: none of them", {"shadows": False, "props": (0, 0), "occluders": (0, 0), "camera_effects": False}),
+    ]
+    stage = RenderStage(RenderConfig(**{**cfg.__dict__, "workers": 1}))
+    configs = [dataclasses.replace(stage.cfg, **change) for _, change in variants]
+    cpu, wall = np.zeros(len(variants)), np.zeros(len(variants))
+    for i in range(cfg.num_samples + 1):
+        for k, c in enumerate(configs):
+            stage.cfg = c
+            t, p = time.perf_counter(), time.process_time()
+            stage(i)
+            if i:  # sample 0 warms the GL programs and caches
+                cpu[k] += time.process_time() - p
+                wall[k] += time.perf_counter() - t
+    stage.close()
+    cpu, wall = cpu / cfg.num_samples, wall / cfg.num_samples
+    print(f"\nscenery: RenderStage in memory, 1 process, {cfg.num_samples} samples, variants interleaved")
+    print(f"{'what':44s} {'cpu s/sample':>12s} {'wall s/sample':>13s} {'samples/s':>9s} {'vs default':>10s}")
+    for k, (name, _) in enumerate(variants):
+        print(f"{name:44s} {cpu[k]:12.3f} {wall[k]:13.3f} {1 / wall[k]:9.2f} {wall[0] / wall[k]:10.2f}")
 
 
 if __name__ == "__main__":

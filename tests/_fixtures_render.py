@@ -6,7 +6,11 @@ from genb.render.config import RenderConfig
 from genb.store import RunFolder
 
 TINY = dict(num_samples=4, seed=3, image_size=(128, 96), num_people=(1, 3), portrait_prob=0.25,
-            person_height_frac=(0.4, 0.9), truncation_prob=0.0)
+            person_height_frac=(0.4, 0.9), truncation_prob=0.0,
+            # The checker's drift tests move a person's pixels and measure them with optical flow: they
+            # need people no prop hides and images without sensor noise or JPEG (tests/test_scenery.py
+            # covers props and camera effects).
+            camera_effects=False, props=(0, 0), occluders=(0, 0))
 
 
 @pytest.fixture(scope="session")

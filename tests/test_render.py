@@ -15,7 +15,7 @@ from genb.render import labels as L
 from genb.render.bodies import rigid_transform_bodies
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
 from genb.render.config import RenderConfig
-from genb.render.conventions import BODY25_INDEX, SEMANTIC_JOINTS
+from genb.render.conventions import BODY25_INDEX, SCENE_PART_BASE, SEMANTIC_JOINTS
 from genb.render.raster import Lighting, MeshLayer
 from genb.render.stage import RenderStage, run_render
 from genb.store import RunFolder
@@ -132,7 +132,9 @@ def test_masks_and_boxes_agree(anny_samples):
         boxes, areas = L.mask_boxes(inst, len(lab["bbox"]))
         np.testing.assert_array_equal(boxes, lab["bbox"])
         np.testing.assert_array_equal(areas, lab["mask_area"])
-        assert ((inst > 0) == (parts > 0)).all()  # every person pixel has a part and vice versa
+        body = (parts > 0) & (parts < SCENE_PART_BASE)
+        assert ((inst > 0) == body).all()  # every person pixel has a body part and vice versa
+        assert (parts[(inst == 0) & (s.depth > 0)] >= SCENE_PART_BASE).all()  # ground and props: scene classes
         for p in range(len(lab["bbox"])):
             vis = lab["keypoints_vis"][p]
             if vis.any() and areas[p]:
@@ -347,7 +349,8 @@ def test_background_folder_images_fill_the_empty_pixels(tmp_path):
     folder = tmp_path / "backgrounds"
     folder.mkdir()
     cv2.imwrite(str(folder / "red.png"), np.full((50, 80, 3), (0, 0, 255), np.uint8))  # BGR red
-    cfg = RenderConfig(num_samples=1, seed=1, image_size=(96, 64), num_people=(1, 2), backgrounds=str(folder))
+    cfg = RenderConfig(num_samples=1, seed=1, image_size=(96, 64), num_people=(1, 2), backgrounds=str(folder),
+                       camera_effects=False)
     run_render(tmp_path / "run", cfg)
     run = RunFolder(tmp_path / "run")
     image, depth = run.image(0), run.depth(0)

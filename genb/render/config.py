@@ -48,8 +48,26 @@ class RenderConfig:
     """People are placed no farther than this from the camera, metres."""
     truncation_prob: float = 0.15
     """Probability that a person is placed partly outside the frame."""
+    feet_row: tuple[float, float] = (0.45, 0.98)
+    """Range of the row (fraction of the image height) a person's feet are aimed at when not truncated."""
+    head_row: tuple[float, float] = (-0.05, 1.0)
+    """Range of the row (fraction of the image height) of the head of a person who is not truncated."""
+    framing: str = ""
+    """The framing this config aims for, as the framing test measures it (e.g. 'median_area>=0.15 kp12>=0.8')."""
+    shadows: bool = True
+    """The sun (key light) casts soft shadows of people and props; ground near the feet is darkened."""
+    props: tuple[int, int] = (0, 6)
+    """Range MIN,MAX of procedural props per image (boxes, walls, fences, benches, trees, cars...)."""
+    occluders: tuple[int, int] = (0, 2)
+    """Range MIN,MAX of those props placed between the camera and a person (they occlude)."""
+    camera_effects: bool = True
+    """Sampled camera effects on the image only: depth of field, noise, vignetting, motion blur, JPEG."""
+    seg_palette: Literal["parts", "ade20k"] = "parts"
+    """Colours of control_seg: genb's body parts, or ADE20K classes (what the seg ControlNet was trained on)."""
     backgrounds: str = "procedural"
     """procedural (sky and textured ground), or a folder of background images."""
+    environments: str | None = None
+    """A folder of equirectangular environment maps (.hdr, .exr, .png, .jpg): the background through the camera and the diffuse light (replaces the procedural sky and ground)."""
     visibility_tolerance: float = 0.12
     """A keypoint is occluded when the depth buffer is nearer than its depth minus this, metres."""
     proj_vertex_count: int = 256
@@ -102,9 +120,20 @@ class RenderConfig:
             bad("--body smplx needs --smplx-dir",
                 "download SMPL-X (NPZ) from https://smpl-x.is.tue.mpg.de and pass the folder holding "
                 "SMPLX_NEUTRAL.npz as --smplx-dir DIR")
+        for name, (a, b) in (("props", self.props), ("occluders", self.occluders)):
+            if a < 0 or b < a or b > 64:
+                bad(f"--{name} must be MIN,MAX with 0 <= MIN <= MAX <= 64, got {a},{b}", f"e.g. --{name} 0,4")
+        lo_f, hi_f = self.feet_row
+        if not -1.0 <= lo_f <= hi_f <= 3.0:
+            bad(f"--feet-row must be MIN,MAX with -1 <= MIN <= MAX <= 3, got {lo_f},{hi_f}", "e.g. --feet-row 0.45,0.98")
         if self.backgrounds != "procedural" and not Path(self.backgrounds).is_dir():
             bad(f"background folder {self.backgrounds} does not exist",
                 "give a folder of .jpg/.png images, or --backgrounds procedural")
+        if self.environments and not Path(self.environments).is_dir():
+            bad(f"environment folder {self.environments} does not exist",
+                "give a folder of equirectangular .hdr/.exr/.png/.jpg maps")
+        if self.environments and self.backgrounds != "procedural":
+            bad("--environments and --backgrounds both replace the background", "give one of them")
         if self.motion_dir and not Path(self.motion_dir).is_dir():
             bad(f"motion folder {self.motion_dir} does not exist", "give a folder of AMASS-style .npz files")
         if self.motion_dir and self.body != "smplx":

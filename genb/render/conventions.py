@@ -74,3 +74,11 @@ BODY25_LIMBS = (
     (8, 12), (12, 13), (13, 14), (1, 0), (0, 15), (15, 17), (0, 16), (16, 18),
     (14, 19), (19, 20), (14, 21), (11, 22), (22, 23), (11, 24),
 )
+
+# Scene classes in parts.png (ids from 64, so body-part and garment classes below 64 never collide):
+# the ground, props (genb.render.props) and held objects. ``instances.png`` is 0 on all of them.
+SCENE_PART_BASE = 64
+SCENE_PARTS = (
+    "ground", "wall", "fence", "box", "bench", "pole", "step", "planter", "plant", "tree", "car", "held_object",
+)
+SCENE_PART_INDEX = {name: SCENE_PART_BASE + i for i, name in enumerate(SCENE_PARTS)}

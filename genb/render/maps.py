@@ -8,7 +8,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from genb.render.conventions import OPENPOSE18_COLORS, OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS, PARTS
+from genb.render.conventions import OPENPOSE18_COLORS, OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS, PARTS, SCENE_PART_INDEX
+
+# The colour a normal estimator (normalbae) gives a surface that faces the camera: what
+# normal-map pixels with no surface get, so the control has no black holes.
+NORMAL_FACING_CAMERA = (128, 128, 255)
 
 
 def depth_control(depth: np.ndarray) -> np.ndarray:
@@ -28,9 +32,11 @@ def depth_control(depth: np.ndarray) -> np.ndarray:
     return np.repeat(out[..., None], 3, axis=2)
 
 
-def normal_control(normals_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
+def normal_control(normals_encoded: np.ndarray, hit: np.ndarray,
+                   background: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
     """Normal control (normalbae colours): red = facing left, green = facing up,
-    blue = facing the camera, each ``(n + 1) / 2 * 255``; empty pixels black.
+    blue = facing the camera, each ``(n + 1) / 2 * 255``; empty pixels ``background``
+    (:data:`NORMAL_FACING_CAMERA` is what an estimator gives the sky).
 
     Args:
         normals_encoded: (H, W, 3) uint8 OpenCV camera-frame normals encoded as
@@ -38,7 +44,7 @@ def normal_control(normals_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
         hit: (H, W) bool, pixels where geometry was hit.
     """
     out = 255 - normals_encoded  # (-n + 1) / 2: left = -x, up = -y, towards the camera = -z
-    out[~hit] = 0
+    out[~hit] = background
     return out
 
 
@@ -101,3 +107,39 @@ def edges_control(image: np.ndarray, low: int = 100, high: int = 200) -> np.ndar
     """Canny edges of the render, white on black (the canny ControlNet's input)."""
     edges = cv2.Canny(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), low, high)
     return np.repeat(edges[..., None], 3, axis=2)
+
+
+# ADE20K colours (the palette the seg ControlNet, control_v11p_sd15_seg, was trained on) of the
+# classes genb renders.
+ADE20K = {
+    "wall": (120, 120, 120), "floor": (80, 50, 50), "ceiling": (120, 120, 80), "sky": (6, 230, 230),
+    "tree": (4, 200, 3), "road": (140, 140, 140), "grass": (4, 250, 7), "sidewalk": (235, 255, 7),
+    "person": (150, 5, 61), "earth": (120, 120, 70), "plant": (204, 255, 4), "car": (0, 102, 200),
+    "fence": (255, 184, 6), "sand": (160, 150, 20), "box": (0, 255, 20), "bench": (194, 255, 0),
+    "pole": (51, 0, 255), "stairs": (255, 224, 0), "pot": (245, 0, 255), "bag": (70, 184, 160),
+}
+# genb's scene classes (conventions.SCENE_PARTS) -> ADE20K class.
+SCENE_TO_ADE20K = {"wall": "wall", "fence": "fence", "box": "box", "bench": "bench", "pole": "pole", "step": "stairs",
+                   "planter": "pot", "plant": "plant", "tree": "tree", "car": "car", "held_object": "bag"}
+# Ground materials -> ADE20K class.
+GROUND_TO_ADE20K = {"grass": "grass", "asphalt": "road", "concrete": "sidewalk", "paving": "sidewalk",
+                    "tiles": "floor", "wood": "floor", "dirt": "earth", "sand": "sand"}
+
+
+def ade20k_seg_control(parts: np.ndarray, instances: np.ndarray, depth: np.ndarray,
+                       background: dict) -> np.ndarray:
+    """Segmentation control in ADE20K colours: people, props by class, the ground by material,
+    empty pixels sky (outdoors) or ceiling (indoors).
+
+    Args:
+        parts: (H, W) part ids; instances: (H, W) person ids (p + 1); depth: (H, W), 0 = nothing.
+        background: the sample's background recipe (``ground`` material and ``sky`` setting).
+    """
+    lut = np.zeros((256, 3), np.uint8)
+    for name, ade in SCENE_TO_ADE20K.items():
+        lut[SCENE_PART_INDEX[name]] = ADE20K[ade]
+    lut[SCENE_PART_INDEX["ground"]] = ADE20K[GROUND_TO_ADE20K.get(background.get("ground"), "floor")]
+    out = lut[parts]
+    out[instances > 0] = ADE20K["person"]
+    out[depth <= 0] = ADE20K["ceiling" if background.get("sky") == "indoor" else "sky"]
+    return out

@@ -23,6 +23,7 @@ import numpy as np
 
 from genb.errors import GenbError
 from genb.render.camera import gl_camera_pose, gl_intrinsics
+from genb.render.conventions import SCENE_PART_INDEX
 
 ZNEAR, ZFAR = 0.05, 500.0
 
@@ -38,6 +39,25 @@ class MeshLayer:
 
     vertices: np.ndarray
     colors: np.ndarray
+
+
+@dataclasses.dataclass
+class PropMesh:
+    """A scene object (prop, wall, held object) for the rasterizer: drawn with instance 0.
+
+    Attributes:
+        vertices: (V, 3) float32 world frame, metres. faces: (F, 3) uint32.
+        normals: (V, 3) float32 unit world normals. colors: (V, 3) float32 albedo 0..1.
+        part: its class id in the part map (``conventions.SCENE_PART_INDEX``).
+        casts_shadow: whether it is drawn into the sun's shadow map.
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray
+    normals: np.ndarray
+    colors: np.ndarray
+    part: int
+    casts_shadow: bool = True
 
 
 @dataclasses.dataclass
@@ -247,7 +267,7 @@ class Rasterizer:
         idx = np.array([[0, 1, 2], [0, 2, 3]], np.uint32)
         nrm = np.tile(np.array([[0, 0, 1]], np.float32), (4, 1))
         if colors is not None:
-            prim = pr.Primitive(positions=pos, normals=nrm, indices=idx, color_0=colors, material=self._flat_material)
+            prim = pr.Primitive(positions=pos, indices=idx, color_0=colors, material=self._flat_material)
         else:
             reps = ground.size / ground.tile
             uv = np.array([[0, 0], [reps, 0], [reps, reps], [0, reps]], np.float32)
@@ -260,14 +280,17 @@ class Rasterizer:
         return pr.Mesh(primitives=[prim])
 
     def build_passes(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray,
-                     lighting: Lighting, ground: GroundLayer | None) -> list[tuple[Any, int, dict | None]]:
-        """The three pyrender scenes of one image, as ``(scene, flags, seg_node_map)``.
+                     lighting: Lighting, ground: GroundLayer | None,
+                     props: list[PropMesh] | None = None) -> list[tuple[Any, int, dict | None]]:
+        """The two pyrender scenes of one image, as ``(scene, flags, seg_node_map)``.
 
         Args:
             people: one mesh per person, all in the body model's topology.
             K: (3, 3) intrinsics (OpenCV). cam_ext: (4, 4) world-to-camera.
             lighting: the key and ambient lights. ground: the ground plane, or None.
+            props: scene objects (instance 0, their own part classes), or None.
         """
+        props = props or []
         pr = self._pr
         R_wc = cam_ext[:3, :3]
         normals_world = [vertex_normals(p.vertices, self.faces, self._incidence) for p in people]
@@ -287,9 +310,16 @@ class Rasterizer:
             prim = pr.Primitive(positions=p.vertices, indices=self.faces, color_0=shaded.astype(np.float32),
                                 material=self._flat_material)
             scene.add(pr.Mesh(primitives=[prim]))
+        for q in props:
+            lambert = np.clip(q.normals @ light_dir.astype(np.float32), 0.0, None)[:, None]
+            shaded = np.clip(q.colors * (ambient + lambert * key), 0.0, 1.0).astype(np.float32)
+            prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=shaded, material=self._flat_material)
+            node = scene.add(pr.Mesh(primitives=[prim]))
+            node.genb_casts_shadow = q.casts_shadow
         if ground is not None:
             shade = np.clip(ambient + max(float(light_dir[2]), 0.0) * key, 0.0, 1.0)
-            scene.add(self._ground_mesh(ground, shade=shade))
+            node = scene.add(self._ground_mesh(ground, shade=shade))
+            node.genb_casts_shadow = False
 
         # 2. label pass, FLAT | SEG | RGBA: vertex colours drawn without MSAA, so every pixel holds
         #    exactly one (person + 1, part id) pair in R, G (vertices are split between parts), and
@@ -305,12 +335,42 @@ class Rasterizer:
             prim = pr.Primitive(positions=p.vertices[self.split.vertex_ids], indices=self.split.faces,
                                 color_0=labels.copy(), material=self._flat_material)
             seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
-        if ground is not None:  # ids 0; it occludes and gives depth (its normal is filled in by render())
-            seg_map[seg_scene.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
+        for q in props:  # instance 0, the prop's class, its normals
+            lab = np.zeros((len(q.vertices), 4), np.float32)
+            lab[:, 1] = q.part / 255.0
+            lab[:, 2:] = (q.normals @ R_wc[:2].T) * 0.5 + 0.5
+            prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=lab, material=self._flat_material)
+            seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
+        if ground is not None:  # instance 0, class "ground"; it occludes and gives depth (its normal: decode())
+            lab = np.full((4, 4), 0.5, np.float32)
+            lab[:, 0], lab[:, 1] = 0.0, SCENE_PART_INDEX["ground"] / 255.0
+            seg_map[seg_scene.add(self._ground_mesh(ground, colors=lab))] = (0, 0, 0)
         return [
             (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
             (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, seg_map),
         ]
+
+    def build_shadow_pass(self, color_scene: Any, direction: np.ndarray, width: int, height: int):
+        """The sun's depth-only pass over the colour scene's shadow casters (people, their garments,
+        props; not the ground), and its :class:`genb.render.shadows.ShadowCamera`; None if nothing casts.
+
+        Args:
+            color_scene: the colour pass's scene (first of :meth:`build_passes`).
+            direction: (3,) direction the sunlight travels. width, height: shadow map size.
+        """
+        from genb.render.shadows import fit_shadow_camera
+
+        pr = self._pr
+        casters = [n for n in color_scene.mesh_nodes if getattr(n, "genb_casts_shadow", True)]
+        if not casters:
+            return None
+        cam = fit_shadow_camera(np.stack([n.mesh.bounds for n in casters]), direction, width, height)
+        scene = pr.Scene(bg_color=[0, 0, 0, 0])
+        for n in casters:
+            scene.add(n.mesh)
+        ortho = pr.OrthographicCamera(xmag=cam.xmag, ymag=cam.ymag, znear=cam.znear, zfar=cam.zfar)
+        scene.add(ortho, pose=cam.pose)
+        return (scene, pr.RenderFlags.DEPTH_ONLY, None), cam
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int) -> list[tuple]:
         """Rasterize scenes from :meth:`build_passes`: the bare pyrender calls."""
@@ -326,14 +386,14 @@ class Rasterizer:
     @staticmethod
     def decode(results: list[tuple], cam_ext: np.ndarray, has_ground: bool) -> RasterOutput:
         """The :class:`RasterOutput` of the passes' raw results (from :meth:`run_passes`)."""
-        (rgba, _), (seg, depth) = results
+        (rgba, _), (seg, depth) = results[:2]
         color = np.ascontiguousarray(rgba[..., :3])
         coverage = rgba[..., 3].astype(np.float32) / 255.0
         instances = np.ascontiguousarray(seg[..., 0])
         parts = np.ascontiguousarray(seg[..., 1])
         xy = np.array(seg[..., 2:4])
         if has_ground:  # the ground is a plane: its camera-frame normal is known exactly
-            on_ground = (depth > 0) & (instances == 0)
+            on_ground = (depth > 0) & (parts == SCENE_PART_INDEX["ground"])
             xy[on_ground] = np.rint((cam_ext[:2, :3] @ np.array([0.0, 0.0, 1.0]) + 1.0) * 127.5).astype(np.uint8)
         normals = encode_normal_xy(xy, depth > 0)
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,

@@ -64,7 +64,7 @@ def sample_camera(rng: np.random.Generator, cfg: RenderConfig) -> CameraRecipe:
 
 
 def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraRecipe, radii: np.ndarray,
-                 heights: np.ndarray, tries: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 heights: np.ndarray, tries: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stand people on the ground where the camera sees them, without interpenetration.
 
     For each person a target pixel for the feet is drawn (inside the frame, or
@@ -91,7 +91,7 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
         truncated = rng.random() < cfg.truncation_prob
         for _ in range(tries):
             u = rng.uniform(-0.2, 1.2) if truncated else rng.uniform(0.05, 0.95)
-            v = rng.uniform(0.55, 1.35) if truncated else rng.uniform(0.45, 0.98)
+            v = rng.uniform(0.55, 1.35) if truncated else rng.uniform(*cfg.feet_row)
             ray = R_cw @ (Kinv @ np.array([u * (camera.width - 1), v * (camera.height - 1), 1.0]))
             if ray[2] >= -1e-6:
                 continue  # above the horizon: never meets the ground
@@ -104,11 +104,24 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
             frac = K[1, 1] * heights[p] / max(depth, 1e-6) / camera.height
             if not cfg.person_height_frac[0] <= frac <= cfg.person_height_frac[1]:
                 continue
+            if not truncated and not cfg.head_row[0] <= v - frac <= cfg.head_row[1]:
+                continue  # a person who is not truncated keeps their head where the framing wants it
             gap = np.linalg.norm(xy[placed] - ground[:2], axis=1) - radii[placed] - radii[p]
             if np.all(gap > 0.05):
                 xy[p], placed[p] = ground[:2], True
                 break
     return xy, yaw, placed
+
+
+def fallback_position(camera: CameraRecipe, cfg: RenderConfig, height: float, radius: float) -> np.ndarray:
+    """(2,) ground position straight ahead of the camera at which a person of ``height`` metres has
+    the middle of ``person_height_frac``, for when :func:`place_people` found no spot. The camera's
+    pitch is then aimed at the person's chest (the recipe is changed in place), so they are framed."""
+    frac = (cfg.person_height_frac[0] + cfg.person_height_frac[1]) / 2
+    depth = max(camera.K[1, 1] * height / (frac * camera.height), radius + 0.5)
+    camera.pitch_deg = float(math.degrees(math.atan2(0.55 * height - camera.position[2], depth)))
+    yaw = math.radians(camera.yaw_deg)
+    return np.array(camera.position[:2]) + depth * np.array([-math.sin(yaw), math.cos(yaw)])
 
 
 def sample_lighting(rng: np.random.Generator) -> dict[str, Any]:

@@ -32,10 +32,11 @@ from genb.render import maps
 from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
-from genb.render.raster import GroundLayer, Lighting, MeshLayer, Rasterizer
+from genb.render import held, scenery
+from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer
 from genb.render.scene import (
-    ground_texture, list_background_images, part_colors, place_people, sample_appearance,
-    sample_background, sample_camera, sample_lighting, sky_image,
+    fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
+    sample_lighting,
 )
 from genb.store import (
     RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npy_bytes, npz_bytes,
@@ -86,6 +87,8 @@ class PreparedSample:
     backdrop: np.ndarray
     labels: dict[str, np.ndarray]
     scene: dict[str, Any]
+    look: scenery.Look | None = None
+    """Shadows, aerial perspective, camera response and effects of the image (None: plain)."""
 
 
 def _rot_z(deg: np.ndarray) -> np.ndarray:
@@ -124,6 +127,14 @@ class RenderStage:
             if not self.backgrounds:
                 raise GenbError(f"background folder {folder} holds no images",
                                 "add .jpg/.png images to it, or use --backgrounds procedural")
+        self.environments = None
+        if cfg.environments:
+            from genb.render.envmap import list_environments
+
+            self.environments = list_environments(cfg.environments)
+            if not self.environments:
+                raise GenbError(f"environment folder {cfg.environments} holds no maps",
+                                "add equirectangular .hdr/.exr/.png/.jpg images to it")
         # The projected vertex subset: fixed for the body model, spread over the surface.
         rng = np.random.default_rng(0)
         n = min(cfg.proj_vertex_count, self.body.num_vertices)
@@ -162,8 +173,8 @@ class RenderStage:
         heights = posed.vertices[:, :, 2].max(axis=1) + lift
         radii = np.linalg.norm(posed.vertices[:, :, :2], axis=2).max(axis=1)
         xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
-        if not placed.any():  # always keep one person: stand the first in front of the camera
-            xy[0], placed[0] = (0.0, max(4.0, 3 * radii[0])), True
+        if not placed.any():  # always keep one person: the first, straight ahead, at a distance the framing wants
+            xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
         keep = np.flatnonzero(placed)
         posed = dataclasses.replace(posed, vertices=posed.vertices[keep], joints=posed.joints[keep],
                                     keypoints=posed.keypoints[keep],
@@ -175,18 +186,25 @@ class RenderStage:
         # 3. Appearance, lights, background.
         app_rng = sample_rng(cfg.seed, index, "appearance")
         appearance = [sample_appearance(app_rng) for _ in keep]
-        lighting = sample_lighting(app_rng)
-        background = sample_background(app_rng, cfg, self.backgrounds)
-        people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
         K, ext = camera.K, camera.cam_ext
         W, H = camera.width, camera.height
-        ground = None
-        if background["kind"] == "procedural":
-            ground = GroundLayer(ground_texture(background), tile=2.0, center=(0.0, 10.0))
-            horizon = K[1, 2] - K[1, 1] * math.tan(math.radians(camera.pitch_deg))
-            backdrop = sky_image(background, W, H, horizon)
-        else:
-            backdrop = _cover(read_image(background["path"]), W, H)
+        if self.backgrounds:
+            lighting = sample_lighting(app_rng)
+            background = sample_background(app_rng, cfg, self.backgrounds)
+            setting = scenery.image_setting(background, lighting)
+        elif self.environments:
+            setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments)
+            lighting, background = setting.lighting, setting.background
+        else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
+            setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
+                                             world.keypoints, radii[keep])
+            lighting, background = setting.lighting, setting.background
+        people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
+        ground = setting.ground
+        held_objects = held.held_objects(pose_names, world.keypoints)  # a box, a phone in the hands
+        prop_meshes = setting.props + [PropMesh(*held.held_mesh(h)) for h in held_objects]
+        backdrop = (_cover(read_image(background["path"]), W, H) if background["kind"] == "image"
+                    else setting.backdrop(K, ext, W, H))
 
         # 4. The labels that need no depth buffer: camera-frame geometry and parameters.
         v_cam = to_camera(world.vertices.astype(np.float64), ext)
@@ -216,21 +234,37 @@ class RenderStage:
                 for name, s, d, a, (x, y), w in zip(pose_names, shapes, describe, appearance, xy, yaw)
             ],
             "dropped_people": int(P - len(keep)),
+            **setting.record(),
+            "held_objects": held_objects,
         }
         light = Lighting(np.array(lighting["direction"]), lighting["intensity"], np.array(lighting["color"]),
                          np.array(lighting["ambient"]))
         # 5. The rasterizer's scenes: plain objects, no GL yet (that happens in finish()).
-        passes = self.raster.build_passes(people, K, ext, light, ground)
+        passes = self.raster.build_passes(people, K, ext, light, ground, prop_meshes)
+        look = setting.look(self.raster, passes, cfg, W, H, world.keypoints, ext,
+                            sample_rng(cfg.seed, index, "effects"))
+        scene["camera_effects"] = look.effects
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
-                              has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene)
+                              has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
+                              look=look)
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
         cfg, K, W, H = self.cfg, prep.K, prep.width, prep.height
         # 6. Rasterize and composite over the background.
-        out = self.raster.decode(self.raster.run_passes(prep.passes, W, H), prep.cam_ext, prep.has_ground)
+        look = prep.look
+        passes = list(prep.passes)
+        if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
+            passes.insert(1, look.shadow_pass)
+        results = self.raster.run_passes(passes, W, H)
+        shadow_depth = results.pop(1) if len(results) > 2 else None
+        out = self.raster.decode(results, prep.cam_ext, prep.has_ground)
+        color = out.color
+        if look is not None:
+            color = look.shade(color, out, K, prep.cam_ext, shadow_depth)
         alpha = out.coverage[..., None]
-        image = np.clip(out.color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
+        clean = np.clip(color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
+        image = clean if look is None else look.finish_image(clean, out, prep.backdrop, K)
 
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
@@ -248,10 +282,11 @@ class RenderStage:
         images = {
             "image": image,
             "control_depth": maps.depth_control(out.depth),
-            "control_normal": maps.normal_control(out.normals, out.depth > 0),
+            "control_normal": maps.normal_control(out.normals, out.depth > 0, background=maps.NORMAL_FACING_CAMERA),
             "control_pose": maps.pose_control(kp["uv"], kp["vis"], H, W),
-            "control_seg": maps.seg_control(out.parts),
-            "control_edges": maps.edges_control(image),
+            "control_seg": maps.seg_control(out.parts) if cfg.seg_palette == "parts" else
+            maps.ade20k_seg_control(out.parts, out.instances, out.depth, prep.scene.get("background", {})),
+            "control_edges": maps.edges_control(clean),
             "parts": out.parts,
             "instances": out.instances,
         }

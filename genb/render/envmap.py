@@ -1,0 +1,107 @@
+"""Environment maps: equirectangular images (.hdr, .exr, .png, .jpg) as background and light.
+
+Conventions: the map's column 0 is azimuth -180 degrees and azimuths grow to the right
+(azimuth = atan2(y, x) of a world direction, z up); row 0 is straight up, the middle row
+the horizon. A map is turned about z by the sampled ``yaw_deg``. The background is the map
+seen through the exact camera (every pixel's ray looked up, bilinear), so its horizon
+follows the camera's pitch, roll and field of view; the lighting is its diffuse part: an
+ambient colour (the mean of the upper hemisphere) and a key light from its brightest
+region (the sun) whose strength is how much that region stands out.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genb.errors import GenbError
+
+SUFFIXES = (".hdr", ".exr", ".png", ".jpg", ".jpeg")
+MAX_WIDTH = 2048
+
+
+def list_environments(folder: str) -> list[Path]:
+    """Sorted environment maps in a folder (sorted so sample i always gets the same one)."""
+    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in SUFFIXES)
+
+
+@functools.lru_cache(maxsize=4)
+def load_environment(path: str) -> np.ndarray:
+    """(h, w, 3) float32 linear RGB radiance of a map, at most :data:`MAX_WIDTH` wide; an LDR
+    image is linearised (sRGB), an HDR one scaled so its median is 0.18 (mid grey)."""
+    os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
+    import cv2
+
+    hdr = Path(path).suffix.lower() in (".hdr", ".exr")
+    img = cv2.imread(str(path), (cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR) if hdr else cv2.IMREAD_COLOR)
+    if img is None:
+        raise GenbError(f"cannot read the environment map {path}",
+                        "give equirectangular .hdr/.exr/.png/.jpg images (for .exr, OpenCV needs OpenEXR support)")
+    img = np.ascontiguousarray(img[..., ::-1]).astype(np.float32)
+    if img.shape[1] > MAX_WIDTH:
+        img = cv2.resize(img, (MAX_WIDTH, MAX_WIDTH // 2), interpolation=cv2.INTER_AREA)
+    if hdr:
+        img = np.nan_to_num(np.maximum(img, 0.0))
+        img *= 0.18 / max(float(np.median(img.mean(axis=2))), 1e-6)
+    else:
+        x = img / 255.0
+        img = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    return img
+
+
+def direction_to_pixel(directions: np.ndarray, width: int, height: int, yaw_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Map pixel coordinates (u, v), each (N,), of unit world directions (N, 3) (pixel centres at integers)."""
+    az = np.arctan2(directions[:, 1], directions[:, 0]) - math.radians(yaw_deg)
+    el = np.arcsin(np.clip(directions[:, 2], -1.0, 1.0))
+    u = ((az / (2 * np.pi) + 0.5) % 1.0) * width - 0.5
+    v = (0.5 - el / np.pi) * height - 0.5
+    return u.astype(np.float32), v.astype(np.float32)
+
+
+def environment_background(env: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, width: int, height: int,
+                           yaw_deg: float, exposure: float = 1.0) -> np.ndarray:
+    """(H, W, 3) uint8 sRGB: the map seen through the camera (K, cam_ext)."""
+    import cv2
+
+    from genb.render.sky import linear_to_srgb, ray_directions
+
+    d = ray_directions(K, cam_ext, width, height)
+    u, v = direction_to_pixel(d, env.shape[1], env.shape[0], yaw_deg)
+    # wrap horizontally: pad one column each side
+    padded = np.concatenate([env[:, -1:], env, env[:, :1]], axis=1)
+    img = cv2.remap(padded, (u + 1).reshape(height, width), v.reshape(height, width), cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    rgb = linear_to_srgb(img * exposure / (1.0 + 0.15 * img * exposure))
+    return np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+def environment_lighting(env: np.ndarray, yaw_deg: float) -> dict[str, Any]:
+    """A key/ambient light recipe from a map: ambient = mean of the upper hemisphere (solid-angle
+    weighted), key = the direction of its brightest region, as strong as it stands out."""
+    import cv2
+
+    h, w = env.shape[:2]
+    small = cv2.resize(env, (64, 32), interpolation=cv2.INTER_AREA)
+    el = (0.5 - (np.arange(32) + 0.5) / 32) * np.pi
+    az = ((np.arange(64) + 0.5) / 64 - 0.5) * 2 * np.pi + math.radians(yaw_deg)
+    weight = np.cos(el)[:, None] * np.ones((1, 64))
+    upper = el > 0
+    sky = small[upper]
+    ambient = (sky * weight[upper][..., None]).sum(axis=(0, 1)) / weight[upper].sum()
+    lum = small.mean(axis=2) * upper[:, None]
+    i, j = np.unravel_index(int(np.argmax(lum)), lum.shape)
+    toward = np.array([math.cos(el[i]) * math.cos(az[j]), math.cos(el[i]) * math.sin(az[j]), math.sin(el[i])])
+    peak = small[i, j]
+    contrast = float(lum[i, j] / max(float(lum[upper].mean()), 1e-6))
+    key = float(np.clip((contrast - 1.0) / 8.0, 0.05, 0.9))
+    amb = np.clip(ambient / max(float(ambient.max()), 1e-6), 0, 1) * (0.75 - 0.4 * key)
+    color = np.clip(peak / max(float(peak.max()), 1e-6), 0, 1)
+    if toward[2] < 0.1:  # the brightest spot is at the horizon: light from a little above it
+        toward[2] = 0.1
+        toward /= np.linalg.norm(toward)
+    return {"direction": (-toward).tolist(), "intensity": key, "color": color.tolist(), "ambient": amb.tolist()}

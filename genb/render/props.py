@@ -1,0 +1,287 @@
+"""Procedural props: boxes, walls, fences, benches, bollards, steps, planters, trees, bushes,
+parked-car-sized blocks and indoor rooms, placed on the ground without touching anyone.
+
+A prop is a JSON-able recipe (``type``, ``position`` [x, y] metres, ``yaw_deg``, ``size``
+[length, depth, height] metres, ``color``), listed in ``scene.json``, and a mesh built from
+it (:func:`prop_mesh`): vertices, faces, normals and colours in the world frame, and its
+part class (``conventions.SCENE_PARTS``). Footprints are oriented rectangles on the ground;
+a prop is kept only when its footprint clears every person's footprint circle and every
+other prop (:func:`place_props`). Some props are put between the camera and a person, so
+they occlude parts of them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from genb.render.conventions import SCENE_PART_INDEX
+
+# type -> (size ranges L, D, H in metres, part class, can stand in front of people)
+PROP_TYPES: dict[str, tuple[tuple[tuple[float, float], ...], str, bool]] = {
+    "crate": (((0.4, 0.9), (0.4, 0.8), (0.3, 0.9)), "box", True),
+    "wall": (((1.5, 5.0), (0.15, 0.3), (0.6, 1.3)), "wall", True),
+    "fence": (((1.5, 4.0), (0.05, 0.08), (0.9, 1.3)), "fence", True),
+    "bench": (((1.2, 2.0), (0.4, 0.55), (0.42, 0.48)), "bench", True),
+    "bollard": (((0.12, 0.25), (0.12, 0.25), (0.6, 1.0)), "pole", True),
+    "pole": (((0.08, 0.15), (0.08, 0.15), (2.5, 4.5)), "pole", False),
+    "steps": (((1.5, 3.0), (0.9, 1.5), (0.3, 0.6)), "step", True),
+    "planter": (((0.6, 1.2), (0.6, 1.2), (0.4, 0.7)), "planter", True),
+    "bush": (((0.7, 1.4), (0.7, 1.4), (0.6, 1.2)), "plant", True),
+    "tree": (((2.0, 4.0), (2.0, 4.0), (4.0, 7.0)), "tree", False),
+    "car": (((3.9, 4.7), (1.7, 1.9), (1.4, 1.6)), "car", True),
+}
+INDOOR_TYPES = ("crate", "bench", "planter", "steps", "bollard")
+_COLORS = {
+    "crate": ["8b6a45", "a07d52", "b8935f", "6f7b55"], "wall": ["9a968e", "b5a58f", "8c5a46", "c9c3b6"],
+    "fence": ["6b5437", "585c60", "2f3a2f"], "bench": ["7b5533", "5a3b22", "4d5560"], "bollard": ["3a3a3a", "8f8f8a", "c9a227"],
+    "pole": ["4a4d50", "6a6d70"], "steps": ["a39f97", "8f8b84"], "planter": ["8f8b84", "6e6258", "a8a299"],
+    "bush": ["3f6a2c", "4e7a35", "355a26"], "tree": ["4f7d33", "3e6b2a", "5d8a3c"],
+    "car": ["a4262c", "1f3f77", "d8d8d8", "2b2b2b", "5b6e7d", "c7b08b", "3d5c3a"],
+}
+
+
+def _hex(c: str) -> list[float]:
+    return [int(c[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
+
+
+# ----------------------------------------------------------------------------- meshes
+
+_BOX_FACES = np.array([  # per face: 4 corner indices of the unit cube (counter-clockwise seen from outside)
+    [1, 3, 2, 0], [6, 7, 5, 4], [4, 5, 1, 0], [3, 7, 6, 2], [2, 6, 4, 0], [5, 7, 3, 1]])
+_CUBE = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (0.0, 1.0)])
+
+
+def box_mesh(size: np.ndarray, center: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An axis-aligned box standing on ``center`` (its bottom face's centre), flat-shaded.
+
+    Returns vertices (24, 3), faces (12, 3) int, normals (24, 3)."""
+    corners = _CUBE * np.asarray(size) + np.asarray(center)
+    quads = corners[_BOX_FACES]  # (6, 4, 3)
+    n = np.cross(quads[:, 1] - quads[:, 0], quads[:, 2] - quads[:, 0])
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    v = quads.reshape(-1, 3)
+    base = np.arange(6)[:, None] * 4
+    f = np.concatenate([base + [0, 1, 2], base + [0, 2, 3]]).reshape(-1, 3)
+    return v, f, np.repeat(n, 4, axis=0)
+
+
+def cylinder_mesh(radius: float, height: float, center: np.ndarray, segments: int = 12):
+    """A vertical cylinder on ``center`` (bottom centre), smooth sides and a flat top."""
+    a = np.linspace(0, 2 * np.pi, segments, endpoint=False)
+    ring = np.stack([np.cos(a), np.sin(a), np.zeros_like(a)], axis=1)
+    side = np.concatenate([ring * radius, ring * radius + [0, 0, height]]) + center
+    side_n = np.concatenate([ring, ring])
+    i = np.arange(segments)
+    j = (i + 1) % segments
+    side_f = np.concatenate([np.stack([i, j, j + segments], 1), np.stack([i, j + segments, i + segments], 1)])
+    top = np.concatenate([ring * radius + [0, 0, height], [[0, 0, height]]]) + center
+    top_f = np.stack([i, j, np.full(segments, segments)], 1) + len(side)
+    v = np.concatenate([side, top])
+    n = np.concatenate([side_n, np.tile([0.0, 0.0, 1.0], (segments + 1, 1))])
+    return v, np.concatenate([side_f, top_f]), n
+
+
+def _icosphere() -> tuple[np.ndarray, np.ndarray]:
+    t = (1 + 5 ** 0.5) / 2
+    v = np.array([[-1, t, 0], [1, t, 0], [-1, -t, 0], [1, -t, 0], [0, -1, t], [0, 1, t], [0, -1, -t], [0, 1, -t],
+                  [t, 0, -1], [t, 0, 1], [-t, 0, -1], [-t, 0, 1]], float)
+    f = np.array([[0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11], [1, 5, 9], [5, 11, 4], [11, 10, 2],
+                  [10, 7, 6], [7, 1, 8], [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9], [4, 9, 5],
+                  [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1]])
+    for _ in range(2):  # subdivide twice: 320 faces
+        edges = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+        uniq, inv = np.unique(edges, axis=0, return_inverse=True)
+        mids = (v[uniq[:, 0]] + v[uniq[:, 1]]) / 2
+        m = inv.reshape(3, -1).T + len(v)
+        v = np.concatenate([v, mids])
+        f = np.concatenate([np.stack([f[:, 0], m[:, 0], m[:, 2]], 1), np.stack([f[:, 1], m[:, 1], m[:, 0]], 1),
+                            np.stack([f[:, 2], m[:, 2], m[:, 1]], 1), m])
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return v, f
+
+
+_SPHERE_V, _SPHERE_F = _icosphere()
+
+
+def blob_mesh(radii: np.ndarray, center: np.ndarray, seed: int):
+    """A lumpy ellipsoid (bush, tree canopy): a displaced icosphere with smooth normals."""
+    rng = np.random.default_rng(seed)
+    lumps = rng.normal(size=(6, 3))
+    lumps /= np.linalg.norm(lumps, axis=1, keepdims=True)
+    bump = 1 + 0.12 * np.sum(np.exp(-8 * (1 - _SPHERE_V @ lumps.T)), axis=1)
+    v = _SPHERE_V * bump[:, None] * np.asarray(radii) + center
+    n = _SPHERE_V / np.asarray(radii)
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    return v, _SPHERE_F.copy(), n
+
+
+# ----------------------------------------------------------------------------- props
+
+
+def _pieces(recipe: dict[str, Any]) -> list[tuple[tuple, list[float]]]:
+    """The prop's meshes in its own frame (origin at its footprint centre), with their colours."""
+    L, D, H = recipe["size"]
+    kind, col = recipe["type"], _hex(recipe["color"])
+    dark = [c * 0.35 for c in col]
+    out = []
+    if kind in ("crate", "wall", "steps"):
+        if kind == "steps":
+            n = max(2, round(H / 0.16))
+            for k in range(n):  # a flight of n steps rising along +y
+                depth = D * (n - k) / n
+                out.append((box_mesh([L, depth, H * (k + 1) / n - H * k / n], [0, D / 2 - depth / 2, H * k / n]), col))
+        else:
+            out.append((box_mesh([L, D, H], [0, 0, 0]), col))
+    elif kind == "fence":
+        posts = max(2, int(L / 1.2) + 1)
+        for x in np.linspace(-L / 2, L / 2, posts):
+            out.append((box_mesh([0.08, 0.08, H], [x, 0, 0]), col))
+        for z in (0.3 * H, 0.8 * H):
+            out.append((box_mesh([L, D, 0.1], [0, 0, z]), col))
+    elif kind == "bench":
+        out.append((box_mesh([L, D, 0.05], [0, 0, H - 0.05]), col))
+        out.append((box_mesh([L, 0.04, 0.35], [0, D / 2 - 0.02, H + 0.05]), col))
+        for x in (-L / 2 + 0.1, L / 2 - 0.1):
+            out.append((box_mesh([0.06, D * 0.9, H - 0.05], [x, 0, 0]), dark))
+    elif kind in ("bollard", "pole"):
+        out.append((cylinder_mesh(L / 2, H, np.zeros(3)), col))
+    elif kind == "planter":
+        out.append((box_mesh([L, D, H], [0, 0, 0]), col))
+        out.append((blob_mesh([L * 0.42, D * 0.42, 0.35], [0, 0, H + 0.1], recipe["seed"]), _hex("4a7a32")))
+    elif kind == "bush":
+        out.append((blob_mesh([L / 2, D / 2, H / 2], [0, 0, H / 2], recipe["seed"]), col))
+    elif kind == "tree":
+        trunk_h = H * 0.45
+        out.append((cylinder_mesh(0.12 + 0.02 * H, trunk_h + 0.5, np.zeros(3)), _hex("5a4330")))
+        out.append((blob_mesh([L / 2, D / 2, (H - trunk_h) / 2], [0, 0, trunk_h + (H - trunk_h) / 2], recipe["seed"]), col))
+    elif kind == "car":
+        clearance = 0.18
+        out.append((box_mesh([L, D, H * 0.45], [0, 0, clearance]), col))
+        out.append((box_mesh([L * 0.55, D * 0.86, H - clearance - H * 0.45], [-0.05 * L, 0, clearance + H * 0.45]),
+                    [0.12, 0.14, 0.17]))
+        for x in (-0.32 * L, 0.32 * L):
+            for y in (-D / 2 + 0.12, D / 2 - 0.12):
+                out.append((box_mesh([0.62, 0.22, 0.62], [x, y, 0]), [0.05, 0.05, 0.05]))
+    return out
+
+
+def prop_mesh(recipe: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """World-frame mesh of a prop recipe.
+
+    Returns vertices (V, 3) float32, faces (F, 3) uint32, normals (V, 3) float32, colours
+    (V, 3) float32 0..1, and the part id (``SCENE_PART_INDEX``)."""
+    yaw = math.radians(recipe["yaw_deg"])
+    R = np.array([[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0], [0, 0, 1]])
+    t = np.array([*recipe["position"], 0.0])
+    vs, fs, ns, cs, offset = [], [], [], [], 0
+    for (v, f, n), col in _pieces(recipe):
+        vs.append(v @ R.T + t)
+        ns.append(n @ R.T)
+        fs.append(f + offset)
+        cs.append(np.tile(np.asarray(col, np.float32), (len(v), 1)))
+        offset += len(v)
+    return (np.concatenate(vs).astype(np.float32), np.concatenate(fs).astype(np.uint32),
+            np.concatenate(ns).astype(np.float32), np.concatenate(cs), SCENE_PART_INDEX[PROP_TYPES[recipe["type"]][1]])
+
+
+# ----------------------------------------------------------------------------- placement
+
+
+def _corners(xy: np.ndarray, size: tuple[float, float], yaw_deg: float) -> np.ndarray:
+    a = math.radians(yaw_deg)
+    R = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    half = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * np.asarray(size) / 2
+    return half @ R.T + xy
+
+
+def rect_circle_gap(center: np.ndarray, size: tuple[float, float], yaw_deg: float, points: np.ndarray,
+                    radii: np.ndarray) -> np.ndarray:
+    """(N,) distance between an oriented rectangle (footprint) and N circles; negative = overlap."""
+    a = math.radians(yaw_deg)
+    local = (np.asarray(points) - center) @ np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    half = np.asarray(size) / 2
+    outside = np.maximum(np.abs(local) - half, 0.0)
+    return np.linalg.norm(outside, axis=1) - radii
+
+
+def rects_overlap(a: np.ndarray, b: np.ndarray, gap: float = 0.0) -> bool:
+    """Whether two convex quads (4, 2) overlap (separating axis test), grown by ``gap``."""
+    for quad in (a, b):
+        for k in range(4):
+            e = quad[(k + 1) % 4] - quad[k]
+            axis = np.array([-e[1], e[0]]) / max(float(np.linalg.norm(e)), 1e-9)
+            pa, pb = a @ axis, b @ axis
+            if pa.max() + gap < pb.min() or pb.max() + gap < pa.min():
+                return False
+    return True
+
+
+def _recipe(rng: np.random.Generator, kind: str, xy: np.ndarray, yaw: float) -> dict[str, Any]:
+    ranges, _, _ = PROP_TYPES[kind]
+    size = [float(rng.uniform(*r)) for r in ranges]
+    if kind in ("bollard", "pole", "tree", "bush"):
+        size[1] = size[0] if kind != "bush" else size[1]
+    return {"type": kind, "position": [float(xy[0]), float(xy[1])], "yaw_deg": float(yaw), "size": size,
+            "color": _COLORS[kind][int(rng.integers(len(_COLORS[kind])))], "seed": int(rng.integers(2**31))}
+
+
+def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy: np.ndarray, forward_xy: np.ndarray,
+                people_xy: np.ndarray, people_radii: np.ndarray, max_distance: float, indoor: bool,
+                tries: int = 60) -> list[dict[str, Any]]:
+    """Sample ``count`` prop recipes on the ground, ``occluders`` of them between the camera and a person.
+
+    Args:
+        camera_xy: (2,) camera position. forward_xy: (2,) unit horizontal viewing direction.
+        people_xy: (P, 2) people's positions; people_radii: (P,) their footprint radii, metres.
+    """
+    kinds = INDOOR_TYPES if indoor else tuple(PROP_TYPES)
+    front = tuple(k for k in kinds if PROP_TYPES[k][2] and k not in ("pole",))
+    placed: list[dict[str, Any]] = []
+    quads: list[np.ndarray] = []
+    for k in range(count):
+        occluder = k < occluders and len(people_xy) > 0
+        kind = front[int(rng.integers(len(front)))] if occluder else kinds[int(rng.integers(len(kinds)))]
+        for _ in range(tries):
+            if occluder:
+                p = int(rng.integers(len(people_xy)))
+                to_p = people_xy[p] - camera_xy
+                dist = float(np.linalg.norm(to_p))
+                xy = camera_xy + to_p * rng.uniform(0.45, 0.85) + np.array([-to_p[1], to_p[0]]) / max(dist, 1e-6) * rng.normal(0, 0.3)
+                yaw = math.degrees(math.atan2(to_p[1], to_p[0])) + 90 + rng.normal(0, 15)
+            else:
+                ang = math.atan2(forward_xy[1], forward_xy[0]) + rng.uniform(-0.7, 0.7)
+                r = rng.uniform(3.0, max_distance * 0.8) * (1.5 if kind in ("tree", "pole") else 1.0)
+                xy = camera_xy + r * np.array([math.cos(ang), math.sin(ang)])
+                yaw = rng.uniform(0, 180)
+            rec = _recipe(rng, kind, xy, yaw)
+            L, D, H = rec["size"]
+            foot = (L + 0.1, D + 0.1) if kind != "car" else (L, D)
+            if np.linalg.norm(xy - camera_xy) < 1.2 + max(L, D) / 2:
+                continue  # keep clear of the camera
+            if len(people_xy) and np.any(rect_circle_gap(xy, foot, yaw, people_xy, people_radii) < 0.1):
+                continue
+            quad = _corners(xy, foot, yaw)
+            if any(rects_overlap(quad, q, 0.2) for q in quads):
+                continue
+            placed.append(rec)
+            quads.append(quad)
+            break
+    return placed
+
+
+def room_walls(rng: np.random.Generator, camera_xy: np.ndarray, people_xy: np.ndarray) -> list[dict[str, Any]]:
+    """Four walls (``wall`` recipes, 2.6-3.2 m tall) enclosing the camera and everyone, 1-3 m clear of them."""
+    pts = np.vstack([camera_xy[None], people_xy]) if len(people_xy) else camera_xy[None]
+    lo = pts.min(axis=0) - rng.uniform(1.0, 3.0, size=2)
+    hi = pts.max(axis=0) + rng.uniform(1.5, 3.5, size=2)
+    H, T = float(rng.uniform(2.6, 3.2)), 0.15
+    color = ["d8d2c4", "c9d1d6", "e6dfcf", "b9b3a6", "d9c7b0"][int(rng.integers(5))]
+    (x0, y0), (x1, y1) = lo, hi
+    cx, cy, w, d = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+    walls = [([cx, y0 - T / 2], 0.0, w + 2 * T), ([cx, y1 + T / 2], 0.0, w + 2 * T),
+             ([x0 - T / 2, cy], 90.0, d), ([x1 + T / 2, cy], 90.0, d)]
+    return [{"type": "wall", "position": [float(p[0]), float(p[1])], "yaw_deg": yaw, "size": [float(length), T, H],
+             "color": color, "seed": 0, "room": True} for p, yaw, length in walls]

@@ -1,0 +1,167 @@
+"""A sample's surroundings and look: sky and sun, ground material, props or a room, and the
+image-space passes that use them (sun shadows, aerial perspective, camera response and
+effects).
+
+:func:`sample_setting` draws everything from one random stream and returns a
+:class:`Setting` (meshes for the rasterizer and a JSON record for ``scene.json``);
+:meth:`Setting.look` prepares the :class:`Look` that :class:`genb.render.stage.RenderStage`
+applies to the rasterized image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from genb.render import effects, envmap, materials, props, shadows, sky
+from genb.render.conventions import BODY25_INDEX
+from genb.render.raster import GroundLayer, PropMesh, RasterOutput
+
+# BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
+FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
+GROUND_SIZE_M = 800.0  # its edge (400 m) is inside the depth range and fully hazed
+
+
+@dataclasses.dataclass
+class Look:
+    """What happens to a sample's pixels after rasterization.
+
+    Attributes:
+        shadow_pass: the sun's depth-only pass (or None), and shadow_cam its camera.
+        lighting: the key/ambient light recipe. sky: the sky recipe (None for photo backgrounds).
+        contacts: (C, 3) world points of the feet. effects: camera effects recipe.
+        shadows: whether sun shadows and contact darkening are applied.
+    """
+
+    shadow_pass: tuple | None
+    shadow_cam: shadows.ShadowCamera | None
+    lighting: dict[str, Any]
+    sky: dict[str, Any] | None
+    contacts: np.ndarray
+    effects: dict[str, Any]
+    shadows: bool
+
+    def shade(self, color: np.ndarray, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
+              shadow_depth: np.ndarray | None) -> np.ndarray:
+        """The colour pass with sun shadows and contact darkening."""
+        if not self.shadows:
+            return color
+        from genb.render.conventions import SCENE_PART_INDEX
+
+        lin_depth = self.shadow_cam.linear_depth(shadow_depth) if shadow_depth is not None else None
+        key = np.asarray(self.lighting["color"]) * self.lighting["intensity"]
+        shaded, _ = shadows.apply_sun_shadows(
+            color, out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext,
+            lin_depth, self.shadow_cam, np.asarray(self.lighting["direction"]), key,
+            np.asarray(self.lighting["ambient"]), self.contacts)
+        return shaded
+
+    def finish_image(self, image: np.ndarray, out: RasterOutput, backdrop: np.ndarray, K: np.ndarray) -> np.ndarray:
+        """Aerial perspective, the camera's exposure and white balance, then its effects."""
+        if self.sky is not None:
+            if self.sky["setting"] != "indoor":
+                image = sky.aerial_perspective(image, backdrop, out.depth, K, self.sky["visibility_m"],
+                                               0.95 * GROUND_SIZE_M / 2)
+            image = sky.camera_response(image, self.sky["exposure"], self.sky["white_balance"])
+        return effects.apply_effects(image, out.depth, self.effects)
+
+
+@dataclasses.dataclass
+class Setting:
+    """A sample's surroundings.
+
+    Attributes:
+        lighting: key and ambient light recipe (``scene.json``'s ``lighting``).
+        background: the background recipe (``scene.json``'s ``background``).
+        ground: the ground plane, or None (photo background).
+        props: the props' meshes. objects: their recipes. sky: the sky recipe or None.
+    """
+
+    lighting: dict[str, Any]
+    background: dict[str, Any]
+    ground: GroundLayer | None = None
+    props: list[PropMesh] = dataclasses.field(default_factory=list)
+    objects: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    sky: dict[str, Any] | None = None
+
+    def backdrop(self, K: np.ndarray, cam_ext: np.ndarray, width: int, height: int) -> np.ndarray:
+        """(H, W, 3) uint8 sky or environment map seen through the camera (its horizon follows pitch and roll)."""
+        if self.background.get("kind") == "environment":
+            return envmap.environment_background(envmap.load_environment(self.background["path"]), K, cam_ext,
+                                                 width, height, self.background["yaw_deg"])
+        return sky.sky_image(self.sky, K, cam_ext, width, height)
+
+    def record(self) -> dict[str, Any]:
+        """The setting's entries of ``scene.json``."""
+        rec: dict[str, Any] = {"objects": self.objects}
+        if self.sky is not None:
+            rec["sky"] = {k: v for k, v in self.sky.items() if k != "lighting"}
+        return rec
+
+    def look(self, raster, passes: list, cfg, width: int, height: int, keypoints_world: np.ndarray,
+             cam_ext: np.ndarray, rng: np.random.Generator) -> Look:
+        """The :class:`Look` of this setting for the rasterizer's ``passes`` (no GL yet)."""
+        shadow_pass, cam = None, None
+        do_shadows = cfg.shadows and self.ground is not None
+        if do_shadows:
+            built = raster.build_shadow_pass(passes[0][0], np.asarray(self.lighting["direction"]), width, height)
+            if built is not None:
+                shadow_pass, cam = built
+        contacts = (keypoints_world[:, FOOT_POINTS].mean(axis=2).reshape(-1, 3) if len(keypoints_world)
+                    else np.zeros((0, 3)))
+        # the people's distances (camera z of their keypoints' mean): depth of field focuses on one
+        z = (keypoints_world.mean(axis=1) @ cam_ext[:3, :3].T + cam_ext[:3, 3])[:, 2] if len(keypoints_world) else []
+        focus = [float(d) for d in z if d > 0.3]
+        return Look(shadow_pass=shadow_pass, shadow_cam=cam, lighting=self.lighting, sky=self.sky,
+                    contacts=np.asarray(contacts, np.float64),
+                    effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows)
+
+
+def image_setting(background: dict[str, Any], lighting: dict[str, Any]) -> Setting:
+    """The setting of a photo background: no ground, sky or props."""
+    return Setting(lighting=lighting, background=background)
+
+
+def environment_setting(rng: np.random.Generator, maps: list) -> Setting:
+    """One of the environment maps, turned by a random yaw: background and diffuse light, no ground."""
+    path = str(maps[int(rng.integers(len(maps)))])
+    yaw = float(rng.uniform(0, 360))
+    lighting = envmap.environment_lighting(envmap.load_environment(path), yaw)
+    return Setting(lighting=lighting, background={"kind": "environment", "path": path, "yaw_deg": yaw})
+
+
+def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray, keypoints_world: np.ndarray,
+                   radii: np.ndarray) -> Setting:
+    """Sky, sun, ground material and props of one sample.
+
+    Args:
+        camera: the sampled :class:`genb.render.scene.CameraRecipe`.
+        people_xy: (P, 2) people's ground positions; radii: (P,) their footprint radii, metres.
+        keypoints_world: (P, 25, 3) BODY25 keypoints in the world (feet: contact darkening).
+    """
+    sky_recipe = sky.sample_sky(rng)
+    indoor = sky_recipe["setting"] == "indoor"
+    choices = materials.INDOOR if indoor else materials.OUTDOOR
+    material = choices[int(rng.integers(len(choices)))]
+    seed = int(rng.integers(2**31))
+    cam_xy = np.array(camera.position[:2], np.float64)
+    ground = GroundLayer(materials.ground_texture(material, seed), size=GROUND_SIZE_M, tile=materials.TILE_M[material],
+                         center=(float(cam_xy[0]), float(cam_xy[1])))
+    yaw = math.radians(camera.yaw_deg)
+    forward = np.array([-math.sin(yaw), math.cos(yaw)])
+    n = int(rng.integers(cfg.props[0], cfg.props[1] + 1))
+    occluders = min(n, int(rng.integers(cfg.occluders[0], cfg.occluders[1] + 1)))
+    objects = props.place_props(rng, n, occluders, cam_xy, forward, np.asarray(people_xy, np.float64),
+                                np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor)
+    if indoor:
+        objects = props.room_walls(rng, cam_xy, np.asarray(people_xy, np.float64)) + objects
+    meshes = []
+    for rec in objects:
+        v, f, nrm, col, part = props.prop_mesh(rec)
+        meshes.append(PropMesh(v, f, nrm, col, part, casts_shadow=not rec.get("room", False)))
+    background = {"kind": "procedural", "sky": sky_recipe["setting"], "ground": material, "texture_seed": seed}
+    return Setting(lighting=sky_recipe["lighting"], background=background, ground=ground, props=meshes,
+                   objects=objects, sky=sky_recipe)

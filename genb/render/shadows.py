@@ -1,0 +1,308 @@
+"""Sun shadows and contact darkening, deferred on the camera's depth buffer.
+
+One extra depth-only pass renders the shadow casters (people, props) through an
+orthographic camera that looks along the sun's rays (:func:`fit_shadow_camera`). Each
+camera pixel's world position (from the label pass's metric depth) is then tested
+against that shadow map (:func:`sun_visibility`: percentage-closer filtering whose
+radius grows with the distance to the blocker, so shadows are sharp at the feet and
+soft farther away, as daylight shadows are). The colour pass shaded every surface as
+``albedo * (ambient + lambert * key)``; a shadowed pixel loses the direct term
+(:func:`shading_factor`), and ground near a foot loses part of its ambient term
+(:func:`contact_occlusion`). All functions are pure and vectorised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+# Penumbra growth with the distance from the blocker: tan of the angle a soft daylight
+# shadow's edge spreads by (the sun's disc is 0.27 degrees; sky light and haze widen it).
+PENUMBRA_TAN = 0.025
+# 8 ring taps plus the centre (unit disc), for percentage-closer filtering.
+_RING = np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)] + [[0.0, 0.0]])
+_RING_INNER = _RING[:8] * 0.5 @ np.array([[np.cos(0.39), np.sin(0.39)], [-np.sin(0.39), np.cos(0.39)]])
+_SEARCH = np.concatenate([_RING[[0, 2, 4, 6]] * 0.7, _RING[8:]])  # blocker search: 4 + centre
+
+
+@dataclasses.dataclass
+class ShadowCamera:
+    """An orthographic view along the sun's rays that frames the shadow casters.
+
+    Attributes:
+        pose: (4, 4) camera-to-world pose of the OpenGL camera (looks along its -z).
+        xmag, ymag: half width and half height of the view, metres.
+        znear, zfar: clip distances along the rays, metres.
+        width, height: shadow map size, pixels.
+    """
+
+    pose: np.ndarray
+    xmag: float
+    ymag: float
+    znear: float
+    zfar: float
+    width: int
+    height: int
+
+    @property
+    def texel_m(self) -> float:
+        """The larger side of one shadow-map texel, metres."""
+        return max(2 * self.xmag / self.width, 2 * self.ymag / self.height)
+
+    def to_light(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(N, 3) world points -> shadow-map pixel coordinates u, v (N,) and distance along the rays (N,)."""
+        R, t = self.pose[:3, :3], self.pose[:3, 3]
+        q = _affine(R.T, -R.T @ t, points[:, 0], points[:, 1], points[:, 2])
+        u = (q[:, 0] / self.xmag + 1) * 0.5 * self.width - 0.5
+        v = (1 - q[:, 1] / self.ymag) * 0.5 * self.height - 0.5
+        return u, v, -q[:, 2]
+
+    def linear_depth(self, pyrender_depth: np.ndarray) -> np.ndarray:
+        """(h, w) distance along the rays (metres; 0 = nothing) from pyrender's depth output, which
+        linearises every camera's depth as if it were perspective."""
+        n, f = self.znear, self.zfar
+        d = pyrender_depth.astype(np.float64)
+        hit = d > 0
+        ndc = (f + n - 2 * n * f / np.where(hit, d, 1.0)) / (f - n)
+        return np.where(hit, (ndc * (f - n) + f + n) / 2, 0.0).astype(np.float32)
+
+
+def fit_shadow_camera(bounds: np.ndarray, direction: np.ndarray, width: int, height: int,
+                      margin: float = 0.3) -> ShadowCamera:
+    """The orthographic sun camera framing every caster.
+
+    Args:
+        bounds: (M, 2, 3) axis-aligned boxes (min, max corners) of the casters, world metres.
+        direction: (3,) direction the sunlight travels (unit, pointing down).
+        width, height: shadow map size, pixels (the map's x axis is horizontal in the world).
+    """
+    d = np.asarray(direction, np.float64)
+    d /= np.linalg.norm(d)
+    z = -d  # the camera's +z points towards the sun; it looks along -z = the light's travel
+    x = np.cross([0.0, 0.0, 1.0], z)
+    x = x / np.linalg.norm(x) if np.linalg.norm(x) > 1e-6 else np.array([1.0, 0.0, 0.0])
+    y = np.cross(z, x)
+    R = np.stack([x, y, z], axis=1)
+    corners = np.asarray(bounds, np.float64)[:, [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1],
+                                                 [1, 1, 0], [1, 1, 1]], [0, 1, 2]].reshape(-1, 3)
+    q = corners @ R
+    lo, hi = q.min(axis=0) - margin, q.max(axis=0) + margin
+    centre = (lo + hi) / 2
+    pose = np.eye(4)
+    pose[:3, :3] = R
+    pose[:3, 3] = R @ np.array([centre[0], centre[1], hi[2] + 1.0])
+    return ShadowCamera(pose=pose, xmag=float((hi[0] - lo[0]) / 2), ymag=float((hi[1] - lo[1]) / 2),
+                        znear=0.5, zfar=float(hi[2] - lo[2] + 1.5), width=width, height=height)
+
+
+def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Nearest texel of the map (padded by a ring of zeros = no caster, so no bounds checks)."""
+    h, w = depth_map.shape[0] - 2, depth_map.shape[1] - 2
+    iu = np.clip((u + 1.5).astype(np.int32), 0, w + 1)
+    iv = np.clip((v + 1.5).astype(np.int32), 0, h + 1)
+    return depth_map[iv, iu]
+
+
+def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, cam: ShadowCamera,
+                   direction: np.ndarray) -> np.ndarray:
+    """(N,) float32 fraction of the sun each point sees (1 lit, 0 in shadow).
+
+    Args:
+        points: (N, 3) world positions of the receiving surfaces, metres.
+        normals: (N, 3) their unit world normals.
+        depth_map: (h, w) distance along the rays of the nearest caster (metres, 0 = none),
+            :meth:`ShadowCamera.linear_depth` of the shadow pass.
+        direction: (3,) direction the sunlight travels.
+    """
+    texel = cam.texel_m
+    depth_map = np.pad(depth_map, 1)
+    d = -np.asarray(direction, np.float32)
+    cos_l = np.clip(normals[:, 0] * d[0] + normals[:, 1] * d[1] + normals[:, 2] * d[2], 0.05, 1.0)
+    p = points + normals * (1.5 * texel)  # normal offset: no self-shadow acne
+    u, v, dist = cam.to_light(p)
+    bias = 0.03 + 1.5 * texel * np.sqrt(1 - cos_l ** 2) / cos_l
+    # 1. blocker search: the mean distance of the blockers around the point.
+    search = 0.15 / texel + 2.0
+    blocker_sum = np.zeros(len(points), np.float32)
+    blocker_n = np.zeros(len(points), np.float32)
+    for du, dv in _SEARCH * search:
+        d = _lookup(depth_map, u + du, v + dv)
+        blocked = (d > 0) & (d < dist - bias)
+        blocker_sum += np.where(blocked, d, 0.0)
+        blocker_n += blocked
+    lit = np.ones(len(points), np.float32)
+    has = blocker_n > 0
+    if not has.any():
+        return lit
+    # 2. percentage-closer filtering over a disc that grows with the blocker distance.
+    idx = np.flatnonzero(has)
+    u, v, dist, bias = u[idx], v[idx], dist[idx], bias[idx]
+    gap = np.maximum(dist - blocker_sum[idx] / blocker_n[idx], 0.0)
+    radius = (1.0 * texel + gap * PENUMBRA_TAN) / texel
+    count = np.zeros(len(idx), np.float32)
+    taps = np.concatenate([_RING, _RING_INNER[::2]])  # 13 taps
+    for du, dv in taps:
+        d = _lookup(depth_map, u + du * radius, v + dv * radius)
+        count += (d <= 0) | (d >= dist - bias)
+    lit[idx] = count / len(taps)
+    return lit
+
+
+CONTACT_RADIUS = 0.16  # metres: the darkening around a foot's centre falls off as exp(-d^2 / r^2)
+
+
+def contact_occlusion(points: np.ndarray, contacts: np.ndarray, radius: float = CONTACT_RADIUS,
+                      strength: float = 0.6) -> np.ndarray:
+    """(N,) float32 ambient occlusion of ground points near contact points (1 = open sky).
+
+    Args:
+        points: (N, 3) world positions on the ground, metres.
+        contacts: (C, 3) points of the bodies that may touch the ground (feet); their
+            height fades the darkening out (none above 0.25 m).
+    """
+    if len(contacts) == 0 or len(points) == 0:
+        return np.ones(len(points), np.float32)
+    occ = np.zeros(len(points), np.float32)
+    weight = np.clip(1.0 - contacts[:, 2] / 0.25, 0.0, 1.0)
+    for c, w in zip(contacts[weight > 0], weight[weight > 0]):  # a few points per person
+        d2 = np.sum((points[:, :2] - c[:2]) ** 2, axis=1)
+        near = d2 < (3 * radius) ** 2
+        occ[near] = np.maximum(occ[near], w * np.exp(-d2[near] / radius ** 2))
+    return (1.0 - strength * occ).astype(np.float32)
+
+
+def shading_factor(lambert: np.ndarray, sun: np.ndarray, ambient_occlusion: np.ndarray, key: np.ndarray,
+                   ambient: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 ratio of the shadowed to the unshadowed shading of each point.
+
+    The colour pass shaded ``albedo * (ambient + lambert * key)``; in shadow the direct term is
+    scaled by ``sun`` and the ambient term by ``ambient_occlusion``.
+
+    Args:
+        lambert: (N,) clamped cosine between normal and sun. sun, ambient_occlusion: (N,) in 0..1.
+        key, ambient: (3,) linear light colours.
+    """
+    direct = lambert[:, None] * key[None, :]
+    full = ambient[None, :] + direct
+    return ((ambient[None, :] * ambient_occlusion[:, None] + direct * sun[:, None]) /
+            np.maximum(full, 1e-4)).astype(np.float32)
+
+
+def soften(mask: np.ndarray, sigma: float = 0.8) -> np.ndarray:
+    """A light screen-space blur of a (H, W) visibility map (hides the taps' pattern)."""
+    return cv2.GaussianBlur(mask, (0, 0), sigma)
+
+
+def pixel_world_points(depth: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(N, 3) world positions of the ``mask`` pixels of a metric depth buffer (camera z, metres)."""
+    v, u = np.nonzero(mask)
+    z = depth[v, u].astype(np.float32, copy=False)
+    x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0]) * z
+    y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1]) * z
+    R = cam_ext[:3, :3]
+    centre = -R.T @ cam_ext[:3, 3]
+    return _affine(R.T, centre, x, y, z)  # R^T x + centre
+
+
+def _affine(M: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 ``M @ [x, y, z] + t`` for coordinate arrays (N,), column by column (numpy's
+    matmul with an inner size of 3 is slow)."""
+    out = np.empty((len(x), 3), np.float32)
+    for i in range(3):
+        out[:, i] = x * np.float32(M[i, 0]) + y * np.float32(M[i, 1]) + z * np.float32(M[i, 2]) + np.float32(t[i])
+    return out
+
+
+def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, ground: np.ndarray,
+                      K: np.ndarray, cam_ext: np.ndarray, shadow_depth: np.ndarray | None, cam: ShadowCamera | None,
+                      direction: np.ndarray, key: np.ndarray, ambient: np.ndarray,
+                      contacts: np.ndarray, step: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Darken a lit render where the sun is blocked and where feet meet the ground.
+
+    Only pixels that can be in shadow are tested: those whose ray to the sun passes near a
+    caster, found on a grid every ``step`` pixels (grown by one cell), and ground pixels
+    near the feet.
+
+    Args:
+        color: (H, W, 3) uint8 colour pass (shaded ``albedo * (ambient + lambert * key)``).
+        depth: (H, W) metric depth of the label pass (0 = nothing). normals_encoded: (H, W, 3)
+            uint8 camera-frame normals (:func:`genb.render.raster.decode_normals`). ground:
+            (H, W) bool ground pixels.
+        shadow_depth: (h, w) caster distances along the rays (:meth:`ShadowCamera.linear_depth`),
+            or None (no casters). direction: (3,) direction the sunlight travels.
+        key: (3,) key light colour times intensity. ambient: (3,) ambient colour.
+        contacts: (C, 3) world points of the feet (their centres), for contact darkening.
+    Returns:
+        the shaded (H, W, 3) uint8 image, and the (H, W) float32 sun visibility (1 = lit).
+    """
+    H, W = depth.shape
+    sun_map = np.ones((H, W), np.float32)
+    toward = -np.asarray(direction, np.float64)
+    toward /= np.linalg.norm(toward)
+    hit = depth > 0
+    test = np.zeros((H, W), bool)
+    if shadow_depth is not None and cam is not None:
+        near = cv2.dilate((shadow_depth > 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+        coarse = np.zeros(hit[::step, ::step].shape, bool)
+        grid = np.zeros((H, W), bool)
+        grid[::step, ::step] = True
+        pts = pixel_world_points(depth, K, cam_ext, grid & hit)
+        u, v, _ = cam.to_light(pts)
+        iu, iv = np.rint(u).astype(np.int64), np.rint(v).astype(np.int64)
+        inside = (iu >= 0) & (iu < cam.width) & (iv >= 0) & (iv < cam.height)
+        flag = np.zeros(len(pts), bool)
+        flag[inside] = near[iv[inside], iu[inside]]
+        coarse[(grid & hit)[::step, ::step]] = flag
+        coarse = cv2.dilate(coarse.astype(np.uint8), np.ones((3, 3), np.uint8))
+        test = cv2.resize(coarse, (coarse.shape[1] * step, coarse.shape[0] * step),
+                          interpolation=cv2.INTER_NEAREST)[:H, :W].astype(bool) & hit
+    # contact darkening: ground pixels in the image box around each foot
+    ao_map = np.ones((H, W), np.float32)
+    c_cam = contacts @ cam_ext[:3, :3].T + cam_ext[:3, 3] if len(contacts) else np.zeros((0, 3))
+    for c_world, (x, y, z) in zip(contacts, c_cam):
+        if z < 0.1:
+            continue
+        reach = 3.0 * CONTACT_RADIUS
+        u0, v0 = K[0, 0] * x / z + K[0, 2], K[1, 1] * y / z + K[1, 2]
+        ru, rv = reach * K[0, 0] / z, reach * K[1, 1] / z
+        a, b = int(np.clip(v0 - rv, 0, H)), int(np.clip(v0 + rv + 1, 0, H))
+        c, d = int(np.clip(u0 - ru, 0, W)), int(np.clip(u0 + ru + 1, 0, W))
+        if a >= b or c >= d:
+            continue
+        region = ground[a:b, c:d] & hit[a:b, c:d]
+        if not region.any():
+            continue
+        sub_K = K.copy()
+        sub_K[0, 2] -= c
+        sub_K[1, 2] -= a
+        pts = pixel_world_points(depth[a:b, c:d], sub_K, cam_ext, region)
+        occ = contact_occlusion(pts, c_world[None])
+        view = ao_map[a:b, c:d]
+        view[region] = np.minimum(view[region], occ)
+    feet = ao_map < 0.999
+    todo = test | feet
+    if not todo.any():
+        return color, sun_map
+    vv, uu = np.nonzero(todo)
+    points = pixel_world_points(depth, K, cam_ext, todo)
+    n_cam = normals_encoded[vv, uu].astype(np.float32) * np.float32(1 / 127.5) - 1.0
+    normals_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n_cam[:, 0], n_cam[:, 1], n_cam[:, 2])
+    normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
+    lambert = np.clip(normals_world[:, 0] * np.float32(toward[0]) + normals_world[:, 1] * np.float32(toward[1])
+                      + normals_world[:, 2] * np.float32(toward[2]), 0.0, None)
+    sun = np.ones(len(points), np.float32)
+    cand = np.flatnonzero(test[vv, uu] & (lambert > 0))
+    if len(cand):
+        sun[cand] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction)
+    ao = ao_map[vv, uu]
+    changed = np.flatnonzero((sun < 1) | (ao < 1))
+    out = color.copy()
+    if len(changed):
+        f = shading_factor(lambert[changed], sun[changed], ao[changed], np.asarray(key, np.float64),
+                           np.asarray(ambient, np.float64))
+        v, u = vv[changed], uu[changed]
+        out[v, u] = np.clip(color[v, u].astype(np.float32) * f + 0.5, 0, 255).astype(np.uint8)
+        sun_map[v, u] = sun[changed]
+    return out, sun_map
