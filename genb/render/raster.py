@@ -34,10 +34,27 @@ class MeshLayer:
     Attributes:
         vertices: (V, 3) float32, world frame, metres.
         colors: (V, 3) float32 in 0..1, albedo per vertex.
+        normals: optional (V, 3) unit vertex normals (computed when None).
+        extras: what the person wears (:class:`genb.render.dress.GarmentMesh`-like: ``vertices``,
+            ``normals``, ``faces``, ``colors``, ``part``), drawn double-sided with the person's
+            instance id and their own part ids.
     """
 
     vertices: np.ndarray
     colors: np.ndarray
+    normals: np.ndarray | None = None
+    extras: list = dataclasses.field(default_factory=list)
+
+
+def _concat_extras(extras: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One mesh of a person's extra pieces: vertices, normals, faces, colours, per-vertex part ids."""
+    offsets = np.cumsum([0] + [len(e.vertices) for e in extras])
+    v = np.concatenate([e.vertices for e in extras]).astype(np.float32)
+    n = np.concatenate([e.normals for e in extras]).astype(np.float32)
+    f = np.concatenate([np.asarray(e.faces, np.uint32) + o for e, o in zip(extras, offsets)])
+    c = np.concatenate([np.asarray(e.colors, np.float32) for e in extras])
+    parts = np.concatenate([np.full(len(e.vertices), e.part, np.float32) for e in extras])
+    return v, n, f, c, parts
 
 
 @dataclasses.dataclass
@@ -88,6 +105,10 @@ class RasterOutput:
         parts: (H, W) uint8 part ids (``conventions.PARTS``).
         normals: (H, W, 3) uint8 camera-frame normals encoded as ``(n + 1) / 2 * 255``
             (decode with :func:`decode_normals`); 0 where nothing was hit.
+        body_instances: (H, W) uint8, dressed scenes only (else None): the bodies' own
+            silhouettes as if their clothes and hair were transparent, still hidden by other
+            people (dressed) and objects: p + 1 where person p's bare body is seen.
+        body_depth: (H, W) float32 depth of the bare bodies (and the ground) alone, or None.
     """
 
     color: np.ndarray
@@ -96,6 +117,23 @@ class RasterOutput:
     instances: np.ndarray
     parts: np.ndarray
     normals: np.ndarray
+    body_instances: np.ndarray | None = None
+    body_depth: np.ndarray | None = None
+
+
+def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,
+                     tolerance: float = 1e-3) -> np.ndarray:
+    """(H, W) uint8 bodies seen through their own clothes: ``bare_instances`` where the dressed
+    scene shows that same person (their clothes or body) or shows something farther away;
+    0 where another person or an object is in front of the bare body.
+
+    Args:
+        instances, depth: the dressed label pass. bare_instances, bare_depth: the bodies-only pass.
+    """
+    bare = bare_instances > 0
+    own = instances == bare_instances
+    behind = (depth <= 0) | (depth >= bare_depth - tolerance)
+    return np.where(bare & (own | behind), bare_instances, 0).astype(np.uint8)
 
 
 def _z_table() -> np.ndarray:
@@ -215,6 +253,7 @@ class Rasterizer:
         self._incidence = vertex_face_incidence(self.faces, len(vertex_parts))
         self._size = (0, 0)
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
+        self._cloth_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=True)
 
     # ------------------------------------------------------------------ GL context
     def _renderer_for(self, width: int, height: int):
@@ -270,7 +309,9 @@ class Rasterizer:
         """
         pr = self._pr
         R_wc = cam_ext[:3, :3]
-        normals_world = [vertex_normals(p.vertices, self.faces, self._incidence) for p in people]
+        normals_world = [p.normals if p.normals is not None else vertex_normals(p.vertices, self.faces, self._incidence)
+                         for p in people]
+        extras = [_concat_extras(p.extras) if p.extras else None for p in people]
 
         # 1. colour pass: Lambert shading evaluated per vertex (Gouraud), drawn flat.
         #    llvmpipe spends most of a lit pass in pyrender's PBR fragment shader; per-vertex
@@ -281,12 +322,17 @@ class Rasterizer:
         ambient = np.asarray(lighting.ambient, np.float32)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
-        for p, n in zip(people, normals_world):
+        for p, n, extra in zip(people, normals_world, extras):
             lambert = np.clip(n @ light_dir.astype(np.float32), 0.0, None)[:, None]
             shaded = np.clip(p.colors * (ambient + lambert * key), 0.0, 1.0)
-            prim = pr.Primitive(positions=p.vertices, indices=self.faces, color_0=shaded.astype(np.float32),
-                                material=self._flat_material)
-            scene.add(pr.Mesh(primitives=[prim]))
+            prims = [pr.Primitive(positions=p.vertices, indices=self.faces, color_0=shaded.astype(np.float32),
+                                  material=self._flat_material)]
+            if extra is not None:
+                ev, en, ef, ec, _ = extra
+                lam = np.abs(en @ light_dir.astype(np.float32))[:, None]  # double-sided cloth: either side lit
+                prims.append(pr.Primitive(positions=ev, indices=ef, color_0=np.clip(ec * (ambient + lam * key), 0, 1),
+                                          material=self._cloth_material))
+            scene.add(pr.Mesh(primitives=prims))
         if ground is not None:
             shade = np.clip(ambient + max(float(light_dir[2]), 0.0) * key, 0.0, 1.0)
             scene.add(self._ground_mesh(ground, shade=shade))
@@ -299,18 +345,37 @@ class Rasterizer:
         seg_map = {}
         labels = np.zeros((len(self.split.vertex_ids), 4), np.float32)
         labels[:, 1] = self.split.parts / 255.0
-        for i, (p, n) in enumerate(zip(people, normals_world)):
+        body_prims = []
+        for i, (p, n, extra) in enumerate(zip(people, normals_world, extras)):
             labels[:, 0] = (i + 1) / 255.0
             labels[:, 2:] = (n[self.split.vertex_ids] @ R_wc[:2].T) * 0.5 + 0.5
-            prim = pr.Primitive(positions=p.vertices[self.split.vertex_ids], indices=self.split.faces,
-                                color_0=labels.copy(), material=self._flat_material)
-            seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
+            prims = [pr.Primitive(positions=p.vertices[self.split.vertex_ids], indices=self.split.faces,
+                                  color_0=labels.copy(), material=self._flat_material)]
+            body_prims.append(prims[0])
+            if extra is not None:  # clothes carry the wearer's instance id and their own part ids
+                ev, en, ef, _, eparts = extra
+                el = np.empty((len(ev), 4), np.float32)
+                el[:, 0], el[:, 1] = (i + 1) / 255.0, eparts / 255.0
+                el[:, 2:] = (en @ R_wc[:2].T) * 0.5 + 0.5
+                prims.append(pr.Primitive(positions=ev, indices=ef, color_0=el, material=self._cloth_material))
+            seg_map[seg_scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
         if ground is not None:  # ids 0; it occludes and gives depth (its normal is filled in by render())
             seg_map[seg_scene.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
-        return [
+        passes = [
             (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
             (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, seg_map),
         ]
+        # 3. dressed scenes only: the bare bodies (and the ground) alone, for body_instances.
+        if any(e is not None for e in extras):
+            bare = pr.Scene(bg_color=[0, 0, 0, 0])
+            bare.add_node(self._camera_node(K, cam_ext))
+            bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=b.positions, indices=b.indices, color_0=b.color_0,
+                                                                   material=self._flat_material)])): (0, 0, 0)
+                        for b in body_prims}
+            if ground is not None:
+                bare_map[bare.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
+            passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
+        return passes
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int) -> list[tuple]:
         """Rasterize scenes from :meth:`build_passes`: the bare pyrender calls."""
@@ -326,7 +391,7 @@ class Rasterizer:
     @staticmethod
     def decode(results: list[tuple], cam_ext: np.ndarray, has_ground: bool) -> RasterOutput:
         """The :class:`RasterOutput` of the passes' raw results (from :meth:`run_passes`)."""
-        (rgba, _), (seg, depth) = results
+        (rgba, _), (seg, depth) = results[:2]
         color = np.ascontiguousarray(rgba[..., :3])
         coverage = rgba[..., 3].astype(np.float32) / 255.0
         instances = np.ascontiguousarray(seg[..., 0])
@@ -336,8 +401,13 @@ class Rasterizer:
             on_ground = (depth > 0) & (instances == 0)
             xy[on_ground] = np.rint((cam_ext[:2, :3] @ np.array([0.0, 0.0, 1.0]) + 1.0) * 127.5).astype(np.uint8)
         normals = encode_normal_xy(xy, depth > 0)
+        body_instances = body_depth = None
+        if len(results) > 2:
+            bare_seg, bare_depth = results[2]
+            body_depth = bare_depth.astype(np.float32)
+            body_instances = body_silhouettes(instances, depth, np.ascontiguousarray(bare_seg[..., 0]), body_depth)
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
-                            parts=parts, normals=normals)
+                            parts=parts, normals=normals, body_instances=body_instances, body_depth=body_depth)
 
 
 _RENDERER: dict[str, Any] = {}

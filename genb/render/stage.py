@@ -32,11 +32,12 @@ from genb.render import maps
 from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
-from genb.render.raster import GroundLayer, Lighting, MeshLayer, Rasterizer
+from genb.render.raster import GroundLayer, Lighting, MeshLayer, Rasterizer, vertex_normals
 from genb.render.scene import (
     ground_texture, list_background_images, part_colors, place_people, sample_appearance,
     sample_background, sample_camera, sample_lighting, sky_image,
 )
+from genb.render.dress.wardrobe import sample_outfit
 from genb.store import (
     RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npy_bytes, npz_bytes,
     png_bytes, read_image, sample_rng, shard,
@@ -86,6 +87,8 @@ class PreparedSample:
     backdrop: np.ndarray
     labels: dict[str, np.ndarray]
     scene: dict[str, Any]
+    body_vertices: np.ndarray | None = None
+    """(P, V, 3) float32 the bare posed bodies, world frame (the ground truth under the clothes)."""
 
 
 def _rot_z(deg: np.ndarray) -> np.ndarray:
@@ -111,6 +114,10 @@ class RenderStage:
                                     anny_cache_dir=cfg.anny_cache_dir)
         self.poses = PoseLibrary()
         self.raster = Rasterizer(self.body.faces, self.body.vertex_parts, platform=cfg.gl_platform)
+        from genb.render.dress import Dresser, load_wardrobe
+
+        self.wardrobe = load_wardrobe(cfg.wardrobe)
+        self.dresser = Dresser(self.body) if self.wardrobe is not None else None
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
             folder = Path(cfg.backgrounds)
@@ -174,7 +181,11 @@ class RenderStage:
         appearance = [sample_appearance(app_rng) for _ in keep]
         lighting = sample_lighting(app_rng)
         background = sample_background(app_rng, cfg, self.backgrounds)
-        people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
+        if self.dresser is None:
+            people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
+            outfits = [None] * len(appearance)
+        else:  # dressed: an own random stream, so --wardrobe none renders the same people, poses and camera
+            outfits, people = self._dress(index, world, appearance, body.describe_shapes(shapes))
         K, ext = camera.K, camera.cam_ext
         W, H = camera.width, camera.height
         ground = None
@@ -207,10 +218,11 @@ class RenderStage:
         scene = {
             "index": index, "seed": cfg.seed, "body_model": body.name,
             "camera": dataclasses.asdict(camera), "lighting": lighting, "background": background,
+            "wardrobe": cfg.wardrobe,
             "people": [
                 {"pose": name, "shape": s.tolist(), "description": d, "appearance": a,
-                 "position": [float(x), float(y)], "yaw_deg": float(w)}
-                for name, s, d, a, (x, y), w in zip(pose_names, shapes, describe, appearance, xy, yaw)
+                 "position": [float(x), float(y)], "yaw_deg": float(w), **(o or {})}
+                for name, s, d, a, (x, y), w, o in zip(pose_names, shapes, describe, appearance, xy, yaw, outfits)
             ],
             "dropped_people": int(P - len(keep)),
         }
@@ -219,7 +231,25 @@ class RenderStage:
         # 5. The rasterizer's scenes: plain objects, no GL yet (that happens in finish()).
         passes = self.raster.build_passes(people, K, ext, light, ground)
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
-                              has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene)
+                              has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
+                              body_vertices=world.vertices)
+
+    def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
+        """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""
+        from genb.render.dress.materials import hex_rgb
+        from genb.render.assets import load_yaml_asset
+
+        rng = sample_rng(self.cfg.seed, index, "wardrobe")
+        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
+        lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
+        outfits, people = [], []
+        for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
+            outfit = sample_outfit(rng, self.wardrobe, d)
+            n = vertex_normals(v, self.raster.faces, self.raster._incidence)
+            skin = self.dresser.skin_colors(outfit, hex_rgb(tones[a["skin_tone"]]), lips)
+            people.append(MeshLayer(v, skin, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))
+            outfits.append(outfit)
+        return outfits, people
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
@@ -231,14 +261,21 @@ class RenderStage:
 
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
-        kp = L.project_with_visibility(labels["keypoints3d"], K, out.depth, cfg.visibility_tolerance)
-        jt = L.project_with_visibility(labels["joints3d"], K, out.depth, cfg.visibility_tolerance)
+        body_instances = out.instances if out.body_instances is None else out.body_instances
+        vis_depth = out.depth
+        if out.body_instances is not None:  # a wearer's own clothes and hair never hide their keypoints
+            bare_inst = out.body_instances
+            see_through = (out.instances > 0) & ((bare_inst == out.instances) | (out.body_depth <= 0))
+            vis_depth = np.where(see_through, out.body_depth, out.depth)
+        kp = L.project_with_visibility(labels["keypoints3d"], K, vis_depth, cfg.visibility_tolerance)
+        jt = L.project_with_visibility(labels["joints3d"], K, vis_depth, cfg.visibility_tolerance)
         bbox, area = L.mask_boxes(out.instances, prep.num_people)
+        body_area = np.bincount(body_instances.ravel(), minlength=prep.num_people + 1)[1 : prep.num_people + 1]
         labels.update({
             "keypoints3d": labels["keypoints3d"].astype(np.float32), "keypoints2d": kp["uv"],
             "keypoints_vis": kp["vis"], "keypoints_in_frame": kp["in_frame"],
             "joints3d": labels["joints3d"].astype(np.float32), "joints2d": jt["uv"], "joints_vis": jt["vis"],
-            "bbox": bbox, "mask_area": area, "vis_fraction": kp["vis"].mean(axis=1).astype(np.float32),
+            "bbox": bbox, "mask_area": area, "body_mask_area": body_area.astype(np.int64), "vis_fraction": kp["vis"].mean(axis=1).astype(np.float32),
         })
 
         # 8. Control maps.
@@ -251,6 +288,7 @@ class RenderStage:
             "control_edges": maps.edges_control(image),
             "parts": out.parts,
             "instances": out.instances,
+            "body_instances": body_instances,
         }
         return RenderedSample(images=images, depth=out.depth, labels=labels, scene=prep.scene)
 
