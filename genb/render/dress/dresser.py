@@ -165,8 +165,9 @@ class Dresser:
             if hairline == "short" and not cap:  # keep the ears out
                 f[(np.abs(h[:, 0]) > 0.066) & (h[:, 2] < 0.04) & (h[:, 1] > -0.045) & (h[:, 1] < 0.035)] = 1.0
             if hairline == "long" and not cap:  # down the back of the neck to the shoulder blades
-                hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.25) & (h[:, 2] > -0.34) & \
-                    (h[:, 1] < -0.02) & (np.abs(h[:, 0]) < 0.12)
+                width = 0.1 - 0.25 * np.clip(-h[:, 2] - 0.14, 0.0, 0.2)  # narrowing down the back
+                hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > -0.34) & \
+                    (h[:, 1] < np.where(a.parts == HEAD, -0.02, -0.045)) & (np.abs(h[:, 0]) < width)
                 f = np.where(hang, np.minimum(f, -0.5), f)
             f[self.face_region] = 1.0
             return f
@@ -290,16 +291,18 @@ class Dresser:
             f = np.cross(side, [0.0, 0.0, 1.0])[:2]
             fwd = f / max(np.linalg.norm(f), 1e-9)
         flare = 0.12 if part != "coat" else 0.05
-        v, f = loose_shell(vertices[enclosed].astype(np.float64), z_top, z_hem, margin=margin + 0.008, flare=flare,
+        ids = np.flatnonzero(enclosed)
+        v, f, inside = loose_shell(vertices[ids].astype(np.float64), z_top, z_hem, margin=margin + 0.008, flare=flare,
                            open_front=fwd, max_spread=0.12 if part == "coat" else 0.4)
         n = _mesh_normals(v, f)
         z = v[:, 2]
         ang = np.arctan2(v[:, 1] - v[:, 1].mean(), v[:, 0] - v[:, 0].mean())
         rest = np.stack([ang * 0.18, np.zeros_like(z), z - z_top], 1)
-        cover = np.flatnonzero(enclosed[a.faces].all(axis=1) & (vertices[a.faces].min(axis=1)[:, 2] >= z_hem))
-        if part == "coat" or open_front:  # a tail may leave a seated person's thighs out, an open coat the front
-            cover = np.flatnonzero(((a.parts == TORSO) & (a.torso <= waist))[a.faces].all(axis=1)) if not open_front else \
-                np.zeros(0, np.int64)
+        held = np.zeros(len(a.parts), bool)
+        held[ids[inside]] = True
+        cover = np.flatnonzero(held[a.faces].all(axis=1) & (vertices[a.faces].min(axis=1)[:, 2] >= z_hem))
+        if open_front:  # an open coat covers nothing in front: count nothing as covered
+            cover = np.zeros(0, np.int64)
         return GarmentMesh(v, n, f, fabric_colors(g, rest, np.tile([[0.0, 1.0, 0.0]], (len(v), 1))), PART_INDEX[part],
                            cover, f"{g['type']}:skirt")
 

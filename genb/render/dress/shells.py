@@ -177,12 +177,13 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
         max_spread: the radius grows at most this much (metres) beyond the waist ring's; points
             farther out (a seated person's thighs under a coat tail) are left outside.
     Returns:
-        (rings * bins, 3) float32 vertices and (F, 3) uint32 faces.
+        (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, and (N,) bool: the points it encloses.
     """
     z = np.linspace(z_top, z_hem, rings)
-    p = points[(points[:, 2] <= z_top + 0.02) & (points[:, 2] >= z_hem - 0.02)]
-    if len(p) == 0:
-        p = points
+    in_range = (points[:, 2] <= z_top + 0.02) & (points[:, 2] >= z_hem - 0.02)
+    if not in_range.any():
+        in_range[:] = True
+    p = points[in_range]
     # 1. Ring centres: mean xy of the points near each ring's height, smoothed, filled down.
     band = np.clip(np.rint((z_top - p[:, 2]) / max(z_top - z_hem, 1e-6) * (rings - 1)), 0, rings - 1).astype(int)
     sums = np.zeros((rings, 2))
@@ -213,6 +214,8 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
     xy = centre[:, None, :] + R[..., None] * np.stack([np.cos(theta), np.sin(theta)], -1)[None]
     verts = np.concatenate([xy, np.broadcast_to(z[:, None, None], (rings, bins, 1))], -1).reshape(-1, 3)
     faces = ring_faces(rings, bins)
+    inside = np.zeros(len(points), bool)  # the points the capped radii still enclose
+    inside[np.flatnonzero(in_range)] = np.linalg.norm(d, axis=1) <= np.minimum(R[band, sector], R[np.minimum(band + 1, rings - 1), sector])
     if open_front is not None:
         fwd = np.arctan2(open_front[1], open_front[0])
         mid_angle = np.mod(theta + np.pi / bins - fwd + np.pi, 2 * np.pi) - np.pi  # angle of each quad's middle
@@ -220,4 +223,4 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
         keep = np.abs(mid_angle[quad_bin]) > open_half_angle
         # the top ring stays closed for a band at the waist (a coat's closed waist reads better)
         faces = faces[keep]
-    return verts.astype(np.float32), faces
+    return verts.astype(np.float32), faces, inside
