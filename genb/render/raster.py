@@ -120,6 +120,16 @@ class RasterOutput:
     body_instances: np.ndarray | None = None
     body_depth: np.ndarray | None = None
 
+    see_through_depth: np.ndarray | None = None
+
+    @property
+    def visibility_depth(self) -> np.ndarray:
+        """(H, W) the depth keypoints are tested against: where the dressed scene shows a person
+        over their own bare body or over no body at all, the bare scene's depth (a wearer's own
+        clothes and hair never hide their keypoints); elsewhere the dressed depth (other people,
+        objects). The plain depth for undressed scenes."""
+        return self.depth if self.see_through_depth is None else self.see_through_depth
+
 
 def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,
                      tolerance: float = 1e-3) -> np.ndarray:
@@ -401,13 +411,17 @@ class Rasterizer:
             on_ground = (depth > 0) & (instances == 0)
             xy[on_ground] = np.rint((cam_ext[:2, :3] @ np.array([0.0, 0.0, 1.0]) + 1.0) * 127.5).astype(np.uint8)
         normals = encode_normal_xy(xy, depth > 0)
-        body_instances = body_depth = None
+        body_instances = body_depth = see_through = None
         if len(results) > 2:
             bare_seg, bare_depth = results[2]
             body_depth = bare_depth.astype(np.float32)
-            body_instances = body_silhouettes(instances, depth, np.ascontiguousarray(bare_seg[..., 0]), body_depth)
+            bare_instances = np.ascontiguousarray(bare_seg[..., 0])
+            body_instances = body_silhouettes(instances, depth, bare_instances, body_depth)
+            own = (instances > 0) & ((bare_instances == instances) | (bare_instances == 0))
+            see_through = np.where(own, body_depth, depth).astype(np.float32)
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
-                            parts=parts, normals=normals, body_instances=body_instances, body_depth=body_depth)
+                            parts=parts, normals=normals, body_instances=body_instances, body_depth=body_depth,
+                            see_through_depth=see_through)
 
 
 _RENDERER: dict[str, Any] = {}

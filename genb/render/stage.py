@@ -262,11 +262,7 @@ class RenderStage:
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
         body_instances = out.instances if out.body_instances is None else out.body_instances
-        vis_depth = out.depth
-        if out.body_instances is not None:  # a wearer's own clothes and hair never hide their keypoints
-            bare_inst = out.body_instances
-            see_through = (out.instances > 0) & ((bare_inst == out.instances) | (out.body_depth <= 0))
-            vis_depth = np.where(see_through, out.body_depth, out.depth)
+        vis_depth = out.visibility_depth  # a wearer's own clothes and hair never hide their keypoints
         kp = L.project_with_visibility(labels["keypoints3d"], K, vis_depth, cfg.visibility_tolerance)
         jt = L.project_with_visibility(labels["joints3d"], K, vis_depth, cfg.visibility_tolerance)
         bbox, area = L.mask_boxes(out.instances, prep.num_people)
