@@ -1,7 +1,10 @@
 """Benchmark genb render: samples/s at 512x512 for 1 and 2 processes, and the ratio of
 the whole stage's time to the bare rasterizer passes (pyrender calls) on the same meshes.
 
-    python bench/bench_render.py [--samples 24] [--people 1,10] [--size 512,512]
+    python bench/bench_render.py [--samples 24] [--people 1,10] [--size 512,512] [--wardrobe-only]
+
+It also renders the same samples dressed (the default wardrobe) and with ``--wardrobe none``,
+interleaved in one process, and prints both throughputs and their ratio.
 
 Prints one table. Not a test: numbers depend on the machine.
 """
@@ -27,11 +30,15 @@ def main() -> None:
     ap.add_argument("--people", default="1,10", help="MIN,MAX people per image")
     ap.add_argument("--size", default="512,512", help="WIDTH,HEIGHT")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--wardrobe-only", action="store_true", help="only the dressed vs --wardrobe none comparison")
     args = ap.parse_args()
     lo, hi = (int(x) for x in args.people.split(","))
     w, h = (int(x) for x in args.size.split(","))
     cfg = RenderConfig(num_samples=args.samples, seed=args.seed, image_size=(w, h), portrait_prob=0.0,
                        num_people=(lo, hi))
+    dressed_vs_bare(cfg)
+    if args.wardrobe_only:
+        return
 
     # 1. The bare passes: record the raster inputs of every sample, then time only pyrender's calls.
     stage = RenderStage(cfg)
@@ -91,6 +98,22 @@ def main() -> None:
     print(f"ratio stage (1 process, all writes) / bare passes: {results[1] / (bare / n):.2f}")
     print(f"ratio in-memory stage / bare passes:               {in_memory / bare:.2f}")
     print(f"samples/s per core, 2 processes on {os.cpu_count()} cores:     {1 / results[2] / (os.cpu_count() or 1):.2f}")
+
+
+def dressed_vs_bare(cfg: RenderConfig, rounds: int = 2) -> None:
+    """samples/s of the whole stage (one process, writes included) dressed and with --wardrobe none,
+    on the same samples, alternating so that a shared machine's load hits both alike."""
+    seconds = {"everyday": 0.0, "none": 0.0}
+    for _ in range(rounds):
+        for wardrobe in ("none", "everyday"):
+            with tempfile.TemporaryDirectory() as tmp:
+                s = run_render(os.path.join(tmp, "run"), RenderConfig(**{**cfg.__dict__, "workers": 1, "wardrobe": wardrobe}))
+            seconds[wardrobe] += s.seconds - s.startup_seconds
+    n = cfg.num_samples * rounds
+    dressed, bare = n / seconds["everyday"], n / seconds["none"]
+    print(f"dressed (--wardrobe everyday): {dressed:.2f} samples/s; painted (--wardrobe none): {bare:.2f} samples/s; "
+          f"dressed keeps {dressed / bare:.0%} of the undressed throughput ({cfg.image_size[0]}x{cfg.image_size[1]}, "
+          f"{cfg.num_people[0]}-{cfg.num_people[1]} people, 1 process, {n} samples each)")
 
 
 if __name__ == "__main__":

@@ -318,3 +318,16 @@ def test_dressed_run_records_outfits_and_none_keeps_painted_bodies(tiny_run, tmp
         parts_seen |= set(np.unique(read_image(d / "parts.png")).tolist())
         assert np.unique(read_image(b / "parts.png")).max() <= 14
     assert {PART_INDEX["hair"], PART_INDEX["shoes"]} <= parts_seen
+
+
+def test_prompts_name_the_garments_shoes_and_hair(tiny_run):
+    from genb.enhance.prompts import build_prompt, load_templates
+    from genb.render.dress.describe import GARMENT_WORDS, HAIR_WORDS, color_name
+
+    scene = json.loads((tiny_run.sample_dir(0) / "scene.json").read_text())
+    prompt = build_prompt(scene, load_templates(None))
+    person = scene["people"][0]
+    for g in person["garments"]:
+        assert GARMENT_WORDS[g["type"]] in prompt and color_name(g["color"]) in prompt
+    assert HAIR_WORDS[person["hair"]["style"]].split("{color}")[-1].strip() in prompt
+    assert color_name("1f2a44") == "navy" and color_name("f4f2ee") == "white"

@@ -294,7 +294,7 @@ def test_show_draws_a_contact_sheet(tiny_run, tmp_path):
     assert im.size[0] == 2 * 256 and im.size[1] > 256
     res = _genb("show", str(tiny_run.root), "--out", str(out), "--num", "2", "--maps", "--tile-width", "100")
     assert res.returncode == 0, res.stderr
-    assert Image.open(out).size == (6 * 100, 2 * (75 + 18))  # one row per sample: overlay + 5 control maps
+    assert Image.open(out).size == (7 * 100, 2 * (75 + 18))  # one row per sample: overlay, render + 5 control maps
 
 
 @pytest.mark.parametrize("preset", ["bedlam", "demo", "closeup", "crowd"])

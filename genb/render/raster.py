@@ -36,8 +36,9 @@ class MeshLayer:
         colors: (V, 3) float32 in 0..1, albedo per vertex.
         normals: optional (V, 3) unit vertex normals (computed when None).
         extras: what the person wears (:class:`genb.render.dress.GarmentMesh`-like: ``vertices``,
-            ``normals``, ``faces``, ``colors``, ``part``), drawn double-sided with the person's
-            instance id and their own part ids.
+            ``normals``, ``faces``, ``colors``, ``part``, ``hides``), drawn double-sided with the
+            person's instance id and their own part ids. Body faces some piece ``hides`` are left
+            out of the colour and label passes (never out of the bare-body pass).
     """
 
     vertices: np.ndarray
@@ -218,8 +219,9 @@ class PartSplit:
 
     def __init__(self, faces: np.ndarray, vertex_parts: np.ndarray):
         face_parts = vertex_parts[faces[:, 0]]
-        vertex_ids, split_faces, parts, offset = [], [], [], 0
+        vertex_ids, split_faces, parts, offset, face_ids = [], [], [], 0, []
         for part in np.unique(face_parts):
+            face_ids.append(np.flatnonzero(face_parts == part))
             f = faces[face_parts == part]
             vids, inverse = np.unique(f, return_inverse=True)
             vertex_ids.append(vids)
@@ -229,6 +231,7 @@ class PartSplit:
         self.vertex_ids = np.concatenate(vertex_ids)
         self.faces = np.concatenate(split_faces).astype(np.uint32)
         self.parts = np.concatenate(parts)
+        self.face_ids = np.concatenate(face_ids)  # (F,) the original face of each split face
 
 
 class Rasterizer:
@@ -322,6 +325,7 @@ class Rasterizer:
         normals_world = [p.normals if p.normals is not None else vertex_normals(p.vertices, self.faces, self._incidence)
                          for p in people]
         extras = [_concat_extras(p.extras) if p.extras else None for p in people]
+        shown = [self._shown_faces(p) for p in people]  # None: every body face
 
         # 1. colour pass: Lambert shading evaluated per vertex (Gouraud), drawn flat.
         #    llvmpipe spends most of a lit pass in pyrender's PBR fragment shader; per-vertex
@@ -332,11 +336,11 @@ class Rasterizer:
         ambient = np.asarray(lighting.ambient, np.float32)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
-        for p, n, extra in zip(people, normals_world, extras):
+        for p, n, extra, show in zip(people, normals_world, extras, shown):
             lambert = np.clip(n @ light_dir.astype(np.float32), 0.0, None)[:, None]
             shaded = np.clip(p.colors * (ambient + lambert * key), 0.0, 1.0)
-            prims = [pr.Primitive(positions=p.vertices, indices=self.faces, color_0=shaded.astype(np.float32),
-                                  material=self._flat_material)]
+            prims = [pr.Primitive(positions=p.vertices, indices=self.faces if show is None else self.faces[show],
+                                  color_0=shaded.astype(np.float32), material=self._flat_material)]
             if extra is not None:
                 ev, en, ef, ec, _ = extra
                 lam = np.abs(en @ light_dir.astype(np.float32))[:, None]  # double-sided cloth: either side lit
@@ -356,12 +360,14 @@ class Rasterizer:
         labels = np.zeros((len(self.split.vertex_ids), 4), np.float32)
         labels[:, 1] = self.split.parts / 255.0
         body_prims = []
-        for i, (p, n, extra) in enumerate(zip(people, normals_world, extras)):
+        for i, (p, n, extra, show) in enumerate(zip(people, normals_world, extras, shown)):
             labels[:, 0] = (i + 1) / 255.0
             labels[:, 2:] = (n[self.split.vertex_ids] @ R_wc[:2].T) * 0.5 + 0.5
-            prims = [pr.Primitive(positions=p.vertices[self.split.vertex_ids], indices=self.split.faces,
-                                  color_0=labels.copy(), material=self._flat_material)]
-            body_prims.append(prims[0])
+            positions = p.vertices[self.split.vertex_ids]
+            split_faces = self.split.faces if show is None else self.split.faces[show[self.split.face_ids]]
+            prims = [pr.Primitive(positions=positions, indices=split_faces, color_0=labels.copy(),
+                                  material=self._flat_material)]
+            body_prims.append((positions, labels.copy()))
             if extra is not None:  # clothes carry the wearer's instance id and their own part ids
                 ev, en, ef, _, eparts = extra
                 el = np.empty((len(ev), 4), np.float32)
@@ -379,13 +385,22 @@ class Rasterizer:
         if any(e is not None for e in extras):
             bare = pr.Scene(bg_color=[0, 0, 0, 0])
             bare.add_node(self._camera_node(K, cam_ext))
-            bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=b.positions, indices=b.indices, color_0=b.color_0,
+            bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=pos, indices=self.split.faces, color_0=col,
                                                                    material=self._flat_material)])): (0, 0, 0)
-                        for b in body_prims}
+                        for pos, col in body_prims}
             if ground is not None:
                 bare_map[bare.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
             passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
         return passes
+
+    def _shown_faces(self, person: MeshLayer) -> np.ndarray | None:
+        """(F,) bool body faces to draw in the dressed passes (None: all): those no piece hides."""
+        hidden = [e.hides for e in person.extras if getattr(e, "hides", None) is not None and len(e.hides)]
+        if not hidden:
+            return None
+        show = np.ones(len(self.faces), bool)
+        show[np.concatenate(hidden)] = False
+        return show
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int) -> list[tuple]:
         """Rasterize scenes from :meth:`build_passes`: the bare pyrender calls."""

@@ -21,6 +21,7 @@ from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, 
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell, ring_faces
 
 HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
+FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided shell (the body mesh is too coarse)
 KIND_PART = {"top": "upper_clothes", "coat": "coat", "bottom": "lower_clothes", "dress": "dress"}
 
 # Hairlines: height (metres above the ears' midpoint, head frame) where the hair starts, as a
@@ -43,6 +44,7 @@ class GarmentMesh:
         part: part id (``conventions.PARTS``, >= 15).
         covered: (Fc,) int body faces this piece covers (for show-through checks), or None.
         name: what it is (e.g. ``"jeans"``, ``"hair:long"``).
+        hides: (Fh,) int body faces it hides from every view (not drawn in the dressed passes), or None.
     """
 
     vertices: np.ndarray
@@ -52,6 +54,7 @@ class GarmentMesh:
     part: int
     covered: np.ndarray | None = None
     name: str = ""
+    hides: np.ndarray | None = None
 
 
 def _nan_le(x: np.ndarray, t: float) -> np.ndarray:
@@ -118,7 +121,7 @@ class Dresser:
         return shell
 
     def top_shell(self, sleeve: float, waist: float, collar: float = 1.1, open_front: bool = False,
-                  hood: bool = False) -> Shell:
+                  hood: bool = False, fine: bool = False) -> Shell:
         """Trunk from ``waist`` (trunk coordinate) up to the collar, arms to ``sleeve`` (arm coordinate; < 0: none)."""
         a = self.atlas
 
@@ -134,9 +137,9 @@ class Dresser:
         extra = None
         if hood:  # a hood lying on the back: a bulge below the collar
             extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
-        return self._shell(("top", sleeve, waist, collar, open_front, hood), field, extra=extra)
+        return self._shell(("top", sleeve, waist, collar, open_front, hood, fine), field, extra=extra, subdivide=fine)
 
-    def bottom_shell(self, length: float, waist: float, flare: float = 0.0) -> Shell:
+    def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False) -> Shell:
         """Pelvis up to ``waist`` (trunk coordinate) and legs down to ``length`` (leg coordinate)."""
         a = self.atlas
 
@@ -146,7 +149,7 @@ class Dresser:
                             np.nan_to_num(a.leg) - length, f)
 
         extra = flare * np.clip((np.nan_to_num(a.leg) - 1.1) / 0.85, 0.0, 1.0) * self.is_leg  # straight legs hang from the knee
-        return self._shell(("bottom", length, waist, flare), field, extra=extra)
+        return self._shell(("bottom", length, waist, flare, fine), field, extra=extra, subdivide=fine)
 
     def shoe_shell(self, cut: float) -> Shell:
         a = self.atlas
@@ -175,7 +178,7 @@ class Dresser:
         extra = None
         if hairline == "long" and not cap:
             extra = np.clip(self.occiput_back - 0.02 + h[:, 1], 0.0, 0.07) * ((h[:, 2] < -0.02) & (a.normals[:, 1] > 0.0))
-        return self._shell(("hair", hairline, cap), field, extra=extra)
+        return self._shell(("hair", hairline, cap), field, extra=extra, subdivide=False)  # the head is dense already
 
     def region_shell(self, name: str) -> Shell:
         """Small named regions: ``beard``, ``moustache``, ``stubble``, ``straps`` (backpack), ``sash`` (bag strap)."""
@@ -201,7 +204,7 @@ class Dresser:
                 return (a.parts == TORSO) & (dist < 0.022)
             raise KeyError(name)
 
-        return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5)
+        return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5, subdivide=name in ("straps", "sash"))
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray) -> list[GarmentMesh]:
@@ -214,9 +217,10 @@ class Dresser:
         out: list[GarmentMesh] = []
         outer = 0.0  # thickness of the outermost layer so far (straps go over it)
 
-        def add_shell(shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str) -> None:
+        def add_shell(shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str, hides: bool = True) -> None:
             v, n = pose_shell(shell, vertices, normals, thickness)
-            out.append(GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name))
+            out.append(GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,
+                                   shell.hidden if hides else None))
 
         garments = outfit.get("garments", [])
         # Layers never share a surface: a top sits over the trousers' waistband, a coat over the top.
@@ -231,16 +235,18 @@ class Dresser:
                 t = max(top_t, bottom_t) + t
             if kind in ("top", "coat", "dress"):
                 waist = g["waist"] if kind != "dress" else g["waist"] - 0.05
-                shell = self.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")))
+                shell = self.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
+                                       fine=g.get("pattern") in FINE_PATTERNS)
                 add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"])
             if kind == "bottom" and not g.get("loose"):
-                shell = self.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)))
+                shell = self.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)),
+                                          fine=g.get("pattern") in FINE_PATTERNS)
                 add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"])
             if g.get("loose") or (kind == "coat" and "tail" in g):
                 # the waistband hugs the hips; the skirt hangs from it
                 waist = g["waist"] if kind != "coat" else g["waist"] + 0.05
                 if kind != "coat":
-                    band = self.bottom_shell(-1.0, waist)
+                    band = self.bottom_shell(-1.0, waist, fine=g.get("pattern") in FINE_PATTERNS)
                     add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), part, g["type"])
                 hem = g["length"] if kind != "coat" else g["tail"]
                 out.append(self._loose(g, vertices, keypoints, waist, hem, outer + t, part, kind == "coat" and g.get("open")))
@@ -260,7 +266,7 @@ class Dresser:
             style = outfit["facial_hair"]
             shell = self.region_shell(style)
             col = hair_colors(hair.get("color", "2e2119"), shell.rest)
-            add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style)
+            add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style, hides=False)
         for acc in outfit.get("accessories", []):
             color = hex_rgb(acc["color"])
             if acc["type"] == "cap":
@@ -270,7 +276,7 @@ class Dresser:
                 out.append(self._brim(keypoints, color, th))
             elif acc["type"] in ("backpack", "bag_strap"):
                 shell = self.region_shell("straps" if acc["type"] == "backpack" else "sash")
-                add_shell(shell, outer + 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"])
+                add_shell(shell, outer + 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"], hides=False)
                 out.append(self._bag(acc["type"], vertices, keypoints, color))
         return out
 
@@ -309,31 +315,19 @@ class Dresser:
     def _shoes(self, shoes: dict, vertices: np.ndarray, normals: np.ndarray) -> list[GarmentMesh]:
         """Per foot the convex hull of the foot and ankle, pushed out by the shoe's thickness (toes
         closed, a flat sole); a boot adds a tight shaft up the shin."""
-        from scipy.spatial import ConvexHull
-
         a = self.atlas
         color = hex_rgb(shoes["color"])
         t = float(shoes["thickness"])
         pieces = []
         for side in ("left", "right"):
-            ids = np.flatnonzero((a.parts == PART_INDEX[f"{side}_foot"])
-                                 | ((a.parts == PART_INDEX[f"{side}_lower_leg"]) & _nan_ge(a.leg, max(shoes["cut"], 1.85))))
-            pts = vertices[ids].astype(np.float64)
-            hull = ConvexHull(pts)
-            f = hull.simplices
-            fn = np.cross(pts[f[:, 1]] - pts[f[:, 0]], pts[f[:, 2]] - pts[f[:, 0]])
-            flip = np.einsum("ij,ij->i", fn, hull.equations[:, :3]) < 0
-            f[flip] = f[flip][:, ::-1]
-            used, inv = np.unique(f, return_inverse=True)
-            f = inv.reshape(-1, 3).astype(np.uint32)
-            v = pts[used].astype(np.float32)
+            ids, used, f, covered = self._foot_hull(side, max(shoes["cut"], 1.85))
+            v = vertices[used].astype(np.float32)
             n = _mesh_normals(v, f)
             v = v + (0.35 * t) * n
             col = np.broadcast_to(color, v.shape).copy()
             sole = v[:, 2] < v[:, 2].min() + 0.02 + 0.5 * t
             col[sole] = 0.8 * col[sole] + 0.2 if shoes["type"] == "sneakers" else col[sole] * 0.45
-            covered = np.flatnonzero(np.isin(a.faces, ids).all(axis=1))
-            pieces.append(GarmentMesh(v, n, f, col, PART_INDEX["shoes"], covered, f"{shoes['type']}:{side}"))
+            pieces.append(GarmentMesh(v, n, f, col, PART_INDEX["shoes"], covered, f"{shoes['type']}:{side}", covered))
         if shoes["cut"] < 1.8:  # a boot's shaft
             shell = self.shoe_shell(shoes["cut"])
             v, n = pose_shell(shell, vertices, normals, t)
@@ -341,6 +335,28 @@ class Dresser:
             pieces.append(GarmentMesh(v, n, shell.faces, col.astype(np.float32), PART_INDEX["shoes"], shell.covered,
                                       f"{shoes['type']}:shaft"))
         return pieces
+
+    def _foot_hull(self, side: str, cut: float):
+        """The convex hull of a foot (and the ankle above ``cut``) in the rest pose: its body vertex
+        ids, the hull's vertex ids and faces, and the body faces inside. The foot hardly deforms, so
+        the rest hull's triangles, moved with their vertices, still wrap the posed foot."""
+        key = ("foot", side, cut)
+        if key not in self._shells:
+            from scipy.spatial import ConvexHull
+
+            a = self.atlas
+            ids = np.flatnonzero((a.parts == PART_INDEX[f"{side}_foot"])
+                                 | ((a.parts == PART_INDEX[f"{side}_lower_leg"]) & _nan_ge(a.leg, cut)))
+            pts = a.rest[ids]
+            hull = ConvexHull(pts)
+            f = hull.simplices.copy()
+            fn = np.cross(pts[f[:, 1]] - pts[f[:, 0]], pts[f[:, 2]] - pts[f[:, 0]])
+            flip = np.einsum("ij,ij->i", fn, hull.equations[:, :3]) < 0
+            f[flip] = f[flip][:, ::-1]
+            used, inv = np.unique(f, return_inverse=True)
+            covered = np.flatnonzero(np.isin(a.faces, ids).all(axis=1))
+            self._shells[key] = (ids, ids[used], inv.reshape(-1, 3).astype(np.uint32), covered)
+        return self._shells[key]
 
     def _hair_piece(self, hair: dict, keypoints: np.ndarray, t: float) -> GarmentMesh:
         origin, R = head_frame(keypoints)

@@ -33,6 +33,8 @@ class Shell:
         covered: (Fc,) int indices of the body faces the shell covers.
         rest: (G, 3) rest-pose positions (pattern coordinates), metres.
         rest_normals: (G, 3) rest-pose normals.
+        hidden: (Fh,) int body faces well inside the cut (``field <= -hide_margin``): the garment
+            hides them from every view, so the dressed passes need not draw them.
     """
 
     blend: scipy.sparse.csr_matrix
@@ -42,17 +44,28 @@ class Shell:
     covered: np.ndarray
     rest: np.ndarray
     rest_normals: np.ndarray
+    hidden: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def num_vertices(self) -> int:
         return self.blend.shape[0]
 
 
+def _unique_rows(pairs: np.ndarray, return_inverse: bool = False, return_counts: bool = False):
+    """``np.unique(pairs, axis=0)`` for (N, 2) non-negative int pairs, through 1-D int64 keys (much faster)."""
+    pairs = np.asarray(pairs, np.int64)
+    base = int(pairs.max()) + 1 if len(pairs) else 1
+    out = np.unique(pairs[:, 0] * base + pairs[:, 1], return_inverse=return_inverse, return_counts=return_counts)
+    keys = out[0] if isinstance(out, tuple) else out
+    rows = np.stack([keys // base, keys % base], 1)
+    return (rows, *out[1:]) if isinstance(out, tuple) else rows
+
+
 def _subdivision(local: np.ndarray, n: int) -> tuple[np.ndarray, scipy.sparse.csr_matrix]:
     """Split each triangle of ``local`` (F, 3) over n vertices into four: new faces and the
     (n + E, n) sparse blend giving every new vertex from the old ones."""
     e = np.sort(np.concatenate([local[:, [0, 1]], local[:, [1, 2]], local[:, [2, 0]]]), axis=1)
-    edges, inv = np.unique(e, axis=0, return_inverse=True)
+    edges, inv = _unique_rows(e, return_inverse=True)
     m01, m12, m20 = n + inv.reshape(3, -1)
     a, b, c = local.T
     faces = np.concatenate([np.stack([a, m01, m20], 1), np.stack([m01, b, m12], 1),
@@ -65,7 +78,7 @@ def _subdivision(local: np.ndarray, n: int) -> tuple[np.ndarray, scipy.sparse.cs
 
 
 def build_shell(atlas, field: np.ndarray, rim: float = 0.2, extra: np.ndarray | None = None,
-                subdivide: bool = True) -> Shell:
+                subdivide: bool = True, hide_margin: float | None = 0.12) -> Shell:
     """A :class:`Shell` over the body where ``field <= 0``, cut cleanly along ``field = 0``.
 
     Every body face with a vertex inside is kept; its outside vertices are moved along their
@@ -78,6 +91,8 @@ def build_shell(atlas, field: np.ndarray, rim: float = 0.2, extra: np.ndarray | 
         rim: offset fraction of a hem's inner edge (0 = down to the skin).
         extra: optional (V,) metres of extra offset per body vertex.
         subdivide: split each triangle into four (edge midpoints).
+        hide_margin: body faces with every vertex at ``field <= -hide_margin`` are listed as
+            ``hidden`` (None: none are).
     """
     all_faces = np.asarray(atlas.faces)
     V = len(atlas.parts)
@@ -90,14 +105,13 @@ def build_shell(atlas, field: np.ndarray, rim: float = 0.2, extra: np.ndarray | 
     n0 = len(used)
     # 1. Body vertex -> shell vertex blend: inside vertices as they are, outside ones on the cut.
     e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
-    e = np.unique(np.sort(e, axis=1), axis=0)
+    e = _unique_rows(np.sort(e, axis=1))
     cross = inside[e[:, 0]] != inside[e[:, 1]]
     e = e[cross]
     i_in = np.where(inside[e[:, 0]], e[:, 0], e[:, 1])
     i_out = np.where(inside[e[:, 0]], e[:, 1], e[:, 0])
     t = np.clip(field[i_in] / np.minimum(field[i_in] - field[i_out], -1e-12), 0.0, 1.0)
-    pos = {int(v): k for k, v in enumerate(used)}
-    row_of = np.array([pos[int(v)] for v in i_out]) if len(i_out) else np.zeros(0, int)
+    row_of = np.searchsorted(used, i_out)
     count = np.bincount(row_of, minlength=n0).astype(np.float64)
     keep = inside[used]
     rows = np.concatenate([np.flatnonzero(keep), row_of, row_of])
@@ -112,7 +126,7 @@ def build_shell(atlas, field: np.ndarray, rim: float = 0.2, extra: np.ndarray | 
     # 2. Hems: boundary edges (used by one face) get a strip down to ``rim`` of the thickness.
     if len(local):
         e = np.sort(np.concatenate([local[:, [0, 1]], local[:, [1, 2]], local[:, [2, 0]]]), axis=1)
-        edges, counts = np.unique(e, axis=0, return_counts=True)
+        edges, counts = _unique_rows(e, return_counts=True)
         border = edges[counts == 1]
         if len(border):
             n1 = blend.shape[0]
@@ -128,8 +142,9 @@ def build_shell(atlas, field: np.ndarray, rim: float = 0.2, extra: np.ndarray | 
     rn = np.asarray(blend @ atlas.normals)
     rn /= np.maximum(np.linalg.norm(rn, axis=1, keepdims=True), 1e-9)
     covered = face_ids[inside[faces].all(axis=1)]
+    hidden = face_ids[(field[faces] <= -hide_margin).all(axis=1)] if hide_margin is not None else np.zeros(0, np.int64)
     return Shell(blend=blend, lift=lift, extra=ext, faces=local.astype(np.uint32), covered=covered,
-                 rest=rest, rest_normals=rn)
+                 rest=rest, rest_normals=rn, hidden=hidden)
 
 
 def pose_shell(shell: Shell, vertices: np.ndarray, normals: np.ndarray, thickness: float) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,7 @@ FACIAL_HAIR = ("stubble", "beard", "moustache")
 GENDERS = ("female", "male", "neutral")
 AGE_GROUPS = ("child", "teen", "adult", "senior")
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
-QUANTUM = 0.05  # cut coordinates are drawn on this grid, so a few shell topologies serve every sample
+QUANTUM = 0.1  # cut coordinates are drawn on this grid, so a few shell topologies serve every sample
 
 
 def _fail(source: str, where: str, problem: str, fix: str) -> None:
