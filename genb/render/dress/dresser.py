@@ -407,9 +407,8 @@ class Dresser:
         else:  # a small bag at the right hip, hanging from the sash
             hip = keypoints[K25["right_hip"]].astype(np.float64)
             side = float((trunk @ -R[:, 0]).max())
-            c = hip - R[:, 0] * 0.03 + R @ np.array([-(side - 0.05), 0.0, -0.1])
-            c = origin + (c - origin) if False else c
-            v, f = _box(c - R[:, 0] * 0.06, R, np.array([0.04, 0.11, 0.09]))
+            c = hip - R[:, 0] * 0.09 + R @ np.array([-(side - 0.05), 0.0, -0.1])
+            v, f = _box(c, R, np.array([0.04, 0.11, 0.09]))
         n = _mesh_normals(v, f)
         col = np.broadcast_to(color, v.shape).copy()
         return GarmentMesh(v, n, f, col, PART_INDEX["bag"], None, kind)
