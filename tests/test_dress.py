@@ -219,7 +219,7 @@ def test_own_clothes_and_hair_never_hide_a_wearers_keypoints(anny_scene, outfit,
     front, back = (1, 0) if behind else (0, 1)
     uv = np.rint(L.project(kp[front, ids], K)).astype(int)
     assert (out.parts[uv[:, 1], uv[:, 0]] >= 15).all()  # the keypoints' pixels show clothes or hair ...
-    vis = L.project_with_visibility(kp, K, out.visibility_depth, 0.12)["vis"]
+    vis = np.stack([L.project_with_visibility(kp[p], K, out.visibility_depth(p), 0.12)["vis"] for p in range(2)])
     assert vis[front, ids].all()  # ... yet the keypoints under them count as visible
     assert not L.project_with_visibility(kp, K, out.depth, 0.12)["vis"][front, ids].all()  # the dressed depth alone would hide some
     # the wearer's other body parts still hide keypoints (from behind, the face), and so does

@@ -110,6 +110,7 @@ class RasterOutput:
             silhouettes as if their clothes and hair were transparent, still hidden by other
             people (dressed) and objects: p + 1 where person p's bare body is seen.
         body_depth: (H, W) float32 depth of the bare bodies (and the ground) alone, or None.
+        bare_instances: (H, W) uint8 instance ids of the bare bodies alone, or None.
     """
 
     color: np.ndarray
@@ -121,15 +122,18 @@ class RasterOutput:
     body_instances: np.ndarray | None = None
     body_depth: np.ndarray | None = None
 
-    see_through_depth: np.ndarray | None = None
+    bare_instances: np.ndarray | None = None
 
-    @property
-    def visibility_depth(self) -> np.ndarray:
-        """(H, W) the depth keypoints are tested against: where the dressed scene shows a person
-        over their own bare body or over no body at all, the bare scene's depth (a wearer's own
-        clothes and hair never hide their keypoints); elsewhere the dressed depth (other people,
-        objects). The plain depth for undressed scenes."""
-        return self.depth if self.see_through_depth is None else self.see_through_depth
+    def visibility_depth(self, person: int) -> np.ndarray:
+        """(H, W) the depth person ``person``'s keypoints are tested against: where the dressed
+        scene shows that person (their clothes or hair) over their own bare body or over no body
+        at all, the bare scene's depth (a wearer's own clothes and hair never hide their
+        keypoints); elsewhere the dressed depth (other people, dressed, and objects). The plain
+        depth for undressed scenes."""
+        if self.bare_instances is None:
+            return self.depth
+        own = (self.instances == person + 1) & ((self.bare_instances == person + 1) | (self.bare_instances == 0))
+        return np.where(own, self.body_depth, self.depth)
 
 
 def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,
@@ -426,17 +430,15 @@ class Rasterizer:
             on_ground = (depth > 0) & (instances == 0)
             xy[on_ground] = np.rint((cam_ext[:2, :3] @ np.array([0.0, 0.0, 1.0]) + 1.0) * 127.5).astype(np.uint8)
         normals = encode_normal_xy(xy, depth > 0)
-        body_instances = body_depth = see_through = None
+        body_instances = body_depth = bare_instances = None
         if len(results) > 2:
             bare_seg, bare_depth = results[2]
             body_depth = bare_depth.astype(np.float32)
             bare_instances = np.ascontiguousarray(bare_seg[..., 0])
             body_instances = body_silhouettes(instances, depth, bare_instances, body_depth)
-            own = (instances > 0) & ((bare_instances == instances) | (bare_instances == 0))
-            see_through = np.where(own, body_depth, depth).astype(np.float32)
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
                             parts=parts, normals=normals, body_instances=body_instances, body_depth=body_depth,
-                            see_through_depth=see_through)
+                            bare_instances=bare_instances)
 
 
 _RENDERER: dict[str, Any] = {}

@@ -262,9 +262,8 @@ class RenderStage:
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
         body_instances = out.instances if out.body_instances is None else out.body_instances
-        vis_depth = out.visibility_depth  # a wearer's own clothes and hair never hide their keypoints
-        kp = L.project_with_visibility(labels["keypoints3d"], K, vis_depth, cfg.visibility_tolerance)
-        jt = L.project_with_visibility(labels["joints3d"], K, vis_depth, cfg.visibility_tolerance)
+        kp = _visibility_per_person(labels["keypoints3d"], K, out, cfg.visibility_tolerance)
+        jt = _visibility_per_person(labels["joints3d"], K, out, cfg.visibility_tolerance)
         bbox, area = L.mask_boxes(out.instances, prep.num_people)
         body_area = np.bincount(body_instances.ravel(), minlength=prep.num_people + 1)[1 : prep.num_people + 1]
         labels.update({
@@ -305,6 +304,16 @@ class RenderStage:
 
     def close(self) -> None:
         self.raster.close()
+
+
+def _visibility_per_person(points_cam: np.ndarray, K: np.ndarray, out, tolerance: float) -> dict[str, np.ndarray]:
+    """:func:`labels.project_with_visibility` of (P, N, 3) points, each person's against the depth
+    in which its own clothes and hair are transparent (``RasterOutput.visibility_depth``)."""
+    if out.bare_instances is None or len(points_cam) == 0:
+        return L.project_with_visibility(points_cam, K, out.depth, tolerance)
+    per = [L.project_with_visibility(points_cam[p : p + 1], K, out.visibility_depth(p), tolerance)
+           for p in range(len(points_cam))]
+    return {k: np.concatenate([r[k] for r in per]) for k in per[0]}
 
 
 @contextlib.contextmanager
