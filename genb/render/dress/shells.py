@@ -174,7 +174,7 @@ def ring_faces(rings: int, bins: int, closed: bool = True) -> np.ndarray:
 
 
 def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, flare: float = 0.0,
-                rings: int = 10, bins: int = 40, open_front: np.ndarray | None = None,
+                rings: int = 14, bins: int = 44, open_front: np.ndarray | None = None,
                 open_half_angle: float = 0.35, max_spread: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """A skirt-like shell enclosing ``points`` from ``z_top`` down to ``z_hem``.
 
