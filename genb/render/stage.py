@@ -110,14 +110,18 @@ class RenderStage:
         from genb.render.poses import PoseLibrary
 
         self.cfg = cfg
-        self.body = load_body_model(cfg.body, smplx_dir=cfg.smplx_dir, gender=cfg.smplx_gender,
-                                    anny_cache_dir=cfg.anny_cache_dir)
+        # One torch thread, as in prepare(): the model's set-up forwards (anny's T-pose offsets, the
+        # dressing atlas) then give the same bits whatever thread count the caller left behind.
+        with _torch_threads(1):
+            self.body = load_body_model(cfg.body, smplx_dir=cfg.smplx_dir, gender=cfg.smplx_gender,
+                                        anny_cache_dir=cfg.anny_cache_dir)
         self.poses = PoseLibrary()
         self.raster = Rasterizer(self.body.faces, self.body.vertex_parts, platform=cfg.gl_platform)
         from genb.render.dress import Dresser, load_wardrobe
 
         self.wardrobe = load_wardrobe(cfg.wardrobe)
-        self.dresser = Dresser(self.body) if self.wardrobe is not None else None
+        with _torch_threads(1):
+            self.dresser = Dresser(self.body) if self.wardrobe is not None else None
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
             folder = Path(cfg.backgrounds)
@@ -307,13 +311,21 @@ class RenderStage:
 
 
 def _visibility_per_person(points_cam: np.ndarray, K: np.ndarray, out, tolerance: float) -> dict[str, np.ndarray]:
-    """:func:`labels.project_with_visibility` of (P, N, 3) points, each person's against the depth
-    in which its own clothes and hair are transparent (``RasterOutput.visibility_depth``)."""
+    """:func:`labels.project_with_visibility` of (P, N, 3) points, each person's tested against the
+    depth in which its own clothes and hair are transparent (``RasterOutput.visibility_depth``),
+    looked up at the points' pixels only."""
+    res = L.project_with_visibility(points_cam, K, out.depth, tolerance)
     if out.bare_instances is None or len(points_cam) == 0:
-        return L.project_with_visibility(points_cam, K, out.depth, tolerance)
-    per = [L.project_with_visibility(points_cam[p : p + 1], K, out.visibility_depth(p), tolerance)
-           for p in range(len(points_cam))]
-    return {k: np.concatenate([r[k] for r in per]) for k in per[0]}
+        return res
+    H, W = out.depth.shape
+    u = np.clip(np.rint(res["uv"][..., 0]), 0, W - 1).astype(np.int64)
+    v = np.clip(np.rint(res["uv"][..., 1]), 0, H - 1).astype(np.int64)
+    owner = np.arange(1, len(points_cam) + 1)[:, None]
+    bare = out.bare_instances[v, u]
+    own = (out.instances[v, u] == owner) & ((bare == owner) | (bare == 0))
+    d = np.where(own, out.body_depth[v, u], out.depth[v, u])
+    res["vis"] = res["in_frame"] & ((d <= 0) | (d >= points_cam[..., 2] - tolerance))
+    return res
 
 
 @contextlib.contextmanager
