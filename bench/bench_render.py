@@ -2,7 +2,11 @@
 the whole stage's time to the bare rasterizer passes (pyrender calls) on the same meshes;
 then, in the same run, the default scene against --no-shadows, no props and a plain scene.
 
-    python bench/bench_render.py [--samples 24] [--people 1,10] [--size 512,512] [--scenery-only]
+    python bench/bench_render.py [--samples 24] [--people 1,10] [--size 512,512] [--wardrobe-only | --scenery-only]
+
+It also renders the same samples dressed (the default wardrobe), with ``--wardrobe none``, and
+with ``--wardrobe none`` in a plain scene (no shadows, props or camera effects: the renderer
+before dressing and scenery), taking turns in one process, and prints the throughputs and ratios.
 
 Prints one table. Not a test: numbers depend on the machine.
 """
@@ -30,14 +34,17 @@ def main() -> None:
     ap.add_argument("--size", default="512,512", help="WIDTH,HEIGHT")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--scenery-only", action="store_true", help="only the scenery comparison (one process)")
+    ap.add_argument("--wardrobe-only", action="store_true", help="only the dressed vs --wardrobe none comparison")
     args = ap.parse_args()
     lo, hi = (int(x) for x in args.people.split(","))
     w, h = (int(x) for x in args.size.split(","))
     cfg = RenderConfig(num_samples=args.samples, seed=args.seed, image_size=(w, h), portrait_prob=0.0,
                        num_people=(lo, hi))
-
     if args.scenery_only:
         scenery_table(cfg)
+        return
+    dressed_vs_bare(cfg)
+    if args.wardrobe_only:
         return
     # 1. The bare passes: record the raster inputs of every sample, then time only pyrender's calls.
     stage = RenderStage(cfg)
@@ -129,6 +136,31 @@ def scenery_table(cfg: RenderConfig) -> None:
     print(f"{'what':44s} {'cpu s/sample':>12s} {'wall s/sample':>13s} {'samples/s':>9s} {'vs default':>10s}")
     for k, (name, _) in enumerate(variants):
         print(f"{name:44s} {cpu[k]:12.3f} {wall[k]:13.3f} {1 / wall[k]:9.2f} {wall[0] / wall[k]:10.2f}")
+
+
+def dressed_vs_bare(cfg: RenderConfig, rounds: int = 2) -> None:
+    """samples/s of the whole stage (one process, writes included) dressed, with --wardrobe none, and
+    with --wardrobe none in a plain scene, on the same samples, taking turns so that a shared
+    machine's load hits all alike."""
+    plain = {"shadows": False, "props": (0, 0), "occluders": (0, 0), "camera_effects": False}
+    variants = {
+        "default (dressed, full scenery)": {},
+        "--wardrobe none": {"wardrobe": "none"},
+        "--wardrobe none, plain scene": {"wardrobe": "none", **plain},
+    }
+    seconds = dict.fromkeys(variants, 0.0)
+    for _ in range(rounds):
+        for name, change in variants.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                s = run_render(os.path.join(tmp, "run"), RenderConfig(**{**cfg.__dict__, "workers": 1, **change}))
+            seconds[name] += s.seconds - s.startup_seconds
+    n = cfg.num_samples * rounds
+    rate = {name: n / sec for name, sec in seconds.items()}
+    first = next(iter(rate))
+    print(f"\nwhole stage, 1 process, writes included ({cfg.image_size[0]}x{cfg.image_size[1]}, "
+          f"{cfg.num_people[0]}-{cfg.num_people[1]} people, {n} samples each, variants taking turns)")
+    for name, r in rate.items():
+        print(f"{name:34s} {r:6.2f} samples/s   default keeps {rate[first] / r:5.0%} of it")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import pytest
 
 from genb.errors import GenbError
 from genb.render.bodies import load_body_model, rigid_transform_bodies
-from genb.render.conventions import BODY25_INDEX as K, PARTS, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS
+from genb.render.conventions import BODY25_INDEX as K, BODY_PARTS, PARTS, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS
 from genb.render.poses import PoseLibrary
 from genb.render.rotations import axis_angle_to_matrix, euler_xyz_to_matrix, matrix_to_axis_angle
 
@@ -50,7 +50,7 @@ def test_shapes_dtypes_and_topology(body):
     assert body.faces.dtype == np.int32 and body.faces.shape[1] == 3
     assert body.faces.min() >= 0 and body.faces.max() < V
     assert body.vertex_parts.shape == (V,) and body.vertex_parts.dtype == np.uint8
-    assert set(np.unique(body.vertex_parts[np.unique(body.faces)])) == set(range(1, len(PARTS)))
+    assert set(np.unique(body.vertex_parts[np.unique(body.faces)])) == set(range(1, len(BODY_PARTS)))
     for value in posed.params.values():
         assert len(value) == 3 and np.isfinite(value).all()
     assert np.isfinite(posed.vertices).all() and np.isfinite(posed.keypoints).all()
@@ -67,7 +67,7 @@ def test_shapes_dtypes_and_topology(body):
 
 def test_vertex_parts_are_anatomical(body):
     v = body.pose(average_shapes(body), identity_pose()).vertices[0]
-    z = {name: v[body.vertex_parts == PART_INDEX[name], 2].mean() for name in PARTS[1:]}
+    z = {name: v[body.vertex_parts == PART_INDEX[name], 2].mean() for name in BODY_PARTS[1:]}
     assert z["head"] > z["torso"] > z["left_upper_leg"] > z["left_lower_leg"] > z["left_foot"]
     for side, sign in (("left", 1), ("right", -1)):
         for part in ("upper_arm", "lower_arm", "hand", "upper_leg", "foot"):

@@ -1,7 +1,8 @@
 """Prompts from a sample's scene recipe (scene.json), through templates a user can replace.
 
 The scene recipe names each person's shape description (``gender``,
-``age_group``, ``build``) and appearance (clothing colour names), and the
+``age_group``, ``build``), appearance (clothing colour names) and, for dressed
+people, their garments, shoes and hair (``genb.render.dress.describe``), and the
 background (sky and ground recipe, or a user image). A template file (YAML,
 see ``configs/enhance/templates/default.yaml``) turns them into words.
 """
@@ -89,6 +90,13 @@ def describe_person(person: dict[str, Any], templates: dict[str, Any]) -> str:
         shoes=wear("shoes", app.get("shoes")), skin_tone=app.get("skin_tone", ""),
         gender=gender, age_group=age,
     )
+    fields["outfit"] = ", ".join(w for w in (fields["top"], fields["bottom"]) if w) + \
+        (f" and {fields['shoes']}" if fields["shoes"] else "")
+    from genb.render.dress.describe import describe_outfit  # a dressed person: their actual garments and hair
+
+    dressed = describe_outfit(person)
+    fields.update(dressed)
+    fields["with_hair"] = f"with {fields['hair']}," if fields.get("hair") else ""
     first = (build or noun).strip()
     fields["article"] = "an" if first[:1].lower() in "aeiou" and first else "a"
     text = templates["person"].format_map(fields)

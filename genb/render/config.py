@@ -78,6 +78,8 @@ class RenderConfig:
     """PyOpenGL platform: egl (Mesa on CPU, the GPU via EGL_DEVICE_ID) or osmesa."""
     png_compression: int = 1
     """PNG compression level 0-9 (1 is fast and still lossless)."""
+    wardrobe: str = "everyday"
+    """What people wear: a preset of render/wardrobe/ (everyday), a wardrobe YAML file, or none (painted bodies)."""
 
     def validate(self) -> None:
         def bad(problem: str, fix: str) -> None:
@@ -136,5 +138,8 @@ class RenderConfig:
             bad("--environments and --backgrounds both replace the background", "give one of them")
         if self.motion_dir and not Path(self.motion_dir).is_dir():
             bad(f"motion folder {self.motion_dir} does not exist", "give a folder of AMASS-style .npz files")
+        from genb.render.dress.wardrobe import load_wardrobe
+
+        load_wardrobe(self.wardrobe)  # unknown presets, missing files and bad values: one clear error
         if self.motion_dir and self.body != "smplx":
             bad("--motion-dir reads SMPL-X motions and needs --body smplx", "drop --motion-dir or use --body smplx")

@@ -49,7 +49,11 @@ PARTS = (
     "background", "head", "torso", "left_upper_arm", "right_upper_arm", "left_lower_arm",
     "right_lower_arm", "left_hand", "right_hand", "left_upper_leg", "right_upper_leg",
     "left_lower_leg", "right_lower_leg", "left_foot", "right_foot",
+    # what people wear (genb.render.dress), drawn over the body: ids 15..
+    "hair", "upper_clothes", "coat", "lower_clothes", "dress", "shoes", "headwear", "bag", "facial_hair",
 )
+# The body's own parts (ids 0..14); the rest are garment, hair and accessory classes.
+BODY_PARTS = PARTS[:15]
 PART_INDEX = {name: i for i, name in enumerate(PARTS)}
 
 # Semantic joints in which key poses are written, mapped to each rig by its body model.

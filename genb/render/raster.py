@@ -35,10 +35,28 @@ class MeshLayer:
     Attributes:
         vertices: (V, 3) float32, world frame, metres.
         colors: (V, 3) float32 in 0..1, albedo per vertex.
+        normals: optional (V, 3) unit vertex normals (computed when None).
+        extras: what the person wears (:class:`genb.render.dress.GarmentMesh`-like: ``vertices``,
+            ``normals``, ``faces``, ``colors``, ``part``, ``hides``), drawn double-sided with the
+            person's instance id and their own part ids. Body faces some piece ``hides`` are left
+            out of the colour and label passes (never out of the bare-body pass).
     """
 
     vertices: np.ndarray
     colors: np.ndarray
+    normals: np.ndarray | None = None
+    extras: list = dataclasses.field(default_factory=list)
+
+
+def _concat_extras(extras: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One mesh of a person's extra pieces: vertices, normals, faces, colours, per-vertex part ids."""
+    offsets = np.cumsum([0] + [len(e.vertices) for e in extras])
+    v = np.concatenate([e.vertices for e in extras]).astype(np.float32)
+    n = np.concatenate([e.normals for e in extras]).astype(np.float32)
+    f = np.concatenate([np.asarray(e.faces, np.uint32) + o for e, o in zip(extras, offsets)])
+    c = np.concatenate([np.asarray(e.colors, np.float32) for e in extras])
+    parts = np.concatenate([np.full(len(e.vertices), e.part, np.float32) for e in extras])
+    return v, n, f, c, parts
 
 
 @dataclasses.dataclass
@@ -108,6 +126,11 @@ class RasterOutput:
         parts: (H, W) uint8 part ids (``conventions.PARTS``).
         normals: (H, W, 3) uint8 camera-frame normals encoded as ``(n + 1) / 2 * 255``
             (decode with :func:`decode_normals`); 0 where nothing was hit.
+        body_instances: (H, W) uint8, dressed scenes only (else None): the bodies' own
+            silhouettes as if their clothes and hair were transparent, still hidden by other
+            people (dressed) and objects: p + 1 where person p's bare body is seen.
+        body_depth: (H, W) float32 depth of the bare bodies (and the ground) alone, or None.
+        bare_instances: (H, W) uint8 instance ids of the bare bodies alone, or None.
     """
 
     color: np.ndarray
@@ -116,6 +139,36 @@ class RasterOutput:
     instances: np.ndarray
     parts: np.ndarray
     normals: np.ndarray
+    body_instances: np.ndarray | None = None
+    body_depth: np.ndarray | None = None
+
+    bare_instances: np.ndarray | None = None
+
+    def visibility_depth(self, person: int) -> np.ndarray:
+        """(H, W) the depth person ``person``'s keypoints are tested against: where the dressed
+        scene shows that person (their clothes or hair) over their own bare body or over no body
+        at all, the bare scene's depth (a wearer's own clothes and hair never hide their
+        keypoints); elsewhere the dressed depth (other people, dressed, and objects). The plain
+        depth for undressed scenes."""
+        if self.bare_instances is None:
+            return self.depth
+        own = (self.instances == person + 1) & ((self.bare_instances == person + 1) | (self.bare_instances == 0))
+        return np.where(own, self.body_depth, self.depth)
+
+
+def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,
+                     tolerance: float = 1e-3) -> np.ndarray:
+    """(H, W) uint8 bodies seen through their own clothes: ``bare_instances`` where the dressed
+    scene shows that same person (their clothes or body) or shows something farther away;
+    0 where another person or an object is in front of the bare body.
+
+    Args:
+        instances, depth: the dressed label pass. bare_instances, bare_depth: the bodies-only pass.
+    """
+    bare = bare_instances > 0
+    own = instances == bare_instances
+    behind = (depth <= 0) | (depth >= bare_depth - tolerance)
+    return np.where(bare & (own | behind), bare_instances, 0).astype(np.uint8)
 
 
 def _z_table() -> np.ndarray:
@@ -190,8 +243,9 @@ class PartSplit:
 
     def __init__(self, faces: np.ndarray, vertex_parts: np.ndarray):
         face_parts = vertex_parts[faces[:, 0]]
-        vertex_ids, split_faces, parts, offset = [], [], [], 0
+        vertex_ids, split_faces, parts, offset, face_ids = [], [], [], 0, []
         for part in np.unique(face_parts):
+            face_ids.append(np.flatnonzero(face_parts == part))
             f = faces[face_parts == part]
             vids, inverse = np.unique(f, return_inverse=True)
             vertex_ids.append(vids)
@@ -201,6 +255,7 @@ class PartSplit:
         self.vertex_ids = np.concatenate(vertex_ids)
         self.faces = np.concatenate(split_faces).astype(np.uint32)
         self.parts = np.concatenate(parts)
+        self.face_ids = np.concatenate(face_ids)  # (F,) the original face of each split face
 
 
 class Rasterizer:
@@ -235,6 +290,7 @@ class Rasterizer:
         self._incidence = vertex_face_incidence(self.faces, len(vertex_parts))
         self._size = (0, 0)
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
+        self._cloth_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=True)
 
     # ------------------------------------------------------------------ GL context
     def _renderer_for(self, width: int, height: int):
@@ -293,7 +349,10 @@ class Rasterizer:
         props = props or []
         pr = self._pr
         R_wc = cam_ext[:3, :3]
-        normals_world = [vertex_normals(p.vertices, self.faces, self._incidence) for p in people]
+        normals_world = [p.normals if p.normals is not None else vertex_normals(p.vertices, self.faces, self._incidence)
+                         for p in people]
+        extras = [_concat_extras(p.extras) if p.extras else None for p in people]
+        shown = [self._shown_faces(p) for p in people]  # None: every body face
 
         # 1. colour pass: Lambert shading evaluated per vertex (Gouraud), drawn flat.
         #    llvmpipe spends most of a lit pass in pyrender's PBR fragment shader; per-vertex
@@ -304,12 +363,17 @@ class Rasterizer:
         ambient = np.asarray(lighting.ambient, np.float32)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
-        for p, n in zip(people, normals_world):
+        for p, n, extra, show in zip(people, normals_world, extras, shown):
             lambert = np.clip(n @ light_dir.astype(np.float32), 0.0, None)[:, None]
             shaded = np.clip(p.colors * (ambient + lambert * key), 0.0, 1.0)
-            prim = pr.Primitive(positions=p.vertices, indices=self.faces, color_0=shaded.astype(np.float32),
-                                material=self._flat_material)
-            scene.add(pr.Mesh(primitives=[prim]))
+            prims = [pr.Primitive(positions=p.vertices, indices=self.faces if show is None else self.faces[show],
+                                  color_0=shaded.astype(np.float32), material=self._flat_material)]
+            if extra is not None:
+                ev, en, ef, ec, _ = extra
+                lam = np.abs(en @ light_dir.astype(np.float32))[:, None]  # double-sided cloth: either side lit
+                prims.append(pr.Primitive(positions=ev, indices=ef, color_0=np.clip(ec * (ambient + lam * key), 0, 1),
+                                          material=self._cloth_material))
+            scene.add(pr.Mesh(primitives=prims))
         for q in props:
             lambert = np.clip(q.normals @ light_dir.astype(np.float32), 0.0, None)[:, None]
             shaded = np.clip(q.colors * (ambient + lambert * key), 0.0, 1.0).astype(np.float32)
@@ -329,12 +393,22 @@ class Rasterizer:
         seg_map = {}
         labels = np.zeros((len(self.split.vertex_ids), 4), np.float32)
         labels[:, 1] = self.split.parts / 255.0
-        for i, (p, n) in enumerate(zip(people, normals_world)):
+        body_prims = []
+        for i, (p, n, extra, show) in enumerate(zip(people, normals_world, extras, shown)):
             labels[:, 0] = (i + 1) / 255.0
             labels[:, 2:] = (n[self.split.vertex_ids] @ R_wc[:2].T) * 0.5 + 0.5
-            prim = pr.Primitive(positions=p.vertices[self.split.vertex_ids], indices=self.split.faces,
-                                color_0=labels.copy(), material=self._flat_material)
-            seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
+            positions = p.vertices[self.split.vertex_ids]
+            split_faces = self.split.faces if show is None else self.split.faces[show[self.split.face_ids]]
+            prims = [pr.Primitive(positions=positions, indices=split_faces, color_0=labels.copy(),
+                                  material=self._flat_material)]
+            body_prims.append((positions, labels.copy()))
+            if extra is not None:  # clothes carry the wearer's instance id and their own part ids
+                ev, en, ef, _, eparts = extra
+                el = np.empty((len(ev), 4), np.float32)
+                el[:, 0], el[:, 1] = (i + 1) / 255.0, eparts / 255.0
+                el[:, 2:] = (en @ R_wc[:2].T) * 0.5 + 0.5
+                prims.append(pr.Primitive(positions=ev, indices=ef, color_0=el, material=self._cloth_material))
+            seg_map[seg_scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
         for q in props:  # instance 0, the prop's class, its normals
             lab = np.zeros((len(q.vertices), 4), np.float32)
             lab[:, 1] = q.part / 255.0
@@ -345,10 +419,30 @@ class Rasterizer:
             lab = np.full((4, 4), 0.5, np.float32)
             lab[:, 0], lab[:, 1] = 0.0, SCENE_PART_INDEX["ground"] / 255.0
             seg_map[seg_scene.add(self._ground_mesh(ground, colors=lab))] = (0, 0, 0)
-        return [
+        passes = [
             (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
             (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, seg_map),
         ]
+        # 3. dressed scenes only: the bare bodies (and the ground) alone, for body_instances.
+        if any(e is not None for e in extras):
+            bare = pr.Scene(bg_color=[0, 0, 0, 0])
+            bare.add_node(self._camera_node(K, cam_ext))
+            bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=pos, indices=self.split.faces, color_0=col,
+                                                                   material=self._flat_material)])): (0, 0, 0)
+                        for pos, col in body_prims}
+            if ground is not None:
+                bare_map[bare.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
+            passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
+        return passes
+
+    def _shown_faces(self, person: MeshLayer) -> np.ndarray | None:
+        """(F,) bool body faces to draw in the dressed passes (None: all): those no piece hides."""
+        hidden = [e.hides for e in person.extras if getattr(e, "hides", None) is not None and len(e.hides)]
+        if not hidden:
+            return None
+        show = np.ones(len(self.faces), bool)
+        show[np.concatenate(hidden)] = False
+        return show
 
     def build_shadow_pass(self, color_scene: Any, direction: np.ndarray, width: int, height: int):
         """The sun's depth-only pass over the colour scene's shadow casters (people, their garments,
@@ -396,8 +490,15 @@ class Rasterizer:
             on_ground = (depth > 0) & (parts == SCENE_PART_INDEX["ground"])
             xy[on_ground] = np.rint((cam_ext[:2, :3] @ np.array([0.0, 0.0, 1.0]) + 1.0) * 127.5).astype(np.uint8)
         normals = encode_normal_xy(xy, depth > 0)
+        body_instances = body_depth = bare_instances = None
+        if len(results) > 2:
+            bare_seg, bare_depth = results[2]
+            body_depth = bare_depth.astype(np.float32)
+            bare_instances = np.ascontiguousarray(bare_seg[..., 0])
+            body_instances = body_silhouettes(instances, depth, bare_instances, body_depth)
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
-                            parts=parts, normals=normals)
+                            parts=parts, normals=normals, body_instances=body_instances, body_depth=body_depth,
+                            bare_instances=bare_instances)
 
 
 _RENDERER: dict[str, Any] = {}

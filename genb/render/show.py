@@ -101,7 +101,7 @@ def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, 
              with_maps: bool = False) -> Path:
     """Write a contact sheet of the first ``num`` samples (or rejected ones) and return its path.
 
-    With ``with_maps`` each sample is a row: the overlay, then its five control maps.
+    With ``with_maps`` each sample is a row: the overlay, the plain render, then its five control maps.
     """
     run = RunFolder(run_dir).require()
     ids = run.sample_ids()
@@ -132,13 +132,13 @@ def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, 
             caption += "  " + "; ".join(record.get("reasons", []))[:40]
         tiles.append(tile)
         captions.append(caption)
-        if with_maps:
-            tiles += [run.control(i, name) for name in CONTROL_MAPS]
-            captions += [f"control_{name}" for name in CONTROL_MAPS]
-    sheet = contact_sheet(tiles, captions, 1 + len(CONTROL_MAPS) if with_maps else columns, tile_width)
+        if with_maps:  # the render itself (people as dressed), then its control maps
+            tiles += [image] + [run.control(i, name) for name in CONTROL_MAPS]
+            captions += ["image"] + [f"control_{name}" for name in CONTROL_MAPS]
+    sheet = contact_sheet(tiles, captions, 2 + len(CONTROL_MAPS) if with_maps else columns, tile_width)
     out = Path(out) if out else run.root / ("show_rejected.png" if rejected else "show.png")
     atomic_write_bytes(out, png_bytes(sheet, 3))
-    logger.info("wrote %s (%d samples)", out, len(tiles) // (1 + len(CONTROL_MAPS)) if with_maps else len(tiles))
+    logger.info("wrote %s (%d samples)", out, len(tiles) // (2 + len(CONTROL_MAPS)) if with_maps else len(tiles))
     return out
 
 

@@ -14,7 +14,6 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import json
-import math
 import multiprocessing as mp
 import os
 import time
@@ -33,11 +32,12 @@ from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
 from genb.render import held, scenery
-from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer
+from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer, vertex_normals
 from genb.render.scene import (
     fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
     sample_lighting,
 )
+from genb.render.dress.wardrobe import sample_outfit
 from genb.store import (
     RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npy_bytes, npz_bytes,
     png_bytes, read_image, sample_rng, shard,
@@ -89,6 +89,8 @@ class PreparedSample:
     scene: dict[str, Any]
     look: scenery.Look | None = None
     """Shadows, aerial perspective, camera response and effects of the image (None: plain)."""
+    body_vertices: np.ndarray | None = None
+    """(P, V, 3) float32 the bare posed bodies, world frame (the ground truth under the clothes)."""
 
 
 def _rot_z(deg: np.ndarray) -> np.ndarray:
@@ -110,13 +112,18 @@ class RenderStage:
         from genb.render.poses import PoseLibrary
 
         self.cfg = cfg
-        # The body model's constants (rest frames, rig offsets) are computed here with torch: on one
-        # thread, as every forward in prepare(), so that they do not depend on the caller's thread count.
+        # One torch thread, as in prepare(): the model's set-up forwards (anny's T-pose offsets, the
+        # dressing atlas) then give the same bits whatever thread count the caller left behind.
         with _torch_threads(1):
             self.body = load_body_model(cfg.body, smplx_dir=cfg.smplx_dir, gender=cfg.smplx_gender,
                                         anny_cache_dir=cfg.anny_cache_dir)
-            self.poses = PoseLibrary()
+        self.poses = PoseLibrary()
         self.raster = Rasterizer(self.body.faces, self.body.vertex_parts, platform=cfg.gl_platform)
+        from genb.render.dress import Dresser, load_wardrobe
+
+        self.wardrobe = load_wardrobe(cfg.wardrobe)
+        with _torch_threads(1):
+            self.dresser = Dresser(self.body) if self.wardrobe is not None else None
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
             folder = Path(cfg.backgrounds)
@@ -199,7 +206,11 @@ class RenderStage:
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
                                              world.keypoints, radii[keep])
             lighting, background = setting.lighting, setting.background
-        people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
+        if self.dresser is None:
+            people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
+            outfits = [None] * len(appearance)
+        else:  # dressed: an own random stream, so --wardrobe none renders the same people, poses and camera
+            outfits, people = self._dress(index, world, appearance, body.describe_shapes(shapes))
         ground = setting.ground
         held_objects = held.held_objects(pose_names, world.keypoints)  # a box, a phone in the hands
         prop_meshes = setting.props + [PropMesh(*held.held_mesh(h)) for h in held_objects]
@@ -228,10 +239,11 @@ class RenderStage:
         scene = {
             "index": index, "seed": cfg.seed, "body_model": body.name,
             "camera": dataclasses.asdict(camera), "lighting": lighting, "background": background,
+            "wardrobe": cfg.wardrobe,
             "people": [
                 {"pose": name, "shape": s.tolist(), "description": d, "appearance": a,
-                 "position": [float(x), float(y)], "yaw_deg": float(w)}
-                for name, s, d, a, (x, y), w in zip(pose_names, shapes, describe, appearance, xy, yaw)
+                 "position": [float(x), float(y)], "yaw_deg": float(w), **(o or {})}
+                for name, s, d, a, (x, y), w, o in zip(pose_names, shapes, describe, appearance, xy, yaw, outfits)
             ],
             "dropped_people": int(P - len(keep)),
             **setting.record(),
@@ -246,7 +258,24 @@ class RenderStage:
         scene["camera_effects"] = look.effects
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
-                              look=look)
+                              look=look, body_vertices=world.vertices)
+
+    def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
+        """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""
+        from genb.render.dress.materials import hex_rgb
+        from genb.render.assets import load_yaml_asset
+
+        rng = sample_rng(self.cfg.seed, index, "wardrobe")
+        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
+        lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
+        outfits, people = [], []
+        for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
+            outfit = sample_outfit(rng, self.wardrobe, d)
+            n = vertex_normals(v, self.raster.faces, self.raster._incidence)
+            skin = self.dresser.skin_colors(outfit, hex_rgb(tones[a["skin_tone"]]), lips)
+            people.append(MeshLayer(v, skin, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))
+            outfits.append(outfit)
+        return outfits, people
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
@@ -254,10 +283,11 @@ class RenderStage:
         # 6. Rasterize and composite over the background.
         look = prep.look
         passes = list(prep.passes)
-        if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
+        with_shadows = look is not None and look.shadow_pass is not None
+        if with_shadows:  # after the colour pass: it shares its meshes
             passes.insert(1, look.shadow_pass)
         results = self.raster.run_passes(passes, W, H)
-        shadow_depth = results.pop(1) if len(results) > 2 else None
+        shadow_depth = results.pop(1) if with_shadows else None
         out = self.raster.decode(results, prep.cam_ext, prep.has_ground)
         color = out.color
         if look is not None:
@@ -268,14 +298,16 @@ class RenderStage:
 
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
-        kp = L.project_with_visibility(labels["keypoints3d"], K, out.depth, cfg.visibility_tolerance)
-        jt = L.project_with_visibility(labels["joints3d"], K, out.depth, cfg.visibility_tolerance)
+        body_instances = out.instances if out.body_instances is None else out.body_instances
+        kp = _visibility_per_person(labels["keypoints3d"], K, out, cfg.visibility_tolerance)
+        jt = _visibility_per_person(labels["joints3d"], K, out, cfg.visibility_tolerance)
         bbox, area = L.mask_boxes(out.instances, prep.num_people)
+        body_area = np.bincount(body_instances.ravel(), minlength=prep.num_people + 1)[1 : prep.num_people + 1]
         labels.update({
             "keypoints3d": labels["keypoints3d"].astype(np.float32), "keypoints2d": kp["uv"],
             "keypoints_vis": kp["vis"], "keypoints_in_frame": kp["in_frame"],
             "joints3d": labels["joints3d"].astype(np.float32), "joints2d": jt["uv"], "joints_vis": jt["vis"],
-            "bbox": bbox, "mask_area": area, "vis_fraction": kp["vis"].mean(axis=1).astype(np.float32),
+            "bbox": bbox, "mask_area": area, "body_mask_area": body_area.astype(np.int64), "vis_fraction": kp["vis"].mean(axis=1).astype(np.float32),
         })
 
         # 8. Control maps.
@@ -289,6 +321,7 @@ class RenderStage:
             "control_edges": maps.edges_control(clean),
             "parts": out.parts,
             "instances": out.instances,
+            "body_instances": body_instances,
         }
         return RenderedSample(images=images, depth=out.depth, labels=labels, scene=prep.scene)
 
@@ -309,6 +342,24 @@ class RenderStage:
 
     def close(self) -> None:
         self.raster.close()
+
+
+def _visibility_per_person(points_cam: np.ndarray, K: np.ndarray, out, tolerance: float) -> dict[str, np.ndarray]:
+    """:func:`labels.project_with_visibility` of (P, N, 3) points, each person's tested against the
+    depth in which its own clothes and hair are transparent (``RasterOutput.visibility_depth``),
+    looked up at the points' pixels only."""
+    res = L.project_with_visibility(points_cam, K, out.depth, tolerance)
+    if out.bare_instances is None or len(points_cam) == 0:
+        return res
+    H, W = out.depth.shape
+    u = np.clip(np.rint(res["uv"][..., 0]), 0, W - 1).astype(np.int64)
+    v = np.clip(np.rint(res["uv"][..., 1]), 0, H - 1).astype(np.int64)
+    owner = np.arange(1, len(points_cam) + 1)[:, None]
+    bare = out.bare_instances[v, u]
+    own = (out.instances[v, u] == owner) & ((bare == owner) | (bare == 0))
+    d = np.where(own, out.body_depth[v, u], out.depth[v, u])
+    res["vis"] = res["in_frame"] & ((d <= 0) | (d >= points_cam[..., 2] - tolerance))
+    return res
 
 
 @contextlib.contextmanager

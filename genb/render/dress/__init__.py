@@ -1,0 +1,6 @@
+"""Dressing bodies: garments, shoes, hair and accessories built from the body mesh (see docs/render.md)."""
+
+from genb.render.dress.dresser import Dresser, GarmentMesh
+from genb.render.dress.wardrobe import load_wardrobe, sample_outfit
+
+__all__ = ["Dresser", "GarmentMesh", "load_wardrobe", "sample_outfit"]

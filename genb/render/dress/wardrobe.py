@@ -1,0 +1,369 @@
+"""Wardrobes as data: load and check a wardrobe YAML, and sample one person's outfit from it.
+
+A wardrobe (``render/wardrobe/<name>.yaml``, or any YAML file in the same schema) lists
+palettes, fabric patterns, garment types with their cuts, shoes, hair styles with their mix
+per gender and age, and accessories with their probabilities. :func:`sample_outfit` draws
+one person's outfit as a JSON-able dict (saved in ``scene.json``), from which
+:class:`~genb.render.dress.dresser.Dresser` rebuilds the meshes exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from genb.errors import GenbError
+from genb.render.assets import asset_path
+
+SECTIONS = ("palettes", "patterns", "tops", "bottoms", "dresses", "dress_prob", "shoes", "hair", "accessories", "skin")
+PATTERNS = ("solid", "stripes", "checks", "denim", "knit", "print")
+GARMENT_KEYS = {"weight", "sleeve", "waist", "thickness", "palettes", "patterns", "gender", "hood", "open_prob",
+                "tail", "length", "loose", "flare"}
+SHOE_KEYS = {"weight", "cut", "thickness", "colors"}
+HAIRLINES = ("short", "medium", "long")
+HAIR_SHAPES = ("none", "ponytail", "bun")
+ACCESSORIES = ("cap", "backpack", "bag_strap")
+FACIAL_HAIR = ("stubble", "beard", "moustache")
+GENDERS = ("female", "male", "neutral")
+AGE_GROUPS = ("child", "teen", "adult", "senior")
+_HEX = re.compile(r"^[0-9a-fA-F]{6}$")
+QUANTUM = 0.1  # cut coordinates are drawn on this grid, so a few shell topologies serve every sample
+
+
+def _fail(source: str, where: str, problem: str, fix: str) -> None:
+    raise GenbError(f"wardrobe {source}: {where}: {problem}", fix)
+
+
+def resolve_wardrobe(name: str) -> Path | None:
+    """The YAML file of a ``--wardrobe`` value (a preset of ``render/wardrobe/`` or a path); None for ``none``."""
+    if name == "none":
+        return None
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise GenbError(f"wardrobe file {name} does not exist", "give a YAML file, a preset name (e.g. everyday) or none")
+        return path
+    try:
+        return asset_path("wardrobe", f"{name}.yaml")
+    except GenbError:
+        presets = sorted(p.stem for p in asset_path("wardrobe").glob("*.yaml"))
+        raise GenbError(f"unknown wardrobe {name!r}", f"use one of: {', '.join(presets)}, none, or a YAML file") from None
+
+
+@functools.lru_cache(maxsize=8)
+def load_wardrobe(name: str) -> dict[str, Any] | None:
+    """The checked wardrobe of a ``--wardrobe`` value (None for ``none``); read once per process.
+
+    Raises:
+        GenbError: unknown names, missing sections or bad values, saying where.
+    """
+    path = resolve_wardrobe(name)
+    if path is None:
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise GenbError(f"wardrobe {path} is not valid YAML: {e}", "fix the file's syntax") from None
+    validate_wardrobe(data, str(path))
+    return data
+
+
+def _check_range(src: str, where: str, value: Any, lo: float, hi: float, allow_scalar: bool = True) -> None:
+    vals = [value] if allow_scalar and isinstance(value, (int, float)) else value
+    if (not isinstance(vals, list) or len(vals) not in ((1, 2) if allow_scalar else (2,))
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)):
+        _fail(src, where, f"expected a number or [min, max], got {value!r}", f"e.g. [{lo}, {hi}]")
+    if not (lo <= vals[0] <= vals[-1] <= hi):
+        _fail(src, where, f"{value!r} is outside [{lo}, {hi}] or min > max", f"give values in [{lo}, {hi}]")
+
+
+def _check_weights(src: str, where: str, table: Any, known: tuple[str, ...] | set[str]) -> None:
+    if not isinstance(table, dict) or not table:
+        _fail(src, where, f"expected a non-empty table of name: weight, got {table!r}", "e.g. {solid: 1}")
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        _fail(src, where, f"unknown name(s) {', '.join(map(str, unknown))}", f"use: {', '.join(sorted(known))}")
+    for k, w in table.items():
+        if not isinstance(w, (int, float)) or isinstance(w, bool) or w < 0:
+            _fail(src, f"{where}.{k}", f"weight must be a number >= 0, got {w!r}", "e.g. 1")
+    if sum(table.values()) <= 0:
+        _fail(src, where, "all weights are 0", "give at least one weight above 0")
+
+
+def _check_colors(src: str, where: str, colors: Any) -> None:
+    if not isinstance(colors, list) or not colors or not all(isinstance(c, str) and _HEX.match(c) for c in colors):
+        _fail(src, where, f"expected a list of sRGB hex colours like \"1f2a44\", got {colors!r}", "quote each colour: \"1f2a44\"")
+
+
+def _check_prob(src: str, where: str, p: Any) -> None:
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 <= p <= 1:
+        _fail(src, where, f"expected a probability in [0, 1], got {p!r}", "give a value between 0 and 1")
+
+
+def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
+    """Check a parsed wardrobe; one :class:`GenbError` naming the first problem and its place."""
+    if not isinstance(data, dict):
+        _fail(src, "top level", "expected a mapping of sections", f"sections: {', '.join(SECTIONS)}")
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        _fail(src, "top level", f"unknown section(s) {', '.join(unknown)}", f"sections: {', '.join(SECTIONS)}")
+    for section in ("palettes", "patterns", "tops", "bottoms", "shoes", "hair"):
+        if not isinstance(data.get(section), dict) or not data[section]:
+            _fail(src, section, "missing or empty section", "see render/wardrobe/everyday.yaml for the schema")
+    for name, pal in data["palettes"].items():
+        if not isinstance(pal, dict) or set(pal) != {"colors"}:
+            _fail(src, f"palettes.{name}", "a palette is {colors: [hex, ...]}", "e.g. {colors: [\"1f2a44\"]}")
+        _check_colors(src, f"palettes.{name}.colors", pal["colors"])
+    unknown = sorted(set(data["patterns"]) - set(PATTERNS))
+    if unknown:
+        _fail(src, "patterns", f"unknown pattern(s) {', '.join(unknown)}", f"patterns: {', '.join(PATTERNS)}")
+    for name, spec in data["patterns"].items():
+        if spec and set(spec) - {"scale"}:
+            _fail(src, f"patterns.{name}", f"unknown key(s) {sorted(set(spec) - {'scale'})}", "patterns take only scale: [min, max]")
+        if spec and "scale" in spec:
+            _check_range(src, f"patterns.{name}.scale", spec["scale"], 0.001, 1.0)
+    for section in ("tops", "bottoms", "dresses"):
+        for name, spec in (data.get(section) or {}).items():
+            where = f"{section}.{name}"
+            if not isinstance(spec, dict):
+                _fail(src, where, "expected a table of settings", "see render/wardrobe/everyday.yaml")
+            bad = sorted(set(spec) - GARMENT_KEYS)
+            if bad:
+                _fail(src, where, f"unknown key(s) {', '.join(bad)}", f"keys: {', '.join(sorted(GARMENT_KEYS))}")
+            for key in ("weight", "thickness", "palettes", "patterns"):
+                if key not in spec:
+                    _fail(src, where, f"missing {key}", "see render/wardrobe/everyday.yaml")
+            _check_range(src, f"{where}.weight", spec["weight"], 0.0, 1e6)
+            _check_range(src, f"{where}.thickness", spec["thickness"], 0.0005, 0.08)
+            if section != "bottoms" and spec.get("sleeve") is not None:
+                _check_range(src, f"{where}.sleeve", spec["sleeve"], 0.0, 2.0)
+            if section != "tops":
+                if "length" not in spec:
+                    _fail(src, where, "missing length", "e.g. length: [1.88, 1.97] (0 hip, 1 knee, 2 ankle)")
+                _check_range(src, f"{where}.length", spec["length"], 0.1, 1.98)
+            if "waist" in spec:
+                _check_range(src, f"{where}.waist", spec["waist"], -0.5, 0.6)
+            if "tail" in spec:
+                _check_range(src, f"{where}.tail", spec["tail"], 0.1, 1.98)
+            if "flare" in spec:
+                _check_range(src, f"{where}.flare", spec["flare"], 0.0, 0.1)
+            if "open_prob" in spec:
+                _check_prob(src, f"{where}.open_prob", spec["open_prob"])
+            _check_weights(src, f"{where}.palettes", spec["palettes"], set(data["palettes"]))
+            _check_weights(src, f"{where}.patterns", spec["patterns"], set(data["patterns"]))
+            if "gender" in spec:
+                if not isinstance(spec["gender"], dict) or set(spec["gender"]) - set(GENDERS):
+                    _fail(src, f"{where}.gender", f"expected {{female|male|neutral: factor}}, got {spec['gender']!r}", "e.g. {male: 0}")
+                for g, f in spec["gender"].items():
+                    _check_range(src, f"{where}.gender.{g}", f, 0.0, 100.0)
+    if "dress_prob" in data:
+        if not isinstance(data["dress_prob"], dict) or set(data["dress_prob"]) - set(GENDERS):
+            _fail(src, "dress_prob", "expected {female|male|neutral: probability}", "e.g. {female: 0.2}")
+        for g, p in data["dress_prob"].items():
+            _check_prob(src, f"dress_prob.{g}", p)
+    for name, spec in data["shoes"].items():
+        where = f"shoes.{name}"
+        if not isinstance(spec, dict) or "weight" not in spec:
+            _fail(src, where, "expected a table with a weight", "e.g. {weight: 1, cut: 1.9, thickness: [0.01, 0.015], colors: [...]}")
+        bad = sorted(set(spec) - SHOE_KEYS)
+        if bad:
+            _fail(src, where, f"unknown key(s) {', '.join(bad)}", f"keys: {', '.join(sorted(SHOE_KEYS))}")
+        _check_range(src, f"{where}.weight", spec["weight"], 0.0, 1e6)
+        if name != "barefoot":
+            for key in ("cut", "thickness", "colors"):
+                if key not in spec:
+                    _fail(src, where, f"missing {key}", "shoes other than barefoot need cut, thickness and colors")
+            _check_range(src, f"{where}.cut", spec["cut"], 1.0, 2.2)
+            _check_range(src, f"{where}.thickness", spec["thickness"], 0.001, 0.05)
+            _check_colors(src, f"{where}.colors", spec["colors"])
+    hair = data["hair"]
+    for key in ("colors", "styles", "mix"):
+        if key not in hair:
+            _fail(src, "hair", f"missing {key}", "see render/wardrobe/everyday.yaml")
+    for name, spec in hair["colors"].items():
+        if not isinstance(spec, dict) or set(spec) != {"weight", "hex"}:
+            _fail(src, f"hair.colors.{name}", "a hair colour is {weight: w, hex: [...]}", "e.g. {weight: 1, hex: [\"2e2119\"]}")
+        _check_range(src, f"hair.colors.{name}.weight", spec["weight"], 0.0, 1e6)
+        _check_colors(src, f"hair.colors.{name}.hex", spec["hex"])
+    for name, spec in hair["styles"].items():
+        where = f"hair.styles.{name}"
+        spec = spec or {}
+        bad = sorted(set(spec) - {"hairline", "thickness", "shape"})
+        if bad:
+            _fail(src, where, f"unknown key(s) {', '.join(bad)}", "keys: hairline, thickness, shape")
+        if spec:
+            if spec.get("hairline") not in HAIRLINES:
+                _fail(src, f"{where}.hairline", f"unknown hairline {spec.get('hairline')!r}", f"use one of: {', '.join(HAIRLINES)}")
+            _check_range(src, f"{where}.thickness", spec.get("thickness"), 0.0005, 0.08)
+            if spec.get("shape", "none") not in HAIR_SHAPES:
+                _fail(src, f"{where}.shape", f"unknown shape {spec['shape']!r}", f"use one of: {', '.join(HAIR_SHAPES)}")
+    keys = {f"{g}_{a}" for g in ("female", "male") for a in AGE_GROUPS}
+    missing = sorted(keys - set(hair["mix"]))
+    if missing or set(hair["mix"]) - keys:
+        _fail(src, "hair.mix", f"needs exactly the keys {', '.join(sorted(keys))}", "add the missing gender_age rows")
+    for k, table in hair["mix"].items():
+        _check_weights(src, f"hair.mix.{k}", table, set(hair["styles"]))
+    if "gray_prob" in hair:
+        for a, p in hair["gray_prob"].items():
+            if a not in AGE_GROUPS:
+                _fail(src, "hair.gray_prob", f"unknown age group {a!r}", f"use: {', '.join(AGE_GROUPS)}")
+            _check_prob(src, f"hair.gray_prob.{a}", p)
+        _check_colors(src, "hair.gray_colors", hair.get("gray_colors"))
+    for a, p in (hair.get("facial_hair_prob") or {}).items():
+        if a not in AGE_GROUPS:
+            _fail(src, "hair.facial_hair_prob", f"unknown age group {a!r}", f"use: {', '.join(AGE_GROUPS)}")
+        _check_prob(src, f"hair.facial_hair_prob.{a}", p)
+    if hair.get("facial_hair"):
+        _check_weights(src, "hair.facial_hair", hair["facial_hair"], FACIAL_HAIR)
+    for name, spec in (data.get("accessories") or {}).items():
+        if name not in ACCESSORIES:
+            _fail(src, "accessories", f"unknown accessory {name!r}", f"use: {', '.join(ACCESSORIES)}")
+        if not isinstance(spec, dict) or set(spec) != {"prob", "colors"}:
+            _fail(src, f"accessories.{name}", "an accessory is {prob: p, colors: [...]}", "e.g. {prob: 0.1, colors: [\"1e1e20\"]}")
+        _check_prob(src, f"accessories.{name}.prob", spec["prob"])
+        _check_colors(src, f"accessories.{name}.colors", spec["colors"])
+    skin = data.get("skin") or {}
+    if set(skin) - {"tone_jitter", "lips"}:
+        _fail(src, "skin", f"unknown key(s) {sorted(set(skin) - {'tone_jitter', 'lips'})}", "keys: tone_jitter, lips")
+    if "tone_jitter" in skin:
+        _check_range(src, "skin.tone_jitter", skin["tone_jitter"], 0.0, 0.5)
+    if "lips" in skin:
+        _check_colors(src, "skin.lips", [skin["lips"]])
+
+
+# ----------------------------------------------------------------------------- sampling
+
+
+def _pick(rng: np.random.Generator, table: dict[str, float]) -> str:
+    names = sorted(table)
+    w = np.array([float(table[n]) for n in names])
+    return names[int(rng.choice(len(names), p=w / w.sum()))]
+
+
+def _draw(rng: np.random.Generator, value: Any, quantum: float | None = None) -> float:
+    lo, hi = (value, value) if isinstance(value, (int, float)) else (value[0], value[-1])
+    x = float(rng.uniform(lo, hi))
+    return round(round(x / quantum) * quantum, 4) if quantum else round(x, 4)
+
+
+def _fabric(rng: np.random.Generator, wardrobe: dict, spec: dict) -> dict[str, Any]:
+    palette = _pick(rng, spec["palettes"])
+    colors = wardrobe["palettes"][palette]["colors"]
+    pattern = _pick(rng, spec["patterns"])
+    out = {"palette": palette, "color": colors[int(rng.integers(len(colors)))], "pattern": pattern}
+    if pattern != "solid":
+        scale = (wardrobe["patterns"].get(pattern) or {}).get("scale", [0.04, 0.06])
+        out["pattern_scale"] = _draw(rng, scale)
+        others = [c for c in colors if c != out["color"]] or colors
+        second = wardrobe["palettes"]["neutrals"]["colors"] if "neutrals" in wardrobe["palettes"] else others
+        pool = others if rng.random() < 0.6 else second
+        out["color2"] = pool[int(rng.integers(len(pool)))]
+    return out
+
+
+def _garment(rng: np.random.Generator, wardrobe: dict, section: str, name: str, kind: str) -> dict[str, Any]:
+    spec = wardrobe[section][name]
+    g: dict[str, Any] = {"type": name, "kind": kind}
+    if kind in ("top", "dress", "coat"):
+        g["sleeve"] = _draw(rng, spec["sleeve"], QUANTUM) if spec.get("sleeve") is not None else -1.0
+    if "length" in spec:
+        g["length"] = _draw(rng, spec["length"], QUANTUM)
+    else:
+        g["length"] = g.get("sleeve", -1.0)  # a top's length is its sleeve's
+    if "waist" in spec:
+        g["waist"] = _draw(rng, spec["waist"], QUANTUM)
+    if "tail" in spec:
+        g["tail"] = _draw(rng, spec["tail"], QUANTUM)
+    g["thickness"] = _draw(rng, spec["thickness"])
+    if "flare" in spec:
+        g["flare"] = _draw(rng, spec["flare"])
+    g["loose"] = bool(spec.get("loose", False) or kind == "dress")
+    if "open_prob" in spec:
+        g["open"] = bool(rng.random() < spec["open_prob"])
+    if spec.get("hood"):
+        g["hood"] = True
+    g.update(_fabric(rng, wardrobe, spec))
+    return g
+
+
+def _gendered(table: dict[str, dict], gender: str) -> dict[str, float]:
+    return {n: float(s["weight"]) * float((s.get("gender") or {}).get(gender, 1.0)) for n, s in table.items()}
+
+
+def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[str, Any]) -> dict[str, Any]:
+    """One person's outfit (JSON-able) for a body ``description`` (``gender``, ``age_group``).
+
+    Returns ``{"garments": [...], "shoes": {...}, "hair": {...}, "facial_hair": str | None,
+    "accessories": [...], "skin_jitter": [r, g, b]}``; garments are drawn inner to outer
+    (a top and a bottom or a dress, then maybe a jacket or coat over the top).
+    """
+    gender = description.get("gender", "neutral")
+    age = description.get("age_group", "adult")
+    garments: list[dict[str, Any]] = []
+    # 1. Clothes: a dress, or a top and a bottom; jackets and coats go over an inner top.
+    dress_p = float((wardrobe.get("dress_prob") or {}).get(gender, 0.0))
+    if wardrobe.get("dresses") and rng.random() < dress_p:
+        weights = _gendered(wardrobe["dresses"], gender)
+        if sum(weights.values()) > 0:
+            garments.append(_garment(rng, wardrobe, "dresses", _pick(rng, weights), "dress"))
+    if not garments:
+        tops = _gendered(wardrobe["tops"], gender)
+        top = _pick(rng, tops)
+        outer = top in ("jacket", "coat")
+        if outer:
+            inner = {n: w for n, w in tops.items() if n not in ("jacket", "coat")} or tops
+            garments.append(_garment(rng, wardrobe, "tops", _pick(rng, inner), "top"))
+        else:
+            garments.append(_garment(rng, wardrobe, "tops", top, "top"))
+        garments.append(_garment(rng, wardrobe, "bottoms", _pick(rng, _gendered(wardrobe["bottoms"], gender)), "bottom"))
+        if outer:
+            garments.append(_garment(rng, wardrobe, "tops", top, "coat"))
+    # 2. Shoes.
+    shoe = _pick(rng, {n: float(s["weight"]) for n, s in wardrobe["shoes"].items()})
+    spec = wardrobe["shoes"][shoe]
+    shoes: dict[str, Any] = {"type": shoe}
+    if shoe != "barefoot" and "cut" in spec:
+        shoes.update(cut=_draw(rng, spec["cut"], QUANTUM), thickness=_draw(rng, spec["thickness"]),
+                     color=spec["colors"][int(rng.integers(len(spec["colors"])))])
+    else:
+        shoes["type"] = "barefoot"
+    # 3. Hair, facial hair.
+    hair = wardrobe["hair"]
+    if gender == "neutral":
+        f, m = hair["mix"][f"female_{age}"], hair["mix"][f"male_{age}"]
+        mix = {k: 0.5 * f.get(k, 0.0) + 0.5 * m.get(k, 0.0) for k in set(f) | set(m)}
+    else:
+        mix = hair["mix"][f"{gender}_{age}"]
+    style = _pick(rng, mix)
+    style_spec = hair["styles"][style] or {}
+    if rng.random() < float((hair.get("gray_prob") or {}).get(age, 0.0)):
+        color = hair["gray_colors"][int(rng.integers(len(hair["gray_colors"])))]
+        color_name = "gray"
+    else:
+        color_name = _pick(rng, {n: s["weight"] for n, s in hair["colors"].items()})
+        shades = hair["colors"][color_name]["hex"]
+        color = shades[int(rng.integers(len(shades)))]
+    hair_out: dict[str, Any] = {"style": style, "color": color, "color_name": color_name}
+    if style_spec:
+        hair_out.update(hairline=style_spec["hairline"], thickness=_draw(rng, style_spec["thickness"]),
+                        shape=style_spec.get("shape", "none"))
+    facial = None
+    if gender == "male" and hair.get("facial_hair") and rng.random() < float((hair.get("facial_hair_prob") or {}).get(age, 0.0)):
+        facial = _pick(rng, hair["facial_hair"])
+    # 4. Accessories, each with its own probability.
+    accessories = []
+    for name in sorted(wardrobe.get("accessories") or {}):
+        spec = wardrobe["accessories"][name]
+        if rng.random() < spec["prob"]:
+            accessories.append({"type": name, "color": spec["colors"][int(rng.integers(len(spec["colors"])))]})
+    if any(a["type"] == "backpack" for a in accessories):  # one bag at a time
+        accessories = [a for a in accessories if a["type"] != "bag_strap"]
+    jitter = float((wardrobe.get("skin") or {}).get("tone_jitter", 0.0))
+    return {"garments": garments, "shoes": shoes, "hair": hair_out, "facial_hair": facial,
+            "accessories": accessories,
+            "skin_jitter": [round(float(x), 4) for x in 1.0 + rng.uniform(-jitter, jitter, 3)]}

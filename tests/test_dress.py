@@ -1,0 +1,333 @@
+"""Dressed bodies: garments follow every key pose and body shape, the body does not show
+through them, the labels keep describing the body, and wardrobes are checked data."""
+
+import json
+
+import numpy as np
+import pytest
+
+from genb.errors import GenbError
+from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+from genb.render.conventions import PART_INDEX, SEMANTIC_JOINTS
+from genb.render.poses import PoseLibrary, euler_xyz_to_matrix
+
+from _fixtures_bodies import anny_body, smplx_body, synthetic_smplx_dir  # noqa: F401
+
+FABRIC = {"palette": "neutrals", "color": "3b5b84", "pattern": "solid"}
+OUTFITS = {
+    "t-shirt and jeans": {
+        "garments": [
+            {"type": "t_shirt", "kind": "top", "sleeve": 0.5, "length": 0.5, "waist": 0.0, "thickness": 0.008,
+             "loose": False, **FABRIC, "pattern": "stripes", "pattern_scale": 0.05, "color2": "e8e6e1"},
+            {"type": "jeans", "kind": "bottom", "length": 1.95, "waist": 0.25, "thickness": 0.01, "flare": 0.02,
+             "loose": False, **FABRIC, "pattern": "denim", "pattern_scale": 0.005, "color2": "25344d"}],
+        "shoes": {"type": "sneakers", "cut": 1.85, "thickness": 0.012, "color": "f4f2ee"},
+        "hair": {"style": "short", "color": "2e2119", "hairline": "short", "thickness": 0.012, "shape": "none"},
+        "facial_hair": "beard", "accessories": []},
+    "closed coat": {
+        "garments": [
+            {"type": "long_sleeve_shirt", "kind": "top", "sleeve": 1.9, "length": 1.9, "waist": 0.0, "thickness": 0.009,
+             "loose": False, **FABRIC},
+            {"type": "trousers", "kind": "bottom", "length": 1.95, "waist": 0.25, "thickness": 0.012, "flare": 0.03,
+             "loose": False, **FABRIC, "color": "1e1e20"},
+            {"type": "coat", "kind": "coat", "sleeve": 1.95, "length": 1.95, "waist": -0.15, "tail": 1.2, "thickness": 0.014,
+             "loose": False, "open": False, **FABRIC, "color": "6b4a2f"}],
+        "shoes": {"type": "boots", "cut": 1.55, "thickness": 0.015, "color": "3d2b2b"},
+        "hair": {"style": "long", "color": "c2a26b", "hairline": "long", "thickness": 0.015, "shape": "none"},
+        "facial_hair": None, "accessories": [{"type": "bag_strap", "color": "6b4a2f"}]},
+    "long dress": {
+        "garments": [
+            {"type": "dress", "kind": "dress", "sleeve": 0.3, "length": 1.6, "waist": 0.35, "thickness": 0.007,
+             "loose": True, **FABRIC, "color": "a4262c", "pattern": "print", "pattern_scale": 0.04, "color2": "f4f2ee"}],
+        "shoes": {"type": "flat_shoes", "cut": 1.95, "thickness": 0.008, "color": "1e1e20"},
+        "hair": {"style": "ponytail", "color": "3b2a1e", "hairline": "medium", "thickness": 0.008, "shape": "ponytail"},
+        "facial_hair": None, "accessories": [{"type": "cap", "color": "1f2a44"}]},
+    "skirt and tank top": {
+        "garments": [
+            {"type": "tank_top", "kind": "top", "sleeve": -1.0, "length": -1.0, "waist": 0.05, "thickness": 0.006,
+             "loose": False, **FABRIC, "color": "7fa7d4"},
+            {"type": "skirt", "kind": "bottom", "length": 0.9, "waist": 0.3, "thickness": 0.008, "loose": True,
+             **FABRIC, "pattern": "checks", "pattern_scale": 0.08, "color2": "1e1e20"}],
+        "shoes": {"type": "barefoot"},
+        "hair": {"style": "bun", "color": "141110", "hairline": "medium", "thickness": 0.008, "shape": "bun"},
+        "facial_hair": None, "accessories": [{"type": "backpack", "color": "2f5233"}]},
+}
+
+
+def _shapes(body):
+    if body.name == "anny":  # child, heavy, tall (gender, age, muscle, weight, height, proportions)
+        return np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]],
+                        np.float32)
+    return body.sample_shapes(np.random.default_rng(1), 3)
+
+
+def _view(height: float, yaw: float, size: int = 160):
+    """A camera looking at a person standing at the origin from ``yaw`` degrees (0: the front)."""
+    K = intrinsics_from_fov(40.0, size, size)
+    a = np.radians(yaw)
+    dist = 1.4 * height + 0.5
+    pos = np.array([dist * np.sin(a), -dist * np.cos(a), 0.55 * height])
+    return K, extrinsics(pos, camera_to_world_rotation(yaw, 0.0, 0.0))
+
+
+@pytest.fixture(scope="module", params=["anny", "smplx"])
+def dressed_poses(request):
+    """Every key pose x (child, heavy, tall), each in one of the outfits above, posed once."""
+    from genb.render.dress import Dresser
+    from genb.render.raster import Rasterizer, vertex_normals
+
+    body = request.getfixturevalue("anny_body" if request.param == "anny" else "smplx_body")
+    lib = PoseLibrary()
+    shapes = _shapes(body)
+    names = [(n, k % len(shapes)) for k, n in enumerate(lib.names)]  # shapes in turn
+    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n, _ in names]))
+    posed = body.pose(shapes[[s for _, s in names]], rot)
+    dresser = Dresser(body)
+    raster = Rasterizer(body.faces, body.vertex_parts)
+    people = []
+    for k, (name, s) in enumerate(names):
+        v = posed.vertices[k].copy()
+        kp = posed.keypoints[k].copy()
+        lift = -v[:, 2].min()
+        v[:, 2] += lift
+        kp[:, 2] += lift
+        outfit_name = list(OUTFITS)[k % len(OUTFITS)]
+        n = vertex_normals(v, raster.faces, raster._incidence)
+        people.append((name, s, outfit_name, v, dresser.dress(OUTFITS[outfit_name], v, n, kp)))
+    return body, raster, people
+
+
+def test_garments_stay_on_the_body_in_every_key_pose_and_shape(dressed_poses):
+    from genb.render.dress.checks import offset_from_skin
+
+    body, _, people = dressed_poses
+    assert len({p[0] for p in people}) == len(PoseLibrary().names) >= 20
+    for pose, s, outfit, v, garments in people:
+        kinds = {g.part for g in garments}
+        assert PART_INDEX["upper_clothes"] in kinds or PART_INDEX["dress"] in kinds
+        for g in garments:
+            assert np.isfinite(g.vertices).all() and len(g.faces), (pose, outfit, g.name)
+            d = offset_from_skin(g, v)
+            if g.name.endswith(("skirt", "brim", "ponytail", "bun", "backpack", "bag_strap")) or ":" in g.name and \
+                    g.name.split(":")[0] in ("sneakers", "boots", "flat_shoes") and not g.name.endswith("shaft"):
+                assert d.max() < 0.6, (pose, s, outfit, g.name, d.max())  # hung from the body, not left behind
+                continue
+            # tight shells: within their offset (thickness + extra) plus half a body edge of the skin
+            limit = {"hair:long": 0.1}.get(g.name, 0.045) + 0.03
+            assert np.percentile(d, 99) < limit, (pose, s, outfit, g.name, np.percentile(d, 99))
+
+
+def test_body_does_not_show_through_the_clothes(dressed_poses):
+    from genb.render.dress.checks import show_through
+
+    body, raster, people = dressed_poses
+    fractions = []
+    for k, (pose, s, outfit, v, garments) in enumerate(people):
+        K, ext = _view(float(v[:, 2].max()), yaw=(k * 135.0) % 360.0)  # front, back and in between
+        through, area = show_through(raster, v, garments, K, ext, 160, 160)
+        assert area > 500, (pose, outfit)
+        fractions.append(through / area)
+    fractions = np.array(fractions)
+    print(f"{body.name}: show-through mean {fractions.mean():.4f}, max {fractions.max():.4f}")
+    assert fractions.mean() < 0.01
+    assert fractions.max() < 0.06
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def _render(raster, layers, K, ext, W, H, ground=True):
+    from genb.render.raster import GroundLayer, Lighting
+
+    g = GroundLayer(np.full((8, 8, 3), 120, np.uint8)) if ground else None
+    return raster.render(layers, K, ext, W, H, Lighting(np.array([0.3, 1.0, -1.0]), 0.7, np.ones(3), np.full(3, 0.3)), g)
+
+
+@pytest.fixture(scope="module")
+def anny_scene(anny_body):
+    """Two tall people in a T-pose, 4 m and 6.5 m in front of a camera."""
+    from genb.render.bodies import rigid_transform_bodies
+    from genb.render.dress import Dresser
+    from genb.render.raster import Rasterizer
+
+    body = anny_body
+    rot = np.tile(np.eye(3), (2, len(SEMANTIC_JOINTS), 1, 1))
+    posed = body.pose(np.tile(_shapes(body)[2], (2, 1)), rot)
+    lift = -posed.vertices[:, :, 2].min(axis=1)
+    world = rigid_transform_bodies(body, posed, np.eye(3), np.array([[0.0, 4.0, lift[0]], [0.15, 6.5, lift[1]]]))
+    return body, Dresser(body), Rasterizer(body.faces, body.vertex_parts), world
+
+
+def _layers(dresser, raster, world, outfits):
+    from genb.render.raster import MeshLayer, vertex_normals
+
+    layers = []
+    for v, kp, outfit in zip(world.vertices, world.keypoints, outfits):
+        n = vertex_normals(v, raster.faces, raster._incidence)
+        extras = dresser.dress(outfit, v, n, kp) if outfit else []
+        layers.append(MeshLayer(v, np.full_like(v, 0.6), normals=n, extras=extras))
+    return layers
+
+
+def _camera(behind: bool = False, W: int = 128, H: int = 160):
+    K = intrinsics_from_fov(45, W, H)
+    if behind:  # from behind the second person, looking back at -y
+        return K, extrinsics(np.array([0.0, 10.5, 1.0]), camera_to_world_rotation(180, 0, 0))
+    return K, extrinsics(np.array([0.0, 0.0, 1.0]), camera_to_world_rotation(0, 0, 0))
+
+
+def test_body_instances_are_the_bare_silhouettes_hidden_by_others_dressed(anny_scene):
+    body, dresser, raster, world = anny_scene
+    K, ext = _camera()
+    one = type(world)(world.vertices[:1], world.joints[:1], world.keypoints[:1], {})
+    bare = _render(raster, _layers(dresser, raster, one, [None]), K, ext, 128, 160)
+    dressed = _render(raster, _layers(dresser, raster, one, [OUTFITS["closed coat"]]), K, ext, 128, 160)
+    assert bare.body_instances is None
+    # alone, the bare-body silhouette under the clothes is exactly the undressed render's
+    np.testing.assert_array_equal(dressed.body_instances, bare.instances)
+    np.testing.assert_allclose(dressed.body_depth[bare.instances > 0], bare.depth[bare.instances > 0], atol=1e-6)
+    assert ((dressed.instances == 1) | (dressed.body_instances == 0)).all()  # the dressed mask holds the body's
+    assert (dressed.instances == 1).sum() > 1.15 * (bare.instances == 1).sum()  # coat, hair, boots add area
+    assert set(np.unique(dressed.parts)) >= {PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "shoes", "hair")} - \
+        {PART_INDEX["upper_clothes"]}
+    # two people: the one behind loses the pixels where the front person's clothes hide its body
+    both = _render(raster, _layers(dresser, raster, world, [OUTFITS["closed coat"], OUTFITS["long dress"]]), K, ext, 128, 160)
+    behind_alone = _render(raster, _layers(dresser, raster, type(world)(world.vertices[1:], world.joints[1:],
+                                                                           world.keypoints[1:], {}), [None]), K, ext, 128, 160)
+    seen = both.body_instances == 2
+    assert (both.instances[seen] == 2).all()
+    hidden = (behind_alone.instances == 1) & (both.instances == 1)
+    assert hidden.sum() > 50 and not (seen & hidden).any()
+
+
+@pytest.mark.parametrize("outfit,behind,joints", [
+    ("closed coat", False, ("mid_hip", "left_hip", "right_hip", "left_knee", "right_knee")),
+    ("long dress", False, ("left_hip", "right_hip", "left_knee", "right_knee")),
+    ("closed coat", True, ("neck", "left_shoulder", "right_shoulder")),  # long hair down the back
+])
+def test_own_clothes_and_hair_never_hide_a_wearers_keypoints(anny_scene, outfit, behind, joints):
+    from genb.render import labels as L
+    from genb.render.camera import to_camera
+    from genb.render.conventions import BODY25_INDEX
+
+    body, dresser, raster, world = anny_scene
+    K, ext = _camera(behind)
+    outfits = [OUTFITS[outfit], OUTFITS["t-shirt and jeans"]][:: -1 if behind else 1]
+    out = _render(raster, _layers(dresser, raster, world, outfits), K, ext, 128, 160)
+    kp = to_camera(world.keypoints.astype(np.float64), ext)
+    ids = [BODY25_INDEX[j] for j in joints]
+    front, back = (1, 0) if behind else (0, 1)
+    uv = np.rint(L.project(kp[front, ids], K)).astype(int)
+    assert (out.parts[uv[:, 1], uv[:, 0]] >= 15).all()  # the keypoints' pixels show clothes or hair ...
+    vis = np.stack([L.project_with_visibility(kp[p], K, out.visibility_depth(p), 0.12)["vis"] for p in range(2)])
+    assert vis[front, ids].all()  # ... yet the keypoints under them count as visible
+    assert not L.project_with_visibility(kp, K, out.depth, 0.12)["vis"][front, ids].all()  # the dressed depth alone would hide some
+    # the wearer's other body parts still hide keypoints (from behind, the face), and so does
+    # another person: the one behind is hidden where the front person (dressed) stands
+    face = [BODY25_INDEX[j] for j in ("nose", "left_eye", "right_eye")]
+    if behind:
+        assert not vis[front, face].any()
+    else:
+        assert vis[front, face].all()
+    torso = [BODY25_INDEX[j] for j in ("neck", "mid_hip")]
+    assert not vis[back, torso].any()
+
+
+# ----------------------------------------------------------------------------- wardrobes and runs
+
+
+def test_wardrobe_outfits_follow_the_mix_and_are_json(anny_body):
+    from genb.render.dress import load_wardrobe, sample_outfit
+
+    w = load_wardrobe("everyday")
+    rng = np.random.default_rng(0)
+    men = [sample_outfit(rng, w, {"gender": "male", "age_group": "adult"}) for _ in range(300)]
+    women = [sample_outfit(rng, w, {"gender": "female", "age_group": "adult"}) for _ in range(300)]
+    kids = [sample_outfit(rng, w, {"gender": "male", "age_group": "child"}) for _ in range(100)]
+    json.dumps(men + women)
+    types = lambda outfits: {g["type"] for o in outfits for g in o["garments"]}  # noqa: E731
+    assert {"skirt", "dress"} & types(women) and not {"skirt", "dress", "leggings"} & types(men)
+    assert {"t_shirt", "jeans", "trousers", "coat", "jacket", "hoodie", "sweater", "shorts"} <= types(men)
+    hair = lambda outfits: [o["hair"]["style"] for o in outfits]  # noqa: E731
+    assert hair(women).count("long") > hair(men).count("long") and "bald" in hair(men) and "bald" not in hair(women)
+    assert all(o["facial_hair"] is None for o in women + kids) and any(o["facial_hair"] for o in men)
+    assert {o["shoes"]["type"] for o in men} >= {"sneakers", "boots"}
+    assert {"solid", "stripes", "checks", "denim", "knit", "print"} <= {g["pattern"] for o in men + women for g in o["garments"]}
+    for o in men + women:  # every garment names its type, length, colour and pattern
+        assert all({"type", "length", "color", "pattern"} <= set(g) for g in o["garments"])
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda w: w["tops"].update(cape={"weight": 1}), "tops.cape: missing thickness"),
+    (lambda w: w["tops"]["t_shirt"].update(colour="red"), "unknown key(s) colour"),
+    (lambda w: w["tops"]["t_shirt"]["patterns"].update(polka=1), "unknown name(s) polka"),
+    (lambda w: w["bottoms"]["jeans"].update(length=[1.9, 1.2]), "bottoms.jeans.length"),
+    (lambda w: w["hair"]["mix"]["male_adult"].update(mohawk=1), "hair.mix.male_adult"),
+    (lambda w: w["palettes"]["denim"].update(colors=["blue"]), "palettes.denim.colors"),
+    (lambda w: w.update(hats={}), "unknown section(s) hats"),
+])
+def test_bad_wardrobe_files_get_one_clear_error(tmp_path, edit, message):
+    import copy
+
+    import yaml
+
+    from genb.render.config import RenderConfig
+    from genb.render.dress.wardrobe import load_wardrobe
+
+    w = copy.deepcopy(load_wardrobe("everyday"))
+    edit(w)
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(w))
+    with pytest.raises(GenbError) as e:
+        RenderConfig(wardrobe=str(path)).validate()
+    assert message in str(e.value) and str(path) in str(e.value)
+
+
+def test_unknown_wardrobe_preset_names_the_presets():
+    from genb.render.config import RenderConfig
+
+    with pytest.raises(GenbError, match="everyday"):
+        RenderConfig(wardrobe="evreyday").validate()
+
+
+def test_dressed_run_records_outfits_and_none_keeps_painted_bodies(tiny_run, tmp_path):
+    """The tiny run is dressed (the default wardrobe); --wardrobe none renders the same people bare."""
+    from genb.render.config import RenderConfig
+    from genb.render.stage import run_render
+    from genb.store import read_image
+
+    from _fixtures_render import TINY
+
+    bare = tmp_path / "bare"
+    run_render(bare, RenderConfig(**TINY, wardrobe="none"))
+    parts_seen = set()
+    for i in tiny_run.sample_ids():
+        d, b = tiny_run.sample_dir(i), bare / "samples" / f"{i:06d}"
+        scene, scene_bare = json.loads((d / "scene.json").read_text()), json.loads((b / "scene.json").read_text())
+        assert scene["wardrobe"] == "everyday" and scene_bare["wardrobe"] == "none"
+        for p, q in zip(scene["people"], scene_bare["people"]):
+            assert p["garments"] and "shoes" in p and {"style", "color"} <= set(p["hair"])
+            assert "garments" not in q and p["pose"] == q["pose"] and p["shape"] == q["shape"]
+        lab, lab_bare = np.load(d / "labels.npz"), np.load(b / "labels.npz")
+        for key in ("keypoints2d", "keypoints3d", "proj_verts", "anny_phenotypes", "anny_bone_rotations", "bbox_full"):
+            np.testing.assert_array_equal(lab[key], lab_bare[key])  # the ground truth is the body's
+        np.testing.assert_array_equal(read_image(d / "body_instances.png"), read_image(b / "instances.png"))
+        np.testing.assert_array_equal(read_image(b / "body_instances.png"), read_image(b / "instances.png"))
+        np.testing.assert_array_equal(lab["body_mask_area"], lab_bare["mask_area"])
+        assert (lab["mask_area"] >= lab["body_mask_area"]).sum() >= len(lab["mask_area"]) - 1
+        parts_seen |= set(np.unique(read_image(d / "parts.png")).tolist())
+        assert np.unique(read_image(b / "parts.png")).max() <= 14
+    assert {PART_INDEX["hair"], PART_INDEX["shoes"]} <= parts_seen
+
+
+def test_prompts_name_the_garments_shoes_and_hair(tiny_run):
+    from genb.enhance.prompts import build_prompt, load_templates
+    from genb.render.dress.describe import GARMENT_WORDS, HAIR_WORDS, color_name
+
+    scene = json.loads((tiny_run.sample_dir(0) / "scene.json").read_text())
+    prompt = build_prompt(scene, load_templates(None))
+    person = scene["people"][0]
+    for g in person["garments"]:
+        assert GARMENT_WORDS[g["type"]] in prompt and color_name(g["color"]) in prompt
+    assert HAIR_WORDS[person["hair"]["style"]].split("{color}")[-1].strip() in prompt
+    assert color_name("1f2a44") == "navy" and color_name("f4f2ee") == "white"
