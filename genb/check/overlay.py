@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.conventions import OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS
+from genb.core.conventions import OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS
 
 GT_COLOR = (0, 220, 0)
 DETECTED_COLOR = (255, 40, 40)

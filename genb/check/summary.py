@@ -17,7 +17,6 @@ import collections
 import csv
 import dataclasses
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from genb.check.metrics import summarize
+from genb.core.io import read_json
+from genb.core.run import is_sample_name, numbered
 from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text
 
 SCORES = ("keypoint_drift", "pck", "relative_drift", "mask_iou", "flow_drift", "flow_drift_p90")
@@ -76,14 +77,8 @@ def load_records(check_dir: str | Path) -> list[dict[str, Any]]:
     check_dir = Path(check_dir)
     if not check_dir.is_dir():
         return []
-    out = []
-    for p in sorted(check_dir.glob("*.json")):
-        if p.stem.isdigit():
-            try:
-                out.append(json.loads(p.read_text()))
-            except json.JSONDecodeError:  # only possible if edited by hand: writes are atomic
-                continue
-    return out
+    # writes are atomic, so a corrupt record was edited or damaged outside genb: one error naming it
+    return [read_json(check_dir / f"{i:06d}.json") for i in numbered(check_dir, ".json")]
 
 
 _RULE = re.compile(r"^person \d+: (\w+) [-\d.]+ [<>]")
@@ -133,7 +128,7 @@ def write_summary(run: RunFolder, noise: float, num_enhanced: int | None = None,
     check_dir = run.check_dir(noise)
     records = load_records(check_dir)
     if num_enhanced is None:
-        num_enhanced = len([p for p in run.enhanced_dir(noise).glob("*.png") if p.stem.isdigit()])
+        num_enhanced = len([p for p in run.enhanced_dir(noise).glob("*.png") if is_sample_name(p.stem)])
     summary = summarize_records(records, noise, check_dir, num_enhanced)
     if write and records:
         atomic_write_text(check_dir / "summary.csv", _csv(records))
@@ -153,7 +148,7 @@ def noise_levels(run: RunFolder) -> list[float]:
             level = float(d.name.split("-", 1)[1])
         except ValueError:
             continue
-        if (d / "check").is_dir() and any(p.stem.isdigit() for p in (d / "check").glob("*.json")):
+        if (d / "check").is_dir() and any(is_sample_name(p.stem) for p in (d / "check").glob("*.json")):
             out.append(level)
     return out
 

@@ -14,7 +14,8 @@ import shutil
 import uuid
 from pathlib import Path
 
-from genb.store import TMP_PREFIX
+from genb.core.dist import dist_info
+from genb.core.io import clean_stale, tmp_name
 
 TINY_VERSION = 1
 """Bumped when the recipe changes, so a stale cache folder is rebuilt."""
@@ -159,7 +160,9 @@ def ensure_tiny_pipeline(folder: str | Path | None = None, architecture: str = "
         components, controlnets = build_tiny_sdxl_components()
     else:
         components, controlnets = build_tiny_components()
-    tmp = folder.with_name(f"{TMP_PREFIX}{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale([folder.parent], dist_info()[0])  # partial builds of killed processes (never a live one's)
+    tmp = folder.with_name(tmp_name(folder.name))
     tmp.mkdir(parents=True)
     try:
         if architecture == "sdxl":

@@ -15,7 +15,7 @@ import numpy as np
 
 from genb.errors import GenbError
 from genb.log import get_logger
-from genb.render.conventions import BODY25_LIMBS
+from genb.core.conventions import BODY25_LIMBS
 from genb.store import RunFolder, atomic_write_bytes, png_bytes, read_image
 
 logger = get_logger(__name__)

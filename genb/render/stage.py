@@ -41,6 +41,8 @@ from genb.store import (
     RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npy_bytes, npz_bytes,
     png_bytes, read_image, sample_rng, shard,
 )
+from genb.core.io import DEPTH_FILE, depth_bytes
+from genb.core.runner import Ranks, guard_settings, refuse_foreign
 
 logger = get_logger(__name__)
 
@@ -290,7 +292,7 @@ def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compres
     with atomic_dir(run.sample_dir(index)) as tmp:
         for name, img in sample.images.items():
             (tmp / f"{name}.png").write_bytes(png_bytes(img, png_compression))
-        (tmp / "depth.npy").write_bytes(npy_bytes(sample.depth))
+        (tmp / DEPTH_FILE).write_bytes(depth_bytes(sample.depth))
         (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))
         (tmp / "scene.json").write_text(json.dumps(sample.scene, indent=1, sort_keys=True))
 
@@ -377,29 +379,28 @@ def _worker_render(args: tuple[str, int]) -> int:  # noqa: D103 - one sample in 
 
 
 def prepare_run(run: RunFolder, cfg: RenderConfig) -> None:
-    """Create the run folder and its manifest, or check that an existing one matches ``cfg``."""
+    """Create the run folder and its manifest, or check that an existing one matches ``cfg``.
+
+    A folder that is not empty and not a run folder (a package, a user's folder) is
+    refused; so is a run whose ``render.yaml`` or ``run.json`` is corrupt.
+    """
     record = config_record(cfg)
     path = run.root / "render.yaml"
-    if path.is_file():
-        old = (yaml.safe_load(path.read_text()) or {}).get("config", {})
-        new = to_dict(cfg)
-        changed = sorted(k for k in new if k not in RESUMABLE_FIELDS and old.get(k) != new[k])
-        if changed:
-            raise GenbError(
-                f"{run.root} was rendered with different settings ({', '.join(changed)}); "
-                "resuming would mix two datasets",
-                "use a new output folder, or repeat the original settings (see its render.yaml)",
-            )
+    refuse_foreign(run.root, ("run.json", "render.yaml"), "render", "a run folder")
+    guard_settings(path, to_dict(cfg), RESUMABLE_FIELDS, outputs_exist=bool(run.sample_ids()), stage="render")
+    if (run.root / "run.json").is_file():
+        _ = run.manifest  # a corrupt run.json is an error naming it, before anything is written
     try:
         run.root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise GenbError(f"cannot create the run folder {run.root}: {e.strerror}", "choose a folder you can write to") from None
     rank, _ = dist_info()
-    if rank == 0:
+    if rank == 0 or not path.is_file() or not (run.root / "run.json").is_file():  # any rank may start first
         atomic_write_text(path, yaml.safe_dump(record, sort_keys=False))
         manifest = {
             "format_version": FORMAT_VERSION, "num_samples": cfg.num_samples, "seed": cfg.seed,
             "body_model": cfg.body, "image_size": list(cfg.image_size), "portrait_prob": cfg.portrait_prob,
+            "depth_file": DEPTH_FILE,
             "conventions": "docs/architecture.md: world Z up (m); camera OpenCV; pixel centres at integers; "
                            "keypoints OpenPose BODY_25",
         }
@@ -411,13 +412,14 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     """Render every missing sample of ``cfg`` into the run folder ``out`` (this rank's share)."""
     run = RunFolder(out)
     # 1. The run folder, its manifest and saved config.
+    ranks = Ranks.from_env()
     prepare_run(run, cfg)
-    run.clean_stale()
-    # 2. This rank's indices that are not done yet.
-    rank, world = dist_info()
-    mine = shard(range(cfg.num_samples), rank, world)
+    ranks.clean(run.stale_folders())  # this rank's leftovers only: other ranks may be writing now
+    # 2. This rank's indices (a contiguous block) that are not done yet.
+    world = ranks.world
     done = set(run.sample_ids())
-    todo = [i for i in mine if i not in done]
+    plan = ranks.plan(range(cfg.num_samples), lambda i: i in done)
+    mine, todo = plan.mine, plan.todo
     logger.info("rendering %d of %d samples into %s (%d already done, %d rank(s), %d worker(s))",
                 len(todo), cfg.num_samples, run.root, len(mine) - len(todo), world, cfg.workers)
     start = time.perf_counter()
