@@ -387,9 +387,9 @@ def prepare_run(run: RunFolder, cfg: RenderConfig) -> None:
     record = config_record(cfg)
     path = run.root / "render.yaml"
     refuse_foreign(run.root, ("run.json", "render.yaml"), "render", "a run folder")
-    guard_settings(path, to_dict(cfg), RESUMABLE_FIELDS, outputs_exist=bool(run.sample_ids()), stage="render")
     if (run.root / "run.json").is_file():
         _ = run.manifest  # a corrupt run.json is an error naming it, before anything is written
+    guard_settings(path, to_dict(cfg), RESUMABLE_FIELDS, outputs_exist=bool(run.sample_ids()), stage="render")
     try:
         run.root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
