@@ -372,3 +372,40 @@ def test_settings_rule_missing_or_corrupt_record(tmp_path):
     (tmp_path / "x.yaml").write_text("- just a list\n")
     with pytest.raises(GenbError, match="corrupt"):
         guard_settings(tmp_path / "x.yaml", {"a": 1})
+
+
+# ----------------------------------------------------------------------------- typed records
+
+
+def test_rejections_are_structured_and_summaries_count_them(check_run, monkeypatch):
+    from genb.check.records import CheckRecord
+    from genb.check.stage import load_config, run_check
+
+    _clear_ranks(monkeypatch)
+    enhance_with(check_run, NOISE, lambda i, render: np.roll(render, 6, axis=1))  # everybody moved 6 px
+    summary = run_check(check_run, load_config("flow_only", noise=NOISE, min_box_px=16, max_flow_drift=0.01))
+    records = [CheckRecord.read(check_run.check_dir(NOISE) / f"{i:06d}.json") for i in check_run.sample_ids()]
+    rejections = [r for rec in records for r in rec.rejections()]
+    assert rejections and all(r.score == "flow_drift" and r.value > r.limit == 0.01 for r in rejections)
+    for rec in records:
+        for r in rec.rejections():
+            assert r.sentence() in rec.reasons  # the sentence is derived from the structure
+    assert summary.rejections == {"flow_drift": len(rejections)}
+    bad = check_run.check_dir(NOISE) / "000001.json"
+    bad.write_text('{"sample": 1}')
+    with pytest.raises(GenbError, match="000001.json is corrupt"):
+        CheckRecord.read(bad)
+
+
+def test_enhance_record_round_trips_and_keeps_unknown_keys(tmp_path):
+    from genb.enhance.records import EnhanceRecord
+
+    d = {"index": 3, "noise": 0.2, "strength": 0.6, "seed": 1, "torch_seed": 2, "steps_run": 4,
+         "num_inference_steps": 10, "prompt": "p", "negative_prompt": "n", "guidance_scale": 1.0,
+         "region_mode": True, "region": {"noise_person": 0.6}, "future_field": [1, 2]}
+    EnhanceRecord.from_json(d).write(tmp_path / "000003.json")
+    back = EnhanceRecord.read(tmp_path / "000003.json")
+    assert back.to_json() == d and back.strength == 0.6
+    (tmp_path / "bad.json").write_text('["not", "a", "record"]')
+    with pytest.raises(GenbError, match="bad.json is corrupt"):
+        EnhanceRecord.read(tmp_path / "bad.json")

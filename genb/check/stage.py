@@ -29,12 +29,13 @@ from typing import Any, Literal
 import numpy as np
 
 from genb.check import decide, metrics
+from genb.check.records import CheckRecord
 from genb.check.summary import CheckSummary, load_records, write_summary
 from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
 from genb.errors import GenbError
 from genb.log import get_logger, progress
 from genb.config import to_dict
-from genb.core.io import atomic_write_json, atomic_write_text, read_image
+from genb.core.io import atomic_write_text, read_image
 from genb.core.run import RunFolder, numbered
 from genb.core.runner import Ranks, guard_settings
 
@@ -254,9 +255,11 @@ class Checker:
             if flow is not None:
                 scores["flow_drift"], scores["flow_drift_p90"] = metrics.flow_drift(flow, masks[p], size)
             status, reasons = decide.decide_person(p, scores, self.measures, cfg)
+            rejections, _ = decide.person_rejections(p, scores, self.measures, cfg)
             people[p].update({k: _finite_or_none(v) for k, v in scores.items()})
             people[p]["status"] = status
             people[p]["reasons"] += reasons
+            people[p]["rejections"] = [r.to_json() for r in rejections]
 
         # 6. the sample's decision
         accepted, reasons = decide.decide_sample(people, cfg)
@@ -322,7 +325,7 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
     for i in progress(todo, desc=f"check {cfg.noise:.2f}"):
         result = checker(run.image(i), read_image(enhanced_dir / f"{run.sample_name(i)}.png"),
                          run.labels(i), run.instances(i), sample=i)
-        atomic_write_json(record_path(i), {**result.record, "noise": float(cfg.noise)})
+        CheckRecord.from_json({**result.record, "noise": float(cfg.noise)}, record_path(i)).write(record_path(i))
 
     # 4. the summary over every decision of this noise level, by whichever rank sees them all
     #    (rank 0 of a launched group waits for the others first)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from genb.check.metrics import summarize
-from genb.core.io import read_json
+from genb.check.records import read_check_records
 from genb.core.run import is_sample_name, numbered
 from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text
 
@@ -78,7 +78,7 @@ def load_records(check_dir: str | Path) -> list[dict[str, Any]]:
     if not check_dir.is_dir():
         return []
     # writes are atomic, so a corrupt record was edited or damaged outside genb: one error naming it
-    return [read_json(check_dir / f"{i:06d}.json") for i in numbered(check_dir, ".json")]
+    return [r.to_json() for r in read_check_records(check_dir)]
 
 
 _RULE = re.compile(r"^person \d+: (\w+) [-\d.]+ [<>]")
@@ -97,10 +97,14 @@ def summarize_records(records: list[dict[str, Any]], noise: float, check_dir: Pa
             for s in SCORES:
                 v = p.get(s)
                 scores[s].append(np.nan if v is None else float(v))
-            for reason in p["reasons"]:
-                m = _RULE.match(reason)
-                if m:
-                    rejections[m.group(1)] += 1
+            if "rejections" in p:  # structured (genb >= this version)
+                for r in p["rejections"]:
+                    rejections[r["score"]] += 1
+            else:  # records written before rejections were structured
+                for reason in p["reasons"]:
+                    m = _RULE.match(reason)
+                    if m:
+                        rejections[m.group(1)] += 1
     arrays = {s: np.asarray(v, np.float64) for s, v in scores.items()}
     n_acc = sum(bool(r["accepted"]) for r in records)
     return CheckSummary(

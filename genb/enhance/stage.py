@@ -29,12 +29,13 @@ import numpy as np
 
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.enhance.config import CONTROL_FILES, RUNTIME_FIELDS, EnhanceConfig
+from genb.enhance.records import EnhanceRecord
 from genb.enhance.prompts import build_prompt, load_templates
 from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_weights, person_mask
 from genb.enhance.schedule import steps_for
 from genb.errors import GenbError
 from genb.log import get_logger, progress
-from genb.core.io import atomic_write_bytes, atomic_write_json, atomic_write_text, png_bytes, read_image
+from genb.core.io import atomic_write_bytes, atomic_write_text, png_bytes, read_image
 from genb.core.run import RunFolder, is_sample_name
 from genb.core.runner import Ranks, guard_settings
 from genb.core.seeds import sample_seed
@@ -306,7 +307,7 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 def _write(out_dir: Path, name: str, image: np.ndarray, record: dict[str, Any]) -> None:
     atomic_write_bytes(out_dir / f"{name}.png", png_bytes(image))
-    atomic_write_json(out_dir / f"{name}.json", record)  # written last: marks the sample done
+    EnhanceRecord.from_json(record).write(out_dir / f"{name}.json")  # written last: marks the sample done
 
 
 def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSummary:

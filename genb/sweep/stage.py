@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import os
 import shlex
@@ -17,6 +16,8 @@ import numpy as np
 from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
 from genb.errors import GenbError
 from genb.log import get_logger
+from genb.check.records import CheckRecord
+from genb.enhance.records import EnhanceRecord
 from genb.store import (
     RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, png_bytes, read_image,
 )
@@ -94,10 +95,7 @@ def read_checks(run: RunFolder, noise: float, ids: list[int]) -> dict[int, dict[
     for i in ids:
         path = run.check_dir(noise) / f"{run.sample_name(i)}.json"
         if path.is_file():
-            try:
-                out[i] = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                raise GenbError(f"check record {path} is corrupt", f"delete it and run genb check --noise {noise}") from None
+            out[i] = CheckRecord.read(path).to_json()
     return out
 
 
@@ -182,14 +180,7 @@ def _provenance_steps(run: RunFolder, noise: float, ids: list[int]) -> float:
     for i in ids:
         path = run.enhanced_dir(noise) / f"{run.sample_name(i)}.json"
         if path.is_file():
-            try:
-                rec = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                continue
-            for key in ("steps_run", "num_steps_run", "steps"):
-                if isinstance(rec.get(key), (int, float)):
-                    steps.append(float(rec[key]))
-                    break
+            steps.append(float(EnhanceRecord.read(path).steps_run))
     return float(np.mean(steps)) if steps else math.nan
 
 
