@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 
 from genb.check import decide, metrics
+from genb.check.measures import BUILTIN_MEASURES, DRIFT_MEASURES, MeasureInputs, threshold_value
 from genb.check.records import CheckRecord
 from genb.check.summary import CheckSummary, load_records, write_summary
 from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
@@ -41,7 +42,7 @@ from genb.core.runner import Ranks, guard_settings
 
 logger = get_logger(__name__)
 
-MEASURES = ("keypoints", "relative", "mask", "flow")
+MEASURES = BUILTIN_MEASURES  # every registered one: DRIFT_MEASURES.names()
 # Settings that do not change a decision: may differ between a check and its resumption.
 CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow")
 
@@ -88,12 +89,19 @@ class CheckConfig:
     """Accept samples in which no person could be checked (all skipped)."""
     redo: bool = False
     """Check again samples that already have a decision (default: resume, keep existing decisions)."""
+    thresholds: tuple[str, ...] = ()
+    """Thresholds of drift measures registered outside genb (and overrides), as NAME=VALUE pairs."""
 
     def validate(self) -> None:
-        unknown = sorted(set(self.measures) - set(MEASURES))
+        known = DRIFT_MEASURES.names()
+        unknown = sorted(set(self.measures) - set(known))
         if unknown or not self.measures:
             raise GenbError(f"unknown or empty --measures {','.join(unknown) or '(none)'}",
-                            f"choose from {','.join(MEASURES)}")
+                            f"choose from {','.join(known)}")
+        for pair in self.thresholds:
+            if "=" not in pair:
+                raise GenbError(f"--thresholds {pair}: each entry is NAME=VALUE", "e.g. --thresholds max_color_shift=0.1")
+            threshold_value(self, pair.split("=", 1)[0])
         if not 0.0 <= self.noise <= 1.0:
             raise GenbError(f"--noise {self.noise} is outside [0, 1]", "give the strength used by genb enhance, e.g. 0.4")
         for name in ("max_keypoint_drift", "max_relative_drift", "max_flow_drift", "min_box_px", "pck_alpha"):
@@ -147,7 +155,7 @@ class Checker:
         from genb.check import estimators
 
         self.cfg = cfg
-        measures = tuple(m for m in MEASURES if m in cfg.measures)
+        measures = tuple(m for m in DRIFT_MEASURES.names() if m in cfg.measures)
         self.pose_estimator = pose_estimator
         self.segmenter = segmenter
         try:
@@ -163,7 +171,7 @@ class Checker:
                 raise
             logger.warning("%s\n[genb] fallback_to_flow is on: checking with optical flow only "
                            "(keypoint, relative and mask measures are off)", e.problem)
-            measures = ("flow",)
+            measures = ("flow",) + tuple(m for m in measures if m not in BUILTIN_MEASURES)
             self.pose_estimator = self.segmenter = None
         self.measures = measures
         self.flow = flow if flow is not None else (estimators.FlowEstimator(cfg.flow_method) if "flow" in measures else None)
@@ -227,9 +235,18 @@ class Checker:
         # 4. dense flow render -> enhanced
         flow = self.flow(render, enhanced) if checked and self.flow is not None else None
 
+        # 4b. measures registered outside genb, on the checked people
+        extra: list[list[dict[str, float]]] = []
+        if checked:
+            inputs = MeasureInputs(render, enhanced, labels, checked, boxes, sizes[checked], masks[checked])
+            extra = [DRIFT_MEASURES.get(m).compute(inputs) for m in self.measures
+                     if DRIFT_MEASURES.get(m).compute is not None]
+
         # 5. scores per checked person
         for j, p in enumerate(checked):
             scores: dict[str, Any] = {}
+            for values in extra:
+                scores.update(values[j])
             size = float(sizes[p])
             if pose_enh is not None:
                 detected = pose_enh.keypoints[j]
@@ -266,7 +283,8 @@ class Checker:
         record = {
             "sample": int(sample), "noise": float(cfg.noise), "accepted": bool(accepted),
             "reasons": notes + reasons, "measures": list(self.measures), "estimators": self.estimator_names,
-            "thresholds": {r.threshold: getattr(cfg, r.threshold) for r in decide.RULES if r.measure in self.measures},
+            "thresholds": {r.threshold: threshold_value(cfg, r.threshold) for r in decide.all_rules()
+                           if r.measure in self.measures},
             "people": people,
         }
         return SampleCheck(record)

@@ -23,14 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from genb.check.measures import all_rules, all_scores
 from genb.check.metrics import summarize
 from genb.check.records import read_check_records
 from genb.core.run import is_sample_name, numbered
 from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text
 
-SCORES = ("keypoint_drift", "pck", "relative_drift", "mask_iou", "flow_drift", "flow_drift_p90")
-THRESHOLDS = {"keypoint_drift": "max_keypoint_drift", "pck": "min_pck", "relative_drift": "max_relative_drift",
-              "mask_iou": "min_mask_iou", "flow_drift": "max_flow_drift"}
+SCORES = all_scores()  # the built-in measures' (every registered measure's: all_scores())
+THRESHOLDS = {r.score: r.threshold for r in all_rules()}
 
 
 @dataclasses.dataclass
@@ -88,13 +88,13 @@ def summarize_records(records: list[dict[str, Any]], noise: float, check_dir: Pa
     """A :class:`CheckSummary` of per-sample decisions."""
     people = collections.Counter()
     rejections = collections.Counter()
-    scores: dict[str, list[float]] = {s: [] for s in SCORES}
+    scores: dict[str, list[float]] = {s: [] for s in all_scores()}
     for r in records:
         for p in r["people"]:
             people[p["status"]] += 1
             if p["status"] == "skipped":
                 continue
-            for s in SCORES:
+            for s in all_scores():
                 v = p.get(s)
                 scores[s].append(np.nan if v is None else float(v))
             if "rejections" in p:  # structured (genb >= this version)
@@ -118,12 +118,12 @@ def summarize_records(records: list[dict[str, Any]], noise: float, check_dir: Pa
 def _csv(records: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["sample", "person", "status", "sample_accepted", "box_px", "vis_fraction", *SCORES, "reasons"])
+    writer.writerow(["sample", "person", "status", "sample_accepted", "box_px", "vis_fraction", *all_scores(), "reasons"])
     for r in records:
         for p in r["people"]:
             writer.writerow([r["sample"], p["person"], p["status"], int(bool(r["accepted"])),
                              f"{p['box_px']:.1f}", f"{p['vis_fraction']:.3f}",
-                             *("" if p.get(s) is None else f"{p[s]:.5f}" for s in SCORES), "; ".join(p["reasons"])])
+                             *("" if p.get(s) is None else f"{p[s]:.5f}" for s in all_scores()), "; ".join(p["reasons"])])
     return buf.getvalue()
 
 
@@ -171,7 +171,8 @@ def plot_summary(run: RunFolder) -> bytes:
         recs = load_records(run.check_dir(s))
         if recs:
             thresholds.update(recs[-1].get("thresholds", {}))
-    shown = [s for s in THRESHOLDS if any(np.isfinite(m.scores[s]).any() for m in summaries)]
+    thresholds_of = {r.score: r.threshold for r in all_rules()}
+    shown = [s for s in thresholds_of if any(np.isfinite(m.scores[s]).any() for m in summaries)]
     fig, axes = plt.subplots(1, len(shown) + 1, figsize=(3.2 * (len(shown) + 1), 3.0), squeeze=False)
     axes = axes[0]
     cmap = plt.get_cmap("viridis")
@@ -180,7 +181,7 @@ def plot_summary(run: RunFolder) -> bytes:
             v = m.scores[score][np.isfinite(m.scores[score])]
             if v.size:
                 ax.hist(v, bins=20, histtype="step", color=cmap(k / max(1, len(summaries) - 1)), label=f"{m.noise:.2f}")
-        limit = thresholds.get(THRESHOLDS[score])
+        limit = thresholds.get(thresholds_of[score])
         if limit is not None and np.isfinite(limit) and limit > 0:
             ax.axvline(limit, color="red", linestyle="--", linewidth=1)
         ax.set_title(score, fontsize=9)

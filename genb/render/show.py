@@ -16,6 +16,7 @@ import numpy as np
 from genb.errors import GenbError
 from genb.log import get_logger
 from genb.core.conventions import BODY25_LIMBS
+from genb.core.controls import CONTROL_MAPS as CONTROL_REGISTRY
 from genb.store import RunFolder, atomic_write_bytes, png_bytes, read_image
 
 logger = get_logger(__name__)
@@ -81,7 +82,6 @@ def contact_sheet(tiles: list[np.ndarray], captions: list[str], columns: int = 4
     return sheet
 
 
-CONTROL_MAPS = ("depth", "normal", "pose", "seg", "edges")
 
 
 def _fit(text: str, width: int) -> str:
@@ -103,6 +103,7 @@ def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, 
 
     With ``with_maps`` each sample is a row: the overlay, then its five control maps.
     """
+    control_maps = CONTROL_REGISTRY.names()  # every registered map, built-in or added
     run = RunFolder(run_dir).require()
     ids = run.sample_ids()
     check_dir = run.check_dir(noise) if noise is not None else None
@@ -133,12 +134,12 @@ def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, 
         tiles.append(tile)
         captions.append(caption)
         if with_maps:
-            tiles += [run.control(i, name) for name in CONTROL_MAPS]
-            captions += [f"control_{name}" for name in CONTROL_MAPS]
-    sheet = contact_sheet(tiles, captions, 1 + len(CONTROL_MAPS) if with_maps else columns, tile_width)
+            tiles += [run.control(i, name) for name in control_maps]
+            captions += [f"control_{name}" for name in control_maps]
+    sheet = contact_sheet(tiles, captions, 1 + len(control_maps) if with_maps else columns, tile_width)
     out = Path(out) if out else run.root / ("show_rejected.png" if rejected else "show.png")
     atomic_write_bytes(out, png_bytes(sheet, 3))
-    logger.info("wrote %s (%d samples)", out, len(tiles) // (1 + len(CONTROL_MAPS)) if with_maps else len(tiles))
+    logger.info("wrote %s (%d samples)", out, len(tiles) // (1 + len(control_maps)) if with_maps else len(tiles))
     return out
 
 

@@ -41,6 +41,7 @@ from genb.store import (
     RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npy_bytes, npz_bytes,
     png_bytes, read_image, sample_rng, shard,
 )
+from genb.core.controls import draw_extra_controls
 from genb.core.io import DEPTH_FILE, depth_bytes
 from genb.core.runner import Ranks, guard_settings, refuse_foreign
 
@@ -289,8 +290,9 @@ def _torch_threads(n: int):
 
 def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compression: int = 1) -> None:
     """Write one sample folder: built under a temporary name, renamed whole."""
+    images = {**sample.images, **draw_extra_controls(sample)}  # control maps registered outside genb
     with atomic_dir(run.sample_dir(index)) as tmp:
-        for name, img in sample.images.items():
+        for name, img in images.items():
             (tmp / f"{name}.png").write_bytes(png_bytes(img, png_compression))
         (tmp / DEPTH_FILE).write_bytes(depth_bytes(sample.depth))
         (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))

@@ -12,7 +12,7 @@ from genb.store import (
     RunFolder, read_image,
 )
 
-from genb.sweep.table import ACCURACY_MEASURES, Recommendation, is_missing
+from genb.sweep.table import Recommendation, accuracy_measures, is_missing
 
 logger = get_logger(__name__)
 
@@ -33,7 +33,7 @@ def plot_png(rows: list[dict[str, Any]], rec: Recommendation, min_acceptance: fl
     xkey = "fid" if have_fid else "noise"
     panels = [("acceptance_rate", "acceptance rate ↑", None)]
     panels += [(f"{m}_mean", f"{m.replace('_', ' ')} ({'↑' if 'iou' in m else '↓'})", f"{m}_std")
-               for m in ACCURACY_MEASURES if any(not is_missing(r.get(f"{m}_mean")) for r in rows)]
+               for m in accuracy_measures() if any(not is_missing(r.get(f"{m}_mean")) for r in rows)]
     ncols = min(3, len(panels))
     nrows = -(-len(panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, 3.6 * nrows), squeeze=False)
