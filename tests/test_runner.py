@@ -433,3 +433,34 @@ def test_depth_is_stored_losslessly_compressed_and_read_by_one_call(tiny_run, tm
     (legacy / "depth.npy").write_bytes(b"garbage")
     with pytest.raises(GenbError, match="depth.npy is corrupt"):
         io.read_depth(legacy)
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def test_no_import_runs_upward():
+    """core imports no stage; a stage imports only core and earlier stages (enhance --check aside)."""
+    import ast
+    import pathlib
+
+    order = ["core", "render", "enhance", "check", "package", "sweep"]
+    allowed_late = {("enhance", "check")}  # --check runs the checker: a lazy, guarded import
+    root = pathlib.Path(__file__).resolve().parents[1] / "genb"
+    bad = []
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).parts
+        if len(parts) < 2 or parts[0] not in order:
+            continue
+        here = parts[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                bits = name.split(".")
+                if len(bits) > 1 and bits[0] == "genb" and bits[1] in order:
+                    there = bits[1]
+                    if order.index(there) > order.index(here) and (here, there) not in allowed_late:
+                        bad.append(f"{path.relative_to(root)} imports {name}")
+                    if here == "core" and there != "core":
+                        bad.append(f"{path.relative_to(root)} imports {name}")
+    assert not bad, bad

@@ -76,7 +76,7 @@ def draw_skeletons(image: np.ndarray, keypoints2d: np.ndarray, visible: np.ndarr
         keypoints2d: (P, 25, 2) pixels, OpenCV convention, in ``image``'s pixel grid.
         visible: (P, 25) bool; occluded keypoints are drawn as rings, their limbs thin and dim.
     """
-    from genb.render.show import PERSON_COLORS, draw_skeleton
+    from genb.core.draw import PERSON_COLORS, draw_skeleton
 
     out = np.ascontiguousarray(image.copy())
     for p, (kp, vis) in enumerate(zip(np.asarray(keypoints2d), np.asarray(visible, dtype=bool))):
