@@ -122,12 +122,14 @@ def _parse_value(text: str, kind: Any, sequence: bool, name: str, length: int | 
                 return True
             if t.lower() in ("0", "false", "no", "off"):
                 return False
-            raise GenbError(f"{_flag(name)} takes true or false, got {t!r}")
+            raise GenbError(f"{_flag(name)} takes true or false, got {t!r}", f"e.g. {_flag(name)} true")
         try:
             return kind(t)
         except (TypeError, ValueError):
+            example = {int: "10", float: "0.5"}.get(kind)
             raise GenbError(
-                f"{_flag(name)} takes {getattr(kind, '__name__', kind)} values, got {t!r}"
+                f"{_flag(name)} takes {getattr(kind, '__name__', kind)} values, got {t!r}",
+                f"e.g. {_flag(name)} {example}" if example else f"see `genb --help` for {_flag(name)}",
             ) from None
 
     if sequence:

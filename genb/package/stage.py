@@ -43,7 +43,7 @@ from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
 from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, shard
 from genb.core.io import clean_stale, read_json, read_yaml_record
-from genb.core.runner import refuse_foreign
+from genb.core.runner import Ranks, refuse_foreign
 
 logger = get_logger(__name__)
 
@@ -395,8 +395,7 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
                 f", {100 * rate:.0f}% accepted" if rate is not None else "", cfg.format, out)
 
     # 2. This rank's share, unless it is already done (leftovers of a killed run of this rank go first).
-    ranks_clean = [out, out / PARTS, out / "bedlam", out / "bedlam" / "images", out / "card"]
-    clean_stale(ranks_clean, rank)
+    clean_stale([out, out / PARTS, out / "bedlam", out / "bedlam" / "images", out / "card"], rank)
     marker = out / PARTS / _part_name("done", rank, world, "json")
     skipped = marker.is_file()
     packaged = people = 0
@@ -406,11 +405,19 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
         logger.info("rank %d of %d already packaged (%s); nothing to do", rank, world, marker)
     package_seconds = time.perf_counter() - start
 
-    # 3. Whoever sees every rank done merges (the same bytes whoever does it).
+    # 3. Whoever sees every rank done merges (the same bytes whoever does it); rank 0 of a
+    #    launched group waits for the others first.
     npz_path, shard_paths, card_path = None, [], None
-    markers = _rank_markers(out, world)
-    if markers is not None:
-        npz_path, shard_paths, card_path = _finalize(run, out, cfg, selection, markers)
+    merged: list[tuple] = []
+
+    def missing_ranks() -> int:
+        return sum(not (out / PARTS / _part_name("done", r, world, "json")).is_file() for r in range(world))
+
+    Ranks(rank, world).finish(missing_ranks,
+                              lambda: merged.append(_finalize(run, out, cfg, selection, _rank_markers(out, world))),
+                              f"rank parts in {out / PARTS}")
+    if merged:
+        npz_path, shard_paths, card_path = merged[0]
     summary = PackageSummary(out=out, packaged=packaged, skipped=skipped, seconds=package_seconds, people=people,
                              npz=npz_path, shards=shard_paths, card=card_path,
                              total_seconds=time.perf_counter() - start)
