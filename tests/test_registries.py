@@ -65,6 +65,9 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     silhouette = read_image(run.sample_dir(0) / "control_silhouette.png")
     assert np.array_equal(silhouette[..., 0] > 0, run.instances(0) > 0) and silhouette.any()
     # enhance: conditioned on it (the tiny pipeline grows a ControlNet for it), provenance names it
+    import torch
+
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)  # --threads 1 must not leak into later tests
     cfg = tiny_enhance_config(controls=("depth", "silhouette"), steps=4)
     assert cfg.control_model("silhouette") == "tiny"
     assert EnhanceConfig(controls=("silhouette",)).control_model("silhouette") == "me/controlnet-silhouette"
