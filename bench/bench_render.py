@@ -18,12 +18,15 @@ import dataclasses
 import os
 import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 import numpy as np  # noqa: E402
 
 from genb.render.config import RenderConfig  # noqa: E402
+from genb.core.io import depth_bytes, npy_bytes  # noqa: E402
+from genb.core.run import RunFolder  # noqa: E402
 from genb.render.stage import RenderStage, run_render  # noqa: E402
 
 
@@ -81,11 +84,24 @@ def main() -> None:
     #    samples. Start-up (building anny and the GL context, spawning workers) is reported
     #    apart: RenderSummary.startup_seconds.
     results, startup = {}, {}
+    sizes: dict[str, int] = {}
     for workers in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
             s = run_render(os.path.join(tmp, "run"), RenderConfig(**{**cfg.__dict__, "workers": workers}))
+            if workers == 1:  # bytes on disk per sample, by file
+                for f in Path(tmp, "run", "samples").glob("*/*"):
+                    sizes[f.name] = sizes.get(f.name, 0) + f.stat().st_size
+                run = RunFolder(os.path.join(tmp, "run"))
+                depths = [run.depth(i) for i in run.sample_ids()]
         results[workers] = 1.0 / s.steady_samples_per_second
         startup[workers] = s.startup_seconds
+    # the depth map stored losslessly compressed (depth.npz) against the raw array (the old depth.npy)
+    t = time.perf_counter()
+    npz_sizes = [len(depth_bytes(d)) for d in depths]
+    npz_ms = (time.perf_counter() - t) / len(depths) * 1e3
+    t = time.perf_counter()
+    npy_sizes = [len(npy_bytes(d)) for d in depths]
+    npy_ms = (time.perf_counter() - t) / len(depths) * 1e3
 
     n = args.samples
     print(f"genb render benchmark: {n} samples at {w}x{h}, {lo}-{hi} people ({n_people / n:.1f} on average), "
@@ -104,6 +120,12 @@ def main() -> None:
     print(f"ratio stage (1 process, all writes) / bare passes: {results[1] / (bare / n):.2f}")
     print(f"ratio in-memory stage / bare passes:               {in_memory / bare:.2f}")
     print(f"samples/s per core, 2 processes on {os.cpu_count()} cores:     {1 / results[2] / (os.cpu_count() or 1):.2f}")
+    total = sum(sizes.values()) / n
+    print(f"bytes per sample on disk: {total / 1e3:.1f} KB ("
+          + ", ".join(f"{k} {v / n / 1e3:.1f}" for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])) + " KB)")
+    print(f"depth: depth.npz {np.mean(npz_sizes) / 1e3:.1f} KB ({npz_ms:.1f} ms to encode) vs raw depth.npy "
+          f"{np.mean(npy_sizes) / 1e3:.1f} KB ({npy_ms:.1f} ms); a sample with depth.npy would take "
+          f"{(total - np.mean(npz_sizes) + np.mean(npy_sizes)) / 1e3:.1f} KB")
     scenery_table(cfg)
 
 

@@ -50,21 +50,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
-    parser = build_parser()
-    args = parser.parse_args()
-    if getattr(args, "_missing", None):
-        print(f"genb {args.command}: not available in this install ({args._missing})", file=sys.stderr)
-        return 2
+    command = next((a for a in sys.argv[1:] if a in COMMANDS), None)
     try:
+        parser = build_parser()
+        args = parser.parse_args()  # a flag's bad value raises GenbError from its type function
+        command = args.command
+        if getattr(args, "_missing", None):
+            print(f"genb {args.command}: not available in this install ({args._missing})", file=sys.stderr)
+            return 2
         module = importlib.import_module(args._module)
         return int(module.run(args) or 0)
     except GenbError as e:
-        print(f"genb {args.command}: error: {e.problem}", file=sys.stderr)
+        print(f"genb {command or ''}: error: {e.problem}".replace("genb :", "genb:"), file=sys.stderr)
         if e.fix:
             print(f"  fix: {e.fix}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print(f"genb {args.command}: interrupted; finished outputs are kept, run the same command to resume",
+        print(f"genb {command}: interrupted; finished outputs are kept, run the same command to resume",
               file=sys.stderr)
         return 130
 

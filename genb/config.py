@@ -94,7 +94,27 @@ def _base_type(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _parse_value(text: str, kind: Any, sequence: bool, name: str) -> Any:
+def _fixed_length(annotation: Any) -> int | None:
+    """n for ``tuple[X, X, ...n]`` (also inside ``Optional``), None for variable-length sequences and scalars."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _fixed_length(args[0]) if len(args) == 1 else None
+    if origin is tuple:
+        args = typing.get_args(annotation)
+        return None if Ellipsis in args or not args else len(args)
+    return None
+
+
+def _check_length(values: tuple, length: int | None, name: str) -> tuple:
+    if length is not None and len(values) != length:
+        example = ",".join(["256", "192"] if length == 2 else ["1"] * length)
+        raise GenbError(f"{_flag(name)} takes {length} comma-separated values, got {len(values)}",
+                        f"e.g. {_flag(name)} {example}")
+    return values
+
+
+def _parse_value(text: str, kind: Any, sequence: bool, name: str, length: int | None = None) -> Any:
     def one(t: str) -> Any:
         t = t.strip()
         if kind is bool:
@@ -102,16 +122,18 @@ def _parse_value(text: str, kind: Any, sequence: bool, name: str) -> Any:
                 return True
             if t.lower() in ("0", "false", "no", "off"):
                 return False
-            raise GenbError(f"{_flag(name)} takes true or false, got {t!r}")
+            raise GenbError(f"{_flag(name)} takes true or false, got {t!r}", f"e.g. {_flag(name)} true")
         try:
             return kind(t)
         except (TypeError, ValueError):
+            example = {int: "10", float: "0.5"}.get(kind)
             raise GenbError(
-                f"{_flag(name)} takes {getattr(kind, '__name__', kind)} values, got {t!r}"
+                f"{_flag(name)} takes {getattr(kind, '__name__', kind)} values, got {t!r}",
+                f"e.g. {_flag(name)} {example}" if example else f"see `genb --help` for {_flag(name)}",
             ) from None
 
     if sequence:
-        return tuple(one(t) for t in text.split(",") if t.strip())
+        return _check_length(tuple(one(t) for t in text.split(",") if t.strip()), length, name)
     return one(text)
 
 
@@ -144,7 +166,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, cls: type, skip: tuple
         else:
             group.add_argument(
                 _flag(f.name), dest=f.name, default=None, metavar=f.name.upper(),
-                type=functools.partial(_parse_value, kind=kind, sequence=sequence, name=f.name),
+                type=functools.partial(_parse_value, kind=kind, sequence=sequence, name=f.name,
+                                       length=_fixed_length(hints[f.name])),
                 help=help_text,
             )
 
@@ -183,11 +206,13 @@ def _coerce(cls: type, name: str, value: Any) -> Any:
         raise GenbError(f"{_flag(name)} must be one of {', '.join(map(str, choices))}, got {value!r}",
                         f"e.g. {_flag(name)} {choices[0]}")
     if sequence:
+        length = _fixed_length(hints[name])
         if isinstance(value, str):
-            return _parse_value(value, kind, True, name)
+            return _parse_value(value, kind, True, name, length)
         if not isinstance(value, (list, tuple)):
             value = [value]
-        return tuple(_parse_value(str(v), kind, False, name) if kind is not str else str(v) for v in value)
+        return _check_length(tuple(_parse_value(str(v), kind, False, name) if kind is not str else str(v)
+                                   for v in value), length, name)
     if kind is bool and isinstance(value, bool):
         return value
     if kind in (int, float, str, bool):
@@ -204,7 +229,9 @@ def resolve_config(cls: type, stage: str, preset: str | Path | None = None, over
         try:
             data = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as e:
-            raise GenbError(f"preset {path} is not valid YAML: {e}", "fix the file's syntax") from None
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise GenbError(f"preset {path} is not valid plain YAML ({first})",
+                            "fix the file's syntax (genb reads plain YAML: no tags)") from None
         if not isinstance(data, dict):
             raise GenbError(f"preset {path} must be a mapping of option names to values")
         unknown = sorted(set(data) - names)

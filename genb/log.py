@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
-from genb.store import dist_info
+from genb.core.dist import dist_info
+from genb.errors import GenbError
 
 T = TypeVar("T")
 
@@ -25,13 +26,19 @@ def get_logger(name: str) -> logging.Logger:
         handler.setFormatter(logging.Formatter("[genb] %(message)s"))
         root.addHandler(handler)
         root.propagate = False
-        rank, _ = dist_info()
-        root.setLevel(logging.INFO if rank == 0 else logging.ERROR)
+        root.setLevel(logging.INFO if _rank() == 0 else logging.ERROR)
         _configured = True
     return logging.getLogger(name if name.startswith("genb") else f"genb.{name}")
 
 
 def progress(iterable: Iterable[T], total: int | None = None, desc: str = "", **kwargs: Any) -> Iterable[T]:
     """A tqdm bar on rank 0; the bare iterable elsewhere."""
-    rank, _ = dist_info()
-    return tqdm(iterable, total=total, desc=desc, disable=rank != 0, dynamic_ncols=True, **kwargs)
+    return tqdm(iterable, total=total, desc=desc, disable=_rank() != 0, dynamic_ncols=True, **kwargs)
+
+
+def _rank() -> int:
+    """This process's rank; 0 when the environment is wrong (the stage reports that, not the logger)."""
+    try:
+        return dist_info()[0]
+    except GenbError:
+        return 0

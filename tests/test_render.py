@@ -247,8 +247,8 @@ def test_workers_ranks_and_resume_give_the_same_bytes(tmp_path, tiny_run, monkey
     # a killed run: two samples done, one half-built folder left behind
     resumed = tmp_path / "resumed"
     run_render(resumed, RenderConfig(**{**SMALL, "num_samples": 2}))
-    (resumed / "samples" / ".tmp-000002-999-abc").mkdir()
-    (resumed / "samples" / ".tmp-000002-999-abc" / "image.png").write_bytes(b"half")
+    (resumed / "samples" / ".tmp-r0-p999-000000-abcdef-000002").mkdir()
+    (resumed / "samples" / ".tmp-r0-p999-000000-abcdef-000002" / "image.png").write_bytes(b"half")
     summary = run_render(resumed, RenderConfig(**SMALL))
     assert summary.rendered == 2 and summary.skipped == 2
     assert _digest(resumed) == reference

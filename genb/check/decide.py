@@ -13,7 +13,7 @@ Rules, in order:
    * they are mostly occluded or out of frame: ``vis_fraction < min_vis_fraction``.
 
 2. **Measures** (per checked person). Each score is compared with its threshold
-   (:data:`RULES`); a score that could not be measured (NaN, e.g. fewer than
+   (:func:`genb.check.measures.all_rules`); a score that could not be measured (NaN, e.g. fewer than
    ``min_keypoints`` visible keypoints) is noted and does not reject. A person
    fails when any measured score is past its threshold. A threshold of ``inf``
    (max rules) or ``0`` (min rules) switches a rule off.
@@ -28,26 +28,14 @@ import dataclasses
 import math
 from typing import Any
 
+from genb.check.measures import Rule, all_rules, threshold_value  # noqa: F401 - Rule re-exported
+from genb.check.records import Rejection
+
 SKIPPED, ACCEPTED, REJECTED = "skipped", "accepted", "rejected"
 
 
-@dataclasses.dataclass(frozen=True)
-class Rule:
-    """One threshold rule: ``score`` must be ``<=`` (kind "max") or ``>=`` (kind "min") ``cfg.<threshold>``."""
-
-    score: str
-    kind: str
-    threshold: str
-    measure: str
-
-
-RULES = (
-    Rule("keypoint_drift", "max", "max_keypoint_drift", "keypoints"),
-    Rule("pck", "min", "min_pck", "keypoints"),
-    Rule("relative_drift", "max", "max_relative_drift", "relative"),
-    Rule("mask_iou", "min", "min_mask_iou", "mask"),
-    Rule("flow_drift", "max", "max_flow_drift", "flow"),
-)
+# The built-in measures' rules (every registered measure's: genb.check.measures.all_rules()).
+RULES = tuple(r for r in all_rules())
 
 
 def eligibility(person: int, box_px: float, vis_fraction: float, mask_area: float, cfg: Any) -> str | None:
@@ -70,6 +58,32 @@ def eligibility(person: int, box_px: float, vis_fraction: float, mask_area: floa
     return None
 
 
+def person_rejections(person: int, scores: dict[str, float], measures: tuple[str, ...],
+                      cfg: Any) -> tuple[list[Rejection], list[str]]:
+    """The rules one checked person fails, structured, and the scores that could not be measured.
+
+    Args: as :func:`decide_person`.
+
+    Returns:
+        ``(rejections, not_measured)``: one :class:`~genb.check.records.Rejection` per failed
+        rule, and the names of the scores that were NaN or missing.
+    """
+    rejections: list[Rejection] = []
+    not_measured: list[str] = []
+    for rule in all_rules():
+        if rule.measure not in measures:
+            continue
+        limit = threshold_value(cfg, rule.threshold)
+        if (rule.kind == "max" and math.isinf(limit)) or (rule.kind == "min" and limit <= 0):
+            continue
+        value = scores.get(rule.score, float("nan"))
+        if value is None or not math.isfinite(value):
+            not_measured.append(rule.score)
+        elif (rule.kind == "max" and value > limit) or (rule.kind == "min" and value < limit):
+            rejections.append(Rejection(person, rule.score, float(value), rule.threshold, limit, rule.kind))
+    return rejections, not_measured
+
+
 def decide_person(person: int, scores: dict[str, float], measures: tuple[str, ...], cfg: Any) -> tuple[str, list[str]]:
     """Accept or reject one checked person from their scores.
 
@@ -81,27 +95,14 @@ def decide_person(person: int, scores: dict[str, float], measures: tuple[str, ..
 
     Returns:
         ``(status, reasons)``: ``"accepted"`` or ``"rejected"``, and one sentence per failed
-        rule (and per score that could not be measured).
+        rule (and per score that could not be measured), derived from :func:`person_rejections`.
     """
-    reasons: list[str] = []
-    failed = False
-    for rule in RULES:
-        if rule.measure not in measures:
-            continue
-        limit = float(getattr(cfg, rule.threshold))
-        if (rule.kind == "max" and math.isinf(limit)) or (rule.kind == "min" and limit <= 0):
-            continue
-        value = scores.get(rule.score, float("nan"))
-        if value is None or not math.isfinite(value):
-            reasons.append(f"person {person}: {rule.score} not measured")
-            continue
-        if rule.kind == "max" and value > limit:
-            reasons.append(f"person {person}: {rule.score} {value:.3f} > {rule.threshold} {limit:g}")
-            failed = True
-        elif rule.kind == "min" and value < limit:
-            reasons.append(f"person {person}: {rule.score} {value:.3f} < {rule.threshold} {limit:g}")
-            failed = True
-    return (REJECTED if failed else ACCEPTED), reasons
+    rejections, not_measured = person_rejections(person, scores, measures, cfg)
+    reasons = [f"person {person}: {score} not measured" for score in not_measured]
+    reasons += [r.sentence() for r in rejections]
+    order = {r.score: k for k, r in enumerate(all_rules())}
+    reasons.sort(key=lambda text: order.get(text.split(": ", 1)[1].split(" ", 1)[0], 0))
+    return (REJECTED if rejections else ACCEPTED), reasons
 
 
 def decide_sample(people: list[dict[str, Any]], cfg: Any) -> tuple[bool, list[str]]:

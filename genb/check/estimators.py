@@ -25,7 +25,7 @@ import numpy as np
 
 from genb.errors import GenbError
 from genb.log import get_logger
-from genb.render.conventions import BODY25, BODY25_INDEX, OPENPOSE18_FROM_BODY25
+from genb.core.conventions import BODY25, BODY25_INDEX, OPENPOSE18_FROM_BODY25
 
 logger = get_logger(__name__)
 
@@ -76,12 +76,11 @@ class Segmenter(Protocol):
 
 
 def resolve_device(device: str) -> str:
-    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; anything else as given."""
-    if device != "auto":
-        return device
-    import torch
+    """``"auto"``/``"cuda"`` -> ``"cuda:<local rank>"`` when available (one GPU per rank), else ``"cpu"``;
+    anything else as given (:func:`genb.core.dist.pick_device`)."""
+    from genb.core.dist import pick_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return pick_device(device)
 
 
 def _fix_for(option: str, model_id: str) -> str:

@@ -23,20 +23,28 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from genb.check import decide, metrics
+from genb.check.measures import BUILTIN_MEASURES, DRIFT_MEASURES, MeasureInputs, threshold_value
+from genb.check.records import CheckRecord
 from genb.check.summary import CheckSummary, load_records, write_summary
 from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
 from genb.errors import GenbError
 from genb.log import get_logger, progress
-from genb.store import RunFolder, atomic_write_json, atomic_write_text, dist_info, read_image, shard
+from genb.config import to_dict
+from genb.core.io import atomic_write_text, read_image
+from genb.core.run import RunFolder, numbered
+from genb.core.runner import Ranks, guard_settings
 
 logger = get_logger(__name__)
 
-MEASURES = ("keypoints", "relative", "mask", "flow")
+MEASURES = BUILTIN_MEASURES  # every registered one: DRIFT_MEASURES.names()
+# Settings that do not change a decision: may differ between a check and its resumption.
+CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow")
 
 
 @dataclasses.dataclass
@@ -81,12 +89,19 @@ class CheckConfig:
     """Accept samples in which no person could be checked (all skipped)."""
     redo: bool = False
     """Check again samples that already have a decision (default: resume, keep existing decisions)."""
+    thresholds: tuple[str, ...] = ()
+    """Thresholds of drift measures registered outside genb (and overrides), as NAME=VALUE pairs."""
 
     def validate(self) -> None:
-        unknown = sorted(set(self.measures) - set(MEASURES))
+        known = DRIFT_MEASURES.names()
+        unknown = sorted(set(self.measures) - set(known))
         if unknown or not self.measures:
             raise GenbError(f"unknown or empty --measures {','.join(unknown) or '(none)'}",
-                            f"choose from {','.join(MEASURES)}")
+                            f"choose from {','.join(known)}")
+        for pair in self.thresholds:
+            if "=" not in pair:
+                raise GenbError(f"--thresholds {pair}: each entry is NAME=VALUE", "e.g. --thresholds max_color_shift=0.1")
+            threshold_value(self, pair.split("=", 1)[0])
         if not 0.0 <= self.noise <= 1.0:
             raise GenbError(f"--noise {self.noise} is outside [0, 1]", "give the strength used by genb enhance, e.g. 0.4")
         for name in ("max_keypoint_drift", "max_relative_drift", "max_flow_drift", "min_box_px", "pck_alpha"):
@@ -140,7 +155,7 @@ class Checker:
         from genb.check import estimators
 
         self.cfg = cfg
-        measures = tuple(m for m in MEASURES if m in cfg.measures)
+        measures = tuple(m for m in DRIFT_MEASURES.names() if m in cfg.measures)
         self.pose_estimator = pose_estimator
         self.segmenter = segmenter
         try:
@@ -156,7 +171,7 @@ class Checker:
                 raise
             logger.warning("%s\n[genb] fallback_to_flow is on: checking with optical flow only "
                            "(keypoint, relative and mask measures are off)", e.problem)
-            measures = ("flow",)
+            measures = ("flow",) + tuple(m for m in measures if m not in BUILTIN_MEASURES)
             self.pose_estimator = self.segmenter = None
         self.measures = measures
         self.flow = flow if flow is not None else (estimators.FlowEstimator(cfg.flow_method) if "flow" in measures else None)
@@ -220,9 +235,18 @@ class Checker:
         # 4. dense flow render -> enhanced
         flow = self.flow(render, enhanced) if checked and self.flow is not None else None
 
+        # 4b. measures registered outside genb, on the checked people
+        extra: list[list[dict[str, float]]] = []
+        if checked:
+            inputs = MeasureInputs(render, enhanced, labels, checked, boxes, sizes[checked], masks[checked])
+            extra = [DRIFT_MEASURES.get(m).compute(inputs) for m in self.measures
+                     if DRIFT_MEASURES.get(m).compute is not None]
+
         # 5. scores per checked person
         for j, p in enumerate(checked):
             scores: dict[str, Any] = {}
+            for values in extra:
+                scores.update(values[j])
             size = float(sizes[p])
             if pose_enh is not None:
                 detected = pose_enh.keypoints[j]
@@ -248,16 +272,19 @@ class Checker:
             if flow is not None:
                 scores["flow_drift"], scores["flow_drift_p90"] = metrics.flow_drift(flow, masks[p], size)
             status, reasons = decide.decide_person(p, scores, self.measures, cfg)
+            rejections, _ = decide.person_rejections(p, scores, self.measures, cfg)
             people[p].update({k: _finite_or_none(v) for k, v in scores.items()})
             people[p]["status"] = status
             people[p]["reasons"] += reasons
+            people[p]["rejections"] = [r.to_json() for r in rejections]
 
         # 6. the sample's decision
         accepted, reasons = decide.decide_sample(people, cfg)
         record = {
             "sample": int(sample), "noise": float(cfg.noise), "accepted": bool(accepted),
             "reasons": notes + reasons, "measures": list(self.measures), "estimators": self.estimator_names,
-            "thresholds": {r.threshold: getattr(cfg, r.threshold) for r in decide.RULES if r.measure in self.measures},
+            "thresholds": {r.threshold: threshold_value(cfg, r.threshold) for r in decide.all_rules()
+                           if r.measure in self.measures},
             "people": people,
         }
         return SampleCheck(record)
@@ -283,52 +310,56 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
     run.require()
     enhanced_dir = run.enhanced_dir(cfg.noise)
-    enhanced_ids = sorted(int(p.stem) for p in enhanced_dir.glob("*.png") if p.stem.isdigit()) if enhanced_dir.is_dir() else []
+    enhanced_ids = numbered(enhanced_dir, ".png")
     if not enhanced_ids:
         raise GenbError(f"no enhanced images in {enhanced_dir}",
                         f"run `genb enhance {run.root} --noise {cfg.noise}` first (or give the --noise it used)")
     check_dir = run.check_dir(cfg.noise)
-    rank, world = dist_info()
+    ranks = Ranks.from_env()
+    rank = ranks.rank
 
-    # 1. what is left to do (an existing decision is done unless --redo)
-    todo = [i for i in shard(enhanced_ids, rank, world) if cfg.redo or not (check_dir / f"{run.sample_name(i)}.json").is_file()]
-    if rank == 0:
+    def record_path(i: int) -> Path:
+        return check_dir / f"{run.sample_name(i)}.json"
+
+    # 1. the saved settings (decisions made with other thresholds are not mixed in, unless --redo),
+    #    this rank's stale temporaries, what is left to do (an existing decision is done unless --redo)
+    if not cfg.redo:
+        guard_settings(check_dir / "check.yaml", to_dict(cfg), CHECK_RUNTIME_FIELDS,
+                       outputs_exist=bool(numbered(check_dir, ".json")), stage="check")
+    ranks.clean([check_dir])
+    plan = ranks.plan(enhanced_ids, lambda i: not cfg.redo and record_path(i).is_file())
+    todo = plan.todo
+    if rank == 0 or not (check_dir / "check.yaml").is_file():  # any rank may start first (job arrays)
         check_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(check_dir / "check.yaml", yaml.safe_dump(config_record(cfg, command), sort_keys=False))
     logger.info("check %s noise %.2f: %d enhanced samples, %d to check on this process",
                 run.root, cfg.noise, len(enhanced_ids), len(todo))
 
-    # 2. the checker (models load once)
+    # 2. the checker (models load once, on this rank's device)
     if todo and checker is None:
-        checker = Checker(cfg)
+        checker = Checker(dataclasses.replace(cfg, device=ranks.device(cfg.device)))
 
     # 3. check and write one decision per sample
     for i in progress(todo, desc=f"check {cfg.noise:.2f}"):
         result = checker(run.image(i), read_image(enhanced_dir / f"{run.sample_name(i)}.png"),
                          run.labels(i), run.instances(i), sample=i)
-        atomic_write_json(check_dir / f"{run.sample_name(i)}.json", {**result.record, "noise": float(cfg.noise)})
+        CheckRecord.from_json({**result.record, "noise": float(cfg.noise)}, record_path(i)).write(record_path(i))
 
-    # 4. the summary over every decision of this noise level
-    _barrier(world)
-    summary = write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids), write=rank == 0)
+    # 4. the summary over every decision of this noise level, by whichever rank sees them all
+    #    (rank 0 of a launched group waits for the others first)
+    written: list[CheckSummary] = []
+    ranks.finish(lambda: sum(not record_path(i).is_file() for i in enhanced_ids),
+                 lambda: written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids))),
+                 f"check records in {check_dir}")
+    summary = written[0] if written else write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids), write=False)
     summary.newly_checked = len(todo)
-    if rank == 0:
+    if written:
         logger.info("noise %.2f: %d/%d samples accepted (%.0f%%); summary in %s", cfg.noise, summary.num_accepted,
                     summary.num_checked, 100 * summary.acceptance_rate, check_dir)
+    else:
+        logger.info("noise %.2f: this rank's %d samples checked; the summary is written once every rank is done",
+                    cfg.noise, len(plan.mine))
     return summary
-
-
-def _barrier(world: int) -> None:
-    """Wait for the other processes when running under torch.distributed (else nothing to wait for)."""
-    if world <= 1:
-        return
-    try:
-        import torch.distributed as dist
-
-        if dist.is_available() and dist.is_initialized():
-            dist.barrier()
-    except Exception:  # pragma: no cover - best effort; re-running `genb check` rewrites the summary
-        pass
 
 
 def accepted_ids(run: RunFolder | str, noise: float) -> list[int]:

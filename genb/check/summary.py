@@ -17,19 +17,20 @@ import collections
 import csv
 import dataclasses
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from genb.check.measures import all_rules, all_scores
 from genb.check.metrics import summarize
+from genb.check.records import read_check_records
+from genb.core.run import is_sample_name, numbered
 from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text
 
-SCORES = ("keypoint_drift", "pck", "relative_drift", "mask_iou", "flow_drift", "flow_drift_p90")
-THRESHOLDS = {"keypoint_drift": "max_keypoint_drift", "pck": "min_pck", "relative_drift": "max_relative_drift",
-              "mask_iou": "min_mask_iou", "flow_drift": "max_flow_drift"}
+SCORES = all_scores()  # the built-in measures' (every registered measure's: all_scores())
+THRESHOLDS = {r.score: r.threshold for r in all_rules()}
 
 
 @dataclasses.dataclass
@@ -76,14 +77,8 @@ def load_records(check_dir: str | Path) -> list[dict[str, Any]]:
     check_dir = Path(check_dir)
     if not check_dir.is_dir():
         return []
-    out = []
-    for p in sorted(check_dir.glob("*.json")):
-        if p.stem.isdigit():
-            try:
-                out.append(json.loads(p.read_text()))
-            except json.JSONDecodeError:  # only possible if edited by hand: writes are atomic
-                continue
-    return out
+    # writes are atomic, so a corrupt record was edited or damaged outside genb: one error naming it
+    return [r.to_json() for r in read_check_records(check_dir)]
 
 
 _RULE = re.compile(r"^person \d+: (\w+) [-\d.]+ [<>]")
@@ -93,19 +88,23 @@ def summarize_records(records: list[dict[str, Any]], noise: float, check_dir: Pa
     """A :class:`CheckSummary` of per-sample decisions."""
     people = collections.Counter()
     rejections = collections.Counter()
-    scores: dict[str, list[float]] = {s: [] for s in SCORES}
+    scores: dict[str, list[float]] = {s: [] for s in all_scores()}
     for r in records:
         for p in r["people"]:
             people[p["status"]] += 1
             if p["status"] == "skipped":
                 continue
-            for s in SCORES:
+            for s in all_scores():
                 v = p.get(s)
                 scores[s].append(np.nan if v is None else float(v))
-            for reason in p["reasons"]:
-                m = _RULE.match(reason)
-                if m:
-                    rejections[m.group(1)] += 1
+            if "rejections" in p:  # structured (genb >= this version)
+                for r in p["rejections"]:
+                    rejections[r["score"]] += 1
+            else:  # records written before rejections were structured
+                for reason in p["reasons"]:
+                    m = _RULE.match(reason)
+                    if m:
+                        rejections[m.group(1)] += 1
     arrays = {s: np.asarray(v, np.float64) for s, v in scores.items()}
     n_acc = sum(bool(r["accepted"]) for r in records)
     return CheckSummary(
@@ -119,12 +118,12 @@ def summarize_records(records: list[dict[str, Any]], noise: float, check_dir: Pa
 def _csv(records: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["sample", "person", "status", "sample_accepted", "box_px", "vis_fraction", *SCORES, "reasons"])
+    writer.writerow(["sample", "person", "status", "sample_accepted", "box_px", "vis_fraction", *all_scores(), "reasons"])
     for r in records:
         for p in r["people"]:
             writer.writerow([r["sample"], p["person"], p["status"], int(bool(r["accepted"])),
                              f"{p['box_px']:.1f}", f"{p['vis_fraction']:.3f}",
-                             *("" if p.get(s) is None else f"{p[s]:.5f}" for s in SCORES), "; ".join(p["reasons"])])
+                             *("" if p.get(s) is None else f"{p[s]:.5f}" for s in all_scores()), "; ".join(p["reasons"])])
     return buf.getvalue()
 
 
@@ -133,7 +132,7 @@ def write_summary(run: RunFolder, noise: float, num_enhanced: int | None = None,
     check_dir = run.check_dir(noise)
     records = load_records(check_dir)
     if num_enhanced is None:
-        num_enhanced = len([p for p in run.enhanced_dir(noise).glob("*.png") if p.stem.isdigit()])
+        num_enhanced = len([p for p in run.enhanced_dir(noise).glob("*.png") if is_sample_name(p.stem)])
     summary = summarize_records(records, noise, check_dir, num_enhanced)
     if write and records:
         atomic_write_text(check_dir / "summary.csv", _csv(records))
@@ -153,7 +152,7 @@ def noise_levels(run: RunFolder) -> list[float]:
             level = float(d.name.split("-", 1)[1])
         except ValueError:
             continue
-        if (d / "check").is_dir() and any(p.stem.isdigit() for p in (d / "check").glob("*.json")):
+        if (d / "check").is_dir() and any(is_sample_name(p.stem) for p in (d / "check").glob("*.json")):
             out.append(level)
     return out
 
@@ -172,7 +171,8 @@ def plot_summary(run: RunFolder) -> bytes:
         recs = load_records(run.check_dir(s))
         if recs:
             thresholds.update(recs[-1].get("thresholds", {}))
-    shown = [s for s in THRESHOLDS if any(np.isfinite(m.scores[s]).any() for m in summaries)]
+    thresholds_of = {r.score: r.threshold for r in all_rules()}
+    shown = [s for s in thresholds_of if any(np.isfinite(m.scores[s]).any() for m in summaries)]
     fig, axes = plt.subplots(1, len(shown) + 1, figsize=(3.2 * (len(shown) + 1), 3.0), squeeze=False)
     axes = axes[0]
     cmap = plt.get_cmap("viridis")
@@ -181,7 +181,7 @@ def plot_summary(run: RunFolder) -> bytes:
             v = m.scores[score][np.isfinite(m.scores[score])]
             if v.size:
                 ax.hist(v, bins=20, histtype="step", color=cmap(k / max(1, len(summaries) - 1)), label=f"{m.noise:.2f}")
-        limit = thresholds.get(THRESHOLDS[score])
+        limit = thresholds.get(thresholds_of[score])
         if limit is not None and np.isfinite(limit) and limit > 0:
             ax.axvline(limit, color="red", linestyle="--", linewidth=1)
         ax.set_title(score, fontsize=9)

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import math
 import typing
 from typing import Literal
 
+from genb.core.controls import CONTROL_MAPS
 from genb.errors import GenbError
 
-CONTROL_FILES = {"depth": "control_depth", "normal": "control_normal", "pose": "control_pose",
-                 "seg": "control_seg", "edges": "control_edges"}
-"""Control name (as in ``--controls``) -> the sample file it reads (``samples/NNNNNN/<file>.png``)."""
+class _ControlFiles(collections.abc.Mapping):
+    """Control name (as in ``--controls``) -> the sample file it reads (``samples/NNNNNN/<file>.png``),
+    for every map registered in :data:`genb.core.controls.CONTROL_MAPS` (read live)."""
+
+    def __getitem__(self, name: str) -> str:
+        if name not in CONTROL_MAPS:
+            raise KeyError(name)
+        return CONTROL_MAPS.get(name).file
+
+    def __iter__(self):
+        return iter(CONTROL_MAPS.names())
+
+    def __len__(self) -> int:
+        return len(CONTROL_MAPS)
+
+
+CONTROL_FILES = _ControlFiles()
 
 RUNTIME_FIELDS = frozenset({
     "batch_size", "device", "compile", "channels_last", "attention", "check", "threads", "model_dir",
@@ -56,6 +72,8 @@ class EnhanceConfig:
     """ControlNet for control_seg.png (hub id or folder)."""
     edges_model: str | None = "lllyasviel/control_v11p_sd15_canny"
     """ControlNet for control_edges.png (hub id or folder)."""
+    control_models: tuple[str, ...] = ()
+    """ControlNets of control maps registered outside genb (and overrides of the built-in ones), as name=MODEL pairs."""
     control_scales: tuple[float, ...] = (1.0,)
     """ControlNet conditioning scale, one per control in --controls order (or one for all)."""
     control_start: tuple[float, ...] = (0.0,)
@@ -127,9 +145,14 @@ class EnhanceConfig:
         if len(set(self.controls)) != len(self.controls):
             raise GenbError(f"--controls {','.join(self.controls)} names a control twice", "name each control once")
         for c in self.controls:
-            if not getattr(self, f"{c}_model"):
+            if not self.control_model(c):
                 raise GenbError(f"control {c!r} has no ControlNet model for --architecture {self.architecture}",
-                                f"give --{c}-model (hub id or folder), or drop {c} from --controls")
+                                f"give --{c}-model (or --control-models {c}=MODEL: hub id or folder), "
+                                f"or drop {c} from --controls")
+        bad = [pair for pair in self.control_models if "=" not in pair or pair.split("=", 1)[0] not in CONTROL_MAPS]
+        if bad:
+            raise GenbError(f"--control-models {','.join(bad)}: each entry is NAME=MODEL with a known control name",
+                            f"e.g. --control-models depth=lllyasviel/control_v11f1p_sd15_depth; names: {', '.join(CONTROL_FILES)}")
         for name in ("control_scales", "control_start", "control_end"):
             self.per_control(name)
         for s, e in zip(self.per_control("control_start"), self.per_control("control_end")):
@@ -140,6 +163,18 @@ class EnhanceConfig:
             raise GenbError(f"--threads {self.threads} must be at least 1", "give e.g. --threads 1")
         if self.limit is not None and self.limit < 0:
             raise GenbError(f"--limit {self.limit} must be >= 0", "give a number of samples")
+
+    def control_model(self, name: str) -> str | None:
+        """The ControlNet of control ``name``: its ``--<name>-model`` field (built-in maps), else
+        ``--control-models name=MODEL``, else ``tiny`` with the tiny base model, else the map's default."""
+        given = dict(pair.split("=", 1) for pair in self.control_models if "=" in pair)
+        if name in given:
+            return given[name]
+        if hasattr(self, f"{name}_model"):
+            return getattr(self, f"{name}_model")
+        if self.base_model == "tiny":
+            return "tiny"
+        return CONTROL_MAPS.get(name).models.get(self.architecture)
 
     def per_control(self, name: str) -> list[float]:
         """``control_scales`` / ``control_start`` / ``control_end`` with one value per control."""

@@ -200,7 +200,7 @@ def load_pipeline(cfg: EnhanceConfig, device: str | None = None) -> LoadedPipeli
     sources: list[ModelSource] = []
     nets = []
     for control in cfg.controls:
-        source = resolve_source(f"controlnet-{control}", getattr(cfg, f"{control}_model"), cfg)
+        source = resolve_source(f"controlnet-{control}", cfg.control_model(control), cfg)
         nets.append(_load(source, cfg, diffusers.ControlNetModel, "config.json", torch_dtype=dtype))
         sources.append(source)
     controlnet = nets[0] if len(nets) == 1 else diffusers.MultiControlNetModel(nets)

@@ -21,7 +21,6 @@ import argparse
 import concurrent.futures
 import dataclasses
 import math
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -30,15 +29,16 @@ import numpy as np
 
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.enhance.config import CONTROL_FILES, RUNTIME_FIELDS, EnhanceConfig
+from genb.enhance.records import EnhanceRecord
 from genb.enhance.prompts import build_prompt, load_templates
 from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_weights, person_mask
 from genb.enhance.schedule import steps_for
 from genb.errors import GenbError
 from genb.log import get_logger, progress
-from genb.store import (
-    TMP_PREFIX, RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, png_bytes,
-    read_image, sample_seed, shard,
-)
+from genb.core.io import atomic_write_bytes, atomic_write_text, png_bytes, read_image
+from genb.core.run import RunFolder, is_sample_name
+from genb.core.runner import Ranks, guard_settings
+from genb.core.seeds import sample_seed
 
 __all__ = ["EnhanceConfig", "EnhanceStage", "EnhanceInput", "EnhanceOutput", "EnhanceSummary", "run_enhance",
            "add_arguments", "run"]
@@ -67,15 +67,7 @@ class EnhanceInput:
     @classmethod
     def read(cls, run: RunFolder, index: int, cfg: EnhanceConfig, templates: dict[str, Any]) -> "EnhanceInput":
         folder = run.sample_dir(index)
-        try:
-            import json
-
-            scene = json.loads((folder / "scene.json").read_text())
-        except FileNotFoundError:
-            raise GenbError(f"sample {index} has no scene.json ({folder})",
-                            "re-run `genb render` on this run folder to complete it") from None
-        except ValueError as e:
-            raise GenbError(f"{folder / 'scene.json'} is corrupt ({e})", f"delete {folder} and re-run `genb render`") from None
+        scene = run.scene(index)  # missing or corrupt (not JSON, not a mapping): one error naming the file
         region = cfg.noise_person is not None and cfg.noise_person != cfg.noise
         return cls(
             index=index,
@@ -145,7 +137,7 @@ class EnhanceStage:
         """The provenance of one sample."""
         cfg = self.cfg
         rec: dict[str, Any] = {
-            "index": index, "noise": cfg.noise, "strength": cfg.noise,
+            "index": index, "noise": cfg.noise, "strength": self.plan.pipeline_strength,
             "seed": self.seed, "torch_seed": sample_torch_seed(self.seed, index),
             "steps_run": steps, "num_inference_steps": self.num_inference_steps,
             "prompt": prompt, "negative_prompt": cfg.negative_prompt, "guidance_scale": cfg.guidance_scale,
@@ -279,53 +271,26 @@ def get_stage(cfg: EnhanceConfig, seed: int) -> EnhanceStage:
 
 
 def _check_settings(out_dir: Path, cfg: EnhanceConfig) -> None:
-    """Refuse to resume a folder made with settings that change what a sample is."""
-    path = out_dir / "enhance.yaml"
-    if not path.is_file():
-        return
-    import yaml
-
-    try:
-        old = (yaml.safe_load(path.read_text()) or {}).get("config", {})
-    except yaml.YAMLError:
-        return
-    new = to_dict(cfg)
-    changed = sorted(k for k in new if k not in RUNTIME_FIELDS and k in old and old[k] != new[k])
-    if changed:
-        raise GenbError(
-            f"{out_dir} was enhanced with different settings ({', '.join(changed)}); resuming would mix them",
-            f"repeat the original settings (see {path}), or move that folder away to start over",
-        )
-
-
-def _clean_stale(out_dir: Path, older_than: float = 120.0) -> None:
-    """Remove temporary files left by killed processes (old enough not to be another rank's write)."""
-    now = time.time()
-    for p in out_dir.glob(TMP_PREFIX + "*"):
-        try:
-            if now - p.stat().st_mtime > older_than:
-                p.unlink()
-        except OSError:
-            pass
+    """Refuse to resume a folder made with settings that change what a sample is (or without a readable record)."""
+    outputs = out_dir.is_dir() and any(p.suffix == ".png" and is_sample_name(p.stem) for p in out_dir.iterdir())
+    guard_settings(out_dir / "enhance.yaml", to_dict(cfg), RUNTIME_FIELDS, outputs_exist=outputs, stage="enhance")
 
 
 def _is_done(out_dir: Path, name: str) -> bool:
     return (out_dir / f"{name}.json").is_file() and (out_dir / f"{name}.png").is_file()
 
 
-def _batches(run: RunFolder, todo: list[int], size: int) -> list[list[int]]:
-    """Group indices into batches of one image size (a run may mix landscape and portrait)."""
-    buckets: dict[tuple[int, int], list[int]] = {}
-    out: list[list[int]] = []
-    for i in todo:
-        hw = _image_size(run.sample_dir(i) / "image.png")
-        bucket = buckets.setdefault(hw, [])
-        bucket.append(i)
-        if len(bucket) == size:
-            out.append(bucket)
-            buckets[hw] = []
-    out.extend(b for b in buckets.values() if b)
-    return out
+def _batches(run: RunFolder, ids: list[int], size: int) -> list[list[int]]:
+    """The run's batches, formed from fixed positions: ``index // size``, split by image size.
+
+    A batch is the same samples whatever the number of ranks, ``--limit`` or what is
+    done already, so each sample's bytes do not depend on how the run was split or resumed
+    (a batch with any sample to do is computed whole; only the missing ones are written).
+    """
+    groups: dict[tuple[int, tuple[int, int]], list[int]] = {}
+    for i in ids:
+        groups.setdefault((i // size, _image_size(run.sample_dir(i) / "image.png")), []).append(i)
+    return [groups[k] for k in sorted(groups, key=lambda k: (k[0], groups[k][0]))]
 
 
 def _image_size(path: Path) -> tuple[int, int]:
@@ -335,23 +300,14 @@ def _image_size(path: Path) -> tuple[int, int]:
             head = f.read(24)
     except OSError:
         raise GenbError(f"image {path} does not exist", "re-run `genb render` on this run folder to complete it") from None
-    if head[:8] != b"\x89PNG\r\n\x1a\n":
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
         return read_image(path).shape[:2]
     return int.from_bytes(head[20:24], "big"), int.from_bytes(head[16:20], "big")
 
 
 def _write(out_dir: Path, name: str, image: np.ndarray, record: dict[str, Any]) -> None:
     atomic_write_bytes(out_dir / f"{name}.png", png_bytes(image))
-    atomic_write_json(out_dir / f"{name}.json", record)  # written last: marks the sample done
-
-
-def _barrier() -> None:
-    """Wait for every process of an ``accelerate launch`` / ``torchrun`` group (no-op otherwise)."""
-    rank, world = dist_info()
-    if world > 1 and "MASTER_ADDR" in os.environ:
-        from accelerate import PartialState
-
-        PartialState().wait_for_everyone()
+    EnhanceRecord.from_json(record).write(out_dir / f"{name}.json")  # written last: marks the sample done
 
 
 def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSummary:
@@ -363,15 +319,23 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
     cfg.validate()
     out_dir = run.enhanced_dir(cfg.noise)
     _check_settings(out_dir, cfg)
-    rank, world = dist_info()
-    # 2. This process's samples that are not done yet.
-    ids = run.sample_ids()
-    if not ids:
+    ranks = Ranks.from_env()
+    rank, world = ranks.rank, ranks.world
+    # 2. This process's batches (a contiguous block of the run's fixed batches) with a sample to do.
+    all_ids = run.sample_ids()
+    if not all_ids:
         raise GenbError(f"{run.root} has no samples", f"run `genb render {run.root}` first")
-    if cfg.limit is not None:
-        ids = ids[: cfg.limit]
-    mine = shard(ids, rank, world)
-    todo = [i for i in mine if not _is_done(out_dir, run.sample_name(i))]
+    ids = all_ids[: cfg.limit] if cfg.limit is not None else all_ids
+    wanted = set(ids)
+
+    def to_write(batch: list[int]) -> list[int]:
+        return [i for i in batch if i in wanted and not _is_done(out_dir, run.sample_name(i))]
+
+    batches = [b for b in _batches(run, all_ids, cfg.batch_size) if wanted.intersection(b)]
+    plan = ranks.plan(batches, lambda b: not to_write(b))
+    mine = [i for b in plan.mine for i in b if i in wanted]
+    todo_batches = plan.todo
+    todo = [i for b in todo_batches for i in to_write(b)]
     seed = int(run.manifest.get("seed", 0))
     logger.info("enhancing %d of %d samples at noise %.2f into %s (%d already done, %d process(es))",
                 len(todo), len(ids), cfg.noise, out_dir, len(mine) - len(todo), world)
@@ -383,16 +347,16 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise GenbError(f"cannot create {out_dir}: {e.strerror}", "choose a run folder you can write to") from None
-    if rank == 0:
+    if rank == 0 or not (out_dir / "enhance.yaml").is_file():  # any rank may start first (job arrays)
         import yaml
 
         atomic_write_text(out_dir / "enhance.yaml", yaml.safe_dump(config_record(cfg), sort_keys=False))
-    _clean_stale(out_dir)
+    ranks.clean([out_dir])  # this rank's leftovers (and dead processes'); other ranks may be writing now
     # 4. Enhance batch by batch; reading the next batch and PNG encoding overlap the compute.
     written = 0
     if todo:
         assert stage is not None
-        batches = _batches(run, todo, cfg.batch_size)
+        batches = todo_batches
         pending: list[concurrent.futures.Future] = []
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             reads = pool.submit(_read_batch, run, batches[0], cfg, stage.templates)
@@ -402,25 +366,35 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
                 if b + 1 < len(batches):
                     reads = pool.submit(_read_batch, run, batches[b + 1], cfg, stage.templates)
                 out = stage(inputs)
+                write = set(to_write(batches[b]))
                 for s, image, record in zip(inputs, out.images, out.records):
+                    if s.index not in write:
+                        continue  # computed to keep the batch whole; already done (or beyond --limit)
                     pending.append(pool.submit(_write, out_dir, run.sample_name(s.index), image, record))
                 while pending and (pending[0].done() or len(pending) > 2 * cfg.batch_size):
                     pending.pop(0).result()  # raises a write error here; bounds the images held in memory
-                written += len(inputs)
-                bar.update(len(inputs))
+                written += len(write)
+                bar.update(len(write))
             for f in pending:
                 f.result()
             bar.close()
     steps = stage.plan.steps_run if stage is not None and stage.loaded is not None else 0
     summary = EnhanceSummary(out_dir, written, len(mine) - len(todo), time.perf_counter() - start, steps)
-    # 5. Wait for the other processes; report; optionally check.
-    _barrier()
-    done = sum(_is_done(out_dir, run.sample_name(i)) for i in ids)
+    # 5. Wait for the other processes (rank 0, under a launcher); report; optionally check.
+    def missing() -> int:
+        return sum(not _is_done(out_dir, run.sample_name(i)) for i in ids)
+
+    complete = ranks.finish(missing, None, f"enhanced images in {out_dir}")
+    done = len(ids) - missing()
     logger.info("done: %d enhanced, %d skipped in %.1f s (%.2f images/s, %d steps each); %d/%d samples in %s",
                 summary.enhanced, summary.skipped, summary.seconds, summary.images_per_second, summary.steps_run,
                 done, len(ids), out_dir)
     if cfg.check:
-        _run_check(run, cfg)
+        if complete:
+            _run_check(run, cfg)
+        else:
+            logger.warning("--check: not every sample is enhanced yet (another rank is still running); run "
+                           "`genb check %s --noise %s` once every rank has finished", run.root, cfg.noise)
     return summary
 
 

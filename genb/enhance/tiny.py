@@ -8,24 +8,35 @@ smoke runs, tests, CI and benchmarks of the stage's own overhead.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import uuid
 from pathlib import Path
 
-from genb.store import TMP_PREFIX
+from genb.core.controls import BUILTIN_CONTROLS, CONTROL_MAPS
+from genb.core.dist import dist_info
+from genb.core.io import clean_stale, tmp_name
 
 TINY_VERSION = 1
 """Bumped when the recipe changes, so a stale cache folder is rebuilt."""
 
-CONTROL_NAMES = ("depth", "normal", "pose", "seg", "edges")
+CONTROL_NAMES = BUILTIN_CONTROLS
+"""The built-in control maps; the tiny pipeline has a ControlNet for every registered one (:func:`control_names`)."""
+
+
+def control_names() -> tuple[str, ...]:
+    """Every registered control map, built-in ones first (their tiny weights do not change when one is added)."""
+    return BUILTIN_CONTROLS + tuple(n for n in CONTROL_MAPS.names() if n not in BUILTIN_CONTROLS)
 
 
 def tiny_cache_dir(architecture: str = "sd15") -> Path:
     """Where the tiny pipeline is saved: ``$GENB_CACHE/tiny-<architecture>-v<N>`` (default ``~/.cache/genb``)."""
     root = Path(os.environ.get("GENB_CACHE", Path.home() / ".cache" / "genb"))
-    return root / f"tiny-{architecture}-v{TINY_VERSION}"
+    extra = control_names()[len(BUILTIN_CONTROLS):]
+    tag = "-x" + hashlib.sha1(",".join(extra).encode()).hexdigest()[:8] if extra else ""  # with added control maps
+    return root / f"tiny-{architecture}-v{TINY_VERSION}{tag}"
 
 
 def _bytes_to_unicode() -> dict[int, str]:
@@ -92,7 +103,7 @@ def _tiny_controlnets_and_vae(unet, seed: int):
     from diffusers import AutoencoderKL, ControlNetModel
 
     controlnets = {}
-    for k, name in enumerate(CONTROL_NAMES):
+    for k, name in enumerate(control_names()):
         torch.manual_seed(seed + 100 + k)
         net = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(4, 8, 8, 8))
         # Real ControlNets start from zero convolutions; random ones make the controls matter.
@@ -159,7 +170,9 @@ def ensure_tiny_pipeline(folder: str | Path | None = None, architecture: str = "
         components, controlnets = build_tiny_sdxl_components()
     else:
         components, controlnets = build_tiny_components()
-    tmp = folder.with_name(f"{TMP_PREFIX}{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale([folder.parent], dist_info()[0])  # partial builds of killed processes (never a live one's)
+    tmp = folder.with_name(tmp_name(folder.name))
     tmp.mkdir(parents=True)
     try:
         if architecture == "sdxl":

@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 from genb.errors import GenbError
+from genb.core.run import is_sample_name
 from genb.store import RunFolder, noise_name
 
 
@@ -49,7 +50,7 @@ def read_decisions(check_dir: str | Path) -> dict[int, bool]:
     if not check_dir.is_dir():
         return out
     for p in sorted(check_dir.glob("*.json")):
-        if not p.stem.isdigit():
+        if not is_sample_name(p.stem):
             continue
         try:
             record = json.loads(p.read_text())
@@ -95,7 +96,7 @@ def select_samples(run: RunFolder, noise: float, source: str = "auto", include_r
             raise GenbError(f"no enhanced images for noise {noise:.2f} ({folder} does not exist)",
                             f"run `genb enhance {run.root} --noise {noise}` first, or package the renders with --noise 0")
         done = set(samples)
-        candidates = sorted(int(p.stem) for p in folder.glob("*.png") if p.stem.isdigit() and int(p.stem) in done)
+        candidates = sorted(int(p.stem) for p in folder.glob("*.png") if is_sample_name(p.stem) and int(p.stem) in done)
     else:
         candidates = samples
     if not candidates:

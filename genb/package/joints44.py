@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.conventions import BODY25, BODY25_INDEX
+from genb.core.conventions import BODY25, BODY25_INDEX
 
 # The 19 extra joints, in SPIN's order (its names in the comments).
 EXTRA19 = (

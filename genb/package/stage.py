@@ -42,6 +42,8 @@ from genb.package.inputs import Selection, image_path, png_size, select_samples
 from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
 from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, shard
+from genb.core.io import clean_stale, read_json, read_yaml_record
+from genb.core.runner import Ranks, refuse_foreign
 
 logger = get_logger(__name__)
 
@@ -203,6 +205,9 @@ class PackageStage:
                 "enhance at the render's image size (the labels' pixels would not match the image)",
             )
         source_bytes = path.read_bytes()
+        if source_bytes[-12:][4:8] != b"IEND":  # cut short (a killed writer, a full disk): never package it
+            raise GenbError(f"image {path} of sample {index} is truncated or corrupt",
+                            f"delete {path} and re-run the stage that wrote it (it resumes and rewrites missing files)")
 
         # 3. BEDLAM rows.
         rows = bedlam.bedlam_rows(rec, imgname(index), index) if cfg.bedlam else None
@@ -257,9 +262,14 @@ def prepare_output(out: Path, cfg: PackageConfig, selection: Selection, run: Run
     path = out / "package.yaml"
     new = {k: v for k, v in to_dict(cfg).items() if k not in RESUMABLE_FIELDS}
     digest = selection_digest(selection)
+    refuse_foreign(out, ("package.yaml",), "package", "a genb package folder")
     if path.is_file():
-        old_record = yaml.safe_load(path.read_text()) or {}
-        old = {k: v for k, v in (old_record.get("config") or {}).items() if k not in RESUMABLE_FIELDS}
+        old_record = read_yaml_record(path)
+        old_config = old_record.get("config")
+        if not isinstance(old_config, dict) or not isinstance(old_record.get("selection", {}), dict):
+            raise GenbError(f"{path} is corrupt: it has no config mapping",
+                            "package into a new output folder, or delete the old one first")
+        old = {k: v for k, v in old_config.items() if k not in RESUMABLE_FIELDS}
         changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         if old_record.get("selection", {}).get("digest") != digest:
             changed.append("the selected samples (the run or its checker decisions changed)")
@@ -334,7 +344,7 @@ def _rank_markers(out: Path, world: int) -> list[dict[str, Any]] | None:
         p = out / PARTS / _part_name("done", r, world, "json")
         if not p.is_file():
             return None
-        markers.append(json.loads(p.read_text()))
+        markers.append(read_json(p))
     return markers
 
 
@@ -384,7 +394,8 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
                 len(selection.ids), selection.source, run.root, cfg.noise,
                 f", {100 * rate:.0f}% accepted" if rate is not None else "", cfg.format, out)
 
-    # 2. This rank's share, unless it is already done.
+    # 2. This rank's share, unless it is already done (leftovers of a killed run of this rank go first).
+    clean_stale([out, out / PARTS, out / "bedlam", out / "bedlam" / "images", out / "card"], rank)
     marker = out / PARTS / _part_name("done", rank, world, "json")
     skipped = marker.is_file()
     packaged = people = 0
@@ -394,11 +405,19 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
         logger.info("rank %d of %d already packaged (%s); nothing to do", rank, world, marker)
     package_seconds = time.perf_counter() - start
 
-    # 3. Whoever sees every rank done merges (the same bytes whoever does it).
+    # 3. Whoever sees every rank done merges (the same bytes whoever does it); rank 0 of a
+    #    launched group waits for the others first.
     npz_path, shard_paths, card_path = None, [], None
-    markers = _rank_markers(out, world)
-    if markers is not None:
-        npz_path, shard_paths, card_path = _finalize(run, out, cfg, selection, markers)
+    merged: list[tuple] = []
+
+    def missing_ranks() -> int:
+        return sum(not (out / PARTS / _part_name("done", r, world, "json")).is_file() for r in range(world))
+
+    Ranks(rank, world).finish(missing_ranks,
+                              lambda: merged.append(_finalize(run, out, cfg, selection, _rank_markers(out, world))),
+                              f"rank parts in {out / PARTS}")
+    if merged:
+        npz_path, shard_paths, card_path = merged[0]
     summary = PackageSummary(out=out, packaged=packaged, skipped=skipped, seconds=package_seconds, people=people,
                              npz=npz_path, shards=shard_paths, card=card_path,
                              total_seconds=time.perf_counter() - start)

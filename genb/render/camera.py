@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from genb.render.conventions import CV_TO_GL
+from genb.core.conventions import CV_TO_GL
 
 
 def intrinsics_from_fov(fov_x_deg: float, width: int, height: int) -> np.ndarray:

@@ -42,6 +42,9 @@ from genb.store import (
     RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npy_bytes, npz_bytes,
     png_bytes, read_image, sample_rng, shard,
 )
+from genb.core.controls import draw_extra_controls
+from genb.core.io import DEPTH_FILE, depth_bytes
+from genb.core.runner import Ranks, guard_settings, refuse_foreign
 
 logger = get_logger(__name__)
 
@@ -376,10 +379,11 @@ def _torch_threads(n: int):
 
 def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compression: int = 1) -> None:
     """Write one sample folder: built under a temporary name, renamed whole."""
+    images = {**sample.images, **draw_extra_controls(sample)}  # control maps registered outside genb
     with atomic_dir(run.sample_dir(index)) as tmp:
-        for name, img in sample.images.items():
+        for name, img in images.items():
             (tmp / f"{name}.png").write_bytes(png_bytes(img, png_compression))
-        (tmp / "depth.npy").write_bytes(npy_bytes(sample.depth))
+        (tmp / DEPTH_FILE).write_bytes(depth_bytes(sample.depth))
         (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))
         (tmp / "scene.json").write_text(json.dumps(sample.scene, indent=1, sort_keys=True))
 
@@ -448,6 +452,9 @@ class RenderSummary:
 
 
 _worker_stage: RenderStage | None = None
+RENDER_TORCH_THREADS = 1
+"""torch's thread count while rendering, in one process and in every worker alike: float results
+(labels) depend on it, and the body forwards are small (more threads only fight llvmpipe's)."""
 
 
 def _worker_init(cfg: RenderConfig) -> None:
@@ -455,6 +462,9 @@ def _worker_init(cfg: RenderConfig) -> None:
     # Share the cores between workers: Mesa's llvmpipe starts one raster thread per core
     # in every process unless told otherwise.
     os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
+    import torch
+
+    torch.set_num_threads(RENDER_TORCH_THREADS)  # as in one process: the bytes must not depend on it
     _worker_stage = RenderStage(cfg)
 
 
@@ -466,29 +476,28 @@ def _worker_render(args: tuple[str, int]) -> int:  # noqa: D103 - one sample in 
 
 
 def prepare_run(run: RunFolder, cfg: RenderConfig) -> None:
-    """Create the run folder and its manifest, or check that an existing one matches ``cfg``."""
+    """Create the run folder and its manifest, or check that an existing one matches ``cfg``.
+
+    A folder that is not empty and not a run folder (a package, a user's folder) is
+    refused; so is a run whose ``render.yaml`` or ``run.json`` is corrupt.
+    """
     record = config_record(cfg)
     path = run.root / "render.yaml"
-    if path.is_file():
-        old = (yaml.safe_load(path.read_text()) or {}).get("config", {})
-        new = to_dict(cfg)
-        changed = sorted(k for k in new if k not in RESUMABLE_FIELDS and old.get(k) != new[k])
-        if changed:
-            raise GenbError(
-                f"{run.root} was rendered with different settings ({', '.join(changed)}); "
-                "resuming would mix two datasets",
-                "use a new output folder, or repeat the original settings (see its render.yaml)",
-            )
+    refuse_foreign(run.root, ("run.json", "render.yaml"), "render", "a run folder")
+    if (run.root / "run.json").is_file():
+        _ = run.manifest  # a corrupt run.json is an error naming it, before anything is written
+    guard_settings(path, to_dict(cfg), RESUMABLE_FIELDS, outputs_exist=bool(run.sample_ids()), stage="render")
     try:
         run.root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise GenbError(f"cannot create the run folder {run.root}: {e.strerror}", "choose a folder you can write to") from None
     rank, _ = dist_info()
-    if rank == 0:
+    if rank == 0 or not path.is_file() or not (run.root / "run.json").is_file():  # any rank may start first
         atomic_write_text(path, yaml.safe_dump(record, sort_keys=False))
         manifest = {
             "format_version": FORMAT_VERSION, "num_samples": cfg.num_samples, "seed": cfg.seed,
             "body_model": cfg.body, "image_size": list(cfg.image_size), "portrait_prob": cfg.portrait_prob,
+            "depth_file": DEPTH_FILE,
             "conventions": "docs/architecture.md: world Z up (m); camera OpenCV; pixel centres at integers; "
                            "keypoints OpenPose BODY_25",
         }
@@ -500,13 +509,14 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     """Render every missing sample of ``cfg`` into the run folder ``out`` (this rank's share)."""
     run = RunFolder(out)
     # 1. The run folder, its manifest and saved config.
+    ranks = Ranks.from_env()
     prepare_run(run, cfg)
-    run.clean_stale()
-    # 2. This rank's indices that are not done yet.
-    rank, world = dist_info()
-    mine = shard(range(cfg.num_samples), rank, world)
+    ranks.clean(run.stale_folders())  # this rank's leftovers only: other ranks may be writing now
+    # 2. This rank's indices (a contiguous block) that are not done yet.
+    world = ranks.world
     done = set(run.sample_ids())
-    todo = [i for i in mine if i not in done]
+    plan = ranks.plan(range(cfg.num_samples), lambda i: i in done)
+    mine, todo = plan.mine, plan.todo
     logger.info("rendering %d of %d samples into %s (%d already done, %d rank(s), %d worker(s))",
                 len(todo), cfg.num_samples, run.root, len(mine) - len(todo), world, cfg.workers)
     start = time.perf_counter()
@@ -514,7 +524,13 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     # 3. Render: in this process, or in a pool of workers each with its own renderer.
     if todo:
         if cfg.workers == 1:
-            stage = RenderStage(cfg)
+            threads = _torch_threads(RENDER_TORCH_THREADS)  # whatever an earlier stage in this process set
+            threads.__enter__()
+            try:
+                stage = RenderStage(cfg)
+            except BaseException:
+                threads.__exit__(None, None, None)
+                raise
             logger.info("GL renderer: %s", stage.raster.gl_renderer_name)
             started = time.perf_counter()
             writer = SampleWriter(run, cfg.png_compression)
@@ -531,6 +547,7 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
                 preparer.shutdown(wait=True, cancel_futures=True)
                 writer.close()
                 stage.close()
+                threads.__exit__(None, None, None)
         else:
             ctx = mp.get_context("spawn")
             with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:

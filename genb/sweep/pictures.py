@@ -12,7 +12,7 @@ from genb.store import (
     RunFolder, read_image,
 )
 
-from genb.sweep.table import ACCURACY_MEASURES, Recommendation, is_missing
+from genb.sweep.table import Recommendation, accuracy_measures, is_missing
 
 logger = get_logger(__name__)
 
@@ -33,7 +33,7 @@ def plot_png(rows: list[dict[str, Any]], rec: Recommendation, min_acceptance: fl
     xkey = "fid" if have_fid else "noise"
     panels = [("acceptance_rate", "acceptance rate ↑", None)]
     panels += [(f"{m}_mean", f"{m.replace('_', ' ')} ({'↑' if 'iou' in m else '↓'})", f"{m}_std")
-               for m in ACCURACY_MEASURES if any(not is_missing(r.get(f"{m}_mean")) for r in rows)]
+               for m in accuracy_measures() if any(not is_missing(r.get(f"{m}_mean")) for r in rows)]
     ncols = min(3, len(panels))
     nrows = -(-len(panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, 3.6 * nrows), squeeze=False)
@@ -76,7 +76,7 @@ def draw_skeletons(image: np.ndarray, keypoints2d: np.ndarray, visible: np.ndarr
         keypoints2d: (P, 25, 2) pixels, OpenCV convention, in ``image``'s pixel grid.
         visible: (P, 25) bool; occluded keypoints are drawn as rings, their limbs thin and dim.
     """
-    from genb.render.show import PERSON_COLORS, draw_skeleton
+    from genb.core.draw import PERSON_COLORS, draw_skeleton
 
     out = np.ascontiguousarray(image.copy())
     for p, (kp, vis) in enumerate(zip(np.asarray(keypoints2d), np.asarray(visible, dtype=bool))):

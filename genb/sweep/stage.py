@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
-import os
 import shlex
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +14,10 @@ import numpy as np
 from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
 from genb.errors import GenbError
 from genb.log import get_logger
+from genb.check.records import CheckRecord
+from genb.core.dist import pick_device
+from genb.core.runner import Ranks
+from genb.enhance.records import EnhanceRecord
 from genb.store import (
     RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, png_bytes, read_image,
 )
@@ -94,10 +95,7 @@ def read_checks(run: RunFolder, noise: float, ids: list[int]) -> dict[int, dict[
     for i in ids:
         path = run.check_dir(noise) / f"{run.sample_name(i)}.json"
         if path.is_file():
-            try:
-                out[i] = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                raise GenbError(f"check record {path} is corrupt", f"delete it and run genb check --noise {noise}") from None
+            out[i] = CheckRecord.read(path).to_json()
     return out
 
 
@@ -126,48 +124,25 @@ def _stage_config(module: str, cls_name: str, stage: str, preset: str | None, ar
 
 
 def _barrier(run: RunFolder, noises: list[float], ids: list[int], timeout: float) -> None:
-    """Every process has finished enhance+check for every level (see the module docstring)."""
-    rank, world = dist_info()
-    if world == 1:
+    """Rank 0 waits until every process has finished enhance+check for every level (their files),
+    under a launcher and for job arrays alike (:meth:`genb.core.runner.Ranks.finish`)."""
+    ranks = Ranks.from_env()
+    if ranks.world == 1 or not ranks.main:
         return
-    if "MASTER_ADDR" in os.environ or _dist_initialized():
-        from accelerate import PartialState
 
-        PartialState().wait_for_everyone()
-        return
-    if rank != 0:
-        return
-    # job array without a process group: wait for the files the other ranks write
-    deadline = time.monotonic() + timeout
-    while True:
-        missing = sum(len(set(ids) - set(read_checks(run, s, ids))) for s in noises)
-        if not missing:
-            return
-        if time.monotonic() > deadline:
-            raise GenbError(
-                f"rank 0 waited {timeout:.0f}s and {missing} check files are still missing",
-                "make sure every shard ran (GENB_SHARD=i/n for all i), then run the sweep again with one process",
-            )
-        time.sleep(min(5.0, max(0.1, timeout / 10)))
+    def missing() -> int:
+        return sum(len(set(ids) - set(read_checks(run, s, ids))) for s in noises)
 
-
-def _dist_initialized() -> bool:
-    try:
-        import torch.distributed as td
-
-        return td.is_available() and td.is_initialized()
-    except ImportError:
-        return False
+    if not ranks.finish(missing, None, "check files", timeout=timeout, poll=min(5.0, max(0.1, timeout / 10))):
+        raise GenbError(
+            f"rank 0 waited {timeout:.0f}s and {missing()} check files are still missing",
+            "make sure every shard ran (GENB_SHARD=i/n for all i), then run the sweep again with one process",
+        )
 
 
 def _device(name: str) -> str:
-    import torch
-
-    if name != "auto":
-        return name
-    if torch.cuda.is_available():
-        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
-    return "cpu"
+    """``auto`` -> ``cuda:<local rank>`` when CUDA is there, else ``cpu`` (:func:`genb.core.dist.pick_device`)."""
+    return pick_device(name)
 
 
 def _enhanced_images(run: RunFolder, noise: float, ids: list[int]):
@@ -182,14 +157,7 @@ def _provenance_steps(run: RunFolder, noise: float, ids: list[int]) -> float:
     for i in ids:
         path = run.enhanced_dir(noise) / f"{run.sample_name(i)}.json"
         if path.is_file():
-            try:
-                rec = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                continue
-            for key in ("steps_run", "num_steps_run", "steps"):
-                if isinstance(rec.get(key), (int, float)):
-                    steps.append(float(rec[key]))
-                    break
+            steps.append(float(EnhanceRecord.read(path).steps_run))
     return float(np.mean(steps)) if steps else math.nan
 
 

@@ -32,6 +32,14 @@ ACCURACY_UNITS = {
 STATS = ("mean", "std", "median", "p90")
 
 
+def accuracy_measures() -> dict[str, tuple[str, ...]]:
+    """:data:`ACCURACY_MEASURES` and the sweep column of every drift measure registered outside genb."""
+    from genb.check.measures import DRIFT_MEASURES
+
+    extra = {m.sweep: (m.scores[0],) for m in DRIFT_MEASURES if m.sweep and m.sweep not in ACCURACY_MEASURES}
+    return {**ACCURACY_MEASURES, **extra}
+
+
 
 # ----------------------------------------------------------------------------- pure: statistics and the table
 
@@ -80,7 +88,7 @@ def accuracy_row(checks: list[dict[str, Any]]) -> dict[str, float]:
     people = [p for c in checks for p in (c.get("people") or [])
               if isinstance(p, dict) and p.get("status") != "skipped"]
     row["num_people"] = len(people)
-    for measure, names in ACCURACY_MEASURES.items():
+    for measure, names in accuracy_measures().items():
         for stat, value in spread(_person_value(p, names) for p in people).items():
             row[f"{measure}_{stat}"] = value
     return row
@@ -143,7 +151,7 @@ def table_columns(rows: list[dict[str, Any]]) -> list[str]:
     """Column order of sweep.csv: noise, counts, realism, accuracy, then anything else."""
     first = ["noise", "num_checked", "num_accepted", "acceptance_rate", "num_people", "fid", "kid_mean", "kid_std",
              "num_realism_images", "num_reference"]
-    first += [f"{m}_{s}" for m in ACCURACY_MEASURES for s in STATS]
+    first += [f"{m}_{s}" for m in accuracy_measures() for s in STATS]
     seen = set(first)
     rest = [k for r in rows for k in r if k not in seen and not seen.add(k)]  # type: ignore[func-returns-value]
     return first + rest

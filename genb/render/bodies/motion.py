@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from genb.errors import GenbError
-from genb.render.conventions import SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
+from genb.core.conventions import SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
 from genb.render.rotations import axis_angle_to_matrix, heading_free, matrix_to_axis_angle
 
 # SMPL-X body joints 1..21 in body_pose order, and which semantic joint each drives.

@@ -1,0 +1,166 @@
+"""The run folder: where every stage reads and writes.
+
+Layout (see docs/architecture.md for every file's contents)::
+
+    RUN/
+      render.yaml                 resolved render config + command + versions
+      run.json                    num_samples, seed, body model, conventions
+      samples/000000/             one folder per sample, complete or absent
+        image.png  depth.npz  control_depth.png  control_normal.png
+        control_pose.png  control_seg.png  control_edges.png
+        parts.png  instances.png  labels.npz  scene.json
+      enhanced/noise-0.40/        one folder per noise level (genb enhance)
+        000000.png 000000.json     enhanced image + provenance
+        check/000000.json          checker scores and decision (genb check)
+
+A sample folder is built under a temporary name and renamed whole, so a sample
+is either complete or absent (:func:`genb.core.io.atomic_dir`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genb.core import io
+from genb.errors import GenbError
+
+SAMPLE_DIGITS = 6
+_SAMPLE_NAME = re.compile(r"[0-9]{6,}")
+
+
+def noise_name(noise: float) -> str:
+    """Folder name of a noise level: ``noise-0.40``."""
+    return f"noise-{noise:.2f}"
+
+
+def is_sample_name(name: str) -> bool:
+    """True for names of the form ``000012`` (ASCII digits only: ``²`` is not a sample)."""
+    return _SAMPLE_NAME.fullmatch(name) is not None
+
+
+def numbered(folder: Path, suffix: str = "") -> list[int]:
+    """Sorted indices of the entries ``NNNNNN<suffix>`` of ``folder`` (files with a suffix, else folders)."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in folder.iterdir():
+        stem = p.name[: len(p.name) - len(suffix)] if suffix and p.name.endswith(suffix) else (None if suffix else p.name)
+        if stem is not None and is_sample_name(stem) and (p.is_file() if suffix else p.is_dir()):
+            out.append(int(stem))
+    return sorted(out)
+
+
+class RunFolder:
+    """A run folder on disk. Cheap to create; reads lazily.
+
+    Args:
+        root: the run folder.
+    """
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    # layout
+    @property
+    def samples_dir(self) -> Path:
+        return self.root / "samples"
+
+    def sample_name(self, index: int) -> str:
+        return f"{index:0{SAMPLE_DIGITS}d}"
+
+    def sample_dir(self, index: int) -> Path:
+        return self.samples_dir / self.sample_name(index)
+
+    def enhanced_dir(self, noise: float) -> Path:
+        return self.root / "enhanced" / noise_name(noise)
+
+    def check_dir(self, noise: float) -> Path:
+        return self.enhanced_dir(noise) / "check"
+
+    # state
+    def exists(self) -> bool:
+        return (self.root / "run.json").is_file()
+
+    def require(self) -> "RunFolder":
+        """Raise a clear error unless this is a run folder made by ``genb render``."""
+        if not self.root.exists():
+            raise GenbError(f"run folder {self.root} does not exist", "give the folder that `genb render` wrote")
+        if not self.exists():
+            raise GenbError(
+                f"{self.root} is not a genb run folder (no run.json)",
+                "give the folder that `genb render` wrote, or run `genb render` into it first",
+            )
+        _ = self.manifest  # a corrupt run.json is an error here, naming it
+        return self
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return io.read_json(self.root / "run.json")
+
+    def sample_ids(self) -> list[int]:
+        """Indices of the complete samples (temporary folders and foreign names are ignored)."""
+        return numbered(self.samples_dir)
+
+    def stale_folders(self) -> list[Path]:
+        """Every folder of the run in which stages write temporaries."""
+        return [self.root, self.samples_dir, *self.root.glob("enhanced/*"), *self.root.glob("enhanced/*/check")]
+
+    def clean_stale(self, rank: int | None = None) -> int:
+        """Remove temporaries left by processes that are gone (never another live rank's); returns how many."""
+        if rank is None:
+            from genb.core.dist import dist_info
+
+            rank = dist_info()[0]
+        return io.clean_stale(self.stale_folders(), rank)
+
+    # sample contents
+    def labels(self, index: int) -> dict[str, np.ndarray]:
+        """The ground truth of one sample (see docs/architecture.md, 'labels.npz').
+
+        A missing, truncated or garbage file, or one whose keypoint arrays have the
+        wrong shape, is one :class:`GenbError` naming the file.
+        """
+        path = self.sample_dir(index) / "labels.npz"
+        if not path.is_file():
+            raise GenbError(f"sample {index} has no labels ({path})", "re-run `genb render` on this run folder to complete it")
+        return io.read_npz(path, LABEL_SHAPES)
+
+    def scene(self, index: int) -> dict[str, Any]:
+        """The scene recipe of one sample (camera, lights, background, appearance, people)."""
+        path = self.sample_dir(index) / "scene.json"
+        if not path.is_file():
+            raise GenbError(f"sample {index} has no scene.json ({path})", "re-run `genb render` on this run folder to complete it")
+        return io.read_json(path)
+
+    def image(self, index: int) -> np.ndarray:
+        """(H, W, 3) uint8 RGB render."""
+        return io.read_image(self.sample_dir(index) / "image.png")
+
+    def control(self, index: int, name: str) -> np.ndarray:
+        """(H, W, 3) uint8 control image: name in depth, normal, pose, seg, edges."""
+        return io.read_image(self.sample_dir(index) / f"control_{name}.png")
+
+    def instances(self, index: int) -> np.ndarray:
+        """(H, W) uint8 instance map: 0 background, p+1 for person p."""
+        return io.read_image(self.sample_dir(index) / "instances.png", mode="UNCHANGED")
+
+    def parts(self, index: int) -> np.ndarray:
+        """(H, W) uint8 body-part map: 0 background, ids from genb.core.conventions.PARTS."""
+        return io.read_image(self.sample_dir(index) / "parts.png", mode="UNCHANGED")
+
+    def depth(self, index: int) -> np.ndarray:
+        """(H, W) float32 metric depth (camera z, metres); 0 where nothing was hit."""
+        return io.read_depth(self.sample_dir(index))
+
+
+# labels.npz arrays every reader relies on, with their shapes (None: any length; P people)
+LABEL_SHAPES: dict[str, tuple[int | None, ...]] = {
+    "keypoints2d": (None, 25, 2),
+    "keypoints3d": (None, 25, 3),
+    "keypoints_vis": (None, 25),
+    "bbox": (None, 4),
+}

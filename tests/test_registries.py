@@ -1,0 +1,114 @@
+"""Registries: a toy control map and a toy drift measure, registered from outside the package.
+
+Each is registered the way a user's plugin module would (docs/architecture.md, "How to
+add") and must reach every stage that lists its kind, with no edit inside genb.
+"""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from genb.check.measures import DRIFT_MEASURES, DriftMeasure, Rule
+from genb.core.controls import CONTROL_MAPS, ControlMap
+from genb.core.run import RunFolder
+
+from _fixtures_check import enhance_with
+from _fixtures_enhance import tiny_enhance_config
+
+NOISE = 0.4
+
+
+def _silhouette(sample):
+    """(H, W, 3) uint8: white where a person is."""
+    return np.repeat(((sample.images["instances"] > 0) * 255).astype(np.uint8)[..., None], 3, axis=-1)
+
+
+@pytest.fixture
+def silhouette_map():
+    spec = CONTROL_MAPS.register(ControlMap("silhouette", models={"sd15": "me/controlnet-silhouette"}, draw=_silhouette))
+    yield spec
+    CONTROL_MAPS.unregister("silhouette")
+
+
+def _color_shift(inputs):
+    out = []
+    for m in inputs.masks:
+        diff = np.abs(inputs.enhanced[m].astype(np.float64).mean(0) - inputs.render[m].astype(np.float64).mean(0))
+        out.append({"color_shift": float(diff.mean() / 255.0)})
+    return out
+
+
+@pytest.fixture
+def color_measure():
+    spec = DRIFT_MEASURES.register(DriftMeasure(
+        "color", scores=("color_shift",), compute=_color_shift,
+        rules=(Rule("color_shift", "max", "max_color_shift", "color"),),
+        defaults={"max_color_shift": 0.05}, sweep="color_shift"))
+    yield spec
+    DRIFT_MEASURES.unregister("color")
+
+
+def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_path, tiny_pipeline_dir, monkeypatch):
+    from genb.enhance.config import EnhanceConfig
+    from genb.enhance.stage import run_enhance
+    from genb.render.config import RenderConfig
+    from genb.render.show import show_run
+    from genb.render.stage import run_render
+    from genb.store import read_image
+
+    for var in ("RANK", "WORLD_SIZE", "GENB_SHARD"):
+        monkeypatch.delenv(var, raising=False)
+    run = RunFolder(tmp_path / "run")
+    run_render(run.root, RenderConfig(num_samples=2, seed=2, image_size=(64, 48), num_people=(1, 2)))
+    silhouette = read_image(run.sample_dir(0) / "control_silhouette.png")
+    assert np.array_equal(silhouette[..., 0] > 0, run.instances(0) > 0) and silhouette.any()
+    # enhance: conditioned on it (the tiny pipeline grows a ControlNet for it), provenance names it
+    import torch
+
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)  # --threads 1 must not leak into later tests
+    cfg = tiny_enhance_config(controls=("depth", "silhouette"), steps=4)
+    assert cfg.control_model("silhouette") == "tiny"
+    assert EnhanceConfig(controls=("silhouette",)).control_model("silhouette") == "me/controlnet-silhouette"
+    run_enhance(run, cfg)
+    record = json.loads((run.enhanced_dir(NOISE) / "000000.json").read_text())
+    assert [c["file"] for c in record["controls"]] == ["control_depth.png", "control_silhouette.png"]
+    # show: a column for it
+    from genb.store import read_image as read
+
+    with_maps = read(show_run(run.root, tmp_path / "maps.png", num=1, with_maps=True, tile_width=64))
+    assert with_maps.shape[1] == 64 * (1 + len(CONTROL_MAPS))  # the render and one tile per registered map
+
+
+def test_a_toy_drift_measure_reaches_check_summary_and_sweep(color_measure, check_run, monkeypatch):
+    from genb.check.records import CheckRecord
+    from genb.check.stage import load_config, run_check
+    from genb.sweep.table import accuracy_row, table_columns
+
+    assert "color_shift_mean" in table_columns([{"color_shift_mean": 0.1}])
+
+    for var in ("RANK", "WORLD_SIZE", "GENB_SHARD"):
+        monkeypatch.delenv(var, raising=False)
+    tint = np.array([0, 0, 60], np.int16)
+    enhance_with(check_run, NOISE, lambda i, r: np.clip(r.astype(np.int16) + tint, 0, 255).astype(np.uint8))
+    cfg = load_config("flow_only", noise=NOISE, min_box_px=16, measures=("flow", "color"))
+    summary = run_check(check_run, cfg)
+    rec = CheckRecord.read(check_run.check_dir(NOISE) / "000000.json")
+    assert rec.thresholds["max_color_shift"] == 0.05
+    checked = [p for p in rec.people if p["status"] != "skipped"]
+    assert checked and all(p["color_shift"] > 0.05 for p in checked)
+    assert {r.score for r in rec.rejections()} == {"color_shift"}
+    assert summary.rejections["color_shift"] >= len(checked)
+    assert "color_shift" in summary.distributions
+    header = (check_run.check_dir(NOISE) / "summary.csv").read_text().splitlines()[0]
+    assert "color_shift" in header
+    # a looser threshold from the command line accepts the same samples
+    shutil.rmtree(check_run.check_dir(NOISE))
+    loose = load_config("flow_only", noise=NOISE, min_box_px=16, measures=("flow", "color"),
+                        thresholds=("max_color_shift=0.9",))
+    assert run_check(check_run, loose).rejections.get("color_shift", 0) == 0
+    # the sweep table has a column for it
+    records = [CheckRecord.read(check_run.check_dir(NOISE) / f"{i:06d}.json").to_json() for i in check_run.sample_ids()]
+    row = accuracy_row(records)
+    assert np.isfinite(row["color_shift_mean"])
