@@ -39,8 +39,8 @@ from genb.render.scene import (
 )
 from genb.render.dress.wardrobe import sample_outfit
 from genb.store import (
-    RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npy_bytes, npz_bytes,
-    png_bytes, read_image, sample_rng, shard,
+    RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npz_bytes,
+    png_bytes, read_image, sample_rng,
 )
 from genb.core.controls import draw_extra_controls
 from genb.core.io import DEPTH_FILE, depth_bytes
@@ -452,9 +452,6 @@ class RenderSummary:
 
 
 _worker_stage: RenderStage | None = None
-RENDER_TORCH_THREADS = 1
-"""torch's thread count while rendering, in one process and in every worker alike: float results
-(labels) depend on it, and the body forwards are small (more threads only fight llvmpipe's)."""
 
 
 def _worker_init(cfg: RenderConfig) -> None:
@@ -462,9 +459,6 @@ def _worker_init(cfg: RenderConfig) -> None:
     # Share the cores between workers: Mesa's llvmpipe starts one raster thread per core
     # in every process unless told otherwise.
     os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
-    import torch
-
-    torch.set_num_threads(RENDER_TORCH_THREADS)  # as in one process: the bytes must not depend on it
     _worker_stage = RenderStage(cfg)
 
 
@@ -524,13 +518,7 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     # 3. Render: in this process, or in a pool of workers each with its own renderer.
     if todo:
         if cfg.workers == 1:
-            threads = _torch_threads(RENDER_TORCH_THREADS)  # whatever an earlier stage in this process set
-            threads.__enter__()
-            try:
-                stage = RenderStage(cfg)
-            except BaseException:
-                threads.__exit__(None, None, None)
-                raise
+            stage = RenderStage(cfg)  # body model and forwards on one torch thread (see RenderStage)
             logger.info("GL renderer: %s", stage.raster.gl_renderer_name)
             started = time.perf_counter()
             writer = SampleWriter(run, cfg.png_compression)
@@ -547,7 +535,6 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
                 preparer.shutdown(wait=True, cancel_futures=True)
                 writer.close()
                 stage.close()
-                threads.__exit__(None, None, None)
         else:
             ctx = mp.get_context("spawn")
             with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
