@@ -78,7 +78,7 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     from genb.store import read_image as read
 
     with_maps = read(show_run(run.root, tmp_path / "maps.png", num=1, with_maps=True, tile_width=64))
-    assert with_maps.shape[1] == 64 * (1 + len(CONTROL_MAPS))  # the render and one tile per registered map
+    assert with_maps.shape[1] == 64 * (2 + len(CONTROL_MAPS))  # overlay, render, one tile per registered map
 
 
 def test_a_toy_drift_measure_reaches_check_summary_and_sweep(color_measure, check_run, monkeypatch):

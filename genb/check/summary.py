@@ -157,6 +157,14 @@ def noise_levels(run: RunFolder) -> list[float]:
     return out
 
 
+def _bins(values: np.ndarray, count: int = 20) -> np.ndarray:
+    """Histogram bin edges over ``values``; a range too narrow for ``count`` float bins is widened."""
+    lo, hi = float(values.min()), float(values.max())
+    if not hi - lo > 1e-9 * max(1.0, abs(lo)):
+        hi = lo + max(1e-6, 1e-3 * abs(lo))
+    return np.linspace(lo, hi, count + 1)
+
+
 def plot_summary(run: RunFolder) -> bytes:
     """PNG bytes: per-score histograms for every checked noise level, and acceptance rate against noise."""
     import matplotlib
@@ -180,7 +188,7 @@ def plot_summary(run: RunFolder) -> bytes:
         for k, m in enumerate(summaries):
             v = m.scores[score][np.isfinite(m.scores[score])]
             if v.size:
-                ax.hist(v, bins=20, histtype="step", color=cmap(k / max(1, len(summaries) - 1)), label=f"{m.noise:.2f}")
+                ax.hist(v, bins=_bins(v), histtype="step", color=cmap(k / max(1, len(summaries) - 1)), label=f"{m.noise:.2f}")
         limit = thresholds.get(thresholds_of[score])
         if limit is not None and np.isfinite(limit) and limit > 0:
             ax.axvline(limit, color="red", linestyle="--", linewidth=1)
