@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import sys
@@ -255,3 +256,51 @@ def test_per_person_settings_are_checked(people_run):
     run_enhance(people_run, tiny_enhance_config(per_person=True, noise_person=0.0, limit=1))
     with pytest.raises(GenbError, match="different settings .*per_person"):
         run_enhance(people_run, tiny_enhance_config(limit=1))  # a whole-image run into a per-person folder
+
+
+# ----------------------------------------------------------------------------- genb package --crops
+
+
+def test_package_writes_the_saved_crops_with_their_camera(tiny_pipeline_dir, tiny_run, tmp_path):
+    import webdataset as wds
+
+    from genb.package.stage import PackageConfig, run_package
+
+    run = _copy(tiny_run, tmp_path / "run")
+    run_enhance(run, tiny_enhance_config(**PP))
+    saved = {p.stem for p in (run.enhanced_dir(0.4) / "crops").glob("*.json")}
+    assert saved
+    summary = run_package(run, tmp_path / "out", PackageConfig(noise=0.4, include_rejected=True, crops=True,
+                                                               min_visible_keypoints=0, card=False, image_format="png"))
+    npz = dict(np.load(summary.npz, allow_pickle=False))
+    assert sorted(Path(n).stem for n in npz["imgname"]) == sorted(saved)
+    for k, name in enumerate(npz["imgname"]):
+        i, p = int(npz["sample_index"][k]), int(npz["person_index"][k])
+        image = read_image(summary.npz.parent / name)
+        assert image.shape == (64, 64, 3) and tuple(npz["image_size"][k]) == (64, 64)
+        assert np.array_equal(image, read_image(run.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.png"))
+        # cam_int is the crop's K: it projects the (unchanged) 3D keypoints onto the stored 2D ones
+        kp3d, kp2d, K = npz["keypoints_3d"][k][:25], npz["gtkps"][k][:25], npz["cam_int"][k].astype(np.float64)
+        uv = (kp3d[:, :3] @ K.T)[:, :2] / kp3d[:, 2:3]
+        assert np.abs(uv - kp2d[:, :2]).max() < 1e-2
+        np.testing.assert_allclose(kp3d[:, :3], run.labels(i)["keypoints3d"][p], atol=1e-6)
+        rec = read_saved_crop(run.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.json")
+        np.testing.assert_allclose(K, rec["cam_int"], rtol=1e-6, atol=1e-4)
+        # the crop box a trainer cuts: center/scale of the full image mapped into the crop
+        box = rec["box"]
+        np.testing.assert_allclose(npz["center"][k], map_points(run.labels(i)["center"][p], box), atol=1e-3)
+        np.testing.assert_allclose(npz["scale"][k], run.labels(i)["scale"][p] * box.scale, rtol=1e-5)
+    items = list(wds.WebDataset([str(u) for u in summary.shards], shardshuffle=False).decode("rgb8")
+                 .rename(jpg="jpg;jpeg;png"))
+    assert sorted(it["__key__"].rsplit("_", 2)[1] + "_" + it["__key__"].rsplit("_", 1)[1] for it in items) == sorted(saved)
+    for it in items:
+        (person,) = it["data.pyd"]
+        info = person["extra_info"]
+        mask = it["detection.npz"]["masks"][info["detection_npz_idx"]]
+        assert it["jpg"].shape == (64, 64, 3) and mask.shape == (64, 64) and mask.any()
+        assert tuple(info["image_size"]) == (64, 64)
+    whole = _copy(tiny_run, tmp_path / "whole")
+    run_enhance(whole, tiny_enhance_config(limit=1))  # whole-image only: no crops to package
+    with pytest.raises(GenbError, match="--crops needs the per-person crops"):
+        run_package(whole, tmp_path / "out2", PackageConfig(noise=0.4, include_rejected=True, crops=True))
+    assert not (tmp_path / "out2").exists()
