@@ -72,6 +72,25 @@ def test_crop_pixels_sit_where_the_affine_map_says():
     np.testing.assert_allclose(back[2:-2, 2:-2], ramp[iy, ix][2:-2, 2:-2], atol=2e-2)
 
 
+def test_render_crops_pasted_back_land_on_the_render(_people_run_template):
+    """Geometry round trip: pasting each person's crop of the render (no model) back gives the render
+    again up to resampling, and clearly worse when the crop is put one pixel off."""
+    run = _people_run_template
+    for i in run.sample_ids():
+        render, instances, labels = run.image(i), run.instances(i), run.labels(i)
+        order = far_to_near(labels["keypoints3d"])
+        for size in (256,):  # enlarged, as people are at the model resolution
+            boxes = [square_box(labels["bbox_full"][p], size) for p in range(3)]
+            layers = [(p, crop_image(render, b, resampling(b)), b) for p, b in enumerate(boxes)]
+            back = composite(render, layers, instances, order, 4, 2)
+            shifted = composite(render, [(p, c, CropBox(b.x0 + 1, b.y0, b.side, b.size)) for p, c, b in layers],
+                                instances, order, 4, 2)
+            people = instances > 0
+            err = np.abs(back[people].astype(int) - render[people]).mean()
+            off = np.abs(shifted[people].astype(int) - render[people]).mean()
+            assert err < 1.5 and off > 2 * err + 1
+
+
 def test_crop_leaving_the_image_is_padded_and_pastes_only_inside():
     img = np.arange(40 * 50 * 3, dtype=np.uint8).reshape(40, 50, 3)
     box = CropBox(x0=-10, y0=30, side=20, size=20)
@@ -304,3 +323,35 @@ def test_package_writes_the_saved_crops_with_their_camera(tiny_pipeline_dir, tin
     with pytest.raises(GenbError, match="--crops needs the per-person crops"):
         run_package(whole, tmp_path / "out2", PackageConfig(noise=0.4, include_rejected=True, crops=True))
     assert not (tmp_path / "out2").exists()
+
+
+def test_face_and_hand_detail_passes_placed_from_keypoints(_people_outputs, tmp_path):
+    import cv2
+
+    _, pp = _people_outputs
+    run = _copy(pp, tmp_path / "detail")
+    run_enhance(run, tiny_enhance_config(detail=("face", "hands"), detail_min_size=6, detail_size=32, **PP))
+    plain, detail = pp.enhanced_dir(0.4), run.enhanced_dir(0.4)
+    assert _pngs(detail / "crops") == _pngs(plain / "crops")  # the person crops are the same; details come after
+    kinds = set()
+    for i in run.sample_ids():
+        labels = run.labels(i)
+        rec = json.loads((detail / f"{i:06d}.json").read_text())["per_person"]
+        passes = [q for q in rec["passes"] if q["kind"] != "person"]
+        kinds |= {q["kind"] for q in passes}
+        touched = np.zeros(run.instances(i).shape, bool)
+        for q in passes:
+            box = CropBox(*q["box"])
+            assert box.size == 32 and q["steps_run"] == 4 and q["strength"] == 0.4
+            joint = {"face": 0, "right_hand": 4, "left_hand": 7}[q["kind"]]  # nose, wrists: inside their square
+            u, v = labels["keypoints2d"][q["person"], joint]
+            assert box.x0 <= u < box.x0 + box.side and box.y0 <= v < box.y0 + box.side
+            iy, ix, _, _ = box.window(*touched.shape)
+            grown = cv2.dilate((run.instances(i) == q["person"] + 1).astype(np.uint8), np.ones((17, 17), np.uint8))
+            region = np.zeros_like(touched)
+            region[iy, ix] = True
+            touched |= region & grown.astype(bool)
+        a, b = read_image(plain / f"{i:06d}.png"), read_image(detail / f"{i:06d}.png")
+        assert np.array_equal(a[~touched], b[~touched])  # only the detail squares, on their person, change
+        assert passes and not np.array_equal(a, b)
+    assert kinds == {"face", "right_hand", "left_hand"}
