@@ -355,3 +355,37 @@ def test_face_and_hand_detail_passes_placed_from_keypoints(_people_outputs, tmp_
         assert np.array_equal(a[~touched], b[~touched])  # only the detail squares, on their person, change
         assert passes and not np.array_equal(a, b)
     assert kinds == {"face", "right_hand", "left_hand"}
+
+
+# ----------------------------------------------------------------------------- genb sweep: both modes
+
+
+def test_sweep_compares_whole_image_and_per_person_modes(tiny_run, tiny_pipeline_dir, tiny_vitpose_dir, tiny_sam_dir,
+                                                         tmp_path):
+    import csv
+
+    from genb.sweep.stage import PER_PERSON_ENHANCED, SweepConfig, run_sweep
+
+    run = _copy(tiny_run, tmp_path / "run")
+    levels = (0.0, 0.5)
+    cfg = SweepConfig(
+        noise=levels, enhance_preset="tiny", enhance_args="--steps 2 --threads 1 --batch-size 4 --device cpu",
+        per_person_args="--person-min-size 16",
+        check_args=(f"--pose-model {tiny_vitpose_dir} --sam-model {tiny_sam_dir} --device cpu --min-box-px 8 "
+                    "--min-vis-fraction 0.1 --min-keypoints 1 --max-keypoint-drift inf --min-mask-iou 0"),
+        contact_samples=2, contact_cell=64,
+    )
+    out = run_sweep(run, cfg)
+    assert out.per_person is not None and [r["noise"] for r in out.per_person.rows] == list(levels)
+    assert (run.root / "sweep" / "per-person" / "sweep.csv").is_file() and (run.root / "sweep" / "modes.md").is_file()
+    with open(run.root / "sweep" / "modes.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(float(r["noise"]), r["mode"]) for r in rows] == [(0.0, "per-person"), (0.0, "whole-image"),
+                                                              (0.5, "per-person"), (0.5, "whole-image")]
+    person = run.view(PER_PERSON_ENHANCED)
+    for i in run.sample_ids():
+        name = f"{i:06d}"
+        assert np.array_equal(read_image(person.enhanced_dir(0.0) / f"{name}.png"), run.image(i))
+        rec = json.loads((person.enhanced_dir(0.5) / f"{name}.json").read_text())
+        assert rec["per_person"]["noise_person"] == 0.5 and (person.check_dir(0.5) / f"{name}.json").is_file()
+        assert "per_person" not in json.loads((run.enhanced_dir(0.5) / f"{name}.json").read_text())
