@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -85,6 +86,10 @@ class PersonData:
     controls: dict[str, np.ndarray]
     """Full-size control maps that are cropped (not pose or edges, which are redrawn)."""
     scene: dict[str, Any]
+    order: list[int] = dataclasses.field(default_factory=list)
+    """Person indices far to near (:func:`~genb.enhance.crops.far_to_near`)."""
+    plan: Any = None
+    """Set by :meth:`PersonPass.prepare`: the person crops' tasks without their image, and the people left out."""
 
     @classmethod
     def read(cls, run: RunFolder, index: int, cfg: EnhanceConfig, render: np.ndarray | None = None) -> "PersonData":
@@ -104,6 +109,7 @@ class PersonData:
             keypoints3d=np.asarray(labels["keypoints3d"], np.float64).reshape(-1, 25, 3),
             controls={c: read_image(folder / f"{CONTROL_FILES[c]}.png") for c in cfg.controls if c not in ("pose", "edges")},
             scene=run.scene(index),
+            order=far_to_near(np.asarray(labels["keypoints3d"], np.float64).reshape(-1, 25, 3)),
         )
 
 
@@ -116,8 +122,8 @@ class CropTask:
     kind: str
     """person, face, left_hand or right_hand."""
     box: CropBox
-    image: np.ndarray
-    """(size, size, 3) uint8 img2img input (crop of the whole-image result or the render)."""
+    image: np.ndarray | None
+    """(size, size, 3) uint8 img2img input (crop of the whole-image result or the render); None until cut."""
     controls: list[np.ndarray]
     """(size, size, 3) uint8 per control, in ``cfg.controls`` order."""
     prompt: str
@@ -185,10 +191,10 @@ class PersonPass:
 
     # ------------------------------------------------------------------ planning
 
-    def person_tasks(self, index: int, data: PersonData, base: np.ndarray) -> tuple[list[CropTask], list[dict]]:
-        """The person crops of one sample, and the people left out (with the reason)."""
+    def prepare(self, index: int, data: PersonData) -> None:
+        """Plan one sample's person crops (boxes, controls, prompts, seeds): all but their img2img input,
+        which may be the whole-image result. Runs in the background reader, with the sample's reading."""
         cfg = self.cfg
-        source = data.render if cfg.person_source == "render" else base
         present = set(np.unique(data.instances).tolist())
         tasks, skipped = [], []
         for p in range(len(data.bbox_full)):
@@ -200,7 +206,18 @@ class PersonPass:
                 skipped.append({"person": p, "reason": f"amodal box under --person-min-size {cfg.person_min_size} px"})
                 continue
             box = square_box(data.bbox_full[p], cfg.person_size, cfg.person_context)
-            tasks.append(self._task(index, p, "person", box, source, data))
+            tasks.append(self._task(index, p, "person", box, None, data))
+        data.plan = (tasks, skipped)
+
+    def person_tasks(self, index: int, data: PersonData, base: np.ndarray) -> tuple[list[CropTask], list[dict]]:
+        """The person crops of one sample (their input cut from ``base``, the whole-image result, or the
+        render), and the people left out (with the reason)."""
+        if data.plan is None:
+            self.prepare(index, data)
+        tasks, skipped = data.plan
+        source = data.render if self.cfg.person_source == "render" else base
+        for t in tasks:
+            t.image = crop_image(source, t.box, resampling(t.box), "reflect")
         return tasks, skipped
 
     def detail_tasks(self, index: int, data: PersonData, image: np.ndarray, people: list[int]) -> list[CropTask]:
@@ -229,10 +246,10 @@ class PersonPass:
                     tasks.append(self._task(index, p, kind, box, image, data))
         return tasks
 
-    def _task(self, index: int, p: int, kind: str, box: CropBox, source: np.ndarray, data: PersonData) -> CropTask:
+    def _task(self, index: int, p: int, kind: str, box: CropBox, source: np.ndarray | None, data: PersonData) -> CropTask:
         prompt_kind = "person" if kind == "person" else "face" if kind == "face" else "hands"
         return CropTask(index=index, person=p, kind=kind, box=box,
-                        image=crop_image(source, box, resampling(box), "reflect"),
+                        image=None if source is None else crop_image(source, box, resampling(box), "reflect"),
                         controls=crop_controls(data, box, self.cfg.controls) if self.cfg.needs_model else [],
                         prompt=build_person_prompt(data.scene, p, self.templates, prompt_kind),
                         torch_seed=crop_torch_seed(self.seed, index, p, kind))
@@ -269,11 +286,12 @@ class PersonPass:
         steps = stage.plan.steps_run if stage.loaded is not None else 0
         # 1. Every sample's person crops; those on disk from an interrupted run are read back.
         plans, todo, done = {}, [], {}
+        existing = set(os.listdir(folder)) if folder.is_dir() else set()
         for s, base in zip(inputs, whole.images):
             tasks, skipped = self.person_tasks(s.index, s.people, base)
             plans[s.index] = (tasks, skipped)
             for t in tasks:
-                saved = _read_crop(folder, t)
+                saved = _read_crop(folder, t) if f"{crop_name(t.index, t.person)}.json" in existing else None
                 if saved is not None:
                     done[(t.index, t.person)] = saved
                 else:
@@ -291,7 +309,7 @@ class PersonPass:
         details: list[CropTask] = []
         for k, s in enumerate(inputs):
             data, (tasks, skipped) = s.people, plans[s.index]
-            order = far_to_near(data.keypoints3d)
+            order = data.order
             image = whole.images[k]
             if steps:
                 layers = [(t.person, done[(t.index, t.person)], t.box) for t in tasks]
@@ -309,7 +327,7 @@ class PersonPass:
                 for k, s in enumerate(inputs):
                     layers = [(t.person, r, t.box) for t, r in zip(details, results) if t.index == s.index]
                     if layers:
-                        images[k] = composite(images[k], layers, s.people.instances, far_to_near(s.people.keypoints3d),
+                        images[k] = composite(images[k], layers, s.people.instances, s.people.order,
                                               cfg.person_dilate, cfg.person_feather)
         # 5. Provenance of every pass.
         for k, s in enumerate(inputs):
@@ -326,7 +344,7 @@ class PersonPass:
                 "noise_person": cfg.crop_noise, "person_size": cfg.person_size, "context": cfg.person_context,
                 "min_size": cfg.person_min_size, "dilate_px": cfg.person_dilate, "feather_px": cfg.person_feather,
                 "source": cfg.person_source, "detail": list(cfg.detail),
-                "order_far_to_near": far_to_near(s.people.keypoints3d), "passes": passes, "skipped": skipped,
+                "order_far_to_near": s.people.order, "passes": passes, "skipped": skipped,
                 "models_ran": bool(steps),
             }
         whole.images = images

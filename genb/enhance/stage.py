@@ -405,12 +405,12 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
         batches = _batches(run, todo, cfg.batch_size)
         pending: list[concurrent.futures.Future] = []
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            reads = pool.submit(_read_batch, run, batches[0], cfg, stage.templates, person is not None)
+            reads = pool.submit(_read_batch, run, batches[0], cfg, stage.templates, person)
             bar = progress(total=len(todo), desc=f"enhance {cfg.noise:.2f}", iterable=None)
             for b in range(len(batches)):
                 inputs = reads.result()
                 if b + 1 < len(batches):
-                    reads = pool.submit(_read_batch, run, batches[b + 1], cfg, stage.templates, person is not None)
+                    reads = pool.submit(_read_batch, run, batches[b + 1], cfg, stage.templates, person)
                 out = stage(inputs)
                 if person is not None:  # --per-person: the crops, pasted onto the whole-image result
                     out = person(out_dir, inputs, out)
@@ -439,13 +439,14 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
 
 
 def _read_batch(run: RunFolder, indices: list[int], cfg: EnhanceConfig, templates: dict[str, Any],
-                people: bool = False) -> list[EnhanceInput]:
+                person: Any = None) -> list[EnhanceInput]:
     inputs = [EnhanceInput.read(run, i, cfg.whole_image_config(), templates) for i in indices]
-    if people:
+    if person is not None:  # --per-person: the sample's labels, masks and controls, and its crops planned
         from genb.enhance.per_person import PersonData
 
         for s in inputs:
             s.people = PersonData.read(run, s.index, cfg, render=s.image)
+            person.prepare(s.index, s.people)
     return inputs
 
 
