@@ -256,19 +256,24 @@ class PersonPass:
 
     # ------------------------------------------------------------------ running
 
-    def run_tasks(self, stage: Any, tasks: list[CropTask]) -> list[np.ndarray]:
-        """Re-render crops through ``stage`` (an EnhanceStage of a crop config), ``person_batch_size`` at a time."""
+    def run_tasks(self, stage: Any, tasks: list[CropTask]) -> list[tuple[np.ndarray, int]]:
+        """Re-render crops through ``stage`` (an EnhanceStage of a crop config), ``person_batch_size`` at a time.
+
+        Returns:
+            (enhanced crop, denoising steps counted in the loop) per task.
+        """
         from genb.enhance.stage import EnhanceInput
 
         if stage.loaded is None:  # strength 0: the crops as they are
-            return [t.image for t in tasks]
-        out: list[np.ndarray] = []
+            return [(t.image, 0) for t in tasks]
+        out: list[tuple[np.ndarray, int]] = []
         n = self.cfg.person_batch_size
         for k in range(0, len(tasks), n):
             chunk = tasks[k:k + n]
             inputs = [EnhanceInput(index=t.index, image=t.image, controls=t.controls, instances=None, prompt=t.prompt,
                                    torch_seed=t.torch_seed) for t in chunk]
-            out.extend(stage(inputs).images)
+            result = stage(inputs)
+            out.extend((image, int(rec["steps_run"])) for image, rec in zip(result.images, result.records))
         return out
 
     def __call__(self, out_dir: Path, inputs: list[Any], whole: Any) -> Any:
@@ -283,7 +288,7 @@ class PersonPass:
         cfg = self.cfg
         folder = out_dir / CROP_FILES[cfg.save_crops]
         stage = self.crop_stage
-        steps = stage.plan.steps_run if stage.loaded is not None else 0
+        steps = stage.plan.steps_run if stage.loaded is not None else 0  # 0: nothing to paste
         # 1. Every sample's person crops; those on disk from an interrupted run are read back.
         plans, todo, done = {}, [], {}
         existing = set(os.listdir(folder)) if folder.is_dir() else set()
@@ -297,12 +302,12 @@ class PersonPass:
                 else:
                     todo.append(t)
         # 2. The missing crops, batched across people and samples; each written as soon as it is made.
-        for t, image in zip(todo, self.run_tasks(stage, todo)):
-            done[(t.index, t.person)] = image
+        for t, (image, ran) in zip(todo, self.run_tasks(stage, todo)):
+            done[(t.index, t.person)] = image, ran
             data = next(s.people for s in inputs if s.index == t.index)
             name = crop_name(t.index, t.person)
             atomic_write_bytes(folder / f"{name}.png", png_bytes(image))
-            atomic_write_json(folder / f"{name}.json", crop_record(t, data, cfg.crop_noise, steps,
+            atomic_write_json(folder / f"{name}.json", crop_record(t, data, cfg.crop_noise, ran,
                                                                   stage.num_inference_steps, f"{name}.png"))
         # 3. Paste back, far to near (a pass that ran no step leaves the image as it is).
         images = []
@@ -312,31 +317,30 @@ class PersonPass:
             order = data.order
             image = whole.images[k]
             if steps:
-                layers = [(t.person, done[(t.index, t.person)], t.box) for t in tasks]
+                layers = [(t.person, done[(t.index, t.person)][0], t.box) for t in tasks]
                 image = composite(image, layers, data.instances, order, cfg.person_dilate, cfg.person_feather)
             images.append(image)
             if self.detail_stage is not None:
                 details.extend(self.detail_tasks(s.index, data, image, [t.person for t in tasks]))
         # 4. Detail passes on the result, the same way.
-        detail_steps = 0
+        results: list[tuple[np.ndarray, int]] = []
         if details:
             dstage = self.detail_stage
-            detail_steps = dstage.plan.steps_run if dstage.loaded is not None else 0
             results = self.run_tasks(dstage, details)
-            if detail_steps:
+            if dstage.loaded is not None:
                 for k, s in enumerate(inputs):
-                    layers = [(t.person, r, t.box) for t, r in zip(details, results) if t.index == s.index]
+                    layers = [(t.person, r, t.box) for t, (r, _) in zip(details, results) if t.index == s.index]
                     if layers:
                         images[k] = composite(images[k], layers, s.people.instances, s.people.order,
                                               cfg.person_dilate, cfg.person_feather)
         # 5. Provenance of every pass.
         for k, s in enumerate(inputs):
             tasks, skipped = plans[s.index]
-            passes = [crop_record(t, s.people, cfg.crop_noise, steps, stage.num_inference_steps,
+            passes = [crop_record(t, s.people, cfg.crop_noise, done[(t.index, t.person)][1], stage.num_inference_steps,
                                   f"crops/{crop_name(t.index, t.person)}.png" if cfg.save_crops else None)
                       for t in tasks]
-            passes += [crop_record(t, s.people, cfg.detail_strength, detail_steps, self.detail_stage.num_inference_steps, None)
-                       for t in details if t.index == s.index]
+            passes += [crop_record(t, s.people, cfg.detail_strength, ran, self.detail_stage.num_inference_steps, None)
+                       for t, (_, ran) in zip(details, results) if t.index == s.index]
             for rec in passes:  # geometry stays in the crop files; the sample record keeps the pass
                 for key in ("cam_int", "keypoints2d", "keypoints_vis", "bbox_full"):
                     rec.pop(key)
@@ -376,8 +380,9 @@ class PersonPass:
             pass
 
 
-def _read_crop(folder: Path, task: CropTask) -> np.ndarray | None:
-    """A crop an interrupted run already made (its JSON is written last), if it matches this task."""
+def _read_crop(folder: Path, task: CropTask) -> tuple[np.ndarray, int] | None:
+    """A crop an interrupted run already made (its JSON is written last), if it matches this task,
+    with the steps its pass ran."""
     name = crop_name(task.index, task.person)
     path = folder / f"{name}.json"
     if not path.is_file():
@@ -389,7 +394,7 @@ def _read_crop(folder: Path, task: CropTask) -> np.ndarray | None:
         image = read_image(folder / f"{name}.png")
     except (OSError, ValueError, GenbError):
         return None
-    return image if image.shape == (task.box.size, task.box.size, 3) else None
+    return (image, int(rec.get("steps_run", 0))) if image.shape == (task.box.size, task.box.size, 3) else None
 
 
 def read_saved_crop(path: str | Path) -> dict[str, Any]:
