@@ -55,7 +55,7 @@ def make_people_run(root: Path, num_samples: int = 2, seed: int = 7) -> RunFolde
         people = [(48 + 4 * i, 14, 62, 26, 6.0), (74 + 3 * i, 8, 84, 36, 3.0), (112, 60, 12, 5, 20.0)]
         if i % 2:
             people = people[::-1]
-        kp2d, kp3d, boxes = [], [], []
+        kp3d = []
         depth = np.zeros((H, W), np.float32)
         instances = np.zeros((H, W), np.uint8)
         for p, (cx, top, h, w, z) in sorted(enumerate(people), key=lambda e: -e[1][4]):  # far to near: depth test

@@ -249,7 +249,7 @@ def test_same_bytes_across_person_batch_sizes_and_after_resume(_people_outputs, 
 
 
 @pytest.mark.slow
-def test_same_bytes_across_processes(_people_outputs, tmp_path):
+def test_same_bytes_across_processes(_people_outputs, tmp_path, monkeypatch):
     _, pp = _people_outputs
     two = _copy(pp, tmp_path / "two")
     env = {**os.environ, "GENB_SHARD": "1/2", "OMP_NUM_THREADS": "1", "GENB_QUIET_TINY": "1"}
@@ -257,11 +257,8 @@ def test_same_bytes_across_processes(_people_outputs, tmp_path):
             "--batch-size", "2", "--per-person", "--person-min-size", "20", "--save-crops"]
     proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    os.environ["GENB_SHARD"] = "0/2"
-    try:
-        run_enhance(two, tiny_enhance_config(**PP))
-    finally:
-        del os.environ["GENB_SHARD"]
+    monkeypatch.setenv("GENB_SHARD", "0/2")  # this process: sample 0; the other one made sample 1
+    run_enhance(two, tiny_enhance_config(**PP))
     assert _pngs(two.enhanced_dir(0.4)) == _pngs(pp.enhanced_dir(0.4))
 
 
