@@ -12,6 +12,13 @@ Prints images/s of both and the ratio stage / bare (goal: under 1.10). Default: 
 random-weight model on CPU. Example::
 
     python bench/bench_enhance.py --num-samples 32 --size 64 --batch-size 4 --threads 2
+
+``--per-person``: the person-centric mode instead. The stage runs ``--per-person`` with the
+whole-image pass at noise 0 (so only the crops are denoised) and the crops at ``--noise``;
+bare is ``pipe(...)`` on the very same crops (image, controls, prompts, generators, batch
+``--person-batch-size``) held in memory. Goal: ratio under 1.15::
+
+    python bench/bench_enhance.py --per-person --num-samples 16 --size 128 --person-size 64
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ def make_run(root: Path, n: int, size: int) -> None:
         image = cv2.resize(rng.integers(0, 256, (size // 8, size // 8, 3), dtype=np.uint8), (size, size))
         inst = np.zeros((size, size), np.uint8)
         inst[size // 8: -size // 8, size // 3: 2 * size // 3] = 1
+        _write_labels(d, size)
         (d / "image.png").write_bytes(png_bytes(image))
         (d / "instances.png").write_bytes(png_bytes(inst))
         for name in ("depth", "normal", "pose", "seg", "edges"):
@@ -51,6 +59,21 @@ def make_run(root: Path, n: int, size: int) -> None:
                                             "long_bottom": True}}],
                  "background": {"kind": "procedural", "sky": "clear", "ground": "grass"}}
         (d / "scene.json").write_text(json.dumps(scene))
+
+
+def _write_labels(folder: Path, size: int) -> None:
+    """labels.npz of the one box-shaped person: a pinhole camera, BODY25 keypoints on the box at 4 m."""
+    import io
+
+    K = np.array([[size, 0.0, size / 2 - 0.5], [0.0, size, size / 2 - 0.5], [0.0, 0.0, 1.0]])
+    x0, x1, y0, y1 = size // 3, 2 * size // 3, size // 8, size - size // 8
+    t = np.linspace(0.0, 1.0, 25)
+    uv = np.stack([x0 + (x1 - x0) * (0.5 + 0.4 * np.sin(7 * t)), y0 + (y1 - y0) * t], axis=1)[None]
+    xyz = np.concatenate([(uv - K[:2, 2]) / size * 4.0, np.full((1, 25, 1), 4.0)], axis=2)
+    buf = io.BytesIO()
+    np.savez(buf, cam_int=K, bbox_full=np.array([[x0, y0, x1, y1]], float), keypoints2d=uv, keypoints3d=xyz,
+             keypoints_vis=np.ones((1, 25), bool))
+    (folder / "labels.npz").write_bytes(buf.getvalue())
 
 
 def main() -> None:
@@ -63,7 +86,12 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=25)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3, help="best of N timings of each")
+    ap.add_argument("--per-person", action="store_true", help="time the person-centric mode against bare calls on its crops")
+    ap.add_argument("--person-size", type=int, default=64, help="--per-person: crop side at model resolution")
+    ap.add_argument("--person-batch-size", type=int, default=4, help="--per-person: crops per pipeline call")
     args = ap.parse_args()
+    if args.per_person:
+        return per_person_bench(args)
 
     import torch
 
@@ -117,6 +145,72 @@ def main() -> None:
         print(f"bare pipeline : {best['bare']:.3f} s  {n / best['bare']:.2f} images/s")
         print(f"genb enhance  : {best['stage']:.3f} s  {n / best['stage']:.2f} images/s")
         print(f"ratio stage/bare: {best['stage'] / best['bare']:.3f}  (goal < 1.10)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def per_person_bench(args: argparse.Namespace) -> None:
+    """``--per-person``: the stage's person-centric mode against bare pipeline calls on the same crops."""
+    import torch
+
+    from genb.config import resolve_config
+    from genb.enhance.config import EnhanceConfig
+    from genb.enhance.per_person import PersonData, PersonPass
+    from genb.enhance.stage import get_stage, run_enhance
+    from genb.store import RunFolder
+
+    torch.set_flush_denormal(True)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_enhance_pp_"))
+    os.environ.setdefault("GENB_CACHE", str(tmp / "cache"))
+    try:
+        make_run(tmp / "run", args.num_samples, args.size)
+        run = RunFolder(tmp / "run")
+        cfg = resolve_config(EnhanceConfig, "enhance", args.preset, dict(
+            noise=0.0, noise_person=args.noise, per_person=True, person_size=args.person_size, person_min_size=8,
+            person_batch_size=args.person_batch_size, steps=args.steps, batch_size=args.batch_size,
+            threads=args.threads))
+        person = PersonPass(cfg, 0, get_stage)  # loads the models once (the stage reuses them)
+        stage = person.crop_stage
+        pipe = stage.loaded.pipe
+        tasks = []
+        for i in run.sample_ids():
+            data = PersonData.read(run, i, cfg)
+            tasks.extend(person.person_tasks(i, data, data.render)[0])
+        chunks = [tasks[k:k + args.person_batch_size] for k in range(0, len(tasks), args.person_batch_size)]
+        S = args.person_size
+
+        def bare() -> None:
+            for chunk in chunks:
+                image = torch.from_numpy(np.stack([t.image for t in chunk])).permute(0, 3, 1, 2).float() / 255
+                controls = [torch.from_numpy(np.stack([t.controls[c] for t in chunk])).permute(0, 3, 1, 2).float() / 255
+                            for c in range(len(cfg.controls))]
+                with torch.inference_mode():
+                    pipe(prompt=[t.prompt for t in chunk], negative_prompt=[cfg.negative_prompt] * len(chunk),
+                         image=image, control_image=controls, strength=args.noise, num_inference_steps=cfg.steps,
+                         guidance_scale=cfg.guidance_scale, height=S, width=S,
+                         controlnet_conditioning_scale=stage.scales,
+                         generator=[torch.Generator().manual_seed(t.torch_seed) for t in chunk], output_type="np")
+
+        def staged() -> None:
+            shutil.rmtree(run.root / "enhanced", ignore_errors=True)
+            run_enhance(run, cfg)
+
+        bare()  # warm-up
+        times = {"bare": [], "stage": []}
+        for _ in range(args.repeats):
+            for name, fn in (("bare", bare), ("stage", staged)):
+                t = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t)
+        best = {k: min(v) for k, v in times.items()}
+        n = len(tasks)
+        print(f"per-person: preset={args.preset} samples={args.num_samples} image={args.size}x{args.size} "
+              f"crops={n} at {S}x{S} person batch={args.person_batch_size} noise={args.noise} steps={args.steps} "
+              f"(run {stage.plan.steps_run}) threads={args.threads} controls={','.join(cfg.controls)} "
+              f"device={stage.loaded.device}")
+        print(f"bare pipeline on the crops : {best['bare']:.3f} s  {n / best['bare']:.2f} crops/s")
+        print(f"genb enhance --per-person  : {best['stage']:.3f} s  {n / best['stage']:.2f} crops/s")
+        print(f"ratio stage/bare: {best['stage'] / best['bare']:.3f}  (goal < 1.15)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

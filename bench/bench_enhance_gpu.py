@@ -15,6 +15,12 @@ the tiny random model at 64x64 on CPU (a smoke test of the script, not a measure
     python bench/bench_enhance_gpu.py                  # on a CUDA machine
     python bench/bench_enhance_gpu.py --compile        # + torch.compile
     python bench/bench_enhance_gpu.py --tiny           # anywhere, seconds
+    python bench/bench_enhance_gpu.py --per-person 3   # + person-centric mode: 3 crops per image at 512x512
+
+``--per-person K`` also times crops at ``--person-size`` (the model's resolution) with the
+genb settings and batch, and reports the images/s of ``genb enhance --per-person`` on images
+with K people each: ``1 / (1 / whole-image rate + K / crop rate)`` (the whole-image pass at
+``--size`` plus K crops; the crops of all images are batched together, as the stage does).
 """
 
 from __future__ import annotations
@@ -73,6 +79,9 @@ def main() -> None:
     ap.add_argument("--compile", action="store_true", help="torch.compile UNet and ControlNets in the optimised run")
     ap.add_argument("--images", type=int, default=None, help="images timed per setting (default 16; 8 with --tiny)")
     ap.add_argument("--skip-plain", action="store_true")
+    ap.add_argument("--per-person", type=int, default=0, metavar="K",
+                    help="also time the per-person mode with K people per image (crops at --person-size)")
+    ap.add_argument("--person-size", type=int, default=None, help="crop side (default 512, 64 with --tiny)")
     args = ap.parse_args()
 
     import torch
@@ -94,19 +103,19 @@ def main() -> None:
     pipe.set_progress_bar_config(disable=True)
     rng = np.random.default_rng(0)
 
-    def inputs(b: int):
-        image = torch.from_numpy(rng.random((b, 3, size, size), dtype=np.float32))
-        controls = [torch.from_numpy(rng.random((b, 3, size, size), dtype=np.float32)) for _ in nets]
+    def inputs(b: int, side: int):
+        image = torch.from_numpy(rng.random((b, 3, side, side), dtype=np.float32))
+        controls = [torch.from_numpy(rng.random((b, 3, side, side), dtype=np.float32)) for _ in nets]
         return image, controls
 
-    def timed(batch: int, warmup: int = 1) -> float:
-        image, controls = inputs(batch)
+    def timed(batch: int, warmup: int = 1, side: int = size) -> float:
+        image, controls = inputs(batch, side)
         prompt = ["a photo of a woman wearing a red t-shirt, navy trousers and white shoes, outdoors"] * batch
 
         def call():
             with torch.inference_mode():
                 pipe(prompt=prompt, negative_prompt=["cartoon, render"] * batch, image=image, control_image=controls,
-                     strength=args.noise, num_inference_steps=args.steps, guidance_scale=7.5, height=size, width=size,
+                     strength=args.noise, num_inference_steps=args.steps, guidance_scale=7.5, height=side, width=side,
                      generator=[torch.Generator().manual_seed(i) for i in range(batch)], output_type="np")
 
         for _ in range(warmup):
@@ -131,7 +140,14 @@ def main() -> None:
     cfg = EnhanceConfig(channels_last=True, compile=args.compile, attention="sdpa")
     apply_speedups(pipe, cfg, device)
     label = f"genb   {str(dtype).replace('torch.', '')} batch {args.batch_size} sdpa channels_last{' compile' if args.compile else ''}"
-    print(f"{label:<45}: {timed(args.batch_size, warmup=2 if args.compile else 1):7.2f} images/s")
+    whole = timed(args.batch_size, warmup=2 if args.compile else 1)
+    print(f"{label:<45}: {whole:7.2f} images/s")
+    if args.per_person:
+        side = args.person_size or (64 if args.tiny else 512)
+        crops = timed(args.batch_size, warmup=2 if args.compile else 1, side=side)
+        k = args.per_person
+        print(f"{'genb   crops ' + str(side) + 'x' + str(side) + ' same settings':<45}: {crops:7.2f} crops/s")
+        print(f"{'genb   --per-person, ' + str(k) + ' people per image':<45}: {1.0 / (1.0 / whole + k / crops):7.2f} images/s")
 
 
 if __name__ == "__main__":

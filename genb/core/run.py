@@ -59,10 +59,17 @@ class RunFolder:
 
     Args:
         root: the run folder.
+        enhanced: folder of the enhanced levels under ``root`` (``enhanced``; see :meth:`view`).
     """
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, enhanced: str = "enhanced"):
         self.root = Path(root)
+        self.enhanced_name = enhanced
+
+    def view(self, enhanced: str) -> "RunFolder":
+        """The same run with its enhanced levels in ``RUN/<enhanced>/`` instead of ``RUN/enhanced/``
+        (e.g. ``genb sweep --per-person-args``'s per-person arm in ``RUN/enhanced-per-person/``)."""
+        return RunFolder(self.root, enhanced)
 
     # layout
     @property
@@ -76,7 +83,7 @@ class RunFolder:
         return self.samples_dir / self.sample_name(index)
 
     def enhanced_dir(self, noise: float) -> Path:
-        return self.root / "enhanced" / noise_name(noise)
+        return self.root / self.enhanced_name / noise_name(noise)
 
     def check_dir(self, noise: float) -> Path:
         return self.enhanced_dir(noise) / "check"

@@ -31,7 +31,7 @@ CONTROL_FILES = _ControlFiles()
 
 RUNTIME_FIELDS = frozenset({
     "batch_size", "device", "compile", "channels_last", "attention", "check", "threads", "model_dir",
-    "offline", "limit", "check_preset",
+    "offline", "limit", "check_preset", "person_batch_size",
 })
 """Fields that may change between a run and its resumption: they do not change what a sample is."""
 
@@ -43,9 +43,35 @@ class EnhanceConfig:
     noise: float = 0.4
     """Noise level = img2img strength in [0, 1]: 0 keeps the render, 1 ignores it. Outputs go to RUN/enhanced/noise-<s>/."""
     noise_person: float | None = None
-    """Region-aware mode: a separate strength in [0, 1] for the people (instances.png > 0), e.g. 0.2 with --noise 0.6; unset = one strength everywhere."""
+    """The people's own strength in [0, 1]. Without --per-person: region-aware mode (people, instances.png > 0, get it inside the whole-image pass, e.g. 0.2 with --noise 0.6). With --per-person: the strength of the person crops (unset = --noise). Unset and no --per-person = one strength everywhere."""
     region_dilate: int = 4
     """Region-aware mode: grow the people's mask by this many pixels before it is used."""
+    per_person: bool = False
+    """Person-centric mode: after the whole-image pass at --noise, re-render each person in a square crop around them at --person-size (the model's resolution) at --noise-person, and paste it back inside the person's feathered mask, far to near."""
+    person_size: int = 512
+    """Per-person mode: side of a person's crop as the model sees it, pixels (512 for SD-1.5, 1024 for SDXL)."""
+    person_context: float = 1.25
+    """Per-person mode: the crop's side is this times the longer side of the person's amodal box (bbox_full)."""
+    person_min_size: int = 32
+    """Per-person mode: people whose amodal box is smaller than this (longer side, full-image pixels) keep the whole-image result."""
+    person_dilate: int = 8
+    """Per-person mode: the person's silhouette (instances.png) is grown by this many pixels for pasting back."""
+    person_feather: int = 6
+    """Per-person mode: width in pixels of the paste's linear fade at the edge of the grown mask (0 = hard edge)."""
+    person_source: Literal["whole", "render"] = "whole"
+    """Per-person mode: crop the whole-image result (whole) or the render (render) as the crops' img2img input."""
+    person_batch_size: int = 4
+    """Per-person mode: crops per pipeline call, from any samples of the batch (a crop's result does not depend on it)."""
+    save_crops: bool = False
+    """Per-person mode: keep each person's enhanced crop at model resolution in crops/ with its K, box and keypoints (JSON), for genb package --crops."""
+    detail: tuple[str, ...] = ()
+    """Per-person mode: detail passes after each person's crop: face, hands (placed from the ground-truth keypoints)."""
+    detail_size: int | None = None
+    """Detail passes: side of a face/hand crop as the model sees it, pixels; unset = --person-size."""
+    detail_noise: float | None = None
+    """Detail passes: their strength in [0, 1]; unset = the person crops' strength."""
+    detail_min_size: int = 12
+    """Detail passes: faces/hands whose square is smaller than this (full-image pixels) are left as they are."""
     steps: int = 30
     """Scheduler steps of the full (strength 1) schedule; img2img runs floor(steps x noise) of them."""
     steps_run: int | None = None
@@ -122,7 +148,7 @@ class EnhanceConfig:
                 flag = "--" + f.name.replace("_", "-")
                 raise GenbError(f"{flag} {getattr(self, f.name)!r} is not one of {', '.join(typing.get_args(hints[f.name]))}",
                                 f"give {flag} one of those")
-        for name in ("noise", "noise_person"):
+        for name in ("noise", "noise_person", "detail_noise"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
                 flag = "--" + name.replace("_", "-")
@@ -136,6 +162,7 @@ class EnhanceConfig:
             raise GenbError(f"--batch-size {self.batch_size} must be at least 1", "give e.g. --batch-size 4")
         if self.region_dilate < 0:
             raise GenbError(f"--region-dilate {self.region_dilate} must be >= 0", "give a number of pixels, e.g. 4")
+        self._validate_per_person()
         if not self.controls:
             raise GenbError("--controls is empty", f"give one or more of {', '.join(CONTROL_FILES)}")
         unknown = [c for c in self.controls if c not in CONTROL_FILES]
@@ -176,6 +203,48 @@ class EnhanceConfig:
             return "tiny"
         return CONTROL_MAPS.get(name).models.get(self.architecture)
 
+    def _validate_per_person(self) -> None:
+        for name in ("person_size", "person_min_size", "person_batch_size", "detail_min_size"):
+            if getattr(self, name) < 1:
+                flag = "--" + name.replace("_", "-")
+                raise GenbError(f"{flag} {getattr(self, name)} must be at least 1", f"give a positive {flag}")
+        if self.detail_size is not None and self.detail_size < 8:
+            raise GenbError(f"--detail-size {self.detail_size} is too small", "give e.g. --detail-size 512, or leave it unset")
+        if not (math.isfinite(self.person_context) and self.person_context >= 1.0):
+            raise GenbError(f"--person-context {self.person_context} must be >= 1 (the crop holds the whole person)",
+                            "give e.g. --person-context 1.25")
+        if self.person_dilate < 0 or self.person_feather < 0:
+            raise GenbError(f"--person-dilate {self.person_dilate} and --person-feather {self.person_feather} must be >= 0",
+                            "give numbers of pixels, e.g. --person-dilate 8 --person-feather 6")
+        unknown = [d for d in self.detail if d not in ("face", "hands")]
+        if unknown:
+            raise GenbError(f"unknown detail pass(es) {', '.join(unknown)} in --detail", "use face, hands or both")
+        if not self.per_person and (self.detail or self.save_crops):
+            raise GenbError("--detail and --save-crops work on person crops: they need --per-person",
+                            "add --per-person (or drop --detail / --save-crops)")
+
+    @property
+    def crop_noise(self) -> float:
+        """Per-person mode: the strength of the person crops (--noise-person, else --noise)."""
+        return self.noise if self.noise_person is None else self.noise_person
+
+    @property
+    def detail_strength(self) -> float:
+        """Per-person mode: the strength of the face/hand crops (--detail-noise, else the crops')."""
+        return self.crop_noise if self.detail_noise is None else self.detail_noise
+
+    def whole_image_config(self) -> "EnhanceConfig":
+        """The config of the whole-image pass: itself, or without the per-person settings in per-person mode
+        (there --noise-person is the crops' strength, not a region of the whole image)."""
+        if not self.per_person:
+            return self
+        return dataclasses.replace(self, noise_person=None, per_person=False, detail=(), save_crops=False)
+
+    def crop_config(self, strength: float) -> "EnhanceConfig":
+        """The config of a crop pass at ``strength``: a plain (one-region) pass of the same models."""
+        return dataclasses.replace(self, noise=strength, noise_person=None, per_person=False, detail=(),
+                                   save_crops=False, batch_size=self.person_batch_size, check=False)
+
     def per_control(self, name: str) -> list[float]:
         """``control_scales`` / ``control_start`` / ``control_end`` with one value per control."""
         values = list(getattr(self, name))
@@ -190,4 +259,6 @@ class EnhanceConfig:
     @property
     def needs_model(self) -> bool:
         """False when every region's strength is 0: the outputs are the renders, no model is loaded."""
+        if self.per_person:
+            return max(self.noise, self.crop_noise, self.detail_strength if self.detail else 0.0) > 0.0
         return max(self.noise, self.noise_person or 0.0) > 0.0

@@ -127,6 +127,53 @@ def build_prompt(scene: dict[str, Any], templates: dict[str, Any]) -> str:
     return _tidy(templates["prompt"].format_map(fields))
 
 
+DEFAULT_PERSON_PROMPT = ("a photo of {person}{hair}, {setting}, natural light, realistic, detailed face and hands, "
+                         "sharp focus, 35mm photograph")
+DEFAULT_DETAIL_PROMPTS = {
+    "face": "a close-up photo of the face of {person}{hair}, realistic skin, detailed eyes, sharp focus",
+    "hands": "a close-up photo of the hand of {person}, realistic skin, five fingers, detailed, sharp focus",
+}
+
+
+def describe_hair(person: dict[str, Any]) -> str:
+    """The person's hair in words (``"short brown hair"``), from ``hair`` in scene.json if the recipe has one.
+
+    Accepts ``{"style": ..., "color": ...}`` (or ``colour``/``name``/``type``) or a plain string; ``""`` if none or bald.
+    """
+    hair = person.get("hair", (person.get("appearance") or {}).get("hair"))
+    if not hair:
+        return ""
+    if isinstance(hair, str):
+        words = hair
+    elif isinstance(hair, dict):
+        style = hair.get("style") or hair.get("name") or hair.get("type") or ""
+        if str(style).lower() in ("bald", "none"):
+            return "bald"
+        color = hair.get("color") or hair.get("colour") or ""
+        words = " ".join(str(w) for w in (hair.get("length", ""), color, style) if w)
+    else:
+        return ""
+    words = " ".join(str(words).replace("_", " ").split())
+    return words if words.endswith("hair") or words == "bald" else f"{words} hair" if words else ""
+
+
+def build_person_prompt(scene: dict[str, Any], person: int, templates: dict[str, Any], kind: str = "person") -> str:
+    """The prompt of one person's crop (``kind`` person) or of a detail crop (``face``, ``hands``).
+
+    From that person's recipe only (description, appearance, hair) and the setting; templates
+    ``person_prompt``, ``face_prompt``, ``hands_prompt`` with fields ``{person}``, ``{hair}``
+    (``", with short brown hair"`` or empty) and ``{setting}``.
+    """
+    people = scene.get("people", [])
+    recipe = people[person] if 0 <= person < len(people) else {}
+    hair = describe_hair(recipe)
+    fields = _Blank(person=describe_person(recipe, templates) if recipe else "a person",
+                    hair=("" if not hair else ", bald" if hair == "bald" else f", with {hair}"),
+                    setting=describe_setting(scene.get("background"), templates))
+    default = DEFAULT_PERSON_PROMPT if kind == "person" else DEFAULT_DETAIL_PROMPTS[kind]
+    return _tidy(str(templates.get(f"{kind}_prompt", default)).format_map(fields))
+
+
 def _tidy(text: str) -> str:
     """Collapse the doubled spaces and commas that empty fields leave."""
     text = re.sub(r"\b([Aa]) (?=[aeiouAEIOU])", r"\1n ", " ".join(text.split()))

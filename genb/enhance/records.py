@@ -35,6 +35,9 @@ class EnhanceRecord:
     """Person and background at different strengths."""
     region: dict[str, Any] | None = None
     """Region-aware mode: noise_person, noise_background, dilate_px, held, steps_run per region."""
+    per_person: dict[str, Any] | None = None
+    """Per-person mode (``--per-person``): its settings, the far-to-near order and every crop pass
+    (person, kind, crop box, resolution, strength, steps run, prompt)."""
     architecture: str | None = None
     models: list[dict[str, Any]] | None = None
     """Every model with its source and commit."""

@@ -63,6 +63,10 @@ class EnhanceInput:
     """(H, W) uint8 instance map (0 background, p + 1 person p); needed in region-aware mode."""
     prompt: str
     """The prompt built from the sample's scene recipe."""
+    torch_seed: int | None = None
+    """Seed of this input's torch generator; None = the sample's, from ``(seed, index)`` (crops set their own)."""
+    people: Any = None
+    """Per-person mode: the sample's :class:`genb.enhance.per_person.PersonData` (labels, instances, controls)."""
 
     @classmethod
     def read(cls, run: RunFolder, index: int, cfg: EnhanceConfig, templates: dict[str, Any]) -> "EnhanceInput":
@@ -183,7 +187,8 @@ class EnhanceStage:
         image = tensor([s.image for s in batch], "reflect")
         controls = [tensor([s.controls[k] for s in batch], "constant") for k in range(len(cfg.controls))]
         # 3. One generator per sample, seeded from (seed, index) only: independent of the batch.
-        generators = [torch.Generator("cpu").manual_seed(sample_torch_seed(self.seed, s.index)) for s in batch]
+        generators = [torch.Generator("cpu").manual_seed(sample_torch_seed(self.seed, s.index) if s.torch_seed is None
+                                                         else s.torch_seed) for s in batch]
         # 4. Region-aware mode: the held region's weight on the latent grid.
         masks = None
         if plan.held:
@@ -340,7 +345,12 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
     logger.info("enhancing %d of %d samples at noise %.2f into %s (%d already done, %d process(es))",
                 len(todo), len(ids), cfg.noise, out_dir, len(mine) - len(todo), world)
     # 3. The models (a missing one stops here, before anything is written), the output folder.
-    stage = get_stage(cfg, seed) if todo else None
+    stage = get_stage(cfg.whole_image_config(), seed) if todo else None
+    person = None
+    if cfg.per_person and todo:
+        from genb.enhance.per_person import PersonPass
+
+        person = PersonPass(cfg, seed, get_stage)
     if stage is not None and stage.loaded is not None and stage.loaded.tiny:
         logger.warning("WARNING: %s", TINY_WARNING)
     try:
@@ -359,13 +369,15 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
         batches = todo_batches
         pending: list[concurrent.futures.Future] = []
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            reads = pool.submit(_read_batch, run, batches[0], cfg, stage.templates)
+            reads = pool.submit(_read_batch, run, batches[0], cfg, stage.templates, person)
             bar = progress(total=len(todo), desc=f"enhance {cfg.noise:.2f}", iterable=None)
             for b in range(len(batches)):
                 inputs = reads.result()
                 if b + 1 < len(batches):
-                    reads = pool.submit(_read_batch, run, batches[b + 1], cfg, stage.templates)
+                    reads = pool.submit(_read_batch, run, batches[b + 1], cfg, stage.templates, person)
                 out = stage(inputs)
+                if person is not None:  # --per-person: the crops, pasted onto the whole-image result
+                    out = person(out_dir, inputs, out)
                 write = set(to_write(batches[b]))
                 for s, image, record in zip(inputs, out.images, out.records):
                     if s.index not in write:
@@ -378,6 +390,8 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
             for f in pending:
                 f.result()
             bar.close()
+    if person is not None:
+        person.finish(out_dir, lambda name: _is_done(out_dir, name))
     steps = stage.plan.steps_run if stage is not None and stage.loaded is not None else 0
     summary = EnhanceSummary(out_dir, written, len(mine) - len(todo), time.perf_counter() - start, steps)
     # 5. Wait for the other processes (rank 0, under a launcher); report; optionally check.
@@ -398,8 +412,16 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
     return summary
 
 
-def _read_batch(run: RunFolder, indices: list[int], cfg: EnhanceConfig, templates: dict[str, Any]) -> list[EnhanceInput]:
-    return [EnhanceInput.read(run, i, cfg, templates) for i in indices]
+def _read_batch(run: RunFolder, indices: list[int], cfg: EnhanceConfig, templates: dict[str, Any],
+                person: Any = None) -> list[EnhanceInput]:
+    inputs = [EnhanceInput.read(run, i, cfg.whole_image_config(), templates) for i in indices]
+    if person is not None:  # --per-person: the sample's labels, masks and controls, and its crops planned
+        from genb.enhance.per_person import PersonData
+
+        for s in inputs:
+            s.people = PersonData.read(run, s.index, cfg, render=s.image)
+            person.prepare(s.index, s.people)
+    return inputs
 
 
 def _run_check(run: RunFolder, cfg: EnhanceConfig) -> None:

@@ -86,6 +86,8 @@ class PackageConfig:
     """Write the dataset card README.md with its plots."""
     workers: int = 2
     """Threads reading and encoding images in this process (writing stays in sample order)."""
+    crops: bool = False
+    """Package the per-person crops kept by `genb enhance --per-person --save-crops` instead of the full images: one image per person at the model's resolution, its keypoints, boxes, center/scale in the crop's pixels and cam_int = the crop's K (people without a crop are left out)."""
 
     def validate(self) -> None:
         if self.noise < 0 or self.noise > 1:
@@ -103,6 +105,9 @@ class PackageConfig:
             raise GenbError(f"--min-visible-keypoints is 0-25, got {self.min_visible_keypoints}", "e.g. 4")
         if self.workers < 1:
             raise GenbError(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
+        if self.crops and (self.noise == 0 or self.source == "render"):
+            raise GenbError("--crops packages enhanced per-person crops: it needs --noise of an enhanced level",
+                            "give e.g. --noise 0.4 (enhanced with --per-person --save-crops), or drop --crops")
 
     @property
     def bedlam(self) -> bool:
@@ -132,6 +137,10 @@ class PackagedSample:
     source_bytes: bytes
     rows: dict[str, np.ndarray] | None
     shard_sample: dict[str, Any] | None
+    images: dict[str, bytes] | None = None
+    """--crops: ``{imgname: bytes}`` written into ``bedlam/`` instead of the sample's own image."""
+    shard_samples: list[dict[str, Any]] | None = None
+    """--crops: one WebDataset sample per person crop (instead of ``shard_sample``)."""
 
 
 @dataclasses.dataclass
@@ -208,6 +217,13 @@ class PackageStage:
         if source_bytes[-12:][4:8] != b"IEND":  # cut short (a killed writer, a full disk): never package it
             raise GenbError(f"image {path} of sample {index} is truncated or corrupt",
                             f"delete {path} and re-run the stage that wrote it (it resumes and rewrites missing files)")
+        if cfg.crops:  # one image per person: the saved per-person crops
+            from genb.package.person_crops import package_crops
+
+            rec, rows, images, shard_samples = package_crops(run, cfg, index, labels, rec)
+            return PackagedSample(index=index, labels=labels, records=rec, source_bytes=source_bytes,
+                                  rows=rows if cfg.bedlam else None, shard_sample=None, images=images,
+                                  shard_samples=shard_samples)
 
         # 3. BEDLAM rows.
         rows = bedlam.bedlam_rows(rec, imgname(index), index) if cfg.bedlam else None
@@ -316,11 +332,13 @@ def _package_rank(run: RunFolder, out: Path, cfg: PackageConfig, selection: Sele
             people += len(sample.records)
             if sample.rows is not None:
                 rows.append(sample.rows)
-                target = images / imgname(sample.index)
-                if not target.is_file():
-                    atomic_write_bytes(target, sample.source_bytes)
-            if sink is not None and sample.shard_sample is not None:
-                sink.write(sample.shard_sample)
+                for name, data in (sample.images or {imgname(sample.index): sample.source_bytes}).items():
+                    target = images / name
+                    if not target.is_file():
+                        atomic_write_bytes(target, data)
+            if sink is not None:
+                for shard_sample in sample.shard_samples or ([sample.shard_sample] if sample.shard_sample else []):
+                    sink.write(shard_sample)
     except BaseException:
         if sink is not None:
             sink.abort()
@@ -387,6 +405,10 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     selection = select_samples(run, cfg.noise, cfg.source, cfg.include_rejected)
     if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
         raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
+    if cfg.crops:
+        from genb.package.person_crops import require_crops
+
+        require_crops(run, cfg.noise)
     prepare_output(out, cfg, selection, run)
     rank, world = dist_info()
     rate = selection.acceptance_rate

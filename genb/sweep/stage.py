@@ -27,6 +27,9 @@ from genb.sweep.table import Recommendation, is_missing, accuracy_row, csv_text,
 
 logger = get_logger(__name__)
 
+PER_PERSON_ENHANCED = "enhanced-per-person"
+"""Where the sweep's per-person arm keeps its enhanced levels (RUN/enhanced-per-person/noise-<s>/)."""
+
 @dataclasses.dataclass
 class SweepConfig:
     """What ``genb sweep`` measures and how."""
@@ -57,6 +60,8 @@ class SweepConfig:
     """Preset for genb enhance at every level (a name in configs/enhance/ or a YAML path)."""
     enhance_args: str = ""
     """More genb enhance flags for every level, as one string (write --enhance-args='--steps 20'); --noise is set by the sweep."""
+    per_person_args: str | None = None
+    """Also sweep the person-centric mode at the same levels: genb enhance --per-person plus these flags ('' for none), into RUN/enhanced-per-person/ with its own checks and RUN/sweep/per-person/; RUN/sweep/modes.csv and modes.md put both modes side by side."""
     check_preset: str | None = None
     """Preset for genb check at every level."""
     check_args: str = ""
@@ -173,6 +178,8 @@ class SweepOutput:
     """Which feature extractor produced the realism numbers (or why there are none)."""
     out_dir: Path
     """RUN/sweep."""
+    per_person: "SweepOutput | None" = None
+    """With --per-person-args: the person-centric mode's sweep (RUN/sweep/per-person)."""
 
 
 class SweepStage:
@@ -210,12 +217,27 @@ class SweepStage:
 
     def __call__(self, run: RunFolder, enhance: bool = True) -> SweepOutput:
         cfg = self.cfg
+        out = self._sweep(run, enhance, cfg.enhance_args, run.root / "sweep")
+        if cfg.per_person_args is not None:  # the person-centric mode, same levels, its own folders
+            from genb.sweep.table import compare_modes
+
+            arm = self._sweep(run.view(PER_PERSON_ENHANCED), enhance,
+                              f"{cfg.enhance_args} --per-person {cfg.per_person_args}", out.out_dir / "per-person")
+            out.per_person = arm
+            if self.rank == 0:
+                csv, md = compare_modes({"whole-image": out.rows, "per-person": arm.rows})
+                atomic_write_text(out.out_dir / "modes.csv", csv)
+                atomic_write_text(out.out_dir / "modes.md", md)
+        return out
+
+    def _sweep(self, run: RunFolder, enhance: bool, enhance_args: str, out_dir: Path) -> SweepOutput:
+        """Enhance, check and measure every level of one mode into ``run``'s enhanced folder and ``out_dir``."""
+        cfg = self.cfg
         run.require()
         ids = run.sample_ids()
         if not ids:
             raise GenbError(f"run {run.root} has no samples", "run `genb render` into it first")
         noises = [float(s) for s in cfg.noise]
-        out_dir = run.root / "sweep"
 
         # 1. enhance and check every level (each process does its shard; both resume)
         expected = ids  # the samples whose check records rank 0 waits for in a job array
@@ -227,7 +249,7 @@ class SweepStage:
             for s in noises:
                 logger.info("sweep: noise %.2f: enhance", s)
                 enhance_cfg = _stage_config("genb.enhance.stage", "EnhanceConfig", "enhance",
-                                            cfg.enhance_preset, cfg.enhance_args, s)
+                                            cfg.enhance_preset, enhance_args, s)
                 if getattr(enhance_cfg, "limit", None):
                     expected = ids[: enhance_cfg.limit]
                 run_enhance(run, enhance_cfg)

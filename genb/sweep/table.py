@@ -216,3 +216,22 @@ def markdown_text(rows: list[dict[str, Any]], rec: Recommendation, extractor: st
     return "\n".join(lines)
 
 
+
+
+def compare_modes(modes: dict[str, list[dict[str, Any]]]) -> tuple[str, str]:
+    """modes.csv and modes.md: the rows of several enhance modes (e.g. whole-image and per-person)
+    at the same levels, one row per (noise, mode), sorted by noise."""
+    rows = sorted(({"mode": name, **r} for name, rs in modes.items() for r in rs), key=lambda r: (r["noise"], r["mode"]))
+    cols = ["noise", "mode"] + [c for c in table_columns(rows) if c not in ("noise", "mode")]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow(["" if is_missing(r.get(c)) else _fmt_csv(r.get(c)) for c in cols])
+    shown = ["noise", "mode", "acceptance_rate", "fid", "kid_mean"] + [
+        f"{m}_median" for m in ACCURACY_MEASURES if any(not is_missing(r.get(f"{m}_median")) for r in rows)]
+    lines = ["# Enhance modes side by side", "", "| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
+    for r in rows:
+        lines.append("| " + " | ".join("—" if is_missing(r.get(c)) else
+                                       (f"{r[c]:.3g}" if isinstance(r[c], float) else str(r[c])) for c in shown) + " |")
+    return buf.getvalue(), "\n".join(lines) + "\n"
