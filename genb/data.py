@@ -32,8 +32,11 @@ from genb.store import read_image
 # Per-person npz keys returned as tensors when present (beside image and crop).
 ARRAY_KEYS = (
     "center", "scale", "cam_int", "cam_ext", "keypoints_3d", "bbox", "bbox_full", "image_size",
-    "sample_index", "person_index", "pose_cam", "shape", "trans_cam", "smplx_expression",
+    "sample_index", "person_index", "joints_2d", "joints_3d",
+    "smplx_global_orient", "smplx_body_pose", "smplx_betas", "smplx_transl", "smplx_left_hand_pose",
+    "smplx_right_hand_pose", "smplx_jaw_pose", "smplx_expression",
     "anny_phenotypes", "anny_bone_rotations", "anny_root",
+    "smpl_global_orient", "smpl_body_pose", "smpl_betas", "smpl_transl",
 )
 
 
@@ -51,15 +54,15 @@ def crop_matrix(center: np.ndarray, side: float, crop_size: int) -> np.ndarray:
 
 
 def find_npz(root: str | Path) -> Path:
-    """The BEDLAM npz of a package folder (``OUT/bedlam/*.npz``), or the file itself."""
+    """genb's own npz of a package folder (``OUT/genb/*.npz``), or the file itself."""
     root = Path(root)
     if root.is_file():
         return root
-    files = sorted((root / "bedlam").glob("*.npz")) if (root / "bedlam").is_dir() else []
+    files = sorted((root / "genb").glob("*.npz")) if (root / "genb").is_dir() else []
     if len(files) != 1:
         raise GenbError(
-            f"{root} holds {len(files)} BEDLAM npz files under bedlam/ (expected exactly one)",
-            "give the package folder written by `genb package --format bedlam|all`, or the npz file itself",
+            f"{root} holds {len(files)} genb npz files under genb/ (expected exactly one)",
+            "give the package folder written by `genb package --format genb|all`, or its genb/*.npz file",
         )
     return files[0]
 
@@ -68,13 +71,13 @@ class PackagedDataset:
     """One item per packaged person: image (full or cropped) and labels as tensors.
 
     Args:
-        root: a package folder (``genb package ... OUT``) or its BEDLAM npz file.
+        root: a package folder (``genb package ... OUT``) or its ``genb/*.npz`` file.
         crop_size: side of the square person crop in pixels; None returns the full image.
     """
 
     def __init__(self, root: str | Path, crop_size: int | None = 256):
         self.npz_path = find_npz(root)
-        self.image_dir = self.npz_path.parent
+        self.image_dir = self.npz_path.parent.parent  # imgname is relative to the package folder
         with np.load(self.npz_path, allow_pickle=False) as z:
             self.data = {k: z[k] for k in z.files}
         if "imgname" not in self.data:
@@ -90,7 +93,7 @@ class PackagedDataset:
 
         d = self.data
         image = read_image(self.image_dir / str(d["imgname"][index]))
-        kp2d = d["gtkps"][index].astype(np.float32).copy()
+        kp2d = d["keypoints_2d"][index].astype(np.float32).copy()
         item: dict[str, Any] = {"imgname": str(d["imgname"][index]), "gender": str(d["gender"][index]),
                                 "body_model": str(d["body_model"][index]) if "body_model" in d else ""}
         for k in ARRAY_KEYS:

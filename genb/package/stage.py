@@ -1,16 +1,22 @@
 """``genb package``: hand the accepted samples to HPS trainers in the formats they already read.
 
-``genb package RUN --noise 0.4 --format bedlam|webdataset|all OUT`` writes::
+``genb package RUN --noise 0.4 --format all|genb|bedlam|camerahmr|camerahmr-hands|webdataset OUT`` writes::
 
     OUT/
-      README.md                      dataset card (counts, plots, licence, commands, versions)
-      card/*.png                     its plots
-      package.yaml                   this command's config, command line, versions, selection
-      bedlam/genb_noise-0.40.npz     BEDLAM / CameraHMR annotations, one row per person
-      bedlam/images/000012.png       the images, at the ``imgname`` paths
-      webdataset/genb-r00-000000.tar 4D-Humans / TokenHMR shards (one writer per process)
-      webdataset/index.json          shard names and sample counts
-      .parts/                        per-process results, merged once every process is done
+      README.md                       dataset card (counts, plots, licence, commands, versions)
+      card/*.png                      its plots
+      package.yaml                    this command's config, command line, versions, selection
+      images/000012.png               the images, at the npz files' ``imgname`` paths (relative to OUT)
+      genb/genb-n040.npz              genb's own npz (genb.data.PackagedDataset), any body model
+      bedlam/genb-n040.npz            BEDLAM's trainer convention (SMPL-X bodies)
+      camerahmr/genb-n040.npz         CameraHMR's convention (SMPL fits; needs --smpl-dir)
+      camerahmr/genb-n040-hands.npz   CameraHMR's SMPL-X hands loader (SMPL-X bodies)
+      webdataset/genb-r00-000000.tar  4D-Humans / TokenHMR shards (one writer per process)
+      webdataset/index.json           shard names and sample counts
+      .parts/                         per-process results, merged once every process is done
+
+``--format all`` writes every format this run can carry; the card lists the ones it
+cannot and why. Naming one such format explicitly is an error.
 
 :class:`PackageStage` turns one sample into its records (built once per
 process); :func:`run_package` splits the samples over ranks
@@ -37,11 +43,11 @@ import numpy as np
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.errors import GenbError
 from genb.log import get_logger, progress
-from genb.package import bedlam, wds
+from genb.package import bedlam, camerahmr, genb_npz, npz, wds
 from genb.package.inputs import Selection, image_path, png_size, select_samples
 from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
-from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, shard
+from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, shard
 
 logger = get_logger(__name__)
 
@@ -51,6 +57,15 @@ R = TypeVar("R")
 PARTS = ".parts"
 # Settings that may differ between invocations on the same output folder.
 RESUMABLE_FIELDS = ("workers",)
+# The npz formats: name -> (folder, file suffix, unsupported(body, has_smpl), rows(rec, imgname, index)).
+NPZ_FORMATS: dict[str, tuple[str, str, Callable, Callable]] = {
+    genb_npz.NAME: ("genb", "", genb_npz.unsupported, genb_npz.rows),
+    bedlam.NAME: ("bedlam", "", bedlam.unsupported, bedlam.rows),
+    camerahmr.NAME: ("camerahmr", "", camerahmr.unsupported, camerahmr.rows),
+    camerahmr.HANDS: ("camerahmr", "-hands", camerahmr.unsupported_hands, camerahmr.hands_rows),
+}
+WEBDATASET = "webdataset"
+FORMATS = (*NPZ_FORMATS, WEBDATASET)
 
 
 @dataclasses.dataclass
@@ -60,8 +75,10 @@ class PackageConfig:
     source: Literal["auto", "render", "enhanced"] = "auto"
     """Which images: auto (renders at --noise 0, enhanced images otherwise), render, or enhanced.
     --source render --noise 0.4 packages the renders of the samples accepted at 0.4."""
-    format: Literal["all", "bedlam", "webdataset"] = "all"
-    """Output format: bedlam (BEDLAM/CameraHMR npz + images), webdataset (4D-Humans/TokenHMR shards) or all."""
+    format: Literal["all", "genb", "bedlam", "camerahmr", "camerahmr-hands", "webdataset"] = "all"
+    """Output format: genb (genb's own npz), bedlam (BEDLAM trainer npz, SMPL-X runs), camerahmr (CameraHMR npz,
+    SMPL fits), camerahmr-hands (CameraHMR's SMPL-X hands npz), webdataset (4D-Humans/TokenHMR shards), or all
+    (every format this run can carry)."""
     include_rejected: bool = False
     """Package every sample, also those the checker rejected (or that were never checked)."""
     keypoint_confidence: Literal["in_frame", "visible", "all"] = "in_frame"
@@ -78,8 +95,6 @@ class PackageConfig:
     """Shard size in MB after which a new shard is started."""
     masks: bool = True
     """Write each image's person masks as <key>.detection.npz (read by 4D-Humans for mask-aware crops)."""
-    smplx_pose_as_smpl: bool = True
-    """SMPL-X bodies: put global_orient + the 21 body joints into the shards' SMPL-layout body_pose (has_body_pose=1)."""
     card: bool = True
     """Write the dataset card README.md with its plots."""
     workers: int = 2
@@ -103,12 +118,30 @@ class PackageConfig:
             raise GenbError(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
 
     @property
-    def bedlam(self) -> bool:
-        return self.format in ("all", "bedlam")
-
-    @property
     def webdataset(self) -> bool:
-        return self.format in ("all", "webdataset")
+        return self.format in ("all", WEBDATASET)
+
+
+def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool) -> tuple[list[str], dict[str, str]]:
+    """The npz formats to write for this run, and ``{format: why not}`` for those it cannot carry.
+
+    Raises GenbError when the one format asked for cannot be written.
+    """
+    chosen, skipped = [], {}
+    for name, (_, _, unsupported, _) in NPZ_FORMATS.items():
+        if cfg.format not in ("all", name):
+            continue
+        why = unsupported(body_model, has_smpl)
+        if why is None:
+            chosen.append(name)
+        elif cfg.format == name:
+            fix = ("give your SMPL model files with --smpl-dir (SMPL_NEUTRAL.npz), so genb fits SMPL to each body"
+                   if name == camerahmr.NAME else "package this run as --format genb or webdataset (keypoints, boxes, "
+                   "camera), or render it with --body smplx")
+            raise GenbError(f"--format {name}: {why}", fix)
+        else:
+            skipped[name] = why
+    return chosen, skipped
 
 
 @dataclasses.dataclass
@@ -120,7 +153,8 @@ class PackagedSample:
         labels: its ``labels.npz`` arrays.
         records: the packaged people.
         source_bytes: the source PNG's bytes (copied into ``bedlam/images``).
-        rows: BEDLAM npz rows (None unless the bedlam format is written).
+        rows: ``{npz format: rows}`` of the npz formats written.
+        dropped: ``{npz format: packaged people that format's client would drop}``.
         shard_sample: the WebDataset sample (None unless shards are written, or nobody is left).
     """
 
@@ -128,7 +162,8 @@ class PackagedSample:
     labels: dict[str, np.ndarray]
     records: PersonRecords
     source_bytes: bytes
-    rows: dict[str, np.ndarray] | None
+    rows: dict[str, dict[str, np.ndarray]]
+    dropped: dict[str, int]
     shard_sample: dict[str, Any] | None
 
 
@@ -149,6 +184,7 @@ class PackageSummary:
     shards: list[Path]
     card: Path | None
     total_seconds: float = 0.0
+    npz_files: dict[str, Path] = dataclasses.field(default_factory=dict)
 
     @property
     def samples_per_second(self) -> float:
@@ -156,13 +192,24 @@ class PackageSummary:
 
 
 def imgname(index: int) -> str:
-    """Image path of a sample relative to ``OUT/bedlam`` (the npz's ``imgname``)."""
+    """Image path of a sample relative to ``OUT`` (the npz files' ``imgname``)."""
     return f"images/{index:06d}.png"
 
 
-def npz_name(cfg: PackageConfig, source: str) -> str:
-    tag = "render_" if source == "render" and cfg.noise > 0 else ""
-    return f"genb_{tag}{noise_name(cfg.noise)}.npz"
+def dataset_name(cfg: PackageConfig, source: str) -> str:
+    """The package's default dataset name, e.g. ``genb-n040`` (``genb-render-n040`` for renders at noise > 0).
+
+    BEDLAM and CameraHMR rotate every image of a dataset whose name contains ``closeup``
+    (BEDLAM ``train/dataset/dataset.py``: ``if self.is_train and 'closeup' in self.dataset``)
+    and split dataset lists on ``_`` (``VAL_DS.split('_')``), so the name has neither.
+    """
+    tag = "render-" if source == "render" and cfg.noise > 0 else ""
+    return f"genb-{tag}n{round(cfg.noise * 100):03d}"
+
+
+def npz_path(out: Path, cfg: PackageConfig, source: str, fmt: str) -> Path:
+    folder, suffix, _, _ = NPZ_FORMATS[fmt]
+    return out / folder / f"{dataset_name(cfg, source)}{suffix}.npz"
 
 
 class PackageStage:
@@ -174,10 +221,11 @@ class PackageStage:
         source: ``"render"`` or ``"enhanced"`` (see :func:`select_samples`).
     """
 
-    def __init__(self, run: RunFolder, cfg: PackageConfig, source: str):
+    def __init__(self, run: RunFolder, cfg: PackageConfig, source: str, formats: list[str] | None = None):
         import cv2
 
         self.run, self.cfg, self.source = run, cfg, source
+        self.formats = list(formats) if formats is not None else []
         self._jpeg = [cv2.IMWRITE_JPEG_QUALITY, int(cfg.jpeg_quality)]
 
     def __call__(self, index: int) -> PackagedSample:
@@ -204,8 +252,10 @@ class PackageStage:
             )
         source_bytes = path.read_bytes()
 
-        # 3. BEDLAM rows.
-        rows = bedlam.bedlam_rows(rec, imgname(index), index) if cfg.bedlam else None
+        # 3. The npz formats' rows.
+        rows, dropped = {}, {}
+        for fmt in self.formats:
+            rows[fmt], dropped[fmt] = NPZ_FORMATS[fmt][3](rec, imgname(index), index)
 
         # 4. The WebDataset sample (images with nobody left are not written).
         shard_sample = None
@@ -222,10 +272,10 @@ class PackageStage:
             if cfg.masks:
                 instances = run.instances(index)
                 masks = wds.instance_masks(instances, len(labels["keypoints_vis"]))
-            people = wds.person_dicts(rec, index, cfg.noise, cfg.smplx_pose_as_smpl, with_masks=cfg.masks)
+            people = wds.person_dicts(rec, index, cfg.noise, with_masks=cfg.masks)
             shard_sample = wds.shard_sample(wds.shard_key(index, cfg.noise), image_bytes, ext, people, masks)
         return PackagedSample(index=index, labels=labels, records=rec, source_bytes=source_bytes,
-                              rows=rows, shard_sample=shard_sample)
+                              rows=rows, dropped=dropped, shard_sample=shard_sample)
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
@@ -289,24 +339,25 @@ def _part_name(kind: str, rank: int, world: int, ext: str) -> str:
 
 
 def _package_rank(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection,
-                  rank: int, world: int) -> tuple[int, int]:
+                  rank: int, world: int, formats: list[str]) -> tuple[int, int]:
     """Package this rank's share; writes the rank's parts and, last, its marker. Returns (samples, people)."""
     parts = out / PARTS
     parts.mkdir(parents=True, exist_ok=True)
     mine = shard(selection.ids, rank, world)
-    stage = PackageStage(run, cfg, selection.source)
+    stage = PackageStage(run, cfg, selection.source, formats)
     stats = DatasetStats()
-    rows: list[dict[str, np.ndarray]] = []
+    rows: dict[str, list[dict[str, np.ndarray]]] = {f: [] for f in formats}
     sink = wds.ShardSink(out / "webdataset", rank, cfg.shard_maxcount, cfg.shard_maxsize_mb * 1e6) if cfg.webdataset else None
-    images = out / "bedlam"
     people = 0
     try:
         for sample in progress(ordered_map(stage, mine, cfg.workers), total=len(mine), desc="package"):
             stats.add(sample.labels, sample.records)
             people += len(sample.records)
-            if sample.rows is not None:
-                rows.append(sample.rows)
-                target = images / imgname(sample.index)
+            stats.add_formats(sample.rows, sample.dropped)
+            for fmt, r in sample.rows.items():
+                rows[fmt].append(r)
+            if sample.rows:
+                target = out / imgname(sample.index)
                 if not target.is_file():
                     atomic_write_bytes(target, sample.source_bytes)
             if sink is not None and sample.shard_sample is not None:
@@ -316,13 +367,12 @@ def _package_rank(run: RunFolder, out: Path, cfg: PackageConfig, selection: Sele
             sink.abort()
         raise
     shards = sink.close() if sink is not None else {}
-    npz_part = None
-    if cfg.bedlam:
-        npz_part = _part_name("bedlam", rank, world, "npz")
-        merged = bedlam.concat_rows(rows)
-        bedlam.write_npz(parts / npz_part, merged if merged else {"imgname": np.zeros(0, dtype=str)})
+    npz_parts = {}
+    for fmt in formats:
+        npz_parts[fmt] = _part_name(fmt, rank, world, "npz")
+        npz.write_npz(parts / npz_parts[fmt], npz.concat_rows(rows[fmt]) or npz.empty_rows())
     marker = {"rank": rank, "world": world, "samples": len(mine), "people": people,
-              "shards": shards, "npz_part": npz_part, "stats": stats.s}
+              "shards": shards, "npz_parts": npz_parts, "stats": stats.s}
     atomic_write_json(parts / _part_name("done", rank, world, "json"), marker)
     return len(mine), people
 
@@ -338,15 +388,14 @@ def _rank_markers(out: Path, world: int) -> list[dict[str, Any]] | None:
     return markers
 
 
-def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection,
-              markers: list[dict[str, Any]]) -> tuple[Path | None, list[Path], Path | None]:
-    """Merge the ranks' parts: the npz, the shard index, the card. Idempotent (atomic writes)."""
-    npz_path = None
-    if cfg.bedlam:
-        chunks = [bedlam.load_npz(out / PARTS / m["npz_part"]) for m in markers]
-        merged = bedlam.concat_rows(chunks) or {"imgname": np.zeros(0, dtype=str)}
-        npz_path = out / "bedlam" / npz_name(cfg, selection.source)
-        bedlam.write_npz(npz_path, merged)
+def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection, markers: list[dict[str, Any]],
+              formats: list[str], skipped: dict[str, str]) -> tuple[dict[str, Path], list[Path], Path | None]:
+    """Merge the ranks' parts: the npz files, the shard index, the card. Idempotent (atomic writes)."""
+    npz_files: dict[str, Path] = {}
+    for fmt in formats:
+        chunks = [npz.load_npz(out / PARTS / m["npz_parts"][fmt]) for m in markers]
+        npz_files[fmt] = npz_path(out, cfg, selection.source, fmt)
+        npz.write_npz(npz_files[fmt], npz.concat_rows(chunks) or npz.empty_rows())
     shard_paths: list[Path] = []
     if cfg.webdataset:
         shards = {name: n for m in markers for name, n in m["shards"].items()}
@@ -364,8 +413,8 @@ def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selectio
         from genb.package.card import write_card
 
         stats = DatasetStats.merge([m["stats"] for m in markers])
-        card_path = write_card(out, run, cfg, selection, stats, npz_path, shard_paths)
-    return npz_path, shard_paths, card_path
+        card_path = write_card(out, run, cfg, selection, stats, npz_files, shard_paths, skipped)
+    return npz_files, shard_paths, card_path
 
 
 def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> PackageSummary:
@@ -377,6 +426,8 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     selection = select_samples(run, cfg.noise, cfg.source, cfg.include_rejected)
     if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
         raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
+    body_model = str(run.manifest.get("body_model", "anny"))
+    formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=False)
     prepare_output(out, cfg, selection, run)
     rank, world = dist_info()
     rate = selection.acceptance_rate
@@ -389,19 +440,19 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     skipped = marker.is_file()
     packaged = people = 0
     if not skipped:
-        packaged, people = _package_rank(run, out, cfg, selection, rank, world)
+        packaged, people = _package_rank(run, out, cfg, selection, rank, world, formats)
     else:
         logger.info("rank %d of %d already packaged (%s); nothing to do", rank, world, marker)
     package_seconds = time.perf_counter() - start
 
     # 3. Whoever sees every rank done merges (the same bytes whoever does it).
-    npz_path, shard_paths, card_path = None, [], None
+    npz_files, shard_paths, card_path = {}, [], None
     markers = _rank_markers(out, world)
     if markers is not None:
-        npz_path, shard_paths, card_path = _finalize(run, out, cfg, selection, markers)
+        npz_files, shard_paths, card_path = _finalize(run, out, cfg, selection, markers, formats, skipped_formats)
     summary = PackageSummary(out=out, packaged=packaged, skipped=skipped, seconds=package_seconds, people=people,
-                             npz=npz_path, shards=shard_paths, card=card_path,
-                             total_seconds=time.perf_counter() - start)
+                             npz=next(iter(npz_files.values()), None), shards=shard_paths, card=card_path,
+                             total_seconds=time.perf_counter() - start, npz_files=npz_files)
     if packaged:
         logger.info("done: %d samples, %d people in %.2f s (%.1f samples/s; %.1f s with the merge and card)",
                     packaged, people, summary.seconds, summary.samples_per_second, summary.total_seconds)
@@ -421,7 +472,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(PackageConfig, "package", args)
     summary = run_package(args.run_dir, args.out, cfg)
-    where = [str(p) for p in (summary.npz, summary.card) if p] + ([f"{len(summary.shards)} shard(s)"] if summary.shards else [])
+    where = [str(p) for p in (*summary.npz_files.values(), summary.card) if p] + ([f"{len(summary.shards)} shard(s)"] if summary.shards else [])
     print(f"packaged {summary.packaged} samples ({summary.people} people) -> {summary.out}"
           + (f": {', '.join(where)}" if where else ""))
     return 0

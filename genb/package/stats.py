@@ -34,6 +34,7 @@ class DatasetStats:
             "people_dropped": 0, "people_per_image": [], "fov_x_deg": [], "fov_y_deg": [],
             "visible_keypoints": [], "height_m": [], "gender": {}, "image_sizes": {},
             "shape": [], "shape_names": [], "body_model": None,
+            "format_people": {}, "format_dropped": {},
         }
 
     def add(self, labels: dict[str, np.ndarray], rec: PersonRecords) -> None:
@@ -64,6 +65,12 @@ class DatasetStats:
             betas = np.asarray(rec.params["betas"], float)
             s["shape_names"] = [f"beta{i}" for i in range(min(2, betas.shape[1]))]
             s["shape"].extend(np.round(betas[:, :2], 4).tolist())
+
+    def add_formats(self, rows: dict[str, dict[str, np.ndarray]], dropped: dict[str, int]) -> None:
+        """Count, per npz format, the people written and those its client's rule drops."""
+        for fmt, r in rows.items():
+            self.s["format_people"][fmt] = self.s["format_people"].get(fmt, 0) + len(r.get("imgname", ()))
+            self.s["format_dropped"][fmt] = self.s["format_dropped"].get(fmt, 0) + int(dropped.get(fmt, 0))
 
     @staticmethod
     def merge(states: list[dict[str, Any]]) -> "DatasetStats":
