@@ -9,31 +9,172 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.camera import in_frame, project
+from genb.render.conventions import BODY25, PART_INDEX, PARTS
+
+# Distance by which a surface must be nearer than the keypoint's own surface to hide it, metres.
+VISIBILITY_EPS = 0.02
+
+# The parts whose surface is each BODY25 keypoint's own local surface: the parts meeting at that joint.
+_BODY25_OWN_PARTS = {
+    "nose": ("head",), "neck": ("head", "torso"), "mid_hip": ("torso", "left_upper_leg", "right_upper_leg"),
+    "right_eye": ("head",), "left_eye": ("head",), "right_ear": ("head",), "left_ear": ("head",),
+}
+for _s in ("left", "right"):
+    _BODY25_OWN_PARTS.update({
+        f"{_s}_shoulder": ("torso", f"{_s}_upper_arm"), f"{_s}_elbow": (f"{_s}_upper_arm", f"{_s}_lower_arm"),
+        f"{_s}_wrist": (f"{_s}_lower_arm", f"{_s}_hand"), f"{_s}_hip": ("torso", f"{_s}_upper_leg"),
+        f"{_s}_knee": (f"{_s}_upper_leg", f"{_s}_lower_leg"), f"{_s}_ankle": (f"{_s}_lower_leg", f"{_s}_foot"),
+        f"{_s}_big_toe": (f"{_s}_foot",), f"{_s}_small_toe": (f"{_s}_foot",), f"{_s}_heel": (f"{_s}_foot", f"{_s}_lower_leg"),
+    })
 
 
-def keypoint_visibility(points_cam: np.ndarray, uv: np.ndarray, depth: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Which points are in frame, and which are also not occluded.
+def body25_own_parts() -> np.ndarray:
+    """(25, len(PARTS)) bool: the parts forming each BODY25 keypoint's own local surface."""
+    out = np.zeros((len(BODY25), len(PARTS)), bool)
+    for i, name in enumerate(BODY25):
+        out[i, [PART_INDEX[p] for p in _BODY25_OWN_PARTS[name]]] = True
+    return out
 
-    A point is visible when it projects onto a pixel of the image and the depth
-    buffer there is not nearer than the point's own depth minus ``tolerance``
-    (keypoints sit inside the body, so the body's own surface is within
-    ``tolerance`` in front of them).
+
+def nearest_parts(points: np.ndarray, vertices: np.ndarray, vertex_parts: np.ndarray, k: int = 24) -> np.ndarray:
+    """(P, N, len(PARTS)) bool: the parts of the ``k`` vertices nearest each point (its own parts).
+
+    For skeleton joints, which have no fixed part table: the parts meeting around the joint.
 
     Args:
-        points_cam: (..., 3) camera-frame points, metres.
-        uv: (..., 2) their pixel coordinates.
-        depth: (H, W) metric depth buffer (camera z, metres; 0 = nothing hit).
-        tolerance: metres.
+        points: (P, N, 3) metres; vertices: (P, V, 3) the same people's meshes; vertex_parts: (V,) part ids.
+    """
+    P, N = points.shape[:2]
+    out = np.zeros((P, N, len(PARTS)), bool)
+    for p in range(P):  # one (N, V) distance matrix per person
+        d2 = (np.square(points[p, :, None, :] - vertices[p, None, :, :])).sum(-1)
+        near = np.argpartition(d2, min(k, d2.shape[1] - 1), axis=1)[:, :k]
+        rows = np.repeat(np.arange(N), near.shape[1])
+        out[p, rows, vertex_parts[near].ravel()] = True
+    return out
+
+
+def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the camera rays to ``points`` cross one mesh (Moller-Trumbore, vectorised).
+
+    Only the triangles whose projected 2D bounding box contains a point's pixel are tested.
+
+    Args:
+        points: (N, 3) camera-frame points, metres (the rays run from the camera centre to them).
+        uv: (N, 2) their pixels; verts: (V, 3) camera-frame mesh; verts_uv: (V, 2) its pixels;
+        faces: (F, 3) triangles.
     Returns:
-        (visible, in_frame): two (...) bool arrays.
+        point index (H,), face index (H,) and t (H,) of every hit with t > 0, where t is the
+        hit's distance along the ray in units of the point's own distance (t = 1 at the point).
+    """
+    tri_uv = verts_uv[faces]  # (F, 3, 2)
+    lo, hi = tri_uv.min(axis=1), tri_uv.max(axis=1)
+    inside = ((uv[:, None, 0] >= lo[None, :, 0]) & (uv[:, None, 0] <= hi[None, :, 0])
+              & (uv[:, None, 1] >= lo[None, :, 1]) & (uv[:, None, 1] <= hi[None, :, 1]))
+    n_idx, f_idx = np.nonzero(inside)
+    if len(n_idx) == 0:
+        return n_idx, f_idx, np.zeros(0)
+    d = points[n_idx]  # ray direction, unnormalised: origin 0, the point at t = 1
+    tri = verts[faces[f_idx]]
+    e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    pvec = np.cross(d, e2)
+    det = np.einsum("ij,ij->i", e1, pvec)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    tvec = -tri[:, 0]
+    a = np.einsum("ij,ij->i", tvec, pvec) * inv
+    qvec = np.cross(tvec, e1)
+    b = np.einsum("ij,ij->i", d, qvec) * inv
+    t = np.einsum("ij,ij->i", e2, qvec) * inv
+    hit = ok & (a >= 0) & (b >= 0) & (a + b <= 1) & (t > 1e-9)
+    return n_idx[hit], f_idx[hit], t[hit]
+
+
+def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray,
+                   face_parts: np.ndarray, own_parts: np.ndarray, eps: float = VISIBILITY_EPS
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Which of one person's points their own body hides, and the depth of their own surface.
+
+    A point's own surface is where its camera ray enters the parts around it (``own_parts``):
+    the own-part hit nearest the point in front of it (the point itself when the ray
+    crosses no own-part face before it, as for keypoints on the surface). The point is
+    self-occluded when the ray hits a face of another part of the body more than ``eps``
+    (camera depth, metres) in front of that surface.
+
+    Args:
+        points: (N, 3) camera frame, metres; uv: (N, 2) pixels.
+        verts: (V, 3), verts_uv: (V, 2): the person's posed camera-frame body mesh and its pixels.
+        faces: (F, 3); face_parts: (F, len(PARTS)) bool, the parts each face touches.
+        own_parts: (N, len(PARTS)) bool.
+    Returns:
+        occluded (N,) bool and own_depth (N,) camera z of the own surface, metres.
+    """
+    N = len(points)
+    n_idx, f_idx, t = ray_mesh_hits(points, uv, verts, verts_uv, faces)
+    own = (face_parts[f_idx] & own_parts[n_idx]).any(axis=1)
+    t_own = np.ones(N)
+    front_own = own & (t <= 1.0)
+    if front_own.any():
+        best = np.zeros(N)
+        np.maximum.at(best, n_idx[front_own], t[front_own])
+        t_own = np.where(best > 0, best, 1.0)
+    z = points[:, 2]
+    hides = ~own & (t * z[n_idx] < t_own[n_idx] * z[n_idx] - eps)
+    occluded = np.zeros(N, bool)
+    occluded[n_idx[hides]] = True
+    return occluded, t_own * z
+
+
+def visibility(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, faces: np.ndarray,
+               face_parts: np.ndarray, own_parts: np.ndarray, depth: np.ndarray, instances: np.ndarray,
+               eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
+    """Project every person's points and decide which are visible (genb's visibility rule).
+
+    A point of person p is visible iff it is in frame and
+    (a) the camera ray to it does not hit another part of p's own bare body mesh more than
+        ``eps`` in front of the point's own local surface (:func:`self_occlusion`), and
+    (b) the depth buffer at its pixel is not nearer than that own surface minus ``eps``,
+        unless the pixel belongs to p (``instances == p + 1``: p's body, clothes or hair).
+    Objects and other people (other instance ids) therefore occlude; p's own clothes never do.
+
+    Args:
+        points_cam: (P, N, 3) camera-frame points, metres.
+        K: (3, 3) intrinsics.
+        verts_cam: (P, V, 3) the people's posed camera-frame body meshes.
+        faces: (F, 3); face_parts: (F, len(PARTS)) bool; own_parts: (N, len(PARTS)) or (P, N, len(PARTS)) bool.
+        depth: (H, W) metric depth buffer (camera z; 0 = nothing); instances: (H, W) p + 1 where p is seen.
+    Returns:
+        ``uv`` (P, N, 2) float32, ``vis`` and ``in_frame`` (P, N) bool, ``self_occluded`` (P, N) bool.
     """
     H, W = depth.shape
+    P, N = points_cam.shape[:2]
+    uv = project(points_cam, K)
     inside = in_frame(uv, W, H) & (points_cam[..., 2] > 0)
+    own_parts = np.broadcast_to(own_parts, (P, N, own_parts.shape[-1]))
+    self_occ = np.zeros((P, N), bool)
+    own_depth = points_cam[..., 2].astype(np.float64).copy()
+    for p in range(P):  # one mesh per person; everything inside is vectorised over points and faces
+        if not inside[p].any():
+            continue
+        verts_uv = project(verts_cam[p], K)
+        occ, z_own = self_occlusion(points_cam[p], uv[p], verts_cam[p], verts_uv, faces, face_parts, own_parts[p], eps)
+        self_occ[p], own_depth[p] = occ, z_own
     u = np.clip(np.rint(uv[..., 0]), 0, W - 1).astype(np.int64)
     v = np.clip(np.rint(uv[..., 1]), 0, H - 1).astype(np.int64)
     d = depth[v, u]
-    unoccluded = (d <= 0) | (d >= points_cam[..., 2] - tolerance)
-    return inside & unoccluded, inside
+    mine = instances[v, u].astype(np.int64) == (np.arange(P)[:, None] + 1)
+    unhidden = (d <= 0) | (d >= own_depth - eps) | mine
+    vis = inside & ~self_occ & unhidden
+    return {"uv": uv.astype(np.float32), "vis": vis, "in_frame": inside, "self_occluded": self_occ & inside}
+
+
+def face_part_table(faces: np.ndarray, vertex_parts: np.ndarray) -> np.ndarray:
+    """(F, len(PARTS)) bool: the parts each triangle touches (any of its three vertices)."""
+    out = np.zeros((len(faces), len(PARTS)), bool)
+    for c in range(3):
+        out[np.arange(len(faces)), vertex_parts[faces[:, c]]] = True
+    return out
 
 
 def mask_boxes(instances: np.ndarray, num_people: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,10 +212,3 @@ def center_scale(boxes: np.ndarray, padding: float = 1.2) -> tuple[np.ndarray, n
     center = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)
     side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * padding
     return center.astype(np.float32), (side / 200.0).astype(np.float32)
-
-
-def project_with_visibility(points_cam: np.ndarray, K: np.ndarray, depth: np.ndarray, tolerance: float) -> dict[str, np.ndarray]:
-    """Project (P, N, 3) camera-frame points; return ``uv``, ``vis`` and ``in_frame``."""
-    uv = project(points_cam, K)
-    vis, inside = keypoint_visibility(points_cam, uv, depth, tolerance)
-    return {"uv": uv.astype(np.float32), "vis": vis, "in_frame": inside}

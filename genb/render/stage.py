@@ -86,6 +86,7 @@ class PreparedSample:
     backdrop: np.ndarray
     labels: dict[str, np.ndarray]
     scene: dict[str, Any]
+    verts_cam: np.ndarray | None = None  # (P, V, 3) camera-frame bare body meshes, for visibility
 
 
 def _rot_z(deg: np.ndarray) -> np.ndarray:
@@ -125,6 +126,9 @@ class RenderStage:
         rng = np.random.default_rng(0)
         n = min(cfg.proj_vertex_count, self.body.num_vertices)
         self.proj_vert_ids = np.sort(rng.choice(self.body.num_vertices, size=n, replace=False)).astype(np.int32)
+        # Visibility: the parts each face touches, and each BODY25 keypoint's own parts (built once).
+        self.face_parts = L.face_part_table(np.asarray(self.body.faces), np.asarray(self.body.vertex_parts))
+        self.keypoint_own_parts = L.body25_own_parts()
 
     def __call__(self, index: int) -> RenderedSample:
         """Render sample ``index``; depends only on (cfg.seed, index)."""
@@ -219,7 +223,8 @@ class RenderStage:
         # 5. The rasterizer's scenes: plain objects, no GL yet (that happens in finish()).
         passes = self.raster.build_passes(people, K, ext, light, ground)
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
-                              has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene)
+                              has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
+                              verts_cam=v_cam.astype(np.float32))
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
@@ -231,8 +236,12 @@ class RenderStage:
 
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
-        kp = L.project_with_visibility(labels["keypoints3d"], K, out.depth, cfg.visibility_tolerance)
-        jt = L.project_with_visibility(labels["joints3d"], K, out.depth, cfg.visibility_tolerance)
+        faces, eps = np.asarray(self.body.faces), cfg.visibility_tolerance
+        kp = L.visibility(labels["keypoints3d"], K, prep.verts_cam, faces, self.face_parts, self.keypoint_own_parts,
+                          out.depth, out.instances, eps)
+        joint_parts = L.nearest_parts(labels["joints3d"], prep.verts_cam, np.asarray(self.body.vertex_parts))
+        jt = L.visibility(labels["joints3d"], K, prep.verts_cam, faces, self.face_parts, joint_parts,
+                          out.depth, out.instances, eps)
         bbox, area = L.mask_boxes(out.instances, prep.num_people)
         labels.update({
             "keypoints3d": labels["keypoints3d"].astype(np.float32), "keypoints2d": kp["uv"],
