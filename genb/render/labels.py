@@ -54,11 +54,47 @@ def nearest_parts(points: np.ndarray, vertices: np.ndarray, vertex_parts: np.nda
     return out
 
 
+def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cell: float = 8.0
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(point, face) pairs whose face's 2D box contains the point, through a uniform grid of ``cell`` pixels.
+
+    Each face is binned into the grid cells its box covers (boxes are clipped to the
+    points' extent), each point looks up its own cell, and the exact box test runs on
+    those pairs only: O(F + pairs) instead of O(N F).
+    """
+    origin = uv.min(axis=0) - 1.0
+    ncol, nrow = (np.floor((uv.max(axis=0) - origin) / cell).astype(np.int64) + 1)
+    keep = ((tri_hi[:, 0] >= uv[:, 0].min()) & (tri_lo[:, 0] <= uv[:, 0].max())
+            & (tri_hi[:, 1] >= uv[:, 1].min()) & (tri_lo[:, 1] <= uv[:, 1].max()))
+    fid = np.flatnonzero(keep)
+    if len(fid) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    c0 = np.clip(np.floor((tri_lo[fid] - origin) / cell).astype(np.int64), 0, [ncol - 1, nrow - 1])
+    c1 = np.clip(np.floor((tri_hi[fid] - origin) / cell).astype(np.int64), 0, [ncol - 1, nrow - 1])
+    nu, nv = c1[:, 0] - c0[:, 0] + 1, c1[:, 1] - c0[:, 1] + 1
+    counts = nu * nv
+    rep = np.repeat(np.arange(len(fid)), counts)
+    k = np.arange(len(rep)) - np.repeat(np.cumsum(counts) - counts, counts)
+    cells = (c0[rep, 1] + k // nu[rep]) * ncol + c0[rep, 0] + k % nu[rep]
+    order = np.argsort(cells, kind="stable")
+    cells, faces_sorted = cells[order], fid[rep[order]]
+    pc = np.floor((uv - origin) / cell).astype(np.int64)
+    pcell = pc[:, 1] * ncol + pc[:, 0]
+    start, stop = np.searchsorted(cells, pcell, "left"), np.searchsorted(cells, pcell, "right")
+    n = stop - start
+    n_idx = np.repeat(np.arange(len(uv)), n)
+    f_idx = faces_sorted[np.repeat(start, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)]
+    u, v = uv[n_idx, 0], uv[n_idx, 1]
+    exact = (u >= tri_lo[f_idx, 0]) & (u <= tri_hi[f_idx, 0]) & (v >= tri_lo[f_idx, 1]) & (v <= tri_hi[f_idx, 1])
+    return n_idx[exact], f_idx[exact]
+
+
 def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where the camera rays to ``points`` cross one mesh (Moller-Trumbore, vectorised).
 
-    Only the triangles whose projected 2D bounding box contains a point's pixel are tested.
+    Only the triangles whose projected 2D bounding box contains a point's pixel are tested
+    (found through a pixel grid, :func:`_candidate_pairs`).
 
     Args:
         points: (N, 3) camera-frame points, metres (the rays run from the camera centre to them).
@@ -68,11 +104,8 @@ def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_u
         point index (H,), face index (H,) and t (H,) of every hit with t > 0, where t is the
         hit's distance along the ray in units of the point's own distance (t = 1 at the point).
     """
-    tri_uv = verts_uv[faces]  # (F, 3, 2)
-    lo, hi = tri_uv.min(axis=1), tri_uv.max(axis=1)
-    inside = ((uv[:, None, 0] >= lo[None, :, 0]) & (uv[:, None, 0] <= hi[None, :, 0])
-              & (uv[:, None, 1] >= lo[None, :, 1]) & (uv[:, None, 1] <= hi[None, :, 1]))
-    n_idx, f_idx = np.nonzero(inside)
+    a, b, c = verts_uv[faces[:, 0]], verts_uv[faces[:, 1]], verts_uv[faces[:, 2]]
+    n_idx, f_idx = _candidate_pairs(uv, np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c))
     if len(n_idx) == 0:
         return n_idx, f_idx, np.zeros(0)
     d = points[n_idx]  # ray direction, unnormalised: origin 0, the point at t = 1
@@ -126,6 +159,60 @@ def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_
     return occluded, t_own * z
 
 
+def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, faces: np.ndarray,
+                   face_parts: np.ndarray, own_parts: np.ndarray, width: int, height: int,
+                   eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
+    """Part (a) of the visibility rule, from geometry alone (no depth buffer needed).
+
+    Args:
+        points_cam: (P, N, 3) camera-frame points, metres; K: (3, 3) intrinsics.
+        verts_cam: (P, V, 3) the people's posed camera-frame bare body meshes.
+        faces: (F, 3); face_parts: (F, len(PARTS)) bool; own_parts: (N, len(PARTS)) or (P, N, len(PARTS)) bool.
+        width, height: image size, pixels.
+    Returns:
+        ``uv`` (P, N, 2) float32, ``in_frame`` (P, N) bool, ``self_occluded`` (P, N) bool (in-frame points
+        hidden by another part of their own body) and ``own_depth`` (P, N) float64, camera z of each
+        point's own surface along its ray (the point's own z for points out of frame).
+    """
+    P, N = points_cam.shape[:2]
+    uv = project(points_cam, K)
+    inside = in_frame(uv, width, height) & (points_cam[..., 2] > 0)
+    own_parts = np.broadcast_to(own_parts, (P, N, own_parts.shape[-1]))
+    self_occ = np.zeros((P, N), bool)
+    own_depth = points_cam[..., 2].astype(np.float64).copy()
+    for p in range(P):  # one mesh per person; everything inside is vectorised over points and faces
+        sel = np.flatnonzero(inside[p])
+        if len(sel) == 0:
+            continue
+        verts_uv = project(verts_cam[p], K)
+        occ, z_own = self_occlusion(points_cam[p, sel], uv[p, sel], verts_cam[p], verts_uv, faces, face_parts,
+                                    own_parts[p, sel], eps)
+        self_occ[p, sel], own_depth[p, sel] = occ, z_own
+    return {"uv": uv.astype(np.float32), "in_frame": inside, "self_occluded": self_occ, "own_depth": own_depth}
+
+
+def depth_visibility(occlusion: dict[str, np.ndarray], depth: np.ndarray, instances: np.ndarray,
+                     eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
+    """Part (b) of the visibility rule, completing :func:`body_occlusion`'s result with the rendered buffers.
+
+    Args:
+        occlusion: what :func:`body_occlusion` returned.
+        depth: (H, W) metric depth buffer (camera z; 0 = nothing); instances: (H, W) p + 1 where p is seen.
+    Returns:
+        ``uv``, ``vis``, ``in_frame`` and ``self_occluded``, each (P, N).
+    """
+    H, W = depth.shape
+    uv, inside, own_depth = occlusion["uv"], occlusion["in_frame"], occlusion["own_depth"]
+    P = len(uv)
+    u = np.clip(np.rint(uv[..., 0]), 0, W - 1).astype(np.int64)
+    v = np.clip(np.rint(uv[..., 1]), 0, H - 1).astype(np.int64)
+    d = depth[v, u]
+    mine = instances[v, u].astype(np.int64) == (np.arange(P)[:, None] + 1)
+    unhidden = (d <= 0) | (d >= own_depth - eps) | mine
+    vis = inside & ~occlusion["self_occluded"] & unhidden
+    return {"uv": uv, "vis": vis, "in_frame": inside, "self_occluded": occlusion["self_occluded"]}
+
+
 def visibility(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, faces: np.ndarray,
                face_parts: np.ndarray, own_parts: np.ndarray, depth: np.ndarray, instances: np.ndarray,
                eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
@@ -137,36 +224,16 @@ def visibility(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, fac
     (b) the depth buffer at its pixel is not nearer than that own surface minus ``eps``,
         unless the pixel belongs to p (``instances == p + 1``: p's body, clothes or hair).
     Objects and other people (other instance ids) therefore occlude; p's own clothes never do.
+    :func:`body_occlusion` (a) needs no depth buffer, so the renderer runs it before rasterizing;
+    :func:`depth_visibility` adds (b).
 
-    Args:
-        points_cam: (P, N, 3) camera-frame points, metres.
-        K: (3, 3) intrinsics.
-        verts_cam: (P, V, 3) the people's posed camera-frame body meshes.
-        faces: (F, 3); face_parts: (F, len(PARTS)) bool; own_parts: (N, len(PARTS)) or (P, N, len(PARTS)) bool.
-        depth: (H, W) metric depth buffer (camera z; 0 = nothing); instances: (H, W) p + 1 where p is seen.
+    Args: as :func:`body_occlusion`, plus ``depth`` and ``instances`` (H, W).
     Returns:
-        ``uv`` (P, N, 2) float32, ``vis`` and ``in_frame`` (P, N) bool, ``self_occluded`` (P, N) bool.
+        ``uv`` (P, N, 2) float32, ``vis``, ``in_frame`` and ``self_occluded`` (P, N) bool.
     """
     H, W = depth.shape
-    P, N = points_cam.shape[:2]
-    uv = project(points_cam, K)
-    inside = in_frame(uv, W, H) & (points_cam[..., 2] > 0)
-    own_parts = np.broadcast_to(own_parts, (P, N, own_parts.shape[-1]))
-    self_occ = np.zeros((P, N), bool)
-    own_depth = points_cam[..., 2].astype(np.float64).copy()
-    for p in range(P):  # one mesh per person; everything inside is vectorised over points and faces
-        if not inside[p].any():
-            continue
-        verts_uv = project(verts_cam[p], K)
-        occ, z_own = self_occlusion(points_cam[p], uv[p], verts_cam[p], verts_uv, faces, face_parts, own_parts[p], eps)
-        self_occ[p], own_depth[p] = occ, z_own
-    u = np.clip(np.rint(uv[..., 0]), 0, W - 1).astype(np.int64)
-    v = np.clip(np.rint(uv[..., 1]), 0, H - 1).astype(np.int64)
-    d = depth[v, u]
-    mine = instances[v, u].astype(np.int64) == (np.arange(P)[:, None] + 1)
-    unhidden = (d <= 0) | (d >= own_depth - eps) | mine
-    vis = inside & ~self_occ & unhidden
-    return {"uv": uv.astype(np.float32), "vis": vis, "in_frame": inside, "self_occluded": self_occ & inside}
+    occ = body_occlusion(points_cam, K, verts_cam, faces, face_parts, own_parts, W, H, eps)
+    return depth_visibility(occ, depth, instances, eps)
 
 
 def face_part_table(faces: np.ndarray, vertex_parts: np.ndarray) -> np.ndarray:

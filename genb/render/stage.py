@@ -30,6 +30,7 @@ from genb.log import get_logger, progress
 from genb.render import labels as L
 from genb.render import maps
 from genb.render.bodies import load_body_model, rigid_transform_bodies
+from genb.render.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
 from genb.render.raster import GroundLayer, Lighting, MeshLayer, Rasterizer
@@ -86,7 +87,7 @@ class PreparedSample:
     backdrop: np.ndarray
     labels: dict[str, np.ndarray]
     scene: dict[str, Any]
-    verts_cam: np.ndarray | None = None  # (P, V, 3) camera-frame bare body meshes, for visibility
+    occlusion: dict[str, np.ndarray] | None = None  # visibility part (a), labels.body_occlusion
 
 
 def _rot_z(deg: np.ndarray) -> np.ndarray:
@@ -129,6 +130,9 @@ class RenderStage:
         # Visibility: the parts each face touches, and each BODY25 keypoint's own parts (built once).
         self.face_parts = L.face_part_table(np.asarray(self.body.faces), np.asarray(self.body.vertex_parts))
         self.keypoint_own_parts = L.body25_own_parts()
+        rest = self.body.pose(self.body.sample_shapes(np.random.default_rng(0), 1),
+                              np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
+        self.joint_own_parts = L.nearest_parts(rest.joints, rest.vertices, np.asarray(self.body.vertex_parts))[0]
 
     def __call__(self, index: int) -> RenderedSample:
         """Render sample ``index``; depends only on (cfg.seed, index)."""
@@ -220,11 +224,17 @@ class RenderStage:
         }
         light = Lighting(np.array(lighting["direction"]), lighting["intensity"], np.array(lighting["color"]),
                          np.array(lighting["ambient"]))
+        # Visibility part (a): each person's keypoints and joints ray-cast against their own body,
+        # here so that it overlaps the previous sample's rasterization (docs/architecture.md).
+        occlusion = L.body_occlusion(
+            np.concatenate([labels["keypoints3d"], labels["joints3d"]], axis=1), K, v_cam, np.asarray(body.faces),
+            self.face_parts, np.concatenate([self.keypoint_own_parts, self.joint_own_parts]), W, H,
+            cfg.visibility_tolerance)
         # 5. The rasterizer's scenes: plain objects, no GL yet (that happens in finish()).
         passes = self.raster.build_passes(people, K, ext, light, ground)
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
-                              verts_cam=v_cam.astype(np.float32))
+                              occlusion=occlusion)
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
@@ -236,12 +246,11 @@ class RenderStage:
 
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
-        faces, eps = np.asarray(self.body.faces), cfg.visibility_tolerance
-        kp = L.visibility(labels["keypoints3d"], K, prep.verts_cam, faces, self.face_parts, self.keypoint_own_parts,
-                          out.depth, out.instances, eps)
-        joint_parts = L.nearest_parts(labels["joints3d"], prep.verts_cam, np.asarray(self.body.vertex_parts))
-        jt = L.visibility(labels["joints3d"], K, prep.verts_cam, faces, self.face_parts, joint_parts,
-                          out.depth, out.instances, eps)
+        # (the rule's part (a), the ray cast against each person's own body, ran in prepare())
+        n_kp = labels["keypoints3d"].shape[1]
+        both = L.depth_visibility(prep.occlusion, out.depth, out.instances, cfg.visibility_tolerance)
+        kp = {k: v[:, :n_kp] for k, v in both.items()}
+        jt = {k: v[:, n_kp:] for k, v in both.items()}
         bbox, area = L.mask_boxes(out.instances, prep.num_people)
         labels.update({
             "keypoints3d": labels["keypoints3d"].astype(np.float32), "keypoints2d": kp["uv"],
