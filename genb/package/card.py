@@ -206,7 +206,17 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
               "are the BODY25 hips and mid-hip)."]
     lines += ["* Derived joints: OpenPose `Neck` and `MidHip` (and so the MPII pelvis) are the midpoints of the "
               "shoulders and of the hips; the LSP hips are the BODY25 hips."]
-    lines += ["* **No SMPL parameters** (no SMPL model files were given): SMPL fields are absent, never filled with "
+    fits = np.asarray(s.get("smpl_v2s_mean_mm", []), float)
+    if len(fits):
+        mx = np.asarray(s["smpl_v2s_max_mm"], float)
+        lines += [f"* **SMPL parameters are fits** of SMPL (your model file, `--smpl-dir`) to each body: vertex-to-"
+                  f"surface error per person mean {fits.mean():.1f} mm (median {np.median(fits):.1f}, worst person "
+                  f"{fits.max():.1f}), max over vertices {np.median(mx):.1f} mm at the median person; "
+                  f"{s.get('smpl_failed', 0)} fits above --smpl-max-error-mm={cfg.smpl_max_error_mm:g} are left out "
+                  "of `camerahmr` and have `has_body_pose = has_betas = 0` in the shards. Per person: "
+                  "`smpl_v2s_mean_mm`, `smpl_v2s_max_mm` (npz), `extra_info` (shards)."]
+    else:
+        lines += ["* **No SMPL parameters** (no SMPL model files were given): SMPL fields are absent, never filled with "
               f"{'SMPL-X' if body == 'smplx' else 'anny'} values. In the shards `body_pose`/`betas` are zeros with "
               "`has_body_pose = has_betas = 0`. Usable: keypoint-only supervision (4D-Humans/TokenHMR configs with "
               "2D/3D keypoint losses; the `genb` npz)"

@@ -13,9 +13,10 @@ from genb.store import atomic_write_bytes
 
 def concat_rows(chunks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Concatenate row dicts and sort rows by (sample_index, person_index)."""
-    chunks = [c for c in chunks if len(c.get("imgname", ())) > 0]
-    if not chunks:
-        return {}
+    nonempty = [c for c in chunks if len(c.get("imgname", ())) > 0]
+    if not nonempty:  # keep the keys (0 rows each), so that loaders find every array they index
+        return max(chunks, key=len) if chunks else {}
+    chunks = nonempty
     keys = list(chunks[0])
     out = {k: np.concatenate([c[k] for c in chunks], axis=0) for k in keys}
     order = np.lexsort((out["person_index"], out["sample_index"]))

@@ -95,6 +95,19 @@ class PackageConfig:
     """Shard size in MB after which a new shard is started."""
     masks: bool = True
     """Write each image's person masks as <key>.detection.npz (read by 4D-Humans for mask-aware crops)."""
+    smpl_dir: str | None = None
+    """Folder with your SMPL model file SMPL_NEUTRAL.npz: genb then fits SMPL (pose, betas, camera frame) to every
+    body, for the formats that need SMPL (camerahmr; webdataset body_pose/betas). Without it SMPL fields are absent."""
+    smpl_gender: Literal["neutral", "male", "female"] = "neutral"
+    """Which SMPL model file to fit (SMPL_<GENDER>.npz)."""
+    smpl_allow_pickle: bool = False
+    """Also read the official SMPL_<GENDER>.pkl. A .pkl is a Python pickle, which can run arbitrary code when loaded:
+    use this only with files you trust (better: convert it once to .npz)."""
+    smpl_max_error_mm: float = 15.0
+    """SMPL fits whose mean vertex-to-surface error exceeds this (mm) are dropped from camerahmr and carry
+    has_body_pose = has_betas = 0 in the shards."""
+    smpl_fit_steps: int = 240
+    """Optimisation steps of the SMPL fit (a third on keypoints, the rest on the surface)."""
     card: bool = True
     """Write the dataset card README.md with its plots."""
     workers: int = 2
@@ -116,6 +129,10 @@ class PackageConfig:
             raise GenbError(f"--min-visible-keypoints is 0-25, got {self.min_visible_keypoints}", "e.g. 4")
         if self.workers < 1:
             raise GenbError(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
+        if self.smpl_max_error_mm <= 0:
+            raise GenbError(f"--smpl-max-error-mm must be positive, got {self.smpl_max_error_mm}", "e.g. 15")
+        if self.smpl_fit_steps < 3:
+            raise GenbError(f"--smpl-fit-steps must be at least 3, got {self.smpl_fit_steps}", "e.g. 240")
 
     @property
     def webdataset(self) -> bool:
@@ -226,6 +243,9 @@ class PackageStage:
 
         self.run, self.cfg, self.source = run, cfg, source
         self.formats = list(formats) if formats is not None else []
+        self.fitter = self.body = None
+        if cfg.smpl_dir:
+            self.fitter, self.body = build_smpl_fitting(run, cfg)
         self._jpeg = [cv2.IMWRITE_JPEG_QUALITY, int(cfg.jpeg_quality)]
 
     def __call__(self, index: int) -> PackagedSample:
@@ -237,6 +257,8 @@ class PackageStage:
         labels = run.labels(index)
         rec = person_records(labels, confidence=cfg.keypoint_confidence,
                              min_visible_keypoints=cfg.min_visible_keypoints)
+        if self.fitter is not None and len(rec):
+            rec.smpl = fit_smpl(self.fitter, self.body, rec, labels, cfg.smpl_max_error_mm)
 
         # 2. The image: it must have the size the labels were made for.
         path = image_path(run, index, self.source, cfg.noise)
@@ -276,6 +298,49 @@ class PackageStage:
             shard_sample = wds.shard_sample(wds.shard_key(index, cfg.noise), image_bytes, ext, people, masks)
         return PackagedSample(index=index, labels=labels, records=rec, source_bytes=source_bytes,
                               rows=rows, dropped=dropped, shard_sample=shard_sample)
+
+
+def build_smpl_fitting(run: RunFolder, cfg: PackageConfig):
+    """The SMPL fitter and the run's own body model (to replay each body's mesh), built once per process."""
+    import yaml
+
+    from genb.package.smpl_fit import FitConfig, SmplFitter
+    from genb.render.bodies import load_body_model
+
+    steps = cfg.smpl_fit_steps
+    fitter = SmplFitter(cfg.smpl_dir, cfg.smpl_gender, cfg.smpl_allow_pickle,
+                        FitConfig(joint_steps=max(1, steps // 3), surface_steps=max(1, steps - steps // 3)))
+    record = yaml.safe_load((run.root / "render.yaml").read_text()) if (run.root / "render.yaml").is_file() else {}
+    rcfg = (record or {}).get("config") or {}
+    body_name = str(run.manifest.get("body_model", rcfg.get("body", "anny")))
+    if body_name == "smplx" and not rcfg.get("smplx_dir"):
+        raise GenbError(f"{run.root}/render.yaml names no --smplx-dir, needed to replay the SMPL-X bodies for the "
+                        "SMPL fit", "package on the machine that rendered the run, or re-render it")
+    body = load_body_model(body_name, smplx_dir=rcfg.get("smplx_dir"), gender=rcfg.get("smplx_gender", "neutral"),
+                           anny_cache_dir=rcfg.get("anny_cache_dir"))
+    return fitter, body
+
+
+def fit_smpl(fitter, body, rec: PersonRecords, labels: dict[str, np.ndarray], max_error_mm: float) -> dict[str, np.ndarray]:
+    """SMPL fitted to the packaged bodies of one sample (camera frame), with the fit error and ``ok``."""
+    import torch
+
+    verts, _ = body.forward_params({k: np.asarray(v, np.float64) for k, v in rec.params.items()})
+    keypoints = np.asarray(labels["keypoints3d"], np.float64)[rec.person_index]
+    init = None
+    if rec.body_model == "smplx":  # SMPL and SMPL-X share their first 22 joints: start from SMPL-X's pose
+        init = np.zeros((len(rec), 72), np.float32)
+        init[:, :3] = rec.params["global_orient"]
+        init[:, 3:66] = np.asarray(rec.params["body_pose"]).reshape(len(rec), 63)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # small batched problems; threads only contend (also across package workers)
+    try:
+        out = fitter.fit(verts.astype(np.float64), np.asarray(body.faces, np.int64), keypoints, init)
+    finally:
+        torch.set_num_threads(before)
+    out.pop("vertices")
+    out["ok"] = (out["v2s_mean_mm"] <= max_error_mm).astype(np.float32)
+    return out
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
@@ -427,7 +492,7 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
         raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
     body_model = str(run.manifest.get("body_model", "anny"))
-    formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=False)
+    formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=bool(cfg.smpl_dir))
     prepare_output(out, cfg, selection, run)
     rank, world = dist_info()
     rate = selection.acceptance_rate

@@ -34,7 +34,8 @@ class DatasetStats:
             "people_dropped": 0, "people_per_image": [], "fov_x_deg": [], "fov_y_deg": [],
             "visible_keypoints": [], "height_m": [], "gender": {}, "image_sizes": {},
             "shape": [], "shape_names": [], "body_model": None,
-            "format_people": {}, "format_dropped": {},
+            "format_people": {}, "format_dropped": {}, "smpl_v2s_mean_mm": [], "smpl_v2s_max_mm": [],
+            "smpl_failed": 0,
         }
 
     def add(self, labels: dict[str, np.ndarray], rec: PersonRecords) -> None:
@@ -58,6 +59,10 @@ class DatasetStats:
         size = f"{int(rec.image_size[1])}x{int(rec.image_size[0])}"
         s["image_sizes"][size] = s["image_sizes"].get(size, 0) + 1
         s["body_model"] = rec.body_model
+        if rec.smpl is not None:
+            s["smpl_v2s_mean_mm"].extend(round(float(x), 3) for x in rec.smpl["v2s_mean_mm"])
+            s["smpl_v2s_max_mm"].extend(round(float(x), 3) for x in rec.smpl["v2s_max_mm"])
+            s["smpl_failed"] += int((rec.smpl["ok"] == 0).sum())
         if rec.body_model == "anny" and "phenotypes" in rec.params:
             s["shape_names"] = list(ANNY_PHENOTYPES)
             s["shape"].extend(np.round(np.asarray(rec.params["phenotypes"], float), 4).tolist())
