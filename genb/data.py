@@ -20,6 +20,8 @@ way 4D-Humans does and yields one dict per person.
 
 from __future__ import annotations
 
+import io
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -112,18 +114,67 @@ class PackagedDataset:
         return item
 
 
+# What a ``.data.pyd`` may hold: numpy arrays and scalars (and what pickles them), plain containers.
+_SAFE_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"), ("builtins", "dict"), ("builtins", "list"), ("builtins", "tuple"),
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "bytearray"), ("builtins", "complex"),
+    ("collections", "OrderedDict"),
+}
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """An unpickler that builds numpy arrays, dicts, lists, numbers and strings only."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _SAFE_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name}")
+
+
+def load_pyd(data: bytes, where: str = "a .data.pyd member") -> Any:
+    """Unpickle a 4D-Humans ``.data.pyd`` without running code: numpy arrays, dicts, lists, numbers, strings only.
+
+    Raises GenbError naming the forbidden object for anything else (a pickle can run code when loaded).
+    """
+    try:
+        return _PlainUnpickler(io.BytesIO(data)).load()
+    except pickle.UnpicklingError as e:
+        raise GenbError(f"{where} holds a pickled object other than numpy arrays, dicts, lists, numbers and strings "
+                        f"({e}); it was not loaded, since unpickling it could run code",
+                        "read only shards from sources you trust (genb writes plain types only)") from None
+
+
 def webdataset_people(urls: str | list[str]) -> Iterator[dict[str, Any]]:
     """Iterate the people of genb shards as 4D-Humans does: ``decode('rgb8')``, one dict per person.
 
-    Yields ``{"__key__", "jpg" (H, W, 3) uint8, "data.pyd" (the person's dict), "mask" (H, W) bool}``.
+    ``.data.pyd`` members are unpickled with :func:`load_pyd` (plain types only), never with
+    ``pickle.loads``. Yields ``{"__key__", "jpg" (H, W, 3) uint8, "data.pyd" (the person's dict),
+    "mask" (H, W) bool}``.
     """
     import webdataset as wds
 
     if isinstance(urls, (str, Path)):
         urls = [str(urls)]
+
+    def pyd(key: str, value: bytes) -> Any:
+        return load_pyd(value, f"{key} in {', '.join(map(str, urls))}") if key.endswith("pyd") else None
+
     dataset = wds.WebDataset([str(u) for u in urls], shardshuffle=False, empty_check=False)
-    dataset = dataset.decode("rgb8").rename(jpg="jpg;jpeg;png")
-    for item in dataset:
+    dataset = dataset.decode(pyd, "rgb8").rename(jpg="jpg;jpeg;png")
+    items = iter(dataset)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except Exception as e:  # webdataset wraps decoder errors; surface ours as they are
+            cause = e.__cause__ or e.__context__
+            if isinstance(cause, GenbError):
+                raise cause from None
+            raise
         masks = item.get("detection.npz", {}).get("masks") if "detection.npz" in item else None
         for person in item["data.pyd"]:
             if masks is not None:

@@ -449,3 +449,27 @@ def test_a_failure_midway_leaves_no_partial_shards_and_resumes(tiny_run, tmp_pat
     again = package(tiny_run, out, card=False)
     assert not list((out / "webdataset").glob(".tmp-*"))
     assert package_files(out) == package_files(tmp_path / "clean") and again.npz.read_bytes() == clean.npz.read_bytes()
+
+
+def test_shards_are_read_with_a_restricted_unpickler(tiny_run, tmp_path):
+    import fractions
+    import io
+    import tarfile
+
+    from genb.data import load_pyd, webdataset_people
+
+    summary = package(tiny_run, tmp_path / "out", format="webdataset", card=False, masks=False)
+    people = list(webdataset_people(summary.shards))
+    assert people and isinstance(people[0]["data.pyd"]["keypoints_2d"], np.ndarray)
+    # a shard whose .data.pyd carries any other object is refused, naming it, and nothing of it runs
+    bad = tmp_path / "bad.tar"
+    payload = pickle.dumps([{"keypoints_2d": np.zeros((44, 3)), "extra_info": {"x": fractions.Fraction(1, 3)}}])
+    with tarfile.open(bad, "w") as tar:
+        for name, data in (("k0.data.pyd", payload), ("k0.jpg", (tiny_run.sample_dir(0) / "image.png").read_bytes())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(GenbError, match="fractions.Fraction") as e:
+        list(webdataset_people([bad]))
+    assert "trust" in e.value.fix
+    assert load_pyd(pickle.dumps({"a": [1, 2.0, "s", np.float32(3)]}))["a"][3] == 3

@@ -20,7 +20,7 @@ SAME_DEFINITION = [i for i in range(25) if i not in (1, 8)]
 
 @pytest.fixture(scope="module")
 def fitter(synthetic_smpl_dir):
-    return SmplFitter(synthetic_smpl_dir, config=FitConfig(joint_steps=60, surface_steps=240))
+    return SmplFitter(synthetic_smpl_dir, config=FitConfig(joint_steps=60, surface_steps=180))
 
 
 def test_subset_skinning_is_smplx_and_the_fit_recovers_a_known_smpl_body(fitter):
@@ -72,7 +72,7 @@ def test_camerahmr_and_shards_read_smpl_fits_as_their_loaders_do(pkg_smplx_run, 
         run_package(pkg_smplx_run, tmp_path / "no", PackageConfig(format="camerahmr"))
     assert "--smpl-dir" in e.value.fix
     summary = run_package(pkg_smplx_run, tmp_path / "out", PackageConfig(smpl_dir=str(synthetic_smpl_dir),
-                                                                          smpl_fit_steps=150, card=True))
+                                                                          smpl_fit_steps=120, card=True))
     # CameraHMR core/datasets/dataset_train.py DatasetTrain.__init__ / __getitem__
     data = np.load(summary.npz_files["camerahmr"], allow_pickle=True)
     body_pose = data["pose_cam"][:, :24 * 3].astype(np.float64)  # NUM_PARAMS_SMPL = 24

@@ -259,6 +259,15 @@ class SmplFitter:
             ``global_orient`` (N, 3), ``body_pose`` (N, 69), ``betas`` (N, 10), ``transl`` (N, 3)
             (``smpl(...)`` gives camera-frame vertices), ``v2s_mean_mm``, ``v2s_max_mm`` (N,).
         """
+        torch = self.torch
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)  # small batched problems: extra threads only contend (also across workers)
+        try:
+            return self._fit(vertices, faces, keypoints, init_pose)
+        finally:
+            torch.set_num_threads(before)
+
+    def _fit(self, vertices, faces, keypoints, init_pose):
         torch, cfg = self.torch, self.cfg
         from scipy.spatial import cKDTree
 

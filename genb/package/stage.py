@@ -323,8 +323,6 @@ def build_smpl_fitting(run: RunFolder, cfg: PackageConfig):
 
 def fit_smpl(fitter, body, rec: PersonRecords, labels: dict[str, np.ndarray], max_error_mm: float) -> dict[str, np.ndarray]:
     """SMPL fitted to the packaged bodies of one sample (camera frame), with the fit error and ``ok``."""
-    import torch
-
     verts, _ = body.forward_params({k: np.asarray(v, np.float64) for k, v in rec.params.items()})
     keypoints = np.asarray(labels["keypoints3d"], np.float64)[rec.person_index]
     init = None
@@ -332,12 +330,7 @@ def fit_smpl(fitter, body, rec: PersonRecords, labels: dict[str, np.ndarray], ma
         init = np.zeros((len(rec), 72), np.float32)
         init[:, :3] = rec.params["global_orient"]
         init[:, 3:66] = np.asarray(rec.params["body_pose"]).reshape(len(rec), 63)
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # small batched problems; threads only contend (also across package workers)
-    try:
-        out = fitter.fit(verts.astype(np.float64), np.asarray(body.faces, np.int64), keypoints, init)
-    finally:
-        torch.set_num_threads(before)
+    out = fitter.fit(verts.astype(np.float64), np.asarray(body.faces, np.int64), keypoints, init)
     out.pop("vertices")
     out["ok"] = (out["v2s_mean_mm"] <= max_error_mm).astype(np.float32)
     return out
