@@ -261,6 +261,39 @@ def test_bedlam_npz_read_like_bedlam_means_projected_smplx_joints(pkg_smplx_run,
         assert d["extra_info"]["smplx_betas"].shape == (10,)
 
 
+def test_humandata_read_like_smpler_x_reprojects_with_its_camera_meta(pkg_smplx_run, smplx_body, tmp_path):
+    summary = package(pkg_smplx_run, tmp_path / "out", format="humandata", min_visible_keypoints=0, card=False)
+    # SMPLer-X datasets/humandata.py load_data
+    content = np.load(summary.npz_files["humandata"], allow_pickle=True)
+    assert not content["__keypoints_compressed__"]
+    meta = content["meta"].item()
+    image_path = content["image_path"]
+    image_shape = np.stack([np.array(meta["height"]), np.array(meta["width"])], axis=-1)
+    focal_length = np.array(meta["focal_length"], dtype=np.float32)
+    principal_point = np.array(meta["principal_point"], dtype=np.float32)
+    bbox_xywh = content["bbox_xywh"]
+    smplx = content["smplx"].item()
+    keypoints2d = content["keypoints2d_smplx"][:, :, :2]
+    keypoints3d = content["keypoints3d_smplx"][:, :, :3]
+    mask = content["keypoints2d_smplx_mask"]
+    n = len(image_path)
+    assert n == sum(len(pkg_smplx_run.labels(i)["keypoints_vis"]) for i in pkg_smplx_run.sample_ids())
+    for i in range(n):
+        assert (tmp_path / "out" / image_path[i]).is_file()
+        K = np.array([[focal_length[i][0], 0, principal_point[i][0]], [0, focal_length[i][1], principal_point[i][1]], [0, 0, 1]])
+        uv = project(keypoints3d[i].astype(np.float64), K)
+        assert np.abs(uv - keypoints2d[i])[mask > 0].max() < 1e-2  # keypoints reproject with the camera meta
+        x, y, w, h = bbox_xywh[i][:4]
+        assert w == h > 0 and tuple(image_shape[i]) == tuple(pkg_smplx_run.labels(0)["image_size"])
+    # the SMPL-X parameters replay to the 3D keypoints (camera frame, transl included)
+    params = {k: np.asarray(v, np.float64).reshape(n, -1) for k, v in smplx.items()}
+    _, kp25 = smplx_body.forward_params(params)
+    from genb.package.humandata import FROM_BODY25
+
+    np.testing.assert_allclose(kp25[:, FROM_BODY25], keypoints3d[:, 55:66], atol=1e-4)
+    assert (mask[:66] == 1).all() and (mask[66:] == 0).all()
+
+
 # ----------------------------------------------------------------------------- selection by the checker
 
 

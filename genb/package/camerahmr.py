@@ -73,7 +73,7 @@ def _common(rec: PersonRecords, keep: np.ndarray, imgname: str, sample_index: in
 
 def rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dict[str, np.ndarray], int]:
     """SMPL body rows (people BEDLAM's crop rule drops, and failed fits, are left out)."""
-    smpl = rec.smpl
+    smpl = rec.smpl if rec.smpl is not None else _no_fit(len(rec))  # a sample with nobody to fit
     keep = np.flatnonzero(rec.client_keep & smpl["ok"].astype(bool))
     out = _common(rec, keep, imgname, sample_index)
     out.update({
@@ -84,6 +84,12 @@ def rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dict[str,
         "smpl_v2s_max_mm": smpl["v2s_max_mm"][keep].astype(np.float32),
     })
     return out, len(rec) - len(keep)
+
+
+def _no_fit(n: int) -> dict[str, np.ndarray]:
+    z = lambda *s: np.zeros((n, *s), np.float32)  # noqa: E731
+    return {"global_orient": z(3), "body_pose": z(69), "betas": z(10), "transl": z(3), "v2s_mean_mm": z(),
+            "v2s_max_mm": z(), "ok": z()}
 
 
 def hands_rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dict[str, np.ndarray], int]:

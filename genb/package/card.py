@@ -131,6 +131,7 @@ FORMAT_TITLES = {
     "bedlam": "BEDLAM trainer npz (train/dataset/dataset.py)",
     "camerahmr": "CameraHMR npz, SMPL (core/datasets/dataset_train.py)",
     "camerahmr-hands": "CameraHMR SMPL-X hands npz (core/datasets/dataset_train_hands.py)",
+    "humandata": "mmhuman3d HumanData (SMPLer-X / SMPLest-X / AiOS; np.load(..., allow_pickle=True))",
 }
 
 
@@ -180,7 +181,7 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
                   "on `_`; register this package under a name with neither (the default is "
                   f"`{next(iter(npz_files.values())).stem.replace('-hands', '')}`).", ""]
         for fmt, path in npz_files.items():
-            with np.load(path) as z:
+            with np.load(path, allow_pickle=False) as z:
                 keys = list(z.files)
             people = s.get("format_people", {}).get(fmt, 0)
             dropped = s.get("format_dropped", {}).get(fmt, 0)

@@ -1,6 +1,7 @@
 """``genb package``: hand the accepted samples to HPS trainers in the formats they already read.
 
-``genb package RUN --noise 0.4 --format all|genb|bedlam|camerahmr|camerahmr-hands|webdataset OUT`` writes::
+``genb package RUN --noise 0.4 --format all|genb|bedlam|camerahmr|camerahmr-hands|humandata|webdataset OUT``
+writes::
 
     OUT/
       README.md                       dataset card (counts, plots, licence, commands, versions)
@@ -11,6 +12,7 @@
       bedlam/genb-n040.npz            BEDLAM's trainer convention (SMPL-X bodies)
       camerahmr/genb-n040.npz         CameraHMR's convention (SMPL fits; needs --smpl-dir)
       camerahmr/genb-n040-hands.npz   CameraHMR's SMPL-X hands loader (SMPL-X bodies)
+      humandata/genb-n040.npz         mmhuman3d HumanData (SMPLer-X, SMPLest-X, AiOS; SMPL-X bodies)
       webdataset/genb-r00-000000.tar  4D-Humans / TokenHMR shards (one writer per process)
       webdataset/index.json           shard names and sample counts
       .parts/                         per-process results, merged once every process is done
@@ -43,7 +45,7 @@ import numpy as np
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.errors import GenbError
 from genb.log import get_logger, progress
-from genb.package import bedlam, camerahmr, genb_npz, npz, wds
+from genb.package import bedlam, camerahmr, genb_npz, humandata, npz, wds
 from genb.package.inputs import Selection, image_path, png_size, select_samples
 from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
@@ -57,12 +59,14 @@ R = TypeVar("R")
 PARTS = ".parts"
 # Settings that may differ between invocations on the same output folder.
 RESUMABLE_FIELDS = ("workers",)
-# The npz formats: name -> (folder, file suffix, unsupported(body, has_smpl), rows(rec, imgname, index)).
-NPZ_FORMATS: dict[str, tuple[str, str, Callable, Callable]] = {
-    genb_npz.NAME: ("genb", "", genb_npz.unsupported, genb_npz.rows),
-    bedlam.NAME: ("bedlam", "", bedlam.unsupported, bedlam.rows),
-    camerahmr.NAME: ("camerahmr", "", camerahmr.unsupported, camerahmr.rows),
-    camerahmr.HANDS: ("camerahmr", "-hands", camerahmr.unsupported_hands, camerahmr.hands_rows),
+# The npz formats: name -> (folder, file suffix, unsupported(body, has_smpl), rows(rec, imgname, index),
+# write(path, merged rows)). Each format lives in its own module.
+NPZ_FORMATS: dict[str, tuple[str, str, Callable, Callable, Callable]] = {
+    genb_npz.NAME: ("genb", "", genb_npz.unsupported, genb_npz.rows, npz.write_npz),
+    bedlam.NAME: ("bedlam", "", bedlam.unsupported, bedlam.rows, npz.write_npz),
+    camerahmr.NAME: ("camerahmr", "", camerahmr.unsupported, camerahmr.rows, npz.write_npz),
+    camerahmr.HANDS: ("camerahmr", "-hands", camerahmr.unsupported_hands, camerahmr.hands_rows, npz.write_npz),
+    humandata.NAME: ("humandata", "", humandata.unsupported, humandata.rows, humandata.write),
 }
 WEBDATASET = "webdataset"
 FORMATS = (*NPZ_FORMATS, WEBDATASET)
@@ -75,9 +79,10 @@ class PackageConfig:
     source: Literal["auto", "render", "enhanced"] = "auto"
     """Which images: auto (renders at --noise 0, enhanced images otherwise), render, or enhanced.
     --source render --noise 0.4 packages the renders of the samples accepted at 0.4."""
-    format: Literal["all", "genb", "bedlam", "camerahmr", "camerahmr-hands", "webdataset"] = "all"
+    format: Literal["all", "genb", "bedlam", "camerahmr", "camerahmr-hands", "humandata", "webdataset"] = "all"
     """Output format: genb (genb's own npz), bedlam (BEDLAM trainer npz, SMPL-X runs), camerahmr (CameraHMR npz,
-    SMPL fits), camerahmr-hands (CameraHMR's SMPL-X hands npz), webdataset (4D-Humans/TokenHMR shards), or all
+    SMPL fits), camerahmr-hands (CameraHMR's SMPL-X hands npz), humandata (mmhuman3d HumanData for SMPLer-X/AiOS,
+    SMPL-X runs), webdataset (4D-Humans/TokenHMR shards), or all
     (every format this run can carry)."""
     include_rejected: bool = False
     """Package every sample, also those the checker rejected (or that were never checked)."""
@@ -145,7 +150,7 @@ def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool) -> tupl
     Raises GenbError when the one format asked for cannot be written.
     """
     chosen, skipped = [], {}
-    for name, (_, _, unsupported, _) in NPZ_FORMATS.items():
+    for name, (_, _, unsupported, _, _) in NPZ_FORMATS.items():
         if cfg.format not in ("all", name):
             continue
         why = unsupported(body_model, has_smpl)
@@ -225,7 +230,7 @@ def dataset_name(cfg: PackageConfig, source: str) -> str:
 
 
 def npz_path(out: Path, cfg: PackageConfig, source: str, fmt: str) -> Path:
-    folder, suffix, _, _ = NPZ_FORMATS[fmt]
+    folder, suffix = NPZ_FORMATS[fmt][:2]
     return out / folder / f"{dataset_name(cfg, source)}{suffix}.npz"
 
 
@@ -453,7 +458,7 @@ def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selectio
     for fmt in formats:
         chunks = [npz.load_npz(out / PARTS / m["npz_parts"][fmt]) for m in markers]
         npz_files[fmt] = npz_path(out, cfg, selection.source, fmt)
-        npz.write_npz(npz_files[fmt], npz.concat_rows(chunks) or npz.empty_rows())
+        NPZ_FORMATS[fmt][4](npz_files[fmt], npz.concat_rows(chunks) or npz.empty_rows())
     shard_paths: list[Path] = []
     if cfg.webdataset:
         shards = {name: n for m in markers for name, n in m["shards"].items()}
