@@ -205,7 +205,7 @@ def smplx_joints(smplx_body, pose, betas):
 
 def test_bedlam_npz_read_like_bedlam_means_projected_smplx_joints(pkg_smplx_run, smplx_body, tmp_path):
     summary = package(pkg_smplx_run, tmp_path / "out", min_visible_keypoints=0, card=False)
-    assert set(summary.npz_files) == {"genb", "bedlam", "camerahmr-hands"}  # no SMPL files: no camerahmr
+    assert set(summary.npz_files) == {"genb", "bedlam", "camerahmr-hands", "humandata"}  # no SMPL files: no camerahmr
     # BEDLAM train/dataset/dataset.py DatasetHMR.__init__, is_train:
     data = np.load(summary.npz_files["bedlam"], allow_pickle=True)
     pose_cam = data["pose_cam"][:, :22 * 3].astype(np.float64)  # NUM_JOINTS_SMPLX = 22
