@@ -36,7 +36,9 @@ def bbox_valid(uv: np.ndarray, width: int, height: int, rescale: float = BEDLAM_
     count = valid.sum(axis=1).astype(np.int64)
     big = np.where(valid[..., None], uv, np.inf)
     small = np.where(valid[..., None], uv, -np.inf)
+    none = count == 0
     lo, hi = big.min(axis=1), small.max(axis=1)
+    lo[none], hi[none] = 0.0, 0.0  # no joint in frame: no box (below)
     center = np.where(count[:, None] > 0, (lo + hi) / 2, -1.0)
     side = np.where(count > 0, np.max(hi - lo, axis=1), -1.0)
     scale = np.where(count > 0, side / 200.0 * rescale, -1.0)
