@@ -159,6 +159,13 @@ def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_
     return occluded, t_own * z
 
 
+def _project_plain(points: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """:func:`genb.render.camera.project` written elementwise (no BLAS call: bit-identical results
+    whatever thread runs it and whatever else runs BLAS concurrently)."""
+    z = np.maximum(points[..., 2], 1e-6)
+    return np.stack([K[0, 0] * (points[..., 0] / z) + K[0, 2], K[1, 1] * (points[..., 1] / z) + K[1, 2]], axis=-1)
+
+
 def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, faces: np.ndarray,
                    face_parts: np.ndarray, own_parts: np.ndarray, width: int, height: int,
                    eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
@@ -175,7 +182,7 @@ def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray,
         point's own surface along its ray (the point's own z for points out of frame).
     """
     P, N = points_cam.shape[:2]
-    uv = project(points_cam, K)
+    uv = _project_plain(points_cam, K)
     inside = in_frame(uv, width, height) & (points_cam[..., 2] > 0)
     own_parts = np.broadcast_to(own_parts, (P, N, own_parts.shape[-1]))
     self_occ = np.zeros((P, N), bool)
@@ -184,7 +191,7 @@ def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray,
         sel = np.flatnonzero(inside[p])
         if len(sel) == 0:
             continue
-        verts_uv = project(verts_cam[p], K)
+        verts_uv = _project_plain(verts_cam[p], K)
         occ, z_own = self_occlusion(points_cam[p, sel], uv[p, sel], verts_cam[p], verts_uv, faces, face_parts,
                                     own_parts[p, sel], eps)
         self_occ[p, sel], own_depth[p, sel] = occ, z_own
