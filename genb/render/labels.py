@@ -47,10 +47,12 @@ def nearest_parts(points: np.ndarray, vertices: np.ndarray, vertex_parts: np.nda
     P, N = points.shape[:2]
     out = np.zeros((P, N, len(PARTS)), bool)
     for p in range(P):  # one (N, V) distance matrix per person
-        d2 = (np.square(points[p, :, None, :] - vertices[p, None, :, :])).sum(-1)
-        near = np.argpartition(d2, min(k, d2.shape[1] - 1), axis=1)[:, :k]
-        rows = np.repeat(np.arange(N), near.shape[1])
-        out[p, rows, vertex_parts[near].ravel()] = True
+        d2 = (np.square(points[p, :, None, :].astype(np.float64) - vertices[p, None, :, :])).sum(-1)
+        kth = np.partition(d2, min(k, d2.shape[1]) - 1, axis=1)[:, min(k, d2.shape[1]) - 1]
+        # every vertex up to the k-th distance, ties included (mirror-symmetric meshes have exact ties:
+        # picking among them would depend on the last bits of the vertices)
+        rows, cols = np.nonzero(d2 <= kth[:, None] * (1 + 1e-6) + 1e-12)
+        out[p, rows, vertex_parts[cols]] = True
     return out
 
 

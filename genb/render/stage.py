@@ -130,8 +130,9 @@ class RenderStage:
         # Visibility: the parts each face touches, and each BODY25 keypoint's own parts (built once).
         self.face_parts = L.face_part_table(np.asarray(self.body.faces), np.asarray(self.body.vertex_parts))
         self.keypoint_own_parts = L.body25_own_parts()
-        rest = self.body.pose(self.body.sample_shapes(np.random.default_rng(0), 1),
-                              np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
+        with _torch_threads(1):  # the same bits in every process
+            rest = self.body.pose(self.body.sample_shapes(np.random.default_rng(0), 1),
+                                  np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
         self.joint_own_parts = L.nearest_parts(rest.joints, rest.vertices, np.asarray(self.body.vertex_parts))[0]
 
     def __call__(self, index: int) -> RenderedSample:
