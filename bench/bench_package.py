@@ -114,14 +114,14 @@ def main() -> None:
     run_package(run, tmp / "warm-genb", PackageConfig(workers=args.workers, min_visible_keypoints=0))
 
     results = {}
-    for fmt in ("webdataset", "bedlam", "all"):
+    for fmt in ("webdataset", "genb", "all"):
         out = tmp / fmt
         summary = run_package(run, out, PackageConfig(format=fmt, workers=args.workers, min_visible_keypoints=0))
         results[fmt] = (summary.seconds, summary.total_seconds)
     bare_w = bare_webdataset(run, ids, tmp / "bare", quality=95, masks=True)
     bare_wn = bare_webdataset(run, ids, tmp / "bare", quality=95, masks=False)
     bare_n = bare_npz(run, ids, tmp / "bare")
-    bare = {"webdataset": bare_w, "bedlam": bare_n, "all": bare_w + bare_n}
+    bare = {"webdataset": bare_w, "genb": bare_n, "all": bare_w + bare_n}
 
     print(f"{'format':11s} {'genb samples/s':>15s} {'bare samples/s':>15s} {'ratio':>6s} {'merge+card s':>13s}")
     for fmt, (sec, total) in results.items():

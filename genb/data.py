@@ -20,6 +20,8 @@ way 4D-Humans does and yields one dict per person.
 
 from __future__ import annotations
 
+import io
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,8 +34,11 @@ from genb.store import read_image
 # Per-person npz keys returned as tensors when present (beside image and crop).
 ARRAY_KEYS = (
     "center", "scale", "cam_int", "cam_ext", "keypoints_3d", "bbox", "bbox_full", "image_size",
-    "sample_index", "person_index", "pose_cam", "shape", "trans_cam", "smplx_expression",
+    "sample_index", "person_index", "joints_2d", "joints_3d",
+    "smplx_global_orient", "smplx_body_pose", "smplx_betas", "smplx_transl", "smplx_left_hand_pose",
+    "smplx_right_hand_pose", "smplx_jaw_pose", "smplx_expression",
     "anny_phenotypes", "anny_bone_rotations", "anny_root",
+    "smpl_global_orient", "smpl_body_pose", "smpl_betas", "smpl_transl",
 )
 
 
@@ -51,15 +56,15 @@ def crop_matrix(center: np.ndarray, side: float, crop_size: int) -> np.ndarray:
 
 
 def find_npz(root: str | Path) -> Path:
-    """The BEDLAM npz of a package folder (``OUT/bedlam/*.npz``), or the file itself."""
+    """genb's own npz of a package folder (``OUT/genb/*.npz``), or the file itself."""
     root = Path(root)
     if root.is_file():
         return root
-    files = sorted((root / "bedlam").glob("*.npz")) if (root / "bedlam").is_dir() else []
+    files = sorted((root / "genb").glob("*.npz")) if (root / "genb").is_dir() else []
     if len(files) != 1:
         raise GenbError(
-            f"{root} holds {len(files)} BEDLAM npz files under bedlam/ (expected exactly one)",
-            "give the package folder written by `genb package --format bedlam|all`, or the npz file itself",
+            f"{root} holds {len(files)} genb npz files under genb/ (expected exactly one)",
+            "give the package folder written by `genb package --format genb|all`, or its genb/*.npz file",
         )
     return files[0]
 
@@ -68,13 +73,13 @@ class PackagedDataset:
     """One item per packaged person: image (full or cropped) and labels as tensors.
 
     Args:
-        root: a package folder (``genb package ... OUT``) or its BEDLAM npz file.
+        root: a package folder (``genb package ... OUT``) or its ``genb/*.npz`` file.
         crop_size: side of the square person crop in pixels; None returns the full image.
     """
 
     def __init__(self, root: str | Path, crop_size: int | None = 256):
         self.npz_path = find_npz(root)
-        self.image_dir = self.npz_path.parent
+        self.image_dir = self.npz_path.parent.parent  # imgname is relative to the package folder
         with np.load(self.npz_path, allow_pickle=False) as z:
             self.data = {k: z[k] for k in z.files}
         if "imgname" not in self.data:
@@ -90,7 +95,7 @@ class PackagedDataset:
 
         d = self.data
         image = read_image(self.image_dir / str(d["imgname"][index]))
-        kp2d = d["gtkps"][index].astype(np.float32).copy()
+        kp2d = d["keypoints_2d"][index].astype(np.float32).copy()
         item: dict[str, Any] = {"imgname": str(d["imgname"][index]), "gender": str(d["gender"][index]),
                                 "body_model": str(d["body_model"][index]) if "body_model" in d else ""}
         for k in ARRAY_KEYS:
@@ -109,18 +114,67 @@ class PackagedDataset:
         return item
 
 
+# What a ``.data.pyd`` may hold: numpy arrays and scalars (and what pickles them), plain containers.
+_SAFE_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"), ("builtins", "dict"), ("builtins", "list"), ("builtins", "tuple"),
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "bytearray"), ("builtins", "complex"),
+    ("collections", "OrderedDict"),
+}
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """An unpickler that builds numpy arrays, dicts, lists, numbers and strings only."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _SAFE_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name}")
+
+
+def load_pyd(data: bytes, where: str = "a .data.pyd member") -> Any:
+    """Unpickle a 4D-Humans ``.data.pyd`` without running code: numpy arrays, dicts, lists, numbers, strings only.
+
+    Raises GenbError naming the forbidden object for anything else (a pickle can run code when loaded).
+    """
+    try:
+        return _PlainUnpickler(io.BytesIO(data)).load()
+    except pickle.UnpicklingError as e:
+        raise GenbError(f"{where} holds a pickled object other than numpy arrays, dicts, lists, numbers and strings "
+                        f"({e}); it was not loaded, since unpickling it could run code",
+                        "read only shards from sources you trust (genb writes plain types only)") from None
+
+
 def webdataset_people(urls: str | list[str]) -> Iterator[dict[str, Any]]:
     """Iterate the people of genb shards as 4D-Humans does: ``decode('rgb8')``, one dict per person.
 
-    Yields ``{"__key__", "jpg" (H, W, 3) uint8, "data.pyd" (the person's dict), "mask" (H, W) bool}``.
+    ``.data.pyd`` members are unpickled with :func:`load_pyd` (plain types only), never with
+    ``pickle.loads``. Yields ``{"__key__", "jpg" (H, W, 3) uint8, "data.pyd" (the person's dict),
+    "mask" (H, W) bool}``.
     """
     import webdataset as wds
 
     if isinstance(urls, (str, Path)):
         urls = [str(urls)]
+
+    def pyd(key: str, value: bytes) -> Any:
+        return load_pyd(value, f"{key} in {', '.join(map(str, urls))}") if key.endswith("pyd") else None
+
     dataset = wds.WebDataset([str(u) for u in urls], shardshuffle=False, empty_check=False)
-    dataset = dataset.decode("rgb8").rename(jpg="jpg;jpeg;png")
-    for item in dataset:
+    dataset = dataset.decode(pyd, "rgb8").rename(jpg="jpg;jpeg;png")
+    items = iter(dataset)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except Exception as e:  # webdataset wraps decoder errors; surface ours as they are
+            cause = e.__cause__ or e.__context__
+            if isinstance(cause, GenbError):
+                raise cause from None
+            raise
         masks = item.get("detection.npz", {}).get("masks") if "detection.npz" in item else None
         for person in item["data.pyd"]:
             if masks is not None:

@@ -219,9 +219,15 @@ def test_own_clothes_and_hair_never_hide_a_wearers_keypoints(anny_scene, outfit,
     front, back = (1, 0) if behind else (0, 1)
     uv = np.rint(L.project(kp[front, ids], K)).astype(int)
     assert (out.parts[uv[:, 1], uv[:, 0]] >= 15).all()  # the keypoints' pixels show clothes or hair ...
-    vis = np.stack([L.project_with_visibility(kp[p], K, out.visibility_depth(p), 0.12)["vis"] for p in range(2)])
+    # genb's visibility rule (labels.visibility): own-body ray cast + depth buffer, own instance exempt
+    faces = np.asarray(body.faces)
+    verts_cam = to_camera(world.vertices.astype(np.float64), ext)
+    vis = L.visibility(kp, K, verts_cam, faces, L.face_part_table(faces, np.asarray(body.vertex_parts)),
+                       L.body25_own_parts(), out.depth, out.instances)["vis"]
     assert vis[front, ids].all()  # ... yet the keypoints under them count as visible
-    assert not L.project_with_visibility(kp, K, out.depth, 0.12)["vis"][front, ids].all()  # the dressed depth alone would hide some
+    no_exemption = L.visibility(kp, K, verts_cam, faces, L.face_part_table(faces, np.asarray(body.vertex_parts)),
+                                L.body25_own_parts(), out.depth, np.zeros_like(out.instances))["vis"]
+    assert not no_exemption[front, ids].all()  # the dressed depth alone would hide some
     # the wearer's other body parts still hide keypoints (from behind, the face), and so does
     # another person: the one behind is hidden where the front person (dressed) stands
     face = [BODY25_INDEX[j] for j in ("nose", "left_eye", "right_eye")]

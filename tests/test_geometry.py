@@ -43,14 +43,31 @@ def test_projection_of_a_point_in_front_of_the_camera():
     assert in_frame(np.array([[-0.49, 0.0], [199.49, 99.0], [-0.51, 0], [10, 99.6]]), 200, 100).tolist() == [True, True, False, False]
 
 
-def test_visibility_uses_the_depth_buffer():
-    depth = np.full((10, 10), 5.0, np.float32)
-    depth[:, 5:] = 2.0  # an occluder on the right half at 2 m
-    pts = np.array([[[0, 0, 5.05], [0, 0, 5.05], [0, 0, 1.0], [0, 0, 5.0]]])
-    uv = np.array([[[2.0, 2.0], [7.0, 2.0], [7.0, 2.0], [12.0, 2.0]]])
-    vis, inside = L.keypoint_visibility(pts, uv, depth, tolerance=0.12)
-    assert vis.tolist() == [[True, False, True, False]]
-    assert inside.tolist() == [[True, True, True, False]]
+def test_ray_mesh_hits_and_self_occlusion_against_a_square():
+    K = np.array([[100.0, 0, 50], [0, 100.0, 50], [0, 0, 1]])
+    # a 1 m square at z = 2 (part 1), and points behind, beside and in front of it
+    verts = np.array([[-0.5, -0.5, 2.0], [0.5, -0.5, 2.0], [0.5, 0.5, 2.0], [-0.5, 0.5, 2.0]])
+    faces = np.array([[0, 1, 2], [0, 2, 3]])
+    pts = np.array([[0.1, 0.2, 5.0], [2.0, 0.0, 5.0], [0.0, 0.0, 1.0]])
+    uv = project(pts, K)
+    n, f, t = L.ray_mesh_hits(pts, uv, verts, project(verts, K), faces)
+    assert n[t < 1].tolist() == [0] and t[t < 1] == pytest.approx([0.4])  # the first's ray crosses z = 2 at t = 2/5
+    assert set(n[t > 1].tolist()) == {2} and t[t > 1] == pytest.approx(2.0)  # beyond the third point: t > 1
+    face_parts = np.zeros((2, 15), bool)
+    face_parts[:, 1] = True
+    own = np.zeros((3, 15), bool)
+    occluded, z_own = L.self_occlusion(pts, uv, verts, project(verts, K), faces, face_parts, own)
+    assert occluded.tolist() == [True, False, False]
+    own[0, 1] = True  # the square is the first point's own surface: it no longer hides it
+    occluded, z_own = L.self_occlusion(pts, uv, verts, project(verts, K), faces, face_parts, own)
+    assert occluded.tolist() == [False, False, False] and z_own[0] == pytest.approx(2.0)
+    # the depth buffer (b): nearer than the own surface hides, unless the pixel is the person's own
+    depth = np.full((100, 100), 1.5, np.float32)
+    inst = np.zeros((100, 100), np.uint8)
+    res = L.visibility(pts[None], K, verts[None], faces, face_parts, own, depth, inst)
+    assert res["vis"].tolist() == [[False, False, True]] and res["in_frame"].all()
+    inst[:] = 1
+    assert L.visibility(pts[None], K, verts[None], faces, face_parts, own, depth, inst)["vis"].tolist() == [[True, True, True]]
 
 
 def test_mask_boxes_and_center_scale():

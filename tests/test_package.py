@@ -36,6 +36,17 @@ def read_shards_like_4d_humans(urls):
             yield {"__key__": item["__key__"], "jpg": item["jpg"], "data.pyd": data, "mask": mask}
 
 
+def bedlam_get_bbox_valid(joints, img_height, img_width, rescale=1.2):
+    """BEDLAM data_processing/df_full_body.py get_bbox_valid, restated loop for loop (an independent check)."""
+    valid_j = [j for j in joints if not (j[0] > img_width or j[1] > img_height or j[0] < 0 or j[1] < 0)]
+    if len(valid_j) < 1:
+        return [-1, -1], -1, 0
+    joints = np.array(valid_j)
+    bbox = [min(joints[:, 0]), min(joints[:, 1]), max(joints[:, 0]), max(joints[:, 1])]
+    center = [(bbox[2] + bbox[0]) / 2, (bbox[3] + bbox[1]) / 2]
+    return center, max(bbox[2] - bbox[0], bbox[3] - bbox[1]) / 200 * rescale, len(valid_j)
+
+
 def reprojection_error(kp3d44: np.ndarray, kp2d44: np.ndarray, cam_int: np.ndarray) -> np.ndarray:
     """Pixel distance between projected 3D joints and the stored 2D joints, for provided joints."""
     uv = project(kp3d44[..., :3].astype(np.float64), cam_int.astype(np.float64))
@@ -88,9 +99,12 @@ def test_shards_read_like_4d_humans_match_ground_truth(tiny_run, tmp_path):
         np.testing.assert_allclose(d["keypoints_3d"][:25, :3], labels["keypoints3d"][k], atol=1e-6)
         assert reprojection_error(d["keypoints_3d"], d["keypoints_2d"], info["cam_int"]).max() < 0.5
         assert (d["keypoints_3d"][J.PROVIDED, 3] == 1).all() and (d["keypoints_3d"][~J.PROVIDED, 3] == 0).all()
-        # crop and camera: the full image's intrinsics are kept
-        np.testing.assert_allclose(d["center"], labels["center"][k])
-        np.testing.assert_allclose(d["scale"], [labels["scale"][k]] * 2)
+        # crop (BEDLAM's definition over the in-frame BODY25 keypoints for anny) and camera
+        c, sc, n_in = bedlam_get_bbox_valid(labels["keypoints2d"][k], H, W)
+        if n_in:
+            np.testing.assert_allclose(d["center"], c, atol=1e-3)
+            np.testing.assert_allclose(d["scale"], [sc] * 2, rtol=1e-5)
+        assert 0 <= d["center"][0] <= W and 0 <= d["center"][1] <= H
         np.testing.assert_allclose(info["cam_int"], labels["cam_int"])
         # anny: no SMPL parameters claimed; anny's own parameters kept
         assert d["has_body_pose"] == 0 and d["has_betas"] == 0
@@ -133,13 +147,15 @@ def test_same_inputs_same_bytes(tiny_run, tmp_path):
 # ----------------------------------------------------------------------------- BEDLAM npz
 
 
-def test_npz_indexed_like_camerahmr_matches_ground_truth(tiny_run, tmp_path):
-    summary = package(tiny_run, tmp_path / "out", format="bedlam", min_visible_keypoints=0, card=False)
-    assert not summary.shards
-    img_dir = summary.npz.parent
-    data = np.load(summary.npz, allow_pickle=True)  # CameraHMR: DATASET_FILES -> np.load(..., allow_pickle=True)
+def test_genb_npz_matches_ground_truth_and_anny_refuses_smpl_formats(tiny_run, tmp_path):
+    summary = package(tiny_run, tmp_path / "out", format="genb", min_visible_keypoints=0, card=False)
+    assert not summary.shards and list(summary.npz_files) == ["genb"]
+    assert summary.npz.name == "genb-n000.npz" and "_" not in summary.npz.stem
+    img_dir = tmp_path / "out"  # imgname is relative to the package folder
+    data = np.load(summary.npz, allow_pickle=False)
     imgname, scale, center = data["imgname"], data["scale"], data["center"]
-    keypoints = data["gtkps"][:, :44]  # NUM_JOINTS = 44
+    keypoints = data["keypoints_2d"]
+    assert "gtkps" not in data.files and "pose_cam" not in data.files
     cam_int = data["cam_int"]
     assert len(imgname) == sum(len(tiny_run.labels(i)["keypoints_vis"]) for i in tiny_run.sample_ids())
     for index in range(len(imgname)):
@@ -151,47 +167,131 @@ def test_npz_indexed_like_camerahmr_matches_ground_truth(tiny_run, tmp_path):
         assert cv_img.shape[:2] == tuple(labels["image_size"])
         np.testing.assert_allclose(keypoints[index, :25, :2], labels["keypoints2d"][k], atol=1e-4)
         assert reprojection_error(data["keypoints_3d"][index], keypoints[index], cam_int[index]).max() < 0.5
-        # scale = box side / 200 of the square around the amodal box (x 1.2)
-        x0, y0, x1, y1 = labels["bbox_full"][k]
-        assert scale[index] * 200 == pytest.approx(1.2 * max(x1 - x0, y1 - y0), rel=1e-5)
-        np.testing.assert_allclose(center[index], [(x0 + x1) / 2, (y0 + y1) / 2], atol=1e-4)
+        # crop: BEDLAM's get_bbox_valid of the in-frame keypoints; genb's amodal box keeps its own name
+        H, W = labels["image_size"]
+        c, sc, n_in = bedlam_get_bbox_valid(labels["keypoints2d"][k], H, W)
+        if n_in:
+            assert scale[index] == pytest.approx(sc, rel=1e-5)
+            np.testing.assert_allclose(center[index], c, atol=1e-3)
+        np.testing.assert_allclose(data["bbox_full"][index], labels["bbox_full"][k])
         np.testing.assert_allclose(data["cam_ext"][index], labels["cam_ext"])
         np.testing.assert_allclose(data["proj_verts"][index], labels["proj_verts"][k])
+        np.testing.assert_allclose(data["joints_2d"][index], labels["joints2d"][k])
         assert data["gender"][index] == labels["gender"][k]
-    # anny: the SMPL-X fields are absent, anny's are there
-    for key in ("pose_cam", "shape", "trans_cam"):
-        assert key not in data.files
     assert data["anny_phenotypes"].shape == (len(imgname), 6)
     assert data["anny_bone_rotations"].shape == (len(imgname), 104, 3, 3)
+    # anny bodies cannot be read as SMPL-X or SMPL: those formats refuse, naming the fix
+    for fmt in ("bedlam", "camerahmr", "camerahmr-hands"):
+        with pytest.raises(GenbError) as e:
+            package(tiny_run, tmp_path / fmt, format=fmt, card=False)
+        assert f"--format {fmt}" in str(e.value) and e.value.fix
+        assert not (tmp_path / fmt).exists()
 
 
-def test_smplx_npz_replays_through_smplx_and_shards_carry_the_pose(pkg_smplx_run, smplx_body, tmp_path):
+def smplx_joints(smplx_body, pose, betas):
+    """SMPL-X joints (P, 55, 3) of BEDLAM-layout poses (no translation), through the real smplx module."""
+    import torch
+
+    m = smplx_body.model
+    n = len(pose)
+    t = lambda x: torch.as_tensor(np.asarray(x, np.float32))  # noqa: E731
+    with torch.no_grad():
+        out = m(global_orient=t(pose[:, :3]), body_pose=t(pose[:, 3:66]), jaw_pose=t(pose[:, 66:69]),
+                leye_pose=t(pose[:, 69:72]), reye_pose=t(pose[:, 72:75]), left_hand_pose=t(pose[:, 75:120]),
+                right_hand_pose=t(pose[:, 120:165]), betas=t(betas[:, :10]), transl=t(np.zeros((n, 3))),
+                expression=t(np.zeros((n, 10))), return_verts=True)
+    return out.joints[:, :55].numpy().astype(np.float64)
+
+
+def test_bedlam_npz_read_like_bedlam_means_projected_smplx_joints(pkg_smplx_run, smplx_body, tmp_path):
     summary = package(pkg_smplx_run, tmp_path / "out", min_visible_keypoints=0, card=False)
-    data = np.load(summary.npz)
-    pose = data["pose_cam"]
-    assert pose.shape == (len(data["imgname"]), 165) and data["shape"].shape[1] == 10
-    # BEDLAM's convention: smplx(pose_cam, shape, trans_cam) + cam_ext[:3, 3] are camera-frame points
-    params = {"global_orient": pose[:, :3], "body_pose": pose[:, 3:66], "jaw_pose": pose[:, 66:69],
-              "leye_pose": pose[:, 69:72], "reye_pose": pose[:, 72:75], "left_hand_pose": pose[:, 75:120],
-              "right_hand_pose": pose[:, 120:165], "betas": data["shape"], "transl": data["trans_cam"],
-              "expression": data["smplx_expression"]}
-    _, keypoints = smplx_body.forward_params(params)
-    keypoints = keypoints + data["cam_ext"][:, None, :3, 3]
-    np.testing.assert_allclose(keypoints, data["keypoints_3d"][:, :25, :3], atol=1e-4)
-    # and the 3D keypoints are the run's
-    for index in range(len(pose)):
-        labels = pkg_smplx_run.labels(int(data["sample_index"][index]))
-        np.testing.assert_allclose(data["keypoints_3d"][index, :25, :3],
-                                   labels["keypoints3d"][int(data["person_index"][index])], atol=1e-6)
-    # shards: SMPL layout = global orient + 21 body joints, hands zero; betas not claimed
+    assert set(summary.npz_files) == {"genb", "bedlam", "camerahmr-hands", "humandata"}  # no SMPL files: no camerahmr
+    # BEDLAM train/dataset/dataset.py DatasetHMR.__init__, is_train:
+    data = np.load(summary.npz_files["bedlam"], allow_pickle=True)
+    pose_cam = data["pose_cam"][:, :22 * 3].astype(np.float64)  # NUM_JOINTS_SMPLX = 22
+    betas = data["shape"].astype(np.float64)
+    if betas.shape[-1] == 10:
+        betas = np.hstack((betas, np.zeros((betas.shape[0], 1))))
+    keypoints = data["gtkps"][:, :24]
+    gender = np.array([0 if str(g) == "m" else 1 for g in data["gender"]]).astype(np.int32)
+    assert "proj_verts" not in data.files  # BEDLAM's loader then uses its zeros (N, 437, 3)
+    assert betas.shape[1] == 11 and data["pose_cam"].shape[1] == 165 and data["gtkps"].shape[1:] == (55, 3)
+    # __getitem__: translation = cam_ext[:, 3]; translation[:3] += trans_cam
+    translation = data["cam_ext"][:, :, 3].copy()
+    translation[:, :3] += data["trans_cam"]
+    joints = smplx_joints(smplx_body, data["pose_cam"], betas) + translation[:, None, :3]
+    uv = np.stack([project(j, K.astype(np.float64)) for j, K in zip(joints, data["cam_int"])])
+    # the rows BEDLAM pairs with predicted SMPL-X joints are exactly these projections
+    np.testing.assert_allclose(keypoints[..., :2], uv[:, :24], atol=0.05)
+    assert set(np.unique(keypoints[..., 2])) <= {0.0, 1.0}
+    gen = np.load(summary.npz_files["genb"])
+    for index in range(len(keypoints)):
+        i, k = int(data["sample_index"][index]), int(data["person_index"][index])
+        labels = pkg_smplx_run.labels(i)
+        np.testing.assert_allclose(data["gtkps"][index, :, :2], labels["joints2d"][k], atol=1e-4)
+        expect = {"male": 0, "female": 1, "neutral": 1}[str(labels["gender"][k])]
+        assert gender[index] == expect and data["gender"][index] == str(labels["gender"][k])[0]
+        # crop: get_bbox_valid(joints2d[:22]) x 1.2, >= 12 joints in frame
+        H, W = labels["image_size"]
+        c, sc, n_in = bedlam_get_bbox_valid(labels["joints2d"][k][:22], H, W)
+        assert n_in >= 12
+        np.testing.assert_allclose(data["center"][index], c, atol=1e-3)
+        assert data["scale"][index] == pytest.approx(sc, rel=1e-5)
+    # people BEDLAM's rule drops are not in the bedlam npz but are in genb's
+    assert len(keypoints) <= len(gen["imgname"])
+    # CameraHMR's hands loader (core/datasets/dataset_train_hands.py) reads its npz
+    hands = np.load(summary.npz_files["camerahmr-hands"], allow_pickle=True)
+    for key in ("lh_c", "rh_c", "lh_s", "rh_s"):
+        assert key in hands.files
+    pose = hands["pose_cam"].astype(np.float32)
+    assert hands["shape"].shape[1] == 16 and hands["gtkps"].shape[1:] == (44, 3)
+    np.testing.assert_allclose(pose[:, 75:120], data["pose_cam"][:, 75:120])
+    from genb.package.joints44 import FLIP_PERMUTATION
+
+    assert hands["gtkps"][:, FLIP_PERMUTATION].shape == hands["gtkps"].shape  # its 44-entry flip
+    lh = hands["gtkps"][:, 7, :2]  # OP LWrist lies inside the left-hand crop
+    assert (np.abs(lh - hands["lh_c"]).max(axis=1) <= hands["lh_s"] * 100 + 1e-3).all()
+    # shards: no SMPL files, so no SMPL parameters claimed (and no SMPL-X values in SMPL slots)
     people = list(read_shards_like_4d_humans(summary.shards))
-    assert len(people) == len(pose)
-    for p, row in zip(people, pose):
+    assert len(people) == len(gen["imgname"])
+    for p in people:
         d = p["data.pyd"]
-        assert d["has_body_pose"] == 1 and d["has_betas"] == 0
-        np.testing.assert_allclose(d["body_pose"][:66], row[:66])
-        assert (d["body_pose"][66:] == 0).all()
+        assert d["has_body_pose"] == 0 and d["has_betas"] == 0
+        assert (d["body_pose"] == 0).all() and (d["betas"] == 0).all()
         assert d["extra_info"]["smplx_betas"].shape == (10,)
+
+
+def test_humandata_read_like_smpler_x_reprojects_with_its_camera_meta(pkg_smplx_run, smplx_body, tmp_path):
+    summary = package(pkg_smplx_run, tmp_path / "out", format="humandata", min_visible_keypoints=0, card=False)
+    # SMPLer-X datasets/humandata.py load_data
+    content = np.load(summary.npz_files["humandata"], allow_pickle=True)
+    assert not content["__keypoints_compressed__"]
+    meta = content["meta"].item()
+    image_path = content["image_path"]
+    image_shape = np.stack([np.array(meta["height"]), np.array(meta["width"])], axis=-1)
+    focal_length = np.array(meta["focal_length"], dtype=np.float32)
+    principal_point = np.array(meta["principal_point"], dtype=np.float32)
+    bbox_xywh = content["bbox_xywh"]
+    smplx = content["smplx"].item()
+    keypoints2d = content["keypoints2d_smplx"][:, :, :2]
+    keypoints3d = content["keypoints3d_smplx"][:, :, :3]
+    mask = content["keypoints2d_smplx_mask"]
+    n = len(image_path)
+    assert n == sum(len(pkg_smplx_run.labels(i)["keypoints_vis"]) for i in pkg_smplx_run.sample_ids())
+    for i in range(n):
+        assert (tmp_path / "out" / image_path[i]).is_file()
+        K = np.array([[focal_length[i][0], 0, principal_point[i][0]], [0, focal_length[i][1], principal_point[i][1]], [0, 0, 1]])
+        uv = project(keypoints3d[i].astype(np.float64), K)
+        assert np.abs(uv - keypoints2d[i])[mask > 0].max() < 1e-2  # keypoints reproject with the camera meta
+        x, y, w, h = bbox_xywh[i][:4]
+        assert w == h > 0 and tuple(image_shape[i]) == tuple(pkg_smplx_run.labels(0)["image_size"])
+    # the SMPL-X parameters replay to the 3D keypoints (camera frame, transl included)
+    params = {k: np.asarray(v, np.float64).reshape(n, -1) for k, v in smplx.items()}
+    _, kp25 = smplx_body.forward_params(params)
+    from genb.package.humandata import FROM_BODY25
+
+    np.testing.assert_allclose(kp25[:, FROM_BODY25], keypoints3d[:, 55:66], atol=1e-4)
+    assert (mask[:66] == 1).all() and (mask[66:] == 0).all()
 
 
 # ----------------------------------------------------------------------------- selection by the checker
@@ -204,7 +304,7 @@ def test_only_accepted_samples_and_include_rejected(pkg_run, tmp_path):
     assert sorted(set(data["sample_index"].tolist())) == accepted
     # the enhanced images are packaged, not the renders
     for name, i in zip(data["imgname"], data["sample_index"]):
-        assert (summary.npz.parent / name).read_bytes() == (pkg_run.enhanced_dir(PKG_NOISE) / f"{i:06d}.png").read_bytes()
+        assert (tmp_path / "acc" / name).read_bytes() == (pkg_run.enhanced_dir(PKG_NOISE) / f"{i:06d}.png").read_bytes()
     keys = {p["__key__"] for p in read_shards_like_4d_humans(summary.shards)}
     assert keys == {f"genb_n040_{i:06d}" for i in accepted}
     card = (tmp_path / "acc" / "README.md").read_text()
@@ -213,11 +313,11 @@ def test_only_accepted_samples_and_include_rejected(pkg_run, tmp_path):
     every = package(pkg_run, tmp_path / "all", noise=PKG_NOISE, include_rejected=True, card=False)
     assert sorted(set(np.load(every.npz)["sample_index"].tolist())) == pkg_run.sample_ids()
     # --source render packages the renders of the accepted samples
-    renders = package(pkg_run, tmp_path / "ren", noise=PKG_NOISE, source="render", format="bedlam", card=False)
+    renders = package(pkg_run, tmp_path / "ren", noise=PKG_NOISE, source="render", format="genb", card=False)
     d = np.load(renders.npz)
-    assert renders.npz.name == "genb_render_noise-0.40.npz"
+    assert renders.npz.name == "genb-render-n040.npz"
     assert sorted(set(d["sample_index"].tolist())) == accepted
-    assert (renders.npz.parent / d["imgname"][0]).read_bytes() == (pkg_run.sample_dir(int(d["sample_index"][0])) / "image.png").read_bytes()
+    assert (tmp_path / "ren" / d["imgname"][0]).read_bytes() == (pkg_run.sample_dir(int(d["sample_index"][0])) / "image.png").read_bytes()
 
 
 def test_missing_check_results_is_an_error_naming_the_fix(pkg_run, tmp_path, capsys):
@@ -288,7 +388,7 @@ def test_card_cli_and_dataset(tiny_run, tmp_path, capsys):
     ramp = np.zeros((H, W, 3), np.uint8)
     ramp[..., 0], ramp[..., 1] = np.arange(W)[None, :], np.arange(H)[:, None]
     for name in set(full.data["imgname"]):
-        cv2.imwrite(str(out / "bedlam" / name), ramp[..., ::-1])
+        cv2.imwrite(str(out / name), ramp[..., ::-1])
     crops = PackagedDataset(out, crop_size=64)
     checked = 0
     for index in range(len(crops)):
@@ -325,7 +425,7 @@ def test_min_visible_keypoints_drops_people(tiny_run, tmp_path):
     summary = package(tiny_run, tmp_path / "out", min_visible_keypoints=threshold)
     data = np.load(summary.npz)
     assert len(data["imgname"]) == int((counts >= threshold).sum()) >= 1
-    assert (data["gtkps"][:, :25, 2].sum(1) >= 0).all()
+    assert (data["keypoints_2d"][:, :25, 2].sum(1) >= 0).all()
     card = (tmp_path / "out" / "README.md").read_text()
     assert f"| people left out (fewer than {threshold} visible keypoints) | {int((counts < threshold).sum())} |" in card
     # nobody left at all: an empty npz, readable, and no shard samples
@@ -358,7 +458,7 @@ def test_example_train_loop_reads_the_package(tiny_run, tmp_path, capsys):
     loss = module.main([str(out), "--steps", "3", "--crop", "64", "--shards"])
     assert np.isfinite(loss)
     text = capsys.readouterr().out
-    n = len(np.load(next((out / "bedlam").glob("*.npz")))["imgname"])
+    n = len(np.load(next((out / "genb").glob("*.npz")))["imgname"])
     assert f"{n} people in" in text and f"{n} people in the shards" in text
 
 
@@ -382,3 +482,27 @@ def test_a_failure_midway_leaves_no_partial_shards_and_resumes(tiny_run, tmp_pat
     again = package(tiny_run, out, card=False)
     assert not list((out / "webdataset").glob(".tmp-*"))
     assert package_files(out) == package_files(tmp_path / "clean") and again.npz.read_bytes() == clean.npz.read_bytes()
+
+
+def test_shards_are_read_with_a_restricted_unpickler(tiny_run, tmp_path):
+    import fractions
+    import io
+    import tarfile
+
+    from genb.data import load_pyd, webdataset_people
+
+    summary = package(tiny_run, tmp_path / "out", format="webdataset", card=False, masks=False)
+    people = list(webdataset_people(summary.shards))
+    assert people and isinstance(people[0]["data.pyd"]["keypoints_2d"], np.ndarray)
+    # a shard whose .data.pyd carries any other object is refused, naming it, and nothing of it runs
+    bad = tmp_path / "bad.tar"
+    payload = pickle.dumps([{"keypoints_2d": np.zeros((44, 3)), "extra_info": {"x": fractions.Fraction(1, 3)}}])
+    with tarfile.open(bad, "w") as tar:
+        for name, data in (("k0.data.pyd", payload), ("k0.jpg", (tiny_run.sample_dir(0) / "image.png").read_bytes())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(GenbError, match="fractions.Fraction") as e:
+        list(webdataset_people([bad]))
+    assert "trust" in e.value.fix
+    assert load_pyd(pickle.dumps({"a": [1, 2.0, "s", np.float32(3)]}))["a"][3] == 3

@@ -179,11 +179,12 @@ def _untagged_and_old(p: Path) -> bool:
 # ----------------------------------------------------------------------------- encoding
 
 
-def npz_bytes(arrays: dict[str, np.ndarray], compress: bool = False) -> bytes:
+def npz_bytes(arrays: dict[str, np.ndarray], compress: bool = False, allow_pickle: bool = False) -> bytes:
     """The bytes of an ``.npz`` of ``arrays`` (what ``np.load`` reads), a function of the arrays alone.
 
     Members carry a fixed date, come in sorted order and hold no pickled objects (string
-    arrays are unicode; an object array raises ``ValueError``).
+    arrays are unicode; an object array raises ``ValueError``) unless ``allow_pickle`` (HumanData's
+    dict-valued keys are 0-d object arrays, as mmhuman3d dumps them).
     """
     buf = io.BytesIO()
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
@@ -194,7 +195,7 @@ def npz_bytes(arrays: dict[str, np.ndarray], compress: bool = False) -> bytes:
             info.compress_type = method
             info.external_attr = 0o644 << 16
             member = io.BytesIO()
-            np.lib.format.write_array(member, np.asarray(arrays[name]), allow_pickle=False)
+            np.lib.format.write_array(member, np.asanyarray(arrays[name]), allow_pickle=allow_pickle)
             zf.writestr(info, member.getvalue(), compresslevel=level)
     return buf.getvalue()
 

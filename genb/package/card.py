@@ -126,8 +126,17 @@ def _command_lines(run: RunFolder, selection: Selection, out: Path) -> list[tupl
     return records
 
 
-def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats, npz_path: Path | None,
-              shard_paths: list[Path], plots: dict[str, str], out: Path) -> str:
+FORMAT_TITLES = {
+    "genb": "genb npz (genb.data.PackagedDataset)",
+    "bedlam": "BEDLAM trainer npz (train/dataset/dataset.py)",
+    "camerahmr": "CameraHMR npz, SMPL (core/datasets/dataset_train.py)",
+    "camerahmr-hands": "CameraHMR SMPL-X hands npz (core/datasets/dataset_train_hands.py)",
+    "humandata": "mmhuman3d HumanData (SMPLer-X / SMPLest-X / AiOS; np.load(..., allow_pickle=True))",
+}
+
+
+def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats, npz_files: dict[str, Path],
+              shard_paths: list[Path], plots: dict[str, str], out: Path, skipped: dict[str, str] | None = None) -> str:
     s = stats.s
     body = s["body_model"] or str(run.manifest.get("body_model", "?"))
     name = run.root.resolve().name
@@ -164,16 +173,24 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
         lines += [f"Horizontal FOV {fx.min():.1f}-{fx.max():.1f} degrees (median {np.median(fx):.1f}).", ""]
 
     lines += ["## Files and how to read them", ""]
-    if npz_path is not None:
-        rel = npz_path.relative_to(out)
-        with np.load(npz_path) as z:
-            keys = list(z.files)
-        lines += [
-            f"* **BEDLAM / CameraHMR npz**: `{rel}`, one row per person; `imgname` is relative to "
-            f"`{rel.parent}/` (images copied there); `scale` is the crop side / 200, `gtkps` (N, 44, 3) pixels + "
-            f"confidence, `keypoints_3d` (N, 44, 4) camera frame in metres + confidence. Keys: "
-            + ", ".join(f"`{k}`" for k in keys) + ".",
-        ]
+    if npz_files:
+        lines += ["Every npz's `imgname` is relative to this folder (images in `images/`): set the trainer's "
+                  "image folder (`DATASET_FOLDERS`) to it. Crops (`center`, `scale` = side / 200) follow BEDLAM's "
+                  "definition: the in-frame body joints' box x 1.2. **Dataset names**: BEDLAM and CameraHMR rotate "
+                  "the images of any dataset whose name contains `closeup` (or `portrait`) and split dataset lists "
+                  "on `_`; register this package under a name with neither (the default is "
+                  f"`{next(iter(npz_files.values())).stem.replace('-hands', '')}`).", ""]
+        for fmt, path in npz_files.items():
+            with np.load(path, allow_pickle=False) as z:
+                keys = list(z.files)
+            people = s.get("format_people", {}).get(fmt, 0)
+            dropped = s.get("format_dropped", {}).get(fmt, 0)
+            drop_text = (f", {dropped} packaged people left out because the client's own processing drops them "
+                         "(fewer than 12 body joints in frame, or a failed SMPL fit)" if fmt != "genb" else "")
+            lines += [f"* **{FORMAT_TITLES.get(fmt, fmt)}**: `{path.relative_to(out)}`, {people} rows{drop_text}. "
+                      "Keys: " + ", ".join(f"`{k}`" for k in keys) + "."]
+    if skipped:
+        lines += [f"* **not written: {fmt}**: {why}." for fmt, why in skipped.items()]
     if shard_paths:
         lines += [
             f"* **4D-Humans / TokenHMR WebDataset**: {len(shard_paths)} shard(s) in `webdataset/` "
@@ -188,20 +205,33 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
     lines += [f"* 44-joint keypoints: {', '.join(missing)} have no counterpart in genb's ground truth and are "
               "zeros with confidence 0. The other 38 are genb's exact BODY25 keypoints (the LSP hips and MPII pelvis "
               "are the BODY25 hips and mid-hip)."]
-    if body == "anny":
-        lines += ["* anny bodies are not SMPL/SMPL-X: the npz has **no `pose_cam`, `shape`, `trans_cam`**; the anny "
-                  "parameters are under `anny_phenotypes`, `anny_bone_rotations`, `anny_root`. In the shards "
-                  "`body_pose`/`betas` are zeros with `has_body_pose = has_betas = 0` (anny parameters in `extra_info`). "
-                  "Loaders that require `shape` (CameraHMR's) need SMPL fits of their own."]
+    lines += ["* Derived joints: OpenPose `Neck` and `MidHip` (and so the MPII pelvis) are the midpoints of the "
+              "shoulders and of the hips; the LSP hips are the BODY25 hips."]
+    fits = np.asarray(s.get("smpl_v2s_mean_mm", []), float)
+    if len(fits):
+        mx = np.asarray(s["smpl_v2s_max_mm"], float)
+        lines += [f"* **SMPL parameters are fits** of SMPL (your model file, `--smpl-dir`) to each body: vertex-to-"
+                  f"surface error per person mean {fits.mean():.1f} mm (median {np.median(fits):.1f}, worst person "
+                  f"{fits.max():.1f}), max over vertices {np.median(mx):.1f} mm at the median person; "
+                  f"{s.get('smpl_failed', 0)} fits above --smpl-max-error-mm={cfg.smpl_max_error_mm:g} are left out "
+                  "of `camerahmr` and have `has_body_pose = has_betas = 0` in the shards. Per person: "
+                  "`smpl_v2s_mean_mm`, `smpl_v2s_max_mm` (npz), `extra_info` (shards)."]
     else:
-        lines += ["* SMPL-X betas are not SMPL betas: the shards have `has_betas = 0` (SMPL-X betas in "
-                  "`extra_info['smplx_betas']`); `body_pose` holds SMPL-X global orient + 21 body joints in SMPL "
-                  "layout (SMPL's hand joints are zeros)." if cfg.smplx_pose_as_smpl else
-                  "* The shards carry no SMPL parameters (`has_body_pose = has_betas = 0`); SMPL-X parameters are "
-                  "in `extra_info`."]
+        lines += ["* **No SMPL parameters** (no SMPL model files were given): SMPL fields are absent, never filled with "
+              f"{'SMPL-X' if body == 'smplx' else 'anny'} values. In the shards `body_pose`/`betas` are zeros with "
+              "`has_body_pose = has_betas = 0`. Usable: keypoint-only supervision (4D-Humans/TokenHMR configs with "
+              "2D/3D keypoint losses; the `genb` npz)"
+              + ("; BEDLAM's and CameraHMR-hands' SMPL-X trainers (`bedlam`, `camerahmr-hands`)" if body == "smplx" else "")
+              + ". Not usable: CameraHMR's SMPL trainer (`camerahmr`), and the parameter losses of HMR2.0/TokenHMR."]
+    if body == "anny":
+        lines += ["* anny bodies are not SMPL/SMPL-X: there is **no `pose_cam`, `shape`, `trans_cam`**; the anny "
+                  "parameters are under `anny_phenotypes`, `anny_bone_rotations`, `anny_root` (genb npz, shard "
+                  "`extra_info`). BEDLAM's trainer cannot use this run."]
+    else:
         lines += ["* `pose_cam` eye poses are zeros (genb does not animate eyes)."]
-    lines += ["* `proj_verts` is genb's fixed vertex subset (`proj_vert_ids` of the run), not BEDLAM's 437-vertex "
-              "downsampling.", ""]
+    lines += ["* `proj_verts` (genb npz) / `genb_proj_verts` (bedlam npz) is genb's fixed vertex subset "
+              "(`proj_vert_ids` of the run), not BEDLAM's 437-vertex downsampling; the bedlam npz has no "
+              "`proj_verts` key, so BEDLAM's loader falls back to its zeros.", ""]
 
     lines += ["## Licence", "", LICENCES.get(body, f"Body model {body}: see its own licence."), ""]
     if selection.source == "enhanced":
@@ -234,9 +264,9 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
 
 
 def write_card(out: Path, run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats,
-               npz_path: Path | None, shard_paths: list[Path]) -> Path:
+               npz_files: dict[str, Path], shard_paths: list[Path], skipped: dict[str, str] | None = None) -> Path:
     """Write ``OUT/README.md`` and ``OUT/card/*.png``; returns the README's path."""
     plots = write_plots(out / "card", stats)
     path = out / "README.md"
-    atomic_write_text(path, card_text(run, cfg, selection, stats, npz_path, shard_paths, plots, out))
+    atomic_write_text(path, card_text(run, cfg, selection, stats, npz_files, shard_paths, plots, out, skipped))
     return path

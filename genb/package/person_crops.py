@@ -28,7 +28,7 @@ CROPS_DIR = "crops"
 
 
 def crop_imgname(index: int, person: int) -> str:
-    """Image path of a person's crop relative to ``OUT/bedlam`` (the npz's ``imgname``)."""
+    """Image path of a person's crop relative to ``OUT`` (the npz files' ``imgname``)."""
     return f"images/{index:06d}_p{person:02d}.png"
 
 
@@ -63,7 +63,8 @@ def subset(rec: PersonRecords, keep: np.ndarray) -> PersonRecords:
     take = {f.name: getattr(rec, f.name)[keep] for f in dataclasses.fields(rec)
             if f.name in ("person_index", "keypoints_2d", "keypoints_3d", "center", "scale", "bbox", "bbox_full",
                           "vis_count", "gender", "proj_verts")}
-    return dataclasses.replace(rec, params={k: v[keep] for k, v in rec.params.items()}, **take)
+    smpl = {k: np.asarray(v)[keep] for k, v in rec.smpl.items()} if rec.smpl is not None else None
+    return dataclasses.replace(rec, params={k: v[keep] for k, v in rec.params.items()}, smpl=smpl, **take)
 
 
 def in_crop(rec: PersonRecords, box: CropBox) -> PersonRecords:
@@ -110,29 +111,36 @@ def crop_masks(instances: np.ndarray, box: CropBox, num_people: int) -> np.ndarr
     return ids[None] == (np.arange(num_people, dtype=ids.dtype)[:, None, None] + 1)
 
 
-def package_crops(run: RunFolder, cfg, index: int, labels: dict[str, np.ndarray], rec: PersonRecords):
+def package_crops(run: RunFolder, cfg, index: int, labels: dict[str, np.ndarray], rec: PersonRecords,
+                  row_makers: dict):
     """The crop-based packaging of one sample (``genb package --crops``).
 
+    Args:
+        row_makers: ``{npz format: rows(records, imgname, index) -> (rows, dropped)}`` of the formats written.
     Returns:
-        (the records of the people packaged, BEDLAM rows or None, ``{imgname: png bytes}``,
-        WebDataset samples, one per person).
+        (the records of the people packaged, ``{format: rows}``, ``{format: people its client drops}``,
+        ``{imgname: png bytes}``, WebDataset samples, one per person).
     """
     import cv2
 
-    from genb.package import bedlam, wds
+    from genb.package import npz, wds
 
     units = crop_units(run, cfg.noise, index, rec)
     kept = subset(rec, np.array([k for k, p in enumerate(rec.person_index.tolist())
                                  if p in {u[0] for u in units}], np.int64))
     images: dict[str, bytes] = {}
-    rows, shard_samples = [], []
+    rows: dict[str, list] = {fmt: [] for fmt in row_makers}
+    dropped = dict.fromkeys(row_makers, 0)
+    shard_samples = []
     instances = run.instances(index) if cfg.webdataset and cfg.masks else None
     for p, one, png, box in units:
         data = png.read_bytes()
         name = crop_imgname(index, p)
         images[name] = data
-        if cfg.bedlam:
-            rows.append(bedlam.bedlam_rows(one, name, index))
+        for fmt, make in row_makers.items():
+            r, d = make(one, name, index)
+            rows[fmt].append(r)
+            dropped[fmt] += d
         if cfg.webdataset:
             if cfg.image_format == "png":
                 image_bytes, ext = data, "png"
@@ -143,10 +151,10 @@ def package_crops(run: RunFolder, cfg, index: int, labels: dict[str, np.ndarray]
                     raise GenbError(f"could not encode {png} as JPEG")
                 image_bytes, ext = buf.tobytes(), "jpg"
             masks = crop_masks(instances, box, len(labels["keypoints_vis"])) if instances is not None else None
-            people = wds.person_dicts(one, index, cfg.noise, cfg.smplx_pose_as_smpl, with_masks=cfg.masks)
+            people = wds.person_dicts(one, index, cfg.noise, with_masks=cfg.masks)
             for person in people:
                 person["extra_info"]["crop_box"] = np.array(box.as_list(), np.int64)
             shard_samples.append(wds.shard_sample(f"{wds.shard_key(index, cfg.noise)}_p{p:02d}", image_bytes, ext,
                                                   people, masks))
-    merged = bedlam.concat_rows(rows) if rows else None
-    return kept, merged, images, shard_samples
+    merged = {fmt: npz.concat_rows(r) for fmt, r in rows.items() if r}
+    return kept, merged, {f: dropped[f] for f in merged}, images, shard_samples

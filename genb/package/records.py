@@ -10,6 +10,8 @@ import dataclasses
 
 import numpy as np
 
+from genb.render.camera import in_frame
+from genb.package.crops import bbox_valid, bedlam_keep
 from genb.package.joints44 import to_joints44
 
 # BEDLAM's SMPL-X ``pose_cam`` layout (165 = 55 joints x 3, axis-angle):
@@ -29,9 +31,18 @@ class PersonRecords:
         person_index: (N,) int64 index of each person in the sample's labels.
         keypoints_2d: (N, 44, 3) float32 pixels of the full image + confidence.
         keypoints_3d: (N, 44, 4) float32 camera frame, metres + confidence.
-        center: (N, 2) float32 crop centre, pixels.
-        scale: (N,) float32 crop side / 200.
+        center: (N, 2) float32 crop centre, pixels, by BEDLAM's definition (:mod:`genb.package.crops`:
+            in-frame SMPL-X body joints for SMPL-X bodies, in-frame BODY25 keypoints otherwise;
+            the amodal box where no joint is in frame).
+        scale: (N,) float32 crop side / 200 (same definition).
+        crop_joints: (N,) int64 joints in frame that the crop boxes.
+        client_keep: (N,) bool, the people BEDLAM's own processing keeps (>= 12 joints in frame).
         bbox: (N, 4) float32 visible-mask box; bbox_full: (N, 4) amodal box.
+        joints_2d: (N, J, 2) float32 projected native joints (SMPL-X order for SMPL-X bodies).
+        joints_3d: (N, J, 3) float32 camera-frame native joints, metres.
+        joints_conf: (N, J) float32 their 2D confidence (same rule as the keypoints).
+        smpl: SMPL parameters fitted to the bodies (:mod:`genb.package.smpl_fit`), camera frame,
+            or None when no SMPL model was given (then no format carries SMPL values).
         vis_count: (N,) int64 visible BODY25 keypoints.
         gender: (N,) str.
         body_model: "anny" or "smplx" (or another model's name).
@@ -48,6 +59,8 @@ class PersonRecords:
     keypoints_3d: np.ndarray
     center: np.ndarray
     scale: np.ndarray
+    crop_joints: np.ndarray
+    client_keep: np.ndarray
     bbox: np.ndarray
     bbox_full: np.ndarray
     vis_count: np.ndarray
@@ -59,6 +72,10 @@ class PersonRecords:
     image_size: np.ndarray
     proj_verts: np.ndarray
     dropped: int
+    joints_2d: np.ndarray
+    joints_3d: np.ndarray
+    joints_conf: np.ndarray
+    smpl: dict[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.person_index)
@@ -99,12 +116,26 @@ def person_records(labels: dict[str, np.ndarray], *, confidence: str = "in_frame
     params = {k[len(prefix):]: np.asarray(v)[keep] for k, v in labels.items() if k.startswith(prefix)}
     conf2d = keypoint_confidence(labels, confidence)[keep]
     kp3d = labels["keypoints3d"][keep]
+    H, W = (int(x) for x in labels["image_size"])
+    joints2d = np.asarray(labels["joints2d"], np.float32)[keep]
+    joints3d = np.asarray(labels["joints3d"], np.float32)[keep]
+    joints_in = in_frame(joints2d, W, H) & (joints3d[..., 2] > 0)
+    joints_conf = {"visible": labels["joints_vis"].astype(bool)[keep], "all": np.ones_like(joints_in)}.get(confidence, joints_in)
+    # The crop by BEDLAM's definition: SMPL-X's 22 body joints (df_full_body.py: joints2d[:22]), else BODY25.
+    crop_points = joints2d[:, :22] if body == "smplx" else np.asarray(labels["keypoints2d"], np.float32)[keep]
+    center, scale, count = bbox_valid(crop_points, W, H)
+    amodal_c = np.asarray(labels["center"], np.float32)[keep].reshape(-1, 2)
+    amodal_s = np.asarray(labels["scale"], np.float32)[keep].reshape(-1)
+    none_in = count == 0
+    center[none_in], scale[none_in] = amodal_c[none_in], amodal_s[none_in]
     return PersonRecords(
         person_index=keep.astype(np.int64),
         keypoints_2d=to_joints44(labels["keypoints2d"][keep], conf2d),
         keypoints_3d=to_joints44(kp3d, np.ones(kp3d.shape[:2], np.float32)),
-        center=np.asarray(labels["center"], np.float32)[keep].reshape(-1, 2),
-        scale=np.asarray(labels["scale"], np.float32)[keep].reshape(-1),
+        center=center,
+        scale=scale,
+        crop_joints=count,
+        client_keep=bedlam_keep(center, scale, count) & ~none_in,
         bbox=np.asarray(labels["bbox"], np.float32)[keep].reshape(-1, 4),
         bbox_full=np.asarray(labels["bbox_full"], np.float32)[keep].reshape(-1, 4),
         vis_count=vis_count[keep],
@@ -116,6 +147,9 @@ def person_records(labels: dict[str, np.ndarray], *, confidence: str = "in_frame
         image_size=np.asarray(labels["image_size"]).astype(np.int64),
         proj_verts=np.asarray(labels["proj_verts"], np.float32)[keep],
         dropped=int(P - len(keep)),
+        joints_2d=joints2d,
+        joints_3d=joints3d,
+        joints_conf=joints_conf.astype(np.float32),
     )
 
 
@@ -131,17 +165,3 @@ def smplx_pose_cam(params: dict[str, np.ndarray]) -> np.ndarray:
         v = params.get(name)
         parts.append(np.zeros((n, dim), np.float32) if v is None else np.asarray(v, np.float32).reshape(n, dim))
     return np.concatenate(parts, axis=1)
-
-
-def smpl_body_pose(params: dict[str, np.ndarray]) -> np.ndarray:
-    """(N, 72) float32 SMPL-layout pose from SMPL-X parameters.
-
-    SMPL and SMPL-X share their first 22 joints (pelvis to wrists) and their
-    order, so ``global_orient`` and the 21 body joints are copied; SMPL's two
-    hand joints (22, 23) have no SMPL-X counterpart and are zeros.
-    """
-    n = len(params["global_orient"])
-    out = np.zeros((n, 72), np.float32)
-    out[:, :3] = np.asarray(params["global_orient"], np.float32).reshape(n, 3)
-    out[:, 3:66] = np.asarray(params["body_pose"], np.float32).reshape(n, 63)
-    return out

@@ -1,16 +1,24 @@
 """``genb package``: hand the accepted samples to HPS trainers in the formats they already read.
 
-``genb package RUN --noise 0.4 --format bedlam|webdataset|all OUT`` writes::
+``genb package RUN --noise 0.4 --format all|genb|bedlam|camerahmr|camerahmr-hands|humandata|webdataset OUT``
+writes::
 
     OUT/
-      README.md                      dataset card (counts, plots, licence, commands, versions)
-      card/*.png                     its plots
-      package.yaml                   this command's config, command line, versions, selection
-      bedlam/genb_noise-0.40.npz     BEDLAM / CameraHMR annotations, one row per person
-      bedlam/images/000012.png       the images, at the ``imgname`` paths
-      webdataset/genb-r00-000000.tar 4D-Humans / TokenHMR shards (one writer per process)
-      webdataset/index.json          shard names and sample counts
-      .parts/                        per-process results, merged once every process is done
+      README.md                       dataset card (counts, plots, licence, commands, versions)
+      card/*.png                      its plots
+      package.yaml                    this command's config, command line, versions, selection
+      images/000012.png               the images, at the npz files' ``imgname`` paths (relative to OUT)
+      genb/genb-n040.npz              genb's own npz (genb.data.PackagedDataset), any body model
+      bedlam/genb-n040.npz            BEDLAM's trainer convention (SMPL-X bodies)
+      camerahmr/genb-n040.npz         CameraHMR's convention (SMPL fits; needs --smpl-dir)
+      camerahmr/genb-n040-hands.npz   CameraHMR's SMPL-X hands loader (SMPL-X bodies)
+      humandata/genb-n040.npz         mmhuman3d HumanData (SMPLer-X, SMPLest-X, AiOS; SMPL-X bodies)
+      webdataset/genb-r00-000000.tar  4D-Humans / TokenHMR shards (one writer per process)
+      webdataset/index.json           shard names and sample counts
+      .parts/                         per-process results, merged once every process is done
+
+``--format all`` writes every format this run can carry; the card lists the ones it
+cannot and why. Naming one such format explicitly is an error.
 
 :class:`PackageStage` turns one sample into its records (built once per
 process); :func:`run_package` splits the samples over ranks
@@ -37,11 +45,11 @@ import numpy as np
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.errors import GenbError
 from genb.log import get_logger, progress
-from genb.package import bedlam, wds
+from genb.package import bedlam, camerahmr, genb_npz, humandata, npz, wds
 from genb.package.inputs import Selection, image_path, png_size, select_samples
 from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
-from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, shard
+from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, shard
 from genb.core.io import clean_stale, read_json, read_yaml_record
 from genb.core.runner import Ranks, refuse_foreign
 
@@ -53,6 +61,17 @@ R = TypeVar("R")
 PARTS = ".parts"
 # Settings that may differ between invocations on the same output folder.
 RESUMABLE_FIELDS = ("workers",)
+# The npz formats: name -> (folder, file suffix, unsupported(body, has_smpl), rows(rec, imgname, index),
+# write(path, merged rows)). Each format lives in its own module.
+NPZ_FORMATS: dict[str, tuple[str, str, Callable, Callable, Callable]] = {
+    genb_npz.NAME: ("genb", "", genb_npz.unsupported, genb_npz.rows, npz.write_npz),
+    bedlam.NAME: ("bedlam", "", bedlam.unsupported, bedlam.rows, npz.write_npz),
+    camerahmr.NAME: ("camerahmr", "", camerahmr.unsupported, camerahmr.rows, npz.write_npz),
+    camerahmr.HANDS: ("camerahmr", "-hands", camerahmr.unsupported_hands, camerahmr.hands_rows, npz.write_npz),
+    humandata.NAME: ("humandata", "", humandata.unsupported, humandata.rows, humandata.write),
+}
+WEBDATASET = "webdataset"
+FORMATS = (*NPZ_FORMATS, WEBDATASET)
 
 
 @dataclasses.dataclass
@@ -62,8 +81,11 @@ class PackageConfig:
     source: Literal["auto", "render", "enhanced"] = "auto"
     """Which images: auto (renders at --noise 0, enhanced images otherwise), render, or enhanced.
     --source render --noise 0.4 packages the renders of the samples accepted at 0.4."""
-    format: Literal["all", "bedlam", "webdataset"] = "all"
-    """Output format: bedlam (BEDLAM/CameraHMR npz + images), webdataset (4D-Humans/TokenHMR shards) or all."""
+    format: Literal["all", "genb", "bedlam", "camerahmr", "camerahmr-hands", "humandata", "webdataset"] = "all"
+    """Output format: genb (genb's own npz), bedlam (BEDLAM trainer npz, SMPL-X runs), camerahmr (CameraHMR npz,
+    SMPL fits), camerahmr-hands (CameraHMR's SMPL-X hands npz), humandata (mmhuman3d HumanData for SMPLer-X/AiOS,
+    SMPL-X runs), webdataset (4D-Humans/TokenHMR shards), or all
+    (every format this run can carry)."""
     include_rejected: bool = False
     """Package every sample, also those the checker rejected (or that were never checked)."""
     keypoint_confidence: Literal["in_frame", "visible", "all"] = "in_frame"
@@ -80,8 +102,19 @@ class PackageConfig:
     """Shard size in MB after which a new shard is started."""
     masks: bool = True
     """Write each image's person masks as <key>.detection.npz (read by 4D-Humans for mask-aware crops)."""
-    smplx_pose_as_smpl: bool = True
-    """SMPL-X bodies: put global_orient + the 21 body joints into the shards' SMPL-layout body_pose (has_body_pose=1)."""
+    smpl_dir: str | None = None
+    """Folder with your SMPL model file SMPL_NEUTRAL.npz: genb then fits SMPL (pose, betas, camera frame) to every
+    body, for the formats that need SMPL (camerahmr; webdataset body_pose/betas). Without it SMPL fields are absent."""
+    smpl_gender: Literal["neutral", "male", "female"] = "neutral"
+    """Which SMPL model file to fit (SMPL_<GENDER>.npz)."""
+    smpl_allow_pickle: bool = False
+    """Also read the official SMPL_<GENDER>.pkl. A .pkl is a Python pickle, which can run arbitrary code when loaded:
+    use this only with files you trust (better: convert it once to .npz)."""
+    smpl_max_error_mm: float = 15.0
+    """SMPL fits whose mean vertex-to-surface error exceeds this (mm) are dropped from camerahmr and carry
+    has_body_pose = has_betas = 0 in the shards."""
+    smpl_fit_steps: int = 240
+    """Optimisation steps of the SMPL fit (a third on keypoints, the rest on the surface)."""
     card: bool = True
     """Write the dataset card README.md with its plots."""
     workers: int = 2
@@ -105,17 +138,39 @@ class PackageConfig:
             raise GenbError(f"--min-visible-keypoints is 0-25, got {self.min_visible_keypoints}", "e.g. 4")
         if self.workers < 1:
             raise GenbError(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
+        if self.smpl_max_error_mm <= 0:
+            raise GenbError(f"--smpl-max-error-mm must be positive, got {self.smpl_max_error_mm}", "e.g. 15")
+        if self.smpl_fit_steps < 3:
+            raise GenbError(f"--smpl-fit-steps must be at least 3, got {self.smpl_fit_steps}", "e.g. 240")
         if self.crops and (self.noise == 0 or self.source == "render"):
             raise GenbError("--crops packages enhanced per-person crops: it needs --noise of an enhanced level",
                             "give e.g. --noise 0.4 (enhanced with --per-person --save-crops), or drop --crops")
 
     @property
-    def bedlam(self) -> bool:
-        return self.format in ("all", "bedlam")
-
-    @property
     def webdataset(self) -> bool:
-        return self.format in ("all", "webdataset")
+        return self.format in ("all", WEBDATASET)
+
+
+def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool) -> tuple[list[str], dict[str, str]]:
+    """The npz formats to write for this run, and ``{format: why not}`` for those it cannot carry.
+
+    Raises GenbError when the one format asked for cannot be written.
+    """
+    chosen, skipped = [], {}
+    for name, (_, _, unsupported, _, _) in NPZ_FORMATS.items():
+        if cfg.format not in ("all", name):
+            continue
+        why = unsupported(body_model, has_smpl)
+        if why is None:
+            chosen.append(name)
+        elif cfg.format == name:
+            fix = ("give your SMPL model files with --smpl-dir (SMPL_NEUTRAL.npz), so genb fits SMPL to each body"
+                   if name == camerahmr.NAME else "package this run as --format genb or webdataset (keypoints, boxes, "
+                   "camera), or render it with --body smplx")
+            raise GenbError(f"--format {name}: {why}", fix)
+        else:
+            skipped[name] = why
+    return chosen, skipped
 
 
 @dataclasses.dataclass
@@ -127,7 +182,8 @@ class PackagedSample:
         labels: its ``labels.npz`` arrays.
         records: the packaged people.
         source_bytes: the source PNG's bytes (copied into ``bedlam/images``).
-        rows: BEDLAM npz rows (None unless the bedlam format is written).
+        rows: ``{npz format: rows}`` of the npz formats written.
+        dropped: ``{npz format: packaged people that format's client would drop}``.
         shard_sample: the WebDataset sample (None unless shards are written, or nobody is left).
     """
 
@@ -135,10 +191,11 @@ class PackagedSample:
     labels: dict[str, np.ndarray]
     records: PersonRecords
     source_bytes: bytes
-    rows: dict[str, np.ndarray] | None
+    rows: dict[str, dict[str, np.ndarray]]
+    dropped: dict[str, int]
     shard_sample: dict[str, Any] | None
     images: dict[str, bytes] | None = None
-    """--crops: ``{imgname: bytes}`` written into ``bedlam/`` instead of the sample's own image."""
+    """--crops: ``{imgname: bytes}`` written instead of the sample's own image."""
     shard_samples: list[dict[str, Any]] | None = None
     """--crops: one WebDataset sample per person crop (instead of ``shard_sample``)."""
 
@@ -160,6 +217,7 @@ class PackageSummary:
     shards: list[Path]
     card: Path | None
     total_seconds: float = 0.0
+    npz_files: dict[str, Path] = dataclasses.field(default_factory=dict)
 
     @property
     def samples_per_second(self) -> float:
@@ -167,13 +225,24 @@ class PackageSummary:
 
 
 def imgname(index: int) -> str:
-    """Image path of a sample relative to ``OUT/bedlam`` (the npz's ``imgname``)."""
+    """Image path of a sample relative to ``OUT`` (the npz files' ``imgname``)."""
     return f"images/{index:06d}.png"
 
 
-def npz_name(cfg: PackageConfig, source: str) -> str:
-    tag = "render_" if source == "render" and cfg.noise > 0 else ""
-    return f"genb_{tag}{noise_name(cfg.noise)}.npz"
+def dataset_name(cfg: PackageConfig, source: str) -> str:
+    """The package's default dataset name, e.g. ``genb-n040`` (``genb-render-n040`` for renders at noise > 0).
+
+    BEDLAM and CameraHMR rotate every image of a dataset whose name contains ``closeup``
+    (BEDLAM ``train/dataset/dataset.py``: ``if self.is_train and 'closeup' in self.dataset``)
+    and split dataset lists on ``_`` (``VAL_DS.split('_')``), so the name has neither.
+    """
+    tag = "render-" if source == "render" and cfg.noise > 0 else ""
+    return f"genb-{tag}n{round(cfg.noise * 100):03d}"
+
+
+def npz_path(out: Path, cfg: PackageConfig, source: str, fmt: str) -> Path:
+    folder, suffix = NPZ_FORMATS[fmt][:2]
+    return out / folder / f"{dataset_name(cfg, source)}{suffix}.npz"
 
 
 class PackageStage:
@@ -185,10 +254,14 @@ class PackageStage:
         source: ``"render"`` or ``"enhanced"`` (see :func:`select_samples`).
     """
 
-    def __init__(self, run: RunFolder, cfg: PackageConfig, source: str):
+    def __init__(self, run: RunFolder, cfg: PackageConfig, source: str, formats: list[str] | None = None):
         import cv2
 
         self.run, self.cfg, self.source = run, cfg, source
+        self.formats = list(formats) if formats is not None else []
+        self.fitter = self.body = None
+        if cfg.smpl_dir:
+            self.fitter, self.body = build_smpl_fitting(run, cfg)
         self._jpeg = [cv2.IMWRITE_JPEG_QUALITY, int(cfg.jpeg_quality)]
 
     def __call__(self, index: int) -> PackagedSample:
@@ -200,6 +273,8 @@ class PackageStage:
         labels = run.labels(index)
         rec = person_records(labels, confidence=cfg.keypoint_confidence,
                              min_visible_keypoints=cfg.min_visible_keypoints)
+        if self.fitter is not None and len(rec):
+            rec.smpl = fit_smpl(self.fitter, self.body, rec, labels, cfg.smpl_max_error_mm)
 
         # 2. The image: it must have the size the labels were made for.
         path = image_path(run, index, self.source, cfg.noise)
@@ -220,13 +295,15 @@ class PackageStage:
         if cfg.crops:  # one image per person: the saved per-person crops
             from genb.package.person_crops import package_crops
 
-            rec, rows, images, shard_samples = package_crops(run, cfg, index, labels, rec)
-            return PackagedSample(index=index, labels=labels, records=rec, source_bytes=source_bytes,
-                                  rows=rows if cfg.bedlam else None, shard_sample=None, images=images,
-                                  shard_samples=shard_samples)
+            rec, rows, dropped, images, shard_samples = package_crops(
+                run, cfg, index, labels, rec, {fmt: NPZ_FORMATS[fmt][3] for fmt in self.formats})
+            return PackagedSample(index=index, labels=labels, records=rec, source_bytes=source_bytes, rows=rows,
+                                  dropped=dropped, shard_sample=None, images=images, shard_samples=shard_samples)
 
-        # 3. BEDLAM rows.
-        rows = bedlam.bedlam_rows(rec, imgname(index), index) if cfg.bedlam else None
+        # 3. The npz formats' rows.
+        rows, dropped = {}, {}
+        for fmt in self.formats:
+            rows[fmt], dropped[fmt] = NPZ_FORMATS[fmt][3](rec, imgname(index), index)
 
         # 4. The WebDataset sample (images with nobody left are not written).
         shard_sample = None
@@ -243,10 +320,46 @@ class PackageStage:
             if cfg.masks:
                 instances = run.instances(index)
                 masks = wds.instance_masks(instances, len(labels["keypoints_vis"]))
-            people = wds.person_dicts(rec, index, cfg.noise, cfg.smplx_pose_as_smpl, with_masks=cfg.masks)
+            people = wds.person_dicts(rec, index, cfg.noise, with_masks=cfg.masks)
             shard_sample = wds.shard_sample(wds.shard_key(index, cfg.noise), image_bytes, ext, people, masks)
         return PackagedSample(index=index, labels=labels, records=rec, source_bytes=source_bytes,
-                              rows=rows, shard_sample=shard_sample)
+                              rows=rows, dropped=dropped, shard_sample=shard_sample)
+
+
+def build_smpl_fitting(run: RunFolder, cfg: PackageConfig):
+    """The SMPL fitter and the run's own body model (to replay each body's mesh), built once per process."""
+    import yaml
+
+    from genb.package.smpl_fit import FitConfig, SmplFitter
+    from genb.render.bodies import load_body_model
+
+    steps = cfg.smpl_fit_steps
+    fitter = SmplFitter(cfg.smpl_dir, cfg.smpl_gender, cfg.smpl_allow_pickle,
+                        FitConfig(joint_steps=max(1, steps // 3), surface_steps=max(1, steps - steps // 3)))
+    record = yaml.safe_load((run.root / "render.yaml").read_text()) if (run.root / "render.yaml").is_file() else {}
+    rcfg = (record or {}).get("config") or {}
+    body_name = str(run.manifest.get("body_model", rcfg.get("body", "anny")))
+    if body_name == "smplx" and not rcfg.get("smplx_dir"):
+        raise GenbError(f"{run.root}/render.yaml names no --smplx-dir, needed to replay the SMPL-X bodies for the "
+                        "SMPL fit", "package on the machine that rendered the run, or re-render it")
+    body = load_body_model(body_name, smplx_dir=rcfg.get("smplx_dir"), gender=rcfg.get("smplx_gender", "neutral"),
+                           anny_cache_dir=rcfg.get("anny_cache_dir"))
+    return fitter, body
+
+
+def fit_smpl(fitter, body, rec: PersonRecords, labels: dict[str, np.ndarray], max_error_mm: float) -> dict[str, np.ndarray]:
+    """SMPL fitted to the packaged bodies of one sample (camera frame), with the fit error and ``ok``."""
+    verts, _ = body.forward_params({k: np.asarray(v, np.float64) for k, v in rec.params.items()})
+    keypoints = np.asarray(labels["keypoints3d"], np.float64)[rec.person_index]
+    init = None
+    if rec.body_model == "smplx":  # SMPL and SMPL-X share their first 22 joints: start from SMPL-X's pose
+        init = np.zeros((len(rec), 72), np.float32)
+        init[:, :3] = rec.params["global_orient"]
+        init[:, 3:66] = np.asarray(rec.params["body_pose"]).reshape(len(rec), 63)
+    out = fitter.fit(verts.astype(np.float64), np.asarray(body.faces, np.int64), keypoints, init)
+    out.pop("vertices")
+    out["ok"] = (out["v2s_mean_mm"] <= max_error_mm).astype(np.float32)
+    return out
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
@@ -315,25 +428,26 @@ def _part_name(kind: str, rank: int, world: int, ext: str) -> str:
 
 
 def _package_rank(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection,
-                  rank: int, world: int) -> tuple[int, int]:
+                  rank: int, world: int, formats: list[str]) -> tuple[int, int]:
     """Package this rank's share; writes the rank's parts and, last, its marker. Returns (samples, people)."""
     parts = out / PARTS
     parts.mkdir(parents=True, exist_ok=True)
     mine = shard(selection.ids, rank, world)
-    stage = PackageStage(run, cfg, selection.source)
+    stage = PackageStage(run, cfg, selection.source, formats)
     stats = DatasetStats()
-    rows: list[dict[str, np.ndarray]] = []
+    rows: dict[str, list[dict[str, np.ndarray]]] = {f: [] for f in formats}
     sink = wds.ShardSink(out / "webdataset", rank, cfg.shard_maxcount, cfg.shard_maxsize_mb * 1e6) if cfg.webdataset else None
-    images = out / "bedlam"
     people = 0
     try:
         for sample in progress(ordered_map(stage, mine, cfg.workers), total=len(mine), desc="package"):
             stats.add(sample.labels, sample.records)
             people += len(sample.records)
-            if sample.rows is not None:
-                rows.append(sample.rows)
+            stats.add_formats(sample.rows, sample.dropped)
+            for fmt, r in sample.rows.items():
+                rows[fmt].append(r)
+            if sample.rows:
                 for name, data in (sample.images or {imgname(sample.index): sample.source_bytes}).items():
-                    target = images / name
+                    target = out / name
                     if not target.is_file():
                         atomic_write_bytes(target, data)
             if sink is not None:
@@ -344,13 +458,12 @@ def _package_rank(run: RunFolder, out: Path, cfg: PackageConfig, selection: Sele
             sink.abort()
         raise
     shards = sink.close() if sink is not None else {}
-    npz_part = None
-    if cfg.bedlam:
-        npz_part = _part_name("bedlam", rank, world, "npz")
-        merged = bedlam.concat_rows(rows)
-        bedlam.write_npz(parts / npz_part, merged if merged else {"imgname": np.zeros(0, dtype=str)})
+    npz_parts = {}
+    for fmt in formats:
+        npz_parts[fmt] = _part_name(fmt, rank, world, "npz")
+        npz.write_npz(parts / npz_parts[fmt], npz.concat_rows(rows[fmt]) or npz.empty_rows())
     marker = {"rank": rank, "world": world, "samples": len(mine), "people": people,
-              "shards": shards, "npz_part": npz_part, "stats": stats.s}
+              "shards": shards, "npz_parts": npz_parts, "stats": stats.s}
     atomic_write_json(parts / _part_name("done", rank, world, "json"), marker)
     return len(mine), people
 
@@ -366,15 +479,14 @@ def _rank_markers(out: Path, world: int) -> list[dict[str, Any]] | None:
     return markers
 
 
-def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection,
-              markers: list[dict[str, Any]]) -> tuple[Path | None, list[Path], Path | None]:
-    """Merge the ranks' parts: the npz, the shard index, the card. Idempotent (atomic writes)."""
-    npz_path = None
-    if cfg.bedlam:
-        chunks = [bedlam.load_npz(out / PARTS / m["npz_part"]) for m in markers]
-        merged = bedlam.concat_rows(chunks) or {"imgname": np.zeros(0, dtype=str)}
-        npz_path = out / "bedlam" / npz_name(cfg, selection.source)
-        bedlam.write_npz(npz_path, merged)
+def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection, markers: list[dict[str, Any]],
+              formats: list[str], skipped: dict[str, str]) -> tuple[dict[str, Path], list[Path], Path | None]:
+    """Merge the ranks' parts: the npz files, the shard index, the card. Idempotent (atomic writes)."""
+    npz_files: dict[str, Path] = {}
+    for fmt in formats:
+        chunks = [npz.load_npz(out / PARTS / m["npz_parts"][fmt]) for m in markers]
+        npz_files[fmt] = npz_path(out, cfg, selection.source, fmt)
+        NPZ_FORMATS[fmt][4](npz_files[fmt], npz.concat_rows(chunks) or npz.empty_rows())
     shard_paths: list[Path] = []
     if cfg.webdataset:
         shards = {name: n for m in markers for name, n in m["shards"].items()}
@@ -392,8 +504,8 @@ def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selectio
         from genb.package.card import write_card
 
         stats = DatasetStats.merge([m["stats"] for m in markers])
-        card_path = write_card(out, run, cfg, selection, stats, npz_path, shard_paths)
-    return npz_path, shard_paths, card_path
+        card_path = write_card(out, run, cfg, selection, stats, npz_files, shard_paths, skipped)
+    return npz_files, shard_paths, card_path
 
 
 def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> PackageSummary:
@@ -405,6 +517,8 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     selection = select_samples(run, cfg.noise, cfg.source, cfg.include_rejected)
     if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
         raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
+    body_model = str(run.manifest.get("body_model", "anny"))
+    formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=bool(cfg.smpl_dir))
     if cfg.crops:
         from genb.package.person_crops import require_crops
 
@@ -417,32 +531,33 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
                 f", {100 * rate:.0f}% accepted" if rate is not None else "", cfg.format, out)
 
     # 2. This rank's share, unless it is already done (leftovers of a killed run of this rank go first).
-    clean_stale([out, out / PARTS, out / "bedlam", out / "bedlam" / "images", out / "card"], rank)
+    clean_stale([out, out / PARTS, out / "images", out / "card", *(out / NPZ_FORMATS[f][0] for f in formats)], rank)
     marker = out / PARTS / _part_name("done", rank, world, "json")
     skipped = marker.is_file()
     packaged = people = 0
     if not skipped:
-        packaged, people = _package_rank(run, out, cfg, selection, rank, world)
+        packaged, people = _package_rank(run, out, cfg, selection, rank, world, formats)
     else:
         logger.info("rank %d of %d already packaged (%s); nothing to do", rank, world, marker)
     package_seconds = time.perf_counter() - start
 
     # 3. Whoever sees every rank done merges (the same bytes whoever does it); rank 0 of a
     #    launched group waits for the others first.
-    npz_path, shard_paths, card_path = None, [], None
+    npz_files, shard_paths, card_path = {}, [], None
     merged: list[tuple] = []
 
     def missing_ranks() -> int:
         return sum(not (out / PARTS / _part_name("done", r, world, "json")).is_file() for r in range(world))
 
-    Ranks(rank, world).finish(missing_ranks,
-                              lambda: merged.append(_finalize(run, out, cfg, selection, _rank_markers(out, world))),
-                              f"rank parts in {out / PARTS}")
+    Ranks(rank, world).finish(
+        missing_ranks,
+        lambda: merged.append(_finalize(run, out, cfg, selection, _rank_markers(out, world), formats, skipped_formats)),
+        f"rank parts in {out / PARTS}")
     if merged:
-        npz_path, shard_paths, card_path = merged[0]
+        npz_files, shard_paths, card_path = merged[0]
     summary = PackageSummary(out=out, packaged=packaged, skipped=skipped, seconds=package_seconds, people=people,
-                             npz=npz_path, shards=shard_paths, card=card_path,
-                             total_seconds=time.perf_counter() - start)
+                             npz=next(iter(npz_files.values()), None), shards=shard_paths, card=card_path,
+                             total_seconds=time.perf_counter() - start, npz_files=npz_files)
     if packaged:
         logger.info("done: %d samples, %d people in %.2f s (%.1f samples/s; %.1f s with the merge and card)",
                     packaged, people, summary.seconds, summary.samples_per_second, summary.total_seconds)
@@ -462,7 +577,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(PackageConfig, "package", args)
     summary = run_package(args.run_dir, args.out, cfg)
-    where = [str(p) for p in (summary.npz, summary.card) if p] + ([f"{len(summary.shards)} shard(s)"] if summary.shards else [])
+    where = [str(p) for p in (*summary.npz_files.values(), summary.card) if p] + ([f"{len(summary.shards)} shard(s)"] if summary.shards else [])
     print(f"packaged {summary.packaged} samples ({summary.people} people) -> {summary.out}"
           + (f": {', '.join(where)}" if where else ""))
     return 0

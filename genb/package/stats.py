@@ -34,6 +34,8 @@ class DatasetStats:
             "people_dropped": 0, "people_per_image": [], "fov_x_deg": [], "fov_y_deg": [],
             "visible_keypoints": [], "height_m": [], "gender": {}, "image_sizes": {},
             "shape": [], "shape_names": [], "body_model": None,
+            "format_people": {}, "format_dropped": {}, "smpl_v2s_mean_mm": [], "smpl_v2s_max_mm": [],
+            "smpl_failed": 0,
         }
 
     def add(self, labels: dict[str, np.ndarray], rec: PersonRecords) -> None:
@@ -57,6 +59,10 @@ class DatasetStats:
         size = f"{int(rec.image_size[1])}x{int(rec.image_size[0])}"
         s["image_sizes"][size] = s["image_sizes"].get(size, 0) + 1
         s["body_model"] = rec.body_model
+        if rec.smpl is not None:
+            s["smpl_v2s_mean_mm"].extend(round(float(x), 3) for x in rec.smpl["v2s_mean_mm"])
+            s["smpl_v2s_max_mm"].extend(round(float(x), 3) for x in rec.smpl["v2s_max_mm"])
+            s["smpl_failed"] += int((rec.smpl["ok"] == 0).sum())
         if rec.body_model == "anny" and "phenotypes" in rec.params:
             s["shape_names"] = list(ANNY_PHENOTYPES)
             s["shape"].extend(np.round(np.asarray(rec.params["phenotypes"], float), 4).tolist())
@@ -64,6 +70,12 @@ class DatasetStats:
             betas = np.asarray(rec.params["betas"], float)
             s["shape_names"] = [f"beta{i}" for i in range(min(2, betas.shape[1]))]
             s["shape"].extend(np.round(betas[:, :2], 4).tolist())
+
+    def add_formats(self, rows: dict[str, dict[str, np.ndarray]], dropped: dict[str, int]) -> None:
+        """Count, per npz format, the people written and those its client's rule drops."""
+        for fmt, r in rows.items():
+            self.s["format_people"][fmt] = self.s["format_people"].get(fmt, 0) + len(r.get("imgname", ()))
+            self.s["format_dropped"][fmt] = self.s["format_dropped"].get(fmt, 0) + int(dropped.get(fmt, 0))
 
     @staticmethod
     def merge(states: list[dict[str, Any]]) -> "DatasetStats":

@@ -7,11 +7,20 @@ Each sample (one image) holds:
 * ``<key>.data.pyd``: a pickled list with one dict per person:
   ``keypoints_2d (44, 3)`` pixels of the full image + confidence,
   ``keypoints_3d (44, 4)`` camera frame, metres + confidence, ``center (2,)``,
-  ``scale (2,)`` (box side / 200, twice), ``body_pose (72,)`` SMPL-layout
-  axis-angle, ``betas (10,)``, ``has_body_pose ()``, ``has_betas ()`` and
-  ``extra_info`` (a dict: full-image camera, box, native body parameters, ...);
+  ``scale (2,)`` (box side / 200, twice; BEDLAM's crop definition, as TokenHMR's
+  BEDLAM shards), ``body_pose (72,)`` and ``betas (10,)`` **SMPL** parameters,
+  ``has_body_pose ()``, ``has_betas ()`` and ``extra_info`` (a dict: full-image
+  camera, box, native body parameters, SMPL fit error, ...);
 * ``<key>.detection.npz`` (optional): ``masks (P, H, W)`` bool, one per person of
   the sample; ``extra_info['detection_npz_idx']`` indexes it, as 4D-Humans' loader expects.
+
+SMPL parameters come only from an SMPL fit (:mod:`genb.package.smpl_fit`, with the
+user's SMPL files): then ``has_body_pose = has_betas = 1``, so 4D-Humans' standard
+filters keep them (``hmr2/datasets/image_dataset.py``, ``load_tars_as_webdataset``:
+``poses_betas_simultaneous`` sets both flags to ``has_body_pose and has_betas``, and
+``SUPPRESS_BETAS_THRESH = 3`` clears ``has_betas`` when any ``|beta| > 3``). Without a
+fit both are 0 and ``body_pose``/``betas`` are zeros: keypoint-only supervision (SMPL-X
+or anny values are never put into SMPL slots; they stay in ``extra_info``).
 
 Shards are written by :class:`ShardSink`: one writer per process, shards named
 with the rank, rolled by count and size (``webdataset.ShardWriter``), members in
@@ -29,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
-from genb.package.records import PersonRecords, smpl_body_pose
-from genb.store import TMP_PREFIX, npz_bytes
+from genb.core.io import npz_bytes
+from genb.package.records import PersonRecords
+from genb.store import TMP_PREFIX
 
 PICKLE_PROTOCOL = 4
 NUM_BETAS = 10
@@ -41,16 +51,17 @@ def shard_key(index: int, noise: float) -> str:
     return f"genb_n{round(noise * 100):03d}_{index:06d}"
 
 
-def person_dicts(rec: PersonRecords, sample_index: int, noise: float, smplx_pose_as_smpl: bool,
-                 with_masks: bool) -> list[dict[str, Any]]:
+def person_dicts(rec: PersonRecords, sample_index: int, noise: float, with_masks: bool) -> list[dict[str, Any]]:
     """The per-person dicts of ``<key>.data.pyd`` (see the module docstring)."""
     n = len(rec)
     body_pose = np.zeros((n, 72), np.float32)
     betas = np.zeros((n, NUM_BETAS), np.float32)
-    has_pose = 0.0
-    if rec.body_model == "smplx" and smplx_pose_as_smpl:
-        body_pose = smpl_body_pose(rec.params)
-        has_pose = 1.0
+    has = np.zeros(n, np.float32)
+    if rec.smpl is not None:
+        ok = rec.smpl["ok"].astype(bool)
+        body_pose[ok] = np.concatenate([rec.smpl["global_orient"], rec.smpl["body_pose"]], axis=1)[ok]
+        betas[ok] = rec.smpl["betas"][ok, :NUM_BETAS]
+        has[ok] = 1.0
     H, W = (int(x) for x in rec.image_size)
     out = []
     for i in range(n):
@@ -66,9 +77,13 @@ def person_dicts(rec: PersonRecords, sample_index: int, noise: float, smplx_pose
             "bbox_full": rec.bbox_full[i].copy(),
             "gender": str(rec.gender[i]),
             "body_model": rec.body_model,
-            # SMPL-X betas are not SMPL betas: kept here, has_betas stays 0.
+            # native parameters (SMPL-X betas are not SMPL betas): here, never in body_pose/betas
             **{f"{rec.body_model}_{k}": np.asarray(v[i], np.float32).copy() for k, v in rec.params.items()},
         }
+        if rec.smpl is not None:
+            extra["smpl_v2s_mean_mm"] = float(rec.smpl["v2s_mean_mm"][i])
+            extra["smpl_v2s_max_mm"] = float(rec.smpl["v2s_max_mm"][i])
+            extra["smpl_transl"] = np.asarray(rec.smpl["transl"][i], np.float32).copy()
         if with_masks:
             extra["detection_npz_idx"] = int(rec.person_index[i])
         out.append({
@@ -78,8 +93,8 @@ def person_dicts(rec: PersonRecords, sample_index: int, noise: float, smplx_pose
             "scale": np.array([rec.scale[i], rec.scale[i]], np.float32),
             "body_pose": body_pose[i].copy(),
             "betas": betas[i].copy(),
-            "has_body_pose": np.array(has_pose, np.float32),
-            "has_betas": np.array(0.0, np.float32),
+            "has_body_pose": np.array(has[i], np.float32),
+            "has_betas": np.array(has[i], np.float32),
             "extra_info": extra,
         })
     return out
@@ -106,7 +121,15 @@ def instance_masks(instances: np.ndarray, num_people: int) -> np.ndarray:
 class ShardSink:
     """One process's shard writer: ``<prefix>-r<rank>-<n>.tar`` rolled by count and size.
 
-    Shards are written into a temporary folder and moved into ``out_dir`` by
+    SMPL parameters come only from an SMPL fit (:mod:`genb.package.smpl_fit`, with the
+user's SMPL files): then ``has_body_pose = has_betas = 1``, so 4D-Humans' standard
+filters keep them (``hmr2/datasets/image_dataset.py``, ``load_tars_as_webdataset``:
+``poses_betas_simultaneous`` sets both flags to ``has_body_pose and has_betas``, and
+``SUPPRESS_BETAS_THRESH = 3`` clears ``has_betas`` when any ``|beta| > 3``). Without a
+fit both are 0 and ``body_pose``/``betas`` are zeros: keypoint-only supervision (SMPL-X
+or anny values are never put into SMPL slots; they stay in ``extra_info``).
+
+Shards are written into a temporary folder and moved into ``out_dir`` by
     :meth:`close`, so a killed process leaves no partial shard under the final names.
 
     Args:

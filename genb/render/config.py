@@ -68,8 +68,9 @@ class RenderConfig:
     """procedural (sky and textured ground), or a folder of background images."""
     environments: str | None = None
     """A folder of equirectangular environment maps (.hdr, .exr, .png, .jpg): the background through the camera and the diffuse light (replaces the procedural sky and ground)."""
-    visibility_tolerance: float = 0.12
-    """A keypoint is occluded when the depth buffer is nearer than its depth minus this, metres."""
+    visibility_tolerance: float = 0.02
+    """Visibility epsilon, metres: a surface hides a keypoint only when it is this much nearer than the
+    keypoint's own body surface along its ray (see docs/architecture.md, visibility rule)."""
     proj_vertex_count: int = 256
     """Size of the fixed vertex subset projected to 2D in the labels (proj_verts)."""
     workers: int = 1
@@ -117,7 +118,7 @@ class RenderConfig:
         if not 0 <= self.png_compression <= 9:
             bad(f"--png-compression is 0-9, got {self.png_compression}", "e.g. --png-compression 1")
         if self.visibility_tolerance < 0:
-            bad(f"--visibility-tolerance must be >= 0, got {self.visibility_tolerance}", "e.g. 0.12")
+            bad(f"--visibility-tolerance must be >= 0, got {self.visibility_tolerance}", "e.g. 0.02")
         if self.body == "smplx" and not self.smplx_dir:
             bad("--body smplx needs --smplx-dir",
                 "download SMPL-X (NPZ) from https://smpl-x.is.tue.mpg.de and pass the folder holding "

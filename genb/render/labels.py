@@ -9,31 +9,248 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.camera import in_frame, project
+from genb.render.conventions import BODY25, PART_INDEX, PARTS
+
+# Distance by which a surface must be nearer than the keypoint's own surface to hide it, metres.
+VISIBILITY_EPS = 0.02
+
+# The parts whose surface is each BODY25 keypoint's own local surface: the parts meeting at that joint.
+_BODY25_OWN_PARTS = {
+    "nose": ("head",), "neck": ("head", "torso"), "mid_hip": ("torso", "left_upper_leg", "right_upper_leg"),
+    "right_eye": ("head",), "left_eye": ("head",), "right_ear": ("head",), "left_ear": ("head",),
+}
+for _s in ("left", "right"):
+    _BODY25_OWN_PARTS.update({
+        f"{_s}_shoulder": ("torso", f"{_s}_upper_arm"), f"{_s}_elbow": (f"{_s}_upper_arm", f"{_s}_lower_arm"),
+        f"{_s}_wrist": (f"{_s}_lower_arm", f"{_s}_hand"), f"{_s}_hip": ("torso", f"{_s}_upper_leg"),
+        f"{_s}_knee": (f"{_s}_upper_leg", f"{_s}_lower_leg"), f"{_s}_ankle": (f"{_s}_lower_leg", f"{_s}_foot"),
+        f"{_s}_big_toe": (f"{_s}_foot",), f"{_s}_small_toe": (f"{_s}_foot",), f"{_s}_heel": (f"{_s}_foot", f"{_s}_lower_leg"),
+    })
 
 
-def keypoint_visibility(points_cam: np.ndarray, uv: np.ndarray, depth: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Which points are in frame, and which are also not occluded.
+def body25_own_parts() -> np.ndarray:
+    """(25, len(PARTS)) bool: the parts forming each BODY25 keypoint's own local surface."""
+    out = np.zeros((len(BODY25), len(PARTS)), bool)
+    for i, name in enumerate(BODY25):
+        out[i, [PART_INDEX[p] for p in _BODY25_OWN_PARTS[name]]] = True
+    return out
 
-    A point is visible when it projects onto a pixel of the image and the depth
-    buffer there is not nearer than the point's own depth minus ``tolerance``
-    (keypoints sit inside the body, so the body's own surface is within
-    ``tolerance`` in front of them).
+
+def nearest_parts(points: np.ndarray, vertices: np.ndarray, vertex_parts: np.ndarray, k: int = 24) -> np.ndarray:
+    """(P, N, len(PARTS)) bool: the parts of the ``k`` vertices nearest each point (its own parts).
+
+    For skeleton joints, which have no fixed part table: the parts meeting around the joint.
 
     Args:
-        points_cam: (..., 3) camera-frame points, metres.
-        uv: (..., 2) their pixel coordinates.
-        depth: (H, W) metric depth buffer (camera z, metres; 0 = nothing hit).
-        tolerance: metres.
+        points: (P, N, 3) metres; vertices: (P, V, 3) the same people's meshes; vertex_parts: (V,) part ids.
+    """
+    P, N = points.shape[:2]
+    out = np.zeros((P, N, len(PARTS)), bool)
+    for p in range(P):  # one (N, V) distance matrix per person
+        d2 = (np.square(points[p, :, None, :].astype(np.float64) - vertices[p, None, :, :])).sum(-1)
+        kth = np.partition(d2, min(k, d2.shape[1]) - 1, axis=1)[:, min(k, d2.shape[1]) - 1]
+        # every vertex up to the k-th distance, ties included (mirror-symmetric meshes have exact ties:
+        # picking among them would depend on the last bits of the vertices)
+        rows, cols = np.nonzero(d2 <= kth[:, None] * (1 + 1e-6) + 1e-12)
+        out[p, rows, vertex_parts[cols]] = True
+    return out
+
+
+def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cell: float = 8.0
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(point, face) pairs whose face's 2D box contains the point, through a uniform grid of ``cell`` pixels.
+
+    Each face is binned into the grid cells its box covers (boxes are clipped to the
+    points' extent), each point looks up its own cell, and the exact box test runs on
+    those pairs only: O(F + pairs) instead of O(N F).
+    """
+    origin = uv.min(axis=0) - 1.0
+    ncol, nrow = (np.floor((uv.max(axis=0) - origin) / cell).astype(np.int64) + 1)
+    keep = ((tri_hi[:, 0] >= uv[:, 0].min()) & (tri_lo[:, 0] <= uv[:, 0].max())
+            & (tri_hi[:, 1] >= uv[:, 1].min()) & (tri_lo[:, 1] <= uv[:, 1].max()))
+    fid = np.flatnonzero(keep)
+    if len(fid) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    c0 = np.clip(np.floor((tri_lo[fid] - origin) / cell).astype(np.int64), 0, [ncol - 1, nrow - 1])
+    c1 = np.clip(np.floor((tri_hi[fid] - origin) / cell).astype(np.int64), 0, [ncol - 1, nrow - 1])
+    nu, nv = c1[:, 0] - c0[:, 0] + 1, c1[:, 1] - c0[:, 1] + 1
+    counts = nu * nv
+    rep = np.repeat(np.arange(len(fid)), counts)
+    k = np.arange(len(rep)) - np.repeat(np.cumsum(counts) - counts, counts)
+    cells = (c0[rep, 1] + k // nu[rep]) * ncol + c0[rep, 0] + k % nu[rep]
+    order = np.argsort(cells, kind="stable")
+    cells, faces_sorted = cells[order], fid[rep[order]]
+    pc = np.floor((uv - origin) / cell).astype(np.int64)
+    pcell = pc[:, 1] * ncol + pc[:, 0]
+    start, stop = np.searchsorted(cells, pcell, "left"), np.searchsorted(cells, pcell, "right")
+    n = stop - start
+    n_idx = np.repeat(np.arange(len(uv)), n)
+    f_idx = faces_sorted[np.repeat(start, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)]
+    u, v = uv[n_idx, 0], uv[n_idx, 1]
+    exact = (u >= tri_lo[f_idx, 0]) & (u <= tri_hi[f_idx, 0]) & (v >= tri_lo[f_idx, 1]) & (v <= tri_hi[f_idx, 1])
+    return n_idx[exact], f_idx[exact]
+
+
+def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the camera rays to ``points`` cross one mesh (Moller-Trumbore, vectorised).
+
+    Only the triangles whose projected 2D bounding box contains a point's pixel are tested
+    (found through a pixel grid, :func:`_candidate_pairs`).
+
+    Args:
+        points: (N, 3) camera-frame points, metres (the rays run from the camera centre to them).
+        uv: (N, 2) their pixels; verts: (V, 3) camera-frame mesh; verts_uv: (V, 2) its pixels;
+        faces: (F, 3) triangles.
     Returns:
-        (visible, in_frame): two (...) bool arrays.
+        point index (H,), face index (H,) and t (H,) of every hit with t > 0, where t is the
+        hit's distance along the ray in units of the point's own distance (t = 1 at the point).
+    """
+    a, b, c = verts_uv[faces[:, 0]], verts_uv[faces[:, 1]], verts_uv[faces[:, 2]]
+    n_idx, f_idx = _candidate_pairs(uv, np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c))
+    if len(n_idx) == 0:
+        return n_idx, f_idx, np.zeros(0)
+    d = points[n_idx]  # ray direction, unnormalised: origin 0, the point at t = 1
+    tri = verts[faces[f_idx]]
+    e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    pvec = np.cross(d, e2)
+    det = np.einsum("ij,ij->i", e1, pvec)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    tvec = -tri[:, 0]
+    a = np.einsum("ij,ij->i", tvec, pvec) * inv
+    qvec = np.cross(tvec, e1)
+    b = np.einsum("ij,ij->i", d, qvec) * inv
+    t = np.einsum("ij,ij->i", e2, qvec) * inv
+    hit = ok & (a >= 0) & (b >= 0) & (a + b <= 1) & (t > 1e-9)
+    return n_idx[hit], f_idx[hit], t[hit]
+
+
+def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray,
+                   face_parts: np.ndarray, own_parts: np.ndarray, eps: float = VISIBILITY_EPS
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Which of one person's points their own body hides, and the depth of their own surface.
+
+    A point's own surface is where its camera ray enters the parts around it (``own_parts``):
+    the own-part hit nearest the point in front of it (the point itself when the ray
+    crosses no own-part face before it, as for keypoints on the surface). The point is
+    self-occluded when the ray hits a face of another part of the body more than ``eps``
+    (camera depth, metres) in front of that surface.
+
+    Args:
+        points: (N, 3) camera frame, metres; uv: (N, 2) pixels.
+        verts: (V, 3), verts_uv: (V, 2): the person's posed camera-frame body mesh and its pixels.
+        faces: (F, 3); face_parts: (F, len(PARTS)) bool, the parts each face touches.
+        own_parts: (N, len(PARTS)) bool.
+    Returns:
+        occluded (N,) bool and own_depth (N,) camera z of the own surface, metres.
+    """
+    N = len(points)
+    n_idx, f_idx, t = ray_mesh_hits(points, uv, verts, verts_uv, faces)
+    own = (face_parts[f_idx] & own_parts[n_idx]).any(axis=1)
+    t_own = np.ones(N)
+    front_own = own & (t <= 1.0)
+    if front_own.any():
+        best = np.zeros(N)
+        np.maximum.at(best, n_idx[front_own], t[front_own])
+        t_own = np.where(best > 0, best, 1.0)
+    z = points[:, 2]
+    hides = ~own & (t * z[n_idx] < t_own[n_idx] * z[n_idx] - eps)
+    occluded = np.zeros(N, bool)
+    occluded[n_idx[hides]] = True
+    return occluded, t_own * z
+
+
+def _project_plain(points: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """:func:`genb.render.camera.project` written elementwise (no BLAS call: bit-identical results
+    whatever thread runs it and whatever else runs BLAS concurrently)."""
+    z = np.maximum(points[..., 2], 1e-6)
+    return np.stack([K[0, 0] * (points[..., 0] / z) + K[0, 2], K[1, 1] * (points[..., 1] / z) + K[1, 2]], axis=-1)
+
+
+def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, faces: np.ndarray,
+                   face_parts: np.ndarray, own_parts: np.ndarray, width: int, height: int,
+                   eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
+    """Part (a) of the visibility rule, from geometry alone (no depth buffer needed).
+
+    Args:
+        points_cam: (P, N, 3) camera-frame points, metres; K: (3, 3) intrinsics.
+        verts_cam: (P, V, 3) the people's posed camera-frame bare body meshes.
+        faces: (F, 3); face_parts: (F, len(PARTS)) bool; own_parts: (N, len(PARTS)) or (P, N, len(PARTS)) bool.
+        width, height: image size, pixels.
+    Returns:
+        ``uv`` (P, N, 2) float32, ``in_frame`` (P, N) bool, ``self_occluded`` (P, N) bool (in-frame points
+        hidden by another part of their own body) and ``own_depth`` (P, N) float64, camera z of each
+        point's own surface along its ray (the point's own z for points out of frame).
+    """
+    P, N = points_cam.shape[:2]
+    uv = _project_plain(points_cam, K)
+    inside = in_frame(uv, width, height) & (points_cam[..., 2] > 0)
+    own_parts = np.broadcast_to(own_parts, (P, N, own_parts.shape[-1]))
+    self_occ = np.zeros((P, N), bool)
+    own_depth = points_cam[..., 2].astype(np.float64).copy()
+    for p in range(P):  # one mesh per person; everything inside is vectorised over points and faces
+        sel = np.flatnonzero(inside[p])
+        if len(sel) == 0:
+            continue
+        verts_uv = _project_plain(verts_cam[p], K)
+        occ, z_own = self_occlusion(points_cam[p, sel], uv[p, sel], verts_cam[p], verts_uv, faces, face_parts,
+                                    own_parts[p, sel], eps)
+        self_occ[p, sel], own_depth[p, sel] = occ, z_own
+    return {"uv": uv.astype(np.float32), "in_frame": inside, "self_occluded": self_occ, "own_depth": own_depth}
+
+
+def depth_visibility(occlusion: dict[str, np.ndarray], depth: np.ndarray, instances: np.ndarray,
+                     eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
+    """Part (b) of the visibility rule, completing :func:`body_occlusion`'s result with the rendered buffers.
+
+    Args:
+        occlusion: what :func:`body_occlusion` returned.
+        depth: (H, W) metric depth buffer (camera z; 0 = nothing); instances: (H, W) p + 1 where p is seen.
+    Returns:
+        ``uv``, ``vis``, ``in_frame`` and ``self_occluded``, each (P, N).
     """
     H, W = depth.shape
-    inside = in_frame(uv, W, H) & (points_cam[..., 2] > 0)
+    uv, inside, own_depth = occlusion["uv"], occlusion["in_frame"], occlusion["own_depth"]
+    P = len(uv)
     u = np.clip(np.rint(uv[..., 0]), 0, W - 1).astype(np.int64)
     v = np.clip(np.rint(uv[..., 1]), 0, H - 1).astype(np.int64)
     d = depth[v, u]
-    unoccluded = (d <= 0) | (d >= points_cam[..., 2] - tolerance)
-    return inside & unoccluded, inside
+    mine = instances[v, u].astype(np.int64) == (np.arange(P)[:, None] + 1)
+    unhidden = (d <= 0) | (d >= own_depth - eps) | mine
+    vis = inside & ~occlusion["self_occluded"] & unhidden
+    return {"uv": uv, "vis": vis, "in_frame": inside, "self_occluded": occlusion["self_occluded"]}
+
+
+def visibility(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, faces: np.ndarray,
+               face_parts: np.ndarray, own_parts: np.ndarray, depth: np.ndarray, instances: np.ndarray,
+               eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
+    """Project every person's points and decide which are visible (genb's visibility rule).
+
+    A point of person p is visible iff it is in frame and
+    (a) the camera ray to it does not hit another part of p's own bare body mesh more than
+        ``eps`` in front of the point's own local surface (:func:`self_occlusion`), and
+    (b) the depth buffer at its pixel is not nearer than that own surface minus ``eps``,
+        unless the pixel belongs to p (``instances == p + 1``: p's body, clothes or hair).
+    Objects and other people (other instance ids) therefore occlude; p's own clothes never do.
+    :func:`body_occlusion` (a) needs no depth buffer, so the renderer runs it before rasterizing;
+    :func:`depth_visibility` adds (b).
+
+    Args: as :func:`body_occlusion`, plus ``depth`` and ``instances`` (H, W).
+    Returns:
+        ``uv`` (P, N, 2) float32, ``vis``, ``in_frame`` and ``self_occluded`` (P, N) bool.
+    """
+    H, W = depth.shape
+    occ = body_occlusion(points_cam, K, verts_cam, faces, face_parts, own_parts, W, H, eps)
+    return depth_visibility(occ, depth, instances, eps)
+
+
+def face_part_table(faces: np.ndarray, vertex_parts: np.ndarray) -> np.ndarray:
+    """(F, len(PARTS)) bool: the parts each triangle touches (any of its three vertices)."""
+    out = np.zeros((len(faces), len(PARTS)), bool)
+    for c in range(3):
+        out[np.arange(len(faces)), vertex_parts[faces[:, c]]] = True
+    return out
 
 
 def mask_boxes(instances: np.ndarray, num_people: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,10 +288,3 @@ def center_scale(boxes: np.ndarray, padding: float = 1.2) -> tuple[np.ndarray, n
     center = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)
     side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * padding
     return center.astype(np.float32), (side / 200.0).astype(np.float32)
-
-
-def project_with_visibility(points_cam: np.ndarray, K: np.ndarray, depth: np.ndarray, tolerance: float) -> dict[str, np.ndarray]:
-    """Project (P, N, 3) camera-frame points; return ``uv``, ``vis`` and ``in_frame``."""
-    uv = project(points_cam, K)
-    vis, inside = keypoint_visibility(points_cam, uv, depth, tolerance)
-    return {"uv": uv.astype(np.float32), "vis": vis, "in_frame": inside}

@@ -144,17 +144,6 @@ class RasterOutput:
 
     bare_instances: np.ndarray | None = None
 
-    def visibility_depth(self, person: int) -> np.ndarray:
-        """(H, W) the depth person ``person``'s keypoints are tested against: where the dressed
-        scene shows that person (their clothes or hair) over their own bare body or over no body
-        at all, the bare scene's depth (a wearer's own clothes and hair never hide their
-        keypoints); elsewhere the dressed depth (other people, dressed, and objects). The plain
-        depth for undressed scenes."""
-        if self.bare_instances is None:
-            return self.depth
-        own = (self.instances == person + 1) & ((self.bare_instances == person + 1) | (self.bare_instances == 0))
-        return np.where(own, self.body_depth, self.depth)
-
 
 def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,
                      tolerance: float = 1e-3) -> np.ndarray:

@@ -29,6 +29,7 @@ from genb.log import get_logger, progress
 from genb.render import labels as L
 from genb.render import maps
 from genb.render.bodies import load_body_model, rigid_transform_bodies
+from genb.render.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
 from genb.render import held, scenery
@@ -94,6 +95,7 @@ class PreparedSample:
     """Shadows, aerial perspective, camera response and effects of the image (None: plain)."""
     body_vertices: np.ndarray | None = None
     """(P, V, 3) float32 the bare posed bodies, world frame (the ground truth under the clothes)."""
+    occlusion: dict[str, np.ndarray] | None = None  # visibility part (a), labels.body_occlusion
 
 
 def _rot_z(deg: np.ndarray) -> np.ndarray:
@@ -149,6 +151,13 @@ class RenderStage:
         rng = np.random.default_rng(0)
         n = min(cfg.proj_vertex_count, self.body.num_vertices)
         self.proj_vert_ids = np.sort(rng.choice(self.body.num_vertices, size=n, replace=False)).astype(np.int32)
+        # Visibility: the parts each face touches, and each BODY25 keypoint's own parts (built once).
+        self.face_parts = L.face_part_table(np.asarray(self.body.faces), np.asarray(self.body.vertex_parts))
+        self.keypoint_own_parts = L.body25_own_parts()
+        with _torch_threads(1):  # the same bits in every process
+            rest = self.body.pose(self.body.sample_shapes(np.random.default_rng(0), 1),
+                                  np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
+        self.joint_own_parts = L.nearest_parts(rest.joints, rest.vertices, np.asarray(self.body.vertex_parts))[0]
 
     def __call__(self, index: int) -> RenderedSample:
         """Render sample ``index``; depends only on (cfg.seed, index)."""
@@ -254,6 +263,12 @@ class RenderStage:
         }
         light = Lighting(np.array(lighting["direction"]), lighting["intensity"], np.array(lighting["color"]),
                          np.array(lighting["ambient"]))
+        # Visibility part (a): each person's keypoints and joints ray-cast against their own body,
+        # here so that it overlaps the previous sample's rasterization (docs/architecture.md).
+        occlusion = L.body_occlusion(
+            np.concatenate([labels["keypoints3d"], labels["joints3d"]], axis=1), K, v_cam, np.asarray(body.faces),
+            self.face_parts, np.concatenate([self.keypoint_own_parts, self.joint_own_parts]), W, H,
+            cfg.visibility_tolerance)
         # 5. The rasterizer's scenes: plain objects, no GL yet (that happens in finish()).
         passes = self.raster.build_passes(people, K, ext, light, ground, prop_meshes)
         look = setting.look(self.raster, passes, cfg, W, H, world.keypoints, ext,
@@ -261,7 +276,7 @@ class RenderStage:
         scene["camera_effects"] = look.effects
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
-                              look=look, body_vertices=world.vertices)
+                              look=look, body_vertices=world.vertices, occlusion=occlusion)
 
     def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
         """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""
@@ -302,8 +317,11 @@ class RenderStage:
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
         body_instances = out.instances if out.body_instances is None else out.body_instances
-        kp = _visibility_per_person(labels["keypoints3d"], K, out, cfg.visibility_tolerance)
-        jt = _visibility_per_person(labels["joints3d"], K, out, cfg.visibility_tolerance)
+        # (the rule's part (a), the ray cast against each person's own body, ran in prepare())
+        n_kp = labels["keypoints3d"].shape[1]
+        both = L.depth_visibility(prep.occlusion, out.depth, out.instances, cfg.visibility_tolerance)
+        kp = {k: v[:, :n_kp] for k, v in both.items()}
+        jt = {k: v[:, n_kp:] for k, v in both.items()}
         bbox, area = L.mask_boxes(out.instances, prep.num_people)
         body_area = np.bincount(body_instances.ravel(), minlength=prep.num_people + 1)[1 : prep.num_people + 1]
         labels.update({
@@ -345,24 +363,6 @@ class RenderStage:
 
     def close(self) -> None:
         self.raster.close()
-
-
-def _visibility_per_person(points_cam: np.ndarray, K: np.ndarray, out, tolerance: float) -> dict[str, np.ndarray]:
-    """:func:`labels.project_with_visibility` of (P, N, 3) points, each person's tested against the
-    depth in which its own clothes and hair are transparent (``RasterOutput.visibility_depth``),
-    looked up at the points' pixels only."""
-    res = L.project_with_visibility(points_cam, K, out.depth, tolerance)
-    if out.bare_instances is None or len(points_cam) == 0:
-        return res
-    H, W = out.depth.shape
-    u = np.clip(np.rint(res["uv"][..., 0]), 0, W - 1).astype(np.int64)
-    v = np.clip(np.rint(res["uv"][..., 1]), 0, H - 1).astype(np.int64)
-    owner = np.arange(1, len(points_cam) + 1)[:, None]
-    bare = out.bare_instances[v, u]
-    own = (out.instances[v, u] == owner) & ((bare == owner) | (bare == 0))
-    d = np.where(own, out.body_depth[v, u], out.depth[v, u])
-    res["vis"] = res["in_frame"] & ((d <= 0) | (d >= points_cam[..., 2] - tolerance))
-    return res
 
 
 @contextlib.contextmanager
