@@ -130,3 +130,14 @@ def test_hips_behind_another_person_are_hidden(body, raster):
     assert L.visibility(kp, *args, depth, inst)["vis"][0, mid]  # drawn with id 1: the person's own clothes
     inst[v, u] = 0
     assert not L.visibility(kp, *args, depth, inst)["vis"][0, mid]  # id 0 (an object) in front: occluded
+
+
+def test_face_landmarks_are_hidden_from_behind_and_seen_from_the_front(body, raster):
+    """The face's keypoints lie on the skin: from behind the head hides them (although the head is
+    their own part), from the front they are visible; the hips (inside the body) are visible both ways."""
+    face = [BODY25_INDEX[k] for k in ("nose", "left_eye", "right_eye")]
+    shapes = heavy_and_child(body)
+    res, _, _ = render_people(body, raster, shapes, [0.0, 180.0], [[-0.45, 3.2], [0.45, 3.2]])
+    assert res["in_frame"][:, face].all()
+    assert res["vis"][0, face].all() and not res["vis"][1, face].any()
+    assert res["vis"][:, HIPS].all()

@@ -13,11 +13,16 @@ from genb.render.conventions import BODY25, PART_INDEX, PARTS
 
 # Distance by which a surface must be nearer than the keypoint's own surface to hide it, metres.
 VISIBILITY_EPS = 0.02
+# Surface landmarks (points with no own parts: the face's keypoints) lie on the skin, not inside a
+# limb; the regressors put them up to ~1.5 cm under it. Any face nearer than this hides them.
+SURFACE_EPS = 0.03
 
 # The parts whose surface is each BODY25 keypoint's own local surface: the parts meeting at that joint.
 _BODY25_OWN_PARTS = {
-    "nose": ("head",), "neck": ("head", "torso"), "mid_hip": ("torso", "left_upper_leg", "right_upper_leg"),
-    "right_eye": ("head",), "left_eye": ("head",), "right_ear": ("head",), "left_ear": ("head",),
+    "neck": ("head", "torso"), "mid_hip": ("torso", "left_upper_leg", "right_upper_leg"),
+    # surface landmarks: no own parts (their own surface is the point itself: seen from behind, the
+    # back of the head hides the nose, although it is the nose's own part)
+    "nose": (), "right_eye": (), "left_eye": (), "right_ear": (), "left_ear": (),
 }
 for _s in ("left", "right"):
     _BODY25_OWN_PARTS.update({
@@ -29,7 +34,8 @@ for _s in ("left", "right"):
 
 
 def body25_own_parts() -> np.ndarray:
-    """(25, len(PARTS)) bool: the parts forming each BODY25 keypoint's own local surface."""
+    """(25, len(PARTS)) bool: the parts forming each BODY25 keypoint's own local surface (none for the
+    face's surface landmarks)."""
     out = np.zeros((len(BODY25), len(PARTS)), bool)
     for i, name in enumerate(BODY25):
         out[i, [PART_INDEX[p] for p in _BODY25_OWN_PARTS[name]]] = True
@@ -135,7 +141,8 @@ def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_
     the own-part hit nearest the point in front of it (the point itself when the ray
     crosses no own-part face before it, as for keypoints on the surface). The point is
     self-occluded when the ray hits a face of another part of the body more than ``eps``
-    (camera depth, metres) in front of that surface.
+    (camera depth, metres) in front of that surface. A point with no own parts is a surface
+    landmark: any face more than ``SURFACE_EPS`` in front of the point itself hides it.
 
     Args:
         points: (N, 3) camera frame, metres; uv: (N, 2) pixels.
@@ -155,7 +162,8 @@ def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_
         np.maximum.at(best, n_idx[front_own], t[front_own])
         t_own = np.where(best > 0, best, 1.0)
     z = points[:, 2]
-    hides = ~own & (t * z[n_idx] < t_own[n_idx] * z[n_idx] - eps)
+    margin = np.where(own_parts.any(axis=1), eps, max(eps, SURFACE_EPS))
+    hides = ~own & (t * z[n_idx] < t_own[n_idx] * z[n_idx] - margin[n_idx])
     occluded = np.zeros(N, bool)
     occluded[n_idx[hides]] = True
     return occluded, t_own * z
