@@ -288,24 +288,30 @@ def test_package_writes_the_saved_crops_with_their_camera(tiny_pipeline_dir, tin
     assert saved
     summary = run_package(run, tmp_path / "out", PackageConfig(noise=0.4, include_rejected=True, crops=True,
                                                                min_visible_keypoints=0, card=False, image_format="png"))
-    npz = dict(np.load(summary.npz, allow_pickle=False))
+    full = run_package(run, tmp_path / "full", PackageConfig(noise=0.4, include_rejected=True, format="genb",
+                                                             min_visible_keypoints=0, card=False, image_format="png"))
+    npz = dict(np.load(summary.npz_files["genb"], allow_pickle=False))
+    whole_image = dict(np.load(full.npz_files["genb"], allow_pickle=False))
+    row_of = {(int(i), int(p)): k for k, (i, p) in enumerate(zip(whole_image["sample_index"], whole_image["person_index"]))}
     assert sorted(Path(n).stem for n in npz["imgname"]) == sorted(saved)
     for k, name in enumerate(npz["imgname"]):
         i, p = int(npz["sample_index"][k]), int(npz["person_index"][k])
-        image = read_image(summary.npz.parent / name)
+        image = read_image(summary.out / name)
         assert image.shape == (64, 64, 3) and tuple(npz["image_size"][k]) == (64, 64)
         assert np.array_equal(image, read_image(run.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.png"))
-        # cam_int is the crop's K: it projects the (unchanged) 3D keypoints onto the stored 2D ones
-        kp3d, kp2d, K = npz["keypoints_3d"][k][:25], npz["gtkps"][k][:25], npz["cam_int"][k].astype(np.float64)
+        # cam_int is the crop's K: it projects the (unchanged) 3D keypoints and joints onto the stored 2D ones
+        kp3d, kp2d, K = npz["keypoints_3d"][k][:25], npz["keypoints_2d"][k][:25], npz["cam_int"][k].astype(np.float64)
         uv = (kp3d[:, :3] @ K.T)[:, :2] / kp3d[:, 2:3]
         assert np.abs(uv - kp2d[:, :2]).max() < 1e-2
+        j3d, j2d = npz["joints_3d"][k].astype(np.float64), npz["joints_2d"][k]
+        assert np.abs((j3d @ K.T)[:, :2] / j3d[:, 2:3] - j2d).max() < 1e-2
         np.testing.assert_allclose(kp3d[:, :3], run.labels(i)["keypoints3d"][p], atol=1e-6)
         rec = read_saved_crop(run.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.json")
         np.testing.assert_allclose(K, rec["cam_int"], rtol=1e-6, atol=1e-4)
-        # the crop box a trainer cuts: center/scale of the full image mapped into the crop
-        box = rec["box"]
-        np.testing.assert_allclose(npz["center"][k], map_points(run.labels(i)["center"][p], box), atol=1e-3)
-        np.testing.assert_allclose(npz["scale"][k], run.labels(i)["scale"][p] * box.scale, rtol=1e-5)
+        # the crop box a trainer cuts: the full image's center/scale mapped into the crop
+        box, w = rec["box"], row_of[(i, p)]
+        np.testing.assert_allclose(npz["center"][k], map_points(whole_image["center"][w], box), atol=1e-3)
+        np.testing.assert_allclose(npz["scale"][k], whole_image["scale"][w] * box.scale, rtol=1e-5)
     items = list(wds.WebDataset([str(u) for u in summary.shards], shardshuffle=False).decode("rgb8")
                  .rename(jpg="jpg;jpeg;png"))
     assert sorted(it["__key__"].rsplit("_", 2)[1] + "_" + it["__key__"].rsplit("_", 1)[1] for it in items) == sorted(saved)

@@ -328,7 +328,7 @@ def test_a_foreign_name_in_samples_is_ignored(cli_run, tmp_path, capsys):
     (cli_run.samples_dir / "²").mkdir()
     (cli_run.samples_dir / "notes").mkdir()
     assert cli_run.sample_ids() == [0, 1, 2, 3]
-    rc, err = _cli(capsys, "package", cli_run.root, tmp_path / "pkg", "--format", "bedlam", "--no-card")
+    rc, err = _cli(capsys, "package", cli_run.root, tmp_path / "pkg", "--format", "genb", "--no-card")
     assert rc == 0, err
 
 
@@ -337,7 +337,7 @@ def test_a_foreign_name_in_samples_is_ignored(cli_run, tmp_path, capsys):
 
 def test_render_refuses_a_package_or_user_folder(cli_run, tmp_path, capsys):
     pkg = tmp_path / "pkg"
-    rc, err = _cli(capsys, "package", cli_run.root, pkg, "--format", "bedlam", "--no-card")
+    rc, err = _cli(capsys, "package", cli_run.root, pkg, "--format", "genb", "--no-card")
     assert rc == 0, err
     before = sorted(p.relative_to(pkg) for p in pkg.rglob("*"))
     _one_error(*_cli(capsys, "render", pkg, "--num-samples", "1", "--image-size", "64,48"), "not a run folder")
@@ -354,10 +354,10 @@ def test_package_keeps_a_users_readme(cli_run, tmp_path, capsys):
 
 def test_a_finished_package_loses_its_stale_temporaries(cli_run, tmp_path, capsys):
     out = tmp_path / "pkg"
-    assert _cli(capsys, "package", cli_run.root, out, "--format", "bedlam", "--no-card")[0] == 0
-    stale = out / "bedlam" / "images" / f".tmp-r0-p999999-{dist._HOST}-abcdef-000003.png"
+    assert _cli(capsys, "package", cli_run.root, out, "--format", "genb", "--no-card")[0] == 0
+    stale = out / "images" / f".tmp-r0-p999999-{dist._HOST}-abcdef-000003.png"
     stale.write_bytes(b"")
-    assert _cli(capsys, "package", cli_run.root, out, "--format", "bedlam", "--no-card")[0] == 0
+    assert _cli(capsys, "package", cli_run.root, out, "--format", "genb", "--no-card")[0] == 0
     assert not stale.exists()
 
 

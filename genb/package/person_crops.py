@@ -60,9 +60,9 @@ def saved_crops(folder: Path, index: int) -> dict[int, tuple[CropBox, Path]]:
 
 def subset(rec: PersonRecords, keep: np.ndarray) -> PersonRecords:
     """The people ``keep`` (indices into ``rec``) of a sample's records."""
+    per_image = ("cam_int", "cam_ext", "image_size")  # every other array field is per person
     take = {f.name: getattr(rec, f.name)[keep] for f in dataclasses.fields(rec)
-            if f.name in ("person_index", "keypoints_2d", "keypoints_3d", "center", "scale", "bbox", "bbox_full",
-                          "vis_count", "gender", "proj_verts")}
+            if f.name not in per_image and isinstance(getattr(rec, f.name), np.ndarray)}
     smpl = {k: np.asarray(v)[keep] for k, v in rec.smpl.items()} if rec.smpl is not None else None
     return dataclasses.replace(rec, params={k: v[keep] for k, v in rec.params.items()}, smpl=smpl, **take)
 
@@ -70,9 +70,9 @@ def subset(rec: PersonRecords, keep: np.ndarray) -> PersonRecords:
 def in_crop(rec: PersonRecords, box: CropBox) -> PersonRecords:
     """One person's records (``len(rec) == 1``) in the pixels of their crop ``box``.
 
-    2D quantities go through the crop's affine map (``genb.enhance.crops.map_points``);
-    ``scale`` (side / 200) grows by ``size / side``; a 2D keypoint outside the square gets
-    confidence 0; ``cam_int`` becomes ``K_crop``; ``image_size`` the crop's.
+    2D quantities (keypoints, native joints, centre, boxes, projected vertices) go through the
+    crop's affine map (``genb.enhance.crops.map_points``); ``scale`` (side / 200) grows by
+    ``size / side``; a 2D keypoint or joint outside the square gets confidence 0; ``cam_int`` becomes ``K_crop``; ``image_size`` the crop's.
     """
     if len(rec) != 1:
         raise ValueError("in_crop takes one person's records")
@@ -80,10 +80,13 @@ def in_crop(rec: PersonRecords, box: CropBox) -> PersonRecords:
     kp[..., :2] = map_points(kp[..., :2], box)
     inside = ((kp[..., :2] >= -0.5) & (kp[..., :2] <= box.size - 0.5)).all(-1)
     kp[..., 2] *= inside
+    joints = map_points(rec.joints_2d, box).astype(np.float32)
+    joints_inside = ((joints >= -0.5) & (joints <= box.size - 0.5)).all(-1)
     corners = lambda b: map_points(b.reshape(-1, 2, 2), box).reshape(-1, 4).astype(np.float32)  # noqa: E731
     return dataclasses.replace(
         rec,
         keypoints_2d=kp.astype(np.float32),
+        joints_2d=joints, joints_conf=(rec.joints_conf * joints_inside).astype(np.float32),
         center=map_points(rec.center, box).astype(np.float32),
         scale=(rec.scale * box.scale).astype(np.float32),
         bbox=corners(rec.bbox), bbox_full=corners(rec.bbox_full),
