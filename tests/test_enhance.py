@@ -307,6 +307,9 @@ def test_prompt_from_scene_and_replaceable_templates(tiny_pipeline_dir, enhance_
     assert _record(enhance_run, 0.4, 0)["prompt"].startswith("portrait of a woman wearing")
     with pytest.raises(GenbError, match="prompt template"):
         load_templates(str(tmp_path / "missing.yaml"))
+    crowd = dict(scene, people=scene["people"] * 4)  # more people than max_people: summarised once
+    summary = build_prompt(crowd, load_templates(None))
+    assert f"and {len(crowd['people']) - 4} more people" in summary and "and and" not in summary
 
 
 # ----------------------------------------------------------------------------- several processes

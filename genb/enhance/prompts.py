@@ -120,7 +120,7 @@ def build_prompt(scene: dict[str, Any], templates: dict[str, Any]) -> str:
     people = [describe_person(p, templates) for p in scene.get("people", [])]
     limit = int(templates.get("max_people", 4))
     if len(people) > limit:
-        people = people[:limit] + [f"and {len(people) - limit} more people"]
+        people = people[:limit] + [f"{len(people) - limit} more people"]
     fields = _Blank(people=templates.get("people_join", ", ").join(people) or "an empty place",
                     setting=describe_setting(scene.get("background"), templates),
                     num_people=len(scene.get("people", [])))

@@ -35,7 +35,7 @@ from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_wei
 from genb.enhance.schedule import steps_for
 from genb.errors import GenbError
 from genb.log import get_logger, progress
-from genb.core.io import atomic_write_bytes, atomic_write_text, png_bytes, read_image
+from genb.core.io import atomic_write_bytes, atomic_write_text, png_bytes, png_size, read_image
 from genb.core.run import RunFolder, is_sample_name
 from genb.core.runner import Ranks, guard_settings
 from genb.core.seeds import sample_seed
@@ -299,15 +299,9 @@ def _batches(run: RunFolder, ids: list[int], size: int) -> list[list[int]]:
 
 
 def _image_size(path: Path) -> tuple[int, int]:
-    """(H, W) of a PNG from its header (no decoding)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(24)
-    except OSError:
-        raise GenbError(f"image {path} does not exist", "re-run `genb render` on this run folder to complete it") from None
-    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
-        return read_image(path).shape[:2]
-    return int.from_bytes(head[20:24], "big"), int.from_bytes(head[16:20], "big")
+    """(H, W) of a PNG from its header (no decoding); a missing or non-PNG file is one clear error."""
+    width, height = png_size(path)
+    return height, width
 
 
 def _write(out_dir: Path, name: str, image: np.ndarray, record: dict[str, Any]) -> None:

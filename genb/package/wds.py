@@ -121,15 +121,7 @@ def instance_masks(instances: np.ndarray, num_people: int) -> np.ndarray:
 class ShardSink:
     """One process's shard writer: ``<prefix>-r<rank>-<n>.tar`` rolled by count and size.
 
-    SMPL parameters come only from an SMPL fit (:mod:`genb.package.smpl_fit`, with the
-user's SMPL files): then ``has_body_pose = has_betas = 1``, so 4D-Humans' standard
-filters keep them (``hmr2/datasets/image_dataset.py``, ``load_tars_as_webdataset``:
-``poses_betas_simultaneous`` sets both flags to ``has_body_pose and has_betas``, and
-``SUPPRESS_BETAS_THRESH = 3`` clears ``has_betas`` when any ``|beta| > 3``). Without a
-fit both are 0 and ``body_pose``/``betas`` are zeros: keypoint-only supervision (SMPL-X
-or anny values are never put into SMPL slots; they stay in ``extra_info``).
-
-Shards are written into a temporary folder and moved into ``out_dir`` by
+    Shards are written into a temporary folder and moved into ``out_dir`` by
     :meth:`close`, so a killed process leaves no partial shard under the final names.
 
     Args:
