@@ -181,7 +181,7 @@ class PackagedSample:
         index: the sample index.
         labels: its ``labels.npz`` arrays.
         records: the packaged people.
-        source_bytes: the source PNG's bytes (copied into ``bedlam/images``).
+        source_bytes: the source PNG's bytes (copied into ``OUT/images``).
         rows: ``{npz format: rows}`` of the npz formats written.
         dropped: ``{npz format: packaged people that format's client would drop}``.
         shard_sample: the WebDataset sample (None unless shards are written, or nobody is left).
