@@ -80,6 +80,17 @@ def _literal_choices(annotation: Any) -> tuple[Any, ...]:
     return ()
 
 
+def _choices(cls: type, name: str, annotation: Any) -> tuple[Any, ...]:
+    """A field's allowed values: its ``Literal[...]``, or ``metadata={"choices": fn}`` (``fn()``, read live:
+    a registry's names)."""
+    literal = _literal_choices(annotation)
+    if literal:
+        return literal
+    field = {f.name: f for f in dataclasses.fields(cls)}.get(name)
+    fn = field.metadata.get("choices") if field is not None else None
+    return tuple(fn()) if fn is not None else ()
+
+
 def _base_type(annotation: Any) -> tuple[Any, bool]:
     """(inner type, is_sequence) of an annotation such as ``tuple[float, float] | None``."""
     origin = typing.get_origin(annotation)
@@ -155,7 +166,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, cls: type, skip: tuple
         )
         shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
         help_text = docs.get(f.name, "") + f" (default: {shown})"
-        choices = _literal_choices(hints[f.name])
+        choices = _choices(cls, f.name, hints[f.name])
         if choices:
             help_text += f" [{' | '.join(map(str, choices))}]"
         if kind is bool and not sequence:
@@ -201,7 +212,7 @@ def _coerce(cls: type, name: str, value: Any) -> Any:
     kind, sequence = _base_type(hints[name])
     if value is None:
         return None
-    choices = _literal_choices(hints[name])
+    choices = _choices(cls, name, hints[name])
     if choices and value not in choices:
         raise GenbError(f"{_flag(name)} must be one of {', '.join(map(str, choices))}, got {value!r}",
                         f"e.g. {_flag(name)} {choices[0]}")

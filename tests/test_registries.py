@@ -1,4 +1,4 @@
-"""Registries: a toy control map and a toy drift measure, registered from outside the package.
+"""Registries: a toy control map, drift measure, package format and body model, registered from outside the package.
 
 Each is registered the way a user's plugin module would (docs/architecture.md, "How to
 add") and must reach every stage that lists its kind, with no edit inside genb.
@@ -10,9 +10,13 @@ import shutil
 import numpy as np
 import pytest
 
+from genb.errors import GenbError
+
 from genb.check.measures import DRIFT_MEASURES, DriftMeasure, Rule
 from genb.core.controls import CONTROL_MAPS, ControlMap
 from genb.core.run import RunFolder
+from genb.package.formats import PACKAGE_FORMATS, PackageFormat
+from genb.render.bodies import BODY_MODELS, BodySpec
 
 from _fixtures_check import enhance_with
 from _fixtures_enhance import tiny_enhance_config
@@ -112,3 +116,92 @@ def test_a_toy_drift_measure_reaches_check_summary_and_sweep(color_measure, chec
     records = [CheckRecord.read(check_run.check_dir(NOISE) / f"{i:06d}.json").to_json() for i in check_run.sample_ids()]
     row = accuracy_row(records)
     assert np.isfinite(row["color_shift_mean"])
+
+
+def _toy_rows(rec, imgname, index):
+    """One row per person: the image, the sample and person (rows are merged in their order), the 2D keypoints."""
+    n = len(rec)
+    return {"imgname": np.array([imgname] * n, dtype=str), "sample_index": np.full(n, index, np.int64),
+            "person_index": rec.person_index, "kp2d": rec.keypoints_2d}, 0
+
+
+@pytest.fixture
+def toy_format():
+    spec = PACKAGE_FORMATS.register(PackageFormat("TOY", rows=_toy_rows, folder="toy", suffix="-toy",
+                                                  title="a toy trainer's npz"))
+    yield spec
+    PACKAGE_FORMATS.unregister("TOY")
+
+
+def test_a_toy_package_format_is_written_by_genb_package(toy_format, tiny_run, tmp_path, capsys):
+    from genb.cli import main
+    from genb.package.stage import PackageConfig
+
+    out = tmp_path / "out"
+    assert main(["package", str(tiny_run.root), str(out), "--format", "TOY"]) == 0
+    path = out / "toy" / "genb-n000-toy.npz"
+    assert not (out / "genb").exists() and not (out / "webdataset").exists()
+    assert "a toy trainer's npz" in (out / "README.md").read_text()
+    # "all" writes it next to the built-in formats, with the same people
+    out_all = tmp_path / "all"
+    assert main(["package", str(tiny_run.root), str(out_all), "--format", "all", "--no-card"]) == 0
+    assert (out_all / "toy" / "genb-n000-toy.npz").read_bytes() == path.read_bytes()
+    with np.load(path) as z, np.load(out_all / "genb" / "genb-n000.npz") as g:
+        assert len(z["imgname"]) == len(g["imgname"]) > 0
+        np.testing.assert_array_equal(z["imgname"], g["imgname"])
+        np.testing.assert_array_equal(z["sample_index"], g["sample_index"])
+        np.testing.assert_array_equal(z["kp2d"], g["keypoints_2d"])
+        assert all((out / name).is_file() for name in set(z["imgname"]))
+    capsys.readouterr()
+    assert main(["package", str(tiny_run.root), str(tmp_path / "bad"), "--format", "NOPE"]) == 2
+    err = capsys.readouterr().err
+    assert "--format must be one of" in err and "TOY" in err and "webdataset" in err
+    with pytest.raises(GenbError):
+        PackageConfig(format="NOPE").validate()
+    PACKAGE_FORMATS.unregister("TOY")
+    with pytest.raises(GenbError):
+        PackageConfig(format="TOY").validate()
+
+
+TOY_LICENCE = "Toy Body Licence 1.0"
+TOY_URL = "https://example.org/toy-body-licence"
+
+
+@pytest.fixture
+def toy_body():
+    from genb.render.bodies.anny_body import AnnyBody
+
+    class ToyBody(AnnyBody):  # anny's mesh and rig under another name
+        name = "toybody"
+
+    spec = BODY_MODELS.register(BodySpec("toybody", build=lambda anny_cache_dir=None, device="cpu", **_: ToyBody(
+        cache_dir=anny_cache_dir, device=device), licence=TOY_LICENCE, licence_url=TOY_URL))
+    yield spec
+    BODY_MODELS.unregister("toybody")
+
+
+def test_a_toy_body_model_renders_and_its_licence_reaches_the_card(toy_body, tmp_path, monkeypatch, capsys):
+    from genb.cli import main
+    from genb.render.config import RenderConfig
+    from genb.render.stage import run_render
+
+    for var in ("RANK", "WORLD_SIZE", "GENB_SHARD"):
+        monkeypatch.delenv(var, raising=False)
+    run = RunFolder(tmp_path / "run")
+    run_render(run.root, RenderConfig(num_samples=1, seed=3, image_size=(64, 48), num_people=(1, 1), body="toybody",
+                                      wardrobe="none"))
+    labels = run.labels(0)
+    assert str(labels["body_model"]) == "toybody" and "toybody_phenotypes" in labels
+    out = tmp_path / "out"
+    assert main(["package", str(run.root), str(out), "--format", "genb", "--min-visible-keypoints", "0"]) == 0
+    card = (out / "README.md").read_text()
+    assert TOY_LICENCE in card and TOY_URL in card and "| body model | toybody |" in card
+    with np.load(out / "genb" / "genb-n000.npz") as z:
+        assert "toybody_phenotypes" in z.files
+    # --body lists it; an unknown body is one clear error
+    capsys.readouterr()
+    assert main(["render", str(tmp_path / "bad"), "--body", "nobody"]) == 2
+    err = capsys.readouterr().err
+    assert "--body must be one of anny, smplx, toybody" in err
+    with pytest.raises(GenbError, match="--body must be one of"):
+        RenderConfig(body="nobody").validate()

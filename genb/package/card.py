@@ -7,24 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from genb.package.formats import PACKAGE_FORMATS
 from genb.package.inputs import Selection
 from genb.package.joints44 import JOINTS44, PROVIDED
 from genb.package.stats import DatasetStats
+from genb.render.bodies import BODY_MODELS
 from genb.store import RunFolder, atomic_write_bytes, atomic_write_text
 
-LICENCES = {
-    "anny": (
-        "Bodies come from **anny** (NAVER LABS Europe): code under **Apache-2.0**, its body-model assets "
-        "(derived from MakeHuman) under **CC0 1.0**. No SMPL or SMPL-X files were used; the anny "
-        "parameters in this package carry no further licence terms."
-    ),
-    "smplx": (
-        "Bodies come from **SMPL-X** (Max Planck Institute for Intelligent Systems). The SMPL-X model and "
-        "what is derived from it - the parameters, joints and vertices in this package - are under the "
-        "**SMPL-X Model License: non-commercial scientific research only** "
-        "(https://smpl-x.is.tue.mpg.de/modellicense.html). Anyone using this data must accept that licence."
-    ),
-}
 GENB_LICENCE = "genb itself is Apache-2.0."
 DIFFUSION_NOTE = (
     "The enhanced images were made by a diffusion model and ControlNet(s) (named in the enhance command "
@@ -126,15 +115,6 @@ def _command_lines(run: RunFolder, selection: Selection, out: Path) -> list[tupl
     return records
 
 
-FORMAT_TITLES = {
-    "genb": "genb npz (genb.data.PackagedDataset)",
-    "bedlam": "BEDLAM trainer npz (train/dataset/dataset.py)",
-    "camerahmr": "CameraHMR npz, SMPL (core/datasets/dataset_train.py)",
-    "camerahmr-hands": "CameraHMR SMPL-X hands npz (core/datasets/dataset_train_hands.py)",
-    "humandata": "mmhuman3d HumanData (SMPLer-X / SMPLest-X / AiOS; np.load(..., allow_pickle=True))",
-}
-
-
 def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats, npz_files: dict[str, Path],
               shard_paths: list[Path], plots: dict[str, str], out: Path, skipped: dict[str, str] | None = None) -> str:
     s = stats.s
@@ -187,7 +167,8 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
             dropped = s.get("format_dropped", {}).get(fmt, 0)
             drop_text = (f", {dropped} packaged people left out because the client's own processing drops them "
                          "(fewer than 12 body joints in frame, or a failed SMPL fit)" if fmt != "genb" else "")
-            lines += [f"* **{FORMAT_TITLES.get(fmt, fmt)}**: `{path.relative_to(out)}`, {people} rows{drop_text}. "
+            title = PACKAGE_FORMATS.get(fmt).title if fmt in PACKAGE_FORMATS else fmt
+            lines += [f"* **{title}**: `{path.relative_to(out)}`, {people} rows{drop_text}. "
                       "Keys: " + ", ".join(f"`{k}`" for k in keys) + "."]
     if skipped:
         lines += [f"* **not written: {fmt}**: {why}." for fmt, why in skipped.items()]
@@ -233,7 +214,8 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
               "(`proj_vert_ids` of the run), not BEDLAM's 437-vertex downsampling; the bedlam npz has no "
               "`proj_verts` key, so BEDLAM's loader falls back to its zeros.", ""]
 
-    lines += ["## Licence", "", LICENCES.get(body, f"Body model {body}: see its own licence."), ""]
+    lines += ["## Licence", "", (BODY_MODELS.get(body).licence_text() if body in BODY_MODELS
+                                 else f"Body model {body}: see its own licence."), ""]
     if selection.source == "enhanced":
         lines += [DIFFUSION_NOTE, ""]
         enhance = _read_yaml(run.enhanced_dir(selection.noise) / "enhance.yaml")

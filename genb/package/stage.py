@@ -45,7 +45,8 @@ import numpy as np
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.errors import GenbError
 from genb.log import get_logger, progress
-from genb.package import bedlam, camerahmr, genb_npz, humandata, npz, wds
+from genb.package import npz, wds
+from genb.package.formats import PACKAGE_FORMATS, WEBDATASET, format_choices
 from genb.package.inputs import Selection, image_path, png_size, select_samples
 from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
@@ -61,17 +62,6 @@ R = TypeVar("R")
 PARTS = ".parts"
 # Settings that may differ between invocations on the same output folder.
 RESUMABLE_FIELDS = ("workers",)
-# The npz formats: name -> (folder, file suffix, unsupported(body, has_smpl), rows(rec, imgname, index),
-# write(path, merged rows)). Each format lives in its own module.
-NPZ_FORMATS: dict[str, tuple[str, str, Callable, Callable, Callable]] = {
-    genb_npz.NAME: ("genb", "", genb_npz.unsupported, genb_npz.rows, npz.write_npz),
-    bedlam.NAME: ("bedlam", "", bedlam.unsupported, bedlam.rows, npz.write_npz),
-    camerahmr.NAME: ("camerahmr", "", camerahmr.unsupported, camerahmr.rows, npz.write_npz),
-    camerahmr.HANDS: ("camerahmr", "-hands", camerahmr.unsupported_hands, camerahmr.hands_rows, npz.write_npz),
-    humandata.NAME: ("humandata", "", humandata.unsupported, humandata.rows, humandata.write),
-}
-WEBDATASET = "webdataset"
-FORMATS = (*NPZ_FORMATS, WEBDATASET)
 
 
 @dataclasses.dataclass
@@ -81,11 +71,11 @@ class PackageConfig:
     source: Literal["auto", "render", "enhanced"] = "auto"
     """Which images: auto (renders at --noise 0, enhanced images otherwise), render, or enhanced.
     --source render --noise 0.4 packages the renders of the samples accepted at 0.4."""
-    format: Literal["all", "genb", "bedlam", "camerahmr", "camerahmr-hands", "humandata", "webdataset"] = "all"
+    format: str = dataclasses.field(default="all", metadata={"choices": format_choices})
     """Output format: genb (genb's own npz), bedlam (BEDLAM trainer npz, SMPL-X runs), camerahmr (CameraHMR npz,
     SMPL fits), camerahmr-hands (CameraHMR's SMPL-X hands npz), humandata (mmhuman3d HumanData for SMPLer-X/AiOS,
-    SMPL-X runs), webdataset (4D-Humans/TokenHMR shards), or all
-    (every format this run can carry)."""
+    SMPL-X runs), webdataset (4D-Humans/TokenHMR shards), one registered in genb.package.formats.PACKAGE_FORMATS,
+    or all (every format this run can carry)."""
     include_rejected: bool = False
     """Package every sample, also those the checker rejected (or that were never checked)."""
     keypoint_confidence: Literal["in_frame", "visible", "all"] = "in_frame"
@@ -123,6 +113,9 @@ class PackageConfig:
     """Package the per-person crops kept by `genb enhance --per-person --save-crops` instead of the full images: one image per person at the model's resolution, its keypoints, boxes, center/scale in the crop's pixels and cam_int = the crop's K (people without a crop are left out)."""
 
     def validate(self) -> None:
+        if self.format not in format_choices():
+            raise GenbError(f"--format must be one of {', '.join(format_choices())}, got {self.format!r}",
+                            "e.g. --format all")
         if self.noise < 0 or self.noise > 1:
             raise GenbError(f"--noise is a level in [0, 1], got {self.noise}", "e.g. --noise 0.4")
         if self.source == "enhanced" and self.noise == 0:
@@ -157,17 +150,15 @@ def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool) -> tupl
     Raises GenbError when the one format asked for cannot be written.
     """
     chosen, skipped = [], {}
-    for name, (_, _, unsupported, _, _) in NPZ_FORMATS.items():
+    for spec in PACKAGE_FORMATS:
+        name = spec.name
         if cfg.format not in ("all", name):
             continue
-        why = unsupported(body_model, has_smpl)
+        why = spec.unsupported(body_model, has_smpl)
         if why is None:
             chosen.append(name)
         elif cfg.format == name:
-            fix = ("give your SMPL model files with --smpl-dir (SMPL_NEUTRAL.npz), so genb fits SMPL to each body"
-                   if name == camerahmr.NAME else "package this run as --format genb or webdataset (keypoints, boxes, "
-                   "camera), or render it with --body smplx")
-            raise GenbError(f"--format {name}: {why}", fix)
+            raise GenbError(f"--format {name}: {why}", spec.fix)
         else:
             skipped[name] = why
     return chosen, skipped
@@ -241,8 +232,8 @@ def dataset_name(cfg: PackageConfig, source: str) -> str:
 
 
 def npz_path(out: Path, cfg: PackageConfig, source: str, fmt: str) -> Path:
-    folder, suffix = NPZ_FORMATS[fmt][:2]
-    return out / folder / f"{dataset_name(cfg, source)}{suffix}.npz"
+    spec = PACKAGE_FORMATS.get(fmt)
+    return out / spec.folder / f"{dataset_name(cfg, source)}{spec.suffix}.npz"
 
 
 class PackageStage:
@@ -296,14 +287,14 @@ class PackageStage:
             from genb.package.person_crops import package_crops
 
             rec, rows, dropped, images, shard_samples = package_crops(
-                run, cfg, index, labels, rec, {fmt: NPZ_FORMATS[fmt][3] for fmt in self.formats})
+                run, cfg, index, labels, rec, {fmt: PACKAGE_FORMATS.get(fmt).rows for fmt in self.formats})
             return PackagedSample(index=index, labels=labels, records=rec, source_bytes=source_bytes, rows=rows,
                                   dropped=dropped, shard_sample=None, images=images, shard_samples=shard_samples)
 
         # 3. The npz formats' rows.
         rows, dropped = {}, {}
         for fmt in self.formats:
-            rows[fmt], dropped[fmt] = NPZ_FORMATS[fmt][3](rec, imgname(index), index)
+            rows[fmt], dropped[fmt] = PACKAGE_FORMATS.get(fmt).rows(rec, imgname(index), index)
 
         # 4. The WebDataset sample (images with nobody left are not written).
         shard_sample = None
@@ -486,7 +477,7 @@ def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selectio
     for fmt in formats:
         chunks = [npz.load_npz(out / PARTS / m["npz_parts"][fmt]) for m in markers]
         npz_files[fmt] = npz_path(out, cfg, selection.source, fmt)
-        NPZ_FORMATS[fmt][4](npz_files[fmt], npz.concat_rows(chunks) or npz.empty_rows())
+        PACKAGE_FORMATS.get(fmt).write(npz_files[fmt], npz.concat_rows(chunks) or npz.empty_rows())
     shard_paths: list[Path] = []
     if cfg.webdataset:
         shards = {name: n for m in markers for name, n in m["shards"].items()}
@@ -531,7 +522,8 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
                 f", {100 * rate:.0f}% accepted" if rate is not None else "", cfg.format, out)
 
     # 2. This rank's share, unless it is already done (leftovers of a killed run of this rank go first).
-    clean_stale([out, out / PARTS, out / "images", out / "card", *(out / NPZ_FORMATS[f][0] for f in formats)], rank)
+    clean_stale([out, out / PARTS, out / "images", out / "card",
+                 *(out / PACKAGE_FORMATS.get(f).folder for f in formats)], rank)
     marker = out / PARTS / _part_name("done", rank, world, "json")
     skipped = marker.is_file()
     packaged = people = 0

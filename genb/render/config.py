@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from genb.errors import GenbError
+from genb.render.bodies import body_choices
 
 
 @dataclasses.dataclass
@@ -16,8 +17,9 @@ class RenderConfig:
     """Number of images to render (sample indices 0..N-1)."""
     seed: int = 0
     """Run seed: sample i depends only on (seed, i)."""
-    body: Literal["anny", "smplx"] = "anny"
-    """Body model: anny (ships with genb, no licence files) or smplx (needs --smplx-dir)."""
+    body: str = dataclasses.field(default="anny", metadata={"choices": body_choices})
+    """Body model: anny (ships with genb, no licence files), smplx (needs --smplx-dir), or one you registered
+    in genb.render.bodies.BODY_MODELS."""
     smplx_dir: str | None = None
     """Folder holding SMPLX_NEUTRAL.npz (and/or SMPLX_MALE.npz, SMPLX_FEMALE.npz) from smpl-x.is.tue.mpg.de."""
     smplx_gender: Literal["neutral", "male", "female"] = "neutral"
@@ -86,6 +88,8 @@ class RenderConfig:
         def bad(problem: str, fix: str) -> None:
             raise GenbError(problem, fix)
 
+        if self.body not in body_choices():
+            bad(f"--body must be one of {', '.join(body_choices())}, got {self.body!r}", "e.g. --body anny")
         if self.num_samples < 1:
             bad(f"--num-samples must be at least 1, got {self.num_samples}", "ask for one sample or more")
         lo, hi = self.num_people
