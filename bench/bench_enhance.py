@@ -34,6 +34,18 @@ from pathlib import Path
 import numpy as np
 
 
+def best_times(bare, staged, repeats: int) -> dict[str, float]:
+    """Best of ``repeats`` seconds of the bare pipeline calls and of the stage, taking turns (after a warm-up)."""
+    bare()
+    times = {"bare": [], "stage": []}
+    for _ in range(repeats):
+        for name, fn in (("bare", bare), ("stage", staged)):
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return {k: min(v) for k, v in times.items()}
+
+
 def make_run(root: Path, n: int, size: int) -> None:
     """A synthetic run folder of ``n`` samples of ``size`` x ``size`` pixels."""
     import cv2
@@ -71,7 +83,8 @@ def _write_labels(folder: Path, size: int) -> None:
     uv = np.stack([x0 + (x1 - x0) * (0.5 + 0.4 * np.sin(7 * t)), y0 + (y1 - y0) * t], axis=1)[None]
     xyz = np.concatenate([(uv - K[:2, 2]) / size * 4.0, np.full((1, 25, 1), 4.0)], axis=2)
     buf = io.BytesIO()
-    np.savez(buf, cam_int=K, bbox_full=np.array([[x0, y0, x1, y1]], float), keypoints2d=uv, keypoints3d=xyz,
+    box = np.array([[x0, y0, x1, y1]], float)
+    np.savez(buf, cam_int=K, bbox=box, bbox_full=box, keypoints2d=uv, keypoints3d=xyz,
              keypoints_vis=np.ones((1, 25), bool))
     (folder / "labels.npz").write_bytes(buf.getvalue())
 
@@ -130,14 +143,7 @@ def main() -> None:
             shutil.rmtree(run.root / "enhanced", ignore_errors=True)
             run_enhance(run, cfg)
 
-        bare()  # warm-up
-        times = {"bare": [], "stage": []}
-        for _ in range(args.repeats):
-            for name, fn in (("bare", bare), ("stage", staged)):
-                t = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t)
-        best = {k: min(v) for k, v in times.items()}
+        best = best_times(bare, staged, args.repeats)
         n = len(inputs)
         print(f"preset={args.preset} samples={n} size={args.size}x{args.size} batch={args.batch_size} "
               f"noise={args.noise} steps={args.steps} (run {stage.plan.steps_run}) threads={args.threads} "
@@ -195,14 +201,7 @@ def per_person_bench(args: argparse.Namespace) -> None:
             shutil.rmtree(run.root / "enhanced", ignore_errors=True)
             run_enhance(run, cfg)
 
-        bare()  # warm-up
-        times = {"bare": [], "stage": []}
-        for _ in range(args.repeats):
-            for name, fn in (("bare", bare), ("stage", staged)):
-                t = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t)
-        best = {k: min(v) for k, v in times.items()}
+        best = best_times(bare, staged, args.repeats)
         n = len(tasks)
         print(f"per-person: preset={args.preset} samples={args.num_samples} image={args.size}x{args.size} "
               f"crops={n} at {S}x{S} person batch={args.person_batch_size} noise={args.noise} steps={args.steps} "

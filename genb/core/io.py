@@ -61,14 +61,12 @@ def disk_error(path: Path, e: OSError) -> GenbError:
 _disk_error = disk_error
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
+@contextlib.contextmanager
+def _through_tmp(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path``, renamed onto it when the block succeeds, removed when it fails."""
     tmp = path.with_name(tmp_name(path.name))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
+        yield tmp
         os.replace(tmp, path)
     except OSError as e:
         with contextlib.suppress(OSError):
@@ -80,21 +78,21 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise disk_error(path, e) from None
+    with _through_tmp(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+
+
 def atomic_copy(src: str | Path, dst: str | Path) -> None:
     """Copy a file through a temporary name and a rename."""
-    dst = Path(dst)
-    tmp = dst.with_name(tmp_name(dst.name))
-    try:
+    with _through_tmp(Path(dst)) as tmp:
         shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise disk_error(dst, e) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def atomic_write_json(path: str | Path, obj: Any) -> None:
@@ -320,7 +318,7 @@ def read_yaml_record(path: str | Path) -> dict[str, Any]:
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as e:
         problem = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise GenbError(f"{path} is corrupt or not plain YAML ({problem})",
-                        f"restore it, or move the folder away and start over; genb reads only plain YAML "
+                        "restore it, or move the folder away and start over; genb reads only plain YAML "
                         "(no tags)") from None
     if not isinstance(obj, dict):
         raise GenbError(f"{path} is corrupt: it holds a {type(obj).__name__}, not a mapping",
