@@ -205,12 +205,20 @@ def npy_bytes(array: np.ndarray) -> bytes:
 
 
 def png_bytes(image: np.ndarray, compression: int = 1) -> bytes:
-    """PNG bytes of an (H, W), (H, W, 3) RGB or (H, W, 4) RGBA uint8/uint16 image."""
+    """PNG bytes of an (H, W), (H, W, 3) RGB or (H, W, 4) RGBA uint8/uint16 image.
+
+    Rows are filtered with PNG's "up" filter rather than libpng's adaptive choice among all
+    five: on genb's images (renders, control maps, label maps) that halves the encoding time
+    for files within a few percent of the size.
+    """
     import cv2
 
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR if image.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
-    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    params = [cv2.IMWRITE_PNG_COMPRESSION, compression]
+    if hasattr(cv2, "IMWRITE_PNG_FILTER"):  # OpenCV >= 4.10
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP if compression > 0 else cv2.IMWRITE_PNG_FILTER_NONE]
+    ok, buf = cv2.imencode(".png", image, params)
     if not ok:
         raise GenbError("could not encode a PNG image")
     return buf.tobytes()

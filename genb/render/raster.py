@@ -456,9 +456,11 @@ class Rasterizer:
         return (scene, pr.RenderFlags.DEPTH_ONLY, None), cam
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int) -> list[tuple]:
-        """Rasterize scenes from :meth:`build_passes`: the bare pyrender calls."""
+        """Rasterize scenes from :meth:`build_passes`, through pyrender (:func:`_render_pass`): the
+        colour pass gives ``(rgba, None)`` (nobody reads its depth), a label pass ``(rgba, depth)``,
+        a depth-only pass its depth."""
         r = self._renderer_for(width, height)
-        return [r.render(scene, flags=flags, seg_node_map=seg_map) for scene, flags, seg_map in passes]
+        return [_render_pass(r, scene, flags, seg_map) for scene, flags, seg_map in passes]
 
     def render(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray, width: int, height: int,
                lighting: Lighting, ground: GroundLayer | None) -> RasterOutput:
@@ -488,6 +490,71 @@ class Rasterizer:
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
                             parts=parts, normals=normals, body_instances=body_instances, body_depth=body_depth,
                             bare_instances=bare_instances)
+
+
+def _render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None) -> Any:
+    """pyrender's ``OffscreenRenderer.render``, less the work genb does not need.
+
+    pyrender draws every pass into a 4x multisample framebuffer, blits it down and reads both
+    colour and depth back. A label pass (``SEG``: no multisampling, one value per pixel) and a
+    depth-only pass gain nothing from the multisample buffer but pay for clearing, writing and
+    resolving four samples per pixel (on llvmpipe about half of such a pass): they draw straight
+    into the single-sample framebuffer and are read from there, the same pixel-centre values
+    (instances and parts bit for bit; depth within the 24-bit buffer's precision). The colour
+    pass keeps its multisampling (its anti-aliased edges and coverage) but skips the depth
+    readback. Draw calls, shaders and uploads stay pyrender's.
+    """
+    from OpenGL import GL
+    from pyrender.constants import RenderFlags
+
+    single = bool(flags & (RenderFlags.SEG | RenderFlags.DEPTH_ONLY))
+    r._platform.make_current()
+    inner = r._renderer
+    inner.viewport_width, inner.viewport_height = r.viewport_width, r.viewport_height
+    inner.point_size = r.point_size
+    inner._configure_main_framebuffer()  # (re)built at the viewport's size
+    multisample = inner._main_fb_ms
+    if single:
+        inner._main_fb_ms = inner._main_fb  # the forward pass binds this one to draw into
+    read = inner._read_main_framebuffer
+    inner._read_main_framebuffer = lambda sc, fl: _read_framebuffer(inner, multisample, sc, fl, single)
+    try:
+        return inner.render(scene, flags | RenderFlags.OFFSCREEN, seg_map)
+    finally:
+        inner._main_fb_ms = multisample
+        inner._read_main_framebuffer = read
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+
+
+def _read_framebuffer(inner: Any, multisample: int, scene: Any, flags: int, single: bool) -> Any:
+    """What :func:`_render_pass` reads back: a single-sampled pass's colour and linear depth
+    (pyrender's conversion, vectorised), or the multisampled colour pass's resolved colour alone."""
+    from OpenGL import GL
+    from pyrender.constants import RenderFlags
+
+    width, height = inner._main_fb_dims
+    fmt, channels = (GL.GL_RGBA, 4) if flags & RenderFlags.RGBA else (GL.GL_RGB, 3)
+    if not single:  # resolve the colour samples; the depth buffer is not needed
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, multisample)
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
+        GL.glBlitFramebuffer(0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
+        raw = GL.glReadPixels(0, 0, width, height, fmt, GL.GL_UNSIGNED_BYTE)
+        return np.frombuffer(raw, np.uint8).reshape(height, width, channels)[::-1], None
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
+    raw = GL.glReadPixels(0, 0, width, height, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT)
+    z = np.frombuffer(raw, np.float32).reshape(height, width)[::-1]
+    near, far = scene.main_camera_node.camera.znear, scene.main_camera_node.camera.zfar
+    ndc = 2.0 * z - 1.0
+    if far is None:
+        linear = 2 * near / (1.0 - ndc)
+    else:
+        linear = (2.0 * near * far) / (far + near - ndc * (far - near))
+    depth = np.where(z == 1.0, np.float32(0.0), linear).astype(np.float32)
+    if flags & RenderFlags.DEPTH_ONLY:
+        return depth
+    raw = GL.glReadPixels(0, 0, width, height, fmt, GL.GL_UNSIGNED_BYTE)
+    return np.frombuffer(raw, np.uint8).reshape(height, width, channels)[::-1], depth
 
 
 _RENDERER: dict[str, Any] = {}

@@ -297,15 +297,24 @@ class RenderStage:
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
-        cfg, K, W, H = self.cfg, prep.K, prep.width, prep.height
-        # 6. Rasterize and composite over the background.
+        return self.complete(prep, self.rasterize(prep))
+
+    def rasterize(self, prep: PreparedSample) -> list:
+        """The GL part of :meth:`finish`: the passes' raw results (call it on the GL thread)."""
         look = prep.look
         passes = list(prep.passes)
-        with_shadows = look is not None and look.shadow_pass is not None
-        if with_shadows:  # after the colour pass: it shares its meshes
+        if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
             passes.insert(1, look.shadow_pass)
-        results = self.raster.run_passes(passes, W, H)
-        shadow_depth = results.pop(1) if with_shadows else None
+        return self.raster.run_passes(passes, prep.width, prep.height)
+
+    def complete(self, prep: PreparedSample, results: list) -> RenderedSample:
+        """The rest of :meth:`finish` (no GL, any thread): shading, image, the labels that need
+        the depth buffer, control maps; ``results`` from :meth:`rasterize`."""
+        cfg, K, W, H = self.cfg, prep.K, prep.width, prep.height
+        # 6. Shade and composite over the background.
+        look = prep.look
+        results = list(results)
+        shadow_depth = results.pop(1) if look is not None and look.shadow_pass is not None else None
         out = self.raster.decode(results, prep.cam_ext, prep.has_ground)
         color = out.color
         if look is not None:
@@ -522,17 +531,27 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
             logger.info("GL renderer: %s", stage.raster.gl_renderer_name)
             started = time.perf_counter()
             writer = SampleWriter(run, cfg.png_compression)
-            # Prepare sample k+1 (bodies, scene: no GL) on a thread while sample k rasterizes.
+            # A pipeline of threads: sample k+1 is prepared (bodies, scene: no GL) while sample k
+            # rasterizes on this thread and sample k-1 is completed (shading, labels, control maps)
+            # and then written. numpy, zlib and llvmpipe release the GIL, so the stages overlap.
             preparer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
+            completer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-complete")
             try:
                 ahead = preparer.submit(stage.prepare, todo[0])
+                behind: tuple[int, concurrent.futures.Future] | None = None
                 for k, i in enumerate(progress(todo, total=len(todo), desc="render")):
                     prep = ahead.result()
                     if k + 1 < len(todo):
                         ahead = preparer.submit(stage.prepare, todo[k + 1])
-                    writer.submit(i, stage.finish(prep))
+                    raw = stage.rasterize(prep)
+                    if behind is not None:
+                        writer.submit(behind[0], behind[1].result())
+                    behind = (i, completer.submit(stage.complete, prep, raw))
+                if behind is not None:
+                    writer.submit(behind[0], behind[1].result())
             finally:
                 preparer.shutdown(wait=True, cancel_futures=True)
+                completer.shutdown(wait=True, cancel_futures=True)
                 writer.close()
                 stage.close()
         else:
