@@ -62,15 +62,15 @@ def nearest_parts(points: np.ndarray, vertices: np.ndarray, vertex_parts: np.nda
     return out
 
 
-def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cell: float = 2.0
+def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cells: int = 256
                      ) -> tuple[np.ndarray, np.ndarray]:
     """(point, face) pairs whose face's 2D box contains the point, ordered by point then face.
 
-    The points are few (a person's keypoints and joints) and the faces many: a grid of
-    ``cell`` pixels over the points' extent marks the cells that hold a point, a summed-area
-    table of it tells each face (from the cells its box spans) whether its box can hold any
-    point, and the exact box test runs between the few faces left and the points. O(F) cheap
-    array operations and O(candidates x N) tests instead of O(N F).
+    The points are few (a person's keypoints and joints) and the faces many: a grid of at
+    most ``cells`` x ``cells`` cells (of at least half a pixel) over the points' extent marks
+    the cells that hold a point, a summed-area table of it tells each face (from the cells its
+    box spans) whether its box can hold any point, and the exact box test runs between the
+    faces left and the points: O(F) cheap array operations and O(candidates x N) tests.
     """
     lo, hi = uv.min(axis=0), uv.max(axis=0)
     keep = ((tri_hi[:, 0] >= lo[0]) & (tri_lo[:, 0] <= hi[0]) & (tri_hi[:, 1] >= lo[1]) & (tri_lo[:, 1] <= hi[1]))
@@ -78,13 +78,15 @@ def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cel
     if len(fid) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     origin = lo - 1.0
-    ncol, nrow = (np.floor((hi - origin) / cell).astype(np.int64) + 1)
-    pc = np.floor((uv - origin) / cell).astype(np.int64)
+    inv = 1.0 / max(0.5, float((hi - origin).max()) / (cells - 1))  # cells per pixel; the same arithmetic
+    ncol, nrow = (np.floor((hi - origin) * inv).astype(np.int64) + 1)   # for points and faces (monotonic)
+    pc = np.floor((uv - origin) * inv).astype(np.int64)
     table = np.zeros((nrow + 1, ncol + 1), np.int32)  # table[r, c]: points in the cells above and left of (r, c)
     np.add.at(table, (pc[:, 1] + 1, pc[:, 0] + 1), 1)
     table = table.cumsum(axis=0).cumsum(axis=1)
-    c0 = np.clip(np.floor((tri_lo[fid] - origin) / cell).astype(np.int64), 0, [ncol - 1, nrow - 1])
-    c1 = np.clip(np.floor((tri_hi[fid] - origin) / cell).astype(np.int64), 0, [ncol - 1, nrow - 1]) + 1
+    top = np.array([ncol - 1, nrow - 1], np.float64)
+    c0 = np.minimum((tri_lo[fid] - origin) * inv, top).clip(0.0).astype(np.int32)  # floor: >= 0
+    c1 = np.minimum((tri_hi[fid] - origin) * inv, top).clip(0.0).astype(np.int32) + 1
     held = table[c1[:, 1], c1[:, 0]] - table[c0[:, 1], c1[:, 0]] - table[c1[:, 1], c0[:, 0]] + table[c0[:, 1], c0[:, 0]]
     fid = fid[held > 0]
     u, v = uv[:, 0:1], uv[:, 1:2]

@@ -148,8 +148,10 @@ class Dresser:
             return np.where(self.is_leg & ~np.isin(a.parts, [PART_INDEX["left_foot"], PART_INDEX["right_foot"]]),
                             np.nan_to_num(a.leg) - length, f)
 
-        extra = flare * np.clip((np.nan_to_num(a.leg) - 1.1) / 0.85, 0.0, 1.0) * self.is_leg  # straight legs hang from the knee
-        return self._shell(("bottom", length, waist, flare, fine), field, extra=extra, subdivide=fine)
+        # straight legs hang from the knee: an offset linear in the flare, so one cached shell serves every flare
+        unit = np.clip((np.nan_to_num(a.leg) - 1.1) / 0.85, 0.0, 1.0) * self.is_leg
+        shell = self._shell(("bottom", length, waist, fine), field, extra=unit, subdivide=fine)
+        return dataclasses.replace(shell, extra=shell.extra * flare)
 
     def shoe_shell(self, cut: float) -> Shell:
         a = self.atlas
