@@ -82,8 +82,14 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
         (False for people no free spot was found for; they are dropped).
     """
     K, ext = camera.K, camera.cam_ext
-    R_cw, c = ext[:3, :3].T, np.array(camera.position)
-    Kinv = np.linalg.inv(K)
+    c = np.array(camera.position, np.float64)
+    # the world direction of the ray through pixel (x, y) is M @ (x, y, 1); written out in floats
+    # (the loop runs hundreds of times per person: numpy's per-call cost would dominate)
+    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = (ext[:3, :3].T @ np.linalg.inv(K)).tolist()
+    r20, r21, _ = ext[2, :3].tolist()
+    t2 = float(ext[2, 3])
+    cx, cy, cz = c.tolist()
+    fy, W1, H1 = float(K[1, 1]), camera.width - 1, camera.height - 1
     xy = np.zeros((len(radii), 2))
     placed = np.zeros(len(radii), bool)
     yaw = rng.uniform(0.0, 360.0, size=len(radii))
@@ -92,23 +98,24 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
         for _ in range(tries):
             u = rng.uniform(-0.2, 1.2) if truncated else rng.uniform(0.05, 0.95)
             v = rng.uniform(0.55, 1.35) if truncated else rng.uniform(*cfg.feet_row)
-            ray = R_cw @ (Kinv @ np.array([u * (camera.width - 1), v * (camera.height - 1), 1.0]))
-            if ray[2] >= -1e-6:
+            x, y = u * W1, v * H1
+            rz = m20 * x + m21 * y + m22
+            if rz >= -1e-6:
                 continue  # above the horizon: never meets the ground
-            t = -c[2] / ray[2]
-            ground = c + t * ray
-            dist = float(np.linalg.norm(ground[:2] - c[:2]))
+            t = -cz / rz
+            gx, gy = cx + t * (m00 * x + m01 * y + m02), cy + t * (m10 * x + m11 * y + m12)
+            dist = math.hypot(gx - cx, gy - cy)
             if dist > cfg.max_distance or dist < radii[p] + 0.4:
                 continue
-            depth = float((ext[:3, :3] @ ground + ext[:3, 3])[2])
-            frac = K[1, 1] * heights[p] / max(depth, 1e-6) / camera.height
+            depth = r20 * gx + r21 * gy + t2  # the ground point's camera z (it lies on z = 0)
+            frac = fy * heights[p] / max(depth, 1e-6) / camera.height
             if not cfg.person_height_frac[0] <= frac <= cfg.person_height_frac[1]:
                 continue
             if not truncated and not cfg.head_row[0] <= v - frac <= cfg.head_row[1]:
                 continue  # a person who is not truncated keeps their head where the framing wants it
-            gap = np.linalg.norm(xy[placed] - ground[:2], axis=1) - radii[placed] - radii[p]
+            gap = np.linalg.norm(xy[placed] - (gx, gy), axis=1) - radii[placed] - radii[p]
             if np.all(gap > 0.05):
-                xy[p], placed[p] = ground[:2], True
+                xy[p], placed[p] = (gx, gy), True
                 break
     return xy, yaw, placed
 

@@ -218,11 +218,12 @@ class RenderStage:
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
                                              world.keypoints, radii[keep])
             lighting, background = setting.lighting, setting.background
+        describe = body.describe_shapes(shapes)
         if self.dresser is None:
             people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
             outfits = [None] * len(appearance)
         else:  # dressed: an own random stream, so --wardrobe none renders the same people, poses and camera
-            outfits, people = self._dress(index, world, appearance, body.describe_shapes(shapes))
+            outfits, people = self._dress(index, world, appearance, describe)
         ground = setting.ground
         held_objects = held.held_objects(pose_names, world.keypoints)  # a box, a phone in the hands
         prop_meshes = setting.props + [PropMesh(*held.held_mesh(h)) for h in held_objects]
@@ -235,7 +236,6 @@ class RenderStage:
         bbox_full = L.points_box(verts2d)
         center, scale = L.center_scale(bbox_full)
         params_cam = body.transform_params(world.params, ext[:3, :3], ext[:3, 3])
-        describe = body.describe_shapes(shapes)
         labels = {
             "cam_int": K.astype(np.float32), "cam_ext": ext.astype(np.float32),
             "image_size": np.array([H, W], np.int32), "seed": np.array(cfg.seed), "index": np.array(index),
