@@ -175,8 +175,10 @@ def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
     the camera (negative), looked up in a table. Pixels that are not ``hit`` are 0."""
     out = np.empty((*xy_encoded.shape[:2], 3), np.uint8)
     out[..., :2] = xy_encoded
-    out[..., 2] = _Z_TABLE[xy_encoded[..., 0], xy_encoded[..., 1]]
-    out[~hit] = 0
+    key = xy_encoded[..., 0].astype(np.uint16) << 8
+    key |= xy_encoded[..., 1]
+    np.take(_Z_TABLE.ravel(), key, out=out[..., 2])
+    out *= hit[..., None]
     return out
 
 
@@ -341,7 +343,7 @@ class Rasterizer:
         """
         props = props or []
         pr = self._pr
-        R_wc = cam_ext[:3, :3]
+        to_cam_xy = np.ascontiguousarray(cam_ext[:2, :3].T, dtype=np.float32)  # world normal -> camera x, y
         normals_world = [p.normals if p.normals is not None else vertex_normals(p.vertices, self.faces, self._incidence)
                          for p in people]
         extras = [_concat_extras(p.extras) if p.extras else None for p in people]
@@ -389,7 +391,7 @@ class Rasterizer:
         body_prims = []
         for i, (p, n, extra, show) in enumerate(zip(people, normals_world, extras, shown)):
             labels[:, 0] = (i + 1) / 255.0
-            labels[:, 2:] = (n[self.split.vertex_ids] @ R_wc[:2].T) * 0.5 + 0.5
+            labels[:, 2:] = (n[self.split.vertex_ids] @ to_cam_xy) * 0.5 + 0.5
             positions = p.vertices[self.split.vertex_ids]
             split_faces = self.split.faces if show is None else self.split.faces[show[self.split.face_ids]]
             prims = [pr.Primitive(positions=positions, indices=split_faces, color_0=labels.copy(),
@@ -399,13 +401,13 @@ class Rasterizer:
                 ev, en, ef, _, eparts = extra
                 el = np.empty((len(ev), 4), np.float32)
                 el[:, 0], el[:, 1] = (i + 1) / 255.0, eparts / 255.0
-                el[:, 2:] = (en @ R_wc[:2].T) * 0.5 + 0.5
+                el[:, 2:] = (np.asarray(en, np.float32) @ to_cam_xy) * 0.5 + 0.5
                 prims.append(pr.Primitive(positions=ev, indices=ef, color_0=el, material=self._cloth_material))
             seg_map[seg_scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
         for q in props:  # instance 0, the prop's class, its normals
             lab = np.zeros((len(q.vertices), 4), np.float32)
             lab[:, 1] = q.part / 255.0
-            lab[:, 2:] = (q.normals @ R_wc[:2].T) * 0.5 + 0.5
+            lab[:, 2:] = (np.asarray(q.normals, np.float32) @ to_cam_xy) * 0.5 + 0.5
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=lab, material=self._flat_material)
             seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
         if ground is not None:  # instance 0, class "ground"; it occludes and gives depth (its normal: decode())
