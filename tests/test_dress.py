@@ -338,3 +338,24 @@ def test_prompts_name_the_garments_shoes_and_hair(tiny_run):
         assert GARMENT_WORDS[g["type"]] in prompt and color_name(g["color"]) in prompt
     assert HAIR_WORDS[person["hair"]["style"]].split("{color}")[-1].strip() in prompt
     assert color_name("1f2a44") == "navy" and color_name("f4f2ee") == "white"
+
+
+def test_one_cached_trousers_shell_serves_every_flare(anny_body):
+    """The flare (drawn continuously) is an offset linear in it, not part of the shell's cache key:
+    the cache stays small over many flares and each flare's offsets are those of a shell built for it."""
+    from genb.render.dress import Dresser
+    from genb.render.dress.shells import build_shell
+
+    dresser = Dresser(anny_body)
+    before = len(dresser._shells)
+    shells = {f: dresser.bottom_shell(1.9, 0.2, flare=f) for f in (0.0, 0.011, 0.0234, 0.04)}
+    assert len(dresser._shells) == before + 1
+    a = dresser.atlas
+    for flare, shell in shells.items():
+        field = np.where(dresser.is_leg & ~np.isin(a.parts, [PART_INDEX["left_foot"], PART_INDEX["right_foot"]]),
+                         np.nan_to_num(a.leg) - 1.9, np.where(a.parts == PART_INDEX["torso"], a.torso - 0.2, 1.0))
+        extra = flare * np.clip((np.nan_to_num(a.leg) - 1.1) / 0.85, 0.0, 1.0) * dresser.is_leg
+        fresh = build_shell(a, field, extra=extra, subdivide=False)
+        np.testing.assert_allclose(shell.extra, fresh.extra, atol=1e-12)
+        assert shell.faces.shape == fresh.faces.shape
+    assert shells[0.04].extra.max() > 0.03  # the flare does push the hems out

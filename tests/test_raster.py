@@ -90,3 +90,37 @@ def test_normals_of_people_and_ground_in_the_camera_frame(quad_raster):
     np.testing.assert_allclose(n[on_ground].mean(0), ext[:3, :3] @ [0, 0, 1], atol=0.02)
     np.testing.assert_allclose(np.median(n[on_quad], axis=0), ext[:3, :3] @ [0, -1, 0], atol=0.03)
     assert (out.normals[out.depth == 0] == 0).all()
+
+
+def test_passes_match_pyrenders_own_render_calls(quad_raster):
+    """genb's pass path (single-sampled label and depth passes, no unused readbacks) gives what
+    pyrender's OffscreenRenderer.render gives on the same scenes: label maps bit for bit, depth
+    within the 24-bit buffer's precision, the colour pass's pixels exactly."""
+    r, verts, _ = quad_raster
+    W, H = 160, 120
+    K = intrinsics_from_fov(50.0, W, H)
+    ext = extrinsics(np.array([0.0, 0.0, 0.8]), camera_to_world_rotation(0, 0, 0))
+    light = Lighting(np.array([0.3, 1.0, -1.0]), 0.8, np.ones(3), np.full(3, 0.3))
+    ground = GroundLayer(np.full((8, 8, 3), 120, np.uint8), size=40.0)
+    people = [MeshLayer(verts + np.array(p, np.float32), np.full((6, 3), 0.7, np.float32))
+              for p in ((0.3, 3.0, 0.2), (-0.4, 4.5, 0.0))]
+    passes = r.build_passes(people, K, ext, light, ground)
+    shadow_pass, sun = r.build_shadow_pass(passes[0][0], light.direction, W, H)
+    passes = [passes[0], shadow_pass, passes[1]]
+    ours = r.run_passes(passes, W, H)
+    renderer = r._renderer_for(W, H)
+    theirs = [renderer.render(scene, flags=flags, seg_node_map=seg) for scene, flags, seg in passes]
+    assert ours[0][1] is None  # the colour pass's depth is not read back
+    np.testing.assert_array_equal(ours[0][0], theirs[0][0])
+    assert (ours[2][0][..., 0] > 0).sum() > 500  # both people are in the label pass
+    np.testing.assert_array_equal(ours[2][0], theirs[2][0])
+    hit = theirs[2][1] > 0
+    np.testing.assert_array_equal(ours[2][1] > 0, hit)
+    np.testing.assert_allclose(ours[2][1][hit], theirs[2][1][hit], rtol=1e-4)
+    cast = theirs[1] > 0
+    assert cast.sum() > 100
+    # the sun's map: the same casters, sampled at pixel centres instead of a multisample position
+    assert abs(int((ours[1] > 0).sum()) - int(cast.sum())) <= 0.02 * cast.sum()
+    both = cast & (ours[1] > 0)
+    gap = np.abs(sun.linear_depth(ours[1])[both] - sun.linear_depth(theirs[1])[both])
+    assert np.median(gap) < 0.5 * sun.texel_m  # metres along the sun's rays: within half a texel's slope

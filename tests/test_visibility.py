@@ -141,3 +141,27 @@ def test_face_landmarks_are_hidden_from_behind_and_seen_from_the_front(body, ras
     assert res["in_frame"][:, face].all()
     assert res["vis"][0, face].all() and not res["vis"][1, face].any()
     assert res["vis"][:, HIPS].all()
+
+
+@pytest.mark.parametrize("spread", [3.0, 40.0, 300.0])
+def test_ray_cast_candidates_are_exactly_the_faces_whose_box_holds_the_point(spread):
+    """The candidate search (a summed-area table over a grid of the points) finds every (point, face)
+    pair whose face's 2D box contains the point and no other, including points on cell borders and on
+    box edges, for small and large people."""
+    rng = np.random.default_rng(int(spread))
+    F, N = 6000, 120
+    centre = rng.uniform(0, 500, 2)
+    a = centre + rng.normal(0, spread, (F, 2))
+    lo = a - rng.exponential(spread / 30, (F, 2))
+    hi = a + rng.exponential(spread / 30, (F, 2))
+    uv = centre + rng.normal(0, spread, (N, 2))
+    uv[:20] = np.round(uv[:20])  # on grid lines
+    uv[20:30] = lo[:10]  # on the boxes' corners
+    uv[30:40] = hi[10:20]
+    n_idx, f_idx = L._candidate_pairs(uv, lo, hi)
+    inside = ((uv[:, None, 0] >= lo[None, :, 0]) & (uv[:, None, 0] <= hi[None, :, 0])
+              & (uv[:, None, 1] >= lo[None, :, 1]) & (uv[:, None, 1] <= hi[None, :, 1]))
+    want_n, want_f = np.nonzero(inside)
+    assert len(want_n) > N // 2  # the test has pairs to find
+    np.testing.assert_array_equal(n_idx, want_n)
+    np.testing.assert_array_equal(f_idx, want_f)

@@ -1,14 +1,20 @@
 """The rasterizer: pyrender passes that turn posed meshes into pixels.
 
 One :class:`Rasterizer` per process, built once and reused for every sample
-(the GL context is the expensive part). Two passes per sample:
+(the GL context is the expensive part). The passes of one sample:
 
 1. **colour** (Lambert shading per vertex, MSAA, RGBA): the anti-aliased render and its coverage;
-2. **labels** (``FLAT | SEG | RGBA``: vertex colours, no MSAA): one mesh per person whose
+2. **sun depth** (scenes with shadows: depth only, orthographic along the sun, built by
+   :meth:`Rasterizer.build_shadow_pass` over the colour pass's meshes);
+3. **labels** (``FLAT | SEG | RGBA``: vertex colours, no MSAA): one mesh per person whose
    per-vertex colours hold ``(person + 1, part id, normal x, normal y)`` (vertices are split
    between parts, see :class:`PartSplit`). So instance and part maps are exact, the normal
    map comes in the same pass (z from x, y), and the metric depth buffer is sampled at the
-   same pixel centres.
+   same pixel centres;
+4. **bare bodies** (dressed scenes only): the bodies without their clothes, for ``body_instances``.
+
+:meth:`Rasterizer.run_passes` draws them through :func:`_render_pass` (passes 2-4 without
+pyrender's multisample buffers, no unused readbacks).
 """
 
 from __future__ import annotations
