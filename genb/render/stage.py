@@ -95,7 +95,8 @@ class PreparedSample:
     """Shadows, aerial perspective, camera response and effects of the image (None: plain)."""
     body_vertices: np.ndarray | None = None
     """(P, V, 3) float32 the bare posed bodies, world frame (the ground truth under the clothes)."""
-    occlusion: dict[str, np.ndarray] | None = None  # visibility part (a), labels.body_occlusion
+    body_vertices_cam: np.ndarray | None = None
+    """(P, V, 3) float64 the same in the camera frame (visibility part (a) ray-casts against them)."""
 
 
 def _rot_z(deg: np.ndarray) -> np.ndarray:
@@ -263,12 +264,6 @@ class RenderStage:
         }
         light = Lighting(np.array(lighting["direction"]), lighting["intensity"], np.array(lighting["color"]),
                          np.array(lighting["ambient"]))
-        # Visibility part (a): each person's keypoints and joints ray-cast against their own body,
-        # here so that it overlaps the previous sample's rasterization (docs/architecture.md).
-        occlusion = L.body_occlusion(
-            np.concatenate([labels["keypoints3d"], labels["joints3d"]], axis=1), K, v_cam, np.asarray(body.faces),
-            self.face_parts, np.concatenate([self.keypoint_own_parts, self.joint_own_parts]), W, H,
-            cfg.visibility_tolerance)
         # 5. The rasterizer's scenes: plain objects, no GL yet (that happens in finish()).
         passes = self.raster.build_passes(people, K, ext, light, ground, prop_meshes)
         look = setting.look(self.raster, passes, cfg, W, H, world.keypoints, ext,
@@ -276,7 +271,7 @@ class RenderStage:
         scene["camera_effects"] = look.effects
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
-                              look=look, body_vertices=world.vertices, occlusion=occlusion)
+                              look=look, body_vertices=world.vertices, body_vertices_cam=v_cam)
 
     def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
         """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""
@@ -326,9 +321,14 @@ class RenderStage:
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
         body_instances = out.instances if out.body_instances is None else out.body_instances
-        # (the rule's part (a), the ray cast against each person's own body, ran in prepare())
         n_kp = labels["keypoints3d"].shape[1]
-        both = L.depth_visibility(prep.occlusion, out.depth, out.instances, cfg.visibility_tolerance)
+        # Visibility part (a): each person's keypoints and joints ray-cast against their own bare
+        # body; (b): the depth buffer (docs/architecture.md).
+        occlusion = L.body_occlusion(
+            np.concatenate([labels["keypoints3d"], labels["joints3d"]], axis=1), K, prep.body_vertices_cam,
+            np.asarray(self.body.faces), self.face_parts,
+            np.concatenate([self.keypoint_own_parts, self.joint_own_parts]), W, H, cfg.visibility_tolerance)
+        both = L.depth_visibility(occlusion, out.depth, out.instances, cfg.visibility_tolerance)
         kp = {k: v[:, :n_kp] for k, v in both.items()}
         jt = {k: v[:, n_kp:] for k, v in both.items()}
         bbox, area = L.mask_boxes(out.instances, prep.num_people)
