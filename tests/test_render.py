@@ -257,6 +257,28 @@ def test_workers_ranks_and_resume_give_the_same_bytes(tmp_path, tiny_run, monkey
     assert _digest(resumed) == reference
 
 
+def test_a_failing_sample_keeps_the_ones_completed_before_it(tmp_path, monkeypatch):
+    """In the one-process pipeline sample k-1 is still being completed when sample k rasterizes: if
+    sample k fails, the error is raised once, k-1 is written all the same, and nothing half-written
+    is left; a resume renders only what is missing."""
+    out = tmp_path / "run"
+    original = RenderStage.rasterize
+
+    def failing(self, prep):
+        if prep.labels["index"] == 2:
+            raise RuntimeError("GL lost")
+        return original(self, prep)
+
+    monkeypatch.setattr(RenderStage, "rasterize", failing)
+    with pytest.raises(RuntimeError, match="GL lost"):
+        run_render(out, RenderConfig(**SMALL))
+    assert RunFolder(out).sample_ids() == [0, 1]
+    assert not [p for p in (out / "samples").iterdir() if p.name.startswith(".")]
+    monkeypatch.setattr(RenderStage, "rasterize", original)
+    summary = run_render(out, RenderConfig(**SMALL))
+    assert summary.rendered == 2 and summary.skipped == 2
+
+
 def _genb(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "genb", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 

@@ -165,3 +165,9 @@ def test_ray_cast_candidates_are_exactly_the_faces_whose_box_holds_the_point(spr
     assert len(want_n) > N // 2  # the test has pairs to find
     np.testing.assert_array_equal(n_idx, want_n)
     np.testing.assert_array_equal(f_idx, want_f)
+    # float32 points, each the corner of a point-sized float64 box: one precision inside, whatever
+    # the caller passes, so every point finds at least its own box
+    for _ in range(30):
+        uv32 = (centre + rng.normal(0, spread, (40, 2)) + 1000).astype(np.float32)
+        n_idx, f_idx = L._candidate_pairs(uv32, uv32.astype(np.float64), uv32.astype(np.float64))
+        assert set(zip(range(40), range(40))) <= set(zip(n_idx.tolist(), f_idx.tolist()))

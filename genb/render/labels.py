@@ -72,6 +72,8 @@ def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cel
     box spans) whether its box can hold any point, and the exact box test runs between the
     faces left and the points: O(F) cheap array operations and O(candidates x N) tests.
     """
+    # one precision for points and boxes: the grid's floor() must order them as the exact test does
+    uv, tri_lo, tri_hi = (np.asarray(x, np.float64) for x in (uv, tri_lo, tri_hi))
     lo, hi = uv.min(axis=0), uv.max(axis=0)
     keep = ((tri_hi[:, 0] >= lo[0]) & (tri_lo[:, 0] <= hi[0]) & (tri_hi[:, 1] >= lo[1]) & (tri_lo[:, 1] <= hi[1]))
     fid = np.flatnonzero(keep)

@@ -524,22 +524,23 @@ def _render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None) -> Any:
     from OpenGL import GL
     from pyrender.constants import RenderFlags
 
+    if not r._platform.supports_framebuffers():  # (OSMesa) pyrender's own path
+        return r.render(scene, flags=flags, seg_node_map=seg_map)
     single = bool(flags & (RenderFlags.SEG | RenderFlags.DEPTH_ONLY))
     r._platform.make_current()
     inner = r._renderer
     inner.viewport_width, inner.viewport_height = r.viewport_width, r.viewport_height
     inner.point_size = r.point_size
-    inner._configure_main_framebuffer()  # (re)built at the viewport's size
+    inner._configure_main_framebuffer()  # (re)built at the viewport's size, before the swap below
     multisample = inner._main_fb_ms
-    if single:
-        inner._main_fb_ms = inner._main_fb  # the forward pass binds this one to draw into
-    read = inner._read_main_framebuffer
-    inner._read_main_framebuffer = lambda sc, fl: _read_framebuffer(inner, multisample, sc, fl, single)
     try:
+        if single:
+            inner._main_fb_ms = inner._main_fb  # the forward pass binds this one to draw into
+        inner._read_main_framebuffer = lambda sc, fl: _read_framebuffer(inner, multisample, sc, fl, single)
         return inner.render(scene, flags | RenderFlags.OFFSCREEN, seg_map)
     finally:
         inner._main_fb_ms = multisample
-        inner._read_main_framebuffer = read
+        inner.__dict__.pop("_read_main_framebuffer", None)  # pyrender's method again
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
 
 

@@ -549,7 +549,14 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
                     behind = (i, completer.submit(stage.complete, prep, raw))
                 if behind is not None:
                     writer.submit(behind[0], behind[1].result())
+                    behind = None
             finally:
+                if behind is not None:  # a later sample failed: still write the one completed before it
+                    try:
+                        if behind[1].exception() is None:
+                            writer.submit(behind[0], behind[1].result())
+                    except Exception:  # noqa: BLE001 - the first error is the one raised
+                        pass
                 preparer.shutdown(wait=True, cancel_futures=True)
                 completer.shutdown(wait=True, cancel_futures=True)
                 writer.close()
