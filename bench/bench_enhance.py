@@ -46,6 +46,21 @@ def best_times(bare, staged, repeats: int) -> dict[str, float]:
     return {k: min(v) for k, v in times.items()}
 
 
+def bare_call(pipe, items: list, cfg, strength: float, size: int, scales, seeds: list[int]) -> None:
+    """One bare diffusers call on a batch of inputs (``image``, ``controls``, ``prompt`` each): the work
+    the stage's batch does, without genb around it."""
+    import torch
+
+    image = torch.from_numpy(np.stack([x.image for x in items])).permute(0, 3, 1, 2).float() / 255
+    controls = [torch.from_numpy(np.stack([x.controls[c] for x in items])).permute(0, 3, 1, 2).float() / 255
+                for c in range(len(cfg.controls))]
+    with torch.inference_mode():
+        pipe(prompt=[x.prompt for x in items], negative_prompt=[cfg.negative_prompt] * len(items),
+             image=image, control_image=controls, strength=strength, num_inference_steps=cfg.steps,
+             guidance_scale=cfg.guidance_scale, height=size, width=size, controlnet_conditioning_scale=scales,
+             generator=[torch.Generator().manual_seed(s) for s in seeds], output_type="np")
+
+
 def make_run(root: Path, n: int, size: int) -> None:
     """A synthetic run folder of ``n`` samples of ``size`` x ``size`` pixels."""
     import cv2
@@ -128,16 +143,8 @@ def main() -> None:
 
         def bare() -> None:
             for batch in batches:
-                image = torch.from_numpy(np.stack([s.image for s in batch])).permute(0, 3, 1, 2).float() / 255
-                controls = [torch.from_numpy(np.stack([s.controls[c] for s in batch])).permute(0, 3, 1, 2).float() / 255
-                            for c in range(len(cfg.controls))]
-                with torch.inference_mode():
-                    pipe(prompt=[s.prompt for s in batch], negative_prompt=[cfg.negative_prompt] * len(batch),
-                         image=image, control_image=controls, strength=cfg.noise, num_inference_steps=cfg.steps,
-                         guidance_scale=cfg.guidance_scale, height=args.size, width=args.size,
-                         controlnet_conditioning_scale=stage.scales,
-                         generator=[torch.Generator().manual_seed(sample_torch_seed(0, s.index)) for s in batch],
-                         output_type="np")
+                bare_call(pipe, batch, cfg, cfg.noise, args.size, stage.scales,
+                          [sample_torch_seed(0, s.index) for s in batch])
 
         def staged() -> None:
             shutil.rmtree(run.root / "enhanced", ignore_errors=True)
@@ -187,15 +194,7 @@ def per_person_bench(args: argparse.Namespace) -> None:
 
         def bare() -> None:
             for chunk in chunks:
-                image = torch.from_numpy(np.stack([t.image for t in chunk])).permute(0, 3, 1, 2).float() / 255
-                controls = [torch.from_numpy(np.stack([t.controls[c] for t in chunk])).permute(0, 3, 1, 2).float() / 255
-                            for c in range(len(cfg.controls))]
-                with torch.inference_mode():
-                    pipe(prompt=[t.prompt for t in chunk], negative_prompt=[cfg.negative_prompt] * len(chunk),
-                         image=image, control_image=controls, strength=args.noise, num_inference_steps=cfg.steps,
-                         guidance_scale=cfg.guidance_scale, height=S, width=S,
-                         controlnet_conditioning_scale=stage.scales,
-                         generator=[torch.Generator().manual_seed(t.torch_seed) for t in chunk], output_type="np")
+                bare_call(pipe, chunk, cfg, args.noise, S, stage.scales, [t.torch_seed for t in chunk])
 
         def staged() -> None:
             shutil.rmtree(run.root / "enhanced", ignore_errors=True)

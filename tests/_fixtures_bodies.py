@@ -264,13 +264,18 @@ def build_synthetic_smplx() -> dict[str, np.ndarray]:
     }
 
 
-def write_synthetic_smplx(folder: str | Path, gender: str = "NEUTRAL") -> Path:
-    """Write ``folder/SMPLX_<gender>.npz`` (see :func:`build_synthetic_smplx`); returns its path."""
+def write_model_file(folder: str | Path, prefix: str, gender: str, arrays: dict) -> Path:
+    """Write ``folder/<prefix>_<GENDER>.npz`` holding ``arrays`` (the layout smplx loads); returns its path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"SMPLX_{gender.upper()}.npz"
-    np.savez(path, **build_synthetic_smplx())
+    path = folder / f"{prefix}_{gender.upper()}.npz"
+    np.savez(path, **arrays)
     return path
+
+
+def write_synthetic_smplx(folder: str | Path, gender: str = "NEUTRAL") -> Path:
+    """Write ``folder/SMPLX_<gender>.npz`` (see :func:`build_synthetic_smplx`); returns its path."""
+    return write_model_file(folder, "SMPLX", gender, build_synthetic_smplx())
 
 
 @pytest.fixture(scope="session")

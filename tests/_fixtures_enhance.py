@@ -47,6 +47,32 @@ def tiny_pipeline_dir(tmp_path_factory) -> Path:
     return ensure_tiny_pipeline(tiny_cache_dir())
 
 
+def start_handmade_run(root: Path, num_samples: int, seed: int, size: tuple[int, int]) -> None:
+    """The manifest of a hand-made run folder (``run.json``); samples are added with :func:`write_handmade_sample`."""
+    h, w = size
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "run.json").write_text(json.dumps({"num_samples": num_samples, "seed": seed, "body_model": "handmade",
+                                               "image_size": [h, w], "format_version": 1}))
+
+
+def textured_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """(h, w, 3) uint8 smooth random texture (an upsampled noise image)."""
+    import cv2
+
+    small = rng.integers(0, 256, (h // 8, w // 8, 3), dtype=np.uint8)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def write_handmade_sample(folder: Path, image: np.ndarray, controls: dict[str, np.ndarray], instances: np.ndarray,
+                          scene: dict) -> None:
+    """``image.png``, the control maps, ``instances.png`` and ``scene.json`` of one hand-made sample."""
+    (folder / "image.png").write_bytes(png_bytes(image))
+    for name, img in controls.items():
+        (folder / f"{name}.png").write_bytes(png_bytes(img))
+    (folder / "instances.png").write_bytes(png_bytes(instances))
+    (folder / "scene.json").write_text(json.dumps(scene))
+
+
 def make_enhance_run(root: Path, num_samples: int = 4, size: tuple[int, int] = (64, 96), seed: int = 5) -> RunFolder:
     """A run folder drawn by hand: the files genb enhance reads, nothing else.
 
@@ -56,15 +82,12 @@ def make_enhance_run(root: Path, num_samples: int = 4, size: tuple[int, int] = (
     import cv2
 
     h, w = size
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "run.json").write_text(json.dumps({"num_samples": num_samples, "seed": seed, "body_model": "handmade",
-                                               "image_size": [h, w], "format_version": 1}))
+    start_handmade_run(root, num_samples, seed, size)
     for i in range(num_samples):
         rng = np.random.default_rng(seed * 100 + i)
         folder = root / "samples" / f"{i:06d}"
         folder.mkdir(parents=True)
-        small = rng.integers(0, 256, (h // 8, w // 8, 3), dtype=np.uint8)
-        image = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+        image = textured_background(rng, h, w)
         instances = np.zeros((h, w), np.uint8)
         boxes = [(w // 3, h // 8, 2 * w // 3, h - h // 8)] if i % 2 == 0 else \
             [(w // 3, h // 8, w // 2, h - h // 8), (w // 2, h // 4, 2 * w // 3, h - h // 8)]
@@ -80,16 +103,12 @@ def make_enhance_run(root: Path, num_samples: int = 4, size: tuple[int, int] = (
             "control_edges": cv2.cvtColor(cv2.Canny(image, 50, 150), cv2.COLOR_GRAY2RGB),
         }
         cv2.line(controls["control_pose"], (w // 2, h // 8), (w // 2, h - h // 8), (255, 0, 0), 2)
-        (folder / "image.png").write_bytes(png_bytes(image))
-        for name, img in controls.items():
-            (folder / f"{name}.png").write_bytes(png_bytes(img))
-        (folder / "instances.png").write_bytes(png_bytes(instances))
         people = [{"description": {"gender": ["female", "male"][p % 2], "age_group": "adult", "build": "average"},
                    "appearance": {"top": "red", "bottom": "navy", "shoes": "white", "long_sleeves": p == 1,
                                   "long_bottom": True, "skin_tone": "medium"}} for p in range(len(boxes))]
         scene = {"index": i, "seed": seed, "people": people,
                  "background": {"kind": "procedural", "sky": "clear", "ground": "grass"}}
-        (folder / "scene.json").write_text(json.dumps(scene))
+        write_handmade_sample(folder, image, controls, instances, scene)
     return RunFolder(root)
 
 

@@ -10,14 +10,15 @@ drawn from them (the OpenPose map with genb's own ``pose_control``).
 from __future__ import annotations
 
 import io
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from genb.store import RunFolder, png_bytes
+from genb.store import RunFolder
+
+from _fixtures_enhance import start_handmade_run, textured_background, write_handmade_sample
 
 PEOPLE_SIZE = (96, 128)
 """(H, W) of the hand-made per-person run."""
@@ -42,15 +43,12 @@ def make_people_run(root: Path, num_samples: int = 2, seed: int = 7) -> RunFolde
 
     H, W = PEOPLE_SIZE
     K = np.array([[110.0, 0.0, W / 2 - 0.5], [0.0, 110.0, H / 2 - 0.5], [0.0, 0.0, 1.0]])
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "run.json").write_text(json.dumps({"num_samples": num_samples, "seed": seed, "body_model": "handmade",
-                                               "image_size": [H, W], "format_version": 1}))
+    start_handmade_run(root, num_samples, seed, (H, W))
     for i in range(num_samples):
         rng = np.random.default_rng(seed * 1000 + i)
         folder = root / "samples" / f"{i:06d}"
         folder.mkdir(parents=True)
-        small = rng.integers(0, 256, (H // 8, W // 8, 3), dtype=np.uint8)
-        image = cv2.resize(small, (W, H), interpolation=cv2.INTER_CUBIC)
+        image = textured_background(rng, H, W)
         # (centre x, top, height, width, depth) of the three people; the order in labels varies per sample
         people = [(48 + 4 * i, 14, 62, 26, 6.0), (74 + 3 * i, 8, 84, 36, 3.0), (112, 60, 12, 5, 20.0)]
         if i % 2:
@@ -81,10 +79,6 @@ def make_people_run(root: Path, num_samples: int = 2, seed: int = 7) -> RunFolde
             "control_seg": np.where(instances[..., None] > 0, [200, 50, 50], [0, 0, 0]).astype(np.uint8),
             "control_edges": cv2.cvtColor(cv2.Canny(image, 50, 150), cv2.COLOR_GRAY2RGB),
         }
-        (folder / "image.png").write_bytes(png_bytes(image))
-        for name, img in controls.items():
-            (folder / f"{name}.png").write_bytes(png_bytes(img))
-        (folder / "instances.png").write_bytes(png_bytes(instances))
         np.save(folder / "depth.npy", depth)
         buf = io.BytesIO()
         np.savez(buf, cam_int=K, cam_ext=np.eye(4), image_size=np.array([H, W]), keypoints2d=kp2d,
@@ -97,7 +91,7 @@ def make_people_run(root: Path, num_samples: int = 2, seed: int = 7) -> RunFolde
                    "hair": {"style": "ponytail", "color": "brown"} if p == 0 else None} for p in range(3)]
         scene = {"index": i, "seed": seed, "people": recipe,
                  "background": {"kind": "procedural", "sky": "clear", "ground": "grass"}}
-        (folder / "scene.json").write_text(json.dumps(scene))
+        write_handmade_sample(folder, image, controls, instances, scene)
     return RunFolder(root)
 
 

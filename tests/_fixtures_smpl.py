@@ -19,7 +19,7 @@ import pytest
 from smplx.joint_names import JOINT_NAMES
 from smplx.vertex_ids import vertex_ids as VERTEX_IDS
 
-from _fixtures_bodies import _capsule, _joint_positions
+from _fixtures_bodies import _capsule, _joint_positions, write_model_file
 
 NUM_VERTICES = 6890
 SMPL_JOINTS = tuple(JOINT_NAMES[:22]) + ("left_hand", "right_hand")
@@ -126,11 +126,8 @@ def build_synthetic_smpl() -> dict[str, np.ndarray]:
 
 
 def write_synthetic_smpl(folder: str | Path, gender: str = "NEUTRAL") -> Path:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"SMPL_{gender.upper()}.npz"
-    np.savez(path, **build_synthetic_smpl())
-    return path
+    """Write ``folder/SMPL_<gender>.npz`` (see :func:`build_synthetic_smpl`); returns its path."""
+    return write_model_file(folder, "SMPL", gender, build_synthetic_smpl())
 
 
 @pytest.fixture(scope="session")

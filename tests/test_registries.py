@@ -45,6 +45,13 @@ def _color_shift(inputs):
 
 
 @pytest.fixture
+def one_process(monkeypatch):
+    """No rank or shard variables from the environment: every stage runs the whole run here."""
+    for var in ("RANK", "WORLD_SIZE", "GENB_SHARD"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
 def color_measure():
     spec = DRIFT_MEASURES.register(DriftMeasure(
         "color", scores=("color_shift",), compute=_color_shift,
@@ -54,7 +61,8 @@ def color_measure():
     DRIFT_MEASURES.unregister("color")
 
 
-def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_path, tiny_pipeline_dir, monkeypatch):
+def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_path, tiny_pipeline_dir, one_process,
+                                                           monkeypatch):
     from genb.enhance.config import EnhanceConfig
     from genb.enhance.stage import run_enhance
     from genb.render.config import RenderConfig
@@ -62,8 +70,6 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     from genb.render.stage import run_render
     from genb.store import read_image
 
-    for var in ("RANK", "WORLD_SIZE", "GENB_SHARD"):
-        monkeypatch.delenv(var, raising=False)
     run = RunFolder(tmp_path / "run")
     run_render(run.root, RenderConfig(num_samples=2, seed=2, image_size=(64, 48), num_people=(1, 2)))
     silhouette = read_image(run.sample_dir(0) / "control_silhouette.png")
@@ -85,15 +91,13 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     assert with_maps.shape[1] == 64 * (2 + len(CONTROL_MAPS))  # overlay, render, one tile per registered map
 
 
-def test_a_toy_drift_measure_reaches_check_summary_and_sweep(color_measure, check_run, monkeypatch):
+def test_a_toy_drift_measure_reaches_check_summary_and_sweep(color_measure, check_run, one_process):
     from genb.check.records import CheckRecord
     from genb.check.stage import load_config, run_check
     from genb.sweep.table import accuracy_row, table_columns
 
     assert "color_shift_mean" in table_columns([{"color_shift_mean": 0.1}])
 
-    for var in ("RANK", "WORLD_SIZE", "GENB_SHARD"):
-        monkeypatch.delenv(var, raising=False)
     tint = np.array([0, 0, 60], np.int16)
     enhance_with(check_run, NOISE, lambda i, r: np.clip(r.astype(np.int16) + tint, 0, 255).astype(np.uint8))
     cfg = load_config("flow_only", noise=NOISE, min_box_px=16, measures=("flow", "color"))
@@ -180,13 +184,11 @@ def toy_body():
     BODY_MODELS.unregister("toybody")
 
 
-def test_a_toy_body_model_renders_and_its_licence_reaches_the_card(toy_body, tmp_path, monkeypatch, capsys):
+def test_a_toy_body_model_renders_and_its_licence_reaches_the_card(toy_body, tmp_path, one_process, capsys):
     from genb.cli import main
     from genb.render.config import RenderConfig
     from genb.render.stage import run_render
 
-    for var in ("RANK", "WORLD_SIZE", "GENB_SHARD"):
-        monkeypatch.delenv(var, raising=False)
     run = RunFolder(tmp_path / "run")
     run_render(run.root, RenderConfig(num_samples=1, seed=3, image_size=(64, 48), num_people=(1, 1), body="toybody",
                                       wardrobe="none"))
