@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from genb.errors import GenbError
-from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project
 from genb.render.conventions import PART_INDEX, SEMANTIC_JOINTS
 from genb.render.poses import PoseLibrary, euler_xyz_to_matrix
 
@@ -217,7 +217,7 @@ def test_own_clothes_and_hair_never_hide_a_wearers_keypoints(anny_scene, outfit,
     kp = to_camera(world.keypoints.astype(np.float64), ext)
     ids = [BODY25_INDEX[j] for j in joints]
     front, back = (1, 0) if behind else (0, 1)
-    uv = np.rint(L.project(kp[front, ids], K)).astype(int)
+    uv = np.rint(project(kp[front, ids], K)).astype(int)
     assert (out.parts[uv[:, 1], uv[:, 0]] >= 15).all()  # the keypoints' pixels show clothes or hair ...
     # genb's visibility rule (labels.visibility): own-body ray cast + depth buffer, own instance exempt
     faces = np.asarray(body.faces)

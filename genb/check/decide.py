@@ -24,7 +24,6 @@ Rules, in order:
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any
 

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import uuid
 from pathlib import Path
 
 from genb.core.controls import BUILTIN_CONTROLS, CONTROL_MAPS

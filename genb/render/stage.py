@@ -93,10 +93,9 @@ class PreparedSample:
     scene: dict[str, Any]
     look: scenery.Look | None = None
     """Shadows, aerial perspective, camera response and effects of the image (None: plain)."""
-    body_vertices: np.ndarray | None = None
-    """(P, V, 3) float32 the bare posed bodies, world frame (the ground truth under the clothes)."""
     body_vertices_cam: np.ndarray | None = None
-    """(P, V, 3) float64 the same in the camera frame (visibility part (a) ray-casts against them)."""
+    """(P, V, 3) float64 the bare posed bodies in the camera frame (the ground truth under the clothes;
+    visibility part (a) ray-casts against them)."""
 
 
 def _rot_z(deg: np.ndarray) -> np.ndarray:
@@ -271,7 +270,7 @@ class RenderStage:
         scene["camera_effects"] = look.effects
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
-                              look=look, body_vertices=world.vertices, body_vertices_cam=v_cam)
+                              look=look, body_vertices_cam=v_cam)
 
     def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
         """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""

@@ -257,7 +257,6 @@ class Dresser:
         if shoes.get("type", "barefoot") != "barefoot":
             out.extend(self._shoes(shoes, vertices, normals))
         hair = outfit.get("hair") or {}
-        cap = next((a for a in outfit.get("accessories", []) if a["type"] == "cap"), None)
         hair_t = float(hair.get("thickness", 0.0))
         if hair.get("hairline"):
             shell = self.hair_shell(hair["hairline"])
@@ -317,7 +316,6 @@ class Dresser:
     def _shoes(self, shoes: dict, vertices: np.ndarray, normals: np.ndarray) -> list[GarmentMesh]:
         """Per foot the convex hull of the foot and ankle, pushed out by the shoe's thickness (toes
         closed, a flat sole); a boot adds a tight shaft up the shin."""
-        a = self.atlas
         color = hex_rgb(shoes["color"])
         t = float(shoes["thickness"])
         pieces = []
