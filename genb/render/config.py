@@ -37,7 +37,7 @@ class RenderConfig:
     motion_prob: float = 0.5
     """SMPL-X with --motion-dir: probability that a person takes a motion-capture pose instead of a key pose."""
     anny_cache_dir: str | None = None
-    """Where anny keeps its build cache (~800 MB; default ~/.cache/anny or $ANNY_CACHE_DIR)."""
+    """Where anny keeps its build cache (~800 MB; default $ANNY_CACHE_DIR, else $XDG_CACHE_HOME/anny, else ~/.cache/anny)."""
     image_size: tuple[int, int] = (512, 384)
     """Landscape image size as WIDTH,HEIGHT in pixels (multiples of 8)."""
     portrait_prob: float = 0.25
