@@ -341,7 +341,9 @@ class SmplFitter:
             opt.step()
 
         with torch.no_grad():  # the final bodies through smplx's own SMPL forward
-            v_fit = self.model(global_orient=go, body_pose=bp, betas=betas, transl=transl).vertices.numpy().astype(np.float64)
+            final = self.model(global_orient=go, body_pose=bp, betas=betas, transl=transl)
+            v_fit = final.vertices.numpy().astype(np.float64)
+            j_fit = final.joints[:, :24].numpy().astype(np.float32)
         smpl_used_np = smpl_all
         mean, mx = np.zeros(N), np.zeros(N)
         for n in range(N):
@@ -352,7 +354,7 @@ class SmplFitter:
                 "betas": betas.detach().numpy().astype(np.float32),
                 "transl": transl.detach().numpy().astype(np.float32),
                 "v2s_mean_mm": mean.astype(np.float32), "v2s_max_mm": mx.astype(np.float32),
-                "vertices": v_fit.astype(np.float32)}
+                "vertices": v_fit.astype(np.float32), "joints": j_fit}
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
