@@ -157,6 +157,10 @@ class RenderConfig:
                 "give a folder of equirectangular .hdr/.exr/.png/.jpg maps")
         if self.environments and self.backgrounds != "procedural":
             bad("--environments and --backgrounds both replace the background", "give one of them")
+        if self.environments:  # every map about 2:1 (a photo is not a panorama), before anything is written
+            from genb.render.envmap import list_environments
+
+            list_environments(self.environments)
         if self.motion_dir and not Path(self.motion_dir).is_dir():
             bad(f"motion folder {self.motion_dir} does not exist", "give a folder of AMASS-style .npz files")
         from genb.render.dress.wardrobe import load_wardrobe

@@ -72,7 +72,13 @@ def map_size(path: str | Path) -> tuple[int, int] | None:
 
 
 def check_aspect(path: str | Path) -> None:
-    """Refuse a map far from 2:1 (it would be stretched over the sphere); warn about one slightly off."""
+    """Refuse a map far from 2:1 (it would be stretched over the sphere); warn about one slightly off
+    (once per process and map)."""
+    _check_aspect(str(path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_aspect(path: str) -> None:
     size = map_size(path)
     if size is None:
         return  # load_environment says what is wrong with it
