@@ -72,8 +72,8 @@ def offline_problem(repo_id: str, what: str, switch: str = "HF_HUB_OFFLINE=1") -
     return f"the hub is switched off ({switch}) and the {what} {repo_id!r} is not in the local cache"
 
 
-def offline_fix(repo_id: str, option: str, offline: bool = False) -> str:
-    """What to do about a hub model that cannot be had here."""
-    return (f"download it where there is internet (`hf download {repo_id} --local-dir DIR`) and pass {option} DIR "
-            "(or copy the Hugging Face cache, ~/.cache/huggingface, to this machine)"
+def offline_fix(repo_id: str, option: str, offline: bool = False, also: str = "") -> str:
+    """What to do about a hub model that cannot be had here (``also``: another way to pass the folder)."""
+    return (f"download it where there is internet (`hf download {repo_id} --local-dir DIR`) and pass {option} DIR"
+            + (f" {also}" if also else "") + " (or copy the Hugging Face cache, ~/.cache/huggingface, to this machine)"
             + ("" if offline else "; set HF_HUB_OFFLINE=1 to never try the network"))

@@ -256,6 +256,12 @@ def test_bedlam_npz_read_like_bedlam_means_projected_smplx_joints(pkg_smplx_run,
     from genb.package.joints44 import FLIP_PERMUTATION
 
     assert hands["gtkps"][:, FLIP_PERMUTATION].shape == hands["gtkps"].shape  # its 44-entry flip
+    # slots 1 and 8 (OP Neck, OP MidHip) hold SMPL-X's neck (12) and pelvis (0), as its joint map does
+    hands_joints = smplx_joints(smplx_body, hands["pose_cam"], hands["shape"])
+    hands_t = hands["cam_ext"][:, :, 3].copy()
+    hands_t[:, :3] += hands["trans_cam"]
+    uv_h = np.stack([project(j, K.astype(np.float64)) for j, K in zip(hands_joints + hands_t[:, None, :3], hands["cam_int"])])
+    np.testing.assert_allclose(hands["gtkps"][:, [1, 8], :2], uv_h[:, [12, 0]], atol=0.05)
     lh = hands["gtkps"][:, 7, :2]  # OP LWrist lies inside the left-hand crop
     assert (np.abs(lh - hands["lh_c"]).max(axis=1) <= hands["lh_s"] * 100 + 1e-3).all()
     # shards: no SMPL files, so no SMPL parameters claimed (and no SMPL-X values in SMPL slots)
@@ -269,10 +275,20 @@ def test_bedlam_npz_read_like_bedlam_means_projected_smplx_joints(pkg_smplx_run,
 
 
 def test_humandata_read_like_smpler_x_reprojects_with_its_camera_meta(pkg_smplx_run, smplx_body, tmp_path):
-    summary = package(pkg_smplx_run, tmp_path / "out", format="humandata", min_visible_keypoints=0, card=False)
+    summary = package(pkg_smplx_run, tmp_path / "out", format="humandata", min_visible_keypoints=0, card=True)
     # SMPLer-X datasets/humandata.py load_data
     content = np.load(summary.npz_files["humandata"], allow_pickle=True)
     assert not content["__keypoints_compressed__"]
+    # mmhuman3d's HumanData.load takes the length from __data_len__ (older files: __temporal_len__)
+    from genb.package.humandata import data_len
+
+    assert int(content["__data_len__"]) == len(content["image_path"]) == data_len(content)
+    assert "__temporal_len__" not in content.files
+    assert data_len({"__temporal_len__": np.array(3)}) == 3
+    # hand poses are absolute (flat_hand_mean=True): the file and the card say so
+    assert content["misc"].item()["flat_hand_mean"] is True
+    card = " ".join((tmp_path / "out" / "README.md").read_text().split())
+    assert "HumanData hand poses are absolute" in card and "hands_meanl" in card
     meta = content["meta"].item()
     image_path = content["image_path"]
     image_shape = np.stack([np.array(meta["height"]), np.array(meta["width"])], axis=-1)
@@ -375,6 +391,8 @@ def test_card_cli_and_dataset(tiny_run, tmp_path, capsys):
     assert f"| people in them | {n_people} |" in card
     assert "Apache-2.0" in card and "CC0" in card and "no `pose_cam`, `shape`, `trans_cam`" in card
     assert "* render: `" in card and "* package: `" in card and "| webdataset | " in card
+    flat = " ".join(card.split())
+    assert "register them with `TYPE: ImageDataset`" in flat and "not `BedlamDataset`" in flat  # TokenHMR
     for name in ("people_per_image", "fov", "body_shape", "visible_joints"):
         img = cv2.imread(str(out / "card" / f"{name}.png"))
         assert img is not None and img.shape[0] > 50

@@ -131,7 +131,8 @@ def _local_only(source: ModelSource, cfg: EnhanceConfig, filename: str) -> bool:
         what = f"{source.role} model"
         raise GenbError(hub.offline_problem(source.name, what, "HF_HUB_OFFLINE=1 or --offline") if offline else
                         hub.unreachable_problem(source.name, what, reason),
-                        hub.offline_fix(source.name, _flag(source), offline))
+                        hub.offline_fix(source.name, _flag(source), offline,
+                                        also=f"or --model-dir ROOT with the folder at ROOT/{source.name}"))
     return True
 
 
