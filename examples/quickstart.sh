@@ -19,7 +19,7 @@ fi
 python -m pip install torch==2.13.0
 python -m pip install -c constraints.txt -e ".[dev]"
 # The first use of anny builds its model cache (~800 MB under $XDG_CACHE_HOME/anny or ~/.cache/anny):
-# 1-4 minutes on a 2-core CPU, longer on a busy machine; later runs start in seconds.
+# 1-5 minutes on a 2-core CPU (about 1 minute when the machine is otherwise idle); later runs start in seconds.
 python -m genb render "$run_dir" --preset demo
 python -m genb show "$run_dir"
 echo "done: samples in $run_dir/samples, contact sheet at $run_dir/show.png"

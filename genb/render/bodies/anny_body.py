@@ -59,7 +59,7 @@ class AnnyBody(BodyModel):
     """anny, built once per process.
 
     Args:
-        cache_dir: where anny keeps its build cache (~800 MB, built once in 1-4 minutes on a
+        cache_dir: where anny keeps its build cache (~800 MB, built once in 1-5 minutes on a
             2-core CPU; default ``$ANNY_CACHE_DIR``, else ``$XDG_CACHE_HOME/anny``, else ``~/.cache/anny``).
         device: torch device for the forward passes.
     """
@@ -84,8 +84,8 @@ class AnnyBody(BodyModel):
         anny.paths.set_anny_cache_path(cache_dir)
         cache = anny.paths.get_anny_cache_path()
         if not any(cache.iterdir()):
-            logger.info("building anny's model cache in %s (once: ~800 MB, 1-4 minutes on a 2-core CPU, "
-                        "longer on a busy machine)", cache)
+            logger.info("building anny's model cache in %s (once: ~800 MB; about 1 minute on an idle 2-core CPU, "
+                        "up to 5 on a busy one)", cache)
         try:
             self.model = anny.Anny().to(device)
         except OSError as e:

@@ -51,9 +51,13 @@ def init_warp_quietly() -> None:
         return
     if os.environ.get("GENB_WARP_VERBOSE") == "1":
         return
-    if getattr(warp._src.context, "runtime", None) is not None:  # already initialised by someone else
+    context = getattr(getattr(warp, "_src", None), "context", None) or getattr(warp, "context", None)
+    if getattr(context, "runtime", None) is not None:  # already initialised by someone else
         return
-    warp.config.log_level = max(int(warp.config.log_level), int(warp.LOG_WARNING))
+    if hasattr(warp.config, "log_level") and hasattr(warp, "LOG_WARNING"):
+        warp.config.log_level = max(int(warp.config.log_level), int(warp.LOG_WARNING))
+    else:  # Warp before 1.10: a quiet switch
+        warp.config.quiet = True
     if _cuda_driver_present():
         warp.init()
     else:
