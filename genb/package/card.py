@@ -28,8 +28,8 @@ def _read_yaml(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):  # the card only quotes it: an unreadable one is left out
         return None
     return data if isinstance(data, dict) else None
 
