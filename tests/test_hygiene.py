@@ -483,3 +483,11 @@ def test_quickstart_refuses_the_system_python(tmp_path):
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 2 and "python -m venv .venv" in out.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_sweep_feature_extractor_with_an_unreachable_hub_names_the_cause(unreachable_hub):
+    from genb.realism import load_feature_extractor
+
+    with pytest.raises(GenbError, match="the Hugging Face hub cannot be reached") as e:
+        load_feature_extractor("hf:nobody/not-a-vision-model", fallback="none")
+    assert "--feature-extractor hf:" in e.value.fix
