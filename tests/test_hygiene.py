@@ -356,6 +356,16 @@ def test_environment_maps_far_from_two_to_one_are_refused(tmp_path, capsys):
     assert map_size(hdr) == (400, 300)
     with pytest.raises(GenbError, match="not an equirectangular"):
         check_aspect(hdr)
+    # OpenEXR: the size from the header's dataWindow (a box2i), no pixels decoded
+    import struct
+
+    def attribute(name: bytes, kind: bytes, value: bytes) -> bytes:
+        return name + b"\0" + kind + b"\0" + struct.pack("<i", len(value)) + value
+
+    exr = tmp_path / "e.exr"
+    exr.write_bytes(b"\x76\x2f\x31\x01" + struct.pack("<i", 2) + attribute(b"compression", b"compression", b"\0")
+                    + attribute(b"dataWindow", b"box2i", struct.pack("<4i", 0, 0, 1023, 511)) + b"\0")
+    assert map_size(exr) == (1024, 512)
 
 
 def test_ade20k_seg_labels_an_environment_maps_ground_below_the_horizon(tmp_path):

@@ -58,17 +58,32 @@ def map_size(path: str | Path) -> tuple[int, int] | None:
                         return int(m.group(4)), int(m.group(2))
             return None
         if suffix == ".exr":
-            os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
-            import cv2
-
-            img = cv2.imread(str(path), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
-            return None if img is None else (img.shape[1], img.shape[0])
+            return _exr_size(path)
         from PIL import Image
 
         with Image.open(path) as im:
             return im.size
     except (OSError, ValueError):
         return None
+
+
+def _exr_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from an OpenEXR header's ``dataWindow`` (a box2i), without decoding pixels."""
+    with open(path, "rb") as f:
+        head = f.read(65536)
+    if head[:4] != b"\x76\x2f\x31\x01":
+        return None
+    i = 8  # magic, version
+    while i < len(head) and head[i] != 0:  # attributes: name\0 type\0 size(int32) value
+        name_end = head.index(b"\0", i)
+        type_end = head.index(b"\0", name_end + 1)
+        size = int.from_bytes(head[type_end + 1:type_end + 5], "little")
+        value = head[type_end + 5:type_end + 5 + size]
+        if head[i:name_end] == b"dataWindow" and len(value) == 16:
+            x0, y0, x1, y1 = np.frombuffer(value, "<i4")
+            return int(x1 - x0 + 1), int(y1 - y0 + 1)
+        i = type_end + 5 + size
+    return None
 
 
 def check_aspect(path: str | Path) -> None:
