@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 
+from genb import __version__
 from genb.errors import GenbError
 
 # subcommand -> (module, one-line help)
@@ -20,7 +21,8 @@ COMMANDS = {
     "show": ("genb.render.show", "draw a contact sheet of samples with their ground truth overlaid"),
     "enhance": ("genb.enhance.stage", "re-render samples with a noise-conditioned ControlNet img2img"),
     "check": ("genb.check.stage", "measure drift of enhanced samples and accept or reject them"),
-    "package": ("genb.package.stage", "write accepted samples as BEDLAM npz / WebDataset shards"),
+    "package": ("genb.package.stage", "write accepted samples for HPS trainers: BEDLAM, CameraHMR (+ hands), "
+                "HumanData and genb npz, 4D-Humans/TokenHMR WebDataset shards, a dataset card"),
     "sweep": ("genb.sweep", "realism against accuracy across noise levels"),
 }
 
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="genb",
         description="Training data for 3D human pose and shape estimation with exact ground truth.",
     )
+    parser.add_argument("--version", action="version", version=f"genb {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     argv = sys.argv[1:]
     for name, (module, help_text) in COMMANDS.items():

@@ -231,18 +231,40 @@ def _coerce(cls: type, name: str, value: Any) -> Any:
     return value
 
 
+def read_user_yaml(path: str | Path, what: str, fix: str) -> Any:
+    """A YAML file a user wrote (preset, wardrobe, prompt template), parsed; one :class:`GenbError` if unreadable.
+
+    Args:
+        path: the file.
+        what: how the message names it (``"preset"``, ``"wardrobe"``, ...).
+        fix: what to do about a syntax error.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as e:
+        raise GenbError(f"{what} {path} cannot be read ({e.strerror or type(e).__name__})",
+                        "check the path and its permissions") from None
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[:e.start].count(b"\n") + 1
+        raise GenbError(f"{what} {path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at line {line})",
+                        "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`), or fix that line") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise GenbError(f"{what} {path} is not valid plain YAML ({first}{where})", fix) from None
+
+
 def resolve_config(cls: type, stage: str, preset: str | Path | None = None, overrides: dict[str, Any] | None = None):
     """Defaults, then the preset, then the overrides; validated with ``cls.validate()`` if it has one."""
     values: dict[str, Any] = {}
     names = {f.name for f in dataclasses.fields(cls)}
     if preset:
         path = find_preset(stage, preset)
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as e:
-            first = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise GenbError(f"preset {path} is not valid plain YAML ({first})",
-                            "fix the file's syntax (genb reads plain YAML: no tags)") from None
+        data = read_user_yaml(path, "preset", "fix the file's syntax (genb reads plain YAML: no tags)") or {}
         if not isinstance(data, dict):
             raise GenbError(f"preset {path} must be a mapping of option names to values")
         unknown = sorted(set(data) - names)

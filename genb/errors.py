@@ -21,3 +21,15 @@ class GenbError(Exception):
         self.problem = problem
         self.fix = fix
         super().__init__(f"{problem}" + (f"\n  fix: {fix}" if fix else ""))
+
+
+def short_reason(error: BaseException, limit: int = 400) -> str:
+    """An exception's message on one line, cut at a sentence or word boundary (never mid-word) near ``limit``."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    end = max(head.rfind(". "), head.rfind("; "))
+    if end >= limit // 2:
+        return head[: end + 1]
+    return head[: head.rfind(" ")].rstrip(",;:") + " ..."

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genb.errors import GenbError
+from genb.errors import GenbError, short_reason
 from genb.log import get_logger
 
 logger = get_logger(__name__)
@@ -240,11 +240,19 @@ def _load_one(spec: str | nn.Module, inception_weights: str | None) -> tuple[nn.
         return RandomConvFeatures(num_features=n), ExtractorInfo(name, n, 128, comparable=False)
     if name.startswith("hf:"):
         ident = name[3:]
+        from genb import hub
+
+        hub_id = not Path(ident).exists() and not ident.startswith((".", "/", "~")) and ident.count("/") <= 1
+        reason = None if not hub_id else "HF_HUB_OFFLINE is set" if _offline() else hub.hub_unreachable()
+        if reason is not None and hub.cached_file(ident, "config.json") is None:
+            raise GenbError(hub.offline_problem(ident, "vision model") if _offline() else
+                            hub.unreachable_problem(ident, "vision model", reason),
+                            hub.offline_fix(ident, "--feature-extractor hf:", _offline()))
         try:
-            module = HFVisionFeatures(ident, local_files_only=not Path(ident).exists() and _offline())
+            module = HFVisionFeatures(ident, local_files_only=reason is not None or (not hub_id and _offline()))
         except Exception as e:
             raise GenbError(
-                f"could not load the vision model {ident!r} ({type(e).__name__}: {str(e).splitlines()[0][:200]})",
+                f"could not load the vision model {ident!r} ({type(e).__name__}: {short_reason(e, 300)})",
                 "give a transformers model id you can download, or a local folder saved with save_pretrained",
             ) from None
         return module, ExtractorInfo(name, module.num_features, module.input_size, comparable=False)

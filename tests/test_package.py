@@ -95,10 +95,17 @@ def test_shards_read_like_4d_humans_match_ground_truth(tiny_run, tmp_path):
         # keypoints: 2D are the labels' pixels; 2D reprojects from 3D and cam_int (< 0.5 px)
         assert d["keypoints_2d"].shape == (44, 3) and d["keypoints_3d"].shape == (44, 4)
         np.testing.assert_allclose(d["keypoints_2d"][:25, :2], labels["keypoints2d"][k], atol=1e-4)
-        np.testing.assert_array_equal(d["keypoints_2d"][:25, 2], labels["keypoints_in_frame"][k])
+        # anny without an SMPL fit: 4D-Humans' joint map puts SMPL's neck and pelvis in slots 1 and 8,
+        # which genb cannot give, so their confidence is 0 (the shoulder / hip midpoints stay as points)
+        neck_pelvis = [J.OP_NECK, J.OP_MID_HIP]
+        conf = labels["keypoints_in_frame"][k].astype(np.float32)
+        conf[neck_pelvis] = 0
+        np.testing.assert_array_equal(d["keypoints_2d"][:25, 2], conf)
         np.testing.assert_allclose(d["keypoints_3d"][:25, :3], labels["keypoints3d"][k], atol=1e-6)
         assert reprojection_error(d["keypoints_3d"], d["keypoints_2d"], info["cam_int"]).max() < 0.5
-        assert (d["keypoints_3d"][J.PROVIDED, 3] == 1).all() and (d["keypoints_3d"][~J.PROVIDED, 3] == 0).all()
+        provided = J.PROVIDED.copy()
+        provided[neck_pelvis] = False
+        assert (d["keypoints_3d"][provided, 3] == 1).all() and (d["keypoints_3d"][~provided, 3] == 0).all()
         # crop (BEDLAM's definition over the in-frame BODY25 keypoints for anny) and camera
         c, sc, n_in = bedlam_get_bbox_valid(labels["keypoints2d"][k], H, W)
         if n_in:
@@ -249,6 +256,12 @@ def test_bedlam_npz_read_like_bedlam_means_projected_smplx_joints(pkg_smplx_run,
     from genb.package.joints44 import FLIP_PERMUTATION
 
     assert hands["gtkps"][:, FLIP_PERMUTATION].shape == hands["gtkps"].shape  # its 44-entry flip
+    # slots 1 and 8 (OP Neck, OP MidHip) hold SMPL-X's neck (12) and pelvis (0), as its joint map does
+    hands_joints = smplx_joints(smplx_body, hands["pose_cam"], hands["shape"])
+    hands_t = hands["cam_ext"][:, :, 3].copy()
+    hands_t[:, :3] += hands["trans_cam"]
+    uv_h = np.stack([project(j, K.astype(np.float64)) for j, K in zip(hands_joints + hands_t[:, None, :3], hands["cam_int"])])
+    np.testing.assert_allclose(hands["gtkps"][:, [1, 8], :2], uv_h[:, [12, 0]], atol=0.05)
     lh = hands["gtkps"][:, 7, :2]  # OP LWrist lies inside the left-hand crop
     assert (np.abs(lh - hands["lh_c"]).max(axis=1) <= hands["lh_s"] * 100 + 1e-3).all()
     # shards: no SMPL files, so no SMPL parameters claimed (and no SMPL-X values in SMPL slots)
@@ -262,10 +275,20 @@ def test_bedlam_npz_read_like_bedlam_means_projected_smplx_joints(pkg_smplx_run,
 
 
 def test_humandata_read_like_smpler_x_reprojects_with_its_camera_meta(pkg_smplx_run, smplx_body, tmp_path):
-    summary = package(pkg_smplx_run, tmp_path / "out", format="humandata", min_visible_keypoints=0, card=False)
+    summary = package(pkg_smplx_run, tmp_path / "out", format="humandata", min_visible_keypoints=0, card=True)
     # SMPLer-X datasets/humandata.py load_data
     content = np.load(summary.npz_files["humandata"], allow_pickle=True)
     assert not content["__keypoints_compressed__"]
+    # mmhuman3d's HumanData.load takes the length from __data_len__ (older files: __temporal_len__)
+    from genb.package.humandata import data_len
+
+    assert int(content["__data_len__"]) == len(content["image_path"]) == data_len(content)
+    assert "__temporal_len__" not in content.files
+    assert data_len({"__temporal_len__": np.array(3)}) == 3
+    # hand poses are absolute (flat_hand_mean=True): the file and the card say so
+    assert content["misc"].item()["flat_hand_mean"] is True
+    card = " ".join((tmp_path / "out" / "README.md").read_text().split())
+    assert "HumanData hand poses are absolute" in card and "hands_meanl" in card
     meta = content["meta"].item()
     image_path = content["image_path"]
     image_shape = np.stack([np.array(meta["height"]), np.array(meta["width"])], axis=-1)
@@ -368,6 +391,8 @@ def test_card_cli_and_dataset(tiny_run, tmp_path, capsys):
     assert f"| people in them | {n_people} |" in card
     assert "Apache-2.0" in card and "CC0" in card and "no `pose_cam`, `shape`, `trans_cam`" in card
     assert "* render: `" in card and "* package: `" in card and "| webdataset | " in card
+    flat = " ".join(card.split())
+    assert "register them with `TYPE: ImageDataset`" in flat and "not `BedlamDataset`" in flat  # TokenHMR
     for name in ("people_per_image", "fov", "body_shape", "visible_joints"):
         img = cv2.imread(str(out / "card" / f"{name}.png"))
         assert img is not None and img.shape[0] > 50

@@ -1,4 +1,4 @@
-"""The shared run mechanics (genb.core): each reproduction of issue 12 as a test.
+"""The shared run mechanics (genb.core): each failure mode they guard against, as a test.
 
 Ranks and staggered starts, the sharded summary, temporaries left by killed processes,
 batches that do not depend on grouping, one clear error (exit 2) for every bad input,

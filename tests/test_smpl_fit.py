@@ -13,7 +13,8 @@ from genb.package.stage import PackageConfig, run_package
 from genb.render.camera import project
 
 # CameraHMR core/constants.py smpl_to_openpose: BODY25 from SMPL's 45 smplx joints (Neck = SMPL neck,
-# MidHip = pelvis: genb's are shoulder / hip midpoints, so those two are compared apart)
+# MidHip = pelvis: genb's BODY25 has shoulder / hip midpoints there, so the SMPL formats write the
+# fit's own neck and pelvis into those two slots, which must then match exactly)
 SMPL_TO_OPENPOSE = [24, 12, 17, 19, 21, 16, 18, 20, 0, 2, 5, 8, 1, 4, 7, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34]
 SAME_DEFINITION = [i for i in range(25) if i not in (1, 8)]
 
@@ -92,6 +93,9 @@ def test_camerahmr_and_shards_read_smpl_fits_as_their_loaders_do(pkg_smplx_run, 
     metres_per_px = np.median(joints[..., 2]) / data["cam_int"][0, 0, 0]
     assert (data["smpl_v2s_mean_mm"] <= 15).all()
     assert np.median(px) * metres_per_px < 0.01, np.median(px)  # under 1 cm at the body
+    # neck and mid-hip: the regenerated SMPL's own joints, to a hundredth of a pixel
+    slots = np.linalg.norm(uv[:, [1, 8]] - keypoints[:, [1, 8], :2], axis=-1)
+    assert slots.max() < 0.01, slots.max()
     # 4D-Humans hmr2/datasets/image_dataset.py filters with its standard config: pose supervision is kept
     from test_package import read_shards_like_4d_humans
 
@@ -105,6 +109,13 @@ def test_camerahmr_and_shards_read_smpl_fits_as_their_loaders_do(pkg_smplx_run, 
         kept += both
         if both:
             assert d["extra_info"]["smpl_v2s_mean_mm"] <= 15
+            # 4D-Humans' joint map puts SMPL's neck and pelvis in slots 1 and 8: so do the shards
+            K = d["extra_info"]["cam_int"].astype(np.float64)
+            with torch.no_grad():
+                j = smpl(global_orient=t(d["body_pose"][None, :3]), body_pose=t(d["body_pose"][None, 3:]),
+                         betas=t(d["betas"][None])).joints.numpy()[0, [12, 0]] + d["extra_info"]["smpl_transl"]
+            np.testing.assert_allclose(d["keypoints_3d"][[1, 8], :3], j, atol=1e-4)
+            np.testing.assert_allclose(d["keypoints_2d"][[1, 8], :2], project(j, K), atol=1e-2)
             row = np.flatnonzero((data["sample_index"] == d["extra_info"]["sample_index"])
                                  & (data["person_index"] == d["extra_info"]["person_index"]))
             if len(row):

@@ -118,5 +118,6 @@ def decide_sample(people: list[dict[str, Any]], cfg: Any) -> tuple[bool, list[st
     if any(p["status"] == REJECTED for p in people):
         return False, reasons
     if not any(p["status"] == ACCEPTED for p in people) and not cfg.accept_unchecked:
-        return False, reasons + ["no person could be checked (accept_unchecked is off)"]
+        what = "the sample has no people" if not people else "no person could be checked"
+        return False, reasons + [f"{what} (accept_unchecked is off)"]
     return True, reasons

@@ -18,12 +18,14 @@ estimator does not predict (BODY25 feet and mid-hip for COCO-17) are NaN.
 from __future__ import annotations
 
 import dataclasses
+import pickle
+import re
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from genb.errors import GenbError
+from genb.errors import GenbError, short_reason
 from genb.log import get_logger
 from genb.core.conventions import BODY25, BODY25_INDEX, OPENPOSE18_FROM_BODY25
 
@@ -91,6 +93,21 @@ def _fix_for(option: str, model_id: str) -> str:
     )
 
 
+def _hub_kwargs(model_id: str, what: str, option: str) -> dict:
+    """``local_files_only=True`` when the hub is off or unreachable and the model is cached; else one clear error."""
+    from genb import hub
+
+    offline = hub.offline_by_env()
+    reason = "HF_HUB_OFFLINE is set" if offline else hub.hub_unreachable()
+    if reason is None:
+        return {}
+    if hub.cached_file(model_id, "config.json") is None:
+        problem = hub.offline_problem(model_id, what) if offline else hub.unreachable_problem(model_id, what, reason)
+        raise ModelUnavailable(problem, hub.offline_fix(model_id, option, offline) + "; to check without learned weights "
+                               "use --preset flow_only (or --fallback-to-flow)")
+    return {"local_files_only": True}
+
+
 def load_pretrained(loader, model_id: str, what: str, option: str):
     """``loader(model_id)`` with any loading failure turned into one :class:`ModelUnavailable`.
 
@@ -103,11 +120,21 @@ def load_pretrained(loader, model_id: str, what: str, option: str):
     path = Path(model_id)
     if (model_id.startswith((".", "/", "~")) or path.exists()) and not path.is_dir():
         raise ModelUnavailable(f"the {what} folder {model_id} does not exist", _fix_for(option, model_id))
+    kwargs = {} if path.is_dir() else _hub_kwargs(model_id, what, option)
     try:
-        return loader(model_id)
+        return loader(model_id, **kwargs)
+    except pickle.UnpicklingError as e:  # torch.load(weights_only=True) refused a pickled object
+        refused = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
+        raise ModelUnavailable(
+            f"the {what} weights in {model_id!r} are a pickle that holds Python objects besides tensors "
+            f"({refused.group(1) if refused else 'not a plain state dict'}); genb does not unpickle them "
+            "(a pickle can run code)",
+            "get the model's safetensors weights (model.safetensors), or, only if you trust the file, convert it "
+            "once: load it with torch.load(..., weights_only=False) and save_pretrained(DIR) the model") from None
     except (OSError, ValueError, KeyError) as e:
-        reason = " ".join(str(e).split())[:300]
-        raise ModelUnavailable(f"could not load the {what} model {model_id!r}: {reason}", _fix_for(option, model_id)) from None
+        raise ModelUnavailable(f"could not load the {what} model {model_id!r}: {short_reason(e)}",
+                               _fix_for(option, model_id)) from None
+
 
 
 def _xyxy_to_xywh(boxes: np.ndarray) -> np.ndarray:

@@ -208,7 +208,7 @@ class Checker:
         bbox = np.asarray(labels["bbox"], np.float64).reshape(num_people, 4)
         vis_fraction = np.asarray(labels.get("vis_fraction", keypoints_vis.mean(-1)), np.float64).reshape(num_people)
         masks = _person_masks(np.asarray(instances), num_people)
-        mask_area = np.asarray(labels.get("mask_area", masks.reshape(num_people, -1).sum(-1)), np.float64)
+        mask_area = np.asarray(labels["mask_area"] if "mask_area" in labels else masks.sum((1, 2)), np.float64)
         sizes = metrics.box_size(bbox)
 
         # 1. who is checked: explicit rules for tiny, occluded and invisible people

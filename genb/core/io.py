@@ -117,7 +117,8 @@ def _json_default(o: Any) -> Any:
 def atomic_dir(final: str | Path) -> Iterator[Path]:
     """Build a folder under a temporary name and rename it to ``final`` when the block succeeds.
 
-    If the block raises, the temporary folder is removed and ``final`` is untouched.
+    If the block raises, the temporary folder is removed and ``final`` is untouched. If ``final``
+    already holds a folder (another worker or process made the same one first), theirs is kept.
     """
     final = Path(final)
     tmp = final.with_name(tmp_name(final.name))
@@ -127,10 +128,12 @@ def atomic_dir(final: str | Path) -> Iterator[Path]:
         raise disk_error(tmp, e) from None
     try:
         yield tmp
-        if final.exists():  # another worker finished the same sample first: keep theirs
-            shutil.rmtree(tmp, ignore_errors=True)
-            return
-        os.rename(tmp, final)
+        try:
+            os.rename(tmp, final)  # atomic; refuses a non-empty final folder
+        except OSError as e:
+            if e.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not final.is_dir():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # another worker finished the same folder first: keep theirs
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise disk_error(final, e) from None

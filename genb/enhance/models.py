@@ -16,8 +16,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from genb import hub
 from genb.enhance.config import EnhanceConfig
-from genb.errors import GenbError
+from genb.errors import GenbError, short_reason
 from genb.log import get_logger
 
 logger = get_logger(__name__)
@@ -48,7 +49,7 @@ class ModelSource:
 
 def hub_offline(cfg: EnhanceConfig) -> bool:
     """True when the hub must not be reached: --offline or HF_HUB_OFFLINE=1."""
-    return cfg.offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    return cfg.offline or hub.offline_by_env()
 
 
 def resolve_source(role: str, name: str, cfg: EnhanceConfig, revision: str | None = None) -> ModelSource:
@@ -81,12 +82,15 @@ def resolve_source(role: str, name: str, cfg: EnhanceConfig, revision: str | Non
     return ModelSource(role, name, name, "hub", revision=revision)
 
 
-def _missing_model(source: ModelSource, cfg: EnhanceConfig, error: BaseException) -> GenbError:
-    reason = " ".join(str(error).split())
-    if len(reason) > 300:
-        reason = reason[:300] + " ..."
-    flag = "--base-model" if source.role == "base" else "--vae-model" if source.role == "vae" else \
+def _flag(source: ModelSource) -> str:
+    """The option that sets this model."""
+    return "--base-model" if source.role == "base" else "--vae-model" if source.role == "vae" else \
         f"--{source.role.split('-', 1)[1]}-model"
+
+
+def _missing_model(source: ModelSource, cfg: EnhanceConfig, error: BaseException) -> GenbError:
+    reason = short_reason(error, 300)
+    flag = _flag(source)
     if source.kind == "hub" and hub_offline(cfg):
         fix = (f"the hub is off (--offline or HF_HUB_OFFLINE=1) and {source.name} is not in the local Hugging Face "
                f"cache: download it where there is internet (`hf download {source.name}`) and copy the cache "
@@ -117,13 +121,29 @@ def _commit(source: ModelSource, filename: str) -> str | None:
     return None
 
 
+def _local_only(source: ModelSource, cfg: EnhanceConfig, filename: str) -> bool:
+    """Whether to load a hub model from the local cache only; one clear error when it can be had neither way."""
+    offline = hub_offline(cfg)
+    reason = None if offline else hub.hub_unreachable()
+    if not offline and reason is None:
+        return False
+    if hub.cached_file(source.location, filename, source.revision) is None:
+        what = f"{source.role} model"
+        raise GenbError(hub.offline_problem(source.name, what, "HF_HUB_OFFLINE=1 or --offline") if offline else
+                        hub.unreachable_problem(source.name, what, reason),
+                        hub.offline_fix(source.name, _flag(source), offline,
+                                        also=f"or --model-dir ROOT with the folder at ROOT/{source.name}"))
+    return True
+
+
 def _load(source: ModelSource, cfg: EnhanceConfig, loader: Any, filename: str, **kwargs: Any) -> Any:
     hub_kwargs = {}
     if source.kind == "hub":
-        hub_kwargs = {"revision": source.revision, "local_files_only": hub_offline(cfg)}
+        hub_kwargs = {"revision": source.revision, "local_files_only": _local_only(source, cfg, filename)}
     try:
         with warnings.catch_warnings():  # torch_dtype -> dtype rename in recent diffusers
             warnings.simplefilter("ignore", FutureWarning)
+            warnings.filterwarnings("ignore", message=".*local_dir_use_symlinks.*")  # diffusers -> hub chatter
             model = loader.from_pretrained(source.location, **hub_kwargs, **kwargs)
     except GenbError:
         raise

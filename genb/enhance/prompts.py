@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from genb.config import _config_roots
+from genb.config import _config_roots, read_user_yaml
 from genb.errors import GenbError
 
 DEFAULT_TEMPLATES = "templates/default.yaml"
@@ -50,10 +50,7 @@ def load_templates(spec: str | None) -> dict[str, Any]:
         if not path.is_file():
             raise GenbError(f"prompt template file {path} does not exist",
                             "give a YAML file like configs/enhance/templates/default.yaml, or a template string")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise GenbError(f"prompt template file {path} is not valid YAML: {e}", "fix its syntax") from None
+        data = read_user_yaml(path, "prompt template file", "fix its syntax") or {}
         if not isinstance(data, dict):
             raise GenbError(f"prompt template file {path} must be a mapping (prompt:, person:, ...)",
                             "see configs/enhance/templates/default.yaml")

@@ -14,6 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
+from genb.cache import genb_cache_dir
 from genb.core.controls import BUILTIN_CONTROLS, CONTROL_MAPS
 from genb.core.dist import dist_info
 from genb.core.io import clean_stale, tmp_name
@@ -31,8 +32,11 @@ def control_names() -> tuple[str, ...]:
 
 
 def tiny_cache_dir(architecture: str = "sd15") -> Path:
-    """Where the tiny pipeline is saved: ``$GENB_CACHE/tiny-<architecture>-v<N>`` (default ``~/.cache/genb``)."""
-    root = Path(os.environ.get("GENB_CACHE", Path.home() / ".cache" / "genb"))
+    """Where the tiny pipeline is saved: ``<genb cache>/tiny-<architecture>-v<N>``.
+
+    The genb cache is ``$GENB_CACHE``, else ``$XDG_CACHE_HOME/genb``, else ``~/.cache/genb``.
+    """
+    root = genb_cache_dir()
     extra = control_names()[len(BUILTIN_CONTROLS):]
     tag = "-x" + hashlib.sha1(",".join(extra).encode()).hexdigest()[:8] if extra else ""  # with added control maps
     return root / f"tiny-{architecture}-v{TINY_VERSION}{tag}"

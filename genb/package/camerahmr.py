@@ -31,7 +31,7 @@ import numpy as np
 
 from genb.package.bedlam import gender_codes, pad_betas
 from genb.package.crops import hand_boxes
-from genb.package.records import PersonRecords, smplx_pose_cam
+from genb.package.records import PersonRecords, smpl_family_keypoints, smplx_pose_cam
 
 NAME = "camerahmr"
 HANDS = "camerahmr-hands"
@@ -76,6 +76,7 @@ def rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dict[str,
     smpl = rec.smpl if rec.smpl is not None else _no_fit(len(rec))  # a sample with nobody to fit
     keep = np.flatnonzero(rec.client_keep & smpl["ok"].astype(bool))
     out = _common(rec, keep, imgname, sample_index)
+    out["gtkps"] = smpl_family_keypoints(rec, "smpl")[0][keep]  # slots 1, 8: the fit's neck and pelvis
     out.update({
         "pose_cam": np.concatenate([smpl["global_orient"][keep], smpl["body_pose"][keep]], axis=1).astype(np.float32),
         "shape": np.asarray(smpl["betas"][keep, :NUM_BETAS], np.float32),
@@ -89,7 +90,7 @@ def rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dict[str,
 def _no_fit(n: int) -> dict[str, np.ndarray]:
     z = lambda *s: np.zeros((n, *s), np.float32)  # noqa: E731
     return {"global_orient": z(3), "body_pose": z(69), "betas": z(10), "transl": z(3), "v2s_mean_mm": z(),
-            "v2s_max_mm": z(), "ok": z()}
+            "v2s_max_mm": z(), "ok": z(), "joints": z(24, 3)}
 
 
 def hands_rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dict[str, np.ndarray], int]:
@@ -97,6 +98,7 @@ def hands_rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dic
     keep = np.flatnonzero(rec.client_keep)
     p = {k: np.asarray(v)[keep] for k, v in rec.params.items()}
     out = _common(rec, keep, imgname, sample_index)
+    out["gtkps"] = smpl_family_keypoints(rec, "smplx")[0][keep]  # slots 1, 8: SMPL-X's neck and pelvis
     lh_c, lh_s = hand_boxes(rec.joints_2d[keep][:, LEFT_HAND])
     rh_c, rh_s = hand_boxes(rec.joints_2d[keep][:, RIGHT_HAND])
     out.update({

@@ -28,8 +28,8 @@ def _read_yaml(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):  # the card only quotes it: an unreadable one is left out
         return None
     return data if isinstance(data, dict) else None
 
@@ -177,7 +177,11 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
             f"* **4D-Humans / TokenHMR WebDataset**: {len(shard_paths)} shard(s) in `webdataset/` "
             f"(`webdataset/index.json` lists them): `<key>.{cfg.image_format}` + `<key>.data.pyd`"
             + (" + `<key>.detection.npz` (person masks)" if cfg.masks else "")
-            + ". Read with `wds.WebDataset(urls).decode('rgb8').rename(jpg='jpg;jpeg;png')`.",
+            + ". Read with `wds.WebDataset(urls).decode('rgb8').rename(jpg='jpg;jpeg;png')`. "
+            "**TokenHMR**: register them with `TYPE: ImageDataset` (4D-Humans' reader, "
+            "`tokenhmr/lib/datasets/image_dataset.py`, as its `configs/datasets_tar.yaml` does for every tar set "
+            "but BEDLAM's), not `BedlamDataset` (`bedlam_dataset_tar.py`), which reads BEDLAM's own tar keys "
+            "(`gtkps`, `pose_cam`, `shape`, `trans_cam`, `cam_ext`, `gender`) these shards do not carry.",
         ]
     lines += ["* **PyTorch**: `genb.data.PackagedDataset(OUT)` gives image + labels per person.", ""]
 
@@ -186,8 +190,18 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
     lines += [f"* 44-joint keypoints: {', '.join(missing)} have no counterpart in genb's ground truth and are "
               "zeros with confidence 0. The other 38 are genb's exact BODY25 keypoints (the LSP hips and MPII pelvis "
               "are the BODY25 hips and mid-hip)."]
-    lines += ["* Derived joints: OpenPose `Neck` and `MidHip` (and so the MPII pelvis) are the midpoints of the "
-              "shoulders and of the hips; the LSP hips are the BODY25 hips."]
+    lines += ["* Derived joints: in genb's BODY25 (and the `genb` npz) OpenPose `Neck` and `MidHip` (and so the MPII "
+              "pelvis) are the midpoints of the shoulders and of the hips; the LSP hips are the BODY25 hips. The "
+              "SMPL-family trainers' joint maps put SMPL's neck (joint 12) and pelvis (joint 0) in those two slots "
+              "instead, so in `camerahmr`, `camerahmr-hands` and the shards slots 1 and 8 of the 44 joints hold the "
+              "body model's own neck and pelvis (the SMPL fit's, else SMPL-X's), and have confidence 0 where there "
+              "is neither (anny without an SMPL fit)."]
+    if "humandata" in npz_files:
+        lines += ["* **HumanData hand poses are absolute** (`flat_hand_mean=True`: zero is a flat hand, as in "
+                  "BEDLAM and `misc['flat_hand_mean']`). SMPLer-X's SMPL-X layer assumes poses relative to the mean "
+                  "hand (`flat_hand_mean=False`) everywhere but its BEDLAM dataset class: register this file as "
+                  "that class, or subtract the model's `hands_meanl`/`hands_meanr` (from your `SMPLX_*.npz`) from "
+                  "`left_hand_pose`/`right_hand_pose` before training with the default layer."]
     fits = np.asarray(s.get("smpl_v2s_mean_mm", []), float)
     if len(fits):
         mx = np.asarray(s["smpl_v2s_max_mm"], float)

@@ -2,7 +2,7 @@
 
 Written as ``HumanData.dump`` writes it (open-mmlab/mmhuman3d
 ``mmhuman3d/data/data_structures/human_data.py``: ``np.savez_compressed`` of its keys, dict
-values as 0-d object arrays, ``__key_strict__``, ``__temporal_len__``,
+values as 0-d object arrays, ``__key_strict__``, ``__data_len__`` (older mmhuman3d wrote ``__temporal_len__``),
 ``__keypoints_compressed__``) and as SMPLer-X's ``datasets/humandata.py`` ``load_data``
 reads it (``np.load(..., allow_pickle=True)``, ``content['meta'].item()``,
 ``content['smplx'].item()``, ``content['keypoints2d_smplx'][:, MAPPING, :2]`` and its
@@ -89,7 +89,7 @@ def write(path, merged: dict[str, np.ndarray]) -> None:
             "principal_point": get("principal_point", (2,)),
             "sample_index": get("sample_index", (), np.int64), "person_index": get("person_index", (), np.int64)}
     arrays = {
-        "__key_strict__": np.array(False), "__temporal_len__": np.array(n), "__keypoints_compressed__": np.array(False),
+        "__key_strict__": np.array(False), "__data_len__": np.array(n), "__keypoints_compressed__": np.array(False),
         "config": np.array("genb"),
         "image_path": merged.get("imgname", np.zeros(0, dtype=str)),
         "bbox_xywh": get("bbox_xywh", (5,)),
@@ -107,3 +107,12 @@ def _object(d: dict) -> np.ndarray:
     a = np.empty((), dtype=object)
     a[()] = d
     return a
+
+
+def data_len(content) -> int:
+    """The number of rows of a HumanData file as loaded by ``np.load``: ``__data_len__`` (what
+    current mmhuman3d writes and genb writes), else ``__temporal_len__`` (older releases)."""
+    for key in ("__data_len__", "__temporal_len__"):
+        if key in getattr(content, "files", content):
+            return int(content[key])
+    raise KeyError("neither __data_len__ nor __temporal_len__: not a HumanData file")

@@ -94,3 +94,46 @@ def to_joints44(points: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     out[:, PROVIDED, :D] = points[:, src]
     out[:, PROVIDED, D] = np.asarray(confidence, np.float32)[:, src]
     return out
+
+
+# The SMPL joints the SMPL-family trainers put in the OpenPose neck and mid-hip slots: their
+# joint maps (CameraHMR core/constants.py and 4D-Humans hmr2/models/smpl_wrapper.py,
+# ``smpl_to_openpose``) take slot 1 from SMPL's neck (joint 12) and slot 8 from its pelvis
+# (joint 0), where genb's BODY25 has the shoulders' and the hips' midpoints (1-3 cm away,
+# 10-13 px at training crop size). SMPL-X's first 22 joints are SMPL's.
+OP_NECK, OP_MID_HIP = BODY25_INDEX["neck"], BODY25_INDEX["mid_hip"]
+SMPL_NECK, SMPL_PELVIS = 12, 0
+
+
+def body_model_slots(keypoints_2d: np.ndarray, keypoints_3d: np.ndarray | None, joints3d: np.ndarray | None,
+                     has: np.ndarray, cam_int: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Slots 1 (``op_neck``) and 8 (``op_mid_hip``) as SMPL-family trainers define them.
+
+    Args:
+        keypoints_2d: (N, 44, 3) pixels + confidence (:func:`to_joints44`).
+        keypoints_3d: (N, 44, 4) camera frame + confidence, or None.
+        joints3d: (N, >=13, 3) camera-frame SMPL (or SMPL-X) joints, metres, or None.
+        has: (N,) bool, the rows of ``joints3d`` that hold a body (a successful fit).
+        cam_int: (3, 3) intrinsics.
+    Returns:
+        Copies of ``keypoints_2d`` and ``keypoints_3d``: rows with a body get SMPL's neck and
+        pelvis in slots 1 and 8 (projected for 2D; the confidence is kept, so the visibility rule
+        still applies); rows without get confidence 0 there (a loss weighted by confidence skips them).
+    """
+    kp2 = np.array(keypoints_2d, np.float32, copy=True)
+    kp3 = None if keypoints_3d is None else np.array(keypoints_3d, np.float32, copy=True)
+    has = np.asarray(has, bool).reshape(len(kp2))
+    slots = [OP_NECK, OP_MID_HIP]
+    kp2[np.ix_(~has, slots, [2])] = 0.0
+    if kp3 is not None:
+        kp3[np.ix_(~has, slots, [3])] = 0.0
+    if joints3d is None or not has.any():
+        return kp2, kp3
+    X = np.asarray(joints3d, np.float64)[has][:, [SMPL_NECK, SMPL_PELVIS]]  # (M, 2, 3)
+    uvw = X @ np.asarray(cam_int, np.float64).T
+    uv = uvw[..., :2] / np.where(np.abs(uvw[..., 2:]) > 1e-9, uvw[..., 2:], 1e-9)
+    rows = np.flatnonzero(has)
+    kp2[np.ix_(rows, slots, [0, 1])] = uv.astype(np.float32)
+    if kp3 is not None:
+        kp3[np.ix_(rows, slots, [0, 1, 2])] = X.astype(np.float32)
+    return kp2, kp3

@@ -12,7 +12,7 @@ import numpy as np
 
 from genb.render.camera import in_frame
 from genb.package.crops import bbox_valid, bedlam_keep
-from genb.package.joints44 import to_joints44
+from genb.package.joints44 import body_model_slots, to_joints44
 
 # BEDLAM's SMPL-X ``pose_cam`` layout (165 = 55 joints x 3, axis-angle):
 # global_orient 0:3, body 3:66, jaw 66:69, left eye 69:72, right eye 72:75,
@@ -165,3 +165,25 @@ def smplx_pose_cam(params: dict[str, np.ndarray]) -> np.ndarray:
         v = params.get(name)
         parts.append(np.zeros((n, dim), np.float32) if v is None else np.asarray(v, np.float32).reshape(n, dim))
     return np.concatenate(parts, axis=1)
+
+
+def smpl_family_keypoints(rec: PersonRecords, model: str = "smpl") -> tuple[np.ndarray, np.ndarray]:
+    """``keypoints_2d`` (N, 44, 3) and ``keypoints_3d`` (N, 44, 4) for a trainer whose body model is
+    ``model`` (``"smpl"`` or ``"smplx"``): slots 1 and 8 hold that model's neck and pelvis
+    (:func:`genb.package.joints44.body_model_slots`).
+
+    The joints come from the SMPL fit where it succeeded (``model="smpl"``), else from the
+    rendered SMPL-X body (whose first 22 joints are SMPL's); people with neither get
+    confidence 0 in those two slots.
+    """
+    n = len(rec)
+    joints = np.zeros((n, 24, 3), np.float32)
+    has = np.zeros(n, bool)
+    if rec.body_model == "smplx" and len(rec.joints_3d):
+        joints[:, :22] = np.asarray(rec.joints_3d, np.float32)[:, :22]
+        has[:] = True
+    if model == "smpl" and rec.smpl is not None and "joints" in rec.smpl:
+        ok = np.asarray(rec.smpl["ok"]).astype(bool)
+        joints[ok] = np.asarray(rec.smpl["joints"], np.float32)[ok]
+        has |= ok
+    return body_model_slots(rec.keypoints_2d, rec.keypoints_3d, joints, has, rec.cam_int)

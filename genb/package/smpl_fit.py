@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from genb.errors import GenbError
+from genb.render.bodies.model_file import SMPL_SHAPES, check_model_arrays
 
 DOWNLOAD_HINT = ("download SMPL from https://smpl.is.tue.mpg.de and convert SMPL_NEUTRAL.pkl to .npz "
                  "(np.savez of its arrays), or pass --smpl-allow-pickle to read the .pkl")
@@ -81,9 +82,7 @@ def load_smpl_arrays(path: Path) -> dict[str, np.ndarray]:
                 data = {k: z[k] for k in REQUIRED if k in z.files}
     except Exception as e:  # a bad zip, a pickle needing chumpy, ...
         raise GenbError(f"{path} is not a readable SMPL model file ({type(e).__name__}: {e})", DOWNLOAD_HINT) from e
-    missing = [k for k in REQUIRED if k not in data]
-    if missing:
-        raise GenbError(f"{path} lacks the SMPL arrays {', '.join(missing)}", DOWNLOAD_HINT)
+    check_model_arrays(path, data, SMPL_SHAPES, DOWNLOAD_HINT, "SMPL")
     out = {}
     for k, v in data.items():
         v = v.toarray() if hasattr(v, "toarray") else v  # scipy sparse J_regressor in the .pkl
@@ -342,7 +341,9 @@ class SmplFitter:
             opt.step()
 
         with torch.no_grad():  # the final bodies through smplx's own SMPL forward
-            v_fit = self.model(global_orient=go, body_pose=bp, betas=betas, transl=transl).vertices.numpy().astype(np.float64)
+            final = self.model(global_orient=go, body_pose=bp, betas=betas, transl=transl)
+            v_fit = final.vertices.numpy().astype(np.float64)
+            j_fit = final.joints[:, :24].numpy().astype(np.float32)
         smpl_used_np = smpl_all
         mean, mx = np.zeros(N), np.zeros(N)
         for n in range(N):
@@ -353,7 +354,7 @@ class SmplFitter:
                 "betas": betas.detach().numpy().astype(np.float32),
                 "transl": transl.detach().numpy().astype(np.float32),
                 "v2s_mean_mm": mean.astype(np.float32), "v2s_max_mm": mx.astype(np.float32),
-                "vertices": v_fit.astype(np.float32)}
+                "vertices": v_fit.astype(np.float32), "joints": j_fit}
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from genb.core.io import npz_bytes
-from genb.package.records import PersonRecords
+from genb.package.records import PersonRecords, smpl_family_keypoints
 from genb.store import TMP_PREFIX
 
 PICKLE_PROTOCOL = 4
@@ -63,6 +63,7 @@ def person_dicts(rec: PersonRecords, sample_index: int, noise: float, with_masks
         betas[ok] = rec.smpl["betas"][ok, :NUM_BETAS]
         has[ok] = 1.0
     H, W = (int(x) for x in rec.image_size)
+    keypoints_2d, keypoints_3d = smpl_family_keypoints(rec, "smpl")  # slots 1, 8: SMPL's neck and pelvis
     out = []
     for i in range(n):
         extra: dict[str, Any] = {
@@ -87,8 +88,8 @@ def person_dicts(rec: PersonRecords, sample_index: int, noise: float, with_masks
         if with_masks:
             extra["detection_npz_idx"] = int(rec.person_index[i])
         out.append({
-            "keypoints_2d": rec.keypoints_2d[i].copy(),
-            "keypoints_3d": rec.keypoints_3d[i].copy(),
+            "keypoints_2d": keypoints_2d[i].copy(),
+            "keypoints_3d": keypoints_3d[i].copy(),
             "center": rec.center[i].copy(),
             "scale": np.array([rec.scale[i], rec.scale[i]], np.float32),
             "body_pose": body_pose[i].copy(),

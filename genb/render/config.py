@@ -11,6 +11,14 @@ from genb.errors import GenbError
 from genb.render.bodies import body_choices
 
 
+MAX_SAMPLES = 10_000_000
+"""The most samples one run folder holds."""
+MAX_IMAGE_SIDE = 8192
+"""The longest image side genb renders: every desktop GL driver allows framebuffers this large."""
+MAX_IMAGE_PIXELS = 4096 * 4096
+"""The most pixels of an image (~200 bytes each of memory while it renders, per worker)."""
+
+
 @dataclasses.dataclass
 class RenderConfig:
     num_samples: int = 16
@@ -29,7 +37,7 @@ class RenderConfig:
     motion_prob: float = 0.5
     """SMPL-X with --motion-dir: probability that a person takes a motion-capture pose instead of a key pose."""
     anny_cache_dir: str | None = None
-    """Where anny keeps its build cache (~800 MB; default ~/.cache/anny or $ANNY_CACHE_DIR)."""
+    """Where anny keeps its build cache (~800 MB; default $ANNY_CACHE_DIR, else $XDG_CACHE_HOME/anny, else ~/.cache/anny)."""
     image_size: tuple[int, int] = (512, 384)
     """Landscape image size as WIDTH,HEIGHT in pixels (multiples of 8)."""
     portrait_prob: float = 0.25
@@ -92,6 +100,9 @@ class RenderConfig:
             bad(f"--body must be one of {', '.join(body_choices())}, got {self.body!r}", "e.g. --body anny")
         if self.num_samples < 1:
             bad(f"--num-samples must be at least 1, got {self.num_samples}", "ask for one sample or more")
+        if self.num_samples > MAX_SAMPLES:
+            bad(f"--num-samples allows at most {MAX_SAMPLES:,} samples per run (one folder each), "
+                f"got {self.num_samples:,}", "render several runs with different --seed values")
         lo, hi = self.num_people
         if lo < 1 or hi < lo:
             bad(f"--num-people must be MIN,MAX with 1 <= MIN <= MAX, got {lo},{hi}", "e.g. --num-people 1,10")
@@ -101,6 +112,11 @@ class RenderConfig:
         if w < 32 or h < 32 or w % 8 or h % 8:
             bad(f"--image-size must be two multiples of 8 of at least 32, got {w},{h}",
                 "e.g. --image-size 512,384 (diffusion models need multiples of 8)")
+        if max(w, h) > MAX_IMAGE_SIDE or w * h > MAX_IMAGE_PIXELS:
+            bad(f"--image-size {w},{h} is too large: genb renders at most {MAX_IMAGE_SIDE} pixels a side and "
+                f"{MAX_IMAGE_PIXELS // 2**20} megapixels in all (GL drivers allow framebuffers of 8192 to 16384 pixels "
+                f"a side, and a render needs about 200 bytes of memory per pixel per worker)",
+                "e.g. --image-size 1024,768; render smaller and upscale if you need larger images")
         for name, (a, b), lo_ok, hi_ok in (
             ("fov-deg", self.fov_deg, 1.0, 170.0),
             ("camera-height", self.camera_height, 0.05, 100.0),
@@ -141,6 +157,10 @@ class RenderConfig:
                 "give a folder of equirectangular .hdr/.exr/.png/.jpg maps")
         if self.environments and self.backgrounds != "procedural":
             bad("--environments and --backgrounds both replace the background", "give one of them")
+        if self.environments:  # every map about 2:1 (a photo is not a panorama), before anything is written
+            from genb.render.envmap import list_environments
+
+            list_environments(self.environments)
         if self.motion_dir and not Path(self.motion_dir).is_dir():
             bad(f"motion folder {self.motion_dir} does not exist", "give a folder of AMASS-style .npz files")
         from genb.render.dress.wardrobe import load_wardrobe

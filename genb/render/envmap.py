@@ -14,20 +14,98 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from genb.errors import GenbError
+from genb.log import get_logger
+
+logger = get_logger(__name__)
 
 SUFFIXES = (".hdr", ".exr", ".png", ".jpg", ".jpeg")
 MAX_WIDTH = 2048
 
 
+ASPECT_WARN = (1.98, 2.02)
+"""Width / height a map may have without a warning (equirectangular maps are 2:1)."""
+ASPECT_REFUSE = (1.75, 2.25)
+"""Width / height outside which a map is refused: it is not an equirectangular panorama."""
+
+
 def list_environments(folder: str) -> list[Path]:
-    """Sorted environment maps in a folder (sorted so sample i always gets the same one)."""
-    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in SUFFIXES)
+    """Sorted environment maps in a folder (sorted so sample i always gets the same one), each checked
+    to be about 2:1 (:func:`check_aspect`)."""
+    paths = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in SUFFIXES)
+    for p in paths:
+        check_aspect(p)
+    return paths
+
+
+def map_size(path: str | Path) -> tuple[int, int] | None:
+    """(width, height) of a map from its header (PNG/JPEG, Radiance .hdr) or by reading it (.exr); None if unreadable."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".hdr":
+            with open(path, "rb") as f:
+                for _ in range(64):  # header lines, a blank line, then "-Y H +X W"
+                    line = f.readline(4096)
+                    m = re.match(rb"([-+])Y (\d+) ([-+])X (\d+)", line)
+                    if m:
+                        return int(m.group(4)), int(m.group(2))
+            return None
+        if suffix == ".exr":
+            return _exr_size(path)
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, ValueError):
+        return None
+
+
+def _exr_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from an OpenEXR header's ``dataWindow`` (a box2i), without decoding pixels."""
+    with open(path, "rb") as f:
+        head = f.read(65536)
+    if head[:4] != b"\x76\x2f\x31\x01":
+        return None
+    i = 8  # magic, version
+    while i < len(head) and head[i] != 0:  # attributes: name\0 type\0 size(int32) value
+        name_end = head.index(b"\0", i)
+        type_end = head.index(b"\0", name_end + 1)
+        size = int.from_bytes(head[type_end + 1:type_end + 5], "little")
+        value = head[type_end + 5:type_end + 5 + size]
+        if head[i:name_end] == b"dataWindow" and len(value) == 16:
+            x0, y0, x1, y1 = np.frombuffer(value, "<i4")
+            return int(x1 - x0 + 1), int(y1 - y0 + 1)
+        i = type_end + 5 + size
+    return None
+
+
+def check_aspect(path: str | Path) -> None:
+    """Refuse a map far from 2:1 (it would be stretched over the sphere); warn about one slightly off
+    (once per process and map)."""
+    _check_aspect(str(path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_aspect(path: str) -> None:
+    size = map_size(path)
+    if size is None:
+        return  # load_environment says what is wrong with it
+    w, h = size
+    ratio = w / max(h, 1)
+    if not ASPECT_REFUSE[0] <= ratio <= ASPECT_REFUSE[1]:
+        raise GenbError(f"environment map {path} is {w}x{h} (aspect {ratio:.2f}:1), not an equirectangular "
+                        "panorama (2:1: 360 degrees across, 180 down)",
+                        "use equirectangular maps (e.g. 4096x2048 HDRIs), or move this image to a --backgrounds folder")
+    if not ASPECT_WARN[0] <= ratio <= ASPECT_WARN[1]:
+        logger.warning("environment map %s is %dx%d (aspect %.2f:1, not 2:1): it is stretched to cover the sphere",
+                       path, w, h, ratio)
 
 
 @functools.lru_cache(maxsize=4)

@@ -127,13 +127,17 @@ GROUND_TO_ADE20K = {"grass": "grass", "asphalt": "road", "concrete": "sidewalk",
 
 
 def ade20k_seg_control(parts: np.ndarray, instances: np.ndarray, depth: np.ndarray,
-                       background: dict) -> np.ndarray:
+                       background: dict, K: np.ndarray | None = None, cam_ext: np.ndarray | None = None) -> np.ndarray:
     """Segmentation control in ADE20K colours: people, props by class, the ground by material,
-    empty pixels sky (outdoors) or ceiling (indoors).
+    empty pixels sky (outdoors) or ceiling (indoors). Behind an environment map (no ground
+    mesh), empty pixels whose ray points below the horizon are the map's ground: ADE20K's
+    ``earth`` (its "earth, ground" class); those above it are sky.
 
     Args:
         parts: (H, W) part ids; instances: (H, W) person ids (p + 1); depth: (H, W), 0 = nothing.
-        background: the sample's background recipe (``ground`` material and ``sky`` setting).
+        background: the sample's background recipe (``kind``, ``ground`` material and ``sky`` setting).
+        K: (3, 3) intrinsics and cam_ext: (4, 4) world-to-camera, needed to tell an environment
+            map's ground from its sky (without them every empty pixel is sky).
     """
     lut = np.zeros((256, 3), np.uint8)
     for name, ade in SCENE_TO_ADE20K.items():
@@ -141,5 +145,12 @@ def ade20k_seg_control(parts: np.ndarray, instances: np.ndarray, depth: np.ndarr
     lut[SCENE_PART_INDEX["ground"]] = ADE20K[GROUND_TO_ADE20K.get(background.get("ground"), "floor")]
     out = lut[parts]
     out[instances > 0] = ADE20K["person"]
-    out[depth <= 0] = ADE20K["ceiling" if background.get("sky") == "indoor" else "sky"]
+    empty = depth <= 0
+    out[empty] = ADE20K["ceiling" if background.get("sky") == "indoor" else "sky"]
+    if background.get("kind") == "environment" and K is not None and cam_ext is not None:
+        from genb.render.sky import ray_directions
+
+        h, w = depth.shape
+        below = ray_directions(K, cam_ext, w, h)[:, 2].reshape(h, w) < 0.0  # world z up: looking down
+        out[empty & below] = ADE20K["earth"]
     return out

@@ -600,7 +600,25 @@ def _shared_renderer(pr: Any, platform: str, width: int, height: int):
         atexit.register(r.delete)
     elif (r.viewport_width, r.viewport_height) != (width, height):
         r.viewport_width, r.viewport_height = width, height
+    _check_gl_size(r, width, height)
     return r
+
+
+def _check_gl_size(renderer: Any, width: int, height: int) -> None:
+    """One clear error when the GL driver's framebuffers cannot hold a ``width`` x ``height`` image."""
+    limit = getattr(renderer, "_genb_max_size", None)
+    if limit is None:
+        try:
+            from OpenGL import GL
+
+            dims = GL.glGetIntegerv(GL.GL_MAX_VIEWPORT_DIMS)
+            limit = int(min(int(min(dims)), int(GL.glGetIntegerv(GL.GL_MAX_RENDERBUFFER_SIZE))))
+        except Exception:  # noqa: BLE001 - no current context to ask: leave it to the driver
+            limit = 1 << 30
+        renderer._genb_max_size = limit
+    if max(width, height) > limit:
+        raise GenbError(f"this GL driver renders at most {limit} pixels a side, the image is {width}x{height}",
+                        f"use a smaller --image-size (each side at most {limit})")
 
 
 def _pick_egl_device() -> None:

@@ -346,7 +346,8 @@ class RenderStage:
             "control_normal": maps.normal_control(out.normals, out.depth > 0, background=maps.NORMAL_FACING_CAMERA),
             "control_pose": maps.pose_control(kp["uv"], kp["vis"], H, W),
             "control_seg": maps.seg_control(out.parts) if cfg.seg_palette == "parts" else
-            maps.ade20k_seg_control(out.parts, out.instances, out.depth, prep.scene.get("background", {})),
+            maps.ade20k_seg_control(out.parts, out.instances, out.depth, prep.scene.get("background", {}),
+                                    K, prep.cam_ext),
             "control_edges": maps.edges_control(clean),
             "parts": out.parts,
             "instances": out.instances,

@@ -94,8 +94,8 @@ def load_body_model(name: str, *, smplx_dir: str | None = None, gender: str = "n
         name: a registered body model ("anny", "smplx", or one of yours).
         smplx_dir: folder holding ``SMPLX_NEUTRAL.npz`` (and/or MALE/FEMALE), for "smplx".
         gender: SMPL-X model gender: "neutral", "male" or "female".
-        anny_cache_dir: where anny keeps its ~800 MB build cache (default ``~/.cache/anny``
-            or ``$ANNY_CACHE_DIR``).
+        anny_cache_dir: where anny keeps its ~800 MB build cache (default ``$ANNY_CACHE_DIR``,
+            else ``$XDG_CACHE_HOME/anny``, else ``~/.cache/anny``).
     """
     return BODY_MODELS.get(name).build(smplx_dir=smplx_dir, gender=gender, anny_cache_dir=anny_cache_dir,
                                        device=device)

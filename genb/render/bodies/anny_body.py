@@ -26,10 +26,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from genb.cache import anny_cache_dir
 from genb.errors import GenbError
 from genb.log import get_logger
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
+from genb.render.bodies.quiet_warp import init_warp_quietly
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
 from genb.render.rotations import matrix_to_axis_angle, axis_angle_to_matrix, rotation_between
 
@@ -57,8 +59,8 @@ class AnnyBody(BodyModel):
     """anny, built once per process.
 
     Args:
-        cache_dir: where anny keeps its build cache (~800 MB, built in ~50 s the first time;
-            default ``$ANNY_CACHE_DIR`` or ``~/.cache/anny``).
+        cache_dir: where anny keeps its build cache (~800 MB, built once in 1-5 minutes on a
+            2-core CPU; default ``$ANNY_CACHE_DIR``, else ``$XDG_CACHE_HOME/anny``, else ``~/.cache/anny``).
         device: torch device for the forward passes.
     """
 
@@ -68,20 +70,22 @@ class AnnyBody(BodyModel):
 
     def __init__(self, cache_dir: str | os.PathLike | None = None, device: str = "cpu"):
         # 1. Point anny at its cache and build the model (fast once the cache exists).
+        init_warp_quietly()  # before anny's own warp.init(): no banner, no CUDA warning on a CPU machine
         import anny
         import anny.paths
 
-        if cache_dir is not None:
-            cache_dir = os.path.expanduser(str(cache_dir))
-            try:
-                os.makedirs(cache_dir, exist_ok=True)
-            except OSError as e:
-                raise GenbError(f"cannot create the anny cache folder {cache_dir}: {e}",
-                                "pass a writable folder with --anny-cache-dir (it needs ~800 MB)") from e
-            anny.paths.set_anny_cache_path(cache_dir)
+        # anny itself ignores XDG_CACHE_HOME: always tell it where its cache is
+        cache_dir = os.path.expanduser(str(cache_dir if cache_dir is not None else anny_cache_dir()))
+        try:
+            os.makedirs(cache_dir, exist_ok=True)
+        except OSError as e:
+            raise GenbError(f"cannot create the anny cache folder {cache_dir}: {e}",
+                            "pass a writable folder with --anny-cache-dir (it needs ~800 MB)") from e
+        anny.paths.set_anny_cache_path(cache_dir)
         cache = anny.paths.get_anny_cache_path()
-        if not cache.exists() or not any(cache.iterdir()):
-            logger.info("building anny's model cache in %s (~1 minute and ~800 MB, once)", cache)
+        if not any(cache.iterdir()):
+            logger.info("building anny's model cache in %s (once: ~800 MB; about 1 minute on an idle 2-core CPU, "
+                        "up to 5 on a busy one)", cache)
         try:
             self.model = anny.Anny().to(device)
         except OSError as e:

@@ -27,6 +27,7 @@ import torch
 from genb.errors import GenbError
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
+from genb.render.bodies.model_file import SMPLX_SHAPES, check_model_arrays
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
 from genb.render.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 
@@ -41,9 +42,6 @@ DOWNLOAD_HINT = (
     "non-commercial licence), unzip it and pass the folder holding SMPLX_NEUTRAL.npz "
     "(and SMPLX_MALE.npz / SMPLX_FEMALE.npz) with --smplx-dir DIR"
 )
-_REQUIRED_KEYS = ("v_template", "f", "shapedirs", "posedirs", "J_regressor", "kintree_table", "weights",
-                  "hands_componentsl", "hands_componentsr", "hands_meanl", "hands_meanr",
-                  "lmk_faces_idx", "lmk_bary_coords")
 
 
 def smplx_model_file(model_dir: str | os.PathLike | None, gender: str = "neutral") -> Path:
@@ -93,15 +91,9 @@ class SmplxBody(BodyModel):
         self.gender = gender
         try:
             with np.load(self.model_path, allow_pickle=False) as data:
-                missing = [k for k in _REQUIRED_KEYS if k not in data.files]
-                num_shape_dirs = data["shapedirs"].shape[-1]
-        except (OSError, ValueError) as e:
+                check_model_arrays(self.model_path, data, SMPLX_SHAPES, DOWNLOAD_HINT, "SMPL-X")
+        except (OSError, ValueError, EOFError) as e:
             raise GenbError(f"{self.model_path} is not a readable SMPL-X .npz file ({e})", DOWNLOAD_HINT) from e
-        if missing:
-            raise GenbError(f"{self.model_path} lacks the SMPL-X arrays {', '.join(missing)}", DOWNLOAD_HINT)
-        if num_shape_dirs < 300 + NUM_EXPRESSION:
-            raise GenbError(f"{self.model_path} has {num_shape_dirs} shape directions, SMPL-X v1.1 has 400",
-                            DOWNLOAD_HINT)
         self.device = torch.device(device)
         try:
             self.model = smplx.SMPLX(str(self.model_path), gender=gender, use_pca=False, flat_hand_mean=True,

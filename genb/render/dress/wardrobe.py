@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from genb.config import read_user_yaml
 from genb.errors import GenbError
 from genb.render.assets import asset_path
 
@@ -65,10 +65,7 @@ def load_wardrobe(name: str) -> dict[str, Any] | None:
     path = resolve_wardrobe(name)
     if path is None:
         return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise GenbError(f"wardrobe {path} is not valid YAML: {e}", "fix the file's syntax") from None
+    data = read_user_yaml(path, "wardrobe", "fix the file's syntax (see render/wardrobe/everyday.yaml)")
     validate_wardrobe(data, str(path))
     return data
 
@@ -80,6 +77,11 @@ def _check_range(src: str, where: str, value: Any, lo: float, hi: float, allow_s
         _fail(src, where, f"expected a number or [min, max], got {value!r}", f"e.g. [{lo}, {hi}]")
     if not (lo <= vals[0] <= vals[-1] <= hi):
         _fail(src, where, f"{value!r} is outside [{lo}, {hi}] or min > max", f"give values in [{lo}, {hi}]")
+
+
+def _check_weight(src: str, where: str, w: Any) -> None:
+    if not isinstance(w, (int, float)) or isinstance(w, bool) or not 0 <= w <= 1e6:
+        _fail(src, where, f"a weight is one number in [0, 1e6], got {w!r}", "e.g. weight: 1")
 
 
 def _check_weights(src: str, where: str, table: Any, known: tuple[str, ...] | set[str]) -> None:
@@ -138,7 +140,7 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
             for key in ("weight", "thickness", "palettes", "patterns"):
                 if key not in spec:
                     _fail(src, where, f"missing {key}", "see render/wardrobe/everyday.yaml")
-            _check_range(src, f"{where}.weight", spec["weight"], 0.0, 1e6)
+            _check_weight(src, f"{where}.weight", spec["weight"])
             _check_range(src, f"{where}.thickness", spec["thickness"], 0.0005, 0.08)
             if section != "bottoms" and spec.get("sleeve") is not None:
                 _check_range(src, f"{where}.sleeve", spec["sleeve"], 0.0, 2.0)
@@ -160,7 +162,8 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
                 if not isinstance(spec["gender"], dict) or set(spec["gender"]) - set(GENDERS):
                     _fail(src, f"{where}.gender", f"expected {{female|male|neutral: factor}}, got {spec['gender']!r}", "e.g. {male: 0}")
                 for g, f in spec["gender"].items():
-                    _check_range(src, f"{where}.gender.{g}", f, 0.0, 100.0)
+                    if not isinstance(f, (int, float)) or isinstance(f, bool) or not 0 <= f <= 100:
+                        _fail(src, f"{where}.gender.{g}", f"a factor is one number in [0, 100], got {f!r}", "e.g. {male: 0}")
     if "dress_prob" in data:
         if not isinstance(data["dress_prob"], dict) or set(data["dress_prob"]) - set(GENDERS):
             _fail(src, "dress_prob", "expected {female|male|neutral: probability}", "e.g. {female: 0.2}")
@@ -173,7 +176,7 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
         bad = sorted(set(spec) - SHOE_KEYS)
         if bad:
             _fail(src, where, f"unknown key(s) {', '.join(bad)}", f"keys: {', '.join(sorted(SHOE_KEYS))}")
-        _check_range(src, f"{where}.weight", spec["weight"], 0.0, 1e6)
+        _check_weight(src, f"{where}.weight", spec["weight"])
         if name != "barefoot":
             for key in ("cut", "thickness", "colors"):
                 if key not in spec:
@@ -188,7 +191,7 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
     for name, spec in hair["colors"].items():
         if not isinstance(spec, dict) or set(spec) != {"weight", "hex"}:
             _fail(src, f"hair.colors.{name}", "a hair colour is {weight: w, hex: [...]}", "e.g. {weight: 1, hex: [\"2e2119\"]}")
-        _check_range(src, f"hair.colors.{name}.weight", spec["weight"], 0.0, 1e6)
+        _check_weight(src, f"hair.colors.{name}.weight", spec["weight"])
         _check_colors(src, f"hair.colors.{name}.hex", spec["hex"])
     for name, spec in hair["styles"].items():
         where = f"hair.styles.{name}"
@@ -234,6 +237,24 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
         _check_range(src, "skin.tone_jitter", skin["tone_jitter"], 0.0, 0.5)
     if "lips" in skin:
         _check_colors(src, "skin.lips", [skin["lips"]])
+    _check_drawable(src, data)
+
+
+def _check_drawable(src: str, data: dict) -> None:
+    """Every table sampling draws from has a positive total weight for every gender it is drawn for."""
+    for gender in GENDERS:
+        for section in ("tops", "bottoms"):
+            if sum(_gendered(data[section], gender).values()) <= 0:
+                _fail(src, section, f"every {section[:-1]} weighs 0 for {gender} bodies (nothing to draw)",
+                      f"give at least one of {', '.join(sorted(data[section]))} a weight above 0 for {gender}")
+        tops = _gendered(data["tops"], gender)
+        if any(tops.get(n, 0) > 0 for n in ("jacket", "coat")) and len(set(tops) - {"jacket", "coat"}) and \
+                sum(w for n, w in tops.items() if n not in ("jacket", "coat")) <= 0:
+            _fail(src, "tops", f"jackets and coats are worn over another top, but every other top weighs 0 "
+                  f"for {gender} bodies", "give a shirt, t-shirt or sweater a weight above 0")
+    for where, table in (("shoes", data["shoes"]), ("hair.colors", data["hair"]["colors"])):
+        if sum(float(s["weight"]) for s in table.values()) <= 0:
+            _fail(src, where, "all weights are 0 (nothing to draw)", "give at least one entry a weight above 0")
 
 
 # ----------------------------------------------------------------------------- sampling
