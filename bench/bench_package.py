@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=256)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    from genb.log import get_logger
+    from genb.core.log import get_logger
     from genb.package.stage import PackageConfig, run_package
     from genb.store import RunFolder
 

@@ -24,7 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from genb.errors import GenbError
-from genb.log import get_logger
+from genb.core.log import get_logger
 from genb.core.conventions import BODY25, BODY25_INDEX, OPENPOSE18_FROM_BODY25
 
 logger = get_logger(__name__)

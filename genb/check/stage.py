@@ -34,7 +34,7 @@ from genb.check.records import CheckRecord
 from genb.check.summary import CheckSummary, load_records, write_summary
 from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
 from genb.errors import GenbError
-from genb.log import get_logger, progress
+from genb.core.log import get_logger, progress
 from genb.config import to_dict
 from genb.core.io import atomic_write_text, read_image
 from genb.core.run import RunFolder, numbered

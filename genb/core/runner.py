@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from genb.core import dist, io
+from genb.core.log import get_logger
+from genb.core.settings import config_record, to_dict
 from genb.errors import GenbError
 
 T = TypeVar("T")
@@ -119,8 +121,6 @@ class Ranks:
                 time.sleep(poll)
                 left = missing()
             if left and timeout > 0:
-                from genb.log import get_logger
-
                 get_logger(__name__).warning(
                     "rank 0 waited %.0f s and %d %s are still missing: another rank is still running or "
                     "stopped; the last rank to finish writes the summary (or run the same command again "
@@ -132,17 +132,46 @@ class Ranks:
         return True
 
 
+def flag_of(field: str) -> str:
+    """The command-line flag of a config field: ``smplx_dir`` -> ``--smplx-dir``."""
+    return "--" + field.replace("_", "-")
+
+
+def _as_flag(field: str, value: Any) -> str:
+    """``field = value`` as the flag a user would type (``--image-size 256,192``, ``--no-shadows``)."""
+    if isinstance(value, bool):
+        return flag_of(field) if value else "--no-" + field.replace("_", "-")
+    if value is None:
+        return f"{flag_of(field)} (unset)"
+    if isinstance(value, (list, tuple)):
+        value = ",".join(map(str, value))
+    return f"{flag_of(field)} {value}"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return "unset" if value is None else str(value)
+
+
 def guard_settings(path: str | Path, new: dict[str, Any], keep: Iterable[str] = (), outputs_exist: bool = False,
-                   stage: str = "stage") -> None:
-    """The one resume rule: refuse outputs made with other settings than ``new``.
+                   stage: str = "stage", inputs: dict[str, str] | None = None, redo_flag: str | None = None) -> None:
+    """The one resume rule: refuse outputs made with other settings, or from other input files, than now.
 
     Args:
-        path: the stage's saved record (``render.yaml``, ``enhance.yaml`` ...), holding ``config``.
+        path: the stage's saved record (``render.yaml``, ``enhance.yaml`` ...), holding ``config``
+            and ``inputs``.
         new: the new config as a plain dict (:func:`genb.config.to_dict`).
         keep: fields that may differ between invocations (workers, threads, limit ...).
-        outputs_exist: the folder already holds this stage's outputs. Then a missing record
-            is an error (nothing says how they were made), as is a corrupt one, always.
+        outputs_exist: True when the folder already holds outputs (then a missing record is an error).
         stage: the stage's name, for messages.
+        inputs: content digests of the files that shape an output (:func:`digest_files`), by
+            the config field that names them (``wardrobe``) or by what they are (``selection``).
+        redo_flag: the flag that redoes every output with the new settings (check's ``--redo``),
+            offered as the fix; None when the fix is a new folder or the old settings.
+
+    A refusal names each changed flag with its old and new value and the command-line
+    that resumes (the old values), or the flag that redoes.
     """
     path = Path(path)
     if not path.is_file():
@@ -152,18 +181,231 @@ def guard_settings(path: str | Path, new: dict[str, Any], keep: Iterable[str] = 
                 f"move that folder away to start over, or restore {path.name}",
             )
         return
-    old = io.read_yaml_record(path).get("config")
-    if not isinstance(old, dict):
+    record = io.read_yaml_record(path)
+    old, old_inputs = record.get("config"), record.get("inputs") or {}
+    if not isinstance(old, dict) or not isinstance(old_inputs, dict):
         raise GenbError(f"{path} is corrupt: it has no config mapping",
                         f"restore it, or move {path.parent} away to start over")
     keep = set(keep)
     changed = sorted(k for k, v in new.items() if k not in keep and k in old and old[k] != v)
-    if changed:
-        raise GenbError(
-            f"{path.parent} was made by `genb {stage}` with different settings ({', '.join(changed)}); "
-            "resuming would mix two datasets",
-            f"use a new output folder, or repeat the original settings (see {path})",
-        )
+    files = sorted(k for k, v in (inputs or {}).items() if k in old_inputs and old_inputs[k] != v)
+    if not changed and not files:
+        return
+    said = [f"{flag_of(k)} was {_value(old[k])}, now {_value(new[k])}" for k in changed]
+    said += [f"the content of the files of {flag_of(k)} changed" if k in new else f"{k} changed" for k in files]
+    problem = (f"{path.parent} was made by `genb {stage}` with different settings: {'; '.join(said)}; "
+               "resuming would mix two datasets")
+    repeat = " ".join(_as_flag(k, old[k]) for k in changed)
+    if redo_flag:
+        fix = f"add {redo_flag} to redo every output with the new settings" + (
+            f", or repeat the original settings ({repeat})" if repeat else "")
+    elif changed:
+        fix = f"repeat the original settings ({repeat}) to resume, or write into a new folder"
+    else:
+        fix = "restore the original files to resume, or write into a new folder"
+    if files:
+        fix += f" (the record of what was used: {path})"
+    raise GenbError(problem, fix)
+
+
+def digest_files(paths: Iterable[str | Path], root: str | Path | None = None) -> str:
+    """A content digest of files (sha256 over their names relative to ``root`` and their bytes).
+
+    Folders count as every file under them. Used by the settings guard so that a resume
+    notices an edited wardrobe, an environment map added to a folder, a changed preset.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith(".")))
+        elif p.is_file():
+            files.append(p)
+    for f in files:
+        name = str(f.relative_to(root)) if root is not None and f.is_relative_to(root) else f.name
+        h.update(name.encode() + b"\0")
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+# ----------------------------------------------------------------------------- the stage runner
+
+
+@dataclasses.dataclass
+class StageContext:
+    """What :func:`run_stage` hands a stage's hooks."""
+
+    ranks: Ranks
+    """This process's rank, world and local rank."""
+    device: str
+    """The resolved torch device of this rank (``cuda:<LOCAL_RANK>``, ``cpu``)."""
+    plan: Plan | None = None
+    """This rank's items and the ones left to do (set before ``setup``)."""
+    state: Any = None
+    """What ``setup`` returned (the loaded models), for ``work``."""
+
+
+@dataclasses.dataclass
+class StageSpec(Generic[T]):
+    """What one stage declares; :func:`run_stage` does everything else, once for every stage.
+
+    The hooks are plain callables so a stage's own logic stays in its module.
+    """
+
+    name: str
+    """The command (``render``, ``enhance`` ...), for messages."""
+    folder: Path
+    """The stage's output folder; its settings record lives in it."""
+    record: str
+    """The settings record's file name (``render.yaml``)."""
+    config: Any
+    """The stage's config dataclass (saved in the record, compared on resume)."""
+    items: Callable[[], Sequence[T]]
+    """Every item of the stage, in a fixed order (all ranks)."""
+    is_done: Callable[[T], bool]
+    """True when an item's outputs exist (it is skipped)."""
+    work: Callable[[StageContext, list[T]], Any]
+    """Does this rank's items that are not done; its return value is :func:`run_stage`'s."""
+    validate: Callable[[], None] | None = None
+    """Checks the stage's inputs (raises :class:`GenbError`); runs before anything is read or written."""
+    setup: Callable[[StageContext], Any] | None = None
+    """Loads the models once (only when this rank has work); runs before anything is written."""
+    aggregate: Callable[[], Any] | None = None
+    """Writes the stage's summary; run by whichever rank sees every item done."""
+    missing: Callable[[], int] | None = None
+    """How many items of every rank are not done (default: count ``is_done`` over ``items``)."""
+    what: str = "outputs"
+    """The outputs, for the finish's messages."""
+    keep: Iterable[str] = ()
+    """Config fields that may change between invocations (workers, threads, limit ...)."""
+    inputs: Callable[[], dict[str, str]] | None = None
+    """Content digests of the input files that shape an output (:func:`digest_files`)."""
+    markers: Sequence[str] | None = None
+    """Files that make a non-empty folder this stage's; None: the folder is inside a run, no refusal."""
+    ours: str = "a genb folder"
+    """What this stage's folder is called, for the refusal."""
+    outputs_exist: Callable[[], bool] | None = None
+    """True when the folder holds outputs (default: any item done)."""
+    extra_records: Callable[[], dict[str, dict[str, Any]]] | None = None
+    """JSON files written beside the record (render's ``run.json``), by name in ``folder``."""
+    record_extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """More keys of the settings record (package's selection)."""
+    folders: Sequence[Path] = ()
+    """Sub-folders to create before ``work`` (removed again if the command fails before any output)."""
+    clean: Sequence[Path] | None = None
+    """Folders whose stale temporaries this rank removes (default: ``folder``)."""
+    device: str | None = None
+    """The ``--device`` value to resolve (``auto``); None: ``auto``."""
+    redo: bool = False
+    """True under ``--redo``: every item is redone, the settings are not compared."""
+    redo_flag: str | None = None
+    """The flag that redoes every output (offered when a resume is refused)."""
+    guard: bool = True
+    """False for a stage whose outputs are always recomputed whole (sweep)."""
+
+
+def run_stage(spec: StageSpec[T]) -> Any:
+    """Run one stage over its items: the same steps for every stage.
+
+    1. refuse a foreign folder; validate the inputs;
+    2. compare the settings and input digests with the saved record (the resume rule);
+    3. plan this rank's contiguous block of the items, minus what is done;
+    4. resolve the device (``cuda:<LOCAL_RANK>``) and load the models (``setup``), only with work;
+    5. only now create the folder and write the settings record (any rank, when missing:
+       job-array tasks start in any order), remove this rank's stale temporaries;
+    6. ``work`` on what is left; a failure before the folder holds any output removes what
+       step 5 created, so the folder is as the command found it;
+    7. the finish: whichever rank sees every item done runs ``aggregate``.
+
+    Returns ``work``'s value (None when this rank had nothing to do and ``work`` was not called).
+    """
+    folder = Path(spec.folder)
+    ranks = Ranks.from_env()
+    ctx = StageContext(ranks, dist.pick_device(spec.device or "auto"))
+    # 1. Foreign folders, inputs.
+    if spec.markers is not None:
+        refuse_foreign(folder, spec.markers, spec.name, spec.ours)
+    if spec.validate is not None:
+        spec.validate()
+    items = list(spec.items())
+    is_done = (lambda _x: False) if spec.redo else spec.is_done
+    outputs_exist = spec.outputs_exist or (lambda: any(spec.is_done(x) for x in items))
+    # 2. The resume rule.
+    inputs = spec.inputs() if spec.inputs is not None else {}
+    record_path = folder / spec.record
+    if spec.guard and not spec.redo:
+        guard_settings(record_path, to_dict(spec.config), spec.keep, outputs_exist=outputs_exist(),
+                       stage=spec.name, inputs=inputs, redo_flag=spec.redo_flag)
+    # 3. This rank's share.
+    ctx.plan = ranks.plan(items, is_done)
+    # 4. Models, once, before anything is written.
+    if ctx.plan.todo and spec.setup is not None:
+        ctx.state = spec.setup(ctx)
+    # 5. The folder and its record.
+    created = _write_records(spec, folder, record_path, inputs, ranks)
+    ranks.clean(spec.clean if spec.clean is not None else [folder])
+    # 6. The work.
+    result = None
+    if ctx.plan.todo:
+        try:
+            result = spec.work(ctx, ctx.plan.todo)
+        except BaseException:
+            if not outputs_exist():
+                _undo(created)
+            raise
+    # 7. The finish.
+    missing = spec.missing or (lambda: sum(not spec.is_done(x) for x in items))
+    ranks.finish(missing, spec.aggregate, spec.what)
+    return result
+
+
+def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dict[str, str],
+                   ranks: Ranks) -> list[Path]:
+    """Create the folders and write the settings record (and extra records) where missing.
+
+    Returns what it created, deepest first (for :func:`_undo`). Under ``--redo`` the record
+    is rewritten (the new settings now describe every output).
+    """
+    import yaml
+
+    created: list[Path] = []
+    for d in (folder, *spec.folders):
+        new_dirs = [p for p in (d, *d.parents) if not p.exists()]  # deepest first
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise GenbError(f"cannot create {d}: {e.strerror}", "choose a folder you can write to") from None
+        created[:0] = new_dirs
+    if spec.redo or not record_path.is_file():
+        record = config_record(spec.config)
+        record.update(spec.record_extra)
+        record["inputs"] = inputs
+        io.atomic_write_text(record_path, yaml.safe_dump(record, sort_keys=False))
+        created.insert(0, record_path)
+    for name, obj in (spec.extra_records() if spec.extra_records is not None else {}).items():
+        path = folder / name
+        if not path.is_file():
+            io.atomic_write_json(path, obj)
+            created.insert(0, path)
+    return created
+
+
+def _undo(created: list[Path]) -> None:
+    """Remove the records and (empty) folders a failed command created, deepest first."""
+    for p in created:
+        try:
+            if p.is_dir():
+                io.clean_stale([p], dist.dist_info()[0])
+                p.rmdir()
+            else:
+                p.unlink()
+        except OSError:
+            pass
 
 
 def refuse_foreign(folder: str | Path, markers: Sequence[str], stage: str, ours: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from genb.enhance.config import EnhanceConfig
 from genb.errors import GenbError
-from genb.log import get_logger
+from genb.core.log import get_logger
 
 logger = get_logger(__name__)
 

@@ -34,7 +34,7 @@ from genb.enhance.prompts import build_prompt, load_templates
 from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_weights, person_mask
 from genb.enhance.schedule import steps_for
 from genb.errors import GenbError
-from genb.log import get_logger, progress
+from genb.core.log import get_logger, progress
 from genb.core.io import atomic_write_bytes, atomic_write_text, png_bytes, png_size, read_image
 from genb.core.run import RunFolder, is_sample_name
 from genb.core.runner import Ranks, guard_settings

@@ -44,7 +44,7 @@ import numpy as np
 
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.errors import GenbError
-from genb.log import get_logger, progress
+from genb.core.log import get_logger, progress
 from genb.package import npz, wds
 from genb.package.formats import PACKAGE_FORMATS, WEBDATASET, format_choices
 from genb.package.inputs import Selection, image_path, png_size, select_samples

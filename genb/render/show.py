@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from genb.errors import GenbError
-from genb.log import get_logger
+from genb.core.log import get_logger
 from genb.core.controls import CONTROL_MAPS as CONTROL_REGISTRY
 from genb.core.io import read_json
 from genb.core.draw import PERSON_COLORS, _fit, contact_sheet, draw_ground_truth, draw_skeleton, overlay_check  # noqa: F401

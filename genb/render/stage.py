@@ -25,7 +25,7 @@ import yaml
 
 from genb.config import add_config_arguments, config_from_args, config_record, to_dict
 from genb.errors import GenbError
-from genb.log import get_logger, progress
+from genb.core.log import get_logger, progress
 from genb.render import labels as L
 from genb.render import maps
 from genb.render.bodies import load_body_model, rigid_transform_bodies

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.log import get_logger
+from genb.core.log import get_logger
 from genb.store import (
     RunFolder, read_image,
 )

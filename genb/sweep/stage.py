@@ -13,7 +13,7 @@ import numpy as np
 
 from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
 from genb.errors import GenbError
-from genb.log import get_logger
+from genb.core.log import get_logger
 from genb.check.records import CheckRecord
 from genb.core.dist import pick_device
 from genb.core.runner import Ranks

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from genb.errors import GenbError
-from genb.log import get_logger
+from genb.core.log import get_logger
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
