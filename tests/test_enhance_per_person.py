@@ -270,7 +270,7 @@ def test_per_person_settings_are_checked(people_run):
     with pytest.raises(GenbError, match="--person-context"):
         tiny_enhance_config(per_person=True, person_context=0.5)
     run_enhance(people_run, tiny_enhance_config(per_person=True, noise_person=0.0, limit=1))
-    with pytest.raises(GenbError, match="different settings .*per_person"):
+    with pytest.raises(GenbError, match="different settings: .*--per-person was True, now False"):
         run_enhance(people_run, tiny_enhance_config(limit=1))  # a whole-image run into a per-person folder
 
 

@@ -367,7 +367,7 @@ def test_settings_rule_missing_or_corrupt_record(tmp_path):
         guard_settings(tmp_path / "x.yaml", {"a": 1}, outputs_exist=True)
     (tmp_path / "x.yaml").write_text("config: {a: 1, b: 2}\n")
     guard_settings(tmp_path / "x.yaml", {"a": 1, "b": 3}, keep=("b",))
-    with pytest.raises(GenbError, match=r"different settings \(a\)"):
+    with pytest.raises(GenbError, match=r"different settings: --a was 1, now 2"):
         guard_settings(tmp_path / "x.yaml", {"a": 2})
     (tmp_path / "x.yaml").write_text("- just a list\n")
     with pytest.raises(GenbError, match="corrupt"):

@@ -32,13 +32,12 @@ from genb.check import decide, metrics
 from genb.check.measures import BUILTIN_MEASURES, DRIFT_MEASURES, MeasureInputs, threshold_value
 from genb.check.records import CheckRecord
 from genb.check.summary import CheckSummary, load_records, write_summary
-from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
+from genb.config import add_config_arguments, config_from_args, resolve_config
 from genb.errors import GenbError
 from genb.core.log import get_logger, progress
-from genb.config import to_dict
-from genb.core.io import atomic_write_text, read_image
+from genb.core.io import read_image
 from genb.core.run import RunFolder, numbered
-from genb.core.runner import Ranks, guard_settings
+from genb.core.runner import StageContext, StageSpec, run_stage
 
 logger = get_logger(__name__)
 
@@ -305,8 +304,6 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
         The :class:`~genb.check.summary.CheckSummary` of every decision in the check folder
         (written to ``summary.csv``/``summary.json``/``summary.png`` by rank 0).
     """
-    import yaml
-
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
     run.require()
     enhanced_dir = run.enhanced_dir(cfg.noise)
@@ -315,50 +312,43 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
         raise GenbError(f"no enhanced images in {enhanced_dir}",
                         f"run `genb enhance {run.root} --noise {cfg.noise}` first (or give the --noise it used)")
     check_dir = run.check_dir(cfg.noise)
-    ranks = Ranks.from_env()
-    rank = ranks.rank
 
     def record_path(i: int) -> Path:
         return check_dir / f"{run.sample_name(i)}.json"
 
-    # 1. the saved settings (decisions made with other thresholds are not mixed in, unless --redo),
-    #    this rank's stale temporaries, what is left to do (an existing decision is done unless --redo)
-    if not cfg.redo:
-        guard_settings(check_dir / "check.yaml", to_dict(cfg), CHECK_RUNTIME_FIELDS,
-                       outputs_exist=bool(numbered(check_dir, ".json")), stage="check")
-    ranks.clean([check_dir])
-    plan = ranks.plan(enhanced_ids, lambda i: not cfg.redo and record_path(i).is_file())
-    todo = plan.todo
-    if rank == 0 or not (check_dir / "check.yaml").is_file():  # any rank may start first (job arrays)
-        check_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(check_dir / "check.yaml", yaml.safe_dump(config_record(cfg, command), sort_keys=False))
-    logger.info("check %s noise %.2f: %d enhanced samples, %d to check on this process",
-                run.root, cfg.noise, len(enhanced_ids), len(todo))
+    def setup(ctx: StageContext) -> Checker:
+        # the checker's models load once, on this rank's device, before anything is written
+        logger.info("check %s noise %.2f: %d enhanced samples, %d to check on this process",
+                    run.root, cfg.noise, len(enhanced_ids), len(ctx.plan.todo))
+        return checker if checker is not None else Checker(dataclasses.replace(cfg, device=ctx.device))
 
-    # 2. the checker (models load once, on this rank's device)
-    if todo and checker is None:
-        checker = Checker(dataclasses.replace(cfg, device=ranks.device(cfg.device)))
+    def work(ctx: StageContext, todo: list[int]) -> int:
+        for i in progress(todo, desc=f"check {cfg.noise:.2f}"):
+            result = ctx.state(run.image(i), read_image(enhanced_dir / f"{run.sample_name(i)}.png"),
+                               run.labels(i), run.instances(i), sample=i)
+            CheckRecord.from_json({**result.record, "noise": float(cfg.noise)}, record_path(i)).write(record_path(i))
+            newly[0] += 1
+        return newly[0]
 
-    # 3. check and write one decision per sample
-    for i in progress(todo, desc=f"check {cfg.noise:.2f}"):
-        result = checker(run.image(i), read_image(enhanced_dir / f"{run.sample_name(i)}.png"),
-                         run.labels(i), run.instances(i), sample=i)
-        CheckRecord.from_json({**result.record, "noise": float(cfg.noise)}, record_path(i)).write(record_path(i))
-
-    # 4. the summary over every decision of this noise level, by whichever rank sees them all
-    #    (rank 0 of a launched group waits for the others first)
     written: list[CheckSummary] = []
-    ranks.finish(lambda: sum(not record_path(i).is_file() for i in enhanced_ids),
-                 lambda: written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids))),
-                 f"check records in {check_dir}")
+    newly = [0]
+    run_stage(StageSpec(
+        name="check", folder=check_dir, record="check.yaml", config=cfg, command=command,
+        items=lambda: enhanced_ids, is_done=lambda i: record_path(i).is_file(),
+        setup=setup, work=work, keep=CHECK_RUNTIME_FIELDS, device=cfg.device,
+        redo=cfg.redo, redo_flag="--redo", what=f"check records in {check_dir}",
+        outputs_exist=lambda: bool(numbered(check_dir, ".json")),
+        aggregate=lambda: written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids),
+                                                       newly_checked=newly[0])),
+    ))
     summary = written[0] if written else write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids), write=False)
-    summary.newly_checked = len(todo)
+    summary.newly_checked = newly[0]
     if written:
         logger.info("noise %.2f: %d/%d samples accepted (%.0f%%); summary in %s", cfg.noise, summary.num_accepted,
                     summary.num_checked, 100 * summary.acceptance_rate, check_dir)
     else:
-        logger.info("noise %.2f: this rank's %d samples checked; the summary is written once every rank is done",
-                    cfg.noise, len(plan.mine))
+        logger.info("noise %.2f: this rank's samples are checked; the summary is written once every rank is done",
+                    cfg.noise)
     return summary
 
 

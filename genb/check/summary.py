@@ -127,13 +127,18 @@ def _csv(records: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def write_summary(run: RunFolder, noise: float, num_enhanced: int | None = None, write: bool = True) -> CheckSummary:
-    """Summarise the decisions of one noise level; write summary.csv/json/png when ``write``."""
+def write_summary(run: RunFolder, noise: float, num_enhanced: int | None = None, write: bool = True,
+                  newly_checked: int = 0) -> CheckSummary:
+    """Summarise the decisions of one noise level; write summary.csv/json/png when ``write``.
+
+    ``newly_checked``: the samples the calling process checked just now (recorded in summary.json).
+    """
     check_dir = run.check_dir(noise)
     records = load_records(check_dir)
     if num_enhanced is None:
         num_enhanced = len([p for p in run.enhanced_dir(noise).glob("*.png") if is_sample_name(p.stem)])
     summary = summarize_records(records, noise, check_dir, num_enhanced)
+    summary.newly_checked = newly_checked
     if write and records:
         atomic_write_text(check_dir / "summary.csv", _csv(records))
         info = summary.to_json()

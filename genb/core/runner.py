@@ -307,9 +307,25 @@ class StageSpec(Generic[T]):
     """The flag that redoes every output (offered when a resume is refused)."""
     guard: bool = True
     """False for a stage whose outputs are always recomputed whole (sweep)."""
+    command: list[str] | None = None
+    """The command line to save in the record (default ``sys.argv``)."""
 
 
-def run_stage(spec: StageSpec[T]) -> Any:
+@dataclasses.dataclass
+class StageRun(Generic[T]):
+    """What :func:`run_stage` did on this rank."""
+
+    plan: Plan[T]
+    """This rank's items and those it did."""
+    result: Any
+    """``work``'s value (None when this rank had nothing to do)."""
+    complete: bool
+    """True when every item of every rank is done (and ``aggregate`` ran here)."""
+    device: str
+    """The device this rank used."""
+
+
+def run_stage(spec: StageSpec[T]) -> StageRun[T]:
     """Run one stage over its items: the same steps for every stage.
 
     1. refuse a foreign folder; validate the inputs;
@@ -322,7 +338,7 @@ def run_stage(spec: StageSpec[T]) -> Any:
        step 5 created, so the folder is as the command found it;
     7. the finish: whichever rank sees every item done runs ``aggregate``.
 
-    Returns ``work``'s value (None when this rank had nothing to do and ``work`` was not called).
+    Returns the plan, ``work``'s value and whether the whole stage is complete.
     """
     folder = Path(spec.folder)
     ranks = Ranks.from_env()
@@ -360,8 +376,8 @@ def run_stage(spec: StageSpec[T]) -> Any:
             raise
     # 7. The finish.
     missing = spec.missing or (lambda: sum(not spec.is_done(x) for x in items))
-    ranks.finish(missing, spec.aggregate, spec.what)
-    return result
+    complete = ranks.finish(missing, spec.aggregate, spec.what)
+    return StageRun(ctx.plan, result, complete, ctx.device)
 
 
 def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dict[str, str],
@@ -382,7 +398,7 @@ def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dic
             raise GenbError(f"cannot create {d}: {e.strerror}", "choose a folder you can write to") from None
         created[:0] = new_dirs
     if spec.redo or not record_path.is_file():
-        record = config_record(spec.config)
+        record = config_record(spec.config, spec.command)
         record.update(spec.record_extra)
         record["inputs"] = inputs
         io.atomic_write_text(record_path, yaml.safe_dump(record, sort_keys=False))

@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from genb.core import dist
 from genb.enhance.config import EnhanceConfig
 from genb.errors import GenbError
 from genb.core.log import get_logger
@@ -150,19 +151,6 @@ def quiet_libraries() -> None:
         pass
 
 
-def pick_device(name: str) -> str:
-    """``auto`` -> ``cuda:<LOCAL_RANK>`` when CUDA is available, else ``cpu``."""
-    import torch
-
-    if name != "auto":
-        if name.startswith("cuda") and not torch.cuda.is_available():
-            raise GenbError(f"--device {name} but CUDA is not available here", "use --device cpu (or auto)")
-        return name
-    if torch.cuda.is_available():
-        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0')) % torch.cuda.device_count()}"
-    return "cpu"
-
-
 def pick_dtype(name: str, device: str):
     import torch
 
@@ -194,7 +182,7 @@ def load_pipeline(cfg: EnhanceConfig, device: str | None = None) -> LoadedPipeli
     quiet_libraries()
     import diffusers
 
-    device = pick_device(device or cfg.device)
+    device = dist.pick_device(device or cfg.device)
     dtype = pick_dtype(cfg.dtype, device)
     # 1. ControlNets, one per control, in --controls order.
     sources: list[ModelSource] = []
