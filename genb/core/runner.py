@@ -307,6 +307,10 @@ class StageSpec(Generic[T]):
     """The flag that redoes every output (offered when a resume is refused)."""
     guard: bool = True
     """False for a stage whose outputs are always recomputed whole (sweep)."""
+    main_only: bool = False
+    """True when only rank 0 writes (the sweep's tables): other ranks write no record either."""
+    split: bool = True
+    """False when every rank takes every item (the sweep: its enhance and check split their own work)."""
     command: list[str] | None = None
     """The command line to save in the record (default ``sys.argv``)."""
 
@@ -358,12 +362,12 @@ def run_stage(spec: StageSpec[T]) -> StageRun[T]:
         guard_settings(record_path, to_dict(spec.config), spec.keep, outputs_exist=outputs_exist(),
                        stage=spec.name, inputs=inputs, redo_flag=spec.redo_flag)
     # 3. This rank's share.
-    ctx.plan = ranks.plan(items, is_done)
+    ctx.plan = ranks.plan(items, is_done) if spec.split else Plan(items, items, [x for x in items if not is_done(x)])
     # 4. Models, once, before anything is written.
     if ctx.plan.todo and spec.setup is not None:
         ctx.state = spec.setup(ctx)
     # 5. The folder and its record.
-    created = _write_records(spec, folder, record_path, inputs, ranks)
+    created = _write_records(spec, folder, record_path, inputs, ranks) if ranks.main or not spec.main_only else []
     ranks.clean(spec.clean if spec.clean is not None else [folder])
     # 6. The work.
     result = None
@@ -371,7 +375,7 @@ def run_stage(spec: StageSpec[T]) -> StageRun[T]:
         try:
             result = spec.work(ctx, ctx.plan.todo)
         except BaseException:
-            if not outputs_exist():
+            if created and _holds_only(folder, created):
                 _undo(created)
             raise
     # 7. The finish.
@@ -409,6 +413,19 @@ def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dic
             io.atomic_write_json(path, obj)
             created.insert(0, path)
     return created
+
+
+def _holds_only(folder: Path, created: list[Path]) -> bool:
+    """True when ``folder`` holds nothing but what this command created (its records and empty
+    folders) and temporaries: the command failed before its first output."""
+    ours = set(created)
+    for p in folder.rglob("*"):
+        if p in ours or p.name.startswith(io.TMP_PREFIX) or any(t.name.startswith(io.TMP_PREFIX) for t in p.parents):
+            continue
+        if p.is_dir() and p in ours:
+            continue
+        return False
+    return True
 
 
 def _undo(created: list[Path]) -> None:
