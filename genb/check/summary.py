@@ -142,6 +142,7 @@ def write_summary(run: RunFolder, noise: float, num_enhanced: int | None = None,
     if write and records:
         atomic_write_text(check_dir / "summary.csv", _csv(records))
         info = summary.to_json()
+        info["check_dir"] = str(check_dir.relative_to(run.root))  # content, not where the run lives
         info["thresholds"] = records[-1].get("thresholds", {})
         info["measures"] = records[-1].get("measures", [])
         atomic_write_json(check_dir / "summary.json", info)

@@ -386,10 +386,11 @@ def run_stage(spec: StageSpec[T]) -> StageRun[T]:
 
 def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dict[str, str],
                    ranks: Ranks) -> list[Path]:
-    """Create the folders and write the settings record (and extra records) where missing.
+    """Create the folders and write the settings record (and extra records).
 
-    Returns what it created, deepest first (for :func:`_undo`). Under ``--redo`` the record
-    is rewritten (the new settings now describe every output).
+    Any rank writes a missing one (job-array tasks start in any order); rank 0 refreshes
+    them (the latest command and resumable fields). Returns what did not exist before,
+    deepest first (for :func:`_undo`).
     """
     import yaml
 
@@ -401,17 +402,20 @@ def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dic
         except OSError as e:
             raise GenbError(f"cannot create {d}: {e.strerror}", "choose a folder you can write to") from None
         created[:0] = new_dirs
-    if spec.redo or not record_path.is_file():
+    # rank 0 refreshes the records (the latest command, num_samples ...); any rank writes a missing one
+    if spec.redo or ranks.main or not record_path.is_file():
+        if not record_path.is_file():
+            created.insert(0, record_path)
         record = config_record(spec.config, spec.command)
         record.update(spec.record_extra)
         record["inputs"] = inputs
         io.atomic_write_text(record_path, yaml.safe_dump(record, sort_keys=False))
-        created.insert(0, record_path)
     for name, obj in (spec.extra_records() if spec.extra_records is not None else {}).items():
         path = folder / name
-        if not path.is_file():
+        if ranks.main or not path.is_file():
+            if not path.is_file():
+                created.insert(0, path)
             io.atomic_write_json(path, obj)
-            created.insert(0, path)
     return created
 
 
