@@ -279,3 +279,63 @@ def test_no_stage_picks_its_own_device():
     readers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if "environ" in p.read_text() and "LOCAL_RANK" in p.read_text()
                      and p.name != "raster.py" and p.parent.name != "core")
     assert readers == [], readers
+
+
+# ----------------------------------------------------------------------------- records of content, not paths
+
+
+def test_an_edited_wardrobe_file_refuses_the_resume(tmp_path, capsys, monkeypatch):
+    from genb.render.assets import asset_path
+
+    wardrobe = tmp_path / "mine.yaml"
+    shutil.copy(asset_path("wardrobe", "everyday.yaml"), wardrobe)
+    args = RenderDriver().args(tmp_path / "run") + ["--wardrobe", wardrobe]
+    args[args.index("--num-samples") + 1] = "1"
+    assert _genb(capsys, args, monkeypatch=monkeypatch)[0] == 0
+    wardrobe.write_text(wardrobe.read_text() + "\n# the same wardrobe, one line longer\n")
+    more = list(args)
+    more[more.index("--num-samples") + 1] = "2"
+    rc, err = _genb(capsys, more, monkeypatch=monkeypatch)
+    assert rc == 2 and "the content of the files of --wardrobe changed" in err, err
+    assert RunFolder(tmp_path / "run").sample_ids() == [0]
+
+
+def test_digests_see_a_file_added_to_a_folder(tmp_path):
+    from genb.core.runner import digest_files
+
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "a.hdr").write_bytes(b"one")
+    before = digest_files([tmp_path / "maps"], tmp_path / "maps")
+    assert digest_files([tmp_path / "maps"], tmp_path / "maps") == before
+    (tmp_path / "maps" / "b.hdr").write_bytes(b"two")
+    assert digest_files([tmp_path / "maps"], tmp_path / "maps") != before
+
+
+def test_a_package_made_again_with_another_process_count_owns_its_folder(tiny_run, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    args = ["package", tiny_run.root, out, "--format", "webdataset", "--no-card", "--workers", "1",
+            "--shard-maxcount", "1"]
+    for rank in (1, 0):
+        assert _genb(capsys, args, {"GENB_SHARD": f"{rank}/2"}, monkeypatch)[0] == 0
+    two = sorted(p.name for p in (out / "webdataset").glob("*.tar"))
+    assert any("-r01-" in n for n in two)
+    assert _genb(capsys, args, monkeypatch=monkeypatch)[0] == 0
+    one = sorted(p.name for p in (out / "webdataset").glob("*.tar"))
+    index = json.loads((out / "webdataset" / "index.json").read_text())
+    assert one == sorted(s["name"] for s in index["shards"]) and not any("-r01-" in n for n in one)
+    assert sorted(p.name for p in (out / ".parts").glob("done-*")) == ["done-r00-of-01.json"]
+
+
+@pytest.mark.parametrize("name", ["/etc/hostname", "../../outside.npz", "link.npz"])
+def test_a_rank_marker_naming_a_file_outside_is_refused(name, tiny_run, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    args = ["package", tiny_run.root, out, "--format", "genb", "--no-card", "--workers", "1"]
+    assert _genb(capsys, args, {"GENB_SHARD": "0/2"}, monkeypatch)[0] == 0
+    (tmp_path / "outside.npz").write_bytes(b"not yours")
+    (out / ".parts" / "link.npz").symlink_to(tmp_path / "outside.npz")
+    marker = out / ".parts" / "done-r00-of-02.json"
+    info = json.loads(marker.read_text())
+    info["npz_parts"]["genb"] = name
+    marker.write_text(json.dumps(info))
+    rc, err = _genb(capsys, args, {"GENB_SHARD": "1/2"}, monkeypatch)
+    assert rc == 2 and "points outside" in err and "Traceback" not in err, err
