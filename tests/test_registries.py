@@ -92,7 +92,7 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
 
 
 def test_a_toy_drift_measure_reaches_check_summary_and_sweep(color_measure, check_run, one_process):
-    from genb.check.records import CheckRecord
+    from genb.core.records.check import CheckRecord
     from genb.check.stage import load_config, run_check
     from genb.sweep.table import accuracy_row, table_columns
 

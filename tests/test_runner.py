@@ -378,7 +378,7 @@ def test_settings_rule_missing_or_corrupt_record(tmp_path):
 
 
 def test_rejections_are_structured_and_summaries_count_them(check_run, monkeypatch):
-    from genb.check.records import CheckRecord
+    from genb.core.records.check import CheckRecord
     from genb.check.stage import load_config, run_check
 
     _clear_ranks(monkeypatch)
@@ -398,7 +398,7 @@ def test_rejections_are_structured_and_summaries_count_them(check_run, monkeypat
 
 
 def test_enhance_record_round_trips_and_keeps_unknown_keys(tmp_path):
-    from genb.enhance.records import EnhanceRecord
+    from genb.core.records.enhance import EnhanceRecord
 
     d = {"index": 3, "noise": 0.2, "strength": 0.6, "seed": 1, "torch_seed": 2, "steps_run": 4,
          "num_inference_steps": 10, "prompt": "p", "negative_prompt": "n", "guidance_scale": 1.0,

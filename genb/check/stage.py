@@ -30,12 +30,11 @@ import numpy as np
 
 from genb.check import decide, metrics
 from genb.check.measures import BUILTIN_MEASURES, DRIFT_MEASURES, MeasureInputs, threshold_value
-from genb.check.records import CheckRecord
-from genb.check.summary import CheckSummary, load_records, write_summary
+from genb.core.records.check import CheckRecord, read_decisions
+from genb.check.summary import CheckSummary, write_summary
 from genb.config import add_config_arguments, config_from_args, resolve_config
 from genb.errors import GenbError
 from genb.core.log import get_logger, progress
-from genb.core.io import read_image
 from genb.core.run import RunFolder, numbered
 from genb.core.runner import StageContext, StageSpec, run_stage
 
@@ -324,7 +323,7 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
 
     def work(ctx: StageContext, todo: list[int]) -> int:
         for i in progress(todo, desc=f"check {cfg.noise:.2f}"):
-            result = ctx.state(run.image(i), read_image(enhanced_dir / f"{run.sample_name(i)}.png"),
+            result = ctx.state(run.image(i), run.enhanced_image(cfg.noise, i),
                                run.labels(i), run.instances(i), sample=i)
             CheckRecord.from_json({**result.record, "noise": float(cfg.noise)}, record_path(i)).write(record_path(i))
             newly[0] += 1
@@ -359,10 +358,10 @@ def accepted_ids(run: RunFolder | str, noise: float) -> list[int]:
     """
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
     check_dir = run.check_dir(noise)
-    records = load_records(check_dir)
-    if not records:
+    decisions = read_decisions(check_dir)
+    if not decisions:
         raise GenbError(f"no check decisions in {check_dir}", f"run `genb check {run.root} --noise {noise}` first")
-    return sorted(r["sample"] for r in records if r.get("accepted"))
+    return sorted(i for i, ok in decisions.items() if ok)
 
 
 # ----------------------------------------------------------------------------- command line

@@ -25,7 +25,7 @@ import numpy as np
 
 from genb.check.measures import all_rules, all_scores
 from genb.check.metrics import summarize
-from genb.check.records import read_check_records
+from genb.core.records.check import read_check_records
 from genb.core.run import is_sample_name
 from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text
 

@@ -29,13 +29,14 @@ import numpy as np
 
 from genb.config import add_config_arguments, config_from_args
 from genb.enhance.config import CONTROL_FILES, RUNTIME_FIELDS, EnhanceConfig
-from genb.enhance.records import EnhanceRecord
+from genb.core.records.enhance import EnhanceRecord
 from genb.enhance.prompts import build_prompt, load_templates
 from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_weights, person_mask
 from genb.enhance.schedule import steps_for
 from genb.errors import GenbError
 from genb.core.log import get_logger, progress
 from genb.core.io import atomic_write_bytes, png_bytes, png_size, read_image
+from genb.core.records.run import image_sizes
 from genb.core.run import RunFolder, is_sample_name
 from genb.core.runner import StageContext, StageSpec, digest_files, run_stage
 from genb.core.seeds import sample_seed
@@ -287,8 +288,13 @@ def _batches(run: RunFolder, ids: list[int], size: int) -> list[list[int]]:
     (a batch with any sample to do is computed whole; only the missing ones are written).
     """
     groups: dict[tuple[int, tuple[int, int]], list[int]] = {}
+    sizes = image_sizes(run.manifest)
     for i in ids:
-        groups.setdefault((i // size, _image_size(run.sample_dir(i) / "image.png")), []).append(i)
+        path = run.sample_dir(i) / "image.png"
+        hw = _image_size(path)
+        if hw not in sizes:  # a replaced render of another size would be enhanced beside maps of the run's
+            run.sized(np.empty((*hw, 0), np.uint8), path)  # raises the run's one error for a wrong size
+        groups.setdefault((i // size, hw), []).append(i)
     return [groups[k] for k in sorted(groups, key=lambda k: (k[0], groups[k][0]))]
 
 

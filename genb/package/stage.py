@@ -47,11 +47,12 @@ from genb.errors import GenbError
 from genb.core.log import get_logger, progress
 from genb.package import npz, wds
 from genb.package.formats import PACKAGE_FORMATS, WEBDATASET, format_choices
-from genb.package.inputs import Selection, image_path, png_size, select_samples
+from genb.package.inputs import Selection, image_path, select_samples
 from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
 from genb.core.dist import dist_info, shard
-from genb.core.io import atomic_write_bytes, atomic_write_json, inside, read_json
+from genb.core.io import atomic_write_bytes, atomic_write_json, png_size
+from genb.core.records.package import read_rank_marker, write_rank_marker
 from genb.core.run import RunFolder
 from genb.core.runner import StageSpec, run_stage
 
@@ -273,10 +274,10 @@ class PackageStage:
         if not path.is_file():
             raise GenbError(f"image {path} of sample {index} does not exist",
                             "re-run the stage that writes it (it resumes and writes missing files only)")
-        size = png_size(path)
-        if tuple(size) != tuple(int(x) for x in labels["image_size"]):
+        width, height = png_size(path)
+        if (height, width) != tuple(int(x) for x in labels["image_size"]):
             raise GenbError(
-                f"image {path} is {size[1]}x{size[0]} but its labels are for "
+                f"image {path} is {width}x{height} but its labels are for "
                 f"{int(labels['image_size'][1])}x{int(labels['image_size'][0])}",
                 "enhance at the render's image size (the labels' pixels would not match the image)",
             )
@@ -427,7 +428,7 @@ def _package_rank(stage: PackageStage, out: Path, cfg: PackageConfig, selection:
         npz.write_npz(parts / npz_parts[fmt], npz.concat_rows(rows[fmt]) or npz.empty_rows())
     marker = {"rank": rank, "world": world, "samples": len(mine), "people": people,
               "shards": shards, "npz_parts": npz_parts, "stats": stats.s}
-    atomic_write_json(parts / _part_name("done", rank, world, "json"), marker)
+    write_rank_marker(out, rank, world, marker)
     return len(mine), people
 
 
@@ -438,27 +439,8 @@ def _rank_markers(out: Path, world: int) -> list[dict[str, Any]] | None:
         p = out / PARTS / _part_name("done", r, world, "json")
         if not p.is_file():
             return None
-        markers.append(_read_marker(out, p))
+        markers.append(read_rank_marker(out, p))
     return markers
-
-
-def _read_marker(out: Path, path: Path) -> dict[str, Any]:
-    """A rank's done marker, validated: its part files inside ``OUT/.parts``, its shards inside
-    ``OUT/webdataset``, counts that are counts (a marker is a file another process wrote)."""
-    m = read_json(path)
-    parts, shards = m.get("npz_parts"), m.get("shards")
-    if not isinstance(parts, dict) or not isinstance(shards, dict) or not isinstance(m.get("people"), int) \
-            or not isinstance(m.get("stats"), dict):
-        raise GenbError(f"{path} is corrupt: not a rank's done marker",
-                        "delete it and run the same `genb package` command again (that rank is redone)")
-    for name in parts.values():
-        inside(out / PARTS, name, f"the part file named in {path.name}")
-    for name, count in shards.items():
-        inside(out / "webdataset", name, f"the shard named in {path.name}")
-        if not isinstance(count, int) or count < 0:
-            raise GenbError(f"{path} is corrupt: shard {name} has {count!r} samples",
-                            "delete it and run the same `genb package` command again")
-    return m
 
 
 def _remove_unowned(out: Path, world: int, shard_names: list[str]) -> int:

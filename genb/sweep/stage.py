@@ -14,10 +14,10 @@ import numpy as np
 from genb.config import add_config_arguments, config_from_args, resolve_config
 from genb.errors import GenbError
 from genb.core.log import get_logger
-from genb.check.records import CheckRecord
+from genb.core.records.check import CheckRecord
 from genb.core.dist import pick_device
 from genb.core.runner import Ranks, StageSpec, run_stage
-from genb.enhance.records import EnhanceRecord
+from genb.core.records.enhance import EnhanceRecord
 from genb.store import (
     RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, png_bytes, read_image,
 )
