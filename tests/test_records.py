@@ -136,3 +136,20 @@ def test_names_read_from_files_stay_inside_their_root(name, tmp_path):
         io.inside(root, name, "imgname")
     (root / "images").mkdir()
     assert io.inside(root, "images/000001.jpg") == (root / "images" / "000001.jpg").resolve()
+
+
+@pytest.mark.parametrize("name", ["/etc/hostname", "../outside.jpg", "images/link.jpg"])
+def test_a_packaged_imgname_outside_the_package_is_refused(name, run, tmp_path, capsys):
+    from genb.data import PackagedDataset
+
+    out = tmp_path / "pkg"
+    assert _cli(capsys, "package", run.root, out, "--format", "genb", "--no-card")[0] == 0
+    (tmp_path / "outside.jpg").write_bytes((out / "images" / "000000.jpg").read_bytes()
+                                           if (out / "images" / "000000.jpg").exists() else b"x")
+    (out / "images" / "link.jpg").symlink_to(tmp_path / "outside.jpg")
+    npz = next((out / "genb").glob("*.npz"))
+    arrays = dict(np.load(npz))
+    arrays["imgname"] = np.array([name] * len(arrays["imgname"]))
+    np.savez(npz, **arrays)
+    with pytest.raises(GenbError, match="points outside"):
+        PackagedDataset(out)[0]
