@@ -207,3 +207,48 @@ def test_a_toy_body_model_renders_and_its_licence_reaches_the_card(toy_body, tmp
     assert "--body must be one of anny, smplx, toybody" in err
     with pytest.raises(GenbError, match="--body must be one of"):
         RenderConfig(body="nobody").validate()
+
+
+# ----------------------------------------------------------------------------- built-ins through their registries
+
+
+def test_sdxl_without_its_preset_takes_the_sdxl_controlnets():
+    from genb.config import resolve_config
+    from genb.core.controls import CONTROL_MAPS
+    from genb.enhance.config import EnhanceConfig
+
+    cfg = resolve_config(EnhanceConfig, "enhance", None, {"architecture": "sdxl", "controls": ("depth", "pose")})
+    assert [cfg.control_model(c) for c in cfg.controls] == [CONTROL_MAPS.get(c).models["sdxl"] for c in cfg.controls]
+    with pytest.raises(GenbError, match="'normal' has no ControlNet model for --architecture sdxl"):
+        resolve_config(EnhanceConfig, "enhance", None, {"architecture": "sdxl", "controls": ("depth", "normal")})
+
+
+def test_the_pipeline_cache_is_keyed_on_the_control_models(tiny_pipeline_dir):
+    from genb.enhance.stage import get_stage
+
+    first = get_stage(tiny_enhance_config(controls=("depth",)), 0).loaded
+    again = get_stage(tiny_enhance_config(controls=("depth",)), 0).loaded
+    other = get_stage(tiny_enhance_config(controls=("depth",), control_models=(
+        f"depth={tiny_pipeline_dir / 'controlnet-normal'}",)), 0).loaded
+    assert again is first and other is not first
+    assert str((tiny_pipeline_dir / "controlnet-normal").resolve()) in [s.location for s in other.sources]
+
+
+def test_the_tiny_cache_is_keyed_on_what_is_built(silhouette_map, tmp_path, monkeypatch):
+    """A map added to the built-ins (no version bumped by hand) builds a new tiny pipeline."""
+    from genb.enhance import tiny
+
+    monkeypatch.setenv("GENB_CACHE", str(tmp_path))
+    CONTROL_MAPS.unregister("silhouette")
+    plain = tiny.tiny_cache_dir()
+    CONTROL_MAPS.register(silhouette_map)
+    assert tiny.tiny_cache_dir() != plain
+    monkeypatch.setattr(tiny, "BUILTIN_CONTROLS", tiny.BUILTIN_CONTROLS + ("silhouette",))  # now a built-in
+    assert tiny.tiny_cache_dir() != plain
+
+
+def test_a_registered_maps_missing_model_names_a_flag_that_exists(silhouette_map):
+    from genb.enhance.models import model_flag
+
+    assert model_flag("controlnet-silhouette") == "--control-models silhouette=MODEL"
+    assert model_flag("controlnet-depth") == "--depth-model" and model_flag("vae") == "--vae-model"

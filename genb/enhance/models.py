@@ -18,6 +18,7 @@ from typing import Any
 
 from genb.core import dist
 from genb.enhance.config import EnhanceConfig
+from genb.enhance.libraries import quiet_libraries
 from genb.errors import GenbError
 from genb.core.log import get_logger
 
@@ -82,12 +83,23 @@ def resolve_source(role: str, name: str, cfg: EnhanceConfig, revision: str | Non
     return ModelSource(role, name, name, "hub", revision=revision)
 
 
+def model_flag(role: str) -> str:
+    """The flag that sets the model of ``role`` (``base``, ``vae``, ``controlnet-<map>``): a built-in map's
+    ``--<map>-model``, a registered map's ``--control-models <map>=MODEL`` (it has no flag of its own)."""
+    if role in ("base", "vae"):
+        return f"--{role}-model"
+    name = role.split("-", 1)[1]
+    field = f"{name}_model"
+    if field in {f.name for f in dataclasses.fields(EnhanceConfig)}:
+        return f"--{name}-model"
+    return f"--control-models {name}=MODEL"
+
+
 def _missing_model(source: ModelSource, cfg: EnhanceConfig, error: BaseException) -> GenbError:
     reason = " ".join(str(error).split())
     if len(reason) > 300:
         reason = reason[:300] + " ..."
-    flag = "--base-model" if source.role == "base" else "--vae-model" if source.role == "vae" else \
-        f"--{source.role.split('-', 1)[1]}-model"
+    flag = model_flag(source.role)
     if source.kind == "hub" and hub_offline(cfg):
         fix = (f"the hub is off (--offline or HF_HUB_OFFLINE=1) and {source.name} is not in the local Hugging Face "
                f"cache: download it where there is internet (`hf download {source.name}`) and copy the cache "
@@ -132,23 +144,6 @@ def _load(source: ModelSource, cfg: EnhanceConfig, loader: Any, filename: str, *
         raise _missing_model(source, cfg, e) from None
     source.commit = _commit(source, filename)
     return model
-
-
-def quiet_libraries() -> None:
-    """Silence the libraries' per-call chatter (progress bars, 'N ControlNets and N prompts')."""
-    import diffusers
-    import transformers
-
-    diffusers.utils.logging.set_verbosity_error()
-    diffusers.utils.logging.disable_progress_bar()
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-    try:
-        from huggingface_hub.utils import disable_progress_bars
-
-        disable_progress_bars()
-    except ImportError:
-        pass
 
 
 def pick_dtype(name: str, device: str):

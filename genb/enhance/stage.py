@@ -267,7 +267,8 @@ def get_stage(cfg: EnhanceConfig, seed: int) -> EnhanceStage:
     (a sweep calling :func:`run_enhance` at several noise levels loads them once)."""
     if not cfg.needs_model:
         return EnhanceStage(cfg, seed, loaded=None)
-    key = tuple(str(getattr(cfg, f)) for f in _MODEL_FIELDS)
+    # keyed on what is loaded: every model field and each control's resolved ControlNet
+    key = tuple(str(getattr(cfg, f)) for f in _MODEL_FIELDS) + tuple(str(cfg.control_model(c)) for c in cfg.controls)
     if key not in _LOADED:
         from genb.enhance.models import load_pipeline
 
