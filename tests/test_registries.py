@@ -252,3 +252,16 @@ def test_a_registered_maps_missing_model_names_a_flag_that_exists(silhouette_map
 
     assert model_flag("controlnet-silhouette") == "--control-models silhouette=MODEL"
     assert model_flag("controlnet-depth") == "--depth-model" and model_flag("vae") == "--vae-model"
+
+
+def test_an_anny_body_under_another_name_gets_the_same_clothes(toy_body):
+    """The atlas's rest shape is a property of the body model, not a test of its name."""
+    from genb.render.bodies import load_body_model
+    from genb.render.dress.atlas import build_atlas
+
+    anny, toy = load_body_model("anny"), toy_body.build()
+    assert toy.name == "toybody"
+    a, b = build_atlas(anny), build_atlas(toy)
+    for field in ("arm", "leg", "torso", "head", "rest"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    np.testing.assert_array_equal(toy.rest_shape(), anny.rest_shape())

@@ -62,6 +62,12 @@ class BodyModel(abc.ABC):
     def num_vertices(self) -> int:
         return len(self.vertex_parts)
 
+    def rest_shape(self) -> np.ndarray:
+        """(1, shape_dim) float32: the model's average shape, at which garments' cut coordinates are
+        measured (:func:`genb.render.dress.atlas.build_atlas`). Zeros (mean betas) unless the model
+        says otherwise; a subclass keeps its parent's, whatever name it is registered under."""
+        return np.zeros((1, self.shape_dim), np.float32)
+
     @abc.abstractmethod
     def sample_shapes(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """(n, shape_dim) float32 shape parameters spread over the model's range

@@ -85,7 +85,7 @@ def trunk_frame(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 def build_atlas(body) -> BodyAtlas:
     """The :class:`BodyAtlas` of a body model (one rest forward pass; build once per process)."""
-    shape = np.full((1, body.shape_dim), 0.5 if body.name == "anny" else 0.0, np.float32)
+    shape = body.rest_shape()  # a property of the body model, not of its registered name
     rest = body.pose(shape, np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
     v = rest.vertices[0].astype(np.float64)
     kp = rest.keypoints[0].astype(np.float64)
