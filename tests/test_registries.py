@@ -265,3 +265,20 @@ def test_an_anny_body_under_another_name_gets_the_same_clothes(toy_body):
     for field in ("arm", "leg", "torso", "head", "rest"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
     np.testing.assert_array_equal(toy.rest_shape(), anny.rest_shape())
+
+
+def test_appending_a_part_class_recolours_no_other():
+    import cv2
+
+    from genb.core.conventions import PARTS
+    from genb.render import maps
+
+    n = len(PARTS)
+    now, grown = maps.part_palette(n), maps.part_palette(n + 1)
+    np.testing.assert_array_equal(now[:n], grown[:n])
+    np.testing.assert_array_equal(now[64:], grown[64:])  # scene classes too
+    assert len({tuple(c) for c in grown[1 : n + 1]}) == n  # the new class has a colour of its own
+    # the colours runs were drawn with so far are kept (ids 1..23 evenly spread over 23 hues)
+    hues = np.linspace(0, 179, n - 1, endpoint=False).astype(np.uint8)
+    hsv = np.stack([hues, np.full_like(hues, 220), np.full_like(hues, 230)], axis=1)[None]
+    np.testing.assert_array_equal(now[1:n], cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0])
