@@ -22,8 +22,9 @@ import numpy as np
 import pytest
 
 from genb.check.estimators import PoseResult
-from genb.render.conventions import BODY25_INDEX
-from genb.store import RunFolder, atomic_write_bytes, npz_bytes, png_bytes
+from genb.core.conventions import BODY25_INDEX
+from genb.core.io import atomic_write_bytes, npz_bytes, png_bytes
+from genb.core.run import RunFolder
 
 # ----------------------------------------------------------------------------- a run folder
 

@@ -15,7 +15,8 @@ from genb.enhance.config import EnhanceConfig
 from genb.enhance.schedule import steps_for, steps_run
 from genb.enhance.stage import run_enhance
 from genb.errors import GenbError
-from genb.store import RunFolder, read_image
+from genb.core.io import read_image
+from genb.core.run import RunFolder
 
 
 def _outputs(run: RunFolder, noise: float) -> dict[str, bytes]:

@@ -19,7 +19,8 @@ from genb.enhance.crops import (
 from genb.enhance.per_person import read_saved_crop
 from genb.enhance.stage import run_enhance
 from genb.errors import GenbError
-from genb.store import RunFolder, read_image
+from genb.core.io import read_image
+from genb.core.run import RunFolder
 
 PP = dict(per_person=True, person_min_size=20, save_crops=True)
 

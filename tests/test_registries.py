@@ -68,7 +68,7 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     from genb.render.config import RenderConfig
     from genb.render.show import show_run
     from genb.render.stage import run_render
-    from genb.store import read_image
+    from genb.core.io import read_image
 
     run = RunFolder(tmp_path / "run")
     run_render(run.root, RenderConfig(num_samples=2, seed=2, image_size=(64, 48), num_people=(1, 2)))
@@ -85,7 +85,7 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     record = json.loads((run.enhanced_dir(NOISE) / "000000.json").read_text())
     assert [c["file"] for c in record["controls"]] == ["control_depth.png", "control_silhouette.png"]
     # show: a column for it
-    from genb.store import read_image as read
+    from genb.core.io import read_image as read
 
     with_maps = read(show_run(run.root, tmp_path / "maps.png", num=1, with_maps=True, tile_width=64))
     assert with_maps.shape[1] == 64 * (2 + len(CONTROL_MAPS))  # overlay, render, one tile per registered map

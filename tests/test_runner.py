@@ -464,3 +464,48 @@ def test_no_import_runs_upward():
                     if here == "core" and there != "core":
                         bad.append(f"{path.relative_to(root)} imports {name}")
     assert not bad, bad
+
+
+def _import_graph():
+    """genb module -> the genb modules it imports (at module level or inside functions)."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    mods = {}
+    for path in (root / "genb").rglob("*.py"):
+        name = ".".join(path.relative_to(root).with_suffix("").parts)
+        mods[name.removesuffix(".__init__")] = path
+    graph = {m: set() for m in mods}
+    for m, path in mods.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module, *(f"{node.module}.{a.name}" for a in node.names)] if isinstance(node, ast.ImportFrom) and node.module else []
+            graph[m].update(t for t in targets if t in mods and t != m and not m.startswith(t + "."))
+    return graph
+
+
+def test_no_import_circles():
+    """No module reaches itself through imports, lazy ones included (enhance's models<->tiny and
+    stage<->per_person were circles)."""
+    graph = _import_graph()
+    circles = []
+    for start in graph:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            m = todo.pop()
+            if m == start:
+                circles.append(start)
+                break
+            if m not in seen:
+                seen.add(m)
+                todo.extend(graph[m])
+    assert circles == [], circles
+
+
+def test_core_imports_only_core():
+    """genb.core is the bottom layer: it imports genb.core and genb.errors only (the logger and the
+    settings record moved into it)."""
+    bad = sorted(f"{m} imports {t}" for m, ts in _import_graph().items() if m.startswith("genb.core")
+                 for t in ts if not t.startswith(("genb.core", "genb.errors")))
+    assert bad == [], bad

@@ -27,7 +27,8 @@ from genb.check.measures import all_rules, all_scores
 from genb.check.metrics import summarize
 from genb.core.records.check import read_check_records
 from genb.core.run import is_sample_name
-from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text
+from genb.core.io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from genb.core.run import RunFolder
 
 SCORES = all_scores()  # the built-in measures' (every registered measure's: all_scores())
 THRESHOLDS = {r.score: r.threshold for r in all_rules()}

@@ -89,12 +89,6 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         f.write(data)
 
 
-def atomic_copy(src: str | Path, dst: str | Path) -> None:
-    """Copy a file through a temporary name and a rename."""
-    with _through_tmp(Path(dst)) as tmp:
-        shutil.copyfile(src, tmp)
-
-
 def atomic_write_json(path: str | Path, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=1, sort_keys=True, default=_json_default) + "\n").encode())
 

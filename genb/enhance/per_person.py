@@ -38,15 +38,17 @@ from genb.enhance.crops import (
     CropBox, composite, crop_image, crop_intrinsics, face_box, far_to_near, hand_box, map_points, resampling,
     square_box,
 )
+from genb.enhance.inputs import EnhanceInput
 from genb.enhance.prompts import build_person_prompt
 from genb.errors import GenbError
-from genb.store import TMP_PREFIX, RunFolder, atomic_write_bytes, atomic_write_json, png_bytes, read_image
+from genb.core.io import TMP_PREFIX, atomic_write_bytes, atomic_write_json, png_bytes, read_image
+from genb.core.run import RunFolder
 
 KINDS = {"person": 0, "face": 1, "left_hand": 2, "right_hand": 3}
 """Crop kinds and their id in the generator seed."""
 _STREAM = int.from_bytes(b"person\0\0", "little")
 
-# BODY25 indices (genb.render.conventions.BODY25)
+# BODY25 indices (genb.core.conventions.BODY25)
 FACE_KEYPOINTS = (0, 15, 16, 17, 18)  # nose, right eye, left eye, right ear, left ear
 HANDS = {"right_hand": (4, 3), "left_hand": (7, 6)}  # (wrist, elbow)
 
@@ -262,8 +264,6 @@ class PersonPass:
         Returns:
             (enhanced crop, denoising steps counted in the loop) per task.
         """
-        from genb.enhance.stage import EnhanceInput
-
         if stage.loaded is None:  # strength 0: the crops as they are
             return [(t.image, 0) for t in tasks]
         out: list[tuple[np.ndarray, int]] = []

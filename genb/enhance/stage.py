@@ -29,13 +29,14 @@ import numpy as np
 
 from genb.config import add_config_arguments, config_from_args
 from genb.enhance.config import CONTROL_FILES, RUNTIME_FIELDS, EnhanceConfig
+from genb.enhance.inputs import EnhanceInput
 from genb.core.records.enhance import EnhanceRecord
-from genb.enhance.prompts import build_prompt, load_templates
+from genb.enhance.prompts import load_templates
 from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_weights, person_mask
 from genb.enhance.schedule import steps_for
 from genb.errors import GenbError
 from genb.core.log import get_logger, progress
-from genb.core.io import atomic_write_bytes, png_bytes, png_size, read_image
+from genb.core.io import atomic_write_bytes, png_bytes, png_size
 from genb.core.records.run import image_sizes
 from genb.core.run import RunFolder, is_sample_name
 from genb.core.runner import StageContext, StageSpec, digest_files, run_stage
@@ -48,39 +49,6 @@ logger = get_logger(__name__)
 
 TINY_WARNING = ("the tiny preset uses a random-weight model: its images are NOISE, not enhanced renders. "
                 "It is for smoke runs, tests and benchmarks; use --preset sd15 (or sdxl) for real images")
-
-
-@dataclasses.dataclass
-class EnhanceInput:
-    """One sample as the stage reads it."""
-
-    index: int
-    """Sample index in the run."""
-    image: np.ndarray
-    """(H, W, 3) uint8 RGB render."""
-    controls: list[np.ndarray]
-    """(H, W, 3) uint8 control images, in ``cfg.controls`` order."""
-    instances: np.ndarray | None
-    """(H, W) uint8 instance map (0 background, p + 1 person p); needed in region-aware mode."""
-    prompt: str
-    """The prompt built from the sample's scene recipe."""
-    torch_seed: int | None = None
-    """Seed of this input's torch generator; None = the sample's, from ``(seed, index)`` (crops set their own)."""
-    people: Any = None
-    """Per-person mode: the sample's :class:`genb.enhance.per_person.PersonData` (labels, instances, controls)."""
-
-    @classmethod
-    def read(cls, run: RunFolder, index: int, cfg: EnhanceConfig, templates: dict[str, Any]) -> "EnhanceInput":
-        folder = run.sample_dir(index)
-        scene = run.scene(index)  # missing or corrupt (not JSON, not a mapping): one error naming the file
-        region = cfg.noise_person is not None and cfg.noise_person != cfg.noise
-        return cls(
-            index=index,
-            image=run.image(index),
-            controls=[read_image(folder / f"{CONTROL_FILES[c]}.png") for c in cfg.controls] if cfg.needs_model else [],
-            instances=run.instances(index) if region else None,
-            prompt=build_prompt(scene, templates),
-        )
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ import numpy as np
 from genb.enhance.crops import CropBox, crop_image, crop_intrinsics, map_points
 from genb.errors import GenbError
 from genb.package.records import PersonRecords
-from genb.store import RunFolder
+from genb.core.run import RunFolder
 
 CROPS_DIR = "crops"
 

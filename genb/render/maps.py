@@ -8,7 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from genb.render.conventions import OPENPOSE18_COLORS, OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS, PARTS, SCENE_PART_INDEX
+from genb.core.conventions import OPENPOSE18_COLORS, OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS, PARTS, SCENE_PART_INDEX
 
 # The colour a normal estimator (normalbae) gives a surface that faces the camera: what
 # normal-map pixels with no surface get, so the control has no black holes.

@@ -1,7 +1,6 @@
 """``genb show``: contact sheets of samples with their ground truth overlaid.
 
-The drawing helpers are in :mod:`genb.core.draw` (shared with the checker and the sweep)
-and re-exported here.
+The drawing helpers are in :mod:`genb.core.draw` (shared with the checker and the sweep).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from genb.errors import GenbError
 from genb.core.log import get_logger
 from genb.core.controls import CONTROL_MAPS as CONTROL_REGISTRY
 from genb.core.records.check import read_check_records
-from genb.core.draw import PERSON_COLORS, _fit, contact_sheet, draw_ground_truth, draw_skeleton, overlay_check  # noqa: F401
+from genb.core.draw import contact_sheet, draw_ground_truth, overlay_check
 from genb.core.io import atomic_write_bytes, png_bytes
 from genb.core.run import RunFolder
 

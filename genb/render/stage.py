@@ -28,7 +28,7 @@ from genb.core.log import get_logger, progress
 from genb.render import labels as L
 from genb.render import maps
 from genb.render.bodies import load_body_model, rigid_transform_bodies
-from genb.render.conventions import SEMANTIC_JOINTS
+from genb.core.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
 from genb.render import held, scenery

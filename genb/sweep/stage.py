@@ -18,9 +18,9 @@ from genb.core.records.check import CheckRecord
 from genb.core.dist import pick_device
 from genb.core.runner import Ranks, StageSpec, run_stage
 from genb.core.records.enhance import EnhanceRecord
-from genb.store import (
-    RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, png_bytes, read_image,
-)
+from genb.core.dist import dist_info
+from genb.core.io import atomic_write_bytes, atomic_write_json, atomic_write_text, png_bytes, read_image
+from genb.core.run import RunFolder, noise_name
 
 from genb.sweep.pictures import contact_sheet, plot_png
 from genb.sweep.table import Recommendation, is_missing, accuracy_row, csv_text, markdown_text, recommend

@@ -1,7 +1,7 @@
 """The body model interface: what the renderer needs from anny, SMPL-X or any other rig.
 
 A body model turns shape parameters and a pose written in semantic joints
-(see :mod:`genb.render.conventions`) into posed meshes, joints and BODY25
+(see :mod:`genb.core.conventions`) into posed meshes, joints and BODY25
 keypoints in the **world frame** (Z up, metres), and keeps its own native
 parameters so the ground truth can be replayed through the model itself.
 """

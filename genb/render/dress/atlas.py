@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from genb.render.conventions import BODY25_INDEX as K25, PART_INDEX, SEMANTIC_JOINTS
+from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX, SEMANTIC_JOINTS
 from genb.render.raster import vertex_face_incidence, vertex_normals
 
 ARM_PARTS = [PART_INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("upper_arm", "lower_arm", "hand")]
