@@ -282,3 +282,31 @@ def test_appending_a_part_class_recolours_no_other():
     hues = np.linspace(0, 179, n - 1, endpoint=False).astype(np.uint8)
     hsv = np.stack([hues, np.full_like(hues, 220), np.full_like(hues, 230)], axis=1)[None]
     np.testing.assert_array_equal(now[1:n], cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0])
+
+
+def test_an_installed_plugin_registers_through_its_entry_point(tmp_path, monkeypatch, capsys):
+    """A package declaring a ``genb.plugins`` entry point is imported before the command line is
+    parsed: its control map is in ``--controls`` with no edit inside genb."""
+    import sys
+
+    from genb.cli import main
+    from genb.core import plugins
+
+    (tmp_path / "genb_toy_plugin.py").write_text(
+        "import numpy as np\n"
+        "from genb.core.controls import CONTROL_MAPS, ControlMap\n"
+        "CONTROL_MAPS.register(ControlMap('toyplug', models={'sd15': 'me/toy'},\n"
+        "    draw=lambda s: np.zeros((*s.images['instances'].shape, 3), np.uint8)))\n")
+    dist = tmp_path / "genb_toy_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: genb-toy-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[genb.plugins]\ntoy = genb_toy_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert "toy" in plugins.load_plugins() and "toyplug" in CONTROL_MAPS
+        assert main(["enhance", str(tmp_path / "nope"), "--controls", "depth,toyplug"]) == 2
+        assert "toyplug" not in capsys.readouterr().err  # the run folder is missing, the control is known
+    finally:
+        CONTROL_MAPS.unregister("toyplug")
+        plugins._loaded.pop("toy", None)
+        sys.modules.pop("genb_toy_plugin", None)
