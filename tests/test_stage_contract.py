@@ -339,3 +339,26 @@ def test_a_rank_marker_naming_a_file_outside_is_refused(name, tiny_run, tmp_path
     marker.write_text(json.dumps(info))
     rc, err = _genb(capsys, args, {"GENB_SHARD": "1/2"}, monkeypatch)
     assert rc == 2 and "points outside" in err and "Traceback" not in err, err
+
+
+def test_two_writers_of_one_sample_folder_keep_the_first(tmp_path, monkeypatch):
+    """Two renders of one rank into one run (the same arguments): the one that renames second keeps the
+    first's folder instead of stopping with 'Directory not empty'."""
+    import os
+
+    from genb.core import io
+
+    final = tmp_path / "000001"
+    real_rename = os.rename
+
+    def late(src, dst):  # the other process renames its folder between our check and our rename
+        final.mkdir()
+        (final / "image.png").write_bytes(b"theirs")
+        monkeypatch.setattr(io.os, "rename", real_rename)
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(io.os, "rename", late)
+    with io.atomic_dir(final) as tmp:
+        (tmp / "image.png").write_bytes(b"ours")
+    assert (final / "image.png").read_bytes() == b"theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["000001"]

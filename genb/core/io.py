@@ -124,7 +124,13 @@ def atomic_dir(final: str | Path) -> Iterator[Path]:
         if final.exists():  # another worker finished the same sample first: keep theirs
             shutil.rmtree(tmp, ignore_errors=True)
             return
-        os.rename(tmp, final)
+        try:
+            os.rename(tmp, final)
+        except OSError as e:
+            if e.errno in (errno.ENOTEMPTY, errno.EEXIST) and final.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)  # it appeared meanwhile (two runs of one rank): keep it
+                return
+            raise
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise disk_error(final, e) from None
