@@ -153,3 +153,22 @@ def test_a_packaged_imgname_outside_the_package_is_refused(name, run, tmp_path, 
     np.savez(npz, **arrays)
     with pytest.raises(GenbError, match="points outside"):
         PackagedDataset(out)[0]
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda r: {**r, "box": [0, 0, 64]}, "box"),
+    (lambda r: {**r, "person": "0"}, "'person'"),
+    (lambda r: {**r, "cam_int": [[1, 0], [0, 1]]}, "'cam_int'"),
+])
+def test_a_malformed_crop_record_is_one_error(edit, words, tmp_path):
+    from genb.core.records.crops import read_crop_record
+
+    good = {"index": 0, "person": 0, "box": [0, 0, 64, 32], "torch_seed": 1, "steps_run": 2,
+            "cam_int": np.eye(3).tolist(), "keypoints2d": np.zeros((25, 2)).tolist(),
+            "keypoints_vis": [True] * 25, "bbox_full": [0, 0, 1, 1]}
+    path = tmp_path / "000000_p00.json"
+    path.write_text(json.dumps(good))
+    assert read_crop_record(path)["cam_int"].shape == (3, 3)
+    path.write_text(json.dumps(edit(good)))
+    with pytest.raises(GenbError, match=words):
+        read_crop_record(path)
