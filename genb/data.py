@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from genb.errors import GenbError
-from genb.core.io import inside, read_image
+from genb.core.io import read_image
+from genb.core.paths import inside
 
 # Per-person npz keys returned as tensors when present (beside image and crop).
 ARRAY_KEYS = (

@@ -14,6 +14,7 @@ import pytest
 
 from genb.cli import main
 from genb.core import io
+from genb.core.paths import inside
 from genb.core.run import RunFolder
 from genb.errors import GenbError
 
@@ -133,9 +134,9 @@ def test_names_read_from_files_stay_inside_their_root(name, tmp_path):
     (tmp_path / "outside.png").write_bytes(b"x")
     (root / "link.png").symlink_to(tmp_path / "outside.png")
     with pytest.raises(GenbError, match="points outside"):
-        io.inside(root, name, "imgname")
+        inside(root, name, "imgname")
     (root / "images").mkdir()
-    assert io.inside(root, "images/000001.jpg") == (root / "images" / "000001.jpg").resolve()
+    assert inside(root, "images/000001.jpg") == (root / "images" / "000001.jpg").resolve()
 
 
 @pytest.mark.parametrize("name", ["/etc/hostname", "../outside.jpg", "images/link.jpg"])

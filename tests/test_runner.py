@@ -18,7 +18,8 @@ import pytest
 from genb.cli import main
 from genb.core import dist, io
 from genb.core.run import RunFolder
-from genb.core.runner import Ranks, guard_settings
+from genb.core.resume import guard_settings
+from genb.core.runner import Ranks
 from genb.errors import GenbError
 
 from _fixtures_check import enhance_with
@@ -509,3 +510,34 @@ def test_core_imports_only_core():
     bad = sorted(f"{m} imports {t}" for m, ts in _import_graph().items() if m.startswith("genb.core")
                  for t in ts if not t.startswith(("genb.core", "genb.errors")))
     assert bad == [], bad
+
+
+# Modules and functions over the limits today, each owned by work still in progress; the list may
+# only shrink (a new offender, or an old one that grew, fails the test).
+OVER_400_LINES = {"genb/enhance/per_person.py": 405, "genb/enhance/stage.py": 432, "genb/package/stage.py": 567,
+                  "genb/render/dress/dresser.py": 425, "genb/render/raster.py": 619, "genb/render/stage.py": 620}
+OVER_80_LINES = {"genb/check/stage.py:__call__": 105, "genb/package/card.py:card_text": 128,
+                 "genb/package/smpl_fit.py:_fit": 87, "genb/render/dress/wardrobe.py:validate_wardrobe": 129,
+                 "genb/render/raster.py:build_passes": 99, "genb/render/shadows.py:apply_sun_shadows": 91,
+                 "genb/render/stage.py:_prepare": 101, "genb/sweep/stage.py:_sweep": 81}
+
+
+def test_module_and_function_sizes():
+    """No module over 400 lines and no function over 80, beyond the known list (which may only shrink)."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    grown = []
+    for path in sorted((root / "genb").rglob("*.py")):
+        rel = str(path.relative_to(root))
+        text = path.read_text()
+        lines = len(text.splitlines())
+        if lines > max(400, OVER_400_LINES.get(rel, 0)):
+            grown.append(f"{rel}: {lines} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                size = node.end_lineno - node.lineno + 1
+                if size > max(80, OVER_80_LINES.get(f"{rel}:{node.name}", 0)):
+                    grown.append(f"{rel}:{node.name}: {size} lines")
+    assert grown == [], grown

@@ -301,7 +301,7 @@ def test_an_edited_wardrobe_file_refuses_the_resume(tmp_path, capsys, monkeypatc
 
 
 def test_digests_see_a_file_added_to_a_folder(tmp_path):
-    from genb.core.runner import digest_files
+    from genb.core.resume import digest_files
 
     (tmp_path / "maps").mkdir()
     (tmp_path / "maps" / "a.hdr").write_bytes(b"one")

@@ -1,20 +1,18 @@
-"""The run mechanics every stage shares: whose items, what is done, saved settings, stale files, the finish.
+"""The run every stage shares: :func:`run_stage` over a stage's :class:`StageSpec`.
 
-A stage run goes through the same steps whatever the stage::
+A stage declares its items, its done test, its setup (models loaded once), its per-item
+work and its aggregate; :func:`run_stage` owns the rest, in one order for every stage::
 
-    ranks = Ranks.from_env()                                  # rank, world, device by local rank
-    guard_settings(out / "enhance.yaml", record, keep, ...)   # one rule for resuming
-    ranks.clean(folders)                                      # own rank's (or dead processes') temporaries
-    plan = ranks.plan(items, is_done, group)                  # contiguous blocks, done items skipped
-    ... the stage's own work on plan.todo, progress on rank 0 ...
-    ranks.finish(missing, aggregate, what)                    # the barrier-and-aggregate step
+    refuse a foreign folder -> validate inputs -> the resume rule (genb.core.resume)
+    -> plan this rank's block -> device (cuda:LOCAL_RANK) and setup, only with work
+    -> write the settings record (any rank, when missing) -> clean own temporaries
+    -> work (undone if it fails before the first output) -> finish (aggregate)
 
-The finish works the same under ``accelerate launch``, ``torchrun`` and job
-arrays, with or without a process group: it watches the records the ranks write.
-Whichever rank sees every item done aggregates (so a job array whose tasks run one
-after another still ends with a summary of the whole run); rank 0 of a launcher
-that starts every rank at once also waits for the others, up to
-``GENB_WAIT_SECONDS`` (default 600), then says what is missing.
+The finish works the same under ``accelerate launch``, ``torchrun`` and job arrays, with or
+without a process group: it watches the records the ranks write. Whichever rank sees every
+item done aggregates (so a job array whose tasks run one after another still ends with a
+summary of the whole run); rank 0 of a launcher that starts every rank at once also waits
+for the others, up to ``GENB_WAIT_SECONDS`` (default 600), then says what is missing.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from genb.core import dist, io
 from genb.core.log import get_logger
+from genb.core.resume import guard_settings
 from genb.core.settings import config_record, to_dict
 from genb.errors import GenbError
 
@@ -130,107 +129,6 @@ class Ranks:
         if aggregate is not None:
             aggregate()
         return True
-
-
-def flag_of(field: str) -> str:
-    """The command-line flag of a config field: ``smplx_dir`` -> ``--smplx-dir``."""
-    return "--" + field.replace("_", "-")
-
-
-def _as_flag(field: str, value: Any) -> str:
-    """``field = value`` as the flag a user would type (``--image-size 256,192``, ``--no-shadows``)."""
-    if isinstance(value, bool):
-        return flag_of(field) if value else "--no-" + field.replace("_", "-")
-    if value is None:
-        return f"{flag_of(field)} (unset)"
-    if isinstance(value, (list, tuple)):
-        value = ",".join(map(str, value))
-    return f"{flag_of(field)} {value}"
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ",".join(map(str, value))
-    return "unset" if value is None else str(value)
-
-
-def guard_settings(path: str | Path, new: dict[str, Any], keep: Iterable[str] = (), outputs_exist: bool = False,
-                   stage: str = "stage", inputs: dict[str, str] | None = None, redo_flag: str | None = None) -> None:
-    """The one resume rule: refuse outputs made with other settings, or from other input files, than now.
-
-    Args:
-        path: the stage's saved record (``render.yaml``, ``enhance.yaml`` ...), holding ``config``
-            and ``inputs``.
-        new: the new config as a plain dict (:func:`genb.config.to_dict`).
-        keep: fields that may differ between invocations (workers, threads, limit ...).
-        outputs_exist: True when the folder already holds outputs (then a missing record is an error).
-        stage: the stage's name, for messages.
-        inputs: content digests of the files that shape an output (:func:`digest_files`), by
-            the config field that names them (``wardrobe``) or by what they are (``selection``).
-        redo_flag: the flag that redoes every output with the new settings (check's ``--redo``),
-            offered as the fix; None when the fix is a new folder or the old settings.
-
-    A refusal names each changed flag with its old and new value and the command-line
-    that resumes (the old values), or the flag that redoes.
-    """
-    path = Path(path)
-    if not path.is_file():
-        if outputs_exist:
-            raise GenbError(
-                f"{path.parent} holds outputs of `genb {stage}` but no {path.name} saying how they were made",
-                f"move that folder away to start over, or restore {path.name}",
-            )
-        return
-    record = io.read_yaml_record(path)
-    old, old_inputs = record.get("config"), record.get("inputs") or {}
-    if not isinstance(old, dict) or not isinstance(old_inputs, dict):
-        raise GenbError(f"{path} is corrupt: it has no config mapping",
-                        f"restore it, or move {path.parent} away to start over")
-    keep = set(keep)
-    changed = sorted(k for k, v in new.items() if k not in keep and k in old and old[k] != v)
-    files = sorted(k for k, v in (inputs or {}).items() if k in old_inputs and old_inputs[k] != v)
-    if not changed and not files:
-        return
-    said = [f"{flag_of(k)} was {_value(old[k])}, now {_value(new[k])}" for k in changed]
-    said += [f"the content of the files of {flag_of(k)} changed" if k in new else f"{k} changed" for k in files]
-    problem = (f"{path.parent} was made by `genb {stage}` with different settings: {'; '.join(said)}; "
-               "resuming would mix two datasets")
-    repeat = " ".join(_as_flag(k, old[k]) for k in changed)
-    if redo_flag:
-        fix = f"add {redo_flag} to redo every output with the new settings" + (
-            f", or repeat the original settings ({repeat})" if repeat else "")
-    elif changed:
-        fix = f"repeat the original settings ({repeat}) to resume, or write into a new folder"
-    else:
-        fix = "restore the original files to resume, or write into a new folder"
-    if files:
-        fix += f" (the record of what was used: {path})"
-    raise GenbError(problem, fix)
-
-
-def digest_files(paths: Iterable[str | Path], root: str | Path | None = None) -> str:
-    """A content digest of files (sha256 over their names relative to ``root`` and their bytes).
-
-    Folders count as every file under them. Used by the settings guard so that a resume
-    notices an edited wardrobe, an environment map added to a folder, a changed preset.
-    """
-    import hashlib
-
-    h = hashlib.sha256()
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith(".")))
-        elif p.is_file():
-            files.append(p)
-    for f in files:
-        name = str(f.relative_to(root)) if root is not None and f.is_relative_to(root) else f.name
-        h.update(name.encode() + b"\0")
-        with open(f, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        h.update(b"\0")
-    return h.hexdigest()[:20]
 
 
 # ----------------------------------------------------------------------------- the stage runner

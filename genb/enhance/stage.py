@@ -39,7 +39,8 @@ from genb.core.log import get_logger, progress
 from genb.core.io import atomic_write_bytes, png_bytes, png_size
 from genb.core.records.run import image_sizes
 from genb.core.run import RunFolder, is_sample_name
-from genb.core.runner import StageContext, StageSpec, digest_files, run_stage
+from genb.core.resume import digest_files
+from genb.core.runner import StageContext, StageSpec, run_stage
 from genb.core.seeds import sample_seed
 
 __all__ = ["EnhanceConfig", "EnhanceStage", "EnhanceInput", "EnhanceOutput", "EnhanceSummary", "run_enhance",

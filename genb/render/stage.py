@@ -43,7 +43,8 @@ from genb.core.run import RunFolder
 from genb.core.seeds import sample_rng
 from genb.core.controls import draw_extra_controls
 from genb.core.io import DEPTH_FILE, depth_bytes
-from genb.core.runner import StageContext, StageSpec, digest_files, run_stage
+from genb.core.resume import digest_files
+from genb.core.runner import StageContext, StageSpec, run_stage
 
 logger = get_logger(__name__)
 

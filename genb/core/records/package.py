@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from genb.core.io import atomic_write_json, inside, read_json
+from genb.core.io import atomic_write_json, read_json
+from genb.core.paths import inside
 from genb.core.records.fields import require
 from genb.errors import GenbError
 
