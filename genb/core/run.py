@@ -133,14 +133,6 @@ class RunFolder:
         """Every folder of the run in which stages write temporaries."""
         return [self.root, self.samples_dir, *self.root.glob("enhanced/*"), *self.root.glob("enhanced/*/check")]
 
-    def clean_stale(self, rank: int | None = None) -> int:
-        """Remove temporaries left by processes that are gone (never another live rank's); returns how many."""
-        if rank is None:
-            from genb.core.dist import dist_info
-
-            rank = dist_info()[0]
-        return io.clean_stale(self.stale_folders(), rank)
-
     # sample contents
     def labels(self, index: int) -> dict[str, np.ndarray]:
         """The ground truth of one sample (see docs/architecture.md, 'labels.npz').

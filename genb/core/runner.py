@@ -83,10 +83,6 @@ class Ranks:
     def main(self) -> bool:
         return self.rank == 0
 
-    def device(self, device: str = "auto") -> str:
-        """The torch device of this rank: ``auto``/``cuda`` -> ``cuda:<local rank>`` (:func:`~genb.core.dist.pick_device`)."""
-        return dist.pick_device(device)
-
     def clean(self, folders: Iterable[str | Path]) -> int:
         """Remove this rank's stale temporaries (and those of processes of this machine that are gone)."""
         return io.clean_stale(folders, self.rank)
