@@ -362,3 +362,23 @@ def test_two_writers_of_one_sample_folder_keep_the_first(tmp_path, monkeypatch):
         (tmp / "image.png").write_bytes(b"ours")
     assert (final / "image.png").read_bytes() == b"theirs"
     assert [p.name for p in tmp_path.iterdir()] == ["000001"]
+
+
+def test_two_package_ranks_launched_together_make_one_package(tiny_run, tmp_path):
+    """RANK/WORLD_SIZE with MASTER_ADDR (a launcher): both ranks start at once into a missing OUT;
+    neither refuses the other's folder, and rank 0 merges both shares."""
+    import os
+
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k not in RANK_VARS}
+    env.update(WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", GENB_WAIT_SECONDS="120",
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    procs = [subprocess.Popen([sys.executable, "-m", "genb", "package", str(tiny_run.root), str(out), "--format",
+                               "genb", "--no-card", "--workers", "1"], env={**env, "RANK": str(r)},
+                              stderr=subprocess.PIPE, text=True) for r in (1, 0)]
+    errs = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errs
+    import numpy as np
+
+    rows = np.load(next((out / "genb").glob("*.npz")))["sample_index"]
+    assert sorted(set(rows.tolist())) == tiny_run.sample_ids()
