@@ -382,3 +382,14 @@ def test_two_package_ranks_launched_together_make_one_package(tiny_run, tmp_path
 
     rows = np.load(next((out / "genb").glob("*.npz")))["sample_index"]
     assert sorted(set(rows.tolist())) == tiny_run.sample_ids()
+
+
+def test_a_sweep_that_fails_loading_its_extractor_writes_nothing(tiny_run, tmp_path, capsys, monkeypatch):
+    """The sweep's setup (the feature extractor and the reference features) runs before its record:
+    an empty reference folder stops it with RUN/sweep absent, and enhance/check never ran."""
+    root = tmp_path / "run"
+    shutil.copytree(tiny_run.root, root, ignore=shutil.ignore_patterns("enhanced", "sweep"))
+    (tmp_path / "empty").mkdir()
+    rc, err = _genb(capsys, ["sweep", root, "--noise", "0.3", "--reference", tmp_path / "empty"], monkeypatch=monkeypatch)
+    assert rc == 2 and "holds no images" in err and "Traceback" not in err, err
+    assert not (root / "sweep").exists() and not (root / "enhanced").exists()
