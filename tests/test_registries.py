@@ -310,3 +310,17 @@ def test_an_installed_plugin_registers_through_its_entry_point(tmp_path, monkeyp
         CONTROL_MAPS.unregister("toyplug")
         plugins._loaded.pop("toy", None)
         sys.modules.pop("genb_toy_plugin", None)
+
+
+def test_a_measure_declares_the_estimators_the_checker_loads():
+    """A plugin measure that declares ``flow`` gets the flow estimator without any built-in asking for it."""
+    from genb.check.stage import Checker, load_config
+
+    DRIFT_MEASURES.register(DriftMeasure("flowish", ("flowish",), compute=lambda inputs: [{"flowish": 0.0}] * len(inputs.masks),
+                                         estimators=("flow",), units="pixels"))
+    try:
+        checker = Checker(load_config(None, measures=("flowish",)))
+        assert checker.flow is not None and checker.pose_estimator is None and checker.segmenter is None
+        assert Checker(load_config(None, measures=("flow",))).flow is not None
+    finally:
+        DRIFT_MEASURES.unregister("flowish")

@@ -154,25 +154,28 @@ class Checker:
 
         self.cfg = cfg
         measures = tuple(m for m in DRIFT_MEASURES.names() if m in cfg.measures)
+        needs = {e for m in measures for e in DRIFT_MEASURES.get(m).estimators}  # what each measure declares
         self.pose_estimator = pose_estimator
         self.segmenter = segmenter
         try:
-            if self.pose_estimator is None and {"keypoints", "relative"} & set(measures):
+            if self.pose_estimator is None and "pose" in needs:
                 if cfg.pose_estimator == "openpose":
                     self.pose_estimator = estimators.OpenPoseEstimator(cfg.pose_model, cfg.device)
                 else:
                     self.pose_estimator = estimators.VitPoseEstimator(cfg.pose_model, cfg.device)
-            if self.segmenter is None and "mask" in measures:
+            if self.segmenter is None and "segmenter" in needs:
                 self.segmenter = estimators.SamSegmenter(cfg.sam_model, cfg.device)
         except estimators.ModelUnavailable as e:
             if not cfg.fallback_to_flow:
                 raise
             logger.warning("%s\n[genb] fallback_to_flow is on: checking with optical flow only "
                            "(keypoint, relative and mask measures are off)", e.problem)
-            measures = ("flow",) + tuple(m for m in measures if m not in BUILTIN_MEASURES)
+            measures = tuple(dict.fromkeys(("flow",) + tuple(
+                m for m in measures if not {"pose", "segmenter"} & set(DRIFT_MEASURES.get(m).estimators))))
+            needs.add("flow")
             self.pose_estimator = self.segmenter = None
         self.measures = measures
-        self.flow = flow if flow is not None else (estimators.FlowEstimator(cfg.flow_method) if "flow" in measures else None)
+        self.flow = flow if flow is not None else (estimators.FlowEstimator(cfg.flow_method) if "flow" in needs else None)
         self.estimator_names = {
             "pose": getattr(self.pose_estimator, "name", None) if self.pose_estimator else None,
             "pose_model": cfg.pose_model if self.pose_estimator else None,
