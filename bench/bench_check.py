@@ -45,7 +45,7 @@ class Timed:
 def make_run(root: Path, num_samples: int, image_size: tuple[int, int]):
     from genb.render.config import RenderConfig
     from genb.render.stage import run_render
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     if not (root / "run.json").is_file():
         run_render(root, RenderConfig(num_samples=num_samples, seed=7, image_size=image_size, num_people=(1, 3)))

@@ -65,7 +65,7 @@ def make_run(root: Path, n: int, size: int) -> None:
     """A synthetic run folder of ``n`` samples of ``size`` x ``size`` pixels."""
     import cv2
 
-    from genb.store import png_bytes
+    from genb.core.io import png_bytes
 
     root.mkdir(parents=True)
     (root / "run.json").write_text(json.dumps({"num_samples": n, "seed": 0, "image_size": [size, size]}))
@@ -126,7 +126,7 @@ def main() -> None:
     from genb.config import resolve_config
     from genb.enhance.config import EnhanceConfig
     from genb.enhance.stage import EnhanceInput, get_stage, run_enhance, sample_torch_seed
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     torch.set_flush_denormal(True)  # random weights make denormal floats; both timings share the setting
     tmp = Path(tempfile.mkdtemp(prefix="bench_enhance_"))
@@ -170,7 +170,7 @@ def per_person_bench(args: argparse.Namespace) -> None:
     from genb.enhance.config import EnhanceConfig
     from genb.enhance.per_person import PersonData, PersonPass
     from genb.enhance.stage import get_stage, run_enhance
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     torch.set_flush_denormal(True)
     tmp = Path(tempfile.mkdtemp(prefix="bench_enhance_pp_"))

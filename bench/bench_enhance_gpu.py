@@ -88,7 +88,8 @@ def main() -> None:
     from diffusers import MultiControlNetModel, StableDiffusionControlNetImg2ImgPipeline
 
     from genb.enhance.config import EnhanceConfig
-    from genb.enhance.models import apply_speedups, quiet_libraries
+    from genb.enhance.libraries import quiet_libraries
+    from genb.enhance.models import apply_speedups
 
     quiet_libraries()
     device = "cuda" if torch.cuda.is_available() and not args.tiny else "cpu"

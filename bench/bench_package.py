@@ -33,7 +33,7 @@ import numpy as np
 def make_run(samples: int) -> Path:
     from genb.render.config import RenderConfig
     from genb.render.stage import run_render
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     base = Path(tempfile.gettempdir()) / "genb-bench-package-run"
     if not (base / "samples" / "000015").is_dir():
@@ -96,9 +96,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=256)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    from genb.log import get_logger
+    from genb.core.log import get_logger
     from genb.package.stage import PackageConfig, run_package
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     get_logger("genb").setLevel("WARNING")
     root = Path(args.run) if args.run else make_run(args.samples)

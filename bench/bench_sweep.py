@@ -26,7 +26,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from genb.store import RunFolder, atomic_write_bytes, png_bytes, read_image  # noqa: E402
+from genb.core.io import atomic_write_bytes, png_bytes, read_image
+from genb.core.run import RunFolder
 
 
 def make_run(root: Path, samples: int, size: tuple[int, int]) -> RunFolder:

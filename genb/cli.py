@@ -13,6 +13,7 @@ import importlib
 import sys
 
 from genb import __version__
+from genb.core.plugins import load_plugins
 from genb.errors import GenbError
 
 # subcommand -> (module, one-line help)
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.argv = [sys.argv[0], *argv]
     command = next((a for a in sys.argv[1:] if a in COMMANDS), None)
     try:
+        load_plugins()  # registrations of installed plugins (entry points "genb.plugins") come first
         parser = build_parser()
         args = parser.parse_args()  # a flag's bad value raises GenbError from its type function
         command = args.command

@@ -19,10 +19,7 @@ import argparse
 import ast
 import dataclasses
 import functools
-import importlib.metadata
 import inspect
-import platform
-import sys
 import textwrap
 import types
 import typing
@@ -34,12 +31,6 @@ import yaml
 from genb.errors import GenbError
 
 REPO_CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-
-PACKAGES = (
-    "genb", "torch", "numpy", "anny", "smplx", "pyrender2", "PyOpenGL", "diffusers",
-    "transformers", "accelerate", "webdataset", "torchmetrics", "opencv-python-headless",
-)
-
 
 @functools.lru_cache(maxsize=None)
 def field_docs(cls: type) -> dict[str, str]:
@@ -286,41 +277,3 @@ def resolve_config(cls: type, stage: str, preset: str | Path | None = None, over
 def config_from_args(cls: type, stage: str, args: argparse.Namespace):
     """Resolve ``cls`` from a parsed namespace that has ``preset`` and one attribute per field."""
     return resolve_config(cls, stage, getattr(args, "preset", None), vars(args))
-
-
-def to_dict(cfg: Any) -> dict[str, Any]:
-    """A plain, YAML-safe dict of a config (tuples become lists, paths strings)."""
-
-    def plain(v: Any) -> Any:
-        if isinstance(v, (tuple, list)):
-            return [plain(x) for x in v]
-        if isinstance(v, Path):
-            return str(v)
-        if dataclasses.is_dataclass(v):
-            return to_dict(v)
-        return v
-
-    return {f.name: plain(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python and of the packages that shape genb's outputs."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def config_record(cfg: Any, command: list[str] | None = None) -> dict[str, Any]:
-    """What gets saved next to a stage's outputs: the config, the command and the versions."""
-    argv = list(command if command is not None else sys.argv)
-    if argv and Path(argv[0]).name in ("__main__.py", "genb"):
-        argv[0] = "genb"  # python -m genb, accelerate launch -m genb, or the console script
-    return {
-        "config": to_dict(cfg),
-        "command": " ".join(argv),
-        "versions": package_versions(),
-    }

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from genb.errors import GenbError
-from genb.store import read_image
+from genb.core.io import read_image
+from genb.core.paths import inside
 
 # Per-person npz keys returned as tensors when present (beside image and crop).
 ARRAY_KEYS = (
@@ -94,7 +95,7 @@ class PackagedDataset:
         import torch
 
         d = self.data
-        image = read_image(self.image_dir / str(d["imgname"][index]))
+        image = read_image(inside(self.image_dir, str(d["imgname"][index]), f"imgname of row {index}"))
         kp2d = d["keypoints_2d"][index].astype(np.float32).copy()
         item: dict[str, Any] = {"imgname": str(d["imgname"][index]), "gender": str(d["gender"][index]),
                                 "body_model": str(d["body_model"][index]) if "body_model" in d else ""}

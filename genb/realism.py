@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from genb.errors import GenbError, short_reason
-from genb.log import get_logger
+from genb.core.log import get_logger
 
 logger = get_logger(__name__)
 

@@ -22,8 +22,9 @@ import numpy as np
 import pytest
 
 from genb.check.estimators import PoseResult
-from genb.render.conventions import BODY25_INDEX
-from genb.store import RunFolder, atomic_write_bytes, npz_bytes, png_bytes
+from genb.core.conventions import BODY25_INDEX
+from genb.core.io import atomic_write_bytes, npz_bytes, png_bytes
+from genb.core.run import RunFolder
 
 # ----------------------------------------------------------------------------- a run folder
 
@@ -121,6 +122,16 @@ def enhance_with(run: RunFolder, noise: float, make_image) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for i in run.sample_ids():
         atomic_write_bytes(out / f"{run.sample_name(i)}.png", png_bytes(make_image(i, run.image(i))))
+        write_provenance(run, noise, i)
+
+
+def write_provenance(run: RunFolder, noise: float, index: int) -> None:
+    """The provenance record of a hand-made enhanced image (an image without one is not done)."""
+    from genb.core.records.enhance import EnhanceRecord
+
+    EnhanceRecord(index=index, noise=float(noise), strength=float(noise), seed=0, torch_seed=0, steps_run=0,
+                  num_inference_steps=0, prompt="", negative_prompt="", guidance_scale=1.0, region_mode=False,
+                  note="made by hand in a test").write(run.enhanced_dir(noise) / f"{run.sample_name(index)}.json")
 
 
 # ----------------------------------------------------------------------------- controlled drift

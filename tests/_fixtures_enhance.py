@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genb.store import RunFolder, png_bytes
+from genb.core.io import png_bytes
+from genb.core.run import RunFolder
 
 ENHANCED_NOISE = 0.4
 """The noise level ``enhanced_run`` holds."""

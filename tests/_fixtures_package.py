@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, png_bytes
+from genb.core.io import atomic_write_bytes, atomic_write_json, png_bytes
+from genb.core.run import RunFolder
+
+from _fixtures_check import write_provenance
 
 PKG_NOISE = 0.4
 PKG_ACCEPTED = {0: True, 1: False, 2: True, 3: False}
@@ -26,6 +29,7 @@ def write_enhanced(run: RunFolder, noise: float) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for i in run.sample_ids():
         atomic_write_bytes(out / f"{run.sample_name(i)}.png", png_bytes(255 - run.image(i)))
+        write_provenance(run, noise, i)
 
 
 def write_decisions(run: RunFolder, noise: float, accepted: dict[int, bool]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genb.store import RunFolder
+from genb.core.run import RunFolder
 
 from _fixtures_enhance import start_handmade_run, textured_background, write_handmade_sample
 

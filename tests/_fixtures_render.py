@@ -3,7 +3,7 @@
 import pytest
 
 from genb.render.config import RenderConfig
-from genb.store import RunFolder
+from genb.core.run import RunFolder
 
 TINY = dict(num_samples=4, seed=3, image_size=(128, 96), num_people=(1, 3), portrait_prob=0.25,
             person_height_frac=(0.4, 0.9), truncation_prob=0.0,

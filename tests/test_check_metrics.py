@@ -9,7 +9,7 @@ from genb.check import decide, metrics
 from genb.check.estimators import BODY25_FROM_COCO17, COCO17, FlowEstimator
 from genb.check.stage import CheckConfig, load_config
 from genb.errors import GenbError
-from genb.render.conventions import BODY25
+from genb.core.conventions import BODY25
 
 
 def test_box_size_is_longer_side():

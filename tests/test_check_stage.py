@@ -9,7 +9,7 @@ import pytest
 from _fixtures_check import Drift, apply_drift, enhance_with
 from genb.check import metrics
 from genb.check.estimators import ModelUnavailable, SamSegmenter, VitPoseEstimator
-from genb.check.overlay import overlay_check
+from genb.core.draw import overlay_check
 from genb.check.stage import Checker, CheckConfig, accepted_ids, load_config, run_check
 from genb.cli import main
 from genb.errors import GenbError
@@ -188,7 +188,7 @@ def test_openpose_without_controlnet_aux_is_a_clear_error():
 
 
 def test_genb_show_rejected_draws_the_checker_overlay(check_run, tmp_path):
-    from genb.store import read_image
+    from genb.core.io import read_image
 
     enhance_with(check_run, NOISE, lambda i, r: _drift_largest(i, r, check_run))
     run_check(check_run, load_config("flow_only", noise=NOISE, min_box_px=16))

@@ -8,7 +8,7 @@ import pytest
 
 from genb.errors import GenbError
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project
-from genb.render.conventions import PART_INDEX, SEMANTIC_JOINTS
+from genb.core.conventions import PART_INDEX, SEMANTIC_JOINTS
 from genb.render.poses import PoseLibrary, euler_xyz_to_matrix
 
 from _fixtures_bodies import anny_body, smplx_body, synthetic_smplx_dir  # noqa: F401
@@ -208,7 +208,7 @@ def test_body_instances_are_the_bare_silhouettes_hidden_by_others_dressed(anny_s
 def test_own_clothes_and_hair_never_hide_a_wearers_keypoints(anny_scene, outfit, behind, joints):
     from genb.render import labels as L
     from genb.render.camera import to_camera
-    from genb.render.conventions import BODY25_INDEX
+    from genb.core.conventions import BODY25_INDEX
 
     body, dresser, raster, world = anny_scene
     K, ext = _camera(behind)
@@ -300,7 +300,7 @@ def test_dressed_run_records_outfits_and_none_keeps_painted_bodies(tiny_run, tmp
     """The tiny run is dressed (the default wardrobe); --wardrobe none renders the same people bare."""
     from genb.render.config import RenderConfig
     from genb.render.stage import run_render
-    from genb.store import read_image
+    from genb.core.io import read_image
 
     from _fixtures_render import TINY
 

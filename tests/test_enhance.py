@@ -15,7 +15,8 @@ from genb.enhance.config import EnhanceConfig
 from genb.enhance.schedule import steps_for, steps_run
 from genb.enhance.stage import run_enhance
 from genb.errors import GenbError
-from genb.store import RunFolder, read_image
+from genb.core.io import read_image
+from genb.core.run import RunFolder
 
 
 def _outputs(run: RunFolder, noise: float) -> dict[str, bytes]:
@@ -162,7 +163,7 @@ def test_resume_after_a_partial_run(tiny_pipeline_dir, enhance_run, tmp_path):
 def test_resume_with_other_settings_is_refused(tiny_pipeline_dir, enhance_run):
     run_enhance(enhance_run, tiny_enhance_config(limit=1))
     before = _outputs(enhance_run, 0.4)
-    with pytest.raises(GenbError, match="different settings .*guidance_scale"):
+    with pytest.raises(GenbError, match=r"different settings: --guidance-scale was 7.5, now 3.0(.|\n)*fix: repeat the original settings \(--guidance-scale 7.5\)"):
         run_enhance(enhance_run, tiny_enhance_config(guidance_scale=3.0))
     run_enhance(enhance_run, tiny_enhance_config(limit=1, batch_size=1))  # runtime-only change: fine
     assert _outputs(enhance_run, 0.4) == before

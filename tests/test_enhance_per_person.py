@@ -19,7 +19,8 @@ from genb.enhance.crops import (
 from genb.enhance.per_person import read_saved_crop
 from genb.enhance.stage import run_enhance
 from genb.errors import GenbError
-from genb.store import RunFolder, read_image
+from genb.core.io import read_image
+from genb.core.run import RunFolder
 
 PP = dict(per_person=True, person_min_size=20, save_crops=True)
 
@@ -270,7 +271,7 @@ def test_per_person_settings_are_checked(people_run):
     with pytest.raises(GenbError, match="--person-context"):
         tiny_enhance_config(per_person=True, person_context=0.5)
     run_enhance(people_run, tiny_enhance_config(per_person=True, noise_person=0.0, limit=1))
-    with pytest.raises(GenbError, match="different settings .*per_person"):
+    with pytest.raises(GenbError, match="different settings: .*--per-person was True, now False"):
         run_enhance(people_run, tiny_enhance_config(limit=1))  # a whole-image run into a per-person folder
 
 

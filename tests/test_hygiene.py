@@ -374,7 +374,7 @@ def test_ade20k_seg_labels_an_environment_maps_ground_below_the_horizon(tmp_path
     from genb.render.maps import ADE20K
     from genb.render.sky import ray_directions
     from genb.render.stage import run_render
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     _write_map(tmp_path / "maps" / "a.png", 512, 256)
     root = tmp_path / "run"

@@ -68,7 +68,7 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     from genb.render.config import RenderConfig
     from genb.render.show import show_run
     from genb.render.stage import run_render
-    from genb.store import read_image
+    from genb.core.io import read_image
 
     run = RunFolder(tmp_path / "run")
     run_render(run.root, RenderConfig(num_samples=2, seed=2, image_size=(64, 48), num_people=(1, 2)))
@@ -85,14 +85,14 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     record = json.loads((run.enhanced_dir(NOISE) / "000000.json").read_text())
     assert [c["file"] for c in record["controls"]] == ["control_depth.png", "control_silhouette.png"]
     # show: a column for it
-    from genb.store import read_image as read
+    from genb.core.io import read_image as read
 
     with_maps = read(show_run(run.root, tmp_path / "maps.png", num=1, with_maps=True, tile_width=64))
     assert with_maps.shape[1] == 64 * (2 + len(CONTROL_MAPS))  # overlay, render, one tile per registered map
 
 
 def test_a_toy_drift_measure_reaches_check_summary_and_sweep(color_measure, check_run, one_process):
-    from genb.check.records import CheckRecord
+    from genb.core.records.check import CheckRecord
     from genb.check.stage import load_config, run_check
     from genb.sweep.table import accuracy_row, table_columns
 
@@ -207,3 +207,120 @@ def test_a_toy_body_model_renders_and_its_licence_reaches_the_card(toy_body, tmp
     assert "--body must be one of anny, smplx, toybody" in err
     with pytest.raises(GenbError, match="--body must be one of"):
         RenderConfig(body="nobody").validate()
+
+
+# ----------------------------------------------------------------------------- built-ins through their registries
+
+
+def test_sdxl_without_its_preset_takes_the_sdxl_controlnets():
+    from genb.config import resolve_config
+    from genb.core.controls import CONTROL_MAPS
+    from genb.enhance.config import EnhanceConfig
+
+    cfg = resolve_config(EnhanceConfig, "enhance", None, {"architecture": "sdxl", "controls": ("depth", "pose")})
+    assert [cfg.control_model(c) for c in cfg.controls] == [CONTROL_MAPS.get(c).models["sdxl"] for c in cfg.controls]
+    with pytest.raises(GenbError, match="'normal' has no ControlNet model for --architecture sdxl"):
+        resolve_config(EnhanceConfig, "enhance", None, {"architecture": "sdxl", "controls": ("depth", "normal")})
+
+
+def test_the_pipeline_cache_is_keyed_on_the_control_models(tiny_pipeline_dir):
+    from genb.enhance.stage import get_stage
+
+    first = get_stage(tiny_enhance_config(controls=("depth",)), 0).loaded
+    again = get_stage(tiny_enhance_config(controls=("depth",)), 0).loaded
+    other = get_stage(tiny_enhance_config(controls=("depth",), control_models=(
+        f"depth={tiny_pipeline_dir / 'controlnet-normal'}",)), 0).loaded
+    assert again is first and other is not first
+    assert str((tiny_pipeline_dir / "controlnet-normal").resolve()) in [s.location for s in other.sources]
+
+
+def test_the_tiny_cache_is_keyed_on_what_is_built(silhouette_map, tmp_path, monkeypatch):
+    """A map added to the built-ins (no version bumped by hand) builds a new tiny pipeline."""
+    from genb.enhance import tiny
+
+    monkeypatch.setenv("GENB_CACHE", str(tmp_path))
+    CONTROL_MAPS.unregister("silhouette")
+    plain = tiny.tiny_cache_dir()
+    CONTROL_MAPS.register(silhouette_map)
+    assert tiny.tiny_cache_dir() != plain
+    monkeypatch.setattr(tiny, "BUILTIN_CONTROLS", tiny.BUILTIN_CONTROLS + ("silhouette",))  # now a built-in
+    assert tiny.tiny_cache_dir() != plain
+
+
+def test_a_registered_maps_missing_model_names_a_flag_that_exists(silhouette_map):
+    from genb.enhance.models import model_flag
+
+    assert model_flag("controlnet-silhouette") == "--control-models silhouette=MODEL"
+    assert model_flag("controlnet-depth") == "--depth-model" and model_flag("vae") == "--vae-model"
+
+
+def test_an_anny_body_under_another_name_gets_the_same_clothes(toy_body):
+    """The atlas's rest shape is a property of the body model, not a test of its name."""
+    from genb.render.bodies import load_body_model
+    from genb.render.dress.atlas import build_atlas
+
+    anny, toy = load_body_model("anny"), toy_body.build()
+    assert toy.name == "toybody"
+    a, b = build_atlas(anny), build_atlas(toy)
+    for field in ("arm", "leg", "torso", "head", "rest"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    np.testing.assert_array_equal(toy.rest_shape(), anny.rest_shape())
+
+
+def test_appending_a_part_class_recolours_no_other():
+    import cv2
+
+    from genb.core.conventions import PARTS
+    from genb.render import maps
+
+    n = len(PARTS)
+    now, grown = maps.part_palette(n), maps.part_palette(n + 1)
+    np.testing.assert_array_equal(now[:n], grown[:n])
+    np.testing.assert_array_equal(now[64:], grown[64:])  # scene classes too
+    assert len({tuple(c) for c in grown[1 : n + 1]}) == n  # the new class has a colour of its own
+    # the colours runs were drawn with so far are kept (ids 1..23 evenly spread over 23 hues)
+    hues = np.linspace(0, 179, n - 1, endpoint=False).astype(np.uint8)
+    hsv = np.stack([hues, np.full_like(hues, 220), np.full_like(hues, 230)], axis=1)[None]
+    np.testing.assert_array_equal(now[1:n], cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0])
+
+
+def test_an_installed_plugin_registers_through_its_entry_point(tmp_path, monkeypatch, capsys):
+    """A package declaring a ``genb.plugins`` entry point is imported before the command line is
+    parsed: its control map is in ``--controls`` with no edit inside genb."""
+    import sys
+
+    from genb.cli import main
+    from genb.core import plugins
+
+    (tmp_path / "genb_toy_plugin.py").write_text(
+        "import numpy as np\n"
+        "from genb.core.controls import CONTROL_MAPS, ControlMap\n"
+        "CONTROL_MAPS.register(ControlMap('toyplug', models={'sd15': 'me/toy'},\n"
+        "    draw=lambda s: np.zeros((*s.images['instances'].shape, 3), np.uint8)))\n")
+    dist = tmp_path / "genb_toy_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: genb-toy-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[genb.plugins]\ntoy = genb_toy_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert "toy" in plugins.load_plugins() and "toyplug" in CONTROL_MAPS
+        assert main(["enhance", str(tmp_path / "nope"), "--controls", "depth,toyplug"]) == 2
+        assert "toyplug" not in capsys.readouterr().err  # the run folder is missing, the control is known
+    finally:
+        CONTROL_MAPS.unregister("toyplug")
+        plugins._loaded.pop("toy", None)
+        sys.modules.pop("genb_toy_plugin", None)
+
+
+def test_a_measure_declares_the_estimators_the_checker_loads():
+    """A plugin measure that declares ``flow`` gets the flow estimator without any built-in asking for it."""
+    from genb.check.stage import Checker, load_config
+
+    DRIFT_MEASURES.register(DriftMeasure("flowish", ("flowish",), compute=lambda inputs: [{"flowish": 0.0}] * len(inputs.masks),
+                                         estimators=("flow",), units="pixels"))
+    try:
+        checker = Checker(load_config(None, measures=("flowish",)))
+        assert checker.flow is not None and checker.pose_estimator is None and checker.segmenter is None
+        assert Checker(load_config(None, measures=("flow",))).flow is not None
+    finally:
+        DRIFT_MEASURES.unregister("flowish")

@@ -15,10 +15,10 @@ from genb.render import labels as L
 from genb.render.bodies import rigid_transform_bodies
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
 from genb.render.config import RenderConfig
-from genb.render.conventions import BODY25_INDEX, SCENE_PART_BASE, SEMANTIC_JOINTS
+from genb.core.conventions import BODY25_INDEX, SCENE_PART_BASE, SEMANTIC_JOINTS
 from genb.render.raster import Lighting, MeshLayer
 from genb.render.stage import RenderStage, run_render
-from genb.store import RunFolder
+from genb.core.run import RunFolder
 
 GEOM = dict(num_samples=6, seed=11, image_size=(256, 192), num_people=(2, 6), portrait_prob=0.3,
             person_height_frac=(0.3, 1.0), truncation_prob=0.3)

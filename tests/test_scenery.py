@@ -8,7 +8,7 @@ import pytest
 from genb.render import maps, props, shadows, sky
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
 from genb.render.config import RenderConfig
-from genb.render.conventions import SCENE_PART_BASE, SCENE_PART_INDEX
+from genb.core.conventions import SCENE_PART_BASE, SCENE_PART_INDEX
 from genb.render.raster import GroundLayer, Lighting, MeshLayer, PropMesh, Rasterizer
 from genb.render.stage import RenderStage
 
@@ -206,7 +206,7 @@ def test_prop_footprints_never_touch_people():
 
 def test_holding_poses_get_their_object_in_the_hands():
     from genb.render import held
-    from genb.render.conventions import BODY25_INDEX as I
+    from genb.core.conventions import BODY25_INDEX as I
 
     kp = np.zeros((3, 25, 3))
     for p in range(3):

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from genb.cli import main
-from genb.store import RunFolder
+from genb.core.run import RunFolder
 from genb.sweep import SweepConfig, recommend, run_sweep
 
 LEVELS = (0.3, 0.6, 0.9)

@@ -15,7 +15,7 @@ import pytest
 from genb.render import labels as L
 from genb.render.bodies import rigid_transform_bodies
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, to_camera
-from genb.render.conventions import BODY25_INDEX, SEMANTIC_JOINTS
+from genb.core.conventions import BODY25_INDEX, SEMANTIC_JOINTS
 from genb.render.raster import Lighting, MeshLayer
 
 HIPS = [BODY25_INDEX[k] for k in ("left_hip", "right_hip")]

@@ -28,7 +28,7 @@ import math
 from typing import Any
 
 from genb.check.measures import Rule, all_rules, threshold_value  # noqa: F401 - Rule re-exported
-from genb.check.records import Rejection
+from genb.core.records.check import Rejection
 
 SKIPPED, ACCEPTED, REJECTED = "skipped", "accepted", "rejected"
 
@@ -64,7 +64,7 @@ def person_rejections(person: int, scores: dict[str, float], measures: tuple[str
     Args: as :func:`decide_person`.
 
     Returns:
-        ``(rejections, not_measured)``: one :class:`~genb.check.records.Rejection` per failed
+        ``(rejections, not_measured)``: one :class:`~genb.core.records.check.Rejection` per failed
         rule, and the names of the scores that were NaN or missing.
     """
     rejections: list[Rejection] = []

@@ -26,7 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from genb.errors import GenbError, short_reason
-from genb.log import get_logger
+from genb.core.log import get_logger
 from genb.core.conventions import BODY25, BODY25_INDEX, OPENPOSE18_FROM_BODY25
 
 logger = get_logger(__name__)

@@ -83,6 +83,11 @@ class DriftMeasure:
     sweep: str | None = None
     """Column prefix of its main score in the sweep table (None: not in the sweep table)."""
     doc: str = ""
+    estimators: tuple[str, ...] = ()
+    """What the checker loads for it (once, whatever the number of measures needing it): ``pose`` (the 2D
+    pose estimator), ``segmenter`` (SAM), ``flow`` (optical flow); a plugin's ``compute`` may need none."""
+    units: str = ""
+    """The units of its scores, for tables and docs."""
 
 
 DRIFT_MEASURES: Registry[DriftMeasure] = Registry("drift measure")
@@ -91,13 +96,16 @@ for _m in (
     DriftMeasure("keypoints", ("keypoint_drift", "pck"),
                  (Rule("keypoint_drift", "max", "max_keypoint_drift", "keypoints"),
                   Rule("pck", "min", "min_pck", "keypoints")),
-                 doc="2D pose estimator on the enhanced image vs the projected ground truth"),
+                 doc="2D pose estimator on the enhanced image vs the projected ground truth",
+                 estimators=("pose",), units="fraction of the box side; pck a fraction of keypoints"),
     DriftMeasure("relative", ("relative_drift",), (Rule("relative_drift", "max", "max_relative_drift", "relative"),),
-                 doc="the same estimator on the render vs on the enhanced image"),
+                 doc="the same estimator on the render vs on the enhanced image", estimators=("pose",),
+                 units="fraction of the box side"),
     DriftMeasure("mask", ("mask_iou",), (Rule("mask_iou", "min", "min_mask_iou", "mask"),),
-                 doc="SAM prompted with the box vs the ground-truth mask"),
+                 doc="SAM prompted with the box vs the ground-truth mask", estimators=("segmenter",), units="IoU"),
     DriftMeasure("flow", ("flow_drift", "flow_drift_p90"), (Rule("flow_drift", "max", "max_flow_drift", "flow"),),
-                 doc="dense optical flow render -> enhanced inside the mask"),
+                 doc="dense optical flow render -> enhanced inside the mask", estimators=("flow",),
+                 units="fraction of the box side"),
 ):
     DRIFT_MEASURES.register(_m)
 

@@ -30,15 +30,13 @@ import numpy as np
 
 from genb.check import decide, metrics
 from genb.check.measures import BUILTIN_MEASURES, DRIFT_MEASURES, MeasureInputs, threshold_value
-from genb.check.records import CheckRecord
-from genb.check.summary import CheckSummary, load_records, write_summary
-from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
+from genb.core.records.check import CheckRecord, read_decisions
+from genb.check.summary import CheckSummary, write_summary
+from genb.config import add_config_arguments, config_from_args, resolve_config
 from genb.errors import GenbError
-from genb.log import get_logger, progress
-from genb.config import to_dict
-from genb.core.io import atomic_write_text, read_image
+from genb.core.log import get_logger, progress
 from genb.core.run import RunFolder, numbered
-from genb.core.runner import Ranks, guard_settings
+from genb.core.runner import StageContext, StageSpec, run_stage
 
 logger = get_logger(__name__)
 
@@ -156,25 +154,28 @@ class Checker:
 
         self.cfg = cfg
         measures = tuple(m for m in DRIFT_MEASURES.names() if m in cfg.measures)
+        needs = {e for m in measures for e in DRIFT_MEASURES.get(m).estimators}  # what each measure declares
         self.pose_estimator = pose_estimator
         self.segmenter = segmenter
         try:
-            if self.pose_estimator is None and {"keypoints", "relative"} & set(measures):
+            if self.pose_estimator is None and "pose" in needs:
                 if cfg.pose_estimator == "openpose":
                     self.pose_estimator = estimators.OpenPoseEstimator(cfg.pose_model, cfg.device)
                 else:
                     self.pose_estimator = estimators.VitPoseEstimator(cfg.pose_model, cfg.device)
-            if self.segmenter is None and "mask" in measures:
+            if self.segmenter is None and "segmenter" in needs:
                 self.segmenter = estimators.SamSegmenter(cfg.sam_model, cfg.device)
         except estimators.ModelUnavailable as e:
             if not cfg.fallback_to_flow:
                 raise
             logger.warning("%s\n[genb] fallback_to_flow is on: checking with optical flow only "
                            "(keypoint, relative and mask measures are off)", e.problem)
-            measures = ("flow",) + tuple(m for m in measures if m not in BUILTIN_MEASURES)
+            measures = tuple(dict.fromkeys(("flow",) + tuple(
+                m for m in measures if not {"pose", "segmenter"} & set(DRIFT_MEASURES.get(m).estimators))))
+            needs.add("flow")
             self.pose_estimator = self.segmenter = None
         self.measures = measures
-        self.flow = flow if flow is not None else (estimators.FlowEstimator(cfg.flow_method) if "flow" in measures else None)
+        self.flow = flow if flow is not None else (estimators.FlowEstimator(cfg.flow_method) if "flow" in needs else None)
         self.estimator_names = {
             "pose": getattr(self.pose_estimator, "name", None) if self.pose_estimator else None,
             "pose_model": cfg.pose_model if self.pose_estimator else None,
@@ -305,8 +306,6 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
         The :class:`~genb.check.summary.CheckSummary` of every decision in the check folder
         (written to ``summary.csv``/``summary.json``/``summary.png`` by rank 0).
     """
-    import yaml
-
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
     run.require()
     enhanced_dir = run.enhanced_dir(cfg.noise)
@@ -315,50 +314,43 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
         raise GenbError(f"no enhanced images in {enhanced_dir}",
                         f"run `genb enhance {run.root} --noise {cfg.noise}` first (or give the --noise it used)")
     check_dir = run.check_dir(cfg.noise)
-    ranks = Ranks.from_env()
-    rank = ranks.rank
 
     def record_path(i: int) -> Path:
         return check_dir / f"{run.sample_name(i)}.json"
 
-    # 1. the saved settings (decisions made with other thresholds are not mixed in, unless --redo),
-    #    this rank's stale temporaries, what is left to do (an existing decision is done unless --redo)
-    if not cfg.redo:
-        guard_settings(check_dir / "check.yaml", to_dict(cfg), CHECK_RUNTIME_FIELDS,
-                       outputs_exist=bool(numbered(check_dir, ".json")), stage="check")
-    ranks.clean([check_dir])
-    plan = ranks.plan(enhanced_ids, lambda i: not cfg.redo and record_path(i).is_file())
-    todo = plan.todo
-    if rank == 0 or not (check_dir / "check.yaml").is_file():  # any rank may start first (job arrays)
-        check_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(check_dir / "check.yaml", yaml.safe_dump(config_record(cfg, command), sort_keys=False))
-    logger.info("check %s noise %.2f: %d enhanced samples, %d to check on this process",
-                run.root, cfg.noise, len(enhanced_ids), len(todo))
+    def setup(ctx: StageContext) -> Checker:
+        # the checker's models load once, on this rank's device, before anything is written
+        logger.info("check %s noise %.2f: %d enhanced samples, %d to check on this process",
+                    run.root, cfg.noise, len(enhanced_ids), len(ctx.plan.todo))
+        return checker if checker is not None else Checker(dataclasses.replace(cfg, device=ctx.device))
 
-    # 2. the checker (models load once, on this rank's device)
-    if todo and checker is None:
-        checker = Checker(dataclasses.replace(cfg, device=ranks.device(cfg.device)))
+    def work(ctx: StageContext, todo: list[int]) -> int:
+        for i in progress(todo, desc=f"check {cfg.noise:.2f}"):
+            result = ctx.state(run.image(i), run.enhanced_image(cfg.noise, i),
+                               run.labels(i), run.instances(i), sample=i)
+            CheckRecord.from_json({**result.record, "noise": float(cfg.noise)}, record_path(i)).write(record_path(i))
+            newly[0] += 1
+        return newly[0]
 
-    # 3. check and write one decision per sample
-    for i in progress(todo, desc=f"check {cfg.noise:.2f}"):
-        result = checker(run.image(i), read_image(enhanced_dir / f"{run.sample_name(i)}.png"),
-                         run.labels(i), run.instances(i), sample=i)
-        CheckRecord.from_json({**result.record, "noise": float(cfg.noise)}, record_path(i)).write(record_path(i))
-
-    # 4. the summary over every decision of this noise level, by whichever rank sees them all
-    #    (rank 0 of a launched group waits for the others first)
     written: list[CheckSummary] = []
-    ranks.finish(lambda: sum(not record_path(i).is_file() for i in enhanced_ids),
-                 lambda: written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids))),
-                 f"check records in {check_dir}")
+    newly = [0]
+    run_stage(StageSpec(
+        name="check", folder=check_dir, record="check.yaml", config=cfg, command=command,
+        items=lambda: enhanced_ids, is_done=lambda i: record_path(i).is_file(),
+        setup=setup, work=work, keep=CHECK_RUNTIME_FIELDS, device=cfg.device,
+        redo=cfg.redo, redo_flag="--redo", what=f"check records in {check_dir}",
+        outputs_exist=lambda: bool(numbered(check_dir, ".json")),
+        aggregate=lambda: written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids),
+                                                       newly_checked=newly[0])),
+    ))
     summary = written[0] if written else write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids), write=False)
-    summary.newly_checked = len(todo)
+    summary.newly_checked = newly[0]
     if written:
         logger.info("noise %.2f: %d/%d samples accepted (%.0f%%); summary in %s", cfg.noise, summary.num_accepted,
                     summary.num_checked, 100 * summary.acceptance_rate, check_dir)
     else:
-        logger.info("noise %.2f: this rank's %d samples checked; the summary is written once every rank is done",
-                    cfg.noise, len(plan.mine))
+        logger.info("noise %.2f: this rank's samples are checked; the summary is written once every rank is done",
+                    cfg.noise)
     return summary
 
 
@@ -369,10 +361,10 @@ def accepted_ids(run: RunFolder | str, noise: float) -> list[int]:
     """
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
     check_dir = run.check_dir(noise)
-    records = load_records(check_dir)
-    if not records:
+    decisions = read_decisions(check_dir)
+    if not decisions:
         raise GenbError(f"no check decisions in {check_dir}", f"run `genb check {run.root} --noise {noise}` first")
-    return sorted(r["sample"] for r in records if r.get("accepted"))
+    return sorted(i for i, ok in decisions.items() if ok)
 
 
 # ----------------------------------------------------------------------------- command line

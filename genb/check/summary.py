@@ -25,9 +25,10 @@ import numpy as np
 
 from genb.check.measures import all_rules, all_scores
 from genb.check.metrics import summarize
-from genb.check.records import read_check_records
+from genb.core.records.check import read_check_records
 from genb.core.run import is_sample_name
-from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text
+from genb.core.io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from genb.core.run import RunFolder
 
 SCORES = all_scores()  # the built-in measures' (every registered measure's: all_scores())
 THRESHOLDS = {r.score: r.threshold for r in all_rules()}
@@ -127,16 +128,22 @@ def _csv(records: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def write_summary(run: RunFolder, noise: float, num_enhanced: int | None = None, write: bool = True) -> CheckSummary:
-    """Summarise the decisions of one noise level; write summary.csv/json/png when ``write``."""
+def write_summary(run: RunFolder, noise: float, num_enhanced: int | None = None, write: bool = True,
+                  newly_checked: int = 0) -> CheckSummary:
+    """Summarise the decisions of one noise level; write summary.csv/json/png when ``write``.
+
+    ``newly_checked``: the samples the calling process checked just now (recorded in summary.json).
+    """
     check_dir = run.check_dir(noise)
     records = load_records(check_dir)
     if num_enhanced is None:
         num_enhanced = len([p for p in run.enhanced_dir(noise).glob("*.png") if is_sample_name(p.stem)])
     summary = summarize_records(records, noise, check_dir, num_enhanced)
+    summary.newly_checked = newly_checked
     if write and records:
         atomic_write_text(check_dir / "summary.csv", _csv(records))
         info = summary.to_json()
+        info["check_dir"] = str(check_dir.relative_to(run.root))  # content, not where the run lives
         info["thresholds"] = records[-1].get("thresholds", {})
         info["measures"] = records[-1].get("measures", [])
         atomic_write_json(check_dir / "summary.json", info)

@@ -63,11 +63,6 @@ for _spec in (
 BUILTIN_CONTROLS = CONTROL_MAPS.names()
 
 
-def control_files() -> dict[str, str]:
-    """Control name -> the sample file stem it reads, for every registered map."""
-    return {c.name: c.file for c in CONTROL_MAPS}
-
-
 def draw_extra_controls(sample: Any) -> dict[str, np.ndarray]:
     """The registered maps the renderer does not draw itself, drawn from ``sample``: file stem -> image."""
     return {c.file: c.draw(sample) for c in CONTROL_MAPS if c.draw is not None and c.file not in sample.images}

@@ -72,23 +72,39 @@ def launched_together() -> bool:
     return "MASTER_ADDR" in os.environ and "GENB_SHARD" not in os.environ
 
 
-def pick_device(device: str = "auto") -> str:
-    """``auto``: ``cuda:<local rank>`` when CUDA is there (one GPU per rank, shared round-robin), else ``cpu``.
+def resolve_device(name: str, local_rank: int, cuda_count: int) -> str:
+    """The torch device a rank uses: pure, so every case is testable without a GPU.
 
-    An explicit ``cuda`` becomes ``cuda:<local rank>`` as well, so ranks of one machine
-    never pile on one GPU; ``cuda:N`` and ``cpu`` are kept as given.
+    Args:
+        name: ``auto``, ``cuda``, ``cuda:N``, ``cpu`` (``--device``).
+        local_rank: this process's index on its machine (``LOCAL_RANK``).
+        cuda_count: CUDA devices visible here (0 without CUDA).
+
+    ``auto`` is ``cuda:<local rank mod count>`` when CUDA is there, else ``cpu``;
+    ``cuda`` is ``cuda:<local rank mod count>`` too (so ranks of one machine never pile
+    on GPU 0); ``cuda:N`` and ``cpu`` stay as given. A CUDA device without CUDA is one
+    :class:`GenbError`.
     """
-    if device not in ("auto", "cuda"):
+    if name == "auto":
+        return f"cuda:{local_rank % cuda_count}" if cuda_count else "cpu"
+    if name == "cuda" or name.startswith("cuda:"):
+        if not cuda_count:
+            raise GenbError(f"--device {name}, but CUDA is not available here", "use --device cpu (or auto)")
+        return f"cuda:{local_rank % cuda_count}" if name == "cuda" else name
+    return name
+
+
+def pick_device(device: str = "auto") -> str:
+    """This rank's device for ``--device`` (:func:`resolve_device` with ``LOCAL_RANK`` and the CUDA count)."""
+    if device not in ("auto", "cuda") and not device.startswith("cuda:"):
         return device
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency
-        return "cpu"
-    if not torch.cuda.is_available():
-        if device == "cuda":
-            raise GenbError("--device cuda, but CUDA is not available here", "use --device cpu (or auto)")
-        return "cpu"
-    return f"cuda:{local_rank() % torch.cuda.device_count()}"
+        count = 0
+    else:
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return resolve_device(device, local_rank(), count)
 
 
 def blocks(items: Sequence[T], rank: int, world: int) -> list[T]:

@@ -89,12 +89,6 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         f.write(data)
 
 
-def atomic_copy(src: str | Path, dst: str | Path) -> None:
-    """Copy a file through a temporary name and a rename."""
-    with _through_tmp(Path(dst)) as tmp:
-        shutil.copyfile(src, tmp)
-
-
 def atomic_write_json(path: str | Path, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=1, sort_keys=True, default=_json_default) + "\n").encode())
 
@@ -128,12 +122,16 @@ def atomic_dir(final: str | Path) -> Iterator[Path]:
         raise disk_error(tmp, e) from None
     try:
         yield tmp
+        if final.exists():  # another worker finished the same sample first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         try:
-            os.rename(tmp, final)  # atomic; refuses a non-empty final folder
+            os.rename(tmp, final)
         except OSError as e:
-            if e.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not final.is_dir():
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)  # another worker finished the same folder first: keep theirs
+            if e.errno in (errno.ENOTEMPTY, errno.EEXIST) and final.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)  # it appeared meanwhile (two runs of one rank): keep it
+                return
+            raise
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise disk_error(final, e) from None

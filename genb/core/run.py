@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from genb.core import io
+from genb.core.records.run import image_sizes, read_manifest, read_scene
 from genb.errors import GenbError
 
 SAMPLE_DIGITS = 6
@@ -106,7 +107,23 @@ class RunFolder:
 
     @property
     def manifest(self) -> dict[str, Any]:
-        return io.read_json(self.root / "run.json")
+        """``run.json``, validated (:func:`genb.core.records.run.read_manifest`)."""
+        return read_manifest(self.root / "run.json")
+
+    def sized(self, image: np.ndarray, path: Path) -> np.ndarray:
+        """``image`` if its (H, W) is the run's image size (landscape or portrait); else one error.
+
+        Every image a stage reads from the run goes through this before it decides anything:
+        a broken ``instances.png`` or a replaced ``image.png`` of another size is refused.
+        """
+        if getattr(self, "_sizes", None) is None:
+            self._sizes = image_sizes(self.manifest)  # the manifest's size never changes within a run
+        if tuple(image.shape[:2]) not in self._sizes:
+            w, h = self.manifest["image_size"]
+            raise GenbError(f"{path} is {image.shape[1]}x{image.shape[0]} but the run's images are {w}x{h}",
+                            "re-render that sample (delete its folder and run the same `genb render` command), "
+                            "or re-run the stage that wrote the file")
+        return image
 
     def sample_ids(self) -> list[int]:
         """Indices of the complete samples (temporary folders and foreign names are ignored)."""
@@ -115,14 +132,6 @@ class RunFolder:
     def stale_folders(self) -> list[Path]:
         """Every folder of the run in which stages write temporaries."""
         return [self.root, self.samples_dir, *self.root.glob("enhanced/*"), *self.root.glob("enhanced/*/check")]
-
-    def clean_stale(self, rank: int | None = None) -> int:
-        """Remove temporaries left by processes that are gone (never another live rank's); returns how many."""
-        if rank is None:
-            from genb.core.dist import dist_info
-
-            rank = dist_info()[0]
-        return io.clean_stale(self.stale_folders(), rank)
 
     # sample contents
     def labels(self, index: int) -> dict[str, np.ndarray]:
@@ -141,27 +150,36 @@ class RunFolder:
         path = self.sample_dir(index) / "scene.json"
         if not path.is_file():
             raise GenbError(f"sample {index} has no scene.json ({path})", "re-run `genb render` on this run folder to complete it")
-        return io.read_json(path)
+        return read_scene(path)
 
     def image(self, index: int) -> np.ndarray:
         """(H, W, 3) uint8 RGB render."""
-        return io.read_image(self.sample_dir(index) / "image.png")
+        path = self.sample_dir(index) / "image.png"
+        return self.sized(io.read_image(path), path)
 
     def control(self, index: int, name: str) -> np.ndarray:
         """(H, W, 3) uint8 control image: name in depth, normal, pose, seg, edges."""
-        return io.read_image(self.sample_dir(index) / f"control_{name}.png")
+        path = self.sample_dir(index) / f"control_{name}.png"
+        return self.sized(io.read_image(path), path)
 
     def instances(self, index: int) -> np.ndarray:
         """(H, W) uint8 instance map: 0 background, p+1 for person p."""
-        return io.read_image(self.sample_dir(index) / "instances.png", mode="UNCHANGED")
+        path = self.sample_dir(index) / "instances.png"
+        return self.sized(io.read_image(path, mode="UNCHANGED"), path)
 
     def parts(self, index: int) -> np.ndarray:
         """(H, W) uint8 body-part map: 0 background, ids from genb.core.conventions.PARTS."""
-        return io.read_image(self.sample_dir(index) / "parts.png", mode="UNCHANGED")
+        path = self.sample_dir(index) / "parts.png"
+        return self.sized(io.read_image(path, mode="UNCHANGED"), path)
 
     def depth(self, index: int) -> np.ndarray:
         """(H, W) float32 metric depth (camera z, metres); 0 where nothing was hit."""
-        return io.read_depth(self.sample_dir(index))
+        return self.sized(io.read_depth(self.sample_dir(index)), self.sample_dir(index) / io.DEPTH_FILE)
+
+    def enhanced_image(self, noise: float, index: int) -> np.ndarray:
+        """(H, W, 3) uint8 enhanced image of sample ``index`` at ``noise``, size-checked."""
+        path = self.enhanced_dir(noise) / f"{self.sample_name(index)}.png"
+        return self.sized(io.read_image(path), path)
 
 
 # labels.npz arrays every reader relies on, with their shapes (None: any length; P people)

@@ -88,16 +88,16 @@ class EnhanceConfig:
     """Replacement VAE (hub id or folder), e.g. madebyollin/sdxl-vae-fp16-fix for SDXL in fp16; unset = the base model's."""
     controls: tuple[str, ...] = ("depth", "normal", "pose")
     """Control maps to condition on, in order: any of depth, normal, pose, seg, edges (a Multi-ControlNet when several)."""
-    depth_model: str | None = "lllyasviel/control_v11f1p_sd15_depth"
-    """ControlNet for control_depth.png (hub id or folder)."""
-    normal_model: str | None = "lllyasviel/control_v11p_sd15_normalbae"
-    """ControlNet for control_normal.png (hub id or folder)."""
-    pose_model: str | None = "lllyasviel/control_v11p_sd15_openpose"
-    """ControlNet for control_pose.png (hub id or folder)."""
-    seg_model: str | None = "lllyasviel/control_v11p_sd15_seg"
-    """ControlNet for control_seg.png (hub id or folder)."""
-    edges_model: str | None = "lllyasviel/control_v11p_sd15_canny"
-    """ControlNet for control_edges.png (hub id or folder)."""
+    depth_model: str | None = None
+    """ControlNet for control_depth.png (hub id or folder); unset = the map's registered model for --architecture."""
+    normal_model: str | None = None
+    """ControlNet for control_normal.png (hub id or folder); unset = the map's registered model for --architecture."""
+    pose_model: str | None = None
+    """ControlNet for control_pose.png (hub id or folder); unset = the map's registered model for --architecture."""
+    seg_model: str | None = None
+    """ControlNet for control_seg.png (hub id or folder); unset = the map's registered model for --architecture."""
+    edges_model: str | None = None
+    """ControlNet for control_edges.png (hub id or folder); unset = the map's registered model for --architecture."""
     control_models: tuple[str, ...] = ()
     """ControlNets of control maps registered outside genb (and overrides of the built-in ones), as name=MODEL pairs."""
     control_scales: tuple[float, ...] = (1.0,)
@@ -192,12 +192,13 @@ class EnhanceConfig:
             raise GenbError(f"--limit {self.limit} must be >= 0", "give a number of samples")
 
     def control_model(self, name: str) -> str | None:
-        """The ControlNet of control ``name``: its ``--<name>-model`` field (built-in maps), else
-        ``--control-models name=MODEL``, else ``tiny`` with the tiny base model, else the map's default."""
+        """The ControlNet of control ``name``: ``--control-models name=MODEL``, else its ``--<name>-model``
+        field when set (built-in maps), else ``tiny`` with the tiny base model, else the model the map
+        registered for ``--architecture`` (:data:`genb.core.controls.CONTROL_MAPS`)."""
         given = dict(pair.split("=", 1) for pair in self.control_models if "=" in pair)
         if name in given:
             return given[name]
-        if hasattr(self, f"{name}_model"):
+        if getattr(self, f"{name}_model", None):
             return getattr(self, f"{name}_model")
         if self.base_model == "tiny":
             return "tiny"

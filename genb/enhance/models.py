@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from genb import hub
+from genb.core import dist
 from genb.enhance.config import EnhanceConfig
+from genb.enhance.libraries import quiet_libraries
 from genb.errors import GenbError, short_reason
-from genb.log import get_logger
+from genb.core.log import get_logger
 
 logger = get_logger(__name__)
 
@@ -82,15 +84,21 @@ def resolve_source(role: str, name: str, cfg: EnhanceConfig, revision: str | Non
     return ModelSource(role, name, name, "hub", revision=revision)
 
 
-def _flag(source: ModelSource) -> str:
-    """The option that sets this model."""
-    return "--base-model" if source.role == "base" else "--vae-model" if source.role == "vae" else \
-        f"--{source.role.split('-', 1)[1]}-model"
+def model_flag(role: str) -> str:
+    """The flag that sets the model of ``role`` (``base``, ``vae``, ``controlnet-<map>``): a built-in map's
+    ``--<map>-model``, a registered map's ``--control-models <map>=MODEL`` (it has no flag of its own)."""
+    if role in ("base", "vae"):
+        return f"--{role}-model"
+    name = role.split("-", 1)[1]
+    field = f"{name}_model"
+    if field in {f.name for f in dataclasses.fields(EnhanceConfig)}:
+        return f"--{name}-model"
+    return f"--control-models {name}=MODEL"
 
 
 def _missing_model(source: ModelSource, cfg: EnhanceConfig, error: BaseException) -> GenbError:
     reason = short_reason(error, 300)
-    flag = _flag(source)
+    flag = model_flag(source.role)
     if source.kind == "hub" and hub_offline(cfg):
         fix = (f"the hub is off (--offline or HF_HUB_OFFLINE=1) and {source.name} is not in the local Hugging Face "
                f"cache: download it where there is internet (`hf download {source.name}`) and copy the cache "
@@ -131,7 +139,7 @@ def _local_only(source: ModelSource, cfg: EnhanceConfig, filename: str) -> bool:
         what = f"{source.role} model"
         raise GenbError(hub.offline_problem(source.name, what, "HF_HUB_OFFLINE=1 or --offline") if offline else
                         hub.unreachable_problem(source.name, what, reason),
-                        hub.offline_fix(source.name, _flag(source), offline,
+                        hub.offline_fix(source.name, model_flag(source.role), offline,
                                         also=f"or --model-dir ROOT with the folder at ROOT/{source.name}"))
     return True
 
@@ -151,36 +159,6 @@ def _load(source: ModelSource, cfg: EnhanceConfig, loader: Any, filename: str, *
         raise _missing_model(source, cfg, e) from None
     source.commit = _commit(source, filename)
     return model
-
-
-def quiet_libraries() -> None:
-    """Silence the libraries' per-call chatter (progress bars, 'N ControlNets and N prompts')."""
-    import diffusers
-    import transformers
-
-    diffusers.utils.logging.set_verbosity_error()
-    diffusers.utils.logging.disable_progress_bar()
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-    try:
-        from huggingface_hub.utils import disable_progress_bars
-
-        disable_progress_bars()
-    except ImportError:
-        pass
-
-
-def pick_device(name: str) -> str:
-    """``auto`` -> ``cuda:<LOCAL_RANK>`` when CUDA is available, else ``cpu``."""
-    import torch
-
-    if name != "auto":
-        if name.startswith("cuda") and not torch.cuda.is_available():
-            raise GenbError(f"--device {name} but CUDA is not available here", "use --device cpu (or auto)")
-        return name
-    if torch.cuda.is_available():
-        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0')) % torch.cuda.device_count()}"
-    return "cpu"
 
 
 def pick_dtype(name: str, device: str):
@@ -214,7 +192,7 @@ def load_pipeline(cfg: EnhanceConfig, device: str | None = None) -> LoadedPipeli
     quiet_libraries()
     import diffusers
 
-    device = pick_device(device or cfg.device)
+    device = dist.pick_device(device or cfg.device)
     dtype = pick_dtype(cfg.dtype, device)
     # 1. ControlNets, one per control, in --controls order.
     sources: list[ModelSource] = []

@@ -25,7 +25,6 @@ and keypoints for ``genb package --crops``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from pathlib import Path
@@ -38,15 +37,18 @@ from genb.enhance.crops import (
     CropBox, composite, crop_image, crop_intrinsics, face_box, far_to_near, hand_box, map_points, resampling,
     square_box,
 )
+from genb.core.records.crops import read_crop_record
+from genb.enhance.inputs import EnhanceInput
 from genb.enhance.prompts import build_person_prompt
 from genb.errors import GenbError
-from genb.store import TMP_PREFIX, RunFolder, atomic_write_bytes, atomic_write_json, png_bytes, read_image
+from genb.core.io import TMP_PREFIX, atomic_write_bytes, atomic_write_json, png_bytes, read_image
+from genb.core.run import RunFolder
 
 KINDS = {"person": 0, "face": 1, "left_hand": 2, "right_hand": 3}
 """Crop kinds and their id in the generator seed."""
 _STREAM = int.from_bytes(b"person\0\0", "little")
 
-# BODY25 indices (genb.render.conventions.BODY25)
+# BODY25 indices (genb.core.conventions.BODY25)
 FACE_KEYPOINTS = (0, 15, 16, 17, 18)  # nose, right eye, left eye, right ear, left ear
 HANDS = {"right_hand": (4, 3), "left_hand": (7, 6)}  # (wrist, elbow)
 
@@ -262,8 +264,6 @@ class PersonPass:
         Returns:
             (enhanced crop, denoising steps counted in the loop) per task.
         """
-        from genb.enhance.stage import EnhanceInput
-
         if stage.loaded is None:  # strength 0: the crops as they are
             return [(t.image, 0) for t in tasks]
         out: list[tuple[np.ndarray, int]] = []
@@ -388,11 +388,11 @@ def _read_crop(folder: Path, task: CropTask) -> tuple[np.ndarray, int] | None:
     if not path.is_file():
         return None
     try:
-        rec = json.loads(path.read_text())
-        if rec.get("box") != task.box.as_list() or rec.get("torch_seed") != task.torch_seed:
+        rec = read_crop_record(path)  # unreadable: redone (and rewritten) by this pass
+        if rec["box"] != task.box.as_list() or rec.get("torch_seed") != task.torch_seed:
             return None
         image = read_image(folder / f"{name}.png")
-    except (OSError, ValueError, GenbError):
+    except GenbError:
         return None
     return (image, int(rec.get("steps_run", 0))) if image.shape == (task.box.size, task.box.size, 3) else None
 
@@ -400,10 +400,6 @@ def _read_crop(folder: Path, task: CropTask) -> tuple[np.ndarray, int] | None:
 def read_saved_crop(path: str | Path) -> dict[str, Any]:
     """A saved crop's JSON (``crops/NNNNNN_pPP.json``) with ``cam_int`` as a (3, 3) array and
     ``keypoints2d`` (25, 2), ``keypoints_vis`` (25,), ``bbox_full`` (4,) arrays, and its ``box`` as a :class:`CropBox`."""
-    rec = json.loads(Path(path).read_text())
-    rec["cam_int"] = np.asarray(rec["cam_int"], np.float64)
-    rec["keypoints2d"] = np.asarray(rec["keypoints2d"], np.float64)
-    rec["keypoints_vis"] = np.asarray(rec["keypoints_vis"], bool)
-    rec["bbox_full"] = np.asarray(rec["bbox_full"], np.float64)
+    rec = read_crop_record(path)
     rec["box"] = CropBox(*rec["box"])
     return rec

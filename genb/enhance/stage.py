@@ -27,17 +27,20 @@ from typing import Any
 
 import numpy as np
 
-from genb.config import add_config_arguments, config_from_args, config_record, to_dict
+from genb.config import add_config_arguments, config_from_args
 from genb.enhance.config import CONTROL_FILES, RUNTIME_FIELDS, EnhanceConfig
-from genb.enhance.records import EnhanceRecord
-from genb.enhance.prompts import build_prompt, load_templates
+from genb.enhance.inputs import EnhanceInput
+from genb.core.records.enhance import EnhanceRecord
+from genb.enhance.prompts import load_templates
 from genb.enhance.regions import RegionHold, RegionPlan, StepCounter, latent_weights, person_mask
 from genb.enhance.schedule import steps_for
 from genb.errors import GenbError
-from genb.log import get_logger, progress
-from genb.core.io import atomic_write_bytes, atomic_write_text, png_bytes, png_size, read_image
+from genb.core.log import get_logger, progress
+from genb.core.io import atomic_write_bytes, png_bytes, png_size
+from genb.core.records.run import image_sizes
 from genb.core.run import RunFolder, is_sample_name
-from genb.core.runner import Ranks, guard_settings
+from genb.core.resume import digest_files
+from genb.core.runner import StageContext, StageSpec, run_stage
 from genb.core.seeds import sample_seed
 
 __all__ = ["EnhanceConfig", "EnhanceStage", "EnhanceInput", "EnhanceOutput", "EnhanceSummary", "run_enhance",
@@ -47,39 +50,6 @@ logger = get_logger(__name__)
 
 TINY_WARNING = ("the tiny preset uses a random-weight model: its images are NOISE, not enhanced renders. "
                 "It is for smoke runs, tests and benchmarks; use --preset sd15 (or sdxl) for real images")
-
-
-@dataclasses.dataclass
-class EnhanceInput:
-    """One sample as the stage reads it."""
-
-    index: int
-    """Sample index in the run."""
-    image: np.ndarray
-    """(H, W, 3) uint8 RGB render."""
-    controls: list[np.ndarray]
-    """(H, W, 3) uint8 control images, in ``cfg.controls`` order."""
-    instances: np.ndarray | None
-    """(H, W) uint8 instance map (0 background, p + 1 person p); needed in region-aware mode."""
-    prompt: str
-    """The prompt built from the sample's scene recipe."""
-    torch_seed: int | None = None
-    """Seed of this input's torch generator; None = the sample's, from ``(seed, index)`` (crops set their own)."""
-    people: Any = None
-    """Per-person mode: the sample's :class:`genb.enhance.per_person.PersonData` (labels, instances, controls)."""
-
-    @classmethod
-    def read(cls, run: RunFolder, index: int, cfg: EnhanceConfig, templates: dict[str, Any]) -> "EnhanceInput":
-        folder = run.sample_dir(index)
-        scene = run.scene(index)  # missing or corrupt (not JSON, not a mapping): one error naming the file
-        region = cfg.noise_person is not None and cfg.noise_person != cfg.noise
-        return cls(
-            index=index,
-            image=run.image(index),
-            controls=[read_image(folder / f"{CONTROL_FILES[c]}.png") for c in cfg.controls] if cfg.needs_model else [],
-            instances=run.instances(index) if region else None,
-            prompt=build_prompt(scene, templates),
-        )
 
 
 @dataclasses.dataclass
@@ -256,7 +226,7 @@ class EnhanceSummary:
 
 
 _MODEL_FIELDS = ("architecture", "base_model", "base_revision", "vae_model", "controls", "depth_model", "normal_model",
-                 "pose_model", "seg_model", "edges_model", "scheduler", "device", "dtype", "attention",
+                 "pose_model", "seg_model", "edges_model", "control_models", "scheduler", "device", "dtype", "attention",
                  "channels_last", "compile", "model_dir", "offline")
 _LOADED: dict[tuple, Any] = {}
 
@@ -266,19 +236,14 @@ def get_stage(cfg: EnhanceConfig, seed: int) -> EnhanceStage:
     (a sweep calling :func:`run_enhance` at several noise levels loads them once)."""
     if not cfg.needs_model:
         return EnhanceStage(cfg, seed, loaded=None)
-    key = tuple(str(getattr(cfg, f)) for f in _MODEL_FIELDS)
+    # keyed on what is loaded: every model field and each control's resolved ControlNet
+    key = tuple(str(getattr(cfg, f)) for f in _MODEL_FIELDS) + tuple(str(cfg.control_model(c)) for c in cfg.controls)
     if key not in _LOADED:
         from genb.enhance.models import load_pipeline
 
         _LOADED.clear()  # one set of models in memory at a time
         _LOADED[key] = load_pipeline(cfg)
     return EnhanceStage(cfg, seed, loaded=_LOADED[key])
-
-
-def _check_settings(out_dir: Path, cfg: EnhanceConfig) -> None:
-    """Refuse to resume a folder made with settings that change what a sample is (or without a readable record)."""
-    outputs = out_dir.is_dir() and any(p.suffix == ".png" and is_sample_name(p.stem) for p in out_dir.iterdir())
-    guard_settings(out_dir / "enhance.yaml", to_dict(cfg), RUNTIME_FIELDS, outputs_exist=outputs, stage="enhance")
 
 
 def _is_done(out_dir: Path, name: str) -> bool:
@@ -293,8 +258,13 @@ def _batches(run: RunFolder, ids: list[int], size: int) -> list[list[int]]:
     (a batch with any sample to do is computed whole; only the missing ones are written).
     """
     groups: dict[tuple[int, tuple[int, int]], list[int]] = {}
+    sizes = image_sizes(run.manifest)
     for i in ids:
-        groups.setdefault((i // size, _image_size(run.sample_dir(i) / "image.png")), []).append(i)
+        path = run.sample_dir(i) / "image.png"
+        hw = _image_size(path)
+        if hw not in sizes:  # a replaced render of another size would be enhanced beside maps of the run's
+            run.sized(np.empty((*hw, 0), np.uint8), path)  # raises the run's one error for a wrong size
+        groups.setdefault((i // size, hw), []).append(i)
     return [groups[k] for k in sorted(groups, key=lambda k: (k[0], groups[k][0]))]
 
 
@@ -309,101 +279,118 @@ def _write(out_dir: Path, name: str, image: np.ndarray, record: dict[str, Any]) 
     EnhanceRecord.from_json(record).write(out_dir / f"{name}.json")  # written last: marks the sample done
 
 
+def input_digests(cfg: EnhanceConfig) -> dict[str, str]:
+    """Content digests of the input files that shape an enhanced image: the prompt template file
+    (model weights are recorded by revision in each provenance record)."""
+    template = cfg.prompt_template
+    if template and template.endswith((".yaml", ".yml")) and Path(template).is_file():
+        return {"prompt_template": digest_files([template])}
+    return {}
+
+
 def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSummary:
     """Enhance this process's share of ``run`` at ``cfg.noise``; samples already done are skipped."""
     start = time.perf_counter()
     run = RunFolder(run) if not isinstance(run, RunFolder) else run
-    # 1. The run, the output folder and its saved settings.
+    # 1. The run and what to enhance: batches formed from fixed positions (a batch is the same
+    #    samples whatever the number of ranks, --limit or what is already done).
     run.require()
     cfg.validate()
     out_dir = run.enhanced_dir(cfg.noise)
-    _check_settings(out_dir, cfg)
-    ranks = Ranks.from_env()
-    rank, world = ranks.rank, ranks.world
-    # 2. This process's batches (a contiguous block of the run's fixed batches) with a sample to do.
     all_ids = run.sample_ids()
     if not all_ids:
         raise GenbError(f"{run.root} has no samples", f"run `genb render {run.root}` first")
     ids = all_ids[: cfg.limit] if cfg.limit is not None else all_ids
     wanted = set(ids)
+    seed = int(run.manifest.get("seed", 0))
 
     def to_write(batch: list[int]) -> list[int]:
         return [i for i in batch if i in wanted and not _is_done(out_dir, run.sample_name(i))]
 
-    batches = [b for b in _batches(run, all_ids, cfg.batch_size) if wanted.intersection(b)]
-    plan = ranks.plan(batches, lambda b: not to_write(b))
-    mine = [i for b in plan.mine for i in b if i in wanted]
-    todo_batches = plan.todo
-    todo = [i for b in todo_batches for i in to_write(b)]
-    seed = int(run.manifest.get("seed", 0))
-    logger.info("enhancing %d of %d samples at noise %.2f into %s (%d already done, %d process(es))",
-                len(todo), len(ids), cfg.noise, out_dir, len(mine) - len(todo), world)
-    # 3. The models (a missing one stops here, before anything is written), the output folder.
-    stage = get_stage(cfg.whole_image_config(), seed) if todo else None
-    person = None
-    if cfg.per_person and todo:
-        from genb.enhance.per_person import PersonPass
+    state: dict[str, Any] = {}
 
-        person = PersonPass(cfg, seed, get_stage)
-    if stage is not None and stage.loaded is not None and stage.loaded.tiny:
-        logger.warning("WARNING: %s", TINY_WARNING)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise GenbError(f"cannot create {out_dir}: {e.strerror}", "choose a run folder you can write to") from None
-    if rank == 0 or not (out_dir / "enhance.yaml").is_file():  # any rank may start first (job arrays)
-        import yaml
+    def setup(ctx: StageContext) -> None:
+        # 2. The models, on this rank's device (a missing one stops here, before anything is written).
+        stage_cfg = dataclasses.replace(cfg.whole_image_config(), device=ctx.device)
+        state["stage"] = get_stage(stage_cfg, seed)
+        if cfg.per_person:
+            from genb.enhance.per_person import PersonPass
 
-        atomic_write_text(out_dir / "enhance.yaml", yaml.safe_dump(config_record(cfg), sort_keys=False))
-    ranks.clean([out_dir])  # this rank's leftovers (and dead processes'); other ranks may be writing now
-    # 4. Enhance batch by batch; reading the next batch and PNG encoding overlap the compute.
-    written = 0
-    if todo:
-        assert stage is not None
-        batches = todo_batches
-        pending: list[concurrent.futures.Future] = []
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            reads = pool.submit(_read_batch, run, batches[0], cfg, stage.templates, person)
-            bar = progress(total=len(todo), desc=f"enhance {cfg.noise:.2f}", iterable=None)
-            for b in range(len(batches)):
-                inputs = reads.result()
-                if b + 1 < len(batches):
-                    reads = pool.submit(_read_batch, run, batches[b + 1], cfg, stage.templates, person)
-                out = stage(inputs)
-                if person is not None:  # --per-person: the crops, pasted onto the whole-image result
-                    out = person(out_dir, inputs, out)
-                write = set(to_write(batches[b]))
-                for s, image, record in zip(inputs, out.images, out.records):
-                    if s.index not in write:
-                        continue  # computed to keep the batch whole; already done (or beyond --limit)
-                    pending.append(pool.submit(_write, out_dir, run.sample_name(s.index), image, record))
-                while pending and (pending[0].done() or len(pending) > 2 * cfg.batch_size):
-                    pending.pop(0).result()  # raises a write error here; bounds the images held in memory
-                written += len(write)
-                bar.update(len(write))
-            for f in pending:
-                f.result()
-            bar.close()
-    if person is not None:
-        person.finish(out_dir, lambda name: _is_done(out_dir, name))
+            state["person"] = PersonPass(dataclasses.replace(cfg, device=ctx.device), seed, get_stage)
+        if state["stage"].loaded is not None and state["stage"].loaded.tiny:
+            logger.warning("WARNING: %s", TINY_WARNING)
+
+    def work(ctx: StageContext, batches: list[list[int]]) -> int:
+        todo = [i for b in batches for i in to_write(b)]
+        logger.info("enhancing %d of %d samples at noise %.2f into %s (%d process(es))",
+                    len(todo), len(ids), cfg.noise, out_dir, ctx.ranks.world)
+        written = _enhance_batches(run, out_dir, cfg, batches, to_write, state["stage"], state.get("person"))
+        if state.get("person") is not None:
+            state["person"].finish(out_dir, lambda name: _is_done(out_dir, name))
+        return written
+
+    def outputs_exist() -> bool:
+        return out_dir.is_dir() and any(p.suffix == ".png" and is_sample_name(p.stem) for p in out_dir.iterdir())
+
+    ran = run_stage(StageSpec(
+        name="enhance", folder=out_dir, record="enhance.yaml", config=cfg,
+        items=lambda: [b for b in _batches(run, all_ids, cfg.batch_size) if wanted.intersection(b)],
+        is_done=lambda b: not to_write(b), setup=setup, work=work, keep=RUNTIME_FIELDS,
+        inputs=lambda: input_digests(cfg), outputs_exist=outputs_exist, device=cfg.device,
+        missing=lambda: sum(not _is_done(out_dir, run.sample_name(i)) for i in ids),
+        what=f"enhanced images in {out_dir}",
+    ))
+    mine = sum(len(wanted.intersection(b)) for b in ran.plan.mine)
+    written = ran.result or 0
+    stage = state.get("stage")
     steps = stage.plan.steps_run if stage is not None and stage.loaded is not None else 0
-    summary = EnhanceSummary(out_dir, written, len(mine) - len(todo), time.perf_counter() - start, steps)
-    # 5. Wait for the other processes (rank 0, under a launcher); report; optionally check.
-    def missing() -> int:
-        return sum(not _is_done(out_dir, run.sample_name(i)) for i in ids)
-
-    complete = ranks.finish(missing, None, f"enhanced images in {out_dir}")
-    done = len(ids) - missing()
+    summary = EnhanceSummary(out_dir, written, mine - written, time.perf_counter() - start, steps)
+    done = len(ids) - sum(not _is_done(out_dir, run.sample_name(i)) for i in ids)
     logger.info("done: %d enhanced, %d skipped in %.1f s (%.2f images/s, %d steps each); %d/%d samples in %s",
                 summary.enhanced, summary.skipped, summary.seconds, summary.images_per_second, summary.steps_run,
                 done, len(ids), out_dir)
+    # 3. Optionally check, once every rank is done.
     if cfg.check:
-        if complete:
+        if ran.complete:
             _run_check(run, cfg)
         else:
             logger.warning("--check: not every sample is enhanced yet (another rank is still running); run "
                            "`genb check %s --noise %s` once every rank has finished", run.root, cfg.noise)
     return summary
+
+
+def _enhance_batches(run: RunFolder, out_dir: Path, cfg: EnhanceConfig, batches: list[list[int]],
+                     to_write: Any, stage: EnhanceStage, person: Any) -> int:
+    """Enhance ``batches`` batch by batch; reading the next batch and PNG encoding overlap the compute.
+
+    A batch is computed whole and only its members ``to_write`` gives are written. Returns how many.
+    """
+    written = 0
+    total = sum(len(to_write(b)) for b in batches)
+    pending: list[concurrent.futures.Future] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        reads = pool.submit(_read_batch, run, batches[0], cfg, stage.templates, person)
+        bar = progress(total=total, desc=f"enhance {cfg.noise:.2f}", iterable=None)
+        for b in range(len(batches)):
+            inputs = reads.result()
+            if b + 1 < len(batches):
+                reads = pool.submit(_read_batch, run, batches[b + 1], cfg, stage.templates, person)
+            out = stage(inputs)
+            if person is not None:  # --per-person: the crops, pasted onto the whole-image result
+                out = person(out_dir, inputs, out)
+            write = set(to_write(batches[b]))
+            for s, image, record in zip(inputs, out.images, out.records):
+                if s.index not in write:
+                    continue  # computed to keep the batch whole; already done (or beyond --limit)
+                pending.append(pool.submit(_write, out_dir, run.sample_name(s.index), image, record))
+            while pending and (pending[0].done() or len(pending) > 2 * cfg.batch_size):
+                pending.pop(0).result()  # raises a write error here; bounds the images held in memory
+            written += len(write)
+            bar.update(len(write))
+        for f in pending:
+            f.result()
+        bar.close()
+    return written
 
 
 def _read_batch(run: RunFolder, indices: list[int], cfg: EnhanceConfig, templates: dict[str, Any],

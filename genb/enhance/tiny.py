@@ -19,8 +19,6 @@ from genb.core.controls import BUILTIN_CONTROLS, CONTROL_MAPS
 from genb.core.dist import dist_info
 from genb.core.io import clean_stale, tmp_name
 
-TINY_VERSION = 1
-"""Bumped when the recipe changes, so a stale cache folder is rebuilt."""
 
 CONTROL_NAMES = BUILTIN_CONTROLS
 """The built-in control maps; the tiny pipeline has a ControlNet for every registered one (:func:`control_names`)."""
@@ -31,15 +29,25 @@ def control_names() -> tuple[str, ...]:
     return BUILTIN_CONTROLS + tuple(n for n in CONTROL_MAPS.names() if n not in BUILTIN_CONTROLS)
 
 
-def tiny_cache_dir(architecture: str = "sd15") -> Path:
-    """Where the tiny pipeline is saved: ``<genb cache>/tiny-<architecture>-v<N>``.
+def recipe_digest(architecture: str = "sd15") -> str:
+    """What the tiny pipeline is built from: the architecture, every registered control map and the
+    builders' own code. The cache folder is keyed on it, so adding a map or changing the recipe
+    builds a new one (no version to bump by hand)."""
+    import inspect
 
-    The genb cache is ``$GENB_CACHE``, else ``$XDG_CACHE_HOME/genb``, else ``~/.cache/genb``.
+    h = hashlib.sha1(json.dumps([architecture, list(control_names())]).encode())
+    for fn in (build_tiny_components, build_tiny_sdxl_components, _tiny_controlnets_and_vae, _tokenizer):
+        h.update(inspect.getsource(fn).encode())
+    return h.hexdigest()[:12]
+
+
+def tiny_cache_dir(architecture: str = "sd15") -> Path:
+    """Where the tiny pipeline is saved: ``<genb cache>/tiny-<architecture>-<recipe digest>``.
+
+    The genb cache is ``$GENB_CACHE``, else ``$XDG_CACHE_HOME/genb``, else ``~/.cache/genb``
+    (see :func:`recipe_digest`).
     """
-    root = genb_cache_dir()
-    extra = control_names()[len(BUILTIN_CONTROLS):]
-    tag = "-x" + hashlib.sha1(",".join(extra).encode()).hexdigest()[:8] if extra else ""  # with added control maps
-    return root / f"tiny-{architecture}-v{TINY_VERSION}{tag}"
+    return genb_cache_dir() / f"tiny-{architecture}-{recipe_digest(architecture)}"
 
 
 def _bytes_to_unicode() -> dict[int, str]:
@@ -166,7 +174,7 @@ def ensure_tiny_pipeline(folder: str | Path | None = None, architecture: str = "
         return folder
     from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
 
-    from genb.enhance.models import quiet_libraries
+    from genb.enhance.libraries import quiet_libraries
 
     quiet_libraries()
     if architecture == "sdxl":
@@ -185,7 +193,7 @@ def ensure_tiny_pipeline(folder: str | Path | None = None, architecture: str = "
         base.save_pretrained(tmp / "base", safe_serialization=True)
         for name, net in controlnets.items():
             net.save_pretrained(tmp / f"controlnet-{name}", safe_serialization=True)
-        (tmp / "done.json").write_text(json.dumps({"version": TINY_VERSION, "random_weights": True}))
+        (tmp / "done.json").write_text(json.dumps({"recipe": recipe_digest(architecture), "random_weights": True}))
         if folder.exists() and not (folder / "done.json").is_file():  # an unfinished older layout
             shutil.rmtree(folder, ignore_errors=True)
         try:

@@ -12,7 +12,8 @@ from genb.package.inputs import Selection
 from genb.package.joints44 import JOINTS44, PROVIDED
 from genb.package.stats import DatasetStats
 from genb.render.bodies import BODY_MODELS
-from genb.store import RunFolder, atomic_write_bytes, atomic_write_text
+from genb.core.io import atomic_write_bytes, atomic_write_text
+from genb.core.run import RunFolder
 
 GENB_LICENCE = "genb itself is Apache-2.0."
 DIFFUSION_NOTE = (

@@ -28,8 +28,8 @@ import numpy as np
 
 from genb.core.io import npz_bytes
 from genb.package.records import PersonRecords
-from genb.render.conventions import BODY25_INDEX
-from genb.store import atomic_write_bytes
+from genb.core.conventions import BODY25_INDEX
+from genb.core.io import atomic_write_bytes
 
 NAME = "humandata"
 NUM_KEYPOINTS = 144  # len(smplx.joint_names.JOINT_NAMES), mmhuman3d's smplx convention

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import struct
 from pathlib import Path
 
+from genb.core.records.check import read_decisions
+from genb.core.run import RunFolder, is_sample_name
 from genb.errors import GenbError
-from genb.core.run import is_sample_name
-from genb.store import RunFolder, noise_name
 
 
 @dataclasses.dataclass
@@ -43,39 +41,11 @@ class Selection:
         return self.num_accepted / self.num_checked
 
 
-def read_decisions(check_dir: str | Path) -> dict[int, bool]:
-    """``{sample index: accepted}`` from the checker's ``NNNNNN.json`` files (empty if none)."""
-    check_dir = Path(check_dir)
-    out: dict[int, bool] = {}
-    if not check_dir.is_dir():
-        return out
-    for p in sorted(check_dir.glob("*.json")):
-        if not is_sample_name(p.stem):
-            continue
-        try:
-            record = json.loads(p.read_text())
-        except (OSError, json.JSONDecodeError):
-            raise GenbError(f"checker decision {p} is unreadable",
-                            "delete it and run `genb check` again (it redoes missing decisions only)") from None
-        out[int(p.stem)] = bool(record.get("accepted", False))
-    return out
-
-
 def image_path(run: RunFolder, index: int, source: str, noise: float) -> Path:
     """The image file packaged for sample ``index``."""
     if source == "render":
         return run.sample_dir(index) / "image.png"
     return run.enhanced_dir(noise) / f"{run.sample_name(index)}.png"
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    """(H, W) of a PNG file from its header (no decoding)."""
-    with open(path, "rb") as f:
-        head = f.read(24)
-    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
-        raise GenbError(f"{path} is not a PNG image", "delete it and re-run the stage that wrote it")
-    w, h = struct.unpack(">II", head[16:24])
-    return h, w
 
 
 def select_samples(run: RunFolder, noise: float, source: str = "auto", include_rejected: bool = False) -> Selection:
@@ -96,7 +66,9 @@ def select_samples(run: RunFolder, noise: float, source: str = "auto", include_r
             raise GenbError(f"no enhanced images for noise {noise:.2f} ({folder} does not exist)",
                             f"run `genb enhance {run.root} --noise {noise}` first, or package the renders with --noise 0")
         done = set(samples)
-        candidates = sorted(int(p.stem) for p in folder.glob("*.png") if is_sample_name(p.stem) and int(p.stem) in done)
+        # an enhanced image counts once its provenance record exists (written last: the sample is done)
+        candidates = sorted(int(p.stem) for p in folder.glob("*.png") if is_sample_name(p.stem) and int(p.stem) in done
+                            and p.with_suffix(".json").is_file())
     else:
         candidates = samples
     if not candidates:
@@ -137,4 +109,4 @@ def select_samples(run: RunFolder, noise: float, source: str = "auto", include_r
     )
 
 
-__all__ = ["Selection", "select_samples", "read_decisions", "image_path", "png_size", "noise_name"]
+__all__ = ["Selection", "select_samples", "read_decisions", "image_path"]

@@ -7,7 +7,7 @@ CameraHMR ``core/constants.py`` ``NUM_JOINTS = 44``). Those loaders flip
 images with :data:`FLIP_PERMUTATION`.
 
 Every body model genb renders provides BODY_25 keypoints (see
-``genb.render.conventions.BODY25``), so the 44 joints are filled the same way
+``genb.core.conventions.BODY25``), so the 44 joints are filled the same way
 for anny and SMPL-X:
 
 * joints 0-24: the BODY_25 keypoints themselves;

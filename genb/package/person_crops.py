@@ -14,7 +14,6 @@ People without a saved crop (smaller than ``--person-min-size``) are left out.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,8 @@ import numpy as np
 from genb.enhance.crops import CropBox, crop_image, crop_intrinsics, map_points
 from genb.errors import GenbError
 from genb.package.records import PersonRecords
-from genb.store import RunFolder
+from genb.core.records.crops import read_crop_record
+from genb.core.run import RunFolder
 
 CROPS_DIR = "crops"
 
@@ -48,13 +48,8 @@ def saved_crops(folder: Path, index: int) -> dict[int, tuple[CropBox, Path]]:
     for path in sorted(folder.glob(f"{index:06d}_p*.json")):
         if not path.stem.split("_p", 1)[1].isdigit():
             continue  # a detail crop
-        try:
-            rec = json.loads(path.read_text())
-            out[int(rec["person"])] = (CropBox(*rec["box"]), path.with_suffix(".png"))
-        except (OSError, ValueError, KeyError, TypeError):
-            raise GenbError(f"saved crop record {path} is unreadable",
-                            "delete it with its .png and re-run `genb enhance ... --per-person --save-crops` "
-                            "(it redoes missing crops only)") from None
+        rec = read_crop_record(path)  # a corrupt one is one error naming it
+        out[rec["person"]] = (CropBox(*rec["box"]), path.with_suffix(".png"))
     return out
 
 

@@ -42,17 +42,19 @@ from typing import Any, Callable, Iterable, Iterator, Literal, TypeVar
 
 import numpy as np
 
-from genb.config import add_config_arguments, config_from_args, config_record, to_dict
+from genb.config import add_config_arguments, config_from_args
 from genb.errors import GenbError
-from genb.log import get_logger, progress
+from genb.core.log import get_logger, progress
 from genb.package import npz, wds
 from genb.package.formats import PACKAGE_FORMATS, WEBDATASET, format_choices
-from genb.package.inputs import Selection, image_path, png_size, select_samples
+from genb.package.inputs import Selection, image_path, select_samples
 from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
-from genb.store import RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, shard
-from genb.core.io import clean_stale, read_json, read_yaml_record
-from genb.core.runner import Ranks, refuse_foreign
+from genb.core.dist import dist_info, shard
+from genb.core.io import atomic_write_bytes, atomic_write_json, png_size
+from genb.core.records.package import read_rank_marker, write_rank_marker
+from genb.core.run import RunFolder
+from genb.core.runner import StageSpec, run_stage
 
 logger = get_logger(__name__)
 
@@ -272,10 +274,10 @@ class PackageStage:
         if not path.is_file():
             raise GenbError(f"image {path} of sample {index} does not exist",
                             "re-run the stage that writes it (it resumes and writes missing files only)")
-        size = png_size(path)
-        if tuple(size) != tuple(int(x) for x in labels["image_size"]):
+        width, height = png_size(path)
+        if (height, width) != tuple(int(x) for x in labels["image_size"]):
             raise GenbError(
-                f"image {path} is {size[1]}x{size[0]} but its labels are for "
+                f"image {path} is {width}x{height} but its labels are for "
                 f"{int(labels['image_size'][1])}x{int(labels['image_size'][0])}",
                 "enhance at the render's image size (the labels' pixels would not match the image)",
             )
@@ -375,56 +377,27 @@ def selection_digest(selection: Selection) -> str:
     return hashlib.sha256(json.dumps([selection.source, selection.ids]).encode()).hexdigest()[:16]
 
 
-def prepare_output(out: Path, cfg: PackageConfig, selection: Selection, run: RunFolder) -> None:
-    """Create ``out`` and its ``package.yaml``, or check that an existing one was made the same way."""
-    import yaml
-
-    path = out / "package.yaml"
-    new = {k: v for k, v in to_dict(cfg).items() if k not in RESUMABLE_FIELDS}
-    digest = selection_digest(selection)
-    refuse_foreign(out, ("package.yaml",), "package", "a genb package folder")
-    if path.is_file():
-        old_record = read_yaml_record(path)
-        old_config = old_record.get("config")
-        if not isinstance(old_config, dict) or not isinstance(old_record.get("selection", {}), dict):
-            raise GenbError(f"{path} is corrupt: it has no config mapping",
-                            "package into a new output folder, or delete the old one first")
-        old = {k: v for k, v in old_config.items() if k not in RESUMABLE_FIELDS}
-        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        if old_record.get("selection", {}).get("digest") != digest:
-            changed.append("the selected samples (the run or its checker decisions changed)")
-        if changed:
-            raise GenbError(
-                f"{out} already holds a package made differently ({', '.join(changed)})",
-                "package into a new output folder, or delete the old one first",
-            )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise GenbError(f"cannot create the output folder {out}: {e.strerror}", "choose a folder you can write to") from None
-    rank, _ = dist_info()
-    if rank == 0 and not path.is_file():
-        record = config_record(cfg)
-        record["run"] = str(run.root.resolve())
-        record["selection"] = {
+def _selection_record(run: RunFolder, selection: Selection) -> dict[str, Any]:
+    """The keys ``package.yaml`` adds to the settings record: the run and the selected samples."""
+    return {
+        "run": str(run.root.resolve()),
+        "selection": {
             "source": selection.source, "noise": selection.noise, "samples": len(selection.ids),
             "checked": selection.num_checked, "accepted": selection.num_accepted,
-            "include_rejected": selection.include_rejected, "digest": digest,
-        }
-        atomic_write_text(path, yaml.safe_dump(record, sort_keys=False))
+            "include_rejected": selection.include_rejected, "digest": selection_digest(selection),
+        },
+    }
 
 
 def _part_name(kind: str, rank: int, world: int, ext: str) -> str:
     return f"{kind}-r{rank:02d}-of-{world:02d}.{ext}"
 
 
-def _package_rank(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection,
+def _package_rank(stage: PackageStage, out: Path, cfg: PackageConfig, selection: Selection,
                   rank: int, world: int, formats: list[str]) -> tuple[int, int]:
     """Package this rank's share; writes the rank's parts and, last, its marker. Returns (samples, people)."""
     parts = out / PARTS
-    parts.mkdir(parents=True, exist_ok=True)
     mine = shard(selection.ids, rank, world)
-    stage = PackageStage(run, cfg, selection.source, formats)
     stats = DatasetStats()
     rows: dict[str, list[dict[str, np.ndarray]]] = {f: [] for f in formats}
     sink = wds.ShardSink(out / "webdataset", rank, cfg.shard_maxcount, cfg.shard_maxsize_mb * 1e6) if cfg.webdataset else None
@@ -455,7 +428,7 @@ def _package_rank(run: RunFolder, out: Path, cfg: PackageConfig, selection: Sele
         npz.write_npz(parts / npz_parts[fmt], npz.concat_rows(rows[fmt]) or npz.empty_rows())
     marker = {"rank": rank, "world": world, "samples": len(mine), "people": people,
               "shards": shards, "npz_parts": npz_parts, "stats": stats.s}
-    atomic_write_json(parts / _part_name("done", rank, world, "json"), marker)
+    write_rank_marker(out, rank, world, marker)
     return len(mine), people
 
 
@@ -466,13 +439,32 @@ def _rank_markers(out: Path, world: int) -> list[dict[str, Any]] | None:
         p = out / PARTS / _part_name("done", r, world, "json")
         if not p.is_file():
             return None
-        markers.append(read_json(p))
+        markers.append(read_rank_marker(out, p))
     return markers
+
+
+def _remove_unowned(out: Path, world: int, shard_names: list[str]) -> int:
+    """Remove what an earlier package into ``out`` with another process count left and this one does
+    not own: other worlds' rank parts and markers, shards not in the new index. Returns how many."""
+    removed = 0
+    for p in (out / PARTS).glob("*-r*-of-*.*"):
+        if not p.name.endswith(f"-of-{world:02d}{p.suffix}"):
+            p.unlink(missing_ok=True)
+            removed += 1
+    keep = set(shard_names)
+    for p in (out / "webdataset").glob("*.tar"):
+        if p.name not in keep:
+            p.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        logger.info("removed %d file(s) of an earlier package into %s made with another process count", removed, out)
+    return removed
 
 
 def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selection, markers: list[dict[str, Any]],
               formats: list[str], skipped: dict[str, str]) -> tuple[dict[str, Path], list[Path], Path | None]:
     """Merge the ranks' parts: the npz files, the shard index, the card. Idempotent (atomic writes)."""
+    _remove_unowned(out, len(markers), sorted(name for m in markers for name in m["shards"]))
     npz_files: dict[str, Path] = {}
     for fmt in formats:
         chunks = [npz.load_npz(out / PARTS / m["npz_parts"][fmt]) for m in markers]
@@ -514,37 +506,37 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
         from genb.package.person_crops import require_crops
 
         require_crops(run, cfg.noise)
-    prepare_output(out, cfg, selection, run)
     rank, world = dist_info()
     rate = selection.acceptance_rate
     logger.info("packaging %d %s samples of %s (noise %.2f%s) as %s into %s",
                 len(selection.ids), selection.source, run.root, cfg.noise,
                 f", {100 * rate:.0f}% accepted" if rate is not None else "", cfg.format, out)
 
-    # 2. This rank's share, unless it is already done (leftovers of a killed run of this rank go first).
-    clean_stale([out, out / PARTS, out / "images", out / "card",
-                 *(out / PACKAGE_FORMATS.get(f).folder for f in formats)], rank)
-    marker = out / PARTS / _part_name("done", rank, world, "json")
-    skipped = marker.is_file()
-    packaged = people = 0
-    if not skipped:
-        packaged, people = _package_rank(run, out, cfg, selection, rank, world, formats)
-    else:
-        logger.info("rank %d of %d already packaged (%s); nothing to do", rank, world, marker)
-    package_seconds = time.perf_counter() - start
+    def marker(r: int) -> Path:
+        return out / PARTS / _part_name("done", r, world, "json")
 
-    # 3. Whoever sees every rank done merges (the same bytes whoever does it); rank 0 of a
-    #    launched group waits for the others first.
-    npz_files, shard_paths, card_path = {}, [], None
+    # 2. This rank's share (one item per rank), unless it is already done; whoever sees every rank
+    #    done merges (the same bytes whoever does it); rank 0 of a launched group waits first.
     merged: list[tuple] = []
-
-    def missing_ranks() -> int:
-        return sum(not (out / PARTS / _part_name("done", r, world, "json")).is_file() for r in range(world))
-
-    Ranks(rank, world).finish(
-        missing_ranks,
-        lambda: merged.append(_finalize(run, out, cfg, selection, _rank_markers(out, world), formats, skipped_formats)),
-        f"rank parts in {out / PARTS}")
+    ran = run_stage(StageSpec(
+        name="package", folder=out, record="package.yaml", config=cfg, keep=RESUMABLE_FIELDS,
+        items=lambda: range(world), is_done=lambda r: marker(r).is_file(),
+        setup=lambda ctx: PackageStage(run, cfg, selection.source, formats),
+        work=lambda ctx, todo: _package_rank(ctx.state, out, cfg, selection, rank, world, formats),
+        inputs=lambda: {"the selected samples (the run or its checker decisions)": selection_digest(selection)},
+        record_extra=_selection_record(run, selection), markers=("package.yaml",), ours="a genb package folder",
+        outputs_exist=lambda: any((out / PARTS).glob("done-*.json")), folders=(out / PARTS,),
+        clean=[out, out / PARTS, out / "images", out / "card", *(out / PACKAGE_FORMATS.get(f).folder for f in formats)],
+        aggregate=lambda: merged.append(_finalize(run, out, cfg, selection, _rank_markers(out, world), formats,
+                                                  skipped_formats)),
+        what=f"rank parts in {out / PARTS}",
+    ))
+    packaged, people = ran.result or (0, 0)
+    skipped = ran.result is None
+    if skipped:
+        logger.info("rank %d of %d already packaged (%s); nothing to do", rank, world, marker(rank))
+    package_seconds = time.perf_counter() - start
+    npz_files, shard_paths, card_path = {}, [], None
     if merged:
         npz_files, shard_paths, card_path = merged[0]
     summary = PackageSummary(out=out, packaged=packaged, skipped=skipped, seconds=package_seconds, people=people,

@@ -40,7 +40,7 @@ import numpy as np
 
 from genb.core.io import npz_bytes
 from genb.package.records import PersonRecords, smpl_family_keypoints
-from genb.store import TMP_PREFIX
+from genb.core.io import TMP_PREFIX
 
 PICKLE_PROTOCOL = 4
 NUM_BETAS = 10

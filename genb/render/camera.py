@@ -1,6 +1,6 @@
 """Perspective camera geometry: pure functions over arrays.
 
-Conventions (see :mod:`genb.render.conventions`): world Z up; camera frame
+Conventions (see :mod:`genb.core.conventions`): world Z up; camera frame
 OpenCV (x right, y down, z forward); pixel centres at integer coordinates.
 """
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from genb.errors import GenbError
-from genb.log import get_logger
+from genb.core.log import get_logger
 
 logger = get_logger(__name__)
 

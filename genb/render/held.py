@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.conventions import BODY25_INDEX, SCENE_PART_INDEX
+from genb.core.conventions import BODY25_INDEX, SCENE_PART_INDEX
 from genb.render.props import box_mesh
 
 _I = BODY25_INDEX

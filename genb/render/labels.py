@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.camera import in_frame
-from genb.render.conventions import BODY25, PART_INDEX, PARTS
+from genb.core.conventions import BODY25, PART_INDEX, PARTS
 
 # Distance by which a surface must be nearer than the keypoint's own surface to hide it, metres.
 VISIBILITY_EPS = 0.02

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from genb.render.conventions import OPENPOSE18_COLORS, OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS, PARTS, SCENE_PART_INDEX
+from genb.core.conventions import OPENPOSE18_COLORS, OPENPOSE18_FROM_BODY25, OPENPOSE18_LIMBS, PARTS, SCENE_PART_INDEX
 
 # The colour a normal estimator (normalbae) gives a surface that faces the camera: what
 # normal-map pixels with no surface get, so the control has no black holes.
@@ -85,17 +85,32 @@ def pose_control(keypoints2d: np.ndarray, visible: np.ndarray, height: int, widt
     return canvas
 
 
-def _part_palette() -> np.ndarray:
+FIRST_PART_CLASSES = 23
+"""Part ids 1..23 keep the colours they were first drawn with (hues evenly spread over 23)."""
+
+
+def part_hue(part_id: int) -> int:
+    """OpenCV hue (0..179) of part class ``part_id`` >= 1: a function of the id alone, so
+    appending a class never recolours another. Ids 1..23: evenly spread (their first colours);
+    later ids: golden-ratio steps, far from their neighbours."""
+    if part_id <= FIRST_PART_CLASSES:
+        return int(np.linspace(0, 179, FIRST_PART_CLASSES, endpoint=False).astype(np.uint8)[part_id - 1])
+    return int(((part_id - FIRST_PART_CLASSES) * 0.6180339887 + 1 / (2 * FIRST_PART_CLASSES)) % 1.0 * 179)
+
+
+def part_palette(num_classes: int) -> np.ndarray:
+    """(256, 3) uint8 RGB colour of every id: black background, ``part_hue`` for the ``num_classes - 1``
+    part classes, fixed random colours for the ids above (scene classes from 64)."""
     rng = np.random.default_rng(7)
     palette = rng.integers(40, 256, size=(256, 3)).astype(np.uint8)
     palette[0] = 0
-    hues = np.linspace(0, 179, len(PARTS) - 1, endpoint=False).astype(np.uint8)
+    hues = np.array([part_hue(k) for k in range(1, num_classes)], np.uint8)
     hsv = np.stack([hues, np.full_like(hues, 220), np.full_like(hues, 230)], axis=1)[None]
-    palette[1 : len(PARTS)] = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0]
+    palette[1:num_classes] = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0]
     return palette
 
 
-PART_PALETTE = _part_palette()
+PART_PALETTE = part_palette(len(PARTS))
 
 
 def seg_control(parts: np.ndarray) -> np.ndarray:

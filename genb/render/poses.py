@@ -1,7 +1,7 @@
 """Key poses written once in semantic joints, perturbed within per-joint limits.
 
 Tables (``render/poses/``): ``key_poses.yaml`` holds named poses as intrinsic XYZ Euler
-angles in degrees per semantic joint (:data:`~genb.render.conventions.SEMANTIC_JOINTS`),
+angles in degrees per semantic joint (:data:`~genb.core.conventions.SEMANTIC_JOINTS`),
 in the semantic body frame (x left, y up, z forward; rest = T-pose); ``joint_limits.yaml``
 holds per-joint, per-axis limits and perturbation sigmas, written for the left side and
 the spine (the right side mirrors them).

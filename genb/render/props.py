@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.conventions import SCENE_PART_INDEX
+from genb.core.conventions import SCENE_PART_INDEX
 
 # type -> (size ranges L, D, H in metres, part class, can stand in front of people)
 PROP_TYPES: dict[str, tuple[tuple[tuple[float, float], ...], str, bool]] = {

@@ -29,7 +29,7 @@ import numpy as np
 
 from genb.errors import GenbError
 from genb.render.camera import gl_camera_pose, gl_intrinsics
-from genb.render.conventions import SCENE_PART_INDEX
+from genb.core.conventions import SCENE_PART_INDEX
 
 ZNEAR, ZFAR = 0.05, 500.0
 

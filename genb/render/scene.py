@@ -17,7 +17,7 @@ import numpy as np
 from genb.render.assets import load_yaml_asset
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
 from genb.render.config import RenderConfig
-from genb.render.conventions import PART_INDEX, PARTS
+from genb.core.conventions import PART_INDEX, PARTS
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
@@ -188,42 +188,3 @@ def part_colors(appearance: dict[str, Any]) -> np.ndarray:
             colors[PART_INDEX[part]] = hex_rgb(clothing["colors"][appearance[garment]])
     colors[0] = 0.0
     return colors
-
-
-def ground_texture(recipe: dict[str, Any], size: int = 128) -> np.ndarray:
-    """(size, size, 3) uint8 tileable ground texture of a procedural background recipe."""
-    spec = load_yaml_asset("backgrounds", "recipes.yaml")["grounds"][recipe["ground"]]
-    rng = np.random.default_rng(recipe["texture_seed"])
-    cols = np.array([hex_rgb(c) for c in spec["colors"]], np.float32)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    if spec["kind"] == "checker":
-        check = ((np.floor(xx * 2) + np.floor(yy * 2)) % 2).astype(int)
-        img = cols[check]
-        grout = (np.minimum(xx * 2 % 1, yy * 2 % 1) < 0.03)[..., None]
-        img = np.where(grout, img * 0.6, img)
-    elif spec["kind"] == "planks":
-        plank = np.floor(yy * 6).astype(int)
-        img = cols[plank % len(cols)] * (1 + 0.08 * np.sin(xx * 40 + plank * 3.0))[..., None]
-    else:  # tileable value noise at a few octaves
-        field = np.zeros((size, size), np.float32)
-        for octave, amp in ((4, 0.5), (8, 0.3), (16, 0.2)):
-            g = rng.random((octave, octave)).astype(np.float32)
-            idx = (np.arange(size) * octave // size)
-            field += amp * g[idx][:, idx]
-        import cv2
-
-        pad = 8  # blur a wrapped copy so the tile stays seamless
-        field = cv2.GaussianBlur(np.pad(field, pad, mode="wrap"), (0, 0), 2.0)[pad:-pad, pad:-pad]
-        t = np.clip((field - field.min()) / max(float(np.ptp(field)), 1e-6), 0, 1)[..., None]
-        img = cols[0] * (1 - t) + cols[1] * t
-        img = img * (1 + 0.15 * (rng.random((size, size, 1)) - 0.5))
-    return np.clip(img * 255, 0, 255).astype(np.uint8)
-
-
-def sky_image(recipe: dict[str, Any], width: int, height: int, horizon_row: float) -> np.ndarray:
-    """(H, W, 3) uint8 vertical gradient from the sky's top colour to its horizon colour."""
-    top, horizon = (np.array(hex_rgb(c), np.float32) for c in load_yaml_asset("backgrounds", "recipes.yaml")["skies"][recipe["sky"]])
-    rows = np.arange(height, dtype=np.float32)
-    t = np.clip(rows / max(horizon_row, 1.0), 0, 1)[:, None]
-    column = top * (1 - t) + horizon * t
-    return np.broadcast_to((column * 255).astype(np.uint8)[:, None, :], (height, width, 3)).copy()

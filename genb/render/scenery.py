@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from genb.render import effects, envmap, materials, props, shadows, sky
-from genb.render.conventions import BODY25_INDEX
+from genb.core.conventions import BODY25_INDEX
 from genb.render.raster import GroundLayer, PropMesh, RasterOutput
 
 # BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
@@ -49,7 +49,7 @@ class Look:
         """The colour pass with sun shadows and contact darkening."""
         if not self.shadows:
             return color
-        from genb.render.conventions import SCENE_PART_INDEX
+        from genb.core.conventions import SCENE_PART_INDEX
 
         lin_depth = self.shadow_cam.linear_depth(shadow_depth) if shadow_depth is not None else None
         key = np.asarray(self.lighting["color"]) * self.lighting["intensity"]

@@ -1,7 +1,6 @@
 """``genb show``: contact sheets of samples with their ground truth overlaid.
 
-The drawing helpers are in :mod:`genb.core.draw` (shared with the checker and the sweep)
-and re-exported here.
+The drawing helpers are in :mod:`genb.core.draw` (shared with the checker and the sweep).
 """
 
 from __future__ import annotations
@@ -10,11 +9,12 @@ import argparse
 from pathlib import Path
 
 from genb.errors import GenbError
-from genb.log import get_logger
+from genb.core.log import get_logger
 from genb.core.controls import CONTROL_MAPS as CONTROL_REGISTRY
-from genb.core.io import read_json
-from genb.core.draw import PERSON_COLORS, _fit, contact_sheet, draw_ground_truth, draw_skeleton, overlay_check  # noqa: F401
-from genb.store import RunFolder, atomic_write_bytes, png_bytes, read_image
+from genb.core.records.check import read_check_records
+from genb.core.draw import contact_sheet, draw_ground_truth, overlay_check
+from genb.core.io import atomic_write_bytes, png_bytes
+from genb.core.run import RunFolder
 
 logger = get_logger(__name__)
 
@@ -32,17 +32,15 @@ def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, 
     if rejected:
         if check_dir is None or not check_dir.is_dir():
             raise GenbError("--rejected needs check results", f"run `genb check {run.root} --noise N` and pass --noise N")
-        records = {i: read_json(check_dir / f"{run.sample_name(i)}.json")
-                   for i in ids if (check_dir / f"{run.sample_name(i)}.json").is_file()}
-        ids = [i for i, r in records.items() if not r.get("accepted", True)]
+        records = {r.sample: r for r in read_check_records(check_dir)}
+        ids = [i for i in ids if i in records and not records[i].accepted]
         if not ids:
             raise GenbError(f"no rejected samples at noise {noise}", "nothing to show; try without --rejected")
     tiles, captions = [], []
     for i in ids[:num]:
         labels = run.labels(i)
         if noise is not None:
-            path = run.enhanced_dir(noise) / f"{run.sample_name(i)}.png"
-            image = read_image(path)
+            image = run.enhanced_image(noise, i)
         else:
             image = run.image(i)
         tile = draw_ground_truth(image, labels, run.instances(i))
@@ -50,8 +48,8 @@ def show_run(run_dir: str | Path, out: str | Path | None = None, num: int = 16, 
         if rejected:
 
             record = records[i]
-            tile = overlay_check(tile, labels, record)
-            caption += "  " + "; ".join(record.get("reasons", []))[:40]
+            tile = overlay_check(tile, labels, record.to_json())
+            caption += "  " + "; ".join(record.reasons)[:40]
         tiles.append(tile)
         captions.append(caption)
         if with_maps:  # the render itself (people as dressed), then its control maps

@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from genb.config import add_config_arguments, config_from_args, config_record, to_dict
+from genb.config import add_config_arguments, config_from_args
 from genb.errors import GenbError
-from genb.log import get_logger, progress
+from genb.core.log import get_logger, progress
 from genb.render import labels as L
 from genb.render import maps
 from genb.render.bodies import load_body_model, rigid_transform_bodies
-from genb.render.conventions import SEMANTIC_JOINTS
+from genb.core.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
 from genb.render import held, scenery
@@ -39,13 +38,13 @@ from genb.render.scene import (
     sample_lighting,
 )
 from genb.render.dress.wardrobe import sample_outfit
-from genb.store import (
-    RunFolder, atomic_dir, atomic_write_json, atomic_write_text, dist_info, npz_bytes,
-    png_bytes, read_image, sample_rng,
-)
+from genb.core.io import atomic_dir, npz_bytes, png_bytes, read_image
+from genb.core.run import RunFolder
+from genb.core.seeds import sample_rng
 from genb.core.controls import draw_extra_controls
 from genb.core.io import DEPTH_FILE, depth_bytes
-from genb.core.runner import Ranks, guard_settings, refuse_foreign
+from genb.core.resume import digest_files
+from genb.core.runner import StageContext, StageSpec, run_stage
 
 logger = get_logger(__name__)
 
@@ -478,101 +477,130 @@ def _worker_render(args: tuple[str, int]) -> int:  # noqa: D103 - one sample in 
     return index
 
 
-def prepare_run(run: RunFolder, cfg: RenderConfig) -> None:
-    """Create the run folder and its manifest, or check that an existing one matches ``cfg``.
+def _manifest(cfg: RenderConfig) -> dict[str, Any]:
+    """``run.json``: what every later stage reads about the run."""
+    return {
+        "format_version": FORMAT_VERSION, "num_samples": cfg.num_samples, "seed": cfg.seed,
+        "body_model": cfg.body, "image_size": list(cfg.image_size), "portrait_prob": cfg.portrait_prob,
+        "depth_file": DEPTH_FILE,
+        "conventions": "docs/architecture.md: world Z up (m); camera OpenCV; pixel centres at integers; "
+                       "keypoints OpenPose BODY_25",
+    }
 
-    A folder that is not empty and not a run folder (a package, a user's folder) is
-    refused; so is a run whose ``render.yaml`` or ``run.json`` is corrupt.
+
+def input_digests(cfg: RenderConfig) -> dict[str, str]:
+    """Content digests of every input file that shapes a sample, by the flag that names it.
+
+    The wardrobe file, the background and environment folders, motion files, SMPL-X model
+    files and the asset library (pose library, appearance tables, rigs): a resume after
+    editing any of them is refused (:func:`genb.core.runner.guard_settings`).
     """
-    record = config_record(cfg)
-    path = run.root / "render.yaml"
-    refuse_foreign(run.root, ("run.json", "render.yaml"), "render", "a run folder")
+    from genb.render.assets import asset_path
+    from genb.render.dress.wardrobe import resolve_wardrobe
+
+    out: dict[str, str] = {}
+    wardrobe = resolve_wardrobe(cfg.wardrobe)
+    if wardrobe is not None:
+        out["wardrobe"] = digest_files([wardrobe])
+    for field in ("environments", "motion_dir", "smplx_dir"):
+        if getattr(cfg, field):
+            out[field] = digest_files([getattr(cfg, field)], getattr(cfg, field))
+    if cfg.backgrounds != "procedural":
+        out["backgrounds"] = digest_files([cfg.backgrounds], cfg.backgrounds)
+    library = asset_path()
+    out["asset library"] = digest_files([p for p in sorted(library.iterdir()) if p.name != "wardrobe"], library)
+    return out
+
+
+def _validate(run: RunFolder, cfg: RenderConfig) -> None:
+    cfg.validate()
     if (run.root / "run.json").is_file():
         _ = run.manifest  # a corrupt run.json is an error naming it, before anything is written
-    guard_settings(path, to_dict(cfg), RESUMABLE_FIELDS, outputs_exist=bool(run.sample_ids()), stage="render")
-    try:
-        run.root.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise GenbError(f"cannot create the run folder {run.root}: {e.strerror}", "choose a folder you can write to") from None
-    rank, _ = dist_info()
-    if rank == 0 or not path.is_file() or not (run.root / "run.json").is_file():  # any rank may start first
-        atomic_write_text(path, yaml.safe_dump(record, sort_keys=False))
-        manifest = {
-            "format_version": FORMAT_VERSION, "num_samples": cfg.num_samples, "seed": cfg.seed,
-            "body_model": cfg.body, "image_size": list(cfg.image_size), "portrait_prob": cfg.portrait_prob,
-            "depth_file": DEPTH_FILE,
-            "conventions": "docs/architecture.md: world Z up (m); camera OpenCV; pixel centres at integers; "
-                           "keypoints OpenPose BODY_25",
-        }
-        atomic_write_json(run.root / "run.json", manifest)
-    run.samples_dir.mkdir(exist_ok=True)
+
+
+def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "RenderStage | None") -> float:
+    """Render ``todo`` into ``run``: in this process (``stage``), or in a pool of workers each with
+    its own renderer. Returns when steady rendering started (``time.perf_counter``)."""
+    started = time.perf_counter()
+    if cfg.workers == 1:
+        assert stage is not None
+        writer = SampleWriter(run, cfg.png_compression)
+        # A pipeline of threads: sample k+1 is prepared (bodies, scene: no GL) while sample k
+        # rasterizes on this thread and sample k-1 is completed (shading, labels, control maps)
+        # and then written. numpy, zlib and llvmpipe release the GIL, so the stages overlap.
+        preparer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
+        completer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-complete")
+        try:
+            ahead = preparer.submit(stage.prepare, todo[0])
+            behind: tuple[int, concurrent.futures.Future] | None = None
+            for k, i in enumerate(progress(todo, total=len(todo), desc="render")):
+                prep = ahead.result()
+                if k + 1 < len(todo):
+                    ahead = preparer.submit(stage.prepare, todo[k + 1])
+                raw = stage.rasterize(prep)
+                if behind is not None:
+                    writer.submit(behind[0], behind[1].result())
+                behind = (i, completer.submit(stage.complete, prep, raw))
+            if behind is not None:
+                writer.submit(behind[0], behind[1].result())
+                behind = None
+        finally:
+            if behind is not None:  # a later sample failed: still write the one completed before it
+                try:
+                    if behind[1].exception() is None:
+                        writer.submit(behind[0], behind[1].result())
+                except Exception:  # noqa: BLE001 - the first error is the one raised
+                    pass
+            preparer.shutdown(wait=True, cancel_futures=True)
+            completer.shutdown(wait=True, cancel_futures=True)
+            writer.close()
+            stage.close()
+    else:
+        ctx = mp.get_context("spawn")
+        with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
+            jobs = pool.imap_unordered(_worker_render, [(str(run.root), i) for i in todo])
+            for k, _ in enumerate(progress(jobs, total=len(todo), desc="render")):
+                if k == cfg.workers - 1:  # every worker has delivered its first sample
+                    started = time.perf_counter()
+    return started
 
 
 def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     """Render every missing sample of ``cfg`` into the run folder ``out`` (this rank's share)."""
     run = RunFolder(out)
-    # 1. The run folder, its manifest and saved config.
-    ranks = Ranks.from_env()
-    prepare_run(run, cfg)
-    ranks.clean(run.stale_folders())  # this rank's leftovers only: other ranks may be writing now
-    # 2. This rank's indices (a contiguous block) that are not done yet.
-    world = ranks.world
-    done = set(run.sample_ids())
-    plan = ranks.plan(range(cfg.num_samples), lambda i: i in done)
-    mine, todo = plan.mine, plan.todo
-    logger.info("rendering %d of %d samples into %s (%d already done, %d rank(s), %d worker(s))",
-                len(todo), cfg.num_samples, run.root, len(mine) - len(todo), world, cfg.workers)
     start = time.perf_counter()
-    started = start  # when the first sample is done, less its own share of the work
-    # 3. Render: in this process, or in a pool of workers each with its own renderer.
-    if todo:
-        if cfg.workers == 1:
-            stage = RenderStage(cfg)  # body model and forwards on one torch thread (see RenderStage)
-            logger.info("GL renderer: %s", stage.raster.gl_renderer_name)
-            started = time.perf_counter()
-            writer = SampleWriter(run, cfg.png_compression)
-            # A pipeline of threads: sample k+1 is prepared (bodies, scene: no GL) while sample k
-            # rasterizes on this thread and sample k-1 is completed (shading, labels, control maps)
-            # and then written. numpy, zlib and llvmpipe release the GIL, so the stages overlap.
-            preparer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
-            completer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-complete")
-            try:
-                ahead = preparer.submit(stage.prepare, todo[0])
-                behind: tuple[int, concurrent.futures.Future] | None = None
-                for k, i in enumerate(progress(todo, total=len(todo), desc="render")):
-                    prep = ahead.result()
-                    if k + 1 < len(todo):
-                        ahead = preparer.submit(stage.prepare, todo[k + 1])
-                    raw = stage.rasterize(prep)
-                    if behind is not None:
-                        writer.submit(behind[0], behind[1].result())
-                    behind = (i, completer.submit(stage.complete, prep, raw))
-                if behind is not None:
-                    writer.submit(behind[0], behind[1].result())
-                    behind = None
-            finally:
-                if behind is not None:  # a later sample failed: still write the one completed before it
-                    try:
-                        if behind[1].exception() is None:
-                            writer.submit(behind[0], behind[1].result())
-                    except Exception:  # noqa: BLE001 - the first error is the one raised
-                        pass
-                preparer.shutdown(wait=True, cancel_futures=True)
-                completer.shutdown(wait=True, cancel_futures=True)
-                writer.close()
-                stage.close()
-        else:
-            ctx = mp.get_context("spawn")
-            with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
-                jobs = pool.imap_unordered(_worker_render, [(str(run.root), i) for i in todo])
-                for k, _ in enumerate(progress(jobs, total=len(todo), desc="render")):
-                    if k == cfg.workers - 1:  # every worker has delivered its first sample
-                        started = time.perf_counter()
+    started = [start]  # when steady rendering started
+
+    def setup(ctx: StageContext) -> RenderStage | None:
+        if cfg.workers > 1:
+            return None  # each worker builds its own
+        stage = RenderStage(cfg)  # body model and forwards on one torch thread (see RenderStage)
+        logger.info("GL renderer: %s", stage.raster.gl_renderer_name)
+        return stage
+
+    def work(ctx: StageContext, todo: list[int]) -> None:
+        logger.info("rendering %d of %d samples into %s (%d already done, %d rank(s), %d worker(s))",
+                    len(todo), cfg.num_samples, run.root, ctx.plan.skipped, ctx.ranks.world, cfg.workers)
+        started[0] = _render_todo(run, cfg, todo, ctx.state)
+
+    done = set(run.sample_ids())
+    ran = run_stage(StageSpec(
+        name="render", folder=run.root, record="render.yaml", config=cfg,
+        items=lambda: range(cfg.num_samples), is_done=lambda i: i in done,
+        validate=lambda: _validate(run, cfg), setup=setup, work=work,
+        keep=RESUMABLE_FIELDS, inputs=lambda: input_digests(cfg),
+        markers=("run.json", "render.yaml"), ours="a run folder",
+        outputs_exist=lambda: bool(run.sample_ids()), extra_records=lambda: {"run.json": _manifest(cfg)},
+        folders=(run.samples_dir,), clean=run.stale_folders(), what=f"samples in {run.root}",
+        missing=lambda: 0,  # each rank renders its own block; nothing to aggregate
+    ))
     end = time.perf_counter()
-    if cfg.workers > 1 and len(todo) > cfg.workers:  # the first samples' own work is not start-up
-        started -= (end - started) / (len(todo) - cfg.workers) * cfg.workers
-    summary = RenderSummary(rendered=len(todo), skipped=len(mine) - len(todo), seconds=end - start,
-                            total=cfg.num_samples, startup_seconds=max(0.0, started - start))
+    todo, skipped = len(ran.plan.todo), ran.plan.skipped
+    started_at = started[0]
+    if cfg.workers > 1 and todo > cfg.workers:  # the first samples' own work is not start-up
+        started_at -= (end - started_at) / (todo - cfg.workers) * cfg.workers
+    summary = RenderSummary(rendered=todo, skipped=skipped, seconds=end - start,
+                            total=cfg.num_samples, startup_seconds=max(0.0, started_at - start))
     logger.info("done: %d rendered, %d skipped in %.1f s (%.2f samples/s); %d/%d samples in %s",
                 summary.rendered, summary.skipped, summary.seconds, summary.samples_per_second,
                 len(run.sample_ids()), cfg.num_samples, run.root)

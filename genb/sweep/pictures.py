@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from genb.log import get_logger
-from genb.store import (
-    RunFolder, read_image,
-)
+from genb.core.log import get_logger
+from genb.core.io import read_image
+from genb.core.run import RunFolder
 
 from genb.sweep.table import Recommendation, accuracy_measures, is_missing
 

@@ -11,16 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from genb.config import add_config_arguments, config_from_args, config_record, resolve_config
+from genb.config import add_config_arguments, config_from_args, resolve_config
 from genb.errors import GenbError
-from genb.log import get_logger
-from genb.check.records import CheckRecord
+from genb.core.log import get_logger
+from genb.core.records.check import CheckRecord
 from genb.core.dist import pick_device
-from genb.core.runner import Ranks
-from genb.enhance.records import EnhanceRecord
-from genb.store import (
-    RunFolder, atomic_write_bytes, atomic_write_json, atomic_write_text, dist_info, noise_name, png_bytes, read_image,
-)
+from genb.core.runner import Ranks, StageSpec, run_stage
+from genb.core.records.enhance import EnhanceRecord
+from genb.core.dist import dist_info
+from genb.core.io import atomic_write_bytes, atomic_write_json, atomic_write_text, png_bytes, read_image
+from genb.core.run import RunFolder, noise_name
 
 from genb.sweep.pictures import contact_sheet, plot_png
 from genb.sweep.table import Recommendation, is_missing, accuracy_row, csv_text, markdown_text, recommend
@@ -145,11 +145,6 @@ def _barrier(run: RunFolder, noises: list[float], ids: list[int], timeout: float
         )
 
 
-def _device(name: str) -> str:
-    """``auto`` -> ``cuda:<local rank>`` when CUDA is there, else ``cpu`` (:func:`genb.core.dist.pick_device`)."""
-    return pick_device(name)
-
-
 def _enhanced_images(run: RunFolder, noise: float, ids: list[int]):
     for i in ids:
         path = run.enhanced_dir(noise) / f"{run.sample_name(i)}.png"
@@ -193,7 +188,7 @@ class SweepStage:
         extractor: an ``nn.Module`` with ``num_features`` to use instead of ``cfg.feature_extractor``.
     """
 
-    def __init__(self, cfg: SweepConfig, extractor: Any = None):
+    def __init__(self, cfg: SweepConfig, extractor: Any = None, device: str | None = None):
         self.cfg = cfg
         self.rank, self.world = dist_info()
         self.meter = None
@@ -201,7 +196,7 @@ class SweepStage:
         if cfg.reference is not None and self.rank == 0:
             from genb.realism import RealismMeter, list_images, load_feature_extractor
 
-            device = _device(cfg.device)
+            device = device or pick_device(cfg.device)
             module, info = load_feature_extractor(
                 extractor if extractor is not None else cfg.feature_extractor,
                 fallback=cfg.fallback_extractor, inception_weights=cfg.inception_weights, device=device,
@@ -307,9 +302,6 @@ class SweepStage:
             "feature_extractor_record": getattr(self, "extractor_record", None),
             "reference": cfg.reference,
         })
-        import yaml
-
-        atomic_write_text(out_dir / "sweep.yaml", yaml.safe_dump(config_record(cfg), sort_keys=False))
         logger.info("sweep: recommended noise: %s — %s", "none" if rec.noise is None else f"{rec.noise:.2f}",
                     rec.reason)
         logger.info("sweep: wrote %s", out_dir)
@@ -326,7 +318,14 @@ def run_sweep(run: RunFolder, cfg: SweepConfig, extractor: Any = None, enhance: 
         enhance: False to only measure levels that were already enhanced and checked.
     """
     run.require()  # before the reference features are computed
-    return SweepStage(cfg, extractor=extractor)(run, enhance=enhance)
+    ran = run_stage(StageSpec(
+        name="sweep", folder=run.root / "sweep", record="sweep.yaml", config=cfg,
+        items=lambda: [cfg.noise], is_done=lambda _: False, split=False, guard=False, redo=True, main_only=True,
+        setup=lambda ctx: SweepStage(cfg, extractor=extractor, device=ctx.device),
+        work=lambda ctx, _: ctx.state(run, enhance=enhance), device=cfg.device,
+        missing=lambda: 0, what="the sweep's tables",
+    ))
+    return ran.result
 
 
 # ----------------------------------------------------------------------------- CLI

@@ -28,7 +28,7 @@ import torch
 
 from genb.cache import anny_cache_dir
 from genb.errors import GenbError
-from genb.log import get_logger
+from genb.core.log import get_logger
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
 from genb.render.bodies.quiet_warp import init_warp_quietly
@@ -182,6 +182,10 @@ class AnnyBody(BodyModel):
         return offsets
 
     # ------------------------------------------------------------------ BodyModel API
+    def rest_shape(self) -> np.ndarray:
+        """(1, 6) float32: every phenotype at the middle of its range (0.5)."""
+        return np.full((1, self.shape_dim), 0.5, np.float32)
+
     def sample_shapes(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """(n, 6) float32 phenotypes: children, teens, adults and seniors of both genders,
         slim to heavy, weak to muscular, short to tall.

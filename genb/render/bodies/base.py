@@ -1,7 +1,7 @@
 """The body model interface: what the renderer needs from anny, SMPL-X or any other rig.
 
 A body model turns shape parameters and a pose written in semantic joints
-(see :mod:`genb.render.conventions`) into posed meshes, joints and BODY25
+(see :mod:`genb.core.conventions`) into posed meshes, joints and BODY25
 keypoints in the **world frame** (Z up, metres), and keeps its own native
 parameters so the ground truth can be replayed through the model itself.
 """
@@ -61,6 +61,12 @@ class BodyModel(abc.ABC):
     @property
     def num_vertices(self) -> int:
         return len(self.vertex_parts)
+
+    def rest_shape(self) -> np.ndarray:
+        """(1, shape_dim) float32: the model's average shape, at which garments' cut coordinates are
+        measured (:func:`genb.render.dress.atlas.build_atlas`). Zeros (mean betas) unless the model
+        says otherwise; a subclass keeps its parent's, whatever name it is registered under."""
+        return np.zeros((1, self.shape_dim), np.float32)
 
     @abc.abstractmethod
     def sample_shapes(self, rng: np.random.Generator, n: int) -> np.ndarray:

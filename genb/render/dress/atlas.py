@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from genb.render.conventions import BODY25_INDEX as K25, PART_INDEX, SEMANTIC_JOINTS
+from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX, SEMANTIC_JOINTS
 from genb.render.raster import vertex_face_incidence, vertex_normals
 
 ARM_PARTS = [PART_INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("upper_arm", "lower_arm", "hand")]
@@ -85,7 +85,7 @@ def trunk_frame(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 def build_atlas(body) -> BodyAtlas:
     """The :class:`BodyAtlas` of a body model (one rest forward pass; build once per process)."""
-    shape = np.full((1, body.shape_dim), 0.5 if body.name == "anny" else 0.0, np.float32)
+    shape = body.rest_shape()  # a property of the body model, not of its registered name
     rest = body.pose(shape, np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
     v = rest.vertices[0].astype(np.float64)
     kp = rest.keypoints[0].astype(np.float64)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.conventions import BODY25_INDEX as K25, PART_INDEX
+from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas, head_frame, trunk_frame
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell, ring_faces

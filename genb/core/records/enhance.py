@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from genb.core.io import atomic_write_json, read_json
+from genb.core.records.fields import require
 from genb.errors import GenbError
 
 
@@ -59,6 +60,11 @@ class EnhanceRecord:
     @classmethod
     def from_json(cls, d: dict[str, Any], path: Path | str = "an enhance record") -> "EnhanceRecord":
         names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        require(d, {"index": int, "noise": float, "strength": float, "seed": int, "torch_seed": int,
+                    "steps_run": int, "num_inference_steps": int, "prompt": str, "negative_prompt": str,
+                    "guidance_scale": float, "region_mode": bool}, path,
+                f"delete {path} and its image, and run `genb enhance` again (it redoes missing samples)",
+                optional={"region": dict, "per_person": dict, "models": list, "controls": list}, what="enhance record")
         try:
             return cls(**{k: v for k, v in d.items() if k in names},
                        extra={k: v for k, v in d.items() if k not in names})

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from genb.core.io import atomic_write_json, read_json
+from genb.core.records.fields import list_of, require
 from genb.core.run import numbered
 from genb.errors import GenbError
 
@@ -74,6 +75,11 @@ class CheckRecord:
 
     @classmethod
     def from_json(cls, d: dict[str, Any], path: Path | str = "a check record") -> "CheckRecord":
+        fix = "delete it and run `genb check` again (it redoes missing decisions only)"
+        require(d, {"sample": int, "noise": float, "accepted": bool}, path, fix, what="check record",
+                optional={"reasons": list, "people": list, "measures": list, "estimators": dict, "thresholds": dict})
+        list_of(d.get("people") or [], dict, "people", path, fix, "check record")
+        list_of(d.get("reasons") or [], str, "reasons", path, fix, "check record")
         try:
             rec = cls(sample=int(d["sample"]), noise=float(d["noise"]), accepted=bool(d["accepted"]),
                       reasons=list(d.get("reasons", [])), people=list(d.get("people", [])),
@@ -98,4 +104,21 @@ class CheckRecord:
 def read_check_records(check_dir: str | Path) -> list[CheckRecord]:
     """Every ``NNNNNN.json`` of a check folder, by sample index (a corrupt one is an error naming it)."""
     check_dir = Path(check_dir)
-    return [CheckRecord.read(check_dir / f"{i:06d}.json") for i in numbered(check_dir, ".json")]
+    records = []
+    for i in numbered(check_dir, ".json"):
+        path = check_dir / f"{i:06d}.json"
+        record = CheckRecord.read(path)
+        if record.sample != i:
+            raise GenbError(f"{path} is corrupt: it holds the check of sample {record.sample}",
+                            "delete it and run `genb check` again (it redoes missing decisions only)")
+        records.append(record)
+    return records
+
+
+def read_decisions(check_dir: str | Path) -> dict[int, bool]:
+    """``{sample index: accepted}`` of every check record in ``check_dir`` (empty when there is none).
+
+    Each record is read and validated by :meth:`CheckRecord.read`: a missing ``accepted`` or
+    a string ``"false"`` is an error naming the file, never a silent decision.
+    """
+    return {r.sample: r.accepted for r in read_check_records(check_dir)}
