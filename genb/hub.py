@@ -15,6 +15,8 @@ import os
 import socket
 from urllib.parse import urlparse
 
+from genb.errors import GenbError
+
 _TRUE = ("1", "true", "yes", "on")
 
 
@@ -77,3 +79,20 @@ def offline_fix(repo_id: str, option: str, offline: bool = False, also: str = ""
     return (f"download it where there is internet (`hf download {repo_id} --local-dir DIR`) and pass {option} DIR"
             + (f" {also}" if also else "") + " (or copy the Hugging Face cache, ~/.cache/huggingface, to this machine)"
             + ("" if offline else "; set HF_HUB_OFFLINE=1 to never try the network"))
+
+
+def local_only(repo_id: str, filename: str, what: str, option: str, offline: bool,
+               revision: str | None = None, switch: str = "HF_HUB_OFFLINE=1", also: str = "") -> bool:
+    """Whether to load ``repo_id`` from the local cache only (the hub is off or unreachable).
+
+    Raises:
+        GenbError: when the hub cannot be used and ``filename`` is not in the local cache, naming the
+            real cause (off, or unreachable and why) and ``option`` as the fix.
+    """
+    reason = None if offline else hub_unreachable()
+    if not offline and reason is None:
+        return False
+    if cached_file(repo_id, filename, revision) is None:
+        raise GenbError(offline_problem(repo_id, what, switch) if offline else unreachable_problem(repo_id, what, reason),
+                        offline_fix(repo_id, option, offline, also=also))
+    return True

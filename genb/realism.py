@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from genb import hub
 from genb.errors import GenbError, short_reason
 from genb.core.log import get_logger
 
@@ -240,16 +241,10 @@ def _load_one(spec: str | nn.Module, inception_weights: str | None) -> tuple[nn.
         return RandomConvFeatures(num_features=n), ExtractorInfo(name, n, 128, comparable=False)
     if name.startswith("hf:"):
         ident = name[3:]
-        from genb import hub
-
         hub_id = not Path(ident).exists() and not ident.startswith((".", "/", "~")) and ident.count("/") <= 1
-        reason = None if not hub_id else "HF_HUB_OFFLINE is set" if _offline() else hub.hub_unreachable()
-        if reason is not None and hub.cached_file(ident, "config.json") is None:
-            raise GenbError(hub.offline_problem(ident, "vision model") if _offline() else
-                            hub.unreachable_problem(ident, "vision model", reason),
-                            hub.offline_fix(ident, "--feature-extractor hf:", _offline()))
+        local = hub_id and hub.local_only(ident, "config.json", "vision model", "--feature-extractor hf:", hub.offline_by_env())
         try:
-            module = HFVisionFeatures(ident, local_files_only=reason is not None or (not hub_id and _offline()))
+            module = HFVisionFeatures(ident, local_files_only=local or (not hub_id and hub.offline_by_env()))
         except Exception as e:
             raise GenbError(
                 f"could not load the vision model {ident!r} ({type(e).__name__}: {short_reason(e, 300)})",
@@ -260,12 +255,6 @@ def _load_one(spec: str | nn.Module, inception_weights: str | None) -> tuple[nn.
         f"unknown feature extractor {spec!r}",
         "use inception, hf:<model id or folder>, or random-cnn[:<num_features>]",
     )
-
-
-def _offline() -> bool:
-    import os
-
-    return os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false")
 
 
 # ----------------------------------------------------------------------------- images

@@ -131,17 +131,9 @@ def _commit(source: ModelSource, filename: str) -> str | None:
 
 def _local_only(source: ModelSource, cfg: EnhanceConfig, filename: str) -> bool:
     """Whether to load a hub model from the local cache only; one clear error when it can be had neither way."""
-    offline = hub_offline(cfg)
-    reason = None if offline else hub.hub_unreachable()
-    if not offline and reason is None:
-        return False
-    if hub.cached_file(source.location, filename, source.revision) is None:
-        what = f"{source.role} model"
-        raise GenbError(hub.offline_problem(source.name, what, "HF_HUB_OFFLINE=1 or --offline") if offline else
-                        hub.unreachable_problem(source.name, what, reason),
-                        hub.offline_fix(source.name, model_flag(source.role), offline,
-                                        also=f"or --model-dir ROOT with the folder at ROOT/{source.name}"))
-    return True
+    return hub.local_only(source.location, filename, f"{source.role} model", model_flag(source.role), hub_offline(cfg),
+                          source.revision, "HF_HUB_OFFLINE=1 or --offline",
+                          also=f"or --model-dir ROOT with the folder at ROOT/{source.name}")
 
 
 def _load(source: ModelSource, cfg: EnhanceConfig, loader: Any, filename: str, **kwargs: Any) -> Any:
