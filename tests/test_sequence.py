@@ -231,3 +231,15 @@ def test_warped_noise_flickers_less_than_independent_noise(seq_run, tiny_pipelin
     (run.enhanced_dir(0.5) / "000002.json").unlink()
     run_enhance(run, tiny_enhance_config(noise=0.5, noise_warp=True))
     assert (run.enhanced_dir(0.5) / "000002.png").read_bytes() == first
+
+
+def test_rendered_motion_keeps_people_apart_and_clear_of_props(seq_run, anny):
+    """Re-derived from the saved record (world parameters replayed through anny, scene.json's props)."""
+    from genb.sequence.measures import sequence_measures
+
+    for s in range(2):
+        m = sequence_measures(anny, seq_run / "sequences" / f"{s:06d}")
+        assert m["vertices_in_props"] == 0
+        assert m["stance_slide_max"] < 0.01
+        if m["people"] > 1:
+            assert m["min_person_gap_m"] > 0.05
