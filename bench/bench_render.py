@@ -195,10 +195,6 @@ def dressed_vs_bare(cfg: RenderConfig, rounds: int = 2) -> None:
         print(f"{name:34s} {r:6.2f} samples/s   default keeps {rate[first] / r:5.0%} of it")
 
 
-if __name__ == "__main__":
-    np.set_printoptions(precision=3)
-    main()
-
 
 def sequence_vs_single(cfg: RenderConfig, frames: int, rounds: int = 2) -> None:
     """Frames per second of sequences (genb render --frames) against single samples per second, one
@@ -228,3 +224,9 @@ def sequence_vs_single(cfg: RenderConfig, frames: int, rounds: int = 2) -> None:
     print(f"| {cfg.image_size[0]}x{cfg.image_size[1]}, people {cfg.num_people} | single samples/s | sequence frames/s | ratio |")
     print("| --- | --- | --- | --- |")
     print(f"| {n_single} samples, {n_frames} frames ({rounds} sequences of {frames}) | {a:.3f} | {b:.3f} | {b / a:.2f} |")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=3)
+    main()
+

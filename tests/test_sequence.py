@@ -243,3 +243,12 @@ def test_rendered_motion_keeps_people_apart_and_clear_of_props(seq_run, anny):
         assert m["stance_slide_max"] < 0.01
         if m["people"] > 1:
             assert m["min_person_gap_m"] > 0.05
+
+
+def test_bad_sequence_flags_exit_2_and_write_nothing(tmp_path):
+    from genb.cli import main
+
+    out = tmp_path / "run"
+    assert main(["render", str(out), "--frames", "1", "--num-samples", "1"]) == 2
+    assert main(["render", str(out), "--frames", "4", "--motion-weights", "0,0,0,0"]) == 2
+    assert not out.exists()

@@ -135,6 +135,16 @@ def _write_frame(sub: RunFolder, t: int, sample, flow: np.ndarray, valid: np.nda
         (tmp / FLOW_FILE).write_bytes(npz_bytes({"flow": flow, "valid": valid}))
 
 
+def _per_frame_noise(prep, t: int) -> None:
+    """A sensor draws new noise every frame (the other camera effects stay the sequence's)."""
+    look = prep.look
+    if look is not None and isinstance(look.effects, dict) and "noise" in look.effects:
+        noise = dict(look.effects["noise"])
+        noise["seed"] = int((noise["seed"] + 7919 * t) % 2**31)
+        look.effects = {**look.effects, "noise": noise}
+        prep.scene["camera_effects"] = look.effects
+
+
 def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
     """Render the missing frames of sequence ``index`` into ``root``; returns how many were written."""
     from genb.render.stage import _manifest as run_manifest
@@ -156,6 +166,7 @@ def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
             continue
         frame = Frame(plan, t)
         prep = stage.prepare(index, frame)
+        _per_frame_noise(prep, t)
         sample = stage.finish(prep)
         sample.labels.update({"index": np.array(t), "sequence": np.array(index), "frame": np.array(t),
                               "fps": np.array(cfg.fps)})
