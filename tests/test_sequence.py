@@ -252,3 +252,16 @@ def test_bad_sequence_flags_exit_2_and_write_nothing(tmp_path):
     assert main(["render", str(out), "--frames", "1", "--num-samples", "1"]) == 2
     assert main(["render", str(out), "--frames", "4", "--motion-weights", "0,0,0,0"]) == 2
     assert not out.exists()
+
+
+def test_show_animates_a_sequence_run(seq_run, tmp_path):
+    from PIL import Image
+
+    from genb.cli import main
+
+    for name in ("anim.png", "anim.gif"):
+        out = tmp_path / name
+        assert main(["show", str(seq_run), "--animate", "--out", str(out)]) == 0
+        with Image.open(out) as im:
+            assert im.n_frames == FRAMES and im.size[0] > 128
+    assert main(["show", str(tmp_path), "--animate"]) == 2  # not a sequence run
