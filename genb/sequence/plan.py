@@ -95,11 +95,18 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
     P = int(rng.integers(cfg.num_people[0], cfg.num_people[1] + 1))
     shapes = body.sample_shapes(rng, P)
     kinds, euler, yaw_rel = [], np.zeros((P, frames, 20, 3)), np.zeros((P, frames))
+    clips: list = [None] * (P * frames)  # SMPL-X with --motion-dir: motion-capture frames (genb.sequence.mocap)
     for p in range(P):
         kind, euler[p], yaw_rel[p] = gait.sample_motion(rng, stage.poses, frames, fps, motions)
+        if cfg.motion_dir and rng.random() < cfg.motion_prob:
+            from genb.sequence.mocap import sample_clip
+
+            kind, clips[p * frames:(p + 1) * frames], yaw_rel[p] = sample_clip(rng, cfg.motion_dir, frames, fps)
         kinds.append(kind)
     # 2. Pose every frame of everyone in one batch; plant the feet (root paths in the body's own frame).
-    posed = body.pose(np.repeat(shapes, frames, axis=0), euler_xyz_to_matrix(euler.reshape(P * frames, 20, 3)))
+    rotations = euler_xyz_to_matrix(euler.reshape(P * frames, 20, 3))
+    posed = (body.pose(np.repeat(shapes, frames, axis=0), rotations, motion=clips) if any(c is not None for c in clips)
+             else body.pose(np.repeat(shapes, frames, axis=0), rotations))
     V = posed.vertices.reshape(P, frames, -1, 3).astype(np.float64)
     feet = foot_vertices(body)
     local_T = np.stack([gait.plant_feet(V[p], yaw_rel[p], feet) for p in range(P)])  # (P, T, 3)
