@@ -161,7 +161,7 @@ def test_sharded_by_sequence_gives_the_same_bytes(seq_run, tmp_path, monkeypatch
                 assert (_frame(out, s, t) / name).read_bytes() == (_frame(seq_run, s, t) / name).read_bytes()
 
 
-def test_walk_plants_the_weight_bearing_foot(anny):
+def test_walk_keeps_feet_still_while_on_the_ground(anny):
     from genb.render.poses import PoseLibrary
     from genb.render.rotations import euler_xyz_to_matrix
     from genb.sequence.plan import foot_vertices
@@ -169,13 +169,22 @@ def test_walk_plants_the_weight_bearing_foot(anny):
     lib, feet = PoseLibrary(), foot_vertices(anny)
     shape = anny.sample_shapes(np.random.default_rng(0), 1)
     yaw = np.arange(30) / 30 * 35.0  # a turn
-    posed = anny.pose(np.repeat(shape, 30, 0), euler_xyz_to_matrix(gait.walk_euler(lib, 30, 30.0, 0.9, 0.2)))
-    T = gait.plant_feet(posed.vertices.astype(np.float64), yaw, feet)
-    world = np.einsum("tij,tvj->tvi", gait.rot_z(yaw), posed.vertices.astype(np.float64)) + T[:, None]
-    assert np.abs(world[:, :, 2].min(axis=1)).max() < 1e-6  # on the ground, never under it
-    assert np.linalg.norm(T[-1, :2] - T[0, :2]) > 0.6  # about 1.3 m/s
-    per_foot = np.stack([gait.foot_slide(world, f) for f in feet], axis=1)  # (T-1, 2)
-    assert per_foot.min(axis=1).max() < 0.01  # the foot carrying the weight slides under 1 cm per frame
+    euler = gait.walk_euler(lib, 30, 30.0, 0.9, 0.2)
+    pose_fn = lambda e: anny.pose(np.repeat(shape, len(e), 0), euler_xyz_to_matrix(e)).vertices  # noqa: E731
+    slides = {}
+    for name in ("plain", "locked"):
+        if name == "plain":
+            e, T = euler, gait.plant_feet(np.asarray(pose_fn(euler), np.float64), yaw, feet)
+        else:
+            T, e = gait.plant_feet_locked(pose_fn, euler, yaw, feet)
+        world = np.einsum("tij,tvj->tvi", gait.rot_z(yaw), np.asarray(pose_fn(e), np.float64)) + T[:, None]
+        assert np.abs(world[:, :, 2].min(axis=1)).max() < 1e-6  # on the ground, never under it
+        assert np.linalg.norm(T[-1, :2] - T[0, :2]) > 0.6  # about 1.3 m/s
+        per_foot = np.stack([gait.foot_slide(world, f) for f in feet], axis=1)  # (T-1, 2)
+        assert per_foot.min(axis=1).max() < 0.01  # the foot carrying the weight: under 1 cm per frame
+        slides[name] = per_foot.max()
+    assert slides["locked"] < 0.01 < slides["plain"]  # the landing foot too, with the leg IK
+    assert np.abs(e - euler).max() < 10.0  # small corrections of the hips and knees only
 
 
 def test_camera_paths():

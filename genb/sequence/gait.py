@@ -150,3 +150,87 @@ def foot_slide(vertices: np.ndarray, feet: np.ndarray, contact_m: float = 0.01) 
     both = contact[:-1] & contact[1:]
     move = np.linalg.norm(v[1:, :, :2] - v[:-1, :, :2], axis=-1)
     return np.where(both, move, 0.0).max(axis=1)
+
+
+LEG_JOINTS = (("left_hip", "left_knee"), ("right_hip", "right_knee"))
+
+
+def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tuple[np.ndarray, np.ndarray],
+                      contact_m: float = 0.01, decay: float = 0.7, iterations: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`plant_feet` that also keeps the *other* foot still while it is on the ground too.
+
+    In double support (the second foot within ``contact_m`` of the ground on two frames running)
+    that leg's hip and knee flexion are corrected by a small least-squares IK (Gauss-Newton over
+    finite differences of ``pose_fn``) so that its contact vertex stays where it was; once the
+    foot carries the weight the correction fades (times ``decay`` per frame) while that foot is
+    planted, so the body eases back onto the walk's key poses without a jump.
+
+    Args:
+        pose_fn: (N, 20, 3) Euler degrees -> (N, V, 3) posed vertices (zero yaw, root at the origin).
+        euler: (T, 20, 3) the motion. yaw_deg: (T,). feet: vertex indices of the left and right foot.
+    Returns:
+        (T, 3) root translations and the corrected (T, 20, 3) Euler degrees.
+    """
+    from genb.core.conventions import SEMANTIC_INDEX
+
+    euler = np.array(euler, np.float64)
+    V = np.asarray(pose_fn(euler), np.float64)
+    R = rot_z(yaw_deg)
+    T = np.zeros((len(V), 3))
+    T[0, 2] = -V[0, :, 2].min()
+    legs = [(SEMANTIC_INDEX[h], SEMANTIC_INDEX[k]) for h, k in LEG_JOINTS]
+    corr = np.zeros((2, 2))  # per leg: (hip, knee) flexion offsets, degrees
+    height = lambda v, f, t: v[f, 2].min() + t[2]  # noqa: E731 - lowest vertex of foot f above the ground
+    stance = int(np.argmin([height(V[0], f, T[0]) for f in feet]))
+
+    def world(v, t, tr):
+        return v @ R[t].T + tr
+
+    def with_corr(e, c):
+        e = e.copy()
+        for leg, (h, k) in enumerate(legs):
+            e[h, 0] += c[leg, 0]
+            e[k, 0] += c[leg, 1]
+        return e
+
+    for t in range(1, len(V)):
+        if np.abs(corr).max() > 0.05:  # a correction still fading: this frame with it
+            euler[t] = with_corr(euler[t], corr)
+            V[t] = np.asarray(pose_fn(euler[t][None]), np.float64)[0]
+        lift = -V[t, :, 2].min()
+        if V[t, feet[stance], 2].min() + lift > contact_m:
+            stance = int(np.argmin([V[t, f, 2].min() + lift for f in feet]))
+        foot = feet[stance]
+        a = foot[int(np.argmin(V[t, foot, 2]))]
+        T[t, :2] = (world(V[t - 1, a], t - 1, T[t - 1]) - world(V[t, a], t, np.zeros(3)))[:2]
+        T[t, 2] = lift
+        other = 1 - stance
+        o = feet[other]
+        if height(V[t - 1], o, T[t - 1]) <= contact_m and height(V[t], o, T[t]) <= contact_m:
+            b = o[int(np.argmin(V[t - 1, o, 2]))]
+            target = world(V[t - 1, b], t - 1, T[t - 1])
+            base = euler[t].copy()
+            delta = np.zeros(2)
+            for _ in range(iterations):
+                trial = np.stack([with_corr(base, _leg(other, delta + d)) for d in ((0, 0), (1, 0), (0, 1))])
+                vs = np.asarray(pose_fn(trial), np.float64)
+                pts = np.stack([world(v[b], t, T[t]) for v in vs])
+                r = pts[0] - target
+                J = np.stack([pts[1] - pts[0], pts[2] - pts[0]], axis=1)  # (3, 2) per degree
+                delta = delta - np.linalg.solve(J.T @ J + 1e-6 * np.eye(2), J.T @ r)
+            euler[t] = with_corr(base, _leg(other, delta))
+            V[t] = np.asarray(pose_fn(euler[t][None]), np.float64)[0]
+            T[t, 2] = -V[t, :, 2].min()
+            corr = corr + _leg(other, delta)
+        corr = corr * decay if not _in_lock(V, T, t, feet, other, contact_m) else corr
+    return T, euler
+
+
+def _leg(leg: int, delta) -> np.ndarray:
+    out = np.zeros((2, 2))
+    out[leg] = delta
+    return out
+
+
+def _in_lock(V, T, t, feet, other, contact_m) -> bool:
+    return bool(V[t, feet[other], 2].min() + T[t, 2] <= contact_m)

@@ -103,16 +103,25 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
 
             kind, clips[p * frames:(p + 1) * frames], yaw_rel[p] = sample_clip(rng, cfg.motion_dir, frames, fps)
         kinds.append(kind)
-    # 2. Pose every frame of everyone in one batch; plant the feet (root paths in the body's own frame).
+    # 2. Plant the feet (root paths in the body's own frame): the procedural motions with both feet
+    #    kept still in double support (leg IK), motion-capture clips with the weight-bearing foot.
+    feet = foot_vertices(body)
+    local_T = np.zeros((P, frames, 3))
+    for p in range(P):
+        if clips[p * frames] is None:
+            pose_fn = lambda e, p=p: body.pose(np.repeat(shapes[p:p + 1], len(e), axis=0), euler_xyz_to_matrix(e)).vertices  # noqa: E731
+            local_T[p], euler[p] = gait.plant_feet_locked(pose_fn, euler[p], yaw_rel[p], feet)
+    # 3. Pose every frame of everyone in one batch.
     rotations = euler_xyz_to_matrix(euler.reshape(P * frames, 20, 3))
     posed = (body.pose(np.repeat(shapes, frames, axis=0), rotations, motion=clips) if any(c is not None for c in clips)
              else body.pose(np.repeat(shapes, frames, axis=0), rotations))
     V = posed.vertices.reshape(P, frames, -1, 3).astype(np.float64)
-    feet = foot_vertices(body)
-    local_T = np.stack([gait.plant_feet(V[p], yaw_rel[p], feet) for p in range(P)])  # (P, T, 3)
+    for p in range(P):
+        if clips[p * frames] is not None:
+            local_T[p] = gait.plant_feet(V[p], yaw_rel[p], feet)
     heights = V[:, 0, :, 2].max(axis=1) + local_T[:, 0, 2]
     radii = np.linalg.norm(V[:, 0, :, :2], axis=2).max(axis=1)
-    # 3. Place the first frame where the camera sees it; keep paths apart (else drop the person).
+    # 4. Place the first frame where the camera sees it; keep paths apart (else drop the person).
     xy0, yaw0, placed = place_people(rng, cfg, camera0, radii, heights)
     if not placed.any():
         xy0[0], placed[0] = fallback_position(camera0, cfg, heights[0], radii[0]), True
@@ -128,7 +137,7 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
         if not kept:  # always keep one person
             kept.append(int(p))
     keep = np.array(sorted(kept))
-    # 4. The world bodies of every frame: x -> R_z(yaw0 + yaw_t) x + R_z(yaw0) T_t + (xy0, 0).
+    # 5. The world bodies of every frame: x -> R_z(yaw0 + yaw_t) x + R_z(yaw0) T_t + (xy0, 0).
     yaw = (yaw0[keep, None] + yaw_rel[keep]).T  # (T, P)
     trans = np.einsum("pij,ptj->tpi", gait.rot_z(yaw0[keep]), local_T[keep])
     trans[..., :2] += xy0[keep][None]
@@ -140,7 +149,7 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
     world = [PosedBodies(moved.vertices[t * n:(t + 1) * n], moved.joints[t * n:(t + 1) * n],
                          moved.keypoints[t * n:(t + 1) * n], {k: v[t * n:(t + 1) * n] for k, v in moved.params.items()})
              for t in range(frames)]
-    # 5. The camera path (a tracking camera follows the first person) and one setting for all frames.
+    # 6. The camera path (a tracking camera follows the first person) and one setting for all frames.
     cam_kinds = [k for k, w in camera_motions.items() if w > 0]
     w = np.array([camera_motions[k] for k in cam_kinds], float)
     cam_kind = cam_kinds[int(rng.choice(len(cam_kinds), p=w / w.sum()))]

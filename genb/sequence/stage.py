@@ -147,13 +147,14 @@ def _per_frame_noise(prep, t: int) -> None:
 
 def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
     """Render the missing frames of sequence ``index`` into ``root``; returns how many were written."""
-    from genb.render.stage import _manifest as run_manifest
+    from genb.render.stage import _manifest as run_manifest, _torch_threads
     from genb.sequence.plan import Frame, plan_sequence
 
     seq = sequence_dir(root, index)
     sub = RunFolder(seq)
-    plan = plan_sequence(stage, index, cfg.frames, cfg.fps, dict(zip(MOTIONS, cfg.motion_weights)),
-                         dict(zip(CAMERA_MOTIONS, cfg.camera_motion_weights)))
+    with _torch_threads(1):  # the body forwards give the same bits in every process (as RenderStage's)
+        plan = plan_sequence(stage, index, cfg.frames, cfg.fps, dict(zip(MOTIONS, cfg.motion_weights)),
+                             dict(zip(CAMERA_MOTIONS, cfg.camera_motion_weights)))
     seq.mkdir(parents=True, exist_ok=True)
     record, arrays = sequence_record(plan, cfg, index, stage.body.name)
     if not (seq / "sequence.npz").is_file():
