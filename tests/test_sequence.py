@@ -306,3 +306,14 @@ def test_smplx_motion_files_play_as_motion(synthetic_smplx_dir, tmp_path):
     lab = np.load(_frame(tmp_path / "run", 0, 2) / "labels.npz")
     np.testing.assert_allclose(to_camera(arrays["world_joints3d"][2].astype(np.float64), arrays["cam_ext"][2]),
                                lab["joints3d"], atol=1e-4)
+
+
+def test_enhance_a_sequence_run_writes_flicker(seq_run, tiny_pipeline_dir, tmp_path):
+    from genb.cli import main
+
+    copy = tmp_path / "run"
+    shutil.copytree(seq_run, copy)
+    assert main(["enhance", str(copy), "--preset", "tiny", "--noise", "0.4", "--steps", "5", "--threads", "1"]) == 0
+    report = json.loads((copy / "flicker-noise-0.40.json").read_text())
+    assert set(report["sequences"]) == {"000000", "000001"}
+    assert 0 <= report["mean"]["render"] < report["mean"]["enhanced"]

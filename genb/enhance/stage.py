@@ -478,6 +478,12 @@ def run(args: argparse.Namespace) -> int:
 
         for folder in sequence_folders(Path(args.run)):
             run_enhance(RunFolder(folder), cfg)
+        from genb.sequence.noise import flicker_report
+
+        report = flicker_report(args.run, cfg.noise)
+        if "mean" in report:
+            logger.info("flicker (mean |frame - next frame warped back by the flow|, 0..255): render %.2f, "
+                        "enhanced %.2f", report["mean"]["render"], report["mean"]["enhanced"])
         return 0
     run_enhance(RunFolder(args.run), cfg)
     return 0

@@ -152,3 +152,29 @@ def sequence_flicker(run: RunFolder, image_of) -> dict[str, Any]:
         per.append(flicker(image_of(t), image_of(t + 1), flow["flow"], flow["valid"]))
     finite = [x for x in per if np.isfinite(x)]
     return {"per_frame": per, "mean": float(np.mean(finite)) if finite else float("nan")}
+
+
+def flicker_report(root: str | Path, noise: float) -> dict[str, Any]:
+    """Flicker of the render and of the enhanced level ``noise`` for every sequence of a sequence
+    run (only sequences whose every frame is enhanced); written as ``RUN/flicker-noise-<s>.json``."""
+    from genb.core.io import atomic_write_json, read_image
+    from genb.core.run import noise_name
+    from genb.sequence.show import sequence_folders
+
+    root = Path(root)
+    out: dict[str, Any] = {"noise": noise, "unit": "mean |frame t - frame t+1 warped back by the exact flow|, "
+                                                     "0..255, valid pixels", "sequences": {}}
+    for folder in sequence_folders(root):
+        run = RunFolder(folder)
+        level = run.enhanced_dir(noise)
+        if not all((level / f"{run.sample_name(t)}.png").is_file() for t in run.sample_ids()):
+            continue
+        render = sequence_flicker(run, lambda t: read_image(run.sample_dir(t) / "image.png"))["mean"]
+        enhanced = sequence_flicker(run, lambda t: read_image(level / f"{run.sample_name(t)}.png"))["mean"]
+        out["sequences"][folder.name] = {"render": render, "enhanced": enhanced}
+    vals = list(out["sequences"].values())
+    if vals:
+        out["mean"] = {k: float(np.nanmean([v[k] for v in vals])) for k in ("render", "enhanced")}
+    if (root / "sequences.json").is_file():
+        atomic_write_json(root / f"flicker-{noise_name(noise)}.json", out)
+    return out
