@@ -263,6 +263,21 @@ def test_bad_sequence_flags_exit_2_and_write_nothing(tmp_path):
     assert not out.exists()
 
 
+def test_single_images_and_sequences_never_share_a_folder(seq_run, tmp_path):
+    from genb.cli import main
+
+    copy = tmp_path / "seq"
+    shutil.copytree(seq_run, copy)
+    before = sorted(p.name for p in copy.iterdir())
+    assert main(["render", str(copy), "--num-samples", "1", "--image-size", "128,96"]) == 2
+    assert sorted(p.name for p in copy.iterdir()) == before
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "run.json").write_text(json.dumps({"num_samples": 1, "seed": 0, "image_size": [128, 96]}))
+    assert main(["render", str(single), "--frames", "3", "--num-samples", "1"]) == 2
+    assert sorted(p.name for p in single.iterdir()) == ["run.json"]
+
+
 def test_show_animates_a_sequence_run(seq_run, tmp_path):
     from PIL import Image
 

@@ -631,6 +631,9 @@ def run(args: argparse.Namespace) -> int:
 
         run_sequences(args.out, config_from_args(SequenceConfig, "render", args))
         return 0
+    if (Path(args.out) / "sequences.json").is_file():
+        raise GenbError(f"{args.out} holds sequences (genb render --frames)",
+                        "repeat its --frames to resume it, or write single images into a new folder")
     cfg = config_from_args(RenderConfig, "render", args)
     run_render(args.out, cfg)
     return 0

@@ -206,6 +206,9 @@ def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
     from genb.render.stage import RenderStage, input_digests
 
     root = Path(out)
+    if (root / "run.json").is_file() and not (root / "sequences.json").is_file():
+        raise GenbError(f"{root} holds single images (genb render without --frames)",
+                        "write the sequences into a new folder")
     start = time.perf_counter()
     counts = [0, 0]
 
