@@ -156,7 +156,7 @@ LEG_JOINTS = (("left_hip", "left_knee"), ("right_hip", "right_knee"))
 
 
 def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tuple[np.ndarray, np.ndarray],
-                      contact_m: float = 0.01, decay: float = 0.7, iterations: int = 2) -> tuple[np.ndarray, np.ndarray]:
+                      contact_m: float = 0.01, decay: float = 0.5, iterations: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """:func:`plant_feet` that also keeps the *other* foot still while it is on the ground too.
 
     In double support (the second foot within ``contact_m`` of the ground on two frames running)
@@ -194,7 +194,7 @@ def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tup
         return e
 
     for t in range(1, len(V)):
-        if np.abs(corr).max() > 0.05:  # a correction still fading: this frame with it
+        if np.abs(corr).max() > 0.2:  # a correction still fading (degrees): this frame with it
             euler[t] = with_corr(euler[t], corr)
             V[t] = np.asarray(pose_fn(euler[t][None]), np.float64)[0]
         lift = -V[t, :, 2].min()
@@ -209,15 +209,16 @@ def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tup
         if height(V[t - 1], o, T[t - 1]) <= contact_m and height(V[t], o, T[t]) <= contact_m:
             b = o[int(np.argmin(V[t - 1, o, 2]))]
             target = world(V[t - 1, b], t - 1, T[t - 1])
-            base = euler[t].copy()
+            base, v_base = euler[t].copy(), V[t]
             delta = np.zeros(2)
-            for _ in range(iterations):
-                trial = np.stack([with_corr(base, _leg(other, delta + d)) for d in ((0, 0), (1, 0), (0, 1))])
+            for it in range(iterations):
+                trial = np.stack([with_corr(base, _leg(other, delta + d)) for d in ((1, 0), (0, 1))])
                 vs = np.asarray(pose_fn(trial), np.float64)
-                pts = np.stack([world(v[b], t, T[t]) for v in vs])
-                r = pts[0] - target
-                J = np.stack([pts[1] - pts[0], pts[2] - pts[0]], axis=1)  # (3, 2) per degree
-                delta = delta - np.linalg.solve(J.T @ J + 1e-6 * np.eye(2), J.T @ r)
+                p0 = world(v_base[b], t, T[t])
+                J = np.stack([world(v[b], t, T[t]) - p0 for v in vs], axis=1)  # (3, 2) per degree
+                delta = delta - np.linalg.solve(J.T @ J + 1e-6 * np.eye(2), J.T @ (p0 - target))
+                if it + 1 < iterations:
+                    v_base = np.asarray(pose_fn(with_corr(base, _leg(other, delta))[None]), np.float64)[0]
             euler[t] = with_corr(base, _leg(other, delta))
             V[t] = np.asarray(pose_fn(euler[t][None]), np.float64)[0]
             T[t, 2] = -V[t, :, 2].min()
