@@ -332,3 +332,13 @@ def test_enhance_a_sequence_run_writes_flicker(seq_run, tiny_pipeline_dir, tmp_p
     report = json.loads((copy / "flicker-noise-0.40.json").read_text())
     assert set(report["sequences"]) == {"000000", "000001"}
     assert 0 <= report["mean"]["render"] < report["mean"]["enhanced"]
+
+
+def test_frame_labels_replay_through_the_body_model(seq_run, anny):
+    for t in (0, FRAMES - 1):
+        lab = np.load(_frame(seq_run, 0, t) / "labels.npz")
+        params = {k[len("anny_"):]: lab[k].astype(np.float64) for k in lab.files if k.startswith("anny_")}
+        verts, kps = anny.forward_params(params)  # camera-frame parameters -> camera-frame geometry
+        np.testing.assert_allclose(kps, lab["keypoints3d"], atol=2e-3)
+        uv = project(verts[:, lab["proj_vert_ids"]].astype(np.float64), lab["cam_int"].astype(np.float64))
+        assert np.abs(uv - lab["proj_verts"]).max() < 0.5

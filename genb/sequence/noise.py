@@ -49,12 +49,10 @@ def carry_noise(noise: np.ndarray, flow: np.ndarray, valid: np.ndarray, factor: 
     H, W = valid.shape
     hc, wc = min(h, H // factor), min(w, W // factor)
     v = valid[: hc * factor, : wc * factor].reshape(hc, factor, wc, factor)
-    f = flow[: hc * factor, : wc * factor].reshape(hc, factor, wc, factor, 2)
     count = v.sum(axis=(1, 3))
     ys, xs = np.mgrid[0 : hc * factor, 0 : wc * factor].astype(np.float64)
     tx = ((xs + flow[: hc * factor, : wc * factor, 0]).reshape(hc, factor, wc, factor) * v).sum(axis=(1, 3))
     ty = ((ys + flow[: hc * factor, : wc * factor, 1]).reshape(hc, factor, wc, factor) * v).sum(axis=(1, 3))
-    del f
     moved = count * 2 >= factor * factor  # at least half the cell's pixels are tracked
     cx = np.rint((tx / np.maximum(count, 1) - (factor - 1) / 2) / factor).astype(np.int64)
     cy = np.rint((ty / np.maximum(count, 1) - (factor - 1) / 2) / factor).astype(np.int64)
