@@ -39,6 +39,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--scenery-only", action="store_true", help="only the scenery comparison (one process)")
     ap.add_argument("--wardrobe-only", action="store_true", help="only the dressed vs --wardrobe none comparison")
+    ap.add_argument("--sequence-only", type=int, metavar="FRAMES", default=0,
+                    help="only frames/s of sequences of FRAMES frames against single samples/s (one process)")
     args = ap.parse_args()
     lo, hi = (int(x) for x in args.people.split(","))
     w, h = (int(x) for x in args.size.split(","))
@@ -46,6 +48,9 @@ def main() -> None:
                        num_people=(lo, hi))
     if args.scenery_only:
         scenery_table(cfg)
+        return
+    if args.sequence_only:
+        sequence_vs_single(cfg, args.sequence_only)
         return
     dressed_vs_bare(cfg)
     if args.wardrobe_only:
@@ -190,6 +195,38 @@ def dressed_vs_bare(cfg: RenderConfig, rounds: int = 2) -> None:
         print(f"{name:34s} {r:6.2f} samples/s   default keeps {rate[first] / r:5.0%} of it")
 
 
+
+def sequence_vs_single(cfg: RenderConfig, frames: int, rounds: int = 2) -> None:
+    """Frames per second of sequences (genb render --frames) against single samples per second, one
+    stage, taking turns, everything written to disk (plan, flow and the sequence record included)."""
+    from genb.render.stage import write_sample
+    from genb.sequence.stage import SequenceConfig, render_sequence
+
+    scfg = SequenceConfig(**dataclasses.asdict(cfg), frames=frames)
+    stage = RenderStage(scfg)
+    stage(0)  # warms the GL programs
+    per_round = max(1, cfg.num_samples // rounds)
+    single = seq = 0.0
+    n_single = n_frames = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        run = RunFolder(Path(tmp) / "single")
+        for r in range(rounds):
+            t0 = time.perf_counter()
+            for i in range(r * per_round, (r + 1) * per_round):
+                write_sample(run, i, stage(i))
+            single += time.perf_counter() - t0
+            n_single += per_round
+            t0 = time.perf_counter()
+            n_frames += render_sequence(stage, Path(tmp) / "seq", r, scfg)
+            seq += time.perf_counter() - t0
+    stage.close()
+    a, b = n_single / single, n_frames / seq
+    print(f"| {cfg.image_size[0]}x{cfg.image_size[1]}, people {cfg.num_people} | single samples/s | sequence frames/s | ratio |")
+    print("| --- | --- | --- | --- |")
+    print(f"| {n_single} samples, {n_frames} frames ({rounds} sequences of {frames}) | {a:.3f} | {b:.3f} | {b / a:.2f} |")
+
+
 if __name__ == "__main__":
     np.set_printoptions(precision=3)
     main()
+

@@ -78,6 +78,9 @@ class EnhanceConfig:
     """Fix the number of denoising steps actually run, at every noise level (steps becomes ceil(N / noise)), so a sweep compares like with like."""
     seed: int | None = None
     """Seed of the per-sample noise (sample i uses (seed, i)); unset = the run's seed."""
+    noise_warp: bool = True
+    """On a sequence's frames (genb render --frames): warp the initial noise along the exact flow from frame to
+    frame (temporally consistent); --no-noise-warp draws each frame's noise on its own."""
     architecture: Literal["sd15", "sdxl"] = "sd15"
     """Model family: sd15 (StableDiffusionControlNetImg2ImgPipeline) or sdxl (its SDXL variant)."""
     base_model: str = "stable-diffusion-v1-5/stable-diffusion-v1-5"

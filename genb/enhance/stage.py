@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import dataclasses
 import math
 import time
@@ -78,6 +79,9 @@ class EnhanceStage:
         loaded: an already loaded :class:`~genb.enhance.models.LoadedPipeline` to use
             (else it is loaded here when ``cfg`` needs a model).
     """
+
+    noise_source: Any = None
+    """A sequence run's :class:`genb.sequence.noise.NoiseWarper` (None: each sample's own noise)."""
 
     def __init__(self, cfg: EnhanceConfig, seed: int = 0, loaded: Any = None):
         import torch
@@ -181,12 +185,12 @@ class EnhanceStage:
             control_guidance_end=self.ends if len(self.ends) > 1 else self.ends[0],
             callback_on_step_end=callback, output_type="np",
         )
-        with torch.inference_mode():
+        with torch.inference_mode(), contextlib.ExitStack() as hooks:
             if isinstance(callback, RegionHold):
-                with callback.capture(pipe):
-                    out = pipe(**kwargs).images
-            else:
-                out = pipe(**kwargs).images
+                hooks.enter_context(callback.capture(pipe))
+            if self.noise_source is not None:  # a sequence: noise warped along the flow (genb.sequence.noise)
+                hooks.enter_context(self.noise_source.override(pipe, batch))
+            out = pipe(**kwargs).images
         steps = callback.steps
         # 6. Back to uint8 at the render's size; a region at strength 0 gets the render's pixels back.
         images = []
@@ -313,6 +317,7 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
         # 2. The models, on this rank's device (a missing one stops here, before anything is written).
         stage_cfg = dataclasses.replace(cfg.whole_image_config(), device=ctx.device)
         state["stage"] = get_stage(stage_cfg, seed)
+        state["stage"].noise_source = _noise_source(run, cfg, state["stage"])
         if cfg.per_person:
             from genb.enhance.per_person import PersonPass
 
@@ -357,6 +362,15 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
             logger.warning("--check: not every sample is enhanced yet (another rank is still running); run "
                            "`genb check %s --noise %s` once every rank has finished", run.root, cfg.noise)
     return summary
+
+
+def _noise_source(run: RunFolder, cfg: EnhanceConfig, stage: EnhanceStage) -> Any:
+    """A sequence's frames with --noise-warp: the warped noise chain (genb.sequence.noise); else None."""
+    from genb.sequence.noise import NoiseWarper, is_sequence_run
+
+    if not cfg.noise_warp or stage.loaded is None or not is_sequence_run(run):
+        return None
+    return NoiseWarper(run, stage.seed, stage.loaded.pipe.vae_scale_factor)
 
 
 def _enhance_batches(run: RunFolder, out_dir: Path, cfg: EnhanceConfig, batches: list[list[int]],
@@ -429,5 +443,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(EnhanceConfig, "enhance", args)
+    if (Path(args.run) / "sequences.json").is_file():  # a sequence run: each sequence's frames (genb.sequence)
+        from genb.sequence.show import sequence_folders
+
+        for folder in sequence_folders(Path(args.run)):
+            run_enhance(RunFolder(folder), cfg)
+        from genb.sequence.noise import flicker_report
+
+        report = flicker_report(args.run, cfg.noise)
+        if "mean" in report:
+            logger.info("flicker (mean |frame - next frame warped back by the flow|, 0..255): render %.2f, "
+                        "enhanced %.2f", report["mean"]["render"], report["mean"]["enhanced"])
+        return 0
     run_enhance(RunFolder(args.run), cfg)
     return 0

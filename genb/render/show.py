@@ -71,8 +71,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise", type=float, help="show the enhanced images of this noise level instead of the renders")
     parser.add_argument("--rejected", action="store_true", help="only samples the checker rejected (needs --noise)")
     parser.add_argument("--maps", action="store_true", help="one row per sample: the overlay and its control maps")
+    parser.add_argument("--animate", action="store_true",
+                        help="a sequence run (genb render --frames): an animated PNG (or GIF with --out x.gif)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "animate", False):  # sequences (genb.sequence.show)
+        from genb.sequence.show import animate
+
+        animate(args.run_dir, args.out, min(args.num, 4), args.noise, args.tile_width)
+        return 0
     show_run(args.run_dir, args.out, args.num, args.columns, args.noise, args.rejected, args.tile_width, args.maps)
     return 0

@@ -162,14 +162,15 @@ class RenderStage:
         """Render sample ``index``; depends only on (cfg.seed, index)."""
         return self.finish(self.prepare(index))
 
-    def prepare(self, index: int) -> PreparedSample:
+    def prepare(self, index: int, frame: Any = None) -> PreparedSample:
         """Everything of sample ``index`` that needs no GL: scene, bodies, appearance, geometry
         labels. Thread-safe with respect to :meth:`finish`, so the next sample can be prepared
-        while this one rasterizes."""
+        while this one rasterizes. ``frame``: a frame of a sequence (:class:`genb.sequence.plan.Frame`)
+        that gives the camera, the posed people and the setting (None: a single image, as sampled)."""
         with _torch_threads(1):  # small batched body forwards: extra threads only fight llvmpipe's
-            return self._prepare(index)
+            return self._prepare(index, frame)
 
-    def _prepare(self, index: int) -> PreparedSample:
+    def _prepare(self, index: int, frame: Any = None) -> PreparedSample:
         cfg, body = self.cfg, self.body
         rng = sample_rng(cfg.seed, index, "scene")
         body_rng = sample_rng(cfg.seed, index, "bodies")
@@ -200,6 +201,8 @@ class RenderStage:
         shapes, yaw, xy, lift, heights = shapes[keep], yaw[keep], xy[keep], lift[keep], heights[keep]
         pose_names = [pose_names[k] for k in keep]
         world = rigid_transform_bodies(body, posed, _rot_z(yaw), np.column_stack([xy, lift]))
+        if frame is not None:  # a frame of a sequence (genb.sequence): its camera, people and places
+            camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P = frame.people()
 
         # 3. Appearance, lights, background.
         app_rng = sample_rng(cfg.seed, index, "appearance")
@@ -213,6 +216,9 @@ class RenderStage:
         elif self.environments:
             setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments)
             lighting, background = setting.lighting, setting.background
+        elif frame is not None and frame.setting is not None:  # one setting for every frame of a sequence
+            setting = frame.setting
+            lighting, background = setting.lighting, setting.background
         else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
                                              world.keypoints, radii[keep])
@@ -224,6 +230,8 @@ class RenderStage:
         else:  # dressed: an own random stream, so --wardrobe none renders the same people, poses and camera
             outfits, people = self._dress(index, world, appearance, describe)
         ground = setting.ground
+        if frame is not None:
+            frame.layers = people  # the meshes the frame shows (the sequence's flow traces them)
         held_objects = held.held_objects(pose_names, world.keypoints)  # a box, a phone in the hands
         prop_meshes = setting.props + [PropMesh(*held.held_mesh(h)) for h in held_objects]
         backdrop = (_cover(read_image(background["path"]), W, H) if background["kind"] == "image"
@@ -614,9 +622,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", metavar="RUN", help="run folder to write (created; an existing one is resumed)")
     parser.add_argument("--preset", help="a preset of configs/render/ (bedlam, demo, closeup, crowd) or a YAML file")
     add_config_arguments(parser, RenderConfig)
+    from genb.sequence.stage import add_sequence_arguments
+
+    add_sequence_arguments(parser)  # --frames, --fps ...: sequences (genb/sequence)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "frames", None):  # sequences of frames
+        from genb.sequence.stage import SequenceConfig, run_sequences
+
+        run_sequences(args.out, config_from_args(SequenceConfig, "render", args))
+        return 0
+    if (Path(args.out) / "sequences.json").is_file():
+        raise GenbError(f"{args.out} holds sequences (genb render --frames)",
+                        "repeat its --frames to resume it, or write single images into a new folder")
     cfg = config_from_args(RenderConfig, "render", args)
     run_render(args.out, cfg)
     return 0

@@ -1,0 +1,165 @@
+"""What a sequence is before any frame is drawn: its people's motions and paths, its camera path, its setting.
+
+:func:`plan_sequence` depends only on (seed, sequence index) and the render stage's resources
+(body model, pose library). Everything that makes up a person's identity (shape, appearance,
+outfit) and the scene (sky, ground, props, lights) is sampled once; per frame only the posed
+bodies and the camera change. :class:`Frame` hands one frame to
+:meth:`genb.render.stage.RenderStage.prepare`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from genb.core.conventions import PART_INDEX
+from genb.core.seeds import sample_rng
+from genb.render import scenery
+from genb.render.bodies import PosedBodies, rigid_transform_bodies
+from genb.render.rotations import euler_xyz_to_matrix
+from genb.render.scene import CameraRecipe, fallback_position, place_people, sample_camera
+from genb.sequence import gait
+from genb.sequence.cameras import camera_path
+
+
+@dataclasses.dataclass
+class SequencePlan:
+    """One sequence, frame by frame (T frames, P people).
+
+    Attributes:
+        cameras: T camera recipes. camera_record: the path's parameters (JSON).
+        world: T posed bodies in the world frame (P people each).
+        shapes: (P, shape_dim). motions: P motion kinds. yaw0: (P,) degrees. xy: (T, P, 2) root paths.
+        yaw: (T, P) heading, degrees. heights, radii: (P,) metres. dropped: people no path was found for.
+        setting: the procedural setting of every frame (None with photo or environment backgrounds).
+    """
+
+    cameras: list[CameraRecipe]
+    camera_record: dict[str, Any]
+    world: list[PosedBodies]
+    shapes: np.ndarray
+    motions: list[str]
+    xy: np.ndarray
+    yaw: np.ndarray
+    heights: np.ndarray
+    radii: np.ndarray
+    dropped: int
+    setting: Any
+
+
+@dataclasses.dataclass
+class Frame:
+    """Frame ``t`` of a plan, as :meth:`RenderStage.prepare` takes it."""
+
+    plan: SequencePlan
+    t: int
+    layers: list | None = None
+    """Set by the render stage: the people's meshes (MeshLayer) of this frame."""
+
+    @property
+    def setting(self):
+        return self.plan.setting
+
+    def people(self) -> tuple:
+        """(camera, world bodies, shapes, pose names, xy (P, 2), yaw (P,), heights, radii, keep, P)."""
+        p, t = self.plan, self.t
+        P = len(p.shapes)
+        return (p.cameras[t], p.world[t], p.shapes, list(p.motions), p.xy[t], p.yaw[t], p.heights, p.radii,
+                np.arange(P), P + p.dropped)
+
+
+def foot_vertices(body) -> tuple[np.ndarray, np.ndarray]:
+    """Vertex indices of the body model's left and right foot."""
+    parts = np.asarray(body.vertex_parts)
+    return np.flatnonzero(parts == PART_INDEX["left_foot"]), np.flatnonzero(parts == PART_INDEX["right_foot"])
+
+
+def _paths_clear(paths: np.ndarray, radii: np.ndarray, p: int, others: list[int], margin: float = 0.1) -> bool:
+    """True when person ``p``'s root path (T, 2) keeps ``margin`` metres between footprints of ``others``."""
+    for q in others:
+        gap = np.linalg.norm(paths[p] - paths[q], axis=1) - radii[p] - radii[q]
+        if gap.min() <= margin:
+            return False
+    return True
+
+
+def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str, float],
+                  camera_motions: dict[str, float]) -> SequencePlan:
+    """Sample sequence ``index`` of ``stage``'s config (a :class:`genb.render.stage.RenderStage`)."""
+    cfg, body = stage.cfg, stage.body
+    rng = sample_rng(cfg.seed, index, "sequence")
+    # 1. The first frame's camera, the people's shapes and motions.
+    camera0 = sample_camera(rng, cfg)
+    P = int(rng.integers(cfg.num_people[0], cfg.num_people[1] + 1))
+    shapes = body.sample_shapes(rng, P)
+    kinds, euler, yaw_rel = [], np.zeros((P, frames, 20, 3)), np.zeros((P, frames))
+    clips: list = [None] * (P * frames)  # SMPL-X with --motion-dir: motion-capture frames (genb.sequence.mocap)
+    for p in range(P):
+        kind, euler[p], yaw_rel[p] = gait.sample_motion(rng, stage.poses, frames, fps, motions)
+        if cfg.motion_dir and rng.random() < cfg.motion_prob:
+            from genb.sequence.mocap import sample_clip
+
+            kind, clips[p * frames:(p + 1) * frames], yaw_rel[p] = sample_clip(rng, cfg.motion_dir, frames, fps)
+        kinds.append(kind)
+    # 2. Plant the feet (root paths in the body's own frame): the procedural motions with both feet
+    #    kept still in double support (leg IK), motion-capture clips with the weight-bearing foot.
+    feet = foot_vertices(body)
+    local_T = np.zeros((P, frames, 3))
+    for p in range(P):
+        if clips[p * frames] is None:
+            pose_fn = lambda e, p=p: body.pose(np.repeat(shapes[p:p + 1], len(e), axis=0), euler_xyz_to_matrix(e)).vertices  # noqa: E731
+            local_T[p], euler[p] = gait.plant_feet_locked(pose_fn, euler[p], yaw_rel[p], feet)
+    # 3. Pose every frame of everyone in one batch.
+    rotations = euler_xyz_to_matrix(euler.reshape(P * frames, 20, 3))
+    posed = (body.pose(np.repeat(shapes, frames, axis=0), rotations, motion=clips) if any(c is not None for c in clips)
+             else body.pose(np.repeat(shapes, frames, axis=0), rotations))
+    V = posed.vertices.reshape(P, frames, -1, 3).astype(np.float64)
+    for p in range(P):
+        if clips[p * frames] is not None:
+            local_T[p] = gait.plant_feet(V[p], yaw_rel[p], feet)
+    heights = V[:, 0, :, 2].max(axis=1) + local_T[:, 0, 2]
+    radii = np.linalg.norm(V[:, 0, :, :2], axis=2).max(axis=1)
+    # 4. Place the first frame where the camera sees it; keep paths apart (else drop the person).
+    xy0, yaw0, placed = place_people(rng, cfg, camera0, radii, heights)
+    if not placed.any():
+        xy0[0], placed[0] = fallback_position(camera0, cfg, heights[0], radii[0]), True
+    paths = np.zeros((P, frames, 2))
+    kept: list[int] = []
+    for p in np.flatnonzero(placed):
+        for _ in range(20):
+            paths[p] = xy0[p] + local_T[p, :, :2] @ gait.rot_z(yaw0[p])[:2, :2].T
+            if _paths_clear(paths, radii, p, kept):
+                kept.append(int(p))
+                break
+            yaw0[p] = rng.uniform(0.0, 360.0)
+        if not kept:  # always keep one person
+            kept.append(int(p))
+    keep = np.array(sorted(kept))
+    # 5. The world bodies of every frame: x -> R_z(yaw0 + yaw_t) x + R_z(yaw0) T_t + (xy0, 0).
+    yaw = (yaw0[keep, None] + yaw_rel[keep]).T  # (T, P)
+    trans = np.einsum("pij,ptj->tpi", gait.rot_z(yaw0[keep]), local_T[keep])
+    trans[..., :2] += xy0[keep][None]
+    sel = (keep[:, None] * frames + np.arange(frames)[None]).T.ravel()  # frame-major order
+    flat = PosedBodies(posed.vertices[sel], posed.joints[sel], posed.keypoints[sel],
+                       {k: v[sel] for k, v in posed.params.items()})
+    moved = rigid_transform_bodies(body, flat, gait.rot_z(yaw.ravel()), trans.reshape(-1, 3))
+    n = len(keep)
+    world = [PosedBodies(moved.vertices[t * n:(t + 1) * n], moved.joints[t * n:(t + 1) * n],
+                         moved.keypoints[t * n:(t + 1) * n], {k: v[t * n:(t + 1) * n] for k, v in moved.params.items()})
+             for t in range(frames)]
+    # 6. The camera path (a tracking camera follows the first person) and one setting for all frames.
+    cam_kinds = [k for k, w in camera_motions.items() if w > 0]
+    w = np.array([camera_motions[k] for k in cam_kinds], float)
+    cam_kind = cam_kinds[int(rng.choice(len(cam_kinds), p=w / w.sum()))]
+    cameras, cam_record = camera_path(rng, camera0, cam_kind, frames, fps, target_xy=paths[keep[0]])
+    setting = None
+    if not stage.backgrounds and not stage.environments:  # props keep clear of every path
+        every = paths[keep][:, :: max(1, frames // 12)].reshape(-1, 2)
+        r = np.repeat(radii[keep], paths[keep][:, :: max(1, frames // 12)].shape[1])
+        setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera0, every,
+                                         world[0].keypoints, r)
+    return SequencePlan(cameras=cameras, camera_record=cam_record, world=world, shapes=shapes[keep],
+                        motions=[kinds[k] for k in keep], xy=trans[..., :2], yaw=yaw, heights=heights[keep],
+                        radii=radii[keep], dropped=int(P - n), setting=setting)
