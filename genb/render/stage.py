@@ -9,7 +9,6 @@ manifest and config.
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -22,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from genb.config import add_config_arguments, config_from_args
 from genb.errors import GenbError
 from genb.core.log import get_logger, progress
 from genb.render import labels as L
@@ -613,29 +611,3 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
                 summary.rendered, summary.skipped, summary.seconds, summary.samples_per_second,
                 len(run.sample_ids()), cfg.num_samples, run.root)
     return summary
-
-
-# ----------------------------------------------------------------------------- CLI
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("out", metavar="RUN", help="run folder to write (created; an existing one is resumed)")
-    parser.add_argument("--preset", help="a preset of configs/render/ (bedlam, demo, closeup, crowd) or a YAML file")
-    add_config_arguments(parser, RenderConfig)
-    from genb.sequence.stage import add_sequence_arguments
-
-    add_sequence_arguments(parser)  # --frames, --fps ...: sequences (genb/sequence)
-
-
-def run(args: argparse.Namespace) -> int:
-    if getattr(args, "frames", None):  # sequences of frames
-        from genb.sequence.stage import SequenceConfig, run_sequences
-
-        run_sequences(args.out, config_from_args(SequenceConfig, "render", args))
-        return 0
-    if (Path(args.out) / "sequences.json").is_file():
-        raise GenbError(f"{args.out} holds sequences (genb render --frames)",
-                        "repeat its --frames to resume it, or write single images into a new folder")
-    cfg = config_from_args(RenderConfig, "render", args)
-    run_render(args.out, cfg)
-    return 0
