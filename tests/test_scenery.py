@@ -225,3 +225,54 @@ def test_holding_poses_get_their_object_in_the_hands():
     R, centre = np.array(box["rotation"]), np.array(box["center"])
     local = (kp[0, [I["left_wrist"], I["right_wrist"]]] - centre) @ R
     assert (np.abs(local[:, 0]) > box["size"][0] / 2).all() and (np.abs(local[:, 0]) < box["size"][0] / 2 + 0.05).all()
+
+
+def _ray_hits_boxes(points: np.ndarray, toward: np.ndarray, boxes: list) -> np.ndarray:
+    """(N,) bool: the ray from each point toward the sun meets one of the axis-aligned boxes
+    (the slab test, independent of the renderer)."""
+    hit = np.zeros(len(points), bool)
+    inv = 1.0 / np.where(np.abs(toward) < 1e-12, 1e-12, toward)
+    for lo, hi in boxes:
+        t0, t1 = (lo - points) * inv, (hi - points) * inv
+        near = np.minimum(t0, t1).max(axis=1)
+        far = np.maximum(t0, t1).min(axis=1)
+        hit |= (far >= np.maximum(near, 0.0))
+    return hit
+
+
+@pytest.mark.parametrize("size", [(192, 128), (144, 144), (112, 192)])
+def test_sun_shadows_match_a_ray_cast_toward_the_recorded_sun(size):
+    """Landscape, square and portrait images: the shadow the shadow map gives on the ground is
+    where a ray cast toward the sun (as ``scene.json`` records it) meets a caster."""
+    w, h = size
+    _, f = _pillar()
+    r = Rasterizer(f, np.ones(24, np.int64))
+    recipe = sky.sample_sky(np.random.default_rng(3), "clear")
+    a, e = math.radians(recipe["sun_azimuth_deg"] + 25.0), math.radians(35.0)
+    toward = np.array([math.cos(e) * math.cos(a), math.cos(e) * math.sin(a), math.sin(e)])
+    # a wide row of casters (the caster box is far from square, as in a group photo)
+    boxes = [(np.array([x - 0.2, -0.15, 0.0]), np.array([x + 0.2, 0.15, 1.8])) for x in (-2.5, 0.0, 2.5)]
+    v, _ = _pillar()
+    extra = []
+    for lo, hi in boxes[::2]:  # the outer two as props, the middle one as the 'person'
+        bv, bf, bn = props.box_mesh(hi - lo, [(lo[0] + hi[0]) / 2, 0.0, 0.0])
+        extra.append(PropMesh(bv.astype(np.float32), bf.astype(np.uint32), bn.astype(np.float32),
+                              np.full((len(bv), 3), 0.5, np.float32), SCENE_PART_INDEX["box"]))
+    K = intrinsics_from_fov(70.0, w, h)
+    ext = extrinsics(np.array([0.0, -9.0, 5.0]), camera_to_world_rotation(0.0, -35.0, 0.0))
+    light = Lighting(-toward, 0.8, np.ones(3), np.full(3, 0.3))
+    ground = GroundLayer(np.full((8, 8, 3), 160, np.uint8), size=60.0)
+    passes = r.build_passes([MeshLayer(v, np.full_like(v, 0.6))], K, ext, light, ground, extra)
+    shadow_pass, cam = r.build_shadow_pass(passes[0][0], light.direction, w, h)
+    res = r.run_passes([passes[0], shadow_pass, passes[1]], w, h)
+    out = r.decode([res[0], res[2]], ext, True)
+    on_ground = (out.parts == SCENE_PART_INDEX["ground"]) & (out.depth > 0)
+    _, sun = shadows.apply_sun_shadows(out.color, out.depth, out.normals, on_ground, K, ext,
+                                       cam.linear_depth(res[1]), cam, light.direction, np.full(3, 0.8),
+                                       light.ambient, np.zeros((0, 3)))
+    pts = shadows.pixel_world_points(out.depth, K, ext, on_ground)
+    truth = _ray_hits_boxes(pts.astype(np.float64), toward, boxes)
+    rendered = sun[on_ground] < 0.5
+    assert truth.sum() > 150  # the shadows are in view
+    iou = (truth & rendered).sum() / (truth | rendered).sum()
+    assert iou > 0.9, iou

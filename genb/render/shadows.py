@@ -93,8 +93,22 @@ def fit_shadow_camera(bounds: np.ndarray, direction: np.ndarray, width: int, hei
     pose = np.eye(4)
     pose[:3, :3] = R
     pose[:3, 3] = R @ np.array([centre[0], centre[1], hi[2] + 1.0])
-    return ShadowCamera(pose=pose, xmag=float((hi[0] - lo[0]) / 2), ymag=float((hi[1] - lo[1]) / 2),
-                        znear=0.5, zfar=float(hi[2] - lo[2] + 1.5), width=width, height=height)
+    xmag, ymag = matched_magnification(float((hi[0] - lo[0]) / 2), float((hi[1] - lo[1]) / 2), width, height)
+    return ShadowCamera(pose=pose, xmag=xmag, ymag=ymag, znear=0.5, zfar=float(hi[2] - lo[2] + 1.5),
+                        width=width, height=height)
+
+
+def matched_magnification(xmag: float, ymag: float, width: int, height: int) -> tuple[float, float]:
+    """The half extents, grown on one side, whose ratio is the map's ``width / height``.
+
+    pyrender's ``OrthographicCamera.get_projection_matrix`` ignores the ``xmag`` it is given
+    and uses ``width / height * ymag``; a lookup with any other ``xmag`` stretches the map
+    sideways. With ``xmag / ymag == width / height`` both agree, and texels are square.
+    """
+    aspect = width / height
+    if xmag / ymag > aspect:
+        return xmag, xmag / aspect
+    return ymag * aspect, ymag
 
 
 def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
