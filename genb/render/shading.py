@@ -1,0 +1,341 @@
+"""Deferred shading: per-pixel light in linear RGB over the rasterizer's G-buffer, then a camera.
+
+The colour pass writes albedo only (sRGB-encoded in 8 bits, anti-aliased); the label pass
+gives depth, camera-frame normals and part ids per pixel; the part id picks the material
+(:data:`MATERIALS`: roughness, specular reflectance at normal incidence, subsurface). Every
+covered pixel is then lit (:func:`shade`):
+
+- the sun: a directional light times its shadow-map visibility (:mod:`genb.render.shadows`),
+  Lambert (or wrap lighting, a cheap subsurface term, on skin) plus GGX specular;
+- the sky and the ground's bounce as image-based ambient light: the incident radiance (the
+  analytic sky, an ``--environments`` map, or a flat ambient) projected once on nine
+  spherical harmonics (:func:`light_probe`), evaluated per pixel normal; its specular part
+  from the reflected direction with Schlick's Fresnel;
+- ambient occlusion: screen-space from the depth buffer (:func:`screen_space_occlusion`) and
+  the feet's contact darkening.
+
+Then the camera (:func:`develop`): auto exposure from the log-average luminance, white
+balance to the illuminant (partial, so dusk stays warm), a filmic tone curve and sRGB.
+All functions are pure and vectorised (numpy float32): the same bytes in any process.
+
+Units: light is in "white-Lambertian radiance" units: a white diffuse surface facing the
+sun reflects ``sun`` (the recipe's ``intensity * color``) plus its ambient; the sky's
+irradiance is scaled so an upward surface receives the recipe's ``ambient`` luminance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from genb.core.conventions import PARTS, SCENE_PART_INDEX
+
+# ----------------------------------------------------------------------------- materials
+# (roughness, F0 specular reflectance, subsurface 0..1) per part class.
+_SKIN = (0.5, 0.028, 1.0)
+_CLASS_MATERIAL = {
+    "hair": (0.55, 0.035, 0.0), "upper_clothes": (0.85, 0.035, 0.0), "coat": (0.75, 0.04, 0.0),
+    "lower_clothes": (0.8, 0.035, 0.0), "dress": (0.8, 0.035, 0.0), "shoes": (0.45, 0.045, 0.0),
+    "headwear": (0.75, 0.035, 0.0), "bag": (0.5, 0.045, 0.0), "facial_hair": (0.6, 0.04, 0.0),
+    "ground": (0.9, 0.035, 0.0), "wall": (0.9, 0.035, 0.0), "fence": (0.6, 0.04, 0.0), "box": (0.7, 0.04, 0.0),
+    "bench": (0.6, 0.04, 0.0), "pole": (0.35, 0.05, 0.0), "step": (0.85, 0.035, 0.0), "planter": (0.8, 0.035, 0.0),
+    "plant": (0.65, 0.03, 0.3), "tree": (0.8, 0.03, 0.0), "car": (0.25, 0.05, 0.0), "held_object": (0.4, 0.045, 0.0),
+}
+SKIN_WRAP = np.array([0.42, 0.2, 0.14], np.float32)  # wrap per channel: red light reaches past the terminator
+
+
+def material_table() -> np.ndarray:
+    """(256, 3) float32 (roughness, F0, subsurface) of each part id (body parts: skin)."""
+    table = np.tile(np.array([0.8, 0.04, 0.0], np.float32), (256, 1))
+    for i, name in enumerate(PARTS):
+        if i:
+            table[i] = _CLASS_MATERIAL.get(name, _SKIN)
+    for name, i in SCENE_PART_INDEX.items():
+        table[i] = _CLASS_MATERIAL.get(name, (0.8, 0.04, 0.0))
+    return table
+
+
+MATERIALS = material_table()
+SKIN_PARTS = np.array([i for i, n in enumerate(PARTS) if i and n not in _CLASS_MATERIAL], np.uint8)
+
+# ----------------------------------------------------------------------------- colour encodings
+SRGB_TO_LINEAR = np.array([c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                           for c in np.arange(256) / 255.0], np.float32)
+
+
+def linear_to_srgb(x: np.ndarray) -> np.ndarray:
+    """Linear 0..1 -> sRGB-encoded 0..1 (float32)."""
+    x = np.clip(x, 0.0, 1.0).astype(np.float32, copy=False)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, np.float32(1 / 2.4)) - 0.055).astype(np.float32)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) linear RGB -> (...) Rec. 709 luminance."""
+    return rgb[..., 0] * 0.2126 + rgb[..., 1] * 0.7152 + rgb[..., 2] * 0.0722
+
+
+# ----------------------------------------------------------------------------- spherical harmonics
+_SH_BAND = np.array([math.pi] + [2 * math.pi / 3] * 3 + [math.pi / 4] * 5, np.float32)
+
+
+def sh_basis(d: np.ndarray) -> np.ndarray:
+    """(N, 9) float32 real spherical harmonics (bands 0-2) of unit directions (N, 3)."""
+    x, y, z = (np.asarray(d[:, i], np.float32) for i in range(3))
+    return np.stack([np.full_like(x, 0.282095), 0.488603 * y, 0.488603 * z, 0.488603 * x, 1.092548 * x * y,
+                     1.092548 * y * z, 0.315392 * (3 * z * z - 1), 1.092548 * x * z, 0.546274 * (x * x - y * y)], axis=1)
+
+
+def sphere_directions(n: int = 512) -> np.ndarray:
+    """(n, 3) float64 unit directions spread evenly over the sphere (a Fibonacci lattice)."""
+    i = np.arange(n) + 0.5
+    z = 1 - 2 * i / n
+    a = math.pi * (1 + 5 ** 0.5) * i
+    r = np.sqrt(1 - z * z)
+    return np.stack([r * np.cos(a), r * np.sin(a), z], axis=1)
+
+
+def project_sh(directions: np.ndarray, radiance: np.ndarray) -> np.ndarray:
+    """(9, 3) SH coefficients of the radiance (N, 3) seen along evenly spread directions (N, 3)."""
+    return (sh_basis(directions).T @ radiance.astype(np.float32)) * np.float32(4 * math.pi / len(directions))
+
+
+def sh_irradiance(coeffs: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """(N, 3) irradiance / pi (the radiance a white Lambertian surface reflects) for unit normals (N, 3),
+    from radiance SH coefficients (9, 3) (Ramamoorthi and Hanrahan's cosine convolution)."""
+    return np.maximum(sh_basis(normals) @ (coeffs * (_SH_BAND / np.float32(math.pi))[:, None]), 0.0)
+
+
+# ----------------------------------------------------------------------------- the light
+@dataclasses.dataclass
+class LightProbe:
+    """The light of one image.
+
+    Attributes:
+        toward_sun: (3,) unit world direction towards the key light. sun: (3,) its linear colour
+            times intensity (the radiance of a white surface facing it).
+        sh: (9, 3) float32 SH coefficients of the ambient radiance (sky above, ground bounce below).
+        illuminant: (3,) what a white horizontal surface reflects in the open (for white balance).
+        warmth_kept: fraction of the illuminant's colour the camera's white balance leaves in.
+    """
+
+    toward_sun: np.ndarray
+    sun: np.ndarray
+    sh: np.ndarray
+    illuminant: np.ndarray
+    warmth_kept: float = 0.2
+
+
+def _sky_above(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None, environment: tuple | None,
+               d: np.ndarray) -> np.ndarray:
+    """(N, 3) relative sky radiance along directions d (N, 3) with d_z > 0 (scaled later)."""
+    if environment is not None:
+        import cv2
+
+        from genb.render.envmap import direction_to_pixel
+
+        env, yaw = environment
+        small = cv2.resize(env, (64, 32), interpolation=cv2.INTER_AREA)
+        u, v = direction_to_pixel(d, 64, 32, yaw)
+        return small[np.clip(np.rint(v), 0, 31).astype(int), np.rint(u).astype(int) % 64]
+    if sky_recipe is not None and sky_recipe.get("setting") != "indoor":
+        from genb.render.sky import sky_radiance
+
+        return sky_radiance(sky_recipe, d)
+    amb = np.asarray(lighting["ambient"], np.float32)
+    return amb[None, :] * (0.65 + 0.35 * d[:, 2:3]).astype(np.float32)  # a room or a photo: brighter above
+
+
+def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = None, ground_albedo: Any = 0.2,
+                environment: tuple | None = None) -> LightProbe:
+    """The :class:`LightProbe` of a lighting recipe (``scene.json``'s ``lighting``).
+
+    Args:
+        sky_recipe: the analytic sky (``genb.render.sky.sample_sky``), or None.
+        ground_albedo: (3,) linear albedo of the ground (its bounce light), or a scalar.
+        environment: ``(map, yaw_deg)`` of an ``--environments`` map (linear float32), or None.
+    """
+    toward = -np.asarray(lighting["direction"], np.float64)
+    toward /= np.linalg.norm(toward)
+    sun = (float(lighting["intensity"]) * np.asarray(lighting["color"], np.float64)).astype(np.float32)
+    d = sphere_directions()
+    up = d[:, 2] > 0
+    rad = np.zeros((len(d), 3), np.float32)
+    rad[up] = _sky_above(lighting, sky_recipe, environment, d[up])
+    sky = project_sh(d, rad)
+    up_irr = sh_irradiance(sky, np.array([[0.0, 0.0, 1.0]], np.float32))[0]
+    target = float(luminance(np.asarray(lighting["ambient"], np.float32)))
+    scale = target / max(float(luminance(up_irr)), 1e-6)
+    rad *= scale
+    up_irr = up_irr * scale
+    lit_ground = up_irr + sun * max(float(toward[2]), 0.0)
+    rad[~up] = np.asarray(ground_albedo, np.float32) * lit_ground  # the ground below the horizon: a diffuse bounce
+    setting = (sky_recipe or {}).get("setting")
+    kept = {"dusk": 0.55, "indoor": 0.35}.get(setting, 0.2)
+    return LightProbe(toward_sun=toward.astype(np.float32), sun=sun, sh=project_sh(d, rad),
+                      illuminant=lit_ground.astype(np.float32), warmth_kept=kept)
+
+
+# ----------------------------------------------------------------------------- per-pixel terms
+def screen_space_occlusion(depth: np.ndarray, focal_px: float, radius_m: float = 0.25, reach_m: float = 0.6,
+                           strength: float = 0.7) -> np.ndarray:
+    """(H, W) float32 ambient visibility (1 open, lower in creases) from a metric depth buffer.
+
+    Eight neighbours at a distance of ``radius_m`` (in pixels at the median depth of the
+    covered pixels): each one closer to the camera than the pixel, by less than ``reach_m``,
+    occludes a share. Pixels without depth are 1.
+    """
+    H, W = depth.shape
+    hit = depth > 0
+    if not hit.any():
+        return np.ones((H, W), np.float32)
+    z_ref = float(np.median(depth[::4, ::4][hit[::4, ::4]])) if hit[::4, ::4].any() else float(depth[hit].mean())
+    r = int(np.clip(radius_m * focal_px / max(z_ref, 0.3), 2, 24))
+    d = np.where(hit, depth, np.float32(1e4)).astype(np.float32)
+    padded = np.pad(d, r, mode="edge")
+    occ = np.zeros((H, W), np.float32)
+    inv = np.float32(1.0 / reach_m)
+    for dy, dx in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (-r, r), (r, -r), (r, r)):
+        closer = d - padded[r + dy:r + dy + H, r + dx:r + dx + W]
+        occ += np.clip(closer * np.float32(4 * inv), 0.0, 1.0) * (closer < reach_m)
+    vis = 1.0 - np.float32(strength / 8) * occ
+    vis[~hit] = 1.0
+    return vis
+
+
+def _ggx(n_dot_h, n_dot_l, n_dot_v, v_dot_h, rough, f0):
+    """GGX/Trowbridge-Reitz specular times n.l (Smith-Schlick geometry, Schlick Fresnel), (N,)."""
+    a2 = (rough * rough) ** 2
+    denom = n_dot_h * n_dot_h * (a2 - 1.0) + 1.0
+    D = a2 / (np.float32(math.pi) * denom * denom)
+    k = rough * rough * 0.5
+    G = n_dot_l / (n_dot_l * (1 - k) + k) * n_dot_v / (n_dot_v * (1 - k) + k)
+    F = f0 + (1.0 - f0) * (1.0 - v_dot_h) ** 5
+    return D * G * F / (4.0 * n_dot_v)
+
+
+def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: np.ndarray, parts: np.ndarray,
+          probe: LightProbe, R: np.ndarray, sun_visibility: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 linear radiance of N lit pixels.
+
+    Args:
+        albedo: (N, 3) linear albedo. normals_cam: (N, 3) unit camera-frame normals (OpenCV axes).
+        rays_cam: (N, 3) unit camera-frame directions from the camera to the pixels.
+        parts: (N,) uint8 part ids (materials). probe: the light. R: (3, 3) world-to-camera rotation.
+        sun_visibility, occlusion: (N,) float32 sun visibility and ambient occlusion, 0..1.
+    """
+    mat = MATERIALS[parts]
+    rough, f0, sss = mat[:, 0], mat[:, 1], mat[:, 2]
+    R32 = R.astype(np.float32)
+    n_world = normals_cam @ R32  # R^T n, row-wise
+    l_cam = R32 @ probe.toward_sun
+    v = -rays_cam
+    n_dot_l = normals_cam @ l_cam
+    n_dot_v = np.clip(np.sum(normals_cam * v, axis=1), 1e-3, 1.0)
+    # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
+    wrap = sss[:, None] * SKIN_WRAP[None, :]
+    diffuse_sun = np.clip((n_dot_l[:, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[:, None]
+    ambient = sh_irradiance(probe.sh, n_world) * occlusion[:, None]
+    out = albedo * (diffuse_sun * probe.sun[None, :] + ambient)
+    # specular: the sun (GGX) and the sky seen in the reflected direction (Schlick Fresnel)
+    lit = n_dot_l > 0
+    if lit.any():
+        h = v[lit] + l_cam[None, :]
+        h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-6)
+        nh = np.clip(np.sum(normals_cam[lit] * h, axis=1), 0.0, 1.0)
+        vh = np.clip(h @ l_cam, 0.0, 1.0)
+        spec = _ggx(nh, n_dot_l[lit], n_dot_v[lit], vh, rough[lit], f0[lit]) * sun_visibility[lit]
+        out[lit] += spec[:, None] * probe.sun[None, :]
+    refl = 2.0 * n_dot_v[:, None] * normals_cam - v
+    fres = f0 + (np.maximum(1.0 - rough, f0) - f0) * (1.0 - n_dot_v) ** 5
+    gloss = (1.0 - rough) ** 2  # a rough surface's reflection of the sky is mostly its diffuse light already
+    out += (fres * gloss * occlusion)[:, None] * sh_irradiance(probe.sh, refl @ R32)
+    return out
+
+
+# ----------------------------------------------------------------------------- the camera
+def filmic(x: np.ndarray) -> np.ndarray:
+    """A filmic tone curve (Narkowicz's fit of the ACES reference rendering), linear -> 0..1."""
+    return np.clip(x * (2.51 * x + 0.03) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+
+
+KEY_VALUE = 0.14  # the log-average scene luminance lands here before the tone curve
+
+
+def auto_exposure(radiance: np.ndarray, key: float = KEY_VALUE, lo: float = 0.35, hi: float = 6.0) -> float:
+    """Exposure that brings the log-average luminance of the pixels (N, 3) to ``key`` (clamped)."""
+    if len(radiance) == 0:
+        return 1.0
+    sample = radiance[:: max(1, len(radiance) // 20000)]
+    log_avg = float(np.exp(np.mean(np.log(luminance(sample) + 1e-3))))
+    return float(np.clip(key / max(log_avg, 1e-4), lo, hi))
+
+
+def white_balance_gains(probe: LightProbe) -> np.ndarray:
+    """(3,) gains that neutralise the illuminant, but for ``probe.warmth_kept`` of its colour."""
+    ill = np.maximum(probe.illuminant.astype(np.float64), 1e-4)
+    gains = float(luminance(ill)) / ill
+    return (gains ** (1.0 - probe.warmth_kept)).astype(np.float32)
+
+
+def develop(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
+    """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding."""
+    return linear_to_srgb(filmic(radiance * (gains * np.float32(exposure))[None, :]))
+
+
+def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 unit camera-frame directions through pixel centres (u, v)."""
+    x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
+    y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
+    d = np.stack([x, y, np.ones_like(x)], axis=1)
+    return d / np.linalg.norm(d, axis=1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- the whole image
+def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray,
+                parts: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, probe: LightProbe,
+                sun_map: np.ndarray | None = None, contact_map: np.ndarray | None = None,
+                exposure_bias: float = 1.0) -> np.ndarray:
+    """(H, W, 3) float32 sRGB-encoded 0..255 lit image, premultiplied by ``coverage`` (composite
+    a background as ``image + (1 - coverage) * background``).
+
+    Args:
+        albedo_premult: (H, W, 3) uint8 colour pass (sRGB-encoded albedo times coverage).
+        coverage: (H, W) float32 0..1. depth: (H, W) metric depth (0 = nothing). normals_encoded:
+            (H, W, 3) uint8 camera-frame normals. parts: (H, W) uint8 part ids (materials).
+        probe: the light (:func:`light_probe`). sun_map, contact_map: (H, W) float32 sun
+            visibility and contact occlusion (None: 1).
+        exposure_bias: multiplies the auto exposure.
+    """
+    import cv2
+
+    H, W = depth.shape
+    alpha8 = np.rint(coverage * 255).astype(np.uint16)
+    hit = depth > 0
+    todo = hit | (alpha8 > 0)
+    vv, uu = np.nonzero(todo)
+    a = alpha8[vv, uu][:, None]
+    enc = albedo_premult[vv, uu].astype(np.uint16)
+    enc = np.minimum((enc * 255 + a // 2) // np.maximum(a, 1), 255)
+    albedo = SRGB_TO_LINEAR[enc]
+    # G-buffer: where the label pass missed a partly covered edge pixel, a neighbour's part and a
+    # camera-facing normal
+    hit_px = hit[vv, uu]
+    n = normals_encoded[vv, uu].astype(np.float32) * np.float32(1 / 127.5) - 1.0
+    n[~hit_px] = (0.0, 0.0, -1.0)
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)
+    part_px = parts[vv, uu]
+    if not hit_px.all():
+        part_px = np.where(hit_px, part_px, cv2.dilate(parts, np.ones((3, 3), np.uint8))[vv, uu])
+    occ = screen_space_occlusion(depth, float(K[0, 0]))[vv, uu]
+    if contact_map is not None:
+        occ = occ * contact_map[vv, uu]
+    sun = sun_map[vv, uu] if sun_map is not None else np.ones(len(vv), np.float32)
+    radiance = shade(albedo, n, camera_rays(K, vv, uu), part_px, probe, cam_ext[:3, :3], sun, occ)
+    exposure = auto_exposure(radiance[hit_px]) * exposure_bias
+    srgb = develop(radiance, exposure, white_balance_gains(probe))
+    out = np.zeros((H, W, 3), np.float32)
+    out[vv, uu] = srgb * (a.astype(np.float32) * np.float32(1.0))
+    return out
