@@ -109,6 +109,7 @@ def sh_irradiance(coeffs: np.ndarray, normals: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the light
+SKY_SATURATION = 0.5
 @dataclasses.dataclass
 class LightProbe:
     """The light of one image.
@@ -163,7 +164,10 @@ def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = No
     d = sphere_directions()
     up = d[:, 2] > 0
     rad = np.zeros((len(d), 3), np.float32)
-    rad[up] = _sky_above(lighting, sky_recipe, environment, d[up])
+    sky_rad = _sky_above(lighting, sky_recipe, environment, d[up])
+    # half desaturated: a real sky dome comes with haze, clouds and surroundings (an analytic clear
+    # sky alone lights shade three times bluer than red)
+    rad[up] = SKY_SATURATION * sky_rad + (1 - SKY_SATURATION) * luminance(sky_rad)[:, None]
     sky = project_sh(d, rad)
     up_irr = sh_irradiance(sky, np.array([[0.0, 0.0, 1.0]], np.float32))[0]
     target = float(luminance(np.asarray(lighting["ambient"], np.float32)))
@@ -171,7 +175,11 @@ def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = No
     rad *= scale
     up_irr = up_irr * scale
     lit_ground = up_irr + sun * max(float(toward[2]), 0.0)
-    rad[~up] = np.asarray(ground_albedo, np.float32) * lit_ground  # the ground below the horizon: a diffuse bounce
+    # the ground below the horizon: a diffuse bounce, its colour half desaturated and its strength
+    # lowered (the ground a person sees is partly shaded and mixed with other surfaces)
+    g = np.asarray(ground_albedo, np.float32) * np.ones(3, np.float32)
+    g = 0.7 * (0.5 * g + 0.5 * float(luminance(g)))
+    rad[~up] = g * lit_ground
     setting = (sky_recipe or {}).get("setting")
     kept = {"dusk": 0.55, "indoor": 0.35}.get(setting, 0.2)
     return LightProbe(toward_sun=toward.astype(np.float32), sun=sun, sh=project_sh(d, rad),
@@ -179,8 +187,8 @@ def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = No
 
 
 # ----------------------------------------------------------------------------- per-pixel terms
-def screen_space_occlusion(depth: np.ndarray, focal_px: float, radius_m: float = 0.25, reach_m: float = 0.6,
-                           strength: float = 0.7) -> np.ndarray:
+def screen_space_occlusion(depth: np.ndarray, focal_px: float, radius_m: float = 0.2, reach_m: float = 0.5,
+                           strength: float = 0.6) -> np.ndarray:
     """(H, W) float32 ambient visibility (1 open, lower in creases) from a metric depth buffer.
 
     Eight neighbours at a distance of ``radius_m`` (in pixels at the median depth of the
@@ -200,6 +208,9 @@ def screen_space_occlusion(depth: np.ndarray, focal_px: float, radius_m: float =
     for dy, dx in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (-r, r), (r, -r), (r, r)):
         closer = d - padded[r + dy:r + dy + H, r + dx:r + dx + W]
         occ += np.clip(closer * np.float32(4 * inv), 0.0, 1.0) * (closer < reach_m)
+    import cv2
+
+    occ = cv2.GaussianBlur(occ, (0, 0), 0.5 * r)  # the eight taps' rings, smoothed into a soft falloff
     vis = 1.0 - np.float32(strength / 8) * occ
     vis[~hit] = 1.0
     return vis
@@ -250,7 +261,7 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: np.ndarray, par
         out[lit] += spec[:, None] * probe.sun[None, :]
     refl = 2.0 * n_dot_v[:, None] * normals_cam - v
     fres = f0 + (np.maximum(1.0 - rough, f0) - f0) * (1.0 - n_dot_v) ** 5
-    gloss = (1.0 - rough) ** 2  # a rough surface's reflection of the sky is mostly its diffuse light already
+    gloss = (1.0 - rough) ** 3  # a rough surface's reflection of the sky is mostly its diffuse light already
     out += (fres * gloss * occlusion)[:, None] * sh_irradiance(probe.sh, refl @ R32)
     return out
 
@@ -269,8 +280,9 @@ def auto_exposure(radiance: np.ndarray, key: float = KEY_VALUE, lo: float = 0.35
     if len(radiance) == 0:
         return 1.0
     sample = radiance[:: max(1, len(radiance) // 20000)]
-    log_avg = float(np.exp(np.mean(np.log(luminance(sample) + 1e-3))))
-    return float(np.clip(key / max(log_avg, 1e-4), lo, hi))
+    log_avg = float(np.exp(np.mean(np.log(luminance(sample) + 1e-3), dtype=np.float64)))
+    e = float(np.clip(key / max(log_avg, 1e-4), lo, hi))
+    return float(2.0 ** (round(math.log2(e) * 32) / 32))  # in 1/32 stops: one pixel more or less never moves it
 
 
 def white_balance_gains(probe: LightProbe) -> np.ndarray:

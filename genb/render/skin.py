@@ -126,7 +126,7 @@ def apply_variation(colors: np.ndarray, regions: SkinRegions, variation: dict[st
     lin = _decode(np.asarray(colors, np.float64))
     w = np.ones(len(lin)) if skin is None else np.asarray(skin, np.float64)
     red = variation["redness"] * regions.flush * w
-    lin *= 1.0 + red[:, None] * np.array([0.10, -0.05, -0.06])
+    lin *= 1.0 + red[:, None] * np.array([0.07, -0.035, -0.045])
     # palms and soles: toward a lighter, pinker version of the skin
     p = variation["palm_lightening"] * regions.palms * w
     lighter = np.minimum(lin * np.array([1.9, 1.95, 2.0]) + np.array([0.05, 0.03, 0.03]), 0.75)

@@ -32,7 +32,7 @@ from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.render.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
-from genb.render import held, scenery, skin
+from genb.render import face, held, scenery, skin
 from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer, vertex_normals
 from genb.render.scene import (
     fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
@@ -132,6 +132,8 @@ class RenderStage:
         if self.dresser is not None:  # where skin differs (cheeks, palms, nails), once per body model
             self.skin_regions = skin.skin_regions(self.dresser.atlas)
             self.bare_skin = ~(self.dresser.lips | self.dresser.brows)
+            with _torch_threads(1):
+                self.eyes = face.eye_layout(self.body, self.dresser.atlas)
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
             folder = Path(cfg.backgrounds)
@@ -288,6 +290,8 @@ class RenderStage:
             col = self.dresser.skin_colors(outfit, skin.tone_srgb(a["skin_tone"]), lips)  # measured albedo
             outfit["skin"] = skin.skin_variation(skin_rng, a["skin_tone"])
             col = skin.apply_variation(col, self.skin_regions, outfit["skin"], self.bare_skin)
+            outfit["eyes"] = face.sample_eyes(skin_rng, skin.tone_darkness(a["skin_tone"]))
+            col = face.paint_eyes(col, self.eyes, outfit["eyes"])
             people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))
             outfits.append(outfit)
         return outfits, people
