@@ -133,3 +133,30 @@ def test_shading_gives_the_same_bytes_in_another_process():
     assert out.stdout.strip().splitlines()[-1] == here
     img = _gbuffer_image()
     assert img[48, 64].astype(int).sum() > img[90, 10].astype(int).sum() * 0.5  # and it is lit
+
+
+def test_distant_ground_is_the_prefiltered_texture_not_aliased():
+    """A plane to the horizon with a black-and-white 0.25 m checker: near the camera the checks
+    are resolved; in a far band, where a pixel covers many checks, the texture is prefiltered
+    (mip-mapped): the band is the texture's mean, without moire (low variance)."""
+    from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+    from genb.render.raster import GroundLayer, Lighting, MeshLayer, Rasterizer
+    from genb.render import props
+
+    W, H = 256, 192
+    v, f, _ = props.box_mesh([0.1, 0.1, 0.1], [0.0, 3.0, 0.0])
+    r = Rasterizer(f, np.ones(24, np.int64))
+    check = np.kron((np.indices((8, 8)).sum(0) % 2) * 255, np.ones((8, 8))).astype(np.uint8)
+    tex = np.repeat(check[..., None], 3, axis=2)  # 64 px, 8 checks of 0.25 m per 2 m tile
+    ground = GroundLayer(tex, size=800.0, tile=2.0)
+    K = intrinsics_from_fov(60.0, W, H)
+    ext = extrinsics(np.array([0.0, 0.0, 1.6]), camera_to_world_rotation(0.0, -8.0, 0.0))
+    light = Lighting(np.array([0.0, 0.0, -1.0]), 0.8, np.ones(3), np.full(3, 0.3))
+    out = r.render([MeshLayer(v.astype(np.float32), np.full((24, 3), 0.5, np.float32))], K, ext, W, H, light, ground)
+    albedo = out.color[..., 0].astype(np.float64)
+    rows = np.flatnonzero((out.depth > 0).all(axis=1))
+    far = albedo[rows[:6]]  # just below the horizon: 60-300 m away, hundreds of checks per pixel
+    near = albedo[-20:]
+    assert near.std() > 80  # resolved checks
+    reference = tex[..., 0].astype(np.float64).mean()  # the texture prefiltered over a large footprint
+    assert abs(far.mean() - reference) < 25 and far.std() < 12, (far.mean(), far.std())

@@ -104,8 +104,19 @@ def project_sh(directions: np.ndarray, radiance: np.ndarray) -> np.ndarray:
 
 def sh_irradiance(coeffs: np.ndarray, normals: np.ndarray) -> np.ndarray:
     """(N, 3) irradiance / pi (the radiance a white Lambertian surface reflects) for unit normals (N, 3),
-    from radiance SH coefficients (9, 3) (Ramamoorthi and Hanrahan's cosine convolution)."""
-    return np.maximum(sh_basis(normals) @ (coeffs * (_SH_BAND / np.float32(math.pi))[:, None]), 0.0)
+    from radiance SH coefficients (9, 3) (Ramamoorthi and Hanrahan's cosine convolution), written
+    out as a quadratic polynomial of the normal (no small matrix products: they are slow in numpy)."""
+    c = np.asarray(coeffs, np.float64) * (_SH_BAND / math.pi)[:, None]
+    x, y, z = (np.ascontiguousarray(normals[:, i], dtype=np.float32) for i in range(3))
+    xy, yz, xz, zz, xx_yy = x * y, y * z, x * z, z * z, x * x - y * y
+    out = np.empty((len(x), 3), np.float32)
+    for k in range(3):
+        a = c[:, k] * np.array([0.282095, 0.488603, 0.488603, 0.488603, 1.092548, 1.092548, 0.315392 * 3, 1.092548,
+                                0.546274])
+        const = np.float32(a[0] - c[6, k] * 0.315392)
+        out[:, k] = (const + np.float32(a[1]) * y + np.float32(a[2]) * z + np.float32(a[3]) * x + np.float32(a[4]) * xy
+                     + np.float32(a[5]) * yz + np.float32(a[6]) * zz + np.float32(a[7]) * xz + np.float32(a[8]) * xx_yy)
+    return np.maximum(out, 0.0, out=out)
 
 
 # ----------------------------------------------------------------------------- the light
@@ -227,39 +238,60 @@ def _ggx(n_dot_h, n_dot_l, n_dot_v, v_dot_h, rough, f0):
     return D * G * F / (4.0 * n_dot_v)
 
 
-def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: np.ndarray, parts: np.ndarray,
-          probe: LightProbe, R: np.ndarray, sun_visibility: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
+def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.ndarray, probe: LightProbe,
+          R: np.ndarray, sun_visibility: np.ndarray, occlusion: np.ndarray, ambient: np.ndarray | None = None,
+          n_dot_l: np.ndarray | None = None) -> np.ndarray:
     """(N, 3) float32 linear radiance of N lit pixels.
 
     Args:
         albedo: (N, 3) linear albedo. normals_cam: (N, 3) unit camera-frame normals (OpenCV axes).
-        rays_cam: (N, 3) unit camera-frame directions from the camera to the pixels.
+        rays_cam: (N, 3) unit camera-frame directions from the camera to the pixels, or a function
+            of an index array giving those pixels' rays (only glossy pixels need them).
         parts: (N,) uint8 part ids (materials). probe: the light. R: (3, 3) world-to-camera rotation.
         sun_visibility, occlusion: (N,) float32 sun visibility and ambient occlusion, 0..1.
+        ambient, n_dot_l: optional (N, 3) sky irradiance / pi and (N,) cosine to the sun, when the
+            caller has them (from per-normal tables); computed here otherwise.
     """
     mat = MATERIALS[parts]
     rough, f0, sss = mat[:, 0], mat[:, 1], mat[:, 2]
     R32 = R.astype(np.float32)
-    n_world = normals_cam @ R32  # R^T n, row-wise
     l_cam = R32 @ probe.toward_sun
-    v = -rays_cam
-    n_dot_l = normals_cam @ l_cam
-    n_dot_v = np.clip(np.sum(normals_cam * v, axis=1), 1e-3, 1.0)
+    rays = rays_cam if callable(rays_cam) else (lambda idx: rays_cam[idx])
+    if n_dot_l is None:
+        n_dot_l = normals_cam @ l_cam
+    if ambient is None:
+        ambient = sh_irradiance(probe.sh, normals_cam @ R32)  # R^T n, row-wise
     # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
-    wrap = sss[:, None] * SKIN_WRAP[None, :]
-    diffuse_sun = np.clip((n_dot_l[:, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[:, None]
-    ambient = sh_irradiance(probe.sh, n_world) * occlusion[:, None]
-    out = albedo * (diffuse_sun * probe.sun[None, :] + ambient)
-    # specular: the sun (GGX) and the sky seen in the reflected direction (Schlick Fresnel)
-    lit = n_dot_l > 0
-    if lit.any():
+    direct = np.maximum(n_dot_l, 0.0) * sun_visibility
+    light = direct[:, None] * probe.sun[None, :] + ambient * occlusion[:, None]
+    skin = np.flatnonzero(sss > 0)
+    if len(skin):
+        wrap = sss[skin, None] * SKIN_WRAP[None, :]
+        wrapped = np.clip((n_dot_l[skin, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[skin, None]
+        light[skin] += (wrapped - direct[skin, None]) * probe.sun[None, :]
+    out = albedo * light
+    # specular on the glossier materials (rough ground and cloth: their share is negligible)
+    glossy = np.flatnonzero(rough < 0.8)
+    if len(glossy):
+        out[glossy] += _specular(normals_cam[glossy], rays(glossy), rough[glossy], f0[glossy], n_dot_l[glossy],
+                                 sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
+    return out
+
+
+def _specular(n, rays, rough, f0, n_dot_l, sun_visibility, occlusion, l_cam, probe, R32) -> np.ndarray:
+    """(M, 3) specular radiance: the sun (GGX) and the sky in the reflected direction (Schlick)."""
+    v = -rays
+    n_dot_v = np.clip(np.sum(n * v, axis=1), 1e-3, 1.0)
+    out = np.zeros((len(n), 3), np.float32)
+    lit = np.flatnonzero((n_dot_l > 0) & (sun_visibility > 0))
+    if len(lit):
         h = v[lit] + l_cam[None, :]
         h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-6)
-        nh = np.clip(np.sum(normals_cam[lit] * h, axis=1), 0.0, 1.0)
+        nh = np.clip(np.sum(n[lit] * h, axis=1), 0.0, 1.0)
         vh = np.clip(h @ l_cam, 0.0, 1.0)
         spec = _ggx(nh, n_dot_l[lit], n_dot_v[lit], vh, rough[lit], f0[lit]) * sun_visibility[lit]
-        out[lit] += spec[:, None] * probe.sun[None, :]
-    refl = 2.0 * n_dot_v[:, None] * normals_cam - v
+        out[lit] = spec[:, None] * probe.sun[None, :]
+    refl = 2.0 * n_dot_v[:, None] * n - v
     fres = f0 + (np.maximum(1.0 - rough, f0) - f0) * (1.0 - n_dot_v) ** 5
     gloss = (1.0 - rough) ** 3  # a rough surface's reflection of the sky is mostly its diffuse light already
     out += (fres * gloss * occlusion)[:, None] * sh_irradiance(probe.sh, refl @ R32)
@@ -292,9 +324,26 @@ def white_balance_gains(probe: LightProbe) -> np.ndarray:
     return (gains ** (1.0 - probe.warmth_kept)).astype(np.float32)
 
 
+_LUT_SIZE, _LUT_MAX = 4096, 16.0
+
+
+def _tone_lut() -> np.ndarray:
+    """(4096,) float32 sRGB-encoded 0..255 of the tone curve, indexed by sqrt(x / 16) * 4095."""
+    x = (np.arange(_LUT_SIZE, dtype=np.float64) / (_LUT_SIZE - 1)) ** 2 * _LUT_MAX
+    return (linear_to_srgb(filmic(x.astype(np.float32))) * 255.0).astype(np.float32)
+
+
+_TONE_LUT = _tone_lut()
+
+
 def develop(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
-    """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding."""
-    return linear_to_srgb(filmic(radiance * (gains * np.float32(exposure))[None, :]))
+    """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding
+    (the last two through one table, finely spaced in the darks)."""
+    x = radiance * (gains * np.float32(exposure / _LUT_MAX))[None, :]
+    np.clip(x, 0.0, 1.0, out=x)
+    np.sqrt(x, out=x)
+    idx = (x * np.float32(_LUT_SIZE - 1) + np.float32(0.5)).astype(np.int32)
+    return _TONE_LUT[idx] * np.float32(1 / 255)
 
 
 def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -306,12 +355,28 @@ def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the whole image
+def _normal_table() -> np.ndarray:
+    """(65536, 3) float32 unit camera-frame normals of every encoded (x, y) byte pair (index x << 8 | y),
+    z facing the camera (as :func:`genb.render.raster.encode_normal_xy` stores them)."""
+    xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
+    x, y = np.repeat(xy, 256), np.tile(xy, 256)
+    n = np.stack([x, y, -np.sqrt(np.clip(1.0 - x * x - y * y, 0.0, 1.0))], axis=1)
+    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)).astype(np.float32)
+
+
+_NORMALS = _normal_table()
+_FACING = (128 << 8) | 128  # the encoded camera-facing normal
+
+
 def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray,
                 parts: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, probe: LightProbe,
                 sun_map: np.ndarray | None = None, contact_map: np.ndarray | None = None,
                 exposure_bias: float = 1.0) -> np.ndarray:
     """(H, W, 3) float32 sRGB-encoded 0..255 lit image, premultiplied by ``coverage`` (composite
     a background as ``image + (1 - coverage) * background``).
+
+    The per-normal terms (sky irradiance, cosine to the sun) are tabulated once per image over
+    the 65536 encoded normals and looked up per pixel.
 
     Args:
         albedo_premult: (H, W, 3) uint8 colour pass (sRGB-encoded albedo times coverage).
@@ -324,30 +389,40 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     import cv2
 
     H, W = depth.shape
-    alpha8 = np.rint(coverage * 255).astype(np.uint16)
+    alpha8 = (coverage * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     hit = depth > 0
-    todo = hit | (alpha8 > 0)
-    vv, uu = np.nonzero(todo)
-    a = alpha8[vv, uu][:, None]
-    enc = albedo_premult[vv, uu].astype(np.uint16)
-    enc = np.minimum((enc * 255 + a // 2) // np.maximum(a, 1), 255)
+    flat = np.flatnonzero((hit | (alpha8 > 0)).ravel())  # flat indices: one take per buffer
+    vv, uu = np.divmod(flat, W)
+    a = alpha8.ravel().take(flat)
+    enc = albedo_premult.reshape(-1, 3).take(flat, axis=0)
+    edge = np.flatnonzero(a < 255)
     albedo = SRGB_TO_LINEAR[enc]
+    if len(edge):  # un-premultiply the anti-aliased edges
+        e = enc[edge].astype(np.uint16)
+        ae = a[edge, None].astype(np.uint16)
+        albedo[edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
     # G-buffer: where the label pass missed a partly covered edge pixel, a neighbour's part and a
     # camera-facing normal
-    hit_px = hit[vv, uu]
-    n = normals_encoded[vv, uu].astype(np.float32) * np.float32(1 / 127.5) - 1.0
-    n[~hit_px] = (0.0, 0.0, -1.0)
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)
-    part_px = parts[vv, uu]
+    hit_px = hit.ravel().take(flat)
+    nxy = normals_encoded[..., :2].reshape(-1, 2).take(flat, axis=0).astype(np.int32)
+    key = (nxy[:, 0] << 8) | nxy[:, 1]
+    key[~hit_px] = _FACING
+    part_px = parts.ravel().take(flat)
     if not hit_px.all():
-        part_px = np.where(hit_px, part_px, cv2.dilate(parts, np.ones((3, 3), np.uint8))[vv, uu])
-    occ = screen_space_occlusion(depth, float(K[0, 0]))[vv, uu]
+        part_px = np.where(hit_px, part_px, cv2.dilate(parts, np.ones((3, 3), np.uint8)).ravel().take(flat))
+    R32 = cam_ext[:3, :3].astype(np.float32)
+    ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
+    cos_table = _NORMALS @ (R32 @ probe.toward_sun)
+    occ = screen_space_occlusion(depth, float(K[0, 0])).ravel().take(flat)
     if contact_map is not None:
-        occ = occ * contact_map[vv, uu]
-    sun = sun_map[vv, uu] if sun_map is not None else np.ones(len(vv), np.float32)
-    radiance = shade(albedo, n, camera_rays(K, vv, uu), part_px, probe, cam_ext[:3, :3], sun, occ)
+        occ *= contact_map.ravel().take(flat)
+    sun = sun_map.ravel().take(flat) if sun_map is not None else np.ones(len(flat), np.float32)
+    radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, vv[idx], uu[idx]), part_px, probe,
+                     cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
     exposure = auto_exposure(radiance[hit_px]) * exposure_bias
     srgb = develop(radiance, exposure, white_balance_gains(probe))
-    out = np.zeros((H, W, 3), np.float32)
-    out[vv, uu] = srgb * (a.astype(np.float32) * np.float32(1.0))
-    return out
+    if len(edge):
+        srgb[edge] *= a[edge, None].astype(np.float32) * np.float32(1 / 255)
+    out = np.zeros((H * W, 3), np.float32)
+    out[flat] = srgb * np.float32(255)
+    return out.reshape(H, W, 3)
