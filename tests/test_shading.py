@@ -160,3 +160,16 @@ def test_distant_ground_is_the_prefiltered_texture_not_aliased():
     assert near.std() > 80  # resolved checks
     reference = tex[..., 0].astype(np.float64).mean()  # the texture prefiltered over a large footprint
     assert abs(far.mean() - reference) < 25 and far.std() < 12, (far.mean(), far.std())
+
+
+def test_ground_variation_is_prefiltered_to_its_mean_far_away():
+    from genb.render.texture import ground_variation
+
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(-500, 500, (20000, 2))
+    near = ground_variation(xy, np.full(len(xy), 0.01), seed=5)
+    far = ground_variation(xy, np.full(len(xy), 20.0), seed=5)  # footprints larger than every cell
+    assert near[:, 0].std() > 0.05 and abs(near[:, 0].mean() - 1.0) < 0.02
+    np.testing.assert_allclose(far, 1.0, atol=1e-6)  # nothing left to alias
+    again = ground_variation(xy, np.full(len(xy), 0.01), seed=5)
+    assert np.array_equal(near, again)

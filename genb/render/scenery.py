@@ -35,6 +35,7 @@ class Look:
         contacts: (C, 3) world points of the feet. effects: camera effects recipe.
         shadows: whether sun shadows and contact darkening are applied.
         probe: the light the deferred shading uses (:func:`genb.render.shading.light_probe`).
+        ground_seed: the ground texture's seed (its large-scale variation), or None.
     """
 
     shadow_pass: tuple | None
@@ -45,6 +46,7 @@ class Look:
     effects: dict[str, Any]
     shadows: bool
     probe: shading.LightProbe | None = None
+    ground_seed: int | None = None
 
     def shade(self, color: np.ndarray, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
               shadow_depth: np.ndarray | None) -> np.ndarray:
@@ -59,8 +61,10 @@ class Look:
             sun_map, contact_map = shadows.sun_and_contact(
                 out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext, lin_depth,
                 self.shadow_cam, np.asarray(self.lighting["direction"]), self.contacts)
+            if (sun_map < 1).any():  # hide the filter taps' pattern in the penumbrae
+                sun_map = shadows.soften(sun_map, 1.0)
         return shading.light_image(color, out.coverage, out.depth, out.normals, out.parts, K, cam_ext, self.probe,
-                                   sun_map, contact_map)
+                                   sun_map, contact_map, ground_seed=self.ground_seed)
 
     def finish_image(self, image: np.ndarray, out: RasterOutput, backdrop: np.ndarray, K: np.ndarray) -> np.ndarray:
         """Aerial perspective, the camera's exposure and white balance, then its effects."""
@@ -121,7 +125,7 @@ class Setting:
         return Look(shadow_pass=shadow_pass, shadow_cam=cam, lighting=self.lighting, sky=self.sky,
                     contacts=np.asarray(contacts, np.float64),
                     effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows,
-                    probe=self.light_probe())
+                    probe=self.light_probe(), ground_seed=self.background.get("texture_seed"))
 
     def light_probe(self) -> shading.LightProbe:
         """The light of this setting: its sky (or environment map), sun and ground bounce."""

@@ -368,10 +368,26 @@ _NORMALS = _normal_table()
 _FACING = (128 << 8) | 128  # the encoded camera-facing normal
 
 
+def _ground_detail(depth, K, cam_ext, v, u, seed) -> np.ndarray:
+    """(M, 3) albedo multipliers of ground pixels (v, u): world-space noise, prefiltered by each
+    pixel's footprint on the ground (longer at grazing angles)."""
+    from genb.render.shadows import pixel_world_points
+    from genb.render.texture import ground_variation
+
+    mask = np.zeros(depth.shape, bool)
+    mask[v, u] = True  # (v, u) come in row-major order, as np.nonzero gives them
+    pts = pixel_world_points(depth, K, cam_ext, mask)
+    centre = -cam_ext[:3, :3].T @ cam_ext[:3, 3]
+    dist = np.linalg.norm(pts - centre.astype(np.float32), axis=1)
+    grazing = np.maximum(np.abs(pts[:, 2] - np.float32(centre[2])) / np.maximum(dist, 1e-3), 0.02)
+    footprint = dist / np.float32(K[0, 0]) / grazing
+    return ground_variation(pts[:, :2], footprint, seed)
+
+
 def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray,
                 parts: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, probe: LightProbe,
                 sun_map: np.ndarray | None = None, contact_map: np.ndarray | None = None,
-                exposure_bias: float = 1.0) -> np.ndarray:
+                exposure_bias: float = 1.0, ground_seed: int | None = None) -> np.ndarray:
     """(H, W, 3) float32 sRGB-encoded 0..255 lit image, premultiplied by ``coverage`` (composite
     a background as ``image + (1 - coverage) * background``).
 
@@ -385,6 +401,8 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         probe: the light (:func:`light_probe`). sun_map, contact_map: (H, W) float32 sun
             visibility and contact occlusion (None: 1).
         exposure_bias: multiplies the auto exposure.
+        ground_seed: the ground texture's seed: its large-scale variation (:mod:`genb.render.texture`);
+            None: none.
     """
     import cv2
 
@@ -410,6 +428,10 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     part_px = parts.ravel().take(flat)
     if not hit_px.all():
         part_px = np.where(hit_px, part_px, cv2.dilate(parts, np.ones((3, 3), np.uint8)).ravel().take(flat))
+    if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
+        on = np.flatnonzero(hit_px & (part_px == SCENE_PART_INDEX["ground"]))
+        if len(on):
+            albedo[on] *= _ground_detail(depth, K, cam_ext, vv[on], uu[on], ground_seed)
     R32 = cam_ext[:3, :3].astype(np.float32)
     ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
