@@ -52,7 +52,7 @@ def grass(rng, size):
     blades = cv2.GaussianBlur(np.pad(blades, 6, mode="wrap"), (0, 0), sigmaX=0.4, sigmaY=1.5)[6:-6, 6:-6]
     dry = np.clip((_noise(rng, size, ((3, 1.0),)) - 0.7) / 0.2, 0, 1)[..., None]
     base = base * (1 + dry * (np.array([1.25, 1.1, 0.8], np.float32) - 1))
-    return base * (0.75 + 0.5 * blades[..., None])
+    return base * (0.75 + 0.5 * blades[..., None]) * np.array([0.8, 0.72, 0.75], np.float32)  # lawn albedo, not lime
 
 
 def asphalt(rng, size):

@@ -368,20 +368,29 @@ _NORMALS = _normal_table()
 _FACING = (128 << 8) | 128  # the encoded camera-facing normal
 
 
-def _ground_detail(depth, K, cam_ext, v, u, seed) -> np.ndarray:
-    """(M, 3) albedo multipliers of ground pixels (v, u): world-space noise, prefiltered by each
-    pixel's footprint on the ground (longer at grazing angles)."""
-    from genb.render.shadows import pixel_world_points
+def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: int, seed: int,
+                      step: int = 4) -> np.ndarray:
+    """(H, W, 3) float32 albedo multipliers of the ground plane (z = 0) seen through the camera:
+    world-space noise (:func:`genb.render.texture.ground_variation`), prefiltered by each pixel's
+    footprint on the ground (longer at grazing angles). The noise is smooth (cells of 1.7 m and
+    more), so it is evaluated every ``step`` pixels and interpolated."""
+    import cv2
+
+    from genb.render.sky import ray_directions
     from genb.render.texture import ground_variation
 
-    mask = np.zeros(depth.shape, bool)
-    mask[v, u] = True  # (v, u) come in row-major order, as np.nonzero gives them
-    pts = pixel_world_points(depth, K, cam_ext, mask)
+    w, h = -(-width // step), -(-height // step)
+    Kc = K.copy()
+    Kc[:2, :2] *= 1.0 / step
+    Kc[:2, 2] = (K[:2, 2] + 0.5) / step - 0.5
+    d = ray_directions(Kc, cam_ext, w, h)
     centre = -cam_ext[:3, :3].T @ cam_ext[:3, 3]
-    dist = np.linalg.norm(pts - centre.astype(np.float32), axis=1)
-    grazing = np.maximum(np.abs(pts[:, 2] - np.float32(centre[2])) / np.maximum(dist, 1e-3), 0.02)
-    footprint = dist / np.float32(K[0, 0]) / grazing
-    return ground_variation(pts[:, :2], footprint, seed)
+    down = np.minimum(d[:, 2], -1e-3)  # rays at or above the horizon: as if just below it
+    t = np.minimum(-centre[2] / down, 1e4)
+    xy = centre[None, :2] + t[:, None] * d[:, :2]
+    footprint = t / K[0, 0] / np.maximum(-down, 0.02)  # one full-resolution pixel, metres
+    coarse = ground_variation(xy, footprint.astype(np.float32), seed).reshape(h, w, 3)
+    return cv2.resize(coarse, (w * step, h * step), interpolation=cv2.INTER_LINEAR)[:height, :width]
 
 
 def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray,
@@ -431,7 +440,8 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
         on = np.flatnonzero(hit_px & (part_px == SCENE_PART_INDEX["ground"]))
         if len(on):
-            albedo[on] *= _ground_detail(depth, K, cam_ext, vv[on], uu[on], ground_seed)
+            detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
+            albedo[on] *= detail.take(flat[on], axis=0)
     R32 = cam_ext[:3, :3].astype(np.float32)
     ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
