@@ -59,6 +59,14 @@ def material_table() -> np.ndarray:
 
 
 MATERIALS = material_table()
+
+
+def set_part_material(part_id: int, roughness: float, specular: float = 0.04, subsurface: float = 0.0) -> None:
+    """Give a part class its own material (a hook for garment and prop code that adds classes,
+    e.g. leather or glossy paint): GGX roughness 0..1, specular reflectance at normal incidence
+    (F0; 0.02-0.06 for non-metals), subsurface 0..1 (1: skin's wrap lighting). Call it when the
+    module is imported (every process then shades alike)."""
+    MATERIALS[int(part_id)] = (float(roughness), float(specular), float(subsurface))
 SKIN_PARTS = np.array([i for i, n in enumerate(PARTS) if i and n not in _CLASS_MATERIAL], np.uint8)
 
 # ----------------------------------------------------------------------------- colour encodings
