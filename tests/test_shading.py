@@ -173,3 +173,17 @@ def test_ground_variation_is_prefiltered_to_its_mean_far_away():
     np.testing.assert_allclose(far, 1.0, atol=1e-6)  # nothing left to alias
     again = ground_variation(xy, np.full(len(xy), 0.01), seed=5)
     assert np.array_equal(near, again)
+
+
+def test_surface_mottling_fades_with_the_footprint_and_follows_the_surface():
+    from genb.render.texture import surface_variation
+
+    rng = np.random.default_rng(1)
+    pts = rng.uniform(-5, 5, (5000, 3))
+    wall = np.tile([[0.0, 1.0, 0.0]], (len(pts), 1))  # a wall facing +y: the pattern lies in x, z
+    near = surface_variation(pts, wall, np.full(len(pts), 0.002), np.ones(len(pts)))
+    assert 0.02 < near.std() < 0.2
+    moved = pts + [0.0, 0.3, 0.0]  # along the normal: the same pattern (projected along the dominant axis)
+    assert np.array_equal(near, surface_variation(moved, wall, np.full(len(pts), 0.002), np.ones(len(pts))))
+    far = surface_variation(pts, wall, np.full(len(pts), 5.0), np.ones(len(pts)))
+    np.testing.assert_allclose(far, 1.0, atol=1e-6)

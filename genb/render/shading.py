@@ -376,6 +376,30 @@ _NORMALS = _normal_table()
 _FACING = (128 << 8) | 128  # the encoded camera-facing normal
 
 
+_MOTTLE = np.zeros(256, np.float32)  # how strongly each object class is mottled
+for _name, _k in {"wall": 1.0, "fence": 0.7, "box": 1.2, "bench": 0.8, "pole": 0.4, "step": 1.0, "planter": 1.0,
+                  "plant": 1.6, "tree": 1.6}.items():
+    _MOTTLE[SCENE_PART_INDEX[_name]] = _k
+
+
+def _surface_detail(depth, K, cam_ext, flat, parts, normals_world) -> np.ndarray:
+    """(M,) albedo multipliers of object pixels (flat indices into the image)."""
+    from genb.render.texture import surface_variation
+
+    H, W = depth.shape
+    v, u = np.divmod(flat, W)
+    z = depth.ravel().take(flat)
+    x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0]) * z
+    y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1]) * z
+    R = cam_ext[:3, :3].astype(np.float32)
+    cam = np.stack([x, y, z], axis=1) - cam_ext[:3, 3].astype(np.float32)
+    pts = cam @ R  # R^T (p_cam - t), row-wise
+    ray = np.stack([x, y, z], axis=1) / np.maximum(np.sqrt(x * x + y * y + z * z), 1e-6)[:, None]
+    facing = np.maximum(np.abs(np.sum((normals_world @ R.T) * ray, axis=1)), 0.05)
+    footprint = z / np.float32(K[0, 0]) / facing
+    return surface_variation(pts, normals_world, footprint, _MOTTLE[parts])
+
+
 def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: int, seed: int,
                       step: int = 4) -> np.ndarray:
     """(H, W, 3) float32 albedo multipliers of the ground plane (z = 0) seen through the camera:
@@ -451,6 +475,9 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
             detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
             albedo[on] *= detail.take(flat[on], axis=0)
     R32 = cam_ext[:3, :3].astype(np.float32)
+    obj = np.flatnonzero(hit_px & (_MOTTLE[part_px] > 0))
+    if len(obj):  # objects' painted, concrete and wooden surfaces: prefiltered world-space mottling
+        albedo[obj] *= _surface_detail(depth, K, cam_ext, flat[obj], part_px[obj], _NORMALS[key[obj]] @ R32)[:, None]
     ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
     occ = screen_space_occlusion(depth, float(K[0, 0])).ravel().take(flat)

@@ -19,7 +19,7 @@ GROUND_OCTAVES = ((19.0, 0.10), (5.3, 0.07), (1.7, 0.05))
 
 def _hash(ix: np.ndarray, iy: np.ndarray, seed: int) -> np.ndarray:
     """float32 pseudo-random values in [0, 1) of integer lattice points (a fixed integer hash)."""
-    h = (ix.astype(np.int64) * 73856093) ^ (iy.astype(np.int64) * 19349663) ^ (seed * 83492791)
+    h = (ix.astype(np.int64) * 73856093) ^ (iy.astype(np.int64) * 19349663) ^ (np.asarray(seed, np.int64) * 83492791)
     h = (h ^ (h >> 13)) * 1274126177
     h = h ^ (h >> 16)
     return ((h & 0xFFFF).astype(np.float32)) * np.float32(1 / 65536)
@@ -58,3 +58,27 @@ def ground_variation(xy: np.ndarray, footprint_m: np.ndarray, seed: int) -> np.n
         total += np.float32(2 * amp) * n * prefilter_weight(footprint_m, cell)
     # darker patches are a little more saturated (damp), lighter ones a little greyer (dust)
     return (1.0 + total[:, None] * np.array([1.0, 1.05, 1.15], np.float32)[None, :]).astype(np.float32)
+
+
+# (cell size in metres, amplitude) of the mottling of props' painted, concrete, wooden surfaces
+SURFACE_OCTAVES = ((0.7, 0.07), (0.18, 0.05), (0.045, 0.035))
+
+
+def surface_variation(points: np.ndarray, normals: np.ndarray, footprint_m: np.ndarray, strength: np.ndarray,
+                      seed: int = 11) -> np.ndarray:
+    """(N,) float32 albedo multipliers (mean 1) of object surfaces: value noise projected along
+    each point's dominant normal axis (planar walls, boxes and steps get an undistorted pattern),
+    its octaves prefiltered by the footprint.
+
+    Args:
+        points, normals: (N, 3) world positions (metres) and unit normals. footprint_m: (N,)
+            pixel footprints, metres. strength: (N,) amplitude scale per point (0: none).
+    """
+    axis = np.argmax(np.abs(normals), axis=1)
+    a = np.where(axis == 0, points[:, 1], points[:, 0]).astype(np.float64)
+    b = np.where(axis == 2, points[:, 1], points[:, 2]).astype(np.float64)
+    total = np.zeros(len(points), np.float32)
+    for k, (cell, amp) in enumerate(SURFACE_OCTAVES):
+        n = value_noise(a / cell, b / cell, seed + 13 * k + 101 * axis) - np.float32(0.5)
+        total += np.float32(2 * amp) * n * prefilter_weight(footprint_m, cell)
+    return (1.0 + total * strength).astype(np.float32)
