@@ -235,6 +235,16 @@ def screen_space_occlusion(depth: np.ndarray, focal_px: float, radius_m: float =
     return vis
 
 
+def _occlusion_full(depth: np.ndarray, focal_px: float) -> np.ndarray:
+    """(H, W) :func:`screen_space_occlusion` computed at half resolution and interpolated (it is a
+    soft, blurred term: a quarter of the cost)."""
+    import cv2
+
+    H, W = depth.shape
+    half = screen_space_occlusion(np.ascontiguousarray(depth[::2, ::2]), focal_px / 2)
+    return cv2.resize(half, (half.shape[1] * 2, half.shape[0] * 2), interpolation=cv2.INTER_LINEAR)[:H, :W]
+
+
 def _ggx(n_dot_h, n_dot_l, n_dot_v, v_dot_h, rough, f0):
     """GGX/Trowbridge-Reitz specular times n.l (Smith-Schlick geometry, Schlick Fresnel), (N,)."""
     a2 = (rough * rough) ** 2
@@ -480,7 +490,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         albedo[obj] *= _surface_detail(depth, K, cam_ext, flat[obj], part_px[obj], _NORMALS[key[obj]] @ R32)[:, None]
     ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
-    occ = screen_space_occlusion(depth, float(K[0, 0])).ravel().take(flat)
+    occ = _occlusion_full(depth, float(K[0, 0])).ravel().take(flat)
     if contact_map is not None:
         occ *= contact_map.ravel().take(flat)
     sun = sun_map.ravel().take(flat) if sun_map is not None else np.ones(len(flat), np.float32)
