@@ -67,7 +67,6 @@ def set_part_material(part_id: int, roughness: float, specular: float = 0.04, su
     (F0; 0.02-0.06 for non-metals), subsurface 0..1 (1: skin's wrap lighting). Call it when the
     module is imported (every process then shades alike)."""
     MATERIALS[int(part_id)] = (float(roughness), float(specular), float(subsurface))
-SKIN_PARTS = np.array([i for i, n in enumerate(PARTS) if i and n not in _CLASS_MATERIAL], np.uint8)
 
 # ----------------------------------------------------------------------------- colour encodings
 SRGB_TO_LINEAR = np.array([c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
