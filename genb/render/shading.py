@@ -199,7 +199,7 @@ def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = No
     g = 0.7 * (0.5 * g + 0.5 * float(luminance(g)))
     rad[~up] = g * lit_ground
     setting = (sky_recipe or {}).get("setting")
-    kept = {"dusk": 0.55, "indoor": 0.35}.get(setting, 0.2)
+    kept = {"dusk": 0.75, "indoor": 0.35}.get(setting, 0.2)  # golden hour stays golden
     return LightProbe(toward_sun=toward.astype(np.float32), sun=sun, sh=project_sh(d, rad),
                       illuminant=lit_ground.astype(np.float32), warmth_kept=kept)
 
