@@ -278,3 +278,55 @@ def test_sun_shadows_match_a_ray_cast_toward_the_recorded_sun(size):
     assert truth.sum() > 150  # the shadows are in view
     iou = (truth & rendered).sum() / (truth | rendered).sum()
     assert iou > 0.9, iou
+
+
+def _parallel_rays_hit(points: np.ndarray, d: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    """(N,) bool: the ray from each point along d (unit) meets one of the triangles (T, 3, 3) ahead of
+    it. All rays are parallel, so this is a 2D point-in-triangle test across d (independent of
+    the renderer and its shadow map)."""
+    a = np.cross(d, [0.0, 0.0, 1.0])
+    a /= np.linalg.norm(a)
+    b = np.cross(d, a)
+    P, pz = np.stack([points @ a, points @ b], 1), points @ d
+    T, tz = np.stack([tri @ a, tri @ b], -1), (tri @ d).mean(1)
+    lo, hi = T.min(1), T.max(1)
+    out = np.zeros(len(P), bool)
+    for s in range(0, len(P), 128):
+        q = P[s:s + 128]
+        m = ((q[:, None, 0] >= lo[None, :, 0]) & (q[:, None, 0] <= hi[None, :, 0]) & (q[:, None, 1] >= lo[None, :, 1])
+             & (q[:, None, 1] <= hi[None, :, 1]) & (tz[None, :] > pz[s:s + 128, None] + 0.02))
+        i, j = np.nonzero(m)
+        v0, v1, v2, x = T[j, 0], T[j, 1], T[j, 2], q[i]
+        cross = [(p1[:, 0] - o[:, 0]) * (x[:, 1] - o[:, 1]) - (p1[:, 1] - o[:, 1]) * (x[:, 0] - o[:, 0])
+                 for o, p1 in ((v0, v1), (v1, v2), (v2, v0))]
+        inside = ((cross[0] >= 0) & (cross[1] >= 0) & (cross[2] >= 0)) | ((cross[0] <= 0) & (cross[1] <= 0) & (cross[2] <= 0))
+        out[s + np.unique(i[inside])] = True
+    return out
+
+
+@pytest.mark.parametrize("size", [(192, 128), (144, 144), (112, 192)])
+def test_rendered_people_shadows_match_a_ray_cast_toward_the_sun_in_scene_json(size):
+    """A real sample (dressed people, sky): the ground's sun visibility against rays cast from each
+    ground pixel toward the sun that scene.json records, through every caster's triangles."""
+    st = RenderStage(RenderConfig(num_samples=1, seed=2, image_size=size, portrait_prob=0.0, num_people=(2, 3),
+                                  props=(0, 0), occluders=(0, 0), camera_effects=False))
+    prep = st.prepare(0)
+    assert prep.look.shadow_pass is not None and prep.scene["sky"]["setting"] in ("clear", "hazy")
+    res = list(st.rasterize(prep))
+    shadow_depth = res.pop(1)
+    out = st.raster.decode(res, prep.cam_ext, True)
+    ground = (out.parts == SCENE_PART_INDEX["ground"]) & (out.depth > 0)
+    direction = np.asarray(prep.scene["lighting"]["direction"], np.float64)
+    sun, _ = shadows.sun_and_contact(out.depth, out.normals, ground, prep.K, prep.cam_ext,
+                                     prep.look.shadow_cam.linear_depth(shadow_depth), prep.look.shadow_cam,
+                                     direction, np.zeros((0, 3)))
+    tri = np.concatenate([p.positions[np.asarray(p.indices).astype(np.int64).reshape(-1, 3)]
+                          for node in prep.passes[0][0].mesh_nodes if getattr(node, "genb_casts_shadow", True)
+                          for p in node.mesh.primitives]).astype(np.float64)
+    pts = shadows.pixel_world_points(out.depth, prep.K, prep.cam_ext, ground).astype(np.float64)
+    near = np.flatnonzero(sun[ground] < 0.999)  # every shadowed pixel and a sample of the rest
+    pick = np.unique(np.concatenate([near, np.random.default_rng(0).choice(len(pts), 1000, replace=False)]))
+    truth = _parallel_rays_hit(pts[pick], -direction / np.linalg.norm(direction), tri)
+    rendered = sun[ground][pick] < 0.5
+    assert truth.sum() > 100
+    assert (truth & rendered).sum() / (truth | rendered).sum() > 0.75
