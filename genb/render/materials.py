@@ -52,7 +52,7 @@ def grass(rng, size):
     blades = cv2.GaussianBlur(np.pad(blades, 6, mode="wrap"), (0, 0), sigmaX=0.4, sigmaY=1.5)[6:-6, 6:-6]
     dry = np.clip((_noise(rng, size, ((3, 1.0),)) - 0.7) / 0.2, 0, 1)[..., None]
     base = base * (1 + dry * (np.array([1.25, 1.1, 0.8], np.float32) - 1))
-    return base * (0.75 + 0.5 * blades[..., None])
+    return base * (0.75 + 0.5 * blades[..., None]) * np.array([0.8, 0.72, 0.75], np.float32)  # lawn albedo, not lime
 
 
 def asphalt(rng, size):
@@ -124,8 +124,10 @@ def dirt(rng, size):
 
 def sand(rng, size):
     n = _noise(rng, size, ((3, 0.5), (10, 0.3), (64, 0.2)))
-    ripples = 0.5 + 0.5 * np.sin(np.mgrid[0:size, 0:size][0] / size * 2 * np.pi * 8 + 4 * n)
-    img = _mix(_rgb("c9b07a"), _rgb("e0cc9a"), 0.6 * n + 0.4 * ripples)
+    # wind ripples, wavy and faint (strong straight ones read as corrugation at a distance)
+    warp = _noise(rng, size, ((5, 0.6), (13, 0.4)))
+    ripples = 0.5 + 0.5 * np.sin(np.mgrid[0:size, 0:size][0] / size * 2 * np.pi * 8 + 9 * warp)
+    img = _mix(_rgb("c9b07a"), _rgb("e0cc9a"), 0.8 * n + 0.2 * ripples)
     return img * (0.93 + 0.14 * rng.random((size, size, 1)).astype(np.float32))
 
 

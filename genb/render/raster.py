@@ -3,7 +3,8 @@
 One :class:`Rasterizer` per process, built once and reused for every sample
 (the GL context is the expensive part). The passes of one sample:
 
-1. **colour** (Lambert shading per vertex, MSAA, RGBA): the anti-aliased render and its coverage;
+1. **colour** (albedo, sRGB-encoded, MSAA, RGBA): the G-buffer's anti-aliased albedo and its coverage
+   (lit per pixel afterwards by :mod:`genb.render.shading`);
 2. **sun depth** (scenes with shadows: depth only, orthographic along the sun, built by
    :meth:`Rasterizer.build_shadow_pass` over the colour pass's meshes);
 3. **labels** (``FLAT | SEG | RGBA``: vertex colours, no MSAA): one mesh per person whose
@@ -123,8 +124,8 @@ class RasterOutput:
     """What the passes produce for one image (H, W = image size).
 
     Attributes:
-        color: (H, W, 3) uint8 lit render, anti-aliased, premultiplied by ``coverage``
-            (composite a background as ``color + (1 - coverage) * background``).
+        color: (H, W, 3) uint8 sRGB-encoded albedo, anti-aliased, premultiplied by ``coverage``
+            (unlit: :mod:`genb.render.shading` lights it).
         coverage: (H, W) float32 in 0..1, the fraction of each pixel covered by geometry.
         depth: (H, W) float32 camera z in metres at the pixel centre (no MSAA, so it agrees
             with ``instances`` and ``parts`` pixel for pixel); 0 where nothing was hit.
@@ -321,7 +322,7 @@ class Rasterizer:
         cam = self._pr.IntrinsicsCamera(fx, fy, cx, cy, znear=ZNEAR, zfar=ZFAR)
         return self._pr.Node(camera=cam, matrix=gl_camera_pose(cam_ext))
 
-    def _ground_mesh(self, ground: GroundLayer, colors: np.ndarray | None = None, shade: np.ndarray | None = None):
+    def _ground_mesh(self, ground: GroundLayer, colors: np.ndarray | None = None):
         pr = self._pr
         h = ground.size / 2
         cx, cy = ground.center
@@ -335,8 +336,7 @@ class Rasterizer:
             uv = np.array([[0, 0], [reps, 0], [reps, reps], [0, reps]], np.float32)
             tex = pr.Texture(source=ground.texture, source_channels="RGB",
                              sampler=pr.Sampler(wrapS=pr.constants.GLTF.REPEAT, wrapT=pr.constants.GLTF.REPEAT))
-            factor = [1.0, 1.0, 1.0, 1.0] if shade is None else [*map(float, shade), 1.0]
-            mat = pr.MetallicRoughnessMaterial(baseColorTexture=tex, baseColorFactor=factor, metallicFactor=0.0,
+            mat = pr.MetallicRoughnessMaterial(baseColorTexture=tex, baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.0,
                                                roughnessFactor=0.95)
             prim = pr.Primitive(positions=pos, normals=nrm, texcoord_0=uv, indices=idx, material=mat)
         return pr.Mesh(primitives=[prim])
@@ -349,7 +349,8 @@ class Rasterizer:
         Args:
             people: one mesh per person, all in the body model's topology.
             K: (3, 3) intrinsics (OpenCV). cam_ext: (4, 4) world-to-camera.
-            lighting: the key and ambient lights. ground: the ground plane, or None.
+            lighting: unused by the passes (the colour pass is unlit; light comes per pixel
+                afterwards, :mod:`genb.render.shading`), kept for callers. ground: the ground plane, or None.
             props: scene objects (instance 0, their own part classes), or None.
         """
         props = props or []
@@ -360,35 +361,25 @@ class Rasterizer:
         extras = [_concat_extras(p.extras) if p.extras else None for p in people]
         shown = [self._shown_faces(p) for p in people]  # None: every body face
 
-        # 1. colour pass: Lambert shading evaluated per vertex (Gouraud), drawn flat.
-        #    llvmpipe spends most of a lit pass in pyrender's PBR fragment shader; per-vertex
-        #    shading looks the same on 14k-vertex bodies at a fraction of the cost.
-        light_dir = -np.asarray(lighting.direction, np.float64)
-        light_dir /= np.linalg.norm(light_dir)
-        key = lighting.intensity * np.asarray(lighting.color, np.float32)
-        ambient = np.asarray(lighting.ambient, np.float32)
+        # 1. colour pass: albedo only (sRGB-encoded vertex colours and textures, drawn flat with
+        #    MSAA): the G-buffer's albedo; light is added per pixel (genb.render.shading).
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
-        for p, n, extra, show in zip(people, normals_world, extras, shown):
-            lambert = np.clip(n @ light_dir.astype(np.float32), 0.0, None)[:, None]
-            shaded = np.clip(p.colors * (ambient + lambert * key), 0.0, 1.0)
+        for p, extra, show in zip(people, extras, shown):
             prims = [pr.Primitive(positions=p.vertices, indices=self.faces if show is None else self.faces[show],
-                                  color_0=shaded.astype(np.float32), material=self._flat_material)]
+                                  color_0=np.clip(p.colors, 0.0, 1.0).astype(np.float32), material=self._flat_material)]
             if extra is not None:
-                ev, en, ef, ec, _ = extra
-                lam = np.abs(en @ light_dir.astype(np.float32))[:, None]  # double-sided cloth: either side lit
-                prims.append(pr.Primitive(positions=ev, indices=ef, color_0=np.clip(ec * (ambient + lam * key), 0, 1),
+                ev, _, ef, ec, _ = extra
+                prims.append(pr.Primitive(positions=ev, indices=ef, color_0=np.clip(ec, 0, 1).astype(np.float32),
                                           material=self._cloth_material))
             scene.add(pr.Mesh(primitives=prims))
         for q in props:
-            lambert = np.clip(q.normals @ light_dir.astype(np.float32), 0.0, None)[:, None]
-            shaded = np.clip(q.colors * (ambient + lambert * key), 0.0, 1.0).astype(np.float32)
-            prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=shaded, material=self._flat_material)
+            prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=np.clip(q.colors, 0, 1).astype(np.float32),
+                                material=self._flat_material)
             node = scene.add(pr.Mesh(primitives=[prim]))
             node.genb_casts_shadow = q.casts_shadow
         if ground is not None:
-            shade = np.clip(ambient + max(float(light_dir[2]), 0.0) * key, 0.0, 1.0)
-            node = scene.add(self._ground_mesh(ground, shade=shade))
+            node = scene.add(self._ground_mesh(ground))
             node.genb_casts_shadow = False
 
         # 2. label pass, FLAT | SEG | RGBA: vertex colours drawn without MSAA, so every pixel holds

@@ -177,9 +177,10 @@ def sample_appearance(rng: np.random.Generator) -> dict[str, Any]:
 
 def part_colors(appearance: dict[str, Any]) -> np.ndarray:
     """(len(PARTS), 3) float32 albedo of each body part for one person's appearance."""
-    tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
+    from genb.render.skin import tone_srgb
+
     clothing = load_yaml_asset("appearance", "clothing.yaml")
-    colors = np.tile(np.array(hex_rgb(tones[appearance["skin_tone"]]), np.float32), (len(PARTS), 1))
+    colors = np.tile(tone_srgb(appearance["skin_tone"]), (len(PARTS), 1))  # the tone's measured albedo
     garments = [("top", clothing["top"]["parts"] + (clothing["top"]["long_sleeve_parts"] if appearance["long_sleeves"] else [])),
                 ("bottom", clothing["bottom"]["parts"] + (clothing["bottom"]["long_parts"] if appearance["long_bottom"] else [])),
                 ("shoes", clothing["shoes"]["parts"])]

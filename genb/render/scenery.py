@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render import effects, envmap, materials, props, shadows, sky
+from genb.render import effects, envmap, materials, props, shading, shadows, sky
 from genb.core.conventions import BODY25_INDEX
 from genb.render.raster import GroundLayer, PropMesh, RasterOutput
 
@@ -34,6 +34,8 @@ class Look:
         lighting: the key/ambient light recipe. sky: the sky recipe (None for photo backgrounds).
         contacts: (C, 3) world points of the feet. effects: camera effects recipe.
         shadows: whether sun shadows and contact darkening are applied.
+        probe: the light the deferred shading uses (:func:`genb.render.shading.light_probe`).
+        ground_seed: the ground texture's seed (its large-scale variation), or None.
     """
 
     shadow_pass: tuple | None
@@ -43,21 +45,26 @@ class Look:
     contacts: np.ndarray
     effects: dict[str, Any]
     shadows: bool
+    probe: shading.LightProbe | None = None
+    ground_seed: int | None = None
 
     def shade(self, color: np.ndarray, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
               shadow_depth: np.ndarray | None) -> np.ndarray:
-        """The colour pass with sun shadows and contact darkening."""
-        if not self.shadows:
-            return color
+        """The lit image (:func:`genb.render.shading.light_image`: per-pixel light over the colour
+        pass's albedo, sun shadows and contact darkening, the camera's tone curve), premultiplied
+        by the coverage, float32 0..255."""
         from genb.core.conventions import SCENE_PART_INDEX
 
-        lin_depth = self.shadow_cam.linear_depth(shadow_depth) if shadow_depth is not None else None
-        key = np.asarray(self.lighting["color"]) * self.lighting["intensity"]
-        shaded, _ = shadows.apply_sun_shadows(
-            color, out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext,
-            lin_depth, self.shadow_cam, np.asarray(self.lighting["direction"]), key,
-            np.asarray(self.lighting["ambient"]), self.contacts)
-        return shaded
+        sun_map = contact_map = None
+        if self.shadows:
+            lin_depth = self.shadow_cam.linear_depth(shadow_depth) if shadow_depth is not None else None
+            sun_map, contact_map = shadows.sun_and_contact(
+                out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext, lin_depth,
+                self.shadow_cam, np.asarray(self.lighting["direction"]), self.contacts)
+            if (sun_map < 1).any():  # hide the filter taps' pattern in the penumbrae
+                sun_map = shadows.soften(sun_map, 1.0)
+        return shading.light_image(color, out.coverage, out.depth, out.normals, out.parts, K, cam_ext, self.probe,
+                                   sun_map, contact_map, ground_seed=self.ground_seed)
 
     def finish_image(self, image: np.ndarray, out: RasterOutput, backdrop: np.ndarray, K: np.ndarray) -> np.ndarray:
         """Aerial perspective, the camera's exposure and white balance, then its effects."""
@@ -117,7 +124,18 @@ class Setting:
         focus = [float(d) for d in z if d > 0.3]
         return Look(shadow_pass=shadow_pass, shadow_cam=cam, lighting=self.lighting, sky=self.sky,
                     contacts=np.asarray(contacts, np.float64),
-                    effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows)
+                    effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows,
+                    probe=self.light_probe(), ground_seed=self.background.get("texture_seed"))
+
+    def light_probe(self) -> shading.LightProbe:
+        """The light of this setting: its sky (or environment map), sun and ground bounce."""
+        albedo = 0.15
+        if self.ground is not None:
+            albedo = shading.SRGB_TO_LINEAR[self.ground.texture.reshape(-1, 3)].mean(axis=0)
+        env = None
+        if self.background.get("kind") == "environment":
+            env = (envmap.load_environment(self.background["path"]), float(self.background["yaw_deg"]))
+        return shading.light_probe(self.lighting, self.sky, albedo, env)
 
 
 def image_setting(background: dict[str, Any], lighting: dict[str, Any]) -> Setting:

@@ -93,8 +93,22 @@ def fit_shadow_camera(bounds: np.ndarray, direction: np.ndarray, width: int, hei
     pose = np.eye(4)
     pose[:3, :3] = R
     pose[:3, 3] = R @ np.array([centre[0], centre[1], hi[2] + 1.0])
-    return ShadowCamera(pose=pose, xmag=float((hi[0] - lo[0]) / 2), ymag=float((hi[1] - lo[1]) / 2),
-                        znear=0.5, zfar=float(hi[2] - lo[2] + 1.5), width=width, height=height)
+    xmag, ymag = matched_magnification(float((hi[0] - lo[0]) / 2), float((hi[1] - lo[1]) / 2), width, height)
+    return ShadowCamera(pose=pose, xmag=xmag, ymag=ymag, znear=0.5, zfar=float(hi[2] - lo[2] + 1.5),
+                        width=width, height=height)
+
+
+def matched_magnification(xmag: float, ymag: float, width: int, height: int) -> tuple[float, float]:
+    """The half extents, grown on one side, whose ratio is the map's ``width / height``.
+
+    pyrender's ``OrthographicCamera.get_projection_matrix`` ignores the ``xmag`` it is given
+    and uses ``width / height * ymag``; a lookup with any other ``xmag`` stretches the map
+    sideways. With ``xmag / ymag == width / height`` both agree, and texels are square.
+    """
+    aspect = width / height
+    if xmag / ymag > aspect:
+        return xmag, xmag / aspect
+    return ymag * aspect, ymag
 
 
 def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -215,27 +229,22 @@ def _affine(M: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.nd
     return out
 
 
-def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, ground: np.ndarray,
-                      K: np.ndarray, cam_ext: np.ndarray, shadow_depth: np.ndarray | None, cam: ShadowCamera | None,
-                      direction: np.ndarray, key: np.ndarray, ambient: np.ndarray,
-                      contacts: np.ndarray, step: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """Darken a lit render where the sun is blocked and where feet meet the ground.
+def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.ndarray, K: np.ndarray,
+                    cam_ext: np.ndarray, shadow_depth: np.ndarray | None, cam: ShadowCamera | None,
+                    direction: np.ndarray, contacts: np.ndarray, step: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """(H, W) float32 sun visibility (1 = lit) and (H, W) contact occlusion of the ground near
+    the feet (1 = open), from the label pass's depth and normals.
 
     Only pixels that can be in shadow are tested: those whose ray to the sun passes near a
-    caster, found on a grid every ``step`` pixels (grown by one cell), and ground pixels
-    near the feet.
+    caster, found on a grid every ``step`` pixels (grown by one cell), and facing the sun.
 
     Args:
-        color: (H, W, 3) uint8 colour pass (shaded ``albedo * (ambient + lambert * key)``).
         depth: (H, W) metric depth of the label pass (0 = nothing). normals_encoded: (H, W, 3)
             uint8 camera-frame normals (:func:`genb.render.raster.decode_normals`). ground:
             (H, W) bool ground pixels.
         shadow_depth: (h, w) caster distances along the rays (:meth:`ShadowCamera.linear_depth`),
             or None (no casters). direction: (3,) direction the sunlight travels.
-        key: (3,) key light colour times intensity. ambient: (3,) ambient colour.
         contacts: (C, 3) world points of the feet (their centres), for contact darkening.
-    Returns:
-        the shaded (H, W, 3) uint8 image, and the (H, W) float32 sun visibility (1 = lit).
     """
     H, W = depth.shape
     sun_map = np.ones((H, W), np.float32)
@@ -244,21 +253,45 @@ def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.
     hit = depth > 0
     test = np.zeros((H, W), bool)
     if shadow_depth is not None and cam is not None:
-        near = cv2.dilate((shadow_depth > 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
-        coarse = np.zeros(hit[::step, ::step].shape, bool)
-        grid = np.zeros((H, W), bool)
-        grid[::step, ::step] = True
-        pts = pixel_world_points(depth, K, cam_ext, grid & hit)
-        u, v, _ = cam.to_light(pts)
-        iu, iv = np.rint(u).astype(np.int64), np.rint(v).astype(np.int64)
-        inside = (iu >= 0) & (iu < cam.width) & (iv >= 0) & (iv < cam.height)
-        flag = np.zeros(len(pts), bool)
-        flag[inside] = near[iv[inside], iu[inside]]
-        coarse[(grid & hit)[::step, ::step]] = flag
-        coarse = cv2.dilate(coarse.astype(np.uint8), np.ones((3, 3), np.uint8))
-        test = cv2.resize(coarse, (coarse.shape[1] * step, coarse.shape[0] * step),
-                          interpolation=cv2.INTER_NEAREST)[:H, :W].astype(bool) & hit
-    # contact darkening: ground pixels in the image box around each foot
+        test = _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step)
+    ao_map = _contact_map(depth, ground, hit, K, cam_ext, contacts)
+    if not test.any():
+        return sun_map, ao_map
+    vv, uu = np.nonzero(test)
+    points = pixel_world_points(depth, K, cam_ext, test)
+    n_cam = normals_encoded[vv, uu].astype(np.float32) * np.float32(1 / 127.5) - 1.0
+    normals_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n_cam[:, 0], n_cam[:, 1], n_cam[:, 2])
+    normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
+    lambert = (normals_world[:, 0] * np.float32(toward[0]) + normals_world[:, 1] * np.float32(toward[1])
+               + normals_world[:, 2] * np.float32(toward[2]))
+    cand = np.flatnonzero(lambert > -0.2)  # (skin's wrap lighting reaches a little past the terminator)
+    if len(cand):
+        sun_map[vv[cand], uu[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction)
+    return sun_map, ao_map
+
+
+def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step) -> np.ndarray:
+    """(H, W) bool pixels whose ray to the sun passes near a caster (tested on a coarse grid)."""
+    H, W = depth.shape
+    near = cv2.dilate((shadow_depth > 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    coarse = np.zeros(hit[::step, ::step].shape, bool)
+    grid = np.zeros((H, W), bool)
+    grid[::step, ::step] = True
+    pts = pixel_world_points(depth, K, cam_ext, grid & hit)
+    u, v, _ = cam.to_light(pts)
+    iu, iv = np.rint(u).astype(np.int64), np.rint(v).astype(np.int64)
+    inside = (iu >= 0) & (iu < cam.width) & (iv >= 0) & (iv < cam.height)
+    flag = np.zeros(len(pts), bool)
+    flag[inside] = near[iv[inside], iu[inside]]
+    coarse[(grid & hit)[::step, ::step]] = flag
+    coarse = cv2.dilate(coarse.astype(np.uint8), np.ones((3, 3), np.uint8))
+    return cv2.resize(coarse, (coarse.shape[1] * step, coarse.shape[0] * step),
+                      interpolation=cv2.INTER_NEAREST)[:H, :W].astype(bool) & hit
+
+
+def _contact_map(depth, ground, hit, K, cam_ext, contacts) -> np.ndarray:
+    """(H, W) float32 contact occlusion of ground pixels in the image box around each foot."""
+    H, W = depth.shape
     ao_map = np.ones((H, W), np.float32)
     c_cam = contacts @ cam_ext[:3, :3].T + cam_ext[:3, 3] if len(contacts) else np.zeros((0, 3))
     for c_world, (x, y, z) in zip(contacts, c_cam):
@@ -281,28 +314,30 @@ def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.
         occ = contact_occlusion(pts, c_world[None])
         view = ao_map[a:b, c:d]
         view[region] = np.minimum(view[region], occ)
-    feet = ao_map < 0.999
-    todo = test | feet
-    if not todo.any():
+    return ao_map
+
+
+def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, ground: np.ndarray,
+                      K: np.ndarray, cam_ext: np.ndarray, shadow_depth: np.ndarray | None, cam: ShadowCamera | None,
+                      direction: np.ndarray, key: np.ndarray, ambient: np.ndarray,
+                      contacts: np.ndarray, step: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Darken an image shaded ``albedo * (ambient + lambert * key)`` where the sun is blocked
+    and where feet meet the ground (:func:`sun_and_contact`'s maps applied with
+    :func:`shading_factor`); returns the (H, W, 3) uint8 image and the (H, W) sun visibility."""
+    sun_map, ao_map = sun_and_contact(depth, normals_encoded, ground, K, cam_ext, shadow_depth, cam, direction,
+                                      contacts, step)
+    changed = (sun_map < 1) | (ao_map < 1)
+    if not changed.any():
         return color, sun_map
-    vv, uu = np.nonzero(todo)
-    points = pixel_world_points(depth, K, cam_ext, todo)
+    vv, uu = np.nonzero(changed)
+    toward = -np.asarray(direction, np.float64)
+    toward /= np.linalg.norm(toward)
     n_cam = normals_encoded[vv, uu].astype(np.float32) * np.float32(1 / 127.5) - 1.0
-    normals_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n_cam[:, 0], n_cam[:, 1], n_cam[:, 2])
-    normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
-    lambert = np.clip(normals_world[:, 0] * np.float32(toward[0]) + normals_world[:, 1] * np.float32(toward[1])
-                      + normals_world[:, 2] * np.float32(toward[2]), 0.0, None)
-    sun = np.ones(len(points), np.float32)
-    cand = np.flatnonzero(test[vv, uu] & (lambert > 0))
-    if len(cand):
-        sun[cand] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction)
-    ao = ao_map[vv, uu]
-    changed = np.flatnonzero((sun < 1) | (ao < 1))
+    n_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n_cam[:, 0], n_cam[:, 1], n_cam[:, 2])
+    n_world /= np.maximum(np.linalg.norm(n_world, axis=1, keepdims=True), 1e-6)
+    lambert = np.clip(n_world @ toward.astype(np.float32), 0.0, None)
+    f = shading_factor(lambert, sun_map[vv, uu], ao_map[vv, uu], np.asarray(key, np.float64),
+                       np.asarray(ambient, np.float64))
     out = color.copy()
-    if len(changed):
-        f = shading_factor(lambert[changed], sun[changed], ao[changed], np.asarray(key, np.float64),
-                           np.asarray(ambient, np.float64))
-        v, u = vv[changed], uu[changed]
-        out[v, u] = np.clip(color[v, u].astype(np.float32) * f + 0.5, 0, 255).astype(np.uint8)
-        sun_map[v, u] = sun[changed]
+    out[vv, uu] = np.clip(color[vv, uu].astype(np.float32) * f + 0.5, 0, 255).astype(np.uint8)
     return out, sun_map

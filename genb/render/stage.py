@@ -29,7 +29,7 @@ from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.core.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
-from genb.render import held, scenery
+from genb.render import face, held, scenery, skin
 from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer, vertex_normals
 from genb.render.scene import (
     fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
@@ -126,6 +126,11 @@ class RenderStage:
         self.wardrobe = load_wardrobe(cfg.wardrobe)
         with _torch_threads(1):
             self.dresser = Dresser(self.body) if self.wardrobe is not None else None
+        if self.dresser is not None:  # where skin differs (cheeks, palms, nails), once per body model
+            self.skin_regions = skin.skin_regions(self.dresser.atlas)
+            self.bare_skin = ~(self.dresser.lips | self.dresser.brows)
+            with _torch_threads(1):
+                self.eyes = face.eye_layout(self.body, self.dresser.atlas)
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
             folder = Path(cfg.backgrounds)
@@ -279,18 +284,20 @@ class RenderStage:
 
     def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
         """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""
-        from genb.render.dress.materials import hex_rgb
-        from genb.render.assets import load_yaml_asset
 
         rng = sample_rng(self.cfg.seed, index, "wardrobe")
-        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
+        skin_rng = sample_rng(self.cfg.seed, index, "skin")  # its own stream: outfits never move
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
             outfit = sample_outfit(rng, self.wardrobe, d)
             n = vertex_normals(v, self.raster.faces, self.raster._incidence)
-            skin = self.dresser.skin_colors(outfit, hex_rgb(tones[a["skin_tone"]]), lips)
-            people.append(MeshLayer(v, skin, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))
+            col = self.dresser.skin_colors(outfit, skin.tone_srgb(a["skin_tone"]), lips)  # measured albedo
+            outfit["skin"] = skin.skin_variation(skin_rng, a["skin_tone"])
+            col = skin.apply_variation(col, self.skin_regions, outfit["skin"], self.bare_skin)
+            outfit["eyes"] = face.sample_eyes(skin_rng, skin.tone_darkness(a["skin_tone"]))
+            col = face.paint_eyes(col, self.eyes, outfit["eyes"])
+            people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))
             outfits.append(outfit)
         return outfits, people
 

@@ -1,0 +1,90 @@
+"""The deferred shading pass's cost, and the render stage against a baseline checkout (A/B).
+
+    python bench/bench_shading.py [--samples 12] [--rounds 3] [--size 512,512] [--baseline /tmp/base]
+
+1. ms per megapixel of the shading pass alone (``Look.shade``: sun visibility, occlusion, the
+   per-pixel light, exposure, tone curve) on the default scenes of this checkout;
+2. with ``--baseline DIR`` (a worktree of the starting commit), RenderStage in memory in one
+   process per tree, the trees taking turns round by round (a shared machine's load hits both
+   alike): samples/s of each and the ratio. Not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+
+_STAGE_TIMER = """
+import sys, time
+from genb.render.config import RenderConfig
+from genb.render.stage import RenderStage
+w, h, n, seed = {w}, {h}, {n}, {seed}
+s = RenderStage(RenderConfig(num_samples=n + 1, seed=seed, image_size=(w, h), portrait_prob=0.0, num_people=(1, 10)))
+s(0)
+t = time.perf_counter()
+for i in range(1, n + 1):
+    s(i)
+print("SECONDS", time.perf_counter() - t)
+"""
+
+
+def shading_cost(w: int, h: int, n: int, seed: int) -> tuple[float, float]:
+    """(ms per megapixel, ms per image) of Look.shade over n default samples."""
+    from genb.render.config import RenderConfig
+    from genb.render.stage import RenderStage
+
+    stage = RenderStage(RenderConfig(num_samples=n, seed=seed, image_size=(w, h), portrait_prob=0.0, num_people=(1, 10)))
+    total, pixels = 0.0, 0
+    for i in range(n):
+        prep = stage.prepare(i)
+        results = list(stage.rasterize(prep))
+        shadow = results.pop(1) if prep.look.shadow_pass is not None else None
+        out = stage.raster.decode(results, prep.cam_ext, prep.has_ground)
+        t = time.perf_counter()
+        prep.look.shade(out.color, out, prep.K, prep.cam_ext, shadow)
+        total += time.perf_counter() - t
+        pixels += prep.width * prep.height
+    return total / pixels * 1e6 * 1e3, total / n * 1e3
+
+
+def stage_seconds(tree: Path, w: int, h: int, n: int, seed: int) -> float:
+    """Seconds for n samples of RenderStage in memory, in a fresh process importing ``tree``."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run([sys.executable, "-c", _STAGE_TIMER.format(w=w, h=h, n=n, seed=seed)], cwd=tree, env=env,
+                         capture_output=True, text=True, check=True)
+    return float(next(l for l in out.stdout.splitlines() if l.startswith("SECONDS")).split()[1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=12)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--size", default="512,512")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--baseline", default=None, help="a worktree of the starting commit")
+    args = ap.parse_args()
+    w, h = (int(x) for x in args.size.split(","))
+    ms_mp, ms_img = shading_cost(w, h, args.samples, args.seed)
+    print(f"shading pass: {ms_mp:.0f} ms per megapixel ({ms_img:.0f} ms per {w}x{h} image), {args.samples} samples")
+    if not args.baseline:
+        return
+    here = Path(__file__).resolve().parents[1]
+    trees = {"baseline": Path(args.baseline).resolve(), "this checkout": here}
+    seconds = dict.fromkeys(trees, 0.0)
+    for r in range(args.rounds):
+        for name in (list(trees) if r % 2 == 0 else list(trees)[::-1]):
+            seconds[name] += stage_seconds(trees[name], w, h, args.samples, args.seed + r * 1000)
+    n = args.samples * args.rounds
+    for name, s in seconds.items():
+        print(f"{name:14s} {n / s:6.2f} samples/s (RenderStage in memory, {n} samples, {w}x{h}, 1-10 people)")
+    print(f"this checkout keeps {seconds['baseline'] / seconds['this checkout']:.0%} of the baseline's throughput")
+
+
+if __name__ == "__main__":
+    main()

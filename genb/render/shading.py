@@ -1,0 +1,504 @@
+"""Deferred shading: per-pixel light in linear RGB over the rasterizer's G-buffer, then a camera.
+
+The colour pass writes albedo only (sRGB-encoded in 8 bits, anti-aliased); the label pass
+gives depth, camera-frame normals and part ids per pixel; the part id picks the material
+(:data:`MATERIALS`: roughness, specular reflectance at normal incidence, subsurface). Every
+covered pixel is then lit (:func:`shade`):
+
+- the sun: a directional light times its shadow-map visibility (:mod:`genb.render.shadows`),
+  Lambert (or wrap lighting, a cheap subsurface term, on skin) plus GGX specular;
+- the sky and the ground's bounce as image-based ambient light: the incident radiance (the
+  analytic sky, an ``--environments`` map, or a flat ambient) projected once on nine
+  spherical harmonics (:func:`light_probe`), evaluated per pixel normal; its specular part
+  from the reflected direction with Schlick's Fresnel;
+- ambient occlusion: screen-space from the depth buffer (:func:`screen_space_occlusion`) and
+  the feet's contact darkening.
+
+Then the camera (:func:`develop`): auto exposure from the log-average luminance, white
+balance to the illuminant (partial, so dusk stays warm), a filmic tone curve and sRGB.
+All functions are pure and vectorised (numpy float32): the same bytes in any process.
+
+Units: light is in "white-Lambertian radiance" units: a white diffuse surface facing the
+sun reflects ``sun`` (the recipe's ``intensity * color``) plus its ambient; the sky's
+irradiance is scaled so an upward surface receives the recipe's ``ambient`` luminance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from genb.core.conventions import PARTS, SCENE_PART_INDEX
+
+# ----------------------------------------------------------------------------- materials
+# (roughness, F0 specular reflectance, subsurface 0..1) per part class.
+_SKIN = (0.5, 0.028, 1.0)
+_CLASS_MATERIAL = {
+    "hair": (0.55, 0.035, 0.0), "upper_clothes": (0.85, 0.035, 0.0), "coat": (0.75, 0.04, 0.0),
+    "lower_clothes": (0.8, 0.035, 0.0), "dress": (0.8, 0.035, 0.0), "shoes": (0.45, 0.045, 0.0),
+    "headwear": (0.75, 0.035, 0.0), "bag": (0.5, 0.045, 0.0), "facial_hair": (0.6, 0.04, 0.0),
+    "ground": (0.9, 0.035, 0.0), "wall": (0.9, 0.035, 0.0), "fence": (0.6, 0.04, 0.0), "box": (0.7, 0.04, 0.0),
+    "bench": (0.6, 0.04, 0.0), "pole": (0.35, 0.05, 0.0), "step": (0.85, 0.035, 0.0), "planter": (0.8, 0.035, 0.0),
+    "plant": (0.65, 0.03, 0.3), "tree": (0.8, 0.03, 0.0), "car": (0.25, 0.05, 0.0), "held_object": (0.4, 0.045, 0.0),
+}
+SKIN_WRAP = np.array([0.42, 0.2, 0.14], np.float32)  # wrap per channel: red light reaches past the terminator
+
+
+def material_table() -> np.ndarray:
+    """(256, 3) float32 (roughness, F0, subsurface) of each part id (body parts: skin)."""
+    table = np.tile(np.array([0.8, 0.04, 0.0], np.float32), (256, 1))
+    for i, name in enumerate(PARTS):
+        if i:
+            table[i] = _CLASS_MATERIAL.get(name, _SKIN)
+    for name, i in SCENE_PART_INDEX.items():
+        table[i] = _CLASS_MATERIAL.get(name, (0.8, 0.04, 0.0))
+    return table
+
+
+MATERIALS = material_table()
+
+
+def set_part_material(part_id: int, roughness: float, specular: float = 0.04, subsurface: float = 0.0) -> None:
+    """Give a part class its own material (a hook for garment and prop code that adds classes,
+    e.g. leather or glossy paint): GGX roughness 0..1, specular reflectance at normal incidence
+    (F0; 0.02-0.06 for non-metals), subsurface 0..1 (1: skin's wrap lighting). Call it when the
+    module is imported (every process then shades alike)."""
+    MATERIALS[int(part_id)] = (float(roughness), float(specular), float(subsurface))
+
+# ----------------------------------------------------------------------------- colour encodings
+SRGB_TO_LINEAR = np.array([c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                           for c in np.arange(256) / 255.0], np.float32)
+
+
+def linear_to_srgb(x: np.ndarray) -> np.ndarray:
+    """Linear 0..1 -> sRGB-encoded 0..1 (float32)."""
+    x = np.clip(x, 0.0, 1.0).astype(np.float32, copy=False)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, np.float32(1 / 2.4)) - 0.055).astype(np.float32)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) linear RGB -> (...) Rec. 709 luminance."""
+    return rgb[..., 0] * 0.2126 + rgb[..., 1] * 0.7152 + rgb[..., 2] * 0.0722
+
+
+# ----------------------------------------------------------------------------- spherical harmonics
+_SH_BAND = np.array([math.pi] + [2 * math.pi / 3] * 3 + [math.pi / 4] * 5, np.float32)
+
+
+def sh_basis(d: np.ndarray) -> np.ndarray:
+    """(N, 9) float32 real spherical harmonics (bands 0-2) of unit directions (N, 3)."""
+    x, y, z = (np.asarray(d[:, i], np.float32) for i in range(3))
+    return np.stack([np.full_like(x, 0.282095), 0.488603 * y, 0.488603 * z, 0.488603 * x, 1.092548 * x * y,
+                     1.092548 * y * z, 0.315392 * (3 * z * z - 1), 1.092548 * x * z, 0.546274 * (x * x - y * y)], axis=1)
+
+
+def sphere_directions(n: int = 512) -> np.ndarray:
+    """(n, 3) float64 unit directions spread evenly over the sphere (a Fibonacci lattice)."""
+    i = np.arange(n) + 0.5
+    z = 1 - 2 * i / n
+    a = math.pi * (1 + 5 ** 0.5) * i
+    r = np.sqrt(1 - z * z)
+    return np.stack([r * np.cos(a), r * np.sin(a), z], axis=1)
+
+
+def project_sh(directions: np.ndarray, radiance: np.ndarray) -> np.ndarray:
+    """(9, 3) SH coefficients of the radiance (N, 3) seen along evenly spread directions (N, 3)."""
+    return (sh_basis(directions).T @ radiance.astype(np.float32)) * np.float32(4 * math.pi / len(directions))
+
+
+def sh_irradiance(coeffs: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """(N, 3) irradiance / pi (the radiance a white Lambertian surface reflects) for unit normals (N, 3),
+    from radiance SH coefficients (9, 3) (Ramamoorthi and Hanrahan's cosine convolution), written
+    out as a quadratic polynomial of the normal (no small matrix products: they are slow in numpy)."""
+    c = np.asarray(coeffs, np.float64) * (_SH_BAND / math.pi)[:, None]
+    x, y, z = (np.ascontiguousarray(normals[:, i], dtype=np.float32) for i in range(3))
+    xy, yz, xz, zz, xx_yy = x * y, y * z, x * z, z * z, x * x - y * y
+    out = np.empty((len(x), 3), np.float32)
+    for k in range(3):
+        a = c[:, k] * np.array([0.282095, 0.488603, 0.488603, 0.488603, 1.092548, 1.092548, 0.315392 * 3, 1.092548,
+                                0.546274])
+        const = np.float32(a[0] - c[6, k] * 0.315392)
+        out[:, k] = (const + np.float32(a[1]) * y + np.float32(a[2]) * z + np.float32(a[3]) * x + np.float32(a[4]) * xy
+                     + np.float32(a[5]) * yz + np.float32(a[6]) * zz + np.float32(a[7]) * xz + np.float32(a[8]) * xx_yy)
+    return np.maximum(out, 0.0, out=out)
+
+
+# ----------------------------------------------------------------------------- the light
+SKY_SATURATION = 0.5
+@dataclasses.dataclass
+class LightProbe:
+    """The light of one image.
+
+    Attributes:
+        toward_sun: (3,) unit world direction towards the key light. sun: (3,) its linear colour
+            times intensity (the radiance of a white surface facing it).
+        sh: (9, 3) float32 SH coefficients of the ambient radiance (sky above, ground bounce below).
+        illuminant: (3,) what a white horizontal surface reflects in the open (for white balance).
+        warmth_kept: fraction of the illuminant's colour the camera's white balance leaves in.
+    """
+
+    toward_sun: np.ndarray
+    sun: np.ndarray
+    sh: np.ndarray
+    illuminant: np.ndarray
+    warmth_kept: float = 0.2
+
+
+def _sky_above(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None, environment: tuple | None,
+               d: np.ndarray) -> np.ndarray:
+    """(N, 3) relative sky radiance along directions d (N, 3) with d_z > 0 (scaled later)."""
+    if environment is not None:
+        import cv2
+
+        from genb.render.envmap import direction_to_pixel
+
+        env, yaw = environment
+        small = cv2.resize(env, (64, 32), interpolation=cv2.INTER_AREA)
+        u, v = direction_to_pixel(d, 64, 32, yaw)
+        return small[np.clip(np.rint(v), 0, 31).astype(int), np.rint(u).astype(int) % 64]
+    if sky_recipe is not None and sky_recipe.get("setting") != "indoor":
+        from genb.render.sky import sky_radiance
+
+        return sky_radiance(sky_recipe, d)
+    amb = np.asarray(lighting["ambient"], np.float32)
+    return amb[None, :] * (0.65 + 0.35 * d[:, 2:3]).astype(np.float32)  # a room or a photo: brighter above
+
+
+def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = None, ground_albedo: Any = 0.2,
+                environment: tuple | None = None) -> LightProbe:
+    """The :class:`LightProbe` of a lighting recipe (``scene.json``'s ``lighting``).
+
+    Args:
+        sky_recipe: the analytic sky (``genb.render.sky.sample_sky``), or None.
+        ground_albedo: (3,) linear albedo of the ground (its bounce light), or a scalar.
+        environment: ``(map, yaw_deg)`` of an ``--environments`` map (linear float32), or None.
+    """
+    toward = -np.asarray(lighting["direction"], np.float64)
+    toward /= np.linalg.norm(toward)
+    sun = (float(lighting["intensity"]) * np.asarray(lighting["color"], np.float64)).astype(np.float32)
+    d = sphere_directions()
+    up = d[:, 2] > 0
+    rad = np.zeros((len(d), 3), np.float32)
+    sky_rad = _sky_above(lighting, sky_recipe, environment, d[up])
+    # half desaturated: a real sky dome comes with haze, clouds and surroundings (an analytic clear
+    # sky alone lights shade three times bluer than red)
+    rad[up] = SKY_SATURATION * sky_rad + (1 - SKY_SATURATION) * luminance(sky_rad)[:, None]
+    sky = project_sh(d, rad)
+    up_irr = sh_irradiance(sky, np.array([[0.0, 0.0, 1.0]], np.float32))[0]
+    target = float(luminance(np.asarray(lighting["ambient"], np.float32)))
+    scale = target / max(float(luminance(up_irr)), 1e-6)
+    rad *= scale
+    up_irr = up_irr * scale
+    lit_ground = up_irr + sun * max(float(toward[2]), 0.0)
+    # the ground below the horizon: a diffuse bounce, its colour half desaturated and its strength
+    # lowered (the ground a person sees is partly shaded and mixed with other surfaces)
+    g = np.asarray(ground_albedo, np.float32) * np.ones(3, np.float32)
+    g = 0.7 * (0.5 * g + 0.5 * float(luminance(g)))
+    rad[~up] = g * lit_ground
+    setting = (sky_recipe or {}).get("setting")
+    kept = {"dusk": 0.75, "indoor": 0.35}.get(setting, 0.2)  # golden hour stays golden
+    return LightProbe(toward_sun=toward.astype(np.float32), sun=sun, sh=project_sh(d, rad),
+                      illuminant=lit_ground.astype(np.float32), warmth_kept=kept)
+
+
+# ----------------------------------------------------------------------------- per-pixel terms
+def screen_space_occlusion(depth: np.ndarray, focal_px: float, radius_m: float = 0.2, reach_m: float = 0.5,
+                           strength: float = 0.6) -> np.ndarray:
+    """(H, W) float32 ambient visibility (1 open, lower in creases) from a metric depth buffer.
+
+    Eight neighbours at a distance of ``radius_m`` (in pixels at the median depth of the
+    covered pixels): each one closer to the camera than the pixel, by less than ``reach_m``,
+    occludes a share. Pixels without depth are 1.
+    """
+    H, W = depth.shape
+    hit = depth > 0
+    if not hit.any():
+        return np.ones((H, W), np.float32)
+    z_ref = float(np.median(depth[::4, ::4][hit[::4, ::4]])) if hit[::4, ::4].any() else float(depth[hit].mean())
+    r = int(np.clip(radius_m * focal_px / max(z_ref, 0.3), 2, 24))
+    d = np.where(hit, depth, np.float32(1e4)).astype(np.float32)
+    padded = np.pad(d, r, mode="edge")
+    occ = np.zeros((H, W), np.float32)
+    inv = np.float32(1.0 / reach_m)
+    for dy, dx in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (-r, r), (r, -r), (r, r)):
+        closer = d - padded[r + dy:r + dy + H, r + dx:r + dx + W]
+        occ += np.clip(closer * np.float32(4 * inv), 0.0, 1.0) * (closer < reach_m)
+    import cv2
+
+    occ = cv2.GaussianBlur(occ, (0, 0), 0.5 * r)  # the eight taps' rings, smoothed into a soft falloff
+    vis = 1.0 - np.float32(strength / 8) * occ
+    vis[~hit] = 1.0
+    return vis
+
+
+def _occlusion_full(depth: np.ndarray, focal_px: float) -> np.ndarray:
+    """(H, W) :func:`screen_space_occlusion` computed at half resolution and interpolated (it is a
+    soft, blurred term: a quarter of the cost)."""
+    import cv2
+
+    H, W = depth.shape
+    half = screen_space_occlusion(np.ascontiguousarray(depth[::2, ::2]), focal_px / 2)
+    return cv2.resize(half, (half.shape[1] * 2, half.shape[0] * 2), interpolation=cv2.INTER_LINEAR)[:H, :W]
+
+
+def _ggx(n_dot_h, n_dot_l, n_dot_v, v_dot_h, rough, f0):
+    """GGX/Trowbridge-Reitz specular times n.l (Smith-Schlick geometry, Schlick Fresnel), (N,)."""
+    a2 = (rough * rough) ** 2
+    denom = n_dot_h * n_dot_h * (a2 - 1.0) + 1.0
+    D = a2 / (np.float32(math.pi) * denom * denom)
+    k = rough * rough * 0.5
+    G = n_dot_l / (n_dot_l * (1 - k) + k) * n_dot_v / (n_dot_v * (1 - k) + k)
+    F = f0 + (1.0 - f0) * (1.0 - v_dot_h) ** 5
+    return D * G * F / (4.0 * n_dot_v)
+
+
+def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.ndarray, probe: LightProbe,
+          R: np.ndarray, sun_visibility: np.ndarray, occlusion: np.ndarray, ambient: np.ndarray | None = None,
+          n_dot_l: np.ndarray | None = None) -> np.ndarray:
+    """(N, 3) float32 linear radiance of N lit pixels.
+
+    Args:
+        albedo: (N, 3) linear albedo. normals_cam: (N, 3) unit camera-frame normals (OpenCV axes).
+        rays_cam: (N, 3) unit camera-frame directions from the camera to the pixels, or a function
+            of an index array giving those pixels' rays (only glossy pixels need them).
+        parts: (N,) uint8 part ids (materials). probe: the light. R: (3, 3) world-to-camera rotation.
+        sun_visibility, occlusion: (N,) float32 sun visibility and ambient occlusion, 0..1.
+        ambient, n_dot_l: optional (N, 3) sky irradiance / pi and (N,) cosine to the sun, when the
+            caller has them (from per-normal tables); computed here otherwise.
+    """
+    mat = MATERIALS[parts]
+    rough, f0, sss = mat[:, 0], mat[:, 1], mat[:, 2]
+    R32 = R.astype(np.float32)
+    l_cam = R32 @ probe.toward_sun
+    rays = rays_cam if callable(rays_cam) else (lambda idx: rays_cam[idx])
+    if n_dot_l is None:
+        n_dot_l = normals_cam @ l_cam
+    if ambient is None:
+        ambient = sh_irradiance(probe.sh, normals_cam @ R32)  # R^T n, row-wise
+    # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
+    direct = np.maximum(n_dot_l, 0.0) * sun_visibility
+    light = direct[:, None] * probe.sun[None, :] + ambient * occlusion[:, None]
+    skin = np.flatnonzero(sss > 0)
+    if len(skin):
+        wrap = sss[skin, None] * SKIN_WRAP[None, :]
+        wrapped = np.clip((n_dot_l[skin, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[skin, None]
+        light[skin] += (wrapped - direct[skin, None]) * probe.sun[None, :]
+    out = albedo * light
+    # specular on the glossier materials (rough ground and cloth: their share is negligible)
+    glossy = np.flatnonzero(rough < 0.8)
+    if len(glossy):
+        out[glossy] += _specular(normals_cam[glossy], rays(glossy), rough[glossy], f0[glossy], n_dot_l[glossy],
+                                 sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
+    return out
+
+
+def _specular(n, rays, rough, f0, n_dot_l, sun_visibility, occlusion, l_cam, probe, R32) -> np.ndarray:
+    """(M, 3) specular radiance: the sun (GGX) and the sky in the reflected direction (Schlick)."""
+    v = -rays
+    n_dot_v = np.clip(np.sum(n * v, axis=1), 1e-3, 1.0)
+    out = np.zeros((len(n), 3), np.float32)
+    lit = np.flatnonzero((n_dot_l > 0) & (sun_visibility > 0))
+    if len(lit):
+        h = v[lit] + l_cam[None, :]
+        h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-6)
+        nh = np.clip(np.sum(n[lit] * h, axis=1), 0.0, 1.0)
+        vh = np.clip(h @ l_cam, 0.0, 1.0)
+        spec = _ggx(nh, n_dot_l[lit], n_dot_v[lit], vh, rough[lit], f0[lit]) * sun_visibility[lit]
+        out[lit] = spec[:, None] * probe.sun[None, :]
+    refl = 2.0 * n_dot_v[:, None] * n - v
+    fres = f0 + (np.maximum(1.0 - rough, f0) - f0) * (1.0 - n_dot_v) ** 5
+    gloss = (1.0 - rough) ** 3  # a rough surface's reflection of the sky is mostly its diffuse light already
+    out += (fres * gloss * occlusion)[:, None] * sh_irradiance(probe.sh, refl @ R32)
+    return out
+
+
+# ----------------------------------------------------------------------------- the camera
+def filmic(x: np.ndarray) -> np.ndarray:
+    """A filmic tone curve (Narkowicz's fit of the ACES reference rendering), linear -> 0..1."""
+    return np.clip(x * (2.51 * x + 0.03) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+
+
+KEY_VALUE = 0.14  # the log-average scene luminance lands here before the tone curve
+
+
+def auto_exposure(radiance: np.ndarray, key: float = KEY_VALUE, lo: float = 0.35, hi: float = 6.0) -> float:
+    """Exposure that brings the log-average luminance of the pixels (N, 3) to ``key`` (clamped)."""
+    if len(radiance) == 0:
+        return 1.0
+    sample = radiance[:: max(1, len(radiance) // 20000)]
+    log_avg = float(np.exp(np.mean(np.log(luminance(sample) + 1e-3), dtype=np.float64)))
+    e = float(np.clip(key / max(log_avg, 1e-4), lo, hi))
+    return float(2.0 ** (round(math.log2(e) * 32) / 32))  # in 1/32 stops: one pixel more or less never moves it
+
+
+def white_balance_gains(probe: LightProbe) -> np.ndarray:
+    """(3,) gains that neutralise the illuminant, but for ``probe.warmth_kept`` of its colour."""
+    ill = np.maximum(probe.illuminant.astype(np.float64), 1e-4)
+    gains = float(luminance(ill)) / ill
+    return (gains ** (1.0 - probe.warmth_kept)).astype(np.float32)
+
+
+_LUT_SIZE, _LUT_MAX = 4096, 16.0
+
+
+def _tone_lut() -> np.ndarray:
+    """(4096,) float32 sRGB-encoded 0..255 of the tone curve, indexed by sqrt(x / 16) * 4095."""
+    x = (np.arange(_LUT_SIZE, dtype=np.float64) / (_LUT_SIZE - 1)) ** 2 * _LUT_MAX
+    return (linear_to_srgb(filmic(x.astype(np.float32))) * 255.0).astype(np.float32)
+
+
+_TONE_LUT = _tone_lut()
+
+
+def develop(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
+    """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding
+    (the last two through one table, finely spaced in the darks)."""
+    x = radiance * (gains * np.float32(exposure / _LUT_MAX))[None, :]
+    np.clip(x, 0.0, 1.0, out=x)
+    np.sqrt(x, out=x)
+    idx = (x * np.float32(_LUT_SIZE - 1) + np.float32(0.5)).astype(np.int32)
+    return _TONE_LUT[idx] * np.float32(1 / 255)
+
+
+def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 unit camera-frame directions through pixel centres (u, v)."""
+    x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
+    y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
+    d = np.stack([x, y, np.ones_like(x)], axis=1)
+    return d / np.linalg.norm(d, axis=1, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- the whole image
+def _normal_table() -> np.ndarray:
+    """(65536, 3) float32 unit camera-frame normals of every encoded (x, y) byte pair (index x << 8 | y),
+    z facing the camera (as :func:`genb.render.raster.encode_normal_xy` stores them)."""
+    xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
+    x, y = np.repeat(xy, 256), np.tile(xy, 256)
+    n = np.stack([x, y, -np.sqrt(np.clip(1.0 - x * x - y * y, 0.0, 1.0))], axis=1)
+    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)).astype(np.float32)
+
+
+_NORMALS = _normal_table()
+_FACING = (128 << 8) | 128  # the encoded camera-facing normal
+
+
+_MOTTLE = np.zeros(256, np.float32)  # how strongly each object class is mottled
+for _name, _k in {"wall": 1.0, "fence": 0.7, "box": 1.2, "bench": 0.8, "pole": 0.4, "step": 1.0, "planter": 1.0,
+                  "plant": 1.6, "tree": 1.6}.items():
+    _MOTTLE[SCENE_PART_INDEX[_name]] = _k
+
+
+def _surface_detail(depth, K, cam_ext, flat, parts, normals_world) -> np.ndarray:
+    """(M,) albedo multipliers of object pixels (flat indices into the image)."""
+    from genb.render.texture import surface_variation
+
+    H, W = depth.shape
+    v, u = np.divmod(flat, W)
+    z = depth.ravel().take(flat)
+    x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0]) * z
+    y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1]) * z
+    R = cam_ext[:3, :3].astype(np.float32)
+    cam = np.stack([x, y, z], axis=1) - cam_ext[:3, 3].astype(np.float32)
+    pts = cam @ R  # R^T (p_cam - t), row-wise
+    ray = np.stack([x, y, z], axis=1) / np.maximum(np.sqrt(x * x + y * y + z * z), 1e-6)[:, None]
+    facing = np.maximum(np.abs(np.sum((normals_world @ R.T) * ray, axis=1)), 0.05)
+    footprint = z / np.float32(K[0, 0]) / facing
+    return surface_variation(pts, normals_world, footprint, _MOTTLE[parts])
+
+
+def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: int, seed: int,
+                      step: int = 4) -> np.ndarray:
+    """(H, W, 3) float32 albedo multipliers of the ground plane (z = 0) seen through the camera:
+    world-space noise (:func:`genb.render.texture.ground_variation`), prefiltered by each pixel's
+    footprint on the ground (longer at grazing angles). The noise is smooth (cells of 1.7 m and
+    more), so it is evaluated every ``step`` pixels and interpolated."""
+    import cv2
+
+    from genb.render.sky import ray_directions
+    from genb.render.texture import ground_variation
+
+    w, h = -(-width // step), -(-height // step)
+    Kc = K.copy()
+    Kc[:2, :2] *= 1.0 / step
+    Kc[:2, 2] = (K[:2, 2] + 0.5) / step - 0.5
+    d = ray_directions(Kc, cam_ext, w, h)
+    centre = -cam_ext[:3, :3].T @ cam_ext[:3, 3]
+    down = np.minimum(d[:, 2], -1e-3)  # rays at or above the horizon: as if just below it
+    t = np.minimum(-centre[2] / down, 1e4)
+    xy = centre[None, :2] + t[:, None] * d[:, :2]
+    footprint = t / K[0, 0] / np.maximum(-down, 0.02)  # one full-resolution pixel, metres
+    coarse = ground_variation(xy, footprint.astype(np.float32), seed).reshape(h, w, 3)
+    return cv2.resize(coarse, (w * step, h * step), interpolation=cv2.INTER_LINEAR)[:height, :width]
+
+
+def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray,
+                parts: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, probe: LightProbe,
+                sun_map: np.ndarray | None = None, contact_map: np.ndarray | None = None,
+                exposure_bias: float = 1.0, ground_seed: int | None = None) -> np.ndarray:
+    """(H, W, 3) float32 sRGB-encoded 0..255 lit image, premultiplied by ``coverage`` (composite
+    a background as ``image + (1 - coverage) * background``).
+
+    The per-normal terms (sky irradiance, cosine to the sun) are tabulated once per image over
+    the 65536 encoded normals and looked up per pixel.
+
+    Args:
+        albedo_premult: (H, W, 3) uint8 colour pass (sRGB-encoded albedo times coverage).
+        coverage: (H, W) float32 0..1. depth: (H, W) metric depth (0 = nothing). normals_encoded:
+            (H, W, 3) uint8 camera-frame normals. parts: (H, W) uint8 part ids (materials).
+        probe: the light (:func:`light_probe`). sun_map, contact_map: (H, W) float32 sun
+            visibility and contact occlusion (None: 1).
+        exposure_bias: multiplies the auto exposure.
+        ground_seed: the ground texture's seed: its large-scale variation (:mod:`genb.render.texture`);
+            None: none.
+    """
+    import cv2
+
+    H, W = depth.shape
+    alpha8 = (coverage * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    hit = depth > 0
+    flat = np.flatnonzero((hit | (alpha8 > 0)).ravel())  # flat indices: one take per buffer
+    vv, uu = np.divmod(flat, W)
+    a = alpha8.ravel().take(flat)
+    enc = albedo_premult.reshape(-1, 3).take(flat, axis=0)
+    edge = np.flatnonzero(a < 255)
+    albedo = SRGB_TO_LINEAR[enc]
+    if len(edge):  # un-premultiply the anti-aliased edges
+        e = enc[edge].astype(np.uint16)
+        ae = a[edge, None].astype(np.uint16)
+        albedo[edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
+    # G-buffer: where the label pass missed a partly covered edge pixel, a neighbour's part and a
+    # camera-facing normal
+    hit_px = hit.ravel().take(flat)
+    nxy = normals_encoded[..., :2].reshape(-1, 2).take(flat, axis=0).astype(np.int32)
+    key = (nxy[:, 0] << 8) | nxy[:, 1]
+    key[~hit_px] = _FACING
+    part_px = parts.ravel().take(flat)
+    if not hit_px.all():
+        part_px = np.where(hit_px, part_px, cv2.dilate(parts, np.ones((3, 3), np.uint8)).ravel().take(flat))
+    if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
+        on = np.flatnonzero(hit_px & (part_px == SCENE_PART_INDEX["ground"]))
+        if len(on):
+            detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
+            albedo[on] *= detail.take(flat[on], axis=0)
+    R32 = cam_ext[:3, :3].astype(np.float32)
+    obj = np.flatnonzero(hit_px & (_MOTTLE[part_px] > 0))
+    if len(obj):  # objects' painted, concrete and wooden surfaces: prefiltered world-space mottling
+        albedo[obj] *= _surface_detail(depth, K, cam_ext, flat[obj], part_px[obj], _NORMALS[key[obj]] @ R32)[:, None]
+    ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
+    cos_table = _NORMALS @ (R32 @ probe.toward_sun)
+    occ = _occlusion_full(depth, float(K[0, 0])).ravel().take(flat)
+    if contact_map is not None:
+        occ *= contact_map.ravel().take(flat)
+    sun = sun_map.ravel().take(flat) if sun_map is not None else np.ones(len(flat), np.float32)
+    radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, vv[idx], uu[idx]), part_px, probe,
+                     cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
+    exposure = auto_exposure(radiance[hit_px]) * exposure_bias
+    srgb = develop(radiance, exposure, white_balance_gains(probe))
+    if len(edge):
+        srgb[edge] *= a[edge, None].astype(np.float32) * np.float32(1 / 255)
+    out = np.zeros((H * W, 3), np.float32)
+    out[flat] = srgb * np.float32(255)
+    return out.reshape(H, W, 3)
