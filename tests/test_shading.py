@@ -8,23 +8,24 @@ import numpy as np
 import pytest
 
 from genb.render import face, shading, skin
+from genb.render.probe import light_probe, project_sh, sh_irradiance, sphere_directions
 from genb.render.config import RenderConfig
 from genb.render.skin_report import person_skin, summarise
 
 
 def test_sh_irradiance_of_a_uniform_sky_is_uniform_and_of_a_sky_above_is_brighter_up():
-    d = shading.sphere_directions(2048)
-    const = shading.project_sh(d, np.full((len(d), 3), 0.5, np.float32))
-    normals = shading.sphere_directions(64).astype(np.float32)
-    np.testing.assert_allclose(shading.sh_irradiance(const, normals), 0.5, rtol=0.02)
-    above = shading.project_sh(d, np.where(d[:, 2:3] > 0, 1.0, 0.0).repeat(3, 1).astype(np.float32))
-    up, side, down = shading.sh_irradiance(above, np.array([[0, 0, 1], [1, 0, 0], [0, 0, -1]], np.float32))[:, 0]
+    d = sphere_directions(2048)
+    const = project_sh(d, np.full((len(d), 3), 0.5, np.float32))
+    normals = sphere_directions(64).astype(np.float32)
+    np.testing.assert_allclose(sh_irradiance(const, normals), 0.5, rtol=0.02)
+    above = project_sh(d, np.where(d[:, 2:3] > 0, 1.0, 0.0).repeat(3, 1).astype(np.float32))
+    up, side, down = sh_irradiance(above, np.array([[0, 0, 1], [1, 0, 0], [0, 0, -1]], np.float32))[:, 0]
     assert up == pytest.approx(1.0, abs=0.08) and side == pytest.approx(0.5, abs=0.05) and down < 0.08
 
 
 def test_a_surface_facing_the_sun_is_brighter_than_one_turned_away_and_shadows_remove_the_sun():
     lighting = {"direction": [0.0, 0.0, -1.0], "intensity": 0.8, "color": [1.0, 1.0, 1.0], "ambient": [0.3, 0.3, 0.3]}
-    probe = shading.light_probe(lighting, None, 0.2)
+    probe = light_probe(lighting, None, 0.2)
     R = np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], np.float64)  # a camera looking along world +y
     n_world = np.array([[0, 0, 1], [0, 0, 1], [0, -0.7071, 0.7071]], np.float32)  # up, up, tilted to the camera
     n_cam = n_world @ R.T.astype(np.float32)
@@ -114,7 +115,7 @@ def _gbuffer_image():
     parts = np.where(inside, 1, 64).astype(np.uint8)
     albedo = np.where(inside[..., None], [190, 150, 130], [120, 110, 90]).astype(np.uint8)
     lighting = {"direction": [0.3, 0.5, -0.8], "intensity": 0.85, "color": [1, 0.95, 0.9], "ambient": [0.2, 0.25, 0.35]}
-    probe = shading.light_probe(lighting, None, 0.2)
+    probe = light_probe(lighting, None, 0.2)
     sun = np.where(yy > 80, 0.3, 1.0).astype(np.float32)
     img = shading.light_image(albedo, np.ones((H, W), np.float32), depth, normals, parts, K, ext, probe, sun)
     return np.rint(img).astype(np.uint8)

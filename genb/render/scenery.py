@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render import effects, envmap, materials, props, shading, shadows, sky
+from genb.render import colour, effects, envmap, materials, probe, props, shading, shadows, sky
 from genb.core.conventions import BODY25_INDEX
 from genb.render.raster import GroundLayer, PropMesh, RasterOutput
 
@@ -34,7 +34,7 @@ class Look:
         lighting: the key/ambient light recipe. sky: the sky recipe (None for photo backgrounds).
         contacts: (C, 3) world points of the feet. effects: camera effects recipe.
         shadows: whether sun shadows and contact darkening are applied.
-        probe: the light the deferred shading uses (:func:`genb.render.shading.light_probe`).
+        probe: the light the deferred shading uses (:func:`genb.render.probe.light_probe`).
         ground_seed: the ground texture's seed (its large-scale variation), or None.
     """
 
@@ -45,7 +45,7 @@ class Look:
     contacts: np.ndarray
     effects: dict[str, Any]
     shadows: bool
-    probe: shading.LightProbe | None = None
+    probe: probe.LightProbe | None = None
     ground_seed: int | None = None
 
     def shade(self, color: np.ndarray, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
@@ -127,15 +127,15 @@ class Setting:
                     effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows,
                     probe=self.light_probe(), ground_seed=self.background.get("texture_seed"))
 
-    def light_probe(self) -> shading.LightProbe:
+    def light_probe(self) -> probe.LightProbe:
         """The light of this setting: its sky (or environment map), sun and ground bounce."""
         albedo = 0.15
         if self.ground is not None:
-            albedo = shading.SRGB_TO_LINEAR[self.ground.texture.reshape(-1, 3)].mean(axis=0)
+            albedo = colour.SRGB_TO_LINEAR[self.ground.texture.reshape(-1, 3)].mean(axis=0)
         env = None
         if self.background.get("kind") == "environment":
             env = (envmap.load_environment(self.background["path"]), float(self.background["yaw_deg"]))
-        return shading.light_probe(self.lighting, self.sky, albedo, env)
+        return probe.light_probe(self.lighting, self.sky, albedo, env)
 
 
 def image_setting(background: dict[str, Any], lighting: dict[str, Any]) -> Setting:
