@@ -174,6 +174,7 @@ def _z_table() -> np.ndarray:
 
 
 _Z_TABLE = _z_table()
+_Z_TABLE.setflags(write=False)  # shared by every thread that decodes a label pass
 
 
 def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
