@@ -11,8 +11,9 @@ normals, OpenPose by default) and a prompt built from its scene recipe. Outputs:
 :class:`EnhanceStage` holds the pipeline (loaded once per process);
 :func:`run_enhance` does this process's share of a run (``RANK``/``WORLD_SIZE``),
 skipping samples already done. Sample ``i`` uses a torch generator seeded from
-``(seed, i)`` only, so its output does not depend on the batch it falls in or on
-the number of processes (see docs/enhance.md for the floating-point fine print).
+``(seed, i)`` only and goes through the pipeline in its own fixed-shape call, so its
+bytes do not depend on the batch it falls in or on the number of processes (at one
+thread count: docs/architecture.md, "Same bytes").
 """
 
 from __future__ import annotations
