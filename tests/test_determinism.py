@@ -310,3 +310,20 @@ def test_default_thread_count_is_fixed_on_cpu():
     assert cpu_threads(None, "cpu") == DEFAULT_CPU_THREADS == 1
     assert cpu_threads(3, "cpu") == 3
     assert cpu_threads(None, "cuda:1") is None  # GPU runs: torch's own default, untouched
+
+
+def test_arrays_the_render_threads_share_are_read_only(demo_stage, tmp_path):
+    """The prepare, GL, complete and writer threads share these: an in-place write raises."""
+    import cv2
+
+    from genb.render.envmap import load_environment
+
+    split = demo_stage.raster.split
+    for a in (demo_stage.proj_vert_ids, demo_stage.face_parts, demo_stage.raster.faces, split.faces, split.vertex_ids):
+        with pytest.raises(ValueError, match="read-only"):
+            a.flat[0] = 0
+    cv2.imwrite(str(tmp_path / "sky.png"), np.full((16, 32, 3), 200, np.uint8))
+    env = load_environment(str(tmp_path / "sky.png"))
+    assert env is load_environment(str(tmp_path / "sky.png"))  # cached: the same array for every sample
+    with pytest.raises(ValueError, match="read-only"):
+        env *= 2.0
