@@ -19,7 +19,7 @@ import pytest
 from _fixtures_enhance import tiny_enhance_config
 from genb.core.seeds import sample_rng, stream_key
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
-from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer, draw_order
+from genb.render.raster import Lighting, PropMesh, Rasterizer, draw_order
 
 REPO = Path(__file__).resolve().parents[1]
 THREADS = (1, 2)
@@ -118,7 +118,7 @@ DEMO = dict(image_size=(256, 192), seed=7, num_samples=8)
 """The issue's case (``--preset demo --image-size 256,192 --seed 7``), a few samples."""
 
 
-def _passes(stage, prep) -> list:
+def _passes(prep) -> list:
     passes = list(prep.passes)
     if prep.look is not None and prep.look.shadow_pass is not None:
         passes.insert(1, prep.look.shadow_pass)
@@ -144,7 +144,7 @@ def order_scan(demo_stage):
     scan = {}
     for i in range(DEMO["num_samples"]):
         prep = demo_stage.prepare(i)
-        passes = _passes(demo_stage, prep)
+        passes = _passes(prep)
         fwd = demo_stage.raster.run_passes(passes, prep.width, prep.height)
         rev = demo_stage.raster.run_passes(passes, prep.width, prep.height, reverse=True)
         scan[i] = (prep, fwd, [_differs(a, b) for a, b in zip(fwd, rev)])
