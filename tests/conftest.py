@@ -6,6 +6,10 @@ import pathlib
 import sys
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+# OpenMP threads that wait sleep instead of spinning: the tests run 2-thread cases (tests/test_determinism.py)
+# on machines whose cores are busy with other jobs, where spinning made them ~15x slower. Scheduling only:
+# the bytes are the same. Set before torch starts its OpenMP runtime; subprocesses inherit it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 

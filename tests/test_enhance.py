@@ -323,8 +323,10 @@ def test_two_processes_under_accelerate_match_one(tiny_pipeline_dir, _enhance_ru
 
     one = RunFolder(shutil.copytree(_enhance_run_template.root, tmp_path / "one"))
     two = RunFolder(shutil.copytree(_enhance_run_template.root, tmp_path / "two"))
-    env = {**os.environ, "ACCELERATE_USE_CPU": "true", "OMP_NUM_THREADS": "1", "GENB_QUIET_TINY": "1"}
-    args = ["-m", "genb", "enhance", "--preset", "tiny", "--steps", "10", "--threads", "1", "--batch-size", "2"]
+    # the default thread count (no --threads, no OMP_NUM_THREADS): fixed, so one process and two agree
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    env.update({"ACCELERATE_USE_CPU": "true", "GENB_QUIET_TINY": "1"})
+    args = ["-m", "genb", "enhance", "--preset", "tiny", "--steps", "10", "--batch-size", "2"]
     subprocess.run([sys.executable, *args, str(one.root)], env=env, check=True, capture_output=True)
     proc = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
                            "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",

@@ -61,7 +61,7 @@ class EnhanceConfig:
     person_source: Literal["whole", "render"] = "whole"
     """Per-person mode: crop the whole-image result (whole) or the render (render) as the crops' img2img input."""
     person_batch_size: int = 4
-    """Per-person mode: crops per pipeline call, from any samples of the batch (a crop's result does not depend on it)."""
+    """Per-person mode: crops handed to the stage together, from any samples of the batch. Each crop still goes through the model in its own call, so its bytes do not depend on it."""
     save_crops: bool = False
     """Per-person mode: keep each person's enhanced crop at model resolution in crops/ with its K, box and keypoints (JSON), for genb package --crops."""
     detail: tuple[str, ...] = ()
@@ -119,7 +119,7 @@ class EnhanceConfig:
     scheduler: Literal["default", "ddim", "unipc", "dpm", "euler", "pndm"] = "default"
     """Sampler: default = the base model's own scheduler."""
     batch_size: int = 4
-    """Samples per pipeline call (a sample's result does not depend on it; see docs/enhance.md)."""
+    """Samples read, enhanced and written together (I/O and scheduling). Each sample still goes through the model in its own call, so its bytes do not depend on it (docs/architecture.md)."""
     device: str = "auto"
     """Torch device: auto = cuda:LOCAL_RANK when CUDA is available, else cpu."""
     dtype: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
@@ -131,7 +131,7 @@ class EnhanceConfig:
     compile: bool = False
     """torch.compile the UNet and ControlNets (CUDA; the first batch is slow)."""
     threads: int | None = None
-    """torch CPU threads per process; fix it for bit-identical CPU results across machines and process counts."""
+    """torch CPU threads per process; unset = 1 on CPU (CUDA: torch's default). A CPU run's bytes follow the thread count, so the default does not follow the machine or the number of processes; more threads are quicker and give other (equally valid) bytes."""
     model_dir: str | None = None
     """Local folder with downloaded models: a model id X is looked up as <dir>/X, then <dir>/<name after the slash>."""
     offline: bool = False

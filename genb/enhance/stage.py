@@ -11,8 +11,9 @@ normals, OpenPose by default) and a prompt built from its scene recipe. Outputs:
 :class:`EnhanceStage` holds the pipeline (loaded once per process);
 :func:`run_enhance` does this process's share of a run (``RANK``/``WORLD_SIZE``),
 skipping samples already done. Sample ``i`` uses a torch generator seeded from
-``(seed, i)`` only, so its output does not depend on the batch it falls in or on
-the number of processes (see docs/enhance.md for the floating-point fine print).
+``(seed, i)`` only and goes through the pipeline in its own fixed-shape call, so its
+bytes do not depend on the batch it falls in or on the number of processes (at one
+thread count: docs/architecture.md, "Same bytes").
 """
 
 from __future__ import annotations
@@ -70,6 +71,21 @@ def sample_torch_seed(seed: int, index: int) -> int:
     return int(sample_seed(seed, index, "enhance").generate_state(1, np.uint64)[0] % (2**63 - 1))
 
 
+DEFAULT_CPU_THREADS = 1
+"""torch's thread count on CPU when ``--threads`` is not given. The bytes of a CPU run follow the
+thread count (a reduction split over more threads adds in another order), so the default is a
+fixed number, not the machine's cores or cores per process: two processes and one, or two
+machines, then give the same bytes."""
+
+
+def cpu_threads(threads: int | None, device: str) -> int | None:
+    """The torch thread count to set for a pipeline on ``device``: ``--threads`` when given, else
+    :data:`DEFAULT_CPU_THREADS` on CPU; None (torch's own default, untouched) on CUDA."""
+    if threads:
+        return threads
+    return None if str(device).startswith("cuda") else DEFAULT_CPU_THREADS
+
+
 class EnhanceStage:
     """The ControlNet img2img re-renderer. Loads the pipeline once; call it on batches.
 
@@ -88,8 +104,6 @@ class EnhanceStage:
 
         self.cfg = cfg
         self.seed = cfg.seed if cfg.seed is not None else seed
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
         self.templates = load_templates(cfg.prompt_template)
         # 1. The schedule: full length and steps run at the pipeline's (largest) strength.
         top = max(cfg.noise, cfg.noise_person if cfg.noise_person is not None else cfg.noise)
@@ -110,6 +124,9 @@ class EnhanceStage:
             self.starts = cfg.per_control("control_start")
             self.ends = cfg.per_control("control_end")
             self.models = [s.record() for s in self.loaded.sources]
+            threads = cpu_threads(cfg.threads, self.loaded.device)
+            if threads is not None:
+                torch.set_num_threads(threads)
 
     def record(self, index: int, prompt: str, steps: int) -> dict[str, Any]:
         """The provenance of one sample."""
@@ -139,36 +156,51 @@ class EnhanceStage:
         return rec
 
     def __call__(self, batch: list[EnhanceInput]) -> EnhanceOutput:
-        """Enhance samples of the same image size."""
-        import torch
+        """Enhance samples of the same image size.
 
-        cfg, plan = self.cfg, self.plan
+        Each sample goes through the pipeline in its own call of one fixed shape (one image, its
+        controls, its prompt and the negative prompt), whatever the batch holds: the kernels a
+        BLAS picks depend on the batch dimension, so a sample's bytes would otherwise depend on
+        its batch (docs/architecture.md, "Same bytes"). The batch is a unit of reading, writing
+        and scheduling only.
+        """
         # 1. Nothing to denoise: the renders as they are.
         if self.loaded is None:
             return EnhanceOutput([s.image.copy() for s in batch], [self.record(s.index, s.prompt, 0) for s in batch])
-        pipe = self.loaded.pipe
         H, W = batch[0].image.shape[:2]
         if any(s.image.shape[:2] != (H, W) for s in batch):
             raise ValueError("a batch must hold samples of one image size")
-        # 2. Pad to a size the UNet takes (crop back after), as (B, 3, H, W) tensors in [0, 1].
+        done = [self._enhance_one(s) for s in batch]
+        latents = [lat for _, _, lat in done]
+        return EnhanceOutput([img for img, _, _ in done], [rec for _, rec, _ in done],
+                             np.concatenate(latents) if all(lat is not None for lat in latents) else None)
+
+    def _enhance_one(self, s: EnhanceInput) -> tuple[np.ndarray, dict[str, Any], np.ndarray | None]:
+        """One sample through the pipeline, alone: its (H, W, 3) uint8 image, its record and its
+        (1, C, h, w) float32 final latents (None if the loop ran no step)."""
+        import torch
+
+        cfg, plan, pipe = self.cfg, self.plan, self.loaded.pipe
+        H, W = s.image.shape[:2]
+        # 2. Pad to a size the UNet takes (crop back after), as (1, 3, H, W) tensors in [0, 1].
         Hp, Wp = (math.ceil(H / self.multiple) * self.multiple, math.ceil(W / self.multiple) * self.multiple)
         pad = ((0, Hp - H), (0, Wp - W), (0, 0))
 
-        def tensor(images: list[np.ndarray], mode: str) -> Any:
-            arr = np.stack([np.pad(im, pad, mode=mode) if (Hp, Wp) != (H, W) else im for im in images])
-            return torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(255.0)
+        def tensor(image: np.ndarray, mode: str) -> Any:
+            arr = np.pad(image, pad, mode=mode) if (Hp, Wp) != (H, W) else image
+            return torch.from_numpy(np.ascontiguousarray(arr)[None]).permute(0, 3, 1, 2).float().div_(255.0)
 
-        image = tensor([s.image for s in batch], "reflect")
-        controls = [tensor([s.controls[k] for s in batch], "constant") for k in range(len(cfg.controls))]
-        # 3. One generator per sample, seeded from (seed, index) only: independent of the batch.
-        generators = [torch.Generator("cpu").manual_seed(sample_torch_seed(self.seed, s.index) if s.torch_seed is None
-                                                         else s.torch_seed) for s in batch]
+        image = tensor(s.image, "reflect")
+        controls = [tensor(c, "constant") for c in s.controls]
+        # 3. The sample's own generator, seeded from (seed, index) only.
+        generator = torch.Generator("cpu").manual_seed(sample_torch_seed(self.seed, s.index) if s.torch_seed is None
+                                                       else s.torch_seed)
         # 4. Region-aware mode: the held region's weight on the latent grid.
-        masks = None
+        mask = None
         if plan.held:
-            masks = [person_mask(s.instances, cfg.region_dilate) for s in batch]
+            mask = person_mask(s.instances, cfg.region_dilate)
             f = pipe.vae_scale_factor
-            weights = np.stack([latent_weights(np.pad(m, pad[:2], mode="edge"), (Hp // f, Wp // f)) for m in masks])
+            weights = latent_weights(np.pad(mask, pad[:2], mode="edge"), (Hp // f, Wp // f))[None]
             if plan.held == "background":
                 weights = 1.0 - weights
             callback = RegionHold(plan, torch.from_numpy(weights)[:, None])
@@ -176,10 +208,10 @@ class EnhanceStage:
             callback = StepCounter()
         # 5. The pipeline.
         kwargs = dict(
-            prompt=[s.prompt for s in batch], negative_prompt=[cfg.negative_prompt] * len(batch),
+            prompt=[s.prompt], negative_prompt=[cfg.negative_prompt],
             image=image, control_image=controls if len(controls) > 1 else controls[0],
             strength=plan.pipeline_strength, num_inference_steps=self.num_inference_steps,
-            guidance_scale=cfg.guidance_scale, height=Hp, width=Wp, generator=generators,
+            guidance_scale=cfg.guidance_scale, height=Hp, width=Wp, generator=[generator],
             controlnet_conditioning_scale=self.scales if len(self.scales) > 1 else self.scales[0],
             control_guidance_start=self.starts if len(self.starts) > 1 else self.starts[0],
             control_guidance_end=self.ends if len(self.ends) > 1 else self.ends[0],
@@ -189,21 +221,17 @@ class EnhanceStage:
             if isinstance(callback, RegionHold):
                 hooks.enter_context(callback.capture(pipe))
             if self.noise_source is not None:  # a sequence: noise warped along the flow (genb.sequence.noise)
-                hooks.enter_context(self.noise_source.override(pipe, batch))
+                hooks.enter_context(self.noise_source.override(pipe, [s]))
             out = pipe(**kwargs).images
-        steps = callback.steps
         # 6. Back to uint8 at the render's size; a region at strength 0 gets the render's pixels back.
-        images = []
-        for k, s in enumerate(batch):
-            img = (np.clip(out[k, :H, :W], 0.0, 1.0) * 255.0).round().astype(np.uint8)
-            if masks is not None:
-                if cfg.noise_person == 0.0:
-                    img[masks[k]] = s.image[masks[k]]
-                elif cfg.noise == 0.0:
-                    img[~masks[k]] = s.image[~masks[k]]
-            images.append(img)
+        img = (np.clip(out[0, :H, :W], 0.0, 1.0) * 255.0).round().astype(np.uint8)
+        if mask is not None:
+            if cfg.noise_person == 0.0:
+                img[mask] = s.image[mask]
+            elif cfg.noise == 0.0:
+                img[~mask] = s.image[~mask]
         latents = callback.latents.float().cpu().numpy() if callback.latents is not None else None
-        return EnhanceOutput(images, [self.record(s.index, s.prompt, steps) for s in batch], latents)
+        return img, self.record(s.index, s.prompt, callback.steps), latents
 
 
 # ----------------------------------------------------------------------------- running a whole run

@@ -111,7 +111,8 @@ def _check_aspect(path: str) -> None:
 @functools.lru_cache(maxsize=4)
 def load_environment(path: str) -> np.ndarray:
     """(h, w, 3) float32 linear RGB radiance of a map, at most :data:`MAX_WIDTH` wide; an LDR
-    image is linearised (sRGB), an HDR one scaled so its median is 0.18 (mid grey)."""
+    image is linearised (sRGB), an HDR one scaled so its median is 0.18 (mid grey). Read-only
+    (cached: the same array for every call)."""
     os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
     import cv2
 
@@ -129,6 +130,7 @@ def load_environment(path: str) -> np.ndarray:
     else:
         x = img / 255.0
         img = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    img.setflags(write=False)  # cached and shared by every sample (and thread) that uses the map
     return img
 
 

@@ -175,6 +175,7 @@ def _z_table() -> np.ndarray:
 
 
 _Z_TABLE = _z_table()
+_Z_TABLE.setflags(write=False)  # shared by every thread that decodes a label pass
 
 
 def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
@@ -463,12 +464,14 @@ class Rasterizer:
         scene.add(ortho, pose=cam.pose)
         return (scene, pr.RenderFlags.DEPTH_ONLY, None), cam
 
-    def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int) -> list[tuple]:
-        """Rasterize scenes from :meth:`build_passes`, through pyrender (:func:`_render_pass`): the
-        colour pass gives ``(rgba, None)`` (nobody reads its depth), a label pass ``(rgba, depth)``,
-        a depth-only pass its depth."""
+    def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int,
+                   reverse: bool = False) -> list[tuple]:
+        """Rasterize scenes from :meth:`build_passes`, through pyrender (:func:`_render_pass`), each
+        scene's meshes in the order they were added (``reverse``: the opposite order, to check that
+        no two meshes tie in depth): the colour pass gives ``(rgba, None)`` (nobody reads its depth),
+        a label pass ``(rgba, depth)``, a depth-only pass its depth."""
         r = self._renderer_for(width, height)
-        return [_render_pass(r, scene, flags, seg_map) for scene, flags, seg_map in passes]
+        return [_render_pass(r, scene, flags, seg_map, reverse) for scene, flags, seg_map in passes]
 
     def render(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray, width: int, height: int,
                lighting: Lighting, ground: GroundLayer | None) -> RasterOutput:
@@ -500,8 +503,26 @@ class Rasterizer:
                             bare_instances=bare_instances)
 
 
-def _render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None) -> Any:
-    """pyrender's ``OffscreenRenderer.render``, less the work genb does not need.
+def draw_order(scene: Any, reverse: bool = False) -> list:
+    """The scene's mesh nodes in the order they were added to it (``reverse``: the opposite).
+
+    pyrender keeps a scene's mesh nodes in a set and sorts them by their distance to the camera
+    (equal for genb's nodes, all at the origin), so its draw order follows object addresses and
+    two surfaces at the same depth would be resolved differently from run to run. The scene
+    graph (a networkx graph, insertion ordered) holds the order in which the nodes were added:
+    genb draws in that order, fixed by the scene alone. ``reverse`` exists to check that no
+    surfaces of different nodes tie (the passes then give the same bytes).
+    """
+    meshes = scene.mesh_nodes
+    nodes = [n for n in scene._digraph.nodes if n in meshes]
+    if len(nodes) != len(meshes):  # pyrender's graph changed under us: refuse rather than guess
+        raise RuntimeError("pyrender's scene graph no longer lists every mesh node; draw order unknown")
+    return nodes[::-1] if reverse else nodes
+
+
+def _render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None, reverse: bool = False) -> Any:
+    """pyrender's ``OffscreenRenderer.render``, less the work genb does not need, in a draw order
+    fixed by the scene (:func:`draw_order`; ``reverse`` draws it backwards).
 
     pyrender draws every pass into a 4x multisample framebuffer, blits it down and reads both
     colour and depth back. A label pass (``SEG``: no multisampling, one value per pixel) and a
@@ -512,14 +533,23 @@ def _render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None) -> Any:
     pass keeps its multisampling (its anti-aliased edges and coverage) but skips the depth
     readback. Draw calls, shaders and uploads stay pyrender's.
     """
+    inner = r._renderer
+    inner._sorted_mesh_nodes = lambda sc: draw_order(sc, reverse)  # instead of pyrender's set order
+    try:
+        if not r._platform.supports_framebuffers():  # (OSMesa) pyrender's own path
+            return r.render(scene, flags=flags, seg_node_map=seg_map)
+        return _render_offscreen(r, inner, scene, flags, seg_map)
+    finally:
+        inner.__dict__.pop("_sorted_mesh_nodes", None)  # pyrender's method again
+
+
+def _render_offscreen(r: Any, inner: Any, scene: Any, flags: int, seg_map: dict | None) -> Any:
+    """:func:`_render_pass` with framebuffers: label and depth passes single-sampled."""
     from OpenGL import GL
     from pyrender.constants import RenderFlags
 
-    if not r._platform.supports_framebuffers():  # (OSMesa) pyrender's own path
-        return r.render(scene, flags=flags, seg_node_map=seg_map)
     single = bool(flags & (RenderFlags.SEG | RenderFlags.DEPTH_ONLY))
     r._platform.make_current()
-    inner = r._renderer
     inner.viewport_width, inner.viewport_height = r.viewport_width, r.viewport_height
     inner.point_size = r.point_size
     inner._configure_main_framebuffer()  # (re)built at the viewport's size, before the swap below

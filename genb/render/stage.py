@@ -160,6 +160,12 @@ class RenderStage:
             rest = self.body.pose(self.body.sample_shapes(np.random.default_rng(0), 1),
                                   np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
         self.joint_own_parts = L.nearest_parts(rest.joints, rest.vertices, np.asarray(self.body.vertex_parts))[0]
+        # Arrays every sample shares, read by the prepare, GL and complete threads at once (and written
+        # by the writer thread into labels.npz): read-only, so an in-place write anywhere raises
+        # instead of changing the bytes of whichever sample runs next.
+        split = self.raster.split
+        read_only(self.proj_vert_ids, self.face_parts, self.keypoint_own_parts, self.joint_own_parts,
+                  self.raster.faces, split.vertex_ids, split.faces, split.parts, split.face_ids)
 
     def __call__(self, index: int) -> RenderedSample:
         """Render sample ``index``; depends only on (cfg.seed, index)."""
@@ -384,6 +390,13 @@ class RenderStage:
 
     def close(self) -> None:
         self.raster.close()
+
+
+def read_only(*arrays: Any) -> None:
+    """Mark numpy arrays shared between samples (and threads) read-only; other objects are left alone."""
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            a.setflags(write=False)
 
 
 @contextlib.contextmanager
