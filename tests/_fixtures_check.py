@@ -62,7 +62,7 @@ def make_handmade_run(root: Path, num_samples: int = 3, size: tuple[int, int] = 
     run = RunFolder(root)
     root.mkdir(parents=True, exist_ok=True)
     (root / "run.json").write_text(json.dumps({"num_samples": num_samples, "seed": seed, "body_model": "handmade",
-                                               "image_size": [h, w], "format_version": 1}))
+                                               "image_size": [h, w], "format_version": 2}))
     layouts = [[(0.5, 0.9, 0.75)], [(0.3, 0.92, 0.7), (0.72, 0.88, 0.62)], [(0.45, 0.93, 0.7), (0.85, 0.5, 0.1)]]
     for i in range(num_samples):
         rng = np.random.default_rng(seed * 1000 + i)

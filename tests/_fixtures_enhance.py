@@ -53,7 +53,7 @@ def start_handmade_run(root: Path, num_samples: int, seed: int, size: tuple[int,
     h, w = size
     root.mkdir(parents=True, exist_ok=True)
     (root / "run.json").write_text(json.dumps({"num_samples": num_samples, "seed": seed, "body_model": "handmade",
-                                               "image_size": [h, w], "format_version": 1}))
+                                               "image_size": [h, w], "format_version": 2}))
 
 
 def textured_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:

@@ -327,3 +327,25 @@ def test_arrays_the_render_threads_share_are_read_only(demo_stage, tmp_path):
     assert env is load_environment(str(tmp_path / "sky.png"))  # cached: the same array for every sample
     with pytest.raises(ValueError, match="read-only"):
         env *= 2.0
+
+
+def test_a_run_drawn_by_another_sampling_scheme_is_not_resumed(tmp_path):
+    """A run whose run.json says another format (older genb: other random draws) is refused, not
+    mixed with samples drawn the new way; nothing in it changes."""
+    import json
+
+    from genb.errors import GenbError
+    from genb.render.config import RenderConfig
+    from genb.render.stage import run_render
+
+    cfg = RenderConfig(num_samples=1, seed=0, image_size=(64, 48), num_people=(1, 1), wardrobe="none")
+    run_render(tmp_path / "run", cfg)
+    manifest = tmp_path / "run" / "run.json"
+    record = json.loads(manifest.read_text())
+    record["format_version"] = 1
+    manifest.write_text(json.dumps(record))
+    before = sorted(p.name for p in (tmp_path / "run" / "samples").iterdir())
+    with pytest.raises(GenbError, match="drawn differently"):
+        run_render(tmp_path / "run", RenderConfig(num_samples=2, seed=0, image_size=(64, 48), num_people=(1, 1),
+                                                 wardrobe="none"))
+    assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == before

@@ -46,7 +46,7 @@ from genb.core.runner import StageContext, StageSpec, run_stage
 
 logger = get_logger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: seed streams hash their whole name (every draw differs from version 1)
 # Fields that may change between invocations on the same run folder.
 RESUMABLE_FIELDS = ("num_samples", "workers", "gl_platform")
 
@@ -541,7 +541,11 @@ def input_digests(cfg: RenderConfig) -> dict[str, str]:
 def _validate(run: RunFolder, cfg: RenderConfig) -> None:
     cfg.validate()
     if (run.root / "run.json").is_file():
-        _ = run.manifest  # a corrupt run.json is an error naming it, before anything is written
+        found = run.manifest.get("format_version", 1)  # a corrupt run.json is an error naming it
+        if found != FORMAT_VERSION:
+            raise GenbError(f"{run.root} was rendered by a genb whose samples are drawn differently "
+                            f"(run format {found}, this genb writes {FORMAT_VERSION}): resuming it would mix two datasets",
+                            "render into a new folder (or finish this one with the genb version that started it)")
 
 
 def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "RenderStage | None") -> float:
