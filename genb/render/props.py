@@ -32,13 +32,20 @@ PROP_TYPES: dict[str, tuple[tuple[tuple[float, float], ...], str, bool]] = {
     "bush": (((0.7, 1.4), (0.7, 1.4), (0.6, 1.2)), "plant", True),
     "tree": (((2.0, 4.0), (2.0, 4.0), (4.0, 7.0)), "tree", False),
     "car": (((3.9, 4.7), (1.7, 1.9), (1.4, 1.6)), "car", True),
+    # seats (put under seated people by genb.render.contact; not drawn at random)
+    "chair": (((0.42, 0.5), (0.4, 0.48), (0.4, 0.5)), "chair", False),
+    "stool": (((0.32, 0.4), (0.32, 0.4), (0.4, 0.7)), "chair", False),
+    "low_wall": (((1.5, 3.0), (0.28, 0.4), (0.35, 0.6)), "wall", False),
 }
+SEAT_TYPES = ("chair", "stool", "bench", "crate", "low_wall")
 INDOOR_TYPES = ("crate", "bench", "planter", "steps", "bollard")
 _COLORS = {
     "crate": ["8b6a45", "a07d52", "b8935f", "6f7b55"], "wall": ["9a968e", "b5a58f", "8c5a46", "c9c3b6"],
     "fence": ["6b5437", "585c60", "2f3a2f"], "bench": ["7b5533", "5a3b22", "4d5560"], "bollard": ["3a3a3a", "8f8f8a", "c9a227"],
     "pole": ["4a4d50", "6a6d70"], "steps": ["a39f97", "8f8b84"], "planter": ["8f8b84", "6e6258", "a8a299"],
     "bush": ["3f6a2c", "4e7a35", "355a26"], "tree": ["4f7d33", "3e6b2a", "5d8a3c"],
+    "chair": ["7b5533", "3a3a3a", "c8c2b8", "8a2f2f", "2f4f6f"], "stool": ["7b5533", "4a4d50", "b08a5a"],
+    "low_wall": ["9a968e", "b5a58f", "a39f97"],
     "car": ["a4262c", "1f3f77", "d8d8d8", "2b2b2b", "5b6e7d", "c7b08b", "3d5c3a"],
 }
 
@@ -146,6 +153,21 @@ def _pieces(recipe: dict[str, Any]) -> list[tuple[tuple, list[float]]]:
         out.append((box_mesh([L, 0.04, 0.35], [0, D / 2 - 0.02, H + 0.05]), col))
         for x in (-L / 2 + 0.1, L / 2 - 0.1):
             out.append((box_mesh([0.06, D * 0.9, H - 0.05], [x, 0, 0]), dark))
+    elif kind == "chair":  # seat, four legs, a backrest at the back (+y)
+        out.append((box_mesh([L, D, 0.04], [0, 0, H - 0.04]), col))
+        for x in (-L / 2 + 0.03, L / 2 - 0.03):
+            for y in (-D / 2 + 0.03, D / 2 - 0.03):
+                out.append((box_mesh([0.035, 0.035, H - 0.04], [x, y, 0]), dark))
+        out.append((box_mesh([L, 0.035, 0.42], [0, D / 2 - 0.02, H + 0.02]), col))
+        for x in (-L / 2 + 0.03, L / 2 - 0.03):
+            out.append((box_mesh([0.035, 0.035, 0.05], [x, D / 2 - 0.02, H - 0.03]), dark))
+    elif kind == "stool":
+        out.append((cylinder_mesh(L / 2, 0.05, np.array([0, 0, H - 0.05])), col))
+        out.append((cylinder_mesh(0.03, H - 0.05, np.zeros(3)), dark))
+        out.append((cylinder_mesh(L / 2.6, 0.02, np.zeros(3)), dark))
+    elif kind == "low_wall":
+        out.append((box_mesh([L, D, H - 0.05], [0, 0, 0]), col))
+        out.append((box_mesh([L + 0.04, D + 0.04, 0.05], [0, 0, H - 0.05]), [min(1.0, c * 1.15) for c in col]))
     elif kind in ("bollard", "pole"):
         out.append((cylinder_mesh(L / 2, H, np.zeros(3)), col))
     elif kind == "planter":
@@ -228,19 +250,33 @@ def _recipe(rng: np.random.Generator, kind: str, xy: np.ndarray, yaw: float) -> 
             "color": _COLORS[kind][int(rng.integers(len(_COLORS[kind])))], "seed": int(rng.integers(2**31))}
 
 
+def finish_recipe(rng: np.random.Generator, recipe: dict[str, Any]) -> dict[str, Any]:
+    """A recipe with its colour drawn (and a seed when it has none), for objects placed by rule."""
+    colors = _COLORS[recipe["type"]]
+    return {**recipe, "color": recipe.get("color") or colors[int(rng.integers(len(colors)))],
+            "seed": int(recipe.get("seed", rng.integers(2**31)))}
+
+
+def footprint(recipe: dict[str, Any], margin: float = 0.1) -> np.ndarray:
+    """(4, 2) corners of a recipe's oriented footprint, grown by ``margin`` on each axis."""
+    L, D, _ = recipe["size"]
+    return _corners(np.asarray(recipe["position"], np.float64), (L + margin, D + margin), recipe["yaw_deg"])
+
+
 def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy: np.ndarray, forward_xy: np.ndarray,
                 people_xy: np.ndarray, people_radii: np.ndarray, max_distance: float, indoor: bool,
-                tries: int = 60) -> list[dict[str, Any]]:
+                tries: int = 60, fixed: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """Sample ``count`` prop recipes on the ground, ``occluders`` of them between the camera and a person.
 
     Args:
         camera_xy: (2,) camera position. forward_xy: (2,) unit horizontal viewing direction.
         people_xy: (P, 2) people's positions; people_radii: (P,) their footprint radii, metres.
+        fixed: objects already there (seats, a place's buildings): new props keep clear of them.
     """
-    kinds = INDOOR_TYPES if indoor else tuple(PROP_TYPES)
+    kinds = INDOOR_TYPES if indoor else tuple(k for k in PROP_TYPES if k not in ("chair", "stool", "low_wall"))
     front = tuple(k for k in kinds if PROP_TYPES[k][2] and k not in ("pole",))
     placed: list[dict[str, Any]] = []
-    quads: list[np.ndarray] = []
+    quads: list[np.ndarray] = [footprint(r, 0.0) for r in fixed]
     for k in range(count):
         occluder = k < occluders and len(people_xy) > 0
         kind = front[int(rng.integers(len(front)))] if occluder else kinds[int(rng.integers(len(kinds)))]

@@ -94,6 +94,12 @@ class Setting:
                                                  width, height, self.background["yaw_deg"])
         return sky.sky_image(self.sky, K, cam_ext, width, height)
 
+    def add_objects(self, recipes: list[dict[str, Any]]) -> None:
+        """Add objects (recipes of :mod:`genb.render.props`) to the setting: meshes and ``scene.json``."""
+        for rec in recipes:
+            self.props.append(PropMesh(*props.prop_mesh(rec), casts_shadow=not rec.get("room", False)))
+            self.objects.append(rec)
+
     def record(self) -> dict[str, Any]:
         """The setting's entries of ``scene.json``."""
         rec: dict[str, Any] = {"objects": self.objects}
@@ -134,13 +140,14 @@ def environment_setting(rng: np.random.Generator, maps: list) -> Setting:
 
 
 def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray, keypoints_world: np.ndarray,
-                   radii: np.ndarray) -> Setting:
+                   radii: np.ndarray, seats: list[dict[str, Any]] = ()) -> Setting:
     """Sky, sun, ground material and props of one sample.
 
     Args:
         camera: the sampled :class:`genb.render.scene.CameraRecipe`.
         people_xy: (P, 2) people's ground positions; radii: (P,) their footprint radii, metres.
         keypoints_world: (P, 25, 3) BODY25 keypoints in the world (feet: contact darkening).
+        seats: seat recipes already under seated people (:mod:`genb.render.contact`); props keep clear.
     """
     sky_recipe = sky.sample_sky(rng)
     indoor = sky_recipe["setting"] == "indoor"
@@ -155,7 +162,9 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     n = int(rng.integers(cfg.props[0], cfg.props[1] + 1))
     occluders = min(n, int(rng.integers(cfg.occluders[0], cfg.occluders[1] + 1)))
     objects = props.place_props(rng, n, occluders, cam_xy, forward, np.asarray(people_xy, np.float64),
-                                np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor)
+                                np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor,
+                                fixed=list(seats))
+    objects = list(seats) + objects
     if indoor:
         objects = props.room_walls(rng, cam_xy, np.asarray(people_xy, np.float64)) + objects
     meshes = []

@@ -32,7 +32,9 @@ from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.render.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
-from genb.render import held, scenery
+from genb.render import contact, held, props, scenery
+from genb.render.assets import load_yaml_asset
+from genb.render.conventions import BODY25_INDEX
 from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer, vertex_normals
 from genb.render.scene import (
     fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
@@ -123,6 +125,7 @@ class RenderStage:
             self.body = load_body_model(cfg.body, smplx_dir=cfg.smplx_dir, gender=cfg.smplx_gender,
                                         anny_cache_dir=cfg.anny_cache_dir)
         self.poses = PoseLibrary()
+        self.pose_table = load_yaml_asset("poses", "key_poses.yaml")["poses"]
         self.raster = Rasterizer(self.body.faces, self.body.vertex_parts, platform=cfg.gl_platform)
         from genb.render.dress import Dresser, load_wardrobe
 
@@ -157,6 +160,8 @@ class RenderStage:
         with _torch_threads(1):  # the same bits in every process
             rest = self.body.pose(self.body.sample_shapes(np.random.default_rng(0), 1),
                                   np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
+        # Contact: the vertex groups that can carry a body (feet, knees, buttocks, hands), from the rest pose.
+        self.support = contact.support_groups(rest.vertices[0], rest.keypoints[0], np.asarray(self.body.vertex_parts))
         self.joint_own_parts = L.nearest_parts(rest.joints, rest.vertices, np.asarray(self.body.vertex_parts))[0]
 
     def __call__(self, index: int) -> RenderedSample:
@@ -187,10 +192,14 @@ class RenderStage:
             posed = body.pose(shapes, rotations, motion=motion)
             pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
 
-        # 2. Stand everyone on the ground where the camera sees them, without overlaps.
-        lift = -posed.vertices[:, :, 2].min(axis=1)
-        heights = posed.vertices[:, :, 2].max(axis=1) + lift
-        radii = np.linalg.norm(posed.vertices[:, :, :2], axis=2).max(axis=1)
+        # 2. Rest everyone on their support (feet, knees, buttocks: render/poses/) and stand them on the
+        # ground where the camera sees them, without overlaps.
+        tilt, lift, seated = self._rest_on_support(posed, pose_names)
+        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
+        rested = np.einsum("pij,pnj->pni", tilt, posed.vertices - pivot[:, None]) + pivot[:, None]
+        heights = rested[:, :, 2].max(axis=1) + lift
+        radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
+        del rested
         xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
         if not placed.any():  # always keep one person: the first, straight ahead, at a distance the framing wants
             xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
@@ -199,8 +208,14 @@ class RenderStage:
                                     keypoints=posed.keypoints[keep],
                                     params={k: v[keep] for k, v in posed.params.items()})
         shapes, yaw, xy, lift, heights = shapes[keep], yaw[keep], xy[keep], lift[keep], heights[keep]
+        tilt, pivot, seated = tilt[keep], pivot[keep], seated[keep]
         pose_names = [pose_names[k] for k in keep]
-        world = rigid_transform_bodies(body, posed, _rot_z(yaw), np.column_stack([xy, lift]))
+        # x -> Rz(yaw) (T (x - c) + c) + (xy, lift): one rigid map, so the parameters follow exactly
+        Rz = _rot_z(yaw)
+        shift = pivot - np.einsum("pij,pj->pi", tilt, pivot)
+        world = rigid_transform_bodies(body, posed, Rz @ tilt,
+                                       np.einsum("pij,pj->pi", Rz, shift) + np.column_stack([xy, lift]))
+        seats = self._seats(index, world, yaw, radii[keep], seated)
 
         # 3. Appearance, lights, background.
         app_rng = sample_rng(cfg.seed, index, "appearance")
@@ -216,8 +231,10 @@ class RenderStage:
             lighting, background = setting.lighting, setting.background
         else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
-                                             world.keypoints, radii[keep])
+                                             world.keypoints, radii[keep], seats=seats)
             lighting, background = setting.lighting, setting.background
+        if seats and (self.backgrounds or self.environments):  # a seated person sits on something in front of any backdrop
+            setting.add_objects(seats)
         describe = body.describe_shapes(shapes)
         if self.dresser is None:
             people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
@@ -271,6 +288,33 @@ class RenderStage:
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam)
+
+    def _rest_on_support(self, posed, pose_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and whether a seat goes under
+        them (P,) bool, so that the pose's support groups rest on the ground (genb/render/contact.py)."""
+        groups, seated, free = [], [], []
+        for name in pose_names:
+            names, seat = contact.pose_support(name, self.pose_table)
+            free.append(not seat and names != ["feet"])
+            if seat:
+                names = ["feet"]  # seated: the feet stand on the ground, a seat comes under the buttocks
+            expanded = [g for n in names for g in (("left_knee", "right_knee") if n == "knees" else (n,))]
+            groups.append([self.support[g] for g in expanded])
+            seated.append(seat)
+        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
+        tilt, lift, _ = contact.rest_on_support(posed.vertices, pivot, groups, free)
+        return tilt, lift, np.array(seated, bool)
+
+    def _seats(self, index: int, world, yaw: np.ndarray, radii: np.ndarray, seated: np.ndarray) -> list[dict]:
+        """Seat recipes (chair, stool, bench, crate, low wall) under the buttocks of the seated people."""
+        rng = sample_rng(self.cfg.seed, index, "seats")
+        out = []
+        for p in np.flatnonzero(seated):
+            rec = contact.seat_recipe(rng, world.vertices[p][self.support["buttocks"]].astype(np.float64),
+                                      float(yaw[p]), float(radii[p]))
+            rec["seat_of"] = int(p)
+            out.append(props.finish_recipe(rng, rec))
+        return out
 
     def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
         """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""
