@@ -56,6 +56,17 @@ class RenderConfig:
     """Range of the row (fraction of the image height) of the head of a person who is not truncated."""
     framing: str = ""
     """The framing this config aims for, as the framing test measures it (e.g. 'median_area>=0.15 kp12>=0.8')."""
+    min_framed_keypoints: int = 13
+    """At least one person has this many of their 25 keypoints in frame, not self-occluded and not behind a
+    prop; the camera and the placement are re-drawn until so (0: no check)."""
+    max_sky_fraction: float = 1.0
+    """Re-draw the camera while more than this fraction of the image would be above the horizon."""
+    min_largest_box: float = 0.0
+    """Re-draw the camera and placement while the largest person's box (clipped to the image) covers less
+    than this fraction of it."""
+    frame_tries: int = 16
+    """Draws of camera and placement before the fallback (the person straight ahead, the camera's height moved
+    within its range; the pitch always stays in its range)."""
     shadows: bool = True
     """The sun (key light) casts soft shadows of people and props; ground near the feet is darkened."""
     props: tuple[int, int] = (0, 6)

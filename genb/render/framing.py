@@ -143,3 +143,67 @@ def summarise_framing(rows: list[dict]) -> dict:
         "pitch_p10_50_90": [q("pitch")[i] for i in (0, 2, 4)],
         "largest_area_p10_50_90": [q("largest_area")[i] for i in (0, 2, 4)],
     }
+
+
+# ----------------------------------------------------------------------------- framing before rendering
+
+
+def sky_fraction(K: np.ndarray, cam_ext: np.ndarray, width: int, height: int, grid: int = 24) -> float:
+    """Fraction of the image whose camera rays point above the horizon (on a ``grid`` x ``grid`` sample)."""
+    u = (np.arange(grid) + 0.5) * width / grid - 0.5
+    v = (np.arange(grid) + 0.5) * height / grid - 0.5
+    uu, vv = np.meshgrid(u, v)
+    rays = np.stack([uu, vv, np.ones_like(uu)], -1) @ np.linalg.inv(K).T @ cam_ext[:3, :3]  # world directions
+    return float(np.mean(rays[..., 2] > 0))
+
+
+def framed_people(keypoints_world: np.ndarray, vertices_world: np.ndarray, K: np.ndarray, cam_ext: np.ndarray,
+                  width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How well each person is framed, before rendering.
+
+    Args:
+        keypoints_world: (P, 25, 3); vertices_world: (P, N, 3) a subset of each body's vertices.
+    Returns:
+        in_frame (P,) count of keypoints in front of the camera and inside the image,
+        torso_inside (P,) bool: neck, shoulders and hips inside the image horizontally,
+        box (P,) fraction of the image covered by the box of the vertices, clipped to it.
+    """
+    from genb.core.conventions import BODY25_INDEX as I
+
+    def proj(x):
+        c = x @ cam_ext[:3, :3].T + cam_ext[:3, 3]
+        z = c[..., 2]
+        uv = c[..., :2] / np.maximum(z, 1e-6)[..., None] * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
+        return uv, z > 0.05
+
+    uv, front = proj(np.asarray(keypoints_world, np.float64))
+    inside = front & (uv[..., 0] >= 0) & (uv[..., 0] <= width - 1) & (uv[..., 1] >= 0) & (uv[..., 1] <= height - 1)
+    torso = [I[n] for n in ("neck", "right_shoulder", "left_shoulder", "mid_hip", "right_hip", "left_hip")]
+    torso_in = np.all(front[:, torso] & (uv[:, torso, 0] >= 0) & (uv[:, torso, 0] <= width - 1), axis=1)
+    vuv, vfront = proj(np.asarray(vertices_world, np.float64))
+    lo = np.clip(np.where(vfront[..., None], vuv, np.inf).min(axis=1), 0, [width, height])
+    hi = np.clip(np.where(vfront[..., None], vuv, -np.inf).max(axis=1), 0, [width, height])
+    box = np.prod(np.maximum(hi - lo, 0), axis=1) / (width * height)
+    return inside.sum(axis=1), torso_in, box
+
+
+def hidden_by_nearer(keypoints_world: np.ndarray, nearer_vertices: np.ndarray, K: np.ndarray, cam_ext: np.ndarray,
+                     width: int, height: int) -> int:
+    """How many of one person's keypoints fall inside the convex outline of a nearer person (a cheap,
+    conservative stand-in for the depth test before anything is rendered).
+
+    Args:
+        keypoints_world: (25, 3); nearer_vertices: (Q, N, 3) vertex subsets of the people in front.
+    """
+    import cv2
+
+    def proj(x):
+        c = x @ cam_ext[:3, :3].T + cam_ext[:3, 3]
+        return c[..., :2] / np.maximum(c[..., 2:], 1e-6) * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
+
+    pts = proj(np.asarray(keypoints_world, np.float64))
+    hidden = np.zeros(len(pts), bool)
+    for verts in np.asarray(nearer_vertices, np.float64):
+        hull = cv2.convexHull(np.clip(proj(verts), -4 * width, 4 * width).astype(np.float32))
+        hidden |= np.array([cv2.pointPolygonTest(hull, (float(u), float(v)), False) >= 0 for u, v in pts])
+    return int(hidden.sum())

@@ -250,6 +250,13 @@ def _recipe(rng: np.random.Generator, kind: str, xy: np.ndarray, yaw: float) -> 
             "color": _COLORS[kind][int(rng.integers(len(_COLORS[kind])))], "seed": int(rng.integers(2**31))}
 
 
+def _corridor(a: np.ndarray, b: np.ndarray, half_width: float) -> np.ndarray:
+    """(4, 2) the rectangle around the segment a -> b, ``half_width`` to each side (a sightline)."""
+    d = np.asarray(b, np.float64) - a
+    n = np.array([-d[1], d[0]]) / max(float(np.linalg.norm(d)), 1e-9) * half_width
+    return np.array([a - n, b - n, b + n, a + n])
+
+
 def finish_recipe(rng: np.random.Generator, recipe: dict[str, Any]) -> dict[str, Any]:
     """A recipe with its colour drawn (and a seed when it has none), for objects placed by rule."""
     colors = _COLORS[recipe["type"]]
@@ -265,24 +272,27 @@ def footprint(recipe: dict[str, Any], margin: float = 0.1) -> np.ndarray:
 
 def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy: np.ndarray, forward_xy: np.ndarray,
                 people_xy: np.ndarray, people_radii: np.ndarray, max_distance: float, indoor: bool,
-                tries: int = 60, fixed: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+                tries: int = 60, fixed: list[dict[str, Any]] = (), protect: int | None = None) -> list[dict[str, Any]]:
     """Sample ``count`` prop recipes on the ground, ``occluders`` of them between the camera and a person.
 
     Args:
         camera_xy: (2,) camera position. forward_xy: (2,) unit horizontal viewing direction.
         people_xy: (P, 2) people's positions; people_radii: (P,) their footprint radii, metres.
         fixed: objects already there (seats, a place's buildings): new props keep clear of them.
+        protect: index of a person who stays in view: no occluder aims at them and no prop's footprint
+            crosses the corridor from the camera to them (as wide as their footprint circle).
     """
+    others = [p for p in range(len(people_xy)) if p != protect]
     kinds = INDOOR_TYPES if indoor else tuple(k for k in PROP_TYPES if k not in ("chair", "stool", "low_wall"))
     front = tuple(k for k in kinds if PROP_TYPES[k][2] and k not in ("pole",))
     placed: list[dict[str, Any]] = []
     quads: list[np.ndarray] = [footprint(r, 0.0) for r in fixed]
     for k in range(count):
-        occluder = k < occluders and len(people_xy) > 0
+        occluder = k < occluders and len(others) > 0
         kind = front[int(rng.integers(len(front)))] if occluder else kinds[int(rng.integers(len(kinds)))]
         for _ in range(tries):
             if occluder:
-                p = int(rng.integers(len(people_xy)))
+                p = others[int(rng.integers(len(others)))]
                 to_p = people_xy[p] - camera_xy
                 dist = float(np.linalg.norm(to_p))
                 xy = camera_xy + to_p * rng.uniform(0.45, 0.85) + np.array([-to_p[1], to_p[0]]) / max(dist, 1e-6) * rng.normal(0, 0.3)
@@ -301,6 +311,8 @@ def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy:
                 continue
             quad = _corners(xy, foot, yaw)
             if any(rects_overlap(quad, q, 0.2) for q in quads):
+                continue
+            if protect is not None and rects_overlap(quad, _corridor(camera_xy, people_xy[protect], people_radii[protect])):
                 continue
             placed.append(rec)
             quads.append(quad)

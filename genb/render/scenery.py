@@ -140,7 +140,7 @@ def environment_setting(rng: np.random.Generator, maps: list) -> Setting:
 
 
 def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray, keypoints_world: np.ndarray,
-                   radii: np.ndarray, seats: list[dict[str, Any]] = ()) -> Setting:
+                   radii: np.ndarray, seats: list[dict[str, Any]] = (), protect: int | None = None) -> Setting:
     """Sky, sun, ground material and props of one sample.
 
     Args:
@@ -148,6 +148,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
         people_xy: (P, 2) people's ground positions; radii: (P,) their footprint radii, metres.
         keypoints_world: (P, 25, 3) BODY25 keypoints in the world (feet: contact darkening).
         seats: seat recipes already under seated people (:mod:`genb.render.contact`); props keep clear.
+        protect: the person who must stay in view (the framed one): no prop stands in their sightline.
     """
     sky_recipe = sky.sample_sky(rng)
     indoor = sky_recipe["setting"] == "indoor"
@@ -163,7 +164,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     occluders = min(n, int(rng.integers(cfg.occluders[0], cfg.occluders[1] + 1)))
     objects = props.place_props(rng, n, occluders, cam_xy, forward, np.asarray(people_xy, np.float64),
                                 np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor,
-                                fixed=list(seats))
+                                fixed=list(seats), protect=protect)
     objects = list(seats) + objects
     if indoor:
         objects = props.room_walls(rng, cam_xy, np.asarray(people_xy, np.float64)) + objects

@@ -32,7 +32,7 @@ from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.render.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
-from genb.render import contact, held, props, scenery
+from genb.render import contact, framing, held, props, scenery
 from genb.render.assets import load_yaml_asset
 from genb.render.conventions import BODY25_INDEX
 from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer, vertex_normals
@@ -193,17 +193,20 @@ class RenderStage:
             pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
 
         # 2. Rest everyone on their support (feet, knees, buttocks: render/poses/) and stand them on the
-        # ground where the camera sees them, without overlaps.
+        # ground where the camera sees them, without overlaps; re-draw camera and placement until someone
+        # is framed (at least min_framed_keypoints keypoints in frame and not self-occluded).
         tilt, lift, seated = self._rest_on_support(posed, pose_names)
         pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
         rested = np.einsum("pij,pnj->pni", tilt, posed.vertices - pivot[:, None]) + pivot[:, None]
-        heights = rested[:, :, 2].max(axis=1) + lift
+        rested[..., 2] += lift[:, None]
+        rested_kp = np.einsum("pij,pnj->pni", tilt, posed.keypoints - pivot[:, None]) + pivot[:, None]
+        rested_kp[..., 2] += lift[:, None]
+        heights = rested[:, :, 2].max(axis=1)
         radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
+        camera, xy, yaw, placed, framed = self._frame(rng, camera, rested, rested_kp, radii, heights)
         del rested
-        xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
-        if not placed.any():  # always keep one person: the first, straight ahead, at a distance the framing wants
-            xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
         keep = np.flatnonzero(placed)
+        framed = int(np.searchsorted(keep, framed)) if framed is not None else None
         posed = dataclasses.replace(posed, vertices=posed.vertices[keep], joints=posed.joints[keep],
                                     keypoints=posed.keypoints[keep],
                                     params={k: v[keep] for k, v in posed.params.items()})
@@ -231,7 +234,7 @@ class RenderStage:
             lighting, background = setting.lighting, setting.background
         else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
-                                             world.keypoints, radii[keep], seats=seats)
+                                             world.keypoints, radii[keep], seats=seats, protect=framed)
             lighting, background = setting.lighting, setting.background
         if seats and (self.backgrounds or self.environments):  # a seated person sits on something in front of any backdrop
             setting.add_objects(seats)
@@ -288,6 +291,65 @@ class RenderStage:
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam)
+
+    def _frame(self, rng: np.random.Generator, camera, rested: np.ndarray, rested_kp: np.ndarray,
+               radii: np.ndarray, heights: np.ndarray):
+        """Camera and placement such that one person is framed (docs/render.md, framing).
+
+        Args:
+            rested: (P, V, 3) the bodies resting on their support at the origin (zero yaw); rested_kp: (P, 25, 3).
+        Returns:
+            camera, xy (P, 2), yaw (P,), placed (P,) bool, and the index of the framed person (None when
+            the fallback had to be used and could not be checked).
+        """
+        cfg = self.cfg
+        sub = rested[:, ::23]
+        for attempt in range(max(1, cfg.frame_tries)):
+            if attempt:
+                camera = sample_camera(rng, cfg)
+            K, ext = camera.K, camera.cam_ext
+            if framing.sky_fraction(K, ext, camera.width, camera.height) > cfg.max_sky_fraction:
+                continue
+            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
+            if not placed.any():
+                continue
+            chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed)
+            if chosen is not None:
+                return camera, xy, yaw, placed, chosen
+        # the fallback: the first person straight ahead; the camera's height (not its pitch) moves to frame them
+        xy, yaw, placed = np.zeros((len(radii), 2)), rng.uniform(0.0, 360.0, size=len(radii)), np.zeros(len(radii), bool)
+        xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
+        return camera, xy, yaw, placed, 0
+
+    def _framed_person(self, camera, rested, rested_kp, sub, xy, yaw, placed) -> int | None:
+        """The nearest placed person with enough keypoints in frame and not self-occluded (and, with
+        ``min_largest_box``, a large enough largest person), or None."""
+        cfg = self.cfg
+        K, ext, W, H = camera.K, camera.cam_ext, camera.width, camera.height
+        idx = np.flatnonzero(placed)
+        Rz = _rot_z(yaw[idx])
+        move = lambda x: np.einsum("pij,pnj->pni", Rz, x) + np.column_stack([xy[idx], np.zeros(len(idx))])[:, None]  # noqa: E731
+        kp_w = move(rested_kp[idx])
+        sub_w = move(sub[idx])
+        n_in, torso_in, box = framing.framed_people(kp_w, sub_w, K, ext, W, H)
+        if cfg.min_largest_box > 0 and box.max() < cfg.min_largest_box:
+            return None
+        need = min(cfg.min_framed_keypoints, 25)
+        if need <= 0:
+            return int(idx[0])
+        depth = (kp_w.mean(axis=1) @ ext[:3, :3].T + ext[:3, 3])[:, 2]
+        order = np.argsort(depth)
+        for rank, k in enumerate(order):
+            if n_in[k] < need or not torso_in[k]:
+                continue
+            if rank and framing.hidden_by_nearer(kp_w[k], sub_w[order[:rank]], K, ext, W, H) > 25 - need:
+                continue  # people in front of them would hide too much
+            v_cam = to_camera((rested[idx[k]] @ Rz[k].T + [*xy[idx[k]], 0.0])[None], ext)
+            occ = L.body_occlusion(to_camera(kp_w[k : k + 1], ext), K, v_cam, np.asarray(self.body.faces),
+                                   self.face_parts, self.keypoint_own_parts, W, H, cfg.visibility_tolerance)
+            if int((occ["in_frame"] & ~occ["self_occluded"]).sum()) >= need:
+                return int(idx[k])
+        return None
 
     def _rest_on_support(self, posed, pose_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and whether a seat goes under
