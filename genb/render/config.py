@@ -67,6 +67,9 @@ class RenderConfig:
     frame_tries: int = 16
     """Draws of camera and placement before the fallback (the person straight ahead, the camera's height moved
     within its range; the pitch always stays in its range)."""
+    places: str = "any"
+    """Where people are: any (every kind, by weight), a comma list of kinds (street, park, plaza, parking_lot,
+    field, beach, living_room, office, gym), or none (a bare ground with scattered props)."""
     shadows: bool = True
     """The sun (key light) casts soft shadows of people and props; ground near the feet is darkened."""
     props: tuple[int, int] = (0, 6)
@@ -128,6 +131,13 @@ class RenderConfig:
                 bad(f"--{name} is a probability in [0, 1], got {p}", "give a value between 0 and 1")
         if self.max_distance <= 0.5:
             bad(f"--max-distance must be above 0.5 m, got {self.max_distance}", "e.g. --max-distance 30")
+        if self.places not in ("any", "none"):
+            from genb.render.places import PLACE_KINDS
+
+            unknown = sorted({k.strip() for k in self.places.split(",")} - set(PLACE_KINDS))
+            if unknown:
+                bad(f"--places names unknown kinds: {', '.join(unknown)}",
+                    f"use any, none or a comma list of: {', '.join(PLACE_KINDS)}")
         if self.workers < 1:
             bad(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
         if not 0 <= self.png_compression <= 9:

@@ -190,23 +190,52 @@ def _pieces(recipe: dict[str, Any]) -> list[tuple[tuple, list[float]]]:
     return out
 
 
-def prop_mesh(recipe: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """World-frame mesh of a prop recipe.
+def prop_meshes(recipe: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]]:
+    """World-frame meshes of an object recipe, one per seg class it holds (a building's windows and doors
+    have their own), each as vertices (V, 3) float32, faces (F, 3) uint32, normals (V, 3) float32,
+    colours (V, 3) float32 0..1 and the part id (``SCENE_PART_INDEX``). Any kind of
+    :data:`genb.render.places.PROP_KINDS` or of :data:`PROP_TYPES`."""
+    from genb.render.places import PROP_KINDS
 
-    Returns vertices (V, 3) float32, faces (F, 3) uint32, normals (V, 3) float32, colours
-    (V, 3) float32 0..1, and the part id (``SCENE_PART_INDEX``)."""
+    if recipe["type"] in PROP_TYPES:
+        pieces, part = _pieces(recipe), PROP_TYPES[recipe["type"]][1]
+    else:
+        kind = PROP_KINDS[recipe["type"]]
+        pieces, part = kind.build(recipe), kind.part
     yaw = math.radians(recipe["yaw_deg"])
     R = np.array([[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0], [0, 0, 1]])
     t = np.array([*recipe["position"], 0.0])
-    vs, fs, ns, cs, offset = [], [], [], [], 0
-    for (v, f, n), col in _pieces(recipe):
-        vs.append(v @ R.T + t)
-        ns.append(n @ R.T)
-        fs.append(f + offset)
-        cs.append(np.tile(np.asarray(col, np.float32), (len(v), 1)))
-        offset += len(v)
-    return (np.concatenate(vs).astype(np.float32), np.concatenate(fs).astype(np.uint32),
-            np.concatenate(ns).astype(np.float32), np.concatenate(cs), SCENE_PART_INDEX[PROP_TYPES[recipe["type"]][1]])
+    groups: dict[str, list] = {}
+    for piece in pieces:
+        groups.setdefault(piece[2] if len(piece) > 2 else part, []).append(piece[:2])
+    out = []
+    for name in sorted(groups, key=lambda n: SCENE_PART_INDEX[n]):  # a fixed order: the draw order never varies
+        vs, fs, ns, cs, offset = [], [], [], [], 0
+        for (v, f, n), col in groups[name]:
+            vs.append(v @ R.T + t)
+            ns.append(n @ R.T)
+            fs.append(f + offset)
+            cs.append(np.tile(np.asarray(col, np.float32), (len(v), 1)))
+            offset += len(v)
+        out.append((np.concatenate(vs).astype(np.float32), np.concatenate(fs).astype(np.uint32),
+                    np.concatenate(ns).astype(np.float32), np.concatenate(cs), SCENE_PART_INDEX[name]))
+    return out
+
+
+def prop_mesh(recipe: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """World-frame mesh of a prop recipe with a single seg class (the first of :func:`prop_meshes`)."""
+    return prop_meshes(recipe)[0]
+
+
+def casts_shadow(recipe: dict[str, Any]) -> bool:
+    """Whether an object goes into the sun's shadow map: not room walls, nor big or distant objects
+    (the map is framed on its casters: a 300 m backdrop would blur every shadow)."""
+    from genb.render.places import PROP_KINDS
+
+    if recipe.get("room", False):
+        return False
+    kind = PROP_KINDS.get(recipe["type"])
+    return kind is None or kind.casts_shadow
 
 
 # ----------------------------------------------------------------------------- placement

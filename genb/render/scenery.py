@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render import effects, envmap, materials, props, shadows, sky
+from genb.render import effects, envmap, materials, places, props, shadows, sky
 from genb.render.conventions import BODY25_INDEX
 from genb.render.raster import GroundLayer, PropMesh, RasterOutput
 
@@ -97,7 +97,7 @@ class Setting:
     def add_objects(self, recipes: list[dict[str, Any]]) -> None:
         """Add objects (recipes of :mod:`genb.render.props`) to the setting: meshes and ``scene.json``."""
         for rec in recipes:
-            self.props.append(PropMesh(*props.prop_mesh(rec), casts_shadow=not rec.get("room", False)))
+            self.props.extend(PropMesh(*m, casts_shadow=props.casts_shadow(rec)) for m in props.prop_meshes(rec))
             self.objects.append(rec)
 
     def record(self) -> dict[str, Any]:
@@ -139,6 +139,35 @@ def environment_setting(rng: np.random.Generator, maps: list) -> Setting:
     return Setting(lighting=lighting, background={"kind": "environment", "path": path, "yaw_deg": yaw})
 
 
+def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:
+    """One :class:`PropMesh` per (seg class, casts shadow): a place's hundreds of pieces in a few draw calls.
+
+    Args:
+        meshes: ((vertices, faces, normals, colours, part), casts_shadow) in a fixed order.
+    """
+    groups: dict[tuple[int, bool], list] = {}
+    for m, shadow in meshes:
+        groups.setdefault((int(m[4]), bool(shadow)), []).append(m)
+    out = []
+    for (part, shadow), ms in sorted(groups.items()):
+        offsets = np.cumsum([0] + [len(m[0]) for m in ms[:-1]])
+        out.append(PropMesh(np.concatenate([m[0] for m in ms]), np.concatenate([m[1] + o for m, o in zip(ms, offsets)]).astype(np.uint32),
+                            np.concatenate([m[2] for m in ms]), np.concatenate([m[3] for m in ms]), part, casts_shadow=shadow))
+    return out
+
+
+def _choose_place(rng: np.random.Generator, spec: str, indoor: bool):
+    """The place kind of a sample: by weight among those matching the sky (``any``), among the listed
+    ones (a comma list; an indoor/outdoor mismatch is settled by the place), or None (``none``)."""
+    if spec == "none":
+        return None
+    if spec == "any":
+        return places.choose_place(rng, indoor)
+    kinds = [places.PLACE_KINDS[k.strip()] for k in spec.split(",")]
+    match = [k for k in kinds if k.indoor == indoor] or kinds
+    return match[int(rng.integers(len(match)))]
+
+
 def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray, keypoints_world: np.ndarray,
                    radii: np.ndarray, seats: list[dict[str, Any]] = (), protect: int | None = None) -> Setting:
     """Sky, sun, ground material and props of one sample.
@@ -152,7 +181,13 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     """
     sky_recipe = sky.sample_sky(rng)
     indoor = sky_recipe["setting"] == "indoor"
-    choices = materials.INDOOR if indoor else materials.OUTDOOR
+    place = _choose_place(rng, cfg.places, indoor)
+    if place is not None and place.indoor != indoor:  # the place decides: a street under an outdoor sky
+        sky_recipe = sky.sample_sky(rng, "indoor" if place.indoor else None)
+        while (sky_recipe["setting"] == "indoor") != place.indoor:
+            sky_recipe = sky.sample_sky(rng)
+        indoor = place.indoor
+    choices = place.grounds if place is not None else (materials.INDOOR if indoor else materials.OUTDOOR)
     material = choices[int(rng.integers(len(choices)))]
     seed = int(rng.integers(2**31))
     cam_xy = np.array(camera.position[:2], np.float64)
@@ -166,12 +201,19 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
                                 np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor,
                                 fixed=list(seats), protect=protect)
     objects = list(seats) + objects
+    room = None
     if indoor:
-        objects = props.room_walls(rng, cam_xy, np.asarray(people_xy, np.float64)) + objects
-    meshes = []
-    for rec in objects:
-        v, f, nrm, col, part = props.prop_mesh(rec)
-        meshes.append(PropMesh(v, f, nrm, col, part, casts_shadow=not rec.get("room", False)))
+        walls = props.room_walls(rng, cam_xy, np.asarray(people_xy, np.float64))
+        objects = walls + objects
+        T = walls[0]["size"][1]  # the inner faces of the four walls
+        room = ((walls[2]["position"][0] + T / 2, walls[0]["position"][1] + T / 2),
+                (walls[3]["position"][0] - T / 2, walls[1]["position"][1] - T / 2))
     background = {"kind": "procedural", "sky": sky_recipe["setting"], "ground": material, "texture_seed": seed}
+    if place is not None:  # the place around the people (genb.render.places), then its backdrop
+        near, far = places.build_place(rng, place, cam_xy, forward, np.asarray(people_xy, np.float64),
+                                       np.asarray(radii, np.float64), protect, objects, room)
+        objects = objects + near + far
+        background.update(place=place.name, description=places.describe(place, near + far))
+    meshes = merge_meshes([(m, props.casts_shadow(rec)) for rec in objects for m in props.prop_meshes(rec)])
     return Setting(lighting=sky_recipe["lighting"], background=background, ground=ground, props=meshes,
                    objects=objects, sky=sky_recipe)
