@@ -279,6 +279,12 @@ def _recipe(rng: np.random.Generator, kind: str, xy: np.ndarray, yaw: float) -> 
             "color": _COLORS[kind][int(rng.integers(len(_COLORS[kind])))], "seed": int(rng.integers(2**31))}
 
 
+def box_corners(recipe: dict[str, Any]) -> np.ndarray:
+    """(8, 3) world corners of a recipe's bounding box (its footprint, from the ground to its height)."""
+    quad = footprint(recipe, 0.0)
+    return np.concatenate([np.column_stack([quad, np.zeros(4)]), np.column_stack([quad, np.full(4, recipe["size"][2])])])
+
+
 def _corridor(a: np.ndarray, b: np.ndarray, half_width: float) -> np.ndarray:
     """(4, 2) the rectangle around the segment a -> b, ``half_width`` to each side (a sightline)."""
     d = np.asarray(b, np.float64) - a
@@ -301,17 +307,19 @@ def footprint(recipe: dict[str, Any], margin: float = 0.1) -> np.ndarray:
 
 def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy: np.ndarray, forward_xy: np.ndarray,
                 people_xy: np.ndarray, people_radii: np.ndarray, max_distance: float, indoor: bool,
-                tries: int = 60, fixed: list[dict[str, Any]] = (), protect: int | None = None) -> list[dict[str, Any]]:
+                tries: int = 60, fixed: list[dict[str, Any]] = (), protect: int | None = None,
+                allow=None) -> list[dict[str, Any]]:
     """Sample ``count`` prop recipes on the ground, ``occluders`` of them between the camera and a person.
 
     Args:
         camera_xy: (2,) camera position. forward_xy: (2,) unit horizontal viewing direction.
         people_xy: (P, 2) people's positions; people_radii: (P,) their footprint radii, metres.
         fixed: objects already there (seats, a place's buildings): new props keep clear of them.
-        protect: index of a person who stays in view: no occluder aims at them and no prop's footprint
-            crosses the corridor from the camera to them (as wide as their footprint circle).
+        protect: index of a person who stays in view: with ``allow`` (a recipe -> bool test that the
+            person stays framed behind it), every prop must pass it; without, no occluder aims at them and
+            no prop's footprint crosses the corridor from the camera to them.
     """
-    others = [p for p in range(len(people_xy)) if p != protect]
+    others = [p for p in range(len(people_xy)) if p != protect or allow is not None]
     kinds = INDOOR_TYPES if indoor else tuple(k for k in PROP_TYPES if k not in ("chair", "stool", "low_wall"))
     front = tuple(k for k in kinds if PROP_TYPES[k][2] and k not in ("pole",))
     placed: list[dict[str, Any]] = []
@@ -341,7 +349,8 @@ def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy:
             quad = _corners(xy, foot, yaw)
             if any(rects_overlap(quad, q, 0.2) for q in quads):
                 continue
-            if protect is not None and rects_overlap(quad, _corridor(camera_xy, people_xy[protect], people_radii[protect])):
+            if protect is not None and (not allow(rec) if allow is not None else
+                                        rects_overlap(quad, _corridor(camera_xy, people_xy[protect], people_radii[protect]))):
                 continue
             placed.append(rec)
             quads.append(quad)

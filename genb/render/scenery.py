@@ -156,6 +156,21 @@ def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:
     return out
 
 
+def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need: int):
+    """A test ``recipe -> bool``: does the framed person keep enough keypoints unhidden behind this prop (its
+    box's outline hides at most ``22 - need`` of their 25 keypoints, 3 kept for self-occlusion)? None
+    without a framed person."""
+    if protect is None or not len(keypoints_world):
+        return None
+    from genb.render import framing
+
+    K, ext = camera.K, camera.cam_ext
+    kp = np.asarray(keypoints_world[protect], np.float64)
+    budget = max(0, 22 - int(need))
+    return lambda rec: framing.hidden_by_nearer(kp, props.box_corners(rec)[None], K, ext, camera.width,
+                                                camera.height) <= budget
+
+
 def _choose_place(rng: np.random.Generator, spec: str, indoor: bool):
     """The place kind of a sample: by weight among those matching the sky (``any``), among the listed
     ones (a comma list; an indoor/outdoor mismatch is settled by the place), or None (``none``)."""
@@ -199,7 +214,8 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     occluders = min(n, int(rng.integers(cfg.occluders[0], cfg.occluders[1] + 1)))
     objects = props.place_props(rng, n, occluders, cam_xy, forward, np.asarray(people_xy, np.float64),
                                 np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor,
-                                fixed=list(seats), protect=protect)
+                                fixed=list(seats), protect=protect,
+                                allow=_keeps_framed(camera, keypoints_world, protect, cfg.min_framed_keypoints))
     objects = list(seats) + objects
     room = None
     if indoor:
