@@ -43,6 +43,8 @@ class Look:
     contacts: np.ndarray
     effects: dict[str, Any]
     shadows: bool
+    catcher: bool = False
+    """The ground is a shadow catcher: :func:`catch_shadows` puts the backdrop on it."""
 
     def shade(self, color: np.ndarray, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
               shadow_depth: np.ndarray | None) -> np.ndarray:
@@ -86,6 +88,8 @@ class Setting:
     props: list[PropMesh] = dataclasses.field(default_factory=list)
     objects: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     sky: dict[str, Any] | None = None
+    catcher: bool = False
+    """The ground only catches shadows (environment maps): it shows the backdrop, darkened by them."""
 
     def backdrop(self, K: np.ndarray, cam_ext: np.ndarray, width: int, height: int) -> np.ndarray:
         """(H, W, 3) uint8 sky or environment map seen through the camera (its horizon follows pitch and roll)."""
@@ -123,7 +127,8 @@ class Setting:
         focus = [float(d) for d in z if d > 0.3]
         return Look(shadow_pass=shadow_pass, shadow_cam=cam, lighting=self.lighting, sky=self.sky,
                     contacts=np.asarray(contacts, np.float64),
-                    effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows)
+                    effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows,
+                    catcher=self.catcher)
 
 
 def image_setting(background: dict[str, Any], lighting: dict[str, Any]) -> Setting:
@@ -131,12 +136,38 @@ def image_setting(background: dict[str, Any], lighting: dict[str, Any]) -> Setti
     return Setting(lighting=lighting, background=background)
 
 
-def environment_setting(rng: np.random.Generator, maps: list) -> Setting:
-    """One of the environment maps, turned by a random yaw: background and diffuse light, no ground."""
+def environment_setting(rng: np.random.Generator, maps: list, camera_xy=None) -> Setting:
+    """One of the environment maps, turned by a random yaw: background and diffuse light. Given the
+    camera's ``camera_xy``, a shadow-catching ground: an invisible plane at ``z = 0`` that shows the map's
+    own floor, darkened where people's shadows and contact darkening fall (:func:`catch_shadows`)."""
     path = str(maps[int(rng.integers(len(maps)))])
     yaw = float(rng.uniform(0, 360))
     lighting = envmap.environment_lighting(envmap.load_environment(path), yaw)
-    return Setting(lighting=lighting, background={"kind": "environment", "path": path, "yaw_deg": yaw})
+    ground = None
+    if camera_xy is not None:
+        ground = GroundLayer(np.full((8, 8, 3), 160, np.uint8), size=GROUND_SIZE_M, tile=2.0,
+                             center=(float(camera_xy[0]), float(camera_xy[1])))
+    return Setting(lighting=lighting, background={"kind": "environment", "path": path, "yaw_deg": yaw},
+                   ground=ground, catcher=ground is not None)
+
+
+def catch_shadows(unshaded: np.ndarray, shaded: np.ndarray, out: RasterOutput, backdrop: np.ndarray) -> np.ndarray:
+    """The shadow catcher: ground pixels take the backdrop (the environment map's floor) times the
+    darkening the shadows gave the plain ground there (a luminance ratio, 0..1).
+
+    Args:
+        unshaded, shaded: (H, W, 3) float colour pass before and after :meth:`Look.shade`.
+        backdrop: (H, W, 3) uint8 the map seen through the camera.
+    """
+    from genb.render.conventions import SCENE_PART_INDEX
+
+    ground = out.parts == SCENE_PART_INDEX["ground"]
+    ratio = shaded[ground].sum(axis=1) / np.maximum(unshaded[ground].sum(axis=1), 1e-3)
+    result = shaded.copy()
+    result[ground] = backdrop[ground].astype(np.float32) * np.clip(ratio, 0.0, 1.0)[:, None] * out.coverage[ground][:, None]
+    edge = (out.depth <= 0) & (out.instances == 0)  # the plane's far, anti-aliased edge at the horizon
+    result[edge] = backdrop[edge].astype(np.float32) * out.coverage[edge][:, None]
+    return result
 
 
 def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:

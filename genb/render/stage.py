@@ -230,7 +230,8 @@ class RenderStage:
             background = sample_background(app_rng, cfg, self.backgrounds)
             setting = scenery.image_setting(background, lighting)
         elif self.environments:
-            setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments)
+            setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments,
+                                                  camera_xy=camera.position[:2])
             lighting, background = setting.lighting, setting.background
         else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
@@ -418,7 +419,8 @@ class RenderStage:
         out = self.raster.decode(results, prep.cam_ext, prep.has_ground)
         color = out.color
         if look is not None:
-            color = look.shade(color, out, K, prep.cam_ext, shadow_depth)
+            shaded = look.shade(color, out, K, prep.cam_ext, shadow_depth)
+            color = scenery.catch_shadows(color, shaded, out, prep.backdrop) if look.catcher else shaded
         alpha = out.coverage[..., None]
         clean = np.clip(color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
         image = clean if look is None else look.finish_image(clean, out, prep.backdrop, K)
