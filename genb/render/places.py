@@ -174,7 +174,7 @@ def _leafy_tree(r):
         off = rng.normal(0, 1, 3) * [L * 0.18, D * 0.18, (H - crown_z) * 0.15]
         s = rng.uniform(0.45, 0.7)
         out.append((P.blob_mesh([L / 2 * s, D / 2 * s, (H - crown_z) * s * 0.8], [off[0], off[1], crown_z + off[2]],
-                                int(rng.integers(2**31))), _shade(col, rng.uniform(0.85, 1.15))))
+                                int(rng.integers(2**31)), coarse=k > 2), _shade(col, rng.uniform(0.85, 1.15))))
     return out
 
 
@@ -185,7 +185,8 @@ def _hedge(r):
     n = max(2, int(L / 0.9))
     out = [(_box([L, D * 0.9, H * 0.8], [0, 0, 0]), col)]
     for x in np.linspace(-L / 2 + D / 2, L / 2 - D / 2, n):
-        out.append((P.blob_mesh([D / 2, D / 2, H * 0.3], [x, 0, H * 0.75], int(r["seed"] + x * 100) % 2**31), _shade(col, 1.08)))
+        out.append((P.blob_mesh([D / 2, D / 2, H * 0.3], [x, 0, H * 0.75], int(r["seed"] + x * 100) % 2**31, coarse=True),
+                    _shade(col, 1.08)))
     return out
 
 
@@ -338,7 +339,7 @@ def _far_trees(r):
     L, D, H = r["size"]
     rng = np.random.default_rng(r["seed"])
     col = _rgb(r["color"])
-    return [(P.blob_mesh([L / 4, D / 2, H / 2 * s], [x, 0, H / 2 * s], int(rng.integers(2**31))), _shade(col, s))
+    return [(P.blob_mesh([L / 4, D / 2, H / 2 * s], [x, 0, H / 2 * s], int(rng.integers(2**31)), coarse=True), _shade(col, s))
             for x, s in zip(np.linspace(-L / 2.5, L / 2.5, 3), rng.uniform(0.75, 1.1, 3))]
 
 
@@ -383,6 +384,7 @@ class PlaceContext:
     quads: list
     objects: list = dataclasses.field(default_factory=list)
     room: tuple | None = None
+    _circles: list = dataclasses.field(default_factory=list)
 
     @property
     def right(self) -> np.ndarray:
@@ -413,8 +415,14 @@ class PlaceContext:
             if P.rect_circle_gap(xy, (L, D), rec["yaw_deg"], self.camera_xy[None], np.array([0.6]))[0] < 0:
                 return False
             quad = P._corners(xy, (L, D), rec["yaw_deg"])
-            if any(P.rects_overlap(quad, q, 0.05) for q in self.quads):
-                return False
+            if self.quads:  # only footprints whose circumcircles reach this one's need the exact test
+                if len(self._circles) != len(self.quads):
+                    self._circles = [(q.mean(axis=0), float(np.linalg.norm(q[0] - q[2])) / 2) for q in self.quads]
+                c = np.array([ci[0] for ci in self._circles])
+                r = np.array([ci[1] for ci in self._circles])
+                near = np.flatnonzero(np.linalg.norm(c - xy, axis=1) < r + math.hypot(L, D) / 2 + 0.05)
+                if any(P.rects_overlap(quad, self.quads[i], 0.05) for i in near):
+                    return False
             if self.protect is not None and len(self.people_xy) and P.rects_overlap(
                     quad, P._corridor(self.camera_xy, self.people_xy[self.protect], self.radii[self.protect])):
                 return False

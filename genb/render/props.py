@@ -65,14 +65,20 @@ def box_mesh(size: np.ndarray, center: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """An axis-aligned box standing on ``center`` (its bottom face's centre), flat-shaded.
 
     Returns vertices (24, 3), faces (12, 3) int, normals (24, 3)."""
-    corners = _CUBE * np.asarray(size) + np.asarray(center)
-    quads = corners[_BOX_FACES]  # (6, 4, 3)
+    v = _BOX_V * np.asarray(size, np.float64) + np.asarray(center, np.float64)
+    return v, _BOX_F.copy(), _BOX_N.copy()  # a positive scale keeps an axis-aligned box's face normals
+
+
+def _unit_box() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    quads = _CUBE[_BOX_FACES]  # (6, 4, 3)
     n = np.cross(quads[:, 1] - quads[:, 0], quads[:, 2] - quads[:, 0])
     n /= np.linalg.norm(n, axis=1, keepdims=True)
-    v = quads.reshape(-1, 3)
     base = np.arange(6)[:, None] * 4
     f = np.concatenate([base + [0, 1, 2], base + [0, 2, 3]]).reshape(-1, 3)
-    return v, f, np.repeat(n, 4, axis=0)
+    return quads.reshape(-1, 3), f, np.repeat(n, 4, axis=0)
+
+
+_BOX_V, _BOX_F, _BOX_N = _unit_box()
 
 
 def cylinder_mesh(radius: float, height: float, center: np.ndarray, segments: int = 12):
@@ -91,14 +97,14 @@ def cylinder_mesh(radius: float, height: float, center: np.ndarray, segments: in
     return v, np.concatenate([side_f, top_f]), n
 
 
-def _icosphere() -> tuple[np.ndarray, np.ndarray]:
+def _icosphere(levels: int = 2) -> tuple[np.ndarray, np.ndarray]:
     t = (1 + 5 ** 0.5) / 2
     v = np.array([[-1, t, 0], [1, t, 0], [-1, -t, 0], [1, -t, 0], [0, -1, t], [0, 1, t], [0, -1, -t], [0, 1, -t],
                   [t, 0, -1], [t, 0, 1], [-t, 0, -1], [-t, 0, 1]], float)
     f = np.array([[0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11], [1, 5, 9], [5, 11, 4], [11, 10, 2],
                   [10, 7, 6], [7, 1, 8], [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9], [4, 9, 5],
                   [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1]])
-    for _ in range(2):  # subdivide twice: 320 faces
+    for _ in range(levels):  # subdivide twice: 320 faces (once: 80)
         edges = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
         uniq, inv = np.unique(edges, axis=0, return_inverse=True)
         mids = (v[uniq[:, 0]] + v[uniq[:, 1]]) / 2
@@ -111,18 +117,21 @@ def _icosphere() -> tuple[np.ndarray, np.ndarray]:
 
 
 _SPHERE_V, _SPHERE_F = _icosphere()
+_COARSE_V, _COARSE_F = _icosphere(1)
 
 
-def blob_mesh(radii: np.ndarray, center: np.ndarray, seed: int):
-    """A lumpy ellipsoid (bush, tree canopy): a displaced icosphere with smooth normals."""
+def blob_mesh(radii: np.ndarray, center: np.ndarray, seed: int, coarse: bool = False):
+    """A lumpy ellipsoid (bush, tree canopy): a displaced icosphere with smooth normals (``coarse``: 80
+    faces instead of 320, for distant or small blobs)."""
+    sv, sf = (_COARSE_V, _COARSE_F) if coarse else (_SPHERE_V, _SPHERE_F)
     rng = np.random.default_rng(seed)
     lumps = rng.normal(size=(6, 3))
     lumps /= np.linalg.norm(lumps, axis=1, keepdims=True)
-    bump = 1 + 0.12 * np.sum(np.exp(-8 * (1 - _SPHERE_V @ lumps.T)), axis=1)
-    v = _SPHERE_V * bump[:, None] * np.asarray(radii) + center
-    n = _SPHERE_V / np.asarray(radii)
+    bump = 1 + 0.12 * np.sum(np.exp(-8 * (1 - sv @ lumps.T)), axis=1)
+    v = sv * bump[:, None] * np.asarray(radii) + center
+    n = sv / np.asarray(radii)
     n /= np.linalg.norm(n, axis=1, keepdims=True)
-    return v, _SPHERE_F.copy(), n
+    return v, sf.copy(), n
 
 
 # ----------------------------------------------------------------------------- props
@@ -260,6 +269,11 @@ def rect_circle_gap(center: np.ndarray, size: tuple[float, float], yaw_deg: floa
 
 def rects_overlap(a: np.ndarray, b: np.ndarray, gap: float = 0.0) -> bool:
     """Whether two convex quads (4, 2) overlap (separating axis test), grown by ``gap``."""
+    ca, cb = a.mean(axis=0), b.mean(axis=0)  # far apart: their circumcircles do not even touch
+    ra, rb = np.abs(a - ca).max() * 1.415, np.abs(b - cb).max() * 1.415
+    d = ca - cb
+    if d[0] * d[0] + d[1] * d[1] > (ra + rb + gap) ** 2:
+        return False
     for quad in (a, b):
         for k in range(4):
             e = quad[(k + 1) % 4] - quad[k]
