@@ -401,8 +401,9 @@ class PlaceContext:
         return self.camera_xy + ahead * self.forward + side * self.right
 
     def yaw_facing_camera(self, extra: float = 0.0) -> float:
-        """Yaw that turns an object's front (-y) towards the camera (its back away)."""
-        return math.degrees(math.atan2(self.forward[1], self.forward[0])) + 90.0 + extra
+        """Yaw that turns an object's front (-y) towards the camera (its back away): a yaw of ``a`` turns
+        local -y onto ``(sin a, -cos a)``, which must be ``-forward``."""
+        return math.degrees(math.atan2(self.forward[1], self.forward[0])) - 90.0 + extra
 
     def add(self, rec: dict[str, Any], clear: float = 0.15, flat: bool = False) -> bool:
         """Add a recipe if its footprint keeps ``clear`` metres from everyone, the camera, the framed

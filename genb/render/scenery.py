@@ -187,6 +187,15 @@ def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:
     return out
 
 
+def _near_people(rec: dict[str, Any], people_xy: np.ndarray, reach: float = 8.0) -> bool:
+    """A place's object casts sun shadows only within ``reach`` metres of someone: the shadow map is framed
+    on its casters, and a street's far lamps and trees would coarsen the people's own shadows."""
+    if "place" not in rec or not len(people_xy):
+        return True
+    gap = np.linalg.norm(np.asarray(people_xy, float) - rec["position"], axis=1).min() - max(rec["size"][:2]) / 2
+    return bool(gap < reach)
+
+
 def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need: int):
     """A test ``recipe -> bool``: does the framed person keep enough keypoints unhidden behind this prop (its
     box's outline hides at most ``22 - need`` of their 25 keypoints, 3 kept for self-occlusion)? None
@@ -261,6 +270,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
                                        np.asarray(radii, np.float64), protect, objects, room)
         objects = objects + near + far
         background.update(place=place.name, description=places.describe(place, near + far))
-    meshes = merge_meshes([(m, props.casts_shadow(rec)) for rec in objects for m in props.prop_meshes(rec)])
+    meshes = merge_meshes([(m, props.casts_shadow(rec) and _near_people(rec, people_xy)) for rec in objects
+                           for m in props.prop_meshes(rec)])
     return Setting(lighting=sky_recipe["lighting"], background=background, ground=ground, props=meshes,
                    objects=objects, sky=sky_recipe)
