@@ -126,7 +126,7 @@ def _sedan(r):
     v[top, 0] *= 0.72  # slanted screens: the roof is shorter than the cabin's base
     v[top, 1] *= 0.9
     out.append(((v, f, _normals(v, f)), [0.1, 0.12, 0.15]))
-    out.append((_box([cab_l * 0.6, D * 0.92, 0.04], [-0.04 * L, 0, H - 0.04]), col))  # roof panel
+    out.append((_box([cab_l * 0.6, D * 0.92, 0.04], [-0.04 * L, 0, H - 0.03]), col))  # roof panel, 1 cm proud (no tie)
     for x in (-0.33 * L, 0.33 * L):
         for y in (-D / 2 + 0.14, D / 2 - 0.14):
             cv, cf, cn = P.cylinder_mesh(wheel, 0.22, np.zeros(3), segments=14)
@@ -358,8 +358,12 @@ def _hills(r):
     n = len(a)
     i = np.arange(n - 1)
     f = np.concatenate([np.stack([i, i + n, i + 1], 1), np.stack([i + 1, i + n, i + n + 1], 1)])
-    f = np.concatenate([f, f[:, ::-1]])  # seen from either side
-    return [((v, f, _normals(v, f[: len(f) // 2])), _rgb(r["color"]))]
+    # one side only, facing the centre (the camera): two coincident sides would tie in depth
+    centre = v[f].mean(axis=1)
+    fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    flip = np.einsum("ij,ij->i", fn[:, :2], -centre[:, :2]) < 0
+    f[flip] = f[flip][:, ::-1]
+    return [((v, f, _normals(v, f)), _rgb(r["color"]))]
 
 
 # ----------------------------------------------------------------------------- placing objects

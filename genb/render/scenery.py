@@ -198,7 +198,7 @@ def _near_people(rec: dict[str, Any], people_xy: np.ndarray, reach: float = 8.0)
 
 def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need: int):
     """A test ``recipe -> bool``: does the framed person keep enough keypoints unhidden behind this prop (its
-    box's outline hides at most ``22 - need`` of their 25 keypoints, 3 kept for self-occlusion)? None
+    box's outline hides at most ``19 - need`` of their 25 keypoints, 6 kept for self-occlusion)? None
     without a framed person."""
     if protect is None or not len(keypoints_world):
         return None
@@ -206,7 +206,7 @@ def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need
 
     K, ext = camera.K, camera.cam_ext
     kp = np.asarray(keypoints_world[protect], np.float64)
-    budget = max(0, 22 - int(need))
+    budget = max(0, 19 - int(need))
     return lambda rec: framing.hidden_by_nearer(kp, props.box_corners(rec)[None], K, ext, camera.width,
                                                 camera.height) <= budget
 

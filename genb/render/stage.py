@@ -279,6 +279,7 @@ class RenderStage:
                 for name, s, d, a, (x, y), w, o in zip(pose_names, shapes, describe, appearance, xy, yaw, outfits)
             ],
             "dropped_people": int(P - len(keep)),
+            "framing": {**self._framing_record, "framed_person": framed},
             **setting.record(),
             "held_objects": held_objects,
         }
@@ -316,10 +317,12 @@ class RenderStage:
                 continue
             chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed)
             if chosen is not None:
+                self._framing_record = {"draws": attempt + 1, "fallback": False}
                 return camera, xy, yaw, placed, chosen
         # the fallback: the first person straight ahead; the camera's height (not its pitch) moves to frame them
         xy, yaw, placed = np.zeros((len(radii), 2)), rng.uniform(0.0, 360.0, size=len(radii)), np.zeros(len(radii), bool)
         xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
+        self._framing_record = {"draws": max(1, cfg.frame_tries), "fallback": True}
         return camera, xy, yaw, placed, 0
 
     def _framed_person(self, camera, rested, rested_kp, sub, xy, yaw, placed) -> int | None:
@@ -348,7 +351,7 @@ class RenderStage:
             v_cam = to_camera((rested[idx[k]] @ Rz[k].T + [*xy[idx[k]], 0.0])[None], ext)
             occ = L.body_occlusion(to_camera(kp_w[k : k + 1], ext), K, v_cam, np.asarray(self.body.faces),
                                    self.face_parts, self.keypoint_own_parts, W, H, cfg.visibility_tolerance)
-            if int((occ["in_frame"] & ~occ["self_occluded"]).sum()) >= need:
+            if int((occ["in_frame"] & ~occ["self_occluded"]).sum()) >= min(need + 1, 25):  # one to spare for clothes
                 return int(idx[k])
         return None
 
