@@ -175,7 +175,7 @@ def _sensitive(order_scan) -> list[int]:
 def demo_reference(demo_stage, order_scan, tmp_path_factory):
     """The order-sensitive samples completed from the scan's first rasterization and written."""
     from genb.render.stage import write_sample
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     root = tmp_path_factory.mktemp("det") / "reference"
     ids = _sensitive(order_scan)
@@ -189,7 +189,7 @@ def test_repeated_renders_in_one_process_are_byte_identical(demo_stage, demo_ref
     """The same indices again, with allocations in between (new objects at other addresses):
     every output file byte-identical."""
     from genb.render.stage import write_sample
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     ids, reference = demo_reference
     for k in range(2):
@@ -210,7 +210,7 @@ def test_another_process_renders_the_same_bytes(demo_reference, tmp_path, thread
         from genb.config import resolve_config
         from genb.render.config import RenderConfig
         from genb.render.stage import RenderStage, write_sample
-        from genb.store import RunFolder
+        from genb.core.run import RunFolder
         stage = RenderStage(resolve_config(RenderConfig, "render", "demo", {DEMO!r}))
         for i in {ids!r}:
             write_sample(RunFolder({str(tmp_path / "other")!r}), i, stage(i))
@@ -231,7 +231,7 @@ def _pngs(folder: Path) -> dict[str, bytes]:
 def _copy(run, dest):
     import shutil
 
-    from genb.store import RunFolder
+    from genb.core.run import RunFolder
 
     return RunFolder(shutil.copytree(run.root, dest))
 
@@ -261,7 +261,7 @@ def test_enhance_batch_invariance_with_avx2_kernels(tiny_pipeline_dir, enhance_r
         sys.path.insert(0, {str(REPO / "tests")!r})
         from _fixtures_enhance import tiny_enhance_config
         from genb.enhance.stage import run_enhance
-        from genb.store import RunFolder
+        from genb.core.run import RunFolder
         outs = []
         for b in (1, 4):
             run = RunFolder(shutil.copytree({str(enhance_run.root)!r}, {str(tmp_path)!r} + f"/b{{b}}"))

@@ -9,6 +9,7 @@ import pytest
 from genb.render import envmap
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project
 from genb.render.config import RenderConfig
+from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.scene import CameraRecipe
 from genb.render.stage import RenderStage
 
@@ -83,11 +84,11 @@ def test_render_with_environments_shows_the_map_behind_people(env_dir):
     cfg = RenderConfig(num_samples=2, seed=1, image_size=(128, 96), num_people=(1, 2), environments=str(env_dir),
                        camera_effects=False)
     stage = RenderStage(cfg)
-    seen = set()
+    seen, darker = set(), 0
     for i in range(2):
         s = stage(i)
         bg = s.scene["background"]
-        assert bg["kind"] == "environment" and s.scene["objects"] == []
+        assert bg["kind"] == "environment" and all("seat_of" in o for o in s.scene["objects"])
         seen.add(bg["path"])
         cam = s.scene["camera"]
         rec = CameraRecipe(**cam)
@@ -96,7 +97,14 @@ def test_render_with_environments_shows_the_map_behind_people(env_dir):
                                                cam["height"], bg["yaw_deg"])
         near = cv2.dilate((s.images["instances"] > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         empty = (s.depth == 0) & ~near
-        assert empty.mean() > 0.3
         off = np.abs(s.images["image"][empty].astype(int) - expect[empty]).max(axis=1) > 1
         assert off.mean() < 0.01  # (sub-pixel limbs the label pass misses blend into a few pixels)
+        # the shadow catcher: the ground shows the map's floor, only ever darkened (shadows, contact)
+        ground = (s.images["parts"] == SCENE_PART_INDEX["ground"]) & ~near
+        assert empty.mean() + ground.mean() > 0.5
+        diff = s.images["image"][ground].astype(int) - expect[ground]
+        assert (diff.max(axis=1) <= 1).mean() > 0.99
+        assert (np.abs(diff).max(axis=1) <= 1).mean() > 0.5
+        darker += int((diff.sum(axis=1) < -30).sum())
+    assert darker > 20  # people cast shadows on the map's floor
     stage.close()

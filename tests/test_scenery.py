@@ -129,9 +129,9 @@ def test_the_horizon_follows_pitch_and_roll(pillar_raster, pitch, roll):
 
 
 def test_props_occlude_keypoints_have_instance_zero_and_their_own_classes():
-    cfg = RenderConfig(num_samples=6, seed=2, image_size=(160, 120), num_people=(1, 1), portrait_prob=0.0,
+    cfg = RenderConfig(num_samples=10, seed=2, image_size=(160, 120), num_people=(1, 1), portrait_prob=0.0,
                        props=(1, 1), occluders=(1, 1), person_height_frac=(0.4, 0.8), truncation_prob=0.0,
-                       camera_effects=False)
+                       camera_effects=False, places="none")
     stage = RenderStage(cfg)
     hidden_by_prop = with_prop = 0
     for i in range(cfg.num_samples):

@@ -84,5 +84,8 @@ BODY25_LIMBS = (
 SCENE_PART_BASE = 64
 SCENE_PARTS = (
     "ground", "wall", "fence", "box", "bench", "pole", "step", "planter", "plant", "tree", "car", "held_object",
+    # appended (never renumber): seats, places (genb.render.places) and the backdrop
+    "chair", "building", "window", "door", "sidewalk", "road_marking", "lamp", "sign", "hedge", "sofa", "table",
+    "shelf", "picture", "rug", "backdrop", "cloud", "equipment",
 )
 SCENE_PART_INDEX = {name: SCENE_PART_BASE + i for i, name in enumerate(SCENE_PARTS)}

@@ -106,7 +106,8 @@ def describe_setting(background: dict[str, Any] | None, templates: dict[str, Any
     background = background or {}
     if background.get("kind") == "image":
         return setting.get("image", "")
-    parts = [setting.get("sky", {}).get(background.get("sky"), ""),
+    parts = [background.get("description", ""),  # the place around the people (genb.render.places), if any
+             setting.get("sky", {}).get(background.get("sky"), ""),
              setting.get("ground", {}).get(background.get("ground"), "")]
     parts = [p for p in parts if p]
     return ", ".join(parts) if parts else setting.get("default", "")

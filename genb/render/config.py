@@ -64,6 +64,20 @@ class RenderConfig:
     """Range of the row (fraction of the image height) of the head of a person who is not truncated."""
     framing: str = ""
     """The framing this config aims for, as the framing test measures it (e.g. 'median_area>=0.15 kp12>=0.8')."""
+    min_framed_keypoints: int = 13
+    """At least one person has this many of their 25 keypoints in frame, not self-occluded and not behind a
+    prop; the camera and the placement are re-drawn until so (0: no check)."""
+    max_sky_fraction: float = 1.0
+    """Re-draw the camera while more than this fraction of the image would be above the horizon."""
+    min_largest_box: float = 0.0
+    """Re-draw the camera and placement while the largest person's box (clipped to the image) covers less
+    than this fraction of it."""
+    frame_tries: int = 16
+    """Draws of camera and placement before the fallback (the person straight ahead, the camera's height moved
+    within its range; the pitch always stays in its range)."""
+    places: str = "any"
+    """Where people are: any (every kind, by weight), a comma list of kinds (street, park, plaza, parking_lot,
+    field, beach, living_room, office, gym), or none (a bare ground with scattered props)."""
     shadows: bool = True
     """The sun (key light) casts soft shadows of people and props; ground near the feet is darkened."""
     props: tuple[int, int] = (0, 6)
@@ -133,6 +147,13 @@ class RenderConfig:
                 bad(f"--{name} is a probability in [0, 1], got {p}", "give a value between 0 and 1")
         if self.max_distance <= 0.5:
             bad(f"--max-distance must be above 0.5 m, got {self.max_distance}", "e.g. --max-distance 30")
+        if self.places not in ("any", "none"):
+            from genb.render.places import PLACE_KINDS
+
+            unknown = sorted({k.strip() for k in self.places.split(",")} - set(PLACE_KINDS))
+            if unknown:
+                bad(f"--places names unknown kinds: {', '.join(unknown)}",
+                    f"use any, none or a comma list of: {', '.join(PLACE_KINDS)}")
         if self.workers < 1:
             bad(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
         if not 0 <= self.png_compression <= 9:

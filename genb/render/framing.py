@@ -46,3 +46,164 @@ def parse_target(text: str) -> dict[str, float]:
 def meets(stats: dict[str, float], target: str) -> list[str]:
     """The statistics of ``stats`` that fall short of ``target`` (empty when it is met)."""
     return [f"{k} {stats[k]:.3f} < {v}" for k, v in parse_target(target).items() if stats[k] < v]
+
+
+# ----------------------------------------------------------------------------- issue 18's measures
+
+KNEELING = ("kneeling", "kneeling_one_knee")
+
+
+def _base_pose(name: str) -> str:
+    return name.split(":")[0].split("~")[0]
+
+
+def world_keypoints(labels: dict) -> np.ndarray:
+    """(P, 25, 3) BODY25 keypoints in the world frame, from the camera-frame labels and ``cam_ext``."""
+    ext = np.asarray(labels["cam_ext"], np.float64)
+    kp = np.asarray(labels["keypoints3d"], np.float64)
+    return (kp - ext[:3, 3]) @ ext[:3, :3]
+
+
+def contact_report(labels: dict, scene: dict, lowest: np.ndarray | None = None) -> list[dict]:
+    """Per person: pose, the support surface's height (a seat's top, else 0), and above it the
+    knees' (lower of the two), the mid-hip's and, given ``lowest`` (P,) world z of each body's
+    lowest vertex, the lowest point's height, metres."""
+    from genb.core.conventions import BODY25_INDEX as I
+
+    kp = world_keypoints(labels)
+    seats = {o["seat_of"]: o["size"][2] for o in scene.get("objects", []) if "seat_of" in o}
+    rows = []
+    for p, person in enumerate(scene["people"]):
+        surface = float(seats.get(p, 0.0))
+        rows.append({
+            "pose": _base_pose(person["pose"]), "surface": surface, "seated": p in seats,
+            "knee": float(min(kp[p, I["left_knee"], 2], kp[p, I["right_knee"], 2])),
+            "mid_hip": float(kp[p, I["mid_hip"], 2] - surface),
+            "lowest": None if lowest is None else float(lowest[p]),
+        })
+    return rows
+
+
+def summarise_contact(rows: list[dict]) -> dict:
+    """Counts of floating and sunk people (issue 18's thresholds: kneeling knees > 9 cm, sitting
+    mid-hip > 25 cm above the support, any body's lowest point more than 2 cm off the ground)."""
+    kneel = [r for r in rows if r["pose"] in KNEELING]
+    sit = [r for r in rows if r["pose"].startswith("sitting")]
+    low = [r["lowest"] for r in rows if r["lowest"] is not None]
+    return {
+        "people": len(rows), "kneeling": len(kneel), "sitting": len(sit),
+        "seated_on_seats": sum(r["seated"] for r in rows),
+        "kneeling_floating": sum(r["knee"] > 0.09 for r in kneel),
+        "sitting_floating": sum(r["mid_hip"] > 0.25 for r in sit),
+        "knee_max_m": round(max((r["knee"] for r in kneel), default=0.0), 3),
+        "mid_hip_max_m": round(max((r["mid_hip"] for r in sit), default=0.0), 3),
+        "sunk_or_floating_lowest": sum(abs(v) > 0.02 for v in low),
+    }
+
+
+def sample_framing(labels: dict, parts: np.ndarray, depth: np.ndarray, scene: dict) -> dict:
+    """One rendered sample's framing: the best person's count of keypoints visible and in frame,
+    the largest person's visible area fraction, whether the first person's torso is inside the
+    frame horizontally, the sky fraction, the share covered by objects (not sky, ground or people)
+    and by anything but sky and bare ground, the camera's height and pitch."""
+    from genb.core.conventions import BODY25_INDEX as I, SCENE_PART_INDEX
+
+    H, W = depth.shape
+    vis = np.asarray(labels["keypoints_vis"]) & np.asarray(labels["keypoints_in_frame"])
+    area = np.asarray(labels["mask_area"], float) / (H * W)
+    torso = [I[n] for n in ("neck", "right_shoulder", "left_shoulder", "mid_hip", "right_hip", "left_hip")]
+    uv = np.asarray(labels["keypoints2d"])
+    inside = [bool(np.all((uv[p, torso, 0] >= 0) & (uv[p, torso, 0] <= W - 1))) for p in range(len(uv))]
+    big = int(np.argmax(area)) if len(area) else -1
+    sky = float(np.mean(depth <= 0))
+    ground = parts == SCENE_PART_INDEX["ground"]
+    person = (parts > 0) & (parts < 64)
+    objects = (parts > SCENE_PART_INDEX["ground"]) & (depth > 0)
+    return {
+        "best_visible": int(vis.sum(axis=1).max()) if len(vis) else 0,
+        "largest_area": float(area.max()) if len(area) else 0.0,
+        "torso_inside": inside[big] if big >= 0 else False,
+        "sky": sky, "objects": float(objects.mean()), "covered": float(1.0 - sky - ground.mean()),
+        "person_share": float(person.mean()),
+        "camera_height": float(scene["camera"]["position"][2]), "pitch": float(scene["camera"]["pitch_deg"]),
+    }
+
+
+def summarise_framing(rows: list[dict]) -> dict:
+    """Shares over samples (issue 18's framing measures) and the coverage distribution."""
+    q = lambda k: [round(float(x), 3) for x in np.percentile([r[k] for r in rows], [10, 25, 50, 75, 90])]  # noqa: E731
+    return {
+        "empty_lt13": sum(r["best_visible"] < 13 for r in rows),
+        "half_sky": float(np.mean([r["sky"] > 0.5 for r in rows])),
+        "largest_lt3pct": float(np.mean([r["largest_area"] < 0.03 for r in rows])),
+        "torso_inside": float(np.mean([r["torso_inside"] for r in rows])),
+        "pitch_range": [round(min(r["pitch"] for r in rows), 1), round(max(r["pitch"] for r in rows), 1)],
+        "objects_p10_25_50_75_90": q("objects"), "covered_p10_25_50_75_90": q("covered"),
+        "camera_height_p10_50_90": [q("camera_height")[i] for i in (0, 2, 4)],
+        "pitch_p10_50_90": [q("pitch")[i] for i in (0, 2, 4)],
+        "largest_area_p10_50_90": [q("largest_area")[i] for i in (0, 2, 4)],
+    }
+
+
+# ----------------------------------------------------------------------------- framing before rendering
+
+
+def sky_fraction(K: np.ndarray, cam_ext: np.ndarray, width: int, height: int, grid: int = 24) -> float:
+    """Fraction of the image whose camera rays point above the horizon (on a ``grid`` x ``grid`` sample)."""
+    u = (np.arange(grid) + 0.5) * width / grid - 0.5
+    v = (np.arange(grid) + 0.5) * height / grid - 0.5
+    uu, vv = np.meshgrid(u, v)
+    rays = np.stack([uu, vv, np.ones_like(uu)], -1) @ np.linalg.inv(K).T @ cam_ext[:3, :3]  # world directions
+    return float(np.mean(rays[..., 2] > 0))
+
+
+def framed_people(keypoints_world: np.ndarray, vertices_world: np.ndarray, K: np.ndarray, cam_ext: np.ndarray,
+                  width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How well each person is framed, before rendering.
+
+    Args:
+        keypoints_world: (P, 25, 3); vertices_world: (P, N, 3) a subset of each body's vertices.
+    Returns:
+        in_frame (P,) count of keypoints in front of the camera and inside the image,
+        torso_inside (P,) bool: neck, shoulders and hips inside the image horizontally,
+        box (P,) fraction of the image covered by the box of the vertices, clipped to it.
+    """
+    from genb.core.conventions import BODY25_INDEX as I
+
+    def proj(x):
+        c = x @ cam_ext[:3, :3].T + cam_ext[:3, 3]
+        z = c[..., 2]
+        uv = c[..., :2] / np.maximum(z, 1e-6)[..., None] * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
+        return uv, z > 0.05
+
+    uv, front = proj(np.asarray(keypoints_world, np.float64))
+    inside = front & (uv[..., 0] >= 0) & (uv[..., 0] <= width - 1) & (uv[..., 1] >= 0) & (uv[..., 1] <= height - 1)
+    torso = [I[n] for n in ("neck", "right_shoulder", "left_shoulder", "mid_hip", "right_hip", "left_hip")]
+    torso_in = np.all(front[:, torso] & (uv[:, torso, 0] >= 0) & (uv[:, torso, 0] <= width - 1), axis=1)
+    vuv, vfront = proj(np.asarray(vertices_world, np.float64))
+    lo = np.clip(np.where(vfront[..., None], vuv, np.inf).min(axis=1), 0, [width, height])
+    hi = np.clip(np.where(vfront[..., None], vuv, -np.inf).max(axis=1), 0, [width, height])
+    box = np.prod(np.maximum(hi - lo, 0), axis=1) / (width * height)
+    return inside.sum(axis=1), torso_in, box
+
+
+def hidden_by_nearer(keypoints_world: np.ndarray, nearer_vertices: np.ndarray, K: np.ndarray, cam_ext: np.ndarray,
+                     width: int, height: int) -> int:
+    """How many of one person's keypoints fall inside the convex outline of a nearer person (a cheap,
+    conservative stand-in for the depth test before anything is rendered).
+
+    Args:
+        keypoints_world: (25, 3); nearer_vertices: (Q, N, 3) vertex subsets of the people in front.
+    """
+    import cv2
+
+    def proj(x):
+        c = x @ cam_ext[:3, :3].T + cam_ext[:3, 3]
+        return c[..., :2] / np.maximum(c[..., 2:], 1e-6) * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
+
+    pts = proj(np.asarray(keypoints_world, np.float64))
+    hidden = np.zeros(len(pts), bool)
+    for verts in np.asarray(nearer_vertices, np.float64):
+        hull = cv2.convexHull(np.clip(proj(verts), -4 * width, 4 * width).astype(np.float32))
+        hidden |= np.array([cv2.pointPolygonTest(hull, (float(u), float(v)), False) >= 0 for u, v in pts])
+    return int(hidden.sum())

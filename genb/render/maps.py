@@ -132,10 +132,18 @@ ADE20K = {
     "person": (150, 5, 61), "earth": (120, 120, 70), "plant": (204, 255, 4), "car": (0, 102, 200),
     "fence": (255, 184, 6), "sand": (160, 150, 20), "box": (0, 255, 20), "bench": (194, 255, 0),
     "pole": (51, 0, 255), "stairs": (255, 224, 0), "pot": (245, 0, 255), "bag": (70, 184, 160),
+    "chair": (204, 70, 3), "building": (180, 120, 120), "windowpane": (230, 230, 230), "door": (8, 255, 51),
+    "streetlight": (0, 71, 255), "signboard": (255, 5, 153), "sofa": (11, 102, 255), "table": (255, 6, 82),
+    "shelf": (255, 7, 71), "painting": (255, 6, 51), "rug": (255, 9, 92), "hill": (255, 102, 0),
+    "path": (255, 31, 0),
 }
 # genb's scene classes (conventions.SCENE_PARTS) -> ADE20K class.
 SCENE_TO_ADE20K = {"wall": "wall", "fence": "fence", "box": "box", "bench": "bench", "pole": "pole", "step": "stairs",
-                   "planter": "pot", "plant": "plant", "tree": "tree", "car": "car", "held_object": "bag"}
+                   "planter": "pot", "plant": "plant", "tree": "tree", "car": "car", "held_object": "bag",
+                   "chair": "chair", "building": "building", "window": "windowpane", "door": "door",
+                   "sidewalk": "sidewalk", "road_marking": "road", "lamp": "streetlight", "sign": "signboard",
+                   "hedge": "plant", "sofa": "sofa", "table": "table", "shelf": "shelf", "picture": "painting",
+                   "rug": "rug", "backdrop": "hill", "cloud": "sky", "equipment": "box"}
 # Ground materials -> ADE20K class.
 GROUND_TO_ADE20K = {"grass": "grass", "asphalt": "road", "concrete": "sidewalk", "paving": "sidewalk",
                     "tiles": "floor", "wood": "floor", "dirt": "earth", "sand": "sand"}

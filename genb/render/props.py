@@ -32,13 +32,20 @@ PROP_TYPES: dict[str, tuple[tuple[tuple[float, float], ...], str, bool]] = {
     "bush": (((0.7, 1.4), (0.7, 1.4), (0.6, 1.2)), "plant", True),
     "tree": (((2.0, 4.0), (2.0, 4.0), (4.0, 7.0)), "tree", False),
     "car": (((3.9, 4.7), (1.7, 1.9), (1.4, 1.6)), "car", True),
+    # seats (put under seated people by genb.render.contact; not drawn at random)
+    "chair": (((0.42, 0.5), (0.4, 0.48), (0.4, 0.5)), "chair", False),
+    "stool": (((0.32, 0.4), (0.32, 0.4), (0.4, 0.7)), "chair", False),
+    "low_wall": (((1.5, 3.0), (0.28, 0.4), (0.35, 0.6)), "wall", False),
 }
+SEAT_TYPES = ("chair", "stool", "bench", "crate", "low_wall")
 INDOOR_TYPES = ("crate", "bench", "planter", "steps", "bollard")
 _COLORS = {
     "crate": ["8b6a45", "a07d52", "b8935f", "6f7b55"], "wall": ["9a968e", "b5a58f", "8c5a46", "c9c3b6"],
     "fence": ["6b5437", "585c60", "2f3a2f"], "bench": ["7b5533", "5a3b22", "4d5560"], "bollard": ["3a3a3a", "8f8f8a", "c9a227"],
     "pole": ["4a4d50", "6a6d70"], "steps": ["a39f97", "8f8b84"], "planter": ["8f8b84", "6e6258", "a8a299"],
     "bush": ["3f6a2c", "4e7a35", "355a26"], "tree": ["4f7d33", "3e6b2a", "5d8a3c"],
+    "chair": ["7b5533", "3a3a3a", "c8c2b8", "8a2f2f", "2f4f6f"], "stool": ["7b5533", "4a4d50", "b08a5a"],
+    "low_wall": ["9a968e", "b5a58f", "a39f97"],
     "car": ["a4262c", "1f3f77", "d8d8d8", "2b2b2b", "5b6e7d", "c7b08b", "3d5c3a"],
 }
 
@@ -58,14 +65,20 @@ def box_mesh(size: np.ndarray, center: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """An axis-aligned box standing on ``center`` (its bottom face's centre), flat-shaded.
 
     Returns vertices (24, 3), faces (12, 3) int, normals (24, 3)."""
-    corners = _CUBE * np.asarray(size) + np.asarray(center)
-    quads = corners[_BOX_FACES]  # (6, 4, 3)
+    v = _BOX_V * np.asarray(size, np.float64) + np.asarray(center, np.float64)
+    return v, _BOX_F.copy(), _BOX_N.copy()  # a positive scale keeps an axis-aligned box's face normals
+
+
+def _unit_box() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    quads = _CUBE[_BOX_FACES]  # (6, 4, 3)
     n = np.cross(quads[:, 1] - quads[:, 0], quads[:, 2] - quads[:, 0])
     n /= np.linalg.norm(n, axis=1, keepdims=True)
-    v = quads.reshape(-1, 3)
     base = np.arange(6)[:, None] * 4
     f = np.concatenate([base + [0, 1, 2], base + [0, 2, 3]]).reshape(-1, 3)
-    return v, f, np.repeat(n, 4, axis=0)
+    return quads.reshape(-1, 3), f, np.repeat(n, 4, axis=0)
+
+
+_BOX_V, _BOX_F, _BOX_N = _unit_box()
 
 
 def cylinder_mesh(radius: float, height: float, center: np.ndarray, segments: int = 12):
@@ -84,14 +97,14 @@ def cylinder_mesh(radius: float, height: float, center: np.ndarray, segments: in
     return v, np.concatenate([side_f, top_f]), n
 
 
-def _icosphere() -> tuple[np.ndarray, np.ndarray]:
+def _icosphere(levels: int = 2) -> tuple[np.ndarray, np.ndarray]:
     t = (1 + 5 ** 0.5) / 2
     v = np.array([[-1, t, 0], [1, t, 0], [-1, -t, 0], [1, -t, 0], [0, -1, t], [0, 1, t], [0, -1, -t], [0, 1, -t],
                   [t, 0, -1], [t, 0, 1], [-t, 0, -1], [-t, 0, 1]], float)
     f = np.array([[0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11], [1, 5, 9], [5, 11, 4], [11, 10, 2],
                   [10, 7, 6], [7, 1, 8], [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9], [4, 9, 5],
                   [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1]])
-    for _ in range(2):  # subdivide twice: 320 faces
+    for _ in range(levels):  # subdivide twice: 320 faces (once: 80)
         edges = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
         uniq, inv = np.unique(edges, axis=0, return_inverse=True)
         mids = (v[uniq[:, 0]] + v[uniq[:, 1]]) / 2
@@ -104,18 +117,21 @@ def _icosphere() -> tuple[np.ndarray, np.ndarray]:
 
 
 _SPHERE_V, _SPHERE_F = _icosphere()
+_COARSE_V, _COARSE_F = _icosphere(1)
 
 
-def blob_mesh(radii: np.ndarray, center: np.ndarray, seed: int):
-    """A lumpy ellipsoid (bush, tree canopy): a displaced icosphere with smooth normals."""
+def blob_mesh(radii: np.ndarray, center: np.ndarray, seed: int, coarse: bool = False):
+    """A lumpy ellipsoid (bush, tree canopy): a displaced icosphere with smooth normals (``coarse``: 80
+    faces instead of 320, for distant or small blobs)."""
+    sv, sf = (_COARSE_V, _COARSE_F) if coarse else (_SPHERE_V, _SPHERE_F)
     rng = np.random.default_rng(seed)
     lumps = rng.normal(size=(6, 3))
     lumps /= np.linalg.norm(lumps, axis=1, keepdims=True)
-    bump = 1 + 0.12 * np.sum(np.exp(-8 * (1 - _SPHERE_V @ lumps.T)), axis=1)
-    v = _SPHERE_V * bump[:, None] * np.asarray(radii) + center
-    n = _SPHERE_V / np.asarray(radii)
+    bump = 1 + 0.12 * np.sum(np.exp(-8 * (1 - sv @ lumps.T)), axis=1)
+    v = sv * bump[:, None] * np.asarray(radii) + center
+    n = sv / np.asarray(radii)
     n /= np.linalg.norm(n, axis=1, keepdims=True)
-    return v, _SPHERE_F.copy(), n
+    return v, sf.copy(), n
 
 
 # ----------------------------------------------------------------------------- props
@@ -146,6 +162,21 @@ def _pieces(recipe: dict[str, Any]) -> list[tuple[tuple, list[float]]]:
         out.append((box_mesh([L, 0.04, 0.35], [0, D / 2 - 0.02, H + 0.05]), col))
         for x in (-L / 2 + 0.1, L / 2 - 0.1):
             out.append((box_mesh([0.06, D * 0.9, H - 0.05], [x, 0, 0]), dark))
+    elif kind == "chair":  # seat, four legs, a backrest at the back (+y)
+        out.append((box_mesh([L, D, 0.04], [0, 0, H - 0.04]), col))
+        for x in (-L / 2 + 0.03, L / 2 - 0.03):
+            for y in (-D / 2 + 0.03, D / 2 - 0.03):
+                out.append((box_mesh([0.035, 0.035, H - 0.04], [x, y, 0]), dark))
+        out.append((box_mesh([L, 0.035, 0.42], [0, D / 2 - 0.02, H + 0.02]), col))
+        for x in (-L / 2 + 0.03, L / 2 - 0.03):
+            out.append((box_mesh([0.035, 0.035, 0.05], [x, D / 2 - 0.02, H - 0.03]), dark))
+    elif kind == "stool":
+        out.append((cylinder_mesh(L / 2, 0.05, np.array([0, 0, H - 0.05])), col))
+        out.append((cylinder_mesh(0.03, H - 0.05, np.zeros(3)), dark))
+        out.append((cylinder_mesh(L / 2.6, 0.02, np.zeros(3)), dark))
+    elif kind == "low_wall":
+        out.append((box_mesh([L, D, H - 0.05], [0, 0, 0]), col))
+        out.append((box_mesh([L + 0.04, D + 0.04, 0.05], [0, 0, H - 0.05]), [min(1.0, c * 1.15) for c in col]))
     elif kind in ("bollard", "pole"):
         out.append((cylinder_mesh(L / 2, H, np.zeros(3)), col))
     elif kind == "planter":
@@ -168,23 +199,52 @@ def _pieces(recipe: dict[str, Any]) -> list[tuple[tuple, list[float]]]:
     return out
 
 
-def prop_mesh(recipe: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """World-frame mesh of a prop recipe.
+def prop_meshes(recipe: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]]:
+    """World-frame meshes of an object recipe, one per seg class it holds (a building's windows and doors
+    have their own), each as vertices (V, 3) float32, faces (F, 3) uint32, normals (V, 3) float32,
+    colours (V, 3) float32 0..1 and the part id (``SCENE_PART_INDEX``). Any kind of
+    :data:`genb.render.places.PROP_KINDS` or of :data:`PROP_TYPES`."""
+    from genb.render.places import PROP_KINDS
 
-    Returns vertices (V, 3) float32, faces (F, 3) uint32, normals (V, 3) float32, colours
-    (V, 3) float32 0..1, and the part id (``SCENE_PART_INDEX``)."""
+    if recipe["type"] in PROP_TYPES:
+        pieces, part = _pieces(recipe), PROP_TYPES[recipe["type"]][1]
+    else:
+        kind = PROP_KINDS[recipe["type"]]
+        pieces, part = kind.build(recipe), kind.part
     yaw = math.radians(recipe["yaw_deg"])
     R = np.array([[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0], [0, 0, 1]])
     t = np.array([*recipe["position"], 0.0])
-    vs, fs, ns, cs, offset = [], [], [], [], 0
-    for (v, f, n), col in _pieces(recipe):
-        vs.append(v @ R.T + t)
-        ns.append(n @ R.T)
-        fs.append(f + offset)
-        cs.append(np.tile(np.asarray(col, np.float32), (len(v), 1)))
-        offset += len(v)
-    return (np.concatenate(vs).astype(np.float32), np.concatenate(fs).astype(np.uint32),
-            np.concatenate(ns).astype(np.float32), np.concatenate(cs), SCENE_PART_INDEX[PROP_TYPES[recipe["type"]][1]])
+    groups: dict[str, list] = {}
+    for piece in pieces:
+        groups.setdefault(piece[2] if len(piece) > 2 else part, []).append(piece[:2])
+    out = []
+    for name in sorted(groups, key=lambda n: SCENE_PART_INDEX[n]):  # a fixed order: the draw order never varies
+        vs, fs, ns, cs, offset = [], [], [], [], 0
+        for (v, f, n), col in groups[name]:
+            vs.append(v @ R.T + t)
+            ns.append(n @ R.T)
+            fs.append(f + offset)
+            cs.append(np.tile(np.asarray(col, np.float32), (len(v), 1)))
+            offset += len(v)
+        out.append((np.concatenate(vs).astype(np.float32), np.concatenate(fs).astype(np.uint32),
+                    np.concatenate(ns).astype(np.float32), np.concatenate(cs), SCENE_PART_INDEX[name]))
+    return out
+
+
+def prop_mesh(recipe: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """World-frame mesh of a prop recipe with a single seg class (the first of :func:`prop_meshes`)."""
+    return prop_meshes(recipe)[0]
+
+
+def casts_shadow(recipe: dict[str, Any]) -> bool:
+    """Whether an object goes into the sun's shadow map: not room walls, nor big or distant objects
+    (the map is framed on its casters: a 300 m backdrop would blur every shadow)."""
+    from genb.render.places import PROP_KINDS
+
+    if recipe.get("room", False):
+        return False
+    kind = PROP_KINDS.get(recipe["type"])
+    return kind is None or kind.casts_shadow
 
 
 # ----------------------------------------------------------------------------- placement
@@ -209,6 +269,11 @@ def rect_circle_gap(center: np.ndarray, size: tuple[float, float], yaw_deg: floa
 
 def rects_overlap(a: np.ndarray, b: np.ndarray, gap: float = 0.0) -> bool:
     """Whether two convex quads (4, 2) overlap (separating axis test), grown by ``gap``."""
+    ca, cb = a.mean(axis=0), b.mean(axis=0)  # far apart: their circumcircles do not even touch
+    ra, rb = np.abs(a - ca).max() * 1.415, np.abs(b - cb).max() * 1.415
+    d = ca - cb
+    if d[0] * d[0] + d[1] * d[1] > (ra + rb + gap) ** 2:
+        return False
     for quad in (a, b):
         for k in range(4):
             e = quad[(k + 1) % 4] - quad[k]
@@ -228,25 +293,57 @@ def _recipe(rng: np.random.Generator, kind: str, xy: np.ndarray, yaw: float) -> 
             "color": _COLORS[kind][int(rng.integers(len(_COLORS[kind])))], "seed": int(rng.integers(2**31))}
 
 
+def box_corners(recipe: dict[str, Any]) -> np.ndarray:
+    """(8, 3) world corners of a recipe's bounding box (its footprint, from the ground to its height)."""
+    quad = footprint(recipe, 0.0)
+    return np.concatenate([np.column_stack([quad, np.zeros(4)]), np.column_stack([quad, np.full(4, recipe["size"][2])])])
+
+
+def _corridor(a: np.ndarray, b: np.ndarray, half_width: float) -> np.ndarray:
+    """(4, 2) the rectangle around the segment a -> b, ``half_width`` to each side (a sightline)."""
+    d = np.asarray(b, np.float64) - a
+    n = np.array([-d[1], d[0]]) / max(float(np.linalg.norm(d)), 1e-9) * half_width
+    return np.array([a - n, b - n, b + n, a + n])
+
+
+def finish_recipe(rng: np.random.Generator, recipe: dict[str, Any]) -> dict[str, Any]:
+    """A recipe with its colour drawn (and a seed when it has none), for objects placed by rule."""
+    colors = _COLORS[recipe["type"]]
+    return {**recipe, "color": recipe.get("color") or colors[int(rng.integers(len(colors)))],
+            "seed": int(recipe.get("seed", rng.integers(2**31)))}
+
+
+def footprint(recipe: dict[str, Any], margin: float = 0.1) -> np.ndarray:
+    """(4, 2) corners of a recipe's oriented footprint, grown by ``margin`` on each axis."""
+    L, D, _ = recipe["size"]
+    return _corners(np.asarray(recipe["position"], np.float64), (L + margin, D + margin), recipe["yaw_deg"])
+
+
 def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy: np.ndarray, forward_xy: np.ndarray,
                 people_xy: np.ndarray, people_radii: np.ndarray, max_distance: float, indoor: bool,
-                tries: int = 60) -> list[dict[str, Any]]:
+                tries: int = 60, fixed: list[dict[str, Any]] = (), protect: int | None = None,
+                allow=None) -> list[dict[str, Any]]:
     """Sample ``count`` prop recipes on the ground, ``occluders`` of them between the camera and a person.
 
     Args:
         camera_xy: (2,) camera position. forward_xy: (2,) unit horizontal viewing direction.
         people_xy: (P, 2) people's positions; people_radii: (P,) their footprint radii, metres.
+        fixed: objects already there (seats, a place's buildings): new props keep clear of them.
+        protect: index of a person who stays in view: with ``allow`` (a recipe -> bool test that the
+            person stays framed behind it), every prop must pass it; without, no occluder aims at them and
+            no prop's footprint crosses the corridor from the camera to them.
     """
-    kinds = INDOOR_TYPES if indoor else tuple(PROP_TYPES)
+    others = [p for p in range(len(people_xy)) if p != protect or allow is not None]
+    kinds = INDOOR_TYPES if indoor else tuple(k for k in PROP_TYPES if k not in ("chair", "stool", "low_wall"))
     front = tuple(k for k in kinds if PROP_TYPES[k][2] and k not in ("pole",))
     placed: list[dict[str, Any]] = []
-    quads: list[np.ndarray] = []
+    quads: list[np.ndarray] = [footprint(r, 0.0) for r in fixed]
     for k in range(count):
-        occluder = k < occluders and len(people_xy) > 0
+        occluder = k < occluders and len(others) > 0
         kind = front[int(rng.integers(len(front)))] if occluder else kinds[int(rng.integers(len(kinds)))]
         for _ in range(tries):
             if occluder:
-                p = int(rng.integers(len(people_xy)))
+                p = others[int(rng.integers(len(others)))]
                 to_p = people_xy[p] - camera_xy
                 dist = float(np.linalg.norm(to_p))
                 xy = camera_xy + to_p * rng.uniform(0.45, 0.85) + np.array([-to_p[1], to_p[0]]) / max(dist, 1e-6) * rng.normal(0, 0.3)
@@ -265,6 +362,9 @@ def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy:
                 continue
             quad = _corners(xy, foot, yaw)
             if any(rects_overlap(quad, q, 0.2) for q in quads):
+                continue
+            if protect is not None and (not allow(rec) if allow is not None else
+                                        rects_overlap(quad, _corridor(camera_xy, people_xy[protect], people_radii[protect]))):
                 continue
             placed.append(rec)
             quads.append(quad)

@@ -453,7 +453,10 @@ class Rasterizer:
         from genb.render.shadows import fit_shadow_camera
 
         pr = self._pr
-        casters = [n for n in color_scene.mesh_nodes if getattr(n, "genb_casts_shadow", True)]
+        # mesh_nodes is a set (its order follows object addresses): sort, so the shadow camera's float
+        # fit, and with it every shadowed pixel, is the same bits on every run
+        casters = sorted((n for n in color_scene.mesh_nodes if getattr(n, "genb_casts_shadow", True)),
+                         key=lambda n: tuple(np.asarray(n.mesh.bounds, np.float64).ravel()))
         if not casters:
             return None
         cam = fit_shadow_camera(np.stack([n.mesh.bounds for n in casters]), direction, width, height)

@@ -122,11 +122,21 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
 
 def fallback_position(camera: CameraRecipe, cfg: RenderConfig, height: float, radius: float) -> np.ndarray:
     """(2,) ground position straight ahead of the camera at which a person of ``height`` metres has
-    the middle of ``person_height_frac``, for when :func:`place_people` found no spot. The camera's
-    pitch is then aimed at the person's chest (the recipe is changed in place), so they are framed."""
-    frac = (cfg.person_height_frac[0] + cfg.person_height_frac[1]) / 2
+    the middle of ``person_height_frac`` (at most 0.9 of the image), for when no draw framed anyone.
+    The pitch stays as drawn (inside its range); the camera's height moves, within its range, so that
+    the optical axis meets the person at half their height (the recipe is changed in place)."""
+    frac = min((cfg.person_height_frac[0] + cfg.person_height_frac[1]) / 2, 0.9)
     depth = max(camera.K[1, 1] * height / (frac * camera.height), radius + 0.5)
-    camera.pitch_deg = float(math.degrees(math.atan2(0.55 * height - camera.position[2], depth)))
+    mid = 0.5 * height
+    h = float(np.clip(mid - depth * math.tan(math.radians(camera.pitch_deg)), *cfg.camera_height))
+    camera.position[2] = h
+    # the height alone could not aim the axis at them: the pitch moves within its range, then the person
+    # moves farther along the axis until it meets them
+    lo, hi = cfg.camera_pitch_deg
+    pitch = float(np.clip(math.degrees(math.atan2(mid - h, depth)), lo, hi))
+    camera.pitch_deg = pitch
+    if abs(pitch) > 0.5 and (mid - h) * pitch > 0:
+        depth = max(depth, (mid - h) / math.tan(math.radians(pitch)))
     yaw = math.radians(camera.yaw_deg)
     return np.array(camera.position[:2]) + depth * np.array([-math.sin(yaw), math.cos(yaw)])
 

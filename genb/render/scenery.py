@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render import colour, effects, envmap, materials, probe, props, shading, shadows, sky
+from genb.render import colour, effects, envmap, materials, places, probe, props, shading, shadows, sky
 from genb.core.conventions import BODY25_INDEX
 from genb.render.raster import GroundLayer, PropMesh, RasterOutput
 
@@ -47,24 +47,46 @@ class Look:
     shadows: bool
     probe: probe.LightProbe | None = None
     ground_seed: int | None = None
+    catcher: bool = False
+    """The ground is a shadow catcher: :func:`catch_shadows` puts the backdrop on it."""
 
     def shade(self, color: np.ndarray, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
               shadow_depth: np.ndarray | None) -> np.ndarray:
         """The lit image (:func:`genb.render.shading.light_image`: per-pixel light over the colour
         pass's albedo, sun shadows and contact darkening, the camera's tone curve), premultiplied
         by the coverage, float32 0..255."""
-        from genb.core.conventions import SCENE_PART_INDEX
-
-        sun_map = contact_map = None
-        if self.shadows:
-            lin_depth = self.shadow_cam.linear_depth(shadow_depth) if shadow_depth is not None else None
-            sun_map, contact_map = shadows.sun_and_contact(
-                out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext, lin_depth,
-                self.shadow_cam, np.asarray(self.lighting["direction"]), self.contacts)
-            if (sun_map < 1).any():  # hide the filter taps' pattern in the penumbrae
-                sun_map = shadows.soften(sun_map, 1.0)
+        sun_map, contact_map = self.shadow_maps(out, K, cam_ext, shadow_depth)
         return shading.light_image(color, out.coverage, out.depth, out.normals, out.parts, K, cam_ext, self.probe,
                                    sun_map, contact_map, ground_seed=self.ground_seed)
+
+    def shadow_maps(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
+                    shadow_depth: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(H, W) sun visibility and contact occlusion (1 = open), or (None, None) without shadows."""
+        from genb.core.conventions import SCENE_PART_INDEX
+
+        if not self.shadows:
+            return None, None
+        lin_depth = self.shadow_cam.linear_depth(shadow_depth) if shadow_depth is not None else None
+        sun_map, contact_map = shadows.sun_and_contact(
+            out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext, lin_depth,
+            self.shadow_cam, np.asarray(self.lighting["direction"]), self.contacts)
+        if (sun_map < 1).any():  # hide the filter taps' pattern in the penumbrae
+            sun_map = shadows.soften(sun_map, 1.0)
+        return sun_map, contact_map
+
+    def ground_darkening(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
+                         shadow_depth: np.ndarray | None) -> np.ndarray:
+        """(H, W) float32 0..1: how much the shadows darken level ground (for the shadow catcher):
+        the sun's share of an upward surface's light where the sun is hidden, times contact occlusion."""
+        sun_map, contact_map = self.shadow_maps(out, K, cam_ext, shadow_depth)
+        H, W = out.depth.shape
+        if sun_map is None:
+            return np.ones((H, W), np.float32)
+        cos = max(0.0, -float(np.asarray(self.lighting["direction"])[2]))  # the light travels down onto the ground
+        sun = float(self.lighting["intensity"]) * cos
+        ambient = float(np.mean(self.lighting["ambient"]))
+        share = sun / max(sun + ambient, 1e-6)
+        return ((1.0 - share * (1.0 - sun_map)) * contact_map).astype(np.float32)
 
     def finish_image(self, image: np.ndarray, out: RasterOutput, backdrop: np.ndarray, K: np.ndarray) -> np.ndarray:
         """Aerial perspective, the camera's exposure and white balance, then its effects."""
@@ -93,6 +115,8 @@ class Setting:
     props: list[PropMesh] = dataclasses.field(default_factory=list)
     objects: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     sky: dict[str, Any] | None = None
+    catcher: bool = False
+    """The ground only catches shadows (environment maps): it shows the backdrop, darkened by them."""
 
     def backdrop(self, K: np.ndarray, cam_ext: np.ndarray, width: int, height: int) -> np.ndarray:
         """(H, W, 3) uint8 sky or environment map seen through the camera (its horizon follows pitch and roll)."""
@@ -100,6 +124,12 @@ class Setting:
             return envmap.environment_background(envmap.load_environment(self.background["path"]), K, cam_ext,
                                                  width, height, self.background["yaw_deg"])
         return sky.sky_image(self.sky, K, cam_ext, width, height)
+
+    def add_objects(self, recipes: list[dict[str, Any]]) -> None:
+        """Add objects (recipes of :mod:`genb.render.props`) to the setting: meshes and ``scene.json``."""
+        for rec in recipes:
+            self.props.extend(PropMesh(*m, casts_shadow=props.casts_shadow(rec)) for m in props.prop_meshes(rec))
+            self.objects.append(rec)
 
     def record(self) -> dict[str, Any]:
         """The setting's entries of ``scene.json``."""
@@ -125,7 +155,8 @@ class Setting:
         return Look(shadow_pass=shadow_pass, shadow_cam=cam, lighting=self.lighting, sky=self.sky,
                     contacts=np.asarray(contacts, np.float64),
                     effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows,
-                    probe=self.light_probe(), ground_seed=self.background.get("texture_seed"))
+                    probe=self.light_probe(), ground_seed=self.background.get("texture_seed"),
+                    catcher=self.catcher)
 
     def light_probe(self) -> probe.LightProbe:
         """The light of this setting: its sky (or environment map), sun and ground bounce."""
@@ -143,26 +174,112 @@ def image_setting(background: dict[str, Any], lighting: dict[str, Any]) -> Setti
     return Setting(lighting=lighting, background=background)
 
 
-def environment_setting(rng: np.random.Generator, maps: list) -> Setting:
-    """One of the environment maps, turned by a random yaw: background and diffuse light, no ground."""
+def environment_setting(rng: np.random.Generator, maps: list, camera_xy=None) -> Setting:
+    """One of the environment maps, turned by a random yaw: background and diffuse light. Given the
+    camera's ``camera_xy``, a shadow-catching ground: an invisible plane at ``z = 0`` that shows the map's
+    own floor, darkened where people's shadows and contact darkening fall (:func:`catch_shadows`)."""
     path = str(maps[int(rng.integers(len(maps)))])
     yaw = float(rng.uniform(0, 360))
     lighting = envmap.environment_lighting(envmap.load_environment(path), yaw)
-    return Setting(lighting=lighting, background={"kind": "environment", "path": path, "yaw_deg": yaw})
+    ground = None
+    if camera_xy is not None:
+        ground = GroundLayer(np.full((8, 8, 3), 160, np.uint8), size=GROUND_SIZE_M, tile=2.0,
+                             center=(float(camera_xy[0]), float(camera_xy[1])))
+    return Setting(lighting=lighting, background={"kind": "environment", "path": path, "yaw_deg": yaw},
+                   ground=ground, catcher=ground is not None)
+
+
+def catch_shadows(lit: np.ndarray, darkening: np.ndarray, out: RasterOutput, backdrop: np.ndarray) -> np.ndarray:
+    """The shadow catcher: ground pixels take the backdrop (the environment map's floor) times the
+    darkening the shadows give level ground there (:meth:`Look.ground_darkening`, 0..1).
+
+    Args:
+        lit: (H, W, 3) float the lit image (:meth:`Look.shade`); darkening: (H, W) float 0..1.
+        backdrop: (H, W, 3) uint8 the map seen through the camera.
+    """
+    from genb.core.conventions import SCENE_PART_INDEX
+
+    ground = out.parts == SCENE_PART_INDEX["ground"]
+    result = lit.copy()
+    result[ground] = backdrop[ground].astype(np.float32) * darkening[ground][:, None] * out.coverage[ground][:, None]
+    edge = (out.depth <= 0) & (out.instances == 0)  # the plane's far, anti-aliased edge at the horizon
+    result[edge] = backdrop[edge].astype(np.float32) * out.coverage[edge][:, None]
+    return result
+
+
+def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:
+    """One :class:`PropMesh` per (seg class, casts shadow): a place's hundreds of pieces in a few draw calls.
+
+    Args:
+        meshes: ((vertices, faces, normals, colours, part), casts_shadow) in a fixed order.
+    """
+    groups: dict[tuple[int, bool], list] = {}
+    for m, shadow in meshes:
+        groups.setdefault((int(m[4]), bool(shadow)), []).append(m)
+    out = []
+    for (part, shadow), ms in sorted(groups.items()):
+        offsets = np.cumsum([0] + [len(m[0]) for m in ms[:-1]])
+        out.append(PropMesh(np.concatenate([m[0] for m in ms]), np.concatenate([m[1] + o for m, o in zip(ms, offsets)]).astype(np.uint32),
+                            np.concatenate([m[2] for m in ms]), np.concatenate([m[3] for m in ms]), part, casts_shadow=shadow))
+    return out
+
+
+def _near_people(rec: dict[str, Any], people_xy: np.ndarray, reach: float = 8.0) -> bool:
+    """A place's object casts sun shadows only within ``reach`` metres of someone: the shadow map is framed
+    on its casters, and a street's far lamps and trees would coarsen the people's own shadows."""
+    if "place" not in rec or not len(people_xy):
+        return True
+    gap = np.linalg.norm(np.asarray(people_xy, float) - rec["position"], axis=1).min() - max(rec["size"][:2]) / 2
+    return bool(gap < reach)
+
+
+def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need: int):
+    """A test ``recipe -> bool``: does the framed person keep enough keypoints unhidden behind this prop (its
+    box's outline hides at most ``19 - need`` of their 25 keypoints, 6 kept for self-occlusion)? None
+    without a framed person."""
+    if protect is None or not len(keypoints_world):
+        return None
+    from genb.render import framing
+
+    K, ext = camera.K, camera.cam_ext
+    kp = np.asarray(keypoints_world[protect], np.float64)
+    budget = max(0, 19 - int(need))
+    return lambda rec: framing.hidden_by_nearer(kp, props.box_corners(rec)[None], K, ext, camera.width,
+                                                camera.height) <= budget
+
+
+def _choose_place(rng: np.random.Generator, spec: str, indoor: bool):
+    """The place kind of a sample: by weight among those matching the sky (``any``), among the listed
+    ones (a comma list; an indoor/outdoor mismatch is settled by the place), or None (``none``)."""
+    if spec == "none":
+        return None
+    if spec == "any":
+        return places.choose_place(rng, indoor)
+    kinds = [places.PLACE_KINDS[k.strip()] for k in spec.split(",")]
+    match = [k for k in kinds if k.indoor == indoor] or kinds
+    return match[int(rng.integers(len(match)))]
 
 
 def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray, keypoints_world: np.ndarray,
-                   radii: np.ndarray) -> Setting:
+                   radii: np.ndarray, seats: list[dict[str, Any]] = (), protect: int | None = None) -> Setting:
     """Sky, sun, ground material and props of one sample.
 
     Args:
         camera: the sampled :class:`genb.render.scene.CameraRecipe`.
         people_xy: (P, 2) people's ground positions; radii: (P,) their footprint radii, metres.
         keypoints_world: (P, 25, 3) BODY25 keypoints in the world (feet: contact darkening).
+        seats: seat recipes already under seated people (:mod:`genb.render.contact`); props keep clear.
+        protect: the person who must stay in view (the framed one): no prop stands in their sightline.
     """
     sky_recipe = sky.sample_sky(rng)
     indoor = sky_recipe["setting"] == "indoor"
-    choices = materials.INDOOR if indoor else materials.OUTDOOR
+    place = _choose_place(rng, cfg.places, indoor)
+    if place is not None and place.indoor != indoor:  # the place decides: a street under an outdoor sky
+        sky_recipe = sky.sample_sky(rng, "indoor" if place.indoor else None)
+        while (sky_recipe["setting"] == "indoor") != place.indoor:
+            sky_recipe = sky.sample_sky(rng)
+        indoor = place.indoor
+    choices = place.grounds if place is not None else (materials.INDOOR if indoor else materials.OUTDOOR)
     material = choices[int(rng.integers(len(choices)))]
     seed = int(rng.integers(2**31))
     cam_xy = np.array(camera.position[:2], np.float64)
@@ -173,13 +290,24 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     n = int(rng.integers(cfg.props[0], cfg.props[1] + 1))
     occluders = min(n, int(rng.integers(cfg.occluders[0], cfg.occluders[1] + 1)))
     objects = props.place_props(rng, n, occluders, cam_xy, forward, np.asarray(people_xy, np.float64),
-                                np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor)
+                                np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor,
+                                fixed=list(seats), protect=protect,
+                                allow=_keeps_framed(camera, keypoints_world, protect, cfg.min_framed_keypoints))
+    objects = list(seats) + objects
+    room = None
     if indoor:
-        objects = props.room_walls(rng, cam_xy, np.asarray(people_xy, np.float64)) + objects
-    meshes = []
-    for rec in objects:
-        v, f, nrm, col, part = props.prop_mesh(rec)
-        meshes.append(PropMesh(v, f, nrm, col, part, casts_shadow=not rec.get("room", False)))
+        walls = props.room_walls(rng, cam_xy, np.asarray(people_xy, np.float64))
+        objects = walls + objects
+        T = walls[0]["size"][1]  # the inner faces of the four walls
+        room = ((walls[2]["position"][0] + T / 2, walls[0]["position"][1] + T / 2),
+                (walls[3]["position"][0] - T / 2, walls[1]["position"][1] - T / 2))
     background = {"kind": "procedural", "sky": sky_recipe["setting"], "ground": material, "texture_seed": seed}
+    if place is not None:  # the place around the people (genb.render.places), then its backdrop
+        near, far = places.build_place(rng, place, cam_xy, forward, np.asarray(people_xy, np.float64),
+                                       np.asarray(radii, np.float64), protect, objects, room)
+        objects = objects + near + far
+        background.update(place=place.name, description=places.describe(place, near + far))
+    meshes = merge_meshes([(m, props.casts_shadow(rec) and _near_people(rec, people_xy)) for rec in objects
+                           for m in props.prop_meshes(rec)])
     return Setting(lighting=sky_recipe["lighting"], background=background, ground=ground, props=meshes,
                    objects=objects, sky=sky_recipe)

@@ -122,12 +122,14 @@ def sample_sky(rng: np.random.Generator, setting: str | None = None) -> dict[str
         ambient = np.array([1.0, 0.96, 0.9]) * float(rng.uniform(0.45, 0.6))
     # Camera response: exposure and white balance (a colour temperature error of the camera).
     wb = float(rng.normal(0.0, 0.04))
+    cloud_cover = float(rng.uniform(0.0, 0.7)) if setting in ("clear", "hazy", "dusk") else 0.0
     return {
         "setting": setting, "sun_azimuth_deg": azimuth, "sun_elevation_deg": elevation, "turbidity": turbidity,
         "visibility_m": float(rng.uniform(*{"clear": (300, 900), "hazy": (80, 220), "overcast": (150, 400),
                                             "dusk": (200, 600)}.get(setting, (1e6, 1e6)))),
         "exposure": float(np.exp(rng.normal(0.0, 0.12))),
         "white_balance": [1.0 + wb, 1.0, 1.0 - wb],
+        "cloud_cover": cloud_cover, "cloud_seed": int(rng.integers(2**31)),
         "lighting": {"direction": (-toward).tolist(), "intensity": key, "color": sun.tolist(),
                      "ambient": ambient.tolist()},
     }
@@ -160,6 +162,29 @@ def sky_radiance(recipe: dict[str, Any], directions: np.ndarray) -> np.ndarray:
     return rad * scale
 
 
+def clouds(recipe: dict[str, Any], directions: np.ndarray, radiance: np.ndarray) -> np.ndarray:
+    """Cumulus-like clouds over a clear, hazy or dusk sky: a layer 1.5 km up whose density is a sum of
+    random waves (its seed and cover from the recipe: ``cloud_seed``, ``cloud_cover`` 0..1), lit white on
+    top and grey underneath, fading into haze towards the horizon. (N, 3) linear RGB."""
+    cover = float(recipe.get("cloud_cover", 0.0))
+    if cover <= 0 or recipe["setting"] not in ("clear", "hazy", "dusk"):
+        return radiance
+    rng = np.random.default_rng(int(recipe.get("cloud_seed", 0)))
+    up = directions[:, 2]
+    t = 1500.0 / np.maximum(up, 0.03)
+    x, y = directions[:, 0] * t, directions[:, 1] * t
+    field = np.zeros(len(directions))
+    for k in range(5):  # waves of 600 m to 5 km, random directions and phases
+        a, ph = rng.uniform(0, 2 * np.pi), rng.uniform(0, 2 * np.pi)
+        f = 2 * np.pi / (5000.0 / 1.7**k)
+        field += np.sin(f * (x * np.cos(a) + y * np.sin(a)) + ph) / 1.4**k
+    field /= 2.4
+    density = np.clip((field - (0.45 - 0.9 * cover)) / 0.4, 0.0, 1.0) * np.clip((up - 0.02) / 0.15, 0.0, 1.0)
+    lit = np.array([1.0, 0.98, 0.95]) * (1.25 if recipe["setting"] != "dusk" else 0.85)
+    shade = lit * (0.95 - 0.3 * np.clip(field, 0, 1))[:, None]
+    return (radiance * (1 - density[:, None]) + shade * density[:, None]).astype(np.float32)
+
+
 def linear_to_srgb(x: np.ndarray) -> np.ndarray:
     """Linear 0..1 -> sRGB-encoded 0..1 (the standard curve)."""
     x = np.clip(x, 0.0, 1.0)
@@ -181,7 +206,7 @@ def sky_image(recipe: dict[str, Any], K: np.ndarray, cam_ext: np.ndarray, width:
     Kc[:2, :2] *= 1.0 / step
     Kc[:2, 2] = (K[:2, 2] + 0.5) / step - 0.5
     d = ray_directions(Kc, cam_ext, w, h)
-    rad = sky_radiance(recipe, d)
+    rad = clouds(recipe, d, sky_radiance(recipe, d))
     rgb = linear_to_srgb(1.25 * rad / (1.0 + 0.6 * rad))  # soft shoulder so the sun's glow rolls off
     coarse = (rgb.reshape(h, w, 3) * 255).astype(np.float32)
     full = cv2.resize(coarse, (w * step, h * step), interpolation=cv2.INTER_LINEAR)[:height, :width]

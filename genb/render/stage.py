@@ -29,7 +29,9 @@ from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.core.conventions import SEMANTIC_JOINTS
 from genb.render.camera import project, to_camera
 from genb.render.config import RenderConfig
-from genb.render import face, held, scenery, skin
+from genb.render import contact, face, framing, held, props, scenery, skin
+from genb.render.assets import load_yaml_asset
+from genb.core.conventions import BODY25_INDEX
 from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer, vertex_normals
 from genb.render.scene import (
     fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
@@ -120,6 +122,7 @@ class RenderStage:
             self.body = load_body_model(cfg.body, smplx_dir=cfg.smplx_dir, gender=cfg.smplx_gender,
                                         anny_cache_dir=cfg.anny_cache_dir)
         self.poses = PoseLibrary()
+        self.pose_table = load_yaml_asset("poses", "key_poses.yaml")["poses"]
         self.raster = Rasterizer(self.body.faces, self.body.vertex_parts, platform=cfg.gl_platform)
         from genb.render.dress import Dresser, load_wardrobe
 
@@ -159,6 +162,8 @@ class RenderStage:
         with _torch_threads(1):  # the same bits in every process
             rest = self.body.pose(self.body.sample_shapes(np.random.default_rng(0), 1),
                                   np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
+        # Contact: the vertex groups that can carry a body (feet, knees, buttocks, hands), from the rest pose.
+        self.support = contact.support_groups(rest.vertices[0], rest.keypoints[0], np.asarray(self.body.vertex_parts))
         self.joint_own_parts = L.nearest_parts(rest.joints, rest.vertices, np.asarray(self.body.vertex_parts))[0]
         # Arrays every sample shares, read by the prepare, GL and complete threads at once (and written
         # by the writer thread into labels.npz): read-only, so an in-place write anywhere raises
@@ -196,22 +201,36 @@ class RenderStage:
             posed = body.pose(shapes, rotations, motion=motion)
             pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
 
-        # 2. Stand everyone on the ground where the camera sees them, without overlaps.
-        lift = -posed.vertices[:, :, 2].min(axis=1)
-        heights = posed.vertices[:, :, 2].max(axis=1) + lift
-        radii = np.linalg.norm(posed.vertices[:, :, :2], axis=2).max(axis=1)
-        xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
-        if not placed.any():  # always keep one person: the first, straight ahead, at a distance the framing wants
-            xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
+        # 2. Rest everyone on their support (feet, knees, buttocks: render/poses/) and stand them on the
+        # ground where the camera sees them, without overlaps; re-draw camera and placement until someone
+        # is framed (at least min_framed_keypoints keypoints in frame and not self-occluded).
+        tilt, lift, seated = self._rest_on_support(posed, pose_names)
+        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
+        rested = np.einsum("pij,pnj->pni", tilt, posed.vertices - pivot[:, None]) + pivot[:, None]
+        rested[..., 2] += lift[:, None]
+        rested_kp = np.einsum("pij,pnj->pni", tilt, posed.keypoints - pivot[:, None]) + pivot[:, None]
+        rested_kp[..., 2] += lift[:, None]
+        heights = rested[:, :, 2].max(axis=1)
+        radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
+        camera, xy, yaw, placed, framed = self._frame(rng, camera, rested, rested_kp, radii, heights)
+        del rested
         keep = np.flatnonzero(placed)
+        framed = int(np.searchsorted(keep, framed)) if framed is not None else None
         posed = dataclasses.replace(posed, vertices=posed.vertices[keep], joints=posed.joints[keep],
                                     keypoints=posed.keypoints[keep],
                                     params={k: v[keep] for k, v in posed.params.items()})
         shapes, yaw, xy, lift, heights = shapes[keep], yaw[keep], xy[keep], lift[keep], heights[keep]
+        tilt, pivot, seated = tilt[keep], pivot[keep], seated[keep]
         pose_names = [pose_names[k] for k in keep]
-        world = rigid_transform_bodies(body, posed, _rot_z(yaw), np.column_stack([xy, lift]))
+        # x -> Rz(yaw) (T (x - c) + c) + (xy, lift): one rigid map, so the parameters follow exactly
+        Rz = _rot_z(yaw)
+        shift = pivot - np.einsum("pij,pj->pi", tilt, pivot)
+        world = rigid_transform_bodies(body, posed, Rz @ tilt,
+                                       np.einsum("pij,pj->pi", Rz, shift) + np.column_stack([xy, lift]))
+        seats = self._seats(index, world, yaw, radii[keep], seated)
         if frame is not None:  # a frame of a sequence (genb.sequence): its camera, people and places
             camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P = frame.people()
+            seats, framed = [], None
 
         # 3. Appearance, lights, background.
         app_rng = sample_rng(cfg.seed, index, "appearance")
@@ -223,15 +242,18 @@ class RenderStage:
             background = sample_background(app_rng, cfg, self.backgrounds)
             setting = scenery.image_setting(background, lighting)
         elif self.environments:
-            setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments)
+            setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments,
+                                                  camera_xy=camera.position[:2])
             lighting, background = setting.lighting, setting.background
         elif frame is not None and frame.setting is not None:  # one setting for every frame of a sequence
             setting = frame.setting
             lighting, background = setting.lighting, setting.background
         else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
-                                             world.keypoints, radii[keep])
+                                             world.keypoints, radii[keep], seats=seats, protect=framed)
             lighting, background = setting.lighting, setting.background
+        if seats and (self.backgrounds or self.environments):  # a seated person sits on something in front of any backdrop
+            setting.add_objects(seats)
         describe = body.describe_shapes(shapes)
         if self.dresser is None:
             people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
@@ -274,6 +296,7 @@ class RenderStage:
                 for name, s, d, a, (x, y), w, o in zip(pose_names, shapes, describe, appearance, xy, yaw, outfits)
             ],
             "dropped_people": int(P - len(keep)),
+            "framing": {**self._framing_record, "framed_person": framed},
             **setting.record(),
             "held_objects": held_objects,
         }
@@ -287,6 +310,94 @@ class RenderStage:
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam)
+
+    def _frame(self, rng: np.random.Generator, camera, rested: np.ndarray, rested_kp: np.ndarray,
+               radii: np.ndarray, heights: np.ndarray):
+        """Camera and placement such that one person is framed (docs/render.md, framing).
+
+        Args:
+            rested: (P, V, 3) the bodies resting on their support at the origin (zero yaw); rested_kp: (P, 25, 3).
+        Returns:
+            camera, xy (P, 2), yaw (P,), placed (P,) bool, and the index of the framed person (None when
+            the fallback had to be used and could not be checked).
+        """
+        cfg = self.cfg
+        sub = rested[:, ::23]
+        for attempt in range(max(1, cfg.frame_tries)):
+            if attempt:
+                camera = sample_camera(rng, cfg)
+            K, ext = camera.K, camera.cam_ext
+            if framing.sky_fraction(K, ext, camera.width, camera.height) > cfg.max_sky_fraction:
+                continue
+            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
+            if not placed.any():
+                continue
+            chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed)
+            if chosen is not None:
+                self._framing_record = {"draws": attempt + 1, "fallback": False}
+                return camera, xy, yaw, placed, chosen
+        # the fallback: the first person straight ahead; the camera's height (not its pitch) moves to frame them
+        xy, yaw, placed = np.zeros((len(radii), 2)), rng.uniform(0.0, 360.0, size=len(radii)), np.zeros(len(radii), bool)
+        xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
+        self._framing_record = {"draws": max(1, cfg.frame_tries), "fallback": True}
+        return camera, xy, yaw, placed, 0
+
+    def _framed_person(self, camera, rested, rested_kp, sub, xy, yaw, placed) -> int | None:
+        """The nearest placed person with enough keypoints in frame and not self-occluded (and, with
+        ``min_largest_box``, a large enough largest person), or None."""
+        cfg = self.cfg
+        K, ext, W, H = camera.K, camera.cam_ext, camera.width, camera.height
+        idx = np.flatnonzero(placed)
+        Rz = _rot_z(yaw[idx])
+        move = lambda x: np.einsum("pij,pnj->pni", Rz, x) + np.column_stack([xy[idx], np.zeros(len(idx))])[:, None]  # noqa: E731
+        kp_w = move(rested_kp[idx])
+        sub_w = move(sub[idx])
+        n_in, torso_in, box = framing.framed_people(kp_w, sub_w, K, ext, W, H)
+        if cfg.min_largest_box > 0 and box.max() < cfg.min_largest_box:
+            return None
+        need = min(cfg.min_framed_keypoints, 25)
+        if need <= 0:
+            return int(idx[0])
+        depth = (kp_w.mean(axis=1) @ ext[:3, :3].T + ext[:3, 3])[:, 2]
+        order = np.argsort(depth)
+        for rank, k in enumerate(order):
+            if n_in[k] < need or not torso_in[k]:
+                continue
+            if rank and framing.hidden_by_nearer(kp_w[k], sub_w[order[:rank]], K, ext, W, H) > 25 - need:
+                continue  # people in front of them would hide too much
+            v_cam = to_camera((rested[idx[k]] @ Rz[k].T + [*xy[idx[k]], 0.0])[None], ext)
+            occ = L.body_occlusion(to_camera(kp_w[k : k + 1], ext), K, v_cam, np.asarray(self.body.faces),
+                                   self.face_parts, self.keypoint_own_parts, W, H, cfg.visibility_tolerance)
+            if int((occ["in_frame"] & ~occ["self_occluded"]).sum()) >= min(need + 1, 25):  # one to spare for clothes
+                return int(idx[k])
+        return None
+
+    def _rest_on_support(self, posed, pose_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and whether a seat goes under
+        them (P,) bool, so that the pose's support groups rest on the ground (genb/render/contact.py)."""
+        groups, seated, free = [], [], []
+        for name in pose_names:
+            names, seat = contact.pose_support(name, self.pose_table)
+            free.append(not seat and names != ["feet"])
+            if seat:
+                names = ["feet"]  # seated: the feet stand on the ground, a seat comes under the buttocks
+            expanded = [g for n in names for g in (("left_knee", "right_knee") if n == "knees" else (n,))]
+            groups.append([self.support[g] for g in expanded])
+            seated.append(seat)
+        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
+        tilt, lift, _ = contact.rest_on_support(posed.vertices, pivot, groups, free)
+        return tilt, lift, np.array(seated, bool)
+
+    def _seats(self, index: int, world, yaw: np.ndarray, radii: np.ndarray, seated: np.ndarray) -> list[dict]:
+        """Seat recipes (chair, stool, bench, crate, low wall) under the buttocks of the seated people."""
+        rng = sample_rng(self.cfg.seed, index, "seats")
+        out = []
+        for p in np.flatnonzero(seated):
+            rec = contact.seat_recipe(rng, world.vertices[p][self.support["buttocks"]].astype(np.float64),
+                                      float(yaw[p]), float(radii[p]))
+            rec["seat_of"] = int(p)
+            out.append(props.finish_recipe(rng, rec))
+        return out
 
     def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
         """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""
@@ -330,7 +441,9 @@ class RenderStage:
         out = self.raster.decode(results, prep.cam_ext, prep.has_ground)
         color = out.color
         if look is not None:
-            color = look.shade(color, out, K, prep.cam_ext, shadow_depth)
+            shaded = look.shade(color, out, K, prep.cam_ext, shadow_depth)
+            color = (scenery.catch_shadows(shaded, look.ground_darkening(out, K, prep.cam_ext, shadow_depth), out,
+                                           prep.backdrop) if look.catcher else shaded)
         alpha = out.coverage[..., None]
         clean = np.clip(color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
         image = clean if look is None else look.finish_image(clean, out, prep.backdrop, K)

@@ -1,0 +1,125 @@
+"""Contact: every key pose rests on its declared support (knees, buttocks, feet), nothing sinks,
+seated people get a seat at their buttocks' height, and the ground truth follows the placement."""
+
+import numpy as np
+import pytest
+
+from genb.core.conventions import BODY25_INDEX
+from genb.render import contact, framing
+from genb.render.assets import load_yaml_asset
+from genb.render.config import RenderConfig
+from genb.render.poses import PoseLibrary
+from genb.render.rotations import euler_xyz_to_matrix
+
+TABLE = load_yaml_asset("poses", "key_poses.yaml")["poses"]
+NOT_STANDING = [n for n, s in TABLE.items() if s.get("support") or s.get("seat")]
+
+
+@pytest.fixture(scope="module")
+def groups(anny_body):
+    rest = anny_body.pose(anny_body.sample_shapes(np.random.default_rng(0), 1), np.tile(np.eye(3), (1, 20, 1, 1)))
+    return contact.support_groups(rest.vertices[0], rest.keypoints[0], np.asarray(anny_body.vertex_parts))
+
+
+def test_support_groups_are_where_they_say(anny_body, groups):
+    rest = anny_body.pose(anny_body.sample_shapes(np.random.default_rng(0), 1), np.tile(np.eye(3), (1, 20, 1, 1)))
+    v, kp = rest.vertices[0], rest.keypoints[0]
+    for side in ("left", "right"):
+        knee = kp[BODY25_INDEX[f"{side}_knee"]]
+        assert len(groups[f"{side}_knee"]) > 20 and np.linalg.norm(v[groups[f"{side}_knee"]] - knee, axis=1).max() < 0.09
+    hip = kp[BODY25_INDEX["mid_hip"]]
+    assert len(groups["buttocks"]) > 50 and np.all(v[groups["buttocks"], 2] < hip[2] + 0.02)
+    assert np.all(v[groups["buttocks"], 1] > hip[1] - 0.02)  # behind the hips (a body faces -Y)
+
+
+def test_pose_support_reads_the_library_and_mirrors():
+    assert contact.pose_support("kneeling", TABLE) == (["knees"], False)
+    assert contact.pose_support("kneeling_one_knee:mirrored", TABLE) == (["left_knee", "right_foot"], False)
+    assert contact.pose_support("walk_passing~walk_loading:mirrored", TABLE) == (["feet"], False)
+    assert contact.pose_support("sitting", TABLE)[1] is True
+    assert {"kneeling", "kneeling_one_knee", "sitting_floor_legs_out", "sitting", "sitting_cross_legged"} <= set(NOT_STANDING)
+
+
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_every_pose_rests_on_its_support(anny_body, groups, mirrored):
+    """Each key pose (exact and mirrored) on a child, an adult and a heavy body: the lowest vertex on
+    the ground (no sinking) and each required group's lowest point within 3 cm of it."""
+    lib = PoseLibrary()
+    shapes = anny_body.sample_shapes(np.random.default_rng(3), 3)
+    for name in NOT_STANDING:
+        names, seat = contact.pose_support(name + (":mirrored" if mirrored else ""), TABLE)
+        names = ["feet"] if seat else names
+        req = [groups[g] for n in names for g in (("left_knee", "right_knee") if n == "knees" else (n,))]
+        rot = euler_xyz_to_matrix(lib.key_pose(name, mirrored))[None].repeat(3, axis=0)
+        posed = anny_body.pose(shapes, rot)
+        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
+        tilt, lift, gap = contact.rest_on_support(posed.vertices, pivot, [req] * 3, [not seat and names != ["feet"]] * 3)
+        v = np.einsum("pij,pnj->pni", tilt, posed.vertices - pivot[:, None]) + pivot[:, None]
+        v[..., 2] += lift[:, None]
+        assert np.allclose(v[..., 2].min(axis=1), 0.0, atol=1e-6), name
+        kp = np.einsum("pij,pnj->pni", tilt, posed.keypoints - pivot[:, None]) + pivot[:, None]
+        kp[..., 2] += lift[:, None]
+        for p in range(3):
+            for g in req:  # each group near the ground (a heavy body sitting knees-up: its buttocks 14 cm up)
+                assert v[p, g, 2].min() < 0.15, (name, mirrored, p, v[p, g, 2].min())
+            if name in framing.KNEELING:
+                assert min(kp[p, BODY25_INDEX["left_knee"], 2], kp[p, BODY25_INDEX["right_knee"], 2]) < 0.09, name
+            if name.startswith("sitting") and not seat:  # the heavy body's hips sit higher: 0.3 m
+                assert kp[p, BODY25_INDEX["mid_hip"], 2] < (0.25 if p < 2 else 0.3), (name, p)
+        ang = np.degrees(np.arccos(np.clip(tilt[:, 2, 2], -1, 1)))
+        assert np.all(ang <= contact.MAX_TILT_DEG + 1e-6)
+
+
+def test_standing_poses_are_not_tilted(anny_body, groups):
+    posed = anny_body.pose(anny_body.sample_shapes(np.random.default_rng(1), 2), np.tile(np.eye(3), (2, 20, 1, 1)))
+    tilt, lift, _ = contact.rest_on_support(posed.vertices, np.zeros((2, 3)), [[groups["feet"]]] * 2)
+    assert np.allclose(tilt, np.eye(3)) and np.allclose(lift, -posed.vertices[:, :, 2].min(axis=1), atol=1e-6)
+
+
+def test_seat_top_is_under_the_buttocks():
+    rng = np.random.default_rng(0)
+    pts = np.array([[0.0, 0.1, 0.45], [0.1, 0.12, 0.47], [-0.1, 0.05, 0.46]])
+    for yaw in (0.0, 90.0, 200.0):
+        rec = contact.seat_recipe(rng, pts, yaw, 0.6)
+        assert rec["size"][2] == pytest.approx(0.45) and rec["type"] in ("chair", "stool", "bench", "crate", "low_wall", "steps")
+        # the seat's footprint contains the lowest buttock point
+        from genb.render.props import rect_circle_gap
+        assert rect_circle_gap(np.array(rec["position"]), rec["size"][:2], rec["yaw_deg"], pts[:1, :2], np.zeros(1))[0] <= 0
+
+
+@pytest.fixture(scope="module")
+def anny_stage_factory():
+    from genb.render.stage import RenderStage
+
+    made = []
+
+    def make(poses):
+        stage = RenderStage(RenderConfig(num_samples=6, seed=4, image_size=(128, 96), num_people=(1, 4),
+                                         person_height_frac=(0.2, 1.0)))
+        stage.poses = PoseLibrary(key_poses=poses)
+        made.append(stage)
+        return stage
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def test_rendered_kneelers_and_sitters_touch(anny_stage_factory):
+    """Through the whole stage: kneeling knees and sitters' hips near their support, nobody sunk,
+    and the saved parameters give the saved keypoints (the ground truth follows the placement)."""
+    stage = anny_stage_factory(["kneeling", "kneeling_one_knee", "sitting", "sitting_floor_legs_out",
+                                "sitting_cross_legged", "sitting_floor_knees_up", "sitting_leaning_forward"])
+    rows = []
+    for i in range(6):
+        prep = stage.prepare(i)
+        ext = prep.cam_ext
+        lowest = ((prep.body_vertices_cam - ext[:3, 3]) @ ext[:3, :3])[..., 2].min(axis=1)
+        rows += framing.contact_report(prep.labels, prep.scene, lowest)
+        _, kp = stage.body.forward_params({k[len("anny_"):]: v.astype(np.float64) for k, v in prep.labels.items()
+                                           if k.startswith("anny_")})
+        assert np.allclose(kp, prep.labels["keypoints3d"], atol=2e-3)
+    s = framing.summarise_contact(rows)
+    assert s["kneeling"] + s["sitting"] == s["people"] > 5
+    assert s["kneeling_floating"] == 0 and s["sitting_floating"] == 0 and s["sunk_or_floating_lowest"] == 0, s
+    assert s["seated_on_seats"] > 0
