@@ -1,6 +1,7 @@
 """``genb check`` end to end: learned estimators from tiny saved models, the CLI, resuming, sharding,
 summaries, accepted_ids, missing models, the overlay for ``genb show --rejected``."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -198,3 +199,31 @@ def test_genb_show_rejected_draws_the_checker_overlay(check_run, tmp_path):
     assert main(["show", str(check_run.root), "--noise", str(NOISE), "--rejected", "--out", str(out)]) == 0
     sheet = read_image(out)
     assert sheet.ndim == 3 and sheet.shape[0] > 50
+
+
+def test_check_scores_do_not_follow_the_callers_thread_count(check_run, tiny_vitpose_dir, tiny_sam_dir):
+    """Unset --threads means one torch thread on CPU: the records are the same bytes whatever thread
+    count the calling process (or a launcher's OMP_NUM_THREADS) had set."""
+    import torch
+
+    enhance_with(check_run, NOISE, lambda i, r: _drift_largest(i, r, check_run))
+    cfg = CheckConfig(noise=NOISE, pose_model=str(tiny_vitpose_dir), sam_model=str(tiny_sam_dir), device="cpu",
+                      min_box_px=16)
+    check_dir = check_run.check_dir(NOISE)
+    before = torch.get_num_threads()
+    records = []
+    try:
+        for n in (2, 1):
+            torch.set_num_threads(n)
+            run_check(check_run, dataclasses.replace(cfg, redo=True))
+            assert torch.get_num_threads() == 1  # set by the stage, whatever the caller had
+            records.append({p.name: p.read_bytes() for p in sorted(check_dir.glob("0*.json"))})
+    finally:
+        torch.set_num_threads(before)
+    assert records[0] and records[0] == records[1]
+    torch.set_num_threads(1)
+    try:
+        run_check(check_run, dataclasses.replace(cfg, redo=True, threads=2))  # --threads is obeyed
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

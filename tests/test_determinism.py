@@ -305,7 +305,7 @@ def test_enhance_same_bytes_in_another_process_whatever_its_environment(tiny_pip
 
 
 def test_default_thread_count_is_fixed_on_cpu():
-    from genb.enhance.stage import DEFAULT_CPU_THREADS, cpu_threads
+    from genb.core.dist import DEFAULT_CPU_THREADS, cpu_threads
 
     assert cpu_threads(None, "cpu") == DEFAULT_CPU_THREADS == 1
     assert cpu_threads(3, "cpu") == 3

@@ -36,13 +36,14 @@ from genb.config import add_config_arguments, config_from_args, resolve_config
 from genb.errors import GenbError
 from genb.core.log import get_logger, progress
 from genb.core.run import RunFolder, numbered
+from genb.core.dist import cpu_threads
 from genb.core.runner import StageContext, StageSpec, run_stage
 
 logger = get_logger(__name__)
 
 MEASURES = BUILTIN_MEASURES  # every registered one: DRIFT_MEASURES.names()
 # Settings that do not change a decision: may differ between a check and its resumption.
-CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow")
+CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow", "threads")
 
 
 @dataclasses.dataclass
@@ -65,6 +66,8 @@ class CheckConfig:
     """When a learned model cannot be loaded, check with optical flow only (logged) instead of stopping."""
     device: str = "auto"
     """Device of the learned estimators: auto, cpu, cuda, cuda:1 ..."""
+    threads: int | None = None
+    """torch CPU threads of the estimators; unset: 1 on CPU (the scores' bits follow the thread count), torch's default on CUDA."""
     max_keypoint_drift: float = 0.15
     """Reject a person whose mean keypoint error against the ground truth exceeds this fraction of the box size (inf: off)."""
     min_pck: float = 0.0
@@ -91,6 +94,8 @@ class CheckConfig:
     """Thresholds of drift measures registered outside genb (and overrides), as NAME=VALUE pairs."""
 
     def validate(self) -> None:
+        if self.threads is not None and self.threads < 1:
+            raise GenbError(f"--threads {self.threads} must be at least 1", "give e.g. --threads 1")
         known = DRIFT_MEASURES.names()
         unknown = sorted(set(self.measures) - set(known))
         if unknown or not self.measures:
@@ -322,6 +327,11 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
         # the checker's models load once, on this rank's device, before anything is written
         logger.info("check %s noise %.2f: %d enhanced samples, %d to check on this process",
                     run.root, cfg.noise, len(enhanced_ids), len(ctx.plan.todo))
+        threads = cpu_threads(cfg.threads, ctx.device)
+        if threads is not None:  # the same scores in one process or many, on any machine
+            import torch
+
+            torch.set_num_threads(threads)
         return checker if checker is not None else Checker(dataclasses.replace(cfg, device=ctx.device))
 
     def work(ctx: StageContext, todo: list[int]) -> int:

@@ -171,3 +171,18 @@ def is_stale(name: str, rank: int) -> bool:
     if owner_rank == rank:
         return True
     return host == _HOST and not _pid_alive(pid)
+
+
+DEFAULT_CPU_THREADS = 1
+"""torch's thread count on CPU when ``--threads`` is not given. The bytes of a CPU run follow the
+thread count (a reduction split over more threads adds in another order), so the default is a
+fixed number, not the machine's cores or cores per process: two processes and one, or two
+machines, then give the same bytes."""
+
+
+def cpu_threads(threads: int | None, device: str) -> int | None:
+    """The torch thread count to set for a pipeline on ``device``: ``--threads`` when given, else
+    :data:`DEFAULT_CPU_THREADS` on CPU; None (torch's own default, untouched) on CUDA."""
+    if threads:
+        return threads
+    return None if str(device).startswith("cuda") else DEFAULT_CPU_THREADS

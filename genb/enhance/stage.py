@@ -44,6 +44,7 @@ from genb.core.run import RunFolder, is_sample_name
 from genb.core.resume import digest_files
 from genb.core.runner import StageContext, StageSpec, run_stage
 from genb.core.seeds import sample_seed
+from genb.core.dist import cpu_threads
 
 __all__ = ["EnhanceConfig", "EnhanceStage", "EnhanceInput", "EnhanceOutput", "EnhanceSummary", "run_enhance",
            "add_arguments", "run"]
@@ -69,21 +70,6 @@ class EnhanceOutput:
 def sample_torch_seed(seed: int, index: int) -> int:
     """The torch generator seed of sample ``index``: depends only on ``(seed, index)``."""
     return int(sample_seed(seed, index, "enhance").generate_state(1, np.uint64)[0] % (2**63 - 1))
-
-
-DEFAULT_CPU_THREADS = 1
-"""torch's thread count on CPU when ``--threads`` is not given. The bytes of a CPU run follow the
-thread count (a reduction split over more threads adds in another order), so the default is a
-fixed number, not the machine's cores or cores per process: two processes and one, or two
-machines, then give the same bytes."""
-
-
-def cpu_threads(threads: int | None, device: str) -> int | None:
-    """The torch thread count to set for a pipeline on ``device``: ``--threads`` when given, else
-    :data:`DEFAULT_CPU_THREADS` on CPU; None (torch's own default, untouched) on CUDA."""
-    if threads:
-        return threads
-    return None if str(device).startswith("cuda") else DEFAULT_CPU_THREADS
 
 
 class EnhanceStage:
