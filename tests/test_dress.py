@@ -99,6 +99,7 @@ def dressed_poses(request):
 
 def test_garments_stay_on_the_body_in_every_key_pose_and_shape(dressed_poses):
     from genb.render.dress.checks import offset_from_skin
+    from genb.render.dress.dresser import DEFAULT_EASE
 
     body, _, people = dressed_poses
     assert len({p[0] for p in people}) == len(PoseLibrary().names) >= 20
@@ -112,8 +113,11 @@ def test_garments_stay_on_the_body_in_every_key_pose_and_shape(dressed_poses):
                     g.name.split(":")[0] in ("sneakers", "boots", "flat_shoes") and not g.name.endswith("shaft"):
                 assert d.max() < 0.6, (pose, s, outfit, g.name, d.max())  # hung from the body, not left behind
                 continue
-            # tight shells: within their offset (thickness + extra) plus half a body edge of the skin
-            limit = {"hair:long": 0.1}.get(g.name, 0.045) + 0.03
+            # tight shells: within their offset (thickness + extra + ease) plus half a body edge of the
+            # skin, plus the span a draped shell bridges over the body's small forms
+            ease = {x["type"]: x.get("ease", DEFAULT_EASE[x["kind"]]) for x in OUTFITS[outfit]["garments"]}
+            worn = max(ease.values()) + 0.03  # long hair lies over the clothes on the back
+            limit = {"hair:long": 0.1 + worn}.get(g.name, 0.045 + ease.get(g.name, 0.0)) + 0.045
             assert np.percentile(d, 99) < limit, (pose, s, outfit, g.name, np.percentile(d, 99))
 
 
@@ -359,3 +363,70 @@ def test_one_cached_trousers_shell_serves_every_flare(anny_body):
         np.testing.assert_allclose(shell.extra, fresh.extra, atol=1e-12)
         assert shell.faces.shape == fresh.faces.shape
     assert shells[0.04].extra.max() > 0.03  # the flare does push the hems out
+
+
+def test_tight_garments_bridge_the_bodys_small_forms(dressed_poses):
+    """Over the trunk, in every key pose, a top's, coat's or dress's surface keeps a fraction of the
+    high-frequency relief of the skin under it (navel, nipples, abs, clefts): the cloth spans them."""
+    from scipy.spatial import cKDTree
+
+    from genb.render.dress.atlas import build_atlas
+    from genb.render.dress.checks import roughness
+    from genb.render.raster import vertex_normals
+
+    body, raster, people = dressed_poses
+    if body.name != "anny":
+        pytest.skip("the synthetic SMPL-X body is made of capsules: it has no small forms")
+    atlas = build_atlas(body)
+    # the trunk's front and back (within 11 cm of the midline; the armpits, where a sleeve is sewn
+    # on and the cloth folds, are not the body's relief)
+    trunk = (atlas.parts == PART_INDEX["torso"]) & (atlas.torso > 0.1) & (atlas.torso < 0.85) & (np.abs(atlas.rest[:, 0]) < 0.11)
+    ratios, names = [], []
+    for pose, s, outfit, v, garments in people:
+        n = vertex_normals(v, raster.faces, raster._incidence)
+        skin = roughness(v, n, trunk)
+        for g in garments:
+            if g.part not in (PART_INDEX["upper_clothes"], PART_INDEX["coat"], PART_INDEX["dress"]) or "skirt" in g.name:
+                continue
+            d, j = cKDTree(v).query(g.vertices)
+            over = trunk[j] & (d < 0.12) & (np.einsum("ij,ij->i", g.normals, n[j]) > 0.5)
+            if g.hem is not None and g.hem.any():  # a hem turns back to the skin: not the cloth's relief
+                over &= cKDTree(g.vertices[g.hem]).query(g.vertices)[0] > 0.04
+            ratios.append(roughness(g.vertices, g.normals, over) / skin)
+            names.append((pose, outfit, g.name))
+    ratios = np.array(ratios)
+    worst = np.argsort(-ratios)[:5]
+    print([(names[k], round(ratios[k], 2)) for k in worst])
+    print(f"trunk relief, garment / skin: mean {ratios.mean():.2f}, median {np.median(ratios):.2f}, "
+          f"max {ratios.max():.2f} over {len(ratios)} garments")
+    assert len(ratios) >= 20
+    # A skin-following shell (the previous dresser) scores about 1 here; the issue's target is a
+    # third. Not there yet: a coat's sleeve folding against its trunk in a stride still scores > 1.
+    assert np.median(ratios) < 0.4 and ratios.mean() < 0.5
+
+
+def test_ease_is_the_room_between_skin_and_cloth(anny_body):
+    """A top's ease moves its cloth off the trunk by that much (less on the arms), the smoothed
+    cloth never sinks under the skin, and the cached shell serves every ease."""
+    from scipy.spatial import cKDTree
+
+    from genb.render.dress import Dresser
+    from genb.render.raster import vertex_normals
+
+    dresser = Dresser(anny_body)
+    posed = anny_body.pose(_shapes(anny_body)[1:2], euler_xyz_to_matrix(PoseLibrary().key_pose("walk_passing")[None]))
+    v, kp = posed.vertices[0], posed.keypoints[0]
+    n = vertex_normals(v, np.asarray(anny_body.faces))
+    trunk = dresser.atlas.parts == PART_INDEX["torso"]
+    tree = cKDTree(v)
+    gaps = {}
+    for ease in (0.01, 0.03):  # both draw the same cached shell (the same span)
+        outfit = {"garments": [{**OUTFITS["t-shirt and jeans"]["garments"][0], "pattern": "solid", "ease": ease}]}
+        top = dresser.dress(outfit, v, n, kp)[0]
+        d, j = tree.query(top.vertices)
+        signed = np.einsum("ij,ij->i", top.vertices - v[j], n[j])
+        on_trunk = trunk[j] & ~top.hem & (np.abs(dresser.atlas.rest[j, 0]) < 0.11)  # front and back (armpits:
+        # the show-through test)
+        gaps[ease] = np.median(d[on_trunk])
+        assert np.percentile(signed[on_trunk], 1) > ease + 0.004, (ease, np.percentile(signed[on_trunk], 1))
+    assert 0.015 < gaps[0.03] - gaps[0.01] < 0.025, gaps

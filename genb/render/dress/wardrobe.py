@@ -23,7 +23,7 @@ from genb.render.assets import asset_path
 SECTIONS = ("palettes", "patterns", "tops", "bottoms", "dresses", "dress_prob", "shoes", "hair", "accessories", "skin")
 PATTERNS = ("solid", "stripes", "checks", "denim", "knit", "print")
 GARMENT_KEYS = {"weight", "sleeve", "waist", "thickness", "palettes", "patterns", "gender", "hood", "open_prob",
-                "tail", "length", "loose", "flare"}
+                "tail", "length", "loose", "flare", "ease"}
 SHOE_KEYS = {"weight", "cut", "thickness", "colors"}
 HAIRLINES = ("short", "medium", "long")
 HAIR_SHAPES = ("none", "ponytail", "bun")
@@ -152,6 +152,8 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
                 _check_range(src, f"{where}.tail", spec["tail"], 0.1, 1.98)
             if "flare" in spec:
                 _check_range(src, f"{where}.flare", spec["flare"], 0.0, 0.1)
+            if "ease" in spec:
+                _check_range(src, f"{where}.ease", spec["ease"], 0.0, 0.1)
             if "open_prob" in spec:
                 _check_prob(src, f"{where}.open_prob", spec["open_prob"])
             _check_weights(src, f"{where}.palettes", spec["palettes"], set(data["palettes"]))
@@ -282,6 +284,8 @@ def _garment(rng: np.random.Generator, wardrobe: dict, section: str, name: str, 
     g["thickness"] = _draw(rng, spec["thickness"])
     if "flare" in spec:
         g["flare"] = _draw(rng, spec["flare"])
+    if "ease" in spec:
+        g["ease"] = _draw(rng, spec["ease"])
     g["loose"] = bool(spec.get("loose", False) or kind == "dress")
     if "open_prob" in spec:
         g["open"] = bool(rng.random() < spec["open_prob"])
