@@ -282,7 +282,7 @@ class RenderStage:
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
-            outfit = sample_outfit(rng, self.wardrobe, d)
+            outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": tones[a["skin_tone"]]})
             n = vertex_normals(v, self.raster.faces, self.raster._incidence)
             skin = self.dresser.skin_colors(outfit, hex_rgb(tones[a["skin_tone"]]), lips)
             people.append(MeshLayer(v, skin, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))

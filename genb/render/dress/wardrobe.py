@@ -33,6 +33,8 @@ GENDERS = ("female", "male", "neutral")
 AGE_GROUPS = ("child", "teen", "adult", "senior")
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
 QUANTUM = 0.1  # cut coordinates are drawn on this grid, so a few shell topologies serve every sample
+SKIN_CONTRAST = 22.0  # CIE76 Delta E: a top, coat or dress closer than this to its wearer's skin reads as bare skin
+TEXTURED = ("stripes", "checks", "print")  # patterns whose second colour can set a nude tone apart
 
 
 def _fail(source: str, where: str, problem: str, fix: str) -> None:
@@ -295,12 +297,39 @@ def _garment(rng: np.random.Generator, wardrobe: dict, section: str, name: str, 
     return g
 
 
+def _reads_as_skin(g: dict[str, Any], skin: str) -> bool:
+    """A garment whose colour is within :data:`SKIN_CONTRAST` of the skin, unless a pattern's
+    second colour stands apart from it (a nude tone with a clear texture)."""
+    from genb.render.dress.materials import color_distance
+
+    if color_distance(g["color"], skin) >= SKIN_CONTRAST:
+        return False
+    return not (g["pattern"] in TEXTURED and color_distance(g.get("color2", g["color"]), skin) >= 2 * SKIN_CONTRAST)
+
+
+def _contrast_with_skin(rng: np.random.Generator, wardrobe: dict, g: dict[str, Any], skin: str) -> None:
+    """Re-draw a top's, coat's or dress's fabric (same garment, its own palettes) while it reads
+    as the wearer's bare skin; after a few tries take the palette colour farthest from the skin."""
+    from genb.render.dress.materials import color_distance
+
+    section = "dresses" if g["kind"] == "dress" else "tops"
+    spec = wardrobe[section][g["type"]]
+    for _ in range(8):
+        if not _reads_as_skin(g, skin):
+            return
+        g.update(_fabric(rng, wardrobe, spec))
+    if _reads_as_skin(g, skin):
+        colors = [c for name in spec["palettes"] for c in wardrobe["palettes"][name]["colors"]]
+        g["color"] = max(colors, key=lambda c: color_distance(c, skin))
+
+
 def _gendered(table: dict[str, dict], gender: str) -> dict[str, float]:
     return {n: float(s["weight"]) * float((s.get("gender") or {}).get(gender, 1.0)) for n, s in table.items()}
 
 
 def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[str, Any]) -> dict[str, Any]:
-    """One person's outfit (JSON-able) for a body ``description`` (``gender``, ``age_group``).
+    """One person's outfit (JSON-able) for a body ``description`` (``gender``, ``age_group``, and
+    optionally ``skin``: the skin tone's sRGB hex, which no top, coat or dress may read as).
 
     Returns ``{"garments": [...], "shoes": {...}, "hair": {...}, "facial_hair": str | None,
     "accessories": [...], "skin_jitter": [r, g, b]}``; garments are drawn inner to outer
@@ -308,6 +337,7 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
     """
     gender = description.get("gender", "neutral")
     age = description.get("age_group", "adult")
+    skin = description.get("skin")
     garments: list[dict[str, Any]] = []
     # 1. Clothes: a dress, or a top and a bottom; jackets and coats go over an inner top.
     dress_p = float((wardrobe.get("dress_prob") or {}).get(gender, 0.0))
@@ -327,6 +357,10 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
         garments.append(_garment(rng, wardrobe, "bottoms", _pick(rng, _gendered(wardrobe["bottoms"], gender)), "bottom"))
         if outer:
             garments.append(_garment(rng, wardrobe, "tops", top, "coat"))
+    if skin:
+        for g in garments:
+            if g["kind"] in ("top", "coat", "dress"):
+                _contrast_with_skin(rng, wardrobe, g, skin)
     # 2. Shoes.
     shoe = _pick(rng, {n: float(s["weight"]) for n, s in wardrobe["shoes"].items()})
     spec = wardrobe["shoes"][shoe]
