@@ -251,16 +251,22 @@ class Dresser:
                     (h[:, 1] < np.where(a.parts == HEAD, -0.02, -0.045)) & (np.abs(h[:, 0]) < width)
                 # inside the hair, but never hidden: hair off the neck does not hide it from the side
                 f = np.where(hang, np.minimum(f, -0.1), f)
+            if hairline == "long" and not cap:  # hair lifted off the head (over the nape) hides nothing
+                f = np.where((lift() > 0.003) & (f < 0), np.maximum(f, -0.1), f)
             if under_cap:  # the cap's edge overlaps the hair's top by a centimetre
                 f = np.maximum(f, (h[:, 2] - cap_line() - 0.01) * 10)
             f[self.face_region] = 1.0
             return f
 
-        extra = None
-        if hairline == "long" and not cap:
-            extra = np.clip(self.occiput_back - 0.02 + h[:, 1], 0.0, 0.07) * ((h[:, 2] < -0.02) & (a.normals[:, 1] > 0.0))
+        def lift():  # long hair hangs straight down from the back of the head
+            return np.clip(self.occiput_back - 0.02 + h[:, 1], 0.0, 0.07) * ((h[:, 2] < -0.02) & (a.normals[:, 1] > 0.0))
+
+        extra = lift() if hairline == "long" and not cap else None
         back = (a.parts == TORSO).astype(np.float64)  # the share of the clothes' offset hair lies over
+        # body faces count as hidden only 3 cm inside the cut (hair stands off the head); a cap hides none:
+        # seen under its edge, its inside is culled
         return self._shell(("hair", hairline, cap, under_cap), field, extra=extra, subdivide=False,
+                           hide_margin=None if cap else 0.3,
                            drape={"region_scale": back, "radius": 0.025, "clearance": 0.002})
 
     def region_shell(self, name: str) -> Shell:
