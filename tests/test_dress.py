@@ -400,9 +400,10 @@ def test_tight_garments_bridge_the_bodys_small_forms(dressed_poses):
     print(f"trunk relief, garment / skin: mean {ratios.mean():.2f}, median {np.median(ratios):.2f}, "
           f"max {ratios.max():.2f} over {len(ratios)} garments")
     assert len(ratios) >= 20
-    # A skin-following shell (the previous dresser) scores about 1 here; the target is a
-    # third. Not there yet: a coat's sleeve folding against its trunk in a stride still scores > 1.
-    assert np.median(ratios) < 0.4 and ratios.mean() < 0.5
+    # A skin-following shell (the previous dresser) scores about 1 here (mean 1.3, median 1.06).
+    # The typical garment keeps under a third; a coat's sleeve folding against its trunk in a
+    # stride still scores > 1, so the mean is held to a half.
+    assert np.median(ratios) <= 1 / 3 and ratios.mean() < 0.5
 
 
 def test_ease_is_the_room_between_skin_and_cloth(anny_body):

@@ -37,14 +37,17 @@ class Drape:
         normal: (G, 3) float32 unit normal of the smoothed surface in the same frame.
         ease_scale: (G,) float32 share of a garment's ease at each vertex (smooth; 1 on the trunk).
         tangent_to: (V,) int body vertex whose edge gives each body vertex's tangent.
-        smooth: (G, G) sparse mean over a few centimetres of the shell that anchors and frames
-            are smoothed by (so they vary smoothly in every pose).
+        source: (C, V) sparse: the body points the frames are built on (the shell's own vertices,
+            or for a subdivided shell those of the shell it was subdivided from).
+        smooth: (G, C) sparse mean over a few centimetres of those points, per shell vertex:
+            anchors and frames are smoothed by it (so they vary smoothly in every pose).
     """
 
     disp: np.ndarray
     normal: np.ndarray
     ease_scale: np.ndarray
     tangent_to: np.ndarray
+    source: scipy.sparse.csr_matrix | None = None
     smooth: scipy.sparse.csr_matrix | None = None
 
 
@@ -151,6 +154,7 @@ def _dilate(x: np.ndarray, A: scipy.sparse.csr_matrix, steps: int) -> np.ndarray
     return x
 
 
+FRAME_RADIUS = 0.06  # metres: anchors and frames are smoothed over this much of the shell
 TAUBIN = (0.6, -0.62)  # shrink and inflate steps: small forms fade, the trunk keeps its size
 
 
@@ -189,14 +193,15 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     faces = faces[(faces < nm).all(axis=1)]
     W, on_border = _graph(faces, nm)
     rest = np.asarray(atlas.rest, np.float64)
-    base, R = anchor_frames(shell.blend[:nm], rest, atlas.normals, tangent_to)
+    source = shell.blend[:nm].tocsr()
+    base, R = anchor_frames(source, rest, atlas.normals, tangent_to)
     base, R = base.astype(np.float64), R.astype(np.float64)
     M = _ball(base, R[:, 2], radius, on_border)
-    # the shell's own vertices smooth over M; a hem's inner edge copies its twin's row
-    smooth = M[np.where(main, np.arange(G), twin)] if G > nm else M
-    smooth = scipy.sparse.csr_matrix((smooth.data, smooth.indices, smooth.indptr), shape=(G, G))
-    anchor, R = anchor_frames(shell.blend, rest, atlas.normals, tangent_to, smooth)
-    anchor, R = anchor[:nm].astype(np.float64), R[:nm].astype(np.float64)
+    # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
+    F = _ball(base, R[:, 2], FRAME_RADIUS, on_border)
+    smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
+    anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
+    anchor, R = anchor.astype(np.float64), R.astype(np.float64)
     # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed
     #    by pushing back out of the skin: every anchor's own point of the smoothed surface keeps
     #    ``clearance`` off it along the smoothed normal (a convex form is bridged over, not cut);
@@ -234,15 +239,72 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     full_n[rim] = nloc[twin[rim]]
     full_scale[rim] = hem_pull * scale[twin[rim]]
     drape = Drape(disp=full_disp.astype(np.float32), normal=full_n.astype(np.float32),
-                  ease_scale=full_scale.astype(np.float32), tangent_to=tangent_to, smooth=smooth.astype(np.float32))
+                  ease_scale=full_scale.astype(np.float32), tangent_to=tangent_to, source=source.astype(np.float32),
+                  smooth=smooth.astype(np.float32))
     return dataclasses.replace(shell, drape=drape)
+
+
+def loop_weights(faces: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
+    """(n + E, n) sparse Loop subdivision weights of a triangle mesh over n vertices, rows in the
+    order of :func:`~genb.render.dress.shells._subdivision` (old vertices, then edge points):
+    interpolating with them gives a smooth surface where midpoints would leave flat facets."""
+    from genb.render.dress.shells import _unique_rows
+
+    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    opposite = np.concatenate([faces[:, 2], faces[:, 0], faces[:, 1]])
+    edges, inv, counts = _unique_rows(e, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    E = len(edges)
+    border = counts == 1
+    # edge points: 3/8 (a + b) + 1/8 (c + d) inside; the midpoint on a border
+    rows = [n + np.repeat(np.arange(E), 2), n + inv]
+    cols = [edges.ravel(), opposite]
+    vals = [np.repeat(np.where(border, 0.5, 0.375), 2), np.where(border[inv], 0.0, 0.125)]
+    # old vertices: (1 - k beta) v + beta * neighbours inside; 3/4 v + 1/8 each border neighbour on a border
+    on_border = np.zeros(n, bool)
+    on_border[edges[border].ravel()] = True
+    both = np.concatenate([edges, edges[:, ::-1]])
+    b2 = np.concatenate([border, border])
+    k = np.bincount(both[:, 0], minlength=n).astype(np.float64)
+    beta = np.where(k > 3, 3.0 / (8.0 * np.maximum(k, 1)), 3.0 / 16.0)
+    w_nb = np.where(on_border[both[:, 0]], np.where(b2, 0.125, 0.0), beta[both[:, 0]])
+    self_w = np.where(on_border, 0.75, 1.0 - k * beta)
+    rows += [both[:, 0], np.arange(n)]
+    cols += [both[:, 1], np.arange(n)]
+    vals += [w_nb, self_w]
+    return scipy.sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n + E, n))
+
+
+def refine_drape(fine, coarse, hem_pull: float = 0.5):
+    """The drape of ``fine`` (``coarse``'s cut, subdivided once) from ``coarse``'s drape: its
+    values at every vertex interpolated with Loop's weights, its frames built on the coarse
+    points (the smoothing is computed once, on the coarse shell; a subdivided shell only carries
+    finer patterns)."""
+    d = coarse.drape
+    nc = d.source.shape[0]
+    faces = coarse.faces.astype(np.int64)
+    S = loop_weights(faces[(faces < nc).all(axis=1)], nc)
+    G = fine.num_vertices
+    twin = fine.twin
+    nf = S.shape[0]
+    if int((twin == np.arange(G)).sum()) != nf:
+        raise ValueError("fine is not coarse's shell subdivided once")
+    rows = np.where(twin == np.arange(G), np.arange(G), twin)  # hems' inner edges: their twins' rows
+    Sg = S[rows].tocsr()
+    normal = np.asarray(Sg @ d.normal[:nc], np.float64)
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
+    pull = np.where(twin == np.arange(G), 1.0, hem_pull)
+    drape = Drape(disp=(np.asarray(Sg @ d.disp[:nc]) * pull[:, None]).astype(np.float32), normal=normal.astype(np.float32),
+                  ease_scale=(np.asarray(Sg @ d.ease_scale[:nc]) * pull).astype(np.float32), tangent_to=d.tangent_to,
+                  source=d.source, smooth=(Sg @ d.smooth[:nc]).tocsr().astype(np.float32))
+    return dataclasses.replace(fine, drape=drape)
 
 
 def pose_draped(shell, vertices: np.ndarray, normals: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Posed vertices and normals of a draped shell: the smoothed surface skinned through its
     anchors' frames, ``offset`` (G,) metres out along its normal."""
     d = shell.drape
-    a, R = anchor_frames(shell.blend, vertices, normals, d.tangent_to, d.smooth)
+    a, R = anchor_frames(d.source, vertices, normals, d.tangent_to, d.smooth)
     n = np.einsum("gij,gi->gj", R, d.normal)
     v = a + np.einsum("gij,gi->gj", R, d.disp) + offset[:, None].astype(np.float32) * n
     return v.astype(np.float32), n.astype(np.float32)

@@ -18,7 +18,7 @@ import numpy as np
 from genb.render.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas, head_frame, trunk_frame
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
-from genb.render.dress.drape import drape_shell, tangent_neighbours
+from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell, ring_faces
 
 HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
@@ -65,10 +65,10 @@ class GarmentMesh:
 
 
 def span(ease: float) -> float:
-    """Metres of the body's forms a garment's cloth spans (the drape's smoothing radius): 4.5 cm
-    for a fitted garment, growing with the ease (a coat hangs from the bust), on a 1.5 cm grid
+    """Metres of the body's forms a garment's cloth spans (the drape's smoothing radius): 5 cm
+    for a fitted garment, growing with the ease (a coat hangs from the bust), on a 2.5 cm grid
     so a few cached shells serve every garment."""
-    return round(round((0.05 + 1.2 * ease) / 0.015) * 0.015, 3)
+    return round(round((0.05 + 1.2 * ease) / 0.025) * 0.025, 3)
 
 
 def body_vertex_rows(shell: Shell) -> np.ndarray:
@@ -169,13 +169,17 @@ class Dresser:
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
 
     # ------------------------------------------------------------------ shells (cached per cut)
-    def _shell(self, key: tuple, field_fn, drape: dict | None = None, **kw) -> Shell:
+    def _shell(self, key: tuple, field_fn, drape: dict | None = None, coarse_key: tuple | None = None, **kw) -> Shell:
         """A cached shell; ``drape``: keyword arguments of :func:`~genb.render.dress.drape.drape_shell`
         (smoothed offset surface, computed once with the shell), or None for a shell on the skin."""
         shell = self._shells.get(key)
         if shell is None:
             shell = build_shell(self.atlas, field_fn(), **kw)
-            if drape is not None:
+            if drape is not None and kw.get("subdivide", True) and coarse_key is not None:
+                # a subdivided shell takes the drape of the same cut unsubdivided (cached under ``coarse_key``)
+                coarse = self._shell(coarse_key, field_fn, drape=drape, **{**kw, "subdivide": False})
+                shell = refine_drape(shell, coarse)
+            elif drape is not None:
                 drape = dict(drape)
                 drape.setdefault("region_scale", self.ease_region)
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
@@ -202,7 +206,8 @@ class Dresser:
             extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
         r = span(ease)
         return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
-                           drape={"fixed": self.limb_hold, "radius": r})
+                           drape={"fixed": self.limb_hold, "radius": r},
+                           coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
         """Pelvis up to ``waist`` (trunk coordinate) and legs down to ``length`` (leg coordinate)."""
@@ -219,7 +224,7 @@ class Dresser:
         hold = np.where(a.parts == TORSO, np.clip((a.torso - waist + 0.22) / 0.2, 0.0, 1.0), self.limb_hold)
         r = span(ease)
         shell = self._shell(("bottom", length, waist, fine, r), field, extra=unit, subdivide=fine,
-                            drape={"fixed": hold, "radius": r})
+                            drape={"fixed": hold, "radius": r}, coarse_key=("bottom", length, waist, False, r))
         return dataclasses.replace(shell, extra=shell.extra * flare)
 
     def shoe_shell(self, cut: float) -> Shell:
