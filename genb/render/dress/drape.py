@@ -198,7 +198,7 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     base, R = base.astype(np.float64), R.astype(np.float64)
     M = _ball(base, R[:, 2], radius, on_border)
     # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
-    F = _ball(base, R[:, 2], FRAME_RADIUS, on_border)
+    F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, R[:, 2], FRAME_RADIUS, on_border)
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
     anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
     anchor, R = anchor.astype(np.float64), R.astype(np.float64)

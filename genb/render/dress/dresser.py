@@ -66,9 +66,9 @@ class GarmentMesh:
 
 def span(ease: float) -> float:
     """Metres of the body's forms a garment's cloth spans (the drape's smoothing radius): 5 cm
-    for a fitted garment, growing with the ease (a coat hangs from the bust), on a 2.5 cm grid
+    for a fitted garment, growing with the ease (a coat hangs from the bust), on a 5 cm grid
     so a few cached shells serve every garment."""
-    return round(round((0.05 + 1.2 * ease) / 0.025) * 0.025, 3)
+    return round(round((0.05 + 1.2 * ease) / 0.05) * 0.05, 3)
 
 
 def body_vertex_rows(shell: Shell) -> np.ndarray:

@@ -34,6 +34,8 @@ AGE_GROUPS = ("child", "teen", "adult", "senior")
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
 QUANTUM = 0.1  # cut coordinates are drawn on this grid, so a few shell topologies serve every sample
 SKIN_CONTRAST = 22.0  # CIE76 Delta E: a top, coat or dress closer than this to its wearer's skin reads as bare skin
+SKIN_RGB_CONTRAST = 100.0  # sRGB distance (0-255) a top keeps from skin that is not dark
+DARK_SKIN_L = 35.0  # CIE L* under which a skin tone counts as dark (Monk 8-10): only the Delta E rule
 TEXTURED = ("stripes", "checks", "print")  # patterns whose second colour can set a nude tone apart
 
 
@@ -298,13 +300,21 @@ def _garment(rng: np.random.Generator, wardrobe: dict, section: str, name: str, 
 
 
 def _reads_as_skin(g: dict[str, Any], skin: str) -> bool:
-    """A garment whose colour is within :data:`SKIN_CONTRAST` of the skin, unless a pattern's
-    second colour stands apart from it (a nude tone with a clear texture)."""
-    from genb.render.dress.materials import color_distance
+    """A garment whose colour reads as the skin: within :data:`SKIN_CONTRAST` (Delta E) of it, or,
+    on skin that is not dark, within :data:`SKIN_RGB_CONTRAST` in sRGB (as lit, most scenes are
+    dim: colours that differ mostly in hue merge with the skin in the image). A textured pattern
+    whose second colour stands apart from the skin keeps a nude tone."""
+    from genb.render.dress.materials import color_distance, hex_rgb, srgb_to_lab
 
-    if color_distance(g["color"], skin) >= SKIN_CONTRAST:
+    def near(c: str) -> bool:
+        if color_distance(c, skin) < SKIN_CONTRAST:
+            return True
+        light = srgb_to_lab(hex_rgb(skin))[0] >= DARK_SKIN_L
+        return bool(light and np.linalg.norm((hex_rgb(c) - hex_rgb(skin)) * 255.0) < SKIN_RGB_CONTRAST)
+
+    if not near(g["color"]):
         return False
-    return not (g["pattern"] in TEXTURED and color_distance(g.get("color2", g["color"]), skin) >= 2 * SKIN_CONTRAST)
+    return not (g["pattern"] in TEXTURED and not near(g.get("color2", g["color"])))
 
 
 def _contrast_with_skin(rng: np.random.Generator, wardrobe: dict, g: dict[str, Any], skin: str) -> None:
