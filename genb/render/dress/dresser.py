@@ -26,7 +26,7 @@ FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided
 KIND_PART = {"top": "upper_clothes", "coat": "coat", "bottom": "lower_clothes", "dress": "dress"}
 # Ease (metres of room between the smoothed body and the cloth) of garments whose outfit does not
 # name one (outfits drawn from older wardrobe files).
-DEFAULT_EASE = {"top": 0.012, "coat": 0.04, "bottom": 0.008, "dress": 0.012}
+DEFAULT_EASE = {"top": 0.008, "coat": 0.035, "bottom": 0.006, "dress": 0.008}
 HAIR_LAYER = 0.006  # long hair lies this far over the outermost garment on the back
 
 # Hairlines: height (metres above the ears' midpoint, head frame) where the hair starts, as a
