@@ -99,6 +99,7 @@ def dressed_poses(request):
 
 def test_garments_stay_on_the_body_in_every_key_pose_and_shape(dressed_poses):
     from genb.render.dress.checks import offset_from_skin
+    from genb.render.dress.dresser import DEFAULT_EASE
 
     body, _, people = dressed_poses
     assert len({p[0] for p in people}) == len(PoseLibrary().names) >= 20
@@ -112,8 +113,11 @@ def test_garments_stay_on_the_body_in_every_key_pose_and_shape(dressed_poses):
                     g.name.split(":")[0] in ("sneakers", "boots", "flat_shoes") and not g.name.endswith("shaft"):
                 assert d.max() < 0.6, (pose, s, outfit, g.name, d.max())  # hung from the body, not left behind
                 continue
-            # tight shells: within their offset (thickness + extra) plus half a body edge of the skin
-            limit = {"hair:long": 0.1}.get(g.name, 0.045) + 0.03
+            # tight shells: within their offset (thickness + extra + ease) plus half a body edge of the
+            # skin, plus the span a draped shell bridges over the body's small forms
+            ease = {x["type"]: x.get("ease", DEFAULT_EASE[x["kind"]]) for x in OUTFITS[outfit]["garments"]}
+            worn = max(ease.values()) + 0.03  # long hair lies over the clothes on the back
+            limit = {"hair:long": 0.1 + worn}.get(g.name, 0.045 + ease.get(g.name, 0.0)) + 0.045
             assert np.percentile(d, 99) < limit, (pose, s, outfit, g.name, np.percentile(d, 99))
 
 
@@ -359,3 +363,177 @@ def test_one_cached_trousers_shell_serves_every_flare(anny_body):
         np.testing.assert_allclose(shell.extra, fresh.extra, atol=1e-12)
         assert shell.faces.shape == fresh.faces.shape
     assert shells[0.04].extra.max() > 0.03  # the flare does push the hems out
+
+
+def test_tight_garments_bridge_the_bodys_small_forms(dressed_poses):
+    """Over the trunk, in every key pose, a top's, coat's or dress's surface keeps a fraction of the
+    high-frequency relief of the skin under it (navel, nipples, abs, clefts): the cloth spans them."""
+    from scipy.spatial import cKDTree
+
+    from genb.render.dress.atlas import build_atlas
+    from genb.render.dress.checks import roughness
+    from genb.render.raster import vertex_normals
+
+    body, raster, people = dressed_poses
+    if body.name != "anny":
+        pytest.skip("the synthetic SMPL-X body is made of capsules: it has no small forms")
+    atlas = build_atlas(body)
+    # the trunk's front and back (within 11 cm of the midline; the armpits, where a sleeve is sewn
+    # on and the cloth folds, are not the body's relief)
+    trunk = (atlas.parts == PART_INDEX["torso"]) & (atlas.torso > 0.1) & (atlas.torso < 0.85) & (np.abs(atlas.rest[:, 0]) < 0.11)
+    ratios, names = [], []
+    for pose, s, outfit, v, garments in people:
+        n = vertex_normals(v, raster.faces, raster._incidence)
+        skin = roughness(v, n, trunk)
+        for g in garments:
+            if g.part not in (PART_INDEX["upper_clothes"], PART_INDEX["coat"], PART_INDEX["dress"]) or "skirt" in g.name:
+                continue
+            d, j = cKDTree(v).query(g.vertices)
+            over = trunk[j] & (d < 0.12) & (np.einsum("ij,ij->i", g.normals, n[j]) > 0.5)
+            if g.hem is not None and g.hem.any():  # a hem turns back to the skin: not the cloth's relief
+                over &= cKDTree(g.vertices[g.hem]).query(g.vertices)[0] > 0.04
+            ratios.append(roughness(g.vertices, g.normals, over) / skin)
+            names.append((pose, outfit, g.name))
+    ratios = np.array(ratios)
+    worst = np.argsort(-ratios)[:5]
+    print([(names[k], round(ratios[k], 2)) for k in worst])
+    print(f"trunk relief, garment / skin: mean {ratios.mean():.2f}, median {np.median(ratios):.2f}, "
+          f"max {ratios.max():.2f} over {len(ratios)} garments")
+    assert len(ratios) >= 20
+    # A skin-following shell (the previous dresser) scores about 1 here (mean 1.3, median 1.06).
+    # The typical garment keeps under a third; a coat's sleeve folding against its trunk in a
+    # stride still scores > 1, so the mean is held to a half.
+    assert np.median(ratios) <= 1 / 3 and ratios.mean() < 0.5
+
+
+def test_ease_is_the_room_between_skin_and_cloth(anny_body):
+    """A top's ease moves its cloth off the trunk by that much (less on the arms), the smoothed
+    cloth never sinks under the skin, and the cached shell serves every ease."""
+    from scipy.spatial import cKDTree
+
+    from genb.render.dress import Dresser
+    from genb.render.raster import vertex_normals
+
+    dresser = Dresser(anny_body)
+    posed = anny_body.pose(_shapes(anny_body)[1:2], euler_xyz_to_matrix(PoseLibrary().key_pose("walk_passing")[None]))
+    v, kp = posed.vertices[0], posed.keypoints[0]
+    n = vertex_normals(v, np.asarray(anny_body.faces))
+    trunk = dresser.atlas.parts == PART_INDEX["torso"]
+    tree = cKDTree(v)
+    gaps = {}
+    for ease in (0.01, 0.03):  # both draw the same cached shell (the same span)
+        outfit = {"garments": [{**OUTFITS["t-shirt and jeans"]["garments"][0], "pattern": "solid", "ease": ease}]}
+        top = dresser.dress(outfit, v, n, kp)[0]
+        d, j = tree.query(top.vertices)
+        signed = np.einsum("ij,ij->i", top.vertices - v[j], n[j])
+        on_trunk = trunk[j] & ~top.hem & (np.abs(dresser.atlas.rest[j, 0]) < 0.11)  # front and back (armpits:
+        # the show-through test)
+        gaps[ease] = np.median(d[on_trunk])
+        assert np.percentile(signed[on_trunk], 1) > ease + 0.004, (ease, np.percentile(signed[on_trunk], 1))
+    assert 0.015 < gaps[0.03] - gaps[0.01] < 0.025, gaps
+
+
+def test_tops_never_take_the_colour_of_their_wearers_skin():
+    """Over every skin tone, a top, coat or dress never reads as the skin (Delta E, and on skin that
+    is not dark the sRGB distance; a textured pattern's second colour may set a nude tone apart);
+    without a skin the draw is as before."""
+    from genb.render.assets import load_yaml_asset
+    from genb.render.dress import load_wardrobe, sample_outfit
+    from genb.render.dress.materials import color_distance
+    from genb.render.dress.wardrobe import _reads_as_skin
+
+    w = load_wardrobe("everyday")
+    tones = [t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]]
+    rng = np.random.default_rng(5)
+    near, total, dark_clothes = 0, 0, {}
+    for k in range(600):
+        skin = tones[k % len(tones)]
+        o = sample_outfit(rng, w, {"gender": ("female", "male")[k % 2], "age_group": "adult", "skin": skin})
+        for g in o["garments"]:
+            if g["kind"] not in ("top", "coat", "dress"):
+                continue
+            total += 1
+            assert not _reads_as_skin(g, skin), (skin, g)
+            near += color_distance(g["color"], skin) < 22  # a nude tone (with a clear pattern)
+            dark_clothes.setdefault(skin, []).append(np.mean([int(g["color"][i:i + 2], 16) for i in (0, 2, 4)]) < 80)
+    assert near / total < 0.03, (near, total)  # textured nude tones only, and rare
+    # the darkest tones still wear dark clothes sometimes (navy, dark green ...), just not their skin's
+    assert np.mean(dark_clothes[tones[-1]]) > 0.1
+    a = sample_outfit(np.random.default_rng(3), w, {"gender": "male", "age_group": "adult"})
+    b = sample_outfit(np.random.default_rng(3), w, {"gender": "male", "age_group": "adult", "skin": None})
+    assert a == b
+
+
+HAIR_OUTFITS = {
+    "long": {"garments": [OUTFITS["t-shirt and jeans"]["garments"][0]], "shoes": {"type": "barefoot"},
+             "hair": {"style": "long", "color": "2e2119", "hairline": "long", "thickness": 0.016, "shape": "none"},
+             "facial_hair": None, "accessories": []},
+    "ponytail": {"garments": [OUTFITS["closed coat"]["garments"][2]], "shoes": {"type": "barefoot"},
+                 "hair": {"style": "ponytail", "color": "2e2119", "hairline": "medium", "thickness": 0.008, "shape": "ponytail"},
+                 "facial_hair": None, "accessories": []},
+    "capped": {"garments": [OUTFITS["t-shirt and jeans"]["garments"][0]], "shoes": {"type": "barefoot"},
+               "hair": {"style": "long", "color": "2e2119", "hairline": "long", "thickness": 0.02, "shape": "none"},
+               "facial_hair": None, "accessories": [{"type": "cap", "color": "1f2a44"}]},
+}
+
+
+@pytest.fixture(scope="module")
+def hair_people(anny_body):
+    """Three key poses x the hair outfits above (tall body), posed and dressed."""
+    from genb.render.dress import Dresser
+    from genb.render.raster import Rasterizer, vertex_normals
+
+    lib = PoseLibrary()
+    poses = ["standing", "looking_at_phone", "crouching", "walk_passing"]
+    posed = anny_body.pose(np.tile(_shapes(anny_body)[2], (len(poses), 1)),
+                           euler_xyz_to_matrix(np.stack([lib.key_pose(p) for p in poses])))
+    dresser, raster = Dresser(anny_body), Rasterizer(anny_body.faces, anny_body.vertex_parts)
+    people = []
+    for k, pose in enumerate(poses):
+        v, kp = posed.vertices[k].copy(), posed.keypoints[k].copy()
+        lift = -v[:, 2].min()
+        v[:, 2] += lift
+        kp[:, 2] += lift
+        n = vertex_normals(v, raster.faces, raster._incidence)
+        for name, outfit in HAIR_OUTFITS.items():
+            people.append((pose, name, v, n, kp, dresser.dress(outfit, v, n, kp)))
+    return dresser, raster, people
+
+
+def test_no_holes_where_hair_meets_the_neck(hair_people):
+    """From behind and from the sides, wherever the bare body would be seen the dressed person is
+    seen too: hair off the neck never leaves the background showing through the person."""
+    from genb.render.raster import MeshLayer
+
+    dresser, raster, people = hair_people
+    holes = {}
+    for pose, name, v, n, kp, garments in people:
+        for yaw in (90.0, 180.0, 270.0, 150.0):
+            K, ext = _view(float(v[:, 2].max()), yaw, size=200)
+            out = _render(raster, [MeshLayer(v, np.full_like(v, 0.6), normals=n, extras=garments)], K, ext, 200, 200, ground=False)
+            hole = (out.body_instances > 0) & (out.instances == 0)
+            holes[pose, name, yaw] = int(hole.sum())
+    print("holes", sum(holes.values()), {k: h for k, h in holes.items() if h})
+    assert sum(holes.values()) <= 8 and max(holes.values()) <= 2, holes  # a pixel or two of silhouette edges (was 261)
+
+
+def test_hair_never_pokes_through_a_cap(hair_people):
+    """Seen from the head's centre, wherever the cap is, the hair lies under it."""
+    from genb.render.dress.atlas import head_frame
+
+    dresser, raster, people = hair_people
+    for pose, name, v, n, kp, garments in people:
+        if name != "capped":
+            continue
+        cap = np.concatenate([g.vertices[~g.hem] for g in garments if g.name == "cap"])  # not the turned-in hem
+        hair = np.concatenate([g.vertices for g in garments if g.name.startswith("hair")])
+        origin, R = head_frame(kp)
+        origin = origin + R[:, 2] * 0.02  # the skull's centre, a little above the ears
+        cd, hd = cap - origin, hair - origin
+        cr, hr = np.linalg.norm(cd, axis=1), np.linalg.norm(hd, axis=1)
+        cu, hu = cd / cr[:, None], hd / hr[:, None]
+        from scipy.spatial import cKDTree
+
+        ang, j = cKDTree(cu).query(hu)
+        under = ang < 0.03  # the hair vertex's direction hits the cap (within ~1.7 degrees of a cap vertex)
+        assert (hr[under] < cr[j[under]] + 0.002).all(), (pose, (hr[under] - cr[j[under]]).max())

@@ -407,7 +407,7 @@ class RenderStage:
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
-            outfit = sample_outfit(rng, self.wardrobe, d)
+            outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": tones[a["skin_tone"]]})
             n = vertex_normals(v, self.raster.faces, self.raster._incidence)
             col = self.dresser.skin_colors(outfit, skin.tone_srgb(a["skin_tone"]), lips)  # measured albedo
             outfit["skin"] = skin.skin_variation(skin_rng, a["skin_tone"])

@@ -52,3 +52,35 @@ def offset_from_skin(garment: GarmentMesh, body_vertices: np.ndarray) -> np.ndar
 
     d, _ = cKDTree(body_vertices).query(garment.vertices)
     return d
+
+
+def roughness(points: np.ndarray, normals: np.ndarray, select, radius: float = 0.04, stat=np.mean) -> float:
+    """Mean high-frequency height of a surface: over the ``select``-ed points, how far each lies
+    off a quadric fitted (least squares, in its tangent frame) to the surface points within
+    ``radius`` metres whose normals are within 60 degrees of its own (one sheet of the surface). Curvature at the scale of the radius (a chest, a shoulder) fits the quadric
+    and scores 0; smaller forms (a navel, nipples, abs, a cleft) score their depth.
+
+    Args: points (N, 3), normals (N, 3) unit, select (N,) bool or indices. Returns metres.
+    """
+    from scipy.spatial import cKDTree
+
+    points = np.asarray(points, np.float64)
+    normals = np.asarray(normals, np.float64)
+    tree = cKDTree(points)
+    sel = np.flatnonzero(select) if np.asarray(select).dtype == bool else np.asarray(select)
+    out = []
+    for i, group in zip(sel, tree.query_ball_point(points[sel], radius)):
+        group = np.asarray(group)
+        group = group[normals[group] @ normals[i] > 0.5]  # one sheet: not across to an arm or a fold
+        if len(group) < 8:
+            continue
+        n = normals[i]
+        t = np.cross(n, [1.0, 0.0, 0.0] if abs(n[0]) < 0.9 else [0.0, 1.0, 0.0])
+        t /= np.linalg.norm(t)
+        b = np.cross(n, t)
+        q = points[group] - points[i]
+        x, y, h = q @ t, q @ b, q @ n
+        A = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], 1)
+        coef = np.linalg.lstsq(A, h, rcond=None)[0]
+        out.append(abs(coef[0]))
+    return float(stat(out)) if out else 0.0

@@ -18,11 +18,16 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas, head_frame, trunk_frame
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
+from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell, ring_faces
 
 HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
 FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided shell (the body mesh is too coarse)
 KIND_PART = {"top": "upper_clothes", "coat": "coat", "bottom": "lower_clothes", "dress": "dress"}
+# Ease (metres of room between the smoothed body and the cloth) of garments whose outfit does not
+# name one (outfits drawn from older wardrobe files).
+DEFAULT_EASE = {"top": 0.008, "coat": 0.035, "bottom": 0.006, "dress": 0.008}
+HAIR_LAYER = 0.006  # long hair lies this far over the outermost garment on the back
 
 # Hairlines: height (metres above the ears' midpoint, head frame) where the hair starts, as a
 # function of how far forward on the head (metres; negative = back of the head).
@@ -45,6 +50,7 @@ class GarmentMesh:
         covered: (Fc,) int body faces this piece covers (for show-through checks), or None.
         name: what it is (e.g. ``"jeans"``, ``"hair:long"``).
         hides: (Fh,) int body faces it hides from every view (not drawn in the dressed passes), or None.
+        hem: (N,) bool vertices of a hem (its edge and the strip turned back towards the skin), or None.
     """
 
     vertices: np.ndarray
@@ -55,6 +61,49 @@ class GarmentMesh:
     covered: np.ndarray | None = None
     name: str = ""
     hides: np.ndarray | None = None
+    hem: np.ndarray | None = None
+
+
+def span(ease: float) -> float:
+    """Metres of the body's forms a garment's cloth spans (the drape's smoothing radius): 5 cm
+    for a fitted garment, growing with the ease (a coat hangs from the bust), on a 5 cm grid
+    so a few cached shells serve every garment."""
+    return round(round((0.05 + 1.2 * ease) / 0.05) * 0.05, 3)
+
+
+def body_vertex_rows(shell: Shell) -> np.ndarray:
+    """(V,) per body vertex the shell vertex that sits on it alone (blend weight 1), or -1."""
+    blend = shell.blend.tocsr()
+    single = np.flatnonzero((np.diff(blend.indptr) == 1))
+    single = single[blend.data[blend.indptr[single]] > 0.999]
+    rows = np.full(blend.shape[1], -1, np.int64)
+    rows[blend.indices[blend.indptr[single]]] = single
+    return rows
+
+
+def cloth_over_skin(vertices: np.ndarray, normals: np.ndarray, layers: list) -> tuple[np.ndarray, np.ndarray]:
+    """(V, 3) per body vertex the outermost cloth over it and (V, 3) that cloth's normal (the skin
+    where no layer sits on the vertex). ``layers``: (shell, posed vertices, posed normals), any order."""
+    P = np.asarray(vertices, np.float32).copy()
+    N = np.asarray(normals, np.float32).copy()
+    height = np.zeros(len(P), np.float32)
+    for shell, v, n in layers:
+        rows = body_vertex_rows(shell)
+        on = np.flatnonzero(rows >= 0)
+        h = np.einsum("ij,ij->i", v[rows[on]] - vertices[on], normals[on])
+        out = h > height[on]
+        ids = on[out]
+        P[ids], N[ids], height[ids] = v[rows[ids]], n[rows[ids]], h[out]
+    return P, N
+
+
+def shell_hem(shell: Shell) -> np.ndarray | None:
+    """(G,) bool: a shell's hem strips (inner edges and the edges they hang from)."""
+    if shell.twin is None:
+        return None
+    hem = shell.twin != np.arange(shell.num_vertices)
+    hem[shell.twin[hem]] = True
+    return hem
 
 
 def _nan_le(x: np.ndarray, t: float) -> np.ndarray:
@@ -112,17 +161,35 @@ class Dresser:
         top = (a.parts == HEAD) & (h[:, 2] > -0.03) & (h[:, 2] < 0.05)
         self.occiput_back = float(-h[top, 1].min()) if top.any() else 0.1
         self.trunk_length = float(np.ptp(a.rest[:, 2][a.parts == TORSO])) if (a.parts == TORSO).any() else 0.5
+        # drape: per body vertex a tangent neighbour, and the share of a garment's ease by region
+        self.tangent_to = tangent_neighbours(np.asarray(a.faces), a.rest, a.normals)
+        hands_feet = np.isin(a.parts, [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
+        self.ease_region = np.where(a.parts == TORSO, 1.0, np.where(self.is_arm, 0.6, np.where(self.is_leg, 0.8, 0.5)))
+        self.ease_region[hands_feet] = 0.4
+        self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
 
     # ------------------------------------------------------------------ shells (cached per cut)
-    def _shell(self, key: tuple, field_fn, **kw) -> Shell:
+    def _shell(self, key: tuple, field_fn, drape: dict | None = None, coarse_key: tuple | None = None, **kw) -> Shell:
+        """A cached shell; ``drape``: keyword arguments of :func:`~genb.render.dress.drape.drape_shell`
+        (smoothed offset surface, computed once with the shell), or None for a shell on the skin."""
         shell = self._shells.get(key)
         if shell is None:
-            shell = self._shells[key] = build_shell(self.atlas, field_fn(), **kw)
+            shell = build_shell(self.atlas, field_fn(), **kw)
+            if drape is not None and kw.get("subdivide", True) and coarse_key is not None:
+                # a subdivided shell takes the drape of the same cut unsubdivided (cached under ``coarse_key``)
+                coarse = self._shell(coarse_key, field_fn, drape=drape, **{**kw, "subdivide": False})
+                shell = refine_drape(shell, coarse)
+            elif drape is not None:
+                drape = dict(drape)
+                drape.setdefault("region_scale", self.ease_region)
+                shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
+            self._shells[key] = shell
         return shell
 
     def top_shell(self, sleeve: float, waist: float, collar: float = 1.1, open_front: bool = False,
-                  hood: bool = False, fine: bool = False) -> Shell:
-        """Trunk from ``waist`` (trunk coordinate) up to the collar, arms to ``sleeve`` (arm coordinate; < 0: none)."""
+                  hood: bool = False, fine: bool = False, ease: float = 0.0) -> Shell:
+        """Trunk from ``waist`` (trunk coordinate) up to the collar, arms to ``sleeve`` (arm coordinate; < 0: none).
+        ``ease``: the looser the garment, the wider the forms its cloth spans (:func:`span`)."""
         a = self.atlas
 
         def field():
@@ -137,9 +204,12 @@ class Dresser:
         extra = None
         if hood:  # a hood lying on the back: a bulge below the collar
             extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
-        return self._shell(("top", sleeve, waist, collar, open_front, hood, fine), field, extra=extra, subdivide=fine)
+        r = span(ease)
+        return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
+                           drape={"fixed": self.limb_hold, "radius": r},
+                           coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
-    def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False) -> Shell:
+    def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
         """Pelvis up to ``waist`` (trunk coordinate) and legs down to ``length`` (leg coordinate)."""
         a = self.atlas
 
@@ -150,7 +220,11 @@ class Dresser:
 
         # straight legs hang from the knee: an offset linear in the flare, so one cached shell serves every flare
         unit = np.clip((np.nan_to_num(a.leg) - 1.1) / 0.85, 0.0, 1.0) * self.is_leg
-        shell = self._shell(("bottom", length, waist, fine), field, extra=unit, subdivide=fine)
+        # the waistband keeps to the body; below it the cloth bridges the buttocks and the crotch
+        hold = np.where(a.parts == TORSO, np.clip((a.torso - waist + 0.22) / 0.2, 0.0, 1.0), self.limb_hold)
+        r = span(ease)
+        shell = self._shell(("bottom", length, waist, fine, r), field, extra=unit, subdivide=fine,
+                            drape={"fixed": hold, "radius": r}, coarse_key=("bottom", length, waist, False, r))
         return dataclasses.replace(shell, extra=shell.extra * flare)
 
     def shoe_shell(self, cut: float) -> Shell:
@@ -158,9 +232,16 @@ class Dresser:
         lower = np.isin(a.parts, [PART_INDEX["left_lower_leg"], PART_INDEX["right_lower_leg"]])
         return self._shell(("shoe", cut), lambda: np.where(lower, cut - np.nan_to_num(a.leg), 1.0), rim=0.0)
 
-    def hair_shell(self, hairline: str, cap: bool = False) -> Shell:
+    def hair_shell(self, hairline: str, cap: bool = False, under_cap: bool = False) -> Shell:
+        """Hair (or a cap: ``cap``) over the scalp down to a ``hairline``, draped: the cloth-like
+        smoothing rounds the scalp's small forms and softens the cut along the hairline. Long
+        hair hangs down the back over whatever is worn there (its ease is the clothes' offset).
+        ``under_cap``: only the hair below a cap's edge (none inside the cap)."""
         a = self.atlas
         h = a.head
+
+        def cap_line():
+            return np.maximum(np.interp(h[:, 1], _HAIRLINE_FWD, HAIRLINES["short"]), 0.045)
 
         def field():
             line = np.interp(h[:, 1], _HAIRLINE_FWD, HAIRLINES[hairline if not cap else "short"])
@@ -173,14 +254,25 @@ class Dresser:
                 width = 0.1 - 0.25 * np.clip(-h[:, 2] - 0.14, 0.0, 0.2)  # narrowing down the back
                 hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > -0.34) & \
                     (h[:, 1] < np.where(a.parts == HEAD, -0.02, -0.045)) & (np.abs(h[:, 0]) < width)
-                f = np.where(hang, np.minimum(f, -0.5), f)
+                # inside the hair, but never hidden: hair off the neck does not hide it from the side
+                f = np.where(hang, np.minimum(f, -0.1), f)
+            if hairline == "long" and not cap:  # hair lifted off the head (over the nape) hides nothing
+                f = np.where((lift() > 0.003) & (f < 0), np.maximum(f, -0.1), f)
+            if under_cap:  # the cap's edge overlaps the hair's top by a centimetre
+                f = np.maximum(f, (h[:, 2] - cap_line() - 0.01) * 10)
             f[self.face_region] = 1.0
             return f
 
-        extra = None
-        if hairline == "long" and not cap:
-            extra = np.clip(self.occiput_back - 0.02 + h[:, 1], 0.0, 0.07) * ((h[:, 2] < -0.02) & (a.normals[:, 1] > 0.0))
-        return self._shell(("hair", hairline, cap), field, extra=extra, subdivide=False)  # the head is dense already
+        def lift():  # long hair hangs straight down from the back of the head
+            return np.clip(self.occiput_back - 0.02 + h[:, 1], 0.0, 0.07) * ((h[:, 2] < -0.02) & (a.normals[:, 1] > 0.0))
+
+        extra = lift() if hairline == "long" and not cap else None
+        back = (a.parts == TORSO).astype(np.float64)  # the share of the clothes' offset hair lies over
+        # body faces count as hidden only 3 cm inside the cut (hair stands off the head); a cap hides none:
+        # seen under its edge, its inside is culled
+        return self._shell(("hair", hairline, cap, under_cap), field, extra=extra, subdivide=False,
+                           hide_margin=None if cap else 0.3,
+                           drape={"region_scale": back, "radius": 0.025, "clearance": 0.002})
 
     def region_shell(self, name: str) -> Shell:
         """Small named regions: ``beard``, ``moustache``, ``stubble``, ``straps`` (backpack), ``sash`` (bag strap)."""
@@ -217,51 +309,62 @@ class Dresser:
             keypoints: (25, 3) BODY25 keypoints, world frame.
         """
         out: list[GarmentMesh] = []
+        layers: list = []  # (shell, posed vertices, normals) of the garments on the trunk
         outer = 0.0  # thickness of the outermost layer so far (straps go over it)
 
-        def add_shell(shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str, hides: bool = True) -> None:
-            v, n = pose_shell(shell, vertices, normals, thickness)
+        def add_shell(shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str, hides: bool = True,
+                      ease: float = 0.0) -> None:
+            v, n = pose_shell(shell, vertices, normals, thickness, ease)
+            if part in ("upper_clothes", "coat", "dress"):
+                layers.append((shell, v, n))
             out.append(GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,
-                                   shell.hidden if hides else None))
+                                   shell.hidden if hides else None, shell_hem(shell)))
 
         garments = outfit.get("garments", [])
+        ease_of = lambda g: float(g.get("ease", DEFAULT_EASE[g["kind"]]))  # noqa: E731
         # Layers never share a surface: a top sits over the trousers' waistband, a coat over the top.
-        bottom_t = max([float(g["thickness"]) for g in garments if g["kind"] == "bottom"] or [0.0])
-        top_t = 0.0
+        bottoms = [g for g in garments if g["kind"] == "bottom"]
+        bottom_t = max([float(g["thickness"]) for g in bottoms] or [0.0])
+        bottom_e = max([ease_of(g) for g in bottoms] or [0.0])
+        top_t = top_e = 0.0
         for g in garments:
             kind, part = g["kind"], KIND_PART[g["kind"]]
-            t = float(g["thickness"])
+            t, e = float(g["thickness"]), ease_of(g)
             if kind in ("top", "dress"):
                 t = top_t = max(t, bottom_t + 0.004)
+                e = top_e = max(e, bottom_e + 0.008)
             elif kind == "coat":
                 t = max(top_t, bottom_t) + t
+                e = max(e, top_e + 0.006)
+            fine = g.get("pattern") in FINE_PATTERNS
             if kind in ("top", "coat", "dress"):
                 waist = g["waist"] if kind != "dress" else g["waist"] - 0.05
                 shell = self.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
-                                       fine=g.get("pattern") in FINE_PATTERNS)
-                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"])
+                                       fine=fine, ease=e)
+                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e)
             if kind == "bottom" and not g.get("loose"):
-                shell = self.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)),
-                                          fine=g.get("pattern") in FINE_PATTERNS)
-                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"])
+                shell = self.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=fine, ease=e)
+                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e)
             if g.get("loose") or (kind == "coat" and "tail" in g):
                 # the waistband hugs the hips; the skirt hangs from it
                 waist = g["waist"] if kind != "coat" else g["waist"] + 0.05
                 if kind != "coat":
-                    band = self.bottom_shell(-1.0, waist, fine=g.get("pattern") in FINE_PATTERNS)
-                    add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), part, g["type"])
+                    band = self.bottom_shell(-1.0, waist, fine=fine, ease=e)
+                    add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), part, g["type"], ease=e)
                 hem = g["length"] if kind != "coat" else g["tail"]
-                out.append(self._loose(g, vertices, keypoints, waist, hem, outer + t, part, kind == "coat" and g.get("open")))
-            outer = max(outer, t)
+                out.append(self._loose(g, vertices, keypoints, waist, hem, outer + t + e, part, kind == "coat" and g.get("open")))
+            outer = max(outer, t + e)
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":
             out.extend(self._shoes(shoes, vertices, normals))
         hair = outfit.get("hair") or {}
         hair_t = float(hair.get("thickness", 0.0))
+        capped = any(acc["type"] == "cap" for acc in outfit.get("accessories", []))
         if hair.get("hairline"):
-            shell = self.hair_shell(hair["hairline"])
-            add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}")
-            if hair.get("shape") in ("ponytail", "bun"):
+            shell = self.hair_shell(hair["hairline"], under_cap=capped)
+            add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
+                      ease=outer + HAIR_LAYER)
+            if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
                 out.append(self._hair_piece(hair, keypoints, hair_t))
         if outfit.get("facial_hair"):
             style = outfit["facial_hair"]
@@ -272,13 +375,16 @@ class Dresser:
             color = hex_rgb(acc["color"])
             if acc["type"] == "cap":
                 shell = self.hair_shell("short", cap=True)
-                th = hair_t + 0.006
+                th = hair_t + 0.008
                 add_shell(shell, th, np.broadcast_to(color, shell.rest.shape).copy(), "headwear", "cap")
                 out.append(self._brim(keypoints, color, th))
             elif acc["type"] in ("backpack", "bag_strap"):
                 shell = self.region_shell("straps" if acc["type"] == "backpack" else "sash")
-                add_shell(shell, outer + 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"], hides=False)
-                out.append(self._bag(acc["type"], vertices, keypoints, color))
+                # the strap lies on the outermost cloth under it (the same body points, over the garments)
+                P, N = cloth_over_skin(vertices, normals, layers)
+                add_shell(shell, 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"], hides=False)
+                out[-1].vertices, out[-1].normals = pose_shell(shell, P, N, 0.007)
+                out.append(self._bag(acc["type"], vertices, keypoints, color, outer))
         return out
 
     def _loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
@@ -394,7 +500,7 @@ class Dresser:
         return GarmentMesh(v, _mesh_normals(v, f), f, np.broadcast_to(color * 0.9, v.shape).copy(), PART_INDEX["headwear"],
                            None, "cap:brim")
 
-    def _bag(self, kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray) -> GarmentMesh:
+    def _bag(self, kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray, outer: float = 0.0) -> GarmentMesh:
         origin, R, length = trunk_frame(keypoints)
         a = self.atlas
         trunk = vertices[a.parts == TORSO].astype(np.float64) - origin
@@ -402,12 +508,12 @@ class Dresser:
             height = 0.42 * length / 0.5
             band = (trunk @ R[:, 2] < -0.08) & (trunk @ R[:, 2] > -0.08 - height)
             back = float((trunk[band] @ R[:, 1]).max()) if band.any() else 0.12
-            c = origin + R @ np.array([0.0, back + 0.075, -0.08 - height / 2])
+            c = origin + R @ np.array([0.0, back + outer + 0.072, -0.08 - height / 2])
             v, f = _box(c, R, np.array([0.15, 0.07, height / 2]))
         else:  # a small bag at the right hip, hanging from the sash
             hip = keypoints[K25["right_hip"]].astype(np.float64)
             side = float((trunk @ -R[:, 0]).max())
-            c = hip - R[:, 0] * 0.09 + R @ np.array([-(side - 0.05), 0.0, -0.1])
+            c = hip - R[:, 0] * 0.09 + R @ np.array([-(side - 0.05 + outer), 0.0, -0.1])
             v, f = _box(c, R, np.array([0.04, 0.11, 0.09]))
         n = _mesh_normals(v, f)
         col = np.broadcast_to(color, v.shape).copy()

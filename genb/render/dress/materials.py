@@ -71,3 +71,19 @@ def hair_colors(color: str, rest: np.ndarray) -> np.ndarray:
     base = hex_rgb(color)
     streak = hash_noise(np.floor(rest * np.array([80.0, 80.0, 12.0])))
     return np.clip(base * (0.8 + 0.45 * streak)[:, None], 0, 1).astype(np.float32)
+
+
+def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) sRGB in 0..1 -> CIE L*a*b* (D65)."""
+    c = np.asarray(rgb, np.float64)
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = lin @ np.array([[0.4124, 0.2126, 0.0193], [0.3576, 0.7152, 0.1192], [0.1805, 0.0722, 0.9505]])
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def color_distance(hex_a: str, hex_b: str) -> float:
+    """Perceptual distance (CIE76 Delta E) between two sRGB hex colours: about 2 is just
+    noticeable, under ~25 a garment reads as the same colour as skin."""
+    return float(np.linalg.norm(srgb_to_lab(hex_rgb(hex_a)) - srgb_to_lab(hex_rgb(hex_b))))

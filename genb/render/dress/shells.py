@@ -15,9 +15,13 @@ margin, so the legs never poke through whatever their spread.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse
+
+if TYPE_CHECKING:
+    from genb.render.dress.drape import Drape
 
 
 @dataclasses.dataclass
@@ -35,6 +39,8 @@ class Shell:
         rest_normals: (G, 3) rest-pose normals.
         hidden: (Fh,) int body faces well inside the cut (``field <= -hide_margin``): the garment
             hides them from every view, so the dressed passes need not draw them.
+        twin: (G,) int: for a hem's inner-edge vertex the shell vertex it hangs from, else itself.
+        drape: the smoothed offset surface (:func:`drape_shell`), or None (the shell follows the skin).
     """
 
     blend: scipy.sparse.csr_matrix
@@ -45,6 +51,8 @@ class Shell:
     rest: np.ndarray
     rest_normals: np.ndarray
     hidden: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    twin: np.ndarray | None = None
+    drape: "Drape | None" = None
 
     @property
     def num_vertices(self) -> int:
@@ -123,6 +131,7 @@ def build_shell(atlas, field: np.ndarray, rim: float = 0.2, extra: np.ndarray | 
         local, S = _subdivision(local, n0)
         blend = (S @ blend).tocsr()
     lift = np.ones(blend.shape[0])
+    twin = np.arange(blend.shape[0])
     # 2. Hems: boundary edges (used by one face) get a strip down to ``rim`` of the thickness.
     if len(local):
         e = np.sort(np.concatenate([local[:, [0, 1]], local[:, [1, 2]], local[:, [2, 0]]]), axis=1)
@@ -134,6 +143,7 @@ def build_shell(atlas, field: np.ndarray, rim: float = 0.2, extra: np.ndarray | 
             binv = binv.reshape(-1, 2) + n1
             blend = scipy.sparse.vstack([blend, blend[bverts]]).tocsr()
             lift = np.concatenate([lift, np.full(len(bverts), rim)])
+            twin = np.concatenate([twin, bverts])
             a, b = border.T
             a2, b2 = binv.T
             local = np.concatenate([local, np.stack([a, b, b2], 1), np.stack([a, b2, a2], 1)])
@@ -144,18 +154,26 @@ def build_shell(atlas, field: np.ndarray, rim: float = 0.2, extra: np.ndarray | 
     covered = face_ids[inside[faces].all(axis=1)]
     hidden = face_ids[(field[faces] <= -hide_margin).all(axis=1)] if hide_margin is not None else np.zeros(0, np.int64)
     return Shell(blend=blend, lift=lift, extra=ext, faces=local.astype(np.uint32), covered=covered,
-                 rest=rest, rest_normals=rn, hidden=hidden)
+                 rest=rest, rest_normals=rn, hidden=hidden, twin=twin)
 
 
-def pose_shell(shell: Shell, vertices: np.ndarray, normals: np.ndarray, thickness: float) -> tuple[np.ndarray, np.ndarray]:
+def pose_shell(shell: Shell, vertices: np.ndarray, normals: np.ndarray, thickness: float,
+               ease: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Posed shell vertices and normals.
 
     Args:
         vertices: (V, 3) posed body vertices, metres. normals: (V, 3) their unit normals.
-        thickness: metres out from the skin.
+        thickness: metres out from the skin (from the smoothed surface of a draped shell).
+        ease: metres of room between the smoothed surface and the cloth (draped shells only;
+            scaled per vertex by the drape's ``ease_scale``).
     Returns:
         (G, 3) float32 vertices and (G, 3) float32 unit normals.
     """
+    if shell.drape is not None:
+        from genb.render.dress.drape import pose_draped
+
+        off = thickness * shell.lift + shell.extra + ease * shell.drape.ease_scale
+        return pose_draped(shell, vertices, normals, off)
     n = np.asarray(shell.blend @ normals, np.float32)
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
     v = np.asarray(shell.blend @ vertices, np.float32)

@@ -23,7 +23,7 @@ from genb.render.assets import asset_path
 SECTIONS = ("palettes", "patterns", "tops", "bottoms", "dresses", "dress_prob", "shoes", "hair", "accessories", "skin")
 PATTERNS = ("solid", "stripes", "checks", "denim", "knit", "print")
 GARMENT_KEYS = {"weight", "sleeve", "waist", "thickness", "palettes", "patterns", "gender", "hood", "open_prob",
-                "tail", "length", "loose", "flare"}
+                "tail", "length", "loose", "flare", "ease"}
 SHOE_KEYS = {"weight", "cut", "thickness", "colors"}
 HAIRLINES = ("short", "medium", "long")
 HAIR_SHAPES = ("none", "ponytail", "bun")
@@ -33,6 +33,10 @@ GENDERS = ("female", "male", "neutral")
 AGE_GROUPS = ("child", "teen", "adult", "senior")
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
 QUANTUM = 0.1  # cut coordinates are drawn on this grid, so a few shell topologies serve every sample
+SKIN_CONTRAST = 22.0  # CIE76 Delta E: a top, coat or dress closer than this to its wearer's skin reads as bare skin
+SKIN_RGB_CONTRAST = 100.0  # sRGB distance (0-255) a top keeps from skin that is not dark
+DARK_SKIN_L = 35.0  # CIE L* under which a skin tone counts as dark (Monk 8-10): only the Delta E rule
+TEXTURED = ("stripes", "checks", "print")  # patterns whose second colour can set a nude tone apart
 
 
 def _fail(source: str, where: str, problem: str, fix: str) -> None:
@@ -154,6 +158,8 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
                 _check_range(src, f"{where}.tail", spec["tail"], 0.1, 1.98)
             if "flare" in spec:
                 _check_range(src, f"{where}.flare", spec["flare"], 0.0, 0.1)
+            if "ease" in spec:
+                _check_range(src, f"{where}.ease", spec["ease"], 0.0, 0.1)
             if "open_prob" in spec:
                 _check_prob(src, f"{where}.open_prob", spec["open_prob"])
             _check_weights(src, f"{where}.palettes", spec["palettes"], set(data["palettes"]))
@@ -303,6 +309,8 @@ def _garment(rng: np.random.Generator, wardrobe: dict, section: str, name: str, 
     g["thickness"] = _draw(rng, spec["thickness"])
     if "flare" in spec:
         g["flare"] = _draw(rng, spec["flare"])
+    if "ease" in spec:
+        g["ease"] = _draw(rng, spec["ease"])
     g["loose"] = bool(spec.get("loose", False) or kind == "dress")
     if "open_prob" in spec:
         g["open"] = bool(rng.random() < spec["open_prob"])
@@ -312,12 +320,47 @@ def _garment(rng: np.random.Generator, wardrobe: dict, section: str, name: str, 
     return g
 
 
+def _reads_as_skin(g: dict[str, Any], skin: str) -> bool:
+    """A garment whose colour reads as the skin: within :data:`SKIN_CONTRAST` (Delta E) of it, or,
+    on skin that is not dark, within :data:`SKIN_RGB_CONTRAST` in sRGB (as lit, most scenes are
+    dim: colours that differ mostly in hue merge with the skin in the image). A textured pattern
+    whose second colour stands apart from the skin keeps a nude tone."""
+    from genb.render.dress.materials import color_distance, hex_rgb, srgb_to_lab
+
+    def near(c: str) -> bool:
+        if color_distance(c, skin) < SKIN_CONTRAST:
+            return True
+        light = srgb_to_lab(hex_rgb(skin))[0] >= DARK_SKIN_L
+        return bool(light and np.linalg.norm((hex_rgb(c) - hex_rgb(skin)) * 255.0) < SKIN_RGB_CONTRAST)
+
+    if not near(g["color"]):
+        return False
+    return not (g["pattern"] in TEXTURED and not near(g.get("color2", g["color"])))
+
+
+def _contrast_with_skin(rng: np.random.Generator, wardrobe: dict, g: dict[str, Any], skin: str) -> None:
+    """Re-draw a top's, coat's or dress's fabric (same garment, its own palettes) while it reads
+    as the wearer's bare skin; after a few tries take the palette colour farthest from the skin."""
+    from genb.render.dress.materials import color_distance
+
+    section = "dresses" if g["kind"] == "dress" else "tops"
+    spec = wardrobe[section][g["type"]]
+    for _ in range(8):
+        if not _reads_as_skin(g, skin):
+            return
+        g.update(_fabric(rng, wardrobe, spec))
+    if _reads_as_skin(g, skin):
+        colors = [c for name in spec["palettes"] for c in wardrobe["palettes"][name]["colors"]]
+        g["color"] = max(colors, key=lambda c: color_distance(c, skin))
+
+
 def _gendered(table: dict[str, dict], gender: str) -> dict[str, float]:
     return {n: float(s["weight"]) * float((s.get("gender") or {}).get(gender, 1.0)) for n, s in table.items()}
 
 
 def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[str, Any]) -> dict[str, Any]:
-    """One person's outfit (JSON-able) for a body ``description`` (``gender``, ``age_group``).
+    """One person's outfit (JSON-able) for a body ``description`` (``gender``, ``age_group``, and
+    optionally ``skin``: the skin tone's sRGB hex, which no top, coat or dress may read as).
 
     Returns ``{"garments": [...], "shoes": {...}, "hair": {...}, "facial_hair": str | None,
     "accessories": [...], "skin_jitter": [r, g, b]}``; garments are drawn inner to outer
@@ -325,6 +368,7 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
     """
     gender = description.get("gender", "neutral")
     age = description.get("age_group", "adult")
+    skin = description.get("skin")
     garments: list[dict[str, Any]] = []
     # 1. Clothes: a dress, or a top and a bottom; jackets and coats go over an inner top.
     dress_p = float((wardrobe.get("dress_prob") or {}).get(gender, 0.0))
@@ -344,6 +388,10 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
         garments.append(_garment(rng, wardrobe, "bottoms", _pick(rng, _gendered(wardrobe["bottoms"], gender)), "bottom"))
         if outer:
             garments.append(_garment(rng, wardrobe, "tops", top, "coat"))
+    if skin:
+        for g in garments:
+            if g["kind"] in ("top", "coat", "dress"):
+                _contrast_with_skin(rng, wardrobe, g, skin)
     # 2. Shoes.
     shoe = _pick(rng, {n: float(s["weight"]) for n, s in wardrobe["shoes"].items()})
     spec = wardrobe["shoes"][shoe]

@@ -1,0 +1,310 @@
+"""Ease and smoothing for tight shells: cloth bridges the body's small forms instead of copying them.
+
+A tight shell that only offsets the skin along its normals copies every small form of the
+body (nipples, navel, abs, the clefts). Real cloth spans them: it sits on the body's convex
+hull at the scale of a hand, with some ease. :func:`drape_shell` computes that surface once
+per cached shell in the rest pose:
+
+1. the shell's rest positions are low-passed by a Gaussian mean over a few centimetres of
+   the shell (Taubin's shrink and inflate steps, so the trunk keeps its size; a hem smooths
+   along itself only; metric, so dense and coarse parts of the mesh smooth alike);
+2. wherever the smoothed surface dips under the skin (it cuts through every convex form) it
+   is pushed back out along its normal by a *smooth* field: the shortfall, dilated over the
+   same ball and then blurred by it, so the push never undoes the smoothing;
+3. the result is stored per shell vertex as a displacement and a normal in the local frame
+   of its anchor on the body (the body point it is blended from: normal, a tangent towards a
+   fixed neighbour, their cross product).
+
+Posed, the same frames are built from the posed body (one more sparse product than the plain
+shell), so the smoothed surface is skinned with the body's own deformation; the ease and the
+thickness go out along the smoothed normal, so they add no anatomy back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.sparse
+
+
+@dataclasses.dataclass
+class Drape:
+    """The smoothed surface of a shell in its anchors' local frames (G shell vertices).
+
+    Attributes:
+        disp: (G, 3) float32 metres from the anchor to the smoothed surface (tangent, bitangent, normal).
+        normal: (G, 3) float32 unit normal of the smoothed surface in the same frame.
+        ease_scale: (G,) float32 share of a garment's ease at each vertex (smooth; 1 on the trunk).
+        tangent_to: (V,) int body vertex whose edge gives each body vertex's tangent.
+        source: (C, V) sparse: the body points the frames are built on (the shell's own vertices,
+            or for a subdivided shell those of the shell it was subdivided from).
+        smooth: (G, C) sparse mean over a few centimetres of those points, per shell vertex:
+            anchors and frames are smoothed by it (so they vary smoothly in every pose).
+    """
+
+    disp: np.ndarray
+    normal: np.ndarray
+    ease_scale: np.ndarray
+    tangent_to: np.ndarray
+    source: scipy.sparse.csr_matrix | None = None
+    smooth: scipy.sparse.csr_matrix | None = None
+
+
+def tangent_neighbours(faces: np.ndarray, rest: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """(V,) per body vertex the 1-ring neighbour whose rest edge, in the tangent plane, points most
+    nearly up (or to the left where the surface faces up or down): a tangent that blends coherently."""
+    V = len(rest)
+    e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    e = np.concatenate([e, e[:, ::-1]])
+    d = rest[e[:, 1]] - rest[e[:, 0]]
+    n = normals[e[:, 0]]
+    d = d - n * np.einsum("ij,ij->i", d, n)[:, None]
+    d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
+    ref = np.where(np.abs(n[:, 2:3]) < 0.8, np.array([[0.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 0.0]]))
+    score = np.einsum("ij,ij->i", d, ref)
+    order = np.lexsort((-score, e[:, 0]))  # per vertex, best score first
+    first = np.unique(e[order, 0], return_index=True)[1]
+    out = np.arange(V)
+    out[e[order[first], 0]] = e[order[first], 1]
+    return out
+
+
+def anchor_frames(blend, vertices: np.ndarray, normals: np.ndarray, tangent_to: np.ndarray, smooth=None):
+    """Anchors and local frames of shell vertices on a (posed) body.
+
+    Args:
+        blend: (G, V) sparse. vertices, normals: (V, 3) body. tangent_to: (V,) from :func:`tangent_neighbours`.
+        smooth: optional (G, G) sparse mean over a few centimetres of the shell: anchors and frames
+            are then smoothed over it too (they vary smoothly from vertex to vertex in every pose).
+    Returns:
+        (G, 3) anchors and (G, 3, 3) frames (rows: tangent, bitangent, normal), float32.
+    """
+    v = np.asarray(vertices, np.float32)
+    x = np.asarray(blend @ np.concatenate([v, np.asarray(normals, np.float32), v[tangent_to] - v], 1), np.float32)
+    if smooth is not None:
+        x = np.asarray(smooth @ x, np.float32)
+    a, n, t = x[:, :3], x[:, 3:6], x[:, 6:]
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    t -= n * np.einsum("ij,ij->i", t, n)[:, None]
+    tl = np.linalg.norm(t, axis=1, keepdims=True)
+    bad = tl[:, 0] < 1e-7
+    if bad.any():  # a degenerate tangent: any direction across the normal
+        alt = np.cross(n[bad], np.array([1.0, 0.0, 0.0], np.float32))
+        alt[np.linalg.norm(alt, axis=1) < 1e-3] = np.cross(n[bad], np.array([0.0, 1.0, 0.0], np.float32))[
+            np.linalg.norm(alt, axis=1) < 1e-3]
+        t[bad] = alt
+        tl = np.linalg.norm(t, axis=1, keepdims=True)
+    t /= np.maximum(tl, 1e-12)
+    return a, np.stack([t, np.cross(n, t), n], 1)
+
+
+def _graph(faces: np.ndarray, n: int) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
+    """Row-normalised adjacency (n, n) of a mesh's vertices; boundary vertices see only their
+    boundary neighbours (so a hem smooths along itself instead of creeping up the cloth).
+    Also (n,) bool: boundary vertices."""
+    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1).astype(np.int64)
+    keys, counts = np.unique(e[:, 0] * n + e[:, 1], return_counts=True)
+    edges = np.stack([keys // n, keys % n], 1)
+    is_border = counts == 1
+    on_border = np.zeros(n, bool)
+    on_border[edges[is_border].ravel()] = True
+    both = np.concatenate([edges, edges[:, ::-1]])
+    keep = ~on_border[both[:, 0]] | np.concatenate([is_border, is_border])  # a hem vertex: along the hem only
+    both = both[keep]
+    A = scipy.sparse.csr_matrix((np.ones(len(both)), (both[:, 0], both[:, 1])), shape=(n, n))
+    deg = np.asarray(A.sum(axis=1)).ravel()
+    lone = np.flatnonzero(deg == 0)  # no usable neighbour: the vertex averages itself
+    if len(lone):
+        A = A + scipy.sparse.csr_matrix((np.ones(len(lone)), (lone, lone)), shape=(n, n))
+        deg[lone] = 1.0
+    return (scipy.sparse.diags(1.0 / np.maximum(deg, 1.0)) @ A).tocsr(), on_border
+
+
+def _ball(points: np.ndarray, normals: np.ndarray, radius: float, on_border: np.ndarray) -> scipy.sparse.csr_matrix:
+    """Row-normalised (n, n) Gaussian-weighted mean over the points within ``radius`` metres that
+    face the same way (normals less than ~70 degrees apart: never across a gap to the other side
+    of a limb); a hem's vertices average only hem vertices. Metric, so dense and coarse parts of
+    the mesh smooth alike."""
+    from scipy.spatial import cKDTree
+
+    n = len(points)
+    pairs = cKDTree(points).query_pairs(radius, output_type="ndarray")
+    i, j = pairs[:, 0], pairs[:, 1]
+    ok = np.einsum("ij,ij->i", normals[i], normals[j]) > 0.35
+    i, j = i[ok], j[ok]
+    w = np.exp(-np.sum((points[i] - points[j]) ** 2, axis=1) / (0.5 * radius) ** 2)
+    rows = np.concatenate([i, j, np.arange(n)])
+    cols = np.concatenate([j, i, np.arange(n)])
+    vals = np.concatenate([w, w, np.ones(n)])
+    keep = ~on_border[rows] | on_border[cols]
+    A = scipy.sparse.csr_matrix((vals[keep], (rows[keep], cols[keep])), shape=(n, n))
+    return (scipy.sparse.diags(1.0 / np.asarray(A.sum(axis=1)).ravel()) @ A).tocsr()
+
+
+def _dilate(x: np.ndarray, A: scipy.sparse.csr_matrix, steps: int) -> np.ndarray:
+    """Max over the ``steps``-ring of every vertex (A: adjacency pattern)."""
+    indptr, idx = A.indptr, A.indices
+    starts = indptr[:-1]
+    has = np.diff(indptr) > 0
+    for _ in range(steps):
+        m = np.zeros_like(x)
+        m[has] = np.maximum.reduceat(x[idx], starts[has])
+        x = np.maximum(x, m)
+    return x
+
+
+FRAME_RADIUS = 0.06  # metres: anchors and frames are smoothed over this much of the shell
+TAUBIN = (0.6, -0.62)  # shrink and inflate steps: small forms fade, the trunk keeps its size
+
+
+def _outward(smooth: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Normals of the smoothed surface, never facing into the body: where one turns away from
+    the skin's normal under it (a fold in the smoothed surface) the skin's normal is used."""
+    out = smooth + skin
+    out[np.einsum("ij,ij->i", smooth, skin) < 0.2] = skin[np.einsum("ij,ij->i", smooth, skin) < 0.2]
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
+                clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
+                rounds: int = 1):
+    """The shell with its :class:`Drape` (computed in the rest pose).
+
+    Args:
+        shell: a :class:`~genb.render.dress.shells.Shell`. atlas: its body's atlas.
+        tangent_to: (V,) from :func:`tangent_neighbours`.
+        region_scale: (V,) per body vertex the share of the ease there (e.g. 1 trunk, 0.6 limbs).
+        iterations: Taubin steps (a shrink and an inflate step each) of a Gaussian mean over ``radius``.
+        radius: metres: forms smaller than about this fade.
+        clearance: metres the smoothed surface keeps off the skin before any ease.
+        hem_pull: a hem's inner edge sits this share of the way from the skin to the cloth.
+        rounds: smoothing-and-push rounds the iterations are split into.
+        fixed: optional (V,) weight in [0, 1] per body vertex: how far the smoothing is held
+            back there (1: the shell keeps to the skin, e.g. a waistband).
+    Returns:
+        A copy of ``shell`` with ``drape`` set.
+    """
+    G = shell.num_vertices
+    twin = shell.twin if shell.twin is not None else np.arange(G)
+    main = twin == np.arange(G)
+    nm = int(main.sum())  # hems' inner edges come after the shell's own vertices
+    faces = shell.faces.astype(np.int64)
+    faces = faces[(faces < nm).all(axis=1)]
+    W, on_border = _graph(faces, nm)
+    rest = np.asarray(atlas.rest, np.float64)
+    source = shell.blend[:nm].tocsr()
+    base, R = anchor_frames(source, rest, atlas.normals, tangent_to)
+    base, R = base.astype(np.float64), R.astype(np.float64)
+    M = _ball(base, R[:, 2], radius, on_border)
+    # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
+    F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, R[:, 2], FRAME_RADIUS, on_border)
+    smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
+    anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
+    anchor, R = anchor.astype(np.float64), R.astype(np.float64)
+    # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed
+    #    by pushing back out of the skin: every anchor's own point of the smoothed surface keeps
+    #    ``clearance`` off it along the smoothed normal (a convex form is bridged over, not cut);
+    #    the next round smooths the push's own edges away.
+    from genb.render.raster import vertex_normals
+
+    hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
+    free = (1.0 - hold)[:, None]
+    S = base.copy()
+    for r in range(rounds):
+        for _ in range(iterations // rounds):
+            for step in TAUBIN:
+                S = S + step * free * (M @ S - S)
+        for _ in range(6):
+            N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
+            gap = np.einsum("ij,ij->i", S - base, N)
+            short = np.minimum(np.maximum(clearance - gap, 0.0), 0.03)
+            if short.max() < 2e-4:
+                break
+            push = M @ _dilate(short, M, 1)  # >= short everywhere, and as smooth as the ball
+            S = S + (np.maximum(push, short) + 2e-4)[:, None] * N
+    N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
+    # 3. In the anchors' frames; the hems' inner edges hang part way back to the skin.
+    disp = np.einsum("gij,gj->gi", R, S - anchor)
+    nloc = np.einsum("gij,gj->gi", R, N)
+    scale = np.asarray(shell.blend @ region_scale, np.float64)[:nm]
+    for _ in range(6):
+        scale = W @ scale
+    full_disp = np.zeros((G, 3))
+    full_n = np.zeros((G, 3))
+    full_scale = np.zeros(G)
+    full_disp[:nm], full_n[:nm], full_scale[:nm] = disp, nloc, scale
+    rim = ~main
+    full_disp[rim] = hem_pull * disp[twin[rim]]
+    full_n[rim] = nloc[twin[rim]]
+    full_scale[rim] = hem_pull * scale[twin[rim]]
+    drape = Drape(disp=full_disp.astype(np.float32), normal=full_n.astype(np.float32),
+                  ease_scale=full_scale.astype(np.float32), tangent_to=tangent_to, source=source.astype(np.float32),
+                  smooth=smooth.astype(np.float32))
+    return dataclasses.replace(shell, drape=drape)
+
+
+def loop_weights(faces: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
+    """(n + E, n) sparse Loop subdivision weights of a triangle mesh over n vertices, rows in the
+    order of :func:`~genb.render.dress.shells._subdivision` (old vertices, then edge points):
+    interpolating with them gives a smooth surface where midpoints would leave flat facets."""
+    from genb.render.dress.shells import _unique_rows
+
+    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    opposite = np.concatenate([faces[:, 2], faces[:, 0], faces[:, 1]])
+    edges, inv, counts = _unique_rows(e, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    E = len(edges)
+    border = counts == 1
+    # edge points: 3/8 (a + b) + 1/8 (c + d) inside; the midpoint on a border
+    rows = [n + np.repeat(np.arange(E), 2), n + inv]
+    cols = [edges.ravel(), opposite]
+    vals = [np.repeat(np.where(border, 0.5, 0.375), 2), np.where(border[inv], 0.0, 0.125)]
+    # old vertices: (1 - k beta) v + beta * neighbours inside; 3/4 v + 1/8 each border neighbour on a border
+    on_border = np.zeros(n, bool)
+    on_border[edges[border].ravel()] = True
+    both = np.concatenate([edges, edges[:, ::-1]])
+    b2 = np.concatenate([border, border])
+    k = np.bincount(both[:, 0], minlength=n).astype(np.float64)
+    beta = np.where(k > 3, 3.0 / (8.0 * np.maximum(k, 1)), 3.0 / 16.0)
+    w_nb = np.where(on_border[both[:, 0]], np.where(b2, 0.125, 0.0), beta[both[:, 0]])
+    self_w = np.where(on_border, 0.75, 1.0 - k * beta)
+    rows += [both[:, 0], np.arange(n)]
+    cols += [both[:, 1], np.arange(n)]
+    vals += [w_nb, self_w]
+    return scipy.sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n + E, n))
+
+
+def refine_drape(fine, coarse, hem_pull: float = 0.5):
+    """The drape of ``fine`` (``coarse``'s cut, subdivided once) from ``coarse``'s drape: its
+    values at every vertex interpolated with Loop's weights, its frames built on the coarse
+    points (the smoothing is computed once, on the coarse shell; a subdivided shell only carries
+    finer patterns)."""
+    d = coarse.drape
+    nc = d.source.shape[0]
+    faces = coarse.faces.astype(np.int64)
+    S = loop_weights(faces[(faces < nc).all(axis=1)], nc)
+    G = fine.num_vertices
+    twin = fine.twin
+    nf = S.shape[0]
+    if int((twin == np.arange(G)).sum()) != nf:
+        raise ValueError("fine is not coarse's shell subdivided once")
+    rows = np.where(twin == np.arange(G), np.arange(G), twin)  # hems' inner edges: their twins' rows
+    Sg = S[rows].tocsr()
+    normal = np.asarray(Sg @ d.normal[:nc], np.float64)
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
+    pull = np.where(twin == np.arange(G), 1.0, hem_pull)
+    drape = Drape(disp=(np.asarray(Sg @ d.disp[:nc]) * pull[:, None]).astype(np.float32), normal=normal.astype(np.float32),
+                  ease_scale=(np.asarray(Sg @ d.ease_scale[:nc]) * pull).astype(np.float32), tangent_to=d.tangent_to,
+                  source=d.source, smooth=(Sg @ d.smooth[:nc]).tocsr().astype(np.float32))
+    return dataclasses.replace(fine, drape=drape)
+
+
+def pose_draped(shell, vertices: np.ndarray, normals: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posed vertices and normals of a draped shell: the smoothed surface skinned through its
+    anchors' frames, ``offset`` (G,) metres out along its normal."""
+    d = shell.drape
+    a, R = anchor_frames(d.source, vertices, normals, d.tangent_to, d.smooth)
+    n = np.einsum("gij,gi->gj", R, d.normal)
+    v = a + np.einsum("gij,gi->gj", R, d.disp) + offset[:, None].astype(np.float32) * n
+    return v.astype(np.float32), n.astype(np.float32)
