@@ -440,7 +440,7 @@ def test_tops_never_take_the_colour_of_their_wearers_skin():
     from genb.render.assets import load_yaml_asset
     from genb.render.dress import load_wardrobe, sample_outfit
     from genb.render.dress.materials import color_distance
-    from genb.render.dress.wardrobe import _reads_as_skin
+    from genb.render.dress.outfit import _reads_as_skin
 
     w = load_wardrobe("everyday")
     tones = [t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]]

@@ -14,7 +14,7 @@ from genb.render.stage import RenderStage
 @pytest.mark.parametrize("kind", sorted(places.PROP_KINDS))
 def test_every_object_kind_builds_a_mesh_of_its_class(kind):
     rec = places.recipe(np.random.default_rng(0), kind, (3.0, 4.0), 30.0)
-    meshes = props.prop_meshes(rec)
+    meshes = places.prop_meshes(rec)
     assert meshes and SCENE_PART_INDEX[places.PROP_KINDS[kind].part] in [m[4] for m in meshes]
     for v, f, n, c, part in meshes:
         assert np.isfinite(v).all() and f.max() < len(v) and np.allclose(np.linalg.norm(n, axis=1), 1, atol=1e-3)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from genb.render import maps, props, shadows, sky
+from genb.render import maps, places, props, shadows, sky
 from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
 from genb.render.config import RenderConfig
 from genb.core.conventions import SCENE_PART_BASE, SCENE_PART_INDEX
@@ -202,7 +202,7 @@ def test_prop_footprints_never_touch_people():
             L, D, _ = o["size"]
             gap = props.rect_circle_gap(np.array(o["position"]), (L, D), o["yaw_deg"], people, radii)
             assert (gap >= 0.1).all()
-        v, f, n, c, part = props.prop_mesh(objs[0]) if objs else props.prop_mesh(props._recipe(rng, "car", np.zeros(2), 0))
+        v, f, n, c, part = places.prop_mesh(objs[0]) if objs else places.prop_mesh(props._recipe(rng, "car", np.zeros(2), 0))
         assert part >= SCENE_PART_BASE and len(v) == len(n) == len(c) and f.max() < len(v)
 
 

@@ -107,6 +107,14 @@ class RenderConfig:
     """What people wear: a preset of render/wardrobe/ (everyday), a wardrobe YAML file, or none (painted bodies)."""
 
     def validate(self) -> None:
+        """One :class:`GenbError` (problem, fix) for the first bad setting: numbers and ranges first, then
+        the scene settings and the inputs on disk."""
+        self._validate_numbers()
+        self._validate_scene_and_inputs()
+
+    def _validate_numbers(self) -> None:
+        """Counts, sizes, camera ranges and probabilities."""
+
         def bad(problem: str, fix: str) -> None:
             raise GenbError(problem, fix)
 
@@ -147,6 +155,13 @@ class RenderConfig:
                 bad(f"--{name} is a probability in [0, 1], got {p}", "give a value between 0 and 1")
         if self.max_distance <= 0.5:
             bad(f"--max-distance must be above 0.5 m, got {self.max_distance}", "e.g. --max-distance 30")
+
+    def _validate_scene_and_inputs(self) -> None:
+        """Place kinds, workers, props, framing, and the folders and files the run reads."""
+
+        def bad(problem: str, fix: str) -> None:
+            raise GenbError(problem, fix)
+
         if self.places not in ("any", "none"):
             from genb.render.places import PLACE_KINDS
 

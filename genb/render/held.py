@@ -72,7 +72,7 @@ def held_objects(pose_names: list[str], keypoints: np.ndarray) -> list[dict[str,
 
 
 def held_mesh(recipe: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """World-frame mesh of a held object: vertices, faces, normals, colours, part id (as props.prop_mesh)."""
+    """World-frame mesh of a held object: vertices, faces, normals, colours, part id (as places.prop_mesh)."""
     sx, sy, sz = recipe["size"]
     v, f, n = box_mesh([sx, sy, sz], [0.0, 0.0, -sz / 2])  # centred on its middle
     R = np.asarray(recipe["rotation"])

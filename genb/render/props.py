@@ -3,7 +3,7 @@ parked-car-sized blocks and indoor rooms, placed on the ground without touching 
 
 A prop is a JSON-able recipe (``type``, ``position`` [x, y] metres, ``yaw_deg``, ``size``
 [length, depth, height] metres, ``color``), listed in ``scene.json``, and a mesh built from
-it (:func:`prop_mesh`): vertices, faces, normals and colours in the world frame, and its
+it (:func:`genb.render.places.prop_mesh`, which builds any kind): vertices, faces, normals and colours in the world frame, and its
 part class (``conventions.SCENE_PARTS``). Footprints are oriented rectangles on the ground;
 a prop is kept only when its footprint clears every person's footprint circle and every
 other prop (:func:`place_props`). Some props are put between the camera and a person, so
@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from genb.core.conventions import SCENE_PART_INDEX
 
 # type -> (size ranges L, D, H in metres, part class, can stand in front of people)
 PROP_TYPES: dict[str, tuple[tuple[tuple[float, float], ...], str, bool]] = {
@@ -197,54 +196,6 @@ def _pieces(recipe: dict[str, Any]) -> list[tuple[tuple, list[float]]]:
             for y in (-D / 2 + 0.12, D / 2 - 0.12):
                 out.append((box_mesh([0.62, 0.22, 0.62], [x, y, 0]), [0.05, 0.05, 0.05]))
     return out
-
-
-def prop_meshes(recipe: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]]:
-    """World-frame meshes of an object recipe, one per seg class it holds (a building's windows and doors
-    have their own), each as vertices (V, 3) float32, faces (F, 3) uint32, normals (V, 3) float32,
-    colours (V, 3) float32 0..1 and the part id (``SCENE_PART_INDEX``). Any kind of
-    :data:`genb.render.places.PROP_KINDS` or of :data:`PROP_TYPES`."""
-    from genb.render.places import PROP_KINDS
-
-    if recipe["type"] in PROP_TYPES:
-        pieces, part = _pieces(recipe), PROP_TYPES[recipe["type"]][1]
-    else:
-        kind = PROP_KINDS[recipe["type"]]
-        pieces, part = kind.build(recipe), kind.part
-    yaw = math.radians(recipe["yaw_deg"])
-    R = np.array([[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0], [0, 0, 1]])
-    t = np.array([*recipe["position"], 0.0])
-    groups: dict[str, list] = {}
-    for piece in pieces:
-        groups.setdefault(piece[2] if len(piece) > 2 else part, []).append(piece[:2])
-    out = []
-    for name in sorted(groups, key=lambda n: SCENE_PART_INDEX[n]):  # a fixed order: the draw order never varies
-        vs, fs, ns, cs, offset = [], [], [], [], 0
-        for (v, f, n), col in groups[name]:
-            vs.append(v @ R.T + t)
-            ns.append(n @ R.T)
-            fs.append(f + offset)
-            cs.append(np.tile(np.asarray(col, np.float32), (len(v), 1)))
-            offset += len(v)
-        out.append((np.concatenate(vs).astype(np.float32), np.concatenate(fs).astype(np.uint32),
-                    np.concatenate(ns).astype(np.float32), np.concatenate(cs), SCENE_PART_INDEX[name]))
-    return out
-
-
-def prop_mesh(recipe: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """World-frame mesh of a prop recipe with a single seg class (the first of :func:`prop_meshes`)."""
-    return prop_meshes(recipe)[0]
-
-
-def casts_shadow(recipe: dict[str, Any]) -> bool:
-    """Whether an object goes into the sun's shadow map: not room walls, nor big or distant objects
-    (the map is framed on its casters: a 300 m backdrop would blur every shadow)."""
-    from genb.render.places import PROP_KINDS
-
-    if recipe.get("room", False):
-        return False
-    kind = PROP_KINDS.get(recipe["type"])
-    return kind is None or kind.casts_shadow
 
 
 # ----------------------------------------------------------------------------- placement

@@ -128,7 +128,7 @@ class Setting:
     def add_objects(self, recipes: list[dict[str, Any]]) -> None:
         """Add objects (recipes of :mod:`genb.render.props`) to the setting: meshes and ``scene.json``."""
         for rec in recipes:
-            self.props.extend(PropMesh(*m, casts_shadow=props.casts_shadow(rec)) for m in props.prop_meshes(rec))
+            self.props.extend(PropMesh(*m, casts_shadow=places.casts_shadow(rec)) for m in places.prop_meshes(rec))
             self.objects.append(rec)
 
     def record(self) -> dict[str, Any]:
@@ -307,7 +307,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
                                        np.asarray(radii, np.float64), protect, objects, room)
         objects = objects + near + far
         background.update(place=place.name, description=places.describe(place, near + far))
-    meshes = merge_meshes([(m, props.casts_shadow(rec) and _near_people(rec, people_xy)) for rec in objects
-                           for m in props.prop_meshes(rec)])
+    meshes = merge_meshes([(m, places.casts_shadow(rec) and _near_people(rec, people_xy)) for rec in objects
+                           for m in places.prop_meshes(rec)])
     return Setting(lighting=sky_recipe["lighting"], background=background, ground=ground, props=meshes,
                    objects=objects, sky=sky_recipe)

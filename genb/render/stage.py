@@ -37,7 +37,7 @@ from genb.render.scene import (
     fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
     sample_lighting,
 )
-from genb.render.dress.wardrobe import sample_outfit
+from genb.render.dress.outfit import sample_outfit
 from genb.core.io import atomic_dir, npz_bytes, png_bytes, read_image
 from genb.core.run import RunFolder
 from genb.core.seeds import sample_rng
@@ -405,6 +405,7 @@ class RenderStage:
         rng = sample_rng(self.cfg.seed, index, "wardrobe")
         skin_rng = sample_rng(self.cfg.seed, index, "skin")  # its own stream: outfits never move
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
+        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}  # as issue 17 chose
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
             outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": tones[a["skin_tone"]]})

@@ -27,6 +27,8 @@ import dataclasses
 import numpy as np
 import scipy.sparse
 
+from genb.render.dress.edges import unique_rows
+
 
 @dataclasses.dataclass
 class Drape:
@@ -248,11 +250,9 @@ def loop_weights(faces: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
     """(n + E, n) sparse Loop subdivision weights of a triangle mesh over n vertices, rows in the
     order of :func:`~genb.render.dress.shells._subdivision` (old vertices, then edge points):
     interpolating with them gives a smooth surface where midpoints would leave flat facets."""
-    from genb.render.dress.shells import _unique_rows
-
     e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
     opposite = np.concatenate([faces[:, 2], faces[:, 0], faces[:, 1]])
-    edges, inv, counts = _unique_rows(e, return_inverse=True, return_counts=True)
+    edges, inv, counts = unique_rows(e, return_inverse=True, return_counts=True)
     inv = inv.ravel()
     E = len(edges)
     border = counts == 1

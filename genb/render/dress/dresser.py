@@ -302,7 +302,7 @@ class Dresser:
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray) -> list[GarmentMesh]:
-        """The posed meshes of one person's outfit (from :func:`~genb.render.dress.wardrobe.sample_outfit`).
+        """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`).
 
         Args:
             vertices: (V, 3) posed body vertices, world frame, metres. normals: (V, 3) their unit normals.
@@ -357,20 +357,7 @@ class Dresser:
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":
             out.extend(self._shoes(shoes, vertices, normals))
-        hair = outfit.get("hair") or {}
-        hair_t = float(hair.get("thickness", 0.0))
-        capped = any(acc["type"] == "cap" for acc in outfit.get("accessories", []))
-        if hair.get("hairline"):
-            shell = self.hair_shell(hair["hairline"], under_cap=capped)
-            add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
-                      ease=outer + HAIR_LAYER)
-            if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
-                out.append(self._hair_piece(hair, keypoints, hair_t))
-        if outfit.get("facial_hair"):
-            style = outfit["facial_hair"]
-            shell = self.region_shell(style)
-            col = hair_colors(hair.get("color", "2e2119"), shell.rest)
-            add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style, hides=False)
+        hair_t = self._add_hair(outfit, keypoints, outer, out, add_shell)
         for acc in outfit.get("accessories", []):
             color = hex_rgb(acc["color"])
             if acc["type"] == "cap":
@@ -386,6 +373,25 @@ class Dresser:
                 out[-1].vertices, out[-1].normals = pose_shell(shell, P, N, 0.007)
                 out.append(self._bag(acc["type"], vertices, keypoints, color, outer))
         return out
+
+    def _add_hair(self, outfit: dict[str, Any], keypoints: np.ndarray, outer: float, out: list, add_shell) -> float:
+        """Hair (eased over the outermost cloth, ``outer`` metres) and facial hair, appended to ``out``
+        (through ``add_shell`` for shells); returns the hair's thickness, metres."""
+        hair = outfit.get("hair") or {}
+        hair_t = float(hair.get("thickness", 0.0))
+        capped = any(acc["type"] == "cap" for acc in outfit.get("accessories", []))
+        if hair.get("hairline"):
+            shell = self.hair_shell(hair["hairline"], under_cap=capped)
+            add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
+                      ease=outer + HAIR_LAYER)
+            if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
+                out.append(self._hair_piece(hair, keypoints, hair_t))
+        if outfit.get("facial_hair"):
+            style = outfit["facial_hair"]
+            shell = self.region_shell(style)
+            col = hair_colors(hair.get("color", "2e2119"), shell.rest)
+            add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style, hides=False)
+        return hair_t
 
     def _loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
                margin: float, part: str, open_front: bool) -> GarmentMesh:

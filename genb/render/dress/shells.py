@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse
 
+from genb.render.dress.edges import unique_rows as _unique_rows
+
 if TYPE_CHECKING:
     from genb.render.dress.drape import Drape
 
@@ -57,16 +59,6 @@ class Shell:
     @property
     def num_vertices(self) -> int:
         return self.blend.shape[0]
-
-
-def _unique_rows(pairs: np.ndarray, return_inverse: bool = False, return_counts: bool = False):
-    """``np.unique(pairs, axis=0)`` for (N, 2) non-negative int pairs, through 1-D int64 keys (much faster)."""
-    pairs = np.asarray(pairs, np.int64)
-    base = int(pairs.max()) + 1 if len(pairs) else 1
-    out = np.unique(pairs[:, 0] * base + pairs[:, 1], return_inverse=return_inverse, return_counts=return_counts)
-    keys = out[0] if isinstance(out, tuple) else out
-    rows = np.stack([keys // base, keys % base], 1)
-    return (rows, *out[1:]) if isinstance(out, tuple) else rows
 
 
 def _subdivision(local: np.ndarray, n: int) -> tuple[np.ndarray, scipy.sparse.csr_matrix]:

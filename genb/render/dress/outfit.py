@@ -1,0 +1,188 @@
+"""Sampling one person's outfit from a checked wardrobe (:func:`sample_outfit`): garments with their
+cuts on a coarse grid, fabrics, shoes, hair, facial hair and accessories, as a JSON-able dict saved
+in ``scene.json``, from which :class:`~genb.render.dress.dresser.Dresser` rebuilds the meshes
+exactly. Tops, coats and dresses never read as the wearer's skin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+QUANTUM = 0.1  # cut coordinates are drawn on this grid, so a few shell topologies serve every sample
+SKIN_CONTRAST = 22.0  # CIE76 Delta E: a top, coat or dress closer than this to its wearer's skin reads as bare skin
+SKIN_RGB_CONTRAST = 100.0  # sRGB distance (0-255) a top keeps from skin that is not dark
+DARK_SKIN_L = 35.0  # CIE L* under which a skin tone counts as dark (Monk 8-10): only the Delta E rule
+TEXTURED = ("stripes", "checks", "print")  # patterns whose second colour can set a nude tone apart
+
+
+def _pick(rng: np.random.Generator, table: dict[str, float]) -> str:
+    names = sorted(table)
+    w = np.array([float(table[n]) for n in names])
+    return names[int(rng.choice(len(names), p=w / w.sum()))]
+
+
+def _draw(rng: np.random.Generator, value: Any, quantum: float | None = None) -> float:
+    lo, hi = (value, value) if isinstance(value, (int, float)) else (value[0], value[-1])
+    x = float(rng.uniform(lo, hi))
+    return round(round(x / quantum) * quantum, 4) if quantum else round(x, 4)
+
+
+def _fabric(rng: np.random.Generator, wardrobe: dict, spec: dict) -> dict[str, Any]:
+    palette = _pick(rng, spec["palettes"])
+    colors = wardrobe["palettes"][palette]["colors"]
+    pattern = _pick(rng, spec["patterns"])
+    out = {"palette": palette, "color": colors[int(rng.integers(len(colors)))], "pattern": pattern}
+    if pattern != "solid":
+        scale = (wardrobe["patterns"].get(pattern) or {}).get("scale", [0.04, 0.06])
+        out["pattern_scale"] = _draw(rng, scale)
+        others = [c for c in colors if c != out["color"]] or colors
+        second = wardrobe["palettes"]["neutrals"]["colors"] if "neutrals" in wardrobe["palettes"] else others
+        pool = others if rng.random() < 0.6 else second
+        out["color2"] = pool[int(rng.integers(len(pool)))]
+    return out
+
+
+def _garment(rng: np.random.Generator, wardrobe: dict, section: str, name: str, kind: str) -> dict[str, Any]:
+    spec = wardrobe[section][name]
+    g: dict[str, Any] = {"type": name, "kind": kind}
+    if kind in ("top", "dress", "coat"):
+        g["sleeve"] = _draw(rng, spec["sleeve"], QUANTUM) if spec.get("sleeve") is not None else -1.0
+    if "length" in spec:
+        g["length"] = _draw(rng, spec["length"], QUANTUM)
+    else:
+        g["length"] = g.get("sleeve", -1.0)  # a top's length is its sleeve's
+    if "waist" in spec:
+        g["waist"] = _draw(rng, spec["waist"], QUANTUM)
+    if "tail" in spec:
+        g["tail"] = _draw(rng, spec["tail"], QUANTUM)
+    g["thickness"] = _draw(rng, spec["thickness"])
+    if "flare" in spec:
+        g["flare"] = _draw(rng, spec["flare"])
+    if "ease" in spec:
+        g["ease"] = _draw(rng, spec["ease"])
+    g["loose"] = bool(spec.get("loose", False) or kind == "dress")
+    if "open_prob" in spec:
+        g["open"] = bool(rng.random() < spec["open_prob"])
+    if spec.get("hood"):
+        g["hood"] = True
+    g.update(_fabric(rng, wardrobe, spec))
+    return g
+
+
+def _reads_as_skin(g: dict[str, Any], skin: str) -> bool:
+    """A garment whose colour reads as the skin: within :data:`SKIN_CONTRAST` (Delta E) of it, or,
+    on skin that is not dark, within :data:`SKIN_RGB_CONTRAST` in sRGB (as lit, most scenes are
+    dim: colours that differ mostly in hue merge with the skin in the image). A textured pattern
+    whose second colour stands apart from the skin keeps a nude tone."""
+    from genb.render.dress.materials import color_distance, hex_rgb, srgb_to_lab
+
+    def near(c: str) -> bool:
+        if color_distance(c, skin) < SKIN_CONTRAST:
+            return True
+        light = srgb_to_lab(hex_rgb(skin))[0] >= DARK_SKIN_L
+        return bool(light and np.linalg.norm((hex_rgb(c) - hex_rgb(skin)) * 255.0) < SKIN_RGB_CONTRAST)
+
+    if not near(g["color"]):
+        return False
+    return not (g["pattern"] in TEXTURED and not near(g.get("color2", g["color"])))
+
+
+def _contrast_with_skin(rng: np.random.Generator, wardrobe: dict, g: dict[str, Any], skin: str) -> None:
+    """Re-draw a top's, coat's or dress's fabric (same garment, its own palettes) while it reads
+    as the wearer's bare skin; after a few tries take the palette colour farthest from the skin."""
+    from genb.render.dress.materials import color_distance
+
+    section = "dresses" if g["kind"] == "dress" else "tops"
+    spec = wardrobe[section][g["type"]]
+    for _ in range(8):
+        if not _reads_as_skin(g, skin):
+            return
+        g.update(_fabric(rng, wardrobe, spec))
+    if _reads_as_skin(g, skin):
+        colors = [c for name in spec["palettes"] for c in wardrobe["palettes"][name]["colors"]]
+        g["color"] = max(colors, key=lambda c: color_distance(c, skin))
+
+
+def _gendered(table: dict[str, dict], gender: str) -> dict[str, float]:
+    return {n: float(s["weight"]) * float((s.get("gender") or {}).get(gender, 1.0)) for n, s in table.items()}
+
+
+def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[str, Any]) -> dict[str, Any]:
+    """One person's outfit (JSON-able) for a body ``description`` (``gender``, ``age_group``, and
+    optionally ``skin``: the skin tone's sRGB hex, which no top, coat or dress may read as).
+
+    Returns ``{"garments": [...], "shoes": {...}, "hair": {...}, "facial_hair": str | None,
+    "accessories": [...], "skin_jitter": [r, g, b]}``; garments are drawn inner to outer
+    (a top and a bottom or a dress, then maybe a jacket or coat over the top).
+    """
+    gender = description.get("gender", "neutral")
+    age = description.get("age_group", "adult")
+    skin = description.get("skin")
+    garments: list[dict[str, Any]] = []
+    # 1. Clothes: a dress, or a top and a bottom; jackets and coats go over an inner top.
+    dress_p = float((wardrobe.get("dress_prob") or {}).get(gender, 0.0))
+    if wardrobe.get("dresses") and rng.random() < dress_p:
+        weights = _gendered(wardrobe["dresses"], gender)
+        if sum(weights.values()) > 0:
+            garments.append(_garment(rng, wardrobe, "dresses", _pick(rng, weights), "dress"))
+    if not garments:
+        tops = _gendered(wardrobe["tops"], gender)
+        top = _pick(rng, tops)
+        outer = top in ("jacket", "coat")
+        if outer:
+            inner = {n: w for n, w in tops.items() if n not in ("jacket", "coat")} or tops
+            garments.append(_garment(rng, wardrobe, "tops", _pick(rng, inner), "top"))
+        else:
+            garments.append(_garment(rng, wardrobe, "tops", top, "top"))
+        garments.append(_garment(rng, wardrobe, "bottoms", _pick(rng, _gendered(wardrobe["bottoms"], gender)), "bottom"))
+        if outer:
+            garments.append(_garment(rng, wardrobe, "tops", top, "coat"))
+    if skin:
+        for g in garments:
+            if g["kind"] in ("top", "coat", "dress"):
+                _contrast_with_skin(rng, wardrobe, g, skin)
+    # 2. Shoes.
+    shoe = _pick(rng, {n: float(s["weight"]) for n, s in wardrobe["shoes"].items()})
+    spec = wardrobe["shoes"][shoe]
+    shoes: dict[str, Any] = {"type": shoe}
+    if shoe != "barefoot" and "cut" in spec:
+        shoes.update(cut=_draw(rng, spec["cut"], QUANTUM), thickness=_draw(rng, spec["thickness"]),
+                     color=spec["colors"][int(rng.integers(len(spec["colors"])))])
+    else:
+        shoes["type"] = "barefoot"
+    # 3. Hair, facial hair.
+    hair = wardrobe["hair"]
+    if gender == "neutral":
+        f, m = hair["mix"][f"female_{age}"], hair["mix"][f"male_{age}"]
+        mix = {k: 0.5 * f.get(k, 0.0) + 0.5 * m.get(k, 0.0) for k in set(f) | set(m)}
+    else:
+        mix = hair["mix"][f"{gender}_{age}"]
+    style = _pick(rng, mix)
+    style_spec = hair["styles"][style] or {}
+    if rng.random() < float((hair.get("gray_prob") or {}).get(age, 0.0)):
+        color = hair["gray_colors"][int(rng.integers(len(hair["gray_colors"])))]
+        color_name = "gray"
+    else:
+        color_name = _pick(rng, {n: s["weight"] for n, s in hair["colors"].items()})
+        shades = hair["colors"][color_name]["hex"]
+        color = shades[int(rng.integers(len(shades)))]
+    hair_out: dict[str, Any] = {"style": style, "color": color, "color_name": color_name}
+    if style_spec:
+        hair_out.update(hairline=style_spec["hairline"], thickness=_draw(rng, style_spec["thickness"]),
+                        shape=style_spec.get("shape", "none"))
+    facial = None
+    if gender == "male" and hair.get("facial_hair") and rng.random() < float((hair.get("facial_hair_prob") or {}).get(age, 0.0)):
+        facial = _pick(rng, hair["facial_hair"])
+    # 4. Accessories, each with its own probability.
+    accessories = []
+    for name in sorted(wardrobe.get("accessories") or {}):
+        spec = wardrobe["accessories"][name]
+        if rng.random() < spec["prob"]:
+            accessories.append({"type": name, "color": spec["colors"][int(rng.integers(len(spec["colors"])))]})
+    if any(a["type"] == "backpack" for a in accessories):  # one bag at a time
+        accessories = [a for a in accessories if a["type"] != "bag_strap"]
+    jitter = float((wardrobe.get("skin") or {}).get("tone_jitter", 0.0))
+    return {"garments": garments, "shoes": shoes, "hair": hair_out, "facial_hair": facial,
+            "accessories": accessories,
+            "skin_jitter": [round(float(x), 4) for x in 1.0 + rng.uniform(-jitter, jitter, 3)]}
