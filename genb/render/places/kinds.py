@@ -78,8 +78,6 @@ def place_kind(name: str, indoor: bool, grounds, words: str, backdrop=(), weight
     return register
 
 
-@place_kind("street", False, ("asphalt", "paving", "concrete"), "on a city street", ("skyline",), 1.6)
-
 def prop_meshes(recipe: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]]:
     """World-frame meshes of an object recipe, one per seg class it holds (a building's windows and doors
     have their own), each as vertices (V, 3) float32, faces (F, 3) uint32, normals (V, 3) float32,

@@ -7,6 +7,7 @@ from genb.render.places.context import PlaceContext, _row, _scatter
 from genb.render.places.kinds import place_kind, recipe
 
 
+@place_kind("street", False, ("asphalt", "paving", "concrete"), "on a city street", ("skyline",), 1.6)
 def _street(ctx: PlaceContext) -> None:
     """Facades behind the people, a sidewalk with a curb before them, the road with markings and
     parked cars, lamps, signs and trees along the sidewalk."""
