@@ -87,6 +87,27 @@ def test_seat_top_is_under_the_buttocks():
         assert rect_circle_gap(np.array(rec["position"]), rec["size"][:2], rec["yaw_deg"], pts[:1, :2], np.zeros(1))[0] <= 0
 
 
+def test_floor_cushion_is_exactly_under_hovering_buttocks():
+    """A floor sitter whose buttocks hover gets a round cushion whose top is the lowest buttock point
+    (not the 12 cm minimum of a seat) and whose footprint holds it."""
+    from genb.render.props import rect_circle_gap
+
+    rng = np.random.default_rng(0)
+    pts = np.array([[0.0, 0.1, 0.07], [0.1, 0.12, 0.09], [-0.1, 0.05, 0.08]])
+    for yaw in (0.0, 90.0, 200.0):
+        rec = contact.seat_recipe(rng, pts, yaw, 0.5, floor=True)
+        assert rec["type"] == "cushion" and rec["size"][2] == pytest.approx(0.07) and rec["size"][0] == rec["size"][1]
+        assert rect_circle_gap(np.array(rec["position"]), rec["size"][:2], rec["yaw_deg"], pts[:1, :2], np.zeros(1))[0] <= 0
+
+
+def test_buttock_gaps_follow_the_tilt():
+    v = np.array([[[0.0, 0.0, 0.0], [0.0, 0.3, 0.2], [0.0, -0.3, 0.0]]])  # buttock (index 1) 20 cm over the knee
+    assert contact.buttock_gaps(v, np.zeros((1, 3)), np.eye(3)[None], np.array([1]))[0] == pytest.approx(0.2)
+    a = np.radians(-33.69)  # pitch until the buttock comes down level with the lowest point (the origin)
+    R = np.array([[[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]]])
+    assert abs(contact.buttock_gaps(v, np.zeros((1, 3)), R, np.array([1]))[0]) < 1e-3
+
+
 @pytest.fixture(scope="module")
 def anny_stage_factory():
     from genb.render.stage import RenderStage

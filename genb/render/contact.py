@@ -4,7 +4,10 @@ tilt and lift that make exactly those parts rest on their surface.
 A key pose declares its **support** in ``render/poses/key_poses.yaml`` (``support: [knees]``,
 ``[buttocks, feet]``, ...; standing poses default to ``[feet]``) and may ask for a **seat**
 (``seat: true``): the person sits on a chair, bench, box, low wall or step whose top is put
-exactly under the buttocks while the feet stand on the ground.
+exactly under the buttocks while the feet stand on the ground. A floor sitter whose buttocks still
+hover above the ground after the tilt (heavy or tall bodies cross-legged or knees-up, whose knees or
+feet reach the floor first) gets a floor cushion exactly under them (:func:`buttock_gaps`,
+``seat_recipe(..., floor=True)``): the body's placement and ground truth are unchanged.
 
 Pure functions over arrays. Support groups are vertex index sets of the body model, found
 once from its rest pose (:func:`support_groups`); :func:`rest_on_support` finds, per person,
@@ -23,6 +26,7 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX, PART_INDEX
 
 MAX_TILT_DEG = 32.0
+CUSHION_GAP_M = 0.05  # a floor sitter's buttocks higher than this above the ground get a cushion under them
 TILT_COST_M_PER_DEG = 0.002  # how much extra gap (m) one degree of tilt is worth avoiding
 GROUP_NAMES = ("feet", "left_foot", "right_foot", "knees", "left_knee", "right_knee", "shins", "buttocks",
                "thighs", "left_thigh", "right_thigh", "hands")
@@ -148,9 +152,19 @@ def rest_on_support(vertices: np.ndarray, root: np.ndarray, groups: Sequence[Seq
     return rot, lift, gap
 
 
-def seat_recipe(rng: np.random.Generator, seat_vertices: np.ndarray, yaw_deg: float, radius: float) -> dict:
+def buttock_gaps(vertices: np.ndarray, root: np.ndarray, rotation: np.ndarray, buttocks: np.ndarray) -> np.ndarray:
+    """(P,) metres: how far each body's lowest buttock point stands above its lowest point once tilted
+    by ``rotation`` (P, 3, 3) about ``root`` (P, 3) (as :func:`rest_on_support` returns), for
+    ``vertices`` (P, V, 3) and the ``buttocks`` vertex indices."""
+    z = np.einsum("pnj,pj->pn", np.asarray(vertices, np.float64) - root[:, None], rotation[:, 2, :])
+    return z[:, buttocks].min(axis=1) - z.min(axis=1)
+
+
+def seat_recipe(rng: np.random.Generator, seat_vertices: np.ndarray, yaw_deg: float, radius: float,
+                floor: bool = False) -> dict:
     """A seat (``chair``, ``stool``, ``bench``, ``crate``, ``low_wall`` or ``steps``) whose top is under the
-    lowest buttock point of a seated person.
+    lowest buttock point of a seated person, or with ``floor`` a ``cushion`` exactly that high (for a
+    floor sitter whose buttocks hover).
 
     Args:
         seat_vertices: (N, 3) the person's buttock vertices in the world, placed (feet on the ground).
@@ -160,9 +174,14 @@ def seat_recipe(rng: np.random.Generator, seat_vertices: np.ndarray, yaw_deg: fl
         a prop recipe (``props.place_props`` format) with ``seat_of`` set by the caller.
     """
     low = seat_vertices[np.argmin(seat_vertices[:, 2])]
-    height = float(max(low[2], 0.12))
     a = math.radians(yaw_deg)
     back = np.array([-math.sin(a), math.cos(a)])  # a body with yaw 0 faces -Y: its back is +Y, turned by yaw
+    if floor:  # round: as wide as deep; its front edge 5 cm ahead of the lowest buttock point (the legs cross before it)
+        size = float(max(min(rng.uniform(0.4, 0.55), 2 * radius * 0.9), 0.34))
+        xy = low[:2] + back * (size / 2 - 0.05)
+        return {"type": "cushion", "position": [float(xy[0]), float(xy[1])], "yaw_deg": float(yaw_deg),
+                "size": [size, size, float(max(low[2], 0.0))], "seed": int(rng.integers(2**31))}
+    height = float(max(low[2], 0.12))
     kinds = ["chair", "stool", "bench", "crate", "low_wall", "steps"] if height > 0.3 else ["crate", "steps", "low_wall"]
     kind = kinds[int(rng.integers(len(kinds)))]
     depth = {"chair": 0.42, "stool": 0.34, "bench": 0.42, "crate": 0.4, "low_wall": 0.3, "steps": 0.35}[kind]

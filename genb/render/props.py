@@ -35,6 +35,7 @@ PROP_TYPES: dict[str, tuple[tuple[tuple[float, float], ...], str, bool]] = {
     "chair": (((0.42, 0.5), (0.4, 0.48), (0.4, 0.5)), "chair", False),
     "stool": (((0.32, 0.4), (0.32, 0.4), (0.4, 0.7)), "chair", False),
     "low_wall": (((1.5, 3.0), (0.28, 0.4), (0.35, 0.6)), "wall", False),
+    "cushion": (((0.4, 0.55), (0.4, 0.55), (0.04, 0.3)), "chair", False),  # a floor cushion (pouf) under a floor sitter
 }
 SEAT_TYPES = ("chair", "stool", "bench", "crate", "low_wall")
 INDOOR_TYPES = ("crate", "bench", "planter", "steps", "bollard")
@@ -44,7 +45,7 @@ _COLORS = {
     "pole": ["4a4d50", "6a6d70"], "steps": ["a39f97", "8f8b84"], "planter": ["8f8b84", "6e6258", "a8a299"],
     "bush": ["3f6a2c", "4e7a35", "355a26"], "tree": ["4f7d33", "3e6b2a", "5d8a3c"],
     "chair": ["7b5533", "3a3a3a", "c8c2b8", "8a2f2f", "2f4f6f"], "stool": ["7b5533", "4a4d50", "b08a5a"],
-    "low_wall": ["9a968e", "b5a58f", "a39f97"],
+    "low_wall": ["9a968e", "b5a58f", "a39f97"], "cushion": ["8a2f2f", "2f4f6f", "c8a46a", "5b6e4d", "6b4f7a", "b9b2a5"],
     "car": ["a4262c", "1f3f77", "d8d8d8", "2b2b2b", "5b6e7d", "c7b08b", "3d5c3a"],
 }
 
@@ -173,6 +174,10 @@ def _pieces(recipe: dict[str, Any]) -> list[tuple[tuple, list[float]]]:
         out.append((cylinder_mesh(L / 2, 0.05, np.array([0, 0, H - 0.05])), col))
         out.append((cylinder_mesh(0.03, H - 0.05, np.zeros(3)), dark))
         out.append((cylinder_mesh(L / 2.6, 0.02, np.zeros(3)), dark))
+    elif kind == "cushion":  # a round pouf: the sides, a slightly smaller top a shade lighter
+        out.append((cylinder_mesh(L / 2, max(H - 0.015, 0.005), np.zeros(3), segments=20), col))
+        out.append((cylinder_mesh(L / 2 - 0.015, min(0.015, H), np.array([0, 0, max(H - 0.015, 0.0)]), segments=20),
+                    [min(1.0, c * 1.1) for c in col]))
     elif kind == "low_wall":
         out.append((box_mesh([L, D, H - 0.05], [0, 0, 0]), col))
         out.append((box_mesh([L + 0.04, D + 0.04, 0.05], [0, 0, H - 0.05]), [min(1.0, c * 1.15) for c in col]))
@@ -285,7 +290,7 @@ def place_props(rng: np.random.Generator, count: int, occluders: int, camera_xy:
             no prop's footprint crosses the corridor from the camera to them.
     """
     others = [p for p in range(len(people_xy)) if p != protect or allow is not None]
-    kinds = INDOOR_TYPES if indoor else tuple(k for k in PROP_TYPES if k not in ("chair", "stool", "low_wall"))
+    kinds = INDOOR_TYPES if indoor else tuple(k for k in PROP_TYPES if k not in ("chair", "stool", "low_wall", "cushion"))
     front = tuple(k for k in kinds if PROP_TYPES[k][2] and k not in ("pole",))
     placed: list[dict[str, Any]] = []
     quads: list[np.ndarray] = [footprint(r, 0.0) for r in fixed]

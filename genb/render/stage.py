@@ -373,12 +373,14 @@ class RenderStage:
         return None
 
     def _rest_on_support(self, posed, pose_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and whether a seat goes under
-        them (P,) bool, so that the pose's support groups rest on the ground (genb/render/contact.py)."""
-        groups, seated, free = [], [], []
+        """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and what goes under them (P,) int
+        (0 nothing, 1 a seat the pose asks for, 2 a floor cushion under buttocks that would hover), so
+        that the pose's support groups rest on the ground (genb/render/contact.py)."""
+        groups, seated, free, on_floor = [], [], [], []
         for name in pose_names:
             names, seat = contact.pose_support(name, self.pose_table)
             free.append(not seat and names != ["feet"])
+            on_floor.append(not seat and "buttocks" in names)
             if seat:
                 names = ["feet"]  # seated: the feet stand on the ground, a seat comes under the buttocks
             expanded = [g for n in names for g in (("left_knee", "right_knee") if n == "knees" else (n,))]
@@ -386,15 +388,20 @@ class RenderStage:
             seated.append(seat)
         pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
         tilt, lift, _ = contact.rest_on_support(posed.vertices, pivot, groups, free)
-        return tilt, lift, np.array(seated, bool)
+        seated = np.array(seated, np.int64)
+        if any(on_floor):
+            hover = contact.buttock_gaps(posed.vertices, pivot, tilt, self.support["buttocks"]) > contact.CUSHION_GAP_M
+            seated[np.array(on_floor) & hover] = 2
+        return tilt, lift, seated
 
     def _seats(self, index: int, world, yaw: np.ndarray, radii: np.ndarray, seated: np.ndarray) -> list[dict]:
-        """Seat recipes (chair, stool, bench, crate, low wall) under the buttocks of the seated people."""
+        """Seat recipes (chair, stool, bench, crate, low wall; a cushion where ``seated`` is 2) under the
+        buttocks of the seated people."""
         rng = sample_rng(self.cfg.seed, index, "seats")
         out = []
         for p in np.flatnonzero(seated):
             rec = contact.seat_recipe(rng, world.vertices[p][self.support["buttocks"]].astype(np.float64),
-                                      float(yaw[p]), float(radii[p]))
+                                      float(yaw[p]), float(radii[p]), floor=bool(seated[p] == 2))
             rec["seat_of"] = int(p)
             out.append(props.finish_recipe(rng, rec))
         return out
