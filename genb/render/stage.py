@@ -404,6 +404,8 @@ class RenderStage:
 
         rng = sample_rng(self.cfg.seed, index, "wardrobe")
         skin_rng = sample_rng(self.cfg.seed, index, "skin")  # its own stream: outfits never move
+        # the Monk swatch hex: issue 17's garment-vs-skin contrast rules are tuned on it
+        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
