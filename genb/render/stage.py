@@ -427,10 +427,11 @@ class RenderStage:
     def rasterize(self, prep: PreparedSample) -> list:
         """The GL part of :meth:`finish`: the passes' raw results (call it on the GL thread)."""
         look = prep.look
-        passes = list(prep.passes)
+        results = self.raster.run_passes(list(prep.passes), prep.width, prep.height)
         if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
-            passes.insert(1, look.shadow_pass)
-        return self.raster.run_passes(passes, prep.width, prep.height)
+            cam = look.shadow_cam  # the map may be larger than the image (genb.render.shadows.map_scale)
+            results.insert(1, self.raster.run_passes([look.shadow_pass], cam.width, cam.height)[0])
+        return results
 
     def complete(self, prep: PreparedSample, results: list) -> RenderedSample:
         """The rest of :meth:`finish` (no GL, any thread): shading, image, the labels that need
