@@ -289,7 +289,8 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
 def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step) -> np.ndarray:
     """(H, W) bool pixels whose ray to the sun passes near a caster (tested on a coarse grid)."""
     H, W = depth.shape
-    near = cv2.dilate((shadow_depth > 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    r = max(4, int(np.ceil(0.15 / cam.texel_m)) + 4)  # texels: the blocker search's reach (15 cm) and the filter's
+    near = cv2.dilate((shadow_depth > 0).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
     coarse = np.zeros(hit[::step, ::step].shape, bool)
     grid = np.zeros((H, W), bool)
     grid[::step, ::step] = True
