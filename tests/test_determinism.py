@@ -118,11 +118,13 @@ DEMO = dict(image_size=(256, 192), seed=7, num_samples=8)
 """The issue's case (``--preset demo --image-size 256,192 --seed 7``), a few samples."""
 
 
-def _passes(prep) -> list:
-    passes = list(prep.passes)
+def _run(raster, prep, reverse: bool = False) -> list:
+    """The sample's raw pass results as RenderStage.rasterize gives them (the sun's map at its own size)."""
+    out = raster.run_passes(list(prep.passes), prep.width, prep.height, reverse=reverse)
     if prep.look is not None and prep.look.shadow_pass is not None:
-        passes.insert(1, prep.look.shadow_pass)
-    return passes
+        cam = prep.look.shadow_cam
+        out.insert(1, raster.run_passes([prep.look.shadow_pass], cam.width, cam.height, reverse=reverse)[0])
+    return out
 
 
 def _differs(a, b) -> np.ndarray:
@@ -144,9 +146,8 @@ def order_scan(demo_stage):
     scan = {}
     for i in range(DEMO["num_samples"]):
         prep = demo_stage.prepare(i)
-        passes = _passes(prep)
-        fwd = demo_stage.raster.run_passes(passes, prep.width, prep.height)
-        rev = demo_stage.raster.run_passes(passes, prep.width, prep.height, reverse=True)
+        fwd = _run(demo_stage.raster, prep)
+        rev = _run(demo_stage.raster, prep, reverse=True)
         scan[i] = (prep, fwd, [_differs(a, b) for a, b in zip(fwd, rev)])
     return scan
 

@@ -136,8 +136,11 @@ def test_props_occlude_keypoints_have_instance_zero_and_their_own_classes():
     hidden_by_prop = with_prop = 0
     for i in range(cfg.num_samples):
         s = stage(i)
-        objects = [o for o in s.scene["objects"] if not o.get("room")]  # indoors: + the room's 4 walls
-        assert len(objects) <= 1 and all(set(o) >= {"type", "position", "yaw_deg", "size"} for o in objects)
+        # indoors: + the room's 4 walls; a seated person: + the seat under them (genb.render.contact)
+        seats = [o for o in s.scene["objects"] if "seat_of" in o]
+        assert all(0 <= o["seat_of"] < len(s.scene["people"]) for o in seats) and len(seats) <= len(s.scene["people"])
+        objects = [o for o in s.scene["objects"] if not o.get("room") and "seat_of" not in o]
+        assert len(objects) <= 1 and all(set(o) >= {"type", "position", "yaw_deg", "size"} for o in objects + seats)
         with_prop += len(objects)
         classes = {SCENE_PART_INDEX[props.PROP_TYPES[o["type"]][1]] for o in s.scene["objects"]}
         if s.scene["held_objects"]:
@@ -320,6 +323,11 @@ def test_rendered_people_shadows_match_a_ray_cast_toward_the_sun_in_scene_json(s
     sun, _ = shadows.sun_and_contact(out.depth, out.normals, ground, prep.K, prep.cam_ext,
                                      prep.look.shadow_cam.linear_depth(shadow_depth), prep.look.shadow_cam,
                                      direction, np.zeros((0, 3)))
+    # every level surface people stand on receives: the ground and a place's sidewalks (a street puts
+    # the people's shadows on its sidewalk), not the sides of curbs or other vertical faces
+    n_cam = out.normals.astype(np.float64) / 127.5 - 1.0
+    up = (n_cam @ prep.cam_ext[:3, :3])[..., 2] > 0.95
+    ground = np.isin(out.parts, [SCENE_PART_INDEX["ground"], SCENE_PART_INDEX["sidewalk"]]) & (out.depth > 0) & up
     tri = np.concatenate([p.positions[np.asarray(p.indices).astype(np.int64).reshape(-1, 3)]
                           for node in prep.passes[0][0].mesh_nodes if getattr(node, "genb_casts_shadow", True)
                           for p in node.mesh.primitives]).astype(np.float64)
@@ -328,5 +336,5 @@ def test_rendered_people_shadows_match_a_ray_cast_toward_the_sun_in_scene_json(s
     pick = np.unique(np.concatenate([near, np.random.default_rng(0).choice(len(pts), 1000, replace=False)]))
     truth = _parallel_rays_hit(pts[pick], -direction / np.linalg.norm(direction), tri)
     rendered = sun[ground][pick] < 0.5
-    assert truth.sum() > 100
+    assert truth.sum() > 60  # enough shadowed pixels for the overlap to mean something
     assert (truth & rendered).sum() / (truth | rendered).sum() > 0.75

@@ -442,15 +442,18 @@ class Rasterizer:
         show[np.concatenate(hidden)] = False
         return show
 
-    def build_shadow_pass(self, color_scene: Any, direction: np.ndarray, width: int, height: int):
+    def build_shadow_pass(self, color_scene: Any, direction: np.ndarray, width: int, height: int,
+                          grow: bool = False):
         """The sun's depth-only pass over the colour scene's shadow casters (people, their garments,
         props; not the ground), and its :class:`genb.render.shadows.ShadowCamera`; None if nothing casts.
 
         Args:
             color_scene: the colour pass's scene (first of :meth:`build_passes`).
             direction: (3,) direction the sunlight travels. width, height: shadow map size.
+            grow: let the map grow by a whole factor (:func:`genb.render.shadows.map_scale`) where the
+                casters' frame is wide; the pass must then be rendered at the camera's ``width`` x ``height``.
         """
-        from genb.render.shadows import fit_shadow_camera
+        from genb.render.shadows import fit_shadow_camera, map_scale
 
         pr = self._pr
         # mesh_nodes is a set (its order follows object addresses): sort, so the shadow camera's float
@@ -459,7 +462,11 @@ class Rasterizer:
                          key=lambda n: tuple(np.asarray(n.mesh.bounds, np.float64).ravel()))
         if not casters:
             return None
-        cam = fit_shadow_camera(np.stack([n.mesh.bounds for n in casters]), direction, width, height)
+        bounds = np.stack([n.mesh.bounds for n in casters])
+        cam = fit_shadow_camera(bounds, direction, width, height)
+        k = map_scale(cam.texel_m, width, height) if grow else 1
+        if k > 1:
+            cam = fit_shadow_camera(bounds, direction, k * width, k * height)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         for n in casters:
             scene.add(n.mesh)

@@ -144,7 +144,8 @@ class Setting:
         shadow_pass, cam = None, None
         do_shadows = cfg.shadows and self.ground is not None
         if do_shadows:
-            built = raster.build_shadow_pass(passes[0][0], np.asarray(self.lighting["direction"]), width, height)
+            built = raster.build_shadow_pass(passes[0][0], np.asarray(self.lighting["direction"]), width, height,
+                                              grow=True)
             if built is not None:
                 shadow_pass, cam = built
         contacts = (keypoints_world[:, FOOT_POINTS].mean(axis=2).reshape(-1, 3) if len(keypoints_world)

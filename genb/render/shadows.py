@@ -98,6 +98,22 @@ def fit_shadow_camera(bounds: np.ndarray, direction: np.ndarray, width: int, hei
                         width=width, height=height)
 
 
+SHADOW_TEXEL_M = 0.03  # metres: the coarsest shadow-map texel a sample's map is sized for (feet, legs stay sharp)
+SHADOW_MAP_MAX = 2048  # pixels: the largest side of a shadow map
+
+
+def map_scale(texel_m: float, width: int, height: int, target_m: float = SHADOW_TEXEL_M,
+              largest: int = SHADOW_MAP_MAX) -> int:
+    """The whole factor (>= 1) by which a ``width`` x ``height`` shadow map grows so that a texel of
+    ``texel_m`` metres (at that size) shrinks to ``target_m`` or less, its larger side at most ``largest``.
+
+    A place's hedges, curbs and lamps widen the casters' frame to tens of metres; at the image's own
+    size the people's shadows would then be a texel or two wide.
+    """
+    need = int(np.ceil(texel_m / target_m - 1e-9))
+    return int(max(1, min(need, largest // max(width, height))))
+
+
 def matched_magnification(xmag: float, ymag: float, width: int, height: int) -> tuple[float, float]:
     """The half extents, grown on one side, whose ratio is the map's ``width / height``.
 
@@ -273,7 +289,8 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
 def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step) -> np.ndarray:
     """(H, W) bool pixels whose ray to the sun passes near a caster (tested on a coarse grid)."""
     H, W = depth.shape
-    near = cv2.dilate((shadow_depth > 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    r = max(4, int(np.ceil(0.15 / cam.texel_m)) + 4)  # texels: the blocker search's reach (15 cm) and the filter's
+    near = cv2.dilate((shadow_depth > 0).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
     coarse = np.zeros(hit[::step, ::step].shape, bool)
     grid = np.zeros((H, W), bool)
     grid[::step, ::step] = True

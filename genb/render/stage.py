@@ -411,8 +411,9 @@ class RenderStage:
 
         rng = sample_rng(self.cfg.seed, index, "wardrobe")
         skin_rng = sample_rng(self.cfg.seed, index, "skin")  # its own stream: outfits never move
+        # the Monk swatch hex: the garment-vs-skin contrast rules are tuned on it
+        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
-        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}  # as issue 17 chose
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
             outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": tones[a["skin_tone"]]})
@@ -433,10 +434,11 @@ class RenderStage:
     def rasterize(self, prep: PreparedSample) -> list:
         """The GL part of :meth:`finish`: the passes' raw results (call it on the GL thread)."""
         look = prep.look
-        passes = list(prep.passes)
+        results = self.raster.run_passes(list(prep.passes), prep.width, prep.height)
         if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
-            passes.insert(1, look.shadow_pass)
-        return self.raster.run_passes(passes, prep.width, prep.height)
+            cam = look.shadow_cam  # the map may be larger than the image (genb.render.shadows.map_scale)
+            results.insert(1, self.raster.run_passes([look.shadow_pass], cam.width, cam.height)[0])
+        return results
 
     def complete(self, prep: PreparedSample, results: list) -> RenderedSample:
         """The rest of :meth:`finish` (no GL, any thread): shading, image, the labels that need

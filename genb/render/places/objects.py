@@ -141,14 +141,17 @@ def _curb(r):
     return [(_box([L, D, H], [0, 0, 0]), _rgb(r["color"]))]
 
 
-@prop_kind("strip", ((4.0, 40.0), (1.5, 4.0), (0.008, 0.012)), "sidewalk", ("a8a49c", "b9b2a6", "8d8a84"), "sidewalks")
+@prop_kind("strip", ((4.0, 40.0), (1.5, 4.0), (0.008, 0.012)), "sidewalk", ("a8a49c", "b9b2a6", "8d8a84"), "sidewalks",
+           casts_shadow=False)
 def _strip(r):
-    """A flat strip on the ground (sidewalk, park path): 1 cm thick, people may stand on it."""
+    """A flat strip on the ground (sidewalk, park path): 1 cm thick, people may stand on it. It takes
+    shadows but casts none (nor do markings): as a caster its tens of metres would widen the sun's frame."""
     L, D, H = r["size"]
     return [(_box([L, D, H], [0, 0, 0]), _rgb(r["color"]))]
 
 
-@prop_kind("marking", ((2.0, 3.0), (0.12, 0.15), (0.006, 0.008)), "road_marking", ("eeeeea", "e8c547"), "road markings")
+@prop_kind("marking", ((2.0, 3.0), (0.12, 0.15), (0.006, 0.008)), "road_marking", ("eeeeea", "e8c547"), "road markings",
+           casts_shadow=False)
 def _marking(r):
     L, D, H = r["size"]
     return [(_box([L, D, H], [0, 0, 0]), _rgb(r["color"]))]
