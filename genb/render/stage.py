@@ -405,6 +405,8 @@ class RenderStage:
         rng = sample_rng(self.cfg.seed, index, "wardrobe")
         skin_rng = sample_rng(self.cfg.seed, index, "skin")  # its own stream: outfits never move
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
+        # The Monk swatch hex: what the wardrobe's skin-contrast rule (issue 17) is calibrated on.
+        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
             outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": tones[a["skin_tone"]]})
