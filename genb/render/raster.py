@@ -12,7 +12,8 @@ One :class:`Rasterizer` per process, built once and reused for every sample
    between parts, see :class:`PartSplit`). So instance and part maps are exact, the normal
    map comes in the same pass (z from x, y), and the metric depth buffer is sampled at the
    same pixel centres;
-4. **bare bodies** (dressed scenes only): the bodies without their clothes, for ``body_instances``.
+4. **bare bodies** (dressed scenes only): the bodies without their clothes (with the props and
+   the ground), for ``body_instances``.
 
 :meth:`Rasterizer.run_passes` draws them through :func:`_render_pass` (passes 2-4 without
 pyrender's multisample buffers, no unused readbacks).
@@ -136,7 +137,7 @@ class RasterOutput:
         body_instances: (H, W) uint8, dressed scenes only (else None): the bodies' own
             silhouettes as if their clothes and hair were transparent, still hidden by other
             people (dressed) and objects: p + 1 where person p's bare body is seen.
-        body_depth: (H, W) float32 depth of the bare bodies (and the ground) alone, or None.
+        body_depth: (H, W) float32 depth of the bare bodies, props and ground (no clothes), or None.
         bare_instances: (H, W) uint8 instance ids of the bare bodies alone, or None.
     """
 
@@ -407,12 +408,14 @@ class Rasterizer:
                 el[:, 2:] = (np.asarray(en, np.float32) @ to_cam_xy) * 0.5 + 0.5
                 prims.append(pr.Primitive(positions=ev, indices=ef, color_0=el, material=self._cloth_material))
             seg_map[seg_scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
+        prop_meshes = []
         for q in props:  # instance 0, the prop's class, its normals
             lab = np.zeros((len(q.vertices), 4), np.float32)
             lab[:, 1] = q.part / 255.0
             lab[:, 2:] = (np.asarray(q.normals, np.float32) @ to_cam_xy) * 0.5 + 0.5
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=lab, material=self._flat_material)
-            seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
+            prop_meshes.append(pr.Mesh(primitives=[prim]))
+            seg_map[seg_scene.add(prop_meshes[-1])] = (0, 0, 0)
         if ground is not None:  # instance 0, class "ground"; it occludes and gives depth (its normal: decode())
             lab = np.full((4, 4), 0.5, np.float32)
             lab[:, 0], lab[:, 1] = 0.0, SCENE_PART_INDEX["ground"] / 255.0
@@ -421,13 +424,16 @@ class Rasterizer:
             (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
             (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, seg_map),
         ]
-        # 3. dressed scenes only: the bare bodies (and the ground) alone, for body_instances.
+        # 3. dressed scenes only: the bare bodies, the props and the ground (no clothes), for body_instances:
+        #    a prop between a garment and the body under it (a held object the hand sinks into) hides the body.
         if any(e is not None for e in extras):
             bare = pr.Scene(bg_color=[0, 0, 0, 0])
             bare.add_node(self._camera_node(K, cam_ext))
             bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=pos, indices=self.split.faces, color_0=col,
                                                                    material=self._flat_material)])): (0, 0, 0)
                         for pos, col in body_prims}
+            for m in prop_meshes:
+                bare_map[bare.add(m)] = (0, 0, 0)
             if ground is not None:
                 bare_map[bare.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
             passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
