@@ -34,6 +34,7 @@ from genb.render.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
 
 ZNEAR, ZFAR = 0.05, 500.0
+HIDDEN_PUSH = 0.05  # metres the hidden body faces are drawn behind their place (:func:`push_back`)
 
 
 @dataclasses.dataclass
@@ -151,6 +152,26 @@ class RasterOutput:
     body_depth: np.ndarray | None = None
 
     bare_instances: np.ndarray | None = None
+
+
+def push_back(vertices: np.ndarray, cam_ext: np.ndarray, distance: float) -> np.ndarray:
+    """(V, 3) float32 world points moved away from the camera along their own camera rays until
+    their camera z grows by ``distance`` metres: they project to the same pixels, only deeper.
+
+    The body faces a garment or hair hides are drawn this way (``HIDDEN_PUSH`` behind where they
+    are): wherever the garment covers them it stays in front, even where it dips into the skin;
+    where a view sees past the garment's edge onto them (a grazing look under a hairline, up a
+    trouser hem, between an armhole and the arm), they fill the person's silhouette, so no
+    background shows through a dressed person.
+
+    Args:
+        vertices: (V, 3) world frame, metres; cam_ext: (4, 4) world-to-camera; distance: metres.
+    """
+    v = np.asarray(vertices, np.float64)
+    R, t = cam_ext[:3, :3], cam_ext[:3, 3]
+    centre = -R.T @ t
+    z = np.maximum(v @ R[2] + t[2], 1e-6)
+    return (centre + (v - centre) * ((z + distance) / z)[:, None]).astype(np.float32)
 
 
 def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,
@@ -368,8 +389,12 @@ class Rasterizer:
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
         for p, extra, show in zip(people, extras, shown):
+            body_col = np.clip(p.colors, 0.0, 1.0).astype(np.float32)
             prims = [pr.Primitive(positions=p.vertices, indices=self.faces if show is None else self.faces[show],
-                                  color_0=np.clip(p.colors, 0.0, 1.0).astype(np.float32), material=self._flat_material)]
+                                  color_0=body_col, material=self._flat_material)]
+            if show is not None:  # the hidden faces, pushed back: they fill what their garment leaves open
+                prims.append(pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
+                                          indices=self.faces[~show], color_0=body_col, material=self._flat_material))
             if extra is not None:
                 ev, _, ef, ec, _ = extra
                 prims.append(pr.Primitive(positions=ev, indices=ef, color_0=np.clip(ec, 0, 1).astype(np.float32),
@@ -400,6 +425,10 @@ class Rasterizer:
             split_faces = self.split.faces if show is None else self.split.faces[show[self.split.face_ids]]
             prims = [pr.Primitive(positions=positions, indices=split_faces, color_0=labels.copy(),
                                   material=self._flat_material)]
+            if show is not None:  # as in the colour pass
+                prims.append(pr.Primitive(positions=push_back(positions, cam_ext, HIDDEN_PUSH),
+                                          indices=self.split.faces[~show[self.split.face_ids]], color_0=labels.copy(),
+                                          material=self._flat_material))
             body_prims.append((positions, labels.copy()))
             if extra is not None:  # clothes carry the wearer's instance id and their own part ids
                 ev, en, ef, _, eparts = extra
@@ -440,7 +469,8 @@ class Rasterizer:
         return passes
 
     def _shown_faces(self, person: MeshLayer) -> np.ndarray | None:
-        """(F,) bool body faces to draw in the dressed passes (None: all): those no piece hides."""
+        """(F,) bool body faces to draw in place in the dressed passes (None: all): those no piece hides
+        (the hidden ones are drawn pushed back, :func:`push_back`)."""
         hidden = [e.hides for e in person.extras if getattr(e, "hides", None) is not None and len(e.hides)]
         if not hidden:
             return None
