@@ -100,6 +100,15 @@ def test_occluded_keypoints_are_behind_something_nearer(anny_samples):
     assert n_occluded > 0
 
 
+def test_no_background_shows_through_a_dressed_person(anny_samples):
+    """Every pixel of a person's bare-body silhouette (seen through their own clothes) shows that
+    person dressed: no hole where a garment or hair hides body faces it does not cover from this view."""
+    for s in anny_samples:
+        body, inst = s.images["body_instances"], s.images["instances"]
+        assert (body > 0).any()
+        assert not ((body > 0) & (inst != body)).any()
+
+
 def test_a_person_behind_another_is_marked_occluded(anny_stage):
     body, raster = anny_stage.body, anny_stage.raster
     rot = np.tile(np.eye(3), (2, len(SEMANTIC_JOINTS), 1, 1))

@@ -181,6 +181,28 @@ def _project_plain(points: np.ndarray, K: np.ndarray) -> np.ndarray:
     return np.stack([K[0, 0] * (points[..., 0] / z) + K[0, 2], K[1, 1] * (points[..., 1] / z) + K[1, 2]], axis=-1)
 
 
+def pixel_centre_rays(points_cam: np.ndarray, uv: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each point moved, at its own camera depth, onto the ray through the centre of its pixel.
+
+    Visibility is decided per pixel: part (b) reads the depth buffer at the pixel centre
+    (``rint(uv)``), so part (a) casts its ray there too. A point within half a pixel of a
+    silhouette is then hidden by (a) only when the occluding surface covers its pixel, i.e.
+    is drawn there (a ray through the exact sub-pixel point could graze a nose or an ear
+    whose drawn pixels stop short of the point's pixel centre).
+
+    Args:
+        points_cam: (..., 3) camera frame, metres; uv: (..., 2) their pixels; K: (3, 3) intrinsics.
+    Returns:
+        centre_uv (..., 2) float64, the pixel centres, and (..., 3) float64 the points on their rays
+        at the same z (a point exactly on its pixel centre is returned unchanged).
+    """
+    centre = np.rint(uv).astype(np.float64)
+    z = np.asarray(points_cam[..., 2], np.float64)
+    x = (centre[..., 0] - K[0, 2]) / K[0, 0] * z
+    y = (centre[..., 1] - K[1, 2]) / K[1, 1] * z
+    return centre, np.stack([x, y, z], axis=-1)
+
+
 def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, faces: np.ndarray,
                    face_parts: np.ndarray, own_parts: np.ndarray, width: int, height: int,
                    eps: float = VISIBILITY_EPS) -> dict[str, np.ndarray]:
@@ -199,6 +221,7 @@ def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray,
     P, N = points_cam.shape[:2]
     uv = _project_plain(points_cam, K)
     inside = in_frame(uv, width, height) & (points_cam[..., 2] > 0)
+    centre_uv, centre_pts = pixel_centre_rays(points_cam, uv.astype(np.float32), K)  # as (b) rounds them
     own_parts = np.broadcast_to(own_parts, (P, N, own_parts.shape[-1]))
     self_occ = np.zeros((P, N), bool)
     own_depth = points_cam[..., 2].astype(np.float64).copy()
@@ -207,8 +230,8 @@ def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray,
         if len(sel) == 0:
             continue
         verts_uv = _project_plain(verts_cam[p], K)
-        occ, z_own = self_occlusion(points_cam[p, sel], uv[p, sel], verts_cam[p], verts_uv, faces, face_parts,
-                                    own_parts[p, sel], eps)
+        occ, z_own = self_occlusion(centre_pts[p, sel], centre_uv[p, sel], verts_cam[p], verts_uv, faces,
+                                    face_parts, own_parts[p, sel], eps)
         self_occ[p, sel], own_depth[p, sel] = occ, z_own
     return {"uv": uv.astype(np.float32), "in_frame": inside, "self_occluded": self_occ, "own_depth": own_depth}
 
@@ -241,7 +264,8 @@ def visibility(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray, fac
     """Project every person's points and decide which are visible (genb's visibility rule).
 
     A point of person p is visible iff it is in frame and
-    (a) the camera ray to it does not hit another part of p's own bare body mesh more than
+    (a) the camera ray through its pixel (the centre of the pixel it projects to, at its own depth:
+        :func:`pixel_centre_rays`) does not hit another part of p's own bare body mesh more than
         ``eps`` in front of the point's own local surface (:func:`self_occlusion`), and
     (b) the depth buffer at its pixel is not nearer than that own surface minus ``eps``,
         unless the pixel belongs to p (``instances == p + 1``: p's body, clothes or hair).

@@ -12,7 +12,8 @@ One :class:`Rasterizer` per process, built once and reused for every sample
    between parts, see :class:`PartSplit`). So instance and part maps are exact, the normal
    map comes in the same pass (z from x, y), and the metric depth buffer is sampled at the
    same pixel centres;
-4. **bare bodies** (dressed scenes only): the bodies without their clothes, for ``body_instances``.
+4. **bare bodies** (dressed scenes only): the bodies without their clothes (with the props and
+   the ground), for ``body_instances``.
 
 :meth:`Rasterizer.run_passes` draws them through :func:`_render_pass` (passes 2-4 without
 pyrender's multisample buffers, no unused readbacks).
@@ -33,6 +34,7 @@ from genb.render.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
 
 ZNEAR, ZFAR = 0.05, 500.0
+HIDDEN_PUSH = 0.05  # metres the hidden body faces are drawn behind their place (:func:`push_back`)
 
 
 @dataclasses.dataclass
@@ -136,7 +138,7 @@ class RasterOutput:
         body_instances: (H, W) uint8, dressed scenes only (else None): the bodies' own
             silhouettes as if their clothes and hair were transparent, still hidden by other
             people (dressed) and objects: p + 1 where person p's bare body is seen.
-        body_depth: (H, W) float32 depth of the bare bodies (and the ground) alone, or None.
+        body_depth: (H, W) float32 depth of the bare bodies, props and ground (no clothes), or None.
         bare_instances: (H, W) uint8 instance ids of the bare bodies alone, or None.
     """
 
@@ -150,6 +152,26 @@ class RasterOutput:
     body_depth: np.ndarray | None = None
 
     bare_instances: np.ndarray | None = None
+
+
+def push_back(vertices: np.ndarray, cam_ext: np.ndarray, distance: float) -> np.ndarray:
+    """(V, 3) float32 world points moved away from the camera along their own camera rays until
+    their camera z grows by ``distance`` metres: they project to the same pixels, only deeper.
+
+    The body faces a garment or hair hides are drawn this way (``HIDDEN_PUSH`` behind where they
+    are): wherever the garment covers them it stays in front, even where it dips into the skin;
+    where a view sees past the garment's edge onto them (a grazing look under a hairline, up a
+    trouser hem, between an armhole and the arm), they fill the person's silhouette, so no
+    background shows through a dressed person.
+
+    Args:
+        vertices: (V, 3) world frame, metres; cam_ext: (4, 4) world-to-camera; distance: metres.
+    """
+    v = np.asarray(vertices, np.float64)
+    R, t = cam_ext[:3, :3], cam_ext[:3, 3]
+    centre = -R.T @ t
+    z = np.maximum(v @ R[2] + t[2], 1e-6)
+    return (centre + (v - centre) * ((z + distance) / z)[:, None]).astype(np.float32)
 
 
 def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,
@@ -367,8 +389,12 @@ class Rasterizer:
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
         for p, extra, show in zip(people, extras, shown):
+            body_col = np.clip(p.colors, 0.0, 1.0).astype(np.float32)
             prims = [pr.Primitive(positions=p.vertices, indices=self.faces if show is None else self.faces[show],
-                                  color_0=np.clip(p.colors, 0.0, 1.0).astype(np.float32), material=self._flat_material)]
+                                  color_0=body_col, material=self._flat_material)]
+            if show is not None:  # the hidden faces, pushed back: they fill what their garment leaves open
+                prims.append(pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
+                                          indices=self.faces[~show], color_0=body_col, material=self._flat_material))
             if extra is not None:
                 ev, _, ef, ec, _ = extra
                 prims.append(pr.Primitive(positions=ev, indices=ef, color_0=np.clip(ec, 0, 1).astype(np.float32),
@@ -399,6 +425,10 @@ class Rasterizer:
             split_faces = self.split.faces if show is None else self.split.faces[show[self.split.face_ids]]
             prims = [pr.Primitive(positions=positions, indices=split_faces, color_0=labels.copy(),
                                   material=self._flat_material)]
+            if show is not None:  # as in the colour pass
+                prims.append(pr.Primitive(positions=push_back(positions, cam_ext, HIDDEN_PUSH),
+                                          indices=self.split.faces[~show[self.split.face_ids]], color_0=labels.copy(),
+                                          material=self._flat_material))
             body_prims.append((positions, labels.copy()))
             if extra is not None:  # clothes carry the wearer's instance id and their own part ids
                 ev, en, ef, _, eparts = extra
@@ -407,12 +437,14 @@ class Rasterizer:
                 el[:, 2:] = (np.asarray(en, np.float32) @ to_cam_xy) * 0.5 + 0.5
                 prims.append(pr.Primitive(positions=ev, indices=ef, color_0=el, material=self._cloth_material))
             seg_map[seg_scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
+        prop_meshes = []
         for q in props:  # instance 0, the prop's class, its normals
             lab = np.zeros((len(q.vertices), 4), np.float32)
             lab[:, 1] = q.part / 255.0
             lab[:, 2:] = (np.asarray(q.normals, np.float32) @ to_cam_xy) * 0.5 + 0.5
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=lab, material=self._flat_material)
-            seg_map[seg_scene.add(pr.Mesh(primitives=[prim]))] = (0, 0, 0)
+            prop_meshes.append(pr.Mesh(primitives=[prim]))
+            seg_map[seg_scene.add(prop_meshes[-1])] = (0, 0, 0)
         if ground is not None:  # instance 0, class "ground"; it occludes and gives depth (its normal: decode())
             lab = np.full((4, 4), 0.5, np.float32)
             lab[:, 0], lab[:, 1] = 0.0, SCENE_PART_INDEX["ground"] / 255.0
@@ -421,20 +453,24 @@ class Rasterizer:
             (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
             (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, seg_map),
         ]
-        # 3. dressed scenes only: the bare bodies (and the ground) alone, for body_instances.
+        # 3. dressed scenes only: the bare bodies, the props and the ground (no clothes), for body_instances:
+        #    a prop between a garment and the body under it (a held object the hand sinks into) hides the body.
         if any(e is not None for e in extras):
             bare = pr.Scene(bg_color=[0, 0, 0, 0])
             bare.add_node(self._camera_node(K, cam_ext))
             bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=pos, indices=self.split.faces, color_0=col,
                                                                    material=self._flat_material)])): (0, 0, 0)
                         for pos, col in body_prims}
+            for m in prop_meshes:
+                bare_map[bare.add(m)] = (0, 0, 0)
             if ground is not None:
                 bare_map[bare.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
             passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
         return passes
 
     def _shown_faces(self, person: MeshLayer) -> np.ndarray | None:
-        """(F,) bool body faces to draw in the dressed passes (None: all): those no piece hides."""
+        """(F,) bool body faces to draw in place in the dressed passes (None: all): those no piece hides
+        (the hidden ones are drawn pushed back, :func:`push_back`)."""
         hidden = [e.hides for e in person.extras if getattr(e, "hides", None) is not None and len(e.hides)]
         if not hidden:
             return None

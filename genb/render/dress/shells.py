@@ -40,7 +40,7 @@ class Shell:
         rest: (G, 3) rest-pose positions (pattern coordinates), metres.
         rest_normals: (G, 3) rest-pose normals.
         hidden: (Fh,) int body faces well inside the cut (``field <= -hide_margin``): the garment
-            hides them from every view, so the dressed passes need not draw them.
+            hides them where it covers them (the dressed passes draw them pushed back: raster.push_back).
         twin: (G,) int: for a hem's inner-edge vertex the shell vertex it hangs from, else itself.
         drape: the smoothed offset surface (:func:`drape_shell`), or None (the shell follows the skin).
     """
