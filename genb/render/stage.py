@@ -414,8 +414,6 @@ class RenderStage:
         # the Monk swatch hex: the garment-vs-skin contrast rules are tuned on it
         tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
-        # The Monk swatch hex: what the wardrobe's skin-contrast rule (issue 17) is calibrated on.
-        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
             outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": tones[a["skin_tone"]]})
