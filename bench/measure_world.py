@@ -1,4 +1,4 @@
-"""Measure contact, framing and scene coverage of render presets (issue 18's measures).
+"""Measure contact, framing and scene coverage of render presets (docs/render.md states the targets).
 
 ``python bench/measure_world.py --presets bedlam closeup --samples 60 [--contact-only]``
 

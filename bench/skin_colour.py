@@ -2,7 +2,7 @@
 
     python bench/skin_colour.py RUN            # a run folder made by `genb render`
 
-Measures (issue 21): R > G > B for >= 95 % of people; dark tones (Monk 9-10) in daylight
+Targets: R > G > B for >= 95 % of people; dark tones (Monk 9-10) in daylight
 with mean max channel >= 45; light tones (Monk 1-3) with mean R - B >= 15.
 """
 

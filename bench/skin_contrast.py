@@ -1,5 +1,5 @@
 """Share of people whose top, coat or dress, as lit in ``image.png``, is within RGB distance 60
-of their lit skin (issue 17's colour measure), for skin that is not dark and for dark skin.
+of their lit skin (the garment-against-skin colour measure), for skin that is not dark and for dark skin.
 
     python bench/skin_contrast.py RUN [--dark 55]
 

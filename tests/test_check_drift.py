@@ -75,7 +75,10 @@ def test_render_is_accepted_and_drift_is_rejected(check_run, measure):
         assert same["accepted"], same["reasons"]
         person = same["people"][p]
         assert person["status"] == "accepted"
-        assert person[SCORE[measure]] == pytest.approx(1.0 if measure == "mask" else 0.0, abs=1e-6)
+        # (Farneback's flow between two identical textured images is not exactly zero: a few
+        # hundredths of a pixel at most, a millionth of a box or so once averaged)
+        assert person[SCORE[measure]] == pytest.approx(1.0 if measure == "mask" else 0.0,
+                                                       abs=1e-4 if measure == "flow" else 1e-6)
         # 2. the same image with person p moved past the threshold: rejected, naming person, score, threshold
         for kind, drift in _drifts(labels["bbox"][p], measure).items():
             moved, moved_mask = apply_drift(render, instances, p, drift)

@@ -371,6 +371,7 @@ def test_environment_maps_far_from_two_to_one_are_refused(tmp_path, capsys):
 def test_ade20k_seg_labels_an_environment_maps_ground_below_the_horizon(tmp_path):
     from genb.core.io import read_depth, read_image
     from genb.render.config import RenderConfig
+    from genb.core.conventions import SCENE_PART_INDEX
     from genb.render.maps import ADE20K
     from genb.render.sky import ray_directions
     from genb.render.stage import run_render
@@ -388,9 +389,13 @@ def test_ade20k_seg_labels_an_environment_maps_ground_below_the_horizon(tmp_path
     h, w = depth.shape
     down = ray_directions(labels["cam_int"], labels["cam_ext"], w, h)[:, 2].reshape(h, w) < 0
     empty = depth <= 0
-    below, above = empty & down, empty & ~down
+    # below the horizon the map's floor shows: through the invisible shadow-catching ground (its own
+    # ground class) or, past that plane's far edge, as empty pixels labelled earth; never sky
+    ground = read_image(run.sample_dir(0) / "parts.png")[..., 0] == SCENE_PART_INDEX["ground"]
+    below, above = (empty | ground) & down, empty & ~down
     assert below.sum() > 100 and above.sum() > 100  # the camera sees both
-    assert (seg[below] == ADE20K["earth"]).all()
+    assert (seg[empty & down] == ADE20K["earth"]).all()
+    assert not (seg[below] == ADE20K["sky"]).all(axis=-1).any()
     assert (seg[above] == ADE20K["sky"]).all()
 
 

@@ -48,7 +48,7 @@ def meets(stats: dict[str, float], target: str) -> list[str]:
     return [f"{k} {stats[k]:.3f} < {v}" for k, v in parse_target(target).items() if stats[k] < v]
 
 
-# ----------------------------------------------------------------------------- issue 18's measures
+# ----------------------------------------------------------------------------- contact and framing measures
 
 KNEELING = ("kneeling", "kneeling_one_knee")
 
@@ -85,7 +85,7 @@ def contact_report(labels: dict, scene: dict, lowest: np.ndarray | None = None) 
 
 
 def summarise_contact(rows: list[dict]) -> dict:
-    """Counts of floating and sunk people (issue 18's thresholds: kneeling knees > 9 cm, sitting
+    """Counts of floating and sunk people (thresholds: kneeling knees > 9 cm, sitting
     mid-hip > 25 cm above the support, any body's lowest point more than 2 cm off the ground)."""
     kneel = [r for r in rows if r["pose"] in KNEELING]
     sit = [r for r in rows if r["pose"].startswith("sitting")]
@@ -130,7 +130,7 @@ def sample_framing(labels: dict, parts: np.ndarray, depth: np.ndarray, scene: di
 
 
 def summarise_framing(rows: list[dict]) -> dict:
-    """Shares over samples (issue 18's framing measures) and the coverage distribution."""
+    """Shares over samples (the framing measures) and the coverage distribution."""
     q = lambda k: [round(float(x), 3) for x in np.percentile([r[k] for r in rows], [10, 25, 50, 75, 90])]  # noqa: E731
     return {
         "empty_lt13": sum(r["best_visible"] < 13 for r in rows),
