@@ -186,51 +186,12 @@ class RenderStage:
 
     def _prepare(self, index: int, frame: Any = None) -> PreparedSample:
         cfg, body = self.cfg, self.body
-        rng = sample_rng(cfg.seed, index, "scene")
-        body_rng = sample_rng(cfg.seed, index, "bodies")
-
-        # 1. Camera and the people's shapes and poses.
-        camera = sample_camera(rng, cfg)
-        P = int(rng.integers(cfg.num_people[0], cfg.num_people[1] + 1))
-        shapes = body.sample_shapes(body_rng, P)
-        pose_names, rotations = self.poses.sample(body_rng, P)
-        motion = self._motion_poses(body_rng, P)
-        if motion is None:
-            posed = body.pose(shapes, rotations)
-        else:
-            posed = body.pose(shapes, rotations, motion=motion)
-            pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
-
-        # 2. Rest everyone on their support (feet, knees, buttocks: render/poses/) and stand them on the
-        # ground where the camera sees them, without overlaps; re-draw camera and placement until someone
-        # is framed (at least min_framed_keypoints keypoints in frame and not self-occluded).
-        tilt, lift, seated = self._rest_on_support(posed, pose_names)
-        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
-        rested = np.einsum("pij,pnj->pni", tilt, posed.vertices - pivot[:, None]) + pivot[:, None]
-        rested[..., 2] += lift[:, None]
-        rested_kp = np.einsum("pij,pnj->pni", tilt, posed.keypoints - pivot[:, None]) + pivot[:, None]
-        rested_kp[..., 2] += lift[:, None]
-        heights = rested[:, :, 2].max(axis=1)
-        radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
-        camera, xy, yaw, placed, framed = self._frame(rng, camera, rested, rested_kp, radii, heights)
-        del rested
-        keep = np.flatnonzero(placed)
-        framed = int(np.searchsorted(keep, framed)) if framed is not None else None
-        posed = dataclasses.replace(posed, vertices=posed.vertices[keep], joints=posed.joints[keep],
-                                    keypoints=posed.keypoints[keep],
-                                    params={k: v[keep] for k, v in posed.params.items()})
-        shapes, yaw, xy, lift, heights = shapes[keep], yaw[keep], xy[keep], lift[keep], heights[keep]
-        tilt, pivot, seated = tilt[keep], pivot[keep], seated[keep]
-        pose_names = [pose_names[k] for k in keep]
-        # x -> Rz(yaw) (T (x - c) + c) + (xy, lift): one rigid map, so the parameters follow exactly
-        Rz = _rot_z(yaw)
-        shift = pivot - np.einsum("pij,pj->pi", tilt, pivot)
-        world = rigid_transform_bodies(body, posed, Rz @ tilt,
-                                       np.einsum("pij,pj->pi", Rz, shift) + np.column_stack([xy, lift]))
-        seats = self._seats(index, world, yaw, radii[keep], seated)
         if frame is not None:  # a frame of a sequence (genb.sequence): its camera, people and places
             camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P = frame.people()
             seats, framed = [], None
+            self._framing_record = {"draws": 0, "fallback": False}  # the sequence planned its camera
+        else:
+            camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed = self._people(index)
 
         # 3. Appearance, lights, background.
         app_rng = sample_rng(cfg.seed, index, "appearance")
@@ -310,6 +271,55 @@ class RenderStage:
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam)
+
+    def _people(self, index: int) -> tuple:
+        """Steps 1-2 of a single image: the camera and the posed people resting on their support,
+        placed and framed. Returns camera, world (posed, placed bodies), shapes, pose names, xy, yaw,
+        heights (of the kept people), radii (P,), keep (kept indices), P, seats and the framed person."""
+        cfg, body = self.cfg, self.body
+        rng = sample_rng(cfg.seed, index, "scene")
+        body_rng = sample_rng(cfg.seed, index, "bodies")
+
+        # 1. Camera and the people's shapes and poses.
+        camera = sample_camera(rng, cfg)
+        P = int(rng.integers(cfg.num_people[0], cfg.num_people[1] + 1))
+        shapes = body.sample_shapes(body_rng, P)
+        pose_names, rotations = self.poses.sample(body_rng, P)
+        motion = self._motion_poses(body_rng, P)
+        if motion is None:
+            posed = body.pose(shapes, rotations)
+        else:
+            posed = body.pose(shapes, rotations, motion=motion)
+            pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
+
+        # 2. Rest everyone on their support (feet, knees, buttocks: render/poses/) and stand them on the
+        # ground where the camera sees them, without overlaps; re-draw camera and placement until someone
+        # is framed (at least min_framed_keypoints keypoints in frame and not self-occluded).
+        tilt, lift, seated = self._rest_on_support(posed, pose_names)
+        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
+        rested = np.einsum("pij,pnj->pni", tilt, posed.vertices - pivot[:, None]) + pivot[:, None]
+        rested[..., 2] += lift[:, None]
+        rested_kp = np.einsum("pij,pnj->pni", tilt, posed.keypoints - pivot[:, None]) + pivot[:, None]
+        rested_kp[..., 2] += lift[:, None]
+        heights = rested[:, :, 2].max(axis=1)
+        radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
+        camera, xy, yaw, placed, framed = self._frame(rng, camera, rested, rested_kp, radii, heights)
+        del rested
+        keep = np.flatnonzero(placed)
+        framed = int(np.searchsorted(keep, framed)) if framed is not None else None
+        posed = dataclasses.replace(posed, vertices=posed.vertices[keep], joints=posed.joints[keep],
+                                    keypoints=posed.keypoints[keep],
+                                    params={k: v[keep] for k, v in posed.params.items()})
+        shapes, yaw, xy, lift, heights = shapes[keep], yaw[keep], xy[keep], lift[keep], heights[keep]
+        tilt, pivot, seated = tilt[keep], pivot[keep], seated[keep]
+        pose_names = [pose_names[k] for k in keep]
+        # x -> Rz(yaw) (T (x - c) + c) + (xy, lift): one rigid map, so the parameters follow exactly
+        Rz = _rot_z(yaw)
+        shift = pivot - np.einsum("pij,pj->pi", tilt, pivot)
+        world = rigid_transform_bodies(body, posed, Rz @ tilt,
+                                       np.einsum("pij,pj->pi", Rz, shift) + np.column_stack([xy, lift]))
+        seats = self._seats(index, world, yaw, radii[keep], seated)
+        return camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed
 
     def _frame(self, rng: np.random.Generator, camera, rested: np.ndarray, rested_kp: np.ndarray,
                radii: np.ndarray, heights: np.ndarray):
