@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
 from genb.config import resolve_config
 from genb.render.config import RenderConfig
 from genb.render.stage import RenderStage

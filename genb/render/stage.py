@@ -544,8 +544,10 @@ def _torch_threads(n: int):
         torch.set_num_threads(before)
 
 
-def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compression: int = 1) -> None:
-    """Write one sample folder: built under a temporary name, renamed whole."""
+def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compression: int = 1,
+                 extra: dict[str, bytes] | None = None) -> None:
+    """Write one sample folder: built under a temporary name, renamed whole. ``extra``: more files
+    (name -> bytes) that belong to the folder, written before the rename (a sequence frame's flow)."""
     images = {**sample.images, **draw_extra_controls(sample)}  # control maps registered outside genb
     with atomic_dir(run.sample_dir(index)) as tmp:
         for name, img in images.items():
@@ -553,6 +555,8 @@ def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compres
         (tmp / DEPTH_FILE).write_bytes(depth_bytes(sample.depth))
         (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))
         (tmp / "scene.json").write_text(json.dumps(sample.scene, indent=1, sort_keys=True))
+        for name, data in (extra or {}).items():
+            (tmp / name).write_bytes(data)
 
 
 class SampleWriter:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from genb.core.draw import contact_sheet, draw_ground_truth
 from genb.core.log import get_logger
 from genb.core.run import RunFolder

@@ -17,15 +17,13 @@ frame.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from genb.core.controls import draw_extra_controls
-from genb.core.io import DEPTH_FILE, atomic_dir, atomic_write_json, atomic_write_bytes, depth_bytes, npz_bytes, png_bytes
+from genb.core.io import atomic_write_json, atomic_write_bytes, npz_bytes
 from genb.core.log import get_logger, progress
 from genb.core.run import RunFolder, numbered
 from genb.core.runner import StageContext, StageSpec, run_stage
@@ -124,15 +122,10 @@ def _meshes(stage, layers: list) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _write_frame(sub: RunFolder, t: int, sample, flow: np.ndarray, valid: np.ndarray, level: int) -> None:
-    """One frame folder, built under a temporary name and renamed whole (as a single sample's)."""
-    images = {**sample.images, **draw_extra_controls(sample)}
-    with atomic_dir(sub.sample_dir(t)) as tmp:
-        for name, img in images.items():
-            (tmp / f"{name}.png").write_bytes(png_bytes(img, level))
-        (tmp / DEPTH_FILE).write_bytes(depth_bytes(sample.depth))
-        (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))
-        (tmp / "scene.json").write_text(json.dumps(sample.scene, indent=1, sort_keys=True))
-        (tmp / FLOW_FILE).write_bytes(npz_bytes({"flow": flow, "valid": valid}))
+    """One frame folder, built under a temporary name and renamed whole (as a single sample's), with its flow."""
+    from genb.render.stage import write_sample
+
+    write_sample(sub, t, sample, level, extra={FLOW_FILE: npz_bytes({"flow": flow, "valid": valid})})
 
 
 def _per_frame_noise(prep, t: int) -> None:
