@@ -197,6 +197,8 @@ def test_wham_labels_read_as_wham_reads_them(video_pkg, seq_smplx, synthetic_smp
     indices = np.split(np.arange(len(vid)), np.sort(group)[1:])
     assert all(len(np.unique(vid[ix])) == 1 for ix in indices) and len(indices) == len(names)
     rows = np.load(video_pkg.npz_files["wham"])
+    gen = np.load(video_pkg.npz_files["genb"])
+    gen_row = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(gen["sample_index"], gen["person_index"]))}
     smpl = _smpl(synthetic_smpl_dir)
     for ix in indices:
         start, end = ix[0], ix[-1]
@@ -215,6 +217,10 @@ def test_wham_labels_read_as_wham_reads_them(video_pkg, seq_smplx, synthetic_smp
             s, t, p = int(rows["sequence"][r]), int(rows["frame"][r]), int(rows["person_index"][r])
             lab = _labels(seq_smplx, s, t)
             ext = extrinsics[i].double().numpy()
+            # the camera-frame parameters are the frame's SMPL fit (as in the genb npz)
+            g = gen_row[(s * FRAMES + t, p)]
+            np.testing.assert_allclose(pose[i, 0].numpy(), gen["smpl_global_orient"][g], atol=1e-6)
+            np.testing.assert_allclose(transl[i].numpy(), gen["smpl_transl"][g], atol=1e-6)
             # the world trajectory with the extrinsics gives the camera-frame SMPL joints to 1e-4
             np.testing.assert_allclose(to_camera(world[i].double().numpy(), ext), cam[i].double().numpy(), atol=1e-4)
             # WHAM's world is Y down: the same camera as genb's Z-up world, rotated
