@@ -25,7 +25,7 @@ whose base ``lib/data/_dataset.py`` cuts the windows. WHAM publishes no BEDLAM p
   normalizer's box from the keypoints).
 * ``features`` (N, 1024): the ViT backbone's image features (``get_inputs``: ``labels['features'][...]``).
   **Not written**: they come from WHAM's own backbone on the images (``lib/models/preproc/extractor.py``
-  ``FeatureExtractor``, crops at ``bbox``); add them under ``features`` before training.
+  ``FeatureExtractor.run``, which takes ``(cx, cy, bbox[:, 2] / 200)``); add them under ``features`` before training.
 
 Files: ``wham/<name>.npz`` the rows as numpy (tracks contiguous, plus genb's ``track``, ``sequence``,
 ``frame``, ``fps``, ``imgname``, ...), and ``wham/<name>.pth``, the loader's dict of tensors written with
