@@ -7,23 +7,23 @@ whose base ``lib/data/_dataset.py`` cuts the windows. WHAM publishes no BEDLAM p
 * ``self.labels = joblib.load(label_pth)`` (bedlam.py line 23), ``label_pth`` =
   ``dataset/parsed_data/bedlam_train_<backbone>.pth`` (``configs/constants.py`` ``BEDLAM_LABEL``): a dict of
   **torch tensors**, one row per person-frame (every key is ``.clone()``-d and sliced ``[start:end+1]``).
-* ``vid`` (N,) integer tensor: rows of one track are contiguous (``_dataset.py`` ``prepare_video_batch``:
-  ``np.unique(vid_name, return_index=True)``, then ``np.split`` at the first indices; tracks shorter than
+* ``vid`` (N,) integer tensor (bedlam.py line 138): rows of one track are contiguous (``_dataset.py``
+  ``prepare_video_batch``, lines 24-42: ``np.unique(vid_name, return_index=True)``, then ``np.split`` at the first indices; tracks shorter than
   ``SEQLEN + 1`` are skipped; windows of ``SEQLEN + 1`` frames, stride ``n_frames // 4``).
-* ``pose`` (N, 72) SMPL axis-angle in the **camera** frame (``load_params``: ``reshape(-1, 24, 3)``), ``betas``
-  (N, >=10) (``[:, :10]``), ``c_trans`` (N, 3) camera-frame ``transl`` (``forward_smpl``: ``transl=target['transl']``;
+* ``pose`` (N, 72) SMPL axis-angle in the **camera** frame (``load_params``, lines 132-135: ``reshape(-1, 24, 3)``),
+  ``betas`` (N, >=10) (``[:, :10]``), ``c_trans`` (N, 3) camera-frame ``transl`` (``forward_smpl``: ``transl=target['transl']``;
   ``kp3d = joints + offset`` are the SMPL joints of that pose and translation).
-* ``root`` (N, 3) axis-angle world orientation and ``w_trans`` (N, 3) world translation (``get_groundtruth``:
+* ``root`` (N, 3) axis-angle world orientation and ``w_trans`` (N, 3) world translation (lines 72-75:
   ``vel_root = pose_root[:-1].T @ (w_trans[1:] - w_trans[:-1])``). WHAM's world is Y down: its AMASS
-  preprocessing (``lib/data_utils/amass_utils.py``, ``zup2ydown``) rotates Z up to Y down, so genb's world is
+  preprocessing (``lib/data_utils/amass_utils.py`` line 25, ``zup2ydown``) rotates Z up to Y down, so genb's world is
   rotated the same way (:data:`genb.package.video.AXES` ``y_down``).
-* ``extrinsics`` (N, 4, 4) world-to-camera (``load_camera``: ``R = extrinsics[:, :3, :3]``;
+* ``extrinsics`` (N, 4, 4) world-to-camera (``load_camera``, lines 109-120: ``R = extrinsics[:, :3, :3]``;
   ``cam_angvel = R[:-1] @ R[1:].T`` times **30** ("BEDLAM is 30-fps"): package 30 fps sequences with
   ``--frame-step 1``), ``intrinsics`` (N, 3, 3) (``width, height = K[0, 0, 2] * 2, K[0, 1, 2] * 2``: genb's
   principal point is ((W-1)/2, (H-1)/2), so WHAM reads a size one pixel short).
-* ``bbox`` (N, 3) centre x, y and box side in pixels (``bbox[:, 2] / 200``; read, then replaced by the
+* ``bbox`` (N, 3) centre x, y and box side in pixels (line 38-39: ``bbox[:, 2] / 200``; read, then replaced by the
   normalizer's box from the keypoints).
-* ``features`` (N, 1024): the ViT backbone's image features (``get_inputs``: ``labels['features'][...]``).
+* ``features`` (N, 1024): the ViT backbone's image features (line 54: ``labels['features'][...]``).
   **Not written**: they come from WHAM's own backbone on the images (``lib/models/preproc/extractor.py``
   ``FeatureExtractor.run``, which takes ``(cx, cy, bbox[:, 2] / 200)``); add them under ``features`` before training.
 
