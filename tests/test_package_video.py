@@ -89,6 +89,33 @@ def test_image_formats_read_frames_as_samples_every_kth_frame(seq_smplx, tmp_pat
     assert sorted(set(idx.tolist())) == [FRAMES + t for t in range(FRAMES)]
 
 
+def test_enhanced_frames_are_selected_per_sequence(seq_smplx, tmp_path):
+    """Each sequence's own enhanced images and decisions; a sequence with every frame rejected adds nothing."""
+    import shutil
+
+    from _fixtures_package import write_decisions, write_enhanced
+
+    from genb.core.run import RunFolder
+    from genb.package.stage import PackageConfig, run_package
+
+    root = tmp_path / "run"
+    shutil.copytree(seq_smplx, root)
+    for s, accepted in ((0, {0: True, 1: True, 2: False, 3: True}), (1, {t: False for t in range(FRAMES)})):
+        sub = RunFolder(root / "sequences" / f"{s:06d}")
+        write_enhanced(sub, 0.4)
+        write_decisions(sub, 0.4, accepted)
+    summary = run_package(root, tmp_path / "out", PackageConfig(format="genb", noise=0.4, frame_step=1,
+                                                                min_visible_keypoints=0, card=False))
+    data = np.load(summary.npz_files["genb"])
+    assert sorted(set(data["sample_index"].tolist())) == [0, 1, 3]
+    enhanced = root / "sequences" / "000000" / "enhanced" / "noise-0.40" / "000003.png"
+    row = int(np.flatnonzero(data["sample_index"] == 3)[0])
+    assert (tmp_path / "out" / str(data["imgname"][row])).read_bytes() == enhanced.read_bytes()
+    summary = run_package(root, tmp_path / "out2", PackageConfig(format="genb", noise=0.4, frame_step=2,
+                                                                 min_visible_keypoints=0, card=False))
+    assert sorted(set(np.load(summary.npz_files["genb"])["sample_index"].tolist())) == [0]
+
+
 def test_video_formats_need_sequences_and_their_body_model(seq_smplx, tmp_path):
     from genb.package.frames import open_frames
     from genb.package.stage import PackageConfig, resolve_formats, run_package
