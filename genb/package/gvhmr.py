@@ -25,7 +25,8 @@ Followed: zju3dv/GVHMR at 44fbc19 (Sep 2024), ``hmr4d/dataset/bedlam/bedlam.py``
 
 ``mid`` is ``genb/<name>/mp4/seq_<sequence>.mp4-p<person>f<first frame>`` so that ``mid2featname`` gives
 ``<name>/seq_<sequence>.mp4-p<person>f<first frame>.pt``. ``gvhmr/<name>.npz`` holds the same rows as numpy
-(tracks contiguous). ``skeleton`` holds row 0 only (the one row the loader reads; genb does not keep SMPL-X's
+(tracks contiguous; ``global_orient``/``transl`` the Y-up world root, ``cam_ext_gv`` that world to camera,
+``cam_ext`` genb's own Z-up world to camera, ``pelvis_rest`` the rest pelvis). ``skeleton`` holds row 0 only (the one row the loader reads; genb does not keep SMPL-X's
 other rest joints). Tracks shorter than the 60 frames GVHMR draws are written too (it then uses the whole range).
 """
 
