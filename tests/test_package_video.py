@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from genb.errors import GenbError
-from genb.render.camera import project, to_camera
-from genb.render.rotations import axis_angle_to_matrix
+from genb.render.labels.camera import project, to_camera
+from genb.render.bodies.rotations import axis_angle_to_matrix
 
 FRAMES = 4
 Z_UP_TO_Y_UP = np.array([[1.0, 0, 0], [0, 0, 1], [0, -1, 0]])     # GVHMR: tsf_axisangle['az->ay'] = [-pi/2, 0, 0]

@@ -26,7 +26,7 @@ import numpy as np
 
 from genb.package.joints44 import JOINTS44
 from genb.package.records import PersonRecords
-from genb.render.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from genb.render.bodies.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 
 # World axes: genb's Z-up world -> the client's world (a rotation).
 AXES = {
