@@ -77,6 +77,7 @@ def test_image_formats_read_frames_as_samples_every_kth_frame(seq_smplx, tmp_pat
     assert sorted(set(data["sample_index"].tolist())) == [s * FRAMES + t for s in range(2) for t in (0, 2)]
     for i, (index, p) in enumerate(zip(data["sample_index"], data["person_index"])):
         s, t = divmod(int(index), FRAMES)
+        assert (data["sequence"][i], data["frame"][i], data["fps"][i]) == (s, t, 30.0)
         lab = _labels(seq_smplx, s, t)
         np.testing.assert_allclose(data["keypoints_2d"][i, :25, :2], lab["keypoints2d"][p], atol=1e-5)
         np.testing.assert_allclose(data["cam_ext"][i], lab["cam_ext"], atol=1e-6)
