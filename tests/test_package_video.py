@@ -300,7 +300,17 @@ def test_tram_npz_read_as_tram_reads_it(video_pkg, seq_smplx):
         assert (video_pkg.out / imgname[r].decode()).read_bytes() == frame_png.read_bytes()
 
 
-def test_card_lists_the_video_formats(video_pkg):
+def test_every_format_is_written_for_a_sequence_run(video_pkg):
+    import json
+    import tarfile
+
+    assert set(video_pkg.npz_files) == {"genb", "bedlam", "camerahmr", "camerahmr-hands", "humandata", "wham", "tram",
+                                        "gvhmr"}
+    index = json.loads((video_pkg.out / "webdataset" / "index.json").read_text())
+    assert index["samples"] == 2 * FRAMES  # one shard sample per frame
+    with tarfile.open(video_pkg.out / "webdataset" / index["shards"][0]["name"]) as tar:
+        keys = {m.name.split(".")[0] for m in tar.getmembers()}
+    assert keys == {f"genb_n000_{i:06d}" for i in range(2 * FRAMES)}
     card = (video_pkg.out / "README.md").read_text()
     for title in ("WHAM BEDLAM labels", "TRAM bedlam_vid npz", "GVHMR BEDLAM support files"):
         assert title in card
