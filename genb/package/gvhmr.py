@@ -16,7 +16,8 @@ Followed: zju3dv/GVHMR at 44fbc19 (Sep 2024), ``hmr4d/dataset/bedlam/bedlam.py``
   by -90 degrees about x (its ``tsf_axisangle['az->ay']``). GVHMR rebuilds ``T_w2c`` from the world and camera
   parameters (line 144, with the rest pelvis as ``offset``); ``cam_ext`` here is that same world-to-camera.
 * ``mid_to_valid_range_all60.pt`` (line 58): ``{mid: (start, end)}`` frames ``[start, end)`` to sample
-  60-120 frame windows from: here the longest run of frames in which BEDLAM's crop rule keeps the person.
+  60-120 frame windows from: here the longest run of frames in which BEDLAM's crop rule keeps the person
+  (a track without such a frame has no range, so GVHMR never samples it).
 * ``imgfeats/bedlam_all60/<mid2featname(mid)>`` (line 115): ``{"features": (L, 1024), "bbx_xys": (L, 3),
   "img_wh": (2,), "start_end": (s, e)}``. genb writes ``bbx_xys`` (centre x, y and square side in pixels: the
   crop of BEDLAM's rule, side = 200 * scale), ``img_wh`` and ``start_end``; **not** ``features``, the ViT
@@ -40,7 +41,7 @@ import numpy as np
 from genb.core.io import atomic_write_bytes
 from genb.package import npz
 from genb.package.records import PersonRecords
-from genb.package.video import frame_rows, longest_run, reorder, tracks, world_from_camera
+from genb.package.video import frame_rows, longest_run, reorder, tracks, warn_fps, world_from_camera
 
 NAME = "gvhmr"
 SUPPORT = "hmr4d_support"
@@ -114,7 +115,9 @@ def track_files(name: str, rows_: dict[str, np.ndarray], track: np.ndarray) -> t
             "cam_ext": t(ext),
             "cam_int": t(rows_["cam_int"][idx]),
         }
-        ranges[key] = tuple(int(x) for x in longest_run(rows_["client_keep"][idx]))
+        start, end = longest_run(rows_["client_keep"][idx])
+        if end > start:  # a track nobody could crop is written but never sampled
+            ranges[key] = (int(start), int(end))
         feats[key] = {"bbx_xys": t(rows_["bbx_xys"][idx]), "img_wh": torch.from_numpy(rows_["img_wh"][idx[0]].copy()),
                       "start_end": (0, int(len(idx)))}
     return motions, ranges, feats
@@ -129,6 +132,7 @@ def write(path: str | Path, merged: dict[str, np.ndarray]) -> None:
     if len(merged.get("imgname", ())) == 0:
         npz.write_npz(path, merged)
         return
+    warn_fps(merged, "GVHMR (BEDLAM's 30 fps)")
     order, track = tracks(merged)
     rows_ = reorder(merged, order)
     rows_["track"] = track

@@ -24,9 +24,12 @@ import math
 
 import numpy as np
 
+from genb.core.log import get_logger
 from genb.package.joints44 import JOINTS44
 from genb.package.records import PersonRecords
 from genb.render.bodies.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+
+logger = get_logger(__name__)
 
 # World axes: genb's Z-up world -> the client's world (a rotation).
 AXES = {
@@ -164,3 +167,11 @@ def smpl_rows(rec: PersonRecords, keep: np.ndarray) -> dict[str, np.ndarray]:
         "transl": np.asarray(fit["transl"], np.float32)[keep].reshape(-1, 3),
         "pelvis": np.asarray(fit["joints"], np.float32)[keep][:, 0],
     }
+
+
+def warn_fps(rows: dict[str, np.ndarray], client: str, expected: float = 30.0) -> None:
+    """Log a warning when the packaged frames are not ``expected`` fps apart (the client assumes that rate)."""
+    fps = np.asarray(rows["fps"], np.float64) / frame_step(np.asarray(rows["frame"]), np.asarray(rows["sequence"]))
+    if len(fps) and not np.allclose(fps, expected):
+        logger.warning("%s assumes %g fps; these frames are %s fps apart (render --fps, package --frame-step)",
+                       client, expected, ", ".join(f"{f:g}" for f in np.unique(fps)))

@@ -30,7 +30,9 @@ whose base ``lib/data/_dataset.py`` cuts the windows. WHAM publishes no BEDLAM p
 Files: ``wham/<name>.npz`` the rows as numpy (tracks contiguous, plus genb's ``track``, ``sequence``,
 ``frame``, ``fps``, ``imgname``, ...), and ``wham/<name>.pth``, the loader's dict of tensors written with
 ``pickle`` (protocol 4), which ``joblib.load`` reads (it unpickles plain pickle files). Rows: people whose
-SMPL fit is within ``--smpl-max-error-mm``; a failed fit splits the track.
+SMPL fit is within ``--smpl-max-error-mm`` and whom BEDLAM's crop rule keeps (12 of the 22 body joints in
+frame, :mod:`genb.package.crops`); a frame without splits the track. A sequence packaged at another rate than
+30 fps (``--frame-step``) is written with a warning.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import numpy as np
 from genb.core.io import atomic_write_bytes
 from genb.package import npz
 from genb.package.records import PersonRecords
-from genb.package.video import frame_rows, reorder, smpl_rows, tracks, world_from_camera
+from genb.package.video import frame_rows, reorder, smpl_rows, tracks, warn_fps, world_from_camera
 
 NAME = "wham"
 WHAM_KEYS = ("vid", "pose", "betas", "c_trans", "root", "w_trans", "extrinsics", "intrinsics", "bbox")
@@ -58,7 +60,7 @@ def unsupported(body_model: str, has_smpl: bool) -> str | None:
 def rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dict[str, np.ndarray], int]:
     """One frame's rows (people with a successful SMPL fit), and how many packaged people are left out."""
     ok = np.asarray(rec.smpl["ok"]).astype(bool) if rec.smpl is not None else np.zeros(len(rec), bool)
-    keep = np.flatnonzero(ok)
+    keep = np.flatnonzero(ok & rec.client_keep.astype(bool))  # BEDLAM's crop rule, as its own labels
     out = frame_rows(rec, imgname, sample_index, keep)
     fit = smpl_rows(rec, keep) if len(keep) else {"pose": np.zeros((0, 72), np.float32),
                                                   "betas": np.zeros((0, 10), np.float32),
@@ -84,6 +86,7 @@ def write(path: str | Path, merged: dict[str, np.ndarray]) -> None:
         npz.write_npz(path, merged)
         atomic_write_bytes(path.with_suffix(".pth"), pickle.dumps({}, protocol=4))
         return
+    warn_fps(merged, "WHAM (cam_angvel * 30, lib/data/datasets/bedlam.py line 120)")
     order, track = tracks(merged)
     rows_ = reorder(merged, order)
     rows_["vid"] = track
