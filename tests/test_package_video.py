@@ -315,3 +315,20 @@ def test_every_format_is_written_for_a_sequence_run(video_pkg):
     card = (video_pkg.out / "README.md").read_text()
     for title in ("WHAM BEDLAM labels", "TRAM bedlam_vid npz", "GVHMR BEDLAM support files"):
         assert title in card
+
+
+def test_three_processes_write_the_same_video_files_as_one(seq_smplx, tmp_path, monkeypatch):
+    """Ranks (GENB_SHARD) take blocks of frames, which cut tracks: the merge regroups them into the same
+    tracks, byte for byte (the GVHMR support files and npz; WHAM and TRAM go through the same regrouping)."""
+    from genb.package.stage import PackageConfig, run_package
+
+    cfg = PackageConfig(format="gvhmr", min_visible_keypoints=0, card=False)
+    run_package(seq_smplx, tmp_path / "one", cfg)
+    for rank in (2, 0, 1):  # blocks of 3, 3, 2 frames: tracks of 4 frames are cut
+        monkeypatch.setenv("GENB_SHARD", f"{rank}/3")
+        run_package(seq_smplx, tmp_path / "two", cfg)
+    monkeypatch.delenv("GENB_SHARD")
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one" / "gvhmr").rglob("*") if p.is_file())
+    assert len(files) >= 5
+    for f in files:
+        assert (tmp_path / "two" / f).read_bytes() == (tmp_path / "one" / f).read_bytes(), f
