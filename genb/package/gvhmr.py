@@ -96,15 +96,14 @@ def track_files(name: str, rows_: dict[str, np.ndarray], track: np.ndarray) -> t
     """``smplpose_v2`` entries, valid ranges and feature-file dicts (without features), keyed by ``mid``."""
     import torch
 
+    def t(a):
+        return torch.from_numpy(np.ascontiguousarray(np.asarray(a, np.float32)))
+
     motions, ranges, feats = {}, {}, {}
     for k in np.unique(track):
         idx = np.flatnonzero(track == k)
         key = mid(name, int(rows_["sequence"][idx[0]]), int(rows_["person_index"][idx[0]]), int(rows_["frame"][idx[0]]))
         ext = rows_["cam_ext_gv"][idx].astype(np.float32)
-
-        def t(a):
-            return torch.from_numpy(np.ascontiguousarray(np.asarray(a, np.float32)))
-
         motions[key] = {
             "pose": t(np.concatenate([rows_["global_orient"][idx], rows_["body_pose"][idx]], axis=1)),
             "trans": t(rows_["transl"][idx]),
