@@ -47,6 +47,7 @@ from genb.errors import GenbError
 from genb.core.log import get_logger, progress
 from genb.package import npz, wds
 from genb.package.formats import PACKAGE_FORMATS, WEBDATASET, format_choices
+from genb.package.frames import open_frames
 from genb.package.inputs import Selection, image_path, select_samples
 from genb.package.records import PersonRecords, person_records
 from genb.package.stats import DatasetStats
@@ -111,6 +112,8 @@ class PackageConfig:
     """Write the dataset card README.md with its plots."""
     workers: int = 2
     """Threads reading and encoding images in this process (writing stays in sample order)."""
+    frame_step: int = 1
+    """Sequence runs (genb render --frames): package every k-th frame of each sequence as a sample (1: every frame)."""
     crops: bool = False
     """Package the per-person crops kept by `genb enhance --per-person --save-crops` instead of the full images: one image per person at the model's resolution, its keypoints, boxes, center/scale in the crop's pixels and cam_int = the crop's K (people without a crop are left out)."""
 
@@ -146,7 +149,8 @@ class PackageConfig:
         return self.format in ("all", WEBDATASET)
 
 
-def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool) -> tuple[list[str], dict[str, str]]:
+def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool,
+                    sequences: bool = False) -> tuple[list[str], dict[str, str]]:
     """The npz formats to write for this run, and ``{format: why not}`` for those it cannot carry.
 
     Raises GenbError when the one format asked for cannot be written.
@@ -156,7 +160,8 @@ def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool) -> tupl
         name = spec.name
         if cfg.format not in ("all", name):
             continue
-        why = spec.unsupported(body_model, has_smpl)
+        why = spec.unsupported(body_model, has_smpl) or (None if sequences or not spec.video else
+                                                          "a video format: it needs a sequence run (genb render --frames)")
         if why is None:
             chosen.append(name)
         elif cfg.format == name:
@@ -493,7 +498,7 @@ def _finalize(run: RunFolder, out: Path, cfg: PackageConfig, selection: Selectio
 
 def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> PackageSummary:
     """Package the selected samples of ``run`` into ``out`` (this process's share, then the merge)."""
-    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    run = open_frames(run, cfg.frame_step, cfg.crops)  # a sequence run's frames are its samples
     out = Path(out)
     start = time.perf_counter()
     # 1. What to package, and an output folder that agrees with it.
@@ -501,7 +506,7 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
         raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
     body_model = str(run.manifest.get("body_model", "anny"))
-    formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=bool(cfg.smpl_dir))
+    formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=bool(cfg.smpl_dir), sequences=hasattr(run, "locate"))
     if cfg.crops:
         from genb.package.person_crops import require_crops
 
