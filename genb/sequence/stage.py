@@ -60,9 +60,6 @@ class SequenceConfig(RenderConfig):
             if min(weights) < 0 or sum(weights) <= 0:
                 raise GenbError(f"--{name.replace('_', '-')} {weights} needs non-negative weights, one positive",
                                 "e.g. --motion-weights 2,1,1,0.5")
-        if self.workers != 1:
-            raise GenbError("--workers > 1 is not supported for sequences yet",
-                            "use --workers 1 and shard sequences over processes (GENB_SHARD / a job array)")
 
 
 def sequence_dir(root: Path, index: int) -> Path:
@@ -180,6 +177,35 @@ def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
     return written
 
 
+_worker_stage = None
+
+
+def _worker_init(cfg: SequenceConfig) -> None:
+    import os
+
+    from genb.render.stage import RenderStage
+
+    global _worker_stage
+    # Mesa's llvmpipe starts one raster thread per core in every process unless told otherwise
+    os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
+    _worker_stage = RenderStage(cfg)
+
+
+def _worker_sequence(args: tuple[str, int, SequenceConfig]) -> int:  # noqa: D103 - one sequence in a worker
+    root, index, cfg = args
+    assert _worker_stage is not None
+    return render_sequence(_worker_stage, Path(root), index, cfg)
+
+
+def _pool_render(root: Path, cfg: SequenceConfig, todo: list[int]):
+    """Render the sequences ``todo`` in ``cfg.workers`` spawned processes, a whole sequence per task
+    (a sequence depends only on (seed, index): the same bytes as one process); yields frames written."""
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
+        yield from pool.imap_unordered(_worker_sequence, [(str(root), s, cfg) for s in todo])
+
+
 @dataclasses.dataclass
 class SequenceSummary:
     """What :func:`run_sequences` did on this rank."""
@@ -209,7 +235,13 @@ def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
         return len(numbered(sequence_dir(root, s) / "samples")) >= cfg.frames
 
     def work(ctx: StageContext, todo: list[int]) -> None:
-        logger.info("rendering %d of %d sequences of %d frames into %s", len(todo), cfg.num_samples, cfg.frames, root)
+        logger.info("rendering %d of %d sequences of %d frames into %s (%d worker(s))", len(todo), cfg.num_samples,
+                    cfg.frames, root, cfg.workers)
+        if cfg.workers > 1:  # whole sequences to a pool of processes, each with its own renderer
+            for written in progress(_pool_render(root, cfg, todo), total=len(todo), desc="sequences"):
+                counts[0] += written
+                counts[1] += 1
+            return
         try:
             for s in progress(todo, total=len(todo), desc="sequences"):
                 counts[0] += render_sequence(ctx.state, root, s, cfg)
@@ -220,7 +252,7 @@ def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
     ran = run_stage(StageSpec(
         name="render", folder=root, record="render.yaml", config=cfg,
         items=lambda: range(cfg.num_samples), is_done=done, validate=cfg.validate,
-        setup=lambda ctx: RenderStage(cfg), work=work, keep=("num_samples", "workers", "gl_platform"),
+        setup=lambda ctx: RenderStage(cfg) if cfg.workers == 1 else None, work=work, keep=("num_samples", "workers", "gl_platform"),
         inputs=lambda: input_digests(cfg), markers=("sequences.json", "render.yaml"), ours="a sequence run folder",
         extra_records=lambda: {"sequences.json": _manifest(cfg)}, folders=(root / "sequences",),
         clean=[root, root / "sequences", *root.glob("sequences/*"), *root.glob("sequences/*/samples")],
