@@ -156,14 +156,18 @@ LEG_JOINTS = (("left_hip", "left_knee"), ("right_hip", "right_knee"))
 
 
 def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tuple[np.ndarray, np.ndarray],
-                      contact_m: float = 0.01, decay: float = 0.5, iterations: int = 1) -> tuple[np.ndarray, np.ndarray]:
+                      contact_m: float = 0.01, decay: float = 0.5, iterations: int = 1,
+                      twist_decay: float = 0.7) -> tuple[np.ndarray, np.ndarray]:
     """:func:`plant_feet` that also keeps the *other* foot still while it is on the ground too.
 
     In double support (the second foot within ``contact_m`` of the ground on two frames running)
     that leg's hip and knee flexion are corrected by a small least-squares IK (Gauss-Newton over
     finite differences of ``pose_fn``) so that its contact vertex stays where it was; once the
     foot carries the weight the correction fades (times ``decay`` per frame) while that foot is
-    planted, so the body eases back onto the walk's key poses without a jump.
+    planted, so the body eases back onto the walk's key poses without a jump. While the body turns
+    (``yaw_deg`` changes), every foot on the ground keeps its heading: its hip rotates about the
+    thigh by the opposite angle (the pelvis pivots over the planted feet), and the twist fades
+    (times ``twist_decay`` per frame) once the foot is lifted.
 
     Args:
         pose_fn: (N, 20, 3) Euler degrees -> (N, V, 3) posed vertices (zero yaw, root at the origin).
@@ -180,6 +184,8 @@ def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tup
     T[0, 2] = -V[0, :, 2].min()
     legs = [(SEMANTIC_INDEX[h], SEMANTIC_INDEX[k]) for h, k in LEG_JOINTS]
     corr = np.zeros((2, 2))  # per leg: (hip, knee) flexion offsets, degrees
+    twist = np.zeros(2)  # per leg: hip rotation about the thigh (Euler y), degrees: a planted foot keeps its heading
+    turn = np.diff(np.asarray(yaw_deg, np.float64), prepend=float(np.asarray(yaw_deg)[0]))
     height = lambda v, f, t: v[f, 2].min() + t[2]  # noqa: E731 - lowest vertex of foot f above the ground
     stance = int(np.argmin([height(V[0], f, T[0]) for f in feet]))
 
@@ -194,8 +200,15 @@ def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tup
         return e
 
     for t in range(1, len(V)):
-        if np.abs(corr).max() > 0.2:  # a correction still fading (degrees): this frame with it
+        # While the body turns, a foot on the ground keeps its heading: its hip turns the other way
+        # (+y at the hip turns the foot about +Z); a lifted foot's twist fades back to the motion's.
+        for leg in range(2):
+            on_ground = height(V[t - 1], feet[leg], T[t - 1]) <= contact_m
+            twist[leg] = twist[leg] - turn[t] if on_ground else twist[leg] * twist_decay
+        if np.abs(corr).max() > 0.2 or np.abs(twist).max() > 0.05:  # corrections (degrees): this frame with them
             euler[t] = with_corr(euler[t], corr)
+            for leg, (h, _) in enumerate(legs):
+                euler[t, h, 1] += twist[leg]
             V[t] = np.asarray(pose_fn(euler[t][None]), np.float64)[0]
         lift = -V[t, :, 2].min()
         if V[t, feet[stance], 2].min() + lift > contact_m:
