@@ -14,8 +14,8 @@ import numpy as np
 
 def measure(cases: int, frames: int, fps: float = 30.0, only: tuple = ()) -> dict[str, list[float]]:
     from genb.render.bodies import load_body_model
-    from genb.render.poses import PoseLibrary
-    from genb.render.rotations import euler_xyz_to_matrix
+    from genb.render.bodies.poses import PoseLibrary
+    from genb.render.bodies.rotations import euler_xyz_to_matrix
     from genb.sequence import gait
     from genb.sequence.plan import foot_vertices
 
@@ -29,12 +29,11 @@ def measure(cases: int, frames: int, fps: float = 30.0, only: tuple = ()) -> dic
             shape = body.sample_shapes(rng, 1)
             name, euler, yaw = gait.sample_motion(rng, lib, frames, fps, {kind: 1.0})
             pose_fn = lambda e: body.pose(np.repeat(shape, len(e), 0), euler_xyz_to_matrix(e)).vertices  # noqa: E731
-            T, e = gait.plant_motion(pose_fn, name, euler, yaw, feet) if hasattr(gait, "plant_motion") \
-                else gait.plant_feet_locked(pose_fn, euler, yaw, feet)
+            T, e = gait.plant_feet_locked(pose_fn, euler, yaw, feet)
             V = np.asarray(pose_fn(e), np.float64)
             world = np.einsum("tij,tvj->tvi", gait.rot_z(yaw), V) + T[:, None]
             slide = max(gait.foot_slide(world, f).max() for f in feet)
-            out.setdefault(name, []).append(float(slide))
+            out.setdefault(name.split(":")[0], []).append(float(slide))
     return out
 
 

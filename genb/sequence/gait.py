@@ -18,7 +18,7 @@ from genb.core.conventions import SEMANTIC_INDEX
 from genb.render.bodies.poses import PoseLibrary, mirror_euler
 
 WALK_PHASES = ("walk_heel_strike", "walk_loading", "walk_passing", "walk_toe_off")
-MOTIONS = ("walk", "turn", "wave", "stand")
+MOTIONS = ("walk", "turn", "wave", "stand", "sit")
 
 
 def walk_keys(library: PoseLibrary) -> np.ndarray:
@@ -78,9 +78,15 @@ def sample_motion(rng: np.random.Generator, library: PoseLibrary, frames: int, f
     """One person's motion: (kind, (T, 20, 3) Euler degrees, (T,) yaw in degrees relative to frame 0).
 
     ``walk`` goes straight, ``turn`` walks along an arc (20-50 degrees per second, either way),
-    ``wave`` and ``stand`` stay in place. ``weights``: relative frequency of each kind.
+    ``wave`` and ``stand`` stay in place, ``sit`` sits down or stands up (only in sequences of
+    :data:`genb.sequence.motions.MIN_SIT_S` or longer; else the other kinds, or ``stand``) (kind ``sit_down:<pose>`` / ``stand_up:<pose>``, :mod:`genb.sequence.motions`).
+    ``weights``: relative frequency of each kind.
     """
-    kinds = [k for k in MOTIONS if weights.get(k, 0) > 0]
+    from genb.sequence import motions
+
+    kinds = [k for k in MOTIONS if weights.get(k, 0) > 0 and (k != "sit" or frames / fps >= motions.MIN_SIT_S)]
+    if not kinds:  # only sitting asked for, in a sequence too short to sit down in
+        kinds, weights = ["stand"], {"stand": 1.0}
     p = np.array([weights[k] for k in kinds], float)
     kind = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
     phase0 = float(rng.uniform())
@@ -91,6 +97,10 @@ def sample_motion(rng: np.random.Generator, library: PoseLibrary, frames: int, f
             yaw = np.arange(frames) / fps * float(rng.uniform(20, 50)) * rng.choice([-1.0, 1.0])
     elif kind == "wave":
         euler = wave_euler(library, frames, fps, float(rng.uniform(1.2, 2.0)), phase0)
+    elif kind == "sit":
+        down = bool(rng.random() < 0.5)
+        euler, seated = motions.sit_euler(library, frames, fps, rng, down)
+        kind = f"{'sit_down' if down else 'stand_up'}:{seated}"
     else:
         euler = stand_euler(library, frames, fps, phase0)
     return kind, euler, yaw

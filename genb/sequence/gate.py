@@ -113,7 +113,7 @@ def gate_sequence(run: RunFolder, cfg: Any) -> dict[str, Any]:
 
 def run_summary(root: str | Path, noise: float) -> dict[str, Any]:
     """``RUN/check-noise-<s>.json`` of a sequence run: every checked sequence's flicker and decision."""
-    from genb.sequence.show import sequence_folders
+    from genb.show.sequence import sequence_folders
 
     root = Path(root)
     seqs: dict[str, Any] = {}
@@ -156,7 +156,7 @@ def check_sequences(root: Path, cfg: Any, run_check) -> int:
     flicker gate), write ``RUN/check-noise-<s>.json``, print the tally; returns the exit code."""
     from genb.core.log import get_logger
     from genb.errors import GenbError
-    from genb.sequence.show import sequence_folders
+    from genb.show.sequence import sequence_folders
 
     logger = get_logger(__name__)
     folders = [f for f in sequence_folders(root) if numbered(RunFolder(f).enhanced_dir(cfg.noise), ".png")]
