@@ -27,9 +27,9 @@ def measure(cases: int, frames: int, fps: float = 30.0, only: tuple = ()) -> dic
         for kind in kinds:
             rng = np.random.default_rng(1000 * k + kinds.index(kind))
             shape = body.sample_shapes(rng, 1)
-            name, euler, yaw = gait.sample_motion(rng, lib, frames, fps, {kind: 1.0})
+            name, euler, yaw, stance = gait.sample_motion(rng, lib, frames, fps, {kind: 1.0})
             pose_fn = lambda e: body.pose(np.repeat(shape, len(e), 0), euler_xyz_to_matrix(e)).vertices  # noqa: E731
-            T, e = gait.plant_feet_locked(pose_fn, euler, yaw, feet)
+            T, e = gait.plant_motion(pose_fn, euler, yaw, feet, stance, fps)
             V = np.asarray(pose_fn(e), np.float64)
             world = np.einsum("tij,tvj->tvi", gait.rot_z(yaw), V) + T[:, None]
             slide = max(gait.foot_slide(world, f).max() for f in feet)

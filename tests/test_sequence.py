@@ -268,7 +268,7 @@ def test_bad_sequence_flags_exit_2_and_write_nothing(tmp_path):
 
     out = tmp_path / "run"
     assert main(["render", str(out), "--frames", "1", "--num-samples", "1"]) == 2
-    assert main(["render", str(out), "--frames", "4", "--motion-weights", "0,0,0,0,0"]) == 2
+    assert main(["render", str(out), "--frames", "4", "--motion-weights", "0,0,0,0,0,0"]) == 2
     assert not out.exists()
 
 
@@ -406,7 +406,7 @@ def test_sitting_down_and_standing_up_on_a_seat(anny, tmp_path):
     from genb.sequence.stage import run_sequences
 
     cfg = _cfg(num_samples=2, frames=36, fps=20.0, image_size=(96, 72), num_people=(1, 2), seed=2,
-               motion_weights=(0, 0, 0, 0, 1), camera_motion_weights=(1, 0, 0, 0, 0))
+               motion_weights=(0, 0, 0, 0, 1, 0), camera_motion_weights=(1, 0, 0, 0, 0))
     run_sequences(tmp_path / "run", cfg)
     for s in range(2):
         seq = tmp_path / "run" / "sequences" / f"{s:06d}"
@@ -425,7 +425,7 @@ def test_sitting_down_and_standing_up_on_a_seat(anny, tmp_path):
         assert m["vertices_in_props"] == 0 and m["foot_slide_max"] < 0.01, m
 
 
-@pytest.mark.parametrize("kind", ["walk", "turn", "sit"])
+@pytest.mark.parametrize("kind", ["walk", "turn", "sit", "run"])
 def test_no_foot_slides_over_procedural_motions(anny, kind):
     """Every foot vertex within 1 cm of the ground on two frames running moves under 1 cm (both
     feet, not only the one carrying the weight), over bodies, speeds and turn rates."""
@@ -437,11 +437,16 @@ def test_no_foot_slides_over_procedural_motions(anny, kind):
     for seed in range(2):
         rng = np.random.default_rng(100 + seed)
         shape = anny.sample_shapes(rng, 1)
-        name, euler, yaw = gait.sample_motion(rng, lib, 30, 30.0, {kind: 1.0})
+        name, euler, yaw, stance = gait.sample_motion(rng, lib, 30, 30.0, {kind: 1.0})
         pose_fn = lambda e: anny.pose(np.repeat(shape, len(e), 0), euler_xyz_to_matrix(e)).vertices  # noqa: E731
-        T, e = gait.plant_feet_locked(pose_fn, euler, yaw, feet)
+        T, e = gait.plant_motion(pose_fn, euler, yaw, feet, stance, 30.0)
         world = np.einsum("tij,tvj->tvi", gait.rot_z(yaw), np.asarray(pose_fn(e), np.float64)) + T[:, None]
         slide = max(gait.foot_slide(world, f).max() for f in feet)
         assert slide < 0.01, (name, seed, slide)
         if kind == "turn":
             assert abs(yaw[-1]) > 15.0  # it did turn
+        if kind == "run":  # 2-3 m/s, both feet off the ground between steps, nothing under the ground
+            speed = np.linalg.norm(T[-1, :2] - T[0, :2]) / (29 / 30.0)
+            assert 1.8 < speed < 3.5, speed
+            airborne = world[:, :, 2].min(axis=1) > 0.01
+            assert 4 <= airborne.sum() <= 15 and world[:, :, 2].min() > -1e-6

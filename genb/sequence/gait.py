@@ -18,7 +18,7 @@ from genb.core.conventions import SEMANTIC_INDEX
 from genb.render.bodies.poses import PoseLibrary, mirror_euler
 
 WALK_PHASES = ("walk_heel_strike", "walk_loading", "walk_passing", "walk_toe_off")
-MOTIONS = ("walk", "turn", "wave", "stand", "sit")
+MOTIONS = ("walk", "turn", "wave", "stand", "sit", "run")
 
 
 def walk_keys(library: PoseLibrary) -> np.ndarray:
@@ -74,11 +74,14 @@ def stand_euler(library: PoseLibrary, frames: int, fps: float, phase0: float) ->
 
 
 def sample_motion(rng: np.random.Generator, library: PoseLibrary, frames: int, fps: float,
-                  weights: dict[str, float]) -> tuple[str, np.ndarray, np.ndarray]:
-    """One person's motion: (kind, (T, 20, 3) Euler degrees, (T,) yaw in degrees relative to frame 0).
+                  weights: dict[str, float]) -> tuple[str, np.ndarray, np.ndarray, np.ndarray | None]:
+    """One person's motion: (kind, (T, 20, 3) Euler degrees, (T,) yaw in degrees relative to frame 0,
+    and for a run (T,) the foot on the ground per frame (0 left, 1 right, -1 in the air; else None:
+    the feet decide, :func:`plant_feet_locked`)).
 
     ``walk`` goes straight, ``turn`` walks along an arc (20-50 degrees per second, either way),
-    ``wave`` and ``stand`` stay in place, ``sit`` sits down or stands up (only in sequences of
+    ``wave`` and ``stand`` stay in place, ``run`` runs straight (:func:`genb.sequence.motions.plant_run`
+    plants it), ``sit`` sits down or stands up (only in sequences of
     :data:`genb.sequence.motions.MIN_SIT_S` or longer; else the other kinds, or ``stand``) (kind ``sit_down:<pose>`` / ``stand_up:<pose>``, :mod:`genb.sequence.motions`).
     ``weights``: relative frequency of each kind.
     """
@@ -101,9 +104,13 @@ def sample_motion(rng: np.random.Generator, library: PoseLibrary, frames: int, f
         down = bool(rng.random() < 0.5)
         euler, seated = motions.sit_euler(library, frames, fps, rng, down)
         kind = f"{'sit_down' if down else 'stand_up'}:{seated}"
+    elif kind == "run":
+        cadence = float(rng.uniform(1.3, 1.6))
+        return (kind, motions.run_euler(library, frames, fps, cadence, phase0), yaw,
+                motions.run_stance(frames, fps, cadence, phase0))
     else:
         euler = stand_euler(library, frames, fps, phase0)
-    return kind, euler, yaw
+    return kind, euler, yaw, None
 
 
 def rot_z(deg: np.ndarray) -> np.ndarray:
@@ -258,3 +265,15 @@ def _leg(leg: int, delta) -> np.ndarray:
 
 def _in_lock(V, T, t, feet, other, contact_m) -> bool:
     return bool(V[t, feet[other], 2].min() + T[t, 2] <= contact_m)
+
+
+def plant_motion(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tuple[np.ndarray, np.ndarray],
+                 stance: np.ndarray | None, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Root translations and (corrected) Euler angles of a procedural motion of
+    :func:`sample_motion`: a run by :func:`genb.sequence.motions.plant_run` (its ``stance``), every
+    other motion by :func:`plant_feet_locked`."""
+    if stance is None:
+        return plant_feet_locked(pose_fn, euler, yaw_deg, feet)
+    from genb.sequence.motions import plant_run
+
+    return plant_run(np.asarray(pose_fn(euler), np.float64), yaw_deg, feet, stance, fps), np.asarray(euler, np.float64)

@@ -126,9 +126,10 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
     P = int(rng.integers(cfg.num_people[0], cfg.num_people[1] + 1))
     shapes = body.sample_shapes(rng, P)
     kinds, euler, yaw_rel = [], np.zeros((P, frames, 20, 3)), np.zeros((P, frames))
+    stances: list = [None] * P  # a run's foot on the ground per frame (genb.sequence.motions.plant_run)
     clips: list = [None] * (P * frames)  # SMPL-X with --motion-dir: motion-capture frames (genb.sequence.mocap)
     for p in range(P):
-        kind, euler[p], yaw_rel[p] = gait.sample_motion(rng, stage.poses, frames, fps, motions)
+        kind, euler[p], yaw_rel[p], stances[p] = gait.sample_motion(rng, stage.poses, frames, fps, motions)
         if cfg.motion_dir and rng.random() < cfg.motion_prob:
             from genb.sequence.mocap import sample_clip
 
@@ -141,7 +142,7 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
     for p in range(P):
         if clips[p * frames] is None:
             pose_fn = lambda e, p=p: body.pose(np.repeat(shapes[p:p + 1], len(e), axis=0), euler_xyz_to_matrix(e)).vertices  # noqa: E731
-            local_T[p], euler[p] = gait.plant_feet_locked(pose_fn, euler[p], yaw_rel[p], feet)
+            local_T[p], euler[p] = gait.plant_motion(pose_fn, euler[p], yaw_rel[p], feet, stances[p], fps)
     # 3. Pose every frame of everyone in one batch.
     rotations = euler_xyz_to_matrix(euler.reshape(P * frames, 20, 3))
     posed = (body.pose(np.repeat(shapes, frames, axis=0), rotations, motion=clips) if any(c is not None for c in clips)

@@ -45,8 +45,8 @@ class SequenceConfig(RenderConfig):
     """Frames per sequence; 0 renders single images. With --frames, --num-samples counts sequences."""
     fps: float = 30.0
     """Frame rate of a sequence (BEDLAM: 30)."""
-    motion_weights: tuple[float, float, float, float, float] = (2.0, 1.0, 1.0, 0.5, 1.0)
-    """Relative frequency of the motions walk, turn (walk along an arc), wave, stand, sit (sit down on or stand up from a seat)."""
+    motion_weights: tuple[float, float, float, float, float, float] = (2.0, 1.0, 1.0, 0.5, 1.0, 1.0)
+    """Relative frequency of the motions walk, turn (walk along an arc), wave, stand, sit (sit down on or stand up from a seat), run."""
     camera_motion_weights: tuple[float, float, float, float, float] = (2.0, 1.0, 1.0, 1.0, 1.0)
     """Relative frequency of the camera paths static, pan, dolly, tracking, handheld."""
     motion_blur: float = 0.0
@@ -64,7 +64,7 @@ class SequenceConfig(RenderConfig):
         for name, weights in (("motion_weights", self.motion_weights), ("camera_motion_weights", self.camera_motion_weights)):
             if min(weights) < 0 or sum(weights) <= 0:
                 raise GenbError(f"--{name.replace('_', '-')} {weights} needs non-negative weights, one positive",
-                                "e.g. --motion-weights 2,1,1,0.5,1")
+                                "e.g. --motion-weights 2,1,1,0.5,1,1")
 
 
 def sequence_dir(root: Path, index: int) -> Path:
