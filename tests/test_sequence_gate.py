@@ -111,6 +111,10 @@ def test_sweep_reports_flicker_per_level_on_a_sequence(enhanced_seq_run, tmp_pat
     header = (seq / "sweep" / "sweep.csv").read_text().splitlines()[0].split(",")
     assert "flicker" in header and "flicker_render" in header
     assert "Flicker per level" in (seq / "sweep" / "sweep.md").read_text()
+    from genb.cli import main
+
+    assert main(["sweep", str(enhanced_seq_run), "--noise", str(NOISE), "--measure-only"]) == 2  # one sequence at a time
+    assert not (enhanced_seq_run / "sweep").exists()
 
 
 def test_a_sequence_without_enhanced_pairs_is_not_rejected():

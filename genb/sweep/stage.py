@@ -344,6 +344,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(SweepConfig, "sweep", args)
+    if (Path(args.run) / "sequences.json").is_file():  # a sequence run (genb render --frames): one sequence at a time
+        raise GenbError(f"{args.run} is a sequence run: genb sweep measures one sequence at a time",
+                        f"give one of its sequences, e.g. `genb sweep {Path(args.run) / 'sequences' / '000000'}`")
     out = run_sweep(RunFolder(args.run), cfg, enhance=not args.measure_only)
     if out.rows:
         print(out.out_dir / "sweep.md")
