@@ -38,12 +38,13 @@ from genb.core.log import get_logger, progress
 from genb.core.run import RunFolder, numbered
 from genb.core.dist import cpu_threads
 from genb.core.runner import StageContext, StageSpec, run_stage
+from genb.sequence.gate import gate_sequence, is_sequence
 
 logger = get_logger(__name__)
 
 MEASURES = BUILTIN_MEASURES  # every registered one: DRIFT_MEASURES.names()
 # Settings that do not change a decision: may differ between a check and its resumption.
-CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow", "threads")
+CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow", "threads", "max_flicker")  # the flicker gate re-decides
 
 
 @dataclasses.dataclass
@@ -88,6 +89,8 @@ class CheckConfig:
     """Keypoint measures need at least this many visible keypoints the estimator predicts; fewer: not measured."""
     accept_unchecked: bool = False
     """Accept samples in which no person could be checked (all skipped)."""
+    max_flicker: float = 8.0
+    """Sequences (genb render --frames): reject every frame of a sequence whose enhanced frames flicker more than this: mean |frame t - frame t+1 warped back by the exact flow| over non-occluded pixels, 0..255 (inf: off)."""
     redo: bool = False
     """Check again samples that already have a decision (default: resume, keep existing decisions)."""
     thresholds: tuple[str, ...] = ()
@@ -107,7 +110,8 @@ class CheckConfig:
             threshold_value(self, pair.split("=", 1)[0])
         if not 0.0 <= self.noise <= 1.0:
             raise GenbError(f"--noise {self.noise} is outside [0, 1]", "give the strength used by genb enhance, e.g. 0.4")
-        for name in ("max_keypoint_drift", "max_relative_drift", "max_flow_drift", "min_box_px", "pck_alpha"):
+        for name in ("max_keypoint_drift", "max_relative_drift", "max_flow_drift", "min_box_px", "pck_alpha",
+                     "max_flicker"):
             if not getattr(self, name) > 0:
                 raise GenbError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if not 0.0 <= self.min_mask_iou <= 1.0 or not 0.0 <= self.min_pck <= 1.0:
@@ -344,14 +348,19 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
 
     written: list[CheckSummary] = []
     newly = [0]
+
+    def aggregate() -> None:
+        if is_sequence(run):  # a sequence is accepted or rejected whole by its flicker (genb.sequence.gate)
+            gate_sequence(run, cfg)
+        written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids), newly_checked=newly[0]))
+
     run_stage(StageSpec(
         name="check", folder=check_dir, record="check.yaml", config=cfg, command=command,
         items=lambda: enhanced_ids, is_done=lambda i: record_path(i).is_file(),
         setup=setup, work=work, keep=CHECK_RUNTIME_FIELDS, device=cfg.device,
         redo=cfg.redo, redo_flag="--redo", what=f"check records in {check_dir}",
         outputs_exist=lambda: bool(numbered(check_dir, ".json")),
-        aggregate=lambda: written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids),
-                                                       newly_checked=newly[0])),
+        aggregate=aggregate,
     ))
     summary = written[0] if written else write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids), write=False)
     summary.newly_checked = newly[0]
@@ -389,6 +398,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(CheckConfig, "check", args)
+    if (Path(args.run) / "sequences.json").is_file():  # a sequence run: every sequence's frames (genb.sequence)
+        from genb.sequence.gate import check_sequences
+
+        return check_sequences(Path(args.run), cfg, run_check)
     summary = run_check(RunFolder(args.run), cfg)
     print(f"noise {cfg.noise:.2f}: accepted {summary.num_accepted}/{summary.num_checked} "
           f"({100 * summary.acceptance_rate:.1f}%) -> {summary.check_dir}")

@@ -165,7 +165,7 @@ class RenderStage(People):
         cfg, body = self.cfg, self.body
         if frame is not None:  # a frame of a sequence (genb.sequence): its camera, people and places
             camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P = frame.people()
-            seats, framed = [], None
+            seats, framed = list(getattr(frame, "seats", [])), None  # people sitting down / standing up
             self._framing_record = {"draws": 0, "fallback": False}  # the sequence planned its camera
         else:
             camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed = self._people(index)
