@@ -1,0 +1,152 @@
+"""Per-pixel surface detail over the G-buffer: cloth patterns and detail normals.
+
+:func:`apply_cloth` takes the texcoord pass (:mod:`genb.render.texcoord_pass`) and gives every
+pixel of a patterned garment its pattern's albedo (:func:`genb.render.fabric.pattern_albedo`,
+prefiltered by the pixel's footprint) and bends its normal by the cloth's relief
+(:func:`genb.render.fabric.pattern_slopes`): the colour pass drew the fabric's mean colour, so
+the pattern is added per pixel (anti-aliased edges keep their coverage's share). The normals are
+changed in the label pass's encoded normals, so the shading and the normal control map see the
+same detail; depth, instances and parts are not touched.
+
+:func:`bend_normals` is the shared step: slopes along two surface directions -> new encoded
+normals. Pure functions over numpy arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genb.render.colour import linear_to_srgb
+from genb.render.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
+
+
+def _z_of(xy: np.ndarray) -> np.ndarray:
+    from genb.render.raster import _Z_TABLE
+
+    return _Z_TABLE[xy[:, 0], xy[:, 1]]
+
+
+def encode_normals(n: np.ndarray) -> np.ndarray:
+    """(N, 3) unit camera-frame normals -> (N, 3) uint8 as the label pass stores them (x, y
+    rounded; z the camera-facing root of the encoded x, y)."""
+    xy = np.clip(np.rint((n[:, :2] + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    return np.concatenate([xy, _z_of(xy)[:, None]], axis=1)
+
+
+def decode_normals(enc: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 encoded normals -> (N, 3) float32 unit vectors."""
+    n = enc.astype(np.float32) / np.float32(127.5) - 1.0
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)
+
+
+def bend_normals(n: np.ndarray, t_u: np.ndarray, t_v: np.ndarray, s_u: np.ndarray, s_v: np.ndarray) -> np.ndarray:
+    """(N, 3) unit normals of a surface displaced by a height field with slopes ``s_u``, ``s_v`` (N,)
+    along the surface directions ``t_u``, ``t_v`` (N, 3; made tangent and unit here):
+    ``normalize(n - s_u t_u - s_v t_v)``."""
+    def tangent(t):
+        t = t - np.sum(t * n, axis=1, keepdims=True) * n
+        return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
+
+    out = n - s_u[:, None] * tangent(t_u) - s_v[:, None] * tangent(t_v)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key: np.ndarray,
+                       width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 3), (N, 3) camera-frame dP/du and dP/dv at N pixels (NaN where unknown), from
+    screen-space differences of their camera-frame points and cloth coordinates.
+
+    Each pixel is differenced with its right (else left) and lower (else upper) neighbour when
+    that neighbour is among the N pixels, has the same surface ``key`` and cloth coordinates
+    within 2 cm (not across a seam).
+
+    Args:
+        flat: (N,) sorted flat pixel indices (row-major, ``width`` columns, ``height`` rows).
+        points: (N, 3) camera-frame points. uv: (N, 2) cloth coordinates. key: (N,) surface ids.
+    """
+    field = np.concatenate([points, uv], axis=1).astype(np.float32)
+    col = flat % width
+
+    def diff(step: int, inside: np.ndarray) -> np.ndarray:
+        out = np.full((len(flat), 5), np.nan, np.float32)
+        for sign in (1, -1):  # forward first, backward where forward is missing
+            target = flat + sign * step
+            j = np.clip(np.searchsorted(flat, target), 0, len(flat) - 1)
+            ok = (flat[j] == target) & (key[j] == key) & (inside if sign == 1 else _inside_back(step, col, flat, width))
+            d = (field[j] - field) * np.float32(sign)
+            ok &= np.maximum(np.abs(d[:, 3]), np.abs(d[:, 4])) < 0.02
+            ok &= np.isnan(out[:, 0])
+            out[ok] = d[ok]
+        return out
+
+    dx = diff(1, col < width - 1)
+    dy = diff(width, flat < (height - 1) * width)
+    Px, Py = dx[:, :3], dy[:, :3]
+    ux, vx, uy, vy = dx[:, 3], dx[:, 4], dy[:, 3], dy[:, 4]
+    det = ux * vy - uy * vx
+    det = np.where(np.abs(det) > 1e-12, det, np.nan)
+    dPdu = (Px * vy[:, None] - Py * vx[:, None]) / det[:, None]
+    dPdv = (Py * ux[:, None] - Px * uy[:, None]) / det[:, None]
+    return dPdu, dPdv
+
+
+def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np.ndarray:
+    return col > 0 if step == 1 else flat >= width
+
+
+def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict, K: np.ndarray,
+                relief: bool = True) -> int:
+    """Draw patterned garments per pixel into a :class:`genb.render.raster.RasterOutput` (in place:
+    ``color`` gets the pattern, ``normals`` the cloth's relief). Returns the number of pixels.
+
+    Args:
+        out: the decoded passes. texcoords, tex_depth: the texcoord pass's (H, W, 4) uint8 and depth.
+        fabrics: {(instance, part id): garment record} of the patterned pieces.
+        K: (3, 3) intrinsics. relief: bend the normals too.
+    """
+    if not fabrics:
+        return 0
+    H, W = out.depth.shape
+    key = (out.instances.astype(np.int32) << 8) | out.parts
+    wanted = np.array(sorted((int(i) << 8) | int(p) for i, p in fabrics), np.int32)
+    on = np.isin(key, wanted) & (tex_depth > 0)
+    on &= np.abs(tex_depth - out.depth) <= 2e-3 * out.depth + 1e-3  # the same surface as the labels'
+    rows, cols = np.flatnonzero(on.any(axis=1)), np.flatnonzero(on.any(axis=0))
+    if not len(rows):
+        return 0
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    crop = on[top:bottom, left:right]
+    flat_c = np.flatnonzero(crop)
+    uv = decode_texcoords(texcoords[top:bottom, left:right].reshape(-1, 4)[flat_c])
+    z = out.depth[top:bottom, left:right].ravel()[flat_c]
+    enc = out.normals[top:bottom, left:right].reshape(-1, 3)[flat_c]
+    n = decode_normals(enc)
+    vv, uu = np.divmod(flat_c, right - left)
+    ray = np.stack([(uu + left - K[0, 2]) / K[0, 0], (vv + top - K[1, 2]) / K[1, 1], np.ones(len(z))], 1).astype(np.float32)
+    ray /= np.linalg.norm(ray, axis=1, keepdims=True)
+    facing = np.maximum(np.abs(np.sum(n * ray, axis=1)), 0.25)
+    footprint = (z / np.float32(K[0, 0]) / facing).astype(np.float32)
+    keys = key[top:bottom, left:right].ravel()[flat_c]
+    srgb = np.empty((len(flat_c), 3), np.float32)
+    s_u = np.zeros(len(flat_c), np.float32)
+    s_v = np.zeros(len(flat_c), np.float32)
+    for k in np.unique(keys):
+        fabric = fabrics[(int(k) >> 8, int(k) & 255)]
+        ids = np.flatnonzero(keys == k)
+        u, v, fp = uv[ids, 0], uv[ids, 1], footprint[ids]
+        srgb[ids] = linear_to_srgb(pattern_albedo(fabric, u, v, fp)) - pattern_mean(fabric)[None]
+        if relief:
+            s_u[ids], s_v[ids] = pattern_slopes(fabric, u, v, fp)
+    a = out.coverage[top:bottom, left:right].ravel()[flat_c]
+    col = out.color[top:bottom, left:right].reshape(-1, 3)
+    col[flat_c] = np.clip(col[flat_c] + srgb * (a * 255)[:, None] + 0.5, 0, 255).astype(np.uint8)
+    out.color[top:bottom, left:right] = col.reshape(bottom - top, right - left, 3)
+    if relief:
+        full = (vv + top) * W + (uu + left)  # flat indices in the image, sorted
+        pts = ray * (z / ray[:, 2])[:, None]
+        t_u, t_v = surface_directions(full, pts, uv, keys, W, H)
+        good = np.flatnonzero(np.isfinite(t_u).all(axis=1) & np.isfinite(t_v).all(axis=1)
+                              & ((s_u != 0) | (s_v != 0)))
+        nrm = out.normals.reshape(-1, 3)
+        nrm[full[good]] = encode_normals(bend_normals(n[good], t_u[good], t_v[good], s_u[good], s_v[good]))
+    return len(flat_c)
