@@ -114,11 +114,14 @@ def _square(x: np.ndarray, w: np.ndarray, duty: float) -> np.ndarray:
 
 
 def _hash2(ix: np.ndarray, iy: np.ndarray, seed: int) -> np.ndarray:
-    """(N,) float32 in [0, 1) from integer cells (a fixed integer hash, no state)."""
-    h = (ix.astype(np.int64) * 73856093) ^ (iy.astype(np.int64) * 19349663) ^ (seed * 83492791)
-    h = (h ^ (h >> 13)) * 1274126177
-    h = h ^ (h >> 16)
-    return ((h & 0xFFFFFF).astype(np.float32) * np.float32(1 / 0x1000000))
+    """(N,) float32 in [0, 1) from integer cells (a fixed 32-bit integer hash, no state)."""
+    with np.errstate(over="ignore"):
+        h = (ix.astype(np.int32).view(np.uint32) * np.uint32(73856093)) ^ \
+            (iy.astype(np.int32).view(np.uint32) * np.uint32(19349663)) ^ np.uint32((seed * 83492791) & 0xFFFFFFFF)
+        h ^= h >> np.uint32(13)
+        h *= np.uint32(1274126177)
+        h ^= h >> np.uint32(16)
+    return (h >> np.uint32(8)).astype(np.float32) * np.float32(1 / 0x1000000)
 
 
 def _value_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
