@@ -28,7 +28,10 @@ from genb.render.labels import maps
 from genb.render.labels import truth as L
 from genb.render.labels.camera import project, to_camera
 from genb.render.people import People
+from genb.render.dress.painted import painted_materials
+from genb.render.raster.detail import apply_cloth
 from genb.render.raster.gl import Lighting, MeshLayer, PropMesh, Rasterizer
+from genb.render.raster.texcoord_pass import build_texcoord_pass, render_texcoord_pass
 from genb.render.scene import contact, held, scenery
 from genb.render.scene.sample import (
     list_background_images, part_colors, sample_appearance, sample_background, sample_lighting,
@@ -80,6 +83,10 @@ class PreparedSample:
     body_vertices_cam: np.ndarray | None = None
     """(P, V, 3) float64 the bare posed bodies in the camera frame (the ground truth under the clothes;
     visibility part (a) ray-casts against them)."""
+    texcoord_pass: tuple | None = None
+    """The patterned garments' cloth coordinates pass (:mod:`genb.render.raster.texcoord_pass`), or None."""
+    fabrics: dict | None = None
+    """{(instance, part id): garment record} of the patterned pieces the texcoord pass draws."""
 
 
 class RenderStage(People):
@@ -245,9 +252,17 @@ class RenderStage(People):
         look = setting.look(self.raster, passes, cfg, W, H, world.keypoints, ext,
                             sample_rng(cfg.seed, index, "effects"))
         scene["camera_effects"] = look.effects
+        texcoord_pass, fabrics = None, {}
+        if self.dresser is not None:  # patterned garments: their cloth coordinates per pixel
+            fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
+                       if getattr(e, "fabric", None) is not None}
+            if fabrics:
+                texcoord_pass = build_texcoord_pass(self.raster._pr, K, ext, [p.extras for p in people])
+        else:  # painted clothes shade as cloth, not skin
+            look.materials = painted_materials(appearance)
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
-                              look=look, body_vertices_cam=v_cam)
+                              look=look, body_vertices_cam=v_cam, texcoord_pass=texcoord_pass, fabrics=fabrics)
 
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
@@ -261,6 +276,8 @@ class RenderStage(People):
         if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
             cam = look.shadow_cam  # the map may be larger than the image (genb.render.raster.shadows.map_scale)
             results.insert(1, self.raster.run_passes([look.shadow_pass], cam.width, cam.height)[0])
+        if prep.texcoord_pass is not None:  # last: complete() takes it off the end
+            results.append(render_texcoord_pass(self.raster, prep.texcoord_pass, prep.width, prep.height))
         return results
 
     def complete(self, prep: PreparedSample, results: list) -> RenderedSample:
@@ -270,8 +287,14 @@ class RenderStage(People):
         # 6. Shade and composite over the background.
         look = prep.look
         results = list(results)
+        texcoords = results.pop() if prep.texcoord_pass is not None else None
         shadow_depth = results.pop(1) if look is not None and look.shadow_pass is not None else None
         out = self.raster.decode(results, prep.cam_ext, prep.has_ground)
+        # surface detail (patterns, relief) in the G-buffer: the shading and the normal map see it alike
+        if look is not None:
+            look.detail(out, K, prep.cam_ext)
+        if texcoords is not None:
+            apply_cloth(out, texcoords[0], texcoords[1], prep.fabrics, K)
         color = out.color
         if look is not None:
             shaded = look.shade(color, out, K, prep.cam_ext, shadow_depth)

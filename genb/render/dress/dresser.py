@@ -52,8 +52,9 @@ class GarmentMesh:
         name: what it is (e.g. ``"jeans"``, ``"hair:long"``).
         hides: (Fh,) int body faces it hides from every view (not drawn in the dressed passes), or None.
         hem: (N,) bool vertices of a hem (its edge and the strip turned back towards the skin), or None.
-        uv: (N, 3) cloth coordinates (u, v metres, circumference) of a patterned garment, or None: its
-            pattern is then drawn per pixel (:mod:`genb.render.fabric`) and ``colors`` hold its mean.
+        uv: the cloth coordinates of a patterned garment (:class:`~genb.render.dress.texcoords.ClothMap`),
+            or None: its pattern is then drawn per pixel (:mod:`genb.render.dress.fabric`) and ``colors``
+            hold its mean.
         fabric: the garment record the pattern comes from (with ``uv``), or None.
     """
 
@@ -66,7 +67,7 @@ class GarmentMesh:
     name: str = ""
     hides: np.ndarray | None = None
     hem: np.ndarray | None = None
-    uv: np.ndarray | None = None
+    uv: Any = None
     fabric: dict | None = None
 
 
@@ -433,9 +434,9 @@ class Dresser:
         cover = np.flatnonzero(held[a.faces].all(axis=1) & (vertices[a.faces].min(axis=1)[:, 2] >= z_hem))
         if open_front:  # an open coat covers nothing in front: count nothing as covered
             cover = np.zeros(0, np.int64)
-        if texcoords.textured(g):  # the pattern per pixel (genb.render.fabric)
+        if texcoords.textured(g):  # the pattern per pixel (genb.render.dress.fabric)
             return GarmentMesh(v, n, f, texcoords.mean_colors(g, len(v)), PART_INDEX[part], cover, f"{g['type']}:skirt",
-                               uv=texcoords.skirt_texcoords(rest), fabric=g)
+                               uv=texcoords.skirt_texcoords(rest, f), fabric=g)
         return GarmentMesh(v, n, f, fabric_colors(g, rest, np.tile([[0.0, 1.0, 0.0]], (len(v), 1))), PART_INDEX[part],
                            cover, f"{g['type']}:skirt")
 

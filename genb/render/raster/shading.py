@@ -321,7 +321,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         ground_seed: the ground texture's seed: its large-scale variation (:mod:`genb.render.raster.texture`);
             None: none.
         material_ids: (H, W) uint8 the part class whose material each pixel takes (None: ``parts``;
-            painted clothes of ``--wardrobe none`` take their garment's, :mod:`genb.render.painted`).
+            painted clothes of ``--wardrobe none`` take their garment's, :mod:`genb.render.dress.painted`).
     """
     import cv2
 

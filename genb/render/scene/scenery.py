@@ -70,13 +70,13 @@ class Look:
     ground_relief: tuple | None = None
     """(material, tile metres, (2,) texture origin, seed) of the ground's relief, or None."""
     materials: np.ndarray | None = None
-    """(256, 256) uint8 material id per (instance, part) (painted clothes, :mod:`genb.render.painted`), or None."""
+    """(256, 256) uint8 material id per (instance, part) (painted clothes, :mod:`genb.render.dress.painted`), or None."""
 
     def detail(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray) -> None:
         """Per-pixel surface detail of the scene (in place, before shading and control maps): the
-        ground's relief bends its normals (:func:`genb.render.relief.apply_ground_relief`)."""
+        ground's relief bends its normals (:func:`genb.render.raster.relief.apply_ground_relief`)."""
         if self.ground_relief is not None:
-            from genb.render.relief import apply_ground_relief
+            from genb.render.raster.relief import apply_ground_relief
 
             material, tile, origin, seed = self.ground_relief
             apply_ground_relief(out, K, cam_ext, material, tile, np.asarray(origin), seed)
@@ -89,7 +89,7 @@ class Look:
         sun_map, contact_map = self.shadow_maps(out, K, cam_ext, shadow_depth)
         mats = None
         if self.materials is not None:
-            from genb.render.painted import material_map
+            from genb.render.dress.painted import material_map
 
             mats = material_map(out.instances, out.parts, self.materials)
         return shading.light_image(color, out.coverage, out.depth, out.normals, out.parts, K, cam_ext, self.probe,

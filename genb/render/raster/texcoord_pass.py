@@ -1,15 +1,15 @@
 """The texcoord pass: per-pixel cloth coordinates of the textured garment pieces (no MSAA).
 
 Drawn like the label pass (``FLAT | SEG | RGBA``, one value per pixel at the pixel centre), but
-only the pieces that carry cloth coordinates (``uv``, :func:`genb.render.fabric.cloth_coordinates`):
+only the pieces that carry cloth coordinates (``uv``, :func:`genb.render.dress.fabric.cloth_coordinates`):
 wherever the label pass shows such a piece, nothing else is in front of it, so the front-most
 textured piece here is the same surface (the same triangles, the same rasterization). Each
 pixel holds the fine phase of (u, v) in R, G (a 256-texel coordinate texture, NEAREST, REPEAT)
-and the coarse (u, v) in B, A (vertex colours); :func:`genb.render.fabric.decode_texcoords`
+and the coarse (u, v) in B, A (vertex colours); :func:`genb.render.dress.fabric.decode_texcoords`
 turns them into metres.
 
-Vertices on a piece's seam (where u jumps by the circumference) are duplicated for the faces
-that straddle it, with u shifted by one turn, so no triangle interpolates across the jump.
+A piece's :class:`~genb.render.dress.texcoords.ClothMap` splits its topology at the seams (where
+the unrolled coordinates jump), so no triangle interpolates across a jump.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.fabric import coordinate_texture, encode_vertex_texcoords
+from genb.render.dress.fabric import coordinate_texture, encode_vertex_texcoords
 
 _TEXTURE: dict[str, Any] = {}
 
@@ -35,34 +35,6 @@ def _material(pr: Any) -> Any:
     return m
 
 
-def unwrap_seams(vertices: np.ndarray, faces: np.ndarray, uvc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vertices (N, 3), faces (F, 3) and cloth coordinates (N, 2) with the seam faces' low-side
-    vertices duplicated one turn (``uvc[:, 2]`` metres, the circumference) further along u.
-
-    Args:
-        uvc: (N, 3) u, v, circumference (0: no seam) per vertex.
-    """
-    f = np.asarray(faces, np.int64)
-    u = uvc[:, 0]
-    circ = uvc[f, 2].max(axis=1)
-    spread = u[f].max(axis=1) - u[f].min(axis=1)
-    seam = np.flatnonzero((circ > 0) & (spread > 0.5 * circ))
-    uv = uvc[:, :2].copy()
-    if not len(seam):
-        return vertices, f, uv
-    sf = f[seam]
-    low = u[sf] < (u[sf].max(axis=1, keepdims=True) - 0.5 * circ[seam, None])
-    olds = sf[low]
-    new_ids = len(vertices) + np.arange(len(olds))
-    sf = sf.copy()
-    sf[low] = new_ids
-    f = f.copy()
-    f[seam] = sf
-    extra_uv = uv[olds].copy()
-    extra_uv[:, 0] += uvc[olds, 2]
-    return np.concatenate([vertices, vertices[olds]]), f, np.concatenate([uv, extra_uv])
-
-
 def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
                         people_extras: list[list]) -> tuple[Any, int, dict] | None:
     """The texcoord pass ``(scene, flags, seg_node_map)`` for :meth:`Rasterizer.run_passes`, or None
@@ -71,7 +43,7 @@ def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
     Args:
         pr: the pyrender module. K: (3, 3) intrinsics. cam_ext: (4, 4) world-to-camera.
         people_extras: per person the pieces they wear (:class:`genb.render.dress.GarmentMesh`);
-            those with a ``uv`` (N, 3) attribute are drawn.
+            those with a ``uv`` (:class:`~genb.render.dress.texcoords.ClothMap`) are drawn.
     """
     scene = pr.Scene(bg_color=[0, 0, 0, 0])
     seg_map = {}
@@ -79,19 +51,19 @@ def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
     for extras in people_extras:
         prims = []
         for e in extras:
-            uvc = getattr(e, "uv", None)
-            if uvc is None:
+            cloth = getattr(e, "uv", None)
+            if cloth is None:
                 continue
-            v, f, uv = unwrap_seams(np.asarray(e.vertices, np.float32), e.faces, np.asarray(uvc, np.float64))
-            tc, col = encode_vertex_texcoords(uv)
-            prims.append(pr.Primitive(positions=v, indices=f.astype(np.uint32), texcoord_0=tc, color_0=col,
+            tc, col = encode_vertex_texcoords(cloth.uv)
+            v = np.asarray(e.vertices, np.float32)[cloth.index]
+            prims.append(pr.Primitive(positions=v, indices=cloth.faces.astype(np.uint32), texcoord_0=tc, color_0=col,
                                       material=mat))
         if prims:
             seg_map[scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
     if not seg_map:
         return None
-    from genb.render.camera import gl_camera_pose, gl_intrinsics
-    from genb.render.raster import ZFAR, ZNEAR
+    from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
+    from genb.render.raster.gl import ZFAR, ZNEAR
 
     fx, fy, cx, cy = gl_intrinsics(K)
     cam = pr.IntrinsicsCamera(fx, fy, cx, cy, znear=ZNEAR, zfar=ZFAR)
@@ -104,13 +76,13 @@ def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: 
 
     pyrender binds a material's textures only outside its SEG mode, and there it multisamples;
     this pass needs both the texture and one value per pixel, so it is drawn in FLAT mode into the
-    single-sampled framebuffer (as :func:`genb.render.raster._render_pass` draws the label pass), in
+    single-sampled framebuffer (as :func:`genb.render.raster.gl._render_pass` draws the label pass), in
     the scene's own order.
     """
     from OpenGL import GL
     from pyrender.constants import RenderFlags
 
-    from genb.render import raster as R
+    from genb.render.raster import gl as R
 
     scene, flags, _ = texcoord_pass
     r = raster._renderer_for(width, height)

@@ -3,7 +3,7 @@ normals evaluated in numpy, prefiltered by each pixel's footprint.
 
 A garment's vertices carry cloth coordinates in metres (:func:`cloth_coordinates`: height and
 arc length around the trunk, a limb or a skirt, so a 4 cm stripe is 4 cm on every body). The
-*texcoord pass* (:mod:`genb.render.texcoord_pass`) rasterizes them exactly, like the label pass
+*texcoord pass* (:mod:`genb.render.raster.texcoord_pass`) rasterizes them exactly, like the label pass
 (no MSAA), into 8-bit RGBA: R, G the fine phase of (u, v) within :data:`FINE_PERIOD_M` (a
 256-texel coordinate texture sampled NEAREST with REPEAT: 0.4 mm steps) and B, A the coarse
 coordinates from vertex colours (2 cm steps over :data:`COARSE_RANGE_M`). :func:`decode_texcoords`
@@ -14,7 +14,7 @@ the rasterizer, so stripes are straight lines on the cloth, not vertex samples).
 (a square wave's coverage of the pixel's footprint; dots and noise fade to their mean once
 smaller than a pixel), so far cloth shows the pattern's mean, never moire.
 :func:`pattern_slopes` gives the cloth's height slopes (knit ribs, denim twill, weave, a faint
-crinkle), filtered alike; :func:`genb.render.detail.perturb_normals` bends the normals by them.
+crinkle), filtered alike; :func:`genb.render.raster.detail.perturb_normals` bends the normals by them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.colour import SRGB_TO_LINEAR
+from genb.render.raster.colour import SRGB_TO_LINEAR
 
 FINE_PERIOD_M = 0.1024  # metres per repeat of the 256-texel coordinate texture (0.4 mm per texel)
 COARSE_RANGE_M = 5.12  # metres the 8-bit coarse channels span (2 cm steps)
@@ -60,7 +60,8 @@ def decode_texcoords(rgba: np.ndarray) -> np.ndarray:
     return (k * np.float32(FINE_PERIOD_M) + fine - np.float32(ORIGIN_M)).astype(np.float32)
 
 
-def cloth_coordinates(rest: np.ndarray, region: np.ndarray, centres: np.ndarray | None = None) -> np.ndarray:
+def cloth_coordinates(rest: np.ndarray, region: np.ndarray, centres: np.ndarray | None = None,
+                      radii: np.ndarray | None = None) -> np.ndarray:
     """(N, 2) float64 cloth coordinates (u across, v along; metres) of rest-pose garment vertices.
 
     Args:
@@ -69,6 +70,8 @@ def cloth_coordinates(rest: np.ndarray, region: np.ndarray, centres: np.ndarray 
             unrolled (``rest[:, 0]`` is u, ``rest[:, 2]`` is v: loose skirts).
         centres: (5, 3) axis points of the regions (default: the origin; arms and legs should
             pass their shoulder and hip-joint centres).
+        radii: (5,) the unrolling cylinders' radii (default: per region the median distance of the
+            given vertices from its axis, :func:`unroll_radii`).
 
     The trunk and the legs unroll around a vertical axis (v = height), the arms around the arm's
     axis (v = minus the distance from the shoulder, as if hanging; u around the arm), with u the
@@ -77,6 +80,7 @@ def cloth_coordinates(rest: np.ndarray, region: np.ndarray, centres: np.ndarray 
     """
     rest = np.asarray(rest, np.float64)
     c = np.zeros((5, 3)) if centres is None else np.asarray(centres, np.float64)
+    radii = unroll_radii(rest, region, c) if radii is None else radii
     uv = np.zeros((len(rest), 2))
     for r in range(6):
         ids = np.flatnonzero(region == r)
@@ -89,59 +93,27 @@ def cloth_coordinates(rest: np.ndarray, region: np.ndarray, centres: np.ndarray 
         q = p - c[r]
         if r in (1, 2):  # arm along +-x: around it in (y, z), the seam under the arm (z < 0)
             ang = np.arctan2(q[:, 1], q[:, 2])
-            rad = np.hypot(q[:, 1], q[:, 2])
             along = -np.abs(q[:, 0]) + c[r, 2]
         else:  # around a vertical axis: the trunk's seam at its right side, each leg's inside
             sx = -1.0 if r == 4 else 1.0
             ang = np.arctan2(q[:, 1], sx * q[:, 0]) if r != 0 else np.arctan2(-q[:, 1], q[:, 0])
-            rad = np.hypot(q[:, 0], q[:, 1])
             along = p[:, 2]
-        uv[ids, 0] = ang * float(np.median(rad))
+        uv[ids, 0] = ang * float(radii[r])
         uv[ids, 1] = along
     return uv
 
 
-# ----------------------------------------------------------------------------- filtered primitives
-def _square(x: np.ndarray, w: np.ndarray, duty: float) -> np.ndarray:
-    """Fraction of [x - w/2, x + w/2] where frac(x) < duty (a box-filtered square wave)."""
-    w = np.maximum(w, np.float32(1e-4))
-
-    def integral(t):
-        f = np.floor(t)
-        return f * np.float32(duty) + np.minimum(t - f, np.float32(duty))
-
-    return np.clip((integral(x + 0.5 * w) - integral(x - 0.5 * w)) / w, 0.0, 1.0)
+def unroll_radii(rest: np.ndarray, region: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(5,) per region (trunk, arms, legs) the median distance of its vertices from its axis, metres."""
+    out = np.zeros(5)
+    for r in range(5):
+        q = np.asarray(rest, np.float64)[region == r] - centres[r]
+        if len(q):
+            out[r] = float(np.median(np.hypot(q[:, 1], q[:, 2]) if r in (1, 2) else np.hypot(q[:, 0], q[:, 1])))
+    return out
 
 
-def _hash2(ix: np.ndarray, iy: np.ndarray, seed: int) -> np.ndarray:
-    """(N,) float32 in [0, 1) from integer cells (a fixed 32-bit integer hash, no state)."""
-    with np.errstate(over="ignore"):
-        h = (ix.astype(np.int32).view(np.uint32) * np.uint32(73856093)) ^ \
-            (iy.astype(np.int32).view(np.uint32) * np.uint32(19349663)) ^ np.uint32((seed * 83492791) & 0xFFFFFFFF)
-        h ^= h >> np.uint32(13)
-        h *= np.uint32(1274126177)
-        h ^= h >> np.uint32(16)
-    return (h >> np.uint32(8)).astype(np.float32) * np.float32(1 / 0x1000000)
-
-
-def _value_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Smooth value noise in [0, 1] over cells of ``cell`` metres and its gradient (per metre)."""
-    x, y = u / np.float32(cell), v / np.float32(cell)
-    ix, iy = np.floor(x), np.floor(y)
-    fx, fy = x - ix, y - iy
-    sx, sy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
-    dsx, dsy = 6 * fx * (1 - fx), 6 * fy * (1 - fy)
-    a, b = _hash2(ix, iy, seed), _hash2(ix + 1, iy, seed)
-    c, d = _hash2(ix, iy + 1, seed), _hash2(ix + 1, iy + 1, seed)
-    n = a + (b - a) * sx + (c - a) * sy + (a - b - c + d) * sx * sy
-    gx = (b - a + (a - b - c + d) * sy) * dsx / np.float32(cell)
-    gy = (c - a + (a - b - c + d) * sx) * dsy / np.float32(cell)
-    return n, gx, gy
-
-
-def _fade(footprint: np.ndarray, size: float) -> np.ndarray:
-    """1 where a feature of ``size`` metres spans several pixels, falling to 0 once it is under one."""
-    return np.clip(1.5 - footprint / np.float32(0.5 * size), 0.0, 1.0)
+from genb.render.raster.procedural import fade as _fade, hash2 as _hash2, square as _square, value_noise as _value_noise
 
 
 def _lin(hex_color: str) -> np.ndarray:
@@ -216,7 +188,7 @@ def pattern_mean(fabric: dict[str, Any]) -> np.ndarray:
 
 
 def _pattern_mean(fabric: dict[str, Any]) -> np.ndarray:
-    from genb.render.colour import linear_to_srgb
+    from genb.render.raster.colour import linear_to_srgb
 
     u = np.linspace(0.0, 0.5, 64, dtype=np.float32)
     uu, vv = np.meshgrid(u, u)

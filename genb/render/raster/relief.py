@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render.fabric import _fade, _hash2, _value_noise
+from genb.render.raster.procedural import fade as _fade, hash2 as _hash2, value_noise as _value_noise
 
 
 def _cells(a: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
@@ -106,9 +106,9 @@ def ground_slopes(material: str, xy: np.ndarray, footprint: np.ndarray, tile: fl
 
 def apply_ground_relief(out, K: np.ndarray, cam_ext: np.ndarray, material: str, tile: float,
                         origin: np.ndarray, seed: int) -> int:
-    """Bend the ground pixels' normals of a :class:`genb.render.raster.RasterOutput` (in place) by
+    """Bend the ground pixels' normals of a :class:`genb.render.raster.gl.RasterOutput` (in place) by
     :func:`ground_slopes`. Returns the number of ground pixels."""
-    from genb.render.detail import encode_normals
+    from genb.render.raster.detail import encode_normals
 
     H, W = out.depth.shape
     flat = np.flatnonzero(((out.parts == SCENE_PART_INDEX["ground"]) & (out.depth > 0)).ravel())

@@ -1,9 +1,9 @@
 """Per-pixel surface detail over the G-buffer: cloth patterns and detail normals.
 
-:func:`apply_cloth` takes the texcoord pass (:mod:`genb.render.texcoord_pass`) and gives every
-pixel of a patterned garment its pattern's albedo (:func:`genb.render.fabric.pattern_albedo`,
+:func:`apply_cloth` takes the texcoord pass (:mod:`genb.render.raster.texcoord_pass`) and gives every
+pixel of a patterned garment its pattern's albedo (:func:`genb.render.dress.fabric.pattern_albedo`,
 prefiltered by the pixel's footprint) and bends its normal by the cloth's relief
-(:func:`genb.render.fabric.pattern_slopes`): the colour pass drew the fabric's mean colour, so
+(:func:`genb.render.dress.fabric.pattern_slopes`): the colour pass drew the fabric's mean colour, so
 the pattern is added per pixel (anti-aliased edges keep their coverage's share). The normals are
 changed in the label pass's encoded normals, so the shading and the normal control map see the
 same detail; depth, instances and parts are not touched.
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.colour import linear_to_srgb
-from genb.render.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
+from genb.render.raster.colour import linear_to_srgb
+from genb.render.dress.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
 
 
 def _z_of(xy: np.ndarray) -> np.ndarray:
-    from genb.render.raster import _Z_TABLE
+    from genb.render.raster.gl import _Z_TABLE
 
     return _Z_TABLE[xy[:, 0], xy[:, 1]]
 
@@ -96,7 +96,7 @@ def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np
 
 def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict, K: np.ndarray,
                 relief: bool = True) -> int:
-    """Draw patterned garments per pixel into a :class:`genb.render.raster.RasterOutput` (in place:
+    """Draw patterned garments per pixel into a :class:`genb.render.raster.gl.RasterOutput` (in place:
     ``color`` gets the pattern, ``normals`` the cloth's relief). Returns the number of pixels.
 
     Args:
