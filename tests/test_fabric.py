@@ -166,8 +166,38 @@ def test_patterns_and_relief_change_colour_and_normals_but_never_depth_or_labels
     assert np.array_equal(with_detail.labels["keypoints2d"], plain.labels["keypoints2d"])
     cloth = np.isin(plain.images["parts"], [PART_INDEX[p] for p in ("upper_clothes", "lower_clothes", "coat", "dress")])
     diff_n = (with_detail.images["control_normal"] != plain.images["control_normal"]).any(-1)
-    assert diff_n[cloth].mean() > 0.05  # the cloth's relief is in the normal map
+    ground = plain.images["parts"] == SCENE_PART_INDEX["ground"]
+    assert not diff_n[~(cloth | ground)].any()  # only cloth and ground get detail normals
+    assert diff_n[ground].mean() > 0.05  # the ground's relief is in the normal map
     assert (with_detail.images["image"] != plain.images["image"]).any(-1)[cloth].mean() > 0.2
+
+
+def test_knit_ribs_bend_the_normals_of_near_cloth_only(raster):
+    """A knit plane 0.6 m away (about 1 mm per pixel): its ribs tilt the normals back and forth
+    across u (the normal's x follows the ribs' slope); depth is untouched; 30 m away: flat."""
+    from genb.render.raster.detail import apply_cloth
+    from genb.render.raster.gl import RasterOutput, encode_normal_xy
+
+    knit = {"color": "808080", "pattern": "knit", "pattern_scale": 0.01}
+    for distance, bumpy in ((0.6, True), (30.0, False)):
+        piece = _plane_piece(width_m=0.6 * distance, height_m=1.6, distance=distance, slant=0.0)
+        rgba, depth, K, ext = _texcoords(raster, piece)
+        hit = depth > 0
+        xy = np.full((*depth.shape, 2), 128, np.uint8)  # facing the camera
+        out = RasterOutput(color=np.full((*depth.shape, 3), 128, np.uint8), coverage=hit.astype(np.float32),
+                           depth=depth.copy(), instances=hit.astype(np.uint8),
+                           parts=np.where(hit, PART_INDEX["upper_clothes"], 0).astype(np.uint8),
+                           normals=encode_normal_xy(xy, hit))
+        before = out.normals.copy()
+        apply_cloth(out, rgba, depth, {(1, PART_INDEX["upper_clothes"]): knit}, K)
+        assert np.array_equal(out.depth, depth)
+        moved = (out.normals != before).any(-1)
+        if bumpy:
+            assert moved[hit].mean() > 0.5
+            nx = out.normals[..., 0].astype(np.float64)[hit] - 128
+            assert nx.max() > 10 and nx.min() < -10  # both flanks of the ribs
+        else:
+            assert not moved.any()
 
 
 def test_wardrobe_none_paints_clothes_that_shade_as_cloth_not_skin():

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.core.conventions import SEMANTIC_JOINTS
+from genb.core.conventions import BODY25_INDEX, PART_INDEX, SEMANTIC_JOINTS
 from genb.core.io import read_image
 from genb.core.log import get_logger
 from genb.core.seeds import sample_rng
@@ -31,7 +31,7 @@ from genb.render.people import People
 from genb.render.dress.painted import painted_materials
 from genb.render.raster.detail import apply_cloth
 from genb.render.raster.gl import Lighting, MeshLayer, PropMesh, Rasterizer
-from genb.render.raster.texcoord_pass import build_texcoord_pass, render_texcoord_pass
+from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass, render_texcoord_pass
 from genb.render.scene import contact, held, scenery
 from genb.render.scene.sample import (
     list_background_images, part_colors, sample_appearance, sample_background, sample_lighting,
@@ -89,6 +89,8 @@ class PreparedSample:
     """{(instance, part id): garment record} of the patterned pieces the texcoord pass draws."""
 
 
+EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
+
 class RenderStage(People):
     """Renders samples of one config; build once per process.
 
@@ -113,11 +115,13 @@ class RenderStage(People):
         self.wardrobe = load_wardrobe(cfg.wardrobe)
         with _torch_threads(1):
             self.dresser = Dresser(self.body) if self.wardrobe is not None else None
+        self.eye_map = None
         if self.dresser is not None:  # where skin differs (cheeks, palms, nails), once per body model
             self.skin_regions = skin.skin_regions(self.dresser.atlas)
             self.bare_skin = ~(self.dresser.lips | self.dresser.brows)
             with _torch_threads(1):
                 self.eyes = face.eye_layout(self.body, self.dresser.atlas)
+            self.eye_map = face.eye_map(self.eyes, np.asarray(self.body.faces))  # the eyes per pixel
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
             folder = Path(cfg.backgrounds)
@@ -253,17 +257,31 @@ class RenderStage(People):
                             sample_rng(cfg.seed, index, "effects"))
         scene["camera_effects"] = look.effects
         texcoord_pass, fabrics = None, {}
-        if self.dresser is not None:  # patterned garments: their cloth coordinates per pixel
+        if self.dresser is not None:  # patterned garments and large enough eyes: their coordinates per pixel
             fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
                        if getattr(e, "fabric", None) is not None}
+            pieces = [list(p.extras) for p in people]
+            for i in self._eyes_per_pixel(world.keypoints, K, ext):
+                pieces[i].append(EyePiece(people[i].vertices, self.eye_map))
+                fabrics[(i + 1, PART_INDEX["head"])] = {"pattern": "eyes", "iris": outfits[i]["eyes"]["iris"],
+                                                         "skin": face.eye_skin(people[i].colors, self.eyes)}
             if fabrics:
-                texcoord_pass = build_texcoord_pass(self.raster._pr, K, ext, [p.extras for p in people])
+                texcoord_pass = build_texcoord_pass(self.raster._pr, K, ext, pieces)
         else:  # painted clothes shade as cloth, not skin
             look.materials = painted_materials(appearance)
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam, texcoord_pass=texcoord_pass, fabrics=fabrics)
 
+
+    def _eyes_per_pixel(self, keypoints: np.ndarray, K: np.ndarray, ext: np.ndarray) -> list[int]:
+        """The people whose eyes are drawn per pixel: a head at least ``EYES_PER_PIXEL_PX`` pixels from
+        ear to ear (smaller eyes are a pixel or two: the vertex colours serve)."""
+        if self.eye_map is None or not len(keypoints):
+            return []
+        ears = np.stack([keypoints[:, BODY25_INDEX["left_ear"]], keypoints[:, BODY25_INDEX["right_ear"]]], 1)
+        px = project(to_camera(ears.reshape(-1, 3).astype(np.float64), ext), K).reshape(-1, 2, 2)
+        return [int(i) for i in np.flatnonzero(np.linalg.norm(px[:, 0] - px[:, 1], axis=1) >= EYES_PER_PIXEL_PX)]
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""

@@ -13,8 +13,8 @@ the rasterizer, so stripes are straight lines on the cloth, not vertex samples).
 :func:`pattern_albedo` turns (u, v, footprint) into linear albedo with analytic box filtering
 (a square wave's coverage of the pixel's footprint; dots and noise fade to their mean once
 smaller than a pixel), so far cloth shows the pattern's mean, never moire.
-:func:`pattern_slopes` gives the cloth's height slopes (knit ribs, denim twill, weave, a faint
-crinkle), filtered alike; :func:`genb.render.raster.detail.perturb_normals` bends the normals by them.
+:func:`pattern_slopes` gives the cloth's height slopes (knit ribs, denim twill, weave), filtered
+alike; :func:`genb.render.raster.detail.perturb_normals` bends the normals by them.
 """
 
 from __future__ import annotations
@@ -200,7 +200,8 @@ def pattern_slopes(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
                    footprint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N,), (N,) float32 the cloth's height slopes dh/du, dh/dv (metres per metre) at u, v,
     each relief filtered by the pixel's footprint (a sinusoid's box filter, a sinc, cut at its
-    first zero): knit ribs, denim's twill, a plain weave, and a faint crinkle (2.5 cm bumps)."""
+    first zero, so a relief finer than a pixel is exactly flat): knit ribs, denim's twill, a
+    plain weave."""
     pattern = fabric.get("pattern", "solid")
     s = float(fabric.get("pattern_scale", 0.05))
     su = np.zeros_like(u)
@@ -219,6 +220,4 @@ def pattern_slopes(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
     else:
         su += wave(u, 0.0012, 0.00005)
         sv += wave(v, 0.0012, 0.00005)
-    _, gx, gy = _value_noise(u, v, 0.025, 13)
-    crinkle = np.float32(0.0012) * _fade(footprint, 0.025)
-    return (su + crinkle * gx).astype(np.float32), (sv + crinkle * gy).astype(np.float32)
+    return su.astype(np.float32), sv.astype(np.float32)

@@ -52,7 +52,7 @@ def bend_normals(n: np.ndarray, t_u: np.ndarray, t_v: np.ndarray, s_u: np.ndarra
 
 
 def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key: np.ndarray,
-                       width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+                       width: int, height: int, subset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(N, 3), (N, 3) camera-frame dP/du and dP/dv at N pixels (NaN where unknown), from
     screen-space differences of their camera-frame points and cloth coordinates.
 
@@ -63,24 +63,27 @@ def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key
     Args:
         flat: (N,) sorted flat pixel indices (row-major, ``width`` columns, ``height`` rows).
         points: (N, 3) camera-frame points. uv: (N, 2) cloth coordinates. key: (N,) surface ids.
+        subset: (M,) indices into the N pixels to compute (default all); results are (M, 3).
     """
     field = np.concatenate([points, uv], axis=1).astype(np.float32)
-    col = flat % width
+    at = np.arange(len(flat)) if subset is None else subset
+    here, key_here, f_here = flat[at], key[at], field[at]
+    col = here % width
 
     def diff(step: int, inside: np.ndarray) -> np.ndarray:
-        out = np.full((len(flat), 5), np.nan, np.float32)
+        out = np.full((len(at), 5), np.nan, np.float32)
         for sign in (1, -1):  # forward first, backward where forward is missing
-            target = flat + sign * step
+            target = here + sign * step
             j = np.clip(np.searchsorted(flat, target), 0, len(flat) - 1)
-            ok = (flat[j] == target) & (key[j] == key) & (inside if sign == 1 else _inside_back(step, col, flat, width))
-            d = (field[j] - field) * np.float32(sign)
+            ok = (flat[j] == target) & (key[j] == key_here) & (inside if sign == 1 else _inside_back(step, col, here, width))
+            d = (field[j] - f_here) * np.float32(sign)
             ok &= np.maximum(np.abs(d[:, 3]), np.abs(d[:, 4])) < 0.02
             ok &= np.isnan(out[:, 0])
             out[ok] = d[ok]
         return out
 
     dx = diff(1, col < width - 1)
-    dy = diff(width, flat < (height - 1) * width)
+    dy = diff(width, here < (height - 1) * width)
     Px, Py = dx[:, :3], dy[:, :3]
     ux, vx, uy, vy = dx[:, 3], dx[:, 4], dy[:, 3], dy[:, 4]
     det = ux * vy - uy * vx
@@ -101,52 +104,60 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
 
     Args:
         out: the decoded passes. texcoords, tex_depth: the texcoord pass's (H, W, 4) uint8 and depth.
-        fabrics: {(instance, part id): garment record} of the patterned pieces.
+        fabrics: {(instance, part id): garment record} of the patterned pieces; a record with
+            ``pattern: "eyes"`` (``iris``, ``skin``) paints the eyes of that person's head per pixel
+            (:func:`genb.render.dress.face.eye_albedo`).
         K: (3, 3) intrinsics. relief: bend the normals too.
     """
     if not fabrics:
         return 0
     H, W = out.depth.shape
-    key = (out.instances.astype(np.int32) << 8) | out.parts
-    wanted = np.array(sorted((int(i) << 8) | int(p) for i, p in fabrics), np.int32)
-    on = np.isin(key, wanted) & (tex_depth > 0)
-    on &= np.abs(tex_depth - out.depth) <= 2e-3 * out.depth + 1e-3  # the same surface as the labels'
-    rows, cols = np.flatnonzero(on.any(axis=1)), np.flatnonzero(on.any(axis=0))
-    if not len(rows):
+    key = ((out.instances.astype(np.int32) << 8) | out.parts).ravel()
+    wanted = np.zeros(1 << 16, bool)
+    wanted[[(int(i) << 8) | int(p) for i, p in fabrics]] = True
+    flat = np.flatnonzero(wanted[key])
+    z = out.depth.ravel()[flat]
+    zt = tex_depth.ravel()[flat]
+    keep = (zt > 0) & (np.abs(zt - z) <= 2e-3 * z + 1e-3)  # the same surface as the labels'
+    flat, z = flat[keep], z[keep]
+    if not len(flat):
         return 0
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    crop = on[top:bottom, left:right]
-    flat_c = np.flatnonzero(crop)
-    uv = decode_texcoords(texcoords[top:bottom, left:right].reshape(-1, 4)[flat_c])
-    z = out.depth[top:bottom, left:right].ravel()[flat_c]
-    enc = out.normals[top:bottom, left:right].reshape(-1, 3)[flat_c]
-    n = decode_normals(enc)
-    vv, uu = np.divmod(flat_c, right - left)
-    ray = np.stack([(uu + left - K[0, 2]) / K[0, 0], (vv + top - K[1, 2]) / K[1, 1], np.ones(len(z))], 1).astype(np.float32)
+    uv = decode_texcoords(texcoords.reshape(-1, 4)[flat])
+    n = decode_normals(out.normals.reshape(-1, 3)[flat])
+    vv, uu = np.divmod(flat, W)
+    ray = np.stack([(uu - K[0, 2]) / K[0, 0], (vv - K[1, 2]) / K[1, 1], np.ones(len(z))], 1).astype(np.float32)
     ray /= np.linalg.norm(ray, axis=1, keepdims=True)
-    facing = np.maximum(np.abs(np.sum(n * ray, axis=1)), 0.25)
-    footprint = (z / np.float32(K[0, 0]) / facing).astype(np.float32)
-    keys = key[top:bottom, left:right].ravel()[flat_c]
-    srgb = np.empty((len(flat_c), 3), np.float32)
-    s_u = np.zeros(len(flat_c), np.float32)
-    s_v = np.zeros(len(flat_c), np.float32)
+    footprint = (z / np.float32(K[0, 0]) / np.maximum(np.abs(np.sum(n * ray, axis=1)), 0.25)).astype(np.float32)
+    keys = key[flat]
+    srgb = np.empty((len(flat), 3), np.float32)
+    s_u = np.zeros(len(flat), np.float32)
+    s_v = np.zeros(len(flat), np.float32)
+    replace = np.zeros(len(flat), bool)  # eyes: painted over the skin, not added to a mean
     for k in np.unique(keys):
         fabric = fabrics[(int(k) >> 8, int(k) & 255)]
         ids = np.flatnonzero(keys == k)
         u, v, fp = uv[ids, 0], uv[ids, 1], footprint[ids]
+        if fabric.get("pattern") == "eyes":
+            from genb.render.dress.face import eye_albedo
+
+            srgb[ids] = eye_albedo(u, v, fp, fabric["iris"], fabric["skin"])
+            replace[ids] = True
+            continue
         srgb[ids] = linear_to_srgb(pattern_albedo(fabric, u, v, fp)) - pattern_mean(fabric)[None]
         if relief:
             s_u[ids], s_v[ids] = pattern_slopes(fabric, u, v, fp)
-    a = out.coverage[top:bottom, left:right].ravel()[flat_c]
-    col = out.color[top:bottom, left:right].reshape(-1, 3)
-    col[flat_c] = np.clip(col[flat_c] + srgb * (a * 255)[:, None] + 0.5, 0, 255).astype(np.uint8)
-    out.color[top:bottom, left:right] = col.reshape(bottom - top, right - left, 3)
-    if relief:
-        full = (vv + top) * W + (uu + left)  # flat indices in the image, sorted
-        pts = ray * (z / ray[:, 2])[:, None]
-        t_u, t_v = surface_directions(full, pts, uv, keys, W, H)
-        good = np.flatnonzero(np.isfinite(t_u).all(axis=1) & np.isfinite(t_v).all(axis=1)
-                              & ((s_u != 0) | (s_v != 0)))
+    a = out.coverage.ravel()[flat]
+    col = out.color.reshape(-1, 3)  # a view: the colour buffer is contiguous
+    base = np.where(replace[:, None], np.float32(0), col[flat].astype(np.float32))
+    col[flat] = np.clip(base + srgb * (a * 255)[:, None] + 0.5, 0, 255).astype(np.uint8)
+    out.color = col.reshape(H, W, 3)  # (the same array unless the buffer was not contiguous)
+    bumpy = np.flatnonzero((s_u != 0) | (s_v != 0))  # relief finer than a pixel is flat: skipped
+    if relief and len(bumpy):
+        pts = ray * (z / ray[:, 2])[:, None]  # camera-frame points
+        t_u, t_v = surface_directions(flat, pts, uv, keys, W, H, bumpy)
+        ok = np.isfinite(t_u).all(axis=1) & np.isfinite(t_v).all(axis=1)
+        g = bumpy[ok]
         nrm = out.normals.reshape(-1, 3)
-        nrm[full[good]] = encode_normals(bend_normals(n[good], t_u[good], t_v[good], s_u[good], s_v[good]))
-    return len(flat_c)
+        nrm[flat[g]] = encode_normals(bend_normals(n[g], t_u[ok], t_v[ok], s_u[g], s_v[g]))
+        out.normals = nrm.reshape(H, W, 3)
+    return len(flat)

@@ -131,5 +131,7 @@ def apply_ground_relief(out, K: np.ndarray, cam_ext: np.ndarray, material: str, 
     n_world = np.stack([-gx[moved], -gy[moved], np.ones(len(moved), np.float32)], axis=1)
     n_world /= np.linalg.norm(n_world, axis=1, keepdims=True)
     n_cam = n_world @ R.T
-    out.normals.reshape(-1, 3)[flat[moved]] = encode_normals(n_cam)
+    nrm = out.normals.reshape(-1, 3)
+    nrm[flat[moved]] = encode_normals(n_cam)
+    out.normals = nrm.reshape(H, W, 3)
     return len(flat)

@@ -14,6 +14,7 @@ the unrolled coordinates jump), so no triangle interpolates across a jump.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,15 @@ import numpy as np
 from genb.render.dress.fabric import coordinate_texture, encode_vertex_texcoords
 
 _TEXTURE: dict[str, Any] = {}
+
+
+@dataclasses.dataclass
+class TexturedPiece:
+    """A piece of a person drawn only in the texcoord pass (e.g. the eye regions of the body):
+    ``vertices`` (V, 3) posed, ``uv`` its :class:`~genb.render.dress.texcoords.ClothMap` over them."""
+
+    vertices: np.ndarray
+    uv: Any
 
 
 def _material(pr: Any) -> Any:
@@ -71,13 +81,14 @@ def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
     return scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, seg_map
 
 
-def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: int,
+                         reverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Draw a pass from :func:`build_texcoord_pass`: ``(rgba (H, W, 4) uint8, depth (H, W) float32)``.
 
     pyrender binds a material's textures only outside its SEG mode, and there it multisamples;
     this pass needs both the texture and one value per pixel, so it is drawn in FLAT mode into the
     single-sampled framebuffer (as :func:`genb.render.raster.gl._render_pass` draws the label pass), in
-    the scene's own order.
+    the scene's own order (``reverse``: backwards, as :func:`genb.render.raster.gl.draw_order`).
     """
     from OpenGL import GL
     from pyrender.constants import RenderFlags
@@ -87,7 +98,7 @@ def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: 
     scene, flags, _ = texcoord_pass
     r = raster._renderer_for(width, height)
     inner = r._renderer
-    inner._sorted_mesh_nodes = lambda sc: R.draw_order(sc)
+    inner._sorted_mesh_nodes = lambda sc: R.draw_order(sc, reverse)
     r._platform.make_current()
     inner.viewport_width, inner.viewport_height = r.viewport_width, r.viewport_height
     inner.point_size = r.point_size
