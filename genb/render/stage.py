@@ -91,6 +91,7 @@ class PreparedSample:
 
 EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
 
+
 class RenderStage(People):
     """Renders samples of one config; build once per process.
 
@@ -258,21 +259,26 @@ class RenderStage(People):
         scene["camera_effects"] = look.effects
         texcoord_pass, fabrics = None, {}
         if self.dresser is not None:  # patterned garments and large enough eyes: their coordinates per pixel
-            fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
-                       if getattr(e, "fabric", None) is not None}
-            pieces = [list(p.extras) for p in people]
-            for i in self._eyes_per_pixel(world.keypoints, K, ext):
-                pieces[i].append(EyePiece(people[i].vertices, self.eye_map))
-                fabrics[(i + 1, PART_INDEX["head"])] = {"pattern": "eyes", "iris": outfits[i]["eyes"]["iris"],
-                                                         "skin": face.eye_skin(people[i].colors, self.eyes)}
-            if fabrics:
-                texcoord_pass = build_texcoord_pass(self.raster._pr, K, ext, pieces)
+            texcoord_pass, fabrics = self._texcoord_pass(people, outfits, world.keypoints, K, ext)
         else:  # painted clothes shade as cloth, not skin
             look.materials = painted_materials(appearance)
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam, texcoord_pass=texcoord_pass, fabrics=fabrics)
 
+
+    def _texcoord_pass(self, people: list, outfits: list, keypoints: np.ndarray, K: np.ndarray,
+                       ext: np.ndarray) -> tuple[tuple | None, dict]:
+        """The texcoord pass of dressed people (None if nothing is drawn per pixel) and its records:
+        {(instance, part id): garment record} of the patterned garments, plus the eyes of large heads."""
+        fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
+                   if getattr(e, "fabric", None) is not None}
+        pieces = [list(p.extras) for p in people]
+        for i in self._eyes_per_pixel(keypoints, K, ext):
+            pieces[i].append(EyePiece(people[i].vertices, self.eye_map))
+            fabrics[(i + 1, PART_INDEX["head"])] = {"pattern": "eyes", "iris": outfits[i]["eyes"]["iris"],
+                                                     "skin": face.eye_skin(people[i].colors, self.eyes)}
+        return (build_texcoord_pass(self.raster._pr, K, ext, pieces) if fabrics else None), fabrics
 
     def _eyes_per_pixel(self, keypoints: np.ndarray, K: np.ndarray, ext: np.ndarray) -> list[int]:
         """The people whose eyes are drawn per pixel: a head at least ``EYES_PER_PIXEL_PX`` pixels from
