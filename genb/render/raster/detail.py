@@ -124,10 +124,11 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
         return 0
     uv = decode_texcoords(texcoords.reshape(-1, 4)[flat])
     n = decode_normals(out.normals.reshape(-1, 3)[flat])
-    vv, uu = np.divmod(flat, W)
-    ray = np.stack([(uu - K[0, 2]) / K[0, 0], (vv - K[1, 2]) / K[1, 1], np.ones(len(z))], 1).astype(np.float32)
-    ray /= np.linalg.norm(ray, axis=1, keepdims=True)
-    footprint = (z / np.float32(K[0, 0]) / np.maximum(np.abs(np.sum(n * ray, axis=1)), 0.25)).astype(np.float32)
+    ray = np.ones((len(flat), 3), np.float32)
+    ray[:, 0] = ((flat % W).astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
+    ray[:, 1] = ((flat // W).astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
+    ray /= np.sqrt(np.einsum("ij,ij->i", ray, ray))[:, None]
+    footprint = z / np.float32(K[0, 0]) / np.maximum(np.abs(np.einsum("ij,ij->i", n, ray)), np.float32(0.25))
     keys = key[flat]
     srgb = np.empty((len(flat), 3), np.float32)
     s_u = np.zeros(len(flat), np.float32)

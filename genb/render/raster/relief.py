@@ -114,17 +114,21 @@ def apply_ground_relief(out, K: np.ndarray, cam_ext: np.ndarray, material: str, 
     flat = np.flatnonzero(((out.parts == SCENE_PART_INDEX["ground"]) & (out.depth > 0)).ravel())
     if not len(flat):
         return 0
-    v, u = np.divmod(flat, W)
+    u = (flat % W).astype(np.float32)
+    v = (flat // W).astype(np.float32)
     z = out.depth.ravel()[flat]
-    p_cam = np.stack([(u - np.float32(K[0, 2])) * np.float32(1 / K[0, 0]) * z,
-                      (v - np.float32(K[1, 2])) * np.float32(1 / K[1, 1]) * z, z], axis=1).astype(np.float32)
+    x = (u - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
+    y = (v - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
     R = cam_ext[:3, :3].astype(np.float32)
-    world = (p_cam - cam_ext[:3, 3].astype(np.float32)) @ R  # R^T (p - t), row-wise
-    dist = np.linalg.norm(p_cam, axis=1)
+    t = cam_ext[:3, 3].astype(np.float32)
+    px, py, pz = x * z - t[0], y * z - t[1], z - t[2]
+    world = np.stack([R[0, 0] * px + R[1, 0] * py + R[2, 0] * pz,  # R^T (p - t): world x, y
+                      R[0, 1] * px + R[1, 1] * py + R[2, 1] * pz], axis=1)
     centre = -cam_ext[:3, :3].T @ cam_ext[:3, 3]
-    facing = np.maximum(np.float32(abs(centre[2])) / np.maximum(dist, 1e-6), 0.02)  # cosine of the ray to the plane
-    footprint = z / np.float32(K[0, 0]) / facing
-    gx, gy = ground_slopes(material, world[:, :2], footprint, tile, origin, seed)
+    # the footprint: one pixel over the cosine between the ray and the plane's normal (height / distance)
+    footprint = z * np.sqrt(x * x + y * y + 1) * (z / np.float32(K[0, 0] * max(abs(centre[2]), 1e-3)))
+    footprint = np.minimum(footprint, z / np.float32(K[0, 0] * 0.02))
+    gx, gy = ground_slopes(material, world, footprint, tile, origin, seed)
     moved = np.flatnonzero((gx != 0) | (gy != 0))
     if not len(moved):
         return len(flat)
