@@ -28,7 +28,7 @@ from genb.render.raster.colour import SRGB_TO_LINEAR
 FINE_PERIOD_M = 0.1024  # metres per repeat of the 256-texel coordinate texture (0.4 mm per texel)
 COARSE_RANGE_M = 5.12  # metres the 8-bit coarse channels span (2 cm steps)
 ORIGIN_M = 2.56  # added to the cloth coordinates so they are positive
-TEXTURED = ("stripes", "checks", "denim", "knit", "print", "leather", "solid")
+TEXTURED = ("stripes", "checks", "denim", "knit", "print", "leather")  # drawn per pixel; solid stays per vertex
 
 
 # ----------------------------------------------------------------------------- coordinates
