@@ -85,6 +85,22 @@ def _contrast_with_skin(rng: np.random.Generator, wardrobe: dict, g: dict[str, A
             g["color2"] = farthest_apart(colors, skin, rng)
 
 
+def _shoes(rng: np.random.Generator, wardrobe: dict) -> dict[str, Any]:
+    """A pair of shoes: ``type``, and unless barefoot ``cut``, ``thickness``, ``color`` (the upper)
+    and, where the wardrobe lists soles, ``sole``."""
+    shoe = _pick(rng, {n: float(s["weight"]) for n, s in wardrobe["shoes"].items()})
+    spec = wardrobe["shoes"][shoe]
+    shoes: dict[str, Any] = {"type": shoe}
+    if shoe != "barefoot" and "cut" in spec:
+        shoes.update(cut=_draw(rng, spec["cut"], QUANTUM), thickness=_draw(rng, spec["thickness"]),
+                     color=spec["colors"][int(rng.integers(len(spec["colors"])))])
+        if spec.get("soles"):
+            shoes["sole"] = spec["soles"][int(rng.integers(len(spec["soles"])))]
+    else:
+        shoes["type"] = "barefoot"
+    return shoes
+
+
 def _gendered(table: dict[str, dict], gender: str) -> dict[str, float]:
     return {n: float(s["weight"]) * float((s.get("gender") or {}).get(gender, 1.0)) for n, s in table.items()}
 
@@ -125,14 +141,7 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
             if g["kind"] in ("top", "coat", "dress"):
                 _contrast_with_skin(rng, wardrobe, g, skin)
     # 2. Shoes.
-    shoe = _pick(rng, {n: float(s["weight"]) for n, s in wardrobe["shoes"].items()})
-    spec = wardrobe["shoes"][shoe]
-    shoes: dict[str, Any] = {"type": shoe}
-    if shoe != "barefoot" and "cut" in spec:
-        shoes.update(cut=_draw(rng, spec["cut"], QUANTUM), thickness=_draw(rng, spec["thickness"]),
-                     color=spec["colors"][int(rng.integers(len(spec["colors"])))])
-    else:
-        shoes["type"] = "barefoot"
+    shoes = _shoes(rng, wardrobe)
     # 3. Hair, facial hair.
     hair = wardrobe["hair"]
     if gender == "neutral":

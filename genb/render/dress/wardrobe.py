@@ -24,7 +24,7 @@ SECTIONS = ("palettes", "patterns", "tops", "bottoms", "dresses", "dress_prob", 
 PATTERNS = ("solid", "stripes", "checks", "denim", "knit", "print")
 GARMENT_KEYS = {"weight", "sleeve", "waist", "thickness", "palettes", "patterns", "gender", "hood", "open_prob",
                 "tail", "length", "loose", "flare", "ease"}
-SHOE_KEYS = {"weight", "cut", "thickness", "colors"}
+SHOE_KEYS = {"weight", "cut", "thickness", "colors", "soles"}
 HAIRLINES = ("short", "medium", "long")
 HAIR_SHAPES = ("none", "ponytail", "bun")
 ACCESSORIES = ("cap", "backpack", "bag_strap")
@@ -185,6 +185,8 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
             _check_range(src, f"{where}.cut", spec["cut"], 1.0, 2.2)
             _check_range(src, f"{where}.thickness", spec["thickness"], 0.001, 0.05)
             _check_colors(src, f"{where}.colors", spec["colors"])
+            if "soles" in spec:
+                _check_colors(src, f"{where}.soles", spec["soles"])
     hair = data["hair"]
     for key in ("colors", "styles", "mix"):
         if key not in hair:
