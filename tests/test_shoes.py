@@ -4,7 +4,7 @@ colour and height, follow the foot's direction, and open at the ankle."""
 import numpy as np
 import pytest
 
-from genb.render.poses import PoseLibrary, euler_xyz_to_matrix
+from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 
 from _fixtures_bodies import anny_body  # noqa: F401
 
@@ -19,7 +19,7 @@ STYLES = {
 def shod(anny_body):
     """Every key pose (child, heavy, tall in turn) in each shoe style."""
     from genb.render.dress import Dresser
-    from genb.render.raster import vertex_normals
+    from genb.render.raster.gl import vertex_normals
 
     body = anny_body
     lib = PoseLibrary()

@@ -1,6 +1,6 @@
 """Colour against skin: a top, coat or dress must not read as its wearer's bare skin in the image.
 
-Compared against the albedo the skin renders with (``genb.render.skin.tone_srgb``, from the
+Compared against the albedo the skin renders with (``genb.render.dress.skin.tone_srgb``, from the
 tone's measured CIELAB reflectance), not the Monk display swatch. A scene's light scales both
 albedos alike, and the sRGB encoding turns that into a roughly uniform scale of their sRGB
 distance (about light^0.45): dim scenes (indoor, dusk) shrink a distance to about half, and
