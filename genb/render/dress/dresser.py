@@ -19,17 +19,17 @@ from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
-from genb.render.dress.mesh import GarmentMesh, cloth_over_skin, mesh_normals, nan_le, shell_hem
-from genb.render.dress.pieces import bag, brim, hair_piece
+from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
+from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
+from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
+from genb.render.dress.pieces import hair_piece
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell
 from genb.render.dress.shoes import foot_vertices, shoe_meshes
 
 HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
-FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided shell (the body mesh is too coarse)
-KIND_PART = {"top": "upper_clothes", "coat": "coat", "bottom": "lower_clothes", "dress": "dress"}
 # Ease (metres of room between the smoothed body and the cloth) of garments whose outfit does not
-# name one (outfits drawn from older wardrobe files).
-DEFAULT_EASE = {"top": 0.008, "coat": 0.035, "bottom": 0.006, "dress": 0.008}
+# name one (outfits drawn from older wardrobe files): the kinds' own.
+DEFAULT_EASE = {name: kind.ease for name, kind in GARMENT_KINDS.items()}
 HAIR_LAYER = 0.006  # long hair lies this far over the outermost garment on the back
 
 # Hairlines: height (metres above the ears' midpoint, head frame) where the hair starts, as a
@@ -213,101 +213,50 @@ class Dresser:
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray) -> list[GarmentMesh]:
-        """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`).
+        """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`):
+        each garment and accessory by its registered kind (:mod:`genb.render.dress.kinds`).
 
         Args:
             vertices: (V, 3) posed body vertices, world frame, metres. normals: (V, 3) their unit normals.
             keypoints: (25, 3) BODY25 keypoints, world frame.
         """
-        out: list[GarmentMesh] = []
-        layers: list = []  # (shell, posed vertices, normals) of the garments on the trunk
-        outer = 0.0  # thickness of the outermost layer so far (straps go over it)
-
-        def add_shell(shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str, hides: bool = True,
-                      ease: float = 0.0) -> None:
-            v, n = pose_shell(shell, vertices, normals, thickness, ease)
-            if part in ("upper_clothes", "coat", "dress"):
-                layers.append((shell, v, n))
-            out.append(GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,
-                                   shell.hidden if hides else None, shell_hem(shell)))
-
+        w = Wearer(self, vertices, normals, keypoints)
         garments = outfit.get("garments", [])
-        ease_of = lambda g: float(g.get("ease", DEFAULT_EASE[g["kind"]]))  # noqa: E731
-        # Layers never share a surface: a top sits over the trousers' waistband, a coat over the top.
-        bottoms = [g for g in garments if g["kind"] == "bottom"]
-        bottom_t = max([float(g["thickness"]) for g in bottoms] or [0.0])
-        bottom_e = max([ease_of(g) for g in bottoms] or [0.0])
-        top_t = top_e = 0.0
-        for g in garments:
-            kind, part = g["kind"], KIND_PART[g["kind"]]
-            t, e = float(g["thickness"]), ease_of(g)
-            if kind in ("top", "dress"):
-                t = top_t = max(t, bottom_t + 0.004)
-                e = top_e = max(e, bottom_e + 0.008)
-            elif kind == "coat":
-                t = max(top_t, bottom_t) + t
-                e = max(e, top_e + 0.006)
-            fine = g.get("pattern") in FINE_PATTERNS
-            if kind in ("top", "coat", "dress"):
-                waist = g["waist"] if kind != "dress" else g["waist"] - 0.05
-                shell = self.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
-                                       fine=fine, ease=e)
-                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e)
-            if kind == "bottom" and not g.get("loose"):
-                shell = self.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=fine, ease=e)
-                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e)
-            if g.get("loose") or (kind == "coat" and "tail" in g):
-                # the waistband hugs the hips; the skirt hangs from it
-                waist = g["waist"] if kind != "coat" else g["waist"] + 0.05
-                if kind != "coat":
-                    band = self.bottom_shell(-1.0, waist, fine=fine, ease=e)
-                    add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), part, g["type"], ease=e)
-                hem = g["length"] if kind != "coat" else g["tail"]
-                out.append(self._loose(g, vertices, keypoints, waist, hem, outer + t + e, part, kind == "coat" and g.get("open")))
-            outer = max(outer, t + e)
+        for g, (t, e) in zip(garments, stacked(garments)):
+            GARMENT_KINDS[g["kind"]].build(w, g, t, e)
+            w.outer = max(w.outer, t + e)
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":
-            out.extend(shoe_meshes(shoes, vertices, keypoints, self.atlas.faces, self.feet))
+            w.out.extend(shoe_meshes(shoes, vertices, keypoints, self.atlas.faces, self.feet))
             if shoes["cut"] < 1.8:  # a boot's shaft up the shin
-                out.append(self._shaft(shoes, vertices, normals))
-        hair_t = self._add_hair(outfit, keypoints, outer, out, add_shell)
+                w.out.append(self._shaft(shoes, vertices, normals))
+        self._add_hair(outfit, w)
         for acc in outfit.get("accessories", []):
-            color = hex_rgb(acc["color"])
-            if acc["type"] == "cap":
-                shell = self.hair_shell("short", cap=True)
-                th = hair_t + 0.008
-                add_shell(shell, th, np.broadcast_to(color, shell.rest.shape).copy(), "headwear", "cap")
-                out.append(brim(keypoints, color, th))
-            elif acc["type"] in ("backpack", "bag_strap"):
-                shell = self.region_shell("straps" if acc["type"] == "backpack" else "sash")
-                # the strap lies on the outermost cloth under it (the same body points, over the garments)
-                P, N = cloth_over_skin(vertices, normals, layers)
-                add_shell(shell, 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"], hides=False)
-                out[-1].vertices, out[-1].normals = pose_shell(shell, P, N, 0.007)
-                out.append(bag(self.atlas, acc["type"], vertices, keypoints, color, outer))
-        return out
+            ACCESSORY_KINDS[acc["type"]].build(w, acc)
+        return w.out
 
-    def _add_hair(self, outfit: dict[str, Any], keypoints: np.ndarray, outer: float, out: list, add_shell) -> float:
-        """Hair (eased over the outermost cloth, ``outer`` metres) and facial hair, appended to ``out``
-        (through ``add_shell`` for shells); returns the hair's thickness, metres."""
+    def _add_hair(self, outfit: dict[str, Any], w: Wearer) -> None:
+        """Hair (eased over the outermost cloth) and facial hair; sets ``w.hair_t``, the hair's thickness."""
         hair = outfit.get("hair") or {}
-        hair_t = float(hair.get("thickness", 0.0))
-        capped = any(acc["type"] == "cap" for acc in outfit.get("accessories", []))
+        w.hair_t = hair_t = float(hair.get("thickness", 0.0))
+        capped = any(ACCESSORY_KINDS[acc["type"]].covers_hair for acc in outfit.get("accessories", []))
         if hair.get("hairline"):
             shell = self.hair_shell(hair["hairline"], under_cap=capped)
-            add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
-                      ease=outer + HAIR_LAYER)
+            w.add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
+                        ease=w.outer + HAIR_LAYER)
             if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
-                out.append(hair_piece(hair, keypoints, hair_t))
+                w.out.append(hair_piece(hair, w.keypoints, hair_t))
         if outfit.get("facial_hair"):
             style = outfit["facial_hair"]
             shell = self.region_shell(style)
             col = hair_colors(hair.get("color", "2e2119"), shell.rest)
-            add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style, hides=False)
-        return hair_t
+            w.add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style,
+                        hides=False)
 
-    def _loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
+    def loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
                margin: float, part: str, open_front: bool) -> GarmentMesh:
+        """A loose shell (skirt, dress skirt, coat tail) from ``waist`` (trunk coordinate) to ``hem``
+        (leg coordinate), ``margin`` metres out of the enclosed hips and legs; seg class ``part``."""
         a = self.atlas
         enclosed = ((a.parts == TORSO) & (a.torso <= waist)) | (self.is_leg & nan_le(a.leg, hem + 0.15))
         band = (a.parts == TORSO) & (a.torso <= waist) & (a.torso >= waist - 0.1)

@@ -27,7 +27,6 @@ GARMENT_KEYS = {"weight", "sleeve", "waist", "thickness", "palettes", "patterns"
 SHOE_KEYS = {"weight", "cut", "thickness", "colors", "soles"}
 HAIRLINES = ("short", "medium", "long")
 HAIR_SHAPES = ("none", "ponytail", "bun")
-ACCESSORIES = ("cap", "backpack", "bag_strap")
 FACIAL_HAIR = ("stubble", "beard", "moustache")
 GENDERS = ("female", "male", "neutral")
 AGE_GROUPS = ("child", "teen", "adult", "senior")
@@ -226,9 +225,12 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
         _check_prob(src, f"hair.facial_hair_prob.{a}", p)
     if hair.get("facial_hair"):
         _check_weights(src, "hair.facial_hair", hair["facial_hair"], FACIAL_HAIR)
+    from genb.render.dress.describe import accessory_kinds
+
+    kinds = accessory_kinds()
     for name, spec in (data.get("accessories") or {}).items():
-        if name not in ACCESSORIES:
-            _fail(src, "accessories", f"unknown accessory {name!r}", f"use: {', '.join(ACCESSORIES)}")
+        if name not in kinds:
+            _fail(src, "accessories", f"unknown accessory {name!r}", f"use: {', '.join(sorted(kinds))}")
         if not isinstance(spec, dict) or set(spec) != {"prob", "colors"}:
             _fail(src, f"accessories.{name}", "an accessory is {prob: p, colors: [...]}", "e.g. {prob: 0.1, colors: [\"1e1e20\"]}")
         _check_prob(src, f"accessories.{name}.prob", spec["prob"])
