@@ -2,6 +2,8 @@
 outside genb is checked in wardrobes, drawn, dressed and described like a built-in one, and the
 layers stack as before."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -54,7 +56,7 @@ def test_an_accessory_kind_registered_from_outside_is_worn(anny_body):
                                  PART_INDEX["bag"], None, "badge"))
 
     try:
-        w = load_wardrobe("everyday")
+        w = copy.deepcopy(load_wardrobe("everyday"))  # the loaded wardrobe is shared: not changed here
         w["accessories"] = {**w["accessories"], "badge": {"prob": 1.0, "colors": ["c43d5a"]}}
         from genb.render.dress.wardrobe import validate_wardrobe
 

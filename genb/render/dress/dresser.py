@@ -24,7 +24,7 @@ from genb.render.dress import accessories as _accessories, garments as _garments
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell
-from genb.render.dress.shoes import foot_vertices, shoe_meshes
+from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
 
 HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
 # Ease (metres of room between the smoothed body and the cloth) of garments whose outfit does not
@@ -76,7 +76,8 @@ class Dresser:
         hands_feet = np.isin(a.parts, [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
         self.ease_region = np.where(a.parts == TORSO, 1.0, np.where(self.is_arm, 0.6, np.where(self.is_leg, 0.8, 0.5)))
         self.ease_region[hands_feet] = 0.4
-        self.feet = {side: foot_vertices(a, side) for side in ("left", "right")}
+        self.feet = {side: (foot_vertices(a, side), foot_faces(np.asarray(a.faces), foot_vertices(a, side)))
+                     for side in ("left", "right")}
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
 
     # ------------------------------------------------------------------ shells (cached per cut)

@@ -15,8 +15,13 @@ shell).
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
+
+from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
+from genb.render.dress.materials import hash_noise, hex_rgb
+from genb.render.dress.mesh import GarmentMesh, mesh_normals
 
 ADULT_FOOT = 0.26  # metres heel to toe tip at which a style's heights are given
 STATIONS = 14  # cross-sections along the foot
@@ -55,8 +60,6 @@ SOLE_FALLBACKS = ("f0eee8", "1e1e20", "8a6a4a")  # a sole never takes its upper'
 def sole_colour(shoes: dict) -> str:
     """The sole's hex: the outfit's ``sole`` or the style's, unless within sRGB distance 60 of the
     upper; then the first of :data:`SOLE_FALLBACKS` that stands apart."""
-    from genb.render.dress.materials import hex_rgb
-
     upper = hex_rgb(shoes["color"])
     first = shoes.get("sole") or SOLE_COLOURS.get(shoes["type"], "2a2420")
     for c in (first, *SOLE_FALLBACKS):
@@ -68,8 +71,6 @@ def sole_colour(shoes: dict) -> str:
 def foot_frame(keypoints: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
     """(3,) origin (the heel keypoint) and (3, 3) columns x forward (heel to the toes' middle),
     y to the foot's left, z up (towards the ankle, orthogonal to x), from BODY25 keypoints (25, 3)."""
-    from genb.core.conventions import BODY25_INDEX as K25
-
     kp = np.asarray(keypoints, np.float64)
     heel = kp[K25[f"{side}_heel"]]
     toes = 0.5 * (kp[K25[f"{side}_big_toe"]] + kp[K25[f"{side}_small_toe"]])
@@ -81,13 +82,40 @@ def foot_frame(keypoints: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray
     return heel, np.stack([fwd, np.cross(up, fwd), up], 1)
 
 
-def _ring(yc, zc, a, b, p: float, n: int = RING) -> np.ndarray:
-    """(S, n, 2) superellipse points (y, z) per station, counter-clockwise seen from the toes."""
+@functools.lru_cache(maxsize=None)
+def _unit_ring(n: int, p: float) -> tuple[np.ndarray, np.ndarray]:
     th = np.arange(n) / n * 2 * np.pi
     c, s = np.cos(th), np.sin(th)
-    uy = np.sign(c) * np.abs(c) ** (2 / p)
-    uz = np.sign(s) * np.abs(s) ** (2 / p)
+    return np.sign(c) * np.abs(c) ** (2 / p), np.sign(s) * np.abs(s) ** (2 / p)
+
+
+def _ring(yc, zc, a, b, p: float, n: int = RING) -> np.ndarray:
+    """(S, n, 2) superellipse points (y, z) per station, counter-clockwise seen from the toes."""
+    uy, uz = _unit_ring(n, p)
     return np.stack([yc[:, None] + a[:, None] * uy, zc[:, None] + b[:, None] * uz], -1)
+
+
+@functools.lru_cache(maxsize=None)
+def _loft_faces(S: int, n: int) -> np.ndarray:
+    """(F, 3) faces of a tube of S rings of n points capped at both ends (two extra vertices), facing
+    out for rings counter-clockwise about +x (the foot frame is right-handed)."""
+    i = np.arange(S - 1)[:, None] * n
+    j = np.arange(n)[None]
+    a, b, c, d = i + j, i + (j + 1) % n, i + n + (j + 1) % n, i + n + j
+    jb = np.arange(n)
+    f = np.concatenate([np.stack([a, b, c], -1).reshape(-1, 3), np.stack([a, c, d], -1).reshape(-1, 3),
+                        np.stack([np.full(n, S * n), (jb + 1) % n, jb], -1),
+                        np.stack([np.full(n, S * n + 1), (S - 1) * n + jb, (S - 1) * n + (jb + 1) % n], -1)])
+    # orientation from a unit tube (x along the axis, rings counter-clockwise in (y, z))
+    th = np.arange(n) / n * 2 * np.pi
+    v = np.concatenate([np.stack([np.full(n, float(k)), np.cos(th), np.sin(th)], 1) for k in range(S)]
+                       + [[[-1.0, 0.0, 0.0], [float(S), 0.0, 0.0]]])
+    tri = v[f]
+    if np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() < 0:
+        f = f[:, ::-1]
+    f = np.ascontiguousarray(f, np.uint32)
+    f.flags.writeable = False
+    return f
 
 
 def _loft(x: np.ndarray, rings: np.ndarray, tips: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -95,23 +123,12 @@ def _loft(x: np.ndarray, rings: np.ndarray, tips: tuple[float, float]) -> tuple[
     x = ``tips`` (back, front) in the middle of the end ring. Returns (N, 3) local vertices, (F, 3) faces
     facing out."""
     S, n = rings.shape[:2]
-    v = np.concatenate([np.broadcast_to(x[:, None, None], (S, n, 1)), rings], -1).reshape(-1, 3)
-    back = np.array([tips[0], *rings[0].mean(0)])
-    front = np.array([tips[1], *rings[-1].mean(0)])
-    v = np.concatenate([v, [back, front]])
-    i = np.arange(S - 1)[:, None] * n
-    j = np.arange(n)[None]
-    a, b, c, d = i + j, i + (j + 1) % n, i + n + (j + 1) % n, i + n + j
-    f = np.concatenate([np.stack([a, b, c], -1).reshape(-1, 3), np.stack([a, c, d], -1).reshape(-1, 3)])
-    jb = np.arange(n)
-    cap_b = np.stack([np.full(n, S * n), (jb + 1) % n, jb], -1)
-    cap_f = np.stack([np.full(n, S * n + 1), (S - 1) * n + jb, (S - 1) * n + (jb + 1) % n], -1)
-    f = np.concatenate([f, cap_b, cap_f])
-    # face out: the tube's signed volume is positive
-    tri = v[f]
-    if np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() < 0:
-        f = f[:, ::-1]
-    return v, f.astype(np.uint32)
+    v = np.empty((S * n + 2, 3))
+    v[: S * n, 0] = np.repeat(x, n)
+    v[: S * n, 1:] = rings.reshape(-1, 2)
+    v[S * n] = [tips[0], *rings[0].mean(0)]
+    v[S * n + 1] = [tips[1], *rings[-1].mean(0)]
+    return v, _loft_faces(S, n)
 
 
 def _station_max(k: np.ndarray, values: np.ndarray, S: int, fill: float) -> np.ndarray:
@@ -186,35 +203,34 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
 
 def foot_vertices(atlas, side: str) -> np.ndarray:
     """(N,) body vertex ids of a foot and the ankle just above it (leg coordinate >= 1.85)."""
-    from genb.core.conventions import PART_INDEX
-
     leg = np.nan_to_num(atlas.leg, nan=-np.inf)
     return np.flatnonzero((atlas.parts == PART_INDEX[f"{side}_foot"])
                           | ((atlas.parts == PART_INDEX[f"{side}_lower_leg"]) & (leg >= 1.85)))
 
 
+def foot_faces(faces: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """(Ff,) the body faces whose vertices are all in ``ids`` (a foot's)."""
+    return np.flatnonzero(np.isin(faces, ids).all(axis=1))
+
+
 def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces: np.ndarray,
-                feet: dict[str, np.ndarray]) -> list:
+                feet: dict[str, tuple[np.ndarray, np.ndarray]]) -> list:
     """Per foot the upper and the sole of a shoe (``shoes``: ``type``, ``color``, ``thickness``,
     optionally ``sole``: the sole's hex), posed with the foot.
 
     Args:
         vertices: (V, 3) posed body, world frame, metres. keypoints: (25, 3) BODY25.
-        faces: (F, 3) body faces. feet: side -> :func:`foot_vertices`.
+        faces: (F, 3) body faces. feet: side -> (:func:`foot_vertices`, :func:`foot_faces`).
     Returns:
         :class:`~genb.render.dress.mesh.GarmentMesh` list (upper, sole per foot); an upper covers and
         hides the body faces under its top line (the ankle above the opening stays drawn).
     """
-    from genb.core.conventions import PART_INDEX
-    from genb.render.dress.materials import hash_noise, hex_rgb
-    from genb.render.dress.mesh import GarmentMesh, mesh_normals
-
     last = LASTS.get(shoes["type"], LASTS["sneakers"])
     color = hex_rgb(shoes["color"])
     sole_color = hex_rgb(sole_colour(shoes))
     part = PART_INDEX["shoes"]
     out = []
-    for side, ids in feet.items():
+    for side, (ids, fids) in feet.items():
         origin, R = foot_frame(keypoints, side)
         local = (vertices[ids].astype(np.float64) - origin) @ R
         made = shoe_last(local, last, 0.45 * float(shoes["thickness"]))
@@ -224,7 +240,7 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
         k = np.clip(np.round((local[:, 0] - x[0]) / (x[1] - x[0])).astype(np.int64), 0, len(x) - 1)
         low = np.minimum(made["top"], np.minimum(np.roll(made["top"], 1), np.roll(made["top"], -1)))
         inside[ids] = local[:, 2] - local[:, 2].min() < low[k] - 0.02
-        covered = np.flatnonzero(inside[faces].all(axis=1))
+        covered = fids[inside[faces[fids]].all(axis=1)]
         for name, (lv, f) in (("upper", made["upper"]), ("sole", made["sole"])):
             v = (origin + lv @ R.T).astype(np.float32)
             base = color if name == "upper" else sole_color
