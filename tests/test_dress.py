@@ -568,3 +568,26 @@ def test_hair_never_pokes_through_a_cap(hair_people):
         ang, j = cKDTree(cu).query(hu)
         under = ang < 0.03  # the hair vertex's direction hits the cap (within ~1.7 degrees of a cap vertex)
         assert (hr[under] < cr[j[under]] + 0.002).all(), (pose, (hr[under] - cr[j[under]]).max())
+
+
+def test_a_ponytail_falls_onto_the_back_not_through_it(hair_people):
+    """A ponytail's tube, below where it leaves the head, lies outside the body and the clothes it
+    falls on (signed distance to the nearest skin or cloth point, along its normal), and hangs
+    downwards."""
+    from scipy.spatial import cKDTree
+
+    _, _, people = hair_people
+    for pose, name, v, n, kp, garments in people:
+        if name != "ponytail":
+            continue
+        tail = [g for g in garments if g.name == "hair:ponytail"][-1]  # the piece, after the hair shell
+        assert len(tail.vertices) % 10 == 0 and len(tail.vertices) <= 200
+        cloth = [g for g in garments if not g.name.startswith("hair")]
+        P = np.concatenate([v] + [g.vertices for g in cloth])
+        N = np.concatenate([n] + [g.normals for g in cloth])
+        q = tail.vertices.reshape(-1, 10, 3)[2:].reshape(-1, 3)  # below the two rings at the head
+        _, j = cKDTree(P).query(q)
+        signed = np.einsum("ij,ij->i", q - P[j], N[j])
+        assert signed.min() > -0.003, (pose, signed.min())
+        rings = tail.vertices.reshape(-1, 10, 3).mean(1)
+        assert rings[-1, 2] < rings[0, 2] - 0.03, pose  # down (along a crouching back it lies nearly flat)

@@ -246,13 +246,23 @@ class Dresser:
             w.add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
                         ease=w.outer + HAIR_LAYER)
             if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
-                w.out.append(hair_piece(hair, w.keypoints, hair_t))
+                surface = self._back_surface(w) if hair["shape"] == "ponytail" else None
+                w.out.append(hair_piece(hair, w.keypoints, hair_t, surface))
         if outfit.get("facial_hair"):
             style = outfit["facial_hair"]
             shell = self.region_shell(style)
             col = hair_colors(hair.get("color", "2e2119"), shell.rest)
             w.add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style,
                         hides=False)
+
+    @staticmethod
+    def _back_surface(w: Wearer) -> tuple[np.ndarray, np.ndarray]:
+        """(P, 3) points and (P, 3) normals of the skin and the cloth on the trunk within 45 cm of
+        the head (what a ponytail falls on)."""
+        P = np.concatenate([w.vertices] + [v for _, v, _ in w.layers])
+        N = np.concatenate([w.normals] + [n for _, _, n in w.layers])
+        near = ((P - w.keypoints[1]) ** 2).sum(1) < 0.45 ** 2  # BODY25 1: the neck
+        return P[near], N[near]
 
     def loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
                margin: float, part: str, open_front: bool) -> GarmentMesh:
