@@ -15,9 +15,9 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX
 from genb.core.seeds import sample_rng
-from genb.render.assets import load_yaml_asset
 from genb.render.bodies import rigid_transform_bodies
 from genb.render.dress import face, skin
+from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
 from genb.render.labels import truth as L
 from genb.render.labels.camera import to_camera
@@ -186,12 +186,11 @@ class People:
 
         rng = sample_rng(self.cfg.seed, index, "wardrobe")
         skin_rng = sample_rng(self.cfg.seed, index, "skin")  # its own stream: outfits never move
-        # the Monk swatch hex: the garment-vs-skin contrast rules are tuned on it
-        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
         outfits, people = [], []
         for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
-            outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": tones[a["skin_tone"]]})
+            # tops stand apart from the skin's albedo as rendered (the measured reflectance)
+            outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": rgb_hex(skin.tone_srgb(a["skin_tone"]))})
             n = vertex_normals(v, self.raster.faces, self.raster._incidence)
             col = self.dresser.skin_colors(outfit, skin.tone_srgb(a["skin_tone"]), lips)  # measured albedo
             outfit["skin"] = skin.skin_variation(skin_rng, a["skin_tone"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress.dresser import GarmentMesh
+from genb.render.dress.mesh import GarmentMesh
 
 PROBE_COVERED, PROBE_BARE = 250, 251
 

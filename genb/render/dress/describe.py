@@ -31,8 +31,15 @@ HAIR_WORDS = {
     "curly": "curly {color} hair",
 }
 HAIR_COLOR_WORDS = {"black": "black", "dark_brown": "dark brown", "brown": "brown", "blonde": "blond", "red": "red", "gray": "gray"}
-EXTRA_WORDS = {"cap": "a cap", "backpack": "a backpack", "bag_strap": "a shoulder bag",
-               "beard": "a beard", "moustache": "a moustache", "stubble": "stubble"}
+EXTRA_WORDS = {"beard": "a beard", "moustache": "a moustache", "stubble": "stubble"}  # accessories: their kinds' words
+
+
+def accessory_kinds() -> dict:
+    """The registered accessory kinds (:data:`genb.render.dress.kinds.ACCESSORY_KINDS`, built-ins loaded)."""
+    from genb.render.dress import accessories  # noqa: F401  (registers the built-in kinds)
+    from genb.render.dress.kinds import ACCESSORY_KINDS
+
+    return ACCESSORY_KINDS
 
 
 def color_name(hex_color: str) -> str:
@@ -79,7 +86,8 @@ def describe_outfit(person: dict[str, Any]) -> dict[str, str]:
     hair = person.get("hair") or {}
     hair_words = HAIR_WORDS.get(hair.get("style", ""), "").format(
         color=HAIR_COLOR_WORDS.get(hair.get("color_name", ""), "dark"))
-    extras = [EXTRA_WORDS[a["type"]] for a in person.get("accessories", []) if a["type"] in EXTRA_WORDS]
+    kinds = accessory_kinds()
+    extras = [kinds[a["type"]].words for a in person.get("accessories", []) if a["type"] in kinds]
     if person.get("facial_hair"):
         hair_words = f"{hair_words} and {EXTRA_WORDS[person['facial_hair']]}" if hair_words else EXTRA_WORDS[person["facial_hair"]]
     items = [w for w in (top, bottom, shoe_words) if w] + extras

@@ -16,18 +16,21 @@ from typing import Any
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
-from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas, head_frame, trunk_frame
+from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
-from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell, ring_faces
+from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
+from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
+from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
+from genb.render.dress.pieces import hair_piece
+from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell
+from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
 
 HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
-FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided shell (the body mesh is too coarse)
-KIND_PART = {"top": "upper_clothes", "coat": "coat", "bottom": "lower_clothes", "dress": "dress"}
 # Ease (metres of room between the smoothed body and the cloth) of garments whose outfit does not
-# name one (outfits drawn from older wardrobe files).
-DEFAULT_EASE = {"top": 0.008, "coat": 0.035, "bottom": 0.006, "dress": 0.008}
+# name one (outfits drawn from older wardrobe files): the kinds' own.
+DEFAULT_EASE = {name: kind.ease for name, kind in GARMENT_KINDS.items()}
 HAIR_LAYER = 0.006  # long hair lies this far over the outermost garment on the back
 
 # Hairlines: height (metres above the ears' midpoint, head frame) where the hair starts, as a
@@ -40,110 +43,11 @@ HAIRLINES = {
 }
 
 
-@dataclasses.dataclass
-class GarmentMesh:
-    """One posed piece of an outfit, ready for the rasterizer.
-
-    Attributes:
-        vertices: (N, 3) float32 world frame, metres. normals: (N, 3) float32 unit.
-        faces: (F, 3) uint32. colors: (N, 3) float32 albedo 0..1.
-        part: part id (``conventions.PARTS``, >= 15).
-        covered: (Fc,) int body faces this piece covers (for show-through checks), or None.
-        name: what it is (e.g. ``"jeans"``, ``"hair:long"``).
-        hides: (Fh,) int body faces it hides from every view (not drawn in the dressed passes), or None.
-        hem: (N,) bool vertices of a hem (its edge and the strip turned back towards the skin), or None.
-        uv: the cloth coordinates of a patterned garment (:class:`~genb.render.dress.texcoords.ClothMap`),
-            or None: its pattern is then drawn per pixel (:mod:`genb.render.dress.fabric`) and ``colors``
-            hold its mean.
-        fabric: the garment record the pattern comes from (with ``uv``), or None.
-    """
-
-    vertices: np.ndarray
-    normals: np.ndarray
-    faces: np.ndarray
-    colors: np.ndarray
-    part: int
-    covered: np.ndarray | None = None
-    name: str = ""
-    hides: np.ndarray | None = None
-    hem: np.ndarray | None = None
-    uv: Any = None
-    fabric: dict | None = None
-
-
 def span(ease: float) -> float:
     """Metres of the body's forms a garment's cloth spans (the drape's smoothing radius): 5 cm
     for a fitted garment, growing with the ease (a coat hangs from the bust), on a 5 cm grid
     so a few cached shells serve every garment."""
     return round(round((0.05 + 1.2 * ease) / 0.05) * 0.05, 3)
-
-
-def body_vertex_rows(shell: Shell) -> np.ndarray:
-    """(V,) per body vertex the shell vertex that sits on it alone (blend weight 1), or -1."""
-    blend = shell.blend.tocsr()
-    single = np.flatnonzero((np.diff(blend.indptr) == 1))
-    single = single[blend.data[blend.indptr[single]] > 0.999]
-    rows = np.full(blend.shape[1], -1, np.int64)
-    rows[blend.indices[blend.indptr[single]]] = single
-    return rows
-
-
-def cloth_over_skin(vertices: np.ndarray, normals: np.ndarray, layers: list) -> tuple[np.ndarray, np.ndarray]:
-    """(V, 3) per body vertex the outermost cloth over it and (V, 3) that cloth's normal (the skin
-    where no layer sits on the vertex). ``layers``: (shell, posed vertices, posed normals), any order."""
-    P = np.asarray(vertices, np.float32).copy()
-    N = np.asarray(normals, np.float32).copy()
-    height = np.zeros(len(P), np.float32)
-    for shell, v, n in layers:
-        rows = body_vertex_rows(shell)
-        on = np.flatnonzero(rows >= 0)
-        h = np.einsum("ij,ij->i", v[rows[on]] - vertices[on], normals[on])
-        out = h > height[on]
-        ids = on[out]
-        P[ids], N[ids], height[ids] = v[rows[ids]], n[rows[ids]], h[out]
-    return P, N
-
-
-def shell_hem(shell: Shell) -> np.ndarray | None:
-    """(G,) bool: a shell's hem strips (inner edges and the edges they hang from)."""
-    if shell.twin is None:
-        return None
-    hem = shell.twin != np.arange(shell.num_vertices)
-    hem[shell.twin[hem]] = True
-    return hem
-
-
-def _nan_le(x: np.ndarray, t: float) -> np.ndarray:
-    return np.nan_to_num(x, nan=np.inf) <= t
-
-
-def _nan_ge(x: np.ndarray, t: float) -> np.ndarray:
-    return np.nan_to_num(x, nan=-np.inf) >= t
-
-
-def _mesh_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
-    from genb.render.raster.gl import vertex_normals
-
-    return vertex_normals(v, f.astype(np.int64))
-
-
-def _ellipsoid(center: np.ndarray, axes: np.ndarray, radii: np.ndarray, rings: int = 7, bins: int = 12):
-    """(N, 3) vertices and faces of an ellipsoid with ``axes`` (3, 3) columns and ``radii`` (3,)."""
-    th = np.linspace(0.15, np.pi - 0.15, rings)
-    ph = np.arange(bins) / bins * 2 * np.pi
-    T, P = np.meshgrid(th, ph, indexing="ij")
-    unit = np.stack([np.sin(T) * np.cos(P), np.sin(T) * np.sin(P), np.cos(T)], -1).reshape(-1, 3)
-    v = center + (unit * radii) @ axes.T
-    return v.astype(np.float32), ring_faces(rings, bins)
-
-
-def _box(center: np.ndarray, axes: np.ndarray, half: np.ndarray):
-    """(24, 3) vertices (split per face, flat normals) and (12, 3) faces of a box."""
-    corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], np.float64)
-    quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
-    v = np.concatenate([corners[list(q)] for q in quads]) * half
-    f = np.concatenate([[[4 * i, 4 * i + 1, 4 * i + 2], [4 * i, 4 * i + 2, 4 * i + 3]] for i in range(6)])
-    return (center + v @ axes.T).astype(np.float32), f.astype(np.uint32)
 
 
 class Dresser:
@@ -173,6 +77,8 @@ class Dresser:
         hands_feet = np.isin(a.parts, [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
         self.ease_region = np.where(a.parts == TORSO, 1.0, np.where(self.is_arm, 0.6, np.where(self.is_leg, 0.8, 0.5)))
         self.ease_region[hands_feet] = 0.4
+        self.feet = {side: (foot_vertices(a, side), foot_faces(np.asarray(a.faces), foot_vertices(a, side)))
+                     for side in ("left", "right")}
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
         self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
 
@@ -310,105 +216,62 @@ class Dresser:
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray) -> list[GarmentMesh]:
-        """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`).
+        """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`):
+        each garment and accessory by its registered kind (:mod:`genb.render.dress.kinds`).
 
         Args:
             vertices: (V, 3) posed body vertices, world frame, metres. normals: (V, 3) their unit normals.
             keypoints: (25, 3) BODY25 keypoints, world frame.
         """
-        out: list[GarmentMesh] = []
-        layers: list = []  # (shell, posed vertices, normals) of the garments on the trunk
-        outer = 0.0  # thickness of the outermost layer so far (straps go over it)
-
-        def add_shell(shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str, hides: bool = True,
-                      ease: float = 0.0, fabric: dict | None = None) -> None:
-            v, n = pose_shell(shell, vertices, normals, thickness, ease)
-            if part in ("upper_clothes", "coat", "dress"):
-                layers.append((shell, v, n))
-            uv = None
-            if texcoords.textured(fabric):  # the pattern per pixel; the colour pass draws its mean
-                uv = texcoords.shell_texcoords(shell, self.atlas, self._uv_centres)
-                colors = texcoords.mean_colors(fabric, len(v))
-            out.append(GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,
-                                   shell.hidden if hides else None, shell_hem(shell), uv, fabric if uv is not None else None))
-
+        w = Wearer(self, vertices, normals, keypoints)
         garments = outfit.get("garments", [])
-        ease_of = lambda g: float(g.get("ease", DEFAULT_EASE[g["kind"]]))  # noqa: E731
-        # Layers never share a surface: a top sits over the trousers' waistband, a coat over the top.
-        bottoms = [g for g in garments if g["kind"] == "bottom"]
-        bottom_t = max([float(g["thickness"]) for g in bottoms] or [0.0])
-        bottom_e = max([ease_of(g) for g in bottoms] or [0.0])
-        top_t = top_e = 0.0
-        for g in garments:
-            kind, part = g["kind"], KIND_PART[g["kind"]]
-            t, e = float(g["thickness"]), ease_of(g)
-            if kind in ("top", "dress"):
-                t = top_t = max(t, bottom_t + 0.004)
-                e = top_e = max(e, bottom_e + 0.008)
-            elif kind == "coat":
-                t = max(top_t, bottom_t) + t
-                e = max(e, top_e + 0.006)
-            fine = g.get("pattern") in FINE_PATTERNS
-            if kind in ("top", "coat", "dress"):
-                waist = g["waist"] if kind != "dress" else g["waist"] - 0.05
-                shell = self.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
-                                       fine=fine, ease=e)
-                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e, fabric=g)
-            if kind == "bottom" and not g.get("loose"):
-                shell = self.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=fine, ease=e)
-                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e, fabric=g)
-            if g.get("loose") or (kind == "coat" and "tail" in g):
-                # the waistband hugs the hips; the skirt hangs from it
-                waist = g["waist"] if kind != "coat" else g["waist"] + 0.05
-                if kind != "coat":
-                    band = self.bottom_shell(-1.0, waist, fine=fine, ease=e)
-                    add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), part, g["type"], ease=e, fabric=g)
-                hem = g["length"] if kind != "coat" else g["tail"]
-                out.append(self._loose(g, vertices, keypoints, waist, hem, outer + t + e, part, kind == "coat" and g.get("open")))
-            outer = max(outer, t + e)
+        for g, (t, e) in zip(garments, stacked(garments)):
+            GARMENT_KINDS[g["kind"]].build(w, g, t, e)
+            w.outer = max(w.outer, t + e)
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":
-            out.extend(self._shoes(shoes, vertices, normals))
-        hair_t = self._add_hair(outfit, keypoints, outer, out, add_shell)
+            w.out.extend(shoe_meshes(shoes, vertices, keypoints, self.atlas.faces, self.feet))
+            if shoes["cut"] < 1.8:  # a boot's shaft up the shin
+                w.out.append(self._shaft(shoes, vertices, normals))
+        self._add_hair(outfit, w)
         for acc in outfit.get("accessories", []):
-            color = hex_rgb(acc["color"])
-            if acc["type"] == "cap":
-                shell = self.hair_shell("short", cap=True)
-                th = hair_t + 0.008
-                add_shell(shell, th, np.broadcast_to(color, shell.rest.shape).copy(), "headwear", "cap")
-                out.append(self._brim(keypoints, color, th))
-            elif acc["type"] in ("backpack", "bag_strap"):
-                shell = self.region_shell("straps" if acc["type"] == "backpack" else "sash")
-                # the strap lies on the outermost cloth under it (the same body points, over the garments)
-                P, N = cloth_over_skin(vertices, normals, layers)
-                add_shell(shell, 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"], hides=False)
-                out[-1].vertices, out[-1].normals = pose_shell(shell, P, N, 0.007)
-                out.append(self._bag(acc["type"], vertices, keypoints, color, outer))
-        return out
+            ACCESSORY_KINDS[acc["type"]].build(w, acc)
+        return w.out
 
-    def _add_hair(self, outfit: dict[str, Any], keypoints: np.ndarray, outer: float, out: list, add_shell) -> float:
-        """Hair (eased over the outermost cloth, ``outer`` metres) and facial hair, appended to ``out``
-        (through ``add_shell`` for shells); returns the hair's thickness, metres."""
+    def _add_hair(self, outfit: dict[str, Any], w: Wearer) -> None:
+        """Hair (eased over the outermost cloth) and facial hair; sets ``w.hair_t``, the hair's thickness."""
         hair = outfit.get("hair") or {}
-        hair_t = float(hair.get("thickness", 0.0))
-        capped = any(acc["type"] == "cap" for acc in outfit.get("accessories", []))
+        w.hair_t = hair_t = float(hair.get("thickness", 0.0))
+        capped = any(ACCESSORY_KINDS[acc["type"]].covers_hair for acc in outfit.get("accessories", []))
         if hair.get("hairline"):
             shell = self.hair_shell(hair["hairline"], under_cap=capped)
-            add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
-                      ease=outer + HAIR_LAYER)
+            w.add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
+                        ease=w.outer + HAIR_LAYER)
             if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
-                out.append(self._hair_piece(hair, keypoints, hair_t))
+                surface = self._back_surface(w) if hair["shape"] == "ponytail" else None
+                w.out.append(hair_piece(hair, w.keypoints, hair_t, surface))
         if outfit.get("facial_hair"):
             style = outfit["facial_hair"]
             shell = self.region_shell(style)
             col = hair_colors(hair.get("color", "2e2119"), shell.rest)
-            add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style, hides=False)
-        return hair_t
+            w.add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style,
+                        hides=False)
 
-    def _loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
+    @staticmethod
+    def _back_surface(w: Wearer) -> tuple[np.ndarray, np.ndarray]:
+        """(P, 3) points and (P, 3) normals of the skin and the cloth on the trunk within 45 cm of
+        the head (what a ponytail falls on)."""
+        P = np.concatenate([w.vertices] + [v for _, v, _ in w.layers])
+        N = np.concatenate([w.normals] + [n for _, _, n in w.layers])
+        near = ((P - w.keypoints[1]) ** 2).sum(1) < 0.45 ** 2  # BODY25 1: the neck
+        return P[near], N[near]
+
+    def loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
                margin: float, part: str, open_front: bool) -> GarmentMesh:
+        """A loose shell (skirt, dress skirt, coat tail) from ``waist`` (trunk coordinate) to ``hem``
+        (leg coordinate), ``margin`` metres out of the enclosed hips and legs; seg class ``part``."""
         a = self.atlas
-        enclosed = ((a.parts == TORSO) & (a.torso <= waist)) | (self.is_leg & _nan_le(a.leg, hem + 0.15))
+        enclosed = ((a.parts == TORSO) & (a.torso <= waist)) | (self.is_leg & nan_le(a.leg, hem + 0.15))
         band = (a.parts == TORSO) & (a.torso <= waist) & (a.torso >= waist - 0.1)
         kp = keypoints.astype(np.float64)
         leg_len = 0.5 * sum(np.linalg.norm(kp[K25[f"{s}_hip"]] - kp[K25[f"{s}_knee"]])
@@ -425,7 +288,7 @@ class Dresser:
         ids = np.flatnonzero(enclosed)
         v, f, inside = loose_shell(vertices[ids].astype(np.float64), z_top, z_hem, margin=margin + 0.008, flare=flare,
                            open_front=fwd, max_spread=0.12 if part == "coat" else 0.4)
-        n = _mesh_normals(v, f)
+        n = mesh_normals(v, f)
         z = v[:, 2]
         ang = np.arctan2(v[:, 1] - v[:, 1].mean(), v[:, 0] - v[:, 0].mean())
         rest = np.stack([ang * 0.18, np.zeros_like(z), z - z_top], 1)
@@ -440,105 +303,13 @@ class Dresser:
         return GarmentMesh(v, n, f, fabric_colors(g, rest, np.tile([[0.0, 1.0, 0.0]], (len(v), 1))), PART_INDEX[part],
                            cover, f"{g['type']}:skirt")
 
-    def _shoes(self, shoes: dict, vertices: np.ndarray, normals: np.ndarray) -> list[GarmentMesh]:
-        """Per foot the convex hull of the foot and ankle, pushed out by the shoe's thickness (toes
-        closed, a flat sole); a boot adds a tight shaft up the shin."""
-        color = hex_rgb(shoes["color"])
-        t = float(shoes["thickness"])
-        pieces = []
-        for side in ("left", "right"):
-            ids, used, f, covered = self._foot_hull(side, max(shoes["cut"], 1.85))
-            v = vertices[used].astype(np.float32)
-            n = _mesh_normals(v, f)
-            v = v + (0.35 * t) * n
-            col = np.broadcast_to(color, v.shape).copy()
-            sole = v[:, 2] < v[:, 2].min() + 0.02 + 0.5 * t
-            col[sole] = 0.8 * col[sole] + 0.2 if shoes["type"] == "sneakers" else col[sole] * 0.45
-            pieces.append(GarmentMesh(v, n, f, col, PART_INDEX["shoes"], covered, f"{shoes['type']}:{side}", covered))
-        if shoes["cut"] < 1.8:  # a boot's shaft
-            shell = self.shoe_shell(shoes["cut"])
-            v, n = pose_shell(shell, vertices, normals, t)
-            col = np.broadcast_to(color, v.shape) * (0.96 + 0.08 * hash_noise(shell.rest))[:, None]
-            pieces.append(GarmentMesh(v, n, shell.faces, col.astype(np.float32), PART_INDEX["shoes"], shell.covered,
-                                      f"{shoes['type']}:shaft"))
-        return pieces
-
-    def _foot_hull(self, side: str, cut: float):
-        """The convex hull of a foot (and the ankle above ``cut``) in the rest pose: its body vertex
-        ids, the hull's vertex ids and faces, and the body faces inside. The foot hardly deforms, so
-        the rest hull's triangles, moved with their vertices, still wrap the posed foot."""
-        key = ("foot", side, cut)
-        if key not in self._shells:
-            from scipy.spatial import ConvexHull
-
-            a = self.atlas
-            ids = np.flatnonzero((a.parts == PART_INDEX[f"{side}_foot"])
-                                 | ((a.parts == PART_INDEX[f"{side}_lower_leg"]) & _nan_ge(a.leg, cut)))
-            pts = a.rest[ids]
-            hull = ConvexHull(pts)
-            f = hull.simplices.copy()
-            fn = np.cross(pts[f[:, 1]] - pts[f[:, 0]], pts[f[:, 2]] - pts[f[:, 0]])
-            flip = np.einsum("ij,ij->i", fn, hull.equations[:, :3]) < 0
-            f[flip] = f[flip][:, ::-1]
-            used, inv = np.unique(f, return_inverse=True)
-            covered = np.flatnonzero(np.isin(a.faces, ids).all(axis=1))
-            self._shells[key] = (ids, ids[used], inv.reshape(-1, 3).astype(np.uint32), covered)
-        return self._shells[key]
-
-    def _hair_piece(self, hair: dict, keypoints: np.ndarray, t: float) -> GarmentMesh:
-        origin, R = head_frame(keypoints)
-        color = hair["color"]
-        if hair["shape"] == "bun":
-            c = origin + R @ np.array([0.0, -0.095 - t, 0.075])
-            v, f = _ellipsoid(c, R, np.array([0.045, 0.04, 0.04]))
-        else:  # ponytail: a tapered tube from the back of the head, hanging down
-            start = origin + R @ np.array([0.0, -0.1 - t, 0.03])
-            down = -R[:, 1] * 0.35 + np.array([0.0, 0.0, -1.0])
-            down /= np.linalg.norm(down)
-            rings, bins, length = 6, 10, 0.24
-            s = np.linspace(0, 1, rings)
-            centres = start + np.outer(s * length, down) - np.outer(s * (1 - s) * 0.05, R[:, 1])
-            radius = 0.028 * (1 - 0.65 * s) + 0.004
-            u = np.cross(down, R[:, 0])
-            u /= np.linalg.norm(u)
-            ph = np.arange(bins) / bins * 2 * np.pi
-            ring = np.cos(ph)[:, None] * R[:, 0] + np.sin(ph)[:, None] * u
-            v = (centres[:, None] + radius[:, None, None] * ring[None]).reshape(-1, 3).astype(np.float32)
-            f = ring_faces(rings, bins)
-        rest = (v - origin) @ R
-        return GarmentMesh(v, _mesh_normals(v, f), f, hair_colors(color, rest), PART_INDEX["hair"], None,
-                           f"hair:{hair['shape']}")
-
-    def _brim(self, keypoints: np.ndarray, color: np.ndarray, t: float) -> GarmentMesh:
-        origin, R = head_frame(keypoints)
-        ang = np.linspace(-1.2, 1.2, 9)
-        inner = np.stack([0.085 * np.sin(ang), 0.07 + 0.025 * np.cos(ang), np.full_like(ang, 0.06 + t)], 1)
-        outer = np.stack([0.095 * np.sin(ang), 0.08 + 0.075 * np.cos(ang), np.full_like(ang, 0.045 + t)], 1)
-        local = np.concatenate([inner, outer])
-        v = (origin + local @ R.T).astype(np.float32)
-        n9 = len(ang)
-        f = np.concatenate([[[i, n9 + i, n9 + i + 1], [i, n9 + i + 1, i + 1]] for i in range(n9 - 1)]).astype(np.uint32)
-        return GarmentMesh(v, _mesh_normals(v, f), f, np.broadcast_to(color * 0.9, v.shape).copy(), PART_INDEX["headwear"],
-                           None, "cap:brim")
-
-    def _bag(self, kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray, outer: float = 0.0) -> GarmentMesh:
-        origin, R, length = trunk_frame(keypoints)
-        a = self.atlas
-        trunk = vertices[a.parts == TORSO].astype(np.float64) - origin
-        if kind == "backpack":
-            height = 0.42 * length / 0.5
-            band = (trunk @ R[:, 2] < -0.08) & (trunk @ R[:, 2] > -0.08 - height)
-            back = float((trunk[band] @ R[:, 1]).max()) if band.any() else 0.12
-            c = origin + R @ np.array([0.0, back + outer + 0.072, -0.08 - height / 2])
-            v, f = _box(c, R, np.array([0.15, 0.07, height / 2]))
-        else:  # a small bag at the right hip, hanging from the sash
-            hip = keypoints[K25["right_hip"]].astype(np.float64)
-            side = float((trunk @ -R[:, 0]).max())
-            c = hip - R[:, 0] * 0.09 + R @ np.array([-(side - 0.05 + outer), 0.0, -0.1])
-            v, f = _box(c, R, np.array([0.04, 0.11, 0.09]))
-        n = _mesh_normals(v, f)
-        col = np.broadcast_to(color, v.shape).copy()
-        return GarmentMesh(v, n, f, col, PART_INDEX["bag"], None, kind)
+    def _shaft(self, shoes: dict, vertices: np.ndarray, normals: np.ndarray) -> GarmentMesh:
+        """A boot's shaft: a tight shell up the shin to the boot's cut."""
+        shell = self.shoe_shell(shoes["cut"])
+        v, n = pose_shell(shell, vertices, normals, float(shoes["thickness"]))
+        col = np.broadcast_to(hex_rgb(shoes["color"]), v.shape) * (0.96 + 0.08 * hash_noise(shell.rest))[:, None]
+        return GarmentMesh(v, n, shell.faces, col.astype(np.float32), PART_INDEX["shoes"], shell.covered,
+                           f"{shoes['type']}:shaft")
 
     # ------------------------------------------------------------------ skin
     def skin_colors(self, outfit: dict[str, Any], skin_rgb: np.ndarray, lips_hex: str = "b0605c") -> np.ndarray:

@@ -9,11 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from genb.render.dress.contrast import TWO_COLOUR, farthest_apart, reads_as_skin
+
 QUANTUM = 0.1  # cut coordinates are drawn on this grid, so a few shell topologies serve every sample
-SKIN_CONTRAST = 22.0  # CIE76 Delta E: a top, coat or dress closer than this to its wearer's skin reads as bare skin
-SKIN_RGB_CONTRAST = 100.0  # sRGB distance (0-255) a top keeps from skin that is not dark
-DARK_SKIN_L = 35.0  # CIE L* under which a skin tone counts as dark (Monk 8-10): only the Delta E rule
-TEXTURED = ("stripes", "checks", "print")  # patterns whose second colour can set a nude tone apart
 
 
 def _pick(rng: np.random.Generator, table: dict[str, float]) -> str:
@@ -70,38 +68,37 @@ def _garment(rng: np.random.Generator, wardrobe: dict, section: str, name: str, 
     return g
 
 
-def _reads_as_skin(g: dict[str, Any], skin: str) -> bool:
-    """A garment whose colour reads as the skin: within :data:`SKIN_CONTRAST` (Delta E) of it, or,
-    on skin that is not dark, within :data:`SKIN_RGB_CONTRAST` in sRGB (as lit, most scenes are
-    dim: colours that differ mostly in hue merge with the skin in the image). A textured pattern
-    whose second colour stands apart from the skin keeps a nude tone."""
-    from genb.render.dress.materials import color_distance, hex_rgb, srgb_to_lab
-
-    def near(c: str) -> bool:
-        if color_distance(c, skin) < SKIN_CONTRAST:
-            return True
-        light = srgb_to_lab(hex_rgb(skin))[0] >= DARK_SKIN_L
-        return bool(light and np.linalg.norm((hex_rgb(c) - hex_rgb(skin)) * 255.0) < SKIN_RGB_CONTRAST)
-
-    if not near(g["color"]):
-        return False
-    return not (g["pattern"] in TEXTURED and not near(g.get("color2", g["color"])))
-
-
 def _contrast_with_skin(rng: np.random.Generator, wardrobe: dict, g: dict[str, Any], skin: str) -> None:
     """Re-draw a top's, coat's or dress's fabric (same garment, its own palettes) while it reads
-    as the wearer's bare skin; after a few tries take the palette colour farthest from the skin."""
-    from genb.render.dress.materials import color_distance
-
+    as the wearer's skin (:func:`~genb.render.dress.contrast.reads_as_skin`); after a few tries
+    take a solid colour of its palettes that stands apart."""
     section = "dresses" if g["kind"] == "dress" else "tops"
     spec = wardrobe[section][g["type"]]
     for _ in range(8):
-        if not _reads_as_skin(g, skin):
+        if not reads_as_skin(g, skin):
             return
         g.update(_fabric(rng, wardrobe, spec))
-    if _reads_as_skin(g, skin):
-        colors = [c for name in spec["palettes"] for c in wardrobe["palettes"][name]["colors"]]
-        g["color"] = max(colors, key=lambda c: color_distance(c, skin))
+    if reads_as_skin(g, skin):
+        colors = [c for name in sorted(spec["palettes"]) for c in wardrobe["palettes"][name]["colors"]]
+        g["color"] = farthest_apart(colors, skin, rng)
+        if g["pattern"] in TWO_COLOUR:
+            g["color2"] = farthest_apart(colors, skin, rng)
+
+
+def _shoes(rng: np.random.Generator, wardrobe: dict) -> dict[str, Any]:
+    """A pair of shoes: ``type``, and unless barefoot ``cut``, ``thickness``, ``color`` (the upper)
+    and, where the wardrobe lists soles, ``sole``."""
+    shoe = _pick(rng, {n: float(s["weight"]) for n, s in wardrobe["shoes"].items()})
+    spec = wardrobe["shoes"][shoe]
+    shoes: dict[str, Any] = {"type": shoe}
+    if shoe != "barefoot" and "cut" in spec:
+        shoes.update(cut=_draw(rng, spec["cut"], QUANTUM), thickness=_draw(rng, spec["thickness"]),
+                     color=spec["colors"][int(rng.integers(len(spec["colors"])))])
+        if spec.get("soles"):
+            shoes["sole"] = spec["soles"][int(rng.integers(len(spec["soles"])))]
+    else:
+        shoes["type"] = "barefoot"
+    return shoes
 
 
 def _gendered(table: dict[str, dict], gender: str) -> dict[str, float]:
@@ -110,7 +107,8 @@ def _gendered(table: dict[str, dict], gender: str) -> dict[str, float]:
 
 def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[str, Any]) -> dict[str, Any]:
     """One person's outfit (JSON-able) for a body ``description`` (``gender``, ``age_group``, and
-    optionally ``skin``: the skin tone's sRGB hex, which no top, coat or dress may read as).
+    optionally ``skin``: the sRGB hex of the skin's albedo as rendered, which no top, coat or dress
+    may read as).
 
     Returns ``{"garments": [...], "shoes": {...}, "hair": {...}, "facial_hair": str | None,
     "accessories": [...], "skin_jitter": [r, g, b]}``; garments are drawn inner to outer
@@ -143,14 +141,7 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
             if g["kind"] in ("top", "coat", "dress"):
                 _contrast_with_skin(rng, wardrobe, g, skin)
     # 2. Shoes.
-    shoe = _pick(rng, {n: float(s["weight"]) for n, s in wardrobe["shoes"].items()})
-    spec = wardrobe["shoes"][shoe]
-    shoes: dict[str, Any] = {"type": shoe}
-    if shoe != "barefoot" and "cut" in spec:
-        shoes.update(cut=_draw(rng, spec["cut"], QUANTUM), thickness=_draw(rng, spec["thickness"]),
-                     color=spec["colors"][int(rng.integers(len(spec["colors"])))])
-    else:
-        shoes["type"] = "barefoot"
+    shoes = _shoes(rng, wardrobe)
     # 3. Hair, facial hair.
     hair = wardrobe["hair"]
     if gender == "neutral":

@@ -24,10 +24,9 @@ SECTIONS = ("palettes", "patterns", "tops", "bottoms", "dresses", "dress_prob", 
 PATTERNS = ("solid", "stripes", "checks", "denim", "knit", "print")
 GARMENT_KEYS = {"weight", "sleeve", "waist", "thickness", "palettes", "patterns", "gender", "hood", "open_prob",
                 "tail", "length", "loose", "flare", "ease"}
-SHOE_KEYS = {"weight", "cut", "thickness", "colors"}
+SHOE_KEYS = {"weight", "cut", "thickness", "colors", "soles"}
 HAIRLINES = ("short", "medium", "long")
 HAIR_SHAPES = ("none", "ponytail", "bun")
-ACCESSORIES = ("cap", "backpack", "bag_strap")
 FACIAL_HAIR = ("stubble", "beard", "moustache")
 GENDERS = ("female", "male", "neutral")
 AGE_GROUPS = ("child", "teen", "adult", "senior")
@@ -185,6 +184,8 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
             _check_range(src, f"{where}.cut", spec["cut"], 1.0, 2.2)
             _check_range(src, f"{where}.thickness", spec["thickness"], 0.001, 0.05)
             _check_colors(src, f"{where}.colors", spec["colors"])
+            if "soles" in spec:
+                _check_colors(src, f"{where}.soles", spec["soles"])
     hair = data["hair"]
     for key in ("colors", "styles", "mix"):
         if key not in hair:
@@ -224,9 +225,12 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
         _check_prob(src, f"hair.facial_hair_prob.{a}", p)
     if hair.get("facial_hair"):
         _check_weights(src, "hair.facial_hair", hair["facial_hair"], FACIAL_HAIR)
+    from genb.render.dress.describe import accessory_kinds
+
+    kinds = accessory_kinds()
     for name, spec in (data.get("accessories") or {}).items():
-        if name not in ACCESSORIES:
-            _fail(src, "accessories", f"unknown accessory {name!r}", f"use: {', '.join(ACCESSORIES)}")
+        if name not in kinds:
+            _fail(src, "accessories", f"unknown accessory {name!r}", f"use: {', '.join(sorted(kinds))}")
         if not isinstance(spec, dict) or set(spec) != {"prob", "colors"}:
             _fail(src, f"accessories.{name}", "an accessory is {prob: p, colors: [...]}", "e.g. {prob: 0.1, colors: [\"1e1e20\"]}")
         _check_prob(src, f"accessories.{name}.prob", spec["prob"])

@@ -1,0 +1,68 @@
+"""The built-in garment kinds (registered in :data:`~genb.render.dress.kinds.GARMENT_KINDS`): tops,
+coats and dresses (a tight shell over the trunk and arms; a dress's and a coat's skirt or tail a
+loose shell from the waist), and bottoms (tight trousers, or a skirt hanging from a waistband)."""
+
+from __future__ import annotations
+
+
+from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
+from genb.render.dress.materials import fabric_colors
+
+FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided shell (the body mesh is too coarse)
+
+
+def _fine(g: dict) -> bool:
+    return g.get("pattern") in FINE_PATTERNS
+
+
+def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
+    """A top's, coat's or dress bodice's tight shell, then a dress's skirt or a coat's tail."""
+    kind = GARMENT_KINDS[g["kind"]]
+    waist = g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
+    shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
+                                fine=_fine(g), ease=e)
+    w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
+    if g.get("loose") or (g["kind"] == "coat" and "tail" in g):
+        _skirt(w, g, t, e)
+
+
+def _skirt(w: Wearer, g: dict, t: float, e: float) -> None:
+    """A loose skirt (or a coat's tail) hanging from the waist over whatever is worn under it; a
+    skirt's waistband hugs the hips."""
+    kind = GARMENT_KINDS[g["kind"]]
+    coat = g["kind"] == "coat"
+    waist = g["waist"] if not coat else g["waist"] + 0.05
+    if not coat:
+        band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(g), ease=e)
+        w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
+    hem = g["length"] if not coat else g["tail"]
+    w.out.append(w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
+                                 bool(coat and g.get("open"))))
+
+
+@garment_kind("top", "upper_clothes", layer=1, ease=0.008)
+def top(w: Wearer, g: dict, t: float, e: float) -> None:
+    _upper(w, g, t, e)
+
+
+@garment_kind("dress", "dress", layer=1, ease=0.008)
+def dress(w: Wearer, g: dict, t: float, e: float) -> None:
+    _upper(w, g, t, e)
+
+
+@garment_kind("coat", "coat", layer=2, ease=0.035, stacks=True, ease_gap=0.006)
+def coat(w: Wearer, g: dict, t: float, e: float) -> None:
+    _upper(w, g, t, e)
+
+
+@garment_kind("bottom", "lower_clothes", layer=0, ease=0.006)
+def bottom(w: Wearer, g: dict, t: float, e: float) -> None:
+    if g.get("loose"):
+        _skirt(w, g, t, e)
+        return
+    shell = w.dresser.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=_fine(g), ease=e)
+    w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), GARMENT_KINDS["bottom"].part, g["type"],
+                ease=e, fabric=g)
+
+
+__all__ = ["FINE_PATTERNS", "bottom", "coat", "dress", "top"]

@@ -1,0 +1,142 @@
+"""The two registries of dressing: garment kinds (:data:`GARMENT_KINDS`) and accessory kinds
+(:data:`ACCESSORY_KINDS`), each a typed recipe and one mesh builder, and :class:`Wearer`, the posed
+person a builder dresses.
+
+A garment kind (``top``, ``coat``, ``bottom``, ``dress``) says its seg class, its layer (a kind
+sits over every lower layer: its thickness and ease are raised over theirs, or added to them
+when it ``stacks``, as a coat over a top) and its default ease; its builder adds its meshes for
+one garment recipe of the outfit (a dict from the wardrobe: cut, fabric, ...). An accessory kind
+(``cap``, ``backpack``, ``bag_strap``) says its seg class, its prompt words and whether it covers
+the hair; the wardrobe's ``accessories`` section may name any registered kind. The built-in
+builders live in :mod:`genb.render.dress.garments` and :mod:`genb.render.dress.accessories`; a new kind
+is one decorated function there (or in a user's module imported before rendering).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+import numpy as np
+
+from genb.core.conventions import PART_INDEX
+from genb.render.dress import texcoords
+from genb.render.dress.mesh import GarmentMesh, shell_hem
+from genb.render.dress.shells import Shell, pose_shell
+
+
+@dataclasses.dataclass
+class Wearer:
+    """One posed person being dressed, and what is on them so far.
+
+    Attributes:
+        dresser: the :class:`~genb.render.dress.dresser.Dresser` (shells, atlas).
+        vertices: (V, 3) posed body, world frame, metres. normals: (V, 3). keypoints: (25, 3) BODY25.
+        out: the meshes so far, inner to outer. layers: (shell, posed vertices, normals) of the cloth
+            on the trunk (straps lie on the outermost). outer: metres of cloth on the body so far
+            (thickness plus ease of the outermost garment). hair_t: the hair's thickness, metres.
+    """
+
+    dresser: Any
+    vertices: np.ndarray
+    normals: np.ndarray
+    keypoints: np.ndarray
+    out: list = dataclasses.field(default_factory=list)
+    layers: list = dataclasses.field(default_factory=list)
+    outer: float = 0.0
+    hair_t: float = 0.0
+
+    def add_shell(self, shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str,
+                  hides: bool = True, ease: float = 0.0, fabric: dict | None = None) -> GarmentMesh:
+        """Pose a cached shell ``thickness`` (+ ``ease``) metres off the body and add it as seg class ``part``.
+        ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel."""
+        v, n = pose_shell(shell, self.vertices, self.normals, thickness, ease)
+        if part in ("upper_clothes", "coat", "dress"):
+            self.layers.append((shell, v, n))
+        uv = None
+        if texcoords.textured(fabric):  # the pattern per pixel; the colour pass draws its mean
+            uv = texcoords.shell_texcoords(shell, self.dresser.atlas, self.dresser._uv_centres)
+            colors = texcoords.mean_colors(fabric, len(v))
+        mesh = GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,
+                           shell.hidden if hides else None, shell_hem(shell), uv, fabric if uv is not None else None)
+        self.out.append(mesh)
+        return mesh
+
+
+@dataclasses.dataclass(frozen=True)
+class GarmentKind:
+    """A kind of garment: seg class, layer, how it sits over lower layers, default ease, builder."""
+
+    name: str
+    part: str
+    layer: int
+    ease: float
+    build: Callable[[Wearer, dict, float, float], None]
+    """``build(wearer, garment, thickness, ease)``: add the garment's meshes (stacked values)."""
+    stacks: bool = False
+    """True: its thickness adds to the layers below (a coat); False: at least theirs + 4 mm."""
+    ease_gap: float = 0.008
+    """metres of ease it keeps beyond the layers below."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AccessoryKind:
+    """A kind of accessory: seg class, prompt words, whether it covers the hair, builder."""
+
+    name: str
+    part: str
+    words: str
+    build: Callable[[Wearer, dict], None]
+    """``build(wearer, accessory)``: add its meshes (``accessory``: ``type``, ``color``)."""
+    covers_hair: bool = False
+
+
+GARMENT_KINDS: dict[str, GarmentKind] = {}
+ACCESSORY_KINDS: dict[str, AccessoryKind] = {}
+
+
+def garment_kind(name: str, part: str, layer: int, ease: float, stacks: bool = False, ease_gap: float = 0.008):
+    """Decorator registering ``build(wearer, garment, thickness, ease)`` as the garment kind ``name``."""
+
+    def register(fn):
+        if part not in PART_INDEX:
+            raise KeyError(f"garment kind {name!r}: unknown seg class {part!r}")
+        GARMENT_KINDS[name] = GarmentKind(name, part, layer, ease, fn, stacks, ease_gap)
+        return fn
+
+    return register
+
+
+def accessory_kind(name: str, part: str, words: str, covers_hair: bool = False):
+    """Decorator registering ``build(wearer, accessory)`` as the accessory kind ``name``."""
+
+    def register(fn):
+        if part not in PART_INDEX:
+            raise KeyError(f"accessory kind {name!r}: unknown seg class {part!r}")
+        ACCESSORY_KINDS[name] = AccessoryKind(name, part, words, fn, covers_hair)
+        return fn
+
+    return register
+
+
+def stacked(garments: list[dict]) -> list[tuple[float, float]]:
+    """(thickness, ease) per garment, raised over the layers below: a kind of layer L sits over
+    the thickest and loosest garments of the lower layers (layers never share a surface: a top
+    over the waistband, a coat over the top)."""
+    kinds = [GARMENT_KINDS[g["kind"]] for g in garments]
+    raw = [(float(g["thickness"]), float(g.get("ease", k.ease))) for g, k in zip(garments, kinds)]
+    result: list[tuple[float, float]] = list(raw)
+    below_t = below_e = 0.0
+    for layer in sorted({k.layer for k in kinds}):
+        top_t = top_e = 0.0
+        for i, k in enumerate(kinds):
+            if k.layer != layer:
+                continue
+            t, e = raw[i]
+            if layer > 0:
+                t = below_t + t if k.stacks else max(t, below_t + 0.004)
+                e = max(e, below_e + k.ease_gap)
+            result[i] = (t, e)
+            top_t, top_e = max(top_t, t), max(top_e, e)
+        below_t, below_e = max(below_t, top_t), max(below_e, top_e)
+    return result

@@ -1,0 +1,111 @@
+"""The meshes an outfit is made of: :class:`GarmentMesh` (one posed piece for the rasterizer),
+small closed primitives (ellipsoid, box) and helpers shared by the garment, shoe and accessory
+builders (which cloth lies outermost over a body vertex, a shell's hem strips)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from genb.render.dress.shells import Shell, ring_faces
+
+
+@dataclasses.dataclass
+class GarmentMesh:
+    """One posed piece of an outfit, ready for the rasterizer.
+
+    Attributes:
+        vertices: (N, 3) float32 world frame, metres. normals: (N, 3) float32 unit.
+        faces: (F, 3) uint32. colors: (N, 3) float32 albedo 0..1.
+        part: part id (``conventions.PARTS``, >= 15).
+        covered: (Fc,) int body faces this piece covers (for show-through checks), or None.
+        name: what it is (e.g. ``"jeans"``, ``"hair:long"``).
+        hides: (Fh,) int body faces it hides from every view (not drawn in the dressed passes), or None.
+        hem: (N,) bool vertices of a hem (its edge and the strip turned back towards the skin), or None.
+        uv: the cloth coordinates of a patterned garment (:class:`~genb.render.dress.texcoords.ClothMap`),
+            or None: its pattern is then drawn per pixel (:mod:`genb.render.dress.fabric`) and ``colors``
+            hold its mean.
+        fabric: the garment record the pattern comes from (with ``uv``), or None.
+    """
+
+    vertices: np.ndarray
+    normals: np.ndarray
+    faces: np.ndarray
+    colors: np.ndarray
+    part: int
+    covered: np.ndarray | None = None
+    name: str = ""
+    hides: np.ndarray | None = None
+    hem: np.ndarray | None = None
+    uv: Any = None
+    fabric: dict | None = None
+
+
+def body_vertex_rows(shell: Shell) -> np.ndarray:
+    """(V,) per body vertex the shell vertex that sits on it alone (blend weight 1), or -1."""
+    blend = shell.blend.tocsr()
+    single = np.flatnonzero((np.diff(blend.indptr) == 1))
+    single = single[blend.data[blend.indptr[single]] > 0.999]
+    rows = np.full(blend.shape[1], -1, np.int64)
+    rows[blend.indices[blend.indptr[single]]] = single
+    return rows
+
+
+def cloth_over_skin(vertices: np.ndarray, normals: np.ndarray, layers: list) -> tuple[np.ndarray, np.ndarray]:
+    """(V, 3) per body vertex the outermost cloth over it and (V, 3) that cloth's normal (the skin
+    where no layer sits on the vertex). ``layers``: (shell, posed vertices, posed normals), any order."""
+    P = np.asarray(vertices, np.float32).copy()
+    N = np.asarray(normals, np.float32).copy()
+    height = np.zeros(len(P), np.float32)
+    for shell, v, n in layers:
+        rows = body_vertex_rows(shell)
+        on = np.flatnonzero(rows >= 0)
+        h = np.einsum("ij,ij->i", v[rows[on]] - vertices[on], normals[on])
+        out = h > height[on]
+        ids = on[out]
+        P[ids], N[ids], height[ids] = v[rows[ids]], n[rows[ids]], h[out]
+    return P, N
+
+
+def shell_hem(shell: Shell) -> np.ndarray | None:
+    """(G,) bool: a shell's hem strips (inner edges and the edges they hang from)."""
+    if shell.twin is None:
+        return None
+    hem = shell.twin != np.arange(shell.num_vertices)
+    hem[shell.twin[hem]] = True
+    return hem
+
+
+def nan_le(x: np.ndarray, t: float) -> np.ndarray:
+    return np.nan_to_num(x, nan=np.inf) <= t
+
+
+def nan_ge(x: np.ndarray, t: float) -> np.ndarray:
+    return np.nan_to_num(x, nan=-np.inf) >= t
+
+
+def mesh_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
+    from genb.render.raster.gl import vertex_normals
+
+    return vertex_normals(v, f.astype(np.int64))
+
+
+def ellipsoid(center: np.ndarray, axes: np.ndarray, radii: np.ndarray, rings: int = 7, bins: int = 12):
+    """(N, 3) vertices and faces of an ellipsoid with ``axes`` (3, 3) columns and ``radii`` (3,)."""
+    th = np.linspace(0.15, np.pi - 0.15, rings)
+    ph = np.arange(bins) / bins * 2 * np.pi
+    T, P = np.meshgrid(th, ph, indexing="ij")
+    unit = np.stack([np.sin(T) * np.cos(P), np.sin(T) * np.sin(P), np.cos(T)], -1).reshape(-1, 3)
+    v = center + (unit * radii) @ axes.T
+    return v.astype(np.float32), ring_faces(rings, bins)
+
+
+def box(center: np.ndarray, axes: np.ndarray, half: np.ndarray):
+    """(24, 3) vertices (split per face, flat normals) and (12, 3) faces of a box."""
+    corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], np.float64)
+    quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+    v = np.concatenate([corners[list(q)] for q in quads]) * half
+    f = np.concatenate([[[4 * i, 4 * i + 1, 4 * i + 2], [4 * i, 4 * i + 2, 4 * i + 3]] for i in range(6)])
+    return (center + v @ axes.T).astype(np.float32), f.astype(np.uint32)

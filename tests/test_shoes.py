@@ -1,0 +1,112 @@
+"""Shoes on a parametric last: they hold the foot in every key pose, have a sole of their own
+colour and height, follow the foot's direction, and open at the ankle."""
+
+import numpy as np
+import pytest
+
+from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
+
+from _fixtures_bodies import anny_body  # noqa: F401
+
+STYLES = {
+    "sneakers": {"type": "sneakers", "cut": 1.86, "thickness": 0.012, "color": "f4f2ee", "sole": "1e1e20"},
+    "boots": {"type": "boots", "cut": 1.55, "thickness": 0.015, "color": "3d2b2b"},
+    "flat_shoes": {"type": "flat_shoes", "cut": 1.93, "thickness": 0.008, "color": "5e1f28"},
+}
+
+
+@pytest.fixture(scope="module")
+def shod(anny_body):
+    """Every key pose (child, heavy, tall in turn) in each shoe style."""
+    from genb.render.dress import Dresser
+    from genb.render.raster.gl import vertex_normals
+
+    body = anny_body
+    lib = PoseLibrary()
+    shapes = np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]],
+                      np.float32)
+    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in lib.names]))
+    posed = body.pose(shapes[np.arange(len(lib.names)) % 3], rot)
+    dresser = Dresser(body)
+    out = []
+    for k, name in enumerate(lib.names):
+        v, kp = posed.vertices[k], posed.keypoints[k]
+        n = vertex_normals(v, body.faces.astype(np.int64))
+        for style, shoes in STYLES.items():
+            meshes = dresser.dress({"garments": [], "shoes": shoes, "hair": {}, "accessories": []}, v, n, kp)
+            out.append((name, style, v, kp, meshes))
+    return dresser, out
+
+
+def _winding(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(P,) generalised winding numbers of points about a triangle mesh (1 inside a closed outward
+    mesh, 0 outside): the triangles' solid angles (Van Oosterom and Strackee) over 4 pi."""
+    a, b, c = (vertices[faces[:, i]][None].astype(np.float64) - points[:, None].astype(np.float64) for i in range(3))
+    la, lb, lc = (np.linalg.norm(x, axis=-1) for x in (a, b, c))
+    num = np.einsum("pfi,pfi->pf", a, np.cross(b, c))
+    den = la * lb * lc + np.einsum("pfi,pfi->pf", a, b) * lc + np.einsum("pfi,pfi->pf", b, c) * la \
+        + np.einsum("pfi,pfi->pf", c, a) * lb
+    return (2 * np.arctan2(num, den)).sum(1) / (4 * np.pi)
+
+
+def test_the_upper_holds_every_foot_vertex_it_covers(shod):
+    """Each upper is a closed surface, and the body vertices of the faces it covers lie inside it, in
+    every key pose and style (the last is fitted to the posed foot)."""
+    dresser, people = shod
+    faces = dresser.atlas.faces
+    for name, style, v, kp, meshes in people:
+        uppers = [m for m in meshes if m.name.endswith(":upper")]
+        assert len(uppers) == 2, (name, style, [m.name for m in meshes])
+        for m in uppers:
+            edges = np.sort(m.faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+            assert (np.unique(edges, axis=0, return_counts=True)[1] == 2).all(), (name, style)  # closed
+            far = m.vertices.max(0) + 1.0
+            assert abs(_winding(far[None], m.vertices, m.faces)[0]) < 1e-6
+            ids = np.unique(faces[m.covered])
+            assert len(ids) > 50, (name, style)
+            inside = _winding(v[ids], m.vertices, m.faces) > 0.5
+            assert inside.mean() > 0.99, (name, style, m.name, inside.mean())
+
+
+def test_soles_have_their_own_colour_and_height_and_the_ankle_comes_out(shod):
+    """A sole under each upper: its own colour, about its style's height above the foot's lowest
+    point (scaled with the foot), wider than the upper; the upper's top line stays under the ankle keypoint for sneakers and
+    flat shoes (the opening), and a flat shoe's is lower than a sneaker's."""
+    from genb.core.conventions import BODY25_INDEX as K25
+    from genb.render.dress.shoes import LASTS, foot_frame
+
+    _, people = shod
+    tops = {}
+    for name, style, v, kp, meshes in people:
+        by = {m.name: m for m in meshes}
+        for side in ("left", "right"):
+            upper, sole = by[f"{style}:{side}:upper"], by[f"{style}:{side}:sole"]
+            assert np.abs(upper.colors.mean(0) - sole.colors.mean(0)).max() > 0.1, (name, style)
+            origin, R = foot_frame(kp, side)
+            lu, ls = (upper.vertices - origin) @ R, (sole.vertices - origin) @ R
+            height = ls[:, 2].max() - ls[:, 2].min()
+            lo, hi = LASTS[style].sole * np.sqrt([0.55, 1.25]) + 0.004  # scaled with the foot's length
+            assert lo - 0.001 < height < hi + 0.001, (name, style, height)
+            assert np.ptp(ls[:, 1]) > np.ptp(lu[lu[:, 2] < ls[:, 2].max(), 1]), (name, style)
+            ankle = (kp[K25[f"{side}_ankle"]] - origin) @ R
+            heel_part = lu[lu[:, 0] < 0.25 * lu[:, 0].max()]
+            tops.setdefault(style, []).append(heel_part[:, 2].max() - lu[:, 2].min())
+            if style != "boots":
+                assert heel_part[:, 2].max() < ankle[2], (name, style)
+    assert np.median(tops["flat_shoes"]) < np.median(tops["sneakers"]) - 0.02, {k: np.median(t) for k, t in tops.items()}
+
+
+def test_shoes_point_where_the_feet_point(shod):
+    """The long axes of the sole, and of a low shoe's upper, follow the heel-to-toe direction of the
+    posed foot (within 12 degrees)."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    _, people = shod
+    for name, style, v, kp, meshes in people:
+        for side in ("left", "right"):
+            foot = 0.5 * (kp[K25[f"{side}_big_toe"]] + kp[K25[f"{side}_small_toe"]]) - kp[K25[f"{side}_heel"]]
+            for piece in ("sole",) if style == "boots" else ("sole", "upper"):
+                pts = next(m for m in meshes if m.name == f"{style}:{side}:{piece}").vertices
+                axis = np.linalg.svd(pts - pts.mean(0), full_matrices=False)[2][0]
+                cos = abs(axis @ foot) / np.linalg.norm(foot)
+                assert cos > np.cos(np.radians(12)), (name, style, side, piece, np.degrees(np.arccos(cos)))
