@@ -103,3 +103,34 @@ def test_region_mode_holds_the_people_with_key_frame_attention(one_sequence, tin
         mask = person_mask(run.instances(t), 4)
         assert mask.any() and (img[mask] == render[mask]).all()
         assert (img[~mask] != render[~mask]).any()
+
+
+def test_processor_attends_to_the_key_frame_within_each_guidance_half():
+    """KeyFrameAttnProcessor on a real diffusers Attention layer, batch [uncond key, uncond frame,
+    cond key, cond frame]: key rows are plain self-attention; frame rows attend to their own tokens
+    and their half's key tokens; a frame identical to its key gets the key's output."""
+    import torch
+    from diffusers.models.attention_processor import Attention, AttnProcessor2_0
+
+    from genb.enhance.cross_frame import KeyFrameAttnProcessor
+
+    torch.manual_seed(0)
+    attn = Attention(query_dim=16, heads=2, dim_head=8).eval()
+    x = torch.randn(4, 12, 16)
+    with torch.no_grad():
+        attn.set_processor(KeyFrameAttnProcessor())
+        out = attn(x)
+        same = attn(torch.stack([x[0], x[0], x[2], x[2]]))
+        attn.set_processor(AttnProcessor2_0())
+        plain = attn(x)
+
+        def reference(q_rows: torch.Tensor, kv_rows: torch.Tensor) -> torch.Tensor:
+            q, k, v = attn.to_q(q_rows), attn.to_k(kv_rows), attn.to_v(kv_rows)
+            w = torch.softmax(torch.einsum("nhd,mhd->hnm", q.view(12, 2, 8), k.view(-1, 2, 8)) / 8 ** 0.5, dim=-1)
+            return attn.to_out[0](torch.einsum("hnm,mhd->nhd", w, v.view(-1, 2, 8)).reshape(12, 16))
+
+        for key, frame in ((0, 1), (2, 3)):
+            torch.testing.assert_close(out[key], plain[key], atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(out[frame], reference(x[frame], torch.cat([x[frame], x[key]])), atol=1e-5, rtol=1e-5)
+            assert not torch.allclose(out[frame], plain[frame], atol=1e-3)
+            torch.testing.assert_close(same[frame], same[key], atol=1e-5, rtol=1e-5)
