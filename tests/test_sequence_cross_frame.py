@@ -134,3 +134,19 @@ def test_processor_attends_to_the_key_frame_within_each_guidance_half():
             torch.testing.assert_close(out[frame], reference(x[frame], torch.cat([x[frame], x[key]])), atol=1e-5, rtol=1e-5)
             assert not torch.allclose(out[frame], plain[frame], atol=1e-3)
             torch.testing.assert_close(same[frame], same[key], atol=1e-5, rtol=1e-5)
+
+
+def test_sdxl_architecture_runs_with_key_frame_attention(one_sequence, tiny_pipeline_dir, tmp_path):
+    """The SDXL pipeline (its added time ids and pooled text embeddings per row) takes [key, frame] calls too."""
+    from genb.enhance.stage import run_enhance
+    from _fixtures_enhance import tiny_enhance_config
+
+    seq = tmp_path / "seq"
+    shutil.copytree(one_sequence, seq)
+    run = RunFolder(seq)
+    for name, xattn in (("x", True), ("plain", False)):
+        run_enhance(run.view(f"enhanced-{name}"), tiny_enhance_config(architecture="sdxl", noise=NOISE, steps=4, limit=2,
+                                                                      cross_frame_attention=xattn))
+    x, plain = (run.view(f"enhanced-{n}").enhanced_dir(NOISE) for n in ("x", "plain"))
+    assert (x / "000000.png").read_bytes() == (plain / "000000.png").read_bytes()
+    assert (x / "000001.png").read_bytes() != (plain / "000001.png").read_bytes()
