@@ -150,7 +150,8 @@ class EnhanceStage:
         controls, its prompt and the negative prompt), whatever the batch holds: the kernels a
         BLAS picks depend on the batch dimension, so a sample's bytes would otherwise depend on
         its batch (docs/architecture.md, "Same bytes"). The batch is a unit of reading, writing
-        and scheduling only.
+        and scheduling only. (With --cross-frame-attention a frame's call is ``[key frame, frame]``,
+        again one fixed shape whatever the batch.)
         """
         # 1. Nothing to denoise: the renders as they are.
         if self.loaded is None:
