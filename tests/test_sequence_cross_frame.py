@@ -150,3 +150,18 @@ def test_sdxl_architecture_runs_with_key_frame_attention(one_sequence, tiny_pipe
     x, plain = (run.view(f"enhanced-{n}").enhanced_dir(NOISE) for n in ("x", "plain"))
     assert (x / "000000.png").read_bytes() == (plain / "000000.png").read_bytes()
     assert (x / "000001.png").read_bytes() != (plain / "000001.png").read_bytes()
+
+
+def test_cli_on_a_whole_sequence_run(one_sequence, tiny_pipeline_dir, tmp_path):
+    """`genb enhance RUN --cross-frame-attention` on a run of sequences: every sequence, every frame
+    but the key frame paired with it; the flicker report is written."""
+    from genb.cli import main
+
+    root = tmp_path / "run"
+    shutil.copytree(one_sequence.parent.parent, root)
+    assert main(["enhance", str(root), "--preset", "tiny", "--noise", "0.4", "--steps", "5", "--threads", "1",
+                 "--cross-frame-attention"]) == 0
+    level = RunFolder(root / "sequences" / "000000").enhanced_dir(0.4)
+    paired = [json.loads((level / f"{t:06d}.json").read_text())["cross_frame"]["paired"] for t in range(FRAMES)]
+    assert paired == [False] + [True] * (FRAMES - 1)
+    assert (root / "flicker-noise-0.40.json").is_file()
