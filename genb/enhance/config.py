@@ -81,6 +81,10 @@ class EnhanceConfig:
     noise_warp: bool = True
     """On a sequence's frames (genb render --frames): warp the initial noise along the exact flow from frame to
     frame (temporally consistent); --no-noise-warp draws each frame's noise on its own."""
+    cross_frame_attention: bool = False
+    """On a sequence's frames: every frame's self-attention (UNet and ControlNets) also attends to the key frame's
+    keys and values (the sequence's first frame; Text2Video-Zero style), each frame in a call of batch 2 [key, frame]
+    (about twice the compute per frame). The key frame itself is made as without it. Not with --per-person."""
     architecture: Literal["sd15", "sdxl"] = "sd15"
     """Model family: sd15 (StableDiffusionControlNetImg2ImgPipeline) or sdxl (its SDXL variant)."""
     base_model: str = "stable-diffusion-v1-5/stable-diffusion-v1-5"
@@ -223,6 +227,9 @@ class EnhanceConfig:
         unknown = [d for d in self.detail if d not in ("face", "hands")]
         if unknown:
             raise GenbError(f"unknown detail pass(es) {', '.join(unknown)} in --detail", "use face, hands or both")
+        if self.per_person and self.cross_frame_attention:
+            raise GenbError("--cross-frame-attention works on whole frames; --per-person crops have no key frame to attend to",
+                            "drop --per-person (the whole-image pass gets it), or drop --cross-frame-attention")
         if not self.per_person and (self.detail or self.save_crops):
             raise GenbError("--detail and --save-crops work on person crops: they need --per-person",
                             "add --per-person (or drop --detail / --save-crops)")
@@ -247,7 +254,7 @@ class EnhanceConfig:
     def crop_config(self, strength: float) -> "EnhanceConfig":
         """The config of a crop pass at ``strength``: a plain (one-region) pass of the same models."""
         return dataclasses.replace(self, noise=strength, noise_person=None, per_person=False, detail=(),
-                                   save_crops=False, batch_size=self.person_batch_size, check=False)
+                                   save_crops=False, cross_frame_attention=False, batch_size=self.person_batch_size, check=False)
 
     def per_control(self, name: str) -> list[float]:
         """``control_scales`` / ``control_start`` / ``control_end`` with one value per control."""

@@ -84,6 +84,8 @@ class EnhanceStage:
 
     noise_source: Any = None
     """A sequence run's :class:`genb.sequence.noise.NoiseWarper` (None: each sample's own noise)."""
+    key_frame: EnhanceInput | None = None
+    """With --cross-frame-attention on a sequence: the key frame every other frame attends to (None: off)."""
 
     def __init__(self, cfg: EnhanceConfig, seed: int = 0, loaded: Any = None):
         import torch
@@ -148,7 +150,8 @@ class EnhanceStage:
         controls, its prompt and the negative prompt), whatever the batch holds: the kernels a
         BLAS picks depend on the batch dimension, so a sample's bytes would otherwise depend on
         its batch (docs/architecture.md, "Same bytes"). The batch is a unit of reading, writing
-        and scheduling only.
+        and scheduling only. (With --cross-frame-attention a frame's call is ``[key frame, frame]``,
+        again one fixed shape whatever the batch.)
         """
         # 1. Nothing to denoise: the renders as they are.
         if self.loaded is None:
@@ -162,31 +165,48 @@ class EnhanceStage:
                              np.concatenate(latents) if all(lat is not None for lat in latents) else None)
 
     def _enhance_one(self, s: EnhanceInput) -> tuple[np.ndarray, dict[str, Any], np.ndarray | None]:
-        """One sample through the pipeline, alone: its (H, W, 3) uint8 image, its record and its
-        (1, C, h, w) float32 final latents (None if the loop ran no step)."""
+        """One sample through the pipeline: its (H, W, 3) uint8 image, its record and its
+        (1, C, h, w) float32 final latents (None if the loop ran no step).
+
+        Alone (batch 1); with cross-frame attention (:attr:`key_frame` set) a frame other than the
+        key frame goes in a call of batch 2 ``[key frame, frame]`` (genb.enhance.cross_frame).
+        """
+        key = self.key_frame
+        paired = key is not None and s.torch_seed is None and s.index != key.index
+        img, steps, latents = self._call([key, s] if paired else [s])
+        record = self.record(s.index, s.prompt, steps)
+        if key is not None and s.torch_seed is None and steps:
+            record["cross_frame"] = {"key_frame": key.index, "paired": paired}
+        return img, record, latents
+
+    def _call(self, rows: list[EnhanceInput]) -> tuple[np.ndarray, int, np.ndarray | None]:
+        """``rows`` (one image size) through the pipeline in one call; the last row's (H, W, 3) uint8
+        image, the steps run and its (1, C, h, w) float32 final latents (None if no step ran)."""
         import torch
 
         cfg, plan, pipe = self.cfg, self.plan, self.loaded.pipe
+        s = rows[-1]
         H, W = s.image.shape[:2]
-        # 2. Pad to a size the UNet takes (crop back after), as (1, 3, H, W) tensors in [0, 1].
+        # 2. Pad to a size the UNet takes (crop back after), as (B, 3, H, W) tensors in [0, 1].
         Hp, Wp = (math.ceil(H / self.multiple) * self.multiple, math.ceil(W / self.multiple) * self.multiple)
         pad = ((0, Hp - H), (0, Wp - W), (0, 0))
 
-        def tensor(image: np.ndarray, mode: str) -> Any:
-            arr = np.pad(image, pad, mode=mode) if (Hp, Wp) != (H, W) else image
-            return torch.from_numpy(np.ascontiguousarray(arr)[None]).permute(0, 3, 1, 2).float().div_(255.0)
+        def tensor(images: list[np.ndarray], mode: str) -> Any:
+            arr = np.stack([np.pad(i, pad, mode=mode) if (Hp, Wp) != (H, W) else i for i in images])
+            return torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).float().div_(255.0)
 
-        image = tensor(s.image, "reflect")
-        controls = [tensor(c, "constant") for c in s.controls]
-        # 3. The sample's own generator, seeded from (seed, index) only.
-        generator = torch.Generator("cpu").manual_seed(sample_torch_seed(self.seed, s.index) if s.torch_seed is None
-                                                       else s.torch_seed)
+        image = tensor([r.image for r in rows], "reflect")
+        controls = [tensor([r.controls[c] for r in rows], "constant") for c in range(len(s.controls))]
+        # 3. Each row's own generator, seeded from (seed, index) only.
+        generators = [torch.Generator("cpu").manual_seed(sample_torch_seed(self.seed, r.index) if r.torch_seed is None
+                                                         else r.torch_seed) for r in rows]
         # 4. Region-aware mode: the held region's weight on the latent grid.
         mask = None
         if plan.held:
-            mask = person_mask(s.instances, cfg.region_dilate)
             f = pipe.vae_scale_factor
-            weights = latent_weights(np.pad(mask, pad[:2], mode="edge"), (Hp // f, Wp // f))[None]
+            masks = [person_mask(r.instances, cfg.region_dilate) for r in rows]
+            mask = masks[-1]
+            weights = np.stack([latent_weights(np.pad(m, pad[:2], mode="edge"), (Hp // f, Wp // f)) for m in masks])
             if plan.held == "background":
                 weights = 1.0 - weights
             callback = RegionHold(plan, torch.from_numpy(weights)[:, None])
@@ -194,10 +214,10 @@ class EnhanceStage:
             callback = StepCounter()
         # 5. The pipeline.
         kwargs = dict(
-            prompt=[s.prompt], negative_prompt=[cfg.negative_prompt],
+            prompt=[r.prompt for r in rows], negative_prompt=[cfg.negative_prompt] * len(rows),
             image=image, control_image=controls if len(controls) > 1 else controls[0],
             strength=plan.pipeline_strength, num_inference_steps=self.num_inference_steps,
-            guidance_scale=cfg.guidance_scale, height=Hp, width=Wp, generator=[generator],
+            guidance_scale=cfg.guidance_scale, height=Hp, width=Wp, generator=generators,
             controlnet_conditioning_scale=self.scales if len(self.scales) > 1 else self.scales[0],
             control_guidance_start=self.starts if len(self.starts) > 1 else self.starts[0],
             control_guidance_end=self.ends if len(self.ends) > 1 else self.ends[0],
@@ -207,17 +227,21 @@ class EnhanceStage:
             if isinstance(callback, RegionHold):
                 hooks.enter_context(callback.capture(pipe))
             if self.noise_source is not None:  # a sequence: noise warped along the flow (genb.sequence.noise)
-                hooks.enter_context(self.noise_source.override(pipe, [s]))
+                hooks.enter_context(self.noise_source.override(pipe, rows))
+            if len(rows) == 2:  # [key frame, frame]: cross-frame attention (genb.enhance.cross_frame)
+                from genb.enhance.cross_frame import key_frame_attention
+
+                hooks.enter_context(key_frame_attention(pipe))
             out = pipe(**kwargs).images
         # 6. Back to uint8 at the render's size; a region at strength 0 gets the render's pixels back.
-        img = (np.clip(out[0, :H, :W], 0.0, 1.0) * 255.0).round().astype(np.uint8)
+        img = (np.clip(out[-1, :H, :W], 0.0, 1.0) * 255.0).round().astype(np.uint8)
         if mask is not None:
             if cfg.noise_person == 0.0:
                 img[mask] = s.image[mask]
             elif cfg.noise == 0.0:
                 img[~mask] = s.image[~mask]
-        latents = callback.latents.float().cpu().numpy() if callback.latents is not None else None
-        return img, self.record(s.index, s.prompt, callback.steps), latents
+        latents = callback.latents[-1:].float().cpu().numpy() if callback.latents is not None else None
+        return img, callback.steps, latents
 
 
 # ----------------------------------------------------------------------------- running a whole run
@@ -314,6 +338,7 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
     #    samples whatever the number of ranks, --limit or what is already done).
     run.require()
     cfg.validate()
+    _require_sequence(run, cfg)
     out_dir = run.enhanced_dir(cfg.noise)
     all_ids = run.sample_ids()
     if not all_ids:
@@ -332,6 +357,7 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
         stage_cfg = dataclasses.replace(cfg.whole_image_config(), device=ctx.device)
         state["stage"] = get_stage(stage_cfg, seed)
         state["stage"].noise_source = _noise_source(run, cfg, state["stage"])
+        state["stage"].key_frame = _key_frame(run, all_ids, cfg, state["stage"])
         if cfg.per_person:
             from genb.enhance.per_person import PersonPass
 
@@ -385,6 +411,23 @@ def _noise_source(run: RunFolder, cfg: EnhanceConfig, stage: EnhanceStage) -> An
     if not cfg.noise_warp or stage.loaded is None or not is_sequence_run(run):
         return None
     return NoiseWarper(run, stage.seed, stage.loaded.pipe.vae_scale_factor)
+
+
+def _require_sequence(run: RunFolder, cfg: EnhanceConfig) -> None:
+    """--cross-frame-attention off a sequence's frames: one clear error (nothing is written)."""
+    from genb.sequence.noise import is_sequence_run
+
+    if cfg.cross_frame_attention and not is_sequence_run(run):
+        raise GenbError(f"--cross-frame-attention works on a sequence's frames; {run.root} is not a sequence",
+                        "give a run of `genb render --frames T` (or one of its sequences/NNNNNN), "
+                        "or drop --cross-frame-attention")
+
+
+def _key_frame(run: RunFolder, ids: list[int], cfg: EnhanceConfig, stage: EnhanceStage) -> EnhanceInput | None:
+    """--cross-frame-attention: the sequence's first frame, read once (None when off or no model runs)."""
+    if not cfg.cross_frame_attention or stage.loaded is None:
+        return None
+    return EnhanceInput.read(run, ids[0], cfg.whole_image_config(), stage.templates)
 
 
 def _enhance_batches(run: RunFolder, out_dir: Path, cfg: EnhanceConfig, batches: list[list[int]],
