@@ -209,7 +209,7 @@ def test_region_each_region_follows_its_own_strength(tiny_pipeline_dir, enhance_
     """Background 0.6, people 0.2: in latent space (before the random VAE decoder mixes everything)
     the people match a plain 0.2 run and the background a plain 0.6 run."""
     from genb.enhance.regions import latent_weights, person_mask
-    from genb.enhance.stage import EnhanceInput, EnhanceStage
+    from genb.enhance.enhancer import EnhanceInput, EnhanceStage
 
     latents = {}
     for name, kw in {"region": dict(noise=0.6, noise_person=0.2), "low": dict(noise=0.2),

@@ -16,7 +16,7 @@ from _fixtures_enhance import tiny_enhance_config
 from genb.enhance.crops import (
     CropBox, composite, crop_image, crop_intrinsics, far_to_near, feathered_mask, map_points, resampling, square_box, uncrop,
 )
-from genb.enhance.per_person import read_saved_crop
+from genb.enhance.crop_files import read_saved_crop
 from genb.enhance.stage import run_enhance
 from genb.errors import GenbError
 from genb.core.io import read_image

@@ -224,7 +224,7 @@ def test_sdxl_without_its_preset_takes_the_sdxl_controlnets():
 
 
 def test_the_pipeline_cache_is_keyed_on_the_control_models(tiny_pipeline_dir):
-    from genb.enhance.stage import get_stage
+    from genb.enhance.enhancer import get_stage
 
     first = get_stage(tiny_enhance_config(controls=("depth",)), 0).loaded
     again = get_stage(tiny_enhance_config(controls=("depth",)), 0).loaded

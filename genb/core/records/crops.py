@@ -1,6 +1,6 @@
 """A saved person crop's record (``enhanced/noise-s/crops/NNNNNN_pPP.json``, beside its PNG).
 
-Written by ``genb enhance --per-person --save-crops`` (``genb.enhance.per_person.crop_record``),
+Written by ``genb enhance --per-person --save-crops`` (``genb.enhance.person_tasks.crop_record``),
 the JSON after the PNG; read by the per-person pass when it resumes and by ``genb package
 --crops``, both through :func:`read_crop_record` (the resume redoes a crop whose record is
 unreadable; packaging stops with the error).
