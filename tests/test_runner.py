@@ -515,7 +515,7 @@ def test_core_imports_only_core():
 # Modules and functions over the limits today, in files other work is changing now; the list may
 # only shrink (a new offender fails the test).
 OVER_400_LINES = {"genb/render/dress/dresser.py", "genb/render/raster.py", "genb/render/stage.py"}
-OVER_80_LINES = {"genb/render/dress/wardrobe.py:validate_wardrobe", "genb/render/raster.py:build_passes",
+OVER_80_LINES = {"genb/render/raster.py:build_passes",
                  "genb/render/shadows.py:apply_sun_shadows", "genb/render/stage.py:_prepare"}
 
 
