@@ -185,8 +185,9 @@ class StageSpec(Generic[T]):
     """What this stage's folder is called, for the refusal."""
     outputs_exist: Callable[[], bool] | None = None
     """True when the folder holds outputs (default: any item done)."""
-    extra_records: Callable[[], dict[str, dict[str, Any]]] | None = None
-    """JSON files written beside the record (render's ``run.json``), by name in ``folder``."""
+    extra_records: Callable[[], dict[str, Any]] | None = None
+    """JSON files written beside the record, by name in ``folder``: a mapping, or a typed record with
+    ``write(path)`` (render's :class:`~genb.core.records.run.RunManifest`)."""
     record_extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     """More keys of the settings record (package's selection)."""
     folders: Sequence[Path] = ()
@@ -309,7 +310,10 @@ def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dic
         if ranks.main or not path.is_file():
             if not path.is_file():
                 created.insert(0, path)
-            io.atomic_write_json(path, obj)
+            if hasattr(obj, "write"):  # a typed record (render's RunManifest): its own writer
+                obj.write(path)
+            else:
+                io.atomic_write_json(path, obj)
     return created
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from genb.core.records.scene import SceneRecord
 from genb.core.run import RunFolder
 from genb.enhance.config import CONTROL_FILES, EnhanceConfig
 from genb.enhance.crops import CropBox, crop_image, crop_intrinsics, far_to_near, map_points, resampling
@@ -58,7 +59,8 @@ class PersonData:
     """(P, 25, 3) camera frame, metres (for the far-to-near order)."""
     controls: dict[str, np.ndarray]
     """Full-size control maps that are cropped (not pose or edges, which are redrawn)."""
-    scene: dict[str, Any]
+    scene: SceneRecord
+    """The sample's recipe (prompts)."""
     order: list[int] = dataclasses.field(default_factory=list)
     """Person indices far to near (:func:`~genb.enhance.crops.far_to_near`)."""
     plan: Any = None

@@ -124,7 +124,7 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
         raise GenbError(f"{run.root} has no samples", f"run `genb render {run.root}` first")
     ids = all_ids[: cfg.limit] if cfg.limit is not None else all_ids
     wanted = set(ids)
-    seed = int(run.manifest.get("seed", 0))
+    seed = run.manifest.seed
 
     def to_write(batch: list[int]) -> list[int]:
         return [i for i in batch if i in wanted and not _is_done(out_dir, run.sample_name(i))]

@@ -119,7 +119,7 @@ def _command_lines(run: RunFolder, selection: Selection, out: Path) -> list[tupl
 def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats, npz_files: dict[str, Path],
               shard_paths: list[Path], plots: dict[str, str], out: Path, skipped: dict[str, str] | None = None) -> str:
     """The dataset card's Markdown: counts and distributions, files, what is absent, licence, how it was made."""
-    body = stats.s["body_model"] or str(run.manifest.get("body_model", "?"))
+    body = stats.s["body_model"] or run.manifest.body_model or "?"
     lines = _counts_section(run, cfg, selection, stats.s, plots, body)
     lines += _files_section(cfg, stats.s, npz_files, shard_paths, out, skipped)
     lines += _absent_section(cfg, stats.s, npz_files, body)

@@ -138,7 +138,7 @@ def build_smpl_fitting(run: RunFolder, cfg: PackageConfig):
                         FitConfig(joint_steps=max(1, steps // 3), surface_steps=max(1, steps - steps // 3)))
     record = yaml.safe_load((run.root / "render.yaml").read_text()) if (run.root / "render.yaml").is_file() else {}
     rcfg = (record or {}).get("config") or {}
-    body_name = str(run.manifest.get("body_model", rcfg.get("body", "anny")))
+    body_name = run.manifest.body_model or str(rcfg.get("body", "anny"))
     if body_name == "smplx" and not rcfg.get("smplx_dir"):
         raise GenbError(f"{run.root}/render.yaml names no --smplx-dir, needed to replay the SMPL-X bodies for the "
                         "SMPL fit", "package on the machine that rendered the run, or re-render it")

@@ -85,7 +85,7 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     selection = select_samples(run, cfg.noise, cfg.source, cfg.include_rejected)
     if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
         raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
-    body_model = str(run.manifest.get("body_model", "anny"))
+    body_model = run.manifest.body_model or "anny"
     formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=bool(cfg.smpl_dir))
     if cfg.crops:
         from genb.package.person_crops import require_crops

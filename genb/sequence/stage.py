@@ -154,7 +154,7 @@ def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
     if not (seq / "sequence.npz").is_file():
         atomic_write_bytes(seq / "sequence.npz", npz_bytes(arrays))
         atomic_write_json(seq / "sequence.json", record)
-        atomic_write_json(seq / "run.json", run_manifest(dataclasses.replace(cfg, num_samples=cfg.frames)))
+        run_manifest(dataclasses.replace(cfg, num_samples=cfg.frames)).write(seq / "run.json")
     written, pending = 0, None  # pending: (t, sample, flow inputs) waiting for frame t+1
     for t in range(cfg.frames):
         if _frame_done(seq, t) and (t == 0 or _frame_done(seq, t - 1)):

@@ -2,8 +2,8 @@
 
 | file | reader | writer |
 | --- | --- | --- |
-| ``run.json`` | :func:`run.read_manifest` (via ``RunFolder.manifest``) | ``genb render`` through the runner |
-| ``samples/N/scene.json`` | :func:`run.read_scene` (via ``RunFolder.scene``) | ``genb render`` |
+| ``run.json`` | :class:`run.RunManifest`, :func:`run.read_manifest` (via ``RunFolder.manifest``) | ``RunManifest.write`` (``genb render`` through the runner, each sequence) |
+| ``samples/N/scene.json`` | :class:`scene.SceneRecord`, :func:`scene.read_scene` (via ``RunFolder.scene``) | :func:`scene.scene_bytes` (``genb render``) |
 | ``samples/N/labels.npz`` | ``RunFolder.labels`` (shapes checked) | ``genb render`` |
 | ``samples/N/*.png`` | ``RunFolder.image``/``instances``/``parts``/``control`` (size checked against ``run.json``) | ``genb render`` |
 | ``enhanced/noise-s/N.json`` | :class:`enhance.EnhanceRecord` ``.read`` | ``.write`` |
