@@ -12,7 +12,6 @@ import os
 import time
 from pathlib import Path
 
-from genb.core.controls import draw_extra_controls
 from genb.core.io import DEPTH_FILE, atomic_dir, depth_bytes, npz_bytes, png_bytes
 from genb.core.log import get_logger, progress
 from genb.core.records.run import RunManifest
@@ -35,7 +34,7 @@ def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compres
                  extra: dict[str, bytes] | None = None) -> None:
     """Write one sample folder: built under a temporary name, renamed whole. ``extra``: more files
     (name -> bytes) that belong to the folder, written before the rename (a sequence frame's flow)."""
-    images = {**sample.images, **draw_extra_controls(sample)}  # control maps registered outside genb
+    images = sample.images  # every registered control map is among them (RenderStage.complete)
     with atomic_dir(run.sample_dir(index)) as tmp:
         for name, img in images.items():
             (tmp / f"{name}.png").write_bytes(png_bytes(img, png_compression))
