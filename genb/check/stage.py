@@ -41,7 +41,7 @@ __all__ = ["CheckConfig", "Checker", "run_check", "accepted_ids", "load_config",
 logger = get_logger(__name__)
 
 def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = None,
-              command: list[str] | None = None) -> CheckSummary:
+              command: list[str] | None = None, ids: list[int] | None = None) -> CheckSummary:
     """Check every enhanced sample of one noise level (resumable, sharded by rank).
 
     Args:
@@ -50,6 +50,9 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
         checker: a ready :class:`Checker` (else built from ``cfg``; reused by callers that
             check several noise levels).
         command: the command line to record in ``check.yaml``.
+        ids: check exactly these samples in this process instead of this rank's share of the
+            enhanced images (the sweep: what this rank just enhanced, so a job array's ranks
+            check every sample whatever order they start in).
 
     Returns:
         The :class:`~genb.check.summary.CheckSummary` of every decision in the check folder
@@ -90,7 +93,9 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
     newly = [0]
     run_stage(StageSpec(
         name="check", folder=check_dir, record="check.yaml", config=cfg, command=command,
-        items=lambda: enhanced_ids, is_done=lambda i: record_path(i).is_file(),
+        items=lambda: enhanced_ids if ids is None else sorted(set(ids) & set(enhanced_ids)),
+        is_done=lambda i: record_path(i).is_file(), split=ids is None,
+        missing=lambda: sum(not record_path(i).is_file() for i in enhanced_ids),
         setup=setup, work=work, keep=CHECK_RUNTIME_FIELDS, device=cfg.device,
         redo=cfg.redo, redo_flag="--redo", what=f"check records in {check_dir}",
         outputs_exist=lambda: bool(numbered(check_dir, ".json")),

@@ -261,7 +261,8 @@ def run_stage(spec: StageSpec[T]) -> StageRun[T]:
     # 4. Models, once, before anything is written.
     if ctx.plan.todo and spec.setup is not None:
         ctx.state = spec.setup(ctx)
-    # 5. The folder and its record.
+    # 5. The folder and its record (the one it replaces kept, should the work fail).
+    previous = record_path.read_bytes() if record_path.is_file() else None
     created = _write_records(spec, folder, record_path, inputs, ranks) if ranks.main or not spec.main_only else []
     ranks.clean(spec.clean if spec.clean is not None else [folder])
     # 6. The work.
@@ -272,6 +273,8 @@ def run_stage(spec: StageSpec[T]) -> StageRun[T]:
         except BaseException:
             if created and _holds_only(folder, created):
                 _undo(created)
+            elif previous is not None and record_path.is_file() and record_path.read_bytes() != previous:
+                io.atomic_write_bytes(record_path, previous)  # a failed command leaves the record it found
             raise
     # 7. The finish.
     missing = spec.missing or (lambda: sum(not spec.is_done(x) for x in items))

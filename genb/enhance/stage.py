@@ -62,6 +62,8 @@ class EnhanceSummary:
     """Wall time of this process's share, model loading included."""
     steps_run: int
     """Denoising steps per sample."""
+    mine: list[int] = dataclasses.field(default_factory=list)
+    """The samples of this process's share (written now or before)."""
 
     @property
     def images_per_second(self) -> float:
@@ -167,7 +169,8 @@ def run_enhance(run: RunFolder | str | Path, cfg: EnhanceConfig) -> EnhanceSumma
     written = ran.result or 0
     stage = state.get("stage")
     steps = stage.plan.steps_run if stage is not None and stage.loaded is not None else 0
-    summary = EnhanceSummary(out_dir, written, mine - written, time.perf_counter() - start, steps)
+    summary = EnhanceSummary(out_dir, written, mine - written, time.perf_counter() - start, steps,
+                             sorted(i for b in ran.plan.mine for i in b if i in wanted))
     done = len(ids) - sum(not _is_done(out_dir, run.sample_name(i)) for i in ids)
     logger.info("done: %d enhanced, %d skipped in %.1f s (%.2f images/s, %d steps each); %d/%d samples in %s",
                 summary.enhanced, summary.skipped, summary.seconds, summary.images_per_second, summary.steps_run,

@@ -278,13 +278,13 @@ class SweepStage:
                                         cfg.enhance_preset, enhance_args, s)
             if getattr(enhance_cfg, "limit", None):
                 expected = ids[: enhance_cfg.limit]
-            run_enhance(run, enhance_cfg)
+            share = run_enhance(run, enhance_cfg).mine
             logger.info("sweep: noise %.2f: check", s)
             check_cfg = _stage_config("genb.check.stage", "CheckConfig", "check",
                                       cfg.check_preset, cfg.check_args, s)
             if checker is None:  # the checker's models load once for every level
                 checker = Checker(check_cfg)
-            run_check(run, check_cfg, checker=checker)
+            run_check(run, check_cfg, checker=checker, ids=share)  # what this rank enhanced: any start order
         return expected
 
     def _row(self, run: RunFolder, s: float, ids: list[int], checks: dict[int, Any]) -> dict[str, Any]:
