@@ -293,13 +293,7 @@ def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dic
     import yaml
 
     created: list[Path] = []
-    for d in (folder, *spec.folders):
-        new_dirs = [p for p in (d, *d.parents) if not p.exists()]  # deepest first
-        try:
-            d.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise GenbError(f"cannot create {d}: {e.strerror}", "choose a folder you can write to") from None
-        created[:0] = new_dirs
+    _make_dirs(folder, created)
     # rank 0 refreshes the records (the latest command, num_samples ...); any rank writes a missing one
     if spec.redo or ranks.main or not record_path.is_file():
         if not record_path.is_file():
@@ -317,7 +311,19 @@ def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dic
                 obj.write(path)
             else:
                 io.atomic_write_json(path, obj)
+    for d in spec.folders:  # after the records: a rank starting now sees a folder marked as the stage's
+        _make_dirs(d, created)
     return created
+
+
+def _make_dirs(d: Path, created: list[Path]) -> None:
+    """Create ``d`` (and its parents), adding what did not exist to the front of ``created`` (deepest first)."""
+    new_dirs = [p for p in (d, *d.parents) if not p.exists()]
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise GenbError(f"cannot create {d}: {e.strerror}", "choose a folder you can write to") from None
+    created[:0] = new_dirs
 
 
 def _holds_only(folder: Path, created: list[Path]) -> bool:
