@@ -58,6 +58,8 @@ class PackageConfig:
     """Write the dataset card README.md with its plots."""
     workers: int = 2
     """Threads reading and encoding images in this process (writing stays in sample order)."""
+    frame_step: int = 1
+    """Sequence runs (genb render --frames): package every k-th frame of each sequence as a sample (1: every frame)."""
     crops: bool = False
     """Package the per-person crops kept by `genb enhance --per-person --save-crops` instead of the full images: one image per person at the model's resolution, its keypoints, boxes, center/scale in the crop's pixels and cam_int = the crop's K (people without a crop are left out)."""
 
@@ -93,7 +95,8 @@ class PackageConfig:
         return self.format in ("all", WEBDATASET)
 
 
-def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool) -> tuple[list[str], dict[str, str]]:
+def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool,
+                    sequences: bool = False) -> tuple[list[str], dict[str, str]]:
     """The npz formats to write for this run, and ``{format: why not}`` for those it cannot carry.
 
     Raises GenbError when the one format asked for cannot be written.
@@ -103,7 +106,8 @@ def resolve_formats(cfg: PackageConfig, body_model: str, has_smpl: bool) -> tupl
         name = spec.name
         if cfg.format not in ("all", name):
             continue
-        why = spec.unsupported(body_model, has_smpl)
+        why = spec.unsupported(body_model, has_smpl) or (None if sequences or not spec.video else
+                                                          "a video format: it needs a sequence run (genb render --frames)")
         if why is None:
             chosen.append(name)
         elif cfg.format == name:

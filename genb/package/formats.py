@@ -5,7 +5,8 @@ A :class:`PackageFormat` says the format's name (``--format``), where its file g
 sample's packaged people become rows, and how the merged rows are written. The
 built-in formats live in their own modules (:mod:`genb.package.genb_npz`,
 :mod:`~genb.package.bedlam`, :mod:`~genb.package.camerahmr`,
-:mod:`~genb.package.humandata`) and are registered here; WebDataset shards are
+:mod:`~genb.package.humandata`; the video formats :mod:`~genb.package.wham`,
+:mod:`~genb.package.tram`, :mod:`~genb.package.gvhmr`) and are registered here; WebDataset shards are
 written by :mod:`genb.package.wds`, not through this registry.
 
 Adding one (see docs/architecture.md, "How to add")::
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from genb.core.registry import Registry
-from genb.package import bedlam, camerahmr, genb_npz, humandata, npz
+from genb.package import bedlam, camerahmr, genb_npz, gvhmr, humandata, npz, tram, wham
 
 WEBDATASET = "webdataset"
 DEFAULT_FIX = ("package this run as --format genb or webdataset (keypoints, boxes, camera), "
@@ -59,6 +60,8 @@ class PackageFormat:
     """Its line in the dataset card (default: its name)."""
     fix: str = DEFAULT_FIX
     """What to do when ``--format <name>`` is asked for a run it cannot carry."""
+    video: bool = False
+    """A video format: written only for sequence runs (``genb render --frames``; :mod:`genb.package.video`)."""
 
     def __post_init__(self):
         if self.name in ("all", WEBDATASET):
@@ -83,6 +86,16 @@ for _spec in (
                   suffix="-hands", title="CameraHMR SMPL-X hands npz (core/datasets/dataset_train_hands.py)"),
     PackageFormat(humandata.NAME, humandata.rows, humandata.unsupported, humandata.write,
                   title="mmhuman3d HumanData (SMPLer-X / SMPLest-X / AiOS; np.load(..., allow_pickle=True))"),
+    PackageFormat(wham.NAME, wham.rows, wham.unsupported, wham.write, video=True,
+                  title="WHAM BEDLAM labels (lib/data/datasets/bedlam.py; the .pth beside it, without ViT features)",
+                  fix="give your SMPL model files with --smpl-dir, and a sequence run (genb render --frames)"),
+    PackageFormat(tram.NAME, tram.rows, tram.unsupported, tram.write, video=True,
+                  title="TRAM bedlam_vid npz (lib/datasets/video_dataset.py)",
+                  fix="give your SMPL model files with --smpl-dir, and a sequence run (genb render --frames)"),
+    PackageFormat(gvhmr.NAME, gvhmr.rows, gvhmr.unsupported, gvhmr.write, video=True,
+                  title="GVHMR BEDLAM support files (hmr4d/dataset/bedlam/bedlam.py; hmr4d_support/ beside it, "
+                        "without ViT features)",
+                  fix="render the sequences with --body smplx"),
 ):
     PACKAGE_FORMATS.register(_spec)
 

@@ -9,6 +9,7 @@ skeleton), ``bbox`` (visible mask), ``bbox_full`` (amodal), ``cam_int``, ``cam_e
 ``image_size`` (H, W), ``proj_verts`` (genb's vertex subset), ``gender``,
 ``body_model``, ``sample_index``, ``person_index`` and the body model's native
 parameters under its prefix (``smplx_*``, ``anny_*``), plus ``smpl_*`` where SMPL was fitted.
+A sequence run's frames (:mod:`genb.package.frames`) add ``sequence``, ``frame`` (int64) and ``fps``.
 """
 
 from __future__ import annotations
@@ -49,4 +50,8 @@ def rows(rec: PersonRecords, imgname: str, sample_index: int) -> tuple[dict[str,
         out[f"{rec.body_model}_{k}"] = np.asarray(v, np.float32)
     for k, v in (rec.smpl or {}).items():
         out[f"smpl_{k}"] = np.asarray(v, np.float32)
+    if rec.frame is not None:
+        seq, frame, fps = rec.frame
+        out.update({"sequence": np.full(n, seq, np.int64), "frame": np.full(n, frame, np.int64),
+                    "fps": np.full(n, fps, np.float64)})
     return out, 0

@@ -41,19 +41,34 @@ class Selection:
         return self.num_accepted / self.num_checked
 
 
+class NothingSelected(GenbError):
+    """Nothing of the run is left to package (no images of the source, or the checker accepted none)."""
+
+
 def image_path(run: RunFolder, index: int, source: str, noise: float) -> Path:
     """The image file packaged for sample ``index``."""
+    if hasattr(run, "locate"):  # a sequence run's frames (genb.package.frames.SequenceFrames)
+        sub, frame = run.locate(index)
+        return image_path(sub, frame, source, noise)
     if source == "render":
         return run.sample_dir(index) / "image.png"
     return run.enhanced_dir(noise) / f"{run.sample_name(index)}.png"
 
 
-def select_samples(run: RunFolder, noise: float, source: str = "auto", include_rejected: bool = False) -> Selection:
+def select_samples(run: RunFolder, noise: float, source: str = "auto", include_rejected: bool = False,
+                   frame_step: int = 1) -> Selection:
     """The samples to package: the checker's accepted ones, or every one with ``include_rejected``.
 
+    ``frame_step``: only samples ``i % frame_step == 0`` (one sequence's frames). A sequence run's
+    frames (:class:`genb.package.frames.SequenceFrames`) are selected sequence by sequence.
+
     Raises a :class:`GenbError` naming the missing stage when the images or the
-    decisions for ``noise`` do not exist, or when nothing would be packaged.
+    decisions for ``noise`` do not exist, or when nothing would be packaged (:class:`NothingSelected`).
     """
+    if hasattr(run, "locate"):
+        from genb.package.frames import select_frames
+
+        return select_frames(run, noise, source, include_rejected)
     run.require()
     if source == "auto":
         source = "render" if noise == 0 else "enhanced"
@@ -71,12 +86,13 @@ def select_samples(run: RunFolder, noise: float, source: str = "auto", include_r
                             and p.with_suffix(".json").is_file())
     else:
         candidates = samples
+    candidates = [i for i in candidates if i % frame_step == 0]
     if not candidates:
-        raise GenbError(f"no {source} images to package in {run.root} at noise {noise:.2f}",
+        raise NothingSelected(f"no {source} images to package in {run.root} at noise {noise:.2f}",
                         f"run `genb enhance {run.root} --noise {noise}` first")
 
     check_dir = run.check_dir(noise)
-    decisions = read_decisions(check_dir)
+    decisions = {i: ok for i, ok in read_decisions(check_dir).items() if i % frame_step == 0}
     needs_check = noise > 0 and not include_rejected
     if needs_check and not decisions:
         raise GenbError(
@@ -97,7 +113,7 @@ def select_samples(run: RunFolder, noise: float, source: str = "auto", include_r
     else:
         ids = list(candidates)
     if not ids:
-        raise GenbError(
+        raise NothingSelected(
             f"the checker accepted none of the {len(decisions)} samples at noise {noise:.2f}",
             "lower the noise, loosen the checker's thresholds, or pass --include-rejected",
         )
@@ -109,4 +125,4 @@ def select_samples(run: RunFolder, noise: float, source: str = "auto", include_r
     )
 
 
-__all__ = ["Selection", "select_samples", "read_decisions", "image_path"]
+__all__ = ["Selection", "select_samples", "read_decisions", "image_path", "NothingSelected"]

@@ -43,6 +43,7 @@ class PersonRecords:
         joints_conf: (N, J) float32 their 2D confidence (same rule as the keypoints).
         smpl: SMPL parameters fitted to the bodies (:mod:`genb.package.smpl_fit`), camera frame,
             or None when no SMPL model was given (then no format carries SMPL values).
+        frame: ``(sequence, frame, fps)`` of a sequence's frame (``genb render --frames``), else None.
         vis_count: (N,) int64 visible BODY25 keypoints.
         gender: (N,) str.
         body_model: "anny" or "smplx" (or another model's name).
@@ -76,6 +77,7 @@ class PersonRecords:
     joints_3d: np.ndarray
     joints_conf: np.ndarray
     smpl: dict[str, np.ndarray] | None = None
+    frame: tuple[int, int, float] | None = None
 
     def __len__(self) -> int:
         return len(self.person_index)
@@ -150,6 +152,8 @@ def person_records(labels: dict[str, np.ndarray], *, confidence: str = "in_frame
         joints_2d=joints2d,
         joints_3d=joints3d,
         joints_conf=joints_conf.astype(np.float32),
+        frame=((int(labels["sequence"]), int(labels["frame"]), float(labels["fps"]))
+               if "frame" in labels and "sequence" in labels else None),
     )
 
 

@@ -43,6 +43,7 @@ from genb.core.runner import StageSpec, run_stage
 from genb.errors import GenbError
 from genb.package.config import RESUMABLE_FIELDS, PackageConfig, resolve_formats
 from genb.package.formats import PACKAGE_FORMATS
+from genb.package.frames import open_frames
 from genb.package.inputs import select_samples
 from genb.package.merge import PARTS, finalize, package_rank, part_name, rank_markers, selection_digest, selection_record
 from genb.package.sample import PackageStage
@@ -78,7 +79,7 @@ class PackageSummary:
 
 def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> PackageSummary:
     """Package the selected samples of ``run`` into ``out`` (this process's share, then the merge)."""
-    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    run = open_frames(run, cfg.frame_step, cfg.crops)  # a sequence run's frames are its samples
     out = Path(out)
     start = time.perf_counter()
     # 1. What to package, and an output folder that agrees with it.
@@ -86,7 +87,7 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
         raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
     body_model = run.manifest.body_model or "anny"
-    formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=bool(cfg.smpl_dir))
+    formats, skipped_formats = resolve_formats(cfg, body_model, has_smpl=bool(cfg.smpl_dir), sequences=hasattr(run, "locate"))
     if cfg.crops:
         from genb.package.person_crops import require_crops
 
