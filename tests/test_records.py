@@ -169,7 +169,7 @@ def test_a_malformed_crop_record_is_one_error(edit, words, tmp_path):
             "keypoints_vis": [True] * 25, "bbox_full": [0, 0, 1, 1]}
     path = tmp_path / "000000_p00.json"
     path.write_text(json.dumps(good))
-    assert read_crop_record(path)["cam_int"].shape == (3, 3)
+    assert read_crop_record(path).cam_int.shape == (3, 3)
     path.write_text(json.dumps(edit(good)))
     with pytest.raises(GenbError, match=words):
         read_crop_record(path)

@@ -13,8 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from genb.core.io import TMP_PREFIX, atomic_write_bytes, atomic_write_json, png_bytes, read_image
-from genb.core.records.crops import read_crop_record
+from genb.core.io import TMP_PREFIX, atomic_write_bytes, png_bytes, read_image
+from genb.core.records.crops import CropRecord, read_crop_record
 from genb.enhance.crops import CropBox
 from genb.enhance.person_tasks import CropTask, crop_name
 from genb.errors import GenbError
@@ -32,18 +32,19 @@ def read_done_crop(folder: Path, task: CropTask) -> tuple[np.ndarray, int] | Non
         return None
     try:
         rec = read_crop_record(path)  # unreadable: redone (and rewritten) by this pass
-        if rec["box"] != task.box.as_list() or rec.get("torch_seed") != task.torch_seed:
+        if rec.box != task.box.as_list() or rec.torch_seed != task.torch_seed:
             return None
         image = read_image(folder / f"{name}.png")
     except GenbError:
         return None
-    return (image, int(rec.get("steps_run", 0))) if image.shape == (task.box.size, task.box.size, 3) else None
+    return (image, int(rec.steps_run or 0)) if image.shape == (task.box.size, task.box.size, 3) else None
 
 
 def write_crop(folder: Path, name: str, image: np.ndarray, record: dict[str, Any]) -> None:
-    """Write one finished crop: its PNG, then its JSON (the JSON marks it done)."""
+    """Write one finished crop: its PNG, then its record (:class:`CropRecord`, which marks it done)."""
     atomic_write_bytes(folder / f"{name}.png", png_bytes(image))
-    atomic_write_json(folder / f"{name}.json", record)
+    path = folder / f"{name}.json"
+    CropRecord.from_json(record, path).write(path)
 
 
 def remove_partial_crops(out_dir: Path, save_crops: bool, done: Callable[[str], bool]) -> None:
@@ -72,9 +73,8 @@ def remove_partial_crops(out_dir: Path, save_crops: bool, done: Callable[[str], 
         pass
 
 
-def read_saved_crop(path: str | Path) -> dict[str, Any]:
-    """A saved crop's JSON (``crops/NNNNNN_pPP.json``) with ``cam_int`` as a (3, 3) array and
-    ``keypoints2d`` (25, 2), ``keypoints_vis`` (25,), ``bbox_full`` (4,) arrays, and its ``box`` as a :class:`CropBox`."""
+def read_saved_crop(path: str | Path) -> tuple[CropRecord, CropBox]:
+    """A saved crop's record (``crops/NNNNNN_pPP.json``: ``cam_int`` (3, 3), ``keypoints2d`` (25, 2),
+    ``keypoints_vis`` (25,), ``bbox_full`` (4,) arrays) and its box as a :class:`CropBox`."""
     rec = read_crop_record(path)
-    rec["box"] = CropBox(*rec["box"])
-    return rec
+    return rec, CropBox(*rec.box)

@@ -8,7 +8,7 @@
 | ``samples/N/*.png`` | ``RunFolder.image``/``instances``/``parts``/``control`` (size checked against ``run.json``) | ``genb render`` |
 | ``enhanced/noise-s/N.json`` | :class:`enhance.EnhanceRecord` ``.read`` | ``.write`` |
 | ``enhanced/noise-s/check/N.json`` | :class:`check.CheckRecord` ``.read``, :func:`check.read_decisions` | ``.write`` |
-| ``enhanced/noise-s/crops/N_pPP.json`` | :func:`crops.read_crop_record` | ``genb enhance --save-crops`` |
+| ``enhanced/noise-s/crops/N_pPP.json`` | :class:`crops.CropRecord`, :func:`crops.read_crop_record` | ``CropRecord.write`` (``genb enhance --per-person``) |
 | ``OUT/.parts/done-rXX-of-YY.json`` | :func:`package.read_rank_marker` | :func:`package.write_rank_marker` |
 
 Every reader validates types (:mod:`genb.core.records.fields`) before its record decides anything.

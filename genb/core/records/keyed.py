@@ -62,9 +62,11 @@ class KeyedRecord:
 
 
 def _plain(value: Any) -> Any:
-    """A field's JSON value: records as mappings, tuples as lists."""
+    """A field's JSON value: records as mappings, tuples and arrays as lists."""
     if isinstance(value, KeyedRecord):
         return value.to_json()
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return value.tolist()
     return value
