@@ -3,7 +3,8 @@
     python bench/bench_shading.py [--samples 12] [--rounds 3] [--size 512,512] [--baseline /tmp/base]
 
 1. ms per megapixel of the shading pass alone (``Look.shade``: sun visibility, occlusion, the
-   per-pixel light, exposure, tone curve) on the default scenes of this checkout;
+   per-pixel light, exposure, tone curve) on the default scenes of this checkout, and of the
+   surface detail before it (the texcoord pass, cloth patterns and relief, ground relief);
 2. with ``--baseline DIR`` (a worktree of the starting commit), RenderStage in memory in one
    process per tree, the trees taking turns round by round (a shared machine's load hits both
    alike): samples/s of each and the ratio. Not a test: numbers depend on the machine.
@@ -34,23 +35,42 @@ print("SECONDS", time.perf_counter() - t)
 """
 
 
-def shading_cost(w: int, h: int, n: int, seed: int) -> tuple[float, float]:
-    """(ms per megapixel, ms per image) of Look.shade over n default samples."""
+def shading_cost(w: int, h: int, n: int, seed: int) -> dict[str, float]:
+    """ms per megapixel over n default samples of: ``shade`` (Look.shade: sun visibility, occlusion,
+    the per-pixel light, exposure, tone curve), ``texcoord_pass`` (the GL pass of the patterned
+    garments' cloth coordinates), ``cloth`` (their patterns and relief per pixel, apply_cloth) and
+    ``relief`` (the ground's detail normals, Look.detail); ``ms_per_image`` of the shading."""
     from genb.render.config import RenderConfig
+    from genb.render.raster.detail import apply_cloth
+    from genb.render.raster.texcoord_pass import render_texcoord_pass
     from genb.render.stage import RenderStage
 
     stage = RenderStage(RenderConfig(num_samples=n, seed=seed, image_size=(w, h), portrait_prob=0.0, num_people=(1, 10)))
-    total, pixels = 0.0, 0
+    total = dict.fromkeys(("shade", "texcoord_pass", "cloth", "relief"), 0.0)
+    pixels = 0
     for i in range(n):
         prep = stage.prepare(i)
+        tex_pass, prep.texcoord_pass = prep.texcoord_pass, None
         results = list(stage.rasterize(prep))
+        t = time.perf_counter()
+        tex = render_texcoord_pass(stage.raster, tex_pass, w, h) if tex_pass is not None else None
+        total["texcoord_pass"] += time.perf_counter() - t
         shadow = results.pop(1) if prep.look.shadow_pass is not None else None
         out = stage.raster.decode(results, prep.cam_ext, prep.has_ground)
         t = time.perf_counter()
+        prep.look.detail(out, prep.K, prep.cam_ext)
+        total["relief"] += time.perf_counter() - t
+        t = time.perf_counter()
+        if tex is not None:
+            apply_cloth(out, tex[0], tex[1], prep.fabrics, prep.K)
+        total["cloth"] += time.perf_counter() - t
+        t = time.perf_counter()
         prep.look.shade(out.color, out, prep.K, prep.cam_ext, shadow)
-        total += time.perf_counter() - t
+        total["shade"] += time.perf_counter() - t
         pixels += prep.width * prep.height
-    return total / pixels * 1e6 * 1e3, total / n * 1e3
+    cost = {k: v / pixels * 1e9 for k, v in total.items()}
+    cost["ms_per_image"] = total["shade"] / n * 1e3
+    return cost
 
 
 def stage_seconds(tree: Path, w: int, h: int, n: int, seed: int) -> float:
@@ -70,8 +90,11 @@ def main() -> None:
     ap.add_argument("--baseline", default=None, help="a worktree of the starting commit")
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.split(","))
-    ms_mp, ms_img = shading_cost(w, h, args.samples, args.seed)
-    print(f"shading pass: {ms_mp:.0f} ms per megapixel ({ms_img:.0f} ms per {w}x{h} image), {args.samples} samples")
+    cost = shading_cost(w, h, args.samples, args.seed)
+    print(f"shading pass: {cost['shade']:.0f} ms per megapixel ({cost['ms_per_image']:.0f} ms per {w}x{h} image), "
+          f"{args.samples} samples")
+    print(f"surface detail, ms per megapixel: texcoord pass {cost['texcoord_pass']:.0f}, cloth patterns and relief "
+          f"{cost['cloth']:.0f}, ground relief {cost['relief']:.0f}")
     if not args.baseline:
         return
     here = Path(__file__).resolve().parents[1]

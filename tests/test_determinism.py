@@ -124,6 +124,10 @@ def _run(raster, prep, reverse: bool = False) -> list:
     if prep.look is not None and prep.look.shadow_pass is not None:
         cam = prep.look.shadow_cam
         out.insert(1, raster.run_passes([prep.look.shadow_pass], cam.width, cam.height, reverse=reverse)[0])
+    if prep.texcoord_pass is not None:  # the patterned garments' cloth coordinates, last
+        from genb.render.raster.texcoord_pass import render_texcoord_pass
+
+        out.append(render_texcoord_pass(raster, prep.texcoord_pass, prep.width, prep.height, reverse=reverse))
     return out
 
 

@@ -10,7 +10,7 @@ from genb.errors import GenbError
 
 MEASURES = BUILTIN_MEASURES  # every registered one: DRIFT_MEASURES.names()
 # Settings that do not change a decision: may differ between a check and its resumption.
-CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow", "threads")
+CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow", "threads", "max_flicker")  # the flicker gate re-decides
 
 
 @dataclasses.dataclass
@@ -55,6 +55,8 @@ class CheckConfig:
     """Keypoint measures need at least this many visible keypoints the estimator predicts; fewer: not measured."""
     accept_unchecked: bool = False
     """Accept samples in which no person could be checked (all skipped)."""
+    max_flicker: float = 8.0
+    """Sequences (genb render --frames): reject every frame of a sequence whose enhanced frames flicker more than this: mean |frame t - frame t+1 warped back by the exact flow| over non-occluded pixels, 0..255 (inf: off)."""
     redo: bool = False
     """Check again samples that already have a decision (default: resume, keep existing decisions)."""
     thresholds: tuple[str, ...] = ()
@@ -74,7 +76,8 @@ class CheckConfig:
             threshold_value(self, pair.split("=", 1)[0])
         if not 0.0 <= self.noise <= 1.0:
             raise GenbError(f"--noise {self.noise} is outside [0, 1]", "give the strength used by genb enhance, e.g. 0.4")
-        for name in ("max_keypoint_drift", "max_relative_drift", "max_flow_drift", "min_box_px", "pck_alpha"):
+        for name in ("max_keypoint_drift", "max_relative_drift", "max_flow_drift", "min_box_px", "pck_alpha",
+                     "max_flicker"):
             if not getattr(self, name) > 0:
                 raise GenbError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if not 0.0 <= self.min_mask_iou <= 1.0 or not 0.0 <= self.min_pck <= 1.0:

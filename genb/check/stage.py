@@ -35,6 +35,7 @@ from genb.core.log import get_logger, progress
 from genb.core.run import RunFolder, numbered
 from genb.core.dist import cpu_threads
 from genb.core.runner import StageContext, StageSpec, run_stage
+from genb.sequence.gate import gate_sequence, is_sequence
 
 __all__ = ["CheckConfig", "Checker", "run_check", "accepted_ids", "load_config", "add_arguments", "run"]
 
@@ -91,6 +92,12 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
 
     written: list[CheckSummary] = []
     newly = [0]
+
+    def aggregate() -> None:
+        if is_sequence(run):  # a sequence is accepted or rejected whole by its flicker (genb.sequence.gate)
+            gate_sequence(run, cfg)
+        written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids), newly_checked=newly[0]))
+
     run_stage(StageSpec(
         name="check", folder=check_dir, record="check.yaml", config=cfg, command=command,
         items=lambda: enhanced_ids if ids is None else sorted(set(ids) & set(enhanced_ids)),
@@ -99,8 +106,7 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
         setup=setup, work=work, keep=CHECK_RUNTIME_FIELDS, device=cfg.device,
         redo=cfg.redo, redo_flag="--redo", what=f"check records in {check_dir}",
         outputs_exist=lambda: bool(numbered(check_dir, ".json")),
-        aggregate=lambda: written.append(write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids),
-                                                       newly_checked=newly[0])),
+        aggregate=aggregate,
     ))
     summary = written[0] if written else write_summary(run, cfg.noise, num_enhanced=len(enhanced_ids), write=False)
     summary.newly_checked = newly[0]
@@ -138,6 +144,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(CheckConfig, "check", args)
+    if (Path(args.run) / "sequences.json").is_file():  # a sequence run: every sequence's frames (genb.sequence)
+        from genb.sequence.gate import check_sequences
+
+        return check_sequences(Path(args.run), cfg, run_check)
     summary = run_check(RunFolder(args.run), cfg)
     print(f"noise {cfg.noise:.2f}: accepted {summary.num_accepted}/{summary.num_checked} "
           f"({100 * summary.acceptance_rate:.1f}%) -> {summary.check_dir}")

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from genb.core.controls import ControlInputs, draw_controls
-from genb.core.conventions import SEMANTIC_JOINTS
+from genb.core.conventions import BODY25_INDEX, PART_INDEX, SEMANTIC_JOINTS
 from genb.core.io import read_image
 from genb.core.log import get_logger
 from genb.core.seeds import sample_rng
@@ -28,7 +28,10 @@ from genb.render.dress import face, skin
 from genb.render.labels import truth as L
 from genb.render.labels.camera import project, to_camera
 from genb.render.people import People
+from genb.render.dress.painted import painted_materials
+from genb.render.raster.detail import apply_cloth
 from genb.render.raster.gl import Lighting, MeshLayer, PropMesh, Rasterizer
+from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass, render_texcoord_pass
 from genb.render.scene import contact, held, scenery
 from genb.render.scene.sample import (
     list_background_images, part_colors, sample_appearance, sample_background, sample_lighting,
@@ -80,6 +83,13 @@ class PreparedSample:
     body_vertices_cam: np.ndarray | None = None
     """(P, V, 3) float64 the bare posed bodies in the camera frame (the ground truth under the clothes;
     visibility part (a) ray-casts against them)."""
+    texcoord_pass: tuple | None = None
+    """The patterned garments' cloth coordinates pass (:mod:`genb.render.raster.texcoord_pass`), or None."""
+    fabrics: dict | None = None
+    """{(instance, part id): garment record} of the patterned pieces the texcoord pass draws."""
+
+
+EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
 
 
 class RenderStage(People):
@@ -106,11 +116,13 @@ class RenderStage(People):
         self.wardrobe = load_wardrobe(cfg.wardrobe)
         with _torch_threads(1):
             self.dresser = Dresser(self.body) if self.wardrobe is not None else None
+        self.eye_map = None
         if self.dresser is not None:  # where skin differs (cheeks, palms, nails), once per body model
             self.skin_regions = skin.skin_regions(self.dresser.atlas)
             self.bare_skin = ~(self.dresser.lips | self.dresser.brows)
             with _torch_threads(1):
                 self.eyes = face.eye_layout(self.body, self.dresser.atlas)
+            self.eye_map = face.eye_map(self.eyes, np.asarray(self.body.faces))  # the eyes per pixel
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
             folder = Path(cfg.backgrounds)
@@ -165,7 +177,7 @@ class RenderStage(People):
         cfg, body = self.cfg, self.body
         if frame is not None:  # a frame of a sequence (genb.sequence): its camera, people and places
             camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P = frame.people()
-            seats, framed = [], None
+            seats, framed = list(getattr(frame, "seats", [])), None  # people sitting down / standing up
             self._framing_record = {"draws": 0, "fallback": False}  # the sequence planned its camera
         else:
             camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed = self._people(index)
@@ -245,10 +257,37 @@ class RenderStage(People):
         look = setting.look(self.raster, passes, cfg, W, H, world.keypoints, ext,
                             sample_rng(cfg.seed, index, "effects"))
         scene["camera_effects"] = look.effects
+        texcoord_pass, fabrics = None, {}
+        if self.dresser is not None:  # patterned garments and large enough eyes: their coordinates per pixel
+            texcoord_pass, fabrics = self._texcoord_pass(people, outfits, world.keypoints, K, ext)
+        else:  # painted clothes shade as cloth, not skin
+            look.materials = painted_materials(appearance)
         return PreparedSample(num_people=len(people), passes=passes, K=K, cam_ext=ext, width=W, height=H,
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
-                              look=look, body_vertices_cam=v_cam)
+                              look=look, body_vertices_cam=v_cam, texcoord_pass=texcoord_pass, fabrics=fabrics)
 
+
+    def _texcoord_pass(self, people: list, outfits: list, keypoints: np.ndarray, K: np.ndarray,
+                       ext: np.ndarray) -> tuple[tuple | None, dict]:
+        """The texcoord pass of dressed people (None if nothing is drawn per pixel) and its records:
+        {(instance, part id): garment record} of the patterned garments, plus the eyes of large heads."""
+        fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
+                   if getattr(e, "fabric", None) is not None}
+        pieces = [list(p.extras) for p in people]
+        for i in self._eyes_per_pixel(keypoints, K, ext):
+            pieces[i].append(EyePiece(people[i].vertices, self.eye_map))
+            fabrics[(i + 1, PART_INDEX["head"])] = {"pattern": "eyes", "iris": outfits[i]["eyes"]["iris"],
+                                                     "skin": face.eye_skin(people[i].colors, self.eyes)}
+        return (build_texcoord_pass(self.raster._pr, K, ext, pieces) if fabrics else None), fabrics
+
+    def _eyes_per_pixel(self, keypoints: np.ndarray, K: np.ndarray, ext: np.ndarray) -> list[int]:
+        """The people whose eyes are drawn per pixel: a head at least ``EYES_PER_PIXEL_PX`` pixels from
+        ear to ear (smaller eyes are a pixel or two: the vertex colours serve)."""
+        if self.eye_map is None or not len(keypoints):
+            return []
+        ears = np.stack([keypoints[:, BODY25_INDEX["left_ear"]], keypoints[:, BODY25_INDEX["right_ear"]]], 1)
+        px = project(to_camera(ears.reshape(-1, 3).astype(np.float64), ext), K).reshape(-1, 2, 2)
+        return [int(i) for i in np.flatnonzero(np.linalg.norm(px[:, 0] - px[:, 1], axis=1) >= EYES_PER_PIXEL_PX)]
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
@@ -261,6 +300,8 @@ class RenderStage(People):
         if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
             cam = look.shadow_cam  # the map may be larger than the image (genb.render.raster.shadows.map_scale)
             results.insert(1, self.raster.run_passes([look.shadow_pass], cam.width, cam.height)[0])
+        if prep.texcoord_pass is not None:  # last: complete() takes it off the end
+            results.append(render_texcoord_pass(self.raster, prep.texcoord_pass, prep.width, prep.height))
         return results
 
     def complete(self, prep: PreparedSample, results: list) -> RenderedSample:
@@ -270,8 +311,14 @@ class RenderStage(People):
         # 6. Shade and composite over the background.
         look = prep.look
         results = list(results)
+        texcoords = results.pop() if prep.texcoord_pass is not None else None
         shadow_depth = results.pop(1) if look is not None and look.shadow_pass is not None else None
         out = self.raster.decode(results, prep.cam_ext, prep.has_ground)
+        # surface detail (patterns, relief) in the G-buffer: the shading and the normal map see it alike
+        if look is not None:
+            look.detail(out, K, prep.cam_ext)
+        if texcoords is not None:
+            apply_cloth(out, texcoords[0], texcoords[1], prep.fabrics, K)
         color = out.color
         if look is not None:
             shaded = look.shade(color, out, K, prep.cam_ext, shadow_depth)

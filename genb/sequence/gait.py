@@ -18,7 +18,7 @@ from genb.core.conventions import SEMANTIC_INDEX
 from genb.render.bodies.poses import PoseLibrary, mirror_euler
 
 WALK_PHASES = ("walk_heel_strike", "walk_loading", "walk_passing", "walk_toe_off")
-MOTIONS = ("walk", "turn", "wave", "stand")
+MOTIONS = ("walk", "turn", "wave", "stand", "sit", "run")
 
 
 def walk_keys(library: PoseLibrary) -> np.ndarray:
@@ -74,13 +74,22 @@ def stand_euler(library: PoseLibrary, frames: int, fps: float, phase0: float) ->
 
 
 def sample_motion(rng: np.random.Generator, library: PoseLibrary, frames: int, fps: float,
-                  weights: dict[str, float]) -> tuple[str, np.ndarray, np.ndarray]:
-    """One person's motion: (kind, (T, 20, 3) Euler degrees, (T,) yaw in degrees relative to frame 0).
+                  weights: dict[str, float]) -> tuple[str, np.ndarray, np.ndarray, np.ndarray | None]:
+    """One person's motion: (kind, (T, 20, 3) Euler degrees, (T,) yaw in degrees relative to frame 0,
+    and for a run (T,) the foot on the ground per frame (0 left, 1 right, -1 in the air; else None:
+    the feet decide, :func:`plant_feet_locked`)).
 
     ``walk`` goes straight, ``turn`` walks along an arc (20-50 degrees per second, either way),
-    ``wave`` and ``stand`` stay in place. ``weights``: relative frequency of each kind.
+    ``wave`` and ``stand`` stay in place, ``run`` runs straight (:func:`genb.sequence.motions.plant_run`
+    plants it), ``sit`` sits down or stands up (only in sequences of
+    :data:`genb.sequence.motions.MIN_SIT_S` or longer; else the other kinds, or ``stand``) (kind ``sit_down:<pose>`` / ``stand_up:<pose>``, :mod:`genb.sequence.motions`).
+    ``weights``: relative frequency of each kind.
     """
-    kinds = [k for k in MOTIONS if weights.get(k, 0) > 0]
+    from genb.sequence import motions
+
+    kinds = [k for k in MOTIONS if weights.get(k, 0) > 0 and (k != "sit" or frames / fps >= motions.MIN_SIT_S)]
+    if not kinds:  # only sitting asked for, in a sequence too short to sit down in
+        kinds, weights = ["stand"], {"stand": 1.0}
     p = np.array([weights[k] for k in kinds], float)
     kind = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
     phase0 = float(rng.uniform())
@@ -91,9 +100,17 @@ def sample_motion(rng: np.random.Generator, library: PoseLibrary, frames: int, f
             yaw = np.arange(frames) / fps * float(rng.uniform(20, 50)) * rng.choice([-1.0, 1.0])
     elif kind == "wave":
         euler = wave_euler(library, frames, fps, float(rng.uniform(1.2, 2.0)), phase0)
+    elif kind == "sit":
+        down = bool(rng.random() < 0.5)
+        euler, seated = motions.sit_euler(library, frames, fps, rng, down)
+        kind = f"{'sit_down' if down else 'stand_up'}:{seated}"
+    elif kind == "run":
+        cadence = float(rng.uniform(1.3, 1.6))
+        return (kind, motions.run_euler(library, frames, fps, cadence, phase0), yaw,
+                motions.run_stance(frames, fps, cadence, phase0))
     else:
         euler = stand_euler(library, frames, fps, phase0)
-    return kind, euler, yaw
+    return kind, euler, yaw, None
 
 
 def rot_z(deg: np.ndarray) -> np.ndarray:
@@ -156,14 +173,18 @@ LEG_JOINTS = (("left_hip", "left_knee"), ("right_hip", "right_knee"))
 
 
 def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tuple[np.ndarray, np.ndarray],
-                      contact_m: float = 0.01, decay: float = 0.5, iterations: int = 1) -> tuple[np.ndarray, np.ndarray]:
+                      contact_m: float = 0.01, decay: float = 0.5, iterations: int = 1,
+                      twist_decay: float = 0.7) -> tuple[np.ndarray, np.ndarray]:
     """:func:`plant_feet` that also keeps the *other* foot still while it is on the ground too.
 
     In double support (the second foot within ``contact_m`` of the ground on two frames running)
     that leg's hip and knee flexion are corrected by a small least-squares IK (Gauss-Newton over
     finite differences of ``pose_fn``) so that its contact vertex stays where it was; once the
     foot carries the weight the correction fades (times ``decay`` per frame) while that foot is
-    planted, so the body eases back onto the walk's key poses without a jump.
+    planted, so the body eases back onto the walk's key poses without a jump. While the body turns
+    (``yaw_deg`` changes), every foot on the ground keeps its heading: its hip rotates about the
+    thigh by the opposite angle (the pelvis pivots over the planted feet), and the twist fades
+    (times ``twist_decay`` per frame) once the foot is lifted.
 
     Args:
         pose_fn: (N, 20, 3) Euler degrees -> (N, V, 3) posed vertices (zero yaw, root at the origin).
@@ -180,6 +201,8 @@ def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tup
     T[0, 2] = -V[0, :, 2].min()
     legs = [(SEMANTIC_INDEX[h], SEMANTIC_INDEX[k]) for h, k in LEG_JOINTS]
     corr = np.zeros((2, 2))  # per leg: (hip, knee) flexion offsets, degrees
+    twist = np.zeros(2)  # per leg: hip rotation about the thigh (Euler y), degrees: a planted foot keeps its heading
+    turn = np.diff(np.asarray(yaw_deg, np.float64), prepend=float(np.asarray(yaw_deg)[0]))
     height = lambda v, f, t: v[f, 2].min() + t[2]  # noqa: E731 - lowest vertex of foot f above the ground
     stance = int(np.argmin([height(V[0], f, T[0]) for f in feet]))
 
@@ -194,8 +217,15 @@ def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tup
         return e
 
     for t in range(1, len(V)):
-        if np.abs(corr).max() > 0.2:  # a correction still fading (degrees): this frame with it
+        # While the body turns, a foot on the ground keeps its heading: its hip turns the other way
+        # (+y at the hip turns the foot about +Z); a lifted foot's twist fades back to the motion's.
+        for leg in range(2):
+            on_ground = height(V[t - 1], feet[leg], T[t - 1]) <= contact_m
+            twist[leg] = twist[leg] - turn[t] if on_ground else twist[leg] * twist_decay
+        if np.abs(corr).max() > 0.2 or np.abs(twist).max() > 0.05:  # corrections (degrees): this frame with them
             euler[t] = with_corr(euler[t], corr)
+            for leg, (h, _) in enumerate(legs):
+                euler[t, h, 1] += twist[leg]
             V[t] = np.asarray(pose_fn(euler[t][None]), np.float64)[0]
         lift = -V[t, :, 2].min()
         if V[t, feet[stance], 2].min() + lift > contact_m:
@@ -235,3 +265,15 @@ def _leg(leg: int, delta) -> np.ndarray:
 
 def _in_lock(V, T, t, feet, other, contact_m) -> bool:
     return bool(V[t, feet[other], 2].min() + T[t, 2] <= contact_m)
+
+
+def plant_motion(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tuple[np.ndarray, np.ndarray],
+                 stance: np.ndarray | None, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Root translations and (corrected) Euler angles of a procedural motion of
+    :func:`sample_motion`: a run by :func:`genb.sequence.motions.plant_run` (its ``stance``), every
+    other motion by :func:`plant_feet_locked`."""
+    if stance is None:
+        return plant_feet_locked(pose_fn, euler, yaw_deg, feet)
+    from genb.sequence.motions import plant_run
+
+    return plant_run(np.asarray(pose_fn(euler), np.float64), yaw_deg, feet, stance, fps), np.asarray(euler, np.float64)

@@ -47,6 +47,8 @@ class SequencePlan:
     radii: np.ndarray
     dropped: int
     setting: Any
+    seats: list = dataclasses.field(default_factory=list)
+    """Seat recipes under the people who sit down or stand up (``seat_of``: their index)."""
 
 
 @dataclasses.dataclass
@@ -62,6 +64,10 @@ class Frame:
     def setting(self):
         return self.plan.setting
 
+    @property
+    def seats(self) -> list:
+        return self.plan.seats
+
     def people(self) -> tuple:
         """(camera, world bodies, shapes, pose names, xy (P, 2), yaw (P,), heights, radii, keep, P)."""
         p, t = self.plan, self.t
@@ -74,6 +80,31 @@ def foot_vertices(body) -> tuple[np.ndarray, np.ndarray]:
     """Vertex indices of the body model's left and right foot."""
     parts = np.asarray(body.vertex_parts)
     return np.flatnonzero(parts == PART_INDEX["left_foot"]), np.flatnonzero(parts == PART_INDEX["right_foot"])
+
+
+def seat_recipes(stage, index: int, world: list, yaw: np.ndarray, radii: np.ndarray, kinds: list[str]) -> list[dict]:
+    """One seat per person who sits down or stands up (kind ``sit_down:*`` / ``stand_up:*``): its top
+    under their buttocks on the frame they sit deepest (:func:`genb.render.scene.contact.seat_recipe`),
+    fixed for the whole sequence.
+
+    Args:
+        world: T posed bodies in the world (P people each). yaw: (T, P) degrees. radii: (P,) metres.
+    """
+    from genb.render.scene import contact, props
+
+    rng = sample_rng(stage.cfg.seed, index, "seats")
+    out = []
+    buttocks = stage.support["buttocks"]
+    for p, kind in enumerate(kinds):
+        if not kind.startswith(("sit_down", "stand_up")):
+            continue
+        low = np.array([w.vertices[p][buttocks, 2].min() for w in world])
+        t = int(np.argmin(low))
+        rec = contact.seat_recipe(rng, np.asarray(world[t].vertices[p][buttocks], np.float64), float(yaw[t, p]),
+                                  float(radii[p]))
+        rec["seat_of"] = int(p)
+        out.append(props.finish_recipe(rng, rec))
+    return out
 
 
 def _paths_clear(paths: np.ndarray, radii: np.ndarray, p: int, others: list[int], margin: float = 0.1) -> bool:
@@ -95,9 +126,10 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
     P = int(rng.integers(cfg.num_people[0], cfg.num_people[1] + 1))
     shapes = body.sample_shapes(rng, P)
     kinds, euler, yaw_rel = [], np.zeros((P, frames, 20, 3)), np.zeros((P, frames))
+    stances: list = [None] * P  # a run's foot on the ground per frame (genb.sequence.motions.plant_run)
     clips: list = [None] * (P * frames)  # SMPL-X with --motion-dir: motion-capture frames (genb.sequence.mocap)
     for p in range(P):
-        kind, euler[p], yaw_rel[p] = gait.sample_motion(rng, stage.poses, frames, fps, motions)
+        kind, euler[p], yaw_rel[p], stances[p] = gait.sample_motion(rng, stage.poses, frames, fps, motions)
         if cfg.motion_dir and rng.random() < cfg.motion_prob:
             from genb.sequence.mocap import sample_clip
 
@@ -110,7 +142,7 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
     for p in range(P):
         if clips[p * frames] is None:
             pose_fn = lambda e, p=p: body.pose(np.repeat(shapes[p:p + 1], len(e), axis=0), euler_xyz_to_matrix(e)).vertices  # noqa: E731
-            local_T[p], euler[p] = gait.plant_feet_locked(pose_fn, euler[p], yaw_rel[p], feet)
+            local_T[p], euler[p] = gait.plant_motion(pose_fn, euler[p], yaw_rel[p], feet, stances[p], fps)
     # 3. Pose every frame of everyone in one batch.
     rotations = euler_xyz_to_matrix(euler.reshape(P * frames, 20, 3))
     posed = (body.pose(np.repeat(shapes, frames, axis=0), rotations, motion=clips) if any(c is not None for c in clips)
@@ -120,7 +152,7 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
         if clips[p * frames] is not None:
             local_T[p] = gait.plant_feet(V[p], yaw_rel[p], feet)
     heights = V[:, 0, :, 2].max(axis=1) + local_T[:, 0, 2]
-    radii = np.linalg.norm(V[:, 0, :, :2], axis=2).max(axis=1)
+    radii = np.linalg.norm(V[:, :, ::7, :2], axis=3).max(axis=(1, 2))  # the footprint over every frame
     # 4. Place the first frame where the camera sees it; keep paths apart (else drop the person).
     xy0, yaw0, placed = place_people(rng, cfg, camera0, radii, heights)
     if not placed.any():
@@ -154,12 +186,13 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
     w = np.array([camera_motions[k] for k in cam_kinds], float)
     cam_kind = cam_kinds[int(rng.choice(len(cam_kinds), p=w / w.sum()))]
     cameras, cam_record = camera_path(rng, camera0, cam_kind, frames, fps, target_xy=paths[keep[0]])
+    seats = seat_recipes(stage, index, world, yaw, radii[keep], [kinds[k] for k in keep])
     setting = None
     if not stage.backgrounds and not stage.environments:  # props keep clear of every path
         every = paths[keep][:, :: max(1, frames // 12)].reshape(-1, 2)
         r = np.repeat(radii[keep], paths[keep][:, :: max(1, frames // 12)].shape[1])
         setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera0, every,
-                                         world[0].keypoints, r)
+                                         world[0].keypoints, r, seats=seats)
     return SequencePlan(cameras=cameras, camera_record=cam_record, world=world, shapes=shapes[keep],
                         motions=[kinds[k] for k in keep], xy=trans[..., :2], yaw=yaw, heights=heights[keep],
-                        radii=radii[keep], dropped=int(P - n), setting=setting)
+                        radii=radii[keep], dropped=int(P - n), setting=setting, seats=seats)

@@ -36,7 +36,7 @@ from genb.sequence.gait import MOTIONS
 logger = get_logger(__name__)
 
 FLOW_FILE = "flow.npz"
-SEQUENCE_FIELDS = ("frames", "fps", "motion_weights", "camera_motion_weights")
+SEQUENCE_FIELDS = ("frames", "fps", "motion_weights", "camera_motion_weights", "motion_blur")
 
 
 @dataclasses.dataclass
@@ -45,24 +45,26 @@ class SequenceConfig(RenderConfig):
     """Frames per sequence; 0 renders single images. With --frames, --num-samples counts sequences."""
     fps: float = 30.0
     """Frame rate of a sequence (BEDLAM: 30)."""
-    motion_weights: tuple[float, float, float, float] = (2.0, 1.0, 1.0, 0.5)
-    """Relative frequency of the motions walk, turn (walk along an arc), wave, stand."""
+    motion_weights: tuple[float, float, float, float, float, float] = (2.0, 1.0, 1.0, 0.5, 1.0, 1.0)
+    """Relative frequency of the motions walk, turn (walk along an arc), wave, stand, sit (sit down on or stand up from a seat), run."""
     camera_motion_weights: tuple[float, float, float, float, float] = (2.0, 1.0, 1.0, 1.0, 1.0)
     """Relative frequency of the camera paths static, pan, dolly, tracking, handheld."""
+    motion_blur: float = 0.0
+    """Motion blur from the real motion: the fraction of the frame interval the shutter is open (0: off, 0.5: a 180-degree shutter); each pixel is averaged along its exact flow (only image.png changes)."""
 
     def validate(self) -> None:
         super().validate()
         if self.frames < 2:
             raise GenbError(f"--frames {self.frames} is too few for a sequence", "give --frames 2 or more (e.g. 60)")
+        if not 0.0 <= self.motion_blur <= 1.0:
+            raise GenbError(f"--motion-blur {self.motion_blur} is outside [0, 1]",
+                            "give the shutter's open fraction of a frame, e.g. --motion-blur 0.5 (0: off)")
         if not self.fps > 0:
             raise GenbError(f"--fps {self.fps} is not positive", "give e.g. --fps 30")
         for name, weights in (("motion_weights", self.motion_weights), ("camera_motion_weights", self.camera_motion_weights)):
             if min(weights) < 0 or sum(weights) <= 0:
                 raise GenbError(f"--{name.replace('_', '-')} {weights} needs non-negative weights, one positive",
-                                "e.g. --motion-weights 2,1,1,0.5")
-        if self.workers != 1:
-            raise GenbError("--workers > 1 is not supported for sequences yet",
-                            "use --workers 1 and shard sequences over processes (GENB_SHARD / a job array)")
+                                "e.g. --motion-weights 2,1,1,0.5,1,1")
 
 
 def sequence_dir(root: Path, index: int) -> Path:
@@ -121,10 +123,21 @@ def _meshes(stage, layers: list) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _write_frame(sub: RunFolder, t: int, sample, flow: np.ndarray, valid: np.ndarray, level: int) -> None:
-    """One frame folder, built under a temporary name and renamed whole (as a single sample's), with its flow."""
+def _write_frame(sub: RunFolder, t: int, sample, flow: np.ndarray, valid: np.ndarray, level: int,
+                 shutter: float = 0.0, blur_flow: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """One frame folder, built under a temporary name and renamed whole (as a single sample's), with its flow.
+
+    ``shutter`` > 0: the image is blurred along ``blur_flow`` (flow, valid; default the frame's own)
+    (:func:`genb.sequence.blur.flow_blur`)."""
     from genb.render.run import write_sample
 
+    if shutter > 0:
+        from genb.sequence.blur import flow_blur
+
+        f, v = blur_flow if blur_flow is not None else (flow, valid)
+        sample.images["image"] = flow_blur(sample.images["image"], f, v, shutter)
+        sample.scene["motion_blur"] = {"shutter": shutter, "from": "the exact forward flow" if blur_flow is None
+                                       else "the previous frame's flow (the last frame has no next one)"}
     write_sample(sub, t, sample, level, extra={FLOW_FILE: npz_bytes({"flow": flow, "valid": valid})})
 
 
@@ -156,6 +169,7 @@ def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
         atomic_write_json(seq / "sequence.json", record)
         run_manifest(dataclasses.replace(cfg, num_samples=cfg.frames)).write(seq / "run.json")
     written, pending = 0, None  # pending: (t, sample, flow inputs) waiting for frame t+1
+    last_flow = None  # the last frame's blur follows the frame before it
     for t in range(cfg.frames):
         if _frame_done(seq, t) and (t == 0 or _frame_done(seq, t - 1)):
             continue
@@ -170,15 +184,48 @@ def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
                "meshes": _meshes(stage, frame.layers)}
         if pending is not None:
             flow, valid = forward_flow(pending[2], geo, prep.width, prep.height)
-            _write_frame(sub, pending[0], pending[1], flow, valid, cfg.png_compression)
+            _write_frame(sub, pending[0], pending[1], flow, valid, cfg.png_compression, cfg.motion_blur)
+            last_flow = (flow, valid)
             written += 1
         pending = None if _frame_done(seq, t) else (t, sample, geo)
     if pending is not None:  # the last frame: no next frame, no flow
         H, W = pending[1].depth.shape
+        if cfg.motion_blur > 0 and last_flow is None and pending[0] > 0:  # resumed at the last frame
+            prev = np.load(sub.sample_dir(pending[0] - 1) / FLOW_FILE)
+            last_flow = (prev["flow"], prev["valid"])
         _write_frame(sub, pending[0], pending[1], np.zeros((H, W, 2), np.float32), np.zeros((H, W), bool),
-                     cfg.png_compression)
+                     cfg.png_compression, cfg.motion_blur, blur_flow=last_flow)
         written += 1
     return written
+
+
+_worker_stage = None
+
+
+def _worker_init(cfg: SequenceConfig) -> None:
+    import os
+
+    from genb.render.stage import RenderStage
+
+    global _worker_stage
+    # Mesa's llvmpipe starts one raster thread per core in every process unless told otherwise
+    os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
+    _worker_stage = RenderStage(cfg)
+
+
+def _worker_sequence(args: tuple[str, int, SequenceConfig]) -> int:  # noqa: D103 - one sequence in a worker
+    root, index, cfg = args
+    assert _worker_stage is not None
+    return render_sequence(_worker_stage, Path(root), index, cfg)
+
+
+def _pool_render(root: Path, cfg: SequenceConfig, todo: list[int]):
+    """Render the sequences ``todo`` in ``cfg.workers`` spawned processes, a whole sequence per task
+    (a sequence depends only on (seed, index): the same bytes as one process); yields frames written."""
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
+        yield from pool.imap_unordered(_worker_sequence, [(str(root), s, cfg) for s in todo])
 
 
 @dataclasses.dataclass
@@ -211,7 +258,13 @@ def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
         return len(numbered(sequence_dir(root, s) / "samples")) >= cfg.frames
 
     def work(ctx: StageContext, todo: list[int]) -> None:
-        logger.info("rendering %d of %d sequences of %d frames into %s", len(todo), cfg.num_samples, cfg.frames, root)
+        logger.info("rendering %d of %d sequences of %d frames into %s (%d worker(s))", len(todo), cfg.num_samples,
+                    cfg.frames, root, cfg.workers)
+        if cfg.workers > 1:  # whole sequences to a pool of processes, each with its own renderer
+            for written in progress(_pool_render(root, cfg, todo), total=len(todo), desc="sequences"):
+                counts[0] += written
+                counts[1] += 1
+            return
         try:
             for s in progress(todo, total=len(todo), desc="sequences"):
                 counts[0] += render_sequence(ctx.state, root, s, cfg)
@@ -222,7 +275,7 @@ def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
     ran = run_stage(StageSpec(
         name="render", folder=root, record="render.yaml", config=cfg,
         items=lambda: range(cfg.num_samples), is_done=done, validate=cfg.validate,
-        setup=lambda ctx: RenderStage(cfg), work=work, keep=("num_samples", "workers", "gl_platform"),
+        setup=lambda ctx: RenderStage(cfg) if cfg.workers == 1 else None, work=work, keep=("num_samples", "workers", "gl_platform"),
         inputs=lambda: input_digests(cfg), markers=("sequences.json", "render.yaml"), ours="a sequence run folder",
         extra_records=lambda: {"sequences.json": _manifest(cfg)}, folders=(root / "sequences",),
         clean=[root, root / "sequences", *root.glob("sequences/*"), *root.glob("sequences/*/samples")],

@@ -22,6 +22,7 @@ from genb.core.dist import dist_info
 from genb.core.io import atomic_write_bytes, atomic_write_json, atomic_write_text, png_bytes, read_image
 from genb.core.run import RunFolder, noise_name
 
+from genb.sequence.gate import flicker_columns, flicker_markdown
 from genb.sweep.pictures import contact_sheet, plot_png
 from genb.sweep.table import Recommendation, is_missing, accuracy_row, csv_text, markdown_text, recommend
 
@@ -298,6 +299,7 @@ class SweepStage:
             row.update(fid=math.nan, kid_mean=math.nan, kid_std=math.nan, num_realism_images=math.nan,
                        num_reference=math.nan)
         row["steps_run"] = _provenance_steps(run, s, ids)
+        row.update(flicker_columns(run, s))  # a sequence: flicker per level (genb.sequence.gate)
         logger.info("sweep: noise %.2f: acceptance %.0f%%, FID %s", s, 100 * row["acceptance_rate"],
                     "—" if is_missing(row["fid"]) else f"{row['fid']:.4g}")
         return row
@@ -308,7 +310,8 @@ class SweepStage:
         cfg = self.cfg
         atomic_write_text(out_dir / "sweep.csv", csv_text(rows))
         atomic_write_text(out_dir / "sweep.md",
-                          markdown_text(rows, rec, self.extractor_info, cfg.reference, cfg.min_acceptance))
+                          markdown_text(rows, rec, self.extractor_info, cfg.reference, cfg.min_acceptance)
+                          + flicker_markdown(rows))
         atomic_write_bytes(out_dir / "sweep.png", plot_png(rows, rec, cfg.min_acceptance, self.extractor_info))
         sheet = contact_sheet(run, noises, ids[: cfg.contact_samples], cfg.contact_cell, decisions)
         atomic_write_bytes(out_dir / "contact_sheet.png", png_bytes(sheet))
@@ -356,6 +359,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(SweepConfig, "sweep", args)
+    if (Path(args.run) / "sequences.json").is_file():  # a sequence run (genb render --frames): one sequence at a time
+        raise GenbError(f"{args.run} is a sequence run: genb sweep measures one sequence at a time",
+                        f"give one of its sequences, e.g. `genb sweep {Path(args.run) / 'sequences' / '000000'}`")
     out = run_sweep(RunFolder(args.run), cfg, enhance=not args.measure_only)
     if out.rows:
         print(out.out_dir / "sweep.md")

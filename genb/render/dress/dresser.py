@@ -18,6 +18,7 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas, head_frame, trunk_frame
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
+from genb.render.dress import texcoords
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell, ring_faces
 
@@ -51,6 +52,10 @@ class GarmentMesh:
         name: what it is (e.g. ``"jeans"``, ``"hair:long"``).
         hides: (Fh,) int body faces it hides from every view (not drawn in the dressed passes), or None.
         hem: (N,) bool vertices of a hem (its edge and the strip turned back towards the skin), or None.
+        uv: the cloth coordinates of a patterned garment (:class:`~genb.render.dress.texcoords.ClothMap`),
+            or None: its pattern is then drawn per pixel (:mod:`genb.render.dress.fabric`) and ``colors``
+            hold its mean.
+        fabric: the garment record the pattern comes from (with ``uv``), or None.
     """
 
     vertices: np.ndarray
@@ -62,6 +67,8 @@ class GarmentMesh:
     name: str = ""
     hides: np.ndarray | None = None
     hem: np.ndarray | None = None
+    uv: Any = None
+    fabric: dict | None = None
 
 
 def span(ease: float) -> float:
@@ -167,6 +174,7 @@ class Dresser:
         self.ease_region = np.where(a.parts == TORSO, 1.0, np.where(self.is_arm, 0.6, np.where(self.is_leg, 0.8, 0.5)))
         self.ease_region[hands_feet] = 0.4
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
+        self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
 
     # ------------------------------------------------------------------ shells (cached per cut)
     def _shell(self, key: tuple, field_fn, drape: dict | None = None, coarse_key: tuple | None = None, **kw) -> Shell:
@@ -313,12 +321,16 @@ class Dresser:
         outer = 0.0  # thickness of the outermost layer so far (straps go over it)
 
         def add_shell(shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str, hides: bool = True,
-                      ease: float = 0.0) -> None:
+                      ease: float = 0.0, fabric: dict | None = None) -> None:
             v, n = pose_shell(shell, vertices, normals, thickness, ease)
             if part in ("upper_clothes", "coat", "dress"):
                 layers.append((shell, v, n))
+            uv = None
+            if texcoords.textured(fabric):  # the pattern per pixel; the colour pass draws its mean
+                uv = texcoords.shell_texcoords(shell, self.atlas, self._uv_centres)
+                colors = texcoords.mean_colors(fabric, len(v))
             out.append(GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,
-                                   shell.hidden if hides else None, shell_hem(shell)))
+                                   shell.hidden if hides else None, shell_hem(shell), uv, fabric if uv is not None else None))
 
         garments = outfit.get("garments", [])
         ease_of = lambda g: float(g.get("ease", DEFAULT_EASE[g["kind"]]))  # noqa: E731
@@ -341,16 +353,16 @@ class Dresser:
                 waist = g["waist"] if kind != "dress" else g["waist"] - 0.05
                 shell = self.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                        fine=fine, ease=e)
-                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e)
+                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e, fabric=g)
             if kind == "bottom" and not g.get("loose"):
                 shell = self.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=fine, ease=e)
-                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e)
+                add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), part, g["type"], ease=e, fabric=g)
             if g.get("loose") or (kind == "coat" and "tail" in g):
                 # the waistband hugs the hips; the skirt hangs from it
                 waist = g["waist"] if kind != "coat" else g["waist"] + 0.05
                 if kind != "coat":
                     band = self.bottom_shell(-1.0, waist, fine=fine, ease=e)
-                    add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), part, g["type"], ease=e)
+                    add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), part, g["type"], ease=e, fabric=g)
                 hem = g["length"] if kind != "coat" else g["tail"]
                 out.append(self._loose(g, vertices, keypoints, waist, hem, outer + t + e, part, kind == "coat" and g.get("open")))
             outer = max(outer, t + e)
@@ -422,6 +434,9 @@ class Dresser:
         cover = np.flatnonzero(held[a.faces].all(axis=1) & (vertices[a.faces].min(axis=1)[:, 2] >= z_hem))
         if open_front:  # an open coat covers nothing in front: count nothing as covered
             cover = np.zeros(0, np.int64)
+        if texcoords.textured(g):  # the pattern per pixel (genb.render.dress.fabric)
+            return GarmentMesh(v, n, f, texcoords.mean_colors(g, len(v)), PART_INDEX[part], cover, f"{g['type']}:skirt",
+                               uv=texcoords.skirt_texcoords(rest, f), fabric=g)
         return GarmentMesh(v, n, f, fabric_colors(g, rest, np.tile([[0.0, 1.0, 0.0]], (len(v), 1))), PART_INDEX[part],
                            cover, f"{g['type']}:skirt")
 

@@ -108,3 +108,61 @@ def paint_eyes(colors: np.ndarray, layout: EyeLayout, eyes: dict[str, Any]) -> n
     painted[lower_line] = 0.75 * skin[lower_line]
     out[layout.vertex_ids] = painted
     return out
+
+
+# ----------------------------------------------------------------------------- per pixel
+def eye_map(layout: EyeLayout, faces: np.ndarray):
+    """The eye regions as a :class:`~genb.render.dress.texcoords.ClothMap` over the body's vertices
+    (``index`` into the body; ``uv`` the offsets from each eye's centre, metres): the faces whose
+    corners are all eye-region vertices in front of the socket, for the texcoord pass
+    (:mod:`genb.render.raster.texcoord_pass`) to give every pixel its place on the eye (once per model)."""
+    from genb.render.dress.texcoords import ClothMap
+
+    ids = layout.vertex_ids
+    if len(ids) == 0:
+        return None
+    local = np.full(int(np.max(faces)) + 1, -1, np.int64)
+    ok = layout.depth < 0.012
+    local[ids[ok]] = np.arange(int(ok.sum()))
+    f = local[np.asarray(faces, np.int64)]
+    f = f[(f >= 0).all(axis=1)]
+    return ClothMap(ids[ok], f, layout.offset[ok].astype(np.float64))
+
+
+def eye_skin(colors: np.ndarray, layout: EyeLayout) -> np.ndarray:
+    """(3,) float32 the mean sRGB skin colour around the eyes (the layout's vertices off the opening
+    and its lash lines), from a person's (painted) body colours (V, 3)."""
+    dx, dz = np.abs(layout.offset[:, 0]), layout.offset[:, 1]
+    off = (dx > HALF_WIDTH + 0.002) | (dz > UPPER + 1.5 * LASH) | (dz < -LOWER - 1.5 * LASH)
+    ids = layout.vertex_ids[off] if off.any() else layout.vertex_ids
+    return np.asarray(colors, np.float32)[ids].mean(axis=0)
+
+
+def eye_albedo(dx: np.ndarray, dz: np.ndarray, footprint: np.ndarray, iris_name: str,
+               skin_srgb: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 sRGB 0..1 of the eye region per pixel: :func:`paint_eyes`'s eye with its edges
+    (lids, iris, pupil, catch light, lash line) box-filtered over the pixel's ``footprint`` (N,) metres,
+    on ``skin_srgb`` (3,) around it. ``dx`` (N,) metres outward from the nose, ``dz`` (N,) up."""
+    w = np.maximum(footprint, np.float32(1e-4))
+
+    def inside(d):  # coverage of a half plane whose edge is d metres away (positive: inside)
+        return np.clip(d / w + 0.5, 0.0, 1.0)[:, None]
+
+    adx = np.abs(dx)
+    upper, lower = _lid(dx, UPPER), _lid(dx, LOWER)
+    r = np.hypot(dx, dz)
+    corner = np.clip(adx / HALF_WIDTH, 0.0, 1.0)
+    sclera = np.array([0.86, 0.83, 0.80], np.float32)[None, :] * (1.0 - 0.18 * corner ** 2)[:, None]
+    iris = np.asarray(IRIS_COLORS[iris_name], np.float32)[None, :] / 255.0
+    iris = iris * (1.0 - 0.45 * np.clip((r - 0.75 * IRIS) / (0.25 * IRIS), 0.0, 1.0))[:, None]
+    col = sclera + (iris - sclera) * inside(IRIS - r)
+    col = col + (np.array([0.06, 0.05, 0.05], np.float32) - col) * inside(PUPIL - r)
+    col = col + (np.float32(0.95) - col) * inside(0.0011 - np.hypot(dx - 0.35 * IRIS, dz - 0.35 * IRIS))
+    col = col * (0.7 + 0.3 * np.clip((upper - dz) / 0.0025, 0.0, 1.0))[:, None]
+    skin = np.broadcast_to(np.asarray(skin_srgb, np.float32), col.shape)
+    opening = inside(upper - dz) * inside(dz + lower) * inside(HALF_WIDTH - adx)
+    out = skin + (col - skin) * opening
+    lash = inside(dz - (upper - LASH)) * inside(upper + 0.6 * LASH - dz) * inside(HALF_WIDTH + 0.001 - adx)
+    out = out + (np.array([0.1, 0.07, 0.06], np.float32) - out) * lash
+    lower_line = inside(-lower - dz) * inside(dz + lower + 0.8 * LASH) * inside(HALF_WIDTH - adx)
+    return (out - 0.25 * skin * lower_line).astype(np.float32)

@@ -303,7 +303,8 @@ def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: in
 def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray,
                 parts: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, probe: LightProbe,
                 sun_map: np.ndarray | None = None, contact_map: np.ndarray | None = None,
-                exposure_bias: float = 1.0, ground_seed: int | None = None) -> np.ndarray:
+                exposure_bias: float = 1.0, ground_seed: int | None = None,
+                material_ids: np.ndarray | None = None) -> np.ndarray:
     """(H, W, 3) float32 sRGB-encoded 0..255 lit image, premultiplied by ``coverage`` (composite
     a background as ``image + (1 - coverage) * background``).
 
@@ -319,6 +320,8 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         exposure_bias: multiplies the auto exposure.
         ground_seed: the ground texture's seed: its large-scale variation (:mod:`genb.render.raster.texture`);
             None: none.
+        material_ids: (H, W) uint8 the part class whose material each pixel takes (None: ``parts``;
+            painted clothes of ``--wardrobe none`` take their garment's, :mod:`genb.render.dress.painted`).
     """
     import cv2
 
@@ -359,7 +362,12 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     if contact_map is not None:
         occ *= contact_map.ravel().take(flat)
     sun = sun_map.ravel().take(flat) if sun_map is not None else np.ones(len(flat), np.float32)
-    radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, vv[idx], uu[idx]), part_px, probe,
+    if material_ids is not None:
+        mat_px = material_ids.ravel().take(flat)
+        mat_px = np.where(hit_px, mat_px, part_px)  # edge pixels the label pass missed keep their neighbour's
+    else:
+        mat_px = part_px
+    radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, vv[idx], uu[idx]), mat_px, probe,
                      cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
     exposure = auto_exposure(radiance[hit_px]) * exposure_bias
     srgb = develop(radiance, exposure, white_balance_gains(probe))

@@ -67,6 +67,19 @@ class Look:
     ground_seed: int | None = None
     catcher: bool = False
     """The ground is a shadow catcher: :func:`catch_shadows` puts the backdrop on it."""
+    ground_relief: tuple | None = None
+    """(material, tile metres, (2,) texture origin, seed) of the ground's relief, or None."""
+    materials: np.ndarray | None = None
+    """(256, 256) uint8 material id per (instance, part) (painted clothes, :mod:`genb.render.dress.painted`), or None."""
+
+    def detail(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray) -> None:
+        """Per-pixel surface detail of the scene (in place, before shading and control maps): the
+        ground's relief bends its normals (:func:`genb.render.raster.relief.apply_ground_relief`)."""
+        if self.ground_relief is not None:
+            from genb.render.raster.relief import apply_ground_relief
+
+            material, tile, origin, seed = self.ground_relief
+            apply_ground_relief(out, K, cam_ext, material, tile, np.asarray(origin), seed)
 
     def shade(self, color: np.ndarray, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
               shadow_depth: np.ndarray | None) -> np.ndarray:
@@ -74,8 +87,13 @@ class Look:
         pass's albedo, sun shadows and contact darkening, the camera's tone curve), premultiplied
         by the coverage, float32 0..255."""
         sun_map, contact_map = self.shadow_maps(out, K, cam_ext, shadow_depth)
+        mats = None
+        if self.materials is not None:
+            from genb.render.dress.painted import material_map
+
+            mats = material_map(out.instances, out.parts, self.materials)
         return shading.light_image(color, out.coverage, out.depth, out.normals, out.parts, K, cam_ext, self.probe,
-                                   sun_map, contact_map, ground_seed=self.ground_seed)
+                                   sun_map, contact_map, ground_seed=self.ground_seed, material_ids=mats)
 
     def shadow_maps(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
                     shadow_depth: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -175,7 +193,15 @@ class Setting:
                     contacts=np.asarray(contacts, np.float64),
                     effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows,
                     probe=self.light_probe(), ground_seed=self.background.get("texture_seed"),
-                    catcher=self.catcher)
+                    catcher=self.catcher, ground_relief=self.relief())
+
+    def relief(self) -> tuple | None:
+        """The ground's relief recipe for :attr:`Look.ground_relief` (None without a textured ground)."""
+        material = self.background.get("ground")
+        if self.ground is None or self.catcher or material not in materials.TILE_M:
+            return None
+        origin = (self.ground.center[0] - self.ground.size / 2, self.ground.center[1] - self.ground.size / 2)
+        return material, float(self.ground.tile), origin, int(self.background.get("texture_seed", 0))
 
     def light_probe(self) -> probe.LightProbe:
         """The light of this setting: its sky (or environment map), sun and ground bounce."""

@@ -1,0 +1,164 @@
+"""Per-pixel surface detail over the G-buffer: cloth patterns and detail normals.
+
+:func:`apply_cloth` takes the texcoord pass (:mod:`genb.render.raster.texcoord_pass`) and gives every
+pixel of a patterned garment its pattern's albedo (:func:`genb.render.dress.fabric.pattern_albedo`,
+prefiltered by the pixel's footprint) and bends its normal by the cloth's relief
+(:func:`genb.render.dress.fabric.pattern_slopes`): the colour pass drew the fabric's mean colour, so
+the pattern is added per pixel (anti-aliased edges keep their coverage's share). The normals are
+changed in the label pass's encoded normals, so the shading and the normal control map see the
+same detail; depth, instances and parts are not touched.
+
+:func:`bend_normals` is the shared step: slopes along two surface directions -> new encoded
+normals. Pure functions over numpy arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genb.render.raster.colour import linear_to_srgb
+from genb.render.dress.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
+
+
+def _z_of(xy: np.ndarray) -> np.ndarray:
+    from genb.render.raster.gl import _Z_TABLE
+
+    return _Z_TABLE[xy[:, 0], xy[:, 1]]
+
+
+def encode_normals(n: np.ndarray) -> np.ndarray:
+    """(N, 3) unit camera-frame normals -> (N, 3) uint8 as the label pass stores them (x, y
+    rounded; z the camera-facing root of the encoded x, y)."""
+    xy = np.clip(np.rint((n[:, :2] + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    return np.concatenate([xy, _z_of(xy)[:, None]], axis=1)
+
+
+def decode_normals(enc: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 encoded normals -> (N, 3) float32 unit vectors."""
+    n = enc.astype(np.float32) / np.float32(127.5) - 1.0
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)
+
+
+def bend_normals(n: np.ndarray, t_u: np.ndarray, t_v: np.ndarray, s_u: np.ndarray, s_v: np.ndarray) -> np.ndarray:
+    """(N, 3) unit normals of a surface displaced by a height field with slopes ``s_u``, ``s_v`` (N,)
+    along the surface directions ``t_u``, ``t_v`` (N, 3; made tangent and unit here):
+    ``normalize(n - s_u t_u - s_v t_v)``."""
+    def tangent(t):
+        t = t - np.sum(t * n, axis=1, keepdims=True) * n
+        return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
+
+    out = n - s_u[:, None] * tangent(t_u) - s_v[:, None] * tangent(t_v)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key: np.ndarray,
+                       width: int, height: int, subset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 3), (N, 3) camera-frame dP/du and dP/dv at N pixels (NaN where unknown), from
+    screen-space differences of their camera-frame points and cloth coordinates.
+
+    Each pixel is differenced with its right (else left) and lower (else upper) neighbour when
+    that neighbour is among the N pixels, has the same surface ``key`` and cloth coordinates
+    within 2 cm (not across a seam).
+
+    Args:
+        flat: (N,) sorted flat pixel indices (row-major, ``width`` columns, ``height`` rows).
+        points: (N, 3) camera-frame points. uv: (N, 2) cloth coordinates. key: (N,) surface ids.
+        subset: (M,) indices into the N pixels to compute (default all); results are (M, 3).
+    """
+    field = np.concatenate([points, uv], axis=1).astype(np.float32)
+    at = np.arange(len(flat)) if subset is None else subset
+    here, key_here, f_here = flat[at], key[at], field[at]
+    col = here % width
+
+    def diff(step: int, inside: np.ndarray) -> np.ndarray:
+        out = np.full((len(at), 5), np.nan, np.float32)
+        for sign in (1, -1):  # forward first, backward where forward is missing
+            target = here + sign * step
+            j = np.clip(np.searchsorted(flat, target), 0, len(flat) - 1)
+            ok = (flat[j] == target) & (key[j] == key_here) & (inside if sign == 1 else _inside_back(step, col, here, width))
+            d = (field[j] - f_here) * np.float32(sign)
+            ok &= np.maximum(np.abs(d[:, 3]), np.abs(d[:, 4])) < 0.02
+            ok &= np.isnan(out[:, 0])
+            out[ok] = d[ok]
+        return out
+
+    dx = diff(1, col < width - 1)
+    dy = diff(width, here < (height - 1) * width)
+    Px, Py = dx[:, :3], dy[:, :3]
+    ux, vx, uy, vy = dx[:, 3], dx[:, 4], dy[:, 3], dy[:, 4]
+    det = ux * vy - uy * vx
+    det = np.where(np.abs(det) > 1e-12, det, np.nan)
+    dPdu = (Px * vy[:, None] - Py * vx[:, None]) / det[:, None]
+    dPdv = (Py * ux[:, None] - Px * uy[:, None]) / det[:, None]
+    return dPdu, dPdv
+
+
+def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np.ndarray:
+    return col > 0 if step == 1 else flat >= width
+
+
+def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict, K: np.ndarray,
+                relief: bool = True) -> int:
+    """Draw patterned garments per pixel into a :class:`genb.render.raster.gl.RasterOutput` (in place:
+    ``color`` gets the pattern, ``normals`` the cloth's relief). Returns the number of pixels.
+
+    Args:
+        out: the decoded passes. texcoords, tex_depth: the texcoord pass's (H, W, 4) uint8 and depth.
+        fabrics: {(instance, part id): garment record} of the patterned pieces; a record with
+            ``pattern: "eyes"`` (``iris``, ``skin``) paints the eyes of that person's head per pixel
+            (:func:`genb.render.dress.face.eye_albedo`).
+        K: (3, 3) intrinsics. relief: bend the normals too.
+    """
+    if not fabrics:
+        return 0
+    H, W = out.depth.shape
+    key = ((out.instances.astype(np.int32) << 8) | out.parts).ravel()
+    wanted = np.zeros(1 << 16, bool)
+    wanted[[(int(i) << 8) | int(p) for i, p in fabrics]] = True
+    flat = np.flatnonzero(wanted[key])
+    z = out.depth.ravel()[flat]
+    zt = tex_depth.ravel()[flat]
+    keep = (zt > 0) & (np.abs(zt - z) <= 2e-3 * z + 1e-3)  # the same surface as the labels'
+    flat, z = flat[keep], z[keep]
+    if not len(flat):
+        return 0
+    uv = decode_texcoords(texcoords.reshape(-1, 4)[flat])
+    n = decode_normals(out.normals.reshape(-1, 3)[flat])
+    ray = np.ones((len(flat), 3), np.float32)
+    ray[:, 0] = ((flat % W).astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
+    ray[:, 1] = ((flat // W).astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
+    ray /= np.sqrt(np.einsum("ij,ij->i", ray, ray))[:, None]
+    footprint = z / np.float32(K[0, 0]) / np.maximum(np.abs(np.einsum("ij,ij->i", n, ray)), np.float32(0.25))
+    keys = key[flat]
+    srgb = np.empty((len(flat), 3), np.float32)
+    s_u = np.zeros(len(flat), np.float32)
+    s_v = np.zeros(len(flat), np.float32)
+    replace = np.zeros(len(flat), bool)  # eyes: painted over the skin, not added to a mean
+    for k in np.unique(keys):
+        fabric = fabrics[(int(k) >> 8, int(k) & 255)]
+        ids = np.flatnonzero(keys == k)
+        u, v, fp = uv[ids, 0], uv[ids, 1], footprint[ids]
+        if fabric.get("pattern") == "eyes":
+            from genb.render.dress.face import eye_albedo
+
+            srgb[ids] = eye_albedo(u, v, fp, fabric["iris"], fabric["skin"])
+            replace[ids] = True
+            continue
+        srgb[ids] = linear_to_srgb(pattern_albedo(fabric, u, v, fp)) - pattern_mean(fabric)[None]
+        if relief:
+            s_u[ids], s_v[ids] = pattern_slopes(fabric, u, v, fp)
+    a = out.coverage.ravel()[flat]
+    col = out.color.reshape(-1, 3)  # a view: the colour buffer is contiguous
+    base = np.where(replace[:, None], np.float32(0), col[flat].astype(np.float32))
+    col[flat] = np.clip(base + srgb * (a * 255)[:, None] + 0.5, 0, 255).astype(np.uint8)
+    out.color = col.reshape(H, W, 3)  # (the same array unless the buffer was not contiguous)
+    bumpy = np.flatnonzero((s_u != 0) | (s_v != 0))  # relief finer than a pixel is flat: skipped
+    if relief and len(bumpy):
+        pts = ray * (z / ray[:, 2])[:, None]  # camera-frame points
+        t_u, t_v = surface_directions(flat, pts, uv, keys, W, H, bumpy)
+        ok = np.isfinite(t_u).all(axis=1) & np.isfinite(t_v).all(axis=1)
+        g = bumpy[ok]
+        nrm = out.normals.reshape(-1, 3)
+        nrm[flat[g]] = encode_normals(bend_normals(n[g], t_u[ok], t_v[ok], s_u[g], s_v[g]))
+        out.normals = nrm.reshape(H, W, 3)
+    return len(flat)
