@@ -132,7 +132,8 @@ def main() -> None:
 
     from genb.config import resolve_config
     from genb.enhance.config import EnhanceConfig
-    from genb.enhance.stage import EnhanceInput, get_stage, run_enhance, sample_torch_seed
+    from genb.enhance.enhancer import EnhanceInput, get_stage, sample_torch_seed
+    from genb.enhance.stage import run_enhance
     from genb.core.run import RunFolder
 
     torch.set_flush_denormal(True)  # random weights make denormal floats; both timings share the setting
@@ -176,8 +177,10 @@ def per_person_bench(args: argparse.Namespace) -> None:
 
     from genb.config import resolve_config
     from genb.enhance.config import EnhanceConfig
-    from genb.enhance.per_person import PersonData, PersonPass
-    from genb.enhance.stage import get_stage, run_enhance
+    from genb.enhance.per_person import PersonPass
+    from genb.enhance.person_tasks import PersonData
+    from genb.enhance.enhancer import get_stage
+    from genb.enhance.stage import run_enhance
     from genb.core.run import RunFolder
 
     torch.set_flush_denormal(True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -90,7 +91,7 @@ def test_outputs_and_provenance(enhanced_run):
 
     run = enhanced_run
     if importlib.util.find_spec("genb.render.stage"):
-        assert run.manifest["body_model"] != "handmade"  # the real rendered tiny_run
+        assert run.manifest.body_model != "handmade"  # the real rendered tiny_run
     folder = run.enhanced_dir(ENHANCED_NOISE)
     assert (folder / "enhance.yaml").is_file()
     for i in run.sample_ids():
@@ -102,7 +103,7 @@ def test_outputs_and_provenance(enhanced_run):
         assert [c["name"] for c in rec["controls"]] == ["depth", "normal", "pose"]
         assert {m["role"] for m in rec["models"]} == {"base", "controlnet-depth", "controlnet-normal", "controlnet-pose"}
         assert rec["prompt"].startswith("a photo of") and rec["negative_prompt"] and rec["guidance_scale"] == 7.5
-        assert rec["seed"] == run.manifest["seed"] and isinstance(rec["torch_seed"], int)
+        assert rec["seed"] == run.manifest.seed and isinstance(rec["torch_seed"], int)
         assert not np.array_equal(img, run.image(i))  # it did something
 
 
@@ -209,7 +210,7 @@ def test_region_each_region_follows_its_own_strength(tiny_pipeline_dir, enhance_
     """Background 0.6, people 0.2: in latent space (before the random VAE decoder mixes everything)
     the people match a plain 0.2 run and the background a plain 0.6 run."""
     from genb.enhance.regions import latent_weights, person_mask
-    from genb.enhance.stage import EnhanceInput, EnhanceStage
+    from genb.enhance.enhancer import EnhanceInput, EnhanceStage
 
     latents = {}
     for name, kw in {"region": dict(noise=0.6, noise_person=0.2), "low": dict(noise=0.2),
@@ -281,7 +282,7 @@ def test_check_flag_without_checker_is_a_clear_error(tiny_pipeline_dir, enhance_
 def test_check_flag_runs_the_checker(enhanced_run, tmp_path):
     from genb.config import REPO_CONFIGS
 
-    if not (REPO_CONFIGS / "check" / "flow_only.yaml").is_file() or enhanced_run.manifest.get("body_model") == "handmade":
+    if not (REPO_CONFIGS / "check" / "flow_only.yaml").is_file() or enhanced_run.manifest.body_model == "handmade":
         pytest.skip("needs the checker's flow_only preset and a rendered run with labels")
     run = RunFolder(shutil.copytree(enhanced_run.root, tmp_path / "run"))
     summary = run_enhance(run, tiny_enhance_config(noise=ENHANCED_NOISE, check=True, check_preset="flow_only"))
@@ -308,9 +309,9 @@ def test_prompt_from_scene_and_replaceable_templates(tiny_pipeline_dir, enhance_
     assert _record(enhance_run, 0.4, 0)["prompt"].startswith("portrait of a woman wearing")
     with pytest.raises(GenbError, match="prompt template"):
         load_templates(str(tmp_path / "missing.yaml"))
-    crowd = dict(scene, people=scene["people"] * 4)  # more people than max_people: summarised once
+    crowd = dataclasses.replace(scene, people=scene.people * 4)  # more people than max_people: summarised once
     summary = build_prompt(crowd, load_templates(None))
-    assert f"and {len(crowd['people']) - 4} more people" in summary and "and and" not in summary
+    assert f"and {len(crowd.people) - 4} more people" in summary and "and and" not in summary
 
 
 # ----------------------------------------------------------------------------- several processes

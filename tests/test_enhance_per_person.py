@@ -16,7 +16,7 @@ from _fixtures_enhance import tiny_enhance_config
 from genb.enhance.crops import (
     CropBox, composite, crop_image, crop_intrinsics, far_to_near, feathered_mask, map_points, resampling, square_box, uncrop,
 )
-from genb.enhance.per_person import read_saved_crop
+from genb.enhance.crop_files import read_saved_crop
 from genb.enhance.stage import run_enhance
 from genb.errors import GenbError
 from genb.core.io import read_image
@@ -138,9 +138,9 @@ def test_noise_zero_every_pass_returns_the_render(people_run):
         rec = json.loads((folder / f"{i:06d}.json").read_text())["per_person"]
         assert [p["steps_run"] for p in rec["passes"]] and all(p["steps_run"] == 0 for p in rec["passes"])
         for c in sorted((folder / "crops").glob(f"{i:06d}_p*.json")):
-            saved = read_saved_crop(c)
+            _, saved_box = read_saved_crop(c)
             crop = read_image(c.with_suffix(".png"))
-            assert np.array_equal(crop, crop_image(people_run.image(i), saved["box"], resampling(saved["box"])))  # the render's crop
+            assert np.array_equal(crop, crop_image(people_run.image(i), saved_box, resampling(saved_box)))  # the render's crop
 
 
 @pytest.fixture(scope="module")
@@ -181,22 +181,23 @@ def test_saved_crops_carry_their_camera_box_and_keypoints(_people_outputs):
     files = sorted(folder.glob("*.json"))
     assert len(files) == 4
     for path in files:
-        rec = read_saved_crop(path)
-        i, p = rec["index"], rec["person"]
+        rec, box = read_saved_crop(path)
+        i, p = rec.index, rec.person
         labels = pp.labels(i)
-        assert read_image(path.with_suffix(".png")).shape == (64, 64, 3) and rec["resolution"] == 64
+        assert read_image(path.with_suffix(".png")).shape == (64, 64, 3) and rec.resolution == 64
         X = labels["keypoints3d"][p]
-        uv = (X @ rec["cam_int"].T)[:, :2] / X[:, 2:]
-        np.testing.assert_allclose(uv, rec["keypoints2d"], atol=1e-6)
-        np.testing.assert_allclose(rec["keypoints2d"], map_points(labels["keypoints2d"][p], rec["box"]), atol=1e-9)
+        uv = (X @ rec.cam_int.T)[:, :2] / X[:, 2:]
+        np.testing.assert_allclose(uv, rec.keypoints2d, atol=1e-6)
+        np.testing.assert_allclose(rec.keypoints2d, map_points(labels["keypoints2d"][p], box), atol=1e-9)
         # the person is in the crop: their keypoints land on their pixels of the crop of instances.png
-        ids = crop_image(pp.instances(i), rec["box"], "nearest", "zero")
-        kp = np.rint(rec["keypoints2d"][rec["keypoints_vis"]]).astype(int)
+        ids = crop_image(pp.instances(i), box, "nearest", "zero")
+        kp = np.rint(rec.keypoints2d[rec.keypoints_vis]).astype(int)
         assert np.mean(ids[kp[:, 1], kp[:, 0]] == p + 1) > 0.8
-        assert rec["strength"] == 0.4 and rec["steps_run"] == 4
+        assert rec.strength == 0.4 and rec.steps_run == 4
         colours = ["red", "green", "blue"]  # that person's recipe only (make_people_run)
-        assert f"{colours[p]} t-shirt" in rec["prompt"] and sum(f"{c} t-shirt" in rec["prompt"] for c in colours) == 1
-        assert ("brown ponytail hair" in rec["prompt"]) == (p == 0)
+        assert f"{colours[p]} t-shirt" in rec.prompt and sum(f"{c} t-shirt" in rec.prompt for c in colours) == 1
+        assert ("brown ponytail hair" in rec.prompt) == (p == 0)
+        assert path.read_bytes() == (json.dumps(rec.to_json(), indent=1, sort_keys=True) + "\n").encode()  # read, written: same
 
 
 def test_a_nearer_person_is_never_overwritten_by_a_farther_crop(_people_outputs):
@@ -209,8 +210,8 @@ def test_a_nearer_person_is_never_overwritten_by_a_farther_crop(_people_outputs)
         instances = pp.instances(i)
         layers = {}
         for p in (near, far):
-            rec = read_saved_crop(pp.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.json")
-            layers[p] = (p, read_image(pp.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.png"), rec["box"])
+            _, box = read_saved_crop(pp.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.json")
+            layers[p] = (p, read_image(pp.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.png"), box)
         order = far_to_near(labels["keypoints3d"])
         near_only = composite(base, [layers[near]], instances, order, 8, 6)
         mine = instances == near + 1
@@ -307,10 +308,10 @@ def test_package_writes_the_saved_crops_with_their_camera(tiny_pipeline_dir, tin
         j3d, j2d = npz["joints_3d"][k].astype(np.float64), npz["joints_2d"][k]
         assert np.abs((j3d @ K.T)[:, :2] / j3d[:, 2:3] - j2d).max() < 1e-2
         np.testing.assert_allclose(kp3d[:, :3], run.labels(i)["keypoints3d"][p], atol=1e-6)
-        rec = read_saved_crop(run.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.json")
-        np.testing.assert_allclose(K, rec["cam_int"], rtol=1e-6, atol=1e-4)
+        rec, box = read_saved_crop(run.enhanced_dir(0.4) / "crops" / f"{i:06d}_p{p:02d}.json")
+        np.testing.assert_allclose(K, rec.cam_int, rtol=1e-6, atol=1e-4)
         # the crop box a trainer cuts: the full image's center/scale mapped into the crop
-        box, w = rec["box"], row_of[(i, p)]
+        w = row_of[(i, p)]
         np.testing.assert_allclose(npz["center"][k], map_points(whole_image["center"][w], box), atol=1e-3)
         np.testing.assert_allclose(npz["scale"][k], whole_image["scale"][w] * box.scale, rtol=1e-5)
     items = list(wds.WebDataset([str(u) for u in summary.shards], shardshuffle=False).decode("rgb8")

@@ -169,7 +169,37 @@ def test_a_malformed_crop_record_is_one_error(edit, words, tmp_path):
             "keypoints_vis": [True] * 25, "bbox_full": [0, 0, 1, 1]}
     path = tmp_path / "000000_p00.json"
     path.write_text(json.dumps(good))
-    assert read_crop_record(path)["cam_int"].shape == (3, 3)
+    assert read_crop_record(path).cam_int.shape == (3, 3)
     path.write_text(json.dumps(edit(good)))
     with pytest.raises(GenbError, match=words):
         read_crop_record(path)
+
+
+def test_manifest_and_scene_records_are_typed_and_keep_the_rendered_bytes(tiny_run, tmp_path):
+    """run.json and scene.json read into typed records and written again are the rendered bytes;
+    keys genb does not read are kept, a null stays null and a missing key stays missing."""
+    from genb.core.records.run import RunManifest, read_manifest
+    from genb.core.records.scene import SceneRecord, read_scene, scene_bytes
+
+    manifest = tiny_run.manifest
+    assert isinstance(manifest, RunManifest) and manifest.image_size == (128, 96) and manifest.body_model == "anny"
+    manifest.write(tmp_path / "run.json")
+    assert (tmp_path / "run.json").read_bytes() == (tiny_run.root / "run.json").read_bytes()
+    for i in tiny_run.sample_ids():
+        path = tiny_run.sample_dir(i) / "scene.json"
+        scene = tiny_run.scene(i)
+        assert isinstance(scene, SceneRecord) and scene.people and all(p.pose for p in scene.people)
+        assert scene.background["kind"] and "lighting" in scene.extra  # an untyped key, kept
+        assert scene_bytes(scene) == path.read_bytes()
+    raw = {"people": [{"pose": "waving", "facial_hair": None, "mood": "calm"}], "future_key": [1, 2]}
+    scene = SceneRecord.from_json(raw)
+    assert scene.people[0].facial_hair is None and scene.people[0].has("facial_hair")
+    assert not scene.people[0].has("garments") and scene.people[0].extra == {"mood": "calm"}
+    assert json.loads(scene.to_bytes()) == raw
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**json.loads((tiny_run.root / "run.json").read_text()), "seed": "7"}))
+    with pytest.raises(GenbError, match="'seed' of its run manifest"):
+        read_manifest(bad)
+    bad.write_text(json.dumps({"people": [{"pose": 3}]}))
+    with pytest.raises(GenbError, match="'pose' of its scene person"):
+        read_scene(bad)

@@ -224,7 +224,7 @@ def test_sdxl_without_its_preset_takes_the_sdxl_controlnets():
 
 
 def test_the_pipeline_cache_is_keyed_on_the_control_models(tiny_pipeline_dir):
-    from genb.enhance.stage import get_stage
+    from genb.enhance.enhancer import get_stage
 
     first = get_stage(tiny_enhance_config(controls=("depth",)), 0).loaded
     again = get_stage(tiny_enhance_config(controls=("depth",)), 0).loaded
@@ -232,6 +232,32 @@ def test_the_pipeline_cache_is_keyed_on_the_control_models(tiny_pipeline_dir):
         f"depth={tiny_pipeline_dir / 'controlnet-normal'}",)), 0).loaded
     assert again is first and other is not first
     assert str((tiny_pipeline_dir / "controlnet-normal").resolve()) in [s.location for s in other.sources]
+
+
+def test_the_built_in_control_maps_are_drawn_through_their_registry(tmp_path, one_process):
+    """The renderer draws every map through CONTROL_MAPS, built-ins too: a built-in registered again
+    with another drawer is what its file holds, and that drawer sees the maps drawn before it."""
+    import dataclasses
+
+    from genb.core.io import read_image
+    from genb.render.config import RenderConfig
+    from genb.render.run import run_render
+
+    assert CONTROL_MAPS.names()[:5] == ("depth", "normal", "pose", "seg", "edges")
+    edges = CONTROL_MAPS.get("edges")
+    assert isinstance(edges.draw, str) and edges.drawer() is not None  # a registration like a plugin's
+
+    def inverted_depth(sample):
+        return 255 - sample.images["control_depth"]
+
+    CONTROL_MAPS.register(dataclasses.replace(edges, draw=inverted_depth), replace=True)
+    try:
+        run = RunFolder(tmp_path / "run")
+        run_render(run.root, RenderConfig(num_samples=1, seed=2, image_size=(64, 48), num_people=(1, 1)))
+    finally:
+        CONTROL_MAPS.register(edges, replace=True)
+    depth = read_image(run.sample_dir(0) / "control_depth.png")
+    assert depth.any() and np.array_equal(read_image(run.sample_dir(0) / "control_edges.png"), 255 - depth)
 
 
 def test_the_tiny_cache_is_keyed_on_what_is_built(silhouette_map, tmp_path, monkeypatch):

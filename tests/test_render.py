@@ -335,7 +335,7 @@ def test_run_folder_records_config_and_versions(tiny_run):
     record = yaml.safe_load((tiny_run.root / "render.yaml").read_text())
     assert record["config"]["num_samples"] == 4 and record["config"]["seed"] == 3
     assert record["versions"]["anny"] != "not installed"
-    assert tiny_run.manifest["num_samples"] == 4
+    assert tiny_run.manifest.num_samples == 4
     assert tiny_run.sample_ids() == [0, 1, 2, 3]
 
 
@@ -382,7 +382,7 @@ def test_smplx_run_with_motion_files_replays_exactly(synthetic_smplx_dir, tmp_pa
         np.testing.assert_allclose(kps, lab["keypoints3d"], atol=2e-3)
         uv = project(verts[:, lab["proj_vert_ids"]].astype(np.float64), lab["cam_int"].astype(np.float64))
         assert np.abs(uv - lab["proj_verts"]).max() < 0.5
-        names += [p["pose"] for p in run.scene(i)["people"]]
+        names += [p.pose for p in run.scene(i).people]
     assert any(n.startswith("walk") for n in names)  # some people took motion-capture frames
     stage.close()
 
@@ -403,5 +403,5 @@ def test_background_folder_images_fill_the_empty_pixels(tmp_path):
     empty = (depth == 0) & ~near_drawn
     assert empty.mean() > 0.2  # no ground plane is drawn over a photo
     np.testing.assert_array_equal(image[empty], np.tile([255, 0, 0], (empty.sum(), 1)))
-    assert run.scene(0)["background"] == {"kind": "image", "path": str(folder / "red.png")}
+    assert run.scene(0).background == {"kind": "image", "path": str(folder / "red.png")}
     assert (run.instances(0) > 0).any()

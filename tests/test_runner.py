@@ -514,11 +514,9 @@ def test_core_imports_only_core():
 
 # Modules and functions over the limits today, in files other work is changing now; the list may
 # only shrink (a new offender fails the test).
-OVER_400_LINES = {"genb/enhance/per_person.py", "genb/enhance/stage.py", "genb/package/stage.py",
-                  "genb/render/raster/gl.py"}
-OVER_80_LINES = {"genb/check/stage.py:__call__", "genb/package/card.py:card_text", "genb/package/smpl_fit.py:_fit",
-                 "genb/render/dress/wardrobe.py:validate_wardrobe", "genb/render/raster/gl.py:build_passes",
-                 "genb/render/raster/shadows.py:apply_sun_shadows", "genb/render/stage.py:_prepare", "genb/sweep/stage.py:_sweep"}
+OVER_400_LINES = {"genb/render/raster/gl.py"}
+OVER_80_LINES = {"genb/render/raster/gl.py:build_passes", "genb/render/raster/shadows.py:apply_sun_shadows",
+                 "genb/render/stage.py:_prepare"}
 
 
 def test_module_and_function_sizes():

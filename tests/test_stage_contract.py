@@ -393,3 +393,94 @@ def test_a_sweep_that_fails_loading_its_extractor_writes_nothing(tiny_run, tmp_p
     rc, err = _genb(capsys, ["sweep", root, "--noise", "0.3", "--reference", tmp_path / "empty"], monkeypatch=monkeypatch)
     assert rc == 2 and "holds no images" in err and "Traceback" not in err, err
     assert not (root / "sweep").exists() and not (root / "enhanced").exists()
+
+
+# ----------------------------------------------------------------------------- the sweep
+#
+# The sweep is not a Driver above: its tables are rewritten on every call (and only by rank 0,
+# once every level is checked), and the settings that shape an image are guarded by the stages
+# it runs. The same contract, as it applies to it: ranks, resume, a killed rank's leftovers, a
+# settings change, a command failing while loading, a folder that is not a run.
+
+SWEEP_ENHANCE = "--steps 4 --threads 1 --batch-size 1"
+
+
+def _sweep_args(src: Path, enhance_args: str = SWEEP_ENHANCE, noise: str = "0,0.4") -> list:
+    return ["sweep", src, "--noise", noise, "--enhance-preset", "tiny", "--enhance-args", enhance_args,
+            "--check-preset", "flow_only", "--check-args", "--min-box-px 8", "--contact-samples", "2",
+            "--contact-cell", "48", "--device", "cpu", "--wait-timeout", "1"]
+
+
+@pytest.fixture
+def sweep_src(tmp_path, request, monkeypatch) -> Path:
+    for var in RANK_VARS:
+        monkeypatch.delenv(var, raising=False)
+    request.getfixturevalue("tiny_pipeline_dir")
+    root = tmp_path / "src"  # a real render: the checker reads its labels
+    shutil.copytree(request.getfixturevalue("tiny_run").root, root, ignore=shutil.ignore_patterns("enhanced", "sweep"))
+    return root
+
+
+def _sweep_outputs(root: Path) -> dict[str, str]:
+    """The sweep's outputs and those of the enhance and check it ran. A level's ``summary.png`` is
+    left out: it plots every level checked when it is written (:func:`genb.check.summary.plot_summary`),
+    so it follows the order ranks finished in, not what they made."""
+    out = {k: v for k, v in _outputs(root / "enhanced").items() if not k.endswith("summary.png")}
+    return out | {f"sweep/{k}": v for k, v in _outputs(root / "sweep").items()}
+
+
+def _sweep_copy(src: Path, tmp_path: Path, name: str) -> Path:
+    shutil.copytree(src, tmp_path / name)
+    return tmp_path / name
+
+
+def test_sweep_ranks_resume_and_leftovers(sweep_src, tmp_path, capsys, monkeypatch):
+    ref = _sweep_copy(sweep_src, tmp_path, "ref")
+    assert _genb(capsys, _sweep_args(ref), monkeypatch=monkeypatch)[0] == 0
+    reference = _sweep_outputs(ref)
+    assert {"sweep/sweep.csv", "sweep/sweep.json", "sweep/contact_sheet.png"} <= set(reference)
+    # a job array: rank 1 first (returns without tables), then rank 0 (waits, finds every level, writes)
+    src = _sweep_copy(sweep_src, tmp_path, "ranks10")
+    rc, err = _genb(capsys, _sweep_args(src), {"GENB_SHARD": "1/2"}, monkeypatch)
+    assert rc == 0 and not (src / "sweep" / "sweep.csv").exists(), err
+    assert _genb(capsys, _sweep_args(src), {"GENB_SHARD": "0/2"}, monkeypatch)[0] == 0
+    assert _sweep_outputs(src) == reference
+    # rank 0 first: it waits --wait-timeout, then says which shard to run; once it has run, rank 0 completes
+    src = _sweep_copy(sweep_src, tmp_path, "ranks01")
+    rc, err = _genb(capsys, _sweep_args(src), {"GENB_SHARD": "0/2"}, monkeypatch)
+    assert rc == 2 and "still missing" in err and "Traceback" not in err, err
+    assert _genb(capsys, _sweep_args(src), {"GENB_SHARD": "1/2"}, monkeypatch)[0] == 0
+    assert _genb(capsys, _sweep_args(src), {"GENB_SHARD": "0/2"}, monkeypatch)[0] == 0
+    assert _sweep_outputs(src) == reference
+    # resume: no image or check record is made again, the tables are the same bytes; a killed
+    # process's temporary in sweep/ goes
+    mtimes = {p: p.stat().st_mtime_ns for p in (ref / "enhanced").rglob("*") if p.is_file()
+              and not p.name.endswith(RECORDS) and not p.name.startswith("summary.")}
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    leftover = ref / "sweep" / f".tmp-r0-p{dead.pid}-{dist._HOST}-abcdef-000001.png"
+    leftover.write_bytes(b"half written")
+    assert _genb(capsys, _sweep_args(ref), monkeypatch=monkeypatch)[0] == 0
+    assert not leftover.exists()
+    assert _sweep_outputs(ref) == reference
+    assert all(p.stat().st_mtime_ns == t for p, t in mtimes.items())
+
+
+def test_sweep_settings_change_failure_and_foreign_folder(sweep_src, tmp_path, capsys, monkeypatch):
+    # a command failing while loading the models (before its first output: a level that needs
+    # them) leaves the run as it found it; the corrected one runs
+    src = _sweep_copy(sweep_src, tmp_path, "run")
+    before = _tree(src)
+    rc, err = _genb(capsys, _sweep_args(src, SWEEP_ENHANCE + " --base-model MISSING-MODEL-DIR/base --offline", "0.4"),
+                    monkeypatch=monkeypatch)
+    assert rc == 2 and "Traceback" not in err, err
+    assert _tree(src) == before
+    assert _genb(capsys, _sweep_args(src), monkeypatch=monkeypatch)[0] == 0
+    # a setting that changes the images is refused by the stage it reaches, naming the flag
+    before = _tree(src)
+    rc, err = _genb(capsys, _sweep_args(src, SWEEP_ENHANCE + " --guidance-scale 3"), monkeypatch=monkeypatch)
+    assert rc == 2 and "--guidance-scale was 7.5, now 3.0" in err and "Traceback" not in err, err
+    assert _tree(src) == before
+    # a folder that is not a run
+    rc, err = _genb(capsys, _sweep_args(tmp_path / "not-a-run"), monkeypatch=monkeypatch)
+    assert rc == 2 and "not-a-run" in err and "Traceback" not in err, err

@@ -3,7 +3,7 @@
 A :class:`DriftMeasure` names the measure (``--measures``), the per-person scores it
 writes into ``check/NNNNNN.json``, its threshold rules, and (for measures added from
 outside genb) how to compute the scores. The four built-in measures are computed by
-:class:`genb.check.stage.Checker` itself, sharing their models (one pose estimator
+:class:`genb.check.checker.Checker` itself, sharing their models (one pose estimator
 for ``keypoints`` and ``relative``).
 
 Adding one (see docs/architecture.md, "How to add")::

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import numpy as np
-
-from genb.check import decide, metrics
-from genb.check.measures import BUILTIN_MEASURES, DRIFT_MEASURES, MeasureInputs, threshold_value
+from genb.check.checker import Checker
+from genb.check.config import CHECK_RUNTIME_FIELDS, CheckConfig
 from genb.core.records.check import CheckRecord, read_decisions
 from genb.check.summary import CheckSummary, write_summary
 from genb.config import add_config_arguments, config_from_args, resolve_config
@@ -40,268 +37,12 @@ from genb.core.dist import cpu_threads
 from genb.core.runner import StageContext, StageSpec, run_stage
 from genb.sequence.gate import gate_sequence, is_sequence
 
+__all__ = ["CheckConfig", "Checker", "run_check", "accepted_ids", "load_config", "add_arguments", "run"]
+
 logger = get_logger(__name__)
 
-MEASURES = BUILTIN_MEASURES  # every registered one: DRIFT_MEASURES.names()
-# Settings that do not change a decision: may differ between a check and its resumption.
-CHECK_RUNTIME_FIELDS = ("device", "redo", "fallback_to_flow", "threads", "max_flicker")  # the flicker gate re-decides
-
-
-@dataclasses.dataclass
-class CheckConfig:
-    """What the checker measures and where it draws the line."""
-
-    noise: float = 0.4
-    """Noise level (img2img strength) of the enhanced images to check: reads RUN/enhanced/noise-<s>/."""
-    measures: tuple[str, ...] = MEASURES
-    """Measures to run: keypoints (estimator vs ground truth), relative (estimator on render vs enhanced), mask (SAM vs ground-truth mask), flow (optical flow, no weights)."""
-    pose_estimator: Literal["vitpose", "openpose"] = "vitpose"
-    """2D pose estimator for the keypoints and relative measures (openpose needs controlnet-aux)."""
-    pose_model: str = "usyd-community/vitpose-base-simple"
-    """Pose model: hub id or local folder (for openpose, a folder/hub id with body_pose_model.pth, e.g. lllyasviel/Annotators)."""
-    sam_model: str = "facebook/sam-vit-base"
-    """SAM model for the mask measure: hub id or local folder."""
-    flow_method: Literal["farneback", "dis"] = "farneback"
-    """OpenCV dense optical flow method for the flow measure."""
-    fallback_to_flow: bool = False
-    """When a learned model cannot be loaded, check with optical flow only (logged) instead of stopping."""
-    device: str = "auto"
-    """Device of the learned estimators: auto, cpu, cuda, cuda:1 ..."""
-    threads: int | None = None
-    """torch CPU threads of the estimators; unset: 1 on CPU (the scores' bits follow the thread count), torch's default on CUDA."""
-    max_keypoint_drift: float = 0.15
-    """Reject a person whose mean keypoint error against the ground truth exceeds this fraction of the box size (inf: off)."""
-    min_pck: float = 0.0
-    """Reject a person whose PCK (fraction of keypoints within pck_alpha * box size) is below this (0: off)."""
-    pck_alpha: float = 0.1
-    """PCK tolerance as a fraction of the box size."""
-    max_relative_drift: float = 0.05
-    """Reject a person whose keypoints moved between render and enhanced image by more than this fraction of the box size (inf: off)."""
-    min_mask_iou: float = 0.6
-    """Reject a person whose segmented mask on the enhanced image has an IoU with the ground-truth mask below this (0: off)."""
-    max_flow_drift: float = 0.04
-    """Reject a person whose pixels moved by more than this fraction of the box size on average under optical flow (inf: off)."""
-    min_box_px: float = 32.0
-    """People whose visible box's longer side is below this many pixels are skipped (not checked)."""
-    min_vis_fraction: float = 0.3
-    """People with fewer than this fraction of their 25 keypoints visible are skipped (mostly occluded or out of frame)."""
-    min_keypoints: int = 4
-    """Keypoint measures need at least this many visible keypoints the estimator predicts; fewer: not measured."""
-    accept_unchecked: bool = False
-    """Accept samples in which no person could be checked (all skipped)."""
-    max_flicker: float = 8.0
-    """Sequences (genb render --frames): reject every frame of a sequence whose enhanced frames flicker more than this: mean |frame t - frame t+1 warped back by the exact flow| over non-occluded pixels, 0..255 (inf: off)."""
-    redo: bool = False
-    """Check again samples that already have a decision (default: resume, keep existing decisions)."""
-    thresholds: tuple[str, ...] = ()
-    """Thresholds of drift measures registered outside genb (and overrides), as NAME=VALUE pairs."""
-
-    def validate(self) -> None:
-        if self.threads is not None and self.threads < 1:
-            raise GenbError(f"--threads {self.threads} must be at least 1", "give e.g. --threads 1")
-        known = DRIFT_MEASURES.names()
-        unknown = sorted(set(self.measures) - set(known))
-        if unknown or not self.measures:
-            raise GenbError(f"unknown or empty --measures {','.join(unknown) or '(none)'}",
-                            f"choose from {','.join(known)}")
-        for pair in self.thresholds:
-            if "=" not in pair:
-                raise GenbError(f"--thresholds {pair}: each entry is NAME=VALUE", "e.g. --thresholds max_color_shift=0.1")
-            threshold_value(self, pair.split("=", 1)[0])
-        if not 0.0 <= self.noise <= 1.0:
-            raise GenbError(f"--noise {self.noise} is outside [0, 1]", "give the strength used by genb enhance, e.g. 0.4")
-        for name in ("max_keypoint_drift", "max_relative_drift", "max_flow_drift", "min_box_px", "pck_alpha",
-                     "max_flicker"):
-            if not getattr(self, name) > 0:
-                raise GenbError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
-        if not 0.0 <= self.min_mask_iou <= 1.0 or not 0.0 <= self.min_pck <= 1.0:
-            raise GenbError("--min-mask-iou and --min-pck are fractions in [0, 1]")
-
-
-@dataclasses.dataclass
-class SampleCheck:
-    """The check of one sample: what goes into ``check/NNNNNN.json``.
-
-    Attributes:
-        record: ``{"sample", "noise", "accepted", "reasons", "measures", "estimators", "people"}``;
-            each person ``{"person", "status", "reasons", "box_px", "vis_fraction",
-            "keypoint_drift", "pck", "relative_drift", "mask_iou", "flow_drift", "flow_drift_p90",
-            "num_keypoints", "keypoints_detected"}`` (None = not measured).
-    """
-
-    record: dict[str, Any]
-
-    @property
-    def accepted(self) -> bool:
-        return bool(self.record["accepted"])
-
-
-def _person_masks(instances: np.ndarray, num_people: int) -> np.ndarray:
-    """(P, H, W) bool ground-truth visible masks from an instance map (0 bg, p + 1 person p)."""
-    return instances[None] == (np.arange(num_people, dtype=np.int32)[:, None, None] + 1)
-
-
-def _finite_or_none(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
-class Checker:
-    """Measures drift between a render and its enhanced image and decides. Built once, called per sample.
-
-    Args:
-        cfg: the check config.
-        pose_estimator: a :class:`~genb.check.estimators.PoseEstimator` to use instead of
-            loading ``cfg.pose_model`` (tests pass a ground-truth-backed one).
-        segmenter: a :class:`~genb.check.estimators.Segmenter` instead of loading ``cfg.sam_model``.
-        flow: a flow estimator instead of ``FlowEstimator(cfg.flow_method)``.
-    """
-
-    def __init__(self, cfg: CheckConfig, pose_estimator=None, segmenter=None, flow=None):
-        from genb.check import estimators
-
-        self.cfg = cfg
-        measures = tuple(m for m in DRIFT_MEASURES.names() if m in cfg.measures)
-        needs = {e for m in measures for e in DRIFT_MEASURES.get(m).estimators}  # what each measure declares
-        self.pose_estimator = pose_estimator
-        self.segmenter = segmenter
-        try:
-            if self.pose_estimator is None and "pose" in needs:
-                if cfg.pose_estimator == "openpose":
-                    self.pose_estimator = estimators.OpenPoseEstimator(cfg.pose_model, cfg.device)
-                else:
-                    self.pose_estimator = estimators.VitPoseEstimator(cfg.pose_model, cfg.device)
-            if self.segmenter is None and "segmenter" in needs:
-                self.segmenter = estimators.SamSegmenter(cfg.sam_model, cfg.device)
-        except estimators.ModelUnavailable as e:
-            if not cfg.fallback_to_flow:
-                raise
-            logger.warning("%s\n[genb] fallback_to_flow is on: checking with optical flow only "
-                           "(keypoint, relative and mask measures are off)", e.problem)
-            measures = tuple(dict.fromkeys(("flow",) + tuple(
-                m for m in measures if not {"pose", "segmenter"} & set(DRIFT_MEASURES.get(m).estimators))))
-            needs.add("flow")
-            self.pose_estimator = self.segmenter = None
-        self.measures = measures
-        self.flow = flow if flow is not None else (estimators.FlowEstimator(cfg.flow_method) if "flow" in needs else None)
-        self.estimator_names = {
-            "pose": getattr(self.pose_estimator, "name", None) if self.pose_estimator else None,
-            "pose_model": cfg.pose_model if self.pose_estimator else None,
-            "segmenter": getattr(self.segmenter, "name", None) if self.segmenter else None,
-            "sam_model": cfg.sam_model if self.segmenter else None,
-            "flow": getattr(self.flow, "name", None) if self.flow else None,
-        }
-
-    def __call__(self, render: np.ndarray, enhanced: np.ndarray, labels: dict[str, np.ndarray],
-                 instances: np.ndarray, sample: int = -1) -> SampleCheck:
-        """Check one sample.
-
-        Args:
-            render: (H, W, 3) uint8 RGB, the original render.
-            enhanced: (H', W', 3) uint8 RGB, the enhanced image (resized to (H, W) if it differs).
-            labels: the sample's labels.npz arrays (keypoints2d, keypoints_vis, bbox, vis_fraction, mask_area).
-            instances: (H, W) uint8 instance map.
-            sample: the sample index (recorded).
-        """
-        cfg = self.cfg
-        h, w = render.shape[:2]
-        notes: list[str] = []
-        if enhanced.shape[:2] != (h, w):
-            import cv2
-
-            notes.append(f"enhanced image {enhanced.shape[1]}x{enhanced.shape[0]} resized to the render's {w}x{h}")
-            enhanced = cv2.resize(enhanced, (w, h), interpolation=cv2.INTER_AREA)
-        keypoints2d = np.asarray(labels["keypoints2d"], np.float64).reshape(-1, 25, 2)
-        num_people = len(keypoints2d)
-        keypoints_vis = np.asarray(labels["keypoints_vis"], bool).reshape(num_people, 25)
-        bbox = np.asarray(labels["bbox"], np.float64).reshape(num_people, 4)
-        vis_fraction = np.asarray(labels.get("vis_fraction", keypoints_vis.mean(-1)), np.float64).reshape(num_people)
-        masks = _person_masks(np.asarray(instances), num_people)
-        mask_area = np.asarray(labels["mask_area"] if "mask_area" in labels else masks.sum((1, 2)), np.float64)
-        sizes = metrics.box_size(bbox)
-
-        # 1. who is checked: explicit rules for tiny, occluded and invisible people
-        people: list[dict[str, Any]] = []
-        checked: list[int] = []
-        for p in range(num_people):
-            why = decide.eligibility(p, float(sizes[p]), float(vis_fraction[p]), float(mask_area[p]), cfg)
-            people.append({"person": p, "status": decide.SKIPPED if why else None, "reasons": [why] if why else [],
-                           "box_px": float(sizes[p]), "vis_fraction": float(vis_fraction[p])})
-            if why is None:
-                checked.append(p)
-        boxes = bbox[checked]
-
-        # 2. 2D pose on the enhanced image (and on the render for the relative measure)
-        pose_enh = pose_ren = None
-        if checked and self.pose_estimator is not None:
-            pose_enh = self.pose_estimator(enhanced, boxes)
-            if "relative" in self.measures:
-                pose_ren = self.pose_estimator(render, boxes)
-
-        # 3. masks on the enhanced image
-        seg = self.segmenter(enhanced, boxes) if checked and self.segmenter is not None else None
-
-        # 4. dense flow render -> enhanced
-        flow = self.flow(render, enhanced) if checked and self.flow is not None else None
-
-        # 4b. measures registered outside genb, on the checked people
-        extra: list[list[dict[str, float]]] = []
-        if checked:
-            inputs = MeasureInputs(render, enhanced, labels, checked, boxes, sizes[checked], masks[checked])
-            extra = [DRIFT_MEASURES.get(m).compute(inputs) for m in self.measures
-                     if DRIFT_MEASURES.get(m).compute is not None]
-
-        # 5. scores per checked person
-        for j, p in enumerate(checked):
-            scores: dict[str, Any] = {}
-            for values in extra:
-                scores.update(values[j])
-            size = float(sizes[p])
-            if pose_enh is not None:
-                detected = pose_enh.keypoints[j]
-                valid = keypoints_vis[p] & np.isfinite(detected).all(-1)
-                n_valid = int(valid.sum())
-                scores["num_keypoints"] = n_valid
-                scores["keypoints_detected"] = [None if not np.isfinite(k).all() else [round(float(k[0]), 2), round(float(k[1]), 2)]
-                                                for k in detected]
-                enough = n_valid >= cfg.min_keypoints
-                if not enough:
-                    people[p]["reasons"].append(
-                        f"person {p}: only {n_valid} visible keypoints the estimator predicts "
-                        f"(< min_keypoints {cfg.min_keypoints}): keypoint measures not taken")
-                if "keypoints" in self.measures:
-                    scores["keypoint_drift"] = metrics.keypoint_drift(detected, keypoints2d[p], valid, size) if enough else float("nan")
-                    scores["pck"] = metrics.pck(detected, keypoints2d[p], valid, size, cfg.pck_alpha) if enough else float("nan")
-                if pose_ren is not None:
-                    valid_rel = valid & np.isfinite(pose_ren.keypoints[j]).all(-1)
-                    scores["relative_drift"] = (metrics.keypoint_drift(detected, pose_ren.keypoints[j], valid_rel, size)
-                                                if valid_rel.sum() >= cfg.min_keypoints else float("nan"))
-            if seg is not None:
-                scores["mask_iou"] = metrics.mask_iou(seg[j], masks[p])
-            if flow is not None:
-                scores["flow_drift"], scores["flow_drift_p90"] = metrics.flow_drift(flow, masks[p], size)
-            status, reasons = decide.decide_person(p, scores, self.measures, cfg)
-            rejections, _ = decide.person_rejections(p, scores, self.measures, cfg)
-            people[p].update({k: _finite_or_none(v) for k, v in scores.items()})
-            people[p]["status"] = status
-            people[p]["reasons"] += reasons
-            people[p]["rejections"] = [r.to_json() for r in rejections]
-
-        # 6. the sample's decision
-        accepted, reasons = decide.decide_sample(people, cfg)
-        record = {
-            "sample": int(sample), "noise": float(cfg.noise), "accepted": bool(accepted),
-            "reasons": notes + reasons, "measures": list(self.measures), "estimators": self.estimator_names,
-            "thresholds": {r.threshold: threshold_value(cfg, r.threshold) for r in decide.all_rules()
-                           if r.measure in self.measures},
-            "people": people,
-        }
-        return SampleCheck(record)
-
-
 def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = None,
-              command: list[str] | None = None) -> CheckSummary:
+              command: list[str] | None = None, ids: list[int] | None = None) -> CheckSummary:
     """Check every enhanced sample of one noise level (resumable, sharded by rank).
 
     Args:
@@ -310,6 +51,9 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
         checker: a ready :class:`Checker` (else built from ``cfg``; reused by callers that
             check several noise levels).
         command: the command line to record in ``check.yaml``.
+        ids: check exactly these samples in this process instead of this rank's share of the
+            enhanced images (the sweep: what this rank just enhanced, so a job array's ranks
+            check every sample whatever order they start in).
 
     Returns:
         The :class:`~genb.check.summary.CheckSummary` of every decision in the check folder
@@ -356,7 +100,9 @@ def run_check(run: RunFolder | str, cfg: CheckConfig, checker: Checker | None = 
 
     run_stage(StageSpec(
         name="check", folder=check_dir, record="check.yaml", config=cfg, command=command,
-        items=lambda: enhanced_ids, is_done=lambda i: record_path(i).is_file(),
+        items=lambda: enhanced_ids if ids is None else sorted(set(ids) & set(enhanced_ids)),
+        is_done=lambda i: record_path(i).is_file(), split=ids is None,
+        missing=lambda: sum(not record_path(i).is_file() for i in enhanced_ids),
         setup=setup, work=work, keep=CHECK_RUNTIME_FIELDS, device=cfg.device,
         redo=cfg.redo, redo_flag="--redo", what=f"check records in {check_dir}",
         outputs_exist=lambda: bool(numbered(check_dir, ".json")),

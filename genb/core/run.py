@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from genb.core import io
-from genb.core.records.run import image_sizes, read_manifest, read_scene
+from genb.core.records.run import RunManifest, image_sizes, read_manifest
+from genb.core.records.scene import SceneRecord, read_scene
 from genb.errors import GenbError
 
 SAMPLE_DIGITS = 6
@@ -106,7 +106,7 @@ class RunFolder:
         return self
 
     @property
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self) -> RunManifest:
         """``run.json``, validated (:func:`genb.core.records.run.read_manifest`)."""
         return read_manifest(self.root / "run.json")
 
@@ -119,7 +119,7 @@ class RunFolder:
         if getattr(self, "_sizes", None) is None:
             self._sizes = image_sizes(self.manifest)  # the manifest's size never changes within a run
         if tuple(image.shape[:2]) not in self._sizes:
-            w, h = self.manifest["image_size"]
+            w, h = self.manifest.image_size
             raise GenbError(f"{path} is {image.shape[1]}x{image.shape[0]} but the run's images are {w}x{h}",
                             "re-render that sample (delete its folder and run the same `genb render` command), "
                             "or re-run the stage that wrote the file")
@@ -145,8 +145,9 @@ class RunFolder:
             raise GenbError(f"sample {index} has no labels ({path})", "re-run `genb render` on this run folder to complete it")
         return io.read_npz(path, LABEL_SHAPES)
 
-    def scene(self, index: int) -> dict[str, Any]:
-        """The scene recipe of one sample (camera, lights, background, appearance, people)."""
+    def scene(self, index: int) -> SceneRecord:
+        """The scene recipe of one sample (:class:`~genb.core.records.scene.SceneRecord`: people, background,
+        objects, camera; the other keys in its ``extra``)."""
         path = self.sample_dir(index) / "scene.json"
         if not path.is_file():
             raise GenbError(f"sample {index} has no scene.json ({path})", "re-run `genb render` on this run folder to complete it")

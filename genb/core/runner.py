@@ -185,8 +185,9 @@ class StageSpec(Generic[T]):
     """What this stage's folder is called, for the refusal."""
     outputs_exist: Callable[[], bool] | None = None
     """True when the folder holds outputs (default: any item done)."""
-    extra_records: Callable[[], dict[str, dict[str, Any]]] | None = None
-    """JSON files written beside the record (render's ``run.json``), by name in ``folder``."""
+    extra_records: Callable[[], dict[str, Any]] | None = None
+    """JSON files written beside the record, by name in ``folder``: a mapping, or a typed record with
+    ``write(path)`` (render's :class:`~genb.core.records.run.RunManifest`)."""
     record_extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     """More keys of the settings record (package's selection)."""
     folders: Sequence[Path] = ()
@@ -260,7 +261,8 @@ def run_stage(spec: StageSpec[T]) -> StageRun[T]:
     # 4. Models, once, before anything is written.
     if ctx.plan.todo and spec.setup is not None:
         ctx.state = spec.setup(ctx)
-    # 5. The folder and its record.
+    # 5. The folder and its record (the one it replaces kept, should the work fail).
+    previous = record_path.read_bytes() if record_path.is_file() else None
     created = _write_records(spec, folder, record_path, inputs, ranks) if ranks.main or not spec.main_only else []
     ranks.clean(spec.clean if spec.clean is not None else [folder])
     # 6. The work.
@@ -271,6 +273,8 @@ def run_stage(spec: StageSpec[T]) -> StageRun[T]:
         except BaseException:
             if created and _holds_only(folder, created):
                 _undo(created)
+            elif previous is not None and record_path.is_file() and record_path.read_bytes() != previous:
+                io.atomic_write_bytes(record_path, previous)  # a failed command leaves the record it found
             raise
     # 7. The finish.
     missing = spec.missing or (lambda: sum(not spec.is_done(x) for x in items))
@@ -289,13 +293,7 @@ def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dic
     import yaml
 
     created: list[Path] = []
-    for d in (folder, *spec.folders):
-        new_dirs = [p for p in (d, *d.parents) if not p.exists()]  # deepest first
-        try:
-            d.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise GenbError(f"cannot create {d}: {e.strerror}", "choose a folder you can write to") from None
-        created[:0] = new_dirs
+    _make_dirs(folder, created)
     # rank 0 refreshes the records (the latest command, num_samples ...); any rank writes a missing one
     if spec.redo or ranks.main or not record_path.is_file():
         if not record_path.is_file():
@@ -309,8 +307,23 @@ def _write_records(spec: StageSpec, folder: Path, record_path: Path, inputs: dic
         if ranks.main or not path.is_file():
             if not path.is_file():
                 created.insert(0, path)
-            io.atomic_write_json(path, obj)
+            if hasattr(obj, "write"):  # a typed record (render's RunManifest): its own writer
+                obj.write(path)
+            else:
+                io.atomic_write_json(path, obj)
+    for d in spec.folders:  # after the records: a rank starting now sees a folder marked as the stage's
+        _make_dirs(d, created)
     return created
+
+
+def _make_dirs(d: Path, created: list[Path]) -> None:
+    """Create ``d`` (and its parents), adding what did not exist to the front of ``created`` (deepest first)."""
+    new_dirs = [p for p in (d, *d.parents) if not p.exists()]
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise GenbError(f"cannot create {d}: {e.strerror}", "choose a folder you can write to") from None
+    created[:0] = new_dirs
 
 
 def _holds_only(folder: Path, created: list[Path]) -> bool:

@@ -30,7 +30,7 @@ class EnhanceInput:
     torch_seed: int | None = None
     """Seed of this input's torch generator; None = the sample's, from ``(seed, index)`` (crops set their own)."""
     people: Any = None
-    """Per-person mode: the sample's :class:`genb.enhance.per_person.PersonData` (labels, instances, controls)."""
+    """Per-person mode: the sample's :class:`genb.enhance.person_tasks.PersonData` (labels, instances, controls)."""
 
     @classmethod
     def read(cls, run: RunFolder, index: int, cfg: EnhanceConfig, templates: dict[str, Any]) -> "EnhanceInput":

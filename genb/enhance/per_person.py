@@ -24,7 +24,6 @@ and keypoints for ``genb package --crops``.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from pathlib import Path
@@ -32,146 +31,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from genb.enhance.config import CONTROL_FILES, EnhanceConfig
-from genb.enhance.crops import (
-    CropBox, composite, crop_image, crop_intrinsics, face_box, far_to_near, hand_box, map_points, resampling,
-    square_box,
-)
-from genb.core.records.crops import read_crop_record
+from genb.enhance.config import EnhanceConfig
+from genb.enhance.crop_files import CROP_FILES, read_done_crop, remove_partial_crops, write_crop
+from genb.enhance.crops import CropBox, composite, crop_image, face_box, hand_box, resampling, square_box
 from genb.enhance.inputs import EnhanceInput
+from genb.enhance.person_tasks import (
+    FACE_KEYPOINTS, HANDS, CropTask, PersonData, crop_controls, crop_name, crop_record, crop_torch_seed,
+)
 from genb.enhance.prompts import build_person_prompt
-from genb.errors import GenbError
-from genb.core.io import TMP_PREFIX, atomic_write_bytes, atomic_write_json, png_bytes, read_image
-from genb.core.run import RunFolder
-
-KINDS = {"person": 0, "face": 1, "left_hand": 2, "right_hand": 3}
-"""Crop kinds and their id in the generator seed."""
-_STREAM = int.from_bytes(b"person\0\0", "little")
-
-# BODY25 indices (genb.core.conventions.BODY25)
-FACE_KEYPOINTS = (0, 15, 16, 17, 18)  # nose, right eye, left eye, right ear, left ear
-HANDS = {"right_hand": (4, 3), "left_hand": (7, 6)}  # (wrist, elbow)
-
-CROP_FILES = {True: "crops", False: ".crops-partial"}
-"""Crop folder under ``enhanced/noise-<s>/``: kept (--save-crops) or removed when the sample is done."""
-
-
-def crop_torch_seed(seed: int, index: int, person: int, kind: str = "person") -> int:
-    """The torch generator seed of one crop: depends only on ``(seed, sample index, person, kind)``."""
-    ss = np.random.SeedSequence(entropy=seed, spawn_key=(index, _STREAM, person, KINDS[kind]))
-    return int(ss.generate_state(1, np.uint64)[0] % (2**63 - 1))
-
-
-def crop_name(index: int, person: int, kind: str = "person") -> str:
-    """File stem of a crop: ``000012_p01`` (person) or ``000012_p01_face``."""
-    return f"{index:06d}_p{person:02d}" + ("" if kind == "person" else f"_{kind}")
-
-
-@dataclasses.dataclass
-class PersonData:
-    """What the per-person pass reads of one sample (read in the background with the sample)."""
-
-    render: np.ndarray
-    """(H, W, 3) uint8 render."""
-    instances: np.ndarray
-    """(H, W) uint8, 0 background, p + 1 person p (the dressed silhouette)."""
-    cam_int: np.ndarray
-    """(3, 3) intrinsics."""
-    bbox_full: np.ndarray
-    """(P, 4) amodal boxes, pixels."""
-    keypoints2d: np.ndarray
-    """(P, 25, 2) BODY25, pixels."""
-    keypoints_vis: np.ndarray
-    """(P, 25) bool."""
-    keypoints3d: np.ndarray
-    """(P, 25, 3) camera frame, metres (for the far-to-near order)."""
-    controls: dict[str, np.ndarray]
-    """Full-size control maps that are cropped (not pose or edges, which are redrawn)."""
-    scene: dict[str, Any]
-    order: list[int] = dataclasses.field(default_factory=list)
-    """Person indices far to near (:func:`~genb.enhance.crops.far_to_near`)."""
-    plan: Any = None
-    """Set by :meth:`PersonPass.prepare`: the person crops' tasks without their image, and the people left out."""
-
-    @classmethod
-    def read(cls, run: RunFolder, index: int, cfg: EnhanceConfig, render: np.ndarray | None = None) -> "PersonData":
-        folder = run.sample_dir(index)
-        labels = run.labels(index)
-        missing = [k for k in ("cam_int", "bbox_full", "keypoints2d", "keypoints_vis", "keypoints3d") if k not in labels]
-        if missing:
-            raise GenbError(f"{folder / 'labels.npz'} lacks {', '.join(missing)}, which --per-person needs",
-                            "re-render this run with the current genb render")
-        return cls(
-            render=run.image(index) if render is None else render,
-            instances=run.instances(index),
-            cam_int=np.asarray(labels["cam_int"], np.float64),
-            bbox_full=np.asarray(labels["bbox_full"], np.float64).reshape(-1, 4),
-            keypoints2d=np.asarray(labels["keypoints2d"], np.float64).reshape(-1, 25, 2),
-            keypoints_vis=np.asarray(labels["keypoints_vis"], bool).reshape(-1, 25),
-            keypoints3d=np.asarray(labels["keypoints3d"], np.float64).reshape(-1, 25, 3),
-            controls={c: read_image(folder / f"{CONTROL_FILES[c]}.png") for c in cfg.controls if c not in ("pose", "edges")},
-            scene=run.scene(index),
-            order=far_to_near(np.asarray(labels["keypoints3d"], np.float64).reshape(-1, 25, 3)),
-        )
-
-
-@dataclasses.dataclass
-class CropTask:
-    """One crop to re-render."""
-
-    index: int
-    person: int
-    kind: str
-    """person, face, left_hand or right_hand."""
-    box: CropBox
-    image: np.ndarray | None
-    """(size, size, 3) uint8 img2img input (crop of the whole-image result or the render); None until cut."""
-    controls: list[np.ndarray]
-    """(size, size, 3) uint8 per control, in ``cfg.controls`` order."""
-    prompt: str
-    torch_seed: int
-
-
-def crop_controls(data: PersonData, box: CropBox, controls: tuple[str, ...]) -> list[np.ndarray]:
-    """The crop's control maps, in ``controls`` order.
-
-    pose: OpenPose skeletons of every person redrawn at the crop's scale from the keypoints
-    mapped into the crop; edges: Canny of the render's crop; depth, normal, seg: the sample's
-    maps cropped and resized (seg with nearest neighbours), zeros outside the image.
-    """
-    from genb.render.labels.maps import edges_control, pose_control
-
-    out = []
-    resample = resampling(box)
-    for c in controls:
-        if c == "pose":
-            out.append(pose_control(map_points(data.keypoints2d, box), data.keypoints_vis, box.size, box.size))
-        elif c == "edges":
-            out.append(edges_control(crop_image(data.render, box, resample, "reflect")))
-        else:
-            mode = "nearest" if c == "seg" else resample
-            out.append(crop_image(data.controls[c], box, mode, "zero"))
-    return out
-
-
-def crop_record(task: CropTask, data: PersonData, strength: float, steps: int, num_inference_steps: int,
-                file: str | None) -> dict[str, Any]:
-    """Provenance and geometry of one crop pass (the ``.json`` beside a saved crop, an entry of ``passes``).
-
-    ``cam_int`` is ``K_crop``; ``keypoints2d`` are the person's BODY25 keypoints in crop pixels
-    (``K_crop`` projects ``keypoints3d`` onto them), ``box`` is ``[x0, y0, side, size]``.
-    """
-    box = task.box
-    return {
-        "index": task.index, "person": task.person, "kind": task.kind,
-        "box": box.as_list(), "resolution": box.size, "strength": strength, "steps_run": steps,
-        "num_inference_steps": num_inference_steps, "prompt": task.prompt, "torch_seed": task.torch_seed,
-        "cam_int": crop_intrinsics(data.cam_int, box).tolist(),
-        "keypoints2d": map_points(data.keypoints2d[task.person], box).tolist(),
-        "keypoints_vis": data.keypoints_vis[task.person].astype(bool).tolist(),
-        "bbox_full": map_points(data.bbox_full[task.person].reshape(2, 2), box).reshape(4).tolist(),
-        "file": file,
-    }
 
 
 class PersonPass:
@@ -180,7 +47,7 @@ class PersonPass:
     Args:
         cfg: the resolved config (``cfg.per_person`` set).
         seed: the run's seed (``cfg.seed`` wins).
-        get_stage: ``genb.enhance.stage.get_stage``: the crop passes share the whole-image pass's loaded models.
+        get_stage: ``genb.enhance.enhancer.get_stage``: the crop passes share the whole-image pass's loaded models.
     """
 
     def __init__(self, cfg: EnhanceConfig, seed: int, get_stage: Callable[[EnhanceConfig, int], Any]):
@@ -281,8 +148,8 @@ class PersonPass:
 
         Args:
             out_dir: ``RUN/enhanced/noise-<s>``.
-            inputs: the batch's :class:`~genb.enhance.stage.EnhanceInput` (``people`` holds its :class:`PersonData`).
-            whole: the whole-image pass's :class:`~genb.enhance.stage.EnhanceOutput`; its images and records are updated.
+            inputs: the batch's :class:`~genb.enhance.inputs.EnhanceInput` (``people`` holds its :class:`PersonData`).
+            whole: the whole-image pass's :class:`~genb.enhance.enhancer.EnhanceOutput`; its images and records are updated.
         """
         start = time.perf_counter()
         cfg = self.cfg
@@ -296,7 +163,7 @@ class PersonPass:
             tasks, skipped = self.person_tasks(s.index, s.people, base)
             plans[s.index] = (tasks, skipped)
             for t in tasks:
-                saved = _read_crop(folder, t) if f"{crop_name(t.index, t.person)}.json" in existing else None
+                saved = read_done_crop(folder, t) if f"{crop_name(t.index, t.person)}.json" in existing else None
                 if saved is not None:
                     done[(t.index, t.person)] = saved
                 else:
@@ -306,9 +173,8 @@ class PersonPass:
             done[(t.index, t.person)] = image, ran
             data = next(s.people for s in inputs if s.index == t.index)
             name = crop_name(t.index, t.person)
-            atomic_write_bytes(folder / f"{name}.png", png_bytes(image))
-            atomic_write_json(folder / f"{name}.json", crop_record(t, data, cfg.crop_noise, ran,
-                                                                  stage.num_inference_steps, f"{name}.png"))
+            write_crop(folder, name, image, crop_record(t, data, cfg.crop_noise, ran, stage.num_inference_steps,
+                                                        f"{name}.png"))
         # 3. Paste back, far to near (a pass that ran no step leaves the image as it is).
         images = []
         details: list[CropTask] = []
@@ -357,49 +223,4 @@ class PersonPass:
 
     def finish(self, out_dir: Path, done: Callable[[str], bool]) -> None:
         """Remove the partial crops of samples that are done (no-op with --save-crops); clean stale temp files."""
-        for name in (True, False):
-            folder = out_dir / CROP_FILES[name]
-            if not folder.is_dir():
-                continue
-            now = time.time()
-            for p in folder.glob(TMP_PREFIX + "*"):
-                try:
-                    if now - p.stat().st_mtime > 120.0:
-                        p.unlink()
-                except OSError:
-                    pass
-        folder = out_dir / CROP_FILES[False]
-        if self.cfg.save_crops or not folder.is_dir():
-            return
-        for p in folder.glob("*_p*"):
-            if done(p.name.split("_", 1)[0]):
-                p.unlink(missing_ok=True)
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
-
-
-def _read_crop(folder: Path, task: CropTask) -> tuple[np.ndarray, int] | None:
-    """A crop an interrupted run already made (its JSON is written last), if it matches this task,
-    with the steps its pass ran."""
-    name = crop_name(task.index, task.person)
-    path = folder / f"{name}.json"
-    if not path.is_file():
-        return None
-    try:
-        rec = read_crop_record(path)  # unreadable: redone (and rewritten) by this pass
-        if rec["box"] != task.box.as_list() or rec.get("torch_seed") != task.torch_seed:
-            return None
-        image = read_image(folder / f"{name}.png")
-    except GenbError:
-        return None
-    return (image, int(rec.get("steps_run", 0))) if image.shape == (task.box.size, task.box.size, 3) else None
-
-
-def read_saved_crop(path: str | Path) -> dict[str, Any]:
-    """A saved crop's JSON (``crops/NNNNNN_pPP.json``) with ``cam_int`` as a (3, 3) array and
-    ``keypoints2d`` (25, 2), ``keypoints_vis`` (25,), ``bbox_full`` (4,) arrays, and its ``box`` as a :class:`CropBox`."""
-    rec = read_crop_record(path)
-    rec["box"] = CropBox(*rec["box"])
-    return rec
+        remove_partial_crops(out_dir, self.cfg.save_crops, done)

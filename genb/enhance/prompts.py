@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from genb.config import _config_roots, read_user_yaml
+from genb.core.records.scene import ScenePerson, SceneRecord
 from genb.errors import GenbError
 
 DEFAULT_TEMPLATES = "templates/default.yaml"
@@ -66,10 +67,10 @@ def load_templates(spec: str | None) -> dict[str, Any]:
     return templates
 
 
-def describe_person(person: dict[str, Any], templates: dict[str, Any]) -> str:
+def describe_person(person: ScenePerson, templates: dict[str, Any]) -> str:
     """One person of scene.json in words, e.g. ``a slim woman wearing a red t-shirt, navy shorts and white shoes``."""
-    desc = person.get("description") or {}
-    app = person.get("appearance") or {}
+    desc = person.description or {}
+    app = person.appearance or {}
     gender = desc.get("gender", "neutral")
     age = desc.get("age_group", "adult")
     nouns = templates.get("nouns", {})
@@ -91,7 +92,7 @@ def describe_person(person: dict[str, Any], templates: dict[str, Any]) -> str:
         (f" and {fields['shoes']}" if fields["shoes"] else "")
     from genb.render.dress.describe import describe_outfit  # a dressed person: their actual garments and hair
 
-    dressed = describe_outfit(person)
+    dressed = describe_outfit(person.to_json())  # the dresser's own outfit recipe, in its words
     fields.update(dressed)
     fields["with_hair"] = f"with {fields['hair']}," if fields.get("hair") else ""
     first = (build or noun).strip()
@@ -113,15 +114,21 @@ def describe_setting(background: dict[str, Any] | None, templates: dict[str, Any
     return ", ".join(parts) if parts else setting.get("default", "")
 
 
-def build_prompt(scene: dict[str, Any], templates: dict[str, Any]) -> str:
-    """The prompt of one sample from its scene recipe."""
-    people = [describe_person(p, templates) for p in scene.get("people", [])]
+def as_scene(scene: SceneRecord | dict[str, Any]) -> SceneRecord:
+    """The typed record of a recipe: a :class:`SceneRecord` as it is, the renderer's mapping checked."""
+    return scene if isinstance(scene, SceneRecord) else SceneRecord.from_json(scene, "the scene recipe")
+
+
+def build_prompt(scene: SceneRecord | dict[str, Any], templates: dict[str, Any]) -> str:
+    """The prompt of one sample from its scene recipe (:func:`as_scene`)."""
+    scene = as_scene(scene)
+    people = [describe_person(p, templates) for p in scene.people]
     limit = int(templates.get("max_people", 4))
     if len(people) > limit:
         people = people[:limit] + [f"{len(people) - limit} more people"]
     fields = _Blank(people=templates.get("people_join", ", ").join(people) or "an empty place",
-                    setting=describe_setting(scene.get("background"), templates),
-                    num_people=len(scene.get("people", [])))
+                    setting=describe_setting(scene.background, templates),
+                    num_people=len(scene.people))
     return _tidy(templates["prompt"].format_map(fields))
 
 
@@ -133,12 +140,12 @@ DEFAULT_DETAIL_PROMPTS = {
 }
 
 
-def describe_hair(person: dict[str, Any]) -> str:
+def describe_hair(person: ScenePerson) -> str:
     """The person's hair in words (``"short brown hair"``), from ``hair`` in scene.json if the recipe has one.
 
     Accepts ``{"style": ..., "color": ...}`` (or ``colour``/``name``/``type``) or a plain string; ``""`` if none or bald.
     """
-    hair = person.get("hair", (person.get("appearance") or {}).get("hair"))
+    hair = person.hair if person.has("hair") else (person.appearance or {}).get("hair")
     if not hair:
         return ""
     if isinstance(hair, str):
@@ -155,19 +162,20 @@ def describe_hair(person: dict[str, Any]) -> str:
     return words if words.endswith("hair") or words == "bald" else f"{words} hair" if words else ""
 
 
-def build_person_prompt(scene: dict[str, Any], person: int, templates: dict[str, Any], kind: str = "person") -> str:
+def build_person_prompt(scene: SceneRecord | dict[str, Any], person: int, templates: dict[str, Any],
+                        kind: str = "person") -> str:
     """The prompt of one person's crop (``kind`` person) or of a detail crop (``face``, ``hands``).
 
     From that person's recipe only (description, appearance, hair) and the setting; templates
     ``person_prompt``, ``face_prompt``, ``hands_prompt`` with fields ``{person}``, ``{hair}``
     (``", with short brown hair"`` or empty) and ``{setting}``.
     """
-    people = scene.get("people", [])
-    recipe = people[person] if 0 <= person < len(people) else {}
-    hair = describe_hair(recipe)
-    fields = _Blank(person=describe_person(recipe, templates) if recipe else "a person",
+    scene = as_scene(scene)
+    recipe = scene.people[person] if 0 <= person < len(scene.people) else None
+    hair = describe_hair(recipe) if recipe is not None else ""
+    fields = _Blank(person=describe_person(recipe, templates) if recipe is not None and recipe.to_json() else "a person",
                     hair=("" if not hair else ", bald" if hair == "bald" else f", with {hair}"),
-                    setting=describe_setting(scene.get("background"), templates))
+                    setting=describe_setting(scene.background, templates))
     default = DEFAULT_PERSON_PROMPT if kind == "person" else DEFAULT_DETAIL_PROMPTS[kind]
     return _tidy(str(templates.get(f"{kind}_prompt", default)).format_map(fields))
 

@@ -118,8 +118,19 @@ def _command_lines(run: RunFolder, selection: Selection, out: Path) -> list[tupl
 
 def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats, npz_files: dict[str, Path],
               shard_paths: list[Path], plots: dict[str, str], out: Path, skipped: dict[str, str] | None = None) -> str:
-    s = stats.s
-    body = s["body_model"] or str(run.manifest.get("body_model", "?"))
+    """The dataset card's Markdown: counts and distributions, files, what is absent, licence, how it was made."""
+    body = stats.s["body_model"] or run.manifest.body_model or "?"
+    lines = _counts_section(run, cfg, selection, stats.s, plots, body)
+    lines += _files_section(cfg, stats.s, npz_files, shard_paths, out, skipped)
+    lines += _absent_section(cfg, stats.s, npz_files, body)
+    lines += _licence_section(run, selection, body)
+    lines += _made_section(run, selection, out)
+    return "\n".join(lines)
+
+
+def _counts_section(run: RunFolder, cfg: Any, selection: Selection, s: dict[str, Any], plots: dict[str, str],
+                    body: str) -> list[str]:
+    """Title, counts and distributions (``s``: the merged statistics)."""
     name = run.root.resolve().name
     lines = [f"# genb dataset: {name}, {selection.source} images at noise {selection.noise:.2f}", ""]
     lines += [
@@ -152,8 +163,13 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
     if s["fov_x_deg"]:
         fx = np.asarray(s["fov_x_deg"])
         lines += [f"Horizontal FOV {fx.min():.1f}-{fx.max():.1f} degrees (median {np.median(fx):.1f}).", ""]
+    return lines
 
-    lines += ["## Files and how to read them", ""]
+
+def _files_section(cfg: Any, s: dict[str, Any], npz_files: dict[str, Path], shard_paths: list[Path], out: Path,
+                   skipped: dict[str, str] | None) -> list[str]:
+    """The files written (npz keys, shards, formats not written) and how clients read them."""
+    lines = ["## Files and how to read them", ""]
     if npz_files:
         lines += ["Every npz's `imgname` is relative to this folder (images in `images/`): set the trainer's "
                   "image folder (`DATASET_FOLDERS`) to it. Crops (`center`, `scale` = side / 200) follow BEDLAM's "
@@ -185,9 +201,13 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
             "(`gtkps`, `pose_cam`, `shape`, `trans_cam`, `cam_ext`, `gender`) these shards do not carry.",
         ]
     lines += ["* **PyTorch**: `genb.data.PackagedDataset(OUT)` gives image + labels per person.", ""]
+    return lines
 
+
+def _absent_section(cfg: Any, s: dict[str, Any], npz_files: dict[str, Path], body: str) -> list[str]:
+    """What the package does not carry, or carries differently from its clients' conventions."""
     missing = [n for n, p in zip(JOINTS44, PROVIDED) if not p]
-    lines += ["## What is absent", ""]
+    lines = ["## What is absent", ""]
     lines += [f"* 44-joint keypoints: {', '.join(missing)} have no counterpart in genb's ground truth and are "
               "zeros with confidence 0. The other 38 are genb's exact BODY25 keypoints (the LSP hips and MPII pelvis "
               "are the BODY25 hips and mid-hip)."]
@@ -228,8 +248,12 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
     lines += ["* `proj_verts` (genb npz) / `genb_proj_verts` (bedlam npz) is genb's fixed vertex subset "
               "(`proj_vert_ids` of the run), not BEDLAM's 437-vertex downsampling; the bedlam npz has no "
               "`proj_verts` key, so BEDLAM's loader falls back to its zeros.", ""]
+    return lines
 
-    lines += ["## Licence", "", (BODY_MODELS.get(body).licence_text() if body in BODY_MODELS
+
+def _licence_section(run: RunFolder, selection: Selection, body: str) -> list[str]:
+    """The body model's licence, the diffusion models' note and genb's licence."""
+    lines = ["## Licence", "", (BODY_MODELS.get(body).licence_text() if body in BODY_MODELS
                                  else f"Body model {body}: see its own licence."), ""]
     if selection.source == "enhanced":
         lines += [DIFFUSION_NOTE, ""]
@@ -239,8 +263,12 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
         if models:
             lines += ["Models used: " + ", ".join(f"`{k}={v}`" for k, v in models.items()) + ".", ""]
     lines += [GENB_LICENCE, ""]
+    return lines
 
-    lines += ["## How it was made", ""]
+
+def _made_section(run: RunFolder, selection: Selection, out: Path) -> list[str]:
+    """The commands of every stage, the package step's versions and the render settings."""
+    lines = ["## How it was made", ""]
     versions = None
     for stage, rec in _command_lines(run, selection, out):
         if rec is None:
@@ -257,7 +285,7 @@ def card_text(run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStat
     if render and render.get("config"):
         cfg_r = render["config"]
         lines += ["Render settings: " + ", ".join(f"`{k}={v}`" for k, v in cfg_r.items()), ""]
-    return "\n".join(lines)
+    return lines
 
 
 def write_card(out: Path, run: RunFolder, cfg: Any, selection: Selection, stats: DatasetStats,

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from genb.core.records.run import read_manifest
+from genb.core.records.run import RunManifest, read_manifest
 from genb.core.run import RunFolder, is_sample_name
 from genb.errors import GenbError
 
@@ -75,7 +74,7 @@ class SequenceFrames(RunFolder):
         return self
 
     @property
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self) -> RunManifest:
         """The first sequence's ``run.json`` (body model, image size: the same for every sequence of a run)."""
         return read_manifest(next(iter(self.folders.values())) / "run.json")
 

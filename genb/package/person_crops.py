@@ -49,7 +49,7 @@ def saved_crops(folder: Path, index: int) -> dict[int, tuple[CropBox, Path]]:
         if not path.stem.split("_p", 1)[1].isdigit():
             continue  # a detail crop
         rec = read_crop_record(path)  # a corrupt one is one error naming it
-        out[rec["person"]] = (CropBox(*rec["box"]), path.with_suffix(".png"))
+        out[rec.person] = (CropBox(*rec.box), path.with_suffix(".png"))
     return out
 
 

@@ -267,12 +267,18 @@ class SmplFitter:
             torch.set_num_threads(before)
 
     def _fit(self, vertices, faces, keypoints, init_pose):
-        torch, cfg = self.torch, self.cfg
-        from scipy.spatial import cKDTree
-
-        N = len(vertices)
+        torch = self.torch
         tgt_kp = torch.as_tensor(keypoints, dtype=torch.float32)
-        # 1. Start: global orientation and translation from the torso keypoints.
+        params = [p.requires_grad_(True) for p in self._start(keypoints, tgt_kp, init_pose)]
+        self._fit_keypoints(params, tgt_kp)
+        self._fit_surface(params, tgt_kp, vertices, faces)
+        return self._result(params, vertices, faces)
+
+    def _start(self, keypoints, tgt_kp, init_pose):
+        """1. The start (global orient, body pose, betas, transl): orientation and translation from the
+        torso keypoints ((N, 25, 3) numpy and torch), or ``init_pose`` with the torso's offset."""
+        torch = self.torch
+        N = len(keypoints)
         go = torch.zeros(N, 3)
         bp = torch.zeros(N, 69)
         if init_pose is not None:
@@ -300,9 +306,13 @@ class SmplFitter:
         else:
             with torch.no_grad():
                 transl = (tgt_kp[:, TORSO25] - kp0[:, TORSO25]).mean(1)
-        params = [p.requires_grad_(True) for p in (go, bp, betas, transl)]
+        return go, bp, betas, transl
 
-        # 2. Keypoints only.
+    def _fit_keypoints(self, params, tgt_kp) -> None:
+        """2. Keypoints only (``params`` optimised in place)."""
+        torch, cfg = self.torch, self.cfg
+        betas = params[2]
+        none = np.zeros(0, np.int64)
         opt = torch.optim.Adam(params, lr=cfg.lr)
         for _ in range(cfg.joint_steps):
             opt.zero_grad()
@@ -311,7 +321,13 @@ class SmplFitter:
             loss.backward()
             opt.step()
 
-        # 3. Surface (point-to-plane both ways, neighbours refreshed) and keypoints.
+    def _fit_surface(self, params, tgt_kp, vertices, faces) -> None:
+        """3. Surface (point-to-plane both ways, neighbours refreshed) and keypoints (``params`` in place)."""
+        torch, cfg = self.torch, self.cfg
+        from scipy.spatial import cKDTree
+
+        N = len(vertices)
+        betas = params[2]
         trees = [cKDTree(v) for v in vertices]
         normals = vertex_normals(vertices, faces)
         rng = np.random.default_rng(0)
@@ -340,11 +356,16 @@ class SmplFitter:
             loss.backward()
             opt.step()
 
-        with torch.no_grad():  # the final bodies through smplx's own SMPL forward
+    def _result(self, params, vertices, faces) -> dict[str, np.ndarray]:
+        """The final bodies through smplx's own SMPL forward, and their vertex-to-surface errors."""
+        torch = self.torch
+        go, bp, betas, transl = params
+        with torch.no_grad():
             final = self.model(global_orient=go, body_pose=bp, betas=betas, transl=transl)
             v_fit = final.vertices.numpy().astype(np.float64)
             j_fit = final.joints[:, :24].numpy().astype(np.float32)
-        smpl_used_np = smpl_all
+        smpl_used_np = np.unique(self.faces)
+        N = len(vertices)
         mean, mx = np.zeros(N), np.zeros(N)
         for n in range(N):
             d = SurfaceDistance(vertices[n].astype(np.float64), faces)(v_fit[n, smpl_used_np])

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import json
 import multiprocessing as mp
 import os
 import time
 from pathlib import Path
-from typing import Any
 
-from genb.core.controls import draw_extra_controls
 from genb.core.io import DEPTH_FILE, atomic_dir, depth_bytes, npz_bytes, png_bytes
 from genb.core.log import get_logger, progress
+from genb.core.records.run import RunManifest
+from genb.core.records.scene import scene_bytes
 from genb.core.resume import digest_files
 from genb.core.run import RunFolder
 from genb.core.runner import StageContext, StageSpec, run_stage
@@ -35,13 +34,13 @@ def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compres
                  extra: dict[str, bytes] | None = None) -> None:
     """Write one sample folder: built under a temporary name, renamed whole. ``extra``: more files
     (name -> bytes) that belong to the folder, written before the rename (a sequence frame's flow)."""
-    images = {**sample.images, **draw_extra_controls(sample)}  # control maps registered outside genb
+    images = sample.images  # every registered control map is among them (RenderStage.complete)
     with atomic_dir(run.sample_dir(index)) as tmp:
         for name, img in images.items():
             (tmp / f"{name}.png").write_bytes(png_bytes(img, png_compression))
         (tmp / DEPTH_FILE).write_bytes(depth_bytes(sample.depth))
         (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))
-        (tmp / "scene.json").write_text(json.dumps(sample.scene, indent=1, sort_keys=True))
+        (tmp / "scene.json").write_bytes(scene_bytes(sample.scene))  # the recipe checked by its record
         for name, data in (extra or {}).items():
             (tmp / name).write_bytes(data)
 
@@ -118,15 +117,15 @@ def _worker_render(args: tuple[str, int]) -> int:  # noqa: D103 - one sample in 
     return index
 
 
-def _manifest(cfg: RenderConfig) -> dict[str, Any]:
+def _manifest(cfg: RenderConfig) -> RunManifest:
     """``run.json``: what every later stage reads about the run."""
-    return {
-        "format_version": FORMAT_VERSION, "num_samples": cfg.num_samples, "seed": cfg.seed,
-        "body_model": cfg.body, "image_size": list(cfg.image_size), "portrait_prob": cfg.portrait_prob,
-        "depth_file": DEPTH_FILE,
-        "conventions": "docs/architecture.md: world Z up (m); camera OpenCV; pixel centres at integers; "
-                       "keypoints OpenPose BODY_25",
-    }
+    return RunManifest(
+        format_version=FORMAT_VERSION, num_samples=cfg.num_samples, seed=cfg.seed,
+        body_model=cfg.body, image_size=tuple(cfg.image_size), portrait_prob=cfg.portrait_prob,
+        depth_file=DEPTH_FILE,
+        conventions="docs/architecture.md: world Z up (m); camera OpenCV; pixel centres at integers; "
+                    "keypoints OpenPose BODY_25",
+    )
 
 
 def input_digests(cfg: RenderConfig) -> dict[str, str]:
@@ -156,7 +155,7 @@ def input_digests(cfg: RenderConfig) -> dict[str, str]:
 def _validate(run: RunFolder, cfg: RenderConfig) -> None:
     cfg.validate()
     if (run.root / "run.json").is_file():
-        found = run.manifest.get("format_version", 1)  # a corrupt run.json is an error naming it
+        found = run.manifest.format_version or 1  # a corrupt run.json is an error naming it
         if found != FORMAT_VERSION:
             raise GenbError(f"{run.root} was rendered by a genb whose samples are drawn differently "
                             f"(run format {found}, this genb writes {FORMAT_VERSION}): resuming it would mix two datasets",

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from genb.core.controls import ControlInputs, draw_controls
 from genb.core.conventions import BODY25_INDEX, PART_INDEX, SEMANTIC_JOINTS
 from genb.core.io import read_image
 from genb.core.log import get_logger
@@ -24,7 +25,6 @@ from genb.render.assets import load_yaml_asset
 from genb.render.bodies import load_body_model
 from genb.render.config import RenderConfig
 from genb.render.dress import face, skin
-from genb.render.labels import maps
 from genb.render.labels import truth as L
 from genb.render.labels.camera import project, to_camera
 from genb.render.people import People
@@ -350,20 +350,11 @@ class RenderStage(People):
             "bbox": bbox, "mask_area": area, "body_mask_area": body_area.astype(np.int64), "vis_fraction": kp["vis"].mean(axis=1).astype(np.float32),
         })
 
-        # 8. Control maps.
-        images = {
-            "image": image,
-            "control_depth": maps.depth_control(out.depth),
-            "control_normal": maps.normal_control(out.normals, out.depth > 0, background=maps.NORMAL_FACING_CAMERA),
-            "control_pose": maps.pose_control(kp["uv"], kp["vis"], H, W),
-            "control_seg": maps.seg_control(out.parts) if cfg.seg_palette == "parts" else
-            maps.ade20k_seg_control(out.parts, out.instances, out.depth, prep.scene.get("background", {}),
-                                    K, prep.cam_ext),
-            "control_edges": maps.edges_control(clean),
-            "parts": out.parts,
-            "instances": out.instances,
-            "body_instances": body_instances,
-        }
+        # 8. Control maps: every registered one, built-in or added, through the registry.
+        images = {"image": image, "parts": out.parts, "instances": out.instances, "body_instances": body_instances}
+        draw_controls(ControlInputs(images=images, depth=out.depth, labels=labels, scene=prep.scene, normals=out.normals,
+                                    clean=clean, cam_int=K, cam_ext=prep.cam_ext,
+                                    options={"seg_palette": cfg.seg_palette}))
         return RenderedSample(images=images, depth=out.depth, labels=labels, scene=prep.scene)
 
 

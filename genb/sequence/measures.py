@@ -6,12 +6,12 @@ replayed through the body model, ``scene.json``'s props), never from the planner
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from genb.core.records.scene import read_scene
 from genb.sequence import gait
 
 
@@ -69,7 +69,7 @@ def sequence_measures(body, folder: str | Path, contact_m: float = 0.01) -> dict
             for q in range(p + 1, P):
                 d = np.linalg.norm(V[t, p, sub, None, :2] - V[t, q, None, sub, :2], axis=-1)
                 gap = min(gap, float(d.min()))
-    objects = json.loads((folder / "samples" / "000000" / "scene.json").read_text()).get("objects", [])
+    objects = read_scene(folder / "samples" / "000000" / "scene.json").objects or []
     inside = sum(inside_props(V[t].reshape(-1, 3), objects) for t in range(T))
     return {"foot_slide_max": float(max(slide)), "stance_slide_max": float(max(stance)),
             "min_person_gap_m": gap, "vertices_in_props": inside, "people": P, "frames": T}

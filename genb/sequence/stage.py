@@ -167,7 +167,7 @@ def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
     if not (seq / "sequence.npz").is_file():
         atomic_write_bytes(seq / "sequence.npz", npz_bytes(arrays))
         atomic_write_json(seq / "sequence.json", record)
-        atomic_write_json(seq / "run.json", run_manifest(dataclasses.replace(cfg, num_samples=cfg.frames)))
+        run_manifest(dataclasses.replace(cfg, num_samples=cfg.frames)).write(seq / "run.json")
     written, pending = 0, None  # pending: (t, sample, flow inputs) waiting for frame t+1
     last_flow = None  # the last frame's blur follows the frame before it
     for t in range(cfg.frames):

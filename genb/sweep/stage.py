@@ -236,30 +236,12 @@ class SweepStage:
         noises = [float(s) for s in cfg.noise]
 
         # 1. enhance and check every level (each process does its shard; both resume)
-        expected = ids  # the samples whose check records rank 0 waits for in a job array
         if enhance:
-            from genb.check.stage import Checker, run_check
-            from genb.enhance.stage import run_enhance
-
-            checker = None
-            for s in noises:
-                logger.info("sweep: noise %.2f: enhance", s)
-                enhance_cfg = _stage_config("genb.enhance.stage", "EnhanceConfig", "enhance",
-                                            cfg.enhance_preset, enhance_args, s)
-                if getattr(enhance_cfg, "limit", None):
-                    expected = ids[: enhance_cfg.limit]
-                run_enhance(run, enhance_cfg)
-                logger.info("sweep: noise %.2f: check", s)
-                check_cfg = _stage_config("genb.check.stage", "CheckConfig", "check",
-                                          cfg.check_preset, cfg.check_args, s)
-                if checker is None:  # the checker's models load once for every level
-                    checker = Checker(check_cfg)
-                run_check(run, check_cfg, checker=checker)
-
-        # 2. wait for every process; rank 0 measures and writes
-        if not enhance:
+            expected = self._enhance_and_check(run, ids, noises, enhance_args)
+        else:
             expected = [i for i in ids if any((run.enhanced_dir(s) / f"{run.sample_name(i)}.png").is_file()
                                               for s in noises)]
+        # 2. wait for every process; rank 0 measures and writes
         _barrier(run, noises, expected, cfg.wait_timeout)
         if self.rank != 0:
             return SweepOutput([], None, self.extractor_info, out_dir)
@@ -272,26 +254,60 @@ class SweepStage:
                 raise GenbError(f"noise {s:.2f} has no check records in {run.check_dir(s)}",
                                 f"run `genb check {run.root} --noise {s}` (or the sweep without skipping enhance)")
             decisions[s] = {i: bool(c.get("accepted")) for i, c in checks.items()}
-            row: dict[str, Any] = {"noise": s, **accuracy_row(list(checks.values()))}
-            if self.meter is not None:
-                scores = self.meter(_enhanced_images(run, s, ids))
-                row.update(fid=scores.fid, kid_mean=scores.kid_mean, kid_std=scores.kid_std,
-                           num_realism_images=scores.num_images, num_reference=scores.num_reference)
-            else:
-                row.update(fid=math.nan, kid_mean=math.nan, kid_std=math.nan, num_realism_images=math.nan,
-                           num_reference=math.nan)
-            row["steps_run"] = _provenance_steps(run, s, ids)
-            row.update(flicker_columns(run, s))  # a sequence: flicker per level (genb.sequence.gate)
-            rows.append(row)
-            logger.info("sweep: noise %.2f: acceptance %.0f%%, FID %s", s, 100 * row["acceptance_rate"],
-                        "—" if is_missing(row["fid"]) else f"{row['fid']:.4g}")
-
+            rows.append(self._row(run, s, ids, checks))
         if all(is_missing(r["steps_run"]) for r in rows):  # no enhance provenance (images made elsewhere)
             for r in rows:
                 del r["steps_run"]
 
         # 4. recommendation, table, plot, contact sheet
         rec = recommend(rows, cfg.min_acceptance)
+        self._write(run, out_dir, rows, rec, noises, ids, decisions)
+        return SweepOutput(rows, rec, self.extractor_info, out_dir)
+
+    def _enhance_and_check(self, run: RunFolder, ids: list[int], noises: list[float], enhance_args: str) -> list[int]:
+        """Enhance and check every level (this process's shard; both resume). Returns the samples whose
+        check records rank 0 waits for in a job array."""
+        from genb.check.stage import Checker, run_check
+        from genb.enhance.stage import run_enhance
+
+        cfg = self.cfg
+        expected = ids
+        checker = None
+        for s in noises:
+            logger.info("sweep: noise %.2f: enhance", s)
+            enhance_cfg = _stage_config("genb.enhance.stage", "EnhanceConfig", "enhance",
+                                        cfg.enhance_preset, enhance_args, s)
+            if getattr(enhance_cfg, "limit", None):
+                expected = ids[: enhance_cfg.limit]
+            share = run_enhance(run, enhance_cfg).mine
+            logger.info("sweep: noise %.2f: check", s)
+            check_cfg = _stage_config("genb.check.stage", "CheckConfig", "check",
+                                      cfg.check_preset, cfg.check_args, s)
+            if checker is None:  # the checker's models load once for every level
+                checker = Checker(check_cfg)
+            run_check(run, check_cfg, checker=checker, ids=share)  # what this rank enhanced: any start order
+        return expected
+
+    def _row(self, run: RunFolder, s: float, ids: list[int], checks: dict[int, Any]) -> dict[str, Any]:
+        """One level's row: accuracy from its check records, realism from its images, steps run."""
+        row: dict[str, Any] = {"noise": s, **accuracy_row(list(checks.values()))}
+        if self.meter is not None:
+            scores = self.meter(_enhanced_images(run, s, ids))
+            row.update(fid=scores.fid, kid_mean=scores.kid_mean, kid_std=scores.kid_std,
+                       num_realism_images=scores.num_images, num_reference=scores.num_reference)
+        else:
+            row.update(fid=math.nan, kid_mean=math.nan, kid_std=math.nan, num_realism_images=math.nan,
+                       num_reference=math.nan)
+        row["steps_run"] = _provenance_steps(run, s, ids)
+        row.update(flicker_columns(run, s))  # a sequence: flicker per level (genb.sequence.gate)
+        logger.info("sweep: noise %.2f: acceptance %.0f%%, FID %s", s, 100 * row["acceptance_rate"],
+                    "—" if is_missing(row["fid"]) else f"{row['fid']:.4g}")
+        return row
+
+    def _write(self, run: RunFolder, out_dir: Path, rows: list[dict[str, Any]], rec: Any, noises: list[float],
+               ids: list[int], decisions: dict[float, dict[int, bool]]) -> None:
+        """``sweep.csv``, ``sweep.md``, ``sweep.png``, ``contact_sheet.png`` and ``sweep.json`` in ``out_dir``."""
+        cfg = self.cfg
         atomic_write_text(out_dir / "sweep.csv", csv_text(rows))
         atomic_write_text(out_dir / "sweep.md",
                           markdown_text(rows, rec, self.extractor_info, cfg.reference, cfg.min_acceptance)
@@ -308,7 +324,6 @@ class SweepStage:
         logger.info("sweep: recommended noise: %s — %s", "none" if rec.noise is None else f"{rec.noise:.2f}",
                     rec.reason)
         logger.info("sweep: wrote %s", out_dir)
-        return SweepOutput(rows, rec, self.extractor_info, out_dir)
 
 
 def run_sweep(run: RunFolder, cfg: SweepConfig, extractor: Any = None, enhance: bool = True) -> SweepOutput:

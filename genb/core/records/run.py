@@ -1,52 +1,74 @@
-"""The run's own records: ``run.json`` (the manifest) and ``samples/NNNNNN/scene.json`` (the recipe).
+"""The run's manifest ``run.json``: one typed record, one writer, one reader.
 
-Both are read before anything is decided from them: the manifest's counts and image size
-have their types, a scene's people are a list of mappings, each person's garments and
-accessories lists. A wrong one is one :class:`~genb.errors.GenbError` naming the file.
+Read before anything is decided from it: counts are whole numbers, ``image_size`` is
+``[W, H]`` of two whole numbers; a wrong one is one :class:`~genb.errors.GenbError` naming the
+file. Keys genb does not read are kept (:class:`~genb.core.records.keyed.KeyedRecord`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from genb.core.io import read_json
-from genb.core.records.fields import list_of, require
+from genb.core.io import atomic_write_json, read_json
+from genb.core.records.fields import list_of
+from genb.core.records.keyed import KeyedRecord
 from genb.errors import GenbError
 
 MANIFEST_FIX = "restore run.json (or render the run again into a new folder)"
 
 
-def read_manifest(path: str | Path) -> dict[str, Any]:
-    """``run.json``: ``num_samples`` and ``seed`` whole numbers, ``image_size`` ``[W, H]`` of two
-    whole numbers, ``body_model`` text (when present)."""
-    m = require(read_json(path), {"num_samples": int, "seed": int, "image_size": list}, path, MANIFEST_FIX,
-                optional={"body_model": str, "portrait_prob": float, "format_version": int}, what="run manifest")
-    size = list_of(m["image_size"], int, "image_size", path, MANIFEST_FIX, "run manifest")
-    if len(size) != 2 or min(size) < 1:
-        raise GenbError(f"{path} is corrupt: image_size {size} is not [W, H]", MANIFEST_FIX)
-    return m
+@dataclasses.dataclass
+class RunManifest(KeyedRecord):
+    """What every later stage reads about a run (``run.json``)."""
+
+    REQUIRED: ClassVar[dict[str, Any]] = {"num_samples": int, "seed": int, "image_size": list}
+    OPTIONAL: ClassVar[dict[str, Any]] = {"body_model": str, "portrait_prob": float, "format_version": int,
+                                          "depth_file": str, "conventions": str}
+    WHAT: ClassVar[str] = "run manifest"
+
+    num_samples: int
+    seed: int
+    image_size: tuple[int, int]
+    """(W, H) pixels of a landscape image (portrait samples have them turned)."""
+    format_version: int | None = None
+    """How samples are drawn (None: 1, before it was recorded); a resume with another is refused."""
+    body_model: str | None = None
+    """The registered body model's name (``genb.render.bodies.BODY_MODELS``)."""
+    portrait_prob: float | None = None
+    depth_file: str | None = None
+    conventions: str | None = None
+
+    @property
+    def width(self) -> int:
+        return self.image_size[0]
+
+    @property
+    def height(self) -> int:
+        return self.image_size[1]
+
+    @classmethod
+    def from_json(cls, d: Any, path: str | Path = "run.json") -> "RunManifest":
+        m = cls.check(d, path, MANIFEST_FIX)
+        size = list_of(m["image_size"], int, "image_size", path, MANIFEST_FIX, cls.WHAT)
+        if len(size) != 2 or min(size) < 1:
+            raise GenbError(f"{path} is corrupt: image_size {size} is not [W, H]", MANIFEST_FIX)
+        args = cls.split(m)
+        args["image_size"] = (int(size[0]), int(size[1]))
+        return cls(**args)
+
+    def write(self, path: str | Path) -> None:
+        """The one writer (atomic)."""
+        atomic_write_json(path, self.to_json())
 
 
-def image_sizes(manifest: dict[str, Any]) -> set[tuple[int, int]]:
+def read_manifest(path: str | Path) -> RunManifest:
+    """The one reader of ``run.json``: a missing or corrupt file is one error naming it."""
+    return RunManifest.from_json(read_json(path), path)
+
+
+def image_sizes(manifest: RunManifest) -> set[tuple[int, int]]:
     """The (H, W) an image of this run may have: landscape, or portrait (the run's size turned)."""
-    w, h = manifest["image_size"]
+    w, h = manifest.image_size
     return {(h, w), (w, h)}
-
-
-SCENE_LISTS = ("garments", "accessories", "held_objects")
-
-
-def read_scene(path: str | Path) -> dict[str, Any]:
-    """``scene.json``: a mapping whose ``people`` is a list of mappings; each person's ``garments``,
-    ``accessories`` (and the scene's ``objects``) lists of mappings when present."""
-    fix = "re-render the sample (delete its folder and run the same `genb render` command)"
-    scene = require(read_json(path), {"people": list}, path, fix, optional={"objects": list, "camera": dict},
-                    what="scene recipe")
-    list_of(scene["people"], dict, "people", path, fix, "scene recipe")
-    list_of(scene.get("objects") or [], dict, "objects", path, fix, "scene recipe")
-    for k, person in enumerate(scene["people"]):
-        for key in SCENE_LISTS:
-            if person.get(key) is not None:
-                list_of(person[key], dict, f"people[{k}].{key}", path, fix, "scene recipe")
-    return scene

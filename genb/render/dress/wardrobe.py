@@ -115,6 +115,23 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
     for section in ("palettes", "patterns", "tops", "bottoms", "shoes", "hair"):
         if not isinstance(data.get(section), dict) or not data[section]:
             _fail(src, section, "missing or empty section", "see render/wardrobe/everyday.yaml for the schema")
+    _check_palettes_and_patterns(src, data)
+    for section in ("tops", "bottoms", "dresses"):
+        for name, spec in (data.get(section) or {}).items():
+            _check_garment(src, section, name, spec, data)
+    if "dress_prob" in data:
+        if not isinstance(data["dress_prob"], dict) or set(data["dress_prob"]) - set(GENDERS):
+            _fail(src, "dress_prob", "expected {female|male|neutral: probability}", "e.g. {female: 0.2}")
+        for g, p in data["dress_prob"].items():
+            _check_prob(src, f"dress_prob.{g}", p)
+    _check_shoes(src, data["shoes"])
+    _check_hair(src, data["hair"])
+    _check_accessories_and_skin(src, data)
+    _check_drawable(src, data)
+
+
+def _check_palettes_and_patterns(src: str, data: dict) -> None:
+    """``palettes`` (hex colour lists) and ``patterns`` (known names, optional scale range)."""
     for name, pal in data["palettes"].items():
         if not isinstance(pal, dict) or set(pal) != {"colors"}:
             _fail(src, f"palettes.{name}", "a palette is {colors: [hex, ...]}", "e.g. {colors: [\"1f2a44\"]}")
@@ -127,49 +144,50 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
             _fail(src, f"patterns.{name}", f"unknown key(s) {sorted(set(spec) - {'scale'})}", "patterns take only scale: [min, max]")
         if spec and "scale" in spec:
             _check_range(src, f"patterns.{name}.scale", spec["scale"], 0.001, 1.0)
-    for section in ("tops", "bottoms", "dresses"):
-        for name, spec in (data.get(section) or {}).items():
-            where = f"{section}.{name}"
-            if not isinstance(spec, dict):
-                _fail(src, where, "expected a table of settings", "see render/wardrobe/everyday.yaml")
-            bad = sorted(set(spec) - GARMENT_KEYS)
-            if bad:
-                _fail(src, where, f"unknown key(s) {', '.join(bad)}", f"keys: {', '.join(sorted(GARMENT_KEYS))}")
-            for key in ("weight", "thickness", "palettes", "patterns"):
-                if key not in spec:
-                    _fail(src, where, f"missing {key}", "see render/wardrobe/everyday.yaml")
-            _check_weight(src, f"{where}.weight", spec["weight"])
-            _check_range(src, f"{where}.thickness", spec["thickness"], 0.0005, 0.08)
-            if section != "bottoms" and spec.get("sleeve") is not None:
-                _check_range(src, f"{where}.sleeve", spec["sleeve"], 0.0, 2.0)
-            if section != "tops":
-                if "length" not in spec:
-                    _fail(src, where, "missing length", "e.g. length: [1.88, 1.97] (0 hip, 1 knee, 2 ankle)")
-                _check_range(src, f"{where}.length", spec["length"], 0.1, 1.98)
-            if "waist" in spec:
-                _check_range(src, f"{where}.waist", spec["waist"], -0.5, 0.6)
-            if "tail" in spec:
-                _check_range(src, f"{where}.tail", spec["tail"], 0.1, 1.98)
-            if "flare" in spec:
-                _check_range(src, f"{where}.flare", spec["flare"], 0.0, 0.1)
-            if "ease" in spec:
-                _check_range(src, f"{where}.ease", spec["ease"], 0.0, 0.1)
-            if "open_prob" in spec:
-                _check_prob(src, f"{where}.open_prob", spec["open_prob"])
-            _check_weights(src, f"{where}.palettes", spec["palettes"], set(data["palettes"]))
-            _check_weights(src, f"{where}.patterns", spec["patterns"], set(data["patterns"]))
-            if "gender" in spec:
-                if not isinstance(spec["gender"], dict) or set(spec["gender"]) - set(GENDERS):
-                    _fail(src, f"{where}.gender", f"expected {{female|male|neutral: factor}}, got {spec['gender']!r}", "e.g. {male: 0}")
-                for g, f in spec["gender"].items():
-                    if not isinstance(f, (int, float)) or isinstance(f, bool) or not 0 <= f <= 100:
-                        _fail(src, f"{where}.gender.{g}", f"a factor is one number in [0, 100], got {f!r}", "e.g. {male: 0}")
-    if "dress_prob" in data:
-        if not isinstance(data["dress_prob"], dict) or set(data["dress_prob"]) - set(GENDERS):
-            _fail(src, "dress_prob", "expected {female|male|neutral: probability}", "e.g. {female: 0.2}")
-        for g, p in data["dress_prob"].items():
-            _check_prob(src, f"dress_prob.{g}", p)
-    for name, spec in data["shoes"].items():
+
+
+def _check_garment(src: str, section: str, name: str, spec: Any, data: dict) -> None:
+    """One garment of ``tops``, ``bottoms`` or ``dresses``: its keys, ranges, palettes, patterns and gender factors."""
+    where = f"{section}.{name}"
+    if not isinstance(spec, dict):
+        _fail(src, where, "expected a table of settings", "see render/wardrobe/everyday.yaml")
+    bad = sorted(set(spec) - GARMENT_KEYS)
+    if bad:
+        _fail(src, where, f"unknown key(s) {', '.join(bad)}", f"keys: {', '.join(sorted(GARMENT_KEYS))}")
+    for key in ("weight", "thickness", "palettes", "patterns"):
+        if key not in spec:
+            _fail(src, where, f"missing {key}", "see render/wardrobe/everyday.yaml")
+    _check_weight(src, f"{where}.weight", spec["weight"])
+    _check_range(src, f"{where}.thickness", spec["thickness"], 0.0005, 0.08)
+    if section != "bottoms" and spec.get("sleeve") is not None:
+        _check_range(src, f"{where}.sleeve", spec["sleeve"], 0.0, 2.0)
+    if section != "tops":
+        if "length" not in spec:
+            _fail(src, where, "missing length", "e.g. length: [1.88, 1.97] (0 hip, 1 knee, 2 ankle)")
+        _check_range(src, f"{where}.length", spec["length"], 0.1, 1.98)
+    if "waist" in spec:
+        _check_range(src, f"{where}.waist", spec["waist"], -0.5, 0.6)
+    if "tail" in spec:
+        _check_range(src, f"{where}.tail", spec["tail"], 0.1, 1.98)
+    if "flare" in spec:
+        _check_range(src, f"{where}.flare", spec["flare"], 0.0, 0.1)
+    if "ease" in spec:
+        _check_range(src, f"{where}.ease", spec["ease"], 0.0, 0.1)
+    if "open_prob" in spec:
+        _check_prob(src, f"{where}.open_prob", spec["open_prob"])
+    _check_weights(src, f"{where}.palettes", spec["palettes"], set(data["palettes"]))
+    _check_weights(src, f"{where}.patterns", spec["patterns"], set(data["patterns"]))
+    if "gender" in spec:
+        if not isinstance(spec["gender"], dict) or set(spec["gender"]) - set(GENDERS):
+            _fail(src, f"{where}.gender", f"expected {{female|male|neutral: factor}}, got {spec['gender']!r}", "e.g. {male: 0}")
+        for g, f in spec["gender"].items():
+            if not isinstance(f, (int, float)) or isinstance(f, bool) or not 0 <= f <= 100:
+                _fail(src, f"{where}.gender.{g}", f"a factor is one number in [0, 100], got {f!r}", "e.g. {male: 0}")
+
+
+def _check_shoes(src: str, shoes: dict) -> None:
+    """The ``shoes`` section: weights, and cut, thickness and colours for all but barefoot."""
+    for name, spec in shoes.items():
         where = f"shoes.{name}"
         if not isinstance(spec, dict) or "weight" not in spec:
             _fail(src, where, "expected a table with a weight", "e.g. {weight: 1, cut: 1.9, thickness: [0.01, 0.015], colors: [...]}")
@@ -186,7 +204,10 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
             _check_colors(src, f"{where}.colors", spec["colors"])
             if "soles" in spec:
                 _check_colors(src, f"{where}.soles", spec["soles"])
-    hair = data["hair"]
+
+
+def _check_hair(src: str, hair: dict) -> None:
+    """The ``hair`` section: colours, styles, the gender-age mix, grey and facial hair."""
     for key in ("colors", "styles", "mix"):
         if key not in hair:
             _fail(src, "hair", f"missing {key}", "see render/wardrobe/everyday.yaml")
@@ -225,6 +246,10 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
         _check_prob(src, f"hair.facial_hair_prob.{a}", p)
     if hair.get("facial_hair"):
         _check_weights(src, "hair.facial_hair", hair["facial_hair"], FACIAL_HAIR)
+
+
+def _check_accessories_and_skin(src: str, data: dict) -> None:
+    """The optional ``accessories`` and ``skin`` sections."""
     from genb.render.dress.describe import accessory_kinds
 
     kinds = accessory_kinds()
@@ -242,7 +267,6 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
         _check_range(src, "skin.tone_jitter", skin["tone_jitter"], 0.0, 0.5)
     if "lips" in skin:
         _check_colors(src, "skin.lips", [skin["lips"]])
-    _check_drawable(src, data)
 
 
 def _check_drawable(src: str, data: dict) -> None:
