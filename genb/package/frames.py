@@ -20,6 +20,7 @@ from pathlib import Path
 from genb.core.records.run import RunManifest, read_manifest
 from genb.core.run import RunFolder, is_sample_name
 from genb.errors import GenbError
+from genb.package.inputs import NothingSelected, Selection, select_samples
 
 
 def sequence_folders(root: Path) -> dict[int, Path]:
@@ -131,8 +132,6 @@ def select_frames(view: SequenceFrames, noise: float, source: str, include_rejec
     A sequence with nothing to package (every frame rejected) adds nothing; errors that say a stage is
     missing (no enhanced images, no decisions) are raised as for one run.
     """
-    from genb.package.inputs import NothingSelected, Selection, select_samples
-
     view.require()
     if source == "auto":
         source = "render" if noise == 0 else "enhanced"

@@ -60,15 +60,12 @@ def select_samples(run: RunFolder, noise: float, source: str = "auto", include_r
     """The samples to package: the checker's accepted ones, or every one with ``include_rejected``.
 
     ``frame_step``: only samples ``i % frame_step == 0`` (one sequence's frames). A sequence run's
-    frames (:class:`genb.package.frames.SequenceFrames`) are selected sequence by sequence.
+    frames (:class:`genb.package.frames.SequenceFrames`) are selected sequence by sequence by
+    :func:`genb.package.frames.select_frames`, which calls this on each sequence.
 
     Raises a :class:`GenbError` naming the missing stage when the images or the
     decisions for ``noise`` do not exist, or when nothing would be packaged (:class:`NothingSelected`).
     """
-    if hasattr(run, "locate"):
-        from genb.package.frames import select_frames
-
-        return select_frames(run, noise, source, include_rejected)
     run.require()
     if source == "auto":
         source = "render" if noise == 0 else "enhanced"

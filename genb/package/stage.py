@@ -43,7 +43,7 @@ from genb.core.runner import StageSpec, run_stage
 from genb.errors import GenbError
 from genb.package.config import RESUMABLE_FIELDS, PackageConfig, resolve_formats
 from genb.package.formats import PACKAGE_FORMATS
-from genb.package.frames import open_frames
+from genb.package.frames import open_frames, select_frames
 from genb.package.inputs import select_samples
 from genb.package.merge import PARTS, finalize, package_rank, part_name, rank_markers, selection_digest, selection_record
 from genb.package.sample import PackageStage
@@ -83,7 +83,8 @@ def run_package(run: RunFolder | str, out: str | Path, cfg: PackageConfig) -> Pa
     out = Path(out)
     start = time.perf_counter()
     # 1. What to package, and an output folder that agrees with it.
-    selection = select_samples(run, cfg.noise, cfg.source, cfg.include_rejected)
+    select = select_frames if hasattr(run, "locate") else select_samples  # a sequence's frames, sequence by sequence
+    selection = select(run, cfg.noise, cfg.source, cfg.include_rejected)
     if out.resolve() in (run.root.resolve(), run.samples_dir.resolve(), (run.root / "enhanced").resolve()):
         raise GenbError(f"the output folder {out} is inside the run's own data", "give a separate output folder")
     body_model = run.manifest.body_model or "anny"

@@ -16,6 +16,7 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX
 from genb.core.seeds import sample_rng
 from genb.render.bodies import rigid_transform_bodies
+from genb.render.bodies.rotations import rot_z
 from genb.render.dress import face, skin
 from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
@@ -24,14 +25,6 @@ from genb.render.labels.camera import to_camera
 from genb.render.raster.gl import MeshLayer, vertex_normals
 from genb.render.scene import contact, framing, props
 from genb.render.scene.sample import fallback_position, place_people, sample_camera
-
-
-def _rot_z(deg: np.ndarray) -> np.ndarray:
-    a = np.radians(deg)
-    c, s = np.cos(a), np.sin(a)
-    R = np.zeros((len(a), 3, 3))
-    R[:, 0, 0], R[:, 0, 1], R[:, 1, 0], R[:, 1, 1], R[:, 2, 2] = c, -s, s, c, 1.0
-    return R
 
 
 class People:
@@ -79,7 +72,7 @@ class People:
         tilt, pivot, seated = tilt[keep], pivot[keep], seated[keep]
         pose_names = [pose_names[k] for k in keep]
         # x -> Rz(yaw) (T (x - c) + c) + (xy, lift): one rigid map, so the parameters follow exactly
-        Rz = _rot_z(yaw)
+        Rz = rot_z(yaw)
         shift = pivot - np.einsum("pij,pj->pi", tilt, pivot)
         world = rigid_transform_bodies(body, posed, Rz @ tilt,
                                        np.einsum("pij,pj->pi", Rz, shift) + np.column_stack([xy, lift]))
@@ -123,7 +116,7 @@ class People:
         cfg = self.cfg
         K, ext, W, H = camera.K, camera.cam_ext, camera.width, camera.height
         idx = np.flatnonzero(placed)
-        Rz = _rot_z(yaw[idx])
+        Rz = rot_z(yaw[idx])
         move = lambda x: np.einsum("pij,pnj->pni", Rz, x) + np.column_stack([xy[idx], np.zeros(len(idx))])[:, None]  # noqa: E731
         kp_w = move(rested_kp[idx])
         sub_w = move(sub[idx])

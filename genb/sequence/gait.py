@@ -16,6 +16,7 @@ import numpy as np
 
 from genb.core.conventions import SEMANTIC_INDEX
 from genb.render.bodies.poses import PoseLibrary, mirror_euler
+from genb.render.bodies.rotations import rot_z
 
 WALK_PHASES = ("walk_heel_strike", "walk_loading", "walk_passing", "walk_toe_off")
 MOTIONS = ("walk", "turn", "wave", "stand", "sit", "run")
@@ -111,15 +112,6 @@ def sample_motion(rng: np.random.Generator, library: PoseLibrary, frames: int, f
     else:
         euler = stand_euler(library, frames, fps, phase0)
     return kind, euler, yaw, None
-
-
-def rot_z(deg: np.ndarray) -> np.ndarray:
-    """(..., 3, 3) rotations about world Z by ``deg`` degrees."""
-    a = np.radians(np.asarray(deg, np.float64))
-    c, s = np.cos(a), np.sin(a)
-    R = np.zeros(a.shape + (3, 3))
-    R[..., 0, 0], R[..., 0, 1], R[..., 1, 0], R[..., 1, 1], R[..., 2, 2] = c, -s, s, c, 1.0
-    return R
 
 
 def plant_feet(vertices: np.ndarray, yaw_deg: np.ndarray, feet: tuple[np.ndarray, np.ndarray],
@@ -239,22 +231,31 @@ def plant_feet_locked(pose_fn, euler: np.ndarray, yaw_deg: np.ndarray, feet: tup
         if height(V[t - 1], o, T[t - 1]) <= contact_m and height(V[t], o, T[t]) <= contact_m:
             b = o[int(np.argmin(V[t - 1, o, 2]))]
             target = world(V[t - 1, b], t - 1, T[t - 1])
-            base, v_base = euler[t].copy(), V[t]
-            delta = np.zeros(2)
-            for it in range(iterations):
-                trial = np.stack([with_corr(base, _leg(other, delta + d)) for d in ((1, 0), (0, 1))])
-                vs = np.asarray(pose_fn(trial), np.float64)
-                p0 = world(v_base[b], t, T[t])
-                J = np.stack([world(v[b], t, T[t]) - p0 for v in vs], axis=1)  # (3, 2) per degree
-                delta = delta - np.linalg.solve(J.T @ J + 1e-6 * np.eye(2), J.T @ (p0 - target))
-                if it + 1 < iterations:
-                    v_base = np.asarray(pose_fn(with_corr(base, _leg(other, delta))[None]), np.float64)[0]
+            base = euler[t].copy()
+            delta = _hold_vertex(pose_fn, lambda d: with_corr(base, _leg(other, d)), V[t], b, target,
+                                 lambda p: world(p, t, T[t]), iterations)
             euler[t] = with_corr(base, _leg(other, delta))
             V[t] = np.asarray(pose_fn(euler[t][None]), np.float64)[0]
             T[t, 2] = -V[t, :, 2].min()
             corr = corr + _leg(other, delta)
         corr = corr * decay if not _in_lock(V, T, t, feet, other, contact_m) else corr
     return T, euler
+
+
+def _hold_vertex(pose_fn, corrected, v_base: np.ndarray, b: int, target: np.ndarray, place, iterations: int) -> np.ndarray:
+    """(2,) hip and knee flexion offsets (degrees) that bring vertex ``b`` to ``target``: Gauss-Newton
+    over finite differences of ``pose_fn``; ``corrected(delta)`` is the pose with the offsets,
+    ``place`` maps a posed vertex to the world, ``v_base`` the vertices without offsets."""
+    delta = np.zeros(2)
+    for it in range(iterations):
+        trial = np.stack([corrected(delta + np.asarray(d, np.float64)) for d in ((1, 0), (0, 1))])
+        vs = np.asarray(pose_fn(trial), np.float64)
+        p0 = place(v_base[b])
+        J = np.stack([place(v[b]) - p0 for v in vs], axis=1)  # (3, 2) per degree
+        delta = delta - np.linalg.solve(J.T @ J + 1e-6 * np.eye(2), J.T @ (p0 - target))
+        if it + 1 < iterations:
+            v_base = np.asarray(pose_fn(corrected(delta)[None]), np.float64)[0]
+    return delta
 
 
 def _leg(leg: int, delta) -> np.ndarray:

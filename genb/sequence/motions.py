@@ -159,7 +159,7 @@ def plant_run(vertices: np.ndarray, yaw_deg: np.ndarray, feet: tuple[np.ndarray,
     Args:
         vertices: (T, V, 3) posed bodies, zero yaw, root at the origin. yaw_deg: (T,).
     """
-    from genb.sequence.gait import rot_z
+    from genb.render.bodies.rotations import rot_z
 
     R = rot_z(yaw_deg)
     grounded = -vertices[:, :, 2].min(axis=1)

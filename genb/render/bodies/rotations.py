@@ -116,3 +116,12 @@ def heading_free(R: np.ndarray, up: np.ndarray = np.array([0.0, 1.0, 0.0]), forw
     side = np.cross(up, forward)
     yaw = np.arctan2(f @ side, f @ forward)
     return axis_angle_to_matrix(-yaw[..., None] * up) @ R
+
+
+def rot_z(deg: np.ndarray) -> np.ndarray:
+    """(..., 3, 3) rotations about world Z by ``deg`` degrees."""
+    a = np.radians(np.asarray(deg, np.float64))
+    c, s = np.cos(a), np.sin(a)
+    R = np.zeros(a.shape + (3, 3))
+    R[..., 0, 0], R[..., 0, 1], R[..., 1, 0], R[..., 1, 1], R[..., 2, 2] = c, -s, s, c, 1.0
+    return R
