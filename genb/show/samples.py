@@ -72,11 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rejected", action="store_true", help="only samples the checker rejected (needs --noise)")
     parser.add_argument("--maps", action="store_true", help="one row per sample: the overlay and its control maps")
     parser.add_argument("--animate", action="store_true",
-                        help="a sequence run (genb render --frames): an animated PNG (or GIF with --out x.gif)")
+                        help="a sequence run (genb render --frames): an animated PNG (or GIF with --out x.gif); "
+                             "the default for a sequence run or one of its sequences")
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "animate", False):  # sequences (genb.show.sequence)
+    root = Path(args.run_dir)
+    is_sequence = (root / "sequences.json").is_file() or (root / "sequence.json").is_file()
+    if getattr(args, "animate", False) or is_sequence:  # sequences (genb.show.sequence): played, not tiled
         from genb.show.sequence import animate
 
         animate(args.run_dir, args.out, min(args.num, 4), args.noise, args.tile_width)
