@@ -80,3 +80,52 @@ def test_sky_fraction_follows_the_pitch():
     frac = [sky_fraction(K, extrinsics(np.array([0, 0, 1.5]), camera_to_world_rotation(0, p, 0)), 64, 48)
             for p in (0, 20, -40)]
     assert abs(frac[0] - 0.5) < 0.05 and frac[1] > 0.8 and frac[2] == 0.0
+
+
+def test_hidden_by_meshes_hides_what_lies_behind_a_box_only():
+    import numpy as np
+
+    from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+    from genb.render.framing import hidden_by_meshes
+    from genb.render.props import box_mesh
+
+    K = intrinsics_from_fov(50.0, 64, 48)
+    ext = extrinsics(np.array([0.0, 0.0, 1.0]), camera_to_world_rotation(0.0, 0.0, 0.0))  # looks along +y
+    v, f, _ = box_mesh([0.4, 0.1, 0.4], [0.0, 3.0, 0.8])  # a box 3 m ahead, z 0.8..1.2
+    pts = np.array([[0.0, 4.0, 1.0],    # behind the box: hidden
+                    [0.0, 2.0, 1.0],    # in front of it: seen
+                    [1.0, 4.0, 1.0],    # beside it: seen
+                    [0.0, 2.96, 1.0]])  # 1 cm inside its front face (within eps): seen
+    assert hidden_by_meshes(pts, [(v, f)], K, ext).tolist() == [True, False, False, False]
+
+
+def test_aim_person_frames_short_and_tall_people_inside_the_ranges():
+    """The camera's height follows the person (closeup: a crouching child and a tall adult alike), and the
+    person's exact projection meets the preset's apparent height and head row."""
+    import numpy as np
+
+    from genb.render.framing import aim_person
+    from genb.render.scene import sample_camera
+
+    cfg = resolve_config(RenderConfig, "render", "closeup", {"image_size": (256, 192)})
+    rng = np.random.default_rng(5)
+    found = 0
+    for height in (0.85, 1.1, 1.7, 1.95):
+        for _ in range(10):
+            cam = sample_camera(rng, cfg)
+            got = aim_person(rng, cfg, cam, height, 0.35)
+            if got is None:
+                continue
+            found += 1
+            c, xy = got
+            assert cfg.camera_height[0] <= c <= cfg.camera_height[1]
+            cam.position[2] = c
+            K, ext = cam.K, cam.cam_ext
+            ends = np.array([[*xy, 0.0], [*xy, height]]) @ ext[:3, :3].T + ext[:3, 3]
+            v = ends[:, 1] / ends[:, 2] * K[1, 1] + K[1, 2]
+            feet, head = v / (cam.height - 1)
+            frac = K[1, 1] * height / ends[0, 2] / cam.height
+            assert cfg.person_height_frac[0] - 1e-6 <= frac <= cfg.person_height_frac[1] + 1e-6
+            assert cfg.feet_row[0] - 1e-6 <= feet <= cfg.feet_row[1] + 1e-6
+            assert cfg.head_row[0] - 1e-6 <= head <= cfg.head_row[1] + 1e-6
+    assert found >= 30
