@@ -129,3 +129,48 @@ def test_aim_person_frames_short_and_tall_people_inside_the_ranges():
             assert cfg.feet_row[0] - 1e-6 <= feet <= cfg.feet_row[1] + 1e-6
             assert cfg.head_row[0] - 1e-6 <= head <= cfg.head_row[1] + 1e-6
     assert found >= 30
+
+
+@pytest.mark.parametrize("preset", ["closeup", "bedlam"])
+def test_the_fallback_alone_frames_someone_inside_the_ranges(preset):
+    """With no ordinary draw (frame_tries 0) every sample comes from the fallback: it is checked like a draw, so
+    every render has a person with >= 13 keypoints visible and in frame, without the renderer's re-draw;
+    pitch and camera height stay in the preset's ranges; the framed torso is inside."""
+    from genb.render.framing import sample_framing
+
+    cfg = resolve_config(RenderConfig, "render", preset, {
+        "num_samples": 8, "image_size": (256, 192), "seed": 5, "frame_tries": 0,
+        "shadows": False, "camera_effects": False})
+    stage = RenderStage(cfg)
+    samples = [stage.finish(stage.prepare(i)) for i in range(cfg.num_samples)]  # no re-draw
+    stage.close()
+    lo, hi = cfg.camera_pitch_deg
+    for s in samples:
+        assert s.scene["framing"]["fallback"] and s.scene["framing"]["framed_person"] is not None
+        r = sample_framing(s.labels, s.images["parts"], s.depth, s.scene)
+        assert r["best_visible"] >= 13, r
+        assert lo - 1e-6 <= r["pitch"] <= hi + 1e-6
+        assert cfg.camera_height[0] - 1e-6 <= r["camera_height"] <= cfg.camera_height[1] + 1e-6
+        p = s.scene["framing"]["framed_person"]
+        u = s.labels["keypoints2d"][p][[1, 2, 5, 8, 9, 12], 0]  # neck, shoulders, hips
+        assert (u >= 0).all() and (u <= s.depth.shape[1] - 1).all()
+
+
+def test_a_render_that_frames_nobody_is_drawn_again():
+    """The renderer's own check: a sample whose render frames nobody (here: asking for 26 of the 25 keypoints) is drawn again through the fallback, at most REDRAWS times, deterministically."""
+    from genb.render import stage as stage_module
+
+    cfg = resolve_config(RenderConfig, "render", "demo", {
+        "num_samples": 2, "image_size": (128, 96), "seed": 3, "shadows": False, "camera_effects": False})
+    stage = RenderStage(cfg)
+    first = stage(0)
+    assert stage.frames_someone(first) and "retry" not in first.scene["framing"]
+    stage.cfg = resolve_config(RenderConfig, "render", "demo", {
+        "num_samples": 2, "image_size": (128, 96), "seed": 3, "shadows": False, "camera_effects": False,
+        "min_framed_keypoints": 26})
+    stage.framer.cfg = stage.cfg
+    again = stage(0)
+    assert again.scene["framing"]["retry"] == stage_module.REDRAWS
+    assert again.scene["framing"]["fallback"]
+    assert stage(0).scene == again.scene  # the re-draws depend only on (seed, index)
+    stage.close()
