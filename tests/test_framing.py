@@ -85,9 +85,9 @@ def test_sky_fraction_follows_the_pitch():
 def test_hidden_by_meshes_hides_what_lies_behind_a_box_only():
     import numpy as np
 
-    from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
-    from genb.render.framing import hidden_by_meshes
-    from genb.render.props import box_mesh
+    from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+    from genb.render.scene.framing import hidden_by_meshes
+    from genb.render.scene.props import box_mesh
 
     K = intrinsics_from_fov(50.0, 64, 48)
     ext = extrinsics(np.array([0.0, 0.0, 1.0]), camera_to_world_rotation(0.0, 0.0, 0.0))  # looks along +y
@@ -104,8 +104,8 @@ def test_aim_person_frames_short_and_tall_people_inside_the_ranges():
     person's exact projection meets the preset's apparent height and head row."""
     import numpy as np
 
-    from genb.render.framing import aim_person
-    from genb.render.scene import sample_camera
+    from genb.render.scene.framing import aim_person
+    from genb.render.scene.sample import sample_camera
 
     cfg = resolve_config(RenderConfig, "render", "closeup", {"image_size": (256, 192)})
     rng = np.random.default_rng(5)
@@ -136,7 +136,7 @@ def test_the_fallback_alone_frames_someone_inside_the_ranges(preset):
     """With no ordinary draw (frame_tries 0) every sample comes from the fallback: it is checked like a draw, so
     every render has a person with >= 13 keypoints visible and in frame, without the renderer's re-draw;
     pitch and camera height stay in the preset's ranges; the framed torso is inside."""
-    from genb.render.framing import sample_framing
+    from genb.render.scene.framing import sample_framing
 
     cfg = resolve_config(RenderConfig, "render", preset, {
         "num_samples": 8, "image_size": (256, 192), "seed": 5, "frame_tries": 0,

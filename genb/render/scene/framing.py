@@ -134,6 +134,7 @@ def summarise_framing(rows: list[dict]) -> dict:
     q = lambda k: [round(float(x), 3) for x in np.percentile([r[k] for r in rows], [10, 25, 50, 75, 90])]  # noqa: E731
     return {
         "empty_lt13": sum(r["best_visible"] < 13 for r in rows),
+        "redrawn": sum(r.get("first_best_visible", r["best_visible"]) < 13 for r in rows),
         "half_sky": float(np.mean([r["sky"] > 0.5 for r in rows])),
         "largest_lt3pct": float(np.mean([r["largest_area"] < 0.03 for r in rows])),
         "torso_inside": float(np.mean([r["torso_inside"] for r in rows])),
@@ -195,6 +196,13 @@ def hidden_by_nearer(keypoints_world: np.ndarray, nearer_vertices: np.ndarray, K
     Args:
         keypoints_world: (25, 3); nearer_vertices: (Q, N, 3) vertex subsets of the people in front.
     """
+    return int(inside_outlines(keypoints_world, nearer_vertices, K, cam_ext, width).sum())
+
+
+def inside_outlines(keypoints_world: np.ndarray, nearer_vertices: np.ndarray, K: np.ndarray, cam_ext: np.ndarray,
+                    width: int) -> np.ndarray:
+    """(N,) bool: which points fall inside the convex outline of any of the point sets ``nearer_vertices``
+    (Q, M, 3) (people or objects in front), projected; :func:`hidden_by_nearer` counts them."""
     import cv2
 
     def proj(x):
@@ -206,7 +214,7 @@ def hidden_by_nearer(keypoints_world: np.ndarray, nearer_vertices: np.ndarray, K
     for verts in np.asarray(nearer_vertices, np.float64):
         hull = cv2.convexHull(np.clip(proj(verts), -4 * width, 4 * width).astype(np.float32))
         hidden |= np.array([cv2.pointPolygonTest(hull, (float(u), float(v)), False) >= 0 for u, v in pts])
-    return int(hidden.sum())
+    return hidden
 
 
 def hidden_by_meshes(points_world: np.ndarray, meshes: list[tuple[np.ndarray, np.ndarray]], K: np.ndarray,
@@ -221,7 +229,7 @@ def hidden_by_meshes(points_world: np.ndarray, meshes: list[tuple[np.ndarray, np
         K: (3, 3); cam_ext: (4, 4) world to camera. eps: a hit within this many metres of the point
             does not count (a seat touching the body hides nothing of the keypoint inside it).
     """
-    from genb.render.labels import ray_mesh_hits
+    from genb.render.labels.truth import ray_mesh_hits
 
     R, t = np.asarray(cam_ext, np.float64)[:3, :3], np.asarray(cam_ext, np.float64)[:3, 3]
     pts = np.asarray(points_world, np.float64) @ R.T + t

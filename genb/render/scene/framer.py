@@ -5,7 +5,7 @@ qualifies, has ``min_framed_keypoints`` keypoints in frame and hidden neither by
 (the visibility rule's ray cast), by the outline of a nearer person, nor by what comes with them (the
 seat under them, the object in their hands), with the torso inside the frame horizontally. A draw
 whose camera height suits nobody (a child or a crouching person under a camera at an adult's head
-height) aims the camera at one of them instead (:func:`genb.render.framing.aim_person`: the height
+height) aims the camera at one of them instead (:func:`genb.render.scene.framing.aim_person`: the height
 moves within its range). When no draw frames anyone, the fallback puts one person straight ahead,
 turned towards the camera, with the camera aimed at them (pitch and height inside their ranges),
 and checks that too; only when even that fails does it keep the last try unchecked (the renderer
@@ -18,10 +18,10 @@ import dataclasses
 
 import numpy as np
 
-from genb.render import framing
-from genb.render import labels as L
-from genb.render.camera import to_camera
-from genb.render.scene import fallback_position, place_people, sample_camera
+from genb.render.scene import framing
+from genb.render.labels import truth as L
+from genb.render.labels.camera import to_camera
+from genb.render.scene.sample import fallback_position, place_people, sample_camera
 
 
 def rot_z(deg: np.ndarray) -> np.ndarray:
@@ -44,6 +44,7 @@ class Framed:
     placed: np.ndarray
     framed: int | None
     record: dict
+    seen: np.ndarray | None = None  # (25,) bool: the framed person's keypoints the checks found in view
 
 
 class Framer:
@@ -89,7 +90,7 @@ class Framer:
                 xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, fixed={subject: aimed[1]})
                 chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached)
             if chosen is not None:
-                return Framed(camera, xy, yaw, placed, chosen, {"draws": attempt + 1, "fallback": False})
+                return Framed(camera, xy, yaw, placed, chosen[0], {"draws": attempt + 1, "fallback": False}, chosen[1])
         return self._fallback(rng, camera, rested, rested_kp, sub, radii, heights, attached, tries)
 
     def _fallback(self, rng, camera, rested, rested_kp, sub, radii, heights, attached, tries) -> Framed:
@@ -115,13 +116,13 @@ class Framer:
                 placed[subject] = True
                 chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached)
                 if chosen is not None:
-                    return Framed(camera, xy, yaw, placed, chosen, record)
+                    return Framed(camera, xy, yaw, placed, chosen[0], record, chosen[1])
         return Framed(camera, xy, yaw, placed, None, record)  # unchecked: the renderer checks the render
 
-    def _framed_person(self, camera, rested, rested_kp, sub, xy, yaw, placed, attached) -> int | None:
+    def _framed_person(self, camera, rested, rested_kp, sub, xy, yaw, placed, attached) -> tuple[int, np.ndarray] | None:
         """The nearest placed person with enough keypoints in frame and hidden neither by their own body,
-        a nearer person's outline nor what they carry or sit on (and, with ``min_largest_box``, a large
-        enough largest person), or None."""
+        nearer people's outlines nor what they carry or sit on (and, with ``min_largest_box``, a large
+        enough largest person), with those keypoints (25,) bool; or None."""
         cfg = self.cfg
         K, ext, W, H = camera.K, camera.cam_ext, camera.width, camera.height
         idx = np.flatnonzero(placed)
@@ -135,21 +136,22 @@ class Framer:
             return None
         need = min(cfg.min_framed_keypoints, 25)
         if need <= 0:
-            return int(idx[0])
+            return int(idx[0]), np.ones(25, bool)
         depth = (kp_w.mean(axis=1) @ ext[:3, :3].T + ext[:3, 3])[:, 2]
         order = np.argsort(depth)
         for rank, k in enumerate(order):
             if n_in[k] < need or not torso_in[k]:
                 continue
-            if rank and framing.hidden_by_nearer(kp_w[k], sub_w[order[:rank]], K, ext, W, H) > 25 - need:
+            behind = framing.inside_outlines(kp_w[k], sub_w[order[:rank]], K, ext, W) if rank else np.zeros(25, bool)
+            if (~behind).sum() < need:
                 continue  # people in front of them would hide too much
             v_cam = to_camera((rested[idx[k]] @ Rz[k].T + shift[k])[None], ext)
             occ = L.body_occlusion(to_camera(kp_w[k : k + 1], ext), K, v_cam, self.faces, self.face_parts, self.own,
                                    W, H, cfg.visibility_tolerance)
-            seen = occ["in_frame"][0] & ~occ["self_occluded"][0]
+            seen = occ["in_frame"][0] & ~occ["self_occluded"][0] & ~behind
             if attached[idx[k]] and seen.sum() >= need + 1:
                 meshes = [(v @ Rz[k].T + shift[k], f) for v, f in attached[idx[k]]]
                 seen &= ~framing.hidden_by_meshes(kp_w[k], meshes, K, ext)
             if int(seen.sum()) >= min(need + 1, 25):  # one to spare for clothes
-                return int(idx[k])
+                return int(idx[k]), seen
         return None
