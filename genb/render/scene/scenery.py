@@ -332,7 +332,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     if place is not None:  # the place around the people (genb.render.scene.places), then its backdrop
         near, far = places.build_place(rng, place, cam_xy, forward, np.asarray(people_xy, np.float64),
                                        np.asarray(radii, np.float64), protect, objects, room)
-        objects = objects + near + far
+        objects = places.keep_dry(objects, near) + near + far
         background.update(place=place.name, description=places.describe(place, near + far))
     meshes = merge_meshes([(m, places.casts_shadow(rec) and _near_people(rec, people_xy)) for rec in objects
                            for m in places.prop_meshes(rec)])
