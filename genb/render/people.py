@@ -92,7 +92,7 @@ class People:
         for name in pose_names:
             names, seat = contact.pose_support(name, self.pose_table)
             free.append(not seat and names != ["feet"])
-            on_floor.append(not seat and "buttocks" in names)
+            on_floor.append(not seat and ("buttocks" in names or "thighs" in names))  # sitting on the floor
             if seat:
                 names = ["feet"]  # seated: the feet stand on the ground, a seat comes under the buttocks
             expanded = [g for n in names for g in (("left_knee", "right_knee") if n == "knees" else (n,))]
