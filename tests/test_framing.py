@@ -174,3 +174,21 @@ def test_a_render_that_frames_nobody_is_drawn_again():
     assert again.scene["framing"]["fallback"]
     assert stage(0).scene == again.scene  # the re-draws depend only on (seed, index)
     stage.close()
+
+
+def test_the_pipeline_draws_unframed_samples_again_as_a_single_render_does(tmp_path):
+    """run_render's threaded pipeline re-draws on its preparing thread: the written scene equals a plain
+    RenderStage call's (the re-draws depend only on seed and index, not on the thread that made them)."""
+    import json
+
+    from genb.render.run import run_render
+
+    over = {"num_samples": 2, "image_size": (64, 48), "seed": 4, "shadows": False, "camera_effects": False,
+            "min_framed_keypoints": 26, "num_people": (1, 2)}
+    run_render(tmp_path / "run", RenderConfig(**over))
+    stage = RenderStage(RenderConfig(**over))
+    for i in range(2):
+        written = json.loads((tmp_path / "run" / "samples" / f"{i:06d}" / "scene.json").read_text())
+        assert written["framing"]["retry"] == 3
+        assert written == json.loads(json.dumps(stage(i).scene))
+    stage.close()
