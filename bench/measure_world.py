@@ -14,7 +14,7 @@ import json
 
 from genb.config import resolve_config
 from genb.render.config import RenderConfig
-from genb.render.stage import RenderStage
+from genb.render.stage import REDRAWS, RenderStage
 from genb.render.scene import framing
 
 
@@ -25,22 +25,38 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--size", default="256,192")
     ap.add_argument("--contact-only", action="store_true")
+    ap.add_argument("--start", type=int, default=0, help="first sample index (split a long measure over processes)")
+    ap.add_argument("--rows", help="also write one JSON line per sample (framing, the scene's place and framing record)")
     a = ap.parse_args()
     w, h = (int(x) for x in a.size.split(","))
     for preset in a.presets:
-        cfg = resolve_config(RenderConfig, "render", preset, {"num_samples": a.samples, "image_size": (w, h),
+        cfg = resolve_config(RenderConfig, "render", preset, {"num_samples": a.start + a.samples, "image_size": (w, h),
                                                              "seed": a.seed, "camera_effects": False})
         stage = RenderStage(cfg)
         contact_rows, frame_rows = [], []
-        for i in range(a.samples):
+        rows_file = open(a.rows, "a") if a.rows else None
+        for i in range(a.start, a.start + a.samples):
             prep = stage.prepare(i)
             labels, scene = prep.labels, prep.scene
-            ext = prep.cam_ext
-            lowest = ((prep.body_vertices_cam - ext[:3, 3]) @ ext[:3, :3])[..., 2].min(axis=1)
-            if not a.contact_only:
+            first_best = None
+            if not a.contact_only:  # as the renderer does: a render that frames nobody is drawn again
                 s = stage.finish(prep)
+                first_best = framing.sample_framing(s.labels, s.images["parts"], s.depth, s.scene)["best_visible"]
+                for retry in range(1, REDRAWS + 1):
+                    if stage.frames_someone(s):
+                        break
+                    prep = stage.prepare(i, retry=retry)
+                    s = stage.finish(prep)
                 labels, scene = s.labels, s.scene
                 frame_rows.append(framing.sample_framing(s.labels, s.images["parts"], s.depth, s.scene))
+                frame_rows[-1]["first_best_visible"] = first_best
+                if rows_file:
+                    rows_file.write(json.dumps({"preset": preset, "seed": a.seed, "index": i, **frame_rows[-1],
+                                                "place": s.scene["background"].get("place"),
+                                                "framing": s.scene.get("framing")}) + "\n")
+                    rows_file.flush()
+            ext = prep.cam_ext
+            lowest = ((prep.body_vertices_cam - ext[:3, 3]) @ ext[:3, :3])[..., 2].min(axis=1)
             contact_rows += framing.contact_report(labels, scene, lowest)
         stage.close()
         out = {"preset": preset, "samples": a.samples, **framing.summarise_contact(contact_rows)}

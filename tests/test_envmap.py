@@ -82,7 +82,7 @@ def test_the_map_turns_with_its_yaw_and_lights_from_its_sun(env_dir):
 
 def test_render_with_environments_shows_the_map_behind_people(env_dir):
     cfg = RenderConfig(num_samples=2, seed=1, image_size=(128, 96), num_people=(1, 2), environments=str(env_dir),
-                       camera_effects=False)
+                       camera_effects=False, camera_pitch_deg=(-10.0, 5.0))  # the horizon in view: sky and floor
     stage = RenderStage(cfg)
     seen, darker, shown_sky = set(), 0, 0
     for i in range(2):

@@ -381,7 +381,8 @@ def test_ade20k_seg_labels_an_environment_maps_ground_below_the_horizon(tmp_path
     root = tmp_path / "run"
     run_render(root, RenderConfig(num_samples=1, seed=1, image_size=(128, 96), num_people=(1, 1),
                                   environments=str(tmp_path / "maps"), seg_palette="ade20k", wardrobe="none",
-                                  camera_effects=False, props=(0, 0), occluders=(0, 0)))
+                                  camera_effects=False, props=(0, 0), occluders=(0, 0),
+                                  camera_pitch_deg=(-10.0, 5.0)))  # the horizon in view: the camera sees both
     run = RunFolder(root)
     labels = run.labels(0)
     seg = read_image(run.sample_dir(0) / "control_seg.png")

@@ -38,7 +38,8 @@ def test_every_place_keeps_clear_of_people_and_the_framed_sightline(name):
             continue
         assert (props.rect_circle_gap(np.array(o["position"]), o["size"][:2], o["yaw_deg"], people, radii) >= 0.15).all(), o["type"]
         assert not props.rects_overlap(props.footprint(o, 0.0), corridor), o["type"]
-    assert (len(far) > 0) == (not kind.indoor)
+    horizon = len(far) > 0 or any(o["type"] == "sea" for o in near)  # a backdrop, or the sea to the horizon
+    assert horizon == (not kind.indoor)
 
 
 def test_a_rendered_street_shows_its_classes_and_names_them():
@@ -58,3 +59,27 @@ def test_a_rendered_street_shows_its_classes_and_names_them():
         assert any(o.get("place") == "street" and o["type"] == "building" for o in s.scene["objects"])
     stage.close()
     assert SCENE_PART_INDEX["building"] in seen
+
+
+def test_the_beach_runs_down_to_the_sea_behind_the_people():
+    """The sea starts behind the farthest person, is drawn with its own class (water, appended after
+    equipment), and props that would stand in it are dropped."""
+    assert SCENE_PART_INDEX["water"] == SCENE_PART_INDEX["equipment"] + 1
+    rng = np.random.default_rng(4)
+    people = np.array([[0.5, 6.0], [-2.0, 8.0], [2.5, 9.0]])
+    radii = np.array([0.5, 0.6, 0.4])
+    near, _ = places.build_place(rng, places.PLACE_KINDS["beach"], np.zeros(2), np.array([0.0, 1.0]), people, radii, 0, [])
+    sea = [o for o in near if o["type"] == "sea"]
+    assert len(sea) == 1
+    assert (props.rect_circle_gap(np.array(sea[0]["position"]), sea[0]["size"][:2], sea[0]["yaw_deg"], people, radii) > 2.0).all()
+    wet = {"type": "crate", "position": sea[0]["position"], "yaw_deg": 0.0, "size": [0.5, 0.5, 0.5]}
+    dry = {"type": "crate", "position": [0.0, 3.0], "yaw_deg": 0.0, "size": [0.5, 0.5, 0.5]}
+    assert places.keep_dry([wet, dry], near) == [dry]
+
+    stage = RenderStage(RenderConfig(num_samples=1, seed=3, image_size=(160, 120), places="beach", camera_effects=False,
+                                     camera_pitch_deg=(0.0, 5.0)))
+    s = stage(0)
+    stage.close()
+    water = s.images["parts"] == SCENE_PART_INDEX["water"]
+    assert water.mean() > 0.02 and (s.images["instances"][water] == 0).all()
+    assert "the sea" in s.scene["background"]["description"]

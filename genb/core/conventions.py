@@ -87,5 +87,6 @@ SCENE_PARTS = (
     # appended (never renumber): seats, places (genb.render.scene.places) and the backdrop
     "chair", "building", "window", "door", "sidewalk", "road_marking", "lamp", "sign", "hedge", "sofa", "table",
     "shelf", "picture", "rug", "backdrop", "cloud", "equipment",
+    "water",  # the sea (beach)
 )
 SCENE_PART_INDEX = {name: SCENE_PART_BASE + i for i, name in enumerate(SCENE_PARTS)}

@@ -73,8 +73,8 @@ class RenderConfig:
     """Re-draw the camera and placement while the largest person's box (clipped to the image) covers less
     than this fraction of it."""
     frame_tries: int = 16
-    """Draws of camera and placement before the fallback (the person straight ahead, the camera's height moved
-    within its range; the pitch always stays in its range)."""
+    """Draws of camera and placement before the fallback (one person straight ahead, turned towards the camera,
+    the camera aimed at them within its height and pitch ranges, checked as a draw is; 0: the fallback only)."""
     places: str = "any"
     """Where people are: any (every kind, by weight), a comma list of kinds (street, park, plaza, parking_lot,
     field, beach, living_room, office, gym), or none (a bare ground with scattered props)."""

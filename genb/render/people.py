@@ -20,22 +20,21 @@ from genb.render.bodies.rotations import rot_z
 from genb.render.dress import face, skin
 from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
-from genb.render.labels import truth as L
-from genb.render.labels.camera import to_camera
 from genb.render.raster.gl import MeshLayer, vertex_normals
-from genb.render.scene import contact, framing, props
-from genb.render.scene.sample import fallback_position, place_people, sample_camera
+from genb.render.scene import contact, held, props
+from genb.render.scene.sample import sample_camera
 
 
 class People:
     """Mixin of :class:`genb.render.stage.RenderStage`: a single image's people (see the module)."""
 
-    def _people(self, index: int) -> tuple:
+    def _people(self, index: int, retry: int = 0) -> tuple:
         """Steps 1-2 of a single image: the camera and the posed people resting on their support,
         placed and framed. Returns camera, world (posed, placed bodies), shapes, pose names, xy, yaw,
-        heights (of the kept people), radii (P,), keep (kept indices), P, seats and the framed person."""
+        heights (of the kept people), radii (P,), keep (kept indices), P, seats, the framed person and
+        the framing record. ``retry`` > 0: a re-draw (another stream, the framing's checked fallback)."""
         cfg, body = self.cfg, self.body
-        rng = sample_rng(cfg.seed, index, "scene")
+        rng = sample_rng(cfg.seed, index, "scene" if not retry else f"scene/retry{retry}")
         body_rng = sample_rng(cfg.seed, index, "bodies")
 
         # 1. Camera and the people's shapes and poses.
@@ -61,7 +60,10 @@ class People:
         rested_kp[..., 2] += lift[:, None]
         heights = rested[:, :, 2].max(axis=1)
         radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
-        camera, xy, yaw, placed, framed = self._frame(rng, camera, rested, rested_kp, radii, heights)
+        local_seats = self._seats(index, rested, radii, seated)
+        attached = self._attached(rested_kp, pose_names, local_seats)
+        got = self.framer.frame(rng, camera, rested, rested_kp, radii, heights, attached, force_fallback=retry > 0)
+        camera, xy, yaw, placed, framed = got.camera, got.xy, got.yaw, got.placed, got.framed
         del rested
         keep = np.flatnonzero(placed)
         framed = int(np.searchsorted(keep, framed)) if framed is not None else None
@@ -69,76 +71,18 @@ class People:
                                     keypoints=posed.keypoints[keep],
                                     params={k: v[keep] for k, v in posed.params.items()})
         shapes, yaw, xy, lift, heights = shapes[keep], yaw[keep], xy[keep], lift[keep], heights[keep]
-        tilt, pivot, seated = tilt[keep], pivot[keep], seated[keep]
+        tilt, pivot = tilt[keep], pivot[keep]
         pose_names = [pose_names[k] for k in keep]
         # x -> Rz(yaw) (T (x - c) + c) + (xy, lift): one rigid map, so the parameters follow exactly
         Rz = rot_z(yaw)
         shift = pivot - np.einsum("pij,pj->pi", tilt, pivot)
         world = rigid_transform_bodies(body, posed, Rz @ tilt,
                                        np.einsum("pij,pj->pi", Rz, shift) + np.column_stack([xy, lift]))
-        seats = self._seats(index, world, yaw, radii[keep], seated)
-        return camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed
-
-    def _frame(self, rng: np.random.Generator, camera, rested: np.ndarray, rested_kp: np.ndarray,
-               radii: np.ndarray, heights: np.ndarray):
-        """Camera and placement such that one person is framed (docs/render.md, framing).
-
-        Args:
-            rested: (P, V, 3) the bodies resting on their support at the origin (zero yaw); rested_kp: (P, 25, 3).
-        Returns:
-            camera, xy (P, 2), yaw (P,), placed (P,) bool, and the index of the framed person (None when
-            the fallback had to be used and could not be checked).
-        """
-        cfg = self.cfg
-        sub = rested[:, ::23]
-        for attempt in range(max(1, cfg.frame_tries)):
-            if attempt:
-                camera = sample_camera(rng, cfg)
-            K, ext = camera.K, camera.cam_ext
-            if framing.sky_fraction(K, ext, camera.width, camera.height) > cfg.max_sky_fraction:
-                continue
-            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
-            if not placed.any():
-                continue
-            chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed)
-            if chosen is not None:
-                self._framing_record = {"draws": attempt + 1, "fallback": False}
-                return camera, xy, yaw, placed, chosen
-        # the fallback: the first person straight ahead; the camera's height (not its pitch) moves to frame them
-        xy, yaw, placed = np.zeros((len(radii), 2)), rng.uniform(0.0, 360.0, size=len(radii)), np.zeros(len(radii), bool)
-        xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
-        self._framing_record = {"draws": max(1, cfg.frame_tries), "fallback": True}
-        return camera, xy, yaw, placed, 0
-
-    def _framed_person(self, camera, rested, rested_kp, sub, xy, yaw, placed) -> int | None:
-        """The nearest placed person with enough keypoints in frame and not self-occluded (and, with
-        ``min_largest_box``, a large enough largest person), or None."""
-        cfg = self.cfg
-        K, ext, W, H = camera.K, camera.cam_ext, camera.width, camera.height
-        idx = np.flatnonzero(placed)
-        Rz = rot_z(yaw[idx])
-        move = lambda x: np.einsum("pij,pnj->pni", Rz, x) + np.column_stack([xy[idx], np.zeros(len(idx))])[:, None]  # noqa: E731
-        kp_w = move(rested_kp[idx])
-        sub_w = move(sub[idx])
-        n_in, torso_in, box = framing.framed_people(kp_w, sub_w, K, ext, W, H)
-        if cfg.min_largest_box > 0 and box.max() < cfg.min_largest_box:
-            return None
-        need = min(cfg.min_framed_keypoints, 25)
-        if need <= 0:
-            return int(idx[0])
-        depth = (kp_w.mean(axis=1) @ ext[:3, :3].T + ext[:3, 3])[:, 2]
-        order = np.argsort(depth)
-        for rank, k in enumerate(order):
-            if n_in[k] < need or not torso_in[k]:
-                continue
-            if rank and framing.hidden_by_nearer(kp_w[k], sub_w[order[:rank]], K, ext, W, H) > 25 - need:
-                continue  # people in front of them would hide too much
-            v_cam = to_camera((rested[idx[k]] @ Rz[k].T + [*xy[idx[k]], 0.0])[None], ext)
-            occ = L.body_occlusion(to_camera(kp_w[k : k + 1], ext), K, v_cam, np.asarray(self.body.faces),
-                                   self.face_parts, self.keypoint_own_parts, W, H, cfg.visibility_tolerance)
-            if int((occ["in_frame"] & ~occ["self_occluded"]).sum()) >= min(need + 1, 25):  # one to spare for clothes
-                return int(idx[k])
-        return None
+        seats = [{**contact.place_recipe(local_seats[k], float(yaw[j]), xy[j]), "seat_of": j}
+                 for j, k in enumerate(keep) if local_seats[k] is not None]
+        record = {**got.record, "retry": retry} if retry else got.record
+        record["seen"] = got.seen  # the framed person's keypoints in view (not for scene.json: the setting's props keep them)
+        return camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed, record
 
     def _rest_on_support(self, posed, pose_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and what goes under them (P,) int
@@ -148,7 +92,7 @@ class People:
         for name in pose_names:
             names, seat = contact.pose_support(name, self.pose_table)
             free.append(not seat and names != ["feet"])
-            on_floor.append(not seat and "buttocks" in names)
+            on_floor.append(not seat and ("buttocks" in names or "thighs" in names))  # sitting on the floor
             if seat:
                 names = ["feet"]  # seated: the feet stand on the ground, a seat comes under the buttocks
             expanded = [g for n in names for g in (("left_knee", "right_knee") if n == "knees" else (n,))]
@@ -162,16 +106,31 @@ class People:
             seated[np.array(on_floor) & hover] = 2
         return tilt, lift, seated
 
-    def _seats(self, index: int, world, yaw: np.ndarray, radii: np.ndarray, seated: np.ndarray) -> list[dict]:
-        """Seat recipes (chair, stool, bench, crate, low wall; a cushion where ``seated`` is 2) under the
-        buttocks of the seated people."""
+    def _seats(self, index: int, rested: np.ndarray, radii: np.ndarray, seated: np.ndarray) -> list[dict | None]:
+        """Per person the seat recipe (chair, stool, bench, crate, low wall, steps; a cushion where ``seated``
+        is 2) under their buttocks, or None, for the bodies ``rested`` (P, V, 3) at the origin with zero
+        yaw, before framing (:func:`contact.place_recipe` moves it with them)."""
         rng = sample_rng(self.cfg.seed, index, "seats")
-        out = []
+        out: list[dict | None] = [None] * len(seated)
         for p in np.flatnonzero(seated):
-            rec = contact.seat_recipe(rng, world.vertices[p][self.support["buttocks"]].astype(np.float64),
-                                      float(yaw[p]), float(radii[p]), floor=bool(seated[p] == 2))
-            rec["seat_of"] = int(p)
-            out.append(props.finish_recipe(rng, rec))
+            rec = contact.seat_recipe(rng, rested[p][self.support["buttocks"]].astype(np.float64), 0.0,
+                                      float(radii[p]), floor=bool(seated[p] == 2))
+            out[p] = props.finish_recipe(rng, rec)
+        return out
+
+    @staticmethod
+    def _attached(rested_kp: np.ndarray, pose_names: list[str], seats: list[dict | None]) -> list[list]:
+        """Per person the meshes (vertices, faces) that come with them and may hide them from the camera
+        (their seat, the object in their hands), in the frame of ``rested_kp`` (P, 25, 3)."""
+        from genb.render.scene.places.kinds import prop_meshes
+
+        out: list[list] = [[] for _ in pose_names]
+        for h in held.held_objects(pose_names, rested_kp):
+            v, f = held.held_mesh(h)[:2]
+            out[h["person"]].append((v, f))
+        for p, rec in enumerate(seats):
+            if rec is not None:
+                out[p] += [(m[0], m[1]) for m in prop_meshes(rec)]
         return out
 
     def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:

@@ -174,6 +174,8 @@ def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "Ren
         # and then written. numpy, zlib and llvmpipe release the GIL, so the stages overlap.
         preparer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
         completer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-complete")
+        # a sample whose render frames nobody is drawn again here, prepared on the one preparing thread
+        redo = lambda index, retry: preparer.submit(stage.prepare, index, None, retry).result()  # noqa: E731
         try:
             ahead = preparer.submit(stage.prepare, todo[0])
             behind: tuple[int, concurrent.futures.Future] | None = None
@@ -183,16 +185,16 @@ def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "Ren
                     ahead = preparer.submit(stage.prepare, todo[k + 1])
                 raw = stage.rasterize(prep)
                 if behind is not None:
-                    writer.submit(behind[0], behind[1].result())
+                    writer.submit(behind[0], stage.redraw_if_unframed(behind[0], behind[1].result(), redo))
                 behind = (i, completer.submit(stage.complete, prep, raw))
             if behind is not None:
-                writer.submit(behind[0], behind[1].result())
+                writer.submit(behind[0], stage.redraw_if_unframed(behind[0], behind[1].result(), redo))
                 behind = None
         finally:
             if behind is not None:  # a later sample failed: still write the one completed before it
                 try:
-                    if behind[1].exception() is None:
-                        writer.submit(behind[0], behind[1].result())
+                    if behind[1].exception() is None and stage.frames_someone(behind[1].result()):
+                        writer.submit(behind[0], behind[1].result())  # (one to draw again is left to a resume)
                 except Exception:  # noqa: BLE001 - the first error is the one raised
                     pass
             preparer.shutdown(wait=True, cancel_futures=True)

@@ -33,11 +33,14 @@ from genb.render.raster.detail import apply_cloth
 from genb.render.raster.gl import Lighting, MeshLayer, PropMesh, Rasterizer
 from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass, render_texcoord_pass
 from genb.render.scene import contact, held, scenery
+from genb.render.scene.framer import Framer
 from genb.render.scene.sample import (
     list_background_images, part_colors, sample_appearance, sample_background, sample_lighting,
 )
 
 logger = get_logger(__name__)
+
+REDRAWS = 3  # a single image whose render frames nobody is drawn again at most this often
 
 
 
@@ -154,6 +157,7 @@ class RenderStage(People):
         # Contact: the vertex groups that can carry a body (feet, knees, buttocks, hands), from the rest pose.
         self.support = contact.support_groups(rest.vertices[0], rest.keypoints[0], np.asarray(self.body.vertex_parts))
         self.joint_own_parts = L.nearest_parts(rest.joints, rest.vertices, np.asarray(self.body.vertex_parts))[0]
+        self.framer = Framer(cfg, self.body.faces, self.face_parts, self.keypoint_own_parts)
         # Arrays every sample shares, read by the prepare, GL and complete threads at once (and written
         # by the writer thread into labels.npz): read-only, so an in-place write anywhere raises
         # instead of changing the bytes of whichever sample runs next.
@@ -163,24 +167,44 @@ class RenderStage(People):
 
     def __call__(self, index: int) -> RenderedSample:
         """Render sample ``index``; depends only on (cfg.seed, index)."""
-        return self.finish(self.prepare(index))
+        return self.redraw_if_unframed(index, self.finish(self.prepare(index)))
 
-    def prepare(self, index: int, frame: Any = None) -> PreparedSample:
+    def frames_someone(self, sample: RenderedSample) -> bool:
+        """Whether a rendered single image has a person with ``min_framed_keypoints`` keypoints visible and in
+        frame (the framing's checks before rendering approximate clothes, hair and other people's things)."""
+        need = self.cfg.min_framed_keypoints
+        vis = np.asarray(sample.labels["keypoints_vis"]) & np.asarray(sample.labels["keypoints_in_frame"])
+        return need <= 0 or (len(vis) > 0 and int(vis.sum(axis=1).max()) >= need)
+
+    def redraw_if_unframed(self, index: int, sample: RenderedSample, prepare=None) -> RenderedSample:
+        """``sample``, or when it frames nobody, the sample drawn again (camera and placement from another
+        stream, through the framing's checked fallback; at most :data:`REDRAWS` times: the last is kept).
+        ``prepare(index, retry)``: how to prepare on the caller's preparing thread (default: here)."""
+        retry = 0
+        while retry < REDRAWS and not self.frames_someone(sample):
+            retry += 1
+            prep = prepare(index, retry) if prepare is not None else self.prepare(index, retry=retry)
+            sample = self.finish(prep)
+        return sample
+
+    def prepare(self, index: int, frame: Any = None, retry: int = 0) -> PreparedSample:
         """Everything of sample ``index`` that needs no GL: scene, bodies, appearance, geometry
         labels. Thread-safe with respect to :meth:`finish`, so the next sample can be prepared
         while this one rasterizes. ``frame``: a frame of a sequence (:class:`genb.sequence.plan.Frame`)
-        that gives the camera, the posed people and the setting (None: a single image, as sampled)."""
+        that gives the camera, the posed people and the setting (None: a single image, as sampled).
+        ``retry``: a re-draw of a single image whose render framed nobody (:meth:`redraw_if_unframed`)."""
         with _torch_threads(1):  # small batched body forwards: extra threads only fight llvmpipe's
-            return self._prepare(index, frame)
+            return self._prepare(index, frame, retry)
 
-    def _prepare(self, index: int, frame: Any = None) -> PreparedSample:
+    def _prepare(self, index: int, frame: Any = None, retry: int = 0) -> PreparedSample:
         cfg, body = self.cfg, self.body
         if frame is not None:  # a frame of a sequence (genb.sequence): its camera, people and places
             camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P = frame.people()
-            seats, framed = list(getattr(frame, "seats", [])), None  # people sitting down / standing up
-            self._framing_record = {"draws": 0, "fallback": False}  # the sequence planned its camera
+            seats, framed, seen = list(getattr(frame, "seats", [])), None, None  # people sitting down / standing up
+            record = {"draws": 0, "fallback": False}  # the sequence planned its camera
         else:
-            camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed = self._people(index)
+            camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed, record = self._people(index, retry)
+            seen = record.pop("seen", None)
 
         # 3. Appearance, lights, background.
         app_rng = sample_rng(cfg.seed, index, "appearance")
@@ -200,7 +224,8 @@ class RenderStage(People):
             lighting, background = setting.lighting, setting.background
         else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
             setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
-                                             world.keypoints, radii[keep], seats=seats, protect=framed)
+                                             world.keypoints, radii[keep], seats=seats, protect=framed,
+                                             protect_seen=seen)
             lighting, background = setting.lighting, setting.background
         if seats and (self.backgrounds or self.environments):  # a seated person sits on something in front of any backdrop
             setting.add_objects(seats)
@@ -246,7 +271,7 @@ class RenderStage(People):
                 for name, s, d, a, (x, y), w, o in zip(pose_names, shapes, describe, appearance, xy, yaw, outfits)
             ],
             "dropped_people": int(P - len(keep)),
-            "framing": {**self._framing_record, "framed_person": framed},
+            "framing": {**record, "framed_person": framed},
             **setting.record(),
             "held_objects": held_objects,
         }

@@ -135,7 +135,7 @@ ADE20K = {
     "chair": (204, 70, 3), "building": (180, 120, 120), "windowpane": (230, 230, 230), "door": (8, 255, 51),
     "streetlight": (0, 71, 255), "signboard": (255, 5, 153), "sofa": (11, 102, 255), "table": (255, 6, 82),
     "shelf": (255, 7, 71), "painting": (255, 6, 51), "rug": (255, 9, 92), "hill": (255, 102, 0),
-    "path": (255, 31, 0),
+    "path": (255, 31, 0), "sea": (9, 7, 230),
 }
 # genb's scene classes (conventions.SCENE_PARTS) -> ADE20K class.
 SCENE_TO_ADE20K = {"wall": "wall", "fence": "fence", "box": "box", "bench": "bench", "pole": "pole", "step": "stairs",
@@ -143,7 +143,8 @@ SCENE_TO_ADE20K = {"wall": "wall", "fence": "fence", "box": "box", "bench": "ben
                    "chair": "chair", "building": "building", "window": "windowpane", "door": "door",
                    "sidewalk": "sidewalk", "road_marking": "road", "lamp": "streetlight", "sign": "signboard",
                    "hedge": "plant", "sofa": "sofa", "table": "table", "shelf": "shelf", "picture": "painting",
-                   "rug": "rug", "backdrop": "hill", "cloud": "sky", "equipment": "box"}
+                   "rug": "rug", "backdrop": "hill", "cloud": "sky", "equipment": "box",
+                   "water": "sea"}
 # Ground materials -> ADE20K class.
 GROUND_TO_ADE20K = {"grass": "grass", "asphalt": "road", "concrete": "sidewalk", "paving": "sidewalk",
                     "tiles": "floor", "wood": "floor", "dirt": "earth", "sand": "sand"}

@@ -194,3 +194,12 @@ def seat_recipe(rng: np.random.Generator, seat_vertices: np.ndarray, yaw_deg: fl
     xy = low[:2] + back * (depth / 2 - front)
     return {"type": kind, "position": [float(xy[0]), float(xy[1])], "yaw_deg": float(yaw_deg),
             "size": [width, depth, height], "seed": int(rng.integers(2**31))}
+
+
+def place_recipe(recipe: dict, yaw_deg: float, xy: np.ndarray) -> dict:
+    """A recipe made for a person at the origin with zero yaw (:func:`seat_recipe` before framing), moved with
+    them: turned by ``yaw_deg`` about the origin, then shifted by ``xy`` (2,) metres."""
+    a = math.radians(yaw_deg)
+    x, y = recipe["position"]
+    pos = [math.cos(a) * x - math.sin(a) * y + float(xy[0]), math.sin(a) * x + math.cos(a) * y + float(xy[1])]
+    return {**recipe, "position": pos, "yaw_deg": float(recipe["yaw_deg"] + yaw_deg)}

@@ -134,6 +134,7 @@ def summarise_framing(rows: list[dict]) -> dict:
     q = lambda k: [round(float(x), 3) for x in np.percentile([r[k] for r in rows], [10, 25, 50, 75, 90])]  # noqa: E731
     return {
         "empty_lt13": sum(r["best_visible"] < 13 for r in rows),
+        "redrawn": sum(r.get("first_best_visible", r["best_visible"]) < 13 for r in rows),
         "half_sky": float(np.mean([r["sky"] > 0.5 for r in rows])),
         "largest_lt3pct": float(np.mean([r["largest_area"] < 0.03 for r in rows])),
         "torso_inside": float(np.mean([r["torso_inside"] for r in rows])),
@@ -195,6 +196,13 @@ def hidden_by_nearer(keypoints_world: np.ndarray, nearer_vertices: np.ndarray, K
     Args:
         keypoints_world: (25, 3); nearer_vertices: (Q, N, 3) vertex subsets of the people in front.
     """
+    return int(inside_outlines(keypoints_world, nearer_vertices, K, cam_ext, width).sum())
+
+
+def inside_outlines(keypoints_world: np.ndarray, nearer_vertices: np.ndarray, K: np.ndarray, cam_ext: np.ndarray,
+                    width: int) -> np.ndarray:
+    """(N,) bool: which points fall inside the convex outline of any of the point sets ``nearer_vertices``
+    (Q, M, 3) (people or objects in front), projected; :func:`hidden_by_nearer` counts them."""
     import cv2
 
     def proj(x):
@@ -206,4 +214,84 @@ def hidden_by_nearer(keypoints_world: np.ndarray, nearer_vertices: np.ndarray, K
     for verts in np.asarray(nearer_vertices, np.float64):
         hull = cv2.convexHull(np.clip(proj(verts), -4 * width, 4 * width).astype(np.float32))
         hidden |= np.array([cv2.pointPolygonTest(hull, (float(u), float(v)), False) >= 0 for u, v in pts])
-    return int(hidden.sum())
+    return hidden
+
+
+def hidden_by_meshes(points_world: np.ndarray, meshes: list[tuple[np.ndarray, np.ndarray]], K: np.ndarray,
+                     cam_ext: np.ndarray, eps: float = 0.02) -> np.ndarray:
+    """(N,) bool: which points a mesh hides from the camera (a ray cast, exact for the meshes given).
+
+    For the things that come with a person after framing (the seat under them, the object in their
+    hands): their backrest or box can hide the very person the camera was framed on.
+
+    Args:
+        points_world: (N, 3) world points, metres; meshes: (vertices (V, 3) world, faces (F, 3)) each.
+        K: (3, 3); cam_ext: (4, 4) world to camera. eps: a hit within this many metres of the point
+            does not count (a seat touching the body hides nothing of the keypoint inside it).
+    """
+    from genb.render.labels.truth import ray_mesh_hits
+
+    R, t = np.asarray(cam_ext, np.float64)[:3, :3], np.asarray(cam_ext, np.float64)[:3, 3]
+    pts = np.asarray(points_world, np.float64) @ R.T + t
+    hidden = np.zeros(len(pts), bool)
+    front = pts[:, 2] > 1e-3
+    if not front.any():
+        return hidden
+    proj = lambda c: c[:, :2] / np.maximum(c[:, 2:], 1e-6) * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]  # noqa: E731
+    sel = np.flatnonzero(front)
+    dist = np.linalg.norm(pts[sel], axis=1)
+    for verts, faces in meshes:
+        v = np.asarray(verts, np.float64) @ R.T + t
+        if not (v[:, 2] > 1e-3).any():
+            continue
+        v_uv = proj(np.where(v[:, 2:] > 1e-3, v, np.c_[v[:, :2], np.full(len(v), 1e-3)]))
+        n_idx, _, tt = ray_mesh_hits(pts[sel], proj(pts[sel]), v, v_uv, np.asarray(faces, np.int64))
+        before = tt < 1.0 - eps / dist[n_idx]
+        hidden[sel[n_idx[before]]] = True
+    return hidden
+
+
+def aim_person(rng: np.random.Generator, cfg, camera, height: float, radius: float,
+               tries: int = 48) -> tuple[float, np.ndarray] | None:
+    """A camera height and a ground position at which one person of ``height`` metres is framed as the
+    preset wants, for the camera's drawn orientation and field of view (the camera moves up or down
+    within ``camera_height``; its pitch, roll and yaw stay inside their ranges as drawn).
+
+    Placement draws the feet's pixel and keeps the spot when the person's apparent height and head row
+    fall inside the preset's ranges; for a short or crouching person under a camera above their head
+    no spot may exist. Here the feet's row ``v`` and apparent height ``frac`` are drawn within the
+    ranges (``v - frac`` in ``head_row``) and the camera height follows: the feet's depth along the
+    ray through ``(u, v)`` is ``c * k(v)`` for a camera at height ``c``, so ``frac = fy h / (c k H)``.
+
+    Args:
+        camera: a :class:`genb.render.scene.CameraRecipe` (its position's height is not read).
+        height, radius: the person's standing height and footprint radius, metres.
+    Returns:
+        (camera height (m), ground position (2,)) or None when no draw fits the ranges.
+    """
+    K, W, H = camera.K, camera.width, camera.height
+    R = np.asarray(camera.cam_ext, np.float64)[:3, :3]
+    M = R.T @ np.linalg.inv(K)  # pixel (x, y, 1) -> world ray direction
+    c_lo, c_hi = cfg.camera_height
+    f_lo, f_hi = cfg.person_height_frac
+    for _ in range(tries):
+        u = rng.uniform(0.3, 0.7)
+        v = rng.uniform(*cfg.feet_row)
+        # the head's row is about v - frac (exactly so at zero pitch): draw near that, then test exactly
+        lo, hi = max(f_lo, v - cfg.head_row[1] - 0.1), min(f_hi, v - cfg.head_row[0] + 0.1)
+        if lo > hi:
+            continue
+        frac = rng.uniform(lo, hi)
+        w = M @ np.array([u * (W - 1), v * (H - 1), 1.0])
+        if w[2] >= -1e-6:
+            continue  # above the horizon: the feet never meet the ground
+        k = float(R[2] @ w) / -w[2]  # the feet's camera depth per metre of camera height
+        c = K[1, 1] * height / (frac * H * k)
+        xy = np.array(camera.position[:2], np.float64) + c / -w[2] * w[:2]
+        dist = float(np.linalg.norm(xy - camera.position[:2]))
+        if not (c_lo <= c <= c_hi and radius + 0.4 <= dist <= cfg.max_distance):
+            continue
+        head = R @ (np.array([*xy, height]) - [*camera.position[:2], c])
+        if head[2] > 0 and cfg.head_row[0] <= (head[1] / head[2] * K[1, 1] + K[1, 2]) / (H - 1) <= cfg.head_row[1]:
+            return float(c), xy
+    return None

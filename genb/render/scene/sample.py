@@ -64,7 +64,8 @@ def sample_camera(rng: np.random.Generator, cfg: RenderConfig) -> CameraRecipe:
 
 
 def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraRecipe, radii: np.ndarray,
-                 heights: np.ndarray, tries: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 heights: np.ndarray, tries: int = 500, fixed: dict[int, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stand people on the ground where the camera sees them, without interpenetration.
 
     For each person a target pixel for the feet is drawn (inside the frame, or
@@ -77,6 +78,8 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
         radii: (P,) footprint radius of each posed body (max horizontal distance of
             a vertex from its root), metres.
         heights: (P,) standing height of each posed body, metres.
+        fixed: people already placed (index -> ground position (2,)), e.g. by :func:`genb.render.framing.aim_person`:
+            the others keep clear of them.
     Returns:
         xy (P, 2) ground positions, yaw (P,) degrees, and placed (P,) bool
         (False for people no free spot was found for; they are dropped).
@@ -93,7 +96,11 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
     xy = np.zeros((len(radii), 2))
     placed = np.zeros(len(radii), bool)
     yaw = rng.uniform(0.0, 360.0, size=len(radii))
+    for p, at in (fixed or {}).items():
+        xy[p], placed[p] = at, True
     for p in range(len(radii)):
+        if placed[p]:
+            continue
         truncated = rng.random() < cfg.truncation_prob
         for _ in range(tries):
             u = rng.uniform(-0.2, 1.2) if truncated else rng.uniform(0.05, 0.95)

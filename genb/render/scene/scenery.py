@@ -278,16 +278,21 @@ def _near_people(rec: dict[str, Any], people_xy: np.ndarray, reach: float = 8.0)
     return bool(gap < reach)
 
 
-def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need: int):
-    """A test ``recipe -> bool``: does the framed person keep enough keypoints unhidden behind this prop (its
-    box's outline hides at most ``19 - need`` of their 25 keypoints, 6 kept for self-occlusion)? None
-    without a framed person."""
+def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need: int, seen: np.ndarray | None = None):
+    """A test ``recipe -> bool``: does the framed person keep enough keypoints unhidden behind this prop? With
+    ``seen`` (25,) bool, the keypoints the framing found in view, at least ``need + 1`` of them stay unhidden
+    by the prop's meshes (a ray cast); without, the outline hides at most ``19 - need`` of the 25 (6 kept for
+    self-occlusion). None without a framed person."""
     if protect is None or not len(keypoints_world):
         return None
     from genb.render.scene import framing
 
     K, ext = camera.K, camera.cam_ext
     kp = np.asarray(keypoints_world[protect], np.float64)
+    if seen is not None:
+        keep = min(int(need) + 1, int(np.sum(seen)))
+        return lambda rec: int(np.sum(seen & ~framing.hidden_by_meshes(
+            kp, [(m[0], m[1]) for m in places.prop_meshes(rec)], K, ext))) >= keep  # a ray cast: exact
     budget = max(0, 19 - int(need))
     return lambda rec: framing.hidden_by_nearer(kp, props.box_corners(rec)[None], K, ext, camera.width,
                                                 camera.height) <= budget
@@ -306,7 +311,8 @@ def _choose_place(rng: np.random.Generator, spec: str, indoor: bool):
 
 
 def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray, keypoints_world: np.ndarray,
-                   radii: np.ndarray, seats: list[dict[str, Any]] = (), protect: int | None = None) -> Setting:
+                   radii: np.ndarray, seats: list[dict[str, Any]] = (), protect: int | None = None,
+                   protect_seen: np.ndarray | None = None) -> Setting:
     """Sky, sun, ground material and props of one sample.
 
     Args:
@@ -315,6 +321,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
         keypoints_world: (P, 25, 3) BODY25 keypoints in the world (feet: contact darkening).
         seats: seat recipes already under seated people (:mod:`genb.render.scene.contact`); props keep clear.
         protect: the person who must stay in view (the framed one): no prop stands in their sightline.
+        protect_seen: (25,) bool, their keypoints the framing found in view (an occluder leaves enough of them).
     """
     sky_recipe = sky.sample_sky(rng)
     indoor = sky_recipe["setting"] == "indoor"
@@ -337,7 +344,8 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     objects = props.place_props(rng, n, occluders, cam_xy, forward, np.asarray(people_xy, np.float64),
                                 np.asarray(radii, np.float64), cfg.max_distance * (0.5 if indoor else 1.0), indoor,
                                 fixed=list(seats), protect=protect,
-                                allow=_keeps_framed(camera, keypoints_world, protect, cfg.min_framed_keypoints))
+                                allow=_keeps_framed(camera, keypoints_world, protect, cfg.min_framed_keypoints,
+                                                    protect_seen))
     objects = list(seats) + objects
     room = None
     if indoor:
@@ -350,7 +358,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     if place is not None:  # the place around the people (genb.render.scene.places), then its backdrop
         near, far = places.build_place(rng, place, cam_xy, forward, np.asarray(people_xy, np.float64),
                                        np.asarray(radii, np.float64), protect, objects, room)
-        objects = objects + near + far
+        objects = places.keep_dry(objects, near) + near + far
         background.update(place=place.name, description=places.describe(place, near + far))
     meshes = merge_meshes([(m, places.casts_shadow(rec) and _near_people(rec, people_xy)) for rec in objects
                            for m in places.prop_meshes(rec)])

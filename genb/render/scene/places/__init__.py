@@ -74,6 +74,19 @@ def build_place(rng: np.random.Generator, kind: PlaceKind, camera_xy: np.ndarray
     return ctx.objects, far
 
 
+def keep_dry(objects: list[dict], place_objects: list[dict]) -> list[dict]:
+    """``objects`` less those standing in a place's water (a prop drawn before the beach's sea was)."""
+    seas = [r for r in place_objects if r["type"] == "sea"]
+    if not seas:
+        return objects
+    xy = np.array([o["position"] for o in objects], np.float64).reshape(-1, 2)
+    wet = np.zeros(len(objects), bool)
+    for r in seas:
+        wet |= P.rect_circle_gap(np.asarray(r["position"], np.float64), tuple(r["size"][:2]), r["yaw_deg"], xy,
+                                 np.zeros(len(xy))) <= 0
+    return [o for o, w in zip(objects, wet) if not w or o["type"] == "sea" or "seat_of" in o]
+
+
 def describe(kind: PlaceKind, objects: list[dict]) -> str:
     """The place in words for the prompt: ``on a city street, with buildings with windows, parked cars``."""
     words = []

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from genb.core.conventions import SCENE_PART_INDEX
+from genb.render.raster.shading import set_part_material
 from genb.render.scene import props as P
 from genb.render.scene.places.kinds import PROP_KINDS, PropKind, prop_kind
 
@@ -323,3 +325,35 @@ for _legacy, _name in (("bench", "bench_prop"), ("planter", "planter_prop"), ("f
                                  {"bench": "benches", "planter": "planters", "fence": "a fence", "crate": "crates",
                                   "chair": "chairs"}[_legacy])
 
+
+
+def _flat_band(x0: float, x1: float, y0: float, y1: float, z: float) -> Mesh:
+    """A horizontal quad facing up, metres."""
+    v = np.array([[x0, y0, z], [x1, y0, z], [x1, y1, z], [x0, y1, z]], np.float64)
+    return v, np.array([[0, 1, 2], [0, 2, 3]], np.int64), np.tile([0.0, 0.0, 1.0], (4, 1))
+
+
+SEA_LEVEL_M = 0.03  # the water's surface above the sand (never coincident with the ground plane)
+set_part_material(SCENE_PART_INDEX["water"], roughness=0.18, specular=0.02)  # glossy: the sky and sun reflect
+
+
+@prop_kind("sea", ((2400, 2400), (400, 460), (SEA_LEVEL_M, SEA_LEVEL_M)), "water", ("2a6f86", "1f5f7a", "2d7d8c"),
+           "the sea", casts_shadow=False)
+def _sea(r):
+    """The sea from the shoreline (its front edge, -y) to the horizon: bands of water from shallow turquoise
+    to deep blue, foam along the shore and on one breaking wave. Flat (it takes shadows, casts none)."""
+    L, D, H = r["size"]
+    deep = np.asarray(_rgb(r["color"]))
+    shallow = deep * 0.55 + np.array([0.42, 0.62, 0.6]) * 0.45
+    rng = np.random.default_rng(r["seed"])
+    edges = np.array([0.0, 2.0, 6.0, 15.0, 40.0, 100.0, D])
+    out = []
+    for k in range(len(edges) - 1):
+        t = min(1.0, edges[k] / 40.0)
+        col = shallow * (1 - t) + deep * t * (0.85 if k == len(edges) - 2 else 1.0)
+        out.append((_flat_band(-L / 2, L / 2, -D / 2 + edges[k], -D / 2 + edges[k + 1], H), col.tolist()))
+    foam = [0.88, 0.9, 0.88]
+    out.append((_flat_band(-L / 2, L / 2, -D / 2, -D / 2 + float(rng.uniform(0.4, 0.9)), H + 0.004), foam))
+    wave = float(rng.uniform(2.5, 5.0))
+    out.append((_flat_band(-L / 2, L / 2, -D / 2 + wave, -D / 2 + wave + float(rng.uniform(0.2, 0.5)), H + 0.004), foam))
+    return out

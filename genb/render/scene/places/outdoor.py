@@ -3,6 +3,10 @@ the draw order of :func:`genb.render.scene.places.choose_place`: keep it)."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from genb.render.scene.places.context import PlaceContext, _row, _scatter
 from genb.render.scene.places.kinds import place_kind, recipe
 
@@ -92,9 +96,20 @@ def _field(ctx: PlaceContext) -> None:
     _row(ctx, "leafy_tree", far + float(ctx.rng.uniform(15, 30)), (6.0, 12.0), 60.0, jitter=4.0)
 
 
-@place_kind("beach", False, ("sand",), "on a beach", ("hills",), 0.5)
+@place_kind("beach", False, ("sand",), "on a beach", (), 0.5)
 def _beach(ctx: PlaceContext) -> None:
+    """Sand down to the sea: the shoreline 3-14 m behind the farthest person, a little askew, the water to
+    the horizon (the sea is the backdrop); a few crates on the sand, trees far to the sides."""
     far = ctx.depth_of_people()
-    _scatter(ctx, "crate_prop", 2, (3.0, far + 3), 10.0)
-    _row(ctx, "leafy_tree", far + float(ctx.rng.uniform(20, 40)), (6.0, 12.0), 50.0, jitter=3.0)
+    shore = far + float(ctx.rng.uniform(3.0, 14.0))
+    sea = recipe(ctx.rng, "sea", (0, 0), ctx.yaw_facing_camera(float(ctx.rng.uniform(-10, 10))))
+    a = math.radians(sea["yaw_deg"])
+    sea["position"] = (ctx.at(shore, 0) + sea["size"][1] / 2 * np.array([-math.sin(a), math.cos(a)])).tolist()
+    ctx.add(sea, flat=True)
+    _scatter(ctx, "crate_prop", 2, (3.0, shore - 1.0), 10.0)
+    for side in (-1, 1):  # trees at the back of the beach, off to each side
+        for _ in range(int(ctx.rng.integers(1, 4))):
+            ahead = float(ctx.rng.uniform(4.0, max(shore - 4.0, 4.5)))
+            ctx.add(recipe(ctx.rng, "leafy_tree", ctx.at(ahead, side * ahead * float(ctx.rng.uniform(0.5, 1.2))),
+                           float(ctx.rng.uniform(0, 360))))
 
