@@ -13,16 +13,20 @@ from typing import Any
 
 import numpy as np
 
-from genb.core.conventions import BODY25_INDEX
+from genb.core.conventions import BODY25_INDEX, PART_INDEX
 from genb.core.seeds import sample_rng
 from genb.render.bodies import rigid_transform_bodies
 from genb.render.bodies.rotations import rot_z
 from genb.render.dress import face, skin
 from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
+from genb.render.labels.camera import project, to_camera
 from genb.render.raster.gl import MeshLayer, vertex_normals
+from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass
 from genb.render.scene import contact, held, props
 from genb.render.scene.sample import sample_camera
+
+EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
 
 
 class People:
@@ -163,3 +167,25 @@ class People:
         if not use.any():
             return None
         return [sample_motion_pose(rng, self.cfg.motion_dir) if u else None for u in use]
+
+    def _texcoord_pass(self, people: list, outfits: list, keypoints: np.ndarray, K: np.ndarray,
+                       ext: np.ndarray) -> tuple[tuple | None, dict]:
+        """The texcoord pass of dressed people (None if nothing is drawn per pixel) and its records:
+        {(instance, part id): garment record} of the patterned garments, plus the eyes of large heads."""
+        fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
+                   if getattr(e, "fabric", None) is not None}
+        pieces = [list(p.extras) for p in people]
+        for i in self._eyes_per_pixel(keypoints, K, ext):
+            pieces[i].append(EyePiece(people[i].vertices, self.eye_map))
+            fabrics[(i + 1, PART_INDEX["head"])] = {"pattern": "eyes", "iris": outfits[i]["eyes"]["iris"],
+                                                     "skin": face.eye_skin(people[i].colors, self.eyes)}
+        return (build_texcoord_pass(self.raster._pr, K, ext, pieces) if fabrics else None), fabrics
+
+    def _eyes_per_pixel(self, keypoints: np.ndarray, K: np.ndarray, ext: np.ndarray) -> list[int]:
+        """The people whose eyes are drawn per pixel: a head at least ``EYES_PER_PIXEL_PX`` pixels from
+        ear to ear (smaller eyes are a pixel or two: the vertex colours serve)."""
+        if self.eye_map is None or not len(keypoints):
+            return []
+        ears = np.stack([keypoints[:, BODY25_INDEX["left_ear"]], keypoints[:, BODY25_INDEX["right_ear"]]], 1)
+        px = project(to_camera(ears.reshape(-1, 3).astype(np.float64), ext), K).reshape(-1, 2, 2)
+        return [int(i) for i in np.flatnonzero(np.linalg.norm(px[:, 0] - px[:, 1], axis=1) >= EYES_PER_PIXEL_PX)]

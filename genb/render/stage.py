@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from genb.core.controls import ControlInputs, draw_controls
-from genb.core.conventions import BODY25_INDEX, PART_INDEX, SEMANTIC_JOINTS
+from genb.core.conventions import SEMANTIC_JOINTS
 from genb.core.io import read_image
 from genb.core.log import get_logger
 from genb.core.seeds import sample_rng
@@ -26,12 +26,11 @@ from genb.render.bodies import load_body_model
 from genb.render.config import RenderConfig
 from genb.render.dress import face, skin
 from genb.render.labels import truth as L
-from genb.render.labels.camera import project, to_camera
 from genb.render.people import People
 from genb.render.dress.painted import painted_materials
 from genb.render.raster.detail import apply_cloth
 from genb.render.raster.gl import Lighting, MeshLayer, PropMesh, Rasterizer
-from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass, render_texcoord_pass
+from genb.render.raster.texcoord_pass import render_texcoord_pass
 from genb.render.scene import contact, held, scenery
 from genb.render.scene.framer import Framer
 from genb.render.scene.sample import (
@@ -41,7 +40,6 @@ from genb.render.scene.sample import (
 logger = get_logger(__name__)
 
 REDRAWS = 3  # a single image whose render frames nobody is drawn again at most this often
-
 
 
 @dataclasses.dataclass
@@ -92,7 +90,6 @@ class PreparedSample:
     """{(instance, part id): garment record} of the patterned pieces the texcoord pass draws."""
 
 
-EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
 
 
 class RenderStage(People):
@@ -244,23 +241,7 @@ class RenderStage(People):
                     else setting.backdrop(K, ext, W, H))
 
         # 4. The labels that need no depth buffer: camera-frame geometry and parameters.
-        v_cam = to_camera(world.vertices.astype(np.float64), ext)
-        verts2d = project(v_cam, K)
-        bbox_full = L.points_box(verts2d)
-        center, scale = L.center_scale(bbox_full)
-        params_cam = body.transform_params(world.params, ext[:3, :3], ext[:3, 3])
-        labels = {
-            "cam_int": K.astype(np.float32), "cam_ext": ext.astype(np.float32),
-            "image_size": np.array([H, W], np.int32), "seed": np.array(cfg.seed), "index": np.array(index),
-            "body_model": np.array(body.name),
-            "keypoints3d": to_camera(world.keypoints.astype(np.float64), ext),
-            "joints3d": to_camera(world.joints.astype(np.float64), ext),
-            "bbox_full": bbox_full, "center": center, "scale": scale,
-            "proj_verts": verts2d[:, self.proj_vert_ids].astype(np.float32), "proj_vert_ids": self.proj_vert_ids,
-            "gender": np.array([d["gender"] for d in describe]),
-            "height_m": np.array([d.get("height_m", h) for d, h in zip(describe, heights)], np.float32),
-            **{f"{body.name}_{k}": np.asarray(v, np.float32) for k, v in params_cam.items()},
-        }
+        labels, v_cam = L.geometry_labels(body, world, K, ext, W, H, cfg.seed, index, describe, heights, self.proj_vert_ids)
         scene = {
             "index": index, "seed": cfg.seed, "body_model": body.name,
             "camera": dataclasses.asdict(camera), "lighting": lighting, "background": background,
@@ -291,28 +272,6 @@ class RenderStage(People):
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam, texcoord_pass=texcoord_pass, fabrics=fabrics)
 
-
-    def _texcoord_pass(self, people: list, outfits: list, keypoints: np.ndarray, K: np.ndarray,
-                       ext: np.ndarray) -> tuple[tuple | None, dict]:
-        """The texcoord pass of dressed people (None if nothing is drawn per pixel) and its records:
-        {(instance, part id): garment record} of the patterned garments, plus the eyes of large heads."""
-        fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
-                   if getattr(e, "fabric", None) is not None}
-        pieces = [list(p.extras) for p in people]
-        for i in self._eyes_per_pixel(keypoints, K, ext):
-            pieces[i].append(EyePiece(people[i].vertices, self.eye_map))
-            fabrics[(i + 1, PART_INDEX["head"])] = {"pattern": "eyes", "iris": outfits[i]["eyes"]["iris"],
-                                                     "skin": face.eye_skin(people[i].colors, self.eyes)}
-        return (build_texcoord_pass(self.raster._pr, K, ext, pieces) if fabrics else None), fabrics
-
-    def _eyes_per_pixel(self, keypoints: np.ndarray, K: np.ndarray, ext: np.ndarray) -> list[int]:
-        """The people whose eyes are drawn per pixel: a head at least ``EYES_PER_PIXEL_PX`` pixels from
-        ear to ear (smaller eyes are a pixel or two: the vertex colours serve)."""
-        if self.eye_map is None or not len(keypoints):
-            return []
-        ears = np.stack([keypoints[:, BODY25_INDEX["left_ear"]], keypoints[:, BODY25_INDEX["right_ear"]]], 1)
-        px = project(to_camera(ears.reshape(-1, 3).astype(np.float64), ext), K).reshape(-1, 2, 2)
-        return [int(i) for i in np.flatnonzero(np.linalg.norm(px[:, 0] - px[:, 1], axis=1) >= EYES_PER_PIXEL_PX)]
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""

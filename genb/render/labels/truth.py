@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.labels.camera import in_frame
+from genb.render.labels.camera import in_frame, project, to_camera
 from genb.core.conventions import BODY25, PART_INDEX, PARTS
 
 # Distance by which a surface must be nearer than the keypoint's own surface to hide it, metres.
@@ -325,3 +325,36 @@ def center_scale(boxes: np.ndarray, padding: float = 1.2) -> tuple[np.ndarray, n
     center = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)
     side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * padding
     return center.astype(np.float32), (side / 200.0).astype(np.float32)
+
+
+def geometry_labels(body, world, K: np.ndarray, ext: np.ndarray, W: int, H: int, seed: int, index: int,
+                    describe: list[dict], heights: np.ndarray, proj_vert_ids: np.ndarray) -> tuple[dict, np.ndarray]:
+    """The labels of a sample that need no depth buffer: camera, camera-frame keypoints and joints,
+    full-body boxes, projected vertices and the body model's parameters in the camera frame.
+
+    Args:
+        body: the :class:`~genb.render.bodies.base.BodyModel`; world: its posed, placed bodies (world frame).
+        K: (3, 3) intrinsics; ext: (4, 4) world-to-camera; W, H: image size; describe: per person the
+        body model's words (gender, height); heights: (P,) metres; proj_vert_ids: the projected vertex subset.
+    Returns:
+        the labels (name -> array, as in labels.npz; keypoints3d and joints3d still float64) and the
+        (P, V, 3) float64 vertices in the camera frame.
+    """
+    v_cam = to_camera(world.vertices.astype(np.float64), ext)
+    verts2d = project(v_cam, K)
+    bbox_full = points_box(verts2d)
+    center, scale = center_scale(bbox_full)
+    params_cam = body.transform_params(world.params, ext[:3, :3], ext[:3, 3])
+    labels = {
+        "cam_int": K.astype(np.float32), "cam_ext": ext.astype(np.float32),
+        "image_size": np.array([H, W], np.int32), "seed": np.array(seed), "index": np.array(index),
+        "body_model": np.array(body.name),
+        "keypoints3d": to_camera(world.keypoints.astype(np.float64), ext),
+        "joints3d": to_camera(world.joints.astype(np.float64), ext),
+        "bbox_full": bbox_full, "center": center, "scale": scale,
+        "proj_verts": verts2d[:, proj_vert_ids].astype(np.float32), "proj_vert_ids": proj_vert_ids,
+        "gender": np.array([d["gender"] for d in describe]),
+        "height_m": np.array([d.get("height_m", h) for d, h in zip(describe, heights)], np.float32),
+        **{f"{body.name}_{k}": np.asarray(v, np.float32) for k, v in params_cam.items()},
+    }
+    return labels, v_cam
