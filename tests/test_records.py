@@ -203,3 +203,33 @@ def test_manifest_and_scene_records_are_typed_and_keep_the_rendered_bytes(tiny_r
     bad.write_text(json.dumps({"people": [{"pose": 3}]}))
     with pytest.raises(GenbError, match="'pose' of its scene person"):
         read_scene(bad)
+
+
+def test_sequence_records_read_what_they_wrote_and_refuse_a_malformed_file(tmp_path):
+    """sequences.json and sequence.json: typed keys checked, other keys kept byte for byte, one error otherwise."""
+    from genb.core.records.sequence import (
+        SequenceRecord, SequencesManifest, is_sequence_folder, is_sequence_run, read_sequence_record,
+        read_sequences_manifest,
+    )
+
+    run = tmp_path / "run"
+    seq = run / "sequences" / "000003"
+    seq.mkdir(parents=True)
+    assert not is_sequence_run(run) and not is_sequence_folder(seq)
+    manifest = {"kind": "sequences", "num_sequences": 4, "frames": 12, "fps": 30.0, "seed": 5, "layout": "x"}
+    SequencesManifest.from_json(manifest).write(run / "sequences.json")
+    record = {"index": 3, "frames": 12, "fps": 30.0, "camera_path": {"kind": "pan"}, "people": [{"motion": "walk"}]}
+    SequenceRecord.from_json(record).write(seq / "sequence.json")
+    assert is_sequence_run(run) and is_sequence_folder(seq)
+    m, r = read_sequences_manifest(run), read_sequence_record(seq)
+    assert (m.num_sequences, m.frames, m.fps, m.extra["layout"]) == (4, 12, 30.0, "x")
+    assert (r.index, r.frames, r.extra["camera_path"]) == (3, 12, {"kind": "pan"})
+    before = (seq / "sequence.json").read_bytes()
+    r.write(seq / "sequence.json")
+    assert (seq / "sequence.json").read_bytes() == before  # read and written again: the same bytes
+    (seq / "sequence.json").write_text(json.dumps({**record, "index": "three"}))
+    with pytest.raises(GenbError, match="sequence.json"):
+        read_sequence_record(seq)
+    (run / "sequences.json").write_text("{not json")
+    with pytest.raises(GenbError, match="sequences.json"):
+        read_sequences_manifest(run)

@@ -1,6 +1,5 @@
 """Deferred shading, skin and eyes: light in linear RGB, measured skin albedo, painted eyes."""
 
-import json
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ from genb.render.raster import shading
 from genb.render.dress import skin
 from genb.render.raster.probe import light_probe, project_sh, sh_irradiance, sphere_directions
 from genb.render.config import RenderConfig
+from genb.core.records.scene import read_scene
 from genb.render.dress.skin_report import person_skin, summarise
 
 
@@ -95,7 +95,7 @@ def test_lit_skin_is_skin_coloured_in_a_bedlam_run(bedlam_run):
         img = cv2.imread(str(d / "image.png"))[..., ::-1]
         parts = cv2.imread(str(d / "parts.png"), cv2.IMREAD_UNCHANGED)
         inst = cv2.imread(str(d / "instances.png"), cv2.IMREAD_UNCHANGED)
-        rows += person_skin(img, parts, inst, json.loads((d / "scene.json").read_text()), min_pixels=15)
+        rows += person_skin(img, parts, inst, read_scene(d / "scene.json"), min_pixels=15)
     s = summarise(rows)
     assert s["people"] >= 4
     assert s["r_gt_g_gt_b"] >= 0.9, rows

@@ -14,13 +14,13 @@ Each sequence keeps its own enhanced images and checker decisions
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from genb.core.records.run import RunManifest, read_manifest
 from genb.core.run import RunFolder, is_sample_name
 from genb.errors import GenbError
 from genb.package.inputs import NothingSelected, Selection, select_samples
+from genb.core.records.sequence import is_sequence_folder, is_sequence_run, read_sequence_record, read_sequences_manifest
 
 
 def sequence_folders(root: Path) -> dict[int, Path]:
@@ -95,8 +95,9 @@ class SequenceFrames(RunFolder):
         return [p for s in self.folders for p in self.sequence_run(s).stale_folders()]
 
 
-def is_sequence_folder(root: Path) -> bool:
-    return (root / "sequences.json").is_file() or (root / "sequence.json").is_file()
+def holds_sequences(root: Path) -> bool:
+    """A sequence run or one of its sequences (what ``genb package`` reads frame by frame)."""
+    return is_sequence_run(root) or is_sequence_folder(root)
 
 
 def open_frames(run: RunFolder | str | Path, frame_step: int = 1, crops: bool = False) -> RunFolder:
@@ -106,7 +107,7 @@ def open_frames(run: RunFolder | str | Path, frame_step: int = 1, crops: bool = 
     Raises GenbError for ``frame_step > 1`` on single images, and for ``crops`` on sequences (not built yet).
     """
     root = run.root if isinstance(run, RunFolder) else Path(run)
-    if not is_sequence_folder(root):
+    if not holds_sequences(root):
         if frame_step != 1:
             raise GenbError(f"--frame-step {frame_step} needs a sequence run; {root} holds single images",
                             "drop --frame-step, or give a folder written by `genb render --frames T`")
@@ -116,13 +117,12 @@ def open_frames(run: RunFolder | str | Path, frame_step: int = 1, crops: bool = 
     if crops:
         raise GenbError("--crops is not supported on sequence runs yet",
                         "package the full frames (drop --crops)")
-    if (root / "sequences.json").is_file():
-        frames = json.loads((root / "sequences.json").read_text())["frames"]
-        return SequenceFrames(root, sequence_folders(root), frames, frame_step)
-    record = json.loads((root / "sequence.json").read_text())
+    if is_sequence_run(root):
+        return SequenceFrames(root, sequence_folders(root), read_sequences_manifest(root).frames, frame_step)
+    record = read_sequence_record(root)
     parent = root.parent.parent
-    top = parent if (parent / "sequences.json").is_file() else root  # a lone copied sequence is its own root
-    return SequenceFrames(top, {int(record["index"]): root}, int(record["frames"]), frame_step)
+    top = parent if is_sequence_run(parent) else root  # a lone copied sequence is its own root
+    return SequenceFrames(top, {record.index: root}, record.frames, frame_step)
 
 
 def select_frames(view: SequenceFrames, noise: float, source: str, include_rejected: bool):

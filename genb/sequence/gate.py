@@ -25,6 +25,7 @@ import numpy as np
 from genb.core.io import atomic_write_json, read_image
 from genb.core.records.check import CheckRecord, read_check_records
 from genb.core.run import RunFolder, noise_name, numbered
+from genb.core.records.sequence import is_sequence_folder
 
 FLOW_FILE = "flow.npz"
 SEQUENCE_RECORD = "sequence.json"
@@ -34,7 +35,7 @@ UNIT = "mean |frame t - frame t+1 warped back by the exact flow|, 0..255, valid 
 
 def is_sequence(run: RunFolder) -> bool:
     """True for one sequence's folder (``RUN/sequences/NNNNNN``: ``sequence.json``, frames with flows)."""
-    return (run.root / "sequence.json").is_file()
+    return is_sequence_folder(run.root)
 
 
 def level_flicker(run: RunFolder, noise: float) -> dict[str, Any]:

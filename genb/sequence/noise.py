@@ -17,7 +17,6 @@ what is already done, so batches, ranks and resume work as for single images.
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,14 @@ import numpy as np
 
 from genb.core.run import RunFolder
 from genb.core.seeds import sample_rng
+from genb.core.records.sequence import is_sequence_folder, is_sequence_run as _is_run_root, read_sequence_record
 
 FLOW_FILE = "flow.npz"
 
 
 def is_sequence_run(run: RunFolder) -> bool:
     """True for a sequence's folder whose frames carry flows (``genb render --frames``)."""
-    return (run.root / "sequence.json").is_file()
+    return is_sequence_folder(run.root)
 
 
 def carry_noise(noise: np.ndarray, flow: np.ndarray, valid: np.ndarray, factor: int, fresh: np.ndarray) -> np.ndarray:
@@ -73,7 +73,7 @@ class NoiseWarper:
 
     def __init__(self, run: RunFolder, seed: int, factor: int = 8):
         self.run, self.seed, self.factor = run, seed, factor
-        self.sequence = int(json.loads((run.root / "sequence.json").read_text()).get("index", 0))
+        self.sequence = read_sequence_record(run.root).index
         self.frames = run.sample_ids()
         self._chains: dict[tuple[int, ...], dict[int, np.ndarray]] = {}
 
@@ -173,6 +173,6 @@ def flicker_report(root: str | Path, noise: float) -> dict[str, Any]:
     vals = list(out["sequences"].values())
     if vals:
         out["mean"] = {k: float(np.nanmean([v[k] for v in vals])) for k in ("render", "enhanced")}
-    if (root / "sequences.json").is_file():
+    if _is_run_root(root):
         atomic_write_json(root / f"flicker-{noise_name(noise)}.json", out)
     return out

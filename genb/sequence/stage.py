@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.core.io import atomic_write_json, atomic_write_bytes, npz_bytes
+from genb.core.io import atomic_write_bytes, npz_bytes
 from genb.core.log import get_logger, progress
 from genb.core.run import RunFolder, numbered
 from genb.core.runner import StageContext, StageSpec, run_stage
@@ -32,6 +32,7 @@ from genb.render.config import RenderConfig
 from genb.sequence.cameras import CAMERA_MOTIONS
 from genb.sequence.flow import forward_flow
 from genb.sequence.gait import MOTIONS
+from genb.core.records.sequence import SEQUENCE_FILE, SEQUENCES_FILE, SequenceRecord, SequencesManifest, is_sequence_run
 
 logger = get_logger(__name__)
 
@@ -166,7 +167,7 @@ def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
     record, arrays = sequence_record(plan, cfg, index, stage.body.name)
     if not (seq / "sequence.npz").is_file():
         atomic_write_bytes(seq / "sequence.npz", npz_bytes(arrays))
-        atomic_write_json(seq / "sequence.json", record)
+        SequenceRecord.from_json(record, seq / SEQUENCE_FILE).write(seq / SEQUENCE_FILE)
         run_manifest(dataclasses.replace(cfg, num_samples=cfg.frames)).write(seq / "run.json")
     written, pending = 0, None  # pending: (t, sample, flow inputs) waiting for frame t+1
     last_flow = None  # the last frame's blur follows the frame before it
@@ -248,7 +249,7 @@ def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
     from genb.render.run import input_digests
 
     root = Path(out)
-    if (root / "run.json").is_file() and not (root / "sequences.json").is_file():
+    if (root / "run.json").is_file() and not is_sequence_run(root):
         raise GenbError(f"{root} holds single images (genb render without --frames)",
                         "write the sequences into a new folder")
     start = time.perf_counter()
@@ -277,7 +278,7 @@ def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
         items=lambda: range(cfg.num_samples), is_done=done, validate=cfg.validate,
         setup=lambda ctx: RenderStage(cfg) if cfg.workers == 1 else None, work=work, keep=("num_samples", "workers", "gl_platform"),
         inputs=lambda: input_digests(cfg), markers=("sequences.json", "render.yaml"), ours="a sequence run folder",
-        extra_records=lambda: {"sequences.json": _manifest(cfg)}, folders=(root / "sequences",),
+        extra_records=lambda: {SEQUENCES_FILE: SequencesManifest.from_json(_manifest(cfg))}, folders=(root / "sequences",),
         clean=[root, root / "sequences", *root.glob("sequences/*"), *root.glob("sequences/*/samples")],
         what=f"sequences in {root}", missing=lambda: 0,
     ))

@@ -15,6 +15,7 @@ from genb.core.records.check import read_check_records
 from genb.core.draw import contact_sheet, draw_ground_truth, overlay_check
 from genb.core.io import atomic_write_bytes, png_bytes
 from genb.core.run import RunFolder
+from genb.core.records.sequence import is_sequence_folder, is_sequence_run
 
 logger = get_logger(__name__)
 
@@ -78,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.run_dir)
-    is_sequence = (root / "sequences.json").is_file() or (root / "sequence.json").is_file()
+    is_sequence = is_sequence_run(root) or is_sequence_folder(root)
     if getattr(args, "animate", False) or is_sequence:  # sequences (genb.show.sequence): played, not tiled
         from genb.show.sequence import animate
 

@@ -10,12 +10,12 @@ sky kind. ``python bench/skin_colour.py RUN`` prints it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from genb.core.records.scene import SceneRecord, read_scene
 from genb.core.conventions import PARTS
 
 BODY_PARTS = np.array([i for i, n in enumerate(PARTS) if n in (
@@ -26,18 +26,19 @@ DARK_TONES = ("monk-09", "monk-10")
 LIGHT_TONES = ("monk-01", "monk-02", "monk-03")
 
 
-def person_skin(image: np.ndarray, parts: np.ndarray, instances: np.ndarray, scene: dict[str, Any],
+def person_skin(image: np.ndarray, parts: np.ndarray, instances: np.ndarray, scene: SceneRecord,
                 min_pixels: int = 40) -> list[dict[str, Any]]:
-    """One row per person with at least ``min_pixels`` skin pixels: index, tone, sky kind, mean RGB."""
+    """One row per person with at least ``min_pixels`` skin pixels: index, tone, sky kind, mean RGB.
+    ``scene``: the sample's recipe (:func:`genb.core.records.scene.read_scene`)."""
     skin = np.isin(parts, BODY_PARTS)
-    kind = (scene.get("sky") or {}).get("setting") or scene.get("background", {}).get("kind", "?")
+    kind = (scene.extra.get("sky") or {}).get("setting") or (scene.background or {}).get("kind", "?")
     rows = []
-    for p, person in enumerate(scene["people"]):
+    for p, person in enumerate(scene.people):
         m = skin & (instances == p + 1)
         if int(m.sum()) < min_pixels:
             continue
         rgb = image[m].astype(np.float64).mean(axis=0)
-        rows.append({"person": p, "tone": person["appearance"]["skin_tone"], "sky": kind, "pixels": int(m.sum()),
+        rows.append({"person": p, "tone": person.appearance["skin_tone"], "sky": kind, "pixels": int(m.sum()),
                      "rgb": [round(float(x), 1) for x in rgb]})
     return rows
 
@@ -53,7 +54,7 @@ def run_rows(run: str | Path) -> list[dict[str, Any]]:
         image = cv2.imread(str(d / "image.png"))[..., ::-1]
         parts = cv2.imread(str(d / "parts.png"), cv2.IMREAD_UNCHANGED)
         inst = cv2.imread(str(d / "instances.png"), cv2.IMREAD_UNCHANGED)
-        for r in person_skin(image, parts, inst, json.loads((d / "scene.json").read_text())):
+        for r in person_skin(image, parts, inst, read_scene(d / "scene.json")):
             rows.append({"sample": d.name, **r})
     return rows
 
