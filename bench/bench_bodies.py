@@ -34,7 +34,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from genb.render.bodies.anny_body import AnnyBody
     from genb.render.bodies.smplx_body import SmplxBody
-    from genb.render.poses import PoseLibrary
+    from genb.render.bodies.poses import PoseLibrary
 
     smplx_dir = args.smplx_dir
     if smplx_dir is None:

@@ -44,7 +44,7 @@ class Timed:
 
 def make_run(root: Path, num_samples: int, image_size: tuple[int, int]):
     from genb.render.config import RenderConfig
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
     from genb.core.run import RunFolder
 
     if not (root / "run.json").is_file():

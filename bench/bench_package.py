@@ -32,7 +32,7 @@ import numpy as np
 
 def make_run(samples: int) -> Path:
     from genb.render.config import RenderConfig
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
     from genb.core.run import RunFolder
 
     base = Path(tempfile.gettempdir()) / "genb-bench-package-run"

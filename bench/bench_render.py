@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 from genb.render.config import RenderConfig  # noqa: E402
 from genb.core.io import depth_bytes, npy_bytes  # noqa: E402
 from genb.core.run import RunFolder  # noqa: E402
-from genb.render.stage import RenderStage, run_render  # noqa: E402
+from genb.render.stage import RenderStage
+from genb.render.run import run_render  # noqa: E402
 
 
 def main() -> None:
@@ -199,7 +200,7 @@ def dressed_vs_bare(cfg: RenderConfig, rounds: int = 2) -> None:
 def sequence_vs_single(cfg: RenderConfig, frames: int, rounds: int = 2) -> None:
     """Frames per second of sequences (genb render --frames) against single samples per second, one
     stage, taking turns, everything written to disk (plan, flow and the sequence record included)."""
-    from genb.render.stage import write_sample
+    from genb.render.run import write_sample
     from genb.sequence.stage import SequenceConfig, render_sequence
 
     scfg = SequenceConfig(**dataclasses.asdict(cfg), frames=frames)

@@ -33,7 +33,7 @@ from genb.core.run import RunFolder
 def make_run(root: Path, samples: int, size: tuple[int, int]) -> RunFolder:
     """A real rendered run (genb render, default body model)."""
     from genb.render.config import RenderConfig
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
 
     run_render(root, RenderConfig(num_samples=samples, seed=0, image_size=size))
     return RunFolder(root)

@@ -21,7 +21,7 @@ from pathlib import Path
 CHILD = r"""
 import json, sys, time, tempfile
 from genb.render.config import RenderConfig
-from genb.render.stage import run_render
+from genb.render.run import run_render
 over = json.loads(sys.argv[1]); n = int(sys.argv[2]); size = tuple(json.loads(sys.argv[3]))
 with tempfile.TemporaryDirectory() as d:
     run_render(d + "/warm", RenderConfig(num_samples=1, seed=99, image_size=size, **over))

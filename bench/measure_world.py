@@ -15,7 +15,7 @@ import json
 from genb.config import resolve_config
 from genb.render.config import RenderConfig
 from genb.render.stage import RenderStage
-from genb.render import framing
+from genb.render.scene import framing
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Skin colour of a rendered run, per person, as a table by sky kind (genb.render.skin_report).
+"""Skin colour of a rendered run, per person, as a table by sky kind (genb.render.dress.skin_report).
 
     python bench/skin_colour.py RUN            # a run folder made by `genb render`
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from genb.render.skin_report import skin_table
+from genb.render.dress.skin_report import skin_table
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:

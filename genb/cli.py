@@ -19,7 +19,7 @@ from genb.errors import GenbError
 # subcommand -> (module, one-line help)
 COMMANDS = {
     "render": ("genb.render.command", "render a run folder of samples with exact ground truth"),
-    "show": ("genb.render.show", "draw a contact sheet of samples with their ground truth overlaid"),
+    "show": ("genb.show.samples", "draw a contact sheet of samples with their ground truth overlaid"),
     "enhance": ("genb.enhance.stage", "re-render samples with a noise-conditioned ControlNet img2img"),
     "check": ("genb.check.stage", "measure drift of enhanced samples and accept or reject them"),
     "package": ("genb.package.stage", "write accepted samples for HPS trainers: BEDLAM, CameraHMR (+ hands), "

@@ -52,7 +52,7 @@ def pkg_run(tiny_run, tmp_path) -> RunFolder:
 @pytest.fixture(scope="session")
 def pkg_smplx_run(synthetic_smplx_dir, tmp_path_factory) -> RunFolder:
     from genb.render.config import RenderConfig
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
 
     root = tmp_path_factory.mktemp("runs") / "tiny_smplx"
     run_render(root, RenderConfig(num_samples=4, seed=5, image_size=(128, 96), num_people=(1, 3), portrait_prob=0.0,

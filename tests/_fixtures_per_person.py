@@ -39,7 +39,7 @@ def make_people_run(root: Path, num_samples: int = 2, seed: int = 7) -> RunFolde
     shuffled per sample: a far one (6 m), a near one (3 m) overlapping it, and a tiny one (20 m)."""
     import cv2
 
-    from genb.render.maps import depth_control, pose_control
+    from genb.render.labels.maps import depth_control, pose_control
 
     H, W = PEOPLE_SIZE
     K = np.array([[110.0, 0.0, W / 2 - 0.5], [0.0, 110.0, H / 2 - 0.5], [0.0, 0.0, 1.0]])

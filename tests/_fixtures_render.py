@@ -19,7 +19,7 @@ def tiny_run(tmp_path_factory) -> RunFolder:
 
     Treat it as read-only: copy it (shutil.copytree) before writing into it.
     """
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
 
     root = tmp_path_factory.mktemp("runs") / "tiny"
     run_render(root, RenderConfig(**TINY))

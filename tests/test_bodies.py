@@ -8,8 +8,8 @@ import pytest
 from genb.errors import GenbError
 from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.core.conventions import BODY25_INDEX as K, BODY_PARTS, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS
-from genb.render.poses import PoseLibrary
-from genb.render.rotations import axis_angle_to_matrix, euler_xyz_to_matrix, matrix_to_axis_angle
+from genb.render.bodies.poses import PoseLibrary
+from genb.render.bodies.rotations import axis_angle_to_matrix, euler_xyz_to_matrix, matrix_to_axis_angle
 
 BODIES = ["anny_body", "smplx_body"]
 

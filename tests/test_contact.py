@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 
 from genb.core.conventions import BODY25_INDEX
-from genb.render import contact, framing
+from genb.render.scene import contact
+from genb.render.scene import framing
 from genb.render.assets import load_yaml_asset
 from genb.render.config import RenderConfig
-from genb.render.poses import PoseLibrary
-from genb.render.rotations import euler_xyz_to_matrix
+from genb.render.bodies.poses import PoseLibrary
+from genb.render.bodies.rotations import euler_xyz_to_matrix
 
 TABLE = load_yaml_asset("poses", "key_poses.yaml")["poses"]
 NOT_STANDING = [n for n, s in TABLE.items() if s.get("support") or s.get("seat")]
@@ -83,14 +84,14 @@ def test_seat_top_is_under_the_buttocks():
         rec = contact.seat_recipe(rng, pts, yaw, 0.6)
         assert rec["size"][2] == pytest.approx(0.45) and rec["type"] in ("chair", "stool", "bench", "crate", "low_wall", "steps")
         # the seat's footprint contains the lowest buttock point
-        from genb.render.props import rect_circle_gap
+        from genb.render.scene.props import rect_circle_gap
         assert rect_circle_gap(np.array(rec["position"]), rec["size"][:2], rec["yaw_deg"], pts[:1, :2], np.zeros(1))[0] <= 0
 
 
 def test_floor_cushion_is_exactly_under_hovering_buttocks():
     """A floor sitter whose buttocks hover gets a round cushion whose top is the lowest buttock point
     (not the 12 cm minimum of a seat) and whose footprint holds it."""
-    from genb.render.props import rect_circle_gap
+    from genb.render.scene.props import rect_circle_gap
 
     rng = np.random.default_rng(0)
     pts = np.array([[0.0, 0.1, 0.07], [0.1, 0.12, 0.09], [-0.1, 0.05, 0.08]])

@@ -18,8 +18,8 @@ import pytest
 
 from _fixtures_enhance import tiny_enhance_config
 from genb.core.seeds import sample_rng, stream_key
-from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
-from genb.render.raster import Lighting, PropMesh, Rasterizer, draw_order
+from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+from genb.render.raster.gl import Lighting, PropMesh, Rasterizer, draw_order
 
 REPO = Path(__file__).resolve().parents[1]
 THREADS = (1, 2)
@@ -175,7 +175,7 @@ def _sensitive(order_scan) -> list[int]:
 @pytest.fixture(scope="module")
 def demo_reference(demo_stage, order_scan, tmp_path_factory):
     """The order-sensitive samples completed from the scan's first rasterization and written."""
-    from genb.render.stage import write_sample
+    from genb.render.run import write_sample
     from genb.core.run import RunFolder
 
     root = tmp_path_factory.mktemp("det") / "reference"
@@ -189,7 +189,7 @@ def demo_reference(demo_stage, order_scan, tmp_path_factory):
 def test_repeated_renders_in_one_process_are_byte_identical(demo_stage, demo_reference, tmp_path):
     """The same indices again, with allocations in between (new objects at other addresses):
     every output file byte-identical."""
-    from genb.render.stage import write_sample
+    from genb.render.run import write_sample
     from genb.core.run import RunFolder
 
     ids, reference = demo_reference
@@ -210,7 +210,8 @@ def test_another_process_renders_the_same_bytes(demo_reference, tmp_path, thread
     code = textwrap.dedent(f"""
         from genb.config import resolve_config
         from genb.render.config import RenderConfig
-        from genb.render.stage import RenderStage, write_sample
+        from genb.render.stage import RenderStage
+        from genb.render.run import write_sample
         from genb.core.run import RunFolder
         stage = RenderStage(resolve_config(RenderConfig, "render", "demo", {DEMO!r}))
         for i in {ids!r}:
@@ -317,7 +318,7 @@ def test_arrays_the_render_threads_share_are_read_only(demo_stage, tmp_path):
     """The prepare, GL, complete and writer threads share these: an in-place write raises."""
     import cv2
 
-    from genb.render.envmap import load_environment
+    from genb.render.scene.envmap import load_environment
 
     split = demo_stage.raster.split
     for a in (demo_stage.proj_vert_ids, demo_stage.face_parts, demo_stage.raster.faces, split.faces, split.vertex_ids):
@@ -337,7 +338,7 @@ def test_a_run_drawn_by_another_sampling_scheme_is_not_resumed(tmp_path):
 
     from genb.errors import GenbError
     from genb.render.config import RenderConfig
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
 
     cfg = RenderConfig(num_samples=1, seed=0, image_size=(64, 48), num_people=(1, 1), wardrobe="none")
     run_render(tmp_path / "run", cfg)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from genb.errors import GenbError
-from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project
+from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project
 from genb.core.conventions import PART_INDEX, SEMANTIC_JOINTS
-from genb.render.poses import PoseLibrary, euler_xyz_to_matrix
+from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 
 from _fixtures_bodies import anny_body, smplx_body, synthetic_smplx_dir  # noqa: F401
 
@@ -74,7 +74,7 @@ def _view(height: float, yaw: float, size: int = 160):
 def dressed_poses(request):
     """Every key pose x (child, heavy, tall), each in one of the outfits above, posed once."""
     from genb.render.dress import Dresser
-    from genb.render.raster import Rasterizer, vertex_normals
+    from genb.render.raster.gl import Rasterizer, vertex_normals
 
     body = request.getfixturevalue("anny_body" if request.param == "anny" else "smplx_body")
     lib = PoseLibrary()
@@ -141,7 +141,7 @@ def test_no_background_shows_through_a_dressed_person_in_any_key_pose(dressed_po
     """Wherever the bare body would be seen, its dressed person is seen (the body faces a garment
     or hair hides are drawn pushed back, so views past a hem, a hairline or an armhole land on
     them), from the front, the back and the sides."""
-    from genb.render.raster import MeshLayer
+    from genb.render.raster.gl import MeshLayer
 
     body, raster, people = dressed_poses
     holes = {}
@@ -158,7 +158,7 @@ def test_no_background_shows_through_a_dressed_person_in_any_key_pose(dressed_po
 
 
 def _render(raster, layers, K, ext, W, H, ground=True):
-    from genb.render.raster import GroundLayer, Lighting
+    from genb.render.raster.gl import GroundLayer, Lighting
 
     g = GroundLayer(np.full((8, 8, 3), 120, np.uint8)) if ground else None
     return raster.render(layers, K, ext, W, H, Lighting(np.array([0.3, 1.0, -1.0]), 0.7, np.ones(3), np.full(3, 0.3)), g)
@@ -169,7 +169,7 @@ def anny_scene(anny_body):
     """Two tall people in a T-pose, 4 m and 6.5 m in front of a camera."""
     from genb.render.bodies import rigid_transform_bodies
     from genb.render.dress import Dresser
-    from genb.render.raster import Rasterizer
+    from genb.render.raster.gl import Rasterizer
 
     body = anny_body
     rot = np.tile(np.eye(3), (2, len(SEMANTIC_JOINTS), 1, 1))
@@ -180,7 +180,7 @@ def anny_scene(anny_body):
 
 
 def _layers(dresser, raster, world, outfits):
-    from genb.render.raster import MeshLayer, vertex_normals
+    from genb.render.raster.gl import MeshLayer, vertex_normals
 
     layers = []
     for v, kp, outfit in zip(world.vertices, world.keypoints, outfits):
@@ -227,8 +227,8 @@ def test_body_instances_are_the_bare_silhouettes_hidden_by_others_dressed(anny_s
     ("closed coat", True, ("neck", "left_shoulder", "right_shoulder")),  # long hair down the back
 ])
 def test_own_clothes_and_hair_never_hide_a_wearers_keypoints(anny_scene, outfit, behind, joints):
-    from genb.render import labels as L
-    from genb.render.camera import to_camera
+    from genb.render.labels import truth as L
+    from genb.render.labels.camera import to_camera
     from genb.core.conventions import BODY25_INDEX
 
     body, dresser, raster, world = anny_scene
@@ -320,7 +320,7 @@ def test_unknown_wardrobe_preset_names_the_presets():
 def test_dressed_run_records_outfits_and_none_keeps_painted_bodies(tiny_run, tmp_path):
     """The tiny run is dressed (the default wardrobe); --wardrobe none renders the same people bare."""
     from genb.render.config import RenderConfig
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
     from genb.core.io import read_image
 
     from _fixtures_render import TINY
@@ -389,7 +389,7 @@ def test_tight_garments_bridge_the_bodys_small_forms(dressed_poses):
 
     from genb.render.dress.atlas import build_atlas
     from genb.render.dress.checks import roughness
-    from genb.render.raster import vertex_normals
+    from genb.render.raster.gl import vertex_normals
 
     body, raster, people = dressed_poses
     if body.name != "anny":
@@ -429,7 +429,7 @@ def test_ease_is_the_room_between_skin_and_cloth(anny_body):
     from scipy.spatial import cKDTree
 
     from genb.render.dress import Dresser
-    from genb.render.raster import vertex_normals
+    from genb.render.raster.gl import vertex_normals
 
     dresser = Dresser(anny_body)
     posed = anny_body.pose(_shapes(anny_body)[1:2], euler_xyz_to_matrix(PoseLibrary().key_pose("walk_passing")[None]))
@@ -498,7 +498,7 @@ HAIR_OUTFITS = {
 def hair_people(anny_body):
     """Three key poses x the hair outfits above (tall body), posed and dressed."""
     from genb.render.dress import Dresser
-    from genb.render.raster import Rasterizer, vertex_normals
+    from genb.render.raster.gl import Rasterizer, vertex_normals
 
     lib = PoseLibrary()
     poses = ["standing", "looking_at_phone", "crouching", "walk_passing"]
@@ -520,7 +520,7 @@ def hair_people(anny_body):
 def test_no_holes_where_hair_meets_the_neck(hair_people):
     """From behind and from the sides, wherever the bare body would be seen the dressed person is
     seen too: hair off the neck never leaves the background showing through the person."""
-    from genb.render.raster import MeshLayer
+    from genb.render.raster.gl import MeshLayer
 
     dresser, raster, people = hair_people
     holes = {}

@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from genb.render import envmap
-from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project
+from genb.render.scene import envmap
+from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project
 from genb.render.config import RenderConfig
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render.scene import CameraRecipe
+from genb.render.scene.sample import CameraRecipe
 from genb.render.stage import RenderStage
 
 W, H = 160, 120

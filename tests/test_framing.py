@@ -6,7 +6,7 @@ import pytest
 
 from genb.config import resolve_config
 from genb.render.config import RenderConfig
-from genb.render.framing import framing_stats, meets, parse_target
+from genb.render.scene.framing import framing_stats, meets, parse_target
 from genb.render.stage import RenderStage
 
 PRESETS = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "configs" / "render").glob("*.yaml"))
@@ -50,7 +50,7 @@ def test_every_sample_frames_someone_and_keeps_its_ranges(preset):
     more than half sky or with the largest person under 3 %; closeup: >= 90 % framed torsos inside."""
     import numpy as np
 
-    from genb.render.framing import sample_framing
+    from genb.render.scene.framing import sample_framing
 
     cfg = resolve_config(RenderConfig, "render", preset, {
         "num_samples": FRAMING_CHECKS[preset], "image_size": (256, 192), "seed": 73,
@@ -73,8 +73,8 @@ def test_every_sample_frames_someone_and_keeps_its_ranges(preset):
 def test_sky_fraction_follows_the_pitch():
     import numpy as np
 
-    from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
-    from genb.render.framing import sky_fraction
+    from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+    from genb.render.scene.framing import sky_fraction
 
     K = intrinsics_from_fov(60.0, 64, 48)
     frac = [sky_fraction(K, extrinsics(np.array([0, 0, 1.5]), camera_to_world_rotation(0, p, 0)), 64, 48)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from genb.render import labels as L
-from genb.render import maps
-from genb.render.camera import (
+from genb.render.labels import truth as L
+from genb.render.labels import maps
+from genb.render.labels.camera import (
     camera_to_world_rotation, extrinsics, in_frame, intrinsics_from_fov, project, to_camera, vertical_fov_deg,
 )
 

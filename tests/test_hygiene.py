@@ -189,7 +189,7 @@ def test_image_size_without_bound_is_refused(size, tmp_path, capsys):
 def test_gl_driver_limit_is_one_error():
     import pyrender
 
-    from genb.render.raster import _shared_renderer
+    from genb.render.raster.gl import _shared_renderer
 
     r = _shared_renderer(pyrender, "egl", 64, 64)
     assert 8192 <= r._genb_max_size < 1 << 30  # asked of the driver (llvmpipe: 16384)
@@ -327,7 +327,7 @@ def _write_map(path: Path, w: int, h: int) -> Path:
 
 
 def test_environment_maps_far_from_two_to_one_are_refused(tmp_path, capsys):
-    from genb.render.envmap import check_aspect, list_environments
+    from genb.render.scene.envmap import check_aspect, list_environments
 
     _write_map(tmp_path / "ok" / "a.png", 512, 256)
     assert len(list_environments(str(tmp_path / "ok"))) == 1
@@ -351,7 +351,7 @@ def test_environment_maps_far_from_two_to_one_are_refused(tmp_path, capsys):
     assert any("not 2:1" in m for m in seen), seen
     hdr = tmp_path / "d.hdr"
     hdr.write_bytes(b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 300 +X 400\n")
-    from genb.render.envmap import map_size
+    from genb.render.scene.envmap import map_size
 
     assert map_size(hdr) == (400, 300)
     with pytest.raises(GenbError, match="not an equirectangular"):
@@ -372,9 +372,9 @@ def test_ade20k_seg_labels_an_environment_maps_ground_below_the_horizon(tmp_path
     from genb.core.io import read_depth, read_image
     from genb.render.config import RenderConfig
     from genb.core.conventions import SCENE_PART_INDEX
-    from genb.render.maps import ADE20K
-    from genb.render.sky import ray_directions
-    from genb.render.stage import run_render
+    from genb.render.labels.maps import ADE20K
+    from genb.render.scene.sky import ray_directions
+    from genb.render.run import run_render
     from genb.core.run import RunFolder
 
     _write_map(tmp_path / "maps" / "a.png", 512, 256)

@@ -14,7 +14,7 @@ from _fixtures_package import PKG_ACCEPTED, PKG_NOISE, package_files, write_deci
 from genb.errors import GenbError
 from genb.package import joints44 as J
 from genb.package.stage import PackageConfig, run_package
-from genb.render.camera import project
+from genb.render.labels.camera import project
 
 
 def package(run, out, **kw):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render import places, props
+from genb.render.scene import places
+from genb.render.scene import props
 from genb.render.config import RenderConfig
 from genb.render.stage import RenderStage
 

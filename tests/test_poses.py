@@ -8,8 +8,8 @@ import pytest
 from genb.errors import GenbError
 from genb.render.assets import asset_path, load_yaml_asset
 from genb.core.conventions import SEMANTIC_INDEX, SEMANTIC_JOINTS
-from genb.render.poses import PoseLibrary, arm_euler, mirror_euler
-from genb.render.rotations import (axis_angle_to_matrix, euler_xyz_to_matrix, heading_free, matrix_to_axis_angle,
+from genb.render.bodies.poses import PoseLibrary, arm_euler, mirror_euler
+from genb.render.bodies.rotations import (axis_angle_to_matrix, euler_xyz_to_matrix, heading_free, matrix_to_axis_angle,
                                    matrix_to_euler_xyz, rotation_between, rotation_power)
 
 

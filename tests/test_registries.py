@@ -66,8 +66,8 @@ def test_a_toy_control_map_reaches_render_enhance_and_show(silhouette_map, tmp_p
     from genb.enhance.config import EnhanceConfig
     from genb.enhance.stage import run_enhance
     from genb.render.config import RenderConfig
-    from genb.render.show import show_run
-    from genb.render.stage import run_render
+    from genb.show.samples import show_run
+    from genb.render.run import run_render
     from genb.core.io import read_image
 
     run = RunFolder(tmp_path / "run")
@@ -187,7 +187,7 @@ def toy_body():
 def test_a_toy_body_model_renders_and_its_licence_reaches_the_card(toy_body, tmp_path, one_process, capsys):
     from genb.cli import main
     from genb.render.config import RenderConfig
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
 
     run = RunFolder(tmp_path / "run")
     run_render(run.root, RenderConfig(num_samples=1, seed=3, image_size=(64, 48), num_people=(1, 1), body="toybody",
@@ -271,7 +271,7 @@ def test_appending_a_part_class_recolours_no_other():
     import cv2
 
     from genb.core.conventions import PARTS
-    from genb.render import maps
+    from genb.render.labels import maps
 
     n = len(PARTS)
     now, grown = maps.part_palette(n), maps.part_palette(n + 1)

@@ -11,13 +11,14 @@ import pytest
 from scipy.spatial import Delaunay
 
 from genb.config import resolve_config
-from genb.render import labels as L
+from genb.render.labels import truth as L
 from genb.render.bodies import rigid_transform_bodies
-from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
+from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
 from genb.render.config import RenderConfig
 from genb.core.conventions import BODY25_INDEX, SCENE_PART_BASE, SEMANTIC_JOINTS
-from genb.render.raster import Lighting, MeshLayer
-from genb.render.stage import RenderStage, run_render
+from genb.render.raster.gl import Lighting, MeshLayer
+from genb.render.stage import RenderStage
+from genb.render.run import run_render
 from genb.core.run import RunFolder
 
 GEOM = dict(num_samples=6, seed=11, image_size=(256, 192), num_people=(2, 6), portrait_prob=0.3,

@@ -5,11 +5,19 @@ import math
 import numpy as np
 import pytest
 
-from genb.render import maps, places, props, shadows, sky
-from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
+from genb.render.labels import maps
+
+from genb.render.scene import places
+
+from genb.render.scene import props
+
+from genb.render.raster import shadows
+
+from genb.render.scene import sky
+from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
 from genb.render.config import RenderConfig
 from genb.core.conventions import SCENE_PART_BASE, SCENE_PART_INDEX
-from genb.render.raster import GroundLayer, Lighting, MeshLayer, PropMesh, Rasterizer
+from genb.render.raster.gl import GroundLayer, Lighting, MeshLayer, PropMesh, Rasterizer
 from genb.render.stage import RenderStage
 
 W, H = 192, 144
@@ -136,7 +144,7 @@ def test_props_occlude_keypoints_have_instance_zero_and_their_own_classes():
     hidden_by_prop = with_prop = 0
     for i in range(cfg.num_samples):
         s = stage(i)
-        # indoors: + the room's 4 walls; a seated person: + the seat under them (genb.render.contact)
+        # indoors: + the room's 4 walls; a seated person: + the seat under them (genb.render.scene.contact)
         seats = [o for o in s.scene["objects"] if "seat_of" in o]
         assert all(0 <= o["seat_of"] < len(s.scene["people"]) for o in seats) and len(seats) <= len(s.scene["people"])
         objects = [o for o in s.scene["objects"] if not o.get("room") and "seat_of" not in o]
@@ -210,7 +218,7 @@ def test_prop_footprints_never_touch_people():
 
 
 def test_holding_poses_get_their_object_in_the_hands():
-    from genb.render import held
+    from genb.render.scene import held
     from genb.core.conventions import BODY25_INDEX as I
 
     kp = np.zeros((3, 25, 3))

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from genb.core.seeds import sample_rng
-from genb.render.camera import project, to_camera
-from genb.render.scene import CameraRecipe
+from genb.render.labels.camera import project, to_camera
+from genb.render.scene.sample import CameraRecipe
 from genb.sequence import gait
 from genb.sequence.cameras import camera_path
 from genb.sequence.flow import advance, flicker, locate_points, rasterize_faces, warp_back
@@ -162,8 +162,8 @@ def test_sharded_by_sequence_gives_the_same_bytes(seq_run, tmp_path, monkeypatch
 
 
 def test_walk_keeps_feet_still_while_on_the_ground(anny):
-    from genb.render.poses import PoseLibrary
-    from genb.render.rotations import euler_xyz_to_matrix
+    from genb.render.bodies.poses import PoseLibrary
+    from genb.render.bodies.rotations import euler_xyz_to_matrix
     from genb.sequence.plan import foot_vertices
 
     lib, feet = PoseLibrary(), foot_vertices(anny)
@@ -294,7 +294,7 @@ def test_show_animates_a_sequence_run(seq_run, tmp_path):
 def test_smplx_motion_files_play_as_motion(synthetic_smplx_dir, tmp_path):
     """AMASS-style files (Z up, 60 fps) played at 30 fps: the bodies turn as the file's root turns
     (relative world orientation to 1e-4), labels replay through SMPL-X, the weight-bearing foot stays."""
-    from genb.render.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+    from genb.render.bodies.rotations import axis_angle_to_matrix, matrix_to_axis_angle
     from genb.sequence.stage import run_sequences
 
     motions = tmp_path / "motions"

@@ -7,10 +7,14 @@ import sys
 import numpy as np
 import pytest
 
-from genb.render import face, shading, skin
-from genb.render.probe import light_probe, project_sh, sh_irradiance, sphere_directions
+from genb.render.dress import face
+
+from genb.render.raster import shading
+
+from genb.render.dress import skin
+from genb.render.raster.probe import light_probe, project_sh, sh_irradiance, sphere_directions
 from genb.render.config import RenderConfig
-from genb.render.skin_report import person_skin, summarise
+from genb.render.dress.skin_report import person_skin, summarise
 
 
 def test_sh_irradiance_of_a_uniform_sky_is_uniform_and_of_a_sky_above_is_brighter_up():
@@ -75,7 +79,7 @@ BEDLAM = dict(num_samples=3, seed=71, image_size=(256, 192), camera_effects=Fals
 def bedlam_run(tmp_path_factory):
     """Three samples of the bedlam preset at 256x192, rendered once for this module."""
     from genb.config import resolve_config
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
 
     root = tmp_path_factory.mktemp("bedlam")
     cfg = resolve_config(RenderConfig, "render", "bedlam", BEDLAM)
@@ -140,9 +144,9 @@ def test_distant_ground_is_the_prefiltered_texture_not_aliased():
     """A plane to the horizon with a black-and-white 0.25 m checker: near the camera the checks
     are resolved; in a far band, where a pixel covers many checks, the texture is prefiltered
     (mip-mapped): the band is the texture's mean, without moire (low variance)."""
-    from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
-    from genb.render.raster import GroundLayer, Lighting, MeshLayer, Rasterizer
-    from genb.render import props
+    from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+    from genb.render.raster.gl import GroundLayer, Lighting, MeshLayer, Rasterizer
+    from genb.render.scene import props
 
     W, H = 256, 192
     v, f, _ = props.box_mesh([0.1, 0.1, 0.1], [0.0, 3.0, 0.0])
@@ -164,7 +168,7 @@ def test_distant_ground_is_the_prefiltered_texture_not_aliased():
 
 
 def test_ground_variation_is_prefiltered_to_its_mean_far_away():
-    from genb.render.texture import ground_variation
+    from genb.render.raster.texture import ground_variation
 
     rng = np.random.default_rng(0)
     xy = rng.uniform(-500, 500, (20000, 2))
@@ -177,7 +181,7 @@ def test_ground_variation_is_prefiltered_to_its_mean_far_away():
 
 
 def test_surface_mottling_fades_with_the_footprint_and_follows_the_surface():
-    from genb.render.texture import surface_variation
+    from genb.render.raster.texture import surface_variation
 
     rng = np.random.default_rng(1)
     pts = rng.uniform(-5, 5, (5000, 3))

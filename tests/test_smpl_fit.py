@@ -10,7 +10,7 @@ import torch
 from genb.errors import GenbError
 from genb.package.smpl_fit import FitConfig, SmplFitter
 from genb.package.stage import PackageConfig, run_package
-from genb.render.camera import project
+from genb.render.labels.camera import project
 
 # CameraHMR core/constants.py smpl_to_openpose: BODY25 from SMPL's 45 smplx joints (Neck = SMPL neck,
 # MidHip = pelvis: genb's BODY25 has shoulder / hip midpoints there, so the SMPL formats write the

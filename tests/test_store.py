@@ -39,7 +39,7 @@ def test_atomic_dir_appears_whole_or_not_at_all(tmp_path):
 
 
 def test_render_stops_cleanly_on_a_full_disk_and_resumes(tmp_path, monkeypatch):
-    from genb.render.stage import run_render
+    from genb.render.run import run_render
 
     cfg = dict(seed=1, image_size=(64, 48), num_people=(1, 2))
     run_render(tmp_path / "run", RenderConfig(num_samples=2, **cfg))

@@ -2,7 +2,7 @@
 a hip behind the other thigh (turned sideways) and a hip behind another person.
 
 Each scene is rendered with the real rasterizer; the labels come from
-``genb.render.labels.visibility`` exactly as ``RenderStage.finish`` calls it.
+``genb.render.labels.truth.visibility`` exactly as ``RenderStage.finish`` calls it.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import time
 import numpy as np
 import pytest
 
-from genb.render import labels as L
+from genb.render.labels import truth as L
 from genb.render.bodies import rigid_transform_bodies
-from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, to_camera
+from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, to_camera
 from genb.core.conventions import BODY25_INDEX, SEMANTIC_JOINTS
-from genb.render.raster import Lighting, MeshLayer
+from genb.render.raster.gl import Lighting, MeshLayer
 
 HIPS = [BODY25_INDEX[k] for k in ("left_hip", "right_hip")]
 W, H = 128, 160
@@ -81,7 +81,7 @@ def body(request, anny_body, smplx_body):
 
 @pytest.fixture
 def raster(body, rasters):
-    from genb.render.raster import Rasterizer
+    from genb.render.raster.gl import Rasterizer
 
     if body.name not in rasters:
         rasters[body.name] = Rasterizer(body.faces, body.vertex_parts)

@@ -3,7 +3,7 @@
 A :class:`ControlMap` says the map's name (``--controls`` and ``show``), its file in a
 sample folder (``control_<name>.png``), its default ControlNet per architecture, and,
 for maps added from outside genb, how to draw it from a rendered sample. The five
-built-in maps are drawn by the renderer itself (:mod:`genb.render.maps`).
+built-in maps are drawn by the renderer itself (:mod:`genb.render.labels.maps`).
 
 Adding one (see docs/architecture.md, "How to add")::
 

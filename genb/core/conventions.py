@@ -80,11 +80,11 @@ BODY25_LIMBS = (
 )
 
 # Scene classes in parts.png (ids from 64, so body-part and garment classes below 64 never collide):
-# the ground, props (genb.render.props) and held objects. ``instances.png`` is 0 on all of them.
+# the ground, props (genb.render.scene.props) and held objects. ``instances.png`` is 0 on all of them.
 SCENE_PART_BASE = 64
 SCENE_PARTS = (
     "ground", "wall", "fence", "box", "bench", "pole", "step", "planter", "plant", "tree", "car", "held_object",
-    # appended (never renumber): seats, places (genb.render.places) and the backdrop
+    # appended (never renumber): seats, places (genb.render.scene.places) and the backdrop
     "chair", "building", "window", "door", "sidewalk", "road_marking", "lamp", "sign", "hedge", "sofa", "table",
     "shelf", "picture", "rug", "backdrop", "cloud", "equipment",
 )

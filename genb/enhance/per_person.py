@@ -139,7 +139,7 @@ def crop_controls(data: PersonData, box: CropBox, controls: tuple[str, ...]) -> 
     mapped into the crop; edges: Canny of the render's crop; depth, normal, seg: the sample's
     maps cropped and resized (seg with nearest neighbours), zeros outside the image.
     """
-    from genb.render.maps import edges_control, pose_control
+    from genb.render.labels.maps import edges_control, pose_control
 
     out = []
     resample = resampling(box)

@@ -106,7 +106,7 @@ def describe_setting(background: dict[str, Any] | None, templates: dict[str, Any
     background = background or {}
     if background.get("kind") == "image":
         return setting.get("image", "")
-    parts = [background.get("description", ""),  # the place around the people (genb.render.places), if any
+    parts = [background.get("description", ""),  # the place around the people (genb.render.scene.places), if any
              setting.get("sky", {}).get(background.get("sky"), ""),
              setting.get("ground", {}).get(background.get("ground"), "")]
     parts = [p for p in parts if p]

@@ -458,7 +458,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(EnhanceConfig, "enhance", args)
     if (Path(args.run) / "sequences.json").is_file():  # a sequence run: each sequence's frames (genb.sequence)
-        from genb.sequence.show import sequence_folders
+        from genb.show.sequence import sequence_folders
 
         for folder in sequence_folders(Path(args.run)):
             run_enhance(RunFolder(folder), cfg)

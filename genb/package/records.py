@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from genb.render.camera import in_frame
+from genb.render.labels.camera import in_frame
 from genb.package.crops import bbox_valid, bedlam_keep
 from genb.package.joints44 import body_model_slots, to_joints44
 

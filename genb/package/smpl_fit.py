@@ -284,7 +284,7 @@ class SmplFitter:
             _, kp0 = self.forward(go, bp, betas, torch.zeros(N, 3), none)
         transl = torch.zeros(N, 3)
         if init_pose is None:
-            from genb.render.rotations import matrix_to_axis_angle
+            from genb.render.bodies.rotations import matrix_to_axis_angle
 
             rots = []
             for n in range(N):

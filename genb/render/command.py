@@ -10,7 +10,7 @@ from pathlib import Path
 from genb.config import add_config_arguments, config_from_args
 from genb.errors import GenbError
 from genb.render.config import RenderConfig
-from genb.render.stage import run_render
+from genb.render.run import run_render
 from genb.sequence.stage import SequenceConfig, add_sequence_arguments, run_sequences
 
 

@@ -163,7 +163,7 @@ class RenderConfig:
             raise GenbError(problem, fix)
 
         if self.places not in ("any", "none"):
-            from genb.render.places import PLACE_KINDS
+            from genb.render.scene.places import PLACE_KINDS
 
             unknown = sorted({k.strip() for k in self.places.split(",")} - set(PLACE_KINDS))
             if unknown:
@@ -194,7 +194,7 @@ class RenderConfig:
         if self.environments and self.backgrounds != "procedural":
             bad("--environments and --backgrounds both replace the background", "give one of them")
         if self.environments:  # every map about 2:1 (a photo is not a panorama), before anything is written
-            from genb.render.envmap import list_environments
+            from genb.render.scene.envmap import list_environments
 
             list_environments(self.environments)
         if self.motion_dir and not Path(self.motion_dir).is_dir():

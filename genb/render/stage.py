@@ -1,56 +1,41 @@
-"""``genb render``: write a run folder of samples with exact ground truth.
+"""One sample of ``genb render``: scene, people, rasterization, shading, labels and control maps.
 
 :class:`RenderStage` holds what is expensive (body model, pose library, GL
 renderer) and is built once per process; calling it renders one sample index.
-:func:`run_render` splits the indices over ranks (``RANK``/``WORLD_SIZE``) and
-local worker processes, skips samples that already exist, and writes the run's
-manifest and config.
+Its people (posed, rested, placed, framed, dressed) are :class:`genb.render.people.People`;
+running a whole run folder is :func:`genb.render.run.run_render`.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
-import json
-import multiprocessing as mp
-import os
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from genb.errors import GenbError
-from genb.core.log import get_logger, progress
-from genb.render import labels as L
-from genb.render import maps
-from genb.render.bodies import load_body_model, rigid_transform_bodies
 from genb.core.conventions import SEMANTIC_JOINTS
-from genb.render.camera import project, to_camera
-from genb.render.config import RenderConfig
-from genb.render import contact, face, framing, held, props, scenery, skin
-from genb.render.assets import load_yaml_asset
-from genb.core.conventions import BODY25_INDEX
-from genb.render.raster import Lighting, MeshLayer, PropMesh, Rasterizer, vertex_normals
-from genb.render.scene import (
-    fallback_position, list_background_images, part_colors, place_people, sample_appearance, sample_background, sample_camera,
-    sample_lighting,
-)
-from genb.render.dress.outfit import sample_outfit
-from genb.core.io import atomic_dir, npz_bytes, png_bytes, read_image
-from genb.core.run import RunFolder
+from genb.core.io import read_image
+from genb.core.log import get_logger
 from genb.core.seeds import sample_rng
-from genb.core.controls import draw_extra_controls
-from genb.core.io import DEPTH_FILE, depth_bytes
-from genb.core.resume import digest_files
-from genb.core.runner import StageContext, StageSpec, run_stage
+from genb.errors import GenbError
+from genb.render.assets import load_yaml_asset
+from genb.render.bodies import load_body_model
+from genb.render.config import RenderConfig
+from genb.render.dress import face, skin
+from genb.render.labels import maps
+from genb.render.labels import truth as L
+from genb.render.labels.camera import project, to_camera
+from genb.render.people import People
+from genb.render.raster.gl import Lighting, MeshLayer, PropMesh, Rasterizer
+from genb.render.scene import contact, held, scenery
+from genb.render.scene.sample import (
+    list_background_images, part_colors, sample_appearance, sample_background, sample_lighting,
+)
 
 logger = get_logger(__name__)
 
-FORMAT_VERSION = 2  # 2: seed streams hash their whole name (every draw differs from version 1)
-# Fields that may change between invocations on the same run folder.
-RESUMABLE_FIELDS = ("num_samples", "workers", "gl_platform")
 
 
 @dataclasses.dataclass
@@ -97,15 +82,7 @@ class PreparedSample:
     visibility part (a) ray-casts against them)."""
 
 
-def _rot_z(deg: np.ndarray) -> np.ndarray:
-    a = np.radians(deg)
-    c, s = np.cos(a), np.sin(a)
-    R = np.zeros((len(a), 3, 3))
-    R[:, 0, 0], R[:, 0, 1], R[:, 1, 0], R[:, 1, 1], R[:, 2, 2] = c, -s, s, c, 1.0
-    return R
-
-
-class RenderStage:
+class RenderStage(People):
     """Renders samples of one config; build once per process.
 
     Args:
@@ -113,7 +90,7 @@ class RenderStage:
     """
 
     def __init__(self, cfg: RenderConfig):
-        from genb.render.poses import PoseLibrary
+        from genb.render.bodies.poses import PoseLibrary
 
         self.cfg = cfg
         # One torch thread, as in prepare(): the model's set-up forwards (anny's T-pose offsets, the
@@ -146,7 +123,7 @@ class RenderStage:
                                 "add .jpg/.png images to it, or use --backgrounds procedural")
         self.environments = None
         if cfg.environments:
-            from genb.render.envmap import list_environments
+            from genb.render.scene.envmap import list_environments
 
             self.environments = list_environments(cfg.environments)
             if not self.environments:
@@ -272,170 +249,6 @@ class RenderStage:
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam)
 
-    def _people(self, index: int) -> tuple:
-        """Steps 1-2 of a single image: the camera and the posed people resting on their support,
-        placed and framed. Returns camera, world (posed, placed bodies), shapes, pose names, xy, yaw,
-        heights (of the kept people), radii (P,), keep (kept indices), P, seats and the framed person."""
-        cfg, body = self.cfg, self.body
-        rng = sample_rng(cfg.seed, index, "scene")
-        body_rng = sample_rng(cfg.seed, index, "bodies")
-
-        # 1. Camera and the people's shapes and poses.
-        camera = sample_camera(rng, cfg)
-        P = int(rng.integers(cfg.num_people[0], cfg.num_people[1] + 1))
-        shapes = body.sample_shapes(body_rng, P)
-        pose_names, rotations = self.poses.sample(body_rng, P)
-        motion = self._motion_poses(body_rng, P)
-        if motion is None:
-            posed = body.pose(shapes, rotations)
-        else:
-            posed = body.pose(shapes, rotations, motion=motion)
-            pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
-
-        # 2. Rest everyone on their support (feet, knees, buttocks: render/poses/) and stand them on the
-        # ground where the camera sees them, without overlaps; re-draw camera and placement until someone
-        # is framed (at least min_framed_keypoints keypoints in frame and not self-occluded).
-        tilt, lift, seated = self._rest_on_support(posed, pose_names)
-        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
-        rested = np.einsum("pij,pnj->pni", tilt, posed.vertices - pivot[:, None]) + pivot[:, None]
-        rested[..., 2] += lift[:, None]
-        rested_kp = np.einsum("pij,pnj->pni", tilt, posed.keypoints - pivot[:, None]) + pivot[:, None]
-        rested_kp[..., 2] += lift[:, None]
-        heights = rested[:, :, 2].max(axis=1)
-        radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
-        camera, xy, yaw, placed, framed = self._frame(rng, camera, rested, rested_kp, radii, heights)
-        del rested
-        keep = np.flatnonzero(placed)
-        framed = int(np.searchsorted(keep, framed)) if framed is not None else None
-        posed = dataclasses.replace(posed, vertices=posed.vertices[keep], joints=posed.joints[keep],
-                                    keypoints=posed.keypoints[keep],
-                                    params={k: v[keep] for k, v in posed.params.items()})
-        shapes, yaw, xy, lift, heights = shapes[keep], yaw[keep], xy[keep], lift[keep], heights[keep]
-        tilt, pivot, seated = tilt[keep], pivot[keep], seated[keep]
-        pose_names = [pose_names[k] for k in keep]
-        # x -> Rz(yaw) (T (x - c) + c) + (xy, lift): one rigid map, so the parameters follow exactly
-        Rz = _rot_z(yaw)
-        shift = pivot - np.einsum("pij,pj->pi", tilt, pivot)
-        world = rigid_transform_bodies(body, posed, Rz @ tilt,
-                                       np.einsum("pij,pj->pi", Rz, shift) + np.column_stack([xy, lift]))
-        seats = self._seats(index, world, yaw, radii[keep], seated)
-        return camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed
-
-    def _frame(self, rng: np.random.Generator, camera, rested: np.ndarray, rested_kp: np.ndarray,
-               radii: np.ndarray, heights: np.ndarray):
-        """Camera and placement such that one person is framed (docs/render.md, framing).
-
-        Args:
-            rested: (P, V, 3) the bodies resting on their support at the origin (zero yaw); rested_kp: (P, 25, 3).
-        Returns:
-            camera, xy (P, 2), yaw (P,), placed (P,) bool, and the index of the framed person (None when
-            the fallback had to be used and could not be checked).
-        """
-        cfg = self.cfg
-        sub = rested[:, ::23]
-        for attempt in range(max(1, cfg.frame_tries)):
-            if attempt:
-                camera = sample_camera(rng, cfg)
-            K, ext = camera.K, camera.cam_ext
-            if framing.sky_fraction(K, ext, camera.width, camera.height) > cfg.max_sky_fraction:
-                continue
-            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
-            if not placed.any():
-                continue
-            chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed)
-            if chosen is not None:
-                self._framing_record = {"draws": attempt + 1, "fallback": False}
-                return camera, xy, yaw, placed, chosen
-        # the fallback: the first person straight ahead; the camera's height (not its pitch) moves to frame them
-        xy, yaw, placed = np.zeros((len(radii), 2)), rng.uniform(0.0, 360.0, size=len(radii)), np.zeros(len(radii), bool)
-        xy[0], placed[0] = fallback_position(camera, cfg, heights[0], radii[0]), True
-        self._framing_record = {"draws": max(1, cfg.frame_tries), "fallback": True}
-        return camera, xy, yaw, placed, 0
-
-    def _framed_person(self, camera, rested, rested_kp, sub, xy, yaw, placed) -> int | None:
-        """The nearest placed person with enough keypoints in frame and not self-occluded (and, with
-        ``min_largest_box``, a large enough largest person), or None."""
-        cfg = self.cfg
-        K, ext, W, H = camera.K, camera.cam_ext, camera.width, camera.height
-        idx = np.flatnonzero(placed)
-        Rz = _rot_z(yaw[idx])
-        move = lambda x: np.einsum("pij,pnj->pni", Rz, x) + np.column_stack([xy[idx], np.zeros(len(idx))])[:, None]  # noqa: E731
-        kp_w = move(rested_kp[idx])
-        sub_w = move(sub[idx])
-        n_in, torso_in, box = framing.framed_people(kp_w, sub_w, K, ext, W, H)
-        if cfg.min_largest_box > 0 and box.max() < cfg.min_largest_box:
-            return None
-        need = min(cfg.min_framed_keypoints, 25)
-        if need <= 0:
-            return int(idx[0])
-        depth = (kp_w.mean(axis=1) @ ext[:3, :3].T + ext[:3, 3])[:, 2]
-        order = np.argsort(depth)
-        for rank, k in enumerate(order):
-            if n_in[k] < need or not torso_in[k]:
-                continue
-            if rank and framing.hidden_by_nearer(kp_w[k], sub_w[order[:rank]], K, ext, W, H) > 25 - need:
-                continue  # people in front of them would hide too much
-            v_cam = to_camera((rested[idx[k]] @ Rz[k].T + [*xy[idx[k]], 0.0])[None], ext)
-            occ = L.body_occlusion(to_camera(kp_w[k : k + 1], ext), K, v_cam, np.asarray(self.body.faces),
-                                   self.face_parts, self.keypoint_own_parts, W, H, cfg.visibility_tolerance)
-            if int((occ["in_frame"] & ~occ["self_occluded"]).sum()) >= min(need + 1, 25):  # one to spare for clothes
-                return int(idx[k])
-        return None
-
-    def _rest_on_support(self, posed, pose_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and what goes under them (P,) int
-        (0 nothing, 1 a seat the pose asks for, 2 a floor cushion under buttocks that would hover), so
-        that the pose's support groups rest on the ground (genb/render/contact.py)."""
-        groups, seated, free, on_floor = [], [], [], []
-        for name in pose_names:
-            names, seat = contact.pose_support(name, self.pose_table)
-            free.append(not seat and names != ["feet"])
-            on_floor.append(not seat and "buttocks" in names)
-            if seat:
-                names = ["feet"]  # seated: the feet stand on the ground, a seat comes under the buttocks
-            expanded = [g for n in names for g in (("left_knee", "right_knee") if n == "knees" else (n,))]
-            groups.append([self.support[g] for g in expanded])
-            seated.append(seat)
-        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
-        tilt, lift, _ = contact.rest_on_support(posed.vertices, pivot, groups, free)
-        seated = np.array(seated, np.int64)
-        if any(on_floor):
-            hover = contact.buttock_gaps(posed.vertices, pivot, tilt, self.support["buttocks"]) > contact.CUSHION_GAP_M
-            seated[np.array(on_floor) & hover] = 2
-        return tilt, lift, seated
-
-    def _seats(self, index: int, world, yaw: np.ndarray, radii: np.ndarray, seated: np.ndarray) -> list[dict]:
-        """Seat recipes (chair, stool, bench, crate, low wall; a cushion where ``seated`` is 2) under the
-        buttocks of the seated people."""
-        rng = sample_rng(self.cfg.seed, index, "seats")
-        out = []
-        for p in np.flatnonzero(seated):
-            rec = contact.seat_recipe(rng, world.vertices[p][self.support["buttocks"]].astype(np.float64),
-                                      float(yaw[p]), float(radii[p]), floor=bool(seated[p] == 2))
-            rec["seat_of"] = int(p)
-            out.append(props.finish_recipe(rng, rec))
-        return out
-
-    def _dress(self, index: int, world, appearance: list[dict], describe: list[dict]) -> tuple[list[dict], list[MeshLayer]]:
-        """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people."""
-
-        rng = sample_rng(self.cfg.seed, index, "wardrobe")
-        skin_rng = sample_rng(self.cfg.seed, index, "skin")  # its own stream: outfits never move
-        # the Monk swatch hex: the garment-vs-skin contrast rules are tuned on it
-        tones = {t["name"]: t["hex"] for t in load_yaml_asset("appearance", "skin_tones.yaml")["tones"]}
-        lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
-        outfits, people = [], []
-        for v, kp, a, d in zip(world.vertices, world.keypoints, appearance, describe):
-            outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": tones[a["skin_tone"]]})
-            n = vertex_normals(v, self.raster.faces, self.raster._incidence)
-            col = self.dresser.skin_colors(outfit, skin.tone_srgb(a["skin_tone"]), lips)  # measured albedo
-            outfit["skin"] = skin.skin_variation(skin_rng, a["skin_tone"])
-            col = skin.apply_variation(col, self.skin_regions, outfit["skin"], self.bare_skin)
-            outfit["eyes"] = face.sample_eyes(skin_rng, skin.tone_darkness(a["skin_tone"]))
-            col = face.paint_eyes(col, self.eyes, outfit["eyes"])
-            people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))
-            outfits.append(outfit)
-        return outfits, people
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
@@ -446,7 +259,7 @@ class RenderStage:
         look = prep.look
         results = self.raster.run_passes(list(prep.passes), prep.width, prep.height)
         if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
-            cam = look.shadow_cam  # the map may be larger than the image (genb.render.shadows.map_scale)
+            cam = look.shadow_cam  # the map may be larger than the image (genb.render.raster.shadows.map_scale)
             results.insert(1, self.raster.run_passes([look.shadow_pass], cam.width, cam.height)[0])
         return results
 
@@ -506,20 +319,6 @@ class RenderStage:
         }
         return RenderedSample(images=images, depth=out.depth, labels=labels, scene=prep.scene)
 
-    def _motion_poses(self, rng: np.random.Generator, P: int) -> list[dict[str, Any] | None] | None:
-        """SMPL-X with --motion-dir: replace some key poses with motion-capture frames (None = key pose)."""
-        if not self.cfg.motion_dir:
-            return None
-        from genb.render.bodies.motion import sample_motion_pose
-
-        use = rng.random(P) < self.cfg.motion_prob
-        if not use.any():
-            return None
-        return [sample_motion_pose(rng, self.cfg.motion_dir) if u else None for u in use]
-
-    def write(self, run: RunFolder, index: int) -> None:
-        """Render sample ``index`` into the run folder; the folder appears whole or not at all."""
-        write_sample(run, index, self(index), self.cfg.png_compression)
 
     def close(self) -> None:
         self.raster.close()
@@ -544,48 +343,6 @@ def _torch_threads(n: int):
         torch.set_num_threads(before)
 
 
-def write_sample(run: RunFolder, index: int, sample: RenderedSample, png_compression: int = 1,
-                 extra: dict[str, bytes] | None = None) -> None:
-    """Write one sample folder: built under a temporary name, renamed whole. ``extra``: more files
-    (name -> bytes) that belong to the folder, written before the rename (a sequence frame's flow)."""
-    images = {**sample.images, **draw_extra_controls(sample)}  # control maps registered outside genb
-    with atomic_dir(run.sample_dir(index)) as tmp:
-        for name, img in images.items():
-            (tmp / f"{name}.png").write_bytes(png_bytes(img, png_compression))
-        (tmp / DEPTH_FILE).write_bytes(depth_bytes(sample.depth))
-        (tmp / "labels.npz").write_bytes(npz_bytes(sample.labels))
-        (tmp / "scene.json").write_text(json.dumps(sample.scene, indent=1, sort_keys=True))
-        for name, data in (extra or {}).items():
-            (tmp / name).write_bytes(data)
-
-
-class SampleWriter:
-    """Writes samples on a background thread while the next one renders.
-
-    PNG encoding and file writes release the GIL, so they overlap with the body
-    model and the rasterizer. At most ``depth`` samples wait; an error raised while
-    writing is raised again by the next :meth:`submit` or by :meth:`close`.
-    """
-
-    def __init__(self, run: RunFolder, png_compression: int, depth: int = 2):
-        self.run, self.level, self.depth = run, png_compression, depth
-        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-writer")
-        self._pending: list[concurrent.futures.Future] = []
-
-    def submit(self, index: int, sample: RenderedSample) -> None:
-        while len(self._pending) >= self.depth:
-            self._pending.pop(0).result()
-        self._pending.append(self._pool.submit(write_sample, self.run, index, sample, self.level))
-
-    def close(self) -> None:
-        try:
-            for f in self._pending:
-                f.result()
-        finally:
-            self._pending.clear()
-            self._pool.shutdown(wait=True)
-
-
 def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """Resize and centre-crop an image to cover ``width`` x ``height``."""
     import cv2
@@ -595,180 +352,3 @@ def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
     resized = cv2.resize(image, (max(width, round(w * s)), max(height, round(h * s))), interpolation=cv2.INTER_AREA)
     y0, x0 = (resized.shape[0] - height) // 2, (resized.shape[1] - width) // 2
     return resized[y0 : y0 + height, x0 : x0 + width]
-
-
-# ----------------------------------------------------------------------------- running a whole run
-
-
-@dataclasses.dataclass
-class RenderSummary:
-    """What :func:`run_render` did on this rank."""
-
-    rendered: int
-    skipped: int
-    seconds: float
-    total: int
-    startup_seconds: float = 0.0
-    """Time before steady rendering: building the body model and GL context, spawning workers."""
-
-    @property
-    def samples_per_second(self) -> float:
-        return self.rendered / self.seconds if self.seconds > 0 else float("nan")
-
-    @property
-    def steady_samples_per_second(self) -> float:
-        """Throughput once started (what a long run approaches)."""
-        busy = self.seconds - self.startup_seconds
-        return self.rendered / busy if busy > 0 else float("nan")
-
-
-_worker_stage: RenderStage | None = None
-
-
-def _worker_init(cfg: RenderConfig) -> None:
-    global _worker_stage
-    # Share the cores between workers: Mesa's llvmpipe starts one raster thread per core
-    # in every process unless told otherwise.
-    os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
-    _worker_stage = RenderStage(cfg)
-
-
-def _worker_render(args: tuple[str, int]) -> int:  # noqa: D103 - one sample in a pool worker
-    root, index = args
-    assert _worker_stage is not None
-    _worker_stage.write(RunFolder(root), index)
-    return index
-
-
-def _manifest(cfg: RenderConfig) -> dict[str, Any]:
-    """``run.json``: what every later stage reads about the run."""
-    return {
-        "format_version": FORMAT_VERSION, "num_samples": cfg.num_samples, "seed": cfg.seed,
-        "body_model": cfg.body, "image_size": list(cfg.image_size), "portrait_prob": cfg.portrait_prob,
-        "depth_file": DEPTH_FILE,
-        "conventions": "docs/architecture.md: world Z up (m); camera OpenCV; pixel centres at integers; "
-                       "keypoints OpenPose BODY_25",
-    }
-
-
-def input_digests(cfg: RenderConfig) -> dict[str, str]:
-    """Content digests of every input file that shapes a sample, by the flag that names it.
-
-    The wardrobe file, the background and environment folders, motion files, SMPL-X model
-    files and the asset library (pose library, appearance tables, rigs): a resume after
-    editing any of them is refused (:func:`genb.core.runner.guard_settings`).
-    """
-    from genb.render.assets import asset_path
-    from genb.render.dress.wardrobe import resolve_wardrobe
-
-    out: dict[str, str] = {}
-    wardrobe = resolve_wardrobe(cfg.wardrobe)
-    if wardrobe is not None:
-        out["wardrobe"] = digest_files([wardrobe])
-    for field in ("environments", "motion_dir", "smplx_dir"):
-        if getattr(cfg, field):
-            out[field] = digest_files([getattr(cfg, field)], getattr(cfg, field))
-    if cfg.backgrounds != "procedural":
-        out["backgrounds"] = digest_files([cfg.backgrounds], cfg.backgrounds)
-    library = asset_path()
-    out["asset library"] = digest_files([p for p in sorted(library.iterdir()) if p.name != "wardrobe"], library)
-    return out
-
-
-def _validate(run: RunFolder, cfg: RenderConfig) -> None:
-    cfg.validate()
-    if (run.root / "run.json").is_file():
-        found = run.manifest.get("format_version", 1)  # a corrupt run.json is an error naming it
-        if found != FORMAT_VERSION:
-            raise GenbError(f"{run.root} was rendered by a genb whose samples are drawn differently "
-                            f"(run format {found}, this genb writes {FORMAT_VERSION}): resuming it would mix two datasets",
-                            "render into a new folder (or finish this one with the genb version that started it)")
-
-
-def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "RenderStage | None") -> float:
-    """Render ``todo`` into ``run``: in this process (``stage``), or in a pool of workers each with
-    its own renderer. Returns when steady rendering started (``time.perf_counter``)."""
-    started = time.perf_counter()
-    if cfg.workers == 1:
-        assert stage is not None
-        writer = SampleWriter(run, cfg.png_compression)
-        # A pipeline of threads: sample k+1 is prepared (bodies, scene: no GL) while sample k
-        # rasterizes on this thread and sample k-1 is completed (shading, labels, control maps)
-        # and then written. numpy, zlib and llvmpipe release the GIL, so the stages overlap.
-        preparer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
-        completer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-complete")
-        try:
-            ahead = preparer.submit(stage.prepare, todo[0])
-            behind: tuple[int, concurrent.futures.Future] | None = None
-            for k, i in enumerate(progress(todo, total=len(todo), desc="render")):
-                prep = ahead.result()
-                if k + 1 < len(todo):
-                    ahead = preparer.submit(stage.prepare, todo[k + 1])
-                raw = stage.rasterize(prep)
-                if behind is not None:
-                    writer.submit(behind[0], behind[1].result())
-                behind = (i, completer.submit(stage.complete, prep, raw))
-            if behind is not None:
-                writer.submit(behind[0], behind[1].result())
-                behind = None
-        finally:
-            if behind is not None:  # a later sample failed: still write the one completed before it
-                try:
-                    if behind[1].exception() is None:
-                        writer.submit(behind[0], behind[1].result())
-                except Exception:  # noqa: BLE001 - the first error is the one raised
-                    pass
-            preparer.shutdown(wait=True, cancel_futures=True)
-            completer.shutdown(wait=True, cancel_futures=True)
-            writer.close()
-            stage.close()
-    else:
-        ctx = mp.get_context("spawn")
-        with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
-            jobs = pool.imap_unordered(_worker_render, [(str(run.root), i) for i in todo])
-            for k, _ in enumerate(progress(jobs, total=len(todo), desc="render")):
-                if k == cfg.workers - 1:  # every worker has delivered its first sample
-                    started = time.perf_counter()
-    return started
-
-
-def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
-    """Render every missing sample of ``cfg`` into the run folder ``out`` (this rank's share)."""
-    run = RunFolder(out)
-    start = time.perf_counter()
-    started = [start]  # when steady rendering started
-
-    def setup(ctx: StageContext) -> RenderStage | None:
-        if cfg.workers > 1:
-            return None  # each worker builds its own
-        stage = RenderStage(cfg)  # body model and forwards on one torch thread (see RenderStage)
-        logger.info("GL renderer: %s", stage.raster.gl_renderer_name)
-        return stage
-
-    def work(ctx: StageContext, todo: list[int]) -> None:
-        logger.info("rendering %d of %d samples into %s (%d already done, %d rank(s), %d worker(s))",
-                    len(todo), cfg.num_samples, run.root, ctx.plan.skipped, ctx.ranks.world, cfg.workers)
-        started[0] = _render_todo(run, cfg, todo, ctx.state)
-
-    done = set(run.sample_ids())
-    ran = run_stage(StageSpec(
-        name="render", folder=run.root, record="render.yaml", config=cfg,
-        items=lambda: range(cfg.num_samples), is_done=lambda i: i in done,
-        validate=lambda: _validate(run, cfg), setup=setup, work=work,
-        keep=RESUMABLE_FIELDS, inputs=lambda: input_digests(cfg),
-        markers=("run.json", "render.yaml"), ours="a run folder",
-        outputs_exist=lambda: bool(run.sample_ids()), extra_records=lambda: {"run.json": _manifest(cfg)},
-        folders=(run.samples_dir,), clean=run.stale_folders(), what=f"samples in {run.root}",
-        missing=lambda: 0,  # each rank renders its own block; nothing to aggregate
-    ))
-    end = time.perf_counter()
-    todo, skipped = len(ran.plan.todo), ran.plan.skipped
-    started_at = started[0]
-    if cfg.workers > 1 and todo > cfg.workers:  # the first samples' own work is not start-up
-        started_at -= (end - started_at) / (todo - cfg.workers) * cfg.workers
-    summary = RenderSummary(rendered=todo, skipped=skipped, seconds=end - start,
-                            total=cfg.num_samples, startup_seconds=max(0.0, started_at - start))
-    logger.info("done: %d rendered, %d skipped in %.1f s (%.2f samples/s); %d/%d samples in %s",
-                summary.rendered, summary.skipped, summary.seconds, summary.samples_per_second,
-                len(run.sample_ids()), cfg.num_samples, run.root)
-    return summary

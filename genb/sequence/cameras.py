@@ -1,6 +1,6 @@
 """Camera paths of a sequence: static, pan/tilt, dolly, tracking a person, handheld shake, zoom.
 
-A path is one :class:`~genb.render.scene.CameraRecipe` per frame (position, yaw, pitch, roll,
+A path is one :class:`~genb.render.scene.sample.CameraRecipe` per frame (position, yaw, pitch, roll,
 field of view), so every frame's K and world-to-camera extrinsics come from the same code as a
 single image's. Angles in degrees, positions in metres, time in seconds (frame t at t / fps).
 """
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from genb.render.scene import CameraRecipe
+from genb.render.scene.sample import CameraRecipe
 
 CAMERA_MOTIONS = ("static", "pan", "dolly", "tracking", "handheld")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.camera import project, to_camera
+from genb.render.labels.camera import project, to_camera
 
 DEPTH_TOLERANCE = (0.03, 0.02)
 """A point is the visible surface of frame t+1 when its depth is within ``a + b * depth`` metres."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import SEMANTIC_INDEX
-from genb.render.poses import PoseLibrary, mirror_euler
+from genb.render.bodies.poses import PoseLibrary, mirror_euler
 
 WALK_PHASES = ("walk_heel_strike", "walk_loading", "walk_passing", "walk_toe_off")
 MOTIONS = ("walk", "turn", "wave", "stand")

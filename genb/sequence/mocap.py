@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.bodies.motion import _library
-from genb.render.rotations import axis_angle_to_matrix
+from genb.render.bodies.rotations import axis_angle_to_matrix
 
 DEFAULT_MOCAP_FPS = 120.0
 

@@ -157,7 +157,7 @@ def flicker_report(root: str | Path, noise: float) -> dict[str, Any]:
     run (only sequences whose every frame is enhanced); written as ``RUN/flicker-noise-<s>.json``."""
     from genb.core.io import atomic_write_json, read_image
     from genb.core.run import noise_name
-    from genb.sequence.show import sequence_folders
+    from genb.show.sequence import sequence_folders
 
     root = Path(root)
     out: dict[str, Any] = {"noise": noise, "unit": "mean |frame t - frame t+1 warped back by the exact flow|, "

@@ -16,10 +16,10 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.core.seeds import sample_rng
-from genb.render import scenery
+from genb.render.scene import scenery
 from genb.render.bodies import PosedBodies, rigid_transform_bodies
-from genb.render.rotations import euler_xyz_to_matrix
-from genb.render.scene import CameraRecipe, fallback_position, place_people, sample_camera
+from genb.render.bodies.rotations import euler_xyz_to_matrix
+from genb.render.scene.sample import CameraRecipe, fallback_position, place_people, sample_camera
 from genb.sequence import gait
 from genb.sequence.cameras import camera_path
 

@@ -123,7 +123,7 @@ def _meshes(stage, layers: list) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def _write_frame(sub: RunFolder, t: int, sample, flow: np.ndarray, valid: np.ndarray, level: int) -> None:
     """One frame folder, built under a temporary name and renamed whole (as a single sample's), with its flow."""
-    from genb.render.stage import write_sample
+    from genb.render.run import write_sample
 
     write_sample(sub, t, sample, level, extra={FLOW_FILE: npz_bytes({"flow": flow, "valid": valid})})
 
@@ -140,7 +140,8 @@ def _per_frame_noise(prep, t: int) -> None:
 
 def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
     """Render the missing frames of sequence ``index`` into ``root``; returns how many were written."""
-    from genb.render.stage import _manifest as run_manifest, _torch_threads
+    from genb.render.stage import _torch_threads
+    from genb.render.run import _manifest as run_manifest
     from genb.sequence.plan import Frame, plan_sequence
 
     seq = sequence_dir(root, index)
@@ -196,7 +197,8 @@ class SequenceSummary:
 
 def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
     """Render every missing frame of every sequence of ``cfg`` into ``out`` (this rank's share)."""
-    from genb.render.stage import RenderStage, input_digests
+    from genb.render.stage import RenderStage
+    from genb.render.run import input_digests
 
     root = Path(out)
     if (root / "run.json").is_file() and not (root / "sequences.json").is_file():

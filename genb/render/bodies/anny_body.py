@@ -33,7 +33,7 @@ from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
 from genb.render.bodies.quiet_warp import init_warp_quietly
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
-from genb.render.rotations import matrix_to_axis_angle, axis_angle_to_matrix, rotation_between
+from genb.render.bodies.rotations import matrix_to_axis_angle, axis_angle_to_matrix, rotation_between
 
 logger = get_logger(__name__)
 

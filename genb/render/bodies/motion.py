@@ -23,7 +23,7 @@ import numpy as np
 
 from genb.errors import GenbError
 from genb.core.conventions import SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
-from genb.render.rotations import axis_angle_to_matrix, heading_free, matrix_to_axis_angle
+from genb.render.bodies.rotations import axis_angle_to_matrix, heading_free, matrix_to_axis_angle
 
 # SMPL-X body joints 1..21 in body_pose order, and which semantic joint each drives.
 _BODY_JOINTS = ("left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2", "left_ankle", "right_ankle",

@@ -29,7 +29,7 @@ from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
 from genb.render.bodies.model_file import SMPLX_SHAPES, check_model_arrays
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
-from genb.render.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from genb.render.bodies.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 
 from genb.render.bodies.motion import sample_motion_pose  # noqa: F401  (re-exported for the render stage)
 

@@ -18,13 +18,13 @@ def show_through(raster, body_vertices: np.ndarray, garments: list[GarmentMesh],
     with another, and the garments on top with their own ids (one label pass, no MSAA).
 
     Args:
-        raster: a :class:`~genb.render.raster.Rasterizer` of the body model.
+        raster: a :class:`~genb.render.raster.gl.Rasterizer` of the body model.
         body_vertices: (V, 3) posed body, world frame. garments: from :meth:`Dresser.dress`.
         K, cam_ext, width, height: the camera.
     Returns:
         (show-through pixels, garment area in pixels: garment pixels plus show-through pixels).
     """
-    from genb.render.raster import Lighting, MeshLayer, vertex_normals
+    from genb.render.raster.gl import Lighting, MeshLayer, vertex_normals
 
     faces = raster.faces
     covered = np.zeros(len(faces), bool)

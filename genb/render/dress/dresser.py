@@ -115,7 +115,7 @@ def _nan_ge(x: np.ndarray, t: float) -> np.ndarray:
 
 
 def _mesh_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
-    from genb.render.raster import vertex_normals
+    from genb.render.raster.gl import vertex_normals
 
     return vertex_normals(v, f.astype(np.int64))
 

@@ -171,7 +171,7 @@ def ade20k_seg_control(parts: np.ndarray, instances: np.ndarray, depth: np.ndarr
     empty = depth <= 0
     out[empty] = ADE20K["ceiling" if background.get("sky") == "indoor" else "sky"]
     if background.get("kind") == "environment" and K is not None and cam_ext is not None:
-        from genb.render.sky import ray_directions
+        from genb.render.scene.sky import ray_directions
 
         h, w = depth.shape
         below = ray_directions(K, cam_ext, w, h)[:, 2].reshape(h, w) < 0.0  # world z up: looking down

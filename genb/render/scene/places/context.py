@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from genb.render import props as P
-from genb.render.places.kinds import recipe
+from genb.render.scene import props as P
+from genb.render.scene.places.kinds import recipe
 
 @dataclasses.dataclass
 class PlaceContext:

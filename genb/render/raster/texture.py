@@ -1,6 +1,6 @@
 """Procedural detail in world space, prefiltered: what a repeating texture tile cannot give.
 
-The ground's albedo is a tileable texture of 1-3 m (:mod:`genb.render.materials`); repeated
+The ground's albedo is a tileable texture of 1-3 m (:mod:`genb.render.scene.materials`); repeated
 to the horizon, its tile shows as a regular pattern. :func:`ground_variation` multiplies it
 by value noise at metric scales that do not divide the tile (1.7, 5.3 and 19 m: patches of
 wear, damp, dust), evaluated per pixel from the pixel's world position in the deferred pass.

@@ -1,5 +1,5 @@
 """Indoor place builders: living room, office, gym, with furniture against the room's walls
-(registration order is the draw order of :func:`genb.render.places.choose_place`: keep it)."""
+(registration order is the draw order of :func:`genb.render.scene.places.choose_place`: keep it)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from genb.render.places.context import PlaceContext, _scatter
-from genb.render.places.kinds import place_kind, recipe
+from genb.render.scene.places.context import PlaceContext, _scatter
+from genb.render.scene.places.kinds import place_kind, recipe
 
 
 def _walls(ctx: PlaceContext) -> list[tuple[np.ndarray, float, float]]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX, SCENE_PART_INDEX
-from genb.render.props import box_mesh
+from genb.render.scene.props import box_mesh
 
 _I = BODY25_INDEX
 HOLDING_POSES = ("carrying_box", "phone_call", "looking_at_phone")

@@ -76,8 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "animate", False):  # sequences (genb.sequence.show)
-        from genb.sequence.show import animate
+    if getattr(args, "animate", False):  # sequences (genb.show.sequence)
+        from genb.show.sequence import animate
 
         animate(args.run_dir, args.out, min(args.num, 4), args.noise, args.tile_width)
         return 0

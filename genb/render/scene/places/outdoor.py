@@ -1,10 +1,10 @@
 """Outdoor place builders: street, park, plaza, parking lot, field, beach (registration order is
-the draw order of :func:`genb.render.places.choose_place`: keep it)."""
+the draw order of :func:`genb.render.scene.places.choose_place`: keep it)."""
 
 from __future__ import annotations
 
-from genb.render.places.context import PlaceContext, _row, _scatter
-from genb.render.places.kinds import place_kind, recipe
+from genb.render.scene.places.context import PlaceContext, _row, _scatter
+from genb.render.scene.places.kinds import place_kind, recipe
 
 
 @place_kind("street", False, ("asphalt", "paving", "concrete"), "on a city street", ("skyline",), 1.6)

@@ -24,7 +24,7 @@ import numpy as np
 from genb.errors import GenbError
 from genb.render.assets import load_yaml_asset
 from genb.core.conventions import SEMANTIC_INDEX, SEMANTIC_JOINTS
-from genb.render.rotations import euler_xyz_to_matrix, matrix_to_euler_xyz, rotation_between
+from genb.render.bodies.rotations import euler_xyz_to_matrix, matrix_to_euler_xyz, rotation_between
 
 NUM_JOINTS = len(SEMANTIC_JOINTS)
 MIRROR_SIGN = np.array([1.0, -1.0, -1.0])

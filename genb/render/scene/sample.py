@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.assets import load_yaml_asset
-from genb.render.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
 from genb.render.config import RenderConfig
 from genb.core.conventions import PART_INDEX, PARTS
 
@@ -187,7 +187,7 @@ def sample_appearance(rng: np.random.Generator) -> dict[str, Any]:
 
 def part_colors(appearance: dict[str, Any]) -> np.ndarray:
     """(len(PARTS), 3) float32 albedo of each body part for one person's appearance."""
-    from genb.render.skin import tone_srgb
+    from genb.render.dress.skin import tone_srgb
 
     clothing = load_yaml_asset("appearance", "clothing.yaml")
     colors = np.tile(tone_srgb(appearance["skin_tone"]), (len(PARTS), 1))  # the tone's measured albedo

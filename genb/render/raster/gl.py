@@ -4,7 +4,7 @@ One :class:`Rasterizer` per process, built once and reused for every sample
 (the GL context is the expensive part). The passes of one sample:
 
 1. **colour** (albedo, sRGB-encoded, MSAA, RGBA): the G-buffer's anti-aliased albedo and its coverage
-   (lit per pixel afterwards by :mod:`genb.render.shading`);
+   (lit per pixel afterwards by :mod:`genb.render.raster.shading`);
 2. **sun depth** (scenes with shadows: depth only, orthographic along the sun, built by
    :meth:`Rasterizer.build_shadow_pass` over the colour pass's meshes);
 3. **labels** (``FLAT | SEG | RGBA``: vertex colours, no MSAA): one mesh per person whose
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from genb.errors import GenbError
-from genb.render.camera import gl_camera_pose, gl_intrinsics
+from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
 
 ZNEAR, ZFAR = 0.05, 500.0
@@ -127,7 +127,7 @@ class RasterOutput:
 
     Attributes:
         color: (H, W, 3) uint8 sRGB-encoded albedo, anti-aliased, premultiplied by ``coverage``
-            (unlit: :mod:`genb.render.shading` lights it).
+            (unlit: :mod:`genb.render.raster.shading` lights it).
         coverage: (H, W) float32 in 0..1, the fraction of each pixel covered by geometry.
         depth: (H, W) float32 camera z in metres at the pixel centre (no MSAA, so it agrees
             with ``instances`` and ``parts`` pixel for pixel); 0 where nothing was hit.
@@ -373,7 +373,7 @@ class Rasterizer:
             people: one mesh per person, all in the body model's topology.
             K: (3, 3) intrinsics (OpenCV). cam_ext: (4, 4) world-to-camera.
             lighting: unused by the passes (the colour pass is unlit; light comes per pixel
-                afterwards, :mod:`genb.render.shading`), kept for callers. ground: the ground plane, or None.
+                afterwards, :mod:`genb.render.raster.shading`), kept for callers. ground: the ground plane, or None.
             props: scene objects (instance 0, their own part classes), or None.
         """
         props = props or []
@@ -385,7 +385,7 @@ class Rasterizer:
         shown = [self._shown_faces(p) for p in people]  # None: every body face
 
         # 1. colour pass: albedo only (sRGB-encoded vertex colours and textures, drawn flat with
-        #    MSAA): the G-buffer's albedo; light is added per pixel (genb.render.shading).
+        #    MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading).
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
         for p, extra, show in zip(people, extras, shown):
@@ -481,15 +481,15 @@ class Rasterizer:
     def build_shadow_pass(self, color_scene: Any, direction: np.ndarray, width: int, height: int,
                           grow: bool = False):
         """The sun's depth-only pass over the colour scene's shadow casters (people, their garments,
-        props; not the ground), and its :class:`genb.render.shadows.ShadowCamera`; None if nothing casts.
+        props; not the ground), and its :class:`genb.render.raster.shadows.ShadowCamera`; None if nothing casts.
 
         Args:
             color_scene: the colour pass's scene (first of :meth:`build_passes`).
             direction: (3,) direction the sunlight travels. width, height: shadow map size.
-            grow: let the map grow by a whole factor (:func:`genb.render.shadows.map_scale`) where the
+            grow: let the map grow by a whole factor (:func:`genb.render.raster.shadows.map_scale`) where the
                 casters' frame is wide; the pass must then be rendered at the camera's ``width`` x ``height``.
         """
-        from genb.render.shadows import fit_shadow_camera, map_scale
+        from genb.render.raster.shadows import fit_shadow_camera, map_scale
 
         pr = self._pr
         # mesh_nodes is a set (its order follows object addresses): sort, so the shadow camera's float

@@ -1,4 +1,4 @@
-"""Object mesh builders: one registered :class:`~genb.render.places.kinds.PropKind` each (buildings,
+"""Object mesh builders: one registered :class:`~genb.render.scene.places.kinds.PropKind` each (buildings,
 cars, lamps, trees, furniture, the distant backdrop), in the object's own frame (origin at its
 footprint centre, ``+y`` its back, ``z`` up), and the older props registered as kinds too."""
 
@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from genb.render import props as P
-from genb.render.places.kinds import PROP_KINDS, PropKind, prop_kind
+from genb.render.scene import props as P
+from genb.render.scene.places.kinds import PROP_KINDS, PropKind, prop_kind
 
 Mesh = tuple[np.ndarray, np.ndarray, np.ndarray]
 

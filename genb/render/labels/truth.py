@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.camera import in_frame
+from genb.render.labels.camera import in_frame
 from genb.core.conventions import BODY25, PART_INDEX, PARTS
 
 # Distance by which a surface must be nearer than the keypoint's own surface to hide it, metres.
@@ -175,7 +175,7 @@ def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_
 
 
 def _project_plain(points: np.ndarray, K: np.ndarray) -> np.ndarray:
-    """:func:`genb.render.camera.project` written elementwise (no BLAS call: bit-identical results
+    """:func:`genb.render.labels.camera.project` written elementwise (no BLAS call: bit-identical results
     whatever thread runs it and whatever else runs BLAS concurrently)."""
     z = np.maximum(points[..., 2], 1e-6)
     return np.stack([K[0, 0] * (points[..., 0] / z) + K[0, 2], K[1, 1] * (points[..., 1] / z) + K[1, 2]], axis=-1)

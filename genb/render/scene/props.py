@@ -3,7 +3,7 @@ parked-car-sized blocks and indoor rooms, placed on the ground without touching 
 
 A prop is a JSON-able recipe (``type``, ``position`` [x, y] metres, ``yaw_deg``, ``size``
 [length, depth, height] metres, ``color``), listed in ``scene.json``, and a mesh built from
-it (:func:`genb.render.places.prop_mesh`, which builds any kind): vertices, faces, normals and colours in the world frame, and its
+it (:func:`genb.render.scene.places.prop_mesh`, which builds any kind): vertices, faces, normals and colours in the world frame, and its
 part class (``conventions.SCENE_PARTS``). Footprints are oriented rectangles on the ground;
 a prop is kept only when its footprint clears every person's footprint circle and every
 other prop (:func:`place_props`). Some props are put between the camera and a person, so
@@ -31,7 +31,7 @@ PROP_TYPES: dict[str, tuple[tuple[tuple[float, float], ...], str, bool]] = {
     "bush": (((0.7, 1.4), (0.7, 1.4), (0.6, 1.2)), "plant", True),
     "tree": (((2.0, 4.0), (2.0, 4.0), (4.0, 7.0)), "tree", False),
     "car": (((3.9, 4.7), (1.7, 1.9), (1.4, 1.6)), "car", True),
-    # seats (put under seated people by genb.render.contact; not drawn at random)
+    # seats (put under seated people by genb.render.scene.contact; not drawn at random)
     "chair": (((0.42, 0.5), (0.4, 0.48), (0.4, 0.5)), "chair", False),
     "stool": (((0.32, 0.4), (0.32, 0.4), (0.4, 0.7)), "chair", False),
     "low_wall": (((1.5, 3.0), (0.28, 0.4), (0.35, 0.6)), "wall", False),

@@ -16,9 +16,27 @@ from typing import Any
 
 import numpy as np
 
-from genb.render import colour, effects, envmap, materials, places, probe, props, shading, shadows, sky
+from genb.render.raster import colour
+
+from genb.render.raster import effects
+
+from genb.render.scene import envmap
+
+from genb.render.scene import materials
+
+from genb.render.scene import places
+
+from genb.render.raster import probe
+
+from genb.render.scene import props
+
+from genb.render.raster import shading
+
+from genb.render.raster import shadows
+
+from genb.render.scene import sky
 from genb.core.conventions import BODY25_INDEX
-from genb.render.raster import GroundLayer, PropMesh, RasterOutput
+from genb.render.raster.gl import GroundLayer, PropMesh, RasterOutput
 
 # BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
 FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
@@ -34,7 +52,7 @@ class Look:
         lighting: the key/ambient light recipe. sky: the sky recipe (None for photo backgrounds).
         contacts: (C, 3) world points of the feet. effects: camera effects recipe.
         shadows: whether sun shadows and contact darkening are applied.
-        probe: the light the deferred shading uses (:func:`genb.render.probe.light_probe`).
+        probe: the light the deferred shading uses (:func:`genb.render.raster.probe.light_probe`).
         ground_seed: the ground texture's seed (its large-scale variation), or None.
     """
 
@@ -52,7 +70,7 @@ class Look:
 
     def shade(self, color: np.ndarray, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
               shadow_depth: np.ndarray | None) -> np.ndarray:
-        """The lit image (:func:`genb.render.shading.light_image`: per-pixel light over the colour
+        """The lit image (:func:`genb.render.raster.shading.light_image`: per-pixel light over the colour
         pass's albedo, sun shadows and contact darkening, the camera's tone curve), premultiplied
         by the coverage, float32 0..255."""
         sun_map, contact_map = self.shadow_maps(out, K, cam_ext, shadow_depth)
@@ -126,7 +144,7 @@ class Setting:
         return sky.sky_image(self.sky, K, cam_ext, width, height)
 
     def add_objects(self, recipes: list[dict[str, Any]]) -> None:
-        """Add objects (recipes of :mod:`genb.render.props`) to the setting: meshes and ``scene.json``."""
+        """Add objects (recipes of :mod:`genb.render.scene.props`) to the setting: meshes and ``scene.json``."""
         for rec in recipes:
             self.props.extend(PropMesh(*m, casts_shadow=places.casts_shadow(rec)) for m in places.prop_meshes(rec))
             self.objects.append(rec)
@@ -240,7 +258,7 @@ def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need
     without a framed person."""
     if protect is None or not len(keypoints_world):
         return None
-    from genb.render import framing
+    from genb.render.scene import framing
 
     K, ext = camera.K, camera.cam_ext
     kp = np.asarray(keypoints_world[protect], np.float64)
@@ -266,10 +284,10 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     """Sky, sun, ground material and props of one sample.
 
     Args:
-        camera: the sampled :class:`genb.render.scene.CameraRecipe`.
+        camera: the sampled :class:`genb.render.scene.sample.CameraRecipe`.
         people_xy: (P, 2) people's ground positions; radii: (P,) their footprint radii, metres.
         keypoints_world: (P, 25, 3) BODY25 keypoints in the world (feet: contact darkening).
-        seats: seat recipes already under seated people (:mod:`genb.render.contact`); props keep clear.
+        seats: seat recipes already under seated people (:mod:`genb.render.scene.contact`); props keep clear.
         protect: the person who must stay in view (the framed one): no prop stands in their sightline.
     """
     sky_recipe = sky.sample_sky(rng)
@@ -303,7 +321,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
         room = ((walls[2]["position"][0] + T / 2, walls[0]["position"][1] + T / 2),
                 (walls[3]["position"][0] - T / 2, walls[1]["position"][1] - T / 2))
     background = {"kind": "procedural", "sky": sky_recipe["setting"], "ground": material, "texture_seed": seed}
-    if place is not None:  # the place around the people (genb.render.places), then its backdrop
+    if place is not None:  # the place around the people (genb.render.scene.places), then its backdrop
         near, far = places.build_place(rng, place, cam_xy, forward, np.asarray(people_xy, np.float64),
                                        np.asarray(radii, np.float64), protect, objects, room)
         objects = objects + near + far

@@ -5,7 +5,7 @@ gives depth, camera-frame normals and part ids per pixel; the part id picks the 
 (:data:`MATERIALS`: roughness, specular reflectance at normal incidence, subsurface). Every
 covered pixel is then lit (:func:`shade`):
 
-- the sun: a directional light times its shadow-map visibility (:mod:`genb.render.shadows`),
+- the sun: a directional light times its shadow-map visibility (:mod:`genb.render.raster.shadows`),
   Lambert (or wrap lighting, a cheap subsurface term, on skin) plus GGX specular;
 - the sky and the ground's bounce as image-based ambient light: the incident radiance (the
   analytic sky, an ``--environments`` map, or a flat ambient) projected once on nine
@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from genb.core.conventions import PARTS, SCENE_PART_INDEX
-from genb.render.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
-from genb.render.probe import LightProbe, sh_irradiance
+from genb.render.raster.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
+from genb.render.raster.probe import LightProbe, sh_irradiance
 
 # ----------------------------------------------------------------------------- materials
 # (roughness, F0 specular reflectance, subsurface 0..1) per part class.
@@ -240,7 +240,7 @@ def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- the whole image
 def _normal_table() -> np.ndarray:
     """(65536, 3) float32 unit camera-frame normals of every encoded (x, y) byte pair (index x << 8 | y),
-    z facing the camera (as :func:`genb.render.raster.encode_normal_xy` stores them)."""
+    z facing the camera (as :func:`genb.render.raster.gl.encode_normal_xy` stores them)."""
     xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
     x, y = np.repeat(xy, 256), np.tile(xy, 256)
     n = np.stack([x, y, -np.sqrt(np.clip(1.0 - x * x - y * y, 0.0, 1.0))], axis=1)
@@ -259,7 +259,7 @@ for _name, _k in {"wall": 1.0, "fence": 0.7, "box": 1.2, "bench": 0.8, "pole": 0
 
 def _surface_detail(depth, K, cam_ext, flat, parts, normals_world) -> np.ndarray:
     """(M,) albedo multipliers of object pixels (flat indices into the image)."""
-    from genb.render.texture import surface_variation
+    from genb.render.raster.texture import surface_variation
 
     H, W = depth.shape
     v, u = np.divmod(flat, W)
@@ -278,13 +278,13 @@ def _surface_detail(depth, K, cam_ext, flat, parts, normals_world) -> np.ndarray
 def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: int, seed: int,
                       step: int = 4) -> np.ndarray:
     """(H, W, 3) float32 albedo multipliers of the ground plane (z = 0) seen through the camera:
-    world-space noise (:func:`genb.render.texture.ground_variation`), prefiltered by each pixel's
+    world-space noise (:func:`genb.render.raster.texture.ground_variation`), prefiltered by each pixel's
     footprint on the ground (longer at grazing angles). The noise is smooth (cells of 1.7 m and
     more), so it is evaluated every ``step`` pixels and interpolated."""
     import cv2
 
-    from genb.render.sky import ray_directions
-    from genb.render.texture import ground_variation
+    from genb.render.scene.sky import ray_directions
+    from genb.render.raster.texture import ground_variation
 
     w, h = -(-width // step), -(-height // step)
     Kc = K.copy()
@@ -317,7 +317,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         probe: the light (:func:`light_probe`). sun_map, contact_map: (H, W) float32 sun
             visibility and contact occlusion (None: 1).
         exposure_bias: multiplies the auto exposure.
-        ground_seed: the ground texture's seed: its large-scale variation (:mod:`genb.render.texture`);
+        ground_seed: the ground texture's seed: its large-scale variation (:mod:`genb.render.raster.texture`);
             None: none.
     """
     import cv2

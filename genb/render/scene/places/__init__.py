@@ -5,7 +5,7 @@ Two tables drive it (:mod:`.kinds`), so a new kind touches one module only:
 * :data:`PROP_KINDS` (:class:`PropKind`): an object kind is a typed recipe (size ranges, seg class,
   colours, words for the prompt) plus **one mesh builder** ``build(recipe) -> [((v, f, n), rgb), ...]``
   in the object's own frame (origin at its footprint centre, ``+y`` its back, ``z`` up). Register
-  one with :func:`prop_kind`. :func:`genb.render.props.prop_mesh` builds any registered kind.
+  one with :func:`prop_kind`. :func:`genb.render.scene.props.prop_mesh` builds any registered kind.
 * :data:`PLACE_KINDS` (:class:`PlaceKind`): a place kind (street, park, plaza, parking lot, field,
   beach, living room, office, gym) has its grounds, its backdrop and a ``build(ctx)`` that adds
   objects through :meth:`PlaceContext.add`, which keeps every object clear of people (their
@@ -23,13 +23,13 @@ import math
 
 import numpy as np
 
-from genb.render import props as P
+from genb.render.scene import props as P
 # importing the builders registers the kinds; outdoor places before indoor ones (the order of PLACE_KINDS)
-from genb.render.places import objects as _objects  # noqa: F401, I001
-from genb.render.places import outdoor as _outdoor  # noqa: F401, I001
-from genb.render.places import indoor as _indoor  # noqa: F401, I001
-from genb.render.places.context import PlaceContext
-from genb.render.places.kinds import (PLACE_KINDS, PROP_KINDS, PlaceKind, PropKind, casts_shadow, place_kind, prop_kind,
+from genb.render.scene.places import objects as _objects  # noqa: F401, I001
+from genb.render.scene.places import outdoor as _outdoor  # noqa: F401, I001
+from genb.render.scene.places import indoor as _indoor  # noqa: F401, I001
+from genb.render.scene.places.context import PlaceContext
+from genb.render.scene.places.kinds import (PLACE_KINDS, PROP_KINDS, PlaceKind, PropKind, casts_shadow, place_kind, prop_kind,
                                       prop_mesh, prop_meshes, recipe)
 
 __all__ = ["PLACE_KINDS", "PROP_KINDS", "PlaceContext", "PlaceKind", "PropKind", "backdrop", "build_place", "casts_shadow",

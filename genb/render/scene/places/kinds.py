@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render import props as P
+from genb.render.scene import props as P
 
 
 
@@ -59,7 +59,7 @@ class PlaceKind:
     indoor: bool
     grounds: tuple[str, ...]
     build: Callable[[Any], None]
-    """``build(ctx)`` with a :class:`genb.render.places.context.PlaceContext`: adds the place's objects."""
+    """``build(ctx)`` with a :class:`genb.render.scene.places.context.PlaceContext`: adds the place's objects."""
     words: str
     backdrop: tuple[str, ...] = ()
     weight: float = 1.0
@@ -82,7 +82,7 @@ def prop_meshes(recipe: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray, np
     """World-frame meshes of an object recipe, one per seg class it holds (a building's windows and doors
     have their own), each as vertices (V, 3) float32, faces (F, 3) uint32, normals (V, 3) float32,
     colours (V, 3) float32 0..1 and the part id (``SCENE_PART_INDEX``). Any kind of
-    :data:`PROP_KINDS` or of :data:`genb.render.props.PROP_TYPES`."""
+    :data:`PROP_KINDS` or of :data:`genb.render.scene.props.PROP_TYPES`."""
     if recipe["type"] in P.PROP_TYPES:
         pieces, part = P._pieces(recipe), P.PROP_TYPES[recipe["type"]][1]
     else:

@@ -148,7 +148,7 @@ def environment_background(env: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, 
     """(H, W, 3) uint8 sRGB: the map seen through the camera (K, cam_ext)."""
     import cv2
 
-    from genb.render.sky import linear_to_srgb, ray_directions
+    from genb.render.scene.sky import linear_to_srgb, ray_directions
 
     d = ray_directions(K, cam_ext, width, height)
     u, v = direction_to_pixel(d, env.shape[1], env.shape[0], yaw_deg)

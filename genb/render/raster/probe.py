@@ -1,7 +1,7 @@
 """The light around a point: the sky (analytic or an ``--environments`` map) and the ground's
 bounce projected once on nine spherical harmonics, evaluated per pixel normal.
 
-:class:`LightProbe` is what :func:`genb.render.shading.shade` lights a pixel with besides the
+:class:`LightProbe` is what :func:`genb.render.raster.shading.shade` lights a pixel with besides the
 sun: ``sh`` (9, 3) irradiance coefficients in the same "white-Lambertian radiance" units as the
 sun, plus the sun's direction and colour. Pure functions, numpy float32.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.colour import luminance
+from genb.render.raster.colour import luminance
 
 # ----------------------------------------------------------------------------- spherical harmonics
 _SH_BAND = np.array([math.pi] + [2 * math.pi / 3] * 3 + [math.pi / 4] * 5, np.float32)
@@ -85,14 +85,14 @@ def _sky_above(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None, envi
     if environment is not None:
         import cv2
 
-        from genb.render.envmap import direction_to_pixel
+        from genb.render.scene.envmap import direction_to_pixel
 
         env, yaw = environment
         small = cv2.resize(env, (64, 32), interpolation=cv2.INTER_AREA)
         u, v = direction_to_pixel(d, 64, 32, yaw)
         return small[np.clip(np.rint(v), 0, 31).astype(int), np.rint(u).astype(int) % 64]
     if sky_recipe is not None and sky_recipe.get("setting") != "indoor":
-        from genb.render.sky import sky_radiance
+        from genb.render.scene.sky import sky_radiance
 
         return sky_radiance(sky_recipe, d)
     amb = np.asarray(lighting["ambient"], np.float32)
@@ -104,7 +104,7 @@ def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = No
     """The :class:`LightProbe` of a lighting recipe (``scene.json``'s ``lighting``).
 
     Args:
-        sky_recipe: the analytic sky (``genb.render.sky.sample_sky``), or None.
+        sky_recipe: the analytic sky (``genb.render.scene.sky.sample_sky``), or None.
         ground_albedo: (3,) linear albedo of the ground (its bounce light), or a scalar.
         environment: ``(map, yaw_deg)`` of an ``--environments`` map (linear float32), or None.
     """
