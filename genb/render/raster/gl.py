@@ -577,10 +577,14 @@ def _render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None, reverse: 
     into the single-sample framebuffer and are read from there, the same pixel-centre values
     (instances and parts bit for bit; depth within the 24-bit buffer's precision). The colour
     pass keeps its multisampling (its anti-aliased edges and coverage) but skips the depth
-    readback. Draw calls, shaders and uploads stay pyrender's.
+    readback. Draw calls and shaders stay pyrender's; uploads write the same buffers
+    (:mod:`genb.render.raster.upload`).
     """
+    from genb.render.raster.upload import fast_uploads
+
     inner = r._renderer
     inner._sorted_mesh_nodes = lambda sc: draw_order(sc, reverse)  # instead of pyrender's set order
+    fast_uploads(scene)  # the same buffers, one copy instead of five
     try:
         if not r._platform.supports_framebuffers():  # (OSMesa) pyrender's own path
             return r.render(scene, flags=flags, seg_node_map=seg_map)
