@@ -32,6 +32,19 @@ def _attributes(p: Any) -> list[np.ndarray]:
     return [a for a in (p.positions, p.normals, p.tangents, p.texcoord_0, p.texcoord_1, p.color_0) if a is not None]
 
 
+def vertex_data(p: Any) -> tuple[np.ndarray, list[int]]:
+    """(n * k,) float32 the interleaved vertex buffer of primitive ``p`` (n vertices of k floats, as
+    pyrender lays it out) and the k floats' split into attributes."""
+    attrs = _attributes(p)
+    sizes = [a.shape[1] if a.ndim == 2 else 1 for a in attrs]
+    data = np.empty((len(p.positions), sum(sizes)), np.float32)
+    col = 0
+    for a, sz in zip(attrs, sizes):
+        data[:, col:col + sz] = a.reshape(len(a), sz)
+        col += sz
+    return data.reshape(-1), sizes
+
+
 def upload(p: Any) -> None:
     """pyrender's ``Primitive._add_to_context`` for ``p`` (same GL objects, same buffer bytes)."""
     from OpenGL.GL import (GL_ARRAY_BUFFER, GL_ELEMENT_ARRAY_BUFFER, GL_FALSE, GL_FLOAT, GL_STATIC_DRAW,
@@ -45,14 +58,8 @@ def upload(p: Any) -> None:
     vertexbuffer = glGenBuffers(1)
     p._buffers.append(vertexbuffer)
     glBindBuffer(GL_ARRAY_BUFFER, vertexbuffer)
-    attrs = _attributes(p)
-    sizes = [a.shape[1] if a.ndim == 2 else 1 for a in attrs]
-    data = np.empty((len(p.positions), sum(sizes)), np.float32)
-    col = 0
-    for a, sz in zip(attrs, sizes):
-        data[:, col:col + sz] = a.reshape(len(a), sz)
-        col += sz
-    data = data.reshape(-1)
+    data, sizes = vertex_data(p)
+    col = sum(sizes)
     glBufferData(GL_ARRAY_BUFFER, 4 * len(data), data, GL_STATIC_DRAW)
     offset = 0
     for i, sz in enumerate(sizes):
