@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -100,8 +101,8 @@ def main() -> None:
               f"(RenderStage in memory, {n} samples after {args.warmup} warm-up, {w}x{h}, 1-10 people)")
     ratios = sorted(b / t for b, t in zip(wall["baseline"], wall["this checkout"]))
     cratios = sorted(b / t for b, t in zip(cpu["baseline"], cpu["this checkout"]))
-    print(f"this checkout keeps {ratios[len(ratios) // 2]:.0%} of the baseline's throughput (median of rounds, "
-          f"{ratios[0]:.0%}-{ratios[-1]:.0%}); by CPU time {cratios[len(cratios) // 2]:.0%} ({cratios[0]:.0%}-{cratios[-1]:.0%})")
+    print(f"this checkout keeps {statistics.median(ratios):.0%} of the baseline's throughput (median of rounds, "
+          f"{ratios[0]:.0%}-{ratios[-1]:.0%}); by CPU time {statistics.median(cratios):.0%} ({cratios[0]:.0%}-{cratios[-1]:.0%})")
 
 if __name__ == "__main__":
     main()
