@@ -280,10 +280,11 @@ class RenderStage(People):
     def rasterize(self, prep: PreparedSample) -> list:
         """The GL part of :meth:`finish`: the passes' raw results (call it on the GL thread)."""
         look = prep.look
-        results = self.raster.run_passes(list(prep.passes), prep.width, prep.height)
-        if look is not None and look.shadow_pass is not None:  # after the colour pass: it shares its meshes
+        results = self.raster.run_passes(list(prep.passes[:1]), prep.width, prep.height)
+        if look is not None and look.shadow_pass is not None:  # right after the colour pass: it draws its meshes
             cam = look.shadow_cam  # the map may be larger than the image (genb.render.raster.shadows.map_scale)
-            results.insert(1, self.raster.run_passes([look.shadow_pass], cam.width, cam.height)[0])
+            results += self.raster.run_passes([look.shadow_pass], cam.width, cam.height)
+        results += self.raster.run_passes(list(prep.passes[1:]), prep.width, prep.height)
         if prep.texcoord_pass is not None:  # last: complete() takes it off the end
             results.append(render_texcoord_pass(self.raster, prep.texcoord_pass, prep.width, prep.height))
         return results

@@ -72,6 +72,21 @@ def tangent_neighbours(faces: np.ndarray, rest: np.ndarray, normals: np.ndarray)
     return out
 
 
+def _read_columns(blend) -> tuple[np.ndarray, scipy.sparse.csr_matrix]:
+    """(K,) the columns (body vertices) a (G, V) sparse ``blend`` reads, and the (G, K) blend over
+    them alone: the same entries in the same order, so its products are bit for bit the whole
+    blend's at a fraction of the gathering. Kept on the matrix (a cached shell's, built once)."""
+    got = getattr(blend, "_genb_columns", None)
+    if got is None:
+        blend = blend.tocsr() if not scipy.sparse.isspmatrix_csr(blend) else blend
+        cols, remap = np.unique(blend.indices, return_inverse=True)
+        compact = scipy.sparse.csr_matrix((blend.data, remap.reshape(-1).astype(blend.indices.dtype), blend.indptr),
+                                          shape=(blend.shape[0], len(cols)))
+        got = (cols, compact)
+        blend._genb_columns = got
+    return got
+
+
 def anchor_frames(blend, vertices: np.ndarray, normals: np.ndarray, tangent_to: np.ndarray, smooth=None):
     """Anchors and local frames of shell vertices on a (posed) body.
 
@@ -82,8 +97,10 @@ def anchor_frames(blend, vertices: np.ndarray, normals: np.ndarray, tangent_to: 
     Returns:
         (G, 3) anchors and (G, 3, 3) frames (rows: tangent, bitangent, normal), float32.
     """
-    v = np.asarray(vertices, np.float32)
-    x = np.asarray(blend @ np.concatenate([v, np.asarray(normals, np.float32), v[tangent_to] - v], 1), np.float32)
+    cols, compact = _read_columns(blend)  # only the body vertices the shell reads
+    v = np.asarray(vertices[cols], np.float32)
+    x = np.asarray(compact @ np.concatenate([v, np.asarray(normals[cols], np.float32),
+                                             np.asarray(vertices[tangent_to[cols]], np.float32) - v], 1), np.float32)
     if smooth is not None:
         x = np.asarray(smooth @ x, np.float32)
     a, n, t = x[:, :3], x[:, 3:6], x[:, 6:]

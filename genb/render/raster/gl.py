@@ -577,10 +577,14 @@ def _render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None, reverse: 
     into the single-sample framebuffer and are read from there, the same pixel-centre values
     (instances and parts bit for bit; depth within the 24-bit buffer's precision). The colour
     pass keeps its multisampling (its anti-aliased edges and coverage) but skips the depth
-    readback. Draw calls, shaders and uploads stay pyrender's.
+    readback. Draw calls and shaders stay pyrender's; uploads write the same buffers
+    (:mod:`genb.render.raster.upload`).
     """
+    from genb.render.raster.upload import fast_uploads
+
     inner = r._renderer
     inner._sorted_mesh_nodes = lambda sc: draw_order(sc, reverse)  # instead of pyrender's set order
+    fast_uploads(scene)  # the same buffers, one copy instead of five
     try:
         if not r._platform.supports_framebuffers():  # (OSMesa) pyrender's own path
             return r.render(scene, flags=flags, seg_node_map=seg_map)
@@ -596,6 +600,16 @@ def _render_offscreen(r: Any, inner: Any, scene: Any, flags: int, seg_map: dict 
 
     single = bool(flags & (RenderFlags.SEG | RenderFlags.DEPTH_ONLY))
     r._platform.make_current()
+    if flags & RenderFlags.DEPTH_ONLY:  # its own depth buffer: pyrender's stay at the image's size
+        from genb.render.raster.depth_target import depth_only_target
+
+        with depth_only_target(inner, r.viewport_width, r.viewport_height):
+            inner._read_main_framebuffer = lambda sc, fl: _read_framebuffer(inner, 0, sc, fl, True)
+            try:
+                return inner.render(scene, flags | RenderFlags.OFFSCREEN, seg_map)
+            finally:
+                inner.__dict__.pop("_read_main_framebuffer", None)
+                GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
     inner.viewport_width, inner.viewport_height = r.viewport_width, r.viewport_height
     inner.point_size = r.point_size
     inner._configure_main_framebuffer()  # (re)built at the viewport's size, before the swap below
@@ -630,16 +644,22 @@ def _read_framebuffer(inner: Any, multisample: int, scene: Any, flags: int, sing
     raw = GL.glReadPixels(0, 0, width, height, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT)
     z = np.frombuffer(raw, np.float32).reshape(height, width)[::-1]
     near, far = scene.main_camera_node.camera.znear, scene.main_camera_node.camera.zfar
-    ndc = 2.0 * z - 1.0
-    if far is None:
-        linear = 2 * near / (1.0 - ndc)
-    else:
-        linear = (2.0 * near * far) / (far + near - ndc * (far - near))
-    depth = np.where(z == 1.0, np.float32(0.0), linear).astype(np.float32)
-    if flags & RenderFlags.DEPTH_ONLY:
+    if flags & RenderFlags.DEPTH_ONLY:  # the sun's map, mostly empty: convert only the covered texels
+        depth = np.zeros((height, width), np.float32)
+        hit = z != 1.0
+        depth[hit] = _linear(z[hit], near, far)
         return depth
+    depth = np.where(z == 1.0, np.float32(0.0), _linear(z, near, far)).astype(np.float32)
     raw = GL.glReadPixels(0, 0, width, height, fmt, GL.GL_UNSIGNED_BYTE)
     return np.frombuffer(raw, np.uint8).reshape(height, width, channels)[::-1], depth
+
+
+def _linear(z: np.ndarray, near: float, far: float | None) -> np.ndarray:
+    """pyrender's linear depth of float32 depth-buffer values ``z`` (elementwise, float32)."""
+    ndc = 2.0 * z - 1.0
+    if far is None:
+        return 2 * near / (1.0 - ndc)
+    return (2.0 * near * far) / (far + near - ndc * (far - near))
 
 
 _RENDERER: dict[str, Any] = {}

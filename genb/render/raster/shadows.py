@@ -63,10 +63,12 @@ class ShadowCamera:
         """(h, w) distance along the rays (metres; 0 = nothing) from pyrender's depth output, which
         linearises every camera's depth as if it were perspective."""
         n, f = self.znear, self.zfar
-        d = pyrender_depth.astype(np.float64)
-        hit = d > 0
-        ndc = (f + n - 2 * n * f / np.where(hit, d, 1.0)) / (f - n)
-        return np.where(hit, (ndc * (f - n) + f + n) / 2, 0.0).astype(np.float32)
+        hit = pyrender_depth > 0
+        d = pyrender_depth[hit].astype(np.float64)  # only the covered texels (most of the map is empty)
+        ndc = (f + n - 2 * n * f / d) / (f - n)
+        out = np.zeros(pyrender_depth.shape, np.float32)
+        out[hit] = ((ndc * (f - n) + f + n) / 2).astype(np.float32)
+        return out
 
 
 def fit_shadow_camera(bounds: np.ndarray, direction: np.ndarray, width: int, height: int,
