@@ -19,7 +19,9 @@ import pytest
 from _fixtures_enhance import tiny_enhance_config
 from genb.core.seeds import sample_rng, stream_key
 from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
-from genb.render.raster.gl import Lighting, PropMesh, Rasterizer, draw_order
+from genb.render.raster.gl import Rasterizer
+from genb.render.raster.meshes import Lighting, PropMesh
+from genb.render.raster.context import draw_order
 
 REPO = Path(__file__).resolve().parents[1]
 THREADS = (1, 2)

@@ -74,7 +74,8 @@ def _view(height: float, yaw: float, size: int = 160):
 def dressed_poses(request):
     """Every key pose x (child, heavy, tall), each in one of the outfits above, posed once."""
     from genb.render.dress import Dresser
-    from genb.render.raster.gl import Rasterizer, vertex_normals
+    from genb.render.raster.gl import Rasterizer
+    from genb.render.raster.meshes import vertex_normals
 
     body = request.getfixturevalue("anny_body" if request.param == "anny" else "smplx_body")
     lib = PoseLibrary()
@@ -141,7 +142,7 @@ def test_no_background_shows_through_a_dressed_person_in_any_key_pose(dressed_po
     """Wherever the bare body would be seen, its dressed person is seen (the body faces a garment
     or hair hides are drawn pushed back, so views past a hem, a hairline or an armhole land on
     them), from the front, the back and the sides."""
-    from genb.render.raster.gl import MeshLayer
+    from genb.render.raster.meshes import MeshLayer
 
     body, raster, people = dressed_poses
     holes = {}
@@ -158,7 +159,7 @@ def test_no_background_shows_through_a_dressed_person_in_any_key_pose(dressed_po
 
 
 def _render(raster, layers, K, ext, W, H, ground=True):
-    from genb.render.raster.gl import GroundLayer, Lighting
+    from genb.render.raster.meshes import GroundLayer, Lighting
 
     g = GroundLayer(np.full((8, 8, 3), 120, np.uint8)) if ground else None
     return raster.render(layers, K, ext, W, H, Lighting(np.array([0.3, 1.0, -1.0]), 0.7, np.ones(3), np.full(3, 0.3)), g)
@@ -180,7 +181,7 @@ def anny_scene(anny_body):
 
 
 def _layers(dresser, raster, world, outfits):
-    from genb.render.raster.gl import MeshLayer, vertex_normals
+    from genb.render.raster.meshes import MeshLayer, vertex_normals
 
     layers = []
     for v, kp, outfit in zip(world.vertices, world.keypoints, outfits):
@@ -389,7 +390,7 @@ def test_tight_garments_bridge_the_bodys_small_forms(dressed_poses):
 
     from genb.render.dress.atlas import build_atlas
     from genb.render.dress.checks import roughness
-    from genb.render.raster.gl import vertex_normals
+    from genb.render.raster.meshes import vertex_normals
 
     body, raster, people = dressed_poses
     if body.name != "anny":
@@ -429,7 +430,7 @@ def test_ease_is_the_room_between_skin_and_cloth(anny_body):
     from scipy.spatial import cKDTree
 
     from genb.render.dress import Dresser
-    from genb.render.raster.gl import vertex_normals
+    from genb.render.raster.meshes import vertex_normals
 
     dresser = Dresser(anny_body)
     posed = anny_body.pose(_shapes(anny_body)[1:2], euler_xyz_to_matrix(PoseLibrary().key_pose("walk_passing")[None]))
@@ -512,7 +513,8 @@ HAIR_OUTFITS = {
 def hair_people(anny_body):
     """Three key poses x the hair outfits above (tall body), posed and dressed."""
     from genb.render.dress import Dresser
-    from genb.render.raster.gl import Rasterizer, vertex_normals
+    from genb.render.raster.gl import Rasterizer
+    from genb.render.raster.meshes import vertex_normals
 
     lib = PoseLibrary()
     poses = ["standing", "looking_at_phone", "crouching", "walk_passing"]
@@ -534,7 +536,7 @@ def hair_people(anny_body):
 def test_no_holes_where_hair_meets_the_neck(hair_people):
     """From behind and from the sides, wherever the bare body would be seen the dressed person is
     seen too: hair off the neck never leaves the background showing through the person."""
-    from genb.render.raster.gl import MeshLayer
+    from genb.render.raster.meshes import MeshLayer
 
     dresser, raster, people = hair_people
     holes = {}

@@ -46,7 +46,7 @@ def test_an_accessory_kind_registered_from_outside_is_worn(anny_body):
     from genb.render.dress.kinds import ACCESSORY_KINDS, accessory_kind
     from genb.render.dress.materials import hex_rgb
     from genb.render.dress.mesh import GarmentMesh, box, mesh_normals
-    from genb.render.raster.gl import vertex_normals
+    from genb.render.raster.meshes import vertex_normals
 
     @accessory_kind("badge", "bag", "a name badge")
     def badge(w, acc):

@@ -189,12 +189,12 @@ def test_image_size_without_bound_is_refused(size, tmp_path, capsys):
 def test_gl_driver_limit_is_one_error():
     import pyrender
 
-    from genb.render.raster.gl import _shared_renderer
+    from genb.render.raster.context import shared_renderer
 
-    r = _shared_renderer(pyrender, "egl", 64, 64)
+    r = shared_renderer(pyrender, "egl", 64, 64)
     assert 8192 <= r._genb_max_size < 1 << 30  # asked of the driver (llvmpipe: 16384)
     with pytest.raises(GenbError, match="this GL driver renders at most"):
-        _shared_renderer(pyrender, "egl", r._genb_max_size + 8, 64)
+        shared_renderer(pyrender, "egl", r._genb_max_size + 8, 64)
 
 
 def test_num_samples_without_bound_is_refused(tmp_path, capsys):

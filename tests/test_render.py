@@ -16,7 +16,7 @@ from genb.render.bodies import rigid_transform_bodies
 from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
 from genb.render.config import RenderConfig
 from genb.core.conventions import BODY25_INDEX, SCENE_PART_BASE, SEMANTIC_JOINTS
-from genb.render.raster.gl import Lighting, MeshLayer
+from genb.render.raster.meshes import Lighting, MeshLayer
 from genb.render.stage import RenderStage
 from genb.render.run import run_render
 from genb.core.run import RunFolder

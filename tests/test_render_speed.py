@@ -6,7 +6,8 @@ import scipy.sparse
 
 from genb.render.dress.drape import anchor_frames
 from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
-from genb.render.raster.gl import GroundLayer, Lighting, MeshLayer, Rasterizer
+from genb.render.raster.gl import Rasterizer
+from genb.render.raster.meshes import GroundLayer, Lighting, MeshLayer
 
 
 def test_anchor_frames_over_the_read_columns_equal_the_whole_blend():

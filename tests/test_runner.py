@@ -514,8 +514,8 @@ def test_core_imports_only_core():
 
 # Modules and functions over the limits today, in files other work is changing now; the list may
 # only shrink (a new offender fails the test).
-OVER_400_LINES = {"genb/render/raster/gl.py"}
-OVER_80_LINES = {"genb/render/raster/gl.py:build_passes"}
+OVER_400_LINES: set[str] = set()
+OVER_80_LINES: set[str] = set()
 
 
 def test_module_and_function_sizes():

@@ -17,7 +17,8 @@ from genb.render.scene import sky
 from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
 from genb.render.config import RenderConfig
 from genb.core.conventions import SCENE_PART_BASE, SCENE_PART_INDEX
-from genb.render.raster.gl import GroundLayer, Lighting, MeshLayer, PropMesh, Rasterizer
+from genb.render.raster.gl import Rasterizer
+from genb.render.raster.meshes import GroundLayer, Lighting, MeshLayer, PropMesh
 from genb.render.stage import RenderStage
 
 W, H = 192, 144

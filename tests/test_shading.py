@@ -145,7 +145,8 @@ def test_distant_ground_is_the_prefiltered_texture_not_aliased():
     are resolved; in a far band, where a pixel covers many checks, the texture is prefiltered
     (mip-mapped): the band is the texture's mean, without moire (low variance)."""
     from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
-    from genb.render.raster.gl import GroundLayer, Lighting, MeshLayer, Rasterizer
+    from genb.render.raster.gl import Rasterizer
+    from genb.render.raster.meshes import GroundLayer, Lighting, MeshLayer
     from genb.render.scene import props
 
     W, H = 256, 192

@@ -19,7 +19,7 @@ STYLES = {
 def shod(anny_body):
     """Every key pose (child, heavy, tall in turn) in each shoe style."""
     from genb.render.dress import Dresser
-    from genb.render.raster.gl import vertex_normals
+    from genb.render.raster.meshes import vertex_normals
 
     body = anny_body
     lib = PoseLibrary()

@@ -277,7 +277,7 @@ def test_no_stage_picks_its_own_device():
     """LOCAL_RANK is read in one place (genb/core/dist.py; the renderer's EGL device aside)."""
     root = Path(__file__).resolve().parents[1] / "genb"
     readers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if "environ" in p.read_text() and "LOCAL_RANK" in p.read_text()
-                     and p.name != "gl.py" and p.parent.name != "core")
+                     and p.name != "context.py" and p.parent.name != "core")
     assert readers == [], readers
 
 

@@ -16,7 +16,7 @@ from genb.render.labels import truth as L
 from genb.render.bodies import rigid_transform_bodies
 from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, to_camera
 from genb.core.conventions import BODY25_INDEX, SEMANTIC_JOINTS
-from genb.render.raster.gl import Lighting, MeshLayer
+from genb.render.raster.meshes import Lighting, MeshLayer
 
 HIPS = [BODY25_INDEX[k] for k in ("left_hip", "right_hip")]
 W, H = 128, 160

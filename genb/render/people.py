@@ -21,7 +21,7 @@ from genb.render.dress import face, skin
 from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
 from genb.render.labels.camera import project, to_camera
-from genb.render.raster.gl import MeshLayer, vertex_normals
+from genb.render.raster.meshes import MeshLayer, vertex_normals
 from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass
 from genb.render.scene import contact, held, props
 from genb.render.scene.sample import sample_camera

@@ -29,7 +29,8 @@ from genb.render.labels import truth as L
 from genb.render.people import People
 from genb.render.dress.painted import painted_materials
 from genb.render.raster.detail import apply_cloth
-from genb.render.raster.gl import Lighting, MeshLayer, PropMesh, Rasterizer
+from genb.render.raster.gl import Rasterizer
+from genb.render.raster.meshes import Lighting, MeshLayer, PropMesh
 from genb.render.raster.texcoord_pass import render_texcoord_pass
 from genb.render.scene import contact, held, scenery
 from genb.render.scene.framer import Framer

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX, SEMANTIC_JOINTS
-from genb.render.raster.gl import vertex_face_incidence, vertex_normals
+from genb.render.raster.meshes import vertex_face_incidence, vertex_normals
 
 ARM_PARTS = [PART_INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("upper_arm", "lower_arm", "hand")]
 LEG_PARTS = [PART_INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("upper_leg", "lower_leg", "foot")]

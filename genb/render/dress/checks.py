@@ -24,7 +24,7 @@ def show_through(raster, body_vertices: np.ndarray, garments: list[GarmentMesh],
     Returns:
         (show-through pixels, garment area in pixels: garment pixels plus show-through pixels).
     """
-    from genb.render.raster.gl import Lighting, MeshLayer, vertex_normals
+    from genb.render.raster.meshes import Lighting, MeshLayer, vertex_normals
 
     faces = raster.faces
     covered = np.zeros(len(faces), bool)

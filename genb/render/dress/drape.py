@@ -225,7 +225,7 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     #    by pushing back out of the skin: every anchor's own point of the smoothed surface keeps
     #    ``clearance`` off it along the smoothed normal (a convex form is bridged over, not cut);
     #    the next round smooths the push's own edges away.
-    from genb.render.raster.gl import vertex_normals
+    from genb.render.raster.meshes import vertex_normals
 
     hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
     free = (1.0 - hold)[:, None]

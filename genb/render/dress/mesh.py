@@ -87,7 +87,7 @@ def nan_ge(x: np.ndarray, t: float) -> np.ndarray:
 
 
 def mesh_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
-    from genb.render.raster.gl import vertex_normals
+    from genb.render.raster.meshes import vertex_normals
 
     return vertex_normals(v, f.astype(np.int64))
 

@@ -15,13 +15,12 @@ One :class:`Rasterizer` per process, built once and reused for every sample
 4. **bare bodies** (dressed scenes only): the bodies without their clothes (with the props and
    the ground), for ``body_instances``.
 
-:meth:`Rasterizer.run_passes` draws them through :func:`_render_pass` (passes 2-4 without
+:meth:`Rasterizer.run_passes` draws them through :func:`render_pass` (passes 2-4 without
 pyrender's multisample buffers, no unused readbacks).
 """
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import os
 import sys
@@ -32,93 +31,13 @@ import numpy as np
 from genb.errors import GenbError
 from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
+from genb.render.raster.context import render_pass, shared_renderer
+from genb.render.raster.meshes import (
+    HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, concat_extras, push_back, vertex_face_incidence,
+    vertex_normals,
+)
 
 ZNEAR, ZFAR = 0.05, 500.0
-HIDDEN_PUSH = 0.05  # metres the hidden body faces are drawn behind their place (:func:`push_back`)
-
-
-@dataclasses.dataclass
-class MeshLayer:
-    """One person's mesh for the rasterizer.
-
-    Attributes:
-        vertices: (V, 3) float32, world frame, metres.
-        colors: (V, 3) float32 in 0..1, albedo per vertex.
-        normals: optional (V, 3) unit vertex normals (computed when None).
-        extras: what the person wears (:class:`genb.render.dress.GarmentMesh`-like: ``vertices``,
-            ``normals``, ``faces``, ``colors``, ``part``, ``hides``), drawn double-sided with the
-            person's instance id and their own part ids. Body faces some piece ``hides`` are left
-            out of the colour and label passes (never out of the bare-body pass).
-    """
-
-    vertices: np.ndarray
-    colors: np.ndarray
-    normals: np.ndarray | None = None
-    extras: list = dataclasses.field(default_factory=list)
-
-
-def _concat_extras(extras: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One mesh of a person's extra pieces: vertices, normals, faces, colours, per-vertex part ids."""
-    offsets = np.cumsum([0] + [len(e.vertices) for e in extras])
-    v = np.concatenate([e.vertices for e in extras]).astype(np.float32)
-    n = np.concatenate([e.normals for e in extras]).astype(np.float32)
-    f = np.concatenate([np.asarray(e.faces, np.uint32) + o for e, o in zip(extras, offsets)])
-    c = np.concatenate([np.asarray(e.colors, np.float32) for e in extras])
-    parts = np.concatenate([np.full(len(e.vertices), e.part, np.float32) for e in extras])
-    return v, n, f, c, parts
-
-
-@dataclasses.dataclass
-class PropMesh:
-    """A scene object (prop, wall, held object) for the rasterizer: drawn with instance 0.
-
-    Attributes:
-        vertices: (V, 3) float32 world frame, metres. faces: (F, 3) uint32.
-        normals: (V, 3) float32 unit world normals. colors: (V, 3) float32 albedo 0..1.
-        part: its class id in the part map (``conventions.SCENE_PART_INDEX``).
-        casts_shadow: whether it is drawn into the sun's shadow map.
-    """
-
-    vertices: np.ndarray
-    faces: np.ndarray
-    normals: np.ndarray
-    colors: np.ndarray
-    part: int
-    casts_shadow: bool = True
-
-
-@dataclasses.dataclass
-class GroundLayer:
-    """A textured square on ``z = 0``.
-
-    Attributes:
-        texture: (T, T, 3) uint8 albedo tile.
-        size: side of the square, metres (centred on ``center``).
-        tile: metres covered by one texture repeat.
-        center: (2,) world xy of the square's centre.
-    """
-
-    texture: np.ndarray
-    size: float = 200.0
-    tile: float = 2.0
-    center: tuple[float, float] = (0.0, 0.0)
-
-
-@dataclasses.dataclass
-class Lighting:
-    """Directional key light plus ambient.
-
-    Attributes:
-        direction: (3,) world direction the light travels in (unit).
-        intensity: key light intensity.
-        color: (3,) RGB 0..1.
-        ambient: (3,) ambient RGB 0..1.
-    """
-
-    direction: np.ndarray
-    intensity: float
-    color: np.ndarray
-    ambient: np.ndarray
 
 
 @dataclasses.dataclass
@@ -152,26 +71,6 @@ class RasterOutput:
     body_depth: np.ndarray | None = None
 
     bare_instances: np.ndarray | None = None
-
-
-def push_back(vertices: np.ndarray, cam_ext: np.ndarray, distance: float) -> np.ndarray:
-    """(V, 3) float32 world points moved away from the camera along their own camera rays until
-    their camera z grows by ``distance`` metres: they project to the same pixels, only deeper.
-
-    The body faces a garment or hair hides are drawn this way (``HIDDEN_PUSH`` behind where they
-    are): wherever the garment covers them it stays in front, even where it dips into the skin;
-    where a view sees past the garment's edge onto them (a grazing look under a hairline, up a
-    trouser hem, between an armhole and the arm), they fill the person's silhouette, so no
-    background shows through a dressed person.
-
-    Args:
-        vertices: (V, 3) world frame, metres; cam_ext: (4, 4) world-to-camera; distance: metres.
-    """
-    v = np.asarray(vertices, np.float64)
-    R, t = cam_ext[:3, :3], cam_ext[:3, 3]
-    centre = -R.T @ t
-    z = np.maximum(v @ R[2] + t[2], 1e-6)
-    return (centre + (v - centre) * ((z + distance) / z)[:, None]).astype(np.float32)
 
 
 def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,
@@ -218,76 +117,6 @@ def decode_normals(normals: np.ndarray) -> np.ndarray:
     return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-6)
 
 
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray, incidence: Any = None) -> np.ndarray:
-    """(V, 3) float32 unit area-weighted vertex normals of a triangle mesh.
-
-    Args:
-        vertices: (V, 3) positions.
-        faces: (F, 3) int triangle indices (counter-clockwise = outside).
-        incidence: optional (V, F) sparse vertex-face matrix from :func:`vertex_face_incidence`
-            (build it once per topology: the sum then is one sparse product); without it the
-            face normals are summed with ``np.add.at`` (quicker for small meshes).
-    """
-    v = vertices.astype(np.float32)
-    x, y, z = np.ascontiguousarray(v.T)  # one gather per coordinate and corner: quicker than row gathers
-    a, b, c = np.asarray(faces).T
-    ax, ay, az = x[a], y[a], z[a]
-    ux, uy, uz = x[b] - ax, y[b] - ay, z[b] - az
-    wx, wy, wz = x[c] - ax, y[c] - ay, z[c] - az
-    fn = np.stack([uy * wz - uz * wy, uz * wx - ux * wz, ux * wy - uy * wx], axis=1)  # np.cross, written out
-    if incidence is None:
-        n = np.zeros_like(v)
-        for k in range(3):
-            np.add.at(n, faces[:, k], fn)
-    else:
-        n = np.asarray(incidence @ fn, dtype=np.float32)
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-    return n
-
-
-def vertex_face_incidence(faces: np.ndarray, num_vertices: int):
-    """(V, F) sparse matrix with a 1 where a vertex belongs to a face."""
-    import scipy.sparse
-
-    F = len(faces)
-    rows = np.asarray(faces, np.int64).ravel()
-    cols = np.repeat(np.arange(F), 3)
-    return scipy.sparse.csr_matrix((np.ones(3 * F, np.float32), (rows, cols)), shape=(num_vertices, F))
-
-
-class PartSplit:
-    """The topology re-indexed so that no vertex is shared between body parts, once per body model.
-
-    A face belongs to the part of its first vertex; each part keeps its own copies of the
-    vertices its faces use. Drawn with constant per-part vertex colours and no MSAA, every
-    pixel then carries exactly one part id.
-
-    Args:
-        faces: (F, 3) int triangle indices.
-        vertex_parts: (V,) part id of each vertex.
-    Attributes:
-        vertex_ids: (V',) index into the original vertices of each split vertex.
-        faces: (F, 3) uint32 triangles over the split vertices.
-        parts: (V',) uint8 part id of each split vertex.
-    """
-
-    def __init__(self, faces: np.ndarray, vertex_parts: np.ndarray):
-        face_parts = vertex_parts[faces[:, 0]]
-        vertex_ids, split_faces, parts, offset, face_ids = [], [], [], 0, []
-        for part in np.unique(face_parts):
-            face_ids.append(np.flatnonzero(face_parts == part))
-            f = faces[face_parts == part]
-            vids, inverse = np.unique(f, return_inverse=True)
-            vertex_ids.append(vids)
-            split_faces.append(inverse.reshape(-1, 3) + offset)
-            parts.append(np.full(len(vids), part, np.uint8))
-            offset += len(vids)
-        self.vertex_ids = np.concatenate(vertex_ids)
-        self.faces = np.concatenate(split_faces).astype(np.uint32)
-        self.parts = np.concatenate(parts)
-        self.face_ids = np.concatenate(face_ids)  # (F,) the original face of each split face
-
-
 class Rasterizer:
     """pyrender offscreen renderer, built once per process.
 
@@ -324,7 +153,7 @@ class Rasterizer:
 
     # ------------------------------------------------------------------ GL context
     def _renderer_for(self, width: int, height: int):
-        r = _shared_renderer(self._pr, self.platform, width, height)
+        r = shared_renderer(self._pr, self.platform, width, height)
         self._size = (width, height)
         return r
 
@@ -337,7 +166,7 @@ class Rasterizer:
         return GL.glGetString(GL.GL_RENDERER).decode()
 
     def close(self) -> None:
-        """Nothing to free per instance: the GL context is shared by the process (see _shared_renderer)."""
+        """Nothing to free per instance: the GL context is shared by the process (see shared_renderer)."""
 
     # ------------------------------------------------------------------ passes
     def _camera_node(self, K: np.ndarray, cam_ext: np.ndarray):
@@ -367,7 +196,8 @@ class Rasterizer:
     def build_passes(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray,
                      lighting: Lighting, ground: GroundLayer | None,
                      props: list[PropMesh] | None = None) -> list[tuple[Any, int, dict | None]]:
-        """The two pyrender scenes of one image, as ``(scene, flags, seg_node_map)``.
+        """The pyrender scenes of one image, as ``(scene, flags, seg_node_map)``: colour, labels and,
+        for dressed people, the bare bodies (see the module).
 
         Args:
             people: one mesh per person, all in the body model's topology.
@@ -378,14 +208,36 @@ class Rasterizer:
         """
         props = props or []
         pr = self._pr
-        to_cam_xy = np.ascontiguousarray(cam_ext[:2, :3].T, dtype=np.float32)  # world normal -> camera x, y
         normals_world = [p.normals if p.normals is not None else vertex_normals(p.vertices, self.faces, self._incidence)
                          for p in people]
-        extras = [_concat_extras(p.extras) if p.extras else None for p in people]
+        extras = [concat_extras(p.extras) if p.extras else None for p in people]
         shown = [self._shown_faces(p) for p in people]  # None: every body face
+        scene = self._colour_scene(people, extras, shown, K, cam_ext, ground, props)
+        seg_scene, seg_map, body_prims, prop_meshes = self._label_scene(people, normals_world, extras, shown, K, cam_ext,
+                                                                         ground, props)
+        passes = [
+            (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
+            (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, seg_map),
+        ]
+        # 3. dressed scenes only: the bare bodies, the props and the ground (no clothes), for body_instances:
+        #    a prop between a garment and the body under it (a held object the hand sinks into) hides the body.
+        if any(e is not None for e in extras):
+            bare = pr.Scene(bg_color=[0, 0, 0, 0])
+            bare.add_node(self._camera_node(K, cam_ext))
+            bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=pos, indices=self.split.faces, color_0=col,
+                                                                   material=self._flat_material)])): (0, 0, 0)
+                        for pos, col in body_prims}
+            for m in prop_meshes:
+                bare_map[bare.add(m)] = (0, 0, 0)
+            if ground is not None:
+                bare_map[bare.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
+            passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
+        return passes
 
-        # 1. colour pass: albedo only (sRGB-encoded vertex colours and textures, drawn flat with
-        #    MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading).
+    def _colour_scene(self, people, extras, shown, K, cam_ext, ground, props) -> Any:
+        """1. The colour pass: albedo only (sRGB-encoded vertex colours and textures, drawn flat with
+        MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading)."""
+        pr = self._pr
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
         for p, extra, show in zip(people, extras, shown):
@@ -408,10 +260,16 @@ class Rasterizer:
         if ground is not None:
             node = scene.add(self._ground_mesh(ground))
             node.genb_casts_shadow = False
+        return scene
 
-        # 2. label pass, FLAT | SEG | RGBA: vertex colours drawn without MSAA, so every pixel holds
-        #    exactly one (person + 1, part id) pair in R, G (vertices are split between parts), and
-        #    the camera-frame normal's x, y in B, A (z follows: visible surfaces face the camera).
+    def _label_scene(self, people, normals_world, extras, shown, K, cam_ext, ground, props) -> tuple:
+        """2. The label pass, FLAT | SEG | RGBA: vertex colours drawn without MSAA, so every pixel holds
+        exactly one (person + 1, part id) pair in R, G (vertices are split between parts), and the
+        camera-frame normal's x, y in B, A (z follows: visible surfaces face the camera).
+        Returns the scene, its seg node map, the bodies' (positions, labels) and the props' meshes
+        (the bare-body pass reuses both)."""
+        pr = self._pr
+        to_cam_xy = np.ascontiguousarray(cam_ext[:2, :3].T, dtype=np.float32)  # world normal -> camera x, y
         seg_scene = pr.Scene(bg_color=[0, 0, 0, 0])
         seg_scene.add_node(self._camera_node(K, cam_ext))
         seg_map = {}
@@ -449,24 +307,7 @@ class Rasterizer:
             lab = np.full((4, 4), 0.5, np.float32)
             lab[:, 0], lab[:, 1] = 0.0, SCENE_PART_INDEX["ground"] / 255.0
             seg_map[seg_scene.add(self._ground_mesh(ground, colors=lab))] = (0, 0, 0)
-        passes = [
-            (scene, pr.RenderFlags.FLAT | pr.RenderFlags.RGBA, None),
-            (seg_scene, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, seg_map),
-        ]
-        # 3. dressed scenes only: the bare bodies, the props and the ground (no clothes), for body_instances:
-        #    a prop between a garment and the body under it (a held object the hand sinks into) hides the body.
-        if any(e is not None for e in extras):
-            bare = pr.Scene(bg_color=[0, 0, 0, 0])
-            bare.add_node(self._camera_node(K, cam_ext))
-            bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=pos, indices=self.split.faces, color_0=col,
-                                                                   material=self._flat_material)])): (0, 0, 0)
-                        for pos, col in body_prims}
-            for m in prop_meshes:
-                bare_map[bare.add(m)] = (0, 0, 0)
-            if ground is not None:
-                bare_map[bare.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
-            passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
-        return passes
+        return seg_scene, seg_map, body_prims, prop_meshes
 
     def _shown_faces(self, person: MeshLayer) -> np.ndarray | None:
         """(F,) bool body faces to draw in place in the dressed passes (None: all): those no piece hides
@@ -512,12 +353,12 @@ class Rasterizer:
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int,
                    reverse: bool = False) -> list[tuple]:
-        """Rasterize scenes from :meth:`build_passes`, through pyrender (:func:`_render_pass`), each
+        """Rasterize scenes from :meth:`build_passes`, through pyrender (:func:`render_pass`), each
         scene's meshes in the order they were added (``reverse``: the opposite order, to check that
         no two meshes tie in depth): the colour pass gives ``(rgba, None)`` (nobody reads its depth),
         a label pass ``(rgba, depth)``, a depth-only pass its depth."""
         r = self._renderer_for(width, height)
-        return [_render_pass(r, scene, flags, seg_map, reverse) for scene, flags, seg_map in passes]
+        return [render_pass(r, scene, flags, seg_map, reverse) for scene, flags, seg_map in passes]
 
     def render(self, people: list[MeshLayer], K: np.ndarray, cam_ext: np.ndarray, width: int, height: int,
                lighting: Lighting, ground: GroundLayer | None) -> RasterOutput:
@@ -547,178 +388,3 @@ class Rasterizer:
         return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
                             parts=parts, normals=normals, body_instances=body_instances, body_depth=body_depth,
                             bare_instances=bare_instances)
-
-
-def draw_order(scene: Any, reverse: bool = False) -> list:
-    """The scene's mesh nodes in the order they were added to it (``reverse``: the opposite).
-
-    pyrender keeps a scene's mesh nodes in a set and sorts them by their distance to the camera
-    (equal for genb's nodes, all at the origin), so its draw order follows object addresses and
-    two surfaces at the same depth would be resolved differently from run to run. The scene
-    graph (a networkx graph, insertion ordered) holds the order in which the nodes were added:
-    genb draws in that order, fixed by the scene alone. ``reverse`` exists to check that no
-    surfaces of different nodes tie (the passes then give the same bytes).
-    """
-    meshes = scene.mesh_nodes
-    nodes = [n for n in scene._digraph.nodes if n in meshes]
-    if len(nodes) != len(meshes):  # pyrender's graph changed under us: refuse rather than guess
-        raise RuntimeError("pyrender's scene graph no longer lists every mesh node; draw order unknown")
-    return nodes[::-1] if reverse else nodes
-
-
-def _render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None, reverse: bool = False) -> Any:
-    """pyrender's ``OffscreenRenderer.render``, less the work genb does not need, in a draw order
-    fixed by the scene (:func:`draw_order`; ``reverse`` draws it backwards).
-
-    pyrender draws every pass into a 4x multisample framebuffer, blits it down and reads both
-    colour and depth back. A label pass (``SEG``: no multisampling, one value per pixel) and a
-    depth-only pass gain nothing from the multisample buffer but pay for clearing, writing and
-    resolving four samples per pixel (on llvmpipe about half of such a pass): they draw straight
-    into the single-sample framebuffer and are read from there, the same pixel-centre values
-    (instances and parts bit for bit; depth within the 24-bit buffer's precision). The colour
-    pass keeps its multisampling (its anti-aliased edges and coverage) but skips the depth
-    readback. Draw calls and shaders stay pyrender's; uploads write the same buffers
-    (:mod:`genb.render.raster.upload`).
-    """
-    from genb.render.raster.upload import fast_uploads
-
-    inner = r._renderer
-    inner._sorted_mesh_nodes = lambda sc: draw_order(sc, reverse)  # instead of pyrender's set order
-    fast_uploads(scene)  # the same buffers, one copy instead of five
-    try:
-        if not r._platform.supports_framebuffers():  # (OSMesa) pyrender's own path
-            return r.render(scene, flags=flags, seg_node_map=seg_map)
-        return _render_offscreen(r, inner, scene, flags, seg_map)
-    finally:
-        inner.__dict__.pop("_sorted_mesh_nodes", None)  # pyrender's method again
-
-
-def _render_offscreen(r: Any, inner: Any, scene: Any, flags: int, seg_map: dict | None) -> Any:
-    """:func:`_render_pass` with framebuffers: label and depth passes single-sampled."""
-    from OpenGL import GL
-    from pyrender.constants import RenderFlags
-
-    single = bool(flags & (RenderFlags.SEG | RenderFlags.DEPTH_ONLY))
-    r._platform.make_current()
-    if flags & RenderFlags.DEPTH_ONLY:  # its own depth buffer: pyrender's stay at the image's size
-        from genb.render.raster.depth_target import depth_only_target
-
-        with depth_only_target(inner, r.viewport_width, r.viewport_height):
-            inner._read_main_framebuffer = lambda sc, fl: _read_framebuffer(inner, 0, sc, fl, True)
-            try:
-                return inner.render(scene, flags | RenderFlags.OFFSCREEN, seg_map)
-            finally:
-                inner.__dict__.pop("_read_main_framebuffer", None)
-                GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
-    inner.viewport_width, inner.viewport_height = r.viewport_width, r.viewport_height
-    inner.point_size = r.point_size
-    inner._configure_main_framebuffer()  # (re)built at the viewport's size, before the swap below
-    multisample = inner._main_fb_ms
-    try:
-        if single:
-            inner._main_fb_ms = inner._main_fb  # the forward pass binds this one to draw into
-        inner._read_main_framebuffer = lambda sc, fl: _read_framebuffer(inner, multisample, sc, fl, single)
-        return inner.render(scene, flags | RenderFlags.OFFSCREEN, seg_map)
-    finally:
-        inner._main_fb_ms = multisample
-        inner.__dict__.pop("_read_main_framebuffer", None)  # pyrender's method again
-        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
-
-
-def _read_framebuffer(inner: Any, multisample: int, scene: Any, flags: int, single: bool) -> Any:
-    """What :func:`_render_pass` reads back: a single-sampled pass's colour and linear depth
-    (pyrender's conversion, vectorised), or the multisampled colour pass's resolved colour alone."""
-    from OpenGL import GL
-    from pyrender.constants import RenderFlags
-
-    width, height = inner._main_fb_dims
-    fmt, channels = (GL.GL_RGBA, 4) if flags & RenderFlags.RGBA else (GL.GL_RGB, 3)
-    if not single:  # resolve the colour samples; the depth buffer is not needed
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, multisample)
-        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, inner._main_fb)
-        GL.glBlitFramebuffer(0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
-        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
-        raw = GL.glReadPixels(0, 0, width, height, fmt, GL.GL_UNSIGNED_BYTE)
-        return np.frombuffer(raw, np.uint8).reshape(height, width, channels)[::-1], None
-    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, inner._main_fb)
-    raw = GL.glReadPixels(0, 0, width, height, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT)
-    z = np.frombuffer(raw, np.float32).reshape(height, width)[::-1]
-    near, far = scene.main_camera_node.camera.znear, scene.main_camera_node.camera.zfar
-    if flags & RenderFlags.DEPTH_ONLY:  # the sun's map, mostly empty: convert only the covered texels
-        depth = np.zeros((height, width), np.float32)
-        hit = z != 1.0
-        depth[hit] = _linear(z[hit], near, far)
-        return depth
-    depth = np.where(z == 1.0, np.float32(0.0), _linear(z, near, far)).astype(np.float32)
-    raw = GL.glReadPixels(0, 0, width, height, fmt, GL.GL_UNSIGNED_BYTE)
-    return np.frombuffer(raw, np.uint8).reshape(height, width, channels)[::-1], depth
-
-
-def _linear(z: np.ndarray, near: float, far: float | None) -> np.ndarray:
-    """pyrender's linear depth of float32 depth-buffer values ``z`` (elementwise, float32)."""
-    ndc = 2.0 * z - 1.0
-    if far is None:
-        return 2 * near / (1.0 - ndc)
-    return (2.0 * near * far) / (far + near - ndc * (far - near))
-
-
-_RENDERER: dict[str, Any] = {}
-
-
-def _shared_renderer(pr: Any, platform: str, width: int, height: int):
-    """The process's one pyrender OffscreenRenderer, resized as needed.
-
-    pyrender's EGL ``delete()`` terminates the process-wide EGL display, which
-    breaks every other context; so genb keeps a single renderer per process and
-    frees it at exit.
-    """
-    r = _RENDERER.get(platform)
-    if r is None:
-        if platform == "egl":
-            _pick_egl_device()
-        try:
-            r = pr.OffscreenRenderer(width, height)
-        except Exception as e:  # noqa: BLE001
-            raise GenbError(
-                f"could not create an offscreen GL context with {platform}: {e}",
-                "check that Mesa (libegl1) is installed, or try --gl-platform osmesa",
-            ) from None
-        _RENDERER[platform] = r
-        atexit.register(r.delete)
-    elif (r.viewport_width, r.viewport_height) != (width, height):
-        r.viewport_width, r.viewport_height = width, height
-    _check_gl_size(r, width, height)
-    return r
-
-
-def _check_gl_size(renderer: Any, width: int, height: int) -> None:
-    """One clear error when the GL driver's framebuffers cannot hold a ``width`` x ``height`` image."""
-    limit = getattr(renderer, "_genb_max_size", None)
-    if limit is None:
-        try:
-            from OpenGL import GL
-
-            dims = GL.glGetIntegerv(GL.GL_MAX_VIEWPORT_DIMS)
-            limit = int(min(int(min(dims)), int(GL.glGetIntegerv(GL.GL_MAX_RENDERBUFFER_SIZE))))
-        except Exception:  # noqa: BLE001 - no current context to ask: leave it to the driver
-            limit = 1 << 30
-        renderer._genb_max_size = limit
-    if max(width, height) > limit:
-        raise GenbError(f"this GL driver renders at most {limit} pixels a side, the image is {width}x{height}",
-                        f"use a smaller --image-size (each side at most {limit})")
-
-
-def _pick_egl_device() -> None:
-    """One GPU per local rank: set ``EGL_DEVICE_ID`` from ``LOCAL_RANK`` when several EGL
-    devices exist and the user has not chosen one (a CPU-only machine has one: Mesa)."""
-    if "EGL_DEVICE_ID" in os.environ or "LOCAL_RANK" not in os.environ:
-        return
-    try:
-        from pyrender.platforms import egl
-
-        devices = egl.query_devices()
-    except Exception:  # noqa: BLE001 - no EGL device query: leave the default device
-        return
-    if len(devices) > 1:
-        os.environ["EGL_DEVICE_ID"] = str(int(os.environ["LOCAL_RANK"]) % len(devices))
-

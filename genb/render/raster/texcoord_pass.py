@@ -87,8 +87,8 @@ def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: 
 
     pyrender binds a material's textures only outside its SEG mode, and there it multisamples;
     this pass needs both the texture and one value per pixel, so it is drawn in FLAT mode into the
-    single-sampled framebuffer (as :func:`genb.render.raster.gl._render_pass` draws the label pass), in
-    the scene's own order (``reverse``: backwards, as :func:`genb.render.raster.gl.draw_order`).
+    single-sampled framebuffer (as :func:`genb.render.raster.context.render_pass` draws the label pass), in
+    the scene's own order (``reverse``: backwards, as :func:`genb.render.raster.context.draw_order`).
     """
     from OpenGL import GL
     from pyrender.constants import RenderFlags

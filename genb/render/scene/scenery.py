@@ -36,7 +36,8 @@ from genb.render.raster import shadows
 
 from genb.render.scene import sky
 from genb.core.conventions import BODY25_INDEX
-from genb.render.raster.gl import GroundLayer, PropMesh, RasterOutput
+from genb.render.raster.gl import RasterOutput
+from genb.render.raster.meshes import GroundLayer, PropMesh
 
 # BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
 FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
