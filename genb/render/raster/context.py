@@ -70,7 +70,7 @@ def _render_offscreen(r: Any, inner: Any, scene: Any, flags: int, seg_map: dict 
         from genb.render.raster.depth_target import depth_only_target
 
         with depth_only_target(inner, r.viewport_width, r.viewport_height):
-            inner._read_main_framebuffer = lambda sc, fl: _read_framebuffer(inner, 0, sc, fl, True)
+            inner._read_main_framebuffer = lambda sc, fl: read_framebuffer(inner, 0, sc, fl, True)
             try:
                 return inner.render(scene, flags | RenderFlags.OFFSCREEN, seg_map)
             finally:
@@ -83,7 +83,7 @@ def _render_offscreen(r: Any, inner: Any, scene: Any, flags: int, seg_map: dict 
     try:
         if single:
             inner._main_fb_ms = inner._main_fb  # the forward pass binds this one to draw into
-        inner._read_main_framebuffer = lambda sc, fl: _read_framebuffer(inner, multisample, sc, fl, single)
+        inner._read_main_framebuffer = lambda sc, fl: read_framebuffer(inner, multisample, sc, fl, single)
         return inner.render(scene, flags | RenderFlags.OFFSCREEN, seg_map)
     finally:
         inner._main_fb_ms = multisample
@@ -91,7 +91,7 @@ def _render_offscreen(r: Any, inner: Any, scene: Any, flags: int, seg_map: dict 
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
 
 
-def _read_framebuffer(inner: Any, multisample: int, scene: Any, flags: int, single: bool) -> Any:
+def read_framebuffer(inner: Any, multisample: int, scene: Any, flags: int, single: bool) -> Any:
     """What :func:`render_pass` reads back: a single-sampled pass's colour and linear depth
     (pyrender's conversion, vectorised), or the multisampled colour pass's resolved colour alone."""
     from OpenGL import GL

@@ -93,7 +93,7 @@ def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: 
     from OpenGL import GL
     from pyrender.constants import RenderFlags
 
-    from genb.render.raster import gl as R
+    from genb.render.raster import context as R
 
     scene, flags, _ = texcoord_pass
     r = raster._renderer_for(width, height)
@@ -106,7 +106,7 @@ def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: 
     multisample = inner._main_fb_ms
     try:
         inner._main_fb_ms = inner._main_fb
-        inner._read_main_framebuffer = lambda sc, fl: R._read_framebuffer(inner, multisample, sc, fl, True)
+        inner._read_main_framebuffer = lambda sc, fl: R.read_framebuffer(inner, multisample, sc, fl, True)
         return inner.render(scene, flags | RenderFlags.OFFSCREEN, None)
     finally:
         inner._main_fb_ms = multisample
