@@ -71,3 +71,59 @@ def test_an_accessory_kind_registered_from_outside_is_worn(anny_body):
         assert [m.name for m in meshes].count("badge") == 1
     finally:
         ACCESSORY_KINDS.pop("badge", None)
+
+
+def test_a_garment_kind_registered_from_outside_is_drawn_from_its_own_section(anny_body):
+    """A toy garment kind (a scarf) registered by a user's module with a wardrobe section: the
+    wardrobe checks the section, the outfit draws one with the section's probability, the dresser
+    builds it over the layers below, the prompt still reads; a wardrobe without the section draws
+    exactly what it drew before (no other draw moves)."""
+    from genb.core.conventions import PART_INDEX
+    from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
+    from genb.render.dress import Dresser, load_wardrobe, sample_outfit
+    from genb.render.dress.describe import describe_outfit
+    from genb.render.dress.kinds import GARMENT_KINDS, garment_kind
+    from genb.render.dress.materials import hex_rgb
+    from genb.render.dress.mesh import GarmentMesh, box, mesh_normals
+    from genb.render.dress.wardrobe import validate_wardrobe
+    from genb.errors import GenbError
+    from genb.render.raster.meshes import vertex_normals
+
+    base = copy.deepcopy(load_wardrobe("everyday"))
+    before = [sample_outfit(np.random.default_rng(s), base, {"gender": "female", "age_group": "adult"}) for s in range(5)]
+    seen = []
+
+    @garment_kind("scarf", "upper_clothes", layer=3, ease=0.01, section="scarves")
+    def scarf(w, g, t, e):
+        seen.append((t, e))
+        neck = w.keypoints[1]
+        v, f = box(neck, np.eye(3), np.array([0.08 + t, 0.08 + t, 0.03]))
+        w.out.append(GarmentMesh(v, mesh_normals(v, f), f, np.tile(hex_rgb("c43d5a"), (len(v), 1)),
+                                 PART_INDEX["upper_clothes"], None, g["type"]))
+
+    try:
+        w = copy.deepcopy(base)
+        w["scarves"] = {"wool_scarf": {"weight": 1.0, "thickness": 0.006, "length": [0.4, 0.6], "palettes": {"neutrals": 1.0},
+                                       "patterns": {"solid": 1.0}}}
+        w["scarves_prob"] = {"female": 1.0, "male": 1.0, "neutral": 1.0}
+        validate_wardrobe(w, "test")
+        outfit = sample_outfit(np.random.default_rng(0), w, {"gender": "female", "age_group": "adult"})
+        assert [g["type"] for g in outfit["garments"] if g["kind"] == "scarf"] == ["wool_scarf"]
+        describe_outfit({**outfit})
+        body = anny_body
+        posed = body.pose(np.full((1, 6), 0.5, np.float32), euler_xyz_to_matrix(PoseLibrary().key_pose("standing")[None]))
+        v, kp = posed.vertices[0], posed.keypoints[0]
+        meshes = Dresser(body).dress(outfit, v, vertex_normals(v, body.faces.astype(np.int64)), kp)
+        assert [m.name for m in meshes].count("wool_scarf") == 1
+        assert seen and seen[0][0] > 0.006  # over the layers below: thicker than drawn
+        bad = copy.deepcopy(w)
+        bad["scarves_prob"] = {"female": 2.0}
+        with pytest.raises(GenbError, match="scarves_prob"):
+            validate_wardrobe(bad, "test")
+        # a wardrobe without the section draws what it drew before
+        assert [sample_outfit(np.random.default_rng(s), base, {"gender": "female", "age_group": "adult"})
+                for s in range(5)] == before
+    finally:
+        GARMENT_KINDS.pop("scarf", None)
+    with pytest.raises(GenbError, match="unknown section"):
+        validate_wardrobe(w, "test")  # the kind is gone: its section is unknown again

@@ -77,6 +77,10 @@ class GarmentKind:
     """True: its thickness adds to the layers below (a coat); False: at least theirs + 4 mm."""
     ease_gap: float = 0.008
     """metres of ease it keeps beyond the layers below."""
+    section: str = ""
+    """The wardrobe section its garments are drawn from (a kind registered outside genb: each person
+    gets one with the probability ``<section>_prob`` {female|male|neutral: p}); the built-ins (empty)
+    follow the outfit's own rules (a dress, or a top and a bottom, maybe a coat)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,13 +99,15 @@ GARMENT_KINDS: dict[str, GarmentKind] = {}
 ACCESSORY_KINDS: dict[str, AccessoryKind] = {}
 
 
-def garment_kind(name: str, part: str, layer: int, ease: float, stacks: bool = False, ease_gap: float = 0.008):
-    """Decorator registering ``build(wearer, garment, thickness, ease)`` as the garment kind ``name``."""
+def garment_kind(name: str, part: str, layer: int, ease: float, stacks: bool = False, ease_gap: float = 0.008,
+                 section: str = ""):
+    """Decorator registering ``build(wearer, garment, thickness, ease)`` as the garment kind ``name``
+    (``section``: the wardrobe section a kind added outside genb is drawn from, see :class:`GarmentKind`)."""
 
     def register(fn):
         if part not in PART_INDEX:
             raise KeyError(f"garment kind {name!r}: unknown seg class {part!r}")
-        GARMENT_KINDS[name] = GarmentKind(name, part, layer, ease, fn, stacks, ease_gap)
+        GARMENT_KINDS[name] = GarmentKind(name, part, layer, ease, fn, stacks, ease_gap, section)
         return fn
 
     return register
@@ -117,6 +123,11 @@ def accessory_kind(name: str, part: str, words: str, covers_hair: bool = False):
         return fn
 
     return register
+
+
+def extra_sections() -> dict[str, GarmentKind]:
+    """Wardrobe section -> the registered garment kind drawn from it (kinds with a ``section``)."""
+    return {k.section: k for k in GARMENT_KINDS.values() if k.section}
 
 
 def stacked(garments: list[dict]) -> list[tuple[float, float]]:

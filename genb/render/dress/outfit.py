@@ -105,6 +105,21 @@ def _gendered(table: dict[str, dict], gender: str) -> dict[str, float]:
     return {n: float(s["weight"]) * float((s.get("gender") or {}).get(gender, 1.0)) for n, s in table.items()}
 
 
+def _extra_garments(rng: np.random.Generator, wardrobe: dict, gender: str, garments: list[dict]) -> None:
+    """Garments of kinds registered outside genb (:func:`genb.render.dress.kinds.garment_kind` with a
+    ``section``): one from each such section the wardrobe has, with its ``<section>_prob``. Draws
+    nothing (and so moves no other draw) for a wardrobe without such sections."""
+    from genb.render.dress.kinds import extra_sections
+
+    for section, kind in sorted(extra_sections().items()):
+        if not wardrobe.get(section):
+            continue
+        if rng.random() < float((wardrobe.get(f"{section}_prob") or {}).get(gender, 0.0)):
+            weights = _gendered(wardrobe[section], gender)
+            if sum(weights.values()) > 0:
+                garments.append(_garment(rng, wardrobe, section, _pick(rng, weights), kind.name))
+
+
 def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[str, Any]) -> dict[str, Any]:
     """One person's outfit (JSON-able) for a body ``description`` (``gender``, ``age_group``, and
     optionally ``skin``: the sRGB hex of the skin's albedo as rendered, which no top, coat or dress
@@ -136,6 +151,7 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
         garments.append(_garment(rng, wardrobe, "bottoms", _pick(rng, _gendered(wardrobe["bottoms"], gender)), "bottom"))
         if outer:
             garments.append(_garment(rng, wardrobe, "tops", top, "coat"))
+    _extra_garments(rng, wardrobe, gender, garments)
     if skin:
         for g in garments:
             if g["kind"] in ("top", "coat", "dress"):

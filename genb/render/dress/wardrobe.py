@@ -109,21 +109,26 @@ def validate_wardrobe(data: Any, src: str = "<wardrobe>") -> None:
     """Check a parsed wardrobe; one :class:`GenbError` naming the first problem and its place."""
     if not isinstance(data, dict):
         _fail(src, "top level", "expected a mapping of sections", f"sections: {', '.join(SECTIONS)}")
-    unknown = sorted(set(data) - set(SECTIONS))
+    from genb.render.dress.kinds import extra_sections
+
+    extra = extra_sections()  # sections of garment kinds registered outside genb, and their probabilities
+    known = set(SECTIONS) | set(extra) | {f"{s}_prob" for s in extra}
+    unknown = sorted(set(data) - known)
     if unknown:
-        _fail(src, "top level", f"unknown section(s) {', '.join(unknown)}", f"sections: {', '.join(SECTIONS)}")
+        _fail(src, "top level", f"unknown section(s) {', '.join(unknown)}", f"sections: {', '.join(sorted(known))}")
     for section in ("palettes", "patterns", "tops", "bottoms", "shoes", "hair"):
         if not isinstance(data.get(section), dict) or not data[section]:
             _fail(src, section, "missing or empty section", "see render/wardrobe/everyday.yaml for the schema")
     _check_palettes_and_patterns(src, data)
-    for section in ("tops", "bottoms", "dresses"):
+    for section in ("tops", "bottoms", "dresses", *sorted(extra)):
         for name, spec in (data.get(section) or {}).items():
             _check_garment(src, section, name, spec, data)
-    if "dress_prob" in data:
-        if not isinstance(data["dress_prob"], dict) or set(data["dress_prob"]) - set(GENDERS):
-            _fail(src, "dress_prob", "expected {female|male|neutral: probability}", "e.g. {female: 0.2}")
-        for g, p in data["dress_prob"].items():
-            _check_prob(src, f"dress_prob.{g}", p)
+    for key in ("dress_prob", *(f"{s}_prob" for s in sorted(extra))):
+        if key in data:
+            if not isinstance(data[key], dict) or set(data[key]) - set(GENDERS):
+                _fail(src, key, "expected {female|male|neutral: probability}", "e.g. {female: 0.2}")
+            for g, p in data[key].items():
+                _check_prob(src, f"{key}.{g}", p)
     _check_shoes(src, data["shoes"])
     _check_hair(src, data["hair"])
     _check_accessories_and_skin(src, data)
