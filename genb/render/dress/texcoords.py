@@ -77,13 +77,27 @@ def _split(faces: np.ndarray, uv: np.ndarray, region: np.ndarray, rest: np.ndarr
     return ClothMap(np.concatenate([np.arange(n), f[fi, ci]]), faces_out, np.concatenate([uv, cu[fi, ci]]))
 
 
+def row_argmax(matrix) -> np.ndarray:
+    """(R,) per row of a sparse matrix with positive entries in every row the column of its largest
+    entry, the smallest such column on ties (as ``scipy``'s ``argmax(axis=1)``, vectorised: scipy's
+    loops over rows in Python)."""
+    m = matrix.tocsr(copy=True)
+    m.sum_duplicates()  # canonical (sorted columns, no duplicates), as scipy's argmax makes it first
+    counts = np.diff(m.indptr)
+    rows = np.repeat(np.arange(m.shape[0]), counts)
+    top = np.maximum.reduceat(m.data, m.indptr[:-1])
+    hit = np.flatnonzero(m.data == top[rows])[::-1]  # reversed: the first in each row is written last
+    out = np.zeros(m.shape[0], np.int64)
+    out[rows[hit]] = m.indices[hit]
+    return out
+
+
 def shell_texcoords(shell, atlas, centres: np.ndarray) -> ClothMap:
     """The :class:`ClothMap` of a tight shell (cached on the shell)."""
     cached = getattr(shell, "_cloth_map", None)
     if cached is not None:
         return cached
-    blend = shell.blend.tocsr()
-    dominant = np.asarray(blend.argmax(axis=1)).ravel()
+    dominant = row_argmax(shell.blend)
     region = _REGION_OF_PART[atlas.parts[dominant]]
     rest = np.asarray(shell.rest, np.float64)
     radii = unroll_radii(rest, region, centres)
