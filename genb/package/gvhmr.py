@@ -41,7 +41,7 @@ import numpy as np
 from genb.core.io import atomic_write_bytes
 from genb.package import npz
 from genb.package.records import PersonRecords
-from genb.package.video import frame_rows, longest_run, reorder, tracks, warn_fps, world_from_camera
+from genb.package.video import frame_rows, longest_run, tracked, warn_fps, world_from_camera
 
 NAME = "gvhmr"
 SUPPORT = "hmr4d_support"
@@ -132,9 +132,7 @@ def write(path: str | Path, merged: dict[str, np.ndarray]) -> None:
         npz.write_npz(path, merged)
         return
     warn_fps(merged, "GVHMR (BEDLAM's 30 fps)")
-    order, track = tracks(merged)
-    rows_ = reorder(merged, order)
-    rows_["track"] = track
+    rows_, track = tracked(merged, "track")
     npz.write_npz(path, rows_)
     motions, ranges, feats = track_files(name, rows_, track)
     atomic_write_bytes(support / "smplpose_v2.pth", _torch_bytes(motions))

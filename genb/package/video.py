@@ -175,3 +175,12 @@ def warn_fps(rows: dict[str, np.ndarray], client: str, expected: float = 30.0) -
     if len(fps) and not np.allclose(fps, expected):
         logger.warning("%s assumes %g fps; these frames are %s fps apart (render --fps, package --frame-step)",
                        client, expected, ", ".join(f"{f:g}" for f in np.unique(fps)))
+
+
+def tracked(merged: dict[str, np.ndarray], column: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The merged rows in track order (:func:`tracks`, :func:`reorder`) with each row's track index in
+    ``column`` (the client's name for it), and that (N,) track index."""
+    order, track = tracks(merged)
+    rows = reorder(merged, order)
+    rows[column] = track
+    return rows, track

@@ -45,7 +45,7 @@ import numpy as np
 from genb.core.io import atomic_write_bytes
 from genb.package import npz
 from genb.package.records import PersonRecords
-from genb.package.video import frame_rows, reorder, smpl_rows, tracks, warn_fps, world_from_camera
+from genb.package.video import frame_rows, smpl_rows, tracked, warn_fps, world_from_camera
 
 NAME = "wham"
 WHAM_KEYS = ("vid", "pose", "betas", "c_trans", "root", "w_trans", "extrinsics", "intrinsics", "bbox")
@@ -87,9 +87,7 @@ def write(path: str | Path, merged: dict[str, np.ndarray]) -> None:
         atomic_write_bytes(path.with_suffix(".pth"), pickle.dumps({}, protocol=4))
         return
     warn_fps(merged, "WHAM (cam_angvel * 30, lib/data/datasets/bedlam.py line 120)")
-    order, track = tracks(merged)
-    rows_ = reorder(merged, order)
-    rows_["vid"] = track
+    rows_, track = tracked(merged, "vid")
     npz.write_npz(path, rows_)
     labels = {k: torch.from_numpy(np.ascontiguousarray(rows_[k])) for k in WHAM_KEYS}
     atomic_write_bytes(path.with_suffix(".pth"), pickle.dumps(labels, protocol=4))
