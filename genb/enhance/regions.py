@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.enhance.schedule import join_index, steps_run
+from genb.enhance.schedule import join_index, steps_run, wrapped_add_noise
 
 
 def person_mask(instances: np.ndarray, dilate: int) -> np.ndarray:
@@ -113,25 +113,16 @@ class RegionHold:
 
     def capture(self, pipe: Any):
         """Context manager: spy on the scheduler's ``add_noise`` during the call to record the clean latents and noise."""
-        import contextlib
-
-        scheduler = pipe.scheduler
-        original = scheduler.add_noise
         hold = self
 
-        def spy(original_samples, noise, timesteps):
-            if hold.init_latents is None:
-                hold.init_latents, hold.noise = original_samples, noise
-            return original(original_samples, noise, timesteps)
+        def spy_on(original):
+            def spy(original_samples, noise, timesteps):
+                if hold.init_latents is None:
+                    hold.init_latents, hold.noise = original_samples, noise
+                return original(original_samples, noise, timesteps)
+            return spy
 
-        @contextlib.contextmanager
-        def manager():
-            scheduler.add_noise = spy
-            try:
-                yield self
-            finally:
-                del scheduler.add_noise  # back to the class's method
-        return manager()
+        return wrapped_add_noise(pipe.scheduler, spy_on)
 
     def __call__(self, pipe: Any, i: int, t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
         """After loop step ``i``: put the held region back on the render's trajectory.

@@ -8,7 +8,9 @@ that rule so the stage can record, choose and check the steps actually run.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from typing import Any, Callable
 
 from genb.errors import GenbError
 
@@ -43,3 +45,20 @@ def join_index(total_run: int, num_inference_steps: int, strength: float) -> int
     steps, so it is denoised for exactly its own number of steps.
     """
     return total_run - steps_run(num_inference_steps, strength)
+
+
+@contextlib.contextmanager
+def wrapped_add_noise(scheduler: Any, wrap: Callable[[Callable], Callable]):
+    """During the block, ``scheduler.add_noise`` is ``wrap(the add_noise in place)``: an instance
+    attribute over the class's method, or over another hook's wrapper, which is put back after (the
+    region hold's spy and the sequence's warped noise stack this way). Yields the scheduler."""
+    had = "add_noise" in scheduler.__dict__
+    previous = scheduler.add_noise
+    scheduler.add_noise = wrap(previous)
+    try:
+        yield scheduler
+    finally:
+        if had:
+            scheduler.add_noise = previous
+        else:
+            del scheduler.add_noise  # back to the class's method

@@ -16,7 +16,6 @@ what is already done, so batches, ranks and resume work as for single images.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -100,34 +99,25 @@ class NoiseWarper:
         """Context manager: during one pipeline call, the scheduler's first ``add_noise`` takes this
         chain's noise for every whole frame of ``batch`` (inputs with their own seed, such as
         per-person crops, keep the generator's noise). The generator is still drawn from as before."""
-        scheduler = pipe.scheduler
-        original = scheduler.add_noise
-        had = "add_noise" in scheduler.__dict__  # another hook's (the region hold's spy) stays in place
+        from genb.enhance.schedule import wrapped_add_noise
+
         state = {"first": True}
 
-        def add_noise(samples, noise, timesteps):
-            import torch
+        def warp_on(original):  # over another hook's (the region hold's spy), which stays in place
+            def add_noise(samples, noise, timesteps):
+                import torch
 
-            if state["first"]:
-                state["first"] = False
-                noise = noise.clone()
-                chain = self.chain(tuple(noise.shape[1:]))
-                for k, s in enumerate(batch):
-                    if getattr(s, "torch_seed", None) is None and s.index in chain:
-                        noise[k] = torch.from_numpy(chain[s.index]).to(noise.device, noise.dtype)
-            return original(samples, noise, timesteps)
+                if state["first"]:
+                    state["first"] = False
+                    noise = noise.clone()
+                    chain = self.chain(tuple(noise.shape[1:]))
+                    for k, s in enumerate(batch):
+                        if getattr(s, "torch_seed", None) is None and s.index in chain:
+                            noise[k] = torch.from_numpy(chain[s.index]).to(noise.device, noise.dtype)
+                return original(samples, noise, timesteps)
+            return add_noise
 
-        @contextlib.contextmanager
-        def manager():
-            scheduler.add_noise = add_noise
-            try:
-                yield self
-            finally:
-                if had:
-                    scheduler.add_noise = original
-                else:
-                    del scheduler.add_noise  # back to the class's method
-        return manager()
+        return wrapped_add_noise(pipe.scheduler, warp_on)
 
 
 def sequence_flicker(run: RunFolder, image_of) -> dict[str, Any]:
