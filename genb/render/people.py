@@ -13,20 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from genb.core.conventions import BODY25_INDEX, PART_INDEX
+from genb.core.conventions import BODY25_INDEX, BODY_PARTS, PART_INDEX
 from genb.core.seeds import sample_rng
 from genb.render.bodies import rigid_transform_bodies
 from genb.render.bodies.rotations import rot_z
-from genb.render.dress import face, skin
+from genb.render.dress import face, skin, skin_texture
 from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
 from genb.render.labels.camera import project, to_camera
-from genb.render.raster.meshes import MeshLayer, vertex_normals
+from genb.render.dress.texcoords import ClothMap
+from genb.render.raster.meshes import HIDDEN_PUSH, MeshLayer, push_back, vertex_normals
 from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass
 from genb.render.scene import contact, held, props
 from genb.render.scene.sample import sample_camera
 
 EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
+SKIN_PER_PIXEL_PX = 12  # ... and its skin texture per pixel (smaller: its mottling is under a pixel)
 
 
 class People:
@@ -150,7 +152,11 @@ class People:
             n = vertex_normals(v, self.raster.faces, self.raster._incidence)
             col = self.dresser.skin_colors(outfit, skin.tone_srgb(a["skin_tone"]), lips)  # measured albedo
             outfit["skin"] = skin.skin_variation(skin_rng, a["skin_tone"])
-            col = skin.apply_variation(col, self.skin_regions, outfit["skin"], self.bare_skin)
+            col = skin.apply_variation(col, self.skin_regions, outfit["skin"], self.bare_skin,
+                                       per_pixel=self.skin_layout is not None)
+            if self.skin_layout is not None:  # its own stream: the eyes and the outfits never move
+                outfit["skin"].update(skin_texture.sample_texture(sample_rng(self.cfg.seed, index, f"skin_texture/{len(people)}"),
+                                                                  outfit["skin"]))
             outfit["eyes"] = face.sample_eyes(skin_rng, skin.tone_darkness(a["skin_tone"]))
             col = face.paint_eyes(col, self.eyes, outfit["eyes"])
             people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))
@@ -175,17 +181,43 @@ class People:
         fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
                    if getattr(e, "fabric", None) is not None}
         pieces = [list(p.extras) for p in people]
+        eyes = {}
         for i in self._eyes_per_pixel(keypoints, K, ext):
             pieces[i].append(EyePiece(people[i].vertices, self.eye_map))
-            fabrics[(i + 1, PART_INDEX["head"])] = {"pattern": "eyes", "iris": outfits[i]["eyes"]["iris"],
-                                                     "skin": face.eye_skin(people[i].colors, self.eyes)}
+            eyes[i] = fabrics[(i + 1, PART_INDEX["head"])] = {
+                "pattern": "eyes", "iris": outfits[i]["eyes"]["iris"], "skin": face.eye_skin(people[i].colors, self.eyes)}
+        for i in self._heads_at_least(keypoints, K, ext, SKIN_PER_PIXEL_PX) if self.skin_layout is not None else []:
+            pieces[i] += self._skin_pieces(people[i], ext)
+            record = {"pattern": "skin", "layout": self.skin_layout, "variation": outfits[i]["skin"]}
+            for part in range(1, len(BODY_PARTS)):
+                fabrics[(i + 1, part)] = record
+            if i in eyes:
+                fabrics[(i + 1, PART_INDEX["head"])] = {**record, "eyes": eyes[i]}
         return (build_texcoord_pass(self.raster._pr, K, ext, pieces) if fabrics else None), fabrics
+
+    def _skin_pieces(self, person: MeshLayer, ext: np.ndarray) -> list:
+        """The texcoord pass's pieces of one person's skin (:mod:`genb.render.dress.skin_texture`): the body's
+        faces with their skin coordinates, those a garment hides pushed back as in the other passes."""
+        lay = self.skin_layout
+        shown = self.raster._shown_faces(person)
+        if shown is None:
+            return [EyePiece(person.vertices, ClothMap(lay.index, lay.faces, lay.uv))]
+        keep = shown[lay.face_ids]
+        return [EyePiece(person.vertices, ClothMap(lay.index, lay.faces[keep], lay.uv)),
+                EyePiece(push_back(person.vertices, ext, HIDDEN_PUSH), ClothMap(lay.index, lay.faces[~keep], lay.uv))]
 
     def _eyes_per_pixel(self, keypoints: np.ndarray, K: np.ndarray, ext: np.ndarray) -> list[int]:
         """The people whose eyes are drawn per pixel: a head at least ``EYES_PER_PIXEL_PX`` pixels from
         ear to ear (smaller eyes are a pixel or two: the vertex colours serve)."""
-        if self.eye_map is None or not len(keypoints):
+        if self.eye_map is None:
+            return []
+        return self._heads_at_least(keypoints, K, ext, EYES_PER_PIXEL_PX)
+
+    @staticmethod
+    def _heads_at_least(keypoints: np.ndarray, K: np.ndarray, ext: np.ndarray, px: float) -> list[int]:
+        """The people whose head is at least ``px`` pixels from ear to ear."""
+        if not len(keypoints):
             return []
         ears = np.stack([keypoints[:, BODY25_INDEX["left_ear"]], keypoints[:, BODY25_INDEX["right_ear"]]], 1)
-        px = project(to_camera(ears.reshape(-1, 3).astype(np.float64), ext), K).reshape(-1, 2, 2)
-        return [int(i) for i in np.flatnonzero(np.linalg.norm(px[:, 0] - px[:, 1], axis=1) >= EYES_PER_PIXEL_PX)]
+        q = project(to_camera(ears.reshape(-1, 3).astype(np.float64), ext), K).reshape(-1, 2, 2)
+        return [int(i) for i in np.flatnonzero(np.linalg.norm(q[:, 0] - q[:, 1], axis=1) >= px)]

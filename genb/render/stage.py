@@ -24,7 +24,7 @@ from genb.errors import GenbError
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies import load_body_model
 from genb.render.config import RenderConfig
-from genb.render.dress import face, skin
+from genb.render.dress import face, skin, skin_texture
 from genb.render.labels import truth as L
 from genb.render.people import People
 from genb.render.dress.painted import painted_materials
@@ -117,13 +117,18 @@ class RenderStage(People):
         self.wardrobe = load_wardrobe(cfg.wardrobe)
         with _torch_threads(1):
             self.dresser = Dresser(self.body) if self.wardrobe is not None else None
-        self.eye_map = None
+        self.eye_map = self.skin_layout = None
         if self.dresser is not None:  # where skin differs (cheeks, palms, nails), once per body model
             self.skin_regions = skin.skin_regions(self.dresser.atlas)
             self.bare_skin = ~(self.dresser.lips | self.dresser.brows)
             with _torch_threads(1):
                 self.eyes = face.eye_layout(self.body, self.dresser.atlas)
             self.eye_map = face.eye_map(self.eyes, np.asarray(self.body.faces))  # the eyes per pixel
+            eye_faces = None if self.eye_map is None else \
+                np.flatnonzero(np.isin(np.asarray(self.body.faces), self.eye_map.index).all(axis=1))
+            # the skin texture per pixel in the body's UV space (None: no UVs, the per-vertex variation only)
+            self.skin_layout = skin_texture.skin_layout(self.body, self.dresser.atlas.rest, self.skin_regions,
+                                                        self.bare_skin, eye_faces)
         self.backgrounds = None
         if cfg.backgrounds != "procedural":
             folder = Path(cfg.backgrounds)

@@ -115,13 +115,15 @@ def skin_variation(rng: np.random.Generator, tone: str) -> dict[str, float]:
 
 
 def apply_variation(colors: np.ndarray, regions: SkinRegions, variation: dict[str, float],
-                    skin: np.ndarray | None = None) -> np.ndarray:
+                    skin: np.ndarray | None = None, per_pixel: bool = False) -> np.ndarray:
     """(V, 3) float32 sRGB-encoded body colours with the person's skin variation (low contrast).
 
     Args:
         colors: (V, 3) sRGB-encoded albedo of the body's vertices.
         variation: from :func:`skin_variation`. skin: (V,) bool vertices that show skin
             (None: all); the others (painted clothes, brows, lips) are left alone.
+        per_pixel: the skin texture (:mod:`genb.render.dress.skin_texture`) draws the freckles and the
+            unevenness per pixel: leave them out here (regions, palms and nails stay per vertex).
     """
     lin = _decode(np.asarray(colors, np.float64))
     w = np.ones(len(lin)) if skin is None else np.asarray(skin, np.float64)
@@ -134,6 +136,8 @@ def apply_variation(colors: np.ndarray, regions: SkinRegions, variation: dict[st
     # nails: pinkish, lighter
     k = 0.6 * regions.nails * w
     lin += k[:, None] * (np.maximum(lin, np.array([0.45, 0.3, 0.28])) - lin)
+    if per_pixel:
+        return _encode(lin).astype(np.float32)
     # freckles: small darker, browner spots
     f = (regions.noise < variation["freckles"]) * regions.freckle_zone * w
     lin *= 1.0 - 0.18 * f[:, None] * np.array([0.8, 1.0, 1.15])

@@ -18,6 +18,7 @@ import numpy as np
 
 from genb.render.raster.colour import linear_to_srgb
 from genb.render.dress.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
+from genb.render.dress.skin_texture import EYE_LIMIT_M
 
 
 def _z_of(xy: np.ndarray) -> np.ndarray:
@@ -93,6 +94,17 @@ def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key
     return dPdu, dPdv
 
 
+def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v: np.ndarray,
+                fp: np.ndarray, part: int) -> np.ndarray:
+    """(N, 3) float32 sRGB change (0..1) of skin pixels of body part ``part`` (colour-pass values ``col``
+    (N, 3) uint8, coverage ``cov`` (N,)) under the person's skin texture (:func:`genb.render.dress.skin_texture.skin_factor`)."""
+    from genb.render.dress.skin_texture import skin_factor
+
+    alb = np.clip(col.astype(np.float32) / (np.float32(255) * np.maximum(cov, np.float32(1 / 255)))[:, None], 0.0, 1.0)
+    lin = np.where(alb <= 0.04045, alb / np.float32(12.92), ((alb + np.float32(0.055)) / np.float32(1.055)) ** np.float32(2.4))
+    return linear_to_srgb(lin * skin_factor(record["layout"], record["variation"], u, v, fp, part)) - alb
+
+
 def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np.ndarray:
     return col > 0 if step == 1 else flat >= width
 
@@ -130,6 +142,7 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
     ray /= np.sqrt(np.einsum("ij,ij->i", ray, ray))[:, None]
     footprint = z / np.float32(K[0, 0]) / np.maximum(np.abs(np.einsum("ij,ij->i", n, ray)), np.float32(0.25))
     keys = key[flat]
+    col_all, cov_all = out.color.reshape(-1, 3), out.coverage.ravel()
     srgb = np.empty((len(flat), 3), np.float32)
     s_u = np.zeros(len(flat), np.float32)
     s_v = np.zeros(len(flat), np.float32)
@@ -138,6 +151,15 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
         fabric = fabrics[(int(k) >> 8, int(k) & 255)]
         ids = np.flatnonzero(keys == k)
         u, v, fp = uv[ids, 0], uv[ids, 1], footprint[ids]
+        if fabric.get("pattern") == "skin":  # the skin texture (and, on a large head, its eyes)
+            eye = fabric.get("eyes")
+            on_eye = (u < np.float32(EYE_LIMIT_M)) if eye is not None else np.zeros(len(ids), bool)
+            sk = ids[~on_eye]
+            srgb[sk] = _skin_delta(col_all[flat[sk]], cov_all[flat[sk]], fabric, u[~on_eye], v[~on_eye], fp[~on_eye],
+                                   int(k) & 255)
+            ids, u, v, fp, fabric = ids[on_eye], u[on_eye], v[on_eye], fp[on_eye], eye
+            if not len(ids):
+                continue
         if fabric.get("pattern") == "eyes":
             from genb.render.dress.face import eye_albedo
 
