@@ -154,7 +154,7 @@ def sample_texture(rng: np.random.Generator, variation: dict[str, float]) -> dic
     the mottling's contrast and, for some people, blemishes."""
     return {
         "texture_seed": int(rng.integers(1, 1 << 30)),
-        "mottling": round(float(rng.uniform(0.05, 0.1)), 4),
+        "mottling": round(float(rng.uniform(0.04, 0.08)), 4),
         "blemishes": round(float(rng.uniform(0.05, 0.25)) if rng.random() < 0.3 else 0.0, 4),
     }
 
@@ -193,7 +193,7 @@ def skin_factor(layout: SkinLayout, variation: dict[str, Any], u: np.ndarray, v:
     zone, flush, bare = w[:, 0], w[:, 1], w[:, 2]
     f = np.ones((len(u), 3), np.float32)
     # mottling: two octaves, its troughs bluish-red (blood), stronger where the skin flushes
-    amp = np.float32(variation.get("mottling", 0.05)) * (1 + 1.5 * np.float32(variation.get("redness", 0.5)) * flush) * bare
+    amp = np.float32(variation.get("mottling", 0.05)) * (1 + 0.8 * np.float32(variation.get("redness", 0.5)) * flush) * bare
     m = np.zeros(len(u), np.float32)
     for cell, weight, k in ((0.03, 0.6, 0), (0.009, 0.4, 1)):
         ids = np.flatnonzero(fp < np.float32(cell))
