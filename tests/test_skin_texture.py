@@ -50,7 +50,7 @@ def test_skin_varies_per_pixel_inside_one_triangle(raster):
     assert hit.sum() > 2000
     t = decode_texcoords(rgba.reshape(-1, 4)[hit.ravel()])
     fp = (depth[hit] / K[0, 0]).astype(np.float32)  # about 1.4 mm: every feature shows
-    f = skin_factor(_layout(), EVERYTHING, t[:, 0], t[:, 1], fp)
+    f = skin_factor(_layout(), EVERYTHING, t[:, 0], t[:, 1], fp).T
     # the best plane through the pixels' factors (what interpolating three vertex values gives) leaves a lot
     A = np.c_[t, np.ones(len(t))]
     resid = f[:, 1] - A @ np.linalg.lstsq(A, f[:, 1], rcond=None)[0]
@@ -71,7 +71,7 @@ def test_skin_texture_keeps_each_tone_within_its_colour_range(tone):
     u, v = (rng.uniform(0.2, 2.0, 40000).astype(np.float32) for _ in range(2))
     fp = np.full(len(u), 5e-4, np.float32)
     for freckles in (0.0, 0.12):
-        f = skin_factor(_layout(), {**EVERYTHING, "freckles": freckles}, u, v, fp)
+        f = skin_factor(_layout(), {**EVERYTHING, "freckles": freckles}, u, v, fp).T
         srgb = skin._encode(skin.tone_albedo(tone)[None] * f)
         assert ((srgb[:, 0] > srgb[:, 1]) & (srgb[:, 1] > srgb[:, 2])).mean() > 0.99
         assert f.min() > 0.55 and f.max() < 1.3
@@ -85,7 +85,7 @@ def test_far_skin_is_exactly_the_per_vertex_albedo():
     """Once a pixel spans centimetres every feature has faded to its mean: the factor is 1."""
     rng = np.random.default_rng(1)
     u, v = (rng.uniform(0.2, 2.0, 5000).astype(np.float32) for _ in range(2))
-    f = skin_factor(_layout(), EVERYTHING, u, v, np.full(len(u), 0.05, np.float32))
+    f = skin_factor(_layout(), EVERYTHING, u, v, np.full(len(u), 0.05, np.float32)).T
     assert np.abs(f - 1).max() < 1e-5
 
 
@@ -106,7 +106,7 @@ def test_skin_texture_in_a_render_changes_skin_pixels_only(monkeypatch):
     from genb.render.config import RenderConfig
     from genb.render.stage import RenderStage
 
-    cfg = dict(num_samples=4, seed=3, image_size=(192, 256), num_people=(1, 1), portrait_prob=1.0,
+    cfg = dict(num_samples=4, seed=3, image_size=(240, 320), num_people=(1, 1), portrait_prob=1.0,
                person_height_frac=(0.8, 0.95), truncation_prob=0.0, camera_effects=False, props=(0, 0), occluders=(0, 0))
     stage = RenderStage(RenderConfig(**cfg))
     assert stage.skin_layout is not None  # anny ships its UVs

@@ -22,13 +22,13 @@ from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
 from genb.render.labels.camera import project, to_camera
 from genb.render.dress.texcoords import ClothMap
-from genb.render.raster.meshes import HIDDEN_PUSH, MeshLayer, push_back, vertex_normals
+from genb.render.raster.meshes import MeshLayer, vertex_normals
 from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass
 from genb.render.scene import contact, held, props
 from genb.render.scene.sample import sample_camera
 
 EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
-SKIN_PER_PIXEL_PX = 12  # ... and its skin texture per pixel (smaller: its mottling is under a pixel)
+SKIN_PER_PIXEL_PX = 20  # ... and its skin texture per pixel (smaller: its mottling is hardly a pixel)
 
 
 class People:
@@ -187,7 +187,7 @@ class People:
             eyes[i] = fabrics[(i + 1, PART_INDEX["head"])] = {
                 "pattern": "eyes", "iris": outfits[i]["eyes"]["iris"], "skin": face.eye_skin(people[i].colors, self.eyes)}
         for i in self._heads_at_least(keypoints, K, ext, SKIN_PER_PIXEL_PX) if self.skin_layout is not None else []:
-            pieces[i] += self._skin_pieces(people[i], ext)
+            pieces[i] += self._skin_pieces(people[i])
             record = {"pattern": "skin", "layout": self.skin_layout, "variation": outfits[i]["skin"]}
             for part in range(1, len(BODY_PARTS)):
                 fabrics[(i + 1, part)] = record
@@ -195,16 +195,14 @@ class People:
                 fabrics[(i + 1, PART_INDEX["head"])] = {**record, "eyes": eyes[i]}
         return (build_texcoord_pass(self.raster._pr, K, ext, pieces) if fabrics else None), fabrics
 
-    def _skin_pieces(self, person: MeshLayer, ext: np.ndarray) -> list:
-        """The texcoord pass's pieces of one person's skin (:mod:`genb.render.dress.skin_texture`): the body's
-        faces with their skin coordinates, those a garment hides pushed back as in the other passes."""
+    def _skin_pieces(self, person: MeshLayer) -> list:
+        """The texcoord pass's piece of one person's skin (:mod:`genb.render.dress.skin_texture`): the body's
+        faces no garment hides, with their skin coordinates (a hidden face, drawn pushed back where a
+        garment leaves a gap, keeps its vertex colours there)."""
         lay = self.skin_layout
         shown = self.raster._shown_faces(person)
-        if shown is None:
-            return [EyePiece(person.vertices, ClothMap(lay.index, lay.faces, lay.uv))]
-        keep = shown[lay.face_ids]
-        return [EyePiece(person.vertices, ClothMap(lay.index, lay.faces[keep], lay.uv)),
-                EyePiece(push_back(person.vertices, ext, HIDDEN_PUSH), ClothMap(lay.index, lay.faces[~keep], lay.uv))]
+        faces = lay.faces if shown is None else lay.faces[shown[lay.face_ids]]
+        return [EyePiece(person.vertices, ClothMap(lay.index, faces, lay.uv, encoded=lay.encoded))]
 
     def _eyes_per_pixel(self, keypoints: np.ndarray, K: np.ndarray, ext: np.ndarray) -> list[int]:
         """The people whose eyes are drawn per pixel: a head at least ``EYES_PER_PIXEL_PX`` pixels from

@@ -29,6 +29,7 @@ from genb.render.labels import truth as L
 from genb.render.people import People
 from genb.render.dress.painted import painted_materials
 from genb.render.raster.detail import apply_cloth
+from genb.render.raster.surfaces import apply_surfaces
 from genb.render.raster.gl import Rasterizer
 from genb.render.raster.meshes import Lighting, MeshLayer, PropMesh
 from genb.render.raster.texcoord_pass import render_texcoord_pass
@@ -308,6 +309,7 @@ class RenderStage(People):
         # surface detail (patterns, relief) in the G-buffer: the shading and the normal map see it alike
         if look is not None:
             look.detail(out, K, prep.cam_ext)
+            apply_surfaces(out, K, prep.cam_ext)  # the scene objects' textures
         if texcoords is not None:
             apply_cloth(out, texcoords[0], texcoords[1], prep.fabrics, K)
         color = out.color

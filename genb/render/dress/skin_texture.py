@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.raster.procedural import fade, hash2, value_noise
+from genb.render.raster.procedural import fade, hash2, smooth_noise
 
 ATLAS_SIZE = 128  # texels a side of the region atlas over the UV square (smooth weights: low resolution)
 UV_OFFSET_M = 0.15  # skin coordinates start here (the eye regions' offsets stay within +-0.03 m of 0)
@@ -41,7 +41,7 @@ class SkinLayout:
         index: (N,) body vertex each map vertex copies. faces: (F, 3) the body's faces over the map
             vertices (those the eye map does not draw), ``face_ids`` (F,) their body face indices.
         uv: (N, 2) float64 metres (``UV_OFFSET_M + scale * uv``).
-        scale: metres per UV unit. part_ratio: (15,) per body part its own median metres per UV unit over
+        encoded: ``uv`` encoded for the texcoord pass (once). scale: metres per UV unit. part_ratio: (15,) per body part its own median metres per UV unit over
             ``scale`` (the face's UVs are denser than the legs'). span: the UV square's side (UV units) the atlas covers. atlas: (S, S, 3) float32 region weights over the UV square:
             freckle zone, flush (cheeks, nose, ears, knuckles), bare skin (not lips, brows, nails).
     """
@@ -54,6 +54,7 @@ class SkinLayout:
     atlas: np.ndarray
     span: float = 1.0
     part_ratio: np.ndarray | None = None
+    encoded: tuple | None = None
 
 
 def body_uv(body: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -114,8 +115,12 @@ def skin_layout(body: Any, rest: np.ndarray, regions: Any, bare: np.ndarray,
             ratio[p] = float(np.median(e3[sel] / e2[sel])) / scale
     local = uv[uniq[:, 1]] - uv.min(axis=0)
     span = float(np.ptp(uv, axis=0).max())
-    return SkinLayout(index=uniq[:, 0], faces=map_faces[keep], face_ids=np.flatnonzero(keep), uv=UV_OFFSET_M + scale * local,
-                      scale=scale, atlas=_atlas(local, w[uniq[:, 0]], span), span=span, part_ratio=ratio)
+    from genb.render.dress.fabric import encode_vertex_texcoords
+
+    uvm = UV_OFFSET_M + scale * local
+    return SkinLayout(index=uniq[:, 0], faces=map_faces[keep], face_ids=np.flatnonzero(keep), uv=uvm, scale=scale,
+                      atlas=_atlas(local, w[uniq[:, 0]], span), span=span, part_ratio=ratio,
+                      encoded=encode_vertex_texcoords(uvm))
 
 
 def regions_parts(body: Any) -> np.ndarray:
@@ -180,7 +185,7 @@ def _dots(u: np.ndarray, v: np.ndarray, fp: np.ndarray, cell: float, density: np
 
 def skin_factor(layout: SkinLayout, variation: dict[str, Any], u: np.ndarray, v: np.ndarray,
                 footprint: np.ndarray, part: int = 1) -> np.ndarray:
-    """(N, 3) float32 per-channel factor on the linear skin albedo at skin coordinates u, v (N,)
+    """(3, N) float32 per-channel factor on the linear skin albedo at skin coordinates u, v (N,)
     metres, box-filtered over ``footprint`` (N,) metres on body part ``part``; its mean over the skin is 1.
 
     ``variation``: the person's ``skin`` record (:func:`genb.render.dress.skin.skin_variation` plus
@@ -191,21 +196,21 @@ def skin_factor(layout: SkinLayout, variation: dict[str, Any], u: np.ndarray, v:
     fp = footprint.astype(np.float32) * np.float32(1.0 / ratio)  # metres on the body -> skin-coordinate metres
     w = sample_atlas(layout, u, v)
     zone, flush, bare = w[:, 0], w[:, 1], w[:, 2]
-    f = np.ones((len(u), 3), np.float32)
     # mottling: two octaves, its troughs bluish-red (blood), stronger where the skin flushes
     amp = np.float32(variation.get("mottling", 0.05)) * (1 + 0.8 * np.float32(variation.get("redness", 0.5)) * flush) * bare
     m = np.zeros(len(u), np.float32)
     for cell, weight, k in ((0.03, 0.6, 0), (0.009, 0.4, 1)):
         ids = np.flatnonzero(fp < np.float32(cell))
         if len(ids):
-            n, _, _ = value_noise(u[ids], v[ids], cell, seed + 17 * k)
+            n = smooth_noise(u[ids], v[ids], cell, seed + 17 * k)
             m[ids] += np.float32(2 * weight) * (n - 0.5) * fade(fp[ids], cell)
-    f += (amp * m)[:, None] * np.array([0.7, 1.0, 1.1], np.float32)[None]
-    # pore grain on bare skin: 1 mm cells, +-2 %
+    m *= amp
+    f = np.stack([1 + np.float32(0.7) * m, 1 + m, 1 + np.float32(1.1) * m])  # (3, N): channel-first, contiguous
+    # pore grain on bare skin: 1.5 mm cells, +-2.5 %
     ids = np.flatnonzero(fp < np.float32(0.0015))
     if len(ids):
         g = hash2(np.floor(u[ids] / np.float32(0.0015)), np.floor(v[ids] / np.float32(0.0015)), seed + 5) - 0.5
-        f[ids] *= (1 + np.float32(0.05) * g * bare[ids] * fade(fp[ids], 0.0015))[:, None]
+        f[:, ids] *= 1 + np.float32(0.05) * g * bare[ids] * fade(fp[ids], 0.0015)
     # freckles: small browner spots where the sun reaches, for some light-skinned people
     dens = float(variation.get("freckles", 0.0))
     if dens > 0:
@@ -213,14 +218,14 @@ def skin_factor(layout: SkinLayout, variation: dict[str, Any], u: np.ndarray, v:
         if len(ids):
             d = np.float32(min(1.0, dens * 6.0)) * zone[ids]
             on, mean = _dots(u[ids], v[ids], fp[ids], FRECKLE_CELL, d, 0.0012, 0.0028, seed + 40)
-            dark = np.float32(0.22) * np.array([0.75, 1.0, 1.2], np.float32)[None]
-            f[ids] *= (1 - dark * on[:, None]) / (1 - dark * mean[:, None])
+            for c, dark in enumerate((0.165, 0.22, 0.264)):
+                f[c, ids] *= (1 - np.float32(dark) * on) / (1 - np.float32(dark) * mean)
     # blemishes: a few reddish spots
     b = float(variation.get("blemishes", 0.0))
     if b > 0:
         ids = np.flatnonzero((bare > 0.5) & (fp < np.float32(0.012)))
         if len(ids):
             on, mean = _dots(u[ids], v[ids], fp[ids], BLEMISH_CELL, b, 0.002, 0.004, seed + 60)
-            tint = np.array([0.04, -0.12, -0.1], np.float32)[None]
-            f[ids] *= (1 + tint * on[:, None]) / (1 + tint * mean[:, None])
+            for c, tint in enumerate((0.04, -0.12, -0.1)):
+                f[c, ids] *= (1 + np.float32(tint) * on) / (1 + np.float32(tint) * mean)
     return f

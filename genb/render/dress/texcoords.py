@@ -51,6 +51,7 @@ class ClothMap:
     index: np.ndarray
     faces: np.ndarray
     uv: np.ndarray
+    encoded: tuple | None = None  # (texcoord_0, color_0) of ``uv`` when computed once (fabric.encode_vertex_texcoords)
 
 
 def _split(faces: np.ndarray, uv: np.ndarray, region: np.ndarray, rest: np.ndarray, centres: np.ndarray,

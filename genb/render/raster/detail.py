@@ -99,10 +99,13 @@ def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v
     """(N, 3) float32 sRGB change (0..1) of skin pixels of body part ``part`` (colour-pass values ``col``
     (N, 3) uint8, coverage ``cov`` (N,)) under the person's skin texture (:func:`genb.render.dress.skin_texture.skin_factor`)."""
     from genb.render.dress.skin_texture import skin_factor
+    from genb.render.raster.surfaces import decode_srgb, encode_lut
 
-    alb = np.clip(col.astype(np.float32) / (np.float32(255) * np.maximum(cov, np.float32(1 / 255)))[:, None], 0.0, 1.0)
-    lin = np.where(alb <= 0.04045, alb / np.float32(12.92), ((alb + np.float32(0.055)) / np.float32(1.055)) ** np.float32(2.4))
-    return linear_to_srgb(lin * skin_factor(record["layout"], record["variation"], u, v, fp, part)) - alb
+    src = col.T.astype(np.float32)  # (3, N): channel-first, contiguous
+    alb = np.clip(src * (np.float32(1 / 255) / np.maximum(cov, np.float32(1 / 255))), 0.0, 1.0)
+    lin = decode_srgb(alb)
+    f = skin_factor(record["layout"], record["variation"], u, v, fp, part)
+    return (encode_lut(lin * f) - encode_lut(lin)).T
 
 
 def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np.ndarray:

@@ -45,6 +45,18 @@ def value_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[n
     return n, gx, gy
 
 
+def smooth_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> np.ndarray:
+    """:func:`value_noise` without its gradient (the same values, fewer operations)."""
+    x, y = u / np.float32(cell), v / np.float32(cell)
+    ix, iy = np.floor(x), np.floor(y)
+    fx, fy = x - ix, y - iy
+    sx, sy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
+    a, b = hash2(ix, iy, seed), hash2(ix + 1, iy, seed)
+    c, d = hash2(ix, iy + 1, seed), hash2(ix + 1, iy + 1, seed)
+    top = a + (b - a) * sx
+    return top + (c + (d - c) * sx - top) * sy
+
+
 def fade(footprint: np.ndarray, size: float) -> np.ndarray:
     """1 where a feature of ``size`` metres spans several pixels, falling to 0 once it is under one."""
     return np.clip(1.5 - footprint / np.float32(0.5 * size), 0.0, 1.0)

@@ -64,7 +64,7 @@ def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
             cloth = getattr(e, "uv", None)
             if cloth is None:
                 continue
-            tc, col = encode_vertex_texcoords(cloth.uv)
+            tc, col = cloth.encoded if getattr(cloth, "encoded", None) is not None else encode_vertex_texcoords(cloth.uv)
             v = np.asarray(e.vertices, np.float32)[cloth.index]
             prims.append(pr.Primitive(positions=v, indices=cloth.faces.astype(np.uint32), texcoord_0=tc, color_0=col,
                                       material=mat))
