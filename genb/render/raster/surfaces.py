@@ -164,7 +164,7 @@ def foliage(u: np.ndarray, v: np.ndarray, fp: np.ndarray, seed: int) -> tuple:
     n1 = _octave(u, v, fp, 0.15, seed)
     n2 = _octave(u, v, fp, 0.04, seed + 1)
     n3 = (hash2(np.floor(u / np.float32(0.012)), np.floor(v / np.float32(0.012)), seed + 2) - 0.5) * fade(fp, 0.012)
-    t = np.float32(0.35) * n1 + np.float32(0.3) * n2 + np.float32(0.25) * n3
+    t = np.float32(0.35) * n1 + np.float32(0.3) * n2 + np.float32(0.15) * n3
     col = np.stack([1 + np.float32(1.3) * t, 1 + t, 1 + np.float32(0.6) * t])
     return col, None, None  # (clumps bend the normals little; not drawn)
 
