@@ -107,25 +107,20 @@ def skin_layout(body: Any, rest: np.ndarray, regions: Any, bare: np.ndarray,
     if eye_faces is not None:
         keep[np.asarray(eye_faces, np.int64)] = False
     w = np.stack([regions.freckle_zone * bare, regions.flush, bare * (1.0 - regions.nails)], axis=1).astype(np.float32)
-    part = np.asarray(regions_parts(body), np.int64)[faces[:, 0]]
+    part = np.asarray(body.vertex_parts, np.int64)[faces[:, 0]]  # (each face's part: its first corner's)
     ratio = np.ones(16, np.float32)
     for p in np.unique(part):
         sel = ok & (part == p)
         if sel.any():
             ratio[p] = float(np.median(e3[sel] / e2[sel])) / scale
-    local = uv[uniq[:, 1]] - uv.min(axis=0)
-    span = float(np.ptp(uv, axis=0).max())
     from genb.render.dress.fabric import encode_vertex_texcoords
 
+    local = uv[uniq[:, 1]] - uv.min(axis=0)
+    span = float(np.ptp(uv, axis=0).max())
     uvm = UV_OFFSET_M + scale * local
     return SkinLayout(index=uniq[:, 0], faces=map_faces[keep], face_ids=np.flatnonzero(keep), uv=uvm, scale=scale,
                       atlas=_atlas(local, w[uniq[:, 0]], span), span=span, part_ratio=ratio,
                       encoded=encode_vertex_texcoords(uvm))
-
-
-def regions_parts(body: Any) -> np.ndarray:
-    """(V,) the body model's part id per vertex."""
-    return np.asarray(body.vertex_parts)
 
 
 def _atlas(uv: np.ndarray, weights: np.ndarray, span: float) -> np.ndarray:

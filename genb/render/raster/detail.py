@@ -121,7 +121,10 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
         out: the decoded passes. texcoords, tex_depth: the texcoord pass's (H, W, 4) uint8 and depth.
         fabrics: {(instance, part id): garment record} of the patterned pieces; a record with
             ``pattern: "eyes"`` (``iris``, ``skin``) paints the eyes of that person's head per pixel
-            (:func:`genb.render.dress.face.eye_albedo`).
+            (:func:`genb.render.dress.face.eye_albedo`); one with ``pattern: "skin"`` (``layout``,
+            ``variation``, on a large head also ``eyes``) gives a body part its skin texture
+            (:func:`genb.render.dress.skin_texture.skin_factor`; eye pixels: skin coordinates below
+            ``EYE_LIMIT_M``).
         K: (3, 3) intrinsics. relief: bend the normals too.
     """
     if not fabrics:
