@@ -26,15 +26,16 @@ from genb.render.raster.procedural import fade, hash2, smooth_noise, square
 
 BRICK_L, BRICK_H, MORTAR = 0.225, 0.075, 0.01  # brick pitch along and across (with its joint), joint width, metres
 PANEL_L, PANEL_H, JOINT = 1.2, 0.6, 0.008  # concrete formwork panels
-WOOD = ("box", "bench", "chair", "table", "shelf", "door", "fence")
+BOARDS = ("box", "door", "fence")  # wood in boards with seams
+WOOD = ("bench", "chair", "table", "shelf")  # solid wood (thin legs and rails: no seams across them)
 FABRIC = ("sofa", "rug")
 FOLIAGE = ("hedge", "tree", "plant")
 FACADE = ("building", "wall", "step", "planter", "sidewalk")
-_KIND = np.zeros(256, np.int8)  # 0 none, 1 facade (by colour), 2 wood, 3 fabric, 4 foliage
-for _names, _k in ((FACADE, 1), (WOOD, 2), (FABRIC, 3), (FOLIAGE, 4)):
+_KIND = np.zeros(256, np.int8)  # 0 none, 1 facade (by colour), 2 wood, 3 fabric, 4 foliage, 5 boards
+for _names, _k in ((FACADE, 1), (WOOD, 2), (FABRIC, 3), (FOLIAGE, 4), (BOARDS, 5)):
     for _n in _names:
         _KIND[SCENE_PART_INDEX[_n]] = _k
-COARSEST = {1: 0.03, 2: 0.02, 3: 0.006, 4: 0.03}  # metres: pixels wider than this keep the vertex colour
+COARSEST = {1: 0.03, 2: 0.02, 3: 0.006, 4: 0.03, 5: 0.02}  # metres: pixels wider than this keep the vertex colour
 
 
 _ENC = np.empty(0, np.float32)
@@ -134,12 +135,16 @@ def concrete(u: np.ndarray, v: np.ndarray, fp: np.ndarray, seed: int) -> tuple:
     return f, su, sv
 
 
-def wood(u: np.ndarray, v: np.ndarray, fp: np.ndarray, seed: int) -> tuple:
-    """Wood along u: grain streaks (noise stretched 12:1), darker rings, boards 14 cm wide with seams."""
+def wood(u: np.ndarray, v: np.ndarray, fp: np.ndarray, seed: int, boards: bool = True) -> tuple:
+    """Wood along u: grain streaks (noise stretched 12:1), darker rings and (``boards``) boards 14 cm
+    wide with seams."""
     g = _octave(u * np.float32(1 / 12), v, fp, 0.004, seed)
     ring = _octave(u * np.float32(1 / 6), v, fp, 0.02, seed + 1)
     board = np.floor(v / np.float32(0.14))
     tone = 1 + np.float32(0.16) * (hash2(board, board * 0, seed + 2) - 0.5) * fade(fp, 0.14)
+    if not boards:
+        f = 1 + np.float32(0.18) * g + np.float32(0.22) * ring
+        return np.stack([f, f, f * (1 - np.float32(0.05) * ring)]), None, None
     seam = square(v / np.float32(0.14), fp / np.float32(0.14), 1 - 0.004 / 0.14)
     s0 = np.float32(1 - 0.004 / 0.14)
     k = (1 - (1 - s0) * np.float32(0.5)) / s0
@@ -185,7 +190,7 @@ def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True)
     y = ((flat // W).astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
     rlen = np.sqrt(x * x + y * y + 1)
     fp = z * rlen * np.float32(1 / K[0, 0])  # the footprint facing the camera; over the cosine below
-    coarsest = np.array([0.0] + [COARSEST[k] for k in range(1, 5)], np.float32)
+    coarsest = np.array([0.0] + [COARSEST[k] for k in range(1, 6)], np.float32)
     near = np.flatnonzero(fp < coarsest[kind])  # (a slanted face's footprint is larger still)
     if not len(near):
         return 0
@@ -217,7 +222,8 @@ def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True)
     groups = [(facade == 0, lambda i: brick(u[i], v[i], fp[i], base[:, i])),
               (facade == 1, lambda i: render_plaster(u[i], v[i], fp[i], 31)),
               (facade == 2, lambda i: concrete(u[i], v[i], fp[i], 41)),
-              (kind == 2, lambda i: wood(u[i], v[i], fp[i], 51)), (kind == 3, lambda i: upholstery(u[i], v[i], fp[i], 61)),
+              (kind == 2, lambda i: wood(u[i], v[i], fp[i], 51, boards=False)),
+              (kind == 5, lambda i: wood(u[i], v[i], fp[i], 52)), (kind == 3, lambda i: upholstery(u[i], v[i], fp[i], 61)),
               (kind == 4, lambda i: foliage(u[i], v[i], fp[i], 71))]
     for sel, fn in groups:
         i = np.flatnonzero(sel)
