@@ -35,7 +35,7 @@ _KIND = np.zeros(256, np.int8)  # 0 none, 1 facade (by colour), 2 wood, 3 fabric
 for _names, _k in ((FACADE, 1), (WOOD, 2), (FABRIC, 3), (FOLIAGE, 4), (BOARDS, 5)):
     for _n in _names:
         _KIND[SCENE_PART_INDEX[_n]] = _k
-COARSEST = {1: 0.03, 2: 0.02, 3: 0.006, 4: 0.03, 5: 0.02}  # metres: pixels wider than this keep the vertex colour
+COARSEST = {1: 0.045, 2: 0.02, 3: 0.006, 4: 0.03, 5: 0.02}  # metres: wider pixels keep the vertex colour (faded over the last third)
 
 
 _ENC = np.empty(0, np.float32)
@@ -199,6 +199,10 @@ def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True)
     enc /= np.maximum(np.sqrt(enc[0] * enc[0] + enc[1] * enc[1] + enc[2] * enc[2]), np.float32(1e-6))
     cos = np.abs(enc[0] * x + enc[1] * y + enc[2]) / rlen
     fp = fp / np.maximum(cos, np.float32(0.2))
+    keep = np.flatnonzero(fp < coarsest[kind])  # slanted faces: their footprint is wider
+    if not len(keep):
+        return 0
+    flat, kind, z, x, y, fp, enc = flat[keep], kind[keep], z[keep], x[keep], y[keep], fp[keep], enc[:, keep]
     R = cam_ext[:3, :3].astype(np.float32)
     t = cam_ext[:3, 3].astype(np.float32)
     px, py, pz = x * z - t[0], y * z - t[1], z - t[2]
@@ -231,6 +235,11 @@ def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True)
             f[:, i], su, sv = fn(i)
             if su is not None:
                 s_u[i], s_v[i] = su, sv
+    # fade the texture out over the last third before the material's cut (no edge where it stops)
+    fadeout = np.clip((coarsest[kind] - fp) / (np.float32(1 / 3) * coarsest[kind]), 0, 1)
+    f = 1 + (f - 1) * fadeout
+    s_u *= fadeout
+    s_v *= fadeout
     # the change of the encoded albedo (a difference of two table look-ups: exactly 0 where f is 1)
     delta = (encode_lut(base * f) - encode_lut(base)) * (cov * np.float32(255))
     col[flat] = np.clip(src + delta + np.float32(0.5), 0, 255).astype(np.uint8).T
