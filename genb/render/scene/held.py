@@ -27,6 +27,7 @@ _COLORS = {"box": [0.62, 0.47, 0.3], "phone": [0.08, 0.08, 0.09]}
 GAP_M = 0.003  # between a palm and the object it touches
 CLEARANCE_M = 0.035  # between the body and a carried box: room for the clothes over the skin
 PHONE_SIZE = [0.15, 0.075, 0.012]
+NEAR_M = 0.03  # hand vertices further than this beside a phone's footprint cannot touch it
 BOX_HEIGHT_M = 0.24
 MIN_BOX_DEPTH_M = 0.08
 SLEEVE_M = 0.0  # between a forearm and the side of a box
@@ -79,6 +80,17 @@ def box_depth(points: np.ndarray, center: np.ndarray, rotation: np.ndarray, size
     margin = np.asarray(size, np.float64) / 2 - np.abs(local)
     inside = margin.min(axis=1)
     return np.where(inside > 0, inside, -np.linalg.norm(np.maximum(-margin, 0.0), axis=1))
+
+
+def _slid_depth(local: np.ndarray, offsets: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """(O, N) :func:`box_depth` of points ``local`` (N, 3), in a box's axes about its starting centre,
+    for the box slid by each of ``offsets`` (O,) metres along its own z axis."""
+    half = (np.asarray(size) / 2).astype(local.dtype)
+    mxy = half[:2] - np.abs(local[:, :2])  # (N, 2): unchanged by the slide
+    mz = half[2] - np.abs(local[None, :, 2] - offsets[:, None])  # (O, N)
+    inside = np.minimum(mxy.min(axis=1)[None], mz)
+    out_xy = np.sum(np.maximum(-mxy, 0.0) ** 2, axis=1)[None]
+    return np.where(inside > 0, inside, -np.sqrt(out_xy + np.maximum(-mz, 0.0) ** 2))
 
 
 def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray) -> dict[str, Any]:
@@ -156,7 +168,7 @@ def _place_phone(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndar
         w = k[_I["left_wrist"] if sides[0] == 0 else _I["right_wrist"]]
         alongs = [fingers + (centre - w)]
     size = np.array(PHONE_SIZE)
-    offsets = np.arange(-0.04, 0.08, 0.002) + size[2] / 2 + GAP_M
+    offsets = (np.arange(-0.03, 0.06, 0.003) + size[2] / 2 + GAP_M).astype(np.float32)
     centres = [centre] + ([v[palms[s]].mean(axis=0) for s in sides] if len(sides) == 2 else [])
     best = (np.inf, None, None)
     for along, c in ((a, c) for a in alongs for c in centres):
@@ -164,8 +176,12 @@ def _place_phone(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndar
         x = along / max(float(np.linalg.norm(along)), 1e-9)
         R = np.stack([x, np.cross(normal, x), normal], axis=1)
         # slide along the normal: of the offsets where no hand vertex is inside the phone, the one nearest the palms
-        depth = np.stack([box_depth(grip, c + o * normal, R, size) for o in offsets])  # (O, N)
-        score = np.where(depth.max(axis=1) < 0.002, -depth[:, :len(palm)].max(axis=1), np.inf)  # palm rows first
+        local = ((grip - c) @ R).astype(np.float32)
+        near = np.all(np.abs(local[:, :2]) < size[:2] / 2 + NEAR_M, axis=1)  # only these can touch it
+        depth = _slid_depth(local[near], offsets, size)  # (O, n)
+        on_palm = depth[:, : int(near[:len(palm)].sum())]  # palm rows first
+        gap = -on_palm.max(axis=1) if on_palm.shape[1] else np.full(len(offsets), NEAR_M)
+        score = np.where(depth.max(axis=1, initial=-1.0) < 0.002, gap, np.inf)
         i = int(np.argmin(score))
         if best[1] is None or score[i] < best[0]:
             best = (score[i], R, c + offsets[i] * normal)
