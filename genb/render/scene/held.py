@@ -145,9 +145,20 @@ def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarra
             "size": [float(x1 - x0), float(y_back - y_front), BOX_HEIGHT_M]}
 
 
+def _palm_plane(v: np.ndarray, hands: np.ndarray, palms: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A hand's palm centre (3,), its normal (3,) toward the palmar side (where the fingers curl) and
+    the direction from the palm's centre to the fingers' (3,)."""
+    palm = v[palms[side]].astype(np.float64)
+    centre = palm.mean(axis=0)
+    normal = np.linalg.svd(palm - centre, full_matrices=False)[2][2]
+    fingers = v[hands[side] & ~palms[side]].astype(np.float64).mean(axis=0) - centre
+    return centre, (normal if normal @ fingers >= 0 else -normal), fingers
+
+
 def _place_phone(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, sides: list[int]) -> dict[str, Any]:
-    """A phone on the palm(s) of the holding hand(s): of a few placements (along the hand or across both,
-    over both palms or one), slid along the palm's normal, the one nearest a palm with no hand vertex inside.
+    """A phone on the palm(s) of the holding hand(s): of a few placements (on each holding palm, long
+    side toward the fingers; with both hands also face up across them or along the forearms, over both
+    palms or one), each slid along its normal, the one nearest a palm with no hand vertex inside.
 
     k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms: (2, V) bool masks, row 0 left;
     sides: the holding hands (0 left, 1 right). Returns the recipe (see held_objects).
@@ -155,23 +166,19 @@ def _place_phone(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndar
     palm_mask = palms[sides].any(axis=0)
     palm = v[palm_mask].astype(np.float64)
     grip = np.concatenate([palm, v[hands[sides].any(axis=0) & ~palm_mask]]).astype(np.float64)  # palm rows first
-    centre = palm.mean(axis=0)
-    # the palm's plane and its normal toward the fingers (they curl to the palm's side)
-    normal = np.linalg.svd(palm - centre, full_matrices=False)[2][2]
-    fingers = grip.mean(axis=0) - centre
-    normal = normal if normal @ fingers >= 0 else -normal
-    if len(sides) == 2:  # both hands: the phone lies face up, across the hands or along the forearms
-        normal = np.array([0.0, 0.0, 1.0])
-        elbows = (k[_I["left_wrist"]] - k[_I["left_elbow"]]) + (k[_I["right_wrist"]] - k[_I["right_elbow"]])
-        alongs = [k[_I["left_wrist"]] - k[_I["right_wrist"]], elbows]
-    else:  # long side from the wrist toward the fingers
-        w = k[_I["left_wrist"] if sides[0] == 0 else _I["right_wrist"]]
-        alongs = [fingers + (centre - w)]
+    candidates = []  # (centre, normal, long side)
+    for s in sides:
+        c, n, fingers = _palm_plane(v, hands, palms, s)
+        candidates.append((c, n, fingers))
+    if len(sides) == 2:
+        up = np.array([0.0, 0.0, 1.0])
+        fore = (k[_I["left_wrist"]] - k[_I["left_elbow"]]) + (k[_I["right_wrist"]] - k[_I["right_elbow"]])
+        for c in (palm.mean(axis=0), *(v[palms[s]].mean(axis=0) for s in sides)):
+            candidates += [(c, up, k[_I["left_wrist"]] - k[_I["right_wrist"]]), (c, up, fore)]
     size = np.array(PHONE_SIZE)
     offsets = (np.arange(-0.03, 0.06, 0.003) + size[2] / 2 + GAP_M).astype(np.float32)
-    centres = [centre] + ([v[palms[s]].mean(axis=0) for s in sides] if len(sides) == 2 else [])
     best = (np.inf, None, None)
-    for along, c in ((a, c) for a in alongs for c in centres):
+    for c, normal, along in candidates:
         along = along - normal * (along @ normal)
         x = along / max(float(np.linalg.norm(along)), 1e-9)
         R = np.stack([x, np.cross(normal, x), normal], axis=1)
