@@ -145,20 +145,26 @@ def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarra
             "size": [float(x1 - x0), float(y_back - y_front), BOX_HEIGHT_M]}
 
 
-def _palm_plane(v: np.ndarray, hands: np.ndarray, palms: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _palm_plane(v: np.ndarray, hands: np.ndarray, palms: np.ndarray, side: int,
+                wrist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A hand's palm centre (3,), its normal (3,) toward the palmar side (where the fingers curl) and
-    the direction from the palm's centre to the fingers' (3,)."""
+    the direction from the wrist (3,) to the fingers' centre (3,). Without separate finger vertices
+    (no palm mask) the normal turns up."""
     palm = v[palms[side]].astype(np.float64)
     centre = palm.mean(axis=0)
     normal = np.linalg.svd(palm - centre, full_matrices=False)[2][2]
-    fingers = v[hands[side] & ~palms[side]].astype(np.float64).mean(axis=0) - centre
-    return centre, (normal if normal @ fingers >= 0 else -normal), fingers
+    rest = hands[side] & ~palms[side]
+    if rest.any():
+        fingers = v[rest].astype(np.float64).mean(axis=0)
+        return centre, (normal if normal @ (fingers - centre) >= 0 else -normal), fingers - wrist
+    return centre, (normal if normal[2] >= 0 else -normal), centre - wrist
 
 
 def _place_phone(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, sides: list[int]) -> dict[str, Any]:
     """A phone on the palm(s) of the holding hand(s): of a few placements (on each holding palm, long
     side toward the fingers; with both hands also face up across them or along the forearms, over both
-    palms or one), each slid along its normal, the one nearest a palm with no hand vertex inside.
+    palms or one), each slid along its normal, the one nearest a palm with no hand vertex inside (where
+    none is clear, the least deep).
 
     k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms: (2, V) bool masks, row 0 left;
     sides: the holding hands (0 left, 1 right). Returns the recipe (see held_objects).
@@ -168,7 +174,7 @@ def _place_phone(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndar
     grip = np.concatenate([palm, v[hands[sides].any(axis=0) & ~palm_mask]]).astype(np.float64)  # palm rows first
     candidates = []  # (centre, normal, long side)
     for s in sides:
-        c, n, fingers = _palm_plane(v, hands, palms, s)
+        c, n, fingers = _palm_plane(v, hands, palms, s, k[_I["left_wrist"] if s == 0 else _I["right_wrist"]])
         candidates.append((c, n, fingers))
     if len(sides) == 2:
         up = np.array([0.0, 0.0, 1.0])
@@ -188,7 +194,8 @@ def _place_phone(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndar
         depth = _slid_depth(local[near], offsets, size)  # (O, n)
         on_palm = depth[:, : int(near[:len(palm)].sum())]  # palm rows first
         gap = -on_palm.max(axis=1) if on_palm.shape[1] else np.full(len(offsets), NEAR_M)
-        score = np.where(depth.max(axis=1, initial=-1.0) < 0.002, gap, np.inf)
+        deepest = depth.max(axis=1, initial=-1.0)
+        score = np.where(deepest < 0.002, gap, 1.0 + deepest)  # else the least deep (never chosen over a clear one)
         i = int(np.argmin(score))
         if best[1] is None or score[i] < best[0]:
             best = (score[i], R, c + offsets[i] * normal)
