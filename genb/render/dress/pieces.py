@@ -98,7 +98,7 @@ def brim(keypoints: np.ndarray, color: np.ndarray, t: float) -> GarmentMesh:
 BAG_GAP = 0.006  # between a bag and the cloth it rests on, metres
 PACK_GRID = (7, 9)  # a backpack's nodes across and down
 REACH = 0.6  # a node rests on the outermost point within this many node spacings of it
-HIP_BAG_SHIFTS = (0.02, 0.08, -0.04, 0.14, -0.1)  # metres forward of the hip a shoulder bag may hang, first preferred
+HIP_BAG_SHIFTS = (0.02, 0.08, -0.04, 0.14, -0.1, 0.2, -0.16)  # metres forward of the hip a shoulder bag may hang, first preferred
 
 
 def _pillow(inner: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
