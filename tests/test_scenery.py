@@ -88,8 +88,10 @@ def test_no_shadows_leaves_the_ground_unshadowed(tmp_path):
         ground = b.images["parts"] == SCENE_PART_INDEX["ground"]
         diff = b.images["image"].astype(int).sum(-1) - a.images["image"].astype(int).sum(-1)
         # the shadowed image is not brighter on the ground (but for the auto exposure's small lift:
-        # shadows lower the scene's mean luminance)
-        assert np.percentile(diff[ground], 1) >= -12  # (summed over the three channels)
+        # shadows lower the scene's mean luminance; it lifts the whole ground alike, so it is the
+        # ground's median difference, a few levels per channel)
+        lift = min(float(np.median(diff[ground])), 0.0)
+        assert lift >= -16 and np.percentile(diff[ground], 1) >= lift - 6  # (summed over the three channels)
         darkened += int((diff[ground] > 30).sum())
     assert darkened > 20  # and with shadows some ground is clearly darker
     on.close()

@@ -84,10 +84,11 @@ def test_soles_have_their_own_colour_and_height_and_the_ankle_comes_out(shod):
             assert np.abs(upper.colors.mean(0) - sole.colors.mean(0)).max() > 0.1, (name, style)
             origin, R = foot_frame(kp, side)
             lu, ls = (upper.vertices - origin) @ R, (sole.vertices - origin) @ R
-            height = ls[:, 2].max() - ls[:, 2].min()
+            front = ls[ls[:, 0] > 0.5 * ls[:, 0].max()]  # in front of any heel block
+            height = front[:, 2].max() - ls[:, 2].min()
             lo, hi = LASTS[style].sole * np.sqrt([0.55, 1.25]) + 0.004  # scaled with the foot's length
             assert lo - 0.001 < height < hi + 0.001, (name, style, height)
-            assert np.ptp(ls[:, 1]) > np.ptp(lu[lu[:, 2] < ls[:, 2].max(), 1]), (name, style)
+            assert np.ptp(ls[:, 1]) > np.ptp(lu[lu[:, 2] < front[:, 2].max(), 1]), (name, style)
             ankle = (kp[K25[f"{side}_ankle"]] - origin) @ R
             heel_part = lu[lu[:, 0] < 0.25 * lu[:, 0].max()]
             tops.setdefault(style, []).append(heel_part[:, 2].max() - lu[:, 2].min())
@@ -110,3 +111,31 @@ def test_shoes_point_where_the_feet_point(shod):
                 axis = np.linalg.svd(pts - pts.mean(0), full_matrices=False)[2][0]
                 cos = abs(axis @ foot) / np.linalg.norm(foot)
                 assert cos > np.cos(np.radians(12)), (name, style, side, piece, np.degrees(np.arccos(cos)))
+
+
+def test_boots_and_dress_shoes_stand_on_a_heel_block(shod):
+    """Boots (and, lower, flat dress shoes) have a heel block under the back of the sole: its height
+    is the style's (scaled with the foot), its front stops at about a quarter of the foot, in front
+    of it the sole's waist is the plain sole, and it is a shade darker than the sole. Sneakers have none."""
+    from genb.render.dress.shoes import LASTS, foot_frame
+
+    _, people = shod
+    for name, style, v, kp, meshes in people:
+        for side in ("left", "right"):
+            sole = next(m for m in meshes if m.name == f"{style}:{side}:sole")
+            origin, R = foot_frame(kp, side)
+            ls = (sole.vertices - origin) @ R
+            length, bottom = ls[:, 0].max() - ls[:, 0].min(), ls[:, 2].min()
+            s = (ls[:, 0] - ls[:, 0].min()) / length
+            back = ls[s < 0.12, 2].max() - bottom
+            waist = ls[(s > 0.4) & (s < 0.6), 2].max() - bottom
+            last = LASTS[style]
+            if last.heel:
+                lo, hi = last.heel * np.sqrt([0.55, 1.25])
+                assert lo - 0.002 < back < hi + 0.002, (name, style, back)
+                assert waist < back - 0.006, (name, style, waist, back)  # a step at the heel's breast
+                front = s[ls[:, 2] - bottom > last.sole * np.sqrt(1.25) + 0.006].max()
+                assert 0.18 < front < 0.36, (name, style, front)
+                assert sole.colors[ls[:, 2] - bottom > waist + 0.003].mean() < sole.colors[s > 0.6].mean()
+            else:
+                assert abs(back - waist) < 0.006, (name, style, back, waist)

@@ -49,10 +49,13 @@ class People:
         shapes = body.sample_shapes(body_rng, P)
         pose_names, rotations = self.poses.sample(body_rng, P)
         motion = self._motion_poses(body_rng, P)
+        grips = held.hand_grips(pose_names)  # fingers round a held object (not over a motion-capture frame)
+        grips = grips if motion is None else [g if f is None else None for g, f in zip(grips, motion)]
+        kw = {"grips": grips} if any(grips) and held.takes_grips(body) else {}
         if motion is None:
-            posed = body.pose(shapes, rotations)
+            posed = body.pose(shapes, rotations, **kw)
         else:
-            posed = body.pose(shapes, rotations, motion=motion)
+            posed = body.pose(shapes, rotations, motion=motion, **kw)
             pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
 
         # 2. Rest everyone on their support (feet, knees, buttocks: render/poses/) and stand them on the
@@ -67,7 +70,7 @@ class People:
         heights = rested[:, :, 2].max(axis=1)
         radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
         local_seats = self._seats(index, rested, radii, seated)
-        attached = self._attached(rested_kp, pose_names, local_seats)
+        attached = self._attached(rested_kp, pose_names, local_seats, rested)
         got = self.framer.frame(rng, camera, rested, rested_kp, radii, heights, attached, force_fallback=retry > 0)
         camera, xy, yaw, placed, framed = got.camera, got.xy, got.yaw, got.placed, got.framed
         del rested
@@ -124,14 +127,15 @@ class People:
             out[p] = props.finish_recipe(rng, rec)
         return out
 
-    @staticmethod
-    def _attached(rested_kp: np.ndarray, pose_names: list[str], seats: list[dict | None]) -> list[list]:
+    def _attached(self, rested_kp: np.ndarray, pose_names: list[str], seats: list[dict | None],
+                  rested: np.ndarray) -> list[list]:
         """Per person the meshes (vertices, faces) that come with them and may hide them from the camera
-        (their seat, the object in their hands), in the frame of ``rested_kp`` (P, 25, 3)."""
+        (their seat, the object in their hands), in the frame of ``rested_kp`` (P, 25, 3) and ``rested``
+        (P, V, 3)."""
         from genb.render.scene.places.kinds import prop_meshes
 
         out: list[list] = [[] for _ in pose_names]
-        for h in held.held_objects(pose_names, rested_kp):
+        for h in held.held_objects(pose_names, rested_kp, rested, self.body):
             v, f = held.held_mesh(h)[:2]
             out[h["person"]].append((v, f))
         for p, rec in enumerate(seats):

@@ -242,7 +242,7 @@ class RenderStage(People):
         ground = setting.ground
         if frame is not None:
             frame.layers = people  # the meshes the frame shows (the sequence's flow traces them)
-        held_objects = held.held_objects(pose_names, world.keypoints)  # a box, a phone in the hands
+        held_objects = held.held_objects(pose_names, world.keypoints, world.vertices, body)  # a box, a phone in the palms
         prop_meshes = setting.props + [PropMesh(*held.held_mesh(h)) for h in held_objects]
         backdrop = (_cover(read_image(background["path"]), W, H) if background["kind"] == "image"
                     else setting.backdrop(K, ext, W, H))

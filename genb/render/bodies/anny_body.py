@@ -31,6 +31,7 @@ from genb.errors import GenbError
 from genb.core.log import get_logger
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
+from genb.render.bodies.grips import SIDES, flexion_axes, grip_angles
 from genb.render.bodies.quiet_warp import init_warp_quietly
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
 from genb.render.bodies.rotations import matrix_to_axis_angle, axis_angle_to_matrix, rotation_between
@@ -140,6 +141,8 @@ class AnnyBody(BodyModel):
         self._mapped_parent_offset = self._offsets[parent[self._mapped_bones]]
         self._mapped_offset = self._offsets[self._mapped_bones]
         self._stature_ids = self._stature_vertices()
+        self._finger_bones, self._finger_axes = self._finger_chains()
+        self.palm_mask = self._palm_mask()
 
     # ------------------------------------------------------------------ setup helpers
     def _vertex_parts(self, table: list[list[str]]) -> np.ndarray:
@@ -154,6 +157,45 @@ class AnnyBody(BodyModel):
                 part = f"{side}_{part}"
             bone_part[b] = PART_INDEX[part]
         return bone_part[top_bone]
+
+    def _finger_chains(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per side (left, right) the (5, 3) finger bones (thumb first, knuckle to tip) and their
+        (5, 3, 3) flexion axes in anny's reference frame (:func:`~genb.render.bodies.grips.flexion_axes`)."""
+        heads = self._reference_joints()
+        bones, axes = np.zeros((2, 5, 3), np.int64), np.zeros((2, 5, 3, 3))
+        for s, side in enumerate("LR"):
+            idx = np.array([[self.bone_labels.index(f"finger{f}-{j}.{side}") for j in (1, 2, 3)] for f in range(1, 6)])
+            h = heads[idx]  # (5, 3, 3)
+            tips = h[:, 2] + (h[:, 2] - h[:, 1])
+            chain = np.concatenate([h, tips[:, None]], axis=1)  # (5, 4, 3)
+            wrist = heads[self.bone_labels.index(f"wrist.{side}")]
+            n = np.cross(h[1, 0] - wrist, h[4, 0] - wrist)
+            n = n / np.linalg.norm(n) * np.sign(n @ (tips[0] - wrist))  # the thumb lies on the palm's side
+            bones[s] = idx
+            axes[s] = flexion_axes(np.stack([chain[:, :3], chain[:, 1:]], axis=2), n)
+        return bones, axes
+
+    def _palm_mask(self) -> np.ndarray:
+        """(V,) bool: vertices skinned mostly to a wrist or metacarpal bone (the palm and back of the hand)."""
+        weights = _to_np(self.model.vertex_bone_weights)
+        indices = _to_np(self.model.vertex_bone_indices)
+        top = indices[np.arange(len(indices)), np.argmax(weights, axis=1)]
+        palm = [b for b, label in enumerate(self.bone_labels) if label.startswith(("wrist", "metacarpal"))]
+        return np.isin(top, palm)
+
+    def apply_grips(self, D: np.ndarray, grips: list[dict[str, str] | None]) -> np.ndarray:
+        """Curl the fingers of the hands that hold something: (P, 104, 3, 3) deltas, modified in place.
+
+        Args:
+            D: (P, 104, 3, 3) local-ref deltas. grips: per person None or {side: grip name}
+                (:data:`~genb.render.bodies.grips.GRIP_CURLS`).
+        """
+        for p, grip in enumerate(grips):
+            for side, name in (grip or {}).items():
+                s = SIDES.index(side)
+                rot = axis_angle_to_matrix(self._finger_axes[s] * grip_angles(name)[:, :, None])
+                D[p, self._finger_bones[s]] = rot @ D[p, self._finger_bones[s]]
+        return D
 
     def _reference_joints(self) -> np.ndarray:
         """(104, 3) bone heads of an average adult in anny's reference pose (identity deltas)."""
@@ -281,13 +323,16 @@ class AnnyBody(BodyModel):
         D[:, self._mapped_bones] = np.swapaxes(self._mapped_parent_offset, -1, -2) @ Rw @ self._mapped_offset
         return D
 
-    def pose(self, shapes: np.ndarray, rotations: np.ndarray, motion: list[dict[str, Any] | None] | None = None) -> PosedBodies:
+    def pose(self, shapes: np.ndarray, rotations: np.ndarray, motion: list[dict[str, Any] | None] | None = None,
+             grips: list[dict[str, str] | None] | None = None) -> PosedBodies:
         """Pose P bodies (see :meth:`BodyModel.pose`).
 
         Args:
             motion: optional, per person, a motion-capture frame from
                 :func:`~genb.render.bodies.motion.sample_motion_pose` (or None): its semantic
                 ``rotations`` replace that person's (toes and fingers are not transferred).
+            grips: optional, per person None or ``{side: grip}``: those hands' fingers curl
+                (:meth:`apply_grips`); the curl is in ``bone_rotations``.
         """
         if motion is not None and any(frame is not None for frame in motion):
             rotations = np.array(rotations, np.float64)
@@ -295,6 +340,8 @@ class AnnyBody(BodyModel):
                 if frame is not None:
                     rotations[p] = frame["rotations"]
         D = self.semantic_to_native(rotations)
+        if grips is not None and any(grips):
+            D = self.apply_grips(D, grips)
         root = np.tile(np.eye(4), (len(D), 1, 1))
         root[:, :3, :3] = D[:, 0]
         params = {"phenotypes": np.asarray(shapes, np.float64).reshape(-1, 6), "bone_rotations": D, "root": root}

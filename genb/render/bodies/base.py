@@ -49,6 +49,8 @@ class BodyModel(abc.ABC):
         joint_names: names of the J native joints returned in ``PosedBodies.joints``.
         shape_dim: number of shape parameters per person.
         licence: one line on the terms of the model's assets (goes into dataset cards).
+        palm_mask: (V,) bool, the palm and back of each hand without the fingers, or None (held
+            objects then rest against the whole hand).
     """
 
     name: str
@@ -57,6 +59,7 @@ class BodyModel(abc.ABC):
     joint_names: tuple[str, ...]
     shape_dim: int
     licence: str
+    palm_mask: np.ndarray | None = None  # (V,) bool: the palm and back of the hand (not the fingers), if known
 
     @property
     def num_vertices(self) -> int:
@@ -87,6 +90,8 @@ class BodyModel(abc.ABC):
             shapes: (P, shape_dim) shape parameters.
             rotations: (P, len(SEMANTIC_JOINTS), 3, 3) rotation of each semantic
                 joint, written in the semantic body frame relative to a T-pose.
+            (models may take ``grips=``, per person None or ``{side: grip}``: fingers curled
+            round a held object, part of the recorded parameters; see :mod:`genb.render.bodies.grips`)
         Returns:
             bodies with zero yaw, root at the world origin (not yet on the ground).
         """

@@ -207,8 +207,10 @@ class SmplxBody(BodyModel):
         global_orient = matrix_to_axis_angle(SEMANTIC_TO_WORLD @ R[:, self._pelvis])
         return {"global_orient": global_orient, "body_pose": body.reshape(P, -1)}
 
-    def pose(self, shapes: np.ndarray, rotations: np.ndarray, motion: list[dict[str, Any] | None] | None = None) -> PosedBodies:
-        """Pose P bodies (see :meth:`BodyModel.pose`).
+    def pose(self, shapes: np.ndarray, rotations: np.ndarray, motion: list[dict[str, Any] | None] | None = None,
+             grips: list[dict[str, str] | None] | None = None) -> PosedBodies:
+        """Pose P bodies (see :meth:`BodyModel.pose`). ``grips`` is accepted and not applied: SMPL-X
+        hands keep the model's mean hand pose (already half-curled), which the labels record.
 
         Args:
             motion: optional, per person, a motion-capture frame from

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.core.conventions import PART_INDEX
 from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
 from genb.render.dress.mesh import cloth_over_skin
 from genb.render.dress.pieces import bag, brim
 from genb.render.dress.shells import pose_shell
+
+
+CLOTH = [PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "dress")]  # what a bag rests on
 
 
 @accessory_kind("cap", "headwear", "a cap", covers_hair=True)
@@ -31,7 +35,9 @@ def _strap_and_bag(w: Wearer, acc: dict, region: str) -> None:
     strap = w.add_shell(shell, 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"],
                         hides=False)
     strap.vertices, strap.normals = pose_shell(shell, P, N, 0.007)
-    w.out.append(bag(w.dresser.atlas, acc["type"], w.vertices, w.keypoints, color, w.outer))
+    cloth = [m.vertices for m in w.out if m.part in CLOTH]
+    w.out.append(bag(w.dresser.atlas, acc["type"], w.vertices, w.keypoints, color, w.outer,
+                     surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices))
 
 
 @accessory_kind("backpack", "bag", "a backpack")

@@ -95,22 +95,98 @@ def brim(keypoints: np.ndarray, color: np.ndarray, t: float) -> GarmentMesh:
                        None, "cap:brim")
 
 
-def bag(atlas, kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray, outer: float = 0.0) -> GarmentMesh:
-    """A backpack on the back (``outer`` metres of cloth under it) or a small bag at the right hip."""
+BAG_GAP = 0.006  # between a bag and the cloth it rests on, metres
+PACK_GRID = (7, 9)  # a backpack's nodes across and down
+REACH = 0.6  # a node rests on the outermost point within this many node spacings of it
+HIP_BAG_SHIFTS = (0.02, 0.08, -0.04, 0.14, -0.1, 0.2, -0.16)  # metres forward of the hip a shoulder bag may hang, first preferred
+
+
+def _pillow(inner: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A closed mesh between two (nx, nz, 3) grids of the same layout: the inner and outer faces and
+    the walls along their borders. Returns (2 nx nz, 3) vertices and (F, 3) faces facing out."""
+    nx, nz = inner.shape[:2]
+    n = nx * nz
+    idx = np.arange(n).reshape(nx, nz)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
+    grid = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
+    ring = np.concatenate([idx[:, 0], idx[-1, 1:], idx[-2::-1, -1], idx[0, -2:0:-1]])  # the border, in order
+    r0, r1 = ring, np.roll(ring, -1)
+    walls = np.concatenate([np.stack([r0, r1, r1 + n], 1), np.stack([r0, r1 + n, r0 + n], 1)])
+    f = np.concatenate([grid[:, ::-1], grid + n, walls]).astype(np.int64)
+    v = np.concatenate([inner.reshape(-1, 3), outer.reshape(-1, 3)]).astype(np.float64)
+    tri = v[f] - v.mean(0)
+    if np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() < 0:  # signed volume: face out
+        f = f[:, ::-1]
+    return v.astype(np.float32), np.ascontiguousarray(f, np.uint32)
+
+
+def backpack_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A backpack whose front panel follows the back it rests on.
+
+    In the trunk's frame (:func:`~genb.render.dress.atlas.trunk_frame`), a grid of ``PACK_GRID`` nodes
+    over the back (30 cm wide, 42 % of the trunk long, from 8 cm under the neck) takes at each node the
+    outermost point of ``surface`` around it (within ``REACH`` node spacings: an envelope) plus
+    ``BAG_GAP``: the panel touches the skin or cloth without entering it and bends with the spine in any
+    pose. The outer face bulges up to 13 cm (scaled with the trunk), rounded at the edges.
+
+    Args:
+        surface: (N, 3) the body and the cloth over it, world frame, metres.
+        keypoints: (25, 3) BODY25. Returns (M, 3) float32 vertices, (F, 3) uint32 faces.
+    """
     origin, R, length = trunk_frame(keypoints)
-    a = atlas
-    trunk = vertices[a.parts == TORSO].astype(np.float64) - origin
-    if kind == "backpack":
-        height = 0.42 * length / 0.5
-        band = (trunk @ R[:, 2] < -0.08) & (trunk @ R[:, 2] > -0.08 - height)
-        back = float((trunk[band] @ R[:, 1]).max()) if band.any() else 0.12
-        c = origin + R @ np.array([0.0, back + outer + 0.072, -0.08 - height / 2])
-        v, f = box(c, R, np.array([0.15, 0.07, height / 2]))
-    else:  # a small bag at the right hip, hanging from the sash
-        hip = keypoints[K25["right_hip"]].astype(np.float64)
-        side = float((trunk @ -R[:, 0]).max())
-        c = hip - R[:, 0] * 0.09 + R @ np.array([-(side - 0.05 + outer), 0.0, -0.1])
-        v, f = box(c, R, np.array([0.04, 0.11, 0.09]))
+    scale = length / 0.5
+    nx, nz = PACK_GRID
+    width, height, top = 0.3 * min(scale, 1.1), 0.42 * scale, -0.08 * scale
+    gx, gz = np.linspace(-width / 2, width / 2, nx), np.linspace(top, top - height, nz)
+    hx, hz = width / (nx - 1), height / (nz - 1)
+    L = (np.asarray(surface, np.float64) - origin) @ R
+    L = L[(np.abs(L[:, 0]) < width / 2 + hx) & (L[:, 2] < top + hz) & (L[:, 2] > top - height - hz) & (L[:, 1] > -0.02)]
+    near = (np.abs(L[None, None, :, 0] - gx[:, None, None]) <= REACH * hx) & (np.abs(L[None, None, :, 2] - gz[None, :, None]) <= REACH * hz)
+    back = np.where(near, L[None, None, :, 1], -np.inf).max(axis=2) if len(L) else np.full((nx, nz), -np.inf)
+    back = np.where(np.isfinite(back), back, back[np.isfinite(back)].max() if np.isfinite(back).any() else 0.12)
+    y_in = back + BAG_GAP
+    u, w = np.meshgrid(np.linspace(-1, 1, nx), np.linspace(-1, 1, nz), indexing="ij")
+    bulge = 0.025 + 0.105 * scale * np.sqrt(np.clip((1 - np.abs(u) ** 4) * (1 - np.abs(w) ** 4), 0.0, 1.0))
+    X, Z = np.meshgrid(gx, gz, indexing="ij")
+    inner = np.stack([X, y_in, Z], -1)
+    outer = np.stack([X, y_in + bulge, Z], -1)
+    v, f = _pillow(inner @ R.T + origin, outer @ R.T + origin)
+    return v, f
+
+
+def hip_bag_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A small bag hanging upright at the right hip, its inner face resting on the outermost of
+    ``surface`` (N, 3) (body, cloth, an arm hanging there) under its footprint, ``BAG_GAP`` off it; of
+    a few places along the hip (``HIP_BAG_SHIFTS``) the one where it hangs closest to the body.
+    Returns (24, 3) float32 vertices and (12, 3) uint32 faces."""
+    origin, R, _ = trunk_frame(keypoints)
+    up = np.array([0.0, 0.0, 1.0])
+    out = -R[:, 0] - up * (-R[:, 0] @ up)
+    out /= max(float(np.linalg.norm(out)), 1e-9)
+    fwd = np.cross(up, out)  # (fwd, out, up) right-handed; fwd points to the wearer's front
+    axes = np.stack([fwd, out, up], 1)
+    half = np.array([0.11, 0.04, 0.09])
+    hip = np.asarray(keypoints[K25["right_hip"]], np.float64)
+    L = (np.asarray(surface, np.float64) - (hip - up * 0.1)) @ axes
+    L = L[np.abs(L[:, 2]) < half[2] + 0.01]
+    # slid along the hip (behind it, beside it, in front): where it comes closest (clear of a hanging arm)
+    best = (np.inf, 0.0)
+    for shift in HIP_BAG_SHIFTS:
+        under = np.abs(L[:, 0] - shift) < half[0] + 0.01
+        inner = float(L[under, 1].max()) if under.any() else 0.0
+        best = min(best, (inner, shift))
+    inner, shift = best
+    return box(hip - up * 0.1 + fwd * shift + out * (inner + BAG_GAP + half[1]), axes, half)
+
+
+def bag(atlas, kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray, outer: float = 0.0,
+        surface: np.ndarray | None = None) -> GarmentMesh:
+    """A backpack on the back or a small bag at the right hip, resting on ``surface`` (N, 3): the
+    body and the cloth on it (default: the body, ``outer`` metres of cloth assumed over it)."""
+    if surface is None:
+        n = vertices - vertices.mean(0)
+        surface = vertices + outer * n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    v, f = backpack_mesh(surface, keypoints) if kind == "backpack" else hip_bag_mesh(surface, keypoints)
     n = mesh_normals(v, f)
     col = np.broadcast_to(color, v.shape).copy()
     return GarmentMesh(v, n, f, col, PART_INDEX["bag"], None, kind)

@@ -8,7 +8,9 @@ station under the shoe's top line: the last encloses the foot of any body. The s
 rest: a toe box with a minimum height and a rounded tip, a heel counter closing the back, the
 opening (the top line drops to the collar height behind the instep, where the ankle comes out,
 lower and further forward for a flat shoe), and a sole slab slightly wider than the upper,
-``sole`` metres high, in its own colour. Boots add a tight shaft up the shin (the dresser's
+``sole`` metres high, in its own colour; boots (4.2 cm) and flat shoes (2.5 cm, a dress shoe's
+low heel) add a heel block of the sole's material under the back of the foot, its flat front (the
+heel breast) at a quarter of the foot's length. Boots add a tight shaft up the shin (the dresser's
 shell).
 """
 
@@ -39,6 +41,8 @@ class Last:
         collar: height of the top line behind the instep (the opening). open_from: the share of the
             foot's length from the heel over which the top line is at ``collar``.
         sole_outset: how far the sole stands out of the upper at the sides.
+        heel: height of the heel block at the back of the sole (0: none), from the sole's bottom.
+        heel_length: the share of the foot's length, from the back, that the heel block covers.
     """
 
     sole: float
@@ -46,12 +50,16 @@ class Last:
     collar: float
     open_from: float
     sole_outset: float = 0.004
+    heel: float = 0.0
+    heel_length: float = 0.0
 
 
 LASTS = {
     "sneakers": Last(sole=0.026, toe_height=0.045, collar=0.075, open_from=0.42, sole_outset=0.005),
-    "boots": Last(sole=0.022, toe_height=0.05, collar=0.2, open_from=0.0, sole_outset=0.004),
-    "flat_shoes": Last(sole=0.009, toe_height=0.032, collar=0.038, open_from=0.66, sole_outset=0.002),
+    "boots": Last(sole=0.022, toe_height=0.05, collar=0.2, open_from=0.0, sole_outset=0.004, heel=0.042,
+                  heel_length=0.27),
+    "flat_shoes": Last(sole=0.009, toe_height=0.032, collar=0.038, open_from=0.66, sole_outset=0.002, heel=0.025,
+                       heel_length=0.25),
 }
 SOLE_COLOURS = {"sneakers": "f0eee8", "boots": "2a2420", "flat_shoes": "3a3230"}
 SOLE_FALLBACKS = ("f0eee8", "1e1e20", "8a6a4a")  # a sole never takes its upper's colour
@@ -144,7 +152,8 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
         local: (N, 3) the foot's vertices in :func:`foot_frame` coordinates, metres.
         last: the style. thickness: the upper's room around the foot, metres.
     Returns:
-        ``last``: the style scaled to the foot's length; ``upper`` and ``sole``: (vertices (M, 3) local, faces (F, 3) uint32); ``collar`` (M,) bool
+        ``last``: the style scaled to the foot's length; ``upper``, ``sole`` and ``heel`` (None without
+        one): (vertices (M, 3) local, faces (F, 3) uint32); ``collar`` (M,) bool
         upper vertices on the top line of the opening; ``top`` (S,) the top line's height above
         the foot's lowest point at ``x`` (S,) the stations.
     """
@@ -153,7 +162,7 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     L = max(x1 - x0, 0.05)
     size = float(np.clip(L / ADULT_FOOT, 0.55, 1.25))  # a child's shoe is a smaller last
     last = dataclasses.replace(last, collar=last.collar * size, toe_height=last.toe_height * size,
-                               sole=last.sole * np.sqrt(size))
+                               sole=last.sole * np.sqrt(size), heel=last.heel * np.sqrt(size))
     t = float(thickness)
     x = np.linspace(x0 - 0.2 * t, x1 + 0.4 * t, STATIONS)
     dx = x[1] - x[0]
@@ -198,7 +207,16 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     sole_ring = _ring(yc, np.full(len(xs), z0 - 0.004 + sh), a * np.sqrt(ends) * 0.97 + last.sole_outset,
                       np.full(len(xs), sh), P_SOLE)
     sole = _loft(xs, sole_ring, (xs[0] - 0.008, xs[-1] + 0.01))
-    return {"last": last, "upper": upper, "sole": sole, "collar": collar, "top": top - z0, "x": x}
+    heel = None
+    if last.heel > last.sole:  # a heel block at the back, a little proud of the sole, flat-fronted
+        back, breast = xs[0] - 0.006, x0 + last.heel_length * L
+        xh = np.linspace(xs[0], breast, 4)
+        half = np.interp(xh, xs, a * np.sqrt(ends) * 0.97) + last.sole_outset + 0.002
+        bottom = z0 - 0.004 + 0.0005  # above the sole's bottom: no coplanar tie with it
+        hh = 0.5 * (z0 - 0.004 + last.heel - bottom)
+        ring = _ring(np.interp(xh, xs, yc), np.full(4, bottom + hh), half, np.full(4, hh), P_SOLE)
+        heel = _loft(xh, ring, (back, breast))
+    return {"last": last, "upper": upper, "sole": sole, "heel": heel, "collar": collar, "top": top - z0, "x": x}
 
 
 def foot_vertices(atlas, side: str) -> np.ndarray:
@@ -241,10 +259,17 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
         low = np.minimum(made["top"], np.minimum(np.roll(made["top"], 1), np.roll(made["top"], -1)))
         inside[ids] = local[:, 2] - local[:, 2].min() < low[k] - 0.02
         covered = fids[inside[faces[fids]].all(axis=1)]
-        for name, (lv, f) in (("upper", made["upper"]), ("sole", made["sole"])):
+        sole, shade = made["sole"], np.ones(len(made["sole"][0]))
+        if made["heel"] is not None:  # the heel block joins the sole's mesh (one draw), a shade darker
+            (sv, sf), (hv, hf) = sole, made["heel"]
+            sole = (np.concatenate([sv, hv]), np.concatenate([sf, hf + len(sv)]).astype(np.uint32))
+            shade = np.r_[shade, np.full(len(hv), 0.85)]
+        for name, (lv, f) in (("upper", made["upper"]), ("sole", sole)):
             v = (origin + lv @ R.T).astype(np.float32)
             base = color if name == "upper" else sole_color
             col = np.broadcast_to(base, v.shape) * (0.96 + 0.06 * hash_noise(lv * 7.0))[:, None]
+            if name == "sole":
+                col = col * shade[:, None]
             if name == "upper":  # the opening's edge: a darker padded collar
                 col = np.where(made["collar"][:, None], col * 0.6, col)
             out.append(GarmentMesh(v, mesh_normals(v, f), f, np.ascontiguousarray(col, np.float32), part,

@@ -1,10 +1,15 @@
 """Held objects: the poses that hold something get it in their hands.
 
-``carrying_box`` holds a box between the wrists, ``phone_call`` a phone at the raised hand and
-``looking_at_phone`` a phone in front of both hands. Objects are placed from the posed
-BODY25 keypoints (wrists, elbows) in the world frame, so they follow the sampled pose,
-blend and mirroring; they are drawn like props (instance 0, part class ``held_object``),
-occlude keypoints behind them and are listed in ``scene.json`` with the person who holds them.
+``carrying_box`` holds a box between the palms, ``phone_call`` a phone in the raised hand and
+``looking_at_phone`` a phone in both hands. The hands that hold something curl their fingers
+(:func:`hand_grips`, applied by the body model, so the curl is in the recorded pose). Objects are
+placed from the posed body in the world frame, so they follow the sampled pose, blend and
+mirroring: a box's sides touch the palms, its front face lies behind the hooked fingers and its
+back face in front of the torso (``CLEARANCE_M``, room for clothes); a phone lies on the palm, as
+close as the curled fingers allow. Without vertices (or for a body model that has no palm mask)
+the placement falls back to the wrists and elbows. Objects are drawn like props (instance 0, part
+class ``held_object``), occlude keypoints behind them and are listed in ``scene.json`` with the
+person who holds them.
 """
 
 from __future__ import annotations
@@ -19,11 +24,44 @@ from genb.render.scene.props import box_mesh
 _I = BODY25_INDEX
 HOLDING_POSES = ("carrying_box", "phone_call", "looking_at_phone")
 _COLORS = {"box": [0.62, 0.47, 0.3], "phone": [0.08, 0.08, 0.09]}
+GAP_M = 0.003  # between a palm and the object it touches
+CLEARANCE_M = 0.035  # between the body and a carried box: room for the clothes over the skin
+PHONE_SIZE = [0.15, 0.075, 0.012]
+NEAR_M = 0.03  # hand vertices further than this beside a phone's footprint cannot touch it
+BOX_HEIGHT_M = 0.24
+MIN_BOX_DEPTH_M = 0.08
+SLEEVE_M = 0.0  # between a forearm and the side of a box
 
 
 def base_pose(name: str) -> str:
     """The key pose a sampled pose name starts from ('carrying_box~x:mirrored' -> 'carrying_box')."""
     return name.split("~")[0].split(":")[0]
+
+
+def hand_grips(pose_names: list[str]) -> list[dict[str, str] | None]:
+    """Per person the hands that hold something and their grip (``grips.GRIP_CURLS``), or None.
+
+    ``phone_call`` holds the phone in the right hand (the left one when the pose is mirrored).
+    """
+    out: list[dict[str, str] | None] = []
+    for name in pose_names:
+        pose = base_pose(name)
+        if pose == "carrying_box":
+            out.append({"left": "box", "right": "box"})
+        elif pose == "looking_at_phone":
+            out.append({"left": "phone", "right": "phone"})
+        elif pose == "phone_call":
+            out.append({"left" if name.endswith(":mirrored") else "right": "phone"})
+        else:
+            out.append(None)
+    return out
+
+
+def takes_grips(body: Any) -> bool:
+    """Whether a body model's ``pose`` curls fingers (takes ``grips=``); a user's model may not."""
+    import inspect
+
+    return "grips" in inspect.signature(body.pose).parameters
 
 
 def _frame(x: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -34,40 +72,196 @@ def _frame(x: np.ndarray, up: np.ndarray) -> np.ndarray:
     return np.stack([x, np.cross(z, x), z], axis=1)
 
 
-def held_objects(pose_names: list[str], keypoints: np.ndarray) -> list[dict[str, Any]]:
+def box_depth(points: np.ndarray, center: np.ndarray, rotation: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """(N,) signed depth of points in an oriented box: > 0 inside (distance to the nearest face),
+    < 0 outside (minus the distance to the box). points (N, 3), center (3,), rotation (3, 3) with the
+    box's axes as columns, size (3,) full extents; metres."""
+    local = (np.asarray(points, np.float64) - center) @ rotation
+    margin = np.asarray(size, np.float64) / 2 - np.abs(local)
+    inside = margin.min(axis=1)
+    return np.where(inside > 0, inside, -np.linalg.norm(np.maximum(-margin, 0.0), axis=1))
+
+
+def _slid_depth(local: np.ndarray, offsets: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """(O, N) :func:`box_depth` of points ``local`` (N, 3), in a box's axes about its starting centre,
+    for the box slid by each of ``offsets`` (O,) metres along its own z axis."""
+    half = (np.asarray(size) / 2).astype(local.dtype)
+    mxy = half[:2] - np.abs(local[:, :2])  # (N, 2): unchanged by the slide
+    mz = half[2] - np.abs(local[None, :, 2] - offsets[:, None])  # (O, N)
+    inside = np.minimum(mxy.min(axis=1)[None], mz)
+    out_xy = np.sum(np.maximum(-mxy, 0.0) ** 2, axis=1)[None]
+    return np.where(inside > 0, inside, -np.sqrt(out_xy + np.maximum(-mz, 0.0) ** 2))
+
+
+def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray) -> dict[str, Any]:
+    """A box between the palms: sides at the palms, front behind the curled fingers, back clear of the body.
+
+    k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms, forearms: (2, V) bool masks, row 0 the
+    left side. The box keeps ``CLEARANCE_M`` from every other vertex. Returns the recipe (see held_objects).
+    """
+    lw, rw = k[_I["left_wrist"]], k[_I["right_wrist"]]
+    R = _frame(lw - rw, np.array([0.0, 0.0, 1.0]))
+    c0 = (lw + rw) / 2
+    to_local = lambda m: (v[m] - c0) @ R  # noqa: E731  x across (to the left hand), y backward, z up
+    left, right = to_local(palms[0]), to_local(palms[1])
+    zc = float(np.concatenate([left[:, 2], right[:, 2]]).mean())
+    z0, z1 = zc - 0.45 * BOX_HEIGHT_M, zc + 0.55 * BOX_HEIGHT_M
+    # the sides touch the palms, or lie along the forearms (a sleeve's room) where these come further in
+    arms = []
+    # (the half of the forearm next to the wrist; the half at the elbow bounds the back face instead)
+    elbows = (np.array([k[_I["left_elbow"]], k[_I["right_elbow"]]]) - c0) @ R
+    wrists = (np.array([lw, rw]) - c0) @ R
+    halves = []
+    for s in (0, 1):
+        a = to_local(forearms[s])
+        t = (a - elbows[s]) @ (wrists[s] - elbows[s]) / max(float(np.sum((wrists[s] - elbows[s]) ** 2)), 1e-9)
+        halves.append(t > 0.5)
+        a = a[(a[:, 2] > z0) & (a[:, 2] < z1) & halves[s]]
+        arms.append(a)
+    x0 = max(right[:, 0].max() + GAP_M, arms[1][:, 0].max() + SLEEVE_M if len(arms[1]) else -np.inf)
+    x1 = min(left[:, 0].min() - GAP_M, arms[0][:, 0].min() - SLEEVE_M if len(arms[0]) else np.inf)
+    if x1 - x0 < 0.15:  # palms too close for a box between them: keep a narrow one
+        mid = (x0 + x1) / 2
+        x0, x1 = mid - 0.075, mid + 0.075
+
+    def in_slab(p: np.ndarray) -> np.ndarray:
+        return (p[:, 0] > x0) & (p[:, 0] < x1) & (p[:, 2] > z0) & (p[:, 2] < z1)
+
+    # front face (smallest y): behind every hand vertex over the box's footprint (the hooked fingers)
+    hand = to_local(hands.any(axis=0))
+    over = hand[in_slab(hand)]
+    palm_y = np.concatenate([left[:, 1], right[:, 1]])
+    y_front = over[:, 1].max() + GAP_M if len(over) else palm_y.min() - 0.02
+    # back face: in front of the body over the footprint
+    body = to_local(~(hands | forearms).any(axis=0))
+    body = body[in_slab(body) & (body[:, 1] > y_front)]
+    elbow_half = np.concatenate([to_local(forearms[s])[~halves[s]] for s in (0, 1)])
+    elbow_half = elbow_half[in_slab(elbow_half) & (elbow_half[:, 1] > y_front)]
+    y_back = min(body[:, 1].min() - CLEARANCE_M if len(body) else y_front + 0.3,
+                 elbow_half[:, 1].min() - SLEEVE_M if len(elbow_half) else np.inf)
+    y_back = max(y_back, y_front + MIN_BOX_DEPTH_M)
+    centre_local = np.array([(x0 + x1) / 2, (y_front + y_back) / 2, (z0 + z1) / 2])
+    return {"type": "box", "center": (c0 + R @ centre_local).tolist(), "rotation": R.tolist(),
+            "size": [float(x1 - x0), float(y_back - y_front), BOX_HEIGHT_M]}
+
+
+def _palm_plane(v: np.ndarray, hands: np.ndarray, palms: np.ndarray, side: int,
+                wrist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A hand's palm centre (3,), its normal (3,) toward the palmar side (where the fingers curl) and
+    the direction from the wrist (3,) to the fingers' centre (3,). Without separate finger vertices
+    (no palm mask) the normal turns up."""
+    palm = v[palms[side]].astype(np.float64)
+    centre = palm.mean(axis=0)
+    normal = np.linalg.svd(palm - centre, full_matrices=False)[2][2]
+    rest = hands[side] & ~palms[side]
+    if rest.any():
+        fingers = v[rest].astype(np.float64).mean(axis=0)
+        return centre, (normal if normal @ (fingers - centre) >= 0 else -normal), fingers - wrist
+    return centre, (normal if normal[2] >= 0 else -normal), centre - wrist
+
+
+def _place_phone(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, sides: list[int]) -> dict[str, Any]:
+    """A phone on the palm(s) of the holding hand(s): of a few placements (on each holding palm, long
+    side toward the fingers; with both hands also face up across them or along the forearms, over both
+    palms or one), each slid along its normal, the one nearest a palm with no hand vertex inside (where
+    none is clear, the least deep).
+
+    k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms: (2, V) bool masks, row 0 left;
+    sides: the holding hands (0 left, 1 right). Returns the recipe (see held_objects).
+    """
+    palm_mask = palms[sides].any(axis=0)
+    palm = v[palm_mask].astype(np.float64)
+    grip = np.concatenate([palm, v[hands[sides].any(axis=0) & ~palm_mask]]).astype(np.float64)  # palm rows first
+    candidates = []  # (centre, normal, long side)
+    for s in sides:
+        c, n, fingers = _palm_plane(v, hands, palms, s, k[_I["left_wrist"] if s == 0 else _I["right_wrist"]])
+        candidates.append((c, n, fingers))
+    if len(sides) == 2:
+        up = np.array([0.0, 0.0, 1.0])
+        fore = (k[_I["left_wrist"]] - k[_I["left_elbow"]]) + (k[_I["right_wrist"]] - k[_I["right_elbow"]])
+        for c in (palm.mean(axis=0), *(v[palms[s]].mean(axis=0) for s in sides)):
+            candidates += [(c, up, k[_I["left_wrist"]] - k[_I["right_wrist"]]), (c, up, fore)]
+    size = np.array(PHONE_SIZE)
+    offsets = (np.arange(-0.03, 0.06, 0.003) + size[2] / 2 + GAP_M).astype(np.float32)
+    best = (np.inf, None, None)
+    for c, normal, along in candidates:
+        along = along - normal * (along @ normal)
+        x = along / max(float(np.linalg.norm(along)), 1e-9)
+        R = np.stack([x, np.cross(normal, x), normal], axis=1)
+        # slide along the normal: of the offsets where no hand vertex is inside the phone, the one nearest the palms
+        local = ((grip - c) @ R).astype(np.float32)
+        near = np.all(np.abs(local[:, :2]) < size[:2] / 2 + NEAR_M, axis=1)  # only these can touch it
+        depth = _slid_depth(local[near], offsets, size)  # (O, n)
+        on_palm = depth[:, : int(near[:len(palm)].sum())]  # palm rows first
+        gap = -on_palm.max(axis=1) if on_palm.shape[1] else np.full(len(offsets), NEAR_M)
+        deepest = depth.max(axis=1, initial=-1.0)
+        score = np.where(deepest < 0.002, gap, 1.0 + deepest)  # else the least deep (never chosen over a clear one)
+        i = int(np.argmin(score))
+        if best[1] is None or score[i] < best[0]:
+            best = (score[i], R, c + offsets[i] * normal)
+    _, R, at = best
+    return {"type": "phone", "center": at.tolist(), "rotation": R.tolist(), "size": size.tolist()}
+
+
+def _fallback(pose: str, k: np.ndarray) -> dict[str, Any] | None:
+    """The object placed from the wrists and elbows alone (no vertices to rest it against)."""
+    up = np.array([0.0, 0.0, 1.0])
+    lw, rw, le, re = k[_I["left_wrist"]], k[_I["right_wrist"]], k[_I["left_elbow"]], k[_I["right_elbow"]]
+    if pose == "carrying_box":
+        across = lw - rw
+        width = max(0.2, float(np.linalg.norm(across)) - 0.06)
+        fore = ((lw - le) + (rw - re)) / 2
+        fore[2] = 0.0
+        centre = (lw + rw) / 2 - 0.06 * fore / max(float(np.linalg.norm(fore)), 1e-9) + [0, 0, 0.04]
+        return {"type": "box", "center": centre.tolist(), "rotation": _frame(across, up).tolist(),
+                "size": [width, 0.3, BOX_HEIGHT_M]}
+    if pose == "phone_call":  # the raised hand
+        w, e = (lw, le) if lw[2] > rw[2] else (rw, re)
+        fore = w - e
+        centre = w + 0.06 * fore / max(float(np.linalg.norm(fore)), 1e-9)
+    else:
+        fore = ((lw - le) + (rw - re)) / 2
+        centre = (lw + rw) / 2 + 0.04 * fore / max(float(np.linalg.norm(fore)), 1e-9)
+    return {"type": "phone", "center": centre.tolist(), "rotation": _frame(fore, up).tolist(), "size": list(PHONE_SIZE)}
+
+
+def held_objects(pose_names: list[str], keypoints: np.ndarray, vertices: np.ndarray | None = None,
+                 body: Any = None) -> list[dict[str, Any]]:
     """Recipes of the objects held by people in holding poses.
 
     Args:
         pose_names: (P,) sampled pose names. keypoints: (P, 25, 3) BODY25 world keypoints, metres.
+        vertices: (P, V, 3) the posed bodies (world frame, metres), with ``body`` the body model
+            (its ``vertex_parts`` and ``palm_mask``): the object then rests against the palms.
+            Without them the object is placed from the wrists and elbows.
     Returns:
         one dict per object: ``type`` (box, phone), ``person`` index, ``center`` (3,) metres,
         ``rotation`` (3, 3) columns = the object's axes in the world, ``size`` [x, y, z] metres.
     """
+    from genb.core.conventions import PART_INDEX
+
     out = []
-    up = np.array([0.0, 0.0, 1.0])
-    for p, name in enumerate(pose_names):
-        pose, k = base_pose(name), keypoints[p]
-        lw, rw, le, re = k[_I["left_wrist"]], k[_I["right_wrist"]], k[_I["left_elbow"]], k[_I["right_elbow"]]
-        if pose == "carrying_box":
-            across = lw - rw
-            width = max(0.2, float(np.linalg.norm(across)) - 0.06)
-            fore = ((lw - le) + (rw - re)) / 2
-            fore[2] = 0.0
-            R = _frame(across, up)
-            centre = (lw + rw) / 2 - 0.06 * fore / max(float(np.linalg.norm(fore)), 1e-9) + [0, 0, 0.04]
-            out.append({"type": "box", "person": p, "center": centre.tolist(), "rotation": R.tolist(),
-                        "size": [width, 0.3, 0.24]})
-        elif pose in ("phone_call", "looking_at_phone"):
-            if pose == "phone_call":  # the raised hand
-                w, e = (lw, le) if lw[2] > rw[2] else (rw, re)
-                fore = w - e
-                centre = w + 0.06 * fore / max(float(np.linalg.norm(fore)), 1e-9)
-            else:
-                fore = ((lw - le) + (rw - re)) / 2
-                centre = (lw + rw) / 2 + 0.04 * fore / max(float(np.linalg.norm(fore)), 1e-9)
-            R = _frame(fore, up)  # long side along the forearm, face up
-            out.append({"type": "phone", "person": p, "center": centre.tolist(), "rotation": R.tolist(),
-                        "size": [0.15, 0.075, 0.012]})
+    grips = hand_grips(pose_names)
+    exact = vertices is not None and body is not None
+    if exact:
+        parts = body.vertex_parts
+        hands = np.stack([parts == PART_INDEX["left_hand"], parts == PART_INDEX["right_hand"]])
+        palm_mask = getattr(body, "palm_mask", None)
+        palms = hands & palm_mask if palm_mask is not None else hands
+        forearms = np.stack([parts == PART_INDEX["left_lower_arm"], parts == PART_INDEX["right_lower_arm"]])
+    for p, (name, grip) in enumerate(zip(pose_names, grips)):
+        if grip is None:
+            continue
+        pose, k = base_pose(name), np.asarray(keypoints[p], np.float64)
+        if not exact:
+            rec = _fallback(pose, k)
+        elif pose == "carrying_box":
+            v = np.asarray(vertices[p], np.float64)
+            rec = _place_box(k, v, hands, palms, forearms)
+        else:
+            rec = _place_phone(k, np.asarray(vertices[p], np.float64), hands, palms,
+                               [("left", "right").index(s) for s in grip])
+        out.append({"type": rec["type"], "person": p, **{key: rec[key] for key in ("center", "rotation", "size")}})
     return out
 
 

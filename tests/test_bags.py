@@ -1,0 +1,65 @@
+"""Bags rest on the wearer: a backpack's panel follows the back (skin or cloth) in every key pose,
+a shoulder bag hangs against the hip; neither goes into the body or the clothes, nor floats off them."""
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+from genb.core.conventions import PART_INDEX
+from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
+
+from _fixtures_bodies import anny_body  # noqa: F401
+from test_dress import OUTFITS
+from test_shoes import _winding
+
+CLOTH = [PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "dress")]
+
+
+@pytest.fixture(scope="module")
+def bagged(anny_body):
+    """Every key pose (child, heavy, tall in turn) with a backpack and a shoulder bag, over a t-shirt
+    or a closed coat in turn."""
+    from genb.render.dress import Dresser
+    from genb.render.raster.meshes import vertex_normals
+
+    body, lib = anny_body, PoseLibrary()
+    shapes = np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]],
+                      np.float32)
+    posed = body.pose(shapes[np.arange(len(lib.names)) % 3], euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in lib.names])))
+    dresser = Dresser(body)
+    accessories = [{"type": "backpack", "color": "2f5233"}, {"type": "bag_strap", "color": "6b4a2f"}]
+    out = []
+    for k, name in enumerate(lib.names):
+        v, kp = posed.vertices[k], posed.keypoints[k]
+        outfit = {**OUTFITS[("t-shirt and jeans", "closed coat")[k % 2]], "accessories": accessories}
+        meshes = dresser.dress(outfit, v, vertex_normals(v, body.faces.astype(np.int64)), kp)
+        surface = np.concatenate([v] + [m.vertices for m in meshes if m.part in CLOTH])
+        bags = {m.name: m for m in meshes if m.part == PART_INDEX["bag"] and m.covered is None}
+        out.append((name, surface, bags))
+    return out
+
+
+def _face_samples(m, n: int = 8) -> np.ndarray:
+    """Points spread over a mesh's faces (a barycentric grid of n steps per face)."""
+    i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    keep = i + j <= n
+    bary = np.stack([i[keep], j[keep], n - i[keep] - j[keep]], 1) / n
+    return np.einsum("sk,fkc->fsc", bary, m.vertices[m.faces].astype(np.float64)).reshape(-1, 3)
+
+
+@pytest.mark.parametrize("kind", ["backpack", "bag_strap"])
+def test_bags_rest_on_the_wearer_without_entering_the_body_or_clothes(bagged, kind):
+    for name, surface, bags in bagged:
+        m = bags[kind]
+        # 1. Nothing of the body or its clothes inside the bag (a closed mesh).
+        lo, hi = m.vertices.min(0) - 0.01, m.vertices.max(0) + 0.01
+        near = surface[np.all((surface > lo) & (surface < hi), axis=1)]
+        if len(near):
+            assert (_winding(near, m.vertices, m.faces) < 0.5).all(), (name, kind)
+        # 2. It touches: its nearest point is within a couple of centimetres of the skin or cloth.
+        dist = cKDTree(surface).query(_face_samples(m))[0]
+        assert dist.min() < 0.02, (name, kind, dist.min())
+        if kind == "backpack":  # the whole panel lies on the back (it follows the spine), not one corner
+            panel = m.vertices[: len(m.vertices) // 2]  # the inner grid comes first
+            gap = cKDTree(surface).query(panel)[0]
+            assert np.median(gap) < 0.02 and np.percentile(gap, 90) < 0.04, (name, np.median(gap), np.percentile(gap, 90))

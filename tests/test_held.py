@@ -1,0 +1,78 @@
+"""Held objects and the hands round them: the object rests against the palms, outside the body,
+and the fingers that curl round it are part of the recorded pose (the labelled body is the one drawn)."""
+
+import numpy as np
+import pytest
+
+from genb.core.conventions import PART_INDEX
+from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
+from genb.render.scene import held
+
+from _fixtures_bodies import anny_body  # noqa: F401
+
+
+def _holders(body, pose: str, n_perturbed: int = 4):
+    """(name, posed) for a holding pose: as written and mirrored for a child, an average and a heavy adult,
+    then perturbed draws (mirrored or not) of random shapes."""
+    lib, rng = PoseLibrary(), np.random.default_rng(7)
+    shapes = np.array([[0.5, 0.2, 0.5, 0.4, 0.5, 0.5], [0.5, 0.67, 0.5, 0.5, 0.5, 0.5], [0.1, 0.8, 0.3, 0.95, 0.7, 0.5]])
+    cases = [(s, lib.key_pose(pose, m), m, True) for s in shapes for m in (False, True)]
+    for k in range(n_perturbed):
+        e = lib.clip(lib.key_pose(pose, k % 2 == 1) + rng.normal(0, 1, (20, 3)) * lib.sigma)
+        cases.append((body.sample_shapes(rng, 1)[0], e, k % 2 == 1, False))
+    for shape, euler, mirrored, key in cases:
+        name = pose + (":mirrored" if mirrored else "")
+        posed = body.pose(shape[None].astype(np.float32), euler_xyz_to_matrix(euler[None]), grips=held.hand_grips([name]))
+        yield name, posed, key
+
+
+@pytest.mark.parametrize("pose", held.HOLDING_POSES)
+def test_held_objects_outside_the_torso_touching_not_sinking_into_the_hands(anny_body, pose):
+    body = anny_body
+    parts = body.vertex_parts
+    hand = np.isin(parts, [PART_INDEX["left_hand"], PART_INDEX["right_hand"]])
+    torso = parts == PART_INDEX["torso"]
+    palm = hand & body.palm_mask
+    gaps = {True: [], False: []}
+    for name, posed, key in _holders(body, pose):
+        (obj,) = held.held_objects([name], posed.keypoints, posed.vertices, body)
+        v = posed.vertices[0]
+        depth = lambda m: held.box_depth(v[m], np.array(obj["center"]), np.array(obj["rotation"]), np.array(obj["size"]))  # noqa: E731
+        assert depth(hand).max() < 0.005, (name, depth(hand).max())  # no finger or palm sinks into it
+        assert depth(torso).max() < 0.0, (name, depth(torso).max())  # the object is not inside the torso
+        gaps[key].append(-depth(palm).max())
+    gaps = {k: np.array(g) for k, g in gaps.items()}
+    assert (gaps[True] < 0.02).all() and np.median(gaps[True]) < 0.01, gaps[True]  # as written: the palms touch it
+    assert np.median(gaps[False]) < 0.015 and (gaps[False] < 0.04).all(), gaps[False]  # perturbed: near
+    if pose == "carrying_box":  # a box, not a board: it fills the room between the hands and the chest
+        assert obj["size"][0] > 0.25 and obj["size"][1] >= held.MIN_BOX_DEPTH_M
+
+
+def test_grips_curl_the_fingers_within_the_recorded_pose(anny_body):
+    body = anny_body
+    lib = PoseLibrary()
+    shape = np.full((1, 6), 0.5, np.float32)
+    R = euler_xyz_to_matrix(lib.key_pose("carrying_box")[None])
+    flat = body.pose(shape, R)
+    curled = body.pose(shape, R, grips=held.hand_grips(["carrying_box"]))
+    # 1. Only the fingers move; the keypoints stay (the wrists' within a millimetre: anny's keypoint
+    #    regressor reads a few hand vertices).
+    moved = np.linalg.norm(curled.vertices[0] - flat.vertices[0], axis=1) > 1e-5
+    hand = np.isin(body.vertex_parts, [PART_INDEX["left_hand"], PART_INDEX["right_hand"]])
+    assert moved.any() and not (moved & ~hand).any()
+    np.testing.assert_allclose(curled.keypoints, flat.keypoints, atol=1e-3)
+    # 2. The fingers bend toward the palm: the fingertips come closer to the palm's centre.
+    for side in ("left", "right"):
+        m = body.vertex_parts == PART_INDEX[f"{side}_hand"]
+        centre = flat.vertices[0][m & body.palm_mask].mean(0)
+        far = lambda v: np.sort(np.linalg.norm(v[m] - centre, axis=1))[-50:].mean()  # noqa: E731
+        assert far(curled.vertices[0]) < far(flat.vertices[0]) - 0.01
+    # 3. The curl is in the parameters: replaying them gives the curled body exactly.
+    assert not np.allclose(curled.params["bone_rotations"], flat.params["bone_rotations"])
+    v, k = body.forward_params(curled.params)
+    np.testing.assert_allclose(v, curled.vertices, atol=1e-5)
+
+
+def test_a_pose_that_holds_nothing_keeps_open_hands(anny_body):
+    assert held.hand_grips(["standing", "phone_call:mirrored", "phone_call", "carrying_box~x"]) == [
+        None, {"left": "phone"}, {"right": "phone"}, {"left": "box", "right": "box"}]
