@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from genb.core.conventions import PART_INDEX
+from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 
 from _fixtures_bodies import anny_body  # noqa: F401
@@ -117,3 +117,40 @@ def test_a_hanging_garment_is_the_same_every_time(hanging):
     again = [m for m in dresser.dress(OUTFITS[outfit], v, n, kp) if m.name.endswith(":skirt")][0]
     assert again.vertices.tobytes() == loose.vertices.tobytes()
     assert again.faces.tobytes() == loose.faces.tobytes()
+
+
+def test_folds_gather_inside_a_bent_elbow_and_vanish_when_straight(anny_body, hanging):
+    """A long-sleeved top: near a bent elbow (phone call, carrying a box) the folded normals
+    tilt away from the smooth sleeve's (ridges across the arm, on the inner side); near a straight
+    elbow (standing, the rest pose) there are none, and the cloth never moves towards the body."""
+    from genb.render.dress.folds import fold
+    from genb.render.dress.shells import pose_shell
+    from genb.render.raster.meshes import vertex_normals
+
+    dresser, _ = hanging
+    lib = PoseLibrary()
+    names = ["phone_call", "carrying_box", "standing"]
+    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in names]))
+    rot = np.concatenate([rot, np.tile(np.eye(3), (1, rot.shape[1], 1, 1))])  # and the rest pose
+    posed = anny_body.pose(np.tile(SHAPES[2], (4, 1)), rot)
+    shell = dresser.top_shell(1.9, 0.0, ease=0.02)
+    tilt = {}
+    for k, name in enumerate(names + ["rest"]):
+        v, kp = posed.vertices[k], posed.keypoints[k]
+        n = vertex_normals(v, np.asarray(anny_body.faces))
+        pv, pn = pose_shell(shell, v, n, 0.009, 0.02)
+        got = fold(shell, dresser.atlas, pv, pn, kp, 0.02)
+        near = np.zeros(len(pv), bool)
+        for side in ("left", "right"):
+            near |= np.linalg.norm(pv - kp[K25[f"{side}_elbow"]], axis=1) < 0.08
+        if got is None:
+            tilt[name] = 0.0
+            continue
+        fv, fn, shade = got
+        assert (np.einsum("ij,ij->i", fv - pv, pn) >= -1e-6).all()  # outwards only
+        assert shade.min() > 0.75
+        tilt[name] = float(np.degrees(np.arccos(np.clip(np.einsum("ij,ij->i", fn[near], pn[near]), -1, 1))).std())
+    assert tilt["carrying_box"] > 3.0, tilt  # both elbows bent
+    assert tilt["phone_call"] > 0.5, tilt  # one elbow bent (the other straight, in the same window)
+    assert tilt["standing"] < 0.2 * tilt["carrying_box"], tilt
+    assert tilt["rest"] == 0.0, tilt

@@ -122,14 +122,15 @@ def skin_weights(rest: np.ndarray, rc: dict) -> np.ndarray:
 SECTORS = 8  # a capsule piece's radius is given in this many sectors around its axis
 
 
-def leg_capsules(lb: LowerBody, vertices: np.ndarray, c: dict):
+def leg_capsules(lb: LowerBody, vertices: np.ndarray, c: dict, F: np.ndarray):
     """Tapered capsules around the posed thighs and shins, each as wide as the leg's vertices
     around it in each of :data:`SECTORS` directions (a thigh's back is wider than its front).
+
+    ``F``: (5, 3, 3) the posed frames of :data:`SEGMENTS` (:func:`_frames` of ``c``).
 
     Returns:
         (C, 3) starts, (C, 3) ends, (C, 3, 3) frames (columns: axis, two across it), (C, SECTORS) radii.
     """
-    F, _ = _frames(c)
     A, B, Fr, R = [], [], [], []
     for k, side in enumerate(("left", "right")):
         ids, t = lb.leg[side], lb.leg_t[side]
@@ -159,39 +160,45 @@ def _sector(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.minimum((np.mod(np.arctan2(y, x), 2 * np.pi) / (2 * np.pi) * SECTORS).astype(int), SECTORS - 1)
 
 
-def push_out(X: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray) -> np.ndarray:
-    """(N, 3) points moved out of the capsules (:func:`leg_capsules`, radii already widened by the
-    cloth's offset) they lie in, along the direction from their deepest capsule's axis."""
+def nearest_capsules(X: np.ndarray, A: np.ndarray, B: np.ndarray, R: np.ndarray, k: int = 3) -> np.ndarray:
+    """(N, k) per point the ``k`` capsules whose widest surface is nearest (the only ones
+    :func:`push_out` then tests: a column of cloth meets one leg, or two where they meet)."""
     d = B - A
-    rel = X[:, None] - A[None]  # (N, C, 3)
-    s = np.einsum("ncj,cj->nc", rel, d) / np.maximum((d * d).sum(1), 1e-12)
-    above = s < 0.0
-    s = np.clip(s, 0.0, 1.0)
-    off = rel - s[..., None] * d[None]
-    dist2 = np.einsum("ncj,ncj->nc", off, off)
-    near = dist2 < R.max(axis=1)[None] ** 2  # only pairs within a capsule's widest sector
-    near[:, ::2 * PIECES] &= ~above[:, ::2 * PIECES]  # a thigh has no cap at the hip: above it is the pelvis
-    n, c = np.nonzero(near)
-    if not len(n):
-        return X
-    o = off[n, c]
-    dist = np.sqrt(dist2[n, c])
-    ang = np.mod(np.arctan2(np.einsum("kj,kj->k", o, F[c, :, 2]), np.einsum("kj,kj->k", o, F[c, :, 1])), 2 * np.pi)
+    rel = X[:, None] - A[None]
+    s = np.clip(np.einsum("ncj,cj->nc", rel, d) / np.maximum((d * d).sum(1), 1e-12), 0.0, 1.0)
+    gap = np.linalg.norm(rel - s[..., None] * d[None], axis=-1) - R.max(axis=1)[None]
+    return np.argsort(gap, axis=1, kind="stable")[:, :k]
+
+
+def push_out(X: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray,
+             cand: np.ndarray | None = None) -> np.ndarray:
+    """(N, 3) points moved out of the capsules (:func:`leg_capsules`, radii already widened by the
+    cloth's offset) they lie in, along the direction from their deepest capsule's axis.
+    ``cand``: (N, k) the capsules to test per point (:func:`nearest_capsules`; None: all)."""
+    if cand is None:
+        cand = np.broadcast_to(np.arange(len(A))[None], (len(X), len(A)))
+    a, d = A[cand], (B - A)[cand]  # (N, k, 3)
+    rel = X[:, None] - a
+    s = np.einsum("nkj,nkj->nk", rel, d) / np.maximum(np.einsum("nkj,nkj->nk", d, d), 1e-12)
+    open_top = (s < 0.0) & (cand % (2 * PIECES) == 0)  # a thigh has no cap at the hip: above it is the pelvis
+    off = rel - np.clip(s, 0.0, 1.0)[..., None] * d
+    dist = np.sqrt(np.einsum("nkj,nkj->nk", off, off))
+    f = F[cand]
+    ang = np.mod(np.arctan2(np.einsum("nkj,nkj->nk", off, f[..., 2]), np.einsum("nkj,nkj->nk", off, f[..., 1])), 2 * np.pi)
     x = ang / (2 * np.pi) * SECTORS - 0.5  # between sector centres, linearly
     i0 = np.floor(x).astype(int)
     w = x - i0
-    r = (1 - w) * R[c, i0 % SECTORS] + w * R[c, (i0 + 1) % SECTORS]
-    depth = r - dist
-    inside = depth > 0
-    if not inside.any():
+    r = (1 - w) * R[cand, i0 % SECTORS] + w * R[cand, (i0 + 1) % SECTORS]
+    depth = np.where(open_top, -1.0, r - dist)
+    j = np.argmax(depth, axis=1)
+    n = np.flatnonzero(depth[np.arange(len(X)), j] > 0)
+    if not len(n):
         return X
-    n, c, o, dist, r, depth = n[inside], c[inside], o[inside], dist[inside], r[inside], depth[inside]
-    order = np.lexsort((-depth, n))  # per point, its deepest capsule first
-    first = order[np.r_[True, n[order][1:] != n[order][:-1]]]
-    n, o, dist, r = n[first], o[first], dist[first], r[first]
-    unit = np.where(dist[:, None] > 1e-9, o / np.maximum(dist, 1e-9)[:, None], np.array([0.0, 0.0, 1.0]))
+    j = j[n]
+    o, dd, rr = off[n, j], dist[n, j], r[n, j]
+    unit = np.where(dd[:, None] > 1e-9, o / np.maximum(dd, 1e-9)[:, None], np.array([0.0, 0.0, 1.0]))
     X = X.copy()
-    X[n] += unit * (r - dist)[:, None]
+    X[n] += unit * (rr - dd)[:, None]
     return X
 
 
@@ -213,7 +220,13 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
     Lh = np.linalg.norm(np.roll(rest, -1, axis=1) - rest, axis=-1) * stretch  # (rings, bins)
     on = np.ones(bins, bool) if closed is None else closed
     X0 = X0.copy()
-    X0[1:] = push_out(X0[1:].reshape(-1, 3), A, B, F, R).reshape(rings - 1, bins, 3)  # the shape it keeps to
+    cand = nearest_capsules(X0[1:].reshape(-1, 3), A, B, R)
+
+    def collide(Y):
+        Y[1:] = push_out(Y[1:].reshape(-1, 3), A, B, F, R, cand).reshape(rings - 1, bins, 3)
+        np.maximum(Y[..., 2], floor, out=Y[..., 2])
+
+    collide(X0)  # the shape it keeps to
     X = X0.copy()
     for _ in range(iterations):
         X[1:, :, 2] -= gravity
@@ -235,9 +248,17 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         delta = 0.5 * C - 0.5 * np.roll(C, 1, axis=1)
         delta[0] = 0.0
         X += delta
-        X[1:] = push_out(X[1:].reshape(-1, 3), A, B, F, R).reshape(rings - 1, bins, 3)
-        np.maximum(X[..., 2], floor, out=X[..., 2])
+        collide(X)
     return X
+
+
+def grid_normals(X: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) unit normals of a closed loose grid (``shells.ring_faces`` winding),
+    from central differences around the rings and down the columns."""
+    around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
+    down = np.gradient(X, axis=0)
+    n = np.cross(down, around)
+    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
 
 
 def off_the_skin(X: np.ndarray, points: np.ndarray, normals: np.ndarray, clearance: float, passes: int = 2) -> np.ndarray:
@@ -246,7 +267,7 @@ def off_the_skin(X: np.ndarray, points: np.ndarray, normals: np.ndarray, clearan
     4 cm inside: deeper, the nearest point is on another side of a limb pressed against it)."""
     from scipy.spatial import cKDTree
 
-    tree = cKDTree(points)
+    tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = X.copy()
     for _ in range(passes):
         _, i = tree.query(X)
@@ -258,11 +279,11 @@ def off_the_skin(X: np.ndarray, points: np.ndarray, normals: np.ndarray, clearan
     return X
 
 
-def skinned(rest: np.ndarray, weights: np.ndarray, rc: dict, pc: dict) -> np.ndarray:
-    """(G, 3) rest points ``rest`` (atlas frame) carried by the five frames from rest centroids
-    ``rc`` to posed ones ``pc`` (linear blend)."""
-    Fr, Or = _frames(rc)
-    Fp, Op = _frames(pc)
+def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
+    """(G, 3) rest points ``rest`` (atlas frame) carried by the five frames of :data:`SEGMENTS`
+    (``(frames, origins)`` of :func:`_frames`, rest and posed; a linear blend by ``weights`` (G, 5))."""
+    Fr, Or = rest_frames
+    Fp, Op = posed_frames
     M = np.einsum("sij,skj->sik", Fp, Fr)  # posed frame times the rest frame's inverse
     out = np.zeros_like(rest)
     for s in range(5):
@@ -293,11 +314,11 @@ def person_rest(rc: dict, pc: dict) -> dict:
     return out
 
 
-def unpose(points: np.ndarray, segment: np.ndarray, rc: dict, pc: dict) -> np.ndarray:
-    """(N, 3) posed points carried back to the rest frames ``rc`` by their segment's frame
-    (``segment``: (N,) index into :data:`SEGMENTS`)."""
-    Fr, Or = _frames(rc)
-    Fp, Op = _frames(pc)
+def unpose(points: np.ndarray, segment: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
+    """(N, 3) posed points carried back to the rest frames by their segment's frame (``segment``:
+    (N,) index into :data:`SEGMENTS`; frames as :func:`skinned`'s)."""
+    Fr, Or = rest_frames
+    Fp, Op = posed_frames
     out = np.empty_like(points, dtype=np.float64)
     for s in range(5):
         k = segment == s
@@ -328,7 +349,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
-        coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source).
+        coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
+        (rings * bins, 3) float32 unit normals.
     """
     from genb.render.dress.shells import loose_shell, ring_faces
 
@@ -339,7 +361,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     t = np.nan_to_num(atlas.leg[ids], nan=-1.0)
     side = atlas.side[ids] < 0  # right
     seg = np.where(t < 0, 0, np.where(t < 1.0, 1, 2) + 2 * side)
-    P = unpose(vertices[ids].astype(np.float64), seg, rc, pc)
+    fr, fp = _frames(rc), _frames(pc)
+    P = unpose(vertices[ids].astype(np.float64), seg, fr, fp)
     z_top = float(P[band[ids], 2].mean())
     near = np.abs(t - hem) < 0.05
     z_hem = float(P[near, 2].mean()) if near.any() else float(P[:, 2].min())
@@ -353,8 +376,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     radial /= np.maximum(np.linalg.norm(radial, axis=-1, keepdims=True), 1e-9)
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
-    X0 = skinned(rest.reshape(-1, 3), skin_weights(rest.reshape(-1, 3), rc), rc, pc).reshape(rings, bins, 3)
-    A, B, F, R = leg_capsules(lb, vertices, pc)
+    X0 = skinned(rest.reshape(-1, 3), skin_weights(rest.reshape(-1, 3), rc), fr, fp).reshape(rings, bins, 3)
+    A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
     closed = None
     if open_front:  # the rest body faces -y: no ring edges across the front
@@ -371,4 +394,4 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     z = np.repeat(np.linspace(0.0, z_hem - z_top, rings), bins)
     ang = np.tile(theta, rings)
     uv_rest = np.stack([ang * 0.18, np.zeros_like(z), z], 1)
-    return X.reshape(-1, 3).astype(np.float32), faces, uv_rest
+    return X.reshape(-1, 3).astype(np.float32), faces, uv_rest, grid_normals(X).reshape(-1, 3).astype(np.float32)
