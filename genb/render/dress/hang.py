@@ -254,7 +254,11 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
 
 def grid_normals(X: np.ndarray) -> np.ndarray:
     """(rings, bins, 3) unit normals of a closed loose grid (``shells.ring_faces`` winding),
-    from central differences around the rings and down the columns."""
+    from central differences around the rings and down the columns of the grid lightly smoothed."""
+    X = X.copy()
+    for _ in range(2):  # shading only: the collisions' millimetre steps would read as tiers
+        X[1:-1] = 0.25 * X[:-2] + 0.5 * X[1:-1] + 0.25 * X[2:]
+        X = 0.25 * np.roll(X, 1, axis=1) + 0.5 * X + 0.25 * np.roll(X, -1, axis=1)
     around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
     down = np.gradient(X, axis=0)
     n = np.cross(down, around)
@@ -373,7 +377,15 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     axis = rest.mean(axis=1, keepdims=True)
     radial = rest - axis
     radial[..., 2] = 0.0
-    radial /= np.maximum(np.linalg.norm(radial, axis=-1, keepdims=True), 1e-9)
+    size = np.linalg.norm(radial, axis=-1)
+    radial /= np.maximum(size, 1e-9)[..., None]
+    # the cut's radii grow in steps from ring to ring (each the widest body point above it):
+    # smoothed down the columns, so no ring stands out as a tier (the legs are kept out later)
+    smooth = size.copy()
+    for _ in range(4):
+        smooth[1:-1] = 0.25 * smooth[:-2] + 0.5 * smooth[1:-1] + 0.25 * smooth[2:]
+        smooth[-1] = smooth[-2] + (size[-1] - size[-2])
+    rest = rest + radial * (smooth - size)[..., None]
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
     X0 = skinned(rest.reshape(-1, 3), skin_weights(rest.reshape(-1, 3), rc), fr, fp).reshape(rings, bins, 3)
@@ -386,7 +398,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     X = relax(X0, rest, A, B, F, R + margin + 0.004, float(vertices[:, 2].min()) + 0.003, closed=closed)
     low = lb.lower
     X = off_the_skin(X.reshape(-1, 3), vertices[low].astype(np.float64), normals[low].astype(np.float64),
-                     0.5 * margin + 0.003).reshape(rings, bins, 3)
+                     margin + 0.004).reshape(rings, bins, 3)
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
