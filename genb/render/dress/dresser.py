@@ -3,8 +3,10 @@
 :class:`Dresser` is built once per process for a body model. Its tight shells (tops,
 trousers, shoes, hair, straps) are cut from the :class:`~genb.render.dress.atlas.BodyAtlas`
 and cached per cut, so per person the work is a few sparse products with the posed
-vertices and normals; loose shells (skirts, dresses, coat tails) and rigid pieces (buns,
-ponytails, cap brims, bags) are built from the posed body directly. Everything is drawn
+vertices and normals (plus folds at bent joints, :mod:`~genb.render.dress.folds`); loose
+garments (skirts, dresses, coat tails) hang from the waist around the posed legs
+(:mod:`~genb.render.dress.hang`) and rigid pieces (buns, ponytails, cap brims, bags) are built
+from the posed body directly. Everything is drawn
 with the wearer's instance id; the body under the clothes stays the ground truth.
 """
 

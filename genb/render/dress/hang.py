@@ -265,21 +265,22 @@ def grid_normals(X: np.ndarray) -> np.ndarray:
     return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
 
 
-def off_the_skin(X: np.ndarray, points: np.ndarray, normals: np.ndarray, clearance: float, passes: int = 2) -> np.ndarray:
+def off_the_skin(X: np.ndarray, points: np.ndarray, normals: np.ndarray, clearance, passes: int = 2) -> np.ndarray:
     """(N, 3) cloth points ``X`` moved out along the normal of their nearest body point (``points``,
-    ``normals``: (M, 3)) wherever they are less than ``clearance`` metres outside it (and at most
+    ``normals``: (M, 3)) wherever they are less than ``clearance`` (metres, one or (N,)) outside it (and at most
     4 cm inside: deeper, the nearest point is on another side of a limb pressed against it)."""
     from scipy.spatial import cKDTree
 
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = X.copy()
+    clearance = np.broadcast_to(np.asarray(clearance, np.float64), (len(X),))
     for _ in range(passes):
         _, i = tree.query(X)
         gap = np.einsum("ij,ij->i", X - points[i], normals[i])
         short = (gap < clearance) & (gap > -0.04)
         if not short.any():
             break
-        X[short] += (clearance - gap[short])[:, None] * normals[i[short]]
+        X[short] += (clearance[short] - gap[short])[:, None] * normals[i[short]]
     return X
 
 
@@ -379,13 +380,6 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     radial[..., 2] = 0.0
     size = np.linalg.norm(radial, axis=-1)
     radial /= np.maximum(size, 1e-9)[..., None]
-    # the cut's radii grow in steps from ring to ring (each the widest body point above it):
-    # smoothed down the columns, so no ring stands out as a tier (the legs are kept out later)
-    smooth = size.copy()
-    for _ in range(4):
-        smooth[1:-1] = 0.25 * smooth[:-2] + 0.5 * smooth[1:-1] + 0.25 * smooth[2:]
-        smooth[-1] = smooth[-2] + (size[-1] - size[-2])
-    rest = rest + radial * (smooth - size)[..., None]
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
     X0 = skinned(rest.reshape(-1, 3), skin_weights(rest.reshape(-1, 3), rc), fr, fp).reshape(rings, bins, 3)
@@ -397,8 +391,10 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         closed = np.abs(mid) > 0.35
     X = relax(X0, rest, A, B, F, R + margin + 0.004, float(vertices[:, 2].min()) + 0.003, closed=closed)
     low = lb.lower
+    # the full offset over the hips (a coat tail stays over the coat), half of it over the legs
+    hips = np.repeat(rest[:, :, 2].mean(axis=1) > 0.5 * (rc["left_hip"][2] + rc["right_hip"][2]), bins)
     X = off_the_skin(X.reshape(-1, 3), vertices[low].astype(np.float64), normals[low].astype(np.float64),
-                     margin + 0.004).reshape(rings, bins, 3)
+                     np.where(hips, margin + 0.004, 0.5 * margin + 0.003)).reshape(rings, bins, 3)
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
