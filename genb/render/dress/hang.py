@@ -167,7 +167,7 @@ def nearest_capsules(X: np.ndarray, A: np.ndarray, B: np.ndarray, R: np.ndarray,
     rel = X[:, None] - A[None]
     s = np.clip(np.einsum("ncj,cj->nc", rel, d) / np.maximum((d * d).sum(1), 1e-12), 0.0, 1.0)
     gap = np.linalg.norm(rel - s[..., None] * d[None], axis=-1) - R.max(axis=1)[None]
-    return np.argsort(gap, axis=1, kind="stable")[:, :k]
+    return np.argpartition(gap, k - 1, axis=1)[:, :k]
 
 
 def push_out(X: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray,
