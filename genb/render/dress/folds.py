@@ -77,8 +77,12 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
         (G, 3) float32 vertices, (G, 3) float32 unit normals, (G,) float32 albedo factors (<= 1),
         or None when no joint is bent enough to fold the cloth.
     """
-    c = _coords(shell, atlas)
     kp = np.asarray(keypoints, np.float64)
+    if max(bend(kp[K25[f"{s}_{a}"]], kp[K25[f"{s}_{b}"]], kp[K25[f"{s}_{c}"]])[0]
+           for s in ("left", "right") for a, b, c in (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle"))) <= 0.35 and \
+            max(bend(kp[K25["neck"]], kp[K25[f"{s}_hip"]], kp[K25[f"{s}_knee"]])[0] for s in ("left", "right")) <= 0.35:
+        return None  # every joint near straight: no folds (most standing people)
+    c = _coords(shell, atlas)
     P = np.asarray(vertices, np.float64)
     N = np.asarray(normals, np.float64)
     amp_max = min(0.007 + 0.4 * ease, 0.014)

@@ -203,7 +203,7 @@ def push_out(X: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.n
 
 
 def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray, floor: float,
-          iterations: int = 8, gravity: float = 0.008, memory: float = 0.15, stretch: float = 1.04,
+          iterations: int = 6, gravity: float = 0.01, memory: float = 0.15, stretch: float = 1.04,
           closed: np.ndarray | None = None) -> np.ndarray:
     """(rings, bins, 3) the skinned grid ``X0`` relaxed (see the module's step 2-3).
 
