@@ -35,6 +35,7 @@ class BodyAtlas:
         normals: (V, 3) rest-pose unit normals (world axes: x left, y back, z up).
         side: (V,) +1 on the body's left half (x > 0), -1 on the right.
         stature: metres, crown to soles of the rest body.
+        keypoints: (25, 3) the rest body's BODY25 keypoints, metres, relative to mid-hip (as ``rest``).
     """
 
     faces: np.ndarray
@@ -48,6 +49,7 @@ class BodyAtlas:
     side: np.ndarray
     stature: float
     incidence: object = None
+    keypoints: np.ndarray | None = None
 
 
 def _piecewise(x: np.ndarray, knots: list[float]) -> np.ndarray:
@@ -111,4 +113,5 @@ def build_atlas(body) -> BodyAtlas:
     normals = vertex_normals(v.astype(np.float32), faces, incidence)
     return BodyAtlas(faces=faces, parts=parts, arm=arm, leg=leg, torso=torso, head=head,
                      rest=v - kp[K25["mid_hip"]], normals=normals, side=np.where(v[:, 0] >= 0, 1.0, -1.0),
-                     stature=float(v[:, 2].max() - v[:, 2].min()), incidence=incidence)
+                     stature=float(v[:, 2].max() - v[:, 2].min()), incidence=incidence,
+                     keypoints=kp - kp[K25["mid_hip"]])

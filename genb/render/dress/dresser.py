@@ -3,8 +3,10 @@
 :class:`Dresser` is built once per process for a body model. Its tight shells (tops,
 trousers, shoes, hair, straps) are cut from the :class:`~genb.render.dress.atlas.BodyAtlas`
 and cached per cut, so per person the work is a few sparse products with the posed
-vertices and normals; loose shells (skirts, dresses, coat tails) and rigid pieces (buns,
-ponytails, cap brims, bags) are built from the posed body directly. Everything is drawn
+vertices and normals (plus folds at bent joints, :mod:`~genb.render.dress.folds`); loose
+garments (skirts, dresses, coat tails) hang from the waist around the posed legs
+(:mod:`~genb.render.dress.hang`) and rigid pieces (buns, ponytails, cap brims, bags) are built
+from the posed body directly. Everything is drawn
 with the wearer's instance id; the body under the clothes stays the ground truth.
 """
 
@@ -24,7 +26,8 @@ from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.pieces import hair_piece
-from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell
+from genb.render.dress.hang import hang_grid, lower_body
+from genb.render.dress.shells import Shell, build_shell, pose_shell
 from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
 
 HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
@@ -81,6 +84,7 @@ class Dresser:
                      for side in ("left", "right")}
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
         self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
+        self._lower = None  # the lower body's rings and legs (dress.hang), on first use
 
     # ------------------------------------------------------------------ shells (cached per cut)
     def _shell(self, key: tuple, field_fn, drape: dict | None = None, coarse_key: tuple | None = None, **kw) -> Shell:
@@ -267,36 +271,23 @@ class Dresser:
         return P[near], N[near]
 
     def loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
-               margin: float, part: str, open_front: bool) -> GarmentMesh:
+              margin: float, part: str, open_front: bool, normals: np.ndarray | None = None) -> GarmentMesh:
         """A loose shell (skirt, dress skirt, coat tail) from ``waist`` (trunk coordinate) to ``hem``
-        (leg coordinate), ``margin`` metres out of the enclosed hips and legs; seg class ``part``."""
+        (leg coordinate), ``margin`` metres out of the enclosed hips and legs; seg class ``part``; it
+        hangs (:mod:`genb.render.dress.hang`). ``normals``: (V, 3) the body's (None: computed)."""
         a = self.atlas
+        if normals is None:
+            normals = mesh_normals(vertices, np.asarray(a.faces))
         enclosed = ((a.parts == TORSO) & (a.torso <= waist)) | (self.is_leg & nan_le(a.leg, hem + 0.15))
         band = (a.parts == TORSO) & (a.torso <= waist) & (a.torso >= waist - 0.1)
-        kp = keypoints.astype(np.float64)
-        leg_len = 0.5 * sum(np.linalg.norm(kp[K25[f"{s}_hip"]] - kp[K25[f"{s}_knee"]])
-                            + np.linalg.norm(kp[K25[f"{s}_knee"]] - kp[K25[f"{s}_ankle"]]) for s in ("left", "right"))
-        z_top = float(vertices[band, 2].mean())
-        z_hip = float(kp[K25["mid_hip"], 2])
-        z_hem = max(min(z_hip - hem / 2 * leg_len, z_top - 0.1), float(vertices[:, 2].min()) + 0.02)
-        fwd = None
-        if open_front:
-            side = kp[K25["left_hip"]] - kp[K25["right_hip"]]
-            f = np.cross(side, [0.0, 0.0, 1.0])[:2]
-            fwd = f / max(np.linalg.norm(f), 1e-9)
-        flare = 0.12 if part != "coat" else 0.05
-        ids = np.flatnonzero(enclosed)
-        v, f, inside = loose_shell(vertices[ids].astype(np.float64), z_top, z_hem, margin=margin + 0.008, flare=flare,
-                           open_front=fwd, max_spread=0.12 if part == "coat" else 0.4)
-        n = mesh_normals(v, f)
-        z = v[:, 2]
-        ang = np.arctan2(v[:, 1] - v[:, 1].mean(), v[:, 0] - v[:, 0].mean())
-        rest = np.stack([ang * 0.18, np.zeros_like(z), z - z_top], 1)
-        held = np.zeros(len(a.parts), bool)
-        held[ids[inside]] = True
-        cover = np.flatnonzero(held[a.faces].all(axis=1) & (vertices[a.faces].min(axis=1)[:, 2] >= z_hem))
-        if open_front:  # an open coat covers nothing in front: count nothing as covered
-            cover = np.zeros(0, np.int64)
+        if self._lower is None:
+            self._lower = lower_body(a)
+        coat = part == "coat"
+        v, f, rest, n = hang_grid(self._lower, a, vertices, normals, keypoints, enclosed, band, hem, margin, 0.05 if coat else 0.12,
+                               0.12 if coat else 0.4, open_front)
+        # what it covers: the hips and the legs well above the hem (none for an open coat)
+        held = ((a.parts == TORSO) & (a.torso <= waist - 0.05)) | (self.is_leg & nan_le(a.leg, hem - 0.15))
+        cover = np.zeros(0, np.int64) if open_front else np.flatnonzero(held[a.faces].all(axis=1))
         if texcoords.textured(g):  # the pattern per pixel (genb.render.dress.fabric)
             return GarmentMesh(v, n, f, texcoords.mean_colors(g, len(v)), PART_INDEX[part], cover, f"{g['type']}:skirt",
                                uv=texcoords.skirt_texcoords(rest, f), fabric=g)

@@ -21,8 +21,12 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import texcoords
+from genb.render.dress.folds import fold
 from genb.render.dress.mesh import GarmentMesh, shell_hem
 from genb.render.dress.shells import Shell, pose_shell
+
+
+FOLDING = ("upper_clothes", "coat", "dress", "lower_clothes")  # seg classes of garments that fold at bent joints
 
 
 @dataclasses.dataclass
@@ -51,12 +55,19 @@ class Wearer:
         """Pose a cached shell ``thickness`` (+ ``ease``) metres off the body and add it as seg class ``part``.
         ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel."""
         v, n = pose_shell(shell, self.vertices, self.normals, thickness, ease)
+        shade = None
+        if part in FOLDING:  # folds from the pose (dress.folds)
+            got = fold(shell, self.dresser.atlas, v, n, self.keypoints, ease)
+            if got is not None:
+                v, n, shade = got
         if part in ("upper_clothes", "coat", "dress"):
             self.layers.append((shell, v, n))
         uv = None
         if texcoords.textured(fabric):  # the pattern per pixel; the colour pass draws its mean
             uv = texcoords.shell_texcoords(shell, self.dresser.atlas, self.dresser._uv_centres)
             colors = texcoords.mean_colors(fabric, len(v))
+        if shade is not None:
+            colors = (np.asarray(colors, np.float32) * shade[:, None]).astype(np.float32)
         mesh = GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,
                            shell.hidden if hides else None, shell_hem(shell), uv, fabric if uv is not None else None)
         self.out.append(mesh)

@@ -6,10 +6,10 @@ sits ``thickness`` out along the posed body normal, so the shell follows every p
 every body shape with the body's own deformation. Its open edges get a short rim back
 towards the skin, so a cut reads as a hem.
 
-A *loose shell* (skirt, dress, coat tail) is a lofted surface of revolution around the
-hips and legs built per posed body: rings from the waist down to the hem whose radius at
-each angle is the largest of the enclosed body vertices at or above that height plus a
-margin, so the legs never poke through whatever their spread.
+:func:`loose_shell` is the cut of a loose garment (skirt, dress, coat tail): rings from the waist
+down to the hem whose radius at each angle is the largest of the enclosed body vertices at or
+above that height plus a margin. :mod:`genb.render.dress.hang` makes it around the hips and legs
+carried back to a standing pose, then skins and relaxes it onto the posed body.
 """
 
 from __future__ import annotations

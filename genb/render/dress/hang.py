@@ -1,0 +1,405 @@
+"""Loose garments that hang: skirts, a dress's skirt and coat tails as one surface that follows
+the legs, hangs under gravity and stays out of the legs.
+
+A loose garment is a grid of ``rings`` x ``bins`` vertices (ring 0 at the waist, the last at the
+hem) built once per cut around the rest body (:func:`~genb.render.dress.shells.loose_shell`:
+rings around the hips and legs, never inside them). Posed, in three steps (vectorised numpy,
+deterministic, a few ms per garment):
+
+1. **Skinned** to five frames of the lower body, built from ring centroids of the body's own
+   vertices (waist, hips, knees, ankles), so any body model and shape poses alike: the pelvis at
+   the waist, below the hips each side's thigh, then its shin below the knee, with a smooth
+   blend across the front and back middle and across the knee. A seated person's skirt lies
+   on the lap and falls from the knees; a lunge opens it between the legs.
+2. **Relaxed** by a few rounds of position-based dynamics: a gravity step, each column's edges
+   kept at their rest length, each ring's edges never longer than theirs (cloth folds, it does
+   not stretch), a weak pull back to the skinned shape (the cut's flare), the waist pinned.
+3. **Kept out of the legs**: every round ends by pushing the cloth out of tapered capsules
+   around each thigh and shin (each piece as wide as the body vertices around it, plus the
+   cloth's offset) and above the ground, and the last round's push is the final word.
+
+No tiers: the surface is one grid from the waist to the hem, and its hanging folds (flutes
+growing towards the hem) are part of its cut.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from genb.core.conventions import PART_INDEX
+
+PIECES = 5  # capsule pieces per thigh and per shin
+SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
+TORSO = PART_INDEX["torso"]
+
+
+@dataclasses.dataclass
+class LowerBody:
+    """Vertex sets of a body model's lower body (built once per body model).
+
+    Attributes:
+        waist: (k,) body vertex ids of a ring around the waist (its centroid: the pelvis's up).
+        lower: (m,) body vertex ids of the trunk below the chest and of the legs and feet (what a
+            loose garment must stay out of).
+        leg: side -> (n,) body vertex ids of the thigh and shin (no foot); leg_t: side -> (n,) their
+            leg coordinate (0 hip, 1 knee, 2 ankle).
+        rest_centres: name -> (3,) joint centres in the rest pose (:func:`centres`; atlas frame, metres).
+    """
+
+    waist: np.ndarray
+    lower: np.ndarray
+    leg: dict
+    leg_t: dict
+    rest_centres: dict
+
+
+def lower_body(atlas) -> LowerBody:
+    """The :class:`LowerBody` of an atlas (:class:`~genb.render.dress.atlas.BodyAtlas`)."""
+    leg, leg_t = {}, {}
+    t = np.nan_to_num(atlas.leg, nan=-9.0)
+    for side in ("left", "right"):
+        own = np.isin(atlas.parts, [PART_INDEX[f"{side}_upper_leg"], PART_INDEX[f"{side}_lower_leg"]])
+        ids = np.flatnonzero(own & (t >= 0.0) & (t <= 2.0))
+        leg[side], leg_t[side] = ids, t[ids]
+    waist = np.flatnonzero((atlas.parts == TORSO) & (np.abs(atlas.torso - 0.3) < 0.03))
+    lower = np.flatnonzero(((atlas.parts == TORSO) & (atlas.torso < 0.6)) | ~np.isnan(atlas.leg))
+    return LowerBody(waist, lower, leg, leg_t, centres(waist, atlas.rest, atlas.keypoints))
+
+
+def centres(waist: np.ndarray, vertices: np.ndarray, keypoints: np.ndarray) -> dict:
+    """name -> (3,) joint centres: hips, knees and ankles from BODY25 ``keypoints`` (25, 3), the
+    waist from the centroid of the ``waist`` ring of ``vertices`` (V, 3)."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    c = {"waist": vertices[waist].astype(np.float64).mean(axis=0)}
+    for side in ("left", "right"):
+        for j in ("hip", "knee", "ankle"):
+            c[f"{side}_{j}"] = np.asarray(keypoints[K25[f"{side}_{j}"]], np.float64)
+    return c
+
+
+def _frame(axis: np.ndarray, lateral: np.ndarray) -> np.ndarray:
+    """(3, 3) orthonormal columns: ``axis``, ``lateral`` made perpendicular to it, their cross."""
+    a = axis / max(np.linalg.norm(axis), 1e-9)
+    s = lateral - a * (lateral @ a)
+    s /= max(np.linalg.norm(s), 1e-9)
+    return np.stack([a, s, np.cross(a, s)], 1)
+
+
+def _frames(c: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(5, 3, 3) frames and (5, 3) origins of :data:`SEGMENTS` from ring centroids ``c``."""
+    mid = 0.5 * (c["left_hip"] + c["right_hip"])
+    lateral = c["left_hip"] - c["right_hip"]
+    F = [_frame(c["waist"] - mid, lateral)]
+    O = [mid]
+    for side in ("left", "right"):
+        thigh = _frame(c[f"{side}_knee"] - c[f"{side}_hip"], lateral)
+        F += [thigh, _frame(c[f"{side}_ankle"] - c[f"{side}_knee"], thigh[:, 1])]
+        O += [c[f"{side}_hip"], c[f"{side}_knee"]]
+    return np.stack(F), np.stack(O)
+
+
+def skin_weights(rest: np.ndarray, rc: dict) -> np.ndarray:
+    """(G, 5) weights of rest grid points (G, 3) over :data:`SEGMENTS`: the pelvis above the hips
+    fading out 12 cm below them, each side's thigh then shin (blended 5 cm either side of the
+    knee), the two sides blended over 12 cm across the middle (atlas frame: x to the left)."""
+    mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
+    z = rest[:, 2]
+    pelvis = np.clip(1.0 + (z - mid[2]) / 0.12, 0.0, 1.0)
+    left = np.clip(0.5 + (rest[:, 0] - mid[0]) / 0.12, 0.0, 1.0)
+    w = np.zeros((len(rest), 5))
+    w[:, 0] = pelvis
+    for k, (side, share) in enumerate((("left", left), ("right", 1.0 - left))):
+        knee = rc[f"{side}_knee"][2]
+        shin = np.clip(0.5 - (z - knee) / 0.1, 0.0, 1.0)
+        w[:, 1 + 2 * k] = (1 - pelvis) * share * (1 - shin)
+        w[:, 2 + 2 * k] = (1 - pelvis) * share * shin
+    return w
+
+
+SECTORS = 8  # a capsule piece's radius is given in this many sectors around its axis
+
+
+def leg_capsules(lb: LowerBody, vertices: np.ndarray, c: dict, F: np.ndarray):
+    """Tapered capsules around the posed thighs and shins, each as wide as the leg's vertices
+    around it in each of :data:`SECTORS` directions (a thigh's back is wider than its front).
+
+    ``F``: (5, 3, 3) the posed frames of :data:`SEGMENTS` (:func:`_frames` of ``c``).
+
+    Returns:
+        (C, 3) starts, (C, 3) ends, (C, 3, 3) frames (columns: axis, two across it), (C, SECTORS) radii.
+    """
+    A, B, Fr, R = [], [], [], []
+    for k, side in enumerate(("left", "right")):
+        ids, t = lb.leg[side], lb.leg_t[side]
+        p = vertices[ids].astype(np.float64)
+        joints = [c[f"{side}_hip"], c[f"{side}_knee"], c[f"{side}_ankle"]]
+        for seg in range(2):
+            j0, j1 = joints[seg], joints[seg + 1]
+            frame = F[1 + 2 * k + seg]
+            for i in range(PIECES):
+                lo, hi = seg + i / PIECES, seg + (i + 1) / PIECES
+                a, b = j0 + (j1 - j0) * (i / PIECES), j0 + (j1 - j0) * ((i + 1) / PIECES)
+                sel = (t >= lo - 0.04) & (t <= hi + 0.04)
+                r = np.zeros(SECTORS)
+                if sel.any():
+                    q = p[sel]
+                    d = b - a
+                    u = np.clip((q - a) @ d / max(d @ d, 1e-12), 0.0, 1.0)
+                    off = q - (a + u[:, None] * d)
+                    sec = _sector(off @ frame[:, 1], off @ frame[:, 2])
+                    np.maximum.at(r, sec, np.linalg.norm(off, axis=1))
+                    r = np.maximum(r, 0.5 * np.maximum(np.roll(r, 1), np.roll(r, -1)))  # no empty sector
+                A.append(a), B.append(b), Fr.append(frame), R.append(r)
+    return np.array(A), np.array(B), np.array(Fr), np.array(R)
+
+
+def _sector(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.minimum((np.mod(np.arctan2(y, x), 2 * np.pi) / (2 * np.pi) * SECTORS).astype(int), SECTORS - 1)
+
+
+def nearest_capsules(X: np.ndarray, A: np.ndarray, B: np.ndarray, R: np.ndarray, k: int = 3) -> np.ndarray:
+    """(N, k) per point the ``k`` capsules whose widest surface is nearest (the only ones
+    :func:`push_out` then tests: a column of cloth meets one leg, or two where they meet)."""
+    d = B - A
+    rel = X[:, None] - A[None]
+    s = np.clip(np.einsum("ncj,cj->nc", rel, d) / np.maximum((d * d).sum(1), 1e-12), 0.0, 1.0)
+    gap = np.linalg.norm(rel - s[..., None] * d[None], axis=-1) - R.max(axis=1)[None]
+    return np.argpartition(gap, k - 1, axis=1)[:, :k]
+
+
+def push_out(X: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray,
+             cand: np.ndarray | None = None) -> np.ndarray:
+    """(N, 3) points moved out of the capsules (:func:`leg_capsules`, radii already widened by the
+    cloth's offset) they lie in, along the direction from their deepest capsule's axis.
+    ``cand``: (N, k) the capsules to test per point (:func:`nearest_capsules`; None: all)."""
+    if cand is None:
+        cand = np.broadcast_to(np.arange(len(A))[None], (len(X), len(A)))
+    a, d = A[cand], (B - A)[cand]  # (N, k, 3)
+    rel = X[:, None] - a
+    s = np.einsum("nkj,nkj->nk", rel, d) / np.maximum(np.einsum("nkj,nkj->nk", d, d), 1e-12)
+    open_top = (s < 0.0) & (cand % (2 * PIECES) == 0)  # a thigh has no cap at the hip: above it is the pelvis
+    off = rel - np.clip(s, 0.0, 1.0)[..., None] * d
+    dist = np.sqrt(np.einsum("nkj,nkj->nk", off, off))
+    f = F[cand]
+    ang = np.mod(np.arctan2(np.einsum("nkj,nkj->nk", off, f[..., 2]), np.einsum("nkj,nkj->nk", off, f[..., 1])), 2 * np.pi)
+    x = ang / (2 * np.pi) * SECTORS - 0.5  # between sector centres, linearly
+    i0 = np.floor(x).astype(int)
+    w = x - i0
+    r = (1 - w) * R[cand, i0 % SECTORS] + w * R[cand, (i0 + 1) % SECTORS]
+    depth = np.where(open_top, -1.0, r - dist)
+    j = np.argmax(depth, axis=1)
+    n = np.flatnonzero(depth[np.arange(len(X)), j] > 0)
+    if not len(n):
+        return X
+    j = j[n]
+    o, dd, rr = off[n, j], dist[n, j], r[n, j]
+    unit = np.where(dd[:, None] > 1e-9, o / np.maximum(dd, 1e-9)[:, None], np.array([0.0, 0.0, 1.0]))
+    X = X.copy()
+    X[n] += unit * (rr - dd)[:, None]
+    return X
+
+
+def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray, floor: float,
+          iterations: int = 6, gravity: float = 0.01, memory: float = 0.15, stretch: float = 1.04,
+          closed: np.ndarray | None = None) -> np.ndarray:
+    """(rings, bins, 3) the skinned grid ``X0`` relaxed (see the module's step 2-3).
+
+    Args:
+        X0: (rings, bins, 3) skinned positions, world frame. rest: (rings, bins, 3) rest grid (edge lengths).
+        A, B, F, R: the capsules (:func:`leg_capsules`, radii including the cloth's offset).
+        floor: metres: the cloth stays this high or higher (the ground under the person).
+        gravity: metres each free vertex falls per round. memory: share of the way back to ``X0`` per round.
+        stretch: ring edges may reach this times their rest length.
+        closed: (bins,) bool: the ring edge from bin j to j + 1 exists (an open coat's front has none).
+    """
+    rings, bins, _ = X0.shape
+    Lv = np.linalg.norm(np.diff(rest, axis=0), axis=-1)  # (rings - 1, bins)
+    Lh = np.linalg.norm(np.roll(rest, -1, axis=1) - rest, axis=-1) * stretch  # (rings, bins)
+    on = np.ones(bins, bool) if closed is None else closed
+    X0 = X0.copy()
+    cand = nearest_capsules(X0[1:].reshape(-1, 3), A, B, R)
+
+    def collide(Y):
+        Y[1:] = push_out(Y[1:].reshape(-1, 3), A, B, F, R, cand).reshape(rings - 1, bins, 3)
+        np.maximum(Y[..., 2], floor, out=Y[..., 2])
+
+    collide(X0)  # the shape it keeps to
+    X = X0.copy()
+    for _ in range(iterations):
+        X[1:, :, 2] -= gravity
+        X[1:] += memory * (X0[1:] - X[1:])
+        # columns: rest length (Jacobi, the waist ring pinned)
+        D = X[1:] - X[:-1]
+        L = np.linalg.norm(D, axis=-1)
+        C = ((L - Lv) / np.maximum(L, 1e-9))[..., None] * D
+        delta = np.zeros_like(X)
+        delta[:-1] += 0.5 * C
+        delta[1:] -= 0.5 * C
+        delta[1] -= 0.5 * C[0]  # the pinned waist ring's share goes to the ring below it
+        delta[0] = 0.0
+        X += delta
+        # rings: never longer than their rest length (compression is a fold, not a constraint)
+        D = np.roll(X, -1, axis=1) - X
+        L = np.linalg.norm(D, axis=-1)
+        C = (np.maximum(L - Lh, 0.0) / np.maximum(L, 1e-9) * on[None])[..., None] * D
+        delta = 0.5 * C - 0.5 * np.roll(C, 1, axis=1)
+        delta[0] = 0.0
+        X += delta
+        collide(X)
+    return X
+
+
+def grid_normals(X: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) unit normals of a closed loose grid (``shells.ring_faces`` winding),
+    from central differences around the rings and down the columns of the grid lightly smoothed."""
+    X = X.copy()
+    for _ in range(2):  # shading only: the collisions' millimetre steps would read as tiers
+        X[1:-1] = 0.25 * X[:-2] + 0.5 * X[1:-1] + 0.25 * X[2:]
+        X = 0.25 * np.roll(X, 1, axis=1) + 0.5 * X + 0.25 * np.roll(X, -1, axis=1)
+    around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
+    down = np.gradient(X, axis=0)
+    n = np.cross(down, around)
+    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
+
+
+def off_the_skin(X: np.ndarray, points: np.ndarray, normals: np.ndarray, clearance, passes: int = 2) -> np.ndarray:
+    """(N, 3) cloth points ``X`` moved out along the normal of their nearest body point (``points``,
+    ``normals``: (M, 3)) wherever they are less than ``clearance`` (metres, one or (N,)) outside it (and at most
+    4 cm inside: deeper, the nearest point is on another side of a limb pressed against it)."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
+    X = X.copy()
+    clearance = np.broadcast_to(np.asarray(clearance, np.float64), (len(X),))
+    for _ in range(passes):
+        _, i = tree.query(X)
+        gap = np.einsum("ij,ij->i", X - points[i], normals[i])
+        short = (gap < clearance) & (gap > -0.04)
+        if not short.any():
+            break
+        X[short] += (clearance[short] - gap[short])[:, None] * normals[i[short]]
+    return X
+
+
+def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
+    """(G, 3) rest points ``rest`` (atlas frame) carried by the five frames of :data:`SEGMENTS`
+    (``(frames, origins)`` of :func:`_frames`, rest and posed; a linear blend by ``weights`` (G, 5))."""
+    Fr, Or = rest_frames
+    Fp, Op = posed_frames
+    M = np.einsum("sij,skj->sik", Fp, Fr)  # posed frame times the rest frame's inverse
+    out = np.zeros_like(rest)
+    for s in range(5):
+        w = weights[:, s]
+        if not (w > 0).any():
+            continue
+        out += w[:, None] * ((rest - Or[s]) @ M[s].T + Op[s])
+    return out
+
+
+def person_rest(rc: dict, pc: dict) -> dict:
+    """Rest centroids for this person: the rest body's directions with the posed body's own
+    lengths (hip width, thigh, shin, waist height), so the rest grid fits any body shape."""
+    mid_r = 0.5 * (rc["left_hip"] + rc["right_hip"])
+    mid_p = 0.5 * (pc["left_hip"] + pc["right_hip"])
+
+    def unit(x):
+        return x / max(np.linalg.norm(x), 1e-9)
+
+    half = 0.5 * np.linalg.norm(pc["left_hip"] - pc["right_hip"])
+    out = {"waist": mid_r + (rc["waist"] - mid_r) * half / max(0.5 * np.linalg.norm(rc["left_hip"] - rc["right_hip"]), 1e-9)}
+    lateral = unit(rc["left_hip"] - rc["right_hip"])
+    for side, s in (("left", 1.0), ("right", -1.0)):
+        hip = mid_r + s * half * lateral
+        knee = hip + unit(rc[f"{side}_knee"] - rc[f"{side}_hip"]) * np.linalg.norm(pc[f"{side}_knee"] - pc[f"{side}_hip"])
+        ankle = knee + unit(rc[f"{side}_ankle"] - rc[f"{side}_knee"]) * np.linalg.norm(pc[f"{side}_ankle"] - pc[f"{side}_knee"])
+        out[f"{side}_hip"], out[f"{side}_knee"], out[f"{side}_ankle"] = hip, knee, ankle
+    return out
+
+
+def unpose(points: np.ndarray, segment: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
+    """(N, 3) posed points carried back to the rest frames by their segment's frame (``segment``:
+    (N,) index into :data:`SEGMENTS`; frames as :func:`skinned`'s)."""
+    Fr, Or = rest_frames
+    Fp, Op = posed_frames
+    out = np.empty_like(points, dtype=np.float64)
+    for s in range(5):
+        k = segment == s
+        if k.any():
+            out[k] = (points[k] - Op[s]) @ Fp[s] @ Fr[s].T + Or[s]
+    return out
+
+
+def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
+    """(rings, bins) metres added to a loose grid's radii: hanging folds, none at the waist and
+    growing to ``depth`` at the hem, outward only (they never move the cloth towards the body)."""
+    s = np.linspace(0.0, 1.0, rings)[:, None] ** 1.5
+    theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi
+    return depth * s * (0.5 + 0.5 * np.cos(count * theta))[None]
+
+
+def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
+              margin: float, flare: float, max_spread: float, open_front: bool, rings: int = 14, bins: int = 44):
+    """A hanging loose garment on a posed body.
+
+    Args:
+        lb: :func:`lower_body` of the atlas. vertices: (V, 3) posed body, world frame, metres.
+        normals: (V, 3) its unit normals. keypoints: (25, 3) its BODY25 keypoints.
+        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem).
+        band: (V,) bool body vertices of its waist (the top ring's height).
+        hem: leg coordinate of the hem (0 hip, 1 knee, 2 ankle). margin: metres of cloth off the body.
+        flare: metres the radius grows per metre down. max_spread: metres the radius may grow
+            beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
+    Returns:
+        (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
+        coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
+        (rings * bins, 3) float32 unit normals.
+    """
+    from genb.render.dress.shells import loose_shell, ring_faces
+
+    pc = centres(lb.waist, vertices, keypoints)
+    rc = person_rest(lb.rest_centres, pc)
+    # 1. The person's lower body in the rest frames, and the cut around it there.
+    ids = np.flatnonzero(enclosed)
+    t = np.nan_to_num(atlas.leg[ids], nan=-1.0)
+    side = atlas.side[ids] < 0  # right
+    seg = np.where(t < 0, 0, np.where(t < 1.0, 1, 2) + 2 * side)
+    fr, fp = _frames(rc), _frames(pc)
+    P = unpose(vertices[ids].astype(np.float64), seg, fr, fp)
+    z_top = float(P[band[ids], 2].mean())
+    near = np.abs(t - hem) < 0.05
+    z_hem = float(P[near, 2].mean()) if near.any() else float(P[:, 2].min())
+    z_hem = min(z_hem, z_top - 0.1)
+    rv, _, _ = loose_shell(P, z_top, z_hem, margin=margin + 0.008, flare=flare, rings=rings, bins=bins,
+                           max_spread=max_spread)
+    rest = rv.astype(np.float64).reshape(rings, bins, 3)
+    axis = rest.mean(axis=1, keepdims=True)
+    radial = rest - axis
+    radial[..., 2] = 0.0
+    size = np.linalg.norm(radial, axis=-1)
+    radial /= np.maximum(size, 1e-9)[..., None]
+    rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
+    # 2. Skinned to the posed frames, relaxed, kept out of the legs.
+    X0 = skinned(rest.reshape(-1, 3), skin_weights(rest.reshape(-1, 3), rc), fr, fp).reshape(rings, bins, 3)
+    A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
+    theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
+    closed = None
+    if open_front:  # the rest body faces -y: no ring edges across the front
+        mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
+        closed = np.abs(mid) > 0.35
+    X = relax(X0, rest, A, B, F, R + margin + 0.004, float(vertices[:, 2].min()) + 0.003, closed=closed)
+    low = lb.lower
+    # the full offset over the hips (a coat tail stays over the coat), half of it over the legs
+    hips = np.repeat(rest[:, :, 2].mean(axis=1) > 0.5 * (rc["left_hip"][2] + rc["right_hip"][2]), bins)
+    X = off_the_skin(X.reshape(-1, 3), vertices[low].astype(np.float64), normals[low].astype(np.float64),
+                     np.where(hips, margin + 0.004, 0.5 * margin + 0.003)).reshape(rings, bins, 3)
+    faces = ring_faces(rings, bins)
+    if closed is not None:
+        quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
+        faces = faces[closed[quad]]
+    z = np.repeat(np.linspace(0.0, z_hem - z_top, rings), bins)
+    ang = np.tile(theta, rings)
+    uv_rest = np.stack([ang * 0.18, np.zeros_like(z), z], 1)
+    return X.reshape(-1, 3).astype(np.float32), faces, uv_rest, grid_normals(X).reshape(-1, 3).astype(np.float32)
