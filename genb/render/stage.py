@@ -113,10 +113,11 @@ class RenderStage(People):
         self.pose_table = load_yaml_asset("poses", "key_poses.yaml")["poses"]
         self.raster = Rasterizer(self.body.faces, self.body.vertex_parts, platform=cfg.gl_platform)
         from genb.render.dress import Dresser, load_wardrobe
+        from genb.render.dress.shell_store import default_store_root
 
         self.wardrobe = load_wardrobe(cfg.wardrobe)
         with _torch_threads(1):
-            self.dresser = Dresser(self.body) if self.wardrobe is not None else None
+            self.dresser = Dresser(self.body, default_store_root()) if self.wardrobe is not None else None
         self.eye_map = None
         if self.dresser is not None:  # where skin differs (cheeks, palms, nails), once per body model
             self.skin_regions = skin.skin_regions(self.dresser.atlas)

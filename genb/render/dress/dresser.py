@@ -24,6 +24,7 @@ from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.pieces import hair_piece
+from genb.render.dress.shell_store import ShellStore
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell
 from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
 
@@ -55,11 +56,14 @@ class Dresser:
 
     Args:
         body: a :class:`~genb.render.bodies.base.BodyModel`.
+        store_root: a folder of shells shared between processes (:mod:`~genb.render.dress.shell_store`),
+            or None: shells are built in this process only.
     """
 
-    def __init__(self, body):
+    def __init__(self, body, store_root=None):
         self.atlas = build_atlas(body)
         self._shells: dict[tuple, Shell] = {}
+        self._store = ShellStore(store_root, self.atlas) if store_root is not None else None
         a = self.atlas
         self.is_arm = np.isin(a.parts, ARM_PARTS)
         self.is_leg = np.isin(a.parts, LEG_PARTS)
@@ -87,6 +91,10 @@ class Dresser:
         """A cached shell; ``drape``: keyword arguments of :func:`~genb.render.dress.drape.drape_shell`
         (smoothed offset surface, computed once with the shell), or None for a shell on the skin."""
         shell = self._shells.get(key)
+        if shell is None and self._store is not None:
+            shell = self._store.load(key)
+            if shell is not None:
+                self._shells[key] = shell
         if shell is None:
             shell = build_shell(self.atlas, field_fn(), **kw)
             if drape is not None and kw.get("subdivide", True) and coarse_key is not None:
@@ -98,6 +106,8 @@ class Dresser:
                 drape.setdefault("region_scale", self.ease_region)
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
             self._shells[key] = shell
+            if self._store is not None:
+                self._store.save(key, shell)
         return shell
 
     def top_shell(self, sleeve: float, waist: float, collar: float = 1.1, open_front: bool = False,
