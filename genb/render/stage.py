@@ -8,6 +8,7 @@ running a whole run folder is :func:`genb.render.run.run_render`.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 from pathlib import Path
@@ -104,6 +105,7 @@ class RenderStage(People):
         from genb.render.bodies.poses import PoseLibrary
 
         self.cfg = cfg
+        self._helper: concurrent.futures.ThreadPoolExecutor | None = None  # finish()'s second thread
         # One torch thread, as in prepare(): the model's set-up forwards (anny's T-pose offsets, the
         # dressing atlas) then give the same bits whatever thread count the caller left behind.
         with _torch_threads(1):
@@ -276,8 +278,19 @@ class RenderStage(People):
 
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
-        """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
-        return self.complete(prep, self.rasterize(prep))
+        """Rasterize a prepared sample and complete its labels and control maps (GL thread).
+
+        The visibility ray casts against the bare bodies (:meth:`occlusion`: no GL, no depth
+        buffer) run on a helper thread while this one draws: the draw calls release the GIL, and
+        on llvmpipe they keep this thread busy while the other cores are mostly idle."""
+        if self._helper is None:
+            self._helper = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-occlusion")
+        occlusion = self._helper.submit(self.occlusion, prep)
+        try:
+            results = self.rasterize(prep)
+        finally:
+            occ = occlusion.result()
+        return self.complete(prep, results, occ)
 
     def rasterize(self, prep: PreparedSample) -> list:
         """The GL part of :meth:`finish`: the passes' raw results (call it on the GL thread)."""
@@ -291,10 +304,22 @@ class RenderStage(People):
             results.append(render_texcoord_pass(self.raster, prep.texcoord_pass, prep.width, prep.height))
         return results
 
-    def complete(self, prep: PreparedSample, results: list) -> RenderedSample:
+    def occlusion(self, prep: PreparedSample) -> dict[str, np.ndarray]:
+        """Visibility part (a) of a prepared sample: each person's keypoints and joints ray-cast against
+        their own bare body (:func:`genb.render.labels.truth.body_occlusion`; docs/architecture.md).
+        Pure array work on the prepared sample: any thread."""
+        labels = prep.labels
+        return L.body_occlusion(
+            np.concatenate([labels["keypoints3d"], labels["joints3d"]], axis=1), prep.K, prep.body_vertices_cam,
+            np.asarray(self.body.faces), self.face_parts,
+            np.concatenate([self.keypoint_own_parts, self.joint_own_parts]), prep.width, prep.height,
+            self.cfg.visibility_tolerance)
+
+    def complete(self, prep: PreparedSample, results: list, occlusion: dict | None = None) -> RenderedSample:
         """The rest of :meth:`finish` (no GL, any thread): shading, image, the labels that need
-        the depth buffer, control maps; ``results`` from :meth:`rasterize`."""
-        cfg, K, W, H = self.cfg, prep.K, prep.width, prep.height
+        the depth buffer, control maps; ``results`` from :meth:`rasterize`, ``occlusion`` from
+        :meth:`occlusion` (None: computed here)."""
+        cfg, K = self.cfg, prep.K
         # 6. Shade and composite over the background.
         look = prep.look
         results = list(results)
@@ -320,11 +345,9 @@ class RenderStage(People):
         body_instances = out.instances if out.body_instances is None else out.body_instances
         n_kp = labels["keypoints3d"].shape[1]
         # Visibility part (a): each person's keypoints and joints ray-cast against their own bare
-        # body; (b): the depth buffer (docs/architecture.md).
-        occlusion = L.body_occlusion(
-            np.concatenate([labels["keypoints3d"], labels["joints3d"]], axis=1), K, prep.body_vertices_cam,
-            np.asarray(self.body.faces), self.face_parts,
-            np.concatenate([self.keypoint_own_parts, self.joint_own_parts]), W, H, cfg.visibility_tolerance)
+        # body (:meth:`occlusion`); (b): the depth buffer (docs/architecture.md).
+        if occlusion is None:
+            occlusion = self.occlusion(prep)
         both = L.depth_visibility(occlusion, out.depth, out.instances, cfg.visibility_tolerance)
         kp = {k: v[:, :n_kp] for k, v in both.items()}
         jt = {k: v[:, n_kp:] for k, v in both.items()}
@@ -346,6 +369,9 @@ class RenderStage(People):
 
 
     def close(self) -> None:
+        if self._helper is not None:
+            self._helper.shutdown()
+            self._helper = None
         self.raster.close()
 
 
