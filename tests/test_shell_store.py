@@ -43,3 +43,28 @@ def test_store_off_and_moved(monkeypatch, tmp_path):
     assert default_store_root() is None
     monkeypatch.setenv("GENB_SHELL_CACHE", str(tmp_path))
     assert default_store_root() == tmp_path
+
+
+def test_stale_and_surplus_folders_are_removed(anny_body, tmp_path):
+    import os
+    import time
+
+    from genb.render.dress.dresser import Dresser
+    from genb.render.dress.shell_store import KEEP_FOLDERS, STALE_DAYS
+
+    now = time.time()
+    old = tmp_path / "old-code"
+    old.mkdir()
+    os.utime(old, (now - STALE_DAYS * 86400 - 60,) * 2)
+    recent = []
+    for k in range(KEEP_FOLDERS + 1):  # newest first: k = 0 was used a minute ago
+        d = tmp_path / f"recent-{k}"
+        d.mkdir()
+        os.utime(d, (now - 60 * (k + 1),) * 2)
+        recent.append(d)
+    Dresser(anny_body, store_root=tmp_path)
+    left = {p.name for p in tmp_path.iterdir()}
+    assert "old-code" not in left
+    assert {d.name for d in recent[: KEEP_FOLDERS - 1]} <= left  # with this one: KEEP_FOLDERS in all
+    assert not {d.name for d in recent[KEEP_FOLDERS - 1:]} & left
+    assert len(left) == KEEP_FOLDERS

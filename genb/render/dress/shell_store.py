@@ -12,7 +12,8 @@ numpy/scipy versions; a file is named by a digest of the key. Loaded shells are 
 arrays themselves, so they give the same bytes as shells built in the process. Files are
 written to a temporary name and renamed (several processes may write the same shell: they
 write the same bytes). Anything unreadable is rebuilt; a folder nobody has used for
-:data:`STALE_DAYS` days (older code, another body) is removed when a store is opened.
+:data:`STALE_DAYS` days (older code, another body), and all but the :data:`KEEP_FOLDERS` most
+recently used, are removed when a store is opened.
 
 ``GENB_SHELL_CACHE=0`` turns the store off; ``GENB_SHELL_CACHE=/some/folder`` moves it
 (default: ``<genb cache>/shells``, see :func:`genb.cache.genb_cache_dir`).
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 STALE_DAYS = 3.0
+KEEP_FOLDERS = 4  # body models x code versions kept (~200-300 MB each once a long run has filled one)
 _CODE_DIGEST: str | None = None
 
 
@@ -42,7 +44,8 @@ def _code_digest() -> str:
 
         here = Path(__file__).resolve().parent
         h = hashlib.sha256(f"numpy {np.__version__} scipy {scipy.__version__}".encode())
-        for path in sorted(here.glob("*.py")) + [here.parent / "raster" / "meshes.py"]:
+        sources = [p for p in sorted(here.glob("*.py")) if p.name != "shell_store.py"]  # (this file builds nothing)
+        for path in sources + [here.parent / "raster" / "meshes.py"]:
             h.update(path.name.encode())
             h.update(path.read_bytes())
         _CODE_DIGEST = h.hexdigest()
@@ -79,14 +82,21 @@ class ShellStore:
             self.folder = None  # an unwritable cache is no cache
 
     def _prune(self) -> None:
-        """Remove sibling folders nobody has opened for :data:`STALE_DAYS` days."""
+        """Remove sibling folders nobody has opened for :data:`STALE_DAYS` days, and all but the
+        :data:`KEEP_FOLDERS` most recently opened (each edit of the dressing code starts a new one;
+        a process still using a removed folder only builds its shells again)."""
         limit = time.time() - STALE_DAYS * 86400
+        others = []
         for other in self.root.iterdir():
             try:
-                if other.is_dir() and other != self.folder and other.stat().st_mtime < limit:
-                    shutil.rmtree(other, ignore_errors=True)
+                if other.is_dir() and other != self.folder:
+                    others.append((other.stat().st_mtime, other))
             except OSError:
                 pass
+        others.sort(reverse=True)
+        for k, (mtime, other) in enumerate(others):
+            if mtime < limit or k >= KEEP_FOLDERS - 1:
+                shutil.rmtree(other, ignore_errors=True)
 
     def _path(self, key: tuple) -> Path:
         return self.folder / (hashlib.sha256(repr(key).encode()).hexdigest()[:32] + ".pkl")
