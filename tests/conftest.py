@@ -12,6 +12,15 @@ os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The dresser's shell store (genb/render/dress/shell_store.py): one of the session's own, not the user's cache
+# (subprocesses inherit it; removed at exit).
+if "GENB_SHELL_CACHE" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["GENB_SHELL_CACHE"] = tempfile.mkdtemp(prefix="genb-test-shells-")
+    atexit.register(shutil.rmtree, os.environ["GENB_SHELL_CACHE"], True)
 
 _here = pathlib.Path(__file__).parent
 sys.path.insert(0, str(_here))

@@ -108,3 +108,26 @@ def test_row_argmax_is_scipys_on_ties_and_unsorted_columns():
         coo = sp.coo_matrix((vals, (rows, cols)), shape=(40, 30))  # duplicates summed only when made canonical
         expected = np.asarray(coo.tocsr().argmax(axis=1)).ravel()
         assert (row_argmax(coo) == expected).all(), t
+
+
+def test_finish_on_two_threads_equals_rasterize_then_complete():
+    """RenderStage.finish (visibility rays, then the image's shading, on a helper thread while the GL
+    passes draw) gives the bytes of the plain rasterize() then complete() on every output."""
+    from genb.render.config import RenderConfig
+    from genb.render.stage import RenderStage
+
+    stage = RenderStage(RenderConfig(num_samples=3, seed=11, image_size=(160, 120), num_people=(2, 4)))
+    try:
+        for i in range(3):
+            a = stage.finish(stage.prepare(i))
+            prep = stage.prepare(i)
+            b = stage.complete(prep, stage.rasterize(prep))
+            assert sorted(a.images) == sorted(b.images) and sorted(a.labels) == sorted(b.labels)
+            for k in a.images:
+                np.testing.assert_array_equal(a.images[k], b.images[k], err_msg=k)
+            for k in a.labels:
+                np.testing.assert_array_equal(a.labels[k], b.labels[k], err_msg=k)
+            np.testing.assert_array_equal(a.depth, b.depth)
+            assert (a.images["body_instances"] > 0).any()
+    finally:
+        stage.close()

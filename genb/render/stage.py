@@ -8,6 +8,7 @@ running a whole run folder is :func:`genb.render.run.run_render`.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 from pathlib import Path
@@ -105,6 +106,7 @@ class RenderStage(People):
         from genb.render.bodies.poses import PoseLibrary
 
         self.cfg = cfg
+        self._helper: concurrent.futures.ThreadPoolExecutor | None = None  # finish()'s second thread
         # One torch thread, as in prepare(): the model's set-up forwards (anny's T-pose offsets, the
         # dressing atlas) then give the same bits whatever thread count the caller left behind.
         with _torch_threads(1):
@@ -114,10 +116,11 @@ class RenderStage(People):
         self.pose_table = load_yaml_asset("poses", "key_poses.yaml")["poses"]
         self.raster = Rasterizer(self.body.faces, self.body.vertex_parts, platform=cfg.gl_platform)
         from genb.render.dress import Dresser, load_wardrobe
+        from genb.render.dress.shell_store import default_store_root
 
         self.wardrobe = load_wardrobe(cfg.wardrobe)
         with _torch_threads(1):
-            self.dresser = Dresser(self.body) if self.wardrobe is not None else None
+            self.dresser = Dresser(self.body, default_store_root()) if self.wardrobe is not None else None
         self.eye_map = self.skin_layout = None
         if self.dresser is not None:  # where skin differs (cheeks, palms, nails), once per body model
             self.skin_regions = skin.skin_regions(self.dresser.atlas)
@@ -281,30 +284,82 @@ class RenderStage(People):
 
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
-        """Rasterize a prepared sample and complete its labels and control maps (GL thread)."""
-        return self.complete(prep, self.rasterize(prep))
+        """Rasterize a prepared sample and complete its labels and control maps (GL thread).
+
+        Two threads share the work (on llvmpipe the draw calls keep this thread busy and release
+        the GIL, while the other core is mostly idle): a helper casts the visibility rays against
+        the bare bodies (:meth:`occlusion`: no GL) while this thread draws the image's passes, then
+        shades the image (:meth:`image`) while this thread draws the bare bodies' pass. The same
+        functions on the same inputs as :meth:`complete`: the same bytes."""
+        if self._helper is None:
+            self._helper = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-finish")
+        occlusion = self._helper.submit(self.occlusion, prep)
+        shaded = None
+        try:
+            results = self.raster.run_passes(list(prep.passes[:1]), prep.width, prep.height)
+            shadow = self._shadow_pass(prep)
+            results += self.raster.run_passes(list(prep.passes[1:2]), prep.width, prep.height)
+            texcoords = (render_texcoord_pass(self.raster, prep.texcoord_pass, prep.width, prep.height)
+                         if prep.texcoord_pass is not None else None)
+            shaded = self._helper.submit(self.image, prep, results, shadow, texcoords)
+            bare = self.raster.run_passes(list(prep.passes[2:]), prep.width, prep.height)
+        finally:  # (on an error here, let the helper's work end before raising)
+            occ = occlusion.result()
+            image = shaded.result() if shaded is not None else None
+        out, clean, picture = image
+        if bare:
+            self.raster.attach_bare(out, bare[0])
+        return self.labelled(prep, out, clean, picture, occ)
+
+    def _shadow_pass(self, prep: PreparedSample):
+        """The sun's depth map (its own size; draw it right after the colour pass: it draws its meshes), or None."""
+        look = prep.look
+        if look is None or look.shadow_pass is None:
+            return None
+        cam = look.shadow_cam  # the map may be larger than the image (genb.render.raster.shadows.map_scale)
+        return self.raster.run_passes([look.shadow_pass], cam.width, cam.height)[0]
 
     def rasterize(self, prep: PreparedSample) -> list:
         """The GL part of :meth:`finish`: the passes' raw results (call it on the GL thread)."""
-        look = prep.look
         results = self.raster.run_passes(list(prep.passes[:1]), prep.width, prep.height)
-        if look is not None and look.shadow_pass is not None:  # right after the colour pass: it draws its meshes
-            cam = look.shadow_cam  # the map may be larger than the image (genb.render.raster.shadows.map_scale)
-            results += self.raster.run_passes([look.shadow_pass], cam.width, cam.height)
+        shadow = self._shadow_pass(prep)
+        if shadow is not None:
+            results.append(shadow)
         results += self.raster.run_passes(list(prep.passes[1:]), prep.width, prep.height)
         if prep.texcoord_pass is not None:  # last: complete() takes it off the end
             results.append(render_texcoord_pass(self.raster, prep.texcoord_pass, prep.width, prep.height))
         return results
 
-    def complete(self, prep: PreparedSample, results: list) -> RenderedSample:
+    def occlusion(self, prep: PreparedSample) -> dict[str, np.ndarray]:
+        """Visibility part (a) of a prepared sample: each person's keypoints and joints ray-cast against
+        their own bare body (:func:`genb.render.labels.truth.body_occlusion`; docs/architecture.md).
+        Pure array work on the prepared sample: any thread."""
+        labels = prep.labels
+        return L.body_occlusion(
+            np.concatenate([labels["keypoints3d"], labels["joints3d"]], axis=1), prep.K, prep.body_vertices_cam,
+            np.asarray(self.body.faces), self.face_parts,
+            np.concatenate([self.keypoint_own_parts, self.joint_own_parts]), prep.width, prep.height,
+            self.cfg.visibility_tolerance)
+
+    def complete(self, prep: PreparedSample, results: list, occlusion: dict | None = None) -> RenderedSample:
         """The rest of :meth:`finish` (no GL, any thread): shading, image, the labels that need
-        the depth buffer, control maps; ``results`` from :meth:`rasterize`."""
-        cfg, K, W, H = self.cfg, prep.K, prep.width, prep.height
-        # 6. Shade and composite over the background.
+        the depth buffer, control maps; ``results`` from :meth:`rasterize`, ``occlusion`` from
+        :meth:`occlusion` (None: computed here)."""
         look = prep.look
         results = list(results)
         texcoords = results.pop() if prep.texcoord_pass is not None else None
         shadow_depth = results.pop(1) if look is not None and look.shadow_pass is not None else None
+        out, clean, image = self.image(prep, results[:2], shadow_depth, texcoords)
+        if len(results) > 2:
+            self.raster.attach_bare(out, results[2])
+        return self.labelled(prep, out, clean, image, occlusion)
+
+    def image(self, prep: PreparedSample, results: list, shadow_depth, texcoords) -> tuple:
+        """6. The image (no GL, any thread): ``(out, clean, image)``, the decoded G-buffer (with surface
+        detail; no bare bodies yet), the composite before the camera's effects and the final image.
+        ``results``: the colour and label passes' raw results; ``shadow_depth``, ``texcoords``: the sun's
+        map and the cloth coordinates pass, or None."""
+        K, look = prep.K, prep.look
         out = self.raster.decode(results, prep.cam_ext, prep.has_ground)
         # surface detail (patterns, relief) in the G-buffer: the shading and the normal map see it alike
         if look is not None:
@@ -320,17 +375,21 @@ class RenderStage(People):
         alpha = out.coverage[..., None]
         clean = np.clip(color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
         image = clean if look is None else look.finish_image(clean, out, prep.backdrop, K)
+        return out, clean, image
 
+    def labelled(self, prep: PreparedSample, out, clean: np.ndarray, image: np.ndarray,
+                 occlusion: dict | None = None) -> RenderedSample:
+        """7.-8. The labels that need the depth buffer and the control maps of a shaded sample (:meth:`image`,
+        its bare bodies attached): the :class:`RenderedSample`."""
+        cfg, K = self.cfg, prep.K
         # 7. The labels that need the depth buffer: visibility, visible-mask boxes.
         labels = dict(prep.labels)
         body_instances = out.instances if out.body_instances is None else out.body_instances
         n_kp = labels["keypoints3d"].shape[1]
         # Visibility part (a): each person's keypoints and joints ray-cast against their own bare
-        # body; (b): the depth buffer (docs/architecture.md).
-        occlusion = L.body_occlusion(
-            np.concatenate([labels["keypoints3d"], labels["joints3d"]], axis=1), K, prep.body_vertices_cam,
-            np.asarray(self.body.faces), self.face_parts,
-            np.concatenate([self.keypoint_own_parts, self.joint_own_parts]), W, H, cfg.visibility_tolerance)
+        # body (:meth:`occlusion`); (b): the depth buffer (docs/architecture.md).
+        if occlusion is None:
+            occlusion = self.occlusion(prep)
         both = L.depth_visibility(occlusion, out.depth, out.instances, cfg.visibility_tolerance)
         kp = {k: v[:, :n_kp] for k, v in both.items()}
         jt = {k: v[:, n_kp:] for k, v in both.items()}
@@ -352,6 +411,9 @@ class RenderStage(People):
 
 
     def close(self) -> None:
+        if self._helper is not None:
+            self._helper.shutdown()
+            self._helper = None
         self.raster.close()
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
+from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
@@ -27,6 +27,7 @@ from genb.render.dress import accessories as _accessories, garments as _garments
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hang import hang_grid, lower_body
+from genb.render.dress.shell_store import ShellStore
 from genb.render.dress.shells import Shell, build_shell, pose_shell
 from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
 
@@ -58,11 +59,14 @@ class Dresser:
 
     Args:
         body: a :class:`~genb.render.bodies.base.BodyModel`.
+        store_root: a folder of shells shared between processes (:mod:`~genb.render.dress.shell_store`),
+            or None: shells are built in this process only.
     """
 
-    def __init__(self, body):
+    def __init__(self, body, store_root=None):
         self.atlas = build_atlas(body)
         self._shells: dict[tuple, Shell] = {}
+        self._store = ShellStore(store_root, self.atlas) if store_root is not None else None
         a = self.atlas
         self.is_arm = np.isin(a.parts, ARM_PARTS)
         self.is_leg = np.isin(a.parts, LEG_PARTS)
@@ -91,6 +95,10 @@ class Dresser:
         """A cached shell; ``drape``: keyword arguments of :func:`~genb.render.dress.drape.drape_shell`
         (smoothed offset surface, computed once with the shell), or None for a shell on the skin."""
         shell = self._shells.get(key)
+        if shell is None and self._store is not None:
+            shell = self._store.load(key)
+            if shell is not None:
+                self._shells[key] = shell
         if shell is None:
             shell = build_shell(self.atlas, field_fn(), **kw)
             if drape is not None and kw.get("subdivide", True) and coarse_key is not None:
@@ -102,6 +110,8 @@ class Dresser:
                 drape.setdefault("region_scale", self.ease_region)
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
             self._shells[key] = shell
+            if self._store is not None:
+                self._store.save(key, shell)
         return shell
 
     def top_shell(self, sleeve: float, waist: float, collar: float = 1.1, open_front: bool = False,

@@ -94,10 +94,11 @@ def row_argmax(matrix) -> np.ndarray:
 
 
 def shell_texcoords(shell, atlas, centres: np.ndarray) -> ClothMap:
-    """The :class:`ClothMap` of a tight shell (cached on the shell)."""
-    cached = getattr(shell, "_cloth_map", None)
-    if cached is not None:
-        return cached
+    """The :class:`ClothMap` of a tight shell (cached on the shell's blend matrix: a copy of a cached
+    shell with another ``extra``, as a flared trouser leg, shares it and its map)."""
+    cached = getattr(shell.blend, "_genb_cloth_map", None)
+    if cached is not None and cached[0] is shell.faces and cached[1] is shell.rest:
+        return cached[2]
     dominant = row_argmax(shell.blend)
     region = _REGION_OF_PART[atlas.parts[dominant]]
     rest = np.asarray(shell.rest, np.float64)
@@ -105,7 +106,7 @@ def shell_texcoords(shell, atlas, centres: np.ndarray) -> ClothMap:
     uv = cloth_coordinates(rest, region, centres, radii)
     turns = np.concatenate([2 * np.pi * radii, [0.0]])
     out = _split(shell.faces, uv, region, rest, centres, radii, turns)
-    shell._cloth_map = out
+    shell.blend._genb_cloth_map = (shell.faces, shell.rest, out)
     return out
 
 

@@ -379,12 +379,17 @@ class Rasterizer:
             on_ground = (depth > 0) & (parts == SCENE_PART_INDEX["ground"])
             xy[on_ground] = np.rint((cam_ext[:2, :3] @ np.array([0.0, 0.0, 1.0]) + 1.0) * 127.5).astype(np.uint8)
         normals = encode_normal_xy(xy, depth > 0)
-        body_instances = body_depth = bare_instances = None
+        out = RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
+                           parts=parts, normals=normals)
         if len(results) > 2:
-            bare_seg, bare_depth = results[2]
-            body_depth = bare_depth.astype(np.float32)
-            bare_instances = np.ascontiguousarray(bare_seg[..., 0])
-            body_instances = body_silhouettes(instances, depth, bare_instances, body_depth)
-        return RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
-                            parts=parts, normals=normals, body_instances=body_instances, body_depth=body_depth,
-                            bare_instances=bare_instances)
+            Rasterizer.attach_bare(out, results[2])
+        return out
+
+    @staticmethod
+    def attach_bare(out: RasterOutput, bare: tuple) -> None:
+        """Set ``out``'s ``body_instances``, ``body_depth`` and ``bare_instances`` from the bare bodies'
+        pass's raw result (in place; its instances and depth are the label pass's)."""
+        bare_seg, bare_depth = bare
+        out.body_depth = bare_depth.astype(np.float32)
+        out.bare_instances = np.ascontiguousarray(bare_seg[..., 0])
+        out.body_instances = body_silhouettes(out.instances, out.depth, out.bare_instances, out.body_depth)

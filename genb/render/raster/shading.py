@@ -329,7 +329,6 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     alpha8 = (coverage * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     hit = depth > 0
     flat = np.flatnonzero((hit | (alpha8 > 0)).ravel())  # flat indices: one take per buffer
-    vv, uu = np.divmod(flat, W)
     a = alpha8.ravel().take(flat)
     enc = albedo_premult.reshape(-1, 3).take(flat, axis=0)
     edge = np.flatnonzero(a < 255)
@@ -367,7 +366,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         mat_px = np.where(hit_px, mat_px, part_px)  # edge pixels the label pass missed keep their neighbour's
     else:
         mat_px = part_px
-    radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, vv[idx], uu[idx]), mat_px, probe,
+    radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
                      cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
     exposure = auto_exposure(radiance[hit_px]) * exposure_bias
     srgb = develop(radiance, exposure, white_balance_gains(probe))

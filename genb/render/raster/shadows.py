@@ -132,9 +132,13 @@ def matched_magnification(xmag: float, ymag: float, width: int, height: int) -> 
 def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Nearest texel of the map (padded by a ring of zeros = no caster, so no bounds checks)."""
     h, w = depth_map.shape[0] - 2, depth_map.shape[1] - 2
-    iu = np.clip((u + 1.5).astype(np.int32), 0, w + 1)
-    iv = np.clip((v + 1.5).astype(np.int32), 0, h + 1)
-    return depth_map[iv, iu]
+    iu = (u + 1.5).astype(np.int32)
+    np.clip(iu, 0, w + 1, out=iu)
+    iv = (v + 1.5).astype(np.int32)
+    np.clip(iv, 0, h + 1, out=iv)
+    iv *= w + 2  # flat indices: one take, quicker than a 2-D gather
+    iv += iu
+    return depth_map.ravel().take(iv)
 
 
 def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, cam: ShadowCamera,
@@ -229,8 +233,9 @@ def soften(mask: np.ndarray, sigma: float = 0.8) -> np.ndarray:
 
 def pixel_world_points(depth: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """(N, 3) world positions of the ``mask`` pixels of a metric depth buffer (camera z, metres)."""
-    v, u = np.nonzero(mask)
-    z = depth[v, u].astype(np.float32, copy=False)
+    flat = np.flatnonzero(mask)  # row-major, as np.nonzero: 1-D gathers are quicker
+    v, u = np.divmod(flat, mask.shape[1])
+    z = depth.ravel().take(flat).astype(np.float32, copy=False)
     x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0]) * z
     y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1]) * z
     R = cam_ext[:3, :3]
@@ -275,16 +280,16 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     ao_map = _contact_map(depth, ground, hit, K, cam_ext, contacts)
     if not test.any():
         return sun_map, ao_map
-    vv, uu = np.nonzero(test)
+    flat = np.flatnonzero(test)  # flat indices (row-major, as np.nonzero orders them): 1-D gathers
     points = pixel_world_points(depth, K, cam_ext, test)
-    n_cam = normals_encoded[vv, uu].astype(np.float32) * np.float32(1 / 127.5) - 1.0
+    n_cam = normals_encoded.reshape(-1, 3).take(flat, axis=0).astype(np.float32) * np.float32(1 / 127.5) - 1.0
     normals_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n_cam[:, 0], n_cam[:, 1], n_cam[:, 2])
     normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
     lambert = (normals_world[:, 0] * np.float32(toward[0]) + normals_world[:, 1] * np.float32(toward[1])
                + normals_world[:, 2] * np.float32(toward[2]))
     cand = np.flatnonzero(lambert > -0.2)  # (skin's wrap lighting reaches a little past the terminator)
     if len(cand):
-        sun_map[vv[cand], uu[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction)
+        sun_map.ravel()[flat[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction)
     return sun_map, ao_map
 
 
