@@ -77,12 +77,24 @@ def seamed_map(faces: np.ndarray, uv: np.ndarray, turn: float) -> ClothMap:
     return ClothMap(np.concatenate([np.arange(n), f[fi, ci]]), out, np.concatenate([uv, cu[fi, ci]]))
 
 
-def boundary_vertices(faces: np.ndarray) -> np.ndarray:
-    """(B,) sorted ids of the vertices on edges used by one face only (a mesh's open border)."""
+def boundary_vertices(faces: np.ndarray, rest: np.ndarray | None = None) -> np.ndarray:
+    """(B,) sorted ids of the vertices on a mesh's open border (edges used by one face only).
+
+    ``rest``: (N, 3) positions; vertices at the same place (within 0.01 mm) count as one, so the body
+    mesh's own seams (split vertices) and a hem's strip (copies of the border) are no border; the
+    strip's far edge and the border it hangs from then both count."""
     f = np.asarray(faces, np.int64)
-    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    ids = np.arange(f.max() + 1 if len(f) else 0)
+    if rest is not None:
+        _, ids = np.unique(np.round(np.asarray(rest, np.float64) / 1e-5).astype(np.int64), axis=0, return_inverse=True)
+        ids = ids.ravel()
+    w = ids[f]
+    w = w[(w[:, 0] != w[:, 1]) & (w[:, 1] != w[:, 2]) & (w[:, 2] != w[:, 0])]  # a hem strip's faces fold flat
+    e = np.sort(np.concatenate([w[:, [0, 1]], w[:, [1, 2]], w[:, [2, 0]]]), axis=1)
     edges, counts = np.unique(e, axis=0, return_counts=True)
-    return np.unique(edges[counts == 1])
+    on = np.zeros(int(ids.max()) + 1 if len(ids) else 0, bool)
+    on[edges[counts == 1].ravel()] = True
+    return np.flatnonzero(on[ids])
 
 
 class ShellStrands:
@@ -99,7 +111,7 @@ class ShellStrands:
         top edge of hair under a cap); None: every border vertex on the head is."""
         head = np.asarray(shell.blend @ atlas.head, np.float64)
         u = crown_u(head)
-        edge = boundary_vertices(shell.faces)
+        edge = boundary_vertices(shell.faces, shell.rest)
         keep = head[edge, 2] > -0.12  # the bottom of hair hanging down the back is no hairline
         if hairline_top is not None:
             keep &= head[edge, 2] < hairline_top

@@ -21,7 +21,8 @@ from genb.render.raster.colour import SRGB_TO_LINEAR
 from genb.render.raster.procedural import fade, hash2
 
 OCTAVES = ((0.0009, 0.035, 0.25), (0.0025, 0.07, 0.35), (0.008, 0.14, 0.4))  # (width m, length m, weight)
-EDGE_NEAR, EDGE_FAR = 0.001, 0.011  # metres from the shell's edge where the strands stop (uniform per strand)
+FUZZ = 0.5  # the hair's share at the very edge of its mesh
+EDGE_NEAR, EDGE_FAR = 0.001, 0.01  # metres from the shell's edge where the strands stop (uniform per strand)
 CLUMP_M = 0.008
 
 
@@ -101,6 +102,7 @@ def hairline_share(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, seed: i
     mean = np.clip((v - lo - shift) / (hi - lo), 0.0, 1.0)
     f = fade(footprint, 0.0009)
     share = mean + (sharp - mean) * f
-    # a fuzz of fine short hairs before the last strands: the skin darkens towards the hair
-    fuzz = np.float32(0.3) * np.clip((v - shift) / hi, 0.0, 1.0) ** 2
+    # a fuzz of fine short hairs under and before the last strands: never bare skin on the hair's mesh
+    # (it is lit as hair, off the skin: bare, it would read as a band of other skin)
+    fuzz = np.float32(FUZZ) + np.float32(0.3) * np.clip((v - shift) / hi, 0.0, 1.0)
     return np.maximum(share, fuzz).astype(np.float32)

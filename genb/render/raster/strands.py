@@ -104,10 +104,10 @@ def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarra
 
 
 # ----------------------------------------------------------------------------- the highlight
-PRIMARY = (0.09, 90.0, -0.12)  # (strength, exponent, shift along the normal) of the white lobe
-SECONDARY = (0.55, 18.0, 0.1)  # the colour-tinted lobe (strength times the albedo)
+PRIMARY = (0.07, 120.0, -0.12)  # (strength, exponent, shift along the normal) of the white lobe
+SECONDARY = (0.3, 30.0, 0.1)  # the colour-tinted lobe (strength times the albedo)
 JITTER = 0.16  # per-strand shift of both lobes
-SKY_SHEEN = 0.6  # the sky's lobes relative to the sun's (a band lit from overhead)
+SKY_SHEEN = 0.15  # the sky's lobes relative to the sun's (a band lit from overhead)
 
 
 def _lobe(t: np.ndarray, n: np.ndarray, h: np.ndarray, shift: np.ndarray, exponent: float) -> np.ndarray:
@@ -155,4 +155,4 @@ def strand_highlight(strands: StrandPixels, at: np.ndarray, albedo: np.ndarray, 
     view = -rays
     spec = kajiya_kay(t, normals, view, l_cam, albedo, jit) * (sun_visibility[:, None] * sun[None, :])
     sheen = kajiya_kay(t, normals, view, up_cam, albedo, jit) * (np.float32(SKY_SHEEN) * occlusion)[:, None] * sky
-    return (spec + sheen) * strands.share[at, None]
+    return (spec + sheen) * (strands.share[at] ** 2)[:, None]  # the hairline's thin hair: little sheen
