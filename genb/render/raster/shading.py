@@ -38,7 +38,8 @@ from genb.render.raster.probe import LightProbe, sh_irradiance
 # (roughness, F0 specular reflectance, subsurface 0..1) per part class.
 _SKIN = (0.5, 0.028, 1.0)
 _CLASS_MATERIAL = {
-    "hair": (0.8, 0.035, 0.0),  # its highlight is the strands' own (raster.strands.kajiya_kay) "upper_clothes": (0.85, 0.035, 0.0), "coat": (0.75, 0.04, 0.0),
+    # hair: no GGX lobe, its highlight is the strands' own (raster.strands.kajiya_kay)
+    "hair": (0.8, 0.035, 0.0), "upper_clothes": (0.85, 0.035, 0.0), "coat": (0.75, 0.04, 0.0),
     "lower_clothes": (0.8, 0.035, 0.0), "dress": (0.8, 0.035, 0.0), "shoes": (0.45, 0.045, 0.0),
     "headwear": (0.75, 0.035, 0.0), "bag": (0.5, 0.045, 0.0), "facial_hair": (0.6, 0.04, 0.0),
     "ground": (0.9, 0.035, 0.0), "wall": (0.9, 0.035, 0.0), "fence": (0.6, 0.04, 0.0), "box": (0.7, 0.04, 0.0),
