@@ -34,7 +34,7 @@ TAPER_M = 0.025  # the hair thins to :data:`EDGE_LIFT` of its thickness over thi
 EDGE_LIFT = 0.2
 # curl of a style: (amplitude m, wavelength m) of the strands' wave across, and the lumps' share of the
 # thickness (low-frequency volume)
-CURLS = {"straight": (0.0, 1.0, 0.08), "wavy": (0.004, 0.05, 0.15), "curly": (0.003, 0.014, 0.3),
+CURLS = {"straight": (0.0, 1.0, 0.0), "wavy": (0.004, 0.05, 0.12), "curly": (0.003, 0.014, 0.3),
          "coily": (0.0015, 0.005, 0.35)}
 
 
@@ -158,10 +158,9 @@ def hair_profile(strands: ShellStrands, hair: dict, capped: bool) -> np.ndarray:
     """(G,) factor on the hair's thickness per shell vertex: the taper to the hairline times the
     curl's low-frequency lumps (volume; none under a cap, which must stay over the hair)."""
     share = CURLS.get(hair.get("curl") or "straight", CURLS["straight"])[2]
-    prof = strands.taper.copy()
-    if not capped and share > 0:
-        prof *= 1.0 + share * lumps(strands.head, hair_seed(hair))
-    return prof
+    if capped or share <= 0:
+        return strands.taper
+    return strands.taper * (1.0 + share * lumps(strands.head, hair_seed(hair)))
 
 
 def hair_record(hair: dict, skin_srgb: np.ndarray) -> dict:

@@ -35,30 +35,42 @@ def curled_u(u: np.ndarray, v: np.ndarray, curl: str, seed: int) -> np.ndarray:
     amp, wavelength, _ = CURLS.get(curl, CURLS["straight"])
     if amp <= 0:
         return u
-    phase = hash2(np.floor(u / np.float32(CLUMP_M)), np.zeros_like(u), seed + 1)
+    c = np.floor(u / np.float32(CLUMP_M))
+    phase = hash2(c, c, seed + 1)
     return u + np.float32(amp) * np.sin(np.float32(2 * np.pi) * (v / np.float32(wavelength) + phase))
 
 
 def _strand_layer(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: float, length: float,
                   seed: int) -> np.ndarray:
     """(N,) one octave in [0, 1]: per strand (``width`` across) a value drifting along it (every
-    ``length`` metres, offset per strand), faded to 0.5 below a pixel."""
-    c = np.floor(uc / np.float32(width))
-    t = v / np.float32(length) + hash2(c, np.zeros_like(c), seed)
-    f = np.floor(t)
-    s = t - f
-    s = s * s * (3 - 2 * s)
-    a, b = hash2(c, f, seed + 7), hash2(c, f + 1, seed + 7)
-    return 0.5 + (a + (b - a) * s - 0.5) * fade(footprint, width)
+    ``length`` metres, offset per strand), faded to 0.5 below a pixel (only the pixels where it
+    shows are computed)."""
+    out = np.full(len(uc), 0.5, np.float32)
+    k = fade(footprint, width)
+    on = np.flatnonzero(k > 0)
+    if len(on):
+        c = np.floor(uc[on] / np.float32(width))
+        t = v[on] / np.float32(length) + hash2(c, c, seed)
+        f = np.floor(t)
+        s = t - f
+        s = s * s * (3 - 2 * s)
+        a, b = hash2(c, f, seed + 7), hash2(c, f + 1, seed + 7)
+        out[on] = 0.5 + (a + (b - a) * s - 0.5) * k[on]
+    return out
 
 
 def _ridges(uc: np.ndarray, footprint: np.ndarray, width: float, slope: float, seed: int) -> np.ndarray:
     """(N,) float32 slope across ridges ``width`` metres wide, each of its own height (a half sine
     per cell, peak slope ``slope`` times a hashed 0.3..1), faded out below a pixel."""
-    x = uc / np.float32(width)
-    c = np.floor(x)
-    height = np.float32(0.3) + np.float32(0.7) * hash2(c, np.zeros_like(c), seed)
-    return (np.float32(slope) * height * np.cos(np.float32(np.pi) * (x - c)) * fade(footprint, width)).astype(np.float32)
+    out = np.zeros(len(uc), np.float32)
+    k = fade(footprint, width)
+    on = np.flatnonzero(k > 0)
+    if len(on):
+        x = uc[on] / np.float32(width)
+        c = np.floor(x)
+        height = np.float32(0.3) + np.float32(0.7) * hash2(c, c, seed)
+        out[on] = np.float32(slope) * height * np.cos(np.float32(np.pi) * (x - c)) * k[on]
+    return out
 
 
 def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
@@ -81,12 +93,16 @@ def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
     base = _lin(fabric["color"])
     hair = base[None, :] * gain[:, None]
     # the strands' relief across them: each strand and each clump a round ridge of its own height
-    slope = (_ridges(uc, footprint, 0.0025, 0.3, seed + 13) + _ridges(uc, footprint, CLUMP_M, 0.4, seed + 17))
-    jitter = hash2(np.floor(uc / np.float32(0.0025)), np.zeros_like(u), seed + 3) - np.float32(0.5)
-    share = hairline_share(uc, v, footprint, seed)
-    skin = SRGB_TO_LINEAR[np.clip(np.rint(np.asarray(fabric.get("skin", [0.6, 0.45, 0.35])) * 255), 0, 255).astype(int)]
-    albedo = skin[None, :] + (hair - skin[None, :]) * share[:, None]
-    return albedo.astype(np.float32), slope * share, jitter.astype(np.float32), share
+    slope = _ridges(uc, footprint, 0.0025, 0.3, seed + 13) + _ridges(uc, footprint, CLUMP_M, 0.4, seed + 17)
+    cell = np.floor(uc / np.float32(0.0025))
+    jitter = hash2(cell, cell, seed + 3) - np.float32(0.5)
+    share = np.ones(len(u), np.float32)
+    near = np.flatnonzero(v < np.float32(EDGE_FAR + 0.003))  # only the hairline's pixels blend
+    if len(near):
+        share[near] = hairline_share(uc[near], v[near], footprint[near], seed)
+        skin = SRGB_TO_LINEAR[np.clip(np.rint(np.asarray(fabric.get("skin", [0.6, 0.45, 0.35])) * 255), 0, 255).astype(int)]
+        hair[near] = skin[None, :] + (hair[near] - skin[None, :]) * share[near, None]
+    return hair.astype(np.float32), slope * share, jitter.astype(np.float32), share
 
 
 def hairline_share(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, seed: int) -> np.ndarray:
@@ -94,8 +110,8 @@ def hairline_share(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, seed: i
     (0.9 mm) stops at its own distance in [EDGE_NEAR, EDGE_FAR] (plus a 2 cm wobble along the line);
     where a strand is under a pixel the expected share (a ramp) replaces the strand's own edge."""
     cell = np.floor(uc / np.float32(0.0009))
-    wobble = _strand_layer(uc, np.zeros_like(uc), footprint * 0, 0.02, 1.0, seed + 11) - 0.5
-    stop = np.float32(EDGE_NEAR) + np.float32(EDGE_FAR - EDGE_NEAR) * hash2(cell, np.zeros_like(cell), seed + 5)
+    wobble = _strand_layer(uc, np.zeros_like(uc), np.zeros_like(uc), 0.02, 1.0, seed + 11) - 0.5
+    stop = np.float32(EDGE_NEAR) + np.float32(EDGE_FAR - EDGE_NEAR) * hash2(cell, cell, seed + 5)
     lo, hi = np.float32(EDGE_NEAR), np.float32(EDGE_FAR)
     shift = np.float32(0.004) * wobble
     sharp = np.clip((v - stop - shift) / np.maximum(footprint, np.float32(5e-4)) + 0.5, 0.0, 1.0)

@@ -41,31 +41,47 @@ def strand_tangents(flat: np.ndarray, points: np.ndarray, u: np.ndarray, key: np
     """(N, 3) float32 unit camera-frame directions along which ``u`` stays constant (the strands) at
     N pixels, from screen-space differences of their camera-frame points (N, 3) and u (N,): with
     dP/dx, dP/dy and du/dx, du/dy, the direction ``dP/dx du/dy - dP/dy du/dx`` changes no u.
-    Neighbours count only with the same surface ``key`` and u within 2 cm (not across the seam);
-    where no neighbour does, the image's down direction. Oriented to point down the image."""
-    here = flat
-    col = here % width
-    f = np.concatenate([points, u[:, None]], axis=1).astype(np.float32)
-
-    def diff(step: int, fwd_ok: np.ndarray, back_ok: np.ndarray) -> np.ndarray:
-        out = np.full((len(here), 4), np.nan, np.float32)
-        for sign, ok_side in ((1, fwd_ok), (-1, back_ok)):
-            target = here + sign * step
-            j = np.clip(np.searchsorted(flat, target), 0, len(flat) - 1)
-            ok = (flat[j] == target) & (key[j] == key) & ok_side & np.isnan(out[:, 0])
-            d = (f[j] - f) * np.float32(sign)
-            ok &= np.abs(d[:, 3]) < 0.02
-            out[ok] = d[ok]
-        return out
-
-    dx = diff(1, col < width - 1, col > 0)
-    dy = diff(width, here < (height - 1) * width, here >= width)
-    t = dx[:, :3] * dy[:, 3:4] - dy[:, :3] * dx[:, 3:4]
-    norm = np.linalg.norm(t, axis=1)
-    good = np.isfinite(norm) & (norm > 1e-12)
-    t = np.where(good[:, None], t / np.where(good, norm, 1.0)[:, None], np.array([0.0, 1.0, 0.0], np.float32))
+    Each pixel is differenced with its right (else left) and lower (else upper) neighbour of the same
+    surface ``key`` with u within 2 cm (not across the seam), on a crop around each surface; where
+    no neighbour is, the image's down direction. Oriented to point down the image."""
+    t = np.zeros((len(flat), 3), np.float32)
+    t[:, 1] = 1.0
+    rows, cols = np.divmod(flat, width)
+    for k in np.unique(key):
+        ids = np.flatnonzero(key == k)
+        r0, c0 = rows[ids].min(), cols[ids].min()
+        h, w = rows[ids].max() - r0 + 1, cols[ids].max() - c0 + 1
+        if h < 2 or w < 2:
+            continue
+        grid = np.full((h, w, 4), np.nan, np.float32)
+        rr, cc = rows[ids] - r0, cols[ids] - c0
+        grid[rr, cc, :3] = points[ids]
+        grid[rr, cc, 3] = u[ids]
+        d = [_step(grid, axis) for axis in (1, 0)]
+        dx, dy = d[0][rr, cc], d[1][rr, cc]
+        tk = dx[:, :3] * dy[:, 3:4] - dy[:, :3] * dx[:, 3:4]
+        norm = np.sqrt(np.einsum("ij,ij->i", tk, tk))
+        good = np.isfinite(norm) & (norm > 1e-12)
+        t[ids[good]] = tk[good] / norm[good, None]
     t *= np.where(t[:, 1] < 0, -1.0, 1.0).astype(np.float32)[:, None]
-    return t.astype(np.float32)
+    return t
+
+
+def _step(grid: np.ndarray, axis: int) -> np.ndarray:
+    """(h, w, 4) forward differences of a grid along ``axis`` (backward where the forward neighbour is
+    missing or across a jump of u over 2 cm), NaN where neither is."""
+    fwd = np.full_like(grid, np.nan)
+    if axis == 1:
+        fwd[:, :-1] = grid[:, 1:] - grid[:, :-1]
+    else:
+        fwd[:-1] = grid[1:] - grid[:-1]
+    fwd[np.abs(fwd[..., 3]) >= 0.02] = np.nan
+    back = np.full_like(grid, np.nan)
+    if axis == 1:
+        back[:, 1:] = fwd[:, :-1]
+    else:
+        back[1:] = fwd[:-1]
+    return np.where(np.isnan(fwd[..., :1]), back, fwd)
 
 
 def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarray, uv: np.ndarray,
@@ -98,7 +114,8 @@ def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarra
     pts = ray[ids] * (z[ids] / ray[ids, 2])[:, None]
     tangent = strand_tangents(flat[ids], pts, uv[ids, 0], k, width, height)
     nn = n[ids]
-    across = np.cross(nn, tangent)
+    across = np.stack([nn[:, 1] * tangent[:, 2] - nn[:, 2] * tangent[:, 1], nn[:, 2] * tangent[:, 0] - nn[:, 0] * tangent[:, 2],
+                       nn[:, 0] * tangent[:, 1] - nn[:, 1] * tangent[:, 0]], axis=1)
     bent = bend_normals(nn, across, tangent, slope, np.zeros_like(slope))
     return linear_to_srgb(lin), bent, StrandPixels(flat[ids], tangent, jitter, share)
 
