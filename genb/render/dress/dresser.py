@@ -24,6 +24,7 @@ from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, shell_strands
+from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.shells import Shell, build_shell, loose_shell, pose_shell
 from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
@@ -261,6 +262,12 @@ class Dresser:
             mesh = w.add_shell(shell, hair_t * hair_profile(strands, hair, capped), hair_colors(hair["color"], shell.rest),
                                "hair", f"hair:{hair['style']}", ease=w.outer + HAIR_LAYER)
             mesh.uv, mesh.fabric = strands.map, record
+            if hair["hairline"] == "long":  # locks falling onto the shoulders, the chest and the back
+                P, N = self._back_surface(w)
+                locks = hair_locks(hair, w.keypoints, hair_t, (np.concatenate([P, mesh.vertices]),
+                                                               np.concatenate([N, mesh.normals])), capped)
+                locks.fabric = record
+                w.out.append(locks)
             if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
                 surface = self._back_surface(w) if hair["shape"] == "ponytail" else None
                 piece = hair_piece(hair, w.keypoints, hair_t, surface)
