@@ -38,8 +38,12 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, surfa
     n = len(half)
     seg = LENGTH / (n - 1)
     down = np.array([0.0, 0.0, -1.0])
-    tree = cKDTree(surface[0]) if surface is not None and len(surface[0]) else None
-    P, Nrm = surface if tree is not None else (None, None)
+    P, Nrm = surface if surface is not None else (np.zeros((0, 3)), None)
+    if len(P):  # only what the locks can reach: below their roots, within their length
+        top = float(np.max(roots[:, 2])) + 0.05
+        reach = (P[:, 2] < top) & (((P - roots.mean(axis=0)) ** 2).sum(1) < (LENGTH + 0.15) ** 2)
+        P, Nrm = P[reach], Nrm[reach]
+    tree = cKDTree(P, balanced_tree=False, compact_nodes=False) if len(P) else None
     heading = headings / np.linalg.norm(headings, axis=1, keepdims=True)
     nodes = [np.asarray(roots, np.float64)]
     contact = np.zeros_like(heading)  # the normal of what each lock last rested on (0: nothing)
@@ -51,7 +55,7 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, surfa
         contact = np.zeros_like(heading)
         if tree is not None:
             need = half[k] + CLEARANCE
-            for _ in range(5):  # out of every surface point near it, along that point's normal
+            for _ in range(3):  # out of every surface point near it, along that point's normal
                 dist, j = tree.query(p, k=12, distance_upper_bound=need + 0.03)
                 valid = np.isfinite(dist)
                 if not valid.any():
