@@ -24,7 +24,7 @@ from genb.render.dress.shells import ring_faces
 NODES, BINS = 9, 8
 LENGTH = 0.4  # metres from the root (about ear height) to the tip: past the shoulders
 CLEARANCE = 0.006  # metres a lock keeps off the surface it rests on, beyond its half thickness
-WIDTH, THICK = 0.055, 0.012  # a lock's width and thickness at the root, metres (the tip: a third)
+WIDTH, THICK = 0.055, 0.012  # a lock's width and thickness at the root, metres (the tip: 0.65, 0.35 of them)
 # root azimuths around the head (radians; 0 = the face's direction, pi = the back of the head)
 ROOTS = np.linspace(1.4, 2 * np.pi - 1.4, 13)
 
@@ -115,7 +115,7 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     normal = np.cross(tangent, side)
     # 2. Rings: ellipses, wide across the lock, thin along its normal.
     ph = np.arange(BINS) / BINS * 2 * np.pi
-    half_w = (0.5 * WIDTH * taper * (0.85 + 0.3 * rng.random(C)[:, None]))[..., None, None]
+    half_w = (0.5 * WIDTH * (1.0 - 0.35 * s) * (0.85 + 0.3 * rng.random(C)[:, None]))[..., None, None]  # locks overlap
     ring = (np.cos(ph)[None, None, :, None] * side[:, :, None, :] * half_w
             + np.sin(ph)[None, None, :, None] * normal[:, :, None, :] * half_thick[None, :, None, None])
     v = (centres[:, :, None, :] + ring).reshape(-1, 3).astype(np.float32)

@@ -101,7 +101,8 @@ def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
     if len(near):
         share[near] = hairline_share(uc[near], v[near], footprint[near], seed)
         skin = SRGB_TO_LINEAR[np.clip(np.rint(np.asarray(fabric.get("skin", [0.6, 0.45, 0.35])) * 255), 0, 255).astype(int)]
-        hair[near] = skin[None, :] + (hair[near] - skin[None, :]) * share[near, None]
+        cover = 1.0 - (1.0 - share[near]) ** 2  # strands over the skin cover more than their share of its light
+        hair[near] = skin[None, :] + (hair[near] - skin[None, :]) * cover[:, None]
     return hair.astype(np.float32), slope * share, jitter.astype(np.float32), share
 
 
