@@ -110,7 +110,7 @@ def test_garments_stay_on_the_body_in_every_key_pose_and_shape(dressed_poses):
         for g in garments:
             assert np.isfinite(g.vertices).all() and len(g.faces), (pose, outfit, g.name)
             d = offset_from_skin(g, v)
-            if g.name.endswith(("skirt", "brim", "ponytail", "bun", "backpack", "bag_strap")) or ":" in g.name and \
+            if g.name.endswith(("skirt", "brim", "ponytail", "locks", "bun", "backpack", "bag_strap")) or ":" in g.name and \
                     g.name.split(":")[0] in ("sneakers", "boots", "flat_shoes") and not g.name.endswith("shaft"):
                 assert d.max() < 0.6, (pose, s, outfit, g.name, d.max())  # hung from the body, not left behind
                 continue
@@ -291,6 +291,7 @@ def test_wardrobe_outfits_follow_the_mix_and_are_json(anny_body):
     (lambda w: w["tops"]["t_shirt"]["patterns"].update(polka=1), "unknown name(s) polka"),
     (lambda w: w["bottoms"]["jeans"].update(length=[1.9, 1.2]), "bottoms.jeans.length"),
     (lambda w: w["hair"]["mix"]["male_adult"].update(mohawk=1), "hair.mix.male_adult"),
+    (lambda w: w["hair"]["styles"]["curly"].update(curl="frizzy"), "hair.styles.curly.curl"),
     (lambda w: w["palettes"]["denim"].update(colors=["blue"]), "palettes.denim.colors"),
     (lambda w: w.update(hats={}), "unknown section(s) hats"),
 ])

@@ -155,3 +155,24 @@ def test_hair_is_drawn_per_pixel_in_a_real_render_and_changes_no_label(monkeypat
     diff_n = (with_hair.images["control_normal"] != plain.images["control_normal"]).any(-1)
     assert diff_n[hair].mean() > 0.04  # the clumps (8 mm) at about 5 mm per pixel; finer strands fade out
     assert not diff_n[~hair].any()
+
+
+def test_curly_styles_carry_their_curl_without_moving_the_random_stream():
+    """The wardrobe's curly style puts ``curl`` in the outfit's hair record; drawing it takes nothing
+    from the wardrobe's random stream (the next outfits are the same as with a style without curl)."""
+    import copy
+
+    from genb.render.dress import load_wardrobe, sample_outfit
+
+    w = load_wardrobe("everyday")
+    plain = copy.deepcopy(w)
+    plain["hair"]["styles"]["curly"].pop("curl")
+    a = [sample_outfit(np.random.default_rng(4), w, {"gender": "female", "age_group": "adult"}) for _ in range(1)]
+    rng_a, rng_b = np.random.default_rng(4), np.random.default_rng(4)
+    seq_a = [sample_outfit(rng_a, w, {"gender": "female", "age_group": "adult"}) for _ in range(60)]
+    seq_b = [sample_outfit(rng_b, plain, {"gender": "female", "age_group": "adult"}) for _ in range(60)]
+    curly = [o for o in seq_a if o["hair"]["style"] == "curly"]
+    assert a and curly and all(o["hair"]["curl"] == "curly" for o in curly)
+    for x, y in zip(seq_a, seq_b):
+        x["hair"].pop("curl", None)
+        assert x == y

@@ -29,21 +29,57 @@ WIDTH, THICK = 0.055, 0.012  # a lock's width and thickness at the root, metres 
 ROOTS = np.linspace(1.4, 2 * np.pi - 1.4, 13)
 
 
-def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, surface) -> np.ndarray:
-    """(C, N, 3) node centres of C locks, metres: from ``roots`` (C, 3) along ``headings`` (C, 3) that
-    turn towards gravity every step, each node kept ``half`` (N,) plus :data:`CLEARANCE` off the
-    ``surface`` ((P, 3) points, (P, 3) unit normals; None: falls freely)."""
+def reachable(roots: np.ndarray, surface):
+    """``(tree, points, normals)`` of the surface points the locks from ``roots`` (C, 3) can reach
+    (below the roots, within their length), or None: a small tree per person."""
     from scipy.spatial import cKDTree
 
+    if surface is None or not len(surface[0]):
+        return None
+    P, Nrm = surface
+    top = float(np.max(roots[:, 2])) + 0.05
+    reach = (P[:, 2] < top) & (((P - roots.mean(axis=0)) ** 2).sum(1) < (LENGTH + 0.15) ** 2)
+    if not reach.any():
+        return None
+    return cKDTree(P[reach], balanced_tree=False, compact_nodes=False), P[reach], Nrm[reach]
+
+
+def push_out(p: np.ndarray, near, need, steps: int = 3, k: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Points (M, 3) moved out of the surface ``near`` (:func:`reachable`) until each lies ``need``
+    ((M,) or a scalar, metres) off every surface point near it, along that point's normal; and (M, 3)
+    the normal of what each last rested on (0: nothing)."""
+    p = p.copy()
+    contact = np.zeros_like(p)
+    if near is None:
+        return p, contact
+    tree, P, Nrm = near
+    need = np.broadcast_to(np.asarray(need, np.float64), (len(p),))
+    for _ in range(steps):
+        dist, j = tree.query(p, k=k, distance_upper_bound=float(need.max()) + 0.03)
+        valid = np.isfinite(dist)
+        if not valid.any():
+            break
+        jj = np.where(valid, j, 0)
+        short = need[:, None] - np.einsum("cki,cki->ck", p[:, None, :] - P[jj], Nrm[jj])
+        short = np.where(valid, short, -np.inf)
+        best = np.argmax(short, axis=1)
+        amount = short[np.arange(len(p)), best]
+        push = amount > 0
+        if not push.any():
+            break
+        nb = Nrm[jj[np.arange(len(p)), best]]
+        p[push] += amount[push, None] * nb[push]
+        contact[push] = nb[push]
+    return p, contact
+
+
+def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near) -> np.ndarray:
+    """(C, N, 3) node centres of C locks, metres: from ``roots`` (C, 3) along ``headings`` (C, 3) that
+    turn towards gravity every step (sliding along what they rest on), each node kept ``half`` (N,)
+    plus :data:`CLEARANCE` off the surface ``near`` (:func:`reachable`; None: falls freely)."""
     n = len(half)
     seg = LENGTH / (n - 1)
     down = np.array([0.0, 0.0, -1.0])
-    P, Nrm = surface if surface is not None else (np.zeros((0, 3)), None)
-    if len(P):  # only what the locks can reach: below their roots, within their length
-        top = float(np.max(roots[:, 2])) + 0.05
-        reach = (P[:, 2] < top) & (((P - roots.mean(axis=0)) ** 2).sum(1) < (LENGTH + 0.15) ** 2)
-        P, Nrm = P[reach], Nrm[reach]
-    tree = cKDTree(P, balanced_tree=False, compact_nodes=False) if len(P) else None
     heading = headings / np.linalg.norm(headings, axis=1, keepdims=True)
     nodes = [np.asarray(roots, np.float64)]
     contact = np.zeros_like(heading)  # the normal of what each lock last rested on (0: nothing)
@@ -52,25 +88,8 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, surfa
         heading = heading * 0.55 + fall * (0.35 + 0.1 * k)
         heading /= np.maximum(np.linalg.norm(heading, axis=1, keepdims=True), 1e-9)
         p = nodes[-1] + seg * heading
-        contact = np.zeros_like(heading)
-        if tree is not None:
-            need = half[k] + CLEARANCE
-            for _ in range(3):  # out of every surface point near it, along that point's normal
-                dist, j = tree.query(p, k=12, distance_upper_bound=need + 0.03)
-                valid = np.isfinite(dist)
-                if not valid.any():
-                    break
-                jj = np.where(valid, j, 0)
-                short = need - np.einsum("cki,cki->ck", p[:, None, :] - P[jj], Nrm[jj])
-                short = np.where(valid, short, -np.inf)
-                best = np.argmax(short, axis=1)
-                amount = short[np.arange(len(p)), best]
-                push = amount > 0
-                if not push.any():
-                    break
-                nb = Nrm[jj[np.arange(len(p)), best]]
-                p[push] += amount[push, None] * nb[push]
-                contact[push] = nb[push]
+        if near is not None:
+            p, contact = push_out(p, near, half[k] + CLEARANCE)
             d = p - nodes[-1]  # a lock may stretch a little over a shoulder, no more
             L = np.linalg.norm(d, axis=1, keepdims=True)
             p = nodes[-1] + d * np.minimum(1.0, 1.25 * seg / np.maximum(L, 1e-9))
@@ -100,7 +119,8 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     s = np.linspace(0.0, 1.0, NODES)
     taper = 1.0 - 0.65 * s
     half_thick = 0.5 * THICK * taper
-    centres = lock_chains(roots, headings, half_thick, surface)  # (C, N, 3)
+    near = reachable(roots, surface)
+    centres = lock_chains(roots, headings, half_thick, near)  # (C, N, 3)
     # 1. A frame along each chain: the tangent, the lock's width around the head, its thickness outwards.
     tangent = np.gradient(centres, axis=1)
     tangent /= np.maximum(np.linalg.norm(tangent, axis=2, keepdims=True), 1e-9)
@@ -118,7 +138,11 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     half_w = (0.5 * WIDTH * (1.0 - 0.35 * s) * (0.85 + 0.3 * rng.random(C)[:, None]))[..., None, None]  # locks overlap
     ring = (np.cos(ph)[None, None, :, None] * side[:, :, None, :] * half_w
             + np.sin(ph)[None, None, :, None] * normal[:, :, None, :] * half_thick[None, :, None, None])
-    v = (centres[:, :, None, :] + ring).reshape(-1, 3).astype(np.float32)
+    v = (centres[:, :, None, :] + ring).reshape(-1, 3)
+    # a wide lock on a curved shoulder: its edges too stay off the surface (below the root rings)
+    below = np.broadcast_to((np.arange(NODES) >= 2)[None, :, None], (C, NODES, BINS)).ravel()
+    v[below] = push_out(v[below], near, 0.5 * CLEARANCE, steps=2, k=8)[0]
+    v = v.astype(np.float32)
     one = ring_faces(NODES, BINS)
     per = NODES * BINS
     f = np.concatenate([one + c * per for c in range(C)]).astype(np.uint32)
