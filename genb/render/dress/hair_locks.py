@@ -89,7 +89,7 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near)
         heading /= np.maximum(np.linalg.norm(heading, axis=1, keepdims=True), 1e-9)
         p = nodes[-1] + seg * heading
         if near is not None:
-            p, contact = push_out(p, near, half[k] + CLEARANCE)
+            p, contact = push_out(p, near, half[k] + CLEARANCE, k=8)
             d = p - nodes[-1]  # a lock may stretch a little over a shoulder, no more
             L = np.linalg.norm(d, axis=1, keepdims=True)
             p = nodes[-1] + d * np.minimum(1.0, 1.25 * seg / np.maximum(L, 1e-9))
@@ -141,7 +141,7 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     v = (centres[:, :, None, :] + ring).reshape(-1, 3)
     # a wide lock on a curved shoulder: its edges too stay off the surface (below the root rings)
     below = np.broadcast_to((np.arange(NODES) >= 2)[None, :, None], (C, NODES, BINS)).ravel()
-    v[below] = push_out(v[below], near, 0.5 * CLEARANCE, steps=2, k=8)[0]
+    v[below] = push_out(v[below], near, 0.5 * CLEARANCE, steps=1, k=4)[0]
     v = v.astype(np.float32)
     one = ring_faces(NODES, BINS)
     per = NODES * BINS
