@@ -186,3 +186,14 @@ def piece_strands(piece) -> ClothMap:
     if piece.name == "hair:bun":
         return tube_map(7, 12, 0.04, 0.12, piece.faces)
     return tube_map(PONYTAIL_NODES, 10, 0.02, PONYTAIL_LENGTH, piece.faces)
+
+
+def outward(vertices: np.ndarray, faces: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """``faces`` (F, 3) wound so that they face away from ``inside`` (N, 3), a point inside the surface
+    per vertex (a tube's ring centre): the label pass culls back faces, so an inward-wound closed
+    piece would show its far wall there (depth, normals) while the colour pass shows the near one."""
+    f = np.asarray(faces)
+    v = np.asarray(vertices, np.float64)
+    n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    out = v[f].mean(axis=1) - np.asarray(inside, np.float64)[f].mean(axis=1)
+    return f[:, ::-1].copy() if np.einsum("ij,ij->i", n, out).sum() < 0 else f

@@ -16,7 +16,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import head_frame
-from genb.render.dress.hair import hair_seed, tube_map
+from genb.render.dress.hair import hair_seed, outward, tube_map
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress.shells import ring_faces
@@ -145,6 +145,7 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     v = v.astype(np.float32)
     one = ring_faces(NODES, BINS)
     per = NODES * BINS
+    one = outward(v[:per], one, np.repeat(centres[0], BINS, axis=0))  # faces outwards (the label pass culls back faces)
     f = np.concatenate([one + c * per for c in range(C)]).astype(np.uint32)
     rest = (v - origin) @ R
     mesh = GarmentMesh(v, mesh_normals(v, f), f, hair_colors(hair["color"], rest), PART_INDEX["hair"], None, "hair:locks")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.core.conventions import PART_INDEX
 from genb.render.raster.colour import linear_to_srgb
 from genb.render.dress.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
 
@@ -120,8 +119,6 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
     z = out.depth.ravel()[flat]
     zt = tex_depth.ravel()[flat]
     keep = (zt > 0) & (np.abs(zt - z) <= 2e-3 * z + 1e-3)  # the same surface as the labels'
-    hair_px = (key[flat] & 255) == PART_INDEX["hair"]  # a hair piece in front of its shell (a ponytail): its strands
-    keep |= hair_px & (zt > 0) & (zt < z) & (z - zt < 0.08)
     flat, z = flat[keep], z[keep]
     if not len(flat):
         return 0
