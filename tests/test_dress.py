@@ -110,7 +110,7 @@ def test_garments_stay_on_the_body_in_every_key_pose_and_shape(dressed_poses):
         for g in garments:
             assert np.isfinite(g.vertices).all() and len(g.faces), (pose, outfit, g.name)
             d = offset_from_skin(g, v)
-            if g.name.endswith(("skirt", "brim", "ponytail", "bun", "backpack", "bag_strap")) or ":" in g.name and \
+            if g.name.endswith(("skirt", "brim", "ponytail", "locks", "bun", "backpack", "bag_strap")) or ":" in g.name and \
                     g.name.split(":")[0] in ("sneakers", "boots", "flat_shoes") and not g.name.endswith("shaft"):
                 assert d.max() < 0.6, (pose, s, outfit, g.name, d.max())  # hung from the body, not left behind
                 continue
@@ -291,6 +291,7 @@ def test_wardrobe_outfits_follow_the_mix_and_are_json(anny_body):
     (lambda w: w["tops"]["t_shirt"]["patterns"].update(polka=1), "unknown name(s) polka"),
     (lambda w: w["bottoms"]["jeans"].update(length=[1.9, 1.2]), "bottoms.jeans.length"),
     (lambda w: w["hair"]["mix"]["male_adult"].update(mohawk=1), "hair.mix.male_adult"),
+    (lambda w: w["hair"]["styles"]["curly"].update(curl="frizzy"), "hair.styles.curly.curl"),
     (lambda w: w["palettes"]["denim"].update(colors=["blue"]), "palettes.denim.colors"),
     (lambda w: w.update(hats={}), "unknown section(s) hats"),
 ])
@@ -600,3 +601,36 @@ def test_a_ponytail_falls_onto_the_back_not_through_it(hair_people):
         assert signed.min() > -0.003, (pose, signed.min())
         rings = tail.vertices.reshape(-1, 10, 3).mean(1)
         assert rings[-1, 2] < rings[0, 2] - 0.03, pose  # down (along a crouching back it lies nearly flat)
+
+
+def test_long_hair_falls_in_locks_onto_the_shoulders_and_back_never_through_them(hair_people):
+    """Long hair's locks, below their roots, lie outside the skin and the clothes they fall on (signed
+    distance to the nearest skin or cloth point along its normal, as the ponytail's; under the hair's
+    own shell near the head is allowed: hair under hair), and
+    hang down: every tip at least 15 cm below its root and the tips on the whole below the shoulders'
+    height in every key pose (on the chest or the back), not stuck out as a rigid sheet would."""
+    from scipy.spatial import cKDTree
+
+    from genb.core.conventions import BODY25_INDEX
+    from genb.render.dress.hair_locks import BINS, NODES
+
+    _, _, people = hair_people
+    seen = 0
+    for pose, name, v, n, kp, garments in people:
+        if name != "long":
+            continue
+        locks = [g for g in garments if g.name == "hair:locks"]
+        assert len(locks) == 1, pose
+        rings = locks[0].vertices.reshape(-1, NODES, BINS, 3)
+        others = [g for g in garments if not g.name.startswith("hair")]
+        P = np.concatenate([v] + [g.vertices for g in others])
+        N = np.concatenate([n] + [g.normals for g in others])
+        q = rings[:, 2:].reshape(-1, 3)  # below the two rings at the root
+        _, j = cKDTree(P).query(q)
+        signed = np.einsum("ij,ij->i", q - P[j], N[j])
+        assert signed.min() > -0.003, (pose, signed.min())
+        tips, roots = rings[:, -1].mean(axis=1), rings[:, 0].mean(axis=1)
+        assert (roots[:, 2] - tips[:, 2]).min() > 0.15, (pose, roots[:, 2] - tips[:, 2])  # they hang
+        assert tips[:, 2].mean() < kp[BODY25_INDEX["neck"], 2], pose  # past the shoulders on the whole
+        seen += 1
+    assert seen == 4

@@ -175,7 +175,8 @@ def test_patterns_and_relief_change_colour_and_normals_but_never_depth_or_labels
     cloth = np.isin(plain.images["parts"], [PART_INDEX[p] for p in ("upper_clothes", "lower_clothes", "coat", "dress")])
     diff_n = (with_detail.images["control_normal"] != plain.images["control_normal"]).any(-1)
     ground = plain.images["parts"] == SCENE_PART_INDEX["ground"]
-    assert not diff_n[~(cloth | ground)].any()  # only cloth and ground get detail normals
+    hair = plain.images["parts"] == PART_INDEX["hair"]  # strands (tests/test_hair.py)
+    assert not diff_n[~(cloth | ground | hair)].any()  # only cloth, hair and ground get detail normals
     assert diff_n[ground].mean() > 0.05  # the ground's relief is in the normal map
     patterned = np.zeros_like(cloth)
     for inst, part in prep.fabrics:  # the patterned garments' own pixels (solid fabrics stay per vertex)

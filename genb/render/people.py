@@ -163,7 +163,7 @@ class People:
                                                                   outfit["skin"]))
             outfit["eyes"] = face.sample_eyes(skin_rng, skin.tone_darkness(a["skin_tone"]))
             col = face.paint_eyes(col, self.eyes, outfit["eyes"])
-            people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp)))
+            people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp, col)))
             outfits.append(outfit)
         return outfits, people
 

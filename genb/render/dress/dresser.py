@@ -25,6 +25,8 @@ from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbour
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
+from genb.render.dress.hair import hair_profile, hair_record, piece_strands, shell_strands
+from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hang import hang_grid, lower_body
 from genb.render.dress.shell_store import ShellStore
@@ -35,6 +37,7 @@ HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
 # Ease (metres of room between the smoothed body and the cloth) of garments whose outfit does not
 # name one (outfits drawn from older wardrobe files): the kinds' own.
 DEFAULT_EASE = {name: kind.ease for name, kind in GARMENT_KINDS.items()}
+HAIRLINE_SOFT = 0.006  # metres a hair shell reaches below its hairline, where its strands thin out
 HAIR_LAYER = 0.006  # long hair lies this far over the outermost garment on the back
 
 # Hairlines: height (metres above the ears' midpoint, head frame) where the hair starts, as a
@@ -74,6 +77,9 @@ class Dresser:
         self.face_region = (a.parts == HEAD) & (h[:, 1] > 0.0) & (h[:, 2] > -0.13) & (h[:, 2] < 0.08)
         self.brows = (a.parts == HEAD) & (np.abs(h[:, 0]) > 0.008) & (np.abs(h[:, 0]) < 0.052) & \
             (h[:, 2] > 0.041) & (h[:, 2] < 0.055) & (h[:, 1] > 0.06)
+        self.hairline_skin = self.face_region & (h[:, 2] > 0.02) & (h[:, 2] < 0.07) & ~self.brows
+        if not self.hairline_skin.any():
+            self.hairline_skin = a.parts == HEAD
         self.lips = (a.parts == HEAD) & (np.abs(h[:, 0]) < 0.024) & (h[:, 2] > -0.048) & (h[:, 2] < -0.026) & (h[:, 1] > 0.07)
         # hair hanging down the back: how far out a vertex must go to hang straight from the occiput
         top = (a.parts == HEAD) & (h[:, 2] > -0.03) & (h[:, 2] < 0.05)
@@ -175,6 +181,8 @@ class Dresser:
             line = np.interp(h[:, 1], _HAIRLINE_FWD, HAIRLINES[hairline if not cap else "short"])
             if cap:
                 line = np.maximum(line, 0.045)
+            else:  # the hair thins out over its last centimetre (dress.hair_texture): the shell reaches past the line
+                line = line - HAIRLINE_SOFT
             f = np.where(a.parts == HEAD, (line - h[:, 2]) * 10, 1.0)
             if hairline == "short" and not cap:  # keep the ears out
                 f[(np.abs(h[:, 0]) > 0.066) & (h[:, 2] < 0.04) & (h[:, 1] > -0.045) & (h[:, 1] < 0.035)] = 1.0
@@ -229,13 +237,15 @@ class Dresser:
         return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5, subdivide=name in ("straps", "sash"))
 
     # ------------------------------------------------------------------ one person
-    def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray) -> list[GarmentMesh]:
+    def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray,
+              skin_colors: np.ndarray | None = None) -> list[GarmentMesh]:
         """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`):
         each garment and accessory by its registered kind (:mod:`genb.render.dress.kinds`).
 
         Args:
             vertices: (V, 3) posed body vertices, world frame, metres. normals: (V, 3) their unit normals.
             keypoints: (25, 3) BODY25 keypoints, world frame.
+            skin_colors: (V, 3) the body's sRGB albedo 0..1 (the hairline blends into it), or None.
         """
         w = Wearer(self, vertices, normals, keypoints)
         garments = outfit.get("garments", [])
@@ -247,29 +257,48 @@ class Dresser:
             w.out.extend(shoe_meshes(shoes, vertices, keypoints, self.atlas.faces, self.feet))
             if shoes["cut"] < 1.8:  # a boot's shaft up the shin
                 w.out.append(self._shaft(shoes, vertices, normals))
-        self._add_hair(outfit, w)
+        self._add_hair(outfit, w, skin_colors)
         for acc in outfit.get("accessories", []):
             ACCESSORY_KINDS[acc["type"]].build(w, acc)
         return w.out
 
-    def _add_hair(self, outfit: dict[str, Any], w: Wearer) -> None:
-        """Hair (eased over the outermost cloth) and facial hair; sets ``w.hair_t``, the hair's thickness."""
+    def _add_hair(self, outfit: dict[str, Any], w: Wearer, skin_colors: np.ndarray | None = None) -> None:
+        """Hair (eased over the outermost cloth) and facial hair; sets ``w.hair_t``, the hair's thickness.
+        The hair's meshes carry strand coordinates and the person's hair record (:mod:`genb.render.dress.hair`):
+        drawn per pixel, blending into the skin (``skin_colors`` near the hairline) at the hairline."""
         hair = outfit.get("hair") or {}
         w.hair_t = hair_t = float(hair.get("thickness", 0.0))
         capped = any(ACCESSORY_KINDS[acc["type"]].covers_hair for acc in outfit.get("accessories", []))
         if hair.get("hairline"):
             shell = self.hair_shell(hair["hairline"], under_cap=capped)
-            w.add_shell(shell, hair_t, hair_colors(hair["color"], shell.rest), "hair", f"hair:{hair['style']}",
-                        ease=w.outer + HAIR_LAYER)
+            strands = shell_strands(shell, self.atlas, hairline_top=0.04 if capped else None)
+            record = hair_record(hair, self._hairline_skin(skin_colors))
+            mesh = w.add_shell(shell, hair_t * hair_profile(strands, hair, capped), hair_colors(hair["color"], shell.rest),
+                               "hair", f"hair:{hair['style']}", ease=w.outer + HAIR_LAYER)
+            mesh.uv, mesh.fabric = strands.map, record
+            if hair["hairline"] == "long":  # locks falling onto the shoulders, the chest and the back
+                P, N = self._back_surface(w)
+                locks = hair_locks(hair, w.keypoints, hair_t, (np.concatenate([P, mesh.vertices]),
+                                                               np.concatenate([N, mesh.normals])), capped)
+                locks.fabric = record
+                w.out.append(locks)
             if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
                 surface = self._back_surface(w) if hair["shape"] == "ponytail" else None
-                w.out.append(hair_piece(hair, w.keypoints, hair_t, surface))
+                piece = hair_piece(hair, w.keypoints, hair_t, surface)
+                piece.uv, piece.fabric = piece_strands(piece), record
+                w.out.append(piece)
         if outfit.get("facial_hair"):
             style = outfit["facial_hair"]
             shell = self.region_shell(style)
             col = hair_colors(hair.get("color", "2e2119"), shell.rest)
             w.add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style,
                         hides=False)
+
+    def _hairline_skin(self, skin_colors: np.ndarray | None) -> np.ndarray:
+        """(3,) sRGB 0..1 the skin's mean colour on the forehead and temples (what the hairline blends into)."""
+        if skin_colors is None:
+            return np.array([0.6, 0.45, 0.35])
+        return np.asarray(skin_colors, np.float64)[self.hairline_skin].mean(axis=0)
 
     @staticmethod
     def _back_surface(w: Wearer) -> tuple[np.ndarray, np.ndarray]:

@@ -178,6 +178,8 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
     if style_spec:
         hair_out.update(hairline=style_spec["hairline"], thickness=_draw(rng, style_spec["thickness"]),
                         shape=style_spec.get("shape", "none"))
+        if style_spec.get("curl"):  # no draw: the random stream stays as it was
+            hair_out["curl"] = style_spec["curl"]
     facial = None
     if gender == "male" and hair.get("facial_hair") and rng.random() < float((hair.get("facial_hair_prob") or {}).get(age, 0.0)):
         facial = _pick(rng, hair["facial_hair"])

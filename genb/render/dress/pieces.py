@@ -7,6 +7,7 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.atlas import head_frame, trunk_frame
+from genb.render.dress.hair import outward
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, box, ellipsoid, mesh_normals
 from genb.render.dress.shells import ring_faces
@@ -76,6 +77,10 @@ def hair_piece(hair: dict, keypoints: np.ndarray, t: float, surface=None) -> Gar
         ring = np.cos(ph)[None, :, None] * side[:, None] + np.sin(ph)[None, :, None] * other[:, None]
         v = (centres[:, None] + radius[:, None, None] * ring).reshape(-1, 3).astype(np.float32)
         f = ring_faces(rings, bins)
+        inside = np.repeat(centres, bins, axis=0)
+    if hair["shape"] == "bun":
+        inside = np.broadcast_to(c, v.shape)
+    f = outward(v, f, inside)  # faces outwards (the label pass culls back faces)
     rest = (v - origin) @ R
     return GarmentMesh(v, mesh_normals(v, f), f, hair_colors(color, rest), PART_INDEX["hair"], None,
                        f"hair:{hair['shape']}")

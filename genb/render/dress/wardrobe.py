@@ -19,6 +19,7 @@ from genb.config import read_user_yaml
 from genb.errors import GenbError
 from genb.render.assets import asset_path
 from genb.render.dress.outfit import _gendered
+from genb.render.dress.hair import CURLS
 
 SECTIONS = ("palettes", "patterns", "tops", "bottoms", "dresses", "dress_prob", "shoes", "hair", "accessories", "skin")
 PATTERNS = ("solid", "stripes", "checks", "denim", "knit", "print")
@@ -224,15 +225,17 @@ def _check_hair(src: str, hair: dict) -> None:
     for name, spec in hair["styles"].items():
         where = f"hair.styles.{name}"
         spec = spec or {}
-        bad = sorted(set(spec) - {"hairline", "thickness", "shape"})
+        bad = sorted(set(spec) - {"hairline", "thickness", "shape", "curl"})
         if bad:
-            _fail(src, where, f"unknown key(s) {', '.join(bad)}", "keys: hairline, thickness, shape")
+            _fail(src, where, f"unknown key(s) {', '.join(bad)}", "keys: hairline, thickness, shape, curl")
         if spec:
             if spec.get("hairline") not in HAIRLINES:
                 _fail(src, f"{where}.hairline", f"unknown hairline {spec.get('hairline')!r}", f"use one of: {', '.join(HAIRLINES)}")
             _check_range(src, f"{where}.thickness", spec.get("thickness"), 0.0005, 0.08)
             if spec.get("shape", "none") not in HAIR_SHAPES:
                 _fail(src, f"{where}.shape", f"unknown shape {spec['shape']!r}", f"use one of: {', '.join(HAIR_SHAPES)}")
+            if spec.get("curl", "straight") not in CURLS:
+                _fail(src, f"{where}.curl", f"unknown curl {spec['curl']!r}", f"use one of: {', '.join(CURLS)}")
     keys = {f"{g}_{a}" for g in ("female", "male") for a in AGE_GROUPS}
     missing = sorted(keys - set(hair["mix"]))
     if missing or set(hair["mix"]) - keys:

@@ -153,9 +153,13 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
     s_u = np.zeros(len(flat), np.float32)
     s_v = np.zeros(len(flat), np.float32)
     replace = np.zeros(len(flat), bool)  # eyes: painted over the skin, not added to a mean
+    hair = []
     for k in np.unique(keys):
         fabric = fabrics[(int(k) >> 8, int(k) & 255)]
         ids = np.flatnonzero(keys == k)
+        if fabric.get("pattern") == "hair":  # strands, after the loop (genb.render.raster.strands)
+            hair.append(ids)
+            continue
         u, v, fp = uv[ids, 0], uv[ids, 1], footprint[ids]
         if fabric.get("pattern") == "skin":  # the skin texture (and, on a large head, its eyes)
             eye = fabric.get("eyes")
@@ -175,6 +179,13 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
         srgb[ids] = linear_to_srgb(pattern_albedo(fabric, u, v, fp)) - pattern_mean(fabric)[None]
         if relief:
             s_u[ids], s_v[ids] = pattern_slopes(fabric, u, v, fp)
+    bent = None
+    if hair:
+        from genb.render.raster.strands import apply_hair
+
+        h = np.sort(np.concatenate(hair))
+        srgb[h], bent, out.strands = apply_hair(fabrics, keys, h, flat, uv, footprint, n, ray, z, W, H)
+        replace[h] = True
     a = out.coverage.ravel()[flat]
     col = out.color.reshape(-1, 3)  # a view: the colour buffer is contiguous
     base = np.where(replace[:, None], np.float32(0), col[flat].astype(np.float32))
@@ -188,5 +199,9 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
         g = bumpy[ok]
         nrm = out.normals.reshape(-1, 3)
         nrm[flat[g]] = encode_normals(bend_normals(n[g], t_u[ok], t_v[ok], s_u[g], s_v[g]))
+        out.normals = nrm.reshape(H, W, 3)
+    if bent is not None and relief:
+        nrm = out.normals.reshape(-1, 3)
+        nrm[flat[h]] = encode_normals(bent)
         out.normals = nrm.reshape(H, W, 3)
     return len(flat)

@@ -71,6 +71,8 @@ class RasterOutput:
     body_depth: np.ndarray | None = None
 
     bare_instances: np.ndarray | None = None
+    strands: Any = None
+    """Hair pixels with their strand directions (:class:`genb.render.raster.strands.StrandPixels`), or None."""
 
 
 def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: np.ndarray, bare_depth: np.ndarray,

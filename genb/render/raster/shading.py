@@ -38,7 +38,8 @@ from genb.render.raster.probe import LightProbe, sh_irradiance
 # (roughness, F0 specular reflectance, subsurface 0..1) per part class.
 _SKIN = (0.5, 0.028, 1.0)
 _CLASS_MATERIAL = {
-    "hair": (0.55, 0.035, 0.0), "upper_clothes": (0.85, 0.035, 0.0), "coat": (0.75, 0.04, 0.0),
+    # hair: no GGX lobe, its highlight is the strands' own (raster.strands.kajiya_kay)
+    "hair": (0.8, 0.035, 0.0), "upper_clothes": (0.85, 0.035, 0.0), "coat": (0.75, 0.04, 0.0),
     "lower_clothes": (0.8, 0.035, 0.0), "dress": (0.8, 0.035, 0.0), "shoes": (0.45, 0.045, 0.0),
     "headwear": (0.75, 0.035, 0.0), "bag": (0.5, 0.045, 0.0), "facial_hair": (0.6, 0.04, 0.0),
     "ground": (0.9, 0.035, 0.0), "wall": (0.9, 0.035, 0.0), "fence": (0.6, 0.04, 0.0), "box": (0.7, 0.04, 0.0),
@@ -300,11 +301,24 @@ def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: in
     return cv2.resize(coarse, (w * step, h * step), interpolation=cv2.INTER_LINEAR)[:height, :width]
 
 
+def _add_strand_highlight(radiance, albedo, strands, flat, key, vv, uu, K, R32, probe, sun, occ, ambient_table) -> None:
+    """Add the hair's Kajiya-Kay highlight (:func:`genb.render.raster.strands.strand_highlight`) to the
+    strand pixels among the lit pixels ``flat`` (in place)."""
+    from genb.render.raster.strands import strand_highlight
+
+    pos = np.searchsorted(flat, strands.flat)
+    ok = np.flatnonzero((pos < len(flat)) & (flat[np.minimum(pos, len(flat) - 1)] == strands.flat))
+    idx = pos[ok]
+    radiance[idx] += strand_highlight(strands, ok, albedo[idx], _NORMALS.take(key[idx], axis=0),
+                                      camera_rays(K, vv[idx], uu[idx]), R32 @ probe.toward_sun, probe.sun,
+                                      sun[idx], R32[:, 2].copy(), ambient_table.take(key[idx], axis=0), occ[idx])
+
+
 def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray,
                 parts: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, probe: LightProbe,
                 sun_map: np.ndarray | None = None, contact_map: np.ndarray | None = None,
                 exposure_bias: float = 1.0, ground_seed: int | None = None,
-                material_ids: np.ndarray | None = None) -> np.ndarray:
+                material_ids: np.ndarray | None = None, strands: Any = None) -> np.ndarray:
     """(H, W, 3) float32 sRGB-encoded 0..255 lit image, premultiplied by ``coverage`` (composite
     a background as ``image + (1 - coverage) * background``).
 
@@ -322,6 +336,8 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
             None: none.
         material_ids: (H, W) uint8 the part class whose material each pixel takes (None: ``parts``;
             painted clothes of ``--wardrobe none`` take their garment's, :mod:`genb.render.dress.painted`).
+        strands: hair pixels with their strand directions (:class:`genb.render.raster.strands.StrandPixels`):
+            they get the fibres' anisotropic highlight; None: none.
     """
     import cv2
 
@@ -368,6 +384,8 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         mat_px = part_px
     radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
                      cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
+    if strands is not None and len(strands.flat):
+        _add_strand_highlight(radiance, albedo, strands, flat, key, vv, uu, K, R32, probe, sun, occ, ambient_table)
     exposure = auto_exposure(radiance[hit_px]) * exposure_bias
     srgb = develop(radiance, exposure, white_balance_gains(probe))
     if len(edge):

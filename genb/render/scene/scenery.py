@@ -94,7 +94,8 @@ class Look:
 
             mats = material_map(out.instances, out.parts, self.materials)
         return shading.light_image(color, out.coverage, out.depth, out.normals, out.parts, K, cam_ext, self.probe,
-                                   sun_map, contact_map, ground_seed=self.ground_seed, material_ids=mats)
+                                   sun_map, contact_map, ground_seed=self.ground_seed, material_ids=mats,
+                                   strands=out.strands)
 
     def shadow_maps(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
                     shadow_depth: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:

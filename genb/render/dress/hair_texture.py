@@ -1,0 +1,125 @@
+"""Hair per pixel: strand albedo, strand relief and the hairline's blend into the skin, from strand
+coordinates (u across the strands, v the distance to the hairline, metres; :mod:`genb.render.dress.hair`).
+
+Strands are 1D noise across ``u`` stretched along the strand (each strand's value drifts slowly
+along ``v``), in three octaves (fine strands ~0.9 mm, strands ~2.5 mm, clumps ~8 mm), each faded
+to its mean once it is under a pixel (prefiltered: far hair shows its mean colour, never moire).
+Curls bend the strands: ``u`` is shifted by a wave along ``v`` whose phase is drawn per clump.
+Near the hairline each strand stops at its own distance (a strand-scale ragged edge over a low
+frequency wobble) and the skin shows between the last strands: no hard edge.
+Pure, vectorised float32 functions (the same bits in every process).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from genb.render.dress.hair import CURLS
+from genb.render.raster.colour import SRGB_TO_LINEAR
+from genb.render.raster.procedural import fade, hash2
+
+OCTAVES = ((0.0009, 0.035, 0.25), (0.0025, 0.07, 0.35), (0.008, 0.14, 0.4))  # (width m, length m, weight)
+FUZZ = 0.5  # the hair's share at the very edge of its mesh
+EDGE_NEAR, EDGE_FAR = 0.001, 0.01  # metres from the shell's edge where the strands stop (uniform per strand)
+CLUMP_M = 0.008
+
+
+def _lin(hex_color: str) -> np.ndarray:
+    return SRGB_TO_LINEAR[np.array([int(hex_color[i:i + 2], 16) for i in (0, 2, 4)])].astype(np.float32)
+
+
+def curled_u(u: np.ndarray, v: np.ndarray, curl: str, seed: int) -> np.ndarray:
+    """(N,) u bent by the curl's wave along v (phase per clump), metres."""
+    amp, wavelength, _ = CURLS.get(curl, CURLS["straight"])
+    if amp <= 0:
+        return u
+    c = np.floor(u / np.float32(CLUMP_M))
+    phase = hash2(c, c, seed + 1)
+    return u + np.float32(amp) * np.sin(np.float32(2 * np.pi) * (v / np.float32(wavelength) + phase))
+
+
+def _strand_layer(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: float, length: float,
+                  seed: int) -> np.ndarray:
+    """(N,) one octave in [0, 1]: per strand (``width`` across) a value drifting along it (every
+    ``length`` metres, offset per strand), faded to 0.5 below a pixel (only the pixels where it
+    shows are computed)."""
+    out = np.full(len(uc), 0.5, np.float32)
+    k = fade(footprint, width)
+    on = np.flatnonzero(k > 0)
+    if len(on):
+        c = np.floor(uc[on] / np.float32(width))
+        t = v[on] / np.float32(length) + hash2(c, c, seed)
+        f = np.floor(t)
+        s = t - f
+        s = s * s * (3 - 2 * s)
+        a, b = hash2(c, f, seed + 7), hash2(c, f + 1, seed + 7)
+        out[on] = 0.5 + (a + (b - a) * s - 0.5) * k[on]
+    return out
+
+
+def _ridges(uc: np.ndarray, footprint: np.ndarray, width: float, slope: float, seed: int) -> np.ndarray:
+    """(N,) float32 slope across ridges ``width`` metres wide, each of its own height (a half sine
+    per cell, peak slope ``slope`` times a hashed 0.3..1), faded out below a pixel."""
+    out = np.zeros(len(uc), np.float32)
+    k = fade(footprint, width)
+    on = np.flatnonzero(k > 0)
+    if len(on):
+        x = uc[on] / np.float32(width)
+        c = np.floor(x)
+        height = np.float32(0.3) + np.float32(0.7) * hash2(c, c, seed)
+        out[on] = np.float32(slope) * height * np.cos(np.float32(np.pi) * (x - c)) * k[on]
+    return out
+
+
+def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
+                  footprint: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hair at strand coordinates u, v (N,) metres, over a pixel ``footprint`` (N,) metres.
+
+    Returns:
+        albedo (N, 3) float32 linear (hair blended into the skin at the hairline), slope (N,) float32
+        the strands' height slope across them (dh/du, metres per metre), jitter (N,) float32 in
+        [-0.5, 0.5] per strand (the highlight's shift), share (N,) float32 0..1 of hair (0: skin).
+    """
+    seed = int(fabric.get("seed", 0)) & 0xFFFF
+    curl = fabric.get("curl", "straight")
+    uc = curled_u(u, v, curl, seed)
+    k = np.zeros_like(u)
+    for i, (w, length, weight) in enumerate(OCTAVES):
+        k += np.float32(weight) * _strand_layer(uc, v, footprint, w, length, seed + 31 * i)
+    # light and dark strands around the colour (mean 1), darker between clumps
+    gain = 0.4 + 1.2 * k
+    base = _lin(fabric["color"])
+    hair = base[None, :] * gain[:, None]
+    # the strands' relief across them: each strand and each clump a round ridge of its own height
+    slope = _ridges(uc, footprint, 0.0025, 0.3, seed + 13) + _ridges(uc, footprint, CLUMP_M, 0.4, seed + 17)
+    cell = np.floor(uc / np.float32(0.0025))
+    jitter = hash2(cell, cell, seed + 3) - np.float32(0.5)
+    share = np.ones(len(u), np.float32)
+    near = np.flatnonzero(v < np.float32(EDGE_FAR + 0.003))  # only the hairline's pixels blend
+    if len(near):
+        share[near] = hairline_share(uc[near], v[near], footprint[near], seed)
+        skin = SRGB_TO_LINEAR[np.clip(np.rint(np.asarray(fabric.get("skin", [0.6, 0.45, 0.35])) * 255), 0, 255).astype(int)]
+        cover = 1.0 - (1.0 - share[near]) ** 2  # strands over the skin cover more than their share of its light
+        hair[near] = skin[None, :] + (hair[near] - skin[None, :]) * cover[:, None]
+    return hair.astype(np.float32), slope * share, jitter.astype(np.float32), share
+
+
+def hairline_share(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, seed: int) -> np.ndarray:
+    """(N,) float32 0..1 share of hair at distance v (metres) from the hairline: each fine strand
+    (0.9 mm) stops at its own distance in [EDGE_NEAR, EDGE_FAR] (plus a 2 cm wobble along the line);
+    where a strand is under a pixel the expected share (a ramp) replaces the strand's own edge."""
+    cell = np.floor(uc / np.float32(0.0009))
+    wobble = _strand_layer(uc, np.zeros_like(uc), np.zeros_like(uc), 0.02, 1.0, seed + 11) - 0.5
+    stop = np.float32(EDGE_NEAR) + np.float32(EDGE_FAR - EDGE_NEAR) * hash2(cell, cell, seed + 5)
+    lo, hi = np.float32(EDGE_NEAR), np.float32(EDGE_FAR)
+    shift = np.float32(0.004) * wobble
+    sharp = np.clip((v - stop - shift) / np.maximum(footprint, np.float32(5e-4)) + 0.5, 0.0, 1.0)
+    mean = np.clip((v - lo - shift) / (hi - lo), 0.0, 1.0)
+    f = fade(footprint, 0.0009)
+    share = mean + (sharp - mean) * f
+    # a fuzz of fine short hairs under and before the last strands: never bare skin on the hair's mesh
+    # (it is lit as hair, off the skin: bare, it would read as a band of other skin)
+    fuzz = np.float32(FUZZ) + np.float32(0.3) * np.clip((v - shift) / hi, 0.0, 1.0)
+    return np.maximum(share, fuzz).astype(np.float32)

@@ -1,0 +1,175 @@
+"""Hair in the G-buffer and its anisotropic highlight.
+
+:func:`apply_hair` runs inside :func:`genb.render.raster.detail.apply_cloth` for the pixels of hair
+meshes (strand coordinates from the texcoord pass): it gives them the strand albedo and the
+hairline's blend into the skin (:func:`genb.render.dress.hair_texture.strand_albedo`), bends their
+normals across the strands (the shading and ``control_normal.png`` see the strands), and records per
+pixel the strand's tangent (:class:`StrandPixels`) for the shading.
+
+:func:`kajiya_kay` is the highlight of a bundle of fibres (Kajiya and Kay 1989): its specular term
+depends on the angle between the strand's *tangent* and the half vector, not on the normal, so hair
+shows bands of light across the strands instead of a round highlight; as in Scheuermann's practical
+form, a primary white lobe shifted towards the tip and a secondary lobe tinted by the hair's colour
+shifted towards the root, the shifts jittered per strand. Pure, vectorised numpy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class StrandPixels:
+    """Hair pixels with a strand direction.
+
+    Attributes:
+        flat: (M,) int sorted flat pixel indices (row-major). tangent: (M, 3) float32 unit camera-frame
+        strand directions. jitter: (M,) float32 per-strand shift of the highlight, in [-0.5, 0.5].
+        share: (M,) float32 0..1 hair (0: the skin at the hairline: no highlight).
+    """
+
+    flat: np.ndarray
+    tangent: np.ndarray
+    jitter: np.ndarray
+    share: np.ndarray
+
+
+def strand_tangents(flat: np.ndarray, points: np.ndarray, u: np.ndarray, key: np.ndarray, width: int,
+                    height: int) -> np.ndarray:
+    """(N, 3) float32 unit camera-frame directions along which ``u`` stays constant (the strands) at
+    N pixels, from screen-space differences of their camera-frame points (N, 3) and u (N,): with
+    dP/dx, dP/dy and du/dx, du/dy, the direction ``dP/dx du/dy - dP/dy du/dx`` changes no u.
+    Each pixel is differenced with its right (else left) and lower (else upper) neighbour of the same
+    surface ``key`` with u within 2 cm (not across the seam), on a crop around each surface; where
+    no neighbour is, the image's down direction. Oriented to point down the image."""
+    t = np.zeros((len(flat), 3), np.float32)
+    t[:, 1] = 1.0
+    rows, cols = np.divmod(flat, width)
+    for k in np.unique(key):
+        ids = np.flatnonzero(key == k)
+        r0, c0 = rows[ids].min(), cols[ids].min()
+        h, w = rows[ids].max() - r0 + 1, cols[ids].max() - c0 + 1
+        if h < 2 or w < 2:
+            continue
+        grid = np.full((h, w, 4), np.nan, np.float32)
+        rr, cc = rows[ids] - r0, cols[ids] - c0
+        grid[rr, cc, :3] = points[ids]
+        grid[rr, cc, 3] = u[ids]
+        d = [_step(grid, axis) for axis in (1, 0)]
+        dx, dy = d[0][rr, cc], d[1][rr, cc]
+        tk = dx[:, :3] * dy[:, 3:4] - dy[:, :3] * dx[:, 3:4]
+        norm = np.sqrt(np.einsum("ij,ij->i", tk, tk))
+        good = np.isfinite(norm) & (norm > 1e-12)
+        t[ids[good]] = tk[good] / norm[good, None]
+    t *= np.where(t[:, 1] < 0, -1.0, 1.0).astype(np.float32)[:, None]
+    return t
+
+
+def _step(grid: np.ndarray, axis: int) -> np.ndarray:
+    """(h, w, 4) forward differences of a grid along ``axis`` (backward where the forward neighbour is
+    missing or across a jump of u over 2 cm), NaN where neither is."""
+    fwd = np.full_like(grid, np.nan)
+    if axis == 1:
+        fwd[:, :-1] = grid[:, 1:] - grid[:, :-1]
+    else:
+        fwd[:-1] = grid[1:] - grid[:-1]
+    fwd[np.abs(fwd[..., 3]) >= 0.02] = np.nan
+    back = np.full_like(grid, np.nan)
+    if axis == 1:
+        back[:, 1:] = fwd[:, :-1]
+    else:
+        back[1:] = fwd[:-1]
+    return np.where(np.isnan(fwd[..., :1]), back, fwd)
+
+
+def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarray, uv: np.ndarray,
+               footprint: np.ndarray, n: np.ndarray, ray: np.ndarray, z: np.ndarray, width: int,
+               height: int) -> tuple[np.ndarray, np.ndarray, StrandPixels]:
+    """The hair pixels ``ids`` (indices into apply_cloth's N textured pixels, sorted): their sRGB
+    albedo (M, 3) 0..1, bent unit normals (M, 3) and :class:`StrandPixels`.
+
+    Args:
+        fabrics: {(instance, part): record} (hair records: :func:`genb.render.dress.hair.hair_record`).
+        keys: (N,) instance << 8 | part per pixel. flat: (N,) flat pixel indices. uv: (N, 2) strand
+        coordinates, metres. footprint: (N,) metres. n: (N, 3) unit camera-frame normals. ray: (N, 3)
+        unit camera rays. z: (N,) depth, metres. width, height: the image's size.
+    """
+    from genb.render.dress.hair_texture import strand_albedo
+    from genb.render.raster.colour import linear_to_srgb
+    from genb.render.raster.detail import bend_normals
+
+    M = len(ids)
+    lin = np.empty((M, 3), np.float32)
+    slope = np.empty(M, np.float32)
+    jitter = np.empty(M, np.float32)
+    share = np.empty(M, np.float32)
+    k = keys[ids]
+    for key in np.unique(k):
+        sel = np.flatnonzero(k == key)
+        g = ids[sel]
+        lin[sel], slope[sel], jitter[sel], share[sel] = strand_albedo(
+            fabrics[(int(key) >> 8, int(key) & 255)], uv[g, 0], uv[g, 1], footprint[g])
+    pts = ray[ids] * (z[ids] / ray[ids, 2])[:, None]
+    tangent = strand_tangents(flat[ids], pts, uv[ids, 0], k, width, height)
+    nn = n[ids]
+    across = np.stack([nn[:, 1] * tangent[:, 2] - nn[:, 2] * tangent[:, 1], nn[:, 2] * tangent[:, 0] - nn[:, 0] * tangent[:, 2],
+                       nn[:, 0] * tangent[:, 1] - nn[:, 1] * tangent[:, 0]], axis=1)
+    bent = bend_normals(nn, across, tangent, slope, np.zeros_like(slope))
+    return linear_to_srgb(lin), bent, StrandPixels(flat[ids], tangent, jitter, share)
+
+
+# ----------------------------------------------------------------------------- the highlight
+PRIMARY = (0.07, 120.0, -0.12)  # (strength, exponent, shift along the normal) of the white lobe
+SECONDARY = (0.3, 30.0, 0.1)  # the colour-tinted lobe (strength times the albedo)
+JITTER = 0.16  # per-strand shift of both lobes
+SKY_SHEEN = 0.15  # the sky's lobes relative to the sun's (a band lit from overhead)
+
+
+def _lobe(t: np.ndarray, n: np.ndarray, h: np.ndarray, shift: np.ndarray, exponent: float) -> np.ndarray:
+    """(M,) sin(T', H)^p with T' the tangent tilted by ``shift`` towards the normal."""
+    ts = t + shift[:, None] * n
+    ts /= np.maximum(np.linalg.norm(ts, axis=1, keepdims=True), 1e-6)
+    th = np.sum(ts * h, axis=1)
+    return np.maximum(1.0 - th * th, 0.0) ** np.float32(exponent / 2)
+
+
+def kajiya_kay(tangent: np.ndarray, normal: np.ndarray, view: np.ndarray, light: np.ndarray, albedo: np.ndarray,
+               jitter: np.ndarray) -> np.ndarray:
+    """(M, 3) float32 specular reflectance of hair fibres for a light from ``light`` (3,) (unit), seen
+    from ``view`` (M, 3) (unit, towards the camera): the two shifted Kajiya-Kay lobes, times the
+    cosine of the light to the normal (softened: fibres also light a little past the terminator).
+
+    Args:
+        tangent, normal: (M, 3) unit strand directions and normals. albedo: (M, 3) linear hair colour.
+        jitter: (M,) per-strand shift in [-0.5, 0.5].
+    """
+    h = view + light[None, :]
+    h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-6)
+    j = np.float32(JITTER) * jitter
+    s1 = _lobe(tangent, normal, h, np.float32(PRIMARY[2]) + j, PRIMARY[1]) * np.float32(PRIMARY[0])
+    s2 = _lobe(tangent, normal, h, np.float32(SECONDARY[2]) + j, SECONDARY[1]) * np.float32(SECONDARY[0])
+    facing = np.clip((normal @ light + 0.2) / 1.2, 0.0, 1.0)
+    return ((s1[:, None] + s2[:, None] * albedo) * facing[:, None]).astype(np.float32)
+
+
+def strand_highlight(strands: StrandPixels, at: np.ndarray, albedo: np.ndarray, normals: np.ndarray,
+                     rays: np.ndarray, l_cam: np.ndarray, sun: np.ndarray, sun_visibility: np.ndarray,
+                     up_cam: np.ndarray, sky: np.ndarray, occlusion: np.ndarray) -> np.ndarray:
+    """(M, 3) float32 linear radiance of the hair highlight at M strand pixels: the sun's Kajiya-Kay
+    lobes times its visibility, plus a broad sheen from the sky overhead (``sky``: (M, 3) the sky's
+    irradiance / pi there) times the ambient occlusion.
+
+    Args:
+        at: (M,) indices of the strand pixels among ``strands`` (those the shading lights).
+        albedo, normals, rays: (M, 3) linear albedo, unit normals, unit camera rays. l_cam, up_cam: (3,)
+        camera-frame directions to the sun and up. sun: (3,) the sun's radiance. sun_visibility,
+        occlusion: (M,).
+    """
+    t = strands.tangent[at]
+    jit = strands.jitter[at]
+    view = -rays
+    spec = kajiya_kay(t, normals, view, l_cam, albedo, jit) * (sun_visibility[:, None] * sun[None, :])
+    sheen = kajiya_kay(t, normals, view, up_cam, albedo, jit) * (np.float32(SKY_SHEEN) * occlusion)[:, None] * sky
+    return (spec + sheen) * (strands.share[at] ** 2)[:, None]  # the hairline's thin hair: little sheen

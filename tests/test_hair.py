@@ -1,0 +1,178 @@
+"""Hair that reads as hair: strands per pixel (not per vertex), a hairline that thins into the skin,
+curl volume, and the strands' anisotropic highlight. Real renders and the real body model."""
+
+import numpy as np
+import pytest
+
+from genb.core.conventions import PART_INDEX
+
+from _fixtures_bodies import anny_body  # noqa: F401
+
+HAIR = PART_INDEX["hair"]
+
+
+def _grid(n=64, step=0.0004, v0=0.05):
+    """u across (columns), v along (rows), 0.4 mm apart: a 2.6 cm patch of hair seen at 0.3 mm per pixel."""
+    u, v = np.meshgrid(np.arange(n) * step, v0 + np.arange(n) * step)
+    return u.ravel().astype(np.float32), v.ravel().astype(np.float32)
+
+
+def test_strands_vary_across_them_far_more_than_along_them():
+    """Near, the strand texture changes from one strand to the next (across u) and hardly along a
+    strand (v); far (a 2 cm footprint), it is its mean colour (prefiltered)."""
+    from genb.render.dress.hair_texture import strand_albedo
+
+    rec = {"pattern": "hair", "color": "5a4030", "seed": 7, "skin": [0.7, 0.5, 0.4]}
+    u, v = _grid()
+    alb, slope, jitter, share = strand_albedo(rec, u, v, np.full(u.size, 0.0003, np.float32))
+    g = alb.mean(1).reshape(64, 64)
+    across = np.abs(np.diff(g, axis=1)).mean()
+    along = np.abs(np.diff(g, axis=0)).mean()
+    assert across > 4 * along, (across, along)
+    assert g.std() / g.mean() > 0.12  # light and dark strands
+    assert np.abs(slope).max() > 0.2 and (share == 1).all()
+    far, _, _, _ = strand_albedo(rec, u, v, np.full(u.size, 0.02, np.float32))
+    assert far.mean(1).std() < 0.02 * far.mean()  # under a pixel: the mean, no aliasing
+
+
+def test_curls_bend_the_strands():
+    """A curly record's strands wave across u along v: a row of constant u crosses strands."""
+    from genb.render.dress.hair_texture import strand_albedo
+
+    u, v = _grid()
+    fp = np.full(u.size, 0.0003, np.float32)
+    straight = strand_albedo({"color": "5a4030", "seed": 3}, u, v, fp)[0].mean(1).reshape(64, 64)
+    curly = strand_albedo({"color": "5a4030", "seed": 3, "curl": "curly"}, u, v, fp)[0].mean(1).reshape(64, 64)
+    along = lambda g: np.abs(np.diff(g, axis=0)).mean()  # noqa: E731
+    assert along(curly) > 2 * along(straight)
+
+
+def test_the_hairline_thins_into_the_skin_without_a_hard_edge():
+    """Going from the hairline (v = 0) into the hair, the hair's share rises over about a centimetre,
+    strand by strand (at one distance some strands have stopped, others not), from a thin fuzz at the
+    edge (never bare skin on the hair's own mesh, never full hair) to full hair."""
+    from genb.render.dress.hair_texture import hairline_share
+
+    u = (np.arange(2000) * 0.0003).astype(np.float32)
+    fp = np.full(u.size, 0.0003, np.float32)
+    means = []
+    for v in (0.0, 0.002, 0.004, 0.006, 0.008, 0.015, 0.03):
+        s = hairline_share(u, np.full(u.size, v, np.float32), fp, 5)
+        means.append(s.mean())
+        if 0.004 <= v <= 0.006:  # strands end at their own distance: some strands on, others off
+            assert ((s > 0.8).mean() > 0.1) and ((s < 0.7).mean() > 0.1), v
+    assert 0.3 < means[0] < 0.8, means
+    assert all(b >= a - 0.02 for a, b in zip(means, means[1:])), means
+    assert len({round(m, 1) for m in means[:5]}) >= 3, means  # several steps in between: no single edge
+    assert means[-1] == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def dresser(anny_body):
+    from genb.render.dress import Dresser
+
+    return Dresser(anny_body)
+
+
+@pytest.mark.parametrize("hairline", ["short", "medium", "long"])
+def test_hair_shells_carry_strand_coordinates_and_thin_out_at_the_hairline(dresser, hairline):
+    """v is 0 on the hairline and grows to several cm on the crown; u runs around the crown; the
+    shell's thickness tapers to a fifth at the hairline (no ledge over the forehead)."""
+    from genb.render.dress.hair import EDGE_LIFT, boundary_vertices, shell_strands
+
+    shell = dresser.hair_shell(hairline)
+    st = shell_strands(shell, dresser.atlas)
+    G = shell.num_vertices
+    v = st.map.uv[:G, 1]
+    edge = boundary_vertices(shell.faces, shell.rest)
+    on_head = st.head[edge, 2] > -0.12
+    assert np.abs(v[edge[on_head]]).max() < 1e-6
+    assert v.max() > 0.06
+    top = np.argmax(st.head[:, 2])
+    assert v[top] > 0.05
+    assert st.taper[edge[on_head]].max() == pytest.approx(EDGE_LIFT)
+    assert st.taper[top] == pytest.approx(1.0)
+    assert np.ptp(st.map.uv[:, 0]) > 0.5  # once around the crown (2 pi x 0.1 m)
+
+
+def test_curly_hair_has_lumpy_volume_deterministically(dresser):
+    """A curly style's offset varies over the head at a few cm (lumps of volume) and is the same for
+    the same record, another for another person's; under a cap no lumps (the cap stays over the hair)."""
+    from genb.render.dress.hair import hair_profile, shell_strands
+
+    st = shell_strands(dresser.hair_shell("medium"), dresser.atlas)
+    rec = {"style": "curly", "color": "141110", "thickness": 0.04, "curl": "curly"}
+    a = hair_profile(st, rec, capped=False)
+    assert np.array_equal(a, hair_profile(st, dict(rec), capped=False))
+    inner = st.taper == 1.0
+    assert a[inner].std() > 0.08 and a[inner].max() > 1.15
+    b = hair_profile(st, {**rec, "thickness": 0.041}, capped=False)
+    assert not np.allclose(a, b)
+    assert np.array_equal(hair_profile(st, rec, capped=True), st.taper)
+
+
+def _stage(**kw):
+    from genb.render.config import RenderConfig
+    from genb.render.stage import RenderStage
+
+    cfg = dict(num_samples=12, seed=21, image_size=(256, 256), num_people=(1, 1), portrait_prob=0.0,
+               person_height_frac=(1.3, 1.5), head_row=(0.02, 0.1), camera_height=(1.3, 1.6),
+               truncation_prob=0.0, camera_effects=False, props=(0, 0), occluders=(0, 0))
+    cfg.update(kw)
+    return RenderStage(RenderConfig(**cfg))
+
+
+def _high_pass(image, mask):
+    import cv2
+
+    g = image.astype(np.float32).mean(-1)
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)  # off the hair's outline
+    return float(np.abs(g - cv2.blur(g, (3, 3)))[inner].mean()), int(inner.sum())
+
+
+def test_hair_is_drawn_per_pixel_in_a_real_render_and_changes_no_label(monkeypatch):
+    """A real render of heads close up: inside the hair the image changes from pixel to pixel (strands,
+    their relief and highlight) far more than with the hair's vertex colours alone, and the normal map
+    shows the strands on hair pixels; depth, parts, instances and keypoints are the same bytes."""
+    import genb.render.dress.dresser as D
+
+    stage = _stage()
+    index = next(i for i in range(12) if (stage.prepare(i).fabrics and
+                                           sum(1 for k in stage.prepare(i).fabrics if k[1] == HAIR)))
+    with_hair = stage.finish(stage.prepare(index))
+    monkeypatch.setattr(D, "hair_record", lambda *a, **k: None)  # the hair's vertex colours only, as before
+    plain = stage.finish(stage.prepare(index))
+    for name in ("parts", "instances", "body_instances"):
+        assert np.array_equal(with_hair.images[name], plain.images[name]), name
+    assert np.array_equal(with_hair.depth, plain.depth)
+    assert np.array_equal(with_hair.labels["keypoints2d"], plain.labels["keypoints2d"])
+    hair = plain.images["parts"] == HAIR
+    hp_hair, n = _high_pass(with_hair.images["image"], hair)
+    hp_plain, _ = _high_pass(plain.images["image"], hair)
+    assert n > 150, n
+    print("high-pass in the hair, strands / vertex colours", hp_hair, hp_plain)
+    assert hp_hair > 2.0 and hp_hair > 1.6 * hp_plain, (hp_hair, hp_plain)
+    diff_n = (with_hair.images["control_normal"] != plain.images["control_normal"]).any(-1)
+    assert diff_n[hair].mean() > 0.04  # the clumps (8 mm) at about 5 mm per pixel; finer strands fade out
+    assert not diff_n[~hair].any()
+
+
+def test_curly_styles_carry_their_curl_without_moving_the_random_stream():
+    """The wardrobe's curly style puts ``curl`` in the outfit's hair record; drawing it takes nothing
+    from the wardrobe's random stream (the next outfits are the same as with a style without curl)."""
+    import copy
+
+    from genb.render.dress import load_wardrobe, sample_outfit
+
+    w = load_wardrobe("everyday")
+    plain = copy.deepcopy(w)
+    plain["hair"]["styles"]["curly"].pop("curl")
+    a = [sample_outfit(np.random.default_rng(4), w, {"gender": "female", "age_group": "adult"}) for _ in range(1)]
+    rng_a, rng_b = np.random.default_rng(4), np.random.default_rng(4)
+    seq_a = [sample_outfit(rng_a, w, {"gender": "female", "age_group": "adult"}) for _ in range(60)]
+    seq_b = [sample_outfit(rng_b, plain, {"gender": "female", "age_group": "adult"}) for _ in range(60)]
+    curly = [o for o in seq_a if o["hair"]["style"] == "curly"]
+    assert a and curly and all(o["hair"]["curl"] == "curly" for o in curly)
+    for x, y in zip(seq_a, seq_b):
+        x["hair"].pop("curl", None)
+        assert x == y
