@@ -301,7 +301,7 @@ def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: in
     return cv2.resize(coarse, (w * step, h * step), interpolation=cv2.INTER_LINEAR)[:height, :width]
 
 
-def _add_strand_highlight(radiance, albedo, strands, flat, key, vv, uu, K, R32, probe, sun, occ, ambient_table) -> None:
+def _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table) -> None:
     """Add the hair's Kajiya-Kay highlight (:func:`genb.render.raster.strands.strand_highlight`) to the
     strand pixels among the lit pixels ``flat`` (in place)."""
     from genb.render.raster.strands import strand_highlight
@@ -310,7 +310,7 @@ def _add_strand_highlight(radiance, albedo, strands, flat, key, vv, uu, K, R32, 
     ok = np.flatnonzero((pos < len(flat)) & (flat[np.minimum(pos, len(flat) - 1)] == strands.flat))
     idx = pos[ok]
     radiance[idx] += strand_highlight(strands, ok, albedo[idx], _NORMALS.take(key[idx], axis=0),
-                                      camera_rays(K, vv[idx], uu[idx]), R32 @ probe.toward_sun, probe.sun,
+                                      camera_rays(K, *np.divmod(flat[idx], W)), R32 @ probe.toward_sun, probe.sun,
                                       sun[idx], R32[:, 2].copy(), ambient_table.take(key[idx], axis=0), occ[idx])
 
 
@@ -385,7 +385,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
                      cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
     if strands is not None and len(strands.flat):
-        _add_strand_highlight(radiance, albedo, strands, flat, key, vv, uu, K, R32, probe, sun, occ, ambient_table)
+        _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
     exposure = auto_exposure(radiance[hit_px]) * exposure_bias
     srgb = develop(radiance, exposure, white_balance_gains(probe))
     if len(edge):
