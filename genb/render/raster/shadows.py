@@ -138,7 +138,7 @@ def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, cam: ShadowCamera,
-                   direction: np.ndarray) -> np.ndarray:
+                   direction: np.ndarray, penumbra_tan: float = PENUMBRA_TAN) -> np.ndarray:
     """(N,) float32 fraction of the sun each point sees (1 lit, 0 in shadow).
 
     Args:
@@ -147,6 +147,8 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
         depth_map: (h, w) distance along the rays of the nearest caster (metres, 0 = none),
             :meth:`ShadowCamera.linear_depth` of the shadow pass.
         direction: (3,) direction the sunlight travels.
+        penumbra_tan: how fast the penumbra widens with the distance to the blocker (:data:`PENUMBRA_TAN`
+            outdoors; a room's window gives crisper edges: the sun's disc alone, no sky around it).
     """
     texel = cam.texel_m
     depth_map = np.pad(depth_map, 1)
@@ -172,7 +174,7 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
     idx = np.flatnonzero(has)
     u, v, dist, bias = u[idx], v[idx], dist[idx], bias[idx]
     gap = np.maximum(dist - blocker_sum[idx] / blocker_n[idx], 0.0)
-    radius = (1.0 * texel + gap * PENUMBRA_TAN) / texel
+    radius = (1.0 * texel + gap * penumbra_tan) / texel
     count = np.zeros(len(idx), np.float32)
     taps = np.concatenate([_RING, _RING_INNER[::2]])  # 13 taps
     for du, dv in taps:
@@ -249,7 +251,8 @@ def _affine(M: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.nd
 
 def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.ndarray, K: np.ndarray,
                     cam_ext: np.ndarray, shadow_depth: np.ndarray | None, cam: ShadowCamera | None,
-                    direction: np.ndarray, contacts: np.ndarray, step: int = 4) -> tuple[np.ndarray, np.ndarray]:
+                    direction: np.ndarray, contacts: np.ndarray, step: int = 4,
+                    penumbra_tan: float = PENUMBRA_TAN) -> tuple[np.ndarray, np.ndarray]:
     """(H, W) float32 sun visibility (1 = lit) and (H, W) contact occlusion of the ground near
     the feet (1 = open), from the label pass's depth and normals.
 
@@ -284,7 +287,8 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
                + normals_world[:, 2] * np.float32(toward[2]))
     cand = np.flatnonzero(lambert > -0.2)  # (skin's wrap lighting reaches a little past the terminator)
     if len(cand):
-        sun_map[vv[cand], uu[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction)
+        sun_map[vv[cand], uu[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction,
+                                                     penumbra_tan)
     return sun_map, ao_map
 
 
