@@ -320,13 +320,13 @@ def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need
 
 
 def _room_daylight(rng: np.random.Generator, sky_recipe: dict, walls: list[dict], room: tuple, near: list[dict],
-                   objects: list[dict], background: dict) -> dict:
+                   objects: list[dict], background: dict, cam_xy: np.ndarray, forward: np.ndarray) -> dict:
     """A room's windows cut through its walls, its daylight (:func:`genb.render.scene.places.room.daylight`)
     and its ceiling (appended to ``objects``); with the sun in, walls and ceiling cast sun shadows.
     Returns the sky recipe."""
     R = places.room
     R.cut_openings(walls, near)
-    sky_recipe = R.daylight(rng, sky_recipe, [o for o in near if o["type"] == "wall_window"])
+    sky_recipe = R.daylight(rng, sky_recipe, [o for o in near if o["type"] == "wall_window"], cam_xy, forward)
     sunlit = bool(sky_recipe.get("daylight", {}).get("sun"))
     top = R.ceiling(walls, room)
     objects.append(top)
@@ -398,7 +398,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
         objects = places.keep_dry(objects, near) + near + far
         background.update(place=place.name, description=places.describe(place, near + far))
     if indoor:  # windows open their walls; the sun may come in through one; a ceiling closes the room
-        sky_recipe = _room_daylight(rng, sky_recipe, walls, room, near, objects, background)
+        sky_recipe = _room_daylight(rng, sky_recipe, walls, room, near, objects, background, cam_xy, forward)
     glass = SCENE_PART_INDEX["glass"]
     meshes = merge_meshes([(m, places.casts_shadow(rec) and m[4] != glass and _near_people(rec, people_xy))
                            for rec in objects for m in places.prop_meshes(rec)])

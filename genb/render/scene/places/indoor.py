@@ -43,7 +43,7 @@ def _against_walls(ctx: PlaceContext, kind: str, n: int, flat: bool = False, tri
 
 
 def _room_common(ctx: PlaceContext) -> None:
-    R.add_windows(ctx, int(ctx.rng.integers(1, 3)))
+    R.add_windows(ctx, int(ctx.rng.integers(2, 4)))
     _against_walls(ctx, "door", 1, flat=True)
     _against_walls(ctx, "picture", int(ctx.rng.integers(1, 4)), flat=True)
 

@@ -161,29 +161,36 @@ def _outside_sky(rng: np.random.Generator, sunny: bool, azimuth: float, elevatio
             "cloud_cover": float(rng.uniform(0.0, 0.5)) if sunny else 0.0, "cloud_seed": int(rng.integers(2**31))}
 
 
-def daylight(rng: np.random.Generator, sky_recipe: dict[str, Any], windows: list[dict]) -> dict[str, Any]:
+def daylight(rng: np.random.Generator, sky_recipe: dict[str, Any], windows: list[dict],
+             camera_xy: np.ndarray | None = None, forward: np.ndarray | None = None) -> dict[str, Any]:
     """The indoor sky recipe with the room's daylight (a new dict; ``sky_recipe`` is an ``indoor`` one).
 
     With windows, in :data:`SUN_PROB` of rooms the sun shines in through one of them (``daylight.sun``):
     its azimuth within 35 degrees of that window's outward normal, 22-48 degrees up, as strong as
-    outdoors; the ambient is a third to a half of a lamp-lit room's and comes from the window side
+    outdoors; the ambient is a quarter to a third of a lamp-lit room's and comes from the window side
     (``daylight.window_azimuth_deg``, :func:`genb.render.raster.probe.light_probe`). Otherwise the lamp
-    from above stays. ``outside`` is the sky the windows show."""
+    from above stays. ``outside`` is the sky the windows show. Given the camera (``camera_xy``, ``forward``),
+    the sun comes in by a window ahead of it in 80 % of rooms that have one (its patch falls in view)."""
     from genb.render.scene.sky import sun_color
 
     rec = dict(sky_recipe)
     if not windows:
         return rec
-    w = windows[int(rng.integers(len(windows)))]
+    pool = windows
+    if camera_xy is not None and forward is not None:
+        ahead = [w for w in windows if (np.asarray(w["position"]) - camera_xy) @ forward > 0.5]
+        if ahead and rng.random() < 0.8:
+            pool = ahead
+    w = pool[int(rng.integers(len(pool)))]
     out = outward(w["yaw_deg"])
     window_az = math.degrees(math.atan2(out[1], out[0]))
     if rng.random() < SUN_PROB:
         az, el = window_az + float(rng.uniform(-35, 35)), float(rng.uniform(22, 48))
         a, e = math.radians(az), math.radians(el)
         toward = np.array([math.cos(e) * math.cos(a), math.cos(e) * math.sin(a), math.sin(e)])
-        rec["lighting"] = {"direction": (-toward).tolist(), "intensity": float(rng.uniform(0.85, 1.0)),
+        rec["lighting"] = {"direction": (-toward).tolist(), "intensity": float(rng.uniform(0.9, 1.05)),
                            "color": sun_color(el).tolist(),
-                           "ambient": (np.array([0.96, 0.98, 1.0]) * float(rng.uniform(0.18, 0.26))).tolist()}
+                           "ambient": (np.array([0.96, 0.98, 1.0]) * float(rng.uniform(0.13, 0.2))).tolist()}
         rec.update(sun_azimuth_deg=az % 360, sun_elevation_deg=el)
         rec["daylight"] = {"sun": True, "window_azimuth_deg": window_az % 360}
         rec["outside"] = _outside_sky(rng, True, az % 360, el)
