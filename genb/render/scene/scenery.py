@@ -293,7 +293,7 @@ def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:
 def _near_people(rec: dict[str, Any], people_xy: np.ndarray, reach: float = 8.0) -> bool:
     """A place's object casts sun shadows only within ``reach`` metres of someone: the shadow map is framed
     on its casters, and a street's far lamps and trees would coarsen the people's own shadows."""
-    if "place" not in rec or not len(people_xy):
+    if "place" not in rec or "wall" in rec or not len(people_xy):  # a room's windows are part of its walls
         return True
     gap = np.linalg.norm(np.asarray(people_xy, float) - rec["position"], axis=1).min() - max(rec["size"][:2]) / 2
     return bool(gap < reach)
