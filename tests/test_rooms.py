@@ -144,6 +144,20 @@ def test_the_sun_patch_on_the_floor_is_where_rays_toward_the_sun_pass_a_window(p
     sure = free & (g_strict == g_loose)
     assert g_strict[sure].sum() > 100 and (~g_loose[sure]).sum() > 1000
     assert (seen[sure] == g_strict[sure]).mean() > 0.99
+    # the renderer's shortcut (points whose rays miss every window by 25 cm are shadowed without a lookup)
+    # agrees with the map on every surface that faces the sun
+    everywhere = out.depth > 0
+    full, _ = shadows.sun_and_contact(out.depth, out.normals, floor, prep.K, prep.cam_ext,
+                                      look.shadow_cam.linear_depth(shadow_depth), look.shadow_cam,
+                                      np.asarray(prep.scene["lighting"]["direction"]), np.zeros((0, 3)),
+                                      penumbra_tan=0.008)
+    fast, _ = shadows.sun_and_contact(out.depth, out.normals, floor, prep.K, prep.cam_ext,
+                                      look.shadow_cam.linear_depth(shadow_depth), look.shadow_cam,
+                                      np.asarray(prep.scene["lighting"]["direction"]), np.zeros((0, 3)),
+                                      **look._window_light())
+    n_world = (out.normals.astype(np.float64) / 127.5 - 1.0) @ prep.cam_ext[:3, :3]
+    facing = everywhere & (n_world @ toward > 0.1) & (out.parts != SCENE_PART_INDEX["glass"])
+    assert facing.sum() > 1000 and (np.abs(full - fast)[facing] < 0.02).mean() > 0.995
     # the rendered image: the patch is much brighter than the shaded floor
     sample = stage.finish(prep)
     grey = sample.images["image"].astype(np.float64).mean(axis=2)[floor]

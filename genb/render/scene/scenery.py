@@ -73,6 +73,8 @@ class Look:
     """(material, tile metres, (2,) texture origin, seed) of the ground's relief, or None."""
     materials: np.ndarray | None = None
     """(256, 256) uint8 material id per (instance, part) (painted clothes, :mod:`genb.render.dress.painted`), or None."""
+    windows: list = dataclasses.field(default_factory=list)
+    """A room's windows (``wall_window`` recipes): where its sun may come in."""
 
     def detail(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray) -> None:
         """Per-pixel surface detail of the scene (in place, before shading and control maps): the
@@ -108,10 +110,20 @@ class Look:
         sun_map, contact_map = shadows.sun_and_contact(
             out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext, lin_depth,
             self.shadow_cam, np.asarray(self.lighting["direction"]), self.contacts,
-            penumbra_tan=WINDOW_PENUMBRA_TAN if (self.sky or {}).get("daylight", {}).get("sun") else shadows.PENUMBRA_TAN)
+            **self._window_light())
         if (sun_map < 1).any():  # hide the filter taps' pattern in the penumbrae
             sun_map = shadows.soften(sun_map, 1.0)
         return sun_map, contact_map
+
+    def _window_light(self) -> dict[str, Any]:
+        """The sun's shadow options in a room the sun shines into (else none): crisper penumbrae, and only
+        points whose rays toward the sun may pass a window are looked up in the map."""
+        if not ((self.sky or {}).get("daylight") or {}).get("sun") or not self.windows:
+            return {}
+        toward = -np.asarray(self.lighting["direction"], np.float64)
+        toward /= np.linalg.norm(toward)
+        return {"penumbra_tan": WINDOW_PENUMBRA_TAN,
+                "open_to_sun": lambda pts: places.room.open_to_sun(pts, toward, self.windows)}
 
     def ground_darkening(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
                          shadow_depth: np.ndarray | None) -> np.ndarray:
@@ -136,9 +148,8 @@ class Look:
         glass = out.parts == SCENE_PART_INDEX["glass"]
         if not glass.any():
             return lit
-        view = 255.0 - 0.55 * (255.0 - backdrop[glass].astype(np.float32))
-        lit = lit.copy()
-        lit[glass] = view * out.coverage[glass][:, None]
+        view = np.float32(255.0) - np.float32(0.55) * (np.float32(255.0) - backdrop[glass].astype(np.float32))
+        lit[glass] = view * out.coverage[glass][:, None]  # in place: ``lit`` is this sample's own image
         return lit
 
     def finish_image(self, image: np.ndarray, out: RasterOutput, backdrop: np.ndarray, K: np.ndarray) -> np.ndarray:
@@ -210,7 +221,8 @@ class Setting:
                     contacts=np.asarray(contacts, np.float64),
                     effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows,
                     probe=self.light_probe(), ground_seed=self.background.get("texture_seed"),
-                    catcher=self.catcher, ground_relief=self.relief())
+                    catcher=self.catcher, ground_relief=self.relief(),
+                    windows=[o for o in self.objects if o["type"] == "wall_window" and "sill" in o])
 
     def relief(self) -> tuple | None:
         """The ground's relief recipe for :attr:`Look.ground_relief` (None without a textured ground)."""
@@ -390,7 +402,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
     if indoor:  # four walls around the camera and everyone, above the camera (genb.render.scene.places.room)
         walls, room = places.room.room_shell(rng, np.asarray(camera.position, np.float64),
                                              np.asarray(people_xy, np.float64))
-        objects = walls + objects
+        objects = walls + places.room.inside(objects, room)
     background = {"kind": "procedural", "sky": sky_recipe["setting"], "ground": material, "texture_seed": seed}
     if place is not None:  # the place around the people (genb.render.scene.places), then its backdrop
         near, far = places.build_place(rng, place, cam_xy, forward, np.asarray(people_xy, np.float64),

@@ -71,6 +71,17 @@ def room_shell(rng: np.random.Generator, camera_xyz: np.ndarray, people_xy: np.n
     return walls, box
 
 
+def inside(objects: list[dict], box: tuple) -> list[dict]:
+    """The objects whose footprints lie inside the room's inner box (props are drawn before the room is)."""
+    (x0, y0), (x1, y1) = box
+    keep = []
+    for o in objects:
+        q = P.footprint(o, 0.0)
+        if (q[:, 0] >= x0).all() and (q[:, 0] <= x1).all() and (q[:, 1] >= y0).all() and (q[:, 1] <= y1).all():
+            keep.append(o)
+    return keep
+
+
 def ceiling(walls: list[dict], box: tuple) -> dict:
     """The ceiling recipe over a room from :func:`room_shell` (listed last: it covers every footprint)."""
     (x0, y0), (x1, y1) = box
@@ -198,3 +209,30 @@ def daylight(rng: np.random.Generator, sky_recipe: dict[str, Any], windows: list
         rec["daylight"] = {"sun": False, "window_azimuth_deg": window_az % 360}
         rec["outside"] = _outside_sky(rng, False, float(rng.uniform(0, 360)), float(rng.uniform(30, 60)))
     return rec
+
+
+def open_to_sun(points: np.ndarray, toward: np.ndarray, windows: list[dict], margin: float = 0.25) -> np.ndarray:
+    """(N,) bool: whether the ray from each point (N, 3) toward the sun (``toward``, (3,) unit) could pass one
+    of the windows' openings, grown by ``margin`` metres, on both faces of its frame (any ray through an
+    opening crosses both). In a closed room the others meet a wall or the ceiling: they are in shadow."""
+    out = np.zeros(len(points), bool)
+    p = np.asarray(points, np.float32)
+    for w in windows:
+        L, T, H = w["size"]
+        s = float(w["sill"])
+        a = math.radians(w["yaw_deg"])
+        ax, ay = np.float32(math.cos(a)), np.float32(math.sin(a))
+        t = np.array([toward[0] * math.cos(a) + toward[1] * math.sin(a),
+                      -toward[0] * math.sin(a) + toward[1] * math.cos(a), toward[2]])
+        if t[1] <= 1e-6:
+            continue  # the sun is on the room's side of this wall
+        dx, dy = p[:, 0] - np.float32(w["position"][0]), p[:, 1] - np.float32(w["position"][1])
+        x, y = dx * ax + dy * ay, -dx * ay + dy * ax
+        ok = np.ones(len(p), bool)
+        for face in (-(T + 0.04) / 2, (T + 0.04) / 2):
+            k = (np.float32(face) - y) * np.float32(1.0 / t[1])
+            qx, qz = x + k * np.float32(t[0]), p[:, 2] + k * np.float32(t[2])
+            ok &= (np.abs(qx) < L / 2 + margin) & (qz > s - margin) & (qz < s + H + margin)
+        out |= ok
+    return out
+
