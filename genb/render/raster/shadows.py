@@ -308,11 +308,12 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
     lambert = (normals_world[:, 0] * np.float32(toward[0]) + normals_world[:, 1] * np.float32(toward[1])
                + normals_world[:, 2] * np.float32(toward[2]))
-    cand = np.flatnonzero(lambert > -0.2)  # (skin's wrap lighting reaches a little past the terminator)
-    if open_to_sun is not None and len(cand):
-        shut = ~open_to_sun(points[cand])
-        sun_map[vv[cand[shut]], uu[cand[shut]]] = 0.0
-        cand = cand[~shut]
+    facing = lambert > -0.2  # (skin's wrap lighting reaches a little past the terminator)
+    if open_to_sun is not None:  # every shut point, facing the sun or not (the blur below must not bleed light)
+        shut = ~open_to_sun(points)
+        sun_map[vv[shut], uu[shut]] = 0.0
+        facing &= ~shut
+    cand = np.flatnonzero(facing)
     if len(cand):
         sun_map[vv[cand], uu[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction,
                                                      penumbra_tan)
