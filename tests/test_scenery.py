@@ -153,7 +153,7 @@ def test_props_occlude_keypoints_have_instance_zero_and_their_own_classes():
         objects = [o for o in s.scene["objects"] if not o.get("room") and "seat_of" not in o]
         assert len(objects) <= 1 and all(set(o) >= {"type", "position", "yaw_deg", "size"} for o in objects + seats)
         with_prop += len(objects)
-        classes = {SCENE_PART_INDEX[props.PROP_TYPES[o["type"]][1]] for o in s.scene["objects"]}
+        classes = {m[4] for o in s.scene["objects"] for m in places.prop_meshes(o)}  # a room: walls, windows, ceiling
         if s.scene["held_objects"]:
             classes.add(SCENE_PART_INDEX["held_object"])
         parts, inst, depth = s.images["parts"], s.images["instances"], s.depth

@@ -88,5 +88,6 @@ SCENE_PARTS = (
     "chair", "building", "window", "door", "sidewalk", "road_marking", "lamp", "sign", "hedge", "sofa", "table",
     "shelf", "picture", "rug", "backdrop", "cloud", "equipment",
     "water",  # the sea (beach)
+    "glass", "ceiling",  # a room's window panes (the daylight seen through them) and its ceiling
 )
 SCENE_PART_INDEX = {name: SCENE_PART_BASE + i for i, name in enumerate(SCENE_PARTS)}

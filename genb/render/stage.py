@@ -372,6 +372,7 @@ class RenderStage(People):
             shaded = look.shade(color, out, K, prep.cam_ext, shadow_depth)
             color = (scenery.catch_shadows(shaded, look.ground_darkening(out, K, prep.cam_ext, shadow_depth), out,
                                            prep.backdrop) if look.catcher else shaded)
+            color = look.through_glass(color, out, prep.backdrop)
         alpha = out.coverage[..., None]
         clean = np.clip(color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
         image = clean if look is None else look.finish_image(clean, out, prep.backdrop, K)

@@ -22,8 +22,8 @@ def cap(w: Wearer, acc: dict) -> None:
     color = hex_rgb(acc["color"])
     shell = w.dresser.hair_shell("short", cap=True)
     th = w.hair_t + 0.008
-    w.add_shell(shell, th, np.broadcast_to(color, shell.rest.shape).copy(), "headwear", "cap")
-    w.out.append(brim(w.keypoints, color, th))
+    crown = w.add_shell(shell, th, np.broadcast_to(color, shell.rest.shape).copy(), "headwear", "cap")
+    w.out.append(brim(w.keypoints, color, th, crown.vertices))  # at the cap's front edge
 
 
 def _strap_and_bag(w: Wearer, acc: dict, region: str) -> None:

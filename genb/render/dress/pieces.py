@@ -86,18 +86,36 @@ def hair_piece(hair: dict, keypoints: np.ndarray, t: float, surface=None) -> Gar
                        f"hair:{hair['shape']}")
 
 
-def brim(keypoints: np.ndarray, color: np.ndarray, t: float) -> GarmentMesh:
-    """A cap's brim over the forehead, ``t`` metres over the scalp."""
+def brim(keypoints: np.ndarray, color: np.ndarray, t: float, cap: np.ndarray | None = None) -> GarmentMesh:
+    """A cap's brim, 6 mm thick, at the front edge of the cap: ``cap`` (N, 3) the posed cap shell's vertices
+    (its lowest point in front sets the brim's height, its outline there the brim's inner edge, tucked 6 mm
+    inside it, so no forehead shows between cap and brim); without it, ``t`` metres over the scalp. It
+    reaches 7.7 cm ahead and 2.5 cm at the sides, dipping a little; its underside is a shade darker."""
     origin, R = head_frame(keypoints)
     ang = np.linspace(-1.2, 1.2, 9)
-    inner = np.stack([0.085 * np.sin(ang), 0.07 + 0.025 * np.cos(ang), np.full_like(ang, 0.06 + t)], 1)
-    outer = np.stack([0.095 * np.sin(ang), 0.08 + 0.075 * np.cos(ang), np.full_like(ang, 0.045 + t)], 1)
-    local = np.concatenate([inner, outer])
+    d = np.stack([np.sin(ang), np.cos(ang)], 1)
+    z0, reach = 0.06 + t, np.hypot(0.085 * np.sin(ang), 0.07 + 0.025 * np.cos(ang))
+    if cap is not None and len(cap):
+        local = (np.asarray(cap, np.float64) - origin) @ R
+        front = local[(local[:, 1] > 0.03) & (np.abs(local[:, 0]) < 0.05)]
+        if len(front):
+            z0 = float(front[:, 2].min()) + 0.004
+            band = local[np.abs(local[:, 2] - z0) < 0.02]
+            reach = (band[:, :2] @ d.T).max(axis=0) - 0.006
+    length = 0.012 + 0.065 * np.cos(ang)
+    inner = np.column_stack([d * reach[:, None], np.full(len(ang), z0)])
+    outer = np.column_stack([d * (reach + length)[:, None], z0 - 0.006 - 0.012 * np.cos(ang)])
+    n9, th = len(ang), 0.006
+    top = np.concatenate([inner, outer])
+    bottom = top - np.array([0.0, 0.0, th])
+    strip = np.concatenate([[[i, n9 + i + 1, n9 + i], [i, i + 1, n9 + i + 1]] for i in range(n9 - 1)])  # faces up
+    edge = np.concatenate([[[i, i + 1, n9 + i + 1], [i, n9 + i + 1, n9 + i]] for i in range(n9 - 1)])
+    local = np.concatenate([top, bottom, outer, outer - np.array([0.0, 0.0, th])])
+    f = np.concatenate([strip, strip[:, ::-1] + 2 * n9, edge + 4 * n9]).astype(np.uint32)
     v = (origin + local @ R.T).astype(np.float32)
-    n9 = len(ang)
-    f = np.concatenate([[[i, n9 + i, n9 + i + 1], [i, n9 + i + 1, i + 1]] for i in range(n9 - 1)]).astype(np.uint32)
-    return GarmentMesh(v, mesh_normals(v, f), f, np.broadcast_to(color * 0.9, v.shape).copy(), PART_INDEX["headwear"],
-                       None, "cap:brim")
+    shade = np.repeat([0.9, 0.72, 0.8], [2 * n9, 2 * n9, 2 * n9])[:, None]
+    return GarmentMesh(v, mesh_normals(v, f), f, (np.asarray(color, np.float32)[None] * shade).astype(np.float32),
+                       PART_INDEX["headwear"], None, "cap:brim")
 
 
 BAG_GAP = 0.006  # between a bag and the cloth it rests on, metres

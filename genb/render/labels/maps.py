@@ -144,7 +144,7 @@ SCENE_TO_ADE20K = {"wall": "wall", "fence": "fence", "box": "box", "bench": "ben
                    "sidewalk": "sidewalk", "road_marking": "road", "lamp": "streetlight", "sign": "signboard",
                    "hedge": "plant", "sofa": "sofa", "table": "table", "shelf": "shelf", "picture": "painting",
                    "rug": "rug", "backdrop": "hill", "cloud": "sky", "equipment": "box",
-                   "water": "sea"}
+                   "water": "sea", "glass": "windowpane", "ceiling": "ceiling"}
 # Ground materials -> ADE20K class.
 GROUND_TO_ADE20K = {"grass": "grass", "asphalt": "road", "concrete": "sidewalk", "paving": "sidewalk",
                     "tiles": "floor", "wood": "floor", "dirt": "earth", "sand": "sand"}

@@ -96,7 +96,20 @@ def _sky_above(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None, envi
 
         return sky_radiance(sky_recipe, d)
     amb = np.asarray(lighting["ambient"], np.float32)
+    window = _sunlit_window(sky_recipe)
+    if window is not None:  # a room the sun shines into: its daylight comes from the window side
+        return amb[None, :] * (0.3 + 0.15 * d[:, 2:3] + 1.2 * np.maximum(d @ window, 0.0)[:, None] ** 1.5).astype(np.float32)
     return amb[None, :] * (0.65 + 0.35 * d[:, 2:3]).astype(np.float32)  # a room or a photo: brighter above
+
+
+def _sunlit_window(sky_recipe: dict[str, Any] | None) -> np.ndarray | None:
+    """(3,) unit horizontal direction out through the window a room's sun comes in by, or None
+    (:func:`genb.render.scene.places.room.daylight`)."""
+    daylight = (sky_recipe or {}).get("daylight") or {}
+    if not daylight.get("sun"):
+        return None
+    a = math.radians(float(daylight["window_azimuth_deg"]))
+    return np.array([math.cos(a), math.sin(a), 0.0])
 
 
 def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = None, ground_albedo: Any = 0.2,
@@ -124,7 +137,9 @@ def light_probe(lighting: dict[str, Any], sky_recipe: dict[str, Any] | None = No
     scale = target / max(float(luminance(up_irr)), 1e-6)
     rad *= scale
     up_irr = up_irr * scale
-    lit_ground = up_irr + sun * max(float(toward[2]), 0.0)
+    # the floor's bounce: in a sunlit room only its sun patch (about a fifth of it) has the sun
+    patch = 0.2 if _sunlit_window(sky_recipe) is not None else 1.0
+    lit_ground = up_irr + sun * max(float(toward[2]), 0.0) * patch
     # the ground below the horizon: a diffuse bounce, its colour half desaturated and its strength
     # lowered (the ground a person sees is partly shaded and mixed with other surfaces)
     g = np.asarray(ground_albedo, np.float32) * np.ones(3, np.float32)

@@ -142,7 +142,7 @@ def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, cam: ShadowCamera,
-                   direction: np.ndarray) -> np.ndarray:
+                   direction: np.ndarray, penumbra_tan: float = PENUMBRA_TAN) -> np.ndarray:
     """(N,) float32 fraction of the sun each point sees (1 lit, 0 in shadow).
 
     Args:
@@ -151,6 +151,8 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
         depth_map: (h, w) distance along the rays of the nearest caster (metres, 0 = none),
             :meth:`ShadowCamera.linear_depth` of the shadow pass.
         direction: (3,) direction the sunlight travels.
+        penumbra_tan: how fast the penumbra widens with the distance to the blocker (:data:`PENUMBRA_TAN`
+            outdoors; a room's window gives crisper edges: the sun's disc alone, no sky around it).
     """
     texel = cam.texel_m
     depth_map = np.pad(depth_map, 1)
@@ -176,7 +178,12 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
     idx = np.flatnonzero(has)
     u, v, dist, bias = u[idx], v[idx], dist[idx], bias[idx]
     gap = np.maximum(dist - blocker_sum[idx] / blocker_n[idx], 0.0)
-    radius = (1.0 * texel + gap * PENUMBRA_TAN) / texel
+    radius = (1.0 * texel + gap * penumbra_tan) / texel
+    if len(idx) > UMBRA_MIN_POINTS:  # many points (a room's walls and ceiling): skip the taps of the umbra
+        dark = _in_umbra(depth_map, u, v, dist - bias, radius)
+        lit[idx[dark]] = 0.0
+        keep = ~dark
+        idx, u, v, dist, bias, radius = idx[keep], u[keep], v[keep], dist[keep], bias[keep], radius[keep]
     count = np.zeros(len(idx), np.float32)
     taps = np.concatenate([_RING, _RING_INNER[::2]])  # 13 taps
     for du, dv in taps:
@@ -184,6 +191,21 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
         count += (d <= 0) | (d >= dist - bias)
     lit[idx] = count / len(taps)
     return lit
+
+
+UMBRA_MIN_POINTS = 20000  # points with a blocker: from this many on, :func:`_in_umbra` pays for itself
+UMBRA_REACH = 8  # texels: the filter radius up to which :func:`_in_umbra` decides
+
+
+def _in_umbra(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray, limit: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """(N,) bool points whose every filter tap is blocked, found without the taps (so their visibility is
+    exactly 0, as the 13 taps would give): the nearest and farthest caster within :data:`UMBRA_REACH` + 1
+    texels of the point (a min and a max filter of the padded map; every tap of a radius up to the reach
+    falls in that window, the map's zero border included) both lie in front of ``limit``."""
+    k = np.ones((2 * UMBRA_REACH + 3, 2 * UMBRA_REACH + 3), np.uint8)
+    near = _lookup(cv2.erode(depth_map, k), u, v)
+    far = _lookup(cv2.dilate(depth_map, k), u, v)
+    return (radius <= UMBRA_REACH) & (near > 0) & (far < limit)
 
 
 CONTACT_RADIUS = 0.16  # metres: the darkening around a foot's centre falls off as exp(-d^2 / r^2)
@@ -254,7 +276,8 @@ def _affine(M: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.nd
 
 def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.ndarray, K: np.ndarray,
                     cam_ext: np.ndarray, shadow_depth: np.ndarray | None, cam: ShadowCamera | None,
-                    direction: np.ndarray, contacts: np.ndarray, step: int = 4) -> tuple[np.ndarray, np.ndarray]:
+                    direction: np.ndarray, contacts: np.ndarray, step: int = 4,
+                    penumbra_tan: float = PENUMBRA_TAN, open_to_sun=None) -> tuple[np.ndarray, np.ndarray]:
     """(H, W) float32 sun visibility (1 = lit) and (H, W) contact occlusion of the ground near
     the feet (1 = open), from the label pass's depth and normals.
 
@@ -268,6 +291,9 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
         shadow_depth: (h, w) caster distances along the rays (:meth:`ShadowCamera.linear_depth`),
             or None (no casters). direction: (3,) direction the sunlight travels.
         contacts: (C, 3) world points of the feet (their centres), for contact darkening.
+        open_to_sun: optional ``(N, 3) points -> (N,) bool``, False where the sun surely cannot reach a
+            point whatever the map says (a closed room: rays that miss every window by more than the
+            filter's reach); those points are in shadow without a lookup.
     """
     H, W = depth.shape
     sun_map = np.ones((H, W), np.float32)
@@ -287,9 +313,15 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
     lambert = (normals_world[:, 0] * np.float32(toward[0]) + normals_world[:, 1] * np.float32(toward[1])
                + normals_world[:, 2] * np.float32(toward[2]))
-    cand = np.flatnonzero(lambert > -0.2)  # (skin's wrap lighting reaches a little past the terminator)
+    facing = lambert > -0.2  # (skin's wrap lighting reaches a little past the terminator)
+    if open_to_sun is not None:  # every shut point, facing the sun or not (the blur below must not bleed light)
+        shut = ~open_to_sun(points)
+        sun_map.ravel()[flat[shut]] = 0.0
+        facing &= ~shut
+    cand = np.flatnonzero(facing)
     if len(cand):
-        sun_map.ravel()[flat[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction)
+        sun_map.ravel()[flat[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction,
+                                                     penumbra_tan)
     return sun_map, ao_map
 
 

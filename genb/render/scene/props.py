@@ -38,7 +38,7 @@ PROP_TYPES: dict[str, tuple[tuple[tuple[float, float], ...], str, bool]] = {
     "cushion": (((0.4, 0.55), (0.4, 0.55), (0.04, 0.3)), "chair", False),  # a floor cushion (pouf) under a floor sitter
 }
 SEAT_TYPES = ("chair", "stool", "bench", "crate", "low_wall")
-INDOOR_TYPES = ("crate", "bench", "planter", "steps", "bollard")
+INDOOR_TYPES = ("crate", "bench", "steps")  # no planted pots nor street bollards in a room
 _COLORS = {
     "crate": ["8b6a45", "a07d52", "b8935f", "6f7b55"], "wall": ["9a968e", "b5a58f", "8c5a46", "c9c3b6"],
     "fence": ["6b5437", "585c60", "2f3a2f"], "bench": ["7b5533", "5a3b22", "4d5560"], "bollard": ["3a3a3a", "8f8f8a", "c9a227"],

@@ -35,12 +35,13 @@ from genb.render.raster import shading
 from genb.render.raster import shadows
 
 from genb.render.scene import sky
-from genb.core.conventions import BODY25_INDEX
+from genb.core.conventions import BODY25_INDEX, SCENE_PART_INDEX
 from genb.render.raster.gl import RasterOutput
 from genb.render.raster.meshes import GroundLayer, PropMesh
 
 # BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
 FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
+WINDOW_PENUMBRA_TAN = 0.008  # a sunlit room's shadows: the sun's disc through a window (no sky glow around it)
 GROUND_SIZE_M = 800.0  # its edge (400 m) is inside the depth range and fully hazed
 
 
@@ -72,6 +73,8 @@ class Look:
     """(material, tile metres, (2,) texture origin, seed) of the ground's relief, or None."""
     materials: np.ndarray | None = None
     """(256, 256) uint8 material id per (instance, part) (painted clothes, :mod:`genb.render.dress.painted`), or None."""
+    windows: list = dataclasses.field(default_factory=list)
+    """A room's windows (``wall_window`` recipes): where its sun may come in."""
 
     def detail(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray) -> None:
         """Per-pixel surface detail of the scene (in place, before shading and control maps): the
@@ -107,10 +110,21 @@ class Look:
         lin_depth = self.shadow_cam.linear_depth(shadow_depth) if shadow_depth is not None else None
         sun_map, contact_map = shadows.sun_and_contact(
             out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext, lin_depth,
-            self.shadow_cam, np.asarray(self.lighting["direction"]), self.contacts)
+            self.shadow_cam, np.asarray(self.lighting["direction"]), self.contacts,
+            **self._window_light())
         if (sun_map < 1).any():  # hide the filter taps' pattern in the penumbrae
             sun_map = shadows.soften(sun_map, 1.0)
         return sun_map, contact_map
+
+    def _window_light(self) -> dict[str, Any]:
+        """The sun's shadow options in a room the sun shines into (else none): crisper penumbrae, and only
+        points whose rays toward the sun may pass a window are looked up in the map."""
+        if not ((self.sky or {}).get("daylight") or {}).get("sun") or not self.windows:
+            return {}
+        toward = -np.asarray(self.lighting["direction"], np.float64)
+        toward /= np.linalg.norm(toward)
+        return {"penumbra_tan": WINDOW_PENUMBRA_TAN,
+                "open_to_sun": lambda pts: places.room.open_to_sun(pts, toward, self.windows)}
 
     def ground_darkening(self, out: RasterOutput, K: np.ndarray, cam_ext: np.ndarray,
                          shadow_depth: np.ndarray | None) -> np.ndarray:
@@ -125,6 +139,19 @@ class Look:
         ambient = float(np.mean(self.lighting["ambient"]))
         share = sun / max(sun + ambient, 1e-6)
         return ((1.0 - share * (1.0 - sun_map)) * contact_map).astype(np.float32)
+
+    def through_glass(self, lit: np.ndarray, out: RasterOutput, backdrop: np.ndarray) -> np.ndarray:
+        """A room's window glass shows the sky outside (the backdrop of a room with windows,
+        :func:`genb.render.scene.sky.sky_image`), brighter than the room as daylight is: (H, W, 3) float
+        premultiplied like ``lit`` (:meth:`shade`); unchanged outdoors and in rooms without windows."""
+        if self.sky is None or self.sky["setting"] != "indoor" or "outside" not in self.sky:
+            return lit
+        glass = out.parts == SCENE_PART_INDEX["glass"]
+        if not glass.any():
+            return lit
+        view = np.float32(255.0) - np.float32(0.55) * (np.float32(255.0) - backdrop[glass].astype(np.float32))
+        lit[glass] = view * out.coverage[glass][:, None]  # in place: ``lit`` is this sample's own image
+        return lit
 
     def finish_image(self, image: np.ndarray, out: RasterOutput, backdrop: np.ndarray, K: np.ndarray) -> np.ndarray:
         """Aerial perspective, the camera's exposure and white balance, then its effects."""
@@ -195,7 +222,8 @@ class Setting:
                     contacts=np.asarray(contacts, np.float64),
                     effects=effects.sample_effects(rng, cfg.camera_effects, focus), shadows=do_shadows,
                     probe=self.light_probe(), ground_seed=self.background.get("texture_seed"),
-                    catcher=self.catcher, ground_relief=self.relief())
+                    catcher=self.catcher, ground_relief=self.relief(),
+                    windows=[o for o in self.objects if o["type"] == "wall_window" and "sill" in o])
 
     def relief(self) -> tuple | None:
         """The ground's relief recipe for :attr:`Look.ground_relief` (None without a textured ground)."""
@@ -210,6 +238,10 @@ class Setting:
         albedo = 0.15
         if self.ground is not None:
             albedo = colour.SRGB_TO_LINEAR[self.ground.texture.reshape(-1, 3)].mean(axis=0)
+        walls = [o for o in self.objects if o["type"] == "room_wall"]
+        if walls:  # a room's bounce light comes off its walls as much as off its floor
+            wall = colour.SRGB_TO_LINEAR[np.rint(np.array(props._hex(walls[0]["color"])) * 255).astype(int)]
+            albedo = 0.4 * albedo + 0.6 * wall
         env = None
         if self.background.get("kind") == "environment":
             env = (envmap.load_environment(self.background["path"]), float(self.background["yaw_deg"]))
@@ -274,7 +306,7 @@ def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:
 def _near_people(rec: dict[str, Any], people_xy: np.ndarray, reach: float = 8.0) -> bool:
     """A place's object casts sun shadows only within ``reach`` metres of someone: the shadow map is framed
     on its casters, and a street's far lamps and trees would coarsen the people's own shadows."""
-    if "place" not in rec or not len(people_xy):
+    if "place" not in rec or "wall" in rec or not len(people_xy):  # a room's windows are part of its walls
         return True
     gap = np.linalg.norm(np.asarray(people_xy, float) - rec["position"], axis=1).min() - max(rec["size"][:2]) / 2
     return bool(gap < reach)
@@ -298,6 +330,24 @@ def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need
     budget = max(0, 19 - int(need))
     return lambda rec: framing.hidden_by_nearer(kp, props.box_corners(rec)[None], K, ext, camera.width,
                                                 camera.height) <= budget
+
+
+def _room_daylight(rng: np.random.Generator, sky_recipe: dict, walls: list[dict], room: tuple, near: list[dict],
+                   objects: list[dict], background: dict, cam_xy: np.ndarray, forward: np.ndarray) -> dict:
+    """A room's windows cut through its walls, its daylight (:func:`genb.render.scene.places.room.daylight`)
+    and its ceiling (appended to ``objects``); with the sun in, walls and ceiling cast sun shadows.
+    Returns the sky recipe."""
+    R = places.room
+    R.cut_openings(walls, near)
+    sky_recipe = R.daylight(rng, sky_recipe, [o for o in near if o["type"] == "wall_window"], cam_xy, forward)
+    sunlit = bool(sky_recipe.get("daylight", {}).get("sun"))
+    top = R.ceiling(walls, room)
+    objects.append(top)
+    for rec in walls + [top]:
+        rec["casts_shadow"] = sunlit
+    if sunlit and "description" in background:
+        background["description"] += ", sunlight falling in through a window"
+    return sky_recipe
 
 
 def _choose_place(rng: np.random.Generator, spec: str, indoor: bool):
@@ -349,20 +399,21 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
                                 allow=_keeps_framed(camera, keypoints_world, protect, cfg.min_framed_keypoints,
                                                     protect_seen))
     objects = list(seats) + objects
-    room = None
-    if indoor:
-        walls = props.room_walls(rng, cam_xy, np.asarray(people_xy, np.float64))
-        objects = walls + objects
-        T = walls[0]["size"][1]  # the inner faces of the four walls
-        room = ((walls[2]["position"][0] + T / 2, walls[0]["position"][1] + T / 2),
-                (walls[3]["position"][0] - T / 2, walls[1]["position"][1] - T / 2))
+    room, walls, near = None, [], []
+    if indoor:  # four walls around the camera and everyone, above the camera (genb.render.scene.places.room)
+        walls, room = places.room.room_shell(rng, np.asarray(camera.position, np.float64),
+                                             np.asarray(people_xy, np.float64))
+        objects = walls + places.room.inside(objects, room)
     background = {"kind": "procedural", "sky": sky_recipe["setting"], "ground": material, "texture_seed": seed}
     if place is not None:  # the place around the people (genb.render.scene.places), then its backdrop
         near, far = places.build_place(rng, place, cam_xy, forward, np.asarray(people_xy, np.float64),
                                        np.asarray(radii, np.float64), protect, objects, room)
         objects = places.keep_dry(objects, near) + near + far
         background.update(place=place.name, description=places.describe(place, near + far))
-    meshes = merge_meshes([(m, places.casts_shadow(rec) and _near_people(rec, people_xy)) for rec in objects
-                           for m in places.prop_meshes(rec)])
+    if indoor:  # windows open their walls; the sun may come in through one; a ceiling closes the room
+        sky_recipe = _room_daylight(rng, sky_recipe, walls, room, near, objects, background, cam_xy, forward)
+    glass = SCENE_PART_INDEX["glass"]
+    meshes = merge_meshes([(m, places.casts_shadow(rec) and m[4] != glass and _near_people(rec, people_xy))
+                           for rec in objects for m in places.prop_meshes(rec)])
     return Setting(lighting=sky_recipe["lighting"], background=background, ground=ground, props=meshes,
                    objects=objects, sky=sky_recipe)

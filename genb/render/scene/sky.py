@@ -196,9 +196,13 @@ def sky_image(recipe: dict[str, Any], K: np.ndarray, cam_ext: np.ndarray, width:
     """(H, W, 3) uint8 sky seen through the camera (below the horizon: the horizon's colour,
     which the ground's aerial perspective fades into).
 
-    The sky is smooth: it is evaluated every ``step`` pixels and interpolated bilinearly.
+    The sky is smooth: it is evaluated every ``step`` pixels and interpolated bilinearly. A room with
+    windows (``outside``, :mod:`genb.render.scene.places.room`) shows the sky outside: its glass takes it.
     """
     import cv2
+
+    if recipe["setting"] == "indoor" and "outside" in recipe:
+        recipe = recipe["outside"]
 
     w, h = -(-width // step), -(-height // step)
     # the coarse grid's pixel centres, in full-resolution pixels (cv2.resize's alignment)

@@ -28,12 +28,13 @@ from genb.render.scene import props as P
 from genb.render.scene.places import objects as _objects  # noqa: F401, I001
 from genb.render.scene.places import outdoor as _outdoor  # noqa: F401, I001
 from genb.render.scene.places import indoor as _indoor  # noqa: F401, I001
+from genb.render.scene.places import room  # noqa: F401, I001  (a room's shell and daylight)
 from genb.render.scene.places.context import PlaceContext
 from genb.render.scene.places.kinds import (PLACE_KINDS, PROP_KINDS, PlaceKind, PropKind, casts_shadow, place_kind, prop_kind,
                                       prop_mesh, prop_meshes, recipe)
 
 __all__ = ["PLACE_KINDS", "PROP_KINDS", "PlaceContext", "PlaceKind", "PropKind", "backdrop", "build_place", "casts_shadow",
-           "choose_place", "describe", "place_kind", "prop_kind", "prop_mesh", "prop_meshes", "recipe"]
+           "choose_place", "describe", "place_kind", "prop_kind", "prop_mesh", "prop_meshes", "recipe", "room"]
 
 
 def choose_place(rng: np.random.Generator, indoor: bool) -> PlaceKind:

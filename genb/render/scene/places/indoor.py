@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from genb.render.scene.places.context import PlaceContext, _scatter
+from genb.render.scene.places import room as R
 from genb.render.scene.places.kinds import place_kind, recipe
 
 
@@ -35,12 +36,14 @@ def _against_walls(ctx: PlaceContext, kind: str, n: int, flat: bool = False, tri
             inward = -np.array([-math.sin(a), math.cos(a)])  # from the wall into the room (-y of the object)
             pos = centre + along * float(ctx.rng.uniform(-(length - L) / 2, (length - L) / 2)) + inward * (D / 2 + 0.01)
             rec["position"] = pos.tolist()
+            if flat and not R.clear_of_windows(ctx, rec):
+                continue
             if ctx.add(rec, flat=flat):
                 break
 
 
 def _room_common(ctx: PlaceContext) -> None:
-    _against_walls(ctx, "wall_window", int(ctx.rng.integers(1, 4)), flat=True)
+    R.add_windows(ctx, int(ctx.rng.integers(2, 4)))
     _against_walls(ctx, "door", 1, flat=True)
     _against_walls(ctx, "picture", int(ctx.rng.integers(1, 4)), flat=True)
 

@@ -114,9 +114,10 @@ def prop_mesh(recipe: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def casts_shadow(recipe: dict[str, Any]) -> bool:
-    """Whether an object goes into the sun's shadow map: not room walls, nor big or distant objects, nor
-    flat overlays on the ground (the map is framed on its casters: a 300 m backdrop would blur every shadow)."""
+    """Whether an object goes into the sun's shadow map: a room's walls and ceiling only when the sun shines
+    in through its windows (their ``casts_shadow``), not big or distant objects, nor flat overlays on the
+    ground (the map is framed on its casters: a 300 m backdrop would blur every shadow)."""
     if recipe.get("room", False):
-        return False
+        return bool(recipe.get("casts_shadow", False))
     kind = PROP_KINDS.get(recipe["type"])
     return kind is None or kind.casts_shadow

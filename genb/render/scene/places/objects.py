@@ -216,12 +216,22 @@ def _rug(r):
     return [(_box([L, D, H], [0, 0, 0]), col), (_box([L * 0.8, D * 0.75, H + 0.002], [0, 0, 0]), _shade(col, 1.25))]
 
 
-@prop_kind("wall_window", ((1.0, 2.0), (0.04, 0.05), (1.2, 1.6)), "window", ("dfe9f2", "cfe0ee"), "windows")
+@prop_kind("wall_window", ((1.0, 2.0), (0.15, 0.15), (1.1, 1.5)), "window", ("f2f2ee", "e6e2da", "5a4a3c", "3a3d40"),
+           "windows")
 def _wall_window(r):
-    """A window on a wall (its back, +y, on the wall): a bright pane in a frame, raised 0.9 m."""
-    L, D, H = r["size"]
-    return [(_box([L + 0.12, D, H + 0.12], [0, 0, 0.84]), [0.92, 0.92, 0.9]),
-            (_box([L, D + 0.01, H], [0, -0.005, 0.9]), _rgb(r["color"]))]
+    """A window in its wall's opening (:mod:`genb.render.scene.places.room`; origin in the middle of the wall's
+    thickness, the room on its -y side): a frame 2 cm proud of both faces, a mullion and a transom on wide
+    ones, and the glass (class ``glass``: the outside is composited onto it) in the middle."""
+    L, T, H = r["size"]
+    s = float(r.get("sill", 0.9))
+    col, f, d = _rgb(r["color"]), 0.06, T + 0.04
+    out = [(_box([f, d, H], [-L / 2 + f / 2, 0, s]), col), (_box([f, d, H], [L / 2 - f / 2, 0, s]), col),
+           (_box([L - 2 * f, d, f], [0, 0, s + H - f]), col), (_box([L - 2 * f, d + 0.04, f], [0, -0.02, s]), col)]
+    if L > 1.3:
+        out.append((_box([0.05, 0.06, H - 2 * f], [0, 0, s + f]), col))
+    out.append((_box([L - 2 * f, 0.06, 0.05], [0, 0, s + 0.62 * H]), col))
+    out.append((_box([L - 2 * f, 0.01, H - 2 * f], [0, 0, s + f]), [0.8, 0.86, 0.9], "glass"))
+    return out
 
 
 @prop_kind("door", ((0.85, 1.0), (0.05, 0.06), (2.0, 2.15)), "door", ("6b4a32", "e6e0d4", "8a8f94"), "a door")
