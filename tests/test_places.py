@@ -42,6 +42,18 @@ def test_every_place_keeps_clear_of_people_and_the_framed_sightline(name):
     assert horizon == (not kind.indoor)
 
 
+@pytest.mark.parametrize("name", sorted(places.PLACE_KINDS))
+def test_every_place_builds_round_people_right_in_front_of_the_camera(name):
+    """A close-up stands its person 0.6 m from the camera: nearer than a park's benches' own minimum
+    distance (3 m, `far + 2` below it); the place is built all the same."""
+    kind = places.PLACE_KINDS[name]
+    people, radii = np.array([[0.0, 0.6]]), np.array([0.3])
+    room = ((-4.0, -2.0), (4.0, 8.0)) if kind.indoor else None
+    for seed in range(6):
+        near, _ = places.build_place(np.random.default_rng(seed), kind, np.zeros(2), np.array([0.0, 1.0]), people, radii, 0, [], room)
+        assert all(o["place"] == name for o in near)
+
+
 def test_a_rendered_street_shows_its_classes_and_names_them():
     from genb.enhance.prompts import build_prompt, load_templates
 

@@ -90,9 +90,11 @@ def _row(ctx: PlaceContext, kind: str, ahead: float, spacing: tuple[float, float
 
 
 def _scatter(ctx: PlaceContext, kind: str, n: int, ahead: tuple[float, float], side: float, tries: int = 12, **extra) -> None:
+    lo, hi = ahead
+    hi = max(hi, lo)  # people closer than a place's own minimum (a close-up): scatter at that minimum
     for _ in range(n):
         for _ in range(tries):
-            a = float(ctx.rng.uniform(*ahead))
+            a = float(ctx.rng.uniform(lo, hi))
             rec = recipe(ctx.rng, kind, ctx.at(a, float(ctx.rng.uniform(-side, side)) * a / 10.0),
                          float(ctx.rng.uniform(0, 360)), **extra)
             if ctx.add(rec):
