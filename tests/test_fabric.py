@@ -121,7 +121,7 @@ def test_far_cloth_is_the_prefiltered_pattern_not_moire(raster):
 
 
 def test_relief_is_filtered_and_bends_normals_by_its_slopes():
-    from genb.render.raster.detail import bend_normals
+    from genb.render.raster.normals import bend_normals
 
     knit = {"color": "808080", "pattern": "knit", "pattern_scale": 0.01}
     u = np.linspace(0, 0.1, 500, dtype=np.float32)

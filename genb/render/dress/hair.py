@@ -30,6 +30,7 @@ U_RADIUS = 0.1  # metres of u per radian of azimuth around the crown axis
 CROWN = np.array([0.0, -0.035, 0.115])  # head frame (x left, y forward, z up; ears' midpoint), metres
 CENTRE = np.array([0.0, 0.0, 0.02])
 PIECE_V = 1.0  # v of pieces: far from any hairline
+PONYTAIL_NODES, PONYTAIL_LENGTH = 8, 0.24  # a ponytail: a chain of nodes falling under gravity, metres long
 TAPER_M = 0.025  # the hair thins to :data:`EDGE_LIFT` of its thickness over this distance to the hairline
 EDGE_LIFT = 0.2
 # curl of a style: (amplitude m, wavelength m) of the strands' wave across, and the lumps' share of the
@@ -181,7 +182,6 @@ def tube_map(rings: int, bins: int, radius: float, length: float, faces: np.ndar
 def piece_strands(piece) -> ClothMap:
     """Strand coordinates of a hair piece from :func:`genb.render.dress.pieces.hair_piece` (a ring
     grid: a ponytail's 8 x 10 tube, a bun's 7 x 12 ellipsoid): u around it, v along it."""
-    from genb.render.dress.pieces import PONYTAIL_LENGTH, PONYTAIL_NODES
 
     if piece.name == "hair:bun":
         return tube_map(7, 12, 0.04, 0.12, piece.faces)

@@ -7,7 +7,7 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.atlas import head_frame, trunk_frame
-from genb.render.dress.hair import outward
+from genb.render.dress.hair import PONYTAIL_LENGTH, PONYTAIL_NODES, outward
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, box, ellipsoid, mesh_normals
 from genb.render.dress.shells import ring_faces
@@ -15,7 +15,6 @@ from genb.render.dress.shells import ring_faces
 TORSO = PART_INDEX["torso"]
 
 
-PONYTAIL_NODES, PONYTAIL_LENGTH = 8, 0.24
 
 
 def ponytail_chain(start: np.ndarray, R: np.ndarray, radius: np.ndarray, surface=None) -> np.ndarray:

@@ -8,48 +8,18 @@ the pattern is added per pixel (anti-aliased edges keep their coverage's share).
 changed in the label pass's encoded normals, so the shading and the normal control map see the
 same detail; depth, instances and parts are not touched.
 
-:func:`bend_normals` is the shared step: slopes along two surface directions -> new encoded
-normals. Pure functions over numpy arrays.
+The shared steps (encoded normals, :func:`~genb.render.raster.normals.bend_normals`) are in
+:mod:`genb.render.raster.normals`. Pure functions over numpy arrays.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from genb.render.raster.colour import linear_to_srgb
+from genb.render.raster.colour import decode_srgb, encode_lut, linear_to_srgb
+from genb.render.raster.normals import bend_normals, decode_normals, encode_normals
 from genb.render.dress.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
 from genb.render.dress.skin_texture import EYE_LIMIT_M
-
-
-def _z_of(xy: np.ndarray) -> np.ndarray:
-    from genb.render.raster.gl import _Z_TABLE
-
-    return _Z_TABLE[xy[:, 0], xy[:, 1]]
-
-
-def encode_normals(n: np.ndarray) -> np.ndarray:
-    """(N, 3) unit camera-frame normals -> (N, 3) uint8 as the label pass stores them (x, y
-    rounded; z the camera-facing root of the encoded x, y)."""
-    xy = np.clip(np.rint((n[:, :2] + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    return np.concatenate([xy, _z_of(xy)[:, None]], axis=1)
-
-
-def decode_normals(enc: np.ndarray) -> np.ndarray:
-    """(N, 3) uint8 encoded normals -> (N, 3) float32 unit vectors."""
-    n = enc.astype(np.float32) / np.float32(127.5) - 1.0
-    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)
-
-
-def bend_normals(n: np.ndarray, t_u: np.ndarray, t_v: np.ndarray, s_u: np.ndarray, s_v: np.ndarray) -> np.ndarray:
-    """(N, 3) unit normals of a surface displaced by a height field with slopes ``s_u``, ``s_v`` (N,)
-    along the surface directions ``t_u``, ``t_v`` (N, 3; made tangent and unit here):
-    ``normalize(n - s_u t_u - s_v t_v)``."""
-    def tangent(t):
-        t = t - np.sum(t * n, axis=1, keepdims=True) * n
-        return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
-
-    out = n - s_u[:, None] * tangent(t_u) - s_v[:, None] * tangent(t_v)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
 def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key: np.ndarray,
@@ -99,7 +69,6 @@ def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v
     """(N, 3) float32 sRGB change (0..1) of skin pixels of body part ``part`` (colour-pass values ``col``
     (N, 3) uint8, coverage ``cov`` (N,)) under the person's skin texture (:func:`genb.render.dress.skin_texture.skin_factor`)."""
     from genb.render.dress.skin_texture import skin_factor
-    from genb.render.raster.surfaces import decode_srgb, encode_lut
 
     src = col.T.astype(np.float32)  # (3, N): channel-first, contiguous
     alb = np.clip(src * (np.float32(1 / 255) / np.maximum(cov, np.float32(1 / 255))), 0.0, 1.0)
@@ -110,6 +79,32 @@ def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v
 
 def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np.ndarray:
     return col > 0 if step == 1 else flat >= width
+
+
+def _cloth_pixels(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict, K: np.ndarray):
+    """The pixels :func:`apply_cloth` draws: those of the ``fabrics``' (instance, part) pairs where the
+    texcoord pass saw the labels' surface; None if there are none. Returns (N,) flat indices, (N,)
+    depths, (N, 2) cloth coordinates, (N, 3) camera-frame normals, (N, 3) unit rays, (N,) metres per
+    pixel on the surface, (N,) (instance << 8 | part) keys."""
+    W = out.depth.shape[1]
+    key = ((out.instances.astype(np.int32) << 8) | out.parts).ravel()
+    wanted = np.zeros(1 << 16, bool)
+    wanted[[(int(i) << 8) | int(p) for i, p in fabrics]] = True
+    flat = np.flatnonzero(wanted[key])
+    z = out.depth.ravel()[flat]
+    zt = tex_depth.ravel()[flat]
+    keep = (zt > 0) & (np.abs(zt - z) <= 2e-3 * z + 1e-3)  # the same surface as the labels'
+    flat, z = flat[keep], z[keep]
+    if not len(flat):
+        return None
+    uv = decode_texcoords(texcoords.reshape(-1, 4)[flat])
+    n = decode_normals(out.normals.reshape(-1, 3)[flat])
+    ray = np.ones((len(flat), 3), np.float32)
+    ray[:, 0] = ((flat % W).astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
+    ray[:, 1] = ((flat // W).astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
+    ray /= np.sqrt(np.einsum("ij,ij->i", ray, ray))[:, None]
+    footprint = z / np.float32(K[0, 0]) / np.maximum(np.abs(np.einsum("ij,ij->i", n, ray)), np.float32(0.25))
+    return flat, z, uv, n, ray, footprint, key[flat]
 
 
 def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict, K: np.ndarray,
@@ -130,24 +125,10 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
     if not fabrics:
         return 0
     H, W = out.depth.shape
-    key = ((out.instances.astype(np.int32) << 8) | out.parts).ravel()
-    wanted = np.zeros(1 << 16, bool)
-    wanted[[(int(i) << 8) | int(p) for i, p in fabrics]] = True
-    flat = np.flatnonzero(wanted[key])
-    z = out.depth.ravel()[flat]
-    zt = tex_depth.ravel()[flat]
-    keep = (zt > 0) & (np.abs(zt - z) <= 2e-3 * z + 1e-3)  # the same surface as the labels'
-    flat, z = flat[keep], z[keep]
-    if not len(flat):
+    pixels = _cloth_pixels(out, texcoords, tex_depth, fabrics, K)
+    if pixels is None:
         return 0
-    uv = decode_texcoords(texcoords.reshape(-1, 4)[flat])
-    n = decode_normals(out.normals.reshape(-1, 3)[flat])
-    ray = np.ones((len(flat), 3), np.float32)
-    ray[:, 0] = ((flat % W).astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
-    ray[:, 1] = ((flat // W).astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
-    ray /= np.sqrt(np.einsum("ij,ij->i", ray, ray))[:, None]
-    footprint = z / np.float32(K[0, 0]) / np.maximum(np.abs(np.einsum("ij,ij->i", n, ray)), np.float32(0.25))
-    keys = key[flat]
+    flat, z, uv, n, ray, footprint, keys = pixels
     col_all, cov_all = out.color.reshape(-1, 3), out.coverage.ravel()
     srgb = np.empty((len(flat), 3), np.float32)
     s_u = np.zeros(len(flat), np.float32)

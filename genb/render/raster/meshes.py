@@ -189,3 +189,20 @@ class PartSplit:
         self.faces = np.concatenate(split_faces).astype(np.uint32)
         self.parts = np.concatenate(parts)
         self.face_ids = np.concatenate(face_ids)  # (F,) the original face of each split face
+
+
+def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:
+    """One :class:`PropMesh` per (seg class, casts shadow): a place's hundreds of pieces in a few draw calls.
+
+    Args:
+        meshes: ((vertices, faces, normals, colours, part), casts_shadow) in a fixed order.
+    """
+    groups: dict[tuple[int, bool], list] = {}
+    for m, shadow in meshes:
+        groups.setdefault((int(m[4]), bool(shadow)), []).append(m)
+    out = []
+    for (part, shadow), ms in sorted(groups.items()):
+        offsets = np.cumsum([0] + [len(m[0]) for m in ms[:-1]])
+        out.append(PropMesh(np.concatenate([m[0] for m in ms]), np.concatenate([m[1] + o for m, o in zip(ms, offsets)]).astype(np.uint32),
+                            np.concatenate([m[2] for m in ms]), np.concatenate([m[3] for m in ms]), part, casts_shadow=shadow))
+    return out

@@ -108,7 +108,7 @@ def apply_ground_relief(out, K: np.ndarray, cam_ext: np.ndarray, material: str, 
                         origin: np.ndarray, seed: int) -> int:
     """Bend the ground pixels' normals of a :class:`genb.render.raster.gl.RasterOutput` (in place) by
     :func:`ground_slopes`. Returns the number of ground pixels."""
-    from genb.render.raster.detail import encode_normals
+    from genb.render.raster.normals import encode_normals
 
     H, W = out.depth.shape
     flat = np.flatnonzero(((out.parts == SCENE_PART_INDEX["ground"]) & (out.depth > 0)).ravel())

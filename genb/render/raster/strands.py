@@ -98,7 +98,7 @@ def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarra
     """
     from genb.render.dress.hair_texture import strand_albedo
     from genb.render.raster.colour import linear_to_srgb
-    from genb.render.raster.detail import bend_normals
+    from genb.render.raster.normals import bend_normals
 
     M = len(ids)
     lin = np.empty((M, 3), np.float32)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render.raster.colour import SRGB_TO_LINEAR
+from genb.render.raster.colour import SRGB_TO_LINEAR, encode_lut
 from genb.render.raster.procedural import fade, hash2, smooth_noise, square
 
 BRICK_L, BRICK_H, MORTAR = 0.225, 0.075, 0.01  # brick pitch along and across (with its joint), joint width, metres
@@ -36,24 +36,6 @@ for _names, _k in ((FACADE, 1), (WOOD, 2), (FABRIC, 3), (FOLIAGE, 4), (BOARDS, 5
     for _n in _names:
         _KIND[SCENE_PART_INDEX[_n]] = _k
 COARSEST = {1: 0.045, 2: 0.02, 3: 0.006, 4: 0.03, 5: 0.02}  # metres: wider pixels keep the vertex colour (faded over the last third)
-
-
-_ENC = np.empty(0, np.float32)
-
-
-def encode_lut(lin: np.ndarray) -> np.ndarray:
-    """sRGB-encoded 0..1 of linear 0..1 values through a 16384-entry table (a tenth of an 8-bit step)."""
-    global _ENC
-    if not len(_ENC):
-        from genb.render.raster.colour import linear_to_srgb as enc
-
-        _ENC = enc(np.linspace(0.0, 1.0, 16384, dtype=np.float32))
-    return _ENC[np.clip(lin * np.float32(16383) + np.float32(0.5), 0, 16383).astype(np.int32)]
-
-
-def decode_srgb(srgb: np.ndarray) -> np.ndarray:
-    """Linear 0..1 of sRGB-encoded values 0..1 (exact)."""
-    return np.where(srgb <= 0.04045, srgb / np.float32(12.92), ((srgb + np.float32(0.055)) / np.float32(1.055)) ** np.float32(2.4))
 
 
 def facade_kind(albedo: np.ndarray) -> np.ndarray:
@@ -177,7 +159,7 @@ def foliage(u: np.ndarray, v: np.ndarray, fp: np.ndarray, seed: int) -> tuple:
 def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True) -> int:
     """Texture the scene objects' pixels of a :class:`genb.render.raster.gl.RasterOutput` in place
     (``color``: albedo, ``normals``: detail; see the module). Returns the number of pixels touched."""
-    from genb.render.raster.detail import encode_normals
+    from genb.render.raster.normals import encode_normals
 
     H, W = out.depth.shape
     kind_px = _KIND[out.parts.ravel()]
@@ -256,7 +238,7 @@ def _bend(n: np.ndarray, R: np.ndarray, tx: np.ndarray, ty: np.ndarray, wall: np
           s_v: np.ndarray) -> np.ndarray:
     """(3, N) camera-frame unit normals ``n`` (3, N) bent by slopes ``s_u``, ``s_v`` along the texture's
     directions (u: the world direction (tx, ty, 0); v: up on a wall, world y on a top face), channel-first
-    (:func:`genb.render.raster.detail.bend_normals` for thin arrays)."""
+    (:func:`genb.render.raster.normals.bend_normals` for thin arrays)."""
     def tangent(t):
         d = t[0] * n[0] + t[1] * n[1] + t[2] * n[2]
         t = [t[k] - d * n[k] for k in range(3)]

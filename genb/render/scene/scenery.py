@@ -37,7 +37,7 @@ from genb.render.raster import shadows
 from genb.render.scene import sky
 from genb.core.conventions import BODY25_INDEX, SCENE_PART_INDEX
 from genb.render.raster.gl import RasterOutput
-from genb.render.raster.meshes import GroundLayer, PropMesh
+from genb.render.raster.meshes import GroundLayer, PropMesh, merge_meshes
 
 # BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
 FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
@@ -286,23 +286,6 @@ def catch_shadows(lit: np.ndarray, darkening: np.ndarray, out: RasterOutput, bac
     return result
 
 
-def merge_meshes(meshes: list[tuple[tuple, bool]]) -> list[PropMesh]:
-    """One :class:`PropMesh` per (seg class, casts shadow): a place's hundreds of pieces in a few draw calls.
-
-    Args:
-        meshes: ((vertices, faces, normals, colours, part), casts_shadow) in a fixed order.
-    """
-    groups: dict[tuple[int, bool], list] = {}
-    for m, shadow in meshes:
-        groups.setdefault((int(m[4]), bool(shadow)), []).append(m)
-    out = []
-    for (part, shadow), ms in sorted(groups.items()):
-        offsets = np.cumsum([0] + [len(m[0]) for m in ms[:-1]])
-        out.append(PropMesh(np.concatenate([m[0] for m in ms]), np.concatenate([m[1] + o for m, o in zip(ms, offsets)]).astype(np.uint32),
-                            np.concatenate([m[2] for m in ms]), np.concatenate([m[3] for m in ms]), part, casts_shadow=shadow))
-    return out
-
-
 def _near_people(rec: dict[str, Any], people_xy: np.ndarray, reach: float = 8.0) -> bool:
     """A place's object casts sun shadows only within ``reach`` metres of someone: the shadow map is framed
     on its casters, and a street's far lamps and trees would coarsen the people's own shadows."""
@@ -330,24 +313,6 @@ def _keeps_framed(camera, keypoints_world: np.ndarray, protect: int | None, need
     budget = max(0, 19 - int(need))
     return lambda rec: framing.hidden_by_nearer(kp, props.box_corners(rec)[None], K, ext, camera.width,
                                                 camera.height) <= budget
-
-
-def _room_daylight(rng: np.random.Generator, sky_recipe: dict, walls: list[dict], room: tuple, near: list[dict],
-                   objects: list[dict], background: dict, cam_xy: np.ndarray, forward: np.ndarray) -> dict:
-    """A room's windows cut through its walls, its daylight (:func:`genb.render.scene.places.room.daylight`)
-    and its ceiling (appended to ``objects``); with the sun in, walls and ceiling cast sun shadows.
-    Returns the sky recipe."""
-    R = places.room
-    R.cut_openings(walls, near)
-    sky_recipe = R.daylight(rng, sky_recipe, [o for o in near if o["type"] == "wall_window"], cam_xy, forward)
-    sunlit = bool(sky_recipe.get("daylight", {}).get("sun"))
-    top = R.ceiling(walls, room)
-    objects.append(top)
-    for rec in walls + [top]:
-        rec["casts_shadow"] = sunlit
-    if sunlit and "description" in background:
-        background["description"] += ", sunlight falling in through a window"
-    return sky_recipe
 
 
 def _choose_place(rng: np.random.Generator, spec: str, indoor: bool):
@@ -411,7 +376,7 @@ def sample_setting(rng: np.random.Generator, cfg, camera, people_xy: np.ndarray,
         objects = places.keep_dry(objects, near) + near + far
         background.update(place=place.name, description=places.describe(place, near + far))
     if indoor:  # windows open their walls; the sun may come in through one; a ceiling closes the room
-        sky_recipe = _room_daylight(rng, sky_recipe, walls, room, near, objects, background, cam_xy, forward)
+        sky_recipe = places.room.light_room(rng, sky_recipe, walls, room, near, objects, background, cam_xy, forward)
     glass = SCENE_PART_INDEX["glass"]
     meshes = merge_meshes([(m, places.casts_shadow(rec) and m[4] != glass and _near_people(rec, people_xy))
                            for rec in objects for m in places.prop_meshes(rec)])

@@ -236,3 +236,19 @@ def open_to_sun(points: np.ndarray, toward: np.ndarray, windows: list[dict], mar
         out |= ok
     return out
 
+
+def light_room(rng: np.random.Generator, sky_recipe: dict, walls: list[dict], room: tuple, near: list[dict],
+                   objects: list[dict], background: dict, cam_xy: np.ndarray, forward: np.ndarray) -> dict:
+    """A room's windows cut through its walls, its daylight (:func:`daylight`)
+    and its ceiling (appended to ``objects``); with the sun in, walls and ceiling cast sun shadows.
+    Returns the sky recipe."""
+    cut_openings(walls, near)
+    sky_recipe = daylight(rng, sky_recipe, [o for o in near if o["type"] == "wall_window"], cam_xy, forward)
+    sunlit = bool(sky_recipe.get("daylight", {}).get("sun"))
+    top = ceiling(walls, room)
+    objects.append(top)
+    for rec in walls + [top]:
+        rec["casts_shadow"] = sunlit
+    if sunlit and "description" in background:
+        background["description"] += ", sunlight falling in through a window"
+    return sky_recipe

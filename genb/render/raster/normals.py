@@ -1,0 +1,40 @@
+"""Camera-frame normals as the label pass encodes them, and bending them by a height field's slopes.
+
+Shared by every per-pixel detail pass (cloth, skin, hair strands, ground relief, object surfaces).
+Pure functions over numpy arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _z_of(xy: np.ndarray) -> np.ndarray:
+    from genb.render.raster.gl import _Z_TABLE
+
+    return _Z_TABLE[xy[:, 0], xy[:, 1]]
+
+
+def encode_normals(n: np.ndarray) -> np.ndarray:
+    """(N, 3) unit camera-frame normals -> (N, 3) uint8 as the label pass stores them (x, y
+    rounded; z the camera-facing root of the encoded x, y)."""
+    xy = np.clip(np.rint((n[:, :2] + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    return np.concatenate([xy, _z_of(xy)[:, None]], axis=1)
+
+
+def decode_normals(enc: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 encoded normals -> (N, 3) float32 unit vectors."""
+    n = enc.astype(np.float32) / np.float32(127.5) - 1.0
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)
+
+
+def bend_normals(n: np.ndarray, t_u: np.ndarray, t_v: np.ndarray, s_u: np.ndarray, s_v: np.ndarray) -> np.ndarray:
+    """(N, 3) unit normals of a surface displaced by a height field with slopes ``s_u``, ``s_v`` (N,)
+    along the surface directions ``t_u``, ``t_v`` (N, 3; made tangent and unit here):
+    ``normalize(n - s_u t_u - s_v t_v)``."""
+    def tangent(t):
+        t = t - np.sum(t * n, axis=1, keepdims=True) * n
+        return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
+
+    out = n - s_u[:, None] * tangent(t_u) - s_v[:, None] * tangent(t_v)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
