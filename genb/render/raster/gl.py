@@ -244,16 +244,19 @@ class Rasterizer:
         scene.add_node(self._camera_node(K, cam_ext))
         for p, extra, show in zip(people, extras, shown):
             body_col = np.clip(p.colors, 0.0, 1.0).astype(np.float32)
-            prims = [pr.Primitive(positions=p.vertices, indices=self.faces if show is None else self.faces[show],
-                                  color_0=body_col, material=self._flat_material)]
-            if show is not None:  # the hidden faces, pushed back: they fill what their garment leaves open
-                prims.append(pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
-                                          indices=self.faces[~show], color_0=body_col, material=self._flat_material))
+            scene.add(pr.Mesh(primitives=[pr.Primitive(positions=p.vertices, indices=self.faces if show is None
+                                                       else self.faces[show], color_0=body_col,
+                                                       material=self._flat_material)]))
+            if show is not None:  # the hidden faces, pushed back: they fill what their garment leaves open;
+                # their own node, drawn in the same order, cast no sun shadow (the garment over them casts)
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
+                                                                  indices=self.faces[~show], color_0=body_col,
+                                                                  material=self._flat_material)]))
+                node.genb_casts_shadow = False
             if extra is not None:
                 ev, _, ef, ec, _ = extra
-                prims.append(pr.Primitive(positions=ev, indices=ef, color_0=np.clip(ec, 0, 1).astype(np.float32),
-                                          material=self._cloth_material))
-            scene.add(pr.Mesh(primitives=prims))
+                scene.add(pr.Mesh(primitives=[pr.Primitive(positions=ev, indices=ef, material=self._cloth_material,
+                                                           color_0=np.clip(ec, 0, 1).astype(np.float32))]))
         for q in props:
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=np.clip(q.colors, 0, 1).astype(np.float32),
                                 material=self._flat_material)
