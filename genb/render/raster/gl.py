@@ -356,16 +356,22 @@ class Rasterizer:
             cam = fit_shadow_camera(bounds, direction, k * width, k * height)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         for n in casters:
-            scene.add(self._coarse_caster(*n.genb_coarse_caster) if hasattr(n, "genb_coarse_caster") else n.mesh)
+            mesh = self._coarse_caster(*n.genb_coarse_caster) if hasattr(n, "genb_coarse_caster") else n.mesh
+            if mesh is not None:
+                scene.add(mesh)
         ortho = pr.OrthographicCamera(xmag=cam.xmag, ymag=cam.ymag, znear=cam.znear, zfar=cam.zfar)
         scene.add(ortho, pose=cam.pose)
         return (scene, pr.RenderFlags.DEPTH_ONLY, None), cam
 
     def _coarse_caster(self, vertices: np.ndarray, show: np.ndarray | None) -> Any:
-        """A body's sun caster: its coarse faces (:mod:`genb.render.raster.casters`) of the shown ones."""
+        """A body's sun caster: its coarse faces (:mod:`genb.render.raster.casters`) of the shown ones
+        (None if every shown face collapsed: its garments cast)."""
         if self._coarse is None:
             self._coarse = coarse_faces(self.faces, self._n_vertices)
-        return self._pr.Mesh(primitives=[self._pr.Primitive(positions=vertices, indices=self._coarse.shown(show),
+        faces = self._coarse.shown(show)
+        if not len(faces):
+            return None
+        return self._pr.Mesh(primitives=[self._pr.Primitive(positions=vertices, indices=faces,
                                                             material=self._flat_material)])
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int,
