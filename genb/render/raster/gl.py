@@ -31,6 +31,7 @@ import numpy as np
 from genb.errors import GenbError
 from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
+from genb.render.raster.casters import COARSE_MIN_FACES, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
 from genb.render.raster.meshes import (
     HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, concat_extras, push_back, vertex_face_incidence,
@@ -150,6 +151,8 @@ class Rasterizer:
         self.split = PartSplit(np.asarray(faces), np.asarray(vertex_parts))
         self._incidence = vertex_face_incidence(self.faces, len(vertex_parts))
         self._size = (0, 0)
+        self._n_vertices = len(vertex_parts)
+        self._coarse = None  # the body's coarse sun casters, built at the first sun pass
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
         self._cloth_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=True)
 
@@ -244,16 +247,21 @@ class Rasterizer:
         scene.add_node(self._camera_node(K, cam_ext))
         for p, extra, show in zip(people, extras, shown):
             body_col = np.clip(p.colors, 0.0, 1.0).astype(np.float32)
-            prims = [pr.Primitive(positions=p.vertices, indices=self.faces if show is None else self.faces[show],
-                                  color_0=body_col, material=self._flat_material)]
-            if show is not None:  # the hidden faces, pushed back: they fill what their garment leaves open
-                prims.append(pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
-                                          indices=self.faces[~show], color_0=body_col, material=self._flat_material))
+            node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=p.vertices, indices=self.faces if show is None
+                                                              else self.faces[show], color_0=body_col,
+                                                              material=self._flat_material)]))
+            if len(self.faces) >= COARSE_MIN_FACES:  # a body model's mesh: the sun pass draws its coarse faces
+                node.genb_coarse_caster = (p.vertices, show)
+            if show is not None:  # the hidden faces, pushed back: they fill what their garment leaves open;
+                # their own node, drawn in the same order, cast no sun shadow (the garment over them casts)
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
+                                                                  indices=self.faces[~show], color_0=body_col,
+                                                                  material=self._flat_material)]))
+                node.genb_casts_shadow = False
             if extra is not None:
                 ev, _, ef, ec, _ = extra
-                prims.append(pr.Primitive(positions=ev, indices=ef, color_0=np.clip(ec, 0, 1).astype(np.float32),
-                                          material=self._cloth_material))
-            scene.add(pr.Mesh(primitives=prims))
+                scene.add(pr.Mesh(primitives=[pr.Primitive(positions=ev, indices=ef, material=self._cloth_material,
+                                                           color_0=np.clip(ec, 0, 1).astype(np.float32))]))
         for q in props:
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=np.clip(q.colors, 0, 1).astype(np.float32),
                                 material=self._flat_material)
@@ -348,10 +356,23 @@ class Rasterizer:
             cam = fit_shadow_camera(bounds, direction, k * width, k * height)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         for n in casters:
-            scene.add(n.mesh)
+            mesh = self._coarse_caster(*n.genb_coarse_caster) if hasattr(n, "genb_coarse_caster") else n.mesh
+            if mesh is not None:
+                scene.add(mesh)
         ortho = pr.OrthographicCamera(xmag=cam.xmag, ymag=cam.ymag, znear=cam.znear, zfar=cam.zfar)
         scene.add(ortho, pose=cam.pose)
         return (scene, pr.RenderFlags.DEPTH_ONLY, None), cam
+
+    def _coarse_caster(self, vertices: np.ndarray, show: np.ndarray | None) -> Any:
+        """A body's sun caster: its coarse faces (:mod:`genb.render.raster.casters`) of the shown ones
+        (None if every shown face collapsed: its garments cast)."""
+        if self._coarse is None:
+            self._coarse = coarse_faces(self.faces, self._n_vertices)
+        faces = self._coarse.shown(show)
+        if not len(faces):
+            return None
+        return self._pr.Mesh(primitives=[self._pr.Primitive(positions=vertices, indices=faces,
+                                                            material=self._flat_material)])
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int,
                    reverse: bool = False) -> list[tuple]:

@@ -1,0 +1,47 @@
+"""The sun pass's coarse body casters (genb.render.raster.casters)."""
+
+import numpy as np
+import trimesh
+
+from genb.render.raster.casters import coarse_faces
+
+
+def _sphere():
+    m = trimesh.creation.icosphere(subdivisions=4, radius=0.2)  # 5120 faces, edges ~1.2 cm
+    return np.asarray(m.vertices), np.asarray(m.faces)
+
+
+def _shadow_area(vertices, faces, axis=2):
+    """Area of the mesh's orthographic shadow along ``axis`` (front faces only: a closed surface's outline)."""
+    tri = vertices[faces]
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    n = np.cross(b - a, c - a)[:, axis] / 2
+    return n[n > 0].sum()
+
+
+def test_coarse_faces_keep_the_silhouette_with_a_fraction_of_the_triangles():
+    v, f = _sphere()
+    c = coarse_faces(f, len(v))
+    assert len(c.faces) < 0.35 * len(f)
+    assert c.faces.dtype == np.uint32 and c.faces.max() < len(v)
+    full, coarse = _shadow_area(v, f), _shadow_area(v, c.faces.astype(np.int64))
+    assert abs(coarse - full) / full < 0.03  # the sun sees nearly the same outline
+    # closed stays closed: every edge of the coarse surface borders exactly two faces
+    e = np.sort(np.concatenate([c.faces[:, [0, 1]], c.faces[:, [1, 2]], c.faces[:, [2, 0]]]), axis=1)
+    _, counts = np.unique(e, axis=0, return_counts=True)
+    assert (counts == 2).all()
+    # the winding follows the full faces: outward normals stay outward
+    tri = v[c.faces.astype(np.int64)]
+    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    assert (np.einsum("ij,ij->i", normal, tri.mean(axis=1)) > 0).all()
+
+
+def test_shown_keeps_the_coarse_faces_of_shown_faces_only_and_is_deterministic():
+    v, f = _sphere()
+    c = coarse_faces(f, len(v))
+    assert np.array_equal(c.shown(None), c.faces)
+    show = v[f].mean(axis=1)[:, 2] > 0.05  # the upper cap only
+    part = c.shown(show)
+    assert 0 < len(part) < len(c.faces)
+    assert (v[part.astype(np.int64)].mean(axis=1)[:, 2] > 0.0).all()  # nothing from the lower half
+    assert np.array_equal(coarse_faces(f, len(v)).faces, c.faces)
