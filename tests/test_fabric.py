@@ -188,7 +188,8 @@ def test_knit_ribs_bend_the_normals_of_near_cloth_only(raster):
     """A knit plane 0.6 m away (about 1 mm per pixel): its ribs tilt the normals back and forth
     across u (the normal's x follows the ribs' slope); depth is untouched; 30 m away: flat."""
     from genb.render.raster.detail import apply_cloth
-    from genb.render.raster.gl import RasterOutput, encode_normal_xy
+    from genb.render.raster.gl import RasterOutput
+    from genb.render.raster.normals import encode_normal_xy
 
     knit = {"color": "808080", "pattern": "knit", "pattern_scale": 0.01}
     for distance, bumpy in ((0.6, True), (30.0, False)):

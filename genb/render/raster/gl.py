@@ -33,6 +33,7 @@ from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.raster.casters import COARSE_MIN_FACES, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
+from genb.render.raster.normals import encode_normal_xy
 from genb.render.raster.meshes import (
     HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, concat_extras, push_back, vertex_face_incidence,
     vertex_normals,
@@ -89,29 +90,6 @@ def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: n
     own = instances == bare_instances
     behind = (depth <= 0) | (depth >= bare_depth - tolerance)
     return np.where(bare & (own | behind), bare_instances, 0).astype(np.uint8)
-
-
-def _z_table() -> np.ndarray:
-    """(256, 256) uint8: the encoded z of the camera-facing unit normal with encoded x, y."""
-    xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
-    z = -np.sqrt(np.clip(1.0 - xy[:, None] ** 2 - xy[None, :] ** 2, 0.0, 1.0))
-    return np.rint((z + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
-
-
-_Z_TABLE = _z_table()
-_Z_TABLE.setflags(write=False)  # shared by every thread that decodes a label pass
-
-
-def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 encoded normals from their encoded x, y (H, W, 2); z is the root that faces
-    the camera (negative), looked up in a table. Pixels that are not ``hit`` are 0."""
-    out = np.empty((*xy_encoded.shape[:2], 3), np.uint8)
-    out[..., :2] = xy_encoded
-    key = xy_encoded[..., 0].astype(np.uint16) << 8
-    key |= xy_encoded[..., 1]
-    np.take(_Z_TABLE.ravel(), key, out=out[..., 2])
-    out *= hit[..., None]
-    return out
 
 
 def decode_normals(normals: np.ndarray) -> np.ndarray:

@@ -9,9 +9,30 @@ from __future__ import annotations
 import numpy as np
 
 
-def _z_of(xy: np.ndarray) -> np.ndarray:
-    from genb.render.raster.gl import _Z_TABLE
+def _z_table() -> np.ndarray:
+    """(256, 256) uint8: the encoded z of the camera-facing unit normal with encoded x, y."""
+    xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
+    z = -np.sqrt(np.clip(1.0 - xy[:, None] ** 2 - xy[None, :] ** 2, 0.0, 1.0))
+    return np.rint((z + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
 
+
+_Z_TABLE = _z_table()
+_Z_TABLE.setflags(write=False)  # shared by every thread that decodes a label pass
+
+
+def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 encoded normals from their encoded x, y (H, W, 2); z is the root that faces
+    the camera (negative), looked up in a table. Pixels that are not ``hit`` are 0."""
+    out = np.empty((*xy_encoded.shape[:2], 3), np.uint8)
+    out[..., :2] = xy_encoded
+    key = xy_encoded[..., 0].astype(np.uint16) << 8
+    key |= xy_encoded[..., 1]
+    np.take(_Z_TABLE.ravel(), key, out=out[..., 2])
+    out *= hit[..., None]
+    return out
+
+
+def _z_of(xy: np.ndarray) -> np.ndarray:
     return _Z_TABLE[xy[:, 0], xy[:, 1]]
 
 

@@ -241,7 +241,7 @@ def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- the whole image
 def _normal_table() -> np.ndarray:
     """(65536, 3) float32 unit camera-frame normals of every encoded (x, y) byte pair (index x << 8 | y),
-    z facing the camera (as :func:`genb.render.raster.gl.encode_normal_xy` stores them)."""
+    z facing the camera (as :func:`genb.render.raster.normals.encode_normal_xy` stores them)."""
     xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
     x, y = np.repeat(xy, 256), np.tile(xy, 256)
     n = np.stack([x, y, -np.sqrt(np.clip(1.0 - x * x - y * y, 0.0, 1.0))], axis=1)
