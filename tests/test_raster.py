@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov, project, to_camera
-from genb.render.raster.gl import Rasterizer, decode_normals
+from genb.render.raster.gl import Rasterizer
+from genb.render.raster.normals import decode_normals
 from genb.render.raster.meshes import GroundLayer, Lighting, MeshLayer, vertex_normals
 
 

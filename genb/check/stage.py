@@ -25,6 +25,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from genb.core.records.sequence import is_sequence_run
 from genb.check.checker import Checker
 from genb.check.config import CHECK_RUNTIME_FIELDS, CheckConfig
 from genb.core.records.check import CheckRecord, read_decisions
@@ -144,7 +145,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(CheckConfig, "check", args)
-    if (Path(args.run) / "sequences.json").is_file():  # a sequence run: every sequence's frames (genb.sequence)
+    if is_sequence_run(args.run):  # a sequence run: every sequence's frames (genb.sequence)
         from genb.sequence.gate import check_sequences
 
         return check_sequences(Path(args.run), cfg, run_check)

@@ -30,6 +30,7 @@ import numpy as np
 from genb.config import add_config_arguments, config_from_args
 from genb.core.io import atomic_write_bytes, png_bytes, png_size
 from genb.core.log import get_logger, progress
+from genb.core.records import sequence as seq_records
 from genb.core.records.enhance import EnhanceRecord
 from genb.core.records.run import image_sizes
 from genb.core.resume import digest_files
@@ -283,7 +284,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(EnhanceConfig, "enhance", args)
-    if (Path(args.run) / "sequences.json").is_file():  # a sequence run: each sequence's frames (genb.sequence)
+    if seq_records.is_sequence_run(args.run):  # a sequence run: each sequence's frames (genb.sequence)
         from genb.show.sequence import sequence_folders
 
         for folder in sequence_folders(Path(args.run)):

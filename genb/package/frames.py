@@ -29,7 +29,7 @@ def sequence_folders(root: Path) -> dict[int, Path]:
     if not base.is_dir():
         return {}
     return {int(p.name): p for p in sorted(base.iterdir())
-            if is_sample_name(p.name) and (p / "sequence.json").is_file() and (p / "run.json").is_file()}
+            if is_sample_name(p.name) and is_sequence_folder(p) and (p / "run.json").is_file()}
 
 
 class SequenceFrames(RunFolder):

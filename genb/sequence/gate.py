@@ -25,9 +25,8 @@ import numpy as np
 from genb.core.io import atomic_write_json, read_image
 from genb.core.records.check import CheckRecord, read_check_records
 from genb.core.run import RunFolder, noise_name, numbered
-from genb.core.records.sequence import is_sequence_folder
+from genb.core.records.sequence import FLOW_FILE, is_sequence_folder
 
-FLOW_FILE = "flow.npz"
 SEQUENCE_RECORD = "sequence.json"
 REASON = "sequence flicker"
 UNIT = "mean |frame t - frame t+1 warped back by the exact flow|, 0..255, valid pixels"

@@ -23,9 +23,8 @@ import numpy as np
 
 from genb.core.run import RunFolder
 from genb.core.seeds import sample_rng
-from genb.core.records.sequence import is_sequence_folder, is_sequence_run as _is_run_root, read_sequence_record
+from genb.core.records.sequence import FLOW_FILE, is_sequence_folder, is_sequence_run as _is_run_root, read_sequence_record
 
-FLOW_FILE = "flow.npz"
 
 
 def is_sequence_run(run: RunFolder) -> bool:

@@ -32,11 +32,10 @@ from genb.render.config import RenderConfig
 from genb.sequence.cameras import CAMERA_MOTIONS
 from genb.sequence.flow import forward_flow
 from genb.sequence.gait import MOTIONS
-from genb.core.records.sequence import SEQUENCE_FILE, SEQUENCES_FILE, SequenceRecord, SequencesManifest, is_sequence_run
+from genb.core.records.sequence import FLOW_FILE, SEQUENCE_FILE, SEQUENCES_FILE, SequenceRecord, SequencesManifest, is_sequence_run
 
 logger = get_logger(__name__)
 
-FLOW_FILE = "flow.npz"
 SEQUENCE_FIELDS = ("frames", "fps", "motion_weights", "camera_motion_weights", "motion_blur")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genb.core.records.sequence import is_sequence_folder, is_sequence_run
 from genb.core.draw import contact_sheet, draw_ground_truth
 from genb.core.log import get_logger
 from genb.core.run import RunFolder
@@ -19,10 +20,10 @@ logger = get_logger(__name__)
 
 def sequence_folders(root: Path) -> list[Path]:
     """The sequence folders of a sequence run, or ``[root]`` for one sequence's folder."""
-    if (root / "sequence.json").is_file():
+    if is_sequence_folder(root):
         return [root]
-    if (root / "sequences.json").is_file():
-        return sorted(p for p in (root / "sequences").iterdir() if (p / "sequence.json").is_file())
+    if is_sequence_run(root):
+        return sorted(p for p in (root / "sequences").iterdir() if is_sequence_folder(p))
     raise GenbError(f"{root} is not a sequence run", "give a folder written by `genb render --frames T` or one of its "
                     "sequences/NNNNNN folders")
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from genb.core.records.sequence import is_sequence_run
 from genb.config import add_config_arguments, config_from_args, resolve_config
 from genb.errors import GenbError
 from genb.core.log import get_logger
@@ -359,7 +360,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(SweepConfig, "sweep", args)
-    if (Path(args.run) / "sequences.json").is_file():  # a sequence run (genb render --frames): one sequence at a time
+    if is_sequence_run(args.run):  # a sequence run (genb render --frames): one sequence at a time
         raise GenbError(f"{args.run} is a sequence run: genb sweep measures one sequence at a time",
                         f"give one of its sequences, e.g. `genb sweep {Path(args.run) / 'sequences' / '000000'}`")
     out = run_sweep(RunFolder(args.run), cfg, enhance=not args.measure_only)

@@ -18,6 +18,7 @@ from genb.core.records.keyed import KeyedRecord
 
 SEQUENCES_FILE = "sequences.json"
 SEQUENCE_FILE = "sequence.json"
+FLOW_FILE = "flow.npz"  # in each frame's folder: the exact forward flow to the next frame
 SEQUENCE_FIX = "re-render the sequence run (the same `genb render --frames T` command into a new folder)"
 
 

@@ -36,7 +36,7 @@ def _strap_and_bag(w: Wearer, acc: dict, region: str) -> None:
                         hides=False)
     strap.vertices, strap.normals = pose_shell(shell, P, N, 0.007)
     cloth = [m.vertices for m in w.out if m.part in CLOTH]
-    w.out.append(bag(w.dresser.atlas, acc["type"], w.vertices, w.keypoints, color, w.outer,
+    w.out.append(bag(acc["type"], w.vertices, w.keypoints, color, w.outer,
                      surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices))
 
 

@@ -52,15 +52,6 @@ def outside_share(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray, t
     return w < threshold
 
 
-def edge_stretch(rest: np.ndarray, posed: np.ndarray, faces: np.ndarray) -> tuple[float, float]:
-    """(the largest posed edge length, metres; the largest ratio posed / rest) over a mesh's edges."""
-    f = np.asarray(faces, np.int64)
-    e = np.unique(np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1), axis=0)
-    lp = np.linalg.norm(posed[e[:, 0]] - posed[e[:, 1]], axis=1)
-    lr = np.linalg.norm(rest[e[:, 0]] - rest[e[:, 1]], axis=1)
-    return float(lp.max()), float((lp / np.maximum(lr, 1e-9)).max())
-
-
 def depth_under_skin(points: np.ndarray, body_vertices: np.ndarray, body_normals: np.ndarray) -> np.ndarray:
     """(N,) metres each point lies under the skin (> 0: inside the body, by its nearest body
     vertex and that vertex's outward normal; <= 0 outside)."""

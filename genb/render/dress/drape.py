@@ -78,12 +78,12 @@ def _read_columns(blend) -> tuple[np.ndarray, scipy.sparse.csr_matrix]:
     blend's at a fraction of the gathering. Kept on the matrix (a cached shell's, built once)."""
     got = getattr(blend, "_genb_columns", None)
     if got is None:
-        blend = blend.tocsr() if not scipy.sparse.isspmatrix_csr(blend) else blend
-        cols, remap = np.unique(blend.indices, return_inverse=True)
-        compact = scipy.sparse.csr_matrix((blend.data, remap.reshape(-1).astype(blend.indices.dtype), blend.indptr),
-                                          shape=(blend.shape[0], len(cols)))
+        csr = blend.tocsr() if not scipy.sparse.isspmatrix_csr(blend) else blend
+        cols, remap = np.unique(csr.indices, return_inverse=True)
+        compact = scipy.sparse.csr_matrix((csr.data, remap.reshape(-1).astype(csr.indices.dtype), csr.indptr),
+                                          shape=(csr.shape[0], len(cols)))
         got = (cols, compact)
-        blend._genb_columns = got
+        blend._genb_columns = got  # on the caller's matrix, so the next call finds it
     return got
 
 

@@ -276,14 +276,15 @@ class Dresser:
             mesh = w.add_shell(shell, hair_t * hair_profile(strands, hair, capped), hair_colors(hair["color"], shell.rest),
                                "hair", f"hair:{hair['style']}", ease=w.outer + HAIR_LAYER)
             mesh.uv, mesh.fabric = strands.map, record
+            back = self._back_surface(w) if hair["hairline"] == "long" or hair.get("shape") == "ponytail" else None
             if hair["hairline"] == "long":  # locks falling onto the shoulders, the chest and the back
-                P, N = self._back_surface(w)
+                P, N = back
                 locks = hair_locks(hair, w.keypoints, hair_t, (np.concatenate([P, mesh.vertices]),
                                                                np.concatenate([N, mesh.normals])), capped)
                 locks.fabric = record
                 w.out.append(locks)
             if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap
-                surface = self._back_surface(w) if hair["shape"] == "ponytail" else None
+                surface = back if hair["shape"] == "ponytail" else None
                 piece = hair_piece(hair, w.keypoints, hair_t, surface)
                 piece.uv, piece.fabric = piece_strands(piece), record
                 w.out.append(piece)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from genb.render.dress.fabric import _lin
 from genb.render.dress.hair import CURLS
 from genb.render.raster.colour import SRGB_TO_LINEAR
 from genb.render.raster.procedural import fade, hash2
@@ -24,10 +25,6 @@ OCTAVES = ((0.0009, 0.035, 0.25), (0.0025, 0.07, 0.35), (0.008, 0.14, 0.4))  # (
 FUZZ = 0.5  # the hair's share at the very edge of its mesh
 EDGE_NEAR, EDGE_FAR = 0.001, 0.01  # metres from the shell's edge where the strands stop (uniform per strand)
 CLUMP_M = 0.008
-
-
-def _lin(hex_color: str) -> np.ndarray:
-    return SRGB_TO_LINEAR[np.array([int(hex_color[i:i + 2], 16) for i in (0, 2, 4)])].astype(np.float32)
 
 
 def curled_u(u: np.ndarray, v: np.ndarray, curl: str, seed: int) -> np.ndarray:

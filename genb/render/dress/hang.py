@@ -30,6 +30,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.capsules import leg_capsules, nearest_capsules, push_out
+from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
@@ -317,5 +318,5 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         faces = faces[closed[quad]]
     z = np.repeat(np.linspace(0.0, z_hem - z_top, rings), bins)
     ang = np.tile(theta, rings)
-    uv_rest = np.stack([ang * 0.18, np.zeros_like(z), z], 1)
+    uv_rest = np.stack([ang * SKIRT_RADIUS_M, np.zeros_like(z), z], 1)
     return X.reshape(-1, 3).astype(np.float32), faces, uv_rest, grid_normals(X).reshape(-1, 3).astype(np.float32)

@@ -12,7 +12,6 @@ from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, box, ellipsoid, mesh_normals
 from genb.render.dress.shells import ring_faces
 
-TORSO = PART_INDEX["torso"]
 
 
 
@@ -201,7 +200,7 @@ def hip_bag_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray
     return box(hip - up * 0.1 + fwd * shift + out * (inner + BAG_GAP + half[1]), axes, half)
 
 
-def bag(atlas, kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray, outer: float = 0.0,
+def bag(kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray, outer: float = 0.0,
         surface: np.ndarray | None = None) -> GarmentMesh:
     """A backpack on the back or a small bag at the right hip, resting on ``surface`` (N, 3): the
     body and the cloth on it (default: the body, ``outer`` metres of cloth assumed over it)."""

@@ -20,7 +20,7 @@ for _side, _r_arm, _r_leg in (("left", 1, 3), ("right", 2, 4)):
         _REGION_OF_PART[PART_INDEX[f"{_side}_{_p}"]] = _r_arm
     for _p in ("upper_leg", "lower_leg", "foot"):
         _REGION_OF_PART[PART_INDEX[f"{_side}_{_p}"]] = _r_leg
-SKIRT_RADIUS_M = 0.18  # a loose shell's rest u is its angle times this (dresser._loose)
+SKIRT_RADIUS_M = 0.18  # a loose shell's rest u is its angle times this (hang.hang_grid)
 
 
 def region_centres(atlas) -> np.ndarray:

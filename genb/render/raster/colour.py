@@ -19,14 +19,12 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., 0] * 0.2126 + rgb[..., 1] * 0.7152 + rgb[..., 2] * 0.0722
 
 
-_ENC = np.empty(0, np.float32)
+_ENC = linear_to_srgb(np.linspace(0.0, 1.0, 16384, dtype=np.float32))
+_ENC.setflags(write=False)  # built at import: read by the preparing and finishing threads alike
 
 
 def encode_lut(lin: np.ndarray) -> np.ndarray:
     """sRGB-encoded 0..1 of linear 0..1 values through a 16384-entry table (a tenth of an 8-bit step)."""
-    global _ENC
-    if not len(_ENC):
-        _ENC = linear_to_srgb(np.linspace(0.0, 1.0, 16384, dtype=np.float32))
     return _ENC[np.clip(lin * np.float32(16383) + np.float32(0.5), 0, 16383).astype(np.int32)]
 
 

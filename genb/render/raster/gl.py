@@ -55,7 +55,7 @@ class RasterOutput:
         instances: (H, W) uint8, 0 background, p + 1 for person p.
         parts: (H, W) uint8 part ids (``conventions.PARTS``).
         normals: (H, W, 3) uint8 camera-frame normals encoded as ``(n + 1) / 2 * 255``
-            (decode with :func:`decode_normals`); 0 where nothing was hit.
+            (decode with :func:`genb.render.raster.normals.decode_normals`); 0 where nothing was hit.
         body_instances: (H, W) uint8, dressed scenes only (else None): the bodies' own
             silhouettes as if their clothes and hair were transparent, still hidden by other
             people (dressed) and objects: p + 1 where person p's bare body is seen.
@@ -90,12 +90,6 @@ def body_silhouettes(instances: np.ndarray, depth: np.ndarray, bare_instances: n
     own = instances == bare_instances
     behind = (depth <= 0) | (depth >= bare_depth - tolerance)
     return np.where(bare & (own | behind), bare_instances, 0).astype(np.uint8)
-
-
-def decode_normals(normals: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 encoded normals -> (H, W, 3) float32 unit vectors (camera frame)."""
-    n = normals.astype(np.float32) / 127.5 - 1.0
-    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-6)
 
 
 class Rasterizer:

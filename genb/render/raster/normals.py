@@ -44,9 +44,10 @@ def encode_normals(n: np.ndarray) -> np.ndarray:
 
 
 def decode_normals(enc: np.ndarray) -> np.ndarray:
-    """(N, 3) uint8 encoded normals -> (N, 3) float32 unit vectors."""
+    """(..., 3) uint8 encoded normals (a pixel list or a whole (H, W, 3) map) -> (..., 3) float32
+    unit vectors (camera frame)."""
     n = enc.astype(np.float32) / np.float32(127.5) - 1.0
-    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)
+    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-6)
 
 
 def bend_normals(n: np.ndarray, t_u: np.ndarray, t_v: np.ndarray, s_u: np.ndarray, s_v: np.ndarray) -> np.ndarray:

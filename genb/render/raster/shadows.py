@@ -286,7 +286,7 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
 
     Args:
         depth: (H, W) metric depth of the label pass (0 = nothing). normals_encoded: (H, W, 3)
-            uint8 camera-frame normals (:func:`genb.render.raster.gl.decode_normals`). ground:
+            uint8 camera-frame normals (:func:`genb.render.raster.normals.decode_normals`). ground:
             (H, W) bool ground pixels.
         shadow_depth: (h, w) caster distances along the rays (:meth:`ShadowCamera.linear_depth`),
             or None (no casters). direction: (3,) direction the sunlight travels.
