@@ -32,6 +32,7 @@ from genb.render.dress.painted import painted_materials
 from genb.render.raster.detail import apply_cloth
 from genb.render.raster.surfaces import apply_surfaces
 from genb.render.raster.gl import Rasterizer
+from genb.render.raster.hair_fringe import soften_hair_edges
 from genb.render.raster.meshes import Lighting, MeshLayer, PropMesh
 from genb.render.raster.texcoord_pass import render_texcoord_pass
 from genb.render.scene import contact, held, scenery
@@ -325,7 +326,10 @@ class RenderStage(People):
                                            prep.backdrop) if look.catcher else shaded)
             color = look.through_glass(color, out, prep.backdrop)
         alpha = out.coverage[..., None]
-        clean = np.clip(color + (1.0 - alpha) * prep.backdrop + 0.5, 0, 255).astype(np.uint8)
+        composite = color + (1.0 - alpha) * prep.backdrop
+        if look is not None:  # hair thins out at its outline (appearance only)
+            soften_hair_edges(composite, out.strands, out.depth, K)
+        clean = np.clip(composite + 0.5, 0, 255).astype(np.uint8)
         image = clean if look is None else look.finish_image(clean, out, prep.backdrop, K)
         return out, clean, image
 

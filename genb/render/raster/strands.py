@@ -27,13 +27,16 @@ class StrandPixels:
     Attributes:
         flat: (M,) int sorted flat pixel indices (row-major). tangent: (M, 3) float32 unit camera-frame
         strand directions. jitter: (M,) float32 per-strand shift of the highlight, in [-0.5, 0.5].
-        share: (M,) float32 0..1 hair (0: the skin at the hairline: no highlight).
+        share: (M,) float32 0..1 hair (0: the skin at the hairline: no highlight). u: (M,) float32
+        strand coordinate across the strands, metres (None: unknown; the fringe's strands,
+        :func:`soften_hair_edges`).
     """
 
     flat: np.ndarray
     tangent: np.ndarray
     jitter: np.ndarray
     share: np.ndarray
+    u: np.ndarray | None = None
 
 
 def strand_tangents(flat: np.ndarray, points: np.ndarray, u: np.ndarray, key: np.ndarray, width: int,
@@ -117,7 +120,8 @@ def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarra
     across = np.stack([nn[:, 1] * tangent[:, 2] - nn[:, 2] * tangent[:, 1], nn[:, 2] * tangent[:, 0] - nn[:, 0] * tangent[:, 2],
                        nn[:, 0] * tangent[:, 1] - nn[:, 1] * tangent[:, 0]], axis=1)
     bent = bend_normals(nn, across, tangent, slope, np.zeros_like(slope))
-    return linear_to_srgb(lin), bent, StrandPixels(flat[ids], tangent, jitter, share)
+    return linear_to_srgb(lin), bent, StrandPixels(flat[ids], tangent, jitter, share,
+                                                   uv[ids, 0].astype(np.float32))
 
 
 # ----------------------------------------------------------------------------- the highlight

@@ -1,0 +1,85 @@
+"""Hair's fringe: the last millimetres of hair at its silhouette thin out, strand by strand.
+
+A hair mesh (scalp shell, lock, ponytail) ends in a hard polygon edge; real hair ends in strands
+that cover less and less of what lies behind them. :func:`soften_hair_edges` gives the hair pixels
+within :data:`FRINGE_M` of the hair's outline (in the image: against the background, the face, the
+neck, the clothes) a coverage below one and blends them with the nearest pixel outside the hair
+(what the thinning strands let through). The coverage ramps in over the fringe's width in pixels
+and is offset per strand (a hash of the strand coordinate ``u``), so strands end at their own
+distance: a ragged, soft outline at the tips of locks, around a short cut and at the nape.
+
+Appearance only: the masks, part ids and depth keep the mesh's outline. A head whose fringe is
+under :data:`MIN_PX` pixels wide is left as it is (nothing is computed). Pure, vectorised; the same
+bits in every process.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genb.render.raster.procedural import hash2
+
+FRINGE_M = 0.006  # metres of thinning hair inside the outline
+MAX_PX, MIN_PX = 4.0, 0.6  # the fringe's width in pixels is clipped to MAX_PX; under MIN_PX: none
+RAGGED = 0.9  # spread of the strands' own offsets (in units of the fringe's width)
+STRAND_M = 0.0009  # a fine strand's width (the offsets' cell across the strands, at least a pixel)
+
+
+def fringe_coverage(dist_px: np.ndarray, width_px: np.ndarray, u: np.ndarray, metres_per_px: np.ndarray,
+                    jitter: np.ndarray) -> np.ndarray:
+    """(N,) float32 0..1 coverage of hair pixels ``dist_px`` (N,) pixels inside the hair's outline (1:
+    the outermost pixel) for a fringe ``width_px`` (N,) pixels wide: a ramp from the outline, offset
+    per strand (cells of :data:`STRAND_M` or a pixel across ``u`` (N,) metres, mixed with the per-strand
+    ``jitter`` (N,) in [-0.5, 0.5]) by up to +-RAGGED/2 of the width."""
+    cell = np.floor(u / np.maximum(metres_per_px, np.float32(STRAND_M)))
+    h = hash2(cell, np.floor((jitter + np.float32(0.5)) * 64), 29)
+    ramp = (dist_px - np.float32(0.5)) / width_px + np.float32(RAGGED) * (h - np.float32(0.5))
+    return np.clip(ramp, 0.0, 1.0).astype(np.float32)
+
+
+def soften_hair_edges(image: np.ndarray, strands, depth: np.ndarray, K: np.ndarray) -> int:
+    """Thin the hair out at its outline, in place; returns the number of pixels changed.
+
+    Args:
+        image: (H, W, 3) float composite (the lit image over its background), sRGB 0..255.
+        strands: :class:`genb.render.raster.strands.StrandPixels` of the hair pixels (needs ``u``), or None.
+        depth: (H, W) metric depth. K: (3, 3) intrinsics.
+    """
+    import cv2
+
+    if strands is None or strands.u is None or not len(strands.flat):
+        return 0
+    H, W = depth.shape
+    mpp = depth.ravel()[strands.flat].astype(np.float32) / np.float32(K[0, 0])  # metres per pixel
+    width = np.minimum(np.float32(FRINGE_M) / np.maximum(mpp, np.float32(1e-6)), np.float32(MAX_PX))
+    live = np.flatnonzero(width >= np.float32(MIN_PX))
+    if not len(live):
+        return 0
+    rows, cols = np.divmod(strands.flat, W)
+    r0, r1 = max(int(rows[live].min()) - 1, 0), min(int(rows[live].max()) + 2, H)
+    c0, c1 = max(int(cols[live].min()) - 1, 0), min(int(cols[live].max()) + 2, W)
+    inside = (rows >= r0) & (rows < r1) & (cols >= c0) & (cols < c1)
+    hair = np.zeros((r1 - r0, c1 - c0), np.uint8)
+    hair[rows[inside] - r0, cols[inside] - c0] = 1
+    if hair.all():
+        return 0
+    dist, labels = cv2.distanceTransformWithLabels(hair, cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    # the band: live hair pixels within their fringe's width of the outline
+    lr, lc = rows[live] - r0, cols[live] - c0
+    d = dist[lr, lc]
+    band = np.flatnonzero(d < np.float32(0.5) + width[live] * np.float32(1 + 0.5 * RAGGED))  # beyond: coverage 1
+    if not len(band):
+        return 0
+    at = live[band]
+    cover = fringe_coverage(d[band], width[at], strands.u[at], mpp[at], strands.jitter[at])
+    # the nearest pixel outside the hair (each outside pixel is its own label)
+    outside = np.flatnonzero(hair.ravel() == 0)
+    lut = np.zeros(int(labels.max()) + 1, np.int64)
+    lut[labels.ravel()[outside]] = outside
+    near = lut[labels[lr[band], lc[band]]]
+    crop = image[r0:r1, c0:c1].reshape(-1, 3)
+    behind = crop[near]
+    px = lr[band] * (c1 - c0) + lc[band]
+    crop[px] = behind + (crop[px] - behind) * cover[:, None]
+    image[r0:r1, c0:c1] = crop.reshape(r1 - r0, c1 - c0, 3)
+    return len(band)
