@@ -25,6 +25,8 @@ OCTAVES = ((0.0009, 0.035, 0.25), (0.0025, 0.07, 0.35), (0.008, 0.14, 0.4))  # (
 FUZZ = 0.5  # the hair's share at the very edge of its mesh
 EDGE_NEAR, EDGE_FAR = 0.001, 0.01  # metres from the shell's edge where the strands stop (uniform per strand)
 CLUMP_M = 0.008
+WARP, WARP_CELLS, WARP_ALONG = 1.4, 3.0, 0.05  # u warped by WARP strand widths of noise over WARP_CELLS strands, WARP_ALONG m
+GAPS = 0.35  # darkening in the gaps between clumps (their self-shadowing), at a ridge height of 1
 
 
 def curled_u(u: np.ndarray, v: np.ndarray, curl: str, seed: int) -> np.ndarray:
@@ -37,16 +39,35 @@ def curled_u(u: np.ndarray, v: np.ndarray, curl: str, seed: int) -> np.ndarray:
     return u + np.float32(amp) * np.sin(np.float32(2 * np.pi) * (v / np.float32(wavelength) + phase))
 
 
+def strand_cells(uc: np.ndarray, v: np.ndarray, width: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(cell, x)`` (N,) float32 of points ``uc``, ``v`` (metres across and along the strands) among
+    strands of *irregular* widths around ``width`` metres: u is warped by a smooth noise over
+    :data:`WARP_CELLS` strands across and :data:`WARP_ALONG` metres along (monotone across: each strand
+    between ~0.4 and ~1.6 ``width`` wide, drifting sideways along its length, so neighbours merge and
+    part and no frequency dominates); ``cell`` the strand's index, ``x`` the position across it in [0, 1)."""
+    t = uc / np.float32(width)
+    g, h = t / np.float32(WARP_CELLS), v / np.float32(WARP_ALONG)
+    i, j = np.floor(g), np.floor(h)
+    f, e = g - i, h - j
+    f, e = f * f * (3 - 2 * f), e * e * (3 - 2 * e)
+    a, b = hash2(i, j, seed + 101), hash2(i + 1, j, seed + 101)
+    c, d = hash2(i, j + 1, seed + 101), hash2(i + 1, j + 1, seed + 101)
+    lo, hi = a + (b - a) * f, c + (d - c) * f
+    w = t + np.float32(WARP) * (lo + (hi - lo) * e - np.float32(0.5))  # slope <= 1.5 WARP / WARP_CELLS < 1: monotone
+    cell = np.floor(w)
+    return cell, w - cell
+
+
 def _strand_layer(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: float, length: float,
                   seed: int) -> np.ndarray:
-    """(N,) one octave in [0, 1]: per strand (``width`` across) a value drifting along it (every
-    ``length`` metres, offset per strand), faded to 0.5 below a pixel (only the pixels where it
-    shows are computed)."""
+    """(N,) one octave in [0, 1]: per strand (irregular, ~``width`` across, :func:`strand_cells`) a
+    value drifting along it (every ``length`` metres, offset per strand), faded to 0.5 below a pixel
+    (only the pixels where it shows are computed)."""
     out = np.full(len(uc), 0.5, np.float32)
     k = fade(footprint, width)
     on = np.flatnonzero(k > 0)
     if len(on):
-        c = np.floor(uc[on] / np.float32(width))
+        c, _ = strand_cells(uc[on], v[on], width, seed)
         t = v[on] / np.float32(length) + hash2(c, c, seed)
         f = np.floor(t)
         s = t - f
@@ -56,18 +77,24 @@ def _strand_layer(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: f
     return out
 
 
-def _ridges(uc: np.ndarray, footprint: np.ndarray, width: float, slope: float, seed: int) -> np.ndarray:
-    """(N,) float32 slope across ridges ``width`` metres wide, each of its own height (a half sine
-    per cell, peak slope ``slope`` times a hashed 0.3..1), faded out below a pixel."""
+def _ridges(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: float, slope: float, seed: int,
+            gaps: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(slope, shade)`` (N,) float32: the slope across ridges of irregular widths around ``width``
+    metres (:func:`strand_cells`), each of its own height (a half sine per ridge, peak slope ``slope``
+    times a hashed 0.3..1), and a darkening factor (1 - ``gaps`` at the gap between two ridges: the
+    neighbours shade it), both faded out below a pixel."""
     out = np.zeros(len(uc), np.float32)
+    shade = np.ones(len(uc), np.float32)
     k = fade(footprint, width)
     on = np.flatnonzero(k > 0)
     if len(on):
-        x = uc[on] / np.float32(width)
-        c = np.floor(x)
+        c, x = strand_cells(uc[on], v[on], width, seed)
         height = np.float32(0.3) + np.float32(0.7) * hash2(c, c, seed)
-        out[on] = np.float32(slope) * height * np.cos(np.float32(np.pi) * (x - c)) * k[on]
-    return out
+        out[on] = np.float32(slope) * height * np.cos(np.float32(np.pi) * x) * k[on]
+        if gaps:
+            edge = (np.float32(2) * x - np.float32(1)) ** 4  # 0 mid-ridge, 1 at the gap
+            shade[on] = np.float32(1) - np.float32(gaps) * height * edge * k[on]
+    return out, shade
 
 
 def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
@@ -86,11 +113,14 @@ def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
     for i, (w, length, weight) in enumerate(OCTAVES):
         k += np.float32(weight) * _strand_layer(uc, v, footprint, w, length, seed + 31 * i)
     # light and dark strands around the colour (mean 1), darker between clumps
-    gain = 0.4 + 1.2 * k
+    # the strands' relief across them: each strand and each clump a round ridge of its own height and width;
+    # the gaps between clumps lie in their shade
+    fine, _ = _ridges(uc, v, footprint, 0.0025, 0.3, seed + 13)
+    coarse, shade = _ridges(uc, v, footprint, CLUMP_M, 0.4, seed + 17, GAPS)
+    slope = fine + coarse
+    gain = (0.4 + 1.2 * k) * shade
     base = _lin(fabric["color"])
     hair = base[None, :] * gain[:, None]
-    # the strands' relief across them: each strand and each clump a round ridge of its own height
-    slope = _ridges(uc, footprint, 0.0025, 0.3, seed + 13) + _ridges(uc, footprint, CLUMP_M, 0.4, seed + 17)
     cell = np.floor(uc / np.float32(0.0025))
     jitter = hash2(cell, cell, seed + 3) - np.float32(0.5)
     share = np.ones(len(u), np.float32)
