@@ -33,6 +33,8 @@ PIECE_V = 1.0  # v of pieces: far from any hairline
 PONYTAIL_NODES, PONYTAIL_LENGTH = 8, 0.24  # a ponytail: a chain of nodes falling under gravity, metres long
 TAPER_M = 0.025  # the hair thins to :data:`EDGE_LIFT` of its thickness over this distance to the hairline
 EDGE_LIFT = 0.2
+# clumps of the hair's thickness: (across m, along m) and their share of the thickness; a few patterns per shell
+TUFT_ACROSS, TUFT_ALONG, TUFT_SHARE, TUFT_VARIANTS = 0.018, 0.045, 0.35, 4
 # curl of a style: (amplitude m, wavelength m) of the strands' wave across, and the lumps' share of the
 # thickness (low-frequency volume)
 CURLS = {"straight": (0.0, 1.0, 0.0), "wavy": (0.004, 0.05, 0.12), "curly": (0.003, 0.014, 0.3),
@@ -127,6 +129,33 @@ class ShellStrands:
         self.map = seamed_map(shell.faces, np.stack([u, v], 1), 2 * np.pi * U_RADIUS)
         self.taper = EDGE_LIFT + (1 - EDGE_LIFT) * np.clip(v / TAPER_M, 0.0, 1.0) ** 0.7
         self.head = head
+        self._u, self._along = u, np.linalg.norm(head - CROWN, axis=1)
+        self._tufts: dict[int, np.ndarray] = {}
+
+    def tufts(self, seed: int) -> np.ndarray:
+        """(G,) smooth noise in [-1, 1] of clumps :data:`TUFT_ACROSS` metres across and :data:`TUFT_ALONG`
+        metres along the strands (cells in u, wrapping around the crown, and in the distance from the
+        crown), one of :data:`TUFT_VARIANTS` patterns picked by ``seed`` (each computed once per shell)."""
+        k = int(seed) % TUFT_VARIANTS
+        if k not in self._tufts:
+            self._tufts[k] = tuft_noise(self._u, self._along, k)
+        return self._tufts[k]
+
+
+def tuft_noise(u: np.ndarray, along: np.ndarray, seed: int) -> np.ndarray:
+    """(N,) float64 smooth 2D value noise in [-1, 1] over cells of :data:`TUFT_ACROSS` (in ``u``, metres,
+    wrapping once around the crown) by :data:`TUFT_ALONG` (in ``along``, metres)."""
+    around = max(int(round(2 * np.pi * U_RADIUS / TUFT_ACROSS)), 1)
+    x = (np.asarray(u, np.float64) / (2 * np.pi * U_RADIUS) + 0.5) * around
+    y = np.asarray(along, np.float64) / TUFT_ALONG
+    i, j = np.floor(x), np.floor(y)
+    f, e = x - i, y - j
+    f, e = f * f * (3 - 2 * f), e * e * (3 - 2 * e)
+    i0, i1 = np.mod(i, around), np.mod(i + 1, around)
+    a, b = hash2(i0, j, seed + 41), hash2(i1, j, seed + 41)
+    c, d = hash2(i0, j + 1, seed + 41), hash2(i1, j + 1, seed + 41)
+    lo, hi = a + (b - a) * f, c + (d - c) * f
+    return 2.0 * (lo + (hi - lo) * e).astype(np.float64) - 1.0
 
 
 def shell_strands(shell, atlas, hairline_top: float | None = None) -> ShellStrands:
@@ -156,12 +185,17 @@ def lumps(head: np.ndarray, seed: int, cell: float = 0.045) -> np.ndarray:
 
 
 def hair_profile(strands: ShellStrands, hair: dict, capped: bool) -> np.ndarray:
-    """(G,) factor on the hair's thickness per shell vertex: the taper to the hairline times the
-    curl's low-frequency lumps (volume; none under a cap, which must stay over the hair)."""
+    """(G,) factor on the hair's thickness per shell vertex: the taper to the hairline times clumps
+    elongated along the strands (:meth:`ShellStrands.tufts`) times the curl's low-frequency lumps
+    (volume); under a cap, which must stay over the hair, the taper alone."""
     share = CURLS.get(hair.get("curl") or "straight", CURLS["straight"])[2]
-    if capped or share <= 0:
+    if capped:
         return strands.taper
-    return strands.taper * (1.0 + share * lumps(strands.head, hair_seed(hair)))
+    seed = hair_seed(hair)
+    profile = strands.taper * (1.0 + TUFT_SHARE * strands.tufts(seed))  # clumps break the offset's outline
+    if share <= 0:
+        return profile
+    return profile * (1.0 + share * lumps(strands.head, seed))
 
 
 def hair_record(hair: dict, skin_srgb: np.ndarray) -> dict:

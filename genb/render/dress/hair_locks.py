@@ -24,9 +24,23 @@ from genb.render.dress.shells import ring_faces
 NODES, BINS = 9, 8
 LENGTH = 0.4  # metres from the root (about ear height) to the tip: past the shoulders
 CLEARANCE = 0.006  # metres a lock keeps off the surface it rests on, beyond its half thickness
-WIDTH, THICK = 0.055, 0.012  # a lock's width and thickness at the root, metres (the tip: 0.65, 0.35 of them)
+WIDTH, THICK = 0.055, 0.012  # a lock's width and thickness at the root, metres (tapering: width_taper, thick_taper)
+TIP_WIDTH, TIP_THICK = 0.12, 0.3  # shares of the root's width and thickness left at the tip
+LENGTH_SPREAD = 0.3  # a lock is 1 - LENGTH_SPREAD .. 1 times LENGTH long (seeded per lock)
 # root azimuths around the head (radians; 0 = the face's direction, pi = the back of the head)
 ROOTS = np.linspace(1.4, 2 * np.pi - 1.4, 13)
+
+
+def width_taper(s: np.ndarray) -> np.ndarray:
+    """(N,) share of a lock's root width at ``s`` (N,) 0..1 along it: nearly full over its first half,
+    then narrowing to :data:`TIP_WIDTH` at the tip (the strands of a lock end at their own lengths)."""
+    s = np.asarray(s, np.float64)
+    return 1.0 - (1.0 - TIP_WIDTH) * s ** 2.2
+
+
+def thick_taper(s: np.ndarray) -> np.ndarray:
+    """(N,) share of a lock's root thickness at ``s`` (N,) 0..1 along it (linear to :data:`TIP_THICK`)."""
+    return 1.0 - (1.0 - TIP_THICK) * np.asarray(s, np.float64)
 
 
 def reachable(roots: np.ndarray, surface):
@@ -73,12 +87,14 @@ def push_out(p: np.ndarray, near, need, steps: int = 3, k: int = 12) -> tuple[np
     return p, contact
 
 
-def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near) -> np.ndarray:
+def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
+                lengths: np.ndarray | None = None) -> np.ndarray:
     """(C, N, 3) node centres of C locks, metres: from ``roots`` (C, 3) along ``headings`` (C, 3) that
     turn towards gravity every step (sliding along what they rest on), each node kept ``half`` (N,)
-    plus :data:`CLEARANCE` off the surface ``near`` (:func:`reachable`; None: falls freely)."""
+    plus :data:`CLEARANCE` off the surface ``near`` (:func:`reachable`; None: falls freely).
+    ``lengths``: (C,) metres per lock (None: :data:`LENGTH` each)."""
     n = len(half)
-    seg = LENGTH / (n - 1)
+    seg = (np.full(len(roots), LENGTH) if lengths is None else np.asarray(lengths, np.float64))[:, None] / (n - 1)
     down = np.array([0.0, 0.0, -1.0])
     heading = headings / np.linalg.norm(headings, axis=1, keepdims=True)
     nodes = [np.asarray(roots, np.float64)]
@@ -117,10 +133,11 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     fwd[front & (rng.random(C) < 0.6), 1] = 0.5  # some fall in front of the shoulders
     headings = (0.7 * out + fwd + np.array([0.0, 0.0, -0.4])) @ R.T
     s = np.linspace(0.0, 1.0, NODES)
-    taper = 1.0 - 0.65 * s
-    half_thick = 0.5 * THICK * taper
+    half_thick = 0.5 * THICK * thick_taper(s)
     near = reachable(roots, surface)
-    centres = lock_chains(roots, headings, half_thick, near)  # (C, N, 3)
+    spread = np.random.default_rng(hair_seed(hair) + 1)  # (its own stream: the layout above stays)
+    lengths = LENGTH * (1.0 - LENGTH_SPREAD * spread.random(C))  # the tips end at their own heights
+    centres = lock_chains(roots, headings, half_thick, near, lengths)  # (C, N, 3)
     # 1. A frame along each chain: the tangent, the lock's width around the head, its thickness outwards.
     tangent = np.gradient(centres, axis=1)
     tangent /= np.maximum(np.linalg.norm(tangent, axis=2, keepdims=True), 1e-9)
@@ -135,7 +152,7 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     normal = np.cross(tangent, side)
     # 2. Rings: ellipses, wide across the lock, thin along its normal.
     ph = np.arange(BINS) / BINS * 2 * np.pi
-    half_w = (0.5 * WIDTH * (1.0 - 0.35 * s) * (0.85 + 0.3 * rng.random(C)[:, None]))[..., None, None]  # locks overlap
+    half_w = (0.5 * WIDTH * width_taper(s) * (0.85 + 0.3 * rng.random(C)[:, None]))[..., None, None]  # locks overlap
     ring = (np.cos(ph)[None, None, :, None] * side[:, :, None, :] * half_w
             + np.sin(ph)[None, None, :, None] * normal[:, :, None, :] * half_thick[None, :, None, None])
     v = (centres[:, :, None, :] + ring).reshape(-1, 3)

@@ -22,18 +22,23 @@ from genb.render.raster.procedural import hash2
 FRINGE_M = 0.006  # metres of thinning hair inside the outline
 MAX_PX, MIN_PX = 4.0, 0.6  # the fringe's width in pixels is clipped to MAX_PX; under MIN_PX: none
 RAGGED = 0.9  # spread of the strands' own offsets (in units of the fringe's width)
-STRAND_M = 0.0009  # a fine strand's width (the offsets' cell across the strands, at least a pixel)
+STRAND_M, CELL_PX = 0.0009, 1.5  # a fine strand's width, metres (the offsets' cell across the strands, at least CELL_PX)
 
 
 def fringe_coverage(dist_px: np.ndarray, width_px: np.ndarray, u: np.ndarray, metres_per_px: np.ndarray,
-                    jitter: np.ndarray) -> np.ndarray:
+                    jitter: np.ndarray, across: np.ndarray) -> np.ndarray:
     """(N,) float32 0..1 coverage of hair pixels ``dist_px`` (N,) pixels inside the hair's outline (1:
-    the outermost pixel) for a fringe ``width_px`` (N,) pixels wide: a ramp from the outline, offset
-    per strand (cells of :data:`STRAND_M` or a pixel across ``u`` (N,) metres, mixed with the per-strand
-    ``jitter`` (N,) in [-0.5, 0.5]) by up to +-RAGGED/2 of the width."""
-    cell = np.floor(u / np.maximum(metres_per_px, np.float32(STRAND_M)))
-    h = hash2(cell, np.floor((jitter + np.float32(0.5)) * 64), 29)
-    ramp = (dist_px - np.float32(0.5)) / width_px + np.float32(RAGGED) * (h - np.float32(0.5))
+    the outermost pixel) for a fringe ``width_px`` (N,) pixels wide.
+
+    ``across`` (N,) 0..1: how squarely the strands meet the outline (1: they end there, at a lock's tip
+    or a cut's edge; 0: they run along it, at a lock's side). Where they end, each strand (cells of
+    :data:`STRAND_M` or :data:`CELL_PX` pixels across ``u`` (N,) metres, mixed with the per-strand
+    ``jitter`` (N,) in [-0.5, 0.5]) stops at its own distance (offsets up to +-RAGGED/2 of a width that
+    grows to 1.5 times); where they run along it, a plain ramp half as wide (a soft side)."""
+    cell = np.floor(u / np.maximum(metres_per_px * np.float32(CELL_PX), np.float32(STRAND_M)))
+    h = hash2(cell, np.floor((jitter + np.float32(0.5)) * 64), 29) - np.float32(0.5)
+    w = width_px * (np.float32(0.5) + across)
+    ramp = (dist_px - np.float32(0.5)) / w + np.float32(RAGGED) * across * h
     return np.clip(ramp, 0.0, 1.0).astype(np.float32)
 
 
@@ -67,11 +72,12 @@ def soften_hair_edges(image: np.ndarray, strands, depth: np.ndarray, K: np.ndarr
     # the band: live hair pixels within their fringe's width of the outline
     lr, lc = rows[live] - r0, cols[live] - c0
     d = dist[lr, lc]
-    band = np.flatnonzero(d < np.float32(0.5) + width[live] * np.float32(1 + 0.5 * RAGGED))  # beyond: coverage 1
+    band = np.flatnonzero(d < np.float32(0.5) + width[live] * np.float32(1.5 * (1 + 0.5 * RAGGED)))  # beyond: coverage 1
     if not len(band):
         return 0
     at = live[band]
-    cover = fringe_coverage(d[band], width[at], strands.u[at], mpp[at], strands.jitter[at])
+    cover = fringe_coverage(d[band], width[at], strands.u[at], mpp[at], strands.jitter[at],
+                            _across(dist, lr[band], lc[band], strands.tangent[at]))
     # the nearest pixel outside the hair (each outside pixel is its own label)
     outside = np.flatnonzero(hair.ravel() == 0)
     lut = np.zeros(int(labels.max()) + 1, np.int64)
@@ -83,3 +89,16 @@ def soften_hair_edges(image: np.ndarray, strands, depth: np.ndarray, K: np.ndarr
     crop[px] = behind + (crop[px] - behind) * cover[:, None]
     image[r0:r1, c0:c1] = crop.reshape(r1 - r0, c1 - c0, 3)
     return len(band)
+
+
+def _across(dist: np.ndarray, r: np.ndarray, c: np.ndarray, tangent: np.ndarray) -> np.ndarray:
+    """(N,) float32 0..1 |cos| between the strands' image direction (camera-frame ``tangent`` (N, 3),
+    its x, y) and the outline's normal (the gradient of the distance ``dist`` (h, w) at pixels ``r``,
+    ``c``, by central differences)."""
+    h, w = dist.shape
+    gx = dist[r, np.minimum(c + 1, w - 1)] - dist[r, np.maximum(c - 1, 0)]
+    gy = dist[np.minimum(r + 1, h - 1), c] - dist[np.maximum(r - 1, 0), c]
+    t = tangent[:, :2]
+    dot = np.abs(t[:, 0] * gx + t[:, 1] * gy)
+    norm = np.sqrt((t * t).sum(1) * (gx * gx + gy * gy))
+    return np.where(norm > 1e-6, dot / np.maximum(norm, np.float32(1e-6)), np.float32(0.5)).astype(np.float32)
