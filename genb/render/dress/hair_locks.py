@@ -26,7 +26,7 @@ LENGTH = 0.4  # metres from the root (about ear height) to the tip: past the sho
 CLEARANCE = 0.006  # metres a lock keeps off the surface it rests on, beyond its half thickness
 WIDTH, THICK = 0.055, 0.012  # a lock's width and thickness at the root, metres (tapering: width_taper, thick_taper)
 TIP_WIDTH, TIP_THICK = 0.12, 0.3  # shares of the root's width and thickness left at the tip
-LENGTH_SPREAD = 0.3  # a lock is 1 - LENGTH_SPREAD .. 1 times LENGTH long (seeded per lock)
+LENGTH_SPREAD = 0.3  # a lock is 1 -+ LENGTH_SPREAD / 2 times LENGTH long (seeded per lock)
 # root azimuths around the head (radians; 0 = the face's direction, pi = the back of the head)
 ROOTS = np.linspace(1.4, 2 * np.pi - 1.4, 13)
 
@@ -136,7 +136,7 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     half_thick = 0.5 * THICK * thick_taper(s)
     near = reachable(roots, surface)
     spread = np.random.default_rng(hair_seed(hair) + 1)  # (its own stream: the layout above stays)
-    lengths = LENGTH * (1.0 - LENGTH_SPREAD * spread.random(C))  # the tips end at their own heights
+    lengths = LENGTH * (1.0 + LENGTH_SPREAD * (spread.random(C) - 0.5))  # the tips end at their own heights
     centres = lock_chains(roots, headings, half_thick, near, lengths)  # (C, N, 3)
     # 1. A frame along each chain: the tangent, the lock's width around the head, its thickness outwards.
     tangent = np.gradient(centres, axis=1)

@@ -43,7 +43,7 @@ def strand_cells(uc: np.ndarray, v: np.ndarray, width: float, seed: int) -> tupl
     """``(cell, x)`` (N,) float32 of points ``uc``, ``v`` (metres across and along the strands) among
     strands of *irregular* widths around ``width`` metres: u is warped by a smooth noise over
     :data:`WARP_CELLS` strands across and :data:`WARP_ALONG` metres along (monotone across: each strand
-    between ~0.4 and ~1.6 ``width`` wide, drifting sideways along its length, so neighbours merge and
+    between ~0.6 and ~3 ``width`` wide, drifting sideways along its length, so neighbours merge and
     part and no frequency dominates); ``cell`` the strand's index, ``x`` the position across it in [0, 1)."""
     t = uc / np.float32(width)
     g, h = t / np.float32(WARP_CELLS), v / np.float32(WARP_ALONG)
@@ -53,7 +53,7 @@ def strand_cells(uc: np.ndarray, v: np.ndarray, width: float, seed: int) -> tupl
     a, b = hash2(i, j, seed + 101), hash2(i + 1, j, seed + 101)
     c, d = hash2(i, j + 1, seed + 101), hash2(i + 1, j + 1, seed + 101)
     lo, hi = a + (b - a) * f, c + (d - c) * f
-    w = t + np.float32(WARP) * (lo + (hi - lo) * e - np.float32(0.5))  # slope <= 1.5 WARP / WARP_CELLS < 1: monotone
+    w = t + np.float32(WARP) * (lo + (hi - lo) * e - np.float32(0.5))  # d/dt in 1 -+ 1.5 WARP / WARP_CELLS: monotone
     cell = np.floor(w)
     return cell, w - cell
 
