@@ -130,7 +130,7 @@ def test_strand_relief_has_no_single_stripe_frequency():
 
 
 def test_strands_have_irregular_widths_and_drift_along_their_length():
-    """The strands' cells across u are between about 0.6 and 3 times their nominal width (spread, not a
+    """The strands' cells across u are from about half to a few times their nominal width (spread, not a
     comb), never backwards (monotone), and a cell's borders move along v (neighbours merge and part)."""
     from genb.render.dress.hair_texture import strand_cells
 

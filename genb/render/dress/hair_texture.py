@@ -4,6 +4,9 @@ coordinates (u across the strands, v the distance to the hairline, metres; :mod:
 Strands are 1D noise across ``u`` stretched along the strand (each strand's value drifts slowly
 along ``v``), in three octaves (fine strands ~0.9 mm, strands ~2.5 mm, clumps ~8 mm), each faded
 to its mean once it is under a pixel (prefiltered: far hair shows its mean colour, never moire).
+The strands of an octave are of irregular widths that drift along their length (u warped by a smooth
+noise, :func:`strand_cells`), so no single stripe frequency dominates (a knit's ribs would); the
+strands and clumps are round ridges (the relief) and the gaps between clumps lie in their shade.
 Curls bend the strands: ``u`` is shifted by a wave along ``v`` whose phase is drawn per clump.
 Near the hairline each strand stops at its own distance (a strand-scale ragged edge over a low
 frequency wobble) and the skin shows between the last strands: no hard edge.
@@ -21,12 +24,12 @@ from genb.render.dress.hair import CURLS
 from genb.render.raster.colour import SRGB_TO_LINEAR
 from genb.render.raster.procedural import fade, hash2
 
-OCTAVES = ((0.0009, 0.035, 0.25), (0.0025, 0.07, 0.35), (0.008, 0.14, 0.4))  # (width m, length m, weight)
+# (width m, length m, weight, ridge slope, gap shade): fine strands, strands, clumps
+OCTAVES = ((0.0009, 0.035, 0.25, 0.0, 0.0), (0.0025, 0.07, 0.35, 0.3, 0.0), (0.008, 0.14, 0.4, 0.4, 0.35))
 FUZZ = 0.5  # the hair's share at the very edge of its mesh
 EDGE_NEAR, EDGE_FAR = 0.001, 0.01  # metres from the shell's edge where the strands stop (uniform per strand)
-CLUMP_M = 0.008
-WARP, WARP_CELLS, WARP_ALONG = 1.4, 3.0, 0.05  # u warped by WARP strand widths of noise over WARP_CELLS strands, WARP_ALONG m
-GAPS = 0.35  # darkening in the gaps between clumps (their self-shadowing), at a ridge height of 1
+CLUMP_M = 0.008  # the curl's phase is drawn per clump of this width
+WARP, WARP_CELLS, WARP_ALONG = 1.8, 3.0, 0.05  # u warped by WARP strand widths of noise over WARP_CELLS strands, WARP_ALONG m
 
 
 def curled_u(u: np.ndarray, v: np.ndarray, curl: str, seed: int) -> np.ndarray:
@@ -43,7 +46,7 @@ def strand_cells(uc: np.ndarray, v: np.ndarray, width: float, seed: int) -> tupl
     """``(cell, x)`` (N,) float32 of points ``uc``, ``v`` (metres across and along the strands) among
     strands of *irregular* widths around ``width`` metres: u is warped by a smooth noise over
     :data:`WARP_CELLS` strands across and :data:`WARP_ALONG` metres along (monotone across: each strand
-    between ~0.6 and ~3 ``width`` wide, drifting sideways along its length, so neighbours merge and
+    from ~0.5 to a few times ``width`` wide, drifting sideways along its length, so neighbours merge and
     part and no frequency dominates); ``cell`` the strand's index, ``x`` the position across it in [0, 1)."""
     t = uc / np.float32(width)
     g, h = t / np.float32(WARP_CELLS), v / np.float32(WARP_ALONG)
@@ -58,43 +61,38 @@ def strand_cells(uc: np.ndarray, v: np.ndarray, width: float, seed: int) -> tupl
     return cell, w - cell
 
 
-def _strand_layer(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: float, length: float,
-                  seed: int) -> np.ndarray:
-    """(N,) one octave in [0, 1]: per strand (irregular, ~``width`` across, :func:`strand_cells`) a
-    value drifting along it (every ``length`` metres, offset per strand), faded to 0.5 below a pixel
-    (only the pixels where it shows are computed)."""
-    out = np.full(len(uc), 0.5, np.float32)
+def _octave(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: float, length: float, ridge: float,
+            gaps: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One octave of strands (irregular, ~``width`` metres across, :func:`strand_cells`), faded out below
+    a pixel (only the pixels where it shows are computed). Returns (N,) float32 each:
+
+    - value in [0, 1]: per strand a value drifting along it (every ``length`` metres, offset per strand);
+      0.5 where faded;
+    - slope: each strand a round ridge of its own height (a half sine, peak slope ``ridge`` times a
+      hashed 0.3..1) across it; 0 where faded or ``ridge`` is 0;
+    - shade: 1 - ``gaps`` x height at the gap between two strands (the neighbours shade it), else 1.
+    """
+    n = len(uc)
+    value, slope, shade = np.full(n, 0.5, np.float32), np.zeros(n, np.float32), np.ones(n, np.float32)
     k = fade(footprint, width)
     on = np.flatnonzero(k > 0)
-    if len(on):
-        c, _ = strand_cells(uc[on], v[on], width, seed)
-        t = v[on] / np.float32(length) + hash2(c, c, seed)
-        f = np.floor(t)
-        s = t - f
-        s = s * s * (3 - 2 * s)
-        a, b = hash2(c, f, seed + 7), hash2(c, f + 1, seed + 7)
-        out[on] = 0.5 + (a + (b - a) * s - 0.5) * k[on]
-    return out
-
-
-def _ridges(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: float, slope: float, seed: int,
-            gaps: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """``(slope, shade)`` (N,) float32: the slope across ridges of irregular widths around ``width``
-    metres (:func:`strand_cells`), each of its own height (a half sine per ridge, peak slope ``slope``
-    times a hashed 0.3..1), and a darkening factor (1 - ``gaps`` at the gap between two ridges: the
-    neighbours shade it), both faded out below a pixel."""
-    out = np.zeros(len(uc), np.float32)
-    shade = np.ones(len(uc), np.float32)
-    k = fade(footprint, width)
-    on = np.flatnonzero(k > 0)
-    if len(on):
-        c, x = strand_cells(uc[on], v[on], width, seed)
-        height = np.float32(0.3) + np.float32(0.7) * hash2(c, c, seed)
-        out[on] = np.float32(slope) * height * np.cos(np.float32(np.pi) * x) * k[on]
+    if not len(on):
+        return value, slope, shade
+    c, x = strand_cells(uc[on], v[on], width, seed)
+    t = v[on] / np.float32(length) + hash2(c, c, seed)
+    f = np.floor(t)
+    s = t - f
+    s = s * s * (3 - 2 * s)
+    a, b = hash2(c, f, seed + 7), hash2(c, f + 1, seed + 7)
+    ko = k[on]
+    value[on] = 0.5 + (a + (b - a) * s - 0.5) * ko
+    if ridge:
+        height = np.float32(0.3) + np.float32(0.7) * hash2(c, c, seed + 13)
+        slope[on] = np.float32(ridge) * height * np.cos(np.float32(np.pi) * x) * ko
         if gaps:
             edge = (np.float32(2) * x - np.float32(1)) ** 4  # 0 mid-ridge, 1 at the gap
-            shade[on] = np.float32(1) - np.float32(gaps) * height * edge * k[on]
-    return out, shade
+            shade[on] = np.float32(1) - np.float32(gaps) * height * edge * ko
+    return value, slope, shade
 
 
 def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
@@ -109,15 +107,16 @@ def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
     seed = int(fabric.get("seed", 0)) & 0xFFFF
     curl = fabric.get("curl", "straight")
     uc = curled_u(u, v, curl, seed)
+    # light and dark strands around the colour (mean 1); the strands' relief across them (each strand and
+    # each clump a round ridge of its own height and width); the gaps between clumps in their shade
     k = np.zeros_like(u)
-    for i, (w, length, weight) in enumerate(OCTAVES):
-        k += np.float32(weight) * _strand_layer(uc, v, footprint, w, length, seed + 31 * i)
-    # light and dark strands around the colour (mean 1), darker between clumps
-    # the strands' relief across them: each strand and each clump a round ridge of its own height and width;
-    # the gaps between clumps lie in their shade
-    fine, _ = _ridges(uc, v, footprint, 0.0025, 0.3, seed + 13)
-    coarse, shade = _ridges(uc, v, footprint, CLUMP_M, 0.4, seed + 17, GAPS)
-    slope = fine + coarse
+    slope = np.zeros_like(u)
+    shade = np.ones_like(u)
+    for i, (w, length, weight, ridge, gaps) in enumerate(OCTAVES):
+        value, sl, sh = _octave(uc, v, footprint, w, length, ridge, gaps, seed + 31 * i)
+        k += np.float32(weight) * value
+        slope += sl
+        shade *= sh
     gain = (0.4 + 1.2 * k) * shade
     base = _lin(fabric["color"])
     hair = base[None, :] * gain[:, None]
@@ -138,7 +137,8 @@ def hairline_share(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, seed: i
     (0.9 mm) stops at its own distance in [EDGE_NEAR, EDGE_FAR] (plus a 2 cm wobble along the line);
     where a strand is under a pixel the expected share (a ramp) replaces the strand's own edge."""
     cell = np.floor(uc / np.float32(0.0009))
-    wobble = _strand_layer(uc, np.zeros_like(uc), np.zeros_like(uc), 0.02, 1.0, seed + 11) - 0.5
+    zero = np.zeros_like(uc)
+    wobble = _octave(uc, zero, zero, 0.02, 1.0, 0.0, 0.0, seed + 11)[0] - 0.5
     stop = np.float32(EDGE_NEAR) + np.float32(EDGE_FAR - EDGE_NEAR) * hash2(cell, cell, seed + 5)
     lo, hi = np.float32(EDGE_NEAR), np.float32(EDGE_FAR)
     shift = np.float32(0.004) * wobble

@@ -3,8 +3,8 @@
 A hair mesh (scalp shell, lock, ponytail) ends in a hard polygon edge; real hair ends in strands
 that cover less and less of what lies behind them. :func:`soften_hair_edges` gives the hair pixels
 within :data:`FRINGE_M` of the hair's outline (in the image: against the background, the face, the
-neck, the clothes) a coverage below one and blends them with the nearest pixel outside the hair
-(what the thinning strands let through). The coverage ramps in over the fringe's width in pixels
+neck, the clothes) a coverage below one and blends them with the pixel outside the hair down the
+distance's slope (what the thinning strands let through). The coverage ramps in over the fringe's width in pixels
 and is offset per strand (a hash of the strand coordinate ``u``), so strands end at their own
 distance: a ragged, soft outline at the tips of locks, around a short cut and at the nape.
 
@@ -66,38 +66,41 @@ def soften_hair_edges(image: np.ndarray, strands, depth: np.ndarray, K: np.ndarr
     inside = (rows >= r0) & (rows < r1) & (cols >= c0) & (cols < c1)
     hair = np.zeros((r1 - r0, c1 - c0), np.uint8)
     hair[rows[inside] - r0, cols[inside] - c0] = 1
-    if hair.all():
-        return 0
-    dist, labels = cv2.distanceTransformWithLabels(hair, cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    dist = cv2.distanceTransform(hair, cv2.DIST_L2, cv2.DIST_MASK_3)
     # the band: live hair pixels within their fringe's width of the outline
     lr, lc = rows[live] - r0, cols[live] - c0
     d = dist[lr, lc]
     band = np.flatnonzero(d < np.float32(0.5) + width[live] * np.float32(1.5 * (1 + 0.5 * RAGGED)))  # beyond: coverage 1
     if not len(band):
         return 0
-    at = live[band]
-    cover = fringe_coverage(d[band], width[at], strands.u[at], mpp[at], strands.jitter[at],
-                            _across(dist, lr[band], lc[band], strands.tangent[at]))
-    # the nearest pixel outside the hair (each outside pixel is its own label)
-    outside = np.flatnonzero(hair.ravel() == 0)
-    lut = np.zeros(int(labels.max()) + 1, np.int64)
-    lut[labels.ravel()[outside]] = outside
-    near = lut[labels[lr[band], lc[band]]]
-    crop = image[r0:r1, c0:c1].reshape(-1, 3)
-    behind = crop[near]
-    px = lr[band] * (c1 - c0) + lc[band]
-    crop[px] = behind + (crop[px] - behind) * cover[:, None]
-    image[r0:r1, c0:c1] = crop.reshape(r1 - r0, c1 - c0, 3)
-    return len(band)
+    at, br, bc, d = live[band], lr[band], lc[band], d[band]
+    gx, gy = _gradient(dist, br, bc)
+    cover = fringe_coverage(d, width[at], strands.u[at], mpp[at], strands.jitter[at], _across(gx, gy, strands.tangent[at]))
+    # what the thinning strands let through: the pixel outside the hair d pixels down the distance's slope
+    g = np.sqrt(gx * gx + gy * gy)
+    g = np.where(g > 1e-6, g, np.float32(1))
+    qr = np.clip(np.rint(br - gy / g * d).astype(np.int64), 0, r1 - r0 - 1)
+    qc = np.clip(np.rint(bc - gx / g * d).astype(np.int64), 0, c1 - c0 - 1)
+    free = hair[qr, qc] == 0  # else (a thin gap, the crop's border): left as it is
+    at, br, bc, qr, qc, cover = at[free], br[free], bc[free], qr[free], qc[free], cover[free]
+    view = image[r0:r1, c0:c1]
+    behind = view[qr, qc]
+    view[br, bc] = behind + (view[br, bc] - behind) * cover[:, None]
+    return len(at)
 
 
-def _across(dist: np.ndarray, r: np.ndarray, c: np.ndarray, tangent: np.ndarray) -> np.ndarray:
-    """(N,) float32 0..1 |cos| between the strands' image direction (camera-frame ``tangent`` (N, 3),
-    its x, y) and the outline's normal (the gradient of the distance ``dist`` (h, w) at pixels ``r``,
-    ``c``, by central differences)."""
+def _gradient(dist: np.ndarray, r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N,), (N,) float32 central differences of ``dist`` (h, w) along x and y at pixels ``r``, ``c``
+    (one-sided at the crop's border)."""
     h, w = dist.shape
     gx = dist[r, np.minimum(c + 1, w - 1)] - dist[r, np.maximum(c - 1, 0)]
     gy = dist[np.minimum(r + 1, h - 1), c] - dist[np.maximum(r - 1, 0), c]
+    return gx, gy
+
+
+def _across(gx: np.ndarray, gy: np.ndarray, tangent: np.ndarray) -> np.ndarray:
+    """(N,) float32 0..1 |cos| between the strands' image direction (camera-frame ``tangent`` (N, 3),
+    its x, y) and the outline's normal (the distance's gradient ``gx``, ``gy`` (N,))."""
     t = tangent[:, :2]
     dot = np.abs(t[:, 0] * gx + t[:, 1] * gy)
     norm = np.sqrt((t * t).sum(1) * (gx * gx + gy * gy))
