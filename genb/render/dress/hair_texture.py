@@ -95,6 +95,16 @@ def _octave(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, width: float, 
     return value, slope, shade
 
 
+def _smooth_1d(x: np.ndarray, cell: float, seed: int) -> np.ndarray:
+    """(N,) float32 smooth 1D value noise in [0, 1] over cells of ``cell`` metres."""
+    t = x / np.float32(cell)
+    i = np.floor(t)
+    f = t - i
+    f = f * f * (3 - 2 * f)
+    a, b = hash2(i, i, seed), hash2(i + 1, i + 1, seed)
+    return a + (b - a) * f
+
+
 def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
                   footprint: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hair at strand coordinates u, v (N,) metres, over a pixel ``footprint`` (N,) metres.
@@ -134,11 +144,10 @@ def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
 
 def hairline_share(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, seed: int) -> np.ndarray:
     """(N,) float32 0..1 share of hair at distance v (metres) from the hairline: each fine strand
-    (0.9 mm) stops at its own distance in [EDGE_NEAR, EDGE_FAR] (plus a 2 cm wobble along the line);
+    (0.9 mm) stops at its own distance in [EDGE_NEAR, EDGE_FAR] (plus a smooth wobble over 2 cm along the line);
     where a strand is under a pixel the expected share (a ramp) replaces the strand's own edge."""
     cell = np.floor(uc / np.float32(0.0009))
-    zero = np.zeros_like(uc)
-    wobble = _octave(uc, zero, zero, 0.02, 1.0, 0.0, 0.0, seed + 11)[0] - 0.5
+    wobble = _smooth_1d(uc, 0.02, seed + 11) - 0.5
     stop = np.float32(EDGE_NEAR) + np.float32(EDGE_FAR - EDGE_NEAR) * hash2(cell, cell, seed + 5)
     lo, hi = np.float32(EDGE_NEAR), np.float32(EDGE_FAR)
     shift = np.float32(0.004) * wobble

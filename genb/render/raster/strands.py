@@ -42,49 +42,45 @@ class StrandPixels:
 def strand_tangents(flat: np.ndarray, points: np.ndarray, u: np.ndarray, key: np.ndarray, width: int,
                     height: int) -> np.ndarray:
     """(N, 3) float32 unit camera-frame directions along which ``u`` stays constant (the strands) at
-    N pixels, from screen-space differences of their camera-frame points (N, 3) and u (N,): with
-    dP/dx, dP/dy and du/dx, du/dy, the direction ``dP/dx du/dy - dP/dy du/dx`` changes no u.
-    Each pixel is differenced with its right (else left) and lower (else upper) neighbour of the same
-    surface ``key`` with u within 2 cm (not across the seam), on a crop around each surface; where
-    no neighbour is, the image's down direction. Oriented to point down the image."""
+    N pixels (``flat``: sorted flat pixel indices), from screen-space differences of their camera-frame
+    points (N, 3) and u (N,): with dP/dx, dP/dy and du/dx, du/dy, the direction ``dP/dx du/dy - dP/dy du/dx``
+    changes no u. Each pixel is differenced with its right (else left) and lower (else upper) neighbour
+    of the same surface ``key`` with u within 2 cm (not across the seam); where no neighbour is, the
+    image's down direction. Oriented to point down the image."""
+    grid = np.concatenate([points, u[:, None]], axis=1).astype(np.float32)
+    col = flat % width
+    dx = _step(flat, key, grid, 1, col < width - 1, col > 0)
+    dy = _step(flat, key, grid, width, flat < (height - 1) * width, flat >= width)
+    tk = dx[:, :3] * dy[:, 3:4] - dy[:, :3] * dx[:, 3:4]
+    norm = np.sqrt(np.einsum("ij,ij->i", tk, tk))
+    good = np.isfinite(norm) & (norm > 1e-12)
     t = np.zeros((len(flat), 3), np.float32)
     t[:, 1] = 1.0
-    rows, cols = np.divmod(flat, width)
-    for k in np.unique(key):
-        ids = np.flatnonzero(key == k)
-        r0, c0 = rows[ids].min(), cols[ids].min()
-        h, w = rows[ids].max() - r0 + 1, cols[ids].max() - c0 + 1
-        if h < 2 or w < 2:
-            continue
-        grid = np.full((h, w, 4), np.nan, np.float32)
-        rr, cc = rows[ids] - r0, cols[ids] - c0
-        grid[rr, cc, :3] = points[ids]
-        grid[rr, cc, 3] = u[ids]
-        d = [_step(grid, axis) for axis in (1, 0)]
-        dx, dy = d[0][rr, cc], d[1][rr, cc]
-        tk = dx[:, :3] * dy[:, 3:4] - dy[:, :3] * dx[:, 3:4]
-        norm = np.sqrt(np.einsum("ij,ij->i", tk, tk))
-        good = np.isfinite(norm) & (norm > 1e-12)
-        t[ids[good]] = tk[good] / norm[good, None]
+    t[good] = tk[good] / norm[good, None]
     t *= np.where(t[:, 1] < 0, -1.0, 1.0).astype(np.float32)[:, None]
     return t
 
 
-def _step(grid: np.ndarray, axis: int) -> np.ndarray:
-    """(h, w, 4) forward differences of a grid along ``axis`` (backward where the forward neighbour is
-    missing or across a jump of u over 2 cm), NaN where neither is."""
-    fwd = np.full_like(grid, np.nan)
-    if axis == 1:
-        fwd[:, :-1] = grid[:, 1:] - grid[:, :-1]
-    else:
-        fwd[:-1] = grid[1:] - grid[:-1]
-    fwd[np.abs(fwd[..., 3]) >= 0.02] = np.nan
-    back = np.full_like(grid, np.nan)
-    if axis == 1:
-        back[:, 1:] = fwd[:, :-1]
-    else:
-        back[1:] = fwd[:-1]
-    return np.where(np.isnan(fwd[..., :1]), back, fwd)
+def _step(flat: np.ndarray, key: np.ndarray, grid: np.ndarray, offset: int, has_next: np.ndarray,
+          has_prev: np.ndarray) -> np.ndarray:
+    """(N, 4) forward differences of ``grid`` (N, 4: point and u) towards the pixel ``offset`` further
+    (backward where that pixel is not among ``flat``, of another ``key`` or across a jump of u over
+    2 cm), NaN where neither is. ``has_next``, ``has_prev``: (N,) the neighbours lie in the image."""
+
+    def diff(sign: int, inside: np.ndarray) -> np.ndarray:
+        target = flat + sign * offset
+        pos = np.minimum(np.searchsorted(flat, target), len(flat) - 1)
+        ok = inside & (flat[pos] == target) & (key[pos] == key)
+        d = (grid[pos] - grid) if sign > 0 else (grid - grid[pos])
+        ok &= np.abs(d[:, 3]) < 0.02
+        d[~ok] = np.nan
+        return d
+
+    fwd = diff(1, has_next)
+    missing = np.isnan(fwd[:, 0])
+    if missing.any():
+        fwd[missing] = diff(-1, has_prev)[missing]
+    return fwd
 
 
 def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarray, uv: np.ndarray,
@@ -131,12 +127,11 @@ JITTER = 0.16  # per-strand shift of both lobes
 SKY_SHEEN = 0.15  # the sky's lobes relative to the sun's (a band lit from overhead)
 
 
-def _lobe(t: np.ndarray, n: np.ndarray, h: np.ndarray, shift: np.ndarray, exponent: float) -> np.ndarray:
-    """(M,) sin(T', H)^p with T' the tangent tilted by ``shift`` towards the normal."""
-    ts = t + shift[:, None] * n
-    ts /= np.maximum(np.linalg.norm(ts, axis=1, keepdims=True), 1e-6)
-    th = np.sum(ts * h, axis=1)
-    return np.maximum(1.0 - th * th, 0.0) ** np.float32(exponent / 2)
+def _lobe(th: np.ndarray, nh: np.ndarray, tn: np.ndarray, shift: np.ndarray, exponent: float) -> np.ndarray:
+    """(M,) sin(T', H)^p with T' the unit tangent T tilted by ``shift`` towards the unit normal N, from
+    the cosines ``th`` = T.H, ``nh`` = N.H and ``tn`` = T.N (M,): T'.H = (th + shift nh) / |T + shift N|."""
+    c = (th + shift * nh) / np.sqrt(np.maximum(np.float32(1) + shift * (np.float32(2) * tn + shift), np.float32(1e-12)))
+    return np.maximum(np.float32(1) - c * c, np.float32(0)) ** np.float32(exponent / 2)
 
 
 def kajiya_kay(tangent: np.ndarray, normal: np.ndarray, view: np.ndarray, light: np.ndarray, albedo: np.ndarray,
@@ -149,13 +144,17 @@ def kajiya_kay(tangent: np.ndarray, normal: np.ndarray, view: np.ndarray, light:
         tangent, normal: (M, 3) unit strand directions and normals. albedo: (M, 3) linear hair colour.
         jitter: (M,) per-strand shift in [-0.5, 0.5].
     """
+    light = np.asarray(light, np.float32)
     h = view + light[None, :]
-    h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-6)
+    inv = np.float32(1) / np.sqrt(np.maximum(np.einsum("ij,ij->i", h, h), np.float32(1e-12)))
+    th = np.einsum("ij,ij->i", tangent, h) * inv
+    nh = np.einsum("ij,ij->i", normal, h) * inv
+    tn = np.einsum("ij,ij->i", tangent, normal)
     j = np.float32(JITTER) * jitter
-    s1 = _lobe(tangent, normal, h, np.float32(PRIMARY[2]) + j, PRIMARY[1]) * np.float32(PRIMARY[0])
-    s2 = _lobe(tangent, normal, h, np.float32(SECONDARY[2]) + j, SECONDARY[1]) * np.float32(SECONDARY[0])
-    facing = np.clip((normal @ light + 0.2) / 1.2, 0.0, 1.0)
-    return ((s1[:, None] + s2[:, None] * albedo) * facing[:, None]).astype(np.float32)
+    s1 = _lobe(th, nh, tn, np.float32(PRIMARY[2]) + j, PRIMARY[1]) * np.float32(PRIMARY[0])
+    s2 = _lobe(th, nh, tn, np.float32(SECONDARY[2]) + j, SECONDARY[1]) * np.float32(SECONDARY[0])
+    facing = np.clip((normal @ light + np.float32(0.2)) * np.float32(1 / 1.2), 0.0, 1.0)
+    return ((s1 * facing)[:, None] + (s2 * facing)[:, None] * albedo).astype(np.float32)
 
 
 def strand_highlight(strands: StrandPixels, at: np.ndarray, albedo: np.ndarray, normals: np.ndarray,
