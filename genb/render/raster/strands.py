@@ -127,34 +127,47 @@ JITTER = 0.16  # per-strand shift of both lobes
 SKY_SHEEN = 0.15  # the sky's lobes relative to the sun's (a band lit from overhead)
 
 
-def _lobe(th: np.ndarray, nh: np.ndarray, tn: np.ndarray, shift: np.ndarray, exponent: float) -> np.ndarray:
-    """(M,) sin(T', H)^p with T' the unit tangent T tilted by ``shift`` towards the unit normal N, from
-    the cosines ``th`` = T.H, ``nh`` = N.H and ``tn`` = T.N (M,): T'.H = (th + shift nh) / |T + shift N|."""
-    c = (th + shift * nh) / np.sqrt(np.maximum(np.float32(1) + shift * (np.float32(2) * tn + shift), np.float32(1e-12)))
-    return np.maximum(np.float32(1) - c * c, np.float32(0)) ** np.float32(exponent / 2)
+class _Tilts:
+    """The light-independent part of the two lobes at M strand pixels: each lobe's tangent tilted by its
+    shift (plus the per-strand jitter) towards the normal, T' = (T + shift N) / |T + shift N|, kept as
+    the shift and 1 / |T + shift N| (from T.N: |T + s N|^2 = 1 + s (2 T.N + s) for unit T, N)."""
+
+    def __init__(self, tangent: np.ndarray, normal: np.ndarray, jitter: np.ndarray):
+        self.tangent, self.normal = tangent, normal
+        tn2 = np.float32(2) * np.einsum("ij,ij->i", tangent, normal)
+        j = np.float32(JITTER) * jitter
+        self.shifts = [np.float32(PRIMARY[2]) + j, np.float32(SECONDARY[2]) + j]
+        self.inv = [np.float32(1) / np.sqrt(np.maximum(np.float32(1) + s * (tn2 + s), np.float32(1e-12)))
+                    for s in self.shifts]
+
+    def lobes(self, view: np.ndarray, light: np.ndarray, albedo: np.ndarray) -> np.ndarray:
+        """(M, 3) float32 the two lobes for a light from ``light`` (3,) seen from ``view`` (M, 3)
+        (:func:`kajiya_kay`)."""
+        light = np.asarray(light, np.float32)
+        h = view + light[None, :]
+        inv_h = np.float32(1) / np.sqrt(np.maximum(np.einsum("ij,ij->i", h, h), np.float32(1e-12)))
+        th = np.einsum("ij,ij->i", self.tangent, h) * inv_h
+        nh = np.einsum("ij,ij->i", self.normal, h) * inv_h
+        out = []
+        for (strength, exponent, _), shift, inv in zip((PRIMARY, SECONDARY), self.shifts, self.inv):
+            c = (th + shift * nh) * inv  # cos(T', H)
+            out.append(np.maximum(np.float32(1) - c * c, np.float32(0)) ** np.float32(exponent / 2) * np.float32(strength))
+        facing = np.clip((self.normal @ light + np.float32(0.2)) * np.float32(1 / 1.2), 0.0, 1.0)
+        return ((out[0] * facing)[:, None] + (out[1] * facing)[:, None] * albedo).astype(np.float32)
 
 
 def kajiya_kay(tangent: np.ndarray, normal: np.ndarray, view: np.ndarray, light: np.ndarray, albedo: np.ndarray,
                jitter: np.ndarray) -> np.ndarray:
     """(M, 3) float32 specular reflectance of hair fibres for a light from ``light`` (3,) (unit), seen
-    from ``view`` (M, 3) (unit, towards the camera): the two shifted Kajiya-Kay lobes, times the
-    cosine of the light to the normal (softened: fibres also light a little past the terminator).
+    from ``view`` (M, 3) (unit, towards the camera): the two shifted Kajiya-Kay lobes (sin(T', H)^p with
+    T' the tangent tilted towards the normal), times the cosine of the light to the normal (softened:
+    fibres also light a little past the terminator).
 
     Args:
         tangent, normal: (M, 3) unit strand directions and normals. albedo: (M, 3) linear hair colour.
         jitter: (M,) per-strand shift in [-0.5, 0.5].
     """
-    light = np.asarray(light, np.float32)
-    h = view + light[None, :]
-    inv = np.float32(1) / np.sqrt(np.maximum(np.einsum("ij,ij->i", h, h), np.float32(1e-12)))
-    th = np.einsum("ij,ij->i", tangent, h) * inv
-    nh = np.einsum("ij,ij->i", normal, h) * inv
-    tn = np.einsum("ij,ij->i", tangent, normal)
-    j = np.float32(JITTER) * jitter
-    s1 = _lobe(th, nh, tn, np.float32(PRIMARY[2]) + j, PRIMARY[1]) * np.float32(PRIMARY[0])
-    s2 = _lobe(th, nh, tn, np.float32(SECONDARY[2]) + j, SECONDARY[1]) * np.float32(SECONDARY[0])
-    facing = np.clip((normal @ light + np.float32(0.2)) * np.float32(1 / 1.2), 0.0, 1.0)
-    return ((s1 * facing)[:, None] + (s2 * facing)[:, None] * albedo).astype(np.float32)
+    return _Tilts(tangent, normal, jitter).lobes(view, light, albedo)
 
 
 def strand_highlight(strands: StrandPixels, at: np.ndarray, albedo: np.ndarray, normals: np.ndarray,
@@ -173,6 +186,7 @@ def strand_highlight(strands: StrandPixels, at: np.ndarray, albedo: np.ndarray, 
     t = strands.tangent[at]
     jit = strands.jitter[at]
     view = -rays
-    spec = kajiya_kay(t, normals, view, l_cam, albedo, jit) * (sun_visibility[:, None] * sun[None, :])
-    sheen = kajiya_kay(t, normals, view, up_cam, albedo, jit) * (np.float32(SKY_SHEEN) * occlusion)[:, None] * sky
+    tilts = _Tilts(t, normals, jit)  # shared by the sun's and the sky's lobes
+    spec = tilts.lobes(view, l_cam, albedo) * (sun_visibility[:, None] * sun[None, :])
+    sheen = tilts.lobes(view, up_cam, albedo) * (np.float32(SKY_SHEEN) * occlusion)[:, None] * sky
     return (spec + sheen) * (strands.share[at] ** 2)[:, None]  # the hairline's thin hair: little sheen
