@@ -133,12 +133,15 @@ class ShellStrands:
         self._tufts: dict[int, np.ndarray] = {}
 
     def tufts(self, seed: int) -> np.ndarray:
-        """(G,) smooth noise in [-1, 1] of clumps :data:`TUFT_ACROSS` metres across and :data:`TUFT_ALONG`
-        metres along the strands (cells in u, wrapping around the crown, and in the distance from the
-        crown), one of :data:`TUFT_VARIANTS` patterns picked by ``seed`` (each computed once per shell)."""
+        """(G,) read-only factor on the hair's thickness: :attr:`taper` times 1 + :data:`TUFT_SHARE` x a
+        smooth noise in [-1, 1] of clumps :data:`TUFT_ACROSS` metres across and :data:`TUFT_ALONG` metres
+        along the strands (cells in u, wrapping around the crown, and in the distance from the crown),
+        one of :data:`TUFT_VARIANTS` patterns picked by ``seed`` (each computed once per shell)."""
         k = int(seed) % TUFT_VARIANTS
         if k not in self._tufts:
-            self._tufts[k] = tuft_noise(self._u, self._along, k)
+            f = self.taper * (1.0 + TUFT_SHARE * tuft_noise(self._u, self._along, k))
+            f.setflags(write=False)
+            self._tufts[k] = f
         return self._tufts[k]
 
 
@@ -185,14 +188,14 @@ def lumps(head: np.ndarray, seed: int, cell: float = 0.045) -> np.ndarray:
 
 
 def hair_profile(strands: ShellStrands, hair: dict, capped: bool) -> np.ndarray:
-    """(G,) factor on the hair's thickness per shell vertex: the taper to the hairline times clumps
-    elongated along the strands (:meth:`ShellStrands.tufts`) times the curl's low-frequency lumps
-    (volume); under a cap, which must stay over the hair, the taper alone."""
+    """(G,) factor on the hair's thickness per shell vertex (read-only where no curl): the taper to the
+    hairline times clumps elongated along the strands (:meth:`ShellStrands.tufts`) times the curl's
+    low-frequency lumps (volume); under a cap, which must stay over the hair, the taper alone."""
     share = CURLS.get(hair.get("curl") or "straight", CURLS["straight"])[2]
     if capped:
         return strands.taper
     seed = hair_seed(hair)
-    profile = strands.taper * (1.0 + TUFT_SHARE * strands.tufts(seed))  # clumps break the offset's outline
+    profile = strands.tufts(seed)  # clumps break the offset's outline
     if share <= 0:
         return profile
     return profile * (1.0 + share * lumps(strands.head, seed))
