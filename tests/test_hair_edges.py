@@ -185,3 +185,20 @@ def test_a_real_render_softens_only_hair_pixels_and_changes_no_label(monkeypatch
     hair = soft.images["parts"] == HAIR
     assert diff.any() and not diff[~hair].any()
     assert 0.02 < diff[hair].mean() < 0.6, diff[hair].mean()
+
+
+def test_an_occluders_edge_over_the_hair_stays_sharp():
+    """Where what lies outside the hair's outline is nearer than the hair (a hand, a brim, another
+    person in front), the outline is the occluder's: no hair pixel next to it is blended with it;
+    the outline against what lies behind the hair still softens."""
+    from genb.render.raster.hair_fringe import soften_hair_edges
+
+    image, hair, depth, K, strands = _disk_scene()
+    xx = np.mgrid[:64, :64][1]
+    depth[~hair & (xx < 32)] = 0.9  # in front of the hair on the left, behind it (1.1 m) on the right
+    depth[~hair & (xx >= 32)] = 1.1
+    out = image.copy()
+    soften_hair_edges(out, strands, depth, K)
+    changed = (out != image).any(-1)
+    assert not changed[:, :30].any()
+    assert changed[:, 34:].sum() > 20

@@ -8,6 +8,8 @@ distance's slope (what the thinning strands let through). The coverage ramps in 
 and is offset per strand (a hash of the strand coordinate ``u``), so strands end at their own
 distance: a ragged, soft outline at the tips of locks, around a short cut and at the nape.
 
+Where what lies outside is more than :data:`OCCLUDER_M` nearer than the hair (a hand, a brim, another
+person in front), the outline is the occluder's and stays sharp.
 Appearance only: the masks, part ids and depth keep the mesh's outline. A head whose fringe is
 under :data:`MIN_PX` pixels wide is left as it is (nothing is computed). Pure, vectorised; the same
 bits in every process.
@@ -22,6 +24,7 @@ from genb.render.raster.procedural import hash2
 FRINGE_M = 0.006  # metres of thinning hair inside the outline
 MAX_PX, MIN_PX = 4.0, 0.6  # the fringe's width in pixels is clipped to MAX_PX; under MIN_PX: none
 RAGGED = 0.9  # spread of the strands' own offsets (in units of the fringe's width)
+OCCLUDER_M = 0.015  # what lies outside the hair's outline this much nearer than the hair occludes it: no fringe
 STRAND_M, CELL_PX = 0.0009, 1.5  # a fine strand's width, metres (the offsets' cell across the strands, at least CELL_PX)
 
 
@@ -81,7 +84,10 @@ def soften_hair_edges(image: np.ndarray, strands, depth: np.ndarray, K: np.ndarr
     g = np.where(g > 1e-6, g, np.float32(1))
     qr = np.clip(np.rint(br - gy / g * d).astype(np.int64), 0, r1 - r0 - 1)
     qc = np.clip(np.rint(bc - gx / g * d).astype(np.int64), 0, c1 - c0 - 1)
-    free = hair[qr, qc] == 0  # else (a thin gap, the crop's border): left as it is
+    # left as it is: a thin gap (the pixel down the slope is hair again) and an occluder's edge (what lies
+    # outside is in front of the hair: the outline is the occluder's, a hand's, a brim's, another person's)
+    dq = depth[r0:r1, c0:c1][qr, qc]
+    free = (hair[qr, qc] == 0) & ((dq <= 0) | (dq > depth[r0:r1, c0:c1][br, bc] - np.float32(OCCLUDER_M)))
     at, br, bc, qr, qc, cover = at[free], br[free], bc[free], qr[free], qc[free], cover[free]
     view = image[r0:r1, c0:c1]
     behind = view[qr, qc]
