@@ -9,7 +9,9 @@ and is offset per strand (a hash of the strand coordinate ``u``), so strands end
 distance: a ragged, soft outline at the tips of locks, around a short cut and at the nape.
 
 Where what lies outside is more than :data:`OCCLUDER_M` nearer than the hair (a hand, a brim, another
-person in front), the outline is the occluder's and stays sharp.
+person in front), the outline is the occluder's and stays sharp; at the hairline (forehead, temples,
+nape) the strand texture already thins the hair into the skin (:func:`genb.render.dress.hair_texture.hairline_share`)
+and the fringe leaves it.
 Appearance only: the masks, part ids and depth keep the mesh's outline. A head whose fringe is
 under :data:`MIN_PX` pixels wide is left as it is (nothing is computed). Pure, vectorised; the same
 bits in every process.
@@ -88,6 +90,7 @@ def soften_hair_edges(image: np.ndarray, strands, depth: np.ndarray, K: np.ndarr
     # outside is in front of the hair: the outline is the occluder's, a hand's, a brim's, another person's)
     dq = depth[r0:r1, c0:c1][qr, qc]
     free = (hair[qr, qc] == 0) & ((dq <= 0) | (dq > depth[r0:r1, c0:c1][br, bc] - np.float32(OCCLUDER_M)))
+    free &= strands.share[at] >= np.float32(1)  # the hairline thins into the skin in the texture already
     at, br, bc, qr, qc, cover = at[free], br[free], bc[free], qr[free], qc[free], cover[free]
     view = image[r0:r1, c0:c1]
     behind = view[qr, qc]
