@@ -202,3 +202,26 @@ def test_an_occluders_edge_over_the_hair_stays_sharp():
     changed = (out != image).any(-1)
     assert not changed[:, :30].any()
     assert changed[:, 34:].sum() > 20
+
+
+def test_a_locks_sides_lie_in_shade_and_its_strand_coordinates_say_it_is_a_lock():
+    """A lock's strand coordinates start at LOCK_V and run LOCK_TURN once around it (whole turns apart
+    between locks), and the strand texture darkens its sides (the flattened ring's edges, u = 0 and
+    half a turn) against the middle of its faces; a ponytail (a piece) has no such shade."""
+    from genb.render.dress.hair import LOCK_TURN, LOCK_V, PIECE_V
+    from genb.render.dress.hair_locks import hair_locks
+    from genb.render.dress.hair_texture import strand_albedo
+
+    hair = {"style": "long", "color": "7a5a3c", "hairline": "long", "thickness": 0.016, "shape": "none"}
+    uv = hair_locks(hair, _standing_keypoints(), 0.016, None).uv.uv
+    assert uv[:, 1].min() >= LOCK_V
+    phase = np.mod(uv[:, 0] / LOCK_TURN, 1.0)
+    assert np.allclose(phase * 8, np.round(phase * 8), atol=1e-6)  # the 8 bins of every lock, wherever its u starts
+    rec = {"color": "7a5a3c", "seed": 9, "skin": [0.6, 0.45, 0.35]}
+    n = 4000
+    along = np.linspace(0.0, 0.3, n).astype(np.float32)
+    fp = np.full(n, 0.02, np.float32)  # strands under a pixel: only the lock's own shade varies
+    at = lambda ph, v0: strand_albedo(rec, np.full(n, ph * LOCK_TURN, np.float32), v0 + along, fp)[0].mean()  # noqa: E731
+    sides, middle = 0.5 * (at(0.0, LOCK_V) + at(0.5, LOCK_V)), 0.5 * (at(0.25, LOCK_V) + at(0.75, LOCK_V))
+    assert sides < 0.7 * middle, (sides, middle)
+    assert np.isclose(at(0.0, PIECE_V), at(0.25, PIECE_V), rtol=0.02)

@@ -30,6 +30,9 @@ U_RADIUS = 0.1  # metres of u per radian of azimuth around the crown axis
 CROWN = np.array([0.0, -0.035, 0.115])  # head frame (x left, y forward, z up; ears' midpoint), metres
 CENTRE = np.array([0.0, 0.0, 0.02])
 PIECE_V = 1.0  # v of pieces: far from any hairline
+# long hair's locks: their v starts at LOCK_V (a lock's pixels are told apart: the strand texture shades their
+# sides), their u runs LOCK_TURN metres once around a lock (the flattened ring's sides at u = 0 and LOCK_TURN / 2)
+LOCK_V, LOCK_TURN = 2.0, 0.11
 PONYTAIL_NODES, PONYTAIL_LENGTH = 8, 0.24  # a ponytail: a chain of nodes falling under gravity, metres long
 TAPER_M = 0.025  # the hair thins to :data:`EDGE_LIFT` of its thickness over this distance to the hairline
 EDGE_LIFT = 0.2
@@ -208,11 +211,12 @@ def hair_record(hair: dict, skin_srgb: np.ndarray) -> dict:
             "seed": hair_seed(hair), "skin": [float(c) for c in np.asarray(skin_srgb, np.float64)]}
 
 
-def tube_map(rings: int, bins: int, radius: float, length: float, faces: np.ndarray) -> ClothMap:
+def tube_map(rings: int, bins: int, radius: float, length: float, faces: np.ndarray, v0: float = PIECE_V) -> ClothMap:
     """Strand coordinates of a tube (ponytail, lock) of ``rings`` x ``bins`` vertices (row-major):
-    u around it (``radius`` metres per radian), v along it from :data:`PIECE_V` (no hairline)."""
+    u around it (``radius`` metres per radian), v along it from ``v0`` (:data:`PIECE_V`: no hairline;
+    :data:`LOCK_V`: a lock)."""
     r, b = np.meshgrid(np.linspace(0, length, rings), np.arange(bins) / bins * 2 * np.pi * radius, indexing="ij")
-    uv = np.stack([b.ravel(), PIECE_V + r.ravel()], 1)
+    uv = np.stack([b.ravel(), v0 + r.ravel()], 1)
     return seamed_map(faces, uv, 2 * np.pi * radius)
 
 

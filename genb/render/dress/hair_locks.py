@@ -16,7 +16,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import head_frame
-from genb.render.dress.hair import hair_seed, outward, tube_map
+from genb.render.dress.hair import LOCK_TURN, LOCK_V, hair_seed, outward, tube_map
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress.shells import ring_faces
@@ -25,6 +25,7 @@ NODES, BINS = 9, 8
 LENGTH = 0.4  # metres from the root (about ear height) to the tip: past the shoulders
 CLEARANCE = 0.006  # metres a lock keeps off the surface it rests on, beyond its half thickness
 WIDTH, THICK = 0.055, 0.012  # a lock's width and thickness at the root, metres (tapering: width_taper, thick_taper)
+# (its strand coordinates run hair.LOCK_TURN = 2 WIDTH around it)
 TIP_WIDTH, TIP_THICK = 0.12, 0.3  # shares of the root's width and thickness left at the tip
 LENGTH_SPREAD = 0.3  # a lock is 1 -+ LENGTH_SPREAD / 2 times LENGTH long (seeded per lock)
 # root azimuths around the head (radians; 0 = the face's direction, pi = the back of the head)
@@ -166,18 +167,19 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     f = np.concatenate([one + c * per for c in range(C)]).astype(np.uint32)
     rest = (v - origin) @ R
     mesh = GarmentMesh(v, mesh_normals(v, f), f, hair_colors(hair["color"], rest), PART_INDEX["hair"], None, "hair:locks")
-    cm = tube_map(NODES, BINS, 0.5 * WIDTH / (2 * np.pi) * 4, LENGTH, one)
+    cm = tube_map(NODES, BINS, LOCK_TURN / (2 * np.pi), LENGTH, one, LOCK_V)
     mesh.uv = _tile_map(cm, C, per)
     return mesh
 
 
 def _tile_map(cm, copies: int, per: int):
     """A :class:`~genb.render.dress.texcoords.ClothMap` of ``copies`` meshes of ``per`` vertices, each
-    with the map ``cm``, offset along u so neighbouring locks do not repeat each other's strands."""
+    with the map ``cm``, offset along u by whole turns (:data:`~genb.render.dress.hair.LOCK_TURN`: the
+    phase around a lock stays u's) so neighbouring locks do not repeat each other's strands."""
     from genb.render.dress.texcoords import ClothMap
 
     n = len(cm.uv)
     idx = np.concatenate([cm.index + c * per for c in range(copies)])
     faces = np.concatenate([cm.faces + c * n for c in range(copies)])
-    uv = np.concatenate([cm.uv + np.array([0.37 * c, 0.0]) for c in range(copies)])
+    uv = np.concatenate([cm.uv + np.array([LOCK_TURN * 7 * c, 0.0]) for c in range(copies)])
     return ClothMap(idx, faces, uv)

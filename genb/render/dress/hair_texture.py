@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.dress.fabric import _lin
-from genb.render.dress.hair import CURLS
+from genb.render.dress.hair import CURLS, LOCK_TURN, LOCK_V
 from genb.render.raster.colour import SRGB_TO_LINEAR
 from genb.render.raster.procedural import fade, hash2
 
@@ -29,6 +29,7 @@ OCTAVES = ((0.0009, 0.035, 0.25, 0.0, 0.0), (0.0025, 0.07, 0.35, 0.3, 0.0), (0.0
 FUZZ = 0.5  # the hair's share at the very edge of its mesh
 EDGE_NEAR, EDGE_FAR = 0.001, 0.01  # metres from the shell's edge where the strands stop (uniform per strand)
 CLUMP_M = 0.008  # the curl's phase is drawn per clump of this width
+LOCK_SHADE = 0.45  # darkening at a lock's sides (its flattened ring's edges)
 WARP, WARP_CELLS, WARP_ALONG = 1.8, 3.0, 0.05  # u warped by WARP strand widths of noise over WARP_CELLS strands, WARP_ALONG m
 
 
@@ -128,6 +129,10 @@ def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
         slope += sl
         shade *= sh
     gain = (0.4 + 1.2 * k) * shade
+    lock = np.flatnonzero(v >= np.float32(LOCK_V))
+    if len(lock):  # a lock's sides lie in the shade of its own strands and its neighbours'
+        side = np.cos(np.float32(2 * np.pi / LOCK_TURN) * u[lock]) ** 4
+        gain[lock] *= np.float32(1) - np.float32(LOCK_SHADE) * side
     base = _lin(fabric["color"])
     hair = base[None, :] * gain[:, None]
     cell = np.floor(uc / np.float32(0.0025))
