@@ -33,6 +33,7 @@ from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.raster.casters import COARSE_MIN_FACES, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
+from genb.render.raster.lod import coarse_people, colour_faces
 from genb.render.raster.normals import encode_normal_xy
 from genb.render.raster.meshes import (
     HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, concat_extras, push_back, vertex_face_incidence,
@@ -124,7 +125,8 @@ class Rasterizer:
         self._incidence = vertex_face_incidence(self.faces, len(vertex_parts))
         self._size = (0, 0)
         self._n_vertices = len(vertex_parts)
-        self._coarse = None  # the body's coarse sun casters, built at the first sun pass
+        # the body's coarse faces (sun casters, the colour pass's level of detail: raster.lod), once per topology
+        self._coarse = coarse_faces(self.faces, self._n_vertices) if len(self.faces) >= COARSE_MIN_FACES else None
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
         self._cloth_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=True)
 
@@ -189,7 +191,8 @@ class Rasterizer:
                          for p in people]
         extras = [concat_extras(p.extras) if p.extras else None for p in people]
         shown = [self._shown_faces(p) for p in people]  # None: every body face
-        scene = self._colour_scene(people, extras, shown, K, cam_ext, ground, props)
+        small = coarse_people([p.vertices for p in people], K, cam_ext)  # the colour pass's level of detail
+        scene = self._colour_scene(people, extras, shown, small, K, cam_ext, ground, props)
         seg_scene, seg_map, body_prims, prop_meshes = self._label_scene(people, normals_world, extras, shown, K, cam_ext,
                                                                          ground, props)
         passes = [
@@ -211,23 +214,24 @@ class Rasterizer:
             passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
         return passes
 
-    def _colour_scene(self, people, extras, shown, K, cam_ext, ground, props) -> Any:
+    def _colour_scene(self, people, extras, shown, small, K, cam_ext, ground, props) -> Any:
         """1. The colour pass: albedo only (sRGB-encoded vertex colours and textures, drawn flat with
-        MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading)."""
+        MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading). Bodies are
+        drawn at the level of detail of :mod:`genb.render.raster.lod` (``small``: per person, coarse shown faces)."""
         pr = self._pr
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
-        for p, extra, show in zip(people, extras, shown):
+        for p, extra, show, coarse in zip(people, extras, shown, small):
             body_col = np.clip(p.colors, 0.0, 1.0).astype(np.float32)
-            node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=p.vertices, indices=self.faces if show is None
-                                                              else self.faces[show], color_0=body_col,
+            in_place, hidden = colour_faces(self.faces, self._coarse, show, coarse)
+            node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=p.vertices, indices=in_place, color_0=body_col,
                                                               material=self._flat_material)]))
-            if len(self.faces) >= COARSE_MIN_FACES:  # a body model's mesh: the sun pass draws its coarse faces
+            if self._coarse is not None:  # a body model's mesh: the sun pass draws its coarse faces
                 node.genb_coarse_caster = (p.vertices, show)
-            if show is not None:  # the hidden faces, pushed back: they fill what their garment leaves open;
-                # their own node, drawn in the same order, cast no sun shadow (the garment over them casts)
+            if hidden is not None and len(hidden):  # the hidden faces, pushed back: they fill what their garment
+                # leaves open; their own node, drawn in the same order, cast no sun shadow (the garment over them casts)
                 node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
-                                                                  indices=self.faces[~show], color_0=body_col,
+                                                                  indices=hidden, color_0=body_col,
                                                                   material=self._flat_material)]))
                 node.genb_casts_shadow = False
             if extra is not None:
@@ -338,8 +342,6 @@ class Rasterizer:
     def _coarse_caster(self, vertices: np.ndarray, show: np.ndarray | None) -> Any:
         """A body's sun caster: its coarse faces (:mod:`genb.render.raster.casters`) of the shown ones
         (None if every shown face collapsed: its garments cast)."""
-        if self._coarse is None:
-            self._coarse = coarse_faces(self.faces, self._n_vertices)
         faces = self._coarse.shown(show)
         if not len(faces):
             return None
