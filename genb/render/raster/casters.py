@@ -29,19 +29,34 @@ class CoarseFaces:
     Attributes:
         faces: (Fc, 3) uint32 indices into the full body's vertices (cluster centres).
         of_face: (F,) int64 the coarse face each full face became, -1 for collapsed faces.
+        centres: (Vc,) int64 the full vertices the coarse faces use, ascending.
+        local: (Fc, 3) uint32 the coarse faces as indices into ``centres`` (draw them over
+            ``vertices[centres]``: a quarter of the vertices to move, push back and upload).
     """
 
     faces: np.ndarray
     of_face: np.ndarray
+    centres: np.ndarray
+    local: np.ndarray
 
-    def shown(self, show: np.ndarray | None) -> np.ndarray:
-        """(K, 3) the coarse faces of which at least one full face is in ``show`` ((F,) bool; None: all)."""
+    def shown_mask(self, show: np.ndarray | None) -> np.ndarray | None:
+        """(Fc,) bool the coarse faces of which at least one full face is in ``show`` ((F,) bool; None: all, returns None)."""
         if show is None:
-            return self.faces
+            return None
         keep = np.zeros(len(self.faces), bool)
         ids = self.of_face[show]
         keep[ids[ids >= 0]] = True
-        return self.faces[keep]
+        return keep
+
+    def shown(self, show: np.ndarray | None) -> np.ndarray:
+        """(K, 3) the coarse faces of which at least one full face is in ``show`` ((F,) bool; None: all)."""
+        keep = self.shown_mask(show)
+        return self.faces if keep is None else self.faces[keep]
+
+    def shown_local(self, show: np.ndarray | None) -> np.ndarray:
+        """:meth:`shown`'s faces as indices into ``centres``."""
+        keep = self.shown_mask(show)
+        return self.local if keep is None else self.local[keep]
 
 
 def coarse_faces(faces: np.ndarray, n_vertices: int) -> CoarseFaces:
@@ -72,4 +87,6 @@ def coarse_faces(faces: np.ndarray, n_vertices: int) -> CoarseFaces:
     of_face = np.full(len(faces), -1, np.int64)
     of_face[alive_ids] = rank[inverse.ravel()]
     coarse = np.ascontiguousarray(mapped[alive_ids[first[order]]], dtype=np.uint32)
-    return CoarseFaces(faces=coarse, of_face=of_face)
+    centres, local = np.unique(coarse, return_inverse=True)
+    return CoarseFaces(faces=coarse, of_face=of_face, centres=centres.astype(np.int64),
+                       local=np.ascontiguousarray(local.reshape(-1, 3), dtype=np.uint32))

@@ -223,16 +223,19 @@ class Rasterizer:
         scene.add_node(self._camera_node(K, cam_ext))
         for p, extra, show, coarse in zip(people, extras, shown, small):
             body_col = np.clip(p.colors, 0.0, 1.0).astype(np.float32)
-            in_place, hidden = colour_faces(self.faces, self._coarse, show, coarse)
-            node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=p.vertices, indices=in_place, color_0=body_col,
-                                                              material=self._flat_material)]))
-            if self._coarse is not None:  # a body model's mesh: the sun pass draws its coarse faces
-                node.genb_coarse_caster = (p.vertices, show)
-            if hidden is not None and len(hidden):  # the hidden faces, pushed back: they fill what their garment
+            (ids, faces), hidden = colour_faces(self.faces, self._coarse, show, coarse)
+            if len(faces):
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(
+                    positions=p.vertices if ids is None else p.vertices[ids], indices=faces,
+                    color_0=body_col if ids is None else body_col[ids], material=self._flat_material)]))
+                if self._coarse is not None and ids is None:  # a body model's fine mesh: the sun pass draws its
+                    node.genb_coarse_caster = (p.vertices, show)  # coarse faces (a coarse one casts as it is)
+            if hidden is not None and len(hidden[1]):  # the hidden faces, pushed back: they fill what their garment
                 # leaves open; their own node, drawn in the same order, cast no sun shadow (the garment over them casts)
-                node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
-                                                                  indices=hidden, color_0=body_col,
-                                                                  material=self._flat_material)]))
+                ids, faces = hidden
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(
+                    positions=push_back(p.vertices if ids is None else p.vertices[ids], cam_ext, HIDDEN_PUSH),
+                    indices=faces, color_0=body_col if ids is None else body_col[ids], material=self._flat_material)]))
                 node.genb_casts_shadow = False
             if extra is not None:
                 ev, _, ef, ec, _ = extra
@@ -342,10 +345,10 @@ class Rasterizer:
     def _coarse_caster(self, vertices: np.ndarray, show: np.ndarray | None) -> Any:
         """A body's sun caster: its coarse faces (:mod:`genb.render.raster.casters`) of the shown ones
         (None if every shown face collapsed: its garments cast)."""
-        faces = self._coarse.shown(show)
+        faces = self._coarse.shown_local(show)
         if not len(faces):
             return None
-        return self._pr.Mesh(primitives=[self._pr.Primitive(positions=vertices, indices=faces,
+        return self._pr.Mesh(primitives=[self._pr.Primitive(positions=vertices[self._coarse.centres], indices=faces,
                                                             material=self._flat_material)])
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int,

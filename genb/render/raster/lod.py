@@ -13,9 +13,11 @@ within a fraction of a pixel there:
   :data:`LOD_PX` pixels (the larger side of its box): a chord of 3-4 cm over a limb of 5 cm radius
   sags 2-3 mm, under 0.3 pixel at that size.
 
-Only the colour pass changes: the label, bare-body and texcoord passes (instances, parts, normals,
-depth, visibility) draw every face, so the ground truth is exact. The coarse faces index the
-body's own vertex array (its colours too), so nothing is interpolated or uploaded twice.
+Only the colour pass changes (and the sun pass, which draws a small person's colour mesh as its
+caster): the label, bare-body and texcoord passes (instances, parts, normals, depth, visibility)
+draw every face, so the ground truth is exact. The coarse faces' corners are body vertices (the
+cluster centres, a quarter of them), drawn with their own colours: nothing is interpolated, and
+only the centres are pushed back and uploaded.
 Pure functions over arrays.
 """
 
@@ -56,8 +58,10 @@ def coarse_people(people_vertices: list[np.ndarray], K: np.ndarray, cam_ext: np.
     return [projected_extent(v, K, cam_ext) < limit_px for v in people_vertices]
 
 
-def colour_faces(faces: np.ndarray, coarse, show: np.ndarray | None, small: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """The colour pass's body faces of one person: ``(drawn in place, drawn pushed back or None)``.
+def colour_faces(faces: np.ndarray, coarse, show: np.ndarray | None,
+                 small: bool) -> tuple[tuple[np.ndarray | None, np.ndarray], tuple[np.ndarray | None, np.ndarray] | None]:
+    """The colour pass's body draws of one person: ``(in place, pushed back or None)``, each as
+    ``(vertex ids, faces)``: draw ``faces`` over ``vertices[vertex ids]`` (ids None: every vertex).
 
     Args:
         faces: (F, 3) uint32 the body topology. coarse: its :class:`~genb.render.raster.casters.CoarseFaces`,
@@ -66,7 +70,7 @@ def colour_faces(faces: np.ndarray, coarse, show: np.ndarray | None, small: bool
         small: draw the shown faces coarse too (:func:`coarse_people`).
     """
     if coarse is None:
-        return (faces if show is None else faces[show]), (None if show is None else faces[~show])
-    shown = coarse.shown(show) if small else (faces if show is None else faces[show])
-    hidden = None if show is None else coarse.shown(~show)
-    return shown, hidden
+        return (None, faces if show is None else faces[show]), (None if show is None else (None, faces[~show]))
+    in_place = (coarse.centres, coarse.shown_local(show)) if small else (None, faces if show is None else faces[show])
+    hidden = None if show is None else (coarse.centres, coarse.shown_local(~show))
+    return in_place, hidden
