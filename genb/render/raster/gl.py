@@ -33,7 +33,7 @@ from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.raster.casters import COARSE_MIN_FACES, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
-from genb.render.raster.lod import coarse_people, colour_faces
+from genb.render.raster.lod import LOD_PX, coarse_people, colour_faces
 from genb.render.raster.normals import encode_normal_xy
 from genb.render.raster.meshes import (
     HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, concat_extras, push_back, vertex_face_incidence,
@@ -127,6 +127,7 @@ class Rasterizer:
         self._n_vertices = len(vertex_parts)
         # the body's coarse faces (sun casters, the colour pass's level of detail: raster.lod), once per topology
         self._coarse = coarse_faces(self.faces, self._n_vertices) if len(self.faces) >= COARSE_MIN_FACES else None
+        self.lod_px = LOD_PX  # a person smaller than this on screen: coarse body faces in the colour pass (raster.lod)
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
         self._cloth_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=True)
 
@@ -191,7 +192,7 @@ class Rasterizer:
                          for p in people]
         extras = [concat_extras(p.extras) if p.extras else None for p in people]
         shown = [self._shown_faces(p) for p in people]  # None: every body face
-        small = coarse_people([p.vertices for p in people], K, cam_ext)  # the colour pass's level of detail
+        small = coarse_people([p.vertices for p in people], K, cam_ext, self.lod_px)  # the colour pass's level of detail
         scene = self._colour_scene(people, extras, shown, small, K, cam_ext, ground, props)
         seg_scene, seg_map, body_prims, prop_meshes = self._label_scene(people, normals_world, extras, shown, K, cam_ext,
                                                                          ground, props)
