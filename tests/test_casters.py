@@ -45,3 +45,30 @@ def test_shown_keeps_the_coarse_faces_of_shown_faces_only_and_is_deterministic()
     assert 0 < len(part) < len(c.faces)
     assert (v[part.astype(np.int64)].mean(axis=1)[:, 2] > 0.0).all()  # nothing from the lower half
     assert np.array_equal(coarse_faces(f, len(v)).faces, c.faces)
+
+
+def _greedy_centres(faces, n):
+    """The clustering's definition, one vertex at a time (a reference for the vectorised one)."""
+    nbrs = [set() for _ in range(n)]
+    for a, b, c in faces:
+        nbrs[a] |= {b, c}
+        nbrs[b] |= {a, c}
+        nbrs[c] |= {a, b}
+    centre = [-1] * n
+    for v in range(n):
+        if centre[v] < 0:
+            centre[v] = v
+            for u in sorted(nbrs[v]):
+                if centre[u] < 0:
+                    centre[u] = v
+    return np.array(centre)
+
+
+def test_vectorised_clusters_are_the_greedy_ones():
+    from genb.render.raster.casters import cluster_centres
+
+    v, f = _sphere()
+    rng = np.random.default_rng(3)
+    perm = rng.permutation(len(v))  # a vertex order with no locality: many rounds
+    for faces, n in ((f, len(v)), (perm[f], len(v)), (f[: len(f) // 3], len(v))):  # closed, shuffled, open (isolated vertices)
+        np.testing.assert_array_equal(cluster_centres(faces, n), _greedy_centres(faces, n))
