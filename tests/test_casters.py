@@ -72,3 +72,33 @@ def test_vectorised_clusters_are_the_greedy_ones():
     perm = rng.permutation(len(v))  # a vertex order with no locality: many rounds
     for faces, n in ((f, len(v)), (perm[f], len(v)), (f[: len(f) // 3], len(v))):  # closed, shuffled, open (isolated vertices)
         np.testing.assert_array_equal(cluster_centres(faces, n), _greedy_centres(faces, n))
+
+
+def test_coarse_pieces_by_topology_skip_sparse_and_collapsing_pieces():
+    from genb.render.raster.casters import PIECE_MIN_FACES, CoarsePieces
+
+    v, f = _sphere()
+    pieces = CoarsePieces(size=4)
+    c = pieces.get(f, len(v))
+    assert c is not None and np.array_equal(c.faces, coarse_faces(f, len(v)).faces)
+    assert pieces.get(f, len(v)) is c  # the same array: looked up by itself
+    assert pieces.get(f.copy(), len(v)) is c  # an equal copy: by its bytes
+    assert pieces.get(f[: PIECE_MIN_FACES - 1], len(v)) is None  # too few faces to coarsen
+    strip = np.array([[i, i + 1, i + 2] if i % 2 == 0 else [i + 1, i, i + 2] for i in range(600)])  # a ribbon
+    assert pieces.get(strip, 602) is None  # one vertex wide: its coarse faces collapse
+
+
+def test_piece_faces_lay_the_pieces_out_as_concat_extras():
+    from types import SimpleNamespace
+
+    from genb.render.raster.casters import CoarsePieces
+    from genb.render.raster.lod import piece_faces
+
+    v, f = _sphere()
+    strap = SimpleNamespace(vertices=np.zeros((4, 3)), faces=np.array([[0, 1, 2], [0, 2, 3]], np.uint32))
+    shirt = SimpleNamespace(vertices=v, faces=f.astype(np.uint32))
+    pieces = CoarsePieces()
+    out = piece_faces([strap, shirt], pieces)
+    np.testing.assert_array_equal(out[:2], strap.faces)  # drawn as it is
+    np.testing.assert_array_equal(out[2:], coarse_faces(f, len(v)).faces + 4)  # coarse, after the strap's vertices
+    assert piece_faces([strap], pieces) is None  # nothing to coarsen: the full faces serve

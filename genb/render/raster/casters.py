@@ -113,3 +113,55 @@ def coarse_faces(faces: np.ndarray, n_vertices: int) -> CoarseFaces:
     centres, local = np.unique(coarse, return_inverse=True)
     return CoarseFaces(faces=coarse, of_face=of_face, centres=centres.astype(np.int64),
                        local=np.ascontiguousarray(local.reshape(-1, 3), dtype=np.uint32))
+
+
+PIECE_MIN_FACES = 400  # faces: a garment piece this dense may be drawn coarse (a strap or a brim stays as it is)
+PIECE_MIN_KEPT = 0.15  # ... if its coarse faces keep at least this share of its faces (a ribbon one vertex wide collapses)
+
+
+class CoarsePieces:
+    """The coarse faces of garment pieces, by topology, built once per process and kept.
+
+    A piece's faces come from a finite set of cuts (the dresser's shells): the same topology returns
+    many times, often as the same array. Looked up by the array itself, else by a digest of its bytes.
+    Whether a topology is drawn coarse depends on its faces alone, so every process chooses alike.
+
+    Args:
+        size: topologies kept (least recently used dropped).
+    """
+
+    def __init__(self, size: int = 512):
+        from collections import OrderedDict
+
+        self._size = size
+        self._by_id: OrderedDict[int, tuple[np.ndarray, bytes]] = OrderedDict()
+        self._by_digest: OrderedDict[bytes, CoarseFaces | None] = OrderedDict()
+
+    def get(self, faces: np.ndarray, n_vertices: int) -> CoarseFaces | None:
+        """The piece's :class:`CoarseFaces`, or None where it is drawn as it is (too sparse, or it collapses)."""
+        import hashlib
+
+        hit = self._by_id.get(id(faces))
+        if hit is not None and hit[0] is faces:
+            key = hit[1]
+        else:
+            a = np.ascontiguousarray(faces)
+            h = hashlib.blake2b(digest_size=16)
+            h.update(repr((a.dtype.str, a.shape, int(n_vertices))).encode())
+            h.update(a.tobytes())
+            key = h.digest()
+            self._by_id[id(faces)] = (faces, key)  # (the array is held: its id is not reused while kept)
+            if len(self._by_id) > self._size // 4:
+                self._by_id.popitem(last=False)
+        if key in self._by_digest:
+            self._by_digest.move_to_end(key)
+            return self._by_digest[key]
+        coarse = None
+        if len(faces) >= PIECE_MIN_FACES:
+            c = coarse_faces(faces, n_vertices)
+            if len(c.faces) >= PIECE_MIN_KEPT * len(faces):
+                coarse = c
+        self._by_digest[key] = coarse
+        if len(self._by_digest) > self._size:
+            self._by_digest.popitem(last=False)
+        return coarse

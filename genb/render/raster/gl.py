@@ -31,9 +31,9 @@ import numpy as np
 from genb.errors import GenbError
 from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render.raster.casters import COARSE_MIN_FACES, coarse_faces
+from genb.render.raster.casters import COARSE_MIN_FACES, CoarsePieces, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
-from genb.render.raster.lod import LOD_PX, coarse_people, colour_faces
+from genb.render.raster.lod import LOD_PX, coarse_people, colour_faces, piece_faces
 from genb.render.raster.normals import encode_normal_xy
 from genb.render.raster.meshes import (
     HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, concat_extras, push_back, vertex_face_incidence,
@@ -128,6 +128,7 @@ class Rasterizer:
         # the body's coarse faces (sun casters, the colour pass's level of detail: raster.lod), once per topology
         self._coarse = coarse_faces(self.faces, self._n_vertices) if len(self.faces) >= COARSE_MIN_FACES else None
         self.lod_px = LOD_PX  # a person smaller than this on screen: coarse body faces in the colour pass (raster.lod)
+        self._pieces = CoarsePieces()  # garment pieces' coarse faces, by topology (prepare thread only)
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
         self._cloth_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=True)
 
@@ -193,7 +194,8 @@ class Rasterizer:
         extras = [concat_extras(p.extras) if p.extras else None for p in people]
         shown = [self._shown_faces(p) for p in people]  # None: every body face
         small = coarse_people([p.vertices for p in people], K, cam_ext, self.lod_px)  # the colour pass's level of detail
-        scene = self._colour_scene(people, extras, shown, small, K, cam_ext, ground, props)
+        coarse_extras = [piece_faces(p.extras, self._pieces) if p.extras else None for p in people]
+        scene = self._colour_scene(people, extras, shown, small, coarse_extras, K, cam_ext, ground, props)
         seg_scene, seg_map, body_prims, prop_meshes = self._label_scene(people, normals_world, extras, shown, K, cam_ext,
                                                                          ground, props)
         passes = [
@@ -215,14 +217,15 @@ class Rasterizer:
             passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
         return passes
 
-    def _colour_scene(self, people, extras, shown, small, K, cam_ext, ground, props) -> Any:
+    def _colour_scene(self, people, extras, shown, small, coarse_extras, K, cam_ext, ground, props) -> Any:
         """1. The colour pass: albedo only (sRGB-encoded vertex colours and textures, drawn flat with
         MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading). Bodies are
-        drawn at the level of detail of :mod:`genb.render.raster.lod` (``small``: per person, coarse shown faces)."""
+        drawn at the level of detail of :mod:`genb.render.raster.lod` (``small``: per person, coarse shown faces);
+        garment pieces are drawn in full, their ``coarse_extras`` (where a piece has them) cast the sun's shadow."""
         pr = self._pr
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
-        for p, extra, show, coarse in zip(people, extras, shown, small):
+        for p, extra, show, coarse, coarse_ef in zip(people, extras, shown, small, coarse_extras):
             body_col = np.clip(p.colors, 0.0, 1.0).astype(np.float32)
             (ids, faces), hidden = colour_faces(self.faces, self._coarse, show, coarse)
             if len(faces):
@@ -240,8 +243,10 @@ class Rasterizer:
                 node.genb_casts_shadow = False
             if extra is not None:
                 ev, _, ef, ec, _ = extra
-                scene.add(pr.Mesh(primitives=[pr.Primitive(positions=ev, indices=ef, material=self._cloth_material,
-                                                           color_0=np.clip(ec, 0, 1).astype(np.float32))]))
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=ev, indices=ef, material=self._cloth_material,
+                                                                  color_0=np.clip(ec, 0, 1).astype(np.float32))]))
+                if coarse_ef is not None:
+                    node.genb_caster_faces = coarse_ef  # the sun pass draws the coarse pieces
         for q in props:
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=np.clip(q.colors, 0, 1).astype(np.float32),
                                 material=self._flat_material)
@@ -336,7 +341,13 @@ class Rasterizer:
             cam = fit_shadow_camera(bounds, direction, k * width, k * height)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         for n in casters:
-            mesh = self._coarse_caster(*n.genb_coarse_caster) if hasattr(n, "genb_coarse_caster") else n.mesh
+            if hasattr(n, "genb_coarse_caster"):
+                mesh = self._coarse_caster(*n.genb_coarse_caster)
+            elif hasattr(n, "genb_caster_faces"):  # garment pieces, coarse (the pass culls back faces either way)
+                mesh = pr.Mesh(primitives=[pr.Primitive(positions=n.mesh.primitives[0].positions, indices=n.genb_caster_faces,
+                                                        material=self._flat_material)])
+            else:
+                mesh = n.mesh
             if mesh is not None:
                 scene.add(mesh)
         ortho = pr.OrthographicCamera(xmag=cam.xmag, ymag=cam.ymag, znear=cam.znear, zfar=cam.zfar)

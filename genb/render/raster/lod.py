@@ -11,7 +11,11 @@ within a fraction of a pixel there:
   only fill what their garment leaves open; they are drawn coarse for everyone;
 - a body's **shown** faces are drawn coarse for a person whose projected body spans less than
   :data:`LOD_PX` pixels (the larger side of its box): a chord of 3-4 cm over a limb of 5 cm radius
-  sags 2-3 mm, under 0.3 pixel at that size.
+  sags 2-3 mm, under 0.3 pixel at that size;
+- garment pieces are drawn in full in the colour pass (a coarse piece's open edge, a hem, draws in
+  by one of its edges, 1-2 cm: a pixel or two at that size, seen as a shorter hem where the label
+  pass shows the garment), but cast coarse in the sun's pass (:func:`piece_faces`: its texels are
+  about 3 cm).
 
 Only the colour pass changes (and the sun pass, which draws a small person's colour mesh as its
 caster): the label, bare-body and texcoord passes (instances, parts, normals, depth, visibility)
@@ -74,3 +78,23 @@ def colour_faces(faces: np.ndarray, coarse, show: np.ndarray | None,
     in_place = (coarse.centres, coarse.shown_local(show)) if small else (None, faces if show is None else faces[show])
     hidden = None if show is None else (coarse.centres, coarse.shown_local(~show))
     return in_place, hidden
+
+
+def piece_faces(extras: list, pieces) -> np.ndarray | None:
+    """(F', 3) uint32 a person's pieces' faces over their vertices concatenated in order (as
+    :func:`~genb.render.raster.meshes.concat_extras` lays them out), coarse for every piece whose
+    topology allows it; None if none does (draw the full faces).
+
+    Args:
+        extras: the pieces (``vertices`` (N, 3), ``faces`` (F, 3)). pieces: a
+            :class:`~genb.render.raster.casters.CoarsePieces`.
+    """
+    out, any_coarse, offset = [], False, 0
+    for e in extras:
+        n = len(e.vertices)
+        c = pieces.get(e.faces, n)
+        f = np.asarray(e.faces, np.uint32) if c is None else c.faces
+        any_coarse |= c is not None
+        out.append(f + np.uint32(offset))
+        offset += n
+    return np.concatenate(out) if any_coarse else None
