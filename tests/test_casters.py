@@ -80,12 +80,12 @@ def test_coarse_pieces_by_topology_skip_sparse_and_collapsing_pieces():
     v, f = _sphere()
     pieces = CoarsePieces(size=4)
     c = pieces.get(f, len(v))
-    assert c is not None and np.array_equal(c.faces, coarse_faces(f, len(v)).faces)
+    assert c is not None and np.array_equal(c.faces, coarse_faces(f, len(v), keep_open_edges=True).faces)
     assert pieces.get(f, len(v)) is c  # the same array: looked up by itself
     assert pieces.get(f.copy(), len(v)) is c  # an equal copy: by its bytes
     assert pieces.get(f[: PIECE_MIN_FACES - 1], len(v)) is None  # too few faces to coarsen
     strip = np.array([[i, i + 1, i + 2] if i % 2 == 0 else [i + 1, i, i + 2] for i in range(600)])  # a ribbon
-    assert pieces.get(strip, 602) is None  # one vertex wide: its coarse faces collapse
+    assert pieces.get(strip, 602) is None  # all open edge: nothing to coarsen
 
 
 def test_piece_faces_lay_the_pieces_out_as_concat_extras():
@@ -100,5 +100,23 @@ def test_piece_faces_lay_the_pieces_out_as_concat_extras():
     pieces = CoarsePieces()
     out = piece_faces([strap, shirt], pieces)
     np.testing.assert_array_equal(out[:2], strap.faces)  # drawn as it is
-    np.testing.assert_array_equal(out[2:], coarse_faces(f, len(v)).faces + 4)  # coarse, after the strap's vertices
+    np.testing.assert_array_equal(out[2:], coarse_faces(f, len(v), keep_open_edges=True).faces + 4)  # coarse, after the strap
     assert piece_faces([strap], pieces) is None  # nothing to coarsen: the full faces serve
+
+
+def test_open_edges_kept_exactly():
+    from genb.render.raster.casters import boundary_vertices
+
+    v, f = _sphere()
+    cap = f[v[f].mean(axis=1)[:, 2] > 0.05]  # an open cap: a skirt's hem, say
+    def open_edges(faces):
+        e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+        u, n = np.unique(e, axis=0, return_counts=True)
+        return u[n == 1]
+    hem = open_edges(cap)
+    assert len(hem) > 20 and boundary_vertices(cap, len(v)).sum() == len(np.unique(hem))
+    kept = coarse_faces(cap, len(v), keep_open_edges=True)
+    assert len(kept.faces) < 0.5 * len(cap)
+    np.testing.assert_array_equal(open_edges(kept.faces.astype(np.int64)), hem)  # the same hem, edge for edge
+    loose = coarse_faces(cap, len(v))
+    assert not np.array_equal(open_edges(loose.faces.astype(np.int64)), hem)  # (without: the hem draws in)

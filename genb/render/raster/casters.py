@@ -59,18 +59,35 @@ class CoarseFaces:
         return self.local if keep is None else self.local[keep]
 
 
-def cluster_centres(faces: np.ndarray, n_vertices: int) -> np.ndarray:
+def boundary_vertices(faces: np.ndarray, n_vertices: int) -> np.ndarray:
+    """(V,) bool the vertices on an open edge (an edge of exactly one face): hems, cuts, openings."""
+    faces = np.asarray(faces, np.int64)
+    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    code, count = np.unique(e[:, 0] * n_vertices + e[:, 1], return_counts=True)
+    open_edges = code[count == 1]
+    out = np.zeros(n_vertices, bool)
+    out[open_edges // n_vertices] = True
+    out[open_edges % n_vertices] = True
+    return out
+
+
+def cluster_centres(faces: np.ndarray, n_vertices: int, pinned: np.ndarray | None = None) -> np.ndarray:
     """(V,) int64 per vertex its cluster centre: every vertex, in vertex order, joins the cluster of
     its first unclaimed neighbour-or-self (greedy). Vectorised: the centres are the lexicographically
     first maximal independent set of the edge graph (a vertex is a centre iff none of its lower
     neighbours is), found in rounds that each settle every vertex whose lower neighbours are settled;
-    a vertex that is no centre joins its lowest centre neighbour (the first to claim it)."""
+    a vertex that is no centre joins its lowest centre neighbour (the first to claim it).
+
+    ``pinned``: (V,) bool vertices that stay their own cluster and claim no other (their edges are
+    left out of the graph), or None."""
     import scipy.sparse
 
     faces = np.asarray(faces, np.int64)
     e = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
     lo, hi = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
     keep = lo != hi
+    if pinned is not None:
+        keep &= ~pinned[lo] & ~pinned[hi]
     lo, hi = lo[keep], hi[keep]
     lower = scipy.sparse.csr_matrix((np.ones(len(lo), np.float32), (hi, lo)), shape=(n_vertices, n_vertices))
     lower.data[:] = 1.0  # (duplicate edges summed: one each)
@@ -94,16 +111,21 @@ def cluster_centres(faces: np.ndarray, n_vertices: int) -> np.ndarray:
     return centre
 
 
-def coarse_faces(faces: np.ndarray, n_vertices: int) -> CoarseFaces:
-    """The :class:`CoarseFaces` of a triangle mesh's ``faces`` ((F, 3) vertex ids, ``n_vertices`` vertices)."""
+def coarse_faces(faces: np.ndarray, n_vertices: int, keep_open_edges: bool = False) -> CoarseFaces:
+    """The :class:`CoarseFaces` of a triangle mesh's ``faces`` ((F, 3) vertex ids, ``n_vertices`` vertices).
+
+    ``keep_open_edges``: the vertices of open edges (:func:`boundary_vertices`) stay as they are, so
+    the coarse surface keeps the mesh's hems and cuts exactly (a garment piece's edge does not draw in)."""
     faces = np.asarray(faces, np.int64)
-    centre = cluster_centres(faces, n_vertices)
+    centre = cluster_centres(faces, n_vertices, boundary_vertices(faces, n_vertices) if keep_open_edges else None)
     mapped = centre[faces]
     alive = (mapped[:, 0] != mapped[:, 1]) & (mapped[:, 1] != mapped[:, 2]) & (mapped[:, 2] != mapped[:, 0])
     # one coarse face per vertex triple, whatever its rotation, in the first full face's winding
     key = np.sort(mapped, axis=1)
     alive_ids = np.flatnonzero(alive)
-    _, first, inverse = np.unique(key[alive_ids], axis=0, return_index=True, return_inverse=True)
+    k = key[alive_ids]
+    code = (k[:, 0] * n_vertices + k[:, 1]) * n_vertices + k[:, 2]  # the triples' lexicographic order
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     order = np.argsort(first)  # coarse faces in the order their first full face comes
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
@@ -116,13 +138,15 @@ def coarse_faces(faces: np.ndarray, n_vertices: int) -> CoarseFaces:
 
 
 PIECE_MIN_FACES = 400  # faces: a garment piece this dense may be drawn coarse (a strap or a brim stays as it is)
-PIECE_MIN_KEPT = 0.15  # ... if its coarse faces keep at least this share of its faces (a ribbon one vertex wide collapses)
+PIECE_MIN_KEPT = 0.15  # ... if its coarse faces keep at least this share of its faces (nothing collapsed away)
+PIECE_MAX_KEPT = 0.6  # ... and at most this share (a narrow strip is all open edge: nothing to gain)
 
 
 class CoarsePieces:
     """The coarse faces of garment pieces, by topology, built once per process and kept.
 
-    A piece's faces come from a finite set of cuts (the dresser's shells): the same topology returns
+    A piece's open edges (hems, cuts) are kept exactly (``coarse_faces(..., keep_open_edges=True)``).
+    Its faces come from a finite set of cuts (the dresser's shells): the same topology returns
     many times, often as the same array. Looked up by the array itself, else by a digest of its bytes.
     Whether a topology is drawn coarse depends on its faces alone, so every process chooses alike.
 
@@ -158,8 +182,8 @@ class CoarsePieces:
             return self._by_digest[key]
         coarse = None
         if len(faces) >= PIECE_MIN_FACES:
-            c = coarse_faces(faces, n_vertices)
-            if len(c.faces) >= PIECE_MIN_KEPT * len(faces):
+            c = coarse_faces(faces, n_vertices, keep_open_edges=True)
+            if PIECE_MIN_KEPT * len(faces) <= len(c.faces) <= PIECE_MAX_KEPT * len(faces):
                 coarse = c
         self._by_digest[key] = coarse
         if len(self._by_digest) > self._size:

@@ -220,8 +220,8 @@ class Rasterizer:
     def _colour_scene(self, people, extras, shown, small, coarse_extras, K, cam_ext, ground, props) -> Any:
         """1. The colour pass: albedo only (sRGB-encoded vertex colours and textures, drawn flat with
         MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading). Bodies are
-        drawn at the level of detail of :mod:`genb.render.raster.lod` (``small``: per person, coarse shown faces);
-        garment pieces are drawn in full, their ``coarse_extras`` (where a piece has them) cast the sun's shadow."""
+        drawn at the level of detail of :mod:`genb.render.raster.lod` (``small``: per person, coarse shown faces
+        and pieces, where ``coarse_extras`` has them); a larger person's coarse pieces cast the sun's shadow."""
         pr = self._pr
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
@@ -243,10 +243,11 @@ class Rasterizer:
                 node.genb_casts_shadow = False
             if extra is not None:
                 ev, _, ef, ec, _ = extra
-                node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=ev, indices=ef, material=self._cloth_material,
-                                                                  color_0=np.clip(ec, 0, 1).astype(np.float32))]))
-                if coarse_ef is not None:
-                    node.genb_caster_faces = coarse_ef  # the sun pass draws the coarse pieces
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(
+                    positions=ev, indices=coarse_ef if coarse and coarse_ef is not None else ef,
+                    material=self._cloth_material, color_0=np.clip(ec, 0, 1).astype(np.float32))]))
+                if coarse_ef is not None and not coarse:
+                    node.genb_caster_faces = coarse_ef  # the sun pass draws the coarse pieces (a small person's are)
         for q in props:
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=np.clip(q.colors, 0, 1).astype(np.float32),
                                 material=self._flat_material)

@@ -12,10 +12,10 @@ within a fraction of a pixel there:
 - a body's **shown** faces are drawn coarse for a person whose projected body spans less than
   :data:`LOD_PX` pixels (the larger side of its box): a chord of 3-4 cm over a limb of 5 cm radius
   sags 2-3 mm, under 0.3 pixel at that size;
-- garment pieces are drawn in full in the colour pass (a coarse piece's open edge, a hem, draws in
-  by one of its edges, 1-2 cm: a pixel or two at that size, seen as a shorter hem where the label
-  pass shows the garment), but cast coarse in the sun's pass (:func:`piece_faces`: its texels are
-  about 3 cm).
+- so are the garment pieces they wear (:func:`piece_faces`), coarse inside and with their open
+  edges (hems, cuts) kept edge for edge (:class:`~genb.render.raster.casters.CoarsePieces`): a hem
+  stays where the label pass draws it; every person's pieces cast coarse in the sun's pass (its
+  texels are about 3 cm).
 
 Only the colour pass changes (and the sun pass, which draws a small person's colour mesh as its
 caster): the label, bare-body and texcoord passes (instances, parts, normals, depth, visibility)
