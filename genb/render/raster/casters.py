@@ -1,4 +1,5 @@
-"""Coarse sun-shadow casters: a body topology's faces over a quarter or so of its vertices.
+"""Coarse faces: a topology's faces over a quarter or so of its vertices (the sun's casters, the
+colour pass's level of detail: :mod:`genb.render.raster.lod`).
 
 The sun's depth pass (:meth:`genb.render.raster.gl.Rasterizer.build_shadow_pass`) only needs a
 body's silhouette as the sun sees it, at the shadow map's texel (about 3 cm). Drawing the full
@@ -9,6 +10,9 @@ every run and worker): every vertex joins the cluster of its first unclaimed nei
 collapse are dropped, duplicates merged. A posed body's own vertex array then draws the coarse
 surface (the centres are body vertices, so nothing is interpolated): the same surface to within
 an edge or so, with about a quarter of the triangles.
+
+Garment pieces (:class:`CoarsePieces`) are coarsened the same way with the vertices of their open
+edges held in place (hems, cuts: they stay edge for edge), once per piece topology and kept.
 """
 
 from __future__ import annotations
@@ -155,14 +159,20 @@ class CoarsePieces:
     """
 
     def __init__(self, size: int = 512):
+        import threading
         from collections import OrderedDict
 
+        self._lock = threading.Lock()  # (one preparing thread in genb's pipeline; a lock costs nothing)
         self._size = size
         self._by_id: OrderedDict[int, tuple[np.ndarray, bytes]] = OrderedDict()
         self._by_digest: OrderedDict[bytes, CoarseFaces | None] = OrderedDict()
 
     def get(self, faces: np.ndarray, n_vertices: int) -> CoarseFaces | None:
-        """The piece's :class:`CoarseFaces`, or None where it is drawn as it is (too sparse, or it collapses)."""
+        """The piece's :class:`CoarseFaces`, or None where it is drawn as it is (too sparse, or nothing to gain)."""
+        with self._lock:
+            return self._get(faces, n_vertices)
+
+    def _get(self, faces: np.ndarray, n_vertices: int) -> CoarseFaces | None:
         import hashlib
 
         hit = self._by_id.get(id(faces))
