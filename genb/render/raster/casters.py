@@ -66,8 +66,8 @@ class CoarseFaces:
 def boundary_vertices(faces: np.ndarray, n_vertices: int) -> np.ndarray:
     """(V,) bool the vertices on an open edge (an edge of exactly one face): hems, cuts, openings."""
     faces = np.asarray(faces, np.int64)
-    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
-    code, count = np.unique(e[:, 0] * n_vertices + e[:, 1], return_counts=True)
+    a, b = faces.ravel(), faces[:, [1, 2, 0]].ravel()
+    code, count = np.unique(np.minimum(a, b) * n_vertices + np.maximum(a, b), return_counts=True)
     open_edges = code[count == 1]
     out = np.zeros(n_vertices, bool)
     out[open_edges // n_vertices] = True
@@ -125,11 +125,15 @@ def coarse_faces(faces: np.ndarray, n_vertices: int, keep_open_edges: bool = Fal
     mapped = centre[faces]
     alive = (mapped[:, 0] != mapped[:, 1]) & (mapped[:, 1] != mapped[:, 2]) & (mapped[:, 2] != mapped[:, 0])
     # one coarse face per vertex triple, whatever its rotation, in the first full face's winding
-    key = np.sort(mapped, axis=1)
     alive_ids = np.flatnonzero(alive)
-    k = key[alive_ids]
-    code = (k[:, 0] * n_vertices + k[:, 1]) * n_vertices + k[:, 2]  # the triples' lexicographic order
-    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    a, b, c = mapped[alive_ids].T
+    lo, hi = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
+    mid = a + b + c - lo - hi
+    if n_vertices < 2_000_000:  # (one int64 per triple: n**3 < 2**63)
+        code = (lo * n_vertices + mid) * n_vertices + hi  # the sorted triples' lexicographic order
+    else:
+        code = np.stack([lo, mid, hi], axis=1)
+    _, first, inverse = np.unique(code, axis=0 if code.ndim == 2 else None, return_index=True, return_inverse=True)
     order = np.argsort(first)  # coarse faces in the order their first full face comes
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
