@@ -203,3 +203,27 @@ class CoarsePieces:
         if len(self._by_digest) > self._size:
             self._by_digest.popitem(last=False)
         return coarse
+
+
+def caster_mesh(pr, node, body: CoarseFaces | None, material):
+    """The pyrender mesh a colour-pass ``node`` casts with in the sun's pass, or None (it casts nothing).
+
+    A fine body node (``genb_coarse_caster``: its posed vertices and shown faces) casts its coarse
+    shown faces over the cluster centres (None if every shown face collapsed: its garments cast);
+    a garment node with ``genb_caster_faces`` casts those (coarse) over its own vertices; any other
+    node (props, a small person's meshes, already coarse) casts as it is drawn. The depth-only pass
+    culls back faces whatever the material.
+
+    Args:
+        pr: the pyrender module. body: the body topology's :class:`CoarseFaces`. material: a flat material.
+    """
+    if hasattr(node, "genb_coarse_caster"):
+        vertices, show = node.genb_coarse_caster
+        faces = body.shown_local(show)
+        if not len(faces):
+            return None
+        return pr.Mesh(primitives=[pr.Primitive(positions=vertices[body.centres], indices=faces, material=material)])
+    if hasattr(node, "genb_caster_faces"):
+        return pr.Mesh(primitives=[pr.Primitive(positions=node.mesh.primitives[0].positions, indices=node.genb_caster_faces,
+                                                material=material)])
+    return node.mesh

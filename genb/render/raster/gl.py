@@ -31,7 +31,7 @@ import numpy as np
 from genb.errors import GenbError
 from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render.raster.casters import COARSE_MIN_FACES, CoarsePieces, coarse_faces
+from genb.render.raster.casters import COARSE_MIN_FACES, CoarsePieces, caster_mesh, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
 from genb.render.raster.lod import LOD_PX, coarse_people, colour_faces, piece_faces
 from genb.render.raster.normals import encode_normal_xy
@@ -342,27 +342,12 @@ class Rasterizer:
             cam = fit_shadow_camera(bounds, direction, k * width, k * height)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         for n in casters:
-            if hasattr(n, "genb_coarse_caster"):
-                mesh = self._coarse_caster(*n.genb_coarse_caster)
-            elif hasattr(n, "genb_caster_faces"):  # garment pieces, coarse (the pass culls back faces either way)
-                mesh = pr.Mesh(primitives=[pr.Primitive(positions=n.mesh.primitives[0].positions, indices=n.genb_caster_faces,
-                                                        material=self._flat_material)])
-            else:
-                mesh = n.mesh
+            mesh = caster_mesh(pr, n, self._coarse, self._flat_material)
             if mesh is not None:
                 scene.add(mesh)
         ortho = pr.OrthographicCamera(xmag=cam.xmag, ymag=cam.ymag, znear=cam.znear, zfar=cam.zfar)
         scene.add(ortho, pose=cam.pose)
         return (scene, pr.RenderFlags.DEPTH_ONLY, None), cam
-
-    def _coarse_caster(self, vertices: np.ndarray, show: np.ndarray | None) -> Any:
-        """A body's sun caster: its coarse faces (:mod:`genb.render.raster.casters`) of the shown ones
-        (None if every shown face collapsed: its garments cast)."""
-        faces = self._coarse.shown_local(show)
-        if not len(faces):
-            return None
-        return self._pr.Mesh(primitives=[self._pr.Primitive(positions=vertices[self._coarse.centres], indices=faces,
-                                                            material=self._flat_material)])
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int,
                    reverse: bool = False) -> list[tuple]:
