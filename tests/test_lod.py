@@ -94,3 +94,35 @@ def test_small_people_draw_coarse_colour_and_keep_exact_labels_and_coverage_with
     assert not (covered & ~mask & ~outside).any() and not (mask & ~covered & ~border).any()
     assert np.abs(coarse.coverage - fine.coverage).sum() < 0.02 * mask.sum()  # a few edge pixels' worth
     np.testing.assert_array_equal(coarse.color[mask & ~border], fine.color[mask & ~border])  # flat albedo inside
+
+
+def test_garments_coarse_for_small_people_and_in_the_sun_pass(sphere_raster):
+    """A dressed sphere: a small person's garment is drawn coarse (its open edge kept) in the colour pass,
+    a large person's in full; both cast coarse garments in the sun's pass; the label pass draws every face."""
+    from types import SimpleNamespace
+
+    r, v, f = sphere_raster
+    K, ext = _camera()
+    light = Lighting(np.array([0.3, 0.5, -1.0]), 0.8, np.ones(3), np.full(3, 0.3))
+    cap = f[v[f].mean(axis=1)[:, 2] > 0.0]  # the upper half, pushed out: a "garment" hiding what it covers
+    hides = np.flatnonzero(v[f].mean(axis=1)[:, 2] > 0.02)
+    counts = {}
+    for name, y in (("small", 12.0), ("large", 1.5)):
+        body = v + np.array([0.0, y, 1.0], np.float32)
+        n = body / np.linalg.norm(body - body.mean(axis=0), axis=1, keepdims=True)
+        piece = SimpleNamespace(vertices=(v * 1.03 + np.array([0.0, y, 1.0], np.float32)).astype(np.float32), normals=n,
+                                faces=cap.astype(np.uint32), colors=np.full((len(v), 3), 0.2, np.float32), part=15, hides=hides)
+        person = MeshLayer(body, np.full((len(v), 3), 0.6, np.float32), normals=n, extras=[piece])
+        r.lod_px = 50.0  # the sphere spans ~9 px at 12 m, ~70 px at 1.5 m
+        try:
+            passes = r.build_passes([person], K, ext, light, None)
+        finally:
+            r.lod_px = lod.LOD_PX
+        garment = [m for m in passes[0][0].meshes if m.primitives[0].material.doubleSided][0]
+        counts[name] = len(garment.primitives[0].indices)
+        label_faces = sum(len(p.indices) for m in passes[1][0].meshes for p in m.primitives)
+        assert label_faces == len(f) + len(cap)  # every body face (shown or pushed back) and every garment face
+        sun, _ = r.build_shadow_pass(passes[0][0], light.direction, W, H)
+        sun_faces = sorted(len(p.indices) for m in sun[0].meshes for p in m.primitives)
+        assert max(sun_faces) < 0.5 * len(cap)  # the garment casts coarse
+    assert counts["small"] < 0.5 * len(cap) and counts["large"] == len(cap)
