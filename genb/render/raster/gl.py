@@ -31,8 +31,9 @@ import numpy as np
 from genb.errors import GenbError
 from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render.raster.casters import COARSE_MIN_FACES, coarse_faces
+from genb.render.raster.casters import COARSE_MIN_FACES, CoarsePieces, caster_mesh, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
+from genb.render.raster.lod import LOD_PX, coarse_people, colour_faces, piece_faces
 from genb.render.raster.normals import encode_normal_xy
 from genb.render.raster.meshes import (
     HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, concat_extras, push_back, vertex_face_incidence,
@@ -124,7 +125,10 @@ class Rasterizer:
         self._incidence = vertex_face_incidence(self.faces, len(vertex_parts))
         self._size = (0, 0)
         self._n_vertices = len(vertex_parts)
-        self._coarse = None  # the body's coarse sun casters, built at the first sun pass
+        # the body's coarse faces (sun casters, the colour pass's level of detail: raster.lod), once per topology
+        self._coarse = coarse_faces(self.faces, self._n_vertices) if len(self.faces) >= COARSE_MIN_FACES else None
+        self.lod_px = LOD_PX  # a person smaller than this on screen: coarse body faces in the colour pass (raster.lod)
+        self._pieces = CoarsePieces()  # garment pieces' coarse faces, by topology (prepare thread only)
         self._flat_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0])
         self._cloth_material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=True)
 
@@ -189,7 +193,9 @@ class Rasterizer:
                          for p in people]
         extras = [concat_extras(p.extras) if p.extras else None for p in people]
         shown = [self._shown_faces(p) for p in people]  # None: every body face
-        scene = self._colour_scene(people, extras, shown, K, cam_ext, ground, props)
+        small = coarse_people([p.vertices for p in people], K, cam_ext, self.lod_px)  # the colour pass's level of detail
+        coarse_extras = [piece_faces(p.extras, self._pieces) if p.extras else None for p in people]
+        scene = self._colour_scene(people, extras, shown, small, coarse_extras, K, cam_ext, ground, props)
         seg_scene, seg_map, body_prims, prop_meshes = self._label_scene(people, normals_world, extras, shown, K, cam_ext,
                                                                          ground, props)
         passes = [
@@ -211,29 +217,37 @@ class Rasterizer:
             passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
         return passes
 
-    def _colour_scene(self, people, extras, shown, K, cam_ext, ground, props) -> Any:
+    def _colour_scene(self, people, extras, shown, small, coarse_extras, K, cam_ext, ground, props) -> Any:
         """1. The colour pass: albedo only (sRGB-encoded vertex colours and textures, drawn flat with
-        MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading)."""
+        MSAA): the G-buffer's albedo; light is added per pixel (genb.render.raster.shading). Bodies are
+        drawn at the level of detail of :mod:`genb.render.raster.lod` (``small``: per person, coarse shown faces
+        and pieces, where ``coarse_extras`` has them); a larger person's coarse pieces cast the sun's shadow."""
         pr = self._pr
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         scene.add_node(self._camera_node(K, cam_ext))
-        for p, extra, show in zip(people, extras, shown):
+        for p, extra, show, coarse, coarse_ef in zip(people, extras, shown, small, coarse_extras):
             body_col = np.clip(p.colors, 0.0, 1.0).astype(np.float32)
-            node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=p.vertices, indices=self.faces if show is None
-                                                              else self.faces[show], color_0=body_col,
-                                                              material=self._flat_material)]))
-            if len(self.faces) >= COARSE_MIN_FACES:  # a body model's mesh: the sun pass draws its coarse faces
-                node.genb_coarse_caster = (p.vertices, show)
-            if show is not None:  # the hidden faces, pushed back: they fill what their garment leaves open;
-                # their own node, drawn in the same order, cast no sun shadow (the garment over them casts)
-                node = scene.add(pr.Mesh(primitives=[pr.Primitive(positions=push_back(p.vertices, cam_ext, HIDDEN_PUSH),
-                                                                  indices=self.faces[~show], color_0=body_col,
-                                                                  material=self._flat_material)]))
+            (ids, faces), hidden = colour_faces(self.faces, self._coarse, show, coarse)
+            if len(faces):
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(
+                    positions=p.vertices if ids is None else p.vertices[ids], indices=faces,
+                    color_0=body_col if ids is None else body_col[ids], material=self._flat_material)]))
+                if self._coarse is not None and ids is None:  # a body model's fine mesh: the sun pass draws its
+                    node.genb_coarse_caster = (p.vertices, show)  # coarse faces (a coarse one casts as it is)
+            if hidden is not None and len(hidden[1]):  # the hidden faces, pushed back: they fill what their garment
+                # leaves open; their own node, drawn in the same order, cast no sun shadow (the garment over them casts)
+                ids, faces = hidden
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(
+                    positions=push_back(p.vertices if ids is None else p.vertices[ids], cam_ext, HIDDEN_PUSH),
+                    indices=faces, color_0=body_col if ids is None else body_col[ids], material=self._flat_material)]))
                 node.genb_casts_shadow = False
             if extra is not None:
                 ev, _, ef, ec, _ = extra
-                scene.add(pr.Mesh(primitives=[pr.Primitive(positions=ev, indices=ef, material=self._cloth_material,
-                                                           color_0=np.clip(ec, 0, 1).astype(np.float32))]))
+                node = scene.add(pr.Mesh(primitives=[pr.Primitive(
+                    positions=ev, indices=coarse_ef if coarse and coarse_ef is not None else ef,
+                    material=self._cloth_material, color_0=np.clip(ec, 0, 1).astype(np.float32))]))
+                if coarse_ef is not None and not coarse:
+                    node.genb_caster_faces = coarse_ef  # the sun pass draws the coarse pieces (a small person's are)
         for q in props:
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=np.clip(q.colors, 0, 1).astype(np.float32),
                                 material=self._flat_material)
@@ -328,23 +342,12 @@ class Rasterizer:
             cam = fit_shadow_camera(bounds, direction, k * width, k * height)
         scene = pr.Scene(bg_color=[0, 0, 0, 0])
         for n in casters:
-            mesh = self._coarse_caster(*n.genb_coarse_caster) if hasattr(n, "genb_coarse_caster") else n.mesh
+            mesh = caster_mesh(pr, n, self._coarse, self._flat_material)
             if mesh is not None:
                 scene.add(mesh)
         ortho = pr.OrthographicCamera(xmag=cam.xmag, ymag=cam.ymag, znear=cam.znear, zfar=cam.zfar)
         scene.add(ortho, pose=cam.pose)
         return (scene, pr.RenderFlags.DEPTH_ONLY, None), cam
-
-    def _coarse_caster(self, vertices: np.ndarray, show: np.ndarray | None) -> Any:
-        """A body's sun caster: its coarse faces (:mod:`genb.render.raster.casters`) of the shown ones
-        (None if every shown face collapsed: its garments cast)."""
-        if self._coarse is None:
-            self._coarse = coarse_faces(self.faces, self._n_vertices)
-        faces = self._coarse.shown(show)
-        if not len(faces):
-            return None
-        return self._pr.Mesh(primitives=[self._pr.Primitive(positions=vertices, indices=faces,
-                                                            material=self._flat_material)])
 
     def run_passes(self, passes: list[tuple[Any, int, dict | None]], width: int, height: int,
                    reverse: bool = False) -> list[tuple]:

@@ -94,8 +94,10 @@ def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: 
     from pyrender.constants import RenderFlags
 
     from genb.render.raster import context as R
+    from genb.render.raster.upload import fast_uploads
 
     scene, flags, _ = texcoord_pass
+    fast_uploads(scene)  # the same buffers, one copy, pooled (genb.render.raster.upload)
     r = raster._renderer_for(width, height)
     inner = r._renderer
     inner._sorted_mesh_nodes = lambda sc: R.draw_order(sc, reverse)
