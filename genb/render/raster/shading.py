@@ -362,8 +362,14 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     alpha8 = (coverage * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     hit = depth > 0
     flat = np.flatnonzero((hit | (alpha8 > 0)).ravel())  # flat indices: one take per buffer
-    a = alpha8.ravel().take(flat)
-    enc = albedo_premult.reshape(-1, 3).take(flat, axis=0)
+    if len(flat) == H * W:  # every pixel covered (most outdoor and room samples): the buffers as they are
+        def pick(img, *rest):
+            return img.reshape(H * W, *rest)
+    else:
+        def pick(img, *rest):
+            return img.reshape(H * W, *rest).take(flat, axis=0)
+    a = pick(alpha8)
+    enc = pick(albedo_premult, 3)
     edge = np.flatnonzero(a < 255)
     albedo = SRGB_TO_LINEAR[enc]
     if len(edge):  # un-premultiply the anti-aliased edges
@@ -372,30 +378,31 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         albedo[edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
     # G-buffer: where the label pass missed a partly covered edge pixel, a neighbour's part and a
     # camera-facing normal
-    hit_px = hit.ravel().take(flat)
-    nxy = normals_encoded[..., :2].reshape(-1, 2).take(flat, axis=0).astype(np.int32)
-    key = (nxy[:, 0] << 8) | nxy[:, 1]
+    hit_px = pick(hit)
+    nxy = pick(normals_encoded, 3)
+    key = nxy[:, 0].astype(np.int32) << 8
+    key |= nxy[:, 1]
     key[~hit_px] = _FACING
-    part_px = parts.ravel().take(flat)
+    part_px = pick(parts)
     if not hit_px.all():
-        part_px = np.where(hit_px, part_px, cv2.dilate(parts, np.ones((3, 3), np.uint8)).ravel().take(flat))
+        part_px = np.where(hit_px, part_px, pick(cv2.dilate(parts, np.ones((3, 3), np.uint8))))
     if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
         on = np.flatnonzero(hit_px & (part_px == SCENE_PART_INDEX["ground"]))
         if len(on):
             detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
-            albedo[on] *= detail.take(flat[on], axis=0)
+            albedo[on] *= detail.take(on if len(flat) == H * W else flat[on], axis=0)
     R32 = cam_ext[:3, :3].astype(np.float32)
     obj = np.flatnonzero(hit_px & (_MOTTLE[part_px] > 0))
     if len(obj):  # objects' painted, concrete and wooden surfaces: prefiltered world-space mottling
         albedo[obj] *= _mottling(depth, normals_encoded, parts, K, cam_ext, flat[obj])[:, None]
     ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
-    occ = _occlusion_full(depth, float(K[0, 0])).ravel().take(flat)
+    occ = pick(_occlusion_full(depth, float(K[0, 0])))
     if contact_map is not None:
-        occ *= contact_map.ravel().take(flat)
-    sun = sun_map.ravel().take(flat) if sun_map is not None else np.ones(len(flat), np.float32)
+        occ = occ * pick(contact_map)
+    sun = pick(sun_map) if sun_map is not None else np.ones(len(flat), np.float32)
     if material_ids is not None:
-        mat_px = material_ids.ravel().take(flat)
+        mat_px = pick(material_ids)
         mat_px = np.where(hit_px, mat_px, part_px)  # edge pixels the label pass missed keep their neighbour's
     else:
         mat_px = part_px
@@ -408,6 +415,9 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     srgb = develop(radiance, exposure, white_balance_gains(probe))
     if len(edge):
         srgb[edge] *= a[edge, None].astype(np.float32) * np.float32(1 / 255)
+    srgb *= np.float32(255)
+    if len(flat) == H * W:
+        return srgb.reshape(H, W, 3)
     out = np.zeros((H * W, 3), np.float32)
-    out[flat] = srgb * np.float32(255)
+    out[flat] = srgb
     return out.reshape(H, W, 3)
