@@ -33,7 +33,9 @@ def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
 
 
 def _z_of(xy: np.ndarray) -> np.ndarray:
-    return _Z_TABLE[xy[:, 0], xy[:, 1]]
+    key = xy[:, 0].astype(np.intp) << 8
+    key |= xy[:, 1]
+    return _Z_TABLE.ravel().take(key)
 
 
 def encode_normals(n: np.ndarray) -> np.ndarray:
