@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 
 # the three classes of off-grid pixels: (row parity, column parity) and their even-grid neighbours' offsets
@@ -36,6 +37,13 @@ class HalfPlan:
     filled: list
 
 
+def _pad(img: np.ndarray) -> np.ndarray:
+    """``img`` with a border of zeros: 1 above and left, 2 below and right (what :func:`_sub` reads)."""
+    out = np.zeros((img.shape[0] + 3, img.shape[1] + 3), img.dtype)
+    out[1:-2, 1:-2] = img
+    return out
+
+
 def _sub(img: np.ndarray, py: int, px: int, dy: int, dx: int, H: int, W: int) -> np.ndarray:
     """The sub-image of ``img`` (padded by 2 below and right, 1 above and left) at rows py + dy, py + dy + 2,
     ... and columns px + dx, ... matching the pixels of parity (py, px)."""
@@ -53,14 +61,10 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
         normal_tol: largest difference of an encoded normal byte (x or y) to a neighbour's.
     """
     H, W = mask.shape
-
-    def pad(a, value):
-        return np.pad(a, ((1, 2), (1, 2)), constant_values=value)
-
-    m = pad(mask, False)
-    inv_z = pad(np.float32(1) / np.maximum(depth.astype(np.float32), np.float32(1e-6)), np.float32(0))
-    nx = pad(normals_encoded[..., 0].astype(np.int16), 0)
-    ny = pad(normals_encoded[..., 1].astype(np.int16), 0)
+    m = _pad(mask)
+    inv_z = np.divide(np.float32(1), depth, out=np.zeros((H, W), np.float32), where=depth > 0)
+    inv_z = _pad(inv_z)
+    nx, ny = _pad(normals_encoded[..., 0]), _pad(normals_encoded[..., 1])
     evaluate = np.zeros((H, W), bool)
     evaluate[::2, ::2] = mask[::2, ::2]
     filled = []
@@ -71,8 +75,8 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
         acc = np.zeros(here.shape, np.float32)
         for dy, dx in offsets:
             ok &= _sub(m, py, px, dy, dx, H, W)
-            ok &= np.abs(_sub(nx, py, px, dy, dx, H, W) - hx) <= normal_tol
-            ok &= np.abs(_sub(ny, py, px, dy, dx, H, W) - hy) <= normal_tol
+            ok &= cv2.absdiff(_sub(nx, py, px, dy, dx, H, W), hx) <= normal_tol  # uint8 |a - b|
+            ok &= cv2.absdiff(_sub(ny, py, px, dy, dx, H, W), hy) <= normal_tol
             acc += _sub(inv_z, py, px, dy, dx, H, W)
         ok &= np.abs(acc * np.float32(1 / len(offsets)) - iz) <= np.float32(depth_tol) * iz
         evaluate[py::2, px::2] = here & ~ok
@@ -83,7 +87,7 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
 def fill(values: np.ndarray, plan: HalfPlan) -> np.ndarray:
     """Interpolate the (H, W) float32 ``values`` (set at ``plan.evaluate``) at the planned pixels, in place."""
     H, W = values.shape
-    v = np.pad(values, ((1, 2), (1, 2)))
+    v = _pad(values)
     for ((py, px), offsets), ok in zip(_CLASSES, plan.filled):
         acc = sum(_sub(v, py, px, dy, dx, H, W) for dy, dx in offsets) * np.float32(1 / len(offsets))
         target = values[py::2, px::2]
@@ -95,7 +99,7 @@ def uneven(values: np.ndarray, plan: HalfPlan, spread: float) -> np.ndarray:
     """(H, W) bool the planned pixels whose neighbours' ``values`` differ by more than ``spread`` (an edge
     of the term itself, e.g. a shadow's: evaluate them too, as interpolation would round the edge off)."""
     H, W = values.shape
-    v = np.pad(values, ((1, 2), (1, 2)))
+    v = _pad(values)
     out = np.zeros((H, W), bool)
     for ((py, px), offsets), ok in zip(_CLASSES, plan.filled):
         taps = [_sub(v, py, px, dy, dx, H, W) for dy, dx in offsets]

@@ -130,7 +130,9 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
     """(N, 3) float32 linear radiance of N lit pixels.
 
     Args:
-        albedo: (N, 3) linear albedo. normals_cam: (N, 3) unit camera-frame normals (OpenCV axes).
+        albedo: (N, 3) linear albedo. normals_cam: (N, 3) unit camera-frame normals (OpenCV axes), or a
+            function of an index array giving those pixels' normals (with ``ambient`` and ``n_dot_l``
+            given, only glossy pixels need them).
         rays_cam: (N, 3) unit camera-frame directions from the camera to the pixels, or a function
             of an index array giving those pixels' rays (only glossy pixels need them).
         parts: (N,) uint8 part ids (materials). probe: the light. R: (3, 3) world-to-camera rotation.
@@ -142,10 +144,11 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
     R32 = R.astype(np.float32)
     l_cam = R32 @ probe.toward_sun
     rays = rays_cam if callable(rays_cam) else (lambda idx: rays_cam[idx])
+    normals = normals_cam if callable(normals_cam) else (lambda idx: normals_cam[idx])
     if n_dot_l is None:
-        n_dot_l = normals_cam @ l_cam
+        n_dot_l = normals(slice(None)) @ l_cam
     if ambient is None:
-        ambient = sh_irradiance(probe.sh, normals_cam @ R32)  # R^T n, row-wise
+        ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32)  # R^T n, row-wise
     # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
     direct = np.maximum(n_dot_l, 0.0) * sun_visibility
     light = direct[:, None] * probe.sun[None, :] + ambient * occlusion[:, None]
@@ -158,7 +161,7 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
     # specular on the glossier materials (rough ground and cloth: their share is negligible)
     glossy = np.flatnonzero(rough < 0.8)
     if len(glossy):
-        out[glossy] += _specular(normals_cam[glossy], rays(glossy), rough[glossy], f0[glossy], n_dot_l[glossy],
+        out[glossy] += _specular(normals(glossy), rays(glossy), rough[glossy], f0[glossy], n_dot_l[glossy],
                                  sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
     return out
 
@@ -406,7 +409,8 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         mat_px = np.where(hit_px, mat_px, part_px)  # edge pixels the label pass missed keep their neighbour's
     else:
         mat_px = part_px
-    radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
+    radiance = shade(albedo, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
+                     lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
                      cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
     if strands is not None and len(strands.flat):
         _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
