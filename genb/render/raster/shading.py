@@ -151,13 +151,15 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
         ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32)  # R^T n, row-wise
     # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
     direct = np.maximum(n_dot_l, 0.0) * sun_visibility
-    light = direct[:, None] * probe.sun[None, :] + ambient * occlusion[:, None]
+    light = ambient * occlusion[:, None]
+    light += direct[:, None] * probe.sun[None, :]
     skin = np.flatnonzero(sss > 0)
     if len(skin):
         wrap = sss[skin, None] * SKIN_WRAP[None, :]
         wrapped = np.clip((n_dot_l[skin, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[skin, None]
         light[skin] += (wrapped - direct[skin, None]) * probe.sun[None, :]
-    out = albedo * light
+    out = light
+    out *= albedo
     # specular on the glossier materials (rough ground and cloth: their share is negligible)
     glossy = np.flatnonzero(rough < 0.8)
     if len(glossy):
@@ -224,14 +226,24 @@ def _tone_lut() -> np.ndarray:
 _TONE_LUT = _tone_lut()
 
 
-def develop(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
-    """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding
-    (the last two through one table, finely spaced in the darks)."""
+_TONE_UNIT = _TONE_LUT * np.float32(1 / 255)  # what develop() returns, per entry
+_TONE_255 = _TONE_UNIT * np.float32(255)  # ... and that times 255 (light_image's scale), per entry
+
+
+def _tone_index(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
+    """(N, 3) int32 indices into the tone tables of linear radiance (white balance and exposure applied)."""
     x = radiance * (gains * np.float32(exposure / _LUT_MAX))[None, :]
     np.clip(x, 0.0, 1.0, out=x)
     np.sqrt(x, out=x)
-    idx = (x * np.float32(_LUT_SIZE - 1) + np.float32(0.5)).astype(np.int32)
-    return _TONE_LUT[idx] * np.float32(1 / 255)
+    x *= np.float32(_LUT_SIZE - 1)
+    x += np.float32(0.5)
+    return x.astype(np.int32)
+
+
+def develop(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
+    """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding
+    (the last two through one table, finely spaced in the darks)."""
+    return _TONE_UNIT.take(_tone_index(radiance, exposure, gains))
 
 
 def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -416,10 +428,11 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
         _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
     lit = np.flatnonzero(hit_px)  # auto_exposure's own subsample of them (the same pixels), without a copy of all
     exposure = auto_exposure(radiance[lit[:: max(1, len(lit) // 20000)]]) * exposure_bias
-    srgb = develop(radiance, exposure, white_balance_gains(probe))
-    if len(edge):
-        srgb[edge] *= a[edge, None].astype(np.float32) * np.float32(1 / 255)
-    srgb *= np.float32(255)
+    idx = _tone_index(radiance, exposure, white_balance_gains(probe))
+    srgb = _TONE_255.take(idx)  # develop() times 255, from its own table (the same values)
+    if len(edge):  # the anti-aliased edges: develop()'s value times their coverage, times 255
+        ie = idx[edge]
+        srgb[edge] = _TONE_UNIT.take(ie) * (a[edge, None].astype(np.float32) * np.float32(1 / 255)) * np.float32(255)
     if len(flat) == H * W:
         return srgb.reshape(H, W, 3)
     out = np.zeros((H * W, 3), np.float32)
