@@ -66,9 +66,10 @@ class ShadowCamera:
         linearises every camera's depth as if it were perspective."""
         n, f = self.znear, self.zfar
         hit = pyrender_depth > 0
-        d = pyrender_depth[hit].astype(np.float32)  # only the covered texels (most of the map is empty)
-        out = np.zeros(pyrender_depth.shape, np.float32)
-        out[hit] = np.float32(f + n) - np.float32(n * f) / d  # NDC (f + n - 2nf/d) / (f - n), back to a distance
+        d = pyrender_depth.astype(np.float32, copy=False)
+        out = np.zeros(pyrender_depth.shape, np.float32)  # (whole-map operations: no boolean gathers)
+        np.divide(np.float32(n * f), d, out=out, where=hit)
+        np.subtract(np.float32(f + n), out, out=out, where=hit)  # NDC (f + n - 2nf/d) / (f - n), back to a distance
         return out
 
 
@@ -155,8 +156,13 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
         penumbra_tan: how fast the penumbra widens with the distance to the blocker (:data:`PENUMBRA_TAN`
             outdoors; a room's window gives crisper edges: the sun's disc alone, no sky around it).
     """
+    return _visibility(points, normals, np.pad(depth_map, 1), cam, direction, penumbra_tan)
+
+
+def _visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, cam: ShadowCamera,
+                direction: np.ndarray, penumbra_tan: float) -> np.ndarray:
+    """:func:`sun_visibility` with the map already padded by a ring of zeros (:func:`_lookup`)."""
     texel = cam.texel_m
-    depth_map = np.pad(depth_map, 1)
     d = -np.asarray(direction, np.float32)
     cos_l = np.clip(normals[:, 0] * d[0] + normals[:, 1] * d[1] + normals[:, 2] * d[2], 0.05, 1.0)
     p = points + normals * (1.5 * texel)  # normal offset: no self-shadow acne
@@ -327,13 +333,14 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     # on every other pixel where the surface runs on (the filtered visibility is smooth), filled in
     plan = half_plan(mask, depth, normals_encoded) if half else None
     at = mask if plan is None else plan.evaluate
+    padded = np.pad(shadow_depth, 1)  # once for both lookups below
 
     def visibility(at):  # (H, W) bool pixels -> their sun visibility
         n = normals_encoded.reshape(-1, 3).take(np.flatnonzero(at), axis=0).astype(np.float32) * np.float32(1 / 127.5) - 1
         normals_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n[:, 0], n[:, 1], n[:, 2])
         normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
-        return sun_visibility(pixel_world_points(depth, K, cam_ext, at), normals_world, shadow_depth, cam, direction,
-                              penumbra_tan)
+        return _visibility(pixel_world_points(depth, K, cam_ext, at), normals_world, padded, cam, direction,
+                           penumbra_tan)
 
     sun_map[at] = visibility(at)
     if plan is not None:
