@@ -386,7 +386,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     a = pick(alpha8)
     enc = pick(albedo_premult, 3)
     edge = np.flatnonzero(a < 255)
-    albedo = SRGB_TO_LINEAR[enc]
+    albedo = SRGB_TO_LINEAR.take(enc)
     if len(edge):  # un-premultiply the anti-aliased edges
         e = enc[edge].astype(np.uint16)
         ae = a[edge, None].astype(np.uint16)
