@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from genb.render.raster.halfres import fill, half_plan, uneven
+from genb.render.raster.normals import encoded_normal_table
 
 # Penumbra growth with the distance from the blocker: tan of the angle a soft daylight
 # shadow's edge spreads by (the sun's disc is 0.27 degrees; sky light and haze widen it).
@@ -317,11 +318,12 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     if not test.any():
         return sun_map, ao_map
     flat = np.flatnonzero(test)  # flat indices (row-major, as np.nonzero orders them): 1-D gathers
-    n_cam = normals_encoded.reshape(-1, 3).take(flat, axis=0).astype(np.float32) * np.float32(1 / 127.5) - 1.0
-    l_cam = (cam_ext[:3, :3] @ toward).astype(np.float32)  # n_world . toward = n_cam . (R toward)
-    lambert = n_cam[:, 0] * l_cam[0] + n_cam[:, 1] * l_cam[1] + n_cam[:, 2] * l_cam[2]
-    # facing: cosine > -0.2 (skin's wrap lighting reaches a little past the terminator), unnormalised
-    facing = lambert > np.float32(-0.2) * np.sqrt(np.einsum("ij,ij->i", n_cam, n_cam))
+    # facing: cosine > -0.2 (skin's wrap lighting reaches a little past the terminator), per encoded normal
+    # (its z byte is the table's root of x, y: genb.render.raster.normals), looked up per pixel
+    nxy = normals_encoded[..., :2].reshape(-1, 2).take(flat, axis=0)
+    key = nxy[:, 0].astype(np.intp) << 8
+    key |= nxy[:, 1]
+    facing = _facing_table(cam_ext[:3, :3] @ toward).take(key)
     if open_to_sun is not None:  # every shut point, facing the sun or not (the blur below must not bleed light)
         shut = ~open_to_sun(pixel_world_points(depth, K, cam_ext, test))
         sun_map.ravel()[flat[shut]] = 0.0
@@ -352,6 +354,15 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
 
 
 HALF_SPREAD = 0.15  # sun visibility: neighbours differing by more than this are not interpolated between
+
+
+def _facing_table(l_cam: np.ndarray) -> np.ndarray:
+    """(65536,) bool per encoded normal (index x << 8 | y, z the table's): cosine to the camera-frame
+    direction ``l_cam`` (unit, toward the sun) above -0.2."""
+    n = encoded_normal_table()  # (65536, 3) float32, decoded as the bytes say (not normalised)
+    l32 = np.asarray(l_cam, np.float64).astype(np.float32)
+    lambert = n[:, 0] * l32[0] + n[:, 1] * l32[1] + n[:, 2] * l32[2]
+    return lambert > np.float32(-0.2) * np.sqrt(np.einsum("ij,ij->i", n, n))
 
 
 def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step) -> np.ndarray:
