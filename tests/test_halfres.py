@@ -1,6 +1,7 @@
 """Half-resolution evaluation of smooth per-pixel terms (genb.render.raster.halfres)."""
 
 import numpy as np
+import pytest
 
 from genb.render.raster.halfres import fill, half_plan, uneven
 
@@ -55,3 +56,17 @@ def test_uneven_finds_a_hard_edge_of_the_term():
     assert edge[:, 19].any() and not edge[:, :17].any() and not edge[:, 23:].any()
     values[edge] = step[edge]
     assert np.isfinite(values).all() and np.array_equal(values >= 0.5, step >= 0.5)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 6), (5, 1), (2, 3), (7, 5)])
+def test_small_and_odd_images(shape):
+    H, W = shape
+    rng = np.random.default_rng(H * 10 + W)
+    depth = np.full(shape, 2.0, np.float32)
+    normals = np.full((H, W, 3), 128, np.uint8)
+    mask = rng.random(shape) < 0.8
+    plan = half_plan(mask, depth, normals)
+    values = np.where(plan.evaluate, np.float32(0.25), np.float32(np.nan)).astype(np.float32)
+    fill(values, plan)
+    assert np.all(values[mask] == np.float32(0.25))  # every pixel of the set evaluated or filled
+    assert not uneven(values, plan, 0.1).any()

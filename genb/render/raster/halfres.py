@@ -70,6 +70,9 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
     filled = []
     for (py, px), offsets in _CLASSES:
         here = _sub(m, py, px, 0, 0, H, W)
+        if here.size == 0:  # an image one pixel wide or high has no such pixels
+            filled.append(np.zeros(here.shape, bool))
+            continue
         iz, hx, hy = _sub(inv_z, py, px, 0, 0, H, W), _sub(nx, py, px, 0, 0, H, W), _sub(ny, py, px, 0, 0, H, W)
         ok = here.copy()
         acc = np.zeros(here.shape, np.float32)
