@@ -17,3 +17,11 @@ def test_limit_blas_threads_sets_every_loaded_openblas_and_keeps_results():
         assert done >= 1
     assert all(n == 1 for n in counts.values())
     np.testing.assert_array_equal(a @ R, before)  # one output, one thread: the same bits
+
+
+def test_a_thread_count_the_user_set_is_kept(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert limit_blas_threads(1, respect_env=True) == 0
+    import os
+
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "3"

@@ -4,11 +4,11 @@ numpy, scipy and OpenCV each ship an OpenBLAS that, by default, splits even a sm
 (a (N, 3) x (3, 3) rotation of a pixel list) over every core, and whose idle threads then spin
 waiting for the next call. The renderer already keeps both cores busy with its own threads
 (preparing, GL, completing); those spinning BLAS threads only take CPU time from them (measured on
-2 cores: about 40 ms CPU less per 512x512 sample in the completing half, as much in the preparing
+2 cores: about 40 ms CPU less per 512x512 sample in the completing half and 25 in the preparing
 half, with one BLAS thread). :func:`limit_blas_threads` sets the thread count of every OpenBLAS
 already loaded (through its own ``*_set_num_threads`` entry point, found in ``/proc/self/maps``) and
-of those loaded later (``OPENBLAS_NUM_THREADS``). Results do not depend on it: each output of a
-product is computed by one thread either way.
+of those loaded later (``OPENBLAS_NUM_THREADS``); a count the user set in that variable is kept.
+Results do not depend on it: each output of a product is computed by one thread either way.
 """
 
 from __future__ import annotations
@@ -40,9 +40,12 @@ def _entry(lib: ctypes.CDLL, names: tuple[str, ...]):
     return None
 
 
-def limit_blas_threads(n: int = 1) -> int:
+def limit_blas_threads(n: int = 1, respect_env: bool = False) -> int:
     """Let every OpenBLAS of this process (loaded now or later) use ``n`` threads. Returns how many
-    loaded libraries were set; a library without the entry point is left alone."""
+    loaded libraries were set; a library without the entry point is left alone. ``respect_env``: do
+    nothing when ``OPENBLAS_NUM_THREADS`` is already set (the user's own choice)."""
+    if respect_env and os.environ.get("OPENBLAS_NUM_THREADS"):
+        return 0
     os.environ["OPENBLAS_NUM_THREADS"] = str(n)
     done = 0
     for path in loaded_openblas():

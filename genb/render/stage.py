@@ -58,7 +58,7 @@ class RenderStage(People):
         from genb.render.bodies.poses import PoseLibrary
 
         self.cfg = cfg
-        limit_blas_threads(1)  # the renderer's own threads keep the cores busy: no spinning BLAS threads (genb.core.blas)
+        limit_blas_threads(1, respect_env=True)  # the renderer's threads keep the cores busy: no spinning BLAS threads
         self._helper: concurrent.futures.ThreadPoolExecutor | None = None  # finish()'s second thread
         # One torch thread, as in prepare(): the model's set-up forwards (anny's T-pose offsets, the
         # dressing atlas) then give the same bits whatever thread count the caller left behind.
