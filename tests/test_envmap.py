@@ -111,3 +111,25 @@ def test_render_with_environments_shows_the_map_behind_people(env_dir):
     assert darker > 20  # people cast shadows on the map's floor
     assert shown_sky >= 1
     stage.close()
+
+
+def test_the_shadow_catcher_computes_the_sun_and_contact_maps_once(env_dir, monkeypatch):
+    """shade() and ground_darkening() ask for the same maps of the same G-buffer: one computation."""
+    from genb.render.raster import shadows
+
+    calls = []
+    real = shadows.sun_and_contact
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(shadows, "sun_and_contact", counted)
+    cfg = RenderConfig(num_samples=1, seed=1, image_size=(96, 64), num_people=(1, 1), environments=str(env_dir),
+                       camera_effects=False)
+    stage = RenderStage(cfg)
+    prep = stage.prepare(0)
+    assert prep.look.catcher and prep.look.shadows
+    stage.complete(prep, stage.rasterize(prep))
+    stage.close()
+    assert len(calls) == 1

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from genb.core.blas import limit_blas_threads
 from genb.core.controls import ControlInputs, draw_controls
 from genb.core.conventions import SEMANTIC_JOINTS
 from genb.core.io import read_image
@@ -58,6 +59,7 @@ class RenderStage(People):
         from genb.render.bodies.poses import PoseLibrary
 
         self.cfg = cfg
+        limit_blas_threads(1, respect_env=True)  # the renderer's threads keep the cores busy: no spinning BLAS threads
         self._helper: concurrent.futures.ThreadPoolExecutor | None = None  # finish()'s second thread
         # One torch thread, as in prepare(): the model's set-up forwards (anny's T-pose offsets, the
         # dressing atlas) then give the same bits whatever thread count the caller left behind.

@@ -144,9 +144,14 @@ def sample_atlas(layout: SkinLayout, u: np.ndarray, v: np.ndarray) -> np.ndarray
     y = np.clip((v - np.float32(UV_OFFSET_M)) * texel - 0.5, 0, S - 1.001)
     ix, iy = x.astype(np.int32), y.astype(np.int32)
     fx, fy = (x - ix)[:, None], (y - iy)[:, None]
-    a = layout.atlas
-    return ((a[ix, iy] * (1 - fx) + a[ix + 1, iy] * fx) * (1 - fy)
-            + (a[ix, iy + 1] * (1 - fx) + a[ix + 1, iy + 1] * fx) * fy).astype(np.float32)
+    a = layout.atlas.reshape(S * S, -1)  # flat rows: one 1-D index per corner
+    i00 = ix * S + iy
+
+    def at(i):
+        return a.take(i, axis=0)
+
+    return ((at(i00) * (1 - fx) + at(i00 + S) * fx) * (1 - fy)
+            + (at(i00 + 1) * (1 - fx) + at(i00 + S + 1) * fx) * fy).astype(np.float32)
 
 
 def sample_texture(rng: np.random.Generator, variation: dict[str, float]) -> dict[str, float]:

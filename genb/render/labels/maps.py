@@ -23,12 +23,12 @@ def depth_control(depth: np.ndarray) -> np.ndarray:
     """
     hit = depth > 0
     out = np.zeros(depth.shape, np.uint8)
-    if hit.any():
-        disparity = np.zeros_like(depth, dtype=np.float32)
-        disparity[hit] = 1.0 / depth[hit]
-        lo, hi = disparity[hit].min(), disparity[hit].max()
+    if hit.any():  # (whole-image operations with where=: no boolean gathers)
+        disparity = np.divide(np.float32(1.0), depth, out=np.zeros(depth.shape, np.float32), where=hit)
+        lo = np.min(disparity, where=hit, initial=np.inf)
+        hi = np.max(disparity, where=hit, initial=-np.inf)
         scaled = (disparity - lo) / max(hi - lo, 1e-8)
-        out[hit] = np.clip(np.rint(scaled[hit] * 255.0), 0, 255).astype(np.uint8)
+        np.copyto(out, np.clip(np.rint(scaled * 255.0), 0, 255).astype(np.uint8), where=hit)
     return np.repeat(out[..., None], 3, axis=2)
 
 
@@ -115,7 +115,7 @@ PART_PALETTE = part_palette(len(PARTS))
 
 def seg_control(parts: np.ndarray) -> np.ndarray:
     """Part segmentation in colours (``PART_PALETTE``; background black)."""
-    return PART_PALETTE[parts]
+    return PART_PALETTE.take(parts, axis=0)
 
 
 def edges_control(image: np.ndarray, low: int = 100, high: int = 200) -> np.ndarray:

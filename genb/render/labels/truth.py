@@ -73,9 +73,12 @@ def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cel
     faces left and the points: O(F) cheap array operations and O(candidates x N) tests.
     """
     # one precision for points and boxes: the grid's floor() must order them as the exact test does
-    uv, tri_lo, tri_hi = (np.asarray(x, np.float64) for x in (uv, tri_lo, tri_hi))
+    uv = np.asarray(uv, np.float64)
+    # the boxes as (2, F) rows (u, v): 1-D gathers and arithmetic (a (F, 2) view of such rows is not copied)
+    lo_t = np.ascontiguousarray(np.asarray(tri_lo, np.float64).T)
+    hi_t = np.ascontiguousarray(np.asarray(tri_hi, np.float64).T)
     lo, hi = uv.min(axis=0), uv.max(axis=0)
-    keep = ((tri_hi[:, 0] >= lo[0]) & (tri_lo[:, 0] <= hi[0]) & (tri_hi[:, 1] >= lo[1]) & (tri_lo[:, 1] <= hi[1]))
+    keep = (hi_t[0] >= lo[0]) & (lo_t[0] <= hi[0]) & (hi_t[1] >= lo[1]) & (lo_t[1] <= hi[1])
     fid = np.flatnonzero(keep)
     if len(fid) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -85,16 +88,29 @@ def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cel
     pc = np.floor((uv - origin) * inv).astype(np.int64)
     table = np.zeros((nrow + 1, ncol + 1), np.int32)  # table[r, c]: points in the cells above and left of (r, c)
     np.add.at(table, (pc[:, 1] + 1, pc[:, 0] + 1), 1)
-    table = table.cumsum(axis=0).cumsum(axis=1)
-    top = np.array([ncol - 1, nrow - 1], np.float64)
-    c0 = np.minimum((tri_lo[fid] - origin) * inv, top).clip(0.0).astype(np.int32)  # floor: >= 0
-    c1 = np.minimum((tri_hi[fid] - origin) * inv, top).clip(0.0).astype(np.int32) + 1
-    held = table[c1[:, 1], c1[:, 0]] - table[c0[:, 1], c1[:, 0]] - table[c1[:, 1], c0[:, 0]] + table[c0[:, 1], c0[:, 0]]
+    table = table.cumsum(axis=0).cumsum(axis=1).ravel()
+    cell = []  # per axis: first and one-past-last cell of each face's box (floor: >= 0)
+    for axis, top in ((0, ncol - 1), (1, nrow - 1)):
+        for box in (lo_t[axis], hi_t[axis]):
+            c = np.minimum((box.take(fid) - origin[axis]) * inv, float(top))
+            cell.append(c.clip(0.0).astype(np.int32))
+    c0u, c1u, c0v, c1v = cell[0], cell[1] + 1, cell[2], cell[3] + 1
+    c0v *= ncol + 1  # row offsets into the flat table
+    c1v *= ncol + 1
+    held = table.take(c1v + c1u) - table.take(c0v + c1u) - table.take(c1v + c0u) + table.take(c0v + c0u)
     fid = fid[held > 0]
-    u, v = uv[:, 0:1], uv[:, 1:2]
-    exact = (u >= tri_lo[fid, 0]) & (u <= tri_hi[fid, 0]) & (v >= tri_lo[fid, 1]) & (v <= tri_hi[fid, 1])
-    n_idx, k = np.nonzero(exact)
-    return n_idx, fid[k]
+    # the exact test: the points whose v lies in each face's box (a range of the points sorted by v), then u
+    order = np.argsort(uv[:, 1], kind="stable")
+    vs = uv[order, 1]
+    first = np.searchsorted(vs, lo_t[1].take(fid), side="left")  # first point with v >= the box's bottom
+    count = np.searchsorted(vs, hi_t[1].take(fid), side="right") - first  # ... up to v <= its top
+    f_rep = np.repeat(fid, count)
+    n_rep = order[np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))]
+    u = uv[:, 0].take(n_rep)
+    ok = (u >= lo_t[0].take(f_rep)) & (u <= hi_t[0].take(f_rep))
+    n_idx, f_idx = n_rep[ok], f_rep[ok]
+    by = np.lexsort((f_idx, n_idx))  # by point, then face
+    return n_idx[by].astype(np.int64), f_idx[by].astype(np.int64)
 
 
 def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray
@@ -112,13 +128,13 @@ def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_u
         point index (H,), face index (H,) and t (H,) of every hit with t > 0, where t is the
         hit's distance along the ray in units of the point's own distance (t = 1 at the point).
     """
-    lo, hi = np.empty((len(faces), 2)), np.empty((len(faces), 2))
-    i, j, k = np.asarray(faces).T
-    for axis, coord in enumerate(np.ascontiguousarray(verts_uv.T)):  # 1-D gathers: quicker than row gathers
-        a, b, c = coord[i], coord[j], coord[k]
-        lo[:, axis] = np.minimum(np.minimum(a, b), c)
-        hi[:, axis] = np.maximum(np.maximum(a, b), c)
-    n_idx, f_idx = _candidate_pairs(uv, lo, hi)
+    lo, hi = np.empty((2, len(faces))), np.empty((2, len(faces)))  # rows u, v: handed on as (F, 2) views
+    i, j, k = np.ascontiguousarray(np.asarray(faces).T)
+    for axis, coord in enumerate(np.ascontiguousarray(verts_uv.T, np.float64)):  # 1-D gathers: quicker than rows
+        a, b, c = coord.take(i), coord.take(j), coord.take(k)
+        np.minimum(np.minimum(a, b, out=lo[axis]), c, out=lo[axis])
+        np.maximum(np.maximum(a, b, out=hi[axis]), c, out=hi[axis])
+    n_idx, f_idx = _candidate_pairs(uv, lo.T, hi.T)
     if len(n_idx) == 0:
         return n_idx, f_idx, np.zeros(0)
     d = points[n_idx]  # ray direction, unnormalised: origin 0, the point at t = 1

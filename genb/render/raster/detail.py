@@ -40,13 +40,15 @@ def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key
     at = np.arange(len(flat)) if subset is None else subset
     here, key_here, f_here = flat[at], key[at], field[at]
     col = here % width
+    where = np.full(width * height + 1, -1, np.int32)  # pixel -> its index among the N (-1: none; last: outside)
+    where[flat] = np.arange(len(flat), dtype=np.int32)
 
     def diff(step: int, inside: np.ndarray) -> np.ndarray:
         out = np.full((len(at), 5), np.nan, np.float32)
         for sign in (1, -1):  # forward first, backward where forward is missing
             target = here + sign * step
-            j = np.clip(np.searchsorted(flat, target), 0, len(flat) - 1)
-            ok = (flat[j] == target) & (key[j] == key_here) & (inside if sign == 1 else _inside_back(step, col, here, width))
+            j = where[np.where((target >= 0) & (target < width * height), target, width * height)]
+            ok = (j >= 0) & (key[j] == key_here) & (inside if sign == 1 else _inside_back(step, col, here, width))
             d = (field[j] - f_here) * np.float32(sign)
             ok &= np.maximum(np.abs(d[:, 3]), np.abs(d[:, 4])) < 0.02
             ok &= np.isnan(out[:, 0])

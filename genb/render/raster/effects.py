@@ -75,9 +75,13 @@ def vignetting(image: np.ndarray, strength: float) -> np.ndarray:
 def sensor_noise(image: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     """Signal-dependent Gaussian noise (shot + read noise), ``sigma`` in 8-bit levels at mid grey."""
     rng = np.random.default_rng(seed)
-    level = image.astype(np.float32)
-    std = sigma * np.sqrt(0.3 + level / 128.0)
-    return np.clip(level + rng.standard_normal(image.shape, dtype=np.float32) * std + 0.5, 0, 255).astype(np.uint8)
+    levels = np.arange(256, dtype=np.float32)
+    std = (sigma * np.sqrt(0.3 + levels / 128.0)).take(image)  # per level: a table (the same float32 values)
+    noisy = rng.standard_normal(image.shape, dtype=np.float32)
+    noisy *= std
+    noisy += image
+    noisy += np.float32(0.5)
+    return np.clip(noisy, 0, 255, out=noisy).astype(np.uint8)
 
 
 def jpeg(image: np.ndarray, quality: int) -> np.ndarray:

@@ -20,6 +20,24 @@ _Z_TABLE = _z_table()
 _Z_TABLE.setflags(write=False)  # shared by every thread that decodes a label pass
 
 
+def _encoded_normal_table() -> np.ndarray:
+    xy = np.arange(256, dtype=np.float32)
+    enc = np.stack([np.repeat(xy, 256), np.tile(xy, 256), _Z_TABLE.ravel().astype(np.float32)], axis=1)
+    table = enc * np.float32(1 / 127.5) - 1.0
+    table.setflags(write=False)
+    return table
+
+
+_ENCODED_TABLE = _encoded_normal_table()
+
+
+def encoded_normal_table() -> np.ndarray:
+    """(65536, 3) float32 the encoded normal of every (x, y) byte pair (index x << 8 | y; z the table's root)
+    decoded as ``enc / 127.5 - 1`` (not normalised), read-only: per-normal terms are tabulated over it once
+    and looked up per pixel."""
+    return _ENCODED_TABLE
+
+
 def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
     """(H, W, 3) uint8 encoded normals from their encoded x, y (H, W, 2); z is the root that faces
     the camera (negative), looked up in a table. Pixels that are not ``hit`` are 0."""
@@ -33,7 +51,9 @@ def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
 
 
 def _z_of(xy: np.ndarray) -> np.ndarray:
-    return _Z_TABLE[xy[:, 0], xy[:, 1]]
+    key = xy[:, 0].astype(np.intp) << 8
+    key |= xy[:, 1]
+    return _Z_TABLE.ravel().take(key)
 
 
 def encode_normals(n: np.ndarray) -> np.ndarray:
@@ -60,3 +80,4 @@ def bend_normals(n: np.ndarray, t_u: np.ndarray, t_v: np.ndarray, s_u: np.ndarra
 
     out = n - s_u[:, None] * tangent(t_u) - s_v[:, None] * tangent(t_v)
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+

@@ -30,6 +30,30 @@ def hash2(ix: np.ndarray, iy: np.ndarray, seed: int) -> np.ndarray:
     return (h >> np.uint32(8)).astype(np.float32) * np.float32(1 / 0x1000000)
 
 
+def corner_hashes(ix: np.ndarray, iy: np.ndarray, seed: int, hash_fn=None, dtype=np.int32) -> tuple[np.ndarray, ...]:
+    """``hash_fn`` (default :func:`hash2`) at the four corners (ix, iy), (ix + 1, iy), (ix, iy + 1),
+    (ix + 1, iy + 1) of integer cells (N,) (floats holding integers, or integers; as ``dtype``): the same
+    values, hashed once per lattice point of the cells' bounding box and gathered when that box holds no
+    more points than N (neighbouring pixels share their cells' corners). ``seed``: an int, or one per cell."""
+    hash_fn = hash2 if hash_fn is None else hash_fn
+    n = len(ix)
+    jx, jy = ix.astype(dtype), iy.astype(dtype)
+    if n == 0:
+        return tuple(hash_fn(jx, jy, seed) for _ in range(4))
+    x0, y0 = int(jx.min()), int(jy.min())
+    nx, ny = int(jx.max()) - x0 + 2, int(jy.max()) - y0 + 2
+    one = dtype(1)
+    if nx * ny > n or np.ndim(seed):  # spread-out cells (or a seed per point): hash each corner directly
+        return (hash_fn(jx, jy, seed), hash_fn(jx + one, jy, seed), hash_fn(jx, jy + one, seed),
+                hash_fn(jx + one, jy + one, seed))
+    gx = np.repeat(np.arange(x0, x0 + nx, dtype=dtype), ny)
+    gy = np.tile(np.arange(y0, y0 + ny, dtype=dtype), nx)
+    table = hash_fn(gx, gy, seed)  # (nx * ny,) row-major over (x, y)
+    k = (jx - dtype(x0)).astype(np.intp) * ny
+    k += jy - dtype(y0)
+    return table.take(k), table.take(k + ny), table.take(k + 1), table.take(k + ny + 1)
+
+
 def value_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Smooth value noise in [0, 1] over cells of ``cell`` metres and its gradient (per metre)."""
     x, y = u / np.float32(cell), v / np.float32(cell)
@@ -37,8 +61,7 @@ def value_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[n
     fx, fy = x - ix, y - iy
     sx, sy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
     dsx, dsy = 6 * fx * (1 - fx), 6 * fy * (1 - fy)
-    a, b = hash2(ix, iy, seed), hash2(ix + 1, iy, seed)
-    c, d = hash2(ix, iy + 1, seed), hash2(ix + 1, iy + 1, seed)
+    a, b, c, d = corner_hashes(ix, iy, seed)
     n = a + (b - a) * sx + (c - a) * sy + (a - b - c + d) * sx * sy
     gx = (b - a + (a - b - c + d) * sy) * dsx / np.float32(cell)
     gy = (c - a + (a - b - c + d) * sx) * dsy / np.float32(cell)
@@ -51,8 +74,7 @@ def smooth_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> np.nda
     ix, iy = np.floor(x), np.floor(y)
     fx, fy = x - ix, y - iy
     sx, sy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
-    a, b = hash2(ix, iy, seed), hash2(ix + 1, iy, seed)
-    c, d = hash2(ix, iy + 1, seed), hash2(ix + 1, iy + 1, seed)
+    a, b, c, d = corner_hashes(ix, iy, seed)
     top = a + (b - a) * sx
     return top + (c + (d - c) * sx - top) * sy
 

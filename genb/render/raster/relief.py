@@ -132,9 +132,11 @@ def apply_ground_relief(out, K: np.ndarray, cam_ext: np.ndarray, material: str, 
     moved = np.flatnonzero((gx != 0) | (gy != 0))
     if not len(moved):
         return len(flat)
-    n_world = np.stack([-gx[moved], -gy[moved], np.ones(len(moved), np.float32)], axis=1)
-    n_world /= np.linalg.norm(n_world, axis=1, keepdims=True)
-    n_cam = n_world @ R.T
+    gx, gy = gx[moved], gy[moved]
+    inv = np.float32(1) / np.sqrt(gx * gx + gy * gy + np.float32(1))  # the unit world normal (-gx, -gy, 1) * inv
+    n_cam = np.empty((len(moved), 3), np.float32)
+    for k in range(3):  # R n_world, column by column
+        n_cam[:, k] = (R[k, 2] - R[k, 0] * gx - R[k, 1] * gy) * inv
     nrm = out.normals.reshape(-1, 3)
     nrm[flat[moved]] = encode_normals(n_cam)
     out.normals = nrm.reshape(H, W, 3)

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from genb.core.conventions import PARTS, SCENE_PART_INDEX
+from genb.render.raster.halfres import fill, half_plan
 from genb.render.raster.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
 from genb.render.raster.probe import LightProbe, sh_irradiance
 
@@ -61,6 +62,7 @@ def material_table() -> np.ndarray:
 
 
 MATERIALS = material_table()
+_MATERIAL_COLUMNS = [MATERIALS[:, c] for c in range(3)]  # views: set_part_material's changes show through
 
 
 def set_part_material(part_id: int, roughness: float, specular: float = 0.04, subsurface: float = 0.0) -> None:
@@ -128,7 +130,9 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
     """(N, 3) float32 linear radiance of N lit pixels.
 
     Args:
-        albedo: (N, 3) linear albedo. normals_cam: (N, 3) unit camera-frame normals (OpenCV axes).
+        albedo: (N, 3) linear albedo. normals_cam: (N, 3) unit camera-frame normals (OpenCV axes), or a
+            function of an index array giving those pixels' normals (with ``ambient`` and ``n_dot_l``
+            given, only glossy pixels need them).
         rays_cam: (N, 3) unit camera-frame directions from the camera to the pixels, or a function
             of an index array giving those pixels' rays (only glossy pixels need them).
         parts: (N,) uint8 part ids (materials). probe: the light. R: (3, 3) world-to-camera rotation.
@@ -136,28 +140,30 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
         ambient, n_dot_l: optional (N, 3) sky irradiance / pi and (N,) cosine to the sun, when the
             caller has them (from per-normal tables); computed here otherwise.
     """
-    mat = MATERIALS[parts]
-    rough, f0, sss = mat[:, 0], mat[:, 1], mat[:, 2]
+    rough, f0, sss = (_MATERIAL_COLUMNS[c].take(parts) for c in range(3))  # 1-D gathers: quicker than rows
     R32 = R.astype(np.float32)
     l_cam = R32 @ probe.toward_sun
     rays = rays_cam if callable(rays_cam) else (lambda idx: rays_cam[idx])
+    normals = normals_cam if callable(normals_cam) else (lambda idx: normals_cam[idx])
     if n_dot_l is None:
-        n_dot_l = normals_cam @ l_cam
+        n_dot_l = normals(slice(None)) @ l_cam
     if ambient is None:
-        ambient = sh_irradiance(probe.sh, normals_cam @ R32)  # R^T n, row-wise
+        ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32)  # R^T n, row-wise
     # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
     direct = np.maximum(n_dot_l, 0.0) * sun_visibility
-    light = direct[:, None] * probe.sun[None, :] + ambient * occlusion[:, None]
+    light = ambient * occlusion[:, None]
+    light += direct[:, None] * probe.sun[None, :]
     skin = np.flatnonzero(sss > 0)
     if len(skin):
         wrap = sss[skin, None] * SKIN_WRAP[None, :]
         wrapped = np.clip((n_dot_l[skin, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[skin, None]
         light[skin] += (wrapped - direct[skin, None]) * probe.sun[None, :]
-    out = albedo * light
+    out = light
+    out *= albedo
     # specular on the glossier materials (rough ground and cloth: their share is negligible)
     glossy = np.flatnonzero(rough < 0.8)
     if len(glossy):
-        out[glossy] += _specular(normals_cam[glossy], rays(glossy), rough[glossy], f0[glossy], n_dot_l[glossy],
+        out[glossy] += _specular(normals(glossy), rays(glossy), rough[glossy], f0[glossy], n_dot_l[glossy],
                                  sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
     return out
 
@@ -220,14 +226,24 @@ def _tone_lut() -> np.ndarray:
 _TONE_LUT = _tone_lut()
 
 
-def develop(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
-    """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding
-    (the last two through one table, finely spaced in the darks)."""
+_TONE_UNIT = _TONE_LUT * np.float32(1 / 255)  # what develop() returns, per entry
+_TONE_255 = _TONE_UNIT * np.float32(255)  # ... and that times 255 (light_image's scale), per entry
+
+
+def _tone_index(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
+    """(N, 3) int32 indices into the tone tables of linear radiance (white balance and exposure applied)."""
     x = radiance * (gains * np.float32(exposure / _LUT_MAX))[None, :]
     np.clip(x, 0.0, 1.0, out=x)
     np.sqrt(x, out=x)
-    idx = (x * np.float32(_LUT_SIZE - 1) + np.float32(0.5)).astype(np.int32)
-    return _TONE_LUT[idx] * np.float32(1 / 255)
+    x *= np.float32(_LUT_SIZE - 1)
+    x += np.float32(0.5)
+    return x.astype(np.int32)
+
+
+def develop(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
+    """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding
+    (the last two through one table, finely spaced in the darks)."""
+    return _TONE_UNIT.take(_tone_index(radiance, exposure, gains))
 
 
 def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -274,6 +290,22 @@ def _surface_detail(depth, K, cam_ext, flat, parts, normals_world) -> np.ndarray
     facing = np.maximum(np.abs(np.sum((normals_world @ R.T) * ray, axis=1)), 0.05)
     footprint = z / np.float32(K[0, 0]) / facing
     return surface_variation(pts, normals_world, footprint, _MOTTLE[parts])
+
+
+def _mottling(depth, normals_encoded, parts, K, cam_ext, pixels) -> np.ndarray:
+    """(M,) albedo multipliers (:func:`_surface_detail`) of the object pixels ``pixels`` (sorted flat indices),
+    evaluated on every other pixel where the surface runs on and filled in (the noise's finest cell
+    is larger than two pixels wherever it is not faded out: :func:`genb.render.raster.halfres.half_plan`)."""
+    H, W = depth.shape
+    mask = np.zeros(H * W, bool)
+    mask[pixels] = True
+    plan = half_plan(mask.reshape(H, W), depth, normals_encoded)
+    at = np.flatnonzero(plan.evaluate)
+    nxy = normals_encoded[..., :2].reshape(-1, 2).take(at, axis=0).astype(np.int32)
+    values = np.ones(H * W, np.float32)
+    values[at] = _surface_detail(depth, K, cam_ext, at, parts.ravel().take(at),
+                                 _NORMALS.take((nxy[:, 0] << 8) | nxy[:, 1], axis=0) @ cam_ext[:3, :3].astype(np.float32))
+    return fill(values.reshape(H, W), plan).ravel().take(pixels)
 
 
 def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: int, seed: int,
@@ -345,51 +377,64 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     alpha8 = (coverage * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     hit = depth > 0
     flat = np.flatnonzero((hit | (alpha8 > 0)).ravel())  # flat indices: one take per buffer
-    a = alpha8.ravel().take(flat)
-    enc = albedo_premult.reshape(-1, 3).take(flat, axis=0)
+    if len(flat) == H * W:  # every pixel covered (most outdoor and room samples): the buffers as they are
+        def pick(img, *rest):
+            return img.reshape(H * W, *rest)
+    else:
+        def pick(img, *rest):
+            return img.reshape(H * W, *rest).take(flat, axis=0)
+    a = pick(alpha8)
+    enc = pick(albedo_premult, 3)
     edge = np.flatnonzero(a < 255)
-    albedo = SRGB_TO_LINEAR[enc]
+    albedo = SRGB_TO_LINEAR.take(enc)
     if len(edge):  # un-premultiply the anti-aliased edges
         e = enc[edge].astype(np.uint16)
         ae = a[edge, None].astype(np.uint16)
         albedo[edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
     # G-buffer: where the label pass missed a partly covered edge pixel, a neighbour's part and a
     # camera-facing normal
-    hit_px = hit.ravel().take(flat)
-    nxy = normals_encoded[..., :2].reshape(-1, 2).take(flat, axis=0).astype(np.int32)
-    key = (nxy[:, 0] << 8) | nxy[:, 1]
+    hit_px = pick(hit)
+    nxy = pick(normals_encoded, 3)
+    key = nxy[:, 0].astype(np.int32) << 8
+    key |= nxy[:, 1]
     key[~hit_px] = _FACING
-    part_px = parts.ravel().take(flat)
+    part_px = pick(parts)
     if not hit_px.all():
-        part_px = np.where(hit_px, part_px, cv2.dilate(parts, np.ones((3, 3), np.uint8)).ravel().take(flat))
+        part_px = np.where(hit_px, part_px, pick(cv2.dilate(parts, np.ones((3, 3), np.uint8))))
     if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
         on = np.flatnonzero(hit_px & (part_px == SCENE_PART_INDEX["ground"]))
         if len(on):
             detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
-            albedo[on] *= detail.take(flat[on], axis=0)
+            albedo[on] *= detail.take(on if len(flat) == H * W else flat[on], axis=0)
     R32 = cam_ext[:3, :3].astype(np.float32)
     obj = np.flatnonzero(hit_px & (_MOTTLE[part_px] > 0))
     if len(obj):  # objects' painted, concrete and wooden surfaces: prefiltered world-space mottling
-        albedo[obj] *= _surface_detail(depth, K, cam_ext, flat[obj], part_px[obj], _NORMALS[key[obj]] @ R32)[:, None]
+        albedo[obj] *= _mottling(depth, normals_encoded, parts, K, cam_ext, flat[obj])[:, None]
     ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
-    occ = _occlusion_full(depth, float(K[0, 0])).ravel().take(flat)
+    occ = pick(_occlusion_full(depth, float(K[0, 0])))
     if contact_map is not None:
-        occ *= contact_map.ravel().take(flat)
-    sun = sun_map.ravel().take(flat) if sun_map is not None else np.ones(len(flat), np.float32)
+        occ = occ * pick(contact_map)
+    sun = pick(sun_map) if sun_map is not None else np.ones(len(flat), np.float32)
     if material_ids is not None:
-        mat_px = material_ids.ravel().take(flat)
+        mat_px = pick(material_ids)
         mat_px = np.where(hit_px, mat_px, part_px)  # edge pixels the label pass missed keep their neighbour's
     else:
         mat_px = part_px
-    radiance = shade(albedo, _NORMALS.take(key, axis=0), lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
+    radiance = shade(albedo, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
+                     lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
                      cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
     if strands is not None and len(strands.flat):
         _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
-    exposure = auto_exposure(radiance[hit_px]) * exposure_bias
-    srgb = develop(radiance, exposure, white_balance_gains(probe))
-    if len(edge):
-        srgb[edge] *= a[edge, None].astype(np.float32) * np.float32(1 / 255)
+    lit = np.flatnonzero(hit_px)  # auto_exposure's own subsample of them (the same pixels), without a copy of all
+    exposure = auto_exposure(radiance[lit[:: max(1, len(lit) // 20000)]]) * exposure_bias
+    idx = _tone_index(radiance, exposure, white_balance_gains(probe))
+    srgb = _TONE_255.take(idx)  # develop() times 255, from its own table (the same values)
+    if len(edge):  # the anti-aliased edges: develop()'s value times their coverage, times 255
+        ie = idx[edge]
+        srgb[edge] = _TONE_UNIT.take(ie) * (a[edge, None].astype(np.float32) * np.float32(1 / 255)) * np.float32(255)
+    if len(flat) == H * W:
+        return srgb.reshape(H, W, 3)
     out = np.zeros((H * W, 3), np.float32)
-    out[flat] = srgb * np.float32(255)
+    out[flat] = srgb
     return out.reshape(H, W, 3)

@@ -18,6 +18,9 @@ import dataclasses
 import cv2
 import numpy as np
 
+from genb.render.raster.halfres import fill, half_plan, uneven
+from genb.render.raster.normals import encoded_normal_table
+
 # Penumbra growth with the distance from the blocker: tan of the angle a soft daylight
 # shadow's edge spreads by (the sun's disc is 0.27 degrees; sky light and haze widen it).
 PENUMBRA_TAN = 0.025
@@ -64,10 +67,10 @@ class ShadowCamera:
         linearises every camera's depth as if it were perspective."""
         n, f = self.znear, self.zfar
         hit = pyrender_depth > 0
-        d = pyrender_depth[hit].astype(np.float64)  # only the covered texels (most of the map is empty)
-        ndc = (f + n - 2 * n * f / d) / (f - n)
-        out = np.zeros(pyrender_depth.shape, np.float32)
-        out[hit] = ((ndc * (f - n) + f + n) / 2).astype(np.float32)
+        d = pyrender_depth.astype(np.float32, copy=False)
+        out = np.zeros(pyrender_depth.shape, np.float32)  # (whole-map operations: no boolean gathers)
+        np.divide(np.float32(n * f), d, out=out, where=hit)
+        np.subtract(np.float32(f + n), out, out=out, where=hit)  # NDC (f + n - 2nf/d) / (f - n), back to a distance
         return out
 
 
@@ -154,8 +157,13 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
         penumbra_tan: how fast the penumbra widens with the distance to the blocker (:data:`PENUMBRA_TAN`
             outdoors; a room's window gives crisper edges: the sun's disc alone, no sky around it).
     """
+    return _visibility(points, normals, np.pad(depth_map, 1), cam, direction, penumbra_tan)
+
+
+def _visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, cam: ShadowCamera,
+                direction: np.ndarray, penumbra_tan: float) -> np.ndarray:
+    """:func:`sun_visibility` with the map already padded by a ring of zeros (:func:`_lookup`)."""
     texel = cam.texel_m
-    depth_map = np.pad(depth_map, 1)
     d = -np.asarray(direction, np.float32)
     cos_l = np.clip(normals[:, 0] * d[0] + normals[:, 1] * d[1] + normals[:, 2] * d[2], 0.05, 1.0)
     p = points + normals * (1.5 * texel)  # normal offset: no self-shadow acne
@@ -277,7 +285,8 @@ def _affine(M: np.ndarray, t: np.ndarray, x: np.ndarray, y: np.ndarray, z: np.nd
 def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.ndarray, K: np.ndarray,
                     cam_ext: np.ndarray, shadow_depth: np.ndarray | None, cam: ShadowCamera | None,
                     direction: np.ndarray, contacts: np.ndarray, step: int = 4,
-                    penumbra_tan: float = PENUMBRA_TAN, open_to_sun=None) -> tuple[np.ndarray, np.ndarray]:
+                    penumbra_tan: float = PENUMBRA_TAN, open_to_sun=None, half: bool = True
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """(H, W) float32 sun visibility (1 = lit) and (H, W) contact occlusion of the ground near
     the feet (1 = open), from the label pass's depth and normals.
 
@@ -294,6 +303,8 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
         open_to_sun: optional ``(N, 3) points -> (N,) bool``, False where the sun surely cannot reach a
             point whatever the map says (a closed room: rays that miss every window by more than the
             filter's reach); those points are in shadow without a lookup.
+        half: evaluate the visibility on every other pixel (rows and columns) and fill in the others
+            where the surface runs on (:func:`genb.render.raster.halfres.half_plan`); False: every pixel.
     """
     H, W = depth.shape
     sun_map = np.ones((H, W), np.float32)
@@ -307,22 +318,51 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     if not test.any():
         return sun_map, ao_map
     flat = np.flatnonzero(test)  # flat indices (row-major, as np.nonzero orders them): 1-D gathers
-    points = pixel_world_points(depth, K, cam_ext, test)
-    n_cam = normals_encoded.reshape(-1, 3).take(flat, axis=0).astype(np.float32) * np.float32(1 / 127.5) - 1.0
-    normals_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n_cam[:, 0], n_cam[:, 1], n_cam[:, 2])
-    normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
-    lambert = (normals_world[:, 0] * np.float32(toward[0]) + normals_world[:, 1] * np.float32(toward[1])
-               + normals_world[:, 2] * np.float32(toward[2]))
-    facing = lambert > -0.2  # (skin's wrap lighting reaches a little past the terminator)
+    # facing: cosine > -0.2 (skin's wrap lighting reaches a little past the terminator), per encoded normal
+    # (its z byte is the table's root of x, y: genb.render.raster.normals), looked up per pixel
+    nxy = normals_encoded[..., :2].reshape(-1, 2).take(flat, axis=0)
+    key = nxy[:, 0].astype(np.intp) << 8
+    key |= nxy[:, 1]
+    facing = _facing_table(cam_ext[:3, :3] @ toward).take(key)
     if open_to_sun is not None:  # every shut point, facing the sun or not (the blur below must not bleed light)
-        shut = ~open_to_sun(points)
+        shut = ~open_to_sun(pixel_world_points(depth, K, cam_ext, test))
         sun_map.ravel()[flat[shut]] = 0.0
         facing &= ~shut
-    cand = np.flatnonzero(facing)
-    if len(cand):
-        sun_map.ravel()[flat[cand]] = sun_visibility(points[cand], normals_world[cand], shadow_depth, cam, direction,
-                                                     penumbra_tan)
+    if not facing.any():
+        return sun_map, ao_map
+    mask = np.zeros((H, W), bool)
+    mask.ravel()[flat[facing]] = True
+    # on every other pixel where the surface runs on (the filtered visibility is smooth), filled in
+    plan = half_plan(mask, depth, normals_encoded) if half else None
+    at = mask if plan is None else plan.evaluate
+    padded = np.pad(shadow_depth, 1)  # once for both lookups below
+
+    def visibility(at):  # (H, W) bool pixels -> their sun visibility
+        n = normals_encoded.reshape(-1, 3).take(np.flatnonzero(at), axis=0).astype(np.float32) * np.float32(1 / 127.5) - 1
+        normals_world = _affine(cam_ext[:3, :3].T, np.zeros(3), n[:, 0], n[:, 1], n[:, 2])
+        normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
+        return _visibility(pixel_world_points(depth, K, cam_ext, at), normals_world, padded, cam, direction,
+                           penumbra_tan)
+
+    sun_map[at] = visibility(at)
+    if plan is not None:
+        fill(sun_map, plan)
+        edge = uneven(sun_map, plan, HALF_SPREAD)  # a shadow's edge between the grid's pixels: exact there
+        if edge.any():
+            sun_map[edge] = visibility(edge)
     return sun_map, ao_map
+
+
+HALF_SPREAD = 0.15  # sun visibility: neighbours differing by more than this are not interpolated between
+
+
+def _facing_table(l_cam: np.ndarray) -> np.ndarray:
+    """(65536,) bool per encoded normal (index x << 8 | y, z the table's): cosine to the camera-frame
+    direction ``l_cam`` (unit, toward the sun) above -0.2."""
+    n = encoded_normal_table()  # (65536, 3) float32, decoded as the bytes say (not normalised)
+    l32 = np.asarray(l_cam, np.float64).astype(np.float32)
+    lambert = n[:, 0] * l32[0] + n[:, 1] * l32[1] + n[:, 2] * l32[2]
+    return lambert > np.float32(-0.2) * np.sqrt(np.einsum("ij,ij->i", n, n))
 
 
 def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step) -> np.ndarray:
@@ -346,12 +386,17 @@ def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step) -> np.nd
 
 
 def _contact_map(depth, ground, hit, K, cam_ext, contacts) -> np.ndarray:
-    """(H, W) float32 contact occlusion of ground pixels in the image box around each foot."""
+    """(H, W) float32 contact occlusion (:func:`contact_occlusion`) of ground pixels in the image box around
+    each foot low enough to darken the ground."""
     H, W = depth.shape
     ao_map = np.ones((H, W), np.float32)
     c_cam = contacts @ cam_ext[:3, :3].T + cam_ext[:3, 3] if len(contacts) else np.zeros((0, 3))
+    R = cam_ext[:3, :3]
+    centre = -R.T @ cam_ext[:3, 3]
+    r2 = CONTACT_RADIUS ** 2
     for c_world, (x, y, z) in zip(contacts, c_cam):
-        if z < 0.1:
+        weight = float(np.clip(1.0 - c_world[2] / 0.25, 0.0, 1.0))
+        if z < 0.1 or weight <= 0:
             continue
         reach = 3.0 * CONTACT_RADIUS
         u0, v0 = K[0, 0] * x / z + K[0, 2], K[1, 1] * y / z + K[1, 2]
@@ -363,13 +408,20 @@ def _contact_map(depth, ground, hit, K, cam_ext, contacts) -> np.ndarray:
         region = ground[a:b, c:d] & hit[a:b, c:d]
         if not region.any():
             continue
-        sub_K = K.copy()
-        sub_K[0, 2] -= c
-        sub_K[1, 2] -= a
-        pts = pixel_world_points(depth[a:b, c:d], sub_K, cam_ext, region)
-        occ = contact_occlusion(pts, c_world[None])
-        view = ao_map[a:b, c:d]
-        view[region] = np.minimum(view[region], occ)
+        flat = np.flatnonzero(region)
+        v, u = np.divmod(flat, d - c)
+        zz = depth[a:b, c:d].ravel().take(flat).astype(np.float32)
+        xc = (u.astype(np.float32) + np.float32(c - K[0, 2])) * np.float32(1 / K[0, 0]) * zz
+        yc = (v.astype(np.float32) + np.float32(a - K[1, 2])) * np.float32(1 / K[1, 1]) * zz
+        # world x, y (R^T p + centre), minus the foot's
+        dx = xc * np.float32(R[0, 0]) + yc * np.float32(R[1, 0]) + zz * np.float32(R[2, 0]) + np.float32(centre[0] - c_world[0])
+        dy = xc * np.float32(R[0, 1]) + yc * np.float32(R[1, 1]) + zz * np.float32(R[2, 1]) + np.float32(centre[1] - c_world[1])
+        d2 = dx * dx + dy * dy
+        near = np.flatnonzero(d2 < np.float32(9 * r2))
+        occ = 1.0 - np.float32(0.6 * weight) * np.exp(d2[near] * np.float32(-1 / r2))
+        view = ao_map[a:b, c:d].ravel()  # a copy: the box is not contiguous
+        view[flat[near]] = np.minimum(view[flat[near]], occ)
+        ao_map[a:b, c:d] = view.reshape(b - a, d - c)
     return ao_map
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.raster.procedural import corner_hashes
+
 # (cell size in metres, amplitude) of the ground's large-scale variation
 GROUND_OCTAVES = ((19.0, 0.10), (5.3, 0.07), (1.7, 0.05))
 
@@ -32,8 +34,7 @@ def value_noise(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     tx = tx * tx * (3 - 2 * tx)
     ty = ty * ty * (3 - 2 * ty)
     ix, iy = fx.astype(np.int64), fy.astype(np.int64)
-    a, b = _hash(ix, iy, seed), _hash(ix + 1, iy, seed)
-    c, d = _hash(ix, iy + 1, seed), _hash(ix + 1, iy + 1, seed)
+    a, b, c, d = corner_hashes(ix, iy, seed, _hash, np.int64)  # once per lattice point where pixels share cells
     return (a + (b - a) * tx) * (1 - ty) + (c + (d - c) * tx) * ty
 
 

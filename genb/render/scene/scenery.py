@@ -107,6 +107,9 @@ class Look:
 
         if not self.shadows:
             return None, None
+        memo = self.__dict__.get("_shadow_memo")  # (out, shadow_depth, maps): shade() then ground_darkening()
+        if memo is not None and memo[0] is out and memo[1] is shadow_depth:
+            return memo[2]
         lin_depth = self.shadow_cam.linear_depth(shadow_depth) if shadow_depth is not None else None
         sun_map, contact_map = shadows.sun_and_contact(
             out.depth, out.normals, out.parts == SCENE_PART_INDEX["ground"], K, cam_ext, lin_depth,
@@ -114,6 +117,8 @@ class Look:
             **self._window_light())
         if (sun_map < 1).any():  # hide the filter taps' pattern in the penumbrae
             sun_map = shadows.soften(sun_map, 1.0)
+        if self.catcher:  # ground_darkening() asks again for the same G-buffer: computed once (kept by identity)
+            self._shadow_memo = (out, shadow_depth, (sun_map, contact_map))
         return sun_map, contact_map
 
     def _window_light(self) -> dict[str, Any]:

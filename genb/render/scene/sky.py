@@ -240,8 +240,12 @@ def aerial_perspective(image: np.ndarray, backdrop: np.ndarray, depth: np.ndarra
     empty = depth <= 0
     f[empty] = 0.0
     f[empty] = cv2.dilate(f, np.ones((3, 3), np.uint8))[empty]
-    f3 = cv2.merge([f, f, f])
-    return np.clip(image + f3 * (backdrop.astype(np.float32) - image) + 0.5, 0, 255).astype(np.uint8)
+    out = backdrop.astype(np.float32)  # image + f * (backdrop - image) + 0.5, in place (the same values)
+    out -= image
+    out *= f[..., None]
+    out += image
+    out += np.float32(0.5)
+    return np.clip(out, 0, 255, out=out).astype(np.uint8)
 
 
 def camera_response(image: np.ndarray, exposure: float, white_balance: list[float]) -> np.ndarray:
@@ -249,7 +253,6 @@ def camera_response(image: np.ndarray, exposure: float, white_balance: list[floa
     levels = np.power(np.arange(256, dtype=np.float64) / 255.0, 2.2)
     gains = exposure * np.asarray(white_balance, np.float64)
     lut = np.clip(np.power(np.clip(levels[:, None] * gains[None, :], 0, 1), 1 / 2.2) * 255 + 0.5, 0, 255).astype(np.uint8)
-    out = np.empty_like(image)
-    for c in range(3):  # one table lookup per channel
-        out[..., c] = lut[image[..., c], c]
-    return out
+    import cv2
+
+    return cv2.LUT(np.ascontiguousarray(image), np.ascontiguousarray(lut[None, :, :]))  # a table per channel

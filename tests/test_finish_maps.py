@@ -1,0 +1,35 @@
+"""Camera effects and control maps of the completing half: behaviour kept by their faster forms."""
+
+import numpy as np
+
+from genb.render.labels import maps
+from genb.render.raster import effects
+from genb.render.scene import sky
+
+
+def test_sensor_noise_is_seeded_and_grows_with_the_level():
+    img = np.zeros((200, 200, 3), np.uint8)
+    img[:, 100:] = 200
+    a, b = effects.sensor_noise(img, 4.0, 7), effects.sensor_noise(img, 4.0, 7)
+    assert np.array_equal(a, b) and not np.array_equal(a, effects.sensor_noise(img, 4.0, 8))
+    dark = a[:, :100].astype(np.float64)  # clipped at 0 below: only its mean is compared
+    bright = a[:, 100:].astype(np.float64) - 200
+    assert abs(bright.mean()) < 0.3 and 4.0 * np.sqrt(0.3 + 200 / 128) * 0.9 < bright.std() < 4.0 * np.sqrt(0.3 + 200 / 128) * 1.1
+    assert dark.mean() < bright.std()
+
+
+def test_camera_response_applies_each_channels_gain_in_linear_light():
+    img = np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    out = sky.camera_response(img, 1.3, [1.1, 1.0, 0.8])
+    lin = (img / 255.0) ** 2.2 * 1.3 * np.array([1.1, 1.0, 0.8])
+    want = np.clip(np.clip(lin, 0, 1) ** (1 / 2.2) * 255 + 0.5, 0, 255).astype(np.uint8)
+    assert np.array_equal(out, want)
+
+
+def test_depth_control_is_normalised_inverse_depth_and_empty_is_black():
+    depth = np.array([[1.0, 2.0, 0.0], [4.0, 0.0, 1.0]], np.float32)
+    out = maps.depth_control(depth)
+    assert out.shape == (2, 3, 3) and (out[..., 0] == out[..., 2]).all()
+    assert out[0, 0, 0] == 255 and out[1, 0, 0] == 0 and out[0, 2, 0] == 0 and out[1, 1, 0] == 0
+    assert out[0, 1, 0] == round((0.5 - 0.25) / 0.75 * 255)
+    assert np.array_equal(maps.seg_control(np.array([[0, 3]], np.uint8)), maps.PART_PALETTE[[[0, 3]]])
