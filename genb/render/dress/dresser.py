@@ -95,6 +95,7 @@ class Dresser:
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
         self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
         self._lower = None  # the lower body's rings and legs (dress.hang), on first use
+        self._skin_grain = None  # skin_colors' per-vertex grain, on first use
 
     # ------------------------------------------------------------------ shells (cached per cut)
     def _shell(self, key: tuple, field_fn, drape: dict | None = None, coarse_key: tuple | None = None, **kw) -> Shell:
@@ -347,7 +348,9 @@ class Dresser:
         """(V, 3) float32 body albedo: the skin tone with the person's jitter, lips and eyebrows."""
         a = self.atlas
         base = np.asarray(skin_rgb, np.float32) * np.asarray(outfit.get("skin_jitter", [1, 1, 1]), np.float32)
-        col = np.tile(base, (len(a.parts), 1)) * (0.97 + 0.05 * hash_noise(a.rest))[:, None]
+        if self._skin_grain is None:  # (V, 1) the per-vertex grain, the same for everyone
+            self._skin_grain = (0.97 + 0.05 * hash_noise(a.rest))[:, None]
+        col = base[None] * self._skin_grain
         col[self.lips] = 0.55 * col[self.lips] + 0.45 * hex_rgb(lips_hex) * (base.mean() / 0.6) ** 0.5
         hair = (outfit.get("hair") or {}).get("color", "2e2119")
         col[self.brows] = 0.3 * col[self.brows] + 0.7 * hex_rgb(hair) * 0.8

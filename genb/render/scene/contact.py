@@ -156,7 +156,7 @@ def buttock_gaps(vertices: np.ndarray, root: np.ndarray, rotation: np.ndarray, b
     """(P,) metres: how far each body's lowest buttock point stands above its lowest point once tilted
     by ``rotation`` (P, 3, 3) about ``root`` (P, 3) (as :func:`rest_on_support` returns), for
     ``vertices`` (P, V, 3) and the ``buttocks`` vertex indices."""
-    z = np.einsum("pnj,pj->pn", np.asarray(vertices, np.float64) - root[:, None], rotation[:, 2, :])
+    z = ((np.asarray(vertices, np.float64) - root[:, None]) @ rotation[:, 2, :, None])[..., 0]
     return z[:, buttocks].min(axis=1) - z.min(axis=1)
 
 
