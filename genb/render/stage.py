@@ -192,7 +192,7 @@ class RenderStage(People):
             people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
             outfits = [None] * len(appearance)
         else:  # dressed: an own random stream, so --wardrobe none renders the same people, poses and camera
-            outfits, people = self._dress(index, world, appearance, describe)
+            outfits, people = self._dress(index, world, appearance, describe, K, ext)
         ground = setting.ground
         if frame is not None:
             frame.layers = people  # the meshes the frame shows (the sequence's flow traces them)

@@ -29,6 +29,7 @@ from genb.render.dress.hair import hair_profile, hair_record, piece_strands, she
 from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hang import hang_grid, lower_body
+from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.shell_store import ShellStore
 from genb.render.dress.shells import Shell, build_shell, pose_shell
 from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
@@ -239,7 +240,7 @@ class Dresser:
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray,
-              skin_colors: np.ndarray | None = None) -> list[GarmentMesh]:
+              skin_colors: np.ndarray | None = None, detail: Detail = FULL) -> list[GarmentMesh]:
         """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`):
         each garment and accessory by its registered kind (:mod:`genb.render.dress.kinds`).
 
@@ -247,8 +248,9 @@ class Dresser:
             vertices: (V, 3) posed body vertices, world frame, metres. normals: (V, 3) their unit normals.
             keypoints: (25, 3) BODY25 keypoints, world frame.
             skin_colors: (V, 3) the body's sRGB albedo 0..1 (the hairline blends into it), or None.
+            detail: how finely (:mod:`genb.render.dress.lod`; the person's size on screen).
         """
-        w = Wearer(self, vertices, normals, keypoints)
+        w = Wearer(self, vertices, normals, keypoints, detail=detail)
         garments = outfit.get("garments", [])
         for g, (t, e) in zip(garments, stacked(garments)):
             GARMENT_KINDS[g["kind"]].build(w, g, t, e)
