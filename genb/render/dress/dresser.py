@@ -302,7 +302,7 @@ class Dresser:
         """(3,) sRGB 0..1 the skin's mean colour on the forehead and temples (what the hairline blends into)."""
         if skin_colors is None:
             return np.array([0.6, 0.45, 0.35])
-        return np.asarray(skin_colors, np.float64)[self.hairline_skin].mean(axis=0)
+        return np.asarray(skin_colors)[self.hairline_skin].astype(np.float64).mean(axis=0)  # the few rows, then float64
 
     @staticmethod
     def _back_surface(w: Wearer) -> tuple[np.ndarray, np.ndarray]:

@@ -52,6 +52,26 @@ def bend(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[float, np.ndarray
     return angle, _unit(inner) if np.linalg.norm(inner) > 1e-6 else np.zeros(3)
 
 
+_LAST_BENDS: tuple | None = None  # (keypoints' bytes, their bends): a person's garments share them
+
+
+def joint_bends(kp: np.ndarray) -> dict[tuple[str, float], tuple[float, np.ndarray]]:
+    """{(chain, side sign): :func:`bend`} of the elbows (``arm``), knees (``leg``) and hip creases (``hip``:
+    neck, hip, knee) of BODY25 keypoints (25, 3) float64; side sign 1 left, -1 right. The last person's
+    are kept: each of their garments folds with the same bends."""
+    global _LAST_BENDS
+    key = kp.tobytes()
+    last = _LAST_BENDS
+    if last is not None and last[0] == key:
+        return last[1]
+    got = {}
+    for side, sgn in (("left", 1.0), ("right", -1.0)):
+        sh, el, wr, hp, kn, an = (kp[K25[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"))
+        got[("arm", sgn)], got[("leg", sgn)], got[("hip", sgn)] = bend(sh, el, wr), bend(hp, kn, an), bend(kp[K25["neck"]], hp, kn)
+    _LAST_BENDS = (key, got)
+    return got
+
+
 def _ridges(points, normals, joint, axis, inner, s, amp, phase_tilt=6.0):
     """Height (N,) and its slope along the limb (N,) of ridges across the limb at ``s`` metres from
     the joint (points (N, 3), normals (N, 3), joint (3,), axis (3,) unit along the limb)."""
@@ -78,9 +98,8 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
         or None when no joint is bent enough to fold the cloth.
     """
     kp = np.asarray(keypoints, np.float64)
-    if max(bend(kp[K25[f"{s}_{a}"]], kp[K25[f"{s}_{b}"]], kp[K25[f"{s}_{c}"]])[0]
-           for s in ("left", "right") for a, b, c in (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle"))) <= 0.35 and \
-            max(bend(kp[K25["neck"]], kp[K25[f"{s}_hip"]], kp[K25[f"{s}_knee"]])[0] for s in ("left", "right")) <= 0.35:
+    bends = joint_bends(kp)
+    if max(angle for angle, _ in bends.values()) <= 0.35:
         return None  # every joint near straight: no folds (most standing people)
     c = _coords(shell, atlas)
     P = np.asarray(vertices, np.float64)
@@ -99,7 +118,7 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
         chains.append(("hip", sgn, kp[K25["neck"]], hp, kn, np.where(c["trunk"], -c["torso"], c["leg"]), 0.0,
                        np.linalg.norm(hp - kp[K25["neck"]]), np.linalg.norm(kn - hp)))
     for name, sgn, a, b, d, coord, at, len_in, len_out in chains:
-        angle, inner = bend(a, b, d)
+        angle, inner = bends[(name, sgn)]
         strength = np.clip((angle - 0.35) / 1.2, 0.0, 1.0)
         if strength <= 0.0:
             continue
