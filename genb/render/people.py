@@ -156,7 +156,7 @@ class People:
         for v, kp, a, d, level in zip(world.vertices, world.keypoints, appearance, describe, levels):
             # tops stand apart from the skin's albedo as rendered (the measured reflectance)
             outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": rgb_hex(skin.tone_srgb(a["skin_tone"]))})
-            n = vertex_normals(v, self.raster.faces, self.raster._incidence)
+            n = vertex_normals(v, self._normal_faces(), self.raster._incidence)
             col = self.dresser.skin_colors(outfit, skin.tone_srgb(a["skin_tone"]), lips)  # measured albedo
             outfit["skin"] = skin.skin_variation(skin_rng, a["skin_tone"])
             col = skin.apply_variation(col, self.skin_regions, outfit["skin"], self.bare_skin,
@@ -169,6 +169,15 @@ class People:
             people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp, col, level)))
             outfits.append(outfit)
         return outfits, people
+
+    def _normal_faces(self) -> np.ndarray:
+        """The body's faces as int64 columns (F, 3) Fortran order, built once: vertex normals gather by
+        them, and uint32 indices would be converted on every gather (the same normals, a third quicker)."""
+        got = getattr(self, "_faces_i64", None)
+        if got is None:
+            got = self._faces_i64 = np.asfortranarray(np.asarray(self.raster.faces, np.int64))
+            got.setflags(write=False)
+        return got
 
     def _motion_poses(self, rng: np.random.Generator, P: int) -> list[dict[str, Any] | None] | None:
         """SMPL-X with --motion-dir: replace some key poses with motion-capture frames (None = key pose)."""
