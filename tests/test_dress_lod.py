@@ -188,3 +188,21 @@ def test_support_search_on_hulls_finds_the_tilt_of_all_points():
     flat = np.zeros((20, 3))
     flat[:, :2] = rng.normal(size=(20, 2))  # coplanar: qhull refuses, every point is kept
     assert np.array_equal(contact._hull(flat, np.arange(20)), np.arange(20))
+
+
+def test_anny_rest_vertices_by_matmul_are_anny_s_own_bits(anny_body):
+    """The body model's rest vertices (one matrix product) equal anny's einsum bit for bit, for 1 to 10
+    people; a forward pass poses the same vertices as anny's own method would."""
+    import torch
+
+    from genb.render.bodies.anny_body import _rest_vertices_by_matmul
+
+    m = anny_body.model
+    assert "get_rest_vertices" in vars(m)  # the instance's own method is the product
+    C = m.blendshapes.shape[0]
+    g = torch.Generator().manual_seed(0)
+    for P in (1, 3, 6, 10):
+        coeffs = torch.rand(P, C, dtype=m.blendshapes.dtype, generator=g)
+        want = m.template_vertices[None] + torch.einsum("cpd, bc -> bpd", m.blendshapes, coeffs)
+        assert torch.equal(m.get_rest_vertices(coeffs), want)
+    _rest_vertices_by_matmul(object())  # a model without the method is left alone (no error)

@@ -27,15 +27,16 @@ NORMAL_GAIN = 2.5  # the normals tilt as for folds this much deeper than the clo
 
 
 def _coords(shell, atlas) -> dict:
-    """Per shell vertex (cached on the shell): arm and leg coordinates, trunk height, side."""
-    got = getattr(shell, "_fold_coords", None)
+    """Per shell vertex (cached on the shell's blend matrix: a copy of a cached shell with another
+    ``extra``, as a flared trouser leg, shares it): arm and leg coordinates, trunk height, side."""
+    got = getattr(shell.blend, "_genb_fold_coords", None)
     if got is None:
         from genb.render.dress.texcoords import row_argmax
 
         dom = row_argmax(shell.blend)
         got = {"arm": np.nan_to_num(atlas.arm[dom], nan=-9.0), "leg": np.nan_to_num(atlas.leg[dom], nan=-9.0),
                "torso": atlas.torso[dom], "side": atlas.side[dom], "trunk": np.isnan(atlas.arm[dom]) & np.isnan(atlas.leg[dom])}
-        shell._fold_coords = got
+        shell.blend._genb_fold_coords = got
     return got
 
 
