@@ -40,6 +40,22 @@ def _coords(shell, atlas) -> dict:
     return got
 
 
+def _chain_vertices(c: dict, name: str, sgn: float, at: float) -> tuple[np.ndarray, np.ndarray]:
+    """The shell vertices (ids) a chain (``arm``, ``leg`` or the ``hip`` crease) of side ``sgn`` may fold, within
+    0.6 of its joint ``at`` along it, and their coordinate along it: fixed for a shell, cached in its coordinates
+    ``c`` (:func:`_coords`)."""
+    key = ("chain", name, sgn)
+    got = c.get(key)
+    if got is None:
+        coord = c[name] if name != "hip" else np.where(c["trunk"], -c["torso"], c["leg"])
+        sel = (c["side"] == sgn) & (coord > at - 0.6) & (coord < at + 0.6)
+        if name == "hip":
+            sel &= (c["trunk"] & (c["torso"] < 0.35)) | (~c["trunk"] & (c["leg"] >= 0) & (c["leg"] < 0.5))
+        ids = np.flatnonzero(sel)
+        got = c[key] = (ids, coord[ids])
+    return got
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / max(float(np.linalg.norm(x)), 1e-9)
 
@@ -113,23 +129,20 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
     for side, sgn in (("left", 1.0), ("right", -1.0)):
         sh, el, wr = (kp[K25[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist"))
         hp, kn, an = (kp[K25[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
-        chains.append(("arm", sgn, sh, el, wr, c["arm"], 1.0, np.linalg.norm(el - sh), np.linalg.norm(wr - el)))
-        chains.append(("leg", sgn, hp, kn, an, c["leg"], 1.0, np.linalg.norm(kn - hp), np.linalg.norm(an - kn)))
+        chains.append(("arm", sgn, sh, el, wr, None, 1.0, np.linalg.norm(el - sh), np.linalg.norm(wr - el)))
+        chains.append(("leg", sgn, hp, kn, an, None, 1.0, np.linalg.norm(kn - hp), np.linalg.norm(an - kn)))
         # the hip crease: the trunk's axis (neck to hip) bending into the thigh
-        chains.append(("hip", sgn, kp[K25["neck"]], hp, kn, np.where(c["trunk"], -c["torso"], c["leg"]), 0.0,
+        chains.append(("hip", sgn, kp[K25["neck"]], hp, kn, None, 0.0,
                        np.linalg.norm(hp - kp[K25["neck"]]), np.linalg.norm(kn - hp)))
-    for name, sgn, a, b, d, coord, at, len_in, len_out in chains:
+    for name, sgn, a, b, d, _, at, len_in, len_out in chains:
         angle, inner = bends[(name, sgn)]
         strength = np.clip((angle - 0.35) / 1.2, 0.0, 1.0)
         if strength <= 0.0:
             continue
-        sel = (c["side"] == sgn) & (coord > at - 0.6) & (coord < at + 0.6)
-        if name == "hip":
-            sel &= (c["trunk"] & (c["torso"] < 0.35)) | (~c["trunk"] & (c["leg"] >= 0) & (c["leg"] < 0.5))
-        ids = np.flatnonzero(sel)
+        ids, along = _chain_vertices(c, name, sgn, at)
         if not len(ids):
             continue
-        s = (coord[ids] - at) * np.where(coord[ids] < at, len_in, len_out)  # metres from the joint along the limb
+        s = (along - at) * np.where(along < at, len_in, len_out)  # metres from the joint along the limb
         axis_in, axis_out = _unit(b - a), _unit(d - b)
         axis = np.where((s < 0)[:, None], axis_in, axis_out)
         hh, dh, win = _ridges(P[ids], N[ids], b, _unit(axis_in + axis_out), inner, s, amp_max * strength)
