@@ -206,3 +206,21 @@ def test_anny_rest_vertices_by_matmul_are_anny_s_own_bits(anny_body):
         want = m.template_vertices[None] + torch.einsum("cpd, bc -> bpd", m.blendshapes, coeffs)
         assert torch.equal(m.get_rest_vertices(coeffs), want)
     _rest_vertices_by_matmul(object())  # a model without the method is left alone (no error)
+
+
+def test_statures_kept_from_the_forward_are_the_computed_ones(anny_body):
+    """After posing, the posed people's statures come from the forward's rest vertices: the same bits as
+    computing them anew; other shapes are computed."""
+    from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
+
+    body = anny_body
+    shapes = body.sample_shapes(np.random.default_rng(11), 5)
+    body.pose(shapes, np.repeat(euler_xyz_to_matrix(PoseLibrary().key_pose("standing")[None]), 5, axis=0))
+    kept = body.statures(np.asarray(shapes, np.float64))
+    body._forward_statures = {}
+    assert np.array_equal(kept, body.statures(np.asarray(shapes, np.float64)))
+    other = np.asarray(shapes[:2], np.float64) * 0.9
+    body.pose(shapes, np.repeat(euler_xyz_to_matrix(PoseLibrary().key_pose("standing")[None]), 5, axis=0))
+    got = body.statures(other)  # not posed: computed
+    body._forward_statures = {}
+    assert np.array_equal(got, body.statures(other))

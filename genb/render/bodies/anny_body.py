@@ -274,7 +274,11 @@ class AnnyBody(BodyModel):
         the template, where the crown and the soles are) are blended: the same extremes as the
         whole mesh (checked over random shapes when the model is built) at a fraction of the cost.
         """
-        phen = torch.as_tensor(np.asarray(shapes, np.float64), dtype=self.dtype, device=self.device)
+        rows = np.asarray(shapes, np.float64).reshape(-1, 6)
+        known = getattr(self, "_forward_statures", {})  # the last forward's bodies (a sample's people)
+        if len(rows) and all(r.tobytes() in known for r in rows):
+            return np.array([known[r.tobytes()] for r in rows])
+        phen = torch.as_tensor(rows, dtype=self.dtype, device=self.device)
         if len(phen) == 0:
             return np.zeros(0)
         with torch.no_grad():
@@ -286,6 +290,18 @@ class AnnyBody(BodyModel):
             except (AttributeError, TypeError):  # a future anny: fall back to a full forward pass
                 z = self.model(phenotype_kwargs=phen)["vertices"][..., 2]
         return _to_np(z.max(1).values - z.min(1).values)
+
+    def _keep_statures(self, phenotypes: np.ndarray, rest_vertices: torch.Tensor | None) -> None:
+        """Keep the statures of a forward's bodies (their rest vertices are at hand), by phenotype row: a
+        sample's people are described right after they are posed. The same sums as :meth:`statures`, so the
+        same bits (tests/test_dress_lod.py checks it); only the last forward's are kept."""
+        if rest_vertices is None or rest_vertices.dim() != 3 or len(rest_vertices) != len(phenotypes):
+            self._forward_statures = {}
+            return
+        z = rest_vertices[:, self._stature_ids, 2]
+        got = _to_np(z.max(1).values - z.min(1).values)
+        rows = np.asarray(phenotypes, np.float64).reshape(-1, 6)
+        self._forward_statures = {r.tobytes(): float(h) for r, h in zip(rows, got)}
 
     def _stature_basis(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The template heights (S,) and the blendshapes' heights (B, S) of the stature vertices, gathered once
@@ -394,6 +410,7 @@ class AnnyBody(BodyModel):
         with torch.no_grad():
             out = self.model(pose_parameters=delta, phenotype_kwargs=phen)
             coco = self.keypoint_regressor(out)
+        self._keep_statures(params["phenotypes"], out.get("rest_vertices"))
         pairs = torch.as_tensor(self._body25_pairs, device=self.device)
         body25 = 0.5 * (coco[:, pairs[:, 0]] + coco[:, pairs[:, 1]])
         return (_to_np(out["vertices"]).astype(np.float32), _to_np(out["bone_poses"][..., :3, 3]).astype(np.float32),
