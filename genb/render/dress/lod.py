@@ -14,7 +14,9 @@ labels do not depend on it):
   ridges are 7 cm apart and at most 1.4 cm high, under 5 and 1 pixels below it.
 
 Pure functions; the levels depend only on the sample's own camera and people, so a sample's bytes do not
-depend on which samples came before.
+depend on which samples came before. Single images only: a sequence's frames are dressed at full detail
+(a person's mesh keeps its topology from frame to frame, which the flow between frames follows, and no
+fold pops in or out as someone walks away).
 """
 
 from __future__ import annotations
