@@ -195,7 +195,10 @@ class RenderStage(People):
             people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
             outfits = [None] * len(appearance)
         else:  # dressed: an own random stream, so --wardrobe none renders the same people, poses and camera
-            outfits, people = self._dress(index, world, appearance, describe)
+            # a single image dresses each person by their size on screen (dress.lod); a sequence's frames keep full
+            # detail: a person's topology stays the same from frame to frame (the flow follows their faces)
+            cam = (K, ext) if frame is None else (None, None)
+            outfits, people = self._dress(index, world, appearance, describe, *cam)
         ground = setting.ground
         if frame is not None:
             frame.layers = people  # the meshes the frame shows (the sequence's flow traces them)

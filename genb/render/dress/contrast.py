@@ -15,6 +15,7 @@ bias; in dim scenes those read close in the image (the share is reported for dar
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ def rgb_hex(rgb: Any) -> str:
     return "".join(f"{int(round(float(np.clip(c, 0, 1)) * 255)):02x}" for c in rgb)
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of two hex strings: outfits ask it dozens of times a person
 def stands_apart(color: str, skin: str) -> bool:
     """Whether a fabric colour (hex) stands apart from a skin albedo (hex) in any light."""
     a, b = hex_rgb(color), hex_rgb(skin)

@@ -115,7 +115,13 @@ def anchor_frames(blend, vertices: np.ndarray, normals: np.ndarray, tangent_to: 
         t[bad] = alt
         tl = np.linalg.norm(t, axis=1, keepdims=True)
     t /= np.maximum(tl, 1e-12)
-    return a, np.stack([t, np.cross(n, t), n], 1)
+    R = np.empty((len(t), 3, 3), np.result_type(t, n))
+    R[:, 0], R[:, 2] = t, n
+    # n x t written out (np.cross's own products and differences, without its axis shuffling)
+    R[:, 1, 0] = n[:, 1] * t[:, 2] - n[:, 2] * t[:, 1]
+    R[:, 1, 1] = n[:, 2] * t[:, 0] - n[:, 0] * t[:, 2]
+    R[:, 1, 2] = n[:, 0] * t[:, 1] - n[:, 1] * t[:, 0]
+    return a, R
 
 
 def _graph(faces: np.ndarray, n: int) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:

@@ -29,6 +29,7 @@ from genb.render.dress.hair import hair_profile, hair_record, piece_strands, she
 from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hang import hang_grid, lower_body
+from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.shell_store import ShellStore
 from genb.render.dress.shells import Shell, build_shell, pose_shell
 from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
@@ -95,6 +96,7 @@ class Dresser:
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
         self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
         self._lower = None  # the lower body's rings and legs (dress.hang), on first use
+        self._skin_grain = None  # skin_colors' per-vertex grain, on first use
 
     # ------------------------------------------------------------------ shells (cached per cut)
     def _shell(self, key: tuple, field_fn, drape: dict | None = None, coarse_key: tuple | None = None, **kw) -> Shell:
@@ -238,7 +240,7 @@ class Dresser:
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray,
-              skin_colors: np.ndarray | None = None) -> list[GarmentMesh]:
+              skin_colors: np.ndarray | None = None, detail: Detail = FULL) -> list[GarmentMesh]:
         """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`):
         each garment and accessory by its registered kind (:mod:`genb.render.dress.kinds`).
 
@@ -246,8 +248,9 @@ class Dresser:
             vertices: (V, 3) posed body vertices, world frame, metres. normals: (V, 3) their unit normals.
             keypoints: (25, 3) BODY25 keypoints, world frame.
             skin_colors: (V, 3) the body's sRGB albedo 0..1 (the hairline blends into it), or None.
+            detail: how finely (:mod:`genb.render.dress.lod`; the person's size on screen).
         """
-        w = Wearer(self, vertices, normals, keypoints)
+        w = Wearer(self, vertices, normals, keypoints, detail=detail)
         garments = outfit.get("garments", [])
         for g, (t, e) in zip(garments, stacked(garments)):
             GARMENT_KINDS[g["kind"]].build(w, g, t, e)
@@ -299,7 +302,7 @@ class Dresser:
         """(3,) sRGB 0..1 the skin's mean colour on the forehead and temples (what the hairline blends into)."""
         if skin_colors is None:
             return np.array([0.6, 0.45, 0.35])
-        return np.asarray(skin_colors, np.float64)[self.hairline_skin].mean(axis=0)
+        return np.asarray(skin_colors)[self.hairline_skin].astype(np.float64).mean(axis=0)  # the few rows, then float64
 
     @staticmethod
     def _back_surface(w: Wearer) -> tuple[np.ndarray, np.ndarray]:
@@ -347,7 +350,9 @@ class Dresser:
         """(V, 3) float32 body albedo: the skin tone with the person's jitter, lips and eyebrows."""
         a = self.atlas
         base = np.asarray(skin_rgb, np.float32) * np.asarray(outfit.get("skin_jitter", [1, 1, 1]), np.float32)
-        col = np.tile(base, (len(a.parts), 1)) * (0.97 + 0.05 * hash_noise(a.rest))[:, None]
+        if self._skin_grain is None:  # (V, 1) the per-vertex grain, the same for everyone
+            self._skin_grain = (0.97 + 0.05 * hash_noise(a.rest))[:, None]
+        col = base[None] * self._skin_grain
         col[self.lips] = 0.55 * col[self.lips] + 0.45 * hex_rgb(lips_hex) * (base.mean() / 0.6) ** 0.5
         hair = (outfit.get("hair") or {}).get("color", "2e2119")
         col[self.brows] = 0.3 * col[self.brows] + 0.7 * hex_rgb(hair) * 0.8

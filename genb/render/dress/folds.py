@@ -27,15 +27,32 @@ NORMAL_GAIN = 2.5  # the normals tilt as for folds this much deeper than the clo
 
 
 def _coords(shell, atlas) -> dict:
-    """Per shell vertex (cached on the shell): arm and leg coordinates, trunk height, side."""
-    got = getattr(shell, "_fold_coords", None)
+    """Per shell vertex (cached on the shell's blend matrix: a copy of a cached shell with another
+    ``extra``, as a flared trouser leg, shares it): arm and leg coordinates, trunk height, side."""
+    got = getattr(shell.blend, "_genb_fold_coords", None)
     if got is None:
         from genb.render.dress.texcoords import row_argmax
 
         dom = row_argmax(shell.blend)
         got = {"arm": np.nan_to_num(atlas.arm[dom], nan=-9.0), "leg": np.nan_to_num(atlas.leg[dom], nan=-9.0),
                "torso": atlas.torso[dom], "side": atlas.side[dom], "trunk": np.isnan(atlas.arm[dom]) & np.isnan(atlas.leg[dom])}
-        shell._fold_coords = got
+        shell.blend._genb_fold_coords = got
+    return got
+
+
+def _chain_vertices(c: dict, name: str, sgn: float, at: float) -> tuple[np.ndarray, np.ndarray]:
+    """The shell vertices (ids) a chain (``arm``, ``leg`` or the ``hip`` crease) of side ``sgn`` may fold, within
+    0.6 of its joint ``at`` along it, and their coordinate along it: fixed for a shell, cached in its coordinates
+    ``c`` (:func:`_coords`)."""
+    key = ("chain", name, sgn)
+    got = c.get(key)
+    if got is None:
+        coord = c[name] if name != "hip" else np.where(c["trunk"], -c["torso"], c["leg"])
+        sel = (c["side"] == sgn) & (coord > at - 0.6) & (coord < at + 0.6)
+        if name == "hip":
+            sel &= (c["trunk"] & (c["torso"] < 0.35)) | (~c["trunk"] & (c["leg"] >= 0) & (c["leg"] < 0.5))
+        ids = np.flatnonzero(sel)
+        got = c[key] = (ids, coord[ids])
     return got
 
 
@@ -50,6 +67,26 @@ def bend(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[float, np.ndarray
     angle = float(np.arccos(np.clip(u @ w, -1.0, 1.0)))
     inner = w - u * (w @ u)
     return angle, _unit(inner) if np.linalg.norm(inner) > 1e-6 else np.zeros(3)
+
+
+_LAST_BENDS: tuple | None = None  # (keypoints' bytes, their bends): a person's garments share them
+
+
+def joint_bends(kp: np.ndarray) -> dict[tuple[str, float], tuple[float, np.ndarray]]:
+    """{(chain, side sign): :func:`bend`} of the elbows (``arm``), knees (``leg``) and hip creases (``hip``:
+    neck, hip, knee) of BODY25 keypoints (25, 3) float64; side sign 1 left, -1 right. The last person's
+    are kept: each of their garments folds with the same bends."""
+    global _LAST_BENDS
+    key = kp.tobytes()
+    last = _LAST_BENDS
+    if last is not None and last[0] == key:
+        return last[1]
+    got = {}
+    for side, sgn in (("left", 1.0), ("right", -1.0)):
+        sh, el, wr, hp, kn, an = (kp[K25[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"))
+        got[("arm", sgn)], got[("leg", sgn)], got[("hip", sgn)] = bend(sh, el, wr), bend(hp, kn, an), bend(kp[K25["neck"]], hp, kn)
+    _LAST_BENDS = (key, got)
+    return got
 
 
 def _ridges(points, normals, joint, axis, inner, s, amp, phase_tilt=6.0):
@@ -78,9 +115,8 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
         or None when no joint is bent enough to fold the cloth.
     """
     kp = np.asarray(keypoints, np.float64)
-    if max(bend(kp[K25[f"{s}_{a}"]], kp[K25[f"{s}_{b}"]], kp[K25[f"{s}_{c}"]])[0]
-           for s in ("left", "right") for a, b, c in (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle"))) <= 0.35 and \
-            max(bend(kp[K25["neck"]], kp[K25[f"{s}_hip"]], kp[K25[f"{s}_knee"]])[0] for s in ("left", "right")) <= 0.35:
+    bends = joint_bends(kp)
+    if max(angle for angle, _ in bends.values()) <= 0.35:
         return None  # every joint near straight: no folds (most standing people)
     c = _coords(shell, atlas)
     P = np.asarray(vertices, np.float64)
@@ -93,23 +129,20 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
     for side, sgn in (("left", 1.0), ("right", -1.0)):
         sh, el, wr = (kp[K25[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist"))
         hp, kn, an = (kp[K25[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
-        chains.append(("arm", sgn, sh, el, wr, c["arm"], 1.0, np.linalg.norm(el - sh), np.linalg.norm(wr - el)))
-        chains.append(("leg", sgn, hp, kn, an, c["leg"], 1.0, np.linalg.norm(kn - hp), np.linalg.norm(an - kn)))
+        chains.append(("arm", sgn, sh, el, wr, None, 1.0, np.linalg.norm(el - sh), np.linalg.norm(wr - el)))
+        chains.append(("leg", sgn, hp, kn, an, None, 1.0, np.linalg.norm(kn - hp), np.linalg.norm(an - kn)))
         # the hip crease: the trunk's axis (neck to hip) bending into the thigh
-        chains.append(("hip", sgn, kp[K25["neck"]], hp, kn, np.where(c["trunk"], -c["torso"], c["leg"]), 0.0,
+        chains.append(("hip", sgn, kp[K25["neck"]], hp, kn, None, 0.0,
                        np.linalg.norm(hp - kp[K25["neck"]]), np.linalg.norm(kn - hp)))
-    for name, sgn, a, b, d, coord, at, len_in, len_out in chains:
-        angle, inner = bend(a, b, d)
+    for name, sgn, a, b, d, _, at, len_in, len_out in chains:
+        angle, inner = bends[(name, sgn)]
         strength = np.clip((angle - 0.35) / 1.2, 0.0, 1.0)
         if strength <= 0.0:
             continue
-        sel = (c["side"] == sgn) & (coord > at - 0.6) & (coord < at + 0.6)
-        if name == "hip":
-            sel &= (c["trunk"] & (c["torso"] < 0.35)) | (~c["trunk"] & (c["leg"] >= 0) & (c["leg"] < 0.5))
-        ids = np.flatnonzero(sel)
+        ids, along = _chain_vertices(c, name, sgn, at)
         if not len(ids):
             continue
-        s = (coord[ids] - at) * np.where(coord[ids] < at, len_in, len_out)  # metres from the joint along the limb
+        s = (along - at) * np.where(along < at, len_in, len_out)  # metres from the joint along the limb
         axis_in, axis_out = _unit(b - a), _unit(d - b)
         axis = np.where((s < 0)[:, None], axis_in, axis_out)
         hh, dh, win = _ridges(P[ids], N[ids], b, _unit(axis_in + axis_out), inner, s, amp_max * strength)

@@ -11,8 +11,9 @@ from genb.render.dress.materials import fabric_colors
 FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided shell (the body mesh is too coarse)
 
 
-def _fine(g: dict) -> bool:
-    return g.get("pattern") in FINE_PATTERNS
+def _fine(w: Wearer, g: dict) -> bool:
+    """Whether the garment goes on a subdivided shell: a fine pattern on a person large enough on screen."""
+    return g.get("pattern") in FINE_PATTERNS and w.detail.fine
 
 
 def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
@@ -20,7 +21,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     kind = GARMENT_KINDS[g["kind"]]
     waist = g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
-                                fine=_fine(g), ease=e)
+                                fine=_fine(w, g), ease=e)
     w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     if g.get("loose") or (g["kind"] == "coat" and "tail" in g):
         _skirt(w, g, t, e)
@@ -33,7 +34,7 @@ def _skirt(w: Wearer, g: dict, t: float, e: float) -> None:
     coat = g["kind"] == "coat"
     waist = g["waist"] if not coat else g["waist"] + 0.05
     if not coat:
-        band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(g), ease=e)
+        band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(w, g), ease=e)
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
     w.out.append(w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
@@ -60,7 +61,7 @@ def bottom(w: Wearer, g: dict, t: float, e: float) -> None:
     if g.get("loose"):
         _skirt(w, g, t, e)
         return
-    shell = w.dresser.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=_fine(g), ease=e)
+    shell = w.dresser.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=_fine(w, g), ease=e)
     w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), GARMENT_KINDS["bottom"].part, g["type"],
                 ease=e, fabric=g)
 

@@ -22,6 +22,7 @@ import numpy as np
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import texcoords
 from genb.render.dress.folds import fold
+from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.mesh import GarmentMesh, shell_hem
 from genb.render.dress.shells import Shell, pose_shell
 
@@ -39,6 +40,7 @@ class Wearer:
         out: the meshes so far, inner to outer. layers: (shell, posed vertices, normals) of the cloth
             on the trunk (straps lie on the outermost). outer: metres of cloth on the body so far
             (thickness plus ease of the outermost garment). hair_t: the hair's thickness, metres.
+        detail: how finely they are dressed (:mod:`genb.render.dress.lod`: their size on screen).
     """
 
     dresser: Any
@@ -49,6 +51,7 @@ class Wearer:
     layers: list = dataclasses.field(default_factory=list)
     outer: float = 0.0
     hair_t: float = 0.0
+    detail: Detail = FULL
 
     def add_shell(self, shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None) -> GarmentMesh:
@@ -56,7 +59,7 @@ class Wearer:
         ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel."""
         v, n = pose_shell(shell, self.vertices, self.normals, thickness, ease)
         shade = None
-        if part in FOLDING:  # folds from the pose (dress.folds)
+        if part in FOLDING and self.detail.folds:  # folds from the pose (dress.folds)
             got = fold(shell, self.dresser.atlas, v, n, self.keypoints, ease)
             if got is not None:
                 v, n, shade = got

@@ -145,6 +145,11 @@ def _station_max(k: np.ndarray, values: np.ndarray, S: int, fill: float) -> np.n
     return np.where(np.isfinite(out), out, fill)
 
 
+def _grow(q: np.ndarray, op) -> np.ndarray:
+    """(S,) each station's value ``op``-ed (np.maximum or np.minimum) with its neighbours' (the ends with themselves)."""
+    return op(op(q, np.concatenate([q[:1], q[:-1]])), np.concatenate([q[1:], q[-1:]]))
+
+
 def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.ndarray]:
     """The upper and the sole of one shoe around a foot's vertices in its frame.
 
@@ -180,8 +185,7 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     idx = np.arange(STATIONS)
     y_hi, y_lo, z_hi = (np.interp(idx, idx[good], q[good]) for q in (y_hi, y_lo, z_hi))
     # neighbouring stations share their extents (a vertex between two stations is held by both)
-    grow = lambda q, op: op(np.stack([q, np.r_[q[:1], q[:-1]], np.r_[q[1:], q[-1:]]]), axis=0)  # noqa: E731
-    y_hi, y_lo, z_hi = grow(y_hi, np.max), grow(y_lo, np.min), grow(z_hi, np.max)
+    y_hi, y_lo, z_hi = _grow(y_hi, np.maximum), _grow(y_lo, np.minimum), _grow(z_hi, np.maximum)
     top = np.minimum(np.maximum(z_hi + t, z0 + last.toe_height), cap_top)
     top = np.maximum(top, z0 + last.sole + 0.012)
     zb = z0 - 0.003
@@ -192,7 +196,7 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     # widen each station until it holds its vertices under the top line (superellipse test)
     rel_z = np.clip(np.abs(local[under, 2] - zc[k[under]]) / b[k[under]], 0.0, 0.9)
     need = (np.abs(local[under, 1] - yc[k[under]]) + t) / (1 - rel_z ** P_UPPER) ** (1 / P_UPPER)
-    a = np.maximum(a, grow(_station_max(k[under], need, STATIONS, 0.0), np.max))
+    a = np.maximum(a, _grow(_station_max(k[under], need, STATIONS, 0.0), np.maximum))
     # toe box and heel counter: rings beyond the foot round the ends off
     xs = np.concatenate([[x[0] - 0.006], x, [x[-1] + 0.008, x[-1] + 0.016]])
     ends = np.concatenate([[0.82], np.ones(STATIONS), [0.86, 0.58]])

@@ -73,6 +73,11 @@ class SkinRegions:
     nails: np.ndarray  # finger nails
     freckle_zone: np.ndarray  # face, shoulders, forearms: where freckles show
     noise: np.ndarray  # (V,) a fixed pseudo-random value per vertex
+    touched: np.ndarray | None = None  # (R,) int the vertices in the flush, palm or nail regions (set from them)
+
+    def __post_init__(self):
+        if self.touched is None:
+            self.touched = np.flatnonzero((self.flush > 0) | (self.palms > 0) | (self.nails > 0))
 
 
 def skin_regions(atlas) -> SkinRegions:
@@ -125,22 +130,44 @@ def apply_variation(colors: np.ndarray, regions: SkinRegions, variation: dict[st
         per_pixel: the skin texture (:mod:`genb.render.dress.skin_texture`) draws the freckles and the
             unevenness per pixel: leave them out here (regions, palms and nails stay per vertex).
     """
+    if per_pixel:  # only the regions change: the other vertices keep their colours (exactly: they round-trip)
+        out = np.clip(np.asarray(colors, np.float32), 0.0, 1.0)
+        edge = np.flatnonzero((np.abs(out - 0.04045) < 1e-6).any(axis=1))  # the one value that does not round-trip
+        rows = regions.touched if not len(edge) else np.union1d(regions.touched, edge)
+        w = np.ones(len(rows)) if skin is None else np.asarray(skin, np.float64)[rows]
+        out[rows] = _regions_only(out[rows], regions, variation, rows, w)
+        return out
     lin = _decode(np.asarray(colors, np.float64))
     w = np.ones(len(lin)) if skin is None else np.asarray(skin, np.float64)
-    red = variation["redness"] * regions.flush * w
-    lin *= 1.0 + red[:, None] * np.array([0.07, -0.035, -0.045])
-    # palms and soles: toward a lighter, pinker version of the skin
-    p = variation["palm_lightening"] * regions.palms * w
-    lighter = np.minimum(lin * np.array([1.9, 1.95, 2.0]) + np.array([0.05, 0.03, 0.03]), 0.75)
-    lin += p[:, None] * (lighter - lin)
-    # nails: pinkish, lighter
-    k = 0.6 * regions.nails * w
-    lin += k[:, None] * (np.maximum(lin, np.array([0.45, 0.3, 0.28])) - lin)
-    if per_pixel:
-        return _encode(lin).astype(np.float32)
+    lin = _regional(lin, variation, regions.flush, regions.palms, regions.nails, w)
     # freckles: small darker, browner spots
     f = (regions.noise < variation["freckles"]) * regions.freckle_zone * w
     lin *= 1.0 - 0.18 * f[:, None] * np.array([0.8, 1.0, 1.15])
     # a little per-vertex unevenness everywhere
     lin *= (0.975 + 0.05 * regions.noise)[:, None] ** w[:, None]
     return _encode(lin).astype(np.float32)
+
+
+def _regions_only(colors: np.ndarray, regions: SkinRegions, variation: dict[str, float], rows: np.ndarray,
+                  w: np.ndarray) -> np.ndarray:
+    """(R, 3) float32 the regional variation (flush, palms, nails) of the colours (R, 3) of the vertices ``rows``
+    (their skin share ``w`` (R,))."""
+    lin = _regional(_decode(np.asarray(colors, np.float64)), variation, regions.flush[rows], regions.palms[rows],
+                    regions.nails[rows], w)
+    return _encode(lin).astype(np.float32)
+
+
+def _regional(lin: np.ndarray, variation: dict[str, float], flush: np.ndarray, palms: np.ndarray,
+              nails: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Linear colours (N, 3) with redness over ``flush``, lighter palms and pink nails (float32 weights (N,),
+    times the skin's share ``w`` (N,) float64), in place."""
+    red = variation["redness"] * flush * w
+    lin *= 1.0 + red[:, None] * np.array([0.07, -0.035, -0.045])
+    # palms and soles: toward a lighter, pinker version of the skin
+    p = variation["palm_lightening"] * palms * w
+    lighter = np.minimum(lin * np.array([1.9, 1.95, 2.0]) + np.array([0.05, 0.03, 0.03]), 0.75)
+    lin += p[:, None] * (lighter - lin)
+    # nails: pinkish, lighter
+    k = 0.6 * nails * w
+    lin += k[:, None] * (np.maximum(lin, np.array([0.45, 0.3, 0.28])) - lin)
+    return lin

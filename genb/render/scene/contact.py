@@ -111,6 +111,20 @@ def _best_tilt(z_of: callable, groups: list[np.ndarray], sub: np.ndarray, R: np.
     return int(np.argmin(gap + TILT_COST_M_PER_DEG * ang))
 
 
+def _hull(v: np.ndarray, ix: np.ndarray) -> np.ndarray:
+    """The indices among ``ix`` of the convex hull's vertices of ``v[ix]`` (all of ``ix`` when flat or tiny):
+    the minimum of any linear function over ``v[ix]`` is attained on them."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    ix = np.asarray(ix)
+    if len(ix) < 8:
+        return ix
+    try:
+        return ix[np.sort(ConvexHull(v[ix]).vertices)]
+    except (QhullError, ValueError):
+        return ix
+
+
 def rest_on_support(vertices: np.ndarray, root: np.ndarray, groups: Sequence[Sequence[np.ndarray]],
                     free: Sequence[bool] | None = None,
                     max_tilt_deg: float = MAX_TILT_DEG) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,10 +148,13 @@ def rest_on_support(vertices: np.ndarray, root: np.ndarray, groups: Sequence[Seq
         v = np.asarray(vertices[p], np.float64) - root[p]
         gs = [np.asarray(g) for g in groups[p] if len(g)]
         if (len(gs) > 1 if free is None else bool(free[p]) and gs):
-            sub = np.arange(0, len(v), 7)  # the floor over every 7th vertex: good to a few mm for the search
+            # the floor over every 7th vertex (good to a few mm for the search); a linear height's minimum
+            # over a point set lies on its convex hull: the search reads only the hulls' vertices
+            sub = _hull(v, np.arange(0, len(v), 7))
+            hs = [_hull(v, g) for g in gs]
             z_of = lambda R, ix: v[ix] @ R[:, 2, :].T  # noqa: E731  (T, N) -> transposed below
             z_of_t = lambda R, ix: z_of(R, ix).T  # noqa: E731
-            k = _best_tilt(z_of_t, gs, sub, *coarse)
+            k = _best_tilt(z_of_t, hs, sub, *coarse)
             # refine around the coarse optimum: +-3 degrees, 1 degree steps
             fine_R, fine_ang = _tilts(3.0, 1.0)
             cand = np.einsum("tij,jk->tik", fine_R, coarse[0][k])
@@ -145,7 +162,7 @@ def rest_on_support(vertices: np.ndarray, root: np.ndarray, groups: Sequence[Seq
             keep = cand_ang <= max_tilt_deg + 1e-6
             keep[len(keep) // 2] = True  # the coarse optimum itself (no refinement) is always a candidate
             cand, cand_ang = cand[keep], cand_ang[keep]
-            rot[p] = cand[_best_tilt(z_of_t, gs, sub, cand, cand_ang)]
+            rot[p] = cand[_best_tilt(z_of_t, hs, sub, cand, cand_ang)]
         z = v @ rot[p][2]
         lift[p] = -(z.min() + root[p][2])
         gap[p] = max((z[g].min() - z.min() for g in gs), default=0.0)
@@ -156,7 +173,7 @@ def buttock_gaps(vertices: np.ndarray, root: np.ndarray, rotation: np.ndarray, b
     """(P,) metres: how far each body's lowest buttock point stands above its lowest point once tilted
     by ``rotation`` (P, 3, 3) about ``root`` (P, 3) (as :func:`rest_on_support` returns), for
     ``vertices`` (P, V, 3) and the ``buttocks`` vertex indices."""
-    z = np.einsum("pnj,pj->pn", np.asarray(vertices, np.float64) - root[:, None], rotation[:, 2, :])
+    z = ((np.asarray(vertices, np.float64) - root[:, None]) @ rotation[:, 2, :, None])[..., 0]
     return z[:, buttocks].min(axis=1) - z.min(axis=1)
 
 

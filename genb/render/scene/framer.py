@@ -120,7 +120,7 @@ class Framer:
         idx = np.flatnonzero(placed)
         Rz = rot_z(yaw[idx])
         shift = np.column_stack([xy[idx], np.zeros(len(idx))])
-        move = lambda x: np.einsum("pij,pnj->pni", Rz, x) + shift[:, None]  # noqa: E731
+        move = lambda x: x @ Rz.transpose(0, 2, 1) + shift[:, None]  # noqa: E731
         kp_w = move(rested_kp[idx])
         sub_w = move(sub[idx])
         n_in, torso_in, box = framing.framed_people(kp_w, sub_w, K, ext, W, H)

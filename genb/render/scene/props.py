@@ -230,14 +230,10 @@ def rects_overlap(a: np.ndarray, b: np.ndarray, gap: float = 0.0) -> bool:
     d = ca - cb
     if d[0] * d[0] + d[1] * d[1] > (ra + rb + gap) ** 2:
         return False
-    for quad in (a, b):
-        for k in range(4):
-            e = quad[(k + 1) % 4] - quad[k]
-            axis = np.array([-e[1], e[0]]) / max(float(np.linalg.norm(e)), 1e-9)
-            pa, pb = a @ axis, b @ axis
-            if pa.max() + gap < pb.min() or pb.max() + gap < pa.min():
-                return False
-    return True
+    e = np.concatenate([np.roll(a, -1, axis=0) - a, np.roll(b, -1, axis=0) - b])  # (8, 2) both quads' edges
+    axes = np.stack([-e[:, 1], e[:, 0]], 1) / np.maximum(np.sqrt((e * e).sum(axis=1)), 1e-9)[:, None]
+    pa, pb = a @ axes.T, b @ axes.T  # (4, 8) projections on every edge's normal at once
+    return not bool(np.any((pa.max(axis=0) + gap < pb.min(axis=0)) | (pb.max(axis=0) + gap < pa.min(axis=0))))
 
 
 def _recipe(rng: np.random.Generator, kind: str, xy: np.ndarray, yaw: float) -> dict[str, Any]:

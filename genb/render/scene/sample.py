@@ -86,8 +86,8 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
     """
     K, ext = camera.K, camera.cam_ext
     c = np.array(camera.position, np.float64)
-    # the world direction of the ray through pixel (x, y) is M @ (x, y, 1); written out in floats
-    # (the loop runs hundreds of times per person: numpy's per-call cost would dominate)
+    # the world direction of the ray through pixel (x, y) is M @ (x, y, 1), written out (:func:`_first_spot`
+    # tests a person's tries in chunks)
     (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = (ext[:3, :3].T @ np.linalg.inv(K)).tolist()
     r20, r21, _ = ext[2, :3].tolist()
     t2 = float(ext[2, 3])
@@ -98,33 +98,57 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
     yaw = rng.uniform(0.0, 360.0, size=len(radii))
     for p, at in (fixed or {}).items():
         xy[p], placed[p] = at, True
+    ray = (m00, m01, m02, m10, m11, m12, m20, m21, m22, r20, r21, t2, cx, cy, cz, fy, W1, H1)
     for p in range(len(radii)):
         if placed[p]:
             continue
         truncated = rng.random() < cfg.truncation_prob
-        for _ in range(tries):
-            u = rng.uniform(-0.2, 1.2) if truncated else rng.uniform(0.05, 0.95)
-            v = rng.uniform(0.55, 1.35) if truncated else rng.uniform(*cfg.feet_row)
-            x, y = u * W1, v * H1
-            rz = m20 * x + m21 * y + m22
-            if rz >= -1e-6:
-                continue  # above the horizon: never meets the ground
-            t = -cz / rz
-            gx, gy = cx + t * (m00 * x + m01 * y + m02), cy + t * (m10 * x + m11 * y + m12)
-            dist = math.hypot(gx - cx, gy - cy)
-            if dist > cfg.max_distance or dist < radii[p] + 0.4:
-                continue
-            depth = r20 * gx + r21 * gy + t2  # the ground point's camera z (it lies on z = 0)
-            frac = fy * heights[p] / max(depth, 1e-6) / camera.height
-            if not cfg.person_height_frac[0] <= frac <= cfg.person_height_frac[1]:
-                continue
-            if not truncated and not cfg.head_row[0] <= v - frac <= cfg.head_row[1]:
-                continue  # a person who is not truncated keeps their head where the framing wants it
-            gap = np.linalg.norm(xy[placed] - (gx, gy), axis=1) - radii[placed] - radii[p]
-            if np.all(gap > 0.05):
-                xy[p], placed[p] = (gx, gy), True
-                break
+        at = _first_spot(rng, cfg, camera.height, ray, truncated, float(radii[p]), float(heights[p]),
+                         xy[placed], radii[placed], tries)
+        if at is not None:
+            xy[p], placed[p] = at, True
     return xy, yaw, placed
+
+
+def _first_spot(rng: np.random.Generator, cfg: RenderConfig, height_px: int, ray: tuple, truncated: bool,
+                radius: float, height: float, others_xy: np.ndarray, others_r: np.ndarray, tries: int,
+                chunk: int = 48) -> tuple[float, float] | None:
+    """The first of up to ``tries`` drawn feet pixels (u, then v per try, from ``rng``) whose ground point
+    suits a person of ``radius`` and ``height`` (:func:`place_people`'s tests), or None; the tries are
+    drawn and tested ``chunk`` at a time, then ``rng`` is left exactly as one try after another leaves it
+    (the first good try's draws consumed, none after)."""
+    m00, m01, m02, m10, m11, m12, m20, m21, m22, r20, r21, t2, cx, cy, cz, fy, W1, H1 = ray
+    (ulo, uhi), (vlo, vhi) = ((-0.2, 1.2), (0.55, 1.35)) if truncated else ((0.05, 0.95), tuple(cfg.feet_row))
+    lo, hi = cfg.person_height_frac
+    done = 0
+    while done < tries:
+        n = min(chunk, tries - done)
+        state = rng.bit_generator.state
+        r = rng.random(2 * n)  # rng.uniform(a, b) is a + (b - a) * random(): the same draws, in the same order
+        u, v = ulo + (uhi - ulo) * r[0::2], vlo + (vhi - vlo) * r[1::2]
+        x, y = u * W1, v * H1
+        rz = m20 * x + m21 * y + m22
+        ok = rz < -1e-6  # below the horizon: meets the ground
+        t = -cz / np.where(ok, rz, -1.0)
+        gx, gy = cx + t * (m00 * x + m01 * y + m02), cy + t * (m10 * x + m11 * y + m12)
+        dist = np.hypot(gx - cx, gy - cy)
+        ok &= (dist <= cfg.max_distance) & (dist >= radius + 0.4)
+        depth = r20 * gx + r21 * gy + t2  # the ground point's camera z (it lies on z = 0)
+        frac = fy * height / np.maximum(depth, 1e-6) / height_px
+        ok &= (lo <= frac) & (frac <= hi)
+        if not truncated:  # a person who is not truncated keeps their head where the framing wants it
+            ok &= (cfg.head_row[0] <= v - frac) & (v - frac <= cfg.head_row[1])
+        if len(others_xy) and ok.any():
+            gap = np.sqrt((others_xy[None, :, 0] - gx[:, None]) ** 2 + (others_xy[None, :, 1] - gy[:, None]) ** 2)
+            ok &= (gap - others_r[None] - radius > 0.05).all(axis=1)
+        good = np.flatnonzero(ok)
+        if len(good):
+            k = int(good[0])
+            rng.bit_generator.state = state
+            rng.random(2 * (k + 1))  # consume exactly the tries made up to the good one
+            return float(gx[k]), float(gy[k])
+        done += n
+    return None
 
 
 def fallback_position(camera: CameraRecipe, cfg: RenderConfig, height: float, radius: float) -> np.ndarray:

@@ -64,8 +64,8 @@ class PlaceContext:
                 return False
             quad = P._corners(xy, (L, D), rec["yaw_deg"])
             if self.quads:  # only footprints whose circumcircles reach this one's need the exact test
-                if len(self._circles) != len(self.quads):
-                    self._circles = [(q.mean(axis=0), float(np.linalg.norm(q[0] - q[2])) / 2) for q in self.quads]
+                for q in self.quads[len(self._circles):]:  # quads are only ever appended: circle the new ones
+                    self._circles.append((q.mean(axis=0), float(np.linalg.norm(q[0] - q[2])) / 2))
                 c = np.array([ci[0] for ci in self._circles])
                 r = np.array([ci[1] for ci in self._circles])
                 near = np.flatnonzero(np.linalg.norm(c - xy, axis=1) < r + math.hypot(L, D) / 2 + 0.05)
