@@ -1,4 +1,4 @@
-"""One BLAS thread per process for the renderer.
+"""Thread counts of the renderer's libraries: one BLAS thread per process, torch's threads per block.
 
 numpy, scipy and OpenCV each ship an OpenBLAS that, by default, splits even a small product
 (a (N, 3) x (3, 3) rotation of a pixel list) over every core, and whose idle threads then spin
@@ -13,6 +13,7 @@ Results do not depend on it: each output of a product is computed by one thread 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 
@@ -72,3 +73,17 @@ def blas_threads() -> dict[str, int]:
             getter.restype = ctypes.c_int
             out[path] = int(getter())
     return out
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """torch's intra-op thread count set to ``n`` inside the block, restored after it (the renderer's
+    body forwards run on one thread: the same bits in every process, no fight with llvmpipe's threads)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

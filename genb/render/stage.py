@@ -9,14 +9,13 @@ running a whole run folder is :func:`genb.render.run.run_render`.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import dataclasses
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from genb.core.blas import limit_blas_threads
+from genb.core.blas import limit_blas_threads, torch_threads
 from genb.core.controls import ControlInputs, draw_controls
 from genb.core.conventions import SEMANTIC_JOINTS
 from genb.core.io import read_image
@@ -63,7 +62,7 @@ class RenderStage(People):
         self._helper: concurrent.futures.ThreadPoolExecutor | None = None  # finish()'s second thread
         # One torch thread, as in prepare(): the model's set-up forwards (anny's T-pose offsets, the
         # dressing atlas) then give the same bits whatever thread count the caller left behind.
-        with _torch_threads(1):
+        with torch_threads(1):
             self.body = load_body_model(cfg.body, smplx_dir=cfg.smplx_dir, gender=cfg.smplx_gender,
                                         anny_cache_dir=cfg.anny_cache_dir)
         self.poses = PoseLibrary()
@@ -73,13 +72,13 @@ class RenderStage(People):
         from genb.render.dress.shell_store import default_store_root
 
         self.wardrobe = load_wardrobe(cfg.wardrobe)
-        with _torch_threads(1):
+        with torch_threads(1):
             self.dresser = Dresser(self.body, default_store_root()) if self.wardrobe is not None else None
         self.eye_map = self.skin_layout = None
         if self.dresser is not None:  # where skin differs (cheeks, palms, nails), once per body model
             self.skin_regions = skin.skin_regions(self.dresser.atlas)
             self.bare_skin = ~(self.dresser.lips | self.dresser.brows)
-            with _torch_threads(1):
+            with torch_threads(1):
                 self.eyes = face.eye_layout(self.body, self.dresser.atlas)
             self.eye_map = face.eye_map(self.eyes, np.asarray(self.body.faces))  # the eyes per pixel
             eye_faces = None if self.eye_map is None else \
@@ -112,7 +111,7 @@ class RenderStage(People):
         # Visibility: the parts each face touches, and each BODY25 keypoint's own parts (built once).
         self.face_parts = L.face_part_table(np.asarray(self.body.faces), np.asarray(self.body.vertex_parts))
         self.keypoint_own_parts = L.body25_own_parts()
-        with _torch_threads(1):  # the same bits in every process
+        with torch_threads(1):  # the same bits in every process
             rest = self.body.pose(self.body.sample_shapes(np.random.default_rng(0), 1),
                                   np.tile(np.eye(3), (1, len(SEMANTIC_JOINTS), 1, 1)))
         # Contact: the vertex groups that can carry a body (feet, knees, buttocks, hands), from the rest pose.
@@ -154,7 +153,7 @@ class RenderStage(People):
         while this one rasterizes. ``frame``: a frame of a sequence (:class:`genb.sequence.plan.Frame`)
         that gives the camera, the posed people and the setting (None: a single image, as sampled).
         ``retry``: a re-draw of a single image whose render framed nobody (:meth:`redraw_if_unframed`)."""
-        with _torch_threads(1):  # small batched body forwards: extra threads only fight llvmpipe's
+        with torch_threads(1):  # small batched body forwards: extra threads only fight llvmpipe's
             return self._prepare(index, frame, retry)
 
     def _prepare(self, index: int, frame: Any = None, retry: int = 0) -> PreparedSample:
@@ -383,18 +382,6 @@ def read_only(*arrays: Any) -> None:
     for a in arrays:
         if isinstance(a, np.ndarray):
             a.setflags(write=False)
-
-
-@contextlib.contextmanager
-def _torch_threads(n: int):
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -153,13 +153,13 @@ def _per_frame_noise(prep, t: int) -> None:
 
 def render_sequence(stage, root: Path, index: int, cfg: SequenceConfig) -> int:
     """Render the missing frames of sequence ``index`` into ``root``; returns how many were written."""
-    from genb.render.stage import _torch_threads
+    from genb.core.blas import torch_threads
     from genb.render.run import _manifest as run_manifest
     from genb.sequence.plan import Frame, plan_sequence
 
     seq = sequence_dir(root, index)
     sub = RunFolder(seq)
-    with _torch_threads(1):  # the body forwards give the same bits in every process (as RenderStage's)
+    with torch_threads(1):  # the body forwards give the same bits in every process (as RenderStage's)
         plan = plan_sequence(stage, index, cfg.frames, cfg.fps, dict(zip(MOTIONS, cfg.motion_weights)),
                              dict(zip(CAMERA_MOTIONS, cfg.camera_motion_weights)))
     seq.mkdir(parents=True, exist_ok=True)
