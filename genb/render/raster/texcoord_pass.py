@@ -33,15 +33,21 @@ class TexturedPiece:
     uv: Any
 
 
-def _material(pr: Any) -> Any:
-    """The coordinate texture's flat material, built once per process."""
-    m = _TEXTURE.get("material")
+def _material(pr: Any, double_sided: bool = True) -> Any:
+    """The coordinate texture's flat material, built once per process: double-sided for garments (drawn
+    so in the label pass), one-sided for the body's own pieces (the label pass culls the body's back faces,
+    so here too: the same front surface, and about half the triangles rasterized)."""
+    key = "material" if double_sided else "material_front"
+    m = _TEXTURE.get(key)
     if m is None:
-        G = pr.constants.GLTF
-        tex = pr.Texture(source=coordinate_texture(), source_channels="RGBA",
-                         sampler=pr.Sampler(magFilter=G.NEAREST, minFilter=G.NEAREST, wrapS=G.REPEAT, wrapT=G.REPEAT))
-        m = pr.MetallicRoughnessMaterial(baseColorTexture=tex, baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=True)
-        _TEXTURE["material"] = m
+        tex = _TEXTURE.get("texture")
+        if tex is None:
+            G = pr.constants.GLTF
+            tex = _TEXTURE["texture"] = pr.Texture(
+                source=coordinate_texture(), source_channels="RGBA",
+                sampler=pr.Sampler(magFilter=G.NEAREST, minFilter=G.NEAREST, wrapS=G.REPEAT, wrapT=G.REPEAT))
+        m = pr.MetallicRoughnessMaterial(baseColorTexture=tex, baseColorFactor=[1.0, 1.0, 1.0, 1.0], doubleSided=double_sided)
+        _TEXTURE[key] = m
     return m
 
 
@@ -53,11 +59,12 @@ def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
     Args:
         pr: the pyrender module. K: (3, 3) intrinsics. cam_ext: (4, 4) world-to-camera.
         people_extras: per person the pieces they wear (:class:`genb.render.dress.GarmentMesh`);
-            those with a ``uv`` (:class:`~genb.render.dress.texcoords.ClothMap`) are drawn.
+            those with a ``uv`` (:class:`~genb.render.dress.texcoords.ClothMap`) are drawn, double-sided;
+            :class:`TexturedPiece` s (the body's skin and eyes) with their back faces culled, as the label pass does.
     """
     scene = pr.Scene(bg_color=[0, 0, 0, 0])
     seg_map = {}
-    mat = _material(pr)
+    mat, front = _material(pr), _material(pr, double_sided=False)
     for extras in people_extras:
         prims = []
         for e in extras:
@@ -67,7 +74,7 @@ def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
             tc, col = cloth.encoded if getattr(cloth, "encoded", None) is not None else encode_vertex_texcoords(cloth.uv)
             v = np.asarray(e.vertices, np.float32)[cloth.index]
             prims.append(pr.Primitive(positions=v, indices=cloth.faces.astype(np.uint32), texcoord_0=tc, color_0=col,
-                                      material=mat))
+                                      material=front if isinstance(e, TexturedPiece) else mat))
         if prims:
             seg_map[scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
     if not seg_map:
