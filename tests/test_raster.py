@@ -34,6 +34,24 @@ def test_vertex_normals_of_a_flat_quad_face_the_camera(quad_raster):
     np.testing.assert_allclose(n, np.tile([0, -1, 0], (6, 1)), atol=1e-6)
 
 
+def test_vertex_normals_are_the_same_bits_for_every_index_type():
+    from genb.render.raster.meshes import vertex_face_incidence
+
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=(300, 3)).astype(np.float32)
+    f = rng.integers(0, 300, (700, 3))
+    fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    ref = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(ref, f[:, k], fn)
+    ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+    inc = vertex_face_incidence(f, len(v))
+    for faces in (f.astype(np.uint32), f.astype(np.int32), f, np.asfortranarray(f), f.astype(np.uint32)[::1]):
+        plain, sparse = vertex_normals(v, faces), vertex_normals(v, faces, inc)
+        np.testing.assert_allclose(plain, ref, atol=1e-5)
+        assert np.array_equal(plain, vertex_normals(v, f)) and np.array_equal(sparse, vertex_normals(v, f, inc))
+
+
 def test_mask_matches_projected_corners_to_half_a_pixel(quad_raster):
     r, verts, _ = quad_raster
     out, K, ext, v = _render(r, verts)

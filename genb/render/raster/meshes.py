@@ -133,7 +133,10 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray, incidence: Any = Non
     """
     v = vertices.astype(np.float32)
     x, y, z = np.ascontiguousarray(v.T)  # one gather per coordinate and corner: quicker than row gathers
-    a, b, c = np.asarray(faces).T
+    faces = np.asarray(faces)
+    if faces.dtype != np.intp:  # index columns converted once (numpy would convert them at each of the 9 gathers)
+        faces = np.asfortranarray(faces, np.intp)
+    a, b, c = faces.T
     ax, ay, az = x[a], y[a], z[a]
     ux, uy, uz = x[b] - ax, y[b] - ay, z[b] - az
     wx, wy, wz = x[c] - ax, y[c] - ay, z[c] - az
