@@ -31,7 +31,6 @@ import numpy as np
 from genb.errors import GenbError
 from genb.render.labels.camera import gl_camera_pose, gl_intrinsics
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render.raster.bare import bare_scene
 from genb.render.raster.casters import COARSE_MIN_FACES, CoarsePieces, caster_mesh, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
 from genb.render.raster.lod import LOD_PX, coarse_people, colour_faces, piece_faces
@@ -206,9 +205,15 @@ class Rasterizer:
         # 3. dressed scenes only: the bare bodies, the props and the ground (no clothes), for body_instances:
         #    a prop between a garment and the body under it (a held object the hand sinks into) hides the body.
         if any(e is not None for e in extras):
-            ground_mesh = None if ground is None else self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32))
-            bare, bare_map = bare_scene(pr, self._camera_node(K, cam_ext), body_prims, prop_meshes, ground_mesh,
-                                        self._flat_material)
+            bare = pr.Scene(bg_color=[0, 0, 0, 0])
+            bare.add_node(self._camera_node(K, cam_ext))
+            bare_map = {bare.add(pr.Mesh(primitives=[pr.Primitive(positions=pos, indices=self.split.faces, color_0=col,
+                                                                   material=self._flat_material)])): (0, 0, 0)
+                        for pos, col in body_prims}
+            for m in prop_meshes:
+                bare_map[bare.add(m)] = (0, 0, 0)
+            if ground is not None:
+                bare_map[bare.add(self._ground_mesh(ground, colors=np.zeros((4, 4), np.float32)))] = (0, 0, 0)
             passes.append((bare, pr.RenderFlags.FLAT | pr.RenderFlags.SEG | pr.RenderFlags.RGBA, bare_map))
         return passes
 
@@ -257,8 +262,8 @@ class Rasterizer:
         """2. The label pass, FLAT | SEG | RGBA: vertex colours drawn without MSAA, so every pixel holds
         exactly one (person + 1, part id) pair in R, G (vertices are split between parts), and the
         camera-frame normal's x, y in B, A (z follows: visible surfaces face the camera).
-        Returns the scene, its seg node map, per person (the mesh of their in-place body faces, their hidden
-        faces in place or None) and the props' meshes (the bare-body pass draws them: :mod:`genb.render.raster.bare`)."""
+        Returns the scene, its seg node map, the bodies' (positions, labels) and the props' meshes
+        (the bare-body pass reuses both)."""
         pr = self._pr
         to_cam_xy = np.ascontiguousarray(cam_ext[:2, :3].T, dtype=np.float32)  # world normal -> camera x, y
         seg_scene = pr.Scene(bg_color=[0, 0, 0, 0])
@@ -272,23 +277,20 @@ class Rasterizer:
             labels[:, 2:] = (n[self.split.vertex_ids] @ to_cam_xy) * 0.5 + 0.5
             positions = p.vertices[self.split.vertex_ids]
             split_faces = self.split.faces if show is None else self.split.faces[show[self.split.face_ids]]
-            body = pr.Mesh(primitives=[pr.Primitive(positions=positions, indices=split_faces, color_0=labels,
-                                                    material=self._flat_material)])  # (a Primitive copies its colours)
-            seg_map[seg_scene.add(body)] = (0, 0, 0)  # its own mesh: the bare-body pass draws it too (raster.bare)
-            prims, hidden = [], None
+            prims = [pr.Primitive(positions=positions, indices=split_faces, color_0=labels.copy(),
+                                  material=self._flat_material)]
             if show is not None:  # as in the colour pass
-                hidden = (positions, self.split.faces[~show[self.split.face_ids]], body.primitives[0].color_0)
-                prims.append(pr.Primitive(positions=push_back(positions, cam_ext, HIDDEN_PUSH), indices=hidden[1],
-                                          color_0=labels, material=self._flat_material))
-            body_prims.append((body, hidden))
+                prims.append(pr.Primitive(positions=push_back(positions, cam_ext, HIDDEN_PUSH),
+                                          indices=self.split.faces[~show[self.split.face_ids]], color_0=labels.copy(),
+                                          material=self._flat_material))
+            body_prims.append((positions, labels.copy()))
             if extra is not None:  # clothes carry the wearer's instance id and their own part ids
                 ev, en, ef, _, eparts = extra
                 el = np.empty((len(ev), 4), np.float32)
                 el[:, 0], el[:, 1] = (i + 1) / 255.0, eparts / 255.0
                 el[:, 2:] = (np.asarray(en, np.float32) @ to_cam_xy) * 0.5 + 0.5
                 prims.append(pr.Primitive(positions=ev, indices=ef, color_0=el, material=self._cloth_material))
-            if prims:
-                seg_map[seg_scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
+            seg_map[seg_scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
         prop_meshes = []
         for q in props:  # instance 0, the prop's class, its normals
             lab = np.zeros((len(q.vertices), 4), np.float32)
