@@ -144,3 +144,15 @@ def test_passes_match_pyrenders_own_render_calls(quad_raster):
     both = cast & (ours[1] > 0)
     gap = np.abs(sun.linear_depth(ours[1])[both] - sun.linear_depth(theirs[1])[both])
     assert np.median(gap) < 0.5 * sun.texel_m  # metres along the sun's rays: within half a texel's slope
+
+
+def test_compact_keeps_the_triangles_over_only_the_vertices_they_use():
+    from genb.render.raster.meshes import compact
+
+    rng = np.random.default_rng(5)
+    v = rng.normal(size=(500, 3)).astype(np.float32)
+    faces = rng.integers(100, 300, (80, 3)).astype(np.uint32)
+    ids, local = compact(faces, len(v))
+    assert local.dtype == np.uint32 and local.shape == faces.shape
+    np.testing.assert_array_equal(v[ids][local], v[faces])  # the same corners, in the same order
+    np.testing.assert_array_equal(ids, np.unique(faces))  # only the vertices the faces use, in index order

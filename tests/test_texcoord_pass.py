@@ -29,3 +29,21 @@ def test_body_pieces_cull_back_faces_garments_do_not(raster):
     front = max((False, True), key=lambda f: hits["body", f])
     assert hits["body", front] == hits["garment", front]  # the side that faces the camera: every pixel
     assert hits["body", not front] == 0.0  # the back of the skin is never drawn (the label pass culls it)
+
+
+def test_a_piece_uploads_only_the_vertices_its_faces_use(raster):
+    import pyrender
+
+    from genb.render.dress.texcoords import ClothMap
+    from genb.render.raster.texcoord_pass import TexturedPiece, build_texcoord_pass
+
+    plane = _plane_piece()
+    half = plane.uv.faces[: len(plane.uv.faces) // 3]  # a garment hides the rest
+    piece = TexturedPiece(plane.vertices, ClothMap(plane.uv.index, half, plane.uv.uv))
+    rgba, depth, K, ext = _texcoords(raster, piece)
+    scene, _, _ = build_texcoord_pass(pyrender, K, ext, [[piece]])
+    (prim,), = [n.mesh.primitives for n in scene.mesh_nodes]
+    assert len(prim.positions) == len(np.unique(half)) < len(plane.vertices)
+    full, full_depth, _, _ = _texcoords(raster, plane)  # the whole plane: the drawn third is the same pixels
+    drawn = depth > 0
+    assert drawn.mean() > 0.1 and np.array_equal(rgba[drawn], full[drawn]) and np.array_equal(depth[drawn], full_depth[drawn])

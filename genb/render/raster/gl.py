@@ -36,8 +36,8 @@ from genb.render.raster.context import render_pass, shared_renderer
 from genb.render.raster.lod import LOD_PX, coarse_people, colour_faces, piece_faces
 from genb.render.raster.normals import encode_normal_xy
 from genb.render.raster.meshes import (
-    HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, concat_extras, push_back, vertex_face_incidence,
-    vertex_normals,
+    HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, compact, concat_extras, push_back,
+    vertex_face_incidence, vertex_normals,
 )
 
 ZNEAR, ZFAR = 0.05, 500.0
@@ -280,9 +280,9 @@ class Rasterizer:
             prims = [pr.Primitive(positions=positions, indices=split_faces, color_0=labels.copy(),
                                   material=self._flat_material)]
             if show is not None:  # as in the colour pass
-                prims.append(pr.Primitive(positions=push_back(positions, cam_ext, HIDDEN_PUSH),
-                                          indices=self.split.faces[~show[self.split.face_ids]], color_0=labels.copy(),
-                                          material=self._flat_material))
+                ids, faces = compact(self.split.faces[~show[self.split.face_ids]], len(positions))  # the vertices they use
+                prims.append(pr.Primitive(positions=push_back(positions[ids], cam_ext, HIDDEN_PUSH), indices=faces,
+                                          color_0=labels[ids], material=self._flat_material))
             body_prims.append((positions, labels.copy()))
             if extra is not None:  # clothes carry the wearer's instance id and their own part ids
                 ev, en, ef, _, eparts = extra

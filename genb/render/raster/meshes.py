@@ -151,6 +151,19 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray, incidence: Any = Non
     return n
 
 
+def compact(faces: np.ndarray, num_vertices: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(vertex ids (U,), faces (F, 3) uint32 over them)``: the vertices ``faces`` use, in index order, and the
+    faces renumbered over them. Draw ``faces`` over ``vertices[ids]``: the same triangles, the same pixels,
+    but the rasterizer transforms U vertices, not ``num_vertices`` (llvmpipe runs the vertex stage over
+    the index range a draw spans)."""
+    used = np.zeros(num_vertices, bool)
+    used[faces.ravel()] = True
+    ids = np.flatnonzero(used)
+    local = np.zeros(num_vertices, np.uint32)
+    local[ids] = np.arange(len(ids), dtype=np.uint32)
+    return ids, local[faces]
+
+
 def vertex_face_incidence(faces: np.ndarray, num_vertices: int):
     """(V, F) sparse matrix with a 1 where a vertex belongs to a face."""
     import scipy.sparse

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.dress.fabric import coordinate_texture, encode_vertex_texcoords
+from genb.render.raster.meshes import compact
 
 _TEXTURE: dict[str, Any] = {}
 
@@ -69,11 +70,12 @@ def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
         prims = []
         for e in extras:
             cloth = getattr(e, "uv", None)
-            if cloth is None:
+            if cloth is None or not len(cloth.faces):  # (no faces: nothing drawn)
                 continue
             tc, col = cloth.encoded if getattr(cloth, "encoded", None) is not None else encode_vertex_texcoords(cloth.uv)
-            v = np.asarray(e.vertices, np.float32)[cloth.index]
-            prims.append(pr.Primitive(positions=v, indices=cloth.faces.astype(np.uint32), texcoord_0=tc, color_0=col,
+            ids, faces = compact(cloth.faces, len(cloth.index))  # only the vertices drawn (skin: the shown faces')
+            v = np.asarray(e.vertices, np.float32)[cloth.index[ids]]
+            prims.append(pr.Primitive(positions=v, indices=faces, texcoord_0=tc[ids], color_0=col[ids],
                                       material=front if isinstance(e, TexturedPiece) else mat))
         if prims:
             seg_map[scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
