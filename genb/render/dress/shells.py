@@ -212,7 +212,8 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
     # 1. Ring centres: mean xy of the points near each ring's height, smoothed, filled down.
     band = np.clip(np.rint((z_top - p[:, 2]) / max(z_top - z_hem, 1e-6) * (rings - 1)), 0, rings - 1).astype(int)
     sums = np.zeros((rings, 2))
-    np.add.at(sums, band, p[:, :2])
+    for c in range(2):  # per coordinate: numpy's quick add.at takes 1-D operands (the same sums, the same bits)
+        np.add.at(sums[:, c], band, p[:, c])
     cnt = np.bincount(band, minlength=rings).astype(float)
     centre = np.zeros((rings, 2))
     have = cnt > 0
