@@ -228,7 +228,7 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
     ang = np.mod(np.arctan2(d[:, 1], d[:, 0]), 2 * np.pi)
     sector = np.minimum((ang / (2 * np.pi) * bins).astype(int), bins - 1)
     rad = np.zeros((rings, bins))
-    np.maximum.at(rad, (band, sector), np.linalg.norm(d, axis=1))
+    np.maximum.at(rad.reshape(-1), band * bins + sector, np.linalg.norm(d, axis=1))  # flat: numpy's quick 1-D path
     wide = np.maximum(rad, np.maximum(np.roll(rad, 1, 1), np.roll(rad, -1, 1)))
     wide[:-1] = np.maximum(wide[:-1], wide[1:])
     wide = np.maximum.accumulate(wide, axis=0)
