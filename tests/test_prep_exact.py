@@ -3,7 +3,7 @@
 import numpy as np
 
 from genb.render.dress.capsules import capsule_terms, push_out
-from genb.render.dress.mesh import add_rows_at, mesh_normals
+from genb.render.dress.mesh import mesh_normals
 from genb.render.raster.meshes import vertex_normals
 from genb.render.scene import props
 from genb.render.scene.places.kinds import prop_meshes
@@ -17,16 +17,6 @@ def test_mesh_normals_bit_for_bit():
         got = mesh_normals(v, f)
         assert got.dtype == np.float32 and np.array_equal(got, vertex_normals(v, f.astype(np.int64)))
         assert np.allclose(np.linalg.norm(got[np.isin(np.arange(V), f)], axis=1), 1.0, atol=1e-5)
-
-
-def test_add_rows_at_matches_add_at():
-    rng = np.random.default_rng(4)
-    idx = rng.integers(0, 7, 50)  # repeated indices: the order of the sums matters
-    vals = rng.normal(size=(50, 3)) * 10.0 ** rng.integers(-8, 8, (50, 1))
-    want, got = np.zeros((7, 3)), np.zeros((7, 3))
-    np.add.at(want, idx, vals)
-    add_rows_at(got, idx, vals)
-    assert np.array_equal(got, want)
 
 
 def test_cylinder_mesh_from_cached_parts_is_fresh():

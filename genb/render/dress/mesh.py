@@ -86,18 +86,11 @@ def nan_ge(x: np.ndarray, t: float) -> np.ndarray:
     return np.nan_to_num(x, nan=-np.inf) >= t
 
 
-def add_rows_at(out: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
-    """``np.add.at(out, index, values)`` for (N, C) ``out`` and (M, C) ``values``, column by column:
-    the same sums in the same order (the same bits), and several times quicker (numpy's fast path
-    of ``add.at`` takes one-dimensional operands only)."""
-    for c in range(out.shape[1]):
-        np.add.at(out[:, c], index, values[:, c])
-
-
 def mesh_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
     """(V, 3) float32 unit area-weighted vertex normals of a small mesh (vertices (V, 3), faces (F, 3)):
     :func:`genb.render.raster.meshes.vertex_normals` without an incidence matrix, bit for bit, its
-    sums added per coordinate (:func:`add_rows_at`)."""
+    sums added per coordinate (numpy's quick ``add.at`` takes one-dimensional operands only; on whole
+    rows it is several times slower)."""
     v = v.astype(np.float32)
     x, y, z = np.ascontiguousarray(v.T)
     a, b, c = np.asarray(f, np.int64).T
