@@ -68,7 +68,7 @@ class People:
         rested_kp = (posed.keypoints - pivot[:, None]) @ tilt.transpose(0, 2, 1) + pivot[:, None]
         rested_kp[..., 2] += lift[:, None]
         heights = rested[:, :, 2].max(axis=1)
-        radii = np.linalg.norm(rested[:, :, :2], axis=2).max(axis=1)
+        radii = np.sqrt((rested[..., 0] ** 2 + rested[..., 1] ** 2).max(axis=1))  # norm's sums; the root of the largest only
         local_seats = self._seats(index, rested, radii, seated)
         attached = self._attached(rested_kp, pose_names, local_seats, rested)
         got = self.framer.frame(rng, camera, rested, rested_kp, radii, heights, attached, force_fallback=retry > 0)

@@ -60,21 +60,31 @@ def nearest_capsules(X: np.ndarray, A: np.ndarray, B: np.ndarray, R: np.ndarray,
     return np.argpartition(gap, k - 1, axis=1)[:, :k]
 
 
+def capsule_terms(A: np.ndarray, B: np.ndarray, F: np.ndarray, cand: np.ndarray) -> tuple:
+    """What :func:`push_out` reads of the capsules ``cand`` (N, k) per point, gathered once for a
+    relaxation's rounds (the candidates do not change between them): starts, axes, their squared
+    lengths, open tops, and the frames' two directions across the axis, each (N, k, ...)."""
+    d = (B - A)[cand]
+    f = F[cand]
+    return (A[cand], d, np.maximum(np.einsum("nkj,nkj->nk", d, d), 1e-12), cand % (2 * PIECES) == 0,
+            f[..., 1], f[..., 2])
+
+
 def push_out(X: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray,
-             cand: np.ndarray | None = None) -> np.ndarray:
+             cand: np.ndarray | None = None, terms: tuple | None = None) -> np.ndarray:
     """(N, 3) points moved out of the capsules (:func:`leg_capsules`, radii already widened by the
     cloth's offset) they lie in, along the direction from their deepest capsule's axis.
-    ``cand``: (N, k) the capsules to test per point (:func:`nearest_capsules`; None: all)."""
+    ``cand``: (N, k) the capsules to test per point (:func:`nearest_capsules`; None: all);
+    ``terms``: :func:`capsule_terms` of ``cand`` (None: gathered here)."""
     if cand is None:
         cand = np.broadcast_to(np.arange(len(A))[None], (len(X), len(A)))
-    a, d = A[cand], (B - A)[cand]  # (N, k, 3)
+    a, d, dd, top, f1, f2 = capsule_terms(A, B, F, cand) if terms is None else terms  # (N, k, 3) ...
     rel = X[:, None] - a
-    s = np.einsum("nkj,nkj->nk", rel, d) / np.maximum(np.einsum("nkj,nkj->nk", d, d), 1e-12)
-    open_top = (s < 0.0) & (cand % (2 * PIECES) == 0)  # a thigh has no cap at the hip: above it is the pelvis
+    s = np.einsum("nkj,nkj->nk", rel, d) / dd
+    open_top = (s < 0.0) & top  # a thigh has no cap at the hip: above it is the pelvis
     off = rel - np.clip(s, 0.0, 1.0)[..., None] * d
     dist = np.sqrt(np.einsum("nkj,nkj->nk", off, off))
-    f = F[cand]
-    ang = np.mod(np.arctan2(np.einsum("nkj,nkj->nk", off, f[..., 2]), np.einsum("nkj,nkj->nk", off, f[..., 1])), 2 * np.pi)
+    ang = np.mod(np.arctan2(np.einsum("nkj,nkj->nk", off, f2), np.einsum("nkj,nkj->nk", off, f1)), 2 * np.pi)
     x = ang / (2 * np.pi) * SECTORS - 0.5  # between sector centres, linearly
     i0 = np.floor(x).astype(int)
     w = x - i0

@@ -29,7 +29,7 @@ import dataclasses
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress.capsules import leg_capsules, nearest_capsules, push_out
+from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
@@ -139,9 +139,10 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
     on = np.ones(bins, bool) if closed is None else closed
     X0 = X0.copy()
     cand = nearest_capsules(X0[1:].reshape(-1, 3), A, B, R)
+    terms = capsule_terms(A, B, F, cand)  # the same capsules every round
 
     def collide(Y):
-        Y[1:] = push_out(Y[1:].reshape(-1, 3), A, B, F, R, cand).reshape(rings - 1, bins, 3)
+        Y[1:] = push_out(Y[1:].reshape(-1, 3), A, B, F, R, cand, terms).reshape(rings - 1, bins, 3)
         np.maximum(Y[..., 2], floor, out=Y[..., 2])
 
     collide(X0)  # the shape it keeps to

@@ -212,7 +212,8 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
     # 1. Ring centres: mean xy of the points near each ring's height, smoothed, filled down.
     band = np.clip(np.rint((z_top - p[:, 2]) / max(z_top - z_hem, 1e-6) * (rings - 1)), 0, rings - 1).astype(int)
     sums = np.zeros((rings, 2))
-    np.add.at(sums, band, p[:, :2])
+    for c in range(2):  # per coordinate: numpy's quick add.at takes 1-D operands (the same sums, the same bits)
+        np.add.at(sums[:, c], band, p[:, c])
     cnt = np.bincount(band, minlength=rings).astype(float)
     centre = np.zeros((rings, 2))
     have = cnt > 0
@@ -227,7 +228,7 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
     ang = np.mod(np.arctan2(d[:, 1], d[:, 0]), 2 * np.pi)
     sector = np.minimum((ang / (2 * np.pi) * bins).astype(int), bins - 1)
     rad = np.zeros((rings, bins))
-    np.maximum.at(rad, (band, sector), np.linalg.norm(d, axis=1))
+    np.maximum.at(rad.reshape(-1), band * bins + sector, np.linalg.norm(d, axis=1))  # flat: numpy's quick 1-D path
     wide = np.maximum(rad, np.maximum(np.roll(rad, 1, 1), np.roll(rad, -1, 1)))
     wide[:-1] = np.maximum(wide[:-1], wide[1:])
     wide = np.maximum.accumulate(wide, axis=0)

@@ -12,6 +12,7 @@ they occlude parts of them.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -83,18 +84,25 @@ _BOX_V, _BOX_F, _BOX_N = _unit_box()
 
 def cylinder_mesh(radius: float, height: float, center: np.ndarray, segments: int = 12):
     """A vertical cylinder on ``center`` (bottom centre), smooth sides and a flat top."""
+    ring, faces, normals = _cylinder_parts(segments)
+    side = np.concatenate([ring * radius, ring * radius + [0, 0, height]]) + center
+    top = np.concatenate([ring * radius + [0, 0, height], [[0, 0, height]]]) + center
+    return np.concatenate([side, top]), faces.copy(), normals.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _cylinder_parts(segments: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A cylinder's unit ring (segments, 3), faces and normals: the same for every cylinder of
+    ``segments`` (built once; a street has dozens of poles)."""
     a = np.linspace(0, 2 * np.pi, segments, endpoint=False)
     ring = np.stack([np.cos(a), np.sin(a), np.zeros_like(a)], axis=1)
-    side = np.concatenate([ring * radius, ring * radius + [0, 0, height]]) + center
-    side_n = np.concatenate([ring, ring])
     i = np.arange(segments)
     j = (i + 1) % segments
     side_f = np.concatenate([np.stack([i, j, j + segments], 1), np.stack([i, j + segments, i + segments], 1)])
-    top = np.concatenate([ring * radius + [0, 0, height], [[0, 0, height]]]) + center
-    top_f = np.stack([i, j, np.full(segments, segments)], 1) + len(side)
-    v = np.concatenate([side, top])
-    n = np.concatenate([side_n, np.tile([0.0, 0.0, 1.0], (segments + 1, 1))])
-    return v, np.concatenate([side_f, top_f]), n
+    top_f = np.stack([i, j, np.full(segments, segments)], 1) + 2 * segments
+    n = np.concatenate([ring, ring, np.tile([0.0, 0.0, 1.0], (segments + 1, 1))])
+    ring.setflags(write=False)
+    return ring, np.concatenate([side_f, top_f]), n
 
 
 def _icosphere(levels: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -124,14 +132,20 @@ def blob_mesh(radii: np.ndarray, center: np.ndarray, seed: int, coarse: bool = F
     """A lumpy ellipsoid (bush, tree canopy): a displaced icosphere with smooth normals (``coarse``: 80
     faces instead of 320, for distant or small blobs)."""
     sv, sf = (_COARSE_V, _COARSE_F) if coarse else (_SPHERE_V, _SPHERE_F)
-    rng = np.random.default_rng(seed)
-    lumps = rng.normal(size=(6, 3))
-    lumps /= np.linalg.norm(lumps, axis=1, keepdims=True)
-    bump = 1 + 0.12 * np.sum(np.exp(-8 * (1 - sv @ lumps.T)), axis=1)
-    v = sv * bump[:, None] * np.asarray(radii) + center
-    n = sv / np.asarray(radii)
-    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    lumps = np.random.default_rng(seed).normal(size=(6, 3))
+    lumps /= _row_norms(lumps)
+    bump = 1 + 0.12 * np.add.reduce(np.exp(-8 * (1 - sv @ lumps.T)), axis=1)
+    radii = np.asarray(radii)
+    v = sv * bump[:, None] * radii + center
+    n = sv / radii
+    n /= _row_norms(n)
     return v, sf.copy(), n
+
+
+def _row_norms(x: np.ndarray) -> np.ndarray:
+    """(N, 1) the rows' lengths: ``np.linalg.norm(x, axis=1, keepdims=True)``'s own sums, without its
+    checks (a scene has a hundred blobs)."""
+    return np.sqrt(np.add.reduce(x * x, axis=1, keepdims=True))
 
 
 # ----------------------------------------------------------------------------- props

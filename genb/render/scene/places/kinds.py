@@ -96,15 +96,15 @@ def prop_meshes(recipe: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray, np
         groups.setdefault(piece[2] if len(piece) > 2 else part, []).append(piece[:2])
     out = []
     for name in sorted(groups, key=lambda n: SCENE_PART_INDEX[n]):  # a fixed order: the draw order never varies
-        vs, fs, ns, cs, offset = [], [], [], [], 0
-        for (v, f, n), col in groups[name]:
-            vs.append(v @ R.T + t)
-            ns.append(n @ R.T)
-            fs.append(f + offset)
-            cs.append(np.tile(np.asarray(col, np.float32), (len(v), 1)))
-            offset += len(v)
-        out.append((np.concatenate(vs).astype(np.float32), np.concatenate(fs).astype(np.uint32),
-                    np.concatenate(ns).astype(np.float32), np.concatenate(cs), SCENE_PART_INDEX[name]))
+        # the group's pieces joined first, then moved as one (one product instead of one per piece)
+        meshes = [m for m, _ in groups[name]]
+        counts = np.array([len(m[0]) for m in meshes])
+        offsets = np.concatenate([[0], np.cumsum(counts[:-1])])
+        fs = np.concatenate([np.asarray(f) + o for (_, f, _), o in zip(meshes, offsets)])
+        vs = np.concatenate([np.asarray(m[0], np.float64) for m in meshes]) @ R.T + t
+        ns = np.concatenate([np.asarray(m[2], np.float64) for m in meshes]) @ R.T
+        cs = np.repeat(np.array([np.asarray(c, np.float32) for _, c in groups[name]], np.float32), counts, axis=0)
+        out.append((vs.astype(np.float32), fs.astype(np.uint32), ns.astype(np.float32), cs, SCENE_PART_INDEX[name]))
     return out
 
 

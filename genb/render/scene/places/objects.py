@@ -90,7 +90,8 @@ def _normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
     fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
     n = np.zeros_like(v)
     for k in range(3):
-        np.add.at(n, f[:, k], fn)
+        for c in range(3):  # per coordinate: numpy's quick add.at takes 1-D operands (the same sums, the same bits)
+            np.add.at(n[:, c], f[:, k], fn[:, c])
     return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
 
 
