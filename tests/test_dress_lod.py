@@ -195,7 +195,7 @@ def test_anny_rest_vertices_by_matmul_are_anny_s_own_bits(anny_body):
     people; a forward pass poses the same vertices as anny's own method would."""
     import torch
 
-    from genb.render.bodies.anny_body import _rest_vertices_by_matmul
+    from genb.render.bodies.anny_exact import rest_vertices_by_matmul
 
     m = anny_body.model
     assert "get_rest_vertices" in vars(m)  # the instance's own method is the product
@@ -205,7 +205,7 @@ def test_anny_rest_vertices_by_matmul_are_anny_s_own_bits(anny_body):
         coeffs = torch.rand(P, C, dtype=m.blendshapes.dtype, generator=g)
         want = m.template_vertices[None] + torch.einsum("cpd, bc -> bpd", m.blendshapes, coeffs)
         assert torch.equal(m.get_rest_vertices(coeffs), want)
-    _rest_vertices_by_matmul(object())  # a model without the method is left alone (no error)
+    rest_vertices_by_matmul(object())  # a model without the method is left alone (no error)
 
 
 def test_statures_kept_from_the_forward_are_the_computed_ones(anny_body):

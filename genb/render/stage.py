@@ -171,24 +171,8 @@ class RenderStage(People):
         appearance = [sample_appearance(app_rng) for _ in keep]
         K, ext = camera.K, camera.cam_ext
         W, H = camera.width, camera.height
-        if self.backgrounds:
-            lighting = sample_lighting(app_rng)
-            background = sample_background(app_rng, cfg, self.backgrounds)
-            setting = scenery.image_setting(background, lighting)
-        elif self.environments:
-            setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments,
-                                                  camera_xy=camera.position[:2])
-            lighting, background = setting.lighting, setting.background
-        elif frame is not None and frame.setting is not None:  # one setting for every frame of a sequence
-            setting = frame.setting
-            lighting, background = setting.lighting, setting.background
-        else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
-            setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
-                                             world.keypoints, radii[keep], seats=seats, protect=framed,
-                                             protect_seen=seen)
-            lighting, background = setting.lighting, setting.background
-        if seats and (self.backgrounds or self.environments):  # a seated person sits on something in front of any backdrop
-            setting.add_objects(seats)
+        setting = self._setting(index, frame, app_rng, camera, xy, world.keypoints, radii[keep], seats, framed, seen)
+        lighting, background = setting.lighting, setting.background
         describe = body.describe_shapes(shapes)
         if self.dresser is None:
             people = [MeshLayer(v, part_colors(a)[body.vertex_parts]) for v, a in zip(world.vertices, appearance)]
@@ -238,6 +222,26 @@ class RenderStage(People):
                               has_ground=ground is not None, backdrop=backdrop, labels=labels, scene=scene,
                               look=look, body_vertices_cam=v_cam, texcoord_pass=texcoord_pass, fabrics=fabrics)
 
+
+    def _setting(self, index: int, frame: Any, app_rng, camera, xy, keypoints, radii, seats, framed, seen):
+        """3. The sample's setting (lights, background, ground, props): a background image, an environment
+        map, a sequence's one setting, or the sampled sky and place (own stream: the other draws never move)."""
+        cfg = self.cfg
+        if self.backgrounds:
+            lighting = sample_lighting(app_rng)
+            setting = scenery.image_setting(sample_background(app_rng, cfg, self.backgrounds), lighting)
+        elif self.environments:
+            setting = scenery.environment_setting(sample_rng(cfg.seed, index, "setting"), self.environments,
+                                                  camera_xy=camera.position[:2])
+        elif frame is not None and frame.setting is not None:  # one setting for every frame of a sequence
+            setting = frame.setting
+        else:  # sky, sun and ground materials; props (own stream, so the other draws never move)
+            setting = scenery.sample_setting(sample_rng(cfg.seed, index, "setting"), cfg, camera, xy,
+                                             keypoints, radii, seats=seats, protect=framed,
+                                             protect_seen=seen)
+        if seats and (self.backgrounds or self.environments):  # a seated person sits on something in front of any backdrop
+            setting.add_objects(seats)
+        return setting
 
     def finish(self, prep: PreparedSample) -> RenderedSample:
         """Rasterize a prepared sample and complete its labels and control maps (GL thread).
