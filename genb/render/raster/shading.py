@@ -140,7 +140,10 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
         ambient, n_dot_l: optional (N, 3) sky irradiance / pi and (N,) cosine to the sun, when the
             caller has them (from per-normal tables); computed here otherwise.
     """
-    rough, f0, sss = (_MATERIAL_COLUMNS[c].take(parts) for c in range(3))  # 1-D gathers: quicker than rows
+    rough_t, f0_t, sss_t = _MATERIAL_COLUMNS
+    # the skin and glossy pixels through boolean tables of the 256 classes; their materials gathered for those alone
+    skin = np.flatnonzero((sss_t > 0).take(parts))
+    glossy = np.flatnonzero((rough_t < 0.8).take(parts))
     R32 = R.astype(np.float32)
     l_cam = R32 @ probe.toward_sun
     rays = rays_cam if callable(rays_cam) else (lambda idx: rays_cam[idx])
@@ -153,31 +156,39 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
     direct = np.maximum(n_dot_l, 0.0) * sun_visibility
     light = ambient * occlusion[:, None]
     light += direct[:, None] * probe.sun[None, :]
-    skin = np.flatnonzero(sss > 0)
     if len(skin):
-        wrap = sss[skin, None] * SKIN_WRAP[None, :]
+        wrap = sss_t.take(parts[skin])[:, None] * SKIN_WRAP[None, :]
         wrapped = np.clip((n_dot_l[skin, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[skin, None]
         light[skin] += (wrapped - direct[skin, None]) * probe.sun[None, :]
     out = light
     out *= albedo
     # specular on the glossier materials (rough ground and cloth: their share is negligible)
-    glossy = np.flatnonzero(rough < 0.8)
     if len(glossy):
-        out[glossy] += _specular(normals(glossy), rays(glossy), rough[glossy], f0[glossy], n_dot_l[glossy],
+        mat = parts[glossy]
+        out[glossy] += _specular(normals(glossy), rays(glossy), rough_t.take(mat), f0_t.take(mat), n_dot_l[glossy],
                                  sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
+    return out
+
+
+def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N,) row-wise dot products of (N, 3) arrays, summed in the order ``np.sum(a * b, axis=1)`` sums
+    (the same bits), column by column: quicker than a reduction along the short axis."""
+    out = a[:, 0] * b[:, 0]
+    out += a[:, 1] * b[:, 1]
+    out += a[:, 2] * b[:, 2]
     return out
 
 
 def _specular(n, rays, rough, f0, n_dot_l, sun_visibility, occlusion, l_cam, probe, R32) -> np.ndarray:
     """(M, 3) specular radiance: the sun (GGX) and the sky in the reflected direction (Schlick)."""
     v = -rays
-    n_dot_v = np.clip(np.sum(n * v, axis=1), 1e-3, 1.0)
+    n_dot_v = np.clip(_rowdot(n, v), 1e-3, 1.0)
     out = np.zeros((len(n), 3), np.float32)
     lit = np.flatnonzero((n_dot_l > 0) & (sun_visibility > 0))
     if len(lit):
         h = v[lit] + l_cam[None, :]
         h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-6)
-        nh = np.clip(np.sum(n[lit] * h, axis=1), 0.0, 1.0)
+        nh = np.clip(_rowdot(n[lit], h), 0.0, 1.0)
         vh = np.clip(h @ l_cam, 0.0, 1.0)
         spec = _ggx(nh, n_dot_l[lit], n_dot_v[lit], vh, rough[lit], f0[lit]) * sun_visibility[lit]
         out[lit] = spec[:, None] * probe.sun[None, :]
