@@ -33,3 +33,13 @@ def test_depth_control_is_normalised_inverse_depth_and_empty_is_black():
     assert out[0, 0, 0] == 255 and out[1, 0, 0] == 0 and out[0, 2, 0] == 0 and out[1, 1, 0] == 0
     assert out[0, 1, 0] == round((0.5 - 0.25) / 0.75 * 255)
     assert np.array_equal(maps.seg_control(np.array([[0, 3]], np.uint8)), maps.PART_PALETTE[[[0, 3]]])
+
+
+def test_gaussian_noise_from_bits_is_standard_normal_and_seeded():
+    g = effects.gaussian_noise(np.random.default_rng(3), (400, 500))
+    assert g.dtype == np.float32 and g.shape == (400, 500)
+    assert abs(g.mean()) < 0.01 and abs(g.std() - 1.0) < 0.01
+    assert abs(np.mean(np.abs(g) > 1.96) - 0.05) < 0.003  # the tails as a Gaussian's
+    assert len(np.unique(g[:50])) > 20000  # fine steps, not a few levels
+    assert np.array_equal(g, effects.gaussian_noise(np.random.default_rng(3), (400, 500)))
+    assert not np.array_equal(g, effects.gaussian_noise(np.random.default_rng(4), (400, 500)))

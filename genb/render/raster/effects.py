@@ -8,6 +8,7 @@ order (optics, then the sensor, then the encoder). Pure functions, vectorised (O
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import cv2
@@ -72,12 +73,29 @@ def vignetting(image: np.ndarray, strength: float) -> np.ndarray:
     return np.clip(image * gain[..., None] + 0.5, 0, 255).astype(np.uint8)
 
 
+@functools.cache
+def _normal_quantiles() -> np.ndarray:
+    """(65536,) float32 the standard normal's quantiles at (i + 0.5) / 65536: 16 random bits -> a Gaussian
+    sample (within 4.3 sigma; steps far finer than a level of noise)."""
+    from scipy.special import ndtri
+
+    return ndtri((np.arange(65536, dtype=np.float64) + 0.5) / 65536).astype(np.float32)
+
+
+def gaussian_noise(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """float32 standard normal noise of ``shape`` from 16 random bits per value (:func:`_normal_quantiles`):
+    a quarter of the cost of ``rng.standard_normal``; the same values for the same generator state on every
+    machine (the bits are read little-endian)."""
+    bits = np.frombuffer(rng.bytes(2 * int(np.prod(shape))), "<u2")
+    return _normal_quantiles().take(bits).reshape(shape)
+
+
 def sensor_noise(image: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     """Signal-dependent Gaussian noise (shot + read noise), ``sigma`` in 8-bit levels at mid grey."""
     rng = np.random.default_rng(seed)
     levels = np.arange(256, dtype=np.float32)
     std = (sigma * np.sqrt(0.3 + levels / 128.0)).take(image)  # per level: a table (the same float32 values)
-    noisy = rng.standard_normal(image.shape, dtype=np.float32)
+    noisy = gaussian_noise(rng, image.shape)
     noisy *= std
     noisy += image
     noisy += np.float32(0.5)

@@ -397,7 +397,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     a = pick(alpha8)
     enc = pick(albedo_premult, 3)
     edge = np.flatnonzero(a < 255)
-    albedo = SRGB_TO_LINEAR.take(enc)
+    albedo = cv2.LUT(enc, SRGB_TO_LINEAR) if len(enc) else SRGB_TO_LINEAR.take(enc)  # a table per byte (the same values)
     if len(edge):  # un-premultiply the anti-aliased edges
         e = enc[edge].astype(np.uint16)
         ae = a[edge, None].astype(np.uint16)
@@ -413,10 +413,14 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     if not hit_px.all():
         part_px = np.where(hit_px, part_px, pick(cv2.dilate(parts, np.ones((3, 3), np.uint8))))
     if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
-        on = np.flatnonzero(hit_px & (part_px == SCENE_PART_INDEX["ground"]))
-        if len(on):
+        on = hit_px & (part_px == SCENE_PART_INDEX["ground"])
+        if on.any():
             detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
-            albedo[on] *= detail.take(on if len(flat) == H * W else flat[on], axis=0)
+            if len(flat) == H * W:  # a masked product in place: no gathers
+                np.multiply(albedo, detail, out=albedo, where=on[:, None])
+            else:
+                on = np.flatnonzero(on)
+                albedo[on] *= detail.take(flat[on], axis=0)
     R32 = cam_ext[:3, :3].astype(np.float32)
     obj = np.flatnonzero(hit_px & (_MOTTLE[part_px] > 0))
     if len(obj):  # objects' painted, concrete and wooden surfaces: prefiltered world-space mottling
