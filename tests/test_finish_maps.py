@@ -43,3 +43,13 @@ def test_gaussian_noise_from_bits_is_standard_normal_and_seeded():
     assert len(np.unique(g[:50])) > 20000  # fine steps, not a few levels
     assert np.array_equal(g, effects.gaussian_noise(np.random.default_rng(3), (400, 500)))
     assert not np.array_equal(g, effects.gaussian_noise(np.random.default_rng(4), (400, 500)))
+
+
+def test_vignetting_darkens_the_corners_as_the_formula_says():
+    img = np.random.default_rng(1).integers(0, 256, (30, 41, 3), dtype=np.uint8)
+    out = effects.vignetting(img, 0.3)
+    y = (np.arange(30) - 14.5) / (14.5 + 1e-9)
+    x = (np.arange(41) - 20.0) / (20.0 + 1e-9)
+    gain = 1.0 - 0.3 * (x[None, :] ** 2 + y[:, None] ** 2) / 2
+    assert np.array_equal(out, np.clip(img * gain[..., None] + 0.5, 0, 255).astype(np.uint8))
+    assert out.shape == img.shape and out.dtype == np.uint8 and out[15, 20].tolist() == img[15, 20].tolist()
