@@ -53,3 +53,17 @@ def test_vignetting_darkens_the_corners_as_the_formula_says():
     gain = 1.0 - 0.3 * (x[None, :] ** 2 + y[:, None] ** 2) / 2
     assert np.array_equal(out, np.clip(img * gain[..., None] + 0.5, 0, 255).astype(np.uint8))
     assert out.shape == img.shape and out.dtype == np.uint8 and out[15, 20].tolist() == img[15, 20].tolist()
+
+
+def test_depth_of_field_blends_sharp_and_blurred_by_the_circle_of_confusion():
+    import cv2
+
+    rng = np.random.default_rng(2)
+    img = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    depth = rng.uniform(0.5, 8.0, (40, 50)).astype(np.float32)
+    depth[:5] = 0
+    out = effects.depth_of_field(img, depth, 2.0, 3.0)
+    z = np.where(depth > 0, depth, np.float32(1e3)).astype(np.float32)
+    w = np.clip(np.abs(np.float32(2.0) / z - 1.0), 0.0, 1.0)[..., None]
+    blurred = cv2.GaussianBlur(img, (0, 0), 1.5).astype(np.float32)
+    assert np.array_equal(out, np.clip(img.astype(np.float32) + w * (blurred - img) + 0.5, 0, 255).astype(np.uint8))

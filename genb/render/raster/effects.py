@@ -49,9 +49,15 @@ def depth_of_field(image: np.ndarray, depth: np.ndarray, focus_m: float, max_blu
     z = np.where(depth > 0, depth, np.float32(1e3)).astype(np.float32)
     w = np.clip(np.abs(np.float32(focus_m) / z - 1.0), 0.0, 1.0)
     blurred = cv2.GaussianBlur(image, (0, 0), max(max_blur_px / 2, 0.3))
-    w3 = cv2.merge([w, w, w])
-    out = image.astype(np.float32) + w3 * (blurred.astype(np.float32) - image)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    planes = []
+    for sharp, soft in zip(cv2.split(image), cv2.split(blurred)):  # sharp + w (soft - sharp), channel by channel
+        v = soft.astype(np.float32)
+        v -= sharp
+        v *= w
+        v += sharp
+        v += np.float32(0.5)
+        planes.append(np.clip(v, 0, 255, out=v).astype(np.uint8))
+    return cv2.merge(planes)
 
 
 def motion_blur(image: np.ndarray, length_px: float, angle_deg: float) -> np.ndarray:
