@@ -10,6 +10,7 @@ import numpy as np
 
 from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.raster.halfres import fill, half_plan
+from genb.render.raster.normals import unit_normal_table
 
 
 MOTTLE = np.zeros(256, np.float32)  # how strongly each object class is mottled
@@ -40,8 +41,6 @@ def mottling(depth, normals_encoded, parts, K, cam_ext, pixels) -> np.ndarray:
     """(M,) albedo multipliers (:func:`surface_detail`) of the object pixels ``pixels`` (sorted flat indices),
     evaluated on every other pixel where the surface runs on and filled in (the noise's finest cell
     is larger than two pixels wherever it is not faded out: :func:`genb.render.raster.halfres.half_plan`)."""
-    from genb.render.raster.shading import _NORMALS  # (the unit normal of each encoded x, y)
-
     H, W = depth.shape
     mask = np.zeros(H * W, bool)
     mask[pixels] = True
@@ -50,7 +49,7 @@ def mottling(depth, normals_encoded, parts, K, cam_ext, pixels) -> np.ndarray:
     nxy = normals_encoded[..., :2].reshape(-1, 2).take(at, axis=0).astype(np.int32)
     values = np.ones(H * W, np.float32)
     values[at] = surface_detail(depth, K, cam_ext, at, parts.ravel().take(at),
-                                 _NORMALS.take((nxy[:, 0] << 8) | nxy[:, 1], axis=0) @ cam_ext[:3, :3].astype(np.float32))
+                                 unit_normal_table().take((nxy[:, 0] << 8) | nxy[:, 1], axis=0) @ cam_ext[:3, :3].astype(np.float32))
     return fill(values.reshape(H, W), plan).ravel().take(pixels)
 
 

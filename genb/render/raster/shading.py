@@ -32,6 +32,7 @@ import numpy as np
 
 from genb.core.conventions import PARTS, SCENE_PART_INDEX
 from genb.render.raster.albedo_detail import vary_albedo
+from genb.render.raster.normals import unit_normal_table
 from genb.render.raster.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
 from genb.render.raster.probe import LightProbe, sh_irradiance
 
@@ -266,16 +267,7 @@ def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the whole image
-def _normal_table() -> np.ndarray:
-    """(65536, 3) float32 unit camera-frame normals of every encoded (x, y) byte pair (index x << 8 | y),
-    z facing the camera (as :func:`genb.render.raster.normals.encode_normal_xy` stores them)."""
-    xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
-    x, y = np.repeat(xy, 256), np.tile(xy, 256)
-    n = np.stack([x, y, -np.sqrt(np.clip(1.0 - x * x - y * y, 0.0, 1.0))], axis=1)
-    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)).astype(np.float32)
-
-
-_NORMALS = _normal_table()
+_NORMALS = unit_normal_table()  # (65536, 3) the unit normal of each encoded x, y (genb.render.raster.normals)
 _FACING = (128 << 8) | 128  # the encoded camera-facing normal
 
 
