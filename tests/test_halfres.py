@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from genb.render.raster.halfres import fill, half_plan, uneven
+from genb.render.raster.halfres import _plan, fill, half_plan, uneven
 
 
 def _scene(H=37, W=41):
@@ -70,3 +70,23 @@ def test_small_and_odd_images(shape):
     fill(values, plan)
     assert np.all(values[mask] == np.float32(0.25))  # every pixel of the set evaluated or filled
     assert not uneven(values, plan, 0.1).any()
+
+
+def test_a_plan_cropped_to_the_mask_is_the_whole_image_plan():
+    """half_plan works in the mask's bounding box (from even corners): the same plan as over the whole image."""
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        H, W = (int(x) for x in rng.integers(1, 40, 2))
+        mask = np.zeros((H, W), bool)
+        y0, y1 = sorted(int(x) for x in rng.integers(0, H + 1, 2))
+        x0, x1 = sorted(int(x) for x in rng.integers(0, W + 1, 2))
+        mask[y0:y1, x0:x1] = rng.random((y1 - y0, x1 - x0)) < 0.8
+        depth = (1 + rng.random((H, W)) * 0.001 * int(rng.integers(0, 30))).astype(np.float32)
+        depth[rng.random((H, W)) < 0.05] = 0
+        normals = rng.integers(100, 140, (H, W, 3)).astype(np.uint8)
+        whole, cropped = _plan(mask, depth, normals, 0.01, 20), half_plan(mask, depth, normals)
+        assert np.array_equal(whole.evaluate, cropped.evaluate)
+        for a, b in zip(whole.filled, cropped.filled):
+            assert a.shape == b.shape and np.array_equal(a, b)
+        if mask.any() and (y0 > 1 or x0 > 1):
+            assert not cropped.evaluate[: y0 & ~1].any() and not cropped.evaluate[:, : x0 & ~1].any()

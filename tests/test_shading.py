@@ -193,3 +193,24 @@ def test_surface_mottling_fades_with_the_footprint_and_follows_the_surface():
     assert np.array_equal(near, surface_variation(moved, wall, np.full(len(pts), 0.002), np.ones(len(pts))))
     far = surface_variation(pts, wall, np.full(len(pts), 5.0), np.ones(len(pts)))
     np.testing.assert_allclose(far, 1.0, atol=1e-6)
+
+
+def test_surface_mottling_grouped_by_axis_and_octave_is_the_per_point_sum():
+    """surface_variation hashes per axis group and skips faded octaves: the same bits as every octave at
+    every point with its own seed (the plain formula, written out here)."""
+    from genb.render.raster.texture import SURFACE_OCTAVES, prefilter_weight, surface_variation, value_noise
+
+    rng = np.random.default_rng(2)
+    pts = rng.uniform(-3, 3, (4000, 3))
+    nrm = rng.normal(size=(4000, 3))
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    fp = rng.uniform(0.0, 0.5, 4000) ** 2  # near (every octave) to far (none)
+    strength = rng.uniform(0.5, 1.5, 4000).astype(np.float32)
+    axis = np.argmax(np.abs(nrm), axis=1)
+    a = np.where(axis == 0, pts[:, 1], pts[:, 0]).astype(np.float64)
+    b = np.where(axis == 2, pts[:, 1], pts[:, 2]).astype(np.float64)
+    total = np.zeros(len(pts), np.float32)
+    for k, (cell, amp) in enumerate(SURFACE_OCTAVES):
+        n = value_noise(a / cell, b / cell, 11 + 13 * k + 101 * axis) - np.float32(0.5)
+        total += np.float32(2 * amp) * n * prefilter_weight(fp, cell)
+    assert np.array_equal(surface_variation(pts, nrm, fp, strength), (1.0 + total * strength).astype(np.float32))

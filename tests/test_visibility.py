@@ -171,3 +171,15 @@ def test_ray_cast_candidates_are_exactly_the_faces_whose_box_holds_the_point(spr
         uv32 = (centre + rng.normal(0, spread, (40, 2)) + 1000).astype(np.float32)
         n_idx, f_idx = L._candidate_pairs(uv32, uv32.astype(np.float64), uv32.astype(np.float64))
         assert set(zip(range(40), range(40))) <= set(zip(n_idx.tolist(), f_idx.tolist()))
+
+
+def test_points_box_is_each_persons_extent():
+    rng = np.random.default_rng(4)
+    uv = rng.normal(200.0, 30.0, (3, 500, 2))
+    uv[1, 7] = (-40.0, 900.0)  # a vertex off the image still counts
+    box = L.points_box(uv)
+    assert box.dtype == np.float32 and box.shape == (3, 4)
+    for p in range(3):
+        want = [uv[p, :, 0].min(), uv[p, :, 1].min(), uv[p, :, 0].max(), uv[p, :, 1].max()]
+        assert np.array_equal(box[p], np.array(want, np.float32))
+    assert box[1, 0] == -40.0 and box[1, 3] == 900.0

@@ -137,9 +137,10 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
     s_v = np.zeros(len(flat), np.float32)
     replace = np.zeros(len(flat), bool)  # eyes: painted over the skin, not added to a mean
     hair = []
-    for k in np.unique(keys):
+    order = np.argsort(keys, kind="stable")  # the pixels grouped by key, each group in ascending order
+    uniq, starts = np.unique(keys.take(order), return_index=True)
+    for k, ids in zip(uniq, np.split(order, starts[1:])):
         fabric = fabrics[(int(k) >> 8, int(k) & 255)]
-        ids = np.flatnonzero(keys == k)
         if fabric.get("pattern") == "hair":  # strands, after the loop (genb.render.raster.strands)
             hair.append(ids)
             continue

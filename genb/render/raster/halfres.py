@@ -61,6 +61,31 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
         normal_tol: largest difference of an encoded normal byte (x or y) to a neighbour's.
     """
     H, W = mask.shape
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
+        return HalfPlan(evaluate=np.zeros((H, W), bool),
+                        filled=[np.zeros(mask[py::2, px::2].shape, bool) for (py, px), _ in _CLASSES])
+    # the mask's bounding box, from even corners (the parity classes stay): outside it nothing is evaluated
+    # or filled, and its border reads the same zeros from the padding as from the unmasked pixels beyond
+    y0, x0 = rows[0] & ~1, cols[0] & ~1
+    y1, x1 = rows[-1] + 1, cols[-1] + 1
+    if (y0, x0, y1, x1) != (0, 0, H, W):
+        box = _plan(mask[y0:y1, x0:x1], depth[y0:y1, x0:x1], normals_encoded[y0:y1, x0:x1], depth_tol, normal_tol)
+        evaluate = np.zeros((H, W), bool)
+        evaluate[y0:y1, x0:x1] = box.evaluate
+        filled = []
+        for ((py, px), _), part in zip(_CLASSES, box.filled):
+            full = np.zeros(mask[py::2, px::2].shape, bool)
+            full[y0 // 2:y0 // 2 + part.shape[0], x0 // 2:x0 // 2 + part.shape[1]] = part
+            filled.append(full)
+        return HalfPlan(evaluate=evaluate, filled=filled)
+    return _plan(mask, depth, normals_encoded, depth_tol, normal_tol)
+
+
+def _plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, depth_tol: float,
+          normal_tol: int) -> HalfPlan:
+    """:func:`half_plan` over the whole of ``mask``'s image (the caller crops it)."""
+    H, W = mask.shape
     m = _pad(mask)
     inv_z = np.divide(np.float32(1), depth, out=np.zeros((H, W), np.float32), where=depth > 0)
     inv_z = _pad(inv_z)

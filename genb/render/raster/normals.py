@@ -31,6 +31,25 @@ def _encoded_normal_table() -> np.ndarray:
 _ENCODED_TABLE = _encoded_normal_table()
 
 
+def _unit_normal_table() -> np.ndarray:
+    """(65536, 3) float32 unit camera-frame normals of every encoded (x, y) byte pair (index x << 8 | y),
+    z facing the camera (as :func:`genb.render.raster.normals.encode_normal_xy` stores them)."""
+    xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
+    x, y = np.repeat(xy, 256), np.tile(xy, 256)
+    n = np.stack([x, y, -np.sqrt(np.clip(1.0 - x * x - y * y, 0.0, 1.0))], axis=1)
+    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)).astype(np.float32)
+
+
+_UNIT_TABLE = _unit_normal_table()
+_UNIT_TABLE.setflags(write=False)
+
+
+def unit_normal_table() -> np.ndarray:
+    """(65536, 3) float32 unit normals of the encoded (x, y) byte pairs (:func:`_unit_normal_table`), read-only:
+    per-normal shading terms are tabulated over it once per image."""
+    return _UNIT_TABLE
+
+
 def encoded_normal_table() -> np.ndarray:
     """(65536, 3) float32 the encoded normal of every (x, y) byte pair (index x << 8 | y; z the table's root)
     decoded as ``enc / 127.5 - 1`` (not normalised), read-only: per-normal terms are tabulated over it once

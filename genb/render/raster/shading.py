@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from genb.core.conventions import PARTS, SCENE_PART_INDEX
-from genb.render.raster.halfres import fill, half_plan
+from genb.render.raster.albedo_detail import vary_albedo
+from genb.render.raster.normals import unit_normal_table
 from genb.render.raster.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
 from genb.render.raster.probe import LightProbe, sh_irradiance
 
@@ -140,7 +141,10 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
         ambient, n_dot_l: optional (N, 3) sky irradiance / pi and (N,) cosine to the sun, when the
             caller has them (from per-normal tables); computed here otherwise.
     """
-    rough, f0, sss = (_MATERIAL_COLUMNS[c].take(parts) for c in range(3))  # 1-D gathers: quicker than rows
+    rough_t, f0_t, sss_t = _MATERIAL_COLUMNS
+    # the skin and glossy pixels through boolean tables of the 256 classes; their materials gathered for those alone
+    skin = np.flatnonzero((sss_t > 0).take(parts))
+    glossy = np.flatnonzero((rough_t < 0.8).take(parts))
     R32 = R.astype(np.float32)
     l_cam = R32 @ probe.toward_sun
     rays = rays_cam if callable(rays_cam) else (lambda idx: rays_cam[idx])
@@ -153,31 +157,39 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
     direct = np.maximum(n_dot_l, 0.0) * sun_visibility
     light = ambient * occlusion[:, None]
     light += direct[:, None] * probe.sun[None, :]
-    skin = np.flatnonzero(sss > 0)
     if len(skin):
-        wrap = sss[skin, None] * SKIN_WRAP[None, :]
+        wrap = sss_t.take(parts[skin])[:, None] * SKIN_WRAP[None, :]
         wrapped = np.clip((n_dot_l[skin, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[skin, None]
         light[skin] += (wrapped - direct[skin, None]) * probe.sun[None, :]
     out = light
     out *= albedo
     # specular on the glossier materials (rough ground and cloth: their share is negligible)
-    glossy = np.flatnonzero(rough < 0.8)
     if len(glossy):
-        out[glossy] += _specular(normals(glossy), rays(glossy), rough[glossy], f0[glossy], n_dot_l[glossy],
+        mat = parts[glossy]
+        out[glossy] += _specular(normals(glossy), rays(glossy), rough_t.take(mat), f0_t.take(mat), n_dot_l[glossy],
                                  sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
+    return out
+
+
+def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N,) row-wise dot products of (N, 3) arrays, summed in the order ``np.sum(a * b, axis=1)`` sums
+    (the same bits), column by column: quicker than a reduction along the short axis."""
+    out = a[:, 0] * b[:, 0]
+    out += a[:, 1] * b[:, 1]
+    out += a[:, 2] * b[:, 2]
     return out
 
 
 def _specular(n, rays, rough, f0, n_dot_l, sun_visibility, occlusion, l_cam, probe, R32) -> np.ndarray:
     """(M, 3) specular radiance: the sun (GGX) and the sky in the reflected direction (Schlick)."""
     v = -rays
-    n_dot_v = np.clip(np.sum(n * v, axis=1), 1e-3, 1.0)
+    n_dot_v = np.clip(_rowdot(n, v), 1e-3, 1.0)
     out = np.zeros((len(n), 3), np.float32)
     lit = np.flatnonzero((n_dot_l > 0) & (sun_visibility > 0))
     if len(lit):
         h = v[lit] + l_cam[None, :]
         h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-6)
-        nh = np.clip(np.sum(n[lit] * h, axis=1), 0.0, 1.0)
+        nh = np.clip(_rowdot(n[lit], h), 0.0, 1.0)
         vh = np.clip(h @ l_cam, 0.0, 1.0)
         spec = _ggx(nh, n_dot_l[lit], n_dot_v[lit], vh, rough[lit], f0[lit]) * sun_visibility[lit]
         out[lit] = spec[:, None] * probe.sun[None, :]
@@ -255,82 +267,8 @@ def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the whole image
-def _normal_table() -> np.ndarray:
-    """(65536, 3) float32 unit camera-frame normals of every encoded (x, y) byte pair (index x << 8 | y),
-    z facing the camera (as :func:`genb.render.raster.normals.encode_normal_xy` stores them)."""
-    xy = np.arange(256, dtype=np.float32) / 127.5 - 1.0
-    x, y = np.repeat(xy, 256), np.tile(xy, 256)
-    n = np.stack([x, y, -np.sqrt(np.clip(1.0 - x * x - y * y, 0.0, 1.0))], axis=1)
-    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-6)).astype(np.float32)
-
-
-_NORMALS = _normal_table()
+_NORMALS = unit_normal_table()  # (65536, 3) the unit normal of each encoded x, y (genb.render.raster.normals)
 _FACING = (128 << 8) | 128  # the encoded camera-facing normal
-
-
-_MOTTLE = np.zeros(256, np.float32)  # how strongly each object class is mottled
-for _name, _k in {"wall": 1.0, "fence": 0.7, "box": 1.2, "bench": 0.8, "pole": 0.4, "step": 1.0, "planter": 1.0,
-                  "plant": 1.6, "tree": 1.6}.items():
-    _MOTTLE[SCENE_PART_INDEX[_name]] = _k
-
-
-def _surface_detail(depth, K, cam_ext, flat, parts, normals_world) -> np.ndarray:
-    """(M,) albedo multipliers of object pixels (flat indices into the image)."""
-    from genb.render.raster.texture import surface_variation
-
-    H, W = depth.shape
-    v, u = np.divmod(flat, W)
-    z = depth.ravel().take(flat)
-    x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0]) * z
-    y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1]) * z
-    R = cam_ext[:3, :3].astype(np.float32)
-    cam = np.stack([x, y, z], axis=1) - cam_ext[:3, 3].astype(np.float32)
-    pts = cam @ R  # R^T (p_cam - t), row-wise
-    ray = np.stack([x, y, z], axis=1) / np.maximum(np.sqrt(x * x + y * y + z * z), 1e-6)[:, None]
-    facing = np.maximum(np.abs(np.sum((normals_world @ R.T) * ray, axis=1)), 0.05)
-    footprint = z / np.float32(K[0, 0]) / facing
-    return surface_variation(pts, normals_world, footprint, _MOTTLE[parts])
-
-
-def _mottling(depth, normals_encoded, parts, K, cam_ext, pixels) -> np.ndarray:
-    """(M,) albedo multipliers (:func:`_surface_detail`) of the object pixels ``pixels`` (sorted flat indices),
-    evaluated on every other pixel where the surface runs on and filled in (the noise's finest cell
-    is larger than two pixels wherever it is not faded out: :func:`genb.render.raster.halfres.half_plan`)."""
-    H, W = depth.shape
-    mask = np.zeros(H * W, bool)
-    mask[pixels] = True
-    plan = half_plan(mask.reshape(H, W), depth, normals_encoded)
-    at = np.flatnonzero(plan.evaluate)
-    nxy = normals_encoded[..., :2].reshape(-1, 2).take(at, axis=0).astype(np.int32)
-    values = np.ones(H * W, np.float32)
-    values[at] = _surface_detail(depth, K, cam_ext, at, parts.ravel().take(at),
-                                 _NORMALS.take((nxy[:, 0] << 8) | nxy[:, 1], axis=0) @ cam_ext[:3, :3].astype(np.float32))
-    return fill(values.reshape(H, W), plan).ravel().take(pixels)
-
-
-def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: int, seed: int,
-                      step: int = 4) -> np.ndarray:
-    """(H, W, 3) float32 albedo multipliers of the ground plane (z = 0) seen through the camera:
-    world-space noise (:func:`genb.render.raster.texture.ground_variation`), prefiltered by each pixel's
-    footprint on the ground (longer at grazing angles). The noise is smooth (cells of 1.7 m and
-    more), so it is evaluated every ``step`` pixels and interpolated."""
-    import cv2
-
-    from genb.render.scene.sky import ray_directions
-    from genb.render.raster.texture import ground_variation
-
-    w, h = -(-width // step), -(-height // step)
-    Kc = K.copy()
-    Kc[:2, :2] *= 1.0 / step
-    Kc[:2, 2] = (K[:2, 2] + 0.5) / step - 0.5
-    d = ray_directions(Kc, cam_ext, w, h)
-    centre = -cam_ext[:3, :3].T @ cam_ext[:3, 3]
-    down = np.minimum(d[:, 2], -1e-3)  # rays at or above the horizon: as if just below it
-    t = np.minimum(-centre[2] / down, 1e4)
-    xy = centre[None, :2] + t[:, None] * d[:, :2]
-    footprint = t / K[0, 0] / np.maximum(-down, 0.02)  # one full-resolution pixel, metres
-    coarse = ground_variation(xy, footprint.astype(np.float32), seed).reshape(h, w, 3)
-    return cv2.resize(coarse, (w * step, h * step), interpolation=cv2.INTER_LINEAR)[:height, :width]
 
 
 def _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table) -> None:
@@ -344,6 +282,19 @@ def _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe
     radiance[idx] += strand_highlight(strands, ok, albedo[idx], _NORMALS.take(key[idx], axis=0),
                                       camera_rays(K, *np.divmod(flat[idx], W)), R32 @ probe.toward_sun, probe.sun,
                                       sun[idx], R32[:, 2].copy(), ambient_table.take(key[idx], axis=0), occ[idx])
+
+
+def _linear_albedo(enc: np.ndarray, a: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 linear albedo of N pixels' colour-pass bytes ``enc`` (N, 3) premultiplied by their
+    coverage ``a`` (N,) uint8; ``edge``: the pixels with ``a < 255`` (un-premultiplied)."""
+    import cv2
+
+    albedo = cv2.LUT(enc, SRGB_TO_LINEAR) if len(enc) else SRGB_TO_LINEAR.take(enc)  # a table per byte (the same values)
+    if len(edge):
+        e = enc[edge].astype(np.uint16)
+        ae = a[edge, None].astype(np.uint16)
+        albedo[edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
+    return albedo
 
 
 def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray,
@@ -386,11 +337,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     a = pick(alpha8)
     enc = pick(albedo_premult, 3)
     edge = np.flatnonzero(a < 255)
-    albedo = SRGB_TO_LINEAR.take(enc)
-    if len(edge):  # un-premultiply the anti-aliased edges
-        e = enc[edge].astype(np.uint16)
-        ae = a[edge, None].astype(np.uint16)
-        albedo[edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
+    albedo = _linear_albedo(enc, a, edge)
     # G-buffer: where the label pass missed a partly covered edge pixel, a neighbour's part and a
     # camera-facing normal
     hit_px = pick(hit)
@@ -401,26 +348,17 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     part_px = pick(parts)
     if not hit_px.all():
         part_px = np.where(hit_px, part_px, pick(cv2.dilate(parts, np.ones((3, 3), np.uint8))))
-    if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
-        on = np.flatnonzero(hit_px & (part_px == SCENE_PART_INDEX["ground"]))
-        if len(on):
-            detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
-            albedo[on] *= detail.take(on if len(flat) == H * W else flat[on], axis=0)
     R32 = cam_ext[:3, :3].astype(np.float32)
-    obj = np.flatnonzero(hit_px & (_MOTTLE[part_px] > 0))
-    if len(obj):  # objects' painted, concrete and wooden surfaces: prefiltered world-space mottling
-        albedo[obj] *= _mottling(depth, normals_encoded, parts, K, cam_ext, flat[obj])[:, None]
+    # the ground's large-scale variation and the objects' mottling (genb.render.raster.albedo_detail)
+    vary_albedo(albedo, flat, hit_px, part_px, depth, normals_encoded, parts, K, cam_ext, ground_seed)
     ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
     occ = pick(_occlusion_full(depth, float(K[0, 0])))
     if contact_map is not None:
         occ = occ * pick(contact_map)
     sun = pick(sun_map) if sun_map is not None else np.ones(len(flat), np.float32)
-    if material_ids is not None:
-        mat_px = pick(material_ids)
-        mat_px = np.where(hit_px, mat_px, part_px)  # edge pixels the label pass missed keep their neighbour's
-    else:
-        mat_px = part_px
+    # the materials: edge pixels the label pass missed keep their neighbour's
+    mat_px = part_px if material_ids is None else np.where(hit_px, pick(material_ids), part_px)
     radiance = shade(albedo, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
                      lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
                      cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))

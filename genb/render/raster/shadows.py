@@ -335,7 +335,7 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     # on every other pixel where the surface runs on (the filtered visibility is smooth), filled in
     plan = half_plan(mask, depth, normals_encoded) if half else None
     at = mask if plan is None else plan.evaluate
-    padded = np.pad(shadow_depth, 1)  # once for both lookups below
+    padded = cv2.copyMakeBorder(shadow_depth, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)  # once for both lookups below
 
     def visibility(at):  # (H, W) bool pixels -> their sun visibility
         n = normals_encoded.reshape(-1, 3).take(np.flatnonzero(at), axis=0).astype(np.float32) * np.float32(1 / 127.5) - 1
