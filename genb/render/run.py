@@ -170,9 +170,9 @@ AHEAD = 2
 
 def _pipeline(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: RenderStage, preparer: Preparer) -> None:
     """Render ``todo`` in this process with a pipeline: samples k+1, k+2 are prepared (bodies, scene:
-    no GL; by ``preparer``, in its own process by default) while sample k rasterizes on this thread and
-    sample k-1 is completed (shading, labels, control maps) on a thread and then written on another.
-    numpy, zlib and llvmpipe release the GIL, so the stages overlap."""
+    no GL; by ``preparer``: a thread, or a process with GENB_PREPARE=process) while sample k
+    rasterizes on this thread and sample k-1 is completed (shading, labels, control maps) on a
+    thread and then written on another. numpy, zlib and llvmpipe release the GIL, so the stages overlap."""
     writer = SampleWriter(run, cfg.png_compression)
     completer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-complete")
     # a sample whose render frames nobody is drawn again here, prepared by the preparer
@@ -229,7 +229,7 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     start = time.perf_counter()
     started = [start]  # when steady rendering started
 
-    preparer: list[Preparer] = []  # the preparing process, started before this process's stage
+    preparer: list[Preparer] = []  # the preparing process (GENB_PREPARE=process), started before this process's stage
 
     def setup(ctx: StageContext) -> RenderStage | None:
         if cfg.workers > 1:
