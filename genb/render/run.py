@@ -5,6 +5,7 @@ manifest (``run.json``) and settings record through :func:`genb.core.runner.run_
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import dataclasses
 import multiprocessing as mp
@@ -21,6 +22,7 @@ from genb.core.run import RunFolder
 from genb.core.runner import StageContext, StageSpec, run_stage
 from genb.errors import GenbError
 from genb.render.config import RenderConfig
+from genb.render.prep_process import Preparer, use_process
 from genb.render.stage import RenderedSample, RenderStage
 
 logger = get_logger(__name__)
@@ -162,45 +164,55 @@ def _validate(run: RunFolder, cfg: RenderConfig) -> None:
                             "render into a new folder (or finish this one with the genb version that started it)")
 
 
-def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "RenderStage | None") -> float:
-    """Render ``todo`` into ``run``: in this process (``stage``), or in a pool of workers each with
-    its own renderer. Returns when steady rendering started (``time.perf_counter``)."""
+AHEAD = 2
+"""Samples prepared ahead of the one rasterizing: the preparing side keeps busy while this process draws."""
+
+
+def _pipeline(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: RenderStage, preparer: Preparer) -> None:
+    """Render ``todo`` in this process with a pipeline: samples k+1, k+2 are prepared (bodies, scene:
+    no GL; by ``preparer``: a thread, or a process with GENB_PREPARE=process) while sample k
+    rasterizes on this thread and sample k-1 is completed (shading, labels, control maps) on a
+    thread and then written on another. numpy, zlib and llvmpipe release the GIL, so the stages overlap."""
+    writer = SampleWriter(run, cfg.png_compression)
+    completer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-complete")
+    # a sample whose render frames nobody is drawn again here, prepared by the preparer
+    redo = lambda index, retry: preparer.submit(index, retry).result()  # noqa: E731
+    ahead = collections.deque(preparer.submit(i) for i in todo[:AHEAD])
+    behind: tuple[int, concurrent.futures.Future] | None = None
+    try:
+        for k, i in enumerate(progress(todo, total=len(todo), desc="render")):
+            prep = ahead.popleft().result()
+            if k + AHEAD < len(todo):
+                ahead.append(preparer.submit(todo[k + AHEAD]))
+            raw = stage.rasterize(prep)
+            if behind is not None:
+                writer.submit(behind[0], stage.redraw_if_unframed(behind[0], behind[1].result(), redo))
+            behind = (i, completer.submit(stage.complete, prep, raw))
+        if behind is not None:
+            writer.submit(behind[0], stage.redraw_if_unframed(behind[0], behind[1].result(), redo))
+            behind = None
+    finally:
+        if behind is not None:  # a later sample failed: still write the one completed before it
+            try:
+                if behind[1].exception() is None and stage.frames_someone(behind[1].result()):
+                    writer.submit(behind[0], behind[1].result())  # (one to draw again is left to a resume)
+            except Exception:  # noqa: BLE001 - the first error is the one raised
+                pass
+        preparer.close()
+        completer.shutdown(wait=True, cancel_futures=True)
+        writer.close()
+        stage.close()
+
+
+def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "RenderStage | None",
+                 preparer: Preparer | None = None) -> float:
+    """Render ``todo`` into ``run``: in this process (``stage``; ``preparer``: who prepares, default a
+    thread of this process), or in a pool of workers each with its own renderer. Returns when steady
+    rendering started (``time.perf_counter``)."""
     started = time.perf_counter()
     if cfg.workers == 1:
         assert stage is not None
-        writer = SampleWriter(run, cfg.png_compression)
-        # A pipeline of threads: sample k+1 is prepared (bodies, scene: no GL) while sample k
-        # rasterizes on this thread and sample k-1 is completed (shading, labels, control maps)
-        # and then written. numpy, zlib and llvmpipe release the GIL, so the stages overlap.
-        preparer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
-        completer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-complete")
-        # a sample whose render frames nobody is drawn again here, prepared on the one preparing thread
-        redo = lambda index, retry: preparer.submit(stage.prepare, index, None, retry).result()  # noqa: E731
-        try:
-            ahead = preparer.submit(stage.prepare, todo[0])
-            behind: tuple[int, concurrent.futures.Future] | None = None
-            for k, i in enumerate(progress(todo, total=len(todo), desc="render")):
-                prep = ahead.result()
-                if k + 1 < len(todo):
-                    ahead = preparer.submit(stage.prepare, todo[k + 1])
-                raw = stage.rasterize(prep)
-                if behind is not None:
-                    writer.submit(behind[0], stage.redraw_if_unframed(behind[0], behind[1].result(), redo))
-                behind = (i, completer.submit(stage.complete, prep, raw))
-            if behind is not None:
-                writer.submit(behind[0], stage.redraw_if_unframed(behind[0], behind[1].result(), redo))
-                behind = None
-        finally:
-            if behind is not None:  # a later sample failed: still write the one completed before it
-                try:
-                    if behind[1].exception() is None and stage.frames_someone(behind[1].result()):
-                        writer.submit(behind[0], behind[1].result())  # (one to draw again is left to a resume)
-                except Exception:  # noqa: BLE001 - the first error is the one raised
-                    pass
-            preparer.shutdown(wait=True, cancel_futures=True)
-            completer.shutdown(wait=True, cancel_futures=True)
-            writer.close()
-            stage.close()
+        _pipeline(run, cfg, todo, stage, preparer if preparer is not None else Preparer(cfg, stage))
     else:
         ctx = mp.get_context("spawn")
         with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
@@ -217,17 +229,26 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     start = time.perf_counter()
     started = [start]  # when steady rendering started
 
+    preparer: list[Preparer] = []  # the preparing process (GENB_PREPARE=process), started before this process's stage
+
     def setup(ctx: StageContext) -> RenderStage | None:
         if cfg.workers > 1:
             return None  # each worker builds its own
-        stage = RenderStage(cfg)  # body model and forwards on one torch thread (see RenderStage)
+        if use_process():  # (built beside this process's stage: two cores, two start-ups at once)
+            preparer.append(Preparer(cfg))
+        try:
+            stage = RenderStage(cfg)  # body model and forwards on one torch thread (see RenderStage)
+        except BaseException:
+            for p in preparer:
+                p.close()
+            raise
         logger.info("GL renderer: %s", stage.raster.gl_renderer_name)
         return stage
 
     def work(ctx: StageContext, todo: list[int]) -> None:
         logger.info("rendering %d of %d samples into %s (%d already done, %d rank(s), %d worker(s))",
                     len(todo), cfg.num_samples, run.root, ctx.plan.skipped, ctx.ranks.world, cfg.workers)
-        started[0] = _render_todo(run, cfg, todo, ctx.state)
+        started[0] = _render_todo(run, cfg, todo, ctx.state, preparer[0] if preparer else None)
 
     done = set(run.sample_ids())
     ran = run_stage(StageSpec(

@@ -1,0 +1,141 @@
+"""Preparing samples in a second process, beside the process that rasterizes and completes them.
+
+:meth:`genb.render.stage.RenderStage.prepare` is mostly Python (bodies, dressing, scene): on a
+thread of the rendering process it holds the GIL most of its time, and the GL thread (whose
+pyrender and PyOpenGL calls take and release the GIL hundreds of times a sample) and the
+completing thread wait on it. In a process of its own it holds its own GIL; what it hands back,
+a pickled :class:`genb.render.samples.PreparedSample` (about 5-25 MB of arrays at 512x512), costs
+the rendering process a few milliseconds to read.
+
+A prepared sample depends only on (config, index, retry), never on the process that prepared
+it (``--workers 2`` relies on the same), so the bytes written are those of the one-process run.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+from genb.errors import GenbError
+
+if TYPE_CHECKING:
+    from genb.render.config import RenderConfig
+    from genb.render.stage import RenderStage
+
+ENV = "GENB_PREPARE"
+"""``GENB_PREPARE=process``: prepare in a child process (a second body model and stage: about 5 s more
+start-up and ~0.1 s more CPU a sample for pickling; not faster on the loaded 2-core machine it was
+measured on). The default, ``thread``: a thread of the rendering process."""
+
+# The child: this process's import path first (before genb is imported), then the config, then
+# (index, retry) requests answered in order with pickled (ok, PreparedSample or exception).
+# A plain interpreter, not multiprocessing's spawn: the caller's __main__ is never run again.
+_BOOT = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+         "from genb.render.prep_process import serve; serve()")
+
+
+def serve() -> None:
+    """The preparing process's loop (its stdin: requests; its stdout: answers; its prints go to stderr)."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    inp = sys.stdin.buffer
+    cfg = pickle.load(inp)
+    stage, failed = None, None
+    try:
+        from genb.render.stage import RenderStage
+
+        stage = RenderStage(cfg)
+    except BaseException as e:  # noqa: BLE001 - answered to every request
+        failed = e
+    while True:
+        try:
+            index, retry = pickle.load(inp)
+        except EOFError:
+            return
+        try:
+            if stage is None:
+                raise failed  # type: ignore[misc]
+            answer = pickle.dumps((True, stage.prepare(index, None, retry)), protocol=5)
+        except BaseException as e:  # noqa: BLE001 - the caller raises it
+            try:
+                answer = pickle.dumps((False, e), protocol=5)
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                answer = pickle.dumps((False, GenbError(f"preparing sample {index} failed: {e!r}")), protocol=5)
+        out.write(answer)
+        out.flush()
+
+
+def use_process() -> bool:
+    """Whether ``genb render`` with one worker prepares in a second process (:data:`ENV`; default no)."""
+    return os.environ.get(ENV, "thread").strip().lower() == "process"
+
+
+class Preparer:
+    """Prepares samples ahead of the rendering thread: in a child process with its own
+    :class:`RenderStage` (``stage`` None), or on one thread of this process with ``stage``.
+
+    :meth:`submit` returns a future of the :class:`PreparedSample`; the samples are prepared in
+    the order submitted, so submitting in rendering order keeps the preparing side busy.
+    """
+
+    def __init__(self, cfg: "RenderConfig", stage: "RenderStage | None" = None):
+        self._stage = stage
+        if stage is not None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
+            return
+        self._proc = subprocess.Popen([sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._waiting: collections.deque[concurrent.futures.Future] = collections.deque()
+        self._lock = threading.Lock()
+        self._send(list(sys.path), cfg)  # it builds its stage now, beside this process's
+        self._reader = threading.Thread(target=self._read, name="genb-prepared", daemon=True)
+        self._reader.start()
+
+    def _send(self, *messages) -> None:
+        assert self._proc.stdin is not None
+        for m in messages:
+            self._proc.stdin.write(pickle.dumps(m, protocol=5))
+        self._proc.stdin.flush()
+
+    def submit(self, index: int, retry: int = 0) -> concurrent.futures.Future:
+        if self._stage is not None:
+            return self._pool.submit(self._stage.prepare, index, None, retry)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            if not self._reader.is_alive():
+                raise GenbError("the preparing process of genb render has ended", "see the error above; run again")
+            self._waiting.append(future)
+            self._send((index, retry))
+        return future
+
+    def _read(self) -> None:
+        """The answers, in request order, into the waiting futures (on a thread of its own)."""
+        try:
+            while True:
+                ok, value = pickle.load(self._proc.stdout)
+                future = self._waiting.popleft()
+                future.set_result(value) if ok else future.set_exception(value)
+        except (EOFError, OSError, pickle.UnpicklingError, IndexError) as e:
+            with self._lock:
+                while self._waiting:
+                    self._waiting.popleft().set_exception(GenbError(
+                        f"the preparing process of genb render ended ({type(e).__name__}, "
+                        f"exit code {self._proc.poll()})", "see the error above; run again (or unset GENB_PREPARE)"))
+
+    def close(self) -> None:
+        if self._stage is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        if self._waiting:  # an error cut the run short: what is still queued is not needed
+            self._proc.kill()
+        try:
+            self._proc.stdin.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+        self._proc.wait()
+        self._reader.join()
