@@ -39,3 +39,16 @@ def test_an_error_in_the_preparing_process_is_raised_here(tmp_path):
     finally:
         preparer.close()
     assert preparer._proc.returncode == 0
+
+
+def test_one_worker_prepares_in_a_process_by_default_and_a_wrong_choice_is_one_clear_error(monkeypatch):
+    from genb.render.prep_process import use_process
+
+    monkeypatch.delenv(ENV, raising=False)
+    assert use_process()
+    monkeypatch.setenv(ENV, "thread")
+    assert not use_process()
+    monkeypatch.setenv(ENV, "processes")
+    with pytest.raises(GenbError, match="neither 'process' nor 'thread'") as e:
+        use_process()
+    assert "GENB_PREPARE=thread" in e.value.fix

@@ -29,9 +29,11 @@ if TYPE_CHECKING:
     from genb.render.stage import RenderStage
 
 ENV = "GENB_PREPARE"
-"""``GENB_PREPARE=process``: prepare in a child process (a second body model and stage: about 5 s more
-start-up and ~0.1 s more CPU a sample for pickling; not faster on the loaded 2-core machine it was
-measured on). The default, ``thread``: a thread of the rendering process."""
+"""``genb render`` with one worker prepares in a child process by default (``GENB_PREPARE=process``): a second
+body model and stage (a few seconds more start-up, both built at once; ~0.1 s more CPU a sample for
+pickling), and 1.14-1.19x the samples/s of a preparing thread on an otherwise idle 2-core machine
+(512x512, 1-10 people, 60 samples; no gain while other work holds the cores). ``GENB_PREPARE=thread``:
+a thread of the rendering process, one process in all."""
 
 # The child: this process's import path first (before genb is imported), then the config, then
 # (index, retry) requests answered in order with pickled (ok, PreparedSample or exception).
@@ -72,8 +74,13 @@ def serve() -> None:
 
 
 def use_process() -> bool:
-    """Whether ``genb render`` with one worker prepares in a second process (:data:`ENV`; default no)."""
-    return os.environ.get(ENV, "thread").strip().lower() == "process"
+    """Whether ``genb render`` with one worker prepares in a second process (:data:`ENV`: ``process``, the
+    default, or ``thread``; anything else is an error)."""
+    value = os.environ.get(ENV, "process").strip().lower() or "process"
+    if value not in ("process", "thread"):
+        raise GenbError(f"{ENV}={os.environ.get(ENV)!r} is neither 'process' nor 'thread'",
+                        f"unset {ENV} (a preparing process) or set {ENV}=thread (one process)")
+    return value == "process"
 
 
 class Preparer:
@@ -125,7 +132,7 @@ class Preparer:
                 while self._waiting:
                     self._waiting.popleft().set_exception(GenbError(
                         f"the preparing process of genb render ended ({type(e).__name__}, "
-                        f"exit code {self._proc.poll()})", "see the error above; run again (or unset GENB_PREPARE)"))
+                        f"exit code {self._proc.poll()})", "see the error above; run again (or set GENB_PREPARE=thread)"))
 
     def close(self) -> None:
         if self._stage is not None:

@@ -170,7 +170,7 @@ AHEAD = 2
 
 def _pipeline(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: RenderStage, preparer: Preparer) -> None:
     """Render ``todo`` in this process with a pipeline: samples k+1, k+2 are prepared (bodies, scene:
-    no GL; by ``preparer``: a thread, or a process with GENB_PREPARE=process) while sample k
+    no GL; by ``preparer``: a child process, or a thread with GENB_PREPARE=thread) while sample k
     rasterizes on this thread and sample k-1 is completed (shading, labels, control maps) on a
     thread and then written on another. numpy, zlib and llvmpipe release the GIL, so the stages overlap."""
     writer = SampleWriter(run, cfg.png_compression)
@@ -229,7 +229,7 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     start = time.perf_counter()
     started = [start]  # when steady rendering started
 
-    preparer: list[Preparer] = []  # the preparing process (GENB_PREPARE=process), started before this process's stage
+    preparer: list[Preparer] = []  # the preparing process (unless GENB_PREPARE=thread), started before this process's stage
 
     def setup(ctx: StageContext) -> RenderStage | None:
         if cfg.workers > 1:

@@ -276,7 +276,7 @@ class RenderStage(People):
         look = prep.look
         if look is None or look.shadow_pass is None:
             return None
-        cam = look.shadow_cam  # the map may be larger than the image (genb.render.raster.shadows.map_scale)
+        cam = look.shadow_cam  # the map may be larger than the image (genb.render.raster.sun_camera.map_scale)
         return self.raster.run_passes([look.shadow_pass], cam.width, cam.height)[0]
 
     def rasterize(self, prep: PreparedSample) -> list:

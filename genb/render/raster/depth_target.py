@@ -2,7 +2,7 @@
 
 pyrender keeps one pair of main framebuffers (single and 4x multisample, colour and depth) at the
 viewport's size and deletes and rebuilds both whenever the size changes. The sun's map is often
-larger than the image (:func:`genb.render.raster.shadows.map_scale`), so drawing it in the main
+larger than the image (:func:`genb.render.raster.sun_camera.map_scale`), so drawing it in the main
 framebuffer rebuilt them twice per sample (to the map's size and back), each time allocating a
 multisample colour and depth buffer nobody draws into. A depth-only pass needs neither colour
 nor multisampling: :func:`depth_only_target` lends pyrender a depth buffer of the map's size for

@@ -318,15 +318,15 @@ class Rasterizer:
     def build_shadow_pass(self, color_scene: Any, direction: np.ndarray, width: int, height: int,
                           grow: bool = False):
         """The sun's depth-only pass over the colour scene's shadow casters (people, their garments,
-        props; not the ground), and its :class:`genb.render.raster.shadows.ShadowCamera`; None if nothing casts.
+        props; not the ground), and its :class:`genb.render.raster.sun_camera.ShadowCamera`; None if nothing casts.
 
         Args:
             color_scene: the colour pass's scene (first of :meth:`build_passes`).
             direction: (3,) direction the sunlight travels. width, height: shadow map size.
-            grow: let the map grow by a whole factor (:func:`genb.render.raster.shadows.map_scale`) where the
+            grow: let the map grow by a whole factor (:func:`genb.render.raster.sun_camera.map_scale`) where the
                 casters' frame is wide; the pass must then be rendered at the camera's ``width`` x ``height``.
         """
-        from genb.render.raster.shadows import fit_shadow_camera, map_scale
+        from genb.render.raster.sun_camera import fit_shadow_camera, map_scale
 
         pr = self._pr
         # mesh_nodes is a set (its order follows object addresses): sort, so the shadow camera's float

@@ -38,6 +38,7 @@ from genb.render.scene import sky
 from genb.core.conventions import BODY25_INDEX, SCENE_PART_INDEX
 from genb.render.raster.gl import RasterOutput
 from genb.render.raster.meshes import GroundLayer, PropMesh, merge_meshes
+from genb.render.raster.sun_camera import ShadowCamera
 
 # BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
 FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
@@ -59,7 +60,7 @@ class Look:
     """
 
     shadow_pass: tuple | None
-    shadow_cam: shadows.ShadowCamera | None
+    shadow_cam: ShadowCamera | None
     lighting: dict[str, Any]
     sky: dict[str, Any] | None
     contacts: np.ndarray
