@@ -41,14 +41,16 @@ def test_an_error_in_the_preparing_process_is_raised_here(tmp_path):
     assert preparer._proc.returncode == 0
 
 
-def test_one_worker_prepares_in_a_process_by_default_and_a_wrong_choice_is_one_clear_error(monkeypatch):
-    from genb.render.prep_process import use_process
+def test_long_runs_prepare_in_a_process_by_default_and_a_wrong_choice_is_one_clear_error(monkeypatch):
+    from genb.render.prep_process import PROCESS_MIN_SAMPLES, use_process
 
     monkeypatch.delenv(ENV, raising=False)
-    assert use_process()
+    assert use_process(PROCESS_MIN_SAMPLES) and not use_process(PROCESS_MIN_SAMPLES - 1)
     monkeypatch.setenv(ENV, "thread")
-    assert not use_process()
+    assert not use_process(10_000)
+    monkeypatch.setenv(ENV, "process")
+    assert use_process(1)
     monkeypatch.setenv(ENV, "processes")
     with pytest.raises(GenbError, match="neither 'process' nor 'thread'") as e:
-        use_process()
+        use_process(100)
     assert "GENB_PREPARE=thread" in e.value.fix

@@ -29,11 +29,13 @@ if TYPE_CHECKING:
     from genb.render.stage import RenderStage
 
 ENV = "GENB_PREPARE"
-"""``genb render`` with one worker prepares in a child process by default (``GENB_PREPARE=process``): a second
-body model and stage (a few seconds more start-up, both built at once; ~0.1 s more CPU a sample for
-pickling), and 1.14-1.19x the samples/s of a preparing thread on an otherwise idle 2-core machine
-(512x512, 1-10 people, 60 samples; no gain while other work holds the cores). ``GENB_PREPARE=thread``:
-a thread of the rendering process, one process in all."""
+"""Who prepares the samples of a one-worker ``genb render``: ``process``, a child process (a second body
+model and stage: a few seconds more start-up, both built at once; ~0.1 s more CPU a sample for pickling;
+1.14-1.19x the samples/s of a preparing thread on an otherwise idle 2-core machine at 512x512, 1-10 people,
+no gain while other work holds the cores); ``thread``, a thread of the rendering process; unset, a process
+for runs of :data:`PROCESS_MIN_SAMPLES` samples or more (where its start-up pays for itself), else a thread."""
+
+PROCESS_MIN_SAMPLES = 32
 
 # The child: this process's import path first (before genb is imported), then the config, then
 # (index, retry) requests answered in order with pickled (ok, PreparedSample or exception).
@@ -73,14 +75,14 @@ def serve() -> None:
         out.flush()
 
 
-def use_process() -> bool:
-    """Whether ``genb render`` with one worker prepares in a second process (:data:`ENV`: ``process``, the
-    default, or ``thread``; anything else is an error)."""
-    value = os.environ.get(ENV, "process").strip().lower() or "process"
-    if value not in ("process", "thread"):
+def use_process(num_samples: int) -> bool:
+    """Whether a one-worker ``genb render`` of ``num_samples`` samples prepares in a second process
+    (:data:`ENV`; any value but ``process`` or ``thread`` is an error)."""
+    value = os.environ.get(ENV, "").strip().lower()
+    if value not in ("", "process", "thread"):
         raise GenbError(f"{ENV}={os.environ.get(ENV)!r} is neither 'process' nor 'thread'",
-                        f"unset {ENV} (a preparing process) or set {ENV}=thread (one process)")
-    return value == "process"
+                        f"unset {ENV} (a preparing process for long runs) or set {ENV}=thread (one process)")
+    return value == "process" or (not value and num_samples >= PROCESS_MIN_SAMPLES)
 
 
 class Preparer:

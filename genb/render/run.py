@@ -234,7 +234,7 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     def setup(ctx: StageContext) -> RenderStage | None:
         if cfg.workers > 1:
             return None  # each worker builds its own
-        if use_process():  # (built beside this process's stage: two cores, two start-ups at once)
+        if use_process(cfg.num_samples):  # (built beside this process's stage: two cores, two start-ups at once)
             preparer.append(Preparer(cfg))
         try:
             stage = RenderStage(cfg)  # body model and forwards on one torch thread (see RenderStage)
