@@ -33,12 +33,16 @@ def loaded_openblas() -> list[str]:
     return sorted(p for p in paths if os.path.isfile(p))
 
 
-def _entry(lib: ctypes.CDLL, names: tuple[str, ...]):
-    for name in names:
-        fn = getattr(lib, name, None)
+def _entries(names: tuple[str, ...]):
+    """(path, function) of each loaded OpenBLAS that has one of ``names`` (the first it has)."""
+    for path in loaded_openblas():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        fn = next((f for f in (getattr(lib, name, None) for name in names) if f is not None), None)
         if fn is not None:
-            return fn
-    return None
+            yield path, fn
 
 
 def limit_blas_threads(n: int = 1, respect_env: bool = False) -> int:
@@ -49,29 +53,19 @@ def limit_blas_threads(n: int = 1, respect_env: bool = False) -> int:
         return 0
     os.environ["OPENBLAS_NUM_THREADS"] = str(n)
     done = 0
-    for path in loaded_openblas():
-        try:
-            setter = _entry(ctypes.CDLL(path), _SETTERS)
-        except OSError:
-            continue
-        if setter is not None:
-            setter.argtypes = [ctypes.c_int]
-            setter(int(n))
-            done += 1
+    for _, setter in _entries(_SETTERS):
+        setter.argtypes = [ctypes.c_int]
+        setter(int(n))
+        done += 1
     return done
 
 
 def blas_threads() -> dict[str, int]:
     """{library path: its thread count} of the loaded OpenBLAS libraries that report one."""
     out = {}
-    for path in loaded_openblas():
-        try:
-            getter = _entry(ctypes.CDLL(path), _GETTERS)
-        except OSError:
-            continue
-        if getter is not None:
-            getter.restype = ctypes.c_int
-            out[path] = int(getter())
+    for path, getter in _entries(_GETTERS):
+        getter.restype = ctypes.c_int
+        out[path] = int(getter())
     return out
 
 
