@@ -7,8 +7,9 @@ this rank.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -49,16 +50,32 @@ def render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None, reverse: b
     from genb.render.raster.upload import fast_uploads
 
     inner = r._renderer
-    inner._sorted_mesh_nodes = lambda sc: draw_order(sc, reverse)  # instead of pyrender's set order
     fast_uploads(scene)  # the same buffers, one copy instead of five
     scene.get_pose = _pose_memo(scene)  # a node's pose once per pass, not once per draw
     try:
-        if not r._platform.supports_framebuffers():  # (OSMesa) pyrender's own path
-            return r.render(scene, flags=flags, seg_node_map=seg_map)
-        return _render_offscreen(r, inner, scene, flags, seg_map)
+        with genb_forward(inner, reverse):
+            if not r._platform.supports_framebuffers():  # (OSMesa) pyrender's own path
+                return r.render(scene, flags=flags, seg_node_map=seg_map)
+            return _render_offscreen(r, inner, scene, flags, seg_map)
     finally:
-        inner.__dict__.pop("_sorted_mesh_nodes", None)  # pyrender's method again
         scene.__dict__.pop("get_pose", None)
+
+
+@contextlib.contextmanager
+def genb_forward(inner: Any, reverse: bool = False) -> Iterator[None]:
+    """Within the block, pyrender's renderer ``inner`` draws its forward pass with
+    :func:`genb.render.raster.forward.forward_pass` (the same pixels, the state set once per pass),
+    the scene's meshes in :func:`draw_order` (``reverse``: backwards)."""
+    from genb.render.raster.forward import forward_pass
+
+    inner._sorted_mesh_nodes = lambda sc: draw_order(sc, reverse)  # instead of pyrender's set order
+    inner._forward_pass = lambda sc, fl, seg_node_map=None: forward_pass(inner, sc, fl, seg_node_map,
+                                                                          draw_order(sc, reverse))
+    try:
+        yield
+    finally:
+        inner.__dict__.pop("_sorted_mesh_nodes", None)  # pyrender's methods again
+        inner.__dict__.pop("_forward_pass", None)
 
 
 def _pose_memo(scene: Any):

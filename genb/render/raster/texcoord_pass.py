@@ -109,7 +109,6 @@ def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: 
     fast_uploads(scene)  # the same buffers, one copy, pooled (genb.render.raster.upload)
     r = raster._renderer_for(width, height)
     inner = r._renderer
-    inner._sorted_mesh_nodes = lambda sc: R.draw_order(sc, reverse)
     r._platform.make_current()
     inner.viewport_width, inner.viewport_height = r.viewport_width, r.viewport_height
     inner.point_size = r.point_size
@@ -118,9 +117,9 @@ def render_texcoord_pass(raster: Any, texcoord_pass: tuple, width: int, height: 
     try:
         inner._main_fb_ms = inner._main_fb
         inner._read_main_framebuffer = lambda sc, fl: R.read_framebuffer(inner, multisample, sc, fl, True)
-        return inner.render(scene, flags | RenderFlags.OFFSCREEN, None)
+        with R.genb_forward(inner, reverse):
+            return inner.render(scene, flags | RenderFlags.OFFSCREEN, None)
     finally:
         inner._main_fb_ms = multisample
         inner.__dict__.pop("_read_main_framebuffer", None)
-        inner.__dict__.pop("_sorted_mesh_nodes", None)
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
