@@ -90,10 +90,22 @@ def _pose_memo(scene: Any):
     def memo(node):
         pose = poses.get(node)
         if pose is None:
-            pose = poses[node] = get_pose(scene, node)
+            pose = poses[node] = np.eye(4) if _unmoved(scene, node) else get_pose(scene, node)
         return pose.copy()
 
     return memo
+
+
+def _unmoved(scene: Any, node: Any) -> bool:
+    """True when ``node`` hangs from the scene's root with pyrender's default transform (no translation,
+    the unit quaternion, unit scale; every mesh node genb adds): its world pose is exactly the identity,
+    the matrix pyrender would build from its quaternion."""
+    if node._matrix is not None:
+        identity = np.array_equal(node._matrix, np.eye(4))
+    else:
+        identity = (not node.translation.any() and node.rotation[3] == 1.0 and not node.rotation[:3].any()
+                    and (node.scale == 1.0).all())
+    return identity and list(scene._digraph.successors(node)) == ["world"]
 
 
 def _render_offscreen(r: Any, inner: Any, scene: Any, flags: int, seg_map: dict | None) -> Any:
@@ -147,12 +159,11 @@ def read_framebuffer(inner: Any, multisample: int, scene: Any, flags: int, singl
     raw = GL.glReadPixels(0, 0, width, height, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT)
     z = np.frombuffer(raw, np.float32).reshape(height, width)[::-1]
     near, far = scene.main_camera_node.camera.znear, scene.main_camera_node.camera.zfar
-    if flags & RenderFlags.DEPTH_ONLY:  # the sun's map, mostly empty: convert only the covered texels
-        depth = np.zeros((height, width), np.float32)
-        hit = z != 1.0
-        depth[hit] = _linear(z[hit], near, far)
+    depth = np.zeros((height, width), np.float32)  # 0 where nothing was drawn (the sun's map is mostly
+    hit = z != 1.0  # empty, a label pass often half): convert only the covered pixels
+    depth[hit] = _linear(z[hit], near, far)
+    if flags & RenderFlags.DEPTH_ONLY:
         return depth
-    depth = np.where(z == 1.0, np.float32(0.0), _linear(z, near, far)).astype(np.float32)
     raw = GL.glReadPixels(0, 0, width, height, fmt, GL.GL_UNSIGNED_BYTE)
     return np.frombuffer(raw, np.uint8).reshape(height, width, channels)[::-1], depth
 

@@ -1,12 +1,16 @@
-"""Mesh uploads for the passes: pyrender's ``Primitive._add_to_context`` with one copy instead of five.
+"""Mesh uploads for the passes: pyrender's ``Primitive._add_to_context`` with one copy instead of five,
+and GL names reused instead of created and deleted for every primitive of every pass.
 
 pyrender interleaves a primitive's vertex attributes with ``np.hstack`` (one new array per
 attribute), then ``flatten`` and ``astype(float32)`` (two more copies) before ``glBufferData``.
 A sample uploads a few dozen meshes of ten thousand vertices and more in its passes; this
 writes the same interleaved float32 buffer (the same bytes, in the same attribute order and
 layout) into one preallocated array. :func:`fast_uploads` installs it on a scene's primitives
-that are not yet in the GL context; everything else (VAO, model-matrix buffer, element buffer,
-deletion) is pyrender's, unchanged.
+that are not yet in the GL context. Every pass removes the previous pass's primitives and adds
+its own (pyrender's ``_update_context``): instead of a new vertex array, vertex, element and
+instance-matrix buffer each time (about 20 GL calls through PyOpenGL a primitive), a primitive
+takes the names of one that left with the same attribute layout and refills its two buffers; all
+share one identity instance-matrix buffer (:func:`upload`, :func:`release`).
 """
 
 from __future__ import annotations
@@ -45,44 +49,139 @@ def vertex_data(p: Any) -> tuple[np.ndarray, list[int]]:
     return data.reshape(-1), sizes
 
 
+class _Pool:
+    """The process's GL names kept for reuse (one GL context per process: raster.context.shared_renderer).
+
+    Attributes:
+        identity: the shared instance-matrix buffer (one identity matrix), or None before the first upload.
+        free: by attribute layout, (vertex array, vertex buffer, element buffer) triples whose
+            primitive left the context; a new primitive of that layout takes one and refills its buffers.
+    """
+
+    KEEP = 48  # triples kept per layout (a pass holds a few dozen primitives)
+
+    def __init__(self):
+        self.identity: int | None = None
+        self.free: dict[tuple, list[tuple[int, int, int]]] = {}
+
+
+_POOL = _Pool()
+
+
 def upload(p: Any) -> None:
-    """pyrender's ``Primitive._add_to_context`` for ``p`` (same GL objects, same buffer bytes)."""
-    from OpenGL.GL import (GL_ARRAY_BUFFER, GL_ELEMENT_ARRAY_BUFFER, GL_FALSE, GL_FLOAT, GL_STATIC_DRAW,
-                           glBindBuffer, glBindVertexArray, glBufferData, glEnableVertexAttribArray, glGenBuffers,
-                           glGenVertexArrays, glVertexAttribDivisor, glVertexAttribPointer)
+    """pyrender's ``Primitive._add_to_context`` for ``p``: the same vertex and element buffer bytes in
+    the same layout, drawn the same way. An unposed indexed primitive (all of genb's) reuses the GL
+    names of a primitive that left the context with the same layout (its vertex array keeps its
+    attribute pointers: two buffer refills instead of a dozen calls to build one) and shares one
+    identity instance-matrix buffer; :func:`release` gives them back when pyrender removes it."""
+    from OpenGL import GL
 
     if p._vaid is not None:
         raise ValueError("Mesh is already bound to a context")
-    p._vaid = glGenVertexArrays(1)
-    glBindVertexArray(p._vaid)
-    vertexbuffer = glGenBuffers(1)
-    p._buffers.append(vertexbuffer)
-    glBindBuffer(GL_ARRAY_BUFFER, vertexbuffer)
+    if p.poses is not None or p.indices is None:
+        return _upload_own(p)
     data, sizes = vertex_data(p)
-    col = sum(sizes)
-    glBufferData(GL_ARRAY_BUFFER, 4 * len(data), data, GL_STATIC_DRAW)
-    offset = 0
+    idx_data = np.ascontiguousarray(p.indices, dtype=np.uint32).reshape(-1)
+    key = tuple(sizes)
+    free = _POOL.free.get(key)
+    if free:
+        vao, vb, eb = free.pop()
+        GL.glBindVertexArray(vao)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vb)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, 4 * len(data), data, GL.GL_STATIC_DRAW)
+    else:
+        vao = int(GL.glGenVertexArrays(1))
+        vb, eb = (int(b) for b in GL.glGenBuffers(2))
+        GL.glBindVertexArray(vao)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vb)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, 4 * len(data), data, GL.GL_STATIC_DRAW)
+        _attribute_pointers(sizes)
+        _instance_pointers(_identity_buffer(), len(sizes))
+    GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, eb)
+    GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, 4 * idx_data.size, idx_data, GL.GL_STATIC_DRAW)
+    GL.glBindVertexArray(0)
+    p._vaid, p._buffers = vao, [vb, eb]
+    p._genb_layout = key
+    p._remove_from_context = types.MethodType(release, p)
+
+
+def release(p: Any) -> None:
+    """pyrender's ``Primitive._remove_from_context`` for a primitive :func:`upload` pooled: its names go
+    back to the pool (deleted beyond ``_Pool.KEEP`` per layout)."""
+    from OpenGL import GL
+
+    if p._vaid is None:
+        return
+    free = _POOL.free.setdefault(p._genb_layout, [])
+    vao, (vb, eb) = p._vaid, p._buffers
+    if len(free) < _Pool.KEEP:
+        free.append((vao, vb, eb))
+    else:
+        GL.glDeleteVertexArrays(1, [vao])
+        GL.glDeleteBuffers(2, [vb, eb])
+    p._vaid, p._buffers = None, []
+
+
+def _identity_buffer() -> int:
+    """The shared instance-matrix buffer: one 4x4 identity (pyrender's bytes for an unposed primitive)."""
+    from OpenGL import GL
+
+    if _POOL.identity is None:
+        buf = int(GL.glGenBuffers(1))
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, buf)
+        eye = np.eye(4, dtype=np.float32).reshape(-1)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, 4 * len(eye), eye, GL.GL_STATIC_DRAW)
+        _POOL.identity = buf
+    return _POOL.identity
+
+
+def _attribute_pointers(sizes: list[int]) -> None:
+    """The interleaved float attributes 0.. of the bound vertex buffer (pyrender's layout)."""
+    from OpenGL import GL
+
+    col, offset = sum(sizes), 0
     for i, sz in enumerate(sizes):
-        glVertexAttribPointer(i, sz, GL_FLOAT, GL_FALSE, 4 * col, ctypes.c_void_p(4 * offset))
-        glEnableVertexAttribArray(i)
+        GL.glVertexAttribPointer(i, sz, GL.GL_FLOAT, GL.GL_FALSE, 4 * col, ctypes.c_void_p(4 * offset))
+        GL.glEnableVertexAttribArray(i)
         offset += sz
+
+
+def _instance_pointers(buffer: int, first: int) -> None:
+    """The instance matrix (four vec4 attributes from ``first``, one per instance) from ``buffer``."""
+    from OpenGL import GL
+
+    GL.glBindBuffer(GL.GL_ARRAY_BUFFER, buffer)
+    for i in range(4):
+        GL.glEnableVertexAttribArray(first + i)
+        GL.glVertexAttribPointer(first + i, 4, GL.GL_FLOAT, GL.GL_FALSE, 4 * 4 * 4, ctypes.c_void_p(4 * 4 * i))
+        GL.glVertexAttribDivisor(first + i, 1)
+
+
+def _upload_own(p: Any) -> None:
+    """A posed or unindexed primitive: its own vertex array and buffers, as pyrender builds them."""
+    from OpenGL import GL
+
+    p._vaid = GL.glGenVertexArrays(1)
+    GL.glBindVertexArray(p._vaid)
+    vertexbuffer = GL.glGenBuffers(1)
+    p._buffers.append(vertexbuffer)
+    GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vertexbuffer)
+    data, sizes = vertex_data(p)
+    GL.glBufferData(GL.GL_ARRAY_BUFFER, 4 * len(data), data, GL.GL_STATIC_DRAW)
+    _attribute_pointers(sizes)
     if p.poses is not None:
         pose_data = np.ascontiguousarray(np.transpose(p.poses, [0, 2, 1]).flatten().astype(np.float32))
     else:
         pose_data = np.eye(4, dtype=np.float32).reshape(-1)
-    modelbuffer = glGenBuffers(1)
+    modelbuffer = GL.glGenBuffers(1)
     p._buffers.append(modelbuffer)
-    glBindBuffer(GL_ARRAY_BUFFER, modelbuffer)
-    glBufferData(GL_ARRAY_BUFFER, 4 * len(pose_data), pose_data, GL_STATIC_DRAW)
-    for i in range(4):
-        idx = i + len(sizes)
-        glEnableVertexAttribArray(idx)
-        glVertexAttribPointer(idx, 4, GL_FLOAT, GL_FALSE, 4 * 4 * 4, ctypes.c_void_p(4 * 4 * i))
-        glVertexAttribDivisor(idx, 1)
+    GL.glBindBuffer(GL.GL_ARRAY_BUFFER, modelbuffer)
+    GL.glBufferData(GL.GL_ARRAY_BUFFER, 4 * len(pose_data), pose_data, GL.GL_STATIC_DRAW)
+    _instance_pointers(modelbuffer, len(sizes))
     if p.indices is not None:
-        elementbuffer = glGenBuffers(1)
+        elementbuffer = GL.glGenBuffers(1)
         p._buffers.append(elementbuffer)
-        glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, elementbuffer)
+        GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, elementbuffer)
         idx_data = np.ascontiguousarray(p.indices, dtype=np.uint32).reshape(-1)
-        glBufferData(GL_ELEMENT_ARRAY_BUFFER, 4 * idx_data.size, idx_data, GL_STATIC_DRAW)
-    glBindVertexArray(0)
+        GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, 4 * idx_data.size, idx_data, GL.GL_STATIC_DRAW)
+    GL.glBindVertexArray(0)
