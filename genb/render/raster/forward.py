@@ -115,6 +115,8 @@ def _textures(cache: _Programs, program: Any, material: Any) -> None:
     from OpenGL import GL
     from pyrender.constants import TexFlags
 
+    if not material.tex_flags:
+        return
     unit = 0
     for flag, tex, name in ((TexFlags.NORMAL, "normalTexture", "normal_texture"),
                             (TexFlags.OCCLUSION, "occlusionTexture", "occlusion_texture"),
@@ -172,6 +174,8 @@ def forward_pass(inner: Any, scene: Any, flags: int, seg_node_map: dict | None, 
     GL.glDisable(GL.GL_PROGRAM_POINT_SIZE)
     GL.glCullFace(GL.GL_BACK)
     bound, state, drew = None, None, False
+    model: dict[int, np.ndarray] = {}  # per program, this pass: the pose M holds, the material set
+    factors: dict[int, Any] = {}
     for node in nodes:
         mesh = node.mesh
         if not mesh.is_visible or (seg and node not in (seg_node_map or {})):
@@ -185,13 +189,19 @@ def forward_pass(inner: Any, scene: Any, flags: int, seg_node_map: dict | None, 
                 _matrix(cache.location(program, "P"), P)
                 _vec3(cache.location(program, "cam_pos"), scene.get_pose(scene.main_camera_node)[:3, 3])
                 bound = program
-            _matrix(cache.location(program, "M"), pose)
+            pid = program._program_id
+            held = model.get(pid)
+            if held is None or not np.array_equal(held, pose):  # uniforms stay with their program: set only changes
+                _matrix(cache.location(program, "M"), pose)
+                model[pid] = pose
             if seg:  # the segmentation shader's colour (genb's FLAT | SEG passes use the flat shader: no such uniform)
                 _vec3(cache.location(program, "color"), _seg_colour(seg_node_map[node]))
             if not flags & RenderFlags.DEPTH_ONLY:  # SEG too: see the module
                 if not seg:
                     _textures(cache, program, primitive.material)
-                _material_uniforms(cache, program, primitive.material)
+                if factors.get(pid) is not primitive.material:
+                    _material_uniforms(cache, program, primitive.material)
+                    factors[pid] = primitive.material
             new = _fixed_state(primitive.material, plain)
             if new != state:
                 (GL.glEnable if new[0] else GL.glDisable)(GL.GL_CULL_FACE)

@@ -36,12 +36,16 @@ def _attributes(p: Any) -> list[np.ndarray]:
     return [a for a in (p.positions, p.normals, p.tangents, p.texcoord_0, p.texcoord_1, p.color_0) if a is not None]
 
 
-def vertex_data(p: Any) -> tuple[np.ndarray, list[int]]:
+def vertex_data(p: Any, out: np.ndarray | None = None) -> tuple[np.ndarray, list[int]]:
     """(n * k,) float32 the interleaved vertex buffer of primitive ``p`` (n vertices of k floats, as
-    pyrender lays it out) and the k floats' split into attributes."""
+    pyrender lays it out) and the k floats' split into attributes.
+
+    Args:
+        out: a float32 array of at least n * k values to write into (its start is returned), or None."""
     attrs = _attributes(p)
     sizes = [a.shape[1] if a.ndim == 2 else 1 for a in attrs]
-    data = np.empty((len(p.positions), sum(sizes)), np.float32)
+    n, k = len(p.positions), sum(sizes)
+    data = np.empty((n, k), np.float32) if out is None else out[:n * k].reshape(n, k)
     col = 0
     for a, sz in zip(attrs, sizes):
         data[:, col:col + sz] = a.reshape(len(a), sz)
@@ -49,20 +53,31 @@ def vertex_data(p: Any) -> tuple[np.ndarray, list[int]]:
     return data.reshape(-1), sizes
 
 
+def _staging(size: int) -> np.ndarray:
+    """The process's reused float32 staging array of at least ``size`` values (a fresh array of a few
+    MB a primitive costs its page faults; the driver copies out of it before the next upload)."""
+    if _POOL.staging.size < size:
+        _POOL.staging = np.empty(max(size, 2 * _POOL.staging.size), np.float32)
+    return _POOL.staging
+
+
 class _Pool:
     """The process's GL names kept for reuse (one GL context per process: raster.context.shared_renderer).
 
     Attributes:
         identity: the shared instance-matrix buffer (one identity matrix), or None before the first upload.
-        free: by attribute layout, (vertex array, vertex buffer, element buffer) triples whose
-            primitive left the context; a new primitive of that layout takes one and refills its buffers.
+        free: by attribute layout, [vertex array, vertex buffer, its bytes, element buffer, its bytes]
+            of primitives that left the context; a new primitive of that layout takes one and refills
+            its buffers (in place where they are large enough: no new storage, no page faults).
+        staging: the float32 array vertex data is interleaved into before its upload.
     """
 
     KEEP = 48  # triples kept per layout (a pass holds a few dozen primitives)
 
     def __init__(self):
         self.identity: int | None = None
-        self.free: dict[tuple, list[tuple[int, int, int]]] = {}
+        self.free: dict[tuple, list[list[int]]] = {}
+        self.staging = np.empty(0, np.float32)
 
 
 _POOL = _Pool()
@@ -80,29 +95,43 @@ def upload(p: Any) -> None:
         raise ValueError("Mesh is already bound to a context")
     if p.poses is not None or p.indices is None:
         return _upload_own(p)
-    data, sizes = vertex_data(p)
+    attrs = _attributes(p)
+    key = tuple(a.shape[1] if a.ndim == 2 else 1 for a in attrs)
+    data, sizes = vertex_data(p, _staging(len(p.positions) * sum(key)))
     idx_data = np.ascontiguousarray(p.indices, dtype=np.uint32).reshape(-1)
-    key = tuple(sizes)
     free = _POOL.free.get(key)
     if free:
-        vao, vb, eb = free.pop()
-        GL.glBindVertexArray(vao)
-        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vb)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, 4 * len(data), data, GL.GL_STATIC_DRAW)
+        names = free.pop()
+        GL.glBindVertexArray(names[0])
     else:
         vao = int(GL.glGenVertexArrays(1))
         vb, eb = (int(b) for b in GL.glGenBuffers(2))
+        names = [vao, vb, 0, eb, 0]
         GL.glBindVertexArray(vao)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vb)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, 4 * len(data), data, GL.GL_STATIC_DRAW)
         _attribute_pointers(sizes)
         _instance_pointers(_identity_buffer(), len(sizes))
-    GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, eb)
-    GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, 4 * idx_data.size, idx_data, GL.GL_STATIC_DRAW)
+    GL.glBindBuffer(GL.GL_ARRAY_BUFFER, names[1])
+    names[2] = _fill(GL.GL_ARRAY_BUFFER, data, names[2])
+    GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, names[3])
+    names[4] = _fill(GL.GL_ELEMENT_ARRAY_BUFFER, idx_data, names[4])
     GL.glBindVertexArray(0)
-    p._vaid, p._buffers = vao, [vb, eb]
+    p._vaid, p._buffers = names[0], [names[1], names[3]]
+    p._genb_names = names
     p._genb_layout = key
     p._remove_from_context = types.MethodType(release, p)
+
+
+def _fill(target: int, data: np.ndarray, capacity: int) -> int:
+    """Write ``data`` at the start of the buffer bound to ``target``: in place when its ``capacity``
+    (bytes) holds it, else into new storage of the data's size. Returns the buffer's capacity."""
+    from OpenGL import GL
+
+    if data.nbytes <= capacity:
+        GL.glBufferSubData(target, 0, data.nbytes, data)
+        return capacity
+    GL.glBufferData(target, data.nbytes, data, GL.GL_STATIC_DRAW)
+    return data.nbytes
 
 
 def release(p: Any) -> None:
@@ -113,13 +142,13 @@ def release(p: Any) -> None:
     if p._vaid is None:
         return
     free = _POOL.free.setdefault(p._genb_layout, [])
-    vao, (vb, eb) = p._vaid, p._buffers
+    names = p._genb_names
     if len(free) < _Pool.KEEP:
-        free.append((vao, vb, eb))
+        free.append(names)
     else:
-        GL.glDeleteVertexArrays(1, [vao])
-        GL.glDeleteBuffers(2, [vb, eb])
-    p._vaid, p._buffers = None, []
+        GL.glDeleteVertexArrays(1, [names[0]])
+        GL.glDeleteBuffers(2, [names[1], names[3]])
+    p._vaid, p._buffers, p._genb_names = None, [], None
 
 
 def _identity_buffer() -> int:
