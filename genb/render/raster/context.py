@@ -44,8 +44,9 @@ def render_pass(r: Any, scene: Any, flags: int, seg_map: dict | None, reverse: b
     into the single-sample framebuffer and are read from there, the same pixel-centre values
     (instances and parts bit for bit; depth within the 24-bit buffer's precision). The colour
     pass keeps its multisampling (its anti-aliased edges and coverage) but skips the depth
-    readback. Draw calls and shaders stay pyrender's; uploads write the same buffers
-    (:mod:`genb.render.raster.upload`).
+    readback. Shaders and draw calls stay pyrender's, issued by genb's forward pass with the state
+    set once per pass (:mod:`genb.render.raster.forward`); uploads write the same buffer bytes into
+    pooled GL buffers (:mod:`genb.render.raster.upload`).
     """
     from genb.render.raster.upload import fast_uploads
 
