@@ -4,7 +4,8 @@
 pixel of a patterned garment its pattern's albedo (:func:`genb.render.dress.fabric.pattern_albedo`,
 prefiltered by the pixel's footprint) and bends its normal by the cloth's relief
 (:func:`genb.render.dress.fabric.pattern_slopes`): the colour pass drew the fabric's mean colour, so
-the pattern is added per pixel (anti-aliased edges keep their coverage's share). The normals are
+the pattern is added per pixel (anti-aliased edges keep their coverage's share), with the garment's
+seams, hems and stitching (:func:`genb.render.dress.seams.apply_seams`). The normals are
 changed in the label pass's encoded normals, so the shading and the normal control map see the
 same detail; depth, instances and parts are not touched.
 
@@ -19,6 +20,7 @@ import numpy as np
 from genb.render.raster.colour import decode_srgb, encode_lut, linear_to_srgb
 from genb.render.raster.normals import bend_normals, decode_normals, encode_normals
 from genb.render.dress.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
+from genb.render.dress.seams import apply_seams
 from genb.render.dress.skin_texture import EYE_LIMIT_M
 
 
@@ -160,9 +162,14 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
             srgb[ids] = eye_albedo(u, v, fp, fabric["iris"], fabric["skin"])
             replace[ids] = True
             continue
-        srgb[ids] = linear_to_srgb(pattern_albedo(fabric, u, v, fp)) - pattern_mean(fabric)[None]
+        alb = pattern_albedo(fabric, u, v, fp)
+        seams = apply_seams(fabric, u, v, fp, alb) if "seams" in fabric else None  # (genb.render.dress.seams)
+        srgb[ids] = linear_to_srgb(alb) - pattern_mean(fabric)[None]
         if relief:
             s_u[ids], s_v[ids] = pattern_slopes(fabric, u, v, fp)
+            if seams is not None:
+                s_u[ids] += seams[1]
+                s_v[ids] += seams[2]
     bent = None
     if hair:
         from genb.render.raster.strands import apply_hair
