@@ -32,7 +32,8 @@ from genb.render.dress.fabric import REGION_OFFSETS
 from genb.render.raster.procedural import fade, square
 
 SEAMED = ("top", "coat", "dress", "bottom")  # garment kinds with seams (a registered kind: none unless listed)
-FAR_M = 0.006  # metres of cloth per pixel from which no seam detail is drawn (fade(fp, 8 mm) is 0)
+FAR_M = 0.008  # metres of cloth per pixel from which no seam detail is drawn (the fades below are 0 there)
+SEAM_FADE_M = 0.0107  # fade(fp, SEAM_FADE_M): grooves and edges whole up to 2.7 mm per pixel, gone at 8 mm
 CONTRAST_THREAD = "c8903c"  # jeans' topstitching
 MM = np.float32(0.001)
 
@@ -116,7 +117,7 @@ class _Canvas:
         g, dg = _gauss(x, 1.0e-3, fp)
         p1, dp1 = _gauss(x - 3.5 * MM, 1.8e-3, fp)
         p2, dp2 = _gauss(x + 3.5 * MM, 1.8e-3, fp)
-        f = fade(fp, 0.008)
+        f = fade(fp, SEAM_FADE_M)
         self.dark[ids] *= 1 - np.float32(0.35) * g * f
         self._slope(ids, axis, (np.float32(-0.35e-3) * dg + np.float32(0.2e-3) * (dp1 + dp2)) * f * np.float32(sign))
 
@@ -124,7 +125,7 @@ class _Canvas:
         """The inner edge of a turned-up hem or a band at x = 0: a faint step."""
         fp = self.fp[ids]
         g, dg = _gauss(x, 1.5e-3, fp)
-        f = fade(fp, 0.008)
+        f = fade(fp, SEAM_FADE_M)
         self.dark[ids] *= 1 - np.float32(0.12) * g * f
         self._slope(ids, axis, np.float32(-0.15e-3) * dg * f)
 
@@ -133,7 +134,7 @@ class _Canvas:
         fp = self.fp[ids]
         g, dg = _gauss(x, 0.35e-3, fp)
         dash = square(y * np.float32(1 / 3.2e-3), fp * np.float32(1 / 3.2e-3), 0.72)
-        f = fade(fp, 0.004)
+        f = fade(fp, 0.005)
         self.thread[ids] = np.maximum(self.thread[ids], np.float32(0.9) * g * dash * f)
         self._slope(ids, axis, np.float32(0.12e-3) * dg * dash * f)
 
@@ -204,7 +205,7 @@ def _placket(c: _Canvas, x, ul, vl, lo, hi, r, piR, big: bool) -> None:
     """A button placket down the front of the trunk (u = pi R / 2): its edge, two rows of stitches,
     buttons every 9 cm (a coat's: 11 cm, larger)."""
     p = np.where(r == 0, ul - piR / 2, np.inf)
-    lines = [("edge", 0.016), ("stitch", 0.012), ("stitch", -0.012)]
+    lines = [("seam", 0.016), ("stitch", 0.012), ("stitch", -0.012)]
     for kind, at in lines:
         ids = _near(p - np.float32(at), c.fp, 0.006)
         ids = ids[vl[ids] < hi[ids] - np.float32(0.02)]
@@ -249,7 +250,8 @@ def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint:
     alb = alb * (1 - t) + thread[None] * t
     if c.button is not None:
         b = c.button[:, None]
-        alb = alb * (1 - b) + (_lin("ece8de") if fabric.get("kind") == "top" else _lin("2b2623"))[None] * b
+        button = _lin("ece8de") if fabric.get("kind") == "top" else base * np.float32(0.45)  # a coat's: its own colour, darker
+        alb = alb * (1 - b) + button[None] * b
     albedo[near] = alb
     su = np.zeros(len(u), np.float32)
     sv = np.zeros(len(u), np.float32)
