@@ -81,6 +81,19 @@ def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v
     return (encode_lut(lin * f) - encode_lut(lin)).T
 
 
+def _fabric_detail(fabric: dict, u: np.ndarray, v: np.ndarray, fp: np.ndarray,
+                   relief: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N, 3) float32 sRGB change of a garment's N pixels by its pattern and its seams
+    (:func:`genb.render.dress.seams.apply_seams`, for records with ``seams``), and its relief's slopes
+    dh/du, dh/dv (N,) (zero without ``relief``)."""
+    alb = pattern_albedo(fabric, u, v, fp)
+    seams = apply_seams(fabric, u, v, fp, alb) if "seams" in fabric else None
+    su, sv = pattern_slopes(fabric, u, v, fp) if relief else (np.zeros_like(u), np.zeros_like(u))
+    if relief and seams is not None:
+        su, sv = su + seams[1], sv + seams[2]
+    return linear_to_srgb(alb) - pattern_mean(fabric)[None], su, sv
+
+
 def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np.ndarray:
     return col > 0 if step == 1 else flat >= width
 
@@ -162,14 +175,7 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
             srgb[ids] = eye_albedo(u, v, fp, fabric["iris"], fabric["skin"])
             replace[ids] = True
             continue
-        alb = pattern_albedo(fabric, u, v, fp)
-        seams = apply_seams(fabric, u, v, fp, alb) if "seams" in fabric else None  # (genb.render.dress.seams)
-        srgb[ids] = linear_to_srgb(alb) - pattern_mean(fabric)[None]
-        if relief:
-            s_u[ids], s_v[ids] = pattern_slopes(fabric, u, v, fp)
-            if seams is not None:
-                s_u[ids] += seams[1]
-                s_v[ids] += seams[2]
+        srgb[ids], s_u[ids], s_v[ids] = _fabric_detail(fabric, u, v, fp, relief)
     bent = None
     if hair:
         from genb.render.raster.strands import apply_hair
