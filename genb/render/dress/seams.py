@@ -38,6 +38,12 @@ CONTRAST_THREAD = "c8903c"  # jeans' topstitching
 MM = np.float32(0.001)
 
 
+def solid_seams(fabric: dict | None, detail: Any) -> bool:
+    """Whether a solid garment goes per pixel for its seams: one of :data:`SEAMED` on a person dressed
+    with ``seams`` (:class:`genb.render.dress.lod.Detail`: a close-up, about 2 mm of cloth per pixel)."""
+    return bool(fabric) and fabric.get("kind") in SEAMED and bool(getattr(detail, "seams", False))
+
+
 def seam_layout(uv: np.ndarray, region: np.ndarray, radii: np.ndarray) -> np.ndarray:
     """(6, 3) float32 per region (trunk, left arm, right arm, left leg, right leg, skirt): its unrolling
     radius R, its lowest and highest v in its own coordinates (metres; NaN where a region is absent).
@@ -106,12 +112,13 @@ class _Canvas:
         n = len(fp)
         self.fp, self.dark, self.thread = fp, np.ones(n, np.float32), np.zeros(n, np.float32)
         self.su, self.sv = np.zeros(n, np.float32), np.zeros(n, np.float32)
-        self.button, self.button_cover = None, None
+        self.button, self.hit = None, np.zeros(n, bool)
 
     def _slope(self, ids, axis: str, d: np.ndarray) -> None:
         (self.su if axis == "u" else self.sv)[ids] += d
+        self.hit[ids] = True
 
-    def seam(self, ids, x, axis: str, sign: float = 1.0) -> None:
+    def seam(self, ids, x, axis: str) -> None:
         """A sewn seam at x = 0 (metres across it, N'): a groove, darker, with the allowance's puff beside it."""
         fp = self.fp[ids]
         g, dg = _gauss(x, 1.0e-3, fp)
@@ -119,7 +126,7 @@ class _Canvas:
         p2, dp2 = _gauss(x + 3.5 * MM, 1.8e-3, fp)
         f = fade(fp, SEAM_FADE_M)
         self.dark[ids] *= 1 - np.float32(0.35) * g * f
-        self._slope(ids, axis, (np.float32(-0.35e-3) * dg + np.float32(0.2e-3) * (dp1 + dp2)) * f * np.float32(sign))
+        self._slope(ids, axis, (np.float32(-0.35e-3) * dg + np.float32(0.2e-3) * (dp1 + dp2)) * f)
 
     def edge(self, ids, x, axis: str) -> None:
         """The inner edge of a turned-up hem or a band at x = 0: a faint step."""
@@ -147,24 +154,28 @@ class _Canvas:
         if self.button is None:
             self.button = np.zeros(len(self.fp), np.float32)
         self.button[ids] = np.maximum(self.button[ids], cover * f)
+        self.hit[ids] = True
         inside = np.float32(-2 * 0.25 / radius) * cover * f  # a dome 1/4 of the radius high
         self.su[ids] += inside * x / np.float32(radius)
         self.sv[ids] += inside * y / np.float32(radius)
 
 
-def _near(x: np.ndarray, fp: np.ndarray, reach: float) -> np.ndarray:
-    return np.flatnonzero(np.abs(x) < np.float32(reach) + fp)
+def _band(y: np.ndarray, fp: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """(M,) indices of the pixels whose ``y`` (N,) lies within [lo, hi] widened by a pixel's footprint."""
+    return np.flatnonzero(np.abs(y - np.float32(0.5 * (lo + hi))) < np.float32(0.5 * (hi - lo)) + fp)
 
 
-def _rows(c: _Canvas, y: np.ndarray, along: np.ndarray, lines: list, sel: np.ndarray | None = None) -> None:
-    """Draw horizontal ``lines`` [(kind, offset m)] at v offsets ``y`` (N,) (``sel``: only those pixels)."""
+def _lines(c: _Canvas, ids: np.ndarray, y: np.ndarray, along: np.ndarray, lines: list, axis: str) -> None:
+    """Draw ``lines`` [(kind, offset m)] across ``y`` (M,) at pixels ``ids`` (``along``: metres along them)."""
+    fp = c.fp[ids]
     for kind, at in lines:
-        ids = _near(y - np.float32(at), c.fp, 0.009)
-        if sel is not None:
-            ids = ids[sel[ids]]
-        if len(ids):
-            getattr(c, kind)(ids, *((y[ids] - np.float32(at), along[ids], "v") if kind == "stitch" else
-                                    (y[ids] - np.float32(at), "v")))
+        d = y - np.float32(at)
+        k = np.flatnonzero(np.abs(d) < np.float32(0.009 if kind != "stitch" else 0.002) + fp)
+        if len(k):
+            if kind == "stitch":
+                c.stitch(ids[k], d[k], along[k], axis)
+            else:
+                getattr(c, kind)(ids[k], d[k], axis)
 
 
 def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarray, vl: np.ndarray) -> None:
@@ -172,88 +183,97 @@ def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarr
     (``ul``, ``vl``) in their region's own frame (N,)."""
     kind, denim = fabric.get("kind"), fabric.get("pattern") == "denim"
     top = kind != "bottom"
-    rows = np.where(top & ((r == 3) | (r == 4)), 0, r)  # a top's bits over the hips follow the trunk's rows
-    R, lo, hi = lay[r, 0], lay[rows, 1], lay[rows, 2]
-    ok = np.isfinite(R) & np.isfinite(lo)
-    arm = (r == 1) | (r == 2)
-    piR = np.float32(np.pi) * np.where(ok, R, np.float32(1))
-    k = np.rint(np.where(arm, (ul - piR) / (2 * piR), ul / piR))
-    x = np.where(arm, ul - piR - 2 * piR * k, ul - piR * k)  # metres across the nearest seam
-    ids = _near(np.where(ok, x, np.inf), c.fp, 0.009)
+    rows_of = np.arange(6)
+    if top:
+        rows_of[3:5] = 0  # a top's bits over the hips follow the trunk's rows
+    hemmed = np.isfinite(lay[:, 0])
+    hemmed[0] &= not np.isfinite(lay[5, 0])  # a bodice, a coat and a skirt's waistband meet their skirt at a seam
+    tab = np.stack([np.pi * lay[:, 0], lay[rows_of, 1], lay[rows_of, 2]], 1).astype(np.float32)
+    piR, lo = tab[r, 0], tab[r, 1]  # (NaN where the piece has no such region: nothing is drawn)
+    k = np.rint(ul / piR)
+    x = ul - piR * k  # metres across the nearest seam (a sleeve's: its underarm seam only, below)
+    arm = np.flatnonzero((r == 1) | (r == 2))
+    ka = np.rint((ul[arm] - piR[arm]) / (2 * piR[arm]))
+    x[arm] = ul[arm] - piR[arm] * (2 * ka + 1)
+    ids = _band(x, c.fp, -0.009, 0.009)
+    _lines(c, ids, x[ids], vl[ids], [("seam", 0.0)], "u")
+    if denim and len(ids):  # flat-felled: two rows of thread beside the seam (not a jeans' outseam)
+        outseam = (r[ids] >= 3) & (r[ids] <= 4) & (k[ids] == 0) & (kind == "bottom")
+        f = ids[~outseam]
+        _lines(c, f, x[f], vl[f], [("stitch", 3.0e-3), ("stitch", 9.5e-3)], "u")
+    y = vl - lo  # metres above the lowest edge
+    ids = _band(y, c.fp, -0.009, 0.035)
     if len(ids):
-        c.seam(ids, x[ids], "u")
-        if denim:  # flat-felled: two rows of thread beside the seam (not a jeans' outseam)
-            felled = ids[~((r[ids] >= 3) & (r[ids] <= 4) & (k[ids] == 0) & (kind == "bottom"))]
-            for at in (3.0e-3, 9.5e-3):
-                got = felled[np.abs(x[felled] - np.float32(at)) < np.float32(2e-3) + c.fp[felled]]
-                c.stitch(got, x[got] - np.float32(at), vl[got], "u")
-    y = np.where(ok, vl - lo, np.inf)  # metres above the lowest edge
-    stitched = [("stitch", 0.012), ("stitch", 0.019)] if denim else [("stitch", 0.018)]
-    hemmed = ok & ~((r == 0) & top & np.isfinite(lay[5, 0]))  # a dress bodice and a coat meet their skirt
-    _rows(c, y, ul, [("edge", 0.026)] + stitched, hemmed)
-    _rows(c, y, ul, [("seam", 0.0)], ok & ~hemmed)
-    z = np.where(ok & (r == 0), hi - vl, np.inf)  # metres below the trunk's top
+        stitched = [("stitch", 0.012), ("stitch", 0.019)] if denim else [("stitch", 0.018)]
+        h = hemmed[r[ids]]
+        _lines(c, ids[h], y[ids[h]], ul[ids[h]], [("edge", 0.026)] + stitched, "v")
+        _lines(c, ids[~h], y[ids[~h]], ul[ids[~h]], [("seam", 0.0)], "v")
+    trunk = np.flatnonzero(r == 0)
+    z = tab[0, 2] - vl[trunk]  # metres below the trunk's top
     if kind == "bottom":  # a waistband
-        _rows(c, z, ul, [("seam", 0.04), ("stitch", 0.005), ("stitch", 0.034)] + ([("stitch", 0.011)] if denim else []))
+        ids = _band(z, c.fp[trunk], 0.0, 0.049)
+        _lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.04), ("stitch", 0.005), ("stitch", 0.034)] +
+               ([("stitch", 0.011)] if denim else []), "v")
     elif kind == "top" and not fabric.get("hood"):  # a neckband
-        _rows(c, z, ul, [("seam", 0.018), ("stitch", 0.011)])
+        ids = _band(z, c.fp[trunk], 0.0, 0.027)
+        _lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.018), ("stitch", 0.011)], "v")
     if kind in ("top", "coat") and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):
-        _placket(c, x, ul, vl, lo, hi, r, piR, big=kind == "coat")
+        _placket(c, trunk, ul[trunk] - tab[0, 0] / 2, vl[trunk], float(tab[0, 1]), float(tab[0, 2]), big=kind == "coat")
 
 
-def _placket(c: _Canvas, x, ul, vl, lo, hi, r, piR, big: bool) -> None:
-    """A button placket down the front of the trunk (u = pi R / 2): its edge, two rows of stitches,
-    buttons every 9 cm (a coat's: 11 cm, larger)."""
-    p = np.where(r == 0, ul - piR / 2, np.inf)
-    lines = [("seam", 0.016), ("stitch", 0.012), ("stitch", -0.012)]
-    for kind, at in lines:
-        ids = _near(p - np.float32(at), c.fp, 0.006)
-        ids = ids[vl[ids] < hi[ids] - np.float32(0.02)]
-        if len(ids):
-            getattr(c, kind)(ids, *((p[ids] - np.float32(at), vl[ids], "u") if kind == "stitch" else
-                                    (p[ids] - np.float32(at), "u")))
+def _placket(c: _Canvas, trunk: np.ndarray, p: np.ndarray, vl: np.ndarray, lo: float, hi: float, big: bool) -> None:
+    """A button placket down the front of the trunk (``p``: metres from u = pi R / 2 at the ``trunk``
+    pixels): its edge, two rows of stitches, buttons every 9 cm (a coat's: 11 cm, larger)."""
     step, radius = (0.11, 0.009) if big else (0.09, 0.0055)
-    ids = _near(p, c.fp, radius)
+    ids = _band(p, c.fp[trunk], -0.021, 0.025)
+    ids = ids[vl[ids] < np.float32(hi - 0.02)]
     if not len(ids):
         return
-    first = hi[ids] - np.float32(0.06)
+    _lines(c, trunk[ids], p[ids], vl[ids], [("seam", 0.016), ("stitch", 0.012), ("stitch", -0.012)], "u")
+    ids = ids[np.abs(p[ids]) < np.float32(radius) + c.fp[trunk[ids]]]
+    first = np.float32(hi - 0.06)
     j = np.rint((first - vl[ids]) / np.float32(step))
     y = vl[ids] - (first - j * np.float32(step))
-    keep = (j >= 0) & (first - j * np.float32(step) > lo[ids] + np.float32(0.05))
-    c.buttons(ids[keep], p[ids][keep], y[keep], radius)
+    keep = (j >= 0) & (first - j * np.float32(step) > np.float32(lo + 0.05))
+    if keep.any():
+        c.buttons(trunk[ids[keep]], p[ids[keep]], y[keep], radius)
 
 
 def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint: np.ndarray,
-                albedo: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+                albedo: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Seams, hems, bands, stitching and buttons of one garment over N of its pixels.
 
     Args:
         fabric: the garment record with ``seams`` (:func:`cloth_records`); ``kind``, ``pattern``, ...
         u, v: (N,) float32 cloth coordinates, metres. footprint: (N,) metres of cloth per pixel.
-        albedo: (N, 3) float32 linear albedo of the fabric there (changed in place).
+        albedo: the linear albedo of the fabric at (M,) of the N pixels, (M, 3) float32: ``albedo(indices)``.
 
-    Returns (albedo, slopes dh/du (N,), dh/dv (N,)), or None when no pixel is near enough (or the
-    garment has no seams).
+    Returns (M,) the indices of the pixels changed, their new albedo (M, 3) and their slopes dh/du,
+    dh/dv (M,), or None when no pixel is near enough (or the garment has no seams).
     """
     lay = fabric.get("seams")
     if lay is None or not len(footprint) or footprint.min() >= FAR_M:
         return None
     near = np.flatnonzero(footprint < np.float32(FAR_M))
-    c = _Canvas(footprint[near])
-    r = regions(u[near], v[near])
+    if len(near) == len(footprint):
+        near, fp, un, vn = None, footprint, u, v
+    else:
+        fp, un, vn = footprint[near], u[near], v[near]
+    c = _Canvas(fp)
+    r = regions(un, vn)
     off = REGION_OFFSETS.astype(np.float32)
-    _draw(c, fabric, lay, r, u[near] - off[r, 0], v[near] - off[r, 1])
-    alb = albedo[near] * c.dark[:, None]
+    with np.errstate(invalid="ignore"):
+        _draw(c, fabric, lay, r, un - off[r, 0], vn - off[r, 1])
+    h = np.flatnonzero(c.hit)
+    if not len(h):
+        return None
     base = _lin(fabric["color"])
     thread = _lin(CONTRAST_THREAD) if fabric.get("pattern") == "denim" else base * np.float32(0.7)
-    t = c.thread[:, None]
-    alb = alb * (1 - t) + thread[None] * t
+    at = h if near is None else near[h]
+    t = c.thread[h, None]
+    alb = albedo(at) * c.dark[h, None] * (1 - t) + thread[None] * t
     if c.button is not None:
-        b = c.button[:, None]
+        b = c.button[h, None]
         button = _lin("ece8de") if fabric.get("kind") == "top" else base * np.float32(0.45)  # a coat's: its own colour, darker
         alb = alb * (1 - b) + button[None] * b
-    albedo[near] = alb
-    su = np.zeros(len(u), np.float32)
-    sv = np.zeros(len(u), np.float32)
-    su[near], sv[near] = c.su, c.sv
-    return albedo, su, sv
+    return at, alb.astype(np.float32), c.su[h], c.sv[h]
