@@ -123,3 +123,22 @@ def test_far_jeans_keep_their_bytes(raster, jeans):
     plain, seamed = _draw(out, rgba, depth, K, g), _draw(out, rgba, depth, K, {**g, "seams": cmap.seams})
     assert (depth > 0).sum() > 200
     assert np.array_equal(plain.color, seamed.color) and np.array_equal(plain.normals, seamed.normals)
+
+
+def test_a_solid_garment_changes_only_at_its_seams_and_edges(raster, jeans):
+    """A solid garment drawn per pixel for its seams: its colour-pass values stay wherever no seam,
+    hem or band is near (more than 2 cm off every line), and its outseam darkens the cloth."""
+    out, rgba, depth, K, cmap = _side_view(raster, jeans, 0.45)
+    g = {"kind": "bottom", "type": "trousers", "color": "8a7a5a", "pattern": "solid"}
+    seamed = _draw(out, rgba, depth, K, {**g, "seams": cmap.seams})
+    assert np.array_equal(_draw(out, rgba, depth, K, g).color, out.color)  # no layout: nothing drawn
+    changed = (seamed.color != out.color).any(-1) | (seamed.normals != out.normals).any(-1)
+    uv = decode_texcoords(rgba.reshape(-1, 4)).reshape(*depth.shape, 2)
+    lay = cmap.seams
+    leg = (depth > 0) & (uv[..., 1] < -1.0)
+    u, v = uv[..., 0], uv[..., 1] + 1.35
+    pi_r = np.pi * lay[3, 0]
+    off_lines = (np.abs(u - pi_r * np.rint(u / pi_r)) > 0.02) & (v - lay[3, 1] > 0.05)
+    assert changed[leg].mean() > 0.02
+    assert not changed[leg & off_lines].any()
+    assert (seamed.color[leg & (np.abs(u) < 0.001)].astype(int).sum(-1) < out.color[leg & (np.abs(u) < 0.001)].astype(int).sum(-1)).all()
