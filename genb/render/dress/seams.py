@@ -24,6 +24,7 @@ pixel spans more than a few millimetres of cloth: far garments keep their bytes 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -99,10 +100,14 @@ def _gauss(x: np.ndarray, sigma: float, fp: np.ndarray) -> tuple[np.ndarray, np.
     return e, np.float32(-2) * x / s2 * e
 
 
+@functools.lru_cache(maxsize=1024)
 def _lin(hex_color: str) -> np.ndarray:
+    """(3,) float32 linear RGB of an sRGB hex colour (cached; read-only)."""
     from genb.render.raster.colour import SRGB_TO_LINEAR
 
-    return SRGB_TO_LINEAR[np.array([int(hex_color[i:i + 2], 16) for i in (0, 2, 4)])].astype(np.float32)
+    out = SRGB_TO_LINEAR[np.array([int(hex_color[i:i + 2], 16) for i in (0, 2, 4)])].astype(np.float32)
+    out.setflags(write=False)
+    return out
 
 
 class _Canvas:
@@ -192,9 +197,10 @@ def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarr
     piR, lo = tab[r, 0], tab[r, 1]  # (NaN where the piece has no such region: nothing is drawn)
     k = np.rint(ul / piR)
     x = ul - piR * k  # metres across the nearest seam (a sleeve's: its underarm seam only, below)
-    arm = np.flatnonzero((r == 1) | (r == 2))
-    ka = np.rint((ul[arm] - piR[arm]) / (2 * piR[arm]))
-    x[arm] = ul[arm] - piR[arm] * (2 * ka + 1)
+    arm = np.flatnonzero((r - np.int8(1)).view(np.uint8) <= 1)  # regions 1 and 2
+    if len(arm):
+        ka = np.rint((ul[arm] - piR[arm]) / (2 * piR[arm]))
+        x[arm] = ul[arm] - piR[arm] * (2 * ka + 1)
     ids = _band(x, c.fp, -0.009, 0.009)
     _lines(c, ids, x[ids], vl[ids], [("seam", 0.0)], "u")
     if denim and len(ids):  # flat-felled: two rows of thread beside the seam (not a jeans' outseam)
