@@ -21,6 +21,7 @@ from genb.render.dress import face, lod, skin, skin_texture
 from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
 from genb.render.labels.camera import project, to_camera
+from genb.render.dress.seams import cloth_records
 from genb.render.dress.texcoords import ClothMap
 from genb.render.raster.meshes import MeshLayer, vertex_normals
 from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass
@@ -194,8 +195,7 @@ class People:
                        ext: np.ndarray) -> tuple[tuple | None, dict]:
         """The texcoord pass of dressed people (None if nothing is drawn per pixel) and its records:
         {(instance, part id): garment record} of the patterned garments, plus the eyes of large heads."""
-        fabrics = {(i + 1, e.part): e.fabric for i, p in enumerate(people) for e in p.extras
-                   if getattr(e, "fabric", None) is not None}
+        fabrics = cloth_records(people)  # (with the pieces' seam layouts: genb.render.dress.seams)
         pieces = [list(p.extras) for p in people]
         eyes = {}
         for i in self._eyes_per_pixel(keypoints, K, ext):

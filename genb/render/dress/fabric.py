@@ -29,6 +29,10 @@ FINE_PERIOD_M = 0.1024  # metres per repeat of the 256-texel coordinate texture 
 COARSE_RANGE_M = 5.12  # metres the 8-bit coarse channels span (2 cm steps)
 ORIGIN_M = 2.56  # added to the cloth coordinates so they are positive
 TEXTURED = ("stripes", "checks", "denim", "knit", "print", "leather")  # drawn per pixel; solid stays per vertex
+# (u, v) metres added to each region's cloth coordinates (trunk, left arm, right arm, left leg, right leg, loose
+# skirt), so a pixel's coordinates tell its region (:func:`genb.render.dress.seams.regions`): the seams lie
+# at fixed places in each region's own coordinates
+REGION_OFFSETS = np.array([[0.0, 0.0], [0.0, 1.6], [1.0, 1.6], [0.0, -1.35], [1.0, -1.35], [-1.8, -1.35]])
 
 
 # ----------------------------------------------------------------------------- coordinates
@@ -76,7 +80,8 @@ def cloth_coordinates(rest: np.ndarray, region: np.ndarray, centres: np.ndarray 
     The trunk and the legs unroll around a vertical axis (v = height), the arms around the arm's
     axis (v = minus the distance from the shoulder, as if hanging; u around the arm), with u the
     arc length on a cylinder of the vertices' mean radius. The seam (where u jumps) lies at the
-    right side of the trunk, under the arms and inside the legs.
+    right side of the trunk, under the arms and inside the legs; u = 0 at the trunk's left side and
+    each leg's outside. Each region's coordinates are shifted by its :data:`REGION_OFFSETS` row.
     """
     rest = np.asarray(rest, np.float64)
     c = np.zeros((5, 3)) if centres is None else np.asarray(centres, np.float64)
@@ -88,7 +93,7 @@ def cloth_coordinates(rest: np.ndarray, region: np.ndarray, centres: np.ndarray 
             continue
         p = rest[ids]
         if r == 5:
-            uv[ids] = p[:, [0, 2]]
+            uv[ids] = p[:, [0, 2]] + REGION_OFFSETS[5]
             continue
         q = p - c[r]
         if r in (1, 2):  # arm along +-x: around it in (y, z), the seam under the arm (z < 0)
@@ -98,8 +103,8 @@ def cloth_coordinates(rest: np.ndarray, region: np.ndarray, centres: np.ndarray 
             sx = -1.0 if r == 4 else 1.0
             ang = np.arctan2(q[:, 1], sx * q[:, 0]) if r != 0 else np.arctan2(-q[:, 1], q[:, 0])
             along = p[:, 2]
-        uv[ids, 0] = ang * float(radii[r])
-        uv[ids, 1] = along
+        uv[ids, 0] = ang * float(radii[r]) + REGION_OFFSETS[r, 0]
+        uv[ids, 1] = along + REGION_OFFSETS[r, 1]
     return uv
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import texcoords
+from genb.render.dress.seams import solid_seams
 from genb.render.dress.folds import fold
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.mesh import GarmentMesh, shell_hem
@@ -66,9 +67,10 @@ class Wearer:
         if part in ("upper_clothes", "coat", "dress"):
             self.layers.append((shell, v, n))
         uv = None
-        if texcoords.textured(fabric):  # the pattern per pixel; the colour pass draws its mean
+        if texcoords.textured(fabric) or solid_seams(fabric, self.detail):  # per pixel (dress.seams: a solid one's seams)
             uv = texcoords.shell_texcoords(shell, self.dresser.atlas, self.dresser._uv_centres)
-            colors = texcoords.mean_colors(fabric, len(v))
+            if texcoords.textured(fabric):  # the colour pass draws the pattern's mean
+                colors = texcoords.mean_colors(fabric, len(v))
         if shade is not None:
             colors = (np.asarray(colors, np.float32) * shade[:, None]).astype(np.float32)
         mesh = GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,

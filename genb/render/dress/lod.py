@@ -10,6 +10,9 @@ labels do not depend on it):
   way (:mod:`genb.render.dress.texcoords`); the subdivision only rounds the cloth's surface finer than
   the body mesh under it, which every other garment (solid, denim, knit) is drawn at. Below the
   threshold a patterned garment takes the cut's unsubdivided shell (a quarter of the vertices and faces).
+- **seams of solid garments** (:mod:`genb.render.dress.seams`) only from :data:`SEAMS_MIN_PX_PER_M`: they
+  go through the per-pixel cloth path for their seams alone, which far people would pay for with
+  nothing to show (the seams fade out from 8 mm of cloth per pixel; patterned garments get theirs anyway).
 - **folds at bent joints** (:mod:`genb.render.dress.folds`) only from :data:`FOLDS_MIN_PX_PER_M`: their
   ridges are 7 cm apart and at most 1.4 cm high, under 5 and 1 pixels below it.
 
@@ -27,6 +30,7 @@ import numpy as np
 
 FINE_MIN_PX_PER_M = 300.0  # a standing adult about 500 px tall: only close-ups subdivide patterned garments
 FOLDS_MIN_PX_PER_M = 70.0  # a standing adult about 120 px tall: a fold's 7 cm wavelength is 5 px
+SEAMS_MIN_PX_PER_M = 450.0  # solid garments' seams per pixel (genb.render.dress.seams) only in close-ups (2.2 mm per px)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,10 +40,12 @@ class Detail:
     Attributes:
         fine: patterned garments on subdivided shells (False: the cut's unsubdivided shell).
         folds: folds at bent joints.
+        seams: solid garments drawn per pixel for their seams (patterned ones always are).
     """
 
     fine: bool = True
     folds: bool = True
+    seams: bool = True
 
 
 FULL = Detail()
@@ -56,7 +62,7 @@ def pixels_per_metre(keypoints: np.ndarray, K: np.ndarray, cam_ext: np.ndarray) 
 
 def detail_of(scale: float) -> Detail:
     """The :class:`Detail` of a person ``scale`` pixels per metre on screen."""
-    return Detail(fine=scale >= FINE_MIN_PX_PER_M, folds=scale >= FOLDS_MIN_PX_PER_M)
+    return Detail(fine=scale >= FINE_MIN_PX_PER_M, folds=scale >= FOLDS_MIN_PX_PER_M, seams=scale >= SEAMS_MIN_PX_PER_M)
 
 
 def detail_levels(keypoints: np.ndarray, K: np.ndarray, cam_ext: np.ndarray) -> list[Detail]:

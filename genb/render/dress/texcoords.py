@@ -13,6 +13,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.fabric import TEXTURED, cloth_coordinates, pattern_mean, unroll_radii
+from genb.render.dress.seams import seam_layout
 
 _REGION_OF_PART = np.zeros(256, np.int64)
 for _side, _r_arm, _r_leg in (("left", 1, 3), ("right", 2, 4)):
@@ -52,6 +53,7 @@ class ClothMap:
     faces: np.ndarray
     uv: np.ndarray
     encoded: tuple | None = None  # (texcoord_0, color_0) of ``uv`` when computed once (fabric.encode_vertex_texcoords)
+    seams: np.ndarray | None = None  # (6, 3) where its seams and edges lie (genb.render.dress.seams.seam_layout)
 
 
 def _split(faces: np.ndarray, uv: np.ndarray, region: np.ndarray, rest: np.ndarray, centres: np.ndarray,
@@ -106,6 +108,7 @@ def shell_texcoords(shell, atlas, centres: np.ndarray) -> ClothMap:
     uv = cloth_coordinates(rest, region, centres, radii)
     turns = np.concatenate([2 * np.pi * radii, [0.0]])
     out = _split(shell.faces, uv, region, rest, centres, radii, turns)
+    out.seams = seam_layout(uv, region, np.concatenate([radii, [SKIRT_RADIUS_M]]))
     shell.blend._genb_cloth_map = (shell.faces, shell.rest, out)
     return out
 
@@ -114,7 +117,11 @@ def skirt_texcoords(rest: np.ndarray, faces: np.ndarray) -> ClothMap:
     """The :class:`ClothMap` of a loose shell from its rest coordinates (angle x radius, 0, height)."""
     r = np.asarray(rest, np.float64)
     turns = np.array([0, 0, 0, 0, 0, 2 * np.pi * SKIRT_RADIUS_M])
-    return _split(faces, r[:, [0, 2]], np.full(len(r), 5), r, np.zeros((5, 3)), np.zeros(5), turns)
+    region = np.full(len(r), 5)
+    uv = cloth_coordinates(r, region)
+    out = _split(faces, uv, region, r, np.zeros((5, 3)), np.zeros(5), turns)
+    out.seams = seam_layout(uv, region, np.full(6, SKIRT_RADIUS_M))
+    return out
 
 
 def textured(fabric: dict | None) -> bool:

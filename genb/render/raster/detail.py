@@ -4,7 +4,8 @@
 pixel of a patterned garment its pattern's albedo (:func:`genb.render.dress.fabric.pattern_albedo`,
 prefiltered by the pixel's footprint) and bends its normal by the cloth's relief
 (:func:`genb.render.dress.fabric.pattern_slopes`): the colour pass drew the fabric's mean colour, so
-the pattern is added per pixel (anti-aliased edges keep their coverage's share). The normals are
+the pattern is added per pixel (anti-aliased edges keep their coverage's share), with the garment's
+seams, hems and stitching (:func:`genb.render.dress.seams.apply_seams`). The normals are
 changed in the label pass's encoded normals, so the shading and the normal control map see the
 same detail; depth, instances and parts are not touched.
 
@@ -19,6 +20,7 @@ import numpy as np
 from genb.render.raster.colour import decode_srgb, encode_lut, linear_to_srgb
 from genb.render.raster.normals import bend_normals, decode_normals, encode_normals
 from genb.render.dress.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
+from genb.render.dress.seams import apply_seams
 from genb.render.dress.skin_texture import EYE_LIMIT_M
 
 
@@ -77,6 +79,37 @@ def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v
     lin = decode_srgb(alb)
     f = skin_factor(record["layout"], record["variation"], u, v, fp, part)
     return (encode_lut(lin * f) - encode_lut(lin)).T
+
+
+def _fabric_detail(fabric: dict, u: np.ndarray, v: np.ndarray, fp: np.ndarray, relief: bool,
+                   col: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N, 3) float32 sRGB change of a garment's N pixels by its pattern and its seams
+    (:func:`genb.render.dress.seams.apply_seams`, for records with ``seams``), and its relief's slopes
+    dh/du, dh/dv (N,) (zero without ``relief``). A solid garment (drawn per pixel for its seams only)
+    keeps its colour-pass values ``col`` (N, 3) uint8 (coverage ``cov`` (N,)) everywhere else."""
+    if fabric.get("pattern", "solid") == "solid":
+        srgb, su, sv = np.zeros((len(u), 3), np.float32), np.zeros_like(u), np.zeros_like(u)
+
+        def shown(at):  # (M, 3) linear albedo the colour pass drew there
+            a = np.maximum(cov[at], np.float32(1 / 255))[:, None]
+            return decode_srgb(np.clip(col[at] * (np.float32(1 / 255) / a), 0.0, 1.0)).astype(np.float32)
+        got = apply_seams(fabric, u, v, fp, shown)
+        if got is not None:
+            at, alb, dsu, dsv = got
+            srgb[at] = encode_lut(alb) - encode_lut(shown(at))
+            if relief:
+                su[at], sv[at] = dsu, dsv
+        return srgb, su, sv
+    alb = pattern_albedo(fabric, u, v, fp)
+    got = apply_seams(fabric, u, v, fp, lambda at: alb[at]) if "seams" in fabric else None
+    su, sv = pattern_slopes(fabric, u, v, fp) if relief else (np.zeros_like(u), np.zeros_like(u))
+    if got is not None:
+        at, alb[at], dsu, dsv = got
+        if relief:
+            su, sv = su.copy(), sv.copy()
+            su[at] += dsu
+            sv[at] += dsv
+    return linear_to_srgb(alb) - pattern_mean(fabric)[None], su, sv
 
 
 def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np.ndarray:
@@ -160,9 +193,7 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
             srgb[ids] = eye_albedo(u, v, fp, fabric["iris"], fabric["skin"])
             replace[ids] = True
             continue
-        srgb[ids] = linear_to_srgb(pattern_albedo(fabric, u, v, fp)) - pattern_mean(fabric)[None]
-        if relief:
-            s_u[ids], s_v[ids] = pattern_slopes(fabric, u, v, fp)
+        srgb[ids], s_u[ids], s_v[ids] = _fabric_detail(fabric, u, v, fp, relief, col_all[flat[ids]], cov_all[flat[ids]])
     bent = None
     if hair:
         from genb.render.raster.strands import apply_hair

@@ -1,0 +1,285 @@
+"""Seams, hems, waistbands, stitching and buttons of garments, per pixel, from their cloth coordinates.
+
+A garment's cloth coordinates (:func:`genb.render.dress.fabric.cloth_coordinates`) unroll each region
+(trunk, arms, legs, a loose skirt) around its own axis and shift it by its row of
+:data:`~genb.render.dress.fabric.REGION_OFFSETS`, so a pixel's (u, v) tells its region
+(:func:`regions`) and where it lies on that region's pattern pieces: a tailor's seams sit at fixed
+places there. In a region of unrolling radius R (metres):
+
+- the trunk's side seams, continued over the shoulders (the coronal plane), at u = 0 (left) and
+  u = +-pi R (right); a leg's outseam at u = 0 and its inseam at u = +-pi R; a skirt's side seams at
+  u = 0 and pi R; a sleeve's underarm seam at u = +-pi R;
+- hems: a turned-up edge stitched 2 cm above the lowest v of the trunk (a top's hem), a sleeve or a leg;
+  a trousers' waistband (a 4 cm band at the trunk's top, stitched along both edges); a top's neckband;
+- a shirt's or a closed coat's button placket down the front (u = pi R / 2) with buttons.
+
+:func:`seam_layout` records R and the lowest and highest v of every region of a piece (its
+:class:`~genb.render.dress.texcoords.ClothMap` ``seams``); :func:`cloth_records` hands them to the
+renderer with each garment record; :func:`apply_seams` shades the pixels: a groove at a seam (a
+darker line and bent normals), the seam allowance's puff beside it, thread dashes for stitched lines
+(denim: double rows of contrasting thread). Every profile is a Gaussian widened by the pixel's
+footprint (the box filter's variance, the line's integral kept), and the whole detail fades out once a
+pixel spans more than a few millimetres of cloth: far garments keep their bytes exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from genb.render.dress.fabric import REGION_OFFSETS
+from genb.render.raster.procedural import fade, square
+
+SEAMED = ("top", "coat", "dress", "bottom")  # garment kinds with seams (a registered kind: none unless listed)
+FAR_M = 0.008  # metres of cloth per pixel from which no seam detail is drawn (the fades below are 0 there)
+SEAM_FADE_M = 0.0107  # fade(fp, SEAM_FADE_M): grooves and edges whole up to 2.7 mm per pixel, gone at 8 mm
+CONTRAST_THREAD = "c8903c"  # jeans' topstitching
+MM = np.float32(0.001)
+
+
+def solid_seams(fabric: dict | None, detail: Any) -> bool:
+    """Whether a solid garment goes per pixel for its seams: one of :data:`SEAMED` on a person dressed
+    with ``seams`` (:class:`genb.render.dress.lod.Detail`: a close-up, about 2 mm of cloth per pixel)."""
+    return bool(fabric) and fabric.get("kind") in SEAMED and bool(getattr(detail, "seams", False))
+
+
+def seam_layout(uv: np.ndarray, region: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """(6, 3) float32 per region (trunk, left arm, right arm, left leg, right leg, skirt): its unrolling
+    radius R, its lowest and highest v in its own coordinates (metres; NaN where a region is absent).
+
+    Args:
+        uv: (N, 2) the vertices' cloth coordinates (with the region offsets). region: (N,) int 0..5.
+        radii: (6,) the unrolling radii.
+    """
+    out = np.full((6, 3), np.nan, np.float32)
+    for r in range(6):
+        v = uv[region == r, 1] - REGION_OFFSETS[r, 1]
+        if len(v):
+            out[r] = (radii[r], v.min(), v.max())
+    return out
+
+
+def cloth_records(people: list) -> dict:
+    """{(instance, part id): garment record} of the pieces drawn per pixel (``fabric`` and ``uv``), a
+    record with a layout (:func:`seam_layout`) gets a copy with ``seams``: the pieces' layouts of that
+    key merged (a coat's shell and its tail). The outfit's own records are never changed."""
+    out: dict = {}
+    layouts: dict = {}
+    for i, p in enumerate(people):
+        for e in p.extras:
+            if getattr(e, "fabric", None) is None:
+                continue
+            key = (i + 1, e.part)
+            out[key] = e.fabric
+            lay = getattr(getattr(e, "uv", None), "seams", None)
+            if lay is not None and e.fabric.get("kind") in SEAMED:
+                got = layouts.get(key)
+                layouts[key] = lay if got is None else np.where(np.isnan(got), lay, got)
+    for key, lay in layouts.items():
+        out[key] = {**out[key], "seams": lay}
+    return out
+
+
+def regions(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """(N,) int8 the region (0 trunk, 1, 2 arms, 3, 4 legs, 5 skirt) of cloth coordinates (N,) metres."""
+    high, low = v > np.float32(1.15), v < np.float32(-1.0)
+    right, skirt = u > np.float32(0.5), u < np.float32(-0.45)
+    r = np.zeros(len(u), np.int8)
+    r[high] = 1 + right[high]
+    r[low] = np.where(skirt[low], 5, 3 + right[low])
+    return r
+
+
+def _gauss(x: np.ndarray, sigma: float, fp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A unit-height Gaussian line exp(-(x / sigma)^2) box-filtered over ``fp`` (a Gaussian of the
+    summed variance, its integral kept): value and derivative in x (per metre)."""
+    s2 = np.float32(sigma * sigma) + fp * fp * np.float32(1 / 6)
+    e = np.exp(-(x * x) / s2) * (np.float32(sigma) / np.sqrt(s2))
+    return e, np.float32(-2) * x / s2 * e
+
+
+@functools.lru_cache(maxsize=1024)
+def _lin(hex_color: str) -> np.ndarray:
+    """(3,) float32 linear RGB of an sRGB hex colour (cached; read-only)."""
+    from genb.render.raster.colour import SRGB_TO_LINEAR
+
+    out = SRGB_TO_LINEAR[np.array([int(hex_color[i:i + 2], 16) for i in (0, 2, 4)])].astype(np.float32)
+    out.setflags(write=False)
+    return out
+
+
+class _Canvas:
+    """The seam detail accumulated over N pixels: albedo factor, thread cover, height slopes."""
+
+    def __init__(self, fp: np.ndarray):
+        n = len(fp)
+        self.fp, self.dark, self.thread = fp, np.ones(n, np.float32), np.zeros(n, np.float32)
+        self.su, self.sv = np.zeros(n, np.float32), np.zeros(n, np.float32)
+        self.button, self.hit = None, np.zeros(n, bool)
+
+    def _slope(self, ids, axis: str, d: np.ndarray) -> None:
+        (self.su if axis == "u" else self.sv)[ids] += d
+        self.hit[ids] = True
+
+    def seam(self, ids, x, axis: str) -> None:
+        """A sewn seam at x = 0 (metres across it, N'): a groove, darker, with the allowance's puff beside it."""
+        fp = self.fp[ids]
+        g, dg = _gauss(x, 1.0e-3, fp)
+        p1, dp1 = _gauss(x - 3.5 * MM, 1.8e-3, fp)
+        p2, dp2 = _gauss(x + 3.5 * MM, 1.8e-3, fp)
+        f = fade(fp, SEAM_FADE_M)
+        self.dark[ids] *= 1 - np.float32(0.35) * g * f
+        self._slope(ids, axis, (np.float32(-0.35e-3) * dg + np.float32(0.2e-3) * (dp1 + dp2)) * f)
+
+    def edge(self, ids, x, axis: str) -> None:
+        """The inner edge of a turned-up hem or a band at x = 0: a faint step."""
+        fp = self.fp[ids]
+        g, dg = _gauss(x, 1.5e-3, fp)
+        f = fade(fp, SEAM_FADE_M)
+        self.dark[ids] *= 1 - np.float32(0.12) * g * f
+        self._slope(ids, axis, np.float32(-0.15e-3) * dg * f)
+
+    def stitch(self, ids, x, y, axis: str) -> None:
+        """A row of thread dashes along x = 0 (``y``: metres along it)."""
+        fp = self.fp[ids]
+        g, dg = _gauss(x, 0.35e-3, fp)
+        dash = square(y * np.float32(1 / 3.2e-3), fp * np.float32(1 / 3.2e-3), 0.72)
+        f = fade(fp, 0.005)
+        self.thread[ids] = np.maximum(self.thread[ids], np.float32(0.9) * g * dash * f)
+        self._slope(ids, axis, np.float32(0.12e-3) * dg * dash * f)
+
+    def buttons(self, ids, x, y, radius: float) -> None:
+        """Round buttons centred at x = 0, y = 0 (metres, N'): their cover and a domed relief."""
+        fp = self.fp[ids]
+        rho = np.sqrt(x * x + y * y)
+        cover = np.clip((np.float32(radius) - rho) / np.maximum(fp, np.float32(1e-5)) + 0.5, 0.0, 1.0)
+        f = fade(fp, 2 * radius)
+        if self.button is None:
+            self.button = np.zeros(len(self.fp), np.float32)
+        self.button[ids] = np.maximum(self.button[ids], cover * f)
+        self.hit[ids] = True
+        inside = np.float32(-2 * 0.25 / radius) * cover * f  # a dome 1/4 of the radius high
+        self.su[ids] += inside * x / np.float32(radius)
+        self.sv[ids] += inside * y / np.float32(radius)
+
+
+def _band(y: np.ndarray, fp: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """(M,) indices of the pixels whose ``y`` (N,) lies within [lo, hi] widened by a pixel's footprint."""
+    return np.flatnonzero(np.abs(y - np.float32(0.5 * (lo + hi))) < np.float32(0.5 * (hi - lo)) + fp)
+
+
+def _lines(c: _Canvas, ids: np.ndarray, y: np.ndarray, along: np.ndarray, lines: list, axis: str) -> None:
+    """Draw ``lines`` [(kind, offset m)] across ``y`` (M,) at pixels ``ids`` (``along``: metres along them)."""
+    fp = c.fp[ids]
+    for kind, at in lines:
+        d = y - np.float32(at)
+        k = np.flatnonzero(np.abs(d) < np.float32(0.009 if kind != "stitch" else 0.002) + fp)
+        if len(k):
+            if kind == "stitch":
+                c.stitch(ids[k], d[k], along[k], axis)
+            else:
+                getattr(c, kind)(ids[k], d[k], axis)
+
+
+def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarray, vl: np.ndarray) -> None:
+    """The seams of one garment (``fabric``, layout ``lay``) at pixels of regions ``r`` and coordinates
+    (``ul``, ``vl``) in their region's own frame (N,)."""
+    kind, denim = fabric.get("kind"), fabric.get("pattern") == "denim"
+    top = kind != "bottom"
+    rows_of = np.arange(6)
+    if top:
+        rows_of[3:5] = 0  # a top's bits over the hips follow the trunk's rows
+    hemmed = np.isfinite(lay[:, 0])
+    hemmed[0] &= not np.isfinite(lay[5, 0])  # a bodice, a coat and a skirt's waistband meet their skirt at a seam
+    tab = np.stack([np.pi * lay[:, 0], lay[rows_of, 1], lay[rows_of, 2]], 1).astype(np.float32)
+    piR, lo = tab[r, 0], tab[r, 1]  # (NaN where the piece has no such region: nothing is drawn)
+    k = np.rint(ul / piR)
+    x = ul - piR * k  # metres across the nearest seam (a sleeve's: its underarm seam only, below)
+    arm = np.flatnonzero((r - np.int8(1)).view(np.uint8) <= 1)  # regions 1 and 2
+    if len(arm):
+        ka = np.rint((ul[arm] - piR[arm]) / (2 * piR[arm]))
+        x[arm] = ul[arm] - piR[arm] * (2 * ka + 1)
+    ids = _band(x, c.fp, -0.009, 0.009)
+    _lines(c, ids, x[ids], vl[ids], [("seam", 0.0)], "u")
+    if denim and len(ids):  # flat-felled: two rows of thread beside the seam (not a jeans' outseam)
+        outseam = (r[ids] >= 3) & (r[ids] <= 4) & (k[ids] == 0) & (kind == "bottom")
+        f = ids[~outseam]
+        _lines(c, f, x[f], vl[f], [("stitch", 3.0e-3), ("stitch", 9.5e-3)], "u")
+    y = vl - lo  # metres above the lowest edge
+    ids = _band(y, c.fp, -0.009, 0.035)
+    if len(ids):
+        stitched = [("stitch", 0.012), ("stitch", 0.019)] if denim else [("stitch", 0.018)]
+        h = hemmed[r[ids]]
+        _lines(c, ids[h], y[ids[h]], ul[ids[h]], [("edge", 0.026)] + stitched, "v")
+        _lines(c, ids[~h], y[ids[~h]], ul[ids[~h]], [("seam", 0.0)], "v")
+    trunk = np.flatnonzero(r == 0)
+    z = tab[0, 2] - vl[trunk]  # metres below the trunk's top
+    if kind == "bottom":  # a waistband
+        ids = _band(z, c.fp[trunk], 0.0, 0.049)
+        _lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.04), ("stitch", 0.005), ("stitch", 0.034)] +
+               ([("stitch", 0.011)] if denim else []), "v")
+    elif kind == "top" and not fabric.get("hood"):  # a neckband
+        ids = _band(z, c.fp[trunk], 0.0, 0.027)
+        _lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.018), ("stitch", 0.011)], "v")
+    if kind in ("top", "coat") and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):
+        _placket(c, trunk, ul[trunk] - tab[0, 0] / 2, vl[trunk], float(tab[0, 1]), float(tab[0, 2]), big=kind == "coat")
+
+
+def _placket(c: _Canvas, trunk: np.ndarray, p: np.ndarray, vl: np.ndarray, lo: float, hi: float, big: bool) -> None:
+    """A button placket down the front of the trunk (``p``: metres from u = pi R / 2 at the ``trunk``
+    pixels): its edge, two rows of stitches, buttons every 9 cm (a coat's: 11 cm, larger)."""
+    step, radius = (0.11, 0.009) if big else (0.09, 0.0055)
+    ids = _band(p, c.fp[trunk], -0.021, 0.025)
+    ids = ids[vl[ids] < np.float32(hi - 0.02)]
+    if not len(ids):
+        return
+    _lines(c, trunk[ids], p[ids], vl[ids], [("seam", 0.016), ("stitch", 0.012), ("stitch", -0.012)], "u")
+    ids = ids[np.abs(p[ids]) < np.float32(radius) + c.fp[trunk[ids]]]
+    first = np.float32(hi - 0.06)
+    j = np.rint((first - vl[ids]) / np.float32(step))
+    y = vl[ids] - (first - j * np.float32(step))
+    keep = (j >= 0) & (first - j * np.float32(step) > np.float32(lo + 0.05))
+    if keep.any():
+        c.buttons(trunk[ids[keep]], p[ids[keep]], y[keep], radius)
+
+
+def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint: np.ndarray,
+                albedo: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Seams, hems, bands, stitching and buttons of one garment over N of its pixels.
+
+    Args:
+        fabric: the garment record with ``seams`` (:func:`cloth_records`); ``kind``, ``pattern``, ...
+        u, v: (N,) float32 cloth coordinates, metres. footprint: (N,) metres of cloth per pixel.
+        albedo: the linear albedo of the fabric at (M,) of the N pixels, (M, 3) float32: ``albedo(indices)``.
+
+    Returns (M,) the indices of the pixels changed, their new albedo (M, 3) and their slopes dh/du,
+    dh/dv (M,), or None when no pixel is near enough (or the garment has no seams).
+    """
+    lay = fabric.get("seams")
+    if lay is None or not len(footprint) or footprint.min() >= FAR_M:
+        return None
+    near = np.flatnonzero(footprint < np.float32(FAR_M))
+    if len(near) == len(footprint):
+        near, fp, un, vn = None, footprint, u, v
+    else:
+        fp, un, vn = footprint[near], u[near], v[near]
+    c = _Canvas(fp)
+    r = regions(un, vn)
+    off = REGION_OFFSETS.astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        _draw(c, fabric, lay, r, un - off[r, 0], vn - off[r, 1])
+    h = np.flatnonzero(c.hit)
+    if not len(h):
+        return None
+    base = _lin(fabric["color"])
+    thread = _lin(CONTRAST_THREAD) if fabric.get("pattern") == "denim" else base * np.float32(0.7)
+    at = h if near is None else near[h]
+    t = c.thread[h, None]
+    alb = albedo(at) * c.dark[h, None] * (1 - t) + thread[None] * t
+    if c.button is not None:
+        b = c.button[h, None]
+        button = _lin("ece8de") if fabric.get("kind") == "top" else base * np.float32(0.45)  # a coat's: its own colour, darker
+        alb = alb * (1 - b) + button[None] * b
+    return at, alb.astype(np.float32), c.su[h], c.sv[h]

@@ -1,0 +1,160 @@
+"""Seams, hems and stitching per pixel (genb.render.dress.seams): the regions the cloth coordinates
+carry, seam records that never touch the outfit, a jeans' outseam drawn as one straight continuous
+groove down the side of the leg (in the albedo and the normals), far jeans keeping their bytes."""
+
+import types
+
+import numpy as np
+import pytest
+
+from genb.core.conventions import PART_INDEX
+from genb.render.dress.fabric import cloth_coordinates, decode_texcoords
+from genb.render.dress.seams import cloth_records, regions, seam_layout
+
+
+def test_cloth_coordinates_tell_their_region():
+    rng = np.random.default_rng(0)
+    rest = np.concatenate([rng.uniform([-0.2, -0.15, -0.3], [0.2, 0.15, 1.0], (200, 3)),  # trunk, hood
+                           rng.uniform([0.1, -0.1, 0.3], [0.75, 0.1, 0.6], (200, 3)),  # left arm
+                           rng.uniform([-0.75, -0.1, 0.3], [-0.1, 0.1, 0.6], (200, 3)),  # right arm
+                           rng.uniform([0.0, -0.1, -1.0], [0.2, 0.1, 0.1], (200, 3)),  # left leg
+                           rng.uniform([-0.2, -0.1, -1.0], [0.0, 0.1, 0.1], (200, 3))])  # right leg
+    region = np.repeat(np.arange(5), 200)
+    centres = np.array([[0, 0, 0], [0, 0, 0.45], [0, 0, 0.45], [0.1, 0, -0.2], [-0.1, 0, -0.2]], float)
+    uv = cloth_coordinates(rest, region, centres)
+    skirt = cloth_coordinates(np.stack([rng.uniform(0, 2 * np.pi * 0.18, 200), np.zeros(200),
+                                        rng.uniform(-1.1, 0.0, 200)], 1), np.full(200, 5))
+    got = regions(*np.concatenate([uv, skirt]).astype(np.float32).T)
+    assert np.array_equal(got, np.concatenate([region, np.full(200, 5)]))
+    lay = seam_layout(uv, region, np.full(6, 0.1))
+    assert np.allclose(lay[0, 1:], [rest[:200, 2].min(), rest[:200, 2].max()], atol=1e-6)
+    assert np.isnan(lay[5]).all()
+
+
+def test_seam_records_are_copies_with_merged_layouts():
+    from genb.render.dress.texcoords import ClothMap
+
+    g = {"kind": "coat", "color": "303030", "pattern": "checks"}
+    shell_map = ClothMap(np.zeros(0, int), np.zeros((0, 3), int), np.zeros((0, 2)), seams=np.full((6, 3), np.nan, np.float32))
+    shell_map.seams[0] = (0.12, 0.0, 0.5)
+    tail_map = ClothMap(np.zeros(0, int), np.zeros((0, 3), int), np.zeros((0, 2)), seams=np.full((6, 3), np.nan, np.float32))
+    tail_map.seams[5] = (0.18, -0.8, 0.0)
+    part = PART_INDEX["coat"]
+    person = types.SimpleNamespace(extras=[types.SimpleNamespace(fabric=g, part=part, uv=shell_map),
+                                           types.SimpleNamespace(fabric=g, part=part, uv=tail_map)])
+    rec = cloth_records([person])[(1, part)]
+    assert "seams" not in g and rec is not g  # the outfit (scene.json) is never changed
+    assert np.allclose(rec["seams"][0], (0.12, 0.0, 0.5)) and np.allclose(rec["seams"][5], (0.18, -0.8, 0.0))
+
+
+@pytest.fixture(scope="module")
+def raster():
+    from genb.render.raster.gl import Rasterizer
+
+    return Rasterizer(np.array([[0, 1, 2]]), np.zeros(3, np.int64))
+
+
+@pytest.fixture(scope="module")
+def jeans(anny_body):
+    from genb.render.dress.dresser import Dresser
+    from genb.render.dress.texcoords import shell_texcoords
+
+    d = Dresser(anny_body, store_root=None)
+    shell = d.bottom_shell(1.9, 0.25)
+    return shell, shell_texcoords(shell, d.atlas, d._uv_centres)
+
+
+def _side_view(raster, jeans, distance: float, W=192, H=256):
+    """The jeans' rest shell seen from its left (+x), the thigh at the image centre: the texcoord
+    pass and a RasterOutput of flat grey cloth facing the camera."""
+    from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+    from genb.render.raster.gl import RasterOutput
+    from genb.render.raster.normals import encode_normal_xy
+    from genb.render.raster.texcoord_pass import build_texcoord_pass, render_texcoord_pass
+    import pyrender
+
+    shell, cmap = jeans
+    r = np.asarray(shell.rest, np.float32)
+    world = np.stack([r[:, 1], distance + 0.1 - r[:, 0], r[:, 2] + 1.1], 1)  # +x (the left side) faces the camera
+    piece = types.SimpleNamespace(vertices=world, uv=cmap)
+    K = intrinsics_from_fov(50.0, W, H)
+    ext = extrinsics(np.array([0.0, 0.0, 0.8]), camera_to_world_rotation(0, 0, 0))
+    rgba, depth = render_texcoord_pass(raster, build_texcoord_pass(pyrender, K, ext, [[piece]]), W, H)
+    hit = depth > 0
+    out = RasterOutput(color=np.full((H, W, 3), 90, np.uint8), coverage=hit.astype(np.float32), depth=depth.copy(),
+                       instances=hit.astype(np.uint8), parts=np.where(hit, PART_INDEX["lower_clothes"], 0).astype(np.uint8),
+                       normals=encode_normal_xy(np.full((H, W, 2), 128, np.uint8), hit))
+    return out, rgba, depth, K, cmap
+
+
+def _draw(out, rgba, depth, K, record):
+    from genb.render.raster.detail import apply_cloth
+
+    o = types.SimpleNamespace(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(out).items()})
+    apply_cloth(o, rgba, depth, {(1, PART_INDEX["lower_clothes"]): record}, K)
+    return o
+
+
+def test_jeans_outseam_is_a_straight_continuous_groove_down_the_leg(raster, jeans):
+    out, rgba, depth, K, cmap = _side_view(raster, jeans, 0.45)
+    g = {"kind": "bottom", "type": "jeans", "color": "3b5a8a", "pattern": "denim", "pattern_scale": 0.005}
+    plain, seamed = _draw(out, rgba, depth, K, g), _draw(out, rgba, depth, K, {**g, "seams": cmap.seams})
+    for name in ("depth", "instances", "parts"):
+        assert np.array_equal(getattr(plain, name), getattr(seamed, name))
+    darker = plain.color.astype(np.float32).sum(-1) - seamed.color.astype(np.float32).sum(-1)
+    bent = (plain.normals != seamed.normals).any(-1)
+    uv = decode_texcoords(rgba.reshape(-1, 4)).reshape(*depth.shape, 2)
+    H, W = depth.shape
+    leg = (depth > 0) & (uv[..., 1] < -1.35 - 0.1) & (uv[..., 1] > -1.35 - 0.6)  # the left thigh and shin
+    rows = [y for y in range(H) if leg[y].sum() > 20]
+    assert len(rows) > H // 3
+    cols = np.array([int(np.argmax(np.where(leg[y], darker[y], -1e9))) for y in rows])
+    at_seam = np.abs(uv[rows, cols, 0]) < 0.004  # the darkest pixel of every row lies on the outseam (u = 0)
+    assert at_seam.mean() > 0.9
+    fit = np.polyval(np.polyfit(rows, cols, 2), rows)
+    assert np.percentile(np.abs(cols - fit), 90) <= 1.5  # one smooth line, not scattered marks
+    assert all(bent[y, max(c - 1, 0):c + 2].any() for y, c in zip(rows, cols))  # the normal map shows it all along
+    assert darker[rows, cols].min() > 3
+
+
+def test_far_jeans_keep_their_bytes(raster, jeans):
+    out, rgba, depth, K, cmap = _side_view(raster, jeans, 2.2)  # 10 mm of cloth per pixel or more
+    g = {"kind": "bottom", "type": "jeans", "color": "3b5a8a", "pattern": "denim", "pattern_scale": 0.005}
+    plain, seamed = _draw(out, rgba, depth, K, g), _draw(out, rgba, depth, K, {**g, "seams": cmap.seams})
+    assert (depth > 0).sum() > 200
+    assert np.array_equal(plain.color, seamed.color) and np.array_equal(plain.normals, seamed.normals)
+
+
+def test_a_solid_garment_changes_only_at_its_seams_and_edges(raster, jeans):
+    """A solid garment drawn per pixel for its seams: its colour-pass values stay wherever no seam,
+    hem or band is near (more than 2 cm off every line), and its outseam darkens the cloth."""
+    out, rgba, depth, K, cmap = _side_view(raster, jeans, 0.45)
+    g = {"kind": "bottom", "type": "trousers", "color": "8a7a5a", "pattern": "solid"}
+    seamed = _draw(out, rgba, depth, K, {**g, "seams": cmap.seams})
+    assert np.array_equal(_draw(out, rgba, depth, K, g).color, out.color)  # no layout: nothing drawn
+    changed = (seamed.color != out.color).any(-1) | (seamed.normals != out.normals).any(-1)
+    uv = decode_texcoords(rgba.reshape(-1, 4)).reshape(*depth.shape, 2)
+    lay = cmap.seams
+    leg = (depth > 0) & (uv[..., 1] < -1.0)
+    u, v = uv[..., 0], uv[..., 1] + 1.35
+    pi_r = np.pi * lay[3, 0]
+    off_lines = (np.abs(u - pi_r * np.rint(u / pi_r)) > 0.02) & (v - lay[3, 1] > 0.05)
+    assert changed[leg].mean() > 0.02
+    assert not changed[leg & off_lines].any()
+    assert (seamed.color[leg & (np.abs(u) < 0.001)].astype(int).sum(-1) < out.color[leg & (np.abs(u) < 0.001)].astype(int).sum(-1)).all()
+
+
+def test_real_shells_coordinates_tell_their_regions(anny_body):
+    """Every vertex of real shells (a hooded long-sleeved top, a tank top, jeans, shorts) is read back
+    into its own region from its cloth coordinates: the region offsets never overlap on a body."""
+    from genb.render.dress.dresser import Dresser
+    from genb.render.dress.texcoords import _REGION_OF_PART, row_argmax, shell_texcoords
+
+    d = Dresser(anny_body, store_root=None)
+    for shell in (d.top_shell(1.98, 0.0, hood=True), d.top_shell(-1.0, 0.1), d.bottom_shell(1.97, 0.3),
+                  d.bottom_shell(0.5, 0.22)):
+        cmap = shell_texcoords(shell, d.atlas, d._uv_centres)
+        truth = _REGION_OF_PART[d.atlas.parts[row_argmax(shell.blend)]]
+        got = regions(*cmap.uv[:len(truth)].astype(np.float32).T)
+        assert np.array_equal(got, truth)
+        assert np.isfinite(cmap.seams[np.unique(truth)]).all()
