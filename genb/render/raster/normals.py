@@ -60,13 +60,25 @@ def encoded_normal_table() -> np.ndarray:
 def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
     """(H, W, 3) uint8 encoded normals from their encoded x, y (H, W, 2); z is the root that faces
     the camera (negative), looked up in a table. Pixels that are not ``hit`` are 0."""
-    out = np.empty((*xy_encoded.shape[:2], 3), np.uint8)
-    out[..., :2] = xy_encoded
-    key = xy_encoded[..., 0].astype(np.uint16) << 8
-    key |= xy_encoded[..., 1]
-    np.take(_Z_TABLE.ravel(), key, out=out[..., 2])
-    out *= hit[..., None]
-    return out
+    import cv2
+
+    xy = np.ascontiguousarray(xy_encoded, np.uint8)
+    return encode_normal_planes(cv2.extractChannel(xy, 0), cv2.extractChannel(xy, 1), hit)
+
+
+def encode_normal_planes(x: np.ndarray, y: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """:func:`encode_normal_xy` of the encoded x and y as two contiguous (H, W) uint8 planes (changed in
+    place: zeroed where not ``hit``); OpenCV interleaves the three planes (numpy's strided channel
+    copies are many times slower)."""
+    import cv2
+
+    key = x.astype(np.uint16) << 8
+    key |= y
+    z = _Z_TABLE.ravel().take(key)
+    keep = hit.view(np.uint8)
+    for plane in (x, y, z):
+        plane *= keep
+    return cv2.merge([x, y, z])
 
 
 def _z_of(xy: np.ndarray) -> np.ndarray:
