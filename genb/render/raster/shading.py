@@ -141,6 +141,16 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
         ambient, n_dot_l: optional (N, 3) sky irradiance / pi and (N,) cosine to the sun, when the
             caller has them (from per-normal tables); computed here otherwise.
     """
+    return _shade_planes(albedo.T, normals_cam, rays_cam, parts, probe, R, sun_visibility, occlusion,
+                         None if ambient is None else ambient.T, n_dot_l).T
+
+
+def _shade_planes(albedo: np.ndarray, normals_cam: Any, rays_cam: Any, parts: np.ndarray, probe: LightProbe,
+                  R: np.ndarray, sun_visibility: np.ndarray, occlusion: np.ndarray, ambient: np.ndarray | None,
+                  n_dot_l: np.ndarray | None) -> np.ndarray:
+    """:func:`shade` channel-first: ``albedo`` and ``ambient`` (3, N) (or their transposed views), returns
+    (3, N). The same operations per element as (N, 3) arrays would take (the same bits), with a pixel's
+    channels apart: numpy broadcasts a (N,) factor over rows of N many times faster than over rows of 3."""
     rough_t, f0_t, sss_t = _MATERIAL_COLUMNS
     # the skin and glossy pixels through boolean tables of the 256 classes; their materials gathered for those alone
     skin = np.flatnonzero((sss_t > 0).take(parts))
@@ -152,22 +162,22 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
     if n_dot_l is None:
         n_dot_l = normals(slice(None)) @ l_cam
     if ambient is None:
-        ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32)  # R^T n, row-wise
+        ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32).T  # R^T n, row-wise
     # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
     direct = np.maximum(n_dot_l, 0.0) * sun_visibility
-    light = ambient * occlusion[:, None]
-    light += direct[:, None] * probe.sun[None, :]
+    light = ambient * occlusion[None, :]
+    light += direct[None, :] * probe.sun[:, None]
     if len(skin):
         wrap = sss_t.take(parts[skin])[:, None] * SKIN_WRAP[None, :]
         wrapped = np.clip((n_dot_l[skin, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[skin, None]
-        light[skin] += (wrapped - direct[skin, None]) * probe.sun[None, :]
+        light[:, skin] += ((wrapped - direct[skin, None]) * probe.sun[None, :]).T
     out = light
     out *= albedo
     # specular on the glossier materials (rough ground and cloth: their share is negligible)
     if len(glossy):
         mat = parts[glossy]
-        out[glossy] += _specular(normals(glossy), rays(glossy), rough_t.take(mat), f0_t.take(mat), n_dot_l[glossy],
-                                 sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
+        out[:, glossy] += _specular(normals(glossy), rays(glossy), rough_t.take(mat), f0_t.take(mat), n_dot_l[glossy],
+                                    sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32).T
     return out
 
 
@@ -252,6 +262,16 @@ def _tone_index(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.
     return x.astype(np.int32)
 
 
+def _tone_index_planes(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
+    """:func:`_tone_index` of (3, N) channel-first radiance: (3, N) int32 (the same values)."""
+    x = radiance * (gains * np.float32(exposure / _LUT_MAX))[:, None]
+    np.clip(x, 0.0, 1.0, out=x)
+    np.sqrt(x, out=x)
+    x *= np.float32(_LUT_SIZE - 1)
+    x += np.float32(0.5)
+    return x.astype(np.int32)
+
+
 def develop(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
     """(N, 3) linear radiance -> sRGB-encoded 0..1: white balance, exposure, tone curve, encoding
     (the last two through one table, finely spaced in the darks)."""
@@ -328,6 +348,8 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     alpha8 = (coverage * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     hit = depth > 0
     flat = np.flatnonzero((hit | (alpha8 > 0)).ravel())  # flat indices: one take per buffer
+    if not len(flat):
+        return np.zeros((H, W, 3), np.float32)
     if len(flat) == H * W:  # every pixel covered (most outdoor and room samples): the buffers as they are
         def pick(img, *rest):
             return img.reshape(H * W, *rest)
@@ -359,20 +381,23 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     sun = pick(sun_map) if sun_map is not None else np.ones(len(flat), np.float32)
     # the materials: edge pixels the label pass missed keep their neighbour's
     mat_px = part_px if material_ids is None else np.where(hit_px, pick(material_ids), part_px)
-    radiance = shade(albedo, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
-                     lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
-                     cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
+    ambient = np.empty((3, len(key)), np.float32)  # channel-first (genb.render.raster.shading._shade_planes)
+    for c, column in enumerate(np.ascontiguousarray(ambient_table.T)):
+        np.take(column, key, out=ambient[c])
+    radiance = _shade_planes(albedo.T, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
+                             lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
+                             cam_ext[:3, :3], sun, occ, ambient, cos_table.take(key))
     if strands is not None and len(strands.flat):
-        _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
+        _add_strand_highlight(radiance.T, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
     lit = np.flatnonzero(hit_px)  # auto_exposure's own subsample of them (the same pixels), without a copy of all
-    exposure = auto_exposure(radiance[lit[:: max(1, len(lit) // 20000)]]) * exposure_bias
-    idx = _tone_index(radiance, exposure, white_balance_gains(probe))
+    exposure = auto_exposure(radiance[:, lit[:: max(1, len(lit) // 20000)]].T) * exposure_bias
+    idx = _tone_index_planes(radiance, exposure, white_balance_gains(probe))
     srgb = _TONE_255.take(idx)  # develop() times 255, from its own table (the same values)
     if len(edge):  # the anti-aliased edges: develop()'s value times their coverage, times 255
-        ie = idx[edge]
-        srgb[edge] = _TONE_UNIT.take(ie) * (a[edge, None].astype(np.float32) * np.float32(1 / 255)) * np.float32(255)
-    if len(flat) == H * W:
-        return srgb.reshape(H, W, 3)
-    out = np.zeros((H * W, 3), np.float32)
-    out[flat] = srgb
-    return out.reshape(H, W, 3)
+        ie = idx[:, edge]
+        srgb[:, edge] = _TONE_UNIT.take(ie) * (a[None, edge].astype(np.float32) * np.float32(1 / 255)) * np.float32(255)
+    if len(flat) < H * W:
+        planes = np.zeros((3, H * W), np.float32)
+        planes[:, flat] = srgb
+        srgb = planes
+    return cv2.merge([plane.reshape(H, W) for plane in srgb])  # (H, W, 3): OpenCV interleaves the planes
