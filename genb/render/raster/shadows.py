@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from genb.render.raster.halfres import fill, half_plan, uneven
-from genb.render.raster.normals import encoded_normal_table
+from genb.render.raster.normals import encoded_normal_table, normal_keys
 from genb.render.raster.sun_camera import ShadowCamera, affine_columns
 
 # Penumbra growth with the distance from the blocker: tan of the angle a soft daylight
@@ -208,10 +208,8 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     flat = np.flatnonzero(test)  # flat indices (row-major, as np.nonzero orders them): 1-D gathers
     # facing: cosine > -0.2 (skin's wrap lighting reaches a little past the terminator), per encoded normal
     # (its z byte is the table's root of x, y: genb.render.raster.normals), looked up per pixel
-    nxy = normals_encoded[..., :2].reshape(-1, 2).take(flat, axis=0)
-    key = nxy[:, 0].astype(np.intp) << 8
-    key |= nxy[:, 1]
-    facing = _facing_table(cam_ext[:3, :3] @ toward).take(key)
+    keys = normal_keys(normals_encoded)  # (H * W,) each pixel's index into the per-normal tables
+    facing = _facing_table(cam_ext[:3, :3] @ toward).take(keys.take(flat))
     if open_to_sun is not None:  # every shut point, facing the sun or not (the blur below must not bleed light)
         shut = ~open_to_sun(pixel_world_points(depth, K, cam_ext, test))
         sun_map.ravel()[flat[shut]] = 0.0
@@ -225,10 +223,10 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     at = mask if plan is None else plan.evaluate
     padded = cv2.copyMakeBorder(shadow_depth, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)  # once for both lookups below
 
+    world_normals = _world_normal_table(cam_ext[:3, :3])
+
     def visibility(at):  # (H, W) bool pixels -> their sun visibility
-        n = normals_encoded.reshape(-1, 3).take(np.flatnonzero(at), axis=0).astype(np.float32) * np.float32(1 / 127.5) - 1
-        normals_world = affine_columns(cam_ext[:3, :3].T, np.zeros(3), n[:, 0], n[:, 1], n[:, 2])
-        normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
+        normals_world = world_normals.take(keys.take(np.flatnonzero(at)), axis=0)
         return _visibility(pixel_world_points(depth, K, cam_ext, at), normals_world, padded, cam, direction,
                            penumbra_tan)
 
@@ -242,6 +240,16 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
 
 
 HALF_SPREAD = 0.15  # sun visibility: neighbours differing by more than this are not interpolated between
+
+
+def _world_normal_table(R: np.ndarray) -> np.ndarray:
+    """(65536, 3) float32 unit world normal of every encoded camera-frame normal (index x << 8 | y, z the
+    table's root; :func:`genb.render.raster.normals.encoded_normal_table`) under the world-to-camera rotation
+    ``R``: per pixel, one row gathered (the same values as computing it from the pixel's bytes)."""
+    n = encoded_normal_table()
+    table = affine_columns(R.T, np.zeros(3), n[:, 0], n[:, 1], n[:, 2])
+    table /= np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-6)
+    return table
 
 
 def _facing_table(l_cam: np.ndarray) -> np.ndarray:
