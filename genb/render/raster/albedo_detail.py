@@ -10,7 +10,7 @@ import numpy as np
 
 from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.raster.halfres import fill, half_plan
-from genb.render.raster.normals import unit_normal_table
+from genb.render.raster.normals import normal_keys, unit_normal_table
 
 
 MOTTLE = np.zeros(256, np.float32)  # how strongly each object class is mottled
@@ -46,10 +46,10 @@ def mottling(depth, normals_encoded, parts, K, cam_ext, pixels) -> np.ndarray:
     mask[pixels] = True
     plan = half_plan(mask.reshape(H, W), depth, normals_encoded)
     at = np.flatnonzero(plan.evaluate)
-    nxy = normals_encoded[..., :2].reshape(-1, 2).take(at, axis=0).astype(np.int32)
+    key = normal_keys(normals_encoded).take(at)
     values = np.ones(H * W, np.float32)
     values[at] = surface_detail(depth, K, cam_ext, at, parts.ravel().take(at),
-                                 unit_normal_table().take((nxy[:, 0] << 8) | nxy[:, 1], axis=0) @ cam_ext[:3, :3].astype(np.float32))
+                                 unit_normal_table().take(key, axis=0) @ cam_ext[:3, :3].astype(np.float32))
     return fill(values.reshape(H, W), plan).ravel().take(pixels)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from genb.core.conventions import PARTS, SCENE_PART_INDEX
 from genb.render.raster.albedo_detail import vary_albedo
-from genb.render.raster.normals import unit_normal_table
+from genb.render.raster.normals import normal_keys, unit_normal_table
 from genb.render.raster.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
 from genb.render.raster.probe import LightProbe, sh_irradiance
 
@@ -363,9 +363,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     # G-buffer: where the label pass missed a partly covered edge pixel, a neighbour's part and a
     # camera-facing normal
     hit_px = pick(hit)
-    nxy = pick(normals_encoded, 3)
-    key = nxy[:, 0].astype(np.int32) << 8
-    key |= nxy[:, 1]
+    key = pick(normal_keys(normals_encoded))
     key[~hit_px] = _FACING
     part_px = pick(parts)
     if not hit_px.all():
