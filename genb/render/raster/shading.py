@@ -177,7 +177,7 @@ def _shade_planes(albedo: np.ndarray, normals_cam: Any, rays_cam: Any, parts: np
     if len(glossy):
         mat = parts[glossy]
         out[:, glossy] += _specular(normals(glossy), rays(glossy), rough_t.take(mat), f0_t.take(mat), n_dot_l[glossy],
-                                    sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32).T
+                                    sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
     return out
 
 
@@ -191,10 +191,10 @@ def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _specular(n, rays, rough, f0, n_dot_l, sun_visibility, occlusion, l_cam, probe, R32) -> np.ndarray:
-    """(M, 3) specular radiance: the sun (GGX) and the sky in the reflected direction (Schlick)."""
+    """(3, M) specular radiance, channel-first: the sun (GGX) and the sky in the reflected direction (Schlick)."""
     v = -rays
     n_dot_v = np.clip(_rowdot(n, v), 1e-3, 1.0)
-    out = np.zeros((len(n), 3), np.float32)
+    out = np.zeros((3, len(n)), np.float32)
     lit = np.flatnonzero((n_dot_l > 0) & (sun_visibility > 0))
     if len(lit):
         h = v[lit] + l_cam[None, :]
@@ -202,11 +202,11 @@ def _specular(n, rays, rough, f0, n_dot_l, sun_visibility, occlusion, l_cam, pro
         nh = np.clip(_rowdot(n[lit], h), 0.0, 1.0)
         vh = np.clip(h @ l_cam, 0.0, 1.0)
         spec = _ggx(nh, n_dot_l[lit], n_dot_v[lit], vh, rough[lit], f0[lit]) * sun_visibility[lit]
-        out[lit] = spec[:, None] * probe.sun[None, :]
+        out[:, lit] = spec[None, :] * probe.sun[:, None]
     refl = 2.0 * n_dot_v[:, None] * n - v
     fres = f0 + (np.maximum(1.0 - rough, f0) - f0) * (1.0 - n_dot_v) ** 5
     gloss = (1.0 - rough) ** 3  # a rough surface's reflection of the sky is mostly its diffuse light already
-    out += (fres * gloss * occlusion)[:, None] * sh_irradiance(probe.sh, refl @ R32)
+    out += (fres * gloss * occlusion)[None, :] * sh_irradiance(probe.sh, refl @ R32, planes=True)
     return out
 
 
@@ -282,8 +282,11 @@ def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
     """(N, 3) float32 unit camera-frame directions through pixel centres (u, v)."""
     x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
     y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
-    d = np.stack([x, y, np.ones_like(x)], axis=1)
-    return d / np.linalg.norm(d, axis=1, keepdims=True)
+    norm = x * x
+    norm += y * y
+    norm += np.float32(1)  # |(x, y, 1)|^2 summed in np.linalg.norm's order (the same bits), then each column over it
+    np.sqrt(norm, out=norm)
+    return np.stack([x / norm, y / norm, np.float32(1) / norm], axis=1)
 
 
 # ----------------------------------------------------------------------------- the whole image
