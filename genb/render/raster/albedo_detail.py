@@ -81,18 +81,23 @@ def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: in
 def vary_albedo(albedo: np.ndarray, flat: np.ndarray, hit_px: np.ndarray, part_px: np.ndarray, depth: np.ndarray,
                 normals_encoded: np.ndarray, parts: np.ndarray, K: np.ndarray, cam_ext: np.ndarray,
                 ground_seed: int | None) -> None:
-    """Multiply the (N, 3) linear ``albedo`` of the lit pixels ``flat`` (N,) flat indices (``hit_px``, ``part_px``:
-    theirs) by the ground's variation (``ground_seed`` None: none) and the objects' mottling, in place."""
+    """Multiply the (3, N) linear ``albedo`` (channel-first) of the lit pixels ``flat`` (N,) flat indices
+    (``hit_px``, ``part_px``: theirs) by the ground's variation (``ground_seed`` None: none) and the objects'
+    mottling, in place."""
+    import cv2
+
     H, W = depth.shape
     if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
         on = hit_px & (part_px == SCENE_PART_INDEX["ground"])
         if on.any():
-            detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
-            if len(flat) == H * W:  # a masked product in place: no gathers
-                np.multiply(albedo, detail, out=albedo, where=on[:, None])
+            detail = cv2.split(ground_detail_map(K, cam_ext, W, H, ground_seed))
+            if len(flat) == H * W:  # a product with 1 off the ground (the same values): no gathers
+                for c in range(3):
+                    albedo[c] *= np.where(on, detail[c].ravel(), np.float32(1))
             else:
                 on = np.flatnonzero(on)
-                albedo[on] *= detail.take(flat[on], axis=0)
-    obj = np.flatnonzero(hit_px & (MOTTLE[part_px] > 0))
+                for c in range(3):
+                    albedo[c, on] *= detail[c].ravel().take(flat[on])
+    obj = np.flatnonzero(hit_px & (MOTTLE > 0).take(part_px))
     if len(obj):  # objects' painted, concrete and wooden surfaces: prefiltered world-space mottling
-        albedo[obj] *= mottling(depth, normals_encoded, parts, K, cam_ext, flat[obj])[:, None]
+        albedo[:, obj] *= mottling(depth, normals_encoded, parts, K, cam_ext, flat[obj])[None, :]

@@ -308,15 +308,20 @@ def _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe
 
 
 def _linear_albedo(enc: np.ndarray, a: np.ndarray, edge: np.ndarray) -> np.ndarray:
-    """(N, 3) float32 linear albedo of N pixels' colour-pass bytes ``enc`` (N, 3) premultiplied by their
-    coverage ``a`` (N,) uint8; ``edge``: the pixels with ``a < 255`` (un-premultiplied)."""
+    """(3, N) float32 linear albedo, channel-first, of N pixels' colour-pass bytes ``enc`` (N, 3) premultiplied
+    by their coverage ``a`` (N,) uint8; ``edge``: the pixels with ``a < 255`` (un-premultiplied)."""
     import cv2
 
-    albedo = cv2.LUT(enc, SRGB_TO_LINEAR) if len(enc) else SRGB_TO_LINEAR.take(enc)  # a table per byte (the same values)
-    if len(edge):
-        e = enc[edge].astype(np.uint16)
-        ae = a[edge, None].astype(np.uint16)
-        albedo[edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
+    albedo = np.empty((3, len(enc)), np.float32)
+    if not len(enc):
+        return albedo
+    planes = cv2.split(np.ascontiguousarray(enc).reshape(-1, 1, 3))  # the bytes per channel (OpenCV: quick)
+    ae = a[edge].astype(np.uint16)
+    for c, plane in enumerate(planes):
+        albedo[c] = cv2.LUT(plane, SRGB_TO_LINEAR).ravel()  # a table per byte (the same values)
+        if len(edge):
+            e = plane.ravel()[edge].astype(np.uint16)
+            albedo[c, edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
     return albedo
 
 
@@ -385,11 +390,11 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     ambient = np.empty((3, len(key)), np.float32)  # channel-first (genb.render.raster.shading._shade_planes)
     for c, column in enumerate(np.ascontiguousarray(ambient_table.T)):
         np.take(column, key, out=ambient[c])
-    radiance = _shade_planes(albedo.T, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
+    radiance = _shade_planes(albedo, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
                              lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
                              cam_ext[:3, :3], sun, occ, ambient, cos_table.take(key))
     if strands is not None and len(strands.flat):
-        _add_strand_highlight(radiance.T, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
+        _add_strand_highlight(radiance.T, albedo.T, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
     lit = np.flatnonzero(hit_px)  # auto_exposure's own subsample of them (the same pixels), without a copy of all
     exposure = auto_exposure(radiance[:, lit[:: max(1, len(lit) // 20000)]].T) * exposure_bias
     idx = _tone_index_planes(radiance, exposure, white_balance_gains(probe))
