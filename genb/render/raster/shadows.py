@@ -229,10 +229,10 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     at = mask if plan is None else plan.evaluate
     padded = cv2.copyMakeBorder(shadow_depth, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)  # once for both lookups below
 
-    world_normals = _world_normal_table(cam_ext[:3, :3])
-
     def visibility(at):  # (H, W) bool pixels -> their sun visibility
-        normals_world = world_normals.take(keys.take(np.flatnonzero(at)), axis=0)
+        n = encoded_normal_table().take(keys.take(np.flatnonzero(at)), axis=0)  # the bytes decoded (the same values)
+        normals_world = affine_columns(cam_ext[:3, :3].T, np.zeros(3), n[:, 0], n[:, 1], n[:, 2])
+        normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
         return _visibility(pixel_world_points(depth, K, cam_ext, at), normals_world, padded, cam, direction,
                            penumbra_tan, origin)
 
@@ -246,16 +246,6 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
 
 
 HALF_SPREAD = 0.15  # sun visibility: neighbours differing by more than this are not interpolated between
-
-
-def _world_normal_table(R: np.ndarray) -> np.ndarray:
-    """(65536, 3) float32 unit world normal of every encoded camera-frame normal (index x << 8 | y, z the
-    table's root; :func:`genb.render.raster.normals.encoded_normal_table`) under the world-to-camera rotation
-    ``R``: per pixel, one row gathered (the same values as computing it from the pixel's bytes)."""
-    n = encoded_normal_table()
-    table = affine_columns(R.T, np.zeros(3), n[:, 0], n[:, 1], n[:, 2])
-    table /= np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-6)
-    return table
 
 
 def _facing_table(l_cam: np.ndarray) -> np.ndarray:
