@@ -334,10 +334,8 @@ class RenderStage(People):
             color = (scenery.catch_shadows(shaded, look.ground_darkening(out, K, prep.cam_ext, shadow_depth), out,
                                            prep.backdrop) if look.catcher else shaded)
             color = look.through_glass(color, out, prep.backdrop)
-        clear = 1.0 - out.coverage
-        composite = cv2.merge([clear, clear, clear])  # color + (1 - alpha) * backdrop, per channel (the same values)
-        composite *= prep.backdrop
-        composite += color
+        clear = 1.0 - out.coverage  # color + (1 - alpha) * backdrop per channel, not broadcast (the same values)
+        composite = cv2.merge([clear, clear, clear]) * prep.backdrop + color
         if look is not None:  # hair thins out at its outline (appearance only)
             soften_hair_edges(composite, out.strands, out.depth, K)
         clean = np.clip(composite + 0.5, 0, 255).astype(np.uint8)

@@ -252,19 +252,11 @@ _TONE_UNIT = _TONE_LUT * np.float32(1 / 255)  # what develop() returns, per entr
 _TONE_255 = _TONE_UNIT * np.float32(255)  # ... and that times 255 (light_image's scale), per entry
 
 
-def _tone_index(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
-    """(N, 3) int32 indices into the tone tables of linear radiance (white balance and exposure applied)."""
-    x = radiance * (gains * np.float32(exposure / _LUT_MAX))[None, :]
-    np.clip(x, 0.0, 1.0, out=x)
-    np.sqrt(x, out=x)
-    x *= np.float32(_LUT_SIZE - 1)
-    x += np.float32(0.5)
-    return x.astype(np.int32)
-
-
-def _tone_index_planes(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
-    """:func:`_tone_index` of (3, N) channel-first radiance: (3, N) int32 (the same values)."""
-    x = radiance * (gains * np.float32(exposure / _LUT_MAX))[:, None]
+def _tone_index(radiance: np.ndarray, exposure: float, gains: np.ndarray, planes: bool = False) -> np.ndarray:
+    """(N, 3) int32 indices into the tone tables of linear radiance (white balance and exposure applied);
+    ``planes``: radiance and indices channel-first, (3, N) (the same values)."""
+    g = gains * np.float32(exposure / _LUT_MAX)
+    x = radiance * (g[:, None] if planes else g[None, :])
     np.clip(x, 0.0, 1.0, out=x)
     np.sqrt(x, out=x)
     x *= np.float32(_LUT_SIZE - 1)
@@ -379,7 +371,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     R32 = cam_ext[:3, :3].astype(np.float32)
     # the ground's large-scale variation and the objects' mottling (genb.render.raster.albedo_detail)
     vary_albedo(albedo, flat, hit_px, part_px, depth, normals_encoded, parts, K, cam_ext, ground_seed)
-    ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
+    ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32, planes=True)  # (3, 65536): channel-first below
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
     occ = pick(_occlusion_full(depth, float(K[0, 0])))
     if contact_map is not None:
@@ -387,17 +379,15 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     sun = pick(sun_map) if sun_map is not None else np.ones(len(flat), np.float32)
     # the materials: edge pixels the label pass missed keep their neighbour's
     mat_px = part_px if material_ids is None else np.where(hit_px, pick(material_ids), part_px)
-    ambient = np.empty((3, len(key)), np.float32)  # channel-first (genb.render.raster.shading._shade_planes)
-    for c, column in enumerate(np.ascontiguousarray(ambient_table.T)):
-        np.take(column, key, out=ambient[c])
+    ambient = np.stack([row.take(key) for row in ambient_table])  # (3, N), as _shade_planes takes them
     radiance = _shade_planes(albedo, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
                              lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
                              cam_ext[:3, :3], sun, occ, ambient, cos_table.take(key))
     if strands is not None and len(strands.flat):
-        _add_strand_highlight(radiance.T, albedo.T, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
+        _add_strand_highlight(radiance.T, albedo.T, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table.T)
     lit = np.flatnonzero(hit_px)  # auto_exposure's own subsample of them (the same pixels), without a copy of all
     exposure = auto_exposure(radiance[:, lit[:: max(1, len(lit) // 20000)]].T) * exposure_bias
-    idx = _tone_index_planes(radiance, exposure, white_balance_gains(probe))
+    idx = _tone_index(radiance, exposure, white_balance_gains(probe), planes=True)
     srgb = _TONE_255.take(idx)  # develop() times 255, from its own table (the same values)
     if len(edge):  # the anti-aliased edges: develop()'s value times their coverage, times 255
         ie = idx[:, edge]
