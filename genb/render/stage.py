@@ -338,7 +338,7 @@ class RenderStage(People):
         composite = cv2.merge([clear, clear, clear]) * prep.backdrop + color
         if look is not None:  # hair thins out at its outline (appearance only)
             soften_hair_edges(composite, out.strands, out.depth, K)
-        clean = np.clip(composite + 0.5, 0, 255).astype(np.uint8)
+        clean = np.clip(np.add(composite, 0.5, out=composite), 0, 255, out=composite).astype(np.uint8)  # (in place)
         image = clean if look is None else look.finish_image(clean, out, prep.backdrop, K)
         return out, clean, image
 
