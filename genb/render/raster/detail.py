@@ -74,7 +74,7 @@ def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v
     (N, 3) uint8, coverage ``cov`` (N,)) under the person's skin texture (:func:`genb.render.dress.skin_texture.skin_factor`)."""
     from genb.render.dress.skin_texture import skin_factor
 
-    src = col.T.astype(np.float32)  # (3, N): channel-first, contiguous
+    src = col.T.astype(np.float32, order="C")  # (3, N): channel-first, contiguous
     alb = np.clip(src * (np.float32(1 / 255) / np.maximum(cov, np.float32(1 / 255))), 0.0, 1.0)
     lin = decode_srgb(alb)
     f = skin_factor(record["layout"], record["variation"], u, v, fp, part)
