@@ -129,13 +129,10 @@ def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_u
         point index (H,), face index (H,) and t (H,) of every hit with t > 0, where t is the
         hit's distance along the ray in units of the point's own distance (t = 1 at the point).
     """
-    lo, hi = np.empty((2, len(faces))), np.empty((2, len(faces)))  # rows u, v: handed on as (F, 2) views
-    i, j, k = np.ascontiguousarray(np.asarray(faces).T) if corners is None else corners
-    for axis, coord in enumerate(np.ascontiguousarray(verts_uv.T, np.float64)):  # 1-D gathers: quicker than rows
-        a, b, c = coord.take(i), coord.take(j), coord.take(k)
-        np.minimum(np.minimum(a, b, out=lo[axis]), c, out=lo[axis])
-        np.maximum(np.maximum(a, b, out=hi[axis]), c, out=hi[axis])
-    n_idx, f_idx = _candidate_pairs(uv, lo.T, hi.T)
+    from genb.render.labels.mesh_pairs import mesh_candidate_pairs
+
+    corners = np.ascontiguousarray(np.asarray(faces).T) if corners is None else corners
+    n_idx, f_idx = mesh_candidate_pairs(uv, verts_uv, corners)  # _candidate_pairs' pairs, from the vertices
     if len(n_idx) == 0:
         return n_idx, f_idx, np.zeros(0)
     d = points[n_idx]  # ray direction, unnormalised: origin 0, the point at t = 1
