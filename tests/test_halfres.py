@@ -84,7 +84,7 @@ def test_a_plan_cropped_to_the_mask_is_the_whole_image_plan():
         depth = (1 + rng.random((H, W)) * 0.001 * int(rng.integers(0, 30))).astype(np.float32)
         depth[rng.random((H, W)) < 0.05] = 0
         normals = rng.integers(100, 140, (H, W, 3)).astype(np.uint8)
-        whole, cropped = _plan(mask, depth, normals, 0.01, 20), half_plan(mask, depth, normals)
+        whole, cropped = _plan(mask, depth, normals[..., 0], normals[..., 1], 0.01, 20), half_plan(mask, depth, normals)
         assert np.array_equal(whole.evaluate, cropped.evaluate)
         for a, b in zip(whole.filled, cropped.filled):
             assert a.shape == b.shape and np.array_equal(a, b)

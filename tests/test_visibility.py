@@ -183,3 +183,27 @@ def test_points_box_is_each_persons_extent():
         want = [uv[p, :, 0].min(), uv[p, :, 1].min(), uv[p, :, 0].max(), uv[p, :, 1].max()]
         assert np.array_equal(box[p], np.array(want, np.float32))
     assert box[1, 0] == -40.0 and box[1, 3] == 900.0
+
+
+@pytest.mark.parametrize("spread", [3.0, 40.0, 400.0])
+def test_mesh_candidate_pairs_are_the_box_pairs(spread):
+    """mesh_candidate_pairs (cells per vertex, boxes for the faces left) finds exactly the brute-force pairs of
+    the faces' boxes, in _candidate_pairs' order, points on vertices and grid lines included."""
+    from genb.render.labels.mesh_pairs import mesh_candidate_pairs
+
+    rng = np.random.default_rng(int(spread) + 1)
+    V, F, N = 3000, 6000, 129
+    centre = rng.uniform(0, 500, 2)
+    verts = centre + rng.normal(0, spread, (V, 2))
+    faces = rng.integers(0, V, (F, 3))
+    faces[:, 1] = np.minimum(faces[:, 0] + rng.integers(1, 4, F), V - 1)  # small, nearby triangles mostly
+    uv = centre + rng.normal(0, spread, (N, 2))
+    uv[:20] = np.round(uv[:20])
+    uv[20:40] = verts[faces[:20, 0]]  # on vertices: their faces' box corners
+    tri = verts[faces]
+    lo, hi = tri.min(axis=1), tri.max(axis=1)
+    n_idx, f_idx = mesh_candidate_pairs(uv, verts, np.ascontiguousarray(faces.T))
+    want_n, want_f = L._candidate_pairs(uv, lo, hi)
+    assert len(want_n) > 20
+    np.testing.assert_array_equal(n_idx, want_n)
+    np.testing.assert_array_equal(f_idx, want_f)

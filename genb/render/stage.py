@@ -13,6 +13,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from genb.core.blas import limit_blas_threads, torch_threads
@@ -333,11 +334,11 @@ class RenderStage(People):
             color = (scenery.catch_shadows(shaded, look.ground_darkening(out, K, prep.cam_ext, shadow_depth), out,
                                            prep.backdrop) if look.catcher else shaded)
             color = look.through_glass(color, out, prep.backdrop)
-        alpha = out.coverage[..., None]
-        composite = color + (1.0 - alpha) * prep.backdrop
+        clear = 1.0 - out.coverage  # color + (1 - alpha) * backdrop per channel, not broadcast (the same values)
+        composite = cv2.merge([clear, clear, clear]) * prep.backdrop + color
         if look is not None:  # hair thins out at its outline (appearance only)
             soften_hair_edges(composite, out.strands, out.depth, K)
-        clean = np.clip(composite + 0.5, 0, 255).astype(np.uint8)
+        clean = np.clip(np.add(composite, 0.5, out=composite), 0, 255, out=composite).astype(np.uint8)  # (in place)
         image = clean if look is None else look.finish_image(clean, out, prep.backdrop, K)
         return out, clean, image
 

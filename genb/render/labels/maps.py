@@ -126,7 +126,7 @@ _PALETTE_LUT = np.ascontiguousarray(PART_PALETTE[None])  # (1, 256, 3): cv2.LUT'
 def edges_control(image: np.ndarray, low: int = 100, high: int = 200) -> np.ndarray:
     """Canny edges of the render, white on black (the canny ControlNet's input)."""
     edges = cv2.Canny(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), low, high)
-    return np.repeat(edges[..., None], 3, axis=2)
+    return cv2.merge([edges, edges, edges])  # the grey as three channels (np.repeat's array, quicker)
 
 
 # ADE20K colours (the palette the seg ControlNet, control_v11p_sd15_seg, was trained on) of the

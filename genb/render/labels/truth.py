@@ -113,8 +113,8 @@ def _candidate_pairs(uv: np.ndarray, tri_lo: np.ndarray, tri_hi: np.ndarray, cel
     return n_idx[by].astype(np.int64), f_idx[by].astype(np.int64)
 
 
-def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray,
+                  corners: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where the camera rays to ``points`` cross one mesh (Moller-Trumbore, vectorised).
 
     Only the triangles whose projected 2D bounding box contains a point's pixel are tested
@@ -123,18 +123,16 @@ def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_u
     Args:
         points: (N, 3) camera-frame points, metres (the rays run from the camera centre to them).
         uv: (N, 2) their pixels; verts: (V, 3) camera-frame mesh; verts_uv: (V, 2) its pixels;
-        faces: (F, 3) triangles.
+        faces: (F, 3) triangles; corners: optionally their (3, F) contiguous transpose (the caller's, once
+        for several meshes of one topology).
     Returns:
         point index (H,), face index (H,) and t (H,) of every hit with t > 0, where t is the
         hit's distance along the ray in units of the point's own distance (t = 1 at the point).
     """
-    lo, hi = np.empty((2, len(faces))), np.empty((2, len(faces)))  # rows u, v: handed on as (F, 2) views
-    i, j, k = np.ascontiguousarray(np.asarray(faces).T)
-    for axis, coord in enumerate(np.ascontiguousarray(verts_uv.T, np.float64)):  # 1-D gathers: quicker than rows
-        a, b, c = coord.take(i), coord.take(j), coord.take(k)
-        np.minimum(np.minimum(a, b, out=lo[axis]), c, out=lo[axis])
-        np.maximum(np.maximum(a, b, out=hi[axis]), c, out=hi[axis])
-    n_idx, f_idx = _candidate_pairs(uv, lo.T, hi.T)
+    from genb.render.labels.mesh_pairs import mesh_candidate_pairs
+
+    corners = np.ascontiguousarray(np.asarray(faces).T) if corners is None else corners
+    n_idx, f_idx = mesh_candidate_pairs(uv, verts_uv, corners)  # _candidate_pairs' pairs, from the vertices
     if len(n_idx) == 0:
         return n_idx, f_idx, np.zeros(0)
     d = points[n_idx]  # ray direction, unnormalised: origin 0, the point at t = 1
@@ -154,8 +152,8 @@ def ray_mesh_hits(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_u
 
 
 def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_uv: np.ndarray, faces: np.ndarray,
-                   face_parts: np.ndarray, own_parts: np.ndarray, eps: float = VISIBILITY_EPS
-                   ) -> tuple[np.ndarray, np.ndarray]:
+                   face_parts: np.ndarray, own_parts: np.ndarray, eps: float = VISIBILITY_EPS,
+                   corners: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Which of one person's points their own body hides, and the depth of their own surface.
 
     A point's own surface is where its camera ray enters the parts around it (``own_parts``):
@@ -169,12 +167,12 @@ def self_occlusion(points: np.ndarray, uv: np.ndarray, verts: np.ndarray, verts_
         points: (N, 3) camera frame, metres; uv: (N, 2) pixels.
         verts: (V, 3), verts_uv: (V, 2): the person's posed camera-frame body mesh and its pixels.
         faces: (F, 3); face_parts: (F, len(PARTS)) bool, the parts each face touches.
-        own_parts: (N, len(PARTS)) bool.
+        own_parts: (N, len(PARTS)) bool. corners: optionally the faces' (3, F) transpose (:func:`ray_mesh_hits`).
     Returns:
         occluded (N,) bool and own_depth (N,) camera z of the own surface, metres.
     """
     N = len(points)
-    n_idx, f_idx, t = ray_mesh_hits(points, uv, verts, verts_uv, faces)
+    n_idx, f_idx, t = ray_mesh_hits(points, uv, verts, verts_uv, faces, corners)
     own = (face_parts[f_idx] & own_parts[n_idx]).any(axis=1)
     t_own = np.ones(N)
     front_own = own & (t <= 1.0)
@@ -241,13 +239,14 @@ def body_occlusion(points_cam: np.ndarray, K: np.ndarray, verts_cam: np.ndarray,
     own_parts = np.broadcast_to(own_parts, (P, N, own_parts.shape[-1]))
     self_occ = np.zeros((P, N), bool)
     own_depth = points_cam[..., 2].astype(np.float64).copy()
+    corners = np.ascontiguousarray(np.asarray(faces).T)  # the faces' corner columns, once for every person
     for p in range(P):  # one mesh per person; everything inside is vectorised over points and faces
         sel = np.flatnonzero(inside[p])
         if len(sel) == 0:
             continue
         verts_uv = _project_plain(verts_cam[p], K)
         occ, z_own = self_occlusion(centre_pts[p, sel], centre_uv[p, sel], verts_cam[p], verts_uv, faces,
-                                    face_parts, own_parts[p, sel], eps)
+                                    face_parts, own_parts[p, sel], eps, corners)
         self_occ[p, sel], own_depth[p, sel] = occ, z_own
     return {"uv": uv.astype(np.float32), "in_frame": inside, "self_occluded": self_occ, "own_depth": own_depth}
 

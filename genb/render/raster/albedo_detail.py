@@ -10,7 +10,7 @@ import numpy as np
 
 from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.raster.halfres import fill, half_plan
-from genb.render.raster.normals import unit_normal_table
+from genb.render.raster.normals import normal_keys, unit_normal_table
 
 
 MOTTLE = np.zeros(256, np.float32)  # how strongly each object class is mottled
@@ -46,10 +46,10 @@ def mottling(depth, normals_encoded, parts, K, cam_ext, pixels) -> np.ndarray:
     mask[pixels] = True
     plan = half_plan(mask.reshape(H, W), depth, normals_encoded)
     at = np.flatnonzero(plan.evaluate)
-    nxy = normals_encoded[..., :2].reshape(-1, 2).take(at, axis=0).astype(np.int32)
+    key = normal_keys(normals_encoded).take(at)
     values = np.ones(H * W, np.float32)
     values[at] = surface_detail(depth, K, cam_ext, at, parts.ravel().take(at),
-                                 unit_normal_table().take((nxy[:, 0] << 8) | nxy[:, 1], axis=0) @ cam_ext[:3, :3].astype(np.float32))
+                                 unit_normal_table().take(key, axis=0) @ cam_ext[:3, :3].astype(np.float32))
     return fill(values.reshape(H, W), plan).ravel().take(pixels)
 
 
@@ -81,18 +81,23 @@ def ground_detail_map(K: np.ndarray, cam_ext: np.ndarray, width: int, height: in
 def vary_albedo(albedo: np.ndarray, flat: np.ndarray, hit_px: np.ndarray, part_px: np.ndarray, depth: np.ndarray,
                 normals_encoded: np.ndarray, parts: np.ndarray, K: np.ndarray, cam_ext: np.ndarray,
                 ground_seed: int | None) -> None:
-    """Multiply the (N, 3) linear ``albedo`` of the lit pixels ``flat`` (N,) flat indices (``hit_px``, ``part_px``:
-    theirs) by the ground's variation (``ground_seed`` None: none) and the objects' mottling, in place."""
+    """Multiply the (3, N) linear ``albedo`` (channel-first) of the lit pixels ``flat`` (N,) flat indices
+    (``hit_px``, ``part_px``: theirs) by the ground's variation (``ground_seed`` None: none) and the objects'
+    mottling, in place."""
+    import cv2
+
     H, W = depth.shape
     if ground_seed is not None:  # large-scale, non-repeating variation of the tiled ground texture
         on = hit_px & (part_px == SCENE_PART_INDEX["ground"])
         if on.any():
-            detail = ground_detail_map(K, cam_ext, W, H, ground_seed).reshape(-1, 3)
-            if len(flat) == H * W:  # a masked product in place: no gathers
-                np.multiply(albedo, detail, out=albedo, where=on[:, None])
+            detail = cv2.split(ground_detail_map(K, cam_ext, W, H, ground_seed))
+            if len(flat) == H * W:  # a product with 1 off the ground (the same values): no gathers
+                for c in range(3):
+                    albedo[c] *= np.where(on, detail[c].ravel(), np.float32(1))
             else:
                 on = np.flatnonzero(on)
-                albedo[on] *= detail.take(flat[on], axis=0)
-    obj = np.flatnonzero(hit_px & (MOTTLE[part_px] > 0))
+                for c in range(3):
+                    albedo[c, on] *= detail[c].ravel().take(flat[on])
+    obj = np.flatnonzero(hit_px & (MOTTLE > 0).take(part_px))
     if len(obj):  # objects' painted, concrete and wooden surfaces: prefiltered world-space mottling
-        albedo[obj] *= mottling(depth, normals_encoded, parts, K, cam_ext, flat[obj])[:, None]
+        albedo[:, obj] *= mottling(depth, normals_encoded, parts, K, cam_ext, flat[obj])[None, :]

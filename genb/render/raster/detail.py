@@ -47,14 +47,16 @@ def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key
 
     def diff(step: int, inside: np.ndarray) -> np.ndarray:
         out = np.full((len(at), 5), np.nan, np.float32)
-        for sign in (1, -1):  # forward first, backward where forward is missing
-            target = here + sign * step
+        rows = np.arange(len(at))
+        for sign in (1, -1):  # forward first, backward where forward is missing (those rows alone)
+            target = here[rows] + sign * step
             j = where[np.where((target >= 0) & (target < width * height), target, width * height)]
-            ok = (j >= 0) & (key[j] == key_here) & (inside if sign == 1 else _inside_back(step, col, here, width))
-            d = (field[j] - f_here) * np.float32(sign)
+            ok = (j >= 0) & (key[j] == key_here[rows])
+            ok &= inside[rows] if sign == 1 else _inside_back(step, col[rows], here[rows], width)
+            d = (field[j] - f_here[rows]) * np.float32(sign)
             ok &= np.maximum(np.abs(d[:, 3]), np.abs(d[:, 4])) < 0.02
-            ok &= np.isnan(out[:, 0])
-            out[ok] = d[ok]
+            out[rows[ok]] = d[ok]
+            rows = rows[np.isnan(out[rows, 0])]  # (as the mask of unfilled rows would say)
         return out
 
     dx = diff(1, col < width - 1)
@@ -74,7 +76,7 @@ def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v
     (N, 3) uint8, coverage ``cov`` (N,)) under the person's skin texture (:func:`genb.render.dress.skin_texture.skin_factor`)."""
     from genb.render.dress.skin_texture import skin_factor
 
-    src = col.T.astype(np.float32)  # (3, N): channel-first, contiguous
+    src = col.T.astype(np.float32, order="C")  # (3, N): channel-first, contiguous
     alb = np.clip(src * (np.float32(1 / 255) / np.maximum(cov, np.float32(1 / 255))), 0.0, 1.0)
     lin = decode_srgb(alb)
     f = skin_factor(record["layout"], record["variation"], u, v, fp, part)

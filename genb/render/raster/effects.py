@@ -105,7 +105,7 @@ def sensor_noise(image: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     """Signal-dependent Gaussian noise (shot + read noise), ``sigma`` in 8-bit levels at mid grey."""
     rng = np.random.default_rng(seed)
     levels = np.arange(256, dtype=np.float32)
-    std = (sigma * np.sqrt(0.3 + levels / 128.0)).take(image)  # per level: a table (the same float32 values)
+    std = cv2.LUT(np.ascontiguousarray(image), sigma * np.sqrt(0.3 + levels / 128.0))  # per level: a table (the same float32 values)
     noisy = gaussian_noise(rng, image.shape)
     noisy *= std
     noisy += image

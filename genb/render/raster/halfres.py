@@ -69,8 +69,12 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
     # or filled, and its border reads the same zeros from the padding as from the unmasked pixels beyond
     y0, x0 = rows[0] & ~1, cols[0] & ~1
     y1, x1 = rows[-1] + 1, cols[-1] + 1
+    # the normals' x and y bytes as planes, read by OpenCV (numpy's strided channel reads are slow)
+    enc = np.ascontiguousarray(normals_encoded)
+    nx, ny = cv2.extractChannel(enc, 0), cv2.extractChannel(enc, 1)
     if (y0, x0, y1, x1) != (0, 0, H, W):
-        box = _plan(mask[y0:y1, x0:x1], depth[y0:y1, x0:x1], normals_encoded[y0:y1, x0:x1], depth_tol, normal_tol)
+        box = _plan(mask[y0:y1, x0:x1], depth[y0:y1, x0:x1], nx[y0:y1, x0:x1], ny[y0:y1, x0:x1], depth_tol,
+                    normal_tol)
         evaluate = np.zeros((H, W), bool)
         evaluate[y0:y1, x0:x1] = box.evaluate
         filled = []
@@ -79,17 +83,18 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
             full[y0 // 2:y0 // 2 + part.shape[0], x0 // 2:x0 // 2 + part.shape[1]] = part
             filled.append(full)
         return HalfPlan(evaluate=evaluate, filled=filled)
-    return _plan(mask, depth, normals_encoded, depth_tol, normal_tol)
+    return _plan(mask, depth, nx, ny, depth_tol, normal_tol)
 
 
-def _plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, depth_tol: float,
+def _plan(mask: np.ndarray, depth: np.ndarray, x_enc: np.ndarray, y_enc: np.ndarray, depth_tol: float,
           normal_tol: int) -> HalfPlan:
-    """:func:`half_plan` over the whole of ``mask``'s image (the caller crops it)."""
+    """:func:`half_plan` over the whole of ``mask``'s image (the caller crops it); ``x_enc``, ``y_enc``: the
+    encoded normals' x and y bytes (H, W)."""
     H, W = mask.shape
     m = _pad(mask)
     inv_z = np.divide(np.float32(1), depth, out=np.zeros((H, W), np.float32), where=depth > 0)
     inv_z = _pad(inv_z)
-    nx, ny = _pad(normals_encoded[..., 0]), _pad(normals_encoded[..., 1])
+    nx, ny = _pad(x_enc), _pad(y_enc)
     evaluate = np.zeros((H, W), bool)
     evaluate[::2, ::2] = mask[::2, ::2]
     filled = []

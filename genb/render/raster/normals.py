@@ -6,6 +6,7 @@ Pure functions over numpy arrays.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 
@@ -60,13 +61,32 @@ def encoded_normal_table() -> np.ndarray:
 def encode_normal_xy(xy_encoded: np.ndarray, hit: np.ndarray) -> np.ndarray:
     """(H, W, 3) uint8 encoded normals from their encoded x, y (H, W, 2); z is the root that faces
     the camera (negative), looked up in a table. Pixels that are not ``hit`` are 0."""
-    out = np.empty((*xy_encoded.shape[:2], 3), np.uint8)
-    out[..., :2] = xy_encoded
-    key = xy_encoded[..., 0].astype(np.uint16) << 8
-    key |= xy_encoded[..., 1]
-    np.take(_Z_TABLE.ravel(), key, out=out[..., 2])
-    out *= hit[..., None]
-    return out
+    xy = np.ascontiguousarray(xy_encoded, np.uint8)
+    return encode_normal_planes(cv2.extractChannel(xy, 0), cv2.extractChannel(xy, 1), hit)
+
+
+def encode_normal_planes(x: np.ndarray, y: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """:func:`encode_normal_xy` of the encoded x and y as two contiguous (H, W) uint8 planes (changed in
+    place: zeroed where not ``hit``); OpenCV interleaves the three planes (numpy's strided channel
+    copies are many times slower)."""
+    key = x.astype(np.uint16) << 8
+    key |= y
+    z = _Z_TABLE.ravel().take(key)
+    keep = hit.view(np.uint8)
+    for plane in (x, y, z):
+        plane *= keep
+    return cv2.merge([x, y, z])
+
+
+def normal_keys(normals_encoded: np.ndarray) -> np.ndarray:
+    """(H * W,) int32 ``x << 8 | y`` of (H, W, 3) encoded normals: each pixel's index into the per-normal
+    tables (:func:`unit_normal_table`, :func:`encoded_normal_table`; their z byte is the table's root), the
+    bytes read by OpenCV (numpy's strided channel reads are several times slower)."""
+    enc = np.ascontiguousarray(normals_encoded)
+    key = cv2.extractChannel(enc, 0).astype(np.int32)
+    key <<= 8
+    key |= cv2.extractChannel(enc, 1)
+    return key.ravel()
 
 
 def _z_of(xy: np.ndarray) -> np.ndarray:
@@ -78,8 +98,19 @@ def _z_of(xy: np.ndarray) -> np.ndarray:
 def encode_normals(n: np.ndarray) -> np.ndarray:
     """(N, 3) unit camera-frame normals -> (N, 3) uint8 as the label pass stores them (x, y
     rounded; z the camera-facing root of the encoded x, y)."""
-    xy = np.clip(np.rint((n[:, :2] + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    return np.concatenate([xy, _z_of(xy)[:, None]], axis=1)
+    if not len(n):
+        return np.zeros((0, 3), np.uint8)
+    cols = []
+    for c in range(2):  # column by column (the same operations per element), interleaved by OpenCV
+        v = n[:, c] + 1.0
+        v *= 127.5
+        np.rint(v, out=v)
+        np.clip(v, 0, 255, out=v)
+        cols.append(v.astype(np.uint8))
+    key = cols[0].astype(np.intp) << 8
+    key |= cols[1]
+    cols.append(_Z_TABLE.ravel().take(key))
+    return cv2.merge(cols).reshape(len(n), 3)
 
 
 def decode_normals(enc: np.ndarray) -> np.ndarray:

@@ -41,21 +41,23 @@ def project_sh(directions: np.ndarray, radiance: np.ndarray) -> np.ndarray:
     return (sh_basis(directions).T @ radiance.astype(np.float32)) * np.float32(4 * math.pi / len(directions))
 
 
-def sh_irradiance(coeffs: np.ndarray, normals: np.ndarray) -> np.ndarray:
+def sh_irradiance(coeffs: np.ndarray, normals: np.ndarray, planes: bool = False) -> np.ndarray:
     """(N, 3) irradiance / pi (the radiance a white Lambertian surface reflects) for unit normals (N, 3),
     from radiance SH coefficients (9, 3) (Ramamoorthi and Hanrahan's cosine convolution), written
-    out as a quadratic polynomial of the normal (no small matrix products: they are slow in numpy)."""
+    out as a quadratic polynomial of the normal (no small matrix products: they are slow in numpy).
+    ``planes``: the same values channel-first, (3, N)."""
     c = np.asarray(coeffs, np.float64) * (_SH_BAND / math.pi)[:, None]
     x, y, z = (np.ascontiguousarray(normals[:, i], dtype=np.float32) for i in range(3))
     xy, yz, xz, zz, xx_yy = x * y, y * z, x * z, z * z, x * x - y * y
-    out = np.empty((len(x), 3), np.float32)
+    out = np.empty((3, len(x)), np.float32).T if planes else np.empty((len(x), 3), np.float32)  # (N, 3) either way
     for k in range(3):
         a = c[:, k] * np.array([0.282095, 0.488603, 0.488603, 0.488603, 1.092548, 1.092548, 0.315392 * 3, 1.092548,
                                 0.546274])
         const = np.float32(a[0] - c[6, k] * 0.315392)
         out[:, k] = (const + np.float32(a[1]) * y + np.float32(a[2]) * z + np.float32(a[3]) * x + np.float32(a[4]) * xy
                      + np.float32(a[5]) * yz + np.float32(a[6]) * zz + np.float32(a[7]) * xz + np.float32(a[8]) * xx_yy)
-    return np.maximum(out, 0.0, out=out)
+    np.maximum(out, 0.0, out=out)
+    return out.T if planes else out
 
 
 # ----------------------------------------------------------------------------- the light

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import SCENE_PART_INDEX
-from genb.render.raster.procedural import fade as _fade, hash2 as _hash2, value_noise as _value_noise
+from genb.render.raster.procedural import fade as _fade, hash2 as _hash2, noise_slopes as _noise_slopes
 
 
 def _cells(a: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +56,13 @@ def _lumps(x: np.ndarray, y: np.ndarray, fp: np.ndarray, octaves: tuple, seed: i
         ids = np.flatnonzero(fp < np.float32(0.75 * cell))
         if not len(ids):
             continue
-        _, dx, dy = _value_noise(x[ids], y[ids], cell, seed + 31 * k)
+        if len(ids) == len(x):  # every point (the near ground's coarse octaves): no gathers
+            dx, dy = _noise_slopes(x, y, cell, seed + 31 * k)
+            w = np.float32(height) * _fade(fp, cell)
+            gx += w * dx
+            gy += w * dy
+            continue
+        dx, dy = _noise_slopes(x[ids], y[ids], cell, seed + 31 * k)
         w = np.float32(height) * _fade(fp[ids], cell)
         gx[ids] += w * dx
         gy[ids] += w * dy

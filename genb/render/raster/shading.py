@@ -32,7 +32,7 @@ import numpy as np
 
 from genb.core.conventions import PARTS, SCENE_PART_INDEX
 from genb.render.raster.albedo_detail import vary_albedo
-from genb.render.raster.normals import unit_normal_table
+from genb.render.raster.normals import normal_keys, unit_normal_table
 from genb.render.raster.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
 from genb.render.raster.probe import LightProbe, sh_irradiance
 
@@ -141,6 +141,16 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
         ambient, n_dot_l: optional (N, 3) sky irradiance / pi and (N,) cosine to the sun, when the
             caller has them (from per-normal tables); computed here otherwise.
     """
+    return _shade_planes(albedo.T, normals_cam, rays_cam, parts, probe, R, sun_visibility, occlusion,
+                         None if ambient is None else ambient.T, n_dot_l).T
+
+
+def _shade_planes(albedo: np.ndarray, normals_cam: Any, rays_cam: Any, parts: np.ndarray, probe: LightProbe,
+                  R: np.ndarray, sun_visibility: np.ndarray, occlusion: np.ndarray, ambient: np.ndarray | None,
+                  n_dot_l: np.ndarray | None) -> np.ndarray:
+    """:func:`shade` channel-first: ``albedo`` and ``ambient`` (3, N) (or their transposed views), returns
+    (3, N). The same operations per element as (N, 3) arrays would take (the same bits), with a pixel's
+    channels apart: numpy broadcasts a (N,) factor over rows of N many times faster than over rows of 3."""
     rough_t, f0_t, sss_t = _MATERIAL_COLUMNS
     # the skin and glossy pixels through boolean tables of the 256 classes; their materials gathered for those alone
     skin = np.flatnonzero((sss_t > 0).take(parts))
@@ -152,22 +162,22 @@ def shade(albedo: np.ndarray, normals_cam: np.ndarray, rays_cam: Any, parts: np.
     if n_dot_l is None:
         n_dot_l = normals(slice(None)) @ l_cam
     if ambient is None:
-        ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32)  # R^T n, row-wise
+        ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32).T  # R^T n, row-wise
     # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
     direct = np.maximum(n_dot_l, 0.0) * sun_visibility
-    light = ambient * occlusion[:, None]
-    light += direct[:, None] * probe.sun[None, :]
+    light = ambient * occlusion[None, :]
+    light += direct[None, :] * probe.sun[:, None]
     if len(skin):
         wrap = sss_t.take(parts[skin])[:, None] * SKIN_WRAP[None, :]
         wrapped = np.clip((n_dot_l[skin, None] + wrap) / (1.0 + wrap), 0.0, None) * sun_visibility[skin, None]
-        light[skin] += (wrapped - direct[skin, None]) * probe.sun[None, :]
+        light[:, skin] += ((wrapped - direct[skin, None]) * probe.sun[None, :]).T
     out = light
     out *= albedo
     # specular on the glossier materials (rough ground and cloth: their share is negligible)
     if len(glossy):
         mat = parts[glossy]
-        out[glossy] += _specular(normals(glossy), rays(glossy), rough_t.take(mat), f0_t.take(mat), n_dot_l[glossy],
-                                 sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
+        out[:, glossy] += _specular(normals(glossy), rays(glossy), rough_t.take(mat), f0_t.take(mat), n_dot_l[glossy],
+                                    sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
     return out
 
 
@@ -181,10 +191,10 @@ def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _specular(n, rays, rough, f0, n_dot_l, sun_visibility, occlusion, l_cam, probe, R32) -> np.ndarray:
-    """(M, 3) specular radiance: the sun (GGX) and the sky in the reflected direction (Schlick)."""
+    """(3, M) specular radiance, channel-first: the sun (GGX) and the sky in the reflected direction (Schlick)."""
     v = -rays
     n_dot_v = np.clip(_rowdot(n, v), 1e-3, 1.0)
-    out = np.zeros((len(n), 3), np.float32)
+    out = np.zeros((3, len(n)), np.float32)
     lit = np.flatnonzero((n_dot_l > 0) & (sun_visibility > 0))
     if len(lit):
         h = v[lit] + l_cam[None, :]
@@ -192,11 +202,11 @@ def _specular(n, rays, rough, f0, n_dot_l, sun_visibility, occlusion, l_cam, pro
         nh = np.clip(_rowdot(n[lit], h), 0.0, 1.0)
         vh = np.clip(h @ l_cam, 0.0, 1.0)
         spec = _ggx(nh, n_dot_l[lit], n_dot_v[lit], vh, rough[lit], f0[lit]) * sun_visibility[lit]
-        out[lit] = spec[:, None] * probe.sun[None, :]
+        out[:, lit] = spec[None, :] * probe.sun[:, None]
     refl = 2.0 * n_dot_v[:, None] * n - v
     fres = f0 + (np.maximum(1.0 - rough, f0) - f0) * (1.0 - n_dot_v) ** 5
     gloss = (1.0 - rough) ** 3  # a rough surface's reflection of the sky is mostly its diffuse light already
-    out += (fres * gloss * occlusion)[:, None] * sh_irradiance(probe.sh, refl @ R32)
+    out += (fres * gloss * occlusion)[None, :] * sh_irradiance(probe.sh, refl @ R32, planes=True)
     return out
 
 
@@ -242,9 +252,11 @@ _TONE_UNIT = _TONE_LUT * np.float32(1 / 255)  # what develop() returns, per entr
 _TONE_255 = _TONE_UNIT * np.float32(255)  # ... and that times 255 (light_image's scale), per entry
 
 
-def _tone_index(radiance: np.ndarray, exposure: float, gains: np.ndarray) -> np.ndarray:
-    """(N, 3) int32 indices into the tone tables of linear radiance (white balance and exposure applied)."""
-    x = radiance * (gains * np.float32(exposure / _LUT_MAX))[None, :]
+def _tone_index(radiance: np.ndarray, exposure: float, gains: np.ndarray, planes: bool = False) -> np.ndarray:
+    """(N, 3) int32 indices into the tone tables of linear radiance (white balance and exposure applied);
+    ``planes``: radiance and indices channel-first, (3, N) (the same values)."""
+    g = gains * np.float32(exposure / _LUT_MAX)
+    x = radiance * (g[:, None] if planes else g[None, :])
     np.clip(x, 0.0, 1.0, out=x)
     np.sqrt(x, out=x)
     x *= np.float32(_LUT_SIZE - 1)
@@ -262,8 +274,11 @@ def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
     """(N, 3) float32 unit camera-frame directions through pixel centres (u, v)."""
     x = (u.astype(np.float32) - np.float32(K[0, 2])) * np.float32(1 / K[0, 0])
     y = (v.astype(np.float32) - np.float32(K[1, 2])) * np.float32(1 / K[1, 1])
-    d = np.stack([x, y, np.ones_like(x)], axis=1)
-    return d / np.linalg.norm(d, axis=1, keepdims=True)
+    norm = x * x
+    norm += y * y
+    norm += np.float32(1)  # |(x, y, 1)|^2 summed in np.linalg.norm's order (the same bits), then each column over it
+    np.sqrt(norm, out=norm)
+    return np.stack([x / norm, y / norm, np.float32(1) / norm], axis=1)
 
 
 # ----------------------------------------------------------------------------- the whole image
@@ -285,15 +300,20 @@ def _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe
 
 
 def _linear_albedo(enc: np.ndarray, a: np.ndarray, edge: np.ndarray) -> np.ndarray:
-    """(N, 3) float32 linear albedo of N pixels' colour-pass bytes ``enc`` (N, 3) premultiplied by their
-    coverage ``a`` (N,) uint8; ``edge``: the pixels with ``a < 255`` (un-premultiplied)."""
+    """(3, N) float32 linear albedo, channel-first, of N pixels' colour-pass bytes ``enc`` (N, 3) premultiplied
+    by their coverage ``a`` (N,) uint8; ``edge``: the pixels with ``a < 255`` (un-premultiplied)."""
     import cv2
 
-    albedo = cv2.LUT(enc, SRGB_TO_LINEAR) if len(enc) else SRGB_TO_LINEAR.take(enc)  # a table per byte (the same values)
-    if len(edge):
-        e = enc[edge].astype(np.uint16)
-        ae = a[edge, None].astype(np.uint16)
-        albedo[edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
+    albedo = np.empty((3, len(enc)), np.float32)
+    if not len(enc):
+        return albedo
+    planes = cv2.split(np.ascontiguousarray(enc).reshape(-1, 1, 3))  # the bytes per channel (OpenCV: quick)
+    ae = a[edge].astype(np.uint16)
+    for c, plane in enumerate(planes):
+        albedo[c] = cv2.LUT(plane, SRGB_TO_LINEAR).ravel()  # a table per byte (the same values)
+        if len(edge):
+            e = plane.ravel()[edge].astype(np.uint16)
+            albedo[c, edge] = SRGB_TO_LINEAR[np.minimum((e * 255 + ae // 2) // np.maximum(ae, 1), 255)]
     return albedo
 
 
@@ -328,6 +348,8 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     alpha8 = (coverage * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     hit = depth > 0
     flat = np.flatnonzero((hit | (alpha8 > 0)).ravel())  # flat indices: one take per buffer
+    if not len(flat):
+        return np.zeros((H, W, 3), np.float32)
     if len(flat) == H * W:  # every pixel covered (most outdoor and room samples): the buffers as they are
         def pick(img, *rest):
             return img.reshape(H * W, *rest)
@@ -341,9 +363,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     # G-buffer: where the label pass missed a partly covered edge pixel, a neighbour's part and a
     # camera-facing normal
     hit_px = pick(hit)
-    nxy = pick(normals_encoded, 3)
-    key = nxy[:, 0].astype(np.int32) << 8
-    key |= nxy[:, 1]
+    key = pick(normal_keys(normals_encoded))
     key[~hit_px] = _FACING
     part_px = pick(parts)
     if not hit_px.all():
@@ -351,7 +371,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     R32 = cam_ext[:3, :3].astype(np.float32)
     # the ground's large-scale variation and the objects' mottling (genb.render.raster.albedo_detail)
     vary_albedo(albedo, flat, hit_px, part_px, depth, normals_encoded, parts, K, cam_ext, ground_seed)
-    ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32)
+    ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32, planes=True)  # (3, 65536): channel-first below
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
     occ = pick(_occlusion_full(depth, float(K[0, 0])))
     if contact_map is not None:
@@ -359,20 +379,21 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     sun = pick(sun_map) if sun_map is not None else np.ones(len(flat), np.float32)
     # the materials: edge pixels the label pass missed keep their neighbour's
     mat_px = part_px if material_ids is None else np.where(hit_px, pick(material_ids), part_px)
-    radiance = shade(albedo, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
-                     lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
-                     cam_ext[:3, :3], sun, occ, ambient=ambient_table.take(key, axis=0), n_dot_l=cos_table.take(key))
+    ambient = np.stack([row.take(key) for row in ambient_table])  # (3, N), as _shade_planes takes them
+    radiance = _shade_planes(albedo, lambda idx: _NORMALS.take(key[idx], axis=0),  # only the glossy pixels' normals
+                             lambda idx: camera_rays(K, *np.divmod(flat[idx], W)), mat_px, probe,
+                             cam_ext[:3, :3], sun, occ, ambient, cos_table.take(key))
     if strands is not None and len(strands.flat):
-        _add_strand_highlight(radiance, albedo, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table)
+        _add_strand_highlight(radiance.T, albedo.T, strands, flat, key, W, K, R32, probe, sun, occ, ambient_table.T)
     lit = np.flatnonzero(hit_px)  # auto_exposure's own subsample of them (the same pixels), without a copy of all
-    exposure = auto_exposure(radiance[lit[:: max(1, len(lit) // 20000)]]) * exposure_bias
-    idx = _tone_index(radiance, exposure, white_balance_gains(probe))
+    exposure = auto_exposure(radiance[:, lit[:: max(1, len(lit) // 20000)]].T) * exposure_bias
+    idx = _tone_index(radiance, exposure, white_balance_gains(probe), planes=True)
     srgb = _TONE_255.take(idx)  # develop() times 255, from its own table (the same values)
     if len(edge):  # the anti-aliased edges: develop()'s value times their coverage, times 255
-        ie = idx[edge]
-        srgb[edge] = _TONE_UNIT.take(ie) * (a[edge, None].astype(np.float32) * np.float32(1 / 255)) * np.float32(255)
-    if len(flat) == H * W:
-        return srgb.reshape(H, W, 3)
-    out = np.zeros((H * W, 3), np.float32)
-    out[flat] = srgb
-    return out.reshape(H, W, 3)
+        ie = idx[:, edge]
+        srgb[:, edge] = _TONE_UNIT.take(ie) * (a[None, edge].astype(np.float32) * np.float32(1 / 255)) * np.float32(255)
+    if len(flat) < H * W:
+        planes = np.zeros((3, H * W), np.float32)
+        planes[:, flat] = srgb
+        srgb = planes
+    return cv2.merge([plane.reshape(H, W) for plane in srgb])  # (H, W, 3): OpenCV interleaves the planes

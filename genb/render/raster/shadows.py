@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from genb.render.raster.halfres import fill, half_plan, uneven
-from genb.render.raster.normals import encoded_normal_table
+from genb.render.raster.normals import encoded_normal_table, normal_keys
 from genb.render.raster.sun_camera import ShadowCamera, affine_columns
 
 # Penumbra growth with the distance from the blocker: tan of the angle a soft daylight
@@ -29,12 +29,15 @@ _RING_INNER = _RING[:8] * 0.5 @ np.array([[np.cos(0.39), np.sin(0.39)], [-np.sin
 _SEARCH = np.concatenate([_RING[[0, 2, 4, 6]] * 0.7, _RING[8:]])  # blocker search: 4 + centre
 
 
-def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Nearest texel of the map (padded by a ring of zeros = no caster, so no bounds checks)."""
+def _lookup(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray, origin: tuple = (0, 0)) -> np.ndarray:
+    """Nearest texel of the map (padded by a ring of zeros = no caster, so no bounds checks); ``origin``: the
+    (row, column) of a crop's first texel in the whole map (:func:`_caster_crop`; texels beyond it are 0)."""
     h, w = depth_map.shape[0] - 2, depth_map.shape[1] - 2
     iu = (u + 1.5).astype(np.int32)
+    iu -= origin[1]
     np.clip(iu, 0, w + 1, out=iu)
     iv = (v + 1.5).astype(np.int32)
+    iv -= origin[0]
     np.clip(iv, 0, h + 1, out=iv)
     iv *= w + 2  # flat indices: one take, quicker than a 2-D gather
     iv += iu
@@ -58,8 +61,9 @@ def sun_visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarra
 
 
 def _visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, cam: ShadowCamera,
-                direction: np.ndarray, penumbra_tan: float) -> np.ndarray:
-    """:func:`sun_visibility` with the map already padded by a ring of zeros (:func:`_lookup`)."""
+                direction: np.ndarray, penumbra_tan: float, origin: tuple = (0, 0)) -> np.ndarray:
+    """:func:`sun_visibility` with the map already padded by a ring of zeros (:func:`_lookup`; ``origin``:
+    a crop's, :func:`_caster_crop`)."""
     texel = cam.texel_m
     d = -np.asarray(direction, np.float32)
     cos_l = np.clip(normals[:, 0] * d[0] + normals[:, 1] * d[1] + normals[:, 2] * d[2], 0.05, 1.0)
@@ -71,7 +75,7 @@ def _visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, 
     blocker_sum = np.zeros(len(points), np.float32)
     blocker_n = np.zeros(len(points), np.float32)
     for du, dv in _SEARCH * search:
-        d = _lookup(depth_map, u + du, v + dv)
+        d = _lookup(depth_map, u + du, v + dv, origin)
         blocked = (d > 0) & (d < dist - bias)
         blocker_sum += np.where(blocked, d, 0.0)
         blocker_n += blocked
@@ -85,14 +89,14 @@ def _visibility(points: np.ndarray, normals: np.ndarray, depth_map: np.ndarray, 
     gap = np.maximum(dist - blocker_sum[idx] / blocker_n[idx], 0.0)
     radius = (1.0 * texel + gap * penumbra_tan) / texel
     if len(idx) > UMBRA_MIN_POINTS:  # many points (a room's walls and ceiling): skip the taps of the umbra
-        dark = _in_umbra(depth_map, u, v, dist - bias, radius)
+        dark = _in_umbra(depth_map, u, v, dist - bias, radius, origin)
         lit[idx[dark]] = 0.0
         keep = ~dark
         idx, u, v, dist, bias, radius = idx[keep], u[keep], v[keep], dist[keep], bias[keep], radius[keep]
     count = np.zeros(len(idx), np.float32)
     taps = np.concatenate([_RING, _RING_INNER[::2]])  # 13 taps
     for du, dv in taps:
-        d = _lookup(depth_map, u + du * radius, v + dv * radius)
+        d = _lookup(depth_map, u + du * radius, v + dv * radius, origin)
         count += (d <= 0) | (d >= dist - bias)
     lit[idx] = count / len(taps)
     return lit
@@ -102,14 +106,15 @@ UMBRA_MIN_POINTS = 20000  # points with a blocker: from this many on, :func:`_in
 UMBRA_REACH = 8  # texels: the filter radius up to which :func:`_in_umbra` decides
 
 
-def _in_umbra(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray, limit: np.ndarray, radius: np.ndarray) -> np.ndarray:
+def _in_umbra(depth_map: np.ndarray, u: np.ndarray, v: np.ndarray, limit: np.ndarray, radius: np.ndarray,
+              origin: tuple = (0, 0)) -> np.ndarray:
     """(N,) bool points whose every filter tap is blocked, found without the taps (so their visibility is
     exactly 0, as the 13 taps would give): the nearest and farthest caster within :data:`UMBRA_REACH` + 1
     texels of the point (a min and a max filter of the padded map; every tap of a radius up to the reach
     falls in that window, the map's zero border included) both lie in front of ``limit``."""
     k = np.ones((2 * UMBRA_REACH + 3, 2 * UMBRA_REACH + 3), np.uint8)
-    near = _lookup(cv2.erode(depth_map, k), u, v)
-    far = _lookup(cv2.dilate(depth_map, k), u, v)
+    near = _lookup(cv2.erode(depth_map, k), u, v, origin)
+    far = _lookup(cv2.dilate(depth_map, k), u, v, origin)
     return (radius <= UMBRA_REACH) & (near > 0) & (far < limit)
 
 
@@ -201,17 +206,16 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     hit = depth > 0
     test = np.zeros((H, W), bool)
     if shadow_depth is not None and cam is not None:
-        test = _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step)
+        shadow_depth, origin = _caster_crop(shadow_depth, _reach(cam) + UMBRA_REACH + 2)
+        test = _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step, origin)
     ao_map = _contact_map(depth, ground, hit, K, cam_ext, contacts)
     if not test.any():
         return sun_map, ao_map
     flat = np.flatnonzero(test)  # flat indices (row-major, as np.nonzero orders them): 1-D gathers
     # facing: cosine > -0.2 (skin's wrap lighting reaches a little past the terminator), per encoded normal
     # (its z byte is the table's root of x, y: genb.render.raster.normals), looked up per pixel
-    nxy = normals_encoded[..., :2].reshape(-1, 2).take(flat, axis=0)
-    key = nxy[:, 0].astype(np.intp) << 8
-    key |= nxy[:, 1]
-    facing = _facing_table(cam_ext[:3, :3] @ toward).take(key)
+    keys = normal_keys(normals_encoded)  # (H * W,) each pixel's index into the per-normal tables
+    facing = _facing_table(cam_ext[:3, :3] @ toward).take(keys.take(flat))
     if open_to_sun is not None:  # every shut point, facing the sun or not (the blur below must not bleed light)
         shut = ~open_to_sun(pixel_world_points(depth, K, cam_ext, test))
         sun_map.ravel()[flat[shut]] = 0.0
@@ -226,11 +230,11 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     padded = cv2.copyMakeBorder(shadow_depth, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)  # once for both lookups below
 
     def visibility(at):  # (H, W) bool pixels -> their sun visibility
-        n = normals_encoded.reshape(-1, 3).take(np.flatnonzero(at), axis=0).astype(np.float32) * np.float32(1 / 127.5) - 1
+        n = encoded_normal_table().take(keys.take(np.flatnonzero(at)), axis=0)  # the bytes decoded (the same values)
         normals_world = affine_columns(cam_ext[:3, :3].T, np.zeros(3), n[:, 0], n[:, 1], n[:, 2])
         normals_world /= np.maximum(np.linalg.norm(normals_world, axis=1, keepdims=True), 1e-6)
         return _visibility(pixel_world_points(depth, K, cam_ext, at), normals_world, padded, cam, direction,
-                           penumbra_tan)
+                           penumbra_tan, origin)
 
     sun_map[at] = visibility(at)
     if plan is not None:
@@ -253,18 +257,40 @@ def _facing_table(l_cam: np.ndarray) -> np.ndarray:
     return lambert > np.float32(-0.2) * np.sqrt(np.einsum("ij,ij->i", n, n))
 
 
-def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step) -> np.ndarray:
-    """(H, W) bool pixels whose ray to the sun passes near a caster (tested on a coarse grid)."""
+def _reach(cam: ShadowCamera) -> int:
+    """Texels: the blocker search's reach (15 cm) and the filter's."""
+    return max(4, int(np.ceil(0.15 / cam.texel_m)) + 4)
+
+
+def _caster_crop(shadow_depth: np.ndarray, margin: int) -> tuple[np.ndarray, tuple]:
+    """The map's casters' bounding box grown by ``margin`` texels (clipped to the map), and its (row, column)
+    origin: every lookup, filter and dilation below reads the same values from it as from the whole map (the
+    texels beyond are 0, and ``margin`` exceeds every filter's reach), on a small part of its texels."""
+    rows = np.flatnonzero((shadow_depth > 0).any(axis=1))
+    if not len(rows):
+        return shadow_depth[:0, :0], (0, 0)
+    cols = np.flatnonzero((shadow_depth[rows[0]:rows[-1] + 1] > 0).any(axis=0))
+    h, w = shadow_depth.shape
+    r0, r1 = max(int(rows[0]) - margin, 0), min(int(rows[-1]) + 1 + margin, h)
+    c0, c1 = max(int(cols[0]) - margin, 0), min(int(cols[-1]) + 1 + margin, w)
+    return shadow_depth[r0:r1, c0:c1], (r0, c0)
+
+
+def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step, origin=(0, 0)) -> np.ndarray:
+    """(H, W) bool pixels whose ray to the sun passes near a caster (tested on a coarse grid); ``shadow_depth``
+    may be a crop (:func:`_caster_crop`) whose first texel is ``origin`` (row, column) of the whole map."""
     H, W = depth.shape
-    r = max(4, int(np.ceil(0.15 / cam.texel_m)) + 4)  # texels: the blocker search's reach (15 cm) and the filter's
+    r = _reach(cam)
+    if not shadow_depth.size:
+        return np.zeros((H, W), bool)
     near = cv2.dilate((shadow_depth > 0).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
     coarse = np.zeros(hit[::step, ::step].shape, bool)
     grid = np.zeros((H, W), bool)
     grid[::step, ::step] = True
     pts = pixel_world_points(depth, K, cam_ext, grid & hit)
     u, v, _ = cam.to_light(pts)
-    iu, iv = np.rint(u).astype(np.int64), np.rint(v).astype(np.int64)
-    inside = (iu >= 0) & (iu < cam.width) & (iv >= 0) & (iv < cam.height)
+    iu, iv = np.rint(u).astype(np.int64) - origin[1], np.rint(v).astype(np.int64) - origin[0]
+    inside = (iu >= 0) & (iu < near.shape[1]) & (iv >= 0) & (iv < near.shape[0])
     flag = np.zeros(len(pts), bool)
     flag[inside] = near[iv[inside], iu[inside]]
     coarse[(grid & hit)[::step, ::step]] = flag

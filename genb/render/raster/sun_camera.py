@@ -48,10 +48,15 @@ class ShadowCamera:
         linearises every camera's depth as if it were perspective."""
         n, f = self.znear, self.zfar
         hit = pyrender_depth > 0
-        d = pyrender_depth.astype(np.float32, copy=False)
-        out = np.zeros(pyrender_depth.shape, np.float32)  # (whole-map operations: no boolean gathers)
-        np.divide(np.float32(n * f), d, out=out, where=hit)
-        np.subtract(np.float32(f + n), out, out=out, where=hit)  # NDC (f + n - 2nf/d) / (f - n), back to a distance
+        out = np.zeros(pyrender_depth.shape, np.float32)  # (whole-box operations: no boolean gathers)
+        rows = np.flatnonzero(hit.any(axis=1))
+        if not len(rows):
+            return out
+        cols = np.flatnonzero(hit[rows[0]:rows[-1] + 1].any(axis=0))
+        box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]  # the casters' bounding box (the rest stays 0)
+        d = pyrender_depth[box].astype(np.float32, copy=False)
+        np.divide(np.float32(n * f), d, out=out[box], where=hit[box])
+        np.subtract(np.float32(f + n), out[box], out=out[box], where=hit[box])  # NDC (f + n - 2nf/d) / (f - n), back to a distance
         return out
 
 

@@ -177,7 +177,7 @@ def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True)
     if not len(near):
         return 0
     flat, kind, z, x, y, rlen, fp = flat[near], kind[near], z[near], x[near], y[near], rlen[near], fp[near]
-    enc = out.normals.reshape(-1, 3).take(flat, axis=0).T.astype(np.float32) * np.float32(1 / 127.5) - 1  # (3, N)
+    enc = out.normals.reshape(-1, 3).take(flat, axis=0).T.astype(np.float32, order="C") * np.float32(1 / 127.5) - 1  # (3, N)
     enc /= np.maximum(np.sqrt(enc[0] * enc[0] + enc[1] * enc[1] + enc[2] * enc[2]), np.float32(1e-6))
     cos = np.abs(enc[0] * x + enc[1] * y + enc[2]) / rlen
     fp = fp / np.maximum(cos, np.float32(0.2))
@@ -198,7 +198,7 @@ def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True)
     v = np.where(wall, wz, wy)
     cov = out.coverage.ravel()[flat]
     col = out.color.reshape(-1, 3)
-    src = col.take(flat, axis=0).T.astype(np.float32)  # (3, N) channel-first: every array below is contiguous
+    src = col.take(flat, axis=0).T.astype(np.float32, order="C")  # (3, N) channel-first: every array below is contiguous
     alb = np.clip(src * (np.float32(1 / 255) / np.maximum(cov, np.float32(1 / 255))), 0, 1)
     base = SRGB_TO_LINEAR[(alb * np.float32(255) + np.float32(0.5)).astype(np.uint8)]  # exact where covered
     f = np.ones((3, len(flat)), np.float32)

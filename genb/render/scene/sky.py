@@ -226,11 +226,24 @@ def aerial_perspective(image: np.ndarray, backdrop: np.ndarray, depth: np.ndarra
         visibility_m: extinction length; far_m: distance where everything has faded (the
             far end of the ground).
     """
-    import cv2
-
     H, W = depth.shape
+    rows = np.flatnonzero((depth > 0).any(axis=1))
+    if not len(rows):  # nothing hit: no haze anywhere
+        return image.copy()
     u = ((np.arange(W) - K[0, 2]) / K[0, 0]).astype(np.float32)
     v = ((np.arange(H) - K[1, 2]) / K[1, 1]).astype(np.float32)
+    # the rows with a hit pixel and their neighbours (the haze's dilation); the others keep the image
+    r0, r1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, H)
+    out = image.copy() if (r0, r1) != (0, H) else np.empty_like(image)
+    out[r0:r1] = _haze(image[r0:r1], backdrop[r0:r1], depth[r0:r1], u, v[r0:r1], visibility_m, far_m)
+    return out
+
+
+def _haze(image: np.ndarray, backdrop: np.ndarray, depth: np.ndarray, u: np.ndarray, v: np.ndarray,
+          visibility_m: float, far_m: float) -> np.ndarray:
+    """:func:`aerial_perspective` of a band of rows; ``u`` (W,), ``v`` (rows,) the pixels' ray slopes."""
+    import cv2
+
     dist = depth * np.sqrt(1.0 + u[None, :] ** 2 + v[:, None] ** 2)
     f = 1.0 - np.exp(dist * np.float32(-1.0 / visibility_m))
     s = np.clip((dist - 0.5 * far_m) / (0.45 * far_m), 0.0, 1.0)
@@ -242,7 +255,7 @@ def aerial_perspective(image: np.ndarray, backdrop: np.ndarray, depth: np.ndarra
     f[empty] = cv2.dilate(f, np.ones((3, 3), np.uint8))[empty]
     out = backdrop.astype(np.float32)  # image + f * (backdrop - image) + 0.5, in place (the same values)
     out -= image
-    out *= f[..., None]
+    out *= cv2.merge([f, f, f])  # f per channel (a broadcast over rows of 3 is many times slower)
     out += image
     out += np.float32(0.5)
     return np.clip(out, 0, 255, out=out).astype(np.uint8)
