@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 ENV = "GENB_PREPARE"
 """Who prepares the samples of a one-worker ``genb render``: ``process``, a child process (a second body
-model and stage: a few seconds more start-up, both built at once; ~0.1 s more CPU a sample for pickling;
+model and stage: a few seconds more start-up, both built at once; ~45 ms more CPU a sample for sending;
 1.14-1.19x the samples/s of a preparing thread on an otherwise idle 2-core machine at 512x512, 1-10 people,
 no gain while other work holds the cores); ``thread``, a thread of the rendering process; unset, a process
 for runs of :data:`PROCESS_MIN_SAMPLES` samples or more (where its start-up pays for itself), else a thread."""
