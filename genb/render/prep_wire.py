@@ -117,42 +117,22 @@ def _layout(views: list[memoryview]) -> tuple[list[int], int]:
     return offsets, end
 
 
-_PAD = bytes(ALIGN)
-_IOV_MAX = 1024  # buffers one writev takes (Linux)
-
-
-def _write_all(fd: int, views: list[memoryview]) -> None:
-    """Write ``views`` to the file ``fd`` from its start, each padded to a multiple of :data:`ALIGN`
-    bytes (:func:`_layout`), a few hundred buffers a system call."""
-    parts: list = []
-    for v in views:
-        parts.append(v)
-        pad = -v.nbytes % ALIGN
-        if pad:
-            parts.append(_PAD[:pad])
-    for i in range(0, len(parts), _IOV_MAX):
-        chunk = [memoryview(p).cast("B") for p in parts[i:i + _IOV_MAX]]
-        while chunk:
-            done = os.writev(fd, chunk)
-            while chunk and done >= chunk[0].nbytes:  # (a partial write: go on from where it stopped)
-                done -= chunk[0].nbytes
-                chunk.pop(0)
-            if chunk and done:
-                chunk[0] = chunk[0][done:]
-
-
 def write(out: BinaryIO, message: tuple[bytes, list[memoryview], list[bool]], folder: str | None = None) -> str | None:
     """Send a message made by :func:`dumps` on ``out`` (a binary file; flushed). With ``folder``
     (:func:`shared_folder`), the buffers go into a new file there (the reader maps it, no copy, and
     removes it) and only its name through ``out``; returns that file's path (None: none made)."""
     head, views, readonly = message
     sizes = [v.nbytes | (_READ_ONLY if ro else 0) for v, ro in zip(views, readonly)]
-    _, total = _layout(views)
+    offsets, total = _layout(views)
     path = None
     if folder is not None and total:
         fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{os.getpid()}-", dir=folder)
         try:
-            _write_all(fd, views)
+            os.ftruncate(fd, total)
+            for v, off in zip(views, offsets):
+                done = 0
+                while done < v.nbytes:
+                    done += os.pwrite(fd, v[done:], off + done)
         except BaseException:
             os.unlink(path)
             raise
