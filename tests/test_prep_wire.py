@@ -94,34 +94,3 @@ def test_messages_through_a_pipe_and_a_cut_message(prepared):
     prep_wire.write(whole, prep_wire.dumps((True, prepared[0])))
     with pytest.raises(EOFError, match="cut short"):
         prep_wire.read(io.BytesIO(whole.getvalue()[:-10]))
-
-
-def test_messages_through_a_shared_folder_leave_nothing_behind(prepared, tmp_path):
-    r, w = os.pipe()
-    paths = []
-
-    def send():
-        with os.fdopen(w, "wb") as out:
-            for p in prepared[:2]:
-                paths.append(prep_wire.write(out, prep_wire.dumps((True, p)), str(tmp_path)))
-
-    writer = threading.Thread(target=send)
-    writer.start()
-    with os.fdopen(r, "rb") as inp:
-        got = [prep_wire.read(inp)[1] for _ in prepared[:2]]
-    writer.join()
-    assert len(paths) == 2 and all(p is not None and os.path.dirname(p) == str(tmp_path) for p in paths)
-    assert not list(tmp_path.iterdir())  # the reader removed each file as it mapped it
-    for g, p in zip(got, prepared):
-        a, b = _arrays(pickle.loads(pickle.dumps(p, protocol=5)), [], set()), _arrays(g, [], set())
-        assert sorted(map(_key, a)) == sorted(map(_key, b))
-    before = prepared[0].backdrop.copy()
-    got[0].backdrop[:] = 0  # copy-on-write: the received arrays are the receiver's own
-    assert np.array_equal(prepared[0].backdrop, before) and got[0].backdrop.flags.writeable
-    # what a writer killed mid-run left is removed by its process id; nothing of another process
-    left = tmp_path / f"{prep_wire.PREFIX}{os.getpid()}-x"
-    other = tmp_path / f"{prep_wire.PREFIX}{os.getpid() + 1}-x"
-    left.write_bytes(b"1")
-    other.write_bytes(b"1")
-    prep_wire.remove_left(os.getpid(), str(tmp_path))
-    assert not left.exists() and other.exists()

@@ -58,16 +58,6 @@ def serve() -> None:
         stage = RenderStage(cfg)
     except BaseException as e:  # noqa: BLE001 - answered to every request
         failed = e
-    folder, sent = prep_wire.shared_folder(), collections.deque(maxlen=256)
-    try:
-        _answer(inp, out, stage, failed, folder, sent)
-    finally:  # files of answers the rendering process did not read (it ended early)
-        prep_wire.remove(sent)
-
-
-def _answer(inp, out, stage: "RenderStage | None", failed: BaseException | None, folder: str | None,
-            sent: collections.deque) -> None:
-    """Answer requests until the end of ``inp`` (the paths of the files sent into ``sent``)."""
     while True:
         try:
             index, retry = pickle.load(inp)
@@ -82,9 +72,7 @@ def _answer(inp, out, stage: "RenderStage | None", failed: BaseException | None,
                 answer = prep_wire.dumps((False, e))
             except Exception:  # noqa: BLE001 - an exception that does not pickle
                 answer = prep_wire.dumps((False, GenbError(f"preparing sample {index} failed: {e!r}")))
-        path = prep_wire.write(out, answer, folder)
-        if path is not None:
-            sent.append(path)
+        prep_wire.write(out, answer)
 
 
 def use_process(num_samples: int) -> bool:
@@ -160,4 +148,3 @@ class Preparer:
             pass
         self._proc.wait()
         self._reader.join()
-        prep_wire.remove_left(self._proc.pid)  # (a killed child's unread answers)

@@ -4,32 +4,23 @@ A :class:`genb.render.samples.PreparedSample` is ~10-20 MB of numpy arrays (the 
 the backdrop, the bare bodies) in a few thousand small Python objects. A plain ``pickle.dumps`` copies
 every array into one growing bytes object (and the reader copies it out again); here the pickle keeps
 only the small objects and each array's data goes out of band (pickle protocol 5), written straight from
-the array (the reader's arrays are built over the bytes received, no further copy).
+the array to the pipe and read straight into the buffer the unpickled array then uses.
 
 pyrender stores a primitive's face indices as float32 (exact integers); they travel as uint16 (or uint32
 for 65536 vertices and more) and become the same float32 array again on arrival: the same bits, a third
 of the bytes of a sample less.
 
-Where ``/dev/shm`` is there (:func:`shared_folder`), the buffers do not go through the pipe at all: the
-writer puts them in a new file there and sends its name; the reader maps the file (copy-on-write: no
-copy, and the arrays are writable as a pickle's are) and removes it at once (the writer removes what is
-left when it ends). Through the pipe, the reader reads each buffer straight into the array's memory.
-
-A message: ``<QIH`` (pickle length, number of buffers, length of the file's name), per buffer ``<Q`` (its
-length, the top bit set when the array was read-only), the file's name (empty: the buffers follow the
-pickle in the pipe), the pickle, then the buffers (in the file: each at a multiple of :data:`ALIGN` bytes).
+A message: ``<QI`` (pickle length, number of buffers), per buffer ``<Q`` (its length, the top bit set
+when the array was read-only), the pickle, then the buffers in order.
 """
 
 from __future__ import annotations
 
 import copyreg
 import io
-import mmap
-import os
 import pickle
 import struct
 import sys
-import tempfile
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -99,77 +90,15 @@ def dumps(obj: Any) -> tuple[bytes, list[memoryview], list[bool]]:
     return f.getvalue(), views, [v.readonly for v in views]
 
 
-ALIGN = 64  # bytes: where each buffer starts in a shared-memory file
-PREFIX = "genb-prepared-"  # a shared-memory file's name: this, the writer's process id, "-", a random part
-
-
-def shared_folder() -> str | None:
-    """A folder in memory (``/dev/shm``) where messages can leave their buffers, or None (they go through the pipe)."""
-    folder = "/dev/shm"
-    return folder if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK) else None
-
-
-def _layout(views: list[memoryview]) -> tuple[list[int], int]:
-    offsets, end = [], 0
-    for v in views:
-        offsets.append(end)
-        end += -(-v.nbytes // ALIGN) * ALIGN
-    return offsets, end
-
-
-def write(out: BinaryIO, message: tuple[bytes, list[memoryview], list[bool]], folder: str | None = None) -> str | None:
-    """Send a message made by :func:`dumps` on ``out`` (a binary file; flushed). With ``folder``
-    (:func:`shared_folder`), the buffers go into a new file there (the reader maps it, no copy, and
-    removes it) and only its name through ``out``; returns that file's path (None: none made)."""
+def write(out: BinaryIO, message: tuple[bytes, list[memoryview], list[bool]]) -> None:
+    """Send a message made by :func:`dumps` on ``out`` (a binary file; flushed)."""
     head, views, readonly = message
     sizes = [v.nbytes | (_READ_ONLY if ro else 0) for v, ro in zip(views, readonly)]
-    offsets, total = _layout(views)
-    path = None
-    if folder is not None and total:
-        fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{os.getpid()}-", dir=folder)
-        try:
-            os.ftruncate(fd, total)
-            for v, off in zip(views, offsets):
-                done = 0
-                while done < v.nbytes:
-                    done += os.pwrite(fd, v[done:], off + done)
-        except BaseException:
-            os.unlink(path)
-            raise
-        finally:
-            os.close(fd)
-    name = b"" if path is None else os.fsencode(path)
-    try:
-        out.write(struct.pack(f"<QIH{len(sizes)}Q", len(head), len(sizes), len(name), *sizes) + name)
-        out.write(head)
-        if path is None:
-            for v in views:
-                out.write(v)
-        out.flush()
-    except BaseException:  # (the reader is gone: nobody will remove the file)
-        if path is not None:
-            os.unlink(path)
-        raise
-    return path
-
-
-def remove(paths) -> None:
-    """Remove the files of sent messages the reader did not take (it removes those it reads)."""
-    for path in paths:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-
-
-def remove_left(pid: int, folder: str | None = None) -> None:
-    """Remove what a writer process ``pid`` that has ended left in ``folder`` (default :func:`shared_folder`;
-    a writer killed mid-run)."""
-    import glob
-
-    folder = folder or shared_folder()
-    if folder is not None:
-        remove(glob.glob(os.path.join(glob.escape(folder), f"{PREFIX}{int(pid)}-*")))
+    out.write(struct.pack(f"<QI{len(sizes)}Q", len(head), len(sizes), *sizes))
+    out.write(head)
+    for v in views:
+        out.write(v)
+    out.flush()
 
 
 def _read_into(inp: BinaryIO, buf: bytearray | memoryview) -> None:
@@ -187,34 +116,16 @@ def _read(inp: BinaryIO, n: int) -> bytearray:
     return buf
 
 
-def _mapped(path: bytes, sizes: tuple[int, ...]) -> list:
-    """The buffers of a message left in the file ``path`` (mapped copy-on-write, the file removed)."""
-    with open(path, "rb") as f:
-        os.unlink(path)
-        # private (copy-on-write: the arrays stay writable, as a pickle gives them)
-        mapped = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY))
-    buffers, off = [], 0
-    for size in sizes:
-        n = size & ~_READ_ONLY
-        view = mapped[off:off + n]
-        buffers.append(view.toreadonly() if size & _READ_ONLY else view)
-        off += -(-n // ALIGN) * ALIGN
-    return buffers
-
-
 def read(inp: BinaryIO) -> Any:
     """The next message of ``inp`` (written by :func:`write`); EOFError at the end of the stream."""
-    first = inp.read(14)
+    first = inp.read(12)
     if not first:
         raise EOFError
-    if len(first) < 14:
-        first += _read(inp, 14 - len(first))
-    head_len, count, name_len = struct.unpack("<QIH", first)
+    if len(first) < 12:
+        first += _read(inp, 12 - len(first))
+    head_len, count = struct.unpack("<QI", first)
     sizes = struct.unpack(f"<{count}Q", _read(inp, 8 * count)) if count else ()
-    name = bytes(_read(inp, name_len)) if name_len else b""
     head = _read(inp, head_len)
-    if name:
-        return pickle.loads(head, buffers=_mapped(name, sizes))
     buffers = []
     for size in sizes:
         buf = _read(inp, size & ~_READ_ONLY)
