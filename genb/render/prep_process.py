@@ -4,8 +4,8 @@
 thread of the rendering process it holds the GIL most of its time, and the GL thread (whose
 pyrender and PyOpenGL calls take and release the GIL hundreds of times a sample) and the
 completing thread wait on it. In a process of its own it holds its own GIL; what it hands back,
-a pickled :class:`genb.render.samples.PreparedSample` (about 5-25 MB of arrays at 512x512), costs
-the rendering process a few milliseconds to read.
+a :class:`genb.render.samples.PreparedSample` (about 5-20 MB of arrays at 512x512, sent by
+:mod:`genb.render.prep_wire`: the arrays out of band), costs the rendering process a few milliseconds to read.
 
 A prepared sample depends only on (config, index, retry), never on the process that prepared
 it (``--workers 2`` relies on the same), so the bytes written are those of the one-process run.
@@ -23,6 +23,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from genb.errors import GenbError
+from genb.render import prep_wire
 
 if TYPE_CHECKING:
     from genb.render.config import RenderConfig
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 ENV = "GENB_PREPARE"
 """Who prepares the samples of a one-worker ``genb render``: ``process``, a child process (a second body
-model and stage: a few seconds more start-up, both built at once; ~0.1 s more CPU a sample for pickling;
+model and stage: a few seconds more start-up, both built at once; ~45 ms more CPU a sample for sending;
 1.14-1.19x the samples/s of a preparing thread on an otherwise idle 2-core machine at 512x512, 1-10 people,
 no gain while other work holds the cores); ``thread``, a thread of the rendering process; unset, a process
 for runs of :data:`PROCESS_MIN_SAMPLES` samples or more (where its start-up pays for itself), else a thread."""
@@ -38,7 +39,7 @@ for runs of :data:`PROCESS_MIN_SAMPLES` samples or more (where its start-up pays
 PROCESS_MIN_SAMPLES = 32
 
 # The child: this process's import path first (before genb is imported), then the config, then
-# (index, retry) requests answered in order with pickled (ok, PreparedSample or exception).
+# (index, retry) requests answered in order with (ok, PreparedSample or exception) in prep_wire's messages.
 # A plain interpreter, not multiprocessing's spawn: the caller's __main__ is never run again.
 _BOOT = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
          "from genb.render.prep_process import serve; serve()")
@@ -65,14 +66,13 @@ def serve() -> None:
         try:
             if stage is None:
                 raise failed  # type: ignore[misc]
-            answer = pickle.dumps((True, stage.prepare(index, None, retry)), protocol=5)
+            answer = prep_wire.dumps((True, stage.prepare(index, None, retry)))
         except BaseException as e:  # noqa: BLE001 - the caller raises it
             try:
-                answer = pickle.dumps((False, e), protocol=5)
+                answer = prep_wire.dumps((False, e))
             except Exception:  # noqa: BLE001 - an exception that does not pickle
-                answer = pickle.dumps((False, GenbError(f"preparing sample {index} failed: {e!r}")), protocol=5)
-        out.write(answer)
-        out.flush()
+                answer = prep_wire.dumps((False, GenbError(f"preparing sample {index} failed: {e!r}")))
+        prep_wire.write(out, answer)
 
 
 def use_process(num_samples: int) -> bool:
@@ -126,7 +126,7 @@ class Preparer:
         """The answers, in request order, into the waiting futures (on a thread of its own)."""
         try:
             while True:
-                ok, value = pickle.load(self._proc.stdout)
+                ok, value = prep_wire.read(self._proc.stdout)
                 future = self._waiting.popleft()
                 future.set_result(value) if ok else future.set_exception(value)
         except (EOFError, OSError, pickle.UnpicklingError, IndexError) as e:
