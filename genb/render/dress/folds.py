@@ -1,5 +1,6 @@
 """Folds from the pose: compression folds inside bent elbows and knees and across the front of a
-flexed hip, on any tight garment shell.
+flexed hip, on any tight garment shell, plus the hanging folds of its loose parts (loose trouser
+legs, sleeves under a raised arm: :mod:`~genb.render.dress.hang_folds`).
 
 A bent joint gathers the cloth on its inner side into ridges across the limb. Per shell vertex,
 from where it sits along the limb (the atlas's arm and leg coordinates, or its height on the
@@ -19,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
+from genb.render.dress.hang_folds import hanging_folds, may_hang
 
 FOLD_WAVELENGTH = 0.07  # metres between two ridges (a shell vertex is 1-3 cm from the next)
 FOLD_REACH = 0.09  # metres: the Gaussian window's width either side of the joint
@@ -116,8 +118,8 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
     """
     kp = np.asarray(keypoints, np.float64)
     bends = joint_bends(kp)
-    if max(angle for angle, _ in bends.values()) <= 0.35:
-        return None  # every joint near straight: no folds (most standing people)
+    if max(angle for angle, _ in bends.values()) <= 0.35 and not may_hang(shell, kp, ease):
+        return None  # every joint near straight, no loose cloth hanging: no folds (most standing people)
     c = _coords(shell, atlas)
     P = np.asarray(vertices, np.float64)
     N = np.asarray(normals, np.float64)
@@ -149,6 +151,10 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
         h[ids] += hh
         slope_vec[ids] += NORMAL_GAIN * dh[:, None] * axis
         crease[ids] = np.maximum(crease[ids], (win - hh) / max(amp_max, 1e-9))
+    hung = hanging_folds(c, shell, atlas, P, N, kp, ease)  # drape folds of loose cloth (dress.hang_folds)
+    if hung is not None:
+        h += hung[0]
+        slope_vec += NORMAL_GAIN * hung[1]
     if not h.any():
         return None
     tilt = slope_vec - N * np.einsum("ij,ij->i", slope_vec, N)[:, None]
