@@ -157,9 +157,10 @@ def pattern_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footpri
     elif pattern == "denim":
         twill = _square((u + v) / 0.0025, footprint / 0.0025, 0.5)  # the diagonal ridges of a 2/1 twill
         slub, _, _ = _value_noise(u * 3.0, v * 0.3, 0.02, 7)  # streaks along the warp
-        fade, _, _ = _value_noise(u, v, 0.09, 8)
+        # wear: soft lighter streaks along the leg (cells 6 cm around by 22 cm along), never blotches
+        fade, _, _ = _value_noise(u * 1.5, v * 0.4, 0.09, 8)
         col = base[None] * (0.85 + 0.3 * twill + 0.12 * (slub - 0.5))[:, None]
-        f = np.clip((fade - 0.55) * 0.6, 0.0, 0.2)[:, None]
+        f = np.clip((fade - 0.45) * 0.35, 0.0, 0.12)[:, None]
         return _grain(col * (1 - f) + f * _lin("c0ccdf")[None], u, v, footprint)
     elif pattern == "leather":
         n, _, _ = _value_noise(u, v, 0.002, 9)
