@@ -7,8 +7,16 @@ completing thread wait on it. In a process of its own it holds its own GIL; what
 a pickled :class:`genb.render.samples.PreparedSample` (about 5-25 MB of arrays at 512x512), costs
 the rendering process a few milliseconds to read.
 
+With ``GENB_PREPARE=gl`` the child also draws the sample's GL passes
+(:meth:`genb.render.stage.RenderStage.rasterize`) and hands back ``(PreparedSample, raw passes)``:
+the rendering process then only completes (shading, labels, control maps) and writes. Each process
+runs one Python-heavy thread (preparing and drawing one after the other in the child, completing in
+the parent), so neither waits on the other's GIL (the default split puts the GL thread's thousands
+of GIL hand-offs a sample beside the completing thread's Python).
+
 A prepared sample depends only on (config, index, retry), never on the process that prepared
-it (``--workers 2`` relies on the same), so the bytes written are those of the one-process run.
+it (``--workers 2`` relies on the same), and llvmpipe draws the same passes in any process, so the
+bytes written are those of the one-process run.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import traceback
 from typing import TYPE_CHECKING
 
 from genb.errors import GenbError
@@ -29,7 +38,8 @@ if TYPE_CHECKING:
     from genb.render.stage import RenderStage
 
 ENV = "GENB_PREPARE"
-"""Who prepares the samples of a one-worker ``genb render``: ``process``, a child process (a second body
+"""Who prepares the samples of a one-worker ``genb render``: ``gl``, a child process that prepares and
+rasterizes (the rendering process completes and writes); ``process``, a child process (a second body
 model and stage: a few seconds more start-up, both built at once; ~0.1 s more CPU a sample for pickling;
 1.14-1.19x the samples/s of a preparing thread on an otherwise idle 2-core machine at 512x512, 1-10 people,
 no gain while other work holds the cores); ``thread``, a thread of the rendering process; unset, a process
@@ -37,8 +47,11 @@ for runs of :data:`PROCESS_MIN_SAMPLES` samples or more (where its start-up pays
 
 PROCESS_MIN_SAMPLES = 32
 
-# The child: this process's import path first (before genb is imported), then the config, then
-# (index, retry) requests answered in order with pickled (ok, PreparedSample or exception).
+MODES = ("thread", "process", "gl")
+
+# The child: this process's import path first (before genb is imported), then (config, rasterize?), then
+# (index, retry) requests answered in order with pickled (ok, PreparedSample or exception); with
+# rasterize, a success is (True, None) followed by two pickles: the PreparedSample and the raw passes.
 # A plain interpreter, not multiprocessing's spawn: the caller's __main__ is never run again.
 _BOOT = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
          "from genb.render.prep_process import serve; serve()")
@@ -49,7 +62,7 @@ def serve() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     inp = sys.stdin.buffer
-    cfg = pickle.load(inp)
+    cfg, raster = pickle.load(inp)
     stage, failed = None, None
     try:
         from genb.render.stage import RenderStage
@@ -65,8 +78,18 @@ def serve() -> None:
         try:
             if stage is None:
                 raise failed  # type: ignore[misc]
-            answer = pickle.dumps((True, stage.prepare(index, None, retry)), protocol=5)
+            prep = stage.prepare(index, None, retry)
+            if raster:  # pickled before drawing (drawn meshes hold GL state); then the raw passes
+                head = pickle.dumps(prep, protocol=5)
+                answer = pickle.dumps((True, None), protocol=5) + head + pickle.dumps(stage.rasterize(prep), protocol=5)
+            else:
+                answer = pickle.dumps((True, prep), protocol=5)
         except BaseException as e:  # noqa: BLE001 - the caller raises it
+            if not isinstance(e, GenbError):  # a bug or a broken install: its traceback, here, on stderr
+                traceback.print_exc()
+                if isinstance(e, Exception):
+                    e = GenbError(f"preparing sample {index} in the preparing process failed: {type(e).__name__}: {e}",
+                                  "see the traceback above; run again with GENB_PREPARE=thread to debug it in one process")
             try:
                 answer = pickle.dumps((False, e), protocol=5)
             except Exception:  # noqa: BLE001 - an exception that does not pickle
@@ -75,33 +98,41 @@ def serve() -> None:
         out.flush()
 
 
-def use_process(num_samples: int) -> bool:
-    """Whether a one-worker ``genb render`` of ``num_samples`` samples prepares in a second process
-    (:data:`ENV`; any value but ``process`` or ``thread`` is an error)."""
+def prepare_mode(num_samples: int) -> str:
+    """Who prepares for a one-worker ``genb render`` of ``num_samples`` samples: one of :data:`MODES`
+    (:data:`ENV`; unset: ``process`` from :data:`PROCESS_MIN_SAMPLES` samples on, else ``thread``;
+    any other value is an error)."""
     value = os.environ.get(ENV, "").strip().lower()
-    if value not in ("", "process", "thread"):
-        raise GenbError(f"{ENV}={os.environ.get(ENV)!r} is neither 'process' nor 'thread'",
+    if value not in ("", *MODES):
+        raise GenbError(f"{ENV}={os.environ.get(ENV)!r} is none of " + ", ".join(repr(m) for m in MODES),
                         f"unset {ENV} (a preparing process for long runs) or set {ENV}=thread (one process)")
-    return value == "process" or (not value and num_samples >= PROCESS_MIN_SAMPLES)
+    return value or ("process" if num_samples >= PROCESS_MIN_SAMPLES else "thread")
+
+
+def use_process(num_samples: int) -> bool:
+    """Whether a one-worker ``genb render`` of ``num_samples`` samples prepares in a second process."""
+    return prepare_mode(num_samples) != "thread"
 
 
 class Preparer:
     """Prepares samples ahead of the rendering thread: in a child process with its own
     :class:`RenderStage` (``stage`` None), or on one thread of this process with ``stage``.
 
-    :meth:`submit` returns a future of the :class:`PreparedSample`; the samples are prepared in
-    the order submitted, so submitting in rendering order keeps the preparing side busy.
+    :meth:`submit` returns a future of the :class:`PreparedSample` (``rasterize``: of
+    ``(PreparedSample, raw passes)``, drawn by the child); the samples are prepared in the order
+    submitted, so submitting in rendering order keeps the preparing side busy.
     """
 
-    def __init__(self, cfg: "RenderConfig", stage: "RenderStage | None" = None):
-        self._stage = stage
+    def __init__(self, cfg: "RenderConfig", stage: "RenderStage | None" = None, rasterize: bool = False):
+        self._stage, self.rasterize = stage, rasterize
+        assert stage is None or not rasterize, "a preparing thread never draws (the GL context is the caller's)"
         if stage is not None:
             self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="genb-prepare")
             return
         self._proc = subprocess.Popen([sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._waiting: collections.deque[concurrent.futures.Future] = collections.deque()
         self._lock = threading.Lock()
-        self._send(list(sys.path), cfg)  # it builds its stage now, beside this process's
+        self._send(list(sys.path), (cfg, rasterize))  # it builds its stage now, beside this process's
         self._reader = threading.Thread(target=self._read, name="genb-prepared", daemon=True)
         self._reader.start()
 
@@ -127,13 +158,17 @@ class Preparer:
         try:
             while True:
                 ok, value = pickle.load(self._proc.stdout)
+                if ok and self.rasterize:
+                    value = (pickle.load(self._proc.stdout), pickle.load(self._proc.stdout))
                 future = self._waiting.popleft()
                 future.set_result(value) if ok else future.set_exception(value)
-        except (EOFError, OSError, pickle.UnpicklingError, IndexError) as e:
+        except BaseException as e:  # noqa: BLE001 - the end of the answers (or one that does not read): every waiting sample fails
+            if not isinstance(e, (EOFError, OSError)):
+                self._proc.kill()  # an answer that does not read: what follows it cannot be read in step
             with self._lock:
                 while self._waiting:
                     self._waiting.popleft().set_exception(GenbError(
-                        f"the preparing process of genb render ended ({type(e).__name__}, "
+                        f"the preparing process of genb render ended ({type(e).__name__}: {e}, "
                         f"exit code {self._proc.poll()})", "see the error above; run again (or set GENB_PREPARE=thread)"))
 
     def close(self) -> None:

@@ -22,8 +22,8 @@ from genb.core.run import RunFolder
 from genb.core.runner import StageContext, StageSpec, run_stage
 from genb.errors import GenbError
 from genb.render.config import RenderConfig
-from genb.render.prep_process import Preparer, use_process
-from genb.render.stage import RenderedSample, RenderStage
+from genb.render.prep_process import Preparer, prepare_mode
+from genb.render.stage import REDRAWS, RenderedSample, RenderStage
 
 logger = get_logger(__name__)
 
@@ -204,6 +204,31 @@ def _pipeline(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: RenderS
         stage.close()
 
 
+def _pipeline_gl(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: RenderStage, preparer: Preparer) -> None:
+    """Render ``todo`` with a preparing process that also rasterizes (GENB_PREPARE=gl): samples k+1, k+2
+    are prepared and drawn there while this thread completes sample k (shading, labels, control maps)
+    and a thread writes sample k-1. One Python-heavy thread per process: no GIL shared between the GL
+    calls and the completing. The same functions on the same inputs as :func:`_pipeline`: the same bytes."""
+    assert preparer.rasterize
+    writer = SampleWriter(run, cfg.png_compression)
+    ahead = collections.deque(preparer.submit(i) for i in todo[:AHEAD])
+    try:
+        for k, i in enumerate(progress(todo, total=len(todo), desc="render")):
+            prep, raw = ahead.popleft().result()
+            if k + AHEAD < len(todo):
+                ahead.append(preparer.submit(todo[k + AHEAD]))
+            sample = stage.complete(prep, raw)
+            retry = 0  # as RenderStage.redraw_if_unframed, drawn by the preparing process
+            while retry < REDRAWS and not stage.frames_someone(sample):
+                retry += 1
+                sample = stage.complete(*preparer.submit(i, retry).result())
+            writer.submit(i, sample)
+    finally:
+        preparer.close()
+        writer.close()
+        stage.close()
+
+
 def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "RenderStage | None",
                  preparer: Preparer | None = None) -> float:
     """Render ``todo`` into ``run``: in this process (``stage``; ``preparer``: who prepares, default a
@@ -212,7 +237,10 @@ def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "Ren
     started = time.perf_counter()
     if cfg.workers == 1:
         assert stage is not None
-        _pipeline(run, cfg, todo, stage, preparer if preparer is not None else Preparer(cfg, stage))
+        if preparer is not None and preparer.rasterize:
+            _pipeline_gl(run, cfg, todo, stage, preparer)
+        else:
+            _pipeline(run, cfg, todo, stage, preparer if preparer is not None else Preparer(cfg, stage))
     else:
         ctx = mp.get_context("spawn")
         with ctx.Pool(cfg.workers, initializer=_worker_init, initargs=(cfg,)) as pool:
@@ -234,8 +262,9 @@ def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
     def setup(ctx: StageContext) -> RenderStage | None:
         if cfg.workers > 1:
             return None  # each worker builds its own
-        if use_process(cfg.num_samples):  # (built beside this process's stage: two cores, two start-ups at once)
-            preparer.append(Preparer(cfg))
+        mode = prepare_mode(cfg.num_samples)
+        if mode != "thread":  # (built beside this process's stage: two cores, two start-ups at once)
+            preparer.append(Preparer(cfg, rasterize=mode == "gl"))
         try:
             stage = RenderStage(cfg)  # body model and forwards on one torch thread (see RenderStage)
         except BaseException:
