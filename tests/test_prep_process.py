@@ -1,7 +1,13 @@
 """Preparing in a second process (genb.render.prep_process): the same bytes as the preparing
-thread, and the child's errors raised in the rendering process."""
+thread (and with GENB_PREPARE=gl, where the child also draws), the child's errors raised in the
+rendering process, and no child left behind when the render is interrupted."""
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -23,9 +29,12 @@ def test_preparing_in_a_process_or_a_thread_gives_the_same_bytes(tmp_path, monke
     run_render(tmp_path / "process", RenderConfig(**TINY))
     monkeypatch.setenv(ENV, "thread")
     run_render(tmp_path / "thread", RenderConfig(**TINY))
+    monkeypatch.setenv(ENV, "gl")  # the child prepares and draws; this process completes
+    run_render(tmp_path / "gl", RenderConfig(**TINY))
     process, thread = _digest(tmp_path / "process" / "samples"), _digest(tmp_path / "thread" / "samples")
     assert len(process) >= 4 * 5
     assert process == thread
+    assert _digest(tmp_path / "gl" / "samples") == thread
 
 
 def test_an_error_in_the_preparing_process_is_raised_here(tmp_path):
@@ -41,6 +50,54 @@ def test_an_error_in_the_preparing_process_is_raised_here(tmp_path):
     assert preparer._proc.returncode == 0
 
 
+def test_an_error_in_the_drawing_child_is_one_clear_error_here(tmp_path):
+    cfg = RenderConfig(**{**TINY, "backgrounds": str(tmp_path / "missing")})
+    preparer = Preparer(cfg, rasterize=True)
+    try:
+        with pytest.raises(GenbError, match="does not exist"):
+            preparer.submit(0).result(timeout=300)
+    finally:
+        preparer.close()
+    assert preparer._proc.returncode == 0
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            kids += [int(c) for c in open(f"/proc/{pid}/task/{task}/children").read().split()]
+        except OSError:
+            pass
+    return kids
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads the process tree from /proc")
+@pytest.mark.parametrize("mode", ["process", "gl"])
+def test_interrupting_the_render_leaves_no_child_behind(tmp_path, mode):
+    """SIGINT to the rendering process alone (not its group, as a terminal's Ctrl-C would): it
+    raises KeyboardInterrupt and ends its child on the way out."""
+    env = {**os.environ, ENV: mode, "PYTHONPATH": os.pathsep.join(sys.path)}
+    render = subprocess.Popen([sys.executable, "-m", "genb", "render", str(tmp_path / "run"), "--num-samples", "200",
+                               "--image-size", "128,96", "--num-people", "1,3"], env=env, stderr=subprocess.PIPE)
+    try:
+        deadline, samples = time.monotonic() + 300, tmp_path / "run" / "samples"
+        while time.monotonic() < deadline and render.poll() is None and \
+                not (samples.is_dir() and any(p.name.isdigit() for p in samples.iterdir())):
+            time.sleep(0.5)  # until a sample is written: the child is up, with samples asked ahead
+        kids = [k for k in _children(render.pid) if "prep_process" in open(f"/proc/{k}/cmdline").read()]
+        assert kids, "no preparing process was started"
+        render.send_signal(signal.SIGINT)
+        assert render.wait(timeout=120) != 0
+        time.sleep(0.5)
+        for k in kids:
+            assert not os.path.exists(f"/proc/{k}") or open(f"/proc/{k}/stat").read().split(") ")[1][0] == "Z", \
+                f"the preparing process {k} outlived the render"
+    finally:
+        if render.poll() is None:
+            render.kill()
+            render.wait()
+
+
 def test_long_runs_prepare_in_a_process_by_default_and_a_wrong_choice_is_one_clear_error(monkeypatch):
     from genb.render.prep_process import PROCESS_MIN_SAMPLES, use_process
 
@@ -51,6 +108,6 @@ def test_long_runs_prepare_in_a_process_by_default_and_a_wrong_choice_is_one_cle
     monkeypatch.setenv(ENV, "process")
     assert use_process(1)
     monkeypatch.setenv(ENV, "processes")
-    with pytest.raises(GenbError, match="none of .thread., .process., .gl.") as e:
+    with pytest.raises(GenbError, match="none of 'thread', 'process', 'gl'") as e:
         use_process(100)
     assert "GENB_PREPARE=thread" in e.value.fix
