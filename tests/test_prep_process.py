@@ -111,3 +111,16 @@ def test_long_runs_prepare_in_a_process_by_default_and_a_wrong_choice_is_one_cle
     with pytest.raises(GenbError, match="none of 'thread', 'process', 'gl'") as e:
         use_process(100)
     assert "GENB_PREPARE=thread" in e.value.fix
+
+
+def test_a_worker_that_cannot_build_its_stage_is_one_clear_error_not_a_hang(tmp_path):
+    """--workers 2 with a background folder that holds no images: RenderStage raises in every worker
+    (the config's own check only sees that the folder exists); the run raises it instead of
+    multiprocessing starting new workers for ever."""
+    from genb.render.run import run_render
+
+    empty = tmp_path / "backgrounds"
+    empty.mkdir()
+    cfg = RenderConfig(**{**TINY, "num_samples": 2, "workers": 2, "backgrounds": str(empty)})
+    with pytest.raises(GenbError, match="holds no images"):
+        run_render(tmp_path / "run", cfg)
