@@ -81,20 +81,20 @@ def serve() -> None:
             prep = stage.prepare(index, None, retry)
             if raster:  # pickled before drawing (drawn meshes hold GL state); then the raw passes
                 head = pickle.dumps(prep, protocol=5)
-                answer = pickle.dumps((True, None), protocol=5) + head + pickle.dumps(stage.rasterize(prep), protocol=5)
+                answer = [pickle.dumps((True, None), protocol=5), head, pickle.dumps(stage.rasterize(prep), protocol=5)]
             else:
-                answer = pickle.dumps((True, prep), protocol=5)
+                answer = [pickle.dumps((True, prep), protocol=5)]
         except BaseException as e:  # noqa: BLE001 - the caller raises it
-            if not isinstance(e, GenbError):  # a bug or a broken install: its traceback, here, on stderr
+            if isinstance(e, Exception) and not isinstance(e, GenbError):  # a bug: its traceback, here, on stderr
                 traceback.print_exc()
-                if isinstance(e, Exception):
-                    e = GenbError(f"preparing sample {index} in the preparing process failed: {type(e).__name__}: {e}",
-                                  "see the traceback above; run again with GENB_PREPARE=thread to debug it in one process")
+                e = GenbError(f"preparing sample {index} in the preparing process failed: {type(e).__name__}: {e}",
+                              "see the traceback above; run again with GENB_PREPARE=thread to debug it in one process")
             try:
-                answer = pickle.dumps((False, e), protocol=5)
+                answer = [pickle.dumps((False, e), protocol=5)]
             except Exception:  # noqa: BLE001 - an exception that does not pickle
-                answer = pickle.dumps((False, GenbError(f"preparing sample {index} failed: {e!r}")), protocol=5)
-        out.write(answer)
+                answer = [pickle.dumps((False, GenbError(f"preparing sample {index} failed: {e!r}")), protocol=5)]
+        for part in answer:
+            out.write(part)
         out.flush()
 
 
