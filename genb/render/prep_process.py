@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 ENV = "GENB_PREPARE"
 """Who prepares the samples of a one-worker ``genb render``: ``gl``, a child process that prepares and
-rasterizes (the rendering process completes and writes); ``process``, a child process (a second body
+rasterizes (the rendering process completes and writes; opt-in: 0.79-0.81x the samples/s of ``process``,
+the child's preparing and drawing in a row being the bottleneck); ``process``, a child process (a second body
 model and stage: a few seconds more start-up, both built at once; ~0.1 s more CPU a sample for pickling;
 1.14-1.19x the samples/s of a preparing thread on an otherwise idle 2-core machine at 512x512, 1-10 people,
 no gain while other work holds the cores); ``thread``, a thread of the rendering process; unset, a process
