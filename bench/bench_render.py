@@ -10,6 +10,22 @@ with ``--wardrobe none`` in a plain scene (no shadows, props or camera effects: 
 before dressing and scenery), taking turns in one process, and prints the throughputs and ratios.
 
 Prints one table. Not a test: numbers depend on the machine.
+
+Against another genb source tree (the throughput bar of issues 17, 18 and 21: the default render keeps
+at least 0.70 of commit 543956a's samples/s, measured in the same run)::
+
+    git worktree add /tmp/base-perf 543956a
+    python bench/bench_render.py --baseline /tmp/base-perf [--samples 60] [--rounds 4] [--workers 1]
+
+renders the pipelined default (``run_render``: what ``genb render`` does, 512x512, 1-10 people, the
+samples written) in a fresh interpreter with ``PYTHONPATH=DIR`` and one with this tree, taking turns
+(the baseline first in even rounds, this tree first in odd ones, each round its own seed), and prints
+each round's steady samples/s (start-up excluded: ``RenderSummary.steady_samples_per_second``) of both,
+their ratio (this / baseline) and the median ratio. Each tree keeps its own shell store
+(``GENB_SHELL_CACHE=<tmp>/genb-bench-shells-<tree>``, kept between invocations) so that neither
+rebuilds the other's shells; a tree that has a shell store (``genb/render/dress/shell_store.py``) first
+renders every round's samples once, untimed, to fill it (``--no-warm-up`` skips it): against a fresh store
+this tree measured 0.25-0.40 of 543956a on the shared machine, the dressing building shells a warm store holds.
 """
 
 from __future__ import annotations
@@ -17,6 +33,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,7 +61,16 @@ def main() -> None:
     ap.add_argument("--wardrobe-only", action="store_true", help="only the dressed vs --wardrobe none comparison")
     ap.add_argument("--sequence-only", type=int, metavar="FRAMES", default=0,
                     help="only frames/s of sequences of FRAMES frames against single samples/s (one process)")
+    ap.add_argument("--baseline", metavar="DIR", help="only: this tree's default render against the genb tree DIR, "
+                    "taking turns, --rounds rounds (ratio per round and median)")
+    ap.add_argument("--rounds", type=int, default=4, help="rounds of --baseline")
+    ap.add_argument("--workers", type=int, default=1, help="workers of --baseline's renders")
+    ap.add_argument("--no-warm-up", action="store_true", help="--baseline without the untimed first pass that fills "
+                    "each tree's shell store")
     args = ap.parse_args()
+    if args.baseline:
+        against_baseline(Path(args.baseline), args)
+        return
     lo, hi = (int(x) for x in args.people.split(","))
     w, h = (int(x) for x in args.size.split(","))
     cfg = RenderConfig(num_samples=args.samples, seed=args.seed, image_size=(w, h), portrait_prob=0.0,
@@ -225,6 +253,60 @@ def sequence_vs_single(cfg: RenderConfig, frames: int, rounds: int = 2) -> None:
     print(f"| {cfg.image_size[0]}x{cfg.image_size[1]}, people {cfg.num_people} | single samples/s | sequence frames/s | ratio |")
     print("| --- | --- | --- | --- |")
     print(f"| {n_single} samples, {n_frames} frames ({rounds} sequences of {frames}) | {a:.3f} | {b:.3f} | {b / a:.2f} |")
+
+
+# One render in a fresh interpreter: run_render lives in genb.render.stage up to 543956a, then in genb.render.run.
+_ONE_RUN = """
+import os, sys, tempfile
+try:
+    from genb.render.run import run_render
+except ImportError:
+    from genb.render.stage import run_render
+from genb.render.config import RenderConfig
+with tempfile.TemporaryDirectory() as t:
+    s = run_render(os.path.join(t, 'run'), RenderConfig(**eval(sys.argv[1])))
+    print('STEADY', s.steady_samples_per_second, s.startup_seconds)
+"""
+
+
+def one_run(tree: Path, cfg: dict) -> tuple[float, float]:
+    """Steady samples/s and start-up seconds of ``run_render(cfg)`` with genb imported from ``tree``."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYOPENGL_PLATFORM": os.environ.get("PYOPENGL_PLATFORM", "egl"),
+           "GENB_SHELL_CACHE": os.path.join(tempfile.gettempdir(), f"genb-bench-shells-{tree.resolve().name}")}
+    out = subprocess.run([sys.executable, "-c", _ONE_RUN, repr(cfg)], cwd=tree, env=env, capture_output=True, text=True)
+    line = [x for x in out.stdout.splitlines() if x.startswith("STEADY")]
+    if out.returncode or not line:
+        raise SystemExit(f"the render with {tree} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
+    rate, startup = map(float, line[0].split()[1:])
+    return rate, startup
+
+
+def against_baseline(base: Path, args: argparse.Namespace) -> None:
+    """This tree's pipelined default render against the genb source tree ``base``, taking turns."""
+    this = Path(__file__).resolve().parents[1]
+    if not (base / "genb" / "__init__.py").is_file():
+        raise SystemExit(f"--baseline {base}: not a genb source tree (no genb/__init__.py)")
+    lo, hi = (int(x) for x in args.people.split(","))
+    w, h = (int(x) for x in args.size.split(","))
+    print(f"default render (run_render, {w}x{h}, {lo}-{hi} people, {args.samples} samples, writes, "
+          f"{args.workers} worker(s)): this tree {this} against {base}, {os.cpu_count()} cores")
+    cfgs = [dict(num_samples=args.samples, seed=args.seed + r, image_size=(w, h), portrait_prob=0.0,
+                 num_people=(lo, hi), workers=args.workers) for r in range(args.rounds)]
+    if not args.no_warm_up:  # every round's shells in each tree's store (untimed)
+        for tree in (t for t in (base, this) if (t / "genb" / "render" / "dress" / "shell_store.py").is_file()):
+            for cfg in cfgs:
+                one_run(tree, cfg)
+        print("warmed up: each tree with a shell store rendered every round's samples once (untimed)", flush=True)
+    ratios = []
+    for r, cfg in enumerate(cfgs):
+        rates = {}
+        for tree in ((base, this) if r % 2 == 0 else (this, base)):
+            rates[tree] = one_run(tree, cfg)[0]
+        ratios.append(rates[this] / rates[base])
+        print(f"round {r}: baseline {rates[base]:.2f}  this {rates[this]:.2f} samples/s (steady)  "
+              f"ratio {ratios[-1]:.2f}", flush=True)
+    print(f"median ratio this/baseline over {args.rounds} rounds: {statistics.median(ratios):.2f} "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
 """Preparing in a second process (genb.render.prep_process): the same bytes as the preparing
-thread, and the child's errors raised in the rendering process."""
+thread, the child's errors raised in the
+rendering process, and no child left behind when the render is interrupted."""
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -41,6 +47,42 @@ def test_an_error_in_the_preparing_process_is_raised_here(tmp_path):
     assert preparer._proc.returncode == 0
 
 
+def _children(pid: int) -> list[int]:
+    kids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            kids += [int(c) for c in open(f"/proc/{pid}/task/{task}/children").read().split()]
+        except OSError:
+            pass
+    return kids
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads the process tree from /proc")
+def test_interrupting_the_render_leaves_no_child_behind(tmp_path):
+    """SIGINT to the rendering process alone (not its group, as a terminal's Ctrl-C would): it
+    raises KeyboardInterrupt and ends its child on the way out."""
+    env = {**os.environ, ENV: "process", "PYTHONPATH": os.pathsep.join(sys.path)}
+    render = subprocess.Popen([sys.executable, "-m", "genb", "render", str(tmp_path / "run"), "--num-samples", "200",
+                               "--image-size", "128,96", "--num-people", "1,3"], env=env, stderr=subprocess.PIPE)
+    try:
+        deadline, samples = time.monotonic() + 300, tmp_path / "run" / "samples"
+        while time.monotonic() < deadline and render.poll() is None and \
+                not (samples.is_dir() and any(p.name.isdigit() for p in samples.iterdir())):
+            time.sleep(0.5)  # until a sample is written: the child is up, with samples asked ahead
+        kids = [k for k in _children(render.pid) if "prep_process" in open(f"/proc/{k}/cmdline").read()]
+        assert kids, "no preparing process was started"
+        render.send_signal(signal.SIGINT)
+        assert render.wait(timeout=120) != 0
+        time.sleep(0.5)
+        for k in kids:
+            assert not os.path.exists(f"/proc/{k}") or open(f"/proc/{k}/stat").read().split(") ")[1][0] == "Z", \
+                f"the preparing process {k} outlived the render"
+    finally:
+        if render.poll() is None:
+            render.kill()
+            render.wait()
+
+
 def test_long_runs_prepare_in_a_process_by_default_and_a_wrong_choice_is_one_clear_error(monkeypatch):
     from genb.render.prep_process import PROCESS_MIN_SAMPLES, use_process
 
@@ -54,3 +96,16 @@ def test_long_runs_prepare_in_a_process_by_default_and_a_wrong_choice_is_one_cle
     with pytest.raises(GenbError, match="neither 'process' nor 'thread'") as e:
         use_process(100)
     assert "GENB_PREPARE=thread" in e.value.fix
+
+
+def test_a_worker_that_cannot_build_its_stage_is_one_clear_error_not_a_hang(tmp_path):
+    """--workers 2 with a background folder that holds no images: RenderStage raises in every worker
+    (the config's own check only sees that the folder exists); the run raises it instead of
+    multiprocessing starting new workers for ever."""
+    from genb.render.run import run_render
+
+    empty = tmp_path / "backgrounds"
+    empty.mkdir()
+    cfg = RenderConfig(**{**TINY, "num_samples": 2, "workers": 2, "backgrounds": str(empty)})
+    with pytest.raises(GenbError, match="holds no images"):
+        run_render(tmp_path / "run", cfg)

@@ -20,6 +20,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import traceback
 from typing import TYPE_CHECKING
 
 from genb.errors import GenbError
@@ -68,6 +69,10 @@ def serve() -> None:
                 raise failed  # type: ignore[misc]
             answer = prep_wire.dumps((True, stage.prepare(index, None, retry)))
         except BaseException as e:  # noqa: BLE001 - the caller raises it
+            if isinstance(e, Exception) and not isinstance(e, GenbError):  # a bug: its traceback, here, on stderr
+                traceback.print_exc()
+                e = GenbError(f"preparing sample {index} in the preparing process failed: {type(e).__name__}: {e}",
+                              "see the traceback above; run again with GENB_PREPARE=thread to debug it in one process")
             try:
                 answer = prep_wire.dumps((False, e))
             except Exception:  # noqa: BLE001 - an exception that does not pickle
@@ -129,11 +134,13 @@ class Preparer:
                 ok, value = prep_wire.read(self._proc.stdout)
                 future = self._waiting.popleft()
                 future.set_result(value) if ok else future.set_exception(value)
-        except (EOFError, OSError, pickle.UnpicklingError, IndexError) as e:
+        except BaseException as e:  # noqa: BLE001 - the end of the answers (or one that does not read): every waiting sample fails
+            if not isinstance(e, (EOFError, OSError)):
+                self._proc.kill()  # an answer that does not read: what follows it cannot be read in step
             with self._lock:
                 while self._waiting:
                     self._waiting.popleft().set_exception(GenbError(
-                        f"the preparing process of genb render ended ({type(e).__name__}, "
+                        f"the preparing process of genb render ended ({type(e).__name__}: {e}, "
                         f"exit code {self._proc.poll()})", "see the error above; run again (or set GENB_PREPARE=thread)"))
 
     def close(self) -> None:

@@ -102,18 +102,24 @@ class RenderSummary:
 
 
 _worker_stage: RenderStage | None = None
+_worker_failed: BaseException | None = None
 
 
 def _worker_init(cfg: RenderConfig) -> None:
-    global _worker_stage
+    global _worker_stage, _worker_failed
     # Share the cores between workers: Mesa's llvmpipe starts one raster thread per core
     # in every process unless told otherwise.
     os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
-    _worker_stage = RenderStage(cfg)
+    try:
+        _worker_stage = RenderStage(cfg)
+    except Exception as e:  # noqa: BLE001 - raised by the first sample: a pool whose initializer raises
+        _worker_failed = e  # starts a new worker for ever, and the run would hang
 
 
 def _worker_render(args: tuple[str, int]) -> int:  # noqa: D103 - one sample in a pool worker
     root, index = args
+    if _worker_failed is not None:
+        raise _worker_failed
     assert _worker_stage is not None
     write_sample(RunFolder(root), index, _worker_stage(index), _worker_stage.cfg.png_compression)
     return index
