@@ -54,41 +54,40 @@ def corner_hashes(ix: np.ndarray, iy: np.ndarray, seed: int, hash_fn=None, dtype
     return table.take(k), table.take(k + ny), table.take(k + 1), table.take(k + ny + 1)
 
 
-def value_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Smooth value noise in [0, 1] over cells of ``cell`` metres and its gradient (per metre)."""
+def _cells(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple:
+    """A point's place in its noise cell: (fx, fy) the fractions, (sx, sy) their smoothstep, and the
+    cell's four corner values (a, b, c, d) (:func:`corner_hashes`)."""
     x, y = u / np.float32(cell), v / np.float32(cell)
     ix, iy = np.floor(x), np.floor(y)
     fx, fy = x - ix, y - iy
     sx, sy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
-    dsx, dsy = 6 * fx * (1 - fx), 6 * fy * (1 - fy)
-    a, b, c, d = corner_hashes(ix, iy, seed)
-    n = a + (b - a) * sx + (c - a) * sy + (a - b - c + d) * sx * sy
-    gx = (b - a + (a - b - c + d) * sy) * dsx / np.float32(cell)
-    gy = (c - a + (a - b - c + d) * sx) * dsy / np.float32(cell)
-    return n, gx, gy
+    return fx, fy, sx, sy, *corner_hashes(ix, iy, seed)
 
 
-def noise_slopes(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`value_noise`'s gradient alone (the same values; the noise itself not computed)."""
-    x, y = u / np.float32(cell), v / np.float32(cell)
-    ix, iy = np.floor(x), np.floor(y)
-    fx, fy = x - ix, y - iy
-    sx, sy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
+def _slopes(fx, fy, sx, sy, a, b, c, d, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """The noise's gradient (per metre) from :func:`_cells`' values."""
     dsx, dsy = 6 * fx * (1 - fx), 6 * fy * (1 - fy)
-    a, b, c, d = corner_hashes(ix, iy, seed)
     cross = a - b - c + d
     gx = (b - a + cross * sy) * dsx / np.float32(cell)
     gy = (c - a + cross * sx) * dsy / np.float32(cell)
     return gx, gy
 
 
+def value_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Smooth value noise in [0, 1] over cells of ``cell`` metres and its gradient (per metre)."""
+    fx, fy, sx, sy, a, b, c, d = _cells(u, v, cell, seed)
+    n = a + (b - a) * sx + (c - a) * sy + (a - b - c + d) * sx * sy
+    return (n, *_slopes(fx, fy, sx, sy, a, b, c, d, cell))
+
+
+def noise_slopes(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`value_noise`'s gradient alone (the same values; the noise itself not computed)."""
+    return _slopes(*_cells(u, v, cell, seed), cell)
+
+
 def smooth_noise(u: np.ndarray, v: np.ndarray, cell: float, seed: int) -> np.ndarray:
     """:func:`value_noise` without its gradient (the same values, fewer operations)."""
-    x, y = u / np.float32(cell), v / np.float32(cell)
-    ix, iy = np.floor(x), np.floor(y)
-    fx, fy = x - ix, y - iy
-    sx, sy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
-    a, b, c, d = corner_hashes(ix, iy, seed)
+    _, _, sx, sy, a, b, c, d = _cells(u, v, cell, seed)
     top = a + (b - a) * sx
     return top + (c + (d - c) * sx - top) * sy
 
