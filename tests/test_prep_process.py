@@ -62,7 +62,7 @@ def test_interrupting_the_render_leaves_no_child_behind(tmp_path):
     """SIGINT to the rendering process alone (not its group, as a terminal's Ctrl-C would): it
     raises KeyboardInterrupt and ends its child on the way out."""
     env = {**os.environ, ENV: "process", "PYTHONPATH": os.pathsep.join(sys.path)}
-    render = subprocess.Popen([sys.executable, "-m", "genb", "render", str(tmp_path / "run"), "--num-samples", "200",
+    render = subprocess.Popen([sys.executable, "-m", "genb", "render", str(tmp_path / "run"), "--num-samples", "200", "--workers", "1",
                                "--image-size", "128,96", "--num-people", "1,3"], env=env, stderr=subprocess.PIPE)
     try:
         deadline, samples = time.monotonic() + 300, tmp_path / "run" / "samples"

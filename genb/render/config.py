@@ -97,8 +97,10 @@ class RenderConfig:
     keypoint's own body surface along its ray (see docs/architecture.md, visibility rule)."""
     proj_vertex_count: int = 256
     """Size of the fixed vertex subset projected to 2D in the labels (proj_verts)."""
-    workers: int = 1
-    """Worker processes on this machine (each builds its own renderer and body model)."""
+    workers: int = 0
+    """Worker processes on this machine (each builds its own renderer and body model); 0, the default: one
+    per core for runs of 32 samples or more, at most one per 1.5 GB of available memory, the cores shared
+    among this machine's ranks; 1 for shorter runs (genb.render.workers)."""
     gl_platform: Literal["egl", "osmesa"] = "egl"
     """PyOpenGL platform: egl (Mesa on CPU, the GPU via EGL_DEVICE_ID) or osmesa."""
     png_compression: int = 1
@@ -169,8 +171,8 @@ class RenderConfig:
             if unknown:
                 bad(f"--places names unknown kinds: {', '.join(unknown)}",
                     f"use any, none or a comma list of: {', '.join(PLACE_KINDS)}")
-        if self.workers < 1:
-            bad(f"--workers must be at least 1, got {self.workers}", "e.g. --workers 2")
+        if self.workers < 0:
+            bad(f"--workers must be 0 (one per core) or more, got {self.workers}", "e.g. --workers 2, or 0 for one per core")
         if not 0 <= self.png_compression <= 9:
             bad(f"--png-compression is 0-9, got {self.png_compression}", "e.g. --png-compression 1")
         if self.visibility_tolerance < 0:

@@ -24,6 +24,7 @@ from genb.errors import GenbError
 from genb.render.config import RenderConfig
 from genb.render.prep_process import Preparer, use_process
 from genb.render.stage import RenderedSample, RenderStage
+from genb.render.workers import resolve_workers
 
 logger = get_logger(__name__)
 
@@ -230,7 +231,9 @@ def _render_todo(run: RunFolder, cfg: RenderConfig, todo: list[int], stage: "Ren
 
 
 def run_render(out: str | Path, cfg: RenderConfig) -> RenderSummary:
-    """Render every missing sample of ``cfg`` into the run folder ``out`` (this rank's share)."""
+    """Render every missing sample of ``cfg`` into the run folder ``out`` (this rank's share);
+    ``workers`` 0: as many as :func:`genb.render.workers.auto_workers` says."""
+    cfg = resolve_workers(cfg)
     run = RunFolder(out)
     start = time.perf_counter()
     started = [start]  # when steady rendering started

@@ -244,6 +244,8 @@ class SequenceSummary:
 
 def run_sequences(out: str | Path, cfg: SequenceConfig) -> SequenceSummary:
     """Render every missing frame of every sequence of ``cfg`` into ``out`` (this rank's share)."""
+    if cfg.workers == 0:  # auto: sequences render in one process unless --workers asks for more
+        cfg = dataclasses.replace(cfg, workers=1)
     from genb.render.stage import RenderStage
     from genb.render.run import input_digests
 
