@@ -15,9 +15,10 @@ Against another genb source tree (the throughput bar of issues 17, 18 and 21: th
 at least 0.70 of commit 543956a's samples/s, measured in the same run)::
 
     git worktree add /tmp/base-perf 543956a
-    python bench/bench_render.py --baseline /tmp/base-perf [--samples 60] [--rounds 4] [--workers 1]
+    python bench/bench_render.py --baseline /tmp/base-perf [--samples 60] [--rounds 4] [--workers N]
 
-renders the pipelined default (``run_render``: what ``genb render`` does, 512x512, 1-10 people, the
+renders the default (``run_render``: what ``genb render`` does, each tree with its own default workers
+unless ``--workers`` is given (543956a: one; today: one per core for 32 samples or more), 512x512, 1-10 people, the
 samples written) in a fresh interpreter with ``PYTHONPATH=DIR`` and one with this tree, taking turns
 (the baseline first in even rounds, this tree first in odd ones, each round its own seed), and prints
 each round's steady samples/s (start-up excluded: ``RenderSummary.steady_samples_per_second``) of both,
@@ -64,7 +65,8 @@ def main() -> None:
     ap.add_argument("--baseline", metavar="DIR", help="only: this tree's default render against the genb tree DIR, "
                     "taking turns, --rounds rounds (ratio per round and median)")
     ap.add_argument("--rounds", type=int, default=4, help="rounds of --baseline")
-    ap.add_argument("--workers", type=int, default=1, help="workers of --baseline's renders")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="workers of --baseline's renders (default: each tree's own default, as genb render)")
     ap.add_argument("--no-warm-up", action="store_true", help="--baseline without the untimed first pass that fills "
                     "each tree's shell store")
     args = ap.parse_args()
@@ -289,9 +291,10 @@ def against_baseline(base: Path, args: argparse.Namespace) -> None:
     lo, hi = (int(x) for x in args.people.split(","))
     w, h = (int(x) for x in args.size.split(","))
     print(f"default render (run_render, {w}x{h}, {lo}-{hi} people, {args.samples} samples, writes, "
-          f"{args.workers} worker(s)): this tree {this} against {base}, {os.cpu_count()} cores")
+          f"workers {args.workers or 'each tree default'}): this tree {this} against {base}, {os.cpu_count()} cores")
     cfgs = [dict(num_samples=args.samples, seed=args.seed + r, image_size=(w, h), portrait_prob=0.0,
-                 num_people=(lo, hi), workers=args.workers) for r in range(args.rounds)]
+                 num_people=(lo, hi), **({} if args.workers is None else {"workers": args.workers}))
+            for r in range(args.rounds)]
     if not args.no_warm_up:  # every round's shells in each tree's store (untimed)
         for tree in (t for t in (base, this) if (t / "genb" / "render" / "dress" / "shell_store.py").is_file()):
             for cfg in cfgs:
