@@ -24,7 +24,7 @@ from genb.errors import GenbError
 from genb.render.config import RenderConfig
 from genb.render.prep_process import Preparer, use_process
 from genb.render.stage import RenderedSample, RenderStage
-from genb.render.workers import resolve_workers
+from genb.render.workers import resolve_workers, usable_cores
 
 logger = get_logger(__name__)
 
@@ -110,7 +110,7 @@ def _worker_init(cfg: RenderConfig) -> None:
     global _worker_stage, _worker_failed
     # Share the cores between workers: Mesa's llvmpipe starts one raster thread per core
     # in every process unless told otherwise.
-    os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
+    os.environ.setdefault("LP_NUM_THREADS", str(max(1, usable_cores() // cfg.workers)))
     try:
         _worker_stage = RenderStage(cfg)
     except Exception as e:  # noqa: BLE001 - raised by the first sample: a pool whose initializer raises

@@ -20,7 +20,8 @@ WORKER_MEMORY = 1.5 * 2**30
 """Bytes of memory a rendering worker may take (body model, renderer, samples in flight)."""
 
 
-def _cores() -> int:
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity; all of them where that is unknown)."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
@@ -46,7 +47,7 @@ def auto_workers(work: int, cores: int | None = None, available: float | None = 
     runs under :data:`AUTO_MIN_SAMPLES`. ``cores``, ``available``, ``local_ranks``: this machine's when None."""
     if work < AUTO_MIN_SAMPLES:
         return 1
-    cores = _cores() if cores is None else cores
+    cores = usable_cores() if cores is None else cores
     if local_ranks is None:
         try:
             local_ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))

@@ -27,6 +27,7 @@ from genb.core.io import atomic_write_bytes, npz_bytes
 from genb.core.log import get_logger, progress
 from genb.core.run import RunFolder, numbered
 from genb.core.runner import StageContext, StageSpec, run_stage
+from genb.render.workers import usable_cores
 from genb.errors import GenbError
 from genb.render.config import RenderConfig
 from genb.sequence.cameras import CAMERA_MOTIONS
@@ -209,7 +210,7 @@ def _worker_init(cfg: SequenceConfig) -> None:
 
     global _worker_stage
     # Mesa's llvmpipe starts one raster thread per core in every process unless told otherwise
-    os.environ.setdefault("LP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // cfg.workers)))
+    os.environ.setdefault("LP_NUM_THREADS", str(max(1, usable_cores() // cfg.workers)))
     _worker_stage = RenderStage(cfg)
 
 

@@ -162,7 +162,7 @@ def _shade_planes(albedo: np.ndarray, normals_cam: Any, rays_cam: Any, parts: np
     if n_dot_l is None:
         n_dot_l = normals(slice(None)) @ l_cam
     if ambient is None:
-        ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32).T  # R^T n, row-wise
+        ambient = sh_irradiance(probe.sh, normals(slice(None)) @ R32, planes=True)  # R^T n, row-wise; (3, N)
     # sun: Lambert, or per-channel wrap lighting on skin (light scattered under the surface)
     direct = np.maximum(n_dot_l, 0.0) * sun_visibility
     light = ambient * occlusion[None, :]
