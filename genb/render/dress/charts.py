@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import scipy.sparse
 
 
 @dataclasses.dataclass
@@ -27,7 +26,8 @@ class Cut:
     Attributes:
         faces: (F, 3) int triangles over the P points. source: (F,) int the face of the mesh before the
             last cut each comes from. side: (F,) int8 +1 / -1 the side of the last cut it lies on.
-        mix: (P - N, N) csr: each cut point as a convex combination of the N vertices.
+        mix: ((P - N, K) int, (P - N, K) float64): each cut point as a convex combination of K of the N
+            vertices (indices, weights; K doubles with every cut that crosses an edge between cut points).
         attrs: (F, 3, K) float64 per corner attributes, linear along the cut edges (rest positions,
             cloth coordinates): a cut point's are its edge's, interpolated in that face.
     """
@@ -35,7 +35,7 @@ class Cut:
     faces: np.ndarray
     source: np.ndarray
     side: np.ndarray
-    mix: scipy.sparse.csr_matrix
+    mix: tuple
     attrs: np.ndarray
     n: int
 
@@ -44,7 +44,12 @@ class Cut:
         """An uncut mesh of ``n`` vertices (``faces`` (F, 3), ``attrs`` (F, 3, K) per corner)."""
         f = np.asarray(faces, np.int64)
         return cls(f, np.arange(len(f)), np.zeros(len(f), np.int8),
-                   scipy.sparse.csr_matrix((0, n)), np.asarray(attrs, np.float64), n)
+                   (np.zeros((0, 1), np.int64), np.zeros((0, 1))), np.asarray(attrs, np.float64), n)
+
+    @property
+    def points(self) -> int:
+        """P: the vertices and the cut points."""
+        return self.n + len(self.mix[0])
 
 
 def cut(mesh: Cut, values: np.ndarray) -> Cut:
@@ -67,7 +72,7 @@ def cut(mesh: Cut, values: np.ndarray) -> Cut:
     cv = np.take_along_axis(c[m], rot, axis=1)
     at = np.take_along_axis(mesh.attrs[m], rot[..., None], axis=1)
     sr = np.take_along_axis(sm, rot, axis=1)
-    P = mesh.n + mesh.mix.shape[0]
+    P = mesh.points
     # the edges cut: (a, b) and (a, c) for a lone corner a, (b, c) for a zero corner
     za, nz = np.flatnonzero(zero), np.flatnonzero(~zero)
     e_faces = np.concatenate([nz, nz, za])
@@ -98,34 +103,49 @@ def cut(mesh: Cut, values: np.ndarray) -> Cut:
     source = [whole] + [m[k] for k, _, _, _ in pieces]
     side = [side_whole] + [sd[k] for k, _, _, sd in pieces]
     return Cut(np.concatenate(faces), np.concatenate(source), np.concatenate(side).astype(np.int8),
-               scipy.sparse.vstack([mesh.mix, mix]).tocsr(), np.concatenate(attrs), mesh.n)
+               _stack(mesh.mix, mix), np.concatenate(attrs), mesh.n)
 
 
-def _mix_rows(mesh: Cut, p: np.ndarray, q: np.ndarray, t: np.ndarray) -> scipy.sparse.csr_matrix:
-    """(E, N) the points (1 - t) * point p + t * point q as combinations of the mesh's N vertices."""
-    n = mesh.n
-    E = len(p)
-    unit = scipy.sparse.identity(n, format="csr")
-    table = scipy.sparse.vstack([unit, mesh.mix]).tocsr() if mesh.mix.shape[0] else unit
-    wp = scipy.sparse.diags(1.0 - t) @ table[p] if E else scipy.sparse.csr_matrix((0, n))
-    wq = scipy.sparse.diags(t) @ table[q] if E else scipy.sparse.csr_matrix((0, n))
-    return (wp + wq).tocsr()
+def _rows(mesh: Cut, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(E, K) indices and weights of points ``p`` (E,) as combinations of the mesh's vertices."""
+    idx, w = mesh.mix
+    K = idx.shape[1]
+    cut_pt = p >= mesh.n
+    j = np.where(cut_pt, p - mesh.n, 0)
+    out_i = np.where(cut_pt[:, None], idx[j] if len(idx) else 0, np.pad(p[:, None], ((0, 0), (0, K - 1))))
+    out_w = np.where(cut_pt[:, None], w[j] if len(w) else 0.0, np.pad(np.ones((len(p), 1)), ((0, 0), (0, K - 1))))
+    return out_i, out_w
+
+
+def _mix_rows(mesh: Cut, p: np.ndarray, q: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points (1 - t) * point p + t * point q as combinations of the mesh's vertices; K doubles only
+    where both ends are cut points (else the two rows share their width)."""
+    (ip, wp), (iq, wq) = _rows(mesh, p), _rows(mesh, q)
+    i, w = np.concatenate([ip, iq], 1), np.concatenate([wp * (1 - t)[:, None], wq * t[:, None]], 1)
+    keep = np.flatnonzero((w != 0).any(axis=0))  # columns used by some row
+    return i[:, keep], w[:, keep]
+
+
+def _stack(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Two (index, weight) tables one above the other, the narrower padded with zero weights."""
+    K = max(a[0].shape[1], b[0].shape[1])
+    pad = [(np.pad(i, ((0, 0), (0, K - i.shape[1]))), np.pad(w, ((0, 0), (0, K - w.shape[1])))) for i, w in (a, b)]
+    return np.concatenate([pad[0][0], pad[1][0]]), np.concatenate([pad[0][1], pad[1][1]])
 
 
 def positions(index: np.ndarray, mixed, vertices: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
     """(N', 3) float32 posed positions of a map's vertices (or of ``ids`` among them): each copies the
-    shell vertex ``index`` names, or, for the rows of ``mixed`` ((rows (M,), (M, N) csr)), is that
-    combination of the shell's ``vertices`` (N, 3)."""
+    shell vertex ``index`` names, or, for the rows of ``mixed`` ((rows (M,), (M, K) indices, (M, K)
+    weights)), is that combination of the shell's ``vertices`` (N, 3)."""
     v = np.asarray(vertices, np.float32)
     out = v[index if ids is None else index[ids]]
     if mixed is not None and len(mixed[0]):
-        rows, matrix = mixed
-        got = (matrix @ v.astype(np.float64)).astype(np.float32)
-        if ids is None:
-            out[rows] = got
-        else:
+        rows, idx, w = mixed
+        if ids is not None:
             where = np.full(len(index), -1, np.int64)
             where[ids] = np.arange(len(ids))
             k = where[rows]
-            out[k[k >= 0]] = got[k >= 0]
+            ok = k >= 0
+            rows, idx, w = k[ok], idx[ok], w[ok]
+        out[rows] = np.einsum("mk,mkd->md", w.astype(np.float32), v[idx])
     return out

@@ -49,8 +49,8 @@ class ClothMap:
         uv: (N', 2) float64 cloth coordinates, metres: continuous over every face (a face never spans
             two charts: where the charts meet the faces are cut along the seam, and the points there
             get a copy per chart).
-        mixed: (rows (M,), (M, N) csr) the map vertices that are points cut on the shell's edges, as
-            combinations of its vertices (:func:`genb.render.dress.charts.positions`); None: none.
+        mixed: (rows (M,), (M, K) int, (M, K) float64) the map vertices that are points cut on the shell's
+            edges, as combinations of K of its vertices (indices, weights) (:func:`genb.render.dress.charts.positions`); None: none.
         region: (N',) int8 each map vertex's region (0 trunk, 1, 2 arms, 3, 4 legs, 5 skirt; -1 unused).
     """
 
@@ -116,7 +116,7 @@ def _seam_cuts(mesh: Cut, region: np.ndarray, uv: np.ndarray, turns: np.ndarray,
 
 def _cloth_map(mesh: Cut, region: np.ndarray, radii: np.ndarray) -> ClothMap:
     """The :class:`ClothMap` of a cut mesh whose faces carry their corners' cloth coordinates."""
-    n, P = mesh.n, mesh.n + mesh.mix.shape[0]
+    n, P = mesh.n, mesh.points
     pid, cu = mesh.faces.ravel(), mesh.attrs.reshape(-1, 2)
     creg = np.repeat(region, 3)
     uniq, first = np.unique(pid, return_index=True)
@@ -124,12 +124,12 @@ def _cloth_map(mesh: Cut, region: np.ndarray, radii: np.ndarray) -> ClothMap:
     own[uniq], oreg[uniq] = cu[first], creg[first]
     differ = np.flatnonzero((np.abs(cu - own[pid]) > 1e-9).any(axis=1))
     index = np.arange(P)
-    index[n:] = mesh.mix.indices[mesh.mix.indptr[:-1]] if P > n else index[n:]
+    index[n:] = mesh.mix[0][:, 0]
     faces = pid.copy()
     faces[differ] = P + np.arange(len(differ))
     point = np.concatenate([np.arange(P), pid[differ]])
     rows = np.flatnonzero(point >= n)
-    mixed = (rows, mesh.mix[point[rows] - n]) if len(rows) else None
+    mixed = (rows, mesh.mix[0][point[rows] - n], mesh.mix[1][point[rows] - n]) if len(rows) else None
     uv = np.concatenate([own, cu[differ]])
     reg = np.concatenate([oreg, creg[differ]]).astype(np.int8)
     out = ClothMap(index[point], faces.reshape(-1, 3), uv, mixed=mixed, region=reg)
