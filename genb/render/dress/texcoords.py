@@ -77,6 +77,33 @@ def chart_lines(atlas) -> tuple[float, float, float]:
     return float(sh + 0.15 * (el - sh)), float(z_mid), float(atlas.rest[atlas.parts == PART_INDEX["torso"], 2].min())
 
 
+def straighten(rest: np.ndarray, region: np.ndarray, atlas, centres: np.ndarray) -> np.ndarray:
+    """(N, 3) rest positions with each limb's bend taken out, so a limb unrolls around its own axis: a
+    leg's points shifted across (x, y) by where the polyline hip - knee - ankle lies at their height
+    (relative to where it lies at the leg's centre), an arm's across (y, z) by the shoulder - elbow -
+    wrist polyline at their |x|. Heights and |x| (the ``v`` of the unrolling) are unchanged; the trunk
+    and everything above a hip or inside a shoulder are not moved."""
+    out = np.array(rest, np.float64)
+    kp = atlas.keypoints
+    for r, side in ((1, "left"), (2, "right"), (3, "left"), (4, "right")):
+        sel = np.flatnonzero(region == r)
+        if not len(sel):
+            continue
+        if r >= 3:
+            line = kp[[K25[f"{side}_{j}"] for j in ("hip", "knee", "ankle")]]
+            along, cols, ref = -line[:, 2], [0, 1], -centres[r, 2]
+            t = -out[sel, 2]
+        else:
+            line = kp[[K25[f"{side}_{j}"] for j in ("shoulder", "elbow", "wrist")]]
+            along, cols = np.abs(line[:, 0]), [1, 2]
+            ref = 0.5 * (along[0] + along[1])
+            t = np.abs(out[sel, 0])
+        for c in cols:
+            shift = np.interp(t, along, line[:, c]) - np.interp(ref, along, line[:, c])
+            out[sel, c] -= shift
+    return out
+
+
 def _region_cuts(faces: np.ndarray, rest: np.ndarray, atlas) -> tuple[Cut, np.ndarray]:
     """The shell cut into regions along clean lines, and each face's region (F',).
 
@@ -162,9 +189,10 @@ def shell_texcoords(shell, atlas, centres: np.ndarray) -> ClothMap:
         return cached[2]
     dominant = _REGION_OF_PART[atlas.parts[row_argmax(shell.blend)]]
     rest = np.asarray(shell.rest, np.float64)
-    radii = unroll_radii(rest, dominant, centres)
+    radii = unroll_radii(straighten(rest, dominant, atlas, centres), dominant, centres)
     mesh, region = _region_cuts(shell.faces, rest, atlas)
-    uv = cloth_coordinates(mesh.attrs.reshape(-1, 3), np.repeat(region, 3), centres, radii).reshape(-1, 3, 2)
+    corners = straighten(mesh.attrs.reshape(-1, 3), np.repeat(region, 3), atlas, centres)
+    uv = cloth_coordinates(corners, np.repeat(region, 3), centres, radii).reshape(-1, 3, 2)
     turns = np.concatenate([2 * np.pi * radii, [0.0]])
     mesh, region = _seam_cuts(mesh, region, uv, turns, REGION_OFFSETS[:, 0] + 0.5 * turns)
     out = _cloth_map(mesh, region, np.concatenate([radii, [SKIRT_RADIUS_M]]))
