@@ -2,7 +2,12 @@
 
 The renderer draws a patterned garment's pattern per pixel from these coordinates
 (:mod:`genb.render.dress.fabric`, :mod:`genb.render.raster.texcoord_pass`); the colour pass gets the
-pattern's mean colour per vertex. Coordinates are computed once per cached shell.
+pattern's mean colour per vertex. Coordinates are computed once per cached shell (and stored with it).
+
+Charts (the regions a pattern is unrolled in: trunk, arms, legs, skirt) meet only on clean lines where
+a garment has a seam: their triangles are cut there (:mod:`genb.render.dress.charts`). A top is its trunk
+(hips and hem band included) and its arms, cut at the armhole planes; trousers and shorts are two legs
+up to the waist, cut at the centre line (the rise); every unrolled seam (u = +-pi R) is cut on its line.
 """
 
 from __future__ import annotations
