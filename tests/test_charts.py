@@ -147,3 +147,28 @@ def test_patterns_jump_only_on_seam_lines(raster, dresser, garment):
     assert seen > 20000
     # (a few pixels remain where a sleeve's or leg's end closes near its axis, or at a fold's silhouette)
     assert total < 2e-3 * seen, f"{total} of {seen} pixels step off every seam line"
+
+
+def test_trousers_waistband_runs_across_both_legs_charts(raster, dresser):
+    """Trousers are two legs up to the waist (no trunk chart): their waistband's seam and stitching are
+    drawn on both legs' charts, all around the front."""
+    from genb.render.dress.seams import apply_seams
+    from genb.render.dress.texcoords import shell_texcoords
+
+    shell = dresser.bottom_shell(1.9, 0.25)
+    cmap = shell_texcoords(shell, dresser.atlas, dresser._uv_centres)
+    assert np.isnan(cmap.seams[0]).all() and np.isfinite(cmap.seams[3:5]).all()
+    local, reg, depth, K = _view(raster, shell, cmap, 0.0, W=480, H=600, distance=0.9)
+    hit = depth > 0
+    off = REGION_OFFSETS.astype(np.float32)[reg[hit]]
+    u, v = local[hit, 0] + off[:, 0], local[hit, 1] + off[:, 1]
+    fp = (depth[hit] / K[0, 0]).astype(np.float32)
+    g = {"kind": "bottom", "type": "jeans", "color": "3b5a8a", "pattern": "denim", "seams": cmap.seams}
+    at, alb, _, _ = apply_seams(g, u, v, fp, lambda i: np.full((len(i), 3), 0.3, np.float32))
+    below_top = cmap.seams[reg[hit], 2] - local[hit, 1]
+    band = np.flatnonzero(np.abs(below_top - 0.04) < 0.002)  # on the waistband's lower seam
+    assert len(band) > 100
+    for r in (3, 4):
+        on = band[reg[hit][band] == r]
+        changed = np.isin(on, at)
+        assert len(on) > 40 and changed.mean() > 0.95
