@@ -60,6 +60,9 @@ def cut(mesh: Cut, values: np.ndarray) -> Cut:
     c = np.asarray(values, np.float64)
     s = np.sign(c).astype(np.int8)
     mixed = (s > 0).any(axis=1) & (s < 0).any(axis=1)
+    if not mixed.any():  # nothing to cut: the same mesh, each face on its side
+        side = np.where(c.sum(axis=1) >= 0, 1, -1).astype(np.int8)
+        return dataclasses.replace(mesh, source=np.arange(len(c)), side=side)
     whole = np.flatnonzero(~mixed)
     side_whole = np.where(c[whole].sum(axis=1) >= 0, 1, -1).astype(np.int8)
     m = np.flatnonzero(mixed)
