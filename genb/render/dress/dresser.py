@@ -119,6 +119,7 @@ class Dresser:
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
             self._shells[key] = shell
             if self._store is not None:
+                texcoords.shell_texcoords(shell, self.atlas, self._uv_centres)  # stored with it: cut once per machine
                 self._store.save(key, shell)
         return shell
 

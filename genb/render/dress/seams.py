@@ -216,9 +216,11 @@ def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarr
         _lines(c, ids[~h], y[ids[~h]], ul[ids[~h]], [("seam", 0.0)], "v")
     trunk = np.flatnonzero(r == 0)
     z = tab[0, 2] - vl[trunk]  # metres below the trunk's top
-    if kind == "bottom":  # a waistband
-        ids = _band(z, c.fp[trunk], 0.0, 0.049)
-        _lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.04), ("stitch", 0.005), ("stitch", 0.034)] +
+    if kind == "bottom":  # a waistband (on trousers' legs too: they run up to the waist, dress.texcoords)
+        waist = np.flatnonzero((r == 0) | (r == 3) | (r == 4))
+        z = tab[r[waist], 2] - vl[waist]
+        ids = _band(z, c.fp[waist], 0.0, 0.049)
+        _lines(c, waist[ids], z[ids], ul[waist[ids]], [("seam", 0.04), ("stitch", 0.005), ("stitch", 0.034)] +
                ([("stitch", 0.011)] if denim else []), "v")
     elif kind == "top" and not fabric.get("hood"):  # a neckband
         ids = _band(z, c.fp[trunk], 0.0, 0.027)

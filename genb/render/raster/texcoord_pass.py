@@ -8,8 +8,9 @@ pixel holds the fine phase of (u, v) in R, G (a 256-texel coordinate texture, NE
 and the coarse (u, v) in B, A (vertex colours); :func:`genb.render.dress.fabric.decode_texcoords`
 turns them into metres.
 
-A piece's :class:`~genb.render.dress.texcoords.ClothMap` splits its topology at the seams (where
-the unrolled coordinates jump), so no triangle interpolates across a jump.
+A piece's :class:`~genb.render.dress.texcoords.ClothMap` cuts its triangles along its seams (where
+the unrolled coordinates jump, :mod:`genb.render.dress.charts`), so no triangle interpolates across a
+jump and a chart ends on a straight line; the cut points are posed with the piece.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from genb.render.dress.charts import positions
 from genb.render.dress.fabric import coordinate_texture, encode_vertex_texcoords
 from genb.render.raster.meshes import compact
 
@@ -74,7 +76,7 @@ def build_texcoord_pass(pr: Any, K: np.ndarray, cam_ext: np.ndarray,
                 continue
             tc, col = cloth.encoded if getattr(cloth, "encoded", None) is not None else encode_vertex_texcoords(cloth.uv)
             ids, faces = compact(cloth.faces, len(cloth.index))  # only the vertices drawn (skin: the shown faces')
-            v = np.asarray(e.vertices, np.float32)[cloth.index[ids]]
+            v = positions(cloth.index, getattr(cloth, "mixed", None), e.vertices, ids)  # (cut points: dress.charts)
             prims.append(pr.Primitive(positions=v, indices=faces, texcoord_0=tc[ids], color_0=col[ids],
                                       material=front if isinstance(e, TexturedPiece) else mat))
         if prims:
