@@ -55,12 +55,12 @@ def test_grips_curl_the_fingers_within_the_recorded_pose(anny_body):
     R = euler_xyz_to_matrix(lib.key_pose("carrying_box")[None])
     flat = body.pose(shape, R)
     curled = body.pose(shape, R, grips=held.hand_grips(["carrying_box"]))
-    # 1. Only the fingers move; the keypoints stay (the wrists' within 1.5 mm: anny's keypoint
-    #    regressor reads a few hand vertices, the box grip's thumb base among them).
+    # 1. Only the fingers move; the keypoints stay (the wrists' within a millimetre: anny's keypoint
+    #    regressor reads a few hand vertices).
     moved = np.linalg.norm(curled.vertices[0] - flat.vertices[0], axis=1) > 1e-5
     hand = np.isin(body.vertex_parts, [PART_INDEX["left_hand"], PART_INDEX["right_hand"]])
     assert moved.any() and not (moved & ~hand).any()
-    np.testing.assert_allclose(curled.keypoints, flat.keypoints, atol=1.5e-3)
+    np.testing.assert_allclose(curled.keypoints, flat.keypoints, atol=1e-3)
     # 2. The fingers bend toward the palm: the fingertips come closer to the palm's centre.
     for side in ("left", "right"):
         m = body.vertex_parts == PART_INDEX[f"{side}_hand"]
@@ -76,22 +76,3 @@ def test_grips_curl_the_fingers_within_the_recorded_pose(anny_body):
 def test_a_pose_that_holds_nothing_keeps_open_hands(anny_body):
     assert held.hand_grips(["standing", "phone_call:mirrored", "phone_call", "carrying_box~x"]) == [
         None, {"left": "phone"}, {"right": "phone"}, {"left": "box", "right": "box"}]
-
-
-def _bone_vertices(body, names: list[str]) -> np.ndarray:
-    """(V,) bool: anny vertices skinned mostly to one of the bones ``names``."""
-    w, i = np.asarray(body.model.vertex_bone_weights), np.asarray(body.model.vertex_bone_indices)
-    top = i[np.arange(len(i)), np.argmax(w, axis=1)]
-    return np.isin(top, [body.bone_labels.index(n) for n in names])
-
-
-def test_box_grip_thumb_touches_the_box(anny_body):
-    """The thumb lies on the box (its two outer bones within 9 mm of a face, never 5 mm inside; 12 mm
-    off on 3c4200d), for a child, an average and a heavy adult, as written and mirrored."""
-    body = anny_body
-    for name, posed, key in _holders(body, "carrying_box", n_perturbed=0):
-        (obj,) = held.held_objects([name], posed.keypoints, posed.vertices, body)
-        for side in "LR":
-            tip = _bone_vertices(body, [f"finger1-2.{side}", f"finger1-3.{side}"])
-            d = held.box_depth(posed.vertices[0][tip], np.array(obj["center"]), np.array(obj["rotation"]), np.array(obj["size"]))
-            assert -0.009 < d.max() < 0.005, (name, side, d.max())

@@ -145,7 +145,6 @@ class AnnyBody(StaturesMixin, BodyModel):
         self._stature_ids = self._stature_vertices()
         self._finger_bones, self._grip_rotations = self._finger_chains()
         self.palm_mask = self._palm_mask()
-        self.thumb_mask = self._palm_mask(("finger1-",))
 
     # ------------------------------------------------------------------ setup helpers
     def _vertex_parts(self, table: list[list[str]]) -> np.ndarray:

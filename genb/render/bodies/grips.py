@@ -20,9 +20,8 @@ from genb.render.bodies.rotations import axis_angle_to_matrix, rotation_between
 # grip -> {"fingers": (knuckle, middle, tip) degrees, "thumb": (base, middle, tip) degrees,
 #          optionally "thumb_aim": (along, lift) degrees, which replaces the thumb's base flexion}
 GRIP_CURLS: dict[str, dict[str, tuple[float, ...]]] = {
-    # palms flat on the box's sides, the fingers hooked round its front edge, the thumb spread flat on
-    # the side face, level with the palm (the box's side rests on palm and thumb: held.py)
-    "box": {"fingers": (80.0, 20.0, 10.0), "thumb": (0.0, 15.0, 15.0), "thumb_aim": (70.0, -15.0)},
+    # palms flat on the box's sides, the fingers hooked round its front edge
+    "box": {"fingers": (80.0, 20.0, 10.0), "thumb": (-30.0, 0.0, 0.0)},
     # a phone lying on the palm, the fingers round its long edge
     "phone": {"fingers": (10.0, 15.0, 10.0), "thumb": (0.0, 10.0, 5.0)},
 }

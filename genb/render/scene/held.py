@@ -93,13 +93,11 @@ def _slid_depth(local: np.ndarray, offsets: np.ndarray, size: np.ndarray) -> np.
     return np.where(inside > 0, inside, -np.sqrt(out_xy + np.maximum(-mz, 0.0) ** 2))
 
 
-def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray,
-               thumbs: np.ndarray | None = None) -> dict[str, Any]:
-    """A box between the palms: sides at the palms (or the thumbs where these come further in: the
-    thumb lies on the side face), front behind the curled fingers, back clear of the body.
+def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray) -> dict[str, Any]:
+    """A box between the palms: sides at the palms, front behind the curled fingers, back clear of the body.
 
-    k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms, forearms, thumbs: (2, V) bool masks, row 0
-    the left side. The box keeps ``CLEARANCE_M`` from every other vertex. Returns the recipe (see held_objects).
+    k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms, forearms: (2, V) bool masks, row 0 the
+    left side. The box keeps ``CLEARANCE_M`` from every other vertex. Returns the recipe (see held_objects).
     """
     lw, rw = k[_I["left_wrist"]], k[_I["right_wrist"]]
     R = _frame(lw - rw, np.array([0.0, 0.0, 1.0]))
@@ -107,8 +105,6 @@ def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarra
     to_local = lambda m: (v[m] - c0) @ R  # noqa: E731  x across (to the left hand), y backward, z up
     left, right = to_local(palms[0]), to_local(palms[1])
     zc = float(np.concatenate([left[:, 2], right[:, 2]]).mean())
-    if thumbs is not None:
-        left, right = to_local(palms[0] | thumbs[0]), to_local(palms[1] | thumbs[1])
     z0, z1 = zc - 0.45 * BOX_HEIGHT_M, zc + 0.55 * BOX_HEIGHT_M
     # the sides touch the palms, or lie along the forearms (a sleeve's room) where these come further in
     arms = []
@@ -252,8 +248,6 @@ def held_objects(pose_names: list[str], keypoints: np.ndarray, vertices: np.ndar
         hands = np.stack([parts == PART_INDEX["left_hand"], parts == PART_INDEX["right_hand"]])
         palm_mask = getattr(body, "palm_mask", None)
         palms = hands & palm_mask if palm_mask is not None else hands
-        thumb_mask = getattr(body, "thumb_mask", None)
-        thumbs = hands & thumb_mask if thumb_mask is not None else None
         forearms = np.stack([parts == PART_INDEX["left_lower_arm"], parts == PART_INDEX["right_lower_arm"]])
     for p, (name, grip) in enumerate(zip(pose_names, grips)):
         if grip is None:
@@ -263,7 +257,7 @@ def held_objects(pose_names: list[str], keypoints: np.ndarray, vertices: np.ndar
             rec = _fallback(pose, k)
         elif pose == "carrying_box":
             v = np.asarray(vertices[p], np.float64)
-            rec = _place_box(k, v, hands, palms, forearms, thumbs)
+            rec = _place_box(k, v, hands, palms, forearms)
         else:
             rec = _place_phone(k, np.asarray(vertices[p], np.float64), hands, palms,
                                [("left", "right").index(s) for s in grip])
