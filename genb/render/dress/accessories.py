@@ -1,6 +1,6 @@
 """The built-in accessory kinds (registered in :data:`~genb.render.dress.kinds.ACCESSORY_KINDS`): a cap
 (a shell over the hair and a brim), a backpack (straps on the outermost cloth and a pack on the
-back) and a shoulder bag (a sash and a bag at the hip)."""
+back) and a shoulder bag (a sash, a bag at the hip and a short drop strap joining them)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
-from genb.render.dress.mesh import cloth_over_skin
+from genb.render.dress.mesh import GarmentMesh, box, cloth_over_skin, mesh_normals
 from genb.render.dress.pieces import bag, brim
 from genb.render.dress.shells import pose_shell
 
@@ -36,8 +36,40 @@ def _strap_and_bag(w: Wearer, acc: dict, region: str) -> None:
                         hides=False)
     strap.vertices, strap.normals = pose_shell(shell, P, N, 0.007)
     cloth = [m.vertices for m in w.out if m.part in CLOTH]
-    w.out.append(bag(acc["type"], w.vertices, w.keypoints, color, w.outer,
-                     surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices))
+    pack = bag(acc["type"], w.vertices, w.keypoints, color, w.outer,
+               surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices)
+    w.out.append(pack)
+    if region == "sash":  # the sash meets the bag: a short drop strap from the sash to the bag's top edge
+        drop = drop_strap(strap.vertices, pack.vertices[20:24], color * 0.8)
+        if drop is not None:
+            w.out.append(drop)
+
+
+def drop_strap(strap: np.ndarray, top: np.ndarray, color: np.ndarray, width: float = 0.018) -> GarmentMesh | None:
+    """A flat strap (a thin box, part ``bag``, named ``drop_bag_strap``) from the sash vertex nearest the
+    bag's top face to the nearest point of that face; None where they already meet (under 5 mm).
+
+    Args:
+        strap: (N, 3) the posed sash's vertices. top: (4, 3) the bag's top face corners in order
+            (:func:`~genb.render.dress.mesh.box` face 5). color: (3,) RGB. width: metres.
+    """
+    u, v = np.meshgrid(np.linspace(0, 1, 9), np.linspace(0, 1, 9), indexing="ij")
+    u, v = u.reshape(-1, 1), v.reshape(-1, 1)
+    t = top.astype(np.float64)
+    grid = (1 - u) * (1 - v) * t[0] + u * (1 - v) * t[1] + u * v * t[2] + (1 - u) * v * t[3]  # (81, 3)
+    s = strap.astype(np.float64)
+    d = np.linalg.norm(s[:, None] - grid[None], axis=2)
+    i, j = np.unravel_index(np.argmin(d), d.shape)
+    a, b = s[i], grid[j]
+    length = float(d[i, j])
+    if length < 0.005:
+        return None
+    z = (b - a) / length
+    x = np.cross(z, [0.0, 0.0, 1.0]) if abs(z[2]) < 0.95 else np.cross(z, [1.0, 0.0, 0.0])
+    x /= np.linalg.norm(x)
+    vv, f = box((a + b) / 2, np.stack([x, np.cross(z, x), z], 1), np.array([width / 2, 0.003, length / 2 + 0.008]))
+    return GarmentMesh(vv, mesh_normals(vv, f), f, np.broadcast_to(color, vv.shape).copy(), PART_INDEX["bag"], None,
+                       "drop_bag_strap")
 
 
 @accessory_kind("backpack", "bag", "a backpack")
