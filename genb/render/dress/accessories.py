@@ -1,6 +1,7 @@
 """The built-in accessory kinds (registered in :data:`~genb.render.dress.kinds.ACCESSORY_KINDS`): a cap
-(a shell over the hair and a brim), a backpack (straps on the outermost cloth and a pack on the
-back) and a shoulder bag (a sash, a bag at the hip and a short drop strap joining them)."""
+(a shell over the hair and a brim), a backpack (a pack on the back and two shoulder straps lying on
+the outermost cloth: :mod:`genb.render.dress.straps`) and a shoulder bag (a sash, a bag at the hip and a
+short drop strap joining them)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from genb.core.conventions import PART_INDEX
 from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
 from genb.render.dress.mesh import GarmentMesh, box, cloth_over_skin, mesh_normals
-from genb.render.dress.pieces import bag, brim
+from genb.render.dress.pieces import bag, brim, pillow
 from genb.render.dress.shells import pose_shell
+from genb.render.dress.straps import strap_grids
 
 
 CLOTH = [PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "dress")]  # what a bag rests on
@@ -74,7 +76,16 @@ def drop_strap(strap: np.ndarray, top: np.ndarray, color: np.ndarray, width: flo
 
 @accessory_kind("backpack", "bag", "a backpack")
 def backpack(w: Wearer, acc: dict) -> None:
-    _strap_and_bag(w, acc, "straps")
+    """The pack on the back, and a strap over each shoulder on the outermost cloth of the trunk."""
+    color = hex_rgb(acc["color"])
+    cloth = [m.vertices for m in w.out if m.part in CLOTH]
+    w.out.append(bag("backpack", w.vertices, w.keypoints, color, w.outer,
+                     surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices))
+    trunk = np.concatenate([w.vertices[w.dresser.atlas.parts == PART_INDEX["torso"]], *cloth])
+    for inner, outer in strap_grids(trunk, w.keypoints):
+        v, f = pillow(inner, outer)
+        w.out.append(GarmentMesh(v, mesh_normals(v, f), f, np.broadcast_to(color * 0.8, v.shape).copy(),
+                                 PART_INDEX["bag"], None, "strap_backpack"))
 
 
 @accessory_kind("bag_strap", "bag", "a shoulder bag")
