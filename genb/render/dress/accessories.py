@@ -52,18 +52,20 @@ def drop_strap(strap: np.ndarray, top: np.ndarray, color: np.ndarray, width: flo
     bag's top face to the nearest point of that face; None where they already meet (under 5 mm).
 
     Args:
-        strap: (N, 3) the posed sash's vertices. top: (4, 3) the bag's top face corners in order
-            (:func:`~genb.render.dress.mesh.box` face 5). color: (3,) RGB. width: metres.
+        strap: (N, 3) the posed sash's vertices. top: (4, 3) the bag's top face corners in order round
+            it (:func:`~genb.render.dress.mesh.box` face 5, a rectangle). color: (3,) RGB. width: metres.
     """
-    u, v = np.meshgrid(np.linspace(0, 1, 9), np.linspace(0, 1, 9), indexing="ij")
-    u, v = u.reshape(-1, 1), v.reshape(-1, 1)
     t = top.astype(np.float64)
-    grid = (1 - u) * (1 - v) * t[0] + u * (1 - v) * t[1] + u * v * t[2] + (1 - u) * v * t[3]  # (81, 3)
+    centre = t.mean(0)
+    e = np.stack([t[1] - t[0], t[3] - t[0]])  # (2, 3) the rectangle's sides
+    half = np.linalg.norm(e, axis=1) / 2
+    e = e / np.maximum(2 * half[:, None], 1e-9)
     s = strap.astype(np.float64)
-    d = np.linalg.norm(s[:, None] - grid[None], axis=2)
-    i, j = np.unravel_index(np.argmin(d), d.shape)
-    a, b = s[i], grid[j]
-    length = float(d[i, j])
+    local = np.clip((s - centre) @ e.T, -half, half)  # (N, 2): each vertex's nearest point on the face
+    nearest = centre + local @ e
+    d = np.linalg.norm(s - nearest, axis=1)
+    i = int(np.argmin(d))
+    a, b, length = s[i], nearest[i], float(d[i])
     if length < 0.005:
         return None
     z = (b - a) / length

@@ -36,40 +36,48 @@ def strap_grids(surface: np.ndarray, keypoints: np.ndarray) -> list[tuple[np.nda
 
     origin, R, length = trunk_frame(keypoints)
     scale = length / 0.5
-    L = (np.asarray(surface, np.float64) - origin) @ R
     theta = np.radians(np.linspace(*ANGLES_DEG, STEPS))
     direction = np.stack([np.sin(theta), np.cos(theta)], 1)  # (STEPS, 2): (y, z)
     centre = np.array([0.0, -0.14 * scale])
     splay = SPLAY_M * np.clip(-theta / np.radians(-ANGLES_DEG[1]), 0.0, 1.0)  # (STEPS,): 0 behind, grows in front
+    shoulders = (np.asarray(keypoints, np.float64)[[K25["left_shoulder"], K25["right_shoulder"]]] - origin) @ R[:, 0]
+    x0 = OUT_FRAC * shoulders  # (2,)
+    x = x0[:, None] + np.sign(x0)[:, None] * splay  # (2, STEPS)
+    reach = WIDTH_M / 2 + 0.004
+    P = np.asarray(surface, np.float32) - origin.astype(np.float32)
+    ax = np.abs(P @ R[:, 0].astype(np.float32))  # across first: most points are not under a strap
+    L = P[(ax > np.abs(x0).min() - reach) & (ax < np.abs(x0).max() + SPLAY_M + reach)].astype(np.float64) @ R
+    L = L[L[:, 2] > centre[1] - 0.25]
+    r = _envelope(L[:, 1:] - centre, L[:, 0], theta, x)  # (2, STEPS)
     out = []
-    for s in (K25["left_shoulder"], K25["right_shoulder"]):
-        x0 = OUT_FRAC * float((np.asarray(keypoints[s], np.float64) - origin) @ R[:, 0])
-        x = x0 + np.sign(x0) * splay  # (STEPS,)
-        band = L[(L[:, 0] > x.min() - WIDTH_M / 2 - 0.01) & (L[:, 0] < x.max() + WIDTH_M / 2 + 0.01)]
-        r = _envelope(band[:, 1:] - centre, band[:, 0], theta, x)
-        edges = []
-        for dx in (-WIDTH_M / 2, WIDTH_M / 2):
-            grid = []
-            for off in (GAP_M, GAP_M + THICK_M):
-                yz = centre + (r + off)[:, None] * direction
-                grid.append(np.column_stack([x + dx, yz]))
-            edges.append(grid)
-        inner = np.stack([edges[0][0], edges[1][0]]) @ R.T + origin  # (2, STEPS, 3)
-        outer = np.stack([edges[0][1], edges[1][1]]) @ R.T + origin
-        out.append((inner, outer))
+    for side in range(2):
+        grids = []
+        for off in (GAP_M, GAP_M + THICK_M):
+            yz = centre + (r[side] + off)[:, None] * direction  # (STEPS, 2)
+            grids.append(np.stack([np.column_stack([x[side] + dx, yz]) for dx in (-WIDTH_M / 2, WIDTH_M / 2)])
+                         @ R.T + origin)
+        out.append((grids[0], grids[1]))
     return out
 
 
 def _envelope(points: np.ndarray, px: np.ndarray, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """(STEPS,) per angle ``theta`` the largest distance from the origin of ``points`` (n, 2) (y, z)
-    within ``HALF_CONE_DEG`` of it and, across (``px`` (n,)), within the band's half width (+4 mm) of
-    that step's ``x``; angles with no point take their neighbours' (interpolated)."""
+    """(2, STEPS) per side and angle ``theta`` (evenly spaced) the largest distance from the origin of
+    ``points`` (n, 2) (y, z) within ``HALF_CONE_DEG`` of it and, across (``px`` (n,)), within the band's
+    half width (+4 mm) of that step's ``x`` (2, STEPS); angles with no point take their neighbours'
+    (interpolated). Each point is binned to the two steps around its angle (the cone is under a step)."""
     phi = np.arctan2(points[:, 0], points[:, 1])
     dist = np.linalg.norm(points, axis=1)
-    near = (np.abs(phi[None] - theta[:, None]) < np.radians(HALF_CONE_DEG)) & \
-        (np.abs(px[None] - x[:, None]) < WIDTH_M / 2 + 0.004)  # (STEPS, n)
-    r = np.where(near, dist[None], -np.inf).max(axis=1) if len(points) else np.full(len(theta), -np.inf)
-    ok = np.isfinite(r)
-    if not ok.any():
-        return np.full(len(theta), 0.12)
-    return np.interp(np.arange(len(theta)), np.flatnonzero(ok), r[ok])
+    u = (phi - theta[0]) / (theta[1] - theta[0])
+    out = np.full((2, len(theta)), 0.12)
+    for side in range(2):
+        r = np.full(len(theta), -np.inf)
+        for k in (np.floor(u), np.ceil(u)):
+            k = k.astype(np.int64)
+            ok = (k >= 0) & (k < len(theta))
+            k, d, ph, xx = k[ok], dist[ok], phi[ok], px[ok]
+            ok = (np.abs(ph - theta[k]) < np.radians(HALF_CONE_DEG)) & (np.abs(xx - x[side, k]) < WIDTH_M / 2 + 0.004)
+            np.maximum.at(r, k[ok], d[ok])
+        ok = np.isfinite(r)
+        if ok.any():
+            out[side] = np.interp(np.arange(len(theta)), np.flatnonzero(ok), r[ok])
+    return out
