@@ -175,13 +175,12 @@ class AnnyBody(StaturesMixin, BodyModel):
                 rots[g][s] = grip_rotations(g, chain, heads[self.bone_labels.index(f"wrist.{side}")])
         return bones, rots
 
-    def _palm_mask(self, prefixes: tuple[str, ...] = ("wrist", "metacarpal")) -> np.ndarray:
-        """(V,) bool: vertices skinned mostly to a bone whose label starts with one of ``prefixes``: by
-        default a wrist or metacarpal bone (the palm and back of the hand); ``("finger1-",)``: the thumb."""
+    def _palm_mask(self) -> np.ndarray:
+        """(V,) bool: vertices skinned mostly to a wrist or metacarpal bone (the palm and back of the hand)."""
         weights = _to_np(self.model.vertex_bone_weights)
         indices = _to_np(self.model.vertex_bone_indices)
         top = indices[np.arange(len(indices)), np.argmax(weights, axis=1)]
-        palm = [b for b, label in enumerate(self.bone_labels) if label.startswith(prefixes)]
+        palm = [b for b, label in enumerate(self.bone_labels) if label.startswith(("wrist", "metacarpal"))]
         return np.isin(top, palm)
 
     def apply_grips(self, D: np.ndarray, grips: list[dict[str, str] | None]) -> np.ndarray:
