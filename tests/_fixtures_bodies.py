@@ -133,8 +133,10 @@ def _capsule(a, b, radii, segments: int, rings: int):
     return V, F, T
 
 
-def build_synthetic_smplx() -> dict[str, np.ndarray]:
-    """The arrays of a structurally valid SMPL-X model file (see the module docstring)."""
+def build_synthetic_smplx(fingers: bool = False) -> dict[str, np.ndarray]:
+    """The arrays of a structurally valid SMPL-X model file (see the module docstring). ``fingers``:
+    the hands are a palm and five fingers of three thin capsules each, every phalanx skinned to its own
+    finger joint (so a hand pose curls them); otherwise each hand is one capsule skinned to the wrist."""
     J = _joint_positions()
     names = list(JOINT_NAMES[:NUM_JOINTS])
     idx = names.index
@@ -160,6 +162,16 @@ def build_synthetic_smplx() -> dict[str, np.ndarray]:
     seg((0, 0.26, -0.01), (0, 0.44, -0.01), (0.16, 0.105), "spine2", "spine3", segments=32)
     seg((0, 0.44, -0.02), (0, 0.58, -0.02), (0.05, 0.05), "neck", "head")
     seg((0, 0.62, 0.02), (0, 0.70, 0.02), (0.08, 0.095), "head", "head", segments=32, rings=16)
+    head_seg = len(segs) - 1
+    if fingers:  # the hand capsule (wrist to fingertips) becomes the palm, the fingers their own capsules
+        for s, sx, hand in (("left", 1, 6), ("right", -1, 13)):
+            a, _b, _r, ba, _bb, n, rg, _bl = segs[hand]
+            segs[hand] = (a, np.array([sx * 0.76, 0.44, 0.0]), (0.04, 0.016), ba, ba, n, rg, 0.0)
+            for f in ("thumb", "index", "middle", "ring", "pinky"):
+                heads = [J[idx(f"{s}_{f}{k}")] for k in (1, 2, 3)]
+                heads.append(heads[2] + (heads[2] - heads[1]))
+                for k in range(3):
+                    seg(heads[k], heads[k + 1], (0.008, 0.007), f"{s}_{f}{k + 1}", f"{s}_{f}{k + 1}", segments=6, rings=4, blend=0.0)
 
     verts, faces, weights, seg_of = [], [], [], []
     offset = 0
@@ -180,7 +192,7 @@ def build_synthetic_smplx() -> dict[str, np.ndarray]:
     used = np.zeros(len(V), bool); used[F.ravel()] = True
 
     # Move the vertices smplx reads as keypoints to their places (nearest used vertex, swapped in).
-    head_seg, foot_segs = len(segs) - 1, {"left": 2, "right": 9}
+    foot_segs = {"left": 2, "right": 9}
     hand_segs = {"l": 6, "r": 13}
     targets = {
         "nose": ((0.0, 0.66, 0.115), head_seg), "reye": ((-0.035, 0.69, 0.10), head_seg),
@@ -273,9 +285,9 @@ def write_model_file(folder: str | Path, prefix: str, gender: str, arrays: dict)
     return path
 
 
-def write_synthetic_smplx(folder: str | Path, gender: str = "NEUTRAL") -> Path:
+def write_synthetic_smplx(folder: str | Path, gender: str = "NEUTRAL", fingers: bool = False) -> Path:
     """Write ``folder/SMPLX_<gender>.npz`` (see :func:`build_synthetic_smplx`); returns its path."""
-    return write_model_file(folder, "SMPLX", gender, build_synthetic_smplx())
+    return write_model_file(folder, "SMPLX", gender, build_synthetic_smplx(fingers))
 
 
 @pytest.fixture(scope="session")

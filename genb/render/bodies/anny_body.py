@@ -31,7 +31,7 @@ from genb.errors import GenbError
 from genb.core.log import get_logger
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
-from genb.render.bodies.grips import SIDES, flexion_axes, grip_angles
+from genb.render.bodies.grips import GRIP_CURLS, SIDES, grip_rotations
 from genb.render.bodies.quiet_warp import init_warp_quietly
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
 from genb.render.bodies.rotations import matrix_to_axis_angle, axis_angle_to_matrix, rotation_between
@@ -143,7 +143,7 @@ class AnnyBody(StaturesMixin, BodyModel):
         self._mapped_parent_offset = self._offsets[parent[self._mapped_bones]]
         self._mapped_offset = self._offsets[self._mapped_bones]
         self._stature_ids = self._stature_vertices()
-        self._finger_bones, self._finger_axes = self._finger_chains()
+        self._finger_bones, self._grip_rotations = self._finger_chains()
         self.palm_mask = self._palm_mask()
 
     # ------------------------------------------------------------------ setup helpers
@@ -160,22 +160,20 @@ class AnnyBody(StaturesMixin, BodyModel):
             bone_part[b] = PART_INDEX[part]
         return bone_part[top_bone]
 
-    def _finger_chains(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per side (left, right) the (5, 3) finger bones (thumb first, knuckle to tip) and their
-        (5, 3, 3) flexion axes in anny's reference frame (:func:`~genb.render.bodies.grips.flexion_axes`)."""
+    def _finger_chains(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Per side (left, right) the (5, 3) finger bones (thumb first, knuckle to tip) and per grip
+        their (2, 5, 3, 3, 3) local rotations in anny's reference frame (:func:`~genb.render.bodies.grips.grip_rotations`)."""
         heads = self._reference_joints()
-        bones, axes = np.zeros((2, 5, 3), np.int64), np.zeros((2, 5, 3, 3))
+        bones = np.zeros((2, 5, 3), np.int64)
+        rots = {g: np.zeros((2, 5, 3, 3, 3)) for g in GRIP_CURLS}
         for s, side in enumerate("LR"):
             idx = np.array([[self.bone_labels.index(f"finger{f}-{j}.{side}") for j in (1, 2, 3)] for f in range(1, 6)])
             h = heads[idx]  # (5, 3, 3)
-            tips = h[:, 2] + (h[:, 2] - h[:, 1])
-            chain = np.concatenate([h, tips[:, None]], axis=1)  # (5, 4, 3)
-            wrist = heads[self.bone_labels.index(f"wrist.{side}")]
-            n = np.cross(h[1, 0] - wrist, h[4, 0] - wrist)
-            n = n / np.linalg.norm(n) * np.sign(n @ (tips[0] - wrist))  # the thumb lies on the palm's side
+            chain = np.concatenate([h, (h[:, 2] + (h[:, 2] - h[:, 1]))[:, None]], axis=1)  # (5, 4, 3)
             bones[s] = idx
-            axes[s] = flexion_axes(np.stack([chain[:, :3], chain[:, 1:]], axis=2), n)
-        return bones, axes
+            for g in GRIP_CURLS:
+                rots[g][s] = grip_rotations(g, chain, heads[self.bone_labels.index(f"wrist.{side}")])
+        return bones, rots
 
     def _palm_mask(self) -> np.ndarray:
         """(V,) bool: vertices skinned mostly to a wrist or metacarpal bone (the palm and back of the hand)."""
@@ -195,8 +193,7 @@ class AnnyBody(StaturesMixin, BodyModel):
         for p, grip in enumerate(grips):
             for side, name in (grip or {}).items():
                 s = SIDES.index(side)
-                rot = axis_angle_to_matrix(self._finger_axes[s] * grip_angles(name)[:, :, None])
-                D[p, self._finger_bones[s]] = rot @ D[p, self._finger_bones[s]]
+                D[p, self._finger_bones[s]] = self._grip_rotations[name][s] @ D[p, self._finger_bones[s]]
         return D
 
     def _reference_joints(self) -> np.ndarray:

@@ -1,16 +1,19 @@
-"""Hand grips: how far each finger joint curls when a hand holds something.
+"""Hand grips: how each finger and the thumb turn when a hand holds something.
 
 A grip is a name (``box``, ``phone``) mapped to flexion angles in degrees: ``fingers`` for the
 index to little fingers' three joints (knuckle, middle, tip joint) and ``thumb`` for the thumb's
-three bones. A body model turns the angles into rotations of its own finger joints about each
-finger's flexion axis (:meth:`genb.render.bodies.anny_body.AnnyBody.pose` ``grips``), so the
-curl is part of the recorded pose parameters and the labelled body is the one rendered.
+three bones. :func:`grip_rotations` turns a grip into local rotations of a body model's own finger
+joints about each bone's flexion axis, computed from its rest joints (the same angles mean the same
+grip on anny, whose finger bones take them, and on SMPL-X, whose hand pose they become), so the curl
+is part of the recorded pose parameters and the labelled body is the one rendered.
 Which key poses hold what, and with which hand, is :func:`genb.render.scene.held.hand_grips`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from genb.render.bodies.rotations import axis_angle_to_matrix
 
 # grip -> {"fingers": (knuckle, middle, tip) degrees, "thumb": (base, middle, tip) degrees}
 GRIP_CURLS: dict[str, dict[str, tuple[float, float, float]]] = {
@@ -42,3 +45,22 @@ def flexion_axes(heads: np.ndarray, palm_normal: np.ndarray) -> np.ndarray:
     d = heads[..., 1, :] - heads[..., 0, :]
     a = np.cross(d, palm_normal)
     return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+
+
+def palm_normal(chain: np.ndarray, wrist: np.ndarray) -> np.ndarray:
+    """(3,) a hand's palm normal in its rest pose, toward the palmar side (the side the thumb lies on).
+
+    Args:
+        chain: (5, 4, 3) per finger (thumb first) its three joints' heads and its tip, metres.
+        wrist: (3,) the wrist joint.
+    """
+    n = np.cross(chain[1, 0] - wrist, chain[4, 0] - wrist)
+    return n / np.linalg.norm(n) * np.sign(n @ (chain[0, 3] - wrist))
+
+
+def grip_rotations(grip: str, chain: np.ndarray, wrist: np.ndarray) -> np.ndarray:
+    """(5, 3, 3, 3) local rotations of a hand's finger joints (thumb first, knuckle to tip joint) for a
+    grip, each about its bone's flexion axis (:func:`flexion_axes`), in the rest frame of the model
+    whose rest joints ``chain`` (5, 4, 3) and ``wrist`` (3,) are (see :func:`palm_normal`)."""
+    axes = flexion_axes(np.stack([chain[:, :3], chain[:, 1:]], axis=2), palm_normal(chain, wrist))  # (5, 3, 3)
+    return axis_angle_to_matrix(axes * grip_angles(grip)[:, :, None])

@@ -27,6 +27,7 @@ import torch
 from genb.errors import GenbError
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
+from genb.render.bodies.grips import GRIP_CURLS, SIDES, grip_rotations
 from genb.render.bodies.model_file import SMPLX_SHAPES, check_model_arrays
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
 from genb.render.bodies.rotations import axis_angle_to_matrix, matrix_to_axis_angle
@@ -134,8 +135,28 @@ class SmplxBody(BodyModel):
         torso = np.isin(self.vertex_parts, [PART_INDEX["torso"]])
         self._torso = torso
         self._template_girth = self._girth(rest[None])[0]
+        self._grip_poses = self._grip_hand_poses()
 
     # ------------------------------------------------------------------ helpers
+    def _grip_hand_poses(self) -> dict[str, np.ndarray]:
+        """Per grip (:data:`~genb.render.bodies.grips.GRIP_CURLS`) the (2, 45) absolute hand poses
+        (left, right; ``flat_hand_mean`` axis-angles in SMPL-X's joint order: index, middle, pinky,
+        ring, thumb, knuckle to tip) that curl a flat hand into the grip, from the rest joints."""
+        J = self._j_regressor @ self._v_template  # (55, 3) rest joints, SMPL-X frame
+        order = ("thumb", "index", "middle", "ring", "pinky")  # grips' order: thumb first
+        out = {g: np.zeros((2, 45)) for g in GRIP_CURLS}
+        for s, side in enumerate(SIDES):
+            first = self.joint_names.index(f"{side}_index1")  # the side's 15 hand joints follow
+            idx = np.array([[self.joint_names.index(f"{side}_{f}{k}") for k in (1, 2, 3)] for f in order])
+            h = J[idx]  # (5, 3, 3)
+            chain = np.concatenate([h, (h[:, 2] + (h[:, 2] - h[:, 1]))[:, None]], axis=1)
+            for g in GRIP_CURLS:
+                aa = matrix_to_axis_angle(grip_rotations(g, chain, J[self.joint_names.index(f"{side}_wrist")]))
+                pose = np.zeros((15, 3))
+                pose[(idx - first).reshape(-1)] = aa.reshape(-1, 3)
+                out[g][s] = pose.reshape(-1)
+        return out
+
     def _vertex_parts(self, table: dict[str, str]) -> np.ndarray:
         weights = self.model.lbs_weights.detach().cpu().numpy()
         top = np.argmax(weights, axis=1)
@@ -209,10 +230,12 @@ class SmplxBody(BodyModel):
 
     def pose(self, shapes: np.ndarray, rotations: np.ndarray, motion: list[dict[str, Any] | None] | None = None,
              grips: list[dict[str, str] | None] | None = None) -> PosedBodies:
-        """Pose P bodies (see :meth:`BodyModel.pose`). ``grips`` is accepted and not applied: SMPL-X
-        hands keep the model's mean hand pose (already half-curled), which the labels record.
+        """Pose P bodies (see :meth:`BodyModel.pose`).
 
         Args:
+            grips: optional, per person None or ``{side: grip}``: that hand's pose becomes the grip
+                (:meth:`_grip_hand_poses`, saved as ``left/right_hand_pose``); other hands keep the
+                model's relaxed ``hands_mean``.
             motion: optional, per person, a motion-capture frame from
                 :func:`~genb.render.bodies.motion.sample_motion_pose` (or None to keep the
                 semantic pose): its native body pose, root tilt and hand poses replace the
@@ -231,7 +254,22 @@ class SmplxBody(BodyModel):
                 body_pose[p] = np.asarray(frame["body_pose"], np.float64).reshape(-1)
                 left[p] = frame.get("left_hand_pose", left[p])
                 right[p] = frame.get("right_hand_pose", right[p])
+        if grips is not None and any(grips):
+            hands = self._hands_with_grips(len(go), grips, left, right)
+            left, right = hands[0], hands[1]
         return self.pose_native(shapes, go, body_pose, left, right, world_orient=True)
+
+    def _hands_with_grips(self, P: int, grips: list[dict[str, str] | None], left: np.ndarray | None,
+                          right: np.ndarray | None) -> np.ndarray:
+        """(2, P, 45) left and right hand poses: ``left``/``right`` (P, 45) or the relaxed mean where
+        None, with the holding hands of ``grips`` (per person None or {side: grip}) set to the grip."""
+        hands = np.stack([np.tile(self._hands_mean[0], (P, 1)) if left is None else np.array(left, np.float64),
+                          np.tile(self._hands_mean[1], (P, 1)) if right is None else np.array(right, np.float64)])
+        for p, grip in enumerate(grips):
+            for side, name in (grip or {}).items():
+                s = SIDES.index(side)
+                hands[s, p] = self._grip_poses[name][s]
+        return hands
 
     def pose_native(self, shapes: np.ndarray, global_orient: np.ndarray, body_pose: np.ndarray,
                     left_hand_pose: np.ndarray | None = None, right_hand_pose: np.ndarray | None = None,

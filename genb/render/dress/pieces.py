@@ -122,7 +122,7 @@ REACH = 0.6  # a node rests on the outermost point within this many node spacing
 HIP_BAG_SHIFTS = (0.02, 0.08, -0.04, 0.14, -0.1, 0.2, -0.16)  # metres forward of the hip a shoulder bag may hang, first preferred
 
 
-def _pillow(inner: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pillow(inner: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A closed mesh between two (nx, nz, 3) grids of the same layout: the inner and outer faces and
     the walls along their borders. Returns (2 nx nz, 3) vertices and (F, 3) faces facing out."""
     nx, nz = inner.shape[:2]
@@ -171,7 +171,7 @@ def backpack_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarra
     X, Z = np.meshgrid(gx, gz, indexing="ij")
     inner = np.stack([X, y_in, Z], -1)
     outer = np.stack([X, y_in + bulge, Z], -1)
-    v, f = _pillow(inner @ R.T + origin, outer @ R.T + origin)
+    v, f = pillow(inner @ R.T + origin, outer @ R.T + origin)
     return v, f
 
 

@@ -1,0 +1,83 @@
+"""Backpack shoulder straps: flat bands that run from under the pack's top, over each shoulder and
+down the chest, lying on the outermost cloth (or skin) of the posed trunk.
+
+Each strap is built in the trunk's frame (:func:`~genb.render.dress.atlas.trunk_frame`: x to the left
+shoulder, y backward, z up along the spine, origin at the neck) in the sagittal plane halfway out to
+its shoulder (splaying out down the chest): seen from a centre inside the upper chest, at each of ``STEPS`` angles from the back
+(under the pack) over the shoulder to the front, the band lies ``GAP_M`` outside the outermost point
+of the surface within that angle and the band's width (an envelope), so it touches without entering
+and follows the shoulders and spine in any pose. Pure geometry; a few hundred vertices a strap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genb.core.conventions import BODY25_INDEX as K25
+
+STEPS = 40  # samples along a strap
+WIDTH_M = 0.045  # the band's width
+THICK_M = 0.006  # its thickness
+GAP_M = 0.003  # between the band and the surface under it
+ANGLES_DEG = (100.0, -140.0)  # from the back (0 = up along the spine, + backward) over the shoulder to the front
+OUT_FRAC = 0.55  # a strap crosses the shoulder this far from the neck toward the shoulder joint
+SPLAY_M = 0.025  # and runs this much further out by its front end (toward the armpit)
+HALF_CONE_DEG = 4.0  # the angular reach of each sample's envelope
+
+
+def strap_grids(surface: np.ndarray, keypoints: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per shoulder (left, right) the strap's inner and outer grids, (2, STEPS, 3) each, world frame.
+
+    Args:
+        surface: (N, 3) the trunk's skin and the cloth over it (no bare arms), world frame, metres.
+        keypoints: (25, 3) BODY25 world keypoints.
+    """
+    from genb.render.dress.atlas import trunk_frame
+
+    origin, R, length = trunk_frame(keypoints)
+    scale = length / 0.5
+    theta = np.radians(np.linspace(*ANGLES_DEG, STEPS))
+    direction = np.stack([np.sin(theta), np.cos(theta)], 1)  # (STEPS, 2): (y, z)
+    centre = np.array([0.0, -0.14 * scale])
+    splay = SPLAY_M * np.clip(-theta / np.radians(-ANGLES_DEG[1]), 0.0, 1.0)  # (STEPS,): 0 behind, grows in front
+    shoulders = (np.asarray(keypoints, np.float64)[[K25["left_shoulder"], K25["right_shoulder"]]] - origin) @ R[:, 0]
+    x0 = OUT_FRAC * shoulders  # (2,)
+    x = x0[:, None] + np.sign(x0)[:, None] * splay  # (2, STEPS)
+    reach = WIDTH_M / 2 + 0.004
+    P = np.asarray(surface, np.float32) - origin.astype(np.float32)
+    ax = np.abs(P @ R[:, 0].astype(np.float32))  # across first: most points are not under a strap
+    L = P[(ax > np.abs(x0).min() - reach) & (ax < np.abs(x0).max() + SPLAY_M + reach)].astype(np.float64) @ R
+    L = L[L[:, 2] > centre[1] - 0.25]
+    r = _envelope(L[:, 1:] - centre, L[:, 0], theta, x)  # (2, STEPS)
+    out = []
+    for side in range(2):
+        grids = []
+        for off in (GAP_M, GAP_M + THICK_M):
+            yz = centre + (r[side] + off)[:, None] * direction  # (STEPS, 2)
+            grids.append(np.stack([np.column_stack([x[side] + dx, yz]) for dx in (-WIDTH_M / 2, WIDTH_M / 2)])
+                         @ R.T + origin)
+        out.append((grids[0], grids[1]))
+    return out
+
+
+def _envelope(points: np.ndarray, px: np.ndarray, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(2, STEPS) per side and angle ``theta`` (evenly spaced) the largest distance from the origin of
+    ``points`` (n, 2) (y, z) within ``HALF_CONE_DEG`` of it and, across (``px`` (n,)), within the band's
+    half width (+4 mm) of that step's ``x`` (2, STEPS); angles with no point take their neighbours'
+    (interpolated). Each point is binned to the two steps around its angle (the cone is under a step)."""
+    phi = np.arctan2(points[:, 0], points[:, 1])
+    dist = np.linalg.norm(points, axis=1)
+    u = (phi - theta[0]) / (theta[1] - theta[0])
+    out = np.full((2, len(theta)), 0.12)
+    for side in range(2):
+        r = np.full(len(theta), -np.inf)
+        for k in (np.floor(u), np.ceil(u)):
+            k = k.astype(np.int64)
+            ok = (k >= 0) & (k < len(theta))
+            k, d, ph, xx = k[ok], dist[ok], phi[ok], px[ok]
+            ok = (np.abs(ph - theta[k]) < np.radians(HALF_CONE_DEG)) & (np.abs(xx - x[side, k]) < WIDTH_M / 2 + 0.004)
+            np.maximum.at(r, k[ok], d[ok])
+        ok = np.isfinite(r)
+        if ok.any():
+            out[side] = np.interp(np.arange(len(theta)), np.flatnonzero(ok), r[ok])
+    return out
