@@ -193,7 +193,7 @@ def _outward(smooth: np.ndarray, skin: np.ndarray) -> np.ndarray:
 
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
-                rounds: int = 1):
+                rounds: int = 1, bridge: float | None = None):
     """The shell with its :class:`Drape` (computed in the rest pose).
 
     Args:
@@ -207,6 +207,8 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
         rounds: smoothing-and-push rounds the iterations are split into.
         fixed: optional (V,) weight in [0, 1] per body vertex: how far the smoothing is held
             back there (1: the shell keeps to the skin, e.g. a waistband).
+        bridge: optional sag radius, metres: before smoothing, the shell is lifted over the body's
+            hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
     Returns:
         A copy of ``shell`` with ``drape`` set.
     """
@@ -225,6 +227,15 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
     F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, R[:, 2], FRAME_RADIUS, on_border)
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
+    hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
+    free = (1.0 - hold)[:, None]
+    lift = np.zeros(nm)
+    if bridge is not None:  # cloth spans the hollows the smoothing alone cannot (their walls face each other)
+        from genb.render.dress.bridge import hollow_lift
+
+        up = anchor_frames(source, rest, atlas.normals, tangent_to, F)[1][:, 2]
+        lift, rims = hollow_lift(base, up, rho=bridge, weight=free[:, 0], rims=True)
+        source = (rims @ source).tocsr()  # a lifted point's anchor hangs from the hollow's rims
     anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
     anchor, R = anchor.astype(np.float64), R.astype(np.float64)
     # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed
@@ -233,9 +244,7 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     #    the next round smooths the push's own edges away.
     from genb.render.raster.meshes import vertex_normals
 
-    hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
-    free = (1.0 - hold)[:, None]
-    S = base.copy()
+    S = base + lift[:, None] * R[:, 2]
     for r in range(rounds):
         for _ in range(iterations // rounds):
             for step in TAUBIN:
