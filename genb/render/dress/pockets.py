@@ -1,0 +1,99 @@
+"""Pockets and armhole seams of garments, per pixel, in the trunk's and the sleeves' cloth coordinates.
+
+Drawn by :func:`genb.render.dress.seams.apply_seams` with its canvas (the same grooves, hem edges and
+thread dashes, box-filtered over the pixel's footprint and faded out at a distance):
+
+- jeans: two patch pockets on the seat (centred 9 cm either side of the back's middle, their tops 7 cm
+  below the waist: stitched sides and bottom, a hemmed top with a double row of thread) and the curved
+  openings of the front pockets (a quarter circle from the waistband to the side); trousers: the
+  curved openings only;
+- shirts (a top with long sleeves and a placket): a patch pocket on the left chest;
+- coats: a flap pocket on either hip of the trunk (a welt line and the flap's stitched edge);
+- every sleeve: its armhole seam, a ring where the sleeve is sewn to the body (:data:`ARMHOLE_M` out
+  from the sleeve's innermost point along the arm).
+
+The trunk's u is the arc length around it from its left side (u = 0; its front's middle at pi R / 2, its
+back's at -pi R / 2); its v is the height (metres), highest at the garment's top (``hi``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ARMHOLE_M = 0.06  # metres from the sleeve's innermost v (the armpit) to its armhole seam along the arm
+
+
+def _patch(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, width: float, height: float, double: bool) -> None:
+    """A patch pocket at the pixels ``ids``: ``s`` metres across from its middle, ``z`` metres below its
+    top (M,): stitched sides and bottom, a turned-down top edge stitched once (``double``: twice)."""
+    from genb.render.dress.seams import _lines
+
+    fp = c.fp[ids]
+    half = np.float32(width / 2)
+    inside = (z > -fp) & (z < np.float32(height) + fp)
+    side = inside & (np.abs(np.abs(s) - half) < np.float32(0.01) + fp)
+    k = np.flatnonzero(side)
+    x = np.abs(s[k]) - half  # metres out from the pocket's side (< 0 inside)
+    _lines(c, ids[k], x, z[k], [("seam", 0.0), ("stitch", -0.004)], "u")
+    across = np.abs(s) < half + fp
+    k = np.flatnonzero(across & (np.abs(z - np.float32(height)) < np.float32(0.01) + fp))
+    _lines(c, ids[k], z[k] - np.float32(height), s[k], [("seam", 0.0), ("stitch", -0.004)], "v")
+    k = np.flatnonzero(across & (z > -fp) & (z < np.float32(0.03) + fp))
+    _lines(c, ids[k], z[k], s[k], [("edge", 0.0), ("edge", 0.02), ("stitch", 0.016)] +
+           ([("stitch", 0.011)] if double else []), "v")
+
+
+def _opening(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, denim: bool) -> None:
+    """A front pocket's curved opening: a quarter circle of radius 10 cm centred 19 cm from the front's
+    middle (``s``, towards the side) and 4 cm below the top (``z``), from the waistband down to the side."""
+    from genb.render.dress.seams import _lines
+
+    ds, dz = s - np.float32(0.19), z - np.float32(0.04)
+    quarter = (ds < 0.0) & (dz > 0.0)
+    rho = np.sqrt(ds * ds + dz * dz) - np.float32(0.1)
+    k = np.flatnonzero(quarter & (np.abs(rho) < np.float32(0.01) + c.fp[ids]))
+    _lines(c, ids[k], rho[k], s[k] + z[k], [("seam", 0.0), ("stitch", -0.005)] +
+           ([("stitch", -0.011)] if denim else []), "u")
+
+
+def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndarray, pi_r: float, hi: float) -> None:
+    """The pockets of one garment at its ``trunk`` pixels (ids), coordinates ``ul``, ``vl`` (M,) in the
+    trunk's own frame; ``pi_r``: pi times its unrolling radius; ``hi``: its highest v (metres)."""
+    kind, kind_type = fabric.get("kind"), fabric.get("type", "")
+    if not len(trunk) or not np.isfinite(pi_r):
+        return
+    z = np.float32(hi) - vl  # metres below the top
+    front = ul - np.float32(pi_r / 2)  # metres from the front's middle (+: towards the right side)
+    if kind == "bottom":
+        denim = fabric.get("pattern") == "denim"
+        near = np.flatnonzero(z < np.float32(0.16))
+        for sgn in (-1.0, 1.0):  # the left (u < pi R / 2) and the right front pocket
+            _opening(c, trunk[near], np.float32(sgn) * front[near], z[near], denim)
+        if denim or "jean" in kind_type:
+            back = ul + np.float32(pi_r / 2)  # metres from the back's middle
+            back = back - np.float32(2 * pi_r) * np.rint(back / np.float32(2 * pi_r))
+            for mid in (-0.09, 0.09):
+                s = back - np.float32(mid)
+                k = np.flatnonzero((np.abs(s) < np.float32(0.08)) & (z > np.float32(0.05)) & (z < np.float32(0.24)))
+                _patch(c, trunk[k], s[k], z[k] - np.float32(0.07), 0.135, 0.145, True)
+    elif kind == "top" and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):  # a shirt's chest pocket
+        s = front + np.float32(0.095)  # the wearer's left: towards u = 0
+        k = np.flatnonzero((np.abs(s) < np.float32(0.07)) & (z > np.float32(0.12)) & (z < np.float32(0.3)))
+        _patch(c, trunk[k], s[k], z[k] - np.float32(0.14), 0.11, 0.13, False)
+    elif kind == "coat":  # flap pockets low on either side of the front
+        lo = np.float32(np.nanmin(vl)) if len(vl) else np.float32(0.0)
+        y = vl - lo
+        for sgn in (-1.0, 1.0):
+            s = np.float32(sgn) * front - np.float32(0.2)
+            k = np.flatnonzero((np.abs(s) < np.float32(0.09)) & (y > np.float32(0.02)) & (y < np.float32(0.16)))
+            _patch(c, trunk[k], s[k], np.float32(0.13) - y[k], 0.16, 0.055, False)
+
+
+def draw_armholes(c, arm: np.ndarray, ul: np.ndarray, vl: np.ndarray, top: np.ndarray) -> None:
+    """The armhole seams at the sleeve pixels ``arm`` (ids): a ring :data:`ARMHOLE_M` out along the arm
+    from each sleeve's highest v (``top`` (M,), its armpit end), with a row of stitches on the sleeve."""
+    from genb.render.dress.seams import _lines
+
+    y = vl - (top - np.float32(ARMHOLE_M))  # metres towards the body from the seam
+    k = np.flatnonzero(np.abs(y) < np.float32(0.01) + c.fp[arm])
+    _lines(c, arm[k], y[k], ul[k], [("seam", 0.0), ("stitch", -0.006)], "v")
