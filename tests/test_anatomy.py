@@ -64,18 +64,20 @@ def _summary(rows):
 
 
 def test_trousers_bridge_the_buttock_cleft_in_every_key_pose(relief):
-    """Trousers and jeans span the cleft and the gluteal folds: a skin-following seat (main before the
-    hollow bridge, dress.bridge) scored a median of 1.05-1.13 and a mean of ~0.97 here; now ~0.69 / 0.75."""
+    """Trousers and jeans span the cleft and the gluteal folds: the shells before the hollow bridge
+    (dress.bridge) scored a median of 1.05-1.13, a mean of 0.97-0.98 and up to 1.47 here; now a median
+    of 0.53-0.57, a mean of 0.45-0.46, at most 0.96."""
     for name in OUTFITS_WORN:
         r, text = _summary(relief[("seat", name)])
         print(f"seat under {name}: {text}")
         assert len(r) == len(PoseLibrary().names) >= 20
-        assert np.median(r) < 0.8 and r.mean() < 0.85, (name, text)
+        assert np.median(r) < 0.7 and r.mean() < 0.6 and r.max() < 1.2, (name, text)
 
 
 def test_tops_keep_a_third_of_the_chests_relief_in_every_key_pose(relief):
     """Over the chest (breasts or pecs, nipples, the groove between them) a t-shirt and a shirt keep
-    about a third of the skin's relief: median ~0.35 in every key pose; no pose copies it whole."""
+    about a third of the skin's relief: median 0.35-0.36 over the key poses (as before the hollow bridge),
+    no pose copies it whole (at most 0.96: leaning forward, the shirt folds at the waist)."""
     for name in OUTFITS_WORN:
         r, text = _summary(relief[("chest", name)])
         print(f"chest under {name}: {text}")

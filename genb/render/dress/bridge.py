@@ -14,8 +14,9 @@ a cloth of bending radius ``rho`` draped over the neighbours' tops. A convex or 
 (curvature radius above ``rho``) gets no lift; a hollow narrower than ``rho`` is bridged.
 
 The lift is made in the rest body, but a heavier body's cleft is deeper: :func:`rim_blend` hangs a
-lifted point's anchor from the rims that hold it up (the neighbours within a few millimetres of the
-envelope), so in every body shape and pose the cloth over a hollow follows its rims, not its floor.
+lifted point's anchor half from the rims that hold it up (the neighbours within a few millimetres of
+the envelope), so in other body shapes and poses the cloth over a hollow follows its rims more than
+its floor (wholly, a deeply bent hip would wrinkle the seat).
 """
 
 from __future__ import annotations
@@ -26,57 +27,73 @@ import scipy.sparse
 BRIDGE_RHO = 0.08  # metres: the cloth's sag radius (hollows more curved than this are bridged)
 BRIDGE_REACH = 0.06  # metres: the farthest rim that holds the cloth up
 BRIDGE_MAX = 0.03  # metres: the most a point is lifted
+SEAT_TENT = 0.2  # metres: trousers span what pokes through their smoothed seat as a tent of this sag radius
 
 
-def hollow_lift(points: np.ndarray, normals: np.ndarray, rho: float = BRIDGE_RHO, reach: float = BRIDGE_REACH,
-                max_lift: float = BRIDGE_MAX, weight: np.ndarray | None = None, rims: bool = False):
-    """(N,) metres each point rises along its normal for a cloth of sag radius ``rho`` to span the hollows.
-    With ``rims``: also the (N, N) sparse row-normalised blend of each point's rims (:func:`rim_blend`).
-
-    Args:
-        points: (N, 3) rest-pose surface points, metres. normals: (N, 3) unit normals (smooth: the
-            lift goes along them), never across to a surface facing away (a neighbour counts only if
-            its normal is within 90 degrees, so the other thigh or an arm does not hold the cloth).
-        rho: sag radius, metres. reach: neighbours farther than this do not count. max_lift: cap, metres.
-        weight: optional (N,) in [0, 1]: the share of the lift each point takes (0: held to the skin).
-    """
+def neighbour_pairs(points: np.ndarray, normals: np.ndarray, reach: float = BRIDGE_REACH):
+    """Ordered pairs (i, j) of points within ``reach`` metres whose normals are within 90 degrees (one
+    side of the body: never the other thigh or an arm), with j's height over i's tangent plane (along
+    i's normal) and their squared tangential distance: (i, j, h, t2), each (P,)."""
     from scipy.spatial import cKDTree
 
     p = np.asarray(points, np.float64)
     n = np.asarray(normals, np.float64)
     pairs = cKDTree(p).query_pairs(reach, output_type="ndarray")
-    lift = np.zeros(len(p))
     if not len(pairs):
-        return (lift, scipy.sparse.identity(len(p), format="csr")) if rims else lift
+        pairs = np.zeros((0, 2), np.int64)
     i, j = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
     ok = np.einsum("ij,ij->i", n[i], n[j]) > 0.0
     i, j = i[ok], j[ok]
     d = p[j] - p[i]
     h = np.einsum("ij,ij->i", d, n[i])
-    t2 = np.einsum("ij,ij->i", d, d) - h * h
+    return i, j, h, np.einsum("ij,ij->i", d, d) - h * h
+
+
+def tent(values: np.ndarray, pairs, rho: float = BRIDGE_RHO) -> np.ndarray:
+    """(N,) the upper envelope of paraboloids of sag radius ``rho`` hung from ``values`` (N,) metres over
+    the ``pairs`` of :func:`neighbour_pairs`: a push that lifts a point lifts the cloth around it as a
+    tent does (a nipple or a shoulder blade is spanned, not outlined). Never below ``values``."""
+    i, j, _, t2 = pairs
+    out = np.asarray(values, np.float64).copy()
+    np.maximum.at(out, i, out[j] - t2 / (2.0 * rho))
+    return out
+
+
+def hollow_lift(points: np.ndarray, normals: np.ndarray, rho: float = BRIDGE_RHO, max_lift: float = BRIDGE_MAX,
+                weight: np.ndarray | None = None, pairs=None):
+    """(N,) metres each point rises along its normal for a cloth of sag radius ``rho`` to span the hollows,
+    and the (N, N) sparse row-normalised blend of each point's rims (:func:`rim_blend`).
+
+    Args:
+        points: (N, 3) rest-pose surface points, metres. normals: (N, 3) unit normals (smooth: the
+            lift goes along them).
+        rho: sag radius, metres. max_lift: cap, metres.
+        weight: optional (N,) in [0, 1]: the share of the lift each point takes (0: held to the skin).
+        pairs: :func:`neighbour_pairs` of the points (None: computed).
+    """
+    i, j, h, t2 = neighbour_pairs(points, normals) if pairs is None else pairs
     env = h - t2 / (2.0 * rho)
-    np.maximum.at(lift, i, env)
-    top = lift.copy()
-    lift = np.minimum(lift, max_lift)
+    top = np.zeros(len(points))
+    np.maximum.at(top, i, env)
+    lift = np.minimum(top, max_lift)
     if weight is not None:
         lift = lift * weight
-    if not rims:
-        return lift
-    return lift, rim_blend(len(p), i, j, env, top, lift)
+    return lift, rim_blend(len(points), i, j, env, top, lift)
 
 
 RIM_BAND = 0.005  # metres: neighbours this close to the envelope hold the cloth up
-RIM_FULL = 0.006  # metres of lift from which a point hangs wholly from its rims
+RIM_FULL = 0.006  # metres of lift from which a point's anchor takes its full share of its rims
+RIM_SHARE = 0.5  # at most this share: hung wholly from its rims, a deeply bent hip (kneeling) wrinkles the seat
 
 
 def rim_blend(n: int, i: np.ndarray, j: np.ndarray, env: np.ndarray, top: np.ndarray,
               lift: np.ndarray) -> scipy.sparse.csr_matrix:
     """(n, n) sparse rows summing to 1: a point not lifted keeps itself; a lifted one blends towards the
     mean of its rims (pairs (i, j) whose envelope value ``env`` is within :data:`RIM_BAND` of the
-    envelope ``top[i]``), wholly from :data:`RIM_FULL` of ``lift`` (smoothly in between)."""
+    envelope ``top[i]``), by :data:`RIM_SHARE` from :data:`RIM_FULL` of ``lift`` (smoothly in between)."""
     rim = (env > top[i] - RIM_BAND) & (lift[i] > 0.0)
     i, j = i[rim], j[rim]
-    alpha = np.clip(lift / RIM_FULL, 0.0, 1.0)
+    alpha = RIM_SHARE * np.clip(lift / RIM_FULL, 0.0, 1.0)
     count = np.bincount(i, minlength=n).astype(np.float64)
     alpha[count == 0] = 0.0
     rows = np.concatenate([np.arange(n), i])

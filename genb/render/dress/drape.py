@@ -193,7 +193,7 @@ def _outward(smooth: np.ndarray, skin: np.ndarray) -> np.ndarray:
 
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
-                rounds: int = 1, bridge: float | None = None):
+                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None):
     """The shell with its :class:`Drape` (computed in the rest pose).
 
     Args:
@@ -229,13 +229,13 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
     hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
     free = (1.0 - hold)[:, None]
-    lift = np.zeros(nm)
+    lift, pairs = np.zeros(nm), None
     if bridge is not None:  # cloth spans the hollows the smoothing alone cannot (their walls face each other)
-        from genb.render.dress.bridge import hollow_lift
+        from genb.render.dress.bridge import hollow_lift, neighbour_pairs, tent
 
-        up = anchor_frames(source, rest, atlas.normals, tangent_to, F)[1][:, 2]
-        lift, rims = hollow_lift(base, up, rho=bridge, weight=free[:, 0], rims=True)
-        source = (rims @ source).tocsr()  # a lifted point's anchor hangs from the hollow's rims
+        pairs = neighbour_pairs(base, anchor_frames(source, rest, atlas.normals, tangent_to, F)[1][:, 2])
+        lift, rims = hollow_lift(base, None, rho=bridge, weight=free[:, 0], pairs=pairs)
+        source = (rims @ source).tocsr()  # a lifted point's anchor hangs (half) from the hollow's rims
     anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
     anchor, R = anchor.astype(np.float64), R.astype(np.float64)
     # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed
@@ -255,8 +255,11 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             short = np.minimum(np.maximum(clearance - gap, 0.0), 0.03)
             if short.max() < 2e-4:
                 break
-            push = M @ _dilate(short, M, 1)  # >= short everywhere, and as smooth as the ball
-            S = S + (np.maximum(push, short) + 2e-4)[:, None] * N
+            if pairs is None or push_tent is None:
+                push = np.maximum(M @ _dilate(short, M, 1), short)  # >= short everywhere, and as smooth as the ball
+            else:  # a tent over what pokes through, blurred (the next round pushes what the blur lowered)
+                push = M @ tent(short, pairs, push_tent)
+            S = S + (push + 2e-4)[:, None] * N
     N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
     # 3. In the anchors' frames; the hems' inner edges hang part way back to the skin.
     disp = np.einsum("gij,gj->gi", R, S - anchor)
