@@ -158,3 +158,74 @@ def test_real_shells_coordinates_tell_their_regions(anny_body):
         got = regions(*cmap.uv[:len(truth)].astype(np.float32).T)
         assert np.array_equal(got, truth)
         assert np.isfinite(cmap.seams[np.unique(truth)]).all()
+
+
+def _flat(fabric, lay, region, u, v):
+    """Albedo factor and slope magnitude of ``fabric``'s seams over a grid of cloth coordinates (region's
+    own frame, metres), 1.5 mm of cloth per pixel: (len(v), len(u)) arrays (1 and 0 where nothing is drawn)."""
+    from genb.render.dress.fabric import REGION_OFFSETS
+    from genb.render.dress.seams import apply_seams
+
+    U, V = np.meshgrid(u, v)
+    uu = (U.ravel() + REGION_OFFSETS[region, 0]).astype(np.float32)
+    vv = (V.ravel() + REGION_OFFSETS[region, 1]).astype(np.float32)
+    base = np.full((len(uu), 3), 0.5, np.float32)
+    got = apply_seams({**fabric, "seams": lay}, uu, vv, np.full(len(uu), 0.0015, np.float32), lambda ids: base[ids])
+    dark, slope = np.ones(len(uu)), np.zeros(len(uu))
+    if got is not None:
+        at, alb, su, sv = got
+        dark[at] = alb.mean(-1) / 0.5
+        slope[at] = np.hypot(su, sv)
+    return dark.reshape(U.shape), slope.reshape(U.shape)
+
+
+def test_jeans_have_back_pockets_and_front_openings_trousers_only_openings():
+    R = 0.105
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[0] = (R, -0.08, 0.145)
+    u = np.linspace(-np.pi * R, np.pi * R, 441)
+    v = np.linspace(0.145, -0.08, 226)  # 1 mm rows from the top
+    jeans = {"kind": "bottom", "type": "jeans", "color": "3b5a8a", "pattern": "denim"}
+    trousers = {"kind": "bottom", "type": "trousers", "color": "8a7a5a", "pattern": "solid"}
+    dj, sj = _flat(jeans, lay, 0, u, v)
+    dt, st = _flat(trousers, lay, 0, u, v)
+    back = -np.pi * R / 2
+    row = np.argmin(np.abs(v - (0.145 - 0.15)))  # 15 cm below the waist: across both back pockets
+    for side in (-1, 1):
+        edge = np.abs(u - (back + side * (0.07 + 0.055))) < 0.002
+        inner = np.abs(u - (back + side * 0.07)) < 0.01
+        assert sj[row, edge].max() > 0 and dj[row, edge].min() < 0.97  # its stitched side
+        assert sj[row, inner].max() == 0 and dt[row, edge].min() == 1.0  # flat inside; trousers have none
+    # the front openings: a curve from the band 7 cm off the front's middle down to the side seam
+    front = np.pi * R / 2
+    for d, s in ((dj, sj), (dt, st)):
+        for side in (-1, 1):
+            near_band = np.argmin(np.abs(v - (0.145 - 0.06)))
+            cols = np.flatnonzero(np.abs(u - (front + side * 0.075)) < 0.01)
+            assert s[near_band, cols].max() > 0
+            mid = np.flatnonzero(np.abs(u - (front + side * 0.01)) < 0.005)
+            assert s[near_band, mid].max() == 0  # not across the fly
+
+
+def test_shirts_have_a_chest_pocket_and_sleeves_an_armhole_seam():
+    R = 0.117
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[0] = (R, 0.0, 0.53)
+    lay[1] = lay[2] = (0.048, 0.18, 0.35)
+    u = np.linspace(-np.pi * R, np.pi * R, 368)
+    v = np.linspace(0.53, 0.0, 531)
+    shirt = {"kind": "top", "type": "long_sleeve_shirt", "color": "c0c8d0", "pattern": "solid", "sleeve": 1.9}
+    tee = {**shirt, "type": "t_shirt", "sleeve": 0.5}
+    _, s_shirt = _flat(shirt, lay, 0, u, v)
+    _, s_tee = _flat(tee, lay, 0, u, v)
+    row = np.argmin(np.abs(v - (0.53 - 0.2)))  # across the pocket
+    front = np.pi * R / 2
+    left = np.abs(u - (front - 0.075 - 0.045)) < 0.002  # the pocket's outer side (the wearer's left)
+    right = np.abs(u - (front + 0.075 + 0.045)) < 0.002  # the mirror place: nothing
+    assert s_shirt[row, left].max() > 0 and s_shirt[row, right].max() == 0 and s_tee[row, left].max() == 0
+    ua = np.linspace(-np.pi * 0.048, np.pi * 0.048, 101)
+    va = np.linspace(0.35, 0.18, 171)
+    _, s_arm = _flat(tee, lay, 1, ua, va)
+    hit = s_arm[:, 50] > 0  # down the sleeve's top (u = 0), away from its underarm seam
+    assert hit[np.abs(va - (0.35 - 0.06)) < 0.002].any()  # the armhole, 6 cm out from the armpit
+    assert not hit[(va < 0.35 - 0.075) & (va > 0.18 + 0.04)].any()  # nothing else until the hem

@@ -3,8 +3,8 @@
 Drawn by :func:`genb.render.dress.seams.apply_seams` with its canvas (the same grooves, hem edges and
 thread dashes, box-filtered over the pixel's footprint and faded out at a distance):
 
-- jeans: two patch pockets on the seat (centred 9 cm either side of the back's middle, their tops 7 cm
-  below the waist: stitched sides and bottom, a hemmed top with a double row of thread) and the curved
+- jeans: two patch pockets on the seat (either side of the back's middle, their tops 7 cm below the
+  waist: stitched sides and bottom, a hemmed top with a double row of thread) and the curved
   openings of the front pockets (a quarter circle from the waistband to the side); trousers: the
   curved openings only;
 - shirts (a top with long sleeves and a placket): a patch pocket on the left chest;
@@ -13,7 +13,9 @@ thread dashes, box-filtered over the pixel's footprint and faded out at a distan
   from the sleeve's innermost point along the arm).
 
 The trunk's u is the arc length around it from its left side (u = 0; its front's middle at pi R / 2, its
-back's at -pi R / 2); its v is the height (metres), highest at the garment's top (``hi``).
+back's at -pi R / 2) on a cylinder of its median radius R, so it runs about 0.8 of the way across the
+front and the back (placements and widths across are set in u); its v is the height (metres), highest
+at the garment's top (``hi``).
 """
 
 from __future__ import annotations
@@ -43,14 +45,16 @@ def _patch(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, width: float, heigh
            ([("stitch", 0.011)] if double else []), "v")
 
 
-def _opening(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, denim: bool) -> None:
-    """A front pocket's curved opening: a quarter circle of radius 10 cm centred 19 cm from the front's
-    middle (``s``, towards the side) and 4 cm below the top (``z``), from the waistband down to the side."""
+def _opening(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, denim: bool, side: float) -> None:
+    """A front pocket's curved opening: a quarter circle centred at the side (``side`` metres from the
+    front's middle along ``s``) 4 cm below the top (``z``), from the waistband 7 cm off the middle down
+    to the side seam."""
     from genb.render.dress.seams import _lines
 
-    ds, dz = s - np.float32(0.19), z - np.float32(0.04)
+    radius = np.float32(min(max(side - 0.07, 0.04), 0.12))
+    ds, dz = s - np.float32(side), z - np.float32(0.04)
     quarter = (ds < 0.0) & (dz > 0.0)
-    rho = np.sqrt(ds * ds + dz * dz) - np.float32(0.1)
+    rho = np.sqrt(ds * ds + dz * dz) - radius
     k = np.flatnonzero(quarter & (np.abs(rho) < np.float32(0.01) + c.fp[ids]))
     _lines(c, ids[k], rho[k], s[k] + z[k], [("seam", 0.0), ("stitch", -0.005)] +
            ([("stitch", -0.011)] if denim else []), "u")
@@ -68,25 +72,25 @@ def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndar
         denim = fabric.get("pattern") == "denim"
         near = np.flatnonzero(z < np.float32(0.16))
         for sgn in (-1.0, 1.0):  # the left (u < pi R / 2) and the right front pocket
-            _opening(c, trunk[near], np.float32(sgn) * front[near], z[near], denim)
+            _opening(c, trunk[near], np.float32(sgn) * front[near], z[near], denim, pi_r / 2)
         if denim or "jean" in kind_type:
             back = ul + np.float32(pi_r / 2)  # metres from the back's middle
             back = back - np.float32(2 * pi_r) * np.rint(back / np.float32(2 * pi_r))
-            for mid in (-0.09, 0.09):
+            for mid in (-0.07, 0.07):
                 s = back - np.float32(mid)
-                k = np.flatnonzero((np.abs(s) < np.float32(0.08)) & (z > np.float32(0.05)) & (z < np.float32(0.24)))
-                _patch(c, trunk[k], s[k], z[k] - np.float32(0.07), 0.135, 0.145, True)
+                k = np.flatnonzero((np.abs(s) < np.float32(0.07)) & (z > np.float32(0.05)) & (z < np.float32(0.24)))
+                _patch(c, trunk[k], s[k], z[k] - np.float32(0.07), 0.11, 0.145, True)
     elif kind == "top" and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):  # a shirt's chest pocket
-        s = front + np.float32(0.095)  # the wearer's left: towards u = 0
-        k = np.flatnonzero((np.abs(s) < np.float32(0.07)) & (z > np.float32(0.12)) & (z < np.float32(0.3)))
-        _patch(c, trunk[k], s[k], z[k] - np.float32(0.14), 0.11, 0.13, False)
+        s = front + np.float32(0.075)  # the wearer's left: towards u = 0
+        k = np.flatnonzero((np.abs(s) < np.float32(0.06)) & (z > np.float32(0.12)) & (z < np.float32(0.3)))
+        _patch(c, trunk[k], s[k], z[k] - np.float32(0.14), 0.09, 0.13, False)
     elif kind == "coat":  # flap pockets low on either side of the front
         lo = np.float32(np.nanmin(vl)) if len(vl) else np.float32(0.0)
         y = vl - lo
         for sgn in (-1.0, 1.0):
-            s = np.float32(sgn) * front - np.float32(0.2)
-            k = np.flatnonzero((np.abs(s) < np.float32(0.09)) & (y > np.float32(0.02)) & (y < np.float32(0.16)))
-            _patch(c, trunk[k], s[k], np.float32(0.13) - y[k], 0.16, 0.055, False)
+            s = np.float32(sgn) * front - np.float32(0.16)
+            k = np.flatnonzero((np.abs(s) < np.float32(0.08)) & (y > np.float32(0.02)) & (y < np.float32(0.16)))
+            _patch(c, trunk[k], s[k], np.float32(0.13) - y[k], 0.13, 0.055, False)
 
 
 def draw_armholes(c, arm: np.ndarray, ul: np.ndarray, vl: np.ndarray, top: np.ndarray) -> None:
