@@ -70,16 +70,19 @@ def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndar
     front = ul - np.float32(pi_r / 2)  # metres from the front's middle (+: towards the right side)
     if kind == "bottom":
         denim = fabric.get("pattern") == "denim"
-        near = np.flatnonzero(z < np.float32(0.16))
+        side = pi_r / 2
+        near = np.flatnonzero((z < np.float32(0.17)) & (np.abs(front) < np.float32(side + 0.01)))
+        f = front[near]
         for sgn in (-1.0, 1.0):  # the left (u < pi R / 2) and the right front pocket
-            _opening(c, trunk[near], np.float32(sgn) * front[near], z[near], denim, pi_r / 2)
+            k = near[(np.float32(sgn) * f) > np.float32(0.05)]
+            _opening(c, trunk[k], np.float32(sgn) * front[k], z[k], denim, side)
         if denim or "jean" in kind_type:
             back = ul + np.float32(pi_r / 2)  # metres from the back's middle
             back = back - np.float32(2 * pi_r) * np.rint(back / np.float32(2 * pi_r))
+            seat = np.flatnonzero((np.abs(back) < np.float32(0.145)) & (z > np.float32(0.05)) & (z < np.float32(0.24)))
             for mid in (-0.07, 0.07):
-                s = back - np.float32(mid)
-                k = np.flatnonzero((np.abs(s) < np.float32(0.07)) & (z > np.float32(0.05)) & (z < np.float32(0.24)))
-                _patch(c, trunk[k], s[k], z[k] - np.float32(0.07), 0.11, 0.145, True)
+                k = seat[np.abs(back[seat] - np.float32(mid)) < np.float32(0.07)]
+                _patch(c, trunk[k], back[k] - np.float32(mid), z[k] - np.float32(0.07), 0.11, 0.145, True)
     elif kind == "top" and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):  # a shirt's chest pocket
         s = front + np.float32(0.075)  # the wearer's left: towards u = 0
         k = np.flatnonzero((np.abs(s) < np.float32(0.06)) & (z > np.float32(0.12)) & (z < np.float32(0.3)))
