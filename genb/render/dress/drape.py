@@ -191,6 +191,25 @@ def _outward(smooth: np.ndarray, skin: np.ndarray) -> np.ndarray:
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
+def _push_out(S: np.ndarray, base: np.ndarray, skin_n: np.ndarray, faces: np.ndarray, M, clearance: float,
+              spread=None) -> np.ndarray:
+    """``S`` (n, 3) pushed out along its normals until every point keeps ``clearance`` metres off its
+    skin point ``base`` (a few rounds): by the shortfall dilated a ring and blurred by ``M`` (as smooth
+    as the ball, never below the shortfall), or with ``spread`` (a function of the shortfall, e.g. a
+    tent, :func:`genb.render.dress.bridge.tent`) by it blurred (the next round pushes what the blur lowered)."""
+    from genb.render.raster.meshes import vertex_normals
+
+    for _ in range(6):
+        N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), skin_n)
+        gap = np.einsum("ij,ij->i", S - base, N)
+        short = np.minimum(np.maximum(clearance - gap, 0.0), 0.03)
+        if short.max() < 2e-4:
+            break
+        push = np.maximum(M @ _dilate(short, M, 1), short) if spread is None else M @ spread(short)
+        S = S + (push + 2e-4)[:, None] * N
+    return S
+
+
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
                 rounds: int = 1, bridge: float | None = None, push_tent: float | None = None):
@@ -249,17 +268,8 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
         for _ in range(iterations // rounds):
             for step in TAUBIN:
                 S = S + step * free * (M @ S - S)
-        for _ in range(6):
-            N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
-            gap = np.einsum("ij,ij->i", S - base, N)
-            short = np.minimum(np.maximum(clearance - gap, 0.0), 0.03)
-            if short.max() < 2e-4:
-                break
-            if pairs is None or push_tent is None:
-                push = np.maximum(M @ _dilate(short, M, 1), short)  # >= short everywhere, and as smooth as the ball
-            else:  # a tent over what pokes through, blurred (the next round pushes what the blur lowered)
-                push = M @ tent(short, pairs, push_tent)
-            S = S + (push + 2e-4)[:, None] * N
+        S = _push_out(S, base, R[:, 2], faces, M, clearance, None if pairs is None or push_tent is None else
+                      (lambda short: tent(short, pairs, push_tent)))
     N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
     # 3. In the anchors' frames; the hems' inner edges hang part way back to the skin.
     disp = np.einsum("gij,gj->gi", R, S - anchor)
