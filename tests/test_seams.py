@@ -161,3 +161,77 @@ def test_real_shells_coordinates_tell_their_regions(anny_body):
         assert np.array_equal(got, cmap.region[used])
         assert set(np.unique(got).tolist()) == want
         assert np.isfinite(cmap.seams[sorted(want)]).all()
+
+
+def _flat(fabric, lay, region, u, v):
+    """Albedo factor and slope magnitude of ``fabric``'s seams over a grid of cloth coordinates (region's
+    own frame, metres), 1.5 mm of cloth per pixel: (len(v), len(u)) arrays (1 and 0 where nothing is drawn)."""
+    from genb.render.dress.fabric import REGION_OFFSETS
+    from genb.render.dress.seams import apply_seams
+
+    U, V = np.meshgrid(u, v)
+    uu = (U.ravel() + REGION_OFFSETS[region, 0]).astype(np.float32)
+    vv = (V.ravel() + REGION_OFFSETS[region, 1]).astype(np.float32)
+    base = np.full((len(uu), 3), 0.5, np.float32)
+    got = apply_seams({**fabric, "seams": lay}, uu, vv, np.full(len(uu), 0.0015, np.float32), lambda ids: base[ids])
+    dark, slope = np.ones(len(uu)), np.zeros(len(uu))
+    if got is not None:
+        at, alb, su, sv = got
+        dark[at] = alb.mean(-1) / 0.5
+        slope[at] = np.hypot(su, sv)
+    return dark.reshape(U.shape), slope.reshape(U.shape)
+
+
+def test_jeans_have_back_pockets_and_front_openings_trousers_only_openings():
+    """Trousers are two legs up to the waist: on a leg's chart (u = 0 at the outseam, its back's middle
+    at +pi R / 2) jeans have a patch pocket on the back and both bottoms a curved front opening."""
+    R = 0.09
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[3] = (R, -0.8, 0.145)
+    u = np.linspace(-np.pi * R, np.pi * R, 567)
+    v = np.linspace(0.145, -0.08, 226)  # 1 mm rows from the top
+    jeans = {"kind": "bottom", "type": "jeans", "color": "3b5a8a", "pattern": "denim"}
+    trousers = {"kind": "bottom", "type": "trousers", "color": "8a7a5a", "pattern": "solid"}
+    dj, sj = _flat(jeans, lay, 3, u, v)
+    dt, st = _flat(trousers, lay, 3, u, v)
+    back = np.pi * R / 2
+    row = np.argmin(np.abs(v - (0.145 - 0.15)))  # 15 cm below the waist: across the back pocket
+    for side in (-1, 1):
+        edge = np.abs(u - (back + side * 0.055)) < 0.002
+        assert sj[row, edge].max() > 0 and dj[row, edge].min() < 0.97  # its stitched side
+        assert dt[row, edge].min() == 1.0  # trousers have none
+    inner = np.abs(u - back) < 0.03
+    assert sj[row, inner].max() == 0  # flat inside
+    # the front opening: a circle's arc from the band 9.3 cm in front of the outseam down to it
+    near_band = np.argmin(np.abs(v - (0.145 - 0.06)))
+    cols = np.flatnonzero(np.abs(u + 0.093) < 0.01)
+    mid = np.flatnonzero(np.abs(u + 0.2) < 0.005)  # towards the fly: nothing
+    for d, s in ((dj, sj), (dt, st)):
+        assert s[near_band, cols].max() > 0
+        assert s[near_band, mid].max() == 0
+    low = np.argmin(np.abs(v - (0.145 - 0.125)))  # the arc meets the outseam 13.5 cm down
+    assert (s[low - 12:low + 12, np.abs(u + 0.004) < 0.004] > 0).any()
+
+
+def test_shirts_have_a_chest_pocket_and_sleeves_an_armhole_seam():
+    R = 0.117
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[0] = (R, 0.0, 0.53)
+    lay[1] = lay[2] = (0.048, 0.18, 0.35)
+    u = np.linspace(-np.pi * R, np.pi * R, 368)
+    v = np.linspace(0.53, 0.0, 531)
+    shirt = {"kind": "top", "type": "long_sleeve_shirt", "color": "c0c8d0", "pattern": "solid", "sleeve": 1.9}
+    tee = {**shirt, "type": "t_shirt", "sleeve": 0.5}
+    _, s_shirt = _flat(shirt, lay, 0, u, v)
+    _, s_tee = _flat(tee, lay, 0, u, v)
+    row = np.argmin(np.abs(v - (0.53 - 0.2)))  # across the pocket
+    front = np.pi * R / 2
+    left = np.abs(u - (front - 0.075 - 0.045)) < 0.002  # the pocket's outer side (the wearer's left)
+    right = np.abs(u - (front + 0.075 + 0.045)) < 0.002  # the mirror place: nothing
+    assert s_shirt[row, left].max() > 0 and s_shirt[row, right].max() == 0 and s_tee[row, left].max() == 0
+    ua = np.linspace(-np.pi * 0.048, np.pi * 0.048, 101)
+    va = np.linspace(0.35, 0.18, 171)
+    _, s_arm = _flat(tee, lay, 1, ua, va)
+    hit = s_arm[:, 50] > 0  # down the sleeve's top (u = 0), away from its underarm seam
+    assert hit[np.abs(va - (0.35 - 0.06)) < 0.002].any()  # the armhole, 6 cm out from the armpit
+    assert not hit[(va < 0.35 - 0.075) & (va > 0.18 + 0.04)].any()  # nothing else until the hem

@@ -191,9 +191,28 @@ def _outward(smooth: np.ndarray, skin: np.ndarray) -> np.ndarray:
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
+def _push_out(S: np.ndarray, base: np.ndarray, skin_n: np.ndarray, faces: np.ndarray, M, clearance: float,
+              spread=None) -> np.ndarray:
+    """``S`` (n, 3) pushed out along its normals until every point keeps ``clearance`` metres off its
+    skin point ``base`` (a few rounds): by the shortfall dilated a ring and blurred by ``M`` (as smooth
+    as the ball, never below the shortfall), or with ``spread`` (a function of the shortfall, e.g. a
+    tent, :func:`genb.render.dress.bridge.tent`) by it blurred (the next round pushes what the blur lowered)."""
+    from genb.render.raster.meshes import vertex_normals
+
+    for _ in range(6):
+        N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), skin_n)
+        gap = np.einsum("ij,ij->i", S - base, N)
+        short = np.minimum(np.maximum(clearance - gap, 0.0), 0.03)
+        if short.max() < 2e-4:
+            break
+        push = np.maximum(M @ _dilate(short, M, 1), short) if spread is None else M @ spread(short)
+        S = S + (push + 2e-4)[:, None] * N
+    return S
+
+
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
-                rounds: int = 1):
+                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None):
     """The shell with its :class:`Drape` (computed in the rest pose).
 
     Args:
@@ -207,6 +226,8 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
         rounds: smoothing-and-push rounds the iterations are split into.
         fixed: optional (V,) weight in [0, 1] per body vertex: how far the smoothing is held
             back there (1: the shell keeps to the skin, e.g. a waistband).
+        bridge: optional sag radius, metres: before smoothing, the shell is lifted over the body's
+            hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
     Returns:
         A copy of ``shell`` with ``drape`` set.
     """
@@ -225,6 +246,15 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
     F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, R[:, 2], FRAME_RADIUS, on_border)
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
+    hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
+    free = (1.0 - hold)[:, None]
+    lift, pairs = np.zeros(nm), None
+    if bridge is not None:  # cloth spans the hollows the smoothing alone cannot (their walls face each other)
+        from genb.render.dress.bridge import hollow_lift, neighbour_pairs, tent
+
+        pairs = neighbour_pairs(base, anchor_frames(source, rest, atlas.normals, tangent_to, F)[1][:, 2])
+        lift, rims = hollow_lift(base, None, rho=bridge, weight=free[:, 0], pairs=pairs)
+        source = (rims @ source).tocsr()  # a lifted point's anchor hangs (half) from the hollow's rims
     anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
     anchor, R = anchor.astype(np.float64), R.astype(np.float64)
     # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed
@@ -233,21 +263,13 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     #    the next round smooths the push's own edges away.
     from genb.render.raster.meshes import vertex_normals
 
-    hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
-    free = (1.0 - hold)[:, None]
-    S = base.copy()
+    S = base + lift[:, None] * R[:, 2]
     for r in range(rounds):
         for _ in range(iterations // rounds):
             for step in TAUBIN:
                 S = S + step * free * (M @ S - S)
-        for _ in range(6):
-            N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
-            gap = np.einsum("ij,ij->i", S - base, N)
-            short = np.minimum(np.maximum(clearance - gap, 0.0), 0.03)
-            if short.max() < 2e-4:
-                break
-            push = M @ _dilate(short, M, 1)  # >= short everywhere, and as smooth as the ball
-            S = S + (np.maximum(push, short) + 2e-4)[:, None] * N
+        S = _push_out(S, base, R[:, 2], faces, M, clearance, None if pairs is None or push_tent is None else
+                      (lambda short: tent(short, pairs, push_tent)))
     N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
     # 3. In the anchors' frames; the hems' inner edges hang part way back to the skin.
     disp = np.einsum("gij,gj->gi", R, S - anchor)

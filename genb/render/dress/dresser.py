@@ -21,6 +21,7 @@ from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
+from genb.render.dress.bridge import BRIDGE_RHO, SEAT_TENT
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
@@ -143,7 +144,7 @@ class Dresser:
             extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
         r = span(ease)
         return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
-                           drape={"fixed": self.limb_hold, "radius": r},
+                           drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
@@ -157,11 +158,13 @@ class Dresser:
 
         # straight legs hang from the knee: an offset linear in the flare, so one cached shell serves every flare
         unit = np.clip((np.nan_to_num(a.leg) - 1.1) / 0.85, 0.0, 1.0) * self.is_leg
-        # the waistband keeps to the body; below it the cloth bridges the buttocks and the crotch
-        hold = np.where(a.parts == TORSO, np.clip((a.torso - waist + 0.22) / 0.2, 0.0, 1.0), self.limb_hold)
+        # the waistband (its 4 cm and a little) keeps to the body; below it the cloth bridges the buttocks,
+        # their cleft and the crotch, down the thighs (held like a limb from a third of the way to the knee)
+        thigh = np.where(self.is_leg, 0.75 * np.clip((np.nan_to_num(a.leg) - 0.4) / 0.3, 0.0, 1.0), self.limb_hold)
+        hold = np.where(a.parts == TORSO, np.clip((a.torso - waist + 0.08) / 0.06, 0.0, 1.0), thigh)
         r = span(ease)
         shell = self._shell(("bottom", length, waist, fine, r), field, extra=unit, subdivide=fine,
-                            drape={"fixed": hold, "radius": r}, coarse_key=("bottom", length, waist, False, r))
+                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "push_tent": SEAT_TENT}, coarse_key=("bottom", length, waist, False, r))
         return dataclasses.replace(shell, extra=shell.extra * flare)
 
     def shoe_shell(self, cut: float) -> Shell:

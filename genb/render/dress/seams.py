@@ -11,7 +11,9 @@ places there. In a region of unrolling radius R (metres):
   u = 0 and pi R; a sleeve's underarm seam at u = +-pi R;
 - hems: a turned-up edge stitched 2 cm above the lowest v of the trunk (a top's hem), a sleeve or a leg;
   a trousers' waistband (a 4 cm band at the trunk's top, stitched along both edges); a top's neckband;
-- a shirt's or a closed coat's button placket down the front (u = pi R / 2) with buttons.
+- a shirt's or a closed coat's button placket down the front (u = pi R / 2) with buttons;
+- pockets (jeans' back patch pockets and front openings, a shirt's chest pocket, a coat's flap
+  pockets) and the sleeves' armhole seams: :mod:`genb.render.dress.pockets`.
 
 :func:`seam_layout` records R and the lowest and highest v of every region of a piece (its
 :class:`~genb.render.dress.texcoords.ClothMap` ``seams``); :func:`cloth_records` hands them to the
@@ -30,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.dress.fabric import REGION_OFFSETS
+from genb.render.dress.pockets import draw_armholes, draw_leg_pockets, draw_pockets
 from genb.render.raster.procedural import fade, square
 
 SEAMED = ("top", "coat", "dress", "bottom")  # garment kinds with seams (a registered kind: none unless listed)
@@ -227,6 +230,12 @@ def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarr
         _lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.018), ("stitch", 0.011)], "v")
     if kind in ("top", "coat") and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):
         _placket(c, trunk, ul[trunk] - tab[0, 0] / 2, vl[trunk], float(tab[0, 1]), float(tab[0, 2]), big=kind == "coat")
+    draw_pockets(c, fabric, trunk, ul[trunk], vl[trunk], float(tab[0, 0]), float(tab[0, 2]))
+    if kind == "bottom":  # trousers' pockets lie on their legs' charts
+        legs = np.flatnonzero((r == 3) | (r == 4))
+        draw_leg_pockets(c, fabric, legs, ul[legs], vl[legs], tab[r[legs], 0], tab[r[legs], 2])
+    if len(arm):  # where the sleeves are sewn on
+        draw_armholes(c, arm, ul[arm], vl[arm], tab[r[arm], 2])
 
 
 def _placket(c: _Canvas, trunk: np.ndarray, p: np.ndarray, vl: np.ndarray, lo: float, hi: float, big: bool) -> None:

@@ -1,0 +1,114 @@
+"""Pockets and armhole seams of garments, per pixel, in the trunk's and the sleeves' cloth coordinates.
+
+Drawn by :func:`genb.render.dress.seams.apply_seams` with its canvas (the same grooves, hem edges and
+thread dashes, box-filtered over the pixel's footprint and faded out at a distance):
+
+- jeans: two patch pockets on the seat (one on each leg's back, their tops 7 cm below the waist:
+  stitched sides and bottom, a hemmed top with a double row of thread) and the curved openings of
+  the front pockets (a quarter circle from the waistband to the outseam); trousers: the curved
+  openings only (both on the legs' charts, which run up to the waist);
+- shirts (a top with long sleeves and a placket): a patch pocket on the left chest;
+- coats: a flap pocket on either hip of the trunk (a welt line and the flap's stitched edge);
+- every sleeve: its armhole seam, a ring where the sleeve is sewn to the body (:data:`ARMHOLE_M` out
+  from the sleeve's innermost point along the arm).
+
+The trunk's u is the arc length around it from its left side (u = 0; its front's middle at pi R / 2, its
+back's at -pi R / 2) on a cylinder of its median radius R, so it runs about 0.8 of the way across the
+front and the back (placements and widths across are set in u); its v is the height (metres), highest
+at the garment's top (``hi``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ARMHOLE_M = 0.06  # metres from the sleeve's innermost v (the armpit) to its armhole seam along the arm
+OPENING_SIDE_M = 0.165  # a front opening's circle: centred this far in front of the side (radius 9.5 cm)
+
+
+def _patch(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, width: float, height: float, double: bool) -> None:
+    """A patch pocket at the pixels ``ids``: ``s`` metres across from its middle, ``z`` metres below its
+    top (M,): stitched sides and bottom, a turned-down top edge stitched once (``double``: twice)."""
+    from genb.render.dress.seams import _lines
+
+    fp = c.fp[ids]
+    half = np.float32(width / 2)
+    inside = (z > -fp) & (z < np.float32(height) + fp)
+    side = inside & (np.abs(np.abs(s) - half) < np.float32(0.01) + fp)
+    k = np.flatnonzero(side)
+    x = np.abs(s[k]) - half  # metres out from the pocket's side (< 0 inside)
+    _lines(c, ids[k], x, z[k], [("seam", 0.0), ("stitch", -0.004)], "u")
+    across = np.abs(s) < half + fp
+    k = np.flatnonzero(across & (np.abs(z - np.float32(height)) < np.float32(0.01) + fp))
+    _lines(c, ids[k], z[k] - np.float32(height), s[k], [("seam", 0.0), ("stitch", -0.004)], "v")
+    k = np.flatnonzero(across & (z > -fp) & (z < np.float32(0.03) + fp))
+    _lines(c, ids[k], z[k], s[k], [("edge", 0.0), ("edge", 0.02), ("stitch", 0.016)] +
+           ([("stitch", 0.011)] if double else []), "v")
+
+
+def _opening(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, denim: bool, side: float) -> None:
+    """A front pocket's curved opening: a quarter circle centred at the side (``side`` metres from the
+    front's middle along ``s``) 4 cm below the top (``z``), from the waistband 7 cm off the middle down
+    to the side seam."""
+    from genb.render.dress.seams import _lines
+
+    radius = np.float32(min(max(side - 0.07, 0.04), 0.12))
+    ds, dz = s - np.float32(side), z - np.float32(0.04)
+    quarter = (ds < 0.0) & (dz > 0.0)
+    rho = np.sqrt(ds * ds + dz * dz) - radius
+    k = np.flatnonzero(quarter & (np.abs(rho) < np.float32(0.01) + c.fp[ids]))
+    _lines(c, ids[k], rho[k], s[k] + z[k], [("seam", 0.0), ("stitch", -0.005)] +
+           ([("stitch", -0.011)] if denim else []), "u")
+
+
+def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndarray, pi_r: float, hi: float) -> None:
+    """The pockets of one garment at its ``trunk`` pixels (ids), coordinates ``ul``, ``vl`` (M,) in the
+    trunk's own frame; ``pi_r``: pi times its unrolling radius; ``hi``: its highest v (metres)."""
+    kind = fabric.get("kind")
+    if not len(trunk) or not np.isfinite(pi_r):
+        return
+    z = np.float32(hi) - vl  # metres below the top
+    front = ul - np.float32(pi_r / 2)  # metres from the front's middle (+: towards the right side)
+    if kind == "top" and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):  # a shirt's chest pocket
+        s = front + np.float32(0.075)  # the wearer's left: towards u = 0
+        k = np.flatnonzero((np.abs(s) < np.float32(0.06)) & (z > np.float32(0.12)) & (z < np.float32(0.3)))
+        _patch(c, trunk[k], s[k], z[k] - np.float32(0.14), 0.09, 0.13, False)
+    elif kind == "coat":  # flap pockets low on either side of the front
+        lo = np.float32(np.nanmin(vl)) if len(vl) else np.float32(0.0)
+        y = vl - lo
+        for sgn in (-1.0, 1.0):
+            s = np.float32(sgn) * front - np.float32(0.16)
+            k = np.flatnonzero((np.abs(s) < np.float32(0.08)) & (y > np.float32(0.02)) & (y < np.float32(0.16)))
+            _patch(c, trunk[k], s[k], np.float32(0.13) - y[k], 0.13, 0.055, False)
+
+
+def draw_leg_pockets(c, fabric: dict, legs: np.ndarray, ul: np.ndarray, vl: np.ndarray, pi_r: np.ndarray,
+                     hi: np.ndarray) -> None:
+    """Trousers' pockets at their ``legs`` pixels (ids), coordinates ``ul``, ``vl`` (M,) in each leg's own
+    frame (trousers are two legs up to the waist, :mod:`genb.render.dress.texcoords`: u = 0 at the
+    outseam, the leg's front middle at -pi R / 2, its back's at +pi R / 2); ``pi_r``, ``hi`` (M,): pi
+    times the leg's unrolling radius and its highest v. Both bottoms get the curved front openings
+    (from the waistband, :data:`OPENING_SIDE_M` - radius in front of the outseam, down to it); jeans
+    a patch pocket centred on each leg's back (each buttock), its top 7 cm below the waist."""
+    if not len(legs) or fabric.get("kind") != "bottom":
+        return
+    z = hi - vl  # metres below the waist
+    near = np.flatnonzero(z < np.float32(0.24))
+    u, zz, pr = ul[near], z[near], pi_r[near]
+    denim = fabric.get("pattern") == "denim"
+    front = near[(u < 0.0) & (zz < np.float32(0.17)) & (-u < np.float32(OPENING_SIDE_M + 0.01))]
+    _opening(c, legs[front], np.float32(OPENING_SIDE_M) + ul[front], z[front], denim, OPENING_SIDE_M)
+    if denim or "jean" in fabric.get("type", ""):
+        back = ul[near] - pr / np.float32(2)  # metres from the leg's back middle
+        k = near[(np.abs(back) < np.float32(0.07)) & (zz > np.float32(0.05))]
+        _patch(c, legs[k], ul[k] - pi_r[k] / np.float32(2), z[k] - np.float32(0.07), 0.11, 0.145, True)
+
+
+def draw_armholes(c, arm: np.ndarray, ul: np.ndarray, vl: np.ndarray, top: np.ndarray) -> None:
+    """The armhole seams at the sleeve pixels ``arm`` (ids): a ring :data:`ARMHOLE_M` out along the arm
+    from each sleeve's highest v (``top`` (M,), its armpit end), with a row of stitches on the sleeve."""
+    from genb.render.dress.seams import _lines
+
+    y = vl - (top - np.float32(ARMHOLE_M))  # metres towards the body from the seam
+    k = np.flatnonzero(np.abs(y) < np.float32(0.01) + c.fp[arm])
+    _lines(c, arm[k], y[k], ul[k], [("seam", 0.0), ("stitch", -0.006)], "v")
