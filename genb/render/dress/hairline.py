@@ -1,0 +1,74 @@
+"""The hairline's shape: where a hair shell's cut runs over the forehead, the temples and the nape.
+
+A real hairline is no straight cut across the forehead: it dips to a small widow's peak in the
+middle, recedes at the temples (more for short, masculine cuts), comes down in front of the ears
+as sideburns (short cuts) and is ragged at the scale of a few millimetres to a couple of
+centimetres. :func:`hairline_height` gives the height of the cut (head frame, metres above the
+ears' midpoint) at every body vertex: the style's profile from the back to the front of the head
+(:data:`PROFILES`, as a function of how far forward the vertex is) plus those features, which only
+shape the front half. Pure and deterministic (fixed phases per hairline): computed once per
+cached shell (:meth:`genb.render.dress.dresser.Dresser.hair_shell`).
+
+Head frame: x to the person's left, y forward, z up, origin at the ears' midpoint, metres.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Height (metres above the ears' midpoint) where the hair starts, as a function of how far forward
+# on the head (metres; negative = back of the head).
+FORWARD = [-0.12, -0.05, -0.025, 0.02, 0.05, 0.075, 0.13]
+PROFILES = {
+    "short": [-0.06, -0.05, 0.03, 0.04, 0.065, 0.09, 0.092],
+    "medium": [-0.10, -0.09, -0.03, 0.0, 0.055, 0.085, 0.09],
+    "long": [-0.10, -0.09, -0.03, 0.0, 0.055, 0.085, 0.09],
+}
+# per hairline: (widow's peak depth m, temple recession m, sideburn drop m, ragged amplitude m)
+FEATURES = {
+    "short": (0.007, 0.014, 0.035, 0.0035),
+    "medium": (0.005, 0.006, 0.0, 0.005),
+    "long": (0.005, 0.008, 0.0, 0.004),
+}
+PEAK_WIDTH, RECESS_AT, RECESS_WIDTH = 0.16, 0.62, 0.22  # radians of azimuth from the front
+SIDEBURN = (0.028, 0.052)  # metres forward the sideburn spans (in front of the ear), on the side (|x| > 5 cm)
+# the ragged edge: (radians of azimuth per wave, share of the amplitude); fixed phases per hairline
+RAGGED = ((0.42, 0.55), (0.21, 0.3), (0.11, 0.15))
+
+
+def _bump(x: np.ndarray, at: float, width: float) -> np.ndarray:
+    return np.exp(-(((x - at) / width) ** 2))
+
+
+def ragged(azimuth: np.ndarray, hairline: str) -> np.ndarray:
+    """(N,) in about [-1, 1]: a sum of waves along the hairline's azimuth (radians, 0 at the front),
+    each with its own fixed phase per hairline (so left and right differ)."""
+    phases = np.frombuffer(hairline.encode().ljust(8, b"_")[:8], np.uint8).astype(np.float64)
+    out = np.zeros(len(azimuth))
+    for k, (period, share) in enumerate(RAGGED):
+        out += share * np.sin(2 * np.pi * azimuth / period + phases[k] * 1.7 + 2.3 * k)
+    return out
+
+
+def hairline_height(head: np.ndarray, hairline: str) -> np.ndarray:
+    """(N,) metres: the height of the hairline's cut at head-frame points ``head`` (N, 3): the
+    :data:`PROFILES` curve along y, and at the front (fading in from y = 2 cm to 5 cm) a widow's
+    peak, receding temples, sideburns in front of the ears (short cuts) and a ragged edge."""
+    h = np.asarray(head, np.float64)
+    line = np.interp(h[:, 1], FORWARD, PROFILES[hairline])
+    peak, recess, burn, amp = FEATURES[hairline]
+    az = np.abs(np.arctan2(h[:, 0], np.maximum(h[:, 1], 1e-6)))  # 0 at the front, pi/2 at the ears
+    front = np.clip((h[:, 1] - 0.02) / 0.03, 0.0, 1.0)
+    shape = -peak * _bump(az, 0.0, PEAK_WIDTH) + recess * _bump(az, RECESS_AT, RECESS_WIDTH)
+    shape = shape + amp * ragged(np.arctan2(h[:, 0], np.maximum(h[:, 1], 1e-6)), hairline)
+    line = line + front * shape
+    if burn > 0:  # sideburns: the hair comes down in front of the ear
+        side = np.clip((h[:, 1] - SIDEBURN[0]) / 0.006, 0.0, 1.0) * np.clip((SIDEBURN[1] - h[:, 1]) / 0.006, 0.0, 1.0)
+        side = side * np.clip((np.abs(h[:, 0]) - 0.05) / 0.008, 0.0, 1.0)
+        line = line - burn * side
+    return line
+
+
+def cap_line(head: np.ndarray) -> np.ndarray:
+    """(N,) metres: a cap's edge (the short profile, smooth, never below 4.5 cm)."""
+    return np.maximum(np.interp(np.asarray(head)[:, 1], FORWARD, PROFILES["short"]), 0.045)
