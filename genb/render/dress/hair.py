@@ -38,7 +38,7 @@ TAPER_M = 0.025  # the hair thins to :data:`EDGE_LIFT` of its thickness over thi
 EDGE_LIFT = 0.2
 # clumps of the hair's thickness: (across m, along m) and their share of the thickness; a few patterns per shell
 TUFT_ACROSS, TUFT_ALONG, TUFT_SHARE, TUFT_VARIANTS = 0.018, 0.045, 0.6, 4
-CURL_CELL, CURL_SHARE = 0.02, 0.3  # curly styles' small curl clusters (metres, share of the thickness)
+CURL_CELL, CURL_SHARE = 0.016, 0.45  # curly styles' small curl clusters (metres, share of the thickness)
 # curl of a style: (amplitude m, wavelength m) of the strands' wave across, and the lumps' share of the
 # thickness (low-frequency volume)
 CURLS = {"straight": (0.0, 1.0, 0.0), "wavy": (0.004, 0.05, 0.12), "curly": (0.003, 0.014, 0.3),
@@ -270,11 +270,16 @@ RELIEF = 0.7  # share of a hair shell's shading normal from its own (clumped) su
 
 def relief_normals(vertices: np.ndarray, smooth: np.ndarray, faces: np.ndarray, hem: np.ndarray | None) -> np.ndarray:
     """(G, 3) float32 unit normals of a posed hair shell that show its clumps: :data:`RELIEF` of the
-    displaced surface's own normals plus the rest of the smooth offset's (``smooth``, (G, 3)); the hem
-    strip (``hem``, (G,) bool, folded back to the skin) keeps the smooth ones."""
+    displaced surface's own normals plus the rest of the smooth offset's (``smooth``, (G, 3)), less of
+    its own where they turn away from the smooth ones (a fold over the ear: none past 0.2 of a cosine);
+    the hem strip (``hem``, (G,) bool, folded back to the skin) keeps the smooth ones."""
     from genb.render.dress.mesh import mesh_normals
 
-    n = RELIEF * mesh_normals(vertices, faces) + (1.0 - RELIEF) * np.asarray(smooth, np.float32)
+    smooth = np.asarray(smooth, np.float32)
+    own = mesh_normals(vertices, faces)
+    # where the offset folds over small forms (the ears under medium hair) its own normals turn over: the smooth ones
+    w = RELIEF * np.clip((np.einsum("ij,ij->i", own, smooth) - 0.2) / 0.5, 0.0, 1.0)[:, None]
+    n = w * own + (1.0 - w) * smooth
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), np.float32(1e-9))
     if hem is not None:
         n[hem] = smooth[hem]

@@ -26,14 +26,14 @@ PROFILES = {
 }
 # per hairline: (widow's peak depth m, temple recession m, sideburn drop m, ragged amplitude m)
 FEATURES = {
-    "short": (0.007, 0.014, 0.035, 0.0035),
-    "medium": (0.005, 0.006, 0.0, 0.005),
-    "long": (0.005, 0.008, 0.0, 0.004),
+    "short": (0.008, 0.014, 0.035, 0.004),
+    "medium": (0.007, 0.008, 0.0, 0.005),
+    "long": (0.007, 0.01, 0.0, 0.004),
 }
-PEAK_WIDTH, RECESS_AT, RECESS_WIDTH = 0.16, 0.62, 0.22  # radians of azimuth from the front
+PEAK_WIDTH, RECESS_AT, RECESS_WIDTH = 0.16, 0.5, 0.2  # radians of azimuth from the front
 SIDEBURN = (0.028, 0.052)  # metres forward the sideburn spans (in front of the ear), on the side (|x| > 5 cm)
 # the ragged edge: (radians of azimuth per wave, share of the amplitude); fixed phases per hairline
-RAGGED = ((0.42, 0.55), (0.21, 0.3), (0.11, 0.15))
+RAGGED = ((0.6, 0.55), (0.25, 0.3), (0.12, 0.15))
 
 
 def _bump(x: np.ndarray, at: float, width: float) -> np.ndarray:
@@ -43,10 +43,10 @@ def _bump(x: np.ndarray, at: float, width: float) -> np.ndarray:
 def ragged(azimuth: np.ndarray, hairline: str) -> np.ndarray:
     """(N,) in about [-1, 1]: a sum of waves along the hairline's azimuth (radians, 0 at the front),
     each with its own fixed phase per hairline (so left and right differ)."""
-    phases = np.frombuffer(hairline.encode().ljust(8, b"_")[:8], np.uint8).astype(np.float64)
+    shift = 0.37 * list(PROFILES).index(hairline)  # the first wave's phase keeps well off pi / 2 (symmetric)
     out = np.zeros(len(azimuth))
     for k, (period, share) in enumerate(RAGGED):
-        out += share * np.sin(2 * np.pi * azimuth / period + phases[k] * 1.7 + 2.3 * k)
+        out += share * np.sin(2 * np.pi * azimuth / period + 0.25 + shift + 2.3 * k)
     return out
 
 
