@@ -161,11 +161,12 @@ class Dresser:
         lower = np.isin(a.parts, [PART_INDEX["left_lower_leg"], PART_INDEX["right_lower_leg"]])
         return self._shell(("shoe", cut), lambda: np.where(lower, cut - np.nan_to_num(a.leg), 1.0), rim=0.0)
 
-    def hair_shell(self, hairline: str, cap: bool = False, under_cap: bool = False) -> Shell:
+    def hair_shell(self, hairline: str, cap: bool = False, under_cap: bool = False, fine: bool = True) -> Shell:
         """Hair (or a cap: ``cap``) over the scalp down to a ``hairline``, draped: the cloth-like
         smoothing rounds the scalp's small forms and softens the cut along the hairline. Long
         hair hangs down the back over whatever is worn there (its ease is the clothes' offset).
-        ``under_cap``: only the hair below a cap's edge (none inside the cap)."""
+        ``under_cap``: only the hair below a cap's edge (none inside the cap). ``fine``: hair (not a
+        cap) subdivided once, fine enough for its clumps and curls (a close person: dress.lod)."""
         a = self.atlas
         h = a.head
 
@@ -197,8 +198,8 @@ class Dresser:
         back = (a.parts == TORSO).astype(np.float64)  # the share of the clothes' offset hair lies over
         # body faces count as hidden only 3 cm inside the cut (hair stands off the head); a cap hides none:
         # seen under its edge, its inside is culled
-        # subdivided (hair, not a cap): fine enough for the clumps' and curls' relief (dress.hair)
-        return self._shell(("hair", hairline, cap, under_cap), field, extra=extra, subdivide=not cap,
+        fine = fine and not cap
+        return self._shell(("hair", hairline, cap, under_cap, fine), field, extra=extra, subdivide=fine,
                            hide_margin=None if cap else 0.3,
                            drape={"region_scale": back, "radius": 0.025, "clearance": 0.002})
 
@@ -263,7 +264,7 @@ class Dresser:
         w.hair_t = hair_t = float(hair.get("thickness", 0.0))
         capped = any(ACCESSORY_KINDS[acc["type"]].covers_hair for acc in outfit.get("accessories", []))
         if hair.get("hairline"):
-            shell = self.hair_shell(hair["hairline"], under_cap=capped)
+            shell = self.hair_shell(hair["hairline"], under_cap=capped, fine=w.detail.fine)
             strands = shell_strands(shell, self.atlas, hairline_top=0.04 if capped else None)
             record = hair_record(hair, self._hairline_skin(skin_colors))
             mesh = w.add_shell(shell, hair_t * hair_profile(strands, hair, capped), hair_colors(hair["color"], shell.rest),
