@@ -199,7 +199,9 @@ class Dresser:
         # body faces count as hidden only 3 cm inside the cut (hair stands off the head); a cap hides none:
         # seen under its edge, its inside is culled
         fine = fine and not cap
+        # a subdivided shell takes the drape of the same cut unsubdivided (computed once, posed as cheaply)
         return self._shell(("hair", hairline, cap, under_cap, fine), field, extra=extra, subdivide=fine,
+                           coarse_key=("hair", hairline, cap, under_cap, False),
                            hide_margin=None if cap else 0.3,
                            drape={"region_scale": back, "radius": 0.025, "clearance": 0.002})
 
@@ -270,8 +272,8 @@ class Dresser:
             mesh = w.add_shell(shell, hair_t * hair_profile(strands, hair, capped), hair_colors(hair["color"], shell.rest),
                                "hair", f"hair:{hair['style']}", ease=w.outer + HAIR_LAYER)
             mesh.uv, mesh.fabric = strands.map, record
-            if not capped:  # the clumps' relief shades (a cap's edge keeps the smooth normals it meets)
-                mesh.normals = relief_normals(mesh.vertices, mesh.normals, shell.faces, mesh.hem)
+            if not capped and w.detail.folds:  # the clumps' relief shades (not a cap's edge; not far people: sub-pixel)
+                mesh.normals = relief_normals(mesh.vertices, mesh.normals, shell.faces, mesh.hem, shell)
             back = self._back_surface(w) if hair["hairline"] == "long" or hair.get("shape") == "ponytail" else None
             if hair["hairline"] == "long":  # locks falling onto the shoulders, the chest and the back
                 P, N = back

@@ -268,15 +268,28 @@ def outward(vertices: np.ndarray, faces: np.ndarray, inside: np.ndarray) -> np.n
 RELIEF = 0.7  # share of a hair shell's shading normal from its own (clumped) surface
 
 
-def relief_normals(vertices: np.ndarray, smooth: np.ndarray, faces: np.ndarray, hem: np.ndarray | None) -> np.ndarray:
+def relief_normals(vertices: np.ndarray, smooth: np.ndarray, faces: np.ndarray, hem: np.ndarray | None,
+                   shell=None) -> np.ndarray:
     """(G, 3) float32 unit normals of a posed hair shell that show its clumps: :data:`RELIEF` of the
-    displaced surface's own normals plus the rest of the smooth offset's (``smooth``, (G, 3)), less of
-    its own where they turn away from the smooth ones (a fold over the ear: none past 0.2 of a cosine);
-    the hem strip (``hem``, (G,) bool, folded back to the skin) keeps the smooth ones."""
-    from genb.render.dress.mesh import mesh_normals
+    displaced surface's own (area-weighted) normals plus the rest of the smooth offset's (``smooth``,
+    (G, 3)), less of its own where they turn away from the smooth ones (a fold over the ear: none
+    past 0.2 of a cosine); the hem strip (``hem``, (G,) bool, folded back to the skin) keeps the
+    smooth ones. ``shell``: the cached shell ``faces`` belong to (its vertex-face incidence is kept
+    on it), or None."""
+    v = np.asarray(vertices, np.float32)
+    f = np.asarray(faces, np.int64)
+    inc = getattr(shell, "_incidence", None)
+    if inc is None:
+        import scipy.sparse
 
+        inc = scipy.sparse.csr_matrix((np.ones(f.size, np.float32), (f.T.ravel(), np.tile(np.arange(len(f)), 3))),
+                                      shape=(len(v), len(f)))
+        if shell is not None:
+            shell._incidence = inc
+    fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    own = np.asarray(inc @ fn, np.float32)
+    own /= np.maximum(np.linalg.norm(own, axis=1, keepdims=True), np.float32(1e-20))
     smooth = np.asarray(smooth, np.float32)
-    own = mesh_normals(vertices, faces)
     # where the offset folds over small forms (the ears under medium hair) its own normals turn over: the smooth ones
     w = RELIEF * np.clip((np.einsum("ij,ij->i", own, smooth) - 0.2) / 0.5, 0.0, 1.0)[:, None]
     n = w * own + (1.0 - w) * smooth
