@@ -100,7 +100,7 @@ def _relief(head, style):
             np.einsum("ij,ij->i", own, sn[keep])[flat].mean())
 
 
-@pytest.mark.parametrize("style, least", [("short", 0.13), ("buzz", 0.13), ("medium", 0.16), ("curly", 0.17)])
+@pytest.mark.parametrize("style, least", [("short", 0.13), ("buzz", 0.13), ("medium", 0.16), ("curly", 0.15)])
 def test_short_hair_breaks_into_clumps_and_curls_not_a_smooth_offset(head, style, least):
     """The hair stands off the scalp in clumps along the strands (curly styles in curls): within
     1.5 cm its height over a smooth offset of the scalp varies by 15-20 % of its thickness (today's
