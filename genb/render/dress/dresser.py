@@ -273,7 +273,7 @@ class Dresser:
             mesh = w.add_shell(shell, hair_t * hair_profile(strands, hair, capped), hair_colors(hair["color"], shell.rest),
                                "hair", f"hair:{hair['style']}", ease=w.outer + HAIR_LAYER)
             mesh.uv, mesh.fabric = strands.map, record
-            if not capped and w.detail.folds:  # the clumps' relief shades (not a cap's edge; not far people: sub-pixel)
+            if not capped and w.detail.fine:  # the clumps' relief shades (not a cap's edge; close people only: dress.lod)
                 mesh.normals = relief_normals(mesh.vertices, mesh.normals, shell.faces, mesh.hem, shell)
             back = self._back_surface(w) if hair["hairline"] == "long" or hair.get("shape") == "ponytail" else None
             if hair["hairline"] == "long":  # locks falling onto the shoulders, the chest and the back
