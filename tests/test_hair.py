@@ -151,7 +151,9 @@ def test_hair_is_drawn_per_pixel_in_a_real_render_and_changes_no_label(monkeypat
     hp_plain, _ = _high_pass(plain.images["image"], hair)
     assert n > 150, n
     print("high-pass in the hair, strands / vertex colours", hp_hair, hp_plain)
-    assert hp_hair > 2.0 and hp_hair > 1.6 * hp_plain, (hp_hair, hp_plain)
+    # 2.2 before the natural hairline (dress.hairline, the hair now also covers the temples, where it is thin)
+    # and the smooth strand directions (strands.meridian_tangents: the highlight no longer jumps at every triangle)
+    assert hp_hair > 1.0 and hp_hair > 1.6 * hp_plain, (hp_hair, hp_plain)
     diff_n = (with_hair.images["control_normal"] != plain.images["control_normal"]).any(-1)
     assert diff_n[hair].mean() > 0.04  # the clumps (8 mm) at about 5 mm per pixel; finer strands fade out
     assert not diff_n[~hair].any()

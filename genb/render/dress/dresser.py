@@ -26,8 +26,9 @@ from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbour
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
-from genb.render.dress.hair import hair_profile, hair_record, piece_strands, shell_strands
+from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
 from genb.render.dress.hair_locks import hair_locks
+from genb.render.dress.hairline import cap_line, hairline_height
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hang import hang_grid, lower_body
 from genb.render.dress.lod import FULL, Detail
@@ -41,16 +42,6 @@ HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
 DEFAULT_EASE = {name: kind.ease for name, kind in GARMENT_KINDS.items()}
 HAIRLINE_SOFT = 0.006  # metres a hair shell reaches below its hairline, where its strands thin out
 HAIR_LAYER = 0.006  # long hair lies this far over the outermost garment on the back
-
-# Hairlines: height (metres above the ears' midpoint, head frame) where the hair starts, as a
-# function of how far forward on the head (metres; negative = back of the head).
-_HAIRLINE_FWD = [-0.12, -0.05, -0.025, 0.02, 0.05, 0.075, 0.13]
-HAIRLINES = {
-    "short": [-0.06, -0.05, 0.03, 0.04, 0.065, 0.09, 0.092],
-    "medium": [-0.10, -0.09, -0.03, 0.0, 0.055, 0.085, 0.09],
-    "long": [-0.10, -0.09, -0.03, 0.0, 0.055, 0.085, 0.09],
-}
-
 
 def span(ease: float) -> float:
     """Metres of the body's forms a garment's cloth spans (the drape's smoothing radius): 5 cm
@@ -82,6 +73,8 @@ class Dresser:
         self.hairline_skin = self.face_region & (h[:, 2] > 0.02) & (h[:, 2] < 0.07) & ~self.brows
         if not self.hairline_skin.any():
             self.hairline_skin = a.parts == HEAD
+        # what hair never covers: the face below the forehead (not the temples' sideburns; dress.hairline)
+        self.hair_face = self.face_region & (h[:, 2] < 0.062) & ((np.abs(h[:, 0]) < 0.058) | (h[:, 1] > 0.05))
         self.lips = (a.parts == HEAD) & (np.abs(h[:, 0]) < 0.024) & (h[:, 2] > -0.048) & (h[:, 2] < -0.026) & (h[:, 1] > 0.07)
         # hair hanging down the back: how far out a vertex must go to hang straight from the occiput
         top = (a.parts == HEAD) & (h[:, 2] > -0.03) & (h[:, 2] < 0.05)
@@ -172,26 +165,23 @@ class Dresser:
         lower = np.isin(a.parts, [PART_INDEX["left_lower_leg"], PART_INDEX["right_lower_leg"]])
         return self._shell(("shoe", cut), lambda: np.where(lower, cut - np.nan_to_num(a.leg), 1.0), rim=0.0)
 
-    def hair_shell(self, hairline: str, cap: bool = False, under_cap: bool = False) -> Shell:
+    def hair_shell(self, hairline: str, cap: bool = False, under_cap: bool = False, fine: bool = True) -> Shell:
         """Hair (or a cap: ``cap``) over the scalp down to a ``hairline``, draped: the cloth-like
         smoothing rounds the scalp's small forms and softens the cut along the hairline. Long
         hair hangs down the back over whatever is worn there (its ease is the clothes' offset).
-        ``under_cap``: only the hair below a cap's edge (none inside the cap)."""
+        ``under_cap``: only the hair below a cap's edge (none inside the cap). ``fine``: hair (not a
+        cap) subdivided once, fine enough for its clumps and curls (a close person: dress.lod)."""
         a = self.atlas
         h = a.head
 
-        def cap_line():
-            return np.maximum(np.interp(h[:, 1], _HAIRLINE_FWD, HAIRLINES["short"]), 0.045)
-
         def field():
-            line = np.interp(h[:, 1], _HAIRLINE_FWD, HAIRLINES[hairline if not cap else "short"])
             if cap:
-                line = np.maximum(line, 0.045)
-            else:  # the hair thins out over its last centimetre (dress.hair_texture): the shell reaches past the line
-                line = line - HAIRLINE_SOFT
+                line = cap_line(h)
+            else:  # a natural hairline (dress.hairline); its strands thin out over the last centimetre
+                line = hairline_height(h, hairline) - HAIRLINE_SOFT  # (dress.hair_texture): the shell reaches past it
             f = np.where(a.parts == HEAD, (line - h[:, 2]) * 10, 1.0)
-            if hairline == "short" and not cap:  # keep the ears out
-                f[(np.abs(h[:, 0]) > 0.066) & (h[:, 2] < 0.04) & (h[:, 1] > -0.045) & (h[:, 1] < 0.035)] = 1.0
+            if hairline == "short" and not cap:  # keep the ears out (the sideburns run in front of them)
+                f[(np.abs(h[:, 0]) > 0.066) & (h[:, 2] < 0.04) & (h[:, 1] > -0.045) & (h[:, 1] < 0.03)] = 1.0
             if hairline == "long" and not cap:  # down the back of the neck to the shoulder blades
                 width = 0.1 - 0.25 * np.clip(-h[:, 2] - 0.14, 0.0, 0.2)  # narrowing down the back
                 hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > -0.34) & \
@@ -201,8 +191,8 @@ class Dresser:
             if hairline == "long" and not cap:  # hair lifted off the head (over the nape) hides nothing
                 f = np.where((lift() > 0.003) & (f < 0), np.maximum(f, -0.1), f)
             if under_cap:  # the cap's edge overlaps the hair's top by a centimetre
-                f = np.maximum(f, (h[:, 2] - cap_line() - 0.01) * 10)
-            f[self.face_region] = 1.0
+                f = np.maximum(f, (h[:, 2] - cap_line(h) - 0.01) * 10)
+            f[self.face_region if cap else self.hair_face] = 1.0
             return f
 
         def lift():  # long hair hangs straight down from the back of the head
@@ -212,7 +202,11 @@ class Dresser:
         back = (a.parts == TORSO).astype(np.float64)  # the share of the clothes' offset hair lies over
         # body faces count as hidden only 3 cm inside the cut (hair stands off the head); a cap hides none:
         # seen under its edge, its inside is culled
-        return self._shell(("hair", hairline, cap, under_cap), field, extra=extra, subdivide=False,
+        fine = fine and not cap
+        # a subdivided shell takes the drape of the same cut unsubdivided (computed once, posed as cheaply);
+        # not under a cap (Loop's weights lose some vertices of that cut: they were left at the origin)
+        return self._shell(("hair", hairline, cap, under_cap, fine), field, extra=extra, subdivide=fine,
+                           coarse_key=None if under_cap else ("hair", hairline, cap, under_cap, False),
                            hide_margin=None if cap else 0.3,
                            drape={"region_scale": back, "radius": 0.025, "clearance": 0.002})
 
@@ -277,12 +271,14 @@ class Dresser:
         w.hair_t = hair_t = float(hair.get("thickness", 0.0))
         capped = any(ACCESSORY_KINDS[acc["type"]].covers_hair for acc in outfit.get("accessories", []))
         if hair.get("hairline"):
-            shell = self.hair_shell(hair["hairline"], under_cap=capped)
+            shell = self.hair_shell(hair["hairline"], under_cap=capped, fine=w.detail.fine)
             strands = shell_strands(shell, self.atlas, hairline_top=0.04 if capped else None)
             record = hair_record(hair, self._hairline_skin(skin_colors))
             mesh = w.add_shell(shell, hair_t * hair_profile(strands, hair, capped), hair_colors(hair["color"], shell.rest),
                                "hair", f"hair:{hair['style']}", ease=w.outer + HAIR_LAYER)
             mesh.uv, mesh.fabric = strands.map, record
+            if not capped and w.detail.fine:  # the clumps' relief shades (not a cap's edge; close people only: dress.lod)
+                mesh.normals = relief_normals(mesh.vertices, mesh.normals, shell.faces, mesh.hem, shell)
             back = self._back_surface(w) if hair["hairline"] == "long" or hair.get("shape") == "ponytail" else None
             if hair["hairline"] == "long":  # locks falling onto the shoulders, the chest and the back
                 P, N = back

@@ -37,7 +37,9 @@ PONYTAIL_NODES, PONYTAIL_LENGTH = 8, 0.24  # a ponytail: a chain of nodes fallin
 TAPER_M = 0.025  # the hair thins to :data:`EDGE_LIFT` of its thickness over this distance to the hairline
 EDGE_LIFT = 0.2
 # clumps of the hair's thickness: (across m, along m) and their share of the thickness; a few patterns per shell
-TUFT_ACROSS, TUFT_ALONG, TUFT_SHARE, TUFT_VARIANTS = 0.018, 0.045, 0.35, 4
+TUFT_ACROSS, TUFT_ALONG, TUFT_SHARE, TUFT_VARIANTS = 0.018, 0.045, 0.6, 4
+CURL_CELL, CURL_SHARE = 0.016, 0.45  # curly styles' small curl clusters (metres, share of the thickness)
+ROUND_CURLS = 0.25  # a curl's lump share from which its hair has round curls instead of clumps along the strands
 # curl of a style: (amplitude m, wavelength m) of the strands' wave across, and the lumps' share of the
 # thickness (low-frequency volume)
 CURLS = {"straight": (0.0, 1.0, 0.0), "wavy": (0.004, 0.05, 0.12), "curly": (0.003, 0.014, 0.3),
@@ -134,6 +136,7 @@ class ShellStrands:
         self.head = head
         self._u, self._along = u, np.linalg.norm(head - CROWN, axis=1)
         self._tufts: dict[int, np.ndarray] = {}
+        self._curls: dict[tuple, np.ndarray] = {}
 
     def tufts(self, seed: int) -> np.ndarray:
         """(G,) read-only factor on the hair's thickness: :attr:`taper` times 1 + :data:`TUFT_SHARE` x a
@@ -142,10 +145,24 @@ class ShellStrands:
         one of :data:`TUFT_VARIANTS` patterns picked by ``seed`` (each computed once per shell)."""
         k = int(seed) % TUFT_VARIANTS
         if k not in self._tufts:
-            f = self.taper * (1.0 + TUFT_SHARE * tuft_noise(self._u, self._along, k))
+            f = self.taper * (1.0 + TUFT_SHARE * clump_noise(self._u, self._along, k))
             f.setflags(write=False)
             self._tufts[k] = f
         return self._tufts[k]
+
+
+    def curls(self, seed: int, share: float) -> np.ndarray:
+        """(G,) read-only factor on a curly style's thickness: 1 + ``share`` x lumps of volume
+        (:func:`lumps`, 4.5 cm) + :data:`CURL_SHARE` x clusters of curls (:data:`CURL_CELL`), one of
+        :data:`TUFT_VARIANTS` patterns per shell picked by ``seed``."""
+        key = (int(seed) % TUFT_VARIANTS, float(share))
+        got = self._curls.get(key)
+        if got is None:
+            k = key[0]
+            got = 1.0 + share * lumps(self.head, k) + CURL_SHARE * lumps(self.head, k + 17, CURL_CELL)
+            got.setflags(write=False)
+            self._curls[key] = got
+        return got
 
 
 def tuft_noise(u: np.ndarray, along: np.ndarray, seed: int) -> np.ndarray:
@@ -162,6 +179,15 @@ def tuft_noise(u: np.ndarray, along: np.ndarray, seed: int) -> np.ndarray:
     c, d = hash2(i0, j + 1, seed + 41), hash2(i1, j + 1, seed + 41)
     lo, hi = a + (b - a) * f, c + (d - c) * f
     return 2.0 * (lo + (hi - lo) * e).astype(np.float64) - 1.0
+
+
+def clump_noise(u: np.ndarray, along: np.ndarray, seed: int) -> np.ndarray:
+    """(N,) float64 in [-1, 1]: clumps of strands, narrow crests along the strands with grooves
+    between them (ridged :func:`tuft_noise`: crests where the noise crosses zero), two octaves (the
+    second half the size), so the hair's outline breaks into tufts rather than smooth waves."""
+    big = 1.0 - np.abs(tuft_noise(u, along, seed))
+    small = 1.0 - np.abs(tuft_noise(2.0 * u, 2.0 * along, seed + 7))
+    return 2.0 * (0.7 * big * big + 0.3 * small * small) - 1.0
 
 
 def shell_strands(shell, atlas, hairline_top: float | None = None) -> ShellStrands:
@@ -192,16 +218,18 @@ def lumps(head: np.ndarray, seed: int, cell: float = 0.045) -> np.ndarray:
 
 def hair_profile(strands: ShellStrands, hair: dict, capped: bool) -> np.ndarray:
     """(G,) factor on the hair's thickness per shell vertex (read-only where no curl): the taper to the
-    hairline times clumps elongated along the strands (:meth:`ShellStrands.tufts`) times the curl's
-    low-frequency lumps (volume); under a cap, which must stay over the hair, the taper alone."""
+    hairline times clumps elongated along the strands (:meth:`ShellStrands.tufts`; not for curly and
+    coily hair, whose curls make round bumps, not crests) times the curl's lumps of volume and
+    clusters of curls (:meth:`ShellStrands.curls`); under a cap, which must stay over the hair, the
+    taper alone."""
     share = CURLS.get(hair.get("curl") or "straight", CURLS["straight"])[2]
     if capped:
         return strands.taper
     seed = hair_seed(hair)
-    profile = strands.tufts(seed)  # clumps break the offset's outline
     if share <= 0:
-        return profile
-    return profile * (1.0 + share * lumps(strands.head, seed))
+        return strands.tufts(seed)  # clumps break the offset's outline
+    profile = strands.taper if share >= ROUND_CURLS else strands.tufts(seed)
+    return profile * strands.curls(seed, share)
 
 
 def hair_record(hair: dict, skin_srgb: np.ndarray) -> dict:
@@ -238,3 +266,37 @@ def outward(vertices: np.ndarray, faces: np.ndarray, inside: np.ndarray) -> np.n
     n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
     out = v[f].mean(axis=1) - np.asarray(inside, np.float64)[f].mean(axis=1)
     return f[:, ::-1].copy() if np.einsum("ij,ij->i", n, out).sum() < 0 else f
+
+
+RELIEF = 0.7  # share of a hair shell's shading normal from its own (clumped) surface
+
+
+def relief_normals(vertices: np.ndarray, smooth: np.ndarray, faces: np.ndarray, hem: np.ndarray | None,
+                   shell=None) -> np.ndarray:
+    """(G, 3) float32 unit normals of a posed hair shell that show its clumps: :data:`RELIEF` of the
+    displaced surface's own (area-weighted) normals plus the rest of the smooth offset's (``smooth``,
+    (G, 3)), less of its own where they turn away from the smooth ones (a fold over the ear: none
+    past 0.2 of a cosine); the hem strip (``hem``, (G,) bool, folded back to the skin) keeps the
+    smooth ones. ``shell``: the cached shell ``faces`` belong to (its vertex-face incidence is kept
+    on it), or None."""
+    v = np.asarray(vertices, np.float32)
+    f = np.asarray(faces, np.int64)
+    inc = getattr(shell, "_incidence", None)
+    if inc is None:
+        import scipy.sparse
+
+        inc = scipy.sparse.csr_matrix((np.ones(f.size, np.float32), (f.T.ravel(), np.tile(np.arange(len(f)), 3))),
+                                      shape=(len(v), len(f)))
+        if shell is not None:
+            shell._incidence = inc
+    fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    own = np.asarray(inc @ fn, np.float32)
+    own /= np.maximum(np.linalg.norm(own, axis=1, keepdims=True), np.float32(1e-20))
+    smooth = np.asarray(smooth, np.float32)
+    # where the offset folds over small forms (the ears under medium hair) its own normals turn over: the smooth ones
+    w = RELIEF * np.clip((np.einsum("ij,ij->i", own, smooth) - 0.2) / 0.5, 0.0, 1.0)[:, None]
+    n = w * own + (1.0 - w) * smooth
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), np.float32(1e-9))
+    if hem is not None:
+        n[hem] = smooth[hem]
+    return n.astype(np.float32)

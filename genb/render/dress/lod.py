@@ -9,7 +9,9 @@ labels do not depend on it):
   only from :data:`FINE_MIN_PX_PER_M`: the pattern is drawn per pixel from cloth coordinates either
   way (:mod:`genb.render.dress.texcoords`); the subdivision only rounds the cloth's surface finer than
   the body mesh under it, which every other garment (solid, denim, knit) is drawn at. Below the
-  threshold a patterned garment takes the cut's unsubdivided shell (a quarter of the vertices and faces).
+  threshold a patterned garment takes the cut's unsubdivided shell (a quarter of the vertices and faces),
+  and so does hair (its clumps and curls on the body's own scalp grid, shaded with the smooth offset's
+  normals, :mod:`genb.render.dress.hair`).
 - **seams of solid garments** (:mod:`genb.render.dress.seams`) only from :data:`SEAMS_MIN_PX_PER_M`: they
   go through the per-pixel cloth path for their seams alone, which far people would pay for with
   nothing to show (the seams fade out from 8 mm of cloth per pixel; patterned garments get theirs anyway).
@@ -38,7 +40,7 @@ class Detail:
     """How finely one person is dressed.
 
     Attributes:
-        fine: patterned garments on subdivided shells (False: the cut's unsubdivided shell).
+        fine: patterned garments and hair on subdivided shells (False: the cut's unsubdivided shell).
         folds: folds at bent joints.
         seams: solid garments drawn per pixel for their seams (patterned ones always are).
     """

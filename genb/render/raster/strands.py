@@ -83,6 +83,39 @@ def _step(flat: np.ndarray, key: np.ndarray, grid: np.ndarray, offset: int, has_
     return fwd
 
 
+SHELL_V = 0.5  # strand coordinates' v below this: a scalp shell's pixels (pieces and locks start at v = 1 and 2)
+
+
+def meridian_tangents(tangent: np.ndarray, normal: np.ndarray, v: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """(M, 3) float32 strand directions of M hair pixels, smooth over a scalp shell's triangles.
+
+    A shell's u is the azimuth around the crown's axis (:mod:`genb.render.dress.hair`), linear over
+    each triangle, so the screen differences of :func:`strand_tangents` turn from one triangle to
+    the next (the highlight showed the triangles as facets). Per person (``key``, (M,)) the axis is
+    fitted to those tangents (the unit ``a`` most nearly in the plane of each tangent and its normal:
+    the least eigenvector of the sum of (t x n)(t x n)^T) and each shell pixel (``v`` (M,) below
+    :data:`SHELL_V`) takes the axis projected onto its tangent plane, ``a - (a.n) n``: a meridian
+    from the crown on a round head, as smooth as the normals (``normal``, (M, 3) unit). Near the
+    whorl (the projection under a quarter of a unit) and on pieces and locks, the differences stay.
+    Oriented like the differences (down the image)."""
+    out = tangent.copy()
+    shell = v < SHELL_V
+    for kk in np.unique(key[shell]):
+        sel = np.flatnonzero(shell & (key == kk))
+        if len(sel) < 16:
+            continue
+        w = np.cross(tangent[sel], normal[sel]).astype(np.float64)
+        a = np.linalg.eigh(w.T @ w)[1][:, 0]
+        nn = normal[sel].astype(np.float64)
+        p = a[None, :] - (nn @ a)[:, None] * nn
+        length = np.sqrt(np.einsum("ij,ij->i", p, p))
+        ok = length > 0.25
+        t = p[ok] / length[ok, None]
+        t *= np.where(t[:, 1] < 0, -1.0, 1.0)[:, None]
+        out[sel[ok]] = t.astype(np.float32)
+    return out
+
+
 def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarray, uv: np.ndarray,
                footprint: np.ndarray, n: np.ndarray, ray: np.ndarray, z: np.ndarray, width: int,
                height: int) -> tuple[np.ndarray, np.ndarray, StrandPixels]:
@@ -111,8 +144,8 @@ def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarra
         lin[sel], slope[sel], jitter[sel], share[sel] = strand_albedo(
             fabrics[(int(key) >> 8, int(key) & 255)], uv[g, 0], uv[g, 1], footprint[g])
     pts = ray[ids] * (z[ids] / ray[ids, 2])[:, None]
-    tangent = strand_tangents(flat[ids], pts, uv[ids, 0], k, width, height)
     nn = n[ids]
+    tangent = meridian_tangents(strand_tangents(flat[ids], pts, uv[ids, 0], k, width, height), nn, uv[ids, 1], k)
     across = np.stack([nn[:, 1] * tangent[:, 2] - nn[:, 2] * tangent[:, 1], nn[:, 2] * tangent[:, 0] - nn[:, 0] * tangent[:, 2],
                        nn[:, 0] * tangent[:, 1] - nn[:, 1] * tangent[:, 0]], axis=1)
     bent = bend_normals(nn, across, tangent, slope, np.zeros_like(slope))

@@ -1,0 +1,77 @@
+"""The hairline's shape: where a hair shell's cut runs over the forehead, the temples and the nape.
+
+A real hairline is no straight cut across the forehead: it dips to a small widow's peak in the
+middle, recedes at the temples (more for short, masculine cuts), comes down in front of the ears
+as sideburns (short cuts) and is ragged (the nape too) at the scale of a few millimetres to a
+couple of centimetres. :func:`hairline_height` gives the height of the cut (head frame, metres above the
+ears' midpoint) at every body vertex: the style's profile from the back to the front of the head
+(:data:`PROFILES`, as a function of how far forward the vertex is) plus those features, which only
+shape the front half. Pure and deterministic (fixed phases per hairline): computed once per
+cached shell (:meth:`genb.render.dress.dresser.Dresser.hair_shell`).
+
+Head frame: x to the person's left, y forward, z up, origin at the ears' midpoint, metres.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Height (metres above the ears' midpoint) where the hair starts, as a function of how far forward
+# on the head (metres; negative = back of the head).
+FORWARD = [-0.12, -0.05, -0.025, 0.02, 0.05, 0.075, 0.13]
+PROFILES = {
+    "short": [-0.06, -0.05, 0.03, 0.04, 0.065, 0.09, 0.092],
+    "medium": [-0.10, -0.09, -0.03, 0.0, 0.055, 0.085, 0.09],
+    "long": [-0.10, -0.09, -0.03, 0.0, 0.055, 0.085, 0.09],
+}
+# per hairline: (widow's peak depth m, temple recession m, sideburn drop m, ragged amplitude m)
+FEATURES = {
+    "short": (0.008, 0.014, 0.035, 0.004),
+    "medium": (0.007, 0.008, 0.0, 0.005),
+    "long": (0.007, 0.01, 0.0, 0.004),
+}
+PEAK_WIDTH, RECESS_AT, RECESS_WIDTH = 0.16, 0.5, 0.2  # radians of azimuth from the front
+SIDEBURN = (0.028, 0.052)  # metres forward the sideburn spans (in front of the ear), on the side (|x| > 5 cm)
+# the ragged edge: (waves once around the head, share of the amplitude); fixed phases per hairline
+RAGGED = ((10, 0.55), (25, 0.3), (52, 0.15))
+NAPE_RAGGED = 0.7  # share of the ragged amplitude behind the ears (the front's everywhere in front)
+
+
+def _bump(x: np.ndarray, at: float, width: float) -> np.ndarray:
+    return np.exp(-(((x - at) / width) ** 2))
+
+
+def ragged(azimuth: np.ndarray, hairline: str) -> np.ndarray:
+    """(N,) in about [-1, 1]: a sum of waves along the hairline's azimuth (radians around the head, 0
+    at the front; whole waves once around, so no seam at the back), each with its own fixed phase per
+    hairline (so left and right differ)."""
+    shift = 0.37 * list(PROFILES).index(hairline)  # the first wave's phase keeps well off pi / 2 (symmetric)
+    out = np.zeros(len(azimuth))
+    for k, (waves, share) in enumerate(RAGGED):
+        out += share * np.sin(waves * azimuth + 0.25 + shift + 2.3 * k)
+    return out
+
+
+def hairline_height(head: np.ndarray, hairline: str) -> np.ndarray:
+    """(N,) metres: the height of the hairline's cut at head-frame points ``head`` (N, 3): the
+    :data:`PROFILES` curve along y, and at the front (fading in from y = 2 cm to 5 cm) a widow's
+    peak, receding temples and sideburns in front of the ears (short cuts); a ragged edge all round
+    (:data:`NAPE_RAGGED` of it behind the ears)."""
+    h = np.asarray(head, np.float64)
+    line = np.interp(h[:, 1], FORWARD, PROFILES[hairline])
+    peak, recess, burn, amp = FEATURES[hairline]
+    az = np.abs(np.arctan2(h[:, 0], np.maximum(h[:, 1], 1e-6)))  # 0 at the front, pi/2 at the ears
+    front = np.clip((h[:, 1] - 0.02) / 0.03, 0.0, 1.0)
+    shape = -peak * _bump(az, 0.0, PEAK_WIDTH) + recess * _bump(az, RECESS_AT, RECESS_WIDTH)
+    edge = amp * ragged(np.arctan2(h[:, 0], h[:, 1]), hairline)  # all round: the nape is ragged too
+    line = line + front * shape + (NAPE_RAGGED + (1 - NAPE_RAGGED) * front) * edge
+    if burn > 0:  # sideburns: the hair comes down in front of the ear
+        side = np.clip((h[:, 1] - SIDEBURN[0]) / 0.006, 0.0, 1.0) * np.clip((SIDEBURN[1] - h[:, 1]) / 0.006, 0.0, 1.0)
+        side = side * np.clip((np.abs(h[:, 0]) - 0.05) / 0.008, 0.0, 1.0)
+        line = line - burn * side
+    return line
+
+
+def cap_line(head: np.ndarray) -> np.ndarray:
+    """(N,) metres: a cap's edge (the short profile, smooth, never below 4.5 cm)."""
+    return np.maximum(np.interp(np.asarray(head)[:, 1], FORWARD, PROFILES["short"]), 0.045)
