@@ -1,0 +1,77 @@
+"""A hanging garment settled against the body: the last step of :func:`~genb.render.dress.hang.hang_grid`.
+
+The relaxed grid (:func:`~genb.render.dress.hang.relax`) is out of the legs' capsules but may still
+lie in the trunk where the skinning's blend folds it (the cloth over the groin of a flexed hip, a
+seated lap's crease) or in a leg's skin between the capsules' pieces. A few rounds, vectorised:
+
+1. every cloth vertex less than its clearance outside the skin of the trunk and legs (its nearest
+   body vertex's outward normal; up to :data:`DEEP` metres inside: the blend's folds reach 11 cm)
+   is pushed out along that normal;
+2. the pushes are spread over the grid (a vertex moves by the larger of its own push and half its
+   neighbours' mean push, along the rings and down the columns), so a dent lifts the cloth around
+   it as one surface instead of a spike;
+3. the cloth is pushed out of the legs' capsules again (a push out of the trunk must not end in a
+   thigh) and kept above the ground.
+
+The last round skips the spreading: its push out of the skin is the final word, exact to the
+clearance. Pure functions over numpy arrays (metres, world frame).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genb.render.dress.capsules import push_out
+
+DEEP = 0.12  # metres: cloth this deep under the skin or less is pushed out (deeper: another side of a limb)
+ROUNDS = 3
+
+
+def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearance: np.ndarray,
+              deep: float = DEEP) -> np.ndarray:
+    """(N, 3) how far each cloth point ``X`` (N, 3) must move to lie ``clearance`` (N,) metres outside
+    the skin: along its nearest body point's normal (``tree``: a cKDTree of ``points`` (M, 3),
+    ``normals`` (M, 3) unit), zero where it is already that far out or deeper than ``deep`` inside."""
+    _, i = tree.query(X)
+    gap = np.einsum("ij,ij->i", X - points[i], normals[i])
+    short = (gap < clearance) & (gap > -deep)
+    push = np.zeros_like(X)
+    push[short] = (clearance[short] - gap[short])[:, None] * normals[i[short]]
+    return push
+
+
+def spread(D: np.ndarray, share: float = 0.5) -> np.ndarray:
+    """(rings, bins, 3) the pushes ``D`` of a loose grid spread to their neighbours: per vertex the
+    larger (by length) of its own push and ``share`` times its four neighbours' mean push."""
+    nb = np.roll(D, 1, axis=1) + np.roll(D, -1, axis=1)
+    nb[1:] += D[:-1]
+    nb[:-1] += D[1:]
+    cnt = np.full(D.shape[:2], 4.0)
+    cnt[0] = cnt[-1] = 3.0
+    nb *= (share / cnt)[..., None]
+    own = np.einsum("rbj,rbj->rb", D, D)
+    other = np.einsum("rbj,rbj->rb", nb, nb)
+    return np.where((own >= other)[..., None], D, nb)
+
+
+def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearance: np.ndarray, capsules: tuple,
+           floor: float, rounds: int = ROUNDS) -> np.ndarray:
+    """(rings, bins, 3) the grid ``X`` settled against the body (the module's steps).
+
+    Args:
+        X: (rings, bins, 3) the relaxed grid. tree, points, normals: the trunk's and legs' skin
+            (:func:`skin_push`). clearance: (rings * bins,) metres each vertex keeps off the skin.
+        capsules: ``(A, B, F, R, cand, terms)`` the legs' capsules as :func:`~genb.render.dress.capsules.push_out`
+            takes them (radii with the cloth's offset). floor: metres, the lowest the cloth may go.
+    """
+    shape = X.shape
+    Y = X.reshape(-1, 3).copy()
+    A, B, F, R, cand, terms = capsules
+    for r in range(rounds):
+        D = skin_push(Y, tree, points, normals, clearance)
+        if r == rounds - 1:
+            return Y + D
+        Y += spread(D.reshape(shape)).reshape(-1, 3)
+        Y = push_out(Y, A, B, F, R, cand, terms)
+        np.maximum(Y[:, 2], floor, out=Y[:, 2])
+    return Y
