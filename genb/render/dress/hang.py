@@ -131,8 +131,9 @@ def skin_weights(rest: np.ndarray, rc: dict, front_lift: float = FRONT_LIFT) -> 
 
 def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray, floor: float,
           iterations: int = 6, gravity: float = 0.01, memory: float = 0.15, stretch: float = 1.04,
-          closed: np.ndarray | None = None, edges: bool = True) -> np.ndarray:
-    """(rings, bins, 3) the skinned grid ``X0`` relaxed (see the module's step 2-3).
+          closed: np.ndarray | None = None, edges: bool = True) -> tuple[np.ndarray, tuple]:
+    """(rings, bins, 3) the skinned grid ``X0`` relaxed (see the module's step 2-3), and the capsules
+    its rings below the waist were tested against (``(cand, terms)`` of :func:`push_out`, for :func:`settle`).
 
     Args:
         X0: (rings, bins, 3) skinned positions, world frame. rest: (rings, bins, 3) rest grid (edge lengths).
@@ -184,7 +185,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         delta[0] = 0.0
         X += delta
         collide(X, edges and it == iterations - 1)  # the edges once more at the end (each round: no better, 4 ms more)
-    return X
+    return X, (cand, terms)
 
 
 def _edge_midpoints(X: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -341,16 +342,15 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
     Rm = R + margin + 0.004
-    X = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
+    X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
     hips = np.repeat(rest[:, :, 2].mean(axis=1) > 0.5 * (rc["left_hip"][2] + rc["right_hip"][2]), bins)
     points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
-    cand = nearest_capsules(X.reshape(-1, 3), A, B, Rm)
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003),
-               (A, B, F, Rm, cand, capsule_terms(A, B, F, cand)), floor).reshape(rings, bins, 3)
+               (A, B, F, Rm, cand, terms), floor)
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)

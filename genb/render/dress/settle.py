@@ -24,7 +24,7 @@ import numpy as np
 from genb.render.dress.capsules import push_out
 
 DEEP = 0.12  # metres: cloth this deep under the skin or less is pushed out (deeper: another side of a limb)
-ROUNDS = 3
+ROUNDS = 2
 
 
 def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearance: np.ndarray,
@@ -32,9 +32,11 @@ def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clea
     """(N, 3) how far each cloth point ``X`` (N, 3) must move to lie ``clearance`` (N,) metres outside
     the skin: along its nearest body point's normal (``tree``: a cKDTree of ``points`` (M, 3),
     ``normals`` (M, 3) unit), zero where it is already that far out or deeper than ``deep`` inside."""
-    _, i = tree.query(X)
+    dist, i = tree.query(X, distance_upper_bound=2.0 * deep + float(clearance.max()))
+    near = np.isfinite(dist)  # farther from every skin vertex: neither within the clearance nor inside
+    i = np.where(near, i, 0)
     gap = np.einsum("ij,ij->i", X - points[i], normals[i])
-    short = (gap < clearance) & (gap > -deep)
+    short = near & (gap < clearance) & (gap > -deep)
     push = np.zeros_like(X)
     push[short] = (clearance[short] - gap[short])[:, None] * normals[i[short]]
     return push
@@ -62,16 +64,19 @@ def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearan
         X: (rings, bins, 3) the relaxed grid. tree, points, normals: the trunk's and legs' skin
             (:func:`skin_push`). clearance: (rings * bins,) metres each vertex keeps off the skin.
         capsules: ``(A, B, F, R, cand, terms)`` the legs' capsules as :func:`~genb.render.dress.capsules.push_out`
-            takes them (radii with the cloth's offset). floor: metres, the lowest the cloth may go.
+            takes them (radii with the cloth's offset; ``cand``, ``terms`` for the rings below the
+            waist ring, which is left where the relaxation pinned it). floor: metres, the lowest the cloth may go.
     """
     shape = X.shape
     Y = X.reshape(-1, 3).copy()
     A, B, F, R, cand, terms = capsules
+    below = shape[1]  # the waist ring's vertices come first
     for r in range(rounds):
         D = skin_push(Y, tree, points, normals, clearance)
         if r == rounds - 1:
-            return Y + D
+            Y += D
+            break
         Y += spread(D.reshape(shape)).reshape(-1, 3)
-        Y = push_out(Y, A, B, F, R, cand, terms)
+        Y[below:] = push_out(Y[below:], A, B, F, R, cand, terms)
         np.maximum(Y[:, 2], floor, out=Y[:, 2])
-    return Y
+    return Y.reshape(shape)
