@@ -15,14 +15,20 @@ DRESS = {"type": "dress", "kind": "dress", "sleeve": 0.3, "length": 1.6, "waist"
          "loose": True, **FABRIC, "pattern": "print", "pattern_scale": 0.04, "color2": "f4f2ee"}
 TOP = {"type": "tank_top", "kind": "top", "sleeve": -1.0, "length": -1.0, "waist": 0.05, "thickness": 0.006,
        "loose": False, **FABRIC, "color": "7fa7d4"}
+TROUSERS = {"type": "trousers", "kind": "bottom", "length": 1.95, "waist": 0.25, "thickness": 0.012, "flare": 0.03,
+            **FABRIC}
+COAT = {"type": "coat", "kind": "coat", "sleeve": 1.95, "waist": -0.15, "thickness": 0.014, "ease": 0.04, "tail": 1.2,
+        "open": False, **FABRIC, "color": "6b4a2e"}
 OUTFITS = {"skirt": {"garments": [TOP, SKIRT]}, "dress": {"garments": [DRESS]}}
+HEMS = {"skirt": SKIRT["length"], "dress": DRESS["length"], "coat": COAT["tail"]}
 SHAPES = np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]],
                   np.float32)  # child, heavy, tall
 
 
 @pytest.fixture(scope="module")
 def hanging(anny_body):
-    """Every key pose, shapes in turn, in a knee-length skirt and in a long dress."""
+    """Every key pose, shapes in turn, in a knee-length skirt, in a long dress and in a closed coat
+    over trousers (its tail to above the knee)."""
     from genb.render.dress import Dresser
     from genb.render.raster.meshes import vertex_normals
 
@@ -41,48 +47,99 @@ def hanging(anny_body):
         v[:, 2] += lift
         kp[:, 2] += lift
         n = vertex_normals(v, faces)
-        for outfit, hem in (("skirt", SKIRT["length"]), ("dress", DRESS["length"])):
-            meshes = dresser.dress(OUTFITS[outfit], v, n, kp)
+        for outfit, hem in HEMS.items():
+            meshes = dresser.dress(OUTFITS.get(outfit, {"garments": [TOP, TROUSERS, COAT]}), v, n, kp)
             (loose,) = [m for m in meshes if m.name.endswith(":skirt")]
             people.append((name, outfit, hem, v, n, kp, loose))
     return dresser, people
 
 
-def _legs_out(dresser, v, loose, hem):
-    """Leg vertices at least 0.25 (about 10 cm) above the hem along the leg that lie outside the
-    garment closed at its waist ring, and how many were tested."""
+def _legs_out(dresser, v, loose, hem, coat=False):
+    """Leg vertices at least 0.25 (about 10 cm) above the hem along the leg (a coat's: below the top
+    of the thigh, where the tail hangs from the coat) that lie outside the garment closed at its
+    waist ring, and how many were tested."""
     from genb.render.dress.cover import capped, outside_share
 
     a = dresser.atlas
-    legs = dresser.is_leg & (np.nan_to_num(a.leg, nan=9.0) <= hem - 0.25)
+    t = np.nan_to_num(a.leg, nan=9.0)
+    legs = dresser.is_leg & (t <= hem - 0.25) & (t >= (0.3 if coat else -1.0))
     cv, cf = capped(loose.vertices.astype(np.float64), loose.faces, np.arange(44))
     return int(outside_share(v[legs], cv, cf).sum()), int(legs.sum())
 
 
-def test_no_leg_through_a_skirt_or_a_dress_in_the_key_poses(hanging):
-    """Before (rings whose radii only grew downwards, per posed body): 3.0 % of the covered leg
-    vertices outside the skirt and 3.6 % outside the dress over these poses, up to 57 % of them
-    in one pose (the dress, crouching); now 0.37 % and 0.29 %, at worst 11 % (the skirt, crouching)."""
+# What a loose garment still lets through, per pose (share of its covered leg vertices): a lunge's and
+# a run's stride is wider than a long dress's hem (the back shin shows through the hem's side); a coat
+# tail, cut no wider than 12 cm beyond the waist, leaves a kneeling or knees-up thigh's top outside.
+# Every other pose: at most 0.5 % (a vertex or two at a crease).
+THROUGH_ALLOWED = {("lunge", "dress"): 0.03, ("run_stride", "dress"): 0.03, ("kneeling_one_knee", "coat"): 0.2,
+                   ("sitting_floor_knees_up", "coat"): 0.2, ("lunge", "coat"): 0.08, ("run_stride", "coat"): 0.05,
+                   ("crouching", "coat"): 0.05, ("sitting_cross_legged", "coat"): 0.03}
+THROUGH_TOLERANCE = 0.005
+
+
+def test_no_leg_through_a_loose_garment_in_any_key_pose(hanging):
+    """Every key pose (child, heavy and tall bodies in turn): covered leg vertices outside the
+    knee-length skirt, the long dress and a closed coat's tail. Before (14 rings, the front hanging
+    from the pelvis, only vertices kept out of the legs): skirt 0.36 %, dress 0.29 %, coat 1.9 %
+    over these poses, at worst 11 % (skirt, crouching), 5 % (dress, lunge) and 34 % (coat, sitting
+    with the knees up); now (RESULTS), none over 0.5 % but those in :data:`THROUGH_ALLOWED`."""
     dresser, people = hanging
-    out = {(name, outfit): _legs_out(dresser, v, loose, hem) for name, outfit, hem, v, n, kp, loose in people}
-    total = sum(o for o, _ in out.values()) / sum(t for _, t in out.values())
-    worst = max(out, key=lambda k: out[k][0] / out[k][1])
-    assert total < 0.01, (total, {k: o for k, o in out.items() if o[0]})
-    assert out[worst][0] / out[worst][1] < 0.12, (worst, out[worst])
+    out = {(name, outfit): _legs_out(dresser, v, loose, hem, outfit == "coat")
+           for name, outfit, hem, v, n, kp, loose in people}
+    for garment, bound in (("skirt", 0.0005), ("dress", 0.002), ("coat", 0.012)):
+        mine = [o for k, o in out.items() if k[1] == garment]
+        total = sum(o for o, _ in mine) / sum(t for _, t in mine)
+        assert total < bound, (garment, total, {k: o for k, o in out.items() if o[0] and k[1] == garment})
+    over = {k: o for k, o in out.items() if o[0] / o[1] > THROUGH_ALLOWED.get(k, THROUGH_TOLERANCE)}
+    assert not over, over
 
 
 def test_loose_garments_stay_out_of_the_body(hanging):
     """Garment vertices more than 3 mm under the skin of the trunk and legs (arms and hands may
-    rest on a lap): before 0.44 % of the skirts' and dresses' vertices over these poses, now 0.19 %."""
+    rest on a lap), over every key pose: before 0.44 % of the skirts' and dresses' vertices, then
+    0.19 % (the relaxation against the legs' capsules; up to 5 % in a crouch, the cloth over the
+    groin folded into the belly by the skinning's blend), now (settled against the trunk and legs,
+    dress.settle) RESULTS; the coat's tail too, per pose."""
     from genb.render.dress.cover import depth_under_skin
 
     dresser, people = hanging
     low = ~dresser.is_arm & (dresser.atlas.parts != PART_INDEX["head"])
-    inside = total = 0
+    inside, total, worst = {}, {}, {}
     for name, outfit, hem, v, n, kp, loose in people:
-        inside += int((depth_under_skin(loose.vertices, v[low], n[low]) > 0.003).sum())
-        total += len(loose.vertices)
-    assert inside / total < 0.003, inside / total
+        k = int((depth_under_skin(loose.vertices, v[low], n[low]) > 0.003).sum())
+        inside[outfit] = inside.get(outfit, 0) + k
+        total[outfit] = total.get(outfit, 0) + len(loose.vertices)
+        worst[name, outfit] = k / len(loose.vertices)
+    share = (inside["skirt"] + inside["dress"]) / (total["skirt"] + total["dress"])
+    assert share < 0.001, share
+    assert inside["coat"] / total["coat"] < 0.002, inside["coat"] / total["coat"]
+    assert max(worst.values()) < 0.02, sorted(worst.items(), key=lambda x: -x[1])[:4]
+
+
+def test_a_seated_lap_is_covered_from_above(hanging):
+    """Sitting on a chair, on the floor, leaning forward or relaxed, in a skirt and in a dress: the
+    cloth lies over the lap. For the skin on top of the thighs (its normal within 45 degrees of up,
+    the thigh's middle), some cloth lies within 2 cm across and above it, for all but a few
+    vertices at the lap's edges (the cloth over the lap does not sink under the thighs' skin)."""
+    from scipy.spatial import cKDTree
+
+    dresser, people = hanging
+    a = dresser.atlas
+    t = np.nan_to_num(a.leg, nan=9.0)
+    thigh = dresser.is_leg & (t > 0.3) & (t < 0.8)
+    covered = {}
+    for name, outfit, hem, v, n, kp, loose in people:
+        if not name.startswith("sitting") or outfit == "coat":
+            continue
+        top = np.flatnonzero(thigh & (n[:, 2] > 0.7))
+        if len(top) < 20:  # cross-legged: the thighs lie on their sides
+            continue
+        cloth = loose.vertices.astype(np.float64)
+        near = cKDTree(cloth[:, :2]).query_ball_point(v[top, :2], 0.02)
+        above = [any(cloth[j, 2] > v[i, 2] for j in js) for i, js in zip(top, near)]
+        covered[name, outfit] = float(np.mean(above))
+    assert len(covered) >= 8, covered
+    assert min(covered.values()) > 0.95, covered
 
 
 def test_skirt_and_dress_edges_stay_bounded_in_a_lunge(anny_body, hanging):
@@ -114,7 +171,8 @@ def test_a_hanging_garment_is_the_same_every_time(hanging):
     """Deterministic: the same person dressed twice gives the same bytes."""
     dresser, people = hanging
     name, outfit, hem, v, n, kp, loose = people[len(people) // 2]
-    again = [m for m in dresser.dress(OUTFITS[outfit], v, n, kp) if m.name.endswith(":skirt")][0]
+    outfit = OUTFITS.get(outfit, {"garments": [TOP, TROUSERS, COAT]})
+    again = [m for m in dresser.dress(outfit, v, n, kp) if m.name.endswith(":skirt")][0]
     assert again.vertices.tobytes() == loose.vertices.tobytes()
     assert again.faces.tobytes() == loose.faces.tobytes()
 

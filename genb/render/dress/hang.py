@@ -49,8 +49,8 @@ class LowerBody:
 
     Attributes:
         waist: (k,) body vertex ids of a ring around the waist (its centroid: the pelvis's up).
-        lower: (m,) body vertex ids of the trunk below the chest and of the legs and feet (what a
-            loose garment must stay out of).
+        lower: (m,) body vertex ids of the trunk and of the legs and feet (what a loose garment must
+            stay out of).
         leg: side -> (n,) body vertex ids of the thigh and shin (no foot); leg_t: side -> (n,) their
             leg coordinate (0 hip, 1 knee, 2 ankle).
         rest_centres: name -> (3,) joint centres in the rest pose (:func:`centres`; atlas frame, metres).
@@ -72,7 +72,7 @@ def lower_body(atlas) -> LowerBody:
         ids = np.flatnonzero(own & (t >= 0.0) & (t <= 2.0))
         leg[side], leg_t[side] = ids, t[ids]
     waist = np.flatnonzero((atlas.parts == TORSO) & (np.abs(atlas.torso - 0.3) < 0.03))
-    lower = np.flatnonzero(((atlas.parts == TORSO) & (atlas.torso < 0.6)) | ~np.isnan(atlas.leg))
+    lower = np.flatnonzero((atlas.parts == TORSO) | ~np.isnan(atlas.leg))  # a crouch's thighs reach the chest
     return LowerBody(waist, lower, leg, leg_t, centres(waist, atlas.rest, atlas.keypoints))
 
 
