@@ -116,37 +116,49 @@ def test_loose_garments_stay_out_of_the_body(hanging):
     assert max(worst.values()) < 0.02, sorted(worst.items(), key=lambda x: -x[1])[:4]
 
 
-def test_a_seated_lap_is_covered_from_above(hanging):
-    """Sitting on a chair, on the floor, leaning forward or relaxed, in a skirt and in a dress: the
-    cloth lies over the lap. For the skin on top of the thighs (its normal within 45 degrees of up,
-    the thigh's middle), some cloth lies within 2 cm across and above it, for all but a few
-    vertices at the lap's edges (the cloth over the lap does not sink under the thighs' skin)."""
-    from scipy.spatial import cKDTree
+def _hit_from_below(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(N,) bool: a vertical ray up from each of ``points`` (N, 3) meets a triangle of the surface."""
+    T = vertices.astype(np.float64)[faces.astype(np.int64)]  # (F, 3, 3)
+    e1, e2 = T[:, 1] - T[:, 0], T[:, 2] - T[:, 0]
+    up = np.array([0.0, 0.0, 1.0])
+    p = np.cross(up, e2)  # (F, 3)
+    det = np.einsum("fj,fj->f", e1, p)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    s = points[:, None] - T[None, :, 0]  # (N, F, 3)
+    u = np.einsum("nfj,fj->nf", s, p) * inv
+    q = np.cross(s, e1[None])
+    w = (q @ up) * inv
+    t = np.einsum("nfj,fj->nf", q, e2) * inv
+    return (ok & (u >= 0) & (w >= 0) & (u + w <= 1) & (t > 0)).any(axis=1)
 
+
+def test_a_seated_lap_is_covered_from_above(hanging):
+    """Sitting on a chair or on the floor, leaning forward or relaxed, in a skirt and in a dress: the
+    cloth lies over the lap: straight up from the skin on top of the thighs (its normal within 45
+    degrees of up, the thigh's middle) there is cloth, for all but a few vertices at the lap's
+    edges (the cloth over the lap does not sink under the thighs' skin)."""
     dresser, people = hanging
-    a = dresser.atlas
-    t = np.nan_to_num(a.leg, nan=9.0)
+    t = np.nan_to_num(dresser.atlas.leg, nan=9.0)
     thigh = dresser.is_leg & (t > 0.3) & (t < 0.8)
     covered = {}
     for name, outfit, hem, v, n, kp, loose in people:
         if not name.startswith("sitting") or outfit == "coat":
             continue
-        top = np.flatnonzero(thigh & (n[:, 2] > 0.7))
-        if len(top) < 20:  # cross-legged: the thighs lie on their sides
+        top = thigh & (n[:, 2] > 0.7)
+        if top.sum() < 20:  # cross-legged: the thighs lie on their sides
             continue
-        cloth = loose.vertices.astype(np.float64)
-        near = cKDTree(cloth[:, :2]).query_ball_point(v[top, :2], 0.02)
-        above = [any(cloth[j, 2] > v[i, 2] for j in js) for i, js in zip(top, near)]
-        covered[name, outfit] = float(np.mean(above))
+        covered[name, outfit] = float(_hit_from_below(v[top].astype(np.float64), loose.vertices, loose.faces).mean())
     assert len(covered) >= 8, covered
-    assert min(covered.values()) > 0.95, covered
+    assert min(covered.values()) > 0.97, covered
 
 
 def test_skirt_and_dress_edges_stay_bounded_in_a_lunge(anny_body, hanging):
     """In a lunge, every shape: the longest edge of the skirt and of the long dress, and their 99th
     percentile. Before (rings at fixed heights): up to 359 mm (skirt) and 402 mm (dress), 99th
-    percentile up to 289 mm; now 191 and 318 mm, 99th percentile 202 mm (the cloth spans the
-    legs' spread between the thighs; the rest grid's edges are 2-7 cm)."""
+    percentile up to 289 mm; then (14 rings) 191 and 318 mm, 99th percentile 202 mm; now (24 rings,
+    the thighs carrying the front from above the hips) up to 341 mm, 99th percentile under 210 mm
+    (the cloth spans the legs' spread between the thighs; the rest grid's edges are 2-5 cm)."""
     from genb.render.raster.meshes import vertex_normals
 
     dresser, _ = hanging
@@ -163,7 +175,7 @@ def test_skirt_and_dress_edges_stay_bounded_in_a_lunge(anny_body, hanging):
             e = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
             length = np.linalg.norm(loose.vertices[e[:, 0]] - loose.vertices[e[:, 1]], axis=1)
             longest[k, outfit], p99[k, outfit] = float(length.max()), float(np.percentile(length, 99))
-    assert max(longest.values()) < 0.33, longest
+    assert max(longest.values()) < 0.35, longest
     assert max(p99.values()) < 0.21, p99
 
 

@@ -34,7 +34,7 @@ from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
-from genb.render.dress.settle import settle
+from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
@@ -291,7 +291,7 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
               margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = 44,
-              edges: bool = True):
+              edges: bool = True, settle_rounds: int = ROUNDS):
     """A hanging loose garment on a posed body.
 
     Args:
@@ -303,6 +303,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         flare: metres the radius grows per metre down. max_spread: metres the radius may grow
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
+        settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
@@ -347,10 +348,12 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
     hips = np.repeat(rest[:, :, 2].mean(axis=1) > 0.5 * (rc["left_hip"][2] + rc["right_hip"][2]), bins)
+    lo, hi = X.reshape(-1, 3).min(axis=0) - 0.13, X.reshape(-1, 3).max(axis=0) + 0.13  # the skin near the cloth
+    low = low[((vertices[low] >= lo) & (vertices[low] <= hi)).all(axis=1)]
     points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003),
-               (A, B, F, Rm, cand, terms), floor)
+               (A, B, F, Rm, cand, terms), floor, rounds=settle_rounds)
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
