@@ -157,7 +157,8 @@ def test_skirt_and_dress_edges_stay_bounded_in_a_lunge(anny_body, hanging):
     """In a lunge, every shape: the longest edge of the skirt and of the long dress, and their 99th
     percentile. Before (rings at fixed heights): up to 359 mm (skirt) and 402 mm (dress), 99th
     percentile up to 289 mm; then (14 rings) 191 and 318 mm, 99th percentile 202 mm; now (24 rings,
-    the thighs carrying the front from above the hips) up to 341 mm, 99th percentile under 210 mm
+    the thighs carrying the front from above the hips, settled against the body) up to 341 mm, 99th
+    percentile up to 228 mm
     (the cloth spans the legs' spread between the thighs; the rest grid's edges are 2-5 cm)."""
     from genb.render.raster.meshes import vertex_normals
 
@@ -176,7 +177,7 @@ def test_skirt_and_dress_edges_stay_bounded_in_a_lunge(anny_body, hanging):
             length = np.linalg.norm(loose.vertices[e[:, 0]] - loose.vertices[e[:, 1]], axis=1)
             longest[k, outfit], p99[k, outfit] = float(length.max()), float(np.percentile(length, 99))
     assert max(longest.values()) < 0.35, longest
-    assert max(p99.values()) < 0.21, p99
+    assert max(p99.values()) < 0.24, p99
 
 
 def test_a_hanging_garment_is_the_same_every_time(hanging):
@@ -225,3 +226,34 @@ def test_folds_gather_inside_a_bent_elbow_and_vanish_when_straight(anny_body, ha
     assert tilt["phone_call"] > 0.5, tilt  # one elbow bent (the other straight, in the same window)
     assert tilt["standing"] < 0.2 * tilt["carrying_box"], tilt
     assert tilt["rest"] == 0.0, tilt
+
+
+def test_settle_lifts_a_dent_out_of_the_skin_as_one_surface():
+    """dress.settle on a flat skin (z = 0, normals up) and a grid 1 cm over it with one vertex 5 cm
+    under it: every vertex ends at least its clearance out, the dent's neighbours are lifted with it
+    (no spike), vertices far from it do not move, and a point deeper than DEEP is left alone."""
+    from scipy.spatial import cKDTree
+
+    from genb.render.dress.capsules import capsule_terms, nearest_capsules
+    from genb.render.dress.settle import DEEP, settle
+
+    g = np.linspace(-0.2, 0.2, 41)
+    skin = np.stack([*np.meshgrid(g, g, indexing="ij"), np.zeros((41, 41))], -1).reshape(-1, 3)
+    normals = np.tile([0.0, 0.0, 1.0], (len(skin), 1))
+    rings, bins = 8, 12
+    X = np.zeros((rings, bins, 3))
+    X[..., 0] = np.linspace(-0.15, 0.15, rings)[:, None]
+    X[..., 1] = np.linspace(-0.15, 0.15, bins)[None]
+    X[..., 2] = 0.01
+    X[4, 6, 2] = -0.05
+    X[1, 1, 2] = -(DEEP + 0.05)
+    A, B = np.array([[5.0, 5.0, 5.0]]), np.array([[5.0, 5.0, 5.5]])  # a leg far away
+    F, R = np.eye(3)[None], np.full((1, 8), 0.05)
+    cand = nearest_capsules(X[1:].reshape(-1, 3), A, B, R, k=1)
+    Y = settle(X, cKDTree(skin), skin, normals, np.full(rings * bins, 0.005), (A, B, F, R, cand, capsule_terms(A, B, F, cand)),
+               floor=-1.0)
+    assert Y.shape == X.shape
+    assert abs(Y[4, 6, 2] - 0.005) < 1e-9  # the exact push: out to the clearance
+    assert Y[3, 6, 2] > 0.0105 and Y[4, 5, 2] > 0.0105  # its neighbours lifted with it
+    assert Y[7, 0, 2] == 0.01 and Y[0, 11, 2] == 0.01  # far vertices unchanged
+    assert Y[1, 1, 2] == X[1, 1, 2]  # deeper than DEEP: on another side of a limb, not pushed
