@@ -353,7 +353,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003),
-               (A, B, F, Rm, cand, terms), floor, rounds=settle_rounds)
+               (A, B, F, Rm, cand, terms), floor, rounds=settle_rounds, hips=hips)
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)

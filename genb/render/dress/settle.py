@@ -6,10 +6,11 @@ seated lap's crease) or in a leg's skin between the capsules' pieces. A few roun
 
 1. every cloth vertex less than its clearance outside the skin of the trunk and legs (its nearest
    body vertex's outward normal; up to :data:`DEEP` metres inside: the blend's folds reach 11 cm)
-   is pushed out along that normal;
-2. the pushes are spread over the grid (a vertex moves by the larger of its own push and half its
-   neighbours' mean push, along the rings and down the columns), so a dent lifts the cloth around
-   it as one surface instead of a spike;
+   is pushed out along that normal (deeper than :data:`SNAP`: onto the skin at that vertex);
+2. the pushes are spread over the grid, twice (a vertex moves by the larger of its own push and
+   0.8 of its neighbours' mean push, along the rings and down the columns), so a dent lifts the
+   cloth around it as one surface instead of a spike or a zigzag (not over the hips: lifted there,
+   the cloth opens a ledge under the waistband; it is pushed only out of the skin under it);
 3. the cloth is pushed out of the legs' capsules again (a push out of the trunk must not end in a
    thigh) and kept above the ground.
 
@@ -25,13 +26,16 @@ from genb.render.dress.capsules import push_out
 
 DEEP = 0.12  # metres: cloth this deep under the skin or less is pushed out (deeper: another side of a limb)
 ROUNDS = 2
+SNAP = 0.03  # metres: cloth deeper than this goes to its nearest skin vertex, not out along its normal
 
 
 def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearance: np.ndarray,
               deep: float = DEEP) -> np.ndarray:
     """(N, 3) how far each cloth point ``X`` (N, 3) must move to lie ``clearance`` (N,) metres outside
     the skin: along its nearest body point's normal (``tree``: a cKDTree of ``points`` (M, 3),
-    ``normals`` (M, 3) unit), zero where it is already that far out or deeper than ``deep`` inside."""
+    ``normals`` (M, 3) unit), zero where it is already that far out or deeper than ``deep`` inside;
+    more than :data:`SNAP` inside, onto the skin at that vertex (the normal of a vertex far from it
+    would carry it off the body)."""
     dist, i = tree.query(X, distance_upper_bound=2.0 * deep + float(clearance.max()))
     near = np.isfinite(dist)  # farther from every skin vertex: neither within the clearance nor inside
     i = np.where(near, i, 0)
@@ -39,12 +43,15 @@ def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clea
     short = near & (gap < clearance) & (gap > -deep)
     push = np.zeros_like(X)
     push[short] = (clearance[short] - gap[short])[:, None] * normals[i[short]]
+    deep_in = short & (gap < -SNAP)  # deep: onto the skin at its nearest vertex (along the normal it would float off)
+    push[deep_in] = points[i[deep_in]] + clearance[deep_in, None] * normals[i[deep_in]] - X[deep_in]
     return push
 
 
-def spread(D: np.ndarray, share: float = 0.5) -> np.ndarray:
+def spread(D: np.ndarray, share: float = 0.8) -> np.ndarray:
     """(rings, bins, 3) the pushes ``D`` of a loose grid spread to their neighbours: per vertex the
-    larger (by length) of its own push and ``share`` times its four neighbours' mean push."""
+    larger (by length) of its own push and ``share`` times its four neighbours' mean push (three
+    at the waist and the hem)."""
     nb = np.roll(D, 1, axis=1) + np.roll(D, -1, axis=1)
     nb[1:] += D[:-1]
     nb[:-1] += D[1:]
@@ -57,7 +64,7 @@ def spread(D: np.ndarray, share: float = 0.5) -> np.ndarray:
 
 
 def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearance: np.ndarray, capsules: tuple,
-           floor: float, rounds: int = ROUNDS) -> np.ndarray:
+           floor: float, rounds: int = ROUNDS, hips: np.ndarray | None = None) -> np.ndarray:
     """(rings, bins, 3) the grid ``X`` settled against the body (the module's steps).
 
     Args:
@@ -66,6 +73,8 @@ def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearan
         capsules: ``(A, B, F, R, cand, terms)`` the legs' capsules as :func:`~genb.render.dress.capsules.push_out`
             takes them (radii with the cloth's offset; ``cand``, ``terms`` for the rings below the
             waist ring, which is left where the relaxation pinned it). floor: metres, the lowest the cloth may go.
+        hips: (rings * bins,) bool the vertices over the hips (above the hip joints in the rest grid):
+            pushed only when less than 4 cm (plus the clearance) inside, never by their neighbours.
     """
     shape = X.shape
     Y = X.reshape(-1, 3).copy()
@@ -73,10 +82,15 @@ def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearan
     below = shape[1]  # the waist ring's vertices come first
     for r in range(rounds):
         D = skin_push(Y, tree, points, normals, clearance)
+        if hips is not None:  # over the hips: shallow pushes only, not spread (lifted, it opens a ledge under the waistband)
+            D[hips & (np.einsum("ij,ij->i", D, D) > (clearance + 0.04) ** 2)] = 0.0
         if r == rounds - 1:
             Y += D
             break
-        Y += spread(D.reshape(shape)).reshape(-1, 3)
+        S = spread(spread(D.reshape(shape))).reshape(-1, 3)
+        if hips is not None:
+            S[hips] = D[hips]
+        Y += S
         Y[below:] = push_out(Y[below:], A, B, F, R, cand, terms)
         np.maximum(Y[:, 2], floor, out=Y[:, 2])
     return Y.reshape(shape)
