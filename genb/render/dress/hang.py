@@ -348,14 +348,12 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
     hips = np.repeat(rest[:, :, 2].mean(axis=1) > 0.5 * (rc["left_hip"][2] + rc["right_hip"][2]), bins)
-    # the front's middle below the waistband (the rest body faces -y): where a flexed hip folds the cloth (dress.settle)
-    groin = np.tile(np.abs(theta - 1.5 * np.pi) < 0.6, rings) & (np.arange(rings * bins) >= 3 * bins)
     lo, hi = X.reshape(-1, 3).min(axis=0) - 0.13, X.reshape(-1, 3).max(axis=0) + 0.13  # the skin near the cloth
     low = low[((vertices[low] >= lo) & (vertices[low] <= hi)).all(axis=1)]
     points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003),
-               (A, B, F, Rm, cand, terms), floor, rounds=settle_rounds, hips=hips & ~groin)
+               (A, B, F, Rm, cand, terms), floor, rounds=settle_rounds)
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)

@@ -9,9 +9,7 @@ seated lap's crease) or in a leg's skin between the capsules' pieces. A few roun
    is pushed out along that normal (deeper than :data:`SNAP`: onto the skin at that vertex);
 2. the pushes are spread over the grid, twice (a vertex moves by the larger of its own push and
    0.8 of its neighbours' mean push, along the rings and down the columns), so a dent lifts the
-   cloth around it as one surface instead of a spike or a zigzag (not over the hips but in
-   front's middle: lifted there, the cloth opens a ledge under the waistband; it is pushed only
-   out of the skin under it);
+   cloth around it as one surface instead of a spike or a zigzag;
 3. the cloth is pushed out of the legs' capsules again (a push out of the trunk must not end in a
    thigh) and kept above the ground.
 
@@ -65,7 +63,7 @@ def spread(D: np.ndarray, share: float = 0.8) -> np.ndarray:
 
 
 def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearance: np.ndarray, capsules: tuple,
-           floor: float, rounds: int = ROUNDS, hips: np.ndarray | None = None) -> np.ndarray:
+           floor: float, rounds: int = ROUNDS) -> np.ndarray:
     """(rings, bins, 3) the grid ``X`` settled against the body (the module's steps).
 
     Args:
@@ -74,9 +72,6 @@ def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearan
         capsules: ``(A, B, F, R, cand, terms)`` the legs' capsules as :func:`~genb.render.dress.capsules.push_out`
             takes them (radii with the cloth's offset; ``cand``, ``terms`` for the rings below the
             waist ring, which is left where the relaxation pinned it). floor: metres, the lowest the cloth may go.
-        hips: (rings * bins,) bool the vertices over the hips (above the hip joints in the rest grid)
-            but the front's middle (where a flexed hip folds the cloth into the groin): pushed only
-            when less than 4 cm (plus the clearance) inside, never by their neighbours.
     """
     shape = X.shape
     Y = X.reshape(-1, 3).copy()
@@ -84,15 +79,10 @@ def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearan
     below = shape[1]  # the waist ring's vertices come first
     for r in range(rounds):
         D = skin_push(Y, tree, points, normals, clearance)
-        if hips is not None:  # over the hips: shallow pushes only, not spread (lifted, it opens a ledge under the waistband)
-            D[hips & (np.einsum("ij,ij->i", D, D) > (clearance + 0.04) ** 2)] = 0.0
         if r == rounds - 1:
             Y += D
             break
-        S = spread(spread(D.reshape(shape))).reshape(-1, 3)
-        if hips is not None:
-            S[hips] = D[hips]
-        Y += S
+        Y += spread(spread(D.reshape(shape))).reshape(-1, 3)
         Y[below:] = push_out(Y[below:], A, B, F, R, cand, terms)
         np.maximum(Y[:, 2], floor, out=Y[:, 2])
     return Y.reshape(shape)
