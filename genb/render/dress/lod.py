@@ -15,11 +15,10 @@ labels do not depend on it):
   nothing to show (the seams fade out from 8 mm of cloth per pixel; patterned garments get theirs anyway).
 - **folds at bent joints** (:mod:`genb.render.dress.folds`) only from :data:`FOLDS_MIN_PX_PER_M`: their
   ridges are 7 cm apart and at most 1.4 cm high, under 5 and 1 pixels below it.
-- **draped loose garments** (:mod:`genb.render.dress.hang`: 24 rings, edges kept out of the legs) and
-  **hanging folds** (:mod:`genb.render.dress.hang_folds`) only from :data:`DRAPE_MIN_PX_PER_M`; below it a
-  skirt takes 14 rings whose vertices (not edges) are kept out of the legs (a deep crouch may show a
-  thigh through the cloth by a few pixels), and no hanging folds; both are settled against the body
-  (:mod:`genb.render.dress.settle`).
+- **draped loose garments** (:mod:`genb.render.dress.hang`: 24 rings, edges kept out of the legs, two
+  rounds settling against the body) only from :data:`DRAPE_MIN_PX_PER_M`; below it a skirt takes 14 rings
+  whose vertices (not edges) are kept out of the legs (a deep crouch may show a thigh through the cloth
+  by a few pixels) and one exact push out of the skin (:mod:`genb.render.dress.settle`).
 
 Pure functions; the levels depend only on the sample's own camera and people, so a sample's bytes do not
 depend on which samples came before. Single images only: a sequence's frames are dressed at full detail
@@ -48,8 +47,7 @@ class Detail:
         folds: folds at bent joints.
         seams: solid garments drawn per pixel for their seams (patterned ones always are).
         drape: loose garments on their fine grid (:data:`genb.render.dress.hang.RINGS` rings, edges kept out
-            of the legs too) and hanging folds (:mod:`genb.render.dress.hang_folds`); False: 14 rings, vertices
-            only, no hanging folds.
+            of the legs too, two settling rounds); False: 14 rings, vertices only, one push out of the skin.
     """
 
     fine: bool = True
