@@ -100,8 +100,13 @@ def test_loose_garments_stay_out_of_the_body(hanging):
     """Garment vertices more than 3 mm under the skin of the trunk and legs (arms and hands may
     rest on a lap), over every key pose: before 0.44 % of the skirts' and dresses' vertices, then
     0.19 % (the relaxation against the legs' capsules; up to 5 % in a crouch, the cloth over the
-    groin folded into the belly by the skinning's blend), now (settled against the trunk and legs,
-    dress.settle) 0.00 % (the test's bound 0.1 %); the coat's tail too (0.00 %), at most 2 % in any pose."""
+    groin folded into the belly by the skinning's blend), then (settled against the trunk and legs,
+    dress.settle) 0.00 %, but cloth deep in the belly was snapped through the body onto the back (a strip
+    over a slit under a seated person's waistband); now such cloth stays where it is, hidden in the
+    body: 0.12 % (the test's bound 0.2 %; over the three bodies 0.05-0.31 % per garment, up to 3.6 %
+    in a pose); the coat's tail 0.05 %, at most 2 % in any pose."""
+    from scipy.spatial import cKDTree
+
     from genb.render.dress.cover import depth_under_skin
 
     dresser, people = hanging
@@ -113,7 +118,7 @@ def test_loose_garments_stay_out_of_the_body(hanging):
         total[outfit] = total.get(outfit, 0) + len(loose.vertices)
         worst[name, outfit] = k / len(loose.vertices)
     share = (inside["skirt"] + inside["dress"]) / (total["skirt"] + total["dress"])
-    assert share < 0.001, share
+    assert share < 0.002, share
     assert inside["coat"] / total["coat"] < 0.002, inside["coat"] / total["coat"]
     assert max(worst.values()) < 0.02, sorted(worst.items(), key=lambda x: -x[1])[:4]
 
@@ -259,3 +264,49 @@ def test_settle_lifts_a_dent_out_of_the_skin_as_one_surface():
     assert Y[3, 6, 2] > 0.0105 and Y[4, 5, 2] > 0.0105  # its neighbours lifted with it
     assert Y[7, 0, 2] == 0.01 and Y[0, 11, 2] == 0.01  # far vertices unchanged
     assert Y[1, 1, 2] == X[1, 1, 2]  # deeper than DEEP: on another side of a limb, not pushed
+
+
+BENT = ("sitting", "sitting_relaxed", "crouching", "sitting_floor_knees_up", "kneeling_one_knee", "lunge")
+
+
+@pytest.fixture(scope="module")
+def bent(anny_body):
+    """The seated, crouching, kneeling and lunging key poses, each on the child, heavy and tall
+    bodies, in the knee-length skirt and the long dress: (pose, body, outfit, grid (rings, 44, 3))."""
+    from genb.render.dress import Dresser
+    from genb.render.raster.meshes import vertex_normals
+
+    lib = PoseLibrary()
+    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in BENT]))
+    dresser = Dresser(anny_body)
+    faces = np.asarray(anny_body.faces)
+    out = []
+    for si in range(len(SHAPES)):
+        posed = anny_body.pose(np.tile(SHAPES[si], (len(BENT), 1)), rot)
+        for k, name in enumerate(BENT):
+            v, kp = posed.vertices[k], posed.keypoints[k]
+            n = vertex_normals(v, faces)
+            for outfit in ("skirt", "dress"):
+                (loose,) = [m for m in dresser.dress(OUTFITS[outfit], v, n, kp) if m.name.endswith(":skirt")]
+                out.append((name, si, outfit, loose.vertices.astype(np.float64).reshape(-1, 44, 3)))
+    return out
+
+
+def _zigzag(X: np.ndarray) -> float:
+    """Share of a loose grid's inner vertices where its column turns back on itself (the edges
+    above and below them more than 90 degrees apart): a sawtooth down the cloth."""
+    e = np.diff(X, axis=0)
+    cos = np.einsum("rbj,rbj->rb", e[1:], e[:-1]) / np.maximum(
+        np.linalg.norm(e[1:], axis=-1) * np.linalg.norm(e[:-1], axis=-1), 1e-12)
+    return float((cos < 0.0).mean())
+
+
+def test_no_sawtooth_down_a_hanging_garment(bent):
+    """Seated, crouching, kneeling and lunging, three bodies, skirt and dress: a column of the grid
+    turns back on itself at few of its vertices. Before (24 rings around ring centres that zigzag,
+    thin bands holding alternately more of one leg) up to 49 % of them (kneeling on one knee or
+    lunging, the heavy body: a sawtooth silhouette and hem), 10 % on average; now
+    (shells.loose_shell's centres smoothed down the rings) at most 5.8 %, 3.3 % on average."""
+    z = {(name, si, outfit): _zigzag(X) for name, si, outfit, X in bent}
+    assert max(z.values()) < 0.08, sorted(z.items(), key=lambda x: -x[1])[:4]
+    assert np.mean(list(z.values())) < 0.045, np.mean(list(z.values()))
