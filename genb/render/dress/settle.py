@@ -6,15 +6,20 @@ seated lap's crease) or in a leg's skin between the capsules' pieces. A few roun
 
 1. every cloth vertex less than its clearance outside the skin of the trunk and legs (its nearest
    body vertex's outward normal; up to :data:`DEEP` metres inside: the blend's folds reach 11 cm)
-   is pushed out along that normal (deeper than :data:`SNAP`: onto the skin at that vertex);
+   is pushed out along that normal (deeper than :data:`SNAP`: onto the skin at that vertex, unless
+   that skin faces away from the cloth's own side of the cut, :data:`FACING`: deep in the trunk the
+   nearest skin may be its far side, and cloth snapped there crosses the body and shows as a strip
+   over a slit at a seated person's back; it then stays where it is, hidden); over the trunk the
+   clearance is the full offset (the cloth stays over the top under it);
 2. the pushes are spread over the grid, twice (a vertex moves by the larger of its own push and
    0.8 of its neighbours' mean push, along the rings and down the columns), so a dent lifts the
    cloth around it as one surface instead of a spike or a zigzag;
 3. the cloth is pushed out of the legs' capsules again (a push out of the trunk must not end in a
    thigh) and kept above the ground.
 
-The last round skips the spreading: its push out of the skin is the final word, exact to the
-clearance. Pure functions over numpy arrays (metres, world frame).
+Before the last round the settling's moves are smoothed over the grid (:data:`SMOOTH` Jacobi
+rounds: neighbours move together, no sawtooth from pushes that differ vertex by vertex). The last
+round skips the spreading: its push out of the skin is the final word, exact to the clearance. Pure functions over numpy arrays (metres, world frame).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clea
     ``normals`` (M, 3) unit), zero where it is already that far out or deeper than ``deep`` inside;
     more than :data:`SNAP` inside, onto the skin at that vertex (the normal of a vertex far from it
     would carry it off the body). ``floor_clear``: (M,) metres the skin itself asks (the larger wins).
-    ``out``: (N, 3) the cloth's outward directions (its skinned radial directions): a deep point whose
+    ``out``: (N, 3) the cloth's outward directions (the cut's radial ones turned with the pelvis): a deep point whose
     nearest skin faces away from them (deep in the trunk, nearer its other side) is not pushed: snapped
     onto the far side's skin it would cross the body and show there as a strip over a slit."""
     dist, i = tree.query(X, distance_upper_bound=2.0 * deep + float(clearance.max()))
