@@ -38,7 +38,7 @@ def _skirt(w: Wearer, g: dict, t: float, e: float) -> None:
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
     w.out.append(w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
-                                 bool(coat and g.get("open")), normals=w.normals))
+                                 bool(coat and g.get("open")), normals=w.normals, detail=w.detail))
 
 
 @garment_kind("top", "upper_clothes", layer=1, ease=0.008)

@@ -11,10 +11,13 @@ deterministic, a few ms per garment):
    the waist, below the hips each side's thigh, then its shin below the knee, with a smooth
    blend across the front and back middle and across the knee. A seated person's skirt lies
    on the lap and falls from the knees; a lunge opens it between the legs.
+   In front the thighs carry the cloth from above the hips (:data:`FRONT_LIFT`): a flexed hip
+   lifts the cloth over the groin with the thigh instead of leaving it in the crease.
 2. **Relaxed** by a few rounds of position-based dynamics: a gravity step, each column's edges
    kept at their rest length, each ring's edges never longer than theirs (cloth folds, it does
    not stretch), a weak pull back to the skinned shape (the cut's flare), the waist pinned.
-3. **Kept out of the legs**: every round ends by pushing the cloth out of tapered capsules
+3. **Kept out of the legs**: every round ends by pushing the cloth, its vertices and the midpoints
+   of its edges (an edge pushed moves both its ends: no edge cuts through a knee), out of tapered capsules
    around each thigh and shin (each piece as wide as the body vertices around it, plus the
    cloth's offset) and above the ground, and the last round's push is the final word.
 
@@ -27,13 +30,17 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
+from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
+RINGS = 24  # rings from the waist to the hem (14 let a deep crouch's thighs through the edges between them)
+FRONT_LIFT = 0.18  # metres: in front, the thighs carry the cloth from this high above the hips (a flexed hip lifts it)
 
 
 @dataclasses.dataclass
@@ -42,8 +49,8 @@ class LowerBody:
 
     Attributes:
         waist: (k,) body vertex ids of a ring around the waist (its centroid: the pelvis's up).
-        lower: (m,) body vertex ids of the trunk below the chest and of the legs and feet (what a
-            loose garment must stay out of).
+        lower: (m,) body vertex ids of the trunk and of the legs and feet (what a loose garment must
+            stay out of).
         leg: side -> (n,) body vertex ids of the thigh and shin (no foot); leg_t: side -> (n,) their
             leg coordinate (0 hip, 1 knee, 2 ankle).
         rest_centres: name -> (3,) joint centres in the rest pose (:func:`centres`; atlas frame, metres).
@@ -65,7 +72,7 @@ def lower_body(atlas) -> LowerBody:
         ids = np.flatnonzero(own & (t >= 0.0) & (t <= 2.0))
         leg[side], leg_t[side] = ids, t[ids]
     waist = np.flatnonzero((atlas.parts == TORSO) & (np.abs(atlas.torso - 0.3) < 0.03))
-    lower = np.flatnonzero(((atlas.parts == TORSO) & (atlas.torso < 0.6)) | ~np.isnan(atlas.leg))
+    lower = np.flatnonzero((atlas.parts == TORSO) | ~np.isnan(atlas.leg))  # a crouch's thighs reach the chest
     return LowerBody(waist, lower, leg, leg_t, centres(waist, atlas.rest, atlas.keypoints))
 
 
@@ -102,13 +109,15 @@ def _frames(c: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(F), np.stack(O)
 
 
-def skin_weights(rest: np.ndarray, rc: dict) -> np.ndarray:
+def skin_weights(rest: np.ndarray, rc: dict, front_lift: float = FRONT_LIFT) -> np.ndarray:
     """(G, 5) weights of rest grid points (G, 3) over :data:`SEGMENTS`: the pelvis above the hips
-    fading out 12 cm below them, each side's thigh then shin (blended 5 cm either side of the
+    fading out 12 cm below them (in front :data:`FRONT_LIFT` higher: the cloth over the groin goes
+    up with a flexed thigh instead of staying in the crease it folds into), each side's thigh then shin (blended 5 cm either side of the
     knee), the two sides blended over 12 cm across the middle (atlas frame: x to the left)."""
     mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
     z = rest[:, 2]
-    pelvis = np.clip(1.0 + (z - mid[2]) / 0.12, 0.0, 1.0)
+    front = np.clip(-(rest[:, 1] - mid[1]) / 0.08, 0.0, 1.0)  # the rest body faces -y
+    pelvis = np.clip(1.0 + (z - mid[2] - front_lift * front) / 0.12, 0.0, 1.0)
     left = np.clip(0.5 + (rest[:, 0] - mid[0]) / 0.12, 0.0, 1.0)
     w = np.zeros((len(rest), 5))
     w[:, 0] = pelvis
@@ -122,8 +131,9 @@ def skin_weights(rest: np.ndarray, rc: dict) -> np.ndarray:
 
 def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray, floor: float,
           iterations: int = 6, gravity: float = 0.01, memory: float = 0.15, stretch: float = 1.04,
-          closed: np.ndarray | None = None) -> np.ndarray:
-    """(rings, bins, 3) the skinned grid ``X0`` relaxed (see the module's step 2-3).
+          closed: np.ndarray | None = None, edges: bool = True) -> tuple[np.ndarray, tuple]:
+    """(rings, bins, 3) the skinned grid ``X0`` relaxed (see the module's step 2-3), and the capsules
+    its rings below the waist were tested against (``(cand, terms)`` of :func:`push_out`, for :func:`settle`).
 
     Args:
         X0: (rings, bins, 3) skinned positions, world frame. rest: (rings, bins, 3) rest grid (edge lengths).
@@ -132,6 +142,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         gravity: metres each free vertex falls per round. memory: share of the way back to ``X0`` per round.
         stretch: ring edges may reach this times their rest length.
         closed: (bins,) bool: the ring edge from bin j to j + 1 exists (an open coat's front has none).
+        edges: also push the midpoints of the edges out of the legs (on the skinned shape and in the last round).
     """
     rings, bins, _ = X0.shape
     Lv = np.linalg.norm(np.diff(rest, axis=0), axis=-1)  # (rings - 1, bins)
@@ -140,14 +151,20 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
     X0 = X0.copy()
     cand = nearest_capsules(X0[1:].reshape(-1, 3), A, B, R)
     terms = capsule_terms(A, B, F, cand)  # the same capsules every round
+    if edges:
+        mcand = nearest_capsules(_edge_midpoints(X0, on), A, B, R)
+        mterms = capsule_terms(A, B, F, mcand)
 
-    def collide(Y):
+    def collide(Y, edges=edges):
+        if edges:  # no edge through a leg: an edge's midpoint pushed out moves both its ends
+            m = _edge_midpoints(Y, on)
+            _spread_edge_pushes(Y, push_out(m, A, B, F, R, mcand, mterms) - m, on)
         Y[1:] = push_out(Y[1:].reshape(-1, 3), A, B, F, R, cand, terms).reshape(rings - 1, bins, 3)
         np.maximum(Y[..., 2], floor, out=Y[..., 2])
 
     collide(X0)  # the shape it keeps to
     X = X0.copy()
-    for _ in range(iterations):
+    for it in range(iterations):
         X[1:, :, 2] -= gravity
         X[1:] += memory * (X0[1:] - X[1:])
         # columns: rest length (Jacobi, the waist ring pinned)
@@ -167,8 +184,39 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         delta = 0.5 * C - 0.5 * np.roll(C, 1, axis=1)
         delta[0] = 0.0
         X += delta
-        collide(X)
-    return X
+        collide(X, edges and it == iterations - 1)  # the edges once more at the end (each round: no better, 4 ms more)
+    return X, (cand, terms)
+
+
+def _edge_midpoints(X: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """(E, 3) midpoints of a loose grid's column edges ((rings - 1) * bins, first) and of its ring
+    edges below the waist ring (those that exist: ``on`` (bins,) bool)."""
+    col = 0.5 * (X[:-1] + X[1:]).reshape(-1, 3)
+    ring = 0.5 * (X[1:] + np.roll(X[1:], -1, axis=1))[:, on].reshape(-1, 3)
+    return np.concatenate([col, ring])
+
+
+def _spread_edge_pushes(X: np.ndarray, D: np.ndarray, on: np.ndarray) -> None:
+    """Moves the grid ``X`` (rings, bins, 3) in place by the pushes ``D`` (E, 3) of its edge
+    midpoints (:func:`_edge_midpoints`' order): each vertex by the mean of its pushed edges' pushes
+    (the waist ring stays pinned)."""
+    rings, bins, _ = X.shape
+    nc = (rings - 1) * bins
+    hit = np.any(D != 0.0, axis=1).astype(np.float64)
+    acc = np.zeros((rings, bins, 3))
+    cnt = np.zeros((rings, bins))
+    dc, hc = D[:nc].reshape(rings - 1, bins, 3), hit[:nc].reshape(rings - 1, bins)
+    acc[:-1] += dc
+    acc[1:] += dc
+    cnt[:-1] += hc
+    cnt[1:] += hc
+    j = np.flatnonzero(on)
+    dr, hr = D[nc:].reshape(rings - 1, len(j), 3), hit[nc:].reshape(rings - 1, len(j))
+    for k in (j, (j + 1) % bins):
+        np.add.at(acc[1:], (slice(None), k), dr)
+        np.add.at(cnt[1:], (slice(None), k), hr)
+    acc[0] = 0.0
+    X += acc / np.maximum(cnt, 1.0)[..., None]
 
 
 def grid_normals(X: np.ndarray) -> np.ndarray:
@@ -184,28 +232,11 @@ def grid_normals(X: np.ndarray) -> np.ndarray:
     return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
 
 
-def off_the_skin(X: np.ndarray, points: np.ndarray, normals: np.ndarray, clearance, passes: int = 2) -> np.ndarray:
-    """(N, 3) cloth points ``X`` moved out along the normal of their nearest body point (``points``,
-    ``normals``: (M, 3)) wherever they are less than ``clearance`` (metres, one or (N,)) outside it (and at most
-    4 cm inside: deeper, the nearest point is on another side of a limb pressed against it)."""
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
-    X = X.copy()
-    clearance = np.broadcast_to(np.asarray(clearance, np.float64), (len(X),))
-    for _ in range(passes):
-        _, i = tree.query(X)
-        gap = np.einsum("ij,ij->i", X - points[i], normals[i])
-        short = (gap < clearance) & (gap > -0.04)
-        if not short.any():
-            break
-        X[short] += (clearance[short] - gap[short])[:, None] * normals[i[short]]
-    return X
-
-
 def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
     """(G, 3) rest points ``rest`` (atlas frame) carried by the five frames of :data:`SEGMENTS`
-    (``(frames, origins)`` of :func:`_frames`, rest and posed; a linear blend by ``weights`` (G, 5))."""
+    (``(frames, origins)`` of :func:`_frames`, rest and posed; a linear blend by ``weights`` (G, 5)).
+    (Dual quaternions were tried: they swing the front of a coat tail between two spread thighs
+    round wide arcs, four times as many covered leg vertices through in sitting and crouching poses.)"""
     Fr, Or = rest_frames
     Fp, Op = posed_frames
     M = np.einsum("sij,skj->sik", Fp, Fr)  # posed frame times the rest frame's inverse
@@ -259,7 +290,8 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
-              margin: float, flare: float, max_spread: float, open_front: bool, rings: int = 14, bins: int = 44):
+              margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = 44,
+              edges: bool = True, settle_rounds: int = ROUNDS):
     """A hanging loose garment on a posed body.
 
     Args:
@@ -270,6 +302,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         hem: leg coordinate of the hem (0 hip, 1 knee, 2 ankle). margin: metres of cloth off the body.
         flare: metres the radius grows per metre down. max_spread: metres the radius may grow
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
+        rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
+        settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
@@ -300,19 +334,29 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     radial /= np.maximum(size, 1e-9)[..., None]
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
-    X0 = skinned(rest.reshape(-1, 3), skin_weights(rest.reshape(-1, 3), rc), fr, fp).reshape(rings, bins, 3)
+    W = skin_weights(rest.reshape(-1, 3), rc)
+    X0 = skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3)
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
     closed = None
     if open_front:  # the rest body faces -y: no ring edges across the front
         mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
         closed = np.abs(mid) > 0.35
-    X = relax(X0, rest, A, B, F, R + margin + 0.004, float(vertices[:, 2].min()) + 0.003, closed=closed)
+    floor = float(vertices[:, 2].min()) + 0.003
+    Rm = R + margin + 0.004
+    X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
+    # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
+    #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
-    # the full offset over the hips (a coat tail stays over the coat), half of it over the legs
     hips = np.repeat(rest[:, :, 2].mean(axis=1) > 0.5 * (rc["left_hip"][2] + rc["right_hip"][2]), bins)
-    X = off_the_skin(X.reshape(-1, 3), vertices[low].astype(np.float64), normals[low].astype(np.float64),
-                     np.where(hips, margin + 0.004, 0.5 * margin + 0.003)).reshape(rings, bins, 3)
+    lo, hi = X.reshape(-1, 3).min(axis=0) - 0.13, X.reshape(-1, 3).max(axis=0) + 0.13  # the skin near the cloth
+    low = low[((vertices[low] >= lo) & (vertices[low] <= hi)).all(axis=1)]
+    points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
+    tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
+    X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003),
+               (A, B, F, Rm, cand, terms), floor, rounds=settle_rounds,
+               skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
+               out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)

@@ -17,6 +17,10 @@ labels do not depend on it):
   nothing to show (the seams fade out from 8 mm of cloth per pixel; patterned garments get theirs anyway).
 - **folds at bent joints** (:mod:`genb.render.dress.folds`) only from :data:`FOLDS_MIN_PX_PER_M`: their
   ridges are 7 cm apart and at most 1.4 cm high, under 5 and 1 pixels below it.
+- **draped loose garments** (:mod:`genb.render.dress.hang`: 24 rings, edges kept out of the legs, two
+  rounds settling against the body) only from :data:`DRAPE_MIN_PX_PER_M`; below it a skirt takes 14 rings
+  whose vertices (not edges) are kept out of the legs (a deep crouch may show a thigh through the cloth
+  by a few pixels) and one exact push out of the skin (:mod:`genb.render.dress.settle`).
 
 Pure functions; the levels depend only on the sample's own camera and people, so a sample's bytes do not
 depend on which samples came before. Single images only: a sequence's frames are dressed at full detail
@@ -33,6 +37,7 @@ import numpy as np
 FINE_MIN_PX_PER_M = 300.0  # a standing adult about 500 px tall: only close-ups subdivide patterned garments
 FOLDS_MIN_PX_PER_M = 70.0  # a standing adult about 120 px tall: a fold's 7 cm wavelength is 5 px
 SEAMS_MIN_PX_PER_M = 450.0  # solid garments' seams per pixel (genb.render.dress.seams) only in close-ups (2.2 mm per px)
+DRAPE_MIN_PX_PER_M = 300.0  # a standing adult about 500 px tall (close-ups): a thigh 5 cm through a skirt is 15 px
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,11 +48,14 @@ class Detail:
         fine: patterned garments and hair on subdivided shells (False: the cut's unsubdivided shell).
         folds: folds at bent joints.
         seams: solid garments drawn per pixel for their seams (patterned ones always are).
+        drape: loose garments on their fine grid (:data:`genb.render.dress.hang.RINGS` rings, edges kept out
+            of the legs too, two settling rounds); False: 14 rings, vertices only, one push out of the skin.
     """
 
     fine: bool = True
     folds: bool = True
     seams: bool = True
+    drape: bool = True
 
 
 FULL = Detail()
@@ -64,7 +72,8 @@ def pixels_per_metre(keypoints: np.ndarray, K: np.ndarray, cam_ext: np.ndarray) 
 
 def detail_of(scale: float) -> Detail:
     """The :class:`Detail` of a person ``scale`` pixels per metre on screen."""
-    return Detail(fine=scale >= FINE_MIN_PX_PER_M, folds=scale >= FOLDS_MIN_PX_PER_M, seams=scale >= SEAMS_MIN_PX_PER_M)
+    return Detail(fine=scale >= FINE_MIN_PX_PER_M, folds=scale >= FOLDS_MIN_PX_PER_M, seams=scale >= SEAMS_MIN_PX_PER_M,
+                  drape=scale >= DRAPE_MIN_PX_PER_M)
 
 
 def detail_levels(keypoints: np.ndarray, K: np.ndarray, cam_ext: np.ndarray) -> list[Detail]:

@@ -222,6 +222,8 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
         if not have[k]:
             centre[k] = centre[k - 1] if k > 0 else p[:, :2].mean(0)
     centre = np.cumsum(centre, 0) / np.arange(1, rings + 1)[:, None] * 0.5 + centre * 0.5  # lean to the top
+    for _ in range(rings // 8):  # thin bands hold alternately more of one leg: no centre zigzag down the rings
+        centre[1:-1] = 0.25 * centre[:-2] + 0.5 * centre[1:-1] + 0.25 * centre[2:]
     # 2. Radii: per (band, sector) maximum, widened over neighbouring bands and sectors, then
     #    a running maximum going down.
     d = p[:, :2] - centre[band]
