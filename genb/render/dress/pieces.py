@@ -141,6 +141,30 @@ def pillow(inner: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return v.astype(np.float32), np.ascontiguousarray(f, np.uint32)
 
 
+def _clear_between_nodes(y: np.ndarray, L: np.ndarray, x0: float, top: float, hx: float, hz: float) -> np.ndarray:
+    """(nx, nz) panel depths ``y`` raised so that the panel between its nodes (the triangles :func:`pillow`
+    draws: (a, b, c) and (a, c, d) per cell) lies ``BAG_GAP`` out of every point of ``L`` (P, 3) in the
+    trunk's frame: a node's envelope sees only the points near it, and a bulge between two nodes would
+    pass through the flat panel. The corners of each triangle under a point are raised by the point's
+    shortfall (their weights sum to one: one pass clears every point)."""
+    nx, nz = y.shape
+    s, t = (L[:, 0] - x0) / hx, (top - L[:, 2]) / hz
+    i, j = np.floor(s).astype(np.int64), np.floor(t).astype(np.int64)
+    ok = (i >= 0) & (i < nx - 1) & (j >= 0) & (j < nz - 1)
+    if not ok.any():
+        return y
+    i, j, s, t, need = i[ok], j[ok], s[ok] - i[ok], t[ok] - j[ok], L[ok, 1] + BAG_GAP
+    upper = s >= t  # triangle (a, b, c) = ((i, j), (i+1, j), (i+1, j+1)); else (a, c, d) with d = (i, j+1)
+    ya, yc = y[i, j], y[i + 1, j + 1]
+    yo = np.where(upper, y[i + 1, j], y[i, j + 1])  # b or d
+    h = np.where(upper, ya + s * (yo - ya) + t * (yc - yo), ya + t * (yo - ya) + s * (yc - yo))
+    short = np.maximum(need - h, 0.0)
+    lift = np.zeros_like(y)
+    for ci, cj in ((i, j), (i + 1, j + 1), (np.where(upper, i + 1, i), np.where(upper, j, j + 1))):
+        np.maximum.at(lift, (ci, cj), short)
+    return y + lift
+
+
 def backpack_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A backpack whose front panel follows the back it rests on.
 
@@ -165,7 +189,7 @@ def backpack_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarra
     near = (np.abs(L[None, None, :, 0] - gx[:, None, None]) <= REACH * hx) & (np.abs(L[None, None, :, 2] - gz[None, :, None]) <= REACH * hz)
     back = np.where(near, L[None, None, :, 1], -np.inf).max(axis=2) if len(L) else np.full((nx, nz), -np.inf)
     back = np.where(np.isfinite(back), back, back[np.isfinite(back)].max() if np.isfinite(back).any() else 0.12)
-    y_in = back + BAG_GAP
+    y_in = _clear_between_nodes(back + BAG_GAP, L, gx[0], top, hx, hz)
     u, w = np.meshgrid(np.linspace(-1, 1, nx), np.linspace(-1, 1, nz), indexing="ij")
     bulge = 0.025 + 0.105 * scale * np.sqrt(np.clip((1 - np.abs(u) ** 4) * (1 - np.abs(w) ** 4), 0.0, 1.0))
     X, Z = np.meshgrid(gx, gz, indexing="ij")
