@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress.seam_canvas import draw_lines
+
 ARMHOLE_M = 0.06  # metres from the sleeve's innermost v (the armpit) to its armhole seam along the arm
 OPENING_SIDE_M = 0.165  # a front opening's circle: centred this far in front of the side (radius 9.5 cm)
 
@@ -29,20 +31,18 @@ OPENING_SIDE_M = 0.165  # a front opening's circle: centred this far in front of
 def _patch(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, width: float, height: float, double: bool) -> None:
     """A patch pocket at the pixels ``ids``: ``s`` metres across from its middle, ``z`` metres below its
     top (M,): stitched sides and bottom, a turned-down top edge stitched once (``double``: twice)."""
-    from genb.render.dress.seams import _lines
-
     fp = c.fp[ids]
     half = np.float32(width / 2)
     inside = (z > -fp) & (z < np.float32(height) + fp)
     side = inside & (np.abs(np.abs(s) - half) < np.float32(0.01) + fp)
     k = np.flatnonzero(side)
     x = np.abs(s[k]) - half  # metres out from the pocket's side (< 0 inside)
-    _lines(c, ids[k], x, z[k], [("seam", 0.0), ("stitch", -0.004)], "u")
+    draw_lines(c, ids[k], x, z[k], [("seam", 0.0), ("stitch", -0.004)], "u")
     across = np.abs(s) < half + fp
     k = np.flatnonzero(across & (np.abs(z - np.float32(height)) < np.float32(0.01) + fp))
-    _lines(c, ids[k], z[k] - np.float32(height), s[k], [("seam", 0.0), ("stitch", -0.004)], "v")
+    draw_lines(c, ids[k], z[k] - np.float32(height), s[k], [("seam", 0.0), ("stitch", -0.004)], "v")
     k = np.flatnonzero(across & (z > -fp) & (z < np.float32(0.03) + fp))
-    _lines(c, ids[k], z[k], s[k], [("edge", 0.0), ("edge", 0.02), ("stitch", 0.016)] +
+    draw_lines(c, ids[k], z[k], s[k], [("edge", 0.0), ("edge", 0.02), ("stitch", 0.016)] +
            ([("stitch", 0.011)] if double else []), "v")
 
 
@@ -50,14 +50,12 @@ def _opening(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, denim: bool, side
     """A front pocket's curved opening: a quarter circle centred at the side (``side`` metres from the
     front's middle along ``s``) 4 cm below the top (``z``), from the waistband 7 cm off the middle down
     to the side seam."""
-    from genb.render.dress.seams import _lines
-
     radius = np.float32(min(max(side - 0.07, 0.04), 0.12))
     ds, dz = s - np.float32(side), z - np.float32(0.04)
     quarter = (ds < 0.0) & (dz > 0.0)
     rho = np.sqrt(ds * ds + dz * dz) - radius
     k = np.flatnonzero(quarter & (np.abs(rho) < np.float32(0.01) + c.fp[ids]))
-    _lines(c, ids[k], rho[k], s[k] + z[k], [("seam", 0.0), ("stitch", -0.005)] +
+    draw_lines(c, ids[k], rho[k], s[k] + z[k], [("seam", 0.0), ("stitch", -0.005)] +
            ([("stitch", -0.011)] if denim else []), "u")
 
 
@@ -107,8 +105,6 @@ def draw_leg_pockets(c, fabric: dict, legs: np.ndarray, ul: np.ndarray, vl: np.n
 def draw_armholes(c, arm: np.ndarray, ul: np.ndarray, vl: np.ndarray, top: np.ndarray) -> None:
     """The armhole seams at the sleeve pixels ``arm`` (ids): a ring :data:`ARMHOLE_M` out along the arm
     from each sleeve's highest v (``top`` (M,), its armpit end), with a row of stitches on the sleeve."""
-    from genb.render.dress.seams import _lines
-
     y = vl - (top - np.float32(ARMHOLE_M))  # metres towards the body from the seam
     k = np.flatnonzero(np.abs(y) < np.float32(0.01) + c.fp[arm])
-    _lines(c, arm[k], y[k], ul[k], [("seam", 0.0), ("stitch", -0.006)], "v")
+    draw_lines(c, arm[k], y[k], ul[k], [("seam", 0.0), ("stitch", -0.006)], "v")

@@ -33,13 +33,11 @@ import numpy as np
 
 from genb.render.dress.fabric import REGION_OFFSETS
 from genb.render.dress.pockets import draw_armholes, draw_leg_pockets, draw_pockets
-from genb.render.raster.procedural import fade, square
+from genb.render.dress.seam_canvas import Canvas, band_ids, draw_lines
 
 SEAMED = ("top", "coat", "dress", "bottom")  # garment kinds with seams (a registered kind: none unless listed)
 FAR_M = 0.008  # metres of cloth per pixel from which no seam detail is drawn (the fades below are 0 there)
-SEAM_FADE_M = 0.0107  # fade(fp, SEAM_FADE_M): grooves and edges whole up to 2.7 mm per pixel, gone at 8 mm
 CONTRAST_THREAD = "c8903c"  # jeans' topstitching
-MM = np.float32(0.001)
 
 
 def solid_seams(fabric: dict | None, detail: Any) -> bool:
@@ -95,14 +93,6 @@ def regions(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return r
 
 
-def _gauss(x: np.ndarray, sigma: float, fp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A unit-height Gaussian line exp(-(x / sigma)^2) box-filtered over ``fp`` (a Gaussian of the
-    summed variance, its integral kept): value and derivative in x (per metre)."""
-    s2 = np.float32(sigma * sigma) + fp * fp * np.float32(1 / 6)
-    e = np.exp(-(x * x) / s2) * (np.float32(sigma) / np.sqrt(s2))
-    return e, np.float32(-2) * x / s2 * e
-
-
 @functools.lru_cache(maxsize=1024)
 def _lin(hex_color: str) -> np.ndarray:
     """(3,) float32 linear RGB of an sRGB hex colour (cached; read-only)."""
@@ -113,80 +103,7 @@ def _lin(hex_color: str) -> np.ndarray:
     return out
 
 
-class _Canvas:
-    """The seam detail accumulated over N pixels: albedo factor, thread cover, height slopes."""
-
-    def __init__(self, fp: np.ndarray):
-        n = len(fp)
-        self.fp, self.dark, self.thread = fp, np.ones(n, np.float32), np.zeros(n, np.float32)
-        self.su, self.sv = np.zeros(n, np.float32), np.zeros(n, np.float32)
-        self.button, self.hit = None, np.zeros(n, bool)
-
-    def _slope(self, ids, axis: str, d: np.ndarray) -> None:
-        (self.su if axis == "u" else self.sv)[ids] += d
-        self.hit[ids] = True
-
-    def seam(self, ids, x, axis: str) -> None:
-        """A sewn seam at x = 0 (metres across it, N'): a groove, darker, with the allowance's puff beside it."""
-        fp = self.fp[ids]
-        g, dg = _gauss(x, 1.0e-3, fp)
-        p1, dp1 = _gauss(x - 3.5 * MM, 1.8e-3, fp)
-        p2, dp2 = _gauss(x + 3.5 * MM, 1.8e-3, fp)
-        f = fade(fp, SEAM_FADE_M)
-        self.dark[ids] *= 1 - np.float32(0.35) * g * f
-        self._slope(ids, axis, (np.float32(-0.35e-3) * dg + np.float32(0.2e-3) * (dp1 + dp2)) * f)
-
-    def edge(self, ids, x, axis: str) -> None:
-        """The inner edge of a turned-up hem or a band at x = 0: a faint step."""
-        fp = self.fp[ids]
-        g, dg = _gauss(x, 1.5e-3, fp)
-        f = fade(fp, SEAM_FADE_M)
-        self.dark[ids] *= 1 - np.float32(0.12) * g * f
-        self._slope(ids, axis, np.float32(-0.15e-3) * dg * f)
-
-    def stitch(self, ids, x, y, axis: str) -> None:
-        """A row of thread dashes along x = 0 (``y``: metres along it)."""
-        fp = self.fp[ids]
-        g, dg = _gauss(x, 0.35e-3, fp)
-        dash = square(y * np.float32(1 / 3.2e-3), fp * np.float32(1 / 3.2e-3), 0.72)
-        f = fade(fp, 0.005)
-        self.thread[ids] = np.maximum(self.thread[ids], np.float32(0.9) * g * dash * f)
-        self._slope(ids, axis, np.float32(0.12e-3) * dg * dash * f)
-
-    def buttons(self, ids, x, y, radius: float) -> None:
-        """Round buttons centred at x = 0, y = 0 (metres, N'): their cover and a domed relief."""
-        fp = self.fp[ids]
-        rho = np.sqrt(x * x + y * y)
-        cover = np.clip((np.float32(radius) - rho) / np.maximum(fp, np.float32(1e-5)) + 0.5, 0.0, 1.0)
-        f = fade(fp, 2 * radius)
-        if self.button is None:
-            self.button = np.zeros(len(self.fp), np.float32)
-        self.button[ids] = np.maximum(self.button[ids], cover * f)
-        self.hit[ids] = True
-        inside = np.float32(-2 * 0.25 / radius) * cover * f  # a dome 1/4 of the radius high
-        self.su[ids] += inside * x / np.float32(radius)
-        self.sv[ids] += inside * y / np.float32(radius)
-
-
-def _band(y: np.ndarray, fp: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """(M,) indices of the pixels whose ``y`` (N,) lies within [lo, hi] widened by a pixel's footprint."""
-    return np.flatnonzero(np.abs(y - np.float32(0.5 * (lo + hi))) < np.float32(0.5 * (hi - lo)) + fp)
-
-
-def _lines(c: _Canvas, ids: np.ndarray, y: np.ndarray, along: np.ndarray, lines: list, axis: str) -> None:
-    """Draw ``lines`` [(kind, offset m)] across ``y`` (M,) at pixels ``ids`` (``along``: metres along them)."""
-    fp = c.fp[ids]
-    for kind, at in lines:
-        d = y - np.float32(at)
-        k = np.flatnonzero(np.abs(d) < np.float32(0.009 if kind != "stitch" else 0.002) + fp)
-        if len(k):
-            if kind == "stitch":
-                c.stitch(ids[k], d[k], along[k], axis)
-            else:
-                getattr(c, kind)(ids[k], d[k], axis)
-
-
-def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarray, vl: np.ndarray) -> None:
+def _draw(c: Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarray, vl: np.ndarray) -> None:
     """The seams of one garment (``fabric``, layout ``lay``) at pixels of regions ``r`` and coordinates
     (``ul``, ``vl``) in their region's own frame (N,)."""
     kind, denim = fabric.get("kind"), fabric.get("pattern") == "denim"
@@ -204,30 +121,30 @@ def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarr
     if len(arm):
         ka = np.rint((ul[arm] - piR[arm]) / (2 * piR[arm]))
         x[arm] = ul[arm] - piR[arm] * (2 * ka + 1)
-    ids = _band(x, c.fp, -0.009, 0.009)
-    _lines(c, ids, x[ids], vl[ids], [("seam", 0.0)], "u")
+    ids = band_ids(x, c.fp, -0.009, 0.009)
+    draw_lines(c, ids, x[ids], vl[ids], [("seam", 0.0)], "u")
     if denim and len(ids):  # flat-felled: two rows of thread beside the seam (not a jeans' outseam)
         outseam = (r[ids] >= 3) & (r[ids] <= 4) & (k[ids] == 0) & (kind == "bottom")
         f = ids[~outseam]
-        _lines(c, f, x[f], vl[f], [("stitch", 3.0e-3), ("stitch", 9.5e-3)], "u")
+        draw_lines(c, f, x[f], vl[f], [("stitch", 3.0e-3), ("stitch", 9.5e-3)], "u")
     y = vl - lo  # metres above the lowest edge
-    ids = _band(y, c.fp, -0.009, 0.035)
+    ids = band_ids(y, c.fp, -0.009, 0.035)
     if len(ids):
         stitched = [("stitch", 0.012), ("stitch", 0.019)] if denim else [("stitch", 0.018)]
         h = hemmed[r[ids]]
-        _lines(c, ids[h], y[ids[h]], ul[ids[h]], [("edge", 0.026)] + stitched, "v")
-        _lines(c, ids[~h], y[ids[~h]], ul[ids[~h]], [("seam", 0.0)], "v")
+        draw_lines(c, ids[h], y[ids[h]], ul[ids[h]], [("edge", 0.026)] + stitched, "v")
+        draw_lines(c, ids[~h], y[ids[~h]], ul[ids[~h]], [("seam", 0.0)], "v")
     trunk = np.flatnonzero(r == 0)
     z = tab[0, 2] - vl[trunk]  # metres below the trunk's top
     if kind == "bottom":  # a waistband (on trousers' legs too: they run up to the waist, dress.texcoords)
         waist = np.flatnonzero((r == 0) | (r == 3) | (r == 4))
         z = tab[r[waist], 2] - vl[waist]
-        ids = _band(z, c.fp[waist], 0.0, 0.049)
-        _lines(c, waist[ids], z[ids], ul[waist[ids]], [("seam", 0.04), ("stitch", 0.005), ("stitch", 0.034)] +
+        ids = band_ids(z, c.fp[waist], 0.0, 0.049)
+        draw_lines(c, waist[ids], z[ids], ul[waist[ids]], [("seam", 0.04), ("stitch", 0.005), ("stitch", 0.034)] +
                ([("stitch", 0.011)] if denim else []), "v")
     elif kind == "top" and not fabric.get("hood"):  # a neckband
-        ids = _band(z, c.fp[trunk], 0.0, 0.027)
-        _lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.018), ("stitch", 0.011)], "v")
+        ids = band_ids(z, c.fp[trunk], 0.0, 0.027)
+        draw_lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.018), ("stitch", 0.011)], "v")
     if kind in ("top", "coat") and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):
         _placket(c, trunk, ul[trunk] - tab[0, 0] / 2, vl[trunk], float(tab[0, 1]), float(tab[0, 2]), big=kind == "coat")
     draw_pockets(c, fabric, trunk, ul[trunk], vl[trunk], float(tab[0, 0]), float(tab[0, 2]))
@@ -238,15 +155,15 @@ def _draw(c: _Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarr
         draw_armholes(c, arm, ul[arm], vl[arm], tab[r[arm], 2])
 
 
-def _placket(c: _Canvas, trunk: np.ndarray, p: np.ndarray, vl: np.ndarray, lo: float, hi: float, big: bool) -> None:
+def _placket(c: Canvas, trunk: np.ndarray, p: np.ndarray, vl: np.ndarray, lo: float, hi: float, big: bool) -> None:
     """A button placket down the front of the trunk (``p``: metres from u = pi R / 2 at the ``trunk``
     pixels): its edge, two rows of stitches, buttons every 9 cm (a coat's: 11 cm, larger)."""
     step, radius = (0.11, 0.009) if big else (0.09, 0.0055)
-    ids = _band(p, c.fp[trunk], -0.021, 0.025)
+    ids = band_ids(p, c.fp[trunk], -0.021, 0.025)
     ids = ids[vl[ids] < np.float32(hi - 0.02)]
     if not len(ids):
         return
-    _lines(c, trunk[ids], p[ids], vl[ids], [("seam", 0.016), ("stitch", 0.012), ("stitch", -0.012)], "u")
+    draw_lines(c, trunk[ids], p[ids], vl[ids], [("seam", 0.016), ("stitch", 0.012), ("stitch", -0.012)], "u")
     ids = ids[np.abs(p[ids]) < np.float32(radius) + c.fp[trunk[ids]]]
     first = np.float32(hi - 0.06)
     j = np.rint((first - vl[ids]) / np.float32(step))
@@ -276,7 +193,7 @@ def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint:
         near, fp, un, vn = None, footprint, u, v
     else:
         fp, un, vn = footprint[near], u[near], v[near]
-    c = _Canvas(fp)
+    c = Canvas(fp)
     r = regions(un, vn)
     off = REGION_OFFSETS.astype(np.float32)
     with np.errstate(invalid="ignore"):
