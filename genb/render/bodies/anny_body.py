@@ -31,7 +31,7 @@ from genb.errors import GenbError
 from genb.core.log import get_logger
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
-from genb.render.bodies.grips import GRIP_CURLS, SIDES, grip_rotations
+from genb.render.bodies.grips import GRIP_CURLS, SIDES, finger_chain, grip_rotations
 from genb.render.bodies.quiet_warp import init_warp_quietly
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
 from genb.render.bodies.rotations import matrix_to_axis_angle, axis_angle_to_matrix, rotation_between
@@ -169,7 +169,7 @@ class AnnyBody(StaturesMixin, BodyModel):
         for s, side in enumerate("LR"):
             idx = np.array([[self.bone_labels.index(f"finger{f}-{j}.{side}") for j in (1, 2, 3)] for f in range(1, 6)])
             h = heads[idx]  # (5, 3, 3)
-            chain = np.concatenate([h, (h[:, 2] + (h[:, 2] - h[:, 1]))[:, None]], axis=1)  # (5, 4, 3)
+            chain = finger_chain(h)  # (5, 4, 3)
             bones[s] = idx
             for g in GRIP_CURLS:
                 rots[g][s] = grip_rotations(g, chain, heads[self.bone_labels.index(f"wrist.{side}")])

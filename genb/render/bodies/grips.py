@@ -47,6 +47,12 @@ def flexion_axes(heads: np.ndarray, palm_normal: np.ndarray) -> np.ndarray:
     return a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
 
 
+def finger_chain(heads: np.ndarray) -> np.ndarray:
+    """(5, 4, 3) each finger's three joint heads (``heads`` (5, 3, 3), thumb first) and its tip, one
+    more last bone's length past its last joint."""
+    return np.concatenate([heads, (heads[:, 2] + (heads[:, 2] - heads[:, 1]))[:, None]], axis=1)
+
+
 def palm_normal(chain: np.ndarray, wrist: np.ndarray) -> np.ndarray:
     """(3,) a hand's palm normal in its rest pose, toward the palmar side (the side the thumb lies on).
 

@@ -27,7 +27,7 @@ import torch
 from genb.errors import GenbError
 from genb.render.assets import load_yaml_asset
 from genb.render.bodies.base import BodyModel, PosedBodies
-from genb.render.bodies.grips import GRIP_CURLS, SIDES, grip_rotations
+from genb.render.bodies.grips import GRIP_CURLS, SIDES, finger_chain, grip_rotations
 from genb.render.bodies.model_file import SMPLX_SHAPES, check_model_arrays
 from genb.core.conventions import BODY25, PART_INDEX, SEMANTIC_JOINTS, SEMANTIC_TO_WORLD
 from genb.render.bodies.rotations import axis_angle_to_matrix, matrix_to_axis_angle
@@ -149,7 +149,7 @@ class SmplxBody(BodyModel):
             first = self.joint_names.index(f"{side}_index1")  # the side's 15 hand joints follow
             idx = np.array([[self.joint_names.index(f"{side}_{f}{k}") for k in (1, 2, 3)] for f in order])
             h = J[idx]  # (5, 3, 3)
-            chain = np.concatenate([h, (h[:, 2] + (h[:, 2] - h[:, 1]))[:, None]], axis=1)
+            chain = finger_chain(h)  # (5, 4, 3)
             for g in GRIP_CURLS:
                 aa = matrix_to_axis_angle(grip_rotations(g, chain, J[self.joint_names.index(f"{side}_wrist")]))
                 pose = np.zeros((15, 3))

@@ -28,11 +28,11 @@ def cap(w: Wearer, acc: dict) -> None:
     w.out.append(brim(w.keypoints, color, th, crown.vertices))  # at the cap's front edge
 
 
-def _strap_and_bag(w: Wearer, acc: dict, region: str) -> None:
-    """A strap shell lying on the outermost cloth under it (the same body points, over the
-    garments), and the bag it carries."""
+def _sash_and_bag(w: Wearer, acc: dict) -> None:
+    """A sash shell lying on the outermost cloth under it (the same body points, over the
+    garments), the bag it carries and the short drop strap that joins them."""
     color = hex_rgb(acc["color"])
-    shell = w.dresser.region_shell(region)
+    shell = w.dresser.region_shell("sash")
     P, N = cloth_over_skin(w.vertices, w.normals, w.layers)
     strap = w.add_shell(shell, 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"],
                         hides=False)
@@ -41,10 +41,9 @@ def _strap_and_bag(w: Wearer, acc: dict, region: str) -> None:
     pack = bag(acc["type"], w.vertices, w.keypoints, color, w.outer,
                surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices)
     w.out.append(pack)
-    if region == "sash":  # the sash meets the bag: a short drop strap from the sash to the bag's top edge
-        drop = drop_strap(strap.vertices, pack.vertices[20:24], color * 0.8)
-        if drop is not None:
-            w.out.append(drop)
+    drop = drop_strap(strap.vertices, pack.vertices[20:24], color * 0.8)  # from the sash to the bag's top edge
+    if drop is not None:
+        w.out.append(drop)
 
 
 def drop_strap(strap: np.ndarray, top: np.ndarray, color: np.ndarray, width: float = 0.018) -> GarmentMesh | None:
@@ -92,4 +91,4 @@ def backpack(w: Wearer, acc: dict) -> None:
 
 @accessory_kind("bag_strap", "bag", "a shoulder bag")
 def bag_strap(w: Wearer, acc: dict) -> None:
-    _strap_and_bag(w, acc, "sash")
+    _sash_and_bag(w, acc)

@@ -211,7 +211,7 @@ class Dresser:
                            drape={"region_scale": back, "radius": 0.025, "clearance": 0.002})
 
     def region_shell(self, name: str) -> Shell:
-        """Small named regions: ``beard``, ``moustache``, ``stubble``, ``straps`` (backpack), ``sash`` (bag strap)."""
+        """Small named regions: ``beard``, ``moustache``, ``stubble``, ``sash`` (a shoulder bag's strap)."""
         a = self.atlas
         h = a.head
 
@@ -222,8 +222,6 @@ class Dresser:
                     ~self.lips & ((h[:, 1] > 0.035) | (a.normals[:, 2] < -0.2))
             if name == "moustache":
                 return (a.parts == HEAD) & (h[:, 1] > 0.07) & (h[:, 2] < -0.015) & (h[:, 2] > -0.032) & (np.abs(h[:, 0]) < 0.03)
-            if name == "straps":
-                return (a.parts == TORSO) & (a.torso > 0.45) & (np.abs(np.abs(a.rest[:, 0]) - 0.085) < 0.022)
             if name == "sash":
                 zt = a.torso * self.trunk_length
                 p0, p1 = np.array([0.11, 1.06 * self.trunk_length]), np.array([-0.15, 0.02 * self.trunk_length])
@@ -234,7 +232,7 @@ class Dresser:
                 return (a.parts == TORSO) & (dist < 0.022)
             raise KeyError(name)
 
-        return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5, subdivide=name in ("straps", "sash"))
+        return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5, subdivide=name == "sash")
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray,

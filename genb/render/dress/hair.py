@@ -283,10 +283,9 @@ def relief_normals(vertices: np.ndarray, smooth: np.ndarray, faces: np.ndarray, 
     f = np.asarray(faces, np.int64)
     inc = getattr(shell, "_incidence", None)
     if inc is None:
-        import scipy.sparse
+        from genb.render.raster.meshes import vertex_face_incidence
 
-        inc = scipy.sparse.csr_matrix((np.ones(f.size, np.float32), (f.T.ravel(), np.tile(np.arange(len(f)), 3))),
-                                      shape=(len(v), len(f)))
+        inc = vertex_face_incidence(f, len(v))
         if shell is not None:
             shell._incidence = inc
     fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from genb.render.dress.fabric import REGION_OFFSETS
+from genb.render.dress.fabric import REGION_OFFSETS, _lin as _fabric_lin
 from genb.render.dress.pockets import draw_armholes, draw_leg_pockets, draw_pockets
 from genb.render.dress.seam_canvas import Canvas, band_ids, draw_lines
 
@@ -95,10 +95,8 @@ def regions(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1024)
 def _lin(hex_color: str) -> np.ndarray:
-    """(3,) float32 linear RGB of an sRGB hex colour (cached; read-only)."""
-    from genb.render.raster.colour import SRGB_TO_LINEAR
-
-    out = SRGB_TO_LINEAR[np.array([int(hex_color[i:i + 2], 16) for i in (0, 2, 4)])].astype(np.float32)
+    """(3,) float32 linear RGB of an sRGB hex colour (:func:`genb.render.dress.fabric._lin`, cached; read-only)."""
+    out = _fabric_lin(hex_color)
     out.setflags(write=False)
     return out
 

@@ -61,15 +61,22 @@ def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clea
     return push
 
 
-def spread(D: np.ndarray, share: float = 0.8) -> np.ndarray:
-    """(rings, bins, 3) the pushes ``D`` of a loose grid spread to their neighbours: per vertex the
-    larger (by length) of its own push and ``share`` times its four neighbours' mean push (three
-    at the waist and the hem)."""
+def _neighbours(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sum of each grid vertex's four neighbours' values ``D`` (rings, bins, 3) (around its ring, the
+    rings above and below) and their count (rings, bins): 4, 3 at the waist and the hem."""
     nb = np.roll(D, 1, axis=1) + np.roll(D, -1, axis=1)
     nb[1:] += D[:-1]
     nb[:-1] += D[1:]
     cnt = np.full(D.shape[:2], 4.0)
     cnt[0] = cnt[-1] = 3.0
+    return nb, cnt
+
+
+def spread(D: np.ndarray, share: float = 0.8) -> np.ndarray:
+    """(rings, bins, 3) the pushes ``D`` of a loose grid spread to their neighbours: per vertex the
+    larger (by length) of its own push and ``share`` times its four neighbours' mean push (three
+    at the waist and the hem)."""
+    nb, cnt = _neighbours(D)
     nb *= (share / cnt)[..., None]
     own = np.einsum("rbj,rbj->rb", D, D)
     other = np.einsum("rbj,rbj->rb", nb, nb)
@@ -80,12 +87,8 @@ def smooth(D: np.ndarray, rounds: int) -> np.ndarray:
     """(rings, bins, 3) a loose grid's displacements ``D`` smoothed: ``rounds`` Jacobi rounds, each
     vertex halfway to its four neighbours' mean (three at the waist and the hem): neighbours move
     together, no sawtooth from pushes that differ vertex by vertex."""
-    cnt = np.full(D.shape[:2], 4.0)
-    cnt[0] = cnt[-1] = 3.0
     for _ in range(rounds):
-        nb = np.roll(D, 1, axis=1) + np.roll(D, -1, axis=1)
-        nb[1:] += D[:-1]
-        nb[:-1] += D[1:]
+        nb, cnt = _neighbours(D)
         D = 0.5 * D + 0.5 * nb / cnt[..., None]
     return D
 

@@ -17,7 +17,7 @@ import dataclasses
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
-from genb.render.dress.charts import Cut, cut, positions
+from genb.render.dress.charts import Cut, cut
 from genb.render.dress.fabric import REGION_OFFSETS, TEXTURED, cloth_coordinates, pattern_mean, unroll_radii
 from genb.render.dress.seams import seam_layout
 
@@ -66,10 +66,6 @@ class ClothMap:
     seams: np.ndarray | None = None  # (6, 3) where its seams and edges lie (genb.render.dress.seams.seam_layout)
     mixed: tuple | None = None
     region: np.ndarray | None = None
-
-    def positions(self, vertices: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
-        """(N', 3) float32 the map vertices (or ``ids`` among them) on the posed shell ``vertices`` (N, 3)."""
-        return positions(self.index, self.mixed, vertices, ids)
 
 
 def chart_lines(atlas) -> tuple[float, float, float]:

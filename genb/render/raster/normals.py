@@ -69,9 +69,7 @@ def encode_normal_planes(x: np.ndarray, y: np.ndarray, hit: np.ndarray) -> np.nd
     """:func:`encode_normal_xy` of the encoded x and y as two contiguous (H, W) uint8 planes (changed in
     place: zeroed where not ``hit``); OpenCV interleaves the three planes (numpy's strided channel
     copies are many times slower)."""
-    key = x.astype(np.uint16) << 8
-    key |= y
-    z = _Z_TABLE.ravel().take(key)
+    z = _z_of(x, y)
     keep = hit.view(np.uint8)
     for plane in (x, y, z):
         plane *= keep
@@ -89,9 +87,10 @@ def normal_keys(normals_encoded: np.ndarray) -> np.ndarray:
     return key.ravel()
 
 
-def _z_of(xy: np.ndarray) -> np.ndarray:
-    key = xy[:, 0].astype(np.intp) << 8
-    key |= xy[:, 1]
+def _z_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The encoded z byte of encoded x, y (uint8 arrays of one shape): the camera-facing root, from the table."""
+    key = x.astype(np.uint16) << 8
+    key |= y
     return _Z_TABLE.ravel().take(key)
 
 
@@ -107,9 +106,7 @@ def encode_normals(n: np.ndarray) -> np.ndarray:
         np.rint(v, out=v)
         np.clip(v, 0, 255, out=v)
         cols.append(v.astype(np.uint8))
-    key = cols[0].astype(np.intp) << 8
-    key |= cols[1]
-    cols.append(_Z_TABLE.ravel().take(key))
+    cols.append(_z_of(cols[0], cols[1]))
     return cv2.merge(cols).reshape(len(n), 3)
 
 
