@@ -92,12 +92,14 @@ def _legs_crossed(dresser, v, kp, loose, hem):
 # a run's stride is wider than a long dress's hem (the back shin shows through the hem's side).
 # Every other pose: at most 0.5 % (a vertex or two at a crease). A closed coat's tail is split at the
 # front below the hips (dress.coat_tail): a raised thigh comes forward between its panels, so it is
-# measured by the cloth crossing the leg (_legs_crossed), and the panels stay closed (the thighs
-# inside the tail) in every pose but those where a thigh comes forward between them (COAT_OPENS).
+# measured by the cloth crossing the leg (_legs_crossed; sitting with the knees up one face of a
+# panel's edge column still cuts a thigh's side: 3 of 372 vertices on the tall body), and the thighs
+# stay inside the tail in every pose but those where they come forward between its panels or sit on
+# its back, laid on the seat (COAT_OPENS).
 THROUGH_ALLOWED = {("lunge", "dress"): 0.03, ("run_stride", "dress"): 0.03, ("sitting_floor_knees_up", "coat"): 0.01}
 THROUGH_TOLERANCE = 0.005
 COAT_OPENS = ("kneeling_one_knee", "sitting_floor_knees_up", "sitting_floor_legs_out", "crouching", "lunge",
-              "run_stride", "run_flight", "sitting_cross_legged")
+              "run_stride", "run_flight", "sitting_cross_legged", "sitting", "sitting_relaxed", "sitting_leaning_forward")
 
 
 def test_no_leg_through_a_loose_garment_in_any_key_pose(hanging):
@@ -107,7 +109,10 @@ def test_no_leg_through_a_loose_garment_in_any_key_pose(hanging):
     worst 11 % (skirt, crouching); over every pose x the three bodies (docs/render.md) the coat
     2.0 %, at worst 34 % (sitting with the knees up). Now (24 rings, edges kept out of the legs, the
     thighs carrying the front from above the hips, settled against the body) over every pose x the
-    three bodies 0.00 %, 0.08 % and 0.66 %, none over 0.5 % but those in :data:`THROUGH_ALLOWED`."""
+    three bodies 0.00 %, 0.08 % and 0.66 %, none over 0.5 % but those in :data:`THROUGH_ALLOWED`.
+    The closed coat's tail, split at the front (dress.coat_tail), by the cloth crossing the leg
+    between its bone and its skin: before the split 0.26 %, at worst 5.6 % (crouching, the child:
+    the back swung through the knees), now 0.011 %, at worst 0.8 %."""
     dresser, people = hanging
     out = {(name, outfit): (_legs_crossed(dresser, v, kp, loose, hem) if outfit == "coat" else _legs_out(dresser, v, loose, hem))
            for name, outfit, hem, v, n, kp, loose in people}

@@ -18,6 +18,9 @@ forward between them instead of pushing through the cloth. Here, on the rest gri
    the thigh and through the knee (crouching, sitting with the knees up: 5.6 % of a child's
    covered thigh vertices through the cloth, now 0).
 
+4. **The seat** (:func:`seat_floor`): seated on a chair, the back and sides of the tail lie on
+   the seat under the buttocks and spread there instead of hanging to the ground.
+
 Pure functions over numpy arrays (atlas rest frame: x to the body's left, y back, z up; metres).
 """
 
@@ -27,7 +30,12 @@ import numpy as np
 
 SLIT_TOP = 0.04  # metres above the rest hip joints: rings below this are split at the front
 GAP = 0.1  # the slit's two edge columns keep this share of their spacing at rest
+TAPER = 3  # rings above the slit's tip whose two columns there are drawn in part of the way
 FRONT = 0.08  # metres: the front weight ramps over this depth in front of the hips (as skin_weights')
+SEAT_SLOPE = 0.45  # seated: each thigh's rise over its length at most this (level thighs)
+SEAT_REACH = 0.6  # seated: each ankle at least this many thigh lengths forward of its hip (a crouch's is under it)
+SEAT_HEIGHT = 0.6  # seated: the hips at least this many shin lengths above the ankles
+SEAT_UNDER = 0.01  # metres: the seat under the buttocks' lowest skin (the tail lies on it)
 BACK_HANG = 0.6  # share of the thighs' pull on the back below the hips given to the pelvis (it hangs from the seat)
 
 
@@ -61,14 +69,20 @@ def slit_faces(on: np.ndarray) -> np.ndarray:
 
 def close_slit(rest: np.ndarray, on: np.ndarray) -> np.ndarray:
     """(rings, bins, 3) the rest grid with each split ring's two slit-edge vertices drawn towards
-    their midpoint (to :data:`GAP` of their spacing): closed panels at rest."""
+    their midpoint (to :data:`GAP` of their spacing): closed panels at rest; the :data:`TAPER`
+    rings above the slit's tip (the waist ring too) part of the way, so its edges meet without a notch."""
     out = rest.copy()
     j = slit_column(rest.shape[1])
     split = ~on[:, j]
-    a, b = rest[split, j], rest[split, j + 1]
+    keep = np.where(split, GAP, 1.0)  # the share of their spacing each ring keeps
+    top = int(np.argmax(split)) if split.any() else len(split)
+    for k in range(1, TAPER + 1):  # the rings above the slit's tip drawn in less and less: no notch
+        if top - k >= 0:
+            keep[top - k] = GAP + (1.0 - GAP) * k / (TAPER + 1)
+    a, b = rest[:, j], rest[:, j + 1]
     m = 0.5 * (a + b)
-    out[split, j] = m + GAP * (a - m)
-    out[split, j + 1] = m + GAP * (b - m)
+    out[:, j] = m + keep[:, None] * (a - m)
+    out[:, j + 1] = m + keep[:, None] * (b - m)
     return out
 
 
@@ -98,3 +112,33 @@ def panel_weights(W: np.ndarray, rest: np.ndarray, rc: dict, on: np.ndarray) -> 
         out[:, 1 + 2 * k] = legs * s * (1 - shin)
         out[:, 2 + 2 * k] = legs * s * shin
     return out
+
+
+def seated(pc: dict) -> bool:
+    """Whether posed centres ``pc`` (:func:`~genb.render.dress.hang.centres`) sit on a seat: both
+    thighs within :data:`SEAT_SLOPE` of level and both ankles forward of their hips by at least
+    :data:`SEAT_REACH` of the thigh's length (a crouch's heels are under its seat; a kneeling
+    thigh stands upright), the hips :data:`SEAT_HEIGHT` of a shin above the ankles (a crouch sits on
+    its heels; on the ground the ground is the seat)."""
+    for side in ("left", "right"):
+        hip, knee, ankle = pc[f"{side}_hip"], pc[f"{side}_knee"], pc[f"{side}_ankle"]
+        thigh, shin = float(np.linalg.norm(knee - hip)), float(np.linalg.norm(ankle - knee))
+        if abs(knee[2] - hip[2]) > SEAT_SLOPE * thigh or np.linalg.norm((ankle - hip)[:2]) < SEAT_REACH * thigh \
+                or hip[2] - ankle[2] < SEAT_HEIGHT * shin:
+            return False
+    return True
+
+
+def seat_floor(rest: np.ndarray, rc: dict, pc: dict, vertices: np.ndarray, trunk: np.ndarray,
+               floor: float) -> np.ndarray | float:
+    """The lowest height (metres) each vertex of a tail's grid ``rest`` (rings, bins, 3) may reach:
+    seated (:func:`seated`), the back and sides of the tail lie on the seat, at the bottom of the
+    trunk's skin (``vertices`` (V, 3) posed where ``trunk`` (V,) bool: the buttocks, less :data:`SEAT_UNDER`), instead of hanging
+    to the ground past a chair nobody modelled; (rings, bins) then, else ``floor`` unchanged. The
+    front (more than :data:`FRONT` ahead of the hips at rest) still falls past the knees."""
+    if not seated(pc):
+        return floor
+    mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
+    back = np.clip((rest[..., 1] - mid[1]) / FRONT + 1.0, 0.0, 1.0)  # 1 behind the hips' middle
+    seat = float(vertices[trunk, 2].min()) - SEAT_UNDER
+    return np.maximum(floor, np.where(back > 0.5, seat, floor))

@@ -139,7 +139,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
     Args:
         X0: (rings, bins, 3) skinned positions, world frame. rest: (rings, bins, 3) rest grid (edge lengths).
         A, B, F, R: the capsules (:func:`leg_capsules`, radii including the cloth's offset).
-        floor: metres: the cloth stays this high or higher (the ground under the person).
+        floor: metres: the cloth stays this high or higher (the ground under the person; (rings, bins): per vertex).
         gravity: metres each free vertex falls per round. memory: share of the way back to ``X0`` per round.
         stretch: ring edges may reach this times their rest length.
         closed: (bins,) or (rings, bins) bool: the ring edge from bin j to j + 1 exists (an open coat's
@@ -349,6 +349,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
+    if slit:  # seated: the back of a coat's tail lies on the seat
+        floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor)
     Rm = R + margin + 0.004
     X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
@@ -360,7 +362,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003),
-               (A, B, F, Rm, cand, terms), floor, rounds=settle_rounds,
+               (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
     faces = ring_faces(rings, bins)
