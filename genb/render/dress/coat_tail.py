@@ -13,10 +13,12 @@ forward between them instead of pushing through the cloth. Here, on the rest gri
    drawn together to :data:`GAP` of their spacing, so a coat standing straight shows no gap.
 3. **Each panel to its own thigh** (:func:`panel_weights`): the skinning's blend across the front
    middle (12 cm in :func:`~genb.render.dress.hang.skin_weights`) becomes a step at the slit: the left
-   panel follows the left thigh, the right panel the right one. The back below the hips hangs
-   mostly from the pelvis (:data:`BACK_HANG`): carried by a flexed thigh it swung forward under
-   the thigh and through the knee (crouching, sitting with the knees up: 5.6 % of a child's
-   covered thigh vertices through the cloth, now 0).
+   panel follows the left thigh, the right panel the right one; the back keeps the blend. (The
+   back hung mostly from the pelvis was tried: a flexed thigh then no longer swings it under the
+   thigh and through the knee, 0.26 % -> 0.011 % of the covered leg vertices through the cloth,
+   but seen from the side or behind a crouching or knees-up person shows the background through
+   the tail, between the hanging back and the sides the thighs lift: 2-10 times the enclosed
+   background pixels.)
 
 4. **The seat** (:func:`seat_floor`): seated on a chair, the back and sides of the tail lie on
    the seat under the buttocks and spread there instead of hanging to the ground.
@@ -35,8 +37,7 @@ FRONT = 0.08  # metres: the front weight ramps over this depth in front of the h
 SEAT_SLOPE = 0.45  # seated: each thigh's rise over its length at most this (level thighs)
 SEAT_REACH = 0.6  # seated: each ankle at least this many thigh lengths forward of its hip (a crouch's is under it)
 SEAT_HEIGHT = 0.6  # seated: the hips at least this many shin lengths above the ankles
-SEAT_UNDER = 0.01  # metres: the seat under the buttocks' lowest skin (the tail lies on it)
-BACK_HANG = 0.6  # share of the thighs' pull on the back below the hips given to the pelvis (it hangs from the seat)
+SEAT_UNDER = 0.025  # metres: the seat under the buttocks' lowest skin (the tail lies on it)
 
 
 def slit_column(bins: int) -> int:
@@ -101,11 +102,8 @@ def panel_weights(W: np.ndarray, rest: np.ndarray, rc: dict, on: np.ndarray) -> 
     front = np.clip(-(P[:, 1] - mid[1]) / FRONT, 0.0, 1.0) * split
     share = np.clip(0.5 + (P[:, 0] - mid[0]) / 0.12, 0.0, 1.0)  # skin_weights' blend
     share = share + front * ((P[:, 0] > mid[0]) - share)
-    back = np.clip((P[:, 1] - mid[1]) / FRONT, 0.0, 1.0) * (P[:, 2] < mid[2])
     legs = W[:, 1:].sum(axis=1)
     out = W.copy()
-    out[:, 0] += BACK_HANG * back * legs  # the back hangs from the seat, not swung up with a flexed thigh
-    legs = legs * (1.0 - BACK_HANG * back)
     for k, (side, s) in enumerate((("left", share), ("right", 1.0 - share))):
         knee = rc[f"{side}_knee"][2]
         shin = np.clip(0.5 - (P[:, 2] - knee) / 0.1, 0.0, 1.0)
