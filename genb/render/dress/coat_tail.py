@@ -60,6 +60,13 @@ def slit_edges(rest: np.ndarray, rc: dict) -> np.ndarray:
     return on
 
 
+def split(rest: np.ndarray, rc: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The rest grid ``rest`` (rings, bins, 3) with its slit closed at rest (:func:`close_slit`) and
+    its ring edges (:func:`slit_edges`, (rings, bins) bool)."""
+    on = slit_edges(rest, rc)
+    return close_slit(rest, on), on
+
+
 def slit_faces(on: np.ndarray) -> np.ndarray:
     """(F,) bool: the faces of ``shells.ring_faces(rings, bins)`` kept with the ring edges ``on``
     (rings, bins): the quad between rings r and r + 1 at bins j to j + 1 goes when ring r + 1's edge
@@ -131,7 +138,8 @@ def seat_floor(rest: np.ndarray, rc: dict, pc: dict, vertices: np.ndarray, trunk
                floor: float) -> np.ndarray | float:
     """The lowest height (metres) each vertex of a tail's grid ``rest`` (rings, bins, 3) may reach:
     seated (:func:`seated`), the back and sides of the tail lie on the seat, at the bottom of the
-    trunk's skin (``vertices`` (V, 3) posed where ``trunk`` (V,) bool: the buttocks, less :data:`SEAT_UNDER`), instead of hanging
+    trunk's skin (``vertices`` (V, 3) posed where ``trunk`` (V,) bool: the buttocks, less
+    :data:`SEAT_UNDER`), instead of hanging
     to the ground past a chair nobody modelled; (rings, bins) then, else ``floor`` unchanged. The
     front (more than :data:`FRONT` ahead of the hips at rest) still falls past the knees."""
     if not seated(pc):

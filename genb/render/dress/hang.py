@@ -200,8 +200,8 @@ def _edge_midpoints(X: np.ndarray, on: np.ndarray) -> np.ndarray:
 
 def _spread_edge_pushes(X: np.ndarray, D: np.ndarray, on: np.ndarray) -> None:
     """Moves the grid ``X`` (rings, bins, 3) in place by the pushes ``D`` (E, 3) of its edge
-    midpoints (:func:`_edge_midpoints`' order; ``on`` (rings, bins) its ring edges): each vertex by the mean of its pushed edges' pushes
-    (the waist ring stays pinned)."""
+    midpoints (:func:`_edge_midpoints`' order; ``on`` (rings, bins) its ring edges): each vertex by
+    the mean of its pushed edges' pushes (the waist ring stays pinned)."""
     rings, bins, _ = X.shape
     nc = (rings - 1) * bins
     hit = np.any(D != 0.0, axis=1).astype(np.float64)
@@ -335,13 +335,10 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     size = np.linalg.norm(radial, axis=-1)
     radial /= np.maximum(size, 1e-9)[..., None]
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
-    closed = coat_tail.slit_edges(rest, rc) if slit else None
-    if slit:
-        rest = coat_tail.close_slit(rest, closed)
+    rest, closed = coat_tail.split(rest, rc) if slit else (rest, None)  # a closed coat's tail: split at the front
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
     W = skin_weights(rest.reshape(-1, 3), rc)
-    if slit:  # each front panel with its own thigh
-        W = coat_tail.panel_weights(W, rest, rc, closed)
+    W = coat_tail.panel_weights(W, rest, rc, closed) if slit else W  # each front panel with its own thigh
     X0 = skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3)
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
@@ -349,8 +346,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
-    if slit:  # seated: the back of a coat's tail lies on the seat
-        floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor)
+    floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit else floor  # on a seat
     Rm = R + margin + 0.004
     X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
@@ -366,11 +362,9 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
     faces = ring_faces(rings, bins)
-    if slit:
-        faces = faces[coat_tail.slit_faces(closed)]
-    elif closed is not None:
+    if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
-        faces = faces[closed[quad]]
+        faces = faces[coat_tail.slit_faces(closed) if slit else closed[quad]]
     z = np.repeat(np.linspace(0.0, z_hem - z_top, rings), bins)
     ang = np.tile(theta, rings)
     uv_rest = np.stack([ang * SKIRT_RADIUS_M, np.zeros_like(z), z], 1)
