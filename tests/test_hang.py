@@ -60,21 +60,48 @@ def _legs_out(dresser, v, loose, hem, coat=False):
     waist ring, and how many were tested."""
     from genb.render.dress.cover import capped, outside_share
 
-    a = dresser.atlas
-    t = np.nan_to_num(a.leg, nan=9.0)
-    legs = dresser.is_leg & (t <= hem - 0.25) & (t >= (0.3 if coat else -1.0))
+    legs = _covered_legs(dresser, hem, coat)
     cv, cf = capped(loose.vertices.astype(np.float64), loose.faces, np.arange(44))
     return int(outside_share(v[legs], cv, cf).sum()), int(legs.sum())
 
 
+def _covered_legs(dresser, hem, coat):
+    t = np.nan_to_num(dresser.atlas.leg, nan=9.0)
+    return dresser.is_leg & (t <= hem - 0.25) & (t >= (0.3 if coat else -1.0))
+
+
+def _legs_crossed(dresser, v, kp, loose, hem):
+    """The covered leg vertices (:func:`_legs_out`'s, a coat's) whose segment from the leg's bone
+    (hip to knee, knee to ankle: BODY25 keypoints) to the skin crosses the cloth (cloth through the
+    leg), and how many were tested."""
+    from genb.render.dress.cover import crossed
+
+    a = dresser.atlas
+    ids = np.flatnonzero(_covered_legs(dresser, hem, True))
+    t, right = a.leg[ids], a.side[ids] < 0
+    bone = np.zeros((len(ids), 3))
+    for side, mine in (("left", ~right), ("right", right)):
+        for j0, j1, k in (("hip", "knee", mine & (t < 1.0)), ("knee", "ankle", mine & (t >= 1.0))):
+            p, q = kp[K25[f"{side}_{j0}"]].astype(np.float64), kp[K25[f"{side}_{j1}"]].astype(np.float64)
+            u = np.clip((v[ids[k]] - p) @ (q - p) / ((q - p) @ (q - p)), 0.0, 1.0)
+            bone[k] = p + u[:, None] * (q - p)
+    return int(crossed(v[ids], bone, loose.vertices, loose.faces).sum()), len(ids)
+
+
 # What a loose garment still lets through, per pose (share of its covered leg vertices): a lunge's and
-# a run's stride is wider than a long dress's hem (the back shin shows through the hem's side); a coat
-# tail, cut no wider than 12 cm beyond the waist, leaves a kneeling or knees-up thigh's top outside.
-# Every other pose: at most 0.5 % (a vertex or two at a crease).
-THROUGH_ALLOWED = {("lunge", "dress"): 0.03, ("run_stride", "dress"): 0.03, ("kneeling_one_knee", "coat"): 0.2,
-                   ("sitting_floor_knees_up", "coat"): 0.2, ("lunge", "coat"): 0.08, ("run_stride", "coat"): 0.05,
-                   ("crouching", "coat"): 0.05, ("sitting_cross_legged", "coat"): 0.03}
+# a run's stride is wider than a long dress's hem (the back shin shows through the hem's side).
+# Every other pose: at most 0.5 % (a vertex or two at a crease). A closed coat's tail is split at the
+# front below the hips (dress.coat_tail): a raised thigh comes forward between its panels, so it is
+# measured by the cloth crossing the leg (_legs_crossed), and the thighs stay inside the tail in every
+# pose but those where they come forward between its panels or sit on its back, laid on the seat
+# (COAT_OPENS). Crouching, sitting with the knees up or cross-legged the back of the tail, carried by
+# the flexed thighs, still cuts through the fold of the knee (hidden between thigh and calf; as
+# before the split).
+THROUGH_ALLOWED = {("lunge", "dress"): 0.03, ("run_stride", "dress"): 0.03, ("crouching", "coat"): 0.06,
+                   ("sitting_floor_knees_up", "coat"): 0.035, ("sitting_cross_legged", "coat"): 0.01}
 THROUGH_TOLERANCE = 0.005
+COAT_OPENS = ("kneeling_one_knee", "sitting_floor_knees_up", "sitting_floor_legs_out", "crouching", "lunge",
+              "run_stride", "run_flight", "sitting_cross_legged", "sitting", "sitting_relaxed", "sitting_leaning_forward")
 
 
 def test_no_leg_through_a_loose_garment_in_any_key_pose(hanging):
@@ -84,16 +111,24 @@ def test_no_leg_through_a_loose_garment_in_any_key_pose(hanging):
     worst 11 % (skirt, crouching); over every pose x the three bodies (docs/render.md) the coat
     2.0 %, at worst 34 % (sitting with the knees up). Now (24 rings, edges kept out of the legs, the
     thighs carrying the front from above the hips, settled against the body) over every pose x the
-    three bodies 0.00 %, 0.08 % and 0.66 %, none over 0.5 % but those in :data:`THROUGH_ALLOWED`."""
+    three bodies 0.00 %, 0.08 % and 0.66 %, none over 0.5 % but those in :data:`THROUGH_ALLOWED`.
+    The closed coat's tail, split at the front (dress.coat_tail), by the cloth crossing the leg
+    between its bone and its skin, over every pose x the three bodies: 0.26 % before the split
+    (at worst 5.6 %, crouching, the child: the back carried through the fold of the knee), now
+    0.24 % (the same worst); its thighs outside the closed tail's winding (0.72 %, at worst 16 %
+    kneeling) now come forward between the panels."""
     dresser, people = hanging
-    out = {(name, outfit): _legs_out(dresser, v, loose, hem, outfit == "coat")
+    out = {(name, outfit): (_legs_crossed(dresser, v, kp, loose, hem) if outfit == "coat" else _legs_out(dresser, v, loose, hem))
            for name, outfit, hem, v, n, kp, loose in people}
-    for garment, bound in (("skirt", 0.0005), ("dress", 0.002), ("coat", 0.012)):
+    for garment, bound in (("skirt", 0.0005), ("dress", 0.002), ("coat", 0.004)):
         mine = [o for k, o in out.items() if k[1] == garment]
         total = sum(o for o, _ in mine) / sum(t for _, t in mine)
         assert total < bound, (garment, total, {k: o for k, o in out.items() if o[0] and k[1] == garment})
     over = {k: o for k, o in out.items() if o[0] / o[1] > THROUGH_ALLOWED.get(k, THROUGH_TOLERANCE)}
     assert not over, over
+    shut = {name: _legs_out(dresser, v, loose, hem, True) for name, outfit, hem, v, n, kp, loose in people
+            if outfit == "coat" and name not in COAT_OPENS}
+    assert len(shut) >= 20 and not any(o for o, _ in shut.values()), {k: o for k, o in shut.items() if o[0]}
 
 
 def test_loose_garments_stay_out_of_the_body(hanging):

@@ -52,6 +52,32 @@ def outside_share(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray, t
     return w < threshold
 
 
+def crossed(points: np.ndarray, inner: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
+            chunk: int = 2_000_000) -> np.ndarray:
+    """(N,) bool: the segment from each of ``inner`` (N, 3) to ``points`` (N, 3) meets a triangle
+    ``faces`` (F, 3) over ``vertices`` (M, 3). With ``inner`` on a limb's bone and ``points`` its
+    skin, that is cloth through the limb, whatever the cloth's openings (a limb that comes out
+    between a split coat's panels crosses none)."""
+    P, Q = np.asarray(inner, np.float64), np.asarray(points, np.float64)
+    T = np.asarray(vertices, np.float64)[np.asarray(faces, np.int64)]
+    e1, e2 = T[:, 1] - T[:, 0], T[:, 2] - T[:, 0]
+    out = np.zeros(len(P), bool)
+    step = max(1, chunk // max(len(T), 1))
+    for s in range(0, len(P), step):  # Moeller-Trumbore, the segment's parameter in [0, 1]
+        d = (Q - P)[s:s + step, None]  # (n, 1, 3)
+        p = np.cross(d, e2[None])
+        det = np.einsum("nfj,fj->nf", p, e1)
+        ok = np.abs(det) > 1e-15
+        inv = 1.0 / np.where(ok, det, 1.0)
+        r = P[s:s + step, None] - T[None, :, 0]
+        u = np.einsum("nfj,nfj->nf", r, p) * inv
+        q = np.cross(r, e1[None])
+        v = np.einsum("nfj,nfj->nf", d, q) * inv
+        t = np.einsum("nfj,fj->nf", q, e2) * inv
+        out[s:s + step] = (ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t >= 0) & (t <= 1)).any(axis=1)
+    return out
+
+
 def depth_under_skin(points: np.ndarray, body_vertices: np.ndarray, body_normals: np.ndarray) -> np.ndarray:
     """(N,) metres each point lies under the skin (> 0: inside the body, by its nearest body
     vertex and that vertex's outward normal; <= 0 outside)."""

@@ -33,6 +33,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
+from genb.render.dress import coat_tail
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -138,16 +139,17 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
     Args:
         X0: (rings, bins, 3) skinned positions, world frame. rest: (rings, bins, 3) rest grid (edge lengths).
         A, B, F, R: the capsules (:func:`leg_capsules`, radii including the cloth's offset).
-        floor: metres: the cloth stays this high or higher (the ground under the person).
+        floor: metres: the cloth stays this high or higher (the ground under the person; (rings, bins): per vertex).
         gravity: metres each free vertex falls per round. memory: share of the way back to ``X0`` per round.
         stretch: ring edges may reach this times their rest length.
-        closed: (bins,) bool: the ring edge from bin j to j + 1 exists (an open coat's front has none).
+        closed: (bins,) or (rings, bins) bool: the ring edge from bin j to j + 1 exists (an open coat's
+            front has none; a closed coat's tail none at the front below the hips, :mod:`~genb.render.dress.coat_tail`).
         edges: also push the midpoints of the edges out of the legs (on the skinned shape and in the last round).
     """
     rings, bins, _ = X0.shape
     Lv = np.linalg.norm(np.diff(rest, axis=0), axis=-1)  # (rings - 1, bins)
     Lh = np.linalg.norm(np.roll(rest, -1, axis=1) - rest, axis=-1) * stretch  # (rings, bins)
-    on = np.ones(bins, bool) if closed is None else closed
+    on = np.ones((rings, bins), bool) if closed is None else np.broadcast_to(closed, (rings, bins))
     X0 = X0.copy()
     cand = nearest_capsules(X0[1:].reshape(-1, 3), A, B, R)
     terms = capsule_terms(A, B, F, cand)  # the same capsules every round
@@ -180,7 +182,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         # rings: never longer than their rest length (compression is a fold, not a constraint)
         D = np.roll(X, -1, axis=1) - X
         L = np.linalg.norm(D, axis=-1)
-        C = (np.maximum(L - Lh, 0.0) / np.maximum(L, 1e-9) * on[None])[..., None] * D
+        C = (np.maximum(L - Lh, 0.0) / np.maximum(L, 1e-9) * on)[..., None] * D
         delta = 0.5 * C - 0.5 * np.roll(C, 1, axis=1)
         delta[0] = 0.0
         X += delta
@@ -190,16 +192,16 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
 
 def _edge_midpoints(X: np.ndarray, on: np.ndarray) -> np.ndarray:
     """(E, 3) midpoints of a loose grid's column edges ((rings - 1) * bins, first) and of its ring
-    edges below the waist ring (those that exist: ``on`` (bins,) bool)."""
+    edges below the waist ring (those that exist: ``on`` (rings, bins) bool)."""
     col = 0.5 * (X[:-1] + X[1:]).reshape(-1, 3)
-    ring = 0.5 * (X[1:] + np.roll(X[1:], -1, axis=1))[:, on].reshape(-1, 3)
+    ring = 0.5 * (X[1:] + np.roll(X[1:], -1, axis=1))[on[1:]]
     return np.concatenate([col, ring])
 
 
 def _spread_edge_pushes(X: np.ndarray, D: np.ndarray, on: np.ndarray) -> None:
     """Moves the grid ``X`` (rings, bins, 3) in place by the pushes ``D`` (E, 3) of its edge
-    midpoints (:func:`_edge_midpoints`' order): each vertex by the mean of its pushed edges' pushes
-    (the waist ring stays pinned)."""
+    midpoints (:func:`_edge_midpoints`' order; ``on`` (rings, bins) its ring edges): each vertex by
+    the mean of its pushed edges' pushes (the waist ring stays pinned)."""
     rings, bins, _ = X.shape
     nc = (rings - 1) * bins
     hit = np.any(D != 0.0, axis=1).astype(np.float64)
@@ -210,11 +212,10 @@ def _spread_edge_pushes(X: np.ndarray, D: np.ndarray, on: np.ndarray) -> None:
     acc[1:] += dc
     cnt[:-1] += hc
     cnt[1:] += hc
-    j = np.flatnonzero(on)
-    dr, hr = D[nc:].reshape(rings - 1, len(j), 3), hit[nc:].reshape(rings - 1, len(j))
+    r, j = np.nonzero(on[1:])
     for k in (j, (j + 1) % bins):
-        np.add.at(acc[1:], (slice(None), k), dr)
-        np.add.at(cnt[1:], (slice(None), k), hr)
+        np.add.at(acc[1:], (r, k), D[nc:])
+        np.add.at(cnt[1:], (r, k), hit[nc:])
     acc[0] = 0.0
     X += acc / np.maximum(cnt, 1.0)[..., None]
 
@@ -291,7 +292,7 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
               margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = 44,
-              edges: bool = True, settle_rounds: int = ROUNDS):
+              edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False):
     """A hanging loose garment on a posed body.
 
     Args:
@@ -304,6 +305,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
+        slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
@@ -333,16 +335,18 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     size = np.linalg.norm(radial, axis=-1)
     radial /= np.maximum(size, 1e-9)[..., None]
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
+    rest, closed = coat_tail.split(rest, rc) if slit else (rest, None)  # a closed coat's tail: split at the front
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
     W = skin_weights(rest.reshape(-1, 3), rc)
+    W = coat_tail.panel_weights(W, rest, rc, closed) if slit else W  # each front panel with its own thigh
     X0 = skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3)
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
-    closed = None
     if open_front:  # the rest body faces -y: no ring edges across the front
         mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
+    floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit else floor  # on a seat
     Rm = R + margin + 0.004
     X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
@@ -354,13 +358,13 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003),
-               (A, B, F, Rm, cand, terms), floor, rounds=settle_rounds,
+               (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
-        faces = faces[closed[quad]]
+        faces = faces[coat_tail.slit_faces(closed) if slit else closed[quad]]
     z = np.repeat(np.linspace(0.0, z_hem - z_top, rings), bins)
     ang = np.tile(theta, rings)
     uv_rest = np.stack([ang * SKIRT_RADIUS_M, np.zeros_like(z), z], 1)

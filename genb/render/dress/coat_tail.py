@@ -1,0 +1,150 @@
+"""A closed coat's tail split at the front below the buttons: two front panels that each ride their
+own thigh, and a back that hangs between the legs.
+
+A coat's tail is a loose grid (:func:`~genb.render.dress.hang.hang_grid`, ``rings`` x ``bins``,
+ring 0 at the waist). A real coat is buttoned down to about the hips and open below them, so a
+raised thigh (kneeling, sitting with the knees up, a stride) parts the two front panels and comes
+forward between them instead of pushing through the cloth. Here, on the rest grid:
+
+1. **The slit**: below :data:`SLIT_TOP` (metres above the hip joints, rest frame) the ring edge at
+   the middle of the front is left out (:func:`slit_edges`), and the faces across it with it
+   (:func:`slit_faces`); above it the grid is closed: one surface with the coat above it.
+2. **The panels closed at rest** (:func:`close_slit`): the two columns either side of the slit are
+   drawn together to :data:`GAP` of their spacing, so a coat standing straight shows no gap.
+3. **Each panel to its own thigh** (:func:`panel_weights`): the skinning's blend across the front
+   middle (12 cm in :func:`~genb.render.dress.hang.skin_weights`) becomes a step at the slit: the left
+   panel follows the left thigh, the right panel the right one; the back keeps the blend. (The
+   back hung mostly from the pelvis was tried: a flexed thigh then no longer swings it under the
+   thigh and through the knee, 0.26 % -> 0.011 % of the covered leg vertices through the cloth,
+   but seen from the side or behind a crouching or knees-up person shows the background through
+   the tail, between the hanging back and the sides the thighs lift: 2-10 times the enclosed
+   background pixels.)
+
+4. **The seat** (:func:`seat_floor`): seated on a chair, the back and sides of the tail lie on
+   the seat under the buttocks and spread there instead of hanging to the ground.
+
+Pure functions over numpy arrays (atlas rest frame: x to the body's left, y back, z up; metres).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SLIT_TOP = 0.04  # metres above the rest hip joints: rings below this are split at the front
+GAP = 0.1  # the slit's two edge columns keep this share of their spacing at rest
+TAPER = 3  # rings above the slit's tip whose two columns there are drawn in part of the way
+FRONT = 0.08  # metres: the front weight ramps over this depth in front of the hips (as skin_weights')
+SEAT_SLOPE = 0.45  # seated: each thigh's rise over its length at most this (level thighs)
+SEAT_REACH = 0.6  # seated: each ankle at least this many thigh lengths forward of its hip (a crouch's is under it)
+SEAT_HEIGHT = 0.6  # seated: the hips at least this many shin lengths above the ankles
+SEAT_UNDER = 0.025  # metres: the seat under the buttocks' lowest skin (the tail lies on it)
+
+
+def slit_column(bins: int) -> int:
+    """The bin j whose ring edge (j to j + 1) crosses the middle of the front (the rest body faces
+    -y; bin j sits at angle (j + 0.5) / bins turns from +x)."""
+    return int(round(0.75 * bins)) - 1
+
+
+def slit_edges(rest: np.ndarray, rc: dict) -> np.ndarray:
+    """(rings, bins) bool: the ring edges from bin j to j + 1 that exist (False: the front slit's,
+    on the rings lower than :data:`SLIT_TOP` above the hip joints; the waist ring stays closed).
+
+    ``rest``: (rings, bins, 3) the rest grid; ``rc``: rest centres (:func:`~genb.render.dress.hang.person_rest`)."""
+    rings, bins, _ = rest.shape
+    on = np.ones((rings, bins), bool)
+    hip = 0.5 * (rc["left_hip"][2] + rc["right_hip"][2])
+    split = rest[:, :, 2].mean(axis=1) < hip + SLIT_TOP
+    split[0] = False  # the waist ring stays closed
+    on[split, slit_column(bins)] = False
+    return on
+
+
+def split(rest: np.ndarray, rc: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The rest grid ``rest`` (rings, bins, 3) with its slit closed at rest (:func:`close_slit`) and
+    its ring edges (:func:`slit_edges`, (rings, bins) bool)."""
+    on = slit_edges(rest, rc)
+    return close_slit(rest, on), on
+
+
+def slit_faces(on: np.ndarray) -> np.ndarray:
+    """(F,) bool: the faces of ``shells.ring_faces(rings, bins)`` kept with the ring edges ``on``
+    (rings, bins): the quad between rings r and r + 1 at bins j to j + 1 goes when ring r + 1's edge
+    there is missing."""
+    quad = on[1:].reshape(-1)
+    return np.concatenate([quad, quad])
+
+
+def close_slit(rest: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) the rest grid with each split ring's two slit-edge vertices drawn towards
+    their midpoint (to :data:`GAP` of their spacing): closed panels at rest; the :data:`TAPER`
+    rings above the slit's tip (the waist ring too) part of the way, so its edges meet without a notch."""
+    out = rest.copy()
+    j = slit_column(rest.shape[1])
+    split = ~on[:, j]
+    keep = np.where(split, GAP, 1.0)  # the share of their spacing each ring keeps
+    top = int(np.argmax(split)) if split.any() else len(split)
+    for k in range(1, TAPER + 1):  # the rings above the slit's tip drawn in less and less: no notch
+        if top - k >= 0:
+            keep[top - k] = GAP + (1.0 - GAP) * k / (TAPER + 1)
+    a, b = rest[:, j], rest[:, j + 1]
+    m = 0.5 * (a + b)
+    out[:, j] = m + keep[:, None] * (a - m)
+    out[:, j + 1] = m + keep[:, None] * (b - m)
+    return out
+
+
+def panel_weights(W: np.ndarray, rest: np.ndarray, rc: dict, on: np.ndarray) -> np.ndarray:
+    """(G, 5) skinning weights (:func:`~genb.render.dress.hang.skin_weights`' order: pelvis, left
+    thigh, left shin, right thigh, right shin) with the front of the split rings given wholly to one
+    side: the left panel (x above the hips' middle) to the left leg, the right one to the right leg.
+    The back and the rings above the slit keep the blend across the middle (the pelvis's share and
+    the thigh/shin split are unchanged).
+
+    ``W``: (G, 5) weights of ``rest`` (rings, bins, 3) flattened; ``on``: :func:`slit_edges`."""
+    rings, bins, _ = rest.shape
+    P = rest.reshape(-1, 3)
+    mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
+    split = np.repeat(~on[:, slit_column(bins)], bins)
+    front = np.clip(-(P[:, 1] - mid[1]) / FRONT, 0.0, 1.0) * split
+    share = np.clip(0.5 + (P[:, 0] - mid[0]) / 0.12, 0.0, 1.0)  # skin_weights' blend
+    share = share + front * ((P[:, 0] > mid[0]) - share)
+    legs = W[:, 1:].sum(axis=1)
+    out = W.copy()
+    for k, (side, s) in enumerate((("left", share), ("right", 1.0 - share))):
+        knee = rc[f"{side}_knee"][2]
+        shin = np.clip(0.5 - (P[:, 2] - knee) / 0.1, 0.0, 1.0)
+        out[:, 1 + 2 * k] = legs * s * (1 - shin)
+        out[:, 2 + 2 * k] = legs * s * shin
+    return out
+
+
+def seated(pc: dict) -> bool:
+    """Whether posed centres ``pc`` (:func:`~genb.render.dress.hang.centres`) sit on a seat: both
+    thighs within :data:`SEAT_SLOPE` of level and both ankles forward of their hips by at least
+    :data:`SEAT_REACH` of the thigh's length (a crouch's heels are under its seat; a kneeling
+    thigh stands upright), the hips :data:`SEAT_HEIGHT` of a shin above the ankles (a crouch sits on
+    its heels; on the ground the ground is the seat)."""
+    for side in ("left", "right"):
+        hip, knee, ankle = pc[f"{side}_hip"], pc[f"{side}_knee"], pc[f"{side}_ankle"]
+        thigh, shin = float(np.linalg.norm(knee - hip)), float(np.linalg.norm(ankle - knee))
+        if abs(knee[2] - hip[2]) > SEAT_SLOPE * thigh or np.linalg.norm((ankle - hip)[:2]) < SEAT_REACH * thigh \
+                or hip[2] - ankle[2] < SEAT_HEIGHT * shin:
+            return False
+    return True
+
+
+def seat_floor(rest: np.ndarray, rc: dict, pc: dict, vertices: np.ndarray, trunk: np.ndarray,
+               floor: float) -> np.ndarray | float:
+    """The lowest height (metres) each vertex of a tail's grid ``rest`` (rings, bins, 3) may reach:
+    seated (:func:`seated`), the back and sides of the tail lie on the seat, at the bottom of the
+    trunk's skin (``vertices`` (V, 3) posed where ``trunk`` (V,) bool: the buttocks, less
+    :data:`SEAT_UNDER`), instead of hanging
+    to the ground past a chair nobody modelled; (rings, bins) then, else ``floor`` unchanged. The
+    front (more than :data:`FRONT` ahead of the hips at rest) still falls past the knees."""
+    if not seated(pc):
+        return floor
+    mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
+    back = np.clip((rest[..., 1] - mid[1]) / FRONT + 1.0, 0.0, 1.0)  # 1 behind the hips' middle
+    seat = float(vertices[trunk, 2].min()) - SEAT_UNDER
+    return np.maximum(floor, np.where(back > 0.5, seat, floor))
