@@ -22,8 +22,9 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     waist = g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e)
-    w.uppers.append(w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"],
-                                ease=e, fabric=g))
+    m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
+    if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt)
+        w.uppers.append(m)
     if g.get("loose") or (g["kind"] == "coat" and "tail" in g):
         _skirt(w, g, t, e)
 

@@ -110,7 +110,7 @@ def lay_over(uppers: list, loose: list) -> None:
     (:func:`over_loose`) are smoothed over it (:func:`smooth_push`); it moves at least as far as the
     upper under it (a jacket as far as the top it is worn on: the nearest of the top's vertices,
     within :data:`INHERIT`, lends its move), then any vertex left inside a skirt is pushed out again;
-    moved vertices take the mesh's normals. The vertex and normal arrays are changed in place (the
+    moved vertices take the mesh's normals (blended in over the first centimetre). The vertex and normal arrays are changed in place (the
     wearer's layers, which straps and hair lie on, hold the same arrays)."""
     if not loose:
         return
@@ -134,8 +134,11 @@ def lay_over(uppers: list, loose: list) -> None:
         again = over_loose(v, m.normals, surfaces)
         if again is not None:
             v = again[0]
-        k = np.flatnonzero(np.abs(v - X).max(axis=1) > 1e-5)
-        n = mesh_normals(v, m.faces)
+        push = np.linalg.norm(v - X, axis=1)
+        k = np.flatnonzero(push > 1e-5)
+        w = np.minimum(push[k] / 0.01, 1.0)[:, None]  # the mesh's normals over the first centimetre
+        n = (1.0 - w) * m.normals[k] + w * mesh_normals(v, m.faces)[k]
         m.vertices[k] = v[k]
-        m.normals[k] = n[k]
+        m.laid = push > 1e-5
+        m.normals[k] = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
         under.append((cKDTree(X), v - X))
