@@ -42,7 +42,9 @@ def _skirt(w: Wearer, g: dict, t: float, e: float) -> None:
     m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
                         bool(coat and g.get("open")), normals=w.normals, detail=w.detail)
     w.out.append(m)
-    if not coat:
+    if coat:  # its tail lies over the skirts too, under the coat's own hem (dress.layering)
+        w.uppers.insert(len(w.uppers) - 1, m)
+    else:
         w.loose.append(m)
 
 

@@ -17,12 +17,12 @@ import numpy as np
 from genb.render.dress.mesh import mesh_normals
 
 GAP = 0.008  # metres a garment over a loose one keeps off its surface
-REACH = 0.08  # metres: the loose garment's surface seen from a vertex of the one over it
+REACH = 0.15  # metres: the loose garment's surface seen from a vertex of the one over it
 ROUNDS = 3  # passes: a vertex pushed out may then face another part of a folded skirt
 SPREAD = 2  # rounds a push spreads over the garment (smooth_push)
 SMOOTH = 4  # Jacobi rounds smoothing it
-INHERIT = 0.04  # metres: a garment takes the move of the one under it from this near
-MAX_PUSH = 0.08  # metres: at most this far out (cloth hidden in a crouching belly does not drag a top)
+INHERIT = 0.08  # metres: a garment takes the move of the one under it from this near (a coat is 5-6 cm out)
+MAX_PUSH = 0.15  # metres: at most this far out (cloth hidden in a crouching belly does not drag a top)
 
 
 def over_loose(vertices: np.ndarray, normals: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, object]],
