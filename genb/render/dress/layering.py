@@ -5,9 +5,11 @@ A tight shell is an offset of the body (:mod:`genb.render.dress.shells`); a loos
 dress's skirt flares away from the body below its waistband (:mod:`genb.render.dress.hang`).
 Where a top reaches below the skirt's waistband (a top's hem is at or under the hips, a skirt's
 waistband above them) the flared skirt passes through the top, and the two cross along a ragged
-line. :func:`over_loose` moves each such vertex of the top out onto the skirt's surface, plus a
-gap, so the top is worn over the skirt (untucked) and ends on it with its hem. Pure functions
-over arrays (metres).
+line. :func:`lay_over` moves each such vertex of the top out onto the skirt's surface, plus a
+gap (:func:`over_loose`), smoothed over the top (:func:`smooth_push`), so the top is worn over
+the skirt (untucked) and ends on it with its hem; a jacket over the top moves with it, and a
+coat's tail lies over the skirt too. Functions over arrays (metres); :func:`lay_over` changes
+the garments it is given in place.
 """
 
 from __future__ import annotations
@@ -22,49 +24,39 @@ ROUNDS = 3  # passes: a vertex pushed out may then face another part of a folded
 SPREAD = 2  # rounds a push spreads over the garment (smooth_push)
 SMOOTH = 4  # Jacobi rounds smoothing it
 INHERIT = 0.08  # metres: a garment takes the move of the one under it from this near (a coat is 5-6 cm out)
-MAX_PUSH = 0.15  # metres: at most this far out (cloth hidden in a crouching belly does not drag a top)
+MAX_PUSH = 0.15  # metres: at most this far out (a coat's hem inside a long skirt's flare; not cloth deeper)
 
 
-def over_loose(vertices: np.ndarray, normals: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, object]],
-               gap: float = GAP, rounds: int = ROUNDS) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(N, 3) float32 ``vertices`` and (N, 3) ``normals`` of a garment moved out over the loose
-    garments under it and the (K,) ids of the vertices moved, or None where none lies inside one.
+def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, object]],
+               gap: float = GAP, rounds: int = ROUNDS) -> np.ndarray | None:
+    """(N, 3) float32 ``vertices`` of a garment moved out over the loose garments under it, or None
+    where none lies inside one.
 
     Args:
-        vertices: (N, 3) the posed garment, world frame, metres. normals: (N, 3) its unit normals.
-        loose: per loose garment under it ``(vertices (M, 3), unit outward normals (M, 3), tree)``,
-            ``tree`` a ``scipy.spatial.cKDTree`` of its vertices.
-        gap: metres kept off each loose surface.
+        vertices: (N, 3) the posed garment, world frame, metres.
+        loose: per loose garment under it ``(vertices (M, 3), unit outward normals (M, 3), tree)``
+            (:func:`loose_surface`).
+        gap: metres kept off each loose surface. rounds: passes over each.
 
     Each vertex within :data:`REACH` of a loose garment's vertex is measured against that vertex's
     tangent plane (its outward normal); one less than ``gap`` out of it moves out along that normal
-    to ``gap``, by at most :data:`MAX_PUSH`. The loose grids are smooth, so neighbouring vertices
-    move by neighbouring amounts: no step where the push starts (at the waistband it is nil). A
-    moved vertex takes the loose surface's normal, blended in over its first centimetre of push.
+    to ``gap``, by at most :data:`MAX_PUSH`.
     """
     X = np.asarray(vertices, np.float32)
-    out = nrm = None
-    moved = np.zeros(len(X), bool)
+    out = None
     for P, N, tree in [x for x in loose for _ in range(rounds)]:
-        d, i = tree.query(X if out is None else out, distance_upper_bound=REACH)
-        near = np.flatnonzero(np.isfinite(d))
-        if not len(near):
-            continue
         cur = X if out is None else out
+        d, i = tree.query(cur, distance_upper_bound=REACH)
+        near = np.flatnonzero(np.isfinite(d))
         j = i[near]
         depth = gap - np.einsum("ij,ij->i", cur[near] - P[j], N[j])  # > 0: inside the loose cloth
         move = (depth > 0) & (depth < MAX_PUSH)
         if not move.any():
             continue
         if out is None:
-            out, nrm = X.copy(), np.asarray(normals, np.float32).copy()
-        k, j, depth = near[move], j[move], depth[move, None].astype(np.float32)
-        out[k] += depth * N[j]
-        moved[k] = True
-        w = np.minimum(depth / 0.01, 1.0)
-        n = (1.0 - w) * nrm[k] + w * N[j]
-        nrm[k] = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
-    return None if out is None else (out, nrm, np.flatnonzero(moved))
+            out = X.copy()
+        out[near[move]] += depth[move, None].astype(np.float32) * N[j[move]]
+    return out
 
 
 def loose_surface(vertices: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
@@ -110,8 +102,9 @@ def lay_over(uppers: list, loose: list) -> None:
     (:func:`over_loose`) are smoothed over it (:func:`smooth_push`); it moves at least as far as the
     upper under it (a jacket as far as the top it is worn on: the nearest of the top's vertices,
     within :data:`INHERIT`, lends its move), then any vertex left inside a skirt is pushed out again;
-    moved vertices take the mesh's normals (blended in over the first centimetre). The vertex and normal arrays are changed in place (the
-    wearer's layers, which straps and hair lie on, hold the same arrays)."""
+    moved vertices take the mesh's normals (blended in over the first centimetre) and are marked in
+    ``laid``. The vertex and normal arrays are changed in place (the wearer's layers, which straps
+    and hair lie on, hold the same arrays)."""
     if not loose:
         return
     from scipy.spatial import cKDTree
@@ -120,8 +113,8 @@ def lay_over(uppers: list, loose: list) -> None:
     under = []  # (tree of an upper's vertices before it moved, its moves)
     for m in uppers:
         X = m.vertices.astype(np.float32)
-        moved = over_loose(X, m.normals, surfaces)
-        D = np.zeros_like(X) if moved is None else smooth_push(moved[0] - X, m.faces)
+        moved = over_loose(X, surfaces)
+        D = np.zeros_like(X) if moved is None else smooth_push(moved - X, m.faces)
         for tree, Du in under:
             d, i = tree.query(X, distance_upper_bound=INHERIT)
             ok = np.flatnonzero(np.isfinite(d))
@@ -131,14 +124,14 @@ def lay_over(uppers: list, loose: list) -> None:
         if not D.any():
             continue
         v = X + D
-        again = over_loose(v, m.normals, surfaces)
+        again = over_loose(v, surfaces)
         if again is not None:
-            v = again[0]
+            v = again
         push = np.linalg.norm(v - X, axis=1)
         k = np.flatnonzero(push > 1e-5)
         w = np.minimum(push[k] / 0.01, 1.0)[:, None]  # the mesh's normals over the first centimetre
         n = (1.0 - w) * m.normals[k] + w * mesh_normals(v, m.faces)[k]
         m.vertices[k] = v[k]
-        m.laid = push > 1e-5
         m.normals[k] = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+        m.laid = push > 1e-5
         under.append((cKDTree(X), v - X))
