@@ -418,6 +418,8 @@ def test_tight_garments_bridge_the_bodys_small_forms(dressed_poses):
             over = trunk[j] & (d < 0.12) & (np.einsum("ij,ij->i", g.normals, n[j]) > 0.5)
             if g.hem is not None and g.hem.any():  # a hem turns back to the skin: not the cloth's relief
                 over &= cKDTree(g.vertices[g.hem]).query(g.vertices)[0] > 0.04
+            if g.laid is not None:  # a top lying on a skirt takes the skirt's shape (dress.layering)
+                over &= ~g.laid
             ratios.append(roughness(g.vertices, g.normals, over) / skin)
             names.append((pose, outfit, g.name))
     ratios = np.array(ratios)

@@ -25,6 +25,7 @@ from genb.render.dress.bridge import BRIDGE_RHO, SEAT_TENT
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
+from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
 from genb.render.dress.hair_locks import hair_locks
@@ -251,6 +252,7 @@ class Dresser:
         for g, (t, e) in zip(garments, stacked(garments)):
             GARMENT_KINDS[g["kind"]].build(w, g, t, e)
             w.outer = max(w.outer, t + e)
+        lay_over(w.uppers, w.loose)  # a top, a jacket or a coat over a skirt lies on it (dress.layering)
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":
             w.out.extend(shoe_meshes(shoes, vertices, keypoints, self.atlas.faces, self.feet))

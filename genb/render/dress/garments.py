@@ -22,7 +22,9 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     waist = g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e)
-    w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
+    m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
+    if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt)
+        w.uppers.append(m)
     if g.get("loose") or (g["kind"] == "coat" and "tail" in g):
         _skirt(w, g, t, e)
 
@@ -37,8 +39,13 @@ def _skirt(w: Wearer, g: dict, t: float, e: float) -> None:
         band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(w, g), ease=e)
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
-    w.out.append(w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
-                                 bool(coat and g.get("open")), normals=w.normals, detail=w.detail))
+    m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
+                        bool(coat and g.get("open")), normals=w.normals, detail=w.detail)
+    w.out.append(m)
+    if coat:  # its tail lies over the skirts too, under the coat's own hem (dress.layering)
+        w.uppers.insert(len(w.uppers) - 1, m)
+    else:
+        w.loose.append(m)
 
 
 @garment_kind("top", "upper_clothes", layer=1, ease=0.008)

@@ -42,6 +42,9 @@ class Wearer:
             on the trunk (straps lie on the outermost). outer: metres of cloth on the body so far
             (thickness plus ease of the outermost garment). hair_t: the hair's thickness, metres.
         detail: how finely they are dressed (:mod:`genb.render.dress.lod`: their size on screen).
+        uppers: the tight shells of tops, coats and dresses so far. loose: the loose skirts so far
+            (a dress's skirt too, not a coat's tail): :func:`~genb.render.dress.layering.lay_over`
+            lays the uppers on them.
     """
 
     dresser: Any
@@ -53,6 +56,8 @@ class Wearer:
     outer: float = 0.0
     hair_t: float = 0.0
     detail: Detail = FULL
+    uppers: list = dataclasses.field(default_factory=list)
+    loose: list = dataclasses.field(default_factory=list)
 
     def add_shell(self, shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None) -> GarmentMesh:

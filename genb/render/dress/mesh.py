@@ -28,6 +28,8 @@ class GarmentMesh:
             or None: its pattern is then drawn per pixel (:mod:`genb.render.dress.fabric`) and ``colors``
             hold its mean.
         fabric: the garment record the pattern comes from (with ``uv``), or None.
+        laid: (N,) bool vertices laid over a loose garment under it (:mod:`genb.render.dress.layering`:
+            they take its shape, not the body's), or None.
     """
 
     vertices: np.ndarray
@@ -41,6 +43,7 @@ class GarmentMesh:
     hem: np.ndarray | None = None
     uv: Any = None
     fabric: dict | None = None
+    laid: np.ndarray | None = None
 
 
 def body_vertex_rows(shell: Shell) -> np.ndarray:

@@ -1,0 +1,137 @@
+"""A tight garment worn over a loose one: a top's, a jacket's or a coat's hem lies on the skirt
+under it, not inside it.
+
+A tight shell is an offset of the body (:mod:`genb.render.dress.shells`); a loose skirt or a
+dress's skirt flares away from the body below its waistband (:mod:`genb.render.dress.hang`).
+Where a top reaches below the skirt's waistband (a top's hem is at or under the hips, a skirt's
+waistband above them) the flared skirt passes through the top, and the two cross along a ragged
+line. :func:`lay_over` moves each such vertex of the top out onto the skirt's surface, plus a
+gap (:func:`over_loose`), smoothed over the top (:func:`smooth_push`), so the top is worn over
+the skirt (untucked) and ends on it with its hem; a jacket over the top moves with it, and a
+coat's tail lies over the skirt too. Functions over arrays (metres); :func:`lay_over` changes
+the garments it is given in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genb.render.dress.mesh import mesh_normals
+
+GAP = 0.008  # metres a garment over a loose one keeps off its surface
+REACH = 0.15  # metres: the loose garment's surface seen from a vertex of the one over it
+ROUNDS = 3  # passes: a vertex pushed out may then face another part of a folded skirt
+SPREAD = 2  # rounds a push spreads over the garment (smooth_push)
+SMOOTH = 4  # Jacobi rounds smoothing it
+INHERIT = 0.08  # metres: a garment takes the move of the one under it from this near (a coat is 5-6 cm out)
+MAX_PUSH = 0.15  # metres: at most this far out (a coat's hem inside a long skirt's flare; not cloth deeper)
+
+
+def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, object]],
+               gap: float = GAP, rounds: int = ROUNDS) -> np.ndarray | None:
+    """(N, 3) float32 ``vertices`` of a garment moved out over the loose garments under it, or None
+    where none lies inside one.
+
+    Args:
+        vertices: (N, 3) the posed garment, world frame, metres.
+        loose: per loose garment under it ``(vertices (M, 3), unit outward normals (M, 3), tree)``
+            (:func:`loose_surface`).
+        gap: metres kept off each loose surface. rounds: passes over each.
+
+    Each vertex within :data:`REACH` of a loose garment's vertex is measured against that vertex's
+    tangent plane (its outward normal); one less than ``gap`` out of it moves out along that normal
+    to ``gap``, by at most :data:`MAX_PUSH`.
+    """
+    X = np.asarray(vertices, np.float32)
+    out = None
+    for P, N, tree in [x for x in loose for _ in range(rounds)]:
+        cur = X if out is None else out
+        d, i = tree.query(cur, distance_upper_bound=REACH)
+        near = np.flatnonzero(np.isfinite(d))
+        j = i[near]
+        depth = gap - np.einsum("ij,ij->i", cur[near] - P[j], N[j])  # > 0: inside the loose cloth
+        move = (depth > 0) & (depth < MAX_PUSH)
+        if not move.any():
+            continue
+        if out is None:
+            out = X.copy()
+        out[near[move]] += depth[move, None].astype(np.float32) * N[j[move]]
+    return out
+
+
+def loose_surface(vertices: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
+    """``(vertices, unit outward normals, tree)`` of a surface garments over it lie on, for
+    :func:`over_loose` (a loose grid's normals face out: :mod:`genb.render.dress.hang`)."""
+    from scipy.spatial import cKDTree
+
+    P = np.asarray(vertices, np.float32)
+    return P, np.asarray(normals, np.float32), cKDTree(P)
+
+
+def _adjacency(faces: np.ndarray, n: int):
+    """(n, n) sparse float32 matrix: 1 per directed mesh edge of ``faces`` (F, 3) (an edge shared by two
+    faces counts twice) and (n,) its row sums."""
+    from scipy.sparse import csr_matrix
+
+    f = np.asarray(faces, np.int64)
+    i = np.concatenate([f[:, 0], f[:, 1], f[:, 2], f[:, 1], f[:, 2], f[:, 0]])
+    j = np.concatenate([f[:, 1], f[:, 2], f[:, 0], f[:, 0], f[:, 1], f[:, 2]])
+    A = csr_matrix((np.ones(len(i), np.float32), (i, j)), shape=(n, n))
+    return A, np.maximum(np.asarray(A.sum(axis=1)).ravel(), 1.0)
+
+
+def smooth_push(D: np.ndarray, faces: np.ndarray, spread: int = SPREAD, rounds: int = SMOOTH) -> np.ndarray:
+    """(N, 3) the pushes ``D`` of a garment's vertices spread and smoothed over its mesh (``faces``):
+    ``spread`` rounds in which a vertex takes its neighbours' mean push where that is longer than its
+    own (a push reaches the vertices between two pushed ones), then ``rounds`` Jacobi rounds, each
+    vertex halfway to its neighbours' mean: neighbours move together, no lumps from a fold of
+    the skirt under one vertex and not the next."""
+    A, deg = _adjacency(faces, len(D))
+    D = np.asarray(D, np.float32)
+    for _ in range(spread):
+        nb = (A @ D) / deg[:, None]
+        D = np.where((np.einsum("ij,ij->i", nb, nb) > np.einsum("ij,ij->i", D, D))[:, None], nb, D)
+    for _ in range(rounds):
+        D = 0.5 * D + 0.5 * (A @ D) / deg[:, None]
+    return D
+
+
+def lay_over(uppers: list, loose: list) -> None:
+    """Lay each tight upper garment (a top's, a coat's or a dress's shell: ``GarmentMesh``) over the
+    loose skirts worn with it, in place, inner to outer (the outfit's order). Its pushes
+    (:func:`over_loose`) are smoothed over it (:func:`smooth_push`); it moves at least as far as the
+    upper under it (a jacket as far as the top it is worn on: the nearest of the top's vertices,
+    within :data:`INHERIT`, lends its move), then any vertex left inside a skirt is pushed out again;
+    moved vertices take the mesh's normals (blended in over the first centimetre) and are marked in
+    ``laid``. The vertex and normal arrays are changed in place (the wearer's layers, which straps
+    and hair lie on, hold the same arrays)."""
+    if not loose:
+        return
+    from scipy.spatial import cKDTree
+
+    surfaces = [loose_surface(m.vertices, m.normals) for m in loose]
+    under = []  # (tree of an upper's vertices before it moved, its moves)
+    for m in uppers:
+        X = m.vertices.astype(np.float32)
+        moved = over_loose(X, surfaces)
+        D = np.zeros_like(X) if moved is None else smooth_push(moved - X, m.faces)
+        for tree, Du in under:
+            d, i = tree.query(X, distance_upper_bound=INHERIT)
+            ok = np.flatnonzero(np.isfinite(d))
+            lend = Du[i[ok]]
+            longer = np.einsum("ij,ij->i", lend, lend) > np.einsum("ij,ij->i", D[ok], D[ok])
+            D[ok[longer]] = lend[longer]
+        if not D.any():
+            continue
+        v = X + D
+        again = over_loose(v, surfaces)
+        if again is not None:
+            v = again
+        push = np.linalg.norm(v - X, axis=1)
+        k = np.flatnonzero(push > 1e-5)
+        w = np.minimum(push[k] / 0.01, 1.0)[:, None]  # the mesh's normals over the first centimetre
+        n = (1.0 - w) * m.normals[k] + w * mesh_normals(v, m.faces)[k]
+        m.vertices[k] = v[k]
+        m.normals[k] = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+        m.laid = push > 1e-5
+        under.append((cKDTree(X), v - X))

@@ -1,0 +1,89 @@
+"""A top, a jacket or a coat worn with a loose skirt lies over it: the skirt's flare never passes
+through the garment over it (they crossed along a ragged line: issue 17's "no garment through the
+body", garment against garment), standing and walking. (Sitting and crouching were looked at: a
+closed skirt's winding number is no measure where the trunk folds over the lap.)"""
+
+import numpy as np
+import pytest
+
+from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
+
+from _fixtures_bodies import anny_body  # noqa: F401
+
+FABRIC = {"palette": "neutrals", "color": "3b5b84", "pattern": "solid"}
+TEE = {"type": "t_shirt", "kind": "top", "sleeve": 0.5, "waist": 0.0, "thickness": 0.009, "ease": 0.008, **FABRIC}
+SKIRT = {"type": "skirt", "kind": "bottom", "length": 1.5, "waist": 0.3, "thickness": 0.008, "loose": True, **FABRIC}
+JACKET = {"type": "jacket", "kind": "coat", "sleeve": 1.95, "waist": -0.1, "thickness": 0.012, "ease": 0.027,
+          "open": False, **FABRIC}
+DRESS = {"type": "dress", "kind": "dress", "sleeve": 0.3, "length": 1.6, "waist": 0.35, "thickness": 0.007,
+         "loose": True, **FABRIC}
+COAT = {"type": "coat", "kind": "coat", "sleeve": 1.95, "waist": -0.15, "thickness": 0.014, "ease": 0.04, "tail": 1.2,
+        "open": False, **FABRIC}
+POSES = ("standing", "walk_passing", "arms_crossed", "walk_toe_off")
+SHAPES = np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]],
+                  np.float32)  # child, heavy, tall
+
+
+@pytest.fixture(scope="module")
+def layered(anny_body):
+    """Per pose x body: a t-shirt and a jacket over a long skirt, a jacket over a dress, and a t-shirt
+    and a closed coat (its tail to above the knee) over a long skirt."""
+    from genb.render.dress import Dresser
+    from genb.render.raster.meshes import vertex_normals
+
+    lib = PoseLibrary()
+    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in POSES]))
+    dresser = Dresser(anny_body)
+    out = []
+    for shape in SHAPES:
+        posed = anny_body.pose(np.tile(shape, (len(POSES), 1)), rot)
+        for k, name in enumerate(POSES):
+            v, kp = posed.vertices[k], posed.keypoints[k]
+            n = vertex_normals(v, np.asarray(anny_body.faces))
+            for outfit in ([TEE, SKIRT, JACKET], [DRESS, JACKET], [TEE, SKIRT, COAT]):
+                out.append((name, outfit[-1]["type"], dresser.dress({"garments": outfit}, v, n, kp)))
+    return out
+
+
+def _inside_skirt(meshes):
+    """Per garment over the skirt: (its vertices inside the loose skirt closed at its waist ring, how
+    many lie within 15 cm of the skirt), its hem's strip (turned back towards the skin) left out."""
+    from scipy.spatial import cKDTree
+
+    from genb.render.dress.cover import capped, winding_numbers
+
+    (skirt,) = [m for m in meshes if m.name in ("skirt:skirt", "dress:skirt")]
+    cv, cf = capped(skirt.vertices.astype(np.float64), skirt.faces, np.arange(44))
+    near_tree = cKDTree(skirt.vertices)
+    got = {}
+    for m in meshes:
+        if m.name in ("t_shirt", "jacket", "coat", "coat:skirt"):
+            d, _ = near_tree.query(m.vertices, distance_upper_bound=0.15)
+            near = np.isfinite(d)
+            if m.hem is not None:  # a hem's strip turns back towards the skin, inside by design
+                near &= ~m.hem
+            w = np.abs(winding_numbers(m.vertices[near], cv, cf))
+            # and behind the skirt's nearest tangent plane: a point just outside a deep crease of the
+            # skirt (between striding legs) sees the skirt over most of its sky (a winding number near 1)
+            _, i = near_tree.query(m.vertices[near])
+            behind = np.einsum("ij,ij->i", m.vertices[near] - skirt.vertices[i], skirt.normals[i]) < 0
+            got[m.name] = (int(((w > 0.6) & behind).sum()), int(near.sum()))
+    return got
+
+
+def test_tops_jackets_and_coat_tails_lie_over_a_loose_skirt(layered):
+    """Vertices of the garments over a skirt that lie inside it (a winding number over 0.6 against
+    the skirt closed at its waist, and behind its nearest tangent plane): before (tops posed as
+    offsets of the body, a coat's tail hung from the coat, the skirt flaring through them) 25 % of
+    the vertices near the skirt, at worst 77 % (a coat's tail) and 45 % (a t-shirt); now
+    (dress.layering: pushed out over the skirt, smoothed, each garment moving at least with the one
+    under it) 0.02 %, at worst 0.2 % (a coat walking)."""
+    inside = total = 0
+    worst = {}
+    for name, kind, meshes in layered:
+        for garment, (k, n) in _inside_skirt(meshes).items():
+            inside, total = inside + k, total + n
+            worst[name, kind, garment] = k / max(n, 1)
+    print(f"inside the skirt: {inside / total:.4f}", sorted(worst.items(), key=lambda x: -x[1])[:8])
+    assert inside / total < 0.002, (inside / total, worst)
+    assert max(worst.values()) < 0.01, worst
