@@ -235,3 +235,24 @@ def test_shirts_have_a_chest_pocket_and_sleeves_an_armhole_seam():
     hit = s_arm[:, 50] > 0  # down the sleeve's top (u = 0), away from its underarm seam
     assert hit[np.abs(va - (0.35 - 0.06)) < 0.002].any()  # the armhole, 6 cm out from the armpit
     assert not hit[(va < 0.35 - 0.075) & (va > 0.18 + 0.04)].any()  # nothing else until the hem
+
+
+def test_seams_read_the_callers_local_frame_as_their_own():
+    """A patterned garment's pixels carry their regions and local coordinates once (raster.detail):
+    handed to apply_seams, the seams are the same bits as computed there, over near and far pixels."""
+    from genb.render.dress.seams import apply_seams, local_frame
+
+    rng = np.random.default_rng(4)
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[0], lay[3], lay[4] = (0.15, -0.05, 0.62), (0.09, -0.8, 0.145), (0.09, -0.8, 0.145)
+    n = 40000
+    u = rng.uniform(-1.0, 1.5, n).astype(np.float32)
+    v = np.where(rng.random(n) < 0.5, rng.uniform(-0.1, 0.7, n), rng.uniform(-2.2, -1.2, n)).astype(np.float32)
+    fabric = {"kind": "bottom", "type": "jeans", "color": "3b5a8a", "pattern": "denim", "seams": lay}
+    base = rng.random((n, 3)).astype(np.float32)
+    for fp in (np.full(n, 0.0015, np.float32), rng.uniform(0.001, 0.012, n).astype(np.float32)):
+        own = apply_seams(fabric, u, v, fp, lambda ids: base[ids])
+        shared = apply_seams(fabric, u, v, fp, lambda ids: base[ids], local_frame(u, v))
+        assert own is not None and len(own[0]) > 1000
+        for a, b in zip(own, shared):
+            assert np.array_equal(a, b)
