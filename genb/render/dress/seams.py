@@ -189,7 +189,8 @@ def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint:
     """Seams, hems, bands, stitching and buttons of one garment over N of its pixels.
 
     Args:
-        fabric: the garment record with ``seams`` (:func:`cloth_records`); ``kind``, ``pattern``, ...
+        fabric: the garment record with ``seams`` (:func:`cloth_records`); ``kind``, ``pattern``, ...;
+            ``seam_weight`` (0..1, optional): the share of the detail drawn (a solid garment's, fading in).
         u, v: (N,) float32 cloth coordinates, metres. footprint: (N,) metres of cloth per pixel.
         albedo: the linear albedo of the fabric at (M,) of the N pixels, (M, 3) float32: ``albedo(indices)``.
         local: the N pixels' :func:`local_frame` where the caller has it already (a patterned garment's),
@@ -218,9 +219,14 @@ def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint:
     thread = _lin(CONTRAST_THREAD) if fabric.get("pattern") == "denim" else base * np.float32(0.7)
     at = h if near is None else near[h]
     t = c.thread[h, None]
-    alb = albedo(at) * c.dark[h, None] * (1 - t) + thread[None] * t
+    under = albedo(at)
+    alb = under * c.dark[h, None] * (1 - t) + thread[None] * t
     if c.button is not None:
         b = c.button[h, None]
         button = _lin("ece8de") if fabric.get("kind") == "top" else base * np.float32(0.45)  # a coat's: its own colour, darker
         alb = alb * (1 - b) + button[None] * b
+    w = fabric.get("seam_weight")
+    if w is not None and w < 1.0:  # a solid garment's seams fading in with the person's scale (dress.lod)
+        w = np.float32(w)
+        return at, (under + w * (alb - under)).astype(np.float32), c.su[h] * w, c.sv[h] * w
     return at, alb.astype(np.float32), c.su[h], c.sv[h]
