@@ -259,16 +259,16 @@ def test_seams_read_the_callers_local_frame_as_their_own():
 
 
 def test_solid_seams_fade_in_with_the_scale_instead_of_popping_in():
-    """Mid-distance people (250-450 px per metre, 2.2-4 mm of cloth per pixel, where buttons are a few
-    pixels wide) get a solid garment's seams faded in with their scale: none below 250 px/m, whole from
+    """Mid-distance people (350-450 px per metre, 2.2-2.9 mm of cloth per pixel, where buttons are a few
+    pixels wide) get a solid garment's seams faded in with their scale: none below 350 px/m, whole from
     450 px/m, in between the seams' change of albedo and slopes scaled by the weight (today's main:
     nothing up to 450 px/m, then all of it)."""
     from genb.render.dress.lod import detail_of
     from genb.render.dress.seams import apply_seams, solid_seams
 
     shirt = {"kind": "top", "type": "long_sleeve_shirt", "color": "8a7a5a", "pattern": "solid", "sleeve": 1.9}
-    assert not solid_seams(shirt, detail_of(240.0)) and detail_of(240.0).seam_weight == 0.0
-    mid = detail_of(350.0)
+    assert not solid_seams(shirt, detail_of(340.0)) and detail_of(340.0).seam_weight == 0.0
+    mid = detail_of(400.0)
     assert solid_seams(shirt, mid) and mid.seam_weight == pytest.approx(0.5)
     assert detail_of(450.0).seam_weight == 1.0 and detail_of(2000.0).seam_weight == 1.0
     lay = np.full((6, 3), np.nan, np.float32)
