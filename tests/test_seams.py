@@ -235,3 +235,51 @@ def test_shirts_have_a_chest_pocket_and_sleeves_an_armhole_seam():
     hit = s_arm[:, 50] > 0  # down the sleeve's top (u = 0), away from its underarm seam
     assert hit[np.abs(va - (0.35 - 0.06)) < 0.002].any()  # the armhole, 6 cm out from the armpit
     assert not hit[(va < 0.35 - 0.075) & (va > 0.18 + 0.04)].any()  # nothing else until the hem
+
+
+def test_seams_read_the_callers_local_frame_as_their_own():
+    """A patterned garment's pixels carry their regions and local coordinates once (raster.detail):
+    handed to apply_seams, the seams are the same bits as computed there, over near and far pixels."""
+    from genb.render.dress.seams import apply_seams, local_frame
+
+    rng = np.random.default_rng(4)
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[0], lay[3], lay[4] = (0.15, -0.05, 0.62), (0.09, -0.8, 0.145), (0.09, -0.8, 0.145)
+    n = 40000
+    u = rng.uniform(-1.0, 1.5, n).astype(np.float32)
+    v = np.where(rng.random(n) < 0.5, rng.uniform(-0.1, 0.7, n), rng.uniform(-2.2, -1.2, n)).astype(np.float32)
+    fabric = {"kind": "bottom", "type": "jeans", "color": "3b5a8a", "pattern": "denim", "seams": lay}
+    base = rng.random((n, 3)).astype(np.float32)
+    for fp in (np.full(n, 0.0015, np.float32), rng.uniform(0.001, 0.012, n).astype(np.float32)):
+        own = apply_seams(fabric, u, v, fp, lambda ids: base[ids])
+        shared = apply_seams(fabric, u, v, fp, lambda ids: base[ids], local_frame(u, v))
+        assert own is not None and len(own[0]) > 1000
+        for a, b in zip(own, shared):
+            assert np.array_equal(a, b)
+
+
+def test_solid_seams_fade_in_with_the_scale_instead_of_popping_in():
+    """Mid-distance people (350-450 px per metre, 2.2-2.9 mm of cloth per pixel, where buttons are a few
+    pixels wide) get a solid garment's seams faded in with their scale: none below 350 px/m, whole from
+    450 px/m, in between the seams' change of albedo and slopes scaled by the weight (today's main:
+    nothing up to 450 px/m, then all of it)."""
+    from genb.render.dress.lod import detail_of
+    from genb.render.dress.seams import apply_seams, solid_seams
+
+    shirt = {"kind": "top", "type": "long_sleeve_shirt", "color": "8a7a5a", "pattern": "solid", "sleeve": 1.9}
+    assert not solid_seams(shirt, detail_of(340.0)) and detail_of(340.0).seam_weight == 0.0
+    mid = detail_of(400.0)
+    assert solid_seams(shirt, mid) and mid.seam_weight == pytest.approx(0.5)
+    assert detail_of(450.0).seam_weight == 1.0 and detail_of(2000.0).seam_weight == 1.0
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[0] = (0.15, -0.05, 0.62)
+    u = np.linspace(-0.5, 0.5, 700, dtype=np.float32)
+    v = np.linspace(-0.05, 0.62, 400, dtype=np.float32)
+    U, V = (x.ravel() for x in np.meshgrid(u, v))
+    fp = np.full(len(U), 0.003, np.float32)
+    base = np.full((len(U), 3), 0.4, np.float32)
+    whole = apply_seams({**shirt, "seams": lay}, U, V, fp, lambda ids: base[ids])
+    half = apply_seams({**shirt, "seams": lay, "seam_weight": 0.5}, U, V, fp, lambda ids: base[ids])
+    assert np.array_equal(whole[0], half[0]) and np.abs(whole[1] - 0.4).max() > 0.1  # the placket's buttons
+    assert np.allclose(half[1] - 0.4, 0.5 * (whole[1] - 0.4), atol=1e-6)
+    assert np.allclose(half[2], 0.5 * whole[2]) and np.allclose(half[3], 0.5 * whole[3])

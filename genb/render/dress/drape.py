@@ -305,15 +305,18 @@ def loop_weights(faces: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
     rows = [n + np.repeat(np.arange(E), 2), n + inv]
     cols = [edges.ravel(), opposite]
     vals = [np.repeat(np.where(border, 0.5, 0.375), 2), np.where(border[inv], 0.0, 0.125)]
-    # old vertices: (1 - k beta) v + beta * neighbours inside; 3/4 v + 1/8 each border neighbour on a border
-    on_border = np.zeros(n, bool)
-    on_border[edges[border].ravel()] = True
+    # old vertices: (1 - k beta) v + beta * neighbours inside; 3/4 v + 1/8 each border neighbour on a
+    # border; a corner where two fans of the cut touch (four or more border edges, e.g. hair under a
+    # cap's edge) stays where it is (1/8 per border neighbour would sum past 1 and scale it off the body)
+    n_border = np.bincount(edges[border].ravel(), minlength=n)
+    on_border = n_border > 0
+    crease = n_border == 2
     both = np.concatenate([edges, edges[:, ::-1]])
     b2 = np.concatenate([border, border])
     k = np.bincount(both[:, 0], minlength=n).astype(np.float64)
     beta = np.where(k > 3, 3.0 / (8.0 * np.maximum(k, 1)), 3.0 / 16.0)
-    w_nb = np.where(on_border[both[:, 0]], np.where(b2, 0.125, 0.0), beta[both[:, 0]])
-    self_w = np.where(on_border, 0.75, 1.0 - k * beta)
+    w_nb = np.where(on_border[both[:, 0]], np.where(b2 & crease[both[:, 0]], 0.125, 0.0), beta[both[:, 0]])
+    self_w = np.where(on_border, np.where(crease, 0.75, 1.0), 1.0 - k * beta)
     rows += [both[:, 0], np.arange(n)]
     cols += [both[:, 1], np.arange(n)]
     vals += [w_nb, self_w]

@@ -204,10 +204,9 @@ class Dresser:
         # body faces count as hidden only 3 cm inside the cut (hair stands off the head); a cap hides none:
         # seen under its edge, its inside is culled
         fine = fine and not cap
-        # a subdivided shell takes the drape of the same cut unsubdivided (computed once, posed as cheaply);
-        # not under a cap (Loop's weights lose some vertices of that cut: they were left at the origin)
+        # a subdivided shell takes the drape of the same cut unsubdivided (computed once, posed as cheaply)
         return self._shell(("hair", hairline, cap, under_cap, fine), field, extra=extra, subdivide=fine,
-                           coarse_key=None if under_cap else ("hair", hairline, cap, under_cap, False),
+                           coarse_key=("hair", hairline, cap, under_cap, False),
                            hide_margin=None if cap else 0.3,
                            drape={"region_scale": back, "radius": 0.025, "clearance": 0.002})
 

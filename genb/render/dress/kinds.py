@@ -76,6 +76,8 @@ class Wearer:
             uv = texcoords.shell_texcoords(shell, self.dresser.atlas, self.dresser._uv_centres)
             if texcoords.textured(fabric):  # the colour pass draws the pattern's mean
                 colors = texcoords.mean_colors(fabric, len(v))
+            elif self.detail.seam_weight < 1.0:  # a solid one's seams fade in with the scale (dress.lod)
+                fabric = {**fabric, "seam_weight": self.detail.seam_weight}
         if shade is not None:
             colors = (np.asarray(colors, np.float32) * shade[:, None]).astype(np.float32)
         mesh = GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,

@@ -93,6 +93,19 @@ def regions(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return r
 
 
+_OFFSETS = REGION_OFFSETS.astype(np.float32)
+
+
+def local_frame(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N,) int8 regions (:func:`regions`) of cloth coordinates (N,) float32 metres, and (N,), (N,) float32
+    the coordinates less their region's offset (:data:`~genb.render.dress.fabric.REGION_OFFSETS`): each
+    region's own frame, where its seams lie (and the two legs' and arms' patterns mirror each other)."""
+    r = regions(u, v)
+    off = _OFFSETS[r]
+    with np.errstate(invalid="ignore"):
+        return r, u - off[:, 0], v - off[:, 1]
+
+
 @functools.lru_cache(maxsize=1024)
 def _lin(hex_color: str) -> np.ndarray:
     """(3,) float32 linear RGB of an sRGB hex colour (:func:`genb.render.dress.fabric._lin`, cached; read-only)."""
@@ -172,13 +185,16 @@ def _placket(c: Canvas, trunk: np.ndarray, p: np.ndarray, vl: np.ndarray, lo: fl
 
 
 def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint: np.ndarray,
-                albedo: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+                albedo: Any, local: tuple | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Seams, hems, bands, stitching and buttons of one garment over N of its pixels.
 
     Args:
-        fabric: the garment record with ``seams`` (:func:`cloth_records`); ``kind``, ``pattern``, ...
+        fabric: the garment record with ``seams`` (:func:`cloth_records`); ``kind``, ``pattern``, ...;
+            ``seam_weight`` (0..1, optional): the share of the detail drawn (a solid garment's, fading in).
         u, v: (N,) float32 cloth coordinates, metres. footprint: (N,) metres of cloth per pixel.
         albedo: the linear albedo of the fabric at (M,) of the N pixels, (M, 3) float32: ``albedo(indices)``.
+        local: the N pixels' :func:`local_frame` where the caller has it already (a patterned garment's),
+            else None (computed here for the near pixels alone).
 
     Returns (M,) the indices of the pixels changed, their new albedo (M, 3) and their slopes dh/du,
     dh/dv (M,), or None when no pixel is near enough (or the garment has no seams).
@@ -188,14 +204,14 @@ def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint:
         return None
     near = np.flatnonzero(footprint < np.float32(FAR_M))
     if len(near) == len(footprint):
-        near, fp, un, vn = None, footprint, u, v
+        near, fp = None, footprint
+        r, ul, vl = local_frame(u, v) if local is None else local
     else:
-        fp, un, vn = footprint[near], u[near], v[near]
+        fp = footprint[near]
+        r, ul, vl = local_frame(u[near], v[near]) if local is None else (x[near] for x in local)
     c = Canvas(fp)
-    r = regions(un, vn)
-    off = REGION_OFFSETS.astype(np.float32)
     with np.errstate(invalid="ignore"):
-        _draw(c, fabric, lay, r, un - off[r, 0], vn - off[r, 1])
+        _draw(c, fabric, lay, r, ul, vl)
     h = np.flatnonzero(c.hit)
     if not len(h):
         return None
@@ -203,9 +219,14 @@ def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint:
     thread = _lin(CONTRAST_THREAD) if fabric.get("pattern") == "denim" else base * np.float32(0.7)
     at = h if near is None else near[h]
     t = c.thread[h, None]
-    alb = albedo(at) * c.dark[h, None] * (1 - t) + thread[None] * t
+    under = albedo(at)
+    alb = under * c.dark[h, None] * (1 - t) + thread[None] * t
     if c.button is not None:
         b = c.button[h, None]
         button = _lin("ece8de") if fabric.get("kind") == "top" else base * np.float32(0.45)  # a coat's: its own colour, darker
         alb = alb * (1 - b) + button[None] * b
+    w = fabric.get("seam_weight")
+    if w is not None and w < 1.0:  # a solid garment's seams fading in with the person's scale (dress.lod)
+        w = np.float32(w)
+        return at, (under + w * (alb - under)).astype(np.float32), c.su[h] * w, c.sv[h] * w
     return at, alb.astype(np.float32), c.su[h], c.sv[h]

@@ -19,11 +19,9 @@ import numpy as np
 
 from genb.render.raster.colour import decode_srgb, encode_lut, linear_to_srgb
 from genb.render.raster.normals import bend_normals, decode_normals, encode_normals
-from genb.render.dress.fabric import REGION_OFFSETS, decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
-from genb.render.dress.seams import apply_seams, regions
+from genb.render.dress.fabric import decode_texcoords, pattern_albedo, pattern_mean, pattern_slopes
+from genb.render.dress.seams import apply_seams, local_frame
 from genb.render.dress.skin_texture import EYE_LIMIT_M
-
-_OFFSETS = REGION_OFFSETS.astype(np.float32)
 
 
 def surface_directions(flat: np.ndarray, points: np.ndarray, uv: np.ndarray, key: np.ndarray,
@@ -104,9 +102,10 @@ def _fabric_detail(fabric: dict, u: np.ndarray, v: np.ndarray, fp: np.ndarray, r
             if relief:
                 su[at], sv[at] = dsu, dsv
         return srgb, su, sv
-    ul, vl = local_coordinates(u, v)  # the pattern in each region's own coordinates: mirrored legs meet at the rise
+    local = local_frame(u, v)  # (regions, u, v): the pattern in each region's own coordinates: mirrored legs meet at the rise
+    _, ul, vl = local
     alb = pattern_albedo(fabric, ul, vl, fp)
-    got = apply_seams(fabric, u, v, fp, lambda at: alb[at]) if "seams" in fabric else None
+    got = apply_seams(fabric, u, v, fp, lambda at: alb[at], local) if "seams" in fabric else None
     su, sv = pattern_slopes(fabric, ul, vl, fp) if relief else (np.zeros_like(u), np.zeros_like(u))
     if got is not None:
         at, alb[at], dsu, dsv = got
@@ -115,15 +114,6 @@ def _fabric_detail(fabric: dict, u: np.ndarray, v: np.ndarray, fp: np.ndarray, r
             su[at] += dsu
             sv[at] += dsv
     return linear_to_srgb(alb) - pattern_mean(fabric)[None], su, sv
-
-
-def local_coordinates(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(N,), (N,) float32 cloth coordinates (N,) metres less their region's offset
-    (:data:`~genb.render.dress.fabric.REGION_OFFSETS`, :func:`~genb.render.dress.seams.regions`): the two
-    legs' and the two arms' coordinates mirror each other, so a pattern is continuous where they meet."""
-    r = regions(u, v)
-    off = _OFFSETS[r]
-    return u - off[:, 0], v - off[:, 1]
 
 
 def _inside_back(step: int, col: np.ndarray, flat: np.ndarray, width: int) -> np.ndarray:
