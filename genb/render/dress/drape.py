@@ -212,7 +212,8 @@ def _push_out(S: np.ndarray, base: np.ndarray, skin_n: np.ndarray, faces: np.nda
 
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
-                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None):
+                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None,
+                wide: tuple[np.ndarray, float] | None = None):
     """The shell with its :class:`Drape` (computed in the rest pose).
 
     Args:
@@ -228,6 +229,9 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             back there (1: the shell keeps to the skin, e.g. a waistband).
         bridge: optional sag radius, metres: before smoothing, the shell is lifted over the body's
             hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
+        wide: optional ((V,) weight in [0, 1] per body vertex, radius in metres): there the anchors and
+            frames are smoothed over that wider ball (:func:`~genb.render.dress.bridge.seat_zone`: the
+            seat follows another body's or pose's buttocks only at their own scale, not their cleft's).
     Returns:
         A copy of ``shell`` with ``drape`` set.
     """
@@ -245,6 +249,10 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     M = _ball(base, R[:, 2], radius, on_border)
     # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
     F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, R[:, 2], FRAME_RADIUS, on_border)
+    if wide is not None:  # rows of a wider ball blended in where asked (a few hundred rows: cheap per pose)
+        w = np.clip(np.asarray(shell.blend @ wide[0], np.float64)[:nm], 0.0, 1.0)
+        F = (scipy.sparse.diags(1.0 - w) @ F + scipy.sparse.diags(w) @ _ball(base, R[:, 2], wide[1], on_border)).tocsr()
+        F.eliminate_zeros()
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
     hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
     free = (1.0 - hold)[:, None]
