@@ -249,10 +249,10 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     M = _ball(base, R[:, 2], radius, on_border)
     # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
     F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, R[:, 2], FRAME_RADIUS, on_border)
-    if wide is not None:  # rows of a wider ball blended in where asked (a few hundred rows: cheap per pose)
+    if wide is not None:  # rows of a wider ball blended in where asked (trousers: ~45k more entries, ~0.3-0.6 ms a pose)
         w = np.clip(np.asarray(shell.blend @ wide[0], np.float64)[:nm], 0.0, 1.0)
         F = (scipy.sparse.diags(1.0 - w) @ F + scipy.sparse.diags(w) @ _ball(base, R[:, 2], wide[1], on_border)).tocsr()
-        F.eliminate_zeros()
+        F.eliminate_zeros()  # rows outside the zone: the narrow ball's entries alone
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
     hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
     free = (1.0 - hold)[:, None]
