@@ -64,14 +64,17 @@ def _summary(rows):
 
 
 def test_trousers_bridge_the_buttock_cleft_in_every_key_pose(relief):
-    """Trousers and jeans span the cleft and the gluteal folds: the shells before the hollow bridge
-    (dress.bridge) scored a median of 1.05-1.13, a mean of 0.97-0.98 and up to 1.47 here; now a median
-    of 0.53-0.57, a mean of 0.45-0.46, at most 0.96."""
+    """Trousers and jeans span the cleft and the gluteal folds and keep at most a third of the seat's
+    relief (the issue's bound) over the key poses. The shells before the hollow bridge (dress.bridge)
+    scored a median of 1.05-1.13 here; with it a median of 0.53-0.57 and a mean of 0.45-0.46, 0.6 on heavy
+    and tall bodies (their deeper cleft came through anchors smoothed over 6 cm); with the seat's anchors
+    smoothed over 12 cm (bridge.seat_zone) a median of 0.33, a mean of 0.33-0.35, at most 1.1 (a crouching
+    child, the seat stretched round the bent hips)."""
     for name in OUTFITS_WORN:
         r, text = _summary(relief[("seat", name)])
         print(f"seat under {name}: {text}")
         assert len(r) == len(PoseLibrary().names) >= 20
-        assert np.median(r) < 0.7 and r.mean() < 0.6 and r.max() < 1.2, (name, text)
+        assert np.median(r) <= 1 / 3 and r.mean() < 0.36 and r.max() < 1.2, (name, text)
 
 
 def test_tops_keep_a_third_of_the_chests_relief_in_every_key_pose(relief):

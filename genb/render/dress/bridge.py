@@ -28,6 +28,7 @@ BRIDGE_RHO = 0.08  # metres: the cloth's sag radius (hollows more curved than th
 BRIDGE_REACH = 0.06  # metres: the farthest rim that holds the cloth up
 BRIDGE_MAX = 0.03  # metres: the most a point is lifted
 SEAT_TENT = 0.2  # metres: trousers span what pokes through their smoothed seat as a tent of this sag radius
+SEAT_FRAME_RADIUS = 0.12  # metres: a seat's anchors follow the body smoothed over this much (drape.drape_shell's ``wide``)
 
 
 def neighbour_pairs(points: np.ndarray, normals: np.ndarray, reach: float = BRIDGE_REACH):
@@ -100,3 +101,22 @@ def rim_blend(n: int, i: np.ndarray, j: np.ndarray, env: np.ndarray, top: np.nda
     cols = np.concatenate([np.arange(n), j])
     vals = np.concatenate([1.0 - alpha, alpha[i] / np.maximum(count[i], 1.0)])
     return scipy.sparse.csr_matrix((vals, (rows, cols)), shape=(n, n))
+
+
+def seat_zone(atlas, is_leg: np.ndarray, waist: float) -> np.ndarray:
+    """(V,) weight in [0, 1] per body vertex of a pair of trousers' seat and hips, where their anchors are
+    smoothed wider (:data:`SEAT_FRAME_RADIUS`): the trunk below the waistband (1 from 14 cm under the
+    waist, 0 from 6 cm under it: the band keeps to the body) and the thighs down to about a third of
+    the way to the knee (leg coordinate 0.3, fading out by 0.55).
+
+    Built in the rest pose, the drape keeps its cloth a smoothed offset of the rest body; posed on a
+    heavier body, or a hip bent or stretched, the anchors it is skinned through follow that body smoothed
+    over :data:`~genb.render.dress.drape.FRAME_RADIUS` (6 cm): the cleft's and the gluteal folds' own
+    deepening comes through (the seat measured 0.6 of the skin's relief on heavy and tall bodies, 0.24 on
+    the rest-like child). Smoothed over the seat's own scale they carry the buttocks, not their clefts."""
+    leg = np.nan_to_num(np.asarray(atlas.leg, np.float64), nan=0.0)
+    trunk = np.clip((waist - 0.06 - np.asarray(atlas.torso, np.float64)) / 0.08, 0.0, 1.0)
+    thigh = np.clip((0.55 - leg) / 0.25, 0.0, 1.0)
+    from genb.core.conventions import PART_INDEX
+
+    return np.where(np.asarray(atlas.parts) == PART_INDEX["torso"], trunk, np.where(is_leg, thigh, 0.0))

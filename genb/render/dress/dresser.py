@@ -21,7 +21,7 @@ from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
-from genb.render.dress.bridge import BRIDGE_RHO, SEAT_TENT
+from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, seat_zone
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
@@ -158,7 +158,9 @@ class Dresser:
         hold = np.where(a.parts == TORSO, np.clip((a.torso - waist + 0.08) / 0.06, 0.0, 1.0), thigh)
         r = span(ease)
         shell = self._shell(("bottom", length, waist, fine, r), field, extra=unit, subdivide=fine,
-                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "push_tent": SEAT_TENT}, coarse_key=("bottom", length, waist, False, r))
+                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "push_tent": SEAT_TENT,
+                                   "wide": (seat_zone(a, self.is_leg, waist), SEAT_FRAME_RADIUS)},
+                            coarse_key=("bottom", length, waist, False, r))
         return dataclasses.replace(shell, extra=shell.extra * flare)
 
     def shoe_shell(self, cut: float) -> Shell:
