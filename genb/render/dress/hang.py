@@ -34,7 +34,6 @@ from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
-from genb.render.dress.flex import skin_lifted
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
@@ -292,7 +291,7 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
               margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = 44,
-              edges: bool = True, settle_rounds: int = ROUNDS, wrap: bool = False):
+              edges: bool = True, settle_rounds: int = ROUNDS):
     """A hanging loose garment on a posed body.
 
     Args:
@@ -305,7 +304,6 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
-        wrap: a skirt or a dress: its front's lift over a deeply flexed hip keeps to the front (:mod:`genb.render.dress.flex`).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
@@ -336,10 +334,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     radial /= np.maximum(size, 1e-9)[..., None]
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
-    if wrap:  # a skirt's front lifted by a deeply flexed hip keeps to the front (dress.flex)
-        X0 = skin_lifted(rest.reshape(-1, 3), rc, fr, fp).reshape(rings, bins, 3)
-    else:
-        X0 = skinned(rest.reshape(-1, 3), skin_weights(rest.reshape(-1, 3), rc), fr, fp).reshape(rings, bins, 3)
+    W = skin_weights(rest.reshape(-1, 3), rc)
+    X0 = skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3)
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
     closed = None

@@ -6,11 +6,11 @@ seated lap's crease) or in a leg's skin between the capsules' pieces. A few roun
 
 1. every cloth vertex less than its clearance outside the skin of the trunk and legs (its nearest
    body vertex's outward normal; up to :data:`DEEP` metres inside: the blend's folds reach 11 cm)
-   is pushed out along that normal (deeper than :data:`SNAP`: onto the skin at that vertex), unless
-   it is inside and that skin faces away from the cloth's own side of the cut (:data:`FACING`: in the
-   trunk the nearest skin may be its far side, and cloth pushed out there crosses the body and shows
-   as a strip over a slit at a seated or crouching person's back; it then stays where it is,
-   hidden); over the trunk the clearance is the full offset (the cloth stays over the top under it);
+   is pushed out along that normal (deeper than :data:`SNAP`: onto the skin at that vertex, unless
+   that skin faces away from the cloth's own side of the cut, :data:`FACING`: deep in the trunk the
+   nearest skin may be its far side, and cloth snapped there crosses the body and shows as a strip
+   over a slit at a seated person's back; it then stays where it is, hidden); over the trunk the
+   clearance is the full offset (the cloth stays over the top under it);
 2. the pushes are spread over the grid, twice (a vertex moves by the larger of its own push and
    0.8 of its neighbours' mean push, along the rings and down the columns), so a dent lifts the
    cloth around it as one surface instead of a spike or a zigzag;
@@ -30,7 +30,7 @@ from genb.render.dress.capsules import push_out
 
 DEEP = 0.12  # metres: cloth this deep under the skin or less is pushed out (deeper: another side of a limb)
 ROUNDS = 2
-FACING = 0.0  # cloth inside the body is pushed out only through skin facing its cloth's way (cosine; was -0.6 for deep cloth alone)
+FACING = -0.6  # a deep cloth point's nearest skin must face its cloth's way (cosine) to be snapped onto
 SMOOTH = 3  # Jacobi rounds smoothing the settling's moves before the last, exact push
 SNAP = 0.03  # metres: cloth deeper than this goes to its nearest skin vertex, not out along its normal
 
@@ -42,10 +42,9 @@ def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clea
     ``normals`` (M, 3) unit), zero where it is already that far out or deeper than ``deep`` inside;
     more than :data:`SNAP` inside, onto the skin at that vertex (the normal of a vertex far from it
     would carry it off the body). ``floor_clear``: (M,) metres the skin itself asks (the larger wins).
-    ``out``: (N, 3) the cloth's outward directions (the cut's radial ones turned with the pelvis): a point
-    inside whose nearest skin faces away from them (:data:`FACING`: in the trunk, nearer its other side) is
-    not pushed: pushed out through the far side's skin it would cross the body and show there as a strip
-    over a slit."""
+    ``out``: (N, 3) the cloth's outward directions (the cut's radial ones turned with the pelvis): a deep point whose
+    nearest skin faces away from them (deep in the trunk, nearer its other side) is not pushed: snapped
+    onto the far side's skin it would cross the body and show there as a strip over a slit."""
     dist, i = tree.query(X, distance_upper_bound=2.0 * deep + float(clearance.max()))
     near = np.isfinite(dist)  # farther from every skin vertex: neither within the clearance nor inside
     i = np.where(near, i, 0)
@@ -57,8 +56,8 @@ def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clea
     push[short] = (clearance[short] - gap[short])[:, None] * normals[i[short]]
     deep_in = short & (gap < -SNAP)  # deep: onto the skin at its nearest vertex (along the normal it would float off)
     push[deep_in] = points[i[deep_in]] + clearance[deep_in, None] * normals[i[deep_in]] - X[deep_in]
-    if out is not None:  # inside, its nearest skin facing away: the far side of the trunk
-        push[short & (gap < 0.0) & (np.einsum("ij,ij->i", normals[i], out) < FACING)] = 0.0
+    if out is not None:  # deep, its nearest skin facing away: the far side of the trunk
+        push[deep_in & (np.einsum("ij,ij->i", normals[i], out) < FACING)] = 0.0
     return push
 
 
