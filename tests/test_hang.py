@@ -67,11 +67,12 @@ def _legs_out(dresser, v, loose, hem, coat=False):
     return int(outside_share(v[legs], cv, cf).sum()), int(legs.sum())
 
 
-# What a loose garment still lets through, per pose (share of its covered leg vertices): a lunge's and
-# a run's stride is wider than a long dress's hem (the back shin shows through the hem's side); a coat
+# What a loose garment still lets through, per pose (share of its covered leg vertices): a lunge's
+# back shin goes out through a long dress's hem on its inner side (2.1 %; the heavy body's run, 0 % since
+# the sides of a skirt or dress blend over hang.SKIRT_MIDDLE, was allowed 3 % with the lunge); a coat
 # tail, cut no wider than 12 cm beyond the waist, leaves a kneeling or knees-up thigh's top outside.
 # Every other pose: at most 0.5 % (a vertex or two at a crease).
-THROUGH_ALLOWED = {("lunge", "dress"): 0.03, ("run_stride", "dress"): 0.03, ("kneeling_one_knee", "coat"): 0.2,
+THROUGH_ALLOWED = {("lunge", "dress"): 0.025, ("kneeling_one_knee", "coat"): 0.2,
                    ("sitting_floor_knees_up", "coat"): 0.2, ("lunge", "coat"): 0.08, ("run_stride", "coat"): 0.05,
                    ("crouching", "coat"): 0.05, ("sitting_cross_legged", "coat"): 0.03}
 THROUGH_TOLERANCE = 0.005
@@ -84,7 +85,9 @@ def test_no_leg_through_a_loose_garment_in_any_key_pose(hanging):
     worst 11 % (skirt, crouching); over every pose x the three bodies (docs/render.md) the coat
     2.0 %, at worst 34 % (sitting with the knees up). Now (24 rings, edges kept out of the legs, the
     thighs carrying the front from above the hips, settled against the body) over every pose x the
-    three bodies 0.00 %, 0.08 % and 0.66 %, none over 0.5 % but those in :data:`THROUGH_ALLOWED`."""
+    three bodies 0.00 %, 0.08 % and 0.66 %, none over 0.5 % but those in :data:`THROUGH_ALLOWED`; the
+    sides of a skirt or dress blended over 4 cm, not 12 (hang.SKIRT_MIDDLE): the long dress 0.05 %, all
+    skirts and dresses 186 -> 146 leg vertices through (the lunge and run the most of them)."""
     dresser, people = hanging
     out = {(name, outfit): _legs_out(dresser, v, loose, hem, outfit == "coat")
            for name, outfit, hem, v, n, kp, loose in people}

@@ -41,6 +41,9 @@ SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
 RINGS = 24  # rings from the waist to the hem (14 let a deep crouch's thighs through the edges between them)
 FRONT_LIFT = 0.18  # metres: in front, the thighs carry the cloth from this high above the hips (a flexed hip lifts it)
+MIDDLE = 0.12  # metres: a coat tail's two sides blend over this much across the front and back middle
+SKIRT_MIDDLE = 0.04  # a skirt's or a dress's (12 cm put the inner side of a leg in a stride on the blend: the back
+# shin went out through the hem; 4 cm: 184 -> 144 leg vertices through in lunges, runs, kneeling on one knee, cross-legged)
 
 
 @dataclasses.dataclass
@@ -109,16 +112,16 @@ def _frames(c: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(F), np.stack(O)
 
 
-def skin_weights(rest: np.ndarray, rc: dict, front_lift: float = FRONT_LIFT) -> np.ndarray:
+def skin_weights(rest: np.ndarray, rc: dict, front_lift: float = FRONT_LIFT, middle: float = MIDDLE) -> np.ndarray:
     """(G, 5) weights of rest grid points (G, 3) over :data:`SEGMENTS`: the pelvis above the hips
     fading out 12 cm below them (in front :data:`FRONT_LIFT` higher: the cloth over the groin goes
     up with a flexed thigh instead of staying in the crease it folds into), each side's thigh then shin (blended 5 cm either side of the
-    knee), the two sides blended over 12 cm across the middle (atlas frame: x to the left)."""
+    knee), the two sides blended over ``middle`` metres across the middle (atlas frame: x to the left)."""
     mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
     z = rest[:, 2]
     front = np.clip(-(rest[:, 1] - mid[1]) / 0.08, 0.0, 1.0)  # the rest body faces -y
     pelvis = np.clip(1.0 + (z - mid[2] - front_lift * front) / 0.12, 0.0, 1.0)
-    left = np.clip(0.5 + (rest[:, 0] - mid[0]) / 0.12, 0.0, 1.0)
+    left = np.clip(0.5 + (rest[:, 0] - mid[0]) / middle, 0.0, 1.0)
     w = np.zeros((len(rest), 5))
     w[:, 0] = pelvis
     for k, (side, share) in enumerate((("left", left), ("right", 1.0 - left))):
@@ -291,7 +294,7 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
               margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = 44,
-              edges: bool = True, settle_rounds: int = ROUNDS):
+              edges: bool = True, settle_rounds: int = ROUNDS, skirt: bool = False):
     """A hanging loose garment on a posed body.
 
     Args:
@@ -304,6 +307,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
+        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
@@ -334,7 +338,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     radial /= np.maximum(size, 1e-9)[..., None]
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
-    W = skin_weights(rest.reshape(-1, 3), rc)
+    W = skin_weights(rest.reshape(-1, 3), rc, middle=SKIRT_MIDDLE if skirt else MIDDLE)
     X0 = skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3)
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
