@@ -88,8 +88,9 @@ def _legs_crossed(dresser, v, kp, loose, hem):
     return int(crossed(v[ids], bone, loose.vertices, loose.faces).sum()), len(ids)
 
 
-# What a loose garment still lets through, per pose (share of its covered leg vertices): a lunge's and
-# a run's stride is wider than a long dress's hem (the back shin shows through the hem's side).
+# What a loose garment still lets through, per pose (share of its covered leg vertices): a lunge's
+# back shin goes out through a long dress's hem on its inner side (2.1 %; the heavy body's run, 0 % since
+# the sides of a skirt or dress blend over hang.SKIRT_MIDDLE, was allowed 3 % with the lunge).
 # Every other pose: at most 0.5 % (a vertex or two at a crease). A closed coat's tail is split at the
 # front below the hips (dress.coat_tail): a raised thigh comes forward between its panels, so it is
 # measured by the cloth crossing the leg (_legs_crossed), and the thighs stay inside the tail in every
@@ -97,7 +98,7 @@ def _legs_crossed(dresser, v, kp, loose, hem):
 # (COAT_OPENS). Crouching, sitting with the knees up or cross-legged the back of the tail, carried by
 # the flexed thighs, still cuts through the fold of the knee (hidden between thigh and calf; as
 # before the split).
-THROUGH_ALLOWED = {("lunge", "dress"): 0.03, ("run_stride", "dress"): 0.03, ("crouching", "coat"): 0.06,
+THROUGH_ALLOWED = {("lunge", "dress"): 0.025, ("crouching", "coat"): 0.06,
                    ("sitting_floor_knees_up", "coat"): 0.035, ("sitting_cross_legged", "coat"): 0.01}
 THROUGH_TOLERANCE = 0.005
 COAT_OPENS = ("kneeling_one_knee", "sitting_floor_knees_up", "sitting_floor_legs_out", "crouching", "lunge",
@@ -111,7 +112,9 @@ def test_no_leg_through_a_loose_garment_in_any_key_pose(hanging):
     worst 11 % (skirt, crouching); over every pose x the three bodies (docs/render.md) the coat
     2.0 %, at worst 34 % (sitting with the knees up). Now (24 rings, edges kept out of the legs, the
     thighs carrying the front from above the hips, settled against the body) over every pose x the
-    three bodies 0.00 %, 0.08 % and 0.66 %, none over 0.5 % but those in :data:`THROUGH_ALLOWED`.
+    three bodies 0.00 %, 0.08 % and 0.66 %, none over 0.5 % but those in :data:`THROUGH_ALLOWED`; the
+    sides of a skirt or dress blended over 4 cm, not 12 (hang.SKIRT_MIDDLE): the long dress 0.05 %, all
+    skirts and dresses 186 -> 146 leg vertices through (the lunge and run the most of them).
     The closed coat's tail, split at the front (dress.coat_tail), by the cloth crossing the leg
     between its bone and its skin, over every pose x the three bodies: 0.26 % before the split
     (at worst 5.6 %, crouching, the child: the back carried through the fold of the knee), now

@@ -331,7 +331,8 @@ class Dresser:
         coat = part == "coat"
         coarse = {} if detail.drape else {"rings": 14, "edges": False, "settle_rounds": 1}  # dress.lod
         v, f, rest, n = hang_grid(self._lower, a, vertices, normals, keypoints, enclosed, band, hem, margin, 0.05 if coat else 0.12,
-                               0.12 if coat else 0.4, open_front, slit=coat and not open_front, **coarse)
+                               0.12 if coat else 0.4, open_front, slit=coat and not open_front, skirt=not coat,
+                               **coarse)
         # what it covers: the hips and the legs well above the hem (none for an open coat)
         held = ((a.parts == TORSO) & (a.torso <= waist - 0.05)) | (self.is_leg & nan_le(a.leg, hem - 0.15))
         cover = np.zeros(0, np.int64) if open_front else np.flatnonzero(held[a.faces].all(axis=1))

@@ -42,6 +42,9 @@ SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
 RINGS = 24  # rings from the waist to the hem (14 let a deep crouch's thighs through the edges between them)
 FRONT_LIFT = 0.18  # metres: in front, the thighs carry the cloth from this high above the hips (a flexed hip lifts it)
+MIDDLE = 0.12  # metres: a coat tail's two sides blend over this much across the front and back middle
+SKIRT_MIDDLE = 0.04  # a skirt's or a dress's (12 cm put the inner side of a leg in a stride on the blend: the back
+# shin went out through the hem; 4 cm: 184 -> 144 leg vertices through in lunges, runs, kneeling on one knee, cross-legged)
 
 
 @dataclasses.dataclass
@@ -110,16 +113,16 @@ def _frames(c: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(F), np.stack(O)
 
 
-def skin_weights(rest: np.ndarray, rc: dict, front_lift: float = FRONT_LIFT) -> np.ndarray:
+def skin_weights(rest: np.ndarray, rc: dict, front_lift: float = FRONT_LIFT, middle: float = MIDDLE) -> np.ndarray:
     """(G, 5) weights of rest grid points (G, 3) over :data:`SEGMENTS`: the pelvis above the hips
     fading out 12 cm below them (in front :data:`FRONT_LIFT` higher: the cloth over the groin goes
     up with a flexed thigh instead of staying in the crease it folds into), each side's thigh then shin (blended 5 cm either side of the
-    knee), the two sides blended over 12 cm across the middle (atlas frame: x to the left)."""
+    knee), the two sides blended over ``middle`` metres across the middle (atlas frame: x to the left)."""
     mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
     z = rest[:, 2]
     front = np.clip(-(rest[:, 1] - mid[1]) / 0.08, 0.0, 1.0)  # the rest body faces -y
     pelvis = np.clip(1.0 + (z - mid[2] - front_lift * front) / 0.12, 0.0, 1.0)
-    left = np.clip(0.5 + (rest[:, 0] - mid[0]) / 0.12, 0.0, 1.0)
+    left = np.clip(0.5 + (rest[:, 0] - mid[0]) / middle, 0.0, 1.0)
     w = np.zeros((len(rest), 5))
     w[:, 0] = pelvis
     for k, (side, share) in enumerate((("left", left), ("right", 1.0 - left))):
@@ -292,7 +295,7 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
               margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = 44,
-              edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False):
+              edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False, skirt: bool = False):
     """A hanging loose garment on a posed body.
 
     Args:
@@ -306,6 +309,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
+        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
@@ -337,7 +341,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
     rest, closed = coat_tail.split(rest, rc) if slit else (rest, None)  # a closed coat's tail: split at the front
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
-    W = skin_weights(rest.reshape(-1, 3), rc)
+    W = skin_weights(rest.reshape(-1, 3), rc, middle=SKIRT_MIDDLE if skirt else MIDDLE)
     W = coat_tail.panel_weights(W, rest, rc, closed) if slit else W  # each front panel with its own thigh
     X0 = skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3)
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
