@@ -44,6 +44,9 @@ def test_held_objects_outside_the_torso_touching_not_sinking_into_the_hands(anny
     gaps = {k: np.array(g) for k, g in gaps.items()}
     assert (gaps[True] < 0.02).all() and np.median(gaps[True]) < 0.01, gaps[True]  # as written: the palms touch it
     assert np.median(gaps[False]) < 0.015 and (gaps[False] < 0.04).all(), gaps[False]  # perturbed: near
+    if pose == "carrying_box":  # between the palms: flush for every shape as written (17.5 mm for a heavy
+        # adult on 7f4d711, whose forearms set the side faces), near when perturbed (14.8 mm on 7f4d711)
+        assert (gaps[True] < 0.005).all() and np.median(gaps[False]) < 0.0135, (gaps[True], gaps[False])
     if pose == "carrying_box":  # a box, not a board: it fills the room between the hands and the chest
         assert obj["size"][0] > 0.25 and obj["size"][1] >= held.MIN_BOX_DEPTH_M
 
@@ -76,3 +79,25 @@ def test_grips_curl_the_fingers_within_the_recorded_pose(anny_body):
 def test_a_pose_that_holds_nothing_keeps_open_hands(anny_body):
     assert held.hand_grips(["standing", "phone_call:mirrored", "phone_call", "carrying_box~x"]) == [
         None, {"left": "phone"}, {"right": "phone"}, {"left": "box", "right": "box"}]
+
+
+def test_box_grip_thumb_rests_on_the_side_face(anny_body):
+    """The thumb lies on the box's side face, not up in the air in front of it: its last bone's vertices
+    are over the side face (between the front and back faces, under the top; on 7f4d711 they stood in
+    front of the front face), the nearest within 4 mm of it (12 mm for a heavy adult on 7f4d711) and
+    none more than 2 mm inside, for a child, an average and a heavy adult, as written and mirrored."""
+    body = anny_body
+    w, i = np.asarray(body.model.vertex_bone_weights), np.asarray(body.model.vertex_bone_indices)
+    top = i[np.arange(len(i)), np.argmax(w, axis=1)]
+    for name, posed, _ in _holders(body, "carrying_box", n_perturbed=0):
+        (obj,) = held.held_objects([name], posed.keypoints, posed.vertices, body)
+        c, R, size = (np.array(obj[k]) for k in ("center", "rotation", "size"))
+        for side, sign in (("L", 1.0), ("R", -1.0)):  # the box's x axis runs to the left hand
+            tip = posed.vertices[0][top == body.bone_labels.index(f"finger1-3.{side}")]
+            local = (tip - c) @ R
+            assert (np.abs(local[:, 1]) < size[1] / 2).all() and (local[:, 2] < size[2] / 2).all(), (name, side)
+            assert (sign * local[:, 0] > size[0] / 2 - 0.002).all(), (name, side)  # beside its own side face
+            d = held.box_depth(tip, c, R, size)
+            assert -0.004 < d.max() < 0.002, (name, side, d.max())
+            thumb = posed.vertices[0][body.thumb_mask & (body.vertex_parts == PART_INDEX[f"{'left' if side == 'L' else 'right'}_hand"])]
+            assert held.box_depth(thumb, c, R, size).max() < 0.002, (name, side)

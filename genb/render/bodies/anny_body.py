@@ -145,6 +145,7 @@ class AnnyBody(StaturesMixin, BodyModel):
         self._stature_ids = self._stature_vertices()
         self._finger_bones, self._grip_rotations = self._finger_chains()
         self.palm_mask = self._palm_mask()
+        self.thumb_mask = self._palm_mask(("finger1-",))
 
     # ------------------------------------------------------------------ setup helpers
     def _vertex_parts(self, table: list[list[str]]) -> np.ndarray:
@@ -175,12 +176,13 @@ class AnnyBody(StaturesMixin, BodyModel):
                 rots[g][s] = grip_rotations(g, chain, heads[self.bone_labels.index(f"wrist.{side}")])
         return bones, rots
 
-    def _palm_mask(self) -> np.ndarray:
-        """(V,) bool: vertices skinned mostly to a wrist or metacarpal bone (the palm and back of the hand)."""
+    def _palm_mask(self, bones: tuple[str, ...] = ("wrist", "metacarpal")) -> np.ndarray:
+        """(V,) bool: vertices skinned mostly to a wrist or metacarpal bone (the palm and back of the hand),
+        or to the bones whose labels start with ``bones`` (``finger1-``: the thumbs)."""
         weights = _to_np(self.model.vertex_bone_weights)
         indices = _to_np(self.model.vertex_bone_indices)
         top = indices[np.arange(len(indices)), np.argmax(weights, axis=1)]
-        palm = [b for b, label in enumerate(self.bone_labels) if label.startswith(("wrist", "metacarpal"))]
+        palm = [b for b, label in enumerate(self.bone_labels) if label.startswith(bones)]
         return np.isin(top, palm)
 
     def apply_grips(self, D: np.ndarray, grips: list[dict[str, str] | None]) -> np.ndarray:

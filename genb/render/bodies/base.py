@@ -51,6 +51,8 @@ class BodyModel(abc.ABC):
         licence: one line on the terms of the model's assets (goes into dataset cards).
         palm_mask: (V,) bool, the palm and back of each hand without the fingers, or None (held
             objects then rest against the whole hand).
+        thumb_mask: (V,) bool, the thumbs' vertices, or None (a held box's front face then clears
+            them too).
     """
 
     name: str
@@ -60,6 +62,7 @@ class BodyModel(abc.ABC):
     shape_dim: int
     licence: str
     palm_mask: np.ndarray | None = None  # (V,) bool: the palm and back of the hand (not the fingers), if known
+    thumb_mask: np.ndarray | None = None  # (V,) bool: the thumbs, if known
 
     @property
     def num_vertices(self) -> int:

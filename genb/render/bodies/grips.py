@@ -15,10 +15,12 @@ import numpy as np
 
 from genb.render.bodies.rotations import axis_angle_to_matrix
 
-# grip -> {"fingers": (knuckle, middle, tip) degrees, "thumb": (base, middle, tip) degrees}
-GRIP_CURLS: dict[str, dict[str, tuple[float, float, float]]] = {
-    # palms flat on the box's sides, the fingers hooked round its front edge
-    "box": {"fingers": (80.0, 20.0, 10.0), "thumb": (-30.0, 0.0, 0.0)},
+# grip -> {"fingers": (knuckle, middle, tip) degrees, "thumb": (base, middle, tip) degrees,
+#          optionally "thumb_spread": degrees the thumb's base turns in the palm's plane away from the fingers}
+GRIP_CURLS: dict[str, dict[str, tuple[float, ...] | float]] = {
+    # palms flat on the box's sides, the fingers hooked round its front edge, the thumb lying on the side
+    # face (turned back from the hooked fingers, where it would stand up in the air in front of the box)
+    "box": {"fingers": (80.0, 20.0, 10.0), "thumb": (-50.0, 0.0, 20.0), "thumb_spread": 50.0},
     # a phone lying on the palm, the fingers round its long edge
     "phone": {"fingers": (10.0, 15.0, 10.0), "thumb": (0.0, 10.0, 5.0)},
 }
@@ -68,5 +70,12 @@ def grip_rotations(grip: str, chain: np.ndarray, wrist: np.ndarray) -> np.ndarra
     """(5, 3, 3, 3) local rotations of a hand's finger joints (thumb first, knuckle to tip joint) for a
     grip, each about its bone's flexion axis (:func:`flexion_axes`), in the rest frame of the model
     whose rest joints ``chain`` (5, 4, 3) and ``wrist`` (3,) are (see :func:`palm_normal`)."""
-    axes = flexion_axes(np.stack([chain[:, :3], chain[:, 1:]], axis=2), palm_normal(chain, wrist))  # (5, 3, 3)
-    return axis_angle_to_matrix(axes * grip_angles(grip)[:, :, None])
+    n = palm_normal(chain, wrist)
+    axes = flexion_axes(np.stack([chain[:, :3], chain[:, 1:]], axis=2), n)  # (5, 3, 3)
+    rot = axis_angle_to_matrix(axes * grip_angles(grip)[:, :, None])
+    spread = np.radians(float(GRIP_CURLS[grip].get("thumb_spread", 0.0)))
+    if spread:  # about the palm's normal, the sign that turns the thumb from the fingers (toward the wrist)
+        d, back = chain[0, 1] - chain[0, 0], wrist - chain[2, 0]
+        turn = n * (spread * np.sign(n @ np.cross(d, back)))
+        rot[0, 0] = axis_angle_to_matrix(turn[None])[0] @ rot[0, 0]
+    return rot

@@ -31,6 +31,8 @@ NEAR_M = 0.03  # hand vertices further than this beside a phone's footprint cann
 BOX_HEIGHT_M = 0.24
 MIN_BOX_DEPTH_M = 0.08
 SLEEVE_M = 0.0  # between a forearm and the side of a box
+THUMB_SINK_M = 0.004  # a thumb may press this far into a box's side face
+FLUSH_DEPTH_M = MIN_BOX_DEPTH_M  # a box at least this deep rests on the palms, stopping in front of forearms that come further in
 
 
 def base_pose(name: str) -> str:
@@ -93,11 +95,47 @@ def _slid_depth(local: np.ndarray, offsets: np.ndarray, size: np.ndarray) -> np.
     return np.where(inside > 0, inside, -np.sqrt(out_xy + np.maximum(-mz, 0.0) ** 2))
 
 
-def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray) -> dict[str, Any]:
-    """A box between the palms: sides at the palms, front behind the curled fingers, back clear of the body.
+def _forearm_halves(k: np.ndarray, forearms_local: list[np.ndarray], c0: np.ndarray, R: np.ndarray) -> list[np.ndarray]:
+    """Per side (left, right) a (n,) bool mask of the forearm points (box-local, (n, 3)) in the half next
+    to the wrist (the other half, at the elbow, bounds the box's back face)."""
+    out = []
+    for s, (e, w) in enumerate(((_I["left_elbow"], _I["left_wrist"]), (_I["right_elbow"], _I["right_wrist"]))):
+        elbow, wrist = (k[e] - c0) @ R, (k[w] - c0) @ R
+        t = (forearms_local[s] - elbow) @ (wrist - elbow) / max(float(np.sum((wrist - elbow) ** 2)), 1e-9)
+        out.append(t > 0.5)
+    return out
 
-    k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms, forearms: (2, V) bool masks, row 0 the
-    left side. The box keeps ``CLEARANCE_M`` from every other vertex. Returns the recipe (see held_objects).
+
+def _side_faces(left: np.ndarray, right: np.ndarray, arms: list[np.ndarray], y_front: float,
+                z0: float, z1: float) -> tuple[float, float, float]:
+    """The box's side faces x0 (right), x1 (left) and a cap on its back face: each side face rests on its
+    palm (``GAP_M`` off) where the forearm comes further in only behind ``FLUSH_DEPTH_M`` of box (the
+    back face then stops in front of it); else it lies along the forearm (``SLEEVE_M``).
+
+    left, right: (n, 3) palm points; arms: per side (left, right) the forearm's points next to the
+    wrist; all box-local (x across to the left hand, y backward, z up), metres."""
+    y_cap = np.inf
+    faces = []
+    for palm, arm, sign in ((right, arms[1], 1.0), (left, arms[0], -1.0)):
+        at_palm = sign * (sign * palm[:, 0]).max() + sign * GAP_M  # x0 = max(right) + gap, x1 = min(left) - gap
+        arm = arm[(arm[:, 2] > z0) & (arm[:, 2] < z1)]
+        inside = arm[sign * arm[:, 0] > sign * at_palm - SLEEVE_M]
+        if not len(inside) or inside[:, 1].min() - SLEEVE_M >= y_front + FLUSH_DEPTH_M:
+            faces.append(at_palm)
+            y_cap = min(y_cap, inside[:, 1].min() - SLEEVE_M if len(inside) else np.inf)
+        else:
+            faces.append(sign * max(sign * at_palm, (sign * arm[:, 0]).max() + SLEEVE_M))
+    return faces[0], faces[1], y_cap
+
+
+def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray,
+               thumbs: np.ndarray | None = None) -> dict[str, Any]:
+    """A box between the palms: sides at the palms, front behind the curled fingers (not the thumbs,
+    which lie on the side faces), back clear of the body.
+
+    k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms, forearms, thumbs (or None): (2, V) bool
+    masks, row 0 the left side. The box keeps ``CLEARANCE_M`` from every other vertex; where a forearm comes in further
+    than the palm, the box stops in front of it (:func:`_side_faces`). Returns the recipe (see held_objects).
     """
     lw, rw = k[_I["left_wrist"]], k[_I["right_wrist"]]
     R = _frame(lw - rw, np.array([0.0, 0.0, 1.0]))
@@ -106,39 +144,37 @@ def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarra
     left, right = to_local(palms[0]), to_local(palms[1])
     zc = float(np.concatenate([left[:, 2], right[:, 2]]).mean())
     z0, z1 = zc - 0.45 * BOX_HEIGHT_M, zc + 0.55 * BOX_HEIGHT_M
-    # the sides touch the palms, or lie along the forearms (a sleeve's room) where these come further in
-    arms = []
-    # (the half of the forearm next to the wrist; the half at the elbow bounds the back face instead)
-    elbows = (np.array([k[_I["left_elbow"]], k[_I["right_elbow"]]]) - c0) @ R
-    wrists = (np.array([lw, rw]) - c0) @ R
-    halves = []
-    for s in (0, 1):
-        a = to_local(forearms[s])
-        t = (a - elbows[s]) @ (wrists[s] - elbows[s]) / max(float(np.sum((wrists[s] - elbows[s]) ** 2)), 1e-9)
-        halves.append(t > 0.5)
-        a = a[(a[:, 2] > z0) & (a[:, 2] < z1) & halves[s]]
-        arms.append(a)
-    x0 = max(right[:, 0].max() + GAP_M, arms[1][:, 0].max() + SLEEVE_M if len(arms[1]) else -np.inf)
-    x1 = min(left[:, 0].min() - GAP_M, arms[0][:, 0].min() - SLEEVE_M if len(arms[0]) else np.inf)
+    fore = [to_local(forearms[s]) for s in (0, 1)]
+    halves = _forearm_halves(k, fore, c0, R)
+    thumb = thumbs.any(axis=0) if thumbs is not None else np.zeros(len(v), bool)
+    hand, thumb = to_local(hands.any(axis=0) & ~thumb), to_local(thumb)
+    palm_y = np.concatenate([left[:, 1], right[:, 1]])
+
+    def front(x0: float, x1: float) -> float:
+        """Behind every finger vertex over the footprint (the hooked fingers), and behind the thumbs where
+        these come over it by more than ``THUMB_SINK_M`` (a thumb that does not lie on a side face)."""
+        over = hand[(hand[:, 0] > x0) & (hand[:, 0] < x1) & (hand[:, 2] > z0) & (hand[:, 2] < z1)]
+        y = over[:, 1].max() + GAP_M if len(over) else palm_y.min() - 0.02
+        t = thumb[(thumb[:, 0] > x0 + THUMB_SINK_M) & (thumb[:, 0] < x1 - THUMB_SINK_M) & (thumb[:, 2] > z0) & (thumb[:, 2] < z1)]
+        return max(y, t[:, 1].max() + GAP_M) if len(t) and t[:, 1].max() > y else y
+
+    y_front = front(right[:, 0].max() + GAP_M, left[:, 0].min() - GAP_M)
+    x0, x1, y_cap = _side_faces(left, right, [fore[s][halves[s]] for s in (0, 1)], y_front, z0, z1)
     if x1 - x0 < 0.15:  # palms too close for a box between them: keep a narrow one
         mid = (x0 + x1) / 2
         x0, x1 = mid - 0.075, mid + 0.075
+    y_front = front(x0, x1)
 
     def in_slab(p: np.ndarray) -> np.ndarray:
         return (p[:, 0] > x0) & (p[:, 0] < x1) & (p[:, 2] > z0) & (p[:, 2] < z1)
 
-    # front face (smallest y): behind every hand vertex over the box's footprint (the hooked fingers)
-    hand = to_local(hands.any(axis=0))
-    over = hand[in_slab(hand)]
-    palm_y = np.concatenate([left[:, 1], right[:, 1]])
-    y_front = over[:, 1].max() + GAP_M if len(over) else palm_y.min() - 0.02
     # back face: in front of the body over the footprint
     body = to_local(~(hands | forearms).any(axis=0))
     body = body[in_slab(body) & (body[:, 1] > y_front)]
-    elbow_half = np.concatenate([to_local(forearms[s])[~halves[s]] for s in (0, 1)])
+    elbow_half = np.concatenate([fore[s][~halves[s]] for s in (0, 1)])
     elbow_half = elbow_half[in_slab(elbow_half) & (elbow_half[:, 1] > y_front)]
     y_back = min(body[:, 1].min() - CLEARANCE_M if len(body) else y_front + 0.3,
-                 elbow_half[:, 1].min() - SLEEVE_M if len(elbow_half) else np.inf)
+                 elbow_half[:, 1].min() - SLEEVE_M if len(elbow_half) else np.inf, y_cap)
     y_back = max(y_back, y_front + MIN_BOX_DEPTH_M)
     centre_local = np.array([(x0 + x1) / 2, (y_front + y_back) / 2, (z0 + z1) / 2])
     return {"type": "box", "center": (c0 + R @ centre_local).tolist(), "rotation": R.tolist(),
@@ -248,6 +284,8 @@ def held_objects(pose_names: list[str], keypoints: np.ndarray, vertices: np.ndar
         hands = np.stack([parts == PART_INDEX["left_hand"], parts == PART_INDEX["right_hand"]])
         palm_mask = getattr(body, "palm_mask", None)
         palms = hands & palm_mask if palm_mask is not None else hands
+        thumb_mask = getattr(body, "thumb_mask", None)
+        thumbs = hands & thumb_mask if thumb_mask is not None else None
         forearms = np.stack([parts == PART_INDEX["left_lower_arm"], parts == PART_INDEX["right_lower_arm"]])
     for p, (name, grip) in enumerate(zip(pose_names, grips)):
         if grip is None:
@@ -257,7 +295,7 @@ def held_objects(pose_names: list[str], keypoints: np.ndarray, vertices: np.ndar
             rec = _fallback(pose, k)
         elif pose == "carrying_box":
             v = np.asarray(vertices[p], np.float64)
-            rec = _place_box(k, v, hands, palms, forearms)
+            rec = _place_box(k, v, hands, palms, forearms, thumbs)
         else:
             rec = _place_phone(k, np.asarray(vertices[p], np.float64), hands, palms,
                                [("left", "right").index(s) for s in grip])
