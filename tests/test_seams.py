@@ -283,3 +283,27 @@ def test_solid_seams_fade_in_with_the_scale_instead_of_popping_in():
     assert np.array_equal(whole[0], half[0]) and np.abs(whole[1] - 0.4).max() > 0.1  # the placket's buttons
     assert np.allclose(half[1] - 0.4, 0.5 * (whole[1] - 0.4), atol=1e-6)
     assert np.allclose(half[2], 0.5 * whole[2]) and np.allclose(half[3], 0.5 * whole[3])
+
+
+def test_a_placket_buttons_shirts_jackets_and_coats_not_sweaters_or_hoodies():
+    """A button placket runs down the front of a long-sleeved shirt and a closed jacket or coat; a
+    sweater, a hoodie (or any hooded top) is pulled over the head and has none (before: every top
+    with long sleeves got one, buttons and all, a hoodie's under its hood)."""
+    from genb.render.dress.seams import apply_seams
+
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[0] = (0.15, -0.05, 0.62)  # the trunk: u across 0.15 m, v from the hem to the neck
+    u = np.linspace(0.222, 0.262, 80, dtype=np.float32)  # along the front's middle (the placket)
+    v = np.linspace(0.1, 0.5, 200, dtype=np.float32)  # clear of the hem, the neckband and the pockets
+    U, V = (x.ravel() for x in np.meshgrid(u, v))
+    fp = np.full(len(U), 0.002, np.float32)
+    base = np.full((len(U), 3), 0.4, np.float32)
+
+    def change(**garment):
+        fabric = {"kind": "top", "color": "8a7a5a", "pattern": "solid", "sleeve": 1.9, "seams": lay, **garment}
+        got = apply_seams(fabric, U, V, fp, lambda ids: base[ids])
+        return 0.0 if got is None else float(np.abs(got[1] - 0.4).max())
+
+    assert change(type="long_sleeve_shirt") > 0.1 and change(kind="coat", type="jacket") > 0.1
+    assert change(type="sweater") < 0.02 and change(type="hoodie", hood=True) < 0.02
+    assert change(type="zip_top", hood=True) < 0.02
