@@ -5,6 +5,9 @@ loose shell from the waist), and bottoms (tight trousers, or a skirt hanging fro
 from __future__ import annotations
 
 
+import numpy as np
+
+from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
 
@@ -23,8 +26,9 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e)
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
-    if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt)
-        w.uppers.append(m)
+    if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
+        arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
+        w.uppers.append((m, arms))
     if g.get("loose") or (g["kind"] == "coat" and "tail" in g):
         _skirt(w, g, t, e)
 
@@ -43,9 +47,9 @@ def _skirt(w: Wearer, g: dict, t: float, e: float) -> None:
                         bool(coat and g.get("open")), normals=w.normals, detail=w.detail)
     w.out.append(m)
     if coat:  # its tail lies over the skirts too, under the coat's own hem (dress.layering)
-        w.uppers.insert(len(w.uppers) - 1, m)
+        w.uppers.insert(len(w.uppers) - 1, (m, None))
     else:
-        w.loose.append(m)
+        w.loose.append((m, np.arange(BINS)))  # its top ring: the grid's first row
 
 
 @garment_kind("top", "upper_clothes", layer=1, ease=0.008)

@@ -40,11 +40,12 @@ from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
+BINS = 44  # columns around a loose grid (its first row, the top ring, is vertices 0..BINS-1)
 RINGS = 24  # rings from the waist to the hem (14 let a deep crouch's thighs through the edges between them)
 FRONT_LIFT = 0.18  # metres: in front, the thighs carry the cloth from this high above the hips (a flexed hip lifts it)
 MIDDLE = 0.12  # metres: a coat tail's two sides blend over this much across the front and back middle
 SKIRT_MIDDLE = 0.04  # a skirt's or a dress's (12 cm put the inner side of a leg in a stride on the blend: the back
-# shin went out through the hem; 4 cm: 184 -> 144 leg vertices through in lunges, runs, kneeling on one knee, cross-legged)
+# shin went out through the hem; 4 cm: 186 -> 146 leg vertices through in lunges, runs, kneeling on one knee, cross-legged)
 
 
 @dataclasses.dataclass
@@ -294,7 +295,7 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
-              margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = 44,
+              margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = BINS,
               edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False, skirt: bool = False):
     """A hanging loose garment on a posed body.
 

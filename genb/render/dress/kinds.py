@@ -42,9 +42,10 @@ class Wearer:
             on the trunk (straps lie on the outermost). outer: metres of cloth on the body so far
             (thickness plus ease of the outermost garment). hair_t: the hair's thickness, metres.
         detail: how finely they are dressed (:mod:`genb.render.dress.lod`: their size on screen).
-        uppers: the tight shells of tops, coats and dresses so far. loose: the loose skirts so far
-            (a dress's skirt too, not a coat's tail): :func:`~genb.render.dress.layering.lay_over`
-            lays the uppers on them.
+        uppers: the garments laid over the loose skirts, so far (tops', jackets' and coats' tight
+            shells, with their (G,) bool sleeve vertices; coats' tails, with None). loose: the loose
+            skirts so far (a dress's skirt too, not a coat's tail), each with its top ring's vertex
+            ids: :func:`~genb.render.dress.layering.lay_over` lays the uppers on them.
     """
 
     dresser: Any

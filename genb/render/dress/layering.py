@@ -34,23 +34,25 @@ def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, o
 
     Args:
         vertices: (N, 3) the posed garment, world frame, metres.
-        loose: per loose garment under it ``(vertices (M, 3), unit outward normals (M, 3), tree)``
-            (:func:`loose_surface`).
+        loose: per loose garment under it :func:`loose_surface`'s ``(vertices (M, 3), unit outward
+            normals (M, 3), tree, (M,) bool its top ring, (3,) its up axis)``.
         gap: metres kept off each loose surface. rounds: passes over each.
 
     Each vertex within :data:`REACH` of a loose garment's vertex is measured against that vertex's
     tangent plane (its outward normal); one less than ``gap`` out of it moves out along that normal
-    to ``gap``, by at most :data:`MAX_PUSH`.
+    to ``gap`` (none that lies deeper than :data:`MAX_PUSH`, nor one above the loose garment's top
+    ring that is nearest to that ring: a top over a skirt's waistband is not tented above it).
     """
     X = np.asarray(vertices, np.float32)
     out = None
-    for P, N, tree in [x for x in loose for _ in range(rounds)]:
+    for P, N, tree, top, up in [x for x in loose for _ in range(rounds)]:
         cur = X if out is None else out
         d, i = tree.query(cur, distance_upper_bound=REACH)
         near = np.flatnonzero(np.isfinite(d))
         j = i[near]
-        depth = gap - np.einsum("ij,ij->i", cur[near] - P[j], N[j])  # > 0: inside the loose cloth
-        move = (depth > 0) & (depth < MAX_PUSH)
+        rel = cur[near] - P[j]
+        depth = gap - np.einsum("ij,ij->i", rel, N[j])  # > 0: inside the loose cloth
+        move = (depth > 0) & (depth < MAX_PUSH) & ~(top[j] & (rel @ up > 0))  # not above its top ring
         if not move.any():
             continue
         if out is None:
@@ -59,13 +61,18 @@ def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, o
     return out
 
 
-def loose_surface(vertices: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, np.ndarray, object]:
-    """``(vertices, unit outward normals, tree)`` of a surface garments over it lie on, for
-    :func:`over_loose` (a loose grid's normals face out: :mod:`genb.render.dress.hang`)."""
+def loose_surface(vertices: np.ndarray, normals: np.ndarray, top: np.ndarray) -> tuple:
+    """``(vertices, unit outward normals, tree, top ring, up)`` of a loose garment garments over it
+    lie on, for :func:`over_loose` (a loose grid's normals face out: :mod:`genb.render.dress.hang`):
+    ``top`` its top ring's vertex ids, as an (M,) bool mask; ``up`` (3,) the unit direction from its
+    vertices' centroid to the top ring's."""
     from scipy.spatial import cKDTree
 
     P = np.asarray(vertices, np.float32)
-    return P, np.asarray(normals, np.float32), cKDTree(P)
+    ring = np.zeros(len(P), bool)
+    ring[top] = True
+    up = P[ring].mean(axis=0) - P.mean(axis=0)
+    return P, np.asarray(normals, np.float32), cKDTree(P), ring, (up / max(float(np.linalg.norm(up)), 1e-9)).astype(np.float32)
 
 
 def _adjacency(faces: np.ndarray, n: int):
@@ -97,8 +104,9 @@ def smooth_push(D: np.ndarray, faces: np.ndarray, spread: int = SPREAD, rounds: 
 
 
 def lay_over(uppers: list, loose: list) -> None:
-    """Lay each tight upper garment (a top's, a coat's or a dress's shell: ``GarmentMesh``) over the
-    loose skirts worn with it, in place, inner to outer (the outfit's order). Its pushes
+    """Lay each upper garment (``(GarmentMesh, (G,) bool its sleeves' vertices or None)``: a top's or
+    a coat's tight shell, a coat's tail) over the loose skirts worn with it (``(GarmentMesh, its top
+    ring's vertex ids)``), in place, inner to outer (the outfit's order); the sleeves stay on the arms. Its pushes
     (:func:`over_loose`) are smoothed over it (:func:`smooth_push`); it moves at least as far as the
     upper under it (a jacket as far as the top it is worn on: the nearest of the top's vertices,
     within :data:`INHERIT`, lends its move), then any vertex left inside a skirt is pushed out again;
@@ -109,24 +117,26 @@ def lay_over(uppers: list, loose: list) -> None:
         return
     from scipy.spatial import cKDTree
 
-    surfaces = [loose_surface(m.vertices, m.normals) for m in loose]
+    surfaces = [loose_surface(m.vertices, m.normals, top) for m, top in loose]
     under = []  # (tree of an upper's vertices before it moved, its moves)
-    for m in uppers:
+    for m, sleeves in uppers:
         X = m.vertices.astype(np.float32)
+        keep = np.zeros(len(X), bool) if sleeves is None else sleeves  # vertices that stay (on the arms)
         moved = over_loose(X, surfaces)
-        D = np.zeros_like(X) if moved is None else smooth_push(moved - X, m.faces)
+        D = np.zeros_like(X) if moved is None else smooth_push(np.where(keep[:, None], 0.0, moved - X), m.faces)
         for tree, Du in under:
             d, i = tree.query(X, distance_upper_bound=INHERIT)
             ok = np.flatnonzero(np.isfinite(d))
             lend = Du[i[ok]]
             longer = np.einsum("ij,ij->i", lend, lend) > np.einsum("ij,ij->i", D[ok], D[ok])
             D[ok[longer]] = lend[longer]
+        D[keep] = 0.0
         if not D.any():
             continue
         v = X + D
         again = over_loose(v, surfaces)
         if again is not None:
-            v = again
+            v = np.where(keep[:, None], v, again)
         push = np.linalg.norm(v - X, axis=1)
         k = np.flatnonzero(push > 1e-5)
         w = np.minimum(push[k] / 0.01, 1.0)[:, None]  # the mesh's normals over the first centimetre

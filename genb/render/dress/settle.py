@@ -94,7 +94,7 @@ def smooth(D: np.ndarray, rounds: int) -> np.ndarray:
 
 
 def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearance: np.ndarray, capsules: tuple,
-           floor: float, rounds: int = ROUNDS, skin_clear: np.ndarray | None = None,
+           floor: float | np.ndarray, rounds: int = ROUNDS, skin_clear: np.ndarray | None = None,
            out: np.ndarray | None = None, smoothing: int = SMOOTH) -> np.ndarray:
     """(rings, bins, 3) the grid ``X`` settled against the body (the module's steps).
 
@@ -103,7 +103,7 @@ def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearan
             (:func:`skin_push`). clearance: (rings * bins,) metres each vertex keeps off the skin.
         capsules: ``(A, B, F, R, cand, terms)`` the legs' capsules as :func:`~genb.render.dress.capsules.push_out`
             takes them (radii with the cloth's offset; ``cand``, ``terms`` for the rings below the
-            waist ring, which is left where the relaxation pinned it). floor: metres, the lowest the cloth may go.
+            waist ring, which is left where the relaxation pinned it). floor: metres, the lowest the cloth may go (one for all, or per vertex: (rings * bins,) or (1,)).
     """
     shape = X.shape
     Y = X.reshape(-1, 3).copy()
