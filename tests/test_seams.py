@@ -224,11 +224,13 @@ def test_shirts_have_a_chest_pocket_and_sleeves_an_armhole_seam():
     tee = {**shirt, "type": "t_shirt", "sleeve": 0.5}
     _, s_shirt = _flat(shirt, lay, 0, u, v)
     _, s_tee = _flat(tee, lay, 0, u, v)
+    _, s_sweater = _flat({**shirt, "type": "sweater"}, lay, 0, u, v)  # pulled over the head: no pocket
     row = np.argmin(np.abs(v - (0.53 - 0.2)))  # across the pocket
     front = np.pi * R / 2
     left = np.abs(u - (front - 0.075 - 0.045)) < 0.002  # the pocket's outer side (the wearer's left)
     right = np.abs(u - (front + 0.075 + 0.045)) < 0.002  # the mirror place: nothing
     assert s_shirt[row, left].max() > 0 and s_shirt[row, right].max() == 0 and s_tee[row, left].max() == 0
+    assert s_sweater[row, left].max() == 0
     ua = np.linspace(-np.pi * 0.048, np.pi * 0.048, 101)
     va = np.linspace(0.35, 0.18, 171)
     _, s_arm = _flat(tee, lay, 1, ua, va)

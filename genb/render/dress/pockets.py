@@ -7,7 +7,7 @@ thread dashes, box-filtered over the pixel's footprint and faded out at a distan
   stitched sides and bottom, a hemmed top with a double row of thread) and the curved openings of
   the front pockets (a quarter circle from the waistband to the outseam); trousers: the curved
   openings only (both on the legs' charts, which run up to the waist);
-- shirts (a top with long sleeves and a placket): a patch pocket on the left chest;
+- shirts (a top with long sleeves and a placket, :func:`buttoned`): a patch pocket on the left chest;
 - coats: a flap pocket on either hip of the trunk (a welt line and the flap's stitched edge);
 - every sleeve: its armhole seam, a ring where the sleeve is sewn to the body (:data:`ARMHOLE_M` out
   from the sleeve's innermost point along the arm).
@@ -25,6 +25,7 @@ import numpy as np
 from genb.render.dress.seam_canvas import draw_lines
 
 ARMHOLE_M = 0.06  # metres from the sleeve's innermost v (the armpit) to its armhole seam along the arm
+PULLOVERS = ("sweater", "hoodie")  # long-sleeved tops pulled over the head: no placket, no chest pocket
 OPENING_SIDE_M = 0.165  # a front opening's circle: centred this far in front of the side (radius 9.5 cm)
 
 
@@ -59,6 +60,13 @@ def _opening(c, ids: np.ndarray, s: np.ndarray, z: np.ndarray, denim: bool, side
            ([("stitch", -0.011)] if denim else []), "u")
 
 
+def buttoned(fabric: dict) -> bool:
+    """Whether a garment buttons down the front (a placket; a shirt's chest pocket): a long-sleeved
+    top or coat, closed, not a pullover (:data:`PULLOVERS`, any hooded top)."""
+    return fabric.get("kind") in ("top", "coat") and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open") and \
+        not fabric.get("hood") and fabric.get("type") not in PULLOVERS
+
+
 def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndarray, pi_r: float, hi: float) -> None:
     """The pockets of one garment at its ``trunk`` pixels (ids), coordinates ``ul``, ``vl`` (M,) in the
     trunk's own frame; ``pi_r``: pi times its unrolling radius; ``hi``: its highest v (metres)."""
@@ -67,7 +75,7 @@ def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndar
         return
     z = np.float32(hi) - vl  # metres below the top
     front = ul - np.float32(pi_r / 2)  # metres from the front's middle (+: towards the right side)
-    if kind == "top" and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open"):  # a shirt's chest pocket
+    if kind == "top" and buttoned(fabric):  # a shirt's chest pocket
         s = front + np.float32(0.075)  # the wearer's left: towards u = 0
         k = np.flatnonzero((np.abs(s) < np.float32(0.06)) & (z > np.float32(0.12)) & (z < np.float32(0.3)))
         _patch(c, trunk[k], s[k], z[k] - np.float32(0.14), 0.09, 0.13, False)

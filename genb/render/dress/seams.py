@@ -32,13 +32,12 @@ from typing import Any
 import numpy as np
 
 from genb.render.dress.fabric import REGION_OFFSETS, _lin as _fabric_lin
-from genb.render.dress.pockets import draw_armholes, draw_leg_pockets, draw_pockets
+from genb.render.dress.pockets import buttoned, draw_armholes, draw_leg_pockets, draw_pockets
 from genb.render.dress.seam_canvas import Canvas, band_ids, draw_lines
 
 SEAMED = ("top", "coat", "dress", "bottom")  # garment kinds with seams (a registered kind: none unless listed)
 FAR_M = 0.008  # metres of cloth per pixel from which no seam detail is drawn (the fades below are 0 there)
 CONTRAST_THREAD = "c8903c"  # jeans' topstitching
-PULLOVERS = ("sweater", "hoodie")  # long-sleeved tops pulled over the head: no button placket
 
 
 def solid_seams(fabric: dict | None, detail: Any) -> bool:
@@ -157,8 +156,7 @@ def _draw(c: Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarra
     elif kind == "top" and not fabric.get("hood"):  # a neckband
         ids = band_ids(z, c.fp[trunk], 0.0, 0.027)
         draw_lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.018), ("stitch", 0.011)], "v")
-    if kind in ("top", "coat") and fabric.get("sleeve", -1) > 1.5 and not fabric.get("open") and \
-            not fabric.get("hood") and fabric.get("type") not in PULLOVERS:  # a shirt, a jacket, a coat
+    if buttoned(fabric):  # a shirt, a closed jacket or coat
         _placket(c, trunk, ul[trunk] - tab[0, 0] / 2, vl[trunk], float(tab[0, 1]), float(tab[0, 2]), big=kind == "coat")
     draw_pockets(c, fabric, trunk, ul[trunk], vl[trunk], float(tab[0, 0]), float(tab[0, 2]))
     if kind == "bottom":  # trousers' pockets lie on their legs' charts
