@@ -178,3 +178,34 @@ def test_curly_styles_carry_their_curl_without_moving_the_random_stream():
     for x, y in zip(seq_a, seq_b):
         x["hair"].pop("curl", None)
         assert x == y
+
+
+@pytest.mark.parametrize("style", ["beard", "moustache"])
+def test_a_beard_is_drawn_as_strands_thinning_to_its_edge(anny_body, dresser, style):
+    """A beard or a moustache carries strand coordinates and the person's hair record (drawn per
+    pixel like the scalp's hair), and it thins to its edge: before, a uniform 8 mm shell of flat
+    colour read as a lump of foam on the jaw in close-ups; stubble stays a shadow on the skin."""
+    from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
+    from genb.render.raster.meshes import vertex_normals
+
+    rot = euler_xyz_to_matrix(PoseLibrary().key_pose("standing")[None])
+    posed = anny_body.pose(np.full((1, 6), 0.5, np.float32), rot)
+    v, kp = posed.vertices[0], posed.keypoints[0]
+    n = vertex_normals(v, np.asarray(anny_body.faces))
+    hair = {"hairline": "short", "style": "short", "thickness": 0.01, "color": "3b2a1e"}
+    for facial in (style, "stubble"):
+        meshes = dresser.dress({"garments": [], "hair": hair, "facial_hair": facial}, v, n, kp)
+        (m,) = [x for x in meshes if x.part == PART_INDEX["facial_hair"]]
+        if facial == "stubble":
+            assert m.fabric is None
+            continue
+        assert m.fabric["pattern"] == "hair" and m.fabric["color"] == "3b2a1e" and m.uv is not None
+        from genb.render.dress.hair import boundary_vertices
+
+        from genb.render.dress.shells import pose_shell
+
+        shell = dresser.region_shell(style)
+        off = np.linalg.norm(m.vertices - pose_shell(shell, v, n, 0.0)[0], axis=1)  # its thickness
+        edge = boundary_vertices(shell.faces, shell.rest)
+        inner = np.setdiff1d(np.arange(shell.num_vertices), edge)
+        assert np.median(off[edge]) < 0.5 * np.median(off[inner])  # a uniform shell: 1

@@ -295,9 +295,16 @@ class Dresser:
         if outfit.get("facial_hair"):
             style = outfit["facial_hair"]
             shell = self.region_shell(style)
-            col = hair_colors(hair.get("color", "2e2119"), shell.rest)
-            w.add_shell(shell, {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style], col, "facial_hair", style,
-                        hides=False)
+            color = hair.get("color", "2e2119")
+            col = hair_colors(color, shell.rest)
+            t = {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style]
+            if style == "stubble":  # a shadow on the skin
+                w.add_shell(shell, t, col, "facial_hair", style, hides=False)
+                return
+            # strands like the scalp's (drawn per pixel), thinning to a soft edge
+            strands = shell_strands(shell, self.atlas)
+            mesh = w.add_shell(shell, t * strands.taper, col, "facial_hair", style, hides=False)
+            mesh.uv, mesh.fabric = strands.map, hair_record({**hair, "color": color}, self._hairline_skin(skin_colors))
 
     def _hairline_skin(self, skin_colors: np.ndarray | None) -> np.ndarray:
         """(3,) sRGB 0..1 the skin's mean colour on the forehead and temples (what the hairline blends into)."""

@@ -24,6 +24,7 @@ ROUNDS = 3  # passes: a vertex pushed out may then face another part of a folded
 SPREAD = 2  # rounds a push spreads over the garment (smooth_push)
 SMOOTH = 4  # Jacobi rounds smoothing it
 INHERIT = 0.08  # metres: a garment takes the move of the one under it from this near (a coat is 5-6 cm out)
+TENT = 0.03  # metres above a skirt's top ring a garment over it is still laid on it (its edge pokes out there)
 MAX_PUSH = 0.15  # metres: at most this far out (a coat's hem inside a long skirt's flare; not cloth deeper)
 
 
@@ -40,8 +41,9 @@ def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, o
 
     Each vertex within :data:`REACH` of a loose garment's vertex is measured against that vertex's
     tangent plane (its outward normal); one less than ``gap`` out of it moves out along that normal
-    to ``gap`` (none that lies deeper than :data:`MAX_PUSH`, nor one above the loose garment's top
-    ring that is nearest to that ring: a top over a skirt's waistband is not tented above it).
+    to ``gap`` (none that lies deeper than :data:`MAX_PUSH`, nor one more than :data:`TENT` above the
+    loose garment's top ring that is nearest to that ring: a top over a skirt's waistband is not
+    tented above it).
     """
     X = np.asarray(vertices, np.float32)
     out = None
@@ -52,7 +54,7 @@ def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, o
         j = i[near]
         rel = cur[near] - P[j]
         depth = gap - np.einsum("ij,ij->i", rel, N[j])  # > 0: inside the loose cloth
-        move = (depth > 0) & (depth < MAX_PUSH) & ~(top[j] & (rel @ up > 0))  # not above its top ring
+        move = (depth > 0) & (depth < MAX_PUSH) & ~(top[j] & (rel @ up > TENT))  # not well above its top ring
         if not move.any():
             continue
         if out is None:
