@@ -22,19 +22,25 @@ BLEND = 0.08  # metres down the tail over which its top ring's move fades out
 HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
 
 
-def hem_ring(shell, torso: np.ndarray, is_torso: np.ndarray, vertices: np.ndarray, top: float) -> np.ndarray:
-    """(H, 3) the posed outer hem vertices of a tight shell's trunk hem (not its cuffs or collar).
+def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, top: float) -> np.ndarray:
+    """(H, 3) the posed outer edge of a tight shell's trunk hem (not its cuffs or collar): the
+    vertices on its open boundary (edges of one face) whose trunk coordinate is under ``top`` +
+    :data:`HEM_REACH`, each a hem strip's inner vertex taken as the outer one it hangs from.
 
-    ``shell``: the :class:`~genb.render.dress.shells.Shell` (its ``twin``: a hem's inner-edge vertex
-    -> the outer one it hangs from; ``blend`` (G, V)); ``torso``: (V,) the body's trunk coordinate,
-    ``is_torso`` (V,) bool its trunk; ``vertices``: (G, 3) the posed shell; ``top``: the shell's
-    waist (trunk coordinate). Empty where the shell has no hem strips."""
-    if shell.twin is None:
-        return np.zeros((0, 3), np.float64)
-    inner = shell.twin != np.arange(shell.num_vertices)
-    outer = np.unique(shell.twin[inner])
-    t = np.asarray(shell.blend @ np.where(is_torso, torso, 9.0)).ravel()[outer]
-    return np.asarray(vertices, np.float64)[outer[t < top + HEM_REACH]]
+    ``shell``: the :class:`~genb.render.dress.shells.Shell` (``faces``, ``blend`` (G, V), ``twin``);
+    ``torso``: (V,) the body's trunk coordinate (NaN: none), ``arm`` (V,) bool its arms (no cuffs); ``vertices``:
+    (G, 3) the posed shell; ``top``: the shell's waist (trunk coordinate)."""
+    f = np.asarray(shell.faces, np.int64)
+    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    key = e[:, 0] * shell.num_vertices + e[:, 1]
+    uniq, count = np.unique(key, return_counts=True)
+    edge = uniq[count == 1]
+    ids = np.unique(np.concatenate([edge // shell.num_vertices, edge % shell.num_vertices]))
+    t = np.asarray(shell.blend @ np.where(arm, 9.0, np.nan_to_num(torso, nan=9.0))).ravel()[ids]
+    ids = ids[t < top + HEM_REACH]
+    if shell.twin is not None:
+        ids = np.unique(shell.twin[ids])
+    return np.asarray(vertices, np.float64)[ids]
 
 
 def _angles(P: np.ndarray, centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.dress import coat_join
-from genb.render.dress.hang import BINS, TORSO
+from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
 
@@ -32,8 +32,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
         w.uppers.append((m, arms))
     if g.get("loose") or tail:
-        a = w.dresser.atlas
-        ring = coat_join.hem_ring(shell, a.torso, a.parts == TORSO, m.vertices, waist) if tail else None
+        ring = coat_join.hem_ring(shell, w.dresser.atlas.torso, w.dresser.is_arm, m.vertices, waist) if tail else None
         _skirt(w, g, t, e, ring)
 
 
