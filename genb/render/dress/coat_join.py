@@ -43,27 +43,33 @@ def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, to
     return np.asarray(vertices, np.float64)[ids]
 
 
-def _angles(P: np.ndarray, centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """(N,) angles (radians) of points ``P`` (N, 3) about the axis ``up`` through ``centre``, from ``ref``."""
+def _plane(centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """(3, 2) the unit in-plane axes about the axis ``up`` through ``centre``, the first towards ``ref``."""
     a = ref - up * (ref @ up)
     a /= max(float(np.linalg.norm(a)), 1e-12)
-    b = np.cross(up, a)
-    d = P - centre
-    return np.arctan2(d @ b, d @ a)
+    return np.stack([a, np.cross(up, a)], axis=1)
 
 
 def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndarray:
     """(bins, 3) the points of the shell's hem ``hem`` (H, 3) at the angles of a tail's top ring
-    ``ring`` (bins, 3) about its axis (up: from the centroid of ``below`` (bins, 3), a ring under it,
-    to the ring's), interpolated around the hem by angle: one point per bin, in order."""
+    ``ring`` (bins, 3) about its axis, interpolated around the hem by angle: one point per bin, in
+    order. The axis: the normal of the ring's best-fit plane, turned towards the ring from the
+    centroid of ``below`` (bins, 3), a ring under it (a seated coat's ring is tilted far from
+    upright). Only the hem's outline seen along the axis counts (its convex hull in that plane): a
+    hem dipping into the crotch or under the seat folds back in angle, the tail spans across it."""
+    from scipy.spatial import ConvexHull
+
     c = ring.mean(axis=0)
-    up = c - below.mean(axis=0)
-    up /= max(float(np.linalg.norm(up)), 1e-12)
-    ref = ring[0] - c
-    at = _angles(ring, c, up, ref)
-    ah = _angles(hem, c, up, ref)
+    up = np.linalg.svd(ring - c, full_matrices=False)[2][2]
+    if up @ (c - below.mean(axis=0)) < 0:
+        up = -up
+    ab = _plane(c, up, ring[0] - c)
+    hull = ConvexHull((hem - c) @ ab).vertices
+    uv, hs = (ring - c) @ ab, hem[hull]
+    at = np.arctan2(uv[:, 1], uv[:, 0])
+    ah = np.arctan2(*(((hs - c) @ ab)[:, ::-1].T))
     order = np.argsort(ah)
-    ah, hs = ah[order], hem[order]
+    ah, hs = ah[order], hs[order]
     return np.stack([np.interp(at, ah, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
 
 
