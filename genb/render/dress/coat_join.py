@@ -5,7 +5,8 @@ and a loose tail hung from the hips (:func:`~genb.render.dress.hang.hang_grid`).
 shell's hem and the tail's top ring lie at different heights and offsets: a ledge (the shell's
 hem over the tail), a tier, or a thin gap showing the body. Here the shell ends where the tail
 begins (:data:`TOP`) and the tail's top ring is moved onto the shell's hem ring (same positions),
-the move blended out down the tail over :data:`BLEND` metres of cloth (:func:`join`), so the
+the move blended out down the tail over :data:`BLEND` metres of cloth (:func:`join`), before the
+tail is relaxed and settled (its top ring pinned, the rings below kept out of the legs), so the
 coat reads as one garment; below that the tail hangs and splits as before.
 
 Pure functions over numpy arrays (world frame, metres).
@@ -14,8 +15,6 @@ Pure functions over numpy arrays (world frame, metres).
 from __future__ import annotations
 
 import numpy as np
-
-from genb.render.dress.hang import grid_normals
 
 TOP = 0.05  # trunk coordinate: the tail hangs from this far above the coat's waist (the shell ends there)
 BLEND = 0.08  # metres down the tail over which its top ring's move fades out
@@ -73,15 +72,16 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndar
     return np.stack([np.interp(at, ah, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
 
 
-def join(vertices: np.ndarray, bins: int, hem: np.ndarray, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray]:
-    """A tail's grid (``vertices`` (rings * bins, 3), ring 0 its top) with its top ring moved onto the
-    shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
-    ``blend`` metres of cloth down each column: (rings * bins, 3) float32 vertices and unit normals
-    (:func:`~genb.render.dress.hang.grid_normals`). Unchanged (normals recomputed) with under 8 hem points."""
-    X = np.asarray(vertices, np.float64).reshape(-1, bins, 3)
-    if len(hem) >= 8:
-        d0 = hem_targets(X[0], X[min(2, len(X) - 1)], hem) - X[0]
-        s = np.concatenate([np.zeros((1, bins)), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
-        w = np.where(s < blend, 0.5 + 0.5 * np.cos(np.pi * np.minimum(s / blend, 1.0)), 0.0)
-        X = X + w[..., None] * d0[None]
-    return X.reshape(-1, 3).astype(np.float32), grid_normals(X).reshape(-1, 3).astype(np.float32)
+def join(X: np.ndarray, hem: np.ndarray, blend: float = BLEND) -> np.ndarray:
+    """(rings, bins, 3) a tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring
+    moved onto the shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a
+    half cosine) over ``blend`` metres of cloth down each column; unchanged with under 8 hem points.
+    Called on the skinned grid before it is relaxed (:func:`~genb.render.dress.hang.hang_grid`: the
+    top ring pinned there, the rings below kept out of the legs and the skin)."""
+    X = np.asarray(X, np.float64)
+    if len(hem) < 8:
+        return X
+    d0 = hem_targets(X[0], X[min(2, len(X) - 1)], hem) - X[0]
+    s = np.concatenate([np.zeros((1, X.shape[1])), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
+    w = np.where(s < blend, 0.5 + 0.5 * np.cos(np.pi * np.minimum(s / blend, 1.0)), 0.0)
+    return X + w[..., None] * d0[None]

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_tail
+from genb.render.dress import coat_join, coat_tail
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -296,7 +296,8 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
               margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = BINS,
-              edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False, skirt: bool = False):
+              edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False, skirt: bool = False,
+              top: np.ndarray | None = None):
     """A hanging loose garment on a posed body.
 
     Args:
@@ -311,6 +312,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
         skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`).
+        top: (H, 3) a coat's hem ring: the top ring hangs from it (:func:`~genb.render.dress.coat_join.join`).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source),
@@ -345,6 +347,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     W = skin_weights(rest.reshape(-1, 3), rc, middle=SKIRT_MIDDLE if skirt else MIDDLE)
     W = coat_tail.panel_weights(W, rest, rc, closed) if slit else W  # each front panel with its own thigh
     X0 = skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3)
+    X0 = X0 if top is None else coat_join.join(X0, top)  # a coat's tail from the coat's own hem
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
     if open_front:  # the rest body faces -y: no ring edges across the front
