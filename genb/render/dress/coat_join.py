@@ -72,16 +72,18 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndar
     return np.stack([np.interp(at, ah, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
 
 
-def join(X: np.ndarray, hem: np.ndarray, blend: float = BLEND) -> np.ndarray:
-    """(rings, bins, 3) a tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring
-    moved onto the shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a
-    half cosine) over ``blend`` metres of cloth down each column; unchanged with under 8 hem points.
-    Called on the skinned grid before it is relaxed (:func:`~genb.render.dress.hang.hang_grid`: the
-    top ring pinned there, the rings below kept out of the legs and the skin)."""
+def join(X: np.ndarray, hem: np.ndarray, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
+    """A tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring moved onto the
+    shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
+    ``blend`` metres of cloth down each column: (rings, bins, 3) and the (rings, bins) weights of
+    the move (1 on the top ring; the settling keeps that much less off the skin: the coat's hem
+    sets it); unchanged (weight 0.0) with under 8 hem points. Called on the skinned grid before it
+    is relaxed (:func:`~genb.render.dress.hang.hang_grid`: the top ring pinned there, the rings
+    below kept out of the legs and the skin)."""
     X = np.asarray(X, np.float64)
     if len(hem) < 8:
-        return X
+        return X, 0.0
     d0 = hem_targets(X[0], X[min(2, len(X) - 1)], hem) - X[0]
     s = np.concatenate([np.zeros((1, X.shape[1])), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
     w = np.where(s < blend, 0.5 + 0.5 * np.cos(np.pi * np.minimum(s / blend, 1.0)), 0.0)
-    return X + w[..., None] * d0[None]
+    return X + w[..., None] * d0[None], w
