@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 TOP = 0.05  # trunk coordinate: the tail hangs from this far above the coat's waist (the shell ends there)
-BLEND = 0.08  # metres down the tail over which its top ring's move fades out
+BLEND = 0.12  # metres down the tail over which its top ring's move fades out
+DIP = 0.015  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
 HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
 
 
@@ -54,8 +55,9 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndar
     ``ring`` (bins, 3) about its axis, interpolated around the hem by angle: one point per bin, in
     order. The axis: the normal of the ring's best-fit plane, turned towards the ring from the
     centroid of ``below`` (bins, 3), a ring under it (a seated coat's ring is tilted far from
-    upright). Only the hem's outline seen along the axis counts (its convex hull in that plane): a
-    hem dipping into the crotch or under the seat folds back in angle, the tail spans across it."""
+    upright). Hem points more than :data:`DIP` inside the hem's outline seen along the axis (its
+    convex hull in that plane) are left out: a hem dipping into the crotch or under the seat folds
+    back in angle, the tail spans across it."""
     from scipy.spatial import ConvexHull
 
     c = ring.mean(axis=0)
@@ -63,21 +65,25 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndar
     if up @ (c - below.mean(axis=0)) < 0:
         up = -up
     ab = _plane(c, up, ring[0] - c)
-    hull = ConvexHull((hem - c) @ ab).vertices
-    uv, hs = (ring - c) @ ab, hem[hull]
-    at = np.arctan2(uv[:, 1], uv[:, 0])
-    ah = np.arctan2(*(((hs - c) @ ab)[:, ::-1].T))
-    order = np.argsort(ah)
-    ah, hs = ah[order], hs[order]
-    return np.stack([np.interp(at, ah, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
+    uv = (hem - c) @ ab
+    ah, rh = np.arctan2(uv[:, 1], uv[:, 0]), np.linalg.norm(uv, axis=1)
+    hull = ConvexHull(uv).vertices
+    o = np.argsort(ah[hull])
+    outline = np.interp(ah, ah[hull][o], rh[hull][o], period=2 * np.pi)  # about the hull's radius there
+    keep = rh >= outline - DIP
+    ring_uv = (ring - c) @ ab
+    at = np.arctan2(ring_uv[:, 1], ring_uv[:, 0])
+    order = np.argsort(ah[keep])
+    a, hs = ah[keep][order], hem[keep][order]
+    return np.stack([np.interp(at, a, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
 
 
 def join(X: np.ndarray, hem: np.ndarray, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
     """A tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring moved onto the
     shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
     ``blend`` metres of cloth down each column: (rings, bins, 3) and the (rings, bins) weights of
-    the move (1 on the top ring; the settling keeps that much less off the skin: the coat's hem
-    sets it); unchanged (weight 0.0) with under 8 hem points. Called on the skinned grid before it
+    the move (1 on the top ring; where it is w the settling keeps (1 - w) of its clearance plus
+    w x 1 cm off the skin: the coat's hem sets it there); unchanged (weight 0.0) with under 8 hem points. Called on the skinned grid before it
     is relaxed (:func:`~genb.render.dress.hang.hang_grid`: the top ring pinned there, the rings
     below kept out of the legs and the skin)."""
     X = np.asarray(X, np.float64)
