@@ -83,9 +83,9 @@ def join(X: np.ndarray, hem: np.ndarray, blend: float = BLEND) -> tuple[np.ndarr
     shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
     ``blend`` metres of cloth down each column: (rings, bins, 3) and the (rings, bins) weights of
     the move (1 on the top ring; where it is w the settling keeps (1 - w) of its clearance plus
-    w x 1 cm off the skin: the coat's hem sets it there); unchanged (weight 0.0) with under 8 hem points. Called on the skinned grid before it
-    is relaxed (:func:`~genb.render.dress.hang.hang_grid`: the top ring pinned there, the rings
-    below kept out of the legs and the skin)."""
+    w x 1 cm off the skin: the coat's hem sets it there); unchanged (weight 0.0) with under 8 hem
+    points. Called on the skinned grid before it is relaxed (:func:`~genb.render.dress.hang.hang_grid`:
+    the top ring pinned there, the rings below kept out of the legs and the skin)."""
     X = np.asarray(X, np.float64)
     if len(hem) < 8:
         return X, 0.0
