@@ -18,7 +18,7 @@ import numpy as np
 
 TOP = 0.05  # trunk coordinate: the tail hangs from this far above the coat's waist (the shell ends there)
 BLEND = 0.12  # metres down the tail over which its top ring's move fades out
-DIP = 0.015  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
+DIP = 0.05  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
 HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
 
 

@@ -369,6 +369,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
+    X = X if top is None else coat_join.join(X, top)[0]  # what the settling moved back onto the coat's hem
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
