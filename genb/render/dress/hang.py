@@ -369,7 +369,11 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
-    X = X if top is None else coat_join.join(X, top)[0]  # what the settling moved back onto the coat's hem
+    if top is not None:  # what the settling moved back onto the coat's hem, then out of the legs again
+        X = coat_join.join(X, top)[0]
+        X[1:] = push_out(X[1:].reshape(-1, 3), A, B, F, Rm, cand, terms).reshape(rings - 1, bins, 3)
+        near = nearest_capsules(X[0], A, B, Rm)  # the top ring too, where the coat's hem is in a thigh
+        X[0] = push_out(X[0], A, B, F, Rm, near, capsule_terms(A, B, F, near))
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
