@@ -93,3 +93,29 @@ def join(X: np.ndarray, hem: np.ndarray, blend: float = BLEND) -> tuple[np.ndarr
     s = np.concatenate([np.zeros((1, X.shape[1])), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
     w = np.where(s < blend, 0.5 + 0.5 * np.cos(np.pi * np.minimum(s / blend, 1.0)), 0.0)
     return X + w[..., None] * d0[None], w
+
+
+def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, out: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) a settled tail ``X`` (rings, bins, 3) joined to the coat's hem ``hem`` (H, 3)
+    again (:func:`join`: what the settling moved), then kept out of the legs and the body: the rings
+    below the top out of the legs' capsules as the relaxation tested them, the top ring out of the
+    thighs themselves (where the coat's hem lies in a flexed thigh), every vertex out of the skin,
+    none under ``floor`` (metres: one, or (rings, bins) on a seat).
+
+    ``capsules``: ``(A, B, F, R, Rm, cand, terms)`` (:mod:`~genb.render.dress.capsules`: ``R`` the
+    legs' radii, ``Rm`` with the cloth's offset, ``cand``, ``terms`` for the rings below the top);
+    ``skin``: ``(tree, points, normals)`` of the trunk's and legs' skin; ``out``: (rings * bins, 3)
+    the cloth's outward directions (:func:`~genb.render.dress.settle.skin_push`)."""
+    from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
+    from genb.render.dress.settle import skin_push
+
+    A, B, F, R, Rm, cand, terms = capsules
+    X = join(X, hem)[0]
+    rings, bins, _ = X.shape
+    X[1:] = push_out(X[1:].reshape(-1, 3), A, B, F, Rm, cand, terms).reshape(rings - 1, bins, 3)
+    near = nearest_capsules(X[0], A, B, R + 0.004)
+    X[0] = push_out(X[0], A, B, F, R + 0.004, near, capsule_terms(A, B, F, near))
+    Y = X.reshape(-1, 3)
+    Y += skin_push(Y, *skin, np.zeros(len(Y)), out=out)
+    Y[:, 2] = np.maximum(Y[:, 2], np.reshape(floor, -1))
+    return Y.reshape(rings, bins, 3)

@@ -35,7 +35,7 @@ from scipy.spatial import cKDTree
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import coat_join, coat_tail
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
-from genb.render.dress.settle import ROUNDS, settle, skin_push
+from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
@@ -369,13 +369,9 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
-    if top is not None:  # what the settling moved back onto the coat's hem, then out of the legs again
-        X = coat_join.join(X, top)[0]
-        X[1:] = push_out(X[1:].reshape(-1, 3), A, B, F, Rm, cand, terms).reshape(rings - 1, bins, 3)
-        near = nearest_capsules(X[0], A, B, R + 0.004)  # the top ring too, where the coat's hem is in a thigh
-        X[0] = push_out(X[0], A, B, F, R + 0.004, near, capsule_terms(A, B, F, near))
-        Y = X.reshape(-1, 3)  # and out of the skin (the hem itself may lie in a flexed hip)
-        Y += skin_push(Y, tree, points, pnormals, np.zeros(len(Y)), out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)
+    if top is not None:  # what the settling moved back onto the coat's hem (dress.coat_join)
+        X = coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor,
+                             radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
