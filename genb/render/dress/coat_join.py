@@ -78,16 +78,16 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndar
     return np.stack([np.interp(at, a, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
 
 
-def join(X: np.ndarray, hem: np.ndarray, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
+def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
     """A tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring moved onto the
     shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
     ``blend`` metres of cloth down each column: (rings, bins, 3) and the (rings, bins) weights of
     the move (1 on the top ring; where it is w the settling keeps (1 - w) of its clearance plus
-    w x 1 cm off the skin: the coat's hem sets it there); unchanged (weight 0.0) with under 8 hem
+    w x 1 cm off the skin: the coat's hem sets it there); unchanged (weight 0.0) without a hem or with under 8
     points. Called on the skinned grid before it is relaxed (:func:`~genb.render.dress.hang.hang_grid`:
     the top ring pinned there, the rings below kept out of the legs and the skin)."""
     X = np.asarray(X, np.float64)
-    if len(hem) < 8:
+    if hem is None or len(hem) < 8:
         return X, 0.0
     d0 = hem_targets(X[0], X[min(2, len(X) - 1)], hem) - X[0]
     s = np.concatenate([np.zeros((1, X.shape[1])), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
@@ -99,8 +99,8 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
     """(rings, bins, 3) a settled tail ``X`` (rings, bins, 3) joined to the coat's hem ``hem`` (H, 3)
     again (:func:`join`: what the settling moved), then kept out of the legs and the body: the rings
     below the top out of the legs' capsules as the relaxation tested them, the top ring out of the
-    thighs themselves (where the coat's hem lies in a flexed thigh), every vertex out of the skin,
-    none under ``floor`` (metres: one, or (rings, bins) on a seat).
+    thighs themselves (where the coat's hem lies in a flexed thigh), every vertex out of the skin;
+    before those, none under ``floor`` (metres: one, or (rings, bins) on a seat).
 
     ``capsules``: ``(A, B, F, R, Rm, cand, terms)`` (:mod:`~genb.render.dress.capsules`: ``R`` the
     legs' radii, ``Rm`` with the cloth's offset, ``cand``, ``terms`` for the rings below the top);
@@ -112,10 +112,10 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
     A, B, F, R, Rm, cand, terms = capsules
     X = join(X, hem)[0]
     rings, bins, _ = X.shape
+    X[..., 2] = np.maximum(X[..., 2], np.reshape(floor, (rings, bins)) if np.ndim(floor) else floor)
     X[1:] = push_out(X[1:].reshape(-1, 3), A, B, F, Rm, cand, terms).reshape(rings - 1, bins, 3)
     near = nearest_capsules(X[0], A, B, R + 0.004)
     X[0] = push_out(X[0], A, B, F, R + 0.004, near, capsule_terms(A, B, F, near))
     Y = X.reshape(-1, 3)
     Y += skin_push(Y, *skin, np.zeros(len(Y)), out=out)
-    Y[:, 2] = np.maximum(Y[:, 2], np.reshape(floor, -1))
     return Y.reshape(rings, bins, 3)
