@@ -19,6 +19,7 @@ import numpy as np
 TOP = 0.05  # trunk coordinate: the tail hangs from this far above the coat's waist (the shell ends there)
 BLEND = 0.12  # metres down the tail over which its top ring's move fades out
 DIP = 0.05  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
+_HEMS: dict = {}  # id(shell) -> (shell, its waist, its hem ring's vertex ids): found once a shell (shells are cached)
 HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
 
 
@@ -30,16 +31,17 @@ def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, to
     ``shell``: the :class:`~genb.render.dress.shells.Shell` (``faces``, ``blend`` (G, V), ``twin``);
     ``torso``: (V,) the body's trunk coordinate (NaN: none), ``arm`` (V,) bool its arms (no cuffs); ``vertices``:
     (G, 3) the posed shell; ``top``: the shell's waist (trunk coordinate)."""
-    f = np.asarray(shell.faces, np.int64)
-    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
-    key = e[:, 0] * shell.num_vertices + e[:, 1]
-    uniq, count = np.unique(key, return_counts=True)
-    edge = uniq[count == 1]
-    ids = np.unique(np.concatenate([edge // shell.num_vertices, edge % shell.num_vertices]))
-    t = np.asarray(shell.blend @ np.where(arm, 9.0, np.nan_to_num(torso, nan=9.0))).ravel()[ids]
-    ids = ids[t < top + HEM_REACH]
-    if shell.twin is not None:
-        ids = np.unique(shell.twin[ids])
+    got = _HEMS.get(id(shell))
+    if got is None or got[0] is not shell or got[1] != top:
+        f = np.asarray(shell.faces, np.int64)
+        e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+        uniq, count = np.unique(e[:, 0] * shell.num_vertices + e[:, 1], return_counts=True)
+        edge = uniq[count == 1]
+        ids = np.unique(np.concatenate([edge // shell.num_vertices, edge % shell.num_vertices]))
+        t = np.asarray(shell.blend @ np.where(arm, 9.0, np.nan_to_num(torso, nan=9.0))).ravel()[ids]
+        ids = ids[t < top + HEM_REACH]
+        got = _HEMS[id(shell)] = (shell, top, np.unique(shell.twin[ids]) if shell.twin is not None else ids)
+    ids = got[2]
     return np.asarray(vertices, np.float64)[ids]
 
 
