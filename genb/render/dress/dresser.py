@@ -323,11 +323,12 @@ class Dresser:
 
     def loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
               margin: float, part: str, open_front: bool, normals: np.ndarray | None = None,
-              detail: Detail = FULL) -> GarmentMesh:
+              detail: Detail = FULL, top: np.ndarray | None = None) -> GarmentMesh:
         """A loose shell (skirt, dress skirt, coat tail) from ``waist`` (trunk coordinate) to ``hem``
         (leg coordinate), ``margin`` metres out of the enclosed hips and legs; seg class ``part``; it
         hangs (:mod:`genb.render.dress.hang`). ``normals``: (V, 3) the body's (None: computed).
-        ``detail``: its level (:mod:`genb.render.dress.lod`: ``drape`` picks the fine grid)."""
+        ``detail``: its level (:mod:`genb.render.dress.lod`: ``drape`` picks the fine grid). ``top``:
+        (H, 3) a coat's hem ring its top ring hangs from (:mod:`genb.render.dress.coat_join`), or None."""
         a = self.atlas
         if normals is None:
             normals = mesh_normals(vertices, np.asarray(a.faces))
@@ -339,7 +340,7 @@ class Dresser:
         coarse = {} if detail.drape else {"rings": 14, "edges": False, "settle_rounds": 1}  # dress.lod
         v, f, rest, n = hang_grid(self._lower, a, vertices, normals, keypoints, enclosed, band, hem, margin, 0.05 if coat else 0.12,
                                0.12 if coat else 0.4, open_front, slit=coat and not open_front, skirt=not coat,
-                               **coarse)
+                               top=top, **coarse)
         # what it covers: the hips and the legs well above the hem (none for an open coat)
         held = ((a.parts == TORSO) & (a.torso <= waist - 0.05)) | (self.is_leg & nan_le(a.leg, hem - 0.15))
         cover = np.zeros(0, np.int64) if open_front else np.flatnonzero(held[a.faces].all(axis=1))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress import coat_join
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
@@ -22,29 +23,31 @@ def _fine(w: Wearer, g: dict) -> bool:
 def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     """A top's, coat's or dress bodice's tight shell, then a dress's skirt or a coat's tail."""
     kind = GARMENT_KINDS[g["kind"]]
-    waist = g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
+    tail = g["kind"] == "coat" and "tail" in g  # its shell ends where the tail begins (dress.coat_join)
+    waist = g["waist"] + coat_join.TOP if tail else g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e)
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
         w.uppers.append((m, arms))
-    if g.get("loose") or (g["kind"] == "coat" and "tail" in g):
-        _skirt(w, g, t, e)
+    if g.get("loose") or tail:
+        ring = coat_join.hem_ring(shell, w.dresser.atlas.torso, w.dresser.is_arm, m.vertices, waist) if tail else None
+        _skirt(w, g, t, e, ring)
 
 
-def _skirt(w: Wearer, g: dict, t: float, e: float) -> None:
+def _skirt(w: Wearer, g: dict, t: float, e: float, ring: np.ndarray | None = None) -> None:
     """A loose skirt (or a coat's tail) hanging from the waist over whatever is worn under it; a
-    skirt's waistband hugs the hips."""
+    skirt's waistband hugs the hips. ``ring``: (H, 3) a coat's hem ring, the tail's top goes on it."""
     kind = GARMENT_KINDS[g["kind"]]
     coat = g["kind"] == "coat"
-    waist = g["waist"] if not coat else g["waist"] + 0.05
+    waist = g["waist"] if not coat else g["waist"] + coat_join.TOP
     if not coat:
         band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(w, g), ease=e)
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
     m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
-                        bool(coat and g.get("open")), normals=w.normals, detail=w.detail)
+                        bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring)
     w.out.append(m)
     if coat:  # its tail lies over the skirts too, under the coat's own hem (dress.layering)
         w.uppers.insert(len(w.uppers) - 1, (m, None))

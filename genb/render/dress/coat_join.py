@@ -1,0 +1,123 @@
+"""A coat's tight shell and its tail one surface at the hips.
+
+A coat with a tail is a tight shell over the trunk and arms (:mod:`~genb.render.dress.shells`)
+and a loose tail hung from the hips (:func:`~genb.render.dress.hang.hang_grid`). Built apart, the
+shell's hem and the tail's top ring lie at different heights and offsets: a ledge (the shell's
+hem over the tail), a tier, or a thin gap showing the body. Here the shell ends where the tail
+begins (:data:`TOP`) and the tail's top ring is moved onto the shell's hem ring (same positions),
+the move blended out down the tail over :data:`BLEND` metres of cloth (:func:`join`), before the
+tail is relaxed and settled (its top ring pinned, the rings below kept out of the legs), so the
+coat reads as one garment; below that the tail hangs and splits as before.
+
+Pure functions over numpy arrays (world frame, metres).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TOP = 0.05  # trunk coordinate: the tail hangs from this far above the coat's waist (the shell ends there)
+BLEND = 0.12  # metres down the tail over which its top ring's move fades out
+DIP = 0.05  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
+_HEMS: dict = {}  # id(shell) -> (shell, its waist, its hem ring's vertex ids): found once a shell (shells are cached)
+HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
+
+
+def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, top: float) -> np.ndarray:
+    """(H, 3) the posed outer edge of a tight shell's trunk hem (not its cuffs or collar): the
+    vertices on its open boundary (edges of one face) whose trunk coordinate is under ``top`` +
+    :data:`HEM_REACH`, each a hem strip's inner vertex taken as the outer one it hangs from.
+
+    ``shell``: the :class:`~genb.render.dress.shells.Shell` (``faces``, ``blend`` (G, V), ``twin``);
+    ``torso``: (V,) the body's trunk coordinate (NaN: none), ``arm`` (V,) bool its arms (no cuffs); ``vertices``:
+    (G, 3) the posed shell; ``top``: the shell's waist (trunk coordinate)."""
+    got = _HEMS.get(id(shell))
+    if got is None or got[0] is not shell or got[1] != top:
+        f = np.asarray(shell.faces, np.int64)
+        e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+        uniq, count = np.unique(e[:, 0] * shell.num_vertices + e[:, 1], return_counts=True)
+        edge = uniq[count == 1]
+        ids = np.unique(np.concatenate([edge // shell.num_vertices, edge % shell.num_vertices]))
+        t = np.asarray(shell.blend @ np.where(arm, 9.0, np.nan_to_num(torso, nan=9.0))).ravel()[ids]
+        ids = ids[t < top + HEM_REACH]
+        got = _HEMS[id(shell)] = (shell, top, np.unique(shell.twin[ids]) if shell.twin is not None else ids)
+    ids = got[2]
+    return np.asarray(vertices, np.float64)[ids]
+
+
+def _plane(centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """(3, 2) the unit in-plane axes about the axis ``up`` through ``centre``, the first towards ``ref``."""
+    a = ref - up * (ref @ up)
+    a /= max(float(np.linalg.norm(a)), 1e-12)
+    return np.stack([a, np.cross(up, a)], axis=1)
+
+
+def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndarray:
+    """(bins, 3) the points of the shell's hem ``hem`` (H, 3) at the angles of a tail's top ring
+    ``ring`` (bins, 3) about its axis, interpolated around the hem by angle: one point per bin, in
+    order. The axis: the normal of the ring's best-fit plane, turned towards the ring from the
+    centroid of ``below`` (bins, 3), a ring under it (a seated coat's ring is tilted far from
+    upright). Hem points more than :data:`DIP` inside the hem's outline seen along the axis (its
+    convex hull in that plane) are left out: a hem dipping into the crotch or under the seat folds
+    back in angle, the tail spans across it."""
+    from scipy.spatial import ConvexHull
+
+    c = ring.mean(axis=0)
+    up = np.linalg.svd(ring - c, full_matrices=False)[2][2]
+    if up @ (c - below.mean(axis=0)) < 0:
+        up = -up
+    ab = _plane(c, up, ring[0] - c)
+    uv = (hem - c) @ ab
+    ah, rh = np.arctan2(uv[:, 1], uv[:, 0]), np.linalg.norm(uv, axis=1)
+    hull = ConvexHull(uv).vertices
+    o = np.argsort(ah[hull])
+    outline = np.interp(ah, ah[hull][o], rh[hull][o], period=2 * np.pi)  # about the hull's radius there
+    keep = rh >= outline - DIP
+    ring_uv = (ring - c) @ ab
+    at = np.arctan2(ring_uv[:, 1], ring_uv[:, 0])
+    order = np.argsort(ah[keep])
+    a, hs = ah[keep][order], hem[keep][order]
+    return np.stack([np.interp(at, a, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
+
+
+def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
+    """A tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring moved onto the
+    shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
+    ``blend`` metres of cloth down each column: (rings, bins, 3) and the (rings, bins) weights of
+    the move (1 on the top ring; where it is w the settling keeps (1 - w) of its clearance plus
+    w x 1 cm off the skin: the coat's hem sets it there); unchanged (weight 0.0) without a hem or with under 8
+    points. Called on the skinned grid before it is relaxed (:func:`~genb.render.dress.hang.hang_grid`:
+    the top ring pinned there, the rings below kept out of the legs and the skin)."""
+    X = np.asarray(X, np.float64)
+    if hem is None or len(hem) < 8:
+        return X, 0.0
+    d0 = hem_targets(X[0], X[min(2, len(X) - 1)], hem) - X[0]
+    s = np.concatenate([np.zeros((1, X.shape[1])), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
+    w = np.where(s < blend, 0.5 + 0.5 * np.cos(np.pi * np.minimum(s / blend, 1.0)), 0.0)
+    return X + w[..., None] * d0[None], w
+
+
+def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, out: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) a settled tail ``X`` (rings, bins, 3) joined to the coat's hem ``hem`` (H, 3)
+    again (:func:`join`: what the settling moved), then kept out of the legs and the body: the rings
+    below the top out of the legs' capsules as the relaxation tested them, the top ring out of the
+    thighs themselves (where the coat's hem lies in a flexed thigh), every vertex out of the skin;
+    before those, none under ``floor`` (metres: one, or (rings, bins) on a seat).
+
+    ``capsules``: ``(A, B, F, R, Rm, cand, terms)`` (:mod:`~genb.render.dress.capsules`: ``R`` the
+    legs' radii, ``Rm`` with the cloth's offset, ``cand``, ``terms`` for the rings below the top);
+    ``skin``: ``(tree, points, normals)`` of the trunk's and legs' skin; ``out``: (rings * bins, 3)
+    the cloth's outward directions (:func:`~genb.render.dress.settle.skin_push`)."""
+    from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
+    from genb.render.dress.settle import skin_push
+
+    A, B, F, R, Rm, cand, terms = capsules
+    X = join(X, hem)[0]
+    rings, bins, _ = X.shape
+    X[..., 2] = np.maximum(X[..., 2], np.reshape(floor, (rings, bins)) if np.ndim(floor) else floor)
+    X[1:] = push_out(X[1:].reshape(-1, 3), A, B, F, Rm, cand, terms).reshape(rings - 1, bins, 3)
+    near = nearest_capsules(X[0], A, B, R + 0.004)
+    X[0] = push_out(X[0], A, B, F, R + 0.004, near, capsule_terms(A, B, F, near))
+    Y = X.reshape(-1, 3)
+    Y += skin_push(Y, *skin, np.zeros(len(Y)), out=out)
+    return Y.reshape(rings, bins, 3)
