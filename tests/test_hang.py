@@ -308,27 +308,33 @@ def test_settle_lifts_a_dent_out_of_the_skin_as_one_surface():
 BENT = ("sitting", "sitting_relaxed", "crouching", "sitting_floor_knees_up", "kneeling_one_knee", "lunge")
 
 
-@pytest.fixture(scope="module")
-def bent(anny_body):
-    """The seated, crouching, kneeling and lunging key poses, each on the child, heavy and tall
-    bodies, in the knee-length skirt and the long dress: (pose, body, outfit, grid (rings, 44, 3))."""
+def bent_grids(body, poses):
+    """Each of ``poses`` on the child, heavy and tall bodies, in the knee-length skirt and the long
+    dress: the dresser and per case (pose, body, outfit, grid (rings, 44, 3) float64, vertices, normals)."""
     from genb.render.dress import Dresser
     from genb.render.raster.meshes import vertex_normals
 
     lib = PoseLibrary()
-    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in BENT]))
-    dresser = Dresser(anny_body)
-    faces = np.asarray(anny_body.faces)
+    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in poses]))
+    dresser = Dresser(body)
+    faces = np.asarray(body.faces)
     out = []
     for si in range(len(SHAPES)):
-        posed = anny_body.pose(np.tile(SHAPES[si], (len(BENT), 1)), rot)
-        for k, name in enumerate(BENT):
+        posed = body.pose(np.tile(SHAPES[si], (len(poses), 1)), rot)
+        for k, name in enumerate(poses):
             v, kp = posed.vertices[k], posed.keypoints[k]
             n = vertex_normals(v, faces)
             for outfit in ("skirt", "dress"):
                 (loose,) = [m for m in dresser.dress(OUTFITS[outfit], v, n, kp) if m.name.endswith(":skirt")]
-                out.append((name, si, outfit, loose.vertices.astype(np.float64).reshape(-1, 44, 3)))
-    return out
+                out.append((name, si, outfit, loose.vertices.astype(np.float64).reshape(-1, 44, 3), v, n))
+    return dresser, out
+
+
+@pytest.fixture(scope="module")
+def bent(anny_body):
+    """The seated, crouching, kneeling and lunging key poses, each on the child, heavy and tall
+    bodies, in the knee-length skirt and the long dress: (pose, body, outfit, grid (rings, 44, 3))."""
+    return [case[:4] for case in bent_grids(anny_body, BENT)[1]]
 
 
 def _zigzag(X: np.ndarray) -> float:

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from genb.core.conventions import PART_INDEX
-from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 
 from _fixtures_bodies import anny_body  # noqa: F401
-from test_hang import OUTFITS, SHAPES
+from test_hang import bent_grids
 
 BENT = ("sitting", "sitting_relaxed", "sitting_leaning_forward", "crouching", "sitting_floor_knees_up",
         "kneeling_one_knee", "kneeling", "lunge")
@@ -22,24 +21,9 @@ BINS = 44
 def waists(anny_body):
     """Each bent pose on the child, heavy and tall bodies in the knee-length skirt and the long dress:
     (pose, body, outfit, grid (rings, 44, 3), body vertices, body normals, the trunk and legs' mask)."""
-    from genb.render.dress import Dresser
-    from genb.render.raster.meshes import vertex_normals
-
-    lib = PoseLibrary()
-    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in BENT]))
-    dresser = Dresser(anny_body)
-    faces = np.asarray(anny_body.faces)
+    dresser, out = bent_grids(anny_body, BENT)
     low = ~dresser.is_arm & (dresser.atlas.parts != PART_INDEX["head"])
-    out = []
-    for si in range(len(SHAPES)):
-        posed = anny_body.pose(np.tile(SHAPES[si], (len(BENT), 1)), rot)
-        for k, name in enumerate(BENT):
-            v, kp = posed.vertices[k], posed.keypoints[k]
-            n = vertex_normals(v, faces)
-            for outfit in ("skirt", "dress"):
-                (loose,) = [m for m in dresser.dress(OUTFITS[outfit], v, n, kp) if m.name.endswith(":skirt")]
-                out.append((name, si, outfit, loose.vertices.astype(np.float64).reshape(-1, BINS, 3), v, n, low))
-    return out
+    return [case + (low,) for case in out]
 
 
 def front_over_back(X: np.ndarray, v: np.ndarray, n: np.ndarray, low: np.ndarray) -> int:
