@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
+from genb.core.conventions import PART_INDEX
+
 BRIDGE_RHO = 0.08  # metres: the cloth's sag radius (hollows more curved than this are bridged)
 BRIDGE_REACH = 0.06  # metres: the farthest rim that holds the cloth up
 BRIDGE_MAX = 0.03  # metres: the most a point is lifted
@@ -117,6 +119,4 @@ def seat_zone(atlas, is_leg: np.ndarray, waist: float) -> np.ndarray:
     leg = np.nan_to_num(np.asarray(atlas.leg, np.float64), nan=0.0)
     trunk = np.clip((waist - 0.06 - np.asarray(atlas.torso, np.float64)) / 0.08, 0.0, 1.0)
     thigh = np.clip((0.55 - leg) / 0.25, 0.0, 1.0)
-    from genb.core.conventions import PART_INDEX
-
     return np.where(np.asarray(atlas.parts) == PART_INDEX["torso"], trunk, np.where(is_leg, thigh, 0.0))

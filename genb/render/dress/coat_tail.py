@@ -94,20 +94,21 @@ def close_slit(rest: np.ndarray, on: np.ndarray) -> np.ndarray:
     return out
 
 
-def panel_weights(W: np.ndarray, rest: np.ndarray, rc: dict, on: np.ndarray) -> np.ndarray:
+def panel_weights(W: np.ndarray, rest: np.ndarray, rc: dict, on: np.ndarray, middle: float) -> np.ndarray:
     """(G, 5) skinning weights (:func:`~genb.render.dress.hang.skin_weights`' order: pelvis, left
     thigh, left shin, right thigh, right shin) with the front of the split rings given wholly to one
     side: the left panel (x above the hips' middle) to the left leg, the right one to the right leg.
     The back and the rings above the slit keep the blend across the middle (the pelvis's share and
     the thigh/shin split are unchanged).
 
-    ``W``: (G, 5) weights of ``rest`` (rings, bins, 3) flattened; ``on``: :func:`slit_edges`."""
+    ``W``: (G, 5) weights of ``rest`` (rings, bins, 3) flattened; ``on``: :func:`slit_edges`;
+    ``middle``: metres the sides blend over across the middle (``skin_weights``' own)."""
     rings, bins, _ = rest.shape
     P = rest.reshape(-1, 3)
     mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
     split = np.repeat(~on[:, slit_column(bins)], bins)
     front = np.clip(-(P[:, 1] - mid[1]) / FRONT, 0.0, 1.0) * split
-    share = np.clip(0.5 + (P[:, 0] - mid[0]) / 0.12, 0.0, 1.0)  # skin_weights' blend
+    share = np.clip(0.5 + (P[:, 0] - mid[0]) / middle, 0.0, 1.0)  # skin_weights' blend
     share = share + front * ((P[:, 0] > mid[0]) - share)
     legs = W[:, 1:].sum(axis=1)
     out = W.copy()

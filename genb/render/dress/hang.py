@@ -342,7 +342,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     rest, closed = coat_tail.split(rest, rc) if slit else (rest, None)  # a closed coat's tail: split at the front
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
     W = skin_weights(rest.reshape(-1, 3), rc, middle=SKIRT_MIDDLE if skirt else MIDDLE)
-    W = coat_tail.panel_weights(W, rest, rc, closed) if slit else W  # each front panel with its own thigh
+    W = coat_tail.panel_weights(W, rest, rc, closed, MIDDLE) if slit else W  # each front panel with its own thigh
     X0, joined = coat_join.join(skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3), top)  # a coat's tail: from its hem
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
