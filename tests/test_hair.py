@@ -209,3 +209,43 @@ def test_a_beard_is_drawn_as_strands_thinning_to_its_edge(anny_body, dresser, st
         edge = boundary_vertices(shell.faces, shell.rest)
         inner = np.setdiff1d(np.arange(shell.num_vertices), edge)
         assert np.median(off[edge]) < 0.5 * np.median(off[inner])  # a uniform shell: 1
+
+
+def test_a_beards_cheek_line_runs_smoothly_from_the_sideburn_to_the_mouth(dresser):
+    """The beard's upper edge over each cheek, from in front of the ear to beside the mouth's corner,
+    descends without a step, high at the sideburn and low by the mouth. Before (hairline.beard_field),
+    a box mask (3.8 cm out, 7.5 cm forward) left the cheek in front of the ear bare and cut the edge
+    in steps: along the cheek it ran at -1.3, -2.4, -2.0, then -0.5 to 0 cm (a jump of 1.6 cm) and
+    read as a notch in close-ups; now 0.9 cm at the sideburn down to -2.2 cm by the mouth."""
+    from genb.render.dress.hair import boundary_vertices
+
+    shell = dresser.region_shell("beard")
+    head = np.asarray(shell.blend @ dresser.atlas.head)
+    edge = head[boundary_vertices(shell.faces, shell.rest)]
+    for sign in (1.0, -1.0):
+        side = edge[(sign * edge[:, 0] > 0.03) & (edge[:, 2] > -0.06)]  # the upper edge over this cheek
+        bins = np.arange(0.01, 0.08, 0.008)
+        tops = [side[(side[:, 1] >= b) & (side[:, 1] < b + 0.008), 2].max(initial=-1.0) for b in bins]
+        tops = np.array(tops)
+        assert (tops > -0.06).all(), tops  # the edge runs the whole way
+        assert np.abs(np.diff(tops)).max() < 0.012, np.round(tops, 3)
+        assert tops[0] > tops[-1] + 0.015  # high at the sideburn, low by the mouth
+
+
+def test_eyebrows_arch_and_thin_to_their_tails(dresser):
+    """Eyebrows are painted as an arch over each eye, thickest by the nose and thinning to the tail,
+    blended into the skin: before, a flat 4.4 x 1.4 cm box of 70 % hair colour on each side (heavy
+    blocks in close-ups, white slabs on grey-haired people)."""
+    h, w = dresser.atlas.head, dresser.brow_weight[:, 0]
+    on = w > 0.3
+
+    def span(lo, hi):  # the brow's height and middle over |x| in [lo, hi)
+        z = h[on & (np.abs(h[:, 0]) >= lo) & (np.abs(h[:, 0]) < hi), 2]
+        return z.max() - z.min(), 0.5 * (z.max() + z.min())
+
+    (head_h, head_z), (peak_h, peak_z), (tail_h, tail_z) = span(0.012, 0.02), span(0.03, 0.038), span(0.044, 0.05)
+    assert head_h > tail_h + 0.002, (head_h, tail_h)  # thick by the nose, thin at the tail
+    assert peak_z > max(head_z, tail_z) + 0.002, (head_z, peak_z, tail_z)  # arched
+    col = dresser.skin_colors({"hair": {"color": "000000"}}, np.array([0.8, 0.6, 0.5]))
+    brow = col[dresser.brows]
+    assert brow.min() < 0.2 and np.ptp(brow[:, 0]) > 0.1  # dark along the middle, lighter at the edges (not one flat tone)

@@ -29,7 +29,7 @@ from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
 from genb.render.dress.hair_locks import hair_locks
-from genb.render.dress.hairline import cap_line, hairline_height
+from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hang import hang_grid, lower_body
 from genb.render.dress.lod import FULL, Detail
@@ -69,8 +69,8 @@ class Dresser:
         self.is_leg = np.isin(a.parts, LEG_PARTS)
         h = a.head
         self.face_region = (a.parts == HEAD) & (h[:, 1] > 0.0) & (h[:, 2] > -0.13) & (h[:, 2] < 0.08)
-        self.brows = (a.parts == HEAD) & (np.abs(h[:, 0]) > 0.008) & (np.abs(h[:, 0]) < 0.052) & \
-            (h[:, 2] > 0.041) & (h[:, 2] < 0.055) & (h[:, 1] > 0.06)
+        self.brow_weight = brow_weight(h, (a.parts == HEAD) & (h[:, 1] > 0.06)).astype(np.float32)[:, None]
+        self.brows = self.brow_weight[:, 0] > 0.05
         self.hairline_skin = self.face_region & (h[:, 2] > 0.02) & (h[:, 2] < 0.07) & ~self.brows
         if not self.hairline_skin.any():
             self.hairline_skin = a.parts == HEAD
@@ -219,9 +219,7 @@ class Dresser:
 
         def mask():
             if name in ("beard", "stubble"):  # chin, jaw and cheeks below the cheekbones
-                jaw = (h[:, 2] < -0.052) | ((np.abs(h[:, 0]) > 0.038) & (h[:, 2] < -0.005) & (h[:, 1] < 0.075))
-                return (a.parts == HEAD) & (h[:, 1] > 0.0) & (h[:, 2] > -0.115) & (np.abs(h[:, 0]) < 0.072) & jaw & \
-                    ~self.lips & ((h[:, 1] > 0.035) | (a.normals[:, 2] < -0.2))
+                return beard_field(h, a.normals, (a.parts == HEAD) & ~self.lips) < 0.0
             if name == "moustache":
                 return (a.parts == HEAD) & (h[:, 1] > 0.07) & (h[:, 2] < -0.015) & (h[:, 2] > -0.032) & (np.abs(h[:, 0]) < 0.03)
             if name == "sash":
@@ -234,6 +232,9 @@ class Dresser:
                 return (a.parts == TORSO) & (dist < 0.022)
             raise KeyError(name)
 
+        if name in ("beard", "stubble"):  # a smooth edge: the cut follows the field's zero
+            return self._shell(("region", name), lambda: beard_field(h, a.normals, (a.parts == HEAD) & ~self.lips) * 30.0,
+                               rim=0.5, subdivide=False)
         return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5, subdivide=name == "sash")
 
     # ------------------------------------------------------------------ one person
@@ -368,5 +369,6 @@ class Dresser:
         col = base[None] * self._skin_grain
         col[self.lips] = 0.55 * col[self.lips] + 0.45 * hex_rgb(lips_hex) * (base.mean() / 0.6) ** 0.5
         hair = (outfit.get("hair") or {}).get("color", "2e2119")
-        col[self.brows] = 0.3 * col[self.brows] + 0.7 * hex_rgb(hair) * 0.8
+        w = 0.8 * self.brow_weight[self.brows]  # sparse hairs over the skin, densest along the middle
+        col[self.brows] = (1.0 - w) * col[self.brows] + w * hex_rgb(hair) * 0.8
         return np.clip(col, 0, 1).astype(np.float32)

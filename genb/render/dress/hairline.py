@@ -75,3 +75,38 @@ def hairline_height(head: np.ndarray, hairline: str) -> np.ndarray:
 def cap_line(head: np.ndarray) -> np.ndarray:
     """(N,) metres: a cap's edge (the short profile, smooth, never below 4.5 cm)."""
     return np.maximum(np.interp(np.asarray(head)[:, 1], FORWARD, PROFILES["short"]), 0.045)
+
+
+def beard_field(head: np.ndarray, normals: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """(V,) metres, < 0 inside a full beard: the chin under the lower lip, the jaw and the cheeks under a
+    cheek line that runs from the sideburn (where the short hairline's sideburn ends, in front of the
+    ear) down to beside the mouth's corners, the line turning smoothly round the corners to under the lip,
+    and under the jaw as far back as the jaw's underside. Continuous, so a shell cut at its zero
+    (:func:`genb.render.dress.shells.build_shell`) has a smooth edge, not the mesh's stair-steps.
+
+    Args:
+        head: (V, 3) head-frame coordinates (x left, y forward, z up, metres). normals: (V, 3) rest normals.
+        allowed: (V,) bool the vertices a beard may cover (the head, not the lips).
+    """
+    x, y, z = head[:, 0], head[:, 1], head[:, 2]
+    cheek = np.interp(y, [0.015, 0.09], [0.01, -0.03])  # the cheek line: the sideburn to the mouth's corner
+    w = np.clip((np.abs(x) - 0.028) / 0.02, 0.0, 1.0)
+    w = w * w * (3.0 - 2.0 * w)  # 0 between the mouth's corners, 1 beside them
+    top = w * cheek + (1.0 - w) * np.minimum(cheek, -0.052)  # under the lower lip in the middle
+    back = np.interp(z, [-0.1, -0.04], [0.035, 0.0]) - y  # in front of the sideburn and the jaw's angle
+    under = np.minimum(back, 0.05 * (normals[:, 2] + 0.2))  # or the jaw's underside, not the neck behind it
+    f = np.maximum.reduce([z - top, -y, np.abs(x) - 0.072, -0.115 - z, under])
+    return np.where(allowed, f, np.maximum(f, 0.01))
+
+
+def brow_weight(head: np.ndarray, front: np.ndarray) -> np.ndarray:
+    """(V,) 0..1 how much of an eyebrow covers each vertex: an arch over each eye, thick at its head by
+    the nose (1.1 cm), rising to its peak two thirds out and thinning to its tail (0.4 cm), its hairs
+    denser along the middle line. ``head`` (V, 3) head-frame coordinates (metres); ``front`` (V,) bool
+    the vertices on the face (the brows are painted only there)."""
+    u = (np.abs(head[:, 0]) - 0.011) / 0.042  # 0 at the brow's head, 1 at its tail
+    middle = 0.0445 + 0.0065 * np.sin(np.pi * np.clip(u, 0.0, 1.0) ** 0.8)  # the arch
+    half = np.interp(u, [0.0, 0.6, 1.0], [0.0065, 0.005, 0.0025])
+    across = np.clip(1.0 - np.abs(head[:, 2] - middle) / half, 0.0, 1.0)
+    along = np.clip(np.minimum(u / 0.1, (1.0 - u) / 0.15), 0.0, 1.0)  # soft at both ends
+    return np.where(front, np.clip(1.5 * np.sqrt(across) * along, 0.0, 1.0), 0.0)
