@@ -158,6 +158,14 @@ def test_the_sun_patch_on_the_floor_is_where_rays_toward_the_sun_pass_a_window(p
     n_world = (out.normals.astype(np.float64) / 127.5 - 1.0) @ prep.cam_ext[:3, :3]
     facing = everywhere & (n_world @ toward > 0.1) & (out.parts != SCENE_PART_INDEX["glass"])
     assert facing.sum() > 1000 and (np.abs(full - fast)[facing] < 0.02).mean() > 0.995
+    # just past the terminator (where skin's red wrap light still reaches: shading.SKIN_WRAP) the walls
+    # shadow a surface too: before, pixels turned more than -0.2 from the sun were never tested and kept
+    # the sun (a red band of sun down a shin in a shaded room)
+    cos = n_world @ toward
+    past = everywhere & (cos < -0.25) & (cos > shadows.FACING_COS + 0.05)
+    at = shadows.pixel_world_points(out.depth, prep.K, prep.cam_ext, past).astype(np.float64)
+    shut = ~np.any([_through_window(at, toward, w, -0.25) for w in windows], axis=0)
+    assert shut.sum() > 30 and full[past][shut].mean() < 0.01, (shut.sum(), full[past][shut].mean())
     # the rendered image: the patch is much brighter than the shaded floor
     sample = stage.finish(prep)
     grey = sample.images["image"].astype(np.float64).mean(axis=2)[floor]

@@ -18,6 +18,7 @@ import numpy as np
 
 from genb.render.raster.halfres import fill, half_plan, uneven
 from genb.render.raster.normals import encoded_normal_table, normal_keys
+from genb.render.raster.shading import SKIN_WRAP
 from genb.render.raster.sun_camera import ShadowCamera, affine_columns
 
 # Penumbra growth with the distance from the blocker: tan of the angle a soft daylight
@@ -212,7 +213,7 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     if not test.any():
         return sun_map, ao_map
     flat = np.flatnonzero(test)  # flat indices (row-major, as np.nonzero orders them): 1-D gathers
-    # facing: cosine > -0.2 (skin's wrap lighting reaches a little past the terminator), per encoded normal
+    # facing: cosine > -max(SKIN_WRAP) (skin's wrap lighting reaches past the terminator), per encoded normal
     # (its z byte is the table's root of x, y: genb.render.raster.normals), looked up per pixel
     keys = normal_keys(normals_encoded)  # (H * W,) each pixel's index into the per-normal tables
     facing = _facing_table(cam_ext[:3, :3] @ toward).take(keys.take(flat))
@@ -245,16 +246,19 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
     return sun_map, ao_map
 
 
+FACING_COS = -float(SKIN_WRAP.max())  # pixels whose cosine to the sun is above this are tested for shadow
 HALF_SPREAD = 0.15  # sun visibility: neighbours differing by more than this are not interpolated between
 
 
 def _facing_table(l_cam: np.ndarray) -> np.ndarray:
     """(65536,) bool per encoded normal (index x << 8 | y, z the table's): cosine to the camera-frame
-    direction ``l_cam`` (unit, toward the sun) above -0.2."""
+    direction ``l_cam`` (unit, toward the sun) above :data:`FACING_COS`: as far past the terminator as skin's
+    wrap lighting reaches (:data:`~genb.render.raster.shading.SKIN_WRAP`'s red; a pixel not tested keeps the
+    sun, so a cut nearer the terminator left a red band of sun on shadowed skin past it)."""
     n = encoded_normal_table()  # (65536, 3) float32, decoded as the bytes say (not normalised)
     l32 = np.asarray(l_cam, np.float64).astype(np.float32)
     lambert = n[:, 0] * l32[0] + n[:, 1] * l32[1] + n[:, 2] * l32[2]
-    return lambert > np.float32(-0.2) * np.sqrt(np.einsum("ij,ij->i", n, n))
+    return lambert > np.float32(FACING_COS) * np.sqrt(np.einsum("ij,ij->i", n, n))
 
 
 def _reach(cam: ShadowCamera) -> int:
