@@ -28,6 +28,7 @@ from genb.render.raster.colour import SRGB_TO_LINEAR
 FINE_PERIOD_M = 0.1024  # metres per repeat of the 256-texel coordinate texture (0.4 mm per texel)
 COARSE_RANGE_M = 5.12  # metres the 8-bit coarse channels span (2 cm steps)
 ORIGIN_M = 2.56  # added to the cloth coordinates so they are positive
+FADE_MAX = 4.0  # denim's worn streaks fade toward at most this many times its own colour (not grey on dark indigo)
 TEXTURED = ("stripes", "checks", "denim", "knit", "print", "leather")  # drawn per pixel; solid stays per vertex
 # (u, v) metres added to each region's cloth coordinates (trunk, left arm, right arm, left leg, right leg, loose
 # skirt), so a pixel's coordinates tell its region (:func:`genb.render.dress.seams.regions`): the seams lie
@@ -161,7 +162,8 @@ def pattern_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footpri
         fade, _, _ = _value_noise(u * 1.5, v * 0.4, 0.09, 8)
         col = base[None] * (0.85 + 0.3 * twill + 0.12 * (slub - 0.5))[:, None]
         f = np.clip((fade - 0.45) * 0.35, 0.0, 0.12)[:, None]
-        return _grain(col * (1 - f) + f * _lin("c0ccdf")[None], u, v, footprint)
+        faded = np.minimum(_lin("c0ccdf"), base * np.float32(FADE_MAX))[None]  # a dark indigo fades to a lighter indigo
+        return _grain(col * (1 - f) + f * faded, u, v, footprint)
     elif pattern == "leather":
         n, _, _ = _value_noise(u, v, 0.002, 9)
         return _grain(base[None] * (0.92 + 0.16 * (0.5 + (n - 0.5) * _fade(footprint, 0.002)))[:, None], u, v,

@@ -50,7 +50,7 @@ def fabric_colors(fabric: dict[str, Any], rest: np.ndarray, normals: np.ndarray)
     elif pattern == "denim":
         col = base * (0.88 + 0.22 * n)[:, None]
         fade = np.clip((hash_noise(np.floor(rest / 0.08)) - 0.6) * 0.5, 0, 0.2)[:, None]
-        col = col * (1 - fade) + fade * np.array([0.75, 0.8, 0.88], np.float32)
+        col = col * (1 - fade) + fade * np.minimum(np.array([0.75, 0.8, 0.88], np.float32), base * np.float32(1.8))  # sRGB: dark indigo fades to lighter indigo
     elif pattern == "knit":
         rib = 0.07 * np.sign(np.sin(across / (2 * s) * 2 * np.pi))
         heather = (n < 0.2).astype(np.float32)[:, None] * 0.35
