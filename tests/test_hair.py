@@ -249,3 +249,19 @@ def test_eyebrows_arch_and_thin_to_their_tails(dresser):
     col = dresser.skin_colors({"hair": {"color": "000000"}}, np.array([0.8, 0.6, 0.5]))
     brow = col[dresser.brows]
     assert brow.min() < 0.2 and np.ptp(brow[:, 0]) > 0.1  # dark along the middle, lighter at the edges (not one flat tone)
+
+
+def test_a_moustache_covers_the_upper_lip_to_the_mouths_corners(dresser):
+    """A moustache runs over the upper lip as wide as the mouth, its ends a little lower than its middle
+    (dress.hairline.moustache_field), and leaves the lip itself bare: before, a box cut straight across the
+    upper lip (its middle 7 mm over the lip's edge, its ends 2.7 mm lower than its middle) read as a
+    toothbrush moustache in close-ups; now it stops at the lip's edge and its ends droop 1.1 cm."""
+    shell = dresser.region_shell("moustache")
+    head = np.asarray(shell.blend @ dresser.atlas.head)
+    lips = dresser.atlas.head[dresser.lips]
+    x = np.abs(head[:, 0])
+    assert x.max() > np.abs(lips[:, 0]).max() + 0.003, (x.max(), np.abs(lips[:, 0]).max())  # past the corners
+    mid, end = head[x < 0.008, 2], head[x > 0.022, 2]
+    assert end.min() < mid.min() - 0.005, (end.min(), mid.min())  # its ends droop past the lip's edge
+    assert mid.max() - mid.min() > 0.01  # the middle from under the nose to the lip
+    assert mid.min() > lips[np.abs(lips[:, 0]) < 0.008, 2].max() - 0.002  # not over the lip

@@ -29,7 +29,7 @@ from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
 from genb.render.dress.hair_locks import hair_locks
-from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height
+from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hang import hang_grid, lower_body
 from genb.render.dress.lod import FULL, Detail
@@ -216,26 +216,25 @@ class Dresser:
         """Small named regions: ``beard``, ``moustache``, ``stubble``, ``sash`` (a shoulder bag's strap)."""
         a = self.atlas
         h = a.head
-
-        def mask():
-            if name in ("beard", "stubble"):  # chin, jaw and cheeks below the cheekbones
-                return beard_field(h, a.normals, (a.parts == HEAD) & ~self.lips) < 0.0
-            if name == "moustache":
-                return (a.parts == HEAD) & (h[:, 1] > 0.07) & (h[:, 2] < -0.015) & (h[:, 2] > -0.032) & (np.abs(h[:, 0]) < 0.03)
-            if name == "sash":
-                zt = a.torso * self.trunk_length
-                p0, p1 = np.array([0.11, 1.06 * self.trunk_length]), np.array([-0.15, 0.02 * self.trunk_length])
-                d = p1 - p0
-                q = np.stack([a.rest[:, 0], zt], 1) - p0
-                t = np.clip(q @ d / (d @ d), 0, 1)
-                dist = np.linalg.norm(q - t[:, None] * d, axis=1)
-                return (a.parts == TORSO) & (dist < 0.022)
+        face = (a.parts == HEAD) & ~self.lips
+        fields = {"beard": lambda: beard_field(h, a.normals, face) * 30.0,  # chin, jaw and cheeks below the cheekbones
+                  "moustache": lambda: moustache_field(h, face) * 30.0}
+        fields["stubble"] = fields["beard"]
+        if name in fields:  # a smooth edge: the cut follows the field's zero (dress.hairline)
+            return self._shell(("region", name), fields[name], rim=0.5, subdivide=False)
+        if name != "sash":
             raise KeyError(name)
 
-        if name in ("beard", "stubble"):  # a smooth edge: the cut follows the field's zero
-            return self._shell(("region", name), lambda: beard_field(h, a.normals, (a.parts == HEAD) & ~self.lips) * 30.0,
-                               rim=0.5, subdivide=False)
-        return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5, subdivide=name == "sash")
+        def mask():
+            zt = a.torso * self.trunk_length
+            p0, p1 = np.array([0.11, 1.06 * self.trunk_length]), np.array([-0.15, 0.02 * self.trunk_length])
+            d = p1 - p0
+            q = np.stack([a.rest[:, 0], zt], 1) - p0
+            t = np.clip(q @ d / (d @ d), 0, 1)
+            dist = np.linalg.norm(q - t[:, None] * d, axis=1)
+            return (a.parts == TORSO) & (dist < 0.022)
+
+        return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5, subdivide=True)
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray,

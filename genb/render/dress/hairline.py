@@ -110,3 +110,21 @@ def brow_weight(head: np.ndarray, front: np.ndarray) -> np.ndarray:
     across = np.clip(1.0 - np.abs(head[:, 2] - middle) / half, 0.0, 1.0)
     along = np.clip(np.minimum(u / 0.1, (1.0 - u) / 0.15), 0.0, 1.0)  # soft at both ends
     return np.where(front, np.clip(1.5 * np.sqrt(across) * along, 0.0, 1.0), 0.0)
+
+
+def moustache_field(head: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """(V,) metres, < 0 inside a moustache: the upper lip from under the nose down to the lip's edge,
+    as wide as the mouth and drooping a little past its corners (a box under the nose alone read as a
+    toothbrush moustache). Continuous, cut on its zero like :func:`beard_field`.
+
+    Args:
+        head: (V, 3) head-frame coordinates (x left, y forward, z up, metres). allowed: (V,) bool (the
+            head, not the lips).
+    """
+    x, y, z = np.abs(head[:, 0]), head[:, 1], head[:, 2]
+    s = np.clip((x - 0.012) / 0.02, 0.0, 1.0)
+    s = s * s * (3.0 - 2.0 * s)  # 0 under the nose, 1 at the mouth's corners
+    top = -0.012 - 0.007 * s  # under the nose, lower toward the cheeks
+    bottom = -0.028 - 0.011 * s  # the lip's edge, drooping past the corners
+    f = np.maximum.reduce([z - top, bottom - z, x - 0.031, 0.06 - y])
+    return np.where(allowed, f, np.maximum(f, 0.01))
