@@ -27,6 +27,9 @@ CLEAR = 0.004  # metres: cloth on a seat lies this far above its top (and this f
 SIDE_COST = 2.0  # a side face is taken over the top only when this many times nearer
 ROUND = ("stool", "cushion")  # seats with a round top (diameter: the recipe's width)
 OVERHANG = {"low_wall": 0.04}  # metres a seat's top (the coping of a low wall) is wider and deeper than its size
+# a backrest (scene.props' chair and bench): its front and back faces' distance in from the seat's back
+# edge, and its top above the seat's top (metres; its bottom is taken at the seat's top)
+BACKREST = {"chair": (0.0375, 0.0025, 0.44), "bench": (0.04, 0.0, 0.40)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Seat:
         width, depth: metres along its local x and y (a round seat: its diameter is ``width``).
         top: metres, the height of its top (of the highest step). round: a disc, not a rectangle.
         steps: a flight of this many steps rising to the back (1: a flat top).
+        back: a backrest across the whole width at the back, as ``(front y, back y, top height)``
+            (local metres; world height), or None.
     """
 
     centre: np.ndarray
@@ -48,6 +53,7 @@ class Seat:
     top: float
     round: bool = False
     steps: int = 1
+    back: tuple | None = None
 
 
 def seat_of(recipe: dict | None) -> Seat | None:
@@ -59,8 +65,12 @@ def seat_of(recipe: dict | None) -> Seat | None:
     kind = recipe["type"]
     grow = OVERHANG.get(kind, 0.0)
     steps = max(2, round(H / 0.16)) if kind == "steps" else 1  # scene.props' flight
+    back = None
+    if kind in BACKREST:
+        front, rear, up = BACKREST[kind]
+        back = (D / 2 - front, D / 2 - rear, H + up)
     return Seat(np.asarray(recipe["position"], np.float64), math.radians(float(recipe["yaw_deg"])), L + grow,
-                D + grow, H, kind in ROUND, steps)
+                D + grow, H, kind in ROUND, steps, back)
 
 
 def person_seat(seats: list, person: int) -> Seat | None:
@@ -104,6 +114,8 @@ def push_out(P: np.ndarray, seat: Seat | None, clear: float = CLEAR) -> np.ndarr
     (the module's rule); points outside it unchanged. ``seat`` None: ``P`` itself."""
     if seat is None:
         return P
+    if seat.back is not None:
+        P = _off_backrest(P, seat, clear)
     x, y = _local(seat, P)
     z = P[:, 2]
     half_w, half_d = seat.width / 2 + clear, seat.depth / 2 + clear
@@ -141,16 +153,25 @@ def push_out(P: np.ndarray, seat: Seat | None, clear: float = CLEAR) -> np.ndarr
     return out
 
 
-def inside_depth(P: np.ndarray, seat: Seat) -> np.ndarray:
-    """(N,) metres each point ``P`` (N, 3) lies inside the seat's solid (its shortest way out: up or
-    through a side; 0 outside)."""
+def _off_backrest(P: np.ndarray, seat: Seat, clear: float) -> np.ndarray:
+    """(N, 3) points ``P`` (N, 3) out of the seat's backrest (grown by ``clear``) through its nearest
+    face: its front (towards the sitter), its back or its top."""
     x, y = _local(seat, P)
+    y0, y1, z1 = seat.back
     z = P[:, 2]
-    if seat.round:
-        side = seat.width / 2 - np.hypot(x, y)
-    else:
-        side = np.minimum.reduce([seat.width / 2 - np.abs(x), seat.depth / 2 - y, y - _front_face(seat, z)])
-    return np.clip(np.minimum.reduce([side, top_height(seat, y) - z, z]), 0.0, None)
+    inside = (np.abs(x) < seat.width / 2 + clear) & (y > y0 - clear) & (y < y1 + clear) & (z >= seat.top) & (z < z1 + clear)
+    if not inside.any():
+        return P
+    k = np.flatnonzero(inside)
+    exits = np.stack([y[k] - (y0 - clear), (y1 + clear) - y[k], z1 + clear - z[k]], 1)
+    j = np.argmin(exits, axis=1)
+    d = exits[np.arange(len(k)), j]
+    ly = np.where(j == 0, -d, np.where(j == 1, d, 0.0))
+    out = P.copy()
+    out[k, 0] -= math.sin(seat.yaw) * ly
+    out[k, 1] += math.cos(seat.yaw) * ly
+    out[k, 2] += np.where(j == 2, d, 0.0)
+    return out
 
 
 def push_grid(X: np.ndarray, seat: Seat | None, clear: float = CLEAR) -> np.ndarray:
