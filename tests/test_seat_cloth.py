@@ -109,13 +109,13 @@ def test_cloth_lies_on_the_seat_not_beside_it(seated):
     above the seat's height more than 3 cm beyond its edges unless skin or cloth holds it there
     (the thighs carry a skirt's front past the seat's front edge), and the seat carries some of
     the cloth (its back lies on the top behind the buttocks)."""
-    from genb.render.dress.seat_cloth import _local, seat_of
+    from genb.render.dress.seat_cloth import local_xy, seat_of
 
     on_top = 0
     for name, si, outfit, rec, v, loose in seated:
         seat = seat_of(rec)
         X = loose.vertices.astype(np.float64)
-        x, y = _local(seat, X)
+        x, y = local_xy(seat, X)
         h = rec["size"][2]
         near_top = np.abs(X[:, 2] - h - 0.004) < 0.004
         inside = (np.abs(x) < seat.width / 2) & (np.abs(y) < seat.depth / 2)

@@ -5,7 +5,8 @@ A seated person sits on a prop (chair, stool, bench, crate, low wall, steps, or 
 cushion: :func:`genb.render.scene.contact.seat_recipe`) whose top is at the lowest point of their
 buttocks. The dresser knows it as a :class:`Seat` (:func:`seat_of`, from the placed recipe): its
 footprint (a rectangle, or a disc for a stool or a cushion), its yaw and the height of its top (a
-flight of steps: a staircase rising to the back). Loose garments (:mod:`~genb.render.dress.hang`)
+flight of steps: a staircase rising to the back; a chair's or a bench's backrest, which cloth leaves
+through its nearest face). Loose garments (:mod:`~genb.render.dress.hang`)
 are pushed out of its solid in every round of their relaxation and settling, as they are pushed out
 of the legs, and once more at the end (:func:`push_out`): a cloth point inside the seat leaves it
 upwards, onto the top plus :data:`CLEAR`, unless a side face is much nearer (:data:`SIDE_COST`: a
@@ -81,7 +82,7 @@ def person_seat(seats: list, person: int) -> Seat | None:
     return None
 
 
-def _local(seat: Seat, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def local_xy(seat: Seat, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N,) x and (N,) y of world points ``P`` (N, 3) in the seat's frame (x across, y to its back)."""
     c, s = math.cos(seat.yaw), math.sin(seat.yaw)
     dx, dy = P[:, 0] - seat.centre[0], P[:, 1] - seat.centre[1]
@@ -116,7 +117,7 @@ def push_out(P: np.ndarray, seat: Seat | None, clear: float = CLEAR) -> np.ndarr
         return P
     if seat.back is not None:
         P = _off_backrest(P, seat, clear)
-    x, y = _local(seat, P)
+    x, y = local_xy(seat, P)
     z = P[:, 2]
     half_w, half_d = seat.width / 2 + clear, seat.depth / 2 + clear
     if seat.round:
@@ -156,7 +157,7 @@ def push_out(P: np.ndarray, seat: Seat | None, clear: float = CLEAR) -> np.ndarr
 def _off_backrest(P: np.ndarray, seat: Seat, clear: float) -> np.ndarray:
     """(N, 3) points ``P`` (N, 3) out of the seat's backrest (grown by ``clear``) through its nearest
     face: its front (towards the sitter), its back or its top."""
-    x, y = _local(seat, P)
+    x, y = local_xy(seat, P)
     y0, y1, z1 = seat.back
     z = P[:, 2]
     inside = (np.abs(x) < seat.width / 2 + clear) & (y > y0 - clear) & (y < y1 + clear) & (z >= seat.top) & (z < z1 + clear)
