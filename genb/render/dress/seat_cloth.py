@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 CLEAR = 0.004  # metres: cloth on a seat lies this far above its top (and this far off its sides)
-SIDE_COST = 2.0  # a side face is taken over the top only when this many times nearer
+SIDE_COST = 4.0  # a side face is taken over the top only when this many times nearer (2: a thin spike of cloth beside a thigh)
 ROUND = ("stool", "cushion")  # seats with a round top (diameter: the recipe's width)
 OVERHANG = {"low_wall": 0.04}  # metres a seat's top (the coping of a low wall) is wider and deeper than its size
 # a backrest (scene.props' chair and bench): its front and back faces' distance in from the seat's back
