@@ -17,7 +17,7 @@ from genb.core.conventions import BODY25_INDEX, BODY_PARTS, PART_INDEX
 from genb.core.seeds import sample_rng
 from genb.render.bodies import rigid_transform_bodies
 from genb.render.bodies.rotations import rot_z
-from genb.render.dress import face, lod, skin, skin_texture
+from genb.render.dress import face, lod, seat_cloth, skin, skin_texture
 from genb.render.dress.contrast import rgb_hex
 from genb.render.dress.outfit import sample_outfit
 from genb.render.labels.camera import project, to_camera
@@ -145,16 +145,17 @@ class People:
         return out
 
     def _dress(self, index: int, world, appearance: list[dict], describe: list[dict], K: np.ndarray | None = None,
-               ext: np.ndarray | None = None) -> tuple[list[dict], list[MeshLayer]]:
+               ext: np.ndarray | None = None, seats: list | None = None) -> tuple[list[dict], list[MeshLayer]]:
         """Outfits (JSON-able, for scene.json) and the dressed meshes of the posed people; with the camera
-        (``K``, ``ext``), each dressed as finely as their size on screen needs (:mod:`genb.render.dress.lod`)."""
+        (``K``, ``ext``), each dressed as finely as their size on screen needs (:mod:`genb.render.dress.lod`).
+        ``seats``: the placed seat recipes (``seat_of``: the sitter's index): loose garments lie on them."""
 
         rng = sample_rng(self.cfg.seed, index, "wardrobe")
         skin_rng = sample_rng(self.cfg.seed, index, "skin")  # its own stream: outfits never move
         lips = (self.wardrobe.get("skin") or {}).get("lips", "b0605c")
         outfits, people = [], []
         levels = lod.detail_levels(world.keypoints, K, ext) if K is not None else [lod.FULL] * len(appearance)
-        for v, kp, a, d, level in zip(world.vertices, world.keypoints, appearance, describe, levels):
+        for j, (v, kp, a, d, level) in enumerate(zip(world.vertices, world.keypoints, appearance, describe, levels)):
             # tops stand apart from the skin's albedo as rendered (the measured reflectance)
             outfit = sample_outfit(rng, self.wardrobe, {**d, "skin": rgb_hex(skin.tone_srgb(a["skin_tone"]))})
             n = vertex_normals(v, self._normal_faces(), self.raster._incidence)
@@ -167,7 +168,8 @@ class People:
                                                                   outfit["skin"]))
             outfit["eyes"] = face.sample_eyes(skin_rng, skin.tone_darkness(a["skin_tone"]))
             col = face.paint_eyes(col, self.eyes, outfit["eyes"])
-            people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp, col, level)))
+            people.append(MeshLayer(v, col, normals=n, extras=self.dresser.dress(outfit, v, n, kp, col, level,
+                                                                                  seat_cloth.person_seat(seats, j))))
             outfits.append(outfit)
         return outfits, people
 

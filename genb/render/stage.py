@@ -182,7 +182,7 @@ class RenderStage(People):
             # a single image dresses each person by their size on screen (dress.lod); a sequence's frames keep full
             # detail: a person's topology stays the same from frame to frame (the flow follows their faces)
             cam = (K, ext) if frame is None else (None, None)
-            outfits, people = self._dress(index, world, appearance, describe, *cam)
+            outfits, people = self._dress(index, world, appearance, describe, *cam, seats=seats)
         ground = setting.ground
         if frame is not None:
             frame.layers = people  # the meshes the frame shows (the sequence's flow traces them)

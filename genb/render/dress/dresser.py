@@ -238,7 +238,7 @@ class Dresser:
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray,
-              skin_colors: np.ndarray | None = None, detail: Detail = FULL) -> list[GarmentMesh]:
+              skin_colors: np.ndarray | None = None, detail: Detail = FULL, seat=None) -> list[GarmentMesh]:
         """The posed meshes of one person's outfit (from :func:`~genb.render.dress.outfit.sample_outfit`):
         each garment and accessory by its registered kind (:mod:`genb.render.dress.kinds`).
 
@@ -247,8 +247,10 @@ class Dresser:
             keypoints: (25, 3) BODY25 keypoints, world frame.
             skin_colors: (V, 3) the body's sRGB albedo 0..1 (the hairline blends into it), or None.
             detail: how finely (:mod:`genb.render.dress.lod`; the person's size on screen).
+            seat: what the person sits on (:class:`~genb.render.dress.seat_cloth.Seat`), or None: loose
+                garments lie on its top and fall over its edges (:mod:`genb.render.dress.seat_cloth`).
         """
-        w = Wearer(self, vertices, normals, keypoints, detail=detail)
+        w = Wearer(self, vertices, normals, keypoints, detail=detail, seat=seat)
         garments = outfit.get("garments", [])
         for g, (t, e) in zip(garments, stacked(garments)):
             GARMENT_KINDS[g["kind"]].build(w, g, t, e)
@@ -323,12 +325,13 @@ class Dresser:
 
     def loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
               margin: float, part: str, open_front: bool, normals: np.ndarray | None = None,
-              detail: Detail = FULL, top: np.ndarray | None = None) -> GarmentMesh:
+              detail: Detail = FULL, top: np.ndarray | None = None, seat=None) -> GarmentMesh:
         """A loose shell (skirt, dress skirt, coat tail) from ``waist`` (trunk coordinate) to ``hem``
         (leg coordinate), ``margin`` metres out of the enclosed hips and legs; seg class ``part``; it
         hangs (:mod:`genb.render.dress.hang`). ``normals``: (V, 3) the body's (None: computed).
         ``detail``: its level (:mod:`genb.render.dress.lod`: ``drape`` picks the fine grid). ``top``:
-        (H, 3) a coat's hem ring its top ring hangs from (:mod:`genb.render.dress.coat_join`), or None."""
+        (H, 3) a coat's hem ring its top ring hangs from (:mod:`genb.render.dress.coat_join`), or None.
+        ``seat``: the sitter's :class:`~genb.render.dress.seat_cloth.Seat`, or None."""
         a = self.atlas
         if normals is None:
             normals = mesh_normals(vertices, np.asarray(a.faces))
@@ -340,7 +343,7 @@ class Dresser:
         coarse = {} if detail.drape else {"rings": 14, "edges": False, "settle_rounds": 1}  # dress.lod
         v, f, rest, n = hang_grid(self._lower, a, vertices, normals, keypoints, enclosed, band, hem, margin, 0.05 if coat else 0.12,
                                0.12 if coat else 0.4, open_front, slit=coat and not open_front, skirt=not coat,
-                               top=top, **coarse)
+                               top=top, seat=seat, **coarse)
         # what it covers: the hips and the legs well above the hem (none for an open coat)
         held = ((a.parts == TORSO) & (a.torso <= waist - 0.05)) | (self.is_leg & nan_le(a.leg, hem - 0.15))
         cover = np.zeros(0, np.int64) if open_front else np.flatnonzero(held[a.faces].all(axis=1))

@@ -47,7 +47,7 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: np.ndarray | None = Non
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
     m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
-                        bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring)
+                        bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring, seat=w.seat)
     w.out.append(m)
     if coat:  # its tail lies over the skirts too, under the coat's own hem (dress.layering)
         w.uppers.insert(len(w.uppers) - 1, (m, None))

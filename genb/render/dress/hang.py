@@ -33,7 +33,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail
+from genb.render.dress import coat_join, coat_tail, seat_cloth
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -136,7 +136,7 @@ def skin_weights(rest: np.ndarray, rc: dict, front_lift: float = FRONT_LIFT, mid
 
 def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.ndarray, R: np.ndarray, floor: float,
           iterations: int = 6, gravity: float = 0.01, memory: float = 0.15, stretch: float = 1.04,
-          closed: np.ndarray | None = None, edges: bool = True) -> tuple[np.ndarray, tuple]:
+          closed: np.ndarray | None = None, edges: bool = True, seat=None) -> tuple[np.ndarray, tuple]:
     """(rings, bins, 3) the skinned grid ``X0`` relaxed (see the module's step 2-3), and the capsules
     its rings below the waist were tested against (``(cand, terms)`` of :func:`push_out`, for :func:`settle`).
 
@@ -149,6 +149,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         closed: (bins,) or (rings, bins) bool: the ring edge from bin j to j + 1 exists (an open coat's
             front has none; a closed coat's tail none at the front below the hips, :mod:`~genb.render.dress.coat_tail`).
         edges: also push the midpoints of the edges out of the legs (on the skinned shape and in the last round).
+        seat: the sitter's :class:`~genb.render.dress.seat_cloth.Seat` (or None): the cloth is kept out of it too.
     """
     rings, bins, _ = X0.shape
     Lv = np.linalg.norm(np.diff(rest, axis=0), axis=-1)  # (rings - 1, bins)
@@ -167,6 +168,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
             _spread_edge_pushes(Y, push_out(m, A, B, F, R, mcand, mterms) - m, on)
         Y[1:] = push_out(Y[1:].reshape(-1, 3), A, B, F, R, cand, terms).reshape(rings - 1, bins, 3)
         np.maximum(Y[..., 2], floor, out=Y[..., 2])
+        seat_cloth.push_grid(Y, seat)  # on the seat's top, over its edges (dress.seat_cloth)
 
     collide(X0)  # the shape it keeps to
     X = X0.copy()
@@ -296,7 +298,7 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
               margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = BINS,
-              edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False, skirt: bool = False, top: np.ndarray | None = None):
+              edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False, skirt: bool = False, top: np.ndarray | None = None, seat=None):
     """A hanging loose garment on a posed body.
 
     Args:
@@ -310,7 +312,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
-        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`).
+        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`). seat: a sitter's :class:`~genb.render.dress.seat_cloth.Seat` (None: none).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
@@ -350,9 +352,9 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
-    floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit else floor  # on a seat
+    floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit and seat is None else floor  # on a seat
     Rm = R + margin + 0.004
-    X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
+    X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
@@ -364,8 +366,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003) * (1.0 - np.ravel(joined)) + 0.01 * np.ravel(joined),
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
-               out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
-    X = X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # on the coat's hem again
+               out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T, seat=seat)  # the rest radial directions, turned with the pelvis
+    X = seat_cloth.push_grid(X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T), seat)  # on the coat's hem again; the seat's push last
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)

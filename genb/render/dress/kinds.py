@@ -46,6 +46,7 @@ class Wearer:
             shells, with their (G,) bool sleeve vertices; coats' tails, with None). loose: the loose
             skirts so far (a dress's skirt too, not a coat's tail), each with its top ring's vertex
             ids: :func:`~genb.render.dress.layering.lay_over` lays the uppers on them.
+        seat: what they sit on (:class:`~genb.render.dress.seat_cloth.Seat`), or None: loose garments lie on it.
     """
 
     dresser: Any
@@ -59,6 +60,7 @@ class Wearer:
     detail: Detail = FULL
     uppers: list = dataclasses.field(default_factory=list)
     loose: list = dataclasses.field(default_factory=list)
+    seat: Any = None
 
     def add_shell(self, shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None) -> GarmentMesh:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.dress.capsules import push_out
+from genb.render.dress.seat_cloth import push_out as push_out_seat
 
 DEEP = 0.12  # metres: cloth this deep under the skin or less is pushed out (deeper: another side of a limb)
 ROUNDS = 2
@@ -95,7 +96,7 @@ def smooth(D: np.ndarray, rounds: int) -> np.ndarray:
 
 def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearance: np.ndarray, capsules: tuple,
            floor: float | np.ndarray, rounds: int = ROUNDS, skin_clear: np.ndarray | None = None,
-           out: np.ndarray | None = None, smoothing: int = SMOOTH) -> np.ndarray:
+           out: np.ndarray | None = None, smoothing: int = SMOOTH, seat=None) -> np.ndarray:
     """(rings, bins, 3) the grid ``X`` settled against the body (the module's steps).
 
     Args:
@@ -104,6 +105,7 @@ def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearan
         capsules: ``(A, B, F, R, cand, terms)`` the legs' capsules as :func:`~genb.render.dress.capsules.push_out`
             takes them (radii with the cloth's offset; ``cand``, ``terms`` for the rings below the
             waist ring, which is left where the relaxation pinned it). floor: metres, the lowest the cloth may go (one for all, or per vertex: (rings * bins,) or (1,)).
+        seat: a seated person's :class:`~genb.render.dress.seat_cloth.Seat` (or None): out of it too, each round but the last.
     """
     shape = X.shape
     Y = X.reshape(-1, 3).copy()
@@ -120,4 +122,6 @@ def settle(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clearan
             Y = X + smooth((Y - X).reshape(shape), smoothing).reshape(-1, 3)
         Y[below:] = push_out(Y[below:], A, B, F, R, cand, terms)
         np.maximum(Y[:, 2], floor, out=Y[:, 2])
+        if seat is not None:
+            Y[:] = push_out_seat(Y, seat)
     return Y.reshape(shape)
