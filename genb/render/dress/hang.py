@@ -343,7 +343,6 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     # 2. Skinned to the posed frames, relaxed, kept out of the legs.
     W = skin_weights(rest.reshape(-1, 3), rc, middle=SKIRT_MIDDLE if skirt else MIDDLE)
     W = coat_tail.panel_weights(W, rest, rc, closed, MIDDLE) if slit else W  # each front panel with its own thigh
-    W = waist_front.keep_waistband(W, rest[..., 2].ravel(), z_top) if skirt else W  # the waistband level round the waist
     X0, joined = coat_join.join(skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3), top)  # a coat's tail: from its hem
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
@@ -366,7 +365,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
-    X = waist_front.keep_front(X, tree, points, pnormals) if skirt else X  # the front's cloth kept in front of the waist
+    waist = waist_front.waist_frame(vertices[lb.waist].astype(np.float64), fp[0][0])
+    X = waist_front.keep_front(X, tree, points, pnormals, waist) if skirt else X  # its front in front (dress.waist_front)
     X = X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # on the coat's hem again
     faces = ring_faces(rings, bins)
     if closed is not None:
