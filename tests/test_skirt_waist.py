@@ -67,3 +67,30 @@ def test_no_strip_of_the_front_over_the_back_of_the_waist(waists):
     bad = {k: c for k, c in got.items() if c > 2}
     assert not bad, bad
 
+
+
+def test_keep_front_brings_the_front_round_to_the_front():
+    """dress.waist_front.keep_front on a trunk that is a ball (radius 10 cm, the waist's centre at
+    its middle, facing -y): a front column's vertex put behind the ball goes forward along the
+    waist's front to the first place outside the ball (or at most waist_front.HIDDEN under it);
+    the rest of the grid and a front vertex already in front stay where they were."""
+    from scipy.spatial import cKDTree
+
+    from genb.render.dress import waist_front
+
+    rng = np.random.default_rng(0)
+    n = rng.normal(size=(4000, 3))
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    skin = 0.1 * n
+    theta = (np.arange(BINS) + 0.5) / BINS * 2 * np.pi  # x to the left, y back
+    ring = np.stack([0.12 * np.cos(theta), 0.12 * np.sin(theta), np.zeros(BINS)], 1)
+    X = np.stack([ring + [0.0, 0.0, -0.03 * r] for r in range(4)])
+    X[2, 33] = [0.0, 0.13, -0.06]  # the front's middle column (theta near 1.5 pi) over the back
+    frame = (np.zeros(3), np.array([0.0, 1.0, 0.0]), 0.1, np.array([0.0, 0.0, 1.0]))
+    Y = waist_front.keep_front(X, cKDTree(skin), skin, n, frame)
+    moved = np.any(Y != X, axis=-1)
+    assert moved.sum() == 1 and moved[2, 33]
+    p = Y[2, 33]
+    assert p[0] == 0.0 and p[2] == -0.06
+    assert p[1] < 0.0 and np.linalg.norm(p) > 0.1 - waist_front.HIDDEN - 1e-3  # in front, on or outside the ball
+    assert np.linalg.norm(p - [0.0, 0.0, -0.06]) < 0.1  # the first such place, not beyond

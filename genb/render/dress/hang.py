@@ -312,8 +312,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
         skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`).
     Returns:
-        (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
-        coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
+        (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
     """
     from genb.render.dress.shells import loose_shell, ring_faces
 
@@ -365,8 +364,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
-    waist = waist_front.waist_frame(vertices[lb.waist].astype(np.float64), fp[0][0])
-    X = waist_front.keep_front(X, tree, points, pnormals, waist) if skirt else X  # its front in front (dress.waist_front)
+    X = waist_front.keep_front(X, tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], fp[0][0])) if skirt else X  # dress.waist_front
     X = X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # on the coat's hem again
     faces = ring_faces(rings, bins)
     if closed is not None:

@@ -38,9 +38,9 @@ def waist_frame(ring: np.ndarray, pelvis: np.ndarray) -> tuple[np.ndarray, np.nd
     """The body's waist frame: centre (3,) of its waist ring's vertices ``ring`` (k, 3), unit back
     (3,) and up (3,) from the posed pelvis frame ``pelvis`` (3, 3) (columns: up, to the left, back:
     :func:`~genb.render.dress.hang._frames`), depth (metres from the centre to the ring's back)."""
-    c = ring.mean(axis=0)
+    c = ring.astype(np.float64).mean(axis=0)
     back, up = pelvis[:, 2], pelvis[:, 0]
-    return c, back, float(((ring - c) @ back).max()), up
+    return c, back, float(((ring.astype(np.float64) - c) @ back).max()), up
 
 
 def keep_front(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, frame: tuple) -> np.ndarray:
