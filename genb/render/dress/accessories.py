@@ -10,7 +10,7 @@ import numpy as np
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
-from genb.render.dress.mesh import GarmentMesh, box, cloth_over_skin, mesh_normals
+from genb.render.dress.mesh import GarmentMesh, box, close_gaps, cloth_over_skin, mesh_normals
 from genb.render.dress.pieces import bag, brim, pillow
 from genb.render.dress.shells import pose_shell
 from genb.render.dress.straps import strap_grids
@@ -34,6 +34,8 @@ def _sash_and_bag(w: Wearer, acc: dict) -> None:
     color = hex_rgb(acc["color"])
     shell = w.dresser.region_shell("sash")
     P, N = cloth_over_skin(w.vertices, w.normals, w.layers)
+    trunk = w.dresser.atlas.parts == PART_INDEX["torso"]  # over an open jacket's front, not down between its edges
+    P = close_gaps(w.vertices, w.normals, P, w.dresser.atlas.faces, trunk)
     strap = w.add_shell(shell, 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"],
                         hides=False)
     strap.vertices, strap.normals = pose_shell(shell, P, N, 0.007)

@@ -72,6 +72,46 @@ def cloth_over_skin(vertices: np.ndarray, normals: np.ndarray, layers: list) -> 
     return P, N
 
 
+_NEIGHBOURS: dict = {}  # (id(faces), region key) -> (faces, neighbour ids grouped per vertex, group starts, vertices)
+
+
+def _neighbours(faces: np.ndarray, region: np.ndarray) -> tuple:
+    """The neighbours over ``faces`` (F, 3) of each vertex of ``region`` (V,) bool that are in it too,
+    grouped per vertex for ``reduceat`` (once a mesh and region)."""
+    key = (id(faces), hash(np.packbits(region).tobytes()))
+    got = _NEIGHBOURS.get(key)
+    if got is None or got[0] is not faces:
+        f = np.asarray(faces, np.int64)
+        e = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
+        a, b = np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])
+        keep = region[a] & region[b]
+        a, b = a[keep], b[keep]
+        order = np.lexsort((b, a))
+        a, b = a[order], b[order]
+        rows, starts = np.unique(a, return_index=True)
+        got = _NEIGHBOURS[key] = (faces, b, starts, rows)
+    return got[1:]
+
+
+def close_gaps(vertices: np.ndarray, normals: np.ndarray, P: np.ndarray, faces: np.ndarray, region: np.ndarray,
+               rounds: int = 5) -> np.ndarray:
+    """(V, 3) the outermost cloth ``P`` (:func:`cloth_over_skin`) with its narrow gaps spanned over the body's
+    ``region`` (V,) bool: the cloth's height over the skin closed over the body's mesh (``faces``) by
+    ``rounds`` rings (the largest of the neighbours' heights ``rounds`` times, then the least as often),
+    so a gap up to about twice that many rings wide between two pieces of cloth (an open jacket's front)
+    is spanned at their height while the cloth's outer edges stay where they are. ``vertices``,
+    ``normals``: (V, 3) the posed body."""
+    nb, starts, rows = _neighbours(faces, region)
+    h = np.einsum("ij,ij->i", np.asarray(P, np.float64) - vertices, normals)
+    closed = h.copy()
+    for op in [np.maximum] * rounds + [np.minimum] * rounds:
+        closed[rows] = op(closed[rows], op.reduceat(closed[nb], starts))
+    up = closed > h + 0.001
+    out = np.asarray(P, np.float32).copy()
+    out[up] = (vertices[up] + normals[up] * closed[up, None]).astype(np.float32)
+    return out
+
+
 def shell_hem(shell: Shell) -> np.ndarray | None:
     """(G,) bool: a shell's hem strips (inner edges and the edges they hang from)."""
     if shell.twin is None:
