@@ -33,7 +33,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail
+from genb.render.dress import coat_join, coat_tail, stride
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -346,6 +346,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     X0, joined = coat_join.join(skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3), top)  # a coat's tail: from its hem
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
+    X0 = stride.wrap_back_shins(X0, W, theta, fp, (A, B, R), margin + 0.004) if skirt else X0  # round a raised back shin
     if open_front:  # the rest body faces -y: no ring edges across the front
         mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
         closed = np.abs(mid) > 0.35
