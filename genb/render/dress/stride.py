@@ -20,19 +20,24 @@ import numpy as np
 
 from genb.render.dress.capsules import PIECES
 
-BACK = 0.5  # the shin's direction (knee to ankle) this far behind (cosine with the pelvis's back): fully raised behind
+BACK = (0.7, 0.85)  # the shin's direction (knee to ankle) from this far behind to this (cosine with the pelvis's back):
+# not to fully raised behind (a cross-legged shin, 0.66, runs back across under the other knee)
 TILT = 0.3  # ... and this far above hanging straight down (its up component from -TILT to 0: not to fully raised)
+BEHIND = 0.1  # metres: the ankle this far behind the hip (along the pelvis's back): fully behind
 EASE = 0.02  # metres of cloth round the back shin beyond its widest capsule and the cloth's offset
 
 
-def raised_behind(frames: tuple, k: int) -> float:
+def raised_behind(frames: tuple, k: int, ankle: np.ndarray) -> float:
     """How far (0..1) the shin of side ``k`` (0 left, 1 right) is raised behind the body, from the posed
-    ``frames`` (``(F (5, 3, 3), O (5, 3))`` of :data:`~genb.render.dress.hang.SEGMENTS`): its direction's
-    share towards the pelvis's back (over :data:`BACK`) times how far it points above straight down."""
-    F, _ = frames
-    axis = F[2 + 2 * k][:, 0]
-    back = float(axis @ F[0][:, 2])  # the pelvis frame's third column: the back (the rest body faces -y)
-    return float(np.clip(back / BACK, 0.0, 1.0) * np.clip((axis[2] + TILT) / TILT, 0.0, 1.0))
+    ``frames`` (``(F (5, 3, 3), O (5, 3))`` of :data:`~genb.render.dress.hang.SEGMENTS`) and its ``ankle``
+    (3,): its direction's share towards the pelvis's back (:data:`BACK`), times how far it points above
+    straight down, times how far the ankle is behind the hip (over :data:`BEHIND`: a cross-legged shin
+    runs back under the other knee, its ankle in front of the hips)."""
+    F, O = frames
+    axis, back = F[2 + 2 * k][:, 0], F[0][:, 2]  # the pelvis frame's third column: the back (the rest body faces -y)
+    behind = float((ankle - O[1 + 2 * k]) @ back)
+    return float(np.clip((float(axis @ back) - BACK[0]) / (BACK[1] - BACK[0]), 0.0, 1.0) * np.clip((axis[2] + TILT) / TILT, 0.0, 1.0)
+                 * np.clip(behind / BEHIND, 0.0, 1.0))
 
 
 def wrap_back_shins(X: np.ndarray, weights: np.ndarray, theta: np.ndarray, frames: tuple, capsules: tuple,
@@ -52,11 +57,10 @@ def wrap_back_shins(X: np.ndarray, weights: np.ndarray, theta: np.ndarray, frame
     A, B, R = capsules
     out = X
     for k in (0, 1):
-        lift = raised_behind(frames, k)
-        f = weights[:, 2 + 2 * k].reshape(X.shape[:2]) * lift  # (rings, bins)
+        knee, ankle = A[2 * PIECES * k + PIECES], B[2 * PIECES * (k + 1) - 1]
+        f = weights[:, 2 + 2 * k].reshape(X.shape[:2]) * raised_behind(frames, k, ankle)  # (rings, bins)
         if not (f > 0).any():
             continue
-        knee, ankle = A[10 * k + PIECES], B[10 * k + 2 * PIECES - 1]
         a, lateral, third = F[2 + 2 * k].T
         # the side's half turn of columns (left: -90..90 degrees, right: 90..270) over the whole turn
         # round the shin: the skirt's side on the shin's outer side, its middles on the inner side; the
@@ -69,7 +73,7 @@ def wrap_back_shins(X: np.ndarray, weights: np.ndarray, theta: np.ndarray, frame
             d = -np.cos(phi)[:, None] * lateral + np.sin(phi)[:, None] * third
         s = (X - knee) @ a  # (rings, bins) along the shin from the knee
         span = max(float(np.linalg.norm(ankle - knee)), 1e-6)
-        piece = 10 * k + PIECES + np.clip((s / span * PIECES).astype(int), 0, PIECES - 1)
+        piece = 2 * PIECES * k + PIECES + np.clip((s / span * PIECES).astype(int), 0, PIECES - 1)
         r = R[piece].max(axis=-1) + offset + EASE
         wrapped = knee + s[..., None] * a + r[..., None] * d[None]
         out = out + f[..., None] * (wrapped - out)
