@@ -13,6 +13,7 @@ deterministic, a few ms per garment):
    on the lap and falls from the knees; a lunge opens it between the legs.
    In front the thighs carry the cloth from above the hips (:data:`FRONT_LIFT`): a flexed hip
    lifts the cloth over the groin with the thigh instead of leaving it in the crease.
+   A skirt's half on a shin raised behind (a lunge's back leg) is laid round it as a sleeve (:mod:`~genb.render.dress.stride`).
 2. **Relaxed** by a few rounds of position-based dynamics: a gravity step, each column's edges
    kept at their rest length, each ring's edges never longer than theirs (cloth folds, it does
    not stretch), a weak pull back to the skinned shape (the cut's flare), the waist pinned.
