@@ -303,15 +303,14 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     Args:
         lb: :func:`lower_body` of the atlas. vertices: (V, 3) posed body, world frame, metres.
         normals: (V, 3) its unit normals. keypoints: (25, 3) its BODY25 keypoints.
-        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem).
-        band: (V,) bool body vertices of its waist (the top ring's height).
+        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem). band: (V,) bool its waist (the top ring's height).
         hem: leg coordinate of the hem (0 hip, 1 knee, 2 ankle). margin: metres of cloth off the body.
         flare: metres the radius grows per metre down. max_spread: metres the radius may grow
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
-        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`).
+        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`; a raised back shin's half a sleeve, :mod:`~genb.render.dress.stride`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
