@@ -11,6 +11,7 @@ from _fixtures_bodies import anny_body  # noqa: F401
 
 FABRIC = {"palette": "neutrals", "color": "3b5b84", "pattern": "solid"}
 SKIRT = {"type": "skirt", "kind": "bottom", "length": 0.9, "waist": 0.3, "thickness": 0.008, "loose": True, **FABRIC}
+LONG_SKIRT = {**SKIRT, "length": 1.7}  # to above the ankle
 DRESS = {"type": "dress", "kind": "dress", "sleeve": 0.3, "length": 1.6, "waist": 0.35, "thickness": 0.007,
          "loose": True, **FABRIC, "pattern": "print", "pattern_scale": 0.04, "color2": "f4f2ee"}
 TOP = {"type": "tank_top", "kind": "top", "sleeve": -1.0, "length": -1.0, "waist": 0.05, "thickness": 0.006,
@@ -19,16 +20,16 @@ TROUSERS = {"type": "trousers", "kind": "bottom", "length": 1.95, "waist": 0.25,
             **FABRIC}
 COAT = {"type": "coat", "kind": "coat", "sleeve": 1.95, "waist": -0.15, "thickness": 0.014, "ease": 0.04, "tail": 1.2,
         "open": False, **FABRIC, "color": "6b4a2e"}
-OUTFITS = {"skirt": {"garments": [TOP, SKIRT]}, "dress": {"garments": [DRESS]}}
-HEMS = {"skirt": SKIRT["length"], "dress": DRESS["length"], "coat": COAT["tail"]}
+OUTFITS = {"skirt": {"garments": [TOP, SKIRT]}, "long_skirt": {"garments": [TOP, LONG_SKIRT]}, "dress": {"garments": [DRESS]}}
+HEMS = {"skirt": SKIRT["length"], "long_skirt": LONG_SKIRT["length"], "dress": DRESS["length"], "coat": COAT["tail"]}
 SHAPES = np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]],
                   np.float32)  # child, heavy, tall
 
 
 @pytest.fixture(scope="module")
 def hanging(anny_body):
-    """Every key pose, shapes in turn, in a knee-length skirt, in a long dress and in a closed coat
-    over trousers (its tail to above the knee)."""
+    """Every key pose, shapes in turn, in a knee-length skirt, in a long skirt (to above the ankle), in a
+    long dress and in a closed coat over trousers (its tail to above the knee)."""
     from genb.render.dress import Dresser
     from genb.render.raster.meshes import vertex_normals
 
@@ -88,10 +89,10 @@ def _legs_crossed(dresser, v, kp, loose, hem):
     return int(crossed(v[ids], bone, loose.vertices, loose.faces).sum()), len(ids)
 
 
-# What a loose garment still lets through, per pose (share of its covered leg vertices): a lunge's
-# back shin goes out through a long dress's hem on its inner side (2.1 %; the heavy body's run, 0 % since
-# the sides of a skirt or dress blend over hang.SKIRT_MIDDLE, was allowed 3 % with the lunge).
-# Every other pose: at most 0.5 % (a vertex or two at a crease). A closed coat's tail is split at the
+# What a loose garment still lets through, per pose (share of its covered leg vertices): every pose at most
+# 0.5 % (a vertex or two at a crease), but a closed coat's. A lunge's back shin went out through the hem
+# of a long skirt and of a long dress on its inner side (3.2 % and 2.1 %, the child; a runner's too, 3.1 %
+# and 2.2 %) until the cloth a shin raised behind carries was laid round it (dress.stride). A closed coat's tail is split at the
 # front below the hips (dress.coat_tail): a raised thigh comes forward between its panels, so it is
 # measured by the cloth crossing the leg (_legs_crossed), and the thighs stay inside the tail in every
 # pose but those where they come forward between its panels or sit on its back, laid on the seat
@@ -99,7 +100,7 @@ def _legs_crossed(dresser, v, kp, loose, hem):
 # the flexed thighs, still cuts through the fold of the knee (hidden between thigh and calf; as
 # before the split). A lunge's coat tail hangs from the coat's own hem (dress.coat_join), which crosses
 # the raised front thigh at the hip crease: 6 of 372 (1.6 %; 0 before the join).
-THROUGH_ALLOWED = {("lunge", "dress"): 0.025, ("crouching", "coat"): 0.06, ("lunge", "coat"): 0.02,
+THROUGH_ALLOWED = {("crouching", "coat"): 0.06, ("lunge", "coat"): 0.02,
                    ("sitting_floor_knees_up", "coat"): 0.035, ("sitting_cross_legged", "coat"): 0.01}
 THROUGH_TOLERANCE = 0.005
 COAT_OPENS = ("kneeling_one_knee", "sitting_floor_knees_up", "sitting_floor_legs_out", "crouching", "lunge",
@@ -120,11 +121,13 @@ def test_no_leg_through_a_loose_garment_in_any_key_pose(hanging):
     between its bone and its skin, over every pose x the three bodies: 0.26 % before the split
     (at worst 5.6 %, crouching, the child: the back carried through the fold of the knee), now
     0.24 % (the same worst); its thighs outside the closed tail's winding (0.72 %, at worst 16 %
-    kneeling) now come forward between the panels."""
+    kneeling) now come forward between the panels. A long skirt (to above the ankle), measured since a
+    lunge's back shin went out through its hem (dress.stride): over every pose x the three bodies 0.11 %
+    -> 0.01 % (the child's lunge 3.2 % -> 0), the long dress 0.05 % -> 0.00 % (2.1 % -> 0)."""
     dresser, people = hanging
     out = {(name, outfit): (_legs_crossed(dresser, v, kp, loose, hem) if outfit == "coat" else _legs_out(dresser, v, loose, hem))
            for name, outfit, hem, v, n, kp, loose in people}
-    for garment, bound in (("skirt", 0.0005), ("dress", 0.002), ("coat", 0.004)):
+    for garment, bound in (("skirt", 0.0005), ("long_skirt", 0.001), ("dress", 0.002), ("coat", 0.004)):
         mine = [o for k, o in out.items() if k[1] == garment]
         total = sum(o for o, _ in mine) / sum(t for _, t in mine)
         assert total < bound, (garment, total, {k: o for k, o in out.items() if o[0] and k[1] == garment})
@@ -156,7 +159,7 @@ def test_loose_garments_stay_out_of_the_body(hanging):
         inside[outfit] = inside.get(outfit, 0) + k
         total[outfit] = total.get(outfit, 0) + len(loose.vertices)
         worst[name, outfit] = k / len(loose.vertices)
-    share = (inside["skirt"] + inside["dress"]) / (total["skirt"] + total["dress"])
+    share = sum(inside[k] for k in OUTFITS) / sum(total[k] for k in OUTFITS)
     assert share < 0.002, share
     assert inside["coat"] / total["coat"] < 0.002, inside["coat"] / total["coat"]
     assert max(worst.values()) < 0.02, sorted(worst.items(), key=lambda x: -x[1])[:4]

@@ -13,6 +13,7 @@ deterministic, a few ms per garment):
    on the lap and falls from the knees; a lunge opens it between the legs.
    In front the thighs carry the cloth from above the hips (:data:`FRONT_LIFT`): a flexed hip
    lifts the cloth over the groin with the thigh instead of leaving it in the crease.
+   A skirt's half on a shin raised behind (a lunge's back leg) is laid round it as a sleeve (:mod:`~genb.render.dress.stride`).
 2. **Relaxed** by a few rounds of position-based dynamics: a gravity step, each column's edges
    kept at their rest length, each ring's edges never longer than theirs (cloth folds, it does
    not stretch), a weak pull back to the skinned shape (the cut's flare), the waist pinned.
@@ -33,7 +34,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail, seat_cloth, waist_front
+from genb.render.dress import coat_join, coat_tail, seat_cloth, stride, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -304,15 +305,14 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     Args:
         lb: :func:`lower_body` of the atlas. vertices: (V, 3) posed body, world frame, metres.
         normals: (V, 3) its unit normals. keypoints: (25, 3) its BODY25 keypoints.
-        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem).
-        band: (V,) bool body vertices of its waist (the top ring's height).
+        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem). band: (V,) bool its waist (the top ring's height).
         hem: leg coordinate of the hem (0 hip, 1 knee, 2 ankle). margin: metres of cloth off the body.
         flare: metres the radius grows per metre down. max_spread: metres the radius may grow
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
-        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`). seat: a sitter's :class:`~genb.render.dress.seat_cloth.Seat` (None: none).
+        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`; a raised back shin's half a sleeve, :mod:`~genb.render.dress.stride`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`). seat: a sitter's :class:`~genb.render.dress.seat_cloth.Seat` (None: none).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
     """
@@ -347,6 +347,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     X0, joined = coat_join.join(skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3), top)  # a coat's tail: from its hem
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
+    X0 = stride.wrap_back_shins(X0, W, theta, fp, (A, B, R), margin + 0.004) if skirt else X0  # round a raised back shin
     if open_front:  # the rest body faces -y: no ring edges across the front
         mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
         closed = np.abs(mid) > 0.35
