@@ -226,7 +226,8 @@ def _frame_mean(base: np.ndarray, normals: np.ndarray, radius: float, M: scipy.s
 
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
-                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: tuple | None = None):
+                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: tuple | None = None,
+                hang: np.ndarray | None = None):
     """A copy of ``shell`` with its :class:`Drape` set (computed in the rest pose).
 
     Args:
@@ -244,6 +245,8 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
         wide: optional ((V,) weight in [0, 1] per body vertex, metres): anchors and frames smoothed that
             much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
+        hang: optional (V,) weight in [0, 1] per body vertex: there the shell is lifted to a tent over the
+            bust (:func:`~genb.render.dress.chest.chest_lift`: a top over the chest).
     """
     G = shell.num_vertices
     twin = shell.twin if shell.twin is not None else np.arange(G)
@@ -269,6 +272,11 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
         pairs = neighbour_pairs(base, anchor_frames(source, rest, atlas.normals, tangent_to, F)[1][:, 2])
         lift, rims = hollow_lift(base, None, rho=bridge, weight=free[:, 0], pairs=pairs)
         source = (rims @ source).tocsr()  # a lifted point's anchor hangs (half) from the hollow's rims
+    if hang is not None:  # a top spans the chest from apex to apex and drops from the bust (dress.chest)
+        from genb.render.dress.chest import chest_lift
+
+        normals = anchor_frames(shell.blend[:nm].tocsr(), rest, atlas.normals, tangent_to, F)[1][:, 2]
+        lift = np.maximum(lift, chest_lift(base, normals, np.asarray(shell.blend @ hang)[:nm] * free[:, 0]))
     anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
     anchor, R = anchor.astype(np.float64), R.astype(np.float64)
     # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed
