@@ -37,21 +37,25 @@ def chest_zone(atlas) -> np.ndarray:
     return np.where(np.asarray(atlas.parts) == PART_INDEX["torso"], up * front, 0.0)
 
 
-def chest_lift(points: np.ndarray, normals: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def chest_lift(points: np.ndarray, normals: np.ndarray, weight: np.ndarray):
     """(N,) metres each point of a shell rises along its normal to the chest's tent: the upper envelope
     of paraboloids of sag radius :data:`CHEST_RHO` hung from the points within :data:`CHEST_REACH` that
     face the same side, capped at :data:`CHEST_MAX`, times ``weight`` (N,) in [0, 1] (0 off the chest).
 
     Args: points (N, 3) rest-pose surface points, metres; normals (N, 3) unit (smooth).
     """
-    from genb.render.dress.bridge import neighbour_pairs
+    import scipy.sparse
 
-    lift = np.zeros(len(points))
+    from genb.render.dress.bridge import neighbour_pairs, rim_blend
+
+    n = len(points)
+    lift, top = np.zeros(n), np.zeros(n)
     on = np.flatnonzero(weight > 0.0)
     if not len(on):
-        return lift
+        return lift, scipy.sparse.identity(n, format="csr")
     i, j, h, t2 = neighbour_pairs(points[on], normals[on], CHEST_REACH)
-    top = np.zeros(len(on))
-    np.maximum.at(top, i, h - t2 / (2.0 * CHEST_RHO))
-    lift[on] = np.minimum(top, CHEST_MAX) * weight[on]
-    return lift
+    i, j = on[i], on[j]
+    env = h - t2 / (2.0 * CHEST_RHO)
+    np.maximum.at(top, i, env)
+    lift = np.minimum(top, CHEST_MAX) * weight
+    return lift, rim_blend(n, i, j, env, top, lift)

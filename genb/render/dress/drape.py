@@ -276,7 +276,9 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
         from genb.render.dress.chest import chest_lift
 
         normals = anchor_frames(shell.blend[:nm].tocsr(), rest, atlas.normals, tangent_to, F)[1][:, 2]
-        lift = np.maximum(lift, chest_lift(base, normals, np.asarray(shell.blend @ hang)[:nm] * free[:, 0]))
+        up, held = chest_lift(base, normals, np.asarray(shell.blend @ hang)[:nm] * free[:, 0])
+        source = (held @ source).tocsr()  # a lifted point's anchor hangs (half) from the bust that holds it up
+        lift = np.maximum(lift, up)
     anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
     anchor, R = anchor.astype(np.float64), R.astype(np.float64)
     # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed
