@@ -24,7 +24,7 @@ from genb.core.conventions import PART_INDEX
 CHEST_RHO = 0.3  # metres: the cloth's sag radius over the chest (wider forms than the bust's are spanned)
 CHEST_REACH = 0.12  # metres: the farthest point of the bust that holds the cloth up
 CHEST_MAX = 0.04  # metres: the most a point of the chest's front is lifted
-CHEST_FRAME_RADIUS = 0.12  # metres: the chest's anchors follow the body smoothed over this much
+CHEST_FRAME_RADIUS = 0.075  # metres: the chest's anchors follow the body smoothed over this much
 
 
 def chest_zone(atlas) -> np.ndarray:
