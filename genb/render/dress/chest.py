@@ -40,7 +40,10 @@ def chest_zone(atlas) -> np.ndarray:
 def chest_lift(points: np.ndarray, normals: np.ndarray, weight: np.ndarray):
     """(N,) metres each point of a shell rises along its normal to the chest's tent: the upper envelope
     of paraboloids of sag radius :data:`CHEST_RHO` hung from the points within :data:`CHEST_REACH` that
-    face the same side, capped at :data:`CHEST_MAX`, times ``weight`` (N,) in [0, 1] (0 off the chest).
+    face the same side, capped at :data:`CHEST_MAX`, times ``weight`` (N,) in [0, 1] (0 off the chest);
+    and the (N, N) sparse row-normalised blend that hangs a lifted point's anchor half from the points
+    that hold it up (:func:`~genb.render.dress.bridge.rim_blend`: the bust above, the breasts beside
+    the groove), so on a fuller bust the cloth below follows the apex more than the underbust.
 
     Args: points (N, 3) rest-pose surface points, metres; normals (N, 3) unit (smooth).
     """
