@@ -37,28 +37,24 @@ def chest_zone(atlas) -> np.ndarray:
     return np.where(np.asarray(atlas.parts) == PART_INDEX["torso"], up * front, 0.0)
 
 
-def chest_lift(points: np.ndarray, normals: np.ndarray, weight: np.ndarray):
+def chest_lift(points: np.ndarray, normals: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """(N,) metres each point of a shell rises along its normal to the chest's tent: the upper envelope
     of paraboloids of sag radius :data:`CHEST_RHO` hung from the points within :data:`CHEST_REACH` that
-    face the same side, capped at :data:`CHEST_MAX`, times ``weight`` (N,) in [0, 1] (0 off the chest);
-    and the (N, N) sparse row-normalised blend that hangs a lifted point's anchor half from the points
-    that hold it up (:func:`~genb.render.dress.bridge.rim_blend`: the bust above, the breasts beside
-    the groove), so on a fuller bust the cloth below follows the apex more than the underbust.
+    face the same side, capped at :data:`CHEST_MAX`, times ``weight`` (N,) in [0, 1] (0 off the chest).
+    (Hanging the lifted points' anchors half from the points that hold them up, as the hollow bridge
+    does, tripled the shell's anchor blend and left the chest's relief as it was: median 0.24-0.29
+    against 0.26-0.29, the worst pose 1.06 against 0.99.)
 
     Args: points (N, 3) rest-pose surface points, metres; normals (N, 3) unit (smooth).
     """
-    import scipy.sparse
+    from genb.render.dress.bridge import neighbour_pairs
 
-    from genb.render.dress.bridge import neighbour_pairs, rim_blend
-
-    n = len(points)
-    lift, top = np.zeros(n), np.zeros(n)
+    lift = np.zeros(len(points))
     on = np.flatnonzero(weight > 0.0)
     if not len(on):
-        return lift, scipy.sparse.identity(n, format="csr")
+        return lift
     i, j, h, t2 = neighbour_pairs(points[on], normals[on], CHEST_REACH)
-    i, j = on[i], on[j]
-    env = h - t2 / (2.0 * CHEST_RHO)
-    np.maximum.at(top, i, env)
-    lift = np.minimum(top, CHEST_MAX) * weight
-    return lift, rim_blend(n, i, j, env, top, lift)
+    top = np.zeros(len(on))
+    np.maximum.at(top, i, h - t2 / (2.0 * CHEST_RHO))
+    lift[on] = np.minimum(top, CHEST_MAX) * weight[on]
+    return lift

@@ -227,8 +227,8 @@ def _frame_mean(base: np.ndarray, normals: np.ndarray, radius: float, M: scipy.s
 def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarray, bridge: float | None,
             hang: np.ndarray | None):
     """The lift of a shell's (n,) points along their normals before smoothing, the bridge's neighbour
-    pairs (or None) and the (n, V) sparse ``source`` with lifted points' anchors hung from what holds
-    them up: over the body's hollows (``bridge``, a sag radius: :func:`~genb.render.dress.bridge.hollow_lift`)
+    pairs (or None) and the (n, V) sparse ``source`` with the hollows' lifted points' anchors hung from
+    their rims: over the body's hollows (``bridge``, a sag radius: :func:`~genb.render.dress.bridge.hollow_lift`)
     and over the chest (``hang``, (n,) weights: :func:`~genb.render.dress.chest.chest_lift`), where
     ``free`` (n,) lets the shell smooth. ``base``, ``normals``: (n, 3) rest anchors and smoothed normals."""
     lift, pairs = np.zeros(len(base)), None
@@ -241,9 +241,7 @@ def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarr
     if hang is not None:  # a top spans the chest from apex to apex and drops from the bust (dress.chest)
         from genb.render.dress.chest import chest_lift
 
-        up, held = chest_lift(base, normals, hang * free)
-        source = (held @ source).tocsr()  # a lifted point's anchor hangs (half) from the bust that holds it up
-        lift = np.maximum(lift, up)
+        lift = np.maximum(lift, chest_lift(base, normals, hang * free))
     return lift, pairs, source
 
 
