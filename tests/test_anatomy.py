@@ -78,10 +78,14 @@ def test_trousers_bridge_the_buttock_cleft_in_every_key_pose(relief):
 
 
 def test_tops_keep_a_third_of_the_chests_relief_in_every_key_pose(relief):
-    """Over the chest (breasts or pecs, nipples, the groove between them) a t-shirt and a shirt keep
-    about a third of the skin's relief: median 0.35-0.36 over the key poses (as before the hollow bridge),
-    no pose copies it whole (at most 0.96: leaning forward, the shirt folds at the waist)."""
+    """Over the chest (breasts or pecs, nipples, the groove between them) a t-shirt and a shirt keep at
+    most a third of the skin's relief (the issue's bound) over the key poses. Before dress.chest they
+    kept a median of 0.35-0.36; hung from the bust (a tent of 30 cm sag radius over the chest's front,
+    in the rest pose) and with their anchors there following the body smoothed over 7.5 cm, a median of
+    0.25 (t-shirt) and 0.29 (shirt), a mean of 0.29 and 0.37. The worst is the child folded forward
+    (sitting leaning forward, crouching: 0.6-0.99; 0.96 before): the rest body's bust smoothed into a
+    small flat chest bent at the waist."""
     for name in OUTFITS_WORN:
         r, text = _summary(relief[("chest", name)])
         print(f"chest under {name}: {text}")
-        assert np.median(r) < 0.4 and r.mean() < 0.45 and r.max() < 1.1, (name, text)
+        assert np.median(r) <= 1 / 3 and r.mean() < 0.42 and r.max() < 1.1, (name, text)

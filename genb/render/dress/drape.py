@@ -224,9 +224,31 @@ def _frame_mean(base: np.ndarray, normals: np.ndarray, radius: float, M: scipy.s
     return F
 
 
+def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarray, bridge: float | None,
+            hang: np.ndarray | None):
+    """The lift of a shell's (n,) points along their normals before smoothing, the bridge's neighbour
+    pairs (or None) and the (n, V) sparse ``source`` with the hollows' lifted points' anchors hung from
+    their rims: over the body's hollows (``bridge``, a sag radius: :func:`~genb.render.dress.bridge.hollow_lift`)
+    and over the chest (``hang``, (n,) weights: :func:`~genb.render.dress.chest.chest_lift`), where
+    ``free`` (n,) lets the shell smooth. ``base``, ``normals``: (n, 3) rest anchors and smoothed normals."""
+    lift, pairs = np.zeros(len(base)), None
+    if bridge is not None:  # cloth spans the hollows the smoothing alone cannot (their walls face each other)
+        from genb.render.dress.bridge import hollow_lift, neighbour_pairs
+
+        pairs = neighbour_pairs(base, normals)
+        lift, rims = hollow_lift(base, None, rho=bridge, weight=free, pairs=pairs)
+        source = (rims @ source).tocsr()  # a lifted point's anchor hangs (half) from the hollow's rims
+    if hang is not None:  # a top spans the chest from apex to apex and drops from the bust (dress.chest)
+        from genb.render.dress.chest import chest_lift
+
+        lift = np.maximum(lift, chest_lift(base, normals, hang * free))
+    return lift, pairs, source
+
+
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
-                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: tuple | None = None):
+                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: tuple | None = None,
+                hang: np.ndarray | None = None):
     """A copy of ``shell`` with its :class:`Drape` set (computed in the rest pose).
 
     Args:
@@ -244,6 +266,8 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
         wide: optional ((V,) weight in [0, 1] per body vertex, metres): anchors and frames smoothed that
             much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
+        hang: optional (V,) weight in [0, 1] per body vertex: there the shell is lifted to a tent over the
+            bust (:func:`~genb.render.dress.chest.chest_lift`: a top over the chest).
     """
     G = shell.num_vertices
     twin = shell.twin if shell.twin is not None else np.arange(G)
@@ -262,19 +286,16 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
     hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
     free = (1.0 - hold)[:, None]
-    lift, pairs = np.zeros(nm), None
-    if bridge is not None:  # cloth spans the hollows the smoothing alone cannot (their walls face each other)
-        from genb.render.dress.bridge import hollow_lift, neighbour_pairs, tent
-
-        pairs = neighbour_pairs(base, anchor_frames(source, rest, atlas.normals, tangent_to, F)[1][:, 2])
-        lift, rims = hollow_lift(base, None, rho=bridge, weight=free[:, 0], pairs=pairs)
-        source = (rims @ source).tocsr()  # a lifted point's anchor hangs (half) from the hollow's rims
+    lift, pairs, source = _lifted(source, base, anchor_frames(source, rest, atlas.normals, tangent_to, F)[1][:, 2]
+                                  if bridge is not None or hang is not None else None, free[:, 0], bridge,
+                                  None if hang is None else np.asarray(shell.blend @ hang)[:nm])
     anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
     anchor, R = anchor.astype(np.float64), R.astype(np.float64)
     # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed
     #    by pushing back out of the skin: every anchor's own point of the smoothed surface keeps
     #    ``clearance`` off it along the smoothed normal (a convex form is bridged over, not cut);
     #    the next round smooths the push's own edges away.
+    from genb.render.dress.bridge import tent
     from genb.render.raster.meshes import vertex_normals
 
     S = base + lift[:, None] * R[:, 2]

@@ -22,6 +22,7 @@ from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
 from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, seat_zone
+from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_zone
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
@@ -138,7 +139,8 @@ class Dresser:
             extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
         r = span(ease)
         return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
-                           drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO},
+                           drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
+                                  "hang": chest_zone(a), "wide": (chest_zone(a), CHEST_FRAME_RADIUS)},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
