@@ -128,3 +128,25 @@ def test_a_shoulder_bags_sash_lies_over_an_open_jacket(anny_body, garment):
         depth = np.einsum("ij,ij->i", sash.vertices - coat.vertices[j], coat.normals[j])
         under.append(int(((d < 0.03) & (depth < -0.001)).sum()))
     assert max(under) <= 25, under
+
+
+def test_a_shoulder_bags_sash_has_straight_edges(anny_body):
+    """The sash is cut along its two edge lines (a field, dress.dresser.region_shell), not along the body
+    mesh's edges: its boundary, away from its two ends, lies 16-22 mm from its middle line (the
+    subdivision rounds it a little). Before, the mask's cut ran 12-35 mm from it in stair-steps a few
+    centimetres long."""
+    from genb.render.dress import Dresser
+    from genb.render.dress.hair import boundary_vertices
+
+    dresser = Dresser(anny_body)
+    a, shell = dresser.atlas, dresser.region_shell("sash")
+    rest = np.asarray(shell.blend @ a.rest)
+    zt = np.asarray(shell.blend @ np.nan_to_num(a.torso, nan=0.0)).ravel() * dresser.trunk_length
+    p0, p1 = np.array([0.11, 1.06 * dresser.trunk_length]), np.array([-0.15, 0.02 * dresser.trunk_length])
+    d = p1 - p0
+    q = np.stack([rest[:, 0], zt], 1) - p0
+    t = q @ d / (d @ d)
+    dist = np.linalg.norm(q - np.clip(t, 0, 1)[:, None] * d, axis=1)
+    edge = boundary_vertices(shell.faces, shell.rest)
+    side = edge[(t[edge] > 0.1) & (t[edge] < 0.9)]
+    assert len(side) > 20 and np.ptp(dist[side]) < 0.008, (dist[side].min(), dist[side].max())

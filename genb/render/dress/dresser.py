@@ -227,16 +227,16 @@ class Dresser:
         if name != "sash":
             raise KeyError(name)
 
-        def mask():
-            zt = a.torso * self.trunk_length
+        def field():  # metres from the sash's middle line less its half width (a straight cut, not the mesh's steps)
+            zt = np.nan_to_num(a.torso, nan=9.0) * self.trunk_length
             p0, p1 = np.array([0.11, 1.06 * self.trunk_length]), np.array([-0.15, 0.02 * self.trunk_length])
             d = p1 - p0
             q = np.stack([a.rest[:, 0], zt], 1) - p0
             t = np.clip(q @ d / (d @ d), 0, 1)
             dist = np.linalg.norm(q - t[:, None] * d, axis=1)
-            return (a.parts == TORSO) & (dist < 0.022)
+            return np.where(a.parts == TORSO, (dist - 0.022) * 30.0, 1.0)
 
-        return self._shell(("region", name), lambda: np.where(mask(), -1.0, 1.0), rim=0.5, subdivide=True)
+        return self._shell(("region", name), field, rim=0.5, subdivide=True)
 
     # ------------------------------------------------------------------ one person
     def dress(self, outfit: dict[str, Any], vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray,
