@@ -94,7 +94,7 @@ def _neighbours(faces: np.ndarray, region: np.ndarray) -> tuple:
 
 
 def close_gaps(vertices: np.ndarray, normals: np.ndarray, P: np.ndarray, faces: np.ndarray, region: np.ndarray,
-               rounds: int = 5) -> np.ndarray:
+               rounds: int = 7) -> np.ndarray:
     """(V, 3) the outermost cloth ``P`` (:func:`cloth_over_skin`) with its narrow gaps spanned over the body's
     ``region`` (V,) bool: the cloth's height over the skin closed over the body's mesh (``faces``) by
     ``rounds`` rings (the largest of the neighbours' heights ``rounds`` times, then the least as often),
