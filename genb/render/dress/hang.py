@@ -33,7 +33,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail
+from genb.render.dress import coat_join, coat_tail, under_hands
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -59,6 +59,8 @@ class LowerBody:
         leg: side -> (n,) body vertex ids of the thigh and shin (no foot); leg_t: side -> (n,) their
             leg coordinate (0 hip, 1 knee, 2 ankle).
         rest_centres: name -> (3,) joint centres in the rest pose (:func:`centres`; atlas frame, metres).
+        arms: (a,) body vertex ids of the hands and forearms; arm_clear: (a,) metres of cloth under
+            each (what a skirt yields to, :mod:`~genb.render.dress.under_hands`).
     """
 
     waist: np.ndarray
@@ -66,6 +68,8 @@ class LowerBody:
     leg: dict
     leg_t: dict
     rest_centres: dict
+    arms: np.ndarray | None = None
+    arm_clear: np.ndarray | None = None
 
 
 def lower_body(atlas) -> LowerBody:
@@ -78,7 +82,7 @@ def lower_body(atlas) -> LowerBody:
         leg[side], leg_t[side] = ids, t[ids]
     waist = np.flatnonzero((atlas.parts == TORSO) & (np.abs(atlas.torso - 0.3) < 0.03))
     lower = np.flatnonzero((atlas.parts == TORSO) | ~np.isnan(atlas.leg))  # a crouch's thighs reach the chest
-    return LowerBody(waist, lower, leg, leg_t, centres(waist, atlas.rest, atlas.keypoints))
+    return LowerBody(waist, lower, leg, leg_t, centres(waist, atlas.rest, atlas.keypoints), *under_hands.arm_vertices(atlas.parts))
 
 
 def centres(waist: np.ndarray, vertices: np.ndarray, keypoints: np.ndarray) -> dict:
@@ -363,8 +367,11 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003) * (1.0 - np.ravel(joined)) + 0.01 * np.ravel(joined),
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
-               skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
+               skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
+    if skirt and lb.arms is not None:  # pressed in under the hands and forearms (dress.under_hands)
+        X = under_hands.under_hands(X, grid_normals(X), vertices[lb.arms].astype(np.float64), lb.arm_clear,
+                                    (A, B, F, R, cand, terms), (tree, points, pnormals, skin_clear), floor)
     X = X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # on the coat's hem again
     faces = ring_faces(rings, bins)
     if closed is not None:
