@@ -20,6 +20,8 @@ deterministic, a few ms per garment):
    of its edges (an edge pushed moves both its ends: no edge cuts through a knee), out of tapered capsules
    around each thigh and shin (each piece as wide as the body vertices around it, plus the
    cloth's offset) and above the ground, and the last round's push is the final word.
+4. **Pressed in under the hands** (skirts and dresses): where a hand or forearm hangs beside the flare
+   or rests on a lap, the cloth gives way under it (:mod:`~genb.render.dress.under_hands`).
 
 No tiers: the surface is one grid from the waist to the hem, and its hanging folds (flutes
 growing towards the hem) are part of its cut.
@@ -306,15 +308,14 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     Args:
         lb: :func:`lower_body` of the atlas. vertices: (V, 3) posed body, world frame, metres.
         normals: (V, 3) its unit normals. keypoints: (25, 3) its BODY25 keypoints.
-        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem).
-        band: (V,) bool body vertices of its waist (the top ring's height).
+        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem). band: (V,) bool body vertices of its waist (the top ring's height).
         hem: leg coordinate of the hem (0 hip, 1 knee, 2 ankle). margin: metres of cloth off the body.
         flare: metres the radius grows per metre down. max_spread: metres the radius may grow
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
-        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`).
+        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`; pressed in under the hands, :mod:`~genb.render.dress.under_hands`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest
         coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
@@ -369,9 +370,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # the rest radial directions, turned with the pelvis
-    if skirt and lb.arms is not None:  # pressed in under the hands and forearms (dress.under_hands)
-        X = under_hands.under_hands(X, grid_normals(X), vertices[lb.arms].astype(np.float64), lb.arm_clear,
-                                    (A, B, F, R, cand, terms), (tree, points, pnormals, skin_clear), floor)
+    X = under_hands.press(X, lb, vertices, (A, B, F, R, cand, terms), (tree, points, pnormals, skin_clear), floor) if skirt else X
     X = X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T)  # on the coat's hem again
     faces = ring_faces(rings, bins)
     if closed is not None:

@@ -87,6 +87,17 @@ def hand_pushes(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
     return out
 
 
+def press(X: np.ndarray, lb, vertices: np.ndarray, capsules: tuple, body: tuple, floor: float | np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) the settled grid ``X`` of a skirt or a dress pressed in under the posed body's
+    hands and forearms (``vertices`` (V, 3); ``lb``: its :class:`~genb.render.dress.hang.LowerBody`,
+    which holds their ids); the rest as :func:`under_hands` takes it."""
+    from genb.render.dress.hang import grid_normals
+
+    if lb.arms is None:
+        return X
+    return under_hands(X, grid_normals(X), vertices[lb.arms].astype(np.float64), lb.arm_clear, capsules, body, floor)
+
+
 def under_hands(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.ndarray, capsules: tuple,
                 body: tuple, floor: float | np.ndarray) -> np.ndarray:
     """(rings, bins, 3) the loose grid ``X`` pressed in under the hands and forearms (the module's steps).
