@@ -18,10 +18,12 @@ stays exact); the cloth does, in four vectorised steps:
 3. the pushes are spread over the grid (:func:`~genb.render.dress.settle.spread`, twice): the
    cloth dents as one surface under the hand, never a spike, a tear or a hole (the grid keeps its
    faces);
-4. the moved cloth is kept out of the legs' capsules (at the skin, not the cloth's offset: a hand on
-   a lap presses the cloth onto the thigh), out of the skin of the trunk and legs, and above the
-   ground: where hand and leg leave no room, the body has the last word (the cloth never goes into
-   the body) and the hand stays a little under the cloth.
+4. no cloth vertex moves farther than its nearest skin of the trunk and legs (a push in never
+   passes through a knee to come out behind it); the moved cloth is kept out of the legs' capsules
+   (:data:`LEG_CLEAR` out, not the cloth's offset: a hand on a lap presses the cloth onto the
+   thigh), out of the skin of the trunk and legs, and above the ground: where hand and leg leave no
+   room, the body has the last word (the cloth never goes into the body) and the palm of a hand
+   pressed on a thigh stays a little under the cloth.
 
 The waist ring stays where it hangs from (it is pinned, and a coat's tail is joined there). Pure
 functions over numpy arrays (metres, world frame).
@@ -33,7 +35,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress.capsules import push_out
+from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
 from genb.render.dress.settle import skin_push, spread
 
 HAND_CLEAR = 0.004  # metres: the cloth lies this far under a hand's skin (its thickness under the fingers)
@@ -41,7 +43,9 @@ FOREARM_CLEAR = 0.008  # metres: under a forearm's (a sleeve may cover it)
 DEEP = 0.06  # metres: skin deeper than this under the cloth's tangent plane does not move it
 NEAREST = 4  # cloth vertices matched to each skin vertex
 REACH = 0.75  # a skin vertex moves a cloth vertex within this times the cloth's edge length across it
-LEG_CLEAR = 0.002  # metres: the moved cloth keeps this off the legs' capsules and the skin
+LEG_CLEAR = 0.006  # metres: the moved cloth keeps this off the legs' capsules (their radius per sector is
+# interpolated between the widest vertices: closer, a knee pokes through between them)
+SKIN_CLEAR = 0.002  # metres: and this off the skin of the trunk and legs
 
 
 def arm_vertices(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -125,13 +129,16 @@ def under_hands(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
     moved = np.flatnonzero(np.any(D != 0.0, axis=-1).ravel())
     moved = moved[moved >= X.shape[1]]  # the waist ring stays
     Y = X.reshape(-1, 3).copy()
-    Y[moved] += D.reshape(-1, 3)[moved]
-    # 4. never into the body: the legs' capsules at the skin, the trunk's and legs' skin, the ground
-    A, B, F, R, cand, terms = capsules
-    rows = moved - X.shape[1]  # the capsules' candidates are for the rings below the waist
-    Y[moved] = push_out(Y[moved], A, B, F, R + LEG_CLEAR, cand[rows], tuple(t[rows] for t in terms))
     tree, points, pnormals, skin_clear = body
-    Y[moved] += skin_push(Y[moved], tree, points, pnormals, np.full(len(moved), LEG_CLEAR), floor_clear=skin_clear)
+    D = D.reshape(-1, 3)[moved]
+    free = tree.query(Y[moved])[0] - SKIN_CLEAR  # no farther than the nearest skin: never through a knee
+    size = np.linalg.norm(D, axis=1)
+    Y[moved] += D * (np.clip(free, 0.0, None) / np.maximum(size, free.clip(1e-9)))[:, None]
+    # 4. never into the body: the legs' capsules at the skin, the trunk's and legs' skin, the ground
+    A, B, F, R = capsules[:4]
+    cand = nearest_capsules(Y[moved], A, B, R)  # the cloth moved: its nearest capsules may have changed
+    Y[moved] = push_out(Y[moved], A, B, F, R + LEG_CLEAR, cand, capsule_terms(A, B, F, cand))
+    Y[moved] += skin_push(Y[moved], tree, points, pnormals, np.full(len(moved), SKIN_CLEAR), floor_clear=skin_clear)
     fl = np.broadcast_to(np.asarray(floor, np.float64).ravel(), (len(Y),)) if np.ndim(floor) else np.full(len(Y), floor)
     Y[moved, 2] = np.maximum(Y[moved, 2], fl[moved])
     return Y.reshape(X.shape)
