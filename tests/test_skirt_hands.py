@@ -28,10 +28,10 @@ OUTFITS = {"skirt": [TOP, SKIRT], "dress": [DRESS]}
 # whose own normal faces the cloth's outside: the cloth drawn over skin a camera sees). Before (main
 # a0e67fa): the walk's swinging arm taken in (average skirt 2977, 1610), the heavy body's hanging hands
 # (3000, 1514), the seated hands under the lap's cloth (average dress 2644, 1339). After: standing and
-# walking at most 90 in (the heavy walk's skirt), 20 facing out; seated 257-1265 in, 88-538 facing out
+# walking at most 94 in (the heavy walk's skirt), 19 facing out; seated 267-1265 in, 92-539 facing out
 # (the palms pressed on the thighs and the sides of the fingers: the body has the last word).
 BEFORE = (26385, 12499)
-AFTER = (2968, 1084)
+AFTER = (2973, 1079)
 
 
 def _in_cloth(v: np.ndarray, n: np.ndarray, arm: np.ndarray, loose) -> tuple[int, int]:
