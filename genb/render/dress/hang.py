@@ -21,6 +21,8 @@ deterministic, a few ms per garment):
    of its edges (an edge pushed moves both its ends: no edge cuts through a knee), out of tapered capsules
    around each thigh and shin (each piece as wide as the body vertices around it, plus the
    cloth's offset) and above the ground, and the last round's push is the final word.
+4. **Pressed in under the hands** (skirts and dresses): where a hand or forearm hangs beside the flare
+   or rests on a lap, the cloth gives way under it (:mod:`~genb.render.dress.under_hands`).
 
 No tiers: the surface is one grid from the waist to the hem, and its hanging folds (flutes
 growing towards the hem) are part of its cut.
@@ -34,7 +36,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail, seat_cloth, stride, waist_front
+from genb.render.dress import coat_join, coat_tail, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -60,6 +62,8 @@ class LowerBody:
         leg: side -> (n,) body vertex ids of the thigh and shin (no foot); leg_t: side -> (n,) their
             leg coordinate (0 hip, 1 knee, 2 ankle).
         rest_centres: name -> (3,) joint centres in the rest pose (:func:`centres`; atlas frame, metres).
+        arms: (a,) body vertex ids of the hands and forearms; arm_clear: (a,) metres of cloth under
+            each (what a skirt yields to, :mod:`~genb.render.dress.under_hands`).
     """
 
     waist: np.ndarray
@@ -67,6 +71,8 @@ class LowerBody:
     leg: dict
     leg_t: dict
     rest_centres: dict
+    arms: np.ndarray | None = None
+    arm_clear: np.ndarray | None = None
 
 
 def lower_body(atlas) -> LowerBody:
@@ -79,7 +85,7 @@ def lower_body(atlas) -> LowerBody:
         leg[side], leg_t[side] = ids, t[ids]
     waist = np.flatnonzero((atlas.parts == TORSO) & (np.abs(atlas.torso - 0.3) < 0.03))
     lower = np.flatnonzero((atlas.parts == TORSO) | ~np.isnan(atlas.leg))  # a crouch's thighs reach the chest
-    return LowerBody(waist, lower, leg, leg_t, centres(waist, atlas.rest, atlas.keypoints))
+    return LowerBody(waist, lower, leg, leg_t, centres(waist, atlas.rest, atlas.keypoints), *under_hands.arm_vertices(atlas.parts))
 
 
 def centres(waist: np.ndarray, vertices: np.ndarray, keypoints: np.ndarray) -> dict:
@@ -305,14 +311,14 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     Args:
         lb: :func:`lower_body` of the atlas. vertices: (V, 3) posed body, world frame, metres.
         normals: (V, 3) its unit normals. keypoints: (25, 3) its BODY25 keypoints.
-        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem). band: (V,) bool its waist (the top ring's height).
+        enclosed: (V,) bool body vertices the garment goes around (hips, legs above the hem). band: (V,) bool body vertices of its waist (the top ring's height).
         hem: leg coordinate of the hem (0 hip, 1 knee, 2 ankle). margin: metres of cloth off the body.
         flare: metres the radius grows per metre down. max_spread: metres the radius may grow
             beyond the waist's (a coat tail). open_front: leave the front open (an open coat).
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
-        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`; a raised back shin's half a sleeve, :mod:`~genb.render.dress.stride`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`). seat: a sitter's :class:`~genb.render.dress.seat_cloth.Seat` (None: none).
+        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`; a raised back shin's half a sleeve, :mod:`~genb.render.dress.stride`; pressed in under the hands, :mod:`~genb.render.dress.under_hands`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`). seat: a sitter's :class:`~genb.render.dress.seat_cloth.Seat` (None: none).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
     """
@@ -365,9 +371,9 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003) * (1.0 - np.ravel(joined)) + 0.01 * np.ravel(joined),
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
-               skin_clear=np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0),  # over the trunk: over the top too
+               skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T, seat=seat)  # the rest radial directions, turned with the pelvis
-    X = waist_front.keep_front(X, tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], fp[0][0])) if skirt else X  # dress.waist_front
+    X = under_hands.press(waist_front.keep_front(X, tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], fp[0][0])), lb, vertices, (A, B, F, R, cand, terms), (tree, points, pnormals, skin_clear), floor) if skirt else X  # dress.waist_front, dress.under_hands
     X = seat_cloth.push_grid(X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T), seat)  # on the coat's hem again; the seat's push last
     faces = ring_faces(rings, bins)
     if closed is not None:
