@@ -38,7 +38,7 @@ from scipy.spatial import cKDTree
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import coat_join, coat_tail, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
-from genb.render.dress.settle import ROUNDS, settle
+from genb.render.dress.settle import ROUNDS, grid_normals, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
@@ -231,19 +231,6 @@ def _spread_edge_pushes(X: np.ndarray, D: np.ndarray, on: np.ndarray) -> None:
         np.add.at(cnt[1:], (r, k), hit[nc:])
     acc[0] = 0.0
     X += acc / np.maximum(cnt, 1.0)[..., None]
-
-
-def grid_normals(X: np.ndarray) -> np.ndarray:
-    """(rings, bins, 3) unit normals of a closed loose grid (``shells.ring_faces`` winding),
-    from central differences around the rings and down the columns of the grid lightly smoothed."""
-    X = X.copy()
-    for _ in range(2):  # shading only: the collisions' millimetre steps would read as tiers
-        X[1:-1] = 0.25 * X[:-2] + 0.5 * X[1:-1] + 0.25 * X[2:]
-        X = 0.25 * np.roll(X, 1, axis=1) + 0.5 * X + 0.25 * np.roll(X, -1, axis=1)
-    around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
-    down = np.gradient(X, axis=0)
-    n = np.cross(down, around)
-    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
 
 
 def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:

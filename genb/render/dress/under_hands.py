@@ -36,7 +36,7 @@ from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
-from genb.render.dress.settle import skin_push, spread
+from genb.render.dress.settle import grid_normals, skin_push, spread
 
 HAND_CLEAR = 0.004  # metres: the cloth lies this far under a hand's skin (its thickness under the fingers)
 FOREARM_CLEAR = 0.008  # metres: under a forearm's (a sleeve may cover it)
@@ -96,7 +96,6 @@ def press(X: np.ndarray, lb, vertices: np.ndarray, capsules: tuple, body: tuple,
     """(rings, bins, 3) the settled grid ``X`` of a skirt or a dress pressed in under the posed body's
     hands and forearms (``vertices`` (V, 3); ``lb``: its :class:`~genb.render.dress.hang.LowerBody`,
     which holds their ids); the rest as :func:`under_hands` takes it."""
-    from genb.render.dress.hang import grid_normals
 
     if lb.arms is None:
         return X
@@ -109,7 +108,7 @@ def under_hands(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
 
     Args:
         X: (rings, bins, 3) the settled grid, world frame, metres. normals: (rings, bins, 3) its unit
-            outward normals (:func:`~genb.render.dress.hang.grid_normals`).
+            outward normals (:func:`~genb.render.dress.settle.grid_normals`).
         skin: (N, 3) hand and forearm vertices of the posed body; clear: (N,) metres of cloth under each.
         capsules: ``(A, B, F, R, cand, terms)`` the legs' capsules with their bare radii ``R``
             (:func:`~genb.render.dress.capsules.leg_capsules`) and the candidates of the rings below the waist.
