@@ -33,7 +33,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail
+from genb.render.dress import coat_back, coat_join, coat_tail
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -351,6 +351,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
     floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit else floor  # on a seat
+    if slit and np.ndim(floor) == 0:  # off a chair, the back under a flexed thigh falls (dress.coat_back)
+        X0 = coat_back.drape(X0, coat_back.outward(rest, radial, W, fr, fp), floor)
     Rm = R + margin + 0.004
     X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over

@@ -1,0 +1,87 @@
+"""The back of a closed coat's tail hangs off a flexed thigh instead of riding under it.
+
+A coat's tail below the hips is carried by the thighs (:func:`~genb.render.dress.hang.skin_weights`,
+:mod:`~genb.render.dress.coat_tail`). Over a thigh's top (a seated lap, a front panel on a raised
+thigh) that is right: the thigh holds the cloth up. Under it it is not: crouching, sitting on the
+ground with the knees up or cross-legged, the back of a flexed thigh faces the ground and the cloth
+it carries would ride along its underside into the fold of the knee, between thigh and calf. Real
+cloth there leaves the body where it stops being held and falls: over the buttocks and the calves
+to the heels and the ground behind them.
+
+Here, on the skinned grid (before it is relaxed), each column is rebuilt ring by ring from its
+edges (:func:`drape`): an edge whose cloth faces the ground (its outward direction, carried with the
+skinning, points down: :func:`facing_down`) turns towards straight down, a little out from the body
+(:data:`OUT`), keeping its length; an edge whose cloth faces up or sideways keeps its carried
+direction. Reaching the ground, the rest of the column lies on it, outward. So the back hangs from
+where the thighs stop holding it, the sides and front panels (on or beside the thighs) ride them as
+before, and the grid stays one surface (every edge keeps its length: no window opens between the
+hanging back and the lifted sides). A chair's seat (:func:`~genb.render.dress.coat_tail.seat_floor`)
+keeps its own rule.
+
+Pure functions over numpy arrays (world frame, z up, metres).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DOWN = (0.35, 0.65)  # the cloth's outward z: from -DOWN[0] (none) to -DOWN[1] (all) an edge falls freely
+OUT = 0.35  # a falling edge's direction: straight down plus this much of the cloth's outward horizontal
+
+
+def facing_down(out: np.ndarray) -> np.ndarray:
+    """(...,) how far each cloth point hangs free, 0 to 1, from its outward unit direction ``out``
+    (..., 3): 0 where it faces up or sideways (the body under or beside it holds it), 1 where it faces
+    the ground more steeply than :data:`DOWN` (the underside of a flexed thigh)."""
+    return np.clip((-out[..., 2] - DOWN[0]) / (DOWN[1] - DOWN[0]), 0.0, 1.0)
+
+
+def drape(X: np.ndarray, out: np.ndarray, floor, start: int = 1) -> np.ndarray:
+    """(rings, bins, 3) the skinned grid ``X`` (rings, bins, 3; ring 0 the top) with each column
+    rebuilt from ring ``start`` down: each edge from ring r - 1 to r turned towards falling (straight
+    down plus :data:`OUT` of the outward horizontal, its length kept) by :func:`facing_down` of ring r's
+    outward directions ``out`` (rings, bins, 3, unit); where a column reaches ``floor`` (metres, or
+    (rings, bins)) the rest of its length lies on the ground, outward. Columns facing no ground are
+    unchanged (to rounding)."""
+    X = np.asarray(X, np.float64)
+    rings, bins, _ = X.shape
+    free = facing_down(out)
+    if not free[start:].any():
+        return X
+    lo = np.broadcast_to(np.asarray(floor, np.float64), (rings, bins))
+    side = out.copy()
+    side[..., 2] = 0.0
+    side /= np.maximum(np.linalg.norm(side, axis=-1, keepdims=True), 1e-9)
+    fall = side * OUT
+    fall[..., 2] = -1.0
+    fall /= np.linalg.norm(fall, axis=-1, keepdims=True)
+    cols = np.flatnonzero(free[start:].any(axis=0))  # the other columns stay as they are
+    free, lo, side, fall = free[:, cols], lo[:, cols], side[:, cols], fall[:, cols]
+    S = X[:, cols]
+    Y = S.copy()
+    for r in range(start, rings):
+        d = S[r] - S[r - 1]
+        n = np.linalg.norm(d, axis=-1, keepdims=True)
+        f = free[r][:, None]
+        e = (1.0 - f) * d + f * n * fall[r]
+        e *= n / np.maximum(np.linalg.norm(e, axis=-1, keepdims=True), 1e-12)  # the edge's length kept
+        p = Y[r - 1] + e
+        below = np.maximum(lo[r] - p[:, 2], 0.0)  # past the ground: that much more lies on it, outward
+        p[:, 2] += below
+        p[:, :2] += (f[:, 0] * below)[:, None] * side[r, :, :2]
+        Y[r] = p
+    X = X.copy()
+    X[:, cols] = Y
+    return X
+
+
+def outward(rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
+    """(rings, bins, 3) unit outward directions of a posed loose grid: its rest grid ``rest`` (rings,
+    bins, 3) and the cut's rest radial directions ``radial`` (rings, bins, 3) carried by the
+    skinning (``weights`` (G, 5), frames as :func:`~genb.render.dress.hang.skinned`'s)."""
+    from genb.render.dress.hang import skinned
+
+    P = rest.reshape(-1, 3)
+    d = skinned(P + 0.01 * radial.reshape(-1, 3), weights, rest_frames, posed_frames) - skinned(P, weights, rest_frames, posed_frames)
+    d /= np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-12)
+    return d.reshape(rest.shape)
