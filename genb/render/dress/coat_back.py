@@ -25,15 +25,26 @@ from __future__ import annotations
 
 import numpy as np
 
-DOWN = (0.35, 0.65)  # the cloth's outward z: from -DOWN[0] (none) to -DOWN[1] (all) an edge falls freely
+HELD = 0.3  # the cloth's outward z: facing up this much or more the body under it holds it up
+STEEP = 0.75  # cosine with straight down: a carried edge this steep or steeper hangs already
+LEVEL = 0.35  # ... and this flat or flatter falls wholly where nothing holds it
+SPREAD = 0.5  # of the length a column has past the ground, this much lies on it outward (the rest folds there)
 OUT = 0.35  # a falling edge's direction: straight down plus this much of the cloth's outward horizontal
 
 
-def facing_down(out: np.ndarray) -> np.ndarray:
-    """(...,) how far each cloth point hangs free, 0 to 1, from its outward unit direction ``out``
-    (..., 3): 0 where it faces up or sideways (the body under or beside it holds it), 1 where it faces
-    the ground more steeply than :data:`DOWN` (the underside of a flexed thigh)."""
-    return np.clip((-out[..., 2] - DOWN[0]) / (DOWN[1] - DOWN[0]), 0.0, 1.0)
+def unheld(out: np.ndarray) -> np.ndarray:
+    """(...,) how little the body holds each cloth point up, 0 to 1, from its outward unit direction
+    ``out`` (..., 3): 0 where it faces up more than :data:`HELD` (on a thigh's top), 1 where it faces
+    sideways or the ground (beside or under a flexed thigh: nothing under it)."""
+    return np.clip((HELD - out[..., 2]) / HELD, 0.0, 1.0)
+
+
+def falling(d: np.ndarray) -> np.ndarray:
+    """(...,) how far a carried edge ``d`` (..., 3) is from hanging, 0 to 1: 0 as steep as :data:`STEEP`
+    (its cosine with straight down) or steeper (a standing coat's edges keep their own flare), 1 at
+    :data:`LEVEL` or flatter (along a flexed thigh, level or rising)."""
+    c = -d[..., 2] / np.maximum(np.linalg.norm(d, axis=-1), 1e-12)
+    return np.clip((STEEP - c) / (STEEP - LEVEL), 0.0, 1.0)
 
 
 def drape(X: np.ndarray, out: np.ndarray, floor, start: int = 1) -> np.ndarray:
@@ -45,8 +56,10 @@ def drape(X: np.ndarray, out: np.ndarray, floor, start: int = 1) -> np.ndarray:
     unchanged (to rounding)."""
     X = np.asarray(X, np.float64)
     rings, bins, _ = X.shape
-    free = facing_down(out)
-    if not free[start:].any():
+    free = unheld(out)
+    free[1:] *= falling(np.diff(X, axis=0))
+    free[:start] = 0.0
+    if not free.any():
         return X
     lo = np.broadcast_to(np.asarray(floor, np.float64), (rings, bins))
     side = out.copy()
@@ -55,7 +68,7 @@ def drape(X: np.ndarray, out: np.ndarray, floor, start: int = 1) -> np.ndarray:
     fall = side * OUT
     fall[..., 2] = -1.0
     fall /= np.linalg.norm(fall, axis=-1, keepdims=True)
-    cols = np.flatnonzero(free[start:].any(axis=0))  # the other columns stay as they are
+    cols = np.flatnonzero(free.any(axis=0))  # the other columns stay as they are
     free, lo, side, fall = free[:, cols], lo[:, cols], side[:, cols], fall[:, cols]
     S = X[:, cols]
     Y = S.copy()
@@ -68,7 +81,7 @@ def drape(X: np.ndarray, out: np.ndarray, floor, start: int = 1) -> np.ndarray:
         p = Y[r - 1] + e
         below = np.maximum(lo[r] - p[:, 2], 0.0)  # past the ground: that much more lies on it, outward
         p[:, 2] += below
-        p[:, :2] += (f[:, 0] * below)[:, None] * side[r, :, :2]
+        p[:, :2] += (SPREAD * f[:, 0] * below)[:, None] * side[r, :, :2]
         Y[r] = p
     X = X.copy()
     X[:, cols] = Y
