@@ -99,8 +99,7 @@ def _legs_crossed(dresser, v, kp, loose, hem):
 # the flexed thighs, still cuts through the fold of the knee (hidden between thigh and calf; as
 # before the split). A lunge's coat tail hangs from the coat's own hem (dress.coat_join), which crosses
 # the raised front thigh at the hip crease: 6 of 372 (1.6 %; 0 before the join).
-THROUGH_ALLOWED = {("lunge", "dress"): 0.025, ("crouching", "coat"): 0.06, ("lunge", "coat"): 0.02,
-                   ("sitting_floor_knees_up", "coat"): 0.035, ("sitting_cross_legged", "coat"): 0.01}
+THROUGH_ALLOWED = {("lunge", "dress"): 0.025}
 THROUGH_TOLERANCE = 0.005
 COAT_OPENS = ("kneeling_one_knee", "sitting_floor_knees_up", "sitting_floor_legs_out", "crouching", "lunge",
               "run_stride", "run_flight", "sitting_cross_legged", "sitting", "sitting_relaxed", "sitting_leaning_forward")

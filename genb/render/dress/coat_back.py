@@ -28,6 +28,8 @@ import numpy as np
 HELD = 0.3  # the cloth's outward z: facing up this much or more the body under it holds it up
 STEEP = 0.75  # cosine with straight down: a carried edge this steep or steeper hangs already
 LEVEL = 0.35  # ... and this flat or flatter falls wholly where nothing holds it
+SMOOTH = 0
+ONCE = True  # rounds of smoothing the falling around the rings
 SPREAD = 0.5  # of the length a column has past the ground, this much lies on it outward (the rest folds there)
 OUT = 0.35  # a falling edge's direction: straight down plus this much of the cloth's outward horizontal
 
@@ -59,6 +61,7 @@ def drape(X: np.ndarray, out: np.ndarray, floor, start: int = 1) -> np.ndarray:
     free = unheld(out)
     free[1:] *= falling(np.diff(X, axis=0))
     free[:start] = 0.0
+    free = np.maximum.accumulate(free, axis=0)  # once off the body a column hangs on (a cross-legged knee held its hem up)
     if not free.any():
         return X
     lo = np.broadcast_to(np.asarray(floor, np.float64), (rings, bins))
