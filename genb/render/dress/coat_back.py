@@ -28,8 +28,6 @@ import numpy as np
 HELD = 0.3  # the cloth's outward z: facing up this much or more the body under it holds it up
 STEEP = 0.75  # cosine with straight down: a carried edge this steep or steeper hangs already
 LEVEL = 0.35  # ... and this flat or flatter falls wholly where nothing holds it
-SMOOTH = 0
-ONCE = True  # rounds of smoothing the falling around the rings
 SPREAD = 0.5  # of the length a column has past the ground, this much lies on it outward (the rest folds there)
 OUT = 0.35  # a falling edge's direction: straight down plus this much of the cloth's outward horizontal
 
