@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 HELD = 0.3  # the cloth's outward z: facing up this much or more the body under it holds it up
-STEEP = 0.75  # cosine with straight down: a carried edge this steep or steeper hangs already
-LEVEL = 0.35  # ... and this flat or flatter falls wholly where nothing holds it
+STEEP = 0.85  # cosine with straight down: a carried edge this steep or steeper hangs already
+LEVEL = 0.45  # ... and this flat or flatter falls wholly where nothing holds it
 SPREAD = 0.5  # of the length a column has past the ground, this much lies on it outward (the rest folds there)
 OUT = 0.35  # a falling edge's direction: straight down plus this much of the cloth's outward horizontal
 
@@ -39,15 +39,16 @@ def unheld(out: np.ndarray) -> np.ndarray:
     return np.clip((HELD - out[..., 2]) / HELD, 0.0, 1.0)
 
 
-def falling(d: np.ndarray) -> np.ndarray:
-    """(...,) how far a carried edge ``d`` (..., 3) is from hanging, 0 to 1: 0 as steep as :data:`STEEP`
-    (its cosine with straight down) or steeper (a standing coat's edges keep their own flare), 1 at
-    :data:`LEVEL` or flatter (along a flexed thigh, level or rising)."""
-    c = -d[..., 2] / np.maximum(np.linalg.norm(d, axis=-1), 1e-12)
+def falling(d: np.ndarray, fall: np.ndarray) -> np.ndarray:
+    """(...,) how far a carried edge ``d`` (..., 3) is from hanging, 0 to 1: 0 where its cosine with
+    the way cloth falls there, ``fall`` (..., 3, unit), is :data:`STEEP` or more (a standing coat's
+    edges keep their own flare), 1 at :data:`LEVEL` or less (along a flexed thigh, level or rising, or
+    tucked in under the buttocks)."""
+    c = np.einsum("...k,...k->...", d, fall) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12)
     return np.clip((STEEP - c) / (STEEP - LEVEL), 0.0, 1.0)
 
 
-def drape(X: np.ndarray, out: np.ndarray, floor, start: int = 1) -> np.ndarray:
+def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, start: int = 1) -> np.ndarray:
     """(rings, bins, 3) the skinned grid ``X`` (rings, bins, 3; ring 0 the top) with each column
     rebuilt from ring ``start`` down: each edge from ring r - 1 to r turned towards falling (straight
     down plus :data:`OUT` of the outward horizontal, its length kept) by :func:`facing_down` of ring r's
@@ -56,19 +57,19 @@ def drape(X: np.ndarray, out: np.ndarray, floor, start: int = 1) -> np.ndarray:
     unchanged (to rounding)."""
     X = np.asarray(X, np.float64)
     rings, bins, _ = X.shape
-    free = unheld(out)
-    free[1:] *= falling(np.diff(X, axis=0))
-    free[:start] = 0.0
-    free = np.maximum.accumulate(free, axis=0)  # once off the body a column hangs on (a cross-legged knee held its hem up)
-    if not free.any():
-        return X
-    lo = np.broadcast_to(np.asarray(floor, np.float64), (rings, bins))
-    side = out.copy()
+    side = np.array(away, np.float64).reshape(rings, bins, 3)
     side[..., 2] = 0.0
     side /= np.maximum(np.linalg.norm(side, axis=-1, keepdims=True), 1e-9)
     fall = side * OUT
     fall[..., 2] = -1.0
     fall /= np.linalg.norm(fall, axis=-1, keepdims=True)
+    free = unheld(out)
+    free[1:] *= falling(np.diff(X, axis=0), fall[1:])
+    free[:start] = 0.0
+    free = np.maximum.accumulate(free, axis=0)  # once off the body a column hangs on (a cross-legged knee held its hem up)
+    if not free.any():
+        return X
+    lo = np.broadcast_to(np.asarray(floor, np.float64), (rings, bins))
     cols = np.flatnonzero(free.any(axis=0))  # the other columns stay as they are
     free, lo, side, fall = free[:, cols], lo[:, cols], side[:, cols], fall[:, cols]
     S = X[:, cols]
