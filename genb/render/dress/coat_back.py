@@ -29,6 +29,7 @@ HELD = 0.3  # the cloth's outward z: facing up this much or more the body under 
 STEEP = 0.85  # cosine with straight down: a carried edge this steep or steeper hangs already
 LEVEL = 0.45  # ... and this flat or flatter falls wholly where nothing holds it
 SPREAD = 0.5  # of the length a column has past the ground, this much lies on it outward (the rest folds there)
+FOLD = (105.0, 120.0)  # degrees a knee bends (0: straight): from FOLD[0] (none) to FOLD[1] (all) its thigh lets the cloth fall
 OUT = 0.35  # a falling edge's direction: straight down plus this much of the cloth's outward horizontal
 
 
@@ -48,7 +49,25 @@ def falling(d: np.ndarray, fall: np.ndarray) -> np.ndarray:
     return np.clip((STEEP - c) / (STEEP - LEVEL), 0.0, 1.0)
 
 
-def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, start: int = 1) -> np.ndarray:
+def folded(weights: np.ndarray, pc: dict) -> np.ndarray:
+    """(G,) how far the knee fold under each cloth point is closed, 0 to 1: each knee's bend (the
+    angle between its thigh and its shin, posed centres ``pc`` of
+    :func:`~genb.render.dress.hang.centres`) ramped over :data:`FOLD`, shared by the cloth's skinning
+    ``weights`` (G, 5) between its legs (cloth on the pelvis alone: half each). Crouching, knees up and
+    cross-legged a knee bends 123-151 degrees; kneeling, a lunge, a stride or a chair 99 or less: there
+    the thigh holds the cloth as it carries it (a stride's flap dropped to the ground reads as a tent)."""
+    fold = []
+    for side in ("left", "right"):
+        t, s = pc[f"{side}_knee"] - pc[f"{side}_hip"], pc[f"{side}_ankle"] - pc[f"{side}_knee"]
+        c = float(t @ s) / max(float(np.linalg.norm(t) * np.linalg.norm(s)), 1e-12)
+        fold.append(np.clip((np.degrees(np.arccos(np.clip(c, -1.0, 1.0))) - FOLD[0]) / (FOLD[1] - FOLD[0]), 0.0, 1.0))
+    left, right = weights[:, 1] + weights[:, 2], weights[:, 3] + weights[:, 4]
+    share = np.where(left + right > 1e-9, left / np.maximum(left + right, 1e-9), 0.5)
+    return share * fold[0] + (1.0 - share) * fold[1]
+
+
+def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndarray | float = 1.0,
+          start: int = 1) -> np.ndarray:
     """(rings, bins, 3) the skinned grid ``X`` (rings, bins, 3; ring 0 the top) with each column
     rebuilt from ring ``start`` down: each edge from ring r - 1 to r turned towards falling (straight
     down plus :data:`OUT` of the outward horizontal, its length kept) by :func:`facing_down` of ring r's
@@ -63,7 +82,7 @@ def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, start: int = 
     fall = side * OUT
     fall[..., 2] = -1.0
     fall /= np.linalg.norm(fall, axis=-1, keepdims=True)
-    free = unheld(out)
+    free = unheld(out) * np.reshape(fold, (rings, bins)) if np.ndim(fold) else unheld(out) * fold
     free[1:] *= falling(np.diff(X, axis=0), fall[1:])
     free[:start] = 0.0
     free = np.maximum.accumulate(free, axis=0)  # once off the body a column hangs on (a cross-legged knee held its hem up)

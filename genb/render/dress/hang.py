@@ -352,7 +352,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     floor = float(vertices[:, 2].min()) + 0.003
     floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit else floor  # on a seat
     if slit and np.ndim(floor) == 0:  # off a chair, the back under a flexed thigh falls (dress.coat_back)
-        X0 = coat_back.drape(X0, coat_back.outward(rest, radial, W, fr, fp), radial @ (fp[0][0] @ fr[0][0].T).T, floor)
+        X0 = coat_back.drape(X0, coat_back.outward(rest, radial, W, fr, fp), radial @ (fp[0][0] @ fr[0][0].T).T, floor,
+                             coat_back.folded(W, pc))
     Rm = R + margin + 0.004
     X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
