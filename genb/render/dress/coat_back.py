@@ -10,13 +10,15 @@ to the heels and the ground behind them.
 
 Here, on the skinned grid (before it is relaxed), each column is rebuilt ring by ring from its
 edges (:func:`drape`): an edge whose cloth faces the ground (its outward direction, carried with the
-skinning, points down: :func:`facing_down`) turns towards straight down, a little out from the body
-(:data:`OUT`), keeping its length; an edge whose cloth faces up or sideways keeps its carried
-direction. Reaching the ground, the rest of the column lies on it, outward. So the back hangs from
-where the thighs stop holding it, the sides and front panels (on or beside the thighs) ride them as
-before, and the grid stays one surface (every edge keeps its length: no window opens between the
-hanging back and the lifted sides). A chair's seat (:func:`~genb.render.dress.coat_tail.seat_floor`)
-keeps its own rule.
+skinning, faces up by less than :data:`HELD`: :func:`unheld`) and that runs flatter than hanging
+(:func:`falling`) turns towards straight down, a little away from the body (:data:`OUT`, the cut's
+radial direction turned with the pelvis), keeping its length; once a column falls it hangs on below;
+an edge whose cloth faces up (a front panel on a thigh) keeps its carried direction. Reaching the
+ground, half the rest of the column lies on it, outward (:data:`SPREAD`). All of it only where the
+knee under the cloth folds (:func:`folded`: crouching, knees up, cross-legged; kneeling, a lunge or a
+stride keep their tail as it was). So the sides hang from the thighs to the ground as a curtain and
+the back lies on the ground behind the heels, and the grid stays one surface (every edge keeps its
+length). A chair's seat (:func:`~genb.render.dress.coat_tail.seat_floor`) keeps its own rule.
 
 Pure functions over numpy arrays (world frame, z up, metres).
 """
@@ -70,10 +72,11 @@ def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndar
           start: int = 1) -> np.ndarray:
     """(rings, bins, 3) the skinned grid ``X`` (rings, bins, 3; ring 0 the top) with each column
     rebuilt from ring ``start`` down: each edge from ring r - 1 to r turned towards falling (straight
-    down plus :data:`OUT` of the outward horizontal, its length kept) by :func:`facing_down` of ring r's
+    down plus :data:`OUT` of the outward horizontal, its length kept) by :func:`unheld` of ring r's
     outward directions ``out`` (rings, bins, 3, unit); where a column reaches ``floor`` (metres, or
-    (rings, bins)) the rest of its length lies on the ground, outward. Columns facing no ground are
-    unchanged (to rounding)."""
+    (rings, bins)) :data:`SPREAD` of the rest of its length lies on the ground, outward. ``away``: (rings,
+    bins, 3) the horizontal way each falls away from the body; ``fold``: (G,) or one, :func:`folded`.
+    Columns with nothing falling are unchanged."""
     X = np.asarray(X, np.float64)
     rings, bins, _ = X.shape
     side = np.array(away, np.float64).reshape(rings, bins, 3)
