@@ -98,7 +98,7 @@ def _legs_crossed(dresser, v, kp, loose, hem):
 # (COAT_OPENS). Crouching, sitting with the knees up or cross-legged the back of the tail, carried by
 # the flexed thighs, cut through the fold of the knee (up to 6.5 %); it now falls off them
 # (dress.coat_back). A lunge's tail top, joined to the coat's hem across the raised thigh's crease,
-# cut that thigh (1.6 %); it now keeps its place there and its edges out of the thighs (dress.coat_join).
+# cut that thigh (1.6 %); its edges are now kept out of the thighs too (dress.coat_join.rejoin).
 THROUGH_ALLOWED = {("lunge", "dress"): 0.025}
 THROUGH_TOLERANCE = 0.005
 COAT_OPENS = ("kneeling_one_knee", "sitting_floor_knees_up", "sitting_floor_legs_out", "crouching", "lunge",

@@ -19,8 +19,6 @@ import numpy as np
 TOP = 0.05  # trunk coordinate: the tail hangs from this far above the coat's waist (the shell ends there)
 BLEND = 0.12  # metres down the tail over which its top ring's move fades out
 DIP = 0.05  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
-SPAN = 0.35  # radians about the axis: a tail's top ring point farther than this from every hem point left keeps its place
-DROP = 0.06  # metres: ... and those this far below its median along the axis (a hem carried under a raised thigh)
 _HEMS: dict = {}  # id(shell) -> (shell, its waist, its hem ring's vertex ids): found once a shell (shells are cached)
 HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
 
@@ -61,9 +59,7 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndar
     centroid of ``below`` (bins, 3), a ring under it (a seated coat's ring is tilted far from
     upright). Hem points more than :data:`DIP` inside the hem's outline seen along the axis (its
     convex hull in that plane) are left out: a hem dipping into the crotch or under the seat folds
-    back in angle, the tail spans across it; so are those more than :data:`DROP` below the hem's
-    median height along the axis (a lunge's raised thigh carries the hem at its crease under it: the
-    tail's top would pass through the thigh to reach it)."""
+    back in angle, the tail spans across it."""
     from scipy.spatial import ConvexHull
 
     c = ring.mean(axis=0)
@@ -76,16 +72,12 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndar
     hull = ConvexHull(uv).vertices
     o = np.argsort(ah[hull])
     outline = np.interp(ah, ah[hull][o], rh[hull][o], period=2 * np.pi)  # about the hull's radius there
-    h = (hem - c) @ up
-    keep = (rh >= outline - DIP) & (h >= np.median(h) - DROP)
+    keep = rh >= outline - DIP
     ring_uv = (ring - c) @ ab
     at = np.arctan2(ring_uv[:, 1], ring_uv[:, 0])
     order = np.argsort(ah[keep])
     a, hs = ah[keep][order], hem[keep][order]
-    out = np.stack([np.interp(at, a, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
-    i = np.searchsorted(a, at) % len(a)  # the kept hem angles either side of each ring point
-    gap = np.minimum(np.mod(a[i] - at, 2 * np.pi), np.mod(at - a[i - 1], 2 * np.pi))
-    return np.where((gap > SPAN)[:, None], ring, out)
+    return np.stack([np.interp(at, a, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
 
 
 def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
