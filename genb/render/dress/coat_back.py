@@ -112,6 +112,20 @@ def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndar
     return X
 
 
+def fall_off(X: np.ndarray, rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, frames: tuple, pc: dict,
+             floor) -> np.ndarray:
+    """(rings, bins, 3) a closed coat's skinned tail ``X`` (rings, bins, 3) draped (:func:`drape`) off
+    a chair (``floor`` one height; on a seat, (rings, bins): unchanged, the seat's rule holds): its rest
+    grid ``rest`` and the cut's rest radial directions ``radial`` (rings, bins, 3), its skinning
+    ``weights`` (G, 5), ``frames`` (rest, posed: :func:`~genb.render.dress.hang.skinned`'s), posed
+    centres ``pc`` (:func:`~genb.render.dress.hang.centres`)."""
+    if np.ndim(floor):
+        return X
+    fr, fp = frames
+    away = radial @ (fp[0][0] @ fr[0][0].T).T  # the rest radial directions turned with the pelvis
+    return drape(X, outward(rest, radial, weights, fr, fp), away, floor, folded(weights, pc))
+
+
 def outward(rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
     """(rings, bins, 3) unit outward directions of a posed loose grid: its rest grid ``rest`` (rings,
     bins, 3) and the cut's rest radial directions ``radial`` (rings, bins, 3) carried by the

@@ -351,11 +351,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
     floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit else floor  # on a seat
-    if slit and np.ndim(floor) == 0:  # off a chair, the back under a flexed thigh falls (dress.coat_back)
-        X0 = coat_back.drape(X0, coat_back.outward(rest, radial, W, fr, fp), radial @ (fp[0][0] @ fr[0][0].T).T, floor,
-                             coat_back.folded(W, pc))
     Rm = R + margin + 0.004
-    X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)
+    X, (cand, terms) = relax(coat_back.fall_off(X0, rest, radial, W, (fr, fp), pc, floor) if slit else X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges)  # a coat's tail falls off a folded knee
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
