@@ -118,6 +118,11 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
     X[1:] = push_out(X[1:].reshape(-1, 3), A, B, F, Rm, cand, terms).reshape(rings - 1, bins, 3)
     near = nearest_capsules(X[0], A, B, R + 0.004)
     X[0] = push_out(X[0], A, B, F, R + 0.004, near, capsule_terms(A, B, F, near))
+    m = 0.5 * (X[0] + np.roll(X[0], -1, axis=0))  # nor its edges (a hem across a raised thigh's crease)
+    near = nearest_capsules(m, A, B, R + 0.004)
+    d = push_out(m, A, B, F, R + 0.004, near, capsule_terms(A, B, F, near)) - m
+    d = np.where((np.linalg.norm(d, axis=1) >= np.linalg.norm(np.roll(d, 1, axis=0), axis=1))[:, None], d, np.roll(d, 1, axis=0))
+    X[0] += d
     Y = X.reshape(-1, 3)
     Y += skin_push(Y, *skin, np.zeros(len(Y)), out=out)
     return Y.reshape(rings, bins, 3)

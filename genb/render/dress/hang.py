@@ -36,7 +36,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail, seat_cloth, stride, under_hands, waist_front
+from genb.render.dress import coat_back, coat_join, coat_tail, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, grid_normals, settle
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -347,7 +347,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     floor = float(vertices[:, 2].min()) + 0.003
     floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit and seat is None else floor  # on a seat
     Rm = R + margin + 0.004
-    X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)
+    X, (cand, terms) = relax(coat_back.fall_off(X0, rest, radial, W, (fr, fp), pc, floor) if slit else X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)  # a coat's tail falls off a folded knee
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower

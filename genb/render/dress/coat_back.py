@@ -1,0 +1,138 @@
+"""The back of a closed coat's tail hangs off a flexed thigh instead of riding under it.
+
+A coat's tail below the hips is carried by the thighs (:func:`~genb.render.dress.hang.skin_weights`,
+:mod:`~genb.render.dress.coat_tail`). Over a thigh's top (a seated lap, a front panel on a raised
+thigh) that is right: the thigh holds the cloth up. Under it it is not: crouching, sitting on the
+ground with the knees up or cross-legged, the back of a flexed thigh faces the ground and the cloth
+it carries would ride along its underside into the fold of the knee, between thigh and calf. Real
+cloth there leaves the body where it stops being held and falls: over the buttocks and the calves
+to the heels and the ground behind them.
+
+Here, on the skinned grid (before it is relaxed), each column is rebuilt ring by ring from its
+edges (:func:`drape`): an edge whose cloth faces the ground (its outward direction, carried with the
+skinning, faces up by less than :data:`HELD`: :func:`unheld`) and that runs flatter than hanging
+(:func:`falling`) turns towards straight down, a little away from the body (:data:`OUT`, the cut's
+radial direction turned with the pelvis), keeping its length; once a column falls it hangs on below;
+an edge whose cloth faces up (a front panel on a thigh) keeps its carried direction. Reaching the
+ground, half the rest of the column lies on it, outward (:data:`SPREAD`). All of it only where the
+knee under the cloth folds (:func:`folded`: crouching, knees up, cross-legged; kneeling, a lunge or a
+stride keep their tail as it was). So the sides hang from the thighs to the ground as a curtain and
+the back lies on the ground behind the heels, and the grid stays one surface (every edge keeps its
+length). A chair's seat (:func:`~genb.render.dress.coat_tail.seat_floor`) keeps its own rule.
+
+Pure functions over numpy arrays (world frame, z up, metres).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HELD = 0.3  # the cloth's outward z: facing up this much or more the body under it holds it up
+STEEP = 0.85  # cosine with straight down: a carried edge this steep or steeper hangs already
+LEVEL = 0.45  # ... and this flat or flatter falls wholly where nothing holds it
+SPREAD = 0.5  # of the length a column has past the ground, this much lies on it outward (the rest folds there)
+FOLD = (105.0, 120.0)  # degrees a knee bends (0: straight): from FOLD[0] (none) to FOLD[1] (all) its thigh lets the cloth fall
+OUT = 0.35  # a falling edge's direction: straight down plus this much of the cloth's outward horizontal
+
+
+def unheld(out: np.ndarray) -> np.ndarray:
+    """(...,) how little the body holds each cloth point up, 0 to 1, from its outward unit direction
+    ``out`` (..., 3): 0 where it faces up more than :data:`HELD` (on a thigh's top), 1 where it faces
+    sideways or the ground (beside or under a flexed thigh: nothing under it)."""
+    return np.clip((HELD - out[..., 2]) / HELD, 0.0, 1.0)
+
+
+def falling(d: np.ndarray, fall: np.ndarray) -> np.ndarray:
+    """(...,) how far a carried edge ``d`` (..., 3) is from hanging, 0 to 1: 0 where its cosine with
+    the way cloth falls there, ``fall`` (..., 3, unit), is :data:`STEEP` or more (a standing coat's
+    edges keep their own flare), 1 at :data:`LEVEL` or less (along a flexed thigh, level or rising, or
+    tucked in under the buttocks)."""
+    c = np.einsum("...k,...k->...", d, fall) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12)
+    return np.clip((STEEP - c) / (STEEP - LEVEL), 0.0, 1.0)
+
+
+def folded(weights: np.ndarray, pc: dict) -> np.ndarray:
+    """(G,) how far the knee fold under each cloth point is closed, 0 to 1: each knee's bend (the
+    angle between its thigh and its shin, posed centres ``pc`` of
+    :func:`~genb.render.dress.hang.centres`) ramped over :data:`FOLD`, shared by the cloth's skinning
+    ``weights`` (G, 5) between its legs (cloth on the pelvis alone: half each). Crouching, knees up and
+    cross-legged a knee bends 123-151 degrees; kneeling, a lunge, a stride or a chair 99 or less: there
+    the thigh holds the cloth as it carries it (a stride's flap dropped to the ground reads as a tent)."""
+    fold = []
+    for side in ("left", "right"):
+        t, s = pc[f"{side}_knee"] - pc[f"{side}_hip"], pc[f"{side}_ankle"] - pc[f"{side}_knee"]
+        c = float(t @ s) / max(float(np.linalg.norm(t) * np.linalg.norm(s)), 1e-12)
+        fold.append(np.clip((np.degrees(np.arccos(np.clip(c, -1.0, 1.0))) - FOLD[0]) / (FOLD[1] - FOLD[0]), 0.0, 1.0))
+    left, right = weights[:, 1] + weights[:, 2], weights[:, 3] + weights[:, 4]
+    share = np.where(left + right > 1e-9, left / np.maximum(left + right, 1e-9), 0.5)
+    return share * fold[0] + (1.0 - share) * fold[1]
+
+
+def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndarray | float = 1.0,
+          start: int = 1) -> np.ndarray:
+    """(rings, bins, 3) the skinned grid ``X`` (rings, bins, 3; ring 0 the top) with each column
+    rebuilt from ring ``start`` down: each edge from ring r - 1 to r turned towards falling (straight
+    down plus :data:`OUT` of the outward horizontal, its length kept) by :func:`unheld` of ring r's
+    outward directions ``out`` (rings, bins, 3, unit); where a column reaches ``floor`` (metres, or
+    (rings, bins)) :data:`SPREAD` of the rest of its length lies on the ground, outward. ``away``: (rings,
+    bins, 3) the horizontal way each falls away from the body; ``fold``: (G,) or one, :func:`folded`.
+    Columns with nothing falling are unchanged."""
+    X = np.asarray(X, np.float64)
+    rings, bins, _ = X.shape
+    side = np.array(away, np.float64).reshape(rings, bins, 3)
+    side[..., 2] = 0.0
+    side /= np.maximum(np.linalg.norm(side, axis=-1, keepdims=True), 1e-9)
+    fall = side * OUT
+    fall[..., 2] = -1.0
+    fall /= np.linalg.norm(fall, axis=-1, keepdims=True)
+    free = unheld(out) * np.reshape(fold, (rings, bins)) if np.ndim(fold) else unheld(out) * fold
+    free[1:] *= falling(np.diff(X, axis=0), fall[1:])
+    free[:start] = 0.0
+    free = np.maximum.accumulate(free, axis=0)  # once off the body a column hangs on (a cross-legged knee held its hem up)
+    if not free.any():
+        return X
+    lo = np.broadcast_to(np.asarray(floor, np.float64), (rings, bins))
+    cols = np.flatnonzero(free.any(axis=0))  # the other columns stay as they are
+    free, lo, side, fall = free[:, cols], lo[:, cols], side[:, cols], fall[:, cols]
+    S = X[:, cols]
+    Y = S.copy()
+    for r in range(start, rings):
+        d = S[r] - S[r - 1]
+        n = np.linalg.norm(d, axis=-1, keepdims=True)
+        f = free[r][:, None]
+        e = (1.0 - f) * d + f * n * fall[r]
+        e *= n / np.maximum(np.linalg.norm(e, axis=-1, keepdims=True), 1e-12)  # the edge's length kept
+        p = Y[r - 1] + e
+        below = np.maximum(lo[r] - p[:, 2], 0.0)  # past the ground: that much more lies on it, outward
+        p[:, 2] += below
+        p[:, :2] += (SPREAD * f[:, 0] * below)[:, None] * side[r, :, :2]
+        Y[r] = p
+    X = X.copy()
+    X[:, cols] = Y
+    return X
+
+
+def fall_off(X: np.ndarray, rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, frames: tuple, pc: dict,
+             floor) -> np.ndarray:
+    """(rings, bins, 3) a closed coat's skinned tail ``X`` (rings, bins, 3) draped (:func:`drape`) off
+    a chair (``floor`` one height; on a seat, (rings, bins): unchanged, the seat's rule holds): its rest
+    grid ``rest`` and the cut's rest radial directions ``radial`` (rings, bins, 3), its skinning
+    ``weights`` (G, 5), ``frames`` (rest, posed: :func:`~genb.render.dress.hang.skinned`'s), posed
+    centres ``pc`` (:func:`~genb.render.dress.hang.centres`)."""
+    if np.ndim(floor):
+        return X
+    fr, fp = frames
+    away = radial @ (fp[0][0] @ fr[0][0].T).T  # the rest radial directions turned with the pelvis
+    return drape(X, outward(rest, radial, weights, fr, fp), away, floor, folded(weights, pc))
+
+
+def outward(rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
+    """(rings, bins, 3) unit outward directions of a posed loose grid: its rest grid ``rest`` (rings,
+    bins, 3) and the cut's rest radial directions ``radial`` (rings, bins, 3) carried by the
+    skinning (``weights`` (G, 5), frames as :func:`~genb.render.dress.hang.skinned`'s)."""
+    from genb.render.dress.hang import skinned
+
+    P = rest.reshape(-1, 3)
+    d = skinned(P + 0.01 * radial.reshape(-1, 3), weights, rest_frames, posed_frames) - skinned(P, weights, rest_frames, posed_frames)
+    d /= np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-12)
+    return d.reshape(rest.shape)
