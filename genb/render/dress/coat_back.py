@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress.settle import skinned
+
 HELD = 0.3  # the cloth's outward z: facing up this much or more the body under it holds it up
 STEEP = 0.85  # cosine with straight down: a carried edge this steep or steeper hangs already
 LEVEL = 0.45  # ... and this flat or flatter falls wholly where nothing holds it
@@ -117,7 +119,7 @@ def fall_off(X: np.ndarray, rest: np.ndarray, radial: np.ndarray, weights: np.nd
     """(rings, bins, 3) a closed coat's skinned tail ``X`` (rings, bins, 3) draped (:func:`drape`) off
     a chair (``floor`` one height; on a seat, (rings, bins): unchanged, the seat's rule holds): its rest
     grid ``rest`` and the cut's rest radial directions ``radial`` (rings, bins, 3), its skinning
-    ``weights`` (G, 5), ``frames`` (rest, posed: :func:`~genb.render.dress.hang.skinned`'s), posed
+    ``weights`` (G, 5), ``frames`` (rest, posed: :func:`~genb.render.dress.settle.skinned`'s), posed
     centres ``pc`` (:func:`~genb.render.dress.hang.centres`)."""
     if np.ndim(floor):
         return X
@@ -129,9 +131,7 @@ def fall_off(X: np.ndarray, rest: np.ndarray, radial: np.ndarray, weights: np.nd
 def outward(rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
     """(rings, bins, 3) unit outward directions of a posed loose grid: its rest grid ``rest`` (rings,
     bins, 3) and the cut's rest radial directions ``radial`` (rings, bins, 3) carried by the
-    skinning (``weights`` (G, 5), frames as :func:`~genb.render.dress.hang.skinned`'s)."""
-    from genb.render.dress.hang import skinned
-
+    skinning (``weights`` (G, 5), frames as :func:`~genb.render.dress.settle.skinned`'s)."""
     P = rest.reshape(-1, 3)
     d = skinned(P + 0.01 * radial.reshape(-1, 3), weights, rest_frames, posed_frames) - skinned(P, weights, rest_frames, posed_frames)
     d /= np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-12)

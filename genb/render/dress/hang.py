@@ -38,7 +38,7 @@ from scipy.spatial import cKDTree
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import coat_back, coat_join, coat_tail, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
-from genb.render.dress.settle import ROUNDS, grid_normals, settle
+from genb.render.dress.settle import ROUNDS, grid_normals, settle, skinned
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
@@ -231,23 +231,6 @@ def _spread_edge_pushes(X: np.ndarray, D: np.ndarray, on: np.ndarray) -> None:
         np.add.at(cnt[1:], (r, k), hit[nc:])
     acc[0] = 0.0
     X += acc / np.maximum(cnt, 1.0)[..., None]
-
-
-def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
-    """(G, 3) rest points ``rest`` (atlas frame) carried by the five frames of :data:`SEGMENTS`
-    (``(frames, origins)`` of :func:`_frames`, rest and posed; a linear blend by ``weights`` (G, 5)).
-    (Dual quaternions were tried: they swing the front of a coat tail between two spread thighs
-    round wide arcs, four times as many covered leg vertices through in sitting and crouching poses.)"""
-    Fr, Or = rest_frames
-    Fp, Op = posed_frames
-    M = np.einsum("sij,skj->sik", Fp, Fr)  # posed frame times the rest frame's inverse
-    out = np.zeros_like(rest)
-    for s in range(5):
-        w = weights[:, s]
-        if not (w > 0).any():
-            continue
-        out += w[:, None] * ((rest - Or[s]) @ M[s].T + Op[s])
-    return out
 
 
 def person_rest(rc: dict, pc: dict) -> dict:

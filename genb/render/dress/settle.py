@@ -20,6 +20,10 @@ seated lap's crease) or in a leg's skin between the capsules' pieces. A few roun
 Before the last round the settling's moves are smoothed over the grid (:data:`SMOOTH` Jacobi
 rounds: neighbours move together, no sawtooth from pushes that differ vertex by vertex). The last
 round skips the spreading: its push out of the skin is the final word, exact to the clearance. Pure functions over numpy arrays (metres, world frame).
+
+Also the loose grids' shared helpers: :func:`skinned` (rest points carried by the pelvis and leg
+frames) and :func:`grid_normals` (a grid's smoothed outward normals), used by ``hang``, ``coat_back``
+and ``under_hands`` alike.
 """
 
 from __future__ import annotations
@@ -138,3 +142,20 @@ def grid_normals(X: np.ndarray) -> np.ndarray:
     down = np.gradient(X, axis=0)
     n = np.cross(down, around)
     return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
+
+
+def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
+    """(G, 3) rest points ``rest`` (atlas frame) carried by the five frames of :data:`~genb.render.dress.hang.SEGMENTS`
+    (``(frames, origins)`` of :func:`~genb.render.dress.hang._frames`, rest and posed; a linear blend by ``weights`` (G, 5)).
+    (Dual quaternions were tried: they swing the front of a coat tail between two spread thighs
+    round wide arcs, four times as many covered leg vertices through in sitting and crouching poses.)"""
+    Fr, Or = rest_frames
+    Fp, Op = posed_frames
+    M = np.einsum("sij,skj->sik", Fp, Fr)  # posed frame times the rest frame's inverse
+    out = np.zeros_like(rest)
+    for s in range(5):
+        w = weights[:, s]
+        if not (w > 0).any():
+            continue
+        out += w[:, None] * ((rest - Or[s]) @ M[s].T + Op[s])
+    return out
