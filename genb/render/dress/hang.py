@@ -343,7 +343,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T, seat=seat)  # the rest radial directions, turned with the pelvis
-    X = under_hands.press(waist_front.keep_front(X, tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], fp[0][0])), lb, vertices, (A, B, F, R, cand, terms), (tree, points, pnormals, skin_clear), floor) if skirt else X  # dress.waist_front, dress.under_hands
+    X = waist_front.keep_front(under_hands.press(X, lb, vertices, (A, B, F, R, cand, terms), (tree, points, pnormals, skin_clear), floor), tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], fp[0][0])) if skirt else X  # dress.under_hands, then dress.waist_front
     X = seat_cloth.push_grid(X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T), seat)  # on the coat's hem again; the seat's push last
     faces = ring_faces(rings, bins)
     if closed is not None:
