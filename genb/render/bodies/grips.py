@@ -16,11 +16,14 @@ import numpy as np
 from genb.render.bodies.rotations import axis_angle_to_matrix
 
 # grip -> {"fingers": (knuckle, middle, tip) degrees, "thumb": (base, middle, tip) degrees,
-#          optionally "thumb_spread": degrees the thumb's base turns in the palm's plane away from the fingers}
+#          optionally "thumb_spread": degrees the thumb's base turns in the palm's plane away from the fingers
+#          (toward the wrist; negative: toward the fingers)}
 GRIP_CURLS: dict[str, dict[str, tuple[float, ...] | float]] = {
-    # palms flat on the box's sides, the fingers hooked round its front edge, the thumb lying on the side
-    # face (turned back from the hooked fingers, where it would stand up in the air in front of the box)
-    "box": {"fingers": (80.0, 20.0, 10.0), "thumb": (-50.0, 0.0, 20.0), "thumb_spread": 50.0},
+    # hands flat on the box's sides, the fingers lying forward along the side faces (nearly straight) and
+    # the thumb beside the index finger in the palm's plane (turned out of the palm and toward the
+    # fingers), pointing forward along the side face, not up (hooking the fingers round the box's front
+    # edge left no anatomical thumb angle that does not stand up or poke ahead of the front face)
+    "box": {"fingers": (0.0, 5.0, 5.0), "thumb": (-22.0, 0.0, 0.0), "thumb_spread": -30.0},
     # a phone lying on the palm, the fingers round its long edge
     "phone": {"fingers": (10.0, 15.0, 10.0), "thumb": (0.0, 10.0, 5.0)},
 }
