@@ -84,7 +84,7 @@ def test_a_pose_that_holds_nothing_keeps_open_hands(anny_body):
 def test_box_grip_hands_flat_on_the_sides_thumb_forward_not_up(anny_body):
     """A two-handed box carry, not a "thumbs up": the hands lie flat on the box's side faces behind its
     front face (every hand vertex at least 15 mm behind it; on 9798e72 the fingers hooked round the front
-    edge, 10 mm ahead of it), the thumb pointing forward along the side face (its base-to-tip direction
+    edge, up to 27 mm ahead of it), the thumb pointing forward along the side face (its base-to-tip direction
     under 35 degrees above the horizontal; 74 degrees on 9798e72), its last bone over the side face (between
     the front and back faces, under the top), the nearest vertex within 4 mm of it and none more than 2 mm
     inside, for a child, an average and a heavy adult, as written and mirrored."""
