@@ -3,10 +3,10 @@
 ``carrying_box`` holds a box between the palms, ``phone_call`` a phone in the raised hand and
 ``looking_at_phone`` a phone in both hands. The hands that hold something curl their fingers
 (:func:`hand_grips`, applied by the body model, so the curl is in the recorded pose). Objects are
-placed from the posed body in the world frame, so they follow the sampled pose, blend and
-mirroring: a box's sides touch the hands lying flat on them, its front face lies ahead of the
-fingertips and its back face in front of the torso (``CLEARANCE_M``, room for clothes); a phone
-lies on the palm, as close as the curled fingers allow. Without vertices (or for a body model that has no palm mask)
+placed from the posed body in the world frame, so they follow the sampled pose, blend and mirroring:
+a box's sides touch the hands lying flat on them, its front face lies ahead of the fingertips and
+its back face in front of the torso (``CLEARANCE_M``, room for clothes); a phone lies on the palm,
+as close as the curled fingers allow. Without vertices (or for a body model that has no palm mask)
 the placement falls back to the wrists and elbows. Objects are drawn like props (instance 0, part
 class ``held_object``), occlude keypoints behind them and are listed in ``scene.json`` with the
 person who holds them.
