@@ -106,3 +106,18 @@ def test_box_grip_hands_flat_on_the_sides_thumb_forward_not_up(anny_body):
             assert (sign * local[:, 0] > size[0] / 2 - 0.002).all(), (name, side)  # beside its own side face
             d = held.box_depth(tip, c, R, size)
             assert -0.004 < d.max() < 0.002, (name, side, d.max())
+
+
+def test_box_grip_brings_the_fingers_together(anny_body):
+    """The box grip closes the rest hand's splay (``fingers_together``): the index and little fingertips
+    come closer together than in the open hand (a splayed hand on a box reads as a wave)."""
+    body = anny_body
+    w, i = np.asarray(body.model.vertex_bone_weights), np.asarray(body.model.vertex_bone_indices)
+    top = i[np.arange(len(i)), np.argmax(w, axis=1)]
+    R = euler_xyz_to_matrix(PoseLibrary().key_pose("carrying_box")[None])
+    shape = np.full((1, 6), 0.5, np.float32)
+    flat, held_ = body.pose(shape, R), body.pose(shape, R, grips=held.hand_grips(["carrying_box"]))
+    for side in ("L", "R"):
+        tip = lambda v, f: v[0][top == body.bone_labels.index(f"finger{f}-3.{side}")].mean(0)  # noqa: E731
+        span = lambda v: np.linalg.norm(tip(v, 2) - tip(v, 5))  # noqa: E731
+        assert span(held_.vertices) < 0.8 * span(flat.vertices), (side, span(held_.vertices), span(flat.vertices))
