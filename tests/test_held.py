@@ -85,7 +85,8 @@ def test_box_grip_hands_flat_on_the_sides_thumb_forward_not_up(anny_body):
     """A two-handed box carry, not a "thumbs up": the hands lie flat on the box's side faces behind its
     front face (every hand vertex at least 15 mm behind it; on 9798e72 the fingers hooked round the front
     edge, up to 27 mm ahead of it), the palm facing the side face (its normal within 12 degrees of the
-    box's x axis; 22 degrees on 9798e72, the hand's little-finger edge 4-5 cm off the face), the thumb pointing forward along the side face (its base-to-tip direction
+    box's x axis; 22 degrees on 9798e72, the hand's little-finger edge 4-5 cm off the face) and the fingers
+    on it (the nearest finger vertex within 6 mm), the thumb pointing forward along the side face (its base-to-tip direction
     under 35 degrees above the horizontal; 74 degrees on 9798e72), its last bone over the side face (between
     the front and back faces, under the top), the nearest vertex within 4 mm of it and none more than 2 mm
     inside, for a child, an average and a heavy adult, as written and mirrored."""
@@ -101,6 +102,8 @@ def test_box_grip_hands_flat_on_the_sides_thumb_forward_not_up(anny_body):
             palm = posed.vertices[0][body.palm_mask & (body.vertex_parts == PART_INDEX[f"{'left' if side == 'L' else 'right'}_hand"])]
             normal = np.linalg.svd(palm - palm.mean(0), full_matrices=False)[2][2]
             assert np.degrees(np.arccos(abs(normal @ R[:, 0]))) < 12.0, (name, side, normal @ R)  # the palm upright on the face
+            fingers = posed.vertices[0][~body.palm_mask & ~body.thumb_mask & (body.vertex_parts == PART_INDEX[f"{'left' if side == 'L' else 'right'}_hand"])]
+            assert -0.006 < held.box_depth(fingers, c, R, size).max() < 0.005, (name, side)  # the fingers on it too
             bone = lambda j: posed.vertices[0][top == body.bone_labels.index(f"finger1-{j}.{side}")]  # noqa: E731
             tip = bone(3)
             rise = (tip.mean(0) - bone(1).mean(0)) / np.linalg.norm(tip.mean(0) - bone(1).mean(0))

@@ -26,7 +26,7 @@ GRIP_CURLS: dict[str, dict[str, tuple[float, ...] | float]] = {
     # fingers), pointing forward along the side face, not up (hooking the fingers round the box's front
     # edge left no anatomical thumb angle that does not stand up or poke ahead of the front face)
     # with the fingers brought most of the way together (a splayed hand reads as a wave, not a carry)
-    "box": {"fingers": (0.0, 5.0, 5.0), "thumb": (-15.0, 0.0, 0.0), "thumb_spread": -30.0, "fingers_together": 0.7},
+    "box": {"fingers": (10.0, 5.0, 5.0), "thumb": (-15.0, 0.0, 0.0), "thumb_spread": -30.0, "fingers_together": 0.7},
     # a phone lying on the palm, the fingers round its long edge
     "phone": {"fingers": (10.0, 15.0, 10.0), "thumb": (0.0, 10.0, 5.0)},
 }
