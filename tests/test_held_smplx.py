@@ -49,8 +49,14 @@ def test_smplx_grip_is_in_the_saved_hand_pose_and_replays_exactly(smplx_body):
     np.testing.assert_allclose(k, curled.keypoints, atol=1e-5)
 
 
-def test_smplx_fingers_curl_toward_the_palm(fingered_smplx):
+def test_smplx_fingers_curl_toward_the_palm(fingered_smplx, monkeypatch):
+    """A grip's positive flexion bends SMPL-X fingers toward the palm (a strong curl, in place of the box
+    grip, whose fingers lie nearly straight on the box's sides: grips apply to SMPL-X as absolute poses)."""
+    from genb.render.bodies import grips
+
     body = fingered_smplx
+    monkeypatch.setitem(grips.GRIP_CURLS, "box", {"fingers": (80.0, 20.0, 10.0), "thumb": (0.0, 10.0, 5.0)})
+    monkeypatch.setattr(body, "_grip_poses", body._grip_hand_poses())
     curled, flat = _pose(body, ["carrying_box"]), _pose(body, ["carrying_box"], grips=False)
     for side in ("left", "right"):
         m = body.vertex_parts == PART_INDEX[f"{side}_hand"]

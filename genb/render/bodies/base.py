@@ -51,8 +51,8 @@ class BodyModel(abc.ABC):
         licence: one line on the terms of the model's assets (goes into dataset cards).
         palm_mask: (V,) bool, the palm and back of each hand without the fingers, or None (held
             objects then rest against the whole hand).
-        thumb_mask: (V,) bool, the thumbs' vertices, or None (a held box's front face then clears
-            them too).
+        thumb_mask: (V,) bool, the thumbs' vertices, or None (tests and tools look at the thumbs
+            round held objects).
     """
 
     name: str

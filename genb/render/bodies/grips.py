@@ -16,11 +16,17 @@ import numpy as np
 from genb.render.bodies.rotations import axis_angle_to_matrix
 
 # grip -> {"fingers": (knuckle, middle, tip) degrees, "thumb": (base, middle, tip) degrees,
-#          optionally "thumb_spread": degrees the thumb's base turns in the palm's plane away from the fingers}
+#          optionally "thumb_spread": degrees the thumb's base turns in the palm's plane away from the fingers
+#          (toward the wrist; negative: toward the fingers), optionally "fingers_together": the share of
+#          the rest angle (in the palm's plane) between the index, ring or little finger and the middle
+#          finger that the grip closes}
 GRIP_CURLS: dict[str, dict[str, tuple[float, ...] | float]] = {
-    # palms flat on the box's sides, the fingers hooked round its front edge, the thumb lying on the side
-    # face (turned back from the hooked fingers, where it would stand up in the air in front of the box)
-    "box": {"fingers": (80.0, 20.0, 10.0), "thumb": (-50.0, 0.0, 20.0), "thumb_spread": 50.0},
+    # hands flat on the box's sides, the fingers lying forward along the side faces (nearly straight) and
+    # the thumb beside the index finger in the palm's plane (turned out of the palm and toward the
+    # fingers), pointing forward along the side face, not up (hooking the fingers round the box's front
+    # edge left no anatomical thumb angle that does not stand up or poke ahead of the front face)
+    # with the fingers brought most of the way together (a splayed hand reads as a wave, not a carry)
+    "box": {"fingers": (10.0, 5.0, 5.0), "thumb": (-15.0, 0.0, 0.0), "thumb_spread": -30.0, "fingers_together": 0.7},
     # a phone lying on the palm, the fingers round its long edge
     "phone": {"fingers": (10.0, 15.0, 10.0), "thumb": (0.0, 10.0, 5.0)},
 }
@@ -78,4 +84,16 @@ def grip_rotations(grip: str, chain: np.ndarray, wrist: np.ndarray) -> np.ndarra
         d, back = chain[0, 1] - chain[0, 0], wrist - chain[2, 0]
         turn = n * (spread * np.sign(n @ np.cross(d, back)))
         rot[0, 0] = axis_angle_to_matrix(turn[None])[0] @ rot[0, 0]
+    together = float(GRIP_CURLS[grip].get("fingers_together", 0.0))
+    if together:  # the knuckles turn about the palm's normal toward the middle finger
+        rot[1:, 0] = axis_angle_to_matrix(n * (together * _toward_middle(chain, n))[:, None]) @ rot[1:, 0]
     return rot
+
+
+def _toward_middle(chain: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """(4,) signed angles (radians) about the palm normal ``n`` (3,) from each finger's first bone (index
+    to little, in ``chain`` (5, 4, 3)) to the middle finger's, in the palm's plane (0 for the middle)."""
+    d = chain[1:, 1] - chain[1:, 0]
+    d = d - np.outer(d @ n, n)
+    mid = d[1]
+    return np.arctan2(np.cross(d, mid) @ n, d @ mid)

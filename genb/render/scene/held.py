@@ -3,10 +3,10 @@
 ``carrying_box`` holds a box between the palms, ``phone_call`` a phone in the raised hand and
 ``looking_at_phone`` a phone in both hands. The hands that hold something curl their fingers
 (:func:`hand_grips`, applied by the body model, so the curl is in the recorded pose). Objects are
-placed from the posed body in the world frame, so they follow the sampled pose, blend and
-mirroring: a box's sides touch the palms, its front face lies behind the hooked fingers and its
-back face in front of the torso (``CLEARANCE_M``, room for clothes); a phone lies on the palm, as
-close as the curled fingers allow. Without vertices (or for a body model that has no palm mask)
+placed from the posed body in the world frame, so they follow the sampled pose, blend and mirroring:
+a box's sides touch the hands lying flat on them, its front face lies ahead of the fingertips and
+its back face in front of the torso (``CLEARANCE_M``, room for clothes); a phone lies on the palm,
+as close as the curled fingers allow. Without vertices (or for a body model that has no palm mask)
 the placement falls back to the wrists and elbows. Objects are drawn like props (instance 0, part
 class ``held_object``), occlude keypoints behind them and are listed in ``scene.json`` with the
 person who holds them.
@@ -31,7 +31,8 @@ NEAR_M = 0.03  # hand vertices further than this beside a phone's footprint cann
 BOX_HEIGHT_M = 0.24
 MIN_BOX_DEPTH_M = 0.08
 SLEEVE_M = 0.0  # between a forearm and the side of a box
-THUMB_SINK_M = 0.004  # a thumb may press this far into a box's side face
+REACH_M = 0.02  # a carried box's front face lies this far ahead of the hands' fingertips
+FINGER_SINK_M = 0.003  # a finger or thumb lying on a box's side face may press this far into it
 FLUSH_DEPTH_M = MIN_BOX_DEPTH_M  # a box at least this deep rests on the palms, stopping in front of forearms that come further in
 
 
@@ -106,18 +107,25 @@ def _forearm_halves(k: np.ndarray, forearms_local: list[np.ndarray], c0: np.ndar
     return out
 
 
-def _side_faces(left: np.ndarray, right: np.ndarray, arms: list[np.ndarray], y_front: float,
+def _at_hand(palm: np.ndarray, hand: np.ndarray, sign: float) -> float:
+    """A side face's x on a flat hand: ``GAP_M`` off the palm, no finger or thumb point pressing more
+    than ``FINGER_SINK_M`` into it. palm, hand: (n, 3) box-local points; sign +1 for the right hand
+    (the face x0 = its largest x), -1 for the left one (x1 = its smallest x)."""
+    return sign * max(float((sign * palm[:, 0]).max()) + GAP_M, float((sign * hand[:, 0]).max()) - FINGER_SINK_M)
+
+
+def _side_faces(at: tuple[float, float], arms: list[np.ndarray], y_front: float,
                 z0: float, z1: float) -> tuple[float, float, float]:
     """The box's side faces x0 (right), x1 (left) and a cap on its back face: each side face rests on its
-    palm (``GAP_M`` off) where the forearm comes further in only behind ``FLUSH_DEPTH_M`` of box (the
-    back face then stops in front of it); else it lies along the forearm (``SLEEVE_M``).
+    hand (``at``: x0, x1 from :func:`_at_hand`) where the forearm comes further in only behind
+    ``FLUSH_DEPTH_M`` of box (the back face then stops in front of it); else it lies along the forearm
+    (``SLEEVE_M``).
 
-    left, right: (n, 3) palm points; arms: per side (left, right) the forearm's points next to the
-    wrist; all box-local (x across to the left hand, y backward, z up), metres."""
+    arms: per side (left, right) the forearm's points (n, 3) next to the wrist; box-local (x across to
+    the left hand, y backward, z up), metres."""
     y_cap = np.inf
     faces = []
-    for palm, arm, sign in ((right, arms[1], 1.0), (left, arms[0], -1.0)):
-        at_palm = sign * (sign * palm[:, 0]).max() + sign * GAP_M  # x0 = max(right) + gap, x1 = min(left) - gap
+    for at_palm, arm, sign in ((at[0], arms[1], 1.0), (at[1], arms[0], -1.0)):
         arm = arm[(arm[:, 2] > z0) & (arm[:, 2] < z1)]
         inside = arm[sign * arm[:, 0] > sign * at_palm - SLEEVE_M]
         if not len(inside) or inside[:, 1].min() - SLEEVE_M >= y_front + FLUSH_DEPTH_M:
@@ -128,14 +136,13 @@ def _side_faces(left: np.ndarray, right: np.ndarray, arms: list[np.ndarray], y_f
     return faces[0], faces[1], y_cap
 
 
-def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray,
-               thumbs: np.ndarray | None = None) -> dict[str, Any]:
-    """A box between the palms: sides at the palms, front behind the curled fingers (not the thumbs,
-    which lie on the side faces), back clear of the body.
+def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray) -> dict[str, Any]:
+    """A box between the palms: sides at the palms, the hands flat on them (the fingers and thumb lying
+    forward along the side faces), its front face ``REACH_M`` ahead of the fingertips, back clear of the body.
 
-    k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms, forearms, thumbs (or None): (2, V) bool
-    masks, row 0 the left side. The box keeps ``CLEARANCE_M`` from every other vertex; where a forearm comes in further
-    than the palm, the box stops in front of it (:func:`_side_faces`). Returns the recipe (see held_objects).
+    k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms, forearms: (2, V) bool masks, row 0 the left
+    side. The box keeps ``CLEARANCE_M`` from every other vertex; where a forearm comes in further than
+    the palm, the box stops in front of it (:func:`_side_faces`). Returns the recipe (see held_objects).
     """
     lw, rw = k[_I["left_wrist"]], k[_I["right_wrist"]]
     R = _frame(lw - rw, np.array([0.0, 0.0, 1.0]))
@@ -146,24 +153,14 @@ def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarra
     z0, z1 = zc - 0.45 * BOX_HEIGHT_M, zc + 0.55 * BOX_HEIGHT_M
     fore = [to_local(forearms[s]) for s in (0, 1)]
     halves = _forearm_halves(k, fore, c0, R)
-    thumb = thumbs.any(axis=0) if thumbs is not None else np.zeros(len(v), bool)
-    hand, thumb = to_local(hands.any(axis=0) & ~thumb), to_local(thumb)
-    palm_y = np.concatenate([left[:, 1], right[:, 1]])
-
-    def front(x0: float, x1: float) -> float:
-        """Behind every finger vertex over the footprint (the hooked fingers), and behind the thumbs where
-        these come over it by more than ``THUMB_SINK_M`` (a thumb that does not lie on a side face)."""
-        over = hand[(hand[:, 0] > x0) & (hand[:, 0] < x1) & (hand[:, 2] > z0) & (hand[:, 2] < z1)]
-        y = over[:, 1].max() + GAP_M if len(over) else palm_y.min() - 0.02
-        t = thumb[(thumb[:, 0] > x0 + THUMB_SINK_M) & (thumb[:, 0] < x1 - THUMB_SINK_M) & (thumb[:, 2] > z0) & (thumb[:, 2] < z1)]
-        return max(y, t[:, 1].max() + GAP_M) if len(t) and t[:, 1].max() > y else y
-
-    y_front = front(right[:, 0].max() + GAP_M, left[:, 0].min() - GAP_M)
-    x0, x1, y_cap = _side_faces(left, right, [fore[s][halves[s]] for s in (0, 1)], y_front, z0, z1)
+    hand = to_local(hands.any(axis=0))
+    hand = hand[(hand[:, 2] > z0) & (hand[:, 2] < z1)]
+    y_front = float(hand[:, 1].min()) - REACH_M  # ahead of every fingertip and thumb
+    at = (_at_hand(right, to_local(hands[1]), 1.0), _at_hand(left, to_local(hands[0]), -1.0))
+    x0, x1, y_cap = _side_faces(at, [fore[s][halves[s]] for s in (0, 1)], y_front, z0, z1)
     if x1 - x0 < 0.15:  # palms too close for a box between them: keep a narrow one
         mid = (x0 + x1) / 2
         x0, x1 = mid - 0.075, mid + 0.075
-    y_front = front(x0, x1)
 
     def in_slab(p: np.ndarray) -> np.ndarray:
         return (p[:, 0] > x0) & (p[:, 0] < x1) & (p[:, 2] > z0) & (p[:, 2] < z1)
@@ -284,8 +281,6 @@ def held_objects(pose_names: list[str], keypoints: np.ndarray, vertices: np.ndar
         hands = np.stack([parts == PART_INDEX["left_hand"], parts == PART_INDEX["right_hand"]])
         palm_mask = getattr(body, "palm_mask", None)
         palms = hands & palm_mask if palm_mask is not None else hands
-        thumb_mask = getattr(body, "thumb_mask", None)
-        thumbs = hands & thumb_mask if thumb_mask is not None else None
         forearms = np.stack([parts == PART_INDEX["left_lower_arm"], parts == PART_INDEX["right_lower_arm"]])
     for p, (name, grip) in enumerate(zip(pose_names, grips)):
         if grip is None:
@@ -295,7 +290,7 @@ def held_objects(pose_names: list[str], keypoints: np.ndarray, vertices: np.ndar
             rec = _fallback(pose, k)
         elif pose == "carrying_box":
             v = np.asarray(vertices[p], np.float64)
-            rec = _place_box(k, v, hands, palms, forearms, thumbs)
+            rec = _place_box(k, v, hands, palms, forearms)
         else:
             rec = _place_phone(k, np.asarray(vertices[p], np.float64), hands, palms,
                                [("left", "right").index(s) for s in grip])
