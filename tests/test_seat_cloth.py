@@ -125,13 +125,17 @@ def test_cloth_lies_on_the_seat_not_beside_it(seated):
     assert on_top > 0
 
 
-def test_no_seat_keeps_the_old_shape(anny_body, seated):
-    """Without a seat the dresser dresses as before (sequences' standing people, tests): the same
-    meshes with ``seat=None`` as without the argument."""
-    from genb.render.dress import Dresser
+@pytest.mark.parametrize("kind", ["chair", "bench", "crate", "stool", "steps"])
+def test_push_out_leaves_nothing_in_the_seat_or_its_backrest(kind):
+    """One push puts every point out of the seat's solid, backrest included, at any yaw: a second push
+    moves nothing. (Lifted onto the top near the back edge, cloth ended inside a chair's backrest: 18-26
+    of 20,000 random points before the backrest was pushed out of again after the box.)"""
+    from genb.render.dress.seat_cloth import push_out, seat_of
 
-    dresser = Dresser(anny_body)
-    name, si, outfit, rec, v, n, kp = next(seated_cases(anny_body))
-    a = dresser.dress({"garments": OUTFITS[outfit]}, v, n, kp)
-    b = dresser.dress({"garments": OUTFITS[outfit]}, v, n, kp, seat=None)
-    assert all(np.array_equal(x.vertices, y.vertices) for x, y in zip(a, b))
+    rng = np.random.default_rng(1)
+    for yaw in (0.0, 37.0, 210.0):
+        seat = seat_of({"type": kind, "position": [0.3, -0.2], "yaw_deg": yaw, "size": [0.5, 0.45, 0.46]})
+        P = np.column_stack([rng.uniform(-0.1, 0.7, 20000), rng.uniform(-0.6, 0.2, 20000), rng.uniform(0.0, 1.2, 20000)])
+        once = push_out(P, seat)
+        moved = np.linalg.norm(push_out(once, seat) - once, axis=1)
+        assert (np.linalg.norm(once - P, axis=1) > 0).sum() > 1000 and moved.max() < 1e-9, (kind, yaw, int((moved > 0).sum()))

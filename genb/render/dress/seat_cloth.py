@@ -115,8 +115,15 @@ def push_out(P: np.ndarray, seat: Seat | None, clear: float = CLEAR) -> np.ndarr
     (the module's rule); points outside it unchanged. ``seat`` None: ``P`` itself."""
     if seat is None:
         return P
-    if seat.back is not None:
-        P = _off_backrest(P, seat, clear)
+    if seat.back is None:
+        return _off_box(P, seat, clear)
+    # out of the backrest, then the box, then the backrest again (lifted onto the top near the back
+    # edge, cloth would end inside the backrest standing on it)
+    return _off_backrest(_off_box(_off_backrest(P, seat, clear), seat, clear), seat, clear)
+
+
+def _off_box(P: np.ndarray, seat: Seat, clear: float) -> np.ndarray:
+    """(N, 3) points ``P`` out of the seat's box (or disc, or flight of steps) by :func:`push_out`'s rule."""
     x, y = local_xy(seat, P)
     z = P[:, 2]
     half_w, half_d = seat.width / 2 + clear, seat.depth / 2 + clear
