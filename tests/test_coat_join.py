@@ -80,7 +80,9 @@ def test_a_coat_falls_from_the_buttocks_without_a_tier(anny_body):
     (:func:`_tier`). Before (the tail hung from 5 cm above the coat's waist, about the gluteal fold:
     the shell went in under the buttocks to its hem, the tail flared out below it: two lobes and a
     roll) 28-59 mm per person (49.5 mm over all, up to 108 mm); now (from the buttocks' widest line,
-    dress.coat_join.top) 3.6-7.7 mm (5.0 mm over all, up to 25 mm: the child walking)."""
+    dress.coat_join.top) 3.6-7.7 mm (5.0 mm over all, up to 25 mm: the child walking). Over the
+    wardrobe's coat waists (-0.2 to -0.1) before 68.1 to 18.9 mm over all, now 5.0 mm at every waist
+    (standing, the shell ends at the widest line whatever the coat's waist)."""
     from genb.render.dress import Dresser
     from genb.render.raster.meshes import vertex_normals
 
