@@ -104,7 +104,9 @@ def test_laying_over_a_skirt_puts_no_cloth_into_the_body(anny_body, monkeypatch,
     forearm (the heavy body standing: 24 of a jacket's vertices, up to 1.6 cm deep, 44 of a coat's;
     now 2-4; a closed coat's hem over a hanging hand, up to 10). Walking, an arm swinging against the
     hip still takes in up to 29 of a coat's vertices laid over the skirt there (the skirt's flare
-    passes through that arm too)."""
+    passes through that arm too). A coat's shell ending at the buttocks' widest line (its tail hanging
+    from there, dress.coat_join.top) puts its hem at the heavy body's hanging forearm: one vertex more
+    each side, 5 mm deep (12 -> 14)."""
     from genb.render.dress import Dresser, dresser as dresser_module
     from genb.render.dress.cover import depth_under_skin
     from genb.render.raster.meshes import vertex_normals
@@ -123,4 +125,4 @@ def test_laying_over_a_skirt_puts_no_cloth_into_the_body(anny_body, monkeypatch,
             for a, b in zip(plain, laid):
                 if a.name in ("t_shirt", "jacket", "coat", "coat:skirt"):
                     new = (depth_under_skin(b.vertices, v, n) > 0.002) & (depth_under_skin(a.vertices, v, n) <= 0.0)
-                    assert new.sum() <= (12 if top is COAT else 5), (a.name, int(new.sum()))
+                    assert new.sum() <= (14 if top is COAT else 5), (a.name, int(new.sum()))

@@ -4,10 +4,12 @@ A coat with a tail is a tight shell over the trunk and arms (:mod:`~genb.render.
 and a loose tail hung from the hips (:func:`~genb.render.dress.hang.hang_grid`). Built apart, the
 shell's hem and the tail's top ring lie at different heights and offsets: a ledge (the shell's
 hem over the tail), a tier, or a thin gap showing the body. Here the shell ends where the tail
-begins (:data:`TOP`) and the tail's top ring is moved onto the shell's hem ring (same positions),
-the move blended out down the tail over :data:`BLEND` metres of cloth (:func:`join`), before the
-tail is relaxed and settled (its top ring pinned, the rings below kept out of the legs), so the
-coat reads as one garment; below that the tail hangs and splits as before.
+begins (:func:`top`: standing or walking at the buttocks' widest line, :data:`WIDEST`, so the
+coat falls straight from them; with a thigh raised at the gluteal fold, :data:`TOP` over its
+waist) and the tail's top ring is moved onto the shell's hem ring (same positions), the move
+blended out down the tail over :data:`BLEND` metres of cloth (:func:`join`), before the tail is
+relaxed and settled (its top ring pinned, the rings below kept out of the legs), so the coat reads
+as one garment; below that the tail hangs and splits as before.
 
 Pure functions over numpy arrays (world frame, metres).
 """
@@ -16,11 +18,32 @@ from __future__ import annotations
 
 import numpy as np
 
-TOP = 0.05  # trunk coordinate: the tail hangs from this far above the coat's waist (the shell ends there)
+TOP = 0.05  # trunk coordinate: a thigh raised, the tail hangs from this far over the coat's waist (its shell ends there)
+WIDEST = 0.05  # trunk coordinate, the buttocks' widest line (most posterior: 0.030-0.032 on the child, heavy, tall)
+FLEX = 40.0  # degrees: a thigh further than this off the trunk's line (sitting, crouching, a lunge, a stride) is raised
 BLEND = 0.12  # metres down the tail over which its top ring's move fades out
 DIP = 0.05  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
 _HEMS: dict = {}  # id(shell) -> (shell, its waist, its hem ring's vertex ids): found once a shell (shells are cached)
 HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
+
+
+def top(keypoints: np.ndarray, waist: float) -> float:
+    """Where a coat's tail hangs from and its shell ends (trunk coordinate): the buttocks' widest
+    line :data:`WIDEST` (the coat falls straight from them: no buttock lobes and roll under them)
+    while both thighs lie within :data:`FLEX` degrees of the trunk's line (mid-hip to neck, pointing
+    down), else :data:`TOP` over the coat's ``waist`` (a raised thigh: a top ring at the widest line
+    cuts its crease, measured: legs crossing the closed tail 0.00 % -> 0.87 %). ``keypoints``:
+    (25, 3) BODY25."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    down = kp[K25["mid_hip"]] - kp[K25["neck"]]
+    down /= max(float(np.linalg.norm(down)), 1e-12)
+    for side in ("left", "right"):
+        d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
+        if d @ down < np.cos(np.radians(FLEX)) * max(float(np.linalg.norm(d)), 1e-12):
+            return waist + TOP
+    return WIDEST
 
 
 def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, top: float) -> np.ndarray:

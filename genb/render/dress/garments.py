@@ -24,7 +24,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     """A top's, coat's or dress bodice's tight shell, then a dress's skirt or a coat's tail."""
     kind = GARMENT_KINDS[g["kind"]]
     tail = g["kind"] == "coat" and "tail" in g  # its shell ends where the tail begins (dress.coat_join)
-    waist = g["waist"] + coat_join.TOP if tail else g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
+    waist = coat_join.top(w.keypoints, g["waist"]) if tail else g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e)
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
@@ -41,7 +41,7 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: np.ndarray | None = Non
     skirt's waistband hugs the hips. ``ring``: (H, 3) a coat's hem ring, the tail's top goes on it."""
     kind = GARMENT_KINDS[g["kind"]]
     coat = g["kind"] == "coat"
-    waist = g["waist"] if not coat else g["waist"] + coat_join.TOP
+    waist = g["waist"] if not coat else coat_join.top(w.keypoints, g["waist"])
     if not coat:
         band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(w, g), ease=e)
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
