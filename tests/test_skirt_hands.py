@@ -15,6 +15,7 @@ import pytest
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
+from genb.render.dress.hang import BINS
 from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 from genb.render.raster.meshes import vertex_normals
 
@@ -46,7 +47,7 @@ def _in_cloth(v: np.ndarray, n: np.ndarray, arm: np.ndarray, loose) -> tuple[int
         return 0, 0
     dist, i = cKDTree(loose.vertices).query(v[ids])
     s = np.einsum("ij,ij->i", v[ids] - loose.vertices[i], loose.normals[i])
-    cv, cf = capped(loose.vertices.astype(np.float64), loose.faces, np.arange(44))
+    cv, cf = capped(loose.vertices.astype(np.float64), loose.faces, np.arange(BINS))
     bad = ((dist < 0.03) & (s < -0.002)) | (np.abs(winding_numbers(v[ids], cv, cf)) > 0.5)
     facing = bad & (np.einsum("ij,ij->i", n[ids], loose.normals[i]) > 0.0)
     return int(bad.sum()), int(facing.sum())
@@ -85,7 +86,7 @@ def test_hands_and_forearms_lie_on_a_loose_skirt_not_in_it(dressed):
     got = {name: _in_cloth(v, n, arm, loose) for name, v, n, loose in people}
     total, facing = (sum(x[k] for x in got.values()) for k in (0, 1))
     assert total <= 1.15 * AFTER[0] and facing <= 1.15 * AFTER[1], got
-    # standing and walking: no cloth over a hand a camera sees (before up to 1610 facing out per case)
+    # standing and walking: at most 40 vertices of cloth over the outside of a hand or forearm per case (before up to 1610)
     worst = {k: x for k, x in got.items() if x[1] > 40 and not k.startswith("sitting")}
     assert not worst, worst
 

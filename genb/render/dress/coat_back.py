@@ -103,6 +103,8 @@ def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndar
         n = np.linalg.norm(d, axis=-1, keepdims=True)
         f = free[r][:, None]
         e = (1.0 - f) * d + f * n * fall[r]
+        ne = np.linalg.norm(e, axis=-1, keepdims=True)
+        e = np.where(ne > 1e-6 * np.maximum(n, 1e-12), e, n * fall[r])  # a rising edge half-turned: straight down
         e *= n / np.maximum(np.linalg.norm(e, axis=-1, keepdims=True), 1e-12)  # the edge's length kept
         p = Y[r - 1] + e
         below = np.maximum(lo[r] - p[:, 2], 0.0)  # past the ground: that much more lies on it, outward
@@ -117,7 +119,9 @@ def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndar
 def fall_off(X: np.ndarray, rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, frames: tuple, pc: dict,
              floor) -> np.ndarray:
     """(rings, bins, 3) a closed coat's skinned tail ``X`` (rings, bins, 3) draped (:func:`drape`) off
-    a chair (``floor`` one height; on a seat, (rings, bins): unchanged, the seat's rule holds): its rest
+    a chair (``floor`` one height; a per-vertex floor, (rings, bins), is the old guessed seat without a
+    known seat: unchanged. With a known seat, ``hang_grid`` passes one height and the seat's push in the
+    relaxation lays what falls through it on its top; only a knee folded past 105 degrees falls): its rest
     grid ``rest`` and the cut's rest radial directions ``radial`` (rings, bins, 3), its skinning
     ``weights`` (G, 5), ``frames`` (rest, posed: :func:`~genb.render.dress.settle.skinned`'s), posed
     centres ``pc`` (:func:`~genb.render.dress.hang.centres`)."""

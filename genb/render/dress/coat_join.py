@@ -120,7 +120,8 @@ def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[n
     return X + w[..., None] * d0[None], w
 
 
-def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, out: np.ndarray) -> np.ndarray:
+def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, out: np.ndarray,
+           edges: np.ndarray | None = None) -> np.ndarray:
     """(rings, bins, 3) a settled tail ``X`` (rings, bins, 3) joined to the coat's hem ``hem`` (H, 3)
     again (:func:`join`: what the settling moved), then kept out of the legs and the body: the rings
     below the top out of the legs' capsules as the relaxation tested them, the top ring out of the
@@ -130,7 +131,9 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
     ``capsules``: ``(A, B, F, R, Rm, cand, terms)`` (:mod:`~genb.render.dress.capsules`: ``R`` the
     legs' radii, ``Rm`` with the cloth's offset, ``cand``, ``terms`` for the rings below the top);
     ``skin``: ``(tree, points, normals)`` of the trunk's and legs' skin; ``out``: (rings * bins, 3)
-    the cloth's outward directions (:func:`~genb.render.dress.settle.skin_push`)."""
+    the cloth's outward directions (:func:`~genb.render.dress.settle.skin_push`); ``edges``: (bins,) bool
+    whether the top ring's edge from each bin to the next exists (an open coat has none across its
+    front), or None: all do."""
     from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
     from genb.render.dress.settle import skin_push
 
@@ -144,6 +147,8 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
     m = 0.5 * (X[0] + np.roll(X[0], -1, axis=0))  # nor its edges (a hem across a raised thigh's crease)
     near = nearest_capsules(m, A, B, R + 0.004)
     d = push_out(m, A, B, F, R + 0.004, near, capsule_terms(A, B, F, near)) - m
+    if edges is not None:  # no edge across an open coat's front: nothing there to keep out of a thigh
+        d[~np.asarray(edges, bool)] = 0.0
     d = np.where((np.linalg.norm(d, axis=1) >= np.linalg.norm(np.roll(d, 1, axis=0), axis=1))[:, None], d, np.roll(d, 1, axis=0))
     X[0] += d
     Y = X.reshape(-1, 3)

@@ -140,7 +140,7 @@ class Dresser:
         r = span(ease)
         return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
                            drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
-                                  "hang": chest_zone(a), "wide": (chest_zone(a), CHEST_FRAME_RADIUS)},
+                                  "hang": (zone := chest_zone(a)), "wide": (zone, CHEST_FRAME_RADIUS)},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:

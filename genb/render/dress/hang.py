@@ -3,8 +3,8 @@ the legs, hangs under gravity and stays out of the legs.
 
 A loose garment is a grid of ``rings`` x ``bins`` vertices (ring 0 at the waist, the last at the
 hem) built once per cut around the rest body (:func:`~genb.render.dress.shells.loose_shell`:
-rings around the hips and legs, never inside them). Posed, in three steps (vectorised numpy,
-deterministic, a few ms per garment):
+rings around the hips and legs, never inside them). Posed, in these steps (vectorised numpy,
+deterministic, a few ms per garment; :func:`hang_grid` in this order):
 
 1. **Skinned** to five frames of the lower body, built from ring centroids of the body's own
    vertices (waist, hips, knees, ankles), so any body model and shape poses alike: the pelvis at
@@ -12,17 +12,23 @@ deterministic, a few ms per garment):
    blend across the front and back middle and across the knee. A seated person's skirt lies
    on the lap and falls from the knees; a lunge opens it between the legs.
    In front the thighs carry the cloth from above the hips (:data:`FRONT_LIFT`): a flexed hip
-   lifts the cloth over the groin with the thigh instead of leaving it in the crease.
-   A skirt's half on a shin raised behind (a lunge's back leg) is laid round it as a sleeve (:mod:`~genb.render.dress.stride`).
-2. **Relaxed** by a few rounds of position-based dynamics: a gravity step, each column's edges
+   lifts the cloth over the groin with the thigh instead of leaving it in the crease. A coat's
+   tail's top is moved onto the coat's hem (:mod:`~genb.render.dress.coat_join`).
+2. **Shaped where the skinning alone fails**: a skirt's half on a shin raised behind (a lunge's
+   back leg) is laid round it as a sleeve (:mod:`~genb.render.dress.stride`); the back of a closed
+   coat's tail over a folded knee falls off it (:mod:`~genb.render.dress.coat_back`).
+3. **Relaxed** by a few rounds of position-based dynamics: a gravity step, each column's edges
    kept at their rest length, each ring's edges never longer than theirs (cloth folds, it does
-   not stretch), a weak pull back to the skinned shape (the cut's flare), the waist pinned.
-3. **Kept out of the legs**: every round ends by pushing the cloth, its vertices and the midpoints
-   of its edges (an edge pushed moves both its ends: no edge cuts through a knee), out of tapered capsules
-   around each thigh and shin (each piece as wide as the body vertices around it, plus the
-   cloth's offset) and above the ground, and the last round's push is the final word.
-4. **Pressed in under the hands** (skirts and dresses): where a hand or forearm hangs beside the flare
-   or rests on a lap, the cloth gives way under it (:mod:`~genb.render.dress.under_hands`).
+   not stretch), a weak pull back to the skinned shape (the cut's flare), the waist pinned. Every
+   round ends by pushing the cloth, its vertices and the midpoints of its edges (an edge pushed
+   moves both its ends: no edge cuts through a knee), out of tapered capsules around each thigh
+   and shin (each piece as wide as the body vertices around it, plus the cloth's offset), out of
+   a seat (:mod:`~genb.render.dress.seat_cloth`) and above the ground.
+4. **Settled** against the trunk and legs (:mod:`~genb.render.dress.settle`).
+5. **Last touches**: a skirt or dress is pressed in under the hands and forearms
+   (:mod:`~genb.render.dress.under_hands`), then its front kept in front of the waist
+   (:mod:`~genb.render.dress.waist_front`); a coat's tail is joined to its hem again
+   (:func:`~genb.render.dress.coat_join.rejoin`); the seat's push has the last word.
 
 No tiers: the surface is one grid from the waist to the hem, and its hanging folds (flutes
 growing towards the hem) are part of its cut.
@@ -344,7 +350,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
                out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T, seat=seat)  # the rest radial directions, turned with the pelvis
     X = waist_front.keep_front(under_hands.press(X, lb, vertices, (A, B, F, R, cand, terms), (tree, points, pnormals, skin_clear), floor), tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], fp[0][0])) if skirt else X  # dress.under_hands, then dress.waist_front
-    X = seat_cloth.push_grid(X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T), seat)  # on the coat's hem again; the seat's push last
+    X = seat_cloth.push_grid(X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T, closed if open_front else None), seat)  # on the coat's hem again; the seat's push last
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)

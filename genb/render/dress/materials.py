@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from genb.render.dress.fabric import FADE_MAX
+
 
 def hex_rgb(hex_color: str) -> np.ndarray:
     """'a4262c' -> (3,) float32 in 0..1."""
@@ -50,7 +52,7 @@ def fabric_colors(fabric: dict[str, Any], rest: np.ndarray, normals: np.ndarray)
     elif pattern == "denim":
         col = base * (0.88 + 0.22 * n)[:, None]
         fade = np.clip((hash_noise(np.floor(rest / 0.08)) - 0.6) * 0.5, 0, 0.2)[:, None]
-        col = col * (1 - fade) + fade * np.minimum(np.array([0.75, 0.8, 0.88], np.float32), base * np.float32(1.8))  # sRGB: dark indigo fades to lighter indigo
+        col = col * (1 - fade) + fade * np.minimum(np.array([0.75, 0.8, 0.88], np.float32), base * np.float32(FADE_MAX ** (1 / 2.2)))  # sRGB: dark indigo fades to lighter indigo
     elif pattern == "knit":
         rib = 0.07 * np.sign(np.sin(across / (2 * s) * 2 * np.pi))
         heather = (n < 0.2).astype(np.float32)[:, None] * 0.35

@@ -78,7 +78,7 @@ _NEIGHBOURS: dict = {}  # (id(faces), region key) -> (faces, neighbour ids group
 def _neighbours(faces: np.ndarray, region: np.ndarray) -> tuple:
     """The neighbours over ``faces`` (F, 3) of each vertex of ``region`` (V,) bool that are in it too,
     grouped per vertex for ``reduceat`` (once a mesh and region)."""
-    key = (id(faces), hash(np.packbits(region).tobytes()))
+    key = (id(faces), np.packbits(region).tobytes())
     got = _NEIGHBOURS.get(key)
     if got is None or got[0] is not faces:
         f = np.asarray(faces, np.int64)

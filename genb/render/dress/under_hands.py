@@ -1,5 +1,5 @@
-"""A loose garment yields to the hands and forearms beside or on it: the last step of
-:func:`~genb.render.dress.hang.hang_grid`.
+"""A loose garment yields to the hands and forearms beside or on it: a step of
+:func:`~genb.render.dress.hang.hang_grid` after the settling (before the waist's front and the seat).
 
 A skirt's or a dress's flare is relaxed against the trunk and the legs only
 (:mod:`~genb.render.dress.hang`, :mod:`~genb.render.dress.settle`), so a hand hanging beside the
