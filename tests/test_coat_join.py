@@ -18,26 +18,32 @@ def _surface(v: np.ndarray, f: np.ndarray, n: int = 32) -> np.ndarray:
     return np.concatenate([v] + [a + r[k, 0] * (b - a) + r[k, 1] * (c - a) for k in range(n)])
 
 
+def _standing_on_ground(anny_body, lib, name: str, s: int):
+    """Body ``s`` of :data:`SHAPES` in key pose ``name``, its lowest point on the ground: vertices,
+    normals, keypoints."""
+    from genb.render.raster.meshes import vertex_normals
+
+    posed = anny_body.pose(SHAPES[s:s + 1], euler_xyz_to_matrix(lib.key_pose(name)[None]))
+    v, kp = posed.vertices[0].copy(), posed.keypoints[0].copy()
+    lift = -v[:, 2].min()
+    v[:, 2] += lift
+    kp[:, 2] += lift
+    return v, vertex_normals(v, np.asarray(anny_body.faces)), kp
+
+
 def test_a_coat_tail_hangs_from_the_coat_hem_as_one_surface(anny_body):
     """Standing and walking, the child, heavy and tall bodies, a closed and an open coat over
     trousers: the tail's top ring lies on the coat's tight shell (median distance to it). Before
     (the tail hung from 5 cm above the shell's hem, at its own offset): 37-40 mm, a ledge at the
     hips (41 mm at worst here); now 0.5-1.5 mm."""
     from genb.render.dress import Dresser
-    from genb.render.raster.meshes import vertex_normals
 
     lib = PoseLibrary()
     dresser = Dresser(anny_body)
     worst = 0.0
     for name in ("standing", "walk_passing"):
         for s in range(len(SHAPES)):
-            posed = anny_body.pose(SHAPES[s:s + 1], euler_xyz_to_matrix(lib.key_pose(name)[None]))
-            v = posed.vertices[0].copy()
-            kp = posed.keypoints[0].copy()
-            lift = -v[:, 2].min()
-            v[:, 2] += lift
-            kp[:, 2] += lift
-            n = vertex_normals(v, np.asarray(anny_body.faces))
+            v, n, kp = _standing_on_ground(anny_body, lib, name, s)
             for opn in (False, True):
                 meshes = dresser.dress({"garments": [TOP, TROUSERS, {**COAT, "open": opn}]}, v, n, kp)
                 (shell,) = [m for m in meshes if m.name == "coat"]
@@ -84,20 +90,13 @@ def test_a_coat_falls_from_the_buttocks_without_a_tier(anny_body):
     wardrobe's coat waists (-0.2 to -0.1) before 68.1 to 18.9 mm over all, now 5.0 mm at every waist
     (standing, the shell ends at the widest line whatever the coat's waist)."""
     from genb.render.dress import Dresser
-    from genb.render.raster.meshes import vertex_normals
 
     lib = PoseLibrary()
     dresser = Dresser(anny_body)
     got = {}
     for name in ("standing", "walk_passing"):
         for s in range(len(SHAPES)):
-            posed = anny_body.pose(SHAPES[s:s + 1], euler_xyz_to_matrix(lib.key_pose(name)[None]))
-            v = posed.vertices[0].copy()
-            kp = posed.keypoints[0].copy()
-            lift = -v[:, 2].min()
-            v[:, 2] += lift
-            kp[:, 2] += lift
-            n = vertex_normals(v, np.asarray(anny_body.faces))
+            v, n, kp = _standing_on_ground(anny_body, lib, name, s)
             meshes = dresser.dress({"garments": [TOP, TROUSERS, COAT]}, v, n, kp)
             P = np.concatenate([_surface(m.vertices.astype(np.float64), m.faces.astype(np.int64), 8)
                                 for m in meshes if m.name in ("coat", "coat:skirt")])
