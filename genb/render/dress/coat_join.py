@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.core.conventions import BODY25_INDEX as K25
+
 TOP = 0.05  # trunk coordinate: a thigh raised, the tail hangs from this far over the coat's waist (its shell ends there)
 WIDEST = 0.05  # trunk coordinate, the buttocks' widest line (most posterior: 0.030-0.032 on the child, heavy, tall)
 FLEX = 40.0  # degrees: a thigh further than this off the trunk's line (sitting, crouching, a lunge, a stride) is raised
@@ -34,8 +36,6 @@ def top(keypoints: np.ndarray, waist: float) -> float:
     down), else :data:`TOP` over the coat's ``waist`` (a raised thigh: a top ring at the widest line
     cuts its crease, measured: legs crossing the closed tail 0.00 % -> 0.87 %). ``keypoints``:
     (25, 3) BODY25."""
-    from genb.core.conventions import BODY25_INDEX as K25
-
     kp = np.asarray(keypoints, np.float64)
     down = kp[K25["mid_hip"]] - kp[K25["neck"]]
     down /= max(float(np.linalg.norm(down)), 1e-12)
