@@ -7,7 +7,7 @@ against that shadow map (:func:`sun_visibility`: percentage-closer filtering who
 radius grows with the distance to the blocker, so shadows are sharp at the feet and
 soft farther away, as daylight shadows are). The colour pass shaded every surface as
 ``albedo * (ambient + lambert * key)``; a shadowed pixel loses the direct term
-(:func:`shading_factor`), and ground near a foot loses part of its ambient term
+(:func:`shading_factor`), and ground near a foot (or a knee, hand or buttocks on it) loses part of its ambient term
 (:func:`contact_occlusion`). All functions are pure and vectorised.
 """
 
@@ -128,7 +128,8 @@ def contact_occlusion(points: np.ndarray, contacts: np.ndarray, radius: float = 
 
     Args:
         points: (N, 3) world positions on the ground, metres.
-        contacts: (C, 3) points of the bodies that may touch the ground (feet); their
+        contacts: (C, 3) points of the bodies that may touch the ground (feet, and a floor sitter's
+            buttocks, knees, hands: :func:`genb.render.scene.contact.ground_contacts`); their
             height fades the darkening out (none above 0.25 m).
     """
     if len(contacts) == 0 or len(points) == 0:
@@ -193,7 +194,7 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
             (H, W) bool ground pixels.
         shadow_depth: (h, w) caster distances along the rays (:meth:`ShadowCamera.linear_depth`),
             or None (no casters). direction: (3,) direction the sunlight travels.
-        contacts: (C, 3) world points of the feet (their centres), for contact darkening.
+        contacts: (C, 3) world points that may touch the ground, for contact darkening.
         open_to_sun: optional ``(N, 3) points -> (N,) bool``, False where the sun surely cannot reach a
             point whatever the map says (a closed room: rays that miss every window by more than the
             filter's reach); those points are in shadow without a lookup.
@@ -305,7 +306,7 @@ def _shadow_candidates(depth, K, cam_ext, shadow_depth, cam, hit, step, origin=(
 
 def _contact_map(depth, ground, hit, K, cam_ext, contacts) -> np.ndarray:
     """(H, W) float32 contact occlusion (:func:`contact_occlusion`) of ground pixels in the image box around
-    each foot low enough to darken the ground."""
+    each contact point low enough to darken the ground."""
     H, W = depth.shape
     ao_map = np.ones((H, W), np.float32)
     c_cam = contacts @ cam_ext[:3, :3].T + cam_ext[:3, 3] if len(contacts) else np.zeros((0, 3))
@@ -348,7 +349,7 @@ def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.
                       direction: np.ndarray, key: np.ndarray, ambient: np.ndarray,
                       contacts: np.ndarray, step: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """Darken an image shaded ``albedo * (ambient + lambert * key)`` where the sun is blocked
-    and where feet meet the ground (:func:`sun_and_contact`'s maps applied with
+    and where people meet the ground (:func:`sun_and_contact`'s maps applied with
     :func:`shading_factor`); returns the (H, W, 3) uint8 image and the (H, W) sun visibility."""
     sun_map, ao_map = sun_and_contact(depth, normals_encoded, ground, K, cam_ext, shadow_depth, cam, direction,
                                       contacts, step)

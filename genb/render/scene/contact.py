@@ -32,6 +32,41 @@ GROUP_NAMES = ("feet", "left_foot", "right_foot", "knees", "left_knee", "right_k
                "thighs", "left_thigh", "right_thigh", "hands")
 
 
+# BODY25 points of each foot; their mean is the foot's centre.
+FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
+# BODY25 joints that rest on the ground in floor poses (sitting, kneeling), with how far the skin that
+# touches lies below the joint (metres: a hip joint over the buttocks' underside, a knee over the kneecap)
+GROUND_JOINTS = ((("left_hip", "right_hip"), 0.11), (("left_knee", "right_knee"), 0.05))
+PALM_M = (0.08, 0.03)  # a palm's centre: this far on from the wrist along the forearm, this far below it
+JOINT_REACH_M = 0.12  # a joint's darkening is gone once its skin is this high (a foot's: 0.25 m)
+
+
+def ground_contacts(keypoints: np.ndarray) -> np.ndarray:
+    """(P * 8, 3) points where posed people may touch the ground, for contact darkening: each foot's
+    centre, then each hip and knee lowered by its :data:`GROUND_JOINTS` depth, then each palm
+    (:data:`PALM_M`). The heights of all but the feet are stretched so that their darkening (which
+    fades out 0.25 m up, :func:`genb.render.raster.shadows.contact_occlusion`) is gone
+    :data:`JOINT_REACH_M` up: a standing person's, a child's knees included, darken nothing.
+
+    Args:
+        keypoints: (P, 25, 3) BODY25 keypoints, world frame (Z up), metres.
+    """
+    if not len(keypoints):
+        return np.zeros((0, 3))
+    points = [keypoints[:, FOOT_POINTS].mean(axis=2)]  # (P, 2, 3)
+    for names, depth in GROUND_JOINTS:
+        p = keypoints[:, [BODY25_INDEX[n] for n in names]].copy()
+        p[..., 2] = (p[..., 2] - depth) * (0.25 / JOINT_REACH_M)
+        points.append(p)
+    for side in ("left", "right"):
+        wrist, elbow = keypoints[:, BODY25_INDEX[f"{side}_wrist"]], keypoints[:, BODY25_INDEX[f"{side}_elbow"]]
+        on = (wrist - elbow) / np.maximum(np.linalg.norm(wrist - elbow, axis=-1, keepdims=True), 1e-9)
+        palm = wrist + PALM_M[0] * on
+        palm[..., 2] = (palm[..., 2] - PALM_M[1]) * (0.25 / JOINT_REACH_M)
+        points.append(palm[:, None])
+    return np.concatenate(points, axis=1).reshape(-1, 3)
+
+
 def support_groups(rest_vertices: np.ndarray, rest_keypoints: np.ndarray, vertex_parts: np.ndarray) -> dict[str, np.ndarray]:
     """Vertex index sets of the body's support groups, from one rest-pose body.
 

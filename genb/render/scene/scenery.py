@@ -20,6 +20,8 @@ from genb.render.raster import colour
 
 from genb.render.raster import effects
 
+from genb.render.scene import contact
+
 from genb.render.scene import envmap
 
 from genb.render.scene import materials
@@ -35,13 +37,11 @@ from genb.render.raster import shading
 from genb.render.raster import shadows
 
 from genb.render.scene import sky
-from genb.core.conventions import BODY25_INDEX, SCENE_PART_INDEX
+from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.raster.gl import RasterOutput
 from genb.render.raster.meshes import GroundLayer, PropMesh, merge_meshes
 from genb.render.raster.sun_camera import ShadowCamera
 
-# BODY25 points of each foot; their mean is the foot's centre (for contact darkening).
-FOOT_POINTS = [[BODY25_INDEX[f"{side}_{n}"] for n in ("big_toe", "small_toe", "heel")] for side in ("left", "right")]
 WINDOW_PENUMBRA_TAN = 0.008  # a sunlit room's shadows: the sun's disc through a window (no sky glow around it)
 GROUND_SIZE_M = 800.0  # its edge (400 m) is inside the depth range and fully hazed
 
@@ -53,7 +53,7 @@ class Look:
     Attributes:
         shadow_pass: the sun's depth-only pass (or None), and shadow_cam its camera.
         lighting: the key/ambient light recipe. sky: the sky recipe (None for photo backgrounds).
-        contacts: (C, 3) world points of the feet. effects: camera effects recipe.
+        contacts: (C, 3) world points that may touch the ground (:func:`contact.ground_contacts`). effects: camera effects recipe.
         shadows: whether sun shadows and contact darkening are applied.
         probe: the light the deferred shading uses (:func:`genb.render.raster.probe.light_probe`).
         ground_seed: the ground texture's seed (its large-scale variation), or None.
@@ -219,8 +219,7 @@ class Setting:
                                               grow=True)
             if built is not None:
                 shadow_pass, cam = built
-        contacts = (keypoints_world[:, FOOT_POINTS].mean(axis=2).reshape(-1, 3) if len(keypoints_world)
-                    else np.zeros((0, 3)))
+        contacts = contact.ground_contacts(keypoints_world)
         # the people's distances (camera z of their keypoints' mean): depth of field focuses on one
         z = (keypoints_world.mean(axis=1) @ cam_ext[:3, :3].T + cam_ext[:3, 3])[:, 2] if len(keypoints_world) else []
         focus = [float(d) for d in z if d > 0.3]
