@@ -225,11 +225,12 @@ def _frame_mean(base: np.ndarray, normals: np.ndarray, radius: float, M: scipy.s
 
 
 def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarray, bridge: float | None,
-            hang: np.ndarray | None):
+            hang: list | None):
     """The lift of a shell's (n,) points along their normals before smoothing, the bridge's neighbour
     pairs (or None) and the (n, V) sparse ``source`` with the hollows' lifted points' anchors hung from
     their rims: over the body's hollows (``bridge``, a sag radius: :func:`~genb.render.dress.bridge.hollow_lift`)
-    and over the chest (``hang``, (n,) weights: :func:`~genb.render.dress.chest.chest_lift`), where
+    and over the chest or the seat (``hang``, [((n,) weights, lift function)]:
+    :func:`~genb.render.dress.chest.chest_lift`, :func:`~genb.render.dress.chest.curtain_lift`), where
     ``free`` (n,) lets the shell smooth. ``base``, ``normals``: (n, 3) rest anchors and smoothed normals."""
     lift, pairs = np.zeros(len(base)), None
     if bridge is not None:  # cloth spans the hollows the smoothing alone cannot (their walls face each other)
@@ -239,16 +240,15 @@ def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarr
         lift, rims = hollow_lift(base, None, rho=bridge, weight=free, pairs=pairs)
         source = (rims @ source).tocsr()  # a lifted point's anchor hangs (half) from the hollow's rims
     if hang is not None:  # a top spans the chest from apex to apex and drops from the bust (dress.chest)
-        from genb.render.dress.chest import chest_lift
-
-        lift = np.maximum(lift, chest_lift(base, normals, hang * free))
+        for weight, rise in hang:
+            lift = np.maximum(lift, rise(base, normals, weight * free))
     return lift, pairs, source
 
 
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
                 rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: tuple | None = None,
-                hang: np.ndarray | None = None):
+                hang: list | None = None):
     """A copy of ``shell`` with its :class:`Drape` set (computed in the rest pose).
 
     Args:
@@ -266,8 +266,9 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
         wide: optional ((V,) weight in [0, 1] per body vertex, metres): anchors and frames smoothed that
             much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
-        hang: optional (V,) weight in [0, 1] per body vertex: there the shell is lifted to a tent over the
-            bust (:func:`~genb.render.dress.chest.chest_lift`: a top over the chest).
+        hang: optional [((V,) weight in [0, 1] per body vertex, lift function)]: there the shell is lifted
+            (:func:`~genb.render.dress.chest.chest_lift`: a tent over the bust,
+            :func:`~genb.render.dress.chest.curtain_lift`: a top's back falling straight from the buttocks).
     """
     G = shell.num_vertices
     twin = shell.twin if shell.twin is not None else np.arange(G)
@@ -288,7 +289,7 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     free = (1.0 - hold)[:, None]
     lift, pairs, source = _lifted(source, base, anchor_frames(source, rest, atlas.normals, tangent_to, F)[1][:, 2]
                                   if bridge is not None or hang is not None else None, free[:, 0], bridge,
-                                  None if hang is None else np.asarray(shell.blend @ hang)[:nm])
+                                  None if hang is None else [(np.asarray(shell.blend @ w)[:nm], t) for w, t in hang])
     anchor, R = anchor_frames(source, rest, atlas.normals, tangent_to, F)
     anchor, R = anchor.astype(np.float64), R.astype(np.float64)
     # 1.-2. Rounds of Laplacian smoothing of the anchors (a hem along itself), each followed

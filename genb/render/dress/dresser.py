@@ -22,7 +22,7 @@ from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
 from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, seat_zone
-from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_zone
+from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_lift, chest_zone, curtain_lift, seat_back_zone
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
@@ -140,7 +140,8 @@ class Dresser:
         r = span(ease)
         return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
                            drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
-                                  "hang": (zone := chest_zone(a)), "wide": (zone, CHEST_FRAME_RADIUS)},
+                                  "hang": [(chest := chest_zone(a), chest_lift), (seat := seat_back_zone(a), curtain_lift)],
+                                  "wide": (np.maximum(chest, seat), CHEST_FRAME_RADIUS)},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
