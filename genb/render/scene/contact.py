@@ -222,10 +222,12 @@ def seat_recipe(rng: np.random.Generator, seat_vertices: np.ndarray, yaw_deg: fl
         front = STEP_EDGE_M
         rel, z = np.asarray(body, np.float64)[:, :2] - low[:2], np.asarray(body, np.float64)[:, 2]
         ahead = -rel @ back
-        # hands hanging beside the buttocks lower than the top: the flight stays between them
-        beside = (z < height - 0.002) & (ahead < front) & (ahead > front - depth)
+        # hands hanging lower than the top beside the buttocks (wider than them): the flight stays between them
+        side = np.abs(rel @ [back[1], -back[0]])
+        hips = float(np.abs((seat_vertices[:, :2] - low[:2]) @ [back[1], -back[0]]).max())
+        beside = (z < height - 0.002) & (ahead < front) & (ahead > front - depth) & (side > hips)
         if beside.any():
-            width = max(min(width, 2 * (float(np.abs(rel[beside] @ [back[1], -back[0]]).min()) - STEP_CLEAR_M)), 0.3)
+            width = max(min(width, 2 * (float(side[beside].min()) - STEP_CLEAR_M)), 0.3)
         ahead = step_fronts(ahead, z, height)
         centre = (ahead[0] + front - depth) / 2  # ahead of the lowest buttock point: the flight's middle
         depth = float(ahead[0] - (front - depth))
