@@ -41,6 +41,8 @@ def test_held_objects_outside_the_torso_touching_not_sinking_into_the_hands(anny
         assert depth(hand).max() < 0.005, (name, depth(hand).max())  # no finger or palm sinks into it
         assert depth(torso).max() < 0.0, (name, depth(torso).max())  # the object is not inside the torso
         gaps[key].append(-depth(palm).max())
+        if pose == "carrying_box":  # a carton, not a tray: at least 0.55 as deep as wide (up to 40 cm), 0.21 x 0.71 m on main
+            assert obj["size"][1] >= min(0.55 * obj["size"][0], 0.4) - 1e-9, (name, obj["size"])
     gaps = {k: np.array(g) for k, g in gaps.items()}
     assert (gaps[True] < 0.02).all() and np.median(gaps[True]) < 0.01, gaps[True]  # as written: the palms touch it
     assert np.median(gaps[False]) < 0.015 and (gaps[False] < 0.04).all(), gaps[False]  # perturbed: near
