@@ -7,9 +7,10 @@ from genb.render.dress.capsules import PIECES, SECTORS
 from genb.render.dress.stride import raised_behind, wrap_back_shins
 
 
-def _legs(right_shin: np.ndarray, right_ankle_back: float = 0.3):
+def _legs(right_shin: np.ndarray, right_thigh: np.ndarray | None = None):
     """Frames, origins and capsules of a standing pelvis (it faces -y) with the left leg hanging straight
-    down and the right shin along ``right_shin`` (unit, from its knee 0.45 m under its hip)."""
+    down and the right shin along ``right_shin`` (unit, from its knee 0.45 m from its hip along
+    ``right_thigh``, unit; default straight down)."""
     x, y, z = np.eye(3)
     down = -z
 
@@ -19,13 +20,14 @@ def _legs(right_shin: np.ndarray, right_ankle_back: float = 0.3):
         return np.stack([axis, s, np.cross(axis, s)], 1)
 
     hips = {0: np.array([0.1, 0.0, 0.9]), 1: np.array([-0.1, 0.0, 0.9])}
-    knees = {k: hips[k] + 0.45 * down for k in (0, 1)}
+    thighs = {0: down, 1: down if right_thigh is None else right_thigh}
+    knees = {k: hips[k] + 0.45 * thighs[k] for k in (0, 1)}
     shins = {0: down, 1: right_shin}
     F = [frame(z)]
     O = [np.array([0.0, 0.0, 0.9])]
     A, B = [], []
     for k in (0, 1):
-        F += [frame(down), frame(shins[k])]
+        F += [frame(thighs[k]), frame(shins[k])]
         O += [hips[k], knees[k]]
         ankle = knees[k] + 0.4 * shins[k]
         for p, q in ((hips[k], knees[k]), (knees[k], ankle)):
@@ -63,7 +65,24 @@ def test_a_shin_raised_behind_is_wrapped_and_a_hanging_one_is_not():
     assert (d @ np.array([1.0, 0.0, 0.0])).max() > 0.95 and (d @ np.array([1.0, 0.0, 0.0])).min() < -0.95
 
 
+def _raised(shin, thigh=None) -> float:
+    frames, caps = _legs(np.asarray(shin, float) / np.linalg.norm(shin), thigh)
+    return raised_behind(frames, 1, caps[1][2 * PIECES * 2 - 1])
+
+
 def test_a_cross_legged_shin_or_a_hanging_one_is_not_raised_behind():
-    for shin in (np.array([0.0, 0.0, -1.0]), np.array([0.0, -0.6, -0.8]), np.array([-0.7, 0.66, 0.27])):
-        frames, caps = _legs(shin / np.linalg.norm(shin))
-        assert raised_behind(frames, 1, caps[1][2 * PIECES * 2 - 1]) == 0.0, shin
+    """Each of the two conditions that keep a cross-legged shin from being raised behind holds alone:
+    its direction (running back across, under BACK[0] towards the back) with its ankle behind the hip,
+    and its ankle in front of the hip with a direction raised behind; each case's twin, with the other
+    condition only, is raised (so each assertion can fail)."""
+    for shin in ([0.0, 0.0, -1.0], [0.0, -0.6, -0.8]):  # hanging, or forward under the knee
+        assert _raised(shin) == 0.0, shin
+    # direction alone: the shin runs back across (0.66 towards the back) from a knee under the hip; its ankle
+    # is 26 cm behind the hip (the ankle condition passes): not raised; steeper back (0.9), raised
+    assert _raised([-0.7, 0.66, 0.27]) == 0.0
+    assert _raised([-0.3, 0.9, 0.3]) == 1.0
+    # ankle alone: the same steep-back shin from a knee 45 cm in front of the hip (the thigh forward, as
+    # cross-legged): its ankle 9 cm in front of the hip: not raised; with the knee 30 cm ahead, raised
+    forward = np.array([0.0, -1.0, 0.0])
+    assert _raised([-0.3, 0.9, 0.3], forward) == 0.0
+    assert _raised([-0.3, 0.9, 0.3], np.array([0.0, -2.0, -np.sqrt(5.0)]) / 3.0) > 0.0

@@ -124,7 +124,7 @@ class People:
         out: list[dict | None] = [None] * len(seated)
         for p in np.flatnonzero(seated):
             rec = contact.seat_recipe(rng, rested[p][self.support["buttocks"]].astype(np.float64), 0.0,
-                                      float(radii[p]), floor=bool(seated[p] == 2))
+                                      float(radii[p]), floor=bool(seated[p] == 2), body=rested[p])
             out[p] = props.finish_recipe(rng, rec)
         return out
 

@@ -101,7 +101,7 @@ def seat_recipes(stage, index: int, world: list, yaw: np.ndarray, radii: np.ndar
         low = np.array([w.vertices[p][buttocks, 2].min() for w in world])
         t = int(np.argmin(low))
         rec = contact.seat_recipe(rng, np.asarray(world[t].vertices[p][buttocks], np.float64), float(yaw[t, p]),
-                                  float(radii[p]))
+                                  float(radii[p]), body=np.asarray(world[t].vertices[p]))
         rec["seat_of"] = int(p)
         out.append(props.finish_recipe(rng, rec))
     return out

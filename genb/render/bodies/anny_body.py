@@ -145,7 +145,6 @@ class AnnyBody(StaturesMixin, BodyModel):
         self._stature_ids = self._stature_vertices()
         self._finger_bones, self._grip_rotations = self._finger_chains()
         self.palm_mask = self._palm_mask()
-        self.thumb_mask = self._palm_mask(("finger1-",))
 
     # ------------------------------------------------------------------ setup helpers
     def _vertex_parts(self, table: list[list[str]]) -> np.ndarray:
@@ -178,7 +177,7 @@ class AnnyBody(StaturesMixin, BodyModel):
 
     def _palm_mask(self, bones: tuple[str, ...] = ("wrist", "metacarpal")) -> np.ndarray:
         """(V,) bool: vertices skinned mostly to a wrist or metacarpal bone (the palm and back of the hand),
-        or to the bones whose labels start with ``bones`` (``finger1-``: the thumbs)."""
+        or to the bones whose labels start with ``bones``."""
         weights = _to_np(self.model.vertex_bone_weights)
         indices = _to_np(self.model.vertex_bone_indices)
         top = indices[np.arange(len(indices)), np.argmax(weights, axis=1)]

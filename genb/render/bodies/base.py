@@ -51,8 +51,6 @@ class BodyModel(abc.ABC):
         licence: one line on the terms of the model's assets (goes into dataset cards).
         palm_mask: (V,) bool, the palm and back of each hand without the fingers, or None (held
             objects then rest against the whole hand).
-        thumb_mask: (V,) bool, the thumbs' vertices, or None (tests and tools look at the thumbs
-            round held objects).
     """
 
     name: str
@@ -62,7 +60,6 @@ class BodyModel(abc.ABC):
     shape_dim: int
     licence: str
     palm_mask: np.ndarray | None = None  # (V,) bool: the palm and back of the hand (not the fingers), if known
-    thumb_mask: np.ndarray | None = None  # (V,) bool: the thumbs, if known
 
     @property
     def num_vertices(self) -> int:

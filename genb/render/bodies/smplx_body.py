@@ -115,8 +115,6 @@ class SmplxBody(BodyModel):
         self.joint_names = tuple(JOINT_NAMES[: self.num_joints])
         rig = load_yaml_asset("rigs", "smplx.yaml")
         self.vertex_parts = self._vertex_parts(rig["parts"])
-        top = np.argmax(self.model.lbs_weights.detach().cpu().numpy(), axis=1)
-        self.thumb_mask = np.isin(top, [j for j, n in enumerate(self.joint_names) if "_thumb" in n])
         self._body25 = np.array([(v, v) if isinstance(v, int) else tuple(v) for v in (rig["body25"][n] for n in BODY25)])
         body_names = self.joint_names[1 : NUM_BODY_JOINTS + 1]
         self._sem_to_body = []  # (semantic index, body_pose joint index)

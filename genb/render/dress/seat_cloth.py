@@ -43,6 +43,8 @@ class Seat:
         width, depth: metres along its local x and y (a round seat: its diameter is ``width``).
         top: metres, the height of its top (of the highest step). round: a disc, not a rectangle.
         steps: a flight of this many steps rising to the back (1: a flat top).
+        fronts: a seat flight's step fronts (local y, bottom step first: the recipe's ``fronts``), or
+            None: even treads.
         back: a backrest across the whole width at the back, as ``(front y, back y, top height)``
             (local metres; world height), or None.
     """
@@ -55,6 +57,7 @@ class Seat:
     round: bool = False
     steps: int = 1
     back: tuple | None = None
+    fronts: tuple | None = None
 
 
 def seat_of(recipe: dict | None) -> Seat | None:
@@ -65,13 +68,14 @@ def seat_of(recipe: dict | None) -> Seat | None:
     L, D, H = (float(s) for s in recipe["size"])
     kind = recipe["type"]
     grow = OVERHANG.get(kind, 0.0)
-    steps = max(2, round(H / 0.16)) if kind == "steps" else 1  # scene.props' flight
+    fronts = tuple(float(f) for f in recipe["fronts"]) if kind == "steps" and "fronts" in recipe else None
+    steps = (len(fronts) if fronts else max(2, round(H / 0.16))) if kind == "steps" else 1  # scene.props' flight
     back = None
     if kind in BACKREST:
         front, rear, up = BACKREST[kind]
         back = (D / 2 - front, D / 2 - rear, H + up)
     return Seat(np.asarray(recipe["position"], np.float64), math.radians(float(recipe["yaw_deg"])), L + grow,
-                D + grow, H, kind in ROUND, steps, back)
+                D + grow, H, kind in ROUND, steps, back, fronts)
 
 
 def person_seat(seats: list, person: int) -> Seat | None:
@@ -95,6 +99,8 @@ def top_height(seat: Seat, y: np.ndarray) -> np.ndarray:
     if seat.steps <= 1:
         return np.full(np.shape(y), seat.top)
     n = seat.steps
+    if seat.fronts is not None:  # the steps whose front lies before y, the lowest always
+        return seat.top * np.maximum((np.asarray(y)[..., None] >= np.asarray(seat.fronts)).sum(-1), 1) / n
     back = np.clip((seat.depth / 2 - y) / seat.depth, 0.0, 1.0)  # 0 at the back, 1 at the front
     return seat.top * np.minimum(np.floor(n * (1.0 - back)) + 1.0, n) / n
 
@@ -106,6 +112,8 @@ def _front_face(seat: Seat, z: np.ndarray) -> np.ndarray:
         return np.full(np.shape(z), -seat.depth / 2)
     n = seat.steps
     k = np.clip(np.floor(z * n / seat.top), 0, n - 1)
+    if seat.fronts is not None:
+        return np.asarray(seat.fronts)[k.astype(np.int64)]
     return seat.depth / 2 - seat.depth * (n - k) / n
 
 

@@ -27,6 +27,11 @@ from genb.core.conventions import BODY25_INDEX, PART_INDEX
 
 MAX_TILT_DEG = 32.0
 CUSHION_GAP_M = 0.05  # a floor sitter's buttocks higher than this above the ground get a cushion under them
+SEAT_FRONT_M = 0.12  # a seat's front edge this far ahead of the lowest buttock point (under the thighs)
+STEP_EDGE_M = 0.07  # a seat flight's top step: its front edge this far ahead (the thighs overhang it) ...
+STEP_RISE_M = 0.16  # ... its steps rise about this much each ...
+STEP_TREAD_M = (0.12, 0.3)  # ... their treads are this deep (min, max), metres ...
+STEP_CLEAR_M = 0.04  # ... and their fronts stay this far from the legs (shoes, trouser legs)
 TILT_COST_M_PER_DEG = 0.002  # how much extra gap (m) one degree of tilt is worth avoiding
 GROUP_NAMES = ("feet", "left_foot", "right_foot", "knees", "left_knee", "right_knee", "shins", "buttocks",
                "thighs", "left_thigh", "right_thigh", "hands")
@@ -213,7 +218,7 @@ def buttock_gaps(vertices: np.ndarray, root: np.ndarray, rotation: np.ndarray, b
 
 
 def seat_recipe(rng: np.random.Generator, seat_vertices: np.ndarray, yaw_deg: float, radius: float,
-                floor: bool = False) -> dict:
+                floor: bool = False, body: np.ndarray | None = None) -> dict:
     """A seat (``chair``, ``stool``, ``bench``, ``crate``, ``low_wall`` or ``steps``) whose top is under the
     lowest buttock point of a seated person, or with ``floor`` a ``cushion`` exactly that high (for a
     floor sitter whose buttocks hover).
@@ -222,6 +227,10 @@ def seat_recipe(rng: np.random.Generator, seat_vertices: np.ndarray, yaw_deg: fl
         seat_vertices: (N, 3) the person's buttock vertices in the world, placed (feet on the ground).
         yaw_deg: the person's yaw (the seat turns with them: its depth runs front to back).
         radius: the person's footprint radius (the seat stays within it sideways).
+        body: (V, 3) the whole placed body; with it a flight of ``steps`` is built around the legs
+            (:func:`step_fronts`: the buttocks on its top tread, the lower steps clear of the shins and
+            feet, its ``fronts`` in the recipe); without it, a uniform flight (whose top step may lie
+            behind the buttocks).
     Returns:
         a prop recipe (``props.place_props`` format) with ``seat_of`` set by the caller.
     """
@@ -242,10 +251,59 @@ def seat_recipe(rng: np.random.Generator, seat_vertices: np.ndarray, yaw_deg: fl
                                              "low_wall": 1.8, "steps": 1.6}[kind] * rng.uniform(0.9, 1.1)))
     width = max(width, 0.34)
     # the seat's front edge a little ahead of the lowest buttock point, the rest behind it
-    front = 0.12
-    xy = low[:2] + back * (depth / 2 - front)
+    front = SEAT_FRONT_M
+    extra = {}
+    if kind == "steps" and body is not None:  # the top tread under the buttocks, the lower ones before the legs
+        front = STEP_EDGE_M
+        rel, z = np.asarray(body, np.float64)[:, :2] - low[:2], np.asarray(body, np.float64)[:, 2]
+        ahead = -rel @ back
+        # hands hanging lower than the top beside the buttocks (wider than them): the flight stays between them
+        side = np.abs(rel @ [back[1], -back[0]])
+        hips = float(np.abs((seat_vertices[:, :2] - low[:2]) @ [back[1], -back[0]]).max())
+        beside = (z < height - 0.002) & (ahead < front) & (ahead > front - depth) & (side > hips)
+        if beside.any():
+            width = max(min(width, 2 * (float(side[beside].min()) - STEP_CLEAR_M)), 0.3)
+        ahead = step_fronts(ahead, z, height)
+        centre = (ahead[0] + front - depth) / 2  # ahead of the lowest buttock point: the flight's middle
+        depth = float(ahead[0] - (front - depth))
+        extra = {"fronts": [float(centre - a) for a in ahead]}
+        xy = low[:2] - back * centre
+    else:
+        xy = low[:2] + back * (depth / 2 - front)
     return {"type": kind, "position": [float(xy[0]), float(xy[1])], "yaw_deg": float(yaw_deg),
-            "size": [width, depth, height], "seed": int(rng.integers(2**31))}
+            "size": [width, depth, height], "seed": int(rng.integers(2**31)), **extra}
+
+
+def step_fronts(ahead: np.ndarray, z: np.ndarray, height: float) -> list[float]:
+    """How far ahead of the lowest buttock point each step's front (riser) of a seat flight stands,
+    bottom step first, the top step's at :data:`STEP_EDGE_M` (the sitter's buttocks on its tread).
+
+    The flight rises evenly to ``height`` in as many steps as a :data:`STEP_RISE_M` rise gives, fewer
+    (taller risers) where the legs leave no room: each lower step's front stays :data:`STEP_CLEAR_M`
+    behind every body point lower than :data:`STEP_CLEAR_M` above its tread (the shins, calves and
+    feet in front of the seat, with room for shoes and trouser legs), and every tread is at least
+    ``STEP_TREAD_M[0]`` deep (at most ``STEP_TREAD_M[1]``). One step (a block) always fits.
+
+    Args:
+        ahead: (V,) metres each body point stands ahead of the lowest buttock point (along the
+            sitter's facing). z: (V,) their heights above the ground, metres. height: the top, metres.
+    Returns:
+        n floats, metres ahead, non-increasing from the bottom step to the top one.
+    """
+    lo, hi = STEP_TREAD_M
+    before = ahead > STEP_EDGE_M  # points over the ground in front of the top step (not on it)
+    for n in range(max(1, round(height / STEP_RISE_M)), 0, -1):
+        fronts = [STEP_EDGE_M]
+        for k in range(n - 2, -1, -1):  # the tread of step k at height (k + 1) / n of the top
+            low = before & (z < height * (k + 1) / n + STEP_CLEAR_M)
+            room = float(ahead[low].min()) - STEP_CLEAR_M if low.any() else np.inf
+            tread = min(room - fronts[-1], hi)
+            if tread < lo:
+                break
+            fronts.append(fronts[-1] + tread)
+        else:
+            return fronts[::-1]
+    raise AssertionError("one step always fits")
 
 
 def place_recipe(recipe: dict, yaw_deg: float, xy: np.ndarray) -> dict:

@@ -30,6 +30,8 @@ PHONE_SIZE = [0.15, 0.075, 0.012]
 NEAR_M = 0.03  # hand vertices further than this beside a phone's footprint cannot touch it
 BOX_HEIGHT_M = 0.24
 MIN_BOX_DEPTH_M = 0.08
+BOX_DEPTH_RATIO = 0.55  # a carried carton is at least this deep for its width (moving boxes: 0.6-1) ...
+MAX_BOX_DEPTH_M = 0.4  # ... up to this depth, the extra ahead of the fingertips
 SLEEVE_M = 0.0  # between a forearm and the side of a box
 REACH_M = 0.02  # a carried box's front face lies this far ahead of the hands' fingertips
 FINGER_SINK_M = 0.003  # a finger or thumb lying on a box's side face may press this far into it
@@ -138,7 +140,8 @@ def _side_faces(at: tuple[float, float], arms: list[np.ndarray], y_front: float,
 
 def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarray, forearms: np.ndarray) -> dict[str, Any]:
     """A box between the palms: sides at the palms, the hands flat on them (the fingers and thumb lying
-    forward along the side faces), its front face ``REACH_M`` ahead of the fingertips, back clear of the body.
+    forward along the side faces), its front face ``REACH_M`` ahead of the fingertips, back clear of the body;
+    a wide box reaches further forward, to ``BOX_DEPTH_RATIO`` of its width (at most ``MAX_BOX_DEPTH_M``).
 
     k: (25, 3) keypoints; v: (V, 3) vertices; hands, palms, forearms: (2, V) bool masks, row 0 the left
     side. The box keeps ``CLEARANCE_M`` from every other vertex; where a forearm comes in further than
@@ -173,6 +176,8 @@ def _place_box(k: np.ndarray, v: np.ndarray, hands: np.ndarray, palms: np.ndarra
     y_back = min(body[:, 1].min() - CLEARANCE_M if len(body) else y_front + 0.3,
                  elbow_half[:, 1].min() - SLEEVE_M if len(elbow_half) else np.inf, y_cap)
     y_back = max(y_back, y_front + MIN_BOX_DEPTH_M)
+    # a carton at least BOX_DEPTH_RATIO as deep as it is wide: wide hands hold its back, the rest reaches forward
+    y_front = min(y_front, y_back - min(BOX_DEPTH_RATIO * (x1 - x0), MAX_BOX_DEPTH_M))
     centre_local = np.array([(x0 + x1) / 2, (y_front + y_back) / 2, (z0 + z1) / 2])
     return {"type": "box", "center": (c0 + R @ centre_local).tolist(), "rotation": R.tolist(),
             "size": [float(x1 - x0), float(y_back - y_front), BOX_HEIGHT_M]}

@@ -158,10 +158,10 @@ def _pieces(recipe: dict[str, Any]) -> list[tuple[tuple, list[float]]]:
     dark = [c * 0.35 for c in col]
     out = []
     if kind in ("crate", "wall", "steps"):
-        if kind == "steps":
-            n = max(2, round(H / 0.16))
-            for k in range(n):  # a flight of n steps rising along +y
-                depth = D * (n - k) / n
+        if kind == "steps":  # a flight of n steps rising along +y: even treads, or a seat's (its "fronts")
+            n = len(recipe["fronts"]) if "fronts" in recipe else max(2, round(H / 0.16))
+            for k in range(n):
+                depth = D / 2 - recipe["fronts"][k] if "fronts" in recipe else D * (n - k) / n
                 out.append((box_mesh([L, depth, H * (k + 1) / n - H * k / n], [0, D / 2 - depth / 2, H * k / n]), col))
         else:
             out.append((box_mesh([L, D, H], [0, 0, 0]), col))
