@@ -24,7 +24,7 @@ STRAP_IN = 0.022  # metres the armhole runs inside the shoulder joint over the s
 SCOOP_TOP = 0.035  # metres below the neck's height where the armhole starts to curve out under the arm
 SCOOP = 3.2  # 1/metres: how fast it curves out (|x| grows by SCOOP * depth^2 below SCOOP_TOP)
 FRONT_SCOOP = 0.008  # metres the armhole lies further in on the front (a tank top is cut deeper there)
-SLOPE = 10.0  # field units per metre (the cut's crossings interpolate it linearly)
+SLOPE = 2.0  # field units per metre, about the trunk coordinate's (so a shell hides the body faces hide_margin / SLOPE inside)
 BAND = 0.03  # metres from the armhole over which the cloth eases back from the skin (armhole_weight)
 
 
