@@ -54,13 +54,14 @@ def armhole_weight(atlas) -> np.ndarray:
 
 
 EDGE_CLEAR = 0.001  # metres the cloth keeps off the skin at the armhole (before its thickness)
+EDGE_LIFT = 0.5  # the share of the garment's thickness the cloth stands off the skin at the armhole (a thin binding)
 
 
 def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5):
     """A copy of a draped ``shell`` whose cloth keeps to the skin along its armholes: where ``weight``
     (V,) per body vertex (:func:`armhole_weight`) is 1, each shell vertex hangs from its own body point
     (not the smoothed anchor, which averages over the shoulder and, posed, over the arm), along the
-    skin's normal, :data:`EDGE_CLEAR` off it and with no ease: a binding lying on the shoulder and in
+    skin's normal, :data:`EDGE_CLEAR` and :data:`EDGE_LIFT` of the thickness off it and with no ease: a binding lying on the shoulder and in
     the armpit, so its hem strip is a few millimetres wide in every pose. Blended linearly in
     ``weight`` into the smoothed drape inside (the anchors, their frames' source and the offsets alike).
     Computed once per cached shell; posing costs the same."""
@@ -86,4 +87,5 @@ def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5):
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
     drape = dataclasses.replace(d, disp=disp.astype(np.float32), normal=normal.astype(np.float32),
                                 ease_scale=((1.0 - w) * d.ease_scale).astype(np.float32), smooth=smooth)
-    return dataclasses.replace(shell, drape=drape)
+    lift = np.where(main, np.minimum(shell.lift, 1.0 - (1.0 - EDGE_LIFT) * w), shell.lift)  # the hem's inner edge keeps its rim
+    return dataclasses.replace(shell, drape=drape, lift=lift)
