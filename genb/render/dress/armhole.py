@@ -8,15 +8,19 @@ saw-toothed ruff. :func:`armhole_field` is instead one smooth function of the re
 the same on either side of the parts' border, whose zero line is a tailor's armhole: straight up
 over the shoulder a strap's width in from the shoulder joint, curving out and round under the
 arm a few centimetres below the armpit (seen from the front, a U around the shoulder).
-:func:`armhole_weight` is the band along it where the cloth keeps close to the skin.
+:func:`armhole_weight` is the band along it where :func:`hug_armholes` keeps the draped cloth
+close to the skin (a binding, not the smoothed shell standing off the shoulder and, posed, into the arm).
 
 Pure functions of the :class:`~genb.render.dress.atlas.BodyAtlas` (its rest positions and
-keypoints: the same anatomical line on every body shape).
+keypoints: the same anatomical line on every body shape); the hug is computed once per cached shell.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import scipy.sparse
 
 from genb.core.conventions import BODY25_INDEX as K25
 
@@ -26,6 +30,8 @@ SCOOP = 3.2  # 1/metres: how fast it curves out (|x| grows by SCOOP * depth^2 be
 FRONT_SCOOP = 0.008  # metres the armhole lies further in on the front (a tank top is cut deeper there)
 SLOPE = 2.0  # field units per metre, about the trunk coordinate's (so a shell hides the body faces hide_margin / SLOPE inside)
 BAND = 0.03  # metres from the armhole over which the cloth eases back from the skin (armhole_weight)
+EDGE_CLEAR = 0.001  # metres the cloth keeps off the skin at the armhole (before its thickness)
+EDGE_LIFT = 0.5  # the share of the garment's thickness the cloth stands off the skin at the armhole (a thin binding)
 
 
 def armhole_distance(atlas) -> np.ndarray:
@@ -53,22 +59,16 @@ def armhole_weight(atlas) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-EDGE_CLEAR = 0.001  # metres the cloth keeps off the skin at the armhole (before its thickness)
-EDGE_LIFT = 0.5  # the share of the garment's thickness the cloth stands off the skin at the armhole (a thin binding)
-
 
 def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5):
     """A copy of a draped ``shell`` whose cloth keeps to the skin along its armholes: where ``weight``
     (V,) per body vertex (:func:`armhole_weight`) is 1, each shell vertex hangs from its own body point
     (not the smoothed anchor, which averages over the shoulder and, posed, over the arm), along the
-    skin's normal, :data:`EDGE_CLEAR` and :data:`EDGE_LIFT` of the thickness off it and with no ease: a binding lying on the shoulder and in
-    the armpit, so its hem strip is a few millimetres wide in every pose. Blended linearly in
-    ``weight`` into the smoothed drape inside (the anchors, their frames' source and the offsets alike).
+    skin's normal, :data:`EDGE_CLEAR` and :data:`EDGE_LIFT` of the thickness off it, with no ease: a
+    binding lying on the shoulder and in the armpit, its hem strip a few millimetres wide in every pose.
+    Blended linearly in ``weight`` into the smoothed drape inside (the anchors, their frames' source,
+    the offsets and the thickness alike). ``hem_pull``: the drape's (:func:`~genb.render.dress.drape.drape_shell`).
     Computed once per cached shell; posing costs the same."""
-    import dataclasses
-
-    import scipy.sparse
-
     d = shell.drape
     G = shell.num_vertices
     twin = shell.twin if shell.twin is not None else np.arange(G)
