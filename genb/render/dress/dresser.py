@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
+from genb.render.dress.armhole import armhole_field, armhole_weight, hug_armholes
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
@@ -112,7 +113,9 @@ class Dresser:
             elif drape is not None:
                 drape = dict(drape)
                 drape.setdefault("region_scale", self.ease_region)
+                hug = drape.pop("hug", None)  # a sleeveless top's armholes keep to the skin (dress.armhole)
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
+                shell = hug_armholes(shell, hug) if hug is not None else shell
             self._shells[key] = shell
             if self._store is not None:
                 texcoords.shell_texcoords(shell, self.atlas, self._uv_centres)  # stored with it: cut once per machine
@@ -128,7 +131,10 @@ class Dresser:
         def field():
             hard = np.isin(a.parts, [HEAD] + [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
             f = np.maximum(waist - a.torso, a.torso - collar)
-            f = np.where(self.is_arm, np.maximum(f, np.nan_to_num(a.arm) - max(sleeve, -0.12)), f)
+            if sleeve < 0:  # sleeveless: armholes along one smooth line over the trunk and arms (dress.armhole)
+                f = np.maximum(f, armhole_field(a))
+            else:
+                f = np.where(self.is_arm, np.maximum(f, np.nan_to_num(a.arm) - sleeve), f)
             if open_front:  # a gap down the middle of the front
                 gap = (a.normals[:, 1] < -0.3) & (a.torso < 1.05)
                 f = np.where(gap, np.maximum(f, (0.035 - np.abs(a.rest[:, 0])) * 10), f)
@@ -141,7 +147,8 @@ class Dresser:
         return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
                            drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
                                   "hang": [(chest := chest_zone(a), chest_lift), (seat := seat_back_zone(a), curtain_lift)],
-                                  "wide": (np.maximum(chest, seat), CHEST_FRAME_RADIUS)},
+                                  "wide": (np.maximum(chest, seat), CHEST_FRAME_RADIUS),
+                                  "hug": armhole_weight(a) if sleeve < 0 else None},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
