@@ -4,7 +4,7 @@ seated people get a seat at their buttocks' height, and the ground truth follows
 import numpy as np
 import pytest
 
-from genb.core.conventions import BODY25_INDEX
+from genb.core.conventions import BODY25_INDEX, PART_INDEX
 from genb.render.scene import contact
 from genb.render.scene import framing
 from genb.render.assets import load_yaml_asset
@@ -105,6 +105,29 @@ def test_the_ground_darkens_under_every_part_that_rests_on_it(anny_body, groups)
     standing = anny_body.pose(shapes[:1], euler_xyz_to_matrix(lib.key_pose("relaxed_standing"))[None])
     kp = standing.keypoints[0] - [0, 0, standing.vertices[0, :, 2].min()]
     assert np.all(contact.ground_contacts(kp[None])[2:, 2] > 0.25)  # beyond the darkening's reach
+
+
+def test_seated_hands_never_hang_below_the_seats_top(anny_body, groups):
+    """A seat is as wide as a bench or a crate: a seated pose's hands over it (beside the hips, 12 cm at
+    most, and behind the knees) rest on or above its top (the lowest buttock point). ``sitting_relaxed``'s arms by
+    the sides hung 5-12 cm below it, 4-10 cm outside the hips: through a bench (fingertips 0-2.4 cm above it
+    now, the elbows bent 26 degrees more)."""
+    lib = PoseLibrary()
+    shapes = np.array([[0.5, 0.67, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], [0.5, 0.2, 0.5, 0.5, 0.5, 0.5],
+                       [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]], np.float32)
+    parts = np.asarray(anny_body.vertex_parts)
+    bad = {}
+    for name in [n for n in TABLE if contact.pose_support(n, TABLE)[1]]:
+        posed = anny_body.pose(shapes, euler_xyz_to_matrix(lib.key_pose(name))[None].repeat(len(shapes), axis=0))
+        for k, (v, kp) in enumerate(zip(posed.vertices, posed.keypoints)):
+            top, wide = v[groups["buttocks"], 2].min(), np.abs(v[groups["buttocks"], 0]).max()
+            knees = kp[[BODY25_INDEX["left_knee"], BODY25_INDEX["right_knee"]], 1].max()  # a body faces -Y
+            for side in ("left", "right"):
+                h = v[parts == PART_INDEX[f"{side}_hand"]]
+                near = (np.abs(h[:, 0]) < wide + 0.12) & (h[:, 1] > knees)
+                if near.any() and h[near, 2].min() < top - 0.01:
+                    bad[name, k, side] = round(float(h[near, 2].min() - top), 3)
+    assert not bad, bad
 
 
 def test_standing_poses_are_not_tilted(anny_body, groups):
