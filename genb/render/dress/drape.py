@@ -216,10 +216,14 @@ def _frame_mean(base: np.ndarray, normals: np.ndarray, radius: float, M: scipy.s
     (``M``, the smoothing's own ball, where its ``radius`` is close), blended per row towards a ball of
     ``wide[1]`` metres by ``wide[0]`` (n,) in [0, 1] (trousers' seat: ~45k more entries, ~0.3 ms a pose)."""
     F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, normals, FRAME_RADIUS, on_border)
-    if wide is None:
+    if not wide:
         return F
-    w = np.clip(wide[0], 0.0, 1.0)
-    F = (scipy.sparse.diags(1.0 - w) @ F + scipy.sparse.diags(w) @ _ball(base, normals, wide[1], on_border)).tocsr()
+    w = [np.clip(z[0], 0.0, 1.0) for z in wide]
+    scale = np.maximum(np.sum(w, axis=0), 1.0)  # overlapping zones share a row
+    F = scipy.sparse.diags(1.0 - np.sum(w, axis=0) / scale) @ F
+    for (_, r), wk in zip(wide, w):
+        F = F + scipy.sparse.diags(wk / scale) @ _ball(base, normals, r, on_border)
+    F = F.tocsr()
     F.eliminate_zeros()  # rows outside the zone: the narrow ball's entries alone
     return F
 
@@ -282,7 +286,8 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     base, R = base.astype(np.float64), R.astype(np.float64)
     M = _ball(base, R[:, 2], radius, on_border)
     # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
-    F = _frame_mean(base, R[:, 2], radius, M, on_border, wide and (np.asarray(shell.blend @ wide[0])[:nm], wide[1]))
+    zones = [] if wide is None else [wide] if np.isscalar(wide[1]) else list(wide)
+    F = _frame_mean(base, R[:, 2], radius, M, on_border, [(np.asarray(shell.blend @ z)[:nm], r) for z, r in zones])
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
     hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
     free = (1.0 - hold)[:, None]

@@ -21,7 +21,7 @@ from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
-from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, seat_zone
+from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, back_seat_zone, seat_zone
 from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_zone
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
@@ -139,8 +139,9 @@ class Dresser:
             extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
         r = span(ease)
         return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
-                           drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
-                                  "hang": (zone := chest_zone(a)), "wide": (zone, CHEST_FRAME_RADIUS)},
+                           drape={"fixed": self.limb_hold * (1.0 - (seat := back_seat_zone(a, self.is_leg))), "radius": r,
+                                  "bridge": BRIDGE_RHO, "hang": (zone := chest_zone(a)),
+                                  "wide": ((zone, CHEST_FRAME_RADIUS), (seat, SEAT_FRAME_RADIUS))},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
