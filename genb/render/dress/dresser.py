@@ -120,9 +120,10 @@ class Dresser:
         return shell
 
     def top_shell(self, sleeve: float, waist: float, collar: float = 1.1, open_front: bool = False,
-                  hood: bool = False, fine: bool = False, ease: float = 0.0) -> Shell:
+                  hood: bool = False, fine: bool = False, ease: float = 0.0, seat: bool = False) -> Shell:
         """Trunk from ``waist`` (trunk coordinate) up to the collar, arms to ``sleeve`` (arm coordinate; < 0: none).
-        ``ease``: the looser the garment, the wider the forms its cloth spans (:func:`span`)."""
+        ``ease``: the looser the garment, the wider the forms its cloth spans (:func:`span`). ``seat``: a coat's or
+        a jacket's, its seat's anchors smoothed wider (:func:`~genb.render.dress.bridge.back_seat_zone`)."""
         a = self.atlas
 
         def field():
@@ -138,11 +139,13 @@ class Dresser:
         if hood:  # a hood lying on the back: a bulge below the collar
             extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
         r = span(ease)
-        return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
-                           drape={"fixed": self.limb_hold * (1.0 - (seat := back_seat_zone(a, self.is_leg))), "radius": r,
-                                  "bridge": BRIDGE_RHO, "hang": (zone := chest_zone(a)),
-                                  "wide": ((zone, CHEST_FRAME_RADIUS), (seat, SEAT_FRAME_RADIUS))},
-                           coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
+        wide, hold = (zone := chest_zone(a), CHEST_FRAME_RADIUS), self.limb_hold
+        if seat:  # a coat's or a jacket's seat: its thighs smooth as the trunk does, its anchors over 12 cm
+            wide, hold = (wide, (back := back_seat_zone(a, self.is_leg), SEAT_FRAME_RADIUS)), hold * (1.0 - back)
+        key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ())
+        return self._shell(key, field, extra=extra, subdivide=fine, drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO,
+                                                                          "hang": zone, "wide": wide},
+                           coarse_key=key[:6] + (False,) + key[7:])
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
         """Pelvis up to ``waist`` (trunk coordinate) and legs down to ``length`` (leg coordinate)."""

@@ -26,7 +26,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     tail = g["kind"] == "coat" and "tail" in g  # its shell ends where the tail begins (dress.coat_join)
     waist = coat_join.top(w.keypoints, g["waist"]) if tail else g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
-                                fine=_fine(w, g), ease=e)
+                                fine=_fine(w, g), ease=e, seat=g["kind"] == "coat")
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     if g["kind"] == "coat":  # a flexed seat's back spanned as a tent (dress.seat_tent)
         seat_tent.lay(w, shell, m)
