@@ -23,9 +23,10 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX as K25
 
 SEAT_RHO = 0.25  # metres: the coat's sag radius over a flexed seat (the lobes' tops hold it up)
-SEAT_REACH = 0.12  # metres: the farthest point of the seat that holds the cloth up
+SEAT_REACH = 0.10  # metres: the farthest point of the seat that holds the cloth up
 SEAT_MAX = 0.04  # metres: the most a point of the seat is lifted
 SEAT_MIN_WEIGHT = 0.05  # shell vertices with less of the seat zone than this are left as they are
+SUPPORT_CELL = 0.03  # metres: one seat vertex per cube of this side holds the tent up
 _PLANS: dict = {}  # id(shell) -> (shell, plan): built once a shell (shells are cached)
 
 
@@ -44,14 +45,19 @@ def flexed(keypoints: np.ndarray, degrees: float) -> bool:
 
 def plan(shell, zone: np.ndarray) -> tuple | None:
     """What :func:`tent_seat` needs of a shell, built once (cached by the shell): the seat's shell vertices
-    ``ids`` (K,) (its own, not a hem's inner edge) and their zone weights (K,); the neighbour pairs (i, j)
-    over them within :data:`SEAT_REACH` in the rest pose facing the same side, sorted by i, with the
-    starts of each i's run (:func:`numpy.maximum.reduceat`); ``src`` (G,) each shell vertex's seat
-    index (its twin's for a hem's inner edge; -1 off the seat) and the faces touching a moved vertex.
-    None: the shell does not reach the seat. ``zone``: (V,) per body vertex in [0, 1]."""
+    ``ids`` (K,) (its own, not a hem's inner edge) and their zone weights (K,); the pairs (i, j) of a seat
+    vertex and a support within :data:`SEAT_REACH` in the rest pose facing the same side (supports: one
+    seat vertex per :data:`SUPPORT_CELL` cube, so a subdivided shell costs about what its coarse one does),
+    sorted by i, with the starts of each i's run (:func:`numpy.maximum.reduceat`); the vertices ``touched``
+    (T,) by a face around a moved vertex (a hem's inner edge moves with its twin), those faces over them
+    (F, 3), each touched vertex's seat index (-1: none) and the (M, F) sparse sum of the faces at the moved
+    ones, ``moved`` (M,) their positions in ``touched``. None: the shell does not reach the seat.
+    ``zone``: (V,) per body vertex in [0, 1]."""
     got = _PLANS.get(id(shell))
     if got is not None and got[0] is shell:
         return got[1]
+    import scipy.sparse
+
     from genb.render.dress.bridge import neighbour_pairs
 
     G = shell.num_vertices
@@ -60,28 +66,28 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
     ids = np.flatnonzero((w > SEAT_MIN_WEIGHT) & (twin == np.arange(G)))
     out = None
     if len(ids) >= 8:
-        i, j, _, _ = neighbour_pairs(shell.rest[ids], shell.rest_normals[ids], SEAT_REACH)
-        o = np.lexsort((j, i))
-        i, j = i[o], j[o]
+        rest = np.asarray(shell.rest, np.float64)[ids]
+        i, j, _, _ = neighbour_pairs(rest, np.asarray(shell.rest_normals, np.float64)[ids], SEAT_REACH)
+        support = np.zeros(len(ids), bool)
+        support[np.unique(np.floor(rest / SUPPORT_CELL).astype(np.int64), axis=0, return_index=True)[1]] = True
+        keep = support[j]
+        o = np.lexsort((j[keep], i[keep]))
+        i, j = i[keep][o], j[keep][o]
         heads = np.flatnonzero(np.r_[True, i[1:] != i[:-1]]) if len(i) else np.zeros(0, np.int64)
         local = np.full(G, -1, np.int64)
         local[ids] = np.arange(len(ids))
         src = local[twin]
-        moved = src >= 0
         faces = np.asarray(shell.faces, np.int64)
-        faces = faces[moved[faces].any(axis=1)]
-        out = (ids, np.clip(w[ids], 0.0, 1.0), i, j, heads, src, faces)
+        faces = faces[(src[faces] >= 0).any(axis=1)]
+        touched, lf = np.unique(faces, return_inverse=True)
+        lf = lf.reshape(faces.shape)
+        moved = np.flatnonzero(src[touched] >= 0)
+        row = np.full(len(touched), -1, np.int64)
+        row[moved] = np.arange(len(moved))
+        r, f = row[lf.ravel()], np.repeat(np.arange(len(lf)), 3)
+        inc = scipy.sparse.csr_matrix((np.ones(int((r >= 0).sum())), (r[r >= 0], f[r >= 0])), shape=(len(moved), len(lf)))
+        out = (ids, np.clip(w[ids], 0.0, 1.0), i, j, heads, touched, lf, src[touched], inc, moved)
     _PLANS[id(shell)] = (shell, out)
-    return out
-
-
-def _face_sums(v: np.ndarray, faces: np.ndarray, n: int) -> np.ndarray:
-    """(n, 3) the area-weighted face normals of ``faces`` summed at their vertices (``v``: (n, 3))."""
-    a, b, c = v[faces[:, 0]], v[faces[:, 1]], v[faces[:, 2]]
-    fn = np.cross(b - a, c - a)
-    out = np.zeros((n, 3))
-    for k in range(3):
-        np.add.at(out, faces[:, k], fn)
     return out
 
 
@@ -101,6 +107,12 @@ def seat_lift(points: np.ndarray, normals: np.ndarray, pairs: tuple, weight: np.
     return np.clip(lift, 0.0, cap) * weight
 
 
+def _face_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(F, 3) area-weighted normals of ``faces`` (F, 3) over the points ``v``."""
+    a = v[faces[:, 0]]
+    return np.cross(v[faces[:, 1]] - a, v[faces[:, 2]] - a)
+
+
 def tent_seat(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray) -> None:
     """A posed shell's seat lifted to its tent (:func:`seat_lift`), in place: ``vertices`` (G, 3) moved
     out along ``normals`` (G, 3), and the normals of the moved vertices turned by as much as the normals
@@ -109,21 +121,17 @@ def tent_seat(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray
     p = plan(shell, zone)
     if p is None:
         return
-    ids, w, i, j, heads, src, faces = p
-    v = np.asarray(vertices, np.float64)
-    n = np.asarray(normals, np.float64)
-    lift = seat_lift(v[ids], n[ids], (i, j, heads), w)
+    ids, w, i, j, heads, touched, lf, src, inc, moved = p
+    lift = seat_lift(np.asarray(vertices[ids], np.float64), np.asarray(normals[ids], np.float64), (i, j, heads), w)
     if not (lift > 1e-4).any():
         return
-    moved = np.flatnonzero(src >= 0)
-    before = _face_sums(v, faces, len(v))[moved]
-    v2 = v.copy()
-    v2[moved] += lift[src[moved], None] * n[moved]
-    after = _face_sums(v2, faces, len(v))[moved]
+    v = np.asarray(vertices[touched], np.float64)
+    n = np.asarray(normals[touched], np.float64)
+    v2 = v + np.where(src >= 0, lift[src], 0.0)[:, None] * n
     unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # noqa: E731
-    turned = unit(n[moved] + unit(after) - unit(before))
-    vertices[moved] = v2[moved].astype(vertices.dtype)
-    normals[moved] = turned.astype(normals.dtype)
+    turn = unit(inc @ _face_normals(v2, lf)) - unit(inc @ _face_normals(v, lf))
+    vertices[touched[moved]] = v2[moved].astype(vertices.dtype)
+    normals[touched[moved]] = unit(n[moved] + turn).astype(normals.dtype)
 
 
 _ZONES: dict = {}  # id(atlas) -> (atlas, its back_seat_zone)
