@@ -211,10 +211,11 @@ def _push_out(S: np.ndarray, base: np.ndarray, skin_n: np.ndarray, faces: np.nda
 
 
 def _frame_mean(base: np.ndarray, normals: np.ndarray, radius: float, M: scipy.sparse.csr_matrix,
-                on_border: np.ndarray, wide: tuple[np.ndarray, float] | None) -> scipy.sparse.csr_matrix:
+                on_border: np.ndarray, wide: list) -> scipy.sparse.csr_matrix:
     """(n, n) row-normalised mean the anchors and frames are smoothed by: a ball of :data:`FRAME_RADIUS`
     (``M``, the smoothing's own ball, where its ``radius`` is close), blended per row towards a ball of
-    ``wide[1]`` metres by ``wide[0]`` (n,) in [0, 1] (trousers' seat: ~45k more entries, ~0.3 ms a pose)."""
+    ``r`` metres by ``w`` (n,) in [0, 1] for each zone ``(w, r)`` in ``wide`` (trousers' seat: ~45k more
+    entries, ~0.3 ms a pose; a coat's chest and seat: two zones, their weights shared where they overlap)."""
     F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, normals, FRAME_RADIUS, on_border)
     if not wide:
         return F
@@ -268,8 +269,8 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             back there (1: the shell keeps to the skin, e.g. a waistband).
         bridge: optional sag radius, metres: before smoothing, the shell is lifted over the body's
             hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
-        wide: optional ((V,) weight in [0, 1] per body vertex, metres): anchors and frames smoothed that
-            much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
+        wide: optional ((V,) weight in [0, 1] per body vertex, metres), or a tuple of such zones: anchors and
+            frames smoothed that much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
         hang: optional (V,) weight in [0, 1] per body vertex: there the shell is lifted to a tent over the
             bust (:func:`~genb.render.dress.chest.chest_lift`: a top over the chest).
     """
