@@ -64,15 +64,15 @@ def test_a_seated_coat_spans_the_seat(seat_relief):
     and a closed jacket's shell keep a small share of the seat's relief (its cleft and the groove under the
     lobes, test_anatomy's measure). Before dress.seat_tent (the anchors smoothed over 6 cm, the rest
     drape's disp): median 0.22 (coat) and 0.21 (jacket), mean 0.25 and 0.22, at most 0.58 and 0.47 (the child
-    kneeling on one knee); now 0.14 and 0.12, mean 0.16 and 0.15, at most 0.32 and 0.47 (the heavy body kneeling
-    on one knee)."""
+    kneeling on one knee); now 0.14 and 0.13, mean 0.15 and 0.16, at most 0.28 and 0.36 (the heavy body kneeling
+    on one knee or cross-legged; the heavy body's deep cleft kept 0.08-0.1 before, 0.11-0.17 now in most poses)."""
     rows, inside = seat_relief
     for name, r in rows.items():
         x = np.array([v for _, _, v in r])
         worst = sorted(r, key=lambda t: -t[2])[:3]
         print(f"{name}: median {np.median(x):.2f} mean {x.mean():.2f} worst {[(p, s, round(v, 2)) for p, s, v in worst]}")
         assert len(x) == len(POSES) * len(SHAPES)
-        assert np.median(x) < 0.16 and x.mean() < 0.19 and x.max() < 0.5, name
+        assert np.median(x) < 0.17 and x.mean() < 0.19 and x.max() < 0.45, name
     assert inside < 0.0285, inside  # 28.4 mm before too: where the seat presses on a thigh, the nearest skin is the thigh's
 
 
@@ -96,7 +96,7 @@ def test_the_seat_tent_spans_a_cleft_and_leaves_a_round_seat():
     assert lift.min() >= 0.0
     cleft = (np.abs(x) < 1e-9) & (np.abs(z) < 1e-9)
     top = (np.abs(np.abs(x) - 0.08) < 1e-9) & (np.abs(z) < 1e-9)
-    assert 0.01 < lift[cleft][0] < 0.03 and lift[top].max() < 1e-3
+    assert 0.005 < lift[cleft][0] < 0.03 and lift[top].max() < 1e-3
     flat = seat_lift(np.stack([x, 0.0 * x, z], 1), nrm, (i, j, heads), np.ones(len(p)))
     assert np.abs(flat).max() < 1e-9
 

@@ -22,10 +22,11 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
 
-SEAT_RHO = 0.25  # metres: the coat's sag radius over a flexed seat (the lobes' tops hold it up)
+SEAT_RHO = 0.17  # metres: the coat's sag radius over a flexed seat (the lobes' tops hold it up)
 SEAT_REACH = 0.10  # metres: the farthest point of the seat that holds the cloth up
 SEAT_MAX = 0.04  # metres: the most a point of the seat is lifted
 SEAT_MIN_WEIGHT = 0.05  # shell vertices with less of the seat zone than this are left as they are
+FACING = 0.5  # posed, a support whose normal is further than 60 degrees from a point's holds nothing up there
 SUPPORT_CELL = 0.03  # metres: one seat vertex per cube of this side holds the tent up
 _PLANS: dict = {}  # id(shell) -> (shell, plan): built once a shell (shells are cached)
 
@@ -103,6 +104,7 @@ def seat_lift(points: np.ndarray, normals: np.ndarray, pairs: tuple, weight: np.
     d = points[j] - points[i]
     h = np.einsum("ij,ij->i", d, normals[i])
     env = h - (np.einsum("ij,ij->i", d, d) - h * h) / (2.0 * rho)
+    env[np.einsum("ij,ij->i", normals[i], normals[j]) < FACING] = 0.0  # posed, another side (a thigh turned away)
     lift[i[heads]] = np.maximum.reduceat(env, heads)
     return np.clip(lift, 0.0, cap) * weight
 
