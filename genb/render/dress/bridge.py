@@ -120,3 +120,16 @@ def seat_zone(atlas, is_leg: np.ndarray, waist: float) -> np.ndarray:
     trunk = np.clip((waist - 0.06 - np.asarray(atlas.torso, np.float64)) / 0.08, 0.0, 1.0)
     thigh = np.clip((0.55 - leg) / 0.25, 0.0, 1.0)
     return np.where(np.asarray(atlas.parts) == PART_INDEX["torso"], trunk, np.where(is_leg, thigh, 0.0))
+
+
+SEAT_TOP = 0.25  # trunk coordinate: a top's seat zone reaches as high as a pair of trousers' (:func:`seat_zone` at this waist)
+
+
+def back_seat_zone(atlas, is_leg: np.ndarray) -> np.ndarray:
+    """(V,) weight in [0, 1] per body vertex of the seat's back that a top, a jacket or a coat covers (its shell
+    reaching below the buttocks' top: a coat, seated): :func:`seat_zone` of trousers at :data:`SEAT_TOP`
+    behind the body (normals facing back, faded in from 0 to 0.4 of the way), where the shell's anchors
+    follow the body smoothed over :data:`SEAT_FRAME_RADIUS` and the thighs smooth as the trunk does
+    (a seated coat spans the buttocks and their cleft, not their two lobes)."""
+    back = np.clip(np.asarray(atlas.normals, np.float64)[:, 1] / 0.4, 0.0, 1.0)
+    return seat_zone(atlas, is_leg, SEAT_TOP) * back

@@ -211,15 +211,20 @@ def _push_out(S: np.ndarray, base: np.ndarray, skin_n: np.ndarray, faces: np.nda
 
 
 def _frame_mean(base: np.ndarray, normals: np.ndarray, radius: float, M: scipy.sparse.csr_matrix,
-                on_border: np.ndarray, wide: tuple[np.ndarray, float] | None) -> scipy.sparse.csr_matrix:
+                on_border: np.ndarray, wide: list) -> scipy.sparse.csr_matrix:
     """(n, n) row-normalised mean the anchors and frames are smoothed by: a ball of :data:`FRAME_RADIUS`
     (``M``, the smoothing's own ball, where its ``radius`` is close), blended per row towards a ball of
-    ``wide[1]`` metres by ``wide[0]`` (n,) in [0, 1] (trousers' seat: ~45k more entries, ~0.3 ms a pose)."""
+    ``r`` metres by ``w`` (n,) in [0, 1] for each zone ``(w, r)`` in ``wide`` (trousers' seat: ~45k more
+    entries, ~0.3 ms a pose; a coat's chest and seat: two zones, their weights shared where they overlap)."""
     F = M if abs(radius - FRAME_RADIUS) < 0.03 else _ball(base, normals, FRAME_RADIUS, on_border)
-    if wide is None:
+    if not wide:
         return F
-    w = np.clip(wide[0], 0.0, 1.0)
-    F = (scipy.sparse.diags(1.0 - w) @ F + scipy.sparse.diags(w) @ _ball(base, normals, wide[1], on_border)).tocsr()
+    w = [np.clip(z[0], 0.0, 1.0) for z in wide]
+    scale = np.maximum(np.sum(w, axis=0), 1.0)  # overlapping zones share a row
+    F = scipy.sparse.diags(1.0 - np.sum(w, axis=0) / scale) @ F
+    for (_, r), wk in zip(wide, w):
+        F = F + scipy.sparse.diags(wk / scale) @ _ball(base, normals, r, on_border)
+    F = F.tocsr()
     F.eliminate_zeros()  # rows outside the zone: the narrow ball's entries alone
     return F
 
@@ -264,11 +269,10 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             back there (1: the shell keeps to the skin, e.g. a waistband).
         bridge: optional sag radius, metres: before smoothing, the shell is lifted over the body's
             hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
-        wide: optional ((V,) weight in [0, 1] per body vertex, metres): anchors and frames smoothed that
-            much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
+        wide: optional ((V,) weight in [0, 1] per body vertex, metres), or a tuple of such zones: anchors and
+            frames smoothed that much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
         hang: optional [((V,) weight in [0, 1] per body vertex, lift function)]: there the shell is lifted
-            (:func:`~genb.render.dress.chest.chest_lift`: a tent over the bust,
-            :func:`~genb.render.dress.chest.curtain_lift`: a top's back falling straight from the buttocks).
+            (:mod:`~genb.render.dress.chest`: a tent over the bust, a top's back falling from the buttocks).
     """
     G = shell.num_vertices
     twin = shell.twin if shell.twin is not None else np.arange(G)
@@ -283,7 +287,8 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     base, R = base.astype(np.float64), R.astype(np.float64)
     M = _ball(base, R[:, 2], radius, on_border)
     # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
-    F = _frame_mean(base, R[:, 2], radius, M, on_border, wide and (np.asarray(shell.blend @ wide[0])[:nm], wide[1]))
+    zones = [] if wide is None else [wide] if np.isscalar(wide[1]) else list(wide)
+    F = _frame_mean(base, R[:, 2], radius, M, on_border, [(np.asarray(shell.blend @ z)[:nm], r) for z, r in zones])
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
     hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)
     free = (1.0 - hold)[:, None]

@@ -22,7 +22,7 @@ from genb.render.dress.armhole import armhole_field, armhole_weight, hug_armhole
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
-from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, seat_zone
+from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, back_seat_zone, seat_zone
 from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_lift, chest_zone, curtain_lift, seat_back_zone
 from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
@@ -123,9 +123,10 @@ class Dresser:
         return shell
 
     def top_shell(self, sleeve: float, waist: float, collar: float = 1.1, open_front: bool = False,
-                  hood: bool = False, fine: bool = False, ease: float = 0.0) -> Shell:
+                  hood: bool = False, fine: bool = False, ease: float = 0.0, seat: bool = False) -> Shell:
         """Trunk from ``waist`` (trunk coordinate) up to the collar, arms to ``sleeve`` (arm coordinate; < 0: none).
-        ``ease``: the looser the garment, the wider the forms its cloth spans (:func:`span`)."""
+        ``ease``: the looser the garment, the wider the forms its cloth spans (:func:`span`). ``seat``: a coat's or
+        a jacket's, its seat's anchors smoothed wider (:func:`~genb.render.dress.bridge.back_seat_zone`)."""
         a = self.atlas
 
         def field():
@@ -144,12 +145,19 @@ class Dresser:
         if hood:  # a hood lying on the back: a bulge below the collar
             extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
         r = span(ease)
-        return self._shell(("top", sleeve, waist, collar, open_front, hood, fine, r), field, extra=extra, subdivide=fine,
-                           drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
-                                  "hang": [(chest := chest_zone(a), chest_lift), (seat := seat_back_zone(a), curtain_lift)],
-                                  "wide": (np.maximum(chest, seat), CHEST_FRAME_RADIUS),
+        # a top hangs from the bust and falls from the buttocks (dress.chest); a coat's or a jacket's seat is
+        # its own (dress.seat_tent): its thighs smooth as the trunk does, its anchors over 12 cm
+        chest = chest_zone(a)
+        under = seat_back_zone(a) if not seat else np.zeros(len(chest))
+        wide, hold = (np.maximum(chest, under), CHEST_FRAME_RADIUS), self.limb_hold
+        if seat:
+            wide, hold = (wide, (back := back_seat_zone(a, self.is_leg), SEAT_FRAME_RADIUS)), hold * (1.0 - back)
+        key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ())
+        return self._shell(key, field, extra=extra, subdivide=fine,
+                           drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "wide": wide,
+                                  "hang": [(chest, chest_lift), (under, curtain_lift)],
                                   "hug": armhole_weight(a) if sleeve < 0 else None},
-                           coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
+                           coarse_key=key[:6] + (False,) + key[7:])
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
         """Pelvis up to ``waist`` (trunk coordinate) and legs down to ``length`` (leg coordinate)."""

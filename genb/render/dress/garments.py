@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress import coat_join
+from genb.render.dress import coat_join, seat_tent
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
@@ -26,8 +26,10 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     tail = g["kind"] == "coat" and "tail" in g  # its shell ends where the tail begins (dress.coat_join)
     waist = coat_join.top(w.keypoints, g["waist"]) if tail else g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
-                                fine=_fine(w, g), ease=e)
+                                fine=_fine(w, g), ease=e, seat=g["kind"] == "coat")
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
+    if g["kind"] == "coat":  # a flexed seat's back spanned as a tent (dress.seat_tent)
+        seat_tent.lay(w, shell, m)
     if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
         w.uppers.append((m, arms))

@@ -1,0 +1,155 @@
+"""A coat's or a jacket's back spans a flexed seat as a tent: no buttock lobes, cleft or groove under them.
+
+A tight shell is draped once, in the rest pose (:func:`~genb.render.dress.drape.drape_shell`), and
+skinned through anchors that follow the posed body smoothed over a few centimetres. Sitting,
+crouching or kneeling, the hips flexed, the buttocks spread into two round lobes with the cleft
+between them and a groove under each: the anchors follow them, and a coat's back (its shell ends
+under the buttocks there, :func:`~genb.render.dress.coat_join.top`) reads as the skin painted.
+Real cloth of a coat is held up by the lobes' tops and spans the rest.
+
+Posed, with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`, the shell's seat
+(:func:`~genb.render.dress.bridge.back_seat_zone`) is lifted along its normals to the upper envelope
+of paraboloids of sag radius :data:`SEAT_RHO` hung from its neighbours up to :data:`SEAT_REACH`
+away (the tent of :mod:`~genb.render.dress.bridge`, on the posed cloth), capped at :data:`SEAT_MAX`;
+its normals turn by as much as its faces' did. Outwards only: the shell stays outside the body.
+
+Pure functions over numpy arrays (world frame, metres) and a per-shell plan built once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genb.core.conventions import BODY25_INDEX as K25
+
+SEAT_RHO = 0.17  # metres: the coat's sag radius over a flexed seat (the lobes' tops hold it up)
+SEAT_REACH = 0.10  # metres: the farthest point of the seat that holds the cloth up
+SEAT_MAX = 0.04  # metres: the most a point of the seat is lifted
+SEAT_MIN_WEIGHT = 0.05  # shell vertices with less of the seat zone than this are left as they are
+FACING = 0.5  # posed, a support whose normal is further than 60 degrees from a point's holds nothing up there
+SUPPORT_CELL = 0.03  # metres: one seat vertex per cube of this side holds the tent up
+_PLANS: dict = {}  # id(shell) -> (shell, plan): built once a shell (shells are cached)
+
+
+def flexed(keypoints: np.ndarray, degrees: float) -> bool:
+    """Whether a thigh lies further than ``degrees`` off the trunk's line (mid-hip to neck, pointing down):
+    sitting, crouching, kneeling, a knee raised. ``keypoints``: (25, 3) BODY25."""
+    kp = np.asarray(keypoints, np.float64)
+    down = kp[K25["mid_hip"]] - kp[K25["neck"]]
+    down /= max(float(np.linalg.norm(down)), 1e-12)
+    for side in ("left", "right"):
+        d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
+        if d @ down < np.cos(np.radians(degrees)) * max(float(np.linalg.norm(d)), 1e-12):
+            return True
+    return False
+
+
+def plan(shell, zone: np.ndarray) -> tuple | None:
+    """What :func:`tent_seat` needs of a shell, built once (cached by the shell): the seat's shell vertices
+    ``ids`` (K,) (its own, not a hem's inner edge) and their zone weights (K,); the pairs (i, j) of a seat
+    vertex and a support within :data:`SEAT_REACH` in the rest pose facing the same side (supports: one
+    seat vertex per :data:`SUPPORT_CELL` cube, so a subdivided shell costs about what its coarse one does),
+    sorted by i, with the starts of each i's run (:func:`numpy.maximum.reduceat`); the vertices ``touched``
+    (T,) by a face around a moved vertex (a hem's inner edge moves with its twin), those faces over them
+    (F, 3), each touched vertex's seat index (-1: none) and the (M, F) sparse sum of the faces at the moved
+    ones, ``moved`` (M,) their positions in ``touched``. None: the shell does not reach the seat.
+    ``zone``: (V,) per body vertex in [0, 1]."""
+    got = _PLANS.get(id(shell))
+    if got is not None and got[0] is shell:
+        return got[1]
+    import scipy.sparse
+
+    from genb.render.dress.bridge import neighbour_pairs
+
+    G = shell.num_vertices
+    twin = shell.twin if shell.twin is not None else np.arange(G)
+    w = np.asarray(shell.blend @ zone, np.float64).ravel()
+    ids = np.flatnonzero((w > SEAT_MIN_WEIGHT) & (twin == np.arange(G)))
+    out = None
+    if len(ids) >= 8:
+        rest = np.asarray(shell.rest, np.float64)[ids]
+        i, j, _, _ = neighbour_pairs(rest, np.asarray(shell.rest_normals, np.float64)[ids], SEAT_REACH)
+        support = np.zeros(len(ids), bool)
+        support[np.unique(np.floor(rest / SUPPORT_CELL).astype(np.int64), axis=0, return_index=True)[1]] = True
+        keep = support[j]
+        o = np.lexsort((j[keep], i[keep]))
+        i, j = i[keep][o], j[keep][o]
+        heads = np.flatnonzero(np.r_[True, i[1:] != i[:-1]]) if len(i) else np.zeros(0, np.int64)
+        local = np.full(G, -1, np.int64)
+        local[ids] = np.arange(len(ids))
+        src = local[twin]
+        faces = np.asarray(shell.faces, np.int64)
+        faces = faces[(src[faces] >= 0).any(axis=1)]
+        touched, lf = np.unique(faces, return_inverse=True)
+        lf = lf.reshape(faces.shape)
+        moved = np.flatnonzero(src[touched] >= 0)
+        row = np.full(len(touched), -1, np.int64)
+        row[moved] = np.arange(len(moved))
+        r, f = row[lf.ravel()], np.repeat(np.arange(len(lf)), 3)
+        inc = scipy.sparse.csr_matrix((np.ones(int((r >= 0).sum())), (r[r >= 0], f[r >= 0])), shape=(len(moved), len(lf)))
+        out = (ids, np.clip(w[ids], 0.0, 1.0), i, j, heads, touched, lf, src[touched], inc, moved)
+    _PLANS[id(shell)] = (shell, out)
+    return out
+
+
+def seat_lift(points: np.ndarray, normals: np.ndarray, pairs: tuple, weight: np.ndarray,
+              rho: float = SEAT_RHO, cap: float = SEAT_MAX) -> np.ndarray:
+    """(K,) metres each posed seat point rises along its normal to the tent hung from its neighbours: the
+    upper envelope of ``(p_j - p_i) . n_i - t_ij^2 / (2 rho)`` over the pairs (i, j, heads) of :func:`plan`,
+    capped at ``cap``, times ``weight`` (K,). ``points``, ``normals``: (K, 3) posed, unit."""
+    i, j, heads = pairs
+    lift = np.zeros(len(points))
+    if not len(i):
+        return lift
+    d = points[j] - points[i]
+    h = np.einsum("ij,ij->i", d, normals[i])
+    env = h - (np.einsum("ij,ij->i", d, d) - h * h) / (2.0 * rho)
+    env[np.einsum("ij,ij->i", normals[i], normals[j]) < FACING] = 0.0  # posed, another side (a thigh turned away)
+    lift[i[heads]] = np.maximum.reduceat(env, heads)
+    return np.clip(lift, 0.0, cap) * weight
+
+
+def _face_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(F, 3) area-weighted normals of ``faces`` (F, 3) over the points ``v``."""
+    a = v[faces[:, 0]]
+    return np.cross(v[faces[:, 1]] - a, v[faces[:, 2]] - a)
+
+
+def tent_seat(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray) -> None:
+    """A posed shell's seat lifted to its tent (:func:`seat_lift`), in place: ``vertices`` (G, 3) moved
+    out along ``normals`` (G, 3), and the normals of the moved vertices turned by as much as the normals
+    of their faces turned (unchanged where nothing moved). ``zone``: (V,) the body's seat zone
+    (:func:`~genb.render.dress.bridge.back_seat_zone`)."""
+    p = plan(shell, zone)
+    if p is None:
+        return
+    ids, w, i, j, heads, touched, lf, src, inc, moved = p
+    lift = seat_lift(np.asarray(vertices[ids], np.float64), np.asarray(normals[ids], np.float64), (i, j, heads), w)
+    if not (lift > 1e-4).any():
+        return
+    v = np.asarray(vertices[touched], np.float64)
+    n = np.asarray(normals[touched], np.float64)
+    v2 = v + np.where(src >= 0, lift[src], 0.0)[:, None] * n
+    unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # noqa: E731
+    turn = unit(inc @ _face_normals(v2, lf)) - unit(inc @ _face_normals(v, lf))
+    vertices[touched[moved]] = v2[moved].astype(vertices.dtype)
+    normals[touched[moved]] = unit(n[moved] + turn).astype(normals.dtype)
+
+
+_ZONES: dict = {}  # id(atlas) -> (atlas, its back_seat_zone)
+
+
+def lay(wearer, shell, mesh) -> None:
+    """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh` of
+    ``shell``) on a ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`: its seat
+    spanned as a tent (:func:`tent_seat`, in place). Standing, the rest pose's drape spans it already."""
+    from genb.render.dress.bridge import back_seat_zone
+    from genb.render.dress.coat_join import FLEX
+
+    if not flexed(wearer.keypoints, FLEX):
+        return
+    d = wearer.dresser
+    got = _ZONES.get(id(d.atlas))
+    if got is None or got[0] is not d.atlas:
+        got = _ZONES[id(d.atlas)] = (d.atlas, back_seat_zone(d.atlas, d.is_leg))
+    tent_seat(shell, got[1], mesh.vertices, mesh.normals)
