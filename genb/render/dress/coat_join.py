@@ -16,6 +16,8 @@ Pure functions over numpy arrays (world frame, metres).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
@@ -27,6 +29,21 @@ BLEND = 0.12  # metres down the tail over which its top ring's move fades out
 DIP = 0.05  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
 _HEMS: dict = {}  # id(shell) -> (shell, its waist, its hem ring's vertex ids): found once a shell (shells are cached)
 HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
+
+
+class Hem(NamedTuple):
+    """A coat shell's posed hem ring (:func:`hem_ring`): ``points`` (H, 3), their shading normals
+    ``normals`` (H, 3) unit, ``ids`` (H,) their vertex ids in the shell, ``opening``: an open coat's."""
+
+    points: np.ndarray
+    normals: np.ndarray
+    ids: np.ndarray
+    opening: bool = False  # an open coat's: the widest gap around it is its front opening
+
+
+def _points(hem) -> np.ndarray | None:
+    """(H, 3) a hem's points (a :class:`Hem` or the (H, 3) array itself), or None."""
+    return None if hem is None else np.asarray(getattr(hem, "points", hem), np.float64)
 
 
 def top(keypoints: np.ndarray, waist: float) -> float:
@@ -46,10 +63,13 @@ def top(keypoints: np.ndarray, waist: float) -> float:
     return WIDEST
 
 
-def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, top: float) -> np.ndarray:
-    """(H, 3) the posed outer edge of a tight shell's trunk hem (not its cuffs or collar): the
-    vertices on its open boundary (edges of one face) whose trunk coordinate is under ``top`` +
-    :data:`HEM_REACH`, each a hem strip's inner vertex taken as the outer one it hangs from.
+def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, top: float,
+             normals: np.ndarray | None = None, opening: bool = False) -> Hem:
+    """The posed outer edge of a tight shell's trunk hem (not its cuffs or collar), a :class:`Hem`:
+    the vertices on its open boundary (edges of one face) whose trunk coordinate is under ``top`` +
+    :data:`HEM_REACH`, each a hem strip's inner vertex taken as the outer one it hangs from; with
+    their shading normals ``normals`` (G, 3) (None: each along its radial direction about the ring's
+    centroid, level); ``opening``: an open coat's (:func:`hem_targets`).
 
     ``shell``: the :class:`~genb.render.dress.shells.Shell` (``faces``, ``blend`` (G, V), ``twin``);
     ``torso``: (V,) the body's trunk coordinate (NaN: none), ``arm`` (V,) bool its arms (no cuffs); ``vertices``:
@@ -65,7 +85,13 @@ def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, to
         ids = ids[t < top + HEM_REACH]
         got = _HEMS[id(shell)] = (shell, top, np.unique(shell.twin[ids]) if shell.twin is not None else ids)
     ids = got[2]
-    return np.asarray(vertices, np.float64)[ids]
+    P = np.asarray(vertices, np.float64)[ids]
+    if normals is None:
+        N = P - P.mean(axis=0)
+        N[:, 2] = 0.0
+    else:
+        N = np.asarray(normals, np.float64)[ids]
+    return Hem(P, N / np.maximum(np.linalg.norm(N, axis=1, keepdims=True), 1e-12), ids, opening)
 
 
 def _plane(centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -75,14 +101,18 @@ def _plane(centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return np.stack([a, np.cross(up, a)], axis=1)
 
 
-def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndarray:
+def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray, values: np.ndarray | None = None,
+                opening: bool = False) -> np.ndarray:
     """(bins, 3) the points of the shell's hem ``hem`` (H, 3) at the angles of a tail's top ring
     ``ring`` (bins, 3) about its axis, interpolated around the hem by angle: one point per bin, in
-    order. The axis: the normal of the ring's best-fit plane, turned towards the ring from the
+    order (``values`` (H, k): those interpolated instead, (bins, k)). The axis: the normal of the ring's best-fit plane, turned towards the ring from the
     centroid of ``below`` (bins, 3), a ring under it (a seated coat's ring is tilted far from
     upright). Hem points more than :data:`DIP` inside the hem's outline seen along the axis (its
     convex hull in that plane) are left out: a hem dipping into the crotch or under the seat folds
-    back in angle, the tail spans across it."""
+    back in angle, the tail spans across it. ``opening`` (an open coat): bins in the widest gap
+    between the hem's points by angle, its front opening (over 4 times their median gap), go to its
+    nearer end, the opening's corner (interpolated across it, walking, a panel's edge stood up to
+    44 mm off the shell's front edge)."""
     from scipy.spatial import ConvexHull
 
     c = ring.mean(axis=0)
@@ -99,8 +129,20 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray) -> np.ndar
     ring_uv = (ring - c) @ ab
     at = np.arctan2(ring_uv[:, 1], ring_uv[:, 0])
     order = np.argsort(ah[keep])
-    a, hs = ah[keep][order], hem[keep][order]
-    return np.stack([np.interp(at, a, hs[:, k], period=2 * np.pi) for k in range(3)], axis=1)
+    a, hs = ah[keep][order], (hem if values is None else values)[keep][order]
+    if opening and len(a) > 2:
+        gaps = np.diff(np.concatenate([a, a[:1] + 2 * np.pi]))
+        g = int(np.argmax(gaps))
+        if gaps[g] > 4.0 * np.median(gaps):
+            rel = np.mod(at - a[g], 2 * np.pi)
+            at = np.where(rel < gaps[g], np.where(rel < 0.5 * gaps[g], a[g], a[(g + 1) % len(a)]), at)
+    return np.stack([np.interp(at, a, hs[:, k], period=2 * np.pi) for k in range(hs.shape[1])], axis=1)
+
+
+def _at_bins(X: np.ndarray, hem, values: np.ndarray | None = None) -> np.ndarray:
+    """(bins, 3) :func:`hem_targets` of a tail's grid ``X`` (rings, bins, 3): its top ring's points on
+    the hem ``hem`` (a :class:`Hem` or (H, 3)), or ``values`` (H, k) there."""
+    return hem_targets(X[0], X[min(2, len(X) - 1)], _points(hem), values, bool(getattr(hem, "opening", False)))
 
 
 def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
@@ -112,9 +154,9 @@ def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[n
     points. Called on the skinned grid before it is relaxed (:func:`~genb.render.dress.hang.hang_grid`:
     the top ring pinned there, the rings below kept out of the legs and the skin)."""
     X = np.asarray(X, np.float64)
-    if hem is None or len(hem) < 8:
+    if hem is None or len(_points(hem)) < 8:
         return X, 0.0
-    d0 = hem_targets(X[0], X[min(2, len(X) - 1)], hem) - X[0]
+    d0 = _at_bins(X, hem) - X[0]
     s = np.concatenate([np.zeros((1, X.shape[1])), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
     w = np.where(s < blend, 0.5 + 0.5 * np.cos(np.pi * np.minimum(s / blend, 1.0)), 0.0)
     return X + w[..., None] * d0[None], w
@@ -133,7 +175,8 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
     ``skin``: ``(tree, points, normals)`` of the trunk's and legs' skin; ``out``: (rings * bins, 3)
     the cloth's outward directions (:func:`~genb.render.dress.settle.skin_push`); ``edges``: (bins,) bool
     whether the top ring's edge from each bin to the next exists (an open coat has none across its
-    front), or None: all do."""
+    front), or None: all do. Last, before the skin, the rings under the top leave the hem along the
+    shell (:func:`ease_in`)."""
     from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
     from genb.render.dress.settle import skin_push
 
@@ -151,6 +194,73 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
         d[~np.asarray(edges, bool)] = 0.0
     d = np.where((np.linalg.norm(d, axis=1) >= np.linalg.norm(np.roll(d, 1, axis=0), axis=1))[:, None], d, np.roll(d, 1, axis=0))
     X[0] += d
+    X = ease_in(X, hem, (A, B, F, R))
     Y = X.reshape(-1, 3)
     Y += skin_push(Y, *skin, np.zeros(len(Y)), out=out)
     return Y.reshape(rings, bins, 3)
+
+
+def _tangent_curve(P0: np.ndarray, T0: np.ndarray, P1: np.ndarray, T1: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """(n, bins, 3) the cubic Hermite curves from ``P0`` (bins, 3) leaving along the unit ``T0`` to
+    ``P1`` arriving along the unit ``T1``, at parameters ``u`` (n,) in (0, 1); tangents scaled by
+    each curve's chord."""
+    u = u[:, None, None]
+    chord = np.linalg.norm(P1 - P0, axis=-1, keepdims=True)[None]
+    return ((2 * u ** 3 - 3 * u ** 2 + 1) * P0 + (u ** 3 - 2 * u ** 2 + u) * chord * T0
+            + (3 * u ** 2 - 2 * u ** 3) * P1 + (u ** 3 - u ** 2) * chord * T1)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+
+def _reach(X: np.ndarray, length: float) -> int:
+    """The ring ``length`` metres of cloth down a tail's grid ``X`` (rings, bins, 3) (its median
+    column edge's steps; at least 2, at most the last but one)."""
+    step = float(np.median(np.linalg.norm(np.diff(X, axis=0), axis=-1)))
+    return int(np.clip(np.ceil(length / max(step, 1e-6)), 2, len(X) - 2))
+
+
+def ease_in(X: np.ndarray, hem, capsules: tuple, length: float = BLEND) -> np.ndarray:
+    """(rings, bins, 3) a joined tail ``X`` (rings, bins, 3; its top ring on the shell's hem ``hem``, a
+    :class:`Hem`) whose rings down to ``length`` metres of cloth leave the hem along the shell: each
+    column between its top and the ring there replaced by the cubic curve that leaves the hem
+    tangent to the shell (perpendicular to its shading normal there, towards that ring) and meets
+    the column there along it, the rings at even steps along it (rings, column by column), then
+    kept out of the legs' bare capsules (``capsules``: ``(A, B, F, R)``, :mod:`~genb.render.dress.capsules`).
+    Without it the tail kept its own offset off the legs (the cloth's, 10 cm for a coat) from the
+    ring under the hem, several centimetres outside the shell's hem: a crease all round the hips,
+    its upper side lit, the shading's normal turned 30-45 degrees across it. Unchanged without
+    the hem's normals or with under 8 hem points."""
+    from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
+
+    if not isinstance(hem, Hem) or len(hem.points) < 8 or len(X) < 4:
+        return X
+    rings = len(X)
+    k = _reach(X, length)
+    n0 = _unit(_at_bins(X, hem, hem.normals))
+    d = X[k] - X[0]
+    t0 = _unit(d - np.einsum("bj,bj->b", d, n0)[:, None] * n0)
+    t1 = _unit(X[k + 1] - X[k - 1])
+    X = X.copy()
+    X[1:k] = _tangent_curve(X[0], t0, X[k], t1, np.arange(1, k) / k)
+    A, B, F, R = capsules
+    Y = X[1:k].reshape(-1, 3)
+    near = nearest_capsules(Y, A, B, R + 0.004)
+    X[1:k] = push_out(Y, A, B, F, R + 0.004, near, capsule_terms(A, B, F, near)).reshape(k - 1, -1, 3)
+    return X
+
+
+def seam_normals(X: np.ndarray, N: np.ndarray, hem, length: float = BLEND) -> np.ndarray:
+    """(rings, bins, 3) a joined tail's unit normals ``N`` (rings, bins, 3; its grid ``X``) with the
+    shell's shading normals at its hem (``hem``, a :class:`Hem`, interpolated at the top ring's bins)
+    blended in, wholly on the top ring and fading out (a half cosine) down to the ring :func:`ease_in`
+    joins at: the shading runs on from the shell into the tail, no line along the seam (the grid's
+    normals there, one-sided, turned 12-20 degrees from the shell's). Unchanged without its normals."""
+    if not isinstance(hem, Hem) or len(hem.points) < 8 or len(X) < 4:
+        return N
+    k = _reach(X, length)
+    n0 = _unit(_at_bins(X, hem, hem.normals))
+    w = np.zeros(len(X))
+    w[:k] = 0.5 + 0.5 * np.cos(np.pi * np.arange(k) / k)
+    return _unit((1.0 - w)[:, None, None] * N + w[:, None, None] * n0[None])
