@@ -251,6 +251,13 @@ def ease_in(X: np.ndarray, hem, capsules: tuple, length: float = BLEND) -> np.nd
     return X
 
 
+def _fade(rings: int, k: int) -> np.ndarray:
+    """(rings,) a half cosine from 1 on ring 0 to 0 on ring ``k`` and under it."""
+    w = np.zeros(rings)
+    w[:k] = 0.5 + 0.5 * np.cos(np.pi * np.arange(k) / k)
+    return w
+
+
 def seam_normals(X: np.ndarray, N: np.ndarray, hem, length: float = BLEND) -> np.ndarray:
     """(rings, bins, 3) a joined tail's unit normals ``N`` (rings, bins, 3; its grid ``X``) with the
     shell's shading normals at its hem (``hem``, a :class:`Hem`, interpolated at the top ring's bins)
@@ -259,8 +266,29 @@ def seam_normals(X: np.ndarray, N: np.ndarray, hem, length: float = BLEND) -> np
     normals there, one-sided, turned 12-20 degrees from the shell's). Unchanged without its normals."""
     if not isinstance(hem, Hem) or len(hem.points) < 8 or len(X) < 4:
         return N
-    k = _reach(X, length)
     n0 = _unit(_at_bins(X, hem, hem.normals))
-    w = np.zeros(len(X))
-    w[:k] = 0.5 + 0.5 * np.cos(np.pi * np.arange(k) / k)
+    w = _fade(len(X), _reach(X, length))
     return _unit((1.0 - w)[:, None, None] * N + w[:, None, None] * n0[None])
+
+
+def weld(seams: list, bins: int) -> None:
+    """After the layering (:func:`~genb.render.dress.layering.lay_over`: a coat laid over a skirt, its
+    moved vertices given its mesh's own normals, each mesh's apart), each coat's seam shares its
+    normals again, in place: ``seams`` holds ``(shell mesh, its Hem, tail mesh)``
+    (:class:`~genb.render.dress.mesh.GarmentMesh`; the tail a grid of ``bins`` columns). Where
+    either was laid, the tail's top ring goes back onto the shell's hem as it lies now (each was
+    pushed apart: a hairline gap), the move faded out as :func:`seam_normals` fades; the shell's hem
+    takes the mean of its own normal and the tail's top ring's nearest, and the tail those."""
+    from scipy.spatial import cKDTree
+
+    for shell, hem, tail in seams:
+        if not any(m.laid is not None and m.laid.any() for m in (shell, tail)):
+            continue
+        X = tail.vertices.astype(np.float64).reshape(-1, bins, 3)
+        N = tail.normals.astype(np.float64).reshape(X.shape)
+        P = shell.vertices[hem.ids].astype(np.float64)
+        X = X + _fade(len(X), _reach(X, BLEND))[:, None, None] * (_at_bins(X, hem._replace(points=P)) - X[0])[None]
+        tail.vertices = X.reshape(-1, 3).astype(np.float32)
+        n = _unit(shell.normals[hem.ids].astype(np.float64) + N[0][cKDTree(X[0]).query(P)[1]])
+        shell.normals[hem.ids] = n.astype(np.float32)
+        tail.normals = seam_normals(X, N, hem._replace(points=P, normals=n)).reshape(-1, 3).astype(np.float32)

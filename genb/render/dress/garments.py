@@ -52,6 +52,7 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: np.ndarray | None = Non
     if ring is not None:  # the shell's shading runs on into the tail (dress.coat_join)
         X = m.vertices.astype(np.float64).reshape(-1, BINS, 3)
         m.normals = coat_join.seam_normals(X, m.normals.reshape(X.shape), ring).reshape(-1, 3).astype(np.float32)
+        w.seams.append((w.uppers[-1][0], ring, m))  # the shell's, welded again after the layering
     w.out.append(m)
     if coat:  # its tail lies over the skirts too, under the coat's own hem (dress.layering)
         w.uppers.insert(len(w.uppers) - 1, (m, None))
