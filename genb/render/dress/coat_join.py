@@ -28,6 +28,8 @@ FLEX = 40.0  # degrees: a thigh further than this off the trunk's line (sitting,
 BLEND = 0.12  # metres down the tail over which its top ring's move fades out
 DIP = 0.05  # metres: hem points this far inside the hem's outline (about its axis) are spanned across
 _HEMS: dict = {}  # id(shell) -> (shell, its waist, its hem ring's vertex ids): found once a shell (shells are cached)
+TUCK_UP = 0.004  # metres: a tail's top ring hangs this far up under the shell from its hem (no crack)
+TUCK_IN = 0.001  # metres: and this far inside it
 HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above the tail's top are its ring
 
 
@@ -145,6 +147,19 @@ def _at_bins(X: np.ndarray, hem, values: np.ndarray | None = None) -> np.ndarray
     return hem_targets(X[0], X[min(2, len(X) - 1)], _points(hem), values, bool(getattr(hem, "opening", False)))
 
 
+def _seam(X: np.ndarray, hem) -> np.ndarray:
+    """(bins, 3) where a tail's grid ``X`` (rings, bins, 3) hangs its top ring: on the hem (:func:`_at_bins`),
+    tucked under the shell (a :class:`Hem`'s normals: :data:`TUCK_IN` in along them and
+    :data:`TUCK_UP` up the shell, away from the ring :func:`_reach` finds), so the two surfaces
+    overlap there: no hairline crack between the hem's edges and the ring's chords across them."""
+    P = _at_bins(X, hem)
+    if not isinstance(hem, Hem) or len(X) < 4:
+        return P
+    n = _unit(_at_bins(X, hem, hem.normals))
+    d = X[_reach(X, BLEND)] - P
+    return P - TUCK_UP * _unit(d - np.einsum("bj,bj->b", d, n)[:, None] * n) - TUCK_IN * n
+
+
 def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
     """A tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring moved onto the
     shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
@@ -156,7 +171,7 @@ def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[n
     X = np.asarray(X, np.float64)
     if hem is None or len(_points(hem)) < 8:
         return X, 0.0
-    d0 = _at_bins(X, hem) - X[0]
+    d0 = _seam(X, hem) - X[0]
     s = np.concatenate([np.zeros((1, X.shape[1])), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
     w = np.where(s < blend, 0.5 + 0.5 * np.cos(np.pi * np.minimum(s / blend, 1.0)), 0.0)
     return X + w[..., None] * d0[None], w
@@ -287,7 +302,7 @@ def weld(seams: list, bins: int) -> None:
         X = tail.vertices.astype(np.float64).reshape(-1, bins, 3)
         N = tail.normals.astype(np.float64).reshape(X.shape)
         P = shell.vertices[hem.ids].astype(np.float64)
-        X = X + _fade(len(X), _reach(X, BLEND))[:, None, None] * (_at_bins(X, hem._replace(points=P)) - X[0])[None]
+        X = X + _fade(len(X), _reach(X, BLEND))[:, None, None] * (_seam(X, hem._replace(points=P)) - X[0])[None]
         tail.vertices = X.reshape(-1, 3).astype(np.float32)
         n = _unit(shell.normals[hem.ids].astype(np.float64) + N[0][cKDTree(X[0]).query(P)[1]])
         shell.normals[hem.ids] = n.astype(np.float32)
