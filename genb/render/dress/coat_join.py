@@ -209,7 +209,7 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
         d[~np.asarray(edges, bool)] = 0.0
     d = np.where((np.linalg.norm(d, axis=1) >= np.linalg.norm(np.roll(d, 1, axis=0), axis=1))[:, None], d, np.roll(d, 1, axis=0))
     X[0] += d
-    X = ease_in(X, hem, (A, B, F, R))
+    X = ease_in(X, hem, (A, B, F, R), skin)
     Y = X.reshape(-1, 3)
     Y += skin_push(Y, *skin, np.zeros(len(Y)), out=out)
     return Y.reshape(rings, bins, 3)
@@ -236,14 +236,16 @@ def _reach(X: np.ndarray, length: float) -> int:
     return int(np.clip(np.ceil(length / max(step, 1e-6)), 2, len(X) - 2))
 
 
-def ease_in(X: np.ndarray, hem, capsules: tuple, length: float = BLEND) -> np.ndarray:
+def ease_in(X: np.ndarray, hem, capsules: tuple, skin: tuple | None = None, length: float = BLEND) -> np.ndarray:
     """(rings, bins, 3) a joined tail ``X`` (rings, bins, 3; its top ring on the shell's hem ``hem``, a
     :class:`Hem`) whose rings down to ``length`` metres of cloth leave the hem along the shell: each
     column between its top and the ring there replaced by the cubic curve that leaves the hem
     tangent to the shell (perpendicular to its shading normal there, towards that ring) and meets
     the column there along it, the rings at even steps along it (rings, column by column), then
-    kept out of the legs' bare capsules (``capsules``: ``(A, B, F, R)``, :mod:`~genb.render.dress.capsules`).
-    Without it the tail kept its own offset off the legs (the cloth's, 10 cm for a coat) from the
+    kept out of the legs' bare capsules (``capsules``: ``(A, B, F, R)``, :mod:`~genb.render.dress.capsules`);
+    a vertex the curve takes under the skin (``skin``: ``(tree, points, normals)``), deeper than it
+    was, stays where it was (a seated thigh raised against the belly: 1.1 -> 2.3 % of a tail's
+    vertices under the skin, now 1.1 %). Without it the tail kept its own offset off the legs (the cloth's, 10 cm for a coat) from the
     ring under the hem, several centimetres outside the shell's hem: a crease all round the hips,
     its upper side lit, the shading's normal turned 30-45 degrees across it. Unchanged without
     the hem's normals or with under 8 hem points."""
@@ -257,12 +259,16 @@ def ease_in(X: np.ndarray, hem, capsules: tuple, length: float = BLEND) -> np.nd
     d = X[k] - X[0]
     t0 = _unit(d - np.einsum("bj,bj->b", d, n0)[:, None] * n0)
     t1 = _unit(X[k + 1] - X[k - 1])
-    X = X.copy()
-    X[1:k] = _tangent_curve(X[0], t0, X[k], t1, np.arange(1, k) / k)
+    old, X = X[1:k].reshape(-1, 3), X.copy()
+    Y = _tangent_curve(X[0], t0, X[k], t1, np.arange(1, k) / k).reshape(-1, 3)
     A, B, F, R = capsules
-    Y = X[1:k].reshape(-1, 3)
     near = nearest_capsules(Y, A, B, R + 0.004)
-    X[1:k] = push_out(Y, A, B, F, R + 0.004, near, capsule_terms(A, B, F, near)).reshape(k - 1, -1, 3)
+    Y = push_out(Y, A, B, F, R + 0.004, near, capsule_terms(A, B, F, near))
+    if skin is not None:
+        tree, points, normals = skin
+        gap = [np.einsum("ij,ij->i", P - points[i], normals[i]) for P in (old, Y) for i in [tree.query(P)[1]]]
+        Y = np.where((gap[1] < np.minimum(gap[0], 0.0))[:, None], old, Y)
+    X[1:k] = Y.reshape(k - 1, -1, 3)
     return X
 
 
