@@ -147,31 +147,34 @@ def _at_bins(X: np.ndarray, hem, values: np.ndarray | None = None) -> np.ndarray
     return hem_targets(X[0], X[min(2, len(X) - 1)], _points(hem), values, bool(getattr(hem, "opening", False)))
 
 
-def _seam(X: np.ndarray, hem) -> np.ndarray:
+def _seam(X: np.ndarray, hem) -> tuple[np.ndarray, np.ndarray | None]:
     """(bins, 3) where a tail's grid ``X`` (rings, bins, 3) hangs its top ring: on the hem (:func:`_at_bins`),
     tucked under the shell (a :class:`Hem`'s normals: :data:`TUCK_IN` in along them and
     :data:`TUCK_UP` up the shell, away from the ring :func:`_reach` finds), so the two surfaces
-    overlap there: no hairline crack between the hem's edges and the ring's chords across them."""
-    P = _at_bins(X, hem)
+    overlap there: no hairline crack between the hem's edges and the ring's chords across them;
+    and (bins, 3) the shell's unit normals there (None: a bare (H, 3) hem, untucked)."""
     if not isinstance(hem, Hem) or len(X) < 4:
-        return P
-    n = _unit(_at_bins(X, hem, hem.normals))
+        return _at_bins(X, hem), None
+    both = _at_bins(X, hem, np.concatenate([hem.points, hem.normals], axis=1))  # one interpolation
+    P, n = both[:, :3], _unit(both[:, 3:])
     d = X[_reach(X, BLEND)] - P
-    return P - TUCK_UP * _unit(d - np.einsum("bj,bj->b", d, n)[:, None] * n) - TUCK_IN * n
+    return P - TUCK_UP * _unit(d - np.einsum("bj,bj->b", d, n)[:, None] * n) - TUCK_IN * n, n
 
 
-def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND) -> tuple[np.ndarray, np.ndarray | float]:
+def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND,
+         at: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | float]:
     """A tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring moved onto the
     shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
     ``blend`` metres of cloth down each column: (rings, bins, 3) and the (rings, bins) weights of
     the move (1 on the top ring; where it is w the settling keeps (1 - w) of its clearance plus
     w x 1 cm off the skin: the coat's hem sets it there); unchanged (weight 0.0) without a hem or with under 8
     points. Called on the skinned grid before it is relaxed (:func:`~genb.render.dress.hang.hang_grid`:
-    the top ring pinned there, the rings below kept out of the legs and the skin)."""
+    the top ring pinned there, the rings below kept out of the legs and the skin). ``at``: (bins, 3)
+    the top ring's places (:func:`_seam`), when known."""
     X = np.asarray(X, np.float64)
     if hem is None or len(_points(hem)) < 8:
         return X, 0.0
-    d0 = _seam(X, hem) - X[0]
+    d0 = (_seam(X, hem)[0] if at is None else at) - X[0]
     s = np.concatenate([np.zeros((1, X.shape[1])), np.cumsum(np.linalg.norm(np.diff(X, axis=0), axis=-1), axis=0)])
     w = np.where(s < blend, 0.5 + 0.5 * np.cos(np.pi * np.minimum(s / blend, 1.0)), 0.0)
     return X + w[..., None] * d0[None], w
@@ -196,7 +199,8 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
     from genb.render.dress.settle import skin_push
 
     A, B, F, R, Rm, cand, terms = capsules
-    X = join(X, hem)[0]
+    at, n0 = _seam(np.asarray(X, np.float64), hem) if hem is not None and len(_points(hem)) >= 8 else (None, None)
+    X = join(X, hem, at=at)[0]
     rings, bins, _ = X.shape
     X[..., 2] = np.maximum(X[..., 2], np.reshape(floor, (rings, bins)) if np.ndim(floor) else floor)
     X[1:] = push_out(X[1:].reshape(-1, 3), A, B, F, Rm, cand, terms).reshape(rings - 1, bins, 3)
@@ -209,7 +213,7 @@ def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, 
         d[~np.asarray(edges, bool)] = 0.0
     d = np.where((np.linalg.norm(d, axis=1) >= np.linalg.norm(np.roll(d, 1, axis=0), axis=1))[:, None], d, np.roll(d, 1, axis=0))
     X[0] += d
-    X = ease_in(X, hem, (A, B, F, R), skin)
+    X = ease_in(X, n0, (A, B, F, R), skin)
     Y = X.reshape(-1, 3)
     Y += skin_push(Y, *skin, np.zeros(len(Y)), out=out)
     return Y.reshape(rings, bins, 3)
@@ -236,9 +240,11 @@ def _reach(X: np.ndarray, length: float) -> int:
     return int(np.clip(np.ceil(length / max(step, 1e-6)), 2, len(X) - 2))
 
 
-def ease_in(X: np.ndarray, hem, capsules: tuple, skin: tuple | None = None, length: float = BLEND) -> np.ndarray:
-    """(rings, bins, 3) a joined tail ``X`` (rings, bins, 3; its top ring on the shell's hem ``hem``, a
-    :class:`Hem`) whose rings down to ``length`` metres of cloth leave the hem along the shell: each
+def ease_in(X: np.ndarray, n0: np.ndarray | None, capsules: tuple, skin: tuple | None = None,
+            length: float = BLEND) -> np.ndarray:
+    """(rings, bins, 3) a joined tail ``X`` (rings, bins, 3; its top ring on the shell's hem, whose unit
+    shading normals there are ``n0`` (bins, 3), :func:`_seam`) whose rings down to ``length`` metres of
+    cloth leave the hem along the shell: each
     column between its top and the ring there replaced by the cubic curve that leaves the hem
     tangent to the shell (perpendicular to its shading normal there, towards that ring) and meets
     the column there along it, the rings at even steps along it (rings, column by column), then
@@ -248,14 +254,12 @@ def ease_in(X: np.ndarray, hem, capsules: tuple, skin: tuple | None = None, leng
     vertices under the skin, now 1.1 %). Without it the tail kept its own offset off the legs (the cloth's, 10 cm for a coat) from the
     ring under the hem, several centimetres outside the shell's hem: a crease all round the hips,
     its upper side lit, the shading's normal turned 30-45 degrees across it. Unchanged without
-    the hem's normals or with under 8 hem points."""
+    the hem's normals (``n0`` None)."""
     from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
 
-    if not isinstance(hem, Hem) or len(hem.points) < 8 or len(X) < 4:
+    if n0 is None or len(X) < 4:
         return X
-    rings = len(X)
     k = _reach(X, length)
-    n0 = _unit(_at_bins(X, hem, hem.normals))
     d = X[k] - X[0]
     t0 = _unit(d - np.einsum("bj,bj->b", d, n0)[:, None] * n0)
     t1 = _unit(X[k + 1] - X[k - 1])
@@ -308,7 +312,7 @@ def weld(seams: list, bins: int) -> None:
         X = tail.vertices.astype(np.float64).reshape(-1, bins, 3)
         N = tail.normals.astype(np.float64).reshape(X.shape)
         P = shell.vertices[hem.ids].astype(np.float64)
-        X = X + _fade(len(X), _reach(X, BLEND))[:, None, None] * (_seam(X, hem._replace(points=P)) - X[0])[None]
+        X = X + _fade(len(X), _reach(X, BLEND))[:, None, None] * (_seam(X, hem._replace(points=P))[0] - X[0])[None]
         tail.vertices = X.reshape(-1, 3).astype(np.float32)
         n = _unit(shell.normals[hem.ids].astype(np.float64) + N[0][cKDTree(X[0]).query(P)[1]])
         shell.normals[hem.ids] = n.astype(np.float32)
