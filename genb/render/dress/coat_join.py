@@ -35,12 +35,14 @@ HEM_REACH = 0.03  # trunk coordinate: shell hem vertices up to this far above th
 
 class Hem(NamedTuple):
     """A coat shell's posed hem ring (:func:`hem_ring`): ``points`` (H, 3), their shading normals
-    ``normals`` (H, 3) unit, ``ids`` (H,) their vertex ids in the shell, ``opening``: an open coat's."""
+    ``normals`` (H, 3) unit, ``ids`` (H,) their vertex ids in the shell, ``opening``: an open coat's,
+    ``tuck``: the tail's top ring tucked under the shell (standing or walking, :func:`upright`)."""
 
     points: np.ndarray
     normals: np.ndarray
     ids: np.ndarray
     opening: bool = False  # an open coat's: the widest gap around it is its front opening
+    tuck: bool = False  # the tail's top ring tucked under it (:func:`_seam`; upright only)
 
 
 def _points(hem) -> np.ndarray | None:
@@ -55,23 +57,29 @@ def top(keypoints: np.ndarray, waist: float) -> float:
     down), else :data:`TOP` over the coat's ``waist`` (a raised thigh: a top ring at the widest line
     cuts its crease, measured: legs crossing the closed tail 0.00 % -> 0.87 %). ``keypoints``:
     (25, 3) BODY25."""
+    return WIDEST if upright(keypoints) else waist + TOP
+
+
+def upright(keypoints: np.ndarray) -> bool:
+    """Whether both thighs lie within :data:`FLEX` degrees of the trunk's line (mid-hip to neck,
+    pointing down): standing or walking. ``keypoints``: (25, 3) BODY25."""
     kp = np.asarray(keypoints, np.float64)
     down = kp[K25["mid_hip"]] - kp[K25["neck"]]
     down /= max(float(np.linalg.norm(down)), 1e-12)
     for side in ("left", "right"):
         d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
         if d @ down < np.cos(np.radians(FLEX)) * max(float(np.linalg.norm(d)), 1e-12):
-            return waist + TOP
-    return WIDEST
+            return False
+    return True
 
 
 def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, top: float,
-             normals: np.ndarray | None = None, opening: bool = False) -> Hem:
+             normals: np.ndarray | None = None, opening: bool = False, tuck: bool = False) -> Hem:
     """The posed outer edge of a tight shell's trunk hem (not its cuffs or collar), a :class:`Hem`:
     the vertices on its open boundary (edges of one face) whose trunk coordinate is under ``top`` +
     :data:`HEM_REACH`, each a hem strip's inner vertex taken as the outer one it hangs from; with
     their shading normals ``normals`` (G, 3) (None: each along its radial direction about the ring's
-    centroid, level); ``opening``: an open coat's (:func:`hem_targets`).
+    centroid, level); ``opening``: an open coat's (:func:`hem_targets`); ``tuck``: see :class:`Hem`.
 
     ``shell``: the :class:`~genb.render.dress.shells.Shell` (``faces``, ``blend`` (G, V), ``twin``);
     ``torso``: (V,) the body's trunk coordinate (NaN: none), ``arm`` (V,) bool its arms (no cuffs); ``vertices``:
@@ -93,7 +101,7 @@ def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, to
         N[:, 2] = 0.0
     else:
         N = np.asarray(normals, np.float64)[ids]
-    return Hem(P, N / np.maximum(np.linalg.norm(N, axis=1, keepdims=True), 1e-12), ids, opening)
+    return Hem(P, N / np.maximum(np.linalg.norm(N, axis=1, keepdims=True), 1e-12), ids, opening, tuck)
 
 
 def _plane(centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -151,12 +159,16 @@ def _seam(X: np.ndarray, hem) -> tuple[np.ndarray, np.ndarray | None]:
     """(bins, 3) where a tail's grid ``X`` (rings, bins, 3) hangs its top ring: on the hem (:func:`_at_bins`),
     tucked under the shell (a :class:`Hem`'s normals: :data:`TUCK_IN` in along them and
     :data:`TUCK_UP` up the shell, away from the ring :func:`_reach` finds), so the two surfaces
-    overlap there: no hairline crack between the hem's edges and the ring's chords across them;
-    and (bins, 3) the shell's unit normals there (None: a bare (H, 3) hem, untucked)."""
+    overlap there: no hairline crack between the hem's edges and the ring's chords across them
+    (upright only, ``hem.tuck``: with a thigh raised the shell's line runs into its crease, 4 mm up it
+    a lunge's thigh crossed the tail); and (bins, 3) the shell's unit normals there (None: a bare
+    (H, 3) hem)."""
     if not isinstance(hem, Hem) or len(X) < 4:
         return _at_bins(X, hem), None
     both = _at_bins(X, hem, np.concatenate([hem.points, hem.normals], axis=1))  # one interpolation
     P, n = both[:, :3], _unit(both[:, 3:])
+    if not hem.tuck:
+        return P, n
     d = X[_reach(X, BLEND)] - P
     return P - TUCK_UP * _unit(d - np.einsum("bj,bj->b", d, n)[:, None] * n) - TUCK_IN * n, n
 
@@ -248,10 +260,11 @@ def ease_in(X: np.ndarray, n0: np.ndarray | None, capsules: tuple, skin: tuple |
     column between its top and the ring there replaced by the cubic curve that leaves the hem
     tangent to the shell (perpendicular to its shading normal there, towards that ring) and meets
     the column there along it, the rings at even steps along it (rings, column by column), then
-    kept out of the legs' bare capsules (``capsules``: ``(A, B, F, R)``, :mod:`~genb.render.dress.capsules`);
-    a vertex the curve takes under the skin (``skin``: ``(tree, points, normals)``), deeper than it
-    was, stays where it was (a seated thigh raised against the belly: 1.1 -> 2.3 % of a tail's
-    vertices under the skin, now 1.1 %). Without it the tail kept its own offset off the legs (the cloth's, 10 cm for a coat) from the
+    but a vertex the curve takes into a leg (its bare capsules, ``capsules``: ``(A, B, F, R)``,
+    :mod:`~genb.render.dress.capsules`: a lunge's raised thigh at the hip crease, 3 of its 372
+    vertices then crossed the tail) or under the skin (``skin``: ``(tree, points, normals)``) deeper
+    than it was (a seated thigh raised against the belly: 1.1 -> 2.3 % of a tail's vertices under
+    the skin) stays where it was, out of the legs' capsules with the cloth's offset. Without it the tail kept its own offset off the legs (the cloth's, 10 cm for a coat) from the
     ring under the hem, several centimetres outside the shell's hem: a crease all round the hips,
     its upper side lit, the shading's normal turned 30-45 degrees across it. Unchanged without
     the hem's normals (``n0`` None)."""
@@ -267,7 +280,7 @@ def ease_in(X: np.ndarray, n0: np.ndarray | None, capsules: tuple, skin: tuple |
     Y = _tangent_curve(X[0], t0, X[k], t1, np.arange(1, k) / k).reshape(-1, 3)
     A, B, F, R = capsules
     near = nearest_capsules(Y, A, B, R + 0.004)
-    Y = push_out(Y, A, B, F, R + 0.004, near, capsule_terms(A, B, F, near))
+    Y = np.where((push_out(Y, A, B, F, R + 0.004, near, capsule_terms(A, B, F, near)) != Y).any(axis=1)[:, None], old, Y)
     if skin is not None:
         tree, points, normals = skin
         gap = [np.einsum("ij,ij->i", P - points[i], normals[i]) for P in (old, Y) for i in [tree.query(P)[1]]]

@@ -33,7 +33,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
         w.uppers.append((m, arms))
     if g.get("loose") or tail:
         ring = coat_join.hem_ring(shell, w.dresser.atlas.torso, w.dresser.is_arm, m.vertices, waist,
-                                  m.normals, bool(g.get("open"))) if tail else None
+                                  m.normals, bool(g.get("open")), coat_join.upright(w.keypoints)) if tail else None
         _skirt(w, g, t, e, ring)
 
 
