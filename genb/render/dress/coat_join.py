@@ -146,7 +146,18 @@ def hem_targets(ring: np.ndarray, below: np.ndarray, hem: np.ndarray, values: np
         if gaps[g] > 4.0 * np.median(gaps):
             rel = np.mod(at - a[g], 2 * np.pi)
             at = np.where(rel < gaps[g], np.where(rel < 0.5 * gaps[g], a[g], a[(g + 1) % len(a)]), at)
-    return np.stack([np.interp(at, a, hs[:, k], period=2 * np.pi) for k in range(hs.shape[1])], axis=1)
+    return _interp_periodic(at, a, hs)
+
+
+def _interp_periodic(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """(n, k) ``np.interp(x, xp, fp[:, j], period=2 pi)`` for every column j at once (``xp`` (m,)
+    increasing angles, ``fp`` (m, k))."""
+    ap = np.concatenate([xp[-1:] - 2 * np.pi, xp, xp[:1] + 2 * np.pi])
+    hp = np.concatenate([fp[-1:], fp, fp[:1]])
+    x = np.mod(x - xp[0], 2 * np.pi) + xp[0]
+    i = np.clip(np.searchsorted(ap, x, side="right") - 1, 0, len(ap) - 2)
+    w = ((x - ap[i]) / np.maximum(ap[i + 1] - ap[i], 1e-12))[:, None]
+    return hp[i] * (1.0 - w) + hp[i + 1] * w
 
 
 def _at_bins(X: np.ndarray, hem, values: np.ndarray | None = None) -> np.ndarray:
@@ -283,7 +294,9 @@ def ease_in(X: np.ndarray, n0: np.ndarray | None, capsules: tuple, skin: tuple |
     Y = np.where((push_out(Y, A, B, F, R + 0.004, near, capsule_terms(A, B, F, near)) != Y).any(axis=1)[:, None], old, Y)
     if skin is not None:
         tree, points, normals = skin
-        gap = [np.einsum("ij,ij->i", P - points[i], normals[i]) for P in (old, Y) for i in [tree.query(P)[1]]]
+        both = np.concatenate([old, Y])
+        i = tree.query(both)[1]
+        gap = np.einsum("ij,ij->i", both - points[i], normals[i]).reshape(2, -1)
         Y = np.where((gap[1] < np.minimum(gap[0], 0.0))[:, None], old, Y)
     X[1:k] = Y.reshape(k - 1, -1, 3)
     return X
@@ -298,13 +311,17 @@ def _fade(rings: int, k: int) -> np.ndarray:
 
 def seam_normals(X: np.ndarray, N: np.ndarray, hem, length: float = BLEND) -> np.ndarray:
     """(rings, bins, 3) a joined tail's unit normals ``N`` (rings, bins, 3; its grid ``X``) with the
-    shell's shading normals at its hem (``hem``, a :class:`Hem`, interpolated at the top ring's bins)
+    shell's shading normals at its hem (``hem``, a :class:`Hem`: at each top ring's bin, its two
+    nearest hem points', weighted by their nearness; the ring lies on the hem)
     blended in, wholly on the top ring and fading out (a half cosine) down to the ring :func:`ease_in`
     joins at: the shading runs on from the shell into the tail, no line along the seam (the grid's
     normals there, one-sided, turned 12-20 degrees from the shell's). Unchanged without its normals."""
     if not isinstance(hem, Hem) or len(hem.points) < 8 or len(X) < 4:
         return N
-    n0 = _unit(_at_bins(X, hem, hem.normals))
+    d = np.linalg.norm(X[0][:, None] - hem.points[None], axis=-1)  # (bins, H): the ring lies on the hem
+    near = np.argpartition(d, 1, axis=1)[:, :2]
+    w2 = 1.0 / np.maximum(np.take_along_axis(d, near, axis=1), 1e-6)
+    n0 = _unit(np.einsum("bk,bkj->bj", w2, hem.normals[near]))  # its two nearest hem points' normals
     w = _fade(len(X), _reach(X, length))
     return _unit((1.0 - w)[:, None, None] * N + w[:, None, None] * n0[None])
 
