@@ -33,7 +33,8 @@ from genb.render.dress.hair import hair_profile, hair_record, piece_strands, rel
 from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
-from genb.render.dress.hang import hang_grid, lower_body
+from genb.render.dress.hang import BINS, hang_grid, lower_body
+from genb.render.dress import coat_join
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.shell_store import ShellStore
 from genb.render.dress.shells import Shell, build_shell, pose_shell
@@ -274,6 +275,7 @@ class Dresser:
             GARMENT_KINDS[g["kind"]].build(w, g, t, e)
             w.outer = max(w.outer, t + e)
         lay_over(w.uppers, w.loose)  # a top, a jacket or a coat over a skirt lies on it (dress.layering)
+        coat_join.weld(w.seams, BINS)  # a coat's seam at the hips shares its normals again
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":
             w.out.extend(shoe_meshes(shoes, vertices, keypoints, self.atlas.faces, self.feet))

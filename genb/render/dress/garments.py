@@ -34,7 +34,8 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
         w.uppers.append((m, arms))
     if g.get("loose") or tail:
-        ring = coat_join.hem_ring(shell, w.dresser.atlas.torso, w.dresser.is_arm, m.vertices, waist) if tail else None
+        ring = coat_join.hem_ring(shell, w.dresser.atlas.torso, w.dresser.is_arm, m.vertices, waist,
+                                  m.normals, bool(g.get("open")), coat_join.upright(w.keypoints)) if tail else None
         _skirt(w, g, t, e, ring)
 
 
@@ -50,6 +51,10 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: np.ndarray | None = Non
     hem = g["length"] if not coat else g["tail"]
     m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
                         bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring, seat=w.seat)
+    if ring is not None:  # the shell's shading runs on into the tail (dress.coat_join)
+        X = m.vertices.astype(np.float64).reshape(-1, BINS, 3)
+        m.normals = coat_join.seam_normals(X, m.normals.reshape(X.shape), ring).reshape(-1, 3).astype(np.float32)
+        w.seams.append((w.uppers[-1][0], ring, m))  # the shell's, welded again after the layering
     w.out.append(m)
     if coat:  # its tail lies over the skirts too, under the coat's own hem (dress.layering)
         w.uppers.insert(len(w.uppers) - 1, (m, None))

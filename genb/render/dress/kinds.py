@@ -47,6 +47,7 @@ class Wearer:
             skirts so far (a dress's skirt too, not a coat's tail), each with its top ring's vertex
             ids: :func:`~genb.render.dress.layering.lay_over` lays the uppers on them.
         seat: what they sit on (:class:`~genb.render.dress.seat_cloth.Seat`), or None: loose garments lie on it.
+        seams: coats' seams at the hips, ``(shell mesh, its hem, tail mesh)`` (:func:`~genb.render.dress.coat_join.weld`).
     """
 
     dresser: Any
@@ -61,6 +62,7 @@ class Wearer:
     uppers: list = dataclasses.field(default_factory=list)
     loose: list = dataclasses.field(default_factory=list)
     seat: Any = None
+    seams: list = dataclasses.field(default_factory=list)
 
     def add_shell(self, shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None) -> GarmentMesh:
