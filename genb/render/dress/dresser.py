@@ -19,6 +19,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.armhole import armhole_field, armhole_weight, hug_armholes
+from genb.render.dress.neckline import neckline_field, neckline_weight
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
@@ -113,7 +114,7 @@ class Dresser:
             elif drape is not None:
                 drape = dict(drape)
                 drape.setdefault("region_scale", self.ease_region)
-                hug = drape.pop("hug", None)  # a sleeveless top's armholes keep to the skin (dress.armhole)
+                hug = drape.pop("hug", None)  # a top's neckline and armholes keep to the skin (dress.armhole)
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
                 shell = hug_armholes(shell, hug) if hug is not None else shell
             self._shells[key] = shell
@@ -129,8 +130,9 @@ class Dresser:
         a = self.atlas
 
         def field():
-            hard = np.isin(a.parts, [HEAD] + [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
-            f = np.maximum(waist - a.torso, a.torso - collar)
+            hard = np.isin(a.parts, [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
+            f = np.maximum(waist - a.torso, neckline_field(a, collar))  # a crew neck (dress.neckline)
+            f = np.where(a.parts == HEAD, np.maximum(f, 1e-3), f)  # the head keeps the smooth field: a clean cut
             if sleeve < 0:  # sleeveless: armholes along one smooth line over the trunk and arms (dress.armhole)
                 f = np.maximum(f, armhole_field(a))
             else:
@@ -148,7 +150,7 @@ class Dresser:
                            drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
                                   "hang": [(chest := chest_zone(a), chest_lift), (seat := seat_back_zone(a), curtain_lift)],
                                   "wide": (np.maximum(chest, seat), CHEST_FRAME_RADIUS),
-                                  "hug": armhole_weight(a) if sleeve < 0 else None},
+                                  "hug": np.maximum(neckline_weight(a, collar), armhole_weight(a) if sleeve < 0 else 0.0)},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
