@@ -115,6 +115,7 @@ class Dresser:
                 drape = dict(drape)
                 drape.setdefault("region_scale", self.ease_region)
                 hug = drape.pop("hug", None)  # a top's neckline and armholes keep to the skin (dress.armhole)
+                hug = hug() if callable(hug) else hug  # weights computed only when the shell is built
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
                 shell = hug_armholes(shell, hug) if hug is not None else shell
             self._shells[key] = shell
@@ -150,7 +151,7 @@ class Dresser:
                            drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
                                   "hang": [(chest := chest_zone(a), chest_lift), (seat := seat_back_zone(a), curtain_lift)],
                                   "wide": (np.maximum(chest, seat), CHEST_FRAME_RADIUS),
-                                  "hug": np.maximum(neckline_weight(a, collar), armhole_weight(a) if sleeve < 0 else 0.0)},
+                                  "hug": lambda: np.maximum(neckline_weight(a, collar), armhole_weight(a) if sleeve < 0 else 0.0)},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
