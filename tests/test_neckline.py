@@ -54,10 +54,12 @@ def test_the_neckline_is_a_smooth_crew_neck_lower_in_front(tops):
         r = _roughness(P)
         assert r.max() < 0.003, f"{name}: the neckline zigzags {1e3 * r.max():.1f} mm off a smooth curve"
         # round about the neck's axis, a little lower at the front (the throat) than at the back
-        front, back = P[np.argmin(P[:, 1])], P[np.argmax(P[:, 1])]
-        assert abs(front[0]) < 0.02 and abs(back[0]) < 0.02
-        assert 0.01 < back[2] - front[2] < 0.06, f"{name}: front {front[2] - neck[2]:+.3f} m, back {back[2] - neck[2]:+.3f} m"
-        assert -0.01 < front[2] - neck[2] < 0.04 and back[2] - neck[2] < 0.08  # at the neck's base, not up it
+        mid = np.abs(P[:, 0] - neck[0]) < 0.02
+        front, back = P[mid & (P[:, 1] < neck[1]), 2].mean() - neck[2], P[mid & (P[:, 1] > neck[1]), 2].mean() - neck[2]
+        assert 0.01 < back - front < 0.06, f"{name}: front {front:+.3f} m, back {back:+.3f} m over the neck keypoint"
+        assert 0.0 < front < 0.045 and back < 0.08, (front, back)  # at the neck's base, not up it
+        side = np.abs(P[:, 1] - neck[1]) < 0.02
+        assert np.abs(P[side, 0] - neck[0]).max() < 0.09  # round the neck, not out on the shoulders
 
 
 def test_the_neckline_lies_close_to_the_skin_in_every_pose_and_body(tops):
@@ -74,7 +76,7 @@ def test_the_neckline_lies_close_to_the_skin_in_every_pose_and_body(tops):
             pv, _ = pose_shell(shell, v, n, thickness, ease)
             off = -depth_under_skin(pv[L], v, n)
             # a neckband about half the cloth's thickness off the skin, not a strip standing off the neck
-            assert np.median(off) < 0.5 * thickness + 0.003 and off.max() < thickness + 0.004, \
+            assert np.median(off) < 0.5 * thickness + 0.004 and off.max() < thickness + 0.006, \
                 f"{name}, {pose}, body {s}: the neckline stands {1e3 * np.median(off):.1f} mm (up to {1e3 * off.max():.1f}) off the skin"
             assert off.min() > 0.0, f"{name}, {pose}, body {s}: the neckline dips {-1e3 * off.min():.1f} mm into the neck"
             deep = depth_under_skin(pv[strip], v, n)

@@ -132,8 +132,7 @@ class Dresser:
 
         def field():
             hard = np.isin(a.parts, [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
-            f = np.maximum(waist - a.torso, neckline_field(a, collar))  # a crew neck (dress.neckline)
-            f = np.where(a.parts == HEAD, np.maximum(f, 1e-3), f)  # the head keeps the smooth field: a clean cut
+            f = np.maximum(waist - a.torso, neckline_field(a, collar))  # a crew neck, across the head's part (dress.neckline)
             if sleeve < 0:  # sleeveless: armholes along one smooth line over the trunk and arms (dress.armhole)
                 f = np.maximum(f, armhole_field(a))
             else:

@@ -24,9 +24,11 @@ from genb.core.conventions import BODY25_INDEX as K25
 
 NECK_RADIUS = 0.06  # metres from the neck's axis where the cone's height is the neckline's
 # the neckline's height over the neck keypoint (metres) by the angle around the neck (0 at the front):
-# LEVEL + FRONT * cos + SIDES * cos(2 angle): the throat's notch in front, the seventh vertebra behind,
-# and out on the shoulders' tops at the sides
-LEVEL, FRONT, SIDES = 0.0145, -0.02, 0.0245
+# LEVEL + FRONT * cos + SIDES * cos(2 angle): on the cone, about 3 cm up the front of the neck (above the
+# throat's notch), 6 cm at the back (the seventh vertebra) and 4 cm at the sides, where the neck meets
+# the trapezius (the head's skinning region reaches lower there: the cut crosses it smoothly)
+LEVEL, FRONT, SIDES = 0.042, -0.011, 0.013
+CHIN = 0.035  # metres over the neckline's height above which nothing is inside (the chin's underside, the jaw)
 DEFAULT_COLLAR = 1.1  # the trunk coordinate a garment's ``collar`` is given relative to (no shift)
 SLOPE = 2.0  # field units per metre, as the armholes' (dress.armhole)
 BAND = 0.03  # metres below the neckline over which the cloth eases back from the skin (neckline_weight)
@@ -44,7 +46,8 @@ def neckline_distance(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
     c = -p[:, 1] / np.maximum(r, 1e-9)  # cos of the angle from the front (the atlas's y points back)
     height = LEVEL + FRONT * c + SIDES * (2.0 * c * c - 1.0)
     height = height + (collar - DEFAULT_COLLAR) * float(neck[2] - kp[K25["mid_hip"], 2])
-    return ((p[:, 2] - height) - (r - NECK_RADIUS)) / np.sqrt(2.0)
+    cone = ((p[:, 2] - height) - (r - NECK_RADIUS)) / np.sqrt(2.0)
+    return np.maximum(cone, p[:, 2] - height - CHIN)  # not up under the chin or the jaw (far out at that height)
 
 
 def neckline_field(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
