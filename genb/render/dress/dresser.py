@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress.armhole import armhole_field, armhole_weight, hug_armholes
-from genb.render.dress.neckline import neckline_field, neckline_weight
+from genb.render.dress.armhole import armhole_field, hug_armholes
+from genb.render.dress.neckline import neckline_field, top_hug
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
@@ -117,7 +117,7 @@ class Dresser:
                 hug = drape.pop("hug", None)  # a top's neckline and armholes keep to the skin (dress.armhole)
                 hug = hug() if callable(hug) else hug  # weights computed only when the shell is built
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
-                shell = hug_armholes(shell, hug) if hug is not None else shell
+                shell = hug_armholes(shell, *hug) if hug is not None else shell  # (weight, hem_pull, anchor)
             self._shells[key] = shell
             if self._store is not None:
                 texcoords.shell_texcoords(shell, self.atlas, self._uv_centres)  # stored with it: cut once per machine
@@ -150,7 +150,7 @@ class Dresser:
                            drape={"fixed": self.limb_hold, "radius": r, "bridge": BRIDGE_RHO,
                                   "hang": [(chest := chest_zone(a), chest_lift), (seat := seat_back_zone(a), curtain_lift)],
                                   "wide": (np.maximum(chest, seat), CHEST_FRAME_RADIUS),
-                                  "hug": lambda: np.maximum(neckline_weight(a, collar), armhole_weight(a) if sleeve < 0 else 0.0)},
+                                  "hug": lambda: top_hug(a, collar, sleeve < 0)},
                            coarse_key=("top", sleeve, waist, collar, open_front, hood, False, r))
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:

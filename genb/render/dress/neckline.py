@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
+from genb.render.dress.armhole import armhole_weight
 
 NECK_RADIUS = 0.06  # metres from the neck's axis where the cone's height is the neckline's
 # the neckline's height over the neck keypoint (metres) by the angle around the neck (0 at the front):
@@ -36,7 +37,7 @@ CONE_BACK, CONE_FRONT = 1.0, 0.3
 CHIN = 0.035  # metres over the neckline's height above which nothing is inside (the chin's underside, the jaw)
 DEFAULT_COLLAR = 1.1  # the trunk coordinate a garment's ``collar`` is given relative to (no shift)
 SLOPE = 2.0  # field units per metre, as the armholes' (dress.armhole)
-FRONT_EASE = 0.5  # the share of the hug given up at the front: the cloth bridges the throat's hollow (no V)
+FRONT_EASE = 0.5  # the share of the own-point anchor given up at the front: the band bridges the throat's hollow (no V)
 BAND = 0.03  # metres below the neckline over which the cloth eases back from the skin (neckline_weight)
 # how far the cut lies below its highest point (the back), on the cloth's trunk chart: measured on the
 # rest shell (anny), 2.9 cm at the front, 1.9 cm at the sides; drop = FRONT_DROP (1 + c) + SIDE_DROP (1 - c^2)
@@ -67,12 +68,18 @@ def neckline_field(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
 
 
 def neckline_weight(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
-    """(V,) in [0, 1]: 1 on the neckline (1 - :data:`FRONT_EASE` at the front), fading to 0 :data:`BAND`
-    metres below it (smoothstep)."""
+    """(V,) in [0, 1]: 1 on the neckline, fading to 0 :data:`BAND` metres below it (smoothstep)."""
     t = np.clip(1.0 + neckline_distance(atlas, collar) / BAND, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def neckline_anchor(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
+    """(V,) in [0, 1]: :func:`neckline_weight` less :data:`FRONT_EASE` of it at the front: how much the
+    neckband's cloth hangs from its own skin point rather than the smoothed anchor (``anchor`` of
+    :func:`~genb.render.dress.armhole.hug_armholes`), so it bridges the throat's hollow."""
     p = np.asarray(atlas.rest, np.float64) - atlas.keypoints[K25["neck"]]
     front = np.clip(-p[:, 1] / np.maximum(np.hypot(p[:, 0], p[:, 1]), 1e-9), 0.0, 1.0)  # cos from the front, >= 0
-    return t * t * (3.0 - 2.0 * t) * (1.0 - FRONT_EASE * front ** 2)
+    return neckline_weight(atlas, collar) * (1.0 - FRONT_EASE * front ** 2)
 
 
 def neckline_drop(cos_front: np.ndarray) -> np.ndarray:
@@ -80,3 +87,11 @@ def neckline_drop(cos_front: np.ndarray) -> np.ndarray:
     around the trunk has cosine ``cos_front`` (N,) from the front: where a neckband is drawn (dress.seams)."""
     c = np.asarray(cos_front)
     return np.float32(FRONT_DROP) * (1 + c) + np.float32(SIDE_DROP) * (1 - c * c)
+
+
+def top_hug(atlas, collar: float = DEFAULT_COLLAR, sleeveless: bool = False) -> tuple:
+    """A top's hug (:func:`~genb.render.dress.armhole.hug_armholes`'s arguments after the shell: weight,
+    hem_pull, anchor, each (V,) per body vertex but hem_pull): its neckline's band and, ``sleeveless``,
+    its armholes' (:func:`~genb.render.dress.armhole.armhole_weight`)."""
+    arm = armhole_weight(atlas) if sleeveless else 0.0
+    return np.maximum(neckline_weight(atlas, collar), arm), 0.5, np.maximum(neckline_anchor(atlas, collar), arm)
