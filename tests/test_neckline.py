@@ -41,14 +41,14 @@ def tops(anny_body):
     for s in range(len(SHAPES)):
         p = anny_body.pose(np.tile(SHAPES[s], (len(POSES), 1)), rot)
         bodies += [(POSES[k], s, p.vertices[k], vertex_normals(p.vertices[k], faces)) for k in range(len(POSES))]
-    return dresser.atlas, shells, bodies
+    return dresser, shells, bodies
 
 
 def test_the_neckline_is_a_smooth_crew_neck_lower_in_front(tops):
     from genb.core.conventions import BODY25_INDEX as K25
 
-    atlas, shells, _ = tops
-    neck = atlas.keypoints[K25["neck"]]
+    dresser, shells, _ = tops
+    neck = dresser.atlas.keypoints[K25["neck"]]
     for name, (shell, L) in shells.items():
         P = shell.rest[L]
         r = _roughness(P)
@@ -81,3 +81,16 @@ def test_the_neckline_lies_close_to_the_skin_in_every_pose_and_body(tops):
             assert off.min() > 0.0, f"{name}, {pose}, body {s}: the neckline dips {-1e3 * off.min():.1f} mm into the neck"
             deep = depth_under_skin(pv[strip], v, n)
             assert deep.max() < 0.004, f"{name}, {pose}, body {s}: the neck hem lies {1e3 * deep.max():.1f} mm inside the skin"
+
+
+def test_a_garments_collar_moves_its_neckline(tops):
+    dresser, shells, _ = tops
+    sleeve, waist, _, ease = TOPS["t_shirt"]
+    shell, L = shells["t_shirt"]
+    high = dresser.top_shell(sleeve, waist, collar=1.2, ease=ease)
+    H = _neck_loop(high)
+    kp = dresser.atlas.keypoints
+    step = 0.1 * (kp[1, 2] - kp[8, 2])  # BODY25 1 neck, 8 mid-hip: a tenth of the trunk
+    rise = np.median(high.rest[H, 2]) - np.median(shell.rest[L, 2])
+    assert 0.5 * step < rise < 1.5 * step, (rise, step)
+    assert _roughness(high.rest[H]).max() < 0.005  # up the neck, nearer the jaw: a little less even
