@@ -74,8 +74,9 @@ def test_a_shoulder_bag_hangs_from_its_strap(bagged):
     ends on the bag's top (each within 8 mm, face samples); on 3c4200d the sash ended 3-43 cm from the bag."""
     for name, _surface, bags, _ in bagged:
         strap, m = bags["bag_strap:strap"].vertices, bags["bag_strap"]
-        gap = cKDTree(_face_samples(m)).query(strap)[0].min()
-        if gap < 0.005:
+        gap = cKDTree(_face_samples(m, 40)).query(strap)[0].min()
+        if "drop_bag_strap" not in bags:  # none where the sash meets the bag's top (under 5 mm)
+            assert gap < 0.006, (name, gap)
             continue
         drop = _face_samples(bags["drop_bag_strap"])
         assert cKDTree(drop).query(strap)[0].min() < 0.008, name

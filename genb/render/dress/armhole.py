@@ -60,7 +60,7 @@ def armhole_weight(atlas) -> np.ndarray:
 
 
 
-def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5):
+def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5, anchor: np.ndarray | None = None):
     """A copy of a draped ``shell`` whose cloth keeps to the skin along its armholes: where ``weight``
     (V,) per body vertex (:func:`armhole_weight`) is 1, each shell vertex hangs from its own body point
     (not the smoothed anchor, which averages over the shoulder and, posed, over the arm), along the
@@ -68,6 +68,8 @@ def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5):
     binding lying on the shoulder and in the armpit, its hem strip a few millimetres wide in every pose.
     Blended linearly in ``weight`` into the smoothed drape inside (the anchors, their frames' source,
     the offsets and the thickness alike). ``hem_pull``: the drape's (:func:`~genb.render.dress.drape.drape_shell`).
+    ``anchor``: (V,) per body vertex, how much the cloth hangs from its own body point rather than the smoothed
+    anchor, where that differs from ``weight`` (a neckband bridging the throat: dress.neckline).
     Computed once per cached shell; posing costs the same."""
     d = shell.drape
     G = shell.num_vertices
@@ -77,8 +79,9 @@ def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5):
     w = np.clip(np.asarray(shell.blend @ weight, np.float64), 0.0, 1.0)
     if d.smooth.shape[1] != int(main.sum()) or not (w > 0).any():
         return shell  # a subdivided shell's drape comes from the coarse one's (drape.refine_drape)
-    rows = scipy.sparse.csr_matrix((w, (np.arange(G), own)), shape=d.smooth.shape)
-    smooth = (scipy.sparse.diags((1.0 - w).astype(np.float32)) @ d.smooth + rows.astype(np.float32)).tocsr()
+    wa = w if anchor is None else np.clip(np.asarray(shell.blend @ anchor, np.float64), 0.0, 1.0)
+    rows = scipy.sparse.csr_matrix((wa, (np.arange(G), own)), shape=d.smooth.shape)
+    smooth = (scipy.sparse.diags((1.0 - wa).astype(np.float32)) @ d.smooth + rows.astype(np.float32)).tocsr()
     pull = np.where(main, 1.0, hem_pull)
     disp = (1.0 - w)[:, None] * d.disp
     disp[:, 2] += w * pull * EDGE_CLEAR

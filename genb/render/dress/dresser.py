@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress.armhole import armhole_field, armhole_weight, hug_armholes
+from genb.render.dress.armhole import armhole_field, hug_armholes
+from genb.render.dress.neckline import neckline_field, top_hug
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
@@ -114,9 +115,10 @@ class Dresser:
             elif drape is not None:
                 drape = dict(drape)
                 drape.setdefault("region_scale", self.ease_region)
-                hug = drape.pop("hug", None)  # a sleeveless top's armholes keep to the skin (dress.armhole)
+                hug = drape.pop("hug", None)  # a top's neckline and armholes keep to the skin (dress.armhole)
+                hug = hug() if callable(hug) else hug  # weights computed only when the shell is built
                 shell = drape_shell(shell, self.atlas, self.tangent_to, **drape)
-                shell = hug_armholes(shell, hug) if hug is not None else shell
+                shell = hug_armholes(shell, *hug) if hug is not None else shell  # (weight, hem_pull, anchor)
             self._shells[key] = shell
             if self._store is not None:
                 texcoords.shell_texcoords(shell, self.atlas, self._uv_centres)  # stored with it: cut once per machine
@@ -131,8 +133,8 @@ class Dresser:
         a = self.atlas
 
         def field():
-            hard = np.isin(a.parts, [HEAD] + [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
-            f = np.maximum(waist - a.torso, a.torso - collar)
+            hard = np.isin(a.parts, [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_foot", "right_foot")])
+            f = np.maximum(waist - a.torso, neckline_field(a, collar))  # a crew neck, across the head's part (dress.neckline)
             if sleeve < 0:  # sleeveless: armholes along one smooth line over the trunk and arms (dress.armhole)
                 f = np.maximum(f, armhole_field(a))
             else:
@@ -157,7 +159,7 @@ class Dresser:
         return self._shell(key, field, extra=extra, subdivide=fine,
                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "wide": wide,
                                   "hang": [(chest, chest_lift), (under, curtain_lift)],
-                                  "hug": armhole_weight(a) if sleeve < 0 else None},
+                                  "hug": lambda: top_hug(a, collar, sleeve < 0)},
                            coarse_key=key[:6] + (False,) + key[7:])
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:

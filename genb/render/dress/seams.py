@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.dress.fabric import REGION_OFFSETS, _lin as _fabric_lin
+from genb.render.dress.neckline import neckline_drop
 from genb.render.dress.pockets import buttoned, draw_armholes, draw_leg_pockets, draw_pockets
 from genb.render.dress.seam_canvas import Canvas, band_ids, draw_lines
 
@@ -153,7 +154,8 @@ def _draw(c: Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarra
         ids = band_ids(z, c.fp[waist], 0.0, 0.049)
         draw_lines(c, waist[ids], z[ids], ul[waist[ids]], [("seam", 0.04), ("stitch", 0.005), ("stitch", 0.034)] +
                ([("stitch", 0.011)] if denim else []), "v")
-    elif kind == "top" and not fabric.get("hood"):  # a neckband
+    elif kind == "top" and not fabric.get("hood"):  # a neckband along the neckline (lower at the front)
+        z = z - neckline_drop(np.sin(ul[trunk] * (np.float32(np.pi) / tab[0, 0])))  # sin of the chart's angle: front 1
         ids = band_ids(z, c.fp[trunk], 0.0, 0.027)
         draw_lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.018), ("stitch", 0.011)], "v")
     if buttoned(fabric):  # a shirt, a closed jacket or coat
