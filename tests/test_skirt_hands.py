@@ -23,6 +23,7 @@ from _fixtures_bodies import anny_body  # noqa: F401
 from test_hang import DRESS, SKIRT, TOP
 
 POSES = ("relaxed_standing", "contrapposto", "walk_passing", "sitting")
+LEANING = ("lunge", "crouching", "sitting_floor_knees_up", "bending_over", "sitting_leaning_forward")  # the average body only
 BODIES = {"average": [0.5, 0.67, 0.5, 0.5, 0.5, 0.5], "heavy": [0.0, 0.7, 0.5, 1.0, 0.5, 0.5]}
 OUTFITS = {"skirt": [TOP, SKIRT], "dress": [DRESS]}
 # these poses x bodies x outfits, summed: (hand and forearm vertices in or under the cloth, those of them
@@ -33,6 +34,17 @@ OUTFITS = {"skirt": [TOP, SKIRT], "dress": [DRESS]}
 # (the palms pressed on the thighs and the sides of the fingers: the body has the last word).
 BEFORE = (26385, 12499)
 AFTER = (2973, 1079)
+
+
+def _inside_body(v: np.ndarray, faces: np.ndarray, arm: np.ndarray) -> np.ndarray:
+    """(V,) bool the hand and forearm vertices ``arm`` (V,) bool of a posed body ``v`` (V, 3) that lie inside the
+    rest of it (winding number against the body without their faces over 0.5): no cloth can cover or bare them
+    (the lunge's hands sink 4-9 cm into its hips in the pose itself)."""
+    from genb.render.dress.cover import winding_numbers
+
+    out = np.zeros(len(v), bool)
+    out[arm] = np.abs(winding_numbers(v[arm], v, faces[~arm[faces].any(axis=1)])) > 0.5
+    return out
 
 
 def _in_cloth(v: np.ndarray, n: np.ndarray, arm: np.ndarray, loose) -> tuple[int, int]:
@@ -61,9 +73,10 @@ def dressed(anny_body):
     lib, dresser, faces = PoseLibrary(), Dresser(anny_body), np.asarray(anny_body.faces)
     out = []
     for body, shape in BODIES.items():
-        posed = anny_body.pose(np.repeat(np.array([shape], np.float32), len(POSES), axis=0),
-                               euler_xyz_to_matrix(np.stack([lib.key_pose(p) for p in POSES])))
-        for name, v, kp in zip(POSES, posed.vertices.astype(np.float64), posed.keypoints):
+        poses = POSES + (LEANING if body == "average" else ())
+        posed = anny_body.pose(np.repeat(np.array([shape], np.float32), len(poses), axis=0),
+                               euler_xyz_to_matrix(np.stack([lib.key_pose(p) for p in poses])))
+        for name, v, kp in zip(poses, posed.vertices.astype(np.float64), posed.keypoints):
             kp = kp.copy()
             lift = -v[:, 2].min()
             v[:, 2] += lift
@@ -83,11 +96,13 @@ def test_hands_and_forearms_lie_on_a_loose_skirt_not_in_it(dressed):
     body, people = dressed
     arm = np.isin(body.vertex_parts, [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_lower_arm",
                                                                "right_lower_arm")])
-    got = {name: _in_cloth(v, n, arm, loose) for name, v, n, loose in people}
-    total, facing = (sum(x[k] for x in got.values()) for k in (0, 1))
+    faces = np.asarray(body.faces)
+    got = {name: _in_cloth(v, n, arm & ~_inside_body(v, faces, arm), loose) for name, v, n, loose in people}
+    print(got)
+    total, facing = (sum(x[j] for k, x in got.items() if k.split("/")[0] in POSES) for j in (0, 1))
     assert total <= 1.15 * AFTER[0] and facing <= 1.15 * AFTER[1], got
     # standing and walking: at most 40 vertices of cloth over the outside of a hand or forearm per case (before up to 1610)
-    worst = {k: x for k, x in got.items() if x[1] > 40 and not k.startswith("sitting")}
+    worst = {k: x for k, x in got.items() if x[1] > 40 and k.split("/")[0] in POSES[:3]}
     assert not worst, worst
 
 

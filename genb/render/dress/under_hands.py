@@ -40,12 +40,13 @@ from genb.render.dress.settle import grid_normals, skin_push, spread
 
 HAND_CLEAR = 0.004  # metres: the cloth lies this far under a hand's skin (its thickness under the fingers)
 FOREARM_CLEAR = 0.008  # metres: under a forearm's (a sleeve may cover it)
-DEEP = 0.06  # metres: skin deeper than this under the cloth's tangent plane does not move it
+DEEP = 0.12  # metres: skin deeper than this under the cloth's tangent plane does not move it
 NEAREST = 4  # cloth vertices matched to each skin vertex
 REACH = 0.75  # a skin vertex moves a cloth vertex within this times the cloth's edge length across it
 STRIDE = 2  # every second hand and forearm vertex asks (the body's are a few mm apart, the cloth's 2-6 cm: half the cost)
 LEG_CLEAR = 0.006  # metres: the moved cloth keeps this off the legs' capsules (their radius per sector is
 # interpolated between the widest vertices: closer, a knee pokes through between them)
+PRESSED_CLEAR = 0.0  # metres: cloth a hand or forearm presses on (between it and a thigh or knee) keeps this
 SKIN_CLEAR = 0.002  # metres: and this off the skin of the trunk and legs
 
 
@@ -136,8 +137,11 @@ def under_hands(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
     Y[moved] += D * (np.clip(free, 0.0, None) / np.maximum(size, free.clip(1e-9)))[:, None]
     # 4. never into the body: the legs' capsules at the skin, the trunk's and legs' skin, the ground
     A, B, F, R = capsules[:4]
-    cand = nearest_capsules(Y[moved], A, B, R)  # the cloth moved: its nearest capsules may have changed
-    Y[moved] = push_out(Y[moved], A, B, F, R + LEG_CLEAR, cand, capsule_terms(A, B, F, cand))
+    pressed = need.ravel()[moved] > 0.0  # under a hand or forearm: squeezed onto the leg (it hides the knee)
+    for sel, clear_leg in ((pressed, PRESSED_CLEAR), (~pressed, LEG_CLEAR)):
+        ids = moved[sel]
+        cand = nearest_capsules(Y[ids], A, B, R)  # the cloth moved: its nearest capsules may have changed
+        Y[ids] = push_out(Y[ids], A, B, F, R + clear_leg, cand, capsule_terms(A, B, F, cand))
     Y[moved] += skin_push(Y[moved], tree, points, pnormals, np.full(len(moved), SKIN_CLEAR), floor_clear=skin_clear)
     fl = np.broadcast_to(np.asarray(floor, np.float64).ravel(), (len(Y),)) if np.ndim(floor) else np.full(len(Y), floor)
     Y[moved, 2] = np.maximum(Y[moved, 2], fl[moved])
