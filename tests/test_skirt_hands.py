@@ -23,6 +23,7 @@ from _fixtures_bodies import anny_body  # noqa: F401
 from test_hang import DRESS, SKIRT, TOP
 
 POSES = ("relaxed_standing", "contrapposto", "walk_passing", "sitting")
+LEANING = ("lunge", "crouching", "sitting_floor_knees_up", "bending_over", "sitting_leaning_forward")  # the average body only
 BODIES = {"average": [0.5, 0.67, 0.5, 0.5, 0.5, 0.5], "heavy": [0.0, 0.7, 0.5, 1.0, 0.5, 0.5]}
 OUTFITS = {"skirt": [TOP, SKIRT], "dress": [DRESS]}
 # these poses x bodies x outfits, summed: (hand and forearm vertices in or under the cloth, those of them
@@ -32,7 +33,28 @@ OUTFITS = {"skirt": [TOP, SKIRT], "dress": [DRESS]}
 # walking at most 94 in (the heavy walk's skirt), 19 facing out; seated 267-1265 in, 92-539 facing out
 # (the palms pressed on the thighs and the sides of the fingers: the body has the last word).
 BEFORE = (26385, 12499)
-AFTER = (2973, 1079)
+# Since then only the arm vertices outside the body itself count (a lunge's hands sink 4-9 cm into its hips
+# in the key pose: no cloth covers or bares them): main 33376cb (2339, 801); after (hands from 12 cm deep):
+AFTER = (2133, 636)
+# LEANING (the average body), summed in or under the cloth: main 33376cb 4620 (bending over in a dress 890,
+# sitting leaning forward in a dress 1748), after 2791 (0, 839); what is left: the lunge's hands on the hips
+# (259, 165), forearms on the knees in a dress crouching and knees up (352, 880: the cloth folded over the
+# knee), a leaning sitter's palms on the thighs.
+LEANING_AFTER = 2791
+
+
+def _outside_body(v: np.ndarray, faces: np.ndarray, arm: np.ndarray, loose) -> np.ndarray:
+    """(V,) bool the hand and forearm vertices ``arm`` (V,) bool of a posed body ``v`` (V, 3) near the loose
+    garment (its box and 3 cm) that lie outside the rest of the body (winding number against the body without
+    their faces at most 0.5): no cloth can cover or bare those inside (the lunge's hands sink 4-9 cm into its
+    hips in the pose itself)."""
+    from genb.render.dress.cover import winding_numbers
+
+    lo, hi = loose.vertices.min(axis=0) - 0.03, loose.vertices.max(axis=0) + 0.03
+    ids = np.flatnonzero(arm & ((v >= lo) & (v <= hi)).all(axis=1))
+    out = np.zeros(len(v), bool)
+    out[ids] = np.abs(winding_numbers(v[ids], v, faces[~arm[faces].any(axis=1)])) <= 0.5
+    return out
 
 
 def _in_cloth(v: np.ndarray, n: np.ndarray, arm: np.ndarray, loose) -> tuple[int, int]:
@@ -61,9 +83,10 @@ def dressed(anny_body):
     lib, dresser, faces = PoseLibrary(), Dresser(anny_body), np.asarray(anny_body.faces)
     out = []
     for body, shape in BODIES.items():
-        posed = anny_body.pose(np.repeat(np.array([shape], np.float32), len(POSES), axis=0),
-                               euler_xyz_to_matrix(np.stack([lib.key_pose(p) for p in POSES])))
-        for name, v, kp in zip(POSES, posed.vertices.astype(np.float64), posed.keypoints):
+        poses = POSES + (LEANING if body == "average" else ())
+        posed = anny_body.pose(np.repeat(np.array([shape], np.float32), len(poses), axis=0),
+                               euler_xyz_to_matrix(np.stack([lib.key_pose(p) for p in poses])))
+        for name, v, kp in zip(poses, posed.vertices.astype(np.float64), posed.keypoints):
             kp = kp.copy()
             lift = -v[:, 2].min()
             v[:, 2] += lift
@@ -77,18 +100,23 @@ def dressed(anny_body):
 
 def test_hands_and_forearms_lie_on_a_loose_skirt_not_in_it(dressed):
     """Hanging hands beside the flare (relaxed standing, contrapposto), an arm swinging in a stride and
-    hands resting on a seated lap: :data:`BEFORE` -> :data:`AFTER`. What is left is the palm of a hand
+    hands resting on a seated lap: :data:`BEFORE` -> :data:`AFTER`; the :data:`LEANING` poses -> :data:`LEANING_AFTER`. What is left is the palm of a hand
     pressed on the thigh under the cloth (the cloth lies on the skin there: the body has the last
     word) and a forearm against the waist ring (pinned where the garment hangs from)."""
     body, people = dressed
     arm = np.isin(body.vertex_parts, [PART_INDEX[p] for p in ("left_hand", "right_hand", "left_lower_arm",
                                                                "right_lower_arm")])
-    got = {name: _in_cloth(v, n, arm, loose) for name, v, n, loose in people}
-    total, facing = (sum(x[k] for x in got.values()) for k in (0, 1))
+    faces = np.asarray(body.faces)
+    got = {name: _in_cloth(v, n, _outside_body(v, faces, arm, loose), loose) for name, v, n, loose in people}
+    print(got)
+    total, facing = (sum(x[j] for k, x in got.items() if k.split("/")[0] in POSES) for j in (0, 1))
     assert total <= 1.15 * AFTER[0] and facing <= 1.15 * AFTER[1], got
     # standing and walking: at most 40 vertices of cloth over the outside of a hand or forearm per case (before up to 1610)
-    worst = {k: x for k, x in got.items() if x[1] > 40 and not k.startswith("sitting")}
+    worst = {k: x for k, x in got.items() if x[1] > 40 and k.split("/")[0] in POSES[:3]}
     assert not worst, worst
+    # lunging, crouching, knees up, bending over, leaning forward seated: the hanging hands of a dress bent over lie on it
+    assert sum(x[0] for k, x in got.items() if k.split("/")[0] in LEANING) <= 1.15 * LEANING_AFTER, got
+    assert got["bending_over/average/dress"][0] <= 40, got
 
 
 def test_the_cloth_pressed_under_the_hands_stays_out_of_the_body(dressed):

@@ -12,7 +12,7 @@ stays exact); the cloth does, in four vectorised steps:
    cloth vertices (:data:`NEAREST` of them, each within :data:`REACH` times its own edge length
    across its surface, so a finger between vertices moves the corners around it);
 2. a cloth vertex whose tangent plane has such a skin vertex under it or less than its clearance
-   (:data:`HAND_CLEAR`, :data:`FOREARM_CLEAR`) above it, by at most :data:`DEEP`, goes in along
+   (:data:`HAND_CLEAR`, :data:`FOREARM_CLEAR`) above it, by at most :data:`HAND_DEEP` or :data:`DEEP`, goes in along
    its inward normal until the deepest of them lies that far outside it (deeper skin: a limb
    wholly under the cloth, which stays covered);
 3. the pushes are spread over the grid (:func:`~genb.render.dress.settle.spread`, twice): the
@@ -21,9 +21,16 @@ stays exact); the cloth does, in four vectorised steps:
 4. no cloth vertex moves farther than its nearest skin of the trunk and legs (a push in never
    passes through a knee to come out behind it); the moved cloth is kept out of the legs' capsules
    (:data:`LEG_CLEAR` out, not the cloth's offset: a hand on a lap presses the cloth onto the
-   thigh), out of the skin of the trunk and legs, and above the ground: where hand and leg leave no
-   room, the body has the last word (the cloth never goes into the body) and the palm of a hand
+   thigh; not less, even under a hand: a seated knee then pokes through between the cloth's vertices,
+   test_hang.py), out of the skin of the trunk and legs, and above the ground: where hand and leg leave
+   no room, the body has the last word (the cloth never goes into the body) and the palm of a hand
    pressed on a thigh stays a little under the cloth.
+
+A hand's skin asks from :data:`HAND_DEEP` (12 cm), a forearm's from :data:`DEEP` (6 cm): the hands of a
+person bent over in a dress hang 5-10 cm inside the flare that falls forward from the bent trunk (6 cm
+left 890 hand vertices of the average body in it); forearms 12 cm deep on the knees (knees up) pressed
+the lap's cloth under the thighs' skin (test_hang.py). Skin inside the body itself is out of reach: a
+lunge's hands sink 4-9 cm into its hips in the key pose.
 
 The waist ring stays where it hangs from (it is pinned, and a coat's tail is joined there). Pure
 functions over numpy arrays (metres, world frame).
@@ -40,7 +47,8 @@ from genb.render.dress.settle import grid_normals, skin_push, spread
 
 HAND_CLEAR = 0.004  # metres: the cloth lies this far under a hand's skin (its thickness under the fingers)
 FOREARM_CLEAR = 0.008  # metres: under a forearm's (a sleeve may cover it)
-DEEP = 0.06  # metres: skin deeper than this under the cloth's tangent plane does not move it
+DEEP = 0.06  # metres: forearm skin deeper than this under the cloth's tangent plane does not move it
+HAND_DEEP = 0.12  # metres: hand skin (a hand hangs deep inside a flare falling forward from a bent trunk)
 NEAREST = 4  # cloth vertices matched to each skin vertex
 REACH = 0.75  # a skin vertex moves a cloth vertex within this times the cloth's edge length across it
 STRIDE = 2  # every second hand and forearm vertex asks (the body's are a few mm apart, the cloth's 2-6 cm: half the cost)
@@ -77,14 +85,15 @@ def hand_pushes(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
     flat, nflat = X[1:].reshape(-1, 3), normals[1:].reshape(-1, 3)
     h = grid_spacing(X)[1:].ravel()
     reach = REACH * float(h.max())
-    dist, i = cKDTree(flat).query(skin, k=NEAREST, distance_upper_bound=reach + DEEP)
+    deep = np.where(clear < FOREARM_CLEAR, HAND_DEEP, DEEP)[:, None]  # a hand's skin asks from deeper
+    dist, i = cKDTree(flat).query(skin, k=NEAREST, distance_upper_bound=reach + HAND_DEEP)
     ok = np.isfinite(dist)
     i = np.where(ok, i, 0)
     rel = skin[:, None] - flat[i]  # (N, k, 3)
     s = np.einsum("nkj,nkj->nk", rel, nflat[i])
     across = np.sqrt(np.maximum(np.einsum("nkj,nkj->nk", rel, rel) - s * s, 0.0))
     need = clear[:, None] - s
-    ok &= (need > 0.0) & (s > -DEEP) & (across < REACH * h[i])
+    ok &= (need > 0.0) & (s > -deep) & (across < REACH * h[i])
     push = np.zeros(len(flat))
     np.maximum.at(push, i[ok], need[ok])
     out = np.zeros((rings, bins))
@@ -116,7 +125,7 @@ def under_hands(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
             (:func:`~genb.render.dress.settle.skin_push`'s ``floor_clear``: over the trunk the cloth stays over the top).
         floor: metres, the lowest the cloth may go (one for all, or (rings * bins,) per vertex).
     """
-    lo, hi = X.reshape(-1, 3).min(axis=0) - DEEP, X.reshape(-1, 3).max(axis=0) + DEEP
+    lo, hi = X.reshape(-1, 3).min(axis=0) - HAND_DEEP, X.reshape(-1, 3).max(axis=0) + HAND_DEEP
     near = ((skin >= lo) & (skin <= hi)).all(axis=1)
     if not near.any():
         return X
