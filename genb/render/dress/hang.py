@@ -279,6 +279,31 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
     return depth * s * (0.5 + 0.5 * np.cos(count * theta))[None]
 
 
+def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.ndarray, legs: tuple, skin: tuple,
+                floor, out: np.ndarray, skirt: bool, top: np.ndarray | None, closed: np.ndarray | None, seat) -> np.ndarray:
+    """:func:`hang_grid`'s last steps on the settled grid ``X`` (rings, bins, 3), in this order: a skirt's
+    or dress's cloth pressed in under the hands (:mod:`~genb.render.dress.under_hands`), then its waist's
+    front kept (:mod:`~genb.render.dress.waist_front`); a coat tail's top ring back on the coat's hem
+    ``top`` (:mod:`~genb.render.dress.coat_join`); the seat's push last (:mod:`~genb.render.dress.seat_cloth`).
+
+    Args:
+        lb: the atlas's :class:`LowerBody`. vertices: (V, 3) posed body. pelvis: (3, 3) the posed pelvis frame.
+        legs: ``(A, B, F, R, Rm, cand, terms)`` the legs' capsules (:func:`leg_capsules`), their radii with
+            the cloth's offset and :func:`relax`'s candidates. skin: ``(tree, points, pnormals, skin_clear)``
+            the skin near the cloth (:func:`settle`'s). floor: the ground's height (or per-vertex heights).
+        out: (rings * bins, 3) the rest radial directions turned with the pelvis. closed: an open coat's
+            ring edges kept (bins,) bool, or None. seat: a sitter's seat or None.
+    """
+    A, B, F, R, Rm, cand, terms = legs
+    tree, points, pnormals, _ = skin
+    if skirt:
+        X = under_hands.press(X, lb, vertices, (A, B, F, R, cand, terms), skin, floor)
+        X = waist_front.keep_front(X, tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], pelvis))
+    if top is not None:  # on the coat's hem again
+        X = coat_join.rejoin(X, top, legs, (tree, points, pnormals), floor, out, closed)
+    return seat_cloth.push_grid(X, seat)
+
+
 def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray, enclosed: np.ndarray, band: np.ndarray, hem: float,
               margin: float, flare: float, max_spread: float, open_front: bool, rings: int = RINGS, bins: int = BINS,
               edges: bool = True, settle_rounds: int = ROUNDS, slit: bool = False, skirt: bool = False, top: np.ndarray | None = None, seat=None):
@@ -298,7 +323,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
     """
-    from genb.render.dress.shells import loose_shell, ring_faces
+    from genb.render.dress.shells import loose_shell
 
     pc = centres(lb.waist, vertices, keypoints)
     rc = person_rest(lb.rest_centres, pc)
@@ -345,17 +370,28 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     low = low[((vertices[low] >= lo) & (vertices[low] <= hi)).all(axis=1)]
     points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
+    out = radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T  # the rest radial directions, turned with the pelvis
     X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003) * (1.0 - np.ravel(joined)) + 0.01 * np.ravel(joined),
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
-               out=radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T, seat=seat)  # the rest radial directions, turned with the pelvis
-    X = waist_front.keep_front(under_hands.press(X, lb, vertices, (A, B, F, R, cand, terms), (tree, points, pnormals, skin_clear), floor), tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], fp[0][0])) if skirt else X  # dress.under_hands, then dress.waist_front
-    X = seat_cloth.push_grid(X if top is None else coat_join.rejoin(X, top, (A, B, F, R, Rm, cand, terms), (tree, points, pnormals), floor, radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T, closed if open_front else None), seat)  # on the coat's hem again; the seat's push last
+               out=out, seat=seat)
+    X = _last_steps(X, lb, vertices, fp[0][0], (A, B, F, R, Rm, cand, terms), (tree, points, pnormals, skin_clear), floor, out,
+                    skirt=skirt, top=top, closed=closed if open_front else None, seat=seat)
+    return _grid_mesh(X, theta, closed, slit, z_hem - z_top)
+
+
+def _grid_mesh(X: np.ndarray, theta: np.ndarray, closed: np.ndarray | None, slit: bool, drop: float) -> tuple:
+    """:func:`hang_grid`'s returns from the finished grid ``X`` (rings, bins, 3): its faces (without the ring
+    edges ``closed`` leaves out: an open coat's front, a closed coat's slit), the rest coordinates from the
+    columns' angles ``theta`` (bins,) and the waist-to-hem height ``drop`` (metres, < 0), and its normals."""
+    from genb.render.dress.shells import ring_faces
+
+    rings, bins = X.shape[:2]
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)
         faces = faces[coat_tail.slit_faces(closed) if slit else closed[quad]]
-    z = np.repeat(np.linspace(0.0, z_hem - z_top, rings), bins)
+    z = np.repeat(np.linspace(0.0, drop, rings), bins)
     ang = np.tile(theta, rings)
     uv_rest = np.stack([ang * SKIRT_RADIUS_M, np.zeros_like(z), z], 1)
     return X.reshape(-1, 3).astype(np.float32), faces, uv_rest, grid_normals(X).reshape(-1, 3).astype(np.float32)
