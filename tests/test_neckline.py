@@ -94,3 +94,17 @@ def test_a_garments_collar_moves_its_neckline(tops):
     rise = np.median(high.rest[H, 2]) - np.median(shell.rest[L, 2])
     assert 0.5 * step < rise < 1.5 * step, (rise, step)
     assert _roughness(high.rest[H]).max() < 0.005  # up the neck, nearer the jaw: a little less even
+
+
+def test_a_patterned_tops_neckline_hugs_the_neck_as_a_plain_ones_does(anny_body):
+    """A subdivided shell (a fine pattern in a close-up) takes its coarse shell's hugged band: the edging's
+    lift (about half the cloth's thickness at the edge) carries over, not 1.0 (before: 1.0 everywhere)."""
+    from genb.render.dress import Dresser
+
+    dresser = Dresser(anny_body)
+    lifts = []
+    for fine in (False, True):
+        shell = dresser.top_shell(0.5, 0.0, fine=fine)
+        main = shell.twin == np.arange(shell.num_vertices) if shell.twin is not None else slice(None)
+        lifts.append(float(np.min(shell.lift[main])))
+    assert lifts[0] < 0.6 and abs(lifts[1] - lifts[0]) < 0.05, lifts

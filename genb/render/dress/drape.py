@@ -365,10 +365,9 @@ def loop_weights(faces: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
 
 
 def refine_drape(fine, coarse, hem_pull: float = 0.5):
-    """The drape of ``fine`` (``coarse``'s cut, subdivided once) from ``coarse``'s drape: its
-    values at every vertex interpolated with Loop's weights, its frames built on the coarse
-    points (the smoothing is computed once, on the coarse shell; a subdivided shell only carries
-    finer patterns)."""
+    """The drape (and a hugged band's lift) of ``fine`` (``coarse``'s cut, subdivided once) from ``coarse``'s:
+    its values at every vertex interpolated with Loop's weights, its frames built on the coarse points (the
+    smoothing is computed once, on the coarse shell; a subdivided shell only carries finer patterns)."""
     d = coarse.drape
     nc = d.source.shape[0]
     faces = coarse.faces.astype(np.int64)
@@ -386,7 +385,9 @@ def refine_drape(fine, coarse, hem_pull: float = 0.5):
     drape = Drape(disp=(np.asarray(Sg @ d.disp[:nc]) * pull[:, None]).astype(np.float32), normal=normal.astype(np.float32),
                   ease_scale=(np.asarray(Sg @ d.ease_scale[:nc]) * pull).astype(np.float32), tangent_to=d.tangent_to,
                   source=d.source, smooth=(Sg @ d.smooth[:nc]).tocsr().astype(np.float32))
-    return dataclasses.replace(fine, drape=drape)
+    lift = np.asarray(Sg @ coarse.lift[:nc], np.float64)  # the coarse lift (a hugged band: dress.armhole)
+    lift = np.where((twin == np.arange(G)) & (lift < 1.0 - 1e-6), np.minimum(fine.lift, lift), fine.lift)
+    return dataclasses.replace(fine, drape=drape, lift=lift)
 
 
 def pose_draped(shell, vertices: np.ndarray, normals: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
