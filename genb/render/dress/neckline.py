@@ -26,8 +26,8 @@ from genb.render.dress.armhole import armhole_weight
 
 NECK_RADIUS = 0.06  # metres from the neck's axis where the cone's height is the neckline's
 # the neckline's height over the neck keypoint (metres) by the angle around the neck (0 at the front):
-# LEVEL + FRONT * cos + SIDES * cos(2 angle): on the cone, about 3 cm up the front of the neck (above the
-# throat's notch), 6 cm at the back (the seventh vertebra) and 4 cm at the sides, where the neck meets
+# LEVEL + FRONT * cos + SIDES * cos(2 angle): on the cone, 3.4 cm up the front of the neck (above the
+# throat's notch), 6.6 cm at the back (the seventh vertebra) and 3.1 cm at the sides, where the neck meets
 # the trapezius (the head's skinning region reaches lower there: the cut crosses it smoothly)
 LEVEL, FRONT, SIDES = 0.0405, -0.0159, 0.0096
 # the cone's slope (metres of height per metre in from NECK_RADIUS) by the angle: 1 at the back and nearly so
