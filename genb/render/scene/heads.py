@@ -60,8 +60,15 @@ def top_rows(crown: np.ndarray, gx: np.ndarray, gy: np.ndarray, K: np.ndarray, c
 def rows_over_yaws(crown: np.ndarray, xy: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, height_px: int,
                    yaw_deg: float | None = None) -> tuple[float, float]:
     """The lowest and highest head top row for a person standing at ``xy`` (2,) (``crown`` (M, 3) unturned)
-    turned by ``yaw_deg``, or over ``AIM_YAWS`` yaws when their yaw is drawn later (None)."""
-    yaws = [yaw_deg] if yaw_deg is not None else [360.0 * k / AIM_YAWS for k in range(AIM_YAWS)]
-    rows = [float(top_rows(turned(crown, y), np.array([xy[0]]), np.array([xy[1]]), K, cam_ext, height_px)[0])
-            for y in yaws]
-    return min(rows), max(rows)
+    turned by ``yaw_deg``, or over ``AIM_YAWS`` yaws when their yaw is drawn later (None); -inf when a crown
+    point lies behind the camera (as :func:`top_rows`)."""
+    yaws = np.array([yaw_deg]) if yaw_deg is not None else 360.0 * np.arange(AIM_YAWS) / AIM_YAWS
+    a = np.radians(yaws)[:, None]
+    c, s, p = np.cos(a), np.sin(a), np.asarray(crown, np.float64)
+    x, y = c * p[:, 0] - s * p[:, 1] + xy[0], s * p[:, 0] + c * p[:, 1] + xy[1]  # (Y, M): turned, moved
+    R, t = np.asarray(cam_ext, np.float64)[:3, :3], np.asarray(cam_ext, np.float64)[:3, 3]
+    cy = R[1, 0] * x + R[1, 1] * y + R[1, 2] * p[:, 2] + t[1]
+    cz = R[2, 0] * x + R[2, 1] * y + R[2, 2] * p[:, 2] + t[2]
+    rows = (cy / np.maximum(cz, 1e-6) * K[1, 1] + K[1, 2]) / (height_px - 1)
+    top = np.where((cz > 0.05).all(axis=1), rows.min(axis=1), -np.inf)  # (Y,)
+    return float(top.min()), float(top.max())
