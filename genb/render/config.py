@@ -62,6 +62,11 @@ class RenderConfig:
     """Range of the row (fraction of the image height) a person's feet are aimed at when not truncated."""
     head_row: tuple[float, float] = (-0.05, 1.0)
     """Range of the row (fraction of the image height) of the head of a person who is not truncated."""
+    head_row_exact: bool = False
+    """Test the head row on the head's top exactly: the highest row its crown projects to, where the person's
+    yaw and the camera's pitch put it (closeup), not on the body's top estimated as the feet's row minus the
+    apparent height (exact only at zero pitch for a head straight above the body's origin: closeup's heads
+    were up to 0.13 of the image higher than estimated)."""
     framing: str = ""
     """The framing this config aims for, as the framing test measures it (e.g. 'median_area>=0.15 kp12>=0.8')."""
     min_framed_keypoints: int = 13

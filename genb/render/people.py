@@ -25,7 +25,7 @@ from genb.render.dress.seams import cloth_records
 from genb.render.dress.texcoords import ClothMap
 from genb.render.raster.meshes import MeshLayer, vertex_normals
 from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass
-from genb.render.scene import contact, held, props
+from genb.render.scene import contact, heads, held, props
 from genb.render.scene.sample import sample_camera
 
 EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
@@ -72,7 +72,9 @@ class People:
         radii = np.sqrt((rested[..., 0] ** 2 + rested[..., 1] ** 2).max(axis=1))  # norm's sums; the root of the largest only
         local_seats = self._seats(index, rested, radii, seated)
         attached = self._attached(rested_kp, pose_names, local_seats, rested)
-        got = self.framer.frame(rng, camera, rested, rested_kp, radii, heights, attached, force_fallback=retry > 0)
+        crowns = heads.crowns(rested, self._head_ids()) if cfg.head_row_exact else None  # the head row, exactly
+        got = self.framer.frame(rng, camera, rested, rested_kp, radii, heights, attached, force_fallback=retry > 0,
+                                crowns=crowns)
         camera, xy, yaw, placed, framed = got.camera, got.xy, got.yaw, got.placed, got.framed
         del rested
         keep = np.flatnonzero(placed)
@@ -93,6 +95,10 @@ class People:
         record = {**got.record, "retry": retry} if retry else got.record
         record["seen"] = got.seen  # the framed person's keypoints in view (not for scene.json: the setting's props keep them)
         return camera, world, shapes, pose_names, xy, yaw, heights, radii, keep, P, seats, framed, record
+
+    def _head_ids(self) -> np.ndarray:
+        """The body's head vertex ids (the head part)."""
+        return np.flatnonzero(np.asarray(self.body.vertex_parts) == PART_INDEX["head"])
 
     def _rest_on_support(self, posed, pose_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and what goes under them (P,) int

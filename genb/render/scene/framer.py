@@ -18,7 +18,7 @@ import dataclasses
 
 import numpy as np
 
-from genb.render.scene import framing
+from genb.render.scene import framing, heads
 from genb.render.labels import truth as L
 from genb.render.labels.camera import to_camera
 from genb.render.scene.sample import fallback_position, place_people, sample_camera
@@ -52,7 +52,7 @@ class Framer:
 
     def frame(self, rng: np.random.Generator, camera, rested: np.ndarray, rested_kp: np.ndarray, radii: np.ndarray,
               heights: np.ndarray, attached: list[list[tuple[np.ndarray, np.ndarray]]] | None = None,
-              force_fallback: bool = False) -> Framed:
+              force_fallback: bool = False, crowns: np.ndarray | None = None) -> Framed:
         """Camera and placement such that one person is framed.
 
         Args:
@@ -61,6 +61,8 @@ class Framer:
             attached: per person, meshes (vertices (V, 3) in the same frame as ``rested``, faces) that come
                 with them (seat, held object) and may hide them.
             force_fallback: skip the ordinary draws (a re-draw of a sample whose render framed nobody).
+            crowns: (P, M, 3) the heads' crowns in the rested frame (``--head-row-exact``: the head row is
+                tested on them exactly, :mod:`genb.render.scene.heads`; None: estimated).
         """
         cfg = self.cfg
         attached = attached or [[] for _ in radii]
@@ -71,24 +73,27 @@ class Framer:
                 camera = sample_camera(rng, cfg)
             if framing.sky_fraction(camera.K, camera.cam_ext, camera.width, camera.height) > cfg.max_sky_fraction:
                 continue
-            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights)
+            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, crowns=crowns)
             chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached) if placed.any() else None
             if chosen is None:  # nobody fits this camera (or nobody was framed): aim it at one of them
                 subject = int(rng.integers(len(radii)))
-                aimed = framing.aim_person(rng, cfg, camera, float(heights[subject]), float(radii[subject]))
+                aimed = framing.aim_person(rng, cfg, camera, float(heights[subject]), float(radii[subject]),
+                                           crown=None if crowns is None else crowns[subject])
                 if aimed is None:
                     continue
                 camera.position[2] = aimed[0]
-                xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, fixed={subject: aimed[1]})
+                xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, fixed={subject: aimed[1]}, crowns=crowns)
                 chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached)
             if chosen is not None:
                 return Framed(camera, xy, yaw, placed, chosen[0], {"draws": attempt + 1, "fallback": False}, chosen[1])
-        return self._fallback(rng, camera, rested, rested_kp, sub, radii, heights, attached, tries)
+        return self._fallback(rng, camera, rested, rested_kp, sub, radii, heights, attached, tries, crowns)
 
-    def _fallback(self, rng, camera, rested, rested_kp, sub, radii, heights, attached, tries) -> Framed:
+    def _fallback(self, rng, camera, rested, rested_kp, sub, radii, heights, attached, tries, crowns=None) -> Framed:
         """One person straight ahead, turned towards the camera (within 40 degrees), the camera aimed at them
         (height and pitch inside their ranges, the pitch drawn again at most at the horizon when the sky
-        would fill too much); each person in turn, a few draws each; checked like any draw."""
+        would fill too much); each person in turn, a few draws each; checked like any draw. With ``crowns`` the
+        spot straight ahead (:func:`fallback_position`) is also tried when the aimed one frames too little, and
+        is not kept when it would cut the head."""
         cfg = self.cfg
         P = len(radii)
         record = {"draws": max(tries, 1), "fallback": True}
@@ -100,16 +105,30 @@ class Framer:
                     camera.pitch_deg = float(rng.uniform(lo, min(hi, 0.0)))
                 xy, placed = np.zeros((P, 2)), np.zeros(P, bool)
                 yaw = camera.yaw_deg + rng.uniform(-40.0, 40.0, size=P)  # yaw 0 faces -y: towards a camera looking along +y
-                aimed = framing.aim_person(rng, cfg, camera, float(heights[subject]), float(radii[subject]))
-                if aimed is None:
-                    xy[subject] = fallback_position(camera, cfg, float(heights[subject]), float(radii[subject]))
-                else:
-                    camera.position[2], xy[subject] = aimed
-                placed[subject] = True
-                chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached)
-                if chosen is not None:
-                    return Framed(camera, xy, yaw, placed, chosen[0], record, chosen[1])
+                aimed = framing.aim_person(rng, cfg, camera, float(heights[subject]), float(radii[subject]),
+                                           crown=None if crowns is None else crowns[subject], yaw_deg=float(yaw[subject]))
+                spots = [] if aimed is None else [aimed]  # (camera height, ground position); None: straight ahead
+                if aimed is None or crowns is not None:  # with crowns the aimed spot (the preset's size, the head
+                    spots.append(None)  # row) may frame too little of a person sitting on the floor: then straight ahead
+                for spot in spots:
+                    xy[:], placed[:] = 0.0, False
+                    if spot is None:
+                        xy[subject] = fallback_position(camera, cfg, float(heights[subject]), float(radii[subject]))
+                    else:
+                        camera.position[2], xy[subject] = spot
+                    placed[subject] = True
+                    if spot is None and crowns is not None and not self._head_inside(camera, crowns[subject], yaw[subject], xy[subject]):
+                        continue  # the spot straight ahead would cut the head (a person bent forward towards the camera)
+                    chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached)
+                    if chosen is not None:
+                        return Framed(camera, xy, yaw, placed, chosen[0], record, chosen[1])
         return Framed(camera, xy, yaw, placed, None, record)  # unchecked: the renderer checks the render
+
+    def _head_inside(self, camera, crown: np.ndarray, yaw: float, at: np.ndarray) -> bool:
+        """Whether the head's top (``crown`` (M, 3) unturned, the person at ``at`` (2,) turned by ``yaw``) is at or
+        below ``head_row``'s top, exactly (:mod:`genb.render.scene.heads`)."""
+        top = heads.top_rows(heads.turned(crown, float(yaw)), at[:1], at[1:], camera.K, camera.cam_ext, camera.height)[0]
+        return bool(self.cfg.head_row[0] <= top)
 
     def _framed_person(self, camera, rested, rested_kp, sub, xy, yaw, placed, attached) -> tuple[int, np.ndarray] | None:
         """The nearest placed person with enough keypoints in frame and hidden neither by their own body,

@@ -11,6 +11,8 @@ from typing import Iterable
 
 import numpy as np
 
+from genb.render.scene import heads
+
 STAT_NAMES = ("median_area", "kp12")
 
 
@@ -252,7 +254,8 @@ def hidden_by_meshes(points_world: np.ndarray, meshes: list[tuple[np.ndarray, np
 
 
 def aim_person(rng: np.random.Generator, cfg, camera, height: float, radius: float,
-               tries: int = 48) -> tuple[float, np.ndarray] | None:
+               tries: int = 48, crown: np.ndarray | None = None, yaw_deg: float | None = None
+               ) -> tuple[float, np.ndarray] | None:
     """A camera height and a ground position at which one person of ``height`` metres is framed as the
     preset wants, for the camera's drawn orientation and field of view (the camera moves up or down
     within ``camera_height``; its pitch, roll and yaw stay inside their ranges as drawn).
@@ -266,6 +269,9 @@ def aim_person(rng: np.random.Generator, cfg, camera, height: float, radius: flo
     Args:
         camera: a :class:`genb.render.scene.CameraRecipe` (its position's height is not read).
         height, radius: the person's standing height and footprint radius, metres.
+        crown: (M, 3) the person's crown in their rested frame (:func:`genb.render.scene.heads.crowns`): the
+            head row is tested on the head's top at ``yaw_deg``, or at every yaw the person may be given
+            after (None: on the body's top straight above the ground position).
     Returns:
         (camera height (m), ground position (2,)) or None when no draw fits the ranges.
     """
@@ -290,6 +296,13 @@ def aim_person(rng: np.random.Generator, cfg, camera, height: float, radius: flo
         xy = np.array(camera.position[:2], np.float64) + c / -w[2] * w[:2]
         dist = float(np.linalg.norm(xy - camera.position[:2]))
         if not (c_lo <= c <= c_hi and radius + 0.4 <= dist <= cfg.max_distance):
+            continue
+        if crown is not None:
+            ext = camera.cam_ext
+            ext[:3, 3] = -R @ np.array([*camera.position[:2], c], np.float64)  # the camera at height c
+            lo_row, hi_row = heads.rows_over_yaws(crown, xy, K, ext, H, yaw_deg)
+            if cfg.head_row[0] <= lo_row and hi_row <= cfg.head_row[1]:
+                return float(c), xy
             continue
         head = R @ (np.array([*xy, height]) - [*camera.position[:2], c])
         if head[2] > 0 and cfg.head_row[0] <= (head[1] / head[2] * K[1, 1] + K[1, 2]) / (H - 1) <= cfg.head_row[1]:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.assets import load_yaml_asset
+from genb.render.scene import heads
 from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
 from genb.render.config import RenderConfig
 from genb.core.conventions import PART_INDEX, PARTS
@@ -64,8 +65,8 @@ def sample_camera(rng: np.random.Generator, cfg: RenderConfig) -> CameraRecipe:
 
 
 def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraRecipe, radii: np.ndarray,
-                 heights: np.ndarray, tries: int = 500, fixed: dict[int, np.ndarray] | None = None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 heights: np.ndarray, tries: int = 500, fixed: dict[int, np.ndarray] | None = None,
+                 crowns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stand people on the ground where the camera sees them, without interpenetration.
 
     For each person a target pixel for the feet is drawn (inside the frame, or
@@ -80,6 +81,9 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
         heights: (P,) standing height of each posed body, metres.
         fixed: people already placed (index -> ground position (2,)), e.g. by :func:`genb.render.framing.aim_person`:
             the others keep clear of them.
+        crowns: (P, M, 3) each person's crown in their rested frame (:func:`genb.render.scene.heads.crowns`):
+            the head row is then tested exactly, on the head's top as the person's yaw turns it (None: on the
+            body's top row estimated as the feet's row minus the apparent height).
     Returns:
         xy (P, 2) ground positions, yaw (P,) degrees, and placed (P,) bool
         (False for people no free spot was found for; they are dropped).
@@ -103,8 +107,12 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
         if placed[p]:
             continue
         truncated = rng.random() < cfg.truncation_prob
+        head_top = None
+        if crowns is not None:
+            crown = heads.turned(crowns[p], float(yaw[p]))
+            head_top = lambda gx, gy, crown=crown: heads.top_rows(crown, gx, gy, K, ext, camera.height)  # noqa: E731
         at = _first_spot(rng, cfg, camera.height, ray, truncated, float(radii[p]), float(heights[p]),
-                         xy[placed], radii[placed], tries)
+                         xy[placed], radii[placed], tries, head_top=head_top)
         if at is not None:
             xy[p], placed[p] = at, True
     return xy, yaw, placed
@@ -112,9 +120,10 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
 
 def _first_spot(rng: np.random.Generator, cfg: RenderConfig, height_px: int, ray: tuple, truncated: bool,
                 radius: float, height: float, others_xy: np.ndarray, others_r: np.ndarray, tries: int,
-                chunk: int = 48) -> tuple[float, float] | None:
+                chunk: int = 48, head_top=None) -> tuple[float, float] | None:
     """The first of up to ``tries`` drawn feet pixels (u, then v per try, from ``rng``) whose ground point
-    suits a person of ``radius`` and ``height`` (:func:`place_people`'s tests), or None; the tries are
+    suits a person of ``radius`` and ``height`` (:func:`place_people`'s tests), or None; ``head_top(gx, gy)``:
+    the head's exact top row at ground points (N,) (None: estimated as ``v - frac``); the tries are
     drawn and tested ``chunk`` at a time, then ``rng`` is left exactly as one try after another leaves it
     (the first good try's draws consumed, none after)."""
     m00, m01, m02, m10, m11, m12, m20, m21, m22, r20, r21, t2, cx, cy, cz, fy, W1, H1 = ray
@@ -137,7 +146,8 @@ def _first_spot(rng: np.random.Generator, cfg: RenderConfig, height_px: int, ray
         frac = fy * height / np.maximum(depth, 1e-6) / height_px
         ok &= (lo <= frac) & (frac <= hi)
         if not truncated:  # a person who is not truncated keeps their head where the framing wants it
-            ok &= (cfg.head_row[0] <= v - frac) & (v - frac <= cfg.head_row[1])
+            top = v - frac if head_top is None else head_top(gx, gy)
+            ok &= (cfg.head_row[0] <= top) & (top <= cfg.head_row[1])
         if len(others_xy) and ok.any():
             gap = np.sqrt((others_xy[None, :, 0] - gx[:, None]) ** 2 + (others_xy[None, :, 1] - gy[:, None]) ** 2)
             ok &= (gap - others_r[None] - radius > 0.05).all(axis=1)
