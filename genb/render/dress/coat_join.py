@@ -60,15 +60,16 @@ def top(keypoints: np.ndarray, waist: float) -> float:
     return WIDEST if upright(keypoints) else waist + TOP
 
 
-def upright(keypoints: np.ndarray) -> bool:
-    """Whether both thighs lie within :data:`FLEX` degrees of the trunk's line (mid-hip to neck,
-    pointing down): standing or walking. ``keypoints``: (25, 3) BODY25."""
+def upright(keypoints: np.ndarray, degrees: float = FLEX) -> bool:
+    """Whether both thighs lie within ``degrees`` (:data:`FLEX`) of the trunk's line (mid-hip to neck,
+    pointing down): standing, walking, kneeling upright (not sitting, crouching, kneeling on one knee, a
+    lunge or a running stride; :func:`~genb.render.dress.seat_tent.flexed`). ``keypoints``: (25, 3) BODY25."""
     kp = np.asarray(keypoints, np.float64)
     down = kp[K25["mid_hip"]] - kp[K25["neck"]]
     down /= max(float(np.linalg.norm(down)), 1e-12)
     for side in ("left", "right"):
         d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
-        if d @ down < np.cos(np.radians(FLEX)) * max(float(np.linalg.norm(d)), 1e-12):
+        if d @ down < np.cos(np.radians(degrees)) * max(float(np.linalg.norm(d)), 1e-12):
             return False
     return True
 

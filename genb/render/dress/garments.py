@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress import coat_join, seat_tent
+from genb.render.dress import coat_join, curtain, seat_tent
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
@@ -28,7 +28,8 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e, seat=g["kind"] == "coat")
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
-    if g["kind"] == "coat":  # a flexed seat's back spanned as a tent (dress.seat_tent)
+    if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
+        curtain.hang(w, shell, m)
         seat_tent.lay(w, shell, m)
     if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
