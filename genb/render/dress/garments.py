@@ -40,9 +40,10 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
         _skirt(w, g, t, e, ring)
 
 
-def _skirt(w: Wearer, g: dict, t: float, e: float, ring: np.ndarray | None = None) -> None:
+def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = None) -> None:
     """A loose skirt (or a coat's tail) hanging from the waist over whatever is worn under it; a
-    skirt's waistband hugs the hips. ``ring``: (H, 3) a coat's hem ring, the tail's top goes on it."""
+    skirt's waistband hugs the hips. ``ring``: a coat's hem ring (:class:`~genb.render.dress.coat_join.Hem`),
+    the tail's top goes on it."""
     kind = GARMENT_KINDS[g["kind"]]
     coat = g["kind"] == "coat"
     waist = g["waist"] if not coat else coat_join.top(w.keypoints, g["waist"])
