@@ -60,15 +60,16 @@ def top(keypoints: np.ndarray, waist: float) -> float:
     return WIDEST if upright(keypoints) else waist + TOP
 
 
-def upright(keypoints: np.ndarray) -> bool:
-    """Whether both thighs lie within :data:`FLEX` degrees of the trunk's line (mid-hip to neck,
-    pointing down): standing or walking. ``keypoints``: (25, 3) BODY25."""
+def upright(keypoints: np.ndarray, degrees: float = FLEX) -> bool:
+    """Whether both thighs lie within ``degrees`` (:data:`FLEX`) of the trunk's line (mid-hip to neck,
+    pointing down): standing, walking, kneeling upright (not sitting, crouching, kneeling on one knee, a
+    lunge or a running stride; :func:`~genb.render.dress.seat_tent.flexed`). ``keypoints``: (25, 3) BODY25."""
     kp = np.asarray(keypoints, np.float64)
     down = kp[K25["mid_hip"]] - kp[K25["neck"]]
     down /= max(float(np.linalg.norm(down)), 1e-12)
     for side in ("left", "right"):
         d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
-        if d @ down < np.cos(np.radians(FLEX)) * max(float(np.linalg.norm(d)), 1e-12):
+        if d @ down < np.cos(np.radians(degrees)) * max(float(np.linalg.norm(d)), 1e-12):
             return False
     return True
 
@@ -184,10 +185,11 @@ def _seam(X: np.ndarray, hem) -> tuple[np.ndarray, np.ndarray | None]:
     return P - TUCK_UP * _unit(d - np.einsum("bj,bj->b", d, n)[:, None] * n) - TUCK_IN * n, n
 
 
-def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND,
+def join(X: np.ndarray, hem: "Hem | np.ndarray | None", blend: float = BLEND,
          at: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | float]:
     """A tail's grid ``X`` (rings, bins, 3), ring 0 its top, with its top ring moved onto the
-    shell's hem ring ``hem`` (H, 3) (:func:`hem_targets`) and the move faded out (a half cosine) over
+    shell's hem ring ``hem`` (a :class:`Hem`, or its (H, 3) points) (:func:`hem_targets`; a :class:`Hem`
+    tucked, :func:`_seam`) and the move faded out (a half cosine) over
     ``blend`` metres of cloth down each column: (rings, bins, 3) and the (rings, bins) weights of
     the move (1 on the top ring; where it is w the settling keeps (1 - w) of its clearance plus
     w x 1 cm off the skin: the coat's hem sets it there); unchanged (weight 0.0) without a hem or with under 8
@@ -203,13 +205,13 @@ def join(X: np.ndarray, hem: np.ndarray | None, blend: float = BLEND,
     return X + w[..., None] * d0[None], w
 
 
-def rejoin(X: np.ndarray, hem: np.ndarray, capsules: tuple, skin: tuple, floor, out: np.ndarray,
+def rejoin(X: np.ndarray, hem: "Hem | np.ndarray | None", capsules: tuple, skin: tuple, floor, out: np.ndarray,
            edges: np.ndarray | None = None) -> np.ndarray:
-    """(rings, bins, 3) a settled tail ``X`` (rings, bins, 3) joined to the coat's hem ``hem`` (H, 3)
-    again (:func:`join`: what the settling moved), then kept out of the legs and the body: the rings
-    below the top out of the legs' capsules as the relaxation tested them, the top ring out of the
-    thighs themselves (where the coat's hem lies in a flexed thigh), every vertex out of the skin;
-    before those, none under ``floor`` (metres: one, or (rings, bins) on a seat).
+    """(rings, bins, 3) a settled tail ``X`` (rings, bins, 3) joined to the coat's hem ``hem`` (a
+    :class:`Hem`, or its (H, 3) points) again (:func:`join`: what the settling moved), then kept out
+    of the legs and the body: the rings below the top out of the legs' capsules as the relaxation
+    tested them, the top ring out of the thighs themselves (where the coat's hem lies in a flexed
+    thigh), every vertex out of the skin; before those, none under ``floor`` (metres: one, or (rings, bins) on a seat).
 
     ``capsules``: ``(A, B, F, R, Rm, cand, terms)`` (:mod:`~genb.render.dress.capsules`: ``R`` the
     legs' radii, ``Rm`` with the cloth's offset, ``cand``, ``terms`` for the rings below the top);

@@ -352,7 +352,7 @@ class Dresser:
         (leg coordinate), ``margin`` metres out of the enclosed hips and legs; seg class ``part``; it
         hangs (:mod:`genb.render.dress.hang`). ``normals``: (V, 3) the body's (None: computed).
         ``detail``: its level (:mod:`genb.render.dress.lod`: ``drape`` picks the fine grid). ``top``:
-        (H, 3) a coat's hem ring its top ring hangs from (:mod:`genb.render.dress.coat_join`), or None.
+        a coat's hem ring its top ring hangs from (a :class:`~genb.render.dress.coat_join.Hem`), or None.
         ``seat``: the sitter's :class:`~genb.render.dress.seat_cloth.Seat`, or None."""
         a = self.atlas
         if normals is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress import coat_join, seat_tent
+from genb.render.dress import coat_join, curtain, seat_tent
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
@@ -28,7 +28,8 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e, seat=g["kind"] == "coat")
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
-    if g["kind"] == "coat":  # a flexed seat's back spanned as a tent (dress.seat_tent)
+    if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
+        curtain.hang(w, shell, m)
         seat_tent.lay(w, shell, m)
     if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
@@ -39,9 +40,10 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
         _skirt(w, g, t, e, ring)
 
 
-def _skirt(w: Wearer, g: dict, t: float, e: float, ring: np.ndarray | None = None) -> None:
+def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = None) -> None:
     """A loose skirt (or a coat's tail) hanging from the waist over whatever is worn under it; a
-    skirt's waistband hugs the hips. ``ring``: (H, 3) a coat's hem ring, the tail's top goes on it."""
+    skirt's waistband hugs the hips. ``ring``: a coat's hem ring (:class:`~genb.render.dress.coat_join.Hem`),
+    the tail's top goes on it."""
     kind = GARMENT_KINDS[g["kind"]]
     coat = g["kind"] == "coat"
     waist = g["waist"] if not coat else coat_join.top(w.keypoints, g["waist"])

@@ -319,7 +319,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         rings: rings from the waist to the hem. edges: keep the edges out of the legs too (:func:`relax`).
         settle_rounds: rounds of :func:`~genb.render.dress.settle.settle` (1: the exact push out of the skin alone).
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
-        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`; a raised back shin's half a sleeve, :mod:`~genb.render.dress.stride`; pressed in under the hands, :mod:`~genb.render.dress.under_hands`). top: (H, 3) a coat's hem ring, the top ring hangs from it (:mod:`~genb.render.dress.coat_join`). seat: a sitter's :class:`~genb.render.dress.seat_cloth.Seat` (None: none).
+        skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`; a raised back shin's half a sleeve, :mod:`~genb.render.dress.stride`; pressed in under the hands, :mod:`~genb.render.dress.under_hands`). top: a coat's hem ring (a :class:`~genb.render.dress.coat_join.Hem`), the top ring hangs from it (:mod:`~genb.render.dress.coat_join`). seat: a sitter's :class:`~genb.render.dress.seat_cloth.Seat` (None: none).
     Returns:
         (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
     """

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.core.conventions import BODY25_INDEX as K25
-
 SEAT_RHO = 0.17  # metres: the coat's sag radius over a flexed seat (the lobes' tops hold it up)
 SEAT_REACH = 0.10  # metres: the farthest point of the seat that holds the cloth up
 SEAT_MAX = 0.04  # metres: the most a point of the seat is lifted
@@ -31,17 +29,13 @@ SUPPORT_CELL = 0.03  # metres: one seat vertex per cube of this side holds the t
 _PLANS: dict = {}  # id(shell) -> (shell, plan): built once a shell (shells are cached)
 
 
-def flexed(keypoints: np.ndarray, degrees: float) -> bool:
-    """Whether a thigh lies further than ``degrees`` off the trunk's line (mid-hip to neck, pointing down):
-    sitting, crouching, kneeling, a knee raised. ``keypoints``: (25, 3) BODY25."""
-    kp = np.asarray(keypoints, np.float64)
-    down = kp[K25["mid_hip"]] - kp[K25["neck"]]
-    down /= max(float(np.linalg.norm(down)), 1e-12)
-    for side in ("left", "right"):
-        d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
-        if d @ down < np.cos(np.radians(degrees)) * max(float(np.linalg.norm(d)), 1e-12):
-            return True
-    return False
+def flexed(keypoints: np.ndarray, degrees: float | None = None) -> bool:
+    """Whether a thigh lies further than ``degrees`` (default :data:`~genb.render.dress.coat_join.FLEX`) off
+    the trunk's line: sitting, crouching, kneeling on one knee, a knee raised; not
+    :func:`~genb.render.dress.coat_join.upright`. ``keypoints``: (25, 3) BODY25."""
+    from genb.render.dress.coat_join import FLEX, upright
+
+    return not upright(keypoints, FLEX if degrees is None else degrees)
 
 
 def plan(shell, zone: np.ndarray) -> tuple | None:
@@ -49,16 +43,12 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
     ``ids`` (K,) (its own, not a hem's inner edge) and their zone weights (K,); the pairs (i, j) of a seat
     vertex and a support within :data:`SEAT_REACH` in the rest pose facing the same side (supports: one
     seat vertex per :data:`SUPPORT_CELL` cube, so a subdivided shell costs about what its coarse one does),
-    sorted by i, with the starts of each i's run (:func:`numpy.maximum.reduceat`); the vertices ``touched``
-    (T,) by a face around a moved vertex (a hem's inner edge moves with its twin), those faces over them
-    (F, 3), each touched vertex's seat index (-1: none) and the (M, F) sparse sum of the faces at the moved
-    ones, ``moved`` (M,) their positions in ``touched``. None: the shell does not reach the seat.
+    sorted by i, with the starts of each i's run (:func:`numpy.maximum.reduceat`); and how moving them
+    moves the mesh (:func:`moves`). None: the shell does not reach the seat.
     ``zone``: (V,) per body vertex in [0, 1]."""
     got = _PLANS.get(id(shell))
     if got is not None and got[0] is shell:
         return got[1]
-    import scipy.sparse
-
     from genb.render.dress.bridge import neighbour_pairs
 
     G = shell.num_vertices
@@ -75,21 +65,49 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
         o = np.lexsort((j[keep], i[keep]))
         i, j = i[keep][o], j[keep][o]
         heads = np.flatnonzero(np.r_[True, i[1:] != i[:-1]]) if len(i) else np.zeros(0, np.int64)
-        local = np.full(G, -1, np.int64)
-        local[ids] = np.arange(len(ids))
-        src = local[twin]
-        faces = np.asarray(shell.faces, np.int64)
-        faces = faces[(src[faces] >= 0).any(axis=1)]
-        touched, lf = np.unique(faces, return_inverse=True)
-        lf = lf.reshape(faces.shape)
-        moved = np.flatnonzero(src[touched] >= 0)
-        row = np.full(len(touched), -1, np.int64)
-        row[moved] = np.arange(len(moved))
-        r, f = row[lf.ravel()], np.repeat(np.arange(len(lf)), 3)
-        inc = scipy.sparse.csr_matrix((np.ones(int((r >= 0).sum())), (r[r >= 0], f[r >= 0])), shape=(len(moved), len(lf)))
-        out = (ids, np.clip(w[ids], 0.0, 1.0), i, j, heads, touched, lf, src[touched], inc, moved)
+        out = (ids, np.clip(w[ids], 0.0, 1.0), i, j, heads, moves(shell, ids))
     _PLANS[id(shell)] = (shell, out)
     return out
+
+
+def moves(shell, ids: np.ndarray) -> tuple:
+    """How moving a shell's vertices ``ids`` (K,) (its own, not a hem's inner edge) moves its mesh: the
+    vertices ``touched`` (T,) by a face around a moved vertex (a hem's inner edge moves with its twin),
+    those faces over them (F, 3), each touched vertex's index in ``ids`` (T,) (-1: none), the (M, F)
+    sparse sum of the faces at the moved ones, ``moved`` (M,) their positions in ``touched``
+    (:func:`displace`)."""
+    import scipy.sparse
+
+    G = shell.num_vertices
+    twin = shell.twin if shell.twin is not None else np.arange(G)
+    local = np.full(G, -1, np.int64)
+    local[ids] = np.arange(len(ids))
+    src = local[twin]
+    faces = np.asarray(shell.faces, np.int64)
+    faces = faces[(src[faces] >= 0).any(axis=1)]
+    touched, lf = np.unique(faces, return_inverse=True)
+    lf = lf.reshape(faces.shape)
+    moved = np.flatnonzero(src[touched] >= 0)
+    row = np.full(len(touched), -1, np.int64)
+    row[moved] = np.arange(len(moved))
+    r, f = row[lf.ravel()], np.repeat(np.arange(len(lf)), 3)
+    inc = scipy.sparse.csr_matrix((np.ones(int((r >= 0).sum())), (r[r >= 0], f[r >= 0])), shape=(len(moved), len(lf)))
+    return touched, lf, src[touched], inc, moved
+
+
+def displace(vertices: np.ndarray, normals: np.ndarray, mv: tuple, step) -> None:
+    """A posed shell's touched vertices moved, in place: ``vertices`` (G, 3) of the touched ones
+    (``mv``, :func:`moves`) moved by ``step(v, n)`` (T, 3) (``v``, ``n``: (T, 3) float64 their positions and
+    normals; 0 where nothing moves), the moved ones' normals turned by as much as the normals of
+    their faces turned."""
+    touched, lf, src, inc, moved = mv
+    v = np.asarray(vertices[touched], np.float64)
+    n = np.asarray(normals[touched], np.float64)
+    v2 = v + step(v, n)
+    unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # noqa: E731
+    turn = unit(inc @ _face_normals(v2, lf)) - unit(inc @ _face_normals(v, lf))
+    vertices[touched[moved]] = v2[moved].astype(vertices.dtype)
+    normals[touched[moved]] = unit(n[moved] + turn).astype(normals.dtype)
 
 
 def seat_lift(points: np.ndarray, normals: np.ndarray, pairs: tuple, weight: np.ndarray,
@@ -123,17 +141,12 @@ def tent_seat(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray
     p = plan(shell, zone)
     if p is None:
         return
-    ids, w, i, j, heads, touched, lf, src, inc, moved = p
+    ids, w, i, j, heads, mv = p
     lift = seat_lift(np.asarray(vertices[ids], np.float64), np.asarray(normals[ids], np.float64), (i, j, heads), w)
     if not (lift > 1e-4).any():
         return
-    v = np.asarray(vertices[touched], np.float64)
-    n = np.asarray(normals[touched], np.float64)
-    v2 = v + np.where(src >= 0, lift[src], 0.0)[:, None] * n
-    unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # noqa: E731
-    turn = unit(inc @ _face_normals(v2, lf)) - unit(inc @ _face_normals(v, lf))
-    vertices[touched[moved]] = v2[moved].astype(vertices.dtype)
-    normals[touched[moved]] = unit(n[moved] + turn).astype(normals.dtype)
+    src = mv[2]
+    displace(vertices, normals, mv, lambda v, n: np.where(src >= 0, lift[src], 0.0)[:, None] * n)
 
 
 _ZONES: dict = {}  # id(atlas) -> (atlas, its back_seat_zone)
@@ -142,11 +155,11 @@ _ZONES: dict = {}  # id(atlas) -> (atlas, its back_seat_zone)
 def lay(wearer, shell, mesh) -> None:
     """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh` of
     ``shell``) on a ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`: its seat
-    spanned as a tent (:func:`tent_seat`, in place). Standing, the rest pose's drape spans it already."""
+    spanned as a tent (:func:`tent_seat`, in place). Standing, its back and hips fall straight instead
+    (:func:`~genb.render.dress.curtain.hang`)."""
     from genb.render.dress.bridge import back_seat_zone
-    from genb.render.dress.coat_join import FLEX
 
-    if not flexed(wearer.keypoints, FLEX):
+    if not flexed(wearer.keypoints):
         return
     d = wearer.dresser
     got = _ZONES.get(id(d.atlas))
