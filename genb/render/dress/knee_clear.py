@@ -1,0 +1,152 @@
+"""A coat's or a jacket's shell kept out of the thighs and knees that a crouch folds up against it.
+
+A tight shell follows the trunk and the arms it is skinned to; it knows nothing of the legs. Crouching
+or sitting on the ground with the knees up, the thighs fold up against the belly and the knees come up
+beside the chest and under the forearms: the shell's front, sides and sleeves run through them, and
+the trousers show through the jacket as a dark patch (bedlam seed 320, sample 4: a crouching man's
+knee through his jacket's side). Real cloth there lies on the thigh or is pressed between it and the body.
+
+Posed, with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`, every shell vertex that
+lies under the skin of a thigh or knee (its nearest leg vertex, from :data:`LEG_FROM` down the leg and
+within :data:`REACH`, along that vertex's normal) is moved out along that normal to the coat's stacked
+thickness + :data:`MARGIN` over it (the trousers lie there), in :data:`PASSES` rounds; the move is then
+spread to its neighbours over the shell's faces, shrinking by :data:`SPREAD` a ring (no step at the
+pushed patch's edge), and pushed again; normals turn by as much as their faces did. Shell vertices more
+than 3 mm under a leg's skin over crouching, knees up, kneeling and kneeling on one knee x child,
+average, heavy, tall x closed coat and jacket (``tests/test_knee_clear.py``): 4325 on beb768f, 0 now.
+
+Pure functions over numpy arrays (world frame, metres).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LEG_FROM = 0.3  # leg coordinate (0 hip, 1 knee): the thigh from a third of the way down to the knee and the shin (not the hip crease the shell covers)
+MARGIN = 0.012  # metres over the coat's own offset: the trousers' cloth over a bent knee stands off more (their folds, the cap's curve)
+REACH = 0.05  # metres: shell vertices farther than this from every leg vertex are left alone (never the far side of a thigh)
+NEAR = 0.1  # metres: only shell vertices this near a leg vertex are looked at (a spread push never reaches farther)
+SPREAD = 0.5  # share of a vertex's push its neighbours take, ring by ring
+PASSES = 3  # pushes out of the legs in turn (each from its nearest leg vertex then)
+RINGS = 2  # rings of neighbours the push spreads over
+
+
+def leg_push(points: np.ndarray, leg_points: np.ndarray, leg_normals: np.ndarray, clearance: float,
+             tree=None) -> np.ndarray:
+    """(N, 3) how far each of ``points`` (N, 3) moves to lie ``clearance`` metres over the leg skin
+    (``leg_points`` (L, 3), unit ``leg_normals`` (L, 3)): along its nearest leg vertex's normal, by as
+    much as it lies under ``clearance`` there; zero farther than :data:`REACH` from the legs.
+    ``tree``: a :class:`scipy.spatial.cKDTree` of ``leg_points`` (None: built)."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(leg_points) if tree is None else tree
+    d, j = tree.query(points, distance_upper_bound=REACH)
+    near = np.isfinite(d)
+    push = np.zeros(points.shape, np.float64)
+    if not near.any():
+        return push
+    jn = j[near]
+    h = np.einsum("ij,ij->i", points[near] - leg_points[jn], leg_normals[jn])
+    push[near] = np.maximum(clearance - h, 0.0)[:, None] * leg_normals[jn]
+    return push
+
+
+def spread(push: np.ndarray, faces: np.ndarray, rings: int = RINGS, share: float = SPREAD) -> np.ndarray:
+    """(N, 3) ``push`` (N, 3) spread over the mesh ``faces`` (F, 3): each ring of neighbours of the pushed
+    vertices takes ``share`` of its largest neighbour's push (the pushed ones keep theirs), ``rings`` times."""
+    f = np.asarray(faces, np.int64)
+    a = np.concatenate([f[:, 0], f[:, 1], f[:, 2], f[:, 1], f[:, 2], f[:, 0]])
+    b = np.concatenate([f[:, 1], f[:, 2], f[:, 0], f[:, 0], f[:, 1], f[:, 2]])
+    out = push.copy()
+    size = np.einsum("ij,ij->i", out, out)
+    for _ in range(rings):
+        grow = (size[b] > size[a])  # a takes its larger neighbour's push, shrunk
+        if not grow.any():
+            break
+        o = np.lexsort((size[b[grow]], a[grow]))  # per vertex a, its largest neighbour last
+        ag, bg = a[grow][o], b[grow][o]
+        last = np.r_[ag[1:] != ag[:-1], True]
+        cand = share * out[bg[last]]
+        cs = np.einsum("ij,ij->i", cand, cand)
+        take = cs > size[ag[last]]
+        out[ag[last][take]] = cand[take]
+        size = np.einsum("ij,ij->i", out, out)
+    return out
+
+
+def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, leg_points: np.ndarray,
+          leg_normals: np.ndarray, clearance: float) -> np.ndarray:
+    """The vertices moved, in place: ``vertices`` (G, 3) out of the legs (:func:`leg_push`, spread by
+    :func:`spread`), ``normals`` (G, 3) of the moved vertices turned by as much as their faces' normals
+    turned. Returns the (M,) moved vertex ids (none: nothing lay in a leg)."""
+    from scipy.spatial import cKDTree
+
+    v = np.asarray(vertices, np.float64)
+    lp, ln = np.asarray(leg_points, np.float64), np.asarray(leg_normals, np.float64)
+    tree = cKDTree(lp)
+    lo, hi = lp.min(axis=0) - NEAR, lp.max(axis=0) + NEAR
+    box = np.flatnonzero(((v >= lo) & (v <= hi)).all(axis=1))
+    near = box[np.isfinite(tree.query(v[box], distance_upper_bound=NEAR)[0])]  # the rest stay as they are
+    push = np.zeros(v.shape)
+    push[near] = _passes(v[near], np.zeros((len(near), 3)), lp, ln, clearance, tree)
+    if not (np.abs(push) > 1e-5).any():
+        return np.zeros(0, np.int64)
+    f = np.asarray(faces, np.int64)
+    f = f[np.isin(f, np.flatnonzero((np.abs(push) > 1e-5).any(axis=1))).any(axis=1)]  # spread over these faces' rings
+    f = np.asarray(faces, np.int64)[np.isin(faces, np.unique(f)).any(axis=1)]
+    push[near] = _passes(v[near], spread(push, f)[near], lp, ln, clearance, tree)  # spread, a point deep in a thigh comes near its skin
+    moved = np.flatnonzero((np.abs(push) > 1e-5).any(axis=1))
+    f = np.asarray(faces, np.int64)
+    f = f[np.isin(f, moved).any(axis=1)]
+    v2 = v.copy()
+    v2[moved] += push[moved]
+    before, after = _vertex_normals(v, f, len(v)), _vertex_normals(v2, f, len(v))
+    n = np.asarray(normals, np.float64)[moved] + after[moved] - before[moved]
+    vertices[moved] = v2[moved].astype(vertices.dtype)
+    normals[moved] = (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(normals.dtype)
+    return moved
+
+
+def _passes(v: np.ndarray, push: np.ndarray, lp: np.ndarray, ln: np.ndarray, clearance: float, tree) -> np.ndarray:
+    """(N, 3) ``push`` (N, 3) grown by :data:`PASSES` rounds of :func:`leg_push` of the points ``v`` + ``push``:
+    moved out of one leg vertex's plane, a point may lie under its new nearest one's (a knee's fold)."""
+    for _ in range(PASSES):
+        push = push + leg_push(v + push, lp, ln, clearance, tree)
+    return push
+
+
+def _vertex_normals(v: np.ndarray, faces: np.ndarray, count: int) -> np.ndarray:
+    """(count, 3) unit area-weighted normals of ``faces`` (F, 3) over the points ``v`` at their vertices."""
+    fn = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
+    ids, w = faces.ravel(), np.repeat(fn, 3, axis=0)
+    out = np.stack([np.bincount(ids, w[:, k], minlength=count) for k in range(3)], axis=1)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def lay(wearer, mesh, clearance: float) -> None:
+    """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh`) on a
+    ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX` kept ``clearance``
+    + :data:`MARGIN` metres over the thighs' and knees' skin (:func:`clear`, in place). Standing, nothing is done."""
+    from genb.render.dress.coat_join import FLEX
+    from genb.render.dress.seat_tent import flexed
+
+    if not flexed(wearer.keypoints, FLEX):
+        return
+    d = wearer.dresser
+    legs = _legs(d)
+    clear(mesh.vertices, mesh.normals, mesh.faces, wearer.vertices[legs], wearer.normals[legs], clearance + MARGIN)
+
+
+_LEGS: dict = {}  # id(dresser) -> (dresser, the leg vertex ids :func:`lay` keeps the shell out of)
+
+
+def _legs(d) -> np.ndarray:
+    """(L,) the body's thigh (from :data:`LEG_FROM`), knee and shin vertex ids, not the feet (once a dresser)."""
+    got = _LEGS.get(id(d))
+    if got is None or got[0] is not d:
+        from genb.core.conventions import PART_INDEX
+
+        a = d.atlas
+        feet = np.isin(a.parts, [PART_INDEX["left_foot"], PART_INDEX["right_foot"]])
+        got = _LEGS[id(d)] = (d, np.flatnonzero(d.is_leg & ~feet & (np.nan_to_num(np.asarray(a.leg, np.float64)) > LEG_FROM)))
+    return got[1]
