@@ -30,7 +30,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     if g["kind"] == "coat":  # a flexed seat's back spanned as a tent (dress.seat_tent)
         seat_tent.lay(w, shell, m)
-        knee_clear.lay(w, m, t)  # and out of the thighs and knees a crouch folds up against it (dress.knee_clear)
+        knee_clear.lay(w, shell, m, t, float(g["thickness"]))  # and out of the thighs and knees a crouch folds up against it (dress.knee_clear)
     if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
         w.uppers.append((m, arms))

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 LEG_FROM = 0.3  # leg coordinate (0 hip, 1 knee): the thigh from a third of the way down to the knee and the shin (not the hip crease the shell covers)
+CLOTH_FROM = 0.1  # leg coordinate: the trousers' surface from here down (their crease stands off the thigh; off the seat only)
+ON_SEAT = 0.3  # shell vertices with more of the seat zone than this are not pushed off the trousers (the seat tent's)
 MARGIN = 0.012  # metres over the coat's own offset: the trousers' cloth over a bent knee stands off more (their folds, the cap's curve)
 REACH = 0.05  # metres: shell vertices farther than this from every leg vertex are left alone (never the far side of a thigh)
 NEAR = 0.1  # metres: only shell vertices this near a leg vertex are looked at (a spread push never reaches farther)
@@ -74,27 +76,30 @@ def spread(push: np.ndarray, faces: np.ndarray, rings: int = RINGS, share: float
     return out
 
 
-def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, leg_points: np.ndarray,
-          leg_normals: np.ndarray, clearance: float) -> np.ndarray:
-    """The vertices moved, in place: ``vertices`` (G, 3) out of the legs (:func:`leg_push`, spread by
-    :func:`spread`), ``normals`` (G, 3) of the moved vertices turned by as much as their faces' normals
-    turned. Returns the (M,) moved vertex ids (none: nothing lay in a leg)."""
+def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces: list) -> np.ndarray:
+    """The vertices moved, in place: ``vertices`` (G, 3) out of the legs (:func:`leg_push` of each of
+    ``surfaces`` in turn, :data:`PASSES` rounds, spread by :func:`spread`, then as many rounds again),
+    ``normals`` (G, 3) of the moved vertices turned by as much as their faces' normals turned.
+    ``surfaces``: ``(points (L, 3), unit normals (L, 3), clearance metres[, (G,) bool the shell vertices it
+    pushes])`` each, the legs' skin first (only shell vertices within :data:`NEAR` of it are looked at). Returns the (M,) moved vertex ids."""
     from scipy.spatial import cKDTree
 
     v = np.asarray(vertices, np.float64)
-    lp, ln = np.asarray(leg_points, np.float64), np.asarray(leg_normals, np.float64)
-    tree = cKDTree(lp)
+    surfaces = [(np.asarray(s[0], np.float64), np.asarray(s[1], np.float64), s[2], cKDTree(s[0]), s[3] if len(s) > 3 else None)
+                for s in surfaces if len(s[0])]
+    lp, tree = surfaces[0][0], surfaces[0][3]
     lo, hi = lp.min(axis=0) - NEAR, lp.max(axis=0) + NEAR
     box = np.flatnonzero(((v >= lo) & (v <= hi)).all(axis=1))
     near = box[np.isfinite(tree.query(v[box], distance_upper_bound=NEAR)[0])]  # the rest stay as they are
     push = np.zeros(v.shape)
-    push[near] = _passes(v[near], np.zeros((len(near), 3)), lp, ln, clearance, tree)
+    surfaces = [(p, n, c, t, None if m is None else np.asarray(m, bool)[near]) for p, n, c, t, m in surfaces]
+    push[near] = _passes(v[near], np.zeros((len(near), 3)), surfaces)
     if not (np.abs(push) > 1e-5).any():
         return np.zeros(0, np.int64)
     f = np.asarray(faces, np.int64)
     f = f[np.isin(f, np.flatnonzero((np.abs(push) > 1e-5).any(axis=1))).any(axis=1)]  # spread over these faces' rings
     f = np.asarray(faces, np.int64)[np.isin(faces, np.unique(f)).any(axis=1)]
-    push[near] = _passes(v[near], spread(push, f)[near], lp, ln, clearance, tree)  # spread, a point deep in a thigh comes near its skin
+    push[near] = _passes(v[near], spread(push, f)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
     moved = np.flatnonzero((np.abs(push) > 1e-5).any(axis=1))
     f = np.asarray(faces, np.int64)
     f = f[np.isin(f, moved).any(axis=1)]
@@ -107,11 +112,14 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, leg_poin
     return moved
 
 
-def _passes(v: np.ndarray, push: np.ndarray, lp: np.ndarray, ln: np.ndarray, clearance: float, tree) -> np.ndarray:
-    """(N, 3) ``push`` (N, 3) grown by :data:`PASSES` rounds of :func:`leg_push` of the points ``v`` + ``push``:
-    moved out of one leg vertex's plane, a point may lie under its new nearest one's (a knee's fold)."""
+def _passes(v: np.ndarray, push: np.ndarray, surfaces: list) -> np.ndarray:
+    """(N, 3) ``push`` (N, 3) grown by :data:`PASSES` rounds of :func:`leg_push` of the points ``v`` + ``push``
+    out of each of ``surfaces`` (points, normals, clearance, tree, the points it pushes or None) in turn: moved out of one leg vertex's
+    plane, a point may lie under its new nearest one's (a knee's fold), or under the trousers."""
     for _ in range(PASSES):
-        push = push + leg_push(v + push, lp, ln, clearance, tree)
+        for lp, ln, c, tree, only in surfaces:
+            step = leg_push(v + push, lp, ln, c, tree)
+            push = push + (step if only is None else step * only[:, None])
     return push
 
 
@@ -123,30 +131,56 @@ def _vertex_normals(v: np.ndarray, faces: np.ndarray, count: int) -> np.ndarray:
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
-def lay(wearer, mesh, clearance: float) -> None:
+def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh`) on a
     ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX` kept ``clearance``
-    + :data:`MARGIN` metres over the thighs' and knees' skin (:func:`clear`, in place). Standing, nothing is done."""
+    + :data:`MARGIN` metres over the thighs' and knees' skin and ``cloth`` + :data:`MARGIN` over the tight
+    trousers' (or shorts', leggings') surface on them (:func:`clear`, in place: the trousers' seat and
+    crease stand 4 cm off a crouching thigh, more than the coat's offset), but on the shell's seat
+    (:func:`~genb.render.dress.seat_tent.seat_weights`: the seat tent spans it; pushed off the trousers'
+    seat its relief rose from a median 0.14 to 0.19). Standing, nothing is done."""
     from genb.render.dress.coat_join import FLEX
     from genb.render.dress.seat_tent import flexed
 
     if not flexed(wearer.keypoints, FLEX):
         return
-    d = wearer.dresser
-    legs = _legs(d)
-    clear(mesh.vertices, mesh.normals, mesh.faces, wearer.vertices[legs], wearer.normals[legs], clearance + MARGIN)
+    legs = _legs(wearer.dresser, LEG_FROM)
+    skin = (wearer.vertices[legs], wearer.normals[legs], clearance + MARGIN)
+    from genb.render.dress.seat_tent import seat_weights
+
+    off_seat = seat_weights(wearer, shell) <= ON_SEAT
+    clear(mesh.vertices, mesh.normals, mesh.faces,
+          [skin] + [b + (off_seat,) for b in _bottoms(wearer, wearer.vertices[_legs(wearer.dresser, CLOTH_FROM)], cloth + MARGIN)])
 
 
-_LEGS: dict = {}  # id(dresser) -> (dresser, the leg vertex ids :func:`lay` keeps the shell out of)
+def _bottoms(wearer, legs: np.ndarray, clearance: float) -> list:
+    """The surfaces of the tight bottoms the ``wearer`` wears (``lower_clothes`` meshes, not a skirt's
+    ``:skirt``): ``(points, normals, clearance)`` of their vertices within :data:`REACH` of the leg points
+    ``legs`` (L, 3)."""
+    from scipy.spatial import cKDTree
+
+    from genb.core.conventions import PART_INDEX
+
+    out, tree = [], None
+    for m in wearer.out:
+        if m.part != PART_INDEX["lower_clothes"] or ":" in m.name:
+            continue
+        tree = cKDTree(legs) if tree is None else tree
+        on = np.isfinite(tree.query(m.vertices, distance_upper_bound=REACH)[0])
+        out.append((m.vertices[on], m.normals[on], clearance))
+    return out
 
 
-def _legs(d) -> np.ndarray:
-    """(L,) the body's thigh (from :data:`LEG_FROM`), knee and shin vertex ids, not the feet (once a dresser)."""
-    got = _LEGS.get(id(d))
+_LEGS: dict = {}  # (id(dresser), from) -> (dresser, the leg vertex ids :func:`lay` keeps the shell out of)
+
+
+def _legs(d, start: float) -> np.ndarray:
+    """(L,) the body's thigh (from leg coordinate ``start``), knee and shin vertex ids, not the feet (once a dresser)."""
+    got = _LEGS.get((id(d), start))
     if got is None or got[0] is not d:
         from genb.core.conventions import PART_INDEX
 
         a = d.atlas
         feet = np.isin(a.parts, [PART_INDEX["left_foot"], PART_INDEX["right_foot"]])
-        got = _LEGS[id(d)] = (d, np.flatnonzero(d.is_leg & ~feet & (np.nan_to_num(np.asarray(a.leg, np.float64)) > LEG_FROM)))
+        got = _LEGS[(id(d), start)] = (d, np.flatnonzero(d.is_leg & ~feet & (np.nan_to_num(np.asarray(a.leg, np.float64)) > start)))
     return got[1]
