@@ -27,7 +27,7 @@ CLOTH_FROM = 0.1  # leg coordinate: the trousers' surface from here down (their 
 ON_SEAT = 0.3  # shell vertices with more of the seat zone than this are not pushed off the trousers (the seat tent's)
 MARGIN = 0.012  # metres over the coat's own offset: the trousers' cloth over a bent knee stands off more (their folds, the cap's curve)
 REACH = 0.05  # metres: shell vertices farther than this from every leg vertex are left alone (never the far side of a thigh)
-NEAR = 0.1  # metres: only shell vertices this near a leg vertex are looked at (a spread push never reaches farther)
+NEAR = 0.07  # metres: only shell vertices this near a leg vertex are looked at (:data:`REACH` and a little)
 SPREAD = 0.5  # share of a vertex's push its neighbours take, ring by ring
 PASSES = 3  # pushes out of the legs in turn (each from its nearest leg vertex then)
 RINGS = 2  # rings of neighbours the push spreads over
@@ -55,25 +55,37 @@ def leg_push(points: np.ndarray, leg_points: np.ndarray, leg_normals: np.ndarray
 
 def spread(push: np.ndarray, faces: np.ndarray, rings: int = RINGS, share: float = SPREAD) -> np.ndarray:
     """(N, 3) ``push`` (N, 3) spread over the mesh ``faces`` (F, 3): each ring of neighbours of the pushed
-    vertices takes ``share`` of its largest neighbour's push (the pushed ones keep theirs), ``rings`` times."""
-    f = np.asarray(faces, np.int64)
-    a = np.concatenate([f[:, 0], f[:, 1], f[:, 2], f[:, 1], f[:, 2], f[:, 0]])
-    b = np.concatenate([f[:, 1], f[:, 2], f[:, 0], f[:, 0], f[:, 1], f[:, 2]])
+    vertices takes ``share`` of the mean push of its pushed neighbours (the pushed ones keep theirs),
+    ``rings`` times."""
+    A = _adjacency(faces, len(push))
     out = push.copy()
-    size = np.einsum("ij,ij->i", out, out)
+    fixed = (np.abs(out) > 0.0).any(axis=1)
     for _ in range(rings):
-        grow = (size[b] > size[a])  # a takes its larger neighbour's push, shrunk
-        if not grow.any():
+        count = A @ fixed.astype(np.float64)
+        ring = ~fixed & (count > 0)
+        if not ring.any():
             break
-        o = np.lexsort((size[b[grow]], a[grow]))  # per vertex a, its largest neighbour last
-        ag, bg = a[grow][o], b[grow][o]
-        last = np.r_[ag[1:] != ag[:-1], True]
-        cand = share * out[bg[last]]
-        cs = np.einsum("ij,ij->i", cand, cand)
-        take = cs > size[ag[last]]
-        out[ag[last][take]] = cand[take]
-        size = np.einsum("ij,ij->i", out, out)
+        out[ring] = share * (A @ out)[ring] / count[ring, None]
+        fixed = fixed | ring
     return out
+
+
+_ADJ: dict = {}  # id(faces) -> (faces, (N, N) sparse vertex adjacency): once a shell's faces
+
+
+def _adjacency(faces: np.ndarray, count: int):
+    """(count, count) sparse 0/1 adjacency of the vertices of ``faces`` (F, 3), cached by the array."""
+    import scipy.sparse
+
+    got = _ADJ.get(id(faces))
+    if got is None or got[0] is not faces or got[1].shape[0] != count:
+        f = np.asarray(faces, np.int64)
+        a = np.concatenate([f[:, 0], f[:, 1], f[:, 2], f[:, 1], f[:, 2], f[:, 0]])
+        b = np.concatenate([f[:, 1], f[:, 2], f[:, 0], f[:, 0], f[:, 1], f[:, 2]])
+        A = scipy.sparse.csr_matrix((np.ones(len(a)), (a, b)), shape=(count, count))
+        A.data[:] = 1.0  # an edge of two faces counted once
+        got = _ADJ[id(faces)] = (faces, A)
+    return got[1]
 
 
 def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces: list) -> np.ndarray:
@@ -96,10 +108,7 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
     push[near] = _passes(v[near], np.zeros((len(near), 3)), surfaces)
     if not (np.abs(push) > 1e-5).any():
         return np.zeros(0, np.int64)
-    f = np.asarray(faces, np.int64)
-    f = f[np.isin(f, np.flatnonzero((np.abs(push) > 1e-5).any(axis=1))).any(axis=1)]  # spread over these faces' rings
-    f = np.asarray(faces, np.int64)[np.isin(faces, np.unique(f)).any(axis=1)]
-    push[near] = _passes(v[near], spread(push, f)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
+    push[near] = _passes(v[near], spread(push, faces)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
     moved = np.flatnonzero((np.abs(push) > 1e-5).any(axis=1))
     f = np.asarray(faces, np.int64)
     f = f[np.isin(f, moved).any(axis=1)]
