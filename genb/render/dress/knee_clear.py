@@ -29,7 +29,7 @@ MARGIN = 0.012  # metres over the coat's own offset: the trousers' cloth over a 
 REACH = 0.05  # metres: shell vertices farther than this from every leg vertex are left alone (never the far side of a thigh)
 NEAR = 0.07  # metres: only shell vertices this near a leg vertex are looked at (:data:`REACH` and a little)
 SPREAD = 0.5  # share of a vertex's push its neighbours take, ring by ring
-PASSES = 3  # pushes out of the legs in turn (each from its nearest leg vertex then)
+PASSES = 2  # pushes out of the legs in turn (each from its nearest leg vertex then)
 RINGS = 2  # rings of neighbours the push spreads over
 
 
