@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress import coat_join, curtain, seat_tent
+from genb.render.dress import coat_join, curtain, knee_clear, seat_tent
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
@@ -31,6 +31,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         curtain.hang(w, shell, m)
         seat_tent.lay(w, shell, m)
+        knee_clear.lay(w, shell, m, t, float(g["thickness"]))  # and out of the thighs and knees a crouch folds up against it (dress.knee_clear)
     if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
         w.uppers.append((m, arms))

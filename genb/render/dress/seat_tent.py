@@ -157,12 +157,22 @@ def lay(wearer, shell, mesh) -> None:
     ``shell``) on a ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`: its seat
     spanned as a tent (:func:`tent_seat`, in place). Standing, its back and hips fall straight instead
     (:func:`~genb.render.dress.curtain.hang`)."""
-    from genb.render.dress.bridge import back_seat_zone
 
     if not flexed(wearer.keypoints):
         return
-    d = wearer.dresser
+    tent_seat(shell, _zone(wearer.dresser), mesh.vertices, mesh.normals)
+
+
+def _zone(d) -> np.ndarray:
+    """(V,) the body's :func:`~genb.render.dress.bridge.back_seat_zone` (once an atlas)."""
+    from genb.render.dress.bridge import back_seat_zone
+
     got = _ZONES.get(id(d.atlas))
     if got is None or got[0] is not d.atlas:
         got = _ZONES[id(d.atlas)] = (d.atlas, back_seat_zone(d.atlas, d.is_leg))
-    tent_seat(shell, got[1], mesh.vertices, mesh.normals)
+    return got[1]
+
+
+def seat_weights(wearer, shell) -> np.ndarray:
+    """(G,) each shell vertex's weight of the body's seat zone (:func:`_zone`), as :func:`plan` takes it."""
+    return np.asarray(shell.blend @ _zone(wearer.dresser), np.float64).ravel()
