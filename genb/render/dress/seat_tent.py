@@ -28,7 +28,7 @@ SEAT_MAX = 0.04  # metres: the most a point of the seat is lifted
 SEAT_MIN_WEIGHT = 0.05  # shell vertices with less of the seat zone than this are left as they are
 FACING = 0.5  # posed, a support whose normal is further than 60 degrees from a point's holds nothing up there
 SUPPORT_CELL = 0.03  # metres: one seat vertex per cube of this side holds the tent up
-_PLANS: dict = {}  # id(shell) -> (shell, plan): built once a shell (shells are cached)
+_PLANS: dict = {}  # id(owner) -> (owner, plan): built once a shell (shells are cached; a trousers' by its blend)
 
 
 def flexed(keypoints: np.ndarray, degrees: float) -> bool:
@@ -44,8 +44,9 @@ def flexed(keypoints: np.ndarray, degrees: float) -> bool:
     return False
 
 
-def plan(shell, zone: np.ndarray) -> tuple | None:
-    """What :func:`tent_seat` needs of a shell, built once (cached by the shell): the seat's shell vertices
+def plan(shell, zone: np.ndarray, owner=None) -> tuple | None:
+    """What :func:`tent_seat` needs of a shell, built once (cached by ``owner``, by default the shell; a
+    trousers' shell comes re-made per flare around the same cached blend): the seat's shell vertices
     ``ids`` (K,) (its own, not a hem's inner edge) and their zone weights (K,); the pairs (i, j) of a seat
     vertex and a support within :data:`SEAT_REACH` in the rest pose facing the same side (supports: one
     seat vertex per :data:`SUPPORT_CELL` cube, so a subdivided shell costs about what its coarse one does),
@@ -54,8 +55,9 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
     (F, 3), each touched vertex's seat index (-1: none) and the (M, F) sparse sum of the faces at the moved
     ones, ``moved`` (M,) their positions in ``touched``. None: the shell does not reach the seat.
     ``zone``: (V,) per body vertex in [0, 1]."""
-    got = _PLANS.get(id(shell))
-    if got is not None and got[0] is shell:
+    owner = shell if owner is None else owner
+    got = _PLANS.get(id(owner))
+    if got is not None and got[0] is owner:
         return got[1]
     import scipy.sparse
 
@@ -88,7 +90,7 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
         r, f = row[lf.ravel()], np.repeat(np.arange(len(lf)), 3)
         inc = scipy.sparse.csr_matrix((np.ones(int((r >= 0).sum())), (r[r >= 0], f[r >= 0])), shape=(len(moved), len(lf)))
         out = (ids, np.clip(w[ids], 0.0, 1.0), i, j, heads, touched, lf, src[touched], inc, moved)
-    _PLANS[id(shell)] = (shell, out)
+    _PLANS[id(owner)] = (owner, out)
     return out
 
 
@@ -123,13 +125,21 @@ def tent_seat(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray
     p = plan(shell, zone)
     if p is None:
         return
-    ids, w, i, j, heads, touched, lf, src, inc, moved = p
-    lift = seat_lift(np.asarray(vertices[ids], np.float64), np.asarray(normals[ids], np.float64), (i, j, heads), w)
-    if not (lift > 1e-4).any():
-        return
+    ids, w, i, j, heads = p[:5]
+    n = np.asarray(normals[ids], np.float64)
+    lift = seat_lift(np.asarray(vertices[ids], np.float64), n, (i, j, heads), w)
+    if (lift > 1e-4).any():
+        shift_seat(p, lift[:, None] * n, vertices, normals)
+
+
+def shift_seat(p: tuple, step: np.ndarray, vertices: np.ndarray, normals: np.ndarray) -> None:
+    """Move a posed shell's seat vertices (a :func:`plan` ``p``'s ``ids``) by ``step`` (K, 3) metres, in place
+    (a hem's inner edge with its twin), and turn their ``normals`` by as much as the normals of their faces
+    turned."""
+    touched, lf, src, inc, moved = p[5:]
     v = np.asarray(vertices[touched], np.float64)
     n = np.asarray(normals[touched], np.float64)
-    v2 = v + np.where(src >= 0, lift[src], 0.0)[:, None] * n
+    v2 = v + np.where((src >= 0)[:, None], step[src], 0.0)
     unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # noqa: E731
     turn = unit(inc @ _face_normals(v2, lf)) - unit(inc @ _face_normals(v, lf))
     vertices[touched[moved]] = v2[moved].astype(vertices.dtype)
