@@ -103,19 +103,37 @@ def plan(shell, zone: np.ndarray) -> tuple:
     return p, blur
 
 
-def seat_fill(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray) -> None:
-    """A posed trousers' shell's seat filled along the way it faces (:func:`seat_axis`, :func:`fill_lift`), in place: ``vertices``
-    (G, 3) and ``normals`` (G, 3) of the posed shell (normals turned as their faces did). ``zone``: (V,) per
-    body vertex in [0, 1] (:func:`zone`). ``keypoints``: (25, 3) the wearer's BODY25."""
+def seat_fill(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray):
+    """A posed trousers' shell's seat filled along the way it faces (:func:`seat_axis`, :func:`fill_lift`), in
+    place: ``vertices`` (G, 3) and ``normals`` (G, 3) of the posed shell (normals turned as their faces did).
+    ``zone``: (V,) per body vertex in [0, 1] (:func:`zone`). ``keypoints``: (25, 3) the wearer's BODY25.
+    Returns the fill per body vertex (V,) metres (each seat vertex's lift, averaged over the body vertices
+    it is blended from) and the (3,) direction, for the cloth worn over it (:func:`raise_over`); None: none."""
     p, blur = plan(shell, zone)
     if p is None:
-        return
+        return None
     ids, w, i, j, heads = p[:5]
     n = np.asarray(normals[ids], np.float64)
     back = seat_axis(n, w, keypoints)
     lift = fill_lift(np.asarray(vertices[ids], np.float64), n, (i, j, heads), w, back, blur)
-    if (lift > 1e-4).any():
-        seat_tent.shift_seat(p, lift[:, None] * back[None, :], vertices, normals)
+    if not (lift > 1e-4).any():
+        return None
+    seat_tent.shift_seat(p, lift[:, None] * back[None, :], vertices, normals)
+    B = shell.blend[ids]
+    total = np.asarray(B.T @ lift).ravel()
+    weight = np.asarray(B.sum(axis=0)).ravel()
+    return np.where(weight > 0.0, total / np.maximum(weight, 1e-12), 0.0), back
+
+
+def raise_over(shell, vertices: np.ndarray, fill: tuple) -> None:
+    """A tight shell worn over filled trousers (a top, a jacket, a coat, a dress's bodice), posed ``vertices``
+    (G, 3), moved in place by the trousers' ``fill`` (:func:`seat_fill`'s) at the body vertices it is blended
+    from, along the same direction: it stays outside the trousers it covered (filled, they came through a
+    long top, a sweater or a t-shirt's hem over the seat as patches)."""
+    body, back = fill
+    up = np.asarray(shell.blend @ body, np.float64).ravel()
+    if (up > 1e-4).any():
+        vertices += (up[:, None] * back[None, :]).astype(vertices.dtype)
 
 
 def zone(atlas, is_leg: np.ndarray, waist: float) -> np.ndarray:
@@ -134,6 +152,11 @@ def zone(atlas, is_leg: np.ndarray, waist: float) -> np.ndarray:
 
 def lay(wearer, shell, mesh, waist: float) -> None:
     """A pair of trousers' posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh` of ``shell``)
-    on a ``wearer``: its seat filled (:func:`seat_fill`, in place)."""
+    on a ``wearer``: its seat filled (:func:`seat_fill`, in place); the tight shells already on the wearer's
+    trunk (``layers``) rise with it, and the fill is kept on the wearer (``fill``) for those put on after
+    (:func:`raise_over`, from :meth:`~genb.render.dress.kinds.Wearer.add_shell`)."""
     d = wearer.dresser
-    seat_fill(shell, zone(d.atlas, d.is_leg, waist), mesh.vertices, mesh.normals, wearer.keypoints)
+    wearer.fill = seat_fill(shell, zone(d.atlas, d.is_leg, waist), mesh.vertices, mesh.normals, wearer.keypoints)
+    if wearer.fill is not None:  # the tops, jackets and coats already on (an outfit lists its top first)
+        for over, v, _ in wearer.layers:
+            raise_over(over, v, wearer.fill)
