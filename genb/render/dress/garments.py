@@ -85,7 +85,8 @@ def bottom(w: Wearer, g: dict, t: float, e: float) -> None:
     shell = w.dresser.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=_fine(w, g), ease=e)
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), GARMENT_KINDS["bottom"].part, g["type"],
                     ease=e, fabric=g)
-    seat_fill.lay(w, shell, m, g["waist"])  # the posed seat spanned: its cleft bridged, the folds under it softened
+    coarse = w.dresser.bottom_shell(g["length"], g["waist"], fine=False, ease=e) if _fine(w, g) else None
+    seat_fill.lay(w, shell, m, g["waist"], coarse)  # the posed seat spanned: the cleft bridged, the folds softened
 
 
 __all__ = ["FINE_PATTERNS", "bottom", "coat", "dress", "top"]
