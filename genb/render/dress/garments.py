@@ -85,8 +85,9 @@ def bottom(w: Wearer, g: dict, t: float, e: float) -> None:
     shell = w.dresser.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=_fine(w, g), ease=e)
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), GARMENT_KINDS["bottom"].part, g["type"],
                     ease=e, fabric=g)
-    coarse = w.dresser.bottom_shell(g["length"], g["waist"], fine=False, ease=e) if _fine(w, g) else None
-    seat_fill.lay(w, shell, m, g["waist"], coarse)  # the posed seat spanned: the cleft bridged, the folds softened
+    if w.detail.folds:  # the posed seat spanned: the cleft bridged, the folds softened (a small person: unseen)
+        coarse = w.dresser.bottom_shell(g["length"], g["waist"], fine=False, ease=e) if _fine(w, g) else None
+        seat_fill.lay(w, shell, m, g["waist"], coarse)
 
 
 __all__ = ["FINE_PATTERNS", "bottom", "coat", "dress", "top"]

@@ -18,7 +18,9 @@ averaged twice over :data:`FILL_BLUR` (unblurred, the lift's own edges scored as
 Outwards only: the cloth stays outside the body. The blur carries a little of the lift onto the
 buttocks' tops: measured over the key poses x child, heavy, tall (jeans 10 mm thick, 6 mm ease), the
 cloth within 4 cm of each buttock's apex stands a median 22 mm off the skin (17 mm without the fill; p90
-31 and 25 mm); the seat's vertices move a median 10 mm, at most 30.
+31 and 25 mm); the seat's vertices move a median 10 mm, at most 30. The tight shells worn over the
+trousers rise as far as the filled cloth needs (:func:`raise_over`). Only people drawn with folds are
+filled (:data:`~genb.render.dress.lod.FOLDS_MIN_PX_PER_M`; ``garments.bottom``). About 1 ms a pair of trousers.
 
 Pure functions over numpy arrays (world frame, metres) and a per-shell plan built once.
 """
