@@ -94,15 +94,19 @@ def _blur(rest: np.ndarray) -> scipy.sparse.csr_matrix:
 
 
 def plan(shell, zone: np.ndarray) -> tuple:
-    """(:func:`~genb.render.dress.seat_tent.plan` of the shell's seat, its :func:`_blur`), built once per cached
-    cut (a trousers' shell is re-made per flare around its blend, which keys the cache)."""
+    """(:func:`~genb.render.dress.seat_tent.plan` of the shell's seat, its :func:`_blur`, the seat vertices'
+    (V, K) transposed blend and its (V,) row sums), built once per cached cut (a trousers' shell is re-made
+    per flare around its blend, which keys the cache)."""
     got = _PLANS.get(id(shell.blend))
     if got is not None and got[0] is shell.blend:
         return got[1:]
     p = seat_tent.plan(shell, zone, owner=shell.blend)
-    blur = _blur(np.asarray(shell.rest, np.float64)[p[0]]) if p is not None else None
-    _PLANS[id(shell.blend)] = (shell.blend, p, blur)
-    return p, blur
+    out = (p, None, None, None)
+    if p is not None:
+        BT = shell.blend[p[0]].T.tocsr()
+        out = (p, _blur(np.asarray(shell.rest, np.float64)[p[0]]), BT, np.asarray(BT.sum(axis=1)).ravel())
+    _PLANS[id(shell.blend)] = (shell.blend, *out)
+    return out
 
 
 def seat_fill(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray, keypoints: np.ndarray,
@@ -116,7 +120,7 @@ def seat_fill(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray
     vertices it is blended from), the filled cloth's height along the direction per body vertex (V,), where that
     is known (V,) 0/1 and the (3,) direction, for the cloth worn over it (:func:`raise_over`); None: none."""
     src = shell if coarse is None else coarse
-    p, blur = plan(src, zone)
+    p, blur, BT, weight = plan(src, zone)
     if p is None:
         return None
     ids, w, i, j, heads = p[:5]
@@ -125,21 +129,19 @@ def seat_fill(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray
     lift = fill_lift(np.asarray(vertices[ids], np.float64), n, (i, j, heads), w, back, blur)
     if not (lift > 1e-4).any():
         return None
-    B = src.blend[ids]
-    weight = np.asarray(B.sum(axis=0)).ravel()
-    body = _per_body(B, weight, lift)
+    body = _per_body(BT, weight, lift)
     if coarse is not None:  # the subdivided shell's seat moved by the body's fill where it is blended from
         p = seat_tent.plan(shell, zone, owner=shell.blend)
         lift = np.asarray(shell.blend[p[0]] @ body, np.float64).ravel()
     seat_tent.shift_seat(p, lift[:, None] * back[None, :], vertices, normals)
-    height = _per_body(B, weight, np.asarray(vertices[ids], np.float64) @ back)  # the filled cloth along ``back``
+    height = _per_body(BT, weight, np.asarray(vertices[ids], np.float64) @ back)  # the filled cloth along ``back``
     return body, height, (weight > 0.0).astype(np.float64), back
 
 
-def _per_body(B: scipy.sparse.csr_matrix, weight: np.ndarray, x: np.ndarray) -> np.ndarray:
+def _per_body(BT: scipy.sparse.csr_matrix, weight: np.ndarray, x: np.ndarray) -> np.ndarray:
     """(V,) the seat vertices' values ``x`` (K,) averaged over the body vertices they are blended from
-    (``B``: their (K, V) blend; ``weight``: its column sums), 0 where none is."""
-    return np.where(weight > 0.0, np.asarray(B.T @ x).ravel() / np.maximum(weight, 1e-12), 0.0)
+    (``BT``: their (V, K) transposed blend; ``weight``: its row sums), 0 where none is."""
+    return np.where(weight > 0.0, (BT @ x) / np.maximum(weight, 1e-12), 0.0)
 
 
 RAISE_GAP = 0.01  # metres a shell over filled trousers keeps beyond their cloth (its own thickness)
@@ -156,8 +158,8 @@ def raise_over(shell, vertices: np.ndarray, fill: tuple) -> None:
     up = np.asarray(shell.blend @ body, np.float64).ravel()
     on = np.flatnonzero(up > 1e-4)
     if len(on):
-        rows = shell.blend[on]
-        h = np.asarray(rows @ height).ravel() / np.maximum(np.asarray(rows @ known).ravel(), 1e-12)
+        h = np.asarray(shell.blend @ height).ravel()[on]
+        h = h / np.maximum(np.asarray(shell.blend @ known).ravel()[on], 1e-12)
         need = h + RAISE_GAP - np.asarray(vertices[on], np.float64) @ back
         rise = np.clip(need, 0.0, up[on])
         vertices[on] += (rise[:, None] * back[None, :]).astype(vertices.dtype)
