@@ -69,19 +69,22 @@ def _summary(rows):
 
 
 def test_trousers_bridge_the_buttock_cleft_in_every_key_pose(relief):
-    """Trousers and jeans span the cleft and the gluteal folds and keep about a third of the seat's relief
-    over the key poses (median at most 0.37: the issue's third is for the torso, test_dress). The shells before the hollow bridge (dress.bridge)
-    scored a median of 1.05-1.13 here; with it a median of 0.53-0.57 and a mean of 0.45-0.46, 0.6 on heavy
-    and tall bodies (their deeper cleft came through anchors smoothed over 6 cm); with the seat's anchors
-    smoothed over 12 cm (bridge.seat_zone) a median of 0.33-0.36, a mean of 0.33-0.35, at most 1.1 (a
-    crouching child, the seat stretched round the bent hips). The jeans' median was 0.33 while the lunge's
-    hands lay sunk in its hips and their vertices counted in the skin's relief (0.21 there, 0.51 measured
-    on the skin alone): 0.36 measured honestly, a little over the third; trousers 0.33."""
+    """Trousers and jeans span the cleft and the gluteal folds and keep at most a third of the seat's relief
+    over the key poses (the issue's bound; jeans' median at most 1/3, trousers' 0.35). The shells before the
+    hollow bridge (dress.bridge) scored a median of 1.05-1.13 here; with it a median of 0.53-0.57 and a mean
+    of 0.45-0.46, 0.6 on heavy and tall bodies (their deeper cleft came through anchors smoothed over 6 cm);
+    with the seat's anchors smoothed over 12 cm (bridge.seat_zone) a median of 0.35-0.36 (jeans 0.355,
+    trousers 0.35), a mean of 0.34-0.35, at most 1.1 (a crouching child, the seat stretched round the bent
+    hips), measured with the skin's relief without the arms (beb768f). With the posed seat filled along the
+    way it faces (dress.seat_fill: the heavy body's cleft, where its thighs meet under the buttocks, had come
+    back in a V): jeans a median 0.32, a mean 0.28, at most 0.41 (arms raised, a lunge, contrapposto on the
+    tall body; the crouching child 1.10 -> 0.37); trousers a median 0.335, a mean 0.29, at most 0.40."""
+    bounds = {"t-shirt and jeans": 1 / 3, "shirt and trousers": 0.35}
     for name in OUTFITS_WORN:
         r, text = _summary(relief[("seat", name)])
         print(f"seat under {name}: {text}")
         assert len(r) == len(PoseLibrary().names) >= 20
-        assert np.median(r) <= 0.37 and r.mean() < 0.36 and r.max() < 1.2, (name, text)
+        assert np.median(r) <= bounds[name] and r.mean() < 0.31 and r.max() < 0.5, (name, text)
 
 
 def test_tops_keep_a_third_of_the_chests_relief_in_every_key_pose(relief):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress import coat_join, curtain, knee_clear, seat_tent
+from genb.render.dress import coat_join, curtain, knee_clear, seat_fill, seat_tent
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
@@ -86,8 +86,11 @@ def bottom(w: Wearer, g: dict, t: float, e: float) -> None:
         _skirt(w, g, t, e)
         return
     shell = w.dresser.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=_fine(w, g), ease=e)
-    w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), GARMENT_KINDS["bottom"].part, g["type"],
-                ease=e, fabric=g)
+    m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), GARMENT_KINDS["bottom"].part, g["type"],
+                    ease=e, fabric=g)
+    if w.detail.folds:  # the posed seat spanned: the cleft bridged, the folds softened (a small person: unseen)
+        coarse = w.dresser.bottom_shell(g["length"], g["waist"], fine=False, ease=e) if _fine(w, g) else None
+        seat_fill.lay(w, shell, m, g["waist"], coarse)
 
 
 __all__ = ["FINE_PATTERNS", "bottom", "coat", "dress", "top"]

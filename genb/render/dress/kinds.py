@@ -25,6 +25,7 @@ from genb.render.dress.seams import solid_seams
 from genb.render.dress.folds import fold
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.mesh import GarmentMesh, shell_hem
+from genb.render.dress.seat_fill import raise_over
 from genb.render.dress.shells import Shell, pose_shell
 
 
@@ -48,6 +49,8 @@ class Wearer:
             ids: :func:`~genb.render.dress.layering.lay_over` lays the uppers on them.
         seat: what they sit on (:class:`~genb.render.dress.seat_cloth.Seat`), or None: loose garments lie on it.
         seams: coats' seams at the hips, ``(shell mesh, its hem, tail mesh)`` (:func:`~genb.render.dress.coat_join.weld`).
+        fill: the trousers' seat fill (:func:`~genb.render.dress.seat_fill.seat_fill`), or None: the tight
+            shells over them rise with it (:func:`~genb.render.dress.seat_fill.raise_over`).
     """
 
     dresser: Any
@@ -63,12 +66,15 @@ class Wearer:
     loose: list = dataclasses.field(default_factory=list)
     seat: Any = None
     seams: list = dataclasses.field(default_factory=list)
+    fill: Any = None
 
     def add_shell(self, shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None) -> GarmentMesh:
         """Pose a cached shell ``thickness`` (+ ``ease``) metres off the body and add it as seg class ``part``.
         ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel."""
         v, n = pose_shell(shell, self.vertices, self.normals, thickness, ease)
+        if self.fill is not None and part in ("upper_clothes", "coat", "dress"):  # over filled trousers
+            raise_over(shell, v, self.fill)
         shade = None
         if part in FOLDING and self.detail.folds:  # folds from the pose (dress.folds)
             got = fold(shell, self.dresser.atlas, v, n, self.keypoints, ease)

@@ -26,7 +26,7 @@ SEAT_MAX = 0.04  # metres: the most a point of the seat is lifted
 SEAT_MIN_WEIGHT = 0.05  # shell vertices with less of the seat zone than this are left as they are
 FACING = 0.5  # posed, a support whose normal is further than 60 degrees from a point's holds nothing up there
 SUPPORT_CELL = 0.03  # metres: one seat vertex per cube of this side holds the tent up
-_PLANS: dict = {}  # id(shell) -> (shell, plan): built once a shell (shells are cached)
+_PLANS: dict = {}  # id(owner) -> (owner, plan): built once a shell (shells are cached; a trousers' by its blend)
 
 
 def flexed(keypoints: np.ndarray, degrees: float | None = None) -> bool:
@@ -38,16 +38,18 @@ def flexed(keypoints: np.ndarray, degrees: float | None = None) -> bool:
     return not upright(keypoints, FLEX if degrees is None else degrees)
 
 
-def plan(shell, zone: np.ndarray) -> tuple | None:
-    """What :func:`tent_seat` needs of a shell, built once (cached by the shell): the seat's shell vertices
+def plan(shell, zone: np.ndarray, owner=None) -> tuple | None:
+    """What :func:`tent_seat` needs of a shell, built once (cached by ``owner``, by default the shell; a
+    trousers' shell comes re-made per flare around the same cached blend): the seat's shell vertices
     ``ids`` (K,) (its own, not a hem's inner edge) and their zone weights (K,); the pairs (i, j) of a seat
     vertex and a support within :data:`SEAT_REACH` in the rest pose facing the same side (supports: one
     seat vertex per :data:`SUPPORT_CELL` cube, so a subdivided shell costs about what its coarse one does),
     sorted by i, with the starts of each i's run (:func:`numpy.maximum.reduceat`); and how moving them
     moves the mesh (:func:`moves`). None: the shell does not reach the seat.
     ``zone``: (V,) per body vertex in [0, 1]."""
-    got = _PLANS.get(id(shell))
-    if got is not None and got[0] is shell:
+    owner = shell if owner is None else owner
+    got = _PLANS.get(id(owner))
+    if got is not None and got[0] is owner:
         return got[1]
     from genb.render.dress.bridge import neighbour_pairs
 
@@ -66,7 +68,7 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
         i, j = i[keep][o], j[keep][o]
         heads = np.flatnonzero(np.r_[True, i[1:] != i[:-1]]) if len(i) else np.zeros(0, np.int64)
         out = (ids, np.clip(w[ids], 0.0, 1.0), i, j, heads, moves(shell, ids))
-    _PLANS[id(shell)] = (shell, out)
+    _PLANS[id(owner)] = (owner, out)
     return out
 
 
@@ -147,6 +149,14 @@ def tent_seat(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray
         return
     src = mv[2]
     displace(vertices, normals, mv, lambda v, n: np.where(src >= 0, lift[src], 0.0)[:, None] * n)
+
+
+def shift_seat(p: tuple, step: np.ndarray, vertices: np.ndarray, normals: np.ndarray) -> None:
+    """Move a posed shell's seat vertices (a :func:`plan` ``p``'s ``ids``) by ``step`` (K, 3) metres, in place
+    (a hem's inner edge with its twin), and turn their ``normals`` by as much as the normals of their faces
+    turned (:func:`displace`)."""
+    src = p[5][2]
+    displace(vertices, normals, p[5], lambda v, n: np.where((src >= 0)[:, None], step[src], 0.0))
 
 
 _ZONES: dict = {}  # id(atlas) -> (atlas, its back_seat_zone)
