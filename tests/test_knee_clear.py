@@ -13,8 +13,9 @@ from test_seat_tent import COAT, JACKET, SHIRT, TROUSERS
 
 SHAPES = {"child": [0.5, 0.2, 0.5, 0.5, 0.5, 0.5], "average": [0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
           "heavy": [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], "tall": [1.0, 0.5, 0.5, 0.5, 1.0, 0.5]}
-CLOTH_ALLOWED = 24  # shell vertices under the trousers' surface: 22 the child kneeling in a jacket, untouched (its thighs
-# within FLEX), as on beb768f (measured 22; the shell's seat is left to the seat tent)
+CLOTH_ALLOWED = 32  # shell vertices under the trousers' surface: 22 the child kneeling in a jacket, untouched (its thighs
+# within FLEX), as on beb768f (measured 22; the shell's seat is left to the seat tent); with the trousers' seat filled
+# (dress.seat_fill) 30: that child 20, the crouching child's coat and jacket 4 each, at the seat's edge
 POSES = ("crouching", "sitting_floor_knees_up", "kneeling", "kneeling_one_knee")
 
 
@@ -75,7 +76,8 @@ def test_no_knee_through_a_crouching_coat_or_jacket(through):
     124-229 a case, knees up 179-401, sleeves and fronts alike; kneeling none; on one knee 20-33): the knee
     showed through the jacket's side (bedlam seed 320, sample 4). Now none. Under the trousers' surface
     there (their seat and crease stand up to 4 cm off a crouching thigh): 5183 -> 22, all the child kneeling
-    in a jacket (its thighs within coat_join.FLEX: untouched, 22 on beb768f too)."""
+    in a jacket (its thighs within coat_join.FLEX: untouched, 22 on beb768f too); 30 with the trousers' seat
+    filled (:data:`CLOTH_ALLOWED`)."""
     total = sum(s + f for s, f, _ in through.values())
     cloth = sum(c for _, _, c in through.values())
     worst = sorted(through.items(), key=lambda kv: -sum(kv[1]))[:3]
