@@ -23,15 +23,15 @@ deterministic, a few ms per garment; :func:`hang_grid` in this order):
    round ends by pushing the cloth, its vertices and the midpoints of its edges (an edge pushed
    moves both its ends: no edge cuts through a knee), out of tapered capsules around each thigh
    and shin (each piece as wide as the body vertices around it, plus the cloth's offset), out of
-   a seat (:mod:`~genb.render.dress.seat_cloth`) and above the ground.
+   a seat (:mod:`~genb.render.dress.seat_cloth`) and above the ground. A knee on the ground, a skirt's
+   cloth then falls onto the legs and the ground (:mod:`~genb.render.dress.fall`).
 4. **Settled** against the trunk and legs (:mod:`~genb.render.dress.settle`).
 5. **Last touches**: a skirt or dress is pressed in under the hands and forearms
    (:mod:`~genb.render.dress.under_hands`), then its front kept in front of the waist
    (:mod:`~genb.render.dress.waist_front`); a coat's tail is joined to its hem again
    (:func:`~genb.render.dress.coat_join.rejoin`); the seat's push has the last word.
 
-No tiers: the surface is one grid from the waist to the hem, and its hanging folds (flutes
-growing towards the hem) are part of its cut.
+No tiers: the surface is one grid from the waist to the hem, its hanging folds (flutes growing to the hem) part of its cut.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_back, coat_join, coat_tail, seat_cloth, stride, under_hands, waist_front
+from genb.render.dress import coat_back, coat_join, coat_tail, fall, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, grid_normals, settle, skinned
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -362,6 +362,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit and seat is None else floor  # on a seat
     Rm = R + margin + 0.004
     X, (cand, terms) = relax(coat_back.fall_off(X0, rest, radial, W, (fr, fp), pc, floor) if slit else X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)  # a coat's tail falls off a folded knee
+    X, (cand, terms) = fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]) if skirt else (X, (cand, terms))  # onto the legs and the ground
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
@@ -375,6 +376,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
                out=out, seat=seat)
+    X = fall.out_of_legs(X, pc, floor, (A, B, F, Rm, cand, terms)) if skirt else X  # fallen cloth on a thigh: out of it again
     X = _last_steps(X, lb, vertices, fp[0][0], (A, B, F, R, Rm, cand, terms), (tree, points, pnormals, skin_clear), floor, out,
                     skirt=skirt, top=top, closed=closed if open_front else None, seat=seat)
     return _grid_mesh(X, theta, closed, slit, z_hem - z_top)
