@@ -35,12 +35,18 @@ OUTFITS = {"skirt": [TOP, SKIRT], "dress": [DRESS]}
 BEFORE = (26385, 12499)
 # Since then only the arm vertices outside the body itself count (a lunge's hands sink 4-9 cm into its hips
 # in the key pose: no cloth covers or bares them): main 33376cb (2339, 801); after (hands from 12 cm deep):
-AFTER = (2133, 636)
+# (2133, 636) then; on main beb768f (the seated and lunging arms set on the thighs and hips since) about
+# (102, 0), after under_hands.probe_pushes (100, 0): standing and walking only (28-34 in the skirts' hanging hands).
+AFTER = (100, 0)
 # LEANING (the average body), summed in or under the cloth: main 33376cb 4620 (bending over in a dress 890,
-# sitting leaning forward in a dress 1748), after 2791 (0, 839); what is left: the lunge's hands on the hips
-# (259, 165), forearms on the knees in a dress crouching and knees up (352, 880: the cloth folded over the
-# knee), a leaning sitter's palms on the thighs.
-LEANING_AFTER = 2791
+# sitting leaning forward in a dress 1748), after 2791 (0, 839). Main beb768f: the forearms hanging in front
+# of the shins inside a dress's bell falling from the knees, crouching (352, 147 of them facing out) and knees
+# up (880, 462), whose nearest cloth is the layer behind them; now asked from the cloth's side too
+# (under_hands.probe_pushes): 144, 46 and 247, 100 (what is left: the forearms' tops against the knees, the
+# push stopping 2.5 cm off the legs; knees up in the skirt a little worse, 81, 30 -> 92, 48); over LEANING
+# beb768f 1414 in, 643 facing out -> 582, 198 (the lunge's skirt 68 both, none facing out).
+LEANING_AFTER = 582
+LEANING_FACING = 198
 
 
 def _outside_body(v: np.ndarray, faces: np.ndarray, arm: np.ndarray, loose) -> np.ndarray:
@@ -110,12 +116,15 @@ def test_hands_and_forearms_lie_on_a_loose_skirt_not_in_it(dressed):
     got = {name: _in_cloth(v, n, _outside_body(v, faces, arm, loose), loose) for name, v, n, loose in people}
     print(got)
     total, facing = (sum(x[j] for k, x in got.items() if k.split("/")[0] in POSES) for j in (0, 1))
-    assert total <= 1.15 * AFTER[0] and facing <= 1.15 * AFTER[1], got
+    assert total <= 1.15 * AFTER[0] and facing <= AFTER[1] + 10, got
     # standing and walking: at most 40 vertices of cloth over the outside of a hand or forearm per case (before up to 1610)
     worst = {k: x for k, x in got.items() if x[1] > 40 and k.split("/")[0] in POSES[:3]}
     assert not worst, worst
     # lunging, crouching, knees up, bending over, leaning forward seated: the hanging hands of a dress bent over lie on it
     assert sum(x[0] for k, x in got.items() if k.split("/")[0] in LEANING) <= 1.15 * LEANING_AFTER, got
+    assert sum(x[1] for k, x in got.items() if k.split("/")[0] in LEANING) <= 1.15 * LEANING_FACING, got
+    # a dress's bell over the forearms in front of the shins (beb768f: crouching 352, knees up 880)
+    assert got["crouching/average/dress"][0] <= 170 and got["sitting_floor_knees_up/average/dress"][0] <= 290, got
     assert got["bending_over/average/dress"][0] <= 40, got
 
 

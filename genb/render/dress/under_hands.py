@@ -14,7 +14,11 @@ stays exact); the cloth does, in four vectorised steps:
 2. a cloth vertex whose tangent plane has such a skin vertex under it or less than its clearance
    (:data:`HAND_CLEAR`, :data:`FOREARM_CLEAR`) above it, by at most :data:`HAND_DEEP` or :data:`DEEP`, goes in along
    its inward normal until the deepest of them lies that far outside it (deeper skin: a limb
-   wholly under the cloth, which stays covered);
+   wholly under the cloth, which this side leaves covered);
+   the same asked from the cloth's side (:func:`probe_pushes`): points down each cloth vertex's inward
+   normal every :data:`PROBE_STEP` to :data:`PROBE_DEEP` find the skin straight under it, unless the trunk
+   or a leg lies between (a dress's bell falling from a crouch's knees covers the forearms hanging in front
+   of the shins 15-20 cm under its front, while their nearest cloth is the layer behind them);
 3. the pushes are spread over the grid (:func:`~genb.render.dress.settle.spread`, twice): the
    cloth dents as one surface under the hand, never a spike, a tear or a hole (the grid keeps its
    faces);
@@ -54,6 +58,10 @@ REACH = 0.75  # a skin vertex moves a cloth vertex within this times the cloth's
 STRIDE = 2  # every second hand and forearm vertex asks (the body's are a few mm apart, the cloth's 2-6 cm: half the cost)
 LEG_CLEAR = 0.006  # metres: the moved cloth keeps this off the legs' capsules (their radius per sector is
 # interpolated between the widest vertices: closer, a knee pokes through between them)
+PROBE_STEP = 0.03  # metres between the samples down a cloth vertex's inward normal
+PROBE_DEEP = 0.24  # metres: the deepest skin found from the cloth's side
+PROBE_GAP = 0.025  # metres: a push from the cloth's side stops this far from the skin of the trunk and legs
+# (1.5 cm: a child's shin came through a knees-up dress, test_hang; 2.5 cm leaves crouching 144, not 91, in a dress)
 SKIN_CLEAR = 0.002  # metres: and this off the skin of the trunk and legs
 
 
@@ -101,6 +109,46 @@ def hand_pushes(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
     return out
 
 
+def probe_pushes(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.ndarray, body: tuple) -> np.ndarray:
+    """(rings, bins) metres each cloth vertex must go in along its normal so the hand and forearm skin
+    ``skin`` (N, 3) straight under it (within :data:`REACH` of its edge length across, down to :data:`PROBE_DEEP`)
+    lies ``clear`` (N,) outside it, found from the cloth's side: points down each inward normal every
+    :data:`PROBE_STEP` are matched to their nearest skin within a step. :func:`hand_pushes` matches each skin point to its
+    nearest cloth, which under a bell falling from the knees is the layer behind the arms (the arms then lie
+    outside that layer's tangent planes but inside the bell, 15-20 cm under its front). Skin with the trunk or a
+    leg between it and the cloth (``body``: its ``(tree, points, normals, ...)``; a sample of the segment
+    over 1 cm inside) asks nothing."""
+    rings, bins, _ = X.shape
+    flat, nflat = X[1:].reshape(-1, 3), normals[1:].reshape(-1, 3)
+    h = grid_spacing(X)[1:].ravel()
+    depth = PROBE_STEP * np.arange(1, int(round(PROBE_DEEP / PROBE_STEP)) + 1)
+    q = (flat[:, None] - depth[None, :, None] * nflat[:, None]).reshape(-1, 3)
+    reach = PROBE_STEP  # each sample finds the skin within a step of it (a forearm is 5-7 cm across)
+    box = np.flatnonzero(((q >= skin.min(axis=0) - reach) & (q <= skin.max(axis=0) + reach)).all(axis=1))
+    dist, j = cKDTree(skin).query(q[box], distance_upper_bound=reach)
+    ok = np.isfinite(dist)
+    pair = np.unique((box[ok] // len(depth)) * len(skin) + j[ok])  # each skin point once per cloth vertex
+    c, j = pair // len(skin), pair % len(skin)
+    rel = skin[j] - flat[c]
+    s = np.einsum("nj,nj->n", rel, nflat[c])
+    across = np.sqrt(np.maximum(np.einsum("nj,nj->n", rel, rel) - s * s, 0.0))
+    need = clear[j] - s
+    keep = (need > 0.0) & (s > -PROBE_DEEP) & (across < REACH * h[c])
+    c, j, need = c[keep], j[keep], need[keep]
+    tree, points, pnormals = body[:3]
+    f = np.array([0.25, 0.5, 0.75])
+    seg = (flat[c][:, None] + f[None, :, None] * (skin[j] - flat[c])[:, None]).reshape(-1, 3)
+    _, i = tree.query(seg)
+    inside = (np.einsum("nj,nj->n", seg - points[i], pnormals[i]) < -0.01).reshape(-1, len(f)).any(axis=1)
+    push = np.zeros(len(flat))
+    np.maximum.at(push, c[~inside], need[~inside])
+    asked = np.flatnonzero(push)  # stop PROBE_GAP off the trunk and legs (closer, a shin pokes through between vertices)
+    push[asked] = np.minimum(push[asked], np.maximum(tree.query(flat[asked])[0] - PROBE_GAP, 0.0))
+    out = np.zeros((rings, bins))
+    out[1:] = push.reshape(rings - 1, bins)
+    return out
+
+
 def press(X: np.ndarray, lb, vertices: np.ndarray, capsules: tuple, body: tuple, floor: float | np.ndarray) -> np.ndarray:
     """(rings, bins, 3) the settled grid ``X`` of a skirt or a dress pressed in under the posed body's
     hands and forearms (``vertices`` (V, 3); ``lb``: its :class:`~genb.render.dress.hang.LowerBody`,
@@ -130,7 +178,8 @@ def under_hands(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
     if not near.any():
         return X
     # 1-2. how far each cloth vertex goes in under the skin near it
-    need = hand_pushes(X, normals, skin[near], clear[near])
+    need = hand_pushes(X, normals, skin[near], clear[near])  # from the skin's side
+    need = np.maximum(need, probe_pushes(X, normals, skin[near], clear[near], body))  # and from the cloth's
     if not need.any():
         return X
     # 3. one dent, not a spike
