@@ -20,6 +20,7 @@ Replay: ``model(pose_parameters=D, phenotype_kwargs=phenotypes)`` with ``D[:, k]
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -57,6 +58,26 @@ def _to_np(x: torch.Tensor) -> np.ndarray:
     return x.detach().cpu().numpy()
 
 
+@contextlib.contextmanager
+def _build_lock(cache):
+    """An exclusive lock on ``cache``/.genb-build.lock while anny builds or reads its cache: processes started
+    together on a fresh machine (``--workers``, ranks, a test's subprocess) do not build it at once (during
+    such a build in session 32, processes differed by 3e-16 in their bones' rest deltas)."""
+    import fcntl
+
+    try:
+        f = open(os.path.join(cache, ".genb-build.lock"), "a")
+    except OSError:  # a read-only cache another machine built: nothing to build, nothing to lock
+        yield
+        return
+    with f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 class AnnyBody(StaturesMixin, BodyModel):
     """anny, built once per process.
 
@@ -89,7 +110,8 @@ class AnnyBody(StaturesMixin, BodyModel):
             logger.info("building anny's model cache in %s (once: ~800 MB; about 1 minute on an idle 2-core CPU, "
                         "up to 5 on a busy one)", cache)
         try:
-            self.model = anny.Anny().to(device)
+            with _build_lock(cache):  # one process builds the cache; the others wait, then read what it wrote
+                self.model = anny.Anny().to(device)
         except OSError as e:
             raise GenbError(f"anny could not build or read its cache in {cache}: {e}",
                             "free disk space or pass another folder with --anny-cache-dir") from e
