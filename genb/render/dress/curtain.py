@@ -108,15 +108,12 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
     vertex per :data:`SUPPORT_CELL` cube in the rest pose, indices into ``ids``) and how moving them moves
     the mesh (:func:`~genb.render.dress.seat_tent.moves`). None: the shell does not reach the zone.
     ``zone``: (V,) per body vertex in [0, 1] (:func:`curtain_zone`)."""
-    from genb.render.dress.seat_tent import moves
+    from genb.render.dress.seat_tent import moves, zone_vertices
 
     got = _PLANS.get(id(shell))
     if got is not None and got[0] is shell:
         return got[1]
-    G = shell.num_vertices
-    twin = shell.twin if shell.twin is not None else np.arange(G)
-    w = np.asarray(shell.blend @ zone, np.float64).ravel()
-    ids = np.flatnonzero((w > CURTAIN_MIN_WEIGHT) & (twin == np.arange(G)))
+    ids, w = zone_vertices(shell, zone, CURTAIN_MIN_WEIGHT)
     out = None
     if len(ids) >= 8:
         cells = np.floor(np.asarray(shell.rest, np.float64)[ids] / SUPPORT_CELL).astype(np.int64)

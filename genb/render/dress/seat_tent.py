@@ -38,6 +38,15 @@ def flexed(keypoints: np.ndarray, degrees: float | None = None) -> bool:
     return not upright(keypoints, FLEX if degrees is None else degrees)
 
 
+def zone_vertices(shell, zone: np.ndarray, least: float) -> tuple[np.ndarray, np.ndarray]:
+    """(the shell's own vertices (not a hem's inner edge) with more than ``least`` of the body's ``zone`` (V,)
+    in [0, 1], (G,) float64 every shell vertex's weight of it)."""
+    G = shell.num_vertices
+    twin = shell.twin if shell.twin is not None else np.arange(G)
+    w = np.asarray(shell.blend @ zone, np.float64).ravel()
+    return np.flatnonzero((w > least) & (twin == np.arange(G))), w
+
+
 def plan(shell, zone: np.ndarray, owner=None) -> tuple | None:
     """What :func:`tent_seat` needs of a shell, built once (cached by ``owner``, by default the shell; a
     trousers' shell comes re-made per flare around the same cached blend): the seat's shell vertices
@@ -53,10 +62,7 @@ def plan(shell, zone: np.ndarray, owner=None) -> tuple | None:
         return got[1]
     from genb.render.dress.bridge import neighbour_pairs
 
-    G = shell.num_vertices
-    twin = shell.twin if shell.twin is not None else np.arange(G)
-    w = np.asarray(shell.blend @ zone, np.float64).ravel()
-    ids = np.flatnonzero((w > SEAT_MIN_WEIGHT) & (twin == np.arange(G)))
+    ids, w = zone_vertices(shell, zone, SEAT_MIN_WEIGHT)
     out = None
     if len(ids) >= 8:
         rest = np.asarray(shell.rest, np.float64)[ids]
