@@ -114,7 +114,6 @@ def test_hands_and_forearms_lie_on_a_loose_skirt_not_in_it(dressed):
                                                                "right_lower_arm")])
     faces = np.asarray(body.faces)
     got = {name: _in_cloth(v, n, _outside_body(v, faces, arm, loose), loose) for name, v, n, loose in people}
-    print(got)
     total, facing = (sum(x[j] for k, x in got.items() if k.split("/")[0] in POSES) for j in (0, 1))
     assert total <= 1.15 * AFTER[0] and facing <= AFTER[1] + 10, got
     # standing and walking: at most 40 vertices of cloth over the outside of a hand or forearm per case (before up to 1610)

@@ -252,7 +252,7 @@ def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarr
 
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
-                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: tuple | None = None,
+                rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: list | None = None,
                 hang: list | None = None):
     """A copy of ``shell`` with its :class:`Drape` set (computed in the rest pose).
 
@@ -269,7 +269,7 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             back there (1: the shell keeps to the skin, e.g. a waistband).
         bridge: optional sag radius, metres: before smoothing, the shell is lifted over the body's
             hollows (:func:`~genb.render.dress.bridge.hollow_lift`: clefts, grooves, the navel), where free.
-        wide: optional ((V,) weight in [0, 1] per body vertex, metres), or a tuple of such zones: anchors and
+        wide: optional list of zones ((V,) weight in [0, 1] per body vertex, metres): anchors and
             frames smoothed that much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
         hang: optional [((V,) weight in [0, 1] per body vertex, lift function)]: there the shell is lifted
             (:mod:`~genb.render.dress.chest`: a tent over the bust, a top's back falling from the buttocks).
@@ -287,7 +287,7 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     base, R = base.astype(np.float64), R.astype(np.float64)
     M = _ball(base, R[:, 2], radius, on_border)
     # anchors and frames: smoothed over a smaller ball (cheap per pose); a hem's inner edge copies its twin
-    zones = [] if wide is None else [wide] if np.isscalar(wide[1]) else list(wide)
+    zones = list(wide or [])
     F = _frame_mean(base, R[:, 2], radius, M, on_border, [(np.asarray(shell.blend @ z)[:nm], r) for z, r in zones])
     smooth = F[np.where(main, np.arange(G), twin)].tocsr() if G > nm else F
     hold = np.zeros(nm) if fixed is None else np.clip(np.asarray(shell.blend @ fixed)[:nm], 0.0, 1.0)

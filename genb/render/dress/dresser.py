@@ -152,9 +152,9 @@ class Dresser:
         # its own (dress.seat_tent): its thighs smooth as the trunk does, its anchors over 12 cm
         chest = chest_zone(a)
         under = seat_back_zone(a) if not seat else np.zeros(len(chest))
-        wide, hold = (np.maximum(chest, under), CHEST_FRAME_RADIUS), self.limb_hold
+        wide, hold = [(np.maximum(chest, under), CHEST_FRAME_RADIUS)], self.limb_hold
         if seat:
-            wide, hold = (wide, (back := back_seat_zone(a, self.is_leg), SEAT_FRAME_RADIUS)), hold * (1.0 - back)
+            wide, hold = wide + [(back := back_seat_zone(a, self.is_leg), SEAT_FRAME_RADIUS)], hold * (1.0 - back)
         key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ())
         return self._shell(key, field, extra=extra, subdivide=fine,
                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "wide": wide,
@@ -180,7 +180,7 @@ class Dresser:
         r = span(ease)
         shell = self._shell(("bottom", length, waist, fine, r), field, extra=unit, subdivide=fine,
                             drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "push_tent": SEAT_TENT,
-                                   "wide": (seat_zone(a, self.is_leg, waist), SEAT_FRAME_RADIUS)},
+                                   "wide": [(seat_zone(a, self.is_leg, waist), SEAT_FRAME_RADIUS)]},
                             coarse_key=("bottom", length, waist, False, r))
         return dataclasses.replace(shell, extra=shell.extra * flare)
 
