@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 
 from genb.render.dress import seat_cloth
 from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
-from genb.render.dress.settle import smooth
+from genb.render.dress.settle import edge_midpoints, smooth, spread_edge_pushes
 
 KNEE = (0.3, 0.2)  # the lowest knee's height over the ground per leg length (hip to knee to ankle): no fall at
 # KNEE[0] or higher (standing 0.55, a run 0.36, a chair, crouching or knees up 0.5-0.54), all of it at KNEE[1] or
@@ -154,12 +154,10 @@ def _rings(X: np.ndarray, Lh: np.ndarray, w: np.ndarray) -> np.ndarray:
 def _edges_out(X: np.ndarray, capsules: tuple) -> None:
     """The grid ``X`` (rings, bins, 3) moved in place so that the midpoints of its edges leave the legs'
     ``capsules`` (:func:`~genb.render.dress.hang.relax`'s edge step: an edge's push moves both its ends)."""
-    from genb.render.dress.hang import _edge_midpoints, _spread_edge_pushes
-
     A, B, F, R = capsules
     on = np.ones(X.shape[:2], bool)
-    m = _edge_midpoints(X, on)
-    _spread_edge_pushes(X, push_out(m, A, B, F, R, nearest_capsules(m, A, B, R)) - m, on)
+    m = edge_midpoints(X, on)
+    spread_edge_pushes(X, push_out(m, A, B, F, R, nearest_capsules(m, A, B, R)) - m, on)
 
 
 def out_of_legs(X: np.ndarray, pc: dict, floor: float, legs: tuple) -> np.ndarray:

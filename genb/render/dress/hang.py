@@ -44,7 +44,7 @@ from scipy.spatial import cKDTree
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import coat_back, coat_join, coat_tail, fall, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
-from genb.render.dress.settle import ROUNDS, grid_normals, settle, skinned
+from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
@@ -172,13 +172,13 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
     cand = nearest_capsules(X0[1:].reshape(-1, 3), A, B, R)
     terms = capsule_terms(A, B, F, cand)  # the same capsules every round
     if edges:
-        mcand = nearest_capsules(_edge_midpoints(X0, on), A, B, R)
+        mcand = nearest_capsules(edge_midpoints(X0, on), A, B, R)
         mterms = capsule_terms(A, B, F, mcand)
 
     def collide(Y, edges=edges):
         if edges:  # no edge through a leg: an edge's midpoint pushed out moves both its ends
-            m = _edge_midpoints(Y, on)
-            _spread_edge_pushes(Y, push_out(m, A, B, F, R, mcand, mterms) - m, on)
+            m = edge_midpoints(Y, on)
+            spread_edge_pushes(Y, push_out(m, A, B, F, R, mcand, mterms) - m, on)
         Y[1:] = push_out(Y[1:].reshape(-1, 3), A, B, F, R, cand, terms).reshape(rings - 1, bins, 3)
         np.maximum(Y[..., 2], floor, out=Y[..., 2])
         seat_cloth.push_grid(Y, seat)  # on the seat's top, over its edges (dress.seat_cloth)
@@ -207,36 +207,6 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         X += delta
         collide(X, edges and it == iterations - 1)  # the edges once more at the end (each round: no better, 4 ms more)
     return X, (cand, terms)
-
-
-def _edge_midpoints(X: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """(E, 3) midpoints of a loose grid's column edges ((rings - 1) * bins, first) and of its ring
-    edges below the waist ring (those that exist: ``on`` (rings, bins) bool)."""
-    col = 0.5 * (X[:-1] + X[1:]).reshape(-1, 3)
-    ring = 0.5 * (X[1:] + np.roll(X[1:], -1, axis=1))[on[1:]]
-    return np.concatenate([col, ring])
-
-
-def _spread_edge_pushes(X: np.ndarray, D: np.ndarray, on: np.ndarray) -> None:
-    """Moves the grid ``X`` (rings, bins, 3) in place by the pushes ``D`` (E, 3) of its edge
-    midpoints (:func:`_edge_midpoints`' order; ``on`` (rings, bins) its ring edges): each vertex by
-    the mean of its pushed edges' pushes (the waist ring stays pinned)."""
-    rings, bins, _ = X.shape
-    nc = (rings - 1) * bins
-    hit = np.any(D != 0.0, axis=1).astype(np.float64)
-    acc = np.zeros((rings, bins, 3))
-    cnt = np.zeros((rings, bins))
-    dc, hc = D[:nc].reshape(rings - 1, bins, 3), hit[:nc].reshape(rings - 1, bins)
-    acc[:-1] += dc
-    acc[1:] += dc
-    cnt[:-1] += hc
-    cnt[1:] += hc
-    r, j = np.nonzero(on[1:])
-    for k in (j, (j + 1) % bins):
-        np.add.at(acc[1:], (r, k), D[nc:])
-        np.add.at(cnt[1:], (r, k), hit[nc:])
-    acc[0] = 0.0
-    X += acc / np.maximum(cnt, 1.0)[..., None]
 
 
 def person_rest(rc: dict, pc: dict) -> dict:

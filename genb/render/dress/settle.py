@@ -1,4 +1,6 @@
-"""A hanging garment settled against the body: the last step of :func:`~genb.render.dress.hang.hang_grid`.
+"""A hanging garment settled against the body: the last step of :func:`~genb.render.dress.hang.hang_grid`
+(and the grid's edge pushes :func:`edge_midpoints`/:func:`spread_edge_pushes` that the relaxation and
+:mod:`~genb.render.dress.fall` share).
 
 The relaxed grid (:func:`~genb.render.dress.hang.relax`) is out of the legs' capsules but may still
 lie in the trunk where the skinning's blend folds it (the cloth over the groin of a flexed hip, a
@@ -159,3 +161,33 @@ def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_fra
             continue
         out += w[:, None] * ((rest - Or[s]) @ M[s].T + Op[s])
     return out
+
+
+def edge_midpoints(X: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """(E, 3) midpoints of a loose grid's column edges ((rings - 1) * bins, first) and of its ring
+    edges below the waist ring (those that exist: ``on`` (rings, bins) bool)."""
+    col = 0.5 * (X[:-1] + X[1:]).reshape(-1, 3)
+    ring = 0.5 * (X[1:] + np.roll(X[1:], -1, axis=1))[on[1:]]
+    return np.concatenate([col, ring])
+
+
+def spread_edge_pushes(X: np.ndarray, D: np.ndarray, on: np.ndarray) -> None:
+    """Moves the grid ``X`` (rings, bins, 3) in place by the pushes ``D`` (E, 3) of its edge
+    midpoints (:func:`edge_midpoints`' order; ``on`` (rings, bins) its ring edges): each vertex by
+    the mean of its pushed edges' pushes (the waist ring stays pinned)."""
+    rings, bins, _ = X.shape
+    nc = (rings - 1) * bins
+    hit = np.any(D != 0.0, axis=1).astype(np.float64)
+    acc = np.zeros((rings, bins, 3))
+    cnt = np.zeros((rings, bins))
+    dc, hc = D[:nc].reshape(rings - 1, bins, 3), hit[:nc].reshape(rings - 1, bins)
+    acc[:-1] += dc
+    acc[1:] += dc
+    cnt[:-1] += hc
+    cnt[1:] += hc
+    r, j = np.nonzero(on[1:])
+    for k in (j, (j + 1) % bins):
+        np.add.at(acc[1:], (r, k), D[nc:])
+        np.add.at(cnt[1:], (r, k), hit[nc:])
+    acc[0] = 0.0
+    X += acc / np.maximum(cnt, 1.0)[..., None]
