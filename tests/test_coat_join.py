@@ -31,6 +31,31 @@ def _standing_on_ground(anny_body, lib, name: str, s: int):
     return v, vertex_normals(v, np.asarray(anny_body.faces)), kp
 
 
+def hip_frame(kp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the hip joints' midpoint, the horizontal unit vector from the right hip to the left, the horizontal
+    unit vector to the back) of BODY25 keypoints ``kp`` (25, 3)."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    hip = 0.5 * (kp[K25["left_hip"]] + kp[K25["right_hip"]]).astype(np.float64)
+    side = (kp[K25["left_hip"]] - kp[K25["right_hip"]]).astype(np.float64)
+    side[2] = 0.0
+    side /= np.linalg.norm(side)
+    return hip, side, np.cross([0.0, 0.0, 1.0], side)
+
+
+def _coats(anny_body, lib, dresser, names):
+    """Per standing pose in ``names`` x body x closed and open: ((name, body, open), keypoints, the coat's
+    shell, its tail) of a coat over a top and trousers."""
+    for name in names:
+        for s in range(len(SHAPES)):
+            v, n, kp = _standing_on_ground(anny_body, lib, name, s)
+            for opn in (False, True):
+                meshes = dresser.dress({"garments": [TOP, TROUSERS, {**COAT, "open": opn}]}, v, n, kp)
+                (shell,) = [m for m in meshes if m.name == "coat"]
+                (tail,) = [m for m in meshes if m.name == "coat:skirt"]
+                yield (name, s, opn), kp, shell, tail
+
+
 def test_a_coat_tail_hangs_from_the_coat_hem_as_one_surface(anny_body):
     """Standing and walking, the child, heavy and tall bodies, a closed and an open coat over
     trousers: the tail's top ring lies on the coat's tight shell (median distance to it). Before
@@ -41,16 +66,10 @@ def test_a_coat_tail_hangs_from_the_coat_hem_as_one_surface(anny_body):
     lib = PoseLibrary()
     dresser = Dresser(anny_body)
     worst = 0.0
-    for name in ("standing", "walk_passing"):
-        for s in range(len(SHAPES)):
-            v, n, kp = _standing_on_ground(anny_body, lib, name, s)
-            for opn in (False, True):
-                meshes = dresser.dress({"garments": [TOP, TROUSERS, {**COAT, "open": opn}]}, v, n, kp)
-                (shell,) = [m for m in meshes if m.name == "coat"]
-                (tail,) = [m for m in meshes if m.name == "coat:skirt"]
-                S = _surface(shell.vertices.astype(np.float64), shell.faces.astype(np.int64))
-                d = cKDTree(S).query(tail.vertices[:44].astype(np.float64))[0]
-                worst = max(worst, float(np.median(d)))
+    for _, _, shell, tail in _coats(anny_body, lib, dresser, ("standing", "walk_passing")):
+        S = _surface(shell.vertices.astype(np.float64), shell.faces.astype(np.int64))
+        d = cKDTree(S).query(tail.vertices[:44].astype(np.float64))[0]
+        worst = max(worst, float(np.median(d)))
     assert worst < 0.006, worst
 
 
@@ -60,13 +79,7 @@ def _tier(P: np.ndarray, kp: np.ndarray, dz: float = 0.01, bins: int = 12) -> np
     over 1 cm slices from 25 cm under the hip joints to 8 cm over them, the least of the outermost
     radius within 20 cm above and within 15 cm below, less the slice's own (0: the outline never
     narrows between two bulges, as under buttock lobes over a tail flaring out: a tier)."""
-    from genb.core.conventions import BODY25_INDEX as K25
-
-    hip = 0.5 * (kp[K25["left_hip"]] + kp[K25["right_hip"]]).astype(np.float64)
-    side = (kp[K25["left_hip"]] - kp[K25["right_hip"]]).astype(np.float64)
-    side[2] = 0.0
-    side /= np.linalg.norm(side)
-    back = np.cross([0.0, 0.0, 1.0], side)
+    hip, side, back = hip_frame(kp)
     d = P - hip
     a, r, z = np.arctan2(d @ side, d @ back), np.hypot(d @ side, d @ back), d[:, 2]
     zs = np.arange(-0.30, 0.25, dz)
@@ -119,21 +132,15 @@ def test_a_coat_runs_on_from_its_shell_into_its_tail_without_a_crease(anny_body)
     lib = PoseLibrary()
     dresser = Dresser(anny_body)
     kink, turn = {}, {}
-    for name in ("standing", "contrapposto", "walk_passing"):
-        for s in range(len(SHAPES)):
-            v, n, kp = _standing_on_ground(anny_body, lib, name, s)
-            for opn in (False, True):
-                meshes = dresser.dress({"garments": [TOP, TROUSERS, {**COAT, "open": opn}]}, v, n, kp)
-                (shell,) = [m for m in meshes if m.name == "coat"]
-                (tail,) = [m for m in meshes if m.name == "coat:skirt"]
-                used = np.zeros(len(tail.vertices), bool)
-                used[tail.faces.ravel().astype(np.int64)] = True
-                top = np.flatnonzero(used[:44])  # the top ring's vertices in a face (an open coat's front has none)
-                ns = shell.normals[cKDTree(shell.vertices).query(tail.vertices[top])[1]].astype(np.float64)
-                down = (tail.vertices[top + 44] - tail.vertices[top]).astype(np.float64)
-                sin = np.einsum("ij,ij->i", down, ns) / np.linalg.norm(down, axis=1)
-                kink[name, s, opn] = float(np.median(np.degrees(np.arcsin(np.clip(np.abs(sin), 0, 1)))))
-                cos = np.einsum("ij,ij->i", tail.normals[top].astype(np.float64), ns)
-                turn[name, s, opn] = float(np.median(np.degrees(np.arccos(np.clip(cos, -1, 1)))))
+    for key, _, shell, tail in _coats(anny_body, lib, dresser, ("standing", "contrapposto", "walk_passing")):
+        used = np.zeros(len(tail.vertices), bool)
+        used[tail.faces.ravel().astype(np.int64)] = True
+        top = np.flatnonzero(used[:44])  # the top ring's vertices in a face (an open coat's front has none)
+        ns = shell.normals[cKDTree(shell.vertices).query(tail.vertices[top])[1]].astype(np.float64)
+        down = (tail.vertices[top + 44] - tail.vertices[top]).astype(np.float64)
+        sin = np.einsum("ij,ij->i", down, ns) / np.linalg.norm(down, axis=1)
+        kink[key] = float(np.median(np.degrees(np.arcsin(np.clip(np.abs(sin), 0, 1)))))
+        cos = np.einsum("ij,ij->i", tail.normals[top].astype(np.float64), ns)
+        turn[key] = float(np.median(np.degrees(np.arccos(np.clip(cos, -1, 1)))))
     assert max(kink.values()) < 20.0, kink
     assert max(turn.values()) < 5.0, turn

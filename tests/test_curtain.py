@@ -4,10 +4,10 @@ at its hem, no cleft through its back."""
 import numpy as np
 from scipy.spatial import ConvexHull
 
-from genb.core.conventions import BODY25_INDEX as K25
 from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 
 from _fixtures_bodies import anny_body  # noqa: F401
+from test_coat_join import hip_frame
 from test_seat_tent import JACKET, SHIRT, TROUSERS
 
 SHAPES = np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5],
@@ -29,11 +29,7 @@ def curtain_gap(P: np.ndarray, kp: np.ndarray, reach: float = 0.2, slack: float 
     them lies inside the outline of the cloth above it: seen from above, the distance along its direction
     from that vertical to the edge of the convex hull of the cloth from 1 cm under its 1 cm slice to 20 cm
     over it (0: on the outline, the cloth falls straight from its widest line)."""
-    hip = 0.5 * (kp[K25["left_hip"]] + kp[K25["right_hip"]]).astype(np.float64)
-    side = (kp[K25["left_hip"]] - kp[K25["right_hip"]]).astype(np.float64)
-    side[2] = 0.0
-    side /= np.linalg.norm(side)
-    back = np.cross([0.0, 0.0, 1.0], side)
+    hip, side, back = hip_frame(kp)
     d = P - hip
     xy, z = np.stack([d @ side, d @ back], 1), d[:, 2]
     sel = np.flatnonzero((z > -0.25) & (z < 0.05) & (np.abs(np.arctan2(xy[:, 0], xy[:, 1])) < np.radians(110)))

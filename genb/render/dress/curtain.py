@@ -108,7 +108,7 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
     vertex per :data:`SUPPORT_CELL` cube in the rest pose, indices into ``ids``) and how moving them moves
     the mesh (:func:`~genb.render.dress.seat_tent.moves`). None: the shell does not reach the zone.
     ``zone``: (V,) per body vertex in [0, 1] (:func:`curtain_zone`)."""
-    from genb.render.dress.seat_tent import moves, zone_vertices
+    from genb.render.dress.seat_tent import cell_supports, moves, zone_vertices
 
     got = _PLANS.get(id(shell))
     if got is not None and got[0] is shell:
@@ -116,8 +116,7 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
     ids, w = zone_vertices(shell, zone, CURTAIN_MIN_WEIGHT)
     out = None
     if len(ids) >= 8:
-        cells = np.floor(np.asarray(shell.rest, np.float64)[ids] / SUPPORT_CELL).astype(np.int64)
-        support = np.sort(np.unique(cells, axis=0, return_index=True)[1])
+        support = cell_supports(np.asarray(shell.rest, np.float64)[ids], SUPPORT_CELL)
         out = (ids, np.clip(w[ids], 0.0, 1.0), support, moves(shell, ids))
     _PLANS[id(shell)] = (shell, out)
     return out

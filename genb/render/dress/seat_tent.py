@@ -47,6 +47,11 @@ def zone_vertices(shell, zone: np.ndarray, least: float) -> tuple[np.ndarray, np
     return np.flatnonzero((w > least) & (twin == np.arange(G))), w
 
 
+def cell_supports(points: np.ndarray, cell: float) -> np.ndarray:
+    """(S,) ascending indices of one of ``points`` (N, 3) per cube of side ``cell`` metres (the first in it)."""
+    return np.sort(np.unique(np.floor(points / cell).astype(np.int64), axis=0, return_index=True)[1])
+
+
 def plan(shell, zone: np.ndarray, owner=None) -> tuple | None:
     """What :func:`tent_seat` needs of a shell, built once (cached by ``owner``, by default the shell; a
     trousers' shell comes re-made per flare around the same cached blend): the seat's shell vertices
@@ -68,7 +73,7 @@ def plan(shell, zone: np.ndarray, owner=None) -> tuple | None:
         rest = np.asarray(shell.rest, np.float64)[ids]
         i, j, _, _ = neighbour_pairs(rest, np.asarray(shell.rest_normals, np.float64)[ids], SEAT_REACH)
         support = np.zeros(len(ids), bool)
-        support[np.unique(np.floor(rest / SUPPORT_CELL).astype(np.int64), axis=0, return_index=True)[1]] = True
+        support[cell_supports(rest, SUPPORT_CELL)] = True
         keep = support[j]
         o = np.lexsort((j[keep], i[keep]))
         i, j = i[keep][o], j[keep][o]
