@@ -20,6 +20,17 @@ leg's skin over crouching, knees up, kneeling and kneeling on one knee x child, 
 closed coat and jacket (``tests/test_knee_clear.py``): 4325 on beb768f, 0 now; under the trousers'
 surface 5183, 22 now (a kneeling child's jacket: its thighs within FLEX, untouched).
 
+Cost (thread CPU time, best of 5, base and this interleaved in one process, the 2-core machine at a load
+of 12-20): over the test's flexed poses (crouching, knees up, on one knee, seated, cross-legged, legs out,
+a lunge) x 4 bodies x coat and jacket, 5.50 -> 4.79 ms a flexed coat or jacket on e9a3c6f -> now
+(crouching and knees up 9.4 -> 8.4, the others 3.9 -> 3.3), the moved shells bit for bit the same: a
+round asks the k-d tree again only for the points that moved (:class:`_Surface`, half the queries), the
+trousers' vertices on the legs are those within reach of the leg point found last time, the rest asked
+(:func:`_bottom`), nothing of the trousers is sorted out when no shell vertex is near a leg, and the
+normals are summed over the moved faces' own vertices. Still 3-9 ms, not the 1 ms a part aimed at: three
+k-d trees, the shell vertices near the legs and the rounds' queries are most of it (about 0.5 us a point
+queried on this machine); a bedlam sample holds about 0.2 flexed coat wearers (seed 100: 4 in 20 samples).
+
 Pure functions over numpy arrays (world frame, metres).
 """
 
@@ -98,42 +109,103 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
     ``surfaces`` in turn, :data:`PASSES` rounds, spread by :func:`spread`, then as many rounds again),
     ``normals`` (G, 3) of the moved vertices turned by as much as their faces' normals turned.
     ``surfaces``: ``(points (L, 3), unit normals (L, 3), clearance metres[, (G,) bool the shell vertices it
-    pushes])`` each, the legs' skin first (only shell vertices within :data:`NEAR` of it are looked at). Returns the (M,) moved vertex ids."""
-    from scipy.spatial import cKDTree
-
+    pushes])`` each, the legs' skin first (only shell vertices within :data:`NEAR` of it are looked at); after the
+    skin, ``points`` may be a function ``() -> (points, normals)``, called only when some shell vertex is that near
+    (a tall body cross-legged: none, 1.6 -> 0.4 ms). Returns the (M,) moved vertex ids."""
     v = np.asarray(vertices, np.float64)
-    surfaces = [(np.asarray(s[0], np.float64), np.asarray(s[1], np.float64), s[2], cKDTree(s[0]), s[3] if len(s) > 3 else None)
-                for s in surfaces if len(s[0])]
-    lp, tree = surfaces[0][0], surfaces[0][3]
-    lo, hi = lp.min(axis=0) - NEAR, lp.max(axis=0) + NEAR
+    skin = _Surface(np.asarray(surfaces[0][0], np.float64), np.asarray(surfaces[0][1], np.float64), surfaces[0][2])
+    lo, hi = skin.points.min(axis=0) - NEAR, skin.points.max(axis=0) + NEAR
     box = np.flatnonzero(((v >= lo) & (v <= hi)).all(axis=1))
-    near = box[np.isfinite(tree.query(v[box], distance_upper_bound=NEAR)[0])]  # the rest stay as they are
+    d, j = skin.tree.query(v[box], distance_upper_bound=NEAR)
+    inside = np.isfinite(d)
+    near = box[inside]  # the rest stay as they are
+    if not len(near):
+        return np.zeros(0, np.int64)
+    others = [(_arrays(s[0]), s[2], s[3] if len(s) > 3 else None) for s in surfaces[1:]]
+    surfaces = [skin] + [_Surface(p, n, c, m) for (p, n), c, m in others if len(p)]
+    for s in surfaces:
+        s.start(near)
+    skin.known(v[near], d[inside], j[inside])  # the first round's nearest skin points: those within NEAR
     push = np.zeros(v.shape)
-    surfaces = [(p, n, c, t, None if m is None else np.asarray(m, bool)[near]) for p, n, c, t, m in surfaces]
     push[near] = _passes(v[near], np.zeros((len(near), 3)), surfaces)
     if not (np.abs(push) > 1e-5).any():
         return np.zeros(0, np.int64)
     push[near] = _passes(v[near], spread(push, faces)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
-    moved = np.flatnonzero((np.abs(push) > 1e-5).any(axis=1))
+    is_moved = (np.abs(push) > 1e-5).any(axis=1)
+    moved = np.flatnonzero(is_moved)
     f = np.asarray(faces, np.int64)
-    f = f[np.isin(f, moved).any(axis=1)]
-    v2 = v.copy()
-    v2[moved] += push[moved]
-    before, after = _vertex_normals(v, f, len(v)), _vertex_normals(v2, f, len(v))
-    n = np.asarray(normals, np.float64)[moved] + after[moved] - before[moved]
-    vertices[moved] = v2[moved].astype(vertices.dtype)
+    f = f[is_moved[f].any(axis=1)]  # the faces round the moved vertices, over their own vertices only
+    ids, local = np.unique(f, return_inverse=True)
+    local, at = local.reshape(f.shape), np.searchsorted(ids, moved)
+    v1 = v[ids]
+    v2 = v1 + np.where(is_moved[ids, None], push[ids], 0.0)
+    before, after = _vertex_normals(v1, local, len(ids))[at], _vertex_normals(v2, local, len(ids))[at]
+    n = np.asarray(normals, np.float64)[moved] + after - before
+    vertices[moved] = v2[at].astype(vertices.dtype)
     normals[moved] = (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(normals.dtype)
     return moved
 
 
+def _arrays(surface) -> tuple[np.ndarray, np.ndarray]:
+    """(points, normals) float64 of a surface given as (points, normals) or as a function that gives them."""
+    return tuple(np.asarray(x, np.float64) for x in (surface() if callable(surface) else surface))
+
+
+class _Surface:
+    """A surface the shell is pushed off (points, unit normals, clearance) and each looked-at shell point's last
+    nearest point on it, where that point was then. :meth:`push` asks the k-d tree again only for the points it
+    pushes that have moved since and may have come within :data:`REACH` (a point :data:`NEAR` or farther that
+    moved less than ``NEAR - REACH`` cannot have): the nearest points a query of every point each round finds,
+    so the same pushes (bit for bit), with fewer queries (crouching and knees up 50 % of them, the other flexed
+    poses 42 %).
+    ``only``: (G,) bool the shell vertices it pushes, or None: all."""
+
+    def __init__(self, points, normals, clearance, only=None):
+        from scipy.spatial import cKDTree
+
+        self.points, self.normals, self.clearance, self.only = points, normals, clearance, only
+        self.tree = cKDTree(points)
+
+    def start(self, ids: np.ndarray) -> None:
+        """Look at the shell vertices ``ids`` (N,) from now on (nothing known of them yet)."""
+        n = len(ids)
+        self.at = np.full((n, 3), np.nan)  # where each point was when its nearest was found
+        self.d, self.j = np.full(n, np.inf), np.zeros(n, np.int64)
+        self.mask = None if self.only is None else np.asarray(self.only, bool)[ids]
+
+    def known(self, p: np.ndarray, d: np.ndarray, j: np.ndarray) -> None:
+        """The nearest points ``j`` (N,) at distances ``d`` (inf: none within :data:`NEAR`) of every point at ``p`` (N, 3)."""
+        self.at, self.d, self.j = p.copy(), d.copy(), j.copy()
+
+    def push(self, p: np.ndarray) -> np.ndarray:
+        """(N, 3) :func:`leg_push` of the points ``p`` (N, 3) off this surface (zero where it pushes nothing)."""
+        ask = ~(self.at == p).all(axis=1)  # moved (or never asked)
+        if self.mask is not None:
+            ask &= self.mask
+        moved = np.linalg.norm(p[ask] - self.at[ask], axis=1)
+        far = np.minimum(self.d[ask], NEAR) - moved > REACH  # still out of reach (nan: never asked)
+        ask[np.flatnonzero(ask)[far]] = False
+        if ask.any():
+            self.d[ask], self.j[ask] = self.tree.query(p[ask], distance_upper_bound=NEAR)
+            self.at[ask] = p[ask]
+        out = np.zeros(p.shape, np.float64)
+        hit = self.d < REACH
+        if self.mask is not None:
+            hit &= self.mask
+        if hit.any():
+            j = self.j[hit]
+            h = np.einsum("ij,ij->i", p[hit] - self.points[j], self.normals[j])
+            out[hit] = np.maximum(self.clearance - h, 0.0)[:, None] * self.normals[j]
+        return out
+
+
 def _passes(v: np.ndarray, push: np.ndarray, surfaces: list) -> np.ndarray:
     """(N, 3) ``push`` (N, 3) grown by :data:`PASSES` rounds of :func:`leg_push` of the points ``v`` + ``push``
-    out of each of ``surfaces`` (points, normals, clearance, tree, the points it pushes or None) in turn: moved out of one leg vertex's
+    out of each of ``surfaces`` (:class:`_Surface`) in turn: moved out of one leg vertex's
     plane, a point may lie under its new nearest one's (a knee's fold), or under the trousers."""
     for _ in range(PASSES):
-        for lp, ln, c, tree, only in surfaces:
-            step = leg_push(v + push, lp, ln, c, tree)
-            push = push + (step if only is None else step * only[:, None])
+        for s in surfaces:
+            push = push + s.push(v + push)
     return push
 
 
@@ -153,6 +225,7 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     crease stand 4 cm off a crouching thigh, more than the coat's offset), but on the shell's seat
     (:func:`~genb.render.dress.seat_tent.seat_weights`: the seat tent spans it; pushed off the trousers'
     seat its relief rose from a median 0.14 to 0.19). Standing, nothing is done."""
+    from genb.core.conventions import PART_INDEX
     from genb.render.dress.coat_join import FLEX
     from genb.render.dress.seat_tent import flexed
 
@@ -163,26 +236,40 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     from genb.render.dress.seat_tent import seat_weights
 
     off_seat = seat_weights(wearer, shell) <= ON_SEAT
-    clear(mesh.vertices, mesh.normals, mesh.faces,
-          [skin] + [b + (off_seat,) for b in _bottoms(wearer, wearer.vertices[_legs(wearer.dresser, CLOTH_FROM)], cloth + MARGIN)])
+    legs = wearer.vertices[_legs(wearer.dresser, CLOTH_FROM)]
+    bottoms = [(_bottom(m, legs, (id(wearer.dresser), CLOTH_FROM)), None, cloth + MARGIN, off_seat) for m in wearer.out
+               if m.part == PART_INDEX["lower_clothes"] and ":" not in m.name]
+    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms)
 
 
-def _bottoms(wearer, legs: np.ndarray, clearance: float) -> list:
-    """The surfaces of the tight bottoms the ``wearer`` wears (``lower_clothes`` meshes, not a skirt's
-    ``:skirt``): ``(points, normals, clearance)`` of their vertices within :data:`REACH` of the leg points
-    ``legs`` (L, 3)."""
-    from scipy.spatial import cKDTree
+def _bottom(mesh, legs: np.ndarray, key):
+    """The surface of a tight bottom (``lower_clothes``, not a skirt's ``:skirt``) over the legs, for :func:`clear`:
+    a function that gives ``(points, normals)`` of the ``mesh``'s vertices within :data:`REACH` of the leg points
+    ``legs`` (L, 3). Each vertex's leg point the last person in that cut found within reach (:data:`_NEAREST`,
+    by the cut's faces and ``key``, what ``legs`` are) is looked at first: within reach again (most of a trouser
+    leg's), it is on the surface; only the others are asked of a k-d tree (the same surface, about 0.7 ms less)."""
 
-    from genb.core.conventions import PART_INDEX
+    def select():
+        from scipy.spatial import cKDTree
 
-    out, tree = [], None
-    for m in wearer.out:
-        if m.part != PART_INDEX["lower_clothes"] or ":" in m.name:
-            continue
-        tree = cKDTree(legs) if tree is None else tree
-        on = np.isfinite(tree.query(m.vertices, distance_upper_bound=REACH)[0])
-        out.append((m.vertices[on], m.normals[on], clearance))
-    return out
+        got = _NEAREST.get((id(mesh.faces), key))
+        if got is None or got[0] is not mesh.faces or len(got[1]) != len(mesh.vertices):
+            got = _NEAREST[(id(mesh.faces), key)] = (mesh.faces, np.full(len(mesh.vertices), -1, np.int64))
+        j = got[1]
+        v = np.asarray(mesh.vertices, np.float64)
+        j[j >= len(legs)] = -1  # (another body's)
+        on = (j >= 0) & (np.linalg.norm(v - legs[np.maximum(j, 0)], axis=1) < REACH)
+        ask = np.flatnonzero(~on)
+        if len(ask):
+            d, k = cKDTree(legs).query(mesh.vertices[ask], distance_upper_bound=REACH)
+            on[ask] = np.isfinite(d)
+            j[ask[np.isfinite(d)]] = k[np.isfinite(d)]
+        return mesh.vertices[on], mesh.normals[on]
+
+    return select
+
+
+_NEAREST: dict = {}  # (id(a bottom's faces), legs key) -> (faces, (T,) a leg point within reach of each vertex or -1)
 
 
 _LEGS: dict = {}  # (id(dresser), from) -> (dresser, the leg vertex ids :func:`lay` keeps the shell out of)
