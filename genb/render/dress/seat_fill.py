@@ -87,7 +87,8 @@ def fill_lift(points: np.ndarray, normals: np.ndarray, pairs: tuple, weight: np.
     return blur @ (blur @ lift)
 
 
-def hollow_lift(points: np.ndarray, normals: np.ndarray, weight: np.ndarray, mean: scipy.sparse.csr_matrix) -> np.ndarray:
+def hollow_lift(points: np.ndarray, normals: np.ndarray, weight: np.ndarray,
+                mean: scipy.sparse.csr_matrix) -> np.ndarray:
     """(K,) metres each posed seat point rises along its ``normals`` (K, 3) out of the hollows the fill left (the
     crease along the cleft's line where its two walls' lifts meet, the gluteal folds the facing fade leaves,
     a flexed seat's dents): :data:`HOLLOW_ROUNDS` times, each point rises to the ``mean`` (K, K,
