@@ -78,13 +78,17 @@ def test_trousers_bridge_the_buttock_cleft_in_every_key_pose(relief):
     hips), measured with the skin's relief without the arms (beb768f). With the posed seat filled along the
     way it faces (dress.seat_fill: the heavy body's cleft, where its thighs meet under the buttocks, had come
     back in a V): jeans a median 0.32, a mean 0.28, at most 0.41 (arms raised, a lunge, contrapposto on the
-    tall body; the crouching child 1.10 -> 0.37); trousers a median 0.335, a mean 0.29, at most 0.40."""
-    bounds = {"t-shirt and jeans": 1 / 3, "shirt and trousers": 0.35}
+    tall body; the crouching child 1.10 -> 0.37); trousers a median 0.335, a mean 0.29, at most 0.40 (e9a3c6f).
+    With the fill's hollows raised along the cloth's normals (seat_fill.hollow_lift: the crease along the
+    cleft's line, the gluteal folds, a flexed seat's dents): jeans a median 0.32 -> 0.29, a mean 0.28 -> 0.28,
+    at most 0.41 -> 0.42; trousers 0.335 -> 0.28, 0.29 -> 0.28, 0.40 -> 0.42 (the worst still standing with
+    the arms up or the weight on one leg, on the tall and heavy bodies: the crotch's saddle under the cleft)."""
+    bounds = {"t-shirt and jeans": 0.3, "shirt and trousers": 0.3}
     for name in OUTFITS_WORN:
         r, text = _summary(relief[("seat", name)])
         print(f"seat under {name}: {text}")
         assert len(r) == len(PoseLibrary().names) >= 20
-        assert np.median(r) <= bounds[name] and r.mean() < 0.31 and r.max() < 0.5, (name, text)
+        assert np.median(r) <= bounds[name] and r.mean() < 0.29 and r.max() < 0.45, (name, text)
 
 
 def test_tops_keep_a_third_of_the_chests_relief_in_every_key_pose(relief):
