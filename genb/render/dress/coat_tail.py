@@ -149,3 +149,58 @@ def seat_floor(rest: np.ndarray, rc: dict, pc: dict, vertices: np.ndarray, trunk
     back = np.clip((rest[..., 1] - mid[1]) / FRONT + 1.0, 0.0, 1.0)  # 1 behind the hips' middle
     seat = float(vertices[trunk, 2].min()) - SEAT_UNDER
     return np.maximum(floor, np.where(back > 0.5, seat, floor))
+
+
+SPAN_FULL = 45.0  # degrees off the back (about the hip joints' vertical): a walking tail's back spans the legs wholly
+SPAN_NONE = 80.0  # ... and from this far round to the sides not at all
+SPAN_MAX = 0.12  # metres: the most a point of the back moves out to its ring's outline
+SPAN_DIRECTIONS = 32  # the ring's outline seen from above: a circumscribed 32-gon
+
+
+def _back(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the hip joints' midpoint (2,), the horizontal unit vector to the back (2,)) of BODY25 ``keypoints`` (25, 3)
+    (the body faces -y at rest: the back is the hips' left-to-right line turned a quarter about +z)."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    left, right = kp[K25["left_hip"], :2], kp[K25["right_hip"], :2]
+    side = (left - right) / max(float(np.linalg.norm(left - right)), 1e-12)
+    return 0.5 * (left + right), np.array([-side[1], side[0]])
+
+
+def span_back(X: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) a standing or walking coat's skinned tail ``X`` (rings, bins, 3; ring 0 on the coat's
+    hem, unchanged) with its back spanning the legs: each ring's points on the back (within :data:`SPAN_FULL`
+    of it about the hip joints' vertical, faded out to :data:`SPAN_NONE`) moved out horizontally, along their
+    direction from the ring's centroid, to the ring's own outline seen from above (its convex hull, a
+    circumscribed :data:`SPAN_DIRECTIONS`-gon), by at most :data:`SPAN_MAX`; each column then keeps its edges'
+    lengths, so a column pulled forward into the gap between the thighs (the skinning's blend of the two
+    thighs' frames across the back of a stride) hangs straight again and its hem comes down. Outwards only.
+    ``keypoints``: (25, 3) BODY25."""
+    X = np.asarray(X, np.float64)
+    if len(X) < 3:
+        return X
+    hip, back = _back(keypoints)
+    a = 2.0 * np.pi * np.arange(SPAN_DIRECTIONS) / SPAN_DIRECTIONS
+    U = np.stack([np.cos(a), np.sin(a)], axis=1)
+    P = X[1:, :, :2]
+    proj = P[..., :1] * U[:, 0] + P[..., 1:] * U[:, 1]  # (rings - 1, bins, D) element-wise: the same bits everywhere
+    H = proj.max(axis=1, keepdims=True)  # each ring's support function
+    r = P - P.mean(axis=1, keepdims=True)
+    d = r / np.maximum(np.linalg.norm(r, axis=-1, keepdims=True), 1e-9)
+    along = d[..., :1] * U[:, 0] + d[..., 1:] * U[:, 1]
+    t = np.where(along > 0.2, (H - proj) / np.maximum(along, 0.2), np.inf).min(axis=-1)
+    h = P - hip
+    off = np.degrees(np.arccos(np.clip((h @ back) / np.maximum(np.linalg.norm(h, axis=-1), 1e-9), -1.0, 1.0)))
+    w = np.clip((SPAN_NONE - off) / (SPAN_NONE - SPAN_FULL), 0.0, 1.0)
+    move = w * np.clip(np.where(np.isfinite(t), t, 0.0), 0.0, SPAN_MAX)
+    if not (move > 1e-4).any():
+        return X
+    Y = X.copy()
+    Y[1:, :, :2] += move[..., None] * d
+    length = np.linalg.norm(np.diff(X, axis=0), axis=-1)  # (rings - 1, bins): each column edge's length kept
+    drop = np.diff(X[..., 2], axis=0)
+    dh = np.linalg.norm(np.diff(Y[..., :2], axis=0), axis=-1)
+    hang = -np.sqrt(np.maximum(length ** 2 - dh ** 2, 0.0))  # the edge's fall at its length, moved out
+    Y[1:, :, 2] = X[0, :, 2] + np.cumsum(drop + w * np.minimum(hang - drop, 0.0), axis=0)
+    return Y
