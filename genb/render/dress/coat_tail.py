@@ -22,6 +22,9 @@ forward between them instead of pushing through the cloth. Here, on the rest gri
 
 4. **The seat** (:func:`seat_floor`): seated on a chair, the back and sides of the tail lie on
    the seat under the buttocks and spread there instead of hanging to the ground.
+5. **The back spans the legs** (:func:`span_back`, any coat's tail, standing or walking): the blend of the
+   two thighs' frames across the back drew a stride's tail in between the legs (its hem rising to a point
+   there); each ring's back moves out to the ring's outline seen from above and its columns hang straight.
 
 Pure functions over numpy arrays (atlas rest frame: x to the body's left, y back, z up; metres).
 """
@@ -181,23 +184,31 @@ def span_back(X: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     if len(X) < 3:
         return X
     hip, back = _back(keypoints)
+    P = X[1:, :, :2]
+    h = P - hip
+    cos = (h[..., 0] * back[0] + h[..., 1] * back[1]) / np.maximum(np.linalg.norm(h, axis=-1), 1e-9)
+    off = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    w = np.clip((SPAN_NONE - off) / (SPAN_NONE - SPAN_FULL), 0.0, 1.0)  # (rings - 1, bins): on the back
+    cols = np.flatnonzero(w.any(axis=0))
+    if not len(cols):
+        return X
     a = 2.0 * np.pi * np.arange(SPAN_DIRECTIONS) / SPAN_DIRECTIONS
     U = np.stack([np.cos(a), np.sin(a)], axis=1)
-    P = X[1:, :, :2]
-    proj = P[..., :1] * U[:, 0] + P[..., 1:] * U[:, 1]  # (rings - 1, bins, D) element-wise: the same bits everywhere
-    H = proj.max(axis=1, keepdims=True)  # each ring's support function
-    r = P - P.mean(axis=1, keepdims=True)
+    H = (P[..., :1] * U[:, 0] + P[..., 1:] * U[:, 1]).max(axis=1, keepdims=True)  # each ring's support function
+    Q = P[:, cols]  # the back's points only move
+    r = Q - P.mean(axis=1, keepdims=True)
     d = r / np.maximum(np.linalg.norm(r, axis=-1, keepdims=True), 1e-9)
-    along = d[..., :1] * U[:, 0] + d[..., 1:] * U[:, 1]
-    t = np.where(along > 0.2, (H - proj) / np.maximum(along, 0.2), np.inf).min(axis=-1)
-    h = P - hip
-    off = np.degrees(np.arccos(np.clip((h @ back) / np.maximum(np.linalg.norm(h, axis=-1), 1e-9), -1.0, 1.0)))
-    w = np.clip((SPAN_NONE - off) / (SPAN_NONE - SPAN_FULL), 0.0, 1.0)
-    move = w * np.clip(np.where(np.isfinite(t), t, 0.0), 0.0, SPAN_MAX)
+    along = d[..., :1] * U[:, 0] + d[..., 1:] * U[:, 1]  # element-wise, not a BLAS product: the same bits everywhere
+    gap = H - (Q[..., :1] * U[:, 0] + Q[..., 1:] * U[:, 1])
+    t = np.where(along > 0.2, gap / np.maximum(along, 0.2), np.inf).min(axis=-1)
+    move = np.zeros(w.shape)
+    move[:, cols] = w[:, cols] * np.clip(np.where(np.isfinite(t), t, 0.0), 0.0, SPAN_MAX)
     if not (move > 1e-4).any():
         return X
+    step = np.zeros(P.shape)
+    step[:, cols] = move[:, cols, None] * d
     Y = X.copy()
-    Y[1:, :, :2] += move[..., None] * d
+    Y[1:, :, :2] += step
     length = np.linalg.norm(np.diff(X, axis=0), axis=-1)  # (rings - 1, bins): each column edge's length kept
     drop = np.diff(X[..., 2], axis=0)
     dh = np.linalg.norm(np.diff(Y[..., :2], axis=0), axis=-1)

@@ -19,6 +19,14 @@ a closed jacket standing, in contrapposto and walking, child, average, heavy, ta
 the back and sides inside the outline of the cloth above it, 90th percentile per person, 16.6-41.2 mm
 before, 1.3-2.1 mm now.
 
+With both thighs folded up (:func:`folded_seat`: crouching, sitting on the ground or on a seat) the same
+curtain hangs the back from the buttocks (by at most :data:`FOLDED_MAX`): the pelvis had tilted the shell's
+hem into an upright hoop under the buttocks, 13-19 cm in front of their outline, and a coat's tail hung from
+it, framing the seat seen from behind. Measured (``tests/test_coat_fall.py``, crouching and knees up x child,
+average, heavy, tall x closed coat (shell and tail) and jacket; the back within 45 degrees of it): 94.8-139.5
+mm before, 1.6-5.4 mm now. Its tail hangs on from the moved hem (:mod:`~genb.render.dress.coat_join`).
+(A flexed seat's relief is :mod:`~genb.render.dress.seat_tent`'s, after this.)
+
 Pure functions over numpy arrays (world frame, metres) and a per-shell plan built once.
 """
 
@@ -161,8 +169,9 @@ def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.nda
 def hang(wearer, shell, mesh) -> None:
     """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh` of
     ``shell``) on a standing or walking ``wearer`` (:func:`~genb.render.dress.coat_join.upright`): its back
-    and hips hung straight from their widest line (:func:`hang_straight`, in place). Not with a thigh
-    raised (:func:`~genb.render.dress.seat_tent.lay`)."""
+    and hips hung straight from their widest line (:func:`hang_straight`, in place); with both thighs folded
+    up (:func:`folded_seat`) from the buttocks, by up to :data:`FOLDED_MAX`. Not with one thigh raised and the
+    other down (kneeling on one knee, a lunge, a running stride)."""
     from genb.core.conventions import BODY25_INDEX as K25
     from genb.render.dress.coat_join import upright
 
