@@ -14,7 +14,7 @@ skinning, faces up by less than :data:`HELD`: :func:`unheld`) and that runs flat
 (:func:`falling`) turns towards straight down, a little away from the body (:data:`OUT`, the cut's
 radial direction turned with the pelvis), keeping its length; once a column falls it hangs on below;
 an edge whose cloth faces up (a front panel on a thigh) keeps its carried direction. Reaching the
-ground, half the rest of the column lies on it, outward (:data:`SPREAD`). All of it only where the
+ground, a third of the rest of the column lies on it, outward (:data:`SPREAD`). All of it only where the
 knee under the cloth folds (:func:`folded`: crouching, knees up, cross-legged; kneeling, a lunge or a
 stride keep their tail as it was). So the sides hang from the thighs to the ground as a curtain and
 the back lies on the ground behind the heels, and the grid stays one surface (every edge keeps its
@@ -32,7 +32,7 @@ from genb.render.dress.settle import skinned
 HELD = 0.3  # the cloth's outward z: facing up this much or more the body under it holds it up
 STEEP = 0.85  # cosine with straight down: a carried edge this steep or steeper hangs already
 LEVEL = 0.45  # ... and this flat or flatter falls wholly where nothing holds it
-SPREAD = 0.5  # of the length a column has past the ground, this much lies on it outward (the rest folds there)
+SPREAD = 0.3  # of the length a column has past the ground, this much lies on it outward (the rest folds there; 0.5 before the back fell from the buttocks: 0.71 m off the skin, crouching)
 FOLD = (105.0, 120.0)  # degrees a knee bends (0: straight): from FOLD[0] (none) to FOLD[1] (all) its thigh lets the cloth fall
 OUT = 0.35  # a falling edge's direction: straight down plus this much of the cloth's outward horizontal
 

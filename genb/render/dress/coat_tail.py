@@ -22,6 +22,9 @@ forward between them instead of pushing through the cloth. Here, on the rest gri
 
 4. **The seat** (:func:`seat_floor`): seated on a chair, the back and sides of the tail lie on
    the seat under the buttocks and spread there instead of hanging to the ground.
+5. **The back spans the legs** (:func:`span_back`, any coat's tail, standing or walking): the blend of the
+   two thighs' frames across the back drew a stride's tail in between the legs (its hem rising to a point
+   there); each ring's back moves out to the ring's outline seen from above and its columns hang straight.
 
 Pure functions over numpy arrays (atlas rest frame: x to the body's left, y back, z up; metres).
 """
@@ -149,3 +152,66 @@ def seat_floor(rest: np.ndarray, rc: dict, pc: dict, vertices: np.ndarray, trunk
     back = np.clip((rest[..., 1] - mid[1]) / FRONT + 1.0, 0.0, 1.0)  # 1 behind the hips' middle
     seat = float(vertices[trunk, 2].min()) - SEAT_UNDER
     return np.maximum(floor, np.where(back > 0.5, seat, floor))
+
+
+SPAN_FULL = 45.0  # degrees off the back (about the hip joints' vertical): a walking tail's back spans the legs wholly
+SPAN_NONE = 80.0  # ... and from this far round to the sides not at all
+SPAN_MAX = 0.12  # metres: the most a point of the back moves out to its ring's outline
+SPAN_DIRECTIONS = 32  # the ring's outline seen from above: a circumscribed 32-gon
+
+
+def _back(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the hip joints' midpoint (2,), the horizontal unit vector to the back (2,)) of BODY25 ``keypoints`` (25, 3)
+    (the body faces -y at rest: the back is the hips' left-to-right line turned a quarter about +z)."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    left, right = kp[K25["left_hip"], :2], kp[K25["right_hip"], :2]
+    side = (left - right) / max(float(np.linalg.norm(left - right)), 1e-12)
+    return 0.5 * (left + right), np.array([-side[1], side[0]])
+
+
+def span_back(X: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) a standing or walking coat's skinned tail ``X`` (rings, bins, 3; ring 0 on the coat's
+    hem, unchanged) with its back spanning the legs: each ring's points on the back (within :data:`SPAN_FULL`
+    of it about the hip joints' vertical, faded out to :data:`SPAN_NONE`) moved out horizontally, along their
+    direction from the ring's centroid, to the ring's own outline seen from above (its convex hull, a
+    circumscribed :data:`SPAN_DIRECTIONS`-gon), by at most :data:`SPAN_MAX`; each column then keeps its edges'
+    lengths, so a column pulled forward into the gap between the thighs (the skinning's blend of the two
+    thighs' frames across the back of a stride) hangs straight again and its hem comes down. Outwards only.
+    ``keypoints``: (25, 3) BODY25."""
+    X = np.asarray(X, np.float64)
+    if len(X) < 3:
+        return X
+    hip, back = _back(keypoints)
+    P = X[1:, :, :2]
+    h = P - hip
+    cos = (h[..., 0] * back[0] + h[..., 1] * back[1]) / np.maximum(np.linalg.norm(h, axis=-1), 1e-9)
+    off = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    w = np.clip((SPAN_NONE - off) / (SPAN_NONE - SPAN_FULL), 0.0, 1.0)  # (rings - 1, bins): on the back
+    cols = np.flatnonzero(w.any(axis=0))
+    if not len(cols):
+        return X
+    a = 2.0 * np.pi * np.arange(SPAN_DIRECTIONS) / SPAN_DIRECTIONS
+    U = np.stack([np.cos(a), np.sin(a)], axis=1)
+    H = (P[..., :1] * U[:, 0] + P[..., 1:] * U[:, 1]).max(axis=1, keepdims=True)  # each ring's support function
+    Q = P[:, cols]  # the back's points only move
+    r = Q - P.mean(axis=1, keepdims=True)
+    d = r / np.maximum(np.linalg.norm(r, axis=-1, keepdims=True), 1e-9)
+    along = d[..., :1] * U[:, 0] + d[..., 1:] * U[:, 1]  # element-wise, not a BLAS product: the same bits everywhere
+    gap = H - (Q[..., :1] * U[:, 0] + Q[..., 1:] * U[:, 1])
+    t = np.where(along > 0.2, gap / np.maximum(along, 0.2), np.inf).min(axis=-1)
+    move = np.zeros(w.shape)
+    move[:, cols] = w[:, cols] * np.clip(np.where(np.isfinite(t), t, 0.0), 0.0, SPAN_MAX)
+    if not (move > 1e-4).any():
+        return X
+    step = np.zeros(P.shape)
+    step[:, cols] = move[:, cols, None] * d
+    Y = X.copy()
+    Y[1:, :, :2] += step
+    length = np.linalg.norm(np.diff(X, axis=0), axis=-1)  # (rings - 1, bins): each column edge's length kept
+    drop = np.diff(X[..., 2], axis=0)
+    dh = np.linalg.norm(np.diff(Y[..., :2], axis=0), axis=-1)
+    hang = -np.sqrt(np.maximum(length ** 2 - dh ** 2, 0.0))  # the edge's fall at its length, moved out
+    Y[1:, :, 2] = X[0, :, 2] + np.cumsum(drop + w * np.minimum(hang - drop, 0.0), axis=0)
+    return Y

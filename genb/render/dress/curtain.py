@@ -19,6 +19,14 @@ a closed jacket standing, in contrapposto and walking, child, average, heavy, ta
 the back and sides inside the outline of the cloth above it, 90th percentile per person, 16.6-41.2 mm
 before, 1.3-2.1 mm now.
 
+With both thighs folded up (:func:`folded_seat`: crouching, sitting on the ground or on a seat) the same
+curtain hangs the back from the buttocks (by at most :data:`FOLDED_MAX`): the pelvis had tilted the shell's
+hem into an upright hoop under the buttocks, 13-19 cm in front of their outline, and a coat's tail hung from
+it, framing the seat seen from behind. Measured (``tests/test_coat_fall.py``, crouching and knees up x child,
+average, heavy, tall x closed coat (shell and tail) and jacket; the back within 45 degrees of it): 94.8-139.5
+mm before, 1.6-5.4 mm now. Its tail hangs on from the moved hem (:mod:`~genb.render.dress.coat_join`).
+(A flexed seat's relief is :mod:`~genb.render.dress.seat_tent`'s, after this.)
+
 Pure functions over numpy arrays (world frame, metres) and a per-shell plan built once.
 """
 
@@ -29,6 +37,8 @@ import numpy as np
 CURTAIN_REACH = 0.2  # metres: the cloth falls straight from what lies up to this far above it
 CURTAIN_SLACK = 0.01  # metres: ... or this far below it (a cleft's own lobes at its height)
 CURTAIN_MAX = 0.1  # metres: the most a point moves out (a heavy body's cleft: 6.8 cm; capped at 6 its walls crumpled)
+FOLDED_MAX = 0.2  # metres: ... with both thighs folded up (the hem under a crouch's buttocks: 13-19 cm inside their outline)
+FOLD = 60.0  # degrees: both thighs further than this off the trunk's line fold the seat up (crouching, knees up, seated)
 CURTAIN_MIN_WEIGHT = 0.05  # shell vertices with less of the zone than this stay as they are
 SLICE = 0.01  # metres: the outline is taken per slice of this height
 DIRECTIONS = 32  # the outline's support directions (a circumscribed 32-gon: within 0.5 % of its radius)
@@ -73,7 +83,8 @@ def _outline(support: np.ndarray, z0: float, bins: int) -> np.ndarray:
     return out
 
 
-def curtain_lift(points: np.ndarray, directions: np.ndarray, support: np.ndarray, weight: np.ndarray) -> tuple:
+def curtain_lift(points: np.ndarray, directions: np.ndarray, support: np.ndarray, weight: np.ndarray,
+                 cap: float = CURTAIN_MAX) -> tuple:
     """(K,) metres each posed point moves out along its horizontal unit ``directions`` (K, 3) to the
     outline of the cloth above it (the convex hull seen from above of the ``support`` points (S, 3) from
     :data:`CURTAIN_SLACK` under it to :data:`CURTAIN_REACH` over it, a circumscribed :data:`DIRECTIONS`-gon):
@@ -95,7 +106,7 @@ def curtain_lift(points: np.ndarray, directions: np.ndarray, support: np.ndarray
     k = np.argmin(t, axis=1)
     t = t[np.arange(K), k]
     side = np.concatenate([U[k], np.zeros((K, 1))], axis=1)
-    return np.clip(np.where(np.isfinite(t), t, 0.0), 0.0, CURTAIN_MAX) * weight, side
+    return np.clip(np.where(np.isfinite(t), t, 0.0), 0.0, cap) * weight, side
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -122,7 +133,8 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
     return out
 
 
-def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray, centre: np.ndarray) -> None:
+def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray, centre: np.ndarray,
+                  cap: float = CURTAIN_MAX) -> None:
     """A posed shell's back and hips hung straight (:func:`curtain_lift`), in place: ``vertices`` (G, 3)
     moved out horizontally, each along its direction from the vertical through ``centre`` (3,) (the hips'
     middle: rays from one axis never cross, so the cloth never folds; along each normal a cleft's walls
@@ -140,7 +152,7 @@ def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.nda
     radial = P - np.asarray(centre, np.float64)
     radial[:, 2] = 0.0
     d = radial / np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-9)
-    lift, side = curtain_lift(P, d, P[support], w)
+    lift, side = curtain_lift(P, d, P[support], w, cap)
     if not (lift > 1e-4).any():
         return
     touched, lf, src, inc, moved = mv
@@ -157,16 +169,35 @@ def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.nda
 def hang(wearer, shell, mesh) -> None:
     """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh` of
     ``shell``) on a standing or walking ``wearer`` (:func:`~genb.render.dress.coat_join.upright`): its back
-    and hips hung straight from their widest line (:func:`hang_straight`, in place). Not with a thigh
-    raised (:func:`~genb.render.dress.seat_tent.lay`)."""
+    and hips hung straight from their widest line (:func:`hang_straight`, in place); with both thighs folded
+    up (:func:`folded_seat`) from the buttocks, by up to :data:`FOLDED_MAX`. Not with one thigh raised and the
+    other down (kneeling on one knee, a lunge, a running stride)."""
     from genb.core.conventions import BODY25_INDEX as K25
     from genb.render.dress.coat_join import upright
 
-    if not upright(wearer.keypoints):
+    folded = folded_seat(wearer.keypoints)
+    if not (folded or upright(wearer.keypoints)):
         return
     d = wearer.dresser
     got = _ZONES.get(id(d.atlas))
     if got is None or got[0] is not d.atlas:
         got = _ZONES[id(d.atlas)] = (d.atlas, curtain_zone(d.atlas, d.is_leg))
     kp = np.asarray(wearer.keypoints, np.float64)
-    hang_straight(shell, got[1], mesh.vertices, mesh.normals, 0.5 * (kp[K25["left_hip"]] + kp[K25["right_hip"]]))
+    hang_straight(shell, got[1], mesh.vertices, mesh.normals, 0.5 * (kp[K25["left_hip"]] + kp[K25["right_hip"]]),
+                  FOLDED_MAX if folded else CURTAIN_MAX)
+
+
+def folded_seat(keypoints: np.ndarray, degrees: float = FOLD) -> bool:
+    """Whether both thighs lie further than ``degrees`` (:data:`FOLD`) off the trunk's line (mid-hip to neck,
+    pointing down): crouching, sitting on the ground or on a seat (not a stride, a lunge or kneeling on one
+    knee: one thigh down). ``keypoints``: (25, 3) BODY25."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    down = kp[K25["mid_hip"]] - kp[K25["neck"]]
+    down /= max(float(np.linalg.norm(down)), 1e-12)
+    for side in ("left", "right"):
+        d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
+        if d @ down > np.cos(np.radians(degrees)) * max(float(np.linalg.norm(d)), 1e-12):
+            return False
+    return True

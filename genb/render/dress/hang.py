@@ -250,7 +250,8 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 
 def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.ndarray, legs: tuple, skin: tuple,
-                floor, out: np.ndarray, skirt: bool, top: np.ndarray | None, closed: np.ndarray | None, seat) -> np.ndarray:
+                floor, out: np.ndarray, skirt: bool, top: np.ndarray | None, closed: np.ndarray | None, seat,
+                keypoints: np.ndarray | None = None) -> np.ndarray:
     """:func:`hang_grid`'s last steps on the settled grid ``X`` (rings, bins, 3), in this order: a skirt's
     or dress's cloth pressed in under the hands (:mod:`~genb.render.dress.under_hands`), then its waist's
     front kept (:mod:`~genb.render.dress.waist_front`); a coat tail's top ring back on the coat's hem
@@ -269,7 +270,8 @@ def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.n
     if skirt:
         X = under_hands.press(X, lb, vertices, (A, B, F, R, cand, terms), skin, floor)
         X = waist_front.keep_front(X, tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], pelvis))
-    if top is not None:  # on the coat's hem again
+    if top is not None:  # on the coat's hem again (standing or walking, its back spanning the legs: dress.coat_tail)
+        X = coat_tail.span_back(X, keypoints) if top.tuck else X
         X = coat_join.rejoin(X, top, legs, (tree, points, pnormals), floor, out, closed)
     return seat_cloth.push_grid(X, seat)
 
@@ -322,6 +324,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     W = skin_weights(rest.reshape(-1, 3), rc, middle=SKIRT_MIDDLE if skirt else MIDDLE)
     W = coat_tail.panel_weights(W, rest, rc, closed, MIDDLE) if slit else W  # each front panel with its own thigh
     X0, joined = coat_join.join(skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3), top)  # a coat's tail: from its hem
+    X0 = coat_tail.span_back(X0, keypoints) if getattr(top, "tuck", False) else X0  # standing or walking: its back spans the legs
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
     X0 = stride.wrap_back_shins(X0, W, theta, fp, (A, B, R), margin + 0.004) if skirt else X0  # round a raised back shin
@@ -348,7 +351,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                out=out, seat=seat)
     X = fall.out_of_legs(X, pc, floor, (A, B, F, Rm, cand, terms)) if skirt else X  # fallen cloth on a thigh: out of it again
     X = _last_steps(X, lb, vertices, fp[0][0], (A, B, F, R, Rm, cand, terms), (tree, points, pnormals, skin_clear), floor, out,
-                    skirt=skirt, top=top, closed=closed if open_front else None, seat=seat)
+                    skirt=skirt, top=top, closed=closed if open_front else None, seat=seat, keypoints=keypoints)
     return _grid_mesh(X, theta, closed, slit, z_hem - z_top)
 
 
