@@ -116,6 +116,7 @@ def test_outline_inside_is_the_projection_of_every_point():
     crown = heads.crowns(rested, ids)[0]
     push = np.linalg.norm(got[0, : len(crown)] - crown, axis=1)
     assert np.allclose(push, outline.HAIR_M)
-    assert got.shape == (1, heads.CROWN_POINTS + len(outline.DIRECTIONS), 3)
-    far = got[0, len(crown):] - outline.CLOTH_M * outline.DIRECTIONS  # the support points themselves
+    D = len(outline.DIRECTIONS)
+    assert got.shape == (1, heads.CROWN_POINTS + D + outline.SLABS * 8, 3)
+    far = got[0, len(crown):len(crown) + D] - outline.CLOTH_M * outline.DIRECTIONS  # the support points themselves
     assert np.allclose((far * outline.DIRECTIONS).sum(1), (rested[0, ::outline.SUPPORT_STEP] @ outline.DIRECTIONS.T).max(0))

@@ -12,7 +12,9 @@ rested frame (origin under the body, zero yaw):
   120 dressed closeup people, seed 321, 64 closeup-like views each: curly and medium hair 0.093, bun 0.072,
   cap 0.071, long 0.067, short 0.056, buzz 0.046);
 - the body's support points (the vertex farthest along each of ``DIRECTIONS``), each pushed ``CLOTH_M`` further
-  along its direction: hands, elbows, feet, a bent back, with what clothes and shoes add.
+  along its direction: hands, elbows, feet, a bent back, with what clothes and shoes add; and the farthest point
+  of each of ``SLABS`` heights of the body along 8 horizontal directions (a torso's sides when the hands
+  hang below a close-up's bottom edge), pushed alike.
 
 :func:`inside` tests, for many ground points at once, that the outline turned by the person's yaw projects
 inside the image.
@@ -28,6 +30,8 @@ from genb.render.scene import heads
 HAIR_M = 0.09  # the crown pushed this far out: the tallest hair or cap measured (0.093 m, see the module)
 CLOTH_M = 0.05  # the support points pushed this far out along their direction: coats, sleeves, shoes, bags' edges
 SUPPORT_STEP = 3  # every 3rd body vertex is a candidate support point (the hands' and feet's tips stay)
+SLABS = 6  # ... and the farthest of each of SLABS heights of the body along 8 horizontal directions (the sides
+# of a torso whose hands hang below the image's bottom edge in a close-up)
 
 
 def _directions() -> np.ndarray:
@@ -45,7 +49,7 @@ DIRECTIONS = _directions()
 
 def outlines(rested: np.ndarray, rested_kp: np.ndarray, head_ids: np.ndarray,
              crowns: np.ndarray | None = None) -> np.ndarray:
-    """(P, CROWN_POINTS + len(DIRECTIONS), 3) each person's outline points in the rested frame.
+    """(P, CROWN_POINTS + len(DIRECTIONS) + SLABS * 8, 3) each person's outline points in the rested frame.
 
     Args:
         rested: (P, V, 3) bodies resting on their support at the origin, zero yaw; rested_kp: (P, 25, 3).
@@ -60,7 +64,24 @@ def outlines(rested: np.ndarray, rested_kp: np.ndarray, head_ids: np.ndarray,
     sub = rested[:, ::SUPPORT_STEP]
     pick = np.argmax(sub @ DIRECTIONS.T, axis=1)  # (P, D): the farthest candidate along each direction
     support = np.take_along_axis(sub, pick[..., None], axis=1)
-    return np.concatenate([dressed, support + CLOTH_M * DIRECTIONS], axis=1)
+    return np.concatenate([dressed, support + CLOTH_M * DIRECTIONS, _slab_sides(sub)], axis=1)
+
+
+def _slab_sides(sub: np.ndarray) -> np.ndarray:
+    """(P, SLABS * 8, 3) per person the farthest point of each of ``SLABS`` equal heights of the body along 8
+    horizontal directions, pushed ``CLOTH_M`` further along it (slabs a vertex-less height leaves empty repeat
+    the body's farthest point along that direction)."""
+    z = sub[..., 2]
+    lo, hi = z.min(axis=1, keepdims=True), z.max(axis=1, keepdims=True)
+    slab = np.minimum(((z - lo) / np.maximum(hi - lo, 1e-9) * SLABS).astype(np.int64), SLABS - 1)  # (P, N)
+    dirs = DIRECTIONS[:16:2]  # 8 horizontal directions
+    reach = sub @ dirs.T  # (P, N, 8)
+    out = np.empty((len(sub), SLABS, len(dirs), 3))
+    for k in range(SLABS):
+        r = np.where((slab == k)[..., None], reach, -np.inf)
+        pick = np.argmax(np.where(np.isinf(r).all(axis=1, keepdims=True), reach, r), axis=1)  # (P, 8)
+        out[:, k] = np.take_along_axis(sub, pick[..., None], axis=1) + CLOTH_M * dirs
+    return out.reshape(len(sub), -1, 3)
 
 
 def inside(points: np.ndarray, gx: np.ndarray, gy: np.ndarray, K: np.ndarray, cam_ext: np.ndarray, width: int,
