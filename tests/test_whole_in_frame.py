@@ -7,8 +7,8 @@ top and the image's top edge in metres at the head (hair and caps stand up to 0.
 whether every body vertex not below the image lies inside the left, right (and for bedlam bottom) edges.
 On e9a3c6f (no outline; here ``whole_in_frame: false``), closeup: 20 of 48 heads with under 0.08 m of room
 (down to -0.08 m: the head cut), 22 of 48 bodies out at a side or the top; bedlam: 25 of 48 bodies out at an
-edge. With the outline: closeup 1 of 48 out (a leg crossing the image's bottom corner: the outline's points below
-the image are not tested), every head with 0.089 m of room or more; bedlam 0 of 48.
+edge. With the outline: closeup 1 of 48 out (the tall body kneeling on one knee: the outline is 121 points, and
+those below the image are not tested), every head with 0.089 m of room or more; bedlam 0 of 48.
 """
 
 import numpy as np

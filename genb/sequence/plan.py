@@ -173,10 +173,8 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
             local_T[p] = gait.plant_feet(V[p], yaw_rel[p], feet)
     heights = V[:, 0, :, 2].max(axis=1) + local_T[:, 0, 2]
     radii = np.linalg.norm(V[:, :, ::7, :2], axis=3).max(axis=(1, 2))  # the footprint over every frame
-    # 4. Place the first frame where the camera sees it (its heads' crowns and outlines exact, as a single
-    #    image's: first_frame_outlines); keep paths apart (else drop the person).
-    crowns, whole = first_frame_outlines(cfg, body, V[:, 0], posed.keypoints.reshape(P, frames, -1, 3)[:, 0],
-                                         yaw_rel[:, 0], local_T[:, 0])
+    # 4. Place the first frame where the camera sees it (crowns, outlines exact); keep paths apart (else drop).
+    crowns, whole = first_frame_outlines(cfg, body, V[:, 0], posed.keypoints[::frames], yaw_rel[:, 0], local_T[:, 0])
     xy0, yaw0, placed = place_people(rng, cfg, camera0, radii, heights, crowns=crowns, outlines=whole)
     if not placed.any():
         xy0[0], placed[0] = fallback_position(camera0, cfg, heights[0], radii[0]), True
