@@ -67,6 +67,11 @@ class RenderConfig:
     yaw and the camera's pitch put it (closeup), not on the body's top estimated as the feet's row minus the
     apparent height (exact only at zero pitch for a head straight above the body's origin: closeup's heads
     were up to 0.13 of the image higher than estimated)."""
+    whole_in_frame: bool = False
+    """Keep a person who is not truncated on purpose whole in the image: their outline (the crown pushed out by
+    a bound on hair and hats, the body's farthest points pushed out by a bound on clothes:
+    genb/render/scene/outline.py) inside the left, right and top edges, and the bottom edge too when
+    ``feet_row`` keeps the feet in frame (at most 1)."""
     framing: str = ""
     """The framing this config aims for, as the framing test measures it (e.g. 'median_area>=0.15 kp12>=0.8')."""
     min_framed_keypoints: int = 13

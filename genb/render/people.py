@@ -25,7 +25,7 @@ from genb.render.dress.seams import cloth_records
 from genb.render.dress.texcoords import ClothMap
 from genb.render.raster.meshes import MeshLayer, vertex_normals
 from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass
-from genb.render.scene import contact, heads, held, props
+from genb.render.scene import contact, heads, held, outline, props
 from genb.render.scene.sample import sample_camera
 
 EYES_PER_PIXEL_PX = 24  # a head this many pixels from ear to ear (or more) gets its eyes per pixel
@@ -72,9 +72,10 @@ class People:
         radii = np.sqrt((rested[..., 0] ** 2 + rested[..., 1] ** 2).max(axis=1))  # norm's sums; the root of the largest only
         local_seats = self._seats(index, rested, radii, seated)
         attached = self._attached(rested_kp, pose_names, local_seats, rested)
-        crowns = heads.crowns(rested, self._head_ids()) if cfg.head_row_exact else None  # the head row, exactly
+        crowns = heads.crowns(rested, self._head_ids()) if cfg.head_row_exact or cfg.whole_in_frame else None
+        whole = outline.outlines(rested, rested_kp, self._head_ids(), crowns) if cfg.whole_in_frame else None
         got = self.framer.frame(rng, camera, rested, rested_kp, radii, heights, attached, force_fallback=retry > 0,
-                                crowns=crowns)
+                                crowns=crowns if cfg.head_row_exact else None, outlines=whole)
         camera, xy, yaw, placed, framed = got.camera, got.xy, got.yaw, got.placed, got.framed
         del rested
         keep = np.flatnonzero(placed)

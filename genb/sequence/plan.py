@@ -16,7 +16,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.core.seeds import sample_rng
-from genb.render.scene import scenery
+from genb.render.scene import heads, outline, scenery
 from genb.render.bodies import PosedBodies, rigid_transform_bodies
 from genb.render.bodies.rotations import euler_xyz_to_matrix
 from genb.render.scene.sample import CameraRecipe, fallback_position, place_people, sample_camera
@@ -107,6 +107,26 @@ def seat_recipes(stage, index: int, world: list, yaw: np.ndarray, radii: np.ndar
     return out
 
 
+def first_frame_outlines(cfg, body, vertices: np.ndarray, keypoints: np.ndarray, yaw_rel: np.ndarray,
+                         local_T: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The first frame's crowns (``head_row_exact``) and outlines (``whole_in_frame``), (P, M, 3) each or None, in
+    the frame :func:`genb.render.scene.sample.place_people` turns and moves: a person's frame-0 body turned by
+    their motion's own first heading ``yaw_rel`` (P,) degrees and moved by its root offset ``local_T`` (P, 3)
+    (the world body is that turned by the drawn yaw and moved to the drawn ground point).
+
+    Args:
+        vertices: (P, V, 3) and keypoints (P, 25, 3): the posed bodies of the first frame, their own frame.
+    """
+    if not (cfg.head_row_exact or cfg.whole_in_frame):
+        return None, None
+    turn = lambda x: np.stack([heads.turned(x[p], float(yaw_rel[p])) for p in range(len(x))]) + local_T[:, None]  # noqa: E731
+    rested, kp = turn(np.asarray(vertices, np.float64)), turn(np.asarray(keypoints, np.float64))
+    head_ids = np.flatnonzero(np.asarray(body.vertex_parts) == PART_INDEX["head"])
+    crowns = heads.crowns(rested, head_ids)
+    whole = outline.outlines(rested, kp, head_ids, crowns) if cfg.whole_in_frame else None
+    return (crowns if cfg.head_row_exact else None), whole
+
+
 def _paths_clear(paths: np.ndarray, radii: np.ndarray, p: int, others: list[int], margin: float = 0.1) -> bool:
     """True when person ``p``'s root path (T, 2) keeps ``margin`` metres between footprints of ``others``."""
     for q in others:
@@ -153,8 +173,9 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
             local_T[p] = gait.plant_feet(V[p], yaw_rel[p], feet)
     heights = V[:, 0, :, 2].max(axis=1) + local_T[:, 0, 2]
     radii = np.linalg.norm(V[:, :, ::7, :2], axis=3).max(axis=(1, 2))  # the footprint over every frame
-    # 4. Place the first frame where the camera sees it; keep paths apart (else drop the person).
-    xy0, yaw0, placed = place_people(rng, cfg, camera0, radii, heights)
+    # 4. Place the first frame where the camera sees it (crowns, outlines exact); keep paths apart (else drop).
+    crowns, whole = first_frame_outlines(cfg, body, V[:, 0], posed.keypoints[::frames], yaw_rel[:, 0], local_T[:, 0])
+    xy0, yaw0, placed = place_people(rng, cfg, camera0, radii, heights, crowns=crowns, outlines=whole)
     if not placed.any():
         xy0[0], placed[0] = fallback_position(camera0, cfg, heights[0], radii[0]), True
     paths = np.zeros((P, frames, 2))

@@ -52,7 +52,8 @@ class Framer:
 
     def frame(self, rng: np.random.Generator, camera, rested: np.ndarray, rested_kp: np.ndarray, radii: np.ndarray,
               heights: np.ndarray, attached: list[list[tuple[np.ndarray, np.ndarray]]] | None = None,
-              force_fallback: bool = False, crowns: np.ndarray | None = None) -> Framed:
+              force_fallback: bool = False, crowns: np.ndarray | None = None,
+              outlines: np.ndarray | None = None) -> Framed:
         """Camera and placement such that one person is framed.
 
         Args:
@@ -63,6 +64,8 @@ class Framer:
             force_fallback: skip the ordinary draws (a re-draw of a sample whose render framed nobody).
             crowns: (P, M, 3) the heads' crowns in the rested frame (``--head-row-exact``: the head row is
                 tested on them exactly, :mod:`genb.render.scene.heads`; None: estimated).
+            outlines: (P, M, 3) their outlines in the rested frame (``--whole-in-frame``: people not truncated
+                are kept whole in the image, :mod:`genb.render.scene.outline`; None: not tested).
         """
         cfg = self.cfg
         attached = attached or [[] for _ in radii]
@@ -73,27 +76,31 @@ class Framer:
                 camera = sample_camera(rng, cfg)
             if framing.sky_fraction(camera.K, camera.cam_ext, camera.width, camera.height) > cfg.max_sky_fraction:
                 continue
-            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, crowns=crowns)
+            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, crowns=crowns, outlines=outlines)
             chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached) if placed.any() else None
             if chosen is None:  # nobody fits this camera (or nobody was framed): aim it at one of them
                 subject = int(rng.integers(len(radii)))
                 aimed = framing.aim_person(rng, cfg, camera, float(heights[subject]), float(radii[subject]),
-                                           crown=None if crowns is None else crowns[subject])
+                                           crown=None if crowns is None else crowns[subject],
+                                           whole=None if outlines is None else outlines[subject])
                 if aimed is None:
                     continue
                 camera.position[2] = aimed[0]
-                xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, fixed={subject: aimed[1]}, crowns=crowns)
+                xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, fixed={subject: aimed[1]}, crowns=crowns,
+                                               outlines=outlines)
                 chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached)
             if chosen is not None:
                 return Framed(camera, xy, yaw, placed, chosen[0], {"draws": attempt + 1, "fallback": False}, chosen[1])
-        return self._fallback(rng, camera, rested, rested_kp, sub, radii, heights, attached, tries, crowns)
+        return self._fallback(rng, camera, rested, rested_kp, sub, radii, heights, attached, tries, crowns, outlines)
 
-    def _fallback(self, rng, camera, rested, rested_kp, sub, radii, heights, attached, tries, crowns=None) -> Framed:
+    def _fallback(self, rng, camera, rested, rested_kp, sub, radii, heights, attached, tries, crowns=None,
+                  outlines=None) -> Framed:
         """One person straight ahead, turned towards the camera (within 40 degrees), the camera aimed at them
         (height and pitch inside their ranges, the pitch drawn again at most at the horizon when the sky
         would fill too much); each person in turn, a few draws each; checked like any draw. With ``crowns`` the
         spot straight ahead (:func:`fallback_position`) is also tried when the aimed one frames too little, and
-        is not kept when it would cut the head."""
+        is not kept when it would cut the head; with ``outlines`` every spot keeps the person whole too (straight
+        ahead, at 1, 0.8 and 0.65 of the fallback's size: the first that does)."""
         cfg = self.cfg
         P = len(radii)
         record = {"draws": max(tries, 1), "fallback": True}
@@ -106,19 +113,26 @@ class Framer:
                 xy, placed = np.zeros((P, 2)), np.zeros(P, bool)
                 yaw = camera.yaw_deg + rng.uniform(-40.0, 40.0, size=P)  # yaw 0 faces -y: towards a camera looking along +y
                 aimed = framing.aim_person(rng, cfg, camera, float(heights[subject]), float(radii[subject]),
-                                           crown=None if crowns is None else crowns[subject], yaw_deg=float(yaw[subject]))
-                spots = [] if aimed is None else [aimed]  # (camera height, ground position); None: straight ahead
+                                           crown=None if crowns is None else crowns[subject], yaw_deg=float(yaw[subject]),
+                                           whole=None if outlines is None else outlines[subject])
+                spots = [] if aimed is None else [aimed]  # (camera height, ground position); a float: straight ahead
                 if aimed is None or crowns is not None:  # with crowns the aimed spot (the preset's size, the head
-                    spots.append(None)  # row) may frame too little of a person sitting on the floor: then straight ahead
+                    spots += [1.0]  # row) may frame too little of a person sitting on the floor: then straight ahead,
+                    spots += [0.8, 0.65] if outlines is not None else []  # smaller where they would not fit whole
                 for spot in spots:
                     xy[:], placed[:] = 0.0, False
-                    if spot is None:
-                        xy[subject] = fallback_position(camera, cfg, float(heights[subject]), float(radii[subject]))
+                    ahead = isinstance(spot, float)
+                    if ahead:
+                        xy[subject] = fallback_position(camera, cfg, float(heights[subject]), float(radii[subject]), spot)
                     else:
                         camera.position[2], xy[subject] = spot
                     placed[subject] = True
-                    if spot is None and crowns is not None and not self._head_inside(camera, crowns[subject], yaw[subject], xy[subject]):
+                    if ahead and crowns is not None and not self._head_inside(camera, crowns[subject], yaw[subject], xy[subject]):
                         continue  # the spot straight ahead would cut the head (a person bent forward towards the camera)
+                    if ahead and outlines is not None and not framing.whole_at(
+                            cfg, outlines[subject], xy[subject], camera.K, camera.cam_ext, camera.width, camera.height,
+                            float(yaw[subject])):
+                        continue  # ... or cut their hands, feet, hair (kept for a smaller spot)
                     chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached)
                     if chosen is not None:
                         return Framed(camera, xy, yaw, placed, chosen[0], record, chosen[1])

@@ -11,7 +11,7 @@ from typing import Iterable
 
 import numpy as np
 
-from genb.render.scene import heads
+from genb.render.scene import heads, outline
 
 STAT_NAMES = ("median_area", "kp12")
 
@@ -254,8 +254,8 @@ def hidden_by_meshes(points_world: np.ndarray, meshes: list[tuple[np.ndarray, np
 
 
 def aim_person(rng: np.random.Generator, cfg, camera, height: float, radius: float,
-               tries: int = 48, crown: np.ndarray | None = None, yaw_deg: float | None = None
-               ) -> tuple[float, np.ndarray] | None:
+               tries: int = 48, crown: np.ndarray | None = None, yaw_deg: float | None = None,
+               whole: np.ndarray | None = None) -> tuple[float, np.ndarray] | None:
     """A camera height and a ground position at which one person of ``height`` metres is framed as the
     preset wants, for the camera's drawn orientation and field of view (the camera moves up or down
     within ``camera_height``; its pitch, roll and yaw stay inside their ranges as drawn).
@@ -272,11 +272,14 @@ def aim_person(rng: np.random.Generator, cfg, camera, height: float, radius: flo
         crown: (M, 3) the person's crown in their rested frame (:func:`genb.render.scene.heads.crowns`): the
             head row is tested on the head's top at ``yaw_deg``, or at every yaw the person may be given
             after (None: on the body's top straight above the ground position).
+        whole: (M, 3) the person's outline in their rested frame (:func:`genb.render.scene.outline.outlines`):
+            kept inside the image too, at ``yaw_deg`` or at every yaw (None: not tested).
     Returns:
         (camera height (m), ground position (2,)) or None when no draw fits the ranges.
     """
     K, W, H = camera.K, camera.width, camera.height
-    R = np.asarray(camera.cam_ext, np.float64)[:3, :3]
+    ext0 = np.asarray(camera.cam_ext, np.float64)  # (built once: the camera's height is all the tries change)
+    R = ext0[:3, :3]
     M = R.T @ np.linalg.inv(K)  # pixel (x, y, 1) -> world ray direction
     c_lo, c_hi = cfg.camera_height
     f_lo, f_hi = cfg.person_height_frac
@@ -298,13 +301,28 @@ def aim_person(rng: np.random.Generator, cfg, camera, height: float, radius: flo
         if not (c_lo <= c <= c_hi and radius + 0.4 <= dist <= cfg.max_distance):
             continue
         if crown is not None:
-            ext = camera.cam_ext
+            ext = ext0.copy()
             ext[:3, 3] = -R @ np.array([*camera.position[:2], c], np.float64)  # the camera at height c
             lo_row, hi_row = heads.rows_over_yaws(crown, xy, K, ext, H, yaw_deg)
-            if cfg.head_row[0] <= lo_row and hi_row <= cfg.head_row[1]:
+            if cfg.head_row[0] <= lo_row and hi_row <= cfg.head_row[1] and whole_at(cfg, whole, xy, K, ext, W, H, yaw_deg):
                 return float(c), xy
             continue
         head = R @ (np.array([*xy, height]) - [*camera.position[:2], c])
         if head[2] > 0 and cfg.head_row[0] <= (head[1] / head[2] * K[1, 1] + K[1, 2]) / (H - 1) <= cfg.head_row[1]:
-            return float(c), xy
+            if whole is None:
+                return float(c), xy
+            ext = ext0.copy()
+            ext[:3, 3] = -R @ np.array([*camera.position[:2], c], np.float64)
+            if whole_at(cfg, whole, xy, K, ext, W, H, yaw_deg):
+                return float(c), xy
     return None
+
+
+def whole_at(cfg, whole: np.ndarray | None, xy: np.ndarray, K: np.ndarray, ext: np.ndarray, W: int, H: int,
+              yaw_deg: float | None) -> bool:
+    """Whether the outline ``whole`` (None: not tested) of a person at ``xy`` is inside the image (the bottom
+    edge only where ``feet_row`` keeps the feet in frame)."""
+    if whole is None:
+        return True
+    bottom = 1.0 if cfg.feet_row[1] <= 1.0 else None
+    return outline.inside_at_yaws(whole, xy, K, ext, W, H, 0.0, bottom, yaw_deg)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.assets import load_yaml_asset
-from genb.render.scene import heads
+from genb.render.scene import heads, outline
 from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
 from genb.render.config import RenderConfig
 from genb.core.conventions import PART_INDEX, PARTS
@@ -66,7 +66,8 @@ def sample_camera(rng: np.random.Generator, cfg: RenderConfig) -> CameraRecipe:
 
 def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraRecipe, radii: np.ndarray,
                  heights: np.ndarray, tries: int = 500, fixed: dict[int, np.ndarray] | None = None,
-                 crowns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 crowns: np.ndarray | None = None, outlines: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stand people on the ground where the camera sees them, without interpenetration.
 
     For each person a target pixel for the feet is drawn (inside the frame, or
@@ -84,6 +85,8 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
         crowns: (P, M, 3) each person's crown in their rested frame (:func:`genb.render.scene.heads.crowns`):
             the head row is then tested exactly, on the head's top as the person's yaw turns it (None: on the
             body's top row estimated as the feet's row minus the apparent height).
+        outlines: (P, M, 3) each person's outline in their rested frame (:func:`genb.render.scene.outline.outlines`):
+            a person who is not truncated is then kept whole in the image (``whole_in_frame``).
     Returns:
         xy (P, 2) ground positions, yaw (P,) degrees, and placed (P,) bool
         (False for people no free spot was found for; they are dropped).
@@ -107,23 +110,33 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
         if placed[p]:
             continue
         truncated = rng.random() < cfg.truncation_prob
-        head_top = None
+        head_top = whole = None
         if crowns is not None:
             crown = heads.turned(crowns[p], float(yaw[p]))
             head_top = lambda gx, gy, crown=crown: heads.top_rows(crown, gx, gy, K, ext, camera.height)  # noqa: E731
+        if outlines is not None and not truncated:
+            whole = _whole_test(heads.turned(outlines[p], float(yaw[p])), cfg, camera, K, ext)
         at = _first_spot(rng, cfg, camera.height, ray, truncated, float(radii[p]), float(heights[p]),
-                         xy[placed], radii[placed], tries, head_top=head_top)
+                         xy[placed], radii[placed], tries, head_top=head_top, whole=whole)
         if at is not None:
             xy[p], placed[p] = at, True
     return xy, yaw, placed
 
 
+def _whole_test(points: np.ndarray, cfg: RenderConfig, camera: CameraRecipe, K: np.ndarray, ext: np.ndarray):
+    """``whole(gx, gy)`` -> (N,) bool: the outline ``points`` (M, 3), turned, inside the image for a person at
+    each ground point (the bottom edge only where ``feet_row`` keeps the feet in frame)."""
+    bottom = 1.0 if cfg.feet_row[1] <= 1.0 else None
+    return lambda gx, gy: outline.inside(points, gx, gy, K, ext, camera.width, camera.height, 0.0, bottom)  # noqa: E731
+
+
 def _first_spot(rng: np.random.Generator, cfg: RenderConfig, height_px: int, ray: tuple, truncated: bool,
                 radius: float, height: float, others_xy: np.ndarray, others_r: np.ndarray, tries: int,
-                chunk: int = 48, head_top=None) -> tuple[float, float] | None:
+                chunk: int = 48, head_top=None, whole=None) -> tuple[float, float] | None:
     """The first of up to ``tries`` drawn feet pixels (u, then v per try, from ``rng``) whose ground point
     suits a person of ``radius`` and ``height`` (:func:`place_people`'s tests), or None; ``head_top(gx, gy)``:
-    the head's exact top row at ground points (N,) (None: estimated as ``v - frac``); the tries are
+    the head's exact top row at ground points (N,) (None: estimated as ``v - frac``); ``whole(gx, gy)``: whether
+    the person's outline lies inside the image there (None: not tested); the tries are
     drawn and tested ``chunk`` at a time, then ``rng`` is left exactly as one try after another leaves it
     (the first good try's draws consumed, none after)."""
     m00, m01, m02, m10, m11, m12, m20, m21, m22, r20, r21, t2, cx, cy, cz, fy, W1, H1 = ray
@@ -148,6 +161,8 @@ def _first_spot(rng: np.random.Generator, cfg: RenderConfig, height_px: int, ray
         if not truncated:  # a person who is not truncated keeps their head where the framing wants it
             top = v - frac if head_top is None else head_top(gx, gy)
             ok &= (cfg.head_row[0] <= top) & (top <= cfg.head_row[1])
+        if whole is not None and ok.any():
+            ok &= whole(gx, gy)
         if len(others_xy) and ok.any():
             gap = np.sqrt((others_xy[None, :, 0] - gx[:, None]) ** 2 + (others_xy[None, :, 1] - gy[:, None]) ** 2)
             ok &= (gap - others_r[None] - radius > 0.05).all(axis=1)
@@ -161,12 +176,13 @@ def _first_spot(rng: np.random.Generator, cfg: RenderConfig, height_px: int, ray
     return None
 
 
-def fallback_position(camera: CameraRecipe, cfg: RenderConfig, height: float, radius: float) -> np.ndarray:
+def fallback_position(camera: CameraRecipe, cfg: RenderConfig, height: float, radius: float,
+                      scale: float = 1.0) -> np.ndarray:
     """(2,) ground position straight ahead of the camera at which a person of ``height`` metres has
-    the middle of ``person_height_frac`` (at most 0.9 of the image), for when no draw framed anyone.
+    the middle of ``person_height_frac`` (at most 0.9 of the image) times ``scale``, for when no draw framed anyone.
     The pitch stays as drawn (inside its range); the camera's height moves, within its range, so that
     the optical axis meets the person at half their height (the recipe is changed in place)."""
-    frac = min((cfg.person_height_frac[0] + cfg.person_height_frac[1]) / 2, 0.9)
+    frac = min((cfg.person_height_frac[0] + cfg.person_height_frac[1]) / 2, 0.9) * scale
     depth = max(camera.K[1, 1] * height / (frac * camera.height), radius + 0.5)
     mid = 0.5 * height
     h = float(np.clip(mid - depth * math.tan(math.radians(camera.pitch_deg)), *cfg.camera_height))
