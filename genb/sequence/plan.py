@@ -136,6 +136,13 @@ def _paths_clear(paths: np.ndarray, radii: np.ndarray, p: int, others: list[int]
     return True
 
 
+def _camera_motion(rng, camera_motions: dict[str, float]) -> str:
+    """One camera motion drawn by its weight (those weighted 0 never)."""
+    kinds = [k for k, w in camera_motions.items() if w > 0]
+    w = np.array([camera_motions[k] for k in kinds], float)
+    return kinds[int(rng.choice(len(kinds), p=w / w.sum()))]
+
+
 def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str, float],
                   camera_motions: dict[str, float]) -> SequencePlan:
     """Sample sequence ``index`` of ``stage``'s config (a :class:`genb.render.stage.RenderStage`)."""
@@ -203,10 +210,8 @@ def plan_sequence(stage, index: int, frames: int, fps: float, motions: dict[str,
                          moved.keypoints[t * n:(t + 1) * n], {k: v[t * n:(t + 1) * n] for k, v in moved.params.items()})
              for t in range(frames)]
     # 6. The camera path (a tracking camera follows the first person) and one setting for all frames.
-    cam_kinds = [k for k, w in camera_motions.items() if w > 0]
-    w = np.array([camera_motions[k] for k in cam_kinds], float)
-    cam_kind = cam_kinds[int(rng.choice(len(cam_kinds), p=w / w.sum()))]
-    cameras, cam_record = camera_path(rng, camera0, cam_kind, frames, fps, target_xy=paths[keep[0]])
+    cameras, cam_record = camera_path(rng, camera0, _camera_motion(rng, camera_motions), frames, fps,
+                                      target_xy=paths[keep[0]])
     seats = seat_recipes(stage, index, world, yaw, radii[keep], [kinds[k] for k in keep])
     setting = None
     if not stage.backgrounds and not stage.environments:  # props keep clear of every path
