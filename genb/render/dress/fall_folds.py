@@ -10,13 +10,14 @@ length to spare. Here, per vertex, the excess of the rest ring length over the f
 the columns' excess) is turned into the height of :data:`COUNT` folds round the grid (a sinusoid of
 wavelength ``w`` hides ``(pi A / w)^2`` of extra length: ``A = w / pi * sqrt(excess)``, at most
 :data:`MAX_HEIGHT`), smoothed over the grid, none at the waist. The cloth is moved out along its normal by
-that height (outwards only: off the legs, up from the ground) and its normals are tilted by
+that height (outwards only: off the legs; within :data:`NEAR` of the ground along the normal's horizontal
+part, so the hem snakes over the ground instead of rising off it) and its normals are tilted by
 :data:`NORMAL_GAIN` times the folds' slope round the ring (the shading and the normal control map show them).
 
 Before the folds the cloth on the ground is laid cleanly: the settling and :func:`~genb.render.dress.fall.out_of_legs`'s
 push out of a shin lying on the ground left cloth up to 43 mm under it (the ground then showed through the
 cloth as specks), and the hem ring's vertices near the ground zig-zagged a few millimetres. Near the ground the
-hem's last rings are smoothed round the ring and every vertex is lifted to :data:`LIFT` over the floor.
+hem's last rings are smoothed round the ground (x and y) and every vertex is lifted to :data:`LIFT` over the floor.
 Measured by ``tests/test_fall_folds.py``. Pure functions over numpy arrays (metres, world frame, z up); about
 0.9 ms per fallen garment (nothing for anyone else).
 """
@@ -32,11 +33,11 @@ UNEVEN = 0.5  # radians: the folds' phase wanders this much round the grid (unev
 MAX_HEIGHT = 0.018  # metres: the deepest fold
 GAIN = 1.0  # share of the excess length the folds take up (the rest stays compressed)
 NORMAL_GAIN = 2.5  # the normals tilt as for folds this much deeper than the cloth is moved
-LIFT = 0.004  # metres: the fallen cloth lies this much over the floor (over the ground's 3 mm: no specks)
+LIFT = 0.002  # metres: the fallen cloth lies this much over the floor (5 mm over the ground: no specks)
 NEAR = 0.04  # metres over the floor: the cloth this low is on the ground (its hem smoothed)
 SMOOTH = 6  # Jacobi rounds smoothing the length to spare over the grid (2: its vertex-to-vertex noise zig-zagged the folds)
 HEM_RINGS = 3  # the last rings smoothed round the ring near the ground
-HEM_ROUNDS = 2  # Jacobi rounds of that smoothing
+HEM_ROUNDS = 4  # Jacobi rounds of that smoothing
 
 
 def _ring_lengths(X: np.ndarray) -> np.ndarray:
@@ -67,11 +68,11 @@ def lay_hem(X: np.ndarray, floor: float) -> np.ndarray:
     the ring where they are within :data:`NEAR` of the ``floor`` (no zig-zag hem), every vertex :data:`LIFT`
     or more over it (none under the ground)."""
     X = X.copy()
-    H = X[-HEM_RINGS:]
+    H = X[-HEM_RINGS:].copy()
     on = np.clip(1.0 - (H[..., 2] - floor) / NEAR, 0.0, 1.0)[..., None]
     for _ in range(HEM_ROUNDS):
         S = 0.25 * np.roll(H, 1, axis=1) + 0.5 * H + 0.25 * np.roll(H, -1, axis=1)
-        H = H + on * (S - H)
+        H[..., :2] = H[..., :2] + on * (S[..., :2] - H[..., :2])  # round the ground, not up from it
     X[-HEM_RINGS:] = H
     X[1:, :, 2] = np.maximum(X[1:, :, 2], floor + LIFT)
     return X
@@ -105,7 +106,10 @@ def fold(X: np.ndarray, rest: np.ndarray, share: float, floor: float) -> tuple[n
     N = grid_normals(X)
     around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
     around /= np.maximum(np.linalg.norm(around, axis=-1, keepdims=True), 1e-12)
-    X = X + h[..., None] * N
+    flat = N.copy()
+    flat[..., 2] = 0.0  # near the ground the hem snakes over it instead of rising (its valleys stay on it)
+    on = np.clip(1.0 - (X[..., 2] - floor) / NEAR, 0.0, 1.0)[..., None]
+    X = X + h[..., None] * (N + on * (flat - N))
     X[0] = X[0] - h[0, :, None] * N[0]  # the waist stays
     X[1:, :, 2] = np.maximum(X[1:, :, 2], floor + LIFT)  # a fold on cloth facing down stays over the ground
     return X, NORMAL_GAIN * dh[..., None] * around
