@@ -30,6 +30,8 @@ deterministic, a few ms per garment; :func:`hang_grid` in this order):
    (:mod:`~genb.render.dress.under_hands`), then its front kept in front of the waist
    (:mod:`~genb.render.dress.waist_front`); a coat's tail is joined to its hem again
    (:func:`~genb.render.dress.coat_join.rejoin`); the seat's push has the last word.
+6. **Fallen folds**: a skirt or dress that fell gathers into folds, its hem laid on the ground
+   (:mod:`~genb.render.dress.fall_folds`).
 
 No tiers: the surface is one grid from the waist to the hem, its hanging folds (flutes growing to the hem) part of its cut.
 """
@@ -42,7 +44,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_back, coat_join, coat_tail, fall, seat_cloth, stride, under_hands, waist_front
+from genb.render.dress import coat_back, coat_join, coat_tail, fall, fall_folds, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -352,7 +354,9 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     X = fall.out_of_legs(X, pc, floor, (A, B, F, Rm, cand, terms)) if skirt else X  # fallen cloth on a thigh: out of it again
     X = _last_steps(X, lb, vertices, fp[0][0], (A, B, F, R, Rm, cand, terms), (tree, points, pnormals, skin_clear), floor, out,
                     skirt=skirt, top=top, closed=closed if open_front else None, seat=seat, keypoints=keypoints)
-    return _grid_mesh(X, theta, closed, slit, z_hem - z_top)
+    X, slope = fall_folds.fold(X, rest, fall.low(pc, floor), floor) if skirt else (X, None)  # folds where it fell
+    v, f, uv, n = _grid_mesh(X, theta, closed, slit, z_hem - z_top)
+    return v, f, uv, n if slope is None or not slope.any() else fall_folds.tilt(n, slope.reshape(-1, 3))
 
 
 def _grid_mesh(X: np.ndarray, theta: np.ndarray, closed: np.ndarray | None, slit: bool, drop: float) -> tuple:
