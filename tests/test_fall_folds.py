@@ -22,9 +22,8 @@ average body's dress).
 import numpy as np
 import pytest
 
-from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 from genb.render.dress.settle import grid_normals
-from test_skirt_fall import BODIES, OUTFITS, POSES
+from test_skirt_fall import fallen_grids
 
 from _fixtures_bodies import anny_body  # noqa: F401
 
@@ -57,24 +56,8 @@ def measures(v: np.ndarray, X: np.ndarray, N: np.ndarray) -> dict:
 
 @pytest.fixture(scope="module")
 def folded(anny_body):
-    from genb.render.dress import Dresser
-    from genb.render.raster.meshes import vertex_normals
-
-    lib, dresser, faces = PoseLibrary(), Dresser(anny_body), np.asarray(anny_body.faces)
-    out = {}
-    for pose in POSES:
-        for body, shape in BODIES.items():
-            posed = anny_body.pose(np.array([shape], np.float32), euler_xyz_to_matrix(lib.key_pose(pose)[None]))
-            v, kp = posed.vertices[0].copy(), posed.keypoints[0].copy()
-            lift = -v[:, 2].min()
-            v[:, 2] += lift
-            kp[:, 2] += lift
-            n = vertex_normals(v, faces)
-            for outfit, garments in OUTFITS.items():
-                (m,) = [g for g in dresser.dress({"garments": garments}, v, n, kp) if g.name.endswith(":skirt")]
-                out[pose, body, outfit] = measures(v, m.vertices.reshape(-1, 44, 3).astype(np.float64),
-                                                   m.normals.reshape(-1, 44, 3).astype(np.float64))
-    return out
+    return {key: measures(v, m.vertices.reshape(-1, 44, 3).astype(np.float64), m.normals.reshape(-1, 44, 3).astype(np.float64))
+            for key, v, m in fallen_grids(anny_body)}
 
 
 def test_a_fallen_skirt_gathers_into_folds_and_lies_cleanly_on_the_ground(folded):

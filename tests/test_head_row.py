@@ -27,42 +27,61 @@ SHAPES = np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5
 HEAD_KP = [BODY25_INDEX[k] for k in ("nose", "right_eye", "left_eye", "right_ear", "left_ear")]
 
 
-def _framed_heads(over: dict) -> list[tuple[str, int, float, bool]]:
-    """Per key pose x body (one person, closeup at 256x192 without truncation, the framing's own draws):
-    (pose, body, the head's top row as a fraction of the image height, all five head keypoints in frame)."""
-    from genb.render.stage import RenderStage
-
-    cfg = resolve_config(RenderConfig, "render", "closeup", {
-        "image_size": (256, 192), "truncation_prob": 0.0, "wardrobe": "none", "shadows": False,
-        "camera_effects": False, **over})
-    stage = RenderStage(cfg)
+def rested_key_poses(stage, names: list[str]):
+    """Per key pose in ``names``: (its index, its name, the :data:`SHAPES` bodies' vertices and keypoints
+    resting on their support as the stage rests them)."""
     body, lib = stage.body, stage.poses
-    head = np.flatnonzero(np.asarray(body.vertex_parts) == PART_INDEX["head"])
-    rows = []
-    for k, name in enumerate(POSES):
+    for k, name in enumerate(names):
         posed = body.pose(SHAPES, euler_xyz_to_matrix(np.repeat(lib.key_pose(name)[None], len(SHAPES), axis=0)))
         tilt, lift, _ = stage._rest_on_support(posed, [name] * len(SHAPES))
         pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)[:, None]
-        rested = (posed.vertices - pivot) @ tilt.transpose(0, 2, 1) + pivot + np.array([0, 0, 1.0]) * lift[:, None, None]
-        rested_kp = (posed.keypoints - pivot) @ tilt.transpose(0, 2, 1) + pivot + np.array([0, 0, 1.0]) * lift[:, None, None]
-        for b in range(len(SHAPES)):
-            rng = np.random.default_rng(1000 * k + b)
-            one = slice(b, b + 1)
-            crowns = heads.crowns(rested[one], head) if cfg.head_row_exact else None
-            got = stage.framer.frame(rng, sample_camera(rng, cfg), rested[one], rested_kp[one],
-                                     np.sqrt((rested[one, :, :2] ** 2).sum(-1).max(axis=1)), rested[one, :, 2].max(axis=1),
-                                     **({"crowns": crowns} if crowns is not None else {}))
-            cam, (x, y), yaw = got.camera, got.xy[0], float(got.yaw[0])
-            c, s = np.cos(np.radians(yaw)), np.sin(np.radians(yaw))
-            turn = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
-            K, ext, H, W = cam.K, cam.cam_ext, cam.height, cam.width
-            to_cam = lambda p: (p @ turn.T + [x, y, 0]) @ ext[:3, :3].T + ext[:3, 3]  # noqa: E731
-            v = to_cam(rested[b, head])
-            kp = to_cam(rested_kp[b, HEAD_KP])
-            ku, kv = kp[:, 0] / kp[:, 2] * K[0, 0] + K[0, 2], kp[:, 1] / kp[:, 2] * K[1, 1] + K[1, 2]
-            rows.append((name, b, float((v[:, 1] / v[:, 2] * K[1, 1] + K[1, 2]).min() / (H - 1)),
-                         bool(((ku >= 0) & (ku <= W - 1) & (kv >= 0) & (kv <= H - 1)).all())))
-    stage.close()
+        up = np.array([0, 0, 1.0]) * lift[:, None, None]
+        yield (k, name, (posed.vertices - pivot) @ tilt.transpose(0, 2, 1) + pivot + up,
+               (posed.keypoints - pivot) @ tilt.transpose(0, 2, 1) + pivot + up)
+
+
+def framed_key_poses(preset: str, over: dict, names: list[str]):
+    """Per key pose in ``names`` x :data:`SHAPES` body, one person framed by ``preset`` at 256x192 without
+    truncation or clothes, with the framing's own draws: (config, pose, body, the framing, the rested
+    vertices and keypoints, the head's vertex ids)."""
+    from genb.render.stage import RenderStage
+    from genb.render.scene import outline
+
+    cfg = resolve_config(RenderConfig, "render", preset, {
+        "image_size": (256, 192), "truncation_prob": 0.0, "wardrobe": "none", "shadows": False,
+        "camera_effects": False, **over})
+    stage = RenderStage(cfg)
+    head = np.flatnonzero(np.asarray(stage.body.vertex_parts) == PART_INDEX["head"])
+    try:
+        for k, name, rested, rested_kp in rested_key_poses(stage, names):
+            for b in range(len(SHAPES)):
+                rng = np.random.default_rng(1000 * k + b)
+                one = slice(b, b + 1)
+                crowns = heads.crowns(rested[one], head)
+                whole = outline.outlines(rested[one], rested_kp[one], head, crowns) if cfg.whole_in_frame else None
+                got = stage.framer.frame(rng, sample_camera(rng, cfg), rested[one], rested_kp[one],
+                                         np.sqrt((rested[one, :, :2] ** 2).sum(-1).max(axis=1)), rested[one, :, 2].max(axis=1),
+                                         crowns=crowns if cfg.head_row_exact else None, outlines=whole)
+                yield cfg, name, b, got, rested[b], rested_kp[b], head
+    finally:
+        stage.close()
+
+
+def _framed_heads(over: dict) -> list[tuple[str, int, float, bool]]:
+    """Per key pose x body (one person, closeup at 256x192 without truncation, the framing's own draws):
+    (pose, body, the head's top row as a fraction of the image height, all five head keypoints in frame)."""
+    rows = []
+    for _, name, b, got, rested, rested_kp, head in framed_key_poses("closeup", over, POSES):
+        cam, (x, y), yaw = got.camera, got.xy[0], float(got.yaw[0])
+        c, s = np.cos(np.radians(yaw)), np.sin(np.radians(yaw))
+        turn = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
+        K, ext, H, W = cam.K, cam.cam_ext, cam.height, cam.width
+        to_cam = lambda p: (p @ turn.T + [x, y, 0]) @ ext[:3, :3].T + ext[:3, 3]  # noqa: E731
+        v = to_cam(rested[head])
+        kp = to_cam(rested_kp[HEAD_KP])
+        ku, kv = kp[:, 0] / kp[:, 2] * K[0, 0] + K[0, 2], kp[:, 1] / kp[:, 2] * K[1, 1] + K[1, 2]
+        rows.append((name, b, float((v[:, 1] / v[:, 2] * K[1, 1] + K[1, 2]).min() / (H - 1)),
+                     bool(((ku >= 0) & (ku <= W - 1) & (kv >= 0) & (kv <= H - 1)).all())))
     return rows
 
 
@@ -77,7 +96,7 @@ def test_closeup_frames_whole_heads_of_seated_kneeling_crouching_and_standing_pe
     low = [r[2] for r in rows if r[0] in LOW]
     assert len(low) == 32 and min(low) >= 0.015
     # the same framings with beb768f's estimated head row let the head's top leave the image: the measure sees it
-    before = _framed_heads({"head_row_exact": False, "head_row": (-0.08, 0.2)})
+    before = _framed_heads({"head_row_exact": False, "head_row": (-0.08, 0.2), "whole_in_frame": False})
     assert sum(r[2] < 0 for r in before) >= 10, sorted(before, key=lambda r: r[2])[:5]
 
 

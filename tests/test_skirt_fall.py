@@ -36,13 +36,13 @@ def _bell(v: np.ndarray, X: np.ndarray) -> tuple[float, float]:
     return float(np.median(X[-1, :, 2])), float(d.mean())
 
 
-@pytest.fixture(scope="module")
-def fallen(anny_body):
+def fallen_grids(anny_body):
+    """Per fall pose x body x outfit: ((pose, body, outfit), the body's vertices on the ground (z = 0),
+    the loose garment's mesh)."""
     from genb.render.dress import Dresser
     from genb.render.raster.meshes import vertex_normals
 
     lib, dresser, faces = PoseLibrary(), Dresser(anny_body), np.asarray(anny_body.faces)
-    out = {}
     for pose in POSES:
         for body, shape in BODIES.items():
             posed = anny_body.pose(np.array([shape], np.float32), euler_xyz_to_matrix(lib.key_pose(pose)[None]))
@@ -53,8 +53,12 @@ def fallen(anny_body):
             n = vertex_normals(v, faces)
             for outfit, garments in OUTFITS.items():
                 (m,) = [g for g in dresser.dress({"garments": garments}, v, n, kp) if g.name.endswith(":skirt")]
-                out[pose, body, outfit] = _bell(v, m.vertices.reshape(-1, 44, 3))
-    return out
+                yield (pose, body, outfit), v, m
+
+
+@pytest.fixture(scope="module")
+def fallen(anny_body):
+    return {key: _bell(v, m.vertices.reshape(-1, 44, 3)) for key, v, m in fallen_grids(anny_body)}
 
 
 def test_a_long_skirt_falls_onto_the_ground_and_the_legs_when_a_knee_is_down(fallen):

@@ -14,49 +14,19 @@ those below the image are not tested), every head with 0.089 m of room or more; 
 import numpy as np
 import pytest
 
-from genb.config import resolve_config
-from genb.core.conventions import BODY25_INDEX, PART_INDEX
-from genb.render.bodies.poses import euler_xyz_to_matrix
-from genb.render.config import RenderConfig
+from genb.core.conventions import BODY25_INDEX
 from genb.render.scene import heads, outline
-from genb.render.scene.sample import sample_camera
+from test_head_row import SHAPES, framed_key_poses
 
 POSES = ["standing", "walk_passing", "waving", "pointing", "reaching_up", "stretching_side", "jumping",
          "bending_over", "sitting", "sitting_floor_legs_out", "crouching", "kneeling_one_knee"]
-SHAPES = np.array([[0.5, 0.2, 0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [0.0, 0.7, 0.5, 1.0, 0.5, 0.5],
-                   [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]], np.float32)  # child, average, heavy, tall
 
 
 def _framings(preset: str, over: dict) -> list[tuple[str, int, float, bool]]:
     """Per key pose x body: (pose, body, the room above the head's top in metres at the head, every body vertex
     not below the image inside the image's sides and top (and bottom where ``feet_row`` <= 1))."""
-    from genb.render.stage import RenderStage
-
-    cfg = resolve_config(RenderConfig, "render", preset, {
-        "image_size": (256, 192), "truncation_prob": 0.0, "wardrobe": "none", "shadows": False,
-        "camera_effects": False, "num_people": (1, 1), **over})
-    stage = RenderStage(cfg)
-    body, lib = stage.body, stage.poses
-    head = np.flatnonzero(np.asarray(body.vertex_parts) == PART_INDEX["head"])
-    rows = []
-    for k, name in enumerate(POSES):
-        posed = body.pose(SHAPES, euler_xyz_to_matrix(np.repeat(lib.key_pose(name)[None], len(SHAPES), axis=0)))
-        tilt, lift, _ = stage._rest_on_support(posed, [name] * len(SHAPES))
-        pivot = posed.keypoints[:, BODY25_INDEX["mid_hip"]].astype(np.float64)[:, None]
-        up = np.array([0, 0, 1.0]) * lift[:, None, None]
-        rested = (posed.vertices - pivot) @ tilt.transpose(0, 2, 1) + pivot + up
-        rested_kp = (posed.keypoints - pivot) @ tilt.transpose(0, 2, 1) + pivot + up
-        for b in range(len(SHAPES)):
-            rng = np.random.default_rng(1000 * k + b)
-            one = slice(b, b + 1)
-            crowns = heads.crowns(rested[one], head)
-            whole = outline.outlines(rested[one], rested_kp[one], head, crowns) if cfg.whole_in_frame else None
-            got = stage.framer.frame(rng, sample_camera(rng, cfg), rested[one], rested_kp[one],
-                                     np.sqrt((rested[one, :, :2] ** 2).sum(-1).max(axis=1)), rested[one, :, 2].max(axis=1),
-                                     crowns=crowns if cfg.head_row_exact else None, outlines=whole)
-            rows.append((name, b, *_measure(got, rested[b], head, cfg)))
-    stage.close()
-    return rows
+    return [(name, b, *_measure(got, rested, head, cfg))
+            for cfg, name, b, got, rested, _, head in framed_key_poses(preset, {"num_people": (1, 1), **over}, POSES)]
 
 
 def _measure(got, rested: np.ndarray, head: np.ndarray, cfg) -> tuple[float, bool]:
