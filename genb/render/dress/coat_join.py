@@ -64,14 +64,21 @@ def upright(keypoints: np.ndarray, degrees: float = FLEX) -> bool:
     """Whether both thighs lie within ``degrees`` (:data:`FLEX`) of the trunk's line (mid-hip to neck,
     pointing down): standing, walking, kneeling upright (not sitting, crouching, kneeling on one knee, a
     lunge or a running stride; :func:`~genb.render.dress.seat_tent.flexed`). ``keypoints``: (25, 3) BODY25."""
+    return all(along >= np.cos(np.radians(degrees)) * length for along, length in thighs(keypoints))
+
+
+def thighs(keypoints: np.ndarray) -> list[tuple[float, float]]:
+    """Per thigh (left, right): (its hip-to-knee vector along the trunk's line (mid-hip to neck, pointing down),
+    its length (at least 1e-12)), metres; the cosine of its angle off the trunk's line is their ratio.
+    ``keypoints``: (25, 3) BODY25."""
     kp = np.asarray(keypoints, np.float64)
     down = kp[K25["mid_hip"]] - kp[K25["neck"]]
     down /= max(float(np.linalg.norm(down)), 1e-12)
+    out = []
     for side in ("left", "right"):
         d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
-        if d @ down < np.cos(np.radians(degrees)) * max(float(np.linalg.norm(d)), 1e-12):
-            return False
-    return True
+        out.append((float(d @ down), max(float(np.linalg.norm(d)), 1e-12)))
+    return out
 
 
 def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, top: float,

@@ -191,13 +191,6 @@ def folded_seat(keypoints: np.ndarray, degrees: float = FOLD) -> bool:
     """Whether both thighs lie further than ``degrees`` (:data:`FOLD`) off the trunk's line (mid-hip to neck,
     pointing down): crouching, sitting on the ground or on a seat (not a stride, a lunge or kneeling on one
     knee: one thigh down). ``keypoints``: (25, 3) BODY25."""
-    from genb.core.conventions import BODY25_INDEX as K25
+    from genb.render.dress.coat_join import thighs
 
-    kp = np.asarray(keypoints, np.float64)
-    down = kp[K25["mid_hip"]] - kp[K25["neck"]]
-    down /= max(float(np.linalg.norm(down)), 1e-12)
-    for side in ("left", "right"):
-        d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
-        if d @ down > np.cos(np.radians(degrees)) * max(float(np.linalg.norm(d)), 1e-12):
-            return False
-    return True
+    return all(along <= np.cos(np.radians(degrees)) * length for along, length in thighs(keypoints))
