@@ -18,7 +18,7 @@ ground, a third of the rest of the column lies on it, outward (:data:`SPREAD`). 
 knee under the cloth folds (:func:`folded`: crouching, knees up, cross-legged; kneeling, a lunge or a
 stride keep their tail as it was). So the sides hang from the thighs to the ground as a curtain and
 the back lies on the ground behind the heels, and the grid stays one surface (every edge keeps its
-length). A chair's seat (:func:`~genb.render.dress.coat_tail.seat_floor`) keeps its own rule.
+length). A chair's seat (:mod:`~genb.render.dress.seat_cloth`) keeps its own rule.
 
 Pure functions over numpy arrays (world frame, z up, metres).
 """
@@ -119,9 +119,10 @@ def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndar
 def fall_off(X: np.ndarray, rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, frames: tuple, pc: dict,
              floor) -> np.ndarray:
     """(rings, bins, 3) a closed coat's skinned tail ``X`` (rings, bins, 3) draped (:func:`drape`) off
-    a chair (``floor`` one height; a per-vertex floor, (rings, bins), is the old guessed seat without a
-    known seat: unchanged. With a known seat, ``hang_grid`` passes one height and the seat's push in the
-    relaxation lays what falls through it on its top; only a knee folded past 105 degrees falls): its rest
+    a chair (``floor`` one height; a per-vertex floor, (rings, bins): unchanged. ``hang_grid`` passes one
+    height and the seat's push in the relaxation, a given seat's or a guessed one's
+    (:func:`~genb.render.dress.coat_tail.seat_for`), lays what falls through it on its top; only a knee folded
+    past 105 degrees falls): its rest
     grid ``rest`` and the cut's rest radial directions ``radial`` (rings, bins, 3), its skinning
     ``weights`` (G, 5), ``frames`` (rest, posed: :func:`~genb.render.dress.settle.skinned`'s), posed
     centres ``pc`` (:func:`~genb.render.dress.hang.centres`)."""

@@ -20,8 +20,8 @@ forward between them instead of pushing through the cloth. Here, on the rest gri
    the tail, between the hanging back and the sides the thighs lift: 2-10 times the enclosed
    background pixels.)
 
-4. **The seat** (:func:`seat_floor`): seated on a chair, the back and sides of the tail lie on
-   the seat under the buttocks and spread there instead of hanging to the ground.
+4. **The seat** (:func:`seat_for`): seated on a chair, the tail lies on the seat it was given, or on a
+   chair guessed under the buttocks, and falls over its edges instead of hanging through it.
 5. **The back spans the legs** (:func:`span_back`, any coat's tail, standing or walking): the blend of the
    two thighs' frames across the back drew a stride's tail in between the legs (its hem rising to a point
    there); each ring's back moves out to the ring's outline seen from above and its columns hang straight.
@@ -40,7 +40,6 @@ FRONT = 0.08  # metres: the front weight ramps over this depth in front of the h
 SEAT_SLOPE = 0.45  # seated: each thigh's rise over its length at most this (level thighs)
 SEAT_REACH = 0.6  # seated: each ankle at least this many thigh lengths forward of its hip (a crouch's is under it)
 SEAT_HEIGHT = 0.6  # seated: the hips at least this many shin lengths above the ankles
-SEAT_UNDER = 0.025  # metres: the seat under the buttocks' lowest skin (the tail lies on it)
 
 
 def slit_column(bins: int) -> int:
@@ -138,20 +137,23 @@ def seated(pc: dict) -> bool:
     return True
 
 
-def seat_floor(rest: np.ndarray, rc: dict, pc: dict, vertices: np.ndarray, trunk: np.ndarray,
-               floor: float) -> np.ndarray | float:
-    """The lowest height (metres) each vertex of a tail's grid ``rest`` (rings, bins, 3) may reach:
-    seated (:func:`seated`), the back and sides of the tail lie on the seat, at the bottom of the
-    trunk's skin (``vertices`` (V, 3) posed where ``trunk`` (V,) bool: the buttocks, less
-    :data:`SEAT_UNDER`), instead of hanging
-    to the ground past a chair nobody modelled; (rings, bins) then, else ``floor`` unchanged. The
-    front (more than :data:`FRONT` ahead of the hips at rest) still falls past the knees."""
-    if not seated(pc):
-        return floor
-    mid = 0.5 * (rc["left_hip"] + rc["right_hip"])
-    back = np.clip((rest[..., 1] - mid[1]) / FRONT + 1.0, 0.0, 1.0)  # 1 behind the hips' middle
-    seat = float(vertices[trunk, 2].min()) - SEAT_UNDER
-    return np.maximum(floor, np.where(back > 0.5, seat, floor))
+def seat_for(seat, vertices: np.ndarray, trunk: np.ndarray, keypoints: np.ndarray):
+    """The seat a coat's cloth lies on: ``seat`` (a :class:`~genb.render.dress.seat_cloth.Seat`) when the
+    wearer was given one; else, seated (:func:`seated`), a chair guessed under the buttocks
+    (:func:`~genb.render.dress.seat_cloth.guess`: its top at the lowest skin of the trunk, ``vertices`` (V, 3)
+    posed where ``trunk`` (V,) bool), so that nothing of the coat lies under the buttocks below their lowest
+    point (the tail's back floored 2.5 cm under it before, the shell 5-7 cm); else None.
+    ``keypoints``: (25, 3) BODY25."""
+    from genb.core.conventions import BODY25_INDEX as K25
+    from genb.render.dress.seat_cloth import guess
+
+    if seat is not None:
+        return seat
+    kp = np.asarray(keypoints, np.float64)
+    if not seated({f"{s}_{j}": kp[K25[f"{s}_{j}"]] for s in ("left", "right") for j in ("hip", "knee", "ankle")}):
+        return None
+    low = np.asarray(vertices, np.float64)[trunk]
+    return guess(low[np.argmin(low[:, 2])], _back(kp)[1])
 
 
 SPAN_FULL = 45.0  # degrees off the back (about the hip joints' vertical): a walking tail's back spans the legs wholly

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress import coat_join, curtain, knee_clear, seat_fill, seat_tent
+from genb.core.conventions import PART_INDEX
+from genb.render.dress import coat_join, coat_tail, curtain, knee_clear, seat_fill, seat_press, seat_tent
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
 
+TORSO = PART_INDEX["torso"]
 FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided shell (the body mesh is too coarse)
 
 
@@ -28,23 +30,27 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e, seat=g["kind"] == "coat")
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
+    seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         curtain.hang(w, shell, m)
         seat_tent.lay(w, shell, m)
         knee_clear.lay(w, shell, m, t, float(g["thickness"]))  # and out of the thighs and knees a crouch folds up against it (dress.knee_clear)
+        seat = coat_tail.seat_for(w.seat, w.vertices, w.dresser.atlas.parts == TORSO, w.keypoints)  # given or guessed
+        seat_press.lay(w, shell, m, seat)  # on the seat's top, not under the buttocks inside it (dress.seat_press)
     if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
         w.uppers.append((m, arms))
     if g.get("loose") or tail:
         ring = coat_join.hem_ring(shell, w.dresser.atlas.torso, w.dresser.is_arm, m.vertices, waist,
                                   m.normals, bool(g.get("open")), coat_join.upright(w.keypoints)) if tail else None
-        _skirt(w, g, t, e, ring)
+        _skirt(w, g, t, e, ring, seat)
 
 
-def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = None) -> None:
+def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = None, seat=None) -> None:
     """A loose skirt (or a coat's tail) hanging from the waist over whatever is worn under it; a
     skirt's waistband hugs the hips. ``ring``: a coat's hem ring (:class:`~genb.render.dress.coat_join.Hem`),
-    the tail's top goes on it."""
+    the tail's top goes on it. ``seat``: what the cloth lies on (a coat's: :func:`~genb.render.dress.coat_tail.seat_for`;
+    None: the wearer's own)."""
     kind = GARMENT_KINDS[g["kind"]]
     coat = g["kind"] == "coat"
     waist = g["waist"] if not coat else coat_join.top(w.keypoints, g["waist"])
@@ -53,7 +59,7 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = 
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
     m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
-                        bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring, seat=w.seat)
+                        bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring, seat=w.seat if seat is None else seat)
     if ring is not None:  # the shell's shading runs on into the tail (dress.coat_join)
         X = m.vertices.astype(np.float64).reshape(-1, BINS, 3)
         m.normals = coat_join.seam_normals(X, m.normals.reshape(X.shape), ring).reshape(-1, 3).astype(np.float32)

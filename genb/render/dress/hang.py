@@ -334,7 +334,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         mid = np.mod(theta + np.pi / bins + np.pi / 2 + np.pi, 2 * np.pi) - np.pi
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
-    floor = coat_tail.seat_floor(rest, rc, pc, vertices, atlas.parts == TORSO, floor) if slit and seat is None else floor  # on a seat
+    seat = coat_tail.seat_for(seat, vertices, atlas.parts == TORSO, keypoints) if slit else seat  # seated: on a seat, given or guessed
     Rm = R + margin + 0.004
     X, (cand, terms) = relax(coat_back.fall_off(X0, rest, radial, W, (fr, fp), pc, floor) if slit else X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)  # a coat's tail falls off a folded knee
     X, (cand, terms) = fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]) if skirt else (X, (cand, terms))  # onto the legs and the ground

@@ -31,6 +31,9 @@ OVERHANG = {"low_wall": 0.04}  # metres a seat's top (the coping of a low wall) 
 # a backrest (scene.props' chair and bench): its front and back faces' distance in from the seat's back
 # edge, and its top above the seat's top (metres; its bottom is taken at the seat's top)
 BACKREST = {"chair": (0.0375, 0.0025, 0.44), "bench": (0.04, 0.0, 0.40)}
+# a seat guessed under a seated person nobody gave one (a chair without its backrest): its width and depth, and its
+# front edge ahead of the lowest buttock point (metres; scene.contact.seat_recipe's chair and SEAT_FRONT_M)
+GUESS = (0.46, 0.42, 0.12)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +79,16 @@ def seat_of(recipe: dict | None) -> Seat | None:
         back = (D / 2 - front, D / 2 - rear, H + up)
     return Seat(np.asarray(recipe["position"], np.float64), math.radians(float(recipe["yaw_deg"])), L + grow,
                 D + grow, H, kind in ROUND, steps, back, fronts)
+
+
+def guess(low: np.ndarray, back: np.ndarray) -> Seat:
+    """The :class:`Seat` guessed under a seated person nobody gave one: a chair's box (:data:`GUESS`, no
+    backrest) whose top is at their lowest buttock point ``low`` (3,) and whose front edge lies
+    ``GUESS[2]`` ahead of it, its depth running along ``back`` (2,), the horizontal unit vector to their back."""
+    width, depth, front = GUESS
+    back = np.asarray(back, np.float64)
+    xy = np.asarray(low, np.float64)[:2] + back * (depth / 2 - front)
+    return Seat(xy, math.atan2(-float(back[0]), float(back[1])), width, depth, float(low[2]))
 
 
 def person_seat(seats: list, person: int) -> Seat | None:
