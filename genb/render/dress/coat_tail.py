@@ -144,16 +144,22 @@ def seat_for(seat, vertices: np.ndarray, trunk: np.ndarray, keypoints: np.ndarra
     posed where ``trunk`` (V,) bool), so that nothing of the coat lies under the buttocks below their lowest
     point (the tail's back floored 2.5 cm under it before, the shell 5-7 cm); else None.
     ``keypoints``: (25, 3) BODY25."""
-    from genb.core.conventions import BODY25_INDEX as K25
     from genb.render.dress.seat_cloth import guess
 
     if seat is not None:
         return seat
-    kp = np.asarray(keypoints, np.float64)
-    if not seated({f"{s}_{j}": kp[K25[f"{s}_{j}"]] for s in ("left", "right") for j in ("hip", "knee", "ankle")}):
+    if not on_chair(keypoints):
         return None
     low = np.asarray(vertices, np.float64)[trunk]
-    return guess(low[np.argmin(low[:, 2])], _back(kp)[1])
+    return guess(low[np.argmin(low[:, 2])], _back(keypoints)[1])
+
+
+def on_chair(keypoints: np.ndarray) -> bool:
+    """:func:`seated` from BODY25 ``keypoints`` (25, 3)."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    return seated({f"{s}_{j}": kp[K25[f"{s}_{j}"]] for s in ("left", "right") for j in ("hip", "knee", "ankle")})
 
 
 SPAN_FULL = 45.0  # degrees off the back (about the hip joints' vertical): a walking tail's back spans the legs wholly
@@ -181,6 +187,8 @@ def span_back(X: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     circumscribed :data:`SPAN_DIRECTIONS`-gon), by at most :data:`SPAN_MAX`; each column then keeps its edges'
     lengths, so a column pulled forward into the gap between the thighs (the skinning's blend of the two
     thighs' frames across the back of a stride) hangs straight again and its hem comes down. Outwards only.
+    One pass leaves a point deeper than the cap, or part-weighted off the back, part of the way in: the settled
+    tail takes it twice (``hang._last_steps``; a tall body's stride 14-35 mm into the gap by the hem -> 0.1-5.7).
     ``keypoints``: (25, 3) BODY25."""
     X = np.asarray(X, np.float64)
     if len(X) < 3:

@@ -44,6 +44,10 @@ SLICE = 0.01  # metres: the outline is taken per slice of this height
 DIRECTIONS = 32  # the outline's support directions (a circumscribed 32-gon: within 0.5 % of its radius)
 SUPPORT_CELL = 0.02  # metres: one zone vertex per cube of this side holds the outline out
 NORMAL_BLEND = 0.02  # metres: a vertex moved this far takes the curtain's normal and its neighbours' mean
+ROUND = 0.1  # metres over a jacket's hem (no tail) in which a folded seat's curtain turns in under it: a rounded edge
+ROUND_IN = 0.08  # metres the hem comes in by at most (a quarter ellipse ROUND high, ROUND_IN deep) ...
+ROUND_KEEP = 0.2  # ... and the share of its move out it keeps at least
+HEM_TORSO = 0.5  # a shell's open edge with a lower trunk coordinate than this is its hem (not its collar or cuffs)
 _PLANS: dict = {}  # id(shell) -> (shell, plan): built once a shell (shells are cached)
 _ZONES: dict = {}  # id(atlas) -> (atlas, its curtain_zone)
 
@@ -133,15 +137,49 @@ def plan(shell, zone: np.ndarray) -> tuple | None:
     return out
 
 
+_HEMS: dict = {}  # id(shell) -> (shell, each zone vertex's rest distance to the hem)
+
+
+def hem_distance(shell, ids: np.ndarray, torso: np.ndarray) -> np.ndarray:
+    """(K,) metres from each of a shell's vertices ``ids`` (K,) to its hem's nearest vertex in the rest pose (the
+    open edges whose trunk coordinate, ``torso`` (V,) per body vertex through the shell's blend, is under
+    :data:`HEM_TORSO`; inf: no hem), built once (cached by the shell)."""
+    from scipy.spatial import cKDTree
+
+    got = _HEMS.get(id(shell))
+    if got is not None and got[0] is shell:
+        return got[1]
+    f = np.asarray(shell.faces, np.int64)
+    G = shell.num_vertices
+    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    key, count = np.unique(e[:, 0] * G + e[:, 1], return_counts=True)
+    edge = np.unique(np.concatenate([key[count == 1] // G, key[count == 1] % G]))
+    hem = edge[np.asarray(shell.blend @ np.asarray(torso, np.float64)).ravel()[edge] < HEM_TORSO]
+    rest = np.asarray(shell.rest, np.float64)
+    out = cKDTree(rest[hem]).query(rest[ids])[0] if len(hem) else np.full(len(ids), np.inf)
+    _HEMS[id(shell)] = (shell, out)
+    return out
+
+
+def rounded(lift: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """(K,) metres a point of a folded seat's curtain moves out, its move ``lift`` (K,) rounded ``distance`` (K,)
+    metres over a jacket's hem: less a quarter ellipse :data:`ROUND` high and :data:`ROUND_IN` deep (at most
+    1 - :data:`ROUND_KEEP` of the move), so the cloth turns in under the buttocks with a rounded bottom edge
+    instead of ending a flat wall."""
+    u = np.clip(distance / ROUND, 0.0, 1.0)
+    return lift - np.minimum(ROUND_IN, (1.0 - ROUND_KEEP) * lift) * (1.0 - np.sqrt(u * (2.0 - u)))
+
+
 def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray, centre: np.ndarray,
-                  cap: float = CURTAIN_MAX) -> None:
+                  cap: float = CURTAIN_MAX, torso: np.ndarray | None = None) -> None:
     """A posed shell's back and hips hung straight (:func:`curtain_lift`), in place: ``vertices`` (G, 3)
     moved out horizontally, each along its direction from the vertical through ``centre`` (3,) (the hips'
     middle: rays from one axis never cross, so the cloth never folds; along each normal a cleft's walls
     crossed over), and the moved vertices' ``normals`` (G, 3) turned as their faces turned, then towards
     the curtain's own (its outline's side) and their neighbours' mean by as much as they moved, whole from
     :data:`NORMAL_BLEND` (a cleft's walls, spanned, lie edge on: their faces' normals are noise).
-    ``zone``: (V,) (:func:`curtain_zone`)."""
+    ``zone``: (V,) (:func:`curtain_zone`). ``torso``: (V,) the body's trunk coordinate: the move out is
+    :func:`rounded` over the hem (a jacket over a folded seat), its normal left as its faces turned there."""
     from genb.render.dress.seat_tent import displace
 
     p = plan(shell, zone)
@@ -153,6 +191,9 @@ def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.nda
     radial[:, 2] = 0.0
     d = radial / np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-9)
     lift, side = curtain_lift(P, d, P[support], w, cap)
+    full = lift
+    lift = rounded(lift, hem_distance(shell, ids, torso)) if torso is not None else lift
+    keep = lift / np.maximum(full, 1e-9)
     if not (lift > 1e-4).any():
         return
     touched, lf, src, inc, moved = mv
@@ -160,18 +201,20 @@ def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.nda
     displace(vertices, normals, mv, lambda v, n: step)
     # hung on the curtain a vertex takes its normal, then its neighbours' mean, by as much as it moved
     N = np.asarray(normals[touched], np.float64)
-    a = np.clip(lift[src[moved]] / NORMAL_BLEND, 0.0, 1.0)[:, None]
+    a = (np.clip(lift[src[moved]] / NORMAL_BLEND, 0.0, 1.0) * keep[src[moved]] ** 4)[:, None]  # turning in: its faces
     N[moved] = _unit((1.0 - a) * N[moved] + a * side[src[moved]])
     N[moved] = _unit((1.0 - a) * N[moved] + a * _unit(inc @ N[lf].sum(axis=1)))
     normals[touched[moved]] = N[moved].astype(normals.dtype)
 
 
-def hang(wearer, shell, mesh) -> None:
+def hang(wearer, shell, mesh, tail: bool = True) -> None:
     """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh` of
     ``shell``) on a standing or walking ``wearer`` (:func:`~genb.render.dress.coat_join.upright`): its back
     and hips hung straight from their widest line (:func:`hang_straight`, in place); with both thighs folded
-    up (:func:`folded_seat`) from the buttocks, by up to :data:`FOLDED_MAX`. Not with one thigh raised and the
-    other down (kneeling on one knee, a lunge, a running stride)."""
+    up (:func:`folded_seat`) from the buttocks, by up to :data:`FOLDED_MAX`, turning in under them over its hem
+    (:func:`rounded`) where it hangs free (:func:`hovering`: crouching) unless a ``tail`` hangs from it (a coat's:
+    :mod:`~genb.render.dress.coat_join`). Not with one
+    thigh raised and the other down (kneeling on one knee, a lunge, a running stride)."""
     from genb.core.conventions import BODY25_INDEX as K25
     from genb.render.dress.coat_join import upright
 
@@ -184,7 +227,18 @@ def hang(wearer, shell, mesh) -> None:
         got = _ZONES[id(d.atlas)] = (d.atlas, curtain_zone(d.atlas, d.is_leg))
     kp = np.asarray(wearer.keypoints, np.float64)
     hang_straight(shell, got[1], mesh.vertices, mesh.normals, 0.5 * (kp[K25["left_hip"]] + kp[K25["right_hip"]]),
-                  FOLDED_MAX if folded else CURTAIN_MAX)
+                  FOLDED_MAX if folded else CURTAIN_MAX, d.atlas.torso if folded and not tail and hovering(wearer) else None)
+
+
+def hovering(wearer) -> bool:
+    """Whether a folded seat's hem hangs free: the trunk's lowest skin more than :data:`ROUND` over the body's
+    lowest point, not on a chair (:func:`~genb.render.dress.coat_tail.on_chair`): crouching, not sitting on the
+    ground or on a seat (there the hem lies on what is under it)."""
+    from genb.core.conventions import PART_INDEX
+    from genb.render.dress.coat_tail import on_chair
+
+    z = np.asarray(wearer.vertices)[:, 2]
+    return float(z[wearer.dresser.atlas.parts == PART_INDEX["torso"]].min() - z.min()) > ROUND and not on_chair(wearer.keypoints)
 
 
 def folded_seat(keypoints: np.ndarray, degrees: float = FOLD) -> bool:

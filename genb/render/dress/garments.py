@@ -32,7 +32,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
-        curtain.hang(w, shell, m)
+        curtain.hang(w, shell, m, tail)
         seat_tent.lay(w, shell, m)
         knee_clear.lay(w, shell, m, t, float(g["thickness"]))  # and out of the thighs and knees a crouch folds up against it (dress.knee_clear)
         seat = coat_tail.seat_for(w.seat, w.vertices, w.dresser.atlas.parts == TORSO, w.keypoints)  # given or guessed

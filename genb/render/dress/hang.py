@@ -273,7 +273,7 @@ def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.n
         X = under_hands.press(X, lb, vertices, (A, B, F, R, cand, terms), skin, floor)
         X = waist_front.keep_front(X, tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], pelvis))
     if top is not None:  # on the coat's hem again (standing or walking, its back spanning the legs: dress.coat_tail)
-        X = coat_tail.span_back(X, keypoints) if top.tuck else X
+        X = coat_tail.span_back(coat_tail.span_back(X, keypoints), keypoints) if top.tuck else X  # twice: see span_back
         X = coat_join.rejoin(X, top, legs, (tree, points, pnormals), floor, out, closed)
     return seat_cloth.push_grid(X, seat)
 
