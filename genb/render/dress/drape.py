@@ -181,6 +181,8 @@ def _dilate(x: np.ndarray, A: scipy.sparse.csr_matrix, steps: int) -> np.ndarray
 
 FRAME_RADIUS = 0.06  # metres: anchors and frames are smoothed over this much of the shell
 TAUBIN = (0.6, -0.62)  # shrink and inflate steps: small forms fade, the trunk keeps its size
+REST_THICKNESS = 0.5  # share of a garment's thickness kept where it rests on the body (drape_shell's rest_on)
+REST_EASE = 0.15  # ... and of its ease
 
 
 def _outward(smooth: np.ndarray, skin: np.ndarray) -> np.ndarray:
@@ -253,7 +255,7 @@ def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarr
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
                 rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: list | None = None,
-                hang: list | None = None):
+                hang: list | None = None, rest_on: np.ndarray | None = None):
     """A copy of ``shell`` with its :class:`Drape` set (computed in the rest pose).
 
     Args:
@@ -273,6 +275,9 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             frames smoothed that much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
         hang: optional [((V,) weight in [0, 1] per body vertex, lift function)]: there the shell is lifted
             (:mod:`~genb.render.dress.chest`: a tent over the bust, a top's back falling from the buttocks).
+        rest_on: optional (V,) weight in [0, 1] per body vertex where the cloth rests on the body (a top
+            on the shoulders' tops, :func:`~genb.render.dress.chest.shoulder_zone`): there it comes down
+            to ``clearance`` and keeps :data:`REST_THICKNESS` of the thickness and :data:`REST_EASE` of the ease.
     """
     G = shell.num_vertices
     twin = shell.twin if shell.twin is not None else np.arange(G)
@@ -312,6 +317,10 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
         S = _push_out(S, base, R[:, 2], faces, M, clearance, None if pairs is None or push_tent is None else
                       (lambda short: tent(short, pairs, push_tent)))
     N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
+    rest_w = None
+    if rest_on is not None:
+        rest_w = np.clip(np.asarray(shell.blend @ rest_on, np.float64)[:nm], 0.0, 1.0)
+        S = S - (rest_w * np.maximum(np.einsum("ij,ij->i", S - base, N) - clearance, 0.0))[:, None] * N
     # 3. In the anchors' frames; the hems' inner edges hang part way back to the skin.
     disp = np.einsum("gij,gj->gi", R, S - anchor)
     nloc = np.einsum("gij,gj->gi", R, N)
@@ -326,10 +335,17 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     full_disp[rim] = hem_pull * disp[twin[rim]]
     full_n[rim] = nloc[twin[rim]]
     full_scale[rim] = hem_pull * scale[twin[rim]]
+    lift_share = shell.lift
+    if rest_w is not None:  # resting on the body: less of the thickness and the ease (a pad otherwise)
+        rest = np.zeros(G)
+        rest[:nm] = rest_w
+        rest[rim] = rest_w[twin[rim]]
+        full_scale *= 1.0 - (1.0 - REST_EASE) * rest
+        lift_share = shell.lift * (1.0 - (1.0 - REST_THICKNESS) * rest)
     drape = Drape(disp=full_disp.astype(np.float32), normal=full_n.astype(np.float32),
                   ease_scale=full_scale.astype(np.float32), tangent_to=tangent_to, source=source.astype(np.float32),
                   smooth=smooth.astype(np.float32))
-    return dataclasses.replace(shell, drape=drape)
+    return dataclasses.replace(shell, drape=drape, lift=lift_share)
 
 
 def loop_weights(faces: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
