@@ -1,4 +1,4 @@
-"""A subdivided shell's drape refined from its coarse cut (Loop's weights, dress.drape.refine_drape):
+"""A subdivided shell's drape refined from its coarse cut (Loop's weights, dress.drape_refine.refine_drape):
 every refined vertex stays on the coarse surface, also where the cut leaves a corner at which two
 fans of faces touch (hair under a cap's edge). Real body model, real shells."""
 
@@ -16,7 +16,7 @@ def test_loop_weights_keep_a_corner_where_two_fans_touch():
     """Two fans of triangles meeting at one vertex (four border edges there): every row of the
     weights sums to 1 (an affine blend: the point stays put wherever the body is) and the corner
     keeps its place; a plain border vertex keeps 3/4 of itself and 1/8 of each border neighbour."""
-    from genb.render.dress.drape import loop_weights
+    from genb.render.dress.drape_refine import loop_weights
 
     # vertex 0 is shared by the fans (0, 1, 2), (0, 2, 3) and (0, 4, 5), (0, 5, 6)
     faces = np.array([[0, 1, 2], [0, 2, 3], [0, 4, 5], [0, 5, 6]])
@@ -43,7 +43,8 @@ def test_hair_under_a_cap_refined_from_its_coarse_cut_stays_on_it(posed, hairlin
     the origin, no vertex is off the coarse hair (within 2.5 cm of a coarse vertex; today's main
     left one corner of each cut 0.7 m out, scaled by 1.25 about the origin) or near the origin."""
     from scipy.spatial import cKDTree
-    from genb.render.dress.drape import pose_draped, refine_drape
+    from genb.render.dress.drape import pose_draped
+    from genb.render.dress.drape_refine import refine_drape
 
     dresser, v, n = posed
     coarse = dresser.hair_shell(hairline, under_cap=True, fine=False)

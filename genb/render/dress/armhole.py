@@ -78,7 +78,7 @@ def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5, anchor: np.nd
     own = np.where(main, np.arange(G), twin)  # a hem's inner-edge vertex hangs where its twin does
     w = np.clip(np.asarray(shell.blend @ weight, np.float64), 0.0, 1.0)
     if d.smooth.shape[1] != int(main.sum()) or not (w > 0).any():
-        return shell  # a subdivided shell's drape comes from the coarse one's (drape.refine_drape)
+        return shell  # a subdivided shell's drape comes from the coarse one's (drape_refine.refine_drape)
     wa = w if anchor is None else np.clip(np.asarray(shell.blend @ anchor, np.float64), 0.0, 1.0)
     rows = scipy.sparse.csr_matrix((wa, (np.arange(G), own)), shape=d.smooth.shape)
     smooth = (scipy.sparse.diags((1.0 - wa).astype(np.float32)) @ d.smooth + rows.astype(np.float32)).tocsr()

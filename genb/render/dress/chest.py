@@ -48,6 +48,22 @@ def chest_zone(atlas) -> np.ndarray:
     return np.where(np.asarray(atlas.parts) == PART_INDEX["torso"], up * front, 0.0)
 
 
+def shoulder_zone(atlas, is_arm: np.ndarray) -> np.ndarray:
+    """(V,) weight in [0, 1] per body vertex of the shoulders' tops that a top hangs from: where the rest
+    (T-pose) surface faces up (normals' up part faded in from 0.3 to 0.7; their forward part faded out
+    from 0.2 to 0.5, so the collarbones' relief stays bridged, :func:`chest_zone`) on the trunk above the chest
+    (trunk coordinate faded in from 0.75 to 0.9) and on the arms' first third to the elbow (arm
+    coordinate, whole to 0.2, 0 from 0.4). A top rests on them (the drape's ``rest_on``,
+    :func:`~genb.render.dress.drape.drape_shell`) and falls from there, instead of standing over them
+    as a pad."""
+    n = np.asarray(atlas.normals, np.float64)
+    up = np.clip((n[:, 2] - 0.3) / 0.4, 0.0, 1.0) * np.clip((0.5 + n[:, 1]) / 0.3, 0.0, 1.0)  # not the collarbones
+    trunk = np.clip((np.asarray(atlas.torso, np.float64) - 0.75) / 0.15, 0.0, 1.0)
+    arm = np.clip((0.4 - np.nan_to_num(np.asarray(atlas.arm, np.float64), nan=9.0)) / 0.2, 0.0, 1.0)
+    zone = np.where(np.asarray(atlas.parts) == PART_INDEX["torso"], trunk, np.where(is_arm, arm, 0.0))
+    return up * zone
+
+
 def seat_back_zone(atlas) -> np.ndarray:
     """(V,) weight in [0, 1] per body vertex of the seat's back that a long top hangs over (a hoodie,
     sweater or shirt whose hem reaches the buttocks): the back of the trunk and of the thighs' tops

@@ -27,7 +27,8 @@ import dataclasses
 import numpy as np
 import scipy.sparse
 
-from genb.render.dress.edges import unique_rows
+from genb.render.dress.bridge import hollow_lift, neighbour_pairs, tent
+from genb.render.raster.meshes import vertex_normals
 
 
 @dataclasses.dataclass
@@ -181,6 +182,8 @@ def _dilate(x: np.ndarray, A: scipy.sparse.csr_matrix, steps: int) -> np.ndarray
 
 FRAME_RADIUS = 0.06  # metres: anchors and frames are smoothed over this much of the shell
 TAUBIN = (0.6, -0.62)  # shrink and inflate steps: small forms fade, the trunk keeps its size
+REST_THICKNESS = 0.5  # share of a garment's thickness kept where it rests on the body (drape_shell's rest_on)
+REST_EASE = 0.15  # ... and of its ease
 
 
 def _outward(smooth: np.ndarray, skin: np.ndarray) -> np.ndarray:
@@ -197,8 +200,6 @@ def _push_out(S: np.ndarray, base: np.ndarray, skin_n: np.ndarray, faces: np.nda
     skin point ``base`` (a few rounds): by the shortfall dilated a ring and blurred by ``M`` (as smooth
     as the ball, never below the shortfall), or with ``spread`` (a function of the shortfall, e.g. a
     tent, :func:`genb.render.dress.bridge.tent`) by it blurred (the next round pushes what the blur lowered)."""
-    from genb.render.raster.meshes import vertex_normals
-
     for _ in range(6):
         N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), skin_n)
         gap = np.einsum("ij,ij->i", S - base, N)
@@ -239,8 +240,6 @@ def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarr
     ``free`` (n,) lets the shell smooth. ``base``, ``normals``: (n, 3) rest anchors and smoothed normals."""
     lift, pairs = np.zeros(len(base)), None
     if bridge is not None:  # cloth spans the hollows the smoothing alone cannot (their walls face each other)
-        from genb.render.dress.bridge import hollow_lift, neighbour_pairs
-
         pairs = neighbour_pairs(base, normals)
         lift, rims = hollow_lift(base, None, rho=bridge, weight=free, pairs=pairs)
         source = (rims @ source).tocsr()  # a lifted point's anchor hangs (half) from the hollow's rims
@@ -253,7 +252,7 @@ def _lifted(source, base: np.ndarray, normals: np.ndarray | None, free: np.ndarr
 def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, iterations: int = 8, radius: float = 0.045,
                 clearance: float = 0.004, hem_pull: float = 0.5, fixed: np.ndarray | None = None,
                 rounds: int = 1, bridge: float | None = None, push_tent: float | None = None, wide: list | None = None,
-                hang: list | None = None):
+                hang: list | None = None, rest_on: np.ndarray | None = None):
     """A copy of ``shell`` with its :class:`Drape` set (computed in the rest pose).
 
     Args:
@@ -273,6 +272,9 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
             frames smoothed that much wider there (:func:`_frame_mean`, :func:`~genb.render.dress.bridge.seat_zone`).
         hang: optional [((V,) weight in [0, 1] per body vertex, lift function)]: there the shell is lifted
             (:mod:`~genb.render.dress.chest`: a tent over the bust, a top's back falling from the buttocks).
+        rest_on: optional (V,) weight in [0, 1] per body vertex where the cloth rests on the body (a top on the
+            shoulders, :func:`~genb.render.dress.chest.shoulder_zone`): down to ``clearance``, with
+            :data:`REST_THICKNESS` of the thickness and :data:`REST_EASE` of the ease.
     """
     G = shell.num_vertices
     twin = shell.twin if shell.twin is not None else np.arange(G)
@@ -301,9 +303,6 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
     #    by pushing back out of the skin: every anchor's own point of the smoothed surface keeps
     #    ``clearance`` off it along the smoothed normal (a convex form is bridged over, not cut);
     #    the next round smooths the push's own edges away.
-    from genb.render.dress.bridge import tent
-    from genb.render.raster.meshes import vertex_normals
-
     S = base + lift[:, None] * R[:, 2]
     for r in range(rounds):
         for _ in range(iterations // rounds):
@@ -312,82 +311,22 @@ def drape_shell(shell, atlas, tangent_to: np.ndarray, region_scale: np.ndarray, 
         S = _push_out(S, base, R[:, 2], faces, M, clearance, None if pairs is None or push_tent is None else
                       (lambda short: tent(short, pairs, push_tent)))
     N = _outward(vertex_normals(S.astype(np.float32), faces).astype(np.float64), R[:, 2])
+    rest_w = np.zeros(nm) if rest_on is None else np.clip(np.asarray(shell.blend @ rest_on, np.float64)[:nm], 0.0, 1.0)
+    S = S - (rest_w * np.maximum(np.einsum("ij,ij->i", S - base, N) - clearance, 0.0))[:, None] * N  # resting on the body
     # 3. In the anchors' frames; the hems' inner edges hang part way back to the skin.
-    disp = np.einsum("gij,gj->gi", R, S - anchor)
-    nloc = np.einsum("gij,gj->gi", R, N)
     scale = np.asarray(shell.blend @ region_scale, np.float64)[:nm]
     for _ in range(6):
         scale = W @ scale
-    full_disp = np.zeros((G, 3))
-    full_n = np.zeros((G, 3))
-    full_scale = np.zeros(G)
-    full_disp[:nm], full_n[:nm], full_scale[:nm] = disp, nloc, scale
-    rim = ~main
-    full_disp[rim] = hem_pull * disp[twin[rim]]
-    full_n[rim] = nloc[twin[rim]]
-    full_scale[rim] = hem_pull * scale[twin[rim]]
+    rows = np.where(main, np.arange(G), twin)  # a hem's inner edge: its twin's row
+    pull = np.where(main, 1.0, hem_pull)
+    full_disp = np.einsum("gij,gj->gi", R, S - anchor)[rows] * pull[:, None]
+    full_n, full_scale = np.einsum("gij,gj->gi", R, N)[rows], scale[rows] * pull
+    full_scale = full_scale * (1.0 - (1.0 - REST_EASE) * rest_w[rows])  # resting: less ease and thickness (a pad)
+    lift_share = shell.lift * (1.0 - (1.0 - REST_THICKNESS) * rest_w[rows])
     drape = Drape(disp=full_disp.astype(np.float32), normal=full_n.astype(np.float32),
                   ease_scale=full_scale.astype(np.float32), tangent_to=tangent_to, source=source.astype(np.float32),
                   smooth=smooth.astype(np.float32))
-    return dataclasses.replace(shell, drape=drape)
-
-
-def loop_weights(faces: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
-    """(n + E, n) sparse Loop subdivision weights of a triangle mesh over n vertices, rows in the
-    order of :func:`~genb.render.dress.shells._subdivision` (old vertices, then edge points):
-    interpolating with them gives a smooth surface where midpoints would leave flat facets."""
-    e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
-    opposite = np.concatenate([faces[:, 2], faces[:, 0], faces[:, 1]])
-    edges, inv, counts = unique_rows(e, return_inverse=True, return_counts=True)
-    inv = inv.ravel()
-    E = len(edges)
-    border = counts == 1
-    # edge points: 3/8 (a + b) + 1/8 (c + d) inside; the midpoint on a border
-    rows = [n + np.repeat(np.arange(E), 2), n + inv]
-    cols = [edges.ravel(), opposite]
-    vals = [np.repeat(np.where(border, 0.5, 0.375), 2), np.where(border[inv], 0.0, 0.125)]
-    # old vertices: (1 - k beta) v + beta * neighbours inside; 3/4 v + 1/8 each border neighbour on a
-    # border; a corner where two fans of the cut touch (four or more border edges, e.g. hair under a
-    # cap's edge) stays where it is (1/8 per border neighbour would sum past 1 and scale it off the body)
-    n_border = np.bincount(edges[border].ravel(), minlength=n)
-    on_border = n_border > 0
-    crease = n_border == 2
-    both = np.concatenate([edges, edges[:, ::-1]])
-    b2 = np.concatenate([border, border])
-    k = np.bincount(both[:, 0], minlength=n).astype(np.float64)
-    beta = np.where(k > 3, 3.0 / (8.0 * np.maximum(k, 1)), 3.0 / 16.0)
-    w_nb = np.where(on_border[both[:, 0]], np.where(b2 & crease[both[:, 0]], 0.125, 0.0), beta[both[:, 0]])
-    self_w = np.where(on_border, np.where(crease, 0.75, 1.0), 1.0 - k * beta)
-    rows += [both[:, 0], np.arange(n)]
-    cols += [both[:, 1], np.arange(n)]
-    vals += [w_nb, self_w]
-    return scipy.sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n + E, n))
-
-
-def refine_drape(fine, coarse, hem_pull: float = 0.5):
-    """The drape (and a hugged band's lift) of ``fine`` (``coarse``'s cut, subdivided once) from ``coarse``'s:
-    its values at every vertex interpolated with Loop's weights, its frames built on the coarse points (the
-    smoothing is computed once, on the coarse shell; a subdivided shell only carries finer patterns)."""
-    d = coarse.drape
-    nc = d.source.shape[0]
-    faces = coarse.faces.astype(np.int64)
-    S = loop_weights(faces[(faces < nc).all(axis=1)], nc)
-    G = fine.num_vertices
-    twin = fine.twin
-    nf = S.shape[0]
-    if int((twin == np.arange(G)).sum()) != nf:
-        raise ValueError("fine is not coarse's shell subdivided once")
-    rows = np.where(twin == np.arange(G), np.arange(G), twin)  # hems' inner edges: their twins' rows
-    Sg = S[rows].tocsr()
-    normal = np.asarray(Sg @ d.normal[:nc], np.float64)
-    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
-    pull = np.where(twin == np.arange(G), 1.0, hem_pull)
-    drape = Drape(disp=(np.asarray(Sg @ d.disp[:nc]) * pull[:, None]).astype(np.float32), normal=normal.astype(np.float32),
-                  ease_scale=(np.asarray(Sg @ d.ease_scale[:nc]) * pull).astype(np.float32), tangent_to=d.tangent_to,
-                  source=d.source, smooth=(Sg @ d.smooth[:nc]).tocsr().astype(np.float32))
-    lift = np.asarray(Sg @ coarse.lift[:nc], np.float64)  # the coarse lift (a hugged band: dress.armhole)
-    lift = np.where((twin == np.arange(G)) & (lift < 1.0 - 1e-6), np.minimum(fine.lift, lift), fine.lift)
-    return dataclasses.replace(fine, drape=drape, lift=lift)
+    return dataclasses.replace(shell, drape=drape, lift=lift_share)
 
 
 def pose_draped(shell, vertices: np.ndarray, normals: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

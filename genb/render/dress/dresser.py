@@ -24,8 +24,9 @@ from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
 from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, back_seat_zone, seat_zone
-from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_lift, chest_zone, curtain_lift, seat_back_zone
-from genb.render.dress.drape import drape_shell, refine_drape, tangent_neighbours
+from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_lift, chest_zone, curtain_lift, seat_back_zone, shoulder_zone
+from genb.render.dress.drape import drape_shell, tangent_neighbours
+from genb.render.dress.drape_refine import refine_drape
 from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.layering import lay_over
@@ -158,7 +159,7 @@ class Dresser:
         key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ())
         return self._shell(key, field, extra=extra, subdivide=fine,
                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "wide": wide,
-                                  "hang": [(chest, chest_lift), (under, curtain_lift)],
+                                  "hang": [(chest, chest_lift), (under, curtain_lift)], "rest_on": shoulder_zone(a, self.is_arm),
                                   "hug": lambda: top_hug(a, collar, sleeve < 0)},
                            coarse_key=key[:6] + (False,) + key[7:])
 

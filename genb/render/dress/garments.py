@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail, curtain, knee_clear, seat_fill, seat_press, seat_tent
+from genb.render.dress import coat_join, coat_tail, curtain, knee_clear, seat_fill, seat_press, seat_tent, sleeves
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
@@ -29,7 +29,11 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     waist = coat_join.top(w.keypoints, g["waist"]) if tail else g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
     shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
                                 fine=_fine(w, g), ease=e, seat=g["kind"] == "coat")
-    m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), kind.part, g["type"], ease=e, fabric=g)
+    # over the arms, raised only over the sleeves under it (dress.sleeves)
+    body_t, arm_t = sleeves.arm_thickness(w.dresser.atlas.arm, w.sleeves, float(g["thickness"]), kind.stacks, t)
+    w.sleeves.append((float(g["sleeve"]), arm_t))
+    m = w.add_shell(shell, np.asarray(shell.blend @ body_t).ravel(), fabric_colors(g, shell.rest, shell.rest_normals),
+                    kind.part, g["type"], ease=e, fabric=g)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         curtain.hang(w, shell, m, tail)

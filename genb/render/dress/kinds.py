@@ -51,6 +51,8 @@ class Wearer:
         seams: coats' seams at the hips, ``(shell mesh, its hem, tail mesh)`` (:func:`~genb.render.dress.coat_join.weld`).
         fill: the trousers' seat fill (:func:`~genb.render.dress.seat_fill.seat_fill`), or None: the tight
             shells over them rise with it (:func:`~genb.render.dress.seat_fill.raise_over`).
+        sleeves: ``(sleeve cut, thickness on the arm)`` of the sleeved garments so far: the next is raised
+            over them only on the arms they cover (:func:`~genb.render.dress.sleeves.arm_thickness`).
     """
 
     dresser: Any
@@ -67,10 +69,12 @@ class Wearer:
     seat: Any = None
     seams: list = dataclasses.field(default_factory=list)
     fill: Any = None
+    sleeves: list = dataclasses.field(default_factory=list)
 
-    def add_shell(self, shell: Shell, thickness: float, colors: np.ndarray, part: str, name: str,
+    def add_shell(self, shell: Shell, thickness, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None) -> GarmentMesh:
-        """Pose a cached shell ``thickness`` (+ ``ease``) metres off the body and add it as seg class ``part``.
+        """Pose a cached shell ``thickness`` (+ ``ease``) metres off the body (a float, or (G,) per shell
+        vertex) and add it as seg class ``part``.
         ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel."""
         v, n = pose_shell(shell, self.vertices, self.normals, thickness, ease)
         if self.fill is not None and part in ("upper_clothes", "coat", "dress"):  # over filled trousers

@@ -1,0 +1,51 @@
+"""A sleeve stands off the arm by the layers under it only where they are.
+
+Every garment is raised over the layers worn under it (:func:`~genb.render.dress.kinds.stacked`):
+by their thickest and loosest, everywhere. On the trunk that is right; on the arms it made
+balloons. A t-shirt over jeans took the jeans' thickness (13 mm) round its sleeves, where no
+jeans are, and a jacket over both stacked its own on that, over the whole arm down to the wrist,
+though the t-shirt's sleeve ends above the elbow: the jacket's sleeve stood 4-5 cm off a bare
+forearm.
+
+Over the arms (the arm's own coordinate, from the shoulder) a top's, coat's or dress's shell is
+now raised only over the sleeves already worn (:func:`arm_thickness`): each covers the arm up to
+its cut and fades out over :data:`FADE` of the arm's coordinate past it (no step at its hem); a
+garment that stacks (a coat) adds its thickness to theirs, others keep theirs plus 4 mm over
+them. The arm blends into the trunk's stacked thickness over the arm's first :data:`BLEND` (the
+shoulder), so the cloth stays one smooth surface there. Functions over arrays (metres).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FADE = 0.15  # arm coordinate (about 15 % of the way from shoulder to elbow): a sleeve's cover fades out past its cut
+BLEND = 0.3  # arm coordinate: the arm's thickness blends into the trunk's over this much from the shoulder
+GAP = 0.004  # metres a garment that does not stack keeps over the sleeves under it (kinds.stacked)
+
+
+def cover(arm: np.ndarray, sleeve: float) -> np.ndarray:
+    """(V,) in [0, 1]: how far a sleeve cut at ``sleeve`` (arm coordinate) covers each body vertex
+    whose arm coordinate is ``arm`` (NaN off the arms: 0): 1 up to the cut, fading to 0 over :data:`FADE`."""
+    a = np.nan_to_num(np.asarray(arm, np.float64), nan=np.inf)
+    return np.clip((sleeve + FADE - a) / FADE, 0.0, 1.0) if sleeve >= 0 else np.zeros(len(a))
+
+
+def arm_thickness(arm: np.ndarray, worn: list[tuple[float, float]], own: float, stacks: bool,
+                  trunk: float) -> tuple[np.ndarray, float]:
+    """A garment's thickness per body vertex, the arms raised only over the sleeves under them:
+    ``((V,) metres, the most on its arms)`` (what the next sleeve over it is raised over).
+
+    Args:
+        arm: (V,) the body's arm coordinate (NaN off the arms).
+        worn: ``(sleeve, thickness on the arm)`` of the sleeved garments already worn.
+        own: the garment's own thickness. stacks: whether it adds to the layers under it (a coat).
+        trunk: its stacked thickness (:func:`~genb.render.dress.kinds.stacked`), kept off the arms.
+    """
+    under = np.zeros(len(arm))
+    for sleeve, t in worn:
+        under = np.maximum(under, t * cover(arm, sleeve))
+    on_arm = under + own if stacks else np.maximum(own, under + GAP * np.minimum(under / GAP, 1.0))
+    on_arm = np.minimum(on_arm, trunk)  # never more than everywhere else
+    w = np.clip(np.nan_to_num(np.asarray(arm, np.float64), nan=-1.0) / BLEND, 0.0, 1.0)
+    return (1.0 - w) * trunk + w * on_arm, float(on_arm.max())
