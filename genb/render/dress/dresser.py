@@ -204,11 +204,12 @@ class Dresser:
             else:  # a natural hairline (dress.hairline); its strands thin out over the last centimetre
                 line = hairline_height(h, hairline) - HAIRLINE_SOFT  # (dress.hair_texture): the shell reaches past it
             f = np.where(a.parts == HEAD, (line - h[:, 2]) * 10, 1.0)
-            if hairline == "short" and not cap:  # keep the ears out (the sideburns run in front of them)
+            if hairline in ("short", "long") and not cap:  # keep the ears out (short: the sideburns run in front
+                # of them; long: the sheet of dress.hair_locks falls over them, the shell folded over them stood out)
                 f[(np.abs(h[:, 0]) > 0.066) & (h[:, 2] < 0.04) & (h[:, 1] > -0.045) & (h[:, 1] < 0.03)] = 1.0
-            if hairline == "long" and not cap:  # down the back of the neck to the shoulder blades
+            if hairline == "long" and not cap:  # down the back of the neck (dress.hair_locks' sheet falls over it)
                 width = 0.1 - 0.25 * np.clip(-h[:, 2] - 0.14, 0.0, 0.2)  # narrowing down the back
-                hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > -0.34) & \
+                hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > -0.26) & \
                     (h[:, 1] < np.where(a.parts == HEAD, -0.02, -0.045)) & (np.abs(h[:, 0]) < width)
                 # inside the hair, but never hidden: hair off the neck does not hide it from the side
                 f = np.where(hang, np.minimum(f, -0.1), f)
