@@ -339,10 +339,11 @@ class Dresser:
 
     @staticmethod
     def _back_surface(w: Wearer) -> tuple[np.ndarray, np.ndarray]:
-        """(P, 3) points and (P, 3) normals of the skin and the cloth on the trunk within 45 cm of
-        the head (what a ponytail falls on)."""
-        P = np.concatenate([w.vertices] + [v for _, v, _ in w.layers])
-        N = np.concatenate([w.normals] + [n for _, _, n in w.layers])
+        """(P, 3) points and (P, 3) normals of the skin and every garment dressed so far (tight shells,
+        coat tails, skirts: as they ended up) within 45 cm of the neck (what a ponytail and long hair fall
+        on; the tight shells alone let long hair through a crouching coat's tail)."""
+        P = np.concatenate([w.vertices] + [m.vertices for m in w.out])
+        N = np.concatenate([w.normals] + [m.normals for m in w.out])
         near = ((P - w.keypoints[1]) ** 2).sum(1) < 0.45 ** 2  # BODY25 1: the neck
         return P[near], N[near]
 

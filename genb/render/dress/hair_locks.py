@@ -39,6 +39,9 @@ ROOTS = np.linspace(1.35, 2 * np.pi - 1.35, COLUMNS)
 ROOT_Z = 0.055  # the roots' height (head frame, metres): over the shell's cut around the ears (dresser.hair_shell)
 SIDE = -0.5  # chains with cos(azimuth) above this are a side's front (they may fall in front of the shoulder)
 FRONT_SHARE = 0.55  # the chance that a side's front chains fall in front of the shoulder
+# neighbouring chains part (split_apart) where the slab between them would lie this deep in the body, metres,
+# or where they lie this far apart across the strands, metres
+SPLIT_DEPTH, SPLIT_APART = 0.015, 0.12
 
 
 def thick_taper(s: np.ndarray) -> np.ndarray:
@@ -139,6 +142,28 @@ def panels(hair: dict, ang: np.ndarray) -> list[np.ndarray]:
     return [np.flatnonzero(back)] + out
 
 
+def split_apart(groups: list[np.ndarray], centres: np.ndarray, near) -> list[np.ndarray]:
+    """``groups`` (chain indices into ``centres`` (C, N, 3), side by side) cut between two neighbouring
+    chains where the slab between them would pass through the body: the midpoint of two of their
+    nodes (below the root rings) more than :data:`SPLIT_DEPTH` inside the surface ``near`` (:func:`reachable`; one chain fell in
+    front of a shoulder or an arm, the next behind it), or the two more than :data:`SPLIT_APART` apart
+    across the strands (a web, not hair). A chain left alone goes (the hair parted there)."""
+    out = []
+    for g in groups:
+        a, b = centres[g[:-1]], centres[g[1:]]
+        d = b - a
+        t = np.gradient(a + b, axis=1)
+        t /= np.maximum(np.linalg.norm(t, axis=2, keepdims=True), 1e-9)
+        across = np.linalg.norm(d - np.einsum("pni,pni->pn", d, t)[..., None] * t, axis=2)  # (P-1, N)
+        cut = across.max(axis=1) > SPLIT_APART
+        if near is not None:
+            mid = (0.5 * (a + b))[:, 2:].reshape(-1, 3)  # below the root rings (they lie in the hair's shell)
+            moved = push_out(mid, near, 0.0, steps=1, k=8)[0]
+            cut |= np.linalg.norm(moved - mid, axis=1).reshape(len(a), -1).max(axis=1) > SPLIT_DEPTH
+        out.extend(part for part in np.split(g, np.flatnonzero(cut) + 1) if len(part) >= 2)
+    return out
+
+
 def panel_rings(centres: np.ndarray, half: np.ndarray, neck: np.ndarray) -> np.ndarray:
     """(N, 2P, 3) the rings of a closed slab through the chains ``centres`` (P, N, 3) (P >= 2, side by
     side): per node the outer face's points (chain 0 to P-1) then the inner face's (P-1 to 0),
@@ -197,6 +222,7 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     lengths = LENGTH * (1.0 + LENGTH_SPREAD * (spread.random(COLUMNS) - 0.5))  # the tips end at their own heights
     centres = lock_chains(roots, headings, half, near, lengths)  # (C, N, 3)
     neck = keypoints[1].astype(np.float64)  # BODY25 1: the neck
+    groups = split_apart(groups, centres, near)
     verts, faces, maps, starts = [], [], [], []
     n = 0
     for k, g in enumerate(groups):
