@@ -10,7 +10,8 @@ them, so the hair drapes over a shoulder instead of passing through it. Neighbou
 joined into a closed slab (an outer and an inner face, :func:`panel_rings`), so no background shows
 between them: the hair is one mass, not separate locks (the 13 separate locks before left gaps
 over the back). Each side's front chains fall, by the hair's seed, either behind the shoulder
-(the back panel runs from ear to ear) or in front of it (a panel of their own). The chains end at
+(the back panel runs from ear to ear) or in front of it (a panel of their own), and a panel parts
+where the slab between two chains would pass through the body (:func:`split_apart`). The chains end at
 their own lengths (:data:`LENGTH_SPREAD`), so the tips are slightly ragged, and the slab thins to
 the tips. Deterministic: the layout comes from the person's hair seed, no random stream.
 """
