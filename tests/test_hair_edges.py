@@ -87,20 +87,28 @@ def _standing_keypoints():
     return kp
 
 
-def test_locks_taper_to_narrow_tips_that_end_at_their_own_lengths():
-    """Every lock's last ring is under a quarter of its root ring's width (not a ribbon cut square),
-    and the locks' lengths differ (tips at several heights, not a straight hem)."""
-    from genb.render.dress.hair_locks import BINS, LENGTH, NODES, hair_locks, width_taper
+def test_long_hair_thins_to_tips_that_end_at_their_own_lengths():
+    """Long hair's sheet is one closed slab per panel (every edge shared by two faces but along the
+    root and the tips), thins to its tips (a third of its thickness there or less), and its chains'
+    lengths differ (tips at several heights, not a straight hem); deterministic."""
+    from genb.render.dress.hair_locks import LENGTH, NODES, THICK, hair_locks, thick_taper
 
     hair = {"style": "long", "color": "2e2119", "hairline": "long", "thickness": 0.016, "shape": "none"}
     mesh = hair_locks(hair, _standing_keypoints(), 0.016, None)
-    rings = mesh.vertices.reshape(-1, NODES, BINS, 3).astype(np.float64)
-    span = lambda r: np.linalg.norm(r[..., :, None, :] - r[..., None, :, :], axis=-1).max(axis=(-1, -2))  # noqa: E731
-    widths = span(rings)  # (C, NODES)
-    assert (widths[:, -1] < 0.25 * widths[:, 0]).all(), widths[:, -1] / widths[:, 0]
-    assert (np.diff(width_taper(np.linspace(0, 1, NODES))) < 0).all()
-    length = np.linalg.norm(np.diff(rings.mean(axis=2), axis=1), axis=2).sum(axis=1)
-    assert length.max() - length.min() > 0.15 * LENGTH, length
+    assert thick_taper(np.array([1.0]))[0] <= 0.3 + 1e-9
+    lengths, open_edges = [], 0
+    for start, p in mesh.panels:
+        rings = mesh.vertices[start:start + NODES * 2 * p].reshape(NODES, 2 * p, 3).astype(np.float64)
+        outer, inner = rings[:, :p], rings[:, p:][:, ::-1]
+        gap = np.linalg.norm(outer - inner, axis=2)  # (NODES, p) the slab's thickness
+        assert (gap[-1] <= 0.3 * THICK + 1e-4).all() and (gap[1] > 0.85 * THICK).all(), (gap[-1], gap[1])
+        lengths.append(np.linalg.norm(np.diff(0.5 * (outer + inner), axis=0), axis=2).sum(axis=0))
+    f = np.sort(np.concatenate([mesh.faces[:, [0, 1]], mesh.faces[:, [1, 2]], mesh.faces[:, [2, 0]]]).astype(np.int64), axis=1)
+    _, counts = np.unique(f, axis=0, return_counts=True)
+    open_edges = int((counts == 1).sum())
+    assert open_edges == sum(2 * 2 * p for _, p in mesh.panels)  # the root's and the tip's rings only
+    length = np.concatenate(lengths)
+    assert length.max() - length.min() > 0.1 * LENGTH, length
     again = hair_locks(hair, _standing_keypoints(), 0.016, None)
     assert np.array_equal(mesh.vertices, again.vertices)  # deterministic
 
@@ -205,18 +213,19 @@ def test_an_occluders_edge_over_the_hair_stays_sharp():
 
 
 def test_a_locks_sides_lie_in_shade_and_its_strand_coordinates_say_it_is_a_lock():
-    """A lock's strand coordinates start at LOCK_V and run LOCK_TURN once around it (whole turns apart
-    between locks), and the strand texture darkens its sides (the flattened ring's edges, u = 0 and
-    half a turn) against the middle of its faces; a ponytail (a piece) has no such shade."""
+    """Long hair's strand coordinates start at LOCK_V (u across the sheet, panels whole turns of
+    LOCK_TURN apart), and the strand texture darkens the sides of its bundles (u = 0 and half a turn of
+    LOCK_TURN) against their middle; a ponytail (a piece) has no such shade."""
     from genb.render.dress.hair import LOCK_TURN, LOCK_V, PIECE_V
     from genb.render.dress.hair_locks import hair_locks
     from genb.render.dress.hair_texture import strand_albedo
 
     hair = {"style": "long", "color": "7a5a3c", "hairline": "long", "thickness": 0.016, "shape": "none"}
-    uv = hair_locks(hair, _standing_keypoints(), 0.016, None).uv.uv
+    mesh = hair_locks(hair, _standing_keypoints(), 0.016, None)
+    uv = mesh.uv.uv
     assert uv[:, 1].min() >= LOCK_V
-    phase = np.mod(uv[:, 0] / LOCK_TURN, 1.0)
-    assert np.allclose(phase * 8, np.round(phase * 8), atol=1e-6)  # the 8 bins of every lock, wherever its u starts
+    firsts = np.array([uv[np.flatnonzero(mesh.uv.index == s)[0], 0] for s, _ in mesh.panels])  # each panel's first point
+    assert np.allclose(np.mod(firsts / LOCK_TURN, 1.0), 0.0, atol=1e-9), firsts  # each panel a whole number of turns on
     rec = {"color": "7a5a3c", "seed": 9, "skin": [0.6, 0.45, 0.35]}
     n = 4000
     along = np.linspace(0.0, 0.3, n).astype(np.float32)

@@ -22,7 +22,6 @@ from genb.render.dress.armhole import armhole_field, hug_armholes
 from genb.render.dress.neckline import neckline_field, top_hug
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
-from genb.render.dress import texcoords
 from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, back_seat_zone, seat_zone
 from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_lift, chest_zone, curtain_lift, seat_back_zone, shoulder_zone
 from genb.render.dress.drape import drape_shell, tangent_neighbours
@@ -36,7 +35,7 @@ from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hang import BINS, hang_grid, lower_body
-from genb.render.dress import coat_join
+from genb.render.dress import coat_join, texcoords
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.shell_store import ShellStore
 from genb.render.dress.shells import Shell, build_shell, pose_shell
@@ -205,11 +204,12 @@ class Dresser:
             else:  # a natural hairline (dress.hairline); its strands thin out over the last centimetre
                 line = hairline_height(h, hairline) - HAIRLINE_SOFT  # (dress.hair_texture): the shell reaches past it
             f = np.where(a.parts == HEAD, (line - h[:, 2]) * 10, 1.0)
-            if hairline == "short" and not cap:  # keep the ears out (the sideburns run in front of them)
+            if hairline in ("short", "long") and not cap:  # keep the ears out (short: the sideburns run in front
+                # of them; long: the sheet of dress.hair_locks falls over them, the shell folded over them stood out)
                 f[(np.abs(h[:, 0]) > 0.066) & (h[:, 2] < 0.04) & (h[:, 1] > -0.045) & (h[:, 1] < 0.03)] = 1.0
-            if hairline == "long" and not cap:  # down the back of the neck to the shoulder blades
+            if hairline == "long" and not cap:  # down the back of the neck (dress.hair_locks' sheet falls over it)
                 width = 0.1 - 0.25 * np.clip(-h[:, 2] - 0.14, 0.0, 0.2)  # narrowing down the back
-                hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > -0.34) & \
+                hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > -0.26) & \
                     (h[:, 1] < np.where(a.parts == HEAD, -0.02, -0.045)) & (np.abs(h[:, 0]) < width)
                 # inside the hair, but never hidden: hair off the neck does not hide it from the side
                 f = np.where(hang, np.minimum(f, -0.1), f)
@@ -339,10 +339,11 @@ class Dresser:
 
     @staticmethod
     def _back_surface(w: Wearer) -> tuple[np.ndarray, np.ndarray]:
-        """(P, 3) points and (P, 3) normals of the skin and the cloth on the trunk within 45 cm of
-        the head (what a ponytail falls on)."""
-        P = np.concatenate([w.vertices] + [v for _, v, _ in w.layers])
-        N = np.concatenate([w.normals] + [n for _, _, n in w.layers])
+        """(P, 3) points and (P, 3) normals of the skin and every garment dressed so far (tight shells,
+        coat tails, skirts: as they ended up) within 45 cm of the neck (what a ponytail and long hair fall
+        on; the tight shells alone let long hair through a crouching coat's tail)."""
+        P = np.concatenate([w.vertices] + [m.vertices for m in w.out])
+        N = np.concatenate([w.normals] + [m.normals for m in w.out])
         near = ((P - w.keypoints[1]) ** 2).sum(1) < 0.45 ** 2  # BODY25 1: the neck
         return P[near], N[near]
 

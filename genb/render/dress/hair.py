@@ -38,6 +38,7 @@ TAPER_M = 0.025  # the hair thins to :data:`EDGE_LIFT` of its thickness over thi
 EDGE_LIFT = 0.2
 # clumps of the hair's thickness: (across m, along m) and their share of the thickness; a few patterns per shell
 TUFT_ACROSS, TUFT_ALONG, TUFT_SHARE, TUFT_VARIANTS = 0.018, 0.045, 0.6, 4
+LONG_TUFTS = 0.25  # long hair's clumps' share instead (its weight lays it flat: no spiky crown)
 CURL_CELL, CURL_SHARE = 0.016, 0.45  # curly styles' small curl clusters (metres, share of the thickness)
 ROUND_CURLS = 0.25  # a curl's lump share from which its hair has round curls instead of clumps along the strands
 # curl of a style: (amplitude m, wavelength m) of the strands' wave across, and the lumps' share of the
@@ -219,16 +220,20 @@ def lumps(head: np.ndarray, seed: int, cell: float = 0.045) -> np.ndarray:
 def hair_profile(strands: ShellStrands, hair: dict, capped: bool) -> np.ndarray:
     """(G,) factor on the hair's thickness per shell vertex (read-only where no curl): the taper to the
     hairline times clumps elongated along the strands (:meth:`ShellStrands.tufts`; not for curly and
-    coily hair, whose curls make round bumps, not crests) times the curl's lumps of volume and
+    coily hair, whose curls make round bumps, not crests; :data:`LONG_TUFTS` of the thickness for long hair,
+    :data:`TUFT_SHARE` for other cuts) times the curl's lumps of volume and
     clusters of curls (:meth:`ShellStrands.curls`); under a cap, which must stay over the hair, the
     taper alone."""
     share = CURLS.get(hair.get("curl") or "straight", CURLS["straight"])[2]
     if capped:
         return strands.taper
     seed = hair_seed(hair)
+    tufts = strands.tufts(seed)
+    if hair.get("hairline") == "long":  # long hair lies flatter: clumps of LONG_TUFTS, not TUFT_SHARE
+        tufts = strands.taper + (tufts - strands.taper) * (LONG_TUFTS / TUFT_SHARE)
     if share <= 0:
-        return strands.tufts(seed)  # clumps break the offset's outline
-    profile = strands.taper if share >= ROUND_CURLS else strands.tufts(seed)
+        return tufts  # clumps break the offset's outline
+    profile = strands.taper if share >= ROUND_CURLS else tufts
     return profile * strands.curls(seed, share)
 
 

@@ -1,13 +1,19 @@
-"""Long hair's locks: flat bundles of hair that leave the sides and the back of the head and fall
-under gravity onto the shoulders, the chest and the back, resting on whatever is worn there.
+"""Long hair's fall: one continuous sheet of hair from the scalp around the sides and the back of
+the head, falling under gravity onto the shoulders, the chest and the back, resting on whatever is
+worn there.
 
-Each lock is a chain of :data:`NODES` nodes (the ponytail's idea, :func:`genb.render.dress.pieces.ponytail_chain`,
-run for all locks at once): every step the heading turns towards gravity, and each node is pushed
-out of the skin, cloth and hair near it (along their normals) until it lies :data:`CLEARANCE` plus its
-half thickness off them, so a lock drapes over a shoulder instead of passing through it. The chain is
-dressed as a flattened tube (an ellipse wide across the lock, thin along the surface normal), tapering
-to the tip, with strand coordinates along it (:func:`genb.render.dress.hair.tube_map`).
-Deterministic: the layout comes from the person's hair seed, no random stream.
+The sheet hangs from :data:`COLUMNS` chains of :data:`NODES` nodes rooted side by side around the
+head (the ponytail's idea, :func:`genb.render.dress.pieces.ponytail_chain`, run for all chains at
+once): every step the heading turns towards gravity, and each node is pushed out of the skin, cloth
+and hair near it (along their normals) until it lies :data:`CLEARANCE` plus its half thickness off
+them, so the hair drapes over a shoulder instead of passing through it. Neighbouring chains are
+joined into a closed slab (an outer and an inner face, :func:`panel_rings`), so no background shows
+between them: the hair is one mass, not separate locks (the 13 separate locks before left gaps
+over the back). Each side's front chains fall, by the hair's seed, either behind the shoulder
+(the back panel runs from ear to ear) or in front of it (a panel of their own), and a panel parts
+where the slab between two chains would pass through the body (:func:`split_apart`). The chains end at
+their own lengths (:data:`LENGTH_SPREAD`), so the tips are slightly ragged, and the slab thins to
+the tips. Deterministic: the layout comes from the person's hair seed, no random stream.
 """
 
 from __future__ import annotations
@@ -16,32 +22,34 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import head_frame
-from genb.render.dress.hair import LOCK_TURN, LOCK_V, hair_seed, outward, tube_map
+from genb.render.dress.hair import LOCK_TURN, LOCK_V, hair_seed, outward, seamed_map
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress.shells import ring_faces
 
-NODES, BINS = 9, 8
-LENGTH = 0.4  # metres from the root (about ear height) to the tip: past the shoulders
-CLEARANCE = 0.006  # metres a lock keeps off the surface it rests on, beyond its half thickness
-WIDTH, THICK = 0.055, 0.012  # a lock's width and thickness at the root, metres (tapering: width_taper, thick_taper)
-# (its strand coordinates run hair.LOCK_TURN = 2 WIDTH around it)
-TIP_WIDTH, TIP_THICK = 0.12, 0.3  # shares of the root's width and thickness left at the tip
-LENGTH_SPREAD = 0.3  # a lock is 1 -+ LENGTH_SPREAD / 2 times LENGTH long (seeded per lock)
-# root azimuths around the head (radians; 0 = the face's direction, pi = the back of the head)
-ROOTS = np.linspace(1.4, 2 * np.pi - 1.4, 13)
-
-
-def width_taper(s: np.ndarray) -> np.ndarray:
-    """(N,) share of a lock's root width at ``s`` (N,) 0..1 along it: nearly full over its first half,
-    then narrowing to :data:`TIP_WIDTH` at the tip (the strands of a lock end at their own lengths)."""
-    s = np.asarray(s, np.float64)
-    return 1.0 - (1.0 - TIP_WIDTH) * s ** 2.2
+NODES = 9
+LENGTH = 0.45  # metres from the root (above the ears) to the tip: past the shoulders, over the shell down the back
+CLEARANCE = 0.006  # metres the hair keeps off the surface it rests on, beyond its half thickness
+THICK = 0.012  # the sheet's thickness below the root, metres (tapering: thick_taper)
+TIP_THICK = 0.3  # share of the thickness left at the tip
+LENGTH_SPREAD = 0.16  # a chain is 1 -+ LENGTH_SPREAD / 2 times LENGTH long (seeded per chain)
+# root azimuths of the chains around the head (radians; 0 = the face's direction, pi = the back of the head):
+# about 1.4 cm apart at the root
+COLUMNS = 23
+ROOTS = np.linspace(1.35, 2 * np.pi - 1.35, COLUMNS)
+ROOT_Z = 0.055  # the roots' height (head frame, metres): over the shell's cut around the ears (dresser.hair_shell)
+SIDE = -0.5  # chains with cos(azimuth) above this are a side's front (they may fall in front of the shoulder)
+FRONT_SHARE = 0.55  # the chance that a side's front chains fall in front of the shoulder
+# neighbouring chains part (split_apart) where the slab between them would lie this deep in the body, metres,
+# or where they lie this far apart across the strands, metres
+SPLIT_DEPTH, SPLIT_APART = 0.015, 0.12
 
 
 def thick_taper(s: np.ndarray) -> np.ndarray:
-    """(N,) share of a lock's root thickness at ``s`` (N,) 0..1 along it (linear to :data:`TIP_THICK`)."""
-    return 1.0 - (1.0 - TIP_THICK) * np.asarray(s, np.float64)
+    """(N,) share of the sheet's thickness at ``s`` (N,) 0..1 along it: 0.3 at the root (it leaves
+    the scalp's shell flush), full from about an eighth of the way on, then linear to :data:`TIP_THICK`."""
+    s = np.asarray(s, np.float64)
+    return np.minimum(0.3 + 6.0 * s, 1.0 - (1.0 - TIP_THICK) * s)
 
 
 def reachable(roots: np.ndarray, surface):
@@ -115,71 +123,141 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
     return np.stack(nodes, axis=1)
 
 
+
+
+def panels(hair: dict, ang: np.ndarray) -> list[np.ndarray]:
+    """The chains (indices into ``ang``, sorted) of each panel of the sheet: a side's front chains
+    (cos(azimuth) > :data:`SIDE`) fall in front of its shoulder as their own panel with a chance of
+    :data:`FRONT_SHARE` (the hair's seed), else the back panel takes them (ear to ear)."""
+    rng = np.random.default_rng(hair_seed(hair) + 2)
+    forward = rng.random(2) < FRONT_SHARE  # (left, right)
+    side = np.cos(ang) > SIDE
+    left = side & (np.sin(ang) > 0)
+    right = side & (np.sin(ang) < 0)
+    back = np.ones(len(ang), bool)
+    out = []
+    for front, mask in zip(forward, (left, right)):
+        if front and mask.sum() >= 2:
+            out.append(np.flatnonzero(mask))
+            back &= ~mask
+    return [np.flatnonzero(back)] + out
+
+
+def split_apart(groups: list[np.ndarray], centres: np.ndarray, near) -> list[np.ndarray]:
+    """``groups`` (chain indices into ``centres`` (C, N, 3), side by side) cut between two neighbouring
+    chains where the slab between them would pass through the body: the midpoint of two of their
+    nodes (below the root rings) more than :data:`SPLIT_DEPTH` inside the surface ``near`` (:func:`reachable`; one chain fell in
+    front of a shoulder or an arm, the next behind it), or the two more than :data:`SPLIT_APART` apart
+    across the strands (a web, not hair). A chain left alone goes (the hair parted there)."""
+    out = []
+    for g in groups:
+        a, b = centres[g[:-1]], centres[g[1:]]
+        d = b - a
+        t = np.gradient(a + b, axis=1)
+        t /= np.maximum(np.linalg.norm(t, axis=2, keepdims=True), 1e-9)
+        across = np.linalg.norm(d - np.einsum("pni,pni->pn", d, t)[..., None] * t, axis=2)  # (P-1, N)
+        cut = across.max(axis=1) > SPLIT_APART
+        if near is not None:
+            mid = (0.5 * (a + b))[:, 2:].reshape(-1, 3)  # below the root rings (they lie in the hair's shell)
+            moved = push_out(mid, near, 0.0, steps=1, k=8)[0]
+            cut |= np.linalg.norm(moved - mid, axis=1).reshape(len(a), -1).max(axis=1) > SPLIT_DEPTH
+        out.extend(part for part in np.split(g, np.flatnonzero(cut) + 1) if len(part) >= 2)
+    return out
+
+
+def panel_rings(centres: np.ndarray, half: np.ndarray, neck: np.ndarray) -> np.ndarray:
+    """(N, 2P, 3) the rings of a closed slab through the chains ``centres`` (P, N, 3) (P >= 2, side by
+    side): per node the outer face's points (chain 0 to P-1) then the inner face's (P-1 to 0),
+    ``half`` (N,) metres either side of the chains along the sheet's normal (across the chains and
+    along them), which faces away from the vertical axis through ``neck`` (3,)."""
+    tangent = np.gradient(centres, axis=1)
+    across = np.gradient(centres, axis=0)
+    normal = np.cross(across, tangent)
+    normal /= np.maximum(np.linalg.norm(normal, axis=2, keepdims=True), 1e-9)
+    radial = centres - neck
+    radial[..., 2] = 0.0
+    if np.einsum("pni,pni->", normal, radial) < 0:
+        normal = -normal
+    d = normal * half[None, :, None]
+    outer, inner = centres + d, centres - d
+    return np.concatenate([outer, inner[::-1]], axis=0).transpose(1, 0, 2)
+
+
+def sheet_map(centres: np.ndarray, faces: np.ndarray, offset: float):
+    """Strand coordinates of one panel (rings of :func:`panel_rings`): u across the strands, the
+    chains' spacing at the root (metres) along the outer face and back along the inner one, plus
+    ``offset``; v from :data:`LOCK_V` along each chain (metres), so the strand texture shades the
+    panel in bundles :data:`LOCK_TURN` / 2 apart (:mod:`genb.render.dress.hair_texture`)."""
+    P, N = centres.shape[:2]
+    gap = np.linalg.norm(np.diff(centres[:, 0], axis=0), axis=1)
+    a = np.concatenate([[0.0], np.cumsum(gap)])
+    width = float(a[-1]) + 0.01
+    u = np.concatenate([a, 2 * width - a[::-1]])  # (2P,) around the slab
+    along = np.concatenate([np.zeros((P, 1)), np.cumsum(np.linalg.norm(np.diff(centres, axis=1), axis=2), axis=1)], 1)
+    v = LOCK_V + np.concatenate([along, along[::-1]], axis=0).T  # (N, 2P)
+    uv = np.stack([np.broadcast_to(u + offset, (N, 2 * P)), v], axis=2).reshape(-1, 2)
+    return seamed_map(faces, uv, 2 * width)
+
+
 def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: bool = False) -> GarmentMesh:
-    """The locks of long hair as one mesh (C locks x :data:`NODES` rings x :data:`BINS`), rooted
-    ``t`` (the hair's thickness) off the scalp around the sides and the back of the head, falling
-    onto ``surface`` ((P, 3) points, (P, 3) normals of the skin, cloth and hair below the head).
-    A seeded share of the side locks falls in front of the shoulders. ``capped``: rooted lower, under
-    a cap's edge."""
+    """Long hair's sheet as one mesh (its panels' rings, :func:`panel_rings`, one after the other;
+    ``mesh.panels``: (first vertex, chains) per panel), rooted ``t`` (the hair's thickness) off the
+    scalp around the sides and the back of the head, falling onto ``surface`` ((P, 3) points, (P, 3)
+    normals of the skin, cloth and hair below the head). ``capped``: rooted lower, under a cap's edge."""
     origin, R = head_frame(keypoints)
     rng = np.random.default_rng(hair_seed(hair))
-    ang = ROOTS + rng.uniform(-0.12, 0.12, len(ROOTS))
-    C = len(ang)
-    root = np.stack([np.sin(ang) * 0.078, np.cos(ang) * 0.088, np.full(C, 0.0 if capped else 0.035)], 1)  # head frame
-    root *= 1.0 + t / 0.08
+    ang = ROOTS + rng.uniform(-0.03, 0.03, COLUMNS)
+    root = np.stack([np.sin(ang) * 0.078, np.cos(ang) * 0.088, np.full(COLUMNS, 0.0 if capped else ROOT_Z)], 1)
+    root *= 1.0 + t / 0.08  # head frame
     roots = origin + root @ R.T
     out = root / np.linalg.norm(root, axis=1, keepdims=True)
-    fwd = np.zeros((C, 3))
-    front = np.abs(np.cos(ang)) < 0.25  # the locks at the sides, over the ears
-    fwd[front & (rng.random(C) < 0.6), 1] = 0.5  # some fall in front of the shoulders
-    headings = (0.7 * out + fwd + np.array([0.0, 0.0, -0.4])) @ R.T
+    groups = panels(hair, ang)
+    fwd = np.zeros((COLUMNS, 3))
+    for g in groups[1:]:
+        fwd[g, 1] = 0.4  # in front of the shoulder
+    headings = (0.3 * out + fwd + np.array([0.0, 0.0, -0.7])) @ R.T
     s = np.linspace(0.0, 1.0, NODES)
-    half_thick = 0.5 * THICK * thick_taper(s)
+    half = 0.5 * THICK * thick_taper(s)
     near = reachable(roots, surface)
     spread = np.random.default_rng(hair_seed(hair) + 1)  # (its own stream: the layout above stays)
-    lengths = LENGTH * (1.0 + LENGTH_SPREAD * (spread.random(C) - 0.5))  # the tips end at their own heights
-    centres = lock_chains(roots, headings, half_thick, near, lengths)  # (C, N, 3)
-    # 1. A frame along each chain: the tangent, the lock's width around the head, its thickness outwards.
-    tangent = np.gradient(centres, axis=1)
-    tangent /= np.maximum(np.linalg.norm(tangent, axis=2, keepdims=True), 1e-9)
-    # the lock lies flat around the body: its width across the tangent and the horizontal direction
-    # from the neck's vertical axis (hugging the head at the sides, lying flat on the chest or the back)
-    radial = centres - keypoints[1].astype(np.float64)  # BODY25 1: the neck
-    radial[..., 2] = 0.0
-    radial /= np.maximum(np.linalg.norm(radial, axis=2, keepdims=True), 1e-9)
-    across = np.cross(tangent, radial)
-    side = across - np.einsum("cni,cni->cn", across, tangent)[..., None] * tangent
-    side /= np.maximum(np.linalg.norm(side, axis=2, keepdims=True), 1e-9)
-    normal = np.cross(tangent, side)
-    # 2. Rings: ellipses, wide across the lock, thin along its normal.
-    ph = np.arange(BINS) / BINS * 2 * np.pi
-    half_w = (0.5 * WIDTH * width_taper(s) * (0.85 + 0.3 * rng.random(C)[:, None]))[..., None, None]  # locks overlap
-    ring = (np.cos(ph)[None, None, :, None] * side[:, :, None, :] * half_w
-            + np.sin(ph)[None, None, :, None] * normal[:, :, None, :] * half_thick[None, :, None, None])
-    v = (centres[:, :, None, :] + ring).reshape(-1, 3)
-    # a wide lock on a curved shoulder: its edges too stay off the surface (below the root rings)
-    below = np.broadcast_to((np.arange(NODES) >= 2)[None, :, None], (C, NODES, BINS)).ravel()
+    lengths = LENGTH * (1.0 + LENGTH_SPREAD * (spread.random(COLUMNS) - 0.5))  # the tips end at their own heights
+    centres = lock_chains(roots, headings, half, near, lengths)  # (C, N, 3)
+    neck = keypoints[1].astype(np.float64)  # BODY25 1: the neck
+    groups = split_apart(groups, centres, near)
+    verts, faces, maps, starts = [], [], [], []
+    n = 0
+    for k, g in enumerate(groups):
+        rings = panel_rings(centres[g], half, neck)  # (N, 2P, 3)
+        v = rings.reshape(-1, 3)
+        inside = np.concatenate([centres[g], centres[g][::-1]]).transpose(1, 0, 2).reshape(-1, 3)  # each point's chain
+        f = outward(v, ring_faces(NODES, 2 * len(g)), inside)  # faces outwards (the label pass culls back faces)
+        maps.append(sheet_map(centres[g], f, 7 * LOCK_TURN * k))
+        verts.append(v)
+        faces.append(f + n)
+        starts.append((n, len(g)))
+        n += len(v)
+    v = np.concatenate(verts)
+    # the slab on a curved shoulder: its faces too stay off the surface (below the root rings)
+    below = np.concatenate([np.repeat(np.arange(NODES) >= 2, 2 * p) for _, p in starts])
     v[below] = push_out(v[below], near, 0.5 * CLEARANCE, steps=1, k=4)[0]
     v = v.astype(np.float32)
-    one = ring_faces(NODES, BINS)
-    per = NODES * BINS
-    one = outward(v[:per], one, np.repeat(centres[0], BINS, axis=0))  # faces outwards (the label pass culls back faces)
-    f = np.concatenate([one + c * per for c in range(C)]).astype(np.uint32)
+    f = np.concatenate(faces).astype(np.uint32)
     rest = (v - origin) @ R
     mesh = GarmentMesh(v, mesh_normals(v, f), f, hair_colors(hair["color"], rest), PART_INDEX["hair"], None, "hair:locks")
-    cm = tube_map(NODES, BINS, LOCK_TURN / (2 * np.pi), LENGTH, one, LOCK_V)
-    mesh.uv = _tile_map(cm, C, per)
+    mesh.uv = _join_maps(maps, [s0 for s0, _ in starts])
+    mesh.panels = starts
     return mesh
 
 
-def _tile_map(cm, copies: int, per: int):
-    """A :class:`~genb.render.dress.texcoords.ClothMap` of ``copies`` meshes of ``per`` vertices, each
-    with the map ``cm``, offset along u by whole turns (:data:`~genb.render.dress.hair.LOCK_TURN`: the
-    phase around a lock stays u's) so neighbouring locks do not repeat each other's strands."""
+def _join_maps(maps, starts):
+    """One :class:`~genb.render.dress.texcoords.ClothMap` of several panels' maps, the panels'
+    vertices starting at ``starts``."""
     from genb.render.dress.texcoords import ClothMap
 
-    n = len(cm.uv)
-    idx = np.concatenate([cm.index + c * per for c in range(copies)])
-    faces = np.concatenate([cm.faces + c * n for c in range(copies)])
-    uv = np.concatenate([cm.uv + np.array([LOCK_TURN * 7 * c, 0.0]) for c in range(copies)])
-    return ClothMap(idx, faces, uv)
+    idx, faces, uv, m = [], [], [], 0
+    for cm, s0 in zip(maps, starts):
+        idx.append(cm.index + s0)
+        faces.append(cm.faces + m)
+        uv.append(cm.uv)
+        m += len(cm.uv)
+    return ClothMap(np.concatenate(idx), np.concatenate(faces), np.concatenate(uv))
