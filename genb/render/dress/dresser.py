@@ -19,7 +19,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.armhole import armhole_field, hug_armholes
-from genb.render.dress.neckline import neckline_field, top_hug
+from genb.render.dress.neckline import neckline_distance, neckline_field, top_hug
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress import texcoords
@@ -95,6 +95,7 @@ class Dresser:
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
         self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
         self._lower = None  # the lower body's rings and legs (dress.hang), on first use
+        self.neck_height = neckline_distance(a)  # metres over a top's neckline (the band a coat's goes on over: dress.neckline)
         self._skin_grain = None  # skin_colors' per-vertex grain, on first use
 
     # ------------------------------------------------------------------ shells (cached per cut)
@@ -126,10 +127,11 @@ class Dresser:
         return shell
 
     def top_shell(self, sleeve: float, waist: float, collar: float = 1.1, open_front: bool = False,
-                  hood: bool = False, fine: bool = False, ease: float = 0.0, seat: bool = False) -> Shell:
+                  hood: bool = False, fine: bool = False, ease: float = 0.0, seat: bool = False, layer: int = 1) -> Shell:
         """Trunk from ``waist`` (trunk coordinate) up to the collar, arms to ``sleeve`` (arm coordinate; < 0: none).
         ``ease``: the looser the garment, the wider the forms its cloth spans (:func:`span`). ``seat``: a coat's or
-        a jacket's, its seat's anchors smoothed wider (:func:`~genb.render.dress.bridge.back_seat_zone`)."""
+        a jacket's, its seat's anchors smoothed wider (:func:`~genb.render.dress.bridge.back_seat_zone`). ``layer``: its
+        kind's layer (a coat's neckband hugs a wider band, over the top's: :func:`~genb.render.dress.neckline.top_hug`)."""
         a = self.atlas
 
         def field():
@@ -155,11 +157,11 @@ class Dresser:
         wide, hold = [(np.maximum(chest, under), CHEST_FRAME_RADIUS)], self.limb_hold
         if seat:
             wide, hold = wide + [(back := back_seat_zone(a, self.is_leg), SEAT_FRAME_RADIUS)], hold * (1.0 - back)
-        key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ())
+        key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ()) + ((layer,) if layer > 1 else ())
         return self._shell(key, field, extra=extra, subdivide=fine,
                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "wide": wide,
                                   "hang": [(chest, chest_lift), (under, curtain_lift)],
-                                  "hug": lambda: top_hug(a, collar, sleeve < 0)},
+                                  "hug": lambda: top_hug(a, collar, sleeve < 0, layer)},
                            coarse_key=key[:6] + (False,) + key[7:])
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
