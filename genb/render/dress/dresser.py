@@ -19,7 +19,7 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.armhole import armhole_field, hug_armholes
-from genb.render.dress.neckline import neckline_field, top_hug
+from genb.render.dress.neckline import neckline_distance, neckline_field, top_hug
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
 from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
 from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, back_seat_zone, seat_zone
@@ -31,9 +31,9 @@ from genb.render.dress import accessories as _accessories, garments as _garments
 from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
-from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
+from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.hang import BINS, hang_grid, lower_body
 from genb.render.dress import coat_join, texcoords
 from genb.render.dress.lod import FULL, Detail
@@ -94,8 +94,8 @@ class Dresser:
                      for side in ("left", "right")}
         self.limb_hold = np.where(self.is_arm | self.is_leg, 0.75, 0.0)  # limbs smooth less (they are round already)
         self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
-        self._lower = None  # the lower body's rings and legs (dress.hang), on first use
-        self._skin_grain = None  # skin_colors' per-vertex grain, on first use
+        self.neck_height = neckline_distance(a)  # metres over a top's neckline (the band a coat's goes on over: dress.neckline)
+        self._lower = self._skin_grain = None  # on first use: the lower body's rings and legs (dress.hang), the skin's grain
 
     # ------------------------------------------------------------------ shells (cached per cut)
     def _shell(self, key: tuple, field_fn, drape: dict | None = None, coarse_key: tuple | None = None, **kw) -> Shell:
@@ -126,10 +126,10 @@ class Dresser:
         return shell
 
     def top_shell(self, sleeve: float, waist: float, collar: float = 1.1, open_front: bool = False,
-                  hood: bool = False, fine: bool = False, ease: float = 0.0, seat: bool = False) -> Shell:
-        """Trunk from ``waist`` (trunk coordinate) up to the collar, arms to ``sleeve`` (arm coordinate; < 0: none).
-        ``ease``: the looser the garment, the wider the forms its cloth spans (:func:`span`). ``seat``: a coat's or
-        a jacket's, its seat's anchors smoothed wider (:func:`~genb.render.dress.bridge.back_seat_zone`)."""
+                  hood: bool = False, fine: bool = False, ease: float = 0.0, seat: bool = False, layer: int = 1) -> Shell:
+        """Trunk from ``waist`` (trunk coordinate) up to the collar, arms to ``sleeve`` (arm coordinate; < 0: none). ``ease``:
+        the looser, the wider the forms its cloth spans (:func:`span`). ``seat``: a coat's or a jacket's (its seat's anchors
+        smoothed wider, :func:`~genb.render.dress.bridge.back_seat_zone`). ``layer``: its kind's (:func:`~.neckline.top_hug`)."""
         a = self.atlas
 
         def field():
@@ -155,11 +155,11 @@ class Dresser:
         wide, hold = [(np.maximum(chest, under), CHEST_FRAME_RADIUS)], self.limb_hold
         if seat:
             wide, hold = wide + [(back := back_seat_zone(a, self.is_leg), SEAT_FRAME_RADIUS)], hold * (1.0 - back)
-        key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ())
+        key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ()) + ((layer,) if layer > 1 else ())
         return self._shell(key, field, extra=extra, subdivide=fine,
                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "wide": wide,
                                   "hang": [(chest, chest_lift), (under, curtain_lift)], "rest_on": shoulder_zone(a, self.is_arm),
-                                  "hug": lambda: top_hug(a, collar, sleeve < 0)},
+                                  "hug": lambda: top_hug(a, collar, sleeve < 0, layer)},
                            coarse_key=key[:6] + (False,) + key[7:])
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:

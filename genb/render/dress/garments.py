@@ -12,6 +12,7 @@ from genb.render.dress import coat_join, coat_tail, curtain, knee_clear, seat_fi
 from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
+from genb.render.dress.neckline import layer_collar
 
 TORSO = PART_INDEX["torso"]
 FINE_PATTERNS = ("stripes", "checks", "print")  # patterns drawn on a subdivided shell (the body mesh is too coarse)
@@ -27,13 +28,15 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     kind = GARMENT_KINDS[g["kind"]]
     tail = g["kind"] == "coat" and "tail" in g  # its shell ends where the tail begins (dress.coat_join)
     waist = coat_join.top(w.keypoints, g["waist"]) if tail else g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
-    shell = w.dresser.top_shell(g["sleeve"], waist, open_front=bool(g.get("open")), hood=bool(g.get("hood")),
-                                fine=_fine(w, g), ease=e, seat=g["kind"] == "coat")
+    # a coat's neckline a little higher than the top's, its band over the top's (dress.neckline)
+    shell = w.dresser.top_shell(g["sleeve"], waist, layer_collar(kind.layer), open_front=bool(g.get("open")),
+                                hood=bool(g.get("hood")), fine=_fine(w, g), ease=e, seat=g["kind"] == "coat",
+                                layer=kind.layer)
     # over the arms, raised only over the sleeves under it (dress.sleeves)
     body_t, arm_t = sleeves.arm_thickness(w.dresser.atlas.arm, w.sleeves, float(g["thickness"]), kind.stacks, t)
     w.sleeves.append((float(g["sleeve"]), arm_t))
     m = w.add_shell(shell, np.asarray(shell.blend @ body_t).ravel(), fabric_colors(g, shell.rest, shell.rest_normals),
-                    kind.part, g["type"], ease=e, fabric=g)
+                    kind.part, g["type"], ease=e, fabric=g, below=t - float(g["thickness"]) if kind.stacks else 0.0)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         curtain.hang(w, shell, m, tail)

@@ -25,6 +25,7 @@ from genb.render.dress.seams import solid_seams
 from genb.render.dress.folds import fold
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.mesh import GarmentMesh, shell_hem
+from genb.render.dress.band_stack import band_heights, hug_weight, over_bands, push_over_bands
 from genb.render.dress.seat_fill import raise_over
 from genb.render.dress.shells import Shell, pose_shell
 
@@ -72,11 +73,17 @@ class Wearer:
     sleeves: list = dataclasses.field(default_factory=list)
 
     def add_shell(self, shell: Shell, thickness, colors: np.ndarray, part: str, name: str,
-                  hides: bool = True, ease: float = 0.0, fabric: dict | None = None) -> GarmentMesh:
+                  hides: bool = True, ease: float = 0.0, fabric: dict | None = None, below: float = 0.0) -> GarmentMesh:
         """Pose a cached shell ``thickness`` (+ ``ease``) metres off the body (a float, or (G,) per shell
         vertex) and add it as seg class ``part``.
-        ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel."""
-        v, n = pose_shell(shell, self.vertices, self.normals, thickness, ease)
+        ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel.
+        ``below``: metres of ``thickness`` that count the layers under it (a coat's, on its trunk): its
+        neckband lies on theirs with its own thickness (:mod:`~genb.render.dress.band_stack`)."""
+        posed = shell
+        if part in ("upper_clothes", "coat", "dress") and self.layers and (hug_weight(shell) > 0.0).any():
+            add = over_bands(shell, *band_heights(self.vertices, self.normals, self.layers), self.dresser.neck_height, below)
+            posed = shell if add is None else dataclasses.replace(shell, extra=shell.extra + add)
+        v, n = pose_shell(posed, self.vertices, self.normals, thickness, ease)
         if self.fill is not None and part in ("upper_clothes", "coat", "dress"):  # over filled trousers
             raise_over(shell, v, self.fill)
         shade = None
@@ -85,6 +92,9 @@ class Wearer:
             if got is not None:
                 v, n, shade = got
         if part in ("upper_clothes", "coat", "dress"):
+            if posed is not shell:  # and off them where they lean over it (dress.band_stack)
+                pushed = push_over_bands(v, shell.faces, hug_weight(shell), self.layers)
+                v = v if pushed is None else pushed
             self.layers.append((shell, v, n))
         uv = None
         if texcoords.textured(fabric) or solid_seams(fabric, self.detail):  # per pixel (dress.seams: a solid one's seams)

@@ -11,7 +11,9 @@ sides. It measures along a cone around the neck's axis (up the neck and in from 
 the front, where the neck stands upright), so its zero line crosses the bend between the neck and the
 shoulders cleanly rather than grazing it.
 :func:`neckline_weight` is the band along it where :func:`~genb.render.dress.armhole.hug_armholes`
-keeps the cloth on the skin (a neckband, not the smoothed shell standing off the neck).
+keeps the cloth on the skin (a neckband, not the smoothed shell standing off the neck). A coat's
+neckline is cut a little higher (:func:`layer_collar`) and its band is wider (:func:`top_hug`): it lies
+over the top's band (:mod:`~genb.render.dress.band_stack`) and covers its edge.
 
 Pure functions of the :class:`~genb.render.dress.atlas.BodyAtlas` (its rest positions and keypoints:
 the same anatomical line on every body shape); computed once per cached shell.
@@ -42,6 +44,10 @@ BAND = 0.03  # metres below the neckline over which the cloth eases back from th
 # how far the cut lies below its highest point (the back), on the cloth's trunk chart: measured on the
 # rest shell (anny), 2.9 cm at the front, 1.9 cm at the sides; drop = FRONT_DROP (1 + c) + SIDE_DROP (1 - c^2)
 FRONT_DROP, SIDE_DROP = 0.0145, 0.0045
+# the trunk coordinate a garment's neckline rises by per layer over the first: a coat's (layer 2) is about 1.2 cm
+# higher up the back of the neck than the top's under it (an average body), its band lying over the top's and
+# covering its edge (dress.band_stack)
+COLLAR_RISE = 0.04
 
 
 def neckline_distance(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
@@ -67,19 +73,20 @@ def neckline_field(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
     return SLOPE * neckline_distance(atlas, collar)
 
 
-def neckline_weight(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
-    """(V,) in [0, 1]: 1 on the neckline, fading to 0 :data:`BAND` metres below it (smoothstep)."""
-    t = np.clip(1.0 + neckline_distance(atlas, collar) / BAND, 0.0, 1.0)
+def neckline_weight(atlas, collar: float = DEFAULT_COLLAR, flat: float = 0.0) -> np.ndarray:
+    """(V,) in [0, 1]: 1 on the neckline and ``flat`` metres below it, fading to 0 :data:`BAND` metres further
+    down (smoothstep)."""
+    t = np.clip(1.0 + (neckline_distance(atlas, collar) + flat) / BAND, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
 
 
-def neckline_anchor(atlas, collar: float = DEFAULT_COLLAR) -> np.ndarray:
+def neckline_anchor(atlas, collar: float = DEFAULT_COLLAR, flat: float = 0.0) -> np.ndarray:
     """(V,) in [0, 1]: :func:`neckline_weight` less :data:`FRONT_EASE` of it at the front: how much the
     neckband's cloth hangs from its own skin point rather than the smoothed anchor (``anchor`` of
     :func:`~genb.render.dress.armhole.hug_armholes`), so it bridges the throat's hollow."""
     p = np.asarray(atlas.rest, np.float64) - atlas.keypoints[K25["neck"]]
     front = np.clip(-p[:, 1] / np.maximum(np.hypot(p[:, 0], p[:, 1]), 1e-9), 0.0, 1.0)  # cos from the front, >= 0
-    return neckline_weight(atlas, collar) * (1.0 - FRONT_EASE * front ** 2)
+    return neckline_weight(atlas, collar, flat) * (1.0 - FRONT_EASE * front ** 2)
 
 
 def neckline_drop(cos_front: np.ndarray) -> np.ndarray:
@@ -89,9 +96,18 @@ def neckline_drop(cos_front: np.ndarray) -> np.ndarray:
     return np.float32(FRONT_DROP) * (1 + c) + np.float32(SIDE_DROP) * (1 - c * c)
 
 
-def top_hug(atlas, collar: float = DEFAULT_COLLAR, sleeveless: bool = False) -> tuple:
+def top_hug(atlas, collar: float = DEFAULT_COLLAR, sleeveless: bool = False, layer: int = 1) -> tuple:
     """A top's hug (:func:`~genb.render.dress.armhole.hug_armholes`'s arguments after the shell: weight,
     hem_pull, anchor, each (V,) per body vertex but hem_pull): its neckline's band and, ``sleeveless``,
-    its armholes' (:func:`~genb.render.dress.armhole.armhole_weight`)."""
+    its armholes' (:func:`~genb.render.dress.armhole.armhole_weight`). A garment of kind layer ``layer`` keeps
+    to its band ``layer - 1`` times :data:`BAND` further down before it eases back (a coat's lies over the
+    whole band of the top under it: :mod:`~genb.render.dress.band_stack`)."""
     arm = armhole_weight(atlas) if sleeveless else 0.0
-    return np.maximum(neckline_weight(atlas, collar), arm), 0.5, np.maximum(neckline_anchor(atlas, collar), arm)
+    flat = BAND * max(layer - 1, 0)
+    return np.maximum(neckline_weight(atlas, collar, flat), arm), 0.5, np.maximum(neckline_anchor(atlas, collar, flat), arm)
+
+
+def layer_collar(layer: int) -> float:
+    """The ``collar`` of a garment of kind layer ``layer`` (:class:`~genb.render.dress.kinds.GarmentKind`): the
+    default for a top or a dress (layer 1), :data:`COLLAR_RISE` higher per layer over it (a coat's)."""
+    return DEFAULT_COLLAR + COLLAR_RISE * max(layer - 1, 0)
