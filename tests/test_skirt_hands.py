@@ -75,7 +75,7 @@ def _in_cloth(v: np.ndarray, n: np.ndarray, arm: np.ndarray, loose) -> tuple[int
         return 0, 0
     dist, i = cKDTree(loose.vertices).query(v[ids])
     s = np.einsum("ij,ij->i", v[ids] - loose.vertices[i], loose.normals[i])
-    cv, cf = capped(loose.vertices.astype(np.float64), loose.faces, np.arange(BINS))
+    cv, cf = capped(loose.vertices.astype(np.float64), loose.faces, np.arange(loose.columns or BINS))
     bad = ((dist < 0.03) & (s < -0.002)) | (np.abs(winding_numbers(v[ids], cv, cf)) > 0.5)
     facing = bad & (np.einsum("ij,ij->i", n[ids], loose.normals[i]) > 0.0)
     return int(bad.sum()), int(facing.sum())
