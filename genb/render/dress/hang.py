@@ -30,8 +30,9 @@ deterministic, a few ms per garment; :func:`hang_grid` in this order):
    (:mod:`~genb.render.dress.under_hands`), then its front kept in front of the waist
    (:mod:`~genb.render.dress.waist_front`); a coat's tail is joined to its hem again
    (:func:`~genb.render.dress.coat_join.rejoin`); the seat's push has the last word.
-6. **Fallen folds**: a skirt or dress that fell gathers into folds, its hem laid on the ground
-   (:mod:`~genb.render.dress.fall_folds`).
+6. **Fallen folds**: a skirt or dress that fell gathers into folds, its hem laid on the ground, and a coat's
+   tail lying on the ground folds there (:mod:`~genb.render.dress.fall_folds`: the grid refined round the ring
+   to 132 columns first, so a fallen garment's mesh has three times the columns, ``GarmentMesh.columns``).
 
 No tiers: the surface is one grid from the waist to the hem, its hanging folds (flutes growing to the hem) part of its cut.
 """
