@@ -62,7 +62,7 @@ def _legs_out(dresser, v, loose, hem, coat=False):
     from genb.render.dress.cover import capped, outside_share
 
     legs = _covered_legs(dresser, hem, coat)
-    cv, cf = capped(loose.vertices.astype(np.float64), loose.faces, np.arange(44))
+    cv, cf = capped(loose.vertices.astype(np.float64), loose.faces, np.arange(loose.columns or 44))  # (a fallen grid: 132)
     return int(outside_share(v[legs], cv, cf).sum()), int(legs.sum())
 
 
@@ -317,7 +317,7 @@ BENT = ("sitting", "sitting_relaxed", "crouching", "sitting_floor_knees_up", "kn
 
 def bent_grids(body, poses):
     """Each of ``poses`` on the child, heavy and tall bodies, in the knee-length skirt and the long
-    dress: the dresser and per case (pose, body, outfit, grid (rings, 44, 3) float64, vertices, normals)."""
+    dress: the dresser and per case (pose, body, outfit, grid (rings, 44 or a fallen one's 132, 3) float64, vertices, normals)."""
     from genb.render.dress import Dresser
     from genb.render.raster.meshes import vertex_normals
 
@@ -333,7 +333,7 @@ def bent_grids(body, poses):
             n = vertex_normals(v, faces)
             for outfit in ("skirt", "dress"):
                 (loose,) = [m for m in dresser.dress(OUTFITS[outfit], v, n, kp) if m.name.endswith(":skirt")]
-                out.append((name, si, outfit, loose.vertices.astype(np.float64).reshape(-1, 44, 3), v, n))
+                out.append((name, si, outfit, loose.vertices.astype(np.float64).reshape(-1, loose.columns, 3), v, n))
     return dresser, out
 
 

@@ -58,7 +58,7 @@ def fallen_grids(anny_body):
 
 @pytest.fixture(scope="module")
 def fallen(anny_body):
-    return {key: _bell(v, m.vertices.reshape(-1, 44, 3)) for key, v, m in fallen_grids(anny_body)}
+    return {key: _bell(v, m.vertices.reshape(-1, m.columns, 3)) for key, v, m in fallen_grids(anny_body)}
 
 
 def test_a_long_skirt_falls_onto_the_ground_and_the_legs_when_a_knee_is_down(fallen):

@@ -17,7 +17,7 @@ BENT = ("sitting", "sitting_relaxed", "sitting_leaning_forward", "crouching", "s
 @pytest.fixture(scope="module")
 def waists(anny_body):
     """Each bent pose on the child, heavy and tall bodies in the knee-length skirt and the long dress:
-    (pose, body, outfit, grid (rings, 44, 3), body vertices, body normals, the trunk and legs' mask)."""
+    (pose, body, outfit, grid (rings, 44 or a fallen one's 132, 3), body vertices, body normals, the trunk and legs' mask)."""
     dresser, out = bent_grids(anny_body, BENT)
     low = ~dresser.is_arm & (dresser.atlas.parts != PART_INDEX["head"])
     return [case + (low,) for case in out]
@@ -32,12 +32,13 @@ def front_over_back(X: np.ndarray, v: np.ndarray, n: np.ndarray, low: np.ndarray
 
     w = X[0]
     c = w.mean(axis=0)
-    theta = (np.arange(BINS) + 0.5) / BINS * 2 * np.pi  # x to the left, y back (hang.hang_grid)
+    cols = X.shape[1]  # 44, a fallen grid's 132
+    theta = (np.arange(cols) * BINS / cols + 0.5) / BINS * 2 * np.pi  # x to the left, y back (hang.hang_grid)
     back = w[np.abs(theta - np.pi / 2) < 0.5].mean(axis=0) - c
     depth = np.linalg.norm(back)
     back /= depth
     up = np.linalg.svd(w - c)[2][2]
-    up *= np.sign(up @ np.cross(w[0] - c, w[BINS // 4] - c))
+    up *= np.sign(up @ np.cross(w[0] - c, w[cols // 4] - c))
     front = np.abs(theta - 1.5 * np.pi) < np.pi / 3
     P = X[:, front].reshape(-1, 3)
     b, h = (P - c) @ back, (P - c) @ up

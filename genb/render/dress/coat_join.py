@@ -339,7 +339,7 @@ def weld(seams: list, bins: int) -> None:
     """After the layering (:func:`~genb.render.dress.layering.lay_over`: a coat laid over a skirt, its
     moved vertices given its mesh's own normals, each mesh's apart), each coat's seam shares its
     normals again, in place: ``seams`` holds ``(shell mesh, its Hem, tail mesh)``
-    (:class:`~genb.render.dress.mesh.GarmentMesh`; the tail a grid of ``bins`` columns). Where
+    (:class:`~genb.render.dress.mesh.GarmentMesh`; the tail a grid of its ``columns``, else ``bins``). Where
     either was laid, the tail's top ring goes back onto the shell's hem as it lies now (each was
     pushed apart: a hairline gap), the move faded out as :func:`seam_normals` fades; the shell's hem
     takes the mean of its own normal and the tail's top ring's nearest, and the tail those."""
@@ -348,7 +348,7 @@ def weld(seams: list, bins: int) -> None:
     for shell, hem, tail in seams:
         if not any(m.laid is not None and m.laid.any() for m in (shell, tail)):
             continue
-        X = tail.vertices.astype(np.float64).reshape(-1, bins, 3)
+        X = tail.vertices.astype(np.float64).reshape(-1, tail.columns or bins, 3)
         N = tail.normals.astype(np.float64).reshape(X.shape)
         P = shell.vertices[hem.ids].astype(np.float64)
         X = X + _fade(len(X), _reach(X, BLEND))[:, None, None] * (_seam(X, hem._replace(points=P))[0] - X[0])[None]

@@ -34,7 +34,7 @@ from genb.render.dress.hair import hair_profile, hair_record, piece_strands, rel
 from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hair_locks import hair_locks
-from genb.render.dress.hang import BINS, hang_grid, lower_body
+from genb.render.dress.hang import BINS, RINGS, hang_grid, lower_body
 from genb.render.dress import coat_join, texcoords
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.shell_store import ShellStore
@@ -361,8 +361,7 @@ class Dresser:
             normals = mesh_normals(vertices, np.asarray(a.faces))
         enclosed = ((a.parts == TORSO) & (a.torso <= waist)) | (self.is_leg & nan_le(a.leg, hem + 0.15))
         band = (a.parts == TORSO) & (a.torso <= waist) & (a.torso >= waist - 0.1)
-        if self._lower is None:
-            self._lower = lower_body(a)
+        self._lower = lower_body(a) if self._lower is None else self._lower
         coat = part == "coat"
         coarse = {} if detail.drape else {"rings": 14, "edges": False, "settle_rounds": 1}  # dress.lod
         v, f, rest, n = hang_grid(self._lower, a, vertices, normals, keypoints, enclosed, band, hem, margin, 0.05 if coat else 0.12,
@@ -371,11 +370,12 @@ class Dresser:
         # what it covers: the hips and the legs well above the hem (none for an open coat)
         held = ((a.parts == TORSO) & (a.torso <= waist - 0.05)) | (self.is_leg & nan_le(a.leg, hem - 0.15))
         cover = np.zeros(0, np.int64) if open_front else np.flatnonzero(held[a.faces].all(axis=1))
+        columns = len(v) // coarse.get("rings", RINGS)  # (a fallen skirt's grid is finer round the ring)
         if texcoords.textured(g):  # the pattern per pixel (genb.render.dress.fabric)
             return GarmentMesh(v, n, f, texcoords.mean_colors(g, len(v)), PART_INDEX[part], cover, f"{g['type']}:skirt",
-                               uv=texcoords.skirt_texcoords(rest, f), fabric=g)
+                               uv=texcoords.skirt_texcoords(rest, f), fabric=g, columns=columns)
         return GarmentMesh(v, n, f, fabric_colors(g, rest, np.tile([[0.0, 1.0, 0.0]], (len(v), 1))), PART_INDEX[part],
-                           cover, f"{g['type']}:skirt")
+                           cover, f"{g['type']}:skirt", columns=columns)
 
     def _shaft(self, shoes: dict, vertices: np.ndarray, normals: np.ndarray) -> GarmentMesh:
         """A boot's shaft: a tight shell up the shin to the boot's cut."""

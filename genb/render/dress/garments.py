@@ -9,7 +9,6 @@ import numpy as np
 
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import coat_join, coat_tail, curtain, knee_clear, seat_fill, seat_press, seat_tent, sleeves
-from genb.render.dress.hang import BINS
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
 from genb.render.dress.neckline import layer_collar
@@ -68,14 +67,14 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = 
     m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
                         bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring, seat=w.seat if seat is None else seat)
     if ring is not None:  # the shell's shading runs on into the tail (dress.coat_join)
-        X = m.vertices.astype(np.float64).reshape(-1, BINS, 3)
+        X = m.vertices.astype(np.float64).reshape(-1, m.columns, 3)
         m.normals = coat_join.seam_normals(X, m.normals.reshape(X.shape), ring).reshape(-1, 3).astype(np.float32)
         w.seams.append((w.uppers[-1][0], ring, m))  # the shell's, welded again after the layering
     w.out.append(m)
     if coat:  # its tail lies over the skirts too, under the coat's own hem (dress.layering)
         w.uppers.insert(len(w.uppers) - 1, (m, None))
     else:
-        w.loose.append((m, np.arange(BINS)))  # its top ring: the grid's first row
+        w.loose.append((m, np.arange(m.columns)))  # its top ring: the grid's first row
 
 
 @garment_kind("top", "upper_clothes", layer=1, ease=0.008)

@@ -30,8 +30,9 @@ deterministic, a few ms per garment; :func:`hang_grid` in this order):
    (:mod:`~genb.render.dress.under_hands`), then its front kept in front of the waist
    (:mod:`~genb.render.dress.waist_front`); a coat's tail is joined to its hem again
    (:func:`~genb.render.dress.coat_join.rejoin`); the seat's push has the last word.
-6. **Fallen folds**: a skirt or dress that fell gathers into folds, its hem laid on the ground
-   (:mod:`~genb.render.dress.fall_folds`).
+6. **Fallen folds**: a skirt or dress that fell gathers into folds, its hem laid on the ground, and a coat's
+   tail lying on the ground folds there (:mod:`~genb.render.dress.fall_folds`: the grid refined round the ring
+   to 132 columns first, so a fallen garment's mesh has three times the columns, ``GarmentMesh.columns``).
 
 No tiers: the surface is one grid from the waist to the hem, its hanging folds (flutes growing to the hem) part of its cut.
 """
@@ -295,7 +296,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         slit: split the front below the hips (a closed coat's tail, :mod:`~genb.render.dress.coat_tail`).
         skirt: a skirt or a dress (its sides blend over :data:`SKIRT_MIDDLE`, a coat tail's over :data:`MIDDLE`; a raised back shin's half a sleeve, :mod:`~genb.render.dress.stride`; pressed in under the hands, :mod:`~genb.render.dress.under_hands`). top: a coat's hem ring (a :class:`~genb.render.dress.coat_join.Hem`), the top ring hangs from it (:mod:`~genb.render.dress.coat_join`). seat: a sitter's :class:`~genb.render.dress.seat_cloth.Seat` (None: none).
     Returns:
-        (rings * bins, 3) float32 vertices, (F, 3) uint32 faces, (rings * bins, 3) rest coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
+        (rings * bins, 3) float32 vertices (a fallen skirt's grid: bins * ``fall_folds.SUB`` columns), (F, 3) uint32 faces, (rings * bins, 3) rest coordinates (angle x 0.18 m, 0, metres below the waist: the cloth coordinates' source), (rings * bins, 3) float32 unit normals.
     """
     from genb.render.dress.shells import loose_shell
 
@@ -354,7 +355,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     X = fall.out_of_legs(X, pc, floor, (A, B, F, Rm, cand, terms)) if skirt else X  # fallen cloth on a thigh: out of it again
     X = _last_steps(X, lb, vertices, fp[0][0], (A, B, F, R, Rm, cand, terms), (tree, points, pnormals, skin_clear), floor, out,
                     skirt=skirt, top=top, closed=closed if open_front else None, seat=seat, keypoints=keypoints)
-    X, slope = fall_folds.fold(X, rest, fall.low(pc, floor), floor) if skirt else (X, None)  # folds where it fell
+    X, slope = fall_folds.fold(X, rest, fall.low(pc, floor), floor) if skirt else (X, None)  # folds where it fell (finer columns)
+    X, slope = fall_folds.fold_tail(X, rest, floor, closed) if top is not None else (X, slope)  # a coat's tail on the ground
     v, f, uv, n = _grid_mesh(X, theta, closed, slit, z_hem - z_top)
     return v, f, uv, n if slope is None or not slope.any() else fall_folds.tilt(n, slope.reshape(-1, 3))
 
@@ -362,10 +364,13 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
 def _grid_mesh(X: np.ndarray, theta: np.ndarray, closed: np.ndarray | None, slit: bool, drop: float) -> tuple:
     """:func:`hang_grid`'s returns from the finished grid ``X`` (rings, bins, 3): its faces (without the ring
     edges ``closed`` leaves out: an open coat's front, a closed coat's slit), the rest coordinates from the
-    columns' angles ``theta`` (bins,) and the waist-to-hem height ``drop`` (metres, < 0), and its normals."""
+    columns' angles ``theta`` (bins,; a refined grid's in between) and the waist-to-hem height ``drop`` (metres, < 0), and its normals."""
     from genb.render.dress.shells import ring_faces
 
     rings, bins = X.shape[:2]
+    n = len(theta)  # a fallen skirt's grid was refined round the ring (dress.fall_folds.refine): its columns' angles
+    theta = theta if bins == n else (np.arange(bins) * n / bins + 0.5) / n * 2 * np.pi
+    closed = closed if closed is None or bins == n else np.repeat(closed, bins // n, axis=-1)
     faces = ring_faces(rings, bins)
     if closed is not None:
         quad = np.concatenate([np.tile(np.arange(bins), rings - 1)] * 2)

@@ -30,6 +30,8 @@ class GarmentMesh:
         fabric: the garment record the pattern comes from (with ``uv``), or None.
         laid: (N,) bool vertices laid over a loose garment under it (:mod:`genb.render.dress.layering`:
             they take its shape, not the body's), or None.
+        columns: a loose grid's columns round the ring (:func:`~genb.render.dress.hang.hang_grid`: its top ring
+            is vertices 0..columns-1; 44, a fallen skirt's 132), 0 for any other piece.
     """
 
     vertices: np.ndarray
@@ -44,6 +46,7 @@ class GarmentMesh:
     uv: Any = None
     fabric: dict | None = None
     laid: np.ndarray | None = None
+    columns: int = 0
 
 
 def body_vertex_rows(shell: Shell) -> np.ndarray:
