@@ -21,6 +21,7 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
 from genb.render.dress.hang_folds import hanging_folds, may_hang
+from genb.render.dress.vec import cross
 
 FOLD_WAVELENGTH = 0.07  # metres between two ridges (a shell vertex is 1-3 cm from the next)
 FOLD_REACH = 0.09  # metres: the Gaussian window's width either side of the joint
@@ -98,7 +99,7 @@ def _ridges(points, normals, joint, axis, inner, s, amp, phase_tilt=6.0):
     r -= axis * (r @ axis)[:, None]
     rl = np.maximum(np.linalg.norm(r, axis=1), 1e-9)
     facing = np.clip((r @ inner) / rl, 0.0, 1.0) ** 1.5  # the inner side of the bend
-    lateral = (r @ np.cross(axis, inner)) / rl  # -1..1 around the limb: the ridges run a little diagonal
+    lateral = (r @ cross(axis, inner)) / rl  # -1..1 around the limb: the ridges run a little diagonal
     k = 2 * np.pi / FOLD_WAVELENGTH
     phase = k * s + phase_tilt * lateral
     win = np.exp(-(s / FOLD_REACH) ** 2) * facing * amp
