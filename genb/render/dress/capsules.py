@@ -22,20 +22,19 @@ def leg_capsules(lb, vertices: np.ndarray, c: dict, F: np.ndarray):
         (C, 3) starts, (C, 3) ends, (C, 3, 3) frames (columns: axis, two across it), (C, SECTORS) radii.
     """
     A, B, Fr, R = [], [], [], []
+    pieces = _piece_ids(lb)
     for k, side in enumerate(("left", "right")):
-        ids, t = lb.leg[side], lb.leg_t[side]
-        p = vertices[ids].astype(np.float64)
+        ids = lb.leg[side]
         joints = [c[f"{side}_hip"], c[f"{side}_knee"], c[f"{side}_ankle"]]
         for seg in range(2):
             j0, j1 = joints[seg], joints[seg + 1]
             frame = F[1 + 2 * k + seg]
             for i in range(PIECES):
-                lo, hi = seg + i / PIECES, seg + (i + 1) / PIECES
                 a, b = j0 + (j1 - j0) * (i / PIECES), j0 + (j1 - j0) * ((i + 1) / PIECES)
-                sel = (t >= lo - 0.04) & (t <= hi + 0.04)
+                sel = pieces[side][seg * PIECES + i]
                 r = np.zeros(SECTORS)
-                if sel.any():
-                    q = p[sel]
+                if len(sel):
+                    q = vertices[ids[sel]].astype(np.float64)
                     d = b - a
                     u = np.clip((q - a) @ d / max(d @ d, 1e-12), 0.0, 1.0)
                     off = q - (a + u[:, None] * d)
@@ -44,6 +43,24 @@ def leg_capsules(lb, vertices: np.ndarray, c: dict, F: np.ndarray):
                     r = np.maximum(r, 0.5 * np.maximum(np.roll(r, 1), np.roll(r, -1)))  # no empty sector
                 A.append(a), B.append(b), Fr.append(frame), R.append(r)
     return np.array(A), np.array(B), np.array(Fr), np.array(R)
+
+
+_PIECES: dict = {}  # id(lower body) -> (lower body, side -> the pieces' ids into its leg's vertices)
+
+
+def _piece_ids(lb) -> dict:
+    """side -> per capsule piece (thigh's :data:`PIECES`, then the shin's) the ids into ``lb.leg[side]`` of the
+    vertices within 0.04 of its stretch of the leg coordinate, in order: the rows :func:`leg_capsules` reads
+    (the same rows as its masks over every leg vertex, made once a body: 20 masks a call before)."""
+    got = _PIECES.get(id(lb))
+    if got is None or got[0] is not lb:
+        out = {}
+        for side in ("left", "right"):
+            t = lb.leg_t[side]
+            out[side] = [np.flatnonzero((t >= seg + i / PIECES - 0.04) & (t <= seg + (i + 1) / PIECES + 0.04))
+                         for seg in range(2) for i in range(PIECES)]
+        got = _PIECES[id(lb)] = (lb, out)
+    return got[1]
 
 
 def _sector(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -21,12 +21,12 @@ from genb.core.conventions import PART_INDEX
 from genb.render.dress.armhole import armhole_field, hug_armholes
 from genb.render.dress.neckline import neckline_distance, neckline_field, top_hug
 from genb.render.dress.atlas import ARM_PARTS, LEG_PARTS, build_atlas
-from genb.render.dress.materials import fabric_colors, hair_colors, hash_noise, hex_rgb
+from genb.render.dress.materials import hair_colors, hash_noise, hex_rgb
 from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, back_seat_zone, seat_zone
 from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_lift, chest_zone, curtain_lift, seat_back_zone, shoulder_zone
 from genb.render.dress.drape import drape_shell, tangent_neighbours
 from genb.render.dress.drape_refine import refine_drape
-from genb.render.dress.mesh import GarmentMesh, mesh_normals, nan_le
+from genb.render.dress.mesh import GarmentMesh
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
@@ -34,7 +34,8 @@ from genb.render.dress.hair import hair_profile, hair_record, piece_strands, rel
 from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.hair_locks import hair_locks
-from genb.render.dress.hang import BINS, RINGS, hang_grid, lower_body
+from genb.render.dress.hang import BINS
+from genb.render.dress.loose import loose_garment
 from genb.render.dress import coat_join, texcoords
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.shell_store import ShellStore
@@ -78,6 +79,7 @@ class Dresser:
         self.hairline_skin = self.face_region & (h[:, 2] > 0.02) & (h[:, 2] < 0.07) & ~self.brows
         if not self.hairline_skin.any():
             self.hairline_skin = a.parts == HEAD
+        self._hairline_ids = np.flatnonzero(self.hairline_skin)
         # what hair never covers: the face below the forehead (not the temples' sideburns; dress.hairline)
         self.hair_face = self.face_region & (h[:, 2] < 0.062) & ((np.abs(h[:, 0]) < 0.058) | (h[:, 1] > 0.05))
         self.lips = (a.parts == HEAD) & (np.abs(h[:, 0]) < 0.024) & (h[:, 2] > -0.048) & (h[:, 2] < -0.026) & (h[:, 1] > 0.07)
@@ -96,17 +98,22 @@ class Dresser:
         self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
         self.neck_height = neckline_distance(a)  # metres over a top's neckline (the band a coat's goes on over: dress.neckline)
         self._lower = self._skin_grain = None  # on first use: the lower body's rings and legs (dress.hang), the skin's grain
+        self._loose_cuts: dict[tuple, tuple] = {}  # (waist, hem, open front) -> dress.loose.loose_cut's
 
     # ------------------------------------------------------------------ shells (cached per cut)
     def _shell(self, key: tuple, field_fn, drape: dict | None = None, coarse_key: tuple | None = None, **kw) -> Shell:
         """A cached shell; ``drape``: keyword arguments of :func:`~genb.render.dress.drape.drape_shell`
-        (smoothed offset surface, computed once with the shell), or None for a shell on the skin."""
+        (smoothed offset surface, computed once with the shell), or a function that gives them, or None for a
+        shell on the skin; ``extra`` (in ``kw``) may be a function too: both are called only to build the shell
+        (a cached top's or trousers' zones and holds cost 0.3 ms a call when they were made per lookup)."""
         shell = self._shells.get(key)
         if shell is None and self._store is not None:
             shell = self._store.load(key)
             if shell is not None:
                 self._shells[key] = shell
-        if shell is None:
+        if shell is None:  # built: the drape's and the extra offset's arrays (callables) made now, not per lookup
+            drape = drape() if callable(drape) else drape
+            kw = {k: (v() if k == "extra" and callable(v) else v) for k, v in kw.items()}
             shell = build_shell(self.atlas, field_fn(), **kw)
             if drape is not None and kw.get("subdivide", True) and coarse_key is not None:
                 # a subdivided shell takes the drape of the same cut unsubdivided (cached under ``coarse_key``)
@@ -144,22 +151,24 @@ class Dresser:
                 f = np.where(gap, np.maximum(f, (0.035 - np.abs(a.rest[:, 0])) * 10), f)
             return np.where(hard, 1.0, f)
 
-        extra = None
-        if hood:  # a hood lying on the back: a bulge below the collar
-            extra = 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
+        def extra():  # a hood lying on the back: a bulge below the collar
+            return 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
+
         r = span(ease)
-        # a top hangs from the bust and falls from the buttocks (dress.chest); a coat's or a jacket's seat is
-        # its own (dress.seat_tent): its thighs smooth as the trunk does, its anchors over 12 cm
-        chest = chest_zone(a)
-        under = seat_back_zone(a) if not seat else np.zeros(len(chest))
-        wide, hold = [(np.maximum(chest, under), CHEST_FRAME_RADIUS)], self.limb_hold
-        if seat:
-            wide, hold = wide + [(back := back_seat_zone(a, self.is_leg), SEAT_FRAME_RADIUS)], hold * (1.0 - back)
+
+        def drape():  # (made only when the shell is built, 0.3 ms a call before)
+            # a top hangs from the bust and falls from the buttocks (dress.chest); a coat's or a jacket's seat is
+            # its own (dress.seat_tent): its thighs smooth as the trunk does, its anchors over 12 cm
+            chest = chest_zone(a)
+            under = seat_back_zone(a) if not seat else np.zeros(len(chest))
+            wide, hold = [(np.maximum(chest, under), CHEST_FRAME_RADIUS)], self.limb_hold
+            if seat:
+                wide, hold = wide + [(back := back_seat_zone(a, self.is_leg), SEAT_FRAME_RADIUS)], hold * (1.0 - back)
+            return {"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "wide": wide, "rest_on": shoulder_zone(a, self.is_arm),
+                    "hang": [(chest, chest_lift), (under, curtain_lift)], "hug": lambda: top_hug(a, collar, sleeve < 0, layer)}
+
         key = ("top", sleeve, waist, collar, open_front, hood, fine, r) + (("seat",) if seat else ()) + ((layer,) if layer > 1 else ())
-        return self._shell(key, field, extra=extra, subdivide=fine,
-                           drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "wide": wide,
-                                  "hang": [(chest, chest_lift), (under, curtain_lift)], "rest_on": shoulder_zone(a, self.is_arm),
-                                  "hug": lambda: top_hug(a, collar, sleeve < 0, layer)},
+        return self._shell(key, field, extra=extra if hood else None, subdivide=fine, drape=drape,
                            coarse_key=key[:6] + (False,) + key[7:])
 
     def bottom_shell(self, length: float, waist: float, flare: float = 0.0, fine: bool = False, ease: float = 0.0) -> Shell:
@@ -171,16 +180,20 @@ class Dresser:
             return np.where(self.is_leg & ~np.isin(a.parts, [PART_INDEX["left_foot"], PART_INDEX["right_foot"]]),
                             np.nan_to_num(a.leg) - length, f)
 
-        # straight legs hang from the knee: an offset linear in the flare, so one cached shell serves every flare
-        unit = np.clip((np.nan_to_num(a.leg) - 1.1) / 0.85, 0.0, 1.0) * self.is_leg
-        # the waistband (its 4 cm and a little) keeps to the body; below it the cloth bridges the buttocks,
-        # their cleft and the crotch, down the thighs (held like a limb from a third of the way to the knee)
-        thigh = np.where(self.is_leg, 0.75 * np.clip((np.nan_to_num(a.leg) - 0.4) / 0.3, 0.0, 1.0), self.limb_hold)
-        hold = np.where(a.parts == TORSO, np.clip((a.torso - waist + 0.08) / 0.06, 0.0, 1.0), thigh)
+        def unit():  # straight legs hang from the knee: an offset linear in the flare, so one cached shell serves every flare
+            return np.clip((np.nan_to_num(a.leg) - 1.1) / 0.85, 0.0, 1.0) * self.is_leg
+
         r = span(ease)
-        shell = self._shell(("bottom", length, waist, fine, r), field, extra=unit, subdivide=fine,
-                            drape={"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "push_tent": SEAT_TENT,
-                                   "wide": [(seat_zone(a, self.is_leg, waist), SEAT_FRAME_RADIUS)]},
+
+        def drape():  # (made only when the shell is built, 0.3 ms a call before)
+            # the waistband (its 4 cm and a little) keeps to the body; below it the cloth bridges the buttocks,
+            # their cleft and the crotch, down the thighs (held like a limb from a third of the way to the knee)
+            thigh = np.where(self.is_leg, 0.75 * np.clip((np.nan_to_num(a.leg) - 0.4) / 0.3, 0.0, 1.0), self.limb_hold)
+            hold = np.where(a.parts == TORSO, np.clip((a.torso - waist + 0.08) / 0.06, 0.0, 1.0), thigh)
+            return {"fixed": hold, "radius": r, "bridge": BRIDGE_RHO, "push_tent": SEAT_TENT,
+                    "wide": [(seat_zone(a, self.is_leg, waist), SEAT_FRAME_RADIUS)]}
+
+        shell = self._shell(("bottom", length, waist, fine, r), field, extra=unit, subdivide=fine, drape=drape,
                             coarse_key=("bottom", length, waist, False, r))
         return dataclasses.replace(shell, extra=shell.extra * flare)
 
@@ -223,8 +236,9 @@ class Dresser:
         def lift():  # long hair hangs straight down from the back of the head
             return np.clip(self.occiput_back - 0.02 + h[:, 1], 0.0, 0.07) * ((h[:, 2] < -0.02) & (a.normals[:, 1] > 0.0))
 
-        extra = lift() if hairline == "long" and not cap else None
-        back = (a.parts == TORSO).astype(np.float64)  # the share of the clothes' offset hair lies over
+        extra = lift if hairline == "long" and not cap else None  # (both made only when the shell is built)
+        back = lambda: {"region_scale": (a.parts == TORSO).astype(np.float64),  # noqa: E731  the share of the clothes'
+                        "radius": 0.025, "clearance": 0.002}  # offset hair lies over
         # body faces count as hidden only 3 cm inside the cut (hair stands off the head); a cap hides none:
         # seen under its edge, its inside is culled
         fine = fine and not cap
@@ -232,7 +246,7 @@ class Dresser:
         return self._shell(("hair", hairline, cap, under_cap, fine), field, extra=extra, subdivide=fine,
                            coarse_key=("hair", hairline, cap, under_cap, False),
                            hide_margin=None if cap else 0.3,
-                           drape={"region_scale": back, "radius": 0.025, "clearance": 0.002})
+                           drape=back)
 
     def region_shell(self, name: str) -> Shell:
         """Small named regions: ``beard``, ``moustache``, ``stubble``, ``sash`` (a shoulder bag's strap)."""
@@ -335,7 +349,8 @@ class Dresser:
         """(3,) sRGB 0..1 the skin's mean colour on the forehead and temples (what the hairline blends into)."""
         if skin_colors is None:
             return np.array([0.6, 0.45, 0.35])
-        return np.asarray(skin_colors)[self.hairline_skin].astype(np.float64).mean(axis=0)  # the few rows, then float64
+        # the few rows (their ids, built once: the same rows in the same order as the mask's), then float64
+        return np.asarray(skin_colors)[self._hairline_ids].astype(np.float64).mean(axis=0)
 
     @staticmethod
     def _back_surface(w: Wearer) -> tuple[np.ndarray, np.ndarray]:
@@ -350,32 +365,10 @@ class Dresser:
     def loose(self, g: dict, vertices: np.ndarray, keypoints: np.ndarray, waist: float, hem: float,
               margin: float, part: str, open_front: bool, normals: np.ndarray | None = None,
               detail: Detail = FULL, top: np.ndarray | None = None, seat=None) -> GarmentMesh:
-        """A loose shell (skirt, dress skirt, coat tail) from ``waist`` (trunk coordinate) to ``hem``
-        (leg coordinate), ``margin`` metres out of the enclosed hips and legs; seg class ``part``; it
-        hangs (:mod:`genb.render.dress.hang`). ``normals``: (V, 3) the body's (None: computed).
-        ``detail``: its level (:mod:`genb.render.dress.lod`: ``drape`` picks the fine grid). ``top``:
-        a coat's hem ring its top ring hangs from (a :class:`~genb.render.dress.coat_join.Hem`), or None.
-        ``seat``: the sitter's :class:`~genb.render.dress.seat_cloth.Seat`, or None."""
-        a = self.atlas
-        if normals is None:
-            normals = mesh_normals(vertices, np.asarray(a.faces))
-        enclosed = ((a.parts == TORSO) & (a.torso <= waist)) | (self.is_leg & nan_le(a.leg, hem + 0.15))
-        band = (a.parts == TORSO) & (a.torso <= waist) & (a.torso >= waist - 0.1)
-        self._lower = lower_body(a) if self._lower is None else self._lower
-        coat = part == "coat"
-        coarse = {} if detail.drape else {"rings": 14, "edges": False, "settle_rounds": 1}  # dress.lod
-        v, f, rest, n = hang_grid(self._lower, a, vertices, normals, keypoints, enclosed, band, hem, margin, 0.05 if coat else 0.12,
-                               0.12 if coat else 0.4, open_front, slit=coat and not open_front, skirt=not coat,
-                               top=top, seat=seat, **coarse)
-        # what it covers: the hips and the legs well above the hem (none for an open coat)
-        held = ((a.parts == TORSO) & (a.torso <= waist - 0.05)) | (self.is_leg & nan_le(a.leg, hem - 0.15))
-        cover = np.zeros(0, np.int64) if open_front else np.flatnonzero(held[a.faces].all(axis=1))
-        columns = len(v) // coarse.get("rings", RINGS)  # (a fallen skirt's grid is finer round the ring)
-        if texcoords.textured(g):  # the pattern per pixel (genb.render.dress.fabric)
-            return GarmentMesh(v, n, f, texcoords.mean_colors(g, len(v)), PART_INDEX[part], cover, f"{g['type']}:skirt",
-                               uv=texcoords.skirt_texcoords(rest, f), fabric=g, columns=columns)
-        return GarmentMesh(v, n, f, fabric_colors(g, rest, np.tile([[0.0, 1.0, 0.0]], (len(v), 1))), PART_INDEX[part],
-                           cover, f"{g['type']}:skirt", columns=columns)
+        """A loose shell (skirt, dress skirt, coat tail) from ``waist`` (trunk coordinate) to ``hem`` (leg
+        coordinate), ``margin`` metres out of the enclosed hips and legs, seg class ``part``: it hangs
+        (:func:`genb.render.dress.loose.loose_garment`, whose arguments these are)."""
+        return loose_garment(self, g, vertices, keypoints, waist, hem, margin, part, open_front, normals, detail, top, seat)
 
     def _shaft(self, shoes: dict, vertices: np.ndarray, normals: np.ndarray) -> GarmentMesh:
         """A boot's shaft: a tight shell up the shin to the boot's cut."""

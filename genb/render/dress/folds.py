@@ -21,6 +21,7 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
 from genb.render.dress.hang_folds import hanging_folds, may_hang
+from genb.render.dress.vec import cross
 
 FOLD_WAVELENGTH = 0.07  # metres between two ridges (a shell vertex is 1-3 cm from the next)
 FOLD_REACH = 0.09  # metres: the Gaussian window's width either side of the joint
@@ -91,6 +92,31 @@ def joint_bends(kp: np.ndarray) -> dict[tuple[str, float], tuple[float, np.ndarr
     return got
 
 
+_LAST_CHAINS: tuple | None = None  # (keypoints' bytes, their chains): a person's garments share them
+
+
+def _chains(kp: np.ndarray) -> list[tuple]:
+    """Per chain (elbows ``arm``, knees ``leg``, hip creases ``hip``: the trunk's axis, neck to hip, bending into
+    the thigh) of BODY25 keypoints (25, 3) float64: its name, side sign, joint (3,), the joint's coordinate along
+    it, the lengths in and out of the joint, the unit axes in and out and their mean's unit. The last person's are
+    kept (each of their garments folds along the same chains: 12 norms and 18 unit vectors a garment before)."""
+    global _LAST_CHAINS
+    key = kp.tobytes()
+    last = _LAST_CHAINS
+    if last is not None and last[0] == key:
+        return last[1]
+    chains = []
+    for side, sgn in (("left", 1.0), ("right", -1.0)):
+        sh, el, wr = (kp[K25[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist"))
+        hp, kn, an = (kp[K25[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
+        for name, a, b, d, at in (("arm", sh, el, wr, 1.0), ("leg", hp, kn, an, 1.0), ("hip", kp[K25["neck"]], hp, kn, 0.0)):
+            axis_in, axis_out = _unit(b - a), _unit(d - b)
+            chains.append((name, sgn, b, at, np.linalg.norm(b - a), np.linalg.norm(d - b), axis_in, axis_out,
+                           _unit(axis_in + axis_out)))
+    _LAST_CHAINS = (key, chains)
+    return chains
+
+
 def _ridges(points, normals, joint, axis, inner, s, amp, phase_tilt=6.0):
     """Height (N,) and its slope along the limb (N,) of ridges across the limb at ``s`` metres from
     the joint (points (N, 3), normals (N, 3), joint (3,), axis (3,) unit along the limb)."""
@@ -98,7 +124,7 @@ def _ridges(points, normals, joint, axis, inner, s, amp, phase_tilt=6.0):
     r -= axis * (r @ axis)[:, None]
     rl = np.maximum(np.linalg.norm(r, axis=1), 1e-9)
     facing = np.clip((r @ inner) / rl, 0.0, 1.0) ** 1.5  # the inner side of the bend
-    lateral = (r @ np.cross(axis, inner)) / rl  # -1..1 around the limb: the ridges run a little diagonal
+    lateral = (r @ cross(axis, inner)) / rl  # -1..1 around the limb: the ridges run a little diagonal
     k = 2 * np.pi / FOLD_WAVELENGTH
     phase = k * s + phase_tilt * lateral
     win = np.exp(-(s / FOLD_REACH) ** 2) * facing * amp
@@ -127,16 +153,7 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
     h = np.zeros(len(P))
     slope_vec = np.zeros_like(P)
     crease = np.zeros(len(P))
-    chains = []
-    for side, sgn in (("left", 1.0), ("right", -1.0)):
-        sh, el, wr = (kp[K25[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist"))
-        hp, kn, an = (kp[K25[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
-        chains.append(("arm", sgn, sh, el, wr, None, 1.0, np.linalg.norm(el - sh), np.linalg.norm(wr - el)))
-        chains.append(("leg", sgn, hp, kn, an, None, 1.0, np.linalg.norm(kn - hp), np.linalg.norm(an - kn)))
-        # the hip crease: the trunk's axis (neck to hip) bending into the thigh
-        chains.append(("hip", sgn, kp[K25["neck"]], hp, kn, None, 0.0,
-                       np.linalg.norm(hp - kp[K25["neck"]]), np.linalg.norm(kn - hp)))
-    for name, sgn, a, b, d, _, at, len_in, len_out in chains:
+    for name, sgn, b, at, len_in, len_out, axis_in, axis_out, mid in _chains(kp):
         angle, inner = bends[(name, sgn)]
         strength = np.clip((angle - 0.35) / 1.2, 0.0, 1.0)
         if strength <= 0.0:
@@ -145,9 +162,8 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
         if not len(ids):
             continue
         s = (along - at) * np.where(along < at, len_in, len_out)  # metres from the joint along the limb
-        axis_in, axis_out = _unit(b - a), _unit(d - b)
         axis = np.where((s < 0)[:, None], axis_in, axis_out)
-        hh, dh, win = _ridges(P[ids], N[ids], b, _unit(axis_in + axis_out), inner, s, amp_max * strength)
+        hh, dh, win = _ridges(P[ids], N[ids], b, mid, inner, s, amp_max * strength)
         h[ids] += hh
         slope_vec[ids] += NORMAL_GAIN * dh[:, None] * axis
         crease[ids] = np.maximum(crease[ids], (win - hh) / max(amp_max, 1e-9))

@@ -49,6 +49,7 @@ from genb.render.dress import coat_back, coat_join, coat_tail, fall, fall_folds,
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
+from genb.render.dress.vec import cross
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
@@ -114,7 +115,7 @@ def _frame(axis: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     a = axis / max(np.linalg.norm(axis), 1e-9)
     s = lateral - a * (lateral @ a)
     s /= max(np.linalg.norm(s), 1e-9)
-    return np.stack([a, s, np.cross(a, s)], 1)
+    return np.stack([a, s, cross(a, s)], 1)
 
 
 def _frames(c: dict) -> tuple[np.ndarray, np.ndarray]:

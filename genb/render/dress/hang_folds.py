@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
+from genb.render.dress.vec import cross
 
 LEG_FOLDS = 5  # folds around a trouser leg
 ARM_FOLDS = 4  # folds around a sleeve (on its underside)
@@ -50,7 +51,7 @@ def _limb_angles(c: dict, shell, atlas, name: str, sgn: float) -> tuple[np.ndarr
         axis = _unit(b - a)
         ref = np.array([0.0, -1.0, 0.0]) if name == "leg" else np.array([0.0, 0.0, -1.0])  # front / down
         e1 = _unit(ref - axis * (ref @ axis))
-        e2 = np.cross(axis, e1)
+        e2 = cross(axis, e1)
         r = shell.rest[ids].astype(np.float64) - a
         got = c[key] = (ids, coord[ids], np.arctan2(r @ e2, r @ e1))
     return got
@@ -111,7 +112,7 @@ def hanging_folds(c: dict, shell, atlas, P: np.ndarray, N: np.ndarray, kp: np.nd
             if not len(ids) or not amp.any():
                 continue
             hh, dh = _waves(angle, along, LEG_FOLDS if name == "leg" else ARM_FOLDS, amp, radius)
-            around = _unit(np.cross(_unit(b - a), N[ids]))
+            around = _unit(cross(_unit(b - a), N[ids]))
             if h is None:
                 h, slope = np.zeros(len(P)), np.zeros_like(P)
             h[ids] += hh

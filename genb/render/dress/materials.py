@@ -25,6 +25,25 @@ def hash_noise(p: np.ndarray, seed: float = 0.0) -> np.ndarray:
     return (x - np.floor(x)).astype(np.float32)
 
 
+_NOISE: dict = {}  # (kind, id(points)) -> (points, noise): the last points asked, most recent last
+NOISE_KEPT = 64  # a person's shells' rest points come again for the next people (the same cached arrays)
+
+
+def _kept_noise(kind: str, p: np.ndarray, make) -> np.ndarray:
+    """``make(p)`` of the points ``p``, kept for the :data:`NOISE_KEPT` points last asked (least recently asked
+    out first): a cached shell's rest points are the same array person after person, so its noise is made once
+    (the same function of the same points: the same values). Read-only."""
+    key = (kind, id(p))
+    got = _NOISE.pop(key, None)
+    if got is None or got[0] is not p:
+        got = (p, make(p))
+        got[1].setflags(write=False)
+        if len(_NOISE) >= NOISE_KEPT:
+            _NOISE.pop(next(iter(_NOISE)))
+    _NOISE[key] = got
+    return got[1]
+
+
 def _axes(rest: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N,) along (height, metres) and across (the horizontal coordinate that faces the normal)."""
     across = np.where(np.abs(normals[:, 1]) >= np.abs(normals[:, 0]), rest[:, 0], rest[:, 1])
@@ -39,7 +58,7 @@ def fabric_colors(fabric: dict[str, Any], rest: np.ndarray, normals: np.ndarray)
     s = float(fabric.get("pattern_scale", 0.05))
     second = hex_rgb(fabric.get("color2", fabric["color"]))
     along, across = _axes(rest, normals)
-    n = hash_noise(rest)
+    n = _kept_noise("fabric", rest, hash_noise)
     if pattern == "stripes":
         t = (along / s) % 1.0
         band = (t < 0.4).astype(np.float32)[:, None]
@@ -71,7 +90,7 @@ def fabric_colors(fabric: dict[str, Any], rest: np.ndarray, normals: np.ndarray)
 def hair_colors(color: str, rest: np.ndarray) -> np.ndarray:
     """(N, 3) float32 hair albedo: the colour with strand-scale light and dark streaks."""
     base = hex_rgb(color)
-    streak = hash_noise(np.floor(rest * np.array([80.0, 80.0, 12.0])))
+    streak = _kept_noise("hair", rest, lambda p: hash_noise(np.floor(p * np.array([80.0, 80.0, 12.0]))))
     return np.clip(base * (0.8 + 0.45 * streak)[:, None], 0, 1).astype(np.float32)
 
 

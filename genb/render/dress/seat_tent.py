@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress.vec import cross
+
 SEAT_RHO = 0.17  # metres: the coat's sag radius over a flexed seat (the lobes' tops hold it up)
 SEAT_REACH = 0.10  # metres: the farthest point of the seat that holds the cloth up
 SEAT_MAX = 0.04  # metres: the most a point of the seat is lifted
@@ -143,7 +145,7 @@ def seat_lift(points: np.ndarray, normals: np.ndarray, pairs: tuple, weight: np.
 def _face_normals(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """(F, 3) area-weighted normals of ``faces`` (F, 3) over the points ``v``."""
     a = v[faces[:, 0]]
-    return np.cross(v[faces[:, 1]] - a, v[faces[:, 2]] - a)
+    return cross(v[faces[:, 1]] - a, v[faces[:, 2]] - a)
 
 
 def tent_seat(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.ndarray) -> None:

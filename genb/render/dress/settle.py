@@ -34,6 +34,7 @@ import numpy as np
 
 from genb.render.dress.capsules import push_out
 from genb.render.dress.seat_cloth import push_out as push_out_seat
+from genb.render.dress.vec import cross
 
 DEEP = 0.12  # metres: cloth this deep under the skin or less is pushed out (deeper: another side of a limb)
 ROUNDS = 2
@@ -142,7 +143,7 @@ def grid_normals(X: np.ndarray) -> np.ndarray:
         X = 0.25 * np.roll(X, 1, axis=1) + 0.5 * X + 0.25 * np.roll(X, -1, axis=1)
     around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
     down = np.gradient(X, axis=0)
-    n = np.cross(down, around)
+    n = cross(down, around)
     return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.materials import hash_noise, hex_rgb
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
+from genb.render.dress.vec import cross
 
 ADULT_FOOT = 0.26  # metres heel to toe tip at which a style's heights are given
 STATIONS = 14  # cross-sections along the foot
@@ -87,7 +88,7 @@ def foot_frame(keypoints: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray
     up = kp[K25[f"{side}_ankle"]] - heel
     up = up - (up @ fwd) * fwd
     up /= max(np.linalg.norm(up), 1e-9)
-    return heel, np.stack([fwd, np.cross(up, fwd), up], 1)
+    return heel, np.stack([fwd, cross(up, fwd), up], 1)
 
 
 @functools.lru_cache(maxsize=None)

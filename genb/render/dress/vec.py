@@ -1,0 +1,17 @@
+"""Small vector helpers the dressing calls many times a person."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.cross(a, b)`` of (..., 3) vectors (broadcast), written out: its own products and differences in
+    its own order on the promoted type, so the same bits, without its axis moves and checks (about 20 us a
+    call, most of the time for a pair of 3-vectors: 1000 calls over 67 bedlam people's dressing)."""
+    a, b = np.asarray(a), np.asarray(b)
+    dt = np.promote_types(a.dtype, b.dtype)
+    a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack(np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0), -1)
