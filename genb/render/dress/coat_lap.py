@@ -7,7 +7,9 @@ from the hem nearly level, a flat sheet 6-10 cm over the thighs (a child's sitti
 and the slit between them seen from above and the front, the knees showing under them. Here each vertex of
 the tail in front of the hips drops straight down to :data:`CLEAR` over the highest skin of the legs under
 it (within :data:`REACH` across), the drop faded in over :data:`FADE` of cloth below the top ring (which stays on the hem)
-and smoothed around each ring (at most :data:`DEEPEST`), so the cloth past a thigh's side follows it down part of the way. Never up,
+and smoothed around each ring (at most :data:`DEEPEST`), so the cloth past a thigh's side follows it down part of the way;
+the drop is then softened over the grid (:func:`_soften`: without it the side past the thigh stood up as a
+jagged sheet). Never up,
 never below its clearance over the skin. Pure function over numpy arrays (posed frame, z up, metres).
 """
 
@@ -50,6 +52,7 @@ def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     edge = np.linalg.norm(np.diff(X, axis=0), axis=-1)
     down = np.vstack([np.zeros((1, bins)), np.cumsum(edge, axis=0)])  # cloth down each column from the top ring
     drop = np.minimum(np.minimum(drop, allowed), DEEPEST) * front * np.clip(down / FADE, 0.0, 1.0)
+    drop = np.minimum(_soften(drop), allowed)  # no steps between the lap and the sides
     Y = X.copy()
     Y[..., 2] -= drop
     return Y
@@ -75,6 +78,19 @@ def _support(Q: np.ndarray, P: np.ndarray) -> np.ndarray:
             D[n:-n, n:-n] = np.maximum(D[n:-n, n:-n], H[n + a:shape[0] - n + a, n + b:shape[1] - n + b])
     q = np.floor((Q[:, :2] - lo) / CELL).astype(int) + n
     return D[q[:, 0], q[:, 1]]
+
+
+def _soften(d: np.ndarray) -> np.ndarray:
+    """(rings, bins) the drop ``d`` averaged :data:`SMOOTH` times with its four grid neighbours (around the ring and
+    down the column; ring 0 stays where it is, the last ring takes its own in place of the one below)."""
+    d = np.asarray(d, np.float64).copy()
+    for _ in range(SMOOTH):
+        below = np.vstack([d[1:], d[-1:]])
+        above = np.vstack([d[:1], d[:-1]])
+        e = (d + np.roll(d, 1, axis=1) + np.roll(d, -1, axis=1) + above + below) / 5.0
+        e[0] = d[0]
+        d = e
+    return d
 
 
 def _smooth(d: np.ndarray) -> np.ndarray:
