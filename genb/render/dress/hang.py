@@ -45,7 +45,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_back, coat_join, coat_tail, fall, fall_folds, seat_cloth, stride, under_hands, waist_front
+from genb.render.dress import coat_back, coat_join, coat_lap, coat_tail, fall, fall_folds, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -277,6 +277,7 @@ def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.n
     if top is not None:  # on the coat's hem again (standing or walking, its back spanning the legs: dress.coat_tail)
         X = coat_tail.span_back(coat_tail.span_back(X, keypoints), keypoints) if top.tuck else X  # twice: see span_back
         X = coat_join.rejoin(X, top, legs, (tree, points, pnormals), floor, out, closed)
+        X = coat_lap.lay(X, vertices[np.concatenate([lb.leg['left'], lb.leg['right']])], keypoints) if coat_tail.on_chair(keypoints) else X  # seated: the front on the lap
     return seat_cloth.push_grid(X, seat)
 
 

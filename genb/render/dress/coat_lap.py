@@ -1,0 +1,106 @@
+"""A seated coat's tail laid on the lap: its front comes down onto the thighs instead of standing off them.
+
+Seated (:func:`~genb.render.dress.coat_tail.on_chair`), a coat's tail hangs from the shell's hem ring
+(:mod:`~genb.render.dress.coat_join`), which in front runs across the hip crease; the rings below it were
+kept out of the thighs' capsules and the skin but nothing drew them down: the front panels went on forward
+from the hem nearly level, a flat sheet 6-10 cm over the thighs (a child's sitting_relaxed), their cut edges
+and the slit between them seen from above and the front, the knees showing under them. Here each vertex of
+the tail in front of the hips drops straight down to :data:`CLEAR` over the highest skin of the legs under
+it (within :data:`REACH` across), the drop faded in over :data:`FADE` of cloth below the top ring (which stays on the hem)
+and smoothed around each ring (at most :data:`DEEPEST`), so the cloth past a thigh's side follows it down part of the way;
+the drop is then softened over the grid (:func:`_soften`: without it the side past the thigh stood up as a
+jagged sheet). Never up,
+never below its clearance over the skin. Pure function over numpy arrays (posed frame, z up, metres).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CLEAR = 0.03  # metres over the skin: trousers (1.2-1.7 cm), the coat's own thickness and the chords between its columns
+REACH = 0.02  # metres across: the skin under a point is the skin within this of its vertical
+FADE = 0.08  # metres of cloth down a column from the top ring over which the drop comes in
+AHEAD = 0.04  # metres in front of the hip joints over which the front's share ramps in
+DEEPEST = 0.1  # metres: the most a point drops (past the knees the cloth would find the shins and feet)
+CELL = 0.01  # metres: the leg skin's height map's squares
+SMOOTH = 3  # passes of averaging the drop with each point's two ring neighbours
+
+
+def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) the seated tail ``X`` (rings, bins, 3; ring 0 on the coat's hem, kept) with its front
+    laid on the thighs (see the module). ``points``: (N, 3) the posed legs' skin; ``keypoints``: (25, 3)
+    BODY25 (the hips' line gives the front)."""
+    from genb.core.conventions import BODY25_INDEX as K25
+    from genb.render.dress.coat_tail import _back
+
+    X = np.asarray(X, np.float64)
+    rings, bins, _ = X.shape
+    if rings < 2 or not len(points):
+        return X
+    hip, back = _back(keypoints)
+    h = np.asarray(keypoints, np.float64)[[K25["left_hip"], K25["right_hip"]], 2].mean()
+    ahead = -((X[..., 0] - hip[0]) * back[0] + (X[..., 1] - hip[1]) * back[1])
+    front = np.clip(ahead / AHEAD, 0.0, 1.0) * (X[..., 2] > h - 0.3)
+    P = np.asarray(points, np.float64)
+    support = np.full(rings * bins, -np.inf)
+    on = np.ravel(front > 0)
+    support[on] = _support(X.reshape(-1, 3)[on], P)
+    support = support.reshape(rings, bins)
+    drop = np.where(np.isfinite(support), np.maximum(X[..., 2] - (support + CLEAR), 0.0), np.nan)
+    allowed = np.where(np.isfinite(support), drop, np.inf)
+    drop = _smooth(np.where(front > 0, drop, 0.0))
+    edge = np.linalg.norm(np.diff(X, axis=0), axis=-1)
+    down = np.vstack([np.zeros((1, bins)), np.cumsum(edge, axis=0)])  # cloth down each column from the top ring
+    drop = np.minimum(np.minimum(drop, allowed), DEEPEST) * front * np.clip(down / FADE, 0.0, 1.0)
+    drop = np.minimum(_soften(drop), allowed)  # no steps between the lap and the sides
+    Y = X.copy()
+    Y[..., 2] -= drop
+    return Y
+
+
+def _support(Q: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """(M,) the highest z of the leg skin ``P`` (N, 3) within :data:`REACH` across of each point of ``Q`` (M, 3)
+    (a height map of :data:`CELL` squares, its maximum over the squares within :data:`REACH`); -inf where none.
+    The legs' skin is under the cloth over them."""
+    out = np.full(len(Q), -np.inf)
+    if not len(Q) or not len(P):
+        return out
+    lo = Q[:, :2].min(axis=0) - REACH
+    n = int(np.ceil(REACH / CELL))
+    shape = (np.ceil((Q[:, :2].max(axis=0) + REACH - lo) / CELL).astype(int) + 1 + 2 * n)
+    ij = np.floor((P[:, :2] - lo) / CELL).astype(int) + n
+    ok = (ij >= 0).all(axis=1) & (ij < shape).all(axis=1)
+    H = np.full(shape, -np.inf)
+    np.maximum.at(H, (ij[ok, 0], ij[ok, 1]), P[ok, 2])
+    D = H.copy()
+    for a in range(-n, n + 1):  # the maximum over the squares within REACH
+        for b in range(-n, n + 1):
+            D[n:-n, n:-n] = np.maximum(D[n:-n, n:-n], H[n + a:shape[0] - n + a, n + b:shape[1] - n + b])
+    q = np.floor((Q[:, :2] - lo) / CELL).astype(int) + n
+    return D[q[:, 0], q[:, 1]]
+
+
+def _soften(d: np.ndarray) -> np.ndarray:
+    """(rings, bins) the drop ``d`` averaged :data:`SMOOTH` times with its four grid neighbours (around the ring and
+    down the column; ring 0 stays where it is, the last ring takes its own in place of the one below)."""
+    d = np.asarray(d, np.float64).copy()
+    for _ in range(SMOOTH):
+        below = np.vstack([d[1:], d[-1:]])
+        above = np.vstack([d[:1], d[:-1]])
+        e = (d + np.roll(d, 1, axis=1) + np.roll(d, -1, axis=1) + above + below) / 5.0
+        e[0] = d[0]
+        d = e
+    return d
+
+
+def _smooth(d: np.ndarray) -> np.ndarray:
+    """(rings, bins) the drop ``d`` averaged :data:`SMOOTH` times with each point's two ring neighbours (a
+    point with no skin under it, NaN, takes its neighbours' mean; 0 when they have none either)."""
+    d = np.asarray(d, np.float64)
+    for _ in range(SMOOTH):
+        stack = np.stack([d, np.roll(d, 1, axis=1), np.roll(d, -1, axis=1)])
+        ok = np.isfinite(stack)
+        s = np.where(ok, stack, 0.0).sum(axis=0)
+        n = ok.sum(axis=0)
+        d = np.where(n > 0, s / np.maximum(n, 1), np.nan)
+    return np.nan_to_num(d, nan=0.0)
