@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 
 from genb.core.conventions import BODY25_INDEX as K25
-from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 
 from _fixtures_bodies import anny_body  # noqa: F401
 from test_curtain import SHAPES
-from test_seat_cloth import KINDS, SEATED, seat_solid_depth
+from test_seat_cloth import KINDS, SEATED, seat_solid_depth, seated_bodies
 from test_seat_tent import COAT, SHIRT, TROUSERS
 
 AHEAD, BEHIND, SIDE = 0.05, 0.15, 0.12  # metres about the lowest buttock point: every seat the renderer makes covers this
@@ -40,31 +39,18 @@ def seated_coats(anny_body):
     """{(pose, body, 'none' | seat kind): (coat meshes, lowest buttock point, keypoints, seat recipe or None)}."""
     from genb.render.dress import Dresser
     from genb.render.dress.seat_cloth import seat_of
-    from genb.render.raster.meshes import vertex_normals
     from genb.render.scene import contact
 
-    lib = PoseLibrary()
-    rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in SEATED]))
-    rest = anny_body.pose(anny_body.sample_shapes(np.random.default_rng(0), 1), np.tile(np.eye(3), (1, rot.shape[1], 1, 1)))
-    buttocks = contact.support_groups(rest.vertices[0], rest.keypoints[0], np.asarray(anny_body.vertex_parts))["buttocks"]
-    dresser, faces, out, k = Dresser(anny_body), np.asarray(anny_body.faces), {}, 0
-    for s, shape in enumerate(SHAPES):
-        posed = anny_body.pose(np.tile(shape, (len(SEATED), 1)), rot)
-        for p, name in enumerate(SEATED):
-            v, kp = posed.vertices[p].astype(np.float64), posed.keypoints[p].astype(np.float64)
-            lift = -v[:, 2].min()
-            v[:, 2] += lift
-            kp[:, 2] += lift
-            n = vertex_normals(v.astype(np.float32), faces)
-            radius = float(np.sqrt((v[:, 0] ** 2 + v[:, 1] ** 2).max()))
-            rec = contact.seat_recipe(np.random.default_rng(k), v[buttocks], 0.0, radius)
-            rec = {**rec, "type": KINDS[k % len(KINDS)], "color": "808080"}
-            k += 1
-            low = v[buttocks][np.argmin(v[buttocks, 2])]
-            for key, r in (("none", None), (rec["type"], rec)):
-                meshes = dresser.dress({"garments": [SHIRT, TROUSERS, COAT]}, v.astype(np.float32), n,
-                                       kp.astype(np.float32), seat=seat_of(r))
-                out[(name, s, key)] = ([m for m in meshes if m.name.startswith("coat")], low, kp, r)
+    dresser, out, k = Dresser(anny_body), {}, 0
+    for s, name, v, kp, n, radius, buttocks in seated_bodies(anny_body, SHAPES):
+        rec = contact.seat_recipe(np.random.default_rng(k), v[buttocks], 0.0, radius)
+        rec = {**rec, "type": KINDS[k % len(KINDS)], "color": "808080"}
+        k += 1
+        low = v[buttocks][np.argmin(v[buttocks, 2])]
+        for key, r in (("none", None), (rec["type"], rec)):
+            meshes = dresser.dress({"garments": [SHIRT, TROUSERS, COAT]}, v.astype(np.float32), n,
+                                   kp.astype(np.float32), seat=seat_of(r))
+            out[(name, s, key)] = ([m for m in meshes if m.name.startswith("coat")], low, kp, r)
     return out
 
 

@@ -61,36 +61,43 @@ def _turned(P: np.ndarray, yaw_deg: float) -> np.ndarray:
     return np.column_stack([c * P[:, 0] - s * P[:, 1], s * P[:, 0] + c * P[:, 1], P[:, 2]])
 
 
-def seated_cases(anny_body):
-    """(pose, shape index, outfit name, seat recipe, dress kwargs) for every seated pose x body x
-    garment, the seat kind turning with the case and every other case turned by ``YAW_DEG`` (body
-    and seat); yields the posed (v, n, kp) too."""
+def seated_bodies(body, shapes):
+    """Every seated pose x body ``shapes`` (shape-major), lifted onto the ground: (shape index, pose, v and kp
+    (float64), n (float32), the farthest vertex's horizontal radius, the buttocks' vertex ids)."""
     from genb.render.raster.meshes import vertex_normals
     from genb.render.scene import contact
 
-    body = anny_body
     lib = PoseLibrary()
     rot = euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in SEATED]))
     rest = body.pose(body.sample_shapes(np.random.default_rng(0), 1), np.tile(np.eye(3), (1, rot.shape[1], 1, 1)))
-    groups = contact.support_groups(rest.vertices[0], rest.keypoints[0], np.asarray(body.vertex_parts))
+    buttocks = contact.support_groups(rest.vertices[0], rest.keypoints[0], np.asarray(body.vertex_parts))["buttocks"]
     faces = np.asarray(body.faces)
-    k = 0
-    for si in range(len(SHAPES)):
-        posed = body.pose(np.tile(SHAPES[si], (len(SEATED), 1)), rot)
+    for si, shape in enumerate(shapes):
+        posed = body.pose(np.tile(shape, (len(SEATED), 1)), rot)
         for pi, name in enumerate(SEATED):
             v, kp = posed.vertices[pi].astype(np.float64), posed.keypoints[pi].astype(np.float64)
             lift = -v[:, 2].min()
             v[:, 2] += lift
             kp[:, 2] += lift
             n = vertex_normals(v.astype(np.float32), faces)
-            radius = float(np.sqrt((v[:, 0] ** 2 + v[:, 1] ** 2).max()))
-            for outfit in OUTFITS:
-                yaw = YAW_DEG * (k % 2)
-                vt, nt, kt = _turned(v, yaw), _turned(n.astype(np.float64), yaw), _turned(kp, yaw)
-                rec = contact.seat_recipe(np.random.default_rng(k), vt[groups["buttocks"]], yaw, radius)
-                rec = {**rec, "type": KINDS[k % len(KINDS)], "color": "808080"}
-                k += 1
-                yield name, si, outfit, rec, vt.astype(np.float32), nt.astype(np.float32), kt.astype(np.float32)
+            yield si, name, v, kp, n, float(np.sqrt((v[:, 0] ** 2 + v[:, 1] ** 2).max())), buttocks
+
+
+def seated_cases(anny_body):
+    """(pose, shape index, outfit name, seat recipe, dress kwargs) for every seated pose x body x
+    garment, the seat kind turning with the case and every other case turned by ``YAW_DEG`` (body
+    and seat); yields the posed (v, n, kp) too."""
+    from genb.render.scene import contact
+
+    k = 0
+    for si, name, v, kp, n, radius, buttocks in seated_bodies(anny_body, SHAPES):
+        for outfit in OUTFITS:
+            yaw = YAW_DEG * (k % 2)
+            vt, nt, kt = _turned(v, yaw), _turned(n.astype(np.float64), yaw), _turned(kp, yaw)
+            rec = contact.seat_recipe(np.random.default_rng(k), vt[buttocks], yaw, radius)
+            rec = {**rec, "type": KINDS[k % len(KINDS)], "color": "808080"}
+            k += 1
+            yield name, si, outfit, rec, vt.astype(np.float32), nt.astype(np.float32), kt.astype(np.float32)
 
 
 @pytest.fixture(scope="module")
