@@ -95,3 +95,30 @@ def test_a_jackets_neckband_lies_over_the_tshirts(anny_body):
     # 15423f4: 407 of 2292 out, 794 of 1850 under; now 83 of 2292 and 2 of 1876
     assert out < 0.05 * n_tee, f"{out} of {n_tee} of the t-shirt's back-neck edge vertices come out through the jacket"
     assert under < 0.01 * n_coat, f"{under} of {n_coat} of the jacket's neck edge vertices lie under the t-shirt"
+
+
+@pytest.mark.parametrize("layer,seat,fine", [(1, False, False), (1, False, True), (2, True, False), (2, True, True)])
+def test_only_the_band_reads_as_hugged(anny_body, layer, seat, fine):
+    """The hug weight band_stack stacks by is the neckline's (neckline.top_hug's weight through the shell's
+    blend), not read back from the lift: a top resting on the shoulders' tops (chest.shoulder_zone) has a lower
+    lift there too. On 8699cdb (read from the lift) 269 vertices of a coat's shoulders, off its band, read as
+    hugged (weights up to 1.0)."""
+    from genb.render.dress import Dresser
+    from genb.render.dress.band_stack import hug_weight
+    from genb.render.dress.chest import shoulder_zone
+    from genb.render.dress.neckline import layer_collar, top_hug
+
+    dresser = Dresser(anny_body)
+    collar = layer_collar(layer)
+    shell = dresser.top_shell(0.55, -0.05, collar, ease=0.03 * layer, seat=seat, fine=fine, layer=layer)
+    want = np.clip(np.asarray(shell.blend @ top_hug(dresser.atlas, collar, False, layer)[0], np.float64), 0.0, 1.0)
+    main = shell.twin == np.arange(shell.num_vertices)
+    got = hug_weight(shell)
+    rest = np.asarray(shell.blend @ shoulder_zone(dresser.atlas, dresser.is_arm), np.float64) > 0.5
+    stray = main & rest & (want == 0.0)
+    assert stray.sum() > 50  # the shoulders' tops, off the band: the case
+    spill = 0.1 if fine else 0.0  # a subdivided shell's Loop weights spread the band's edge a ring further
+    assert (got[stray] <= spill).all(), f"{int((got[stray] > spill).sum())} shoulder vertices off the band read as hugged"
+    if not fine:  # the coarse shell: exactly hug_armholes' weight (a subdivided one interpolates the coarse one's)
+        np.testing.assert_allclose(got[main], want[main], atol=1e-9)
+    assert got[main][want[main] > 0.99].min() > 0.8  # the band itself stays hugged (interpolated: 0.87 at least)

@@ -91,4 +91,5 @@ def hug_armholes(shell, weight: np.ndarray, hem_pull: float = 0.5, anchor: np.nd
     drape = dataclasses.replace(d, disp=disp.astype(np.float32), normal=normal.astype(np.float32),
                                 ease_scale=((1.0 - w) * d.ease_scale).astype(np.float32), smooth=smooth)
     lift = np.where(main, np.minimum(shell.lift, 1.0 - (1.0 - EDGE_LIFT) * w), shell.lift)  # the hem's inner edge keeps its rim
-    return dataclasses.replace(shell, drape=drape, lift=lift)
+    hug = np.where(main, np.maximum(w, 0.0 if shell.hug is None else shell.hug), 0.0)
+    return dataclasses.replace(shell, drape=drape, lift=lift, hug=hug)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress.armhole import EDGE_LIFT
 
 # metres above the edge of the band under it over which a band comes down from over it to the neck (over_bands)
 STEP = 0.01
@@ -27,11 +26,14 @@ BAND_GAP = 0.003  # metres a band keeps off the band under it (push_over_bands)
 
 def hug_weight(shell) -> np.ndarray:
     """(G,) in [0, 1] the weight of :func:`~genb.render.dress.armhole.hug_armholes` at each vertex of a
-    draped ``shell`` (0 off its bands; a hem's inner-edge vertex takes its twin's), read back from the lift
-    it gave the shell proper (``1 - (1 - EDGE_LIFT) weight``; 1 on an unhugged shell)."""
+    draped ``shell`` (its ``hug``: 0 off its bands and on an unhugged shell; a hem's inner-edge vertex takes
+    its twin's). Not read back from the lift: a top resting on the shoulders (the drape's ``rest_on``) has a
+    lower lift there too, and its shoulders are no neckband."""
     G = shell.num_vertices
+    if shell.hug is None:
+        return np.zeros(G)
     twin = shell.twin if shell.twin is not None else np.arange(G)
-    return np.clip((1.0 - np.asarray(shell.lift, np.float64)) / (1.0 - EDGE_LIFT), 0.0, 1.0)[twin]
+    return np.asarray(shell.hug, np.float64)[twin]
 
 
 def band_heights(vertices: np.ndarray, normals: np.ndarray, layers: list) -> tuple[np.ndarray, float]:
@@ -81,7 +83,6 @@ def over_bands(shell, heights: np.ndarray, top: float, above: np.ndarray, below:
     add = np.zeros(shell.num_vertices)
     add[g] = w[g] * (under - below * np.asarray(shell.lift, np.float64)[g])
     return add
-
 
 
 def push_over_bands(vertices: np.ndarray, faces: np.ndarray, weight: np.ndarray, layers: list) -> np.ndarray | None:

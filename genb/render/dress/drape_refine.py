@@ -46,7 +46,7 @@ def loop_weights(faces: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
 
 
 def refine_drape(fine, coarse, hem_pull: float = 0.5):
-    """The drape (and a hugged band's lift) of ``fine`` (``coarse``'s cut, subdivided once) from ``coarse``'s:
+    """The drape (and a hugged band's lift and weight) of ``fine`` (``coarse``'s cut, subdivided once) from ``coarse``'s:
     its values at every vertex interpolated with Loop's weights, its frames built on the coarse points (the
     smoothing is computed once, on the coarse shell; a subdivided shell only carries finer patterns)."""
     d = coarse.drape
@@ -68,4 +68,5 @@ def refine_drape(fine, coarse, hem_pull: float = 0.5):
                   source=d.source, smooth=(Sg @ d.smooth[:nc]).tocsr().astype(np.float32))
     lift = np.asarray(Sg @ coarse.lift[:nc], np.float64)  # the coarse lift (a hugged band: dress.armhole)
     lift = np.where((twin == np.arange(G)) & (lift < 1.0 - 1e-6), np.minimum(fine.lift, lift), fine.lift)
-    return dataclasses.replace(fine, drape=drape, lift=lift)
+    hug = None if coarse.hug is None else np.where(twin == np.arange(G), np.asarray(Sg @ coarse.hug[:nc], np.float64), 0.0)
+    return dataclasses.replace(fine, drape=drape, lift=lift, hug=hug)

@@ -43,6 +43,8 @@ class Shell:
             hides them where it covers them (the dressed passes draw them pushed back: raster.push_back).
         twin: (G,) int: for a hem's inner-edge vertex the shell vertex it hangs from, else itself.
         drape: the smoothed offset surface (:func:`drape_shell`), or None (the shell follows the skin).
+        hug: (G,) the weight in [0, 1] of :func:`~genb.render.dress.armhole.hug_armholes` at each shell vertex
+            (its neckline and armholes keep to the skin; a hem's inner edge: 0, it reads its twin's), or None (0).
     """
 
     blend: scipy.sparse.csr_matrix
@@ -55,6 +57,7 @@ class Shell:
     hidden: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     twin: np.ndarray | None = None
     drape: "Drape | None" = None
+    hug: np.ndarray | None = None
 
     @property
     def num_vertices(self) -> int:
