@@ -12,11 +12,13 @@ from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
 from genb.render.dress.mesh import GarmentMesh, box, close_gaps, cloth_over_skin, mesh_normals
 from genb.render.dress.pieces import bag, brim, pillow
+from genb.render.dress.sash import shell_plan, taut
 from genb.render.dress.shells import pose_shell
 from genb.render.dress.straps import strap_grids
 
 
 CLOTH = [PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "dress")]  # what a bag rests on
+SASH_THICKNESS = 0.007  # metres
 SASH_GAP = 0.002  # metres between a sash's inner face and the cloth it lies on
 LATERAL = 0.015  # metres: cloth vertices nearer than this to the line along a sash point's normal hold it up
 
@@ -38,10 +40,13 @@ def _sash_and_bag(w: Wearer, acc: dict) -> None:
     P, N = cloth_over_skin(w.vertices, w.normals, w.layers)
     trunk = w.dresser.atlas.parts == PART_INDEX["torso"]  # over an open jacket's front, not down between its edges
     P = close_gaps(w.vertices, w.normals, P, w.dresser.atlas.faces, trunk)
-    strap = w.add_shell(shell, 0.007, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"],
+    strap = w.add_shell(shell, SASH_THICKNESS, np.broadcast_to(color * 0.8, shell.rest.shape).copy(), "bag", acc["type"],
                         hides=False)
-    strap.vertices, strap.normals = pose_shell(shell, P, N, 0.007)
-    base, _ = pose_shell(shell, P, N, 0.0)  # the sash's inner face, on the cloth as the layers give it
+    strap.vertices, strap.normals = pose_shell(shell, P, N, SASH_THICKNESS)
+    plan = shell_plan(shell, w.dresser.atlas, w.dresser.trunk_length)
+    if plan is not None:  # a strap under the bag's weight, on the cloth as the layers give it (dress.sash)
+        strap.vertices, strap.normals = taut(strap.vertices, strap.normals, plan)
+    base = strap.vertices - (SASH_THICKNESS * shell.lift)[:, None].astype(np.float32) * strap.normals  # its inner face
     worn = [m for m in w.out if m.part in CLOTH]
     strap.vertices = strap.vertices + over_cloth(base, strap.normals, strap.faces, worn)
     cloth = [m.vertices for m in worn]

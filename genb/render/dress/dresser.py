@@ -33,6 +33,7 @@ from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stac
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
 from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
+from genb.render.dress.sash import HALF_WIDTH as SASH_HALF_WIDTH, LINE as SASH_LINE
 from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.hang import BINS
 from genb.render.dress.loose import loose_garment
@@ -263,12 +264,12 @@ class Dresser:
 
         def field():  # metres from the sash's middle line less its half width (a straight cut, not the mesh's steps)
             zt = np.nan_to_num(a.torso, nan=9.0) * self.trunk_length
-            p0, p1 = np.array([0.11, 1.06 * self.trunk_length]), np.array([-0.15, 0.02 * self.trunk_length])
+            p0, p1 = (np.array([x, z * self.trunk_length]) for x, z in SASH_LINE)
             d = p1 - p0
             q = np.stack([a.rest[:, 0], zt], 1) - p0
             t = np.clip(q @ d / (d @ d), 0, 1)
             dist = np.linalg.norm(q - t[:, None] * d, axis=1)
-            return np.where(a.parts == TORSO, (dist - 0.022) * 30.0, 1.0)
+            return np.where(a.parts == TORSO, (dist - SASH_HALF_WIDTH) * 30.0, 1.0)
 
         return self._shell(("region", name), field, rim=0.5, subdivide=True)
 
