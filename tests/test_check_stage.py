@@ -46,6 +46,18 @@ def test_tiny_learned_estimators_load_from_folders_and_run(check_run, tiny_vitpo
     assert masks.shape == (len(boxes), *image.shape[:2]) and masks.dtype == bool
 
 
+def test_vitpose_keypoints_stay_in_the_crop_the_model_saw():
+    """The processor's DARK refinement can throw a point off a peakless heatmap (a random model's: 20 px past
+    the crop of a 34 x 41 px box); the estimator keeps each point in the crop its heatmap spans (the box grown
+    to the input's 48:64 aspect, then by 1.25), and leaves points inside it as they are."""
+    from genb.check.estimators import _in_crop
+
+    box = np.array([80.5, 44.5, 34.0, 41.0])  # x, y, w, h: 34 x 41 -> a 42.5 x 56.67 crop centred on (97.5, 65)
+    k = np.array([[139.1, 65.0], [97.5, 20.0], [90.0, 70.0], [76.3, 93.3]], np.float32)
+    got = _in_crop(k, box, (48, 64))
+    assert np.allclose(got, [[118.75, 65.0], [97.5, 65 - 56.6667 / 2], [90.0, 70.0], [76.3, 93.3]], atol=1e-3), got
+
+
 def test_genb_check_cli_with_tiny_models(check_run, tiny_vitpose_dir, tiny_sam_dir, capsys):
     enhance_with(check_run, NOISE, lambda i, r: _drift_largest(i, r, check_run))
     args = ["check", str(check_run.root), "--noise", str(NOISE), "--pose-model", str(tiny_vitpose_dir),

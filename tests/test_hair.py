@@ -130,6 +130,22 @@ def _high_pass(image, mask):
     return float(np.abs(g - cv2.blur(g, (3, 3)))[inner].mean()), int(inner.sum())
 
 
+def _hair_close_up(stage, need: int = 300) -> int:
+    """The first sample whose hair covers ``need`` pixels 2 px in from its outline (the label pass alone):
+    a head near enough for the strands' pixel-to-pixel change to be measured. With seed 21 on 8699cdb sample
+    0 (the test took the first with hair; all have some) had 438 such pixels; after the s34 framing's draws
+    its head has 124 (a smaller head, the test's n > 150 failed), sample 1 2016 (high-pass 6.1 with the
+    strands, 1.1 with vertex colours alone)."""
+    for i in range(12):
+        prep = stage.prepare(i)
+        res = list(stage.rasterize(prep))
+        res.pop(1)  # the shadow map
+        hair = stage.raster.decode(res, prep.cam_ext, True).parts == HAIR
+        if _high_pass(np.zeros((*hair.shape, 3), np.uint8), hair)[1] >= need:
+            return i
+    raise AssertionError(f"no head with {need} hair pixels in 12 samples")
+
+
 def test_hair_is_drawn_per_pixel_in_a_real_render_and_changes_no_label(monkeypatch):
     """A real render of heads close up: inside the hair the image changes from pixel to pixel (strands,
     their relief and highlight) far more than with the hair's vertex colours alone, and the normal map
@@ -137,8 +153,7 @@ def test_hair_is_drawn_per_pixel_in_a_real_render_and_changes_no_label(monkeypat
     import genb.render.dress.dresser as D
 
     stage = _stage()
-    index = next(i for i in range(12) if (stage.prepare(i).fabrics and
-                                           sum(1 for k in stage.prepare(i).fabrics if k[1] == HAIR)))
+    index = _hair_close_up(stage)
     with_hair = stage.finish(stage.prepare(index))
     monkeypatch.setattr(D, "hair_record", lambda *a, **k: None)  # the hair's vertex colours only, as before
     plain = stage.finish(stage.prepare(index))
@@ -149,7 +164,7 @@ def test_hair_is_drawn_per_pixel_in_a_real_render_and_changes_no_label(monkeypat
     hair = plain.images["parts"] == HAIR
     hp_hair, n = _high_pass(with_hair.images["image"], hair)
     hp_plain, _ = _high_pass(plain.images["image"], hair)
-    assert n > 150, n
+    assert n >= 300, n  # the close-up's precondition, on the finished render's labels
     print("high-pass in the hair, strands / vertex colours", hp_hair, hp_plain)
     # 2.2 before the natural hairline (dress.hairline, the hair now also covers the temples, where it is thin)
     # and the smooth strand directions (strands.meridian_tangents: the highlight no longer jumps at every triangle)

@@ -58,7 +58,7 @@ def framed_key_poses(preset: str, over: dict, names: list[str]):
                 rng = np.random.default_rng(1000 * k + b)
                 one = slice(b, b + 1)
                 crowns = heads.crowns(rested[one], head)
-                whole = outline.outlines(rested[one], rested_kp[one], head, crowns) if cfg.whole_in_frame else None
+                whole = outline.outlines(rested[one], rested_kp[one], stage.body.vertex_parts, crowns) if cfg.whole_in_frame else None
                 got = stage.framer.frame(rng, sample_camera(rng, cfg), rested[one], rested_kp[one],
                                          np.sqrt((rested[one, :, :2] ** 2).sum(-1).max(axis=1)), rested[one, :, 2].max(axis=1),
                                          crowns=crowns if cfg.head_row_exact else None, outlines=whole)

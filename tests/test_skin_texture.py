@@ -101,9 +101,16 @@ def test_a_body_model_without_uvs_falls_back_to_per_vertex_skin(tmp_path):
 
 def test_skin_texture_in_a_render_changes_skin_pixels_only(monkeypatch):
     """A close-up rendered with and without the skin texture: labels, depth and the normal map are
-    the same bytes; the image differs on bare skin (faces and hands) and nowhere else."""
+    the same bytes; the image differs on bare skin (faces and hands) and, with the hair's fringe (thinning
+    strands at the hair's outline that let the pixel beside them show: genb.render.raster.hair_fringe),
+    on hair pixels within the fringe's reach of changed skin; without the fringe, nowhere else. (Seed 3,
+    sample 1 after the s34 framing's draws: 2 fringe pixels by up to 5 levels, 0 without the fringe.)"""
+    import cv2
+
     import genb.render.people as people_mod
+    import genb.render.stage as stage_mod
     from genb.render.config import RenderConfig
+    from genb.render.raster import hair_fringe
     from genb.render.stage import RenderStage
 
     cfg = dict(num_samples=4, seed=3, image_size=(240, 320), num_people=(1, 1), portrait_prob=1.0,
@@ -112,15 +119,26 @@ def test_skin_texture_in_a_render_changes_skin_pixels_only(monkeypatch):
     assert stage.skin_layout is not None  # anny ships its UVs
     preps = [stage.prepare(i) for i in range(4)]
     index = next(i for i, p in enumerate(preps) if any(r.get("pattern") == "skin" for r in p.fabrics.values()))
-    prep = preps[index]
-    textured = stage.finish(prep)
-    monkeypatch.setattr(people_mod, "SKIN_PER_PIXEL_PX", 1e9)
-    plain = stage.finish(stage.prepare(index))
+
+    def pair():  # (textured, plain) renders of the sample
+        monkeypatch.setattr(people_mod, "SKIN_PER_PIXEL_PX", 20)
+        textured = stage.finish(stage.prepare(index))
+        monkeypatch.setattr(people_mod, "SKIN_PER_PIXEL_PX", 1e9)
+        return textured, stage.finish(stage.prepare(index))
+
+    textured, plain = pair()
     for name in ("parts", "instances", "body_instances", "control_normal", "control_depth", "control_seg"):
         assert np.array_equal(textured.images[name], plain.images[name]), name
     assert np.array_equal(textured.depth, plain.depth)
     assert np.array_equal(textured.labels["keypoints2d"], plain.labels["keypoints2d"])
     body = np.isin(plain.images["parts"], [PART_INDEX[p] for p in BODY_PARTS[1:]])
     diff = (textured.images["image"] != plain.images["image"]).any(-1)
-    assert not diff[~body].any()
     assert diff[body].mean() > 0.08, diff[body].mean()  # low contrast: +-2 % moves few 8-bit values at 7 mm a pixel
+    reach = int(np.ceil(hair_fringe.MAX_PX * 1.5 * (1 + 0.5 * hair_fringe.RAGGED)))  # the fringe's widest band
+    near = cv2.dilate((diff & body).astype(np.uint8), np.ones((2 * reach + 1,) * 2, np.uint8)).astype(bool)
+    fringe = (plain.images["parts"] == PART_INDEX["hair"]) & near
+    assert not diff[~body & ~fringe].any()
+    monkeypatch.setattr(stage_mod, "soften_hair_edges", lambda *a, **k: 0)  # no fringe: skin pixels alone change
+    textured, plain = pair()
+    diff = (textured.images["image"] != plain.images["image"]).any(-1)
+    assert not diff[~body].any() and diff[body].mean() > 0.08

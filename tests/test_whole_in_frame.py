@@ -62,7 +62,8 @@ def test_people_not_truncated_are_framed_whole_with_room_for_hair(preset):
 
 def test_outline_inside_is_the_projection_of_every_point():
     """outline.inside is the exact test of every point's projection (turned, moved); outlines hold the pushed
-    crown (HAIR_M out of the ears' midpoint) and the body's farthest points (CLOTH_M further along each direction)."""
+    crown (HAIR_M out of the ears' midpoint), the farthest points of the balls of each part's reach round the
+    body's vertices (REACH_M) and the outer corners of the largest backpack and hip bag."""
     from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
 
     K = intrinsics_from_fov(50.0, 192, 256)
@@ -79,14 +80,129 @@ def test_outline_inside_is_the_projection_of_every_point():
         assert got[i] == want
     assert 10 < got.sum() < 190  # both answers occur
     rested = rng.normal(0, 0.2, (1, 600, 3)) + [0, 0, 1.0]
+    parts = np.arange(600) % 14 + 1  # every body part
     kp = np.zeros((1, 25, 3))
-    kp[0, BODY25_INDEX["left_ear"]], kp[0, BODY25_INDEX["right_ear"]] = [0.05, 0, 1.2], [-0.05, 0, 1.2]
-    ids = np.arange(0, 600, 3)
-    got = outline.outlines(rested, kp, ids)
-    crown = heads.crowns(rested, ids)[0]
+    for name, at in (("left_ear", [0.05, 0, 1.6]), ("right_ear", [-0.05, 0, 1.6]), ("neck", [0, 0, 1.45]),
+                     ("mid_hip", [0, 0, 0.95]), ("left_shoulder", [0.18, 0, 1.4]), ("right_shoulder", [-0.18, 0, 1.4]),
+                     ("right_hip", [-0.1, 0, 0.95])):
+        kp[0, BODY25_INDEX[name]] = at
+    got = outline.outlines(rested, kp, parts)
+    crown = heads.crowns(rested, np.flatnonzero(parts == 1))[0]
     push = np.linalg.norm(got[0, : len(crown)] - crown, axis=1)
     assert np.allclose(push, outline.HAIR_M)
-    D = len(outline.DIRECTIONS)
-    assert got.shape == (1, heads.CROWN_POINTS + D + outline.SLABS * 8, 3)
-    far = got[0, len(crown):len(crown) + D] - outline.CLOTH_M * outline.DIRECTIONS  # the support points themselves
-    assert np.allclose((far * outline.DIRECTIONS).sum(1), (rested[0, ::outline.SUPPORT_STEP] @ outline.DIRECTIONS.T).max(0))
+    D, bags = len(outline.DIRECTIONS), 4 + 4 * len(outline.HIP_BAG_SHIFTS)
+    assert got.shape == (1, 2 * heads.CROWN_POINTS + D + outline.SLABS * 8 + bags, 3)
+    far = got[0, 2 * len(crown):2 * len(crown) + D]  # the balls' farthest points along each direction
+    sub, reach = rested[0, ::outline.SUPPORT_STEP], outline.vertex_reach(parts[::outline.SUPPORT_STEP])
+    assert np.allclose((far * outline.DIRECTIONS).sum(1), (sub @ outline.DIRECTIONS.T + reach[:, None]).max(0))
+    pack, bag = got[0, -bags:-bags + 4], got[0, -bags + 4:]
+    assert (pack[:, 1] >= outline.CLOTH_M + 0.025).all()  # behind the back (the body faces -y), cloth and bulge on it
+    assert (bag[:, 0] < -0.1).all() and (np.abs(bag[:, 2] - 0.85) <= outline.HIP_BAG_HALF[2] + 1e-9).all()
+
+
+def test_points_below_a_closeup_cut_nothing_only_where_the_hull_meets_the_bottom_between_the_sides():
+    """closeup leaves the legs below the image (no bottom edge): a point below it is tested where the outline's hull
+    crosses the bottom edge. A hand at the image's right near its bottom and an elbow below the image and beyond
+    the right edge (a sleeve between them crosses the right edge inside the image) was inside on 15423f4 (the
+    point below not tested); a knee below beyond the side with the hull crossing the bottom edge inside stays in."""
+    from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intrinsics_from_fov
+
+    K = intrinsics_from_fov(50.0, 200, 100)
+    ext = extrinsics(np.array([0.0, 0.0, 1.0]), camera_to_world_rotation(0.0, 0.0, 0.0))  # looking along +y, level
+
+    def at(u, v, depth=3.0):  # the world point seen at image fraction (u, v), ``depth`` metres ahead
+        x = (u * 199 - K[0, 2]) / K[0, 0] * depth
+        y = (v * 99 - K[1, 2]) / K[1, 1] * depth
+        return ext[:3, :3].T @ (np.array([x, y, depth]) - ext[:3, 3])
+
+    centre = [at(0.5, 0.3), at(0.3, 0.6)]
+    cut = np.array(centre + [at(0.97, 0.97), at(1.2, 1.05)])  # crosses the right edge at v = 0.98
+    kept = np.array(centre + [at(0.9, 0.5), at(1.1, 1.6)])  # crosses the bottom edge at u = 0.99
+    zero = np.zeros(1)
+    assert not outline.inside(cut, zero, zero, K, ext, 200, 100, 0.0, None)[0]
+    assert outline.inside(kept, zero, zero, K, ext, 200, 100, 0.0, None)[0]
+    assert outline.inside(cut[:3], zero, zero, K, ext, 200, 100, 0.0, None)[0]  # without the point below: inside
+
+
+HOODED = {"garments": [
+    {"type": "hoodie", "kind": "top", "sleeve": 1.9, "length": 1.9, "waist": -0.1, "thickness": 0.0201, "ease": 0.0134,
+     "loose": False, "hood": True, "color": "34302b", "pattern": "solid"},
+    {"type": "trousers", "kind": "bottom", "length": 2.0, "waist": 0.3, "thickness": 0.0109, "flare": 0.0325,
+     "ease": 0.009, "loose": False, "color": "1f2a44", "pattern": "solid"},
+    {"type": "jacket", "kind": "coat", "sleeve": 2.0, "length": 2.0, "waist": -0.1, "thickness": 0.0087, "ease": 0.0292,
+     "loose": False, "open": True, "color": "22313f", "pattern": "solid"}],
+    "accessories": [{"type": "backpack", "color": "22313f"}, {"type": "bag_strap", "color": "6b4a2f"}]}
+
+
+def dressed_gaps(outline_of) -> list[tuple[str, int, float]]:
+    """Per pose x body of :data:`GAP_POSES` x average and heavy: how far (m) the dressed person (closeup seed 703's
+    bent-over woman's outfit: a hoodie with its hood, trousers, an open jacket, a backpack and a hip bag, long hair)
+    stands out of ``outline_of(rested (1, V, 3), rested_kp (1, 25, 3), vertex_parts)`` along 400 directions."""
+    from genb.config import resolve_config
+    from genb.render.config import RenderConfig
+    from genb.render.dress import Dresser
+    from genb.render.raster.meshes import vertex_normals
+    from genb.render.stage import RenderStage
+    from test_dress import OUTFITS
+    from test_head_row import rested_key_poses
+
+    cfg = resolve_config(RenderConfig, "render", "closeup", {"image_size": (64, 48), "wardrobe": "none"})
+    stage = RenderStage(cfg)
+    body = stage.body
+    dresser = Dresser(body)
+    k = np.arange(400) + 0.5
+    z = 1 - 2 * k / 400
+    dirs = np.stack([np.sqrt(1 - z * z) * np.cos(np.pi * (1 + 5 ** 0.5) * k), np.sqrt(1 - z * z) * np.sin(np.pi * (1 + 5 ** 0.5) * k), z], 1)
+    rows = []
+    try:
+        for _, name, rested, rested_kp in rested_key_poses(stage, GAP_POSES):
+            for b in (1, 2):  # average, heavy
+                v, kp = rested[b].astype(np.float32), rested_kp[b].astype(np.float32)
+                meshes = dresser.dress({**OUTFITS["closed coat"], **HOODED}, v, vertex_normals(v, body.faces.astype(np.int64)), kp)
+                dressed = np.concatenate([v] + [m.vertices for m in meshes]).astype(np.float64)
+                out = outline_of(rested[b : b + 1], rested_kp[b : b + 1], body.vertex_parts)[0]
+                gap = (dressed @ dirs.T).max(0) - (out @ dirs.T).max(0)
+                rows.append((name, b, float(gap.max())))
+    finally:
+        stage.close()
+    return rows
+
+
+GAP_POSES = ["standing", "bending_over", "walk_passing", "sitting", "crouching", "pointing"]
+
+
+def test_outline_bounds_a_hooded_jacket_backpack_and_hip_bag_without_the_outfit():
+    """The outline, drawn without the outfit, bounds the bulkiest one: a hoodie's hood under an open jacket, a
+    backpack and a hip bag (closeup seed 703 sample 1: the bent-over woman so dressed was cut at the top by her
+    backpack and at the right by her jacket). On 15423f4 (the body's farthest points along 41 directions pushed
+    0.05 m) the dressed person stood 0.10-0.27 m out of it in all 12 of these poses x bodies (the hip bag, the
+    backpack, the hood and jacket on a bent back, long hair hanging from a bent-over head); now at most 0.03 m
+    (0.024 m measured, over directions not pointing more than 30 degrees down)."""
+    rows = dressed_gaps(outline.outlines)
+    assert len(rows) == 2 * len(GAP_POSES)
+    assert max(r[2] for r in rows) <= 0.03, sorted(rows, key=lambda r: -r[2])[:4]
+
+
+def test_who_is_truncated_is_drawn_once_for_every_try():
+    """place_people takes who is truncated on purpose from the framing (drawn once per sample, stream ``truncated``),
+    not drawing it again in each of the framing's tries: there, a person meant whole who fit nowhere was re-drawn
+    until a try made them truncated (closeup placed 24 of 316 people truncated at truncation_prob 0.05, 300 samples,
+    seed 320; 11 of 310 now). A person given as truncated is placed with the feet's pixel drawn partly outside the
+    image even at truncation_prob 0; one given as whole never is, even at truncation_prob 1."""
+    from genb.config import resolve_config
+    from genb.render.config import RenderConfig
+    from genb.render.scene.sample import place_people, sample_camera
+
+    outside = {True: 0, False: 0}
+    for cut, prob in ((True, 0.0), (False, 1.0)):
+        cfg = resolve_config(RenderConfig, "render", "closeup", {"truncation_prob": prob, "image_size": (256, 192)})
+        for seed in range(40):
+            rng = np.random.default_rng(seed)
+            camera = sample_camera(rng, cfg)
+            xy, _, placed = place_people(rng, cfg, camera, np.array([0.3]), np.array([1.7]), truncated=np.array([cut]))
+            if placed[0]:
+                c = np.array([*xy[0], 0.0]) @ camera.cam_ext[:3, :3].T + camera.cam_ext[:3, 3]
+                u = (c[0] / c[2] * camera.K[0, 0] + camera.K[0, 2]) / (camera.width - 1)
+                v = (c[1] / c[2] * camera.K[1, 1] + camera.K[1, 2]) / (camera.height - 1)
+                outside[cut] += bool(u < 0.05 or u > 0.95 or v > cfg.feet_row[1] or v < cfg.feet_row[0])
+    assert outside[True] >= 5 and outside[False] == 0, outside

@@ -191,8 +191,24 @@ class VitPoseEstimator:
         outputs.heatmaps = outputs.heatmaps.float()
         # 3. heatmap maxima back to image pixels, COCO-17 -> BODY25
         results = self.processor.post_process_pose_estimation(outputs, boxes=coco_boxes)[0]
-        return _to_body25([r["keypoints"].numpy() for r in results], [r["scores"].numpy() for r in results],
-                          BODY25_FROM_COCO17)
+        size = (self.processor.size["width"], self.processor.size["height"])
+        keypoints = [_in_crop(r["keypoints"].numpy(), b, size) for r, b in zip(results, coco_boxes[0])]
+        return _to_body25(keypoints, [r["scores"].numpy() for r in results], BODY25_FROM_COCO17)
+
+
+def _in_crop(keypoints: np.ndarray, box_xywh: np.ndarray, size: tuple) -> np.ndarray:
+    """(K, 2) keypoints kept in the crop the model saw of the box (the processor's: the box grown to the
+    input's aspect ``size`` (width, height), then by 1.25; its heatmap spans exactly that). The processor's
+    sub-pixel refinement (DARK: a Newton step on the log heatmap) is unbounded where the heatmap has no
+    peak: a random 2-layer model's refined points fell up to 20 px beyond the crop of a 34 x 41 px box;
+    a real model's peaks move them by under a heatmap cell."""
+    x, y, w, h = (float(v) for v in box_xywh)
+    aspect = size[0] / size[1]
+    w, h = max(w, aspect * h) * 1.25, max(h, w / aspect) * 1.25
+    cx, cy = x + 0.5 * float(box_xywh[2]), y + 0.5 * float(box_xywh[3])
+    k = np.asarray(keypoints, np.float32).reshape(-1, 2)
+    lo = np.array([cx - 0.5 * w, cy - 0.5 * h], np.float32)
+    return np.clip(k, lo, lo + np.array([w, h], np.float32))
 
 
 def _to_body25(keypoints: list[np.ndarray], scores: list[np.ndarray], index: np.ndarray) -> PoseResult:

@@ -73,9 +73,10 @@ class People:
         local_seats = self._seats(index, rested, radii, seated)
         attached = self._attached(rested_kp, pose_names, local_seats, rested)
         crowns = heads.crowns(rested, self._head_ids()) if cfg.head_row_exact or cfg.whole_in_frame else None
-        whole = outline.outlines(rested, rested_kp, self._head_ids(), crowns) if cfg.whole_in_frame else None
+        whole = outline.outlines(rested, rested_kp, self.body.vertex_parts, crowns) if cfg.whole_in_frame else None
+        truncated = sample_rng(cfg.seed, index, "truncated").random(P) < cfg.truncation_prob  # once for every try
         got = self.framer.frame(rng, camera, rested, rested_kp, radii, heights, attached, force_fallback=retry > 0,
-                                crowns=crowns if cfg.head_row_exact else None, outlines=whole)
+                                crowns=crowns if cfg.head_row_exact else None, outlines=whole, truncated=truncated)
         camera, xy, yaw, placed, framed = got.camera, got.xy, got.yaw, got.placed, got.framed
         del rested
         keep = np.flatnonzero(placed)

@@ -123,7 +123,7 @@ def first_frame_outlines(cfg, body, vertices: np.ndarray, keypoints: np.ndarray,
     rested, kp = turn(np.asarray(vertices, np.float64)), turn(np.asarray(keypoints, np.float64))
     head_ids = np.flatnonzero(np.asarray(body.vertex_parts) == PART_INDEX["head"])
     crowns = heads.crowns(rested, head_ids)
-    whole = outline.outlines(rested, kp, head_ids, crowns) if cfg.whole_in_frame else None
+    whole = outline.outlines(rested, kp, body.vertex_parts, crowns) if cfg.whole_in_frame else None
     return (crowns if cfg.head_row_exact else None), whole
 
 

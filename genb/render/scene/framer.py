@@ -53,7 +53,7 @@ class Framer:
     def frame(self, rng: np.random.Generator, camera, rested: np.ndarray, rested_kp: np.ndarray, radii: np.ndarray,
               heights: np.ndarray, attached: list[list[tuple[np.ndarray, np.ndarray]]] | None = None,
               force_fallback: bool = False, crowns: np.ndarray | None = None,
-              outlines: np.ndarray | None = None) -> Framed:
+              outlines: np.ndarray | None = None, truncated: np.ndarray | None = None) -> Framed:
         """Camera and placement such that one person is framed.
 
         Args:
@@ -66,6 +66,8 @@ class Framer:
                 tested on them exactly, :mod:`genb.render.scene.heads`; None: estimated).
             outlines: (P, M, 3) their outlines in the rested frame (``--whole-in-frame``: people not truncated
                 are kept whole in the image, :mod:`genb.render.scene.outline`; None: not tested).
+            truncated: (P,) bool who is truncated on purpose, the same in every draw (None: drawn per draw by
+                :func:`place_people`); a camera aimed at someone is aimed at a person meant whole.
         """
         cfg = self.cfg
         attached = attached or [[] for _ in radii]
@@ -76,10 +78,12 @@ class Framer:
                 camera = sample_camera(rng, cfg)
             if framing.sky_fraction(camera.K, camera.cam_ext, camera.width, camera.height) > cfg.max_sky_fraction:
                 continue
-            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, crowns=crowns, outlines=outlines)
+            xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, crowns=crowns, outlines=outlines,
+                                           truncated=truncated)
             chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached) if placed.any() else None
             if chosen is None:  # nobody fits this camera (or nobody was framed): aim it at one of them
-                subject = int(rng.integers(len(radii)))
+                whole = np.arange(len(radii)) if truncated is None or truncated.all() else np.flatnonzero(~truncated)
+                subject = int(whole[rng.integers(len(whole))])
                 aimed = framing.aim_person(rng, cfg, camera, float(heights[subject]), float(radii[subject]),
                                            crown=None if crowns is None else crowns[subject],
                                            whole=None if outlines is None else outlines[subject])
@@ -87,7 +91,7 @@ class Framer:
                     continue
                 camera.position[2] = aimed[0]
                 xy, yaw, placed = place_people(rng, cfg, camera, radii, heights, fixed={subject: aimed[1]}, crowns=crowns,
-                                               outlines=outlines)
+                                               outlines=outlines, truncated=truncated)
                 chosen = self._framed_person(camera, rested, rested_kp, sub, xy, yaw, placed, attached)
             if chosen is not None:
                 return Framed(camera, xy, yaw, placed, chosen[0], {"draws": attempt + 1, "fallback": False}, chosen[1])

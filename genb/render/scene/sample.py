@@ -66,8 +66,8 @@ def sample_camera(rng: np.random.Generator, cfg: RenderConfig) -> CameraRecipe:
 
 def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraRecipe, radii: np.ndarray,
                  heights: np.ndarray, tries: int = 500, fixed: dict[int, np.ndarray] | None = None,
-                 crowns: np.ndarray | None = None, outlines: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 crowns: np.ndarray | None = None, outlines: np.ndarray | None = None,
+                 truncated: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stand people on the ground where the camera sees them, without interpenetration.
 
     For each person a target pixel for the feet is drawn (inside the frame, or
@@ -87,6 +87,9 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
             body's top row estimated as the feet's row minus the apparent height).
         outlines: (P, M, 3) each person's outline in their rested frame (:func:`genb.render.scene.outline.outlines`):
             a person who is not truncated is then kept whole in the image (``whole_in_frame``).
+        truncated: (P,) bool who is truncated on purpose, drawn once for all the framing's tries (None: drawn
+            here, per person, with ``truncation_prob``: a sequence's single placement; drawn again in each of the
+            framing's tries, people meant whole who fit nowhere were re-drawn until a try made them truncated).
     Returns:
         xy (P, 2) ground positions, yaw (P,) degrees, and placed (P,) bool
         (False for people no free spot was found for; they are dropped).
@@ -109,14 +112,14 @@ def place_people(rng: np.random.Generator, cfg: RenderConfig, camera: CameraReci
     for p in range(len(radii)):
         if placed[p]:
             continue
-        truncated = rng.random() < cfg.truncation_prob
+        cut = rng.random() < cfg.truncation_prob if truncated is None else bool(truncated[p])
         head_top = whole = None
         if crowns is not None:
             crown = heads.turned(crowns[p], float(yaw[p]))
             head_top = lambda gx, gy, crown=crown: heads.top_rows(crown, gx, gy, K, ext, camera.height)  # noqa: E731
-        if outlines is not None and not truncated:
+        if outlines is not None and not cut:
             whole = _whole_test(heads.turned(outlines[p], float(yaw[p])), cfg, camera, K, ext)
-        at = _first_spot(rng, cfg, camera.height, ray, truncated, float(radii[p]), float(heights[p]),
+        at = _first_spot(rng, cfg, camera.height, ray, cut, float(radii[p]), float(heights[p]),
                          xy[placed], radii[placed], tries, head_top=head_top, whole=whole)
         if at is not None:
             xy[p], placed[p] = at, True
