@@ -10,7 +10,10 @@ it (within :data:`REACH` across), the drop faded in over :data:`FADE` of cloth b
 and smoothed around each ring (at most :data:`DEEPEST`), so the cloth past a thigh's side follows it down part of the way;
 the drop is then softened over the grid (:func:`_soften`: without it the side past the thigh stood up as a
 jagged sheet). Never up,
-never below its clearance over the skin. Pure function over numpy arrays (posed frame, z up, metres).
+never below its clearance over the skin. :func:`over_cloth` then raises it over the trousers or skirt worn
+under it (the dresser, with their posed meshes): seen from above, lap points whose tail lay within 2 mm of
+the trousers or under them (flecks of trousers through it), 63 of 849 -> 13 (tests/test_coat_lap.py;
+trousers 1.6 cm thick: a third of the lap -> a few %). Pure functions over numpy arrays (posed frame, z up, metres).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ FADE = 0.08  # metres of cloth down a column from the top ring over which the dr
 AHEAD = 0.04  # metres in front of the hip joints over which the front's share ramps in
 DEEPEST = 0.1  # metres: the most a point drops (past the knees the cloth would find the shins and feet)
 CELL = 0.01  # metres: the leg skin's height map's squares
+OVER = 0.008  # metres the tail keeps over the cloth under it (over_cloth): its own half thickness and a gap
+HIGHEST = 0.045  # metres: the most the tail is raised over the cloth (over_cloth)
+SPREAD = 2  # passes of over_cloth's lift spread to its grid neighbours
 SMOOTH = 3  # passes of averaging the drop with each point's two ring neighbours
 
 
@@ -55,6 +61,40 @@ def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     drop = np.minimum(_soften(drop), allowed)  # no steps between the lap and the sides
     Y = X.copy()
     Y[..., 2] -= drop
+    return Y
+
+
+def over_cloth(X: np.ndarray, cloth: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
+    """(rings, bins, 3) the laid tail ``X`` (rings, bins, 3, :func:`lay`'s) with its front raised where it lies
+    under or within :data:`OVER` of the cloth worn under it (``cloth``: (N, 3) the trousers' or skirt's posed
+    vertices): straight up to :data:`OVER` over the highest of it within :data:`REACH` across (if that is less than
+    :data:`HIGHEST` up: the cloth over a shin the tail hangs in front of is the thigh's), the lift spread
+    over the grid (never lowered; ring 0, on the coat's hem, kept). :func:`lay` drops the tail to
+    :data:`CLEAR` over the skin; trousers with their ease and their filled seat stand up to 3 cm off it, and
+    the tail met them there (13 % of the lap's points seen from above, a third with 1.6 cm trousers). None
+    where nothing is raised."""
+    X = np.asarray(X, np.float64)
+    rings, bins, _ = X.shape
+    if rings < 2 or not len(cloth):
+        return None
+    from genb.core.conventions import BODY25_INDEX as K25
+    from genb.render.dress.coat_tail import _back
+
+    hip, back = _back(keypoints)
+    h = np.asarray(keypoints, np.float64)[[K25["left_hip"], K25["right_hip"]], 2].mean()
+    front = np.ravel((-((X[..., 0] - hip[0]) * back[0] + (X[..., 1] - hip[1]) * back[1]) > 0) & (X[..., 2] > h - 0.3))
+    front[:bins] = False
+    need = np.zeros(rings * bins)
+    need[front] = np.maximum(_support(X.reshape(-1, 3)[front], np.asarray(cloth, np.float64)) + OVER - X.reshape(-1, 3)[front, 2], 0.0)
+    need = np.where(need < HIGHEST, need, 0.0).reshape(rings, bins)  # higher: another part's cloth (a thigh over a shin)
+    if not (need > 0).any():
+        return None
+    lift = need
+    for _ in range(SPREAD):  # spread over the grid, never below what is needed
+        lift = np.maximum(lift, _soften(lift))
+    lift[0] = 0.0
+    Y = X.copy()
+    Y[..., 2] += lift
     return Y
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_tail, curtain, knee_clear, seat_fill, seat_press, seat_tent, sleeves
+from genb.render.dress import coat_join, coat_lap, coat_tail, curtain, knee_clear, seat_fill, seat_press, seat_tent, sleeves
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.materials import fabric_colors
+from genb.render.dress.mesh import mesh_normals
 from genb.render.dress.neckline import layer_collar
 
 TORSO = PART_INDEX["torso"]
@@ -68,6 +69,13 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = 
                         bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring, seat=w.seat if seat is None else seat)
     if ring is not None:  # the shell's shading runs on into the tail (dress.coat_join)
         X = m.vertices.astype(np.float64).reshape(-1, m.columns, 3)
+        under = [u.vertices for u in w.out if u.part in (PART_INDEX["lower_clothes"], PART_INDEX["dress"])]
+        if under and coat_tail.on_chair(w.keypoints):  # seated: its lap over the trousers (dress.coat_lap)
+            Y = coat_lap.over_cloth(X, np.concatenate(under), w.keypoints)
+            if Y is not None:  # the raised cloth's normals from its faces
+                moved = np.ravel((Y != X).any(axis=-1))
+                X, m.vertices = Y, Y.reshape(-1, 3).astype(np.float32)
+                m.normals[moved] = mesh_normals(m.vertices, m.faces)[moved]
         m.normals = coat_join.seam_normals(X, m.normals.reshape(X.shape), ring).reshape(-1, 3).astype(np.float32)
         w.seams.append((w.uppers[-1][0], ring, m))  # the shell's, welded again after the layering
     w.out.append(m)
