@@ -144,7 +144,10 @@ def wound_faces(shell: Shell) -> np.ndarray:
         main = shell.twin == np.arange(shell.num_vertices)
         own = main[f].all(axis=1)
         F = f.astype(np.int64)
-        keys = np.concatenate([F[own][:, i] * G + F[own][:, (i + 1) % 3] for i in range(3)])
+        edge = np.zeros(len(main), bool)
+        edge[shell.twin[~main]] = True  # the open edges' vertices: only faces touching them can hold a strip's edge
+        O = F[own & edge[f].any(axis=1)]
+        keys = np.concatenate([O[:, i] * G + O[:, (i + 1) % 3] for i in range(3)])
         strip = np.flatnonzero(~own)
         same = np.zeros(len(strip), bool)
         for i in range(3):  # the strip face's edge on the shell (both ends the shell's own) runs as a shell face runs it
