@@ -22,7 +22,11 @@ forward between them instead of pushing through the cloth. Here, on the rest gri
 
 4. **The seat** (:func:`seat_for`): seated on a chair, the tail lies on the seat it was given, or on a
    chair guessed under the buttocks, and falls over its edges instead of hanging through it.
-5. **The back spans the legs** (:func:`span_back`, any coat's tail, standing or walking): the blend of the
+5. **The fronts meet standing** (:func:`close_front`): each panel turned with its own thigh, a standing body's
+   thighs turned out from the rest pose's (a heavy body's most) opened the slit into a V from the hips down,
+   the legs showing between the fronts (9-91 mm at the hem, a closed coat over a t-shirt); standing or walking
+   the two edges are drawn back together, the move faded over :data:`CLOSE_COLUMNS` columns each side.
+6. **The back spans the legs** (:func:`span_back`, any coat's tail, standing or walking): the blend of the
    two thighs' frames across the back drew a stride's tail in between the legs (its hem rising to a point
    there); each ring's back moves out to the ring's outline seen from above and its columns hang straight.
 
@@ -35,6 +39,8 @@ import numpy as np
 
 SLIT_TOP = 0.04  # metres above the rest hip joints: rings below this are split at the front
 GAP = 0.1  # the slit's two edge columns keep this share of their spacing at rest
+MEET = 0.006  # metres: standing, the slit's two edges are drawn together to at most this apart (close_front)
+CLOSE_COLUMNS = 5  # columns each side of the slit over which close_front's move fades out
 TAPER = 3  # rings above the slit's tip whose two columns there are drawn in part of the way
 FRONT = 0.08  # metres: the front weight ramps over this depth in front of the hips (as skin_weights')
 SEAT_SLOPE = 0.45  # seated: each thigh's rise over its length at most this (level thighs)
@@ -224,4 +230,29 @@ def span_back(X: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     dh = np.linalg.norm(np.diff(Y[..., :2], axis=0), axis=-1)
     hang = -np.sqrt(np.maximum(length ** 2 - dh ** 2, 0.0))  # the edge's fall at its length, moved out
     Y[1:, :, 2] = X[0, :, 2] + np.cumsum(drop + w * np.minimum(hang - drop, 0.0), axis=0)
+    return Y
+
+
+def close_front(X: np.ndarray, on: np.ndarray | None) -> np.ndarray:
+    """(rings, bins, 3) a standing or walking closed coat's skinned tail ``X`` (rings, bins, 3) with its slit
+    closed again: on each split ring (``on``: :func:`slit_edges`; None: an open coat, ``X`` returned) the two
+    edge vertices move along the line between them to :data:`MEET` apart (never apart), each column
+    ``i`` = 0, 1, ... away from its edge by ``1 - i / CLOSE_COLUMNS`` of its edge's move, so the panels bend
+    back over a hand's width instead of kinking. The legs are kept out afterwards (``hang.relax``)."""
+    if on is None:
+        return X
+    X = np.asarray(X, np.float64)
+    bins = X.shape[1]
+    j = slit_column(bins)
+    rows = np.flatnonzero(~on[:, j])
+    if not len(rows):
+        return X
+    d = X[rows, j + 1] - X[rows, j]
+    g = np.linalg.norm(d, axis=-1)
+    shift = (0.5 * np.maximum(g - MEET, 0.0) / np.maximum(g, 1e-9))[:, None] * d  # (n, 3): the left edge's move
+    Y = X.copy()
+    for i in range(CLOSE_COLUMNS):
+        f = 1.0 - i / CLOSE_COLUMNS
+        Y[rows, (j - i) % bins] += f * shift
+        Y[rows, (j + 1 + i) % bins] -= f * shift
     return Y

@@ -35,8 +35,11 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     # over the arms, raised only over the sleeves under it (dress.sleeves)
     body_t, arm_t = sleeves.arm_thickness(w.dresser.atlas.arm, w.sleeves, float(g["thickness"]), kind.stacks, t)
     w.sleeves.append((float(g["sleeve"]), arm_t))
+    # a coat's sleeve: less ease, hanging under the arm (dress.sleeves)
+    slack = np.asarray(shell.blend @ sleeves.arm_slack(w.dresser.atlas.arm, w.normals[:, 2], e)).ravel() if kind.stacks else None
     m = w.add_shell(shell, np.asarray(shell.blend @ body_t).ravel(), fabric_colors(g, shell.rest, shell.rest_normals),
-                    kind.part, g["type"], ease=e, fabric=g, below=t - float(g["thickness"]) if kind.stacks else 0.0)
+                    kind.part, g["type"], ease=e, fabric=g, below=t - float(g["thickness"]) if kind.stacks else 0.0,
+                    slack=slack)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         curtain.hang(w, shell, m, tail)
@@ -65,7 +68,11 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = 
         band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(w, g), ease=e)
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
-    m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, w.outer + t + e, kind.part,
+    # standing or walking, a coat's tail stands off the skin by its stacked t and e (they count the layers under
+    # it, kinds.stacked), not by them again over the outermost layer's (w.outer: its hem stood 13.5-16 cm past
+    # the hips' hull, a bell; 10-12.5 now). Flexed, it hangs on from the curtain over the seat as before (dress.curtain)
+    margin = max(w.outer, t + e) if getattr(ring, "tuck", False) else w.outer + t + e
+    m = w.dresser.loose(g, w.vertices, w.keypoints, waist, hem, margin, kind.part,
                         bool(coat and g.get("open")), normals=w.normals, detail=w.detail, top=ring, seat=w.seat if seat is None else seat)
     if ring is not None:  # the shell's shading runs on into the tail (dress.coat_join)
         X = m.vertices.astype(np.float64).reshape(-1, m.columns, 3)

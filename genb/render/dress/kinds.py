@@ -24,7 +24,7 @@ from genb.render.dress import texcoords
 from genb.render.dress.seams import solid_seams
 from genb.render.dress.folds import fold
 from genb.render.dress.lod import FULL, Detail
-from genb.render.dress.mesh import GarmentMesh, shell_hem
+from genb.render.dress.mesh import GarmentMesh, shell_hem, wound_faces
 from genb.render.dress.band_stack import band_heights, hug_weight, over_bands, push_over_bands
 from genb.render.dress.seat_fill import raise_over
 from genb.render.dress.shells import Shell, pose_shell
@@ -73,17 +73,20 @@ class Wearer:
     sleeves: list = dataclasses.field(default_factory=list)
 
     def add_shell(self, shell: Shell, thickness, colors: np.ndarray, part: str, name: str,
-                  hides: bool = True, ease: float = 0.0, fabric: dict | None = None, below: float = 0.0) -> GarmentMesh:
+                  hides: bool = True, ease: float = 0.0, fabric: dict | None = None, below: float = 0.0,
+                  slack: np.ndarray | None = None) -> GarmentMesh:
         """Pose a cached shell ``thickness`` (+ ``ease``) metres off the body (a float, or (G,) per shell
         vertex) and add it as seg class ``part``.
         ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel.
         ``below``: metres of ``thickness`` that count the layers under it (a coat's, on its trunk): its
-        neckband lies on theirs with its own thickness (:mod:`~genb.render.dress.band_stack`)."""
+        neckband lies on theirs with its own thickness (:mod:`~genb.render.dress.band_stack`).
+        ``slack``: (G,) the share of ``ease`` kept per shell vertex (a coat's sleeves,
+        :func:`~genb.render.dress.sleeves.arm_slack`), or None: all of it (the folds take ``ease`` itself)."""
         posed = shell
         if part in ("upper_clothes", "coat", "dress") and self.layers and (hug_weight(shell) > 0.0).any():
             add = over_bands(shell, *band_heights(self.vertices, self.normals, self.layers), self.dresser.neck_height, below)
             posed = shell if add is None else dataclasses.replace(shell, extra=shell.extra + add)
-        v, n = pose_shell(posed, self.vertices, self.normals, thickness, ease)
+        v, n = pose_shell(posed, self.vertices, self.normals, thickness, ease if slack is None else ease * slack)
         if self.fill is not None and part in ("upper_clothes", "coat", "dress"):  # over filled trousers
             raise_over(shell, v, self.fill)
         shade = None
@@ -105,7 +108,7 @@ class Wearer:
                 fabric = {**fabric, "seam_weight": self.detail.seam_weight}
         if shade is not None:
             colors = (np.asarray(colors, np.float32) * shade[:, None]).astype(np.float32)
-        mesh = GarmentMesh(v, n, shell.faces, colors, PART_INDEX[part], shell.covered, name,
+        mesh = GarmentMesh(v, n, wound_faces(shell), colors, PART_INDEX[part], shell.covered, name,
                            shell.hidden if hides else None, shell_hem(shell), uv, fabric if uv is not None else None)
         self.out.append(mesh)
         return mesh

@@ -124,6 +124,48 @@ def shell_hem(shell: Shell) -> np.ndarray | None:
     return hem
 
 
+def wound_faces(shell: Shell) -> np.ndarray:
+    """(F, 3) uint32 a shell's faces with its hem strips wound as the shell, for drawing (cached on its blend).
+
+    :func:`~genb.render.dress.shells.build_shell` strings each strip along its open edge taken as a sorted
+    vertex pair, so about half the strips run the other way from the shell's face on their edge: drawn with
+    back faces culled, a sleeve's cuff seen end-on showed every other strip missing (dark spokes with the
+    background between them; a coat's cuff at the wrist: 40 of its 80 strip faces). Here each strip face whose
+    edge on the shell runs as the shell's own face runs it is turned over. The shell's own faces stay as they
+    were (the dressing's steps that turn normals by their faces', :mod:`~genb.render.dress.seat_tent` and
+    :mod:`~genb.render.dress.knee_clear`, took them so)."""
+    cached = getattr(shell.blend, "_genb_wound", None)
+    if cached is not None and cached[0] is shell.faces:
+        return cached[1]
+    f = np.asarray(shell.faces)
+    out = f
+    if shell.twin is not None:
+        G = np.int64(shell.num_vertices)
+        main = shell.twin == np.arange(shell.num_vertices)
+        own = main[f].all(axis=1)
+        F = f.astype(np.int64)
+        edge = np.zeros(len(main), bool)
+        edge[shell.twin[~main]] = True  # the open edges' vertices: only faces touching them can hold a strip's edge
+        O = F[own & edge[f].any(axis=1)]
+        keys = np.concatenate([O[:, i] * G + O[:, (i + 1) % 3] for i in range(3)])
+        strip = np.flatnonzero(~own)
+        same = np.zeros(len(strip), bool)
+        for i in range(3):  # the strip face's edge on the shell (both ends the shell's own) runs as a shell face runs it
+            a, b = F[strip, i], F[strip, (i + 1) % 3]
+            same |= main[a] & main[b] & np.isin(a * G + b, keys)
+        n = len(strip) // 2  # build_shell's strips: (a, b, b2) per open edge, then (a, b2, a2) in the same order
+        if 2 * n == len(strip) and (F[strip[:n], 0] == F[strip[n:], 0]).all():
+            same[n:] = same[:n]  # each quad's second face (one end on the shell only) turns with its first
+        if same.any():
+            out = f.copy()
+            out[strip[same]] = f[strip[same]][:, ::-1]
+    try:
+        shell.blend._genb_wound = (shell.faces, out)
+    except AttributeError:  # (a blend that takes no attributes: computed per call)
+        pass
+    return out
+
+
 def nan_le(x: np.ndarray, t: float) -> np.ndarray:
     return np.nan_to_num(x, nan=np.inf) <= t
 

@@ -12,7 +12,14 @@ now raised only over the sleeves already worn (:func:`arm_thickness`): each cove
 its cut and fades out over :data:`FADE` of the arm's coordinate past it (no step at its hem); a
 garment that stacks (a coat) adds its thickness to theirs, others keep theirs plus 4 mm over
 them. The arm blends into the trunk's stacked thickness over the arm's first :data:`BLEND` (the
-shoulder), so the cloth stays one smooth surface there. Functions over arrays (metres).
+shoulder), so the cloth stays one smooth surface there.
+
+A coat's or a jacket's sleeve also took the coat's whole ease (0.6 of it on the limbs, the drape's
+``region_scale``: 15-23 mm for a coat's 26-38 mm) all round the arm: a tube standing 43-46 mm off a
+bare forearm and 45-56 mm off the upper arm (a 3.8 cm ease, 17 mm coat over a t-shirt), a balloon
+with a wide cuff. Now (:func:`arm_slack`) its sleeve keeps at most :data:`ARM_EASE` of ease and the
+slack hangs under the arm (:data:`HANG`): it rests on the top of a raised arm and hangs below it.
+Functions over arrays (metres).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import numpy as np
 FADE = 0.15  # arm coordinate (about 15 % of the way from shoulder to elbow): a sleeve's cover fades out past its cut
 BLEND = 0.3  # arm coordinate: the arm's thickness blends into the trunk's over this much from the shoulder
 GAP = 0.004  # metres a garment that does not stack keeps over the sleeves under it (kinds.stacked)
+ARM_EASE = 0.012  # metres: the most ease a coat's sleeve keeps (before the drape's 0.6 limb share)
+HANG = 0.7  # share of a coat sleeve's ease moved from the top of the arm to its underside
 
 
 def cover(arm: np.ndarray, sleeve: float) -> np.ndarray:
@@ -49,3 +58,17 @@ def arm_thickness(arm: np.ndarray, worn: list[tuple[float, float]], own: float, 
     on_arm = np.minimum(on_arm, trunk)  # never more than everywhere else
     w = np.clip(np.nan_to_num(np.asarray(arm, np.float64), nan=-1.0) / BLEND, 0.0, 1.0)
     return (1.0 - w) * trunk + w * on_arm, float(on_arm.max())
+
+
+def arm_slack(arm: np.ndarray, up: np.ndarray, ease: float) -> np.ndarray:
+    """(V,) the share of a coat's ``ease`` its shell keeps over each body vertex: 1 off the arms and at the
+    shoulder (blended in over :data:`BLEND` as :func:`arm_thickness`); on the arm at most :data:`ARM_EASE`
+    of ease, less on the arm's top and more under it (``1 - HANG * up``: the slack hangs).
+
+    Args:
+        arm: (V,) the body's arm coordinate (NaN off the arms). up: (V,) the posed body normals' upward
+            component (world z). ease: the coat's ease, metres.
+    """
+    keep = min(1.0, ARM_EASE / ease) if ease > 0 else 1.0
+    w = np.clip(np.nan_to_num(np.asarray(arm, np.float64), nan=-1.0) / BLEND, 0.0, 1.0)
+    return (1.0 - w) + w * keep * (1.0 - HANG * np.clip(np.asarray(up, np.float64), -1.0, 1.0))
