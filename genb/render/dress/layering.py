@@ -47,19 +47,23 @@ def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, o
     """
     X = np.asarray(vertices, np.float32)
     out = None
-    for P, N, tree, top, up in [x for x in loose for _ in range(rounds)]:
-        cur = X if out is None else out
-        d, i = tree.query(cur, distance_upper_bound=REACH)
-        near = np.flatnonzero(np.isfinite(d))
-        j = i[near]
-        rel = cur[near] - P[j]
-        depth = gap - np.einsum("ij,ij->i", rel, N[j])  # > 0: inside the loose cloth
-        move = (depth > 0) & (depth < MAX_PUSH) & ~(top[j] & (rel @ up > TENT))  # not well above its top ring
-        if not move.any():
-            continue
-        if out is None:
-            out = X.copy()
-        out[near[move]] += depth[move, None].astype(np.float32) * N[j[move]]
+    for P, N, tree, top, up in loose:
+        ask = None  # every vertex on a surface's first pass; then only those its last pass moved (the rest stay)
+        for _ in range(rounds):
+            cur = X if out is None else out
+            pts = cur if ask is None else cur[ask]
+            d, i = tree.query(pts, distance_upper_bound=REACH)
+            near = np.flatnonzero(np.isfinite(d))
+            j = i[near]
+            rel = pts[near] - P[j]
+            depth = gap - np.einsum("ij,ij->i", rel, N[j])  # > 0: inside the loose cloth
+            move = (depth > 0) & (depth < MAX_PUSH) & ~(top[j] & (rel @ up > TENT))  # not well above its top ring
+            if not move.any():
+                break
+            if out is None:
+                out = X.copy()
+            ask = near[move] if ask is None else ask[near[move]]
+            out[ask] += depth[move, None].astype(np.float32) * N[j[move]]
     return out
 
 
