@@ -29,6 +29,7 @@ import scipy.sparse
 
 from genb.render.dress.bridge import hollow_lift, neighbour_pairs, tent
 from genb.render.raster.meshes import vertex_normals
+from genb.render.dress.vec import norm
 
 
 @dataclasses.dataclass
@@ -105,16 +106,16 @@ def anchor_frames(blend, vertices: np.ndarray, normals: np.ndarray, tangent_to: 
     if smooth is not None:
         x = np.asarray(smooth @ x, np.float32)
     a, n, t = x[:, :3], x[:, 3:6], x[:, 6:]
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    n /= np.maximum(norm(n, keepdims=True), 1e-9)
     t -= n * np.einsum("ij,ij->i", t, n)[:, None]
-    tl = np.linalg.norm(t, axis=1, keepdims=True)
+    tl = norm(t, keepdims=True)
     bad = tl[:, 0] < 1e-7
     if bad.any():  # a degenerate tangent: any direction across the normal
         alt = np.cross(n[bad], np.array([1.0, 0.0, 0.0], np.float32))
-        alt[np.linalg.norm(alt, axis=1) < 1e-3] = np.cross(n[bad], np.array([0.0, 1.0, 0.0], np.float32))[
-            np.linalg.norm(alt, axis=1) < 1e-3]
+        alt[norm(alt) < 1e-3] = np.cross(n[bad], np.array([0.0, 1.0, 0.0], np.float32))[
+            norm(alt) < 1e-3]
         t[bad] = alt
-        tl = np.linalg.norm(t, axis=1, keepdims=True)
+        tl = norm(t, keepdims=True)
     t /= np.maximum(tl, 1e-12)
     R = np.empty((len(t), 3, 3), np.result_type(t, n))
     R[:, 0], R[:, 2] = t, n

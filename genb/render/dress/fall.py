@@ -25,6 +25,7 @@ from scipy.spatial import cKDTree
 from genb.render.dress import seat_cloth
 from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
 from genb.render.dress.settle import edge_midpoints, smooth, spread_edge_pushes
+from genb.render.dress.vec import norm
 
 KNEE = (0.3, 0.2)  # the lowest knee's height over the ground per leg length (hip to knee to ankle): no fall at
 # KNEE[0] or higher (standing 0.55, a run 0.36, a chair, crouching or knees up 0.5-0.54), all of it at KNEE[1] or
@@ -74,7 +75,7 @@ def fall(X: np.ndarray, rest: np.ndarray, free: np.ndarray, capsules: tuple, flo
     A, B, F, R = capsules
     rings, bins, _ = X.shape
     Lv = np.linalg.norm(np.diff(rest, axis=0), axis=-1)
-    Lh = np.linalg.norm(np.roll(rest, -1, axis=1) - rest, axis=-1) * stretch
+    Lh = norm(np.roll(rest, -1, axis=1) - rest) * stretch
     X0 = X
     X = X.copy()
     g = (GRAVITY * free)[1:]

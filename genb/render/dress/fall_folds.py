@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.dress.settle import grid_normals, smooth
+from genb.render.dress.vec import norm
 
 SUB = 3  # the fallen grid's columns are refined this many times round the ring (44 -> 132) before it is folded
 COUNT = 27  # folds round the refined grid (132 columns: one every 4.9; at 4 a little unevenness zig-zagged vertex to vertex)
@@ -59,7 +60,7 @@ HEM_ROUNDS = 4  # Jacobi rounds of that smoothing
 
 def _ring_lengths(X: np.ndarray) -> np.ndarray:
     """(rings, bins) each vertex's mean length of its two ring edges."""
-    L = np.linalg.norm(np.roll(X, -1, axis=1) - X, axis=-1)
+    L = norm(np.roll(X, -1, axis=1) - X)
     return 0.5 * (L + np.roll(L, 1, axis=1))
 
 
@@ -146,7 +147,7 @@ def fold(X: np.ndarray, rest: np.ndarray, share: float, floor: float) -> tuple[n
     h, dh = heights(X, rest, share)
     N = grid_normals(X)
     around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
-    around /= np.maximum(np.linalg.norm(around, axis=-1, keepdims=True), 1e-12)
+    around /= np.maximum(norm(around, keepdims=True), 1e-12)
     flat = N.copy()
     flat[..., 2] = 0.0  # near the ground the hem snakes over it instead of rising (its valleys stay on it)
     on = np.clip(1.0 - (X[..., 2] - floor) / NEAR, 0.0, 1.0)[..., None]
@@ -182,7 +183,7 @@ def fold_tail(X: np.ndarray, rest: np.ndarray, floor, closed: np.ndarray | None 
     X = X + D
     X[1:, :, 2] = np.maximum(X[1:, :, 2], ground + LIFT)
     around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
-    around /= np.maximum(np.linalg.norm(around, axis=-1, keepdims=True), 1e-12)
+    around /= np.maximum(norm(around, keepdims=True), 1e-12)
     return X, NORMAL_GAIN * dh[..., None] * around
 
 
@@ -192,4 +193,4 @@ def tilt(normals: np.ndarray, slope: np.ndarray) -> np.ndarray:
     N = normals.astype(np.float64)
     t = slope - N * np.einsum("ij,ij->i", slope, N)[:, None]
     n = N - t
-    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    return (n / np.maximum(norm(n, keepdims=True), 1e-12)).astype(np.float32)

@@ -21,7 +21,7 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
 from genb.render.dress.hang_folds import hanging_folds, may_hang
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, norm
 
 FOLD_WAVELENGTH = 0.07  # metres between two ridges (a shell vertex is 1-3 cm from the next)
 FOLD_REACH = 0.09  # metres: the Gaussian window's width either side of the joint
@@ -122,7 +122,7 @@ def _ridges(points, normals, joint, axis, inner, s, amp, phase_tilt=6.0):
     the joint (points (N, 3), normals (N, 3), joint (3,), axis (3,) unit along the limb)."""
     r = points - joint
     r -= axis * (r @ axis)[:, None]
-    rl = np.maximum(np.linalg.norm(r, axis=1), 1e-9)
+    rl = np.maximum(norm(r), 1e-9)
     facing = np.clip((r @ inner) / rl, 0.0, 1.0) ** 1.5  # the inner side of the bend
     lateral = (r @ cross(axis, inner)) / rl  # -1..1 around the limb: the ridges run a little diagonal
     k = 2 * np.pi / FOLD_WAVELENGTH
@@ -175,6 +175,6 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
         return None
     tilt = slope_vec - N * np.einsum("ij,ij->i", slope_vec, N)[:, None]
     n2 = N - tilt
-    n2 /= np.maximum(np.linalg.norm(n2, axis=1, keepdims=True), 1e-9)
+    n2 /= np.maximum(norm(n2, keepdims=True), 1e-9)
     return ((P + h[:, None] * N).astype(np.float32), n2.astype(np.float32),
             (1.0 - CREASE_SHADE * np.clip(crease, 0.0, 1.0)).astype(np.float32))

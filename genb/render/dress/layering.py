@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.dress.mesh import mesh_normals
+from genb.render.dress.vec import norm
 
 GAP = 0.008  # metres a garment over a loose one keeps off its surface
 REACH = 0.15  # metres: the loose garment's surface seen from a vertex of the one over it
@@ -143,11 +144,11 @@ def lay_over(uppers: list, loose: list) -> None:
         again = over_loose(v, surfaces)
         if again is not None:
             v = np.where(keep[:, None], v, again)
-        push = np.linalg.norm(v - X, axis=1)
+        push = norm(v - X)
         k = np.flatnonzero(push > 1e-5)
         w = np.minimum(push[k] / 0.01, 1.0)[:, None]  # the mesh's normals over the first centimetre
         n = (1.0 - w) * m.normals[k] + w * mesh_normals(v, m.faces)[k]
         m.vertices[k] = v[k]
-        m.normals[k] = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+        m.normals[k] = n / np.maximum(norm(n, keepdims=True), 1e-9)
         m.laid = push > 1e-5
         under.append((cKDTree(X), v - X))

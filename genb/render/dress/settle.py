@@ -34,7 +34,7 @@ import numpy as np
 
 from genb.render.dress.capsules import push_out
 from genb.render.dress.seat_cloth import push_out as push_out_seat
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, norm
 
 DEEP = 0.12  # metres: cloth this deep under the skin or less is pushed out (deeper: another side of a limb)
 ROUNDS = 2
@@ -144,7 +144,7 @@ def grid_normals(X: np.ndarray) -> np.ndarray:
     around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
     down = np.gradient(X, axis=0)
     n = cross(down, around)
-    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
+    return n / np.maximum(norm(n, keepdims=True), 1e-12)
 
 
 def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse
 
 from genb.render.dress.edges import unique_rows as _unique_rows
+from genb.render.dress.vec import norm
 
 if TYPE_CHECKING:
     from genb.render.dress.drape import Drape
@@ -167,7 +168,7 @@ def pose_shell(shell: Shell, vertices: np.ndarray, normals: np.ndarray, thicknes
         off = thickness * shell.lift + shell.extra + ease * shell.drape.ease_scale
         return pose_draped(shell, vertices, normals, off)
     n = np.asarray(shell.blend @ normals, np.float32)
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    n /= np.maximum(norm(n, keepdims=True), 1e-9)
     v = np.asarray(shell.blend @ vertices, np.float32)
     off = (thickness * shell.lift + shell.extra).astype(np.float32)
     return v + off[:, None] * n, n
