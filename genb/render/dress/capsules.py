@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress.vec import norm
+from genb.render.dress.vec import norm, roll
 
 PIECES = 5  # capsule pieces per thigh and per shin
 SECTORS = 8  # a capsule piece's radius is given in this many sectors around its axis
@@ -42,7 +42,7 @@ def leg_capsules(lb, vertices: np.ndarray, c: dict, F: np.ndarray):
                     off = q - (a + u[:, None] * d)
                     sec = _sector(off @ frame[:, 1], off @ frame[:, 2])
                     np.maximum.at(r, sec, norm(off))
-                    r = np.maximum(r, 0.5 * np.maximum(np.roll(r, 1), np.roll(r, -1)))  # no empty sector
+                    r = np.maximum(r, 0.5 * np.maximum(roll(r, 1), roll(r, -1)))  # no empty sector
                 A.append(a), B.append(b), Fr.append(frame), R.append(r)
     return np.array(A), np.array(B), np.array(Fr), np.array(R)
 

