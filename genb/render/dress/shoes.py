@@ -236,6 +236,18 @@ def foot_faces(faces: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.isin(faces, ids).all(axis=1))
 
 
+_FOOT_FACES: dict = {}  # id(fids) -> (fids, faces, ids, the foot faces on the foot's own vertices)
+
+
+def _local_faces(faces: np.ndarray, ids: np.ndarray, fids: np.ndarray) -> np.ndarray:
+    """(Ff, 3) the foot faces ``faces[fids]`` with their vertices as indices into the foot's ``ids`` (sorted; every
+    vertex of a foot face is one of them, :func:`foot_faces`), made once a body model."""
+    got = _FOOT_FACES.get(id(fids))
+    if got is None or got[0] is not fids or got[1] is not faces or got[2] is not ids:
+        got = _FOOT_FACES[id(fids)] = (fids, faces, ids, np.searchsorted(ids, faces[fids]))
+    return got[3]
+
+
 def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces: np.ndarray,
                 feet: dict[str, tuple[np.ndarray, np.ndarray]]) -> list:
     """Per foot the upper and the sole of a shoe (``shoes``: ``type``, ``color``, ``thickness``,
@@ -258,12 +270,11 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
         local = (vertices[ids].astype(np.float64) - origin) @ R
         made = shoe_last(local, last, 0.45 * float(shoes["thickness"]))
         # body faces under the top line (2 cm margin): covered and hidden by the upper
-        inside = np.zeros(len(vertices), bool)
         x = made["x"]
         k = np.clip(np.round((local[:, 0] - x[0]) / (x[1] - x[0])).astype(np.int64), 0, len(x) - 1)
         low = np.minimum(made["top"], np.minimum(roll(made["top"], 1), roll(made["top"], -1)))
-        inside[ids] = local[:, 2] - local[:, 2].min() < low[k] - 0.02
-        covered = fids[inside[faces[fids]].all(axis=1)]
+        inside = local[:, 2] - local[:, 2].min() < low[k] - 0.02  # per foot vertex
+        covered = fids[inside[_local_faces(faces, ids, fids)].all(axis=1)]
         sole, shade = made["sole"], np.ones(len(made["sole"][0]))
         if made["heel"] is not None:  # the heel block joins the sole's mesh (one draw), a shade darker
             (sv, sf), (hv, hf) = sole, made["heel"]
