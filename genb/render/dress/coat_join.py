@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
-from genb.render.dress.vec import norm
+from genb.render.dress.vec import length, norm
 
 TOP = 0.05  # trunk coordinate: a thigh raised, the tail hangs from this far over the coat's waist (its shell ends there)
 WIDEST = 0.05  # trunk coordinate, the buttocks' widest line (most posterior: 0.030-0.032 on the child, heavy, tall)
@@ -74,11 +74,11 @@ def thighs(keypoints: np.ndarray) -> list[tuple[float, float]]:
     ``keypoints``: (25, 3) BODY25."""
     kp = np.asarray(keypoints, np.float64)
     down = kp[K25["mid_hip"]] - kp[K25["neck"]]
-    down /= max(float(np.linalg.norm(down)), 1e-12)
+    down /= max(float(length(down)), 1e-12)
     out = []
     for side in ("left", "right"):
         d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
-        out.append((float(d @ down), max(float(np.linalg.norm(d)), 1e-12)))
+        out.append((float(d @ down), max(float(length(d)), 1e-12)))
     return out
 
 
@@ -116,7 +116,7 @@ def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, to
 def _plane(centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """(3, 2) the unit in-plane axes about the axis ``up`` through ``centre``, the first towards ``ref``."""
     a = ref - up * (ref @ up)
-    a /= max(float(np.linalg.norm(a)), 1e-12)
+    a /= max(float(length(a)), 1e-12)
     return np.stack([a, np.cross(up, a)], axis=1)
 
 

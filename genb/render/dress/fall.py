@@ -25,7 +25,7 @@ from scipy.spatial import cKDTree
 from genb.render.dress import seat_cloth
 from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
 from genb.render.dress.settle import edge_midpoints, smooth, spread_edge_pushes
-from genb.render.dress.vec import norm, roll
+from genb.render.dress.vec import length, norm, roll
 
 KNEE = (0.3, 0.2)  # the lowest knee's height over the ground per leg length (hip to knee to ankle): no fall at
 # KNEE[0] or higher (standing 0.55, a run 0.36, a chair, crouching or knees up 0.5-0.54), all of it at KNEE[1] or
@@ -51,7 +51,7 @@ def low(pc: dict, ground: float) -> float:
     for side in ("left", "right"):
         hip, knee, ankle = pc[f"{side}_hip"], pc[f"{side}_knee"], pc[f"{side}_ankle"]
         h = min(h, float(knee[2]) - ground)
-        legs += 0.5 * float(np.linalg.norm(knee - hip) + np.linalg.norm(ankle - knee))
+        legs += 0.5 * float(length(knee - hip) + length(ankle - knee))
     return float(np.clip((KNEE[0] - h / max(legs, 1e-9)) / (KNEE[0] - KNEE[1]), 0.0, 1.0))
 
 

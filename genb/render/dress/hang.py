@@ -49,7 +49,7 @@ from genb.render.dress import coat_back, coat_join, coat_lap, coat_tail, fall, f
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
-from genb.render.dress.vec import cross, norm, roll
+from genb.render.dress.vec import cross, length, norm, roll
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
@@ -112,9 +112,9 @@ def centres(waist: np.ndarray, vertices: np.ndarray, keypoints: np.ndarray) -> d
 
 def _frame(axis: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     """(3, 3) orthonormal columns: ``axis``, ``lateral`` made perpendicular to it, their cross."""
-    a = axis / max(np.linalg.norm(axis), 1e-9)
+    a = axis / max(length(axis), 1e-9)
     s = lateral - a * (lateral @ a)
-    s /= max(np.linalg.norm(s), 1e-9)
+    s /= max(length(s), 1e-9)
     return np.stack([a, s, cross(a, s)], 1)
 
 
@@ -219,15 +219,15 @@ def person_rest(rc: dict, pc: dict) -> dict:
     mid_r = 0.5 * (rc["left_hip"] + rc["right_hip"])
 
     def unit(x):
-        return x / max(np.linalg.norm(x), 1e-9)
+        return x / max(length(x), 1e-9)
 
-    half = 0.5 * np.linalg.norm(pc["left_hip"] - pc["right_hip"])
-    out = {"waist": mid_r + (rc["waist"] - mid_r) * half / max(0.5 * np.linalg.norm(rc["left_hip"] - rc["right_hip"]), 1e-9)}
+    half = 0.5 * length(pc["left_hip"] - pc["right_hip"])
+    out = {"waist": mid_r + (rc["waist"] - mid_r) * half / max(0.5 * length(rc["left_hip"] - rc["right_hip"]), 1e-9)}
     lateral = unit(rc["left_hip"] - rc["right_hip"])
     for side, s in (("left", 1.0), ("right", -1.0)):
         hip = mid_r + s * half * lateral
-        knee = hip + unit(rc[f"{side}_knee"] - rc[f"{side}_hip"]) * np.linalg.norm(pc[f"{side}_knee"] - pc[f"{side}_hip"])
-        ankle = knee + unit(rc[f"{side}_ankle"] - rc[f"{side}_knee"]) * np.linalg.norm(pc[f"{side}_ankle"] - pc[f"{side}_knee"])
+        knee = hip + unit(rc[f"{side}_knee"] - rc[f"{side}_hip"]) * length(pc[f"{side}_knee"] - pc[f"{side}_hip"])
+        ankle = knee + unit(rc[f"{side}_ankle"] - rc[f"{side}_knee"]) * length(pc[f"{side}_ankle"] - pc[f"{side}_knee"])
         out[f"{side}_hip"], out[f"{side}_knee"], out[f"{side}_ankle"] = hip, knee, ankle
     return out
 

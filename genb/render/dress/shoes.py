@@ -24,7 +24,7 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.materials import hash_noise, hex_rgb
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
-from genb.render.dress.vec import cross, roll
+from genb.render.dress.vec import cross, length, roll
 
 ADULT_FOOT = 0.26  # metres heel to toe tip at which a style's heights are given
 STATIONS = 14  # cross-sections along the foot
@@ -72,7 +72,7 @@ def sole_colour(shoes: dict) -> str:
     upper = hex_rgb(shoes["color"])
     first = shoes.get("sole") or SOLE_COLOURS.get(shoes["type"], "2a2420")
     for c in (first, *SOLE_FALLBACKS):
-        if np.linalg.norm((hex_rgb(c) - upper) * 255) >= 60:
+        if length((hex_rgb(c) - upper) * 255) >= 60:
             return c
     return first
 
@@ -84,10 +84,10 @@ def foot_frame(keypoints: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray
     heel = kp[K25[f"{side}_heel"]]
     toes = 0.5 * (kp[K25[f"{side}_big_toe"]] + kp[K25[f"{side}_small_toe"]])
     fwd = toes - heel
-    fwd /= max(np.linalg.norm(fwd), 1e-9)
+    fwd /= max(length(fwd), 1e-9)
     up = kp[K25[f"{side}_ankle"]] - heel
     up = up - (up @ fwd) * fwd
-    up /= max(np.linalg.norm(up), 1e-9)
+    up /= max(length(up), 1e-9)
     return heel, np.stack([fwd, cross(up, fwd), up], 1)
 
 

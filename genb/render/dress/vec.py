@@ -39,3 +39,13 @@ def roll(x: np.ndarray, shift: int, axis: int = 0) -> np.ndarray:
         return x.copy()
     lead = (slice(None),) * (axis % x.ndim)
     return np.concatenate((x[lead + (slice(n - s, None),)], x[lead + (slice(0, n - s),)]), axis=axis)
+
+
+def length(x: np.ndarray) -> np.ndarray:
+    """``np.linalg.norm(x)`` of a float vector: the square root of its dot product with itself, as numpy's
+    own (the same bits), without its checks (3.6 -> 1.8 us a 3-vector; a person's joints take ~80)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(float)
+    x = x.ravel()
+    return np.sqrt(x.dot(x))
