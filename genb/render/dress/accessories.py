@@ -15,6 +15,7 @@ from genb.render.dress.pieces import bag, brim, pillow
 from genb.render.dress.sash import shell_plan, taut
 from genb.render.dress.shells import pose_shell
 from genb.render.dress.straps import strap_grids
+from genb.render.dress.vec import norm
 
 
 CLOTH = [PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "dress")]  # what a bag rests on
@@ -84,7 +85,7 @@ def over_cloth(base: np.ndarray, normals: np.ndarray, faces: np.ndarray, cloth: 
         j = np.where(np.isfinite(d), j, 0)
         rel = b[:, None, :] - c[j]
         height = np.einsum("nkc,nkc->nk", rel, cn[j])
-        lateral = np.linalg.norm(rel - height[..., None] * cn[j], axis=2)
+        lateral = norm(rel - height[..., None] * cn[j])
         facing = np.einsum("nc,nkc->nk", nb, cn[j])
         over = np.isfinite(d) & (facing > 0.5) & (lateral < LATERAL)  # cloth right over or under the point
         lift = np.maximum(lift, np.where(over, (gap - height) / np.maximum(facing, 0.5), 0.0).max(1))
@@ -118,12 +119,12 @@ def drop_strap(strap: np.ndarray, top: np.ndarray, color: np.ndarray, width: flo
     t = top.astype(np.float64)
     centre = t.mean(0)
     e = np.stack([t[1] - t[0], t[3] - t[0]])  # (2, 3) the rectangle's sides
-    half = np.linalg.norm(e, axis=1) / 2
+    half = norm(e) / 2
     e = e / np.maximum(2 * half[:, None], 1e-9)
     s = strap.astype(np.float64)
     local = np.clip((s - centre) @ e.T, -half, half)  # (N, 2): each vertex's nearest point on the face
     nearest = centre + local @ e
-    d = np.linalg.norm(s - nearest, axis=1)
+    d = norm(s - nearest)
     i = int(np.argmin(d))
     a, b, length = s[i], nearest[i], float(d[i])
     if length < 0.005:

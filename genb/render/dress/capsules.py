@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress.vec import norm, roll
+
 PIECES = 5  # capsule pieces per thigh and per shin
 SECTORS = 8  # a capsule piece's radius is given in this many sectors around its axis
 
@@ -39,8 +41,8 @@ def leg_capsules(lb, vertices: np.ndarray, c: dict, F: np.ndarray):
                     u = np.clip((q - a) @ d / max(d @ d, 1e-12), 0.0, 1.0)
                     off = q - (a + u[:, None] * d)
                     sec = _sector(off @ frame[:, 1], off @ frame[:, 2])
-                    np.maximum.at(r, sec, np.linalg.norm(off, axis=1))
-                    r = np.maximum(r, 0.5 * np.maximum(np.roll(r, 1), np.roll(r, -1)))  # no empty sector
+                    np.maximum.at(r, sec, norm(off))
+                    r = np.maximum(r, 0.5 * np.maximum(roll(r, 1), roll(r, -1)))  # no empty sector
                 A.append(a), B.append(b), Fr.append(frame), R.append(r)
     return np.array(A), np.array(B), np.array(Fr), np.array(R)
 
@@ -73,7 +75,7 @@ def nearest_capsules(X: np.ndarray, A: np.ndarray, B: np.ndarray, R: np.ndarray,
     d = B - A
     rel = X[:, None] - A[None]
     s = np.clip(np.einsum("ncj,cj->nc", rel, d) / np.maximum((d * d).sum(1), 1e-12), 0.0, 1.0)
-    gap = np.linalg.norm(rel - s[..., None] * d[None], axis=-1) - R.max(axis=1)[None]
+    gap = norm(rel - s[..., None] * d[None]) - R.max(axis=1)[None]
     return np.argpartition(gap, k - 1, axis=1)[:, :k]
 
 

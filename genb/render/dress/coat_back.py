@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.dress.settle import skinned
+from genb.render.dress.vec import norm
 
 HELD = 0.3  # the cloth's outward z: facing up this much or more the body under it holds it up
 STEEP = 0.85  # cosine with straight down: a carried edge this steep or steeper hangs already
@@ -49,7 +50,7 @@ def falling(d: np.ndarray, fall: np.ndarray) -> np.ndarray:
     the way cloth falls there, ``fall`` (..., 3, unit), is :data:`STEEP` or more (a standing coat's
     edges keep their own flare), 1 at :data:`LEVEL` or less (along a flexed thigh, level or rising, or
     tucked in under the buttocks)."""
-    c = np.einsum("...k,...k->...", d, fall) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12)
+    c = np.einsum("...k,...k->...", d, fall) / np.maximum(norm(d), 1e-12)
     return np.clip((STEEP - c) / (STEEP - LEVEL), 0.0, 1.0)
 
 
@@ -83,10 +84,10 @@ def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndar
     rings, bins, _ = X.shape
     side = np.array(away, np.float64).reshape(rings, bins, 3)
     side[..., 2] = 0.0
-    side /= np.maximum(np.linalg.norm(side, axis=-1, keepdims=True), 1e-9)
+    side /= np.maximum(norm(side, keepdims=True), 1e-9)
     fall = side * OUT
     fall[..., 2] = -1.0
-    fall /= np.linalg.norm(fall, axis=-1, keepdims=True)
+    fall /= norm(fall, keepdims=True)
     free = unheld(out) * np.reshape(fold, (rings, bins)) if np.ndim(fold) else unheld(out) * fold
     free[1:] *= falling(np.diff(X, axis=0), fall[1:])
     free[:start] = 0.0
@@ -100,12 +101,12 @@ def drape(X: np.ndarray, out: np.ndarray, away: np.ndarray, floor, fold: np.ndar
     Y = S.copy()
     for r in range(start, rings):
         d = S[r] - S[r - 1]
-        n = np.linalg.norm(d, axis=-1, keepdims=True)
+        n = norm(d, keepdims=True)
         f = free[r][:, None]
         e = (1.0 - f) * d + f * n * fall[r]
-        ne = np.linalg.norm(e, axis=-1, keepdims=True)
+        ne = norm(e, keepdims=True)
         e = np.where(ne > 1e-6 * np.maximum(n, 1e-12), e, n * fall[r])  # a rising edge half-turned: straight down
-        e *= n / np.maximum(np.linalg.norm(e, axis=-1, keepdims=True), 1e-12)  # the edge's length kept
+        e *= n / np.maximum(norm(e, keepdims=True), 1e-12)  # the edge's length kept
         p = Y[r - 1] + e
         below = np.maximum(lo[r] - p[:, 2], 0.0)  # past the ground: that much more lies on it, outward
         p[:, 2] += below
@@ -139,5 +140,5 @@ def outward(rest: np.ndarray, radial: np.ndarray, weights: np.ndarray, rest_fram
     skinning (``weights`` (G, 5), frames as :func:`~genb.render.dress.settle.skinned`'s)."""
     P = rest.reshape(-1, 3)
     d = skinned(P + 0.01 * radial.reshape(-1, 3), weights, rest_frames, posed_frames) - skinned(P, weights, rest_frames, posed_frames)
-    d /= np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-12)
+    d /= np.maximum(norm(d, keepdims=True), 1e-12)
     return d.reshape(rest.shape)

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
+from genb.render.dress.vec import length, norm
 
 TOP = 0.05  # trunk coordinate: a thigh raised, the tail hangs from this far over the coat's waist (its shell ends there)
 WIDEST = 0.05  # trunk coordinate, the buttocks' widest line (most posterior: 0.030-0.032 on the child, heavy, tall)
@@ -73,11 +74,11 @@ def thighs(keypoints: np.ndarray) -> list[tuple[float, float]]:
     ``keypoints``: (25, 3) BODY25."""
     kp = np.asarray(keypoints, np.float64)
     down = kp[K25["mid_hip"]] - kp[K25["neck"]]
-    down /= max(float(np.linalg.norm(down)), 1e-12)
+    down /= max(float(length(down)), 1e-12)
     out = []
     for side in ("left", "right"):
         d = kp[K25[f"{side}_knee"]] - kp[K25[f"{side}_hip"]]
-        out.append((float(d @ down), max(float(np.linalg.norm(d)), 1e-12)))
+        out.append((float(d @ down), max(float(length(d)), 1e-12)))
     return out
 
 
@@ -109,13 +110,13 @@ def hem_ring(shell, torso: np.ndarray, arm: np.ndarray, vertices: np.ndarray, to
         N[:, 2] = 0.0
     else:
         N = np.asarray(normals, np.float64)[ids]
-    return Hem(P, N / np.maximum(np.linalg.norm(N, axis=1, keepdims=True), 1e-12), ids, opening, tuck)
+    return Hem(P, N / np.maximum(norm(N, keepdims=True), 1e-12), ids, opening, tuck)
 
 
 def _plane(centre: np.ndarray, up: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """(3, 2) the unit in-plane axes about the axis ``up`` through ``centre``, the first towards ``ref``."""
     a = ref - up * (ref @ up)
-    a /= max(float(np.linalg.norm(a)), 1e-12)
+    a /= max(float(length(a)), 1e-12)
     return np.stack([a, np.cross(up, a)], axis=1)
 
 
@@ -256,13 +257,13 @@ def _tangent_curve(P0: np.ndarray, T0: np.ndarray, P1: np.ndarray, T1: np.ndarra
     ``P1`` arriving along the unit ``T1``, at parameters ``u`` (n,) in (0, 1); tangents scaled by
     each curve's chord."""
     u = u[:, None, None]
-    chord = np.linalg.norm(P1 - P0, axis=-1, keepdims=True)[None]
+    chord = norm(P1 - P0, keepdims=True)[None]
     return ((2 * u ** 3 - 3 * u ** 2 + 1) * P0 + (u ** 3 - 2 * u ** 2 + u) * chord * T0
             + (3 * u ** 2 - 2 * u ** 3) * P1 + (u ** 3 - u ** 2) * chord * T1)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+    return v / np.maximum(norm(v, keepdims=True), 1e-12)
 
 
 def _reach(X: np.ndarray, length: float) -> int:
@@ -327,7 +328,7 @@ def seam_normals(X: np.ndarray, N: np.ndarray, hem, length: float = BLEND) -> np
     normals there, one-sided, turned 12-20 degrees from the shell's). Unchanged without its normals."""
     if not isinstance(hem, Hem) or len(hem.points) < 8 or len(X) < 4:
         return N
-    d = np.linalg.norm(X[0][:, None] - hem.points[None], axis=-1)  # (bins, H): the ring lies on the hem
+    d = norm(X[0][:, None] - hem.points[None])  # (bins, H): the ring lies on the hem
     near = np.argpartition(d, 1, axis=1)[:, :2]
     w2 = 1.0 / np.maximum(np.take_along_axis(d, near, axis=1), 1e-6)
     n0 = _unit(np.einsum("bk,bkj->bj", w2, hem.normals[near]))  # its two nearest hem points' normals

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress.vec import norm
+
 CURTAIN_REACH = 0.2  # metres: the cloth falls straight from what lies up to this far above it
 CURTAIN_SLACK = 0.01  # metres: ... or this far below it (a cleft's own lobes at its height)
 CURTAIN_MAX = 0.1  # metres: the most a point moves out (a heavy body's cleft: 6.8 cm; capped at 6 its walls crumpled)
@@ -114,7 +116,7 @@ def curtain_lift(points: np.ndarray, directions: np.ndarray, support: np.ndarray
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+    return x / np.maximum(norm(x, keepdims=True), 1e-12)
 
 
 def plan(shell, zone: np.ndarray) -> tuple | None:
@@ -189,7 +191,7 @@ def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.nda
     P = np.asarray(vertices[ids], np.float64)
     radial = P - np.asarray(centre, np.float64)
     radial[:, 2] = 0.0
-    d = radial / np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-9)
+    d = radial / np.maximum(norm(radial, keepdims=True), 1e-9)
     lift, side = curtain_lift(P, d, P[support], w, cap)
     full = lift
     lift = rounded(lift, hem_distance(shell, ids, torso)) if torso is not None else lift

@@ -29,6 +29,7 @@ import scipy.sparse
 
 from genb.render.dress.bridge import hollow_lift, neighbour_pairs, tent
 from genb.render.raster.meshes import vertex_normals
+from genb.render.dress.vec import norm
 
 
 @dataclasses.dataclass
@@ -98,31 +99,49 @@ def anchor_frames(blend, vertices: np.ndarray, normals: np.ndarray, tangent_to: 
     Returns:
         (G, 3) anchors and (G, 3, 3) frames (rows: tangent, bitangent, normal), float32.
     """
+    x = _anchor_rows(blend, vertices, normals, tangent_to, smooth)
+    R = np.empty((len(x), 3, 3), np.float32)
+    for i, row in enumerate(_frames(x[:, 3:])):
+        R[:, i, 0], R[:, i, 1], R[:, i, 2] = row
+    return x[:, :3], R
+
+
+def _anchor_rows(blend, vertices: np.ndarray, normals: np.ndarray, tangent_to: np.ndarray, smooth) -> np.ndarray:
+    """(G, 9) float32 per shell vertex its anchor, normal and tangent edge (:func:`anchor_frames`' arguments),
+    blended from the body and smoothed, before they are made unit."""
     cols, compact = _read_columns(blend)  # only the body vertices the shell reads
     v = np.asarray(vertices[cols], np.float32)
     x = np.asarray(compact @ np.concatenate([v, np.asarray(normals[cols], np.float32),
                                              np.asarray(vertices[tangent_to[cols]], np.float32) - v], 1), np.float32)
-    if smooth is not None:
-        x = np.asarray(smooth @ x, np.float32)
-    a, n, t = x[:, :3], x[:, 3:6], x[:, 6:]
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
-    t -= n * np.einsum("ij,ij->i", t, n)[:, None]
-    tl = np.linalg.norm(t, axis=1, keepdims=True)
-    bad = tl[:, 0] < 1e-7
+    return x if smooth is None else np.asarray(smooth @ x, np.float32)
+
+
+def _frames(x: np.ndarray) -> tuple:
+    """The frames of :func:`anchor_frames` from ``x`` (G, 6) float32, the smoothed normals then tangent edges
+    (the normal made unit, the tangent made unit across it), as their rows' contiguous (G,) columns:
+    ``((t0, t1, t2), (b0, b1, b2), (n0, n1, n2))`` (tangent, bitangent, normal). The same products, sums
+    and quotients in the same order as on (G, 3) rows (the float32 row dot product ``np.einsum("ij,ij->i")``
+    adds its three products in order, checked on 1.1M rows strided and contiguous): 0.20 -> 0.07 ms for
+    2000 vertices."""
+    n0, n1, n2, t0, t1, t2 = np.ascontiguousarray(x.T)
+    s = np.maximum(np.sqrt(n0 * n0 + n1 * n1 + n2 * n2), 1e-9)  # vec.norm's order
+    n0, n1, n2 = n0 / s, n1 / s, n2 / s
+    d = t0 * n0 + t1 * n1 + t2 * n2
+    t0, t1, t2 = t0 - n0 * d, t1 - n1 * d, t2 - n2 * d
+    tl = np.sqrt(t0 * t0 + t1 * t1 + t2 * t2)
+    bad = tl < 1e-7
     if bad.any():  # a degenerate tangent: any direction across the normal
+        n = np.stack([n0, n1, n2], 1)
+        t = np.stack([t0, t1, t2], 1)
         alt = np.cross(n[bad], np.array([1.0, 0.0, 0.0], np.float32))
-        alt[np.linalg.norm(alt, axis=1) < 1e-3] = np.cross(n[bad], np.array([0.0, 1.0, 0.0], np.float32))[
-            np.linalg.norm(alt, axis=1) < 1e-3]
+        alt[norm(alt) < 1e-3] = np.cross(n[bad], np.array([0.0, 1.0, 0.0], np.float32))[norm(alt) < 1e-3]
         t[bad] = alt
-        tl = np.linalg.norm(t, axis=1, keepdims=True)
-    t /= np.maximum(tl, 1e-12)
-    R = np.empty((len(t), 3, 3), np.result_type(t, n))
-    R[:, 0], R[:, 2] = t, n
+        t0, t1, t2 = np.ascontiguousarray(t.T)
+        tl = np.sqrt(t0 * t0 + t1 * t1 + t2 * t2)
+    tl = np.maximum(tl, 1e-12)
+    t0, t1, t2 = t0 / tl, t1 / tl, t2 / tl
     # n x t written out (np.cross's own products and differences, without its axis shuffling)
-    R[:, 1, 0] = n[:, 1] * t[:, 2] - n[:, 2] * t[:, 1]
-    R[:, 1, 1] = n[:, 2] * t[:, 0] - n[:, 0] * t[:, 2]
-    R[:, 1, 2] = n[:, 0] * t[:, 1] - n[:, 1] * t[:, 0]
-    return a, R
+    return (t0, t1, t2), (n1 * t2 - n2 * t1, n2 * t0 - n0 * t2, n0 * t1 - n1 * t0), (n0, n1, n2)
 
 
 def _graph(faces: np.ndarray, n: int) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
@@ -333,7 +352,15 @@ def pose_draped(shell, vertices: np.ndarray, normals: np.ndarray, offset: np.nda
     """Posed vertices and normals of a draped shell: the smoothed surface skinned through its
     anchors' frames, ``offset`` (G,) metres out along its normal."""
     d = shell.drape
-    a, R = anchor_frames(d.source, vertices, normals, d.tangent_to, d.smooth)
-    n = np.einsum("gij,gi->gj", R, d.normal)
-    v = a + np.einsum("gij,gi->gj", R, d.disp) + offset[:, None].astype(np.float32) * n
-    return v.astype(np.float32), n.astype(np.float32)
+    if d.normal.dtype != np.float32 or d.disp.dtype != np.float32:  # (a drape made before it was stored as float32)
+        a, R = anchor_frames(d.source, vertices, normals, d.tangent_to, d.smooth)
+        n = np.einsum("gij,gi->gj", R, d.normal)
+        v = a + np.einsum("gij,gi->gj", R, d.disp) + offset[:, None].astype(np.float32) * n
+        return v.astype(np.float32), n.astype(np.float32)
+    # per coordinate on contiguous columns: np.einsum("gij,gi->gj")'s float32 sums in its order (checked on 300k rows)
+    x = _anchor_rows(d.source, vertices, normals, d.tangent_to, d.smooth)
+    rows = _frames(x[:, 3:])
+    (p0, p1, p2), (q0, q1, q2), off = np.ascontiguousarray(d.normal.T), np.ascontiguousarray(d.disp.T), offset.astype(np.float32)
+    n = [r0 * p0 + r1 * p1 + r2 * p2 for r0, r1, r2 in zip(*rows)]
+    v = [(a + (r0 * q0 + r1 * q1 + r2 * q2)) + off * nj for a, r0, r1, r2, nj in zip(x[:, :3].T, *rows, n)]
+    return np.stack(v, 1), np.stack(n, 1)

@@ -25,6 +25,7 @@ from scipy.spatial import cKDTree
 from genb.render.dress import seat_cloth
 from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
 from genb.render.dress.settle import edge_midpoints, smooth, spread_edge_pushes
+from genb.render.dress.vec import length, norm, roll
 
 KNEE = (0.3, 0.2)  # the lowest knee's height over the ground per leg length (hip to knee to ankle): no fall at
 # KNEE[0] or higher (standing 0.55, a run 0.36, a chair, crouching or knees up 0.5-0.54), all of it at KNEE[1] or
@@ -50,7 +51,7 @@ def low(pc: dict, ground: float) -> float:
     for side in ("left", "right"):
         hip, knee, ankle = pc[f"{side}_hip"], pc[f"{side}_knee"], pc[f"{side}_ankle"]
         h = min(h, float(knee[2]) - ground)
-        legs += 0.5 * float(np.linalg.norm(knee - hip) + np.linalg.norm(ankle - knee))
+        legs += 0.5 * float(length(knee - hip) + length(ankle - knee))
     return float(np.clip((KNEE[0] - h / max(legs, 1e-9)) / (KNEE[0] - KNEE[1]), 0.0, 1.0))
 
 
@@ -74,7 +75,7 @@ def fall(X: np.ndarray, rest: np.ndarray, free: np.ndarray, capsules: tuple, flo
     A, B, F, R = capsules
     rings, bins, _ = X.shape
     Lv = np.linalg.norm(np.diff(rest, axis=0), axis=-1)
-    Lh = np.linalg.norm(np.roll(rest, -1, axis=1) - rest, axis=-1) * stretch
+    Lh = norm(roll(rest, -1, axis=1) - rest) * stretch
     X0 = X
     X = X.copy()
     g = (GRAVITY * free)[1:]
@@ -144,11 +145,11 @@ def _columns(X: np.ndarray, Lv: np.ndarray, w: np.ndarray) -> np.ndarray:
 def _rings(X: np.ndarray, Lh: np.ndarray, w: np.ndarray) -> np.ndarray:
     """(rings, bins, 3) the moves (one Jacobi round) that bring the grid ``X``'s ring edges no longer than
     ``Lh`` (rings, bins), shared by the free weights ``w`` (rings, bins; 0: held)."""
-    D = np.roll(X, -1, axis=1) - X
+    D = roll(X, -1, axis=1) - X
     L = _length(D)
-    wn = np.roll(w, -1, axis=1)
+    wn = roll(w, -1, axis=1)
     C = (np.maximum(L - Lh, 0.0) / np.maximum(L, 1e-9) / np.maximum(w + wn, 1e-9))[..., None] * D
-    return w[..., None] * C - np.roll(wn[..., None] * C, 1, axis=1)
+    return w[..., None] * C - roll(wn[..., None] * C, 1, axis=1)
 
 
 def _edges_out(X: np.ndarray, capsules: tuple) -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.dress.settle import grid_normals, smooth
+from genb.render.dress.vec import norm, roll
 
 SUB = 3  # the fallen grid's columns are refined this many times round the ring (44 -> 132) before it is folded
 COUNT = 27  # folds round the refined grid (132 columns: one every 4.9; at 4 a little unevenness zig-zagged vertex to vertex)
@@ -59,8 +60,8 @@ HEM_ROUNDS = 4  # Jacobi rounds of that smoothing
 
 def _ring_lengths(X: np.ndarray) -> np.ndarray:
     """(rings, bins) each vertex's mean length of its two ring edges."""
-    L = np.linalg.norm(np.roll(X, -1, axis=1) - X, axis=-1)
-    return 0.5 * (L + np.roll(L, 1, axis=1))
+    L = norm(roll(X, -1, axis=1) - X)
+    return 0.5 * (L + roll(L, 1, axis=1))
 
 
 def _column_lengths(X: np.ndarray) -> np.ndarray:
@@ -89,9 +90,9 @@ def lay_hem(X: np.ndarray, floor: float) -> np.ndarray:
     H = X[-HEM_RINGS:].copy()
     on = np.clip(1.0 - (H[..., 2] - floor) / NEAR, 0.0, 1.0)[..., None]
     for _ in range(HEM_ROUNDS):
-        S = 0.25 * np.roll(H, 1, axis=1) + 0.5 * H + 0.25 * np.roll(H, -1, axis=1)
+        S = 0.25 * roll(H, 1, axis=1) + 0.5 * H + 0.25 * roll(H, -1, axis=1)
         H[..., :2] = H[..., :2] + on[..., :1] * (S[..., :2] - H[..., :2])  # round the ground
-        top = np.maximum(np.maximum(np.roll(H[..., 2], 1, axis=1), np.roll(H[..., 2], -1, axis=1)), H[..., 2])
+        top = np.maximum(np.maximum(roll(H[..., 2], 1, axis=1), roll(H[..., 2], -1, axis=1)), H[..., 2])
         H[..., 2] += np.clip(1.0 - (top - floor) / FLAT, 0.0, 1.0) * (S[..., 2] - H[..., 2])  # and its height on the ground
     X[-HEM_RINGS:] = H
     X[1:, :, 2] = np.maximum(X[1:, :, 2], floor + LIFT)
@@ -105,9 +106,9 @@ def refine(X: np.ndarray, sub: int = SUB, closed: np.ndarray | None = None) -> n
     a missing one (a coat's slit, an open front) is cut straight (no spline through the other side's panel),
     and the top ring always is (it lies on a coat's hem, :mod:`~genb.render.dress.coat_join`)."""
     rings, bins, _ = X.shape
-    P0, P1, P2, P3 = np.roll(X, 1, axis=1), X, np.roll(X, -1, axis=1), np.roll(X, -2, axis=1)
+    P0, P1, P2, P3 = roll(X, 1, axis=1), X, roll(X, -1, axis=1), roll(X, -2, axis=1)
     on = np.ones((rings, bins), bool) if closed is None else np.broadcast_to(closed, (rings, bins))
-    straight = ~(on & np.roll(on, 1, axis=1) & np.roll(on, -1, axis=1))
+    straight = ~(on & roll(on, 1, axis=1) & roll(on, -1, axis=1))
     straight[0] = True
     out = np.empty((rings, bins, sub, 3))
     for s in range(sub):
@@ -145,15 +146,15 @@ def fold(X: np.ndarray, rest: np.ndarray, share: float, floor: float) -> tuple[n
     X, rest = refine(lay_hem(X, floor)), refine(rest)
     h, dh = heights(X, rest, share)
     N = grid_normals(X)
-    around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
-    around /= np.maximum(np.linalg.norm(around, axis=-1, keepdims=True), 1e-12)
+    around = roll(X, -1, axis=1) - roll(X, 1, axis=1)
+    around /= np.maximum(norm(around, keepdims=True), 1e-12)
     flat = N.copy()
     flat[..., 2] = 0.0  # near the ground the hem snakes over it instead of rising (its valleys stay on it)
     on = np.clip(1.0 - (X[..., 2] - floor) / NEAR, 0.0, 1.0)[..., None]
     D = h[..., None] * (N + on * (flat - N))
     for _ in range(COLUMN_ROUNDS):  # smoothed down the columns: compressed columns' short edges do not turn back
         D[1:-1] = 0.25 * D[:-2] + 0.5 * D[1:-1] + 0.25 * D[2:]
-    D = D + on * (0.25 * (np.roll(D, 1, axis=1) + np.roll(D, -1, axis=1)) - 0.5 * D)  # and round the ground once
+    D = D + on * (0.25 * (roll(D, 1, axis=1) + roll(D, -1, axis=1)) - 0.5 * D)  # and round the ground once
     D[0] = 0.0  # the waist stays
     X = X + D
     X[1:, :, 2] = np.maximum(X[1:, :, 2], floor + LIFT)  # a fold on cloth facing down stays over the ground
@@ -181,8 +182,8 @@ def fold_tail(X: np.ndarray, rest: np.ndarray, floor, closed: np.ndarray | None 
     D[0] = 0.0
     X = X + D
     X[1:, :, 2] = np.maximum(X[1:, :, 2], ground + LIFT)
-    around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
-    around /= np.maximum(np.linalg.norm(around, axis=-1, keepdims=True), 1e-12)
+    around = roll(X, -1, axis=1) - roll(X, 1, axis=1)
+    around /= np.maximum(norm(around, keepdims=True), 1e-12)
     return X, NORMAL_GAIN * dh[..., None] * around
 
 
@@ -192,4 +193,4 @@ def tilt(normals: np.ndarray, slope: np.ndarray) -> np.ndarray:
     N = normals.astype(np.float64)
     t = slope - N * np.einsum("ij,ij->i", slope, N)[:, None]
     n = N - t
-    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    return (n / np.maximum(norm(n, keepdims=True), 1e-12)).astype(np.float32)

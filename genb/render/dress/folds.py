@@ -21,7 +21,7 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
 from genb.render.dress.hang_folds import hanging_folds, may_hang
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, length, norm
 
 FOLD_WAVELENGTH = 0.07  # metres between two ridges (a shell vertex is 1-3 cm from the next)
 FOLD_REACH = 0.09  # metres: the Gaussian window's width either side of the joint
@@ -60,7 +60,7 @@ def _chain_vertices(c: dict, name: str, sgn: float, at: float) -> tuple[np.ndarr
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    return x / max(float(np.linalg.norm(x)), 1e-9)
+    return x / max(float(length(x)), 1e-9)
 
 
 def bend(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[float, np.ndarray]:
@@ -69,7 +69,7 @@ def bend(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[float, np.ndarray
     u, w = _unit(b - a), _unit(c - b)
     angle = float(np.arccos(np.clip(u @ w, -1.0, 1.0)))
     inner = w - u * (w @ u)
-    return angle, _unit(inner) if np.linalg.norm(inner) > 1e-6 else np.zeros(3)
+    return angle, _unit(inner) if length(inner) > 1e-6 else np.zeros(3)
 
 
 _LAST_BENDS: tuple | None = None  # (keypoints' bytes, their bends): a person's garments share them
@@ -111,7 +111,7 @@ def _chains(kp: np.ndarray) -> list[tuple]:
         hp, kn, an = (kp[K25[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
         for name, a, b, d, at in (("arm", sh, el, wr, 1.0), ("leg", hp, kn, an, 1.0), ("hip", kp[K25["neck"]], hp, kn, 0.0)):
             axis_in, axis_out = _unit(b - a), _unit(d - b)
-            chains.append((name, sgn, b, at, np.linalg.norm(b - a), np.linalg.norm(d - b), axis_in, axis_out,
+            chains.append((name, sgn, b, at, length(b - a), length(d - b), axis_in, axis_out,
                            _unit(axis_in + axis_out)))
     _LAST_CHAINS = (key, chains)
     return chains
@@ -122,7 +122,7 @@ def _ridges(points, normals, joint, axis, inner, s, amp, phase_tilt=6.0):
     the joint (points (N, 3), normals (N, 3), joint (3,), axis (3,) unit along the limb)."""
     r = points - joint
     r -= axis * (r @ axis)[:, None]
-    rl = np.maximum(np.linalg.norm(r, axis=1), 1e-9)
+    rl = np.maximum(norm(r), 1e-9)
     facing = np.clip((r @ inner) / rl, 0.0, 1.0) ** 1.5  # the inner side of the bend
     lateral = (r @ cross(axis, inner)) / rl  # -1..1 around the limb: the ridges run a little diagonal
     k = 2 * np.pi / FOLD_WAVELENGTH
@@ -175,6 +175,6 @@ def fold(shell, atlas, vertices: np.ndarray, normals: np.ndarray, keypoints: np.
         return None
     tilt = slope_vec - N * np.einsum("ij,ij->i", slope_vec, N)[:, None]
     n2 = N - tilt
-    n2 /= np.maximum(np.linalg.norm(n2, axis=1, keepdims=True), 1e-9)
+    n2 /= np.maximum(norm(n2, keepdims=True), 1e-9)
     return ((P + h[:, None] * N).astype(np.float32), n2.astype(np.float32),
             (1.0 - CREASE_SHADE * np.clip(crease, 0.0, 1.0)).astype(np.float32))

@@ -25,6 +25,7 @@ import numpy as np
 
 from genb.render.dress.texcoords import ClothMap
 from genb.render.raster.procedural import hash2
+from genb.render.dress.vec import norm
 
 U_RADIUS = 0.1  # metres of u per radian of azimuth around the crown axis
 CROWN = np.array([0.0, -0.035, 0.115])  # head frame (x left, y forward, z up; ears' midpoint), metres
@@ -295,12 +296,12 @@ def relief_normals(vertices: np.ndarray, smooth: np.ndarray, faces: np.ndarray, 
             shell._incidence = inc
     fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
     own = np.asarray(inc @ fn, np.float32)
-    own /= np.maximum(np.linalg.norm(own, axis=1, keepdims=True), np.float32(1e-20))
+    own /= np.maximum(norm(own, keepdims=True), np.float32(1e-20))
     smooth = np.asarray(smooth, np.float32)
     # where the offset folds over small forms (the ears under medium hair) its own normals turn over: the smooth ones
     w = RELIEF * np.clip((np.einsum("ij,ij->i", own, smooth) - 0.2) / 0.5, 0.0, 1.0)[:, None]
     n = w * own + (1.0 - w) * smooth
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), np.float32(1e-9))
+    n /= np.maximum(norm(n, keepdims=True), np.float32(1e-9))
     if hem is not None:
         n[hem] = smooth[hem]
     return n.astype(np.float32)

@@ -26,6 +26,7 @@ from genb.render.dress.hair import LOCK_TURN, LOCK_V, hair_seed, outward, seamed
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress.shells import ring_faces
+from genb.render.dress.vec import norm
 
 NODES = 9
 LENGTH = 0.45  # metres from the root (above the ears) to the tip: past the shoulders, over the shell down the back
@@ -77,22 +78,26 @@ def push_out(p: np.ndarray, near, need, steps: int = 3, k: int = 12) -> tuple[np
         return p, contact
     tree, P, Nrm = near
     need = np.broadcast_to(np.asarray(need, np.float64), (len(p),))
+    bound = float(need.max()) + 0.03
+    ask = np.arange(len(p))  # the points a step looks at: all, then those the step before pushed (the rest stay)
     for _ in range(steps):
-        dist, j = tree.query(p, k=k, distance_upper_bound=float(need.max()) + 0.03)
+        q = p[ask]
+        dist, j = tree.query(q, k=k, distance_upper_bound=bound)
         valid = np.isfinite(dist)
         if not valid.any():
             break
         jj = np.where(valid, j, 0)
-        short = need[:, None] - np.einsum("cki,cki->ck", p[:, None, :] - P[jj], Nrm[jj])
+        short = need[ask, None] - np.einsum("cki,cki->ck", q[:, None, :] - P[jj], Nrm[jj])
         short = np.where(valid, short, -np.inf)
         best = np.argmax(short, axis=1)
-        amount = short[np.arange(len(p)), best]
+        amount = short[np.arange(len(q)), best]
         push = amount > 0
         if not push.any():
             break
-        nb = Nrm[jj[np.arange(len(p)), best]]
-        p[push] += amount[push, None] * nb[push]
-        contact[push] = nb[push]
+        nb = Nrm[jj[np.arange(len(q)), best]]
+        ask = ask[push]
+        p[ask] += amount[push, None] * nb[push]
+        contact[ask] = nb[push]
     return p, contact
 
 
@@ -105,20 +110,20 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
     n = len(half)
     seg = (np.full(len(roots), LENGTH) if lengths is None else np.asarray(lengths, np.float64))[:, None] / (n - 1)
     down = np.array([0.0, 0.0, -1.0])
-    heading = headings / np.linalg.norm(headings, axis=1, keepdims=True)
+    heading = headings / norm(headings, keepdims=True)
     nodes = [np.asarray(roots, np.float64)]
     contact = np.zeros_like(heading)  # the normal of what each lock last rested on (0: nothing)
     for k in range(1, n):
         fall = down[None, :] - np.minimum(contact @ down, 0.0)[:, None] * contact  # gravity along a surface: it slides
         heading = heading * 0.55 + fall * (0.35 + 0.1 * k)
-        heading /= np.maximum(np.linalg.norm(heading, axis=1, keepdims=True), 1e-9)
+        heading /= np.maximum(norm(heading, keepdims=True), 1e-9)
         p = nodes[-1] + seg * heading
         if near is not None:
             p, contact = push_out(p, near, half[k] + CLEARANCE, k=8)
             d = p - nodes[-1]  # a lock may stretch a little over a shoulder, no more
-            L = np.linalg.norm(d, axis=1, keepdims=True)
+            L = norm(d, keepdims=True)
             p = nodes[-1] + d * np.minimum(1.0, 1.25 * seg / np.maximum(L, 1e-9))
-            heading = (p - nodes[-1]) / np.maximum(np.linalg.norm(p - nodes[-1], axis=1, keepdims=True), 1e-9)
+            heading = (p - nodes[-1]) / np.maximum(norm(p - nodes[-1], keepdims=True), 1e-9)
         nodes.append(p)
     return np.stack(nodes, axis=1)
 
@@ -154,13 +159,13 @@ def split_apart(groups: list[np.ndarray], centres: np.ndarray, near) -> list[np.
         a, b = centres[g[:-1]], centres[g[1:]]
         d = b - a
         t = np.gradient(a + b, axis=1)
-        t /= np.maximum(np.linalg.norm(t, axis=2, keepdims=True), 1e-9)
-        across = np.linalg.norm(d - np.einsum("pni,pni->pn", d, t)[..., None] * t, axis=2)  # (P-1, N)
+        t /= np.maximum(norm(t, keepdims=True), 1e-9)
+        across = norm(d - np.einsum("pni,pni->pn", d, t)[..., None] * t)  # (P-1, N)
         cut = across.max(axis=1) > SPLIT_APART
         if near is not None:
             mid = (0.5 * (a + b))[:, 2:].reshape(-1, 3)  # below the root rings (they lie in the hair's shell)
             moved = push_out(mid, near, 0.0, steps=1, k=8)[0]
-            cut |= np.linalg.norm(moved - mid, axis=1).reshape(len(a), -1).max(axis=1) > SPLIT_DEPTH
+            cut |= norm(moved - mid).reshape(len(a), -1).max(axis=1) > SPLIT_DEPTH
         out.extend(part for part in np.split(g, np.flatnonzero(cut) + 1) if len(part) >= 2)
     return out
 
@@ -173,7 +178,7 @@ def panel_rings(centres: np.ndarray, half: np.ndarray, neck: np.ndarray) -> np.n
     tangent = np.gradient(centres, axis=1)
     across = np.gradient(centres, axis=0)
     normal = np.cross(across, tangent)
-    normal /= np.maximum(np.linalg.norm(normal, axis=2, keepdims=True), 1e-9)
+    normal /= np.maximum(norm(normal, keepdims=True), 1e-9)
     radial = centres - neck
     radial[..., 2] = 0.0
     if np.einsum("pni,pni->", normal, radial) < 0:
@@ -193,7 +198,7 @@ def sheet_map(centres: np.ndarray, faces: np.ndarray, offset: float):
     a = np.concatenate([[0.0], np.cumsum(gap)])
     width = float(a[-1]) + 0.01
     u = np.concatenate([a, 2 * width - a[::-1]])  # (2P,) around the slab
-    along = np.concatenate([np.zeros((P, 1)), np.cumsum(np.linalg.norm(np.diff(centres, axis=1), axis=2), axis=1)], 1)
+    along = np.concatenate([np.zeros((P, 1)), np.cumsum(norm(np.diff(centres, axis=1)), axis=1)], 1)
     v = LOCK_V + np.concatenate([along, along[::-1]], axis=0).T  # (N, 2P)
     uv = np.stack([np.broadcast_to(u + offset, (N, 2 * P)), v], axis=2).reshape(-1, 2)
     return seamed_map(faces, uv, 2 * width)
@@ -210,7 +215,7 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     root = np.stack([np.sin(ang) * 0.078, np.cos(ang) * 0.088, np.full(COLUMNS, 0.0 if capped else ROOT_Z)], 1)
     root *= 1.0 + t / 0.08  # head frame
     roots = origin + root @ R.T
-    out = root / np.linalg.norm(root, axis=1, keepdims=True)
+    out = root / norm(root, keepdims=True)
     groups = panels(hair, ang)
     fwd = np.zeros((COLUMNS, 3))
     for g in groups[1:]:

@@ -49,7 +49,7 @@ from genb.render.dress import coat_back, coat_join, coat_lap, coat_tail, fall, f
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, length, norm, roll
 
 SEGMENTS = ("pelvis", "left_thigh", "left_shin", "right_thigh", "right_shin")
 TORSO = PART_INDEX["torso"]
@@ -112,9 +112,9 @@ def centres(waist: np.ndarray, vertices: np.ndarray, keypoints: np.ndarray) -> d
 
 def _frame(axis: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     """(3, 3) orthonormal columns: ``axis``, ``lateral`` made perpendicular to it, their cross."""
-    a = axis / max(np.linalg.norm(axis), 1e-9)
+    a = axis / max(length(axis), 1e-9)
     s = lateral - a * (lateral @ a)
-    s /= max(np.linalg.norm(s), 1e-9)
+    s /= max(length(s), 1e-9)
     return np.stack([a, s, cross(a, s)], 1)
 
 
@@ -170,7 +170,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
     """
     rings, bins, _ = X0.shape
     Lv = np.linalg.norm(np.diff(rest, axis=0), axis=-1)  # (rings - 1, bins)
-    Lh = np.linalg.norm(np.roll(rest, -1, axis=1) - rest, axis=-1) * stretch  # (rings, bins)
+    Lh = norm(roll(rest, -1, axis=1) - rest) * stretch  # (rings, bins)
     on = np.ones((rings, bins), bool) if closed is None else np.broadcast_to(closed, (rings, bins))
     X0 = X0.copy()
     cand = nearest_capsules(X0[1:].reshape(-1, 3), A, B, R)
@@ -194,7 +194,7 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         X[1:] += memory * (X0[1:] - X[1:])
         # columns: rest length (Jacobi, the waist ring pinned)
         D = X[1:] - X[:-1]
-        L = np.linalg.norm(D, axis=-1)
+        L = norm(D)
         C = ((L - Lv) / np.maximum(L, 1e-9))[..., None] * D
         delta = np.zeros_like(X)
         delta[:-1] += 0.5 * C
@@ -203,10 +203,10 @@ def relax(X0: np.ndarray, rest: np.ndarray, A: np.ndarray, B: np.ndarray, F: np.
         delta[0] = 0.0
         X += delta
         # rings: never longer than their rest length (compression is a fold, not a constraint)
-        D = np.roll(X, -1, axis=1) - X
-        L = np.linalg.norm(D, axis=-1)
+        D = roll(X, -1, axis=1) - X
+        L = norm(D)
         C = (np.maximum(L - Lh, 0.0) / np.maximum(L, 1e-9) * on)[..., None] * D
-        delta = 0.5 * C - 0.5 * np.roll(C, 1, axis=1)
+        delta = 0.5 * C - 0.5 * roll(C, 1, axis=1)
         delta[0] = 0.0
         X += delta
         collide(X, edges and it == iterations - 1)  # the edges once more at the end (each round: no better, 4 ms more)
@@ -219,15 +219,15 @@ def person_rest(rc: dict, pc: dict) -> dict:
     mid_r = 0.5 * (rc["left_hip"] + rc["right_hip"])
 
     def unit(x):
-        return x / max(np.linalg.norm(x), 1e-9)
+        return x / max(length(x), 1e-9)
 
-    half = 0.5 * np.linalg.norm(pc["left_hip"] - pc["right_hip"])
-    out = {"waist": mid_r + (rc["waist"] - mid_r) * half / max(0.5 * np.linalg.norm(rc["left_hip"] - rc["right_hip"]), 1e-9)}
+    half = 0.5 * length(pc["left_hip"] - pc["right_hip"])
+    out = {"waist": mid_r + (rc["waist"] - mid_r) * half / max(0.5 * length(rc["left_hip"] - rc["right_hip"]), 1e-9)}
     lateral = unit(rc["left_hip"] - rc["right_hip"])
     for side, s in (("left", 1.0), ("right", -1.0)):
         hip = mid_r + s * half * lateral
-        knee = hip + unit(rc[f"{side}_knee"] - rc[f"{side}_hip"]) * np.linalg.norm(pc[f"{side}_knee"] - pc[f"{side}_hip"])
-        ankle = knee + unit(rc[f"{side}_ankle"] - rc[f"{side}_knee"]) * np.linalg.norm(pc[f"{side}_ankle"] - pc[f"{side}_knee"])
+        knee = hip + unit(rc[f"{side}_knee"] - rc[f"{side}_hip"]) * length(pc[f"{side}_knee"] - pc[f"{side}_hip"])
+        ankle = knee + unit(rc[f"{side}_ankle"] - rc[f"{side}_knee"]) * length(pc[f"{side}_ankle"] - pc[f"{side}_knee"])
         out[f"{side}_hip"], out[f"{side}_knee"], out[f"{side}_ankle"] = hip, knee, ankle
     return out
 
@@ -321,7 +321,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     axis = rest.mean(axis=1, keepdims=True)
     radial = rest - axis
     radial[..., 2] = 0.0
-    size = np.linalg.norm(radial, axis=-1)
+    size = norm(radial)
     radial /= np.maximum(size, 1e-9)[..., None]
     rest = rest + radial * flutes(rings, bins, 0.35 * flare * (z_top - z_hem))[..., None]
     rest, closed = coat_tail.split(rest, rc) if slit else (rest, None)  # a closed coat's tail: split at the front

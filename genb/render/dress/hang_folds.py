@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, norm
 
 LEG_FOLDS = 5  # folds around a trouser leg
 ARM_FOLDS = 4  # folds around a sleeve (on its underside)
@@ -32,7 +32,7 @@ MAX_HEIGHT = 0.012  # metres: the deepest hanging fold
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)
+    return x / np.maximum(norm(x, keepdims=True), 1e-9)
 
 
 def _limb_angles(c: dict, shell, atlas, name: str, sgn: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

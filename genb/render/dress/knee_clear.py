@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress.vec import norm
+
 LEG_FROM = 0.3  # leg coordinate (0 hip, 1 knee): the thigh from a third of the way down to the knee and the shin (not the hip crease the shell covers)
 CLOTH_FROM = 0.1  # leg coordinate: the trousers' surface from here down (their crease stands off the thigh; off the seat only)
 ON_SEAT = 0.3  # shell vertices with more of the seat zone than this are not pushed off the trousers (the seat tent's)
@@ -142,7 +144,7 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
     before, after = _vertex_normals(v1, local, len(ids))[at], _vertex_normals(v2, local, len(ids))[at]
     n = np.asarray(normals, np.float64)[moved] + after - before
     vertices[moved] = v2[at].astype(vertices.dtype)
-    normals[moved] = (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(normals.dtype)
+    normals[moved] = (n / np.maximum(norm(n, keepdims=True), 1e-12)).astype(normals.dtype)
     return moved
 
 
@@ -182,7 +184,7 @@ class _Surface:
         ask = ~(self.at == p).all(axis=1)  # moved (or never asked)
         if self.mask is not None:
             ask &= self.mask
-        moved = np.linalg.norm(p[ask] - self.at[ask], axis=1)
+        moved = norm(p[ask] - self.at[ask])
         far = np.minimum(self.d[ask], NEAR) - moved > REACH  # still out of reach (nan: never asked)
         ask[np.flatnonzero(ask)[far]] = False
         if ask.any():
@@ -214,7 +216,7 @@ def _vertex_normals(v: np.ndarray, faces: np.ndarray, count: int) -> np.ndarray:
     fn = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
     ids, w = faces.ravel(), np.repeat(fn, 3, axis=0)
     out = np.stack([np.bincount(ids, w[:, k], minlength=count) for k in range(3)], axis=1)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out / np.maximum(norm(out, keepdims=True), 1e-12)
 
 
 def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
@@ -258,7 +260,7 @@ def _bottom(mesh, legs: np.ndarray, key):
         j = got[1]
         v = np.asarray(mesh.vertices, np.float64)
         j[j >= len(legs)] = -1  # (another body's)
-        on = (j >= 0) & (np.linalg.norm(v - legs[np.maximum(j, 0)], axis=1) < REACH)
+        on = (j >= 0) & (norm(v - legs[np.maximum(j, 0)]) < REACH)
         ask = np.flatnonzero(~on)
         if len(ask):
             d, k = cKDTree(legs).query(mesh.vertices[ask], distance_upper_bound=REACH)

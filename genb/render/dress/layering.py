@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.dress.mesh import mesh_normals
+from genb.render.dress.vec import norm
 
 GAP = 0.008  # metres a garment over a loose one keeps off its surface
 REACH = 0.15  # metres: the loose garment's surface seen from a vertex of the one over it
@@ -47,19 +48,23 @@ def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, o
     """
     X = np.asarray(vertices, np.float32)
     out = None
-    for P, N, tree, top, up in [x for x in loose for _ in range(rounds)]:
-        cur = X if out is None else out
-        d, i = tree.query(cur, distance_upper_bound=REACH)
-        near = np.flatnonzero(np.isfinite(d))
-        j = i[near]
-        rel = cur[near] - P[j]
-        depth = gap - np.einsum("ij,ij->i", rel, N[j])  # > 0: inside the loose cloth
-        move = (depth > 0) & (depth < MAX_PUSH) & ~(top[j] & (rel @ up > TENT))  # not well above its top ring
-        if not move.any():
-            continue
-        if out is None:
-            out = X.copy()
-        out[near[move]] += depth[move, None].astype(np.float32) * N[j[move]]
+    for P, N, tree, top, up in loose:
+        ask = None  # every vertex on a surface's first pass; then only those its last pass moved (the rest stay)
+        for _ in range(rounds):
+            cur = X if out is None else out
+            pts = cur if ask is None else cur[ask]
+            d, i = tree.query(pts, distance_upper_bound=REACH)
+            near = np.flatnonzero(np.isfinite(d))
+            j = i[near]
+            rel = pts[near] - P[j]
+            depth = gap - np.einsum("ij,ij->i", rel, N[j])  # > 0: inside the loose cloth
+            move = (depth > 0) & (depth < MAX_PUSH) & ~(top[j] & (rel @ up > TENT))  # not well above its top ring
+            if not move.any():
+                break
+            if out is None:
+                out = X.copy()
+            ask = near[move] if ask is None else ask[near[move]]
+            out[ask] += depth[move, None].astype(np.float32) * N[j[move]]
     return out
 
 
@@ -139,11 +144,11 @@ def lay_over(uppers: list, loose: list) -> None:
         again = over_loose(v, surfaces)
         if again is not None:
             v = np.where(keep[:, None], v, again)
-        push = np.linalg.norm(v - X, axis=1)
+        push = norm(v - X)
         k = np.flatnonzero(push > 1e-5)
         w = np.minimum(push[k] / 0.01, 1.0)[:, None]  # the mesh's normals over the first centimetre
         n = (1.0 - w) * m.normals[k] + w * mesh_normals(v, m.faces)[k]
         m.vertices[k] = v[k]
-        m.normals[k] = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+        m.normals[k] = n / np.maximum(norm(n, keepdims=True), 1e-9)
         m.laid = push > 1e-5
         under.append((cKDTree(X), v - X))

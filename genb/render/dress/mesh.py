@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.dress.shells import Shell, ring_faces
+from genb.render.dress.vec import norm
 
 
 @dataclasses.dataclass
@@ -190,7 +191,7 @@ def mesh_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
     for corner in (a, b, c):
         for k in range(3):
             np.add.at(n[:, k], corner, fn[k])
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+    n /= np.maximum(norm(n, keepdims=True), 1e-12)
     return n
 
 

@@ -11,6 +11,7 @@ from genb.render.dress.hair import PONYTAIL_LENGTH, PONYTAIL_NODES, outward
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, box, ellipsoid, mesh_normals
 from genb.render.dress.shells import ring_faces
+from genb.render.dress.vec import norm
 
 
 
@@ -67,9 +68,9 @@ def hair_piece(hair: dict, keypoints: np.ndarray, t: float, surface=None) -> Gar
         start = origin + R @ np.array([0.0, -0.1 - t, 0.03])
         centres = ponytail_chain(start, R, radius, surface)
         tangent = np.gradient(centres, axis=0)
-        tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+        tangent /= norm(tangent, keepdims=True)
         side = R[:, 0] - (tangent @ R[:, 0])[:, None] * tangent
-        side /= np.maximum(np.linalg.norm(side, axis=1, keepdims=True), 1e-9)
+        side /= np.maximum(norm(side, keepdims=True), 1e-9)
         other = np.cross(tangent, side)
         ph = np.arange(bins) / bins * 2 * np.pi
         ring = np.cos(ph)[None, :, None] * side[:, None] + np.sin(ph)[None, :, None] * other[:, None]
@@ -230,7 +231,7 @@ def bag(kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarra
     body and the cloth on it (default: the body, ``outer`` metres of cloth assumed over it)."""
     if surface is None:
         n = vertices - vertices.mean(0)
-        surface = vertices + outer * n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+        surface = vertices + outer * n / np.maximum(norm(n, keepdims=True), 1e-9)
     v, f = backpack_mesh(surface, keypoints) if kind == "backpack" else hip_bag_mesh(surface, keypoints)
     n = mesh_normals(v, f)
     col = np.broadcast_to(color, v.shape).copy()

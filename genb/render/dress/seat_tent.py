@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, norm
 
 SEAT_RHO = 0.17  # metres: the coat's sag radius over a flexed seat (the lobes' tops hold it up)
 SEAT_REACH = 0.10  # metres: the farthest point of the seat that holds the cloth up
@@ -119,7 +119,7 @@ def displace(vertices: np.ndarray, normals: np.ndarray, mv: tuple, step) -> None
     v = np.asarray(vertices[touched], np.float64)
     n = np.asarray(normals[touched], np.float64)
     v2 = v + step(v, n)
-    unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # noqa: E731
+    unit = lambda x: x / np.maximum(norm(x, keepdims=True), 1e-12)  # noqa: E731
     turn = unit(inc @ _face_normals(v2, lf)) - unit(inc @ _face_normals(v, lf))
     vertices[touched[moved]] = v2[moved].astype(vertices.dtype)
     normals[touched[moved]] = unit(n[moved] + turn).astype(normals.dtype)

@@ -34,7 +34,7 @@ import numpy as np
 
 from genb.render.dress.capsules import push_out
 from genb.render.dress.seat_cloth import push_out as push_out_seat
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, norm, roll
 
 DEEP = 0.12  # metres: cloth this deep under the skin or less is pushed out (deeper: another side of a limb)
 ROUNDS = 2
@@ -72,7 +72,7 @@ def skin_push(X: np.ndarray, tree, points: np.ndarray, normals: np.ndarray, clea
 def _neighbours(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sum of each grid vertex's four neighbours' values ``D`` (rings, bins, 3) (around its ring, the
     rings above and below) and their count (rings, bins): 4, 3 at the waist and the hem."""
-    nb = np.roll(D, 1, axis=1) + np.roll(D, -1, axis=1)
+    nb = roll(D, 1, axis=1) + roll(D, -1, axis=1)
     nb[1:] += D[:-1]
     nb[:-1] += D[1:]
     cnt = np.full(D.shape[:2], 4.0)
@@ -140,11 +140,11 @@ def grid_normals(X: np.ndarray) -> np.ndarray:
     X = X.copy()
     for _ in range(2):  # shading only: the collisions' millimetre steps would read as tiers
         X[1:-1] = 0.25 * X[:-2] + 0.5 * X[1:-1] + 0.25 * X[2:]
-        X = 0.25 * np.roll(X, 1, axis=1) + 0.5 * X + 0.25 * np.roll(X, -1, axis=1)
-    around = np.roll(X, -1, axis=1) - np.roll(X, 1, axis=1)
+        X = 0.25 * roll(X, 1, axis=1) + 0.5 * X + 0.25 * roll(X, -1, axis=1)
+    around = roll(X, -1, axis=1) - roll(X, 1, axis=1)
     down = np.gradient(X, axis=0)
     n = cross(down, around)
-    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
+    return n / np.maximum(norm(n, keepdims=True), 1e-12)
 
 
 def skinned(rest: np.ndarray, weights: np.ndarray, rest_frames: tuple, posed_frames: tuple) -> np.ndarray:
@@ -168,7 +168,7 @@ def edge_midpoints(X: np.ndarray, on: np.ndarray) -> np.ndarray:
     """(E, 3) midpoints of a loose grid's column edges ((rings - 1) * bins, first) and of its ring
     edges below the waist ring (those that exist: ``on`` (rings, bins) bool)."""
     col = 0.5 * (X[:-1] + X[1:]).reshape(-1, 3)
-    ring = 0.5 * (X[1:] + np.roll(X[1:], -1, axis=1))[on[1:]]
+    ring = 0.5 * (X[1:] + roll(X[1:], -1, axis=1))[on[1:]]
     return np.concatenate([col, ring])
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse
 
 from genb.render.dress.edges import unique_rows as _unique_rows
+from genb.render.dress.vec import norm, roll
 
 if TYPE_CHECKING:
     from genb.render.dress.drape import Drape
@@ -170,7 +171,7 @@ def pose_shell(shell: Shell, vertices: np.ndarray, normals: np.ndarray, thicknes
         off = thickness * shell.lift + shell.extra + ease * shell.drape.ease_scale
         return pose_draped(shell, vertices, normals, off)
     n = np.asarray(shell.blend @ normals, np.float32)
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    n /= np.maximum(norm(n, keepdims=True), 1e-9)
     v = np.asarray(shell.blend @ vertices, np.float32)
     off = (thickness * shell.lift + shell.extra).astype(np.float32)
     return v + off[:, None] * n, n
@@ -234,11 +235,11 @@ def loose_shell(points: np.ndarray, z_top: float, z_hem: float, margin: float, f
     sector = np.minimum((ang / (2 * np.pi) * bins).astype(int), bins - 1)
     rad = np.zeros((rings, bins))
     np.maximum.at(rad.reshape(-1), band * bins + sector, np.linalg.norm(d, axis=1))  # flat: numpy's quick 1-D path
-    wide = np.maximum(rad, np.maximum(np.roll(rad, 1, 1), np.roll(rad, -1, 1)))
+    wide = np.maximum(rad, np.maximum(roll(rad, 1, 1), roll(rad, -1, 1)))
     wide[:-1] = np.maximum(wide[:-1], wide[1:])
     wide = np.maximum.accumulate(wide, axis=0)
     # smooth around the ring without ever going inside the running maximum
-    smooth = (np.roll(wide, 1, 1) + 2 * wide + np.roll(wide, -1, 1)) / 4
+    smooth = (roll(wide, 1, 1) + 2 * wide + roll(wide, -1, 1)) / 4
     R = np.maximum(wide, smooth) / np.cos(np.pi / bins) + margin + flare * (z_top - z)[:, None]
     R = np.minimum(R, R[:1] + max_spread + flare * (z_top - z)[:, None])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi

@@ -24,7 +24,7 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.materials import hash_noise, hex_rgb
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
-from genb.render.dress.vec import cross
+from genb.render.dress.vec import cross, length, roll
 
 ADULT_FOOT = 0.26  # metres heel to toe tip at which a style's heights are given
 STATIONS = 14  # cross-sections along the foot
@@ -72,7 +72,7 @@ def sole_colour(shoes: dict) -> str:
     upper = hex_rgb(shoes["color"])
     first = shoes.get("sole") or SOLE_COLOURS.get(shoes["type"], "2a2420")
     for c in (first, *SOLE_FALLBACKS):
-        if np.linalg.norm((hex_rgb(c) - upper) * 255) >= 60:
+        if length((hex_rgb(c) - upper) * 255) >= 60:
             return c
     return first
 
@@ -84,10 +84,10 @@ def foot_frame(keypoints: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray
     heel = kp[K25[f"{side}_heel"]]
     toes = 0.5 * (kp[K25[f"{side}_big_toe"]] + kp[K25[f"{side}_small_toe"]])
     fwd = toes - heel
-    fwd /= max(np.linalg.norm(fwd), 1e-9)
+    fwd /= max(length(fwd), 1e-9)
     up = kp[K25[f"{side}_ankle"]] - heel
     up = up - (up @ fwd) * fwd
-    up /= max(np.linalg.norm(up), 1e-9)
+    up /= max(length(up), 1e-9)
     return heel, np.stack([fwd, cross(up, fwd), up], 1)
 
 
@@ -236,6 +236,18 @@ def foot_faces(faces: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.isin(faces, ids).all(axis=1))
 
 
+_FOOT_FACES: dict = {}  # id(fids) -> (fids, faces, ids, the foot faces on the foot's own vertices)
+
+
+def _local_faces(faces: np.ndarray, ids: np.ndarray, fids: np.ndarray) -> np.ndarray:
+    """(Ff, 3) the foot faces ``faces[fids]`` with their vertices as indices into the foot's ``ids`` (sorted; every
+    vertex of a foot face is one of them, :func:`foot_faces`), made once a body model."""
+    got = _FOOT_FACES.get(id(fids))
+    if got is None or got[0] is not fids or got[1] is not faces or got[2] is not ids:
+        got = _FOOT_FACES[id(fids)] = (fids, faces, ids, np.searchsorted(ids, faces[fids]))
+    return got[3]
+
+
 def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces: np.ndarray,
                 feet: dict[str, tuple[np.ndarray, np.ndarray]]) -> list:
     """Per foot the upper and the sole of a shoe (``shoes``: ``type``, ``color``, ``thickness``,
@@ -258,12 +270,11 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
         local = (vertices[ids].astype(np.float64) - origin) @ R
         made = shoe_last(local, last, 0.45 * float(shoes["thickness"]))
         # body faces under the top line (2 cm margin): covered and hidden by the upper
-        inside = np.zeros(len(vertices), bool)
         x = made["x"]
         k = np.clip(np.round((local[:, 0] - x[0]) / (x[1] - x[0])).astype(np.int64), 0, len(x) - 1)
-        low = np.minimum(made["top"], np.minimum(np.roll(made["top"], 1), np.roll(made["top"], -1)))
-        inside[ids] = local[:, 2] - local[:, 2].min() < low[k] - 0.02
-        covered = fids[inside[faces[fids]].all(axis=1)]
+        low = np.minimum(made["top"], np.minimum(roll(made["top"], 1), roll(made["top"], -1)))
+        inside = local[:, 2] - local[:, 2].min() < low[k] - 0.02  # per foot vertex
+        covered = fids[inside[_local_faces(faces, ids, fids)].all(axis=1)]
         sole, shade = made["sole"], np.ones(len(made["sole"][0]))
         if made["heel"] is not None:  # the heel block joins the sole's mesh (one draw), a shade darker
             (sv, sf), (hv, hf) = sole, made["heel"]

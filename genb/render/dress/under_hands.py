@@ -48,6 +48,7 @@ from scipy.spatial import cKDTree
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.capsules import capsule_terms, nearest_capsules, push_out
 from genb.render.dress.settle import grid_normals, skin_push, spread
+from genb.render.dress.vec import norm, roll
 
 HAND_CLEAR = 0.004  # metres: the cloth lies this far under a hand's skin (its thickness under the fingers)
 FOREARM_CLEAR = 0.008  # metres: under a forearm's (a sleeve may cover it)
@@ -76,8 +77,8 @@ def arm_vertices(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def grid_spacing(X: np.ndarray) -> np.ndarray:
     """(rings, bins) each grid vertex's longest edge to its neighbours around the ring and down
     the column (metres)."""
-    around = np.linalg.norm(np.roll(X, -1, axis=1) - X, axis=-1)
-    h = np.maximum(around, np.roll(around, 1, axis=1))
+    around = norm(roll(X, -1, axis=1) - X)
+    h = np.maximum(around, roll(around, 1, axis=1))
     down = np.linalg.norm(np.diff(X, axis=0), axis=-1)
     h[:-1] = np.maximum(h[:-1], down)
     h[1:] = np.maximum(h[1:], down)
@@ -190,7 +191,7 @@ def under_hands(X: np.ndarray, normals: np.ndarray, skin: np.ndarray, clear: np.
     tree, points, pnormals, skin_clear = body
     D = D.reshape(-1, 3)[moved]
     free = tree.query(Y[moved])[0] - SKIN_CLEAR  # no farther than the nearest skin: never through a knee
-    size = np.linalg.norm(D, axis=1)
+    size = norm(D)
     Y[moved] += D * (np.clip(free, 0.0, None) / np.maximum(size, free.clip(1e-9)))[:, None]
     # 4. never into the body: the legs' capsules at the skin, the trunk's and legs' skin, the ground
     A, B, F, R = capsules[:4]
