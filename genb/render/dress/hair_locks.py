@@ -94,22 +94,27 @@ def push_out(p: np.ndarray, near, need, steps: int = 3, k: int = 12) -> tuple[np
         return p, contact
     tree, P, Nrm = near
     need = np.broadcast_to(np.asarray(need, np.float64), (len(p),))
+    bound = float(need.max()) + 0.03
+    idx = np.arange(len(p))  # the points still moving (one not pushed in a step would not be in the next)
     for _ in range(steps):
-        dist, j = tree.query(p, k=k, distance_upper_bound=float(need.max()) + 0.03)
+        q = p[idx]
+        dist, j = tree.query(q, k=k, distance_upper_bound=bound)
         valid = np.isfinite(dist)
         if not valid.any():
             break
         jj = np.where(valid, j, 0)
-        short = need[:, None] - np.einsum("cki,cki->ck", p[:, None, :] - P[jj], Nrm[jj])
+        short = need[idx, None] - np.einsum("cki,cki->ck", q[:, None, :] - P[jj], Nrm[jj])
         short = np.where(valid, short, -np.inf)
+        rows = np.arange(len(idx))
         best = np.argmax(short, axis=1)
-        amount = short[np.arange(len(p)), best]
+        amount = short[rows, best]
         push = amount > 0
         if not push.any():
             break
-        nb = Nrm[jj[np.arange(len(p)), best]]
-        p[push] += amount[push, None] * nb[push]
-        contact[push] = nb[push]
+        nb = Nrm[jj[rows, best]]
+        p[idx[push]] += amount[push, None] * nb[push]
+        contact[idx[push]] = nb[push]
+        idx = idx[push]
     return p, contact
 
 
