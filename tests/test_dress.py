@@ -741,3 +741,53 @@ def test_long_hair_is_one_mass_over_the_back_with_no_gaps_between_locks(hair_peo
             shares[pose] = 1.0 - float(cover.mean())
     print("gap shares", shares)
     assert len(shares) == 2 and max(shares.values()) < 0.01, shares
+
+
+def _side_locks(mesh, kp):
+    """(thickness / span, tip span / span) of each panel of long hair's sheet rooted at a side's front (every
+    root in front of 5 cm behind the ears' plane: a lock before or beside the shoulder, not the back panel):
+    the slab's greatest thickness over its span (first chain to last) on its middle rows 3-6 (the least
+    of them), and its span at the tips over its span on row 3."""
+    from genb.render.dress.atlas import head_frame
+    from genb.render.dress.hair_locks import NODES
+
+    origin, R = head_frame(kp)
+    out = []
+    for start, p in mesh.panels:
+        rings = mesh.vertices[start:start + NODES * 2 * p].reshape(NODES, 2 * p, 3).astype(np.float64)
+        outer, inner = rings[:, :p], rings[:, p:][:, ::-1]
+        if (((outer[0] - origin) @ R)[:, 1] < -0.05).any():
+            continue
+        mid = 0.5 * (outer + inner)
+        span = np.linalg.norm(mid[:, -1] - mid[:, 0], axis=1)
+        thick = np.linalg.norm(outer - inner, axis=2).max(axis=1)
+        out.append(((thick[3:7] / span[3:7]).min(), span[-1] / span[3]))
+    return np.array(out)
+
+
+def test_long_hairs_side_locks_have_volume_and_narrow_to_their_tips_and_no_cape(hair_people):
+    """Long hair's panels at a side's front are locks, not flat ribbons: thickest in their middle (a lens
+    across them) and narrowing to their tips (the panels hold together as they fall, hair_locks.gather);
+    and the sheet does not spread over the shoulders like a cape (a cap's lower roots and a bent head
+    made it). Tall body, 4 key poses, long hair with and without a cap. On 8699cdb: the side locks'
+    thickness over span 0.057 (median; 0.033 the least), their tip span over their row-3 span 1.08
+    (median: they widened), the sheet past the shoulders' keypoints along their line 0.063 m on average,
+    0.098 at most (walking with a cap); after: 0.093 (0.046 the least), 0.86, 0.014 and 0.048 m."""
+    from genb.core.conventions import BODY25_INDEX as B
+
+    _, _, people = hair_people
+    locks, spread = [], []
+    for pose, name, v, n, kp, garments in people:
+        if name not in ("long", "capped"):
+            continue
+        mesh = [g for g in garments if g.name == "hair:locks"][0]
+        locks.append(_side_locks(mesh, kp))
+        across = kp[B["left_shoulder"]] - kp[B["right_shoulder"]]
+        x = (mesh.vertices.astype(np.float64) - kp[B["neck"]]) @ (across / np.linalg.norm(across))
+        spread.append(float(np.abs(x).max() - 0.5 * np.linalg.norm(across)))
+    locks = np.concatenate(locks)
+    print("side locks", len(locks), np.median(locks, axis=0), locks[:, 0].min(), "spread", np.mean(spread), max(spread))
+    assert len(locks) >= 8
+    assert np.median(locks[:, 0]) > 0.08, np.median(locks[:, 0])  # volume, not a ribbon
+    assert np.median(locks[:, 1]) < 0.95, np.median(locks[:, 1])  # narrowing to the tips
+    assert np.mean(spread) < 0.03 and max(spread) < 0.07, spread  # no cape over the shoulders

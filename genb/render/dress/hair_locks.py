@@ -13,10 +13,17 @@ over the back). Each side's front chains fall, by the hair's seed, either behind
 (the back panel runs from ear to ear) or in front of it (a panel of their own), and a panel parts
 where the slab between two chains would pass through the body (:func:`split_apart`). The chains end at
 their own lengths (:data:`LENGTH_SPREAD`), so the tips are slightly ragged, and the slab thins to
-the tips. Deterministic: the layout comes from the person's hair seed, no random stream.
+the tips. Below the shoulders a panel holds together (:func:`gather`: its horizontal span kept within
+a share of its span at the root, narrowing to the tips; a side's front chains in the back panel head
+behind the shoulder) and its cross-section is a lens (:func:`lens`: thickest in its middle), so a
+front panel is a lock with volume that narrows to its tips, not a flat ribbon, and the sheet does not
+spread over the shoulders like a cape. Deterministic: the layout comes from the person's hair seed,
+no random stream.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -44,6 +51,15 @@ FRONT_SHARE = 0.55  # the chance that a side's front chains fall in front of the
 # neighbouring chains part (split_apart) where the slab between them would lie this deep in the body, metres,
 # or where they lie this far apart across the strands, metres
 SPLIT_DEPTH, SPLIT_APART = 0.015, 0.12
+# a panel holds together as it falls (gather): its span (first chain to last) stays within GATHER times its span at
+# the root (at least MIN_SPAN, metres), narrowing linearly to GATHER_TIP (a front panel: a lock's point) or BACK_TIP
+# (the back panel) times it at the tips
+GATHER, FRONT_GATHER, GATHER_TIP, BACK_TIP, MIN_SPAN = 1.6, 1.2, 0.6, 1.4, 0.06
+BEHIND = -0.3  # the forward heading (head frame) of a side's front chains that fall behind the shoulder
+FREE = 3  # the nodes above this one fall freely (over the shoulders)
+# a panel's cross-section is a lens: a chain's thickness is LENS_EDGE + LENS_BULGE * sin(pi (i + 1/2) / P) times
+# the sheet's (its middle thickest, its edges thinnest), so a narrow panel is a lock with volume, not a ribbon
+LENS_EDGE, LENS_BULGE, FRONT_BULGE = 0.95, 0.75, 1.5
 
 
 def thick_taper(s: np.ndarray) -> np.ndarray:
@@ -62,8 +78,9 @@ def reachable(roots: np.ndarray, surface):
         return None
     P, Nrm = surface
     top = float(np.max(roots[:, 2])) + 0.05
-    reach = (P[:, 2] < top) & (((P - roots.mean(axis=0)) ** 2).sum(1) < (LENGTH + 0.15) ** 2)
-    if not reach.any():
+    low = np.flatnonzero(P[:, 2] < top)  # (the height first: the distances of fewer points)
+    reach = low[((P[low] - roots.mean(axis=0)) ** 2).sum(1) < (LENGTH + 0.15) ** 2]
+    if not len(reach):
         return None
     return cKDTree(P[reach], balanced_tree=False, compact_nodes=False), P[reach], Nrm[reach]
 
@@ -101,13 +118,44 @@ def push_out(p: np.ndarray, near, need, steps: int = 3, k: int = 12) -> tuple[np
     return p, contact
 
 
+def lens(groups: list[np.ndarray], count: int) -> np.ndarray:
+    """(count, NODES) each chain's share of the sheet's thickness across its panel (``groups``: chain
+    indices) along it: :data:`LENS_EDGE` + :data:`LENS_BULGE` sin(pi (i + 1/2) / P) (1 - s) for the i-th of
+    P chains at s 0..1 along it (0.95-1.7 at the root, 0.95 at the tips: they thin as a lock's point)."""
+    out = np.zeros((count, 1))
+    for k, g in enumerate(groups):
+        out[g, 0] = (FRONT_BULGE if k else LENS_BULGE) * np.sin(np.pi * (np.arange(len(g)) + 0.5) / len(g))
+    return LENS_EDGE + out * (1.0 - np.linspace(0.0, 1.0, NODES))[None, :]
+
+
+def gather(p: np.ndarray, groups: list[np.ndarray], allowed: np.ndarray, anchors: list[int]) -> np.ndarray:
+    """Points ``p`` (C, 3), one per chain, each panel's (``groups``) drawn horizontally towards its anchor
+    chain's (``anchors``: chain indices; heights kept) where the panel's horizontal span (its first chain
+    to its last) exceeds ``allowed`` (len(groups),) metres."""
+    p = p.copy()
+    for g, w, a in zip(groups, allowed, anchors):
+        (x0, y0), (x1, y1) = p[g[0], :2].tolist(), p[g[-1], :2].tolist()
+        span = math.hypot(x1 - x0, y1 - y0)
+        if span > w:
+            p[g, :2] = p[a, :2] + (p[g, :2] - p[a, :2]) * (w / span)
+    return p
+
+
 def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
-                lengths: np.ndarray | None = None) -> np.ndarray:
+                lengths: np.ndarray | None = None, groups: list[np.ndarray] | None = None) -> np.ndarray:
     """(C, N, 3) node centres of C locks, metres: from ``roots`` (C, 3) along ``headings`` (C, 3) that
-    turn towards gravity every step (sliding along what they rest on), each node kept ``half`` (N,)
-    plus :data:`CLEARANCE` off the surface ``near`` (:func:`reachable`; None: falls freely).
-    ``lengths``: (C,) metres per lock (None: :data:`LENGTH` each)."""
-    n = len(half)
+    turn towards gravity every step (sliding along what they rest on), each node kept ``half`` ((N,) or
+    (C, N)) plus :data:`CLEARANCE` off the surface ``near`` (:func:`reachable`; None: falls freely).
+    ``lengths``: (C,) metres per lock (None: :data:`LENGTH` each). ``groups``: the panels (chain indices),
+    each kept within :data:`GATHER` .. :data:`GATHER_TIP` times its width at the root (:func:`gather`)."""
+    half = np.broadcast_to(half, (len(roots), np.shape(half)[-1]))
+    n = half.shape[1]
+    groups = groups or []
+    root_w = np.array([max(np.hypot(*(roots[g[-1], :2] - roots[g[0], :2])), MIN_SPAN) for g in groups])  # (the chord)
+    narrow = np.array([GATHER_TIP if k else BACK_TIP for k in range(len(groups))])  # the back panel, the fronts
+    top = np.array([FRONT_GATHER if k else GATHER for k in range(len(groups))])
+    # the back panel gathers to the middle of the back of the head (COLUMNS // 2), a front panel to its middle
+    anchors = [COLUMNS // 2 if k == 0 else int(g[len(g) // 2]) for k, g in enumerate(groups)]
     seg = (np.full(len(roots), LENGTH) if lengths is None else np.asarray(lengths, np.float64))[:, None] / (n - 1)
     down = np.array([0.0, 0.0, -1.0])
     heading = headings / norm(headings, keepdims=True)
@@ -118,8 +166,10 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
         heading = heading * 0.55 + fall * (0.35 + 0.1 * k)
         heading /= np.maximum(norm(heading, keepdims=True), 1e-9)
         p = nodes[-1] + seg * heading
+        if k >= FREE:  # below the shoulders: the panels hold together
+            p = gather(p, groups, root_w * (top - (top - narrow) * (k - FREE) / (n - 1 - FREE)), anchors)
         if near is not None:
-            p, contact = push_out(p, near, half[k] + CLEARANCE, k=8)
+            p, contact = push_out(p, near, half[:, k] + CLEARANCE, k=8)
             d = p - nodes[-1]  # a lock may stretch a little over a shoulder, no more
             L = norm(d, keepdims=True)
             p = nodes[-1] + d * np.minimum(1.0, 1.25 * seg / np.maximum(L, 1e-9))
@@ -173,7 +223,7 @@ def split_apart(groups: list[np.ndarray], centres: np.ndarray, near) -> list[np.
 def panel_rings(centres: np.ndarray, half: np.ndarray, neck: np.ndarray) -> np.ndarray:
     """(N, 2P, 3) the rings of a closed slab through the chains ``centres`` (P, N, 3) (P >= 2, side by
     side): per node the outer face's points (chain 0 to P-1) then the inner face's (P-1 to 0),
-    ``half`` (N,) metres either side of the chains along the sheet's normal (across the chains and
+    ``half`` ((N,) or (P, N)) metres either side of the chains along the sheet's normal (across the chains and
     along them), which faces away from the vertical axis through ``neck`` (3,)."""
     tangent = np.gradient(centres, axis=1)
     across = np.gradient(centres, axis=0)
@@ -183,7 +233,7 @@ def panel_rings(centres: np.ndarray, half: np.ndarray, neck: np.ndarray) -> np.n
     radial[..., 2] = 0.0
     if np.einsum("pni,pni->", normal, radial) < 0:
         normal = -normal
-    d = normal * half[None, :, None]
+    d = normal * np.broadcast_to(half, centres.shape[:2])[..., None]
     outer, inner = centres + d, centres - d
     return np.concatenate([outer, inner[::-1]], axis=0).transpose(1, 0, 2)
 
@@ -218,21 +268,22 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     out = root / norm(root, keepdims=True)
     groups = panels(hair, ang)
     fwd = np.zeros((COLUMNS, 3))
+    fwd[np.cos(ang) > SIDE, 1] = BEHIND  # a side's front chains in the back panel fall behind the shoulder
     for g in groups[1:]:
         fwd[g, 1] = 0.4  # in front of the shoulder
     headings = (0.3 * out + fwd + np.array([0.0, 0.0, -0.7])) @ R.T
     s = np.linspace(0.0, 1.0, NODES)
-    half = 0.5 * THICK * thick_taper(s)
+    half = 0.5 * THICK * lens(groups, COLUMNS) * thick_taper(s)[None, :]  # (C, N)
     near = reachable(roots, surface)
     spread = np.random.default_rng(hair_seed(hair) + 1)  # (its own stream: the layout above stays)
     lengths = LENGTH * (1.0 + LENGTH_SPREAD * (spread.random(COLUMNS) - 0.5))  # the tips end at their own heights
-    centres = lock_chains(roots, headings, half, near, lengths)  # (C, N, 3)
+    centres = lock_chains(roots, headings, half, near, lengths, groups)  # (C, N, 3)
     neck = keypoints[1].astype(np.float64)  # BODY25 1: the neck
     groups = split_apart(groups, centres, near)
     verts, faces, maps, starts = [], [], [], []
     n = 0
     for k, g in enumerate(groups):
-        rings = panel_rings(centres[g], half, neck)  # (N, 2P, 3)
+        rings = panel_rings(centres[g], half[g], neck)  # (N, 2P, 3)
         v = rings.reshape(-1, 3)
         inside = np.concatenate([centres[g], centres[g][::-1]]).transpose(1, 0, 2).reshape(-1, 3)  # each point's chain
         f = outward(v, ring_faces(NODES, 2 * len(g)), inside)  # faces outwards (the label pass culls back faces)
