@@ -169,7 +169,7 @@ def test_each_style_reads_as_itself(shod):
     lace bars across the instep, each spanning >= 35 % of the upper's width there (about 40 %), lying on it (outside it)
     in another colour than the upper's, with darker or lighter eyelets; the opening of a sneaker and a flat
     shoe shows its dark lining: the upper's points just inside the collar rim are lining-dark and outside
-    the skin; boots have a welt standing out of the sole (none of these on 1e43475)."""
+    the skin (>= 90 %; all of them in every pose, 17 mm from the skin, median); boots have a welt standing out of the sole (none of these on 1e43475)."""
     from genb.core.conventions import BODY25_INDEX as K25  # noqa: F401
     from genb.render.dress.materials import hex_rgb
     from genb.render.dress.shoe_look import LINING_J, LOOKS
@@ -210,7 +210,7 @@ def test_each_style_reads_as_itself(shod):
                 near = ids[np.argmin(np.linalg.norm(v[ids][None] - pts[:, None], axis=-1), axis=1)]
                 out = np.einsum("ij,ij->i", pts - v[near], normals[near]) > 0
                 dark = col @ [0.2126, 0.7152, 0.0722] < 0.6 * (up_c @ [0.2126, 0.7152, 0.0722])
-                assert (out & dark).mean() > 0.6, (name, style, side, out.mean(), dark.mean())
+                assert (out & dark).mean() > 0.9, (name, style, side, out.mean(), dark.mean())
             if look.welt:
                 sole, band = by[f"{style}:{side}:sole"], by[f"{style}:{side}:welt"]
                 assert np.ptp(((band.vertices - origin) @ R)[:, 1]) > np.ptp(((sole.vertices - origin) @ R)[:, 1]) + 0.002
