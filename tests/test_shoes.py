@@ -139,3 +139,81 @@ def test_boots_and_dress_shoes_stand_on_a_heel_block(shod):
                 assert sole.colors[ls[:, 2] - bottom > waist + 0.003].mean() < sole.colors[s > 0.6].mean()
             else:
                 assert abs(back - waist) < 0.006, (name, style, back, waist)
+
+
+def _detail_share(meshes, side: str, origin, R, plain) -> float:
+    """The share of one shoe's outward area, seen from 8 sides 35 degrees above the ground (each face's
+    area facing the view, summed over the views; no occlusion), whose colour is none of ``plain`` (the
+    upper's, the sole's and the heel block's) by more than 0.08 in a channel."""
+    seen = other = 0.0
+    views = [np.array([np.cos(np.radians(35)) * np.cos(a), np.cos(np.radians(35)) * np.sin(a), np.sin(np.radians(35))])
+             for a in np.radians(np.arange(0, 360, 45))]
+    for m in meshes:
+        if m.name.split(":")[1] != side or m.name.endswith(":shaft"):
+            continue
+        tri = ((m.vertices - origin) @ R)[m.faces.astype(np.int64)]
+        n = 0.5 * np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        col = m.colors[m.faces.astype(np.int64)].mean(1)
+        far = np.min([np.abs(col - c).max(1) for c in plain], axis=0) > 0.08
+        for w in views:
+            a = np.clip(n @ w, 0.0, None)
+            seen, other = seen + a.sum(), other + a[far].sum()
+    return other / seen
+
+
+def test_each_style_reads_as_itself(shod):
+    """A shoe is more than a one-colour blob on a slab (shoe_look): seen from 8 sides at 35 degrees, a
+    sneaker's and a boot's area is >= 25 % details (laces, eyelets, toe cap, stays, counter, lining...),
+    a flat shoe's >= 15 % (lining, collar rim, toe-cap seam, heel block) (medians on 1e43475: sneakers 9.5 %
+    (their darker collar line), boots 0, flat shoes 6.7 %; after: 33, 43, 27 %). Sneakers and boots have 5
+    lace bars across the instep, each spanning >= 35 % of the upper's width there (about 40 %), lying on it (outside it)
+    in another colour than the upper's, with darker or lighter eyelets; the opening of a sneaker and a flat
+    shoe shows its dark lining: the upper's points just inside the collar rim are lining-dark and outside
+    the skin (>= 90 %; all of them in every pose, 17 mm from the skin, median); boots have a welt standing out of the sole (none of these on 1e43475)."""
+    from genb.core.conventions import BODY25_INDEX as K25  # noqa: F401
+    from genb.render.dress.materials import hex_rgb
+    from genb.render.dress.shoe_look import LINING_J, LOOKS
+    from genb.render.dress.shoes import LASTS, RING, foot_frame, sole_colour
+    from genb.render.raster.meshes import vertex_normals
+
+    dresser, people = shod
+    faces = dresser.atlas.faces.astype(np.int64)
+    shares = {}
+    for name, style, v, kp, meshes in people:
+        by = {m.name: m for m in meshes}
+        shoes = STYLES[style]
+        up_c, so_c = hex_rgb(shoes["color"]), hex_rgb(sole_colour(shoes))
+        normals = vertex_normals(v, faces)
+        for side in ("left", "right"):
+            origin, R = foot_frame(kp, side)
+            shares.setdefault(style, []).append(_detail_share(meshes, side, origin, R, (up_c, so_c, 0.85 * so_c)))
+            upper = by[f"{style}:{side}:upper"]
+            lu = (upper.vertices - origin) @ R
+            look = LOOKS[style]
+            if look.laces:
+                lace = by[f"{style}:{side}:laces"]
+                bars = ((lace.vertices - origin) @ R).reshape(look.laces, -1, 3)
+                for bar in bars:
+                    near = lu[np.abs(lu[:, 0] - bar[:, 0].mean()) < 0.01]
+                    assert np.ptp(bar[:, 1]) > 0.35 * np.ptp(near[:, 1]), (name, style, np.ptp(bar[:, 1]), np.ptp(near[:, 1]))
+                inside = _winding(lace.vertices, upper.vertices, upper.faces) > 0.5
+                assert inside.mean() < 0.05, (name, style, inside.mean())
+                assert np.abs(lace.colors - up_c).max(1).min() > 0.1, (name, style)
+            if style != "boots":
+                rings = lu[:-2].reshape(-1, RING, 3)
+                s = (rings[:, 0, 0] - lu[:, 0].min()) / np.ptp(lu[:, 0])
+                keep = (s > 0.1) & (s < LASTS[style].open_from - 0.05)
+                pts = rings[keep][:, [RING // 4 - LINING_J, RING // 4 + LINING_J]].reshape(-1, 3) @ R.T + origin
+                col = upper.colors[:-2].reshape(-1, RING, 3)[keep][:, [RING // 4 - LINING_J, RING // 4 + LINING_J]].reshape(-1, 3)
+                ids = np.unique(faces[upper.covered])
+                ids = np.unique(np.r_[ids, np.flatnonzero(np.linalg.norm(v - pts.mean(0), axis=1) < 0.12)])
+                near = ids[np.argmin(np.linalg.norm(v[ids][None] - pts[:, None], axis=-1), axis=1)]
+                out = np.einsum("ij,ij->i", pts - v[near], normals[near]) > 0
+                dark = col @ [0.2126, 0.7152, 0.0722] < 0.6 * (up_c @ [0.2126, 0.7152, 0.0722])
+                assert (out & dark).mean() > 0.9, (name, style, side, out.mean(), dark.mean())
+            if look.welt:
+                sole, band = by[f"{style}:{side}:sole"], by[f"{style}:{side}:welt"]
+                assert np.ptp(((band.vertices - origin) @ R)[:, 1]) > np.ptp(((sole.vertices - origin) @ R)[:, 1]) + 0.002
+    floor = {"sneakers": 0.25, "boots": 0.25, "flat_shoes": 0.15}
+    for style, got in shares.items():
+        assert np.median(got) > floor[style] and np.min(got) > floor[style] - 0.05, (style, np.median(got), np.min(got))

@@ -11,7 +11,8 @@ lower and further forward for a flat shoe), and a sole slab slightly wider than 
 ``sole`` metres high, in its own colour; boots (4.2 cm) and flat shoes (2.5 cm, a dress shoe's
 low heel) add a heel block of the sole's material under the back of the foot, its flat front (the
 heel breast) at a quarter of the foot's length. Boots add a tight shaft up the shin (the dresser's
-shell).
+shell). The upper is drawn on a finer grid (2 rings a station, 24 points a ring) coloured by region, with
+laces and a boot's welt: :mod:`genb.render.dress.shoe_look`.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ import numpy as np
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.materials import hash_noise, hex_rgb
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
+from genb.render.dress.shoe_loft import RING, loft, refine, ring, unit_ring
+from genb.render.dress.shoe_look import DIP, LOOKS, REGIONS, dip_opening, laces, palette, regions, welt
 from genb.render.dress.vec import cross, length, roll
 
 ADULT_FOOT = 0.26  # metres heel to toe tip at which a style's heights are given
 STATIONS = 14  # cross-sections along the foot
-RING = 16  # points around a cross-section
 P_UPPER = 3.0  # superellipse exponent of the upper (2 = ellipse, larger = boxier)
 P_SOLE = 8.0
+SOLE_RING = 16  # points around the sole's and the heel block's rings
+REFINE = 2  # the upper's rings per station (the colour regions' grid: about 9 mm apart on an adult)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,55 +95,6 @@ def foot_frame(keypoints: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray
     return heel, np.stack([fwd, cross(up, fwd), up], 1)
 
 
-@functools.lru_cache(maxsize=None)
-def _unit_ring(n: int, p: float) -> tuple[np.ndarray, np.ndarray]:
-    th = np.arange(n) / n * 2 * np.pi
-    c, s = np.cos(th), np.sin(th)
-    return np.sign(c) * np.abs(c) ** (2 / p), np.sign(s) * np.abs(s) ** (2 / p)
-
-
-def _ring(yc, zc, a, b, p: float, n: int = RING) -> np.ndarray:
-    """(S, n, 2) superellipse points (y, z) per station, counter-clockwise seen from the toes."""
-    uy, uz = _unit_ring(n, p)
-    return np.stack([yc[:, None] + a[:, None] * uy, zc[:, None] + b[:, None] * uz], -1)
-
-
-@functools.lru_cache(maxsize=None)
-def _loft_faces(S: int, n: int) -> np.ndarray:
-    """(F, 3) faces of a tube of S rings of n points capped at both ends (two extra vertices), facing
-    out for rings counter-clockwise about +x (the foot frame is right-handed)."""
-    i = np.arange(S - 1)[:, None] * n
-    j = np.arange(n)[None]
-    a, b, c, d = i + j, i + (j + 1) % n, i + n + (j + 1) % n, i + n + j
-    jb = np.arange(n)
-    f = np.concatenate([np.stack([a, b, c], -1).reshape(-1, 3), np.stack([a, c, d], -1).reshape(-1, 3),
-                        np.stack([np.full(n, S * n), (jb + 1) % n, jb], -1),
-                        np.stack([np.full(n, S * n + 1), (S - 1) * n + jb, (S - 1) * n + (jb + 1) % n], -1)])
-    # orientation from a unit tube (x along the axis, rings counter-clockwise in (y, z))
-    th = np.arange(n) / n * 2 * np.pi
-    v = np.concatenate([np.stack([np.full(n, float(k)), np.cos(th), np.sin(th)], 1) for k in range(S)]
-                       + [[[-1.0, 0.0, 0.0], [float(S), 0.0, 0.0]]])
-    tri = v[f]
-    if np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() < 0:
-        f = f[:, ::-1]
-    f = np.ascontiguousarray(f, np.uint32)
-    f.flags.writeable = False
-    return f
-
-
-def _loft(x: np.ndarray, rings: np.ndarray, tips: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """A closed tube through rings (S, n, 2) at stations x (S,), capped at both ends by a point at
-    x = ``tips`` (back, front) in the middle of the end ring. Returns (N, 3) local vertices, (F, 3) faces
-    facing out."""
-    S, n = rings.shape[:2]
-    v = np.empty((S * n + 2, 3))
-    v[: S * n, 0] = np.repeat(x, n)
-    v[: S * n, 1:] = rings.reshape(-1, 2)
-    v[S * n] = [tips[0], *rings[0].mean(0)]
-    v[S * n + 1] = [tips[1], *rings[-1].mean(0)]
-    return v, _loft_faces(S, n)
-
-
 def _station_max(k: np.ndarray, values: np.ndarray, S: int, fill: float) -> np.ndarray:
     out = np.full(S, -np.inf)
     np.maximum.at(out, k, values)
@@ -159,9 +114,12 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
         last: the style. thickness: the upper's room around the foot, metres.
     Returns:
         ``last``: the style scaled to the foot's length; ``upper``, ``sole`` and ``heel`` (None without
-        one): (vertices (M, 3) local, faces (F, 3) uint32); ``collar`` (M,) bool
-        upper vertices on the top line of the opening; ``top`` (S,) the top line's height above
-        the foot's lowest point at ``x`` (S,) the stations.
+        one): (vertices (M, 3) local, faces (F, 3) uint32; the upper's are its rings' points, ring by ring,
+        then the two end caps' tips); ``top`` (S,) the top line's height above the foot's lowest point
+        at ``x`` (S,) the stations; ``rings``: the upper's stations (R,) and rings (R, RING, 2) (y, z),
+        refined :data:`REFINE` times between stations, the opening's lining dipped; ``foot``: (x0, L, z0,
+        size) the foot's back, length, lowest point and the last's scale; ``sole_half``: the sole's
+        stations, middles and half widths (less its outset).
     """
     x0, x1 = float(local[:, 0].min()), float(local[:, 0].max())
     z0 = float(local[:, 2].min())
@@ -203,25 +161,32 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     ends = np.concatenate([[0.82], np.ones(STATIONS), [0.86, 0.58]])
     pad = lambda q: np.concatenate([[q[0]], q, [q[-1], q[-1]]])  # noqa: E731
     yc, zc, a, b = pad(yc), pad(zc), pad(a), pad(b)
-    ring = _ring(yc, zc - (1 - ends) * b * 0.5, a * ends, b * (0.5 + 0.5 * ends), P_UPPER)
-    upper = _loft(xs, ring, (xs[0] - 0.006, xs[-1] + 0.007))
-    on_top = np.zeros((len(xs), RING), bool)
-    on_top[1:-2, RING // 4] = s < last.open_from + 0.1  # the ring's top point behind the instep
-    collar = np.concatenate([on_top.reshape(-1), [False, False]])
+    rings = ring(yc, zc - (1 - ends) * b * 0.5, a * ends, b * (0.5 + 0.5 * ends), P_UPPER)
+    xf, rings = refine(xs, rings, REFINE)  # the same surface, finer: the colour regions' grid
+    rings = dip_opening(rings, (xf - x0) / L, last.open_from, DIP * size)
+    upper = loft(xf, rings, (xs[0] - 0.006, xs[-1] + 0.007))
+    sole, heel = _sole_and_heel(xs, yc, a * np.sqrt(ends) * 0.97, last, z0, x0 + last.heel_length * L)
+    return {"last": last, "upper": upper, "sole": sole, "heel": heel, "top": top - z0, "x": x,
+            "rings": (xf, rings), "foot": (x0, L, z0, size), "sole_half": (xs, yc, a * np.sqrt(ends) * 0.97)}
+
+
+def _sole_and_heel(xs: np.ndarray, yc: np.ndarray, half: np.ndarray, last: Last, z0: float, breast: float):
+    """The sole slab under rings of half widths ``half`` (S,) at ``xs`` (S,) centred on ``yc`` (S,), and the
+    heel block (None without one; its flat front at ``breast``): each (vertices (M, 3), faces (F, 3))."""
     sh = 0.5 * (last.sole + 0.004)
-    sole_ring = _ring(yc, np.full(len(xs), z0 - 0.004 + sh), a * np.sqrt(ends) * 0.97 + last.sole_outset,
-                      np.full(len(xs), sh), P_SOLE)
-    sole = _loft(xs, sole_ring, (xs[0] - 0.008, xs[-1] + 0.01))
+    sole_ring = ring(yc, np.full(len(xs), z0 - 0.004 + sh), half + last.sole_outset, np.full(len(xs), sh), P_SOLE,
+                     SOLE_RING)
+    sole = loft(xs, sole_ring, (xs[0] - 0.008, xs[-1] + 0.01))
     heel = None
     if last.heel > last.sole:  # a heel block at the back, a little proud of the sole, flat-fronted
-        back, breast = xs[0] - 0.006, x0 + last.heel_length * L
+        back = xs[0] - 0.006
         xh = np.linspace(xs[0], breast, 4)
-        half = np.interp(xh, xs, a * np.sqrt(ends) * 0.97) + last.sole_outset + 0.002
+        hw = np.interp(xh, xs, half) + last.sole_outset + 0.002
         bottom = z0 - 0.004 + 0.0005  # above the sole's bottom: no coplanar tie with it
         hh = 0.5 * (z0 - 0.004 + last.heel - bottom)
-        ring = _ring(np.interp(xh, xs, yc), np.full(4, bottom + hh), half, np.full(4, hh), P_SOLE)
-        heel = _loft(xh, ring, (back, breast))
-    return {"last": last, "upper": upper, "sole": sole, "heel": heel, "collar": collar, "top": top - z0, "x": x}
+        r = ring(np.interp(xh, xs, yc), np.full(4, bottom + hh), hw, np.full(4, hh), P_SOLE, SOLE_RING)
+        heel = loft(xh, r, (back, breast))
+    return sole, heel
 
 
 def foot_vertices(atlas, side: str) -> np.ndarray:
@@ -250,19 +215,23 @@ def _local_faces(faces: np.ndarray, ids: np.ndarray, fids: np.ndarray) -> np.nda
 
 def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces: np.ndarray,
                 feet: dict[str, tuple[np.ndarray, np.ndarray]]) -> list:
-    """Per foot the upper and the sole of a shoe (``shoes``: ``type``, ``color``, ``thickness``,
-    optionally ``sole``: the sole's hex), posed with the foot.
+    """Per foot the upper, the sole and the style's details of a shoe (``shoes``: ``type``, ``color``,
+    ``thickness``, optionally ``sole``: the sole's hex), posed with the foot.
 
     Args:
         vertices: (V, 3) posed body, world frame, metres. keypoints: (25, 3) BODY25.
         faces: (F, 3) body faces. feet: side -> (:func:`foot_vertices`, :func:`foot_faces`).
     Returns:
-        :class:`~genb.render.dress.mesh.GarmentMesh` list (upper, sole per foot); an upper covers and
-        hides the body faces under its top line (the ankle above the opening stays drawn).
+        :class:`~genb.render.dress.mesh.GarmentMesh` list per foot: ``upper`` (coloured by region,
+        :func:`~genb.render.dress.shoe_look.upper_colours`), ``sole`` (with its heel block), and where the
+        style has them ``laces`` and ``welt``; an upper covers and hides the body faces under its top
+        line (the ankle above the opening stays drawn).
     """
-    last = LASTS.get(shoes["type"], LASTS["sneakers"])
+    style = shoes["type"] if shoes["type"] in LASTS else "sneakers"
+    last, look = LASTS[style], LOOKS[style]
     color = hex_rgb(shoes["color"])
     sole_color = hex_rgb(sole_colour(shoes))
+    pal = palette(color, sole_color)
     part = PART_INDEX["shoes"]
     out = []
     for side, (ids, fids) in feet.items():
@@ -280,15 +249,45 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
             (sv, sf), (hv, hf) = sole, made["heel"]
             sole = (np.concatenate([sv, hv]), np.concatenate([sf, hf + len(sv)]).astype(np.uint32))
             shade = np.r_[shade, np.full(len(hv), 0.85)]
-        for name, (lv, f) in (("upper", made["upper"]), ("sole", sole)):
+        grain = lambda lv: 0.96 + 0.06 * hash_noise(lv * 7.0)  # noqa: E731
+        pieces = [("upper", *made["upper"], _upper_colours(made, style, pal, color, grain(made["upper"][0]))),
+                  ("sole", *sole, sole_color[None] * (grain(sole[0]) * shade)[:, None])]
+        x0, L, z0, size = made["foot"]
+        lace = laces(look, *made["rings"], x0, L, size, pal)
+        if lace is not None:
+            pieces.append(("laces", *lace))
+        xs, yc, half = made["sole_half"]
+        band = welt(look, xs, yc, half + last.sole_outset, z0 - 0.004 + made["last"].sole + 0.004, size, P_SOLE)
+        if band is not None:
+            pieces.append(("welt", *band, pal["welt"][None] * grain(band[0])[:, None]))
+        for name, lv, f, col in pieces:
             v = (origin + lv @ R.T).astype(np.float32)
-            base = color if name == "upper" else sole_color
-            col = np.broadcast_to(base, v.shape) * (0.96 + 0.06 * hash_noise(lv * 7.0))[:, None]
-            if name == "sole":
-                col = col * shade[:, None]
-            if name == "upper":  # the opening's edge: a darker padded collar
-                col = np.where(made["collar"][:, None], col * 0.6, col)
-            out.append(GarmentMesh(v, mesh_normals(v, f), f, np.ascontiguousarray(col, np.float32), part,
-                                   covered if name == "upper" else None, f"{shoes['type']}:{side}:{name}",
-                                   covered if name == "upper" else None))
+            hold = covered if name == "upper" else None
+            out.append(GarmentMesh(v, mesh_normals(v, f), f, np.ascontiguousarray(col, np.float32), part, hold,
+                                   f"{shoes['type']}:{side}:{name}", hold))
     return out
+
+
+S_GRID = np.arange(-0.1, 1.2, 0.0025)  # the shares along the foot the region table is made at
+
+
+@functools.lru_cache(maxsize=None)
+def _region_table(style: str) -> np.ndarray:
+    """(len(S_GRID), RING) int8 a style's upper regions (:func:`~genb.render.dress.shoe_look.regions`) on a
+    grid of shares along the foot 0.0025 apart (0.65 mm of an adult's foot): made once per style."""
+    side, up = unit_ring(RING, P_UPPER)
+    t = regions(LOOKS[style], S_GRID, side, up, LASTS[style].open_from)
+    t.flags.writeable = False
+    return t
+
+
+def _upper_colours(made: dict, style: str, pal: dict, color: np.ndarray, grain: np.ndarray) -> np.ndarray:
+    """(M, 3) the colours of :func:`shoe_last`'s upper: each ring point's region (:func:`_region_table`
+    at its ring's share along the foot) in its palette colour, times ``grain`` (M,); the end caps' tips
+    the upper's colour."""
+    xf, _ = made["rings"]
+    x0, L, _, _ = made["foot"]
+    table = np.stack([color if r == "upper" else pal[r] for r in REGIONS]).astype(np.float64)
+    row = np.clip(np.round(((xf - x0) / L - S_GRID[0]) / 0.0025).astype(np.int64), 0, len(S_GRID) - 1)
+    lab = _region_table(style)[row].reshape(-1)
+    return np.concatenate([table[lab], table[:1], table[:1]]) * grain[:, None]
