@@ -188,7 +188,8 @@ def test_the_sun_patch_on_the_floor_is_where_rays_toward_the_sun_pass_a_window(p
     # (living_room,office,gym from 0): on 8699cdb the search found sample 3, 79 pixels in the band, all
     # people's; after the framing's new draws (s34) the first sunlit room had 1751 ceiling pixels in it (the
     # ceiling's normal decoded with the camera-facing root: cosine -0.31 instead of -0.50), map 1.0 there,
-    # the renderer's 0.0, and 28 people pixels (map 0.0): the search now goes on to sample 6, 425.
+    # the renderer's 0.0, and 28 people pixels (map 0.0): the search now goes on to sample 6, 425. (s35: the label
+    # pass's normals are octahedral, the ceiling's decoded as its own: tests/test_normal_encoding.py.)
     past, shut = _past_terminator(prep, out, toward)
     people = out.instances[past][shut] > 0
     assert people.sum() > 30 and full[past][shut][people].mean() < 0.01, (people.sum(), full[past][shut][people].mean())
