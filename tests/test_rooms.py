@@ -13,6 +13,7 @@ import pytest
 from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.config import RenderConfig
 from genb.render.raster import shadows
+from genb.render.raster.normals import decode_normals
 from genb.render.scene import places, props
 from genb.render.stage import RenderStage
 
@@ -73,7 +74,7 @@ def _past_terminator(prep, out, toward: np.ndarray) -> tuple[np.ndarray, np.ndar
     label pass's normals (the renderer tests the same normals), and (N,) bool of those whose ray toward the
     sun misses every window by 25 cm (the walls or ceiling stand between them and the sun)."""
     windows = [o for o in prep.scene["objects"] if o["type"] == "wall_window"]
-    n_world = (out.normals.astype(np.float64) / 127.5 - 1.0) @ prep.cam_ext[:3, :3]
+    n_world = decode_normals(out.normals).astype(np.float64) @ prep.cam_ext[:3, :3]
     cos = n_world @ toward
     past = (out.depth > 0) & (cos < -0.25) & (cos > shadows.FACING_COS + 0.05)
     at = shadows.pixel_world_points(out.depth, prep.K, prep.cam_ext, past).astype(np.float64)
@@ -174,7 +175,7 @@ def test_the_sun_patch_on_the_floor_is_where_rays_toward_the_sun_pass_a_window(p
                                       look.shadow_cam.linear_depth(shadow_depth), look.shadow_cam,
                                       np.asarray(prep.scene["lighting"]["direction"]), np.zeros((0, 3)),
                                       **look._window_light())
-    n_world = (out.normals.astype(np.float64) / 127.5 - 1.0) @ prep.cam_ext[:3, :3]
+    n_world = decode_normals(out.normals).astype(np.float64) @ prep.cam_ext[:3, :3]
     facing = everywhere & (n_world @ toward > 0.1) & (out.parts != SCENE_PART_INDEX["glass"])
     assert facing.sum() > 1000 and (np.abs(full - fast)[facing] < 0.02).mean() > 0.995
     # just past the terminator (where skin's red wrap light still reaches: shading.SKIN_WRAP) the walls
@@ -187,7 +188,8 @@ def test_the_sun_patch_on_the_floor_is_where_rays_toward_the_sun_pass_a_window(p
     # (living_room,office,gym from 0): on 8699cdb the search found sample 3, 79 pixels in the band, all
     # people's; after the framing's new draws (s34) the first sunlit room had 1751 ceiling pixels in it (the
     # ceiling's normal decoded with the camera-facing root: cosine -0.31 instead of -0.50), map 1.0 there,
-    # the renderer's 0.0, and 28 people pixels (map 0.0): the search now goes on to sample 6, 425.
+    # the renderer's 0.0, and 28 people pixels (map 0.0): the search now goes on to sample 6, 425. (s35: the label
+    # pass's normals are octahedral, the ceiling's decoded as its own: tests/test_normal_encoding.py.)
     past, shut = _past_terminator(prep, out, toward)
     people = out.instances[past][shut] > 0
     assert people.sum() > 30 and full[past][shut][people].mean() < 0.01, (people.sum(), full[past][shut][people].mean())

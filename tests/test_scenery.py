@@ -18,6 +18,7 @@ from genb.render.labels.camera import camera_to_world_rotation, extrinsics, intr
 from genb.render.config import RenderConfig
 from genb.core.conventions import SCENE_PART_BASE, SCENE_PART_INDEX
 from genb.render.raster.gl import Rasterizer
+from genb.render.raster.normals import decode_normals
 from genb.render.raster.meshes import GroundLayer, Lighting, MeshLayer, PropMesh
 from genb.render.stage import RenderStage
 
@@ -89,9 +90,12 @@ def test_no_shadows_leaves_the_ground_unshadowed(tmp_path):
         diff = b.images["image"].astype(int).sum(-1) - a.images["image"].astype(int).sum(-1)
         # the shadowed image is not brighter on the ground (but for the auto exposure's small lift:
         # shadows lower the scene's mean luminance; it lifts the whole ground alike, so it is the
-        # ground's median difference, a few levels per channel)
+        # ground's median difference, a few levels per channel). Sample 1's lift: -13 on 1e43475, -17 with the
+        # octahedral label normals (s35): a few dozen silhouette pixels of people and the car whose normals point
+        # away from the camera are no longer mirrored, so now shadowed; the log-average exposure, in 1/32
+        # stops, moved one step more between the two images; the ground's spread (1st percentile) is unchanged
         lift = min(float(np.median(diff[ground])), 0.0)
-        assert lift >= -16 and np.percentile(diff[ground], 1) >= lift - 6  # (summed over the three channels)
+        assert lift >= -20 and np.percentile(diff[ground], 1) >= lift - 6  # (summed over the three channels)
         darkened += int((diff[ground] > 30).sum())
     assert darkened > 20  # and with shadows some ground is clearly darker
     on.close()
@@ -336,7 +340,7 @@ def test_rendered_people_shadows_match_a_ray_cast_toward_the_sun_in_scene_json(s
                                      direction, np.zeros((0, 3)))
     # every level surface people stand on receives: the ground and a place's sidewalks (a street puts
     # the people's shadows on its sidewalk), not the sides of curbs or other vertical faces
-    n_cam = out.normals.astype(np.float64) / 127.5 - 1.0
+    n_cam = decode_normals(out.normals).astype(np.float64)
     up = (n_cam @ prep.cam_ext[:3, :3])[..., 2] > 0.95
     ground = np.isin(out.parts, [SCENE_PART_INDEX["ground"], SCENE_PART_INDEX["sidewalk"]]) & (out.depth > 0) & up
     tri = np.concatenate([p.positions[np.asarray(p.indices).astype(np.int64).reshape(-1, 3)]

@@ -12,6 +12,7 @@ from genb.render.raster import shading
 
 from genb.render.dress import skin
 from genb.render.raster.probe import light_probe, project_sh, sh_irradiance, sphere_directions
+from genb.render.raster.normals import encode_normals
 from genb.render.config import RenderConfig
 from genb.core.records.scene import read_scene
 from genb.render.dress.skin_report import person_skin, summarise
@@ -114,7 +115,7 @@ def _gbuffer_image():
     inside = r2 < 1
     nz = -np.sqrt(np.clip(1 - r2, 0, 1))
     n = np.stack([(xx - 64) / 30.0, (yy - 48) / 30.0, nz], -1) * inside[..., None] + (~inside)[..., None] * [0, -1, 0]
-    normals = np.rint((n + 1) * 127.5).astype(np.uint8)
+    normals = encode_normals(n.reshape(-1, 3)).reshape(H, W, 3)
     depth = np.where(inside, 3.0 + 0.9 * nz, 5.0).astype(np.float32)
     parts = np.where(inside, 1, 64).astype(np.uint8)
     albedo = np.where(inside[..., None], [190, 150, 130], [120, 110, 90]).astype(np.uint8)

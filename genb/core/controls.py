@@ -75,7 +75,8 @@ class ControlInputs:
     scene: dict[str, Any]
     """The sample's recipe (what ``scene.json`` holds)."""
     normals: np.ndarray | None = None
-    """(H, W, 3) uint8 camera-frame normals of the label pass, encoded ``(n + 1) / 2 * 255``."""
+    """(H, W, 3) uint8 camera-frame normals of the label pass, octahedral (:mod:`genb.render.raster.normals`:
+    ``decode_normals``, or ``normal_bytes`` for ``(n + 1) / 2 * 255``)."""
     clean: np.ndarray | None = None
     """(H, W, 3) uint8 image before camera effects (what the edge map is drawn from)."""
     cam_int: np.ndarray | None = None

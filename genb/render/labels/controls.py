@@ -20,8 +20,11 @@ def depth(inp: ControlInputs) -> np.ndarray:
 
 
 def normal(inp: ControlInputs) -> np.ndarray:
-    """Camera-frame normals in normalbae colours, empty pixels facing the camera."""
-    return maps.normal_control(inp.normals, inp.depth > 0, background=maps.NORMAL_FACING_CAMERA)
+    """Camera-frame normals in normalbae colours, empty pixels facing the camera (the label pass's
+    octahedral normals decoded to ``(n + 1) / 2 * 255`` bytes first: :func:`~genb.render.raster.normals.normal_bytes`)."""
+    from genb.render.raster.normals import normal_bytes
+
+    return maps.normal_control(normal_bytes(inp.normals), inp.depth > 0, background=maps.NORMAL_FACING_CAMERA)
 
 
 def pose(inp: ControlInputs) -> np.ndarray:

@@ -8,9 +8,9 @@ One :class:`Rasterizer` per process, built once and reused for every sample
 2. **sun depth** (scenes with shadows: depth only, orthographic along the sun, built by
    :meth:`Rasterizer.build_shadow_pass` over the colour pass's meshes);
 3. **labels** (``FLAT | SEG | RGBA``: vertex colours, no MSAA): one mesh per person whose
-   per-vertex colours hold ``(person + 1, part id, normal x, normal y)`` (vertices are split
+   per-vertex colours hold ``(person + 1, part id, normal u, normal v)`` (vertices are split
    between parts, see :class:`PartSplit`). So instance and part maps are exact, the normal
-   map comes in the same pass (z from x, y), and the metric depth buffer is sampled at the
+   map comes in the same pass (octahedral u, v: the full normal), and the metric depth buffer is sampled at the
    same pixel centres;
 4. **bare bodies** (dressed scenes only): the bodies without their clothes (with the props and
    the ground), for ``body_instances``.
@@ -34,7 +34,7 @@ from genb.core.conventions import SCENE_PART_INDEX
 from genb.render.raster.casters import COARSE_MIN_FACES, CoarsePieces, caster_mesh, coarse_faces
 from genb.render.raster.context import render_pass, shared_renderer
 from genb.render.raster.lod import LOD_PX, coarse_people, colour_faces, piece_faces
-from genb.render.raster.normals import encode_normal_planes
+from genb.render.raster.normals import encode_label_planes, encode_normals, label_colours
 from genb.render.raster.meshes import (
     HIDDEN_PUSH, GroundLayer, Lighting, MeshLayer, PartSplit, PropMesh, compact, concat_extras, push_back,
     vertex_face_incidence, vertex_normals,
@@ -55,8 +55,8 @@ class RasterOutput:
             with ``instances`` and ``parts`` pixel for pixel); 0 where nothing was hit.
         instances: (H, W) uint8, 0 background, p + 1 for person p.
         parts: (H, W) uint8 part ids (``conventions.PARTS``).
-        normals: (H, W, 3) uint8 camera-frame normals encoded as ``(n + 1) / 2 * 255``
-            (decode with :func:`genb.render.raster.normals.decode_normals`); 0 where nothing was hit.
+        normals: (H, W, 3) uint8 camera-frame normals, octahedral (:mod:`genb.render.raster.normals`;
+            decode with :func:`~genb.render.raster.normals.decode_normals`); 0 where nothing was hit.
         body_instances: (H, W) uint8, dressed scenes only (else None): the bodies' own
             silhouettes as if their clothes and hair were transparent, still hidden by other
             people (dressed) and objects: p + 1 where person p's bare body is seen.
@@ -261,11 +261,12 @@ class Rasterizer:
     def _label_scene(self, people, normals_world, extras, shown, K, cam_ext, ground, props) -> tuple:
         """2. The label pass, FLAT | SEG | RGBA: vertex colours drawn without MSAA, so every pixel holds
         exactly one (person + 1, part id) pair in R, G (vertices are split between parts), and the
-        camera-frame normal's x, y in B, A (z follows: visible surfaces face the camera).
+        camera-frame normal's octahedral u, v in B, A (:func:`genb.render.raster.normals.label_colours`:
+        the full unit normal, either side of the camera).
         Returns the scene, its seg node map, the bodies' (positions, labels) and the props' meshes
         (the bare-body pass reuses both)."""
         pr = self._pr
-        to_cam_xy = np.ascontiguousarray(cam_ext[:2, :3].T, dtype=np.float32)  # world normal -> camera x, y
+        R = cam_ext[:3, :3]  # world normal -> camera frame
         seg_scene = pr.Scene(bg_color=[0, 0, 0, 0])
         seg_scene.add_node(self._camera_node(K, cam_ext))
         seg_map = {}
@@ -274,7 +275,7 @@ class Rasterizer:
         body_prims = []
         for i, (p, n, extra, show) in enumerate(zip(people, normals_world, extras, shown)):
             labels[:, 0] = (i + 1) / 255.0
-            labels[:, 2:] = (n[self.split.vertex_ids] @ to_cam_xy) * 0.5 + 0.5
+            labels[:, 2:] = label_colours(n[self.split.vertex_ids], R)
             positions = p.vertices[self.split.vertex_ids]
             split_faces = self.split.faces if show is None else self.split.faces[show[self.split.face_ids]]
             prims = [pr.Primitive(positions=positions, indices=split_faces, color_0=labels.copy(),
@@ -288,14 +289,14 @@ class Rasterizer:
                 ev, en, ef, _, eparts = extra
                 el = np.empty((len(ev), 4), np.float32)
                 el[:, 0], el[:, 1] = (i + 1) / 255.0, eparts / 255.0
-                el[:, 2:] = (np.asarray(en, np.float32) @ to_cam_xy) * 0.5 + 0.5
+                el[:, 2:] = label_colours(en, R)
                 prims.append(pr.Primitive(positions=ev, indices=ef, color_0=el, material=self._cloth_material))
             seg_map[seg_scene.add(pr.Mesh(primitives=prims))] = (0, 0, 0)
         prop_meshes = []
         for q in props:  # instance 0, the prop's class, its normals
             lab = np.zeros((len(q.vertices), 4), np.float32)
             lab[:, 1] = q.part / 255.0
-            lab[:, 2:] = (np.asarray(q.normals, np.float32) @ to_cam_xy) * 0.5 + 0.5
+            lab[:, 2:] = label_colours(q.normals, R)
             prim = pr.Primitive(positions=q.vertices, indices=q.faces, color_0=lab, material=self._flat_material)
             prop_meshes.append(pr.Mesh(primitives=[prim]))
             seg_map[seg_scene.add(prop_meshes[-1])] = (0, 0, 0)
@@ -378,9 +379,8 @@ class Rasterizer:
         hit = depth > 0
         if has_ground:  # the ground is a plane: its camera-frame normal is known exactly
             on_ground = hit & (parts == SCENE_PART_INDEX["ground"])
-            gx, gy = np.rint((cam_ext[:2, :3] @ np.array([0.0, 0.0, 1.0]) + 1.0) * 127.5).astype(np.uint8)
-            x[on_ground], y[on_ground] = gx, gy
-        normals = encode_normal_planes(x, y, hit)
+            x[on_ground], y[on_ground] = encode_normals(cam_ext[None, :3, 2])[0, :2]
+        normals = encode_label_planes(x, y, hit)
         out = RasterOutput(color=color, coverage=coverage, depth=depth.astype(np.float32), instances=instances,
                            parts=parts, normals=normals)
         if len(results) > 2:

@@ -58,7 +58,7 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
         mask: (H, W) bool pixels that need the term. depth: (H, W) metric depth (> 0 on the mask).
         normals_encoded: (H, W, 3) uint8 camera-frame normals (:func:`genb.render.raster.normals.encode_normals`).
         depth_tol: relative tolerance of the inverse depth against its neighbours' interpolation.
-        normal_tol: largest difference of an encoded normal byte (x or y) to a neighbour's.
+        normal_tol: largest difference of an encoded normal byte (octahedral u or v) to a neighbour's.
     """
     H, W = mask.shape
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
@@ -69,7 +69,7 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
     # or filled, and its border reads the same zeros from the padding as from the unmasked pixels beyond
     y0, x0 = rows[0] & ~1, cols[0] & ~1
     y1, x1 = rows[-1] + 1, cols[-1] + 1
-    # the normals' x and y bytes as planes, read by OpenCV (numpy's strided channel reads are slow)
+    # the normals' octahedral u and v bytes as planes, read by OpenCV (numpy's strided channel reads are slow)
     enc = np.ascontiguousarray(normals_encoded)
     nx, ny = cv2.extractChannel(enc, 0), cv2.extractChannel(enc, 1)
     if (y0, x0, y1, x1) != (0, 0, H, W):
@@ -89,7 +89,7 @@ def half_plan(mask: np.ndarray, depth: np.ndarray, normals_encoded: np.ndarray, 
 def _plan(mask: np.ndarray, depth: np.ndarray, x_enc: np.ndarray, y_enc: np.ndarray, depth_tol: float,
           normal_tol: int) -> HalfPlan:
     """:func:`half_plan` over the whole of ``mask``'s image (the caller crops it); ``x_enc``, ``y_enc``: the
-    encoded normals' x and y bytes (H, W)."""
+    encoded normals' octahedral u and v bytes (H, W)."""
     H, W = mask.shape
     m = _pad(mask)
     inv_z = np.divide(np.float32(1), depth, out=np.zeros((H, W), np.float32), where=depth > 0)

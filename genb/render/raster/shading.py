@@ -282,7 +282,7 @@ def camera_rays(K: np.ndarray, v: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the whole image
-_NORMALS = unit_normal_table()  # (65536, 3) the unit normal of each encoded x, y (genb.render.raster.normals)
+_NORMALS = unit_normal_table()  # (65536, 3) the unit normal of each encoded u, v (genb.render.raster.normals)
 _FACING = (128 << 8) | 128  # the encoded camera-facing normal
 
 

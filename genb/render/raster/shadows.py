@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from genb.render.raster.halfres import fill, half_plan, uneven
-from genb.render.raster.normals import encoded_normal_table, normal_keys
+from genb.render.raster.normals import decode_normals, encoded_normal_table, normal_keys
 from genb.render.raster.shading import SKIN_WRAP
 from genb.render.raster.sun_camera import ShadowCamera, affine_columns
 
@@ -215,7 +215,7 @@ def sun_and_contact(depth: np.ndarray, normals_encoded: np.ndarray, ground: np.n
         return sun_map, ao_map
     flat = np.flatnonzero(test)  # flat indices (row-major, as np.nonzero orders them): 1-D gathers
     # facing: cosine > -max(SKIN_WRAP) (skin's wrap lighting reaches past the terminator), per encoded normal
-    # (its z byte is the table's root of x, y: genb.render.raster.normals), looked up per pixel
+    # (octahedral, either side of the camera: genb.render.raster.normals), looked up per pixel
     keys = normal_keys(normals_encoded)  # (H * W,) each pixel's index into the per-normal tables
     facing = _facing_table(cam_ext[:3, :3] @ toward).take(keys.take(flat))
     if open_to_sun is not None:  # every shut point, facing the sun or not (the blur below must not bleed light)
@@ -252,7 +252,7 @@ HALF_SPREAD = 0.15  # sun visibility: neighbours differing by more than this are
 
 
 def _facing_table(l_cam: np.ndarray) -> np.ndarray:
-    """(65536,) bool per encoded normal (index x << 8 | y, z the table's): cosine to the camera-frame
+    """(65536,) bool per encoded normal (index u << 8 | v, :mod:`genb.render.raster.normals`): cosine to the camera-frame
     direction ``l_cam`` (unit, toward the sun) above :data:`FACING_COS`: as far past the terminator as skin's
     wrap lighting reaches (:data:`~genb.render.raster.shading.SKIN_WRAP`'s red; a pixel not tested keeps the
     sun, so a cut nearer the terminator left a red band of sun on shadowed skin past it)."""
@@ -359,7 +359,7 @@ def apply_sun_shadows(color: np.ndarray, depth: np.ndarray, normals_encoded: np.
     vv, uu = np.nonzero(changed)
     toward = -np.asarray(direction, np.float64)
     toward /= np.linalg.norm(toward)
-    n_cam = normals_encoded[vv, uu].astype(np.float32) * np.float32(1 / 127.5) - 1.0
+    n_cam = decode_normals(normals_encoded[vv, uu])
     n_world = affine_columns(cam_ext[:3, :3].T, np.zeros(3), n_cam[:, 0], n_cam[:, 1], n_cam[:, 2])
     n_world /= np.maximum(np.linalg.norm(n_world, axis=1, keepdims=True), 1e-6)
     lambert = np.clip(n_world @ toward.astype(np.float32), 0.0, None)

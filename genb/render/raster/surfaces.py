@@ -159,7 +159,7 @@ def foliage(u: np.ndarray, v: np.ndarray, fp: np.ndarray, seed: int) -> tuple:
 def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True) -> int:
     """Texture the scene objects' pixels of a :class:`genb.render.raster.gl.RasterOutput` in place
     (``color``: albedo, ``normals``: detail; see the module). Returns the number of pixels touched."""
-    from genb.render.raster.normals import encode_normals
+    from genb.render.raster.normals import decode_normals, encode_normals
 
     H, W = out.depth.shape
     kind_px = _KIND.take(out.parts.ravel())  # 1-D take: quicker than fancy indexing
@@ -177,8 +177,7 @@ def apply_surfaces(out, K: np.ndarray, cam_ext: np.ndarray, relief: bool = True)
     if not len(near):
         return 0
     flat, kind, z, x, y, rlen, fp = flat[near], kind[near], z[near], x[near], y[near], rlen[near], fp[near]
-    enc = out.normals.reshape(-1, 3).take(flat, axis=0).T.astype(np.float32, order="C") * np.float32(1 / 127.5) - 1  # (3, N)
-    enc /= np.maximum(np.sqrt(enc[0] * enc[0] + enc[1] * enc[1] + enc[2] * enc[2]), np.float32(1e-6))
+    enc = np.ascontiguousarray(decode_normals(out.normals.reshape(-1, 3).take(flat, axis=0)).T)  # (3, N) unit
     cos = np.abs(enc[0] * x + enc[1] * y + enc[2]) / rlen
     fp = fp / np.maximum(cos, np.float32(0.2))
     keep = np.flatnonzero(fp < coarsest[kind])  # slanted faces: their footprint is wider
