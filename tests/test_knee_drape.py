@@ -56,18 +56,19 @@ def folded(anny_body):
 def test_a_long_skirt_on_folded_knees_stays_close_round_the_legs(folded):
     """The farthest the cloth (below the hips) stands outside the legs' and the trunk's outline seen from above.
     Main 8699cdb: the long skirt 11.2-20.8 cm (the child least, the tall body most), the long dress 8.8-18.1,
-    the knee dress 5.8-15.1: a bell round the raised thighs. Now 3.5-5.8 cm (the skirt's 3 cm margin and the
-    settling's offset over the skin)."""
+    the knee dress 5.8-15.1: a bell round the raised thighs. Now 3.3-6.1 cm (long skirt 4.8-6.1, long dress
+    3.5-4.8, knee dress 3.3-4.8: the 3 cm margin and the settling's offset over the skin)."""
     worst = max(t for *_, t, _ in folded)
     assert worst < 0.07, sorted(((round(100 * t, 1), p, b, o) for p, b, o, t, _ in folded), reverse=True)[:6]
 
 
 def test_a_draped_skirt_still_covers_the_folded_legs(folded):
     """Covered leg vertices (test_hang's: 0.25 above the hem along the leg) outside the cloth, summed over the
-    cases: main 8699cdb 272 (the knee dress 253 of them: its hem just under the knee, the thighs' sides at the
-    hem), now the same or fewer; no case more than 50."""
+    cases: main 8699cdb 237 (the knee dress 213 of them: its hem just under the knee, the thighs' sides at the
+    hem; at most 59 in one case, the tall crouch's), now 260 (the knee dress 227, the long dress 24 -> 27, the
+    long skirt 0 -> 6: the heavy crouch's; at most 47); a guard, not fixed here."""
     total = sum(o for *_, o in folded)
-    assert total <= 290 and max(o for *_, o in folded) <= 50, [(p, b, o_, o) for p, b, o_, _, o in folded if o]
+    assert total <= 275 and max(o for *_, o in folded) <= 50, [(p, b, o_, o) for p, b, o_, _, o in folded if o]
 
 
 def test_nothing_moves_without_folded_knees():
