@@ -24,7 +24,8 @@ deterministic, a few ms per garment; :func:`hang_grid` in this order):
    moves both its ends: no edge cuts through a knee), out of tapered capsules around each thigh
    and shin (each piece as wide as the body vertices around it, plus the cloth's offset), out of
    a seat (:mod:`~genb.render.dress.seat_cloth`) and above the ground. A knee on the ground, a skirt's
-   cloth then falls onto the legs and the ground (:mod:`~genb.render.dress.fall`).
+   cloth then falls onto the legs and the ground (:mod:`~genb.render.dress.fall`); on folded knees (crouching,
+   knees up) it is moved in close round the legs (:mod:`~genb.render.dress.knee_drape`).
 4. **Settled** against the trunk and legs (:mod:`~genb.render.dress.settle`).
 5. **Last touches**: a skirt or dress is pressed in under the hands and forearms
    (:mod:`~genb.render.dress.under_hands`), then its front kept in front of the waist
@@ -45,7 +46,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_back, coat_join, coat_lap, coat_tail, fall, fall_folds, seat_cloth, stride, under_hands, waist_front
+from genb.render.dress import coat_back, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_drape, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -340,7 +341,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     seat = coat_tail.seat_for(seat, vertices, atlas.parts == TORSO, keypoints) if slit else seat  # seated: on a seat, given or guessed
     Rm = R + margin + 0.004
     X, (cand, terms) = relax(coat_back.fall_off(X0, rest, radial, W, (fr, fp), pc, floor) if slit else X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)  # a coat's tail falls off a folded knee
-    X, (cand, terms) = fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]) if skirt else (X, (cand, terms))  # onto the legs and the ground
+    X, (cand, terms) = knee_drape.after_relax(fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]), pc, atlas, vertices, (A, B, F, Rm), floor) if skirt else (X, (cand, terms))  # onto the legs and the ground; folded knees: close round the legs
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
