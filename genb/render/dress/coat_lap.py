@@ -36,17 +36,12 @@ def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     """(rings, bins, 3) the seated tail ``X`` (rings, bins, 3; ring 0 on the coat's hem, kept) with its front
     laid on the thighs (see the module). ``points``: (N, 3) the posed legs' skin; ``keypoints``: (25, 3)
     BODY25 (the hips' line gives the front)."""
-    from genb.core.conventions import BODY25_INDEX as K25
-    from genb.render.dress.coat_tail import _back
-
     X = np.asarray(X, np.float64)
     rings, bins, _ = X.shape
     if rings < 2 or not len(points):
         return X
-    hip, back = _back(keypoints)
-    h = np.asarray(keypoints, np.float64)[[K25["left_hip"], K25["right_hip"]], 2].mean()
-    ahead = -((X[..., 0] - hip[0]) * back[0] + (X[..., 1] - hip[1]) * back[1])
-    front = np.clip(ahead / AHEAD, 0.0, 1.0) * (X[..., 2] > h - 0.3)
+    ahead, low = _ahead(X, keypoints)
+    front = np.clip(ahead / AHEAD, 0.0, 1.0) * low
     P = np.asarray(points, np.float64)
     support = np.full(rings * bins, -np.inf)
     on = np.ravel(front > 0)
@@ -64,6 +59,17 @@ def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     return Y
 
 
+def _ahead(X: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rings, bins) metres each point of the tail ``X`` lies in front of the hips (along the way the person
+    faces, horizontally) and (rings, bins) bool: whether it is less than 30 cm below the hips."""
+    from genb.core.conventions import BODY25_INDEX as K25
+    from genb.render.dress.coat_tail import _back
+
+    hip, back = _back(keypoints)
+    h = np.asarray(keypoints, np.float64)[[K25["left_hip"], K25["right_hip"]], 2].mean()
+    return -((X[..., 0] - hip[0]) * back[0] + (X[..., 1] - hip[1]) * back[1]), X[..., 2] > h - 0.3
+
+
 def over_cloth(X: np.ndarray, cloth: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
     """(rings, bins, 3) the laid tail ``X`` (rings, bins, 3, :func:`lay`'s) with its front raised where it lies
     under or within :data:`OVER` of the cloth worn under it (``cloth``: (N, 3) the trousers' or skirt's posed
@@ -77,12 +83,8 @@ def over_cloth(X: np.ndarray, cloth: np.ndarray, keypoints: np.ndarray) -> np.nd
     rings, bins, _ = X.shape
     if rings < 2 or not len(cloth):
         return None
-    from genb.core.conventions import BODY25_INDEX as K25
-    from genb.render.dress.coat_tail import _back
-
-    hip, back = _back(keypoints)
-    h = np.asarray(keypoints, np.float64)[[K25["left_hip"], K25["right_hip"]], 2].mean()
-    front = np.ravel((-((X[..., 0] - hip[0]) * back[0] + (X[..., 1] - hip[1]) * back[1]) > 0) & (X[..., 2] > h - 0.3))
+    ahead, low = _ahead(X, keypoints)
+    front = np.ravel((ahead > 0) & low)
     front[:bins] = False
     need = np.zeros(rings * bins)
     need[front] = np.maximum(_support(X.reshape(-1, 3)[front], np.asarray(cloth, np.float64)) + OVER - X.reshape(-1, 3)[front, 2], 0.0)
