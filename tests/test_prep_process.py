@@ -71,11 +71,12 @@ def test_interrupting_the_render_leaves_no_child_behind(tmp_path):
             time.sleep(0.5)  # until a sample is written: the child is up, with samples asked ahead
         kids = [k for k in _children(render.pid) if "prep_process" in open(f"/proc/{k}/cmdline").read()]
         assert kids, "no preparing process was started"
+        status = [line for line in open(f"/proc/{render.pid}/status").read().splitlines() if line.startswith(("SigIgn", "SigCgt"))]
         render.send_signal(signal.SIGINT)
         rc = render.wait(timeout=120)
         written = sum(p.name.isdigit() for p in samples.iterdir())
-        assert rc != 0, (f"the render went on after SIGINT (exit {rc}, {written} of 200 samples written); its stderr ends: "
-                         f"{render.stderr.read()[-3000:].decode(errors='replace')}")
+        assert rc != 0, (f"the render went on after SIGINT (exit {rc}, {written} of 200 samples written; its signal masks "
+                         f"then: {status}); its stderr ends: {render.stderr.read()[-3000:].decode(errors='replace')}")
         time.sleep(0.5)
         for k in kids:
             assert not os.path.exists(f"/proc/{k}") or open(f"/proc/{k}/stat").read().split(") ")[1][0] == "Z", \
