@@ -29,11 +29,10 @@ def dresser(anny_body):
 @pytest.mark.parametrize("style", ["stubble", "moustache", "beard"])
 def test_facial_hair_lies_close_to_the_skin_and_thins_to_its_edge(anny_body, dresser, style):
     """Over three bodies x three poses the shell's standoff off the skin (the posed offset's length) is at
-    most 0.4 mm on its edge and 1 cm anywhere (a beard's volume under the chin), its strands' coordinates
-    run down the face (u has no vertical gradient in the head frame) and v is 0 on the edge; it covers no
-    lip. On 5020a86: stubble 0.8 mm everywhere; a beard 8 mm inside, 1.6 mm on its edge; a moustache 4 mm,
-    0.8 mm on its edge. Now: stubble 0.4 mm (0.2 mm on its edge); moustache 3 mm (0.4); beard 4 mm on the
-    cheeks, 9 mm under the chin's middle (0.4)."""
+    most 0.4 mm on its edge and 1 cm anywhere (a beard's volume under the chin), its strand coordinates'
+    v is 0 on the edge; it covers no lip. On 5020a86: stubble 0.8 mm everywhere; a beard 8 mm inside,
+    1.6 mm on its edge; a moustache 4 mm, 0.8 mm on its edge. Now: stubble 0.4 mm (0.2 mm on its edge);
+    moustache 3 mm (0.4); beard 4 mm on the cheeks, 9 mm under the chin's middle (0.4)."""
     from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
     from genb.render.dress.facial_hair import STYLES, facial_strands
     from genb.render.dress.hair import boundary_vertices
@@ -106,9 +105,9 @@ def test_facial_hair_fades_into_the_skin_in_a_real_render(monkeypatch, style):
     ``style`` and without facial hair: on its upper edge (:func:`_rings`) the image hardly changes (the
     hair thins to none there), in its core it does (the hair shows); a beard's colour is its hair's.
     The measure: the median CIE Lab Delta E between the two renders on the edge over that in the core.
-    On 5020a86 (stubble) 1.00 and 1.00, (beard) 0.91 and 0.73: a hard edge; now (stubble) 0.36 and 0.26,
+    On 5020a86 (stubble) 1.00 and 1.00, (beard) 0.91 and 0.73: a hard edge; now (stubble) 0.33 and 0.21,
     (beard) 0.22 and 0.11 (under 0.5; the beard's core still changes by 27 and 52, 30 and 57 before; the
-    stubble's, a tint, by 11 and 13, 29 and 57 before). The
+    stubble's, a tint, by 14 and 17, 29 and 57 before). The
     beard's median colour 3 px in against the hair's: 1.8 and 0.4 before, 1.5 and 5.9 now (under 8)."""
     import genb.render.dress.dresser as D
     from genb.render.dress.materials import srgb_to_lab

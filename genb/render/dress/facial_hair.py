@@ -1,17 +1,19 @@
 """Facial hair: stubble, a moustache and a full beard as thin shells close to the skin, drawn per pixel
 as strands running down the face that fade into the skin at the edge.
 
-Each style is one cached region shell (:meth:`genb.render.dress.dresser.Dresser.region_shell`, cut on
-:func:`genb.render.dress.hairline.beard_field` or :func:`~genb.render.dress.hairline.moustache_field`)
-posed a little off the skin. It carries its own strand coordinates (:func:`facial_strands`): ``u`` the
-azimuth around the head's vertical axis (metres at :data:`U_RADIUS`), so lines of constant ``u`` (the
-strands) run *down* the cheeks, the jaw and the upper lip and forward under the chin; ``v`` the distance
-to the shell's edge. Its vertex colours are the skin under it, and its record
-(:func:`facial_record`: the wearer's hair colour, a density, a fade width) makes
-:func:`genb.render.dress.hair_texture.facial_albedo` blend the hair into that skin: no hair at the
-edge, the style's density from :attr:`FacialStyle.fade` metres in (on the cheeks; on the upper lip 4 mm). Stubble is a tint of short dashes
-over the skin (35 % of hair), a moustache and a beard dense strands; a beard a little fuller under
-the chin. Pure functions; the strand coordinates are computed once per cached shell.
+Each style is one cached region shell (:meth:`genb.render.dress.dresser.Dresser.region_shell`: a beard's
+and stubble's cut on :func:`genb.render.dress.hairline.beard_field` joined with
+:func:`~genb.render.dress.hairline.moustache_field`, a moustache's on the latter; the lips left bare)
+posed 0.2-0.4 mm off the skin at its edge (:data:`STYLES`). It carries its own strand coordinates
+(:func:`facial_strands`): ``u`` the azimuth around the head's vertical axis (metres at :data:`U_RADIUS`),
+so lines of constant ``u`` (the strands) run *down* the cheeks, the jaw and the upper lip and forward
+under the chin; ``v`` the distance to the shell's edge. Its vertex colours are the skin under it, and its
+record (:func:`facial_record`: the wearer's hair colour, a density, a fade width) makes
+:func:`genb.render.dress.hair_texture.facial_albedo` blend the hair into that skin: no hair at the edge,
+the style's density from :attr:`FacialStyle.fade` metres in on the jaw (4 mm on the upper lip, up to
+twice as far high on the cheeks). Stubble is a tint of short dashes over the skin (45 % of hair), a
+moustache and a beard dense strands (92 %); a beard a little fuller under the chin. Pure functions; the
+strand coordinates are computed once per cached shell.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class FacialStyle:
 
 
 STYLES = {
-    "stubble": FacialStyle(0.0004, 0.0002, 0.35, 0.012, short=True),
+    "stubble": FacialStyle(0.0004, 0.0002, 0.45, 0.012, short=True),
     "moustache": FacialStyle(0.003, 0.0004, 0.92, 0.01),
     "beard": FacialStyle(0.004, 0.0004, 0.92, 0.01, chin=0.005),
 }
