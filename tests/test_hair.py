@@ -199,7 +199,8 @@ def test_curly_styles_carry_their_curl_without_moving_the_random_stream():
 def test_a_beard_is_drawn_as_strands_thinning_to_its_edge(anny_body, dresser, style):
     """A beard or a moustache carries strand coordinates and the person's hair record (drawn per
     pixel like the scalp's hair), and it thins to its edge: before, a uniform 8 mm shell of flat
-    colour read as a lump of foam on the jaw in close-ups; stubble stays a shadow on the skin."""
+    colour read as a lump of foam on the jaw in close-ups; stubble is drawn per pixel too (it was a shell
+    of flat per-vertex streaks)."""
     from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
     from genb.render.raster.meshes import vertex_normals
 
@@ -211,10 +212,10 @@ def test_a_beard_is_drawn_as_strands_thinning_to_its_edge(anny_body, dresser, st
     for facial in (style, "stubble"):
         meshes = dresser.dress({"garments": [], "hair": hair, "facial_hair": facial}, v, n, kp)
         (m,) = [x for x in meshes if x.part == PART_INDEX["facial_hair"]]
-        if facial == "stubble":
-            assert m.fabric is None
-            continue
         assert m.fabric["pattern"] == "hair" and m.fabric["color"] == "3b2a1e" and m.uv is not None
+        if facial == "stubble":  # a tint of short hairs over the skin (dress.facial_hair), drawn per pixel too
+            assert m.fabric["facial"]["short"]
+            continue
         from genb.render.dress.hair import boundary_vertices
 
         from genb.render.dress.shells import pose_shell

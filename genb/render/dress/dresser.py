@@ -30,6 +30,7 @@ from genb.render.dress.mesh import GarmentMesh
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
+from genb.render.dress.facial_hair import add_facial_hair
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
 from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
@@ -250,12 +251,13 @@ class Dresser:
                            drape=back)
 
     def region_shell(self, name: str) -> Shell:
-        """Small named regions: ``beard``, ``moustache``, ``stubble``, ``sash`` (a shoulder bag's strap)."""
+        """Small named regions: ``beard`` and ``stubble`` (a full beard: the jaw, the chin and the cheeks, and the
+        upper lip), ``moustache``, ``sash`` (a shoulder bag's strap)."""
         a = self.atlas
         h = a.head
         face = (a.parts == HEAD) & ~self.lips
-        fields = {"beard": lambda: beard_field(h, a.normals, face) * 30.0,  # chin, jaw and cheeks below the cheekbones
-                  "moustache": lambda: moustache_field(h, face) * 30.0}
+        fields = {"moustache": lambda: moustache_field(h, face) * 30.0,  # chin, jaw and cheeks below the cheekbones,
+                  "beard": lambda: np.minimum(beard_field(h, a.normals, face), moustache_field(h, face)) * 30.0}  # and the lip
         fields["stubble"] = fields["beard"]
         if name in fields:  # a smooth edge: the cut follows the field's zero (dress.hairline)
             return self._shell(("region", name), fields[name], rim=0.5, subdivide=False)
@@ -332,19 +334,9 @@ class Dresser:
                 piece = hair_piece(hair, w.keypoints, hair_t, surface)
                 piece.uv, piece.fabric = piece_strands(piece), record
                 w.out.append(piece)
-        if outfit.get("facial_hair"):
+        if outfit.get("facial_hair"):  # a thin shell drawn as strands over the skin (dress.facial_hair)
             style = outfit["facial_hair"]
-            shell = self.region_shell(style)
-            color = hair.get("color", "2e2119")
-            col = hair_colors(color, shell.rest)
-            t = {"stubble": 0.0008, "beard": 0.008, "moustache": 0.004}[style]
-            if style == "stubble":  # a shadow on the skin
-                w.add_shell(shell, t, col, "facial_hair", style, hides=False)
-                return
-            # strands like the scalp's (drawn per pixel), thinning to a soft edge
-            strands = shell_strands(shell, self.atlas)
-            mesh = w.add_shell(shell, t * strands.taper, col, "facial_hair", style, hides=False)
-            mesh.uv, mesh.fabric = strands.map, hair_record({**hair, "color": color}, self._hairline_skin(skin_colors))
+            add_facial_hair(w, self.region_shell(style), style, hair, skin_colors, self._hairline_skin(skin_colors))
 
     def _hairline_skin(self, skin_colors: np.ndarray | None) -> np.ndarray:
         """(3,) sRGB 0..1 the skin's mean colour on the forehead and temples (what the hairline blends into)."""

@@ -30,6 +30,8 @@ FUZZ = 0.5  # the hair's share at the very edge of its mesh
 EDGE_NEAR, EDGE_FAR = 0.001, 0.01  # metres from the shell's edge where the strands stop (uniform per strand)
 CLUMP_M = 0.008  # the curl's phase is drawn per clump of this width
 LOCK_SHADE = 0.45  # darkening at a lock's sides (its flattened ring's edges)
+# stubble: short hairs (0.6 mm across, 2.5 mm along), one octave
+STUBBLE_OCTAVES = ((0.0006, 0.0025, 1.0, 0.2, 0.0),)
 WARP, WARP_CELLS, WARP_ALONG = 1.8, 3.0, 0.05  # u warped by WARP strand widths of noise over WARP_CELLS strands, WARP_ALONG m
 
 
@@ -107,27 +109,22 @@ def _smooth_1d(x: np.ndarray, cell: float, seed: int) -> np.ndarray:
 
 
 def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
-                  footprint: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                  footprint: np.ndarray, under: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hair at strand coordinates u, v (N,) metres, over a pixel ``footprint`` (N,) metres.
+
+    ``under``: (N, 3) float32 linear, the colour pass's albedo there (facial hair blends into it).
 
     Returns:
         albedo (N, 3) float32 linear (hair blended into the skin at the hairline), slope (N,) float32
         the strands' height slope across them (dh/du, metres per metre), jitter (N,) float32 in
         [-0.5, 0.5] per strand (the highlight's shift), share (N,) float32 0..1 of hair (0: skin).
     """
+    if fabric.get("facial"):  # a beard, a moustache, stubble (over the skin under it)
+        return facial_albedo(fabric, u, v, footprint, under)
     seed = int(fabric.get("seed", 0)) & 0xFFFF
     curl = fabric.get("curl", "straight")
     uc = curled_u(u, v, curl, seed)
-    # light and dark strands around the colour (mean 1); the strands' relief across them (each strand and
-    # each clump a round ridge of its own height and width); the gaps between clumps in their shade
-    k = np.zeros_like(u)
-    slope = np.zeros_like(u)
-    shade = np.ones_like(u)
-    for i, (w, length, weight, ridge, gaps) in enumerate(OCTAVES):
-        value, sl, sh = _octave(uc, v, footprint, w, length, ridge, gaps, seed + 31 * i)
-        k += np.float32(weight) * value
-        slope += sl
-        shade *= sh
+    k, slope, shade = _strands(uc, v, footprint, OCTAVES, seed)
     gain = (0.4 + 1.2 * k) * shade
     lock = np.flatnonzero(v >= np.float32(LOCK_V))
     if len(lock):  # a lock's sides lie in the shade of its own strands and its neighbours'
@@ -145,6 +142,65 @@ def strand_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray,
         cover = 1.0 - (1.0 - share[near]) ** 2  # strands over the skin cover more than their share of its light
         hair[near] = skin[None, :] + (hair[near] - skin[None, :]) * cover[:, None]
     return hair.astype(np.float32), slope * share, jitter.astype(np.float32), share
+
+
+def _strands(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, octaves: tuple,
+             seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N,) float32 each: light and dark strands around the colour (the octaves' weighted values, mean
+    0.5 x their weights), the strands' relief across them (each strand and each clump a round ridge of
+    its own height and width) and the gaps between clumps in their shade (:func:`_octave` per octave)."""
+    k = np.zeros_like(uc)
+    slope = np.zeros_like(uc)
+    shade = np.ones_like(uc)
+    for i, (w, length, weight, ridge, gaps) in enumerate(octaves):
+        value, sl, sh = _octave(uc, v, footprint, w, length, ridge, gaps, seed + 31 * i)
+        k += np.float32(weight) * value
+        slope += sl
+        shade *= sh
+    return k, slope, shade
+
+
+def facial_albedo(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint: np.ndarray,
+                  under: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Facial hair (:mod:`genb.render.dress.facial_hair`) at strand coordinates u, v (N,) metres (u
+    across strands running down the face, v from the shell's edge), over a pixel ``footprint`` (N,)
+    metres, blended into the skin ``under`` it ((N, 3) float32 linear, the colour pass's; None: the
+    record's ``skin``). Returns what :func:`strand_albedo` returns.
+
+    The hair's share is the record's ``facial.density`` from ``facial.fade`` metres in, none at the edge
+    (:func:`facial_share`: each fine strand stops at its own distance); stubble (``facial.short``) is
+    short dashes (:data:`STUBBLE_OCTAVES`) whose own value modulates the share (a fine tint of hairs);
+    a beard's strands are the scalp hair's :data:`OCTAVES`."""
+    facial = fabric["facial"]
+    seed = int(fabric.get("seed", 0)) & 0xFFFF
+    short = bool(facial.get("short"))
+    k, slope, shade = _strands(u, v, footprint, STUBBLE_OCTAVES if short else OCTAVES, seed + 977)
+    hair = _lin(fabric["color"])[None, :] * ((0.4 + 1.2 * k) * shade)[:, None]
+    share = facial_share(u, v, footprint, seed, float(facial["fade"])) * np.float32(facial["density"])
+    if short:  # each dash a hair or bare skin (its value); under a pixel the mean
+        share = np.clip(share * (np.float32(2) * k), 0.0, 1.0)
+    if under is None:
+        skin = SRGB_TO_LINEAR[np.clip(np.rint(np.asarray(fabric.get("skin", [0.6, 0.45, 0.35])) * 255), 0, 255).astype(int)]
+        under = np.broadcast_to(skin.astype(np.float32), hair.shape)
+    albedo = under + (hair - under) * share[:, None]
+    jitter = hash2(np.floor(u / np.float32(0.0025)), np.floor(u / np.float32(0.0025)), seed + 3) - np.float32(0.5)
+    return albedo.astype(np.float32), (slope * share).astype(np.float32), jitter.astype(np.float32), share.astype(np.float32)
+
+
+def facial_share(u: np.ndarray, v: np.ndarray, footprint: np.ndarray, seed: int, width: float) -> np.ndarray:
+    """(N,) float32 0..1 share of facial hair at ``v`` metres from its shell's edge: 0 on the edge, 1
+    from ``width`` in; each fine strand (0.9 mm) starts at its own distance in [0, 0.6 ``width``] plus
+    a smooth wobble along the edge (2 cm), its share rising over 0.4 ``width`` from there (a smoothstep);
+    under a pixel the mean over the strands (prefiltered)."""
+    cell = np.floor(u / np.float32(0.0009))
+    w = np.float32(width)
+    start = np.float32(0.6) * w * hash2(cell, cell, seed + 5) + np.float32(0.15) * w * (_smooth_1d(u, 0.02, seed + 11) - 0.5)
+    start = np.maximum(start, np.float32(0))  # none on the edge itself
+    own = np.clip((v - start) / (np.float32(0.4) * w), 0.0, 1.0)
+    mean = np.clip((v - np.float32(0.1) * w) / (np.float32(0.9) * w), 0.0, 1.0)
+    f = fade(footprint, 0.0009)
+    s = mean + (own - mean) * f
+    return (s * s * (np.float32(3) - np.float32(2) * s)).astype(np.float32)
 
 
 def hairline_share(uc: np.ndarray, v: np.ndarray, footprint: np.ndarray, seed: int) -> np.ndarray:

@@ -83,6 +83,18 @@ def _skin_delta(col: np.ndarray, cov: np.ndarray, record: dict, u: np.ndarray, v
     return (encode_lut(lin * f) - encode_lut(lin)).T
 
 
+def _drawn(col: np.ndarray, cov: np.ndarray, flat: np.ndarray):
+    """A function of indices ``at`` into the textured pixels ``flat`` (N,) giving the (M, 3) float32 linear
+    albedo the colour pass drew there (``col`` (P, 3) uint8 premultiplied by the coverage ``cov`` (P,)):
+    the skin under facial hair (:func:`genb.render.dress.hair_texture.facial_albedo`)."""
+
+    def shown(at: np.ndarray) -> np.ndarray:
+        a = np.maximum(cov[flat[at]], np.float32(1 / 255))[:, None]
+        return decode_srgb(np.clip(col[flat[at]] * (np.float32(1 / 255) / a), 0.0, 1.0)).astype(np.float32)
+
+    return shown
+
+
 def _fabric_detail(fabric: dict, u: np.ndarray, v: np.ndarray, fp: np.ndarray, relief: bool,
                    col: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(N, 3) float32 sRGB change of a garment's N pixels by its pattern and its seams
@@ -203,7 +215,8 @@ def apply_cloth(out, texcoords: np.ndarray, tex_depth: np.ndarray, fabrics: dict
         from genb.render.raster.strands import apply_hair
 
         h = np.sort(np.concatenate(hair))
-        srgb[h], bent, out.strands = apply_hair(fabrics, keys, h, flat, uv, footprint, n, ray, z, W, H)
+        srgb[h], bent, out.strands = apply_hair(fabrics, keys, h, flat, uv, footprint, n, ray, z, W, H,
+                                                _drawn(col_all, cov_all, flat))
         replace[h] = True
     a = out.coverage.ravel()[flat]
     col = out.color.reshape(-1, 3)  # a view: the colour buffer is contiguous

@@ -43,7 +43,7 @@ _CLASS_MATERIAL = {
     # hair: no GGX lobe, its highlight is the strands' own (raster.strands.kajiya_kay)
     "hair": (0.8, 0.035, 0.0), "upper_clothes": (0.85, 0.035, 0.0), "coat": (0.75, 0.04, 0.0),
     "lower_clothes": (0.8, 0.035, 0.0), "dress": (0.8, 0.035, 0.0), "shoes": (0.45, 0.045, 0.0),
-    "headwear": (0.75, 0.035, 0.0), "bag": (0.5, 0.045, 0.0), "facial_hair": (0.6, 0.04, 0.0),
+    "headwear": (0.75, 0.035, 0.0), "bag": (0.5, 0.045, 0.0), "facial_hair": (0.8, 0.035, 0.5),
     "ground": (0.9, 0.035, 0.0), "wall": (0.9, 0.035, 0.0), "fence": (0.6, 0.04, 0.0), "box": (0.7, 0.04, 0.0),
     "bench": (0.6, 0.04, 0.0), "pole": (0.35, 0.05, 0.0), "step": (0.85, 0.035, 0.0), "planter": (0.8, 0.035, 0.0),
     "plant": (0.65, 0.03, 0.3), "tree": (0.8, 0.03, 0.0), "car": (0.25, 0.05, 0.0), "held_object": (0.4, 0.045, 0.0),

@@ -118,7 +118,7 @@ def meridian_tangents(tangent: np.ndarray, normal: np.ndarray, v: np.ndarray, ke
 
 def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarray, uv: np.ndarray,
                footprint: np.ndarray, n: np.ndarray, ray: np.ndarray, z: np.ndarray, width: int,
-               height: int) -> tuple[np.ndarray, np.ndarray, StrandPixels]:
+               height: int, shown=None) -> tuple[np.ndarray, np.ndarray, StrandPixels]:
     """The hair pixels ``ids`` (indices into apply_cloth's N textured pixels, sorted): their sRGB
     albedo (M, 3) 0..1, bent unit normals (M, 3) and :class:`StrandPixels`.
 
@@ -126,7 +126,9 @@ def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarra
         fabrics: {(instance, part): record} (hair records: :func:`genb.render.dress.hair.hair_record`).
         keys: (N,) instance << 8 | part per pixel. flat: (N,) flat pixel indices. uv: (N, 2) strand
         coordinates, metres. footprint: (N,) metres. n: (N, 3) unit camera-frame normals. ray: (N, 3)
-        unit camera rays. z: (N,) depth, metres. width, height: the image's size.
+        unit camera rays. z: (N,) depth, metres. width, height: the image's size. shown: a function of
+        indices into the N pixels giving the (M, 3) linear albedo the colour pass drew there (facial hair
+        blends into it: the skin under it), or None.
     """
     from genb.render.dress.hair_texture import strand_albedo
     from genb.render.raster.colour import linear_to_srgb
@@ -141,8 +143,9 @@ def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarra
     for key in np.unique(k):
         sel = np.flatnonzero(k == key)
         g = ids[sel]
-        lin[sel], slope[sel], jitter[sel], share[sel] = strand_albedo(
-            fabrics[(int(key) >> 8, int(key) & 255)], uv[g, 0], uv[g, 1], footprint[g])
+        fabric = fabrics[(int(key) >> 8, int(key) & 255)]
+        under = shown(g) if shown is not None and fabric.get("facial") else None
+        lin[sel], slope[sel], jitter[sel], share[sel] = strand_albedo(fabric, uv[g, 0], uv[g, 1], footprint[g], under)
     pts = ray[ids] * (z[ids] / ray[ids, 2])[:, None]
     nn = n[ids]
     tangent = meridian_tangents(strand_tangents(flat[ids], pts, uv[ids, 0], k, width, height), nn, uv[ids, 1], k)
