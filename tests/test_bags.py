@@ -247,3 +247,31 @@ def test_a_shoulder_bags_sash_runs_taut(anny_body, bagged):
         widths.append(np.ptp(w))
     assert np.median(turns) < 45, (np.median(turns), max(turns))
     assert np.median(widths) < 0.015, (np.median(widths), max(widths))
+
+
+def test_backpack_straps_keep_to_the_trunk(anny_body):
+    """A backpack's straps lie on the trunk's own cloth (dress/straps.py's ``anchored``): not out over a
+    skirt on knees drawn up to the chest, a lap or a raised sleeve. The farthest strap vertex from the
+    cloth or skin over the torso and upper arms (cloth points whose nearest body vertex is there), long
+    dress and closed coat, 5 folded or raised poses, a child and a tall body: up to 0.61 m on 5020a86,
+    17 of 20 over 0.13 m (the straps ran down over the knees, the lap or up a raised arm); 0.03-0.12 m
+    now."""
+    from genb.render.dress import Dresser
+    from genb.render.raster.meshes import vertex_normals
+
+    body, lib = anny_body, PoseLibrary()
+    shapes = np.array([[0.0, 0.7, 0.5, 1.0, 0.5, 0.5], [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]], np.float32)
+    names = ["sitting_floor_knees_up", "bending_over", "sitting_leaning_forward", "reaching_up", "crouching"]
+    posed = body.pose(np.repeat(shapes, len(names), axis=0), euler_xyz_to_matrix(np.stack([lib.key_pose(n) for n in names * 2])))
+    trunk = [PART_INDEX[p] for p in ("torso", "left_upper_arm", "right_upper_arm")]
+    dresser, far = Dresser(body), []
+    for k in range(len(posed.vertices)):
+        v, kp = posed.vertices[k], posed.keypoints[k]
+        for outfit in ("long dress", "closed coat"):
+            meshes = dresser.dress({**OUTFITS[outfit], "accessories": [{"type": "backpack", "color": "2f5233"}]},
+                                   v, vertex_normals(v, body.faces.astype(np.int64)), kp)
+            cloth = np.concatenate([v] + [m.vertices for m in meshes if m.part in CLOTH])
+            own = cloth[np.isin(body.vertex_parts[cKDTree(v).query(cloth)[1]], trunk)]
+            straps = np.concatenate([m.vertices for m in meshes if m.name == "strap_backpack"])
+            far.append((cKDTree(own).query(straps)[0].max(), names[k % len(names)], outfit))
+    assert max(far)[0] < 0.13, sorted(far)[-3:]

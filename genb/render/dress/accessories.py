@@ -19,6 +19,7 @@ from genb.render.dress.vec import norm
 
 
 CLOTH = [PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "dress")]  # what a bag rests on
+TRUNK = [PART_INDEX[p] for p in ("torso", "left_upper_arm", "right_upper_arm")]  # what a backpack's straps lie on
 SASH_THICKNESS = 0.007  # metres
 SASH_GAP = 0.002  # metres between a sash's inner face and the cloth it lies on
 LATERAL = 0.015  # metres: cloth vertices nearer than this to the line along a sash point's normal hold it up
@@ -145,7 +146,9 @@ def backpack(w: Wearer, acc: dict) -> None:
     w.out.append(bag("backpack", w.vertices, w.keypoints, color, w.outer,
                      surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices))
     trunk = np.concatenate([w.vertices[w.dresser.atlas.parts == PART_INDEX["torso"]], *cloth])
-    for inner, outer in strap_grids(trunk, w.keypoints):
+    under = np.isin(w.dresser.atlas.parts, TRUNK)
+    anchored = cloth_over_skin(w.vertices, w.normals, w.layers)[0][under]
+    for inner, outer in strap_grids(trunk, w.keypoints, anchored):
         v, f = pillow(inner, outer)
         w.out.append(GarmentMesh(v, mesh_normals(v, f), f, np.broadcast_to(color * 0.8, v.shape).copy(),
                                  PART_INDEX["bag"], None, "strap_backpack"))

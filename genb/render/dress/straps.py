@@ -23,14 +23,23 @@ ANGLES_DEG = (100.0, -140.0)  # from the back (0 = up along the spine, + backwar
 OUT_FRAC = 0.55  # a strap crosses the shoulder this far from the neck toward the shoulder joint
 SPLAY_M = 0.025  # and runs this much further out by its front end (toward the armpit)
 HALF_CONE_DEG = 4.0  # the angular reach of each sample's envelope
+ABOVE_M = 0.03  # the most a strap's envelope stands over that of the trunk's own cloth
+LOW_DEG = -60.0  # past this angle (down the chest) a strap ends where other cloth is in its way
 
 
-def strap_grids(surface: np.ndarray, keypoints: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def strap_grids(surface: np.ndarray, keypoints: np.ndarray,
+                anchored: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per shoulder (left, right) the strap's inner and outer grids, (2, STEPS, 3) each, world frame.
 
     Args:
         surface: (N, 3) the trunk's skin and the cloth over it (no bare arms), world frame, metres.
         keypoints: (25, 3) BODY25 world keypoints.
+        anchored: (M, 3) optional, the outermost cloth (or skin) over each of the trunk's and upper
+            arms' own body vertices. Where the envelope stands more than ``ABOVE_M`` over theirs,
+            cloth that is not the trunk's is in the way: down the front, past ``LOW_DEG`` (a skirt
+            over knees drawn up to the chest, a lap), the strap ends there, under it, instead of
+            running out over it; elsewhere (a raised forearm's sleeve over the shoulder) it keeps to
+            the trunk's cloth.
     """
     from genb.render.dress.atlas import trunk_frame
 
@@ -43,21 +52,35 @@ def strap_grids(surface: np.ndarray, keypoints: np.ndarray) -> list[tuple[np.nda
     shoulders = (np.asarray(keypoints, np.float64)[[K25["left_shoulder"], K25["right_shoulder"]]] - origin) @ R[:, 0]
     x0 = OUT_FRAC * shoulders  # (2,)
     x = x0[:, None] + np.sign(x0)[:, None] * splay  # (2, STEPS)
-    reach = WIDTH_M / 2 + 0.004
-    P = np.asarray(surface, np.float32) - origin.astype(np.float32)
-    ax = np.abs(P @ R[:, 0].astype(np.float32))  # across first: most points are not under a strap
-    L = P[(ax > np.abs(x0).min() - reach) & (ax < np.abs(x0).max() + SPLAY_M + reach)].astype(np.float64) @ R
-    L = L[L[:, 2] > centre[1] - 0.25]
+    L = _near(surface, origin, R, x0, centre)
     r = _envelope(L[:, 1:] - centre, L[:, 0], theta, x)  # (2, STEPS)
+    ends = np.full(2, STEPS)
+    if anchored is not None:  # a limb's cloth over the trunk's: a knee drawn up to the chest, a raised arm
+        A = _near(anchored, origin, R, x0, centre)
+        own = _envelope(A[:, 1:] - centre, A[:, 0], theta, x)  # body vertices are sparse: the most of 5 steps
+        own = np.max([np.pad(own, ((0, 0), (2, 2)), mode="edge")[:, k:k + STEPS] for k in range(5)], 0) + ABOVE_M
+        blocked = (r > own) & (theta < np.radians(LOW_DEG))  # down the front the strap ends under it
+        ends = np.where(blocked.any(1), np.argmax(blocked, 1), STEPS)
+        r = np.minimum(r, own)  # over the shoulder and behind it stays on the trunk, not up a raised sleeve
     out = []
     for side in range(2):
         grids = []
         for off in (GAP_M, GAP_M + THICK_M):
             yz = centre + (r[side] + off)[:, None] * direction  # (STEPS, 2)
-            grids.append(np.stack([np.column_stack([x[side] + dx, yz]) for dx in (-WIDTH_M / 2, WIDTH_M / 2)])
-                         @ R.T + origin)
+            grids.append((np.stack([np.column_stack([x[side] + dx, yz]) for dx in (-WIDTH_M / 2, WIDTH_M / 2)])
+                          @ R.T + origin)[:, : ends[side]])
         out.append((grids[0], grids[1]))
     return out
+
+
+def _near(points: np.ndarray, origin: np.ndarray, R: np.ndarray, x0: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """``points`` (N, 3) in the trunk's frame (float64), only those across and high enough to lie
+    under a strap."""
+    reach = WIDTH_M / 2 + 0.004
+    P = np.asarray(points, np.float32) - origin.astype(np.float32)
+    ax = np.abs(P @ R[:, 0].astype(np.float32))  # across first: most points are not under a strap
+    L = P[(ax > np.abs(x0).min() - reach) & (ax < np.abs(x0).max() + SPLAY_M + reach)].astype(np.float64) @ R
+    return L[L[:, 2] > centre[1] - 0.25]
 
 
 def _envelope(points: np.ndarray, px: np.ndarray, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
