@@ -16,15 +16,16 @@ shell, gathers the hair into the tie. Pure functions of the posed keypoints and 
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from genb.render.dress.hair import CENTRE, PONYTAIL_LENGTH, PONYTAIL_NODES
 from genb.render.dress.shells import ring_faces
 from genb.render.dress.vec import norm
 
 BINS = 10  # vertices around a ring
-TIE, PEAK, TIP = 0.008, 0.027, 0.002  # half widths, metres: at the tie, the widest, the tip
+TIE, PEAK, TIP = 0.008, 0.029, 0.002  # half widths, metres: at the tie, the widest, the tip
 BAND, SWELL = 0.06, 0.35  # shares of the length: the tie's band (narrow), where the tail is widest
-FLAT = 0.6  # the tail's depth over its width below the tie (it lies flattened on the back)
+FLAT = 0.8  # the tail's depth over its width below the tie (it lies flattened on the back)
 OUT = 0.5  # the first segment's heading: OUT times the back of the head's direction plus gravity
 STIFF = 0.45  # share of a node's heading kept at the next (the rest turns to gravity)
 CLEARANCE = 0.008  # metres a node keeps off the surface, beyond its half depth
@@ -45,20 +46,20 @@ def tail_profile(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rest_on(p: np.ndarray, need: float, surface) -> tuple[np.ndarray, np.ndarray]:
-    """``p`` (3,) moved out of ``surface`` ((P, 3) points, (P, 3) unit normals) until it lies ``need``
-    metres off every point near it, along that point's normal (4 pushes at most); and the normal of
-    the last push ((3,) zeros: none)."""
-    P, N = surface
+    """``p`` (3,) moved out of ``surface`` ((P, 3) points, (P, 3) unit normals and a KD-tree of the points)
+    until it lies ``need`` metres off every point within ``need`` + 2 cm of it, along that point's normal
+    (4 pushes at most); and the normal of the last push ((3,) zeros: none)."""
+    P, N, tree = surface
     contact = np.zeros(3)
     for _ in range(4):
-        near = ((P - p) ** 2).sum(1) < (need + 0.02) ** 2
-        if not near.any():
+        near = np.asarray(tree.query_ball_point(p, need + 0.02, return_sorted=True), np.int64)
+        if not len(near):
             break
         short = need - np.einsum("ij,ij->i", p - P[near], N[near])
         i = int(np.argmax(short))
         if short[i] <= 0:
             break
-        contact = N[near][i]
+        contact = N[near[i]].astype(np.float64)
         p = p + short[i] * contact
     return p, contact
 
@@ -90,6 +91,10 @@ def ponytail_chain(tie: np.ndarray, R: np.ndarray, depth: np.ndarray, surface=No
     centre = tie + R[:, 1] * 0.1 if centre is None else np.asarray(centre, np.float64)
     rho = float(np.linalg.norm(tie - centre))
     contact = (tie - centre) / rho
+    if surface is not None:  # the points a node can reach (stretched 1.25 times) or be near: the same pushes
+        P, N = surface
+        keep = np.flatnonzero(((P - tie) ** 2).sum(1) < (1.25 * PONYTAIL_LENGTH + 0.06) ** 2)
+        surface = (P[keep], N[keep], cKDTree(P[keep], balanced_tree=False, compact_nodes=False))
     heading = _leave(contact, R[:, 2])
     nodes = [tie]
     held = np.zeros(n, bool)  # the nodes resting on the body or cloth
