@@ -34,7 +34,7 @@ PIECE_V = 1.0  # v of pieces: far from any hairline
 # long hair's locks: their v starts at LOCK_V (a lock's pixels are told apart: the strand texture shades their
 # sides), their u runs LOCK_TURN metres once around a lock (the flattened ring's sides at u = 0 and LOCK_TURN / 2)
 LOCK_V, LOCK_TURN = 2.0, 0.11
-PONYTAIL_NODES, PONYTAIL_LENGTH = 8, 0.24  # a ponytail: a chain of nodes falling under gravity, metres long
+PONYTAIL_NODES, PONYTAIL_LENGTH = 17, 0.26  # a ponytail: a chain of nodes from its tie, falling under gravity, metres long
 TAPER_M = 0.025  # the hair thins to :data:`EDGE_LIFT` of its thickness over this distance to the hairline
 EDGE_LIFT = 0.2
 # clumps of the hair's thickness: (across m, along m) and their share of the thickness; a few patterns per shell
@@ -256,11 +256,12 @@ def tube_map(rings: int, bins: int, radius: float, length: float, faces: np.ndar
 
 def piece_strands(piece) -> ClothMap:
     """Strand coordinates of a hair piece from :func:`genb.render.dress.pieces.hair_piece` (a ring
-    grid: a ponytail's 8 x 10 tube, a bun's 7 x 12 ellipsoid): u around it, v along it."""
+    grid: a ponytail's (PONYTAIL_NODES + 1) x 10 tube, a bun's 7 x 12 ellipsoid): u around it (0.02 m per
+    radian: the strands crowd into the tie and spread where the tail swells), v along it."""
 
     if piece.name == "hair:bun":
         return tube_map(7, 12, 0.04, 0.12, piece.faces)
-    return tube_map(PONYTAIL_NODES, 10, 0.02, PONYTAIL_LENGTH, piece.faces)
+    return tube_map(PONYTAIL_NODES + 1, 10, 0.02, PONYTAIL_LENGTH, piece.faces)
 
 
 def outward(vertices: np.ndarray, faces: np.ndarray, inside: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@ the head, falling under gravity onto the shoulders, the chest and the back, rest
 worn there.
 
 The sheet hangs from :data:`COLUMNS` chains of :data:`NODES` nodes rooted side by side around the
-head (the ponytail's idea, :func:`genb.render.dress.pieces.ponytail_chain`, run for all chains at
+head (the ponytail's idea, :func:`genb.render.dress.ponytail.ponytail_chain`, run for all chains at
 once): every step the heading turns towards gravity, and each node is pushed out of the skin, cloth
 and hair near it (along their normals) until it lies :data:`CLEARANCE` plus its half thickness off
 them, so the hair drapes over a shoulder instead of passing through it. Neighbouring chains are
@@ -15,7 +15,8 @@ where the slab between two chains would pass through the body (:func:`split_apar
 their own lengths (:data:`LENGTH_SPREAD`), so the tips are slightly ragged, and the slab thins to
 the tips. Below the shoulders a panel holds together (:func:`gather`: its horizontal span kept within
 a share of its span at the root, narrowing to the tips; a side's front chains in the back panel head
-behind the shoulder) and its cross-section is a lens (:func:`lens`: thickest in its middle), so a
+behind the shoulder; a front panel lies flat across the chest, :func:`lay_flat`, not edge-on as a rope;
+a panel's edge parted off with fewer than :data:`SLIVER` chains goes) and its cross-section is a lens (:func:`lens`: thickest in its middle), so a
 front panel is a lock with volume that narrows to its tips, not a flat ribbon, and the sheet does not
 spread over the shoulders like a cape. Deterministic: the layout comes from the person's hair seed,
 no random stream.
@@ -51,6 +52,7 @@ FRONT_SHARE = 0.55  # the chance that a side's front chains fall in front of the
 # neighbouring chains part (split_apart) where the slab between them would lie this deep in the body, metres,
 # or where they lie this far apart across the strands, metres
 SPLIT_DEPTH, SPLIT_APART = 0.015, 0.12
+SLIVER = 3  # a panel's edge parted off with fewer chains than this goes (a rope, not a lock)
 # a panel holds together as it falls (gather): its span (first chain to last) stays within GATHER times its span at
 # the root (at least MIN_SPAN, metres), narrowing linearly to GATHER_TIP (a front panel: a lock's point) or BACK_TIP
 # (the back panel) times it at the tips
@@ -141,6 +143,27 @@ def gather(p: np.ndarray, groups: list[np.ndarray], allowed: np.ndarray, anchors
     return p
 
 
+def lay_flat(p: np.ndarray, groups: list[np.ndarray], widths: np.ndarray, anchors: list[int], head: np.ndarray,
+             rest: np.ndarray, share: float) -> np.ndarray:
+    """Points ``p`` (C, 3), one per chain, each front panel's (``groups[1:]``) moved horizontally, by ``share``
+    0..1, onto a line through its anchor chain's point (``anchors``) across the body (horizontal, square to
+    the normal of what the anchor chain last rested on, ``rest`` (C, 3), the chest; where that is (near)
+    vertical or none, to the direction from ``head`` (3,), the roots' middle, to the anchor), ``widths`` (len(groups),) metres long,
+    in the chains' order (heights kept): a front lock lies flat on the chest, seen from the front at its width,
+    not edge-on as a rope (its chains, rooted one behind the other along the side of the head, kept that
+    order as they fell)."""
+    p = p.copy()
+    for g, w, a in zip(groups[1:], widths[1:], anchors[1:]):
+        radial = rest[a, :2] if math.hypot(rest[a, 0], rest[a, 1]) > 0.3 else p[a, :2] - head[:2]
+        flat = np.array([radial[1], -radial[0]]) / max(math.hypot(radial[0], radial[1]), 1e-9)
+        step = (np.arange(len(g)) - 0.5 * (len(g) - 1)) / max(len(g) - 1, 1)
+        if float((p[g, :2] - p[a, :2]) @ flat @ step) < 0:  # the chains' own order along the line
+            flat = -flat
+        target = p[a, :2] + w * step[:, None] * flat
+        p[g, :2] += share * (target - p[g, :2])
+    return p
+
+
 def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
                 lengths: np.ndarray | None = None, groups: list[np.ndarray] | None = None) -> np.ndarray:
     """(C, N, 3) node centres of C locks, metres: from ``roots`` (C, 3) along ``headings`` (C, 3) that
@@ -160,20 +183,28 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
     down = np.array([0.0, 0.0, -1.0])
     heading = headings / norm(headings, keepdims=True)
     nodes = [np.asarray(roots, np.float64)]
-    contact = np.zeros_like(heading)  # the normal of what each lock last rested on (0: nothing)
+    contact = np.zeros_like(heading)  # the normal of what each lock rested on this step (0: nothing)
+    rest = np.zeros_like(heading)  # ... and the last it rested on at all
+    fronts = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(g, np.int64) for g in groups[1:]])
     for k in range(1, n):
         fall = down[None, :] - np.minimum(contact @ down, 0.0)[:, None] * contact  # gravity along a surface: it slides
         heading = heading * 0.55 + fall * (0.35 + 0.1 * k)
         heading /= np.maximum(norm(heading, keepdims=True), 1e-9)
         p = nodes[-1] + seg * heading
         if k >= FREE:  # below the shoulders: the panels hold together
-            p = gather(p, groups, root_w * (top - (top - narrow) * (k - FREE) / (n - 1 - FREE)), anchors)
+            allowed = root_w * (top - (top - narrow) * (k - FREE) / (n - 1 - FREE))
+            p = gather(p, groups, allowed, anchors)
         if near is not None:
             p, contact = push_out(p, near, half[:, k] + CLEARANCE, k=8)
             d = p - nodes[-1]  # a lock may stretch a little over a shoulder, no more
             L = norm(d, keepdims=True)
             p = nodes[-1] + d * np.minimum(1.0, 1.25 * seg / np.maximum(L, 1e-9))
-            heading = (p - nodes[-1]) / np.maximum(norm(p - nodes[-1], keepdims=True), 1e-9)
+            rest = np.where(np.abs(contact).sum(axis=1, keepdims=True) > 0, contact, rest)
+        if k >= FREE and fronts.size:  # the front panels lie flat on the chest (then out of it again)
+            p = lay_flat(p, groups, allowed, anchors, roots.mean(axis=0), rest, 0.5 if k == FREE else 1.0)
+            if near is not None:
+                p[fronts] = push_out(p[fronts], near, half[fronts, k] + CLEARANCE, k=8)[0]
+        heading = (p - nodes[-1]) / np.maximum(norm(p - nodes[-1], keepdims=True), 1e-9)
         nodes.append(p)
     return np.stack(nodes, axis=1)
 
@@ -203,7 +234,9 @@ def split_apart(groups: list[np.ndarray], centres: np.ndarray, near) -> list[np.
     chains where the slab between them would pass through the body: the midpoint of two of their
     nodes (below the root rings) more than :data:`SPLIT_DEPTH` inside the surface ``near`` (:func:`reachable`; one chain fell in
     front of a shoulder or an arm, the next behind it), or the two more than :data:`SPLIT_APART` apart
-    across the strands (a web, not hair). A chain left alone goes (the hair parted there)."""
+    across the strands (a web, not hair). A chain left alone goes (the hair parted there), and so do
+    fewer than :data:`SLIVER` chains parted off a panel's edge (a back panel's front-most chains that slid in front of
+    the shoulder: a thin rope hanging down the chest)."""
     out = []
     for g in groups:
         a, b = centres[g[:-1]], centres[g[1:]]
@@ -216,7 +249,9 @@ def split_apart(groups: list[np.ndarray], centres: np.ndarray, near) -> list[np.
             mid = (0.5 * (a + b))[:, 2:].reshape(-1, 3)  # below the root rings (they lie in the hair's shell)
             moved = push_out(mid, near, 0.0, steps=1, k=8)[0]
             cut |= norm(moved - mid).reshape(len(a), -1).max(axis=1) > SPLIT_DEPTH
-        out.extend(part for part in np.split(g, np.flatnonzero(cut) + 1) if len(part) >= 2)
+        parts = np.split(g, np.flatnonzero(cut) + 1)
+        out.extend(part for i, part in enumerate(parts)  # an edge's few chains parted from the rest go too
+                   if len(part) >= (SLIVER if len(parts) > 1 and i in (0, len(parts) - 1) else 2))
     return out
 
 
