@@ -1,0 +1,121 @@
+"""A top's openings (neckline, armholes) posed as smooth curves, not the saw-tooth of its drape.
+
+The cut itself is smooth (:mod:`~genb.render.dress.neckline`, :mod:`~genb.render.dress.armhole`: at rest the
+loops lie within about a millimetre of a smooth curve), but posed, each edge vertex hangs from its own skin
+point along the skin's normal while the cloth next to it hangs from the smoothed drape, and the two blend by
+the hug weight: neighbouring edge vertices, 1-2 cm apart, land a few millimetres apart across the edge (the
+skin's facets, the throat's eased anchor, the bust's and the shoulder's smoothing). Seen close, the neckline
+and the armholes were a ragged line against the skin: a square neckline with notches at its corners, stairs
+under the arm (tests/test_opening.py: on 5020a86 a posed neck loop turned 2.0 times as much as at rest).
+
+:func:`opening_loops` finds, once per shell, its open loops through the hugged band (the neckline, the
+armholes; an open coat's front opening and hem take no part: weighted by the hug) and the hem strip's
+vertices hanging from them; :func:`smooth_openings` smooths the posed loops along themselves (a Gaussian
+along the arc length, twiced so that it keeps the loop's size: a plain average would draw the neckline in,
+off the skin of the neck) and the hem strip's inner edge along each likewise. Only the edges move: a few millimetres.
+Pure functions; the loops are cached on the shell's blend matrix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genb.render.dress.band_stack import hug_weight
+
+SIGMA = 0.015  # metres along the loop: the low-pass's width (the zigzag over 1-3 cm goes, the curve over 6 cm stays)
+MIN_HUG = 0.5  # a loop takes part when it holds a vertex this hugged (the neckline, an armhole)
+
+
+def _border_loops(faces: np.ndarray, main: np.ndarray) -> list[np.ndarray]:
+    """The closed loops (vertex ids in order) of the open border of the faces over ``main`` vertices only."""
+    f = faces[main[faces].all(axis=1)].astype(np.int64)
+    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
+    u, c = np.unique(e, axis=0, return_counts=True)
+    b = u[c == 1]
+    nbr: dict[int, list[int]] = {}
+    for i, j in b.tolist():
+        nbr.setdefault(i, []).append(j)
+        nbr.setdefault(j, []).append(i)
+    seen: set[int] = set()
+    loops = []
+    for s in sorted(nbr):
+        if s in seen or len(nbr[s]) != 2:
+            continue
+        loop, prev, cur = [s], -1, s
+        seen.add(s)
+        while True:
+            step = [x for x in nbr[cur] if x != prev]
+            if len(nbr[cur]) != 2 or not step or step[0] == s:
+                break
+            prev, cur = cur, step[0]
+            if cur in seen:
+                break
+            loop.append(cur)
+            seen.add(cur)
+        if len(loop) >= 8 and s in nbr[loop[-1]]:  # closed (a vertex where the border pinches is left alone)
+            loops.append(np.array(loop, np.int64))
+    return loops
+
+
+def opening_loops(shell) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per hugged open loop of ``shell``: (loop (K,) shell vertex ids in order, its hug weights (K,), the hem
+    strip's inner-edge vertex ids (K,) in the same order, each hanging from the loop's vertex at its place). Cached on
+    the shell's blend (a copy of a cached shell with another ``extra`` shares it); [] for a shell without a hug."""
+    got = getattr(shell.blend, "_genb_openings", None)
+    if got is not None and got[0] is shell.faces:
+        return got[1]
+    out = []
+    if shell.hug is not None and shell.twin is not None:
+        G = shell.num_vertices
+        main = shell.twin == np.arange(G)
+        w = hug_weight(shell)
+        strip = np.flatnonzero(~main)
+        for loop in _border_loops(np.asarray(shell.faces), main):
+            if w[loop].max() < MIN_HUG:
+                continue
+            at = np.full(G, -1, np.int64)
+            at[loop] = np.arange(len(loop))
+            s = strip[at[shell.twin[strip]] >= 0]
+            s = s[np.argsort(at[shell.twin[s]], kind="stable")]
+            if np.array_equal(at[shell.twin[s]], np.arange(len(loop))):  # one inner-edge vertex per edge vertex
+                out.append((loop, w[loop], s))
+    try:
+        shell.blend._genb_openings = (shell.faces, out)
+    except AttributeError:  # (a blend that takes no attributes: computed per call)
+        pass
+    return out
+
+
+def smooth_loop(P: np.ndarray, sigma: float | None = None) -> np.ndarray:
+    """(K, 3) float64 a closed polyline ``P`` (K, 3) low-passed along its arc length: a Gaussian of ``sigma``
+    metres (:data:`SIGMA`), twiced (2 G(P) - G(G(P))) so that its curve over a few centimetres keeps its size (a
+    plain average drew a 6 cm neckline in by about a millimetre). The same on a shell and its subdivided one.
+    Sums per row in numpy's fixed order (no BLAS): the same bits on every machine."""
+    sigma = SIGMA if sigma is None else sigma
+    P = np.asarray(P, np.float64)
+    seg = np.sqrt(((np.roll(P, -1, 0) - P) ** 2).sum(1))
+    s, L = np.concatenate([[0.0], np.cumsum(seg)[:-1]]), float(seg.sum())
+    d = (s[:, None] - s[None, :] + 0.5 * L) % max(L, 1e-12) - 0.5 * L
+    w = np.exp(-0.5 * (d / sigma) ** 2) * (0.5 * (seg + np.roll(seg, 1)))[None, :]
+    w /= w.sum(1, keepdims=True)
+
+    def low(X):
+        return (w[:, :, None] * X[None, :, :]).sum(1)
+
+    G = low(P)
+    return 2.0 * G - low(G)
+
+
+def smooth_openings(shell, vertices: np.ndarray) -> np.ndarray:
+    """(G, 3) float32 posed ``vertices`` of ``shell`` with its hugged openings (:func:`opening_loops`) smoothed
+    along themselves, each edge vertex moved by its hug weight's share of the way, and the hem strip's inner edge
+    along it likewise (smoothed along itself: moved as its edge, it kept its own zigzag). ``vertices`` itself when the shell has none."""
+    loops = opening_loops(shell)
+    if not loops:
+        return vertices
+    v = np.array(vertices, np.float32, copy=True)
+    for loop, w, strip in loops:
+        for ids in (loop, strip):  # the edge, and the hem strip's inner edge along it (its own zigzag)
+            P = np.asarray(vertices[ids], np.float64)
+            v[ids] = (P + (smooth_loop(P) - P) * w[:, None]).astype(np.float32)
+    return v
