@@ -86,21 +86,28 @@ def opening_loops(shell) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     return out
 
 
-def smooth_loop(P: np.ndarray, sigma: float | None = None) -> np.ndarray:
-    """(K, 3) float64 a closed polyline ``P`` (K, 3) low-passed along its arc length: a Gaussian of ``sigma``
-    metres (:data:`SIGMA`), twiced (2 G(P) - G(G(P))) so that its curve over a few centimetres keeps its size (a
-    plain average drew a 6 cm neckline in by about a millimetre). The same on a shell and its subdivided one.
-    Sums per row in numpy's fixed order (no BLAS): the same bits on every machine."""
+def loop_weights(P: np.ndarray, sigma: float | None = None) -> np.ndarray:
+    """(K, K) float64 the row-normalised weights of a Gaussian of ``sigma`` metres (:data:`SIGMA`) along the arc
+    length of the closed polyline ``P`` (K, 3), each point weighted by the length it stands for."""
     sigma = SIGMA if sigma is None else sigma
     P = np.asarray(P, np.float64)
     seg = np.sqrt(((np.roll(P, -1, 0) - P) ** 2).sum(1))
     s, L = np.concatenate([[0.0], np.cumsum(seg)[:-1]]), float(seg.sum())
     d = (s[:, None] - s[None, :] + 0.5 * L) % max(L, 1e-12) - 0.5 * L
     w = np.exp(-0.5 * (d / sigma) ** 2) * (0.5 * (seg + np.roll(seg, 1)))[None, :]
-    w /= w.sum(1, keepdims=True)
+    return w / w.sum(1, keepdims=True)
+
+
+def smooth_loop(P: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """(K, 3) float64 a closed polyline ``P`` (K, 3) low-passed along itself by the weights ``w`` (K, K)
+    (:func:`loop_weights` of ``P`` if None), twiced (2 G(P) - G(G(P))) so that its curve over a few centimetres
+    keeps its size (a plain average drew a 6 cm neckline in by about a millimetre). The same on a shell and its
+    subdivided one. Sums per row in numpy's fixed order (no BLAS): the same bits on every machine."""
+    P = np.asarray(P, np.float64)
+    w = loop_weights(P) if w is None else w
 
     def low(X):
-        return (w[:, :, None] * X[None, :, :]).sum(1)
+        return np.stack([(w * X[None, :, c]).sum(1) for c in range(3)], 1)
 
     G = low(P)
     return 2.0 * G - low(G)
@@ -115,7 +122,9 @@ def smooth_openings(shell, vertices: np.ndarray) -> np.ndarray:
         return vertices
     v = np.array(vertices, np.float32, copy=True)
     for loop, w, strip in loops:
-        for ids in (loop, strip):  # the edge, and the hem strip's inner edge along it (its own zigzag)
-            P = np.asarray(vertices[ids], np.float64)
-            v[ids] = (P + (smooth_loop(P) - P) * w[:, None]).astype(np.float32)
+        P = np.asarray(vertices[loop], np.float64)
+        W = loop_weights(P)  # the edge's, for its hem strip's inner edge along it too (its own zigzag)
+        for ids in (loop, strip):
+            Q = P if ids is loop else np.asarray(vertices[ids], np.float64)
+            v[ids] = (Q + (smooth_loop(Q, W) - Q) * w[:, None]).astype(np.float32)
     return v
