@@ -99,7 +99,7 @@ class Wearer:
             if posed is not shell:  # and off them where they lean over it (dress.band_stack)
                 pushed = push_over_bands(v, shell.faces, hug_weight(shell), self.layers)
                 v = v if pushed is None else pushed
-            v = smooth_openings(shell, v)  # the neckline and the armholes smooth curves (dress.opening)
+            v = smooth_openings(shell, v, n, self.vertices)  # the neckline and the armholes smooth curves (dress.opening)
             self.layers.append((shell, v, n))
         uv = None
         if texcoords.textured(fabric) or solid_seams(fabric, self.detail):  # per pixel (dress.seams: a solid one's seams)
