@@ -26,6 +26,7 @@ from genb.render.dress.folds import fold
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.mesh import GarmentMesh, shell_hem, wound_faces
 from genb.render.dress.band_stack import band_heights, hug_weight, over_bands, push_over_bands
+from genb.render.dress.opening import smooth_openings
 from genb.render.dress.seat_fill import raise_over
 from genb.render.dress.shells import Shell, pose_shell
 
@@ -98,6 +99,7 @@ class Wearer:
             if posed is not shell:  # and off them where they lean over it (dress.band_stack)
                 pushed = push_over_bands(v, shell.faces, hug_weight(shell), self.layers)
                 v = v if pushed is None else pushed
+            v = smooth_openings(shell, v, n, self.vertices)  # the neckline and the armholes smooth curves (dress.opening)
             self.layers.append((shell, v, n))
         uv = None
         if texcoords.textured(fabric) or solid_seams(fabric, self.detail):  # per pixel (dress.seams: a solid one's seams)
