@@ -33,10 +33,11 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
                                 hood=bool(g.get("hood")), fine=_fine(w, g), ease=e, seat=g["kind"] == "coat",
                                 layer=kind.layer)
     # over the arms, raised only over the sleeves under it (dress.sleeves)
-    body_t, arm_t = sleeves.arm_thickness(w.dresser.atlas.arm, w.sleeves, float(g["thickness"]), kind.stacks, t)
+    body_t, arm_t = sleeves.arm_thickness(w.dresser.atlas.arm, w.sleeves, sleeves.sleeve_own(float(g["thickness"]), kind.stacks),
+                                          kind.stacks, t)
     w.sleeves.append((float(g["sleeve"]), arm_t))
-    # a coat's sleeve: less ease, hanging under the arm (dress.sleeves)
-    slack = np.asarray(shell.blend @ sleeves.arm_slack(w.dresser.atlas.arm, w.normals[:, 2], e)).ravel() if kind.stacks else None
+    # a sleeve: less ease, hanging under the arm (dress.sleeves)
+    slack = np.asarray(shell.blend @ sleeves.arm_slack(w.dresser.atlas.arm, w.normals[:, 2], e)).ravel() if g["sleeve"] >= 0 else None
     m = w.add_shell(shell, np.asarray(shell.blend @ body_t).ravel(), fabric_colors(g, shell.rest, shell.rest_normals),
                     kind.part, g["type"], ease=e, fabric=g, below=t - float(g["thickness"]) if kind.stacks else 0.0,
                     slack=slack)

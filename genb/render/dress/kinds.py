@@ -81,7 +81,7 @@ class Wearer:
         ``fabric``: the garment record; a patterned one gets cloth coordinates and is drawn per pixel.
         ``below``: metres of ``thickness`` that count the layers under it (a coat's, on its trunk): its
         neckband lies on theirs with its own thickness (:mod:`~genb.render.dress.band_stack`).
-        ``slack``: (G,) the share of ``ease`` kept per shell vertex (a coat's sleeves,
+        ``slack``: (G,) the share of ``ease`` kept per shell vertex (a sleeved garment's arms,
         :func:`~genb.render.dress.sleeves.arm_slack`), or None: all of it (the folds take ``ease`` itself)."""
         posed = shell
         if part in ("upper_clothes", "coat", "dress") and self.layers and (hug_weight(shell) > 0.0).any():

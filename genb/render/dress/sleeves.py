@@ -19,6 +19,12 @@ A coat's or a jacket's sleeve also took the coat's whole ease (0.6 of it on the 
 bare forearm and 45-56 mm off the upper arm (a 3.8 cm ease, 17 mm coat over a t-shirt), a balloon
 with a wide cuff. Now (:func:`arm_slack`) its sleeve keeps at most :data:`ARM_EASE` of ease and the
 slack hangs under the arm (:data:`HANG`): it rests on the top of a raised arm and hangs below it.
+
+A top's sleeve (a sweater's, a hoodie's, a long-sleeved shirt's; a dress's) took the top's whole thickness (a
+hoodie's 18-26 mm: the trunk's bulk) and its ease all round the arm: 37-39 mm off the skin, pillows that ran into
+the torso where an arm lay against it. It now keeps at most :data:`SLEEVE_THICK` of its own thickness
+(:func:`sleeve_own`) and its ease as a coat's sleeve does: 21-24 mm median off the arm, bent or straight
+(``tests/test_sleeve_bend.py``; :func:`standoff` is about that median).
 Functions over arrays (metres).
 """
 
@@ -29,8 +35,15 @@ import numpy as np
 FADE = 0.15  # arm coordinate (about 15 % of the way from shoulder to elbow): a sleeve's cover fades out past its cut
 BLEND = 0.3  # arm coordinate: the arm's thickness blends into the trunk's over this much from the shoulder
 GAP = 0.004  # metres a garment that does not stack keeps over the sleeves under it (kinds.stacked)
-ARM_EASE = 0.012  # metres: the most ease a coat's sleeve keeps (before the drape's 0.6 limb share)
-HANG = 0.7  # share of a coat sleeve's ease moved from the top of the arm to its underside
+ARM_EASE = 0.012  # metres: the most ease a sleeve keeps (before the drape's 0.6 limb share)
+HANG = 0.7  # share of a sleeve's ease moved from the top of the arm to its underside
+SLEEVE_THICK = 0.010  # metres: the most of its own thickness a top's (not a coat's) sleeve keeps on the arm
+
+
+def sleeve_own(thickness: float, stacks: bool) -> float:
+    """The thickness a garment's sleeve keeps of its own on the arm: a coat's (``stacks``) all of it, a top's
+    or a dress's at most :data:`SLEEVE_THICK`."""
+    return thickness if stacks else min(thickness, SLEEVE_THICK)
 
 
 def cover(arm: np.ndarray, sleeve: float) -> np.ndarray:
@@ -61,7 +74,7 @@ def arm_thickness(arm: np.ndarray, worn: list[tuple[float, float]], own: float, 
 
 
 def arm_slack(arm: np.ndarray, up: np.ndarray, ease: float) -> np.ndarray:
-    """(V,) the share of a coat's ``ease`` its shell keeps over each body vertex: 1 off the arms and at the
+    """(V,) the share of a garment's ``ease`` its shell keeps over each body vertex: 1 off the arms and at the
     shoulder (blended in over :data:`BLEND` as :func:`arm_thickness`); on the arm at most :data:`ARM_EASE`
     of ease, less on the arm's top and more under it (``1 - HANG * up``: the slack hangs).
 
@@ -72,3 +85,10 @@ def arm_slack(arm: np.ndarray, up: np.ndarray, ease: float) -> np.ndarray:
     keep = min(1.0, ARM_EASE / ease) if ease > 0 else 1.0
     w = np.clip(np.nan_to_num(np.asarray(arm, np.float64), nan=-1.0) / BLEND, 0.0, 1.0)
     return (1.0 - w) + w * keep * (1.0 - HANG * np.clip(np.asarray(up, np.float64), -1.0, 1.0))
+
+
+def standoff(arm_t: float, ease: float) -> float:
+    """Metres a top's sleeve stands off the arm, about (its median off the skin, straight or bent): its thickness
+    there (``arm_t``, :func:`arm_thickness`'s most), the drape's clearance (4 mm) and the limbs' 0.6 of the ease it
+    keeps (:func:`arm_slack`)."""
+    return arm_t + 0.004 + 0.6 * min(ease, ARM_EASE)
