@@ -62,20 +62,20 @@ def test_a_shoulder_bag_hangs_below_its_strap(hung):
     from its strap pushed out only as far as the body or cloth beside it makes it (about 20 degrees
     standing: half its thickness out of the hip), resting on a seat or the ground sitting. On 5020a86
     (the bag rigid at the hip in the trunk's frame, the strap to the nearest sash point) over these 24:
-    median 45 degrees, max 72 (a child crouching); now median 13, max 61 (a tall body bent over: the strap's end in
-    the crease under the belly, the bag pushed out past the thigh)."""
+    median 45 degrees, max 72 (a child crouching); now median 21, max 40 (kneeling and bent over: the
+    bag pushed out past the thigh)."""
     angles = []
     for name, bag, sash, drop, _P, _v in hung:
         d = bag.vertices.mean(0).astype(np.float64) - _attachment(bag, sash, drop)
         angles.append(np.degrees(np.arccos(np.clip(-d[2] / np.linalg.norm(d), -1.0, 1.0))))
-    assert np.median(angles) < 25 and max(angles) < 66, dict(zip([h[0] for h in hung], np.round(angles, 1)))
+    assert np.median(angles) < 30 and max(angles) < 55, dict(zip([h[0] for h in hung], np.round(angles, 1)))
 
 
 def test_a_hanging_bag_is_joined_to_its_strap_and_out_of_the_body(hung, anny_body):
     """The drop strap meets the sash and the bag (within 8 mm); no point of the bag's faces inside the body
     (winding number about the body mesh) and no body or cloth point inside the bag; the bag touches (within
-    2 cm of the body or cloth). On 5020a86 and now: joined within 6.5 mm, nothing inside either way,
-    touching within 13 mm."""
+    2 cm of the body or cloth). On 5020a86 the drop strap missed by 13 mm (a child crouching), nothing
+    was inside either way; now joined within 4 mm, nothing inside, touching within 13 mm."""
     faces = anny_body.faces.astype(np.int64)
     for name, bag, sash, drop, P, v in hung:
         s = _face_samples(bag, 4)
