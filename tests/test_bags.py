@@ -60,9 +60,11 @@ def test_bags_rest_on_the_wearer_without_entering_the_body_or_clothes(bagged, ki
         near = surface[np.all((surface > lo) & (surface < hi), axis=1)]
         if len(near):
             assert (_winding(near, m.vertices, m.faces) < 0.5).all(), (name, kind)
-        # 2. It touches: its nearest point is within a couple of centimetres of the skin or cloth.
+        # 2. It touches: its nearest point is within a couple of centimetres of the skin or cloth (a
+        # shoulder bag may hang free of them from its strap, dress/bag_hang.py: within 4 cm; the most over
+        # the key poses x child, average, heavy, tall, 23 mm, a heavy body sitting with its knees up).
         dist = cKDTree(surface).query(_face_samples(m))[0]
-        assert dist.min() < 0.02, (name, kind, dist.min())
+        assert dist.min() < (0.04 if kind == "bag_strap" else 0.02), (name, kind, dist.min())
         if kind == "backpack":  # the whole panel lies on the back (it follows the spine), not one corner
             panel = m.vertices[: len(m.vertices) // 2]  # the inner grid comes first
             gap = cKDTree(surface).query(panel)[0]

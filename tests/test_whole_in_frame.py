@@ -176,11 +176,14 @@ def test_outline_bounds_a_hooded_jacket_backpack_and_hip_bag_without_the_outfit(
     backpack and a hip bag (closeup seed 703 sample 1: the bent-over woman so dressed was cut at the top by her
     backpack and at the right by her jacket). On 15423f4 (the body's farthest points along 41 directions pushed
     0.05 m) the dressed person stood 0.10-0.27 m out of it in all 12 of these poses x bodies (the hip bag, the
-    backpack, the hood and jacket on a bent back, long hair hanging from a bent-over head); now at most 0.03 m
-    (0.024 m measured, over directions not pointing more than 30 degrees down)."""
+    backpack, the hood and jacket on a bent back, long hair hanging from a bent-over head); now at most 0.04 m
+    (0.024 m measured on 5020a86, over directions not pointing more than 30 degrees down; 0.036 m since the
+    shoulder bag hangs from its sash, dress/bag_hang.py: resting on the seat or the ground beside the hip,
+    crouching and sitting, below the hip bag's places the outline still takes, outline.HIP_BAG_SHIFTS, kept so
+    the framing's draws stay the same)."""
     rows = dressed_gaps(outline.outlines)
     assert len(rows) == 2 * len(GAP_POSES)
-    assert max(r[2] for r in rows) <= 0.03, sorted(rows, key=lambda r: -r[2])[:4]
+    assert max(r[2] for r in rows) <= 0.04, sorted(rows, key=lambda r: -r[2])[:4]
 
 
 def test_who_is_truncated_is_drawn_once_for_every_try():

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.core.conventions import PART_INDEX
+from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
+from genb.render.dress.bag_hang import HALF, hang
 from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
 from genb.render.dress.mesh import GarmentMesh, box, close_gaps, cloth_over_skin, mesh_normals
 from genb.render.dress.pieces import bag, brim, pillow
-from genb.render.dress.sash import shell_plan, taut
+from genb.render.dress.sash import ends, shell_plan, taut
 from genb.render.dress.shells import pose_shell
 from genb.render.dress.straps import strap_grids
 from genb.render.dress.vec import norm
@@ -51,13 +52,31 @@ def _sash_and_bag(w: Wearer, acc: dict) -> None:
     base = strap.vertices - (SASH_THICKNESS * shell.lift)[:, None].astype(np.float32) * strap.normals  # its inner face
     worn = [m for m in w.out if m.part in CLOTH]
     strap.vertices = strap.vertices + over_cloth(base, strap.normals, strap.faces, worn)
-    cloth = [m.vertices for m in worn]
-    pack = bag(acc["type"], w.vertices, w.keypoints, color, w.outer,
-               surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices)
+    pack, end = hanging_bag(w, strap.vertices, plan, worn, color)
     w.out.append(pack)
-    drop = drop_strap(strap.vertices, pack.vertices[20:24], color * 0.8)  # from the sash to the bag's top edge
+    drop = drop_strap(end[None], pack.vertices[20:24], color * 0.8)  # from the sash's end to the bag's top
     if drop is not None:
         w.out.append(drop)
+
+
+def hanging_bag(w: Wearer, sash: np.ndarray, plan, worn: list, color: np.ndarray) -> tuple[GarmentMesh, np.ndarray]:
+    """The bag (a box, part ``bag``, named ``bag_strap``) hanging under gravity from one of the ``sash``'s
+    (G, 3) hip ends (:func:`~genb.render.dress.bag_hang.hang`, out of the body and the ``worn`` cloth meshes),
+    and (3,) that end."""
+    kp = np.asarray(w.keypoints, np.float64)
+    if plan is not None:
+        tips = ends(sash, plan)
+    else:  # no plan to find its ends by: the sash vertex nearest the right hip
+        tips = sash[[int(np.argmin(norm(sash - kp[K25["right_hip"]])))]].astype(np.float64)
+    side = kp[K25["right_hip"]] - kp[K25["left_hip"]]
+    side[2] = 0.0
+    side = side / np.linalg.norm(side) if np.linalg.norm(side) > 1e-6 else np.array([1.0, 0.0, 0.0])
+    surface = np.concatenate([w.vertices, *[m.vertices for m in worn]])
+    normals = np.concatenate([w.normals, *[m.normals for m in worn]])
+    centre, axes, e = hang(surface, normals, tips, side, float(w.vertices[:, 2].min()), w.seat)
+    v, f = box(centre, axes, HALF)
+    return GarmentMesh(v, mesh_normals(v, f), f, np.broadcast_to(color, v.shape).copy(), PART_INDEX["bag"], None,
+                       "bag_strap"), tips[e]
 
 
 def over_cloth(base: np.ndarray, normals: np.ndarray, faces: np.ndarray, cloth: list,

@@ -1,15 +1,15 @@
 """Rigid pieces of an outfit, built from the posed keypoints: buns and ponytails, a cap's brim,
-bags. Each returns one :class:`~genb.render.dress.mesh.GarmentMesh` in the world frame."""
+a backpack. Each returns one :class:`~genb.render.dress.mesh.GarmentMesh` in the world frame."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
+from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import head_frame, trunk_frame
 from genb.render.dress.hair import outward
 from genb.render.dress.materials import hair_colors
-from genb.render.dress.mesh import GarmentMesh, box, ellipsoid, mesh_normals
+from genb.render.dress.mesh import GarmentMesh, ellipsoid, mesh_normals
 from genb.render.dress.ponytail import ponytail_mesh
 from genb.render.dress.vec import norm
 
@@ -68,7 +68,6 @@ def brim(keypoints: np.ndarray, color: np.ndarray, t: float, cap: np.ndarray | N
 BAG_GAP = 0.006  # between a bag and the cloth it rests on, metres
 PACK_GRID = (7, 9)  # a backpack's nodes across and down
 REACH = 0.6  # a node rests on the outermost point within this many node spacings of it
-HIP_BAG_SHIFTS = (0.02, 0.08, -0.04, 0.14, -0.1, 0.2, -0.16)  # metres forward of the hip a shoulder bag may hang, first preferred
 
 
 def pillow(inner: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -148,39 +147,15 @@ def backpack_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarra
     return v, f
 
 
-def hip_bag_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A small bag hanging upright at the right hip, its inner face resting on the outermost of
-    ``surface`` (N, 3) (body, cloth, an arm hanging there) under its footprint, ``BAG_GAP`` off it; of
-    a few places along the hip (``HIP_BAG_SHIFTS``) the one where it hangs closest to the body.
-    Returns (24, 3) float32 vertices and (12, 3) uint32 faces."""
-    origin, R, _ = trunk_frame(keypoints)
-    up = np.array([0.0, 0.0, 1.0])
-    out = -R[:, 0] - up * (-R[:, 0] @ up)
-    out /= max(float(np.linalg.norm(out)), 1e-9)
-    fwd = np.cross(up, out)  # (fwd, out, up) right-handed; fwd points to the wearer's front
-    axes = np.stack([fwd, out, up], 1)
-    half = np.array([0.11, 0.04, 0.09])
-    hip = np.asarray(keypoints[K25["right_hip"]], np.float64)
-    L = (np.asarray(surface, np.float64) - (hip - up * 0.1)) @ axes
-    L = L[np.abs(L[:, 2]) < half[2] + 0.01]
-    # slid along the hip (behind it, beside it, in front): where it comes closest (clear of a hanging arm)
-    best = (np.inf, 0.0)
-    for shift in HIP_BAG_SHIFTS:
-        under = np.abs(L[:, 0] - shift) < half[0] + 0.01
-        inner = float(L[under, 1].max()) if under.any() else 0.0
-        best = min(best, (inner, shift))
-    inner, shift = best
-    return box(hip - up * 0.1 + fwd * shift + out * (inner + BAG_GAP + half[1]), axes, half)
-
-
 def bag(kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray, outer: float = 0.0,
         surface: np.ndarray | None = None) -> GarmentMesh:
-    """A backpack on the back or a small bag at the right hip, resting on ``surface`` (N, 3): the
-    body and the cloth on it (default: the body, ``outer`` metres of cloth assumed over it)."""
+    """A backpack (``kind``) on the back, resting on ``surface`` (N, 3): the body and the cloth on it
+    (default: the body, ``outer`` metres of cloth assumed over it). A shoulder bag hangs from its sash
+    (:mod:`genb.render.dress.bag_hang`)."""
     if surface is None:
         n = vertices - vertices.mean(0)
         surface = vertices + outer * n / np.maximum(norm(n, keepdims=True), 1e-9)
-    v, f = backpack_mesh(surface, keypoints) if kind == "backpack" else hip_bag_mesh(surface, keypoints)
+    v, f = backpack_mesh(surface, keypoints)
     n = mesh_normals(v, f)
     col = np.broadcast_to(color, v.shape).copy()
     return GarmentMesh(v, n, f, col, PART_INDEX["bag"], None, kind)

@@ -165,3 +165,11 @@ def taut(vertices: np.ndarray, normals: np.ndarray, p: Plan) -> tuple[np.ndarray
     depth = np.where(p.main, 0.0, np.einsum("ij,ij->i", V - V[p.twin], Nv[p.twin]))
     out = (1 - f) * C[i0] + f * C[i0 + 1] + (sign * p.across)[:, None] * ((1 - f) * B[i0] + f * B[i0 + 1]) + depth[:, None] * nu
     return out.astype(np.float32), nu.astype(np.float32)
+
+
+def ends(vertices: np.ndarray, p: Plan) -> np.ndarray:
+    """(2, 3) float64 where the posed sash ``vertices`` (G, 3) end at the hip, the front end then the back
+    one: the mean of the vertices near the middle line at the first and last station (``p``: its plan)."""
+    V = np.asarray(vertices, np.float64)[p.core]
+    last = len(p.counts) - 1
+    return np.stack([V[p.core_station == 0].mean(0), V[p.core_station == last].mean(0)])

@@ -51,8 +51,9 @@ SLABS = 6  # ... and the farthest of each of SLABS heights of the body along 8 h
 # of a torso whose hands hang below the image's bottom edge in a close-up)
 CLOTH_M = 0.07  # the cloth under a backpack or a hip bag (a hoodie under an open jacket, crouching: 0.06)
 BAG_GAP = 0.006  # as genb.render.dress.pieces: a bag rests this far off the cloth
-HIP_BAG_SHIFTS = (0.02, 0.08, -0.04, 0.14, -0.1, 0.2, -0.16)  # as pieces: the hip bag's places along the hip (metres
-# forward of the right hip), its half size (forward, out, up)
+HIP_BAG_SHIFTS = (0.02, 0.08, -0.04, 0.14, -0.1, 0.2, -0.16)  # the hip bag's places along the hip as 5020a86's
+# pieces.hip_bag_mesh had them (metres forward of the right hip), its half size (forward, out, up); the bag now hangs
+# from its sash (dress.bag_hang: up to 0.16 m under the sash's hip end), kept here so framing draws stay the same
 HIP_BAG_HALF = (0.11, 0.04, 0.09)
 
 
