@@ -312,3 +312,20 @@ def smplx_body(synthetic_smplx_dir):
     from genb.render.bodies.smplx_body import SmplxBody
 
     return SmplxBody(synthetic_smplx_dir)
+
+
+# The four bodies the dressing tests pose (anny shape parameters).
+KEY_BODIES = {"child": [0.5, 0.2, 0.5, 0.5, 0.5, 0.5], "average": [0.5, 0.67, 0.5, 0.5, 0.5, 0.5],
+              "heavy": [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], "tall": [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]}
+
+
+def key_posed(body, poses, bodies: dict = KEY_BODIES):
+    """Yield (pose, body name, vertices, keypoints) for each key pose x body, each posed on its own (copies)."""
+    from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
+
+    lib = PoseLibrary()
+    for pose in poses:
+        rot = euler_xyz_to_matrix(lib.key_pose(pose)[None])
+        for name, shape in bodies.items():
+            posed = body.pose(np.asarray([shape], np.float32), rot)
+            yield pose, name, posed.vertices[0].copy(), posed.keypoints[0].copy()

@@ -6,14 +6,11 @@ import pytest
 from scipy.spatial import ConvexHull
 
 from genb.core.conventions import PART_INDEX
-from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 from genb.render.raster.meshes import vertex_normals
 
-from _fixtures_bodies import anny_body  # noqa: F401
+from _fixtures_bodies import anny_body, key_posed  # noqa: F401
 from test_hang import DRESS, LONG_SKIRT, TOP, _legs_out
 
-BODIES = {"child": [0.5, 0.2, 0.5, 0.5, 0.5, 0.5], "average": [0.5, 0.67, 0.5, 0.5, 0.5, 0.5],
-          "heavy": [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], "tall": [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]}
 OUTFITS = {"long_skirt": ([TOP, LONG_SKIRT], LONG_SKIRT["length"]), "dress": ([DRESS], DRESS["length"]),
            "knee_dress": ([{**DRESS, "length": 1.2}], 1.2)}
 POSES = ("crouching", "sitting_floor_knees_up")
@@ -36,20 +33,16 @@ def folded(anny_body):
     the knee: (pose, body, outfit, the tent, the covered leg vertices outside the cloth)."""
     from genb.render.dress import Dresser
 
-    lib, dresser, faces = PoseLibrary(), Dresser(anny_body), np.asarray(anny_body.faces)
+    dresser, faces = Dresser(anny_body), np.asarray(anny_body.faces)
     out = []
-    for pose in POSES:
-        rot = euler_xyz_to_matrix(lib.key_pose(pose)[None])
-        for body, shape in BODIES.items():
-            posed = anny_body.pose(np.asarray([shape], np.float32), rot)
-            v, kp = posed.vertices[0].copy(), posed.keypoints[0].copy()
-            lift = -v[:, 2].min()
-            v[:, 2] += lift
-            kp[:, 2] += lift
-            n = vertex_normals(v, faces)
-            for outfit, (garments, hem) in OUTFITS.items():
-                (loose,) = [m for m in dresser.dress({"garments": garments}, v, n, kp) if m.name.endswith(":skirt")]
-                out.append((pose, body, outfit, tent(v, dresser.atlas.parts, loose.vertices), _legs_out(dresser, v, loose, hem)[0]))
+    for pose, body, v, kp in key_posed(anny_body, POSES):
+        lift = -v[:, 2].min()
+        v[:, 2] += lift
+        kp[:, 2] += lift
+        n = vertex_normals(v, faces)
+        for outfit, (garments, hem) in OUTFITS.items():
+            (loose,) = [m for m in dresser.dress({"garments": garments}, v, n, kp) if m.name.endswith(":skirt")]
+            out.append((pose, body, outfit, tent(v, dresser.atlas.parts, loose.vertices), _legs_out(dresser, v, loose, hem)[0]))
     return out
 
 

@@ -7,14 +7,11 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 from genb.render.raster.meshes import vertex_normals
 
-from _fixtures_bodies import anny_body  # noqa: F401
+from _fixtures_bodies import anny_body, key_posed  # noqa: F401
 from test_dress import OUTFITS
 
-BODIES = {"child": [0.5, 0.2, 0.5, 0.5, 0.5, 0.5], "average": [0.5, 0.67, 0.5, 0.5, 0.5, 0.5],
-          "heavy": [0.0, 0.7, 0.5, 1.0, 0.5, 0.5], "tall": [1.0, 0.7, 0.5, 0.3, 1.0, 0.5]}
 POSES = ("standing", "looking_at_phone", "crouching", "sitting_floor_knees_up")
 TOPS = {"tee": OUTFITS["t-shirt and jeans"]["garments"][0], "coat": OUTFITS["closed coat"]["garments"][2]}
 TAIL = {"style": "ponytail", "color": "2e2119", "hairline": "medium", "thickness": 0.008, "shape": "ponytail"}
@@ -27,19 +24,15 @@ def dressed(anny_body):
     a ponytail over a t-shirt and over a coat, long hair of four seeds over a t-shirt."""
     from genb.render.dress import Dresser
 
-    lib, dresser, faces = PoseLibrary(), Dresser(anny_body), np.asarray(anny_body.faces)
+    dresser, faces = Dresser(anny_body), np.asarray(anny_body.faces)
     out = []
-    for pose in POSES:
-        rot = euler_xyz_to_matrix(lib.key_pose(pose)[None])
-        for body, shape in BODIES.items():
-            posed = anny_body.pose(np.asarray([shape], np.float32), rot)
-            v, kp = posed.vertices[0].copy(), posed.keypoints[0].copy()
-            n = vertex_normals(v, faces)
-            hairs = [("tee", TAIL), ("coat", TAIL)] + [("tee", {"style": "long", "color": c, "hairline": "long",
-                                                                "thickness": 0.016, "shape": "none"}) for c in LONG_COLOURS]
-            for top, hair in hairs:
-                garments = dresser.dress({"garments": [TOPS[top]], "hair": hair, "accessories": []}, v, n, kp)
-                out.append((pose, body, top, hair, v, n, kp, garments))
+    for pose, body, v, kp in key_posed(anny_body, POSES):
+        n = vertex_normals(v, faces)
+        hairs = [("tee", TAIL), ("coat", TAIL)] + [("tee", {"style": "long", "color": c, "hairline": "long",
+                                                            "thickness": 0.016, "shape": "none"}) for c in LONG_COLOURS]
+        for top, hair in hairs:
+            garments = dresser.dress({"garments": [TOPS[top]], "hair": hair, "accessories": []}, v, n, kp)
+            out.append((pose, body, top, hair, v, n, kp, garments))
     return out
 
 
