@@ -59,6 +59,8 @@ def brim(keypoints: np.ndarray, color: np.ndarray, t: float, cap: np.ndarray | N
     edge = np.concatenate([[[i, i + 1, n9 + i + 1], [i, n9 + i + 1, n9 + i]] for i in range(n9 - 1)])
     local = np.concatenate([top, bottom, outer, outer - np.array([0.0, 0.0, th])])
     f = np.concatenate([strip, strip[:, ::-1] + 2 * n9, edge + 4 * n9]).astype(np.uint32)
+    if np.linalg.det(R) < 0:  # the head's frame is left-handed: wound in it, every face would face in
+        f = np.ascontiguousarray(f[:, ::-1])  # (the label pass culls back faces: it saw through the brim)
     v = (origin + local @ R.T).astype(np.float32)
     shade = np.repeat([0.9, 0.72, 0.8], [2 * n9, 2 * n9, 2 * n9])[:, None]
     return GarmentMesh(v, mesh_normals(v, f), f, (np.asarray(color, np.float32)[None] * shade).astype(np.float32),
