@@ -64,9 +64,18 @@ def test_a_sweaters_sleeve_keeps_the_arms_shape_bent_or_straight(dressed):
                 assert abs(med - straight[(k, name)]) < 0.002, (pose, k, name, med, straight[(k, name)])
 
 
+def _standoff(arm_t: float, ease: float) -> float:
+    """Metres a top's sleeve stands off the arm, about (its median off the skin, straight or bent): its thickness
+    there (``arm_t``, sleeves.arm_thickness's most), the drape's clearance (4 mm) and the limbs' 0.6 of the ease it
+    keeps (sleeves.arm_slack)."""
+    from genb.render.dress.sleeves import ARM_EASE
+
+    return arm_t + 0.004 + 0.6 * min(ease, ARM_EASE)
+
+
 def test_the_sleeve_and_the_body_of_the_top_stay_apart(dressed):
     """The hoodie's body (trunk vertices above the hips) within 6 cm of an arm's skin that lie less than the sleeve's
-    standoff (sleeves.standoff) plus 4 mm from it, inside the sleeve (the two surfaces run into one blob, no side line),
+    standoff (_standoff) plus 4 mm from it, inside the sleeve (the two surfaces run into one blob, no side line),
     elbows bent (arms crossed, hands on hips, looking at a phone) x 4 bodies: on 5020a86 (its sleeve 37.7 mm off the
     arm) 45-66 %; now (22 mm) 21-41 % (what is left: the ribs an upper arm touches, where no cloth fits between)."""
     from genb.render.dress import sleeves
@@ -74,7 +83,7 @@ def test_the_sleeve_and_the_body_of_the_top_stay_apart(dressed):
     dresser, cases, dom = dressed
     a = dresser.atlas
     trunk = ~dresser.is_arm[dom] & np.isnan(a.leg[dom]) & (np.nan_to_num(a.torso[dom], nan=-1.0) > 0.3)
-    standoff = sleeves.standoff(sleeves.sleeve_own(HOODIE["thickness"], False), HOODIE["ease"])
+    standoff = _standoff(sleeves.sleeve_own(HOODIE["thickness"], False), HOODIE["ease"])
     assert 0.02 < standoff < 0.024
     for pose in POSES[1:]:
         for k, (v, m) in enumerate(cases[pose]):

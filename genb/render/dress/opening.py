@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.render.dress.band_stack import hug_weight
+from genb.render.dress.edges import unique_rows
 
 REACH = 2  # edge vertices either side whose height over the skin bounds how far in a vertex may move (_floor)
 SIGMA = 0.025  # metres along the loop: the low-pass's width, twiced (the zigzag over 1-5 cm goes, the neckline's dip over 20 cm stays)
@@ -34,7 +35,7 @@ def _border_loops(faces: np.ndarray, main: np.ndarray) -> list[np.ndarray]:
     """The closed loops (vertex ids in order) of the open border of the faces over ``main`` vertices only."""
     f = faces[main[faces].all(axis=1)].astype(np.int64)
     e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
-    u, c = np.unique(e, axis=0, return_counts=True)
+    u, c = unique_rows(e, return_counts=True)
     b = u[c == 1]
     nbr: dict[int, list[int]] = {}
     for i, j in b.tolist():

@@ -24,7 +24,7 @@ A top's sleeve (a sweater's, a hoodie's, a long-sleeved shirt's; a dress's) took
 hoodie's 18-26 mm: the trunk's bulk) and its ease all round the arm: 37-39 mm off the skin, pillows that ran into
 the torso where an arm lay against it. It now keeps at most :data:`SLEEVE_THICK` of its own thickness
 (:func:`sleeve_own`) and its ease as a coat's sleeve does: 21-24 mm median off the arm, bent or straight
-(``tests/test_sleeve_bend.py``; :func:`standoff` is about that median).
+(``tests/test_sleeve_bend.py``).
 Functions over arrays (metres).
 """
 
@@ -85,10 +85,3 @@ def arm_slack(arm: np.ndarray, up: np.ndarray, ease: float) -> np.ndarray:
     keep = min(1.0, ARM_EASE / ease) if ease > 0 else 1.0
     w = np.clip(np.nan_to_num(np.asarray(arm, np.float64), nan=-1.0) / BLEND, 0.0, 1.0)
     return (1.0 - w) + w * keep * (1.0 - HANG * np.clip(np.asarray(up, np.float64), -1.0, 1.0))
-
-
-def standoff(arm_t: float, ease: float) -> float:
-    """Metres a top's sleeve stands off the arm, about (its median off the skin, straight or bent): its thickness
-    there (``arm_t``, :func:`arm_thickness`'s most), the drape's clearance (4 mm) and the limbs' 0.6 of the ease it
-    keeps (:func:`arm_slack`)."""
-    return arm_t + 0.004 + 0.6 * min(ease, ARM_EASE)
