@@ -194,4 +194,15 @@ def sample_outfit(rng: np.random.Generator, wardrobe: dict, description: dict[st
     jitter = float((wardrobe.get("skin") or {}).get("tone_jitter", 0.0))
     return {"garments": garments, "shoes": shoes, "hair": hair_out, "facial_hair": facial,
             "accessories": accessories,
-            "skin_jitter": [round(float(x), 4) for x in 1.0 + rng.uniform(-jitter, jitter, 3)]}
+            "skin_jitter": skin_jitter(rng.uniform(-jitter, jitter, 3))}
+
+
+def skin_jitter(u: np.ndarray) -> list[float]:
+    """A person's (R, G, B) factors on the skin tone's linear albedo from three draws ``u`` in
+    [-j, j] (the wardrobe's ``skin.tone_jitter``), along the ways skin varies: lightness (``u[0]``,
+    every channel), redness (``|u[1]|``: red up and green down by half of it each, never the other
+    way) and yellow against cool (``u[2]``: blue down or up). Green never gains on red, so no draw
+    turns skin olive or grey-green (independent per-channel factors did: R 0.94, G 1.03 read green)."""
+    light, red, cool = 1.0 + float(u[0]), abs(float(u[1])), float(u[2])
+    rgb = light * np.array([1.0 + 0.5 * red, 1.0 - 0.5 * red, 1.0 + cool])
+    return [round(float(x), 4) for x in rgb]
