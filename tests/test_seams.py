@@ -296,7 +296,8 @@ def test_a_placket_buttons_shirts_jackets_and_coats_not_sweaters_or_hoodies():
     lay = np.full((6, 3), np.nan, np.float32)
     lay[0] = (0.15, -0.05, 0.62)  # the trunk: u across 0.15 m, v from the hem to the neck
     u = np.linspace(0.222, 0.262, 80, dtype=np.float32)  # along the front's middle (the placket)
-    v = np.linspace(0.1, 0.5, 200, dtype=np.float32)  # clear of the hem, the neckband and the pockets
+    v = np.linspace(0.25, 0.5, 125, dtype=np.float32)  # clear of the hem, the neckband, the pockets (a hoodie's
+    # kangaroo pocket's top 0.23 m up) and a hoodie's cords (4.8 cm off the middle)
     U, V = (x.ravel() for x in np.meshgrid(u, v))
     fp = np.full(len(U), 0.002, np.float32)
     base = np.full((len(U), 3), 0.4, np.float32)
@@ -309,3 +310,37 @@ def test_a_placket_buttons_shirts_jackets_and_coats_not_sweaters_or_hoodies():
     assert change(type="long_sleeve_shirt") > 0.1 and change(kind="coat", type="jacket") > 0.1
     assert change(type="sweater") < 0.02 and change(type="hoodie", hood=True) < 0.02
     assert change(type="zip_top", hood=True) < 0.02
+
+
+def test_hoodies_have_drawstrings_and_a_kangaroo_pocket():
+    """A hooded top has the hood's two drawstrings down from the front of its neckline (4.5 cm either
+    side of the middle, 23 cm long, for a trunk radius of 14 cm) and a kangaroo pocket low on the front
+    (sewn along its top 26 cm above the hem, slanted hand openings); a sweater has neither (d0d7369: a
+    hoodie was a sweater with a bulge on its back, nothing on its front)."""
+    R, lo, hi = 0.14, -0.06, 0.56
+    lay = np.full((6, 3), np.nan, np.float32)
+    lay[0] = (R, lo, hi)
+    front = np.pi * R / 2
+    u = front + np.linspace(-0.2, 0.2, 401)  # 1 mm columns across the front's middle
+    v = np.linspace(hi, lo, 621)  # 1 mm rows from the top
+    hoodie = {"kind": "top", "type": "hoodie", "hood": True, "color": "bcbcbc", "pattern": "solid", "sleeve": 1.9}  # linear 0.5 as _flat's base
+    d_h, s_h = _flat(hoodie, lay, 0, u, v)
+    d_s, s_s = _flat({**hoodie, "type": "sweater", "hood": False}, lay, 0, u, v)
+    x = u - front
+    down = hi - v - 0.029  # metres below the front of the neckline (dress.neckline: 2.9 cm below the back's)
+    rows = (down > 0.03) & (down < 0.2)
+    for side in (-1, 1):
+        cord = np.abs(x - side * 0.045) < 0.0015
+        assert (np.abs(d_h[rows][:, cord] - 1) > 0.1).all()  # a paler cord all the way down
+        assert (d_s[rows][:, cord] == 1).all()
+    past = (down > 0.25) & (down < 0.3)  # below the cords' ends
+    assert (d_h[past][:, np.abs(x - 0.045) < 0.0015] == 1).all()
+    between = np.abs(x) < 0.02
+    assert (d_h[rows][:, between] == 1).all()  # plain cloth between the cords
+    top = np.argmin(np.abs(v - (lo + 0.26)))  # the pocket's top seam across the middle
+    assert (s_h[top - 2:top + 3][:, between].max(0) > 0).all() and s_s[top - 2:top + 3].max() == 0
+    mid = np.argmin(np.abs(v - (lo + 0.19)))  # a hand opening, slanting out from 10 to 16.5 cm
+    for side in (-1, 1):
+        opening = (np.abs(x - side * 0.1325) < 0.01)
+        assert s_h[mid, opening].max() > 0 and s_s[mid].max() == 0
+    assert s_h[mid, np.abs(x) < 0.09].max() == 0  # flat inside the pocket

@@ -9,6 +9,9 @@ thread dashes, box-filtered over the pixel's footprint and faded out at a distan
   openings only (both on the legs' charts, which run up to the waist);
 - shirts (a top with long sleeves and a placket, :func:`buttoned`): a patch pocket on the left chest;
 - coats: a flap pocket on either hip of the trunk (a welt line and the flap's stitched edge);
+- hoodies (any hooded top): a kangaroo pocket low on the front (a sewn top and bottom, slanted hand
+  openings, :func:`_kangaroo`) and the hood's two drawstrings down from the front of the neckline
+  (:data:`CORD`), sized with the trunk's radius (a child's smaller);
 - every sleeve: its armhole seam, a ring where the sleeve is sewn to the body (:data:`ARMHOLE_M` out
   from the sleeve's innermost point along the arm).
 
@@ -22,10 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress.neckline import neckline_drop
 from genb.render.dress.seam_canvas import draw_lines
 
 ARMHOLE_M = 0.06  # metres from the sleeve's innermost v (the armpit) to its armhole seam along the arm
 PULLOVERS = ("sweater", "hoodie")  # long-sleeved tops pulled over the head: no placket, no chest pocket
+CORD = (0.045, 0.23, 0.0032)  # a hoodie's drawstrings: off the front's middle, long, round (metres, R 0.14 m)
+KANGAROO = (0.075, 0.26, 0.10, 0.165, 0.12)  # its pocket: bottom and top above the hem, half-widths at
+# the top and the bottom, the height where the slanted openings end (metres, for a trunk radius 0.14 m)
 OPENING_SIDE_M = 0.165  # a front opening's circle: centred this far in front of the side (radius 9.5 cm)
 
 
@@ -67,9 +74,31 @@ def buttoned(fabric: dict) -> bool:
         not fabric.get("hood") and fabric.get("type") not in PULLOVERS
 
 
-def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndarray, pi_r: float, hi: float) -> None:
+def _kangaroo(c, ids: np.ndarray, s: np.ndarray, y: np.ndarray, k: float) -> None:
+    """A hoodie's kangaroo pocket at the pixels ``ids``: ``s`` metres across from the front's middle, ``y``
+    above the hem (M,); ``k`` its scale. Sewn along its top and bottom and down its sides below the
+    hand openings, which slant out and down from the top's ends (a folded edge stitched once)."""
+    y0, y1, w1, w0, yo = (np.float32(k * q) for q in KANGAROO)
+    a = np.abs(s)
+    across = lambda w: a < w + c.fp[ids]  # noqa: E731
+    for at, w in ((y0, w0), (y1, w1)):
+        m = np.flatnonzero(across(w) & (np.abs(y - at) < np.float32(0.01) + c.fp[ids]))
+        draw_lines(c, ids[m], (at - y[m]) if at == y1 else (y[m] - at), s[m], [("seam", 0.0), ("stitch", -0.004)], "v")
+    m = np.flatnonzero((y > y0 - c.fp[ids]) & (y < yo) & (np.abs(a - w0) < np.float32(0.01) + c.fp[ids]))
+    draw_lines(c, ids[m], a[m] - w0, y[m], [("seam", 0.0), ("stitch", -0.004)], "u")
+    d = np.array([w0 - w1, yo - y1], np.float32)  # the opening: from (w1, y1) to (w0, yo)
+    n = np.float32(np.hypot(*d))
+    t = ((a - w1) * d[0] + (y - y1) * d[1]) / (n * n)
+    x = ((a - w1) * d[1] - (y - y1) * d[0]) / n  # metres out of the pocket (< 0 inside)
+    m = np.flatnonzero((t > -0.02) & (t < 1.02) & (np.abs(x) < np.float32(0.012) + c.fp[ids]))
+    draw_lines(c, ids[m], x[m], t[m] * n, [("seam", 0.0), ("edge", -0.002), ("stitch", -0.007)], "u")
+
+
+def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndarray, pi_r: float, hi: float,
+                 lo: float = float("nan")) -> None:
     """The pockets of one garment at its ``trunk`` pixels (ids), coordinates ``ul``, ``vl`` (M,) in the
-    trunk's own frame; ``pi_r``: pi times its unrolling radius; ``hi``: its highest v (metres)."""
+    trunk's own frame; ``pi_r``: pi times its unrolling radius; ``hi``, ``lo``: its highest and lowest v
+    (metres)."""
     kind = fabric.get("kind")
     if not len(trunk) or not np.isfinite(pi_r):
         return
@@ -86,6 +115,17 @@ def draw_pockets(c, fabric: dict, trunk: np.ndarray, ul: np.ndarray, vl: np.ndar
             s = np.float32(sgn) * front - np.float32(0.16)
             k = np.flatnonzero((np.abs(s) < np.float32(0.08)) & (y > np.float32(0.02)) & (y < np.float32(0.16)))
             _patch(c, trunk[k], s[k], np.float32(0.13) - y[k], 0.13, 0.055, False)
+    elif kind == "top" and fabric.get("hood") and np.isfinite(lo):
+        k = float(np.clip(pi_r / np.pi / 0.14, 0.7, 1.25))  # a child's pocket and cords smaller
+        near = np.flatnonzero(np.abs(front) < np.float32(0.2 * k))
+        y = vl[near] - np.float32(lo)
+        _kangaroo(c, trunk[near], front[near], y, k)
+        off, length, radius = CORD
+        down = z[near] - neckline_drop(np.float32(1.0))  # metres below the front of the neckline
+        for sgn in (-1.0, 1.0):
+            x = front[near] - np.float32(sgn * off * k)
+            m = np.flatnonzero((np.abs(x) < np.float32(radius + 0.006) + c.fp[trunk[near]]) & (down < np.float32(length * k)))
+            c.cords(trunk[near[m]], x[m], down[m], radius, length * k)
 
 
 def draw_leg_pockets(c, fabric: dict, legs: np.ndarray, ul: np.ndarray, vl: np.ndarray, pi_r: np.ndarray,

@@ -28,7 +28,7 @@ class Canvas:
         n = len(fp)
         self.fp, self.dark, self.thread = fp, np.ones(n, np.float32), np.zeros(n, np.float32)
         self.su, self.sv = np.zeros(n, np.float32), np.zeros(n, np.float32)
-        self.button, self.hit = None, np.zeros(n, bool)
+        self.button, self.cord, self.hit = None, None, np.zeros(n, bool)
 
     def _slope(self, ids, axis: str, d: np.ndarray) -> None:
         (self.su if axis == "u" else self.sv)[ids] += d
@@ -74,6 +74,24 @@ class Canvas:
         inside = np.float32(-2 * 0.25 / radius) * cover * f  # a dome 1/4 of the radius high
         self.su[ids] += inside * x / np.float32(radius)
         self.sv[ids] += inside * y / np.float32(radius)
+
+    def cords(self, ids, x, y, radius: float, length: float) -> None:
+        """A round cord lying along x = 0 (a hoodie's drawstring) from y = 0 to ``length`` (metres, N'):
+        its cover, a rounded relief and a soft shadow either side; its last 2 cm an aglet (cover 2)."""
+        fp = self.fp[ids]
+        ax = np.abs(x)
+        end = np.clip((np.float32(length) - y) / np.maximum(fp, np.float32(1e-5)) + 0.5, 0.0, 1.0)
+        cover = np.clip((np.float32(radius) - ax) / np.maximum(fp, np.float32(1e-5)) + 0.5, 0.0, 1.0) * end
+        cover *= (y > 0.0)
+        f = fade(fp, SEAM_FADE_M)
+        if self.cord is None:
+            self.cord = np.zeros(len(self.fp), np.float32)
+        tip = np.where(y > np.float32(length - 0.02), np.float32(2.0), np.float32(1.0))
+        self.cord[ids] = np.maximum(self.cord[ids], cover * f * tip)
+        g, _ = _gauss(ax - np.float32(radius), 1.2e-3, fp)
+        self.dark[ids] *= 1 - np.float32(0.3) * g * end * (1 - cover) * f
+        self.su[ids] += np.float32(-1.2) * cover * f * x / np.float32(radius)  # a dome half the radius high
+        self.hit[ids] = True
 
 
 def band_ids(y: np.ndarray, fp: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -160,7 +160,7 @@ def _draw(c: Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarra
         draw_lines(c, trunk[ids], z[ids], ul[trunk[ids]], [("seam", 0.018), ("stitch", 0.011)], "v")
     if buttoned(fabric):  # a shirt, a closed jacket or coat
         _placket(c, trunk, ul[trunk] - tab[0, 0] / 2, vl[trunk], float(tab[0, 1]), float(tab[0, 2]), big=kind == "coat")
-    draw_pockets(c, fabric, trunk, ul[trunk], vl[trunk], float(tab[0, 0]), float(tab[0, 2]))
+    draw_pockets(c, fabric, trunk, ul[trunk], vl[trunk], float(tab[0, 0]), float(tab[0, 2]), float(tab[0, 1]))
     if kind == "bottom":  # trousers' pockets lie on their legs' charts
         legs = np.flatnonzero((r == 3) | (r == 4))
         draw_leg_pockets(c, fabric, legs, ul[legs], vl[legs], tab[r[legs], 0], tab[r[legs], 2])
@@ -227,6 +227,11 @@ def apply_seams(fabric: dict[str, Any], u: np.ndarray, v: np.ndarray, footprint:
         b = c.button[h, None]
         button = _lin("ece8de") if fabric.get("kind") == "top" else base * np.float32(0.45)  # a coat's: its own colour, darker
         alb = alb * (1 - b) + button[None] * b
+    if c.cord is not None:  # a hoodie's drawstrings: a paler cord (on a pale hoodie, a darker), their aglets dark grey
+        cord = base * np.float32(0.55) if base.mean() > 0.35 else base * np.float32(0.4) + _lin("ece8de") * np.float32(0.6)
+        q = c.cord[h, None]
+        a, t = np.minimum(q, 1.0), np.clip(q - 1.0, 0.0, 1.0)
+        alb = alb * (1 - a) + (cord[None] * (1 - t) + _lin("3a3a3c")[None] * t) * a
     w = fabric.get("seam_weight")
     if w is not None and w < 1.0:  # a solid garment's seams fading in with the person's scale (dress.lod)
         w = np.float32(w)
