@@ -36,6 +36,7 @@ from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairl
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.sash import HALF_WIDTH as SASH_HALF_WIDTH, LINE as SASH_LINE
 from genb.render.dress.hair_locks import hair_locks
+from genb.render.dress.hood import hood_lift
 from genb.render.dress.hang import BINS
 from genb.render.dress.loose import loose_garment
 from genb.render.dress import coat_join, texcoords
@@ -153,8 +154,8 @@ class Dresser:
                 f = np.where(gap, np.maximum(f, (0.035 - np.abs(a.rest[:, 0])) * 10), f)
             return np.where(hard, 1.0, f)
 
-        def extra():  # a hood lying on the back: a bulge below the collar
-            return 0.035 * ((a.torso > 0.82) & (a.normals[:, 1] > 0.3) & (a.parts == TORSO)) * np.clip((a.torso - 0.82) / 0.2, 0, 1)
+        def extra():  # a hood lying on the back (dress.hood)
+            return hood_lift(a)
 
         r = span(ease)
 

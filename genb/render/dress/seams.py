@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from genb.render.dress.fabric import REGION_OFFSETS, _lin as _fabric_lin
+from genb.render.dress.hood import draw_hood
 from genb.render.dress.neckline import neckline_drop
 from genb.render.dress.pockets import buttoned, draw_armholes, draw_leg_pockets, draw_pockets
 from genb.render.dress.seam_canvas import Canvas, band_ids, draw_lines
@@ -161,6 +162,8 @@ def _draw(c: Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarra
     if buttoned(fabric):  # a shirt, a closed jacket or coat
         _placket(c, trunk, ul[trunk] - tab[0, 0] / 2, vl[trunk], float(tab[0, 1]), float(tab[0, 2]), big=kind == "coat")
     draw_pockets(c, fabric, trunk, ul[trunk], vl[trunk], float(tab[0, 0]), float(tab[0, 2]), float(tab[0, 1]))
+    if kind == "top" and fabric.get("hood"):  # the hood lying on the back (dress.hood)
+        draw_hood(c, trunk, ul[trunk], vl[trunk], float(tab[0, 0]), float(tab[0, 2]))
     if kind == "bottom":  # trousers' pockets lie on their legs' charts
         legs = np.flatnonzero((r == 3) | (r == 4))
         draw_leg_pockets(c, fabric, legs, ul[legs], vl[legs], tab[r[legs], 0], tab[r[legs], 2])
