@@ -28,9 +28,12 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     kind = GARMENT_KINDS[g["kind"]]
     tail = g["kind"] == "coat" and "tail" in g  # its shell ends where the tail begins (dress.coat_join)
     waist = coat_join.top(w.keypoints, g["waist"]) if tail else g["waist"] if g["kind"] != "dress" else g["waist"] - 0.05
-    # a coat's neckline a little higher than the top's, its band over the top's (dress.neckline)
+    # a coat's neckline a little higher than the top's, its band over the top's (dress.neckline); over a hooded
+    # top a coat's or a jacket's back rises over the hood lying on it (its bulge came out through their back)
+    hood = bool(g.get("hood")) or (kind.layer > 1 and w.hood)
+    w.hood = w.hood or bool(g.get("hood"))
     shell = w.dresser.top_shell(g["sleeve"], waist, layer_collar(kind.layer), open_front=bool(g.get("open")),
-                                hood=bool(g.get("hood")), fine=_fine(w, g), ease=e, seat=g["kind"] == "coat",
+                                hood=hood, fine=_fine(w, g), ease=e, seat=g["kind"] == "coat",
                                 layer=kind.layer)
     # over the arms, raised only over the sleeves under it (dress.sleeves)
     body_t, arm_t = sleeves.arm_thickness(w.dresser.atlas.arm, w.sleeves, sleeves.sleeve_own(float(g["thickness"]), kind.stacks),

@@ -55,6 +55,7 @@ class Wearer:
             shells over them rise with it (:func:`~genb.render.dress.seat_fill.raise_over`).
         sleeves: ``(sleeve cut, thickness on the arm)`` of the sleeved garments so far: the next is raised
             over them only on the arms they cover (:func:`~genb.render.dress.sleeves.arm_thickness`).
+        hood: a hooded top is worn so far: a coat or a jacket over it rises over the hood on the back.
     """
 
     dresser: Any
@@ -72,6 +73,7 @@ class Wearer:
     seams: list = dataclasses.field(default_factory=list)
     fill: Any = None
     sleeves: list = dataclasses.field(default_factory=list)
+    hood: bool = False
 
     def add_shell(self, shell: Shell, thickness, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None, below: float = 0.0,
