@@ -24,6 +24,7 @@ from genb.render.labels.camera import project, to_camera
 from genb.render.dress.seams import cloth_records
 from genb.render.dress.texcoords import ClothMap
 from genb.render.raster.meshes import MeshLayer, vertex_normals
+from genb.render.raster.strands import is_tail, tail_axis
 from genb.render.raster.texcoord_pass import TexturedPiece as EyePiece, build_texcoord_pass
 from genb.render.scene import contact, heads, held, outline, props
 from genb.render.scene.sample import sample_camera
@@ -206,6 +207,10 @@ class People:
         """The texcoord pass of dressed people (None if nothing is drawn per pixel) and its records:
         {(instance, part id): garment record} of the patterned garments, plus the eyes of large heads."""
         fabrics = cloth_records(people)  # (with the pieces' seam layouts: genb.render.dress.seams)
+        for i, p in enumerate(people):  # a ponytail's axis in the camera's frame: its strands run along it
+            for e in p.extras:
+                if is_tail(e) and (i + 1, e.part) in fabrics:
+                    fabrics[(i + 1, e.part)] = {**fabrics[(i + 1, e.part)], "tail": tail_axis(e.vertices, ext[:3, :3])}
         pieces = [list(p.extras) for p in people]
         eyes = {}
         for i in self._eyes_per_pixel(keypoints, K, ext):

@@ -9,6 +9,7 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.bag_hang import HALF, hang
+from genb.render.dress.hairline import CAP_OVER
 from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
 from genb.render.dress.mesh import GarmentMesh, box, close_gaps, cloth_over_skin, mesh_normals
@@ -30,7 +31,7 @@ LATERAL = 0.015  # metres: cloth vertices nearer than this to the line along a s
 def cap(w: Wearer, acc: dict) -> None:
     color = hex_rgb(acc["color"])
     shell = w.dresser.hair_shell("short", cap=True)
-    th = w.hair_t + 0.008
+    th = w.hair_t + CAP_OVER
     crown = w.add_shell(shell, th, np.broadcast_to(color, shell.rest.shape).copy(), "headwear", "cap")
     w.out.append(brim(w.keypoints, color, th, crown.vertices))  # at the cap's front edge
 

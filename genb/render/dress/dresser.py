@@ -32,7 +32,7 @@ from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.facial_hair import add_facial_hair
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
-from genb.render.dress.hairline import beard_field, brow_weight, cap_line, hairline_height, moustache_field
+from genb.render.dress.hairline import CAP_RIM, beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.sash import HALF_WIDTH as SASH_HALF_WIDTH, LINE as SASH_LINE
 from genb.render.dress.hair_locks import hair_locks
@@ -248,8 +248,8 @@ class Dresser:
         # a subdivided shell takes the drape of the same cut unsubdivided (computed once, posed as cheaply)
         return self._shell(("hair", hairline, cap, under_cap, fine), field, extra=extra, subdivide=fine,
                            coarse_key=("hair", hairline, cap, under_cap, False),
-                           hide_margin=None if cap else 0.3,
-                           drape=back)
+                           hide_margin=None if cap else 0.3, rim=CAP_RIM,  # (hair: the same default; a cap's
+                           drape=back)  # hem is where hairline.cap_press presses the hair under it)
 
     def region_shell(self, name: str) -> Shell:
         """Small named regions: ``beard`` and ``stubble`` (a full beard: the jaw, the chin and the cheeks, and the

@@ -23,6 +23,7 @@ import zlib
 
 import numpy as np
 
+from genb.render.dress.hairline import cap_press
 from genb.render.dress.texcoords import ClothMap
 from genb.render.raster.procedural import hash2
 from genb.render.dress.vec import norm
@@ -224,10 +225,10 @@ def hair_profile(strands: ShellStrands, hair: dict, capped: bool) -> np.ndarray:
     coily hair, whose curls make round bumps, not crests; :data:`LONG_TUFTS` of the thickness for long hair,
     :data:`TUFT_SHARE` for other cuts) times the curl's lumps of volume and
     clusters of curls (:meth:`ShellStrands.curls`); under a cap, which must stay over the hair, the
-    taper alone."""
+    taper alone, pressed thin at and above the cap's edge (:func:`~genb.render.dress.hairline.cap_press`)."""
     share = CURLS.get(hair.get("curl") or "straight", CURLS["straight"])[2]
-    if capped:
-        return strands.taper
+    if capped:  # pressed under the cap's band (dress.hairline.cap_press)
+        return strands.taper * cap_press(strands.head, float(hair.get("thickness", 0.0)))
     seed = hair_seed(hair)
     tufts = strands.tufts(seed)
     if hair.get("hairline") == "long":  # long hair lies flatter: clumps of LONG_TUFTS, not TUFT_SHARE

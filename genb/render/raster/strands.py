@@ -116,6 +116,58 @@ def meridian_tangents(tangent: np.ndarray, normal: np.ndarray, v: np.ndarray, ke
     return out
 
 
+def is_tail(mesh) -> bool:
+    """Whether ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh`) is a ponytail's tube
+    (:func:`genb.render.dress.pieces.hair_piece`), not the scalp shell of a ponytail style (the same
+    name): its strand coordinates' v start at PIECE_V (a shell's run from 0 at its hairline)."""
+    from genb.render.dress.hair import PIECE_V
+
+    uv = getattr(mesh, "uv", None)
+    return getattr(mesh, "name", None) == "hair:ponytail" and uv is not None and float(np.min(uv.uv[:, 1])) >= PIECE_V
+
+
+def tail_axis(vertices: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """(R, 3) float32 unit directions of a ponytail's axis at its R rings, from the tie to the tip, in the
+    frame ``rotation`` (3, 3) turns world directions into (the camera's): the centres of the tube's rings
+    (``vertices`` (R BINS, 3) world, :func:`genb.render.dress.ponytail.ponytail_mesh`: each ring an ellipse
+    sampled at even phases, so its mean is its centre), differenced (central, one-sided at the ends)."""
+    from genb.render.dress.ponytail import BINS
+
+    c = np.asarray(vertices, np.float64).reshape(-1, BINS, 3).mean(axis=1)
+    t = np.gradient(c, axis=0) @ np.asarray(rotation, np.float64).T
+    return (t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def tail_tangents(tangent: np.ndarray, normal: np.ndarray, v: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """(M, 3) float32 strand directions of M hair pixels of a person with a ponytail, smooth over its tube.
+
+    The tube's strand coordinate v is linear over each triangle, so the screen differences of
+    :func:`strand_tangents` are one direction a triangle and the highlight stepped from triangle to
+    triangle along and around the tail. Each ponytail pixel (v from PIECE_V to LOCK_V, the tube's
+    :func:`genb.render.dress.hair.tube_map`) takes instead the tail's ``axis`` ((R, 3), :func:`tail_axis`)
+    interpolated linearly between its rings at that v, projected onto the pixel's tangent plane
+    (``normal`` (M, 3) unit, interpolated from the vertices): as continuous as v and the normals, and
+    pointing from the tie to the tip. Other pixels, and where the axis runs along the normal (the
+    projection under a quarter of a unit: the tail seen end on), keep ``tangent`` (M, 3)."""
+    from genb.render.dress.hair import LOCK_V, PIECE_V, PONYTAIL_LENGTH
+
+    out = tangent.copy()
+    on = np.flatnonzero((v >= PIECE_V) & (v < LOCK_V))
+    if not len(on):
+        return out
+    rings = len(axis)
+    s = np.clip((v[on].astype(np.float64) - PIECE_V) * ((rings - 1) / PONYTAIL_LENGTH), 0.0, rings - 1.0)
+    i = np.minimum(np.floor(s).astype(np.int64), rings - 2)
+    f = (s - i)[:, None]
+    a = (1.0 - f) * axis[i].astype(np.float64) + f * axis[i + 1].astype(np.float64)
+    n = normal[on].astype(np.float64)
+    p = a - np.einsum("ij,ij->i", a, n)[:, None] * n
+    length = np.sqrt(np.einsum("ij,ij->i", p, p))
+    ok = length > 0.25
+    out[on[ok]] = (p[ok] / length[ok, None]).astype(np.float32)
+    return out
+
+
 def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarray, uv: np.ndarray,
                footprint: np.ndarray, n: np.ndarray, ray: np.ndarray, z: np.ndarray, width: int,
                height: int, shown=None) -> tuple[np.ndarray, np.ndarray, StrandPixels]:
@@ -149,6 +201,11 @@ def apply_hair(fabrics: dict, keys: np.ndarray, ids: np.ndarray, flat: np.ndarra
     pts = ray[ids] * (z[ids] / ray[ids, 2])[:, None]
     nn = n[ids]
     tangent = meridian_tangents(strand_tangents(flat[ids], pts, uv[ids, 0], k, width, height), nn, uv[ids, 1], k)
+    for key in np.unique(k):  # a ponytail: along its axis, smooth over the tube's triangles
+        axis = fabrics[(int(key) >> 8, int(key) & 255)].get("tail")
+        if axis is not None:
+            sel = np.flatnonzero(k == key)
+            tangent[sel] = tail_tangents(tangent[sel], nn[sel], uv[ids[sel], 1], axis)
     across = np.stack([nn[:, 1] * tangent[:, 2] - nn[:, 2] * tangent[:, 1], nn[:, 2] * tangent[:, 0] - nn[:, 0] * tangent[:, 2],
                        nn[:, 0] * tangent[:, 1] - nn[:, 1] * tangent[:, 0]], axis=1)
     bent = bend_normals(nn, across, tangent, slope, np.zeros_like(slope))
