@@ -293,7 +293,7 @@ def test_backpack_straps_reach_the_packs_lower_corners(bagged):
     pack's lower corner (dress.straps.lower_grids), lying on the trunk's cloth. Over the 32 key poses (child,
     heavy, tall; t-shirt or coat): each lower corner of the back panel to the nearest strap vertex 0.18-0.47 m
     on d0d7369 (the straps ended on the chest), 2-3 cm now (they end 2 cm up the pack's side wall); the
-    webbing: at most 10 trunk points inside it (7 bending over), its vertices' median distance to the nearest skin or cloth vertex
+    webbing: at most 10 trunk points inside it, its vertices' median distance to the nearest skin or cloth vertex
     under 2.5 cm over the poses and under 6 cm in each (it runs taut over the hollows of the side; 5 cm stretching
     to the side, where it floats off the side bent in)."""
     gaps = []

@@ -24,7 +24,7 @@ from genb.render.dress.pieces import band, pillow
 
 BAG_GAP = 0.006  # between a bag and the cloth it rests on, metres
 PACK_GRID = (11, 15)  # a backpack's nodes across and down
-REACH = 0.6  # a node rests on the outermost point within this many node spacings of it
+REACH = 0.75  # a node rests on the outermost point within this many node spacings of it (under 1)
 EDGE_M = 0.015  # the pack's depth along the border of its back panel
 POCKET = (slice(2, 9), slice(8, 14))  # the front pocket's nodes of the outer face (across -0.6..0.6, down 0.14..0.86)
 ZIP_WIDTH_M, ZIP_THICK_M, ZIP_LIFT_M = 0.01, 0.002, 0.002
@@ -51,8 +51,14 @@ def back_panel(surface: np.ndarray, keypoints: np.ndarray, torso: np.ndarray | N
         P = (np.asarray(points, np.float64) - origin) @ R
         return P[(np.abs(P[:, 0]) < width / 2 + hx) & (P[:, 2] < top + hz) & (P[:, 2] > top - height - hz) & (P[:, 1] > -0.02)]
 
-    def filled(back):
-        return np.where(np.isfinite(back), back, back[np.isfinite(back)].max() if np.isfinite(back).any() else 0.12)
+    def filled(back):  # a node with no point in reach takes its neighbours' (the most of them), ring by ring
+        for _ in range(nx + nz):
+            if np.isfinite(back).all() or not np.isfinite(back).any():
+                break
+            pad = np.pad(back, 1, constant_values=-np.inf)
+            near = np.max([pad[:-2, 1:-1], pad[2:, 1:-1], pad[1:-1, :-2], pad[1:-1, 2:]], axis=0)
+            back = np.where(np.isfinite(back), back, near)
+        return np.where(np.isfinite(back), back, 0.12)
 
     L = local(surface)
     X, Z = np.meshgrid(gx, gz, indexing="ij")
