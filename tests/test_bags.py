@@ -38,7 +38,9 @@ def bagged(anny_body):
         straps = {m.name: m for m in meshes if m.part == PART_INDEX["bag"] and m.covered is not None}
         trunk = np.concatenate([v[body.vertex_parts == PART_INDEX["torso"]]] +
                                [m.vertices for m in meshes if m.part in CLOTH])
-        extra = {"straps": [m for m in meshes if m.name == "strap_backpack"], "trunk": trunk}
+        extra = {"straps": [m for m in meshes if m.name == "strap_backpack"], "trunk": trunk, "keypoints": kp,
+                 "pack": [m for m in meshes if m.name in ("backpack", "pocket_backpack", "zip_backpack")],
+                 "lower": [m for m in meshes if m.name == "webbing_backpack"]}
         out.append((name, surface, {**bags, **{f"{k}:strap": m for k, m in straps.items()}}, extra))
     return out
 
@@ -277,3 +279,87 @@ def test_backpack_straps_keep_to_the_trunk(anny_body):
             straps = np.concatenate([m.vertices for m in meshes if m.name == "strap_backpack"])
             far.append((cKDTree(own).query(straps)[0].max(), names[k % len(names)], outfit))
     assert max(far)[0] < 0.13, sorted(far)[-3:]
+
+
+def _pack_corners(m) -> np.ndarray:
+    """(2, 3) the lower corners of a backpack's back panel (its inner grid comes first, column-major: 7 x 9
+    nodes on d0d7369, dress.daypack.PACK_GRID now)."""
+    nx, nz = {63: (7, 9), 165: (11, 15)}[len(m.vertices) // 2]
+    return m.vertices[[nz - 1, nx * nz - 1]].astype(np.float64)
+
+
+def test_backpack_straps_reach_the_packs_lower_corners(bagged):
+    """From each shoulder strap's front end a webbing runs round the side of the trunk, under the arm, to the
+    pack's lower corner (dress.straps.lower_grids), lying on the trunk's cloth. Over the 32 key poses (child,
+    heavy, tall; t-shirt or coat): each lower corner of the back panel to the nearest strap vertex 0.18-0.47 m
+    on d0d7369 (the straps ended on the chest), 2-3 cm now (they end 2 cm up the pack's side wall); the
+    webbing: at most 10 trunk points inside it, its vertices' median distance to the nearest skin or cloth vertex
+    under 2.5 cm over the poses and under 6 cm in each (it runs taut over the hollows of the side; 5 cm stretching
+    to the side, where it floats off the side bent in)."""
+    gaps = []
+    for name, surface, bags, extra in bagged:
+        lower = extra.get("lower", [])
+        assert len(lower) == 2, name
+        ends = np.concatenate([m.vertices for m in lower + extra["straps"]])
+        d = cKDTree(ends).query(_pack_corners(bags["backpack"]))[0]
+        assert d.max() < 0.035, (name, d)
+        for strap in lower:
+            lo, hi = strap.vertices.min(0) - 0.01, strap.vertices.max(0) + 0.01
+            near = extra["trunk"][np.all((extra["trunk"] > lo) & (extra["trunk"] < hi), axis=1)]
+            assert (_winding(near, strap.vertices, strap.faces) >= 0.5).sum() <= 10, name
+            gaps.append((np.median(cKDTree(surface).query(strap.vertices)[0]), name))
+    assert np.median([g for g, _ in gaps]) < 0.025 and max(gaps)[0] < 0.06, (np.median([g for g, _ in gaps]), max(gaps))
+
+
+def test_a_backpack_is_a_daypack(bagged):
+    """The pack has a body (dress.daypack): along its middle (in the trunk's frame, within 3 cm of the spine's
+    line) 7-18 cm deep from its back panel to its outer face; a pocket on its lower face that stands 1.5-3.5 cm
+    out of it; two zips a third as light as the pack, lying on it (within 8 mm of the points spread over its or the pocket's faces);
+    nothing of the body or its clothes inside the pocket. d0d7369 had a single pillow (no pocket, no zips)."""
+    from genb.render.dress.atlas import trunk_frame
+
+    for name, surface, bags, extra in bagged:
+        main = bags["backpack"]
+        pocket = bags["pocket_backpack"]
+        zips = [m for m in extra["pack"] if m.name == "zip_backpack"]
+        assert len(zips) == 2, name
+        origin, R, _ = trunk_frame(extra["keypoints"])
+        L = (main.vertices.astype(np.float64) - origin) @ R
+        c = L[np.abs(L[:, 0]) < 0.03]
+        band = np.floor(c[:, 2] / 0.03)
+        thick = max(np.ptp(c[band == b, 1]) for b in np.unique(band))
+        assert 0.07 < thick < 0.18, (name, thick)
+        out = cKDTree(_face_samples(main, 4)).query(pocket.vertices)[0]
+        assert 0.015 < out.max() < 0.035, (name, out.max())
+        faces = cKDTree(np.concatenate([_face_samples(main), _face_samples(pocket)]))
+        for z in zips:
+            assert faces.query(z.vertices)[0].max() < 0.008, (name, faces.query(z.vertices)[0].max())
+            assert np.allclose(z.colors.mean(0), 0.3 * main.colors.mean(0), atol=0.01), (name, z.colors.mean(0))
+        lo, hi = pocket.vertices.min(0) - 0.01, pocket.vertices.max(0) + 0.01
+        near = surface[np.all((surface > lo) & (surface < hi), axis=1)]
+        assert not len(near) or (_winding(near, pocket.vertices, pocket.faces) < 0.5).all(), name
+
+
+def test_a_limb_behind_the_back_does_not_pull_the_pack_off_it(anny_body):
+    """A foot, a hand or a thigh behind the back (bedlam seed 380 sample 2: a lunge's raised back foot under the
+    pack's lower corner) pulled the back panel's nodes near it out onto it: the panel stood a spike off the back
+    down to the shoe. Standing (child and tall), a 6 cm ball of points 20 cm behind the panel's lower left corner:
+    the panel's farthest node (in the trunk's frame, along its backward axis) over the torso's outermost skin
+    under the pack 0.24 (child) and 0.27 m (tall) on d0d7369 (pieces.backpack_mesh);
+    now at most CAP_M + BAG_GAP (3.6 cm) (dress.daypack.back_panel's cap)."""
+    from genb.render.dress.atlas import trunk_frame
+    from genb.render.dress.daypack import back_panel
+    from _fixtures_bodies import KEY_BODIES, key_posed
+
+    torso_ids = anny_body.vertex_parts == PART_INDEX["torso"]
+    for _pose, name, v, kp in key_posed(anny_body, ["standing"], {k: KEY_BODIES[k] for k in ("child", "tall")}):
+        origin, R, length = trunk_frame(kp)
+        corner = np.array([0.12, 0.0, -0.75 * length])
+        skin = (v[torso_ids].astype(np.float64) - origin) @ R
+        corner[1] = skin[(np.abs(skin[:, 0] - corner[0]) < 0.03) & (np.abs(skin[:, 2] - corner[2]) < 0.03), 1].max() + 0.2
+        g = np.stack(np.meshgrid(*[np.linspace(-0.03, 0.03, 5)] * 3, indexing="ij"), -1).reshape(-1, 3)
+        ball = (corner + g) @ R.T + origin
+        _o, _R, _s, X, Y, Z = back_panel(np.concatenate([v, ball]), kp, v[torso_ids])
+        under = (np.abs(skin[:, 0]) < X.max() + 0.03) & (skin[:, 2] < Z.max() + 0.03) & (skin[:, 2] > Z.min() - 0.03)
+        over = Y.max() - skin[under, 1].max()
+        assert over < 0.036 + 1e-6, (name, over)

@@ -13,14 +13,16 @@ from genb.render.dress.hairline import CAP_OVER
 from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
 from genb.render.dress.mesh import GarmentMesh, box, close_gaps, cloth_over_skin, mesh_normals
-from genb.render.dress.pieces import bag, brim, pillow
+from genb.render.dress.daypack import daypack
+from genb.render.dress.pieces import brim, pillow
 from genb.render.dress.sash import ends, shell_plan, taut
 from genb.render.dress.shells import pose_shell
-from genb.render.dress.straps import strap_grids
+from genb.render.dress.straps import lower_grids, strap_grids
 from genb.render.dress.vec import norm
 
 
 CLOTH = [PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "dress")]  # what a bag rests on
+UPPER = [PART_INDEX[p] for p in ("upper_clothes", "coat", "dress")]  # what bounds how far a backpack stands out
 TRUNK = [PART_INDEX[p] for p in ("torso", "left_upper_arm", "right_upper_arm")]  # what a backpack's straps lie on
 SASH_THICKNESS = 0.007  # metres
 SASH_GAP = 0.002  # metres between a sash's inner face and the cloth it lies on
@@ -160,18 +162,26 @@ def drop_strap(strap: np.ndarray, top: np.ndarray, color: np.ndarray, width: flo
 
 @accessory_kind("backpack", "bag", "a backpack")
 def backpack(w: Wearer, acc: dict) -> None:
-    """The pack on the back, and a strap over each shoulder on the outermost cloth of the trunk."""
+    """The pack on the back (:func:`~genb.render.dress.daypack.daypack`), a strap over each shoulder on the
+    outermost cloth of the trunk and, from each strap's front end, a webbing round the side of the trunk to
+    the pack's lower corner (:mod:`genb.render.dress.straps`)."""
     color = hex_rgb(acc["color"])
     cloth = [m.vertices for m in w.out if m.part in CLOTH]
-    w.out.append(bag("backpack", w.vertices, w.keypoints, color, w.outer,
-                     surface=np.concatenate([w.vertices, *cloth]) if cloth else w.vertices))
-    trunk = np.concatenate([w.vertices[w.dresser.atlas.parts == PART_INDEX["torso"]], *cloth])
-    under = np.isin(w.dresser.atlas.parts, TRUNK)
-    anchored = cloth_over_skin(w.vertices, w.normals, w.layers)[0][under]
-    for inner, outer in strap_grids(trunk, w.keypoints, anchored):
+    torso = w.vertices[w.dresser.atlas.parts == PART_INDEX["torso"]]
+    own = np.concatenate([torso, *[m.vertices for m in w.out if m.part in UPPER]])  # no trouser legs, shoes or limbs
+    pack, corners = daypack(np.concatenate([w.vertices, *cloth]) if cloth else w.vertices, w.keypoints, color, own)
+    w.out.extend(pack)
+    trunk = np.concatenate([torso, *cloth])
+    over = cloth_over_skin(w.vertices, w.normals, w.layers)[0]
+    anchored = over[np.isin(w.dresser.atlas.parts, TRUNK)]
+    upper = strap_grids(trunk, w.keypoints, anchored)
+    kept = [k for k, (i, _) in enumerate(upper) if i.shape[1]]  # a strap cut to nothing by a lap has no front end
+    starts = np.array([0.5 * (upper[k][0][:, -1].mean(0) + upper[k][1][:, -1].mean(0)) for k in kept]).reshape(-1, 3)
+    lower = lower_grids(over[w.dresser.atlas.parts == PART_INDEX["torso"]], w.keypoints, starts, corners[kept])
+    for (inner, outer), name in zip(upper + lower, ["strap_backpack"] * len(upper) + ["webbing_backpack"] * len(lower)):
         v, f = pillow(inner, outer)
         w.out.append(GarmentMesh(v, mesh_normals(v, f), f, np.broadcast_to(color * 0.8, v.shape).copy(),
-                                 PART_INDEX["bag"], None, "strap_backpack"))
+                                 PART_INDEX["bag"], None, name))
 
 
 @accessory_kind("bag_strap", "bag", "a shoulder bag")

@@ -1,17 +1,17 @@
-"""Rigid pieces of an outfit, built from the posed keypoints: buns and ponytails, a cap's brim,
-a backpack. Each returns one :class:`~genb.render.dress.mesh.GarmentMesh` in the world frame."""
+"""Rigid pieces of an outfit, built from the posed keypoints: buns and ponytails, a cap's brim (each one
+:class:`~genb.render.dress.mesh.GarmentMesh` in the world frame), and :func:`pillow`, the closed mesh between
+two grids that a backpack and its straps are made of (:mod:`genb.render.dress.daypack`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress.atlas import head_frame, trunk_frame
+from genb.render.dress.atlas import head_frame
 from genb.render.dress.hair import outward
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, ellipsoid, mesh_normals
 from genb.render.dress.ponytail import ponytail_mesh
-from genb.render.dress.vec import norm
 
 
 def hair_piece(hair: dict, keypoints: np.ndarray, t: float, surface=None) -> GarmentMesh:
@@ -67,11 +67,6 @@ def brim(keypoints: np.ndarray, color: np.ndarray, t: float, cap: np.ndarray | N
                        PART_INDEX["headwear"], None, "cap:brim")
 
 
-BAG_GAP = 0.006  # between a bag and the cloth it rests on, metres
-PACK_GRID = (7, 9)  # a backpack's nodes across and down
-REACH = 0.6  # a node rests on the outermost point within this many node spacings of it
-
-
 def pillow(inner: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A closed mesh between two (nx, nz, 3) grids of the same layout: the inner and outer faces and
     the walls along their borders. Returns (2 nx nz, 3) vertices and (F, 3) faces facing out."""
@@ -91,73 +86,12 @@ def pillow(inner: np.ndarray, outer: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return v.astype(np.float32), np.ascontiguousarray(f, np.uint32)
 
 
-def _clear_between_nodes(y: np.ndarray, L: np.ndarray, x0: float, top: float, hx: float, hz: float) -> np.ndarray:
-    """(nx, nz) panel depths ``y`` raised so that the panel between its nodes (the triangles :func:`pillow`
-    draws: (a, b, c) and (a, c, d) per cell) lies ``BAG_GAP`` out of every point of ``L`` (P, 3) in the
-    trunk's frame: a node's envelope sees only the points near it, and a bulge between two nodes would
-    pass through the flat panel. The corners of each triangle under a point are raised by the point's
-    shortfall (their weights sum to one: one pass clears every point)."""
-    nx, nz = y.shape
-    s, t = (L[:, 0] - x0) / hx, (top - L[:, 2]) / hz
-    i, j = np.floor(s).astype(np.int64), np.floor(t).astype(np.int64)
-    ok = (i >= 0) & (i < nx - 1) & (j >= 0) & (j < nz - 1)
-    if not ok.any():
-        return y
-    i, j, s, t, need = i[ok], j[ok], s[ok] - i[ok], t[ok] - j[ok], L[ok, 1] + BAG_GAP
-    upper = s >= t  # triangle (a, b, c) = ((i, j), (i+1, j), (i+1, j+1)); else (a, c, d) with d = (i, j+1)
-    ya, yc = y[i, j], y[i + 1, j + 1]
-    yo = np.where(upper, y[i + 1, j], y[i, j + 1])  # b or d
-    h = np.where(upper, ya + s * (yo - ya) + t * (yc - yo), ya + t * (yo - ya) + s * (yc - yo))
-    short = np.maximum(need - h, 0.0)
-    lift = np.zeros_like(y)
-    for ci, cj in ((i, j), (i + 1, j + 1), (np.where(upper, i + 1, i), np.where(upper, j, j + 1))):
-        np.maximum.at(lift, (ci, cj), short)
-    return y + lift
-
-
-def backpack_mesh(surface: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A backpack whose front panel follows the back it rests on.
-
-    In the trunk's frame (:func:`~genb.render.dress.atlas.trunk_frame`), a grid of ``PACK_GRID`` nodes
-    over the back (30 cm wide, 42 % of the trunk long, from 8 cm under the neck) takes at each node the
-    outermost point of ``surface`` around it (within ``REACH`` node spacings: an envelope) plus
-    ``BAG_GAP``: the panel touches the skin or cloth without entering it and bends with the spine in any
-    pose. The outer face bulges up to 13 cm (scaled with the trunk), rounded at the edges.
-
-    Args:
-        surface: (N, 3) the body and the cloth over it, world frame, metres.
-        keypoints: (25, 3) BODY25. Returns (M, 3) float32 vertices, (F, 3) uint32 faces.
-    """
-    origin, R, length = trunk_frame(keypoints)
-    scale = length / 0.5
-    nx, nz = PACK_GRID
-    width, height, top = 0.3 * min(scale, 1.1), 0.42 * scale, -0.08 * scale
-    gx, gz = np.linspace(-width / 2, width / 2, nx), np.linspace(top, top - height, nz)
-    hx, hz = width / (nx - 1), height / (nz - 1)
-    L = (np.asarray(surface, np.float64) - origin) @ R
-    L = L[(np.abs(L[:, 0]) < width / 2 + hx) & (L[:, 2] < top + hz) & (L[:, 2] > top - height - hz) & (L[:, 1] > -0.02)]
-    near = (np.abs(L[None, None, :, 0] - gx[:, None, None]) <= REACH * hx) & (np.abs(L[None, None, :, 2] - gz[None, :, None]) <= REACH * hz)
-    back = np.where(near, L[None, None, :, 1], -np.inf).max(axis=2) if len(L) else np.full((nx, nz), -np.inf)
-    back = np.where(np.isfinite(back), back, back[np.isfinite(back)].max() if np.isfinite(back).any() else 0.12)
-    y_in = _clear_between_nodes(back + BAG_GAP, L, gx[0], top, hx, hz)
-    u, w = np.meshgrid(np.linspace(-1, 1, nx), np.linspace(-1, 1, nz), indexing="ij")
-    bulge = 0.025 + 0.105 * scale * np.sqrt(np.clip((1 - np.abs(u) ** 4) * (1 - np.abs(w) ** 4), 0.0, 1.0))
-    X, Z = np.meshgrid(gx, gz, indexing="ij")
-    inner = np.stack([X, y_in, Z], -1)
-    outer = np.stack([X, y_in + bulge, Z], -1)
-    v, f = pillow(inner @ R.T + origin, outer @ R.T + origin)
-    return v, f
-
-
-def bag(kind: str, vertices: np.ndarray, keypoints: np.ndarray, color: np.ndarray, outer: float = 0.0,
-        surface: np.ndarray | None = None) -> GarmentMesh:
-    """A backpack (``kind``) on the back, resting on ``surface`` (N, 3): the body and the cloth on it
-    (default: the body, ``outer`` metres of cloth assumed over it). A shoulder bag hangs from its sash
-    (:mod:`genb.render.dress.bag_hang`)."""
-    if surface is None:
-        n = vertices - vertices.mean(0)
-        surface = vertices + outer * n / np.maximum(norm(n, keepdims=True), 1e-9)
-    v, f = backpack_mesh(surface, keypoints)
-    n = mesh_normals(v, f)
-    col = np.broadcast_to(color, v.shape).copy()
-    return GarmentMesh(v, n, f, col, PART_INDEX["bag"], None, kind)
+def band(path: np.ndarray, normals: np.ndarray, width: float, thick: float) -> tuple[np.ndarray, np.ndarray]:
+    """A flat band along ``path`` (S, 3) whose inner face lies on it: ``width`` across (perpendicular to the
+    path and to its ``normals`` (S, 3), unit, pointing away from what it lies on), ``thick`` out along the
+    normals. Returns its inner and outer grids, (2, S, 3) each, for :func:`pillow`."""
+    p, n = np.asarray(path, np.float64), np.asarray(normals, np.float64)
+    across = np.cross(np.gradient(p, axis=0), n)
+    across /= np.maximum(np.linalg.norm(across, axis=1, keepdims=True), 1e-12)
+    inner = np.stack([p - across * width / 2, p + across * width / 2])
+    return inner, inner + thick * n[None]

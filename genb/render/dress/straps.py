@@ -104,3 +104,50 @@ def _envelope(points: np.ndarray, px: np.ndarray, theta: np.ndarray, x: np.ndarr
         if ok.any():
             out[side] = np.interp(np.arange(len(theta)), np.flatnonzero(ok), r[ok])
     return out
+
+
+LOW_STEPS = 20  # samples along a strap's lower (webbing) part
+LOW_WIDTH_M = 0.025
+LOW_THICK_M = 0.003
+LOW_CONE_DEG = 4.0  # each sample's envelope: this many degrees round the trunk either side
+LOW_BAND_M = 0.015  # and this far up or down the spine
+LOW_GAP_M = 0.005  # between the webbing and the cloth under it (the sparse cloth points under it miss some folds)
+
+
+def lower_grids(surface: np.ndarray, keypoints: np.ndarray, starts: np.ndarray,
+                corners: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per side the webbing from a strap's front end ``starts`` (2, 3) round the side of the trunk, under the
+    arm, to the pack's lower corner ``corners`` (2, 3) (left, right; world frame): inner and outer grids
+    (2, LOW_STEPS, 3) each.
+
+    In the trunk's frame it turns about the spine's line (through the middle of ``surface`` front to back)
+    from the start's bearing to the corner's (turning fastest at the start: it goes back under the arm, as
+    webbing pulled toward the pack's corner does), descending evenly; at each step it lies ``LOW_GAP_M`` out of the
+    outermost point of ``surface`` (N, 3: the cloth over the torso's own vertices, not the arms: it runs
+    between arm and trunk) within ``LOW_CONE_DEG`` and ``LOW_BAND_M``, its ends drawn to the two points."""
+    from genb.render.dress.atlas import trunk_frame
+    from genb.render.dress.pieces import band
+
+    origin, R, _ = trunk_frame(keypoints)
+    L = (np.asarray(surface, np.float64) - origin) @ R
+    out = []
+    for a, b in zip((np.asarray(starts, np.float64) - origin) @ R, (np.asarray(corners, np.float64) - origin) @ R):
+        lo, hi = min(a[2], b[2]) - LOW_BAND_M, max(a[2], b[2]) + LOW_BAND_M
+        P = L[(L[:, 2] > lo) & (L[:, 2] < hi) & (L[:, 0] * a[0] > 0)]
+        yc = 0.5 * (P[:, 1].min() + P[:, 1].max()) if len(P) else 0.5 * (a[1] + b[1])
+        bearing = lambda q: np.arctan2(q[..., 0], yc - q[..., 1])  # noqa: E731  0 at the front, +- to the sides
+        t = np.linspace(0.0, 1.0, LOW_STEPS)
+        psi, z = bearing(a) + (1 - (1 - t) ** 2) * (bearing(b) - bearing(a)), a[2] + t * (b[2] - a[2])  # back under the arm first
+        rad = np.hypot(P[:, 0], P[:, 1] - yc)
+        near = (np.abs(bearing(P)[None] - psi[:, None]) < np.radians(LOW_CONE_DEG)) & (np.abs(P[None, :, 2] - z[:, None]) < LOW_BAND_M)
+        env = np.where(near, rad[None], -np.inf).max(1)
+        ok = np.isfinite(env)
+        env = np.interp(t, t[ok], env[ok]) + LOW_GAP_M if ok.any() else np.hypot(a[0], a[1] - yc) + 0 * t
+        ra, rb = np.hypot(a[0], a[1] - yc), np.hypot(b[0], b[1] - yc)
+        r = env + (1 - t) ** 2 * (ra - env[0]) + t ** 2 * (rb - env[-1])  # ends on the two points
+        path = np.column_stack([r * np.sin(psi), yc - r * np.cos(psi), z])
+        n = np.column_stack([np.sin(psi), -np.cos(psi), 0 * psi])
+        path[0], path[-1] = a, b
+        g0, g1 = band(path, n, LOW_WIDTH_M, LOW_THICK_M)
+        out.append((g0 @ R.T + origin, g1 @ R.T + origin))
+    return out

@@ -50,7 +50,7 @@ N_DIRECTIONS = 96  # support points along this many directions spread evenly ove
 SLABS = 6  # ... and the farthest of each of SLABS heights of the body along 8 horizontal directions (the sides
 # of a torso whose hands hang below the image's bottom edge in a close-up)
 CLOTH_M = 0.07  # the cloth under a backpack or a hip bag (a hoodie under an open jacket, crouching: 0.06)
-BAG_GAP = 0.006  # as genb.render.dress.pieces: a bag rests this far off the cloth
+BAG_GAP = 0.006  # as genb.render.dress.daypack: a bag rests this far off the cloth
 HIP_BAG_SHIFTS = (0.02, 0.08, -0.04, 0.14, -0.1, 0.2, -0.16)  # the hip bag's places along the hip as 5020a86's
 # pieces.hip_bag_mesh had them (metres forward of the right hip), its half size (forward, out, up); the bag now hangs
 # from its sash (dress.bag_hang: up to 0.16 m under the sash's hip end), kept here so framing draws stay the same
@@ -119,7 +119,7 @@ def _farthest(sub: np.ndarray, reach: np.ndarray, dirs: np.ndarray, among: np.nd
 
 def carried(sub: np.ndarray, kp: np.ndarray) -> np.ndarray:
     """(P, 4 + 4 * len(HIP_BAG_SHIFTS), 3) the outer corners of the largest backpack and hip bag anyone could be
-    given (:func:`genb.render.dress.pieces.backpack_mesh`, ``hip_bag_mesh``: their sizes and places, in the trunk's
+    given (:func:`genb.render.dress.daypack.total_depth`, ``hip_bag_mesh``: their sizes and places, in the trunk's
     frame from the keypoints, resting on the body's farthest vertices ``sub`` (P, N, 3) under them plus ``CLOTH_M``
     of cloth), so that placing a person never depends on their outfit. A hip bag takes the place along the hip
     where it hangs closest to the body and its cloth (which the outfit decides): every place is kept."""
