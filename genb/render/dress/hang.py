@@ -16,7 +16,9 @@ deterministic, a few ms per garment; :func:`hang_grid` in this order):
    tail's top is moved onto the coat's hem (:mod:`~genb.render.dress.coat_join`).
 2. **Shaped where the skinning alone fails**: a skirt's half on a shin raised behind (a lunge's
    back leg) is laid round it as a sleeve (:mod:`~genb.render.dress.stride`); the back of a closed
-   coat's tail over a folded knee falls off it (:mod:`~genb.render.dress.coat_back`).
+   coat's tail over a folded knee falls off it (:mod:`~genb.render.dress.coat_back`), a lunge's back leg's side
+   hangs from the hips (:mod:`~genb.render.dress.coat_hang`), and a coat's tail hanging free stays close round
+   the hips (:mod:`~genb.render.dress.coat_flare`).
 3. **Relaxed** by a few rounds of position-based dynamics: a gravity step, each column's edges
    kept at their rest length, each ring's edges never longer than theirs (cloth folds, it does
    not stretch), a weak pull back to the skinned shape (the cut's flare), the waist pinned. Every
@@ -46,7 +48,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_back, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_drape, seat_cloth, stride, under_hands, waist_front
+from genb.render.dress import coat_hang, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_drape, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -339,8 +341,8 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
         closed = np.abs(mid) > 0.35
     floor = float(vertices[:, 2].min()) + 0.003
     seat = coat_tail.seat_for(seat, vertices, atlas.parts == TORSO, keypoints) if slit else seat  # seated: on a seat, given or guessed
-    Rm = R + margin + 0.004
-    X, (cand, terms) = relax(coat_back.fall_off(X0, rest, radial, W, (fr, fp), pc, floor, slit, (A, B, R)) if slit or top is not None else X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)  # a coat's tail falls off a folded knee
+    X0, Rm, legs_off = coat_hang.tail_steps(X0, rest, radial, W, (fr, fp), pc, floor, slit, (A, B, R), top, keypoints, vertices[lb.lower[::3]], margin)  # a coat's tail
+    X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)
     X, (cand, terms) = knee_drape.after_relax(fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]), pc, atlas, vertices, (A, B, F, Rm), floor) if skirt else (X, (cand, terms))  # onto the legs and the ground; folded knees: close round the legs
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
@@ -351,7 +353,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     points, pnormals = vertices[low].astype(np.float64), normals[low].astype(np.float64)
     tree = cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
     out = radial.reshape(-1, 3) @ (fp[0][0] @ fr[0][0].T).T  # the rest radial directions, turned with the pelvis
-    X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, 0.5 * margin + 0.003) * (1.0 - np.ravel(joined)) + 0.01 * np.ravel(joined),
+    X = settle(X, tree, points, pnormals, np.where(hips, margin + 0.004, min(0.5 * margin, legs_off) + 0.003) * (1.0 - np.ravel(joined)) + 0.01 * np.ravel(joined),
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
                out=out, seat=seat)
