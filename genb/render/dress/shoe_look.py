@@ -195,10 +195,10 @@ def laces(look: Look, xs: np.ndarray, rings: np.ndarray, x0: float, L: float, si
 def welt(look: Look, xs: np.ndarray, yc: np.ndarray, half: np.ndarray, top: float, size: float,
          p: float) -> tuple[np.ndarray, np.ndarray] | None:
     """A boot's welt: a band 4 mm high (at an adult's size) round the top of the sole (``half`` (S,) the
-    sole's half widths at ``xs`` (S,), centred on ``yc`` (S,), its top at ``top``), standing 3 mm out (1 mm past a heel block)
+    sole's half widths at ``xs`` (S,), centred on ``yc`` (S,), its top at ``top``, (S,) or one), standing 3 mm out (1 mm past a heel block)
     of it. Returns (vertices (M, 3) local, faces (F, 3) uint32), or None."""
     if not look.welt:
         return None
     hh = 0.002 * size
-    r = ring(yc, np.full(len(xs), top - hh * 0.6), half + 0.003, np.full(len(xs), hh), p)
+    r = ring(yc, np.zeros(len(xs)) + top - hh * 0.6, half + 0.003, np.full(len(xs), hh), p)
     return loft(xs, r, (xs[0] - 0.008, xs[-1] + 0.01))

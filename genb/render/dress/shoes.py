@@ -11,7 +11,8 @@ lower and further forward for a flat shoe), and a sole slab slightly wider than 
 ``sole`` metres high, in its own colour; boots (4.2 cm) and flat shoes (2.5 cm, a dress shoe's
 low heel) add a heel block of the sole's material under the back of the foot, its flat front (the
 heel breast) at a quarter of the foot's length. Boots add a tight shaft up the shin (the dresser's
-shell). The upper is drawn on a finer grid (2 rings a station, 24 points a ring) coloured by region, with
+shell). The heel's half round, the toe's narrowing and spring, the sole's tread and the upper kept inside the
+sole below its top: :mod:`genb.render.dress.shoe_sole`. The upper is drawn on a finer grid (2 rings a station, 24 points a ring) coloured by region, with
 laces and a boot's welt: :mod:`genb.render.dress.shoe_look`.
 """
 
@@ -26,6 +27,7 @@ from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.materials import hash_noise, hex_rgb
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress.shoe_loft import RING, loft, refine, ring, unit_ring
+from genb.render.dress.shoe_sole import TREAD, end_stations, into_sole, sole_ring, sole_unit, tips, toe_spring
 from genb.render.dress.shoe_look import DIP, LOOKS, REGIONS, dip_opening, laces, palette, regions, welt
 from genb.render.dress.vec import cross, length, roll
 
@@ -48,6 +50,7 @@ class Last:
         sole_outset: how far the sole stands out of the upper at the sides.
         heel: height of the heel block at the back of the sole (0: none), from the sole's bottom.
         heel_length: the share of the foot's length, from the back, that the heel block covers.
+        spring: how far the toe's bottom rises at the tip (toe spring, adult; :func:`~genb.render.dress.shoe_sole.toe_spring`).
     """
 
     sole: float
@@ -57,14 +60,16 @@ class Last:
     sole_outset: float = 0.004
     heel: float = 0.0
     heel_length: float = 0.0
+    spring: float = 0.0
 
 
 LASTS = {
-    "sneakers": Last(sole=0.026, toe_height=0.045, collar=0.075, open_from=0.42, sole_outset=0.005),
+    "sneakers": Last(sole=0.026, toe_height=0.045, collar=0.075, open_from=0.42, sole_outset=0.005,
+                     spring=0.014),
     "boots": Last(sole=0.022, toe_height=0.05, collar=0.2, open_from=0.0, sole_outset=0.004, heel=0.042,
-                  heel_length=0.27),
+                  heel_length=0.27, spring=0.009),
     "flat_shoes": Last(sole=0.009, toe_height=0.032, collar=0.038, open_from=0.66, sole_outset=0.002, heel=0.025,
-                       heel_length=0.25),
+                       heel_length=0.25, spring=0.007),
 }
 SOLE_COLOURS = {"sneakers": "f0eee8", "boots": "2a2420", "flat_shoes": "3a3230"}
 SOLE_FALLBACKS = ("f0eee8", "1e1e20", "8a6a4a")  # a sole never takes its upper's colour
@@ -156,35 +161,41 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     rel_z = np.clip(np.abs(local[under, 2] - zc[k[under]]) / b[k[under]], 0.0, 0.9)
     need = (np.abs(local[under, 1] - yc[k[under]]) + t) / (1 - rel_z ** P_UPPER) ** (1 / P_UPPER)
     a = np.maximum(a, _grow(_station_max(k[under], need, STATIONS, 0.0), np.maximum))
-    # toe box and heel counter: rings beyond the foot round the ends off
-    xs = np.concatenate([[x[0] - 0.006], x, [x[-1] + 0.008, x[-1] + 0.016]])
-    ends = np.concatenate([[0.82], np.ones(STATIONS), [0.86, 0.58]])
-    pad = lambda q: np.concatenate([[q[0]], q, [q[-1], q[-1]]])  # noqa: E731
+    # the heel's half round and the toe's narrowing (stations past the foot), the toe spring, the sole
+    xs, ends, nb = end_stations(x, size)
+    pad = lambda q: np.concatenate([[q[0]] * nb, q, [q[-1]] * (len(xs) - nb - len(q))])  # noqa: E731
     yc, zc, a, b = pad(yc), pad(zc), pad(a), pad(b)
-    rings = ring(yc, zc - (1 - ends) * b * 0.5, a * ends, b * (0.5 + 0.5 * ends), P_UPPER)
+    low = _grow(-_station_max(k, -local[:, 2], STATIONS, -np.inf), np.minimum) - z0  # each station's lowest vertex
+    lift = toe_spring(xs, np.concatenate([np.full(nb, np.inf), low, np.full(len(xs) - nb - STATIONS, np.inf)]), x0, L,
+                      last.spring * size)
+    rings = ring(yc, zc - (1 - ends) * b * 0.5 + lift, a * ends, b * (0.5 + 0.5 * ends), P_UPPER)
+    half = a * ends + last.sole_outset  # the sole stands out of the upper's widest all round
+    bottom = z0 - 0.004 + lift
     xf, rings = refine(xs, rings, REFINE)  # the same surface, finer: the colour regions' grid
     rings = dip_opening(rings, (xf - x0) / L, last.open_from, DIP * size)
-    upper = loft(xf, rings, (xs[0] - 0.006, xs[-1] + 0.007))
-    sole, heel = _sole_and_heel(xs, yc, a * np.sqrt(ends) * 0.97, last, z0, x0 + last.heel_length * L)
+    rings = into_sole(rings, xf, xs, yc, half, bottom, last.sole + 0.004)
+    upper = loft(xf, rings, tips(xs, size))
+    sole, heel = _sole_and_heel(xs, yc, half, bottom, last, z0, x0 + last.heel_length * L, size)
     return {"last": last, "upper": upper, "sole": sole, "heel": heel, "top": top - z0, "x": x,
-            "rings": (xf, rings), "foot": (x0, L, z0, size), "sole_half": (xs, yc, a * np.sqrt(ends) * 0.97)}
+            "rings": (xf, rings), "foot": (x0, L, z0, size), "sole_half": (xs, yc, half - last.sole_outset),
+            "lift": lift}
 
 
-def _sole_and_heel(xs: np.ndarray, yc: np.ndarray, half: np.ndarray, last: Last, z0: float, breast: float):
-    """The sole slab under rings of half widths ``half`` (S,) at ``xs`` (S,) centred on ``yc`` (S,), and the
-    heel block (None without one; its flat front at ``breast``): each (vertices (M, 3), faces (F, 3))."""
-    sh = 0.5 * (last.sole + 0.004)
-    sole_ring = ring(yc, np.full(len(xs), z0 - 0.004 + sh), half + last.sole_outset, np.full(len(xs), sh), P_SOLE,
-                     SOLE_RING)
-    sole = loft(xs, sole_ring, (xs[0] - 0.008, xs[-1] + 0.01))
+def _sole_and_heel(xs: np.ndarray, yc: np.ndarray, half: np.ndarray, bottom: np.ndarray, last: Last, z0: float,
+                   breast: float, size: float):
+    """The sole slab under stations ``xs`` (S,) of half widths ``half`` (S,) centred on ``yc`` (S,) from ``bottom``
+    (S,) (:func:`~genb.render.dress.shoe_sole.sole_ring`), and the heel block (None without one; its flat front
+    at ``breast``): each (vertices (M, 3), faces (F, 3))."""
+    back, front = tips(xs, size)
+    sole = loft(xs, sole_ring(yc, bottom, half, last.sole + 0.004), (back - last.sole_outset, front + last.sole_outset))
     heel = None
     if last.heel > last.sole:  # a heel block at the back, a little proud of the sole, flat-fronted
-        back = xs[0] - 0.006
+        back = xs[0] - 0.004 * size
         xh = np.linspace(xs[0], breast, 4)
-        hw = np.interp(xh, xs, half) + last.sole_outset + 0.002
-        bottom = z0 - 0.004 + 0.0005  # above the sole's bottom: no coplanar tie with it
-        hh = 0.5 * (z0 - 0.004 + last.heel - bottom)
-        r = ring(np.interp(xh, xs, yc), np.full(4, bottom + hh), hw, np.full(4, hh), P_SOLE, SOLE_RING)
+        hw = np.interp(xh, xs, half) + 0.002
+        low = z0 - 0.004 + 0.0005  # above the sole's bottom: no coplanar tie with it
+        hh = 0.5 * (z0 - 0.004 + last.heel - low)
+        r = ring(np.interp(xh, xs, yc), np.full(4, low + hh), hw, np.full(4, hh), P_SOLE, SOLE_RING)
         heel = loft(xh, r, (back, breast))
     return sole, heel
 
@@ -244,7 +255,8 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
         low = np.minimum(made["top"], np.minimum(roll(made["top"], 1), roll(made["top"], -1)))
         inside = local[:, 2] - local[:, 2].min() < low[k] - 0.02  # per foot vertex
         covered = fids[inside[_local_faces(faces, ids, fids)].all(axis=1)]
-        sole, shade = made["sole"], np.ones(len(made["sole"][0]))
+        sole = made["sole"]
+        shade = np.r_[np.where(np.tile(sole_unit()[2], len(made["sole_half"][0])), TREAD, 1.0), 1.0, 1.0]
         if made["heel"] is not None:  # the heel block joins the sole's mesh (one draw), a shade darker
             (sv, sf), (hv, hf) = sole, made["heel"]
             sole = (np.concatenate([sv, hv]), np.concatenate([sf, hf + len(sv)]).astype(np.uint32))
@@ -257,7 +269,7 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
         if lace is not None:
             pieces.append(("laces", *lace))
         xs, yc, half = made["sole_half"]
-        band = welt(look, xs, yc, half + last.sole_outset, z0 - 0.004 + made["last"].sole + 0.004, size, P_SOLE)
+        band = welt(look, xs, yc, half + last.sole_outset, z0 + made["lift"] + made["last"].sole, size, P_SOLE)
         if band is not None:
             pieces.append(("welt", *band, pal["welt"][None] * grain(band[0])[:, None]))
         for name, lv, f, col in pieces:
