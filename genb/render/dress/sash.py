@@ -116,8 +116,43 @@ def shell_plan(shell, atlas, trunk_length: float) -> Plan | None:
         normals = np.asarray(shell.blend @ atlas.normals, np.float64)
         trunk = np.asarray(shell.blend @ np.nan_to_num(atlas.torso, nan=0.0), np.float64).ravel() * trunk_length
         p0, p1 = (np.array([x, z * trunk_length]) for x, z in LINE)
-        got = _PLANS[id(shell)] = (shell, plan(*sash_coordinates(rest, normals, trunk, p0, p1), shell.twin))
+        u, across = sash_coordinates(rest, normals, trunk, p0, p1)
+        got = _PLANS[id(shell)] = (shell, plan(arc_u(u, rest, shell.faces, shell.twin), across, shell.twin))
     return got[1]
+
+
+def arc_u(u: np.ndarray, rest: np.ndarray, faces: np.ndarray, twin: np.ndarray) -> np.ndarray:
+    """(G,) the place along the band in [-1, 1] by the distance over the rest shell (``faces`` (F, 3), ``rest``
+    (G, 3)) from its hip ends, each hem vertex its ``twin``'s. The cut leaves the band in two pieces (front,
+    back) parted over the top of the shoulder (the torso's own vertices end there): each piece's place runs
+    from its hip end (-1 or 1; where ``u`` is within 3 % of its extreme) to 0 at its farthest vertex; a piece
+    reaching both ends runs by the ratio of the two distances. ``u`` (:func:`sash_coordinates`) projects the
+    rest body on the cut's straight line, so the last 6 cm of each piece over the shoulder (past the line's
+    end) got about 0: posed, the band was folded there onto one line across it, a crease of 36-57 degrees
+    between 2 cm stations over the 40 key cases (d0d7369;
+    tests/test_bags.py::test_a_shoulder_bags_sash_bends_smoothly_over_the_shoulder)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components, dijkstra
+
+    f = np.asarray(faces, np.int64)
+    a, b = f.ravel(), np.roll(f, -1, axis=1).ravel()
+    G = len(u)
+    graph = coo_matrix((np.linalg.norm(rest[a] - rest[b], axis=1) + 1e-9, (a, b)), shape=(G, G)).tocsr()
+    n, label = connected_components(graph, directed=False)
+    out = np.asarray(u, np.float64).copy()
+    for c in range(n):
+        part = np.flatnonzero(label == c)
+        lo, hi = u[part].min(), u[part].max()
+        if lo < -0.5 and hi > 0.5:  # the whole band in one piece
+            d0, d1 = (dijkstra(graph, directed=False, indices=part[e], min_only=True)[part]
+                      for e in (u[part] <= lo + 0.03, u[part] >= hi - 0.03))
+            out[part] = (d0 - d1) / np.maximum(d0 + d1, 1e-9)
+        elif max(-lo, hi) > 0.5:  # one side's piece, from its hip end to 0 at its top
+            side = 1.0 if hi > -lo else -1.0
+            end = part[u[part] >= hi - 0.03] if side > 0 else part[u[part] <= lo + 0.03]
+            d = dijkstra(graph, directed=False, indices=end, min_only=True)[part]
+            out[part] = side * (1.0 - d / max(float(d.max()), 1e-9))
+    return np.clip(out, -1.0, 1.0)[twin]
 
 
 def _frames(C: np.ndarray, N: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
