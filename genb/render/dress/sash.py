@@ -117,48 +117,40 @@ def shell_plan(shell, atlas, trunk_length: float) -> Plan | None:
         trunk = np.asarray(shell.blend @ np.nan_to_num(atlas.torso, nan=0.0), np.float64).ravel() * trunk_length
         p0, p1 = (np.array([x, z * trunk_length]) for x, z in LINE)
         u, across = sash_coordinates(rest, normals, trunk, p0, p1)
-        u = arc_u(u, rest, shell.faces, shell.twin, float(np.linalg.norm(p1 - p0)))
-        got = _PLANS[id(shell)] = (shell, plan(u, across, shell.twin))
+        got = _PLANS[id(shell)] = (shell, plan(arc_u(u, rest, shell.faces, shell.twin), across, shell.twin))
     return got[1]
 
 
-def arc_u(u: np.ndarray, rest: np.ndarray, faces: np.ndarray, twin: np.ndarray, length: float) -> np.ndarray:
+def arc_u(u: np.ndarray, rest: np.ndarray, faces: np.ndarray, twin: np.ndarray) -> np.ndarray:
     """(G,) the place along the band in [-1, 1] by the distance over the rest shell (``faces`` (F, 3), ``rest``
     (G, 3)) from its hip ends, each hem vertex its ``twin``'s. The cut leaves the band in two pieces (front,
     back) parted over the top of the shoulder (the torso's own vertices end there): each piece's place runs
-    from its hip end (-1 or 1: the distance from the vertices where ``u`` is within 3 % of its extreme, each
-    starting at its own ``u``'s distance from that extreme times ``length``, the cut line's) to 0 at its
-    farthest vertex; a piece
+    from its hip end (-1 or 1; where ``u`` is within 3 % of its extreme) to 0 at its farthest vertex; a piece
     reaching both ends runs by the ratio of the two distances. ``u`` (:func:`sash_coordinates`) projects the
     rest body on the cut's straight line, so the last 6 cm of each piece over the shoulder (past the line's
     end) got about 0: posed, the band was folded there onto one line across it, a crease of 36-57 degrees
     between 2 cm stations over the 40 key cases (d0d7369;
-    tests/test_bag_hang.py::test_a_shoulder_bags_sash_bends_smoothly_over_the_shoulder)."""
+    tests/test_bags.py::test_a_shoulder_bags_sash_bends_smoothly_over_the_shoulder)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components, dijkstra
 
     f = np.asarray(faces, np.int64)
     a, b = f.ravel(), np.roll(f, -1, axis=1).ravel()
     G = len(u)
-    w = np.linalg.norm(rest[a] - rest[b], axis=1) + 1e-9
-    n, label = connected_components(coo_matrix((w, (a, b)), shape=(G, G)), directed=False)
-
-    def dist(part, end, extreme):  # from a virtual vertex G joined to the end's vertices at their distance along u
-        src = part[end]
-        g = coo_matrix((np.concatenate([w, np.abs(extreme - u[src]) * length + 1e-9]),
-                        (np.concatenate([a, np.full(len(src), G)]), np.concatenate([b, src]))), shape=(G + 1, G + 1)).tocsr()
-        return dijkstra(g, directed=False, indices=G)[part]
-
+    graph = coo_matrix((np.linalg.norm(rest[a] - rest[b], axis=1) + 1e-9, (a, b)), shape=(G, G)).tocsr()
+    n, label = connected_components(graph, directed=False)
     out = np.asarray(u, np.float64).copy()
     for c in range(n):
         part = np.flatnonzero(label == c)
         lo, hi = u[part].min(), u[part].max()
         if lo < -0.5 and hi > 0.5:  # the whole band in one piece
-            d0, d1 = dist(part, u[part] <= lo + 0.03, lo), dist(part, u[part] >= hi - 0.03, hi)
+            d0, d1 = (dijkstra(graph, directed=False, indices=part[e], min_only=True)[part]
+                      for e in (u[part] <= lo + 0.03, u[part] >= hi - 0.03))
             out[part] = (d0 - d1) / np.maximum(d0 + d1, 1e-9)
         elif max(-lo, hi) > 0.5:  # one side's piece, from its hip end to 0 at its top
             side = 1.0 if hi > -lo else -1.0
-            d = dist(part, u[part] >= hi - 0.03, hi) if side > 0 else dist(part, u[part] <= lo + 0.03, lo)
+            end = part[u[part] >= hi - 0.03] if side > 0 else part[u[part] <= lo + 0.03]
+            d = dijkstra(graph, directed=False, indices=end, min_only=True)[part]
             out[part] = side * (1.0 - d / max(float(d.max()), 1e-9))
     return np.clip(out, -1.0, 1.0)[twin]
 
@@ -212,8 +204,7 @@ def taut(vertices: np.ndarray, normals: np.ndarray, p: Plan) -> tuple[np.ndarray
 
 def ends(vertices: np.ndarray, p: Plan) -> np.ndarray:
     """(2, 3) float64 where the posed sash ``vertices`` (G, 3) end at the hip, the front end then the back
-    one: the mean of the vertices near the middle line at the first two and last two stations (``p``: its plan;
-    the last station alone holds one vertex since :func:`arc_u`)."""
+    one: the mean of the vertices near the middle line at the first and last station (``p``: its plan)."""
     V = np.asarray(vertices, np.float64)[p.core]
     last = len(p.counts) - 1
-    return np.stack([V[p.core_station <= 1].mean(0), V[p.core_station >= last - 1].mean(0)])
+    return np.stack([V[p.core_station == 0].mean(0), V[p.core_station == last].mean(0)])
