@@ -76,13 +76,16 @@ def test_a_hanging_bag_is_joined_to_its_strap_and_out_of_the_body(hung, anny_bod
     """The drop strap meets the sash and the bag (within 8 mm); no point of the bag's faces inside the body
     (winding number about the body mesh) and no body or cloth point inside the bag; the bag touches (within
     2 cm of the body or cloth). On 5020a86 the drop strap missed by 13 mm (a child crouching), nothing
-    was inside either way; now joined within 4 mm, nothing inside, touching within 13 mm."""
+    was inside either way; now joined within 4 mm, nothing inside, touching within 13 mm. The joint is measured
+    on 8 sample steps a bag face: with 4 (a tall's 0.21-0.24 m bag: 5-6 cm between samples) the drop strap
+    ending on its top face between samples read 10.7 mm (tall bending over, s37-bags2; 1.2 mm with 8)."""
     faces = anny_body.faces.astype(np.int64)
     for name, bag, sash, drop, P, v, *_ in hung:
         s = _face_samples(bag, 4)
         if drop is not None:
             ds = _face_samples(drop)
-            assert cKDTree(s).query(ds)[0].min() < 0.008 and cKDTree(ds).query(sash.vertices)[0].min() < 0.008, name
+            joined = cKDTree(_face_samples(bag)).query(ds)[0].min()  # 8 steps a face: 4 left up to 3 cm between points
+            assert joined < 0.008 and cKDTree(ds).query(sash.vertices)[0].min() < 0.008, name
         assert (_winding(s, v, faces) < 0.5).all(), name
         lo, hi = bag.vertices.min(0) - 0.01, bag.vertices.max(0) + 0.01
         near = P[np.all((P > lo) & (P < hi), axis=1)]
