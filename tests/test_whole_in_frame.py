@@ -178,9 +178,9 @@ def test_outline_bounds_a_hooded_jacket_backpack_and_hip_bag_without_the_outfit(
     0.05 m) the dressed person stood 0.10-0.27 m out of it in all 12 of these poses x bodies (the hip bag, the
     backpack, the hood and jacket on a bent back, long hair hanging from a bent-over head); now at most 0.04 m
     (0.024 m measured on 5020a86, over directions not pointing more than 30 degrees down; 0.036 m since the
-    shoulder bag hangs from its sash, dress/bag_hang.py: resting on the seat or the ground beside the hip,
-    crouching and sitting, below the hip bag's places the outline still takes, outline.HIP_BAG_SHIFTS, kept so
-    the framing's draws stay the same)."""
+    shoulder bag hangs from its sash, 0.038 m with sash.arc_u and sash.hip_ends, dress/bag_hang.py: resting on
+    the seat or the ground beside the hip, crouching and sitting, below the hip bag's places the outline still
+    takes, outline.HIP_BAG_SHIFTS, kept so the framing's draws stay the same)."""
     rows = dressed_gaps(outline.outlines)
     assert len(rows) == 2 * len(GAP_POSES)
     assert max(r[2] for r in rows) <= 0.04, sorted(rows, key=lambda r: -r[2])[:4]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
-from genb.render.dress.bag_hang import HALF, hang
+from genb.render.dress.bag_hang import hang, sized
 from genb.render.dress.hairline import CAP_OVER
 from genb.render.dress.kinds import Wearer, accessory_kind
 from genb.render.dress.materials import hex_rgb
@@ -63,8 +63,8 @@ def _sash_and_bag(w: Wearer, acc: dict) -> None:
 
 
 def hanging_bag(w: Wearer, sash: np.ndarray, plan, worn: list, color: np.ndarray) -> tuple[GarmentMesh, np.ndarray]:
-    """The bag (a box, part ``bag``, named ``bag_strap``) hanging under gravity from one of the ``sash``'s
-    (G, 3) hip ends (:func:`~genb.render.dress.bag_hang.hang`, out of the body and the ``worn`` cloth meshes),
+    """The bag (a box, part ``bag``, named ``bag_strap``, sized to the wearer: :func:`~genb.render.dress.bag_hang.sized`)
+    hanging under gravity from one of the ``sash``'s (G, 3) hip ends (:func:`~genb.render.dress.bag_hang.hang`, out of the body and the ``worn`` cloth meshes),
     and (3,) that end."""
     kp = np.asarray(w.keypoints, np.float64)
     if plan is not None:
@@ -76,8 +76,9 @@ def hanging_bag(w: Wearer, sash: np.ndarray, plan, worn: list, color: np.ndarray
     side = side / np.linalg.norm(side) if np.linalg.norm(side) > 1e-6 else np.array([1.0, 0.0, 0.0])
     surface = np.concatenate([w.vertices, *[m.vertices for m in worn]])
     normals = np.concatenate([w.normals, *[m.normals for m in worn]])
-    centre, axes, e = hang(surface, normals, tips, side, float(w.vertices[:, 2].min()), w.seat)
-    v, f = box(centre, axes, HALF)
+    bag = sized(kp)
+    centre, axes, e = hang(surface, normals, tips, side, float(w.vertices[:, 2].min()), w.seat, bag)
+    v, f = box(centre, axes, bag.half)
     return GarmentMesh(v, mesh_normals(v, f), f, np.broadcast_to(color, v.shape).copy(), PART_INDEX["bag"], None,
                        "bag_strap"), tips[e]
 

@@ -68,6 +68,7 @@ class Plan:
         mains: (Gm,) the shell proper's vertices; main_station: (Gm,) each one's station; order, starts: those
             sorted by station and where each station's run starts (for the floor's maximum).
         i0, f: (G,) per vertex the station before it along the band and its share of the next one.
+        tips: (front, back) the core vertices alone at the first and last station (:func:`hip_ends`).
     """
 
     across: np.ndarray
@@ -83,15 +84,40 @@ class Plan:
     stations: np.ndarray
     i0: np.ndarray
     f: np.ndarray
+    tips: tuple[np.ndarray, np.ndarray]
 
 
-def plan(u: np.ndarray, across: np.ndarray, twin: np.ndarray) -> Plan | None:
-    """The :class:`Plan` of a sash with coordinates ``u``, ``across`` (:func:`sash_coordinates`) and the shell's
-    ``twin``, or None where too few stations have vertices near the middle line to follow."""
+def _station(u: np.ndarray) -> np.ndarray:
+    """(G,) the station nearest each place along the band ``u`` (G,), 0..STATIONS-1."""
+    return np.clip(np.rint((u + 1.0) * 0.5 * (STATIONS - 1)).astype(np.int64), 0, STATIONS - 1)
+
+
+def _core(across: np.ndarray, twin: np.ndarray) -> np.ndarray:
+    """The shell proper's vertices within :data:`CORE` of the middle line (indices)."""
+    return np.flatnonzero((twin == np.arange(len(twin))) & (np.abs(across) < CORE))
+
+
+def hip_ends(u: np.ndarray, across: np.ndarray, twin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sash's hip ends by :func:`sash_coordinates`' straight ``u``: (front, back) the core vertices (near
+    the middle line) at the first and last station that ``u`` reaches. Their mean is where the bag hangs
+    from (:func:`ends`); :func:`arc_u` starts its places there."""
+    core = _core(across, twin)
+    k = _station(u[core])
+    return core[k == k.min()], core[k == k.max()]
+
+
+def plan(u: np.ndarray, across: np.ndarray, twin: np.ndarray, tips: tuple[np.ndarray, np.ndarray]) -> Plan | None:
+    """The :class:`Plan` of a sash with coordinates ``u``, ``across`` (:func:`sash_coordinates`, ``u`` maybe
+    :func:`arc_u`'s) and the shell's ``twin``, or None where too few stations have vertices near the middle
+    line to follow. ``tips`` (:func:`hip_ends`, at ``u`` -1 and 1): the vertices alone at the first and last
+    station (the other core vertices kept to the second to the last but one), so the ends stay those of
+    the straight ``u`` whatever ``u`` the band runs by."""
     G = len(u)
     main = twin == np.arange(G)
-    k = np.clip(np.rint((u + 1.0) * 0.5 * (STATIONS - 1)).astype(np.int64), 0, STATIONS - 1)  # nearest station
-    core = np.flatnonzero(main & (np.abs(across) < CORE))
+    core = _core(across, twin)
+    k = _station(u)
+    k[core] = k[core].clip(1, STATIONS - 2)
+    k[tips[0]], k[tips[1]] = 0, STATIONS - 1
     held = np.flatnonzero(np.bincount(k[core], minlength=STATIONS) > 0)
     if len(held) < 8:
         return None
@@ -105,7 +131,7 @@ def plan(u: np.ndarray, across: np.ndarray, twin: np.ndarray) -> Plan | None:
     i0 = np.floor(at).astype(np.int64).clip(0, len(g) - 2)
     return Plan(across=np.asarray(across, np.float64), main=main, twin=twin, core=core, core_station=kc,
                 counts=np.bincount(kc, minlength=len(held)).astype(np.float64), mains=mains, main_station=km,
-                order=order, starts=starts, stations=stations, i0=i0, f=(at - i0)[:, None])
+                order=order, starts=starts, stations=stations, i0=i0, f=(at - i0)[:, None], tips=tips)
 
 
 def shell_plan(shell, atlas, trunk_length: float) -> Plan | None:
@@ -116,8 +142,48 @@ def shell_plan(shell, atlas, trunk_length: float) -> Plan | None:
         normals = np.asarray(shell.blend @ atlas.normals, np.float64)
         trunk = np.asarray(shell.blend @ np.nan_to_num(atlas.torso, nan=0.0), np.float64).ravel() * trunk_length
         p0, p1 = (np.array([x, z * trunk_length]) for x, z in LINE)
-        got = _PLANS[id(shell)] = (shell, plan(*sash_coordinates(rest, normals, trunk, p0, p1), shell.twin))
+        u, across = sash_coordinates(rest, normals, trunk, p0, p1)
+        tips = hip_ends(u, across, shell.twin)
+        arc = arc_u(u, rest, shell.faces, shell.twin, tuple(_station(u[t[:1]])[0] for t in tips))
+        got = _PLANS[id(shell)] = (shell, plan(arc, across, shell.twin, tips))
     return got[1]
+
+
+def arc_u(u: np.ndarray, rest: np.ndarray, faces: np.ndarray, twin: np.ndarray, reach: tuple[int, int]) -> np.ndarray:
+    """(G,) the place along the band in [-1, 1] by the distance over the rest shell (``faces`` (F, 3), ``rest``
+    (G, 3)) from its hip ends, each hem vertex its ``twin``'s. The cut leaves the band in two pieces (front,
+    back) parted over the top of the shoulder (the torso's own vertices end there): each piece's place runs
+    from its hip end (-1 or 1: where ``u``'s station is ``reach``'s front one or before, its back one or after:
+    :func:`hip_ends`' stations, so the ends are d0d7369's; a piece reaching neither, where ``u`` is within 3 %
+    of its extreme) to 0 at its farthest vertex; a piece
+    reaching both ends runs by the ratio of the two distances. ``u`` (:func:`sash_coordinates`) projects the
+    rest body on the cut's straight line, so the last 6 cm of each piece over the shoulder (past the line's
+    end) got about 0: posed, the band was folded there onto one line across it, a crease of 36-57 degrees
+    between 2 cm stations over the 40 key cases (d0d7369;
+    tests/test_bags.py::test_a_shoulder_bags_sash_bends_smoothly_over_the_shoulder)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components, dijkstra
+
+    f = np.asarray(faces, np.int64)
+    a, b = f.ravel(), np.roll(f, -1, axis=1).ravel()
+    G = len(u)
+    graph = coo_matrix((np.linalg.norm(rest[a] - rest[b], axis=1) + 1e-9, (a, b)), shape=(G, G)).tocsr()
+    n, label = connected_components(graph, directed=False)
+    out = np.asarray(u, np.float64).copy()
+    k = _station(u)
+    for c in range(n):
+        part = np.flatnonzero(label == c)
+        lo, hi = u[part].min(), u[part].max()
+        e0, e1 = k[part] <= reach[0], k[part] >= reach[1]  # its hip ends; a piece short of them: its extremes
+        e0, e1 = (e0 if e0.any() else u[part] <= lo + 0.03), (e1 if e1.any() else u[part] >= hi - 0.03)
+        if lo < -0.5 and hi > 0.5:  # the whole band in one piece
+            d0, d1 = (dijkstra(graph, directed=False, indices=part[e], min_only=True)[part] for e in (e0, e1))
+            out[part] = (d0 - d1) / np.maximum(d0 + d1, 1e-9)
+        elif max(-lo, hi) > 0.5:  # one side's piece, from its hip end to 0 at its top
+            side = 1.0 if hi > -lo else -1.0
+            d = dijkstra(graph, directed=False, indices=part[e1 if side > 0 else e0], min_only=True)[part]
+            out[part] = side * (1.0 - d / max(float(d.max()), 1e-9))
+    return np.clip(out, -1.0, 1.0)[twin]
 
 
 def _frames(C: np.ndarray, N: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -169,7 +235,6 @@ def taut(vertices: np.ndarray, normals: np.ndarray, p: Plan) -> tuple[np.ndarray
 
 def ends(vertices: np.ndarray, p: Plan) -> np.ndarray:
     """(2, 3) float64 where the posed sash ``vertices`` (G, 3) end at the hip, the front end then the back
-    one: the mean of the vertices near the middle line at the first and last station (``p``: its plan)."""
-    V = np.asarray(vertices, np.float64)[p.core]
-    last = len(p.counts) - 1
-    return np.stack([V[p.core_station == 0].mean(0), V[p.core_station == last].mean(0)])
+    one: the mean of the plan ``p``'s :attr:`Plan.tips` (:func:`hip_ends`)."""
+    V = np.asarray(vertices, np.float64)
+    return np.stack([V[p.tips[0]].mean(0), V[p.tips[1]].mean(0)])
