@@ -2,13 +2,14 @@
 with a step at its edge, and its edge, hem stitching and centre seam drawn per pixel on the same outline
 (d0d7369: a 3.5 cm ramp across the whole width of the upper back, nothing drawn, which read as a hunch)."""
 
-import json
-
 import numpy as np
 import pytest
 
 from genb.core.conventions import BODY25_INDEX
 from genb.render.dress import hood
+
+from _fixtures_bodies import KEY_BODIES, key_posed
+from test_seams import _flat
 
 HOODIE = {"type": "hoodie", "kind": "top", "hood": True, "sleeve": 1.95, "length": 2.0, "waist": -0.06,
           "thickness": 0.022, "ease": 0.01, "loose": False, "color": "bcbcbc", "pattern": "solid"}
@@ -26,11 +27,7 @@ def dresser(anny_body):
 def _dress(dresser, anny_body, top, pattern="solid"):
     from genb.render.raster.meshes import vertex_normals
 
-    from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
-
-    posed = anny_body.pose(np.array([[0.5, 0.67, 0.5, 0.5, 0.5, 0.5]], np.float32),
-                           euler_xyz_to_matrix(PoseLibrary().key_pose("standing")[None]))
-    v, kp = posed.vertices[0], posed.keypoints[0]
+    _, _, v, kp = next(key_posed(anny_body, ["standing"], {"average": KEY_BODIES["average"]}))
     n = vertex_normals(v, anny_body.faces.astype(np.int64))
     outfit = {"garments": [{**top, "pattern": pattern, "pattern_scale": 0.05, "color2": "ffffff"}, TROUSERS],
               "shoes": {"type": "barefoot"}, "hair": None, "facial_hair": None, "accessories": []}
@@ -79,11 +76,6 @@ def test_the_posed_hoodie_carries_the_hood_and_nothing_beside_it(dresser, anny_b
 def test_the_hood_is_drawn_on_its_outline_only():
     """Per pixel on the trunk's chart: the edge (and its stitching) on the outline, the centre seam down
     the middle inside it; nothing else on the back; a sweater has none."""
-    import sys
-
-    sys.path.insert(0, "tests")
-    from test_seams import _flat
-
     R, lo, hi = hood.CHART_R, -0.03, 0.5433
     lay = np.full((6, 3), np.nan, np.float32)
     lay[0] = (R, lo, hi)

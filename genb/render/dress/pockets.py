@@ -79,18 +79,17 @@ def _kangaroo(c, ids: np.ndarray, s: np.ndarray, y: np.ndarray, k: float) -> Non
     above the hem (M,); ``k`` its scale. Sewn along its top and bottom and down its sides below the
     hand openings, which slant out and down from the top's ends (a folded edge stitched once)."""
     y0, y1, w1, w0, yo = (np.float32(k * q) for q in KANGAROO)
-    a = np.abs(s)
-    across = lambda w: a < w + c.fp[ids]  # noqa: E731
-    for at, w in ((y0, w0), (y1, w1)):
-        m = np.flatnonzero(across(w) & (np.abs(y - at) < np.float32(0.01) + c.fp[ids]))
-        draw_lines(c, ids[m], (at - y[m]) if at == y1 else (y[m] - at), s[m], [("seam", 0.0), ("stitch", -0.004)], "v")
-    m = np.flatnonzero((y > y0 - c.fp[ids]) & (y < yo) & (np.abs(a - w0) < np.float32(0.01) + c.fp[ids]))
+    a, fp = np.abs(s), c.fp[ids]
+    for at, w, inward in ((y0, w0, 1.0), (y1, w1, -1.0)):  # the bottom seam (its stitches above), the top's
+        m = np.flatnonzero((a < w + fp) & (np.abs(y - at) < np.float32(0.01) + fp))
+        draw_lines(c, ids[m], np.float32(inward) * (y[m] - at), s[m], [("seam", 0.0), ("stitch", -0.004)], "v")
+    m = np.flatnonzero((y > y0 - fp) & (y < yo) & (np.abs(a - w0) < np.float32(0.01) + fp))
     draw_lines(c, ids[m], a[m] - w0, y[m], [("seam", 0.0), ("stitch", -0.004)], "u")
     d = np.array([w0 - w1, yo - y1], np.float32)  # the opening: from (w1, y1) to (w0, yo)
     n = np.float32(np.hypot(*d))
     t = ((a - w1) * d[0] + (y - y1) * d[1]) / (n * n)
     x = ((a - w1) * d[1] - (y - y1) * d[0]) / n  # metres out of the pocket (< 0 inside)
-    m = np.flatnonzero((t > -0.02) & (t < 1.02) & (np.abs(x) < np.float32(0.012) + c.fp[ids]))
+    m = np.flatnonzero((t > -0.02) & (t < 1.02) & (np.abs(x) < np.float32(0.012) + fp))
     draw_lines(c, ids[m], x[m], t[m] * n, [("seam", 0.0), ("edge", -0.002), ("stitch", -0.007)], "u")
 
 
