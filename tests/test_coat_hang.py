@@ -7,7 +7,7 @@ from scipy.spatial import ConvexHull, cKDTree
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 
-from _fixtures_bodies import KEY_BODIES, anny_body, key_posed  # noqa: F401
+from _fixtures_bodies import anny_body, key_posed  # noqa: F401 (anny_body is a pytest fixture)
 from test_seat_tent import COAT, SHIRT, TROUSERS
 
 OPEN = {**COAT, "open": True}
