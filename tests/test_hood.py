@@ -54,10 +54,13 @@ def test_the_hood_is_a_shield_on_the_upper_back_with_a_step_at_its_edge(dresser)
     back = a.normals[:, 1] > 0.5
     inside = back & (rho < 0.9) & (down > 0.0)
     assert lift[inside].min() >= 0.0119 and lift[inside].max() < 0.031
-    outside = back & (rho > 1.0 + hood.EDGE)
+    roll, _ = hood.neck_roll(a)  # the hood's base rolled round the neck (its sides and front too)
+    outside = back & (rho > 1.0 + hood.EDGE) & (roll == 0.0)
     assert lift[outside].max() == 0.0  # d0d7369: up to 3.3 cm out to the back's sides
     sides = back & (np.abs(x) > 0.16) & (down > 0.0) & (down < 0.15)
-    assert sides.sum() > 20 and lift[sides].max() == 0.0
+    assert sides.sum() > 20 and lift[sides & (roll == 0.0)].max() == 0.0 and lift[sides].max() < 0.001  # the roll's tail
+    front = (a.normals[:, 1] < -0.5) & (roll > 0.0) & (np.abs(a.rest[:, 0]) < 0.02)  # over the throat
+    assert front.sum() > 3 and 0.003 < lift[front].max() < 0.0075 < lift.max()
 
 
 def test_the_posed_hoodie_carries_the_hood_and_nothing_beside_it(dresser, anny_body):

@@ -27,6 +27,7 @@ from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_lift, chest_zone, 
 from genb.render.dress.drape import drape_shell, tangent_neighbours
 from genb.render.dress.drape_refine import refine_drape
 from genb.render.dress.mesh import GarmentMesh
+from genb.render.dress import rib_bands
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
@@ -101,6 +102,7 @@ class Dresser:
         self._uv_centres = texcoords.region_centres(a)  # axes the cloth coordinates unroll around
         self.neck_height = neckline_distance(a)  # metres over a top's neckline (the band a coat's goes on over: dress.neckline)
         self._lower = self._skin_grain = None  # on first use: the lower body's rings and legs (dress.hang), the skin's grain
+        self.rib_cache: dict = {}  # per cached shell (by id): rib bands' weights, a hood's opening (dress.rib_bands, dress.hood)
         self._loose_cuts: dict[tuple, tuple] = {}  # (waist, hem, open front) -> dress.loose.loose_cut's
 
     # ------------------------------------------------------------------ shells (cached per cut)
@@ -295,6 +297,7 @@ class Dresser:
         for g, (t, e) in zip(garments, stacked(garments)):
             GARMENT_KINDS[g["kind"]].build(w, g, t, e)
             w.outer = max(w.outer, t + e)
+        rib_bands.settle(w.ribs, w.out)  # a ribbed top's waistband out of the trousers dressed after it
         lay_over(w.uppers, w.loose)  # a top, a jacket or a coat over a skirt lies on it (dress.layering)
         coat_join.weld(w.seams, BINS)  # a coat's seam at the hips shares its normals again
         shoes = outfit.get("shoes") or {}

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_lap, coat_tail, curtain, knee_clear, seat_fill, seat_press, seat_tent, sleeves
+from genb.render.dress import coat_join, coat_lap, coat_tail, curtain, knee_clear, rib_bands, seat_fill, seat_press, seat_tent, sleeves
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
+from genb.render.dress.hood import opening_shade
 from genb.render.dress.materials import fabric_colors
 from genb.render.dress.mesh import mesh_normals
 from genb.render.dress.neckline import layer_collar
@@ -41,9 +42,22 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     w.sleeves.append((float(g["sleeve"]), arm_t))
     # a sleeve: less ease, hanging under the arm (dress.sleeves)
     slack = np.asarray(shell.blend @ sleeves.arm_slack(w.dresser.atlas.arm, w.normals[:, 2], e)).ravel() if g["sleeve"] >= 0 else None
-    m = w.add_shell(shell, np.asarray(shell.blend @ body_t).ravel(), fabric_colors(g, shell.rest, shell.rest_normals),
+    # a hoodie's or a sweater's rib bands at its hem and cuffs, the cloth bloused above them (dress.rib_bands)
+    thick, slack, ribs = rib_bands.gather(shell, w.dresser.atlas, w.dresser.is_arm, g, waist, np.asarray(shell.blend @ body_t).ravel(),
+                                           slack, e, w.dresser.rib_cache)
+    colors = fabric_colors(g, shell.rest, shell.rest_normals)
+    if g.get("hood"):  # the hood's opening round the neck in shadow (dress.hood)
+        colors = np.asarray(colors, np.float32) * opening_shade(shell, w.dresser.atlas, w.dresser.rib_cache)[:, None]
+    m = w.add_shell(shell, thick, colors if ribs is None else rib_bands.shade(colors, ribs[2]),
                     kind.part, g["type"], ease=e, fabric=g, below=t - float(g["thickness"]) if kind.stacks else 0.0,
                     slack=slack)
+    if ribs is not None:  # out of the trousers dressed after it, its normals tilted: dress.rib_bands.settle
+        w.ribs.append((m, shell, *ribs))
+    if hood and ribs is None:  # the hood's bulk and its edge's step lit as such (a ribbed top's: rib_bands.settle)
+        region = w.dresser.rib_cache.get(("hood", id(shell)))
+        if region is None:
+            region = w.dresser.rib_cache[("hood", id(shell))] = rib_bands.tilt_region(shell.faces, shell.extra != 0.0, shell.twin)
+        m.normals = rib_bands.tilt_normals(m.vertices, m.normals, shell.faces, shell.extra, shell.twin, region)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         curtain.hang(w, shell, m, tail)

@@ -56,6 +56,8 @@ class Wearer:
         sleeves: ``(sleeve cut, thickness on the arm)`` of the sleeved garments so far: the next is raised
             over them only on the arms they cover (:func:`~genb.render.dress.sleeves.arm_thickness`).
         hood: a hooded top is worn so far: a coat or a jacket over it rises over the hood on the back.
+        ribs: the ribbed tops so far, ``(mesh, shell, offset change, on a sleeve)``: their waistbands are taken
+            out of the trousers dressed after them (:func:`~genb.render.dress.rib_bands.settle`).
     """
 
     dresser: Any
@@ -74,6 +76,7 @@ class Wearer:
     fill: Any = None
     sleeves: list = dataclasses.field(default_factory=list)
     hood: bool = False
+    ribs: list = dataclasses.field(default_factory=list)
 
     def add_shell(self, shell: Shell, thickness, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None, below: float = 0.0,

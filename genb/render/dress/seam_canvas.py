@@ -11,6 +11,8 @@ from genb.render.raster.procedural import fade, square
 
 SEAM_FADE_M = 0.0107  # fade(fp, SEAM_FADE_M): grooves and edges whole up to 2.7 mm per pixel, gone at 8 mm
 MM = np.float32(0.001)
+RIB_PERIOD = 0.004  # metres: one rib and one groove of a knitted band (a 1x1 rib of a sweatshirt's cuff)
+RIB_DEPTH = 0.0003  # metres: the ribs' relief (half their height)
 
 
 def _gauss(x: np.ndarray, sigma: float, fp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +94,19 @@ class Canvas:
         self.dark[ids] *= 1 - np.float32(0.3) * g * end * (1 - cover) * f
         self.su[ids] += np.float32(-1.2) * cover * f * x / np.float32(radius)  # a dome half the radius high
         self.hit[ids] = True
+
+
+    def ribs(self, ids, x, below) -> None:
+        """A knitted rib band's wales (a hem's waistband or a cuff) at pixels ``below`` metres under the band's
+        top (N'; ``x`` metres across the wales): a sinusoidal relief of period :data:`RIB_PERIOD`, its grooves
+        darker, box-filtered over the footprint (a sinc, cut at its first zero: none once a pixel spans a rib)."""
+        fp = self.fp[ids]
+        k = np.float32(2 * np.pi / RIB_PERIOD)
+        att = np.sinc(np.minimum(fp / np.float32(RIB_PERIOD), 1.0)).astype(np.float32)
+        on = np.clip(below / np.maximum(fp, np.float32(1e-3)) + 0.5, 0.0, 1.0)
+        c, sn = np.cos(x * k), np.sin(x * k)
+        self.dark[ids] *= 1 - np.float32(0.14) * (np.float32(0.5) - np.float32(0.5) * c) * att * on
+        self._slope(ids, "u", np.float32(-RIB_DEPTH) * k * sn * att * on)
 
 
 def band_ids(y: np.ndarray, fp: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -34,6 +34,7 @@ import numpy as np
 from genb.render.dress.fabric import REGION_OFFSETS, _lin as _fabric_lin
 from genb.render.dress.hood import draw_hood
 from genb.render.dress.neckline import neckline_drop
+from genb.render.dress.rib_bands import CUFF_BAND, TRUNK_BAND, ribbed
 from genb.render.dress.pockets import buttoned, draw_armholes, draw_leg_pockets, draw_pockets
 from genb.render.dress.seam_canvas import Canvas, band_ids, draw_lines
 
@@ -142,6 +143,8 @@ def _draw(c: Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarra
         draw_lines(c, f, x[f], vl[f], [("stitch", 3.0e-3), ("stitch", 9.5e-3)], "u")
     y = vl - lo  # metres above the lowest edge
     ids = band_ids(y, c.fp, -0.009, 0.035)
+    if ribbed(fabric):  # a hoodie's or a sweater's rib bands, sewn on at their top: no turned-up hem (dress.rib_bands)
+        ids = _rib_bands(c, ids, r, ul, y, hemmed)
     if len(ids):
         stitched = [("stitch", 0.012), ("stitch", 0.019)] if denim else [("stitch", 0.018)]
         h = hemmed[r[ids]]
@@ -169,6 +172,20 @@ def _draw(c: Canvas, fabric: dict, lay: np.ndarray, r: np.ndarray, ul: np.ndarra
         draw_leg_pockets(c, fabric, legs, ul[legs], vl[legs], tab[r[legs], 0], tab[r[legs], 2])
     if len(arm):  # where the sleeves are sewn on
         draw_armholes(c, arm, ul[arm], vl[arm], tab[r[arm], 2])
+
+
+def _rib_bands(c: Canvas, ids: np.ndarray, r: np.ndarray, ul: np.ndarray, y: np.ndarray, hemmed: np.ndarray) -> np.ndarray:
+    """A ribbed top's waistband and cuffs (``y`` metres above a region's lowest edge, ``ul`` across): their
+    ribs and the seam at their top, where the hemmed regions (trunk and hips, arms) have them; returns
+    ``ids`` (the pixels near a lowest edge) less those on a band, whose hem is not drawn."""
+    depth = np.where((r == 1) | (r == 2), np.float32(CUFF_BAND), np.float32(TRUNK_BAND))
+    on = np.flatnonzero(hemmed[r] & (y < depth + c.fp))
+    if len(on):
+        c.ribs(on, ul[on], depth[on] - y[on])
+    near = np.flatnonzero(hemmed[r] & (np.abs(y - depth) < np.float32(0.009) + c.fp))
+    if len(near):
+        draw_lines(c, near, y[near] - depth[near], ul[near], [("seam", 0.0)], "v")
+    return ids[~hemmed[r[ids]]]
 
 
 def _placket(c: Canvas, trunk: np.ndarray, p: np.ndarray, vl: np.ndarray, lo: float, hi: float, big: bool) -> None:
