@@ -52,6 +52,9 @@ HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
 DEFAULT_EASE = {name: kind.ease for name, kind in GARMENT_KINDS.items()}
 HAIRLINE_SOFT = 0.006  # metres a hair shell reaches below its hairline, where its strands thin out
 HAIR_LAYER = 0.006  # long hair lies this far over the outermost garment on the back
+STRIP_END = -0.16  # metres under the ears' midpoint (rest pose): long hair's shell down the back of the neck ends here, above
+# where its sheet lies on the back (dress.hair_rest; ending 26 cm down, its thick strip held the sheet 4 cm off an upright back)
+
 
 def span(ease: float) -> float:
     """Metres of the body's forms a garment's cloth spans (the drape's smoothing radius): 5 cm
@@ -227,7 +230,7 @@ class Dresser:
                 f[(np.abs(h[:, 0]) > 0.066) & (h[:, 2] < 0.04) & (h[:, 1] > -0.045) & (h[:, 1] < 0.03)] = 1.0
             if hairline == "long" and not cap:  # down the back of the neck (dress.hair_locks' sheet falls over it)
                 width = 0.1 - 0.25 * np.clip(-h[:, 2] - 0.14, 0.0, 0.2)  # narrowing down the back
-                hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > -0.26) & \
+                hang = np.isin(a.parts, [HEAD, TORSO]) & (a.normals[:, 1] > 0.3) & (h[:, 2] > STRIP_END) & \
                     (h[:, 1] < np.where(a.parts == HEAD, -0.02, -0.045)) & (np.abs(h[:, 0]) < width)
                 # inside the hair, but never hidden: hair off the neck does not hide it from the side
                 f = np.where(hang, np.minimum(f, -0.1), f)
@@ -329,8 +332,9 @@ class Dresser:
             back = self._back_surface(w) if hair["hairline"] == "long" or hair.get("shape") == "ponytail" else None
             if hair["hairline"] == "long":  # locks falling onto the shoulders, the chest and the back
                 P, N = back
+                packed = any(acc["type"] == "backpack" for acc in outfit.get("accessories", []))  # (laid on the cloth later)
                 locks = hair_locks(hair, w.keypoints, hair_t, (np.concatenate([P, mesh.vertices]),
-                                                               np.concatenate([N, mesh.normals])), capped)
+                                                               np.concatenate([N, mesh.normals])), capped, rest=not packed)
                 locks.fabric = record
                 w.out.append(locks)
             if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap

@@ -18,7 +18,8 @@ a share of its span at the root, narrowing to the tips; a side's front chains in
 behind the shoulder; a front panel lies flat across the chest, :func:`lay_flat`, not edge-on as a rope;
 a panel's edge parted off with fewer than :data:`SLIVER` chains goes) and its cross-section is a lens (:func:`lens`: thickest in its middle), so a
 front panel is a lock with volume that narrows to its tips, not a flat ribbon, and the sheet does not
-spread over the shoulders like a cape. Deterministic: the layout comes from the person's hair seed,
+spread over the shoulders like a cape. After the fall the locks below the shoulders rest on the back
+and the chest, and none folds back on itself (:mod:`genb.render.dress.hair_rest`). Deterministic: the layout comes from the person's hair seed,
 no random stream.
 """
 
@@ -29,8 +30,9 @@ import math
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress.atlas import head_frame
+from genb.render.dress.atlas import head_frame, trunk_frame
 from genb.render.dress.hair import LOCK_TURN, LOCK_V, hair_seed, outward, seamed_map
+from genb.render.dress.hair_rest import rest_on, unfold
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress.shells import ring_faces
@@ -289,11 +291,14 @@ def sheet_map(centres: np.ndarray, faces: np.ndarray, offset: float):
     return seamed_map(faces, uv, 2 * width)
 
 
-def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: bool = False) -> GarmentMesh:
+def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: bool = False,
+               rest: bool = True) -> GarmentMesh:
     """Long hair's sheet as one mesh (its panels' rings, :func:`panel_rings`, one after the other;
     ``mesh.panels``: (first vertex, chains) per panel), rooted ``t`` (the hair's thickness) off the
     scalp around the sides and the back of the head, falling onto ``surface`` ((P, 3) points, (P, 3)
-    normals of the skin, cloth and hair below the head). ``capped``: rooted lower, under a cap's edge."""
+    normals of the skin, cloth and hair below the head). ``capped``: rooted lower, under a cap's edge.
+    ``rest``: below the shoulders the locks rest on the back and the chest (:mod:`genb.render.dress.hair_rest`;
+    not under a backpack, which is laid on the cloth after the hair: the sheet on the back went through it)."""
     origin, R = head_frame(keypoints)
     rng = np.random.default_rng(hair_seed(hair))
     ang = ROOTS + rng.uniform(-0.03, 0.03, COLUMNS)
@@ -312,8 +317,12 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     near = reachable(roots, surface)
     spread = np.random.default_rng(hair_seed(hair) + 1)  # (its own stream: the layout above stays)
     lengths = LENGTH * (1.0 + LENGTH_SPREAD * (spread.random(COLUMNS) - 0.5))  # the tips end at their own heights
+    neck, trunk, _ = trunk_frame(keypoints)  # (BODY25 1: the neck)
     centres = lock_chains(roots, headings, half, near, lengths, groups)  # (C, N, 3)
-    neck = keypoints[1].astype(np.float64)  # BODY25 1: the neck
+    if near is not None and rest:  # below the shoulders the locks rest on the back and the chest, not off them
+        centres = unfold(rest_on(centres, near, half + CLEARANCE, neck, trunk, groups))  # and bend round it, not folding
+        low = centres[:, 2:]
+        centres[:, 2:] = push_out(low.reshape(-1, 3), near, (half + CLEARANCE)[:, 2:].ravel(), k=8)[0].reshape(low.shape)
     groups = split_apart(groups, centres, near)
     verts, faces, maps, starts = [], [], [], []
     n = 0
