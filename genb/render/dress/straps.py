@@ -73,7 +73,7 @@ def strap_grids(surface: np.ndarray, keypoints: np.ndarray, anchored: np.ndarray
     r = bridge(_envelope(bins, kept, STEPS))
     meets = np.zeros((2, STEPS), bool)  # a limb's cloth (or any past ABOVE_M) right over the band
     for side, (k, d, j) in enumerate(bins):
-        close = ~kept[side] & (d > r[side, k] - THICK_M) & (d < r[side, k] + TOUCH_M)
+        close = ~kept[side] & (d > r[side, k]) & (d < r[side, k] + TOUCH_M)  # over the cloth the band lies on
         meets[side, k[close]] = True
     blocked = meets & (theta < np.radians(LOW_DEG))  # down the front it ends under them
     ends = np.where(blocked.any(1), np.argmax(blocked, 1), STEPS)
