@@ -24,6 +24,7 @@ from genb.render.dress.vec import norm
 CLOTH = [PART_INDEX[p] for p in ("upper_clothes", "coat", "lower_clothes", "dress")]  # what a bag rests on
 UPPER = [PART_INDEX[p] for p in ("upper_clothes", "coat", "dress")]  # what bounds how far a backpack stands out
 TRUNK = [PART_INDEX[p] for p in ("torso", "left_upper_arm", "right_upper_arm")]  # what a backpack's straps lie on
+LOWER = PART_INDEX["lower_clothes"]
 SASH_THICKNESS = 0.007  # metres
 SASH_GAP = 0.002  # metres between a sash's inner face and the cloth it lies on
 LATERAL = 0.015  # metres: cloth vertices nearer than this to the line along a sash point's normal hold it up
@@ -172,10 +173,9 @@ def backpack(w: Wearer, acc: dict) -> None:
     own = np.concatenate([torso, *[m.vertices for m in w.out if m.part in UPPER]])  # no trouser legs, shoes or limbs
     pack, corners = daypack(np.concatenate([w.vertices, *cloth]) if cloth else w.vertices, w.keypoints, color, own)
     w.out.extend(pack)
-    trunk = np.concatenate([torso, *cloth])
-    over = cloth_over_skin(w.vertices, w.normals, w.layers)[0]
-    anchored = over[np.isin(w.dresser.atlas.parts, TRUNK)]
-    upper = strap_grids(trunk, w.keypoints, anchored)
+    worn = [(m.vertices, m.faces, m.part == LOWER or m.name.endswith(":skirt")) for m in w.out if m.part in CLOTH]
+    over = cloth_over_skin(w.vertices, w.normals, w.layers)[0]  # legs: trousers, skirts, a coat's tail
+    upper = strap_grids(torso, w.keypoints, over[np.isin(w.dresser.atlas.parts, TRUNK)], worn)
     kept = [k for k, (i, _) in enumerate(upper) if i.shape[1]]  # a strap cut to nothing by a lap has no front end
     starts = np.array([0.5 * (upper[k][0][:, -1].mean(0) + upper[k][1][:, -1].mean(0)) for k in kept]).reshape(-1, 3)
     lower = lower_grids(over[w.dresser.atlas.parts == PART_INDEX["torso"]], w.keypoints, starts, corners[kept])

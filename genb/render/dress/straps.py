@@ -6,7 +6,10 @@ shoulder, y backward, z up along the spine, origin at the neck) in the sagittal 
 its shoulder (splaying out down the chest): seen from a centre inside the upper chest, at each of ``STEPS`` angles from the back
 (under the pack) over the shoulder to the front, the band lies ``GAP_M`` outside the outermost point
 of the surface within that angle and the band's width (an envelope), so it touches without entering
-and follows the shoulders and spine in any pose. Pure geometry; a few hundred vertices a strap.
+and follows the shoulders and spine in any pose. The surface is the cloth's vertices and its faces'
+centres (by its vertices alone a cone could hold only the skin under the cloth: the band sank into it),
+not the legs' cloth (a crouch's knees in front of the chest); dips of the envelope a few steps wide
+are spanned (:func:`bridge`), as a taut band spans them. Pure geometry; a few hundred vertices a strap.
 """
 
 from __future__ import annotations
@@ -25,21 +28,27 @@ SPLAY_M = 0.025  # and runs this much further out by its front end (toward the a
 HALF_CONE_DEG = 4.0  # the angular reach of each sample's envelope
 ABOVE_M = 0.03  # the most a strap's envelope stands over that of the trunk's own cloth
 LOW_DEG = -60.0  # past this angle (down the chest) a strap ends where other cloth is in its way
+TOUCH_M = 0.009  # there: where the legs' cloth (or any past ABOVE_M) comes within this over the envelope (into the band)
+FACE_M = 0.03  # a cloth face counts (its centre) where its vertices lie this near the straps' strips
+BRIDGE_STEPS = 3  # dips of the envelope up to twice this many steps wide are spanned
 
 
-def strap_grids(surface: np.ndarray, keypoints: np.ndarray,
-                anchored: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def strap_grids(surface: np.ndarray, keypoints: np.ndarray, anchored: np.ndarray | None = None,
+                cloth: list | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per shoulder (left, right) the strap's inner and outer grids, (2, STEPS, 3) each, world frame.
 
     Args:
-        surface: (N, 3) the trunk's skin and the cloth over it (no bare arms), world frame, metres.
+        surface: (N, 3) the trunk's skin (and any cloth over it), world frame, metres.
         keypoints: (25, 3) BODY25 world keypoints.
         anchored: (M, 3) optional, the outermost cloth (or skin) over each of the trunk's and upper
-            arms' own body vertices. Where the envelope stands more than ``ABOVE_M`` over theirs,
-            cloth that is not the trunk's is in the way: down the front, past ``LOW_DEG`` (a skirt
-            over knees drawn up to the chest, a lap), the strap ends there, under it, instead of
-            running out over it; elsewhere (a raised forearm's sleeve over the shoulder) it keeps to
-            the trunk's cloth.
+            arms' own body vertices: the band keeps within ``ABOVE_M`` of their envelope (a raised
+            forearm's sleeve over the shoulder is left out of it).
+        cloth: optional ``(vertices (V, 3), faces (F, 3), legs: bool)`` per cloth mesh: its vertices and
+            its faces' centres count (its vertices alone left cones with only the skin under them, where
+            the band sank into the cloth); the legs' (trousers, skirts, a coat's tail: a thigh drawn up to
+            the chest, a lap) are left out of the envelope too. Down the front,
+            past ``LOW_DEG``, the strap ends where one of those left out comes within ``TOUCH_M`` over
+            it, and runs on under them where they stand off the chest (a crouch's knees in front of it).
     """
     from genb.render.dress.atlas import trunk_frame
 
@@ -52,16 +61,22 @@ def strap_grids(surface: np.ndarray, keypoints: np.ndarray,
     shoulders = (np.asarray(keypoints, np.float64)[[K25["left_shoulder"], K25["right_shoulder"]]] - origin) @ R[:, 0]
     x0 = OUT_FRAC * shoulders  # (2,)
     x = x0[:, None] + np.sign(x0)[:, None] * splay  # (2, STEPS)
-    L = _near(surface, origin, R, x0, centre)
-    r = _envelope(L[:, 1:] - centre, L[:, 0], theta, x)  # (2, STEPS)
-    ends = np.full(2, STEPS)
-    if anchored is not None:  # a limb's cloth over the trunk's: a knee drawn up to the chest, a raised arm
-        A = _near(anchored, origin, R, x0, centre)
-        own = _envelope(A[:, 1:] - centre, A[:, 0], theta, x)  # body vertices are sparse: the most of 5 steps
+    L, limb = _surface(surface, cloth or [], origin, R, x0, centre)
+    bins = _bins(L[:, 1:] - centre, L[:, 0], theta, x)
+    own = np.full((2, STEPS), np.inf)
+    if anchored is not None:
+        A = _near(anchored, origin, R, x0, centre)[1]
+        held = _bins(A[:, 1:] - centre, A[:, 0], theta, x)
+        own = _envelope(held, [np.ones(len(b[0]), bool) for b in held], STEPS)  # body vertices are sparse: the most of 5 steps
         own = np.max([np.pad(own, ((0, 0), (2, 2)), mode="edge")[:, k:k + STEPS] for k in range(5)], 0) + ABOVE_M
-        blocked = (r > own) & (theta < np.radians(LOW_DEG))  # down the front the strap ends under it
-        ends = np.where(blocked.any(1), np.argmax(blocked, 1), STEPS)
-        r = np.minimum(r, own)  # over the shoulder and behind it stays on the trunk, not up a raised sleeve
+    kept = [~limb[j] & (d <= own[side, k]) for side, (k, d, j) in enumerate(bins)]
+    r = bridge(_envelope(bins, kept, STEPS))
+    meets = np.zeros((2, STEPS), bool)  # a limb's cloth (or any past ABOVE_M) right over the band
+    for side, (k, d, j) in enumerate(bins):
+        close = ~kept[side] & (d > r[side, k]) & (d < r[side, k] + TOUCH_M)  # over the cloth the band lies on
+        meets[side, k[close]] = True
+    blocked = meets & (theta < np.radians(LOW_DEG))  # down the front it ends under them
+    ends = np.where(blocked.any(1), np.argmax(blocked, 1), STEPS)
     out = []
     for side in range(2):
         grids = []
@@ -73,37 +88,83 @@ def strap_grids(surface: np.ndarray, keypoints: np.ndarray,
     return out
 
 
-def _near(points: np.ndarray, origin: np.ndarray, R: np.ndarray, x0: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """``points`` (N, 3) in the trunk's frame (float64), only those across and high enough to lie
-    under a strap."""
-    reach = WIDTH_M / 2 + 0.004
+def _near(points: np.ndarray, origin: np.ndarray, R: np.ndarray, x0: np.ndarray, centre: np.ndarray,
+          margin: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The ids of the ``points`` (N, 3) across and high enough (``margin`` metres more each way) to lie
+    under a strap, and those points in the trunk's frame (n, 3) float64."""
+    reach = WIDTH_M / 2 + 0.004 + margin
     P = np.asarray(points, np.float32) - origin.astype(np.float32)
     ax = np.abs(P @ R[:, 0].astype(np.float32))  # across first: most points are not under a strap
-    L = P[(ax > np.abs(x0).min() - reach) & (ax < np.abs(x0).max() + SPLAY_M + reach)].astype(np.float64) @ R
-    return L[L[:, 2] > centre[1] - 0.25]
+    ids = np.flatnonzero((ax > np.abs(x0).min() - reach) & (ax < np.abs(x0).max() + SPLAY_M + reach))
+    L = P[ids].astype(np.float64) @ R
+    low = L[:, 2] > centre[1] - 0.25 - margin
+    return ids[low], L[low]
 
 
-def _envelope(points: np.ndarray, px: np.ndarray, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """(2, STEPS) per side and angle ``theta`` (evenly spaced) the largest distance from the origin of
-    ``points`` (n, 2) (y, z) within ``HALF_CONE_DEG`` of it and, across (``px`` (n,)), within the band's
-    half width (+4 mm) of that step's ``x`` (2, STEPS); angles with no point take their neighbours'
-    (interpolated). Each point is binned to the two steps around its angle (the cone is under a step)."""
+def _surface(skin: np.ndarray, cloth: list, origin: np.ndarray, R: np.ndarray, x0: np.ndarray,
+             centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points under the straps in the trunk's frame (n, 3): the ``skin``'s (N, 3) and, of each ``cloth``
+    mesh (vertices, faces, legs), its vertices and the centres of its faces all of whose vertices lie within
+    ``FACE_M`` of the strips; and (n,) bool which are the legs' cloth."""
+    points = [_near(skin, origin, R, x0, centre)[1]]
+    legs = [np.zeros(len(points[0]), bool)]
+    for vertices, faces, leg in cloth:
+        ids, L = _near(vertices, origin, R, x0, centre, FACE_M)  # a face's vertices a little off the strip too
+        at = np.full(len(vertices), -1)
+        at[ids] = np.arange(len(ids))
+        f = at[np.asarray(faces, np.int64)]
+        f = f[(f >= 0).all(1)]
+        points += [L, L[f].mean(1)]
+        legs.append(np.full(len(L) + len(f), bool(leg)))
+    return np.concatenate(points), np.concatenate(legs)
+
+
+def _bins(points: np.ndarray, px: np.ndarray, theta: np.ndarray, x: np.ndarray) -> list[tuple]:
+    """Per side, the (k, d, j) of each point under a step: ``points`` (n, 2) (y, z), ``px`` (n,) across;
+    a point counts for the two steps around its angle (of ``theta``, evenly spaced) within
+    ``HALF_CONE_DEG`` of them and within the band's half width (+4 mm) of that step's ``x`` (2, STEPS);
+    k the step, d its distance from the origin, j its index."""
     phi = np.arctan2(points[:, 0], points[:, 1])
     dist = np.linalg.norm(points, axis=1)
     u = (phi - theta[0]) / (theta[1] - theta[0])
-    out = np.full((2, len(theta)), 0.12)
+    j = np.arange(len(points))
+    out = []
     for side in range(2):
-        r = np.full(len(theta), -np.inf)
+        got = []
         for k in (np.floor(u), np.ceil(u)):
             k = k.astype(np.int64)
             ok = (k >= 0) & (k < len(theta))
-            k, d, ph, xx = k[ok], dist[ok], phi[ok], px[ok]
-            ok = (np.abs(ph - theta[k]) < np.radians(HALF_CONE_DEG)) & (np.abs(xx - x[side, k]) < WIDTH_M / 2 + 0.004)
-            np.maximum.at(r, k[ok], d[ok])
-        ok = np.isfinite(r)
-        if ok.any():
-            out[side] = np.interp(np.arange(len(theta)), np.flatnonzero(ok), r[ok])
+            kk, jj = k[ok], j[ok]
+            ok = (np.abs(phi[jj] - theta[kk]) < np.radians(HALF_CONE_DEG)) & (np.abs(px[jj] - x[side, kk]) < WIDTH_M / 2 + 0.004)
+            got.append((kk[ok], jj[ok]))
+        k, jj = np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
+        out.append((k, dist[jj], jj))
     return out
+
+
+def _envelope(bins: list[tuple], keep: list[np.ndarray], steps: int) -> np.ndarray:
+    """(2, steps) per side the largest distance of the binned points (:func:`_bins`) kept (``keep``: per
+    side a bool per binned point) at each step; steps with none take their neighbours' (interpolated),
+    0.12 m where a side has none at all."""
+    out = np.full((2, steps), 0.12)
+    for side, ((k, d, _), ok) in enumerate(zip(bins, keep)):
+        r = np.full(steps, -np.inf)
+        np.maximum.at(r, k[ok], d[ok])
+        got = np.isfinite(r)
+        if got.any():
+            out[side] = np.interp(np.arange(steps), np.flatnonzero(got), r[got])
+    return out
+
+
+def bridge(r: np.ndarray, reach: int = BRIDGE_STEPS) -> np.ndarray:
+    """(2, STEPS) the envelope ``r`` (2, STEPS) with its dips raised to the lower of the highest steps within
+    ``reach`` before and after them (a taut band spans a hollow; a cone no cloth point fell in showed the skin
+    under the cloth, and the band sank into the cloth there), never lowered."""
+    n = r.shape[1]
+    pad = np.pad(r, ((0, 0), (reach, reach)), constant_values=-np.inf)
+    before = np.max([pad[:, k:k + n] for k in range(reach)], 0)
+    after = np.max([pad[:, reach + 1 + k:reach + 1 + k + n] for k in range(reach)], 0)
+    return np.maximum(r, np.minimum(before, after))
 
 
 LOW_STEPS = 20  # samples along a strap's lower (webbing) part
