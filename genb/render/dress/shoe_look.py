@@ -12,11 +12,9 @@ the upper's and the sole's (no random draw): the scenes a seed draws are unchang
 from __future__ import annotations
 
 import dataclasses
-import functools
-
 import numpy as np
 
-from genb.render.dress.shoe_loft import RING, loft, loft_faces, ring
+from genb.render.dress.shoe_loft import loft, ring
 
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 
@@ -42,11 +40,12 @@ class Look:
     tab: bool = False
     bumper: bool = False
     welt: bool = False
+    tongue: bool = False
 
 
 LOOKS = {
     "sneakers": Look(toe_cap=0.79, counter=0.2, laces=5, lace_from=0.45, lace_to=0.72, panel=True, tab=True,
-                     bumper=True),
+                     bumper=True, tongue=True),
     "boots": Look(toe_cap=0.78, counter=0.24, laces=5, lace_from=0.44, lace_to=0.72, welt=True),
     "flat_shoes": Look(toe_cap=0.8, seam_only=True),
 }
@@ -122,74 +121,6 @@ def regions(look: Look, s: np.ndarray, side: np.ndarray, up: np.ndarray, opening
     if look.tab:
         paint((s2 < 0.035) & (up2 > 0.1) & (side2 < 0.5), "tab")
     return out
-
-
-def _rings_at(xs: np.ndarray, rings: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """(B, n, 2) the loft's rings at ``x`` (B,), on the straight lines between its rings at ``xs`` (S,)."""
-    i = np.minimum(np.maximum(np.searchsorted(xs, x) - 1, 0), len(xs) - 2)
-    w = np.minimum(np.maximum((x - xs[i]) / (xs[i + 1] - xs[i]), 0.0), 1.0)[:, None, None]
-    return rings[i] * (1 - w) + rings[i + 1] * w
-
-
-def _heights(r: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """(B, S) the heights of the polylines ``r`` (B, K, 2) (y ascending, z) at ``y`` (B, S), held flat past their ends."""
-    B, K = r.shape[:2]
-    k = np.minimum(np.maximum((y[:, :, None] >= r[:, None, :, 0]).sum(-1) - 1, 0), K - 2) + np.arange(B)[:, None] * K
-    flat = r.reshape(-1, 2)
-    (y0, z0), (y1, z1) = flat[k].transpose(2, 0, 1), flat[k + 1].transpose(2, 0, 1)
-    return z0 + np.minimum(np.maximum((y - y0) / np.maximum(y1 - y0, 1e-9), 0.0), 1.0) * (z1 - z0)
-
-
-BAR = np.array([-1.0, -1.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.0, 1.0])  # a bar's stations, in eyelet spacings
-EYE_AT = np.array([1.0, 0.0, -0.3, 0.0, 0.0, 0.0, -0.3, 0.0, 1.0])  # and out by eyelet radii (- in)
-BAR_RING = 8  # points round a lace bar
-
-
-@functools.lru_cache(maxsize=None)
-def _bar_template(bars: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A lace bar at an adult's size: (S, m, 2) its ring offsets (x, z) round its middle line, (S,) bool
-    its eyelet stations; and (bars (S m + 2), 3) the faces of ``bars`` bars (mirrored: see :func:`laces`)."""
-    ends = (np.abs(BAR) == 1) & (EYE_AT >= 0)
-    z = np.zeros(len(BAR))
-    d = ring(z, z, np.where(ends, 0.0034, 0.0032), np.where(ends, 0.0006, 0.0011), 4.0, BAR_RING)
-    per = len(BAR) * BAR_RING + 2
-    f = loft_faces(len(BAR), BAR_RING)[:, ::-1][None] + (np.arange(bars) * per)[:, None, None]
-    for q in (d, ends, f):
-        q.flags.writeable = False
-    return d, ends, np.ascontiguousarray(f.reshape(-1, 3), np.uint32)
-
-
-def laces(look: Look, xs: np.ndarray, rings: np.ndarray, x0: float, L: float, size: float,
-          pal: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The lace bars across the instep: per bar a flat tube 6.4 mm wide (at an adult's size) lying 0.8 mm
-    over the upper's top (its rings ``rings`` (S, n, 2) at ``xs`` (S,), foot frame), tilted with its slope
-    along the foot, from eyelet to eyelet (0.72 of the ring's width apart; a flat pad 3.4 mm either side of
-    each). Returns (vertices (M, 3) local, faces (F, 3) uint32, colours (M, 3)), or None without laces."""
-    if not look.laces:
-        return None
-    B, S, m = look.laces, len(BAR), BAR_RING
-    d, ends, faces = _bar_template(B)
-    d = d * size
-    xb = x0 + L * np.linspace(look.lace_from, look.lace_to, B)
-    top = rings.shape[1] // 4
-    hw = 0.0034 * size  # the bar's and the eyelets' half width along the foot
-    r = _rings_at(xs, rings, np.r_[xb, xb + hw, xb - hw])[:, : 2 * top + 1][:, ::-1]  # top halves, y ascending
-    yc, w = 0.5 * (r[:B, 0, 0] + r[:B, -1, 0]), 0.36 * 0.5 * (r[:B, -1, 0] - r[:B, 0, 0])
-    yb = yc[:, None] + w[:, None] * BAR + 0.0034 * size * np.sign(BAR) * EYE_AT  # (B, S)
-    z = _heights(r, np.tile(yb, (3, 1)))  # the upper's top under each station and under the bar's edges
-    phi = np.arctan2(z[B:2 * B] - z[2 * B:], 2 * hw)[..., None]  # (B, S, 1) its slope along the foot
-    lift = (d[:, m // 4, 1] + 0.0008) / np.maximum(np.cos(phi[..., 0]), 0.25)  # 0.8 mm off the sloping surface
-    zs = np.maximum(z[:B], 0.5 * (z[B:2 * B] + z[2 * B:])) + lift  # over a hollow between rings too
-    c, s = np.cos(phi), np.sin(phi)
-    pts = np.empty((B, S * m + 2, 3))
-    pts[:, : S * m, 0] = (xb[:, None, None] + d[..., 0] * c - d[..., 1] * s).reshape(B, -1)
-    pts[:, : S * m, 1] = np.repeat(yb, m, 1)
-    pts[:, : S * m, 2] = (zs[..., None] + d[..., 0] * s + d[..., 1] * c).reshape(B, -1)
-    pts[:, S * m:, 0] = xb[:, None]  # the end caps' tips, on the bar's middle line just past its ends
-    pts[:, S * m:, 1] = yb[:, [0, -1]] + [-0.0005, 0.0005]
-    pts[:, S * m:, 2] = zs[:, [0, -1]]
-    col = np.concatenate([np.where(ends[:, None], pal["eyelet"], pal["laces"]).repeat(m, 0), [pal["eyelet"]] * 2])
-    return pts.reshape(-1, 3), faces, np.tile(col, (B, 1))
 
 
 def welt(look: Look, xs: np.ndarray, yc: np.ndarray, half: np.ndarray, top: float, size: float,

@@ -75,13 +75,34 @@ def sole_ring(yc: np.ndarray, bottom: np.ndarray, half: np.ndarray, height: floa
     return np.stack([yc[:, None] + half[:, None] * uy, (bottom + h)[:, None] + h * uz], -1)
 
 
+def meet_top(rings: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """(R, n, 2) the rings (R, n, 2) with, on each edge crossing the height ``top`` (R, 1), its end nearer the
+    crossing moved onto it (along the edge): every ring meets the sole's top at one of its points, so the line
+    where the upper leaves the sole runs from ring to ring along their points (not across the faces between
+    them, a sawtooth where a ring's point just over the top faced its neighbour's just under it)."""
+    y, z = rings[..., 0].copy(), rings[..., 1].copy()
+    yn, zn = np.roll(y, -1, axis=1), np.roll(z, -1, axis=1)
+    below = z < top
+    cross = below != np.roll(below, -1, axis=1)
+    t = np.where(cross, (top - z) / np.where(cross, zn - z, 1.0), 0.0)
+    yt = y + t * (yn - y)
+    near = cross & (t < 0.5)
+    y[near], z[near] = yt[near], np.broadcast_to(top, z.shape)[near]
+    far = np.roll(cross & (t >= 0.5), 1, axis=1)  # the edge's far end: the next point
+    yt_far = np.roll(yt, 1, axis=1)
+    y[far], z[far] = yt_far[far], np.broadcast_to(top, z.shape)[far]
+    return np.stack([y, z], -1)
+
+
 def into_sole(rings: np.ndarray, xf: np.ndarray, xs: np.ndarray, yc: np.ndarray, half: np.ndarray,
               bottom: np.ndarray, height: float) -> np.ndarray:
-    """(R, n, 2) the upper's rings (at ``xf`` (R,)) with every point below the sole's top moved inside the
-    sole (its stations ``xs``, middles ``yc``, half widths ``half``, bottoms ``bottom``, ``height``):
-    :data:`WALL_GAP` inside its side walls (rounded as its superellipse) and :data:`UPPER_GAP` over its tread."""
+    """(R, n, 2) the upper's rings (at ``xf`` (R,)) meeting the sole's top at a point (:func:`meet_top`), and with
+    every point below the sole's top moved inside the sole (its stations ``xs``, middles ``yc``, half widths
+    ``half``, bottoms ``bottom``, ``height``): :data:`WALL_GAP` inside its side walls (rounded as its
+    superellipse) and :data:`UPPER_GAP` over its tread."""
     yc_f, half_f, bot_f = (np.interp(xf, xs, q)[:, None] for q in (yc, half, bottom))
     h = 0.5 * height
+    rings = meet_top(rings, bot_f + height)
     y, z = rings[..., 0], rings[..., 1]
     below = z < bot_f + height
     z = np.where(below, np.maximum(z, bot_f + UPPER_GAP), z)

@@ -27,8 +27,11 @@ from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress.materials import hash_noise, hex_rgb
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress.shoe_loft import RING, loft, refine, ring, unit_ring
+from genb.render.dress.shoe_tongue import shoe_tongue
+from genb.render.dress.shoe_profile import NOSE_ROOM, nose_heights, slope_limited, top_envelope
 from genb.render.dress.shoe_sole import TREAD, end_stations, into_sole, sole_ring, sole_unit, tips, toe_spring
-from genb.render.dress.shoe_look import DIP, LOOKS, REGIONS, dip_opening, laces, palette, regions, welt
+from genb.render.dress.shoe_laces import laces
+from genb.render.dress.shoe_look import DIP, LOOKS, REGIONS, dip_opening, palette, regions, welt
 from genb.render.dress.vec import cross, length, roll
 
 ADULT_FOOT = 0.26  # metres heel to toe tip at which a style's heights are given
@@ -51,6 +54,8 @@ class Last:
         heel: height of the heel block at the back of the sole (0: none), from the sole's bottom.
         heel_length: the share of the foot's length, from the back, that the heel block covers.
         spring: how far the toe's bottom rises at the tip (toe spring, adult; :func:`~genb.render.dress.shoe_sole.toe_spring`).
+        p, p_open: the upper's superellipse exponent over the toes and the vamp, and behind the opening (larger:
+            straighter side walls, the widest nearer the top line; blended over the top line's rise).
     """
 
     sole: float
@@ -61,15 +66,17 @@ class Last:
     heel: float = 0.0
     heel_length: float = 0.0
     spring: float = 0.0
+    p: float = P_UPPER
+    p_open: float = P_UPPER
 
 
 LASTS = {
     "sneakers": Last(sole=0.026, toe_height=0.045, collar=0.075, open_from=0.42, sole_outset=0.005,
-                     spring=0.014),
+                     spring=0.014, p_open=4.0),
     "boots": Last(sole=0.022, toe_height=0.05, collar=0.2, open_from=0.0, sole_outset=0.004, heel=0.042,
                   heel_length=0.27, spring=0.009),
-    "flat_shoes": Last(sole=0.009, toe_height=0.032, collar=0.038, open_from=0.66, sole_outset=0.002, heel=0.025,
-                       heel_length=0.25, spring=0.007),
+    "flat_shoes": Last(sole=0.009, toe_height=0.032, collar=0.038, open_from=0.76, sole_outset=0.002, heel=0.025,
+                       heel_length=0.25, spring=0.007, p_open=5.0),
 }
 SOLE_COLOURS = {"sneakers": "f0eee8", "boots": "2a2420", "flat_shoes": "3a3230"}
 SOLE_FALLBACKS = ("f0eee8", "1e1e20", "8a6a4a")  # a sole never takes its upper's colour
@@ -149,7 +156,8 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     idx = np.arange(STATIONS)
     y_hi, y_lo, z_hi = (np.interp(idx, idx[good], q[good]) for q in (y_hi, y_lo, z_hi))
     # neighbouring stations share their extents (a vertex between two stations is held by both)
-    y_hi, y_lo, z_hi = _grow(y_hi, np.maximum), _grow(y_lo, np.minimum), _grow(z_hi, np.maximum)
+    y_hi, y_lo = slope_limited(_grow(y_hi, np.maximum), x), -slope_limited(-_grow(y_lo, np.minimum), x)
+    z_hi = top_envelope(local[under, 0], local[under, 2], x, z_hi)  # the toes' own fall (shoe_profile)
     top = np.minimum(np.maximum(z_hi + t, z0 + last.toe_height), cap_top)
     top = np.maximum(top, z0 + last.sole + 0.012)
     zb = z0 - 0.003
@@ -159,16 +167,23 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     zc = zb + b
     # widen each station until it holds its vertices under the top line (superellipse test)
     rel_z = np.clip(np.abs(local[under, 2] - zc[k[under]]) / b[k[under]], 0.0, 0.9)
-    need = (np.abs(local[under, 1] - yc[k[under]]) + t) / (1 - rel_z ** P_UPPER) ** (1 / P_UPPER)
-    a = np.maximum(a, _grow(_station_max(k[under], need, STATIONS, 0.0), np.maximum))
+    p = (last.p_open + (last.p - last.p_open) * rise)[k[under]]  # straighter walls behind the opening
+    need = (np.abs(local[under, 1] - yc[k[under]]) + t) / (1 - rel_z ** p) ** (1 / p)
+    a = slope_limited(np.maximum(a, _grow(_station_max(k[under], need, STATIONS, 0.0), np.maximum)), x)
     # the heel's half round and the toe's narrowing (stations past the foot), the toe spring, the sole
     xs, ends, nb = end_stations(x, size)
     pad = lambda q: np.concatenate([[q[0]] * nb, q, [q[-1]] * (len(xs) - nb - len(q))])  # noqa: E731
-    yc, zc, a, b = pad(yc), pad(zc), pad(a), pad(b)
+    yc, zc, a, b, rise = pad(yc), pad(zc), pad(a), pad(b), pad(rise)
     low = _grow(-_station_max(k, -local[:, 2], STATIONS, -np.inf), np.minimum) - z0  # each station's lowest vertex
     lift = toe_spring(xs, np.concatenate([np.full(nb, np.inf), low, np.full(len(xs) - nb - STATIONS, np.inf)]), x0, L,
                       last.spring * size)
-    rings = ring(yc, zc - (1 - ends) * b * 0.5 + lift, a * ends, b * (0.5 + 0.5 * ends), P_UPPER)
+    # the spring raises the upper's bottom, not its top over the foot; the heel's top falls with its half round,
+    # the nose's as a quarter ellipse to just over the sole's top (shoe_profile)
+    nf = len(xs) - nb - STATIONS
+    high = np.maximum(2 * b - lift, last.sole + 0.015) * np.r_[0.5 + 0.5 * ends[:nb], np.ones(len(xs) - nb)]
+    high = nose_heights(high, ends, nf, last.sole + 0.003 + NOSE_ROOM * size)
+    rings = (ring(yc, zb + lift + 0.5 * high, a * ends, 0.5 * high, last.p) * rise[:, None, None]
+             + ring(yc, zb + lift + 0.5 * high, a * ends, 0.5 * high, last.p_open) * (1 - rise)[:, None, None])
     half = a * ends + last.sole_outset  # the sole stands out of the upper's widest all round
     bottom = z0 - 0.004 + lift
     xf, rings = refine(xs, rings, REFINE)  # the same surface, finer: the colour regions' grid
@@ -265,9 +280,12 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
         pieces = [("upper", *made["upper"], _upper_colours(made, style, pal, color, grain(made["upper"][0]))),
                   ("sole", *sole, sole_color[None] * (grain(sole[0]) * shade)[:, None])]
         x0, L, z0, size = made["foot"]
-        lace = laces(look, *made["rings"], x0, L, size, pal)
+        lace = laces(look.laces, look.lace_from, look.lace_to, *made["rings"], x0, L, size, pal)
         if lace is not None:
             pieces.append(("laces", *lace))
+        if look.tongue:
+            pieces.append(("tongue", *shoe_tongue(local, *made["rings"], x0, L, z0, made["last"].collar,
+                                                  look.lace_from - 0.025, size, pal)))
         xs, yc, half = made["sole_half"]
         band = welt(look, xs, yc, half + last.sole_outset, z0 + made["lift"] + made["last"].sole, size, P_SOLE)
         if band is not None:
@@ -287,7 +305,7 @@ S_GRID = np.arange(-0.1, 1.2, 0.0025)  # the shares along the foot the region ta
 def _region_table(style: str) -> np.ndarray:
     """(len(S_GRID), RING) int8 a style's upper regions (:func:`~genb.render.dress.shoe_look.regions`) on a
     grid of shares along the foot 0.0025 apart (0.65 mm of an adult's foot): made once per style."""
-    side, up = unit_ring(RING, P_UPPER)
+    side, up = unit_ring(RING, LASTS[style].p)  # the toe box's (the regions' rows in its terms)
     t = regions(LOOKS[style], S_GRID, side, up, LASTS[style].open_from)
     t.flags.writeable = False
     return t
