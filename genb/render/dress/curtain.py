@@ -27,8 +27,8 @@ average, heavy, tall x closed coat (shell and tail) and jacket; the back within 
 mm before, 1.6-5.4 mm now. Its tail hangs on from the moved hem (:mod:`~genb.render.dress.coat_join`).
 (A flexed seat's relief is :mod:`~genb.render.dress.seat_tent`'s, after this.)
 
-In every other pose too (kneeling on one knee, cross-legged, a lunge: one thigh raised or both half way; by at
-most :data:`FOLDED_MAX`), and on a long top (a hoodie's, a sweater's or a shirt's hem under the buttocks' widest
+In every other pose too (kneeling on one knee, cross-legged: one thigh raised or both half way; by at most
+:data:`FOLDED_MAX`; not a lunge or a running stride, :func:`striding`), and on a long top (a hoodie's, a sweater's or a shirt's hem under the buttocks' widest
 line, :data:`~genb.render.dress.coat_join.WIDEST`; the rest-pose lift of
 :func:`~genb.render.dress.chest.curtain_lift` alone left two lobes and the cleft once posed): on one knee a jacket's
 and a coat's back bulged over the buttock on the kneeling side, cross-legged over both, and a hoodie's followed
@@ -43,13 +43,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress.vec import norm
+from genb.render.dress.vec import cross, norm
 
 CURTAIN_REACH = 0.2  # metres: the cloth falls straight from what lies up to this far above it
 CURTAIN_SLACK = 0.01  # metres: ... or this far below it (a cleft's own lobes at its height)
 CURTAIN_MAX = 0.1  # metres: the most a point moves out (a heavy body's cleft: 6.8 cm; capped at 6 its walls crumpled)
 FOLDED_MAX = 0.2  # metres: ... with both thighs folded up (the hem under a crouch's buttocks: 13-19 cm inside their outline)
-STRIDE_BACK = 0.25  # a thigh pointing back further than this (its unit vector's part along the back) strides: no curtain
+STRIDE_BACK = 0.25  # a thigh pointing back further than this (its unit vector's part along the trunk's back) strides: no curtain
 FOLD = 60.0  # degrees: both thighs further than this off the trunk's line fold the seat up (crouching, knees up, seated)
 CURTAIN_MIN_WEIGHT = 0.05  # shell vertices with less of the zone than this stay as they are
 SLICE = 0.01  # metres: the outline is taken per slice of this height
@@ -257,15 +257,18 @@ def hovering(wearer) -> bool:
 
 
 def striding(keypoints: np.ndarray) -> bool:
-    """Whether a thigh points back past :data:`STRIDE_BACK` (its unit hip-to-knee vector's part along the hips'
-    horizontal back direction): a lunge (0.36-0.44 over the key bodies), a running stride (0.27-0.44), a walk's
-    toe-off (0.26-0.33; upright, hung anyway); not kneeling on one knee (0.02-0.13) or upright (at most 0.02).
-    ``keypoints``: (25, 3) BODY25."""
+    """Whether a thigh points back past :data:`STRIDE_BACK` in the trunk's frame (its unit hip-to-knee vector's part
+    along the trunk's back: up, mid-hip to neck, times the hips' line across): a lunge (0.30-0.48 over the key bodies), a
+    running stride's back thigh (0.08-0.28); not kneeling on one knee (-0.15-0.06; closeup seed 380 sample #5, as
+    rendered, leaning, 0.14: along the world's horizontal its thigh pointed back 0.28). ``keypoints``: (25, 3) BODY25."""
     from genb.core.conventions import BODY25_INDEX as K25
 
     kp = np.asarray(keypoints, np.float64)
+    up = kp[K25["neck"]] - kp[K25["mid_hip"]]
+    up /= max(float(norm(up)), 1e-12)
     side = kp[K25["left_hip"]] - kp[K25["right_hip"]]
-    back = np.array([-side[1], side[0], 0.0]) / max(float(np.hypot(side[0], side[1])), 1e-12)  # up x side
+    side -= float(side @ up) * up
+    back = cross(up, side / max(float(norm(side)), 1e-12))
     for s in ("left", "right"):
         d = kp[K25[f"{s}_knee"]] - kp[K25[f"{s}_hip"]]
         if float(d @ back) > STRIDE_BACK * max(float(norm(d)), 1e-12):
