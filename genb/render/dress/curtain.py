@@ -28,13 +28,14 @@ mm before, 1.6-5.4 mm now. Its tail hangs on from the moved hem (:mod:`~genb.ren
 (A flexed seat's relief is :mod:`~genb.render.dress.seat_tent`'s, after this.)
 
 In every other pose too (kneeling on one knee, cross-legged: one thigh raised or both half way; by at most
-:data:`FOLDED_MAX`; not a lunge or a running stride, :func:`striding`), and on a long top (a hoodie's, a sweater's or a shirt's hem under the buttocks' widest
+:data:`FOLDED_MAX`; not a lunge or a running stride, :func:`striding`), and on a long top kneeling or seated
+(:func:`kneels`, or not upright; a hoodie's, a sweater's or a shirt's hem under the buttocks' widest
 line, :data:`~genb.render.dress.coat_join.WIDEST`; the rest-pose lift of
 :func:`~genb.render.dress.chest.curtain_lift` alone left two lobes and the cleft once posed): on one knee a jacket's
 and a coat's back bulged over the buttock on the kneeling side, cross-legged over both, and a hoodie's followed
 both lobes kneeling and sitting. Measured (``tests/test_back_fall.py``, kneeling, on one knee, on a chair and
 cross-legged x child, average, heavy, tall x hoodie, closed jacket, open coat; the shell's back within 45 degrees,
-90th percentile per person): 0.5-132.2 mm before (median 64.2), 0.5-19.8 mm now (median 2.5).
+90th percentile per person): 0.5-132.2 mm before (median 64.2), 0.5-19.8 mm now (median 2.2).
 
 Pure functions over numpy arrays (world frame, metres) and a per-shell plan built once.
 """
@@ -49,6 +50,7 @@ CURTAIN_REACH = 0.2  # metres: the cloth falls straight from what lies up to thi
 CURTAIN_SLACK = 0.01  # metres: ... or this far below it (a cleft's own lobes at its height)
 CURTAIN_MAX = 0.1  # metres: the most a point moves out (a heavy body's cleft: 6.8 cm; capped at 6 its walls crumpled)
 FOLDED_MAX = 0.2  # metres: ... with both thighs folded up (the hem under a crouch's buttocks: 13-19 cm inside their outline)
+KNEEL_SHIN = 0.15  # metres: a knee this little over its ankle kneels (a long top's curtain, garments._upper)
 STRIDE_BACK = 0.25  # a thigh pointing back further than this (its unit vector's part along the trunk's back) strides: no curtain
 FOLD = 60.0  # degrees: both thighs further than this off the trunk's line fold the seat up (crouching, knees up, seated)
 CURTAIN_MIN_WEIGHT = 0.05  # shell vertices with less of the zone than this stay as they are
@@ -254,6 +256,16 @@ def hovering(wearer) -> bool:
 
     z = np.asarray(wearer.vertices)[:, 2]
     return float(z[wearer.dresser.atlas.parts == PART_INDEX["torso"]].min() - z.min()) > ROUND and not on_chair(wearer.keypoints)
+
+
+def kneels(keypoints: np.ndarray) -> bool:
+    """Whether a knee lies less than :data:`KNEEL_SHIN` over its ankle (the shin down on the ground: kneeling upright
+    or on one knee, sitting on the heels; standing or walking a knee stands 0.3-0.5 m over its ankle). ``keypoints``:
+    (25, 3) BODY25, Z up."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    return any(kp[K25[f"{s}_knee"], 2] - kp[K25[f"{s}_ankle"], 2] < KNEEL_SHIN for s in ("left", "right"))
 
 
 def striding(keypoints: np.ndarray) -> bool:

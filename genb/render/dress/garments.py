@@ -50,7 +50,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
         knee_clear.lay(w, shell, m, t, float(g["thickness"]))  # and out of the thighs and knees a crouch folds up against it (dress.knee_clear)
         seat = coat_tail.seat_for(w.seat, w.vertices, w.dresser.atlas.parts == TORSO, w.keypoints)  # given or guessed
         seat_press.lay(w, shell, m, seat)  # on the seat's top, not under the buttocks inside it (dress.seat_press)
-    elif g["kind"] == "top" and g["waist"] < coat_join.WIDEST and not coat_join.upright(w.keypoints):
+    elif g["kind"] == "top" and g["waist"] < coat_join.WIDEST and (curtain.kneels(w.keypoints) or not coat_join.upright(w.keypoints)):
         curtain.hang(w, shell, m, False)  # kneeling or seated a long top's back falls from the buttocks too (dress.curtain)
     if g["kind"] != "dress":  # over the skirts worn with it (a dress's bodice ends under its own skirt), not its sleeves
         arms = np.asarray(shell.blend @ w.dresser.is_arm.astype(np.float32)).ravel() > 0.5
