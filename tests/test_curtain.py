@@ -113,11 +113,12 @@ def test_the_curtain_spans_a_cleft_and_falls_from_the_widest_line():
     assert curtain_lift(straight, out, straight, np.ones(len(P)))[0].max() < 0.002
 
 
-def test_only_standing_coats_and_folded_seats_hang_straight(anny_body, monkeypatch):
-    """With a thigh raised but not both folded up (kneeling on one knee, a lunge) the curtain does nothing: the
-    jacket is bit for bit what it was without it (its seated relief is dress.seat_tent's, test_seat_tent);
-    standing or walking, and with both thighs folded up past curtain.FOLD (crouching, seated: the back falls
-    from the buttocks, test_coat_fall) it moves the jacket's back out, by up to several centimetres."""
+def test_a_coat_hangs_straight_in_every_pose_but_a_stride(anny_body, monkeypatch):
+    """Standing or walking, with both thighs folded up past curtain.FOLD (crouching, seated: the back falls from the
+    buttocks, test_coat_fall), and (since s38; on ccda6a9 not) kneeling on one knee (the buttock over the kneeling
+    side bulged out of the jacket's back, tests/test_back_fall.py) the curtain moves the jacket's back out, by a
+    centimetre or more; in a lunge (curtain.striding: a thigh pointing back) it does nothing, the jacket bit for bit
+    what it was without it (a coat's tail falls onto the back thigh there, test_coat_hang)."""
     from genb.render.dress import curtain
 
     names = ("standing", "walk_passing", "crouching", "sitting", "kneeling_one_knee", "lunge")
@@ -126,4 +127,4 @@ def test_only_standing_coats_and_folded_seats_hang_straight(anny_body, monkeypat
     bare, _ = _jackets(anny_body, monkeypatch, names)
     for k, name in enumerate(names):
         moved = float(np.abs(hung[name, 1][0].vertices - bare[name, 1][0].vertices).max())
-        assert (moved > 0.01) if k < 4 else (moved == 0.0), (name, moved)
+        assert (moved > 0.01) if k < 5 else (moved == 0.0), (name, moved)

@@ -27,6 +27,16 @@ average, heavy, tall x closed coat (shell and tail) and jacket; the back within 
 mm before, 1.6-5.4 mm now. Its tail hangs on from the moved hem (:mod:`~genb.render.dress.coat_join`).
 (A flexed seat's relief is :mod:`~genb.render.dress.seat_tent`'s, after this.)
 
+In every other pose too (kneeling on one knee, cross-legged: one thigh raised or both half way; by at most
+:data:`FOLDED_MAX`; not a lunge or a running stride, :func:`striding`), and on a long top kneeling or seated
+(:func:`kneels`, or not upright; a hoodie's, a sweater's or a shirt's hem under the buttocks' widest
+line, :data:`~genb.render.dress.coat_join.WIDEST`; the rest-pose lift of
+:func:`~genb.render.dress.chest.curtain_lift` alone left two lobes and the cleft once posed): on one knee a jacket's
+and a coat's back bulged over the buttock on the kneeling side, cross-legged over both, and a hoodie's followed
+both lobes kneeling and sitting. Measured (``tests/test_back_fall.py``, kneeling, on one knee, on a chair and
+cross-legged x child, average, heavy, tall x hoodie, closed jacket, open coat; the shell's back within 45 degrees,
+90th percentile per person): 0.5-132.2 mm before (median 64.2), 0.5-19.8 mm now (median 2.2).
+
 Pure functions over numpy arrays (world frame, metres) and a per-shell plan built once.
 """
 
@@ -34,12 +44,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress.vec import norm
+from genb.render.dress.vec import cross, norm
 
 CURTAIN_REACH = 0.2  # metres: the cloth falls straight from what lies up to this far above it
 CURTAIN_SLACK = 0.01  # metres: ... or this far below it (a cleft's own lobes at its height)
 CURTAIN_MAX = 0.1  # metres: the most a point moves out (a heavy body's cleft: 6.8 cm; capped at 6 its walls crumpled)
 FOLDED_MAX = 0.2  # metres: ... with both thighs folded up (the hem under a crouch's buttocks: 13-19 cm inside their outline)
+KNEEL_SHIN = 0.15  # metres: a knee this little over its ankle kneels (a long top's curtain, garments._upper)
+STRIDE_BACK = 0.25  # a thigh pointing back further than this (its unit vector's part along the trunk's back) strides: no curtain
 FOLD = 60.0  # degrees: both thighs further than this off the trunk's line fold the seat up (crouching, knees up, seated)
 CURTAIN_MIN_WEIGHT = 0.05  # shell vertices with less of the zone than this stay as they are
 SLICE = 0.01  # metres: the outline is taken per slice of this height
@@ -210,26 +222,29 @@ def hang_straight(shell, zone: np.ndarray, vertices: np.ndarray, normals: np.nda
 
 
 def hang(wearer, shell, mesh, tail: bool = True) -> None:
-    """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh` of
-    ``shell``) on a standing or walking ``wearer`` (:func:`~genb.render.dress.coat_join.upright`): its back
-    and hips hung straight from their widest line (:func:`hang_straight`, in place); with both thighs folded
-    up (:func:`folded_seat`) from the buttocks, by up to :data:`FOLDED_MAX`, turning in under them over its hem
+    """A top's, a jacket's or a coat's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh` of
+    ``shell``), in any pose: its back and hips hung straight from their widest line (:func:`hang_straight`, in
+    place), by up to :data:`CURTAIN_MAX` standing or walking (:func:`~genb.render.dress.coat_join.upright`), by up
+    to :data:`FOLDED_MAX` with a thigh raised (seated, crouching, kneeling on one knee, cross-legged: from the
+    buttocks); not in a lunge or a running stride (:func:`striding`: there a coat's tail falls from the seat onto
+    the back thigh, :mod:`~genb.render.dress.coat_hang`; the curtain stood it 4.3 cm off it); with both thighs folded up (:func:`folded_seat`) turning in under them over its hem
     (:func:`rounded`) where it hangs free (:func:`hovering`: crouching) unless a ``tail`` hangs from it (a coat's:
-    :mod:`~genb.render.dress.coat_join`). Not with one
-    thigh raised and the other down (kneeling on one knee, a lunge, a running stride)."""
+    :mod:`~genb.render.dress.coat_join`)."""
     from genb.core.conventions import BODY25_INDEX as K25
     from genb.render.dress.coat_join import upright
 
-    folded = folded_seat(wearer.keypoints)
-    if not (folded or upright(wearer.keypoints)):
+    stands = upright(wearer.keypoints)
+    if not stands and striding(wearer.keypoints):
         return
+    folded = folded_seat(wearer.keypoints)
     d = wearer.dresser
     got = _ZONES.get(id(d.atlas))
     if got is None or got[0] is not d.atlas:
         got = _ZONES[id(d.atlas)] = (d.atlas, curtain_zone(d.atlas, d.is_leg))
     kp = np.asarray(wearer.keypoints, np.float64)
+    cap = CURTAIN_MAX if stands else FOLDED_MAX
     hang_straight(shell, got[1], mesh.vertices, mesh.normals, 0.5 * (kp[K25["left_hip"]] + kp[K25["right_hip"]]),
-                  FOLDED_MAX if folded else CURTAIN_MAX, d.atlas.torso if folded and not tail and hovering(wearer) else None)
+                  cap, d.atlas.torso if folded and not tail and hovering(wearer) else None)
 
 
 def hovering(wearer) -> bool:
@@ -241,6 +256,36 @@ def hovering(wearer) -> bool:
 
     z = np.asarray(wearer.vertices)[:, 2]
     return float(z[wearer.dresser.atlas.parts == PART_INDEX["torso"]].min() - z.min()) > ROUND and not on_chair(wearer.keypoints)
+
+
+def kneels(keypoints: np.ndarray) -> bool:
+    """Whether a knee lies less than :data:`KNEEL_SHIN` over its ankle (the shin down on the ground: kneeling upright
+    or on one knee, sitting on the heels; standing or walking a knee stands 0.3-0.5 m over its ankle). ``keypoints``:
+    (25, 3) BODY25, Z up."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    return any(kp[K25[f"{s}_knee"], 2] - kp[K25[f"{s}_ankle"], 2] < KNEEL_SHIN for s in ("left", "right"))
+
+
+def striding(keypoints: np.ndarray) -> bool:
+    """Whether a thigh points back past :data:`STRIDE_BACK` in the trunk's frame (its unit hip-to-knee vector's part
+    along the trunk's back: up, mid-hip to neck, times the hips' line across): a lunge (0.30-0.48 over the key bodies), a
+    running stride's back thigh (0.08-0.28); not kneeling on one knee (-0.15-0.06; closeup seed 380 sample #5, as
+    rendered, leaning, 0.14: along the world's horizontal its thigh pointed back 0.28). ``keypoints``: (25, 3) BODY25."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    up = kp[K25["neck"]] - kp[K25["mid_hip"]]
+    up /= max(float(norm(up)), 1e-12)
+    side = kp[K25["left_hip"]] - kp[K25["right_hip"]]
+    side -= float(side @ up) * up
+    back = cross(up, side / max(float(norm(side)), 1e-12))
+    for s in ("left", "right"):
+        d = kp[K25[f"{s}_knee"]] - kp[K25[f"{s}_hip"]]
+        if float(d @ back) > STRIDE_BACK * max(float(norm(d)), 1e-12):
+            return True
+    return False
 
 
 def folded_seat(keypoints: np.ndarray, degrees: float = FOLD) -> bool:
