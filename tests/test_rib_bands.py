@@ -56,11 +56,14 @@ def test_the_bands_are_gathered_under_the_bloused_cloth_and_out_of_the_trousers(
         up, on_arm = _up_from_hem(dresser, shell, HOODIE)
         own = shell.twin == np.arange(shell.num_vertices)
         off = np.linalg.norm(top.vertices - np.asarray(shell.blend @ v.astype(np.float64)), axis=1)
+        # seated, the back's hem hangs from the buttocks with the cloth above it (dress.curtain, since s38-backlobe:
+        # the child's trunk step 6.3 mm all round): there the step is measured off the back (+Y in the key poses)
+        free = np.ones(len(own), bool) if pose == "standing" else np.asarray(shell.blend @ n).reshape(-1, 3)[:, 1] < 0.5
         for arm, least in ((False, 0.011), (True, 0.010)):  # ccda6a9: trunk 0.3-4.0 mm, cuffs -0.1-1.7 mm
-            band = own & (on_arm == arm) & (up > 0.01) & (up < 0.045)
-            above = own & (on_arm == arm) & (up > 0.07) & (up < 0.11)
+            band = own & free & (on_arm == arm) & (up > 0.01) & (up < 0.045)
+            above = own & free & (on_arm == arm) & (up > 0.07) & (up < 0.11)
             step = np.median(off[above]) - np.median(off[band])
-            assert step > least, (pose, name, arm, step)  # 13.6-16.4 mm trunk, 11.6-13.1 mm cuffs
+            assert step > least, (pose, name, arm, step)  # 13.6-16.4 mm trunk (seated, off the back: 12.1-16.1), 11.6-13.1 mm cuffs
         if pose == "standing":  # the waistband kept out of the trousers (seated, the lap's folds: as before)
             band = own & ~on_arm & (up < 0.06)
             d, i = cKDTree(trousers.vertices).query(top.vertices[band])
