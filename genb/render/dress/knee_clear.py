@@ -6,24 +6,23 @@ beside the chest and under the forearms: the shell's front, sides and sleeves ru
 the trousers show through the jacket as a dark patch (bedlam seed 320, sample 4: a crouching man's
 knee through his jacket's side). Real cloth there lies on the thigh or is pressed between it and the body.
 
-Posed, with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`, every shell vertex off the
-shell's seat (:data:`ON_SEAT`, the seat tent's) that lies in a thigh, knee or shin (under the plane of its
-nearest leg vertex, from :data:`LEG_FROM` down the leg, by less than the coat's stacked thickness +
-:data:`MARGIN`, or of the tight trousers' surface there, from :data:`CLOTH_FROM`, by less than its own
-thickness + :data:`MARGIN`) is pressed in towards the body point it is draped from, out of the leg
-(:mod:`~genb.render.dress.knee_press`): the leg stays in front of it. Moved out along that normal instead
-(as up to ccda6a9), a sleeve or a side crossing a thigh came out on both sides of it, torn across the leg
-into shards lying on the trousers (``closeup`` seed 370, sample 11) or round a knee as a hoop with the knee
-a disc in it (seed 361, sample 6). The seat's vertices (the calves under a crouch's buttocks) are still
-moved out along their nearest leg vertex's normal to the stacked thickness + :data:`MARGIN` over the skin
-(not off the trousers: pushed off the trousers' seat its relief rose from a median 0.14 to 0.19),
-:data:`PASSES` rounds; the moves are then spread to their neighbours over the shell's faces, :data:`SPREAD`
-of their moved neighbours' mean a ring (no step at a moved patch's edge), and the seat pushed again;
-normals turn by as much as their faces did. Over crouching, knees up, kneeling and kneeling on one knee x
-child, average, heavy, tall x closed coat and jacket (``tests/test_knee_clear.py``): shell edges torn (both
-ends moved 5 mm or more, more than 90 degrees apart) 1026 on ccda6a9, 1 now; faces turned over 3807 -> 80;
-shell vertices in a leg 0 -> 4771, each pressed on the body (within 5 mm of as near as it may go) where the
-leg lies in the body itself, hidden in the leg as the body's own arm or belly is.
+Posed, with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`, every shell vertex that lies under
+the skin of a thigh or knee (its nearest leg vertex, from :data:`LEG_FROM` down the leg and within :data:`REACH`,
+along that vertex's normal) is moved out along that normal to the coat's stacked thickness + :data:`MARGIN` over
+it, and off the tight trousers' surface there (from :data:`CLOTH_FROM`) by the coat's own thickness +
+:data:`MARGIN` (their crease stands up to 4 cm off a crouching thigh), but on the shell's seat (:data:`ON_SEAT`,
+the seat tent's: pushed off the trousers' seat its relief rose from a median 0.14 to 0.19); skin and trousers in
+turn, :data:`PASSES` rounds; the move is then spread to its neighbours over the shell's faces, :data:`SPREAD` of
+their pushed neighbours' mean a ring (no step at the pushed patch's edge), and pushed again; normals turn by as
+much as their faces did. A sleeve's vertices (the shell's blend of the arms over a half) off the seat are not
+pushed out but pressed in towards the body point they are draped from, out of the leg
+(:mod:`~genb.render.dress.knee_press`): pushed out, a sleeve crossing a thigh came out on both sides of it, torn
+across the leg into shards lying on the trousers (``closeup`` seed 370, sample 11) or round a knee as a hoop with
+the knee a disc in it (seed 361, sample 6). Over crouching, knees up, kneeling and kneeling on one knee x child,
+average, heavy, tall x closed coat and jacket (``tests/test_knee_clear.py``): trunk vertices more than 3 mm under
+a leg's skin 0 (4325 on beb768f); sleeve vertices in a leg 2439, each pressed on the body; shell edges torn (both
+ends moved 5 mm or more, more than 90 degrees apart) with an end on a sleeve 681 on ccda6a9 -> 11, all 1026 ->
+356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314.
 
 Cost (thread CPU time, best of 5, base and this interleaved in one process, the 2-core machine at a load
 of 12-20; pressing in, :mod:`~genb.render.dress.knee_press`, added 5.1 -> 5.6 ms a flexed coat or jacket,
@@ -238,12 +237,13 @@ def _vertex_normals(v: np.ndarray, faces: np.ndarray, count: int) -> np.ndarray:
 
 def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh`) on a
-    ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX` (:func:`clear`, in place):
-    off its seat (:func:`~genb.render.dress.seat_tent.seat_weights` at most :data:`ON_SEAT`) pressed in out of the
-    thighs, knees and shins (``clearance`` + :data:`MARGIN` metres over their skin, ``cloth`` + :data:`MARGIN`
-    over the tight trousers', shorts' or leggings' surface on them) towards the body, at most to ``clearance``
-    from it or ``cloth`` over the tops worn under it (:func:`~genb.render.dress.knee_press.anchored`); on its
-    seat pushed out of the legs' skin along their normals. Standing, nothing is done."""
+    ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX` (:func:`clear`, in place)
+    kept ``clearance`` + :data:`MARGIN` metres over the thighs' and knees' skin and, off its seat
+    (:func:`~genb.render.dress.seat_tent.seat_weights` at most :data:`ON_SEAT`), ``cloth`` + :data:`MARGIN` over
+    the tight trousers' (or shorts', leggings') surface on them: its sleeves (blend of the arms over a half) off
+    the seat pressed in towards the body, at most to ``clearance`` from it or ``cloth`` over the tops worn under
+    it (:func:`~genb.render.dress.knee_press.anchored`), the rest pushed out along the legs' normals. Standing,
+    nothing is done."""
     from genb.core.conventions import PART_INDEX
     from genb.render.dress.coat_join import FLEX
     from genb.render.dress.seat_tent import flexed
@@ -258,8 +258,9 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     legs = wearer.vertices[_legs(wearer.dresser, CLOTH_FROM)]
     bottoms = [(_bottom(m, legs, (id(wearer.dresser), CLOTH_FROM)), None, cloth + MARGIN, off_seat) for m in wearer.out
                if m.part == PART_INDEX["lower_clothes"] and ":" not in m.name]
+    sleeves = off_seat & (np.asarray(shell.blend @ wearer.dresser.is_arm.astype(np.float32)).ravel() > 0.5)
     anchors = lambda ids: knee_press.anchored(wearer, shell, ids, clearance, cloth)  # noqa: E731
-    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms, (off_seat, anchors))
+    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms, (sleeves, anchors))
 
 
 def _bottom(mesh, legs: np.ndarray, key):

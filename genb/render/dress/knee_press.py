@@ -6,18 +6,19 @@ in a leg out along its nearest leg vertex's normal: a sleeve or a side crossing 
 sides of it, torn along the leg's middle, its pieces lying on the trousers as jagged shards (``closeup``
 seed 370, sample 11: white triangles on a crouching man's navy thigh seen from behind) and round a knee as
 a hoop with the knee a disc in it (seed 361, sample 6: both knees through black sleeves as maroon discs).
-Cloth a leg presses into is pressed back towards the arm or the trunk under it, between the body and the
-leg, and the leg stays in front of it (the way s37's one side per patch went, carried across a thigh, the
-cloth stood 13.3 cm off the skin).
+A sleeve a leg presses into is pressed back towards the arm under it, between the arm and the leg, and the
+leg stays in front of it (the way s37's one side per patch went, carried across a thigh, the cloth stood 13.3 cm
+off the skin). Only sleeves: pressed in too, the trunk's front went behind the thighs, and a shoulder bag's sash
+or a backpack's webbing fitted to it ended under the trousers (knee_clear pushes the trunk out as before).
 
-Here each such shell vertex moves straight towards the body point it is draped from (its anchor, the
+Here each such sleeve vertex moves straight towards the body point it is draped from (its anchor, the
 shell's blend of the posed body) until it stands the surfaces' clearance out of every leg surface
 (:func:`inward`: the way tried at :data:`SAMPLES` points, the first one out refined by :data:`HALVINGS`
 halvings), but never nearer its anchor than it may go (:func:`anchored`: its stacked thickness, or the tops
 worn under it + its own thickness): where the leg lies in the body itself, it stays pressed on the body,
 inside the leg, hidden there as the body's own arm or belly is. Every move is towards its own body, so
 neighbours move alike (no tear) and no vertex gets farther from the skin. Measured in
-``tests/test_knee_clear.py`` (torn edges 1026 -> 1) and ``knee_clear``'s docstring.
+``tests/test_knee_clear.py`` (torn edges with an end on a sleeve 681 -> 11) and ``knee_clear``'s docstring.
 
 Pure functions over numpy arrays (world frame, metres).
 """
