@@ -25,8 +25,8 @@ ends moved 5 mm or more, more than 90 degrees apart) with an end on a sleeve 681
 356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314.
 
 Cost (thread CPU time, best of 5, base and this interleaved in one process, the 2-core machine at a load
-of 12-20; pressing in, :mod:`~genb.render.dress.knee_press`, added 5.1 -> 5.6 ms a flexed coat or jacket,
-crouching 7-10 -> 8-11, measured at a load of 9): over the test's flexed poses (crouching, knees up, on one knee, seated, cross-legged, legs out,
+of 12-20; pressing the sleeves in, :mod:`~genb.render.dress.knee_press`, added 5.1 -> 6.2 ms a flexed coat or
+jacket over crouching, knees up, on one knee, seated, cross-legged, measured at a load of 4-6): over the test's flexed poses (crouching, knees up, on one knee, seated, cross-legged, legs out,
 a lunge) x 4 bodies x coat and jacket, 5.50 -> 4.79 ms a flexed coat or jacket on e9a3c6f -> now
 (crouching and knees up 9.4 -> 8.4, the others 3.9 -> 3.3), the moved shells bit for bit the same: a
 round asks the k-d tree again only for the points that moved (:class:`_Surface`, half the queries), the
