@@ -6,22 +6,27 @@ beside the chest and under the forearms: the shell's front, sides and sleeves ru
 the trousers show through the jacket as a dark patch (bedlam seed 320, sample 4: a crouching man's
 knee through his jacket's side). Real cloth there lies on the thigh or is pressed between it and the body.
 
-Posed, with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`, every shell vertex that
-lies under the skin of a thigh or knee (its nearest leg vertex, from :data:`LEG_FROM` down the leg and
-within :data:`REACH`, along that vertex's normal) is moved out along that normal to the coat's stacked
-thickness + :data:`MARGIN` over it, and off the tight trousers' surface there (from :data:`CLOTH_FROM`)
-by the coat's own thickness + :data:`MARGIN` (their crease stands up to 4 cm off a crouching thigh:
-over the skin alone seed 320 sample 4's knee still showed), but on the shell's seat (:data:`ON_SEAT`,
-the seat tent's: pushed off the trousers' seat its relief rose from a median 0.14 to 0.19); skin and
-trousers in turn, :data:`PASSES` rounds; the move is then spread to its neighbours over the shell's
-faces, :data:`SPREAD` of their pushed neighbours' mean a ring (no step at the pushed patch's edge),
-and pushed again; normals turn by as much as their faces did. Shell vertices more than 3 mm under a
-leg's skin over crouching, knees up, kneeling and kneeling on one knee x child, average, heavy, tall x
-closed coat and jacket (``tests/test_knee_clear.py``): 4325 on beb768f, 0 now; under the trousers'
-surface 5183, 22 now (a kneeling child's jacket: its thighs within FLEX, untouched).
+Posed, with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX`, every shell vertex that lies under
+the skin of a thigh or knee (its nearest leg vertex, from :data:`LEG_FROM` down the leg and within :data:`REACH`,
+along that vertex's normal) is moved out along that normal to the coat's stacked thickness + :data:`MARGIN` over
+it, and off the tight trousers' surface there (from :data:`CLOTH_FROM`) by the coat's own thickness +
+:data:`MARGIN` (their crease stands up to 4 cm off a crouching thigh), but on the shell's seat (:data:`ON_SEAT`,
+the seat tent's: pushed off the trousers' seat its relief rose from a median 0.14 to 0.19); skin and trousers in
+turn, :data:`PASSES` rounds; the move is then spread to its neighbours over the shell's faces, :data:`SPREAD` of
+their pushed neighbours' mean a ring (no step at the pushed patch's edge), and pushed again; normals turn by as
+much as their faces did. A sleeve's vertices (the shell's blend of the arms over a half) off the seat are not
+pushed out but pressed in towards the body point they are draped from, out of the leg
+(:mod:`~genb.render.dress.knee_press`): pushed out, a sleeve crossing a thigh came out on both sides of it, torn
+across the leg into shards lying on the trousers (``closeup`` seed 370, sample 11) or round a knee as a hoop with
+the knee a disc in it (seed 361, sample 6). Over crouching, knees up, kneeling and kneeling on one knee x child,
+average, heavy, tall x closed coat and jacket (``tests/test_knee_clear.py``): trunk vertices more than 3 mm under
+a leg's skin 0 (4325 on beb768f); sleeve vertices in a leg 2439, each pressed on the body; shell edges torn (both
+ends moved 5 mm or more, more than 90 degrees apart) with an end on a sleeve 681 on ccda6a9 -> 11, all 1026 ->
+356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314.
 
 Cost (thread CPU time, best of 5, base and this interleaved in one process, the 2-core machine at a load
-of 12-20): over the test's flexed poses (crouching, knees up, on one knee, seated, cross-legged, legs out,
+of 12-20; pressing the sleeves in, :mod:`~genb.render.dress.knee_press`, added 5.1 -> 6.2 ms a flexed coat or
+jacket over crouching, knees up, on one knee, seated, cross-legged, measured at a load of 4-6): over the test's flexed poses (crouching, knees up, on one knee, seated, cross-legged, legs out,
 a lunge) x 4 bodies x coat and jacket, 5.50 -> 4.79 ms a flexed coat or jacket on e9a3c6f -> now
 (crouching and knees up 9.4 -> 8.4, the others 3.9 -> 3.3), the moved shells bit for bit the same: a
 round asks the k-d tree again only for the points that moved (:class:`_Surface`, half the queries), the
@@ -38,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress import knee_press
 from genb.render.dress.vec import norm
 
 LEG_FROM = 0.3  # leg coordinate (0 hip, 1 knee): the thigh from a third of the way down to the knee and the shin (not the hip crease the shell covers)
@@ -106,14 +112,16 @@ def _adjacency(faces: np.ndarray, count: int):
     return got[1]
 
 
-def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces: list) -> np.ndarray:
+def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces: list, press=None) -> np.ndarray:
     """The vertices moved, in place: ``vertices`` (G, 3) out of the legs (:func:`leg_push` of each of
     ``surfaces`` in turn, :data:`PASSES` rounds, spread by :func:`spread`, then as many rounds again),
     ``normals`` (G, 3) of the moved vertices turned by as much as their faces' normals turned.
     ``surfaces``: ``(points (L, 3), unit normals (L, 3), clearance metres[, (G,) bool the shell vertices it
     pushes])`` each, the legs' skin first (only shell vertices within :data:`NEAR` of it are looked at); after the
     skin, ``points`` may be a function ``() -> (points, normals)``, called only when some shell vertex is that near
-    (a tall body cross-legged: none, 1.6 -> 0.4 ms). Returns the (M,) moved vertex ids."""
+    (a tall body cross-legged: none, 1.6 -> 0.4 ms). ``press``: ``((G,) bool, a function (M,) ids -> ((M, 3)
+    anchors, (M,) metres))``: the vertices never pushed out of a leg but pressed in towards their anchors, at most
+    that near them (:func:`~genb.render.dress.knee_press.inward`), or None: none. Returns the (M,) moved vertex ids."""
     v = np.asarray(vertices, np.float64)
     skin = _Surface(np.asarray(surfaces[0][0], np.float64), np.asarray(surfaces[0][1], np.float64), surfaces[0][2])
     lo, hi = skin.points.min(axis=0) - NEAR, skin.points.max(axis=0) + NEAR
@@ -125,11 +133,19 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
         return np.zeros(0, np.int64)
     others = [(_arrays(s[0]), s[2], s[3] if len(s) > 3 else None) for s in surfaces[1:]]
     surfaces = [skin] + [_Surface(p, n, c, m) for (p, n), c, m in others if len(p)]
+    pressed = None if press is None else np.asarray(press[0], bool)
     for s in surfaces:
+        if pressed is not None:  # pressed in, not pushed out (dress.knee_press)
+            s.only = ~pressed if s.only is None else np.asarray(s.only, bool) & ~pressed
         s.start(near)
     skin.known(v[near], d[inside], j[inside])  # the first round's nearest skin points: those within NEAR
     push = np.zeros(v.shape)
     push[near] = _passes(v[near], np.zeros((len(near), 3)), surfaces)
+    if pressed is not None:  # those in a leg pressed in towards the body they are draped from
+        ids = near[pressed[near]]
+        ids = ids[~knee_press.outside(v[ids], surfaces)]
+        if len(ids):
+            push[ids] = knee_press.inward(v[ids], *press[1](ids), surfaces)
     if not (np.abs(push) > 1e-5).any():
         return np.zeros(0, np.int64)
     push[near] = _passes(v[near], spread(push, faces)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
@@ -221,12 +237,13 @@ def _vertex_normals(v: np.ndarray, faces: np.ndarray, count: int) -> np.ndarray:
 
 def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     """A coat's or a jacket's posed shell ``mesh`` (a :class:`~genb.render.dress.mesh.GarmentMesh`) on a
-    ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX` kept ``clearance``
-    + :data:`MARGIN` metres over the thighs' and knees' skin and ``cloth`` + :data:`MARGIN` over the tight
-    trousers' (or shorts', leggings') surface on them (:func:`clear`, in place: the trousers' seat and
-    crease stand 4 cm off a crouching thigh, more than the coat's offset), but on the shell's seat
-    (:func:`~genb.render.dress.seat_tent.seat_weights`: the seat tent spans it; pushed off the trousers'
-    seat its relief rose from a median 0.14 to 0.19). Standing, nothing is done."""
+    ``wearer`` with a thigh flexed past :data:`~genb.render.dress.coat_join.FLEX` (:func:`clear`, in place)
+    kept ``clearance`` + :data:`MARGIN` metres over the thighs' and knees' skin and, off its seat
+    (:func:`~genb.render.dress.seat_tent.seat_weights` at most :data:`ON_SEAT`), ``cloth`` + :data:`MARGIN` over
+    the tight trousers' (or shorts', leggings') surface on them: its sleeves (blend of the arms over a half) off
+    the seat pressed in towards the body, at most to ``clearance`` from it or ``cloth`` over the tops worn under
+    it (:func:`~genb.render.dress.knee_press.anchored`), the rest pushed out along the legs' normals. Standing,
+    nothing is done."""
     from genb.core.conventions import PART_INDEX
     from genb.render.dress.coat_join import FLEX
     from genb.render.dress.seat_tent import flexed
@@ -241,7 +258,9 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     legs = wearer.vertices[_legs(wearer.dresser, CLOTH_FROM)]
     bottoms = [(_bottom(m, legs, (id(wearer.dresser), CLOTH_FROM)), None, cloth + MARGIN, off_seat) for m in wearer.out
                if m.part == PART_INDEX["lower_clothes"] and ":" not in m.name]
-    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms)
+    sleeves = off_seat & (np.asarray(shell.blend @ wearer.dresser.is_arm.astype(np.float32)).ravel() > 0.5)
+    anchors = lambda ids: knee_press.anchored(wearer, shell, ids, clearance, cloth)  # noqa: E731
+    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms, (sleeves, anchors))
 
 
 def _bottom(mesh, legs: np.ndarray, key):
