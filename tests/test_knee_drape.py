@@ -77,7 +77,7 @@ def test_nothing_moves_without_folded_knees():
 
 
 def test_a_knee_length_skirt_is_not_draped_from_a_raised_knee():
-    """knee_drape.reaching: a grid whose columns run 0.8 leg lengths (a knee-length skirt, 0.73-0.88 in lunges and
+    """knee_drape.reaching: a grid whose columns run 0.8 leg lengths (a knee-length skirt, 0.73-0.83 in lunges and
     one-knee kneels) gets nothing, 1.2 (a skirt to above the ankle or a long dress, 1.14-1.25) all of it; drape then
     returns a knee-length skirt's grid as it was on a raised knee (the same array: test_hang's sawtooth for the
     child kneeling on one knee stays at ccda6a9's 7.61 %, 8.33 % when it was moved in)."""

@@ -35,9 +35,10 @@ FOLD = (110.0, 120.0)  # degrees the flatter knee is bent (between hip to knee a
 # sitting on the ground with the knees up 127)
 RAISED = (0.3, 0.45)  # the higher knee's height over the ground per leg length: a knee down and this one up (a lunge,
 # kneeling on one knee 0.59-0.65), nothing at RAISED[0] or lower (kneeling 0.19-0.20, cross-legged 0.06, legs out 0.21-0.25)
-LONG = (0.95, 1.1)  # the cloth's length down its columns per leg length: a skirt to below the knee, nothing at LONG[0]
-# or shorter (a knee-length skirt 0.73-0.88: it ends about the raised knee, no curtain hangs under it), all of it at
-# LONG[1] or longer (a skirt to above the ankle, a long dress 1.14-1.25; lunges and one-knee kneels x 4 bodies)
+LONG = (0.85, 0.95)  # the cloth's length down its columns per leg length: a skirt to below the knee, nothing at LONG[0]
+# or shorter (a knee-length skirt 0.73-0.83 in lunges and one-knee kneels: it ends about the raised knee, no curtain
+# hangs under it; the child's lunge's 0.88, a third), all of it at LONG[1] or longer (a skirt to the shin, bedlam seed 381
+# sample 3's 0.97; to above the ankle or a long dress 1.14-1.25)
 AHEAD = 0.1  # metres towards the raised knee from the legs' middle over which a lunge's cloth comes to move wholly
 MARGIN = 0.03  # metres of cloth allowed outside the outline (its offset off the skin, its ease)
 SLACK = 0.03  # metres: the outline at a height is that of the skin from this far under it upwards
