@@ -74,3 +74,25 @@ def test_nothing_moves_without_folded_knees():
     assert how_folded(pc) == 0.0
     X = np.zeros((4, 6, 3))
     assert drape(X, pc, None, None, 0.0) is X
+
+
+def test_a_knee_length_skirt_is_not_draped_from_a_raised_knee():
+    """knee_drape.reaching: a grid whose columns run 0.8 leg lengths (a knee-length skirt, 0.73-0.83 in lunges and
+    one-knee kneels) gets nothing, 1.2 (a skirt to above the ankle or a long dress, 1.14-1.25) all of it; drape then
+    returns a knee-length skirt's grid as it was on a raised knee (the same array: test_hang's sawtooth for the
+    child kneeling on one knee stays at ccda6a9's 7.61 %, 8.33 % when it was moved in)."""
+    from genb.render.dress.knee_drape import drape, raised, reaching
+    from genb.render.dress.fall import low
+
+    pc = {"left_hip": np.array([0.1, 0.0, 0.5]), "right_hip": np.array([-0.1, 0.0, 0.5]),
+          "left_knee": np.array([0.1, 0.45, 0.5]), "right_knee": np.array([-0.1, -0.1, 0.05]),
+          "left_ankle": np.array([0.1, 0.45, 0.05]), "right_ankle": np.array([-0.1, -0.5, 0.05])}
+    assert low(pc, 0.0) == 1.0 and raised(pc, 0.0) == 1.0
+    legs = 0.5 * sum(np.linalg.norm(pc[f"{s}_knee"] - pc[f"{s}_hip"]) + np.linalg.norm(pc[f"{s}_ankle"] - pc[f"{s}_knee"])
+                     for s in ("left", "right"))
+    for share, want in ((0.8, 0.0), (1.2, 1.0)):
+        X = np.zeros((5, 6, 3))
+        X[..., 2] = np.linspace(0.0, -share * legs, 5)[:, None]
+        assert reaching(X, pc) == pytest.approx(want)
+    X[..., 2] *= 0.8 / 1.2
+    assert drape(X, pc, None, None, 0.0) is X

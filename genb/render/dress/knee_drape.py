@@ -11,8 +11,14 @@ along its direction from the vertical through the legs' middle (hips, knees and 
 never cross, so the cloth never folds over itself), to within :data:`MARGIN` of that outline (the convex
 hull seen from above of the legs' and the hips' skin from :data:`SLACK` under it upwards, a circumscribed
 :data:`DIRECTIONS`-gon, as :mod:`~genb.render.dress.curtain`'s), times how folded the knees are
-(:func:`folded`). The settling then lays it on the skin. Only there: standing, walking, on a chair, a knee
-on the ground (:func:`~genb.render.dress.fall.low`'s fall) nothing changes (bit for bit).
+(:func:`folded`). The settling then lays it on the skin. With a knee on the ground (:func:`~genb.render.dress.fall.low`)
+and the other up (:func:`raised`: a lunge, kneeling on one knee) the same after the fall, on the raised leg's side
+(:func:`ahead`), for a skirt or dress reaching below the knee (:func:`reaching`; a knee-length one ends about the
+raised knee: nothing changes for it, bit for bit): the fall drops the cloth straight down, so the cut's cone round a raised front thigh stood past
+the knee and fell round the shin as a sack (``tests/test_skirt_lunge.py``: below the higher knee on its side, mean
+2.64 cm outside the outline over lunges and one-knee kneels x 4 bodies x a long skirt and dress on ccda6a9,
+0.52 cm now). Standing, walking, on a chair, kneeling on both knees, cross-legged, legs out nothing changes (bit
+for bit).
 
 Pure functions over numpy arrays (world frame, metres, Z up).
 """
@@ -27,6 +33,13 @@ from genb.render.dress.settle import smooth
 FOLD = (110.0, 120.0)  # degrees the flatter knee is bent (between hip to knee and knee to ankle): nothing at FOLD[0]
 # or less (a chair 88, leaning forward on it 98, a run 97 at most), all of it at FOLD[1] or more (crouching 137,
 # sitting on the ground with the knees up 127)
+RAISED = (0.3, 0.45)  # the higher knee's height over the ground per leg length: a knee down and this one up (a lunge,
+# kneeling on one knee 0.59-0.65), nothing at RAISED[0] or lower (kneeling 0.19-0.20, cross-legged 0.06, legs out 0.21-0.25)
+LONG = (0.85, 0.95)  # the cloth's length down its columns per leg length: a skirt to below the knee, nothing at LONG[0]
+# or shorter (a knee-length skirt 0.73-0.83 in lunges and one-knee kneels: it ends about the raised knee, no curtain
+# hangs under it; the child's lunge's 0.88, a third), all of it at LONG[1] or longer (a skirt to the shin, bedlam seed 381
+# sample 3's 0.97; to above the ankle or a long dress 1.14-1.25)
+AHEAD = 0.1  # metres towards the raised knee from the legs' middle over which a lunge's cloth comes to move wholly
 MARGIN = 0.03  # metres of cloth allowed outside the outline (its offset off the skin, its ease)
 SLACK = 0.03  # metres: the outline at a height is that of the skin from this far under it upwards
 SLICE = 0.01  # metres: the outline is taken per slice of this height
@@ -48,6 +61,43 @@ def folded(pc: dict) -> float:
         c = float(u @ w) / max(float(np.linalg.norm(u) * np.linalg.norm(w)), 1e-12)
         bend = min(bend, float(np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))))
     return float(np.clip((bend - FOLD[0]) / (FOLD[1] - FOLD[0]), 0.0, 1.0))
+
+
+def raised(pc: dict, ground: float) -> float:
+    """How high the higher knee stands, 0 (both knees low: kneeling, cross-legged, legs out) to 1 (a knee up: a
+    lunge, kneeling on one knee): its height over the ``ground`` per leg length (hip to knee to ankle, the mean of
+    the posed centres ``pc``' two legs) ramped over :data:`RAISED`."""
+    top, legs = -9.0, 0.0
+    for side in ("left", "right"):
+        hip, knee, ankle = pc[f"{side}_hip"], pc[f"{side}_knee"], pc[f"{side}_ankle"]
+        top = max(top, float(knee[2]) - ground)
+        legs += 0.5 * float(np.linalg.norm(knee - hip) + np.linalg.norm(ankle - knee))
+    return float(np.clip((top / max(legs, 1e-9) - RAISED[0]) / (RAISED[1] - RAISED[0]), 0.0, 1.0))
+
+
+def reaching(X: np.ndarray, pc: dict) -> float:
+    """How far a grid ``X`` (rings, bins, 3) reaches down the legs, 0 (to about the knee) to 1 (towards the
+    ankle): the median over its columns of their length (the sum of their edges) per leg length (hip to knee to
+    ankle, the mean of the posed centres ``pc``' two legs), ramped over :data:`LONG`. A knee-length skirt on a raised
+    knee ends about it: moved in there, its few short rings turned back on themselves (``tests/test_hang.py``'s
+    sawtooth, the child kneeling on one knee 7.6 -> 8.3 %) for no curtain to hang."""
+    legs = 0.5 * sum(float(np.linalg.norm(pc[f"{s}_knee"] - pc[f"{s}_hip"]) + np.linalg.norm(pc[f"{s}_ankle"] - pc[f"{s}_knee"]))
+                     for s in ("left", "right"))
+    e = np.diff(np.asarray(X, np.float64), axis=0)
+    col = np.sqrt(e[..., 0] ** 2 + e[..., 1] ** 2 + e[..., 2] ** 2).sum(axis=0)
+    return float(np.clip((float(np.median(col)) / max(legs, 1e-9) - LONG[0]) / (LONG[1] - LONG[0]), 0.0, 1.0))
+
+
+def ahead(points: np.ndarray, centre: np.ndarray, pc: dict) -> np.ndarray:
+    """(K,) 0 to 1: how far the points (K, 3) lie towards the higher knee of the posed centres ``pc`` from the
+    vertical through ``centre`` (3,), seen from above, ramped over :data:`AHEAD`: the raised leg's side, where the
+    cloth hangs from the knee; the other leg's (a lunge's back shin in the hem's sleeve, :mod:`~genb.render.dress.stride`)
+    keeps its place."""
+    knee = max((pc["left_knee"], pc["right_knee"]), key=lambda k: float(k[2]))
+    f = np.asarray(knee[:2] - centre[:2], np.float64)
+    f /= max(float(np.hypot(f[0], f[1])), 1e-9)
+    along = (points[:, 0] - centre[0]) * f[0] + (points[:, 1] - centre[1]) * f[1]
+    return np.clip(along / AHEAD, 0.0, 1.0)
 
 
 def support_ids(atlas) -> np.ndarray:
@@ -120,15 +170,18 @@ def resting(points: np.ndarray, support: np.ndarray) -> np.ndarray:
 
 
 def drape(X: np.ndarray, pc: dict, atlas, vertices: np.ndarray, floor: float) -> np.ndarray:
-    """(rings, bins, 3) a skirt's or dress's relaxed grid ``X`` (rings, bins, 3) on folded knees (:func:`folded`;
-    not with a knee on the ground, :func:`~genb.render.dress.fall.low`) moved in horizontally to the outline of
+    """(rings, bins, 3) a skirt's or dress's relaxed grid ``X`` (rings, bins, 3) on folded knees (:func:`folded`)
+    or with a knee on the ground and the other up (:func:`~genb.render.dress.fall.low` x :func:`raised` x :func:`reaching` x :func:`ahead`,
+    after its fall: the larger share) moved in horizontally to the outline of
     the posed body ``vertices``' (V, 3) skin that holds it (:func:`support_ids` of the ``atlas``) above it
     (:func:`inward`), the waist ring kept; ``X`` itself (the same array) anywhere else. ``pc``: the posed
     centres; ``floor``: the ground's height."""
     from genb.render.dress.fall import low
 
-    share = folded(pc) * (1.0 - low(pc, floor))
-    if share <= 0.0:
+    down = low(pc, floor)
+    bent, up = folded(pc) * (1.0 - down), down * raised(pc, floor)
+    up = up * reaching(X, pc) if up > 0.0 else up
+    if max(bent, up) <= 0.0:
         return X
     got = _IDS.get(id(atlas))
     if got is None or got[0] is not atlas:
@@ -140,6 +193,7 @@ def drape(X: np.ndarray, pc: dict, atlas, vertices: np.ndarray, floor: float) ->
     radial[:, 2] = 0.0
     d = radial / np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-9)
     move = np.zeros(X.shape[:2] + (1,))
+    share = np.maximum(bent, up * ahead(P, centre, pc)) if up > 0.0 else bent
     move[1:, :, 0] = np.where(resting(P, support), 0.0, share * inward(P, centre, support)).reshape(X[1:].shape[:2])
     move = smooth(move, SMOOTH)[1:, :, 0].reshape(-1)  # neighbours move together: no column turning back on itself
     Y = X.copy()
