@@ -12,19 +12,8 @@ import numpy as np
 import pytest
 
 from _fixtures_bodies import KEY_BODIES, key_posed
+from test_hood import HOODIE, TROUSERS, dresser  # noqa: F401 (dresser: a pytest fixture)
 from test_seams import _flat
-
-HOODIE = {"type": "hoodie", "kind": "top", "hood": True, "sleeve": 1.95, "length": 2.0, "waist": -0.06,
-          "thickness": 0.022, "ease": 0.01, "loose": False, "color": "bcbcbc", "pattern": "solid"}
-TROUSERS = {"type": "trousers", "kind": "bottom", "length": 1.95, "waist": 0.25, "thickness": 0.012, "ease": 0.007,
-            "flare": 0.03, "loose": False, "color": "1f2a44", "pattern": "solid"}
-
-
-@pytest.fixture(scope="module")
-def dresser(anny_body):
-    from genb.render.dress import Dresser
-
-    return Dresser(anny_body)
 
 
 def _up_from_hem(dresser, shell, top):

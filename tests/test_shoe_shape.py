@@ -7,13 +7,9 @@ import numpy as np
 import pytest
 
 from _fixtures_bodies import anny_body, key_posed  # noqa: F401
+from test_shoes import STYLES
 
 POSES = ("standing", "walk_toe_off", "sitting", "crouching", "lunge")
-STYLES = {
-    "sneakers": {"type": "sneakers", "cut": 1.86, "thickness": 0.012, "color": "f4f2ee", "sole": "1e1e20"},
-    "boots": {"type": "boots", "cut": 1.55, "thickness": 0.015, "color": "3d2b2b"},
-    "flat_shoes": {"type": "flat_shoes", "cut": 1.93, "thickness": 0.008, "color": "5e1f28"},
-}
 
 
 @pytest.fixture(scope="module")
