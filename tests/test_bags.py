@@ -192,7 +192,8 @@ def test_a_shoulder_bags_sash_lies_over_the_cloth_of_a_bent_body(anny_body):
     shells as they were before they moved), 98 on 8699cdb, 65 with the sash pulled taut before it is lifted
     (dress.sash: it bridges the folds it dipped into); 85 on ccda6a9 (at the bound), 97 since the hoodie's rib
     waistband (dress.rib_bands: drawn in by up to 12 mm, the sash's hip end lying on it) puts the jeans of the
-    thighs folded up against it within 2 cm over the sash (knees up: heavy 6 -> 12, tall 12 -> 20)."""
+    thighs folded up against it within 2 cm over the sash (knees up: heavy 6 -> 12, tall 12 -> 20); 76 since a
+    crouch presses a coat's or a jacket's sleeves in towards the arm (dress.knee_press), the bound 85 again."""
     from genb.render.dress import Dresser
     from genb.render.raster.meshes import vertex_normals
 
@@ -214,7 +215,7 @@ def test_a_shoulder_bags_sash_lies_over_the_cloth_of_a_bent_body(anny_body):
             sash = next(m for m in meshes if m.part == PART_INDEX["bag"] and m.covered is not None)
             tris = np.concatenate([m.vertices[m.faces.astype(np.int64)] for m in meshes if m.part in CLOTH])
             covered.append(int(_covered(sash.vertices, sash.normals, tris, 0.02).sum()))
-    assert sum(covered) <= 100, covered
+    assert sum(covered) <= 85, covered
 
 
 def test_a_shoulder_bags_sash_runs_taut(anny_body, bagged):
