@@ -54,10 +54,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     if ribs is not None:  # out of the trousers dressed after it, its normals tilted: dress.rib_bands.settle
         w.ribs.append((m, shell, *ribs))
     if hood and ribs is None:  # the hood's bulk and its edge's step lit as such (a ribbed top's: rib_bands.settle)
-        region = w.dresser.rib_cache.get(("hood", id(shell)))
-        if region is None:
-            region = w.dresser.rib_cache[("hood", id(shell))] = rib_bands.tilt_region(shell.faces, shell.extra != 0.0, shell.twin)
-        m.normals = rib_bands.tilt_normals(m.vertices, m.normals, shell.faces, shell.extra, shell.twin, region)
+        rib_bands.tilt_hood(m, shell, w.dresser.rib_cache)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         _hang_back(w, shell, m, tail)

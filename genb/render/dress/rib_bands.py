@@ -136,6 +136,16 @@ def tilt_normals(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, o
     return out
 
 
+def tilt_hood(m, shell, cache: dict) -> None:
+    """A hooded top's (or a coat's over one) posed mesh ``m`` without rib bands: its normals tilted by its
+    ``shell``'s extra offset, so the hood's bulk and its edge's step are lit as such (a ribbed top's are tilted
+    in :func:`settle`). ``cache``: a dict kept with the shells (the :func:`tilt_region` of a cut)."""
+    key = ("hood", id(shell))
+    if key not in cache:
+        cache[key] = tilt_region(shell.faces, shell.extra != 0.0, shell.twin)
+    m.normals = tilt_normals(m.vertices, m.normals, shell.faces, shell.extra, shell.twin, cache[key])
+
+
 def clear_under(vertices: np.ndarray, normals: np.ndarray, delta: np.ndarray, on_arm: np.ndarray,
                 under: list) -> tuple[np.ndarray, np.ndarray]:
     """A posed ribbed top's ``vertices`` (G, 3) with the band vertices that came in (``delta`` (G,) < 0: their
