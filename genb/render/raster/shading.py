@@ -11,8 +11,8 @@ covered pixel is then lit (:func:`shade`):
   analytic sky, an ``--environments`` map, or a flat ambient) projected once on nine
   spherical harmonics (:func:`light_probe`), evaluated per pixel normal; its specular part
   from the reflected direction with Schlick's Fresnel;
-- ambient occlusion: screen-space from the depth buffer (:func:`screen_space_occlusion`) and
-  the feet's contact darkening.
+- ambient occlusion: screen-space from the depth buffer (:func:`screen_space_occlusion`), the
+  people's creases (:mod:`genb.render.raster.crease`) and the feet's contact darkening.
 
 Then the camera (:func:`develop`): auto exposure from the log-average luminance, white
 balance to the illuminant (partial, so dusk stays warm), a filmic tone curve and sRGB.
