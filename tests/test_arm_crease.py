@@ -31,8 +31,8 @@ def stage():
     from genb.render.stage import RenderStage
 
     cfg = resolve_config(RenderConfig, "render", "closeup", dict(
-        num_samples=8, seed=39, image_size=(512, 384), num_people=(1, 1), portrait_prob=0.0, person_height_frac=(1.0, 1.1),
-        truncation_prob=0.0, camera_effects=False, props=(0, 0), occluders=(0, 0)))
+        num_samples=8, seed=39, image_size=(512, 384), num_people=(1, 1), portrait_prob=0.0,
+        person_height_frac=(1.0, 1.1), truncation_prob=0.0, camera_effects=False, props=(0, 0), occluders=(0, 0)))
     return RenderStage(cfg)
 
 

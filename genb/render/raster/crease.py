@@ -135,7 +135,8 @@ def _half(depth: np.ndarray, normals_encoded: np.ndarray, parts: np.ndarray, K: 
     return vis
 
 
-def _smooth(values: np.ndarray, y: np.ndarray, x: np.ndarray, ty: np.ndarray, tx: np.ndarray, sigma: float) -> np.ndarray:
+def _smooth(values: np.ndarray, y: np.ndarray, x: np.ndarray, ty: np.ndarray, tx: np.ndarray,
+            sigma: float) -> np.ndarray:
     """(M,) ``values`` given at pixels (y, x) blurred over those pixels alone (normalised convolution, Gaussian
     ``sigma`` pixels, at least 0.6) and read at the pixels (ty, tx) (M,) (a subset's or their own), in their box."""
     y0, x0 = int(ty.min()), int(tx.min())
