@@ -46,8 +46,9 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     thick, slack, ribs = rib_bands.gather(shell, w.dresser.atlas, w.dresser.is_arm, g, waist, np.asarray(shell.blend @ body_t).ravel(),
                                            slack, e, w.dresser.rib_cache)
     band = None if ribs is None else ribs[2]
-    if g["kind"] == "top":  # leaning forward on a seat its back pulled taut, out of the trousers later (dress.taut_back)
-        thick, slack, ribs = taut_back.pull(shell, w.dresser.atlas, w.dresser.is_arm, w.keypoints, float(g["thickness"]),
+    taut = taut_back.taut(w.keypoints) if g["kind"] == "top" else 0.0
+    if taut > 0.0:  # leaning forward on a seat its back pulled taut, out of the trousers later (dress.taut_back)
+        thick, slack, ribs = taut_back.pull(shell, w.dresser.atlas, w.dresser.is_arm, taut, float(g["thickness"]),
                                             thick, slack, e, ribs, w.dresser.rib_cache)
     colors = fabric_colors(g, shell.rest, shell.rest_normals)
     if g.get("hood"):  # the hood's opening round the neck in shadow (dress.hood)
@@ -59,9 +60,8 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
         w.ribs.append((m, shell, *ribs))
     if hood and ribs is None:  # the hood's bulk and its edge's step lit as such (a ribbed top's: rib_bands.settle)
         rib_bands.tilt_hood(m, shell, w.dresser.rib_cache)
-    if g["kind"] == "top":  # leaning forward its hem rides up the back (dress.taut_back)
-        taut_back.ride(m, taut_back.ride_plan(shell, w.dresser.atlas, w.dresser.is_arm, waist, w.dresser.rib_cache),
-                       taut_back.taut(w.keypoints))
+    if taut > 0.0:  # and its hem rides up the back (dress.taut_back)
+        taut_back.ride(m, taut_back.ride_plan(shell, w.dresser.atlas, w.dresser.is_arm, waist, w.dresser.rib_cache), taut)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         _hang_back(w, shell, m, tail)
