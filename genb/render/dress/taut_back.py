@@ -69,9 +69,10 @@ def taut(keypoints: np.ndarray) -> float:
     smoothstep between). ``keypoints``: (25, 3) BODY25, Z up."""
     from genb.render.dress.coat_join import upright
 
-    if upright(keypoints):
+    a = lean(keypoints)
+    if a <= LEAN_FROM or upright(keypoints):
         return 0.0
-    return float(_smooth((lean(keypoints) - LEAN_FROM) / (LEAN_FULL - LEAN_FROM)))
+    return float(_smooth((a - LEAN_FROM) / (LEAN_FULL - LEAN_FROM)))
 
 
 def back_weight(shell, atlas, is_arm: np.ndarray, cache: dict) -> tuple[np.ndarray, np.ndarray]:
