@@ -41,6 +41,7 @@ RIDE = 0.08  # metres a wholly taut back's hem rides up the back
 RIDE_TO = 0.15  # trunk coordinate the hem rides up to at the most (the bottoms' waists lie at 0.2-0.32: skin the
 # shell hides, 0.12 over its cut, stays under them)
 SPAN = 0.3  # metres over its hem in which the cloth rides up less and less (its band pulled up, drawn together)
+CLEAR_TOP = 0.45  # trunk coordinate over which no bottoms reach (their waists: 0.2-0.32): not cleared out of them
 BACK_TOP = (0.6, 0.85)  # trunk coordinates: the back is taut up to the first, fading to none at the second
 FACING = (-0.1, 0.5)  # the cosine of the way round the rest trunk from its back (its middle seen from above):
 # none up to the first (95 degrees off the back), whole from the second (60 degrees)
@@ -78,8 +79,9 @@ def taut(keypoints: np.ndarray) -> float:
 def back_weight(shell, atlas, is_arm: np.ndarray, cache: dict) -> tuple[np.ndarray, np.ndarray]:
     """(G,) in [0, 1] per shell vertex, how much of the back it is (its rest body point round the trunk's middle
     line seen from above, whole within :data:`FACING`'s second value's angle of the back, none past its first: not
-    its normal, which turns sideways in the cleft; up to :data:`BACK_TOP`'s first trunk coordinate, fading out at its second;
-    not on a sleeve) and (G,) bool its vertices on a sleeve, built once (``cache``: a dict kept with the shells)."""
+    its normal, which turns sideways in the cleft; up to :data:`BACK_TOP`'s first trunk coordinate, fading out at
+    its second; not on a sleeve) and (G,) bool its vertices no bottoms reach (on a sleeve, or over trunk coordinate
+    :data:`CLEAR_TOP`), built once (``cache``: a dict kept with the shells)."""
     key = ("taut", id(shell))
     got = cache.get(key)
     if got is None:
@@ -90,7 +92,8 @@ def back_weight(shell, atlas, is_arm: np.ndarray, cache: dict) -> tuple[np.ndarr
         low = 1.0 - _smooth((np.asarray(atlas.torso, np.float64) - BACK_TOP[0]) / (BACK_TOP[1] - BACK_TOP[0]))
         arm = np.asarray(shell.blend @ is_arm.astype(np.float64)).ravel()
         w = np.asarray(shell.blend @ (facing * low)).ravel() * np.clip(1.0 - 2.0 * arm, 0.0, 1.0)
-        got = cache[key] = (np.where(w > 1e-3, w, 0.0), arm > 0.5)
+        high = np.asarray(shell.blend @ np.asarray(atlas.torso, np.float64)).ravel() > CLEAR_TOP
+        got = cache[key] = (np.where(w > 1e-3, w, 0.0), (arm > 0.5) | high)
     return got
 
 
@@ -100,13 +103,14 @@ def pull(shell, atlas, is_arm: np.ndarray, s: float, own: float, thickness: np.n
     share (:func:`back_weight`: down to its ``own`` thickness, not the stacked ``thickness``, keeping
     :data:`KEEP_EASE` of its stacked ease ``e``), and the settle record for
     :func:`~genb.render.dress.rib_bands.settle`: ``ribs`` (:func:`~genb.render.dress.rib_bands.gather`'s, or
-    None) with this change of the offset along the normals added (a plain top's: a band of zeros, its tilt
-    region round the back). Not taut: all as given. ``slack``: None (the whole ease everywhere) or (G,)."""
+    None) with this change of the offset along the normals added, the vertices no bottoms reach left as they are
+    (:func:`back_weight`), its tilt region round the back's edges and where bottoms reach (a plain top's band: zeros).
+    Not taut: all as given. ``slack``: None (the whole ease everywhere) or (G,)."""
     from genb.render.dress.rib_bands import tilt_region
 
     if s <= 0.0:
         return thickness, slack, ribs
-    w, on_arm = back_weight(shell, atlas, is_arm, cache)
+    w, leave = back_weight(shell, atlas, is_arm, cache)
     k = s * w
     s0 = np.ones(shell.num_vertices) if slack is None else np.asarray(slack, np.float64)
     t0 = np.asarray(thickness, np.float64) * np.ones(shell.num_vertices)
@@ -115,12 +119,12 @@ def pull(shell, atlas, is_arm: np.ndarray, s: float, own: float, thickness: np.n
     scale = shell.drape.ease_scale if shell.drape is not None else 1.0
     delta = (t1 - t0) * shell.lift + e * (s1 - s0) * scale
     key = ("taut region", id(shell), ribs is not None)
-    if key not in cache:  # round the back and whatever the bands and a hood moved
-        moved = (w > 0.0) | (shell.extra != 0.0) | (ribs[3][1] if ribs is not None else False)
+    if key not in cache:  # round the back's edges and where bottoms reach, and whatever the bands and a hood moved
+        moved = ((w > 0.0) & ((w < 0.999) | ~leave)) | (shell.extra != 0.0) | (ribs[3][1] if ribs is not None else False)
         cache[key] = tilt_region(shell.faces, moved, shell.twin)
     if ribs is None:
-        return t1, s1, (delta, on_arm, np.zeros(shell.num_vertices), cache[key], True)
-    return t1, s1, (ribs[0] + delta, ribs[1], ribs[2], cache[key], True)
+        return t1, s1, (delta, leave, np.zeros(shell.num_vertices), cache[key], True)
+    return t1, s1, (ribs[0] + delta, ribs[1] | leave, ribs[2], cache[key], True)
 
 
 def ride_plan(shell, atlas, is_arm: np.ndarray, waist: float, cache: dict) -> tuple | None:
@@ -185,4 +189,4 @@ def ride(mesh, plan: tuple | None, share: float) -> None:
     mesh.normals = N.astype(np.float32)
 
 
-__all__ = ["KEEP_EASE", "LEAN_FROM", "LEAN_FULL", "RIDE", "RIDE_TO", "SPAN", "back_weight", "lean", "pull", "ride", "ride_plan", "taut"]
+__all__ = ["KEEP_EASE", "LEAN_FROM", "LEAN_FULL", "CLEAR_TOP", "RIDE", "RIDE_TO", "SPAN", "back_weight", "lean", "pull", "ride", "ride_plan", "taut"]
