@@ -32,7 +32,8 @@ deterministic, a few ms per garment; :func:`hang_grid` in this order):
 5. **Last touches**: a skirt or dress is pressed in under the hands and forearms
    (:mod:`~genb.render.dress.under_hands`), then its front kept in front of the waist
    (:mod:`~genb.render.dress.waist_front`); a coat's tail is joined to its hem again
-   (:func:`~genb.render.dress.coat_join.rejoin`); the seat's push has the last word.
+   (:func:`~genb.render.dress.coat_join.rejoin`), seated its sides drawn in round the hips and thighs and its
+   front laid on the lap (:mod:`~genb.render.dress.coat_lap`); the seat's push has the last word.
 6. **Fallen folds**: a skirt or dress that fell gathers into folds, its hem laid on the ground, and a coat's
    tail lying on the ground folds there (:mod:`~genb.render.dress.fall_folds`: the grid refined round the ring
    to 132 columns first, so a fallen garment's mesh has three times the columns, ``GarmentMesh.columns``).
@@ -280,7 +281,8 @@ def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.n
     if top is not None:  # on the coat's hem again (standing or walking, its back spanning the legs: dress.coat_tail)
         X = coat_tail.span_back(coat_tail.span_back(X, keypoints), keypoints) if top.tuck else X  # twice: see span_back
         X = coat_join.rejoin(X, top, legs, (tree, points, pnormals), floor, out, closed)
-        X = coat_lap.lay(X, vertices[np.concatenate([lb.leg['left'], lb.leg['right']])], keypoints) if coat_tail.on_chair(keypoints) else X  # seated: the front on the lap
+        if coat_tail.on_chair(keypoints):  # seated: the sides round the hips and thighs, the front on the lap (dress.coat_lap)
+            X = coat_lap.lay(coat_lap.hug(X, vertices[lb.lower[::3]], keypoints), vertices[np.concatenate([lb.leg['left'], lb.leg['right']])], keypoints)
     return seat_cloth.push_grid(X, seat)
 
 
