@@ -7,8 +7,8 @@ Measured over the lunge and kneeling on one knee x the child, average, heavy and
 centre, how far a vertex stands above the lowest of its column above it (hanging cloth never rises again; the sack's
 tube went down from the waist and up again round the shin to its hem), the largest per column, the mean over the
 columns. On main 32b65fb: 1.87 cm over the 16 cases (3.4 cm at most); bedlam seed 381 sample 3's skirt 4.3 cm.
-Now 0.70 cm (1.2 cm at most; bedlam's 2.2 cm). A knee-length skirt ends about the knee (knee_drape.reaching 0: left
-as it was, bit for bit, but the child's lunge's, a third): 0.077 cm on main, 0.070 now.
+Now 0.69 cm (1.2 cm at most; bedlam's 2.9 cm). A knee-length skirt ends about the knee (knee_drape.reaching 0: left
+as it was, bit for bit, but the child's lunge's, a third): 0.747 cm on main, 0.740 now.
 """
 
 import numpy as np
@@ -24,7 +24,7 @@ POSES = ("lunge", "kneeling_one_knee")
 OUTFITS = {"shin_skirt": [TOP, {**SKIRT, "length": 1.25}], "shin_dress": [{**DRESS, "length": 1.25}],
            "knee_skirt": [TOP, SKIRT]}
 BEFORE = 0.0187  # metres on main 32b65fb: the mean rise over the shin-length cases
-KNEE_SKIRT = 0.00077  # metres on main 32b65fb: the knee-length skirts' (no worse now)
+KNEE_SKIRT = 0.00747  # metres on main 32b65fb: the knee-length skirts' mean rise (no worse now)
 
 
 def rise(kp: np.ndarray, grid: np.ndarray) -> float:
@@ -70,4 +70,4 @@ def test_a_shin_skirt_hangs_from_the_raised_knee_not_round_the_shin(panels):
 def test_a_knee_length_skirt_is_no_worse(panels):
     knee = [r for k, r in panels.items() if k[2] == "knee_skirt"]
     assert len(knee) == 8
-    assert float(np.mean(knee)) < KNEE_SKIRT + 1e-4, knee
+    assert float(np.mean(knee)) <= KNEE_SKIRT, knee
