@@ -49,7 +49,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_hang, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_drape, seat_cloth, stride, under_hands, waist_front
+from genb.render.dress import coat_hang, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_panel, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -345,7 +345,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     seat = coat_tail.seat_for(seat, vertices, atlas.parts == TORSO, keypoints) if slit else seat  # seated: on a seat, given or guessed
     X0, Rm, legs_off = coat_hang.tail_steps(X0, rest, radial, W, (fr, fp), pc, floor, slit, (A, B, R), top, keypoints, vertices[lb.lower[::3]], margin)  # a coat's tail
     X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)
-    X, (cand, terms) = knee_drape.after_relax(fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]), pc, atlas, vertices, (A, B, F, Rm), floor) if skirt else (X, (cand, terms))  # onto the legs and the ground; folded knees: close round the legs
+    X, (cand, terms) = knee_panel.after_relax(fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]), pc, atlas, vertices, (A, B, F, Rm), floor) if skirt else (X, (cand, terms))  # onto the legs and the ground; folded knees: close round the legs; below a raised knee it hangs
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
