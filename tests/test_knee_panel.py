@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 
 from genb.core.conventions import BODY25_INDEX as K25
-from genb.render.raster.meshes import vertex_normals
 
-from _fixtures_bodies import anny_body, key_posed  # noqa: F401
+from _fixtures_bodies import anny_body, grounded_skirts  # noqa: F401
 from test_hang import DRESS, SKIRT, TOP
 
 POSES = ("lunge", "kneeling_one_knee")
@@ -44,19 +43,8 @@ def rise(kp: np.ndarray, grid: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def panels(anny_body):
     """(pose, body, outfit) -> :func:`rise` per lunge and one-knee kneel x 4 bodies x shin skirt, shin dress, knee skirt."""
-    from genb.render.dress import Dresser
-
-    dresser, faces = Dresser(anny_body), np.asarray(anny_body.faces)
-    out = {}
-    for pose, body, v, kp in key_posed(anny_body, POSES):
-        lift = -v[:, 2].min()
-        v[:, 2] += lift
-        kp[:, 2] += lift
-        n = vertex_normals(v, faces)
-        for outfit, garments in OUTFITS.items():
-            (m,) = [g for g in dresser.dress({"garments": garments}, v, n, kp) if g.name.endswith(":skirt")]
-            out[(pose, body, outfit)] = rise(kp, m.vertices.reshape(-1, m.columns, 3).astype(np.float64))
-    return out
+    return {key: rise(kp, m.vertices.reshape(-1, m.columns, 3).astype(np.float64))
+            for key, v, kp, m in grounded_skirts(anny_body, POSES, OUTFITS)}
 
 
 def test_a_shin_skirt_hangs_from_the_raised_knee_not_round_the_shin(panels):
