@@ -123,3 +123,22 @@ def test_an_arm_hanging_by_the_side_meets_the_trunk_in_a_darker_crease(stage, mo
     assert all(n > 300 for _, n in got.values()), got  # the boundary well in view
     ratios = [r for r, _ in got.values()]
     assert max(ratios) < 0.85 and float(np.mean(ratios)) < 0.72, got
+
+
+def test_a_level_with_no_pixel_on_its_coarse_grid_is_left_open():
+    """A person seen so near that its few pixels fall in a wide level (looked at on every 4th half-resolution row and
+    column) but none on that grid (bench_render seed 102 crashed in OpenCV on the empty pixel list): open (1) there,
+    the rest of the image 1, no error."""
+    from genb.core.conventions import PART_INDEX
+    from genb.render.raster.crease import crease_visibility
+    from genb.render.raster.normals import encode_normals
+
+    H = W = 64
+    depth = np.zeros((H, W), np.float32)
+    depth[2, 2] = 0.2  # at half resolution (1, 1): radius 0.05 * 256 / 0.2 = 64 px, the widest level, step 8
+    parts = np.zeros((H, W), np.uint8)
+    parts[2, 2] = PART_INDEX["torso"]
+    enc = np.broadcast_to(encode_normals(np.array([[0.0, 0.0, -1.0]], np.float32)), (H, W, 3)).copy()
+    K = np.array([[512.0, 0.0, 32.0], [0.0, 512.0, 32.0], [0.0, 0.0, 1.0]])
+    vis = crease_visibility(depth, enc, parts, K)
+    assert vis.shape == (H, W) and np.all(vis == 1.0)

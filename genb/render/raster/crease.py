@@ -128,6 +128,8 @@ def _half(depth: np.ndarray, normals_encoded: np.ndarray, parts: np.ndarray, K: 
         step = max(1, r // TAPS_PX)  # a wide radius looked at on a coarser grid: the same soft crease, a bounded cost
         on = ((y % step) == 0) & ((x % step) == 0) if step > 1 else np.ones(len(y), bool)
         ys, xs = y[on], x[on]
+        if not len(ys):  # a level's few pixels all between its coarse grid's rows or columns: no crease drawn
+            continue
         occ = _level_occlusion(X, Y, Z, decode_normals(normals_encoded[ys, xs]), (ys + pad) * (w + 2 * pad) + xs + pad,
                                w + 2 * pad, r)
         smooth = _smooth(occ, ys, xs, y, x, max(0.15 * r, 0.6 * step))
