@@ -54,6 +54,7 @@ class Seat:
             the front face, it goes up onto the top (the tail's back swings forward under the thighs into
             the seat, and went out between the knees as a crumpled flap;
             :func:`~genb.render.dress.coat_tail.seat_for`); None: anywhere.
+        guessed: a chair guessed under a sitter nobody gave one (:func:`guess`).
     """
 
     centre: np.ndarray
@@ -66,6 +67,7 @@ class Seat:
     back: tuple | None = None
     fronts: tuple | None = None
     knees: tuple | None = None
+    guessed: bool = False
 
 
 def seat_of(recipe: dict | None) -> Seat | None:
@@ -93,7 +95,7 @@ def guess(low: np.ndarray, back: np.ndarray) -> Seat:
     width, depth, front = GUESS
     back = np.asarray(back, np.float64)
     xy = np.asarray(low, np.float64)[:2] + back * (depth / 2 - front)
-    return Seat(xy, math.atan2(-float(back[0]), float(back[1])), width, depth, float(low[2]))
+    return Seat(xy, math.atan2(-float(back[0]), float(back[1])), width, depth, float(low[2]), guessed=True)
 
 
 def person_seat(seats: list, person: int) -> Seat | None:
@@ -234,15 +236,15 @@ def under_thighs(X: np.ndarray, seat: Seat | None, knees: np.ndarray) -> np.ndar
     top there plus :data:`CLEAR`. The tail's back, skinned half to each thigh, swings forward under them
     into the seat; the seat's push sent it out through the front face (a side face wins when
     :data:`SIDE_COST` times nearer than the top) and it hung between the knees as a crumpled flap. A round
-    seat, or None: ``X`` unchanged."""
-    if seat is None or seat.round:
+    seat, a guessed one, or None: ``X`` unchanged."""
+    if seat is None or seat.round or seat.guessed:  # a guessed chair: the thighs sink into it, cloth on its edge ends inside them
         return X
     P = X.reshape(-1, 3)
     x, y = local_xy(seat, P)
     kx, ky = local_xy(seat, np.asarray(knees, np.float64).reshape(-1, 3))
     face = _front_face(seat, P[:, 2]) - CLEAR
     top = top_height(seat, face + 2 * CLEAR) + CLEAR  # the step behind the riser
-    on = (y < face) & (y > ky.max()) & (x > kx.min()) & (x < kx.max()) & (P[:, 2] < top)
+    on = (y < face) & (y > ky.max()) & (x > kx.min()) & (x < kx.max()) & (np.abs(x) < seat.width / 2) & (P[:, 2] < top)
     if not on.any():
         return X
     dy = np.where(on, face + 2 * CLEAR - y, 0.0)
