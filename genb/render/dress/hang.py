@@ -48,7 +48,7 @@ import dataclasses
 import numpy as np
 from scipy.spatial import cKDTree
 
-from genb.core.conventions import PART_INDEX
+from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
 from genb.render.dress import coat_hang, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_panel, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
@@ -282,7 +282,10 @@ def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.n
         X = coat_tail.span_back(coat_tail.span_back(X, keypoints), keypoints) if top.tuck else X  # twice: see span_back
         X = coat_join.rejoin(X, top, legs, (tree, points, pnormals), floor, out, closed)
         if coat_tail.on_chair(keypoints):  # seated: the sides round the hips and thighs, the front on the lap (dress.coat_lap)
-            X = coat_lap.lay(coat_lap.hug(X, vertices[lb.lower[::3]], keypoints), vertices[np.concatenate([lb.leg['left'], lb.leg['right']])], keypoints)
+            X = coat_lap.hug(X, vertices[lb.lower[::3]], keypoints)
+            np.maximum(X[..., 2], floor, out=X[..., 2])  # a column lying on the seat, drawn in, drops: onto the ground at most (the seat lifts it)
+            X = coat_lap.lay(X, vertices[np.concatenate([lb.leg['left'], lb.leg['right']])], keypoints)
+            X = seat_cloth.under_thighs(X, seat, keypoints[[K25['left_knee'], K25['right_knee']]])  # the back swung forward: on the seat, no flap between the knees
     return seat_cloth.push_grid(X, seat)
 
 
