@@ -179,17 +179,17 @@ def resting(points: np.ndarray, support: np.ndarray) -> np.ndarray:
     return grown[ij[:, 0], ij[:, 1]] < points[:, 2]
 
 
-def drape(X: np.ndarray, pc: dict, atlas, vertices: np.ndarray, floor: float) -> np.ndarray:
+def drape(X: np.ndarray, pc: dict, atlas, vertices: np.ndarray, floor: float, up: float | None = None) -> np.ndarray:
     """(rings, bins, 3) a skirt's or dress's relaxed grid ``X`` (rings, bins, 3) on folded knees (:func:`folded`)
     or with a knee on the ground and the other up (:func:`~genb.render.dress.fall.low` x :func:`raised` x :func:`reaching` x :func:`ahead`,
     after its fall: the larger share) moved in horizontally to the outline of
     the posed body ``vertices``' (V, 3) skin that holds it (:func:`support_ids` of the ``atlas``) above it
     (:func:`inward`), the waist ring kept; ``X`` itself (the same array) anywhere else. ``pc``: the posed
-    centres; ``floor``: the ground's height."""
+    centres; ``floor``: the ground's height; ``up``: :func:`lunge`'s share where the caller has it."""
     from genb.render.dress.fall import low
 
     down = low(pc, floor)
-    bent, up = folded(pc) * (1.0 - down), lunge(X, pc, floor)
+    bent, up = folded(pc) * (1.0 - down), lunge(X, pc, floor) if up is None else up
     if max(bent, up) <= 0.0:
         return X
     got = _IDS.get(id(atlas))

@@ -60,7 +60,8 @@ def after_relax(relaxed: tuple, pc: dict, atlas, vertices: np.ndarray, capsules:
     body's; ``floor``: the ground's height."""
     from genb.render.dress.capsules import capsule_terms, nearest_capsules
 
-    X = hang(knee_drape.drape(relaxed[0], pc, atlas, vertices, floor), pc, knee_drape.lunge(relaxed[0], pc, floor))
+    up = knee_drape.lunge(relaxed[0], pc, floor)  # once, for both
+    X = hang(knee_drape.drape(relaxed[0], pc, atlas, vertices, floor, up), pc, up)
     if X is relaxed[0]:
         return relaxed
     A, B, F, R = capsules
