@@ -49,5 +49,5 @@ def volume(head: np.ndarray, hairline: str) -> np.ndarray:
 def shaped(share: np.ndarray, thickness: float) -> np.ndarray:
     """(N,) the :func:`volume` ``share`` a cut of ``thickness`` metres keeps: none of its shape (1 all over)
     up to :data:`CLIPPED` (a buzz cut is one length), all of it from twice that."""
-    w = float(np.clip((thickness - CLIPPED) / CLIPPED, 0.0, 1.0))
+    w = min(max((float(thickness) - CLIPPED) / CLIPPED, 0.0), 1.0)  # (plain floats: np.clip of a scalar, 90 us)
     return share if w >= 1.0 else 1.0 - (1.0 - share) * w
