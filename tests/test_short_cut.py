@@ -72,11 +72,11 @@ def _border(dresser, hairline):
 def test_a_fringe_over_the_forehead_breaks_into_clumps(dresser):
     """A cut over the ears' (the medium hairline's) fringe across the forehead (4 cm forward, within 5 cm of
     the middle) departs from its best smooth curve (a quartic in x) by up to 3.4 mm on today's main, every
-    point within 2 mm of it (a smooth line: a helmet's rim); now its clumps hang 7 mm apart, a quarter
-    of the edge more than 2 mm off the curve."""
+    point within 2 mm of it (a smooth line: a helmet's rim); now its clumps' tips and the notches between
+    them lie 10.8 mm apart off it, 56 % of the edge more than 2 mm off the curve."""
     b = _border(dresser, "medium")
     front = b[(b[:, 1] > 0.04) & (np.abs(b[:, 0]) < 0.05)]
     x, z = front[:, 0], front[:, 2]
     resid = z - np.polyval(np.polyfit(x, z, 4), x)
-    assert np.ptp(resid) > 0.006, np.ptp(resid)
-    assert (np.abs(resid) < 0.002).mean() < 0.85, (np.abs(resid) < 0.002).mean()
+    assert np.ptp(resid) > 0.008, np.ptp(resid)
+    assert (np.abs(resid) < 0.002).mean() < 0.65, (np.abs(resid) < 0.002).mean()
