@@ -29,16 +29,16 @@ ADULT = 1.29  # metres: limbs (:func:`limb_length`) of the median adult drawn (a
 CHILD = 0.86  # ... a body with limbs up to this long keeps their share of its size (6 years 0.72: 0.56)
 GROWN = 0.96  # metres: under the smallest adults' limbs (a 1.36 m woman's 0.985); from here on all (1)
 LOWEST = 0.4  # the least share kept (a toddler's limbs 0.47 m: 0.40)
-SEGMENTS = tuple((f"{side}_{a}", f"{side}_{b}") for side in ("left", "right")
-                 for a, b in (("hip", "knee"), ("knee", "ankle"), ("shoulder", "elbow"), ("elbow", "wrist")))
+SEGMENTS = np.array([[K25[f"{side}_{a}"], K25[f"{side}_{b}"]] for side in ("left", "right")
+                     for a, b in (("hip", "knee"), ("knee", "ankle"), ("shoulder", "elbow"), ("elbow", "wrist"))])
 
 
 def limb_length(keypoints: np.ndarray) -> float:
     """Metres: thigh + shin + upper arm + forearm, the mean of the two sides, from ``keypoints`` (25, 3) BODY25
     (a 6-year-old 0.72, the key bodies' child 0.83, average 1.40, tall 1.81; within 3 % over the key poses)."""
     kp = np.asarray(keypoints, np.float64)
-    total = sum(float(np.linalg.norm(kp[K25[a]] - kp[K25[b]])) for a, b in SEGMENTS)
-    return 0.5 * total
+    d = kp[SEGMENTS[:, 0]] - kp[SEGMENTS[:, 1]]
+    return 0.5 * float(np.sqrt((d * d).sum(axis=1)).sum())
 
 
 def size_scale(keypoints: np.ndarray) -> float:
