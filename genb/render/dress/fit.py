@@ -29,6 +29,7 @@ ADULT = 1.29  # metres: limbs (:func:`limb_length`) of the median adult drawn (a
 CHILD = 0.86  # ... a body with limbs up to this long keeps their share of its size (6 years 0.72: 0.56)
 GROWN = 0.96  # metres: under the smallest adults' limbs (a 1.36 m woman's 0.985); from here on all (1)
 LOWEST = 0.4  # the least share kept (a toddler's limbs 0.47 m: 0.40)
+CLEARANCE = 0.004  # metres: a drape's lift off the skin kept on any body (drape.drape_shell's clearance)
 SEGMENTS = np.array([[K25[f"{side}_{a}"], K25[f"{side}_{b}"]] for side in ("left", "right")
                      for a, b in (("hip", "knee"), ("knee", "ankle"), ("shoulder", "elbow"), ("elbow", "wrist"))])
 
@@ -56,14 +57,19 @@ def size_scale(keypoints: np.ndarray) -> float:
 
 def fitted(shell, fit: float):
     """``shell`` (a :class:`~genb.render.dress.shells.Shell`) as posed on a body of size share ``fit``
-    (:func:`size_scale`): its drape's displacement off its anchors and its ``extra`` offset (metres on the
-    atlas's adult body) times ``fit``; the shell itself where ``fit`` is 1."""
+    (:func:`size_scale`): its drape's displacement off its anchors (its part out along the anchor's normal beyond
+    :data:`CLEARANCE`: that much stays) and its ``extra`` offset (metres on the atlas's adult body) times ``fit``;
+    the shell itself where ``fit`` is 1. (All of it scaled, a child's t-shirt lay 1.7 mm off its shoulders' skin.)"""
     if fit == 1.0:
         return shell
     drape = shell.drape
     if drape is not None:
-        drape = dataclasses.replace(drape, disp=(drape.disp * np.float32(fit)).astype(drape.disp.dtype))
+        disp = drape.disp * np.float32(fit)
+        out = drape.disp[:, 2]
+        keep = np.minimum(out, np.float32(CLEARANCE))  # the clearance off the skin kept, the lift over it scaled
+        disp[:, 2] = keep + np.float32(fit) * (out - keep)
+        drape = dataclasses.replace(drape, disp=disp.astype(drape.disp.dtype))
     return dataclasses.replace(shell, extra=shell.extra * fit, drape=drape)
 
 
-__all__ = ["ADULT", "CHILD", "GROWN", "LOWEST", "fitted", "limb_length", "size_scale"]
+__all__ = ["ADULT", "CHILD", "CLEARANCE", "GROWN", "LOWEST", "fitted", "limb_length", "size_scale"]
