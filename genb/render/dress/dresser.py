@@ -32,6 +32,7 @@ from genb.render.dress import accessories as _accessories, garments as _garments
 from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.facial_hair import add_facial_hair
+from genb.render.dress.fit import size_scale
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
 from genb.render.dress.hairline import CAP_RIM, beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
@@ -295,9 +296,9 @@ class Dresser:
             seat: what the person sits on (:class:`~genb.render.dress.seat_cloth.Seat`), or None: loose
                 garments lie on its top and fall over its edges (:mod:`genb.render.dress.seat_cloth`).
         """
-        w = Wearer(self, vertices, normals, keypoints, detail=detail, seat=seat)
+        w = Wearer(self, vertices, normals, keypoints, detail=detail, seat=seat, fit=size_scale(keypoints))
         garments = outfit.get("garments", [])
-        for g, (t, e) in zip(garments, stacked(garments)):
+        for g, (t, e) in zip(garments, stacked(garments, w.fit)):  # a child's as loose for its size (dress.fit)
             GARMENT_KINDS[g["kind"]].build(w, g, t, e)
             w.outer = max(w.outer, t + e)
         rib_bands.settle(w.ribs, w.out)  # a ribbed top's waistband out of the trousers dressed after it
