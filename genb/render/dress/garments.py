@@ -46,11 +46,12 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     thick, slack, ribs = rib_bands.gather(shell, w.dresser.atlas, w.dresser.is_arm, g, waist, np.asarray(shell.blend @ body_t).ravel(),
                                            slack, e, w.dresser.rib_cache)
     band = None if ribs is None else ribs[2]
-    taut = taut_back.taut(w.keypoints) if g["kind"] in ("top", "coat") else 0.0
+    # a top's or a jacket's (not a tailed coat's: its tail hangs from the shell's hem as before)
+    taut = taut_back.taut(w.keypoints) if g["kind"] == "top" or (g["kind"] == "coat" and not tail) else 0.0
     if taut > 0.0 and g["kind"] == "top":  # leaning forward its back pulled taut, out of the trousers later (dress.taut_back)
         thick, slack, ribs = taut_back.pull(shell, w.dresser.atlas, w.dresser.is_arm, taut, float(g["thickness"]),
                                             thick, slack, e, ribs, w.dresser.rib_cache)
-    elif taut > 0.0:  # a coat's back in over the skin, out over the cloth under it once posed (dress.taut_coat)
+    elif taut > 0.0:  # a jacket's back in over the skin, out over the cloth under it once posed (dress.taut_coat)
         thick, slack, came_in = taut_coat.pull(shell, w.dresser.atlas, w.dresser.is_arm, taut, float(g["thickness"]),
                                                thick, slack, e, w.dresser.rib_cache)
     colors = fabric_colors(g, shell.rest, shell.rest_normals)
