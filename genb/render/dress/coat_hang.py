@@ -72,7 +72,8 @@ def tail_steps(X: np.ndarray, rest: np.ndarray, radial: np.ndarray, weights: np.
         return X, Rm, margin
     fr, fp = frames
     X = fall_off(X, rest, radial, weights, frames, pc, floor, slit, legs)
-    X = hang(X, weights, up if max(up) > 0.0 or not free else stride(pc), radial @ (fp[0][0] @ fr[0][0].T).T, legs, floor)  # the hanging leg's side from the hips
+    run = free and not top.tuck and max(up) <= 0.0  # a running stride (walking keeps its tail: its hem hung to the ankles)
+    X = hang(X, weights, stride(pc) if run else up, radial @ (fp[0][0] @ fr[0][0].T).T, legs, floor)  # the hanging leg's side from the hips
     if not free:
         return X, Rm, margin
     near = min(margin, LEG_CLEAR)
@@ -104,8 +105,11 @@ STRIDE = (30.0, 60.0)  # degrees between the thighs: from STRIDE[0] (none) to ST
 
 
 def stride(pc: dict) -> tuple:
-    """(left, right) like :func:`~genb.render.dress.coat_back.raised` for a stride: the front thigh's share, the angle
-    between the two thighs over :data:`STRIDE` (the back leg hangs: :func:`hanging_side`)."""
+    """(left, right) like :func:`~genb.render.dress.coat_back.raised` for a running stride (:func:`tail_steps`: hanging
+    free, not upright, no thigh raised): the front thigh's share, the angle between the two thighs over :data:`STRIDE`
+    (the back leg hangs, :func:`hanging_side`, and its side of the tail from the hips, :func:`hang`: skinned to the
+    back thigh and shin it ran round the back knee like a trouser leg, ``tests/test_coat_stride.py``). Walking is
+    left as it was: hung straight, the heavy body's toe-off tail fell in points to the ankles. ``pc``: posed centres."""
     from genb.render.dress.coat_back import _angle, _ramp
 
     a, b = (pc[f"{s}_knee"] - pc[f"{s}_hip"] for s in ("left", "right"))

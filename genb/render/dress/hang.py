@@ -337,9 +337,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     W = skin_weights(rest.reshape(-1, 3), rc, middle=SKIRT_MIDDLE if skirt else MIDDLE)
     W = coat_tail.panel_weights(W, rest, rc, closed, MIDDLE) if slit else W  # each front panel with its own thigh
     X0, joined = coat_join.join(skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3), top)  # a coat's tail: from its hem
-    X0 = coat_tail.close_front(X0, closed if slit else None) if getattr(top, "tuck", False) else X0  # upright: the fronts meet
-    span = coat_hang.spans_legs(top, keypoints, pc)  # standing, walking or a running stride: the back spans the legs
-    X0 = coat_tail.span_back(X0, keypoints) if span else X0
+    X0 = coat_tail.span_back(coat_tail.close_front(X0, closed if slit else None) if top.tuck else X0, keypoints) if (span := coat_hang.spans_legs(top, keypoints, pc)) else X0  # upright: fronts meet; standing, walking, a run: the back spans the legs
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
     X0 = stride.wrap_back_shins(X0, W, theta, fp, (A, B, R), margin + 0.004) if skirt else X0  # round a raised back shin
