@@ -54,10 +54,10 @@ def _shin_frame(ankle, knee, fwd):
 
 
 def test_no_skin_shows_through_the_shaft_under_its_top(shafts):
-    """The shin's skin from 4 cm to 3 mm under the shaft's top (its highest vertex up the shin) stays inside the
-    shaft's wall: the share of those skin vertices less than 1 mm inside the wall there (signed along the normal of
-    the nearest vertex of its outer wall) is 0. 26ebc84: median 1.0, 0.17 to 1.0 a leg (the tight shell's edge turned back onto the
-    skin, the body's triangles showing through it as a comb of teeth) -> 0 everywhere."""
+    """The shin's skin from 4 cm to 5 mm under the shaft's top (its highest vertex up the shin, the collar's crest)
+    stays inside the shaft's wall: the share of those skin vertices less than 1 mm inside the wall there (signed along
+    the normal of the nearest vertex of its outer wall) is 0. 26ebc84: median 1.0 (the tight shell's edge turned back
+    onto the skin, the body's triangles showing through it as a comb of teeth) -> 0 everywhere."""
     from scipy.spatial import cKDTree
 
     shares = []
@@ -65,7 +65,7 @@ def test_no_skin_shows_through_the_shaft_under_its_top(shafts):
         up, e1, e2 = _shin_frame(ankle, knee, fwd)
         top = ((v - ankle) @ up).max()
         hs = (skin - ankle) @ up
-        near = skin[(hs > top - 0.04) & (hs < top - 0.003)]
+        near = skin[(hs > top - 0.04) & (hs < top - 0.005)]
         assert len(near) >= 5, (pose, name, side, len(near))
         rel = (v - ankle) - np.outer((v - ankle) @ up, up)
         wall = v[(n * rel).sum(1) > 0], n[(n * rel).sum(1) > 0]  # its outer wall (not a collar's lining)

@@ -24,34 +24,43 @@ from genb.render.dress.shoe_look import palette
 LEVELS = 9  # bands up the shin
 SHAFT_RING = 32  # points round the shaft
 INTO = 0.02  # how far under the ankle joint the shaft starts (inside the upper), adult, metres
+ABOVE = 0.03  # how far over the top the skin its top ring holds reaches, adult, metres
 LIP = 0.012  # how far the collar's lining reaches down inside the shaft
 COLLAR = 0.35  # the collar's roll: its inner edge in by this share of the wall's thickness
 
 
-def concave_envelope(h: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """(K, A) the least concave functions of ``h`` (K,) (ascending) over each column of ``r`` (K, A): a
-    wall's radius up its height with no waist (its straight lines between the points that bulge most)."""
-    out = r.copy()
-    K = len(h)
-    for i in range(K):
-        for j in range(i + 2, K):
-            w = (h[i + 1:j] - h[i]) / (h[j] - h[i])
-            line = r[i][None] * (1 - w)[:, None] + r[j][None] * w[:, None]
-            out[i + 1:j] = np.maximum(out[i + 1:j], line)
+@functools.lru_cache(maxsize=None)
+def _spans(K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of ``K`` evenly spaced levels i < j - 1 and each level k between them, sorted by k: (P,) i, j, the
+    weight of j in the straight line between them at k, and (K - 2,) where each k = 1 .. K - 2 starts."""
+    i, j, k = np.array(sorted((c, a, b) for a in range(K) for b in range(a + 2, K) for c in range(a + 1, b))).T[[1, 2, 0]]
+    out = (i, j, (k - i) / (j - i), np.searchsorted(k, np.arange(1, K - 1)))
+    for q in out:
+        q.flags.writeable = False
     return out
 
 
-def _hull_radius(p: np.ndarray, ang: np.ndarray) -> np.ndarray:
-    """(A,) the distance from the origin to the convex outline of points ``p`` (N, 2) along directions ``ang``
-    (A,): the support of the points over each direction's neighbours (the hull's polar radius, from above)."""
+def concave_envelope(r: np.ndarray) -> np.ndarray:
+    """(K, A) the least concave functions over each column of ``r`` (K, A) at evenly spaced levels: a wall's
+    radius up its height with no waist (the straight lines between the levels that bulge most)."""
+    i, j, w, starts = _spans(len(r))
+    out = r.copy()
+    if len(r) > 2:
+        lines = r[i] * (1 - w)[:, None] + r[j] * w[:, None]
+        out[1:-1] = np.maximum(r[1:-1], np.maximum.reduceat(lines, starts, axis=0))
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _directions(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 2) unit directions round the shaft and (n, n) 1 / the cosine between two of them (inf past 78 degrees)."""
+    ang = np.arange(n) / n * 2 * np.pi
     d = np.stack([np.cos(ang), np.sin(ang)], 1)
-    proj = p @ d.T  # (N, A) each point's reach along each direction
-    reach = proj.max(0)
-    # the polar radius of the hull: min over support directions of reach_k / cos(angle between)
-    c = d @ d.T  # (A, A) cosines between directions
-    with np.errstate(divide="ignore"):
-        rad = np.where(c > 0.2, reach[None] / np.maximum(c, 1e-9), np.inf).min(1)
-    return np.maximum(rad, 0.0)
+    c = d @ d.T
+    inv = np.where(c > 0.2, 1.0 / np.maximum(c, 0.2), np.inf)
+    for q in (d, inv):
+        q.flags.writeable = False
+    return d, inv
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,24 +97,32 @@ def shaft(leg: np.ndarray, ankle: np.ndarray, knee: np.ndarray, forward: np.ndar
     bottom = -INTO * size
     top = max(top, bottom + 0.05 * size)
     levels = np.linspace(bottom, top, LEVELS)
-    band = 0.6 * (levels[1] - levels[0]) + 0.004
-    # 1. The bands' middles on one straight axis.
-    mids = []
-    for hk in levels:
-        sel = np.abs(h - hk) < band
-        mids.append(0.5 * (q[sel].min(0) + q[sel].max(0)) if sel.any() else np.full(2, np.nan))
-    mids = np.array(mids)
-    ok = np.isfinite(mids[:, 0])
-    fit = np.polyfit(levels[ok], mids[ok], 1) if ok.sum() > 1 else np.array([[0.0, 0.0], mids[ok][0]])
-    axis = levels[:, None] * fit[0][None] + fit[1][None]
-    # 2. Each band's convex outline plus the wall's thickness, as radii round the axis.
-    ang = np.arange(SHAFT_RING) / SHAFT_RING * 2 * np.pi
-    r = np.zeros((LEVELS, SHAFT_RING))
-    for k, hk in enumerate(levels):
-        sel = np.abs(h - hk) < band
-        r[k] = _hull_radius(q[sel] - axis[k], ang) + thickness if sel.any() else np.nan
-    r = np.where(np.isfinite(r), r, np.nanmax(r, axis=0, keepdims=True))
-    r = concave_envelope(levels, r)  # 3. no waist up the wall
+    # 1. The skin binned by its nearest level (sorted, so each level's points are one run); the bands' middles on one
+    # straight axis (a least-squares line through them; one band: its middle).
+    k = np.round((h - bottom) / (levels[1] - levels[0])).astype(np.int64)
+    k[(h > top) & (h < top + ABOVE * size)] = LEVELS - 1  # the top holds the skin just over it (a widening calf)
+    keep = np.flatnonzero((k >= 0) & (k < LEVELS))
+    keep = keep[np.argsort(k[keep], kind="stable")]
+    k, q = k[keep], q[keep]
+    ok = np.zeros(LEVELS, bool)
+    ok[k] = True
+    starts = np.searchsorted(k, np.flatnonzero(ok))
+    d, inv = _directions(SHAFT_RING)
+    if not len(k):  # no skin between the ankle and the cut: a plain tube round the ankle
+        q, starts, ok[0] = np.zeros((1, 2)), np.zeros(1, np.int64), True
+    lk, mk = levels[ok], 0.5 * (np.minimum.reduceat(q, starts) + np.maximum.reduceat(q, starts))
+    lc = lk - lk.mean()
+    slope = (lc @ (mk - mk.mean(0))) / (lc @ lc) if len(lk) > 1 else np.zeros(2)
+    axis = mk.mean(0)[None] + (levels - lk.mean())[:, None] * slope[None]
+    # 2. Each band's convex outline seen along the axis plus the wall's thickness, as radii round it: per
+    # direction the polar radius of the outline, the least over the support lines of the others.
+    # (each level's reach its neighbours' too: the skin between two rings stays inside the wall between them)
+    reach = np.full((LEVELS, SHAFT_RING), -np.inf)
+    reach[ok] = np.maximum.reduceat(q @ d.T, starts)
+    reach = np.maximum(reach, np.maximum(np.r_[reach[:1], reach[:-1]], np.r_[reach[1:], reach[-1:]]))
+    reach = np.where(np.isfinite(reach), reach, reach[np.isfinite(reach[:, 0])].max(0)) - axis @ d.T
+    r = np.maximum((reach[:, None, :] * inv[None]).min(2), 0.0) + thickness
+    r = concave_envelope(r)  # 3. no waist up the wall
     # 4. The collar: the wall rolled over the top and down inside as the lining.
     t = thickness
     hs = np.concatenate([levels, [top + 0.3 * t, top, top - LIP * size]])
@@ -113,8 +130,8 @@ def shaft(leg: np.ndarray, ankle: np.ndarray, knee: np.ndarray, forward: np.ndar
     ax = np.concatenate([axis, axis[-1:], axis[-1:], axis[-1:]])
     S = len(hs)
     v = (ankle[None, None] + hs[:, None, None] * up[None, None]
-         + (ax[:, 0, None] + rs * np.cos(ang)[None])[..., None] * e1[None, None]
-         + (ax[:, 1, None] + rs * np.sin(ang)[None])[..., None] * e2[None, None])
+         + (ax[:, 0, None] + rs * d[:, 0][None])[..., None] * e1[None, None]
+         + (ax[:, 1, None] + rs * d[:, 1][None])[..., None] * e2[None, None])
     lining = np.zeros((S, SHAFT_RING), bool)
     lining[-2:] = True  # the roll's inner edge and the lining below it
     return v.reshape(-1, 3), shaft_faces(S, SHAFT_RING), lining.ravel()
