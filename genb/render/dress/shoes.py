@@ -10,8 +10,8 @@ opening (the top line drops to the collar height behind the instep, where the an
 lower and further forward for a flat shoe), and a sole slab slightly wider than the upper,
 ``sole`` metres high, in its own colour; boots (4.2 cm) and flat shoes (2.5 cm, a dress shoe's
 low heel) add a heel block of the sole's material under the back of the foot, its flat front (the
-heel breast) at a quarter of the foot's length. Boots add a tight shaft up the shin (the dresser's
-shell). The heel's half round, the toe's narrowing and spring, the sole's tread and the upper kept inside the
+heel breast) at a quarter of the foot's length. Boots add a shaft up the shin (a stiff tube,
+:mod:`genb.render.dress.shoe_shaft`). The heel's half round, the toe's narrowing and spring, the sole's tread and the upper kept inside the
 sole below its top: :mod:`genb.render.dress.shoe_sole`. The upper is drawn on a finer grid (2 rings a station, 24 points a ring) coloured by region, with
 laces and a boot's welt: :mod:`genb.render.dress.shoe_look`.
 """
