@@ -2,17 +2,18 @@
 
 The colour pass writes albedo only (sRGB-encoded in 8 bits, anti-aliased); the label pass
 gives depth, camera-frame normals and part ids per pixel; the part id picks the material
-(:data:`MATERIALS`: roughness, specular reflectance at normal incidence, subsurface). Every
+(:data:`MATERIALS`: roughness, specular reflectance at normal incidence, subsurface, sheen). Every
 covered pixel is then lit (:func:`shade`):
 
 - the sun: a directional light times its shadow-map visibility (:mod:`genb.render.raster.shadows`),
-  Lambert (or wrap lighting, a cheap subsurface term, on skin) plus GGX specular;
+  Lambert (or wrap lighting, a cheap subsurface term, on skin) plus GGX specular, and on cloth
+  the fibres' sheen at grazing angles (:mod:`genb.render.raster.sheen`: black cloth keeps its form);
 - the sky and the ground's bounce as image-based ambient light: the incident radiance (the
   analytic sky, an ``--environments`` map, or a flat ambient) projected once on nine
   spherical harmonics (:func:`light_probe`), evaluated per pixel normal; its specular part
   from the reflected direction with Schlick's Fresnel;
-- ambient occlusion: screen-space from the depth buffer (:func:`screen_space_occlusion`), the
-  people's creases (:mod:`genb.render.raster.crease`) and the feet's contact darkening.
+- ambient occlusion: screen-space (:func:`screen_space_occlusion`), the people's creases
+  (:mod:`genb.render.raster.crease`) and the feet's contact darkening.
 
 Then the camera (:func:`develop`): auto exposure from the log-average luminance, white
 balance to the illuminant (partial, so dusk stays warm), a filmic tone curve and sRGB.
@@ -39,7 +40,7 @@ from genb.render.raster.probe import LightProbe, sh_irradiance
 from genb.render.raster.sheen import add_cloth_sheen, rowdot as _rowdot, sheen_column
 
 # ----------------------------------------------------------------------------- materials
-# (roughness, F0 specular reflectance, subsurface 0..1) per part class.
+# (roughness, F0 specular reflectance, subsurface 0..1) per part class (the sheen: sheen.CLASS_SHEEN).
 _SKIN = (0.5, 0.028, 1.0)
 _CLASS_MATERIAL = {
     # hair: no GGX lobe, its highlight is the strands' own (raster.strands.kajiya_kay)
@@ -158,7 +159,7 @@ def _shade_planes(albedo: np.ndarray, normals_cam: Any, rays_cam: Any, parts: np
     (3, N). The same operations per element as (N, 3) arrays would take (the same bits), with a pixel's
     channels apart: numpy broadcasts a (N,) factor over rows of N many times faster than over rows of 3."""
     rough_t, f0_t, sss_t, sheen_t = _MATERIAL_COLUMNS
-    # the skin, glossy and cloth pixels through boolean tables of the 256 classes; their materials gathered for those alone
+    # the skin, glossy and cloth pixels by boolean tables of the 256 classes; their materials gathered for those alone
     skin = np.flatnonzero((sss_t > 0).take(parts))
     glossy = np.flatnonzero((rough_t < 0.8).take(parts))
     cloth = np.flatnonzero((sheen_t > 0).take(parts))
@@ -247,8 +248,6 @@ def _tone_lut() -> np.ndarray:
 
 
 _TONE_LUT = _tone_lut()
-
-
 _TONE_UNIT = _TONE_LUT * np.float32(1 / 255)  # what develop() returns, per entry
 _TONE_255 = _TONE_UNIT * np.float32(255)  # ... and that times 255 (light_image's scale), per entry
 

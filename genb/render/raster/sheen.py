@@ -28,7 +28,7 @@ import numpy as np
 
 SHEEN_ROUGHNESS = 1.0 / 3.0  # Charlie's r: the lobe's width (0.3: a narrow rim, 1: broad)
 # the sheen's strength (colourless reflectance scale) per cloth class; every other class has none
-CLASS_SHEEN = {"upper_clothes": 0.12, "coat": 0.12, "lower_clothes": 0.1, "dress": 0.12, "headwear": 0.1}
+CLASS_SHEEN = {"upper_clothes": 0.08, "coat": 0.08, "lower_clothes": 0.07, "dress": 0.08, "headwear": 0.07}
 
 
 def _lobe(sin2_h: np.ndarray) -> np.ndarray:
@@ -46,18 +46,18 @@ def _visibility(n_dot_l: np.ndarray, n_dot_v: np.ndarray) -> np.ndarray:
 def sky_albedo_table(n_mu: int = 33, n_theta: int = 48) -> np.ndarray:
     """(n_mu,) float32 the sheen lobe's directional albedo ``E(mu)`` under a uniform sky, at
     ``mu = n.v`` from 0 to 1 evenly: the light it reflects towards the viewer over the hemisphere
-    (a midpoint rule in the light's polar and azimuth angles; float64, the same bits anywhere)."""
+    (a midpoint rule in the light's polar and azimuth angles, in float64; once per process)."""
     th = (np.arange(n_theta) + 0.5) * (0.5 * math.pi / n_theta)
     ph = (np.arange(2 * n_theta) + 0.5) * (math.pi / n_theta)
     t, p = np.meshgrid(th, ph, indexing="ij")
-    l = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), np.cos(t)], axis=-1)
+    towards = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), np.cos(t)], axis=-1)  # the light
     d_omega = np.sin(t) * (0.5 * math.pi / n_theta) * (math.pi / n_theta)
     out = np.empty(n_mu, np.float64)
     for i, mu in enumerate(np.linspace(0.0, 1.0, n_mu)):
         mu = max(mu, 1e-3)
-        h = l + np.array([math.sqrt(1.0 - mu * mu), 0.0, mu])
+        h = towards + np.array([math.sqrt(1.0 - mu * mu), 0.0, mu])
         h /= np.linalg.norm(h, axis=-1, keepdims=True)
-        nl = l[..., 2]
+        nl = towards[..., 2]
         out[i] = np.sum(_lobe(1.0 - h[..., 2] ** 2).astype(np.float64) * _visibility(nl, mu) * nl * d_omega)
     return out.astype(np.float32)
 
