@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_lap, coat_tail, curtain, knee_clear, rib_bands, seat_fill, seat_press, seat_tent, sleeves, taut_back, taut_coat
+from genb.render.dress import coat_join, coat_lap, coat_tail, curtain, knee_clear, rib_bands, seat_fill, seat_press, seat_tent, sleeves, taut_back
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.hood import opening_shade
 from genb.render.dress.materials import fabric_colors
@@ -46,14 +46,10 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     thick, slack, ribs = rib_bands.gather(shell, w.dresser.atlas, w.dresser.is_arm, g, waist, np.asarray(shell.blend @ body_t).ravel(),
                                            slack, e, w.dresser.rib_cache)
     band = None if ribs is None else ribs[2]
-    # a top's or a jacket's (not a tailed coat's: its tail hangs from the shell's hem as before)
-    taut = taut_back.taut(w.keypoints) if g["kind"] == "top" or (g["kind"] == "coat" and not tail) else 0.0
-    if taut > 0.0 and g["kind"] == "top":  # leaning forward its back pulled taut, out of the trousers later (dress.taut_back)
+    taut = taut_back.taut(w.keypoints) if g["kind"] == "top" else 0.0
+    if taut > 0.0:  # leaning forward on a seat its back pulled taut, out of the trousers later (dress.taut_back)
         thick, slack, ribs = taut_back.pull(shell, w.dresser.atlas, w.dresser.is_arm, taut, w.own(g),
                                             thick, slack, e, ribs, w.dresser.rib_cache)
-    elif taut > 0.0:  # a jacket's back in over the skin, out over the cloth under it once posed (dress.taut_coat)
-        thick, slack, came_in = taut_coat.pull(shell, w.dresser.atlas, w.dresser.is_arm, taut, w.own(g),
-                                               thick, slack, e, w.dresser.rib_cache)
     colors = fabric_colors(g, shell.rest, shell.rest_normals)
     if g.get("hood"):  # the hood's opening round the neck in shadow (dress.hood)
         colors = np.asarray(colors, np.float32) * opening_shade(shell, w.dresser.atlas, w.dresser.rib_cache)[:, None]
@@ -64,10 +60,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
         w.ribs.append((m, shell, *ribs))
     if hood and ribs is None:  # the hood's bulk and its edge's step lit as such (a ribbed top's: rib_bands.settle)
         rib_bands.tilt_hood(m, shell, w.dresser.rib_cache)
-    if taut > 0.0 and g["kind"] == "coat":  # its back its own thickness and a reduced ease over what it covers
-        taut_coat.clear(m, shell, came_in, taut_coat.under(w.out[:-1]),
-                        w.own(g) + taut_back.KEEP_EASE * e, w.dresser.rib_cache)
-    elif taut > 0.0:  # and its hem rides up the back (dress.taut_back)
+    if taut > 0.0:  # and its hem rides up the back (dress.taut_back)
         taut_back.ride(m, taut_back.ride_plan(shell, w.dresser.atlas, w.dresser.is_arm, waist, w.dresser.rib_cache), taut)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
