@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress import knee_press
+from genb.render.dress import knee_lift, knee_press
 from genb.render.dress.vec import norm
 
 LEG_FROM = 0.3  # leg coordinate (0 hip, 1 knee): the thigh from a third of the way down to the knee and the shin (not the hip crease the shell covers)
@@ -112,7 +112,8 @@ def _adjacency(faces: np.ndarray, count: int):
     return got[1]
 
 
-def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces: list, press=None) -> np.ndarray:
+def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces: list, press=None,
+          up: np.ndarray | None = None) -> np.ndarray:
     """The vertices moved, in place: ``vertices`` (G, 3) out of the legs (:func:`leg_push` of each of
     ``surfaces`` in turn, :data:`PASSES` rounds, spread by :func:`spread`, then as many rounds again),
     ``normals`` (G, 3) of the moved vertices turned by as much as their faces' normals turned.
@@ -121,7 +122,10 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
     skin, ``points`` may be a function ``() -> (points, normals)``, called only when some shell vertex is that near
     (a tall body cross-legged: none, 1.6 -> 0.4 ms). ``press``: ``((G,) bool, a function (M,) ids -> ((M, 3)
     anchors, (M,) metres))``: the vertices never pushed out of a leg but pressed in towards their anchors, at most
-    that near them (:func:`~genb.render.dress.knee_press.inward`), or None: none. Returns the (M,) moved vertex ids."""
+    that near them (:func:`~genb.render.dress.knee_press.inward`), or None: none. ``up``: (3,) the unit way up the
+    trunk: the other vertices in a leg lifted along it (:func:`~genb.render.dress.knee_lift.lift`, sloped round by
+    :func:`~genb.render.dress.knee_lift.envelope`), or None: pushed out along the legs' normals. Returns the (M,)
+    moved vertex ids."""
     v = np.asarray(vertices, np.float64)
     skin = _Surface(np.asarray(surfaces[0][0], np.float64), np.asarray(surfaces[0][1], np.float64), surfaces[0][2])
     lo, hi = skin.points.min(axis=0) - NEAR, skin.points.max(axis=0) + NEAR
@@ -140,15 +144,29 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
         s.start(near)
     skin.known(v[near], d[inside], j[inside])  # the first round's nearest skin points: those within NEAR
     push = np.zeros(v.shape)
-    push[near] = _passes(v[near], np.zeros((len(near), 3)), surfaces)
+    if up is None:
+        push[near] = _passes(v[near], np.zeros((len(near), 3)), surfaces)
     if pressed is not None:  # those in a leg pressed in towards the body they are draped from
         ids = near[pressed[near]]
         ids = ids[~knee_press.outside(v[ids], surfaces)]
         if len(ids):
             push[ids] = knee_press.inward(v[ids], *press[1](ids), surfaces)
+    if up is not None:  # the trunk lifted up it (dress.knee_lift), not pushed along the legs' normals
+        trunk = near[~pressed[near]]
+        push[trunk], deep = knee_lift.lift(v[trunk], trunk, up, surfaces)
+        trunk = np.delete(trunk, deep)  # (those still in a leg stay there, behind the thigh)
     if not (np.abs(push) > 1e-5).any():
         return np.zeros(0, np.int64)
-    push[near] = _passes(v[near], spread(push, faces)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
+    if up is None:
+        push[near] = _passes(v[near], spread(push, faces)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
+    else:  # the lift sloped down round its patch (no step), then lifted again where that left one in a leg
+        lifted = np.zeros(len(v))
+        lifted[trunk] = push[trunk] @ up
+        off = np.ones(len(v), bool) if pressed is None else ~pressed
+        lifted = knee_lift.envelope(lifted, v, faces, off)
+        push = spread(np.where(off[:, None], 0.0, push), faces)
+        push[off] = lifted[off, None] * up
+        push[trunk] += knee_lift.lift(v[trunk] + push[trunk], trunk, up, surfaces)[0]
     is_moved = (np.abs(push) > 1e-5).any(axis=1)
     moved = np.flatnonzero(is_moved)
     f = np.asarray(faces, np.int64)
@@ -260,7 +278,7 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
                if m.part == PART_INDEX["lower_clothes"] and ":" not in m.name]
     sleeves = off_seat & (np.asarray(shell.blend @ wearer.dresser.is_arm.astype(np.float32)).ravel() > 0.5)
     anchors = lambda ids: knee_press.anchored(wearer, shell, ids, clearance, cloth)  # noqa: E731
-    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms, (sleeves, anchors))
+    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms, (sleeves, anchors), knee_lift.way(wearer.keypoints))
 
 
 def _bottom(mesh, legs: np.ndarray, key):
