@@ -93,7 +93,7 @@ def through(anny_body):
                     sv = m.vertices.astype(np.float64)
                     inside, cloth = _in_legs(dresser, v, n, sv, trousers)
                     (anchors, keep), sleeve, (torn, torn_sleeve, over) = seen
-                    loose = inside & (np.linalg.norm(sv - anchors, axis=1) > keep + 0.005)
+                    loose = inside & sleeve & (np.linalg.norm(sv - anchors, axis=1) > keep + 0.005)  # (a sleeve's)
                     out[(pose, name, garment["type"])] = (int((inside & sleeve).sum()), int((inside & ~sleeve).sum()),
                                                           int((cloth & ~sleeve).sum()), int(loose.sum()), torn, over,
                                                           torn_sleeve)
@@ -109,7 +109,10 @@ def test_no_knee_through_a_crouching_coat_or_jacket(through):
     either; 4325 on beb768f), under the trousers' surface there 24 (24 on ccda6a9; bound 40). A sleeve's vertex in a leg lies pressed on the
     body, within 5 mm of as near its body point as it may go (its stacked thickness, or the tops under it + its
     own): where the leg lies in the arm or body itself, hidden in the leg as the arm is: 2439 now (ccda6a9: 0, each
-    pushed out along its nearest leg normal, torn across the leg: test below), none farther."""
+    pushed out along its nearest leg normal, torn across the leg: test below), none farther. Since dress.knee_lift the
+    trunk's vertices in a leg are lifted up the trunk out of it, those a lift of knee_lift.LIFT_MAX does not take out
+    (the front behind a thigh) left there: 1682 (0 on 32b65fb, pushed out along the legs' normals, torn across them:
+    tests/test_knee_lift.py), 1810 under the trousers' surface (24; bounds 1800 and 1900)."""
     loose = sum(x[3] for x in through.values())
     sleeves = sum(x[0] for x in through.values())
     trunk = sum(x[1] for x in through.values())
@@ -119,8 +122,8 @@ def test_no_knee_through_a_crouching_coat_or_jacket(through):
           "not pressed on the body:", loose, "worst", worst)
     assert len(through) == len(POSES) * len(SHAPES) * 2
     assert loose == 0, worst
-    assert trunk == 0, trunk
-    assert cloth <= 40, cloth
+    assert trunk <= 1800, trunk
+    assert cloth <= 1900, cloth
 
 
 def test_a_crouching_coat_is_not_torn_across_a_leg(through):
@@ -131,14 +134,15 @@ def test_a_crouching_coat_is_not_torn_across_a_leg(through):
     sleeve's vertices in a leg are pressed towards their own body point). All: 1026 -> 356, turned over 3807 -> 1314:
     the trunk is still pushed out along the leg's normals, torn across a thigh as on ccda6a9 (pressed in too, 1 and
     80, but the jacket's front went behind the thighs and the sash and backpack webbing fitted to it under the
-    trousers: test_bags)."""
+    trousers: test_bags). Since dress.knee_lift (the trunk lifted up it, sloped round): all 67, each with an end on
+    a sleeve (a sleeve pressed in beside the trunk lifted at the side; bound 80), turned over 259."""
     torn = sum(x[4] for x in through.values())
     over = sum(x[5] for x in through.values())
     sleeve = sum(x[6] for x in through.values())
     print("torn edges:", torn, "with an end on a sleeve:", sleeve, "turned-over faces:", over)
-    assert sleeve <= 20, {k: x[6] for k, x in through.items() if x[6]}
-    assert torn <= 420, {k: x[4] for k, x in through.items() if x[4]}
-    assert over <= 1500, {k: x[5] for k, x in through.items() if x[5]}
+    assert sleeve <= 80, {k: x[6] for k, x in through.items() if x[6]}
+    assert torn <= 80, {k: x[4] for k, x in through.items() if x[4]}
+    assert over <= 350, {k: x[5] for k, x in through.items() if x[5]}
 
 
 def test_spread_keeps_the_push_and_fades_it():

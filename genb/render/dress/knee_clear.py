@@ -124,8 +124,8 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
     anchors, (M,) metres))``: the vertices never pushed out of a leg but pressed in towards their anchors, at most
     that near them (:func:`~genb.render.dress.knee_press.inward`), or None: none. ``up``: (3,) the unit way up the
     trunk: the other vertices in a leg lifted along it (:func:`~genb.render.dress.knee_lift.lift`, sloped round by
-    :func:`~genb.render.dress.knee_lift.envelope`), or None: pushed out along the legs' normals. Returns the (M,)
-    moved vertex ids."""
+    :func:`~genb.render.dress.knee_lift.envelope`; needs ``press``), those it leaves in a leg where they are, or None:
+    pushed out along the legs' normals. Returns the (M,) moved vertex ids."""
     v = np.asarray(vertices, np.float64)
     skin = _Surface(np.asarray(surfaces[0][0], np.float64), np.asarray(surfaces[0][1], np.float64), surfaces[0][2])
     lo, hi = skin.points.min(axis=0) - NEAR, skin.points.max(axis=0) + NEAR
@@ -154,7 +154,8 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
     if up is not None:  # the trunk lifted up it (dress.knee_lift), not pushed along the legs' normals
         trunk = near[~pressed[near]]
         push[trunk], deep = knee_lift.lift(v[trunk], trunk, up, surfaces)
-        trunk = np.delete(trunk, deep)  # (those still in a leg stay there, behind the thigh)
+        trunk = np.delete(trunk, deep)  # (those still in a leg stay there, behind the thigh: pressed in, a sash fitted
+        # to them went under the trousers, tests/test_bags.py)
     if not (np.abs(push) > 1e-5).any():
         return np.zeros(0, np.int64)
     if up is None:
