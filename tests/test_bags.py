@@ -193,7 +193,14 @@ def test_a_shoulder_bags_sash_lies_over_the_cloth_of_a_bent_body(anny_body):
     (dress.sash: it bridges the folds it dipped into); 85 on ccda6a9 (at the bound), 97 since the hoodie's rib
     waistband (dress.rib_bands: drawn in by up to 12 mm, the sash's hip end lying on it) puts the jeans of the
     thighs folded up against it within 2 cm over the sash (knees up: heavy 6 -> 12, tall 12 -> 20); 76 since a
-    crouch presses a coat's or a jacket's sleeves in towards the arm (dress.knee_press), the bound 85 again."""
+    crouch presses a coat's or a jacket's sleeves in towards the arm (dress.knee_press), the bound 85 again; 194
+    since a crouch lifts the trunk up out of the thighs (dress.knee_lift) and leaves what 6 cm does not free
+    behind the thigh: the sash on it lies between the belly and the thigh, under the jeans (the heavy body
+    crouching 0 -> 35 and 36, knees up 0 and 2 -> 37 and 37; the tall one crouching 28 -> 5, knees up 36 -> 34).
+    Hidden there: of the 184 covered in the crouching and knees-up cases, 159 meet the body or some cloth on
+    each of 48 random rays from them and the other 25 escape on at most 17 of the 48 (on 32b65fb the cloth
+    there was pushed out over the thigh along the legs' normals, torn into shards). Bound 200; bent forward,
+    where nothing is lifted, 10 (bound 12)."""
     from genb.render.dress import Dresser
     from genb.render.raster.meshes import vertex_normals
 
@@ -215,7 +222,8 @@ def test_a_shoulder_bags_sash_lies_over_the_cloth_of_a_bent_body(anny_body):
             sash = next(m for m in meshes if m.part == PART_INDEX["bag"] and m.covered is not None)
             tris = np.concatenate([m.vertices[m.faces.astype(np.int64)] for m in meshes if m.part in CLOTH])
             covered.append(int(_covered(sash.vertices, sash.normals, tris, 0.02).sum()))
-    assert sum(covered) <= 85, covered
+    assert sum(covered) <= 200, covered
+    assert sum(covered[4:6] + covered[10:12]) <= 12, covered  # bent forward
 
 
 def test_a_shoulder_bags_sash_runs_taut(anny_body, bagged):
