@@ -329,3 +329,20 @@ def key_posed(body, poses, bodies: dict = KEY_BODIES):
         for name, shape in bodies.items():
             posed = body.pose(np.asarray([shape], np.float32), rot)
             yield pose, name, posed.vertices[0].copy(), posed.keypoints[0].copy()
+
+
+def grounded_skirts(body, poses, outfits: dict, bodies: dict = KEY_BODIES):
+    """Yield (pose, body name, outfit name), vertices, keypoints, skirt mesh for each key pose x body (:func:`key_posed`,
+    stood on the ground: its lowest vertex at z 0) x outfit (name -> garment list with one skirt or dress) dressed."""
+    from genb.render.dress import Dresser
+    from genb.render.raster.meshes import vertex_normals
+
+    dresser, faces = Dresser(body), np.asarray(body.faces)
+    for pose, name, v, kp in key_posed(body, poses, bodies):
+        lift = -v[:, 2].min()
+        v[:, 2] += lift
+        kp[:, 2] += lift
+        n = vertex_normals(v, faces)
+        for outfit, garments in outfits.items():
+            (m,) = [g for g in dresser.dress({"garments": garments}, v, n, kp) if g.name.endswith(":skirt")]
+            yield (pose, name, outfit), v, kp, m

@@ -16,10 +16,9 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from genb.render.bodies.poses import PoseLibrary, euler_xyz_to_matrix
 from test_hang import DRESS, LONG_SKIRT, TOP
 
-from _fixtures_bodies import anny_body  # noqa: F401
+from _fixtures_bodies import anny_body, grounded_skirts  # noqa: F401
 
 POSES = ("kneeling", "kneeling_one_knee", "sitting_cross_legged", "sitting_floor_legs_out", "lunge")
 BODIES = {"child": [0.5, 0.2, 0.5, 0.5, 0.5, 0.5], "average": [0.5] * 6, "heavy": [0.0, 0.7, 0.5, 1.0, 0.5, 0.5],
@@ -39,21 +38,8 @@ def _bell(v: np.ndarray, X: np.ndarray) -> tuple[float, float]:
 def fallen_grids(anny_body):
     """Per fall pose x body x outfit: ((pose, body, outfit), the body's vertices on the ground (z = 0),
     the loose garment's mesh)."""
-    from genb.render.dress import Dresser
-    from genb.render.raster.meshes import vertex_normals
-
-    lib, dresser, faces = PoseLibrary(), Dresser(anny_body), np.asarray(anny_body.faces)
-    for pose in POSES:
-        for body, shape in BODIES.items():
-            posed = anny_body.pose(np.array([shape], np.float32), euler_xyz_to_matrix(lib.key_pose(pose)[None]))
-            v, kp = posed.vertices[0].copy(), posed.keypoints[0].copy()
-            lift = -v[:, 2].min()
-            v[:, 2] += lift
-            kp[:, 2] += lift
-            n = vertex_normals(v, faces)
-            for outfit, garments in OUTFITS.items():
-                (m,) = [g for g in dresser.dress({"garments": garments}, v, n, kp) if g.name.endswith(":skirt")]
-                yield (pose, body, outfit), v, m
+    for key, v, kp, m in grounded_skirts(anny_body, POSES, OUTFITS, BODIES):
+        yield key, v, m
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 
 from genb.core.conventions import BODY25_INDEX as K25
-from genb.render.raster.meshes import vertex_normals
 
-from _fixtures_bodies import anny_body, key_posed  # noqa: F401
+from _fixtures_bodies import anny_body, grounded_skirts  # noqa: F401
 from test_hang import DRESS, LONG_SKIRT, TOP
 
 POSES = ("lunge", "kneeling_one_knee")
@@ -46,18 +45,9 @@ def lunges(anny_body):
     """(pose, body, outfit) -> :func:`outside` per lunge and one-knee kneel x 4 bodies x long skirt and dress."""
     from genb.render.dress import Dresser, knee_drape
 
-    dresser, faces = Dresser(anny_body), np.asarray(anny_body.faces)
-    support = knee_drape.support_ids(dresser.atlas)
-    out = {}
-    for pose, body, v, kp in key_posed(anny_body, POSES):
-        lift = -v[:, 2].min()
-        v[:, 2] += lift
-        kp[:, 2] += lift
-        n = vertex_normals(v, faces)
-        for outfit, garments in OUTFITS.items():
-            (m,) = [g for g in dresser.dress({"garments": garments}, v, n, kp) if g.name.endswith(":skirt")]
-            out[(pose, body, outfit)] = outside(v, kp, m.vertices.reshape(-1, m.columns, 3), support)
-    return out
+    support = knee_drape.support_ids(Dresser(anny_body).atlas)
+    return {key: outside(v, kp, m.vertices.reshape(-1, m.columns, 3), support)
+            for key, v, kp, m in grounded_skirts(anny_body, POSES, OUTFITS)}
 
 
 def test_a_lunge_s_skirt_hangs_from_the_knee_not_round_the_shin(lunges):

@@ -13,7 +13,8 @@ jagged sheet). Never up,
 never below its clearance over the skin. :func:`over_cloth` then raises it over the trousers or skirt worn
 under it (the dresser, with their posed meshes): seen from above, lap points whose tail lay within 2 mm of
 the trousers or under them (flecks of trousers through it), 63 of 849 -> 13 (tests/test_coat_lap.py;
-trousers 1.6 cm thick: a third of the lap -> a few %). Pure functions over numpy arrays (posed frame, z up, metres).
+trousers 1.6 cm thick: a third of the lap -> a few %). Before the lap, :func:`hug` draws the sides in round the hips and thighs (no wings spread on the seat).
+Pure functions over numpy arrays (posed frame, z up, metres).
 """
 
 from __future__ import annotations
@@ -57,6 +58,23 @@ def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     Y = X.copy()
     Y[..., 2] -= drop
     return Y
+
+
+def hug(X: np.ndarray, body: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) the seated, settled tail ``X`` (rings, bins, 3; ring 0 on the coat's hem, kept) with its sides
+    drawn in round the hips and thighs: each point outside their outline seen from above plus
+    :data:`~genb.render.dress.coat_hang.LEG_CLEAR` (or outside the hem ring's own reach) moved in horizontally onto it,
+    its column lowered to keep its edges' lengths (:func:`~genb.render.dress.coat_flare.cap`; the seat's push at the
+    end lays what went into the seat on its top). The rest cut stands the coat's margin off the hips (its stacked thickness
+    and ease over the outermost layer's, 10-13 cm) and seated the leg capsules keep it there; the sides rotated forward
+    with the thighs lay on the seat as flat wings, 12-19 cm past the thighs (tests/test_coat_wings.py). ``body``:
+    (n, 3) the trunk's and legs' skin; ``keypoints``: (25, 3) BODY25."""
+    from genb.core.conventions import BODY25_INDEX as K25
+    from genb.render.dress.coat_flare import cap
+    from genb.render.dress.coat_hang import LEG_CLEAR
+
+    kp = np.asarray(keypoints, np.float64)
+    return cap(X, body, 0.5 * (kp[K25["left_hip"], :2] + kp[K25["right_hip"], :2]), LEG_CLEAR)
 
 
 def _ahead(X: np.ndarray, keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -148,16 +148,24 @@ def seat_for(seat, vertices: np.ndarray, trunk: np.ndarray, keypoints: np.ndarra
     wearer was given one; else, seated (:func:`seated`), a chair guessed under the buttocks
     (:func:`~genb.render.dress.seat_cloth.guess`: its top at the lowest skin of the trunk, ``vertices`` (V, 3)
     posed where ``trunk`` (V,) bool), so that nothing of the coat lies under the buttocks below their lowest
-    point (the tail's back floored 2.5 cm under it before, the shell 5-7 cm); else None.
+    point (the tail's back floored 2.5 cm under it before, the shell 5-7 cm); else None. Seated, the seat
+    lets no cloth out through its front face between the knees (``Seat.knees``): the tail's back, skinned half
+    to each thigh, swings forward under them into the seat and went out there, crumpled; it lies on the top.
     ``keypoints``: (25, 3) BODY25."""
+    import dataclasses
+
     from genb.render.dress.seat_cloth import guess
 
-    if seat is not None:
-        return seat
     if not on_chair(keypoints):
-        return None
-    low = np.asarray(vertices, np.float64)[trunk]
-    return guess(low[np.argmin(low[:, 2])], _back(keypoints)[1])
+        return seat
+    from genb.core.conventions import BODY25_INDEX as K25
+    from genb.render.dress.seat_cloth import local_xy
+
+    if seat is None:
+        low = np.asarray(vertices, np.float64)[trunk]
+        seat = guess(low[np.argmin(low[:, 2])], _back(keypoints)[1])
+    x, _ = local_xy(seat, np.asarray(keypoints, np.float64)[[K25["left_knee"], K25["right_knee"]]])
+    return dataclasses.replace(seat, knees=(float(x.min()), float(x.max())))
 
 
 def on_chair(keypoints: np.ndarray) -> bool:

@@ -331,10 +331,9 @@ class Dresser:
                 mesh.normals = relief_normals(mesh.vertices, mesh.normals, shell.faces, mesh.hem, shell)
             back = self._back_surface(w) if hair["hairline"] == "long" or hair.get("shape") == "ponytail" else None
             if hair["hairline"] == "long":  # locks falling onto the shoulders, the chest and the back
-                P, N = back
-                packed = any(acc["type"] == "backpack" for acc in outfit.get("accessories", []))  # (laid on the cloth later)
+                P, N = back  # (they rest on the back under a backpack too: it covers them, laid on the cloth later)
                 locks = hair_locks(hair, w.keypoints, hair_t, (np.concatenate([P, mesh.vertices]),
-                                                               np.concatenate([N, mesh.normals])), capped, rest=not packed)
+                                                               np.concatenate([N, mesh.normals])), capped)
                 locks.fabric = record
                 w.out.append(locks)
             if hair.get("shape") == "ponytail" or (hair.get("shape") == "bun" and not capped):  # a bun would lift a cap

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_join, coat_lap, coat_tail, curtain, knee_clear, rib_bands, seat_fill, seat_press, seat_tent, sleeves
+from genb.render.dress import coat_join, coat_lap, coat_tail, curtain, knee_clear, rib_bands, seat_fill, seat_press, seat_tent, sleeves, taut_back
 from genb.render.dress.kinds import GARMENT_KINDS, Wearer, garment_kind
 from genb.render.dress.hood import opening_shade
 from genb.render.dress.materials import fabric_colors
@@ -45,16 +45,23 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     # a hoodie's or a sweater's rib bands at its hem and cuffs, the cloth bloused above them (dress.rib_bands)
     thick, slack, ribs = rib_bands.gather(shell, w.dresser.atlas, w.dresser.is_arm, g, waist, np.asarray(shell.blend @ body_t).ravel(),
                                            slack, e, w.dresser.rib_cache)
+    band = None if ribs is None else ribs[2]
+    taut = taut_back.taut(w.keypoints) if g["kind"] == "top" else 0.0
+    if taut > 0.0:  # leaning forward on a seat its back pulled taut, out of the trousers later (dress.taut_back)
+        thick, slack, ribs = taut_back.pull(shell, w.dresser.atlas, w.dresser.is_arm, taut, float(g["thickness"]),
+                                            thick, slack, e, ribs, w.dresser.rib_cache)
     colors = fabric_colors(g, shell.rest, shell.rest_normals)
     if g.get("hood"):  # the hood's opening round the neck in shadow (dress.hood)
         colors = np.asarray(colors, np.float32) * opening_shade(shell, w.dresser.atlas, w.dresser.rib_cache)[:, None]
-    m = w.add_shell(shell, thick, colors if ribs is None else rib_bands.shade(colors, ribs[2]),
+    m = w.add_shell(shell, thick, colors if band is None else rib_bands.shade(colors, band),
                     kind.part, g["type"], ease=e, fabric=g, below=t - float(g["thickness"]) if kind.stacks else 0.0,
                     slack=slack)
     if ribs is not None:  # out of the trousers dressed after it, its normals tilted: dress.rib_bands.settle
         w.ribs.append((m, shell, *ribs))
     if hood and ribs is None:  # the hood's bulk and its edge's step lit as such (a ribbed top's: rib_bands.settle)
         rib_bands.tilt_hood(m, shell, w.dresser.rib_cache)
+    if taut > 0.0:  # and its hem rides up the back (dress.taut_back)
+        taut_back.ride(m, taut_back.ride_plan(shell, w.dresser.atlas, w.dresser.is_arm, waist, w.dresser.rib_cache), taut)
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         _hang_back(w, shell, m, tail)

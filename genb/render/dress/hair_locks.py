@@ -49,6 +49,10 @@ LENGTH_SPREAD = 0.16  # a chain is 1 -+ LENGTH_SPREAD / 2 times LENGTH long (see
 COLUMNS = 23
 ROOTS = np.linspace(1.35, 2 * np.pi - 1.35, COLUMNS)
 ROOT_Z = 0.055  # the roots' height (head frame, metres): over the shell's cut around the ears (dresser.hair_shell)
+# ... under a cap: 3.3-3.8 cm once scaled out by the hair's thickness, about 1 cm under its edge (hairline.cap_line,
+# 4.5 cm at least) and over the ears (at 0, the ears' height, the side's front chains were pushed 4.5 cm out by the side
+# of the head and slid off the shoulders' ends, and the back's fell off a seated child's back as a blade)
+CAP_ROOT_Z = 0.03
 SIDE = -0.5  # chains with cos(azimuth) above this are a side's front (they may fall in front of the shoulder)
 FRONT_SHARE = 0.55  # the chance that a side's front chains fall in front of the shoulder
 # neighbouring chains part (split_apart) where the slab between them would lie this deep in the body, metres,
@@ -296,13 +300,14 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     """Long hair's sheet as one mesh (its panels' rings, :func:`panel_rings`, one after the other;
     ``mesh.panels``: (first vertex, chains) per panel), rooted ``t`` (the hair's thickness) off the
     scalp around the sides and the back of the head, falling onto ``surface`` ((P, 3) points, (P, 3)
-    normals of the skin, cloth and hair below the head). ``capped``: rooted lower, under a cap's edge.
+    normals of the skin, cloth and hair below the head). ``capped``: rooted lower, under a cap's edge (:data:`CAP_ROOT_Z`).
     ``rest``: below the shoulders the locks rest on the back and the chest (:mod:`genb.render.dress.hair_rest`;
-    not under a backpack, which is laid on the cloth after the hair: the sheet on the back went through it)."""
+    under a backpack too, which is laid on the cloth after the hair and covers them: left off, the sheet stood
+    4 cm off the back as a blade and went through the pack all the same)."""
     origin, R = head_frame(keypoints)
     rng = np.random.default_rng(hair_seed(hair))
     ang = ROOTS + rng.uniform(-0.03, 0.03, COLUMNS)
-    root = np.stack([np.sin(ang) * 0.078, np.cos(ang) * 0.088, np.full(COLUMNS, 0.0 if capped else ROOT_Z)], 1)
+    root = np.stack([np.sin(ang) * 0.078, np.cos(ang) * 0.088, np.full(COLUMNS, CAP_ROOT_Z if capped else ROOT_Z)], 1)
     root *= 1.0 + t / 0.08  # head frame
     roots = origin + root @ R.T
     out = root / norm(root, keepdims=True)

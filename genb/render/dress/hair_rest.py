@@ -6,7 +6,11 @@ chest instead of standing off them, after they fell (:func:`~genb.render.dress.h
   chains. The hair leaving the back of the head (over the hair's volume there and the long shell's strip down
   the back) fell straight down 3-4 cm off an upright back: over 6 key poses x 4 bodies x 3 styles x 4 hair
   seeds the locks' lower half below the shoulders stood 33 mm off the skin or cloth (median), 55 % of them
-  over 3 cm; now 14 mm, 5 %.
+  over 3 cm; now 14 mm, 5 %. :data:`REACH` was 8 cm: a seated child's back (sitting back, closeup 376 #11) left
+  its middle locks 8-10 cm behind it, a blade of hair; at 12 cm and under a backpack too (it covers the sheet; it
+  stood 4 cm off a backpack's wearer's back as a blade: closeup 390 #1) 41 % of the panels' rows below the
+  shoulders with over 5 cm of their width more than 3 cm off are 3 % (``tests/test_hair_wing.py``, with the
+  roots under a cap over the ears, :data:`~genb.render.dress.hair_locks.CAP_ROOT_Z`).
 - :func:`unfold`: a chain turning by more than :data:`TURN` degrees at a node (a lock folding back on itself
   where it met a shoulder or the neck) is smoothed there: 26 locks of about 6100 turned by over 90 degrees,
   now 9.
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-REACH = 0.08  # metres: a node this far or nearer off the body (horizontally, along its normal) rests on it
+REACH = 0.12  # metres: a node this far or nearer off the body (horizontally, along its normal) rests on it
 SHOULDERS = 0.02  # metres over the neck's keypoint along the trunk: a node lower than this lies over the shoulders
 TURN = 60.0  # degrees: a chain turning more than this between two segments is smoothed (unfold)
 STEEP = 0.5  # ... where the surface's normal is at least this horizontal (a back, a chest, an arm; not a lap)

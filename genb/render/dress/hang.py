@@ -32,7 +32,8 @@ deterministic, a few ms per garment; :func:`hang_grid` in this order):
 5. **Last touches**: a skirt or dress is pressed in under the hands and forearms
    (:mod:`~genb.render.dress.under_hands`), then its front kept in front of the waist
    (:mod:`~genb.render.dress.waist_front`); a coat's tail is joined to its hem again
-   (:func:`~genb.render.dress.coat_join.rejoin`); the seat's push has the last word.
+   (:func:`~genb.render.dress.coat_join.rejoin`), seated its sides drawn in round the hips and thighs and its
+   front laid on the lap (:mod:`~genb.render.dress.coat_lap`); the seat's push has the last word.
 6. **Fallen folds**: a skirt or dress that fell gathers into folds, its hem laid on the ground, and a coat's
    tail lying on the ground folds there (:mod:`~genb.render.dress.fall_folds`: the grid refined round the ring
    to 132 columns first, so a fallen garment's mesh has three times the columns, ``GarmentMesh.columns``).
@@ -47,8 +48,8 @@ import dataclasses
 import numpy as np
 from scipy.spatial import cKDTree
 
-from genb.core.conventions import PART_INDEX
-from genb.render.dress import coat_hang, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_drape, seat_cloth, stride, under_hands, waist_front
+from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
+from genb.render.dress import coat_hang, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_panel, seat_cloth, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -280,7 +281,11 @@ def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.n
     if top is not None:  # on the coat's hem again (standing or walking, its back spanning the legs: dress.coat_tail)
         X = coat_tail.span_back(coat_tail.span_back(X, keypoints), keypoints) if top.tuck else X  # twice: see span_back
         X = coat_join.rejoin(X, top, legs, (tree, points, pnormals), floor, out, closed)
-        X = coat_lap.lay(X, vertices[np.concatenate([lb.leg['left'], lb.leg['right']])], keypoints) if coat_tail.on_chair(keypoints) else X  # seated: the front on the lap
+        if coat_tail.on_chair(keypoints):  # seated: the sides round the hips and thighs, the front on the lap (dress.coat_lap)
+            X = coat_lap.hug(X, vertices[lb.lower[::3]], keypoints)
+            np.maximum(X[..., 2], floor, out=X[..., 2])  # a column lying on the seat, drawn in, drops: onto the ground at most (the seat lifts it)
+            X = coat_lap.lay(X, vertices[np.concatenate([lb.leg['left'], lb.leg['right']])], keypoints)
+            X = seat_cloth.under_thighs(X, seat, keypoints[[K25['left_knee'], K25['right_knee']]])  # the back swung forward: on the seat, no flap between the knees
     return seat_cloth.push_grid(X, seat)
 
 
@@ -343,7 +348,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     seat = coat_tail.seat_for(seat, vertices, atlas.parts == TORSO, keypoints) if slit else seat  # seated: on a seat, given or guessed
     X0, Rm, legs_off = coat_hang.tail_steps(X0, rest, radial, W, (fr, fp), pc, floor, slit, (A, B, R), top, keypoints, vertices[lb.lower[::3]], margin)  # a coat's tail
     X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)
-    X, (cand, terms) = knee_drape.after_relax(fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]), pc, atlas, vertices, (A, B, F, Rm), floor) if skirt else (X, (cand, terms))  # onto the legs and the ground; folded knees: close round the legs
+    X, (cand, terms) = knee_panel.after_relax(fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]), pc, atlas, vertices, (A, B, F, Rm), floor) if skirt else (X, (cand, terms))  # onto the legs and the ground; folded knees: close round the legs; below a raised knee it hangs
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower

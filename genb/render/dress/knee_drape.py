@@ -100,6 +100,16 @@ def ahead(points: np.ndarray, centre: np.ndarray, pc: dict) -> np.ndarray:
     return np.clip(along / AHEAD, 0.0, 1.0)
 
 
+def lunge(X: np.ndarray, pc: dict, floor: float) -> float:
+    """0 to 1: how much a grid ``X`` (rings, bins, 3) hangs from a raised knee: a knee on the ground
+    (:func:`~genb.render.dress.fall.low`), the other up (:func:`raised`), the cloth long enough to hang below it
+    (:func:`reaching`). ``pc``: the posed centres; ``floor``: the ground's height."""
+    from genb.render.dress.fall import low
+
+    up = low(pc, floor) * raised(pc, floor)
+    return up * reaching(X, pc) if up > 0.0 else up
+
+
 def support_ids(atlas) -> np.ndarray:
     """(S,) body vertex ids that hold a skirt up: the thighs, shins and the trunk under :data:`TRUNK`, one in
     :data:`EVERY`."""
@@ -169,18 +179,17 @@ def resting(points: np.ndarray, support: np.ndarray) -> np.ndarray:
     return grown[ij[:, 0], ij[:, 1]] < points[:, 2]
 
 
-def drape(X: np.ndarray, pc: dict, atlas, vertices: np.ndarray, floor: float) -> np.ndarray:
+def drape(X: np.ndarray, pc: dict, atlas, vertices: np.ndarray, floor: float, up: float | None = None) -> np.ndarray:
     """(rings, bins, 3) a skirt's or dress's relaxed grid ``X`` (rings, bins, 3) on folded knees (:func:`folded`)
     or with a knee on the ground and the other up (:func:`~genb.render.dress.fall.low` x :func:`raised` x :func:`reaching` x :func:`ahead`,
     after its fall: the larger share) moved in horizontally to the outline of
     the posed body ``vertices``' (V, 3) skin that holds it (:func:`support_ids` of the ``atlas``) above it
     (:func:`inward`), the waist ring kept; ``X`` itself (the same array) anywhere else. ``pc``: the posed
-    centres; ``floor``: the ground's height."""
+    centres; ``floor``: the ground's height; ``up``: :func:`lunge`'s share where the caller has it."""
     from genb.render.dress.fall import low
 
     down = low(pc, floor)
-    bent, up = folded(pc) * (1.0 - down), down * raised(pc, floor)
-    up = up * reaching(X, pc) if up > 0.0 else up
+    bent, up = folded(pc) * (1.0 - down), lunge(X, pc, floor) if up is None else up
     if max(bent, up) <= 0.0:
         return X
     got = _IDS.get(id(atlas))
@@ -199,17 +208,3 @@ def drape(X: np.ndarray, pc: dict, atlas, vertices: np.ndarray, floor: float) ->
     Y = X.copy()
     Y[1:] = (P - move[:, None] * d).reshape(X[1:].shape)
     return Y
-
-
-def after_relax(relaxed: tuple, pc: dict, atlas, vertices: np.ndarray, capsules: tuple, floor: float) -> tuple:
-    """:func:`~genb.render.dress.hang.relax`'s returns ``relaxed`` (the grid, ``(cand, terms)``) with the grid
-    draped (:func:`drape`) and the legs' nearest ``capsules`` ``(A, B, F, R)`` found again for the settling;
-    ``relaxed`` itself where nothing moved."""
-    from genb.render.dress.capsules import capsule_terms, nearest_capsules
-
-    X = drape(relaxed[0], pc, atlas, vertices, floor)
-    if X is relaxed[0]:
-        return relaxed
-    A, B, F, R = capsules
-    cand = nearest_capsules(X[1:].reshape(-1, 3), A, B, R)
-    return X, (cand, capsule_terms(A, B, F, cand))

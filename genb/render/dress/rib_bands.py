@@ -211,9 +211,12 @@ def settle(ribs: list, out: list) -> None:
     """Once the whole outfit is dressed (the trousers are dressed after the top): each ribbed top's mesh in
     ``ribs`` ((mesh, shell, offset change, on a sleeve, band, region), :func:`gather`'s) taken out of the bottoms and
     dresses in ``out`` (:func:`clear_under`) and its normals tilted by what its offset changed and by its shell's
-    extra offset (a hood's: :func:`tilt_normals`)."""
+    extra offset (a hood's: :func:`tilt_normals`). A record with a last element True (a top's back pulled taut,
+    :func:`~genb.render.dress.taut_back.pull`) is taken out of their cloth less their hem strips (a waistband's
+    turned-in strip lies near the skin: the taut back, nearest to it, stayed in the waistband)."""
     parts = (PART_INDEX["lower_clothes"], PART_INDEX["dress"])
-    for m, shell, delta, on_arm, _, region in ribs:
-        under = [(u.vertices, u.normals) for u in out if u.part in parts and u is not m]
+    for m, shell, delta, on_arm, _, region, *taut in ribs:
+        under = [(u.vertices, u.normals) if not taut or u.hem is None else (u.vertices[~u.hem], u.normals[~u.hem])
+                 for u in out if u.part in parts and u is not m]
         m.vertices, delta = clear_under(m.vertices, m.normals, delta, on_arm, under)
         m.normals = tilt_normals(m.vertices, m.normals, shell.faces, delta + shell.extra, shell.twin, region)

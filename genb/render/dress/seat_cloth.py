@@ -50,6 +50,11 @@ class Seat:
             None: even treads.
         back: a backrest across the whole width at the back, as ``(front y, back y, top height)``
             (local metres; world height), or None.
+        knees: ``(low x, high x)`` local: between them (a seated coat tail's knees) no cloth leaves through
+            the front face, it goes up onto the top (the tail's back swings forward under the thighs into
+            the seat, and went out between the knees as a crumpled flap;
+            :func:`~genb.render.dress.coat_tail.seat_for`); None: anywhere.
+        guessed: a chair guessed under a sitter nobody gave one (:func:`guess`).
     """
 
     centre: np.ndarray
@@ -61,6 +66,8 @@ class Seat:
     steps: int = 1
     back: tuple | None = None
     fronts: tuple | None = None
+    knees: tuple | None = None
+    guessed: bool = False
 
 
 def seat_of(recipe: dict | None) -> Seat | None:
@@ -88,7 +95,7 @@ def guess(low: np.ndarray, back: np.ndarray) -> Seat:
     width, depth, front = GUESS
     back = np.asarray(back, np.float64)
     xy = np.asarray(low, np.float64)[:2] + back * (depth / 2 - front)
-    return Seat(xy, math.atan2(-float(back[0]), float(back[1])), width, depth, float(low[2]))
+    return Seat(xy, math.atan2(-float(back[0]), float(back[1])), width, depth, float(low[2]), guessed=True)
 
 
 def person_seat(seats: list, person: int) -> Seat | None:
@@ -162,7 +169,7 @@ def _off_box(P: np.ndarray, seat: Seat, clear: float) -> np.ndarray:
     if seat.round:
         side = (half_w - r[k])[:, None]
     else:
-        side = np.stack([half_w - x, half_w + x, y - _front_face(seat, z) + clear, half_d - y], 1)
+        side = np.stack([half_w - x, half_w + x, _front_gap(seat, x, y, z, clear), half_d - y], 1)
     j = np.argmin(side, axis=1)
     d = side[np.arange(len(k)), j]
     lift = up <= SIDE_COST * d
@@ -180,6 +187,15 @@ def _off_box(P: np.ndarray, seat: Seat, clear: float) -> np.ndarray:
         out[k[s], 0] += c * lx - sn * ly
         out[k[s], 1] += sn * lx + c * ly
     return out
+
+
+def _front_gap(seat: Seat, x: np.ndarray, y: np.ndarray, z: np.ndarray, clear: float) -> np.ndarray:
+    """(N,) metres from local points (``x``, ``y``, ``z``) in the seat to its front face plus ``clear``; inf
+    between :attr:`Seat.knees` (no way out there)."""
+    gap = y - _front_face(seat, z) + clear
+    if seat.knees is None:
+        return gap
+    return np.where((x > seat.knees[0]) & (x < seat.knees[1]), np.inf, gap)
 
 
 def _off_backrest(P: np.ndarray, seat: Seat, clear: float) -> np.ndarray:
@@ -211,3 +227,29 @@ def push_grid(X: np.ndarray, seat: Seat | None, clear: float = CLEAR) -> np.ndar
     if seat is not None:
         X[...] = push_out(X.reshape(-1, 3), seat, clear).reshape(X.shape)
     return X
+
+
+def under_thighs(X: np.ndarray, seat: Seat | None, knees: np.ndarray) -> np.ndarray:
+    """(rings, bins, 3) a seated coat tail ``X`` (rings, bins, 3) with its points hanging under the thighs
+    in front of the seat, below its top, behind the knees' line and between the knees (``knees``: (2, 3)
+    world), laid on the seat's front edge: drawn back onto its front face (along its depth) and up onto the
+    top there plus :data:`CLEAR`. The tail's back, skinned half to each thigh, swings forward under them
+    into the seat; the seat's push sent it out through the front face (a side face wins when
+    :data:`SIDE_COST` times nearer than the top) and it hung between the knees as a crumpled flap. A round
+    seat, a guessed one, or None: ``X`` unchanged."""
+    if seat is None or seat.round or seat.guessed:  # a guessed chair: the thighs sink into it, cloth on its edge ends inside them
+        return X
+    P = X.reshape(-1, 3)
+    x, y = local_xy(seat, P)
+    kx, ky = local_xy(seat, np.asarray(knees, np.float64).reshape(-1, 3))
+    face = _front_face(seat, P[:, 2]) - CLEAR
+    top = top_height(seat, face + 2 * CLEAR) + CLEAR  # the step behind the riser
+    on = (y < face) & (y > ky.max()) & (x > kx.min()) & (x < kx.max()) & (np.abs(x) < seat.width / 2) & (P[:, 2] < top)
+    if not on.any():
+        return X
+    dy = np.where(on, face + 2 * CLEAR - y, 0.0)
+    out = P.copy()
+    out[:, 0] -= math.sin(seat.yaw) * dy
+    out[:, 1] += math.cos(seat.yaw) * dy
+    out[on, 2] = top[on]
+    return out.reshape(X.shape)

@@ -11,8 +11,8 @@ covered pixel is then lit (:func:`shade`):
   analytic sky, an ``--environments`` map, or a flat ambient) projected once on nine
   spherical harmonics (:func:`light_probe`), evaluated per pixel normal; its specular part
   from the reflected direction with Schlick's Fresnel;
-- ambient occlusion: screen-space from the depth buffer (:func:`screen_space_occlusion`) and
-  the feet's contact darkening.
+- ambient occlusion: screen-space from the depth buffer (:func:`screen_space_occlusion`), the
+  people's creases (:mod:`genb.render.raster.crease`) and the feet's contact darkening.
 
 Then the camera (:func:`develop`): auto exposure from the log-average luminance, white
 balance to the illuminant (partial, so dusk stays warm), a filmic tone curve and sRGB.
@@ -34,6 +34,7 @@ from genb.core.conventions import PARTS, SCENE_PART_INDEX
 from genb.render.raster.albedo_detail import vary_albedo
 from genb.render.raster.normals import normal_keys, unit_normal_table
 from genb.render.raster.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
+from genb.render.raster.crease import crease_visibility
 from genb.render.raster.probe import LightProbe, sh_irradiance
 
 # ----------------------------------------------------------------------------- materials
@@ -373,7 +374,7 @@ def light_image(albedo_premult: np.ndarray, coverage: np.ndarray, depth: np.ndar
     vary_albedo(albedo, flat, hit_px, part_px, depth, normals_encoded, parts, K, cam_ext, ground_seed)
     ambient_table = sh_irradiance(probe.sh, _NORMALS @ R32, planes=True)  # (3, 65536): channel-first below
     cos_table = _NORMALS @ (R32 @ probe.toward_sun)
-    occ = pick(_occlusion_full(depth, float(K[0, 0])))
+    occ = pick(_occlusion_full(depth, float(K[0, 0])) * crease_visibility(depth, normals_encoded, parts, K))
     if contact_map is not None:
         occ = occ * pick(contact_map)
     sun = pick(sun_map) if sun_map is not None else np.ones(len(flat), np.float32)
