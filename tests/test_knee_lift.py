@@ -65,10 +65,10 @@ def test_a_crouching_jackets_trunk_is_not_torn_across_the_thighs(moved):
 
 def test_a_crouching_jackets_trunk_turns_over_less(moved):
     """Faces of a jacket's trunk knee_clear.lay turned over (their normal turned more than 90 degrees), over the same
-    16 cases: 1060 on 32b65fb, 141 now (bound 300); no trunk vertex moved more than 12 cm (12.8 on 32b65fb; 6 now:
-    knee_lift.LIFT_MAX)."""
+    16 cases: 1060 on 32b65fb, 218 now (141 with knee_lift.SLOPE 0.6, which bent a crouching child's sash: test_bag_hang;
+    bound 250); no trunk vertex moved more than 12 cm (12.8 on 32b65fb; 6 now: knee_lift.LIFT_MAX)."""
     over = sum(x[1] for x in moved.values())
     most = max(x[2] for x in moved.values())
     print("turned-over trunk faces:", over, "largest move:", most)
-    assert over <= 300, {k: x[1] for k, x in moved.items()}
+    assert over <= 250, {k: x[1] for k, x in moved.items()}
     assert most <= 0.12, most

@@ -22,7 +22,9 @@ the knee a disc in it (seed 361, sample 6). Over crouching, knees up, kneeling a
 average, heavy, tall x closed coat and jacket (``tests/test_knee_clear.py``): trunk vertices more than 3 mm under
 a leg's skin 0 (4325 on beb768f); sleeve vertices in a leg 2439, each pressed on the body; shell edges torn (both
 ends moved 5 mm or more, more than 90 degrees apart) with an end on a sleeve 681 on ccda6a9 -> 11, all 1026 ->
-356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314.
+356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314. Off a chair the trunk is now lifted
+up the trunk instead (:mod:`~genb.render.dress.knee_lift`): all torn 356 -> 59, turned over 1314 -> 309, the
+front a 6 cm lift does not free (1739 vertices) left inside the body behind the thigh.
 
 Cost (thread CPU time, best of 5, base and this interleaved in one process, the 2-core machine at a load
 of 12-20; pressing the sleeves in, :mod:`~genb.render.dress.knee_press`, added 5.1 -> 6.2 ms a flexed coat or
@@ -261,8 +263,8 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     (:func:`~genb.render.dress.seat_tent.seat_weights` at most :data:`ON_SEAT`), ``cloth`` + :data:`MARGIN` over
     the tight trousers' (or shorts', leggings') surface on them: its sleeves (blend of the arms over a half) off
     the seat pressed in towards the body, at most to ``clearance`` from it or ``cloth`` over the tops worn under
-    it (:func:`~genb.render.dress.knee_press.anchored`), the rest pushed out along the legs' normals. Standing,
-    nothing is done."""
+    it (:func:`~genb.render.dress.knee_press.anchored`), the rest lifted up the trunk
+    (:mod:`~genb.render.dress.knee_lift`; on a chair pushed out along the legs' normals). Standing, nothing is done."""
     from genb.core.conventions import PART_INDEX
     from genb.render.dress.coat_join import FLEX
     from genb.render.dress.seat_tent import flexed
