@@ -72,3 +72,25 @@ def test_a_crouching_jackets_trunk_turns_over_less(moved):
     print("turned-over trunk faces:", over, "largest move:", most)
     assert over <= 250, {k: x[1] for k, x in moved.items()}
     assert most <= 0.12, most
+
+
+def test_the_trunk_is_lifted_only_with_a_knee_raised(anny_body):
+    """knee_lift.raised: a knee more than RISE (0.3) trunk lengths above its hip up the trunk only crouching and knees
+    up (0.67-0.73 over these bodies); kneeling on one knee (up to 0.05), legs out, a lunge, bending over, running,
+    on a chair (below 0.15), cross-legged (-0.5) dress as before the lift (pushed out along the legs' normals: a cross-legged
+    coat's back lifted showed the skirt under it, bedlam seed 72 sample 0; vertices equal to 26ebc84 there)."""
+    from genb.render.dress import knee_lift
+    from genb.render.dress.seat_tent import flexed
+
+    lib = PoseLibrary()
+    names = list(lib.names)
+    got = {}
+    for name, shape in SHAPES.items():
+        posed = anny_body.pose(np.tile(np.array(shape, np.float32), (len(names), 1)),
+                               euler_xyz_to_matrix(np.stack([lib.key_pose(p) for p in names])))
+        for k, pose in enumerate(names):
+            kp = posed.keypoints[k].astype(np.float64)
+            if flexed(kp) and knee_lift.raised(kp):
+                got.setdefault(pose, []).append(name)
+    assert set(got) == set(POSES), got
+    assert all(len(b) == len(SHAPES) for b in got.values()), got

@@ -263,8 +263,9 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     (:func:`~genb.render.dress.seat_tent.seat_weights` at most :data:`ON_SEAT`), ``cloth`` + :data:`MARGIN` over
     the tight trousers' (or shorts', leggings') surface on them: its sleeves (blend of the arms over a half) off
     the seat pressed in towards the body, at most to ``clearance`` from it or ``cloth`` over the tops worn under
-    it (:func:`~genb.render.dress.knee_press.anchored`), the rest lifted up the trunk
-    (:mod:`~genb.render.dress.knee_lift`; on a chair pushed out along the legs' normals). Standing, nothing is done."""
+    it (:func:`~genb.render.dress.knee_press.anchored`), the rest lifted up the trunk with a knee raised
+    (:mod:`~genb.render.dress.knee_lift`; on a chair or with the knees low pushed out along the legs' normals).
+    Standing, nothing is done."""
     from genb.core.conventions import PART_INDEX
     from genb.render.dress.coat_join import FLEX
     from genb.render.dress.seat_tent import flexed
@@ -283,9 +284,11 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     anchors = lambda ids: knee_press.anchored(wearer, shell, ids, clearance, cloth)  # noqa: E731
     from genb.render.dress.coat_tail import on_chair
 
-    # off a chair the trunk lifted up it (dress.knee_lift); on one pushed out along the legs' normals as before (the
-    # hem lifted off the lap, a coat's tail hung from it stood off the lap: tests/test_coat_lap.py 2.6 -> 10.6 %)
-    up = None if on_chair(wearer.keypoints) else knee_lift.way(wearer.keypoints)
+    # off a chair with a knee raised the trunk lifted up it (dress.knee_lift); on one pushed out along the legs' normals
+    # as before (lifted, a coat's tail hung from the hem stood off the lap: tests/test_coat_lap.py 2.6 -> 10.6 %), and
+    # with the knees low (cross-legged, kneeling, legs out, a lunge: knee_lift.raised)
+    kp = wearer.keypoints
+    up = knee_lift.way(kp) if knee_lift.raised(kp) and not on_chair(kp) else None
     clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms, (sleeves, anchors), up)
 
 

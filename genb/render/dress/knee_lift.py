@@ -40,6 +40,23 @@ SAMPLES = 3  # points tried along the way (2 cm apart)
 SLOPE = 0.8  # metres of lift lost per metre of cloth away from a lifted vertex (a 6 cm lift gone in 7.5 cm)
 ROUNDS = 12  # rings of neighbours the lift slopes down over
 HALVINGS = 4  # halvings of the step that first came out (to about 1 mm)
+RISE = 0.3  # trunk lengths: how far a knee stands above its hip up the trunk for the trunk to be lifted (:func:`raised`)
+
+
+def raised(keypoints: np.ndarray) -> bool:
+    """Whether a knee of the BODY25 ``keypoints`` (25, 3) stands more than :data:`RISE` trunk lengths (mid-hip to
+    neck) above its hip along :func:`way`: crouching, knees up (0.67-0.96), a thigh folded up into the belly, the
+    trunk lifted out of it; not kneeling on one knee (0.03-0.2), legs out, a lunge, bending over (about 0), running,
+    cross-legged (about -0.5): there a thigh lies below the trunk's hem, lifting it up the trunk raised a seated
+    coat's back off the lap (a skirt under it showing through, ``bedlam`` seed 72, sample 0); pushed out along the
+    legs' normals as before (:mod:`~genb.render.dress.knee_clear`)."""
+    from genb.core.conventions import BODY25_INDEX as K25
+
+    kp = np.asarray(keypoints, np.float64)
+    up = kp[K25["neck"]] - kp[K25["mid_hip"]]
+    length = max(float(norm(up)), 1e-12)
+    rise = max(float((kp[K25[f"{s}_knee"]] - kp[K25[f"{s}_hip"]]) @ up) for s in ("left", "right"))
+    return rise > RISE * length * length
 
 
 def way(keypoints: np.ndarray) -> np.ndarray:
