@@ -22,9 +22,10 @@ the knee a disc in it (seed 361, sample 6). Over crouching, knees up, kneeling a
 average, heavy, tall x closed coat and jacket (``tests/test_knee_clear.py``): trunk vertices more than 3 mm under
 a leg's skin 0 (4325 on beb768f); sleeve vertices in a leg 2439, each pressed on the body; shell edges torn (both
 ends moved 5 mm or more, more than 90 degrees apart) with an end on a sleeve 681 on ccda6a9 -> 11, all 1026 ->
-356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314. Off a chair the trunk is now lifted
-up the trunk instead (:mod:`~genb.render.dress.knee_lift`): all torn 356 -> 59, turned over 1314 -> 309, the
-front a 6 cm lift does not free (1739 vertices) left inside the body behind the thigh.
+356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314. Off a chair with a knee raised
+(crouching, knees up: :func:`~genb.render.dress.knee_lift.raised`) the trunk is now lifted up the trunk instead
+(:mod:`~genb.render.dress.knee_lift`): all torn 356 -> 76, turned over 1314 -> 446 (the rest kneeling on one
+knee, pushed as before), the front a 6 cm lift does not free (1655 vertices) left inside the body behind the thigh.
 
 Cost (thread CPU time, best of 5, base and this interleaved in one process, the 2-core machine at a load
 of 12-20; pressing the sleeves in, :mod:`~genb.render.dress.knee_press`, added 5.1 -> 6.2 ms a flexed coat or
