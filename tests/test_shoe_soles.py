@@ -25,7 +25,8 @@ def _drawn():
         if shoes["type"] == "barefoot":
             continue
         sole, upper = hex_rgb(sole_colour(shoes)), hex_rgb(shoes["color"])
-        got.setdefault(shoes["type"], []).append((float(srgb_to_lab(sole)[0]), float(np.linalg.norm((sole - upper) * 255))))
+        lightness, apart = float(srgb_to_lab(sole)[0]), float(np.linalg.norm((sole - upper) * 255))
+        got.setdefault(shoes["type"], []).append((lightness, apart))
     return {k: np.array(v) for k, v in got.items()}
 
 

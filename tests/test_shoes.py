@@ -172,7 +172,8 @@ def test_each_style_reads_as_itself(shod):
     a flat shoe's >= 15 % (lining, collar rim, toe-cap seam, heel block) (medians on 1e43475: sneakers 9.5 %
     (their darker collar line), boots 0, flat shoes 6.7 %; after: 33, 43, 27 %). On an upper, a detail is measured
     against the upper's colour only (s40-shoesole: a boot's cap and laces became a shade of its leather, a flat
-    shoe's sole black under its dark lining; first two key poses, left foot: 45, 45 -> 37, 26 -> 26 %). Sneakers and boots have 5
+    shoe's sole black under its dark lining; first two key poses, left foot: 45, 45 -> 37, 26 -> 26 %).
+    Sneakers and boots have 5
     rows of eyelets laced criss-cross (9 bars: shoe_laces), each bar spanning >= 35 % of the upper's width there
     (about 40 %), lying on it (outside it)
     in another colour than the upper's, with darker or lighter eyelets; the opening of a sneaker and a flat
