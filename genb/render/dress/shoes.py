@@ -79,15 +79,19 @@ LASTS = {
                        heel_length=0.25, spring=0.007, p_open=5.0),
 }
 SOLE_COLOURS = {"sneakers": "f0eee8", "boots": "2a2420", "flat_shoes": "3a3230"}
-SOLE_FALLBACKS = ("f0eee8", "1e1e20", "8a6a4a")  # a sole never takes its upper's colour
+# a sole never takes its upper's colour: a sneaker's turns white, black or gum; a boot's dark brown, tan gum or
+# black; a flat or dress shoe's black, dark brown or tan leather (never white: a dark boot on a white sole reads
+# as a sneaker)
+SOLE_FALLBACKS = {"sneakers": ("f0eee8", "1e1e20", "8a6a4a"), "boots": ("5a4030", "8a6a4a", "121214"),
+                  "flat_shoes": ("121214", "5a4030", "8a6a4a")}
 
 
 def sole_colour(shoes: dict) -> str:
     """The sole's hex: the outfit's ``sole`` or the style's, unless within sRGB distance 60 of the
-    upper; then the first of :data:`SOLE_FALLBACKS` that stands apart."""
+    upper; then the first of the style's :data:`SOLE_FALLBACKS` that stands apart."""
     upper = hex_rgb(shoes["color"])
     first = shoes.get("sole") or SOLE_COLOURS.get(shoes["type"], "2a2420")
-    for c in (first, *SOLE_FALLBACKS):
+    for c in (first, *SOLE_FALLBACKS.get(shoes["type"], SOLE_FALLBACKS["sneakers"])):
         if length((hex_rgb(c) - upper) * 255) >= 60:
             return c
     return first
@@ -257,7 +261,7 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
     last, look = LASTS[style], LOOKS[style]
     color = hex_rgb(shoes["color"])
     sole_color = hex_rgb(sole_colour(shoes))
-    pal = palette(color, sole_color)
+    pal = palette(color, sole_color, look)
     part = PART_INDEX["shoes"]
     out = []
     for side, (ids, fids) in feet.items():
