@@ -35,24 +35,16 @@ def dressed(anny_body):
     return dresser, out
 
 
-def wrap(T: np.ndarray, v: np.ndarray, kp: np.ndarray, bins: int = 12) -> tuple[float, float]:
-    """How the tail (vertices ``T`` (N, 3)) lies round the hanging thigh (the lower knee) of the body ``v`` (V, 3):
-    over 6 cuts across it at 0.4-0.9 of its length, 12 directions round its axis each, the nearest cloth's distance
-    off the skin (its radius: the 90th percentile of the skin's distance from the axis in the cut). Returns (the
-    share of directions where the cloth stands 5-16 cm off, a sleeve round the thigh; the median distance over the
-    directions facing the body's back, within 45 degrees, metres)."""
-    side = min(("left", "right"), key=lambda s: kp[K25[f"{s}_knee"], 2])
-    h = kp[K25[f"{side}_hip"]]
-    ax = kp[K25[f"{side}_knee"]] - h
+def limb_cut(T: np.ndarray, v: np.ndarray, h: np.ndarray, end: np.ndarray, bins: int) -> tuple:
+    """A limb's axis from ``h`` to ``end`` (3,) and the cloth ``T`` (N, 3) and skin ``v`` (V, 3) round it: (its
+    length, its direction, two directions across it, the skin's coordinate along it and distance from it, the
+    cloth's coordinate along it and distance from it, the cloth's direction round it in ``bins`` sectors)."""
+    ax = end - h
     L = float(np.linalg.norm(ax))
     u = ax / L
     e1 = np.cross(u, [0.0, 0.0, 1.0])
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(u, e1)
-    lat = kp[K25["left_hip"]] - kp[K25["right_hip"]]
-    back = np.array([-lat[1], lat[0], 0.0])  # the body faces -y at rest: its back is the hips' line turned left
-    back -= (back @ u) * u
-    back /= np.linalg.norm(back)
     dv = v - h
     ta = dv @ u
     rv = np.linalg.norm(dv - ta[:, None] * u, axis=1)
@@ -61,6 +53,22 @@ def wrap(T: np.ndarray, v: np.ndarray, kp: np.ndarray, bins: int = 12) -> tuple[
     pT = dT - tt[:, None] * u
     rT = np.linalg.norm(pT, axis=1)
     k = (((np.arctan2(pT @ e2, pT @ e1) + np.pi) / (2 * np.pi) * bins).astype(int)) % bins
+    return L, u, e1, e2, ta, rv, tt, rT, k
+
+
+def wrap(T: np.ndarray, v: np.ndarray, kp: np.ndarray, bins: int = 12) -> tuple[float, float]:
+    """How the tail (vertices ``T`` (N, 3)) lies round the hanging thigh (the lower knee) of the body ``v`` (V, 3):
+    over 6 cuts across it at 0.4-0.9 of its length, 12 directions round its axis each, the nearest cloth's distance
+    off the skin (its radius: the 90th percentile of the skin's distance from the axis in the cut). Returns (the
+    share of directions where the cloth stands 5-16 cm off, a sleeve round the thigh; the median distance over the
+    directions facing the body's back, within 45 degrees, metres)."""
+    side = min(("left", "right"), key=lambda s: kp[K25[f"{s}_knee"], 2])
+    h = kp[K25[f"{side}_hip"]]
+    L, u, e1, e2, ta, rv, tt, rT, k = limb_cut(T, v, h, kp[K25[f"{side}_knee"]], bins)
+    lat = kp[K25["left_hip"]] - kp[K25["right_hip"]]
+    back = np.array([-lat[1], lat[0], 0.0])  # the body faces -y at rest: its back is the hips' line turned left
+    back -= (back @ u) * u
+    back /= np.linalg.norm(back)
     mid = -np.pi + (np.arange(bins) + 0.5) * 2 * np.pi / bins
     facing = (np.cos(mid)[:, None] * e1 + np.sin(mid)[:, None] * e2) @ back > np.cos(np.radians(45.0))
     sleeve, behind = [], []

@@ -7,6 +7,7 @@ import pytest
 from genb.core.conventions import BODY25_INDEX as K25
 
 from _fixtures_bodies import anny_body, key_posed  # noqa: F401 (anny_body is a pytest fixture)
+from test_coat_hang import limb_cut
 from test_seat_tent import COAT, SHIRT, TROUSERS
 
 STRIDES = ("run_stride", "run_flight")
@@ -27,20 +28,7 @@ def sleeve(T: np.ndarray, v: np.ndarray, kp: np.ndarray, near: float = 0.05, bin
     back = _back(kp)
     side = max(("left", "right"), key=lambda s: float((kp[K25[f"{s}_knee"]] - kp[K25[f"{s}_hip"]]) @ back))
     h = kp[K25[f"{side}_knee"]]
-    ax = kp[K25[f"{side}_ankle"]] - h
-    L = float(np.linalg.norm(ax))
-    u = ax / L
-    e1 = np.cross(u, [0.0, 0.0, 1.0])
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(u, e1)
-    dv = v - h
-    ta = dv @ u
-    rv = np.linalg.norm(dv - ta[:, None] * u, axis=1)
-    dT = T - h
-    tt = dT @ u
-    pT = dT - tt[:, None] * u
-    rT = np.linalg.norm(pT, axis=1)
-    k = (((np.arctan2(pT @ e2, pT @ e1) + np.pi) / (2 * np.pi) * bins).astype(int)) % bins
+    L, _u, _e1, _e2, ta, rv, tt, rT, k = limb_cut(T, v, h, kp[K25[f"{side}_ankle"]], bins)
     got = []
     for t0 in (0.3, 0.4, 0.5):
         skin = rv[(np.abs(ta - t0 * L) < 0.03 * L) & (rv < 0.13)]
