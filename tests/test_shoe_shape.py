@@ -95,10 +95,10 @@ def test_a_sneaker_has_a_tongue(anny_body, shod4):
         size = np.clip((np.ptp(foot[:, 0])) / 0.26, 0.55, 1.25)
         assert tg[:, 2].max() - collar > 0.02 * size, (pose, name, tg[:, 2].max() - collar)
         d = np.linalg.norm(tg[:, None] - foot[None], axis=-1)
-        assert d.min(1).max() < 0.035, (pose, name, d.min(1).max())
+        assert d.min(1).max() < 0.042, (pose, name, d.min(1).max())  # 35 mm before its root went under the upper
         far.append(d.min(1).max())
         inside.append((_winding(own["tongue"].vertices.astype(np.float64), v.astype(np.float64), faces) > 0.5).mean())
-    assert np.median(far) < 0.025, np.median(far)
+    assert np.median(far) < 0.028, np.median(far)  # 25 mm before its root went under the upper (s41)
     assert np.median(inside) < 0.1 and max(inside) < 0.36, (np.median(inside), max(inside))
 
 
@@ -134,7 +134,7 @@ def test_the_laces_cross_over_the_instep(shod4):
         low = bars[:, : S * BAR_RING].reshape(len(bars), S, BAR_RING, 3)[..., 2].min(2)  # (B, S) underside
         p = mids[:, 3:S - 3].reshape(-1, 3)
         gap = low[:, 3:S - 3].ravel() - _height(rings[:, 0, 0], rings[..., 1:], p[:, 0], p[:, 1])
-        assert gap.min() > -0.0005 and gap.max() < 0.009, (pose, name, gap.min(), gap.max())
+        assert gap.min() > -0.0025 and gap.max() < 0.009, (pose, name, gap.min(), gap.max())  # -0.5 mm before s41
         highest.append(gap.max())
     assert np.median(highest) < 0.0055, np.median(highest)
 

@@ -207,7 +207,7 @@ def test_each_style_reads_as_itself(shod):
                     near = lu[np.abs(lu[:, 0] - bar[:, 0].mean()) < 0.01]
                     assert np.ptp(bar[:, 1]) > 0.35 * np.ptp(near[:, 1]), (name, style, np.ptp(bar[:, 1]), np.ptp(near[:, 1]))
                 inside = _winding(lace.vertices, upper.vertices, upper.faces) > 0.5
-                assert inside.mean() < 0.05, (name, style, inside.mean())
+                assert inside.mean() < 0.45, (name, style, inside.mean())  # flush laces' undersides in it (s41: 0.05)
                 assert np.abs(lace.colors - up_c).max(1).min() > 0.1, (name, style)
             if style != "boots":
                 rings = lu[:-2].reshape(-1, RING, 3)

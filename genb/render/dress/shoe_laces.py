@@ -2,10 +2,13 @@
 
 Eyelet rows run along the instep, a pair a row (0.36 of the upper's width apart); the row nearest the toes
 holds a straight bar, and between every two rows two bars cross in an X, from each eyelet to the other side's
-eyelet of the next row up, one lifted over the other where they cross (on top in turn, X after X). Each bar
-is a flat tube lying 0.8 mm off the upper's top all along (stations a sixth of its length apart, their
-height from the upper under them, tilted with its slope across the bar), with an eyelet pad at each row's
-eyelets (one pad an eyelet). Pure geometry over arrays.
+eyelet of the next row up, one over the other where they cross (on top in turn, X after X: the one on top rises
+by :data:`OVER`, the one under it sinks by as much into the upper, which hides it). Each bar is a flat tape
+drawn flush with the upper: its middle :data:`FLUSH` over the upper's top all along (stations a sixth of its
+length apart, their height from the upper under them, tilted with its slope across the bar), its underside
+just inside the upper and its top :data:`LACE_HALF_H` + :data:`FLUSH` over it, with an eyelet pad at each
+row's eyelets (one pad an eyelet). It stood 0.8 mm off the upper (its top 3 mm over it, 5.6 at an X): seen
+edge-on over the instep the bars and the gaps under them made a hairy outline. Pure geometry over arrays.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ ALONG = np.array([0.0, 0.0, 0.0, 1 / 6, 2 / 6, 0.5, 4 / 6, 5 / 6, 1.0, 1.0, 1.0]
 EYE_AT = np.array([-1.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, -0.3, 0.0, 1.0])  # and out by eyelet radii
 BAR_RING = 8  # points round a lace bar
 EYE_R = 0.0034  # an eyelet's radius and the bar's half width along the foot, adult, metres
-LACE_HALF_H = 0.0011  # a lace's half height, adult
+LACE_HALF_H = 0.0007  # a lace's half height (not scaled: a child's laces are as thick)
+PAD_HALF_H = 0.0005  # an eyelet pad's
+FLUSH = 0.0003  # the bar's middle over the upper's top
+OVER = 0.0008  # at an X's middle the bar on top rises by this, the one under it sinks by as much
 SPREAD = 0.36  # the eyelets' distance apart, a share of the upper's width there
 
 
@@ -35,7 +41,7 @@ def _template(rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     which stations are pads (one pad an eyelet), and the faces of the B bars."""
     z = np.zeros(len(ALONG))
     pad = (np.abs(EYE_AT) == 1) | ((EYE_AT == 0) & ((ALONG == 0) | (ALONG == 1)))
-    d = ring(z, z, np.where(pad, EYE_R, EYE_R * 0.94), np.where(pad, 0.0006, LACE_HALF_H), 4.0, BAR_RING)
+    d = ring(z, z, np.where(pad, EYE_R, EYE_R * 0.94), np.where(pad, PAD_HALF_H, LACE_HALF_H), 4.0, BAR_RING)
     B = bar_count(rows)
     pads = np.zeros((B, len(ALONG)), bool)
     pads[0] = pad  # the straight bar: both ends
@@ -97,7 +103,7 @@ def laces(rows: int, lace_from: float, lace_to: float, xs: np.ndarray, rings: np
     if not rows:
         return None
     d, pads, faces = _template(rows)
-    d, hw = d * size, EYE_R * size
+    d, hw = d * np.array([size, 1.0]), EYE_R * size
     xr = x0 + L * np.linspace(lace_from, lace_to, rows)
     ey, _ = eyelets(xs, rings, xr)
     a, b, over = _ends(xr, ey)
@@ -111,9 +117,9 @@ def laces(rows: int, lace_from: float, lace_to: float, xs: np.ndarray, rings: np
     q = np.concatenate([p, p + hw * c[:, None], p - hw * c[:, None]]).reshape(-1, 2)
     z = _height(xs, rings, q[:, 0], q[:, 1]).reshape(3, B, S)
     phi = np.arctan2(z[1] - z[2], 2 * hw)[..., None]  # (B, S, 1) the upper's slope across the bar
-    lift = (d[:, m // 4, 1] + 0.0008) / np.maximum(np.cos(phi[..., 0]), 0.25)  # 0.8 mm off the sloping surface
+    lift = FLUSH / np.maximum(np.cos(phi[..., 0]), 0.25)  # flush with the sloping surface
     mid = 0.5 * (1 + np.cos(np.pi * np.minimum(np.abs(ALONG - 0.5) / 0.4, 1.0)))
-    cross = (over > 0)[:, None] * (2 * LACE_HALF_H * size + 0.0004) * mid[None]  # over the other bar of its X
+    cross = np.sign(over)[:, None] * OVER * mid[None]  # over (under) the other bar of its X
     zs = np.maximum(z[0], 0.5 * (z[1] + z[2])) + lift + cross
     cs, sn = np.cos(phi), np.sin(phi)
     pts = np.empty((B, S * m + 2, 3))

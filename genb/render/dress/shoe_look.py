@@ -57,7 +57,7 @@ LOOKS = {
     "flat_shoes": Look(toe_cap=0.8, seam_only=True),
 }
 LINING_J = 3  # ring points either side of the top that are lining in the opening
-RIM_J = 1  # and the padded collar rim's, next to them
+RIM_J = 2  # and the padded collar rim's, next to them (one point drew a zigzag on the triangles either side)
 TAB_UP, TAB_SIDE = 0.5, 0.3  # a sneaker's heel tab: the top of the ring's back, a narrow strip to the collar
 DIP = 0.006  # how far the lining's middle sinks into the shoe at an adult's size, metres
 
@@ -97,7 +97,8 @@ REGIONS = ("upper", "accent", "stay", "tongue", "tab", "rim", "lining", "seam")
 
 
 def regions(look: Look, s: np.ndarray, side: np.ndarray, up: np.ndarray, opening: float) -> np.ndarray:
-    """(S, n) int8 the upper's region (an index into :data:`REGIONS`) at each point of its rings.
+    """(S, n) int8 the upper's region (an index into :data:`REGIONS`) at each point of its rings; no region but the
+    heel tab one point wide along a ring (such a point takes its neighbours' region).
 
     Args:
         s: (S,) the rings' share along the foot from the heel. side: (n,) how far to the side the ring's
@@ -121,15 +122,18 @@ def regions(look: Look, s: np.ndarray, side: np.ndarray, up: np.ndarray, opening
         paint(cap & (s2 < look.toe_cap + 0.02) if look.seam_only else cap, "seam" if look.seam_only else "accent")
     if look.laces:
         lacing = (s2 > look.lace_from - 0.05) & (s2 < look.lace_to + 0.05) & (up2 > 0.2)
-        paint(lacing & (side2 < 0.62), "stay")
-        paint(lacing & (side2 < 0.3), "tongue")
+        paint(lacing & (side2 < 0.85), "stay")  # two ring points either side (one drew a zigzag)
+        paint(lacing & (side2 < 0.45), "tongue")  # three
     if look.bumper:
         paint((s2 > look.toe_cap + 0.03) & (up2 < -0.3), "tab")
     rim = np.abs(np.arange(n) - n // 4)[None]
     behind = s2 < opening + 0.04
     paint(behind & (rim > LINING_J) & (rim <= LINING_J + RIM_J), "rim")
     paint(behind & (rim <= LINING_J) & (s2 > 0.03), "lining")
-    if look.tab:
+    prev, nxt = np.roll(out, 1, 1), np.roll(out, -1, 1)
+    lone = (out != prev) & (prev == nxt)  # one point of a region between two of another's: a zigzag on the triangles
+    out[lone] = prev[lone]
+    if look.tab:  # (a narrow strip, one point wide)
         paint((s2 < 0.03) & (up2 > TAB_UP) & (side2 < TAB_SIDE), "tab")
     return out
 

@@ -5,7 +5,9 @@ The top line over the toes is the foot's own upper envelope plus the upper's roo
 the least station heights whose straight lines between stations, as the loft draws them, pass over every
 held foot vertex; not each station raised to its neighbours' highest vertex, which stood 5 mm over the
 falling toes); the toe spring raises the upper's bottom but not its top over the foot; past the toes the
-nose falls as a quarter ellipse to just over the sole's top at the tip (:func:`nose_heights`). Seen from
+nose falls as a quarter ellipse to the sole's top at the tip (:func:`nose_heights`: its height over the sole's
+top too, so the toe is rounded in profile as in plan; a nose still 7 mm over the sole at the tip closed with a flat
+face). Seen from
 above, the last's width and its sides change along the foot by at most :data:`SLOPE` (:func:`slope_limited`:
 each station's half width raised to what its neighbours' allow), not in steps of up to 5 cm between two
 stations, which drew the sole's outline as a staircase.
@@ -44,13 +46,15 @@ def top_envelope(xv: np.ndarray, zv: np.ndarray, x: np.ndarray, fill: np.ndarray
     return q + up
 
 
-def nose_heights(height: np.ndarray, ends: np.ndarray, nf: int, floor: float) -> np.ndarray:
+def nose_heights(height: np.ndarray, ends: np.ndarray, nf: int, floor: float, sole: float) -> np.ndarray:
     """(S,) the upper's height over its bottom at each station: ``height`` (S,) over the foot's stations, and
     past the toes (the last ``nf`` stations, ``ends`` (S,) their width factors, a quarter ellipse
     ``sqrt(1 - u^2)``) the last foot station's height falling as ``floor + (h - floor) * ends`` towards
-    ``floor`` (the sole's top plus :data:`NOSE_ROOM`) at the tip; the others keep theirs."""
+    ``floor`` (the sole's top plus :data:`NOSE_ROOM`), and that room too (``sole`` the sole's top): at the tip
+    the sole's top; the others keep theirs."""
     out = height.copy()
     if nf:
         h = height[-nf - 1]
-        out[-nf:] = floor + max(h - floor, 0.0) * ends[-nf:]
+        e = ends[-nf:]
+        out[-nf:] = sole + (floor - sole) * e + max(h - floor, 0.0) * e
     return out

@@ -21,16 +21,18 @@ SOLE_N = 16  # points round the sole's superellipse, before the tread's corners 
 TREAD = 0.8  # the tread's shade of the sole's colour
 HEEL_R, TOE_R = 0.016, 0.026  # how far the heel's and the toe's rounding reach past the end stations (adult), metres
 HEEL_U = np.array([0.3, 0.6, 0.85])  # the heel's extra stations, as shares of HEEL_R behind the back station
-TOE_U = np.array([0.25, 0.5, 0.7, 0.85, 0.95])  # the toe's, as shares of TOE_R in front of the front one
+TOE_ANGLES = np.radians([18.0, 36.0, 52.0, 66.0, 77.0, 85.0])  # the toe's rounding, evenly turning to the tip
+TOE_U = np.sin(TOE_ANGLES)  # its stations, as shares of TOE_R in front of the front one (0.25 .. 0.95 evenly apart
+# in u turned 10-20 degrees a station near the tip and closed at 0.31 of the width by a flat fan: a faceted toe)
 BALL = 0.7  # where the toe spring starts, the share of the foot's length from the heel
 UPPER_GAP = 0.003  # the upper's bottom over the sole's (from below, no coplanar surfaces)
 WALL_GAP = 0.0012  # the upper inside the sole's side walls below its top
 
 
 def end_stations(x: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray, int]:
-    """The last's stations with the heel's and the toe's rounding: (S + 8,) positions along the foot,
-    (S + 8,) width factors (1 on the foot's stations; a quarter ellipse past each end: the heel's half
-    round down to 0.53 and the toe's to 0.31 of the end station's width), and how many are behind ``x``."""
+    """The last's stations with the heel's and the toe's rounding: (S + 9,) positions along the foot,
+    (S + 9,) width factors (1 on the foot's stations; a quarter ellipse past each end: the heel's half
+    round down to 0.53 and the toe's to 0.09 of the end station's width), and how many are behind ``x``."""
     hu, tu = HEEL_U * HEEL_R * size, TOE_U * TOE_R * size
     xs = np.concatenate([x[0] - hu[::-1], x, x[-1] + tu])
     w = np.concatenate([np.sqrt(1 - HEEL_U[::-1] ** 2), np.ones(len(x)), np.sqrt(1 - TOE_U ** 2)])

@@ -133,7 +133,8 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
         one): (vertices (M, 3) local, faces (F, 3) uint32; the upper's are its rings' points, ring by ring,
         then the two end caps' tips); ``top`` (S,) the top line's height above the foot's lowest point
         at ``x`` (S,) the stations; ``rings``: the upper's stations (R,) and rings (R, RING, 2) (y, z),
-        refined :data:`REFINE` times between stations, the opening's lining dipped; ``foot``: (x0, L, z0,
+        refined :data:`REFINE` times between stations, the opening's lining dipped; ``laced``: the same before the
+        dip (the top the tongue covers the lining's middle at, and the laces lie on); ``foot``: (x0, L, z0,
         size) the foot's back, length, lowest point and the last's scale; ``sole_half``: the sole's
         stations, middles and half widths (less its outset).
     """
@@ -185,18 +186,20 @@ def shoe_last(local: np.ndarray, last: Last, thickness: float) -> dict[str, np.n
     # the nose's as a quarter ellipse to just over the sole's top (shoe_profile)
     nf = len(xs) - nb - STATIONS
     high = np.maximum(2 * b - lift, last.sole + 0.015) * np.r_[0.5 + 0.5 * ends[:nb], np.ones(len(xs) - nb)]
-    high = nose_heights(high, ends, nf, last.sole + 0.003 + NOSE_ROOM * size)
+    high = nose_heights(high, ends, nf, last.sole + 0.003 + NOSE_ROOM * size, last.sole + 0.003)
     rings = (ring(yc, zb + lift + 0.5 * high, a * ends, 0.5 * high, last.p) * rise[:, None, None]
              + ring(yc, zb + lift + 0.5 * high, a * ends, 0.5 * high, last.p_open) * (1 - rise)[:, None, None])
     half = a * ends + last.sole_outset  # the sole stands out of the upper's widest all round
     bottom = z0 - 0.004 + lift
     xf, rings = refine(xs, rings, REFINE)  # the same surface, finer: the colour regions' grid
-    rings = dip_opening(rings, (xf - x0) / L, last.open_from, DIP * size)
-    rings = into_sole(rings, xf, xs, yc, half, bottom, last.sole + 0.004)
+    dipped = dip_opening(rings, (xf - x0) / L, last.open_from, DIP * size)
+    sunk = rings[..., 1] - dipped[..., 1]
+    rings = into_sole(dipped, xf, xs, yc, half, bottom, last.sole + 0.004)
+    laced = np.stack([rings[..., 0], rings[..., 1] + sunk], -1)  # the tongue's and the laces' (over the tongue)
     upper = loft(xf, rings, tips(xs, size))
     sole, heel = _sole_and_heel(xs, yc, half, bottom, last, z0, x0 + last.heel_length * L, size)
     return {"last": last, "upper": upper, "sole": sole, "heel": heel, "top": top - z0, "x": x,
-            "rings": (xf, rings), "foot": (x0, L, z0, size), "sole_half": (xs, yc, half - last.sole_outset),
+            "rings": (xf, rings), "laced": (xf, laced), "foot": (x0, L, z0, size), "sole_half": (xs, yc, half - last.sole_outset),
             "lift": lift}
 
 
@@ -281,14 +284,14 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
             sole = (np.concatenate([sv, hv]), np.concatenate([sf, hf + len(sv)]).astype(np.uint32))
             shade = np.r_[shade, np.full(len(hv), 0.85)]
         grain = lambda lv: 0.96 + 0.06 * hash_noise(lv * 7.0)  # noqa: E731
-        pieces = [("upper", *made["upper"], _upper_colours(made, style, pal, color, grain(made["upper"][0]))),
+        pieces = [("upper", *made["upper"], _upper_colours(made, style, pal, color, smooth_grain(made["upper"][0]))),
                   ("sole", *sole, sole_color[None] * (grain(sole[0]) * shade)[:, None])]
         x0, L, z0, size = made["foot"]
-        lace = laces(look.laces, look.lace_from, look.lace_to, *made["rings"], x0, L, size, pal)
+        lace = laces(look.laces, look.lace_from, look.lace_to, *made["laced"], x0, L, size, pal)
         if lace is not None:
             pieces.append(("laces", *lace))
         if look.tongue:
-            pieces.append(("tongue", *shoe_tongue(local, *made["rings"], x0, L, z0, made["last"].collar,
+            pieces.append(("tongue", *shoe_tongue(local, *made["laced"], x0, L, z0, made["last"].collar,
                                                   look.lace_from - 0.025, size, pal)))
         xs, yc, half = made["sole_half"]
         band = welt(look, xs, yc, half + last.sole_outset, z0 + made["lift"] + made["last"].sole, size, P_SOLE)
@@ -300,6 +303,15 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
             out.append(GarmentMesh(v, mesh_normals(v, f), f, np.ascontiguousarray(col, np.float32), part, hold,
                                    f"{shoes['type']}:{side}:{name}", hold))
     return out
+
+
+GRAIN_K = np.array([[95.0, 38.0, 61.0], [-47.0, 83.0, 70.0]])  # the upper's grain's waves, radians a metre (5-7 cm)
+
+
+def smooth_grain(lv: np.ndarray) -> np.ndarray:
+    """(M,) the upper's shading grain at its local points ``lv`` (M, 3): 0.96-1.02 as two waves some 6 cm long (a
+    grain drawn afresh at every point, 6 % apart between neighbours, zigzagged along the 24-point rings)."""
+    return 0.99 + 0.015 * (np.sin(lv @ GRAIN_K[0]) + np.sin(lv @ GRAIN_K[1] + 1.3))
 
 
 S_GRID = np.arange(-0.1, 1.2, 0.0025)  # the shares along the foot the region table is made at
