@@ -3,7 +3,7 @@
 The medium hairline's shell alone was a smooth offset of the skull of one thickness down to a cut
 at the ears, thinned to a fifth of its thickness at its edge, lying on the skin: a helmet with a
 straight, hard rim. A real cut of this length hangs: it falls from the skull's widest line
-straight down past the ears and the jaw (:func:`curtain`, the shell's extra offset), it gathers
+straight down past the ears and the jaw (:func:`curtain`, a lift of its drape), it gathers
 volume towards its ends (:data:`GROW`), its ends are pieces of their own lengths, not a cut line
 (:func:`hem_line`: pointed pieces under the jaw and down the nape, :data:`PIECES`), and it parts
 down the middle of the top (:data:`PART`: a groove where the strand texture's seam runs,
