@@ -88,12 +88,13 @@ def _relief(head, style):
     from genb.render.dress.shells import pose_shell
 
     from genb.render.dress.hair import shell_strands
+    from genb.render.dress.hair_bob import is_bob
     from genb.render.dress.hair_volume import shaped
 
     dresser, v, n, kp = head
     hair = HAIR[style]
     mesh = next(m for m in _dress(head, hair) if m.name == f"hair:{style}")
-    shell = dresser.hair_shell(hair["hairline"])
+    shell = dresser.hair_shell(hair["hairline"], bob=is_bob(hair))
     cut = shaped(shell_strands(shell, dresser.atlas).volume(hair["hairline"]), hair["thickness"])  # the cut's shape
     sv, sn = pose_shell(shell, v, n, hair["thickness"] * cut, 0.006)  # no clothes: ease 6 mm
     keep = ~mesh.hem

@@ -37,6 +37,7 @@ from genb.render.dress.hair import hair_profile, hair_record, piece_strands, rel
 from genb.render.dress.hairline import CAP_RIM, beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
 from genb.render.dress.sash import HALF_WIDTH as SASH_HALF_WIDTH, LINE as SASH_LINE
+from genb.render.dress.hair_bob import curtain, hem_line, is_bob
 from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.hood import hood_lift
 from genb.render.dress.hang import BINS
@@ -212,20 +213,23 @@ class Dresser:
         lower = np.isin(a.parts, [PART_INDEX["left_lower_leg"], PART_INDEX["right_lower_leg"]])
         return self._shell(("shoe", cut), lambda: np.where(lower, cut - np.nan_to_num(a.leg), 1.0), rim=0.0)
 
-    def hair_shell(self, hairline: str, cap: bool = False, under_cap: bool = False, fine: bool = True) -> Shell:
+    def hair_shell(self, hairline: str, cap: bool = False, under_cap: bool = False, fine: bool = True,
+                   bob: bool = False) -> Shell:
         """Hair (or a cap: ``cap``) over the scalp down to a ``hairline``, draped: the cloth-like
         smoothing rounds the scalp's small forms and softens the cut along the hairline. Long
         hair hangs down the back over whatever is worn there (its ease is the clothes' offset).
         ``under_cap``: only the hair below a cap's edge (none inside the cap). ``fine``: hair (not a
-        cap) subdivided once, fine enough for its clumps and curls (a close person: dress.lod)."""
+        cap) subdivided once, fine enough for its clumps and curls (a close person: dress.lod).
+        ``bob``: a medium cut worn down, hanging off the head to its ends in pieces (dress.hair_bob)."""
         a = self.atlas
         h = a.head
 
         def field():
             if cap:
                 line = cap_line(h)
-            else:  # a natural hairline (dress.hairline); its strands thin out over the last centimetre
-                line = hairline_height(h, hairline) - HAIRLINE_SOFT  # (dress.hair_texture): the shell reaches past it
+            else:  # a natural hairline (dress.hairline; a bob's ends, dress.hair_bob); its strands thin out over the
+                line = (hem_line(h) if bob else hairline_height(h, hairline)) - HAIRLINE_SOFT  # last centimetre
+                # (dress.hair_texture): the shell reaches past it
             f = np.where(a.parts == HEAD, (line - h[:, 2]) * 10, 1.0)
             if hairline in ("short", "long") and not cap:  # keep the ears out (short: the sideburns run in front
                 # of them; long: the sheet of dress.hair_locks falls over them, the shell folded over them stood out)
@@ -248,13 +252,14 @@ class Dresser:
 
         extra = lift if hairline == "long" and not cap else None  # (both made only when the shell is built)
         back = lambda: {"region_scale": (a.parts == TORSO).astype(np.float64),  # noqa: E731  the share of the clothes'
-                        "radius": 0.025, "clearance": 0.002}  # offset hair lies over
+                        "radius": 0.025, "clearance": 0.002,  # offset hair lies over; a bob falls off the head
+                        "hang": [(np.ones(len(h)), curtain(a.rest, h, a.parts == HEAD))] if bob and not cap else None}
         # body faces count as hidden only 3 cm inside the cut (hair stands off the head); a cap hides none:
         # seen under its edge, its inside is culled
         fine = fine and not cap
         # a subdivided shell takes the drape of the same cut unsubdivided (computed once, posed as cheaply)
-        return self._shell(("hair", hairline, cap, under_cap, fine), field, extra=extra, subdivide=fine,
-                           coarse_key=("hair", hairline, cap, under_cap, False),
+        key = ("hair", hairline, cap, under_cap) + (("bob",) if bob else ())
+        return self._shell(key + (fine,), field, extra=extra, subdivide=fine, coarse_key=key + (False,),
                            hide_margin=None if cap else 0.3, rim=CAP_RIM,  # (hair: the same default; a cap's
                            drape=back)  # hem is where hairline.cap_press presses the hair under it)
 
@@ -323,7 +328,7 @@ class Dresser:
         w.hair_t = hair_t = float(hair.get("thickness", 0.0))
         capped = any(ACCESSORY_KINDS[acc["type"]].covers_hair for acc in outfit.get("accessories", []))
         if hair.get("hairline"):
-            shell = self.hair_shell(hair["hairline"], under_cap=capped, fine=w.detail.fine)
+            shell = self.hair_shell(hair["hairline"], under_cap=capped, fine=w.detail.fine, bob=is_bob(hair))
             strands = shell_strands(shell, self.atlas, hairline_top=0.04 if capped else None)
             record = hair_record(hair, self._hairline_skin(skin_colors))
             mesh = w.add_shell(shell, hair_t * hair_profile(strands, hair, capped), hair_colors(hair["color"], shell.rest),

@@ -23,6 +23,8 @@ import zlib
 
 import numpy as np
 
+from genb.render.dress.hair_bob import BOB_TUFTS, is_bob
+from genb.render.dress.hair_bob import profile as bob_profile
 from genb.render.dress.hair_volume import shaped, volume
 from genb.render.dress.hairline import cap_press
 from genb.render.dress.texcoords import ClothMap
@@ -138,6 +140,7 @@ class ShellStrands:
         self.map = seamed_map(shell.faces, np.stack([u, v], 1), 2 * np.pi * U_RADIUS)
         self.taper = EDGE_LIFT + (1 - EDGE_LIFT) * np.clip(v / TAPER_M, 0.0, 1.0) ** 0.7
         self.head = head
+        self._v = v
         self._u, self._along = u, np.linalg.norm(head - CROWN, axis=1)
         self._tufts: dict[int, np.ndarray] = {}
         self._curls: dict[tuple, np.ndarray] = {}
@@ -151,6 +154,16 @@ class ShellStrands:
             got = volume(self.head, hairline)
             got.setflags(write=False)
             self._volume[hairline] = got
+        return got
+
+    def bob(self) -> np.ndarray:
+        """(G,) read-only factor on a bob's thickness in place of :attr:`taper` (its ends kept thick, growing
+        towards them, a parting: :func:`~genb.render.dress.hair_bob.profile`), computed once per shell."""
+        got = self._volume.get("bob")
+        if got is None:
+            got = bob_profile(self.head, self._v, self.taper)
+            got.setflags(write=False)
+            self._volume["bob"] = got
         return got
 
     def tufts(self, seed: int) -> np.ndarray:
@@ -242,15 +255,19 @@ def hair_profile(strands: ShellStrands, hair: dict, capped: bool) -> np.ndarray:
     share = CURLS.get(hair.get("curl") or "straight", CURLS["straight"])[2]
     cut = shaped(strands.volume(hair.get("hairline") or "long"), float(hair.get("thickness", 0.0)))  # the top over
     # the sides and the nape (a buzz cut: one length)
+    bob = is_bob(hair)  # a medium cut worn down: its ends thick, a parting (dress.hair_bob)
+    taper = strands.bob() if bob else strands.taper
     if capped:  # pressed under the cap's band (dress.hairline.cap_press)
-        return strands.taper * cap_press(strands.head, float(hair.get("thickness", 0.0))) * cut
+        return taper * cap_press(strands.head, float(hair.get("thickness", 0.0))) * cut
     seed = hair_seed(hair)
     tufts = strands.tufts(seed)
+    if bob:  # its clumps BOB_TUFTS of a short cut's (its weight lays it smoother)
+        tufts = taper * (1.0 + BOB_TUFTS * (tufts / strands.taper - 1.0))
     if hair.get("hairline") == "long":  # long hair lies flatter: clumps of LONG_TUFTS, not TUFT_SHARE
         tufts = strands.taper + (tufts - strands.taper) * (LONG_TUFTS / TUFT_SHARE)
     if share <= 0:
         return tufts * cut  # clumps break the offset's outline
-    profile = strands.taper if share >= ROUND_CURLS else tufts
+    profile = taper if share >= ROUND_CURLS else tufts
     return profile * strands.curls(seed, share) * cut
 
 
