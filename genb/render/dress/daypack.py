@@ -107,10 +107,11 @@ def _clear_between_nodes(y: np.ndarray, L: np.ndarray, x0: float, top: float, hx
     return y + lift
 
 
-def total_depth(scale: float) -> float:
-    """The most a pack (its pocket included) stands out of its back panel, metres: 13 cm for a 0.5 m trunk
-    (the outline's bound, :func:`genb.render.scene.outline.carried`)."""
-    return 0.025 + 0.105 * scale
+def total_depth(scale: float, fit: float = 1.0) -> float:
+    """The most a pack (its pocket included) stands out of its back panel, metres: 13 cm for an adult's 0.5 m
+    trunk (the outline's bound, :func:`genb.render.scene.outline.carried`); a child's 2.5 cm of it times its
+    ``fit`` (:func:`~genb.render.dress.fit.size_scale`), the rest with its trunk."""
+    return 0.025 * fit + 0.105 * scale
 
 
 def pocket_depth(scale: float) -> float:
@@ -118,19 +119,19 @@ def pocket_depth(scale: float) -> float:
     return 0.03 * min(scale, 1.0)
 
 
-def depth(nx: int, nz: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def depth(nx: int, nz: int, scale: float, fit: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """(nx, nz) the main compartment's depth out of its back panel at each node (metres) and (nx, nz) the
     factor its outer face's width takes there (1, drawn in to 0.8 at the top corners). Across (u, -1..1):
     a superellipse of power 3 (steep rounded walls), domed (1 - 0.3 u^2: 15 % less at u = +-0.7); down (w, -1 at the top):
     a quarter ellipse over the top 35 % (the rounded top), full, then a power-4 superellipse over the bottom
-    22 % (a flat base with rounded edges); ``EDGE_M`` along the border."""
+    22 % (a flat base with rounded edges); ``EDGE_M`` (times ``fit``) along the border."""
     u, w = np.meshgrid(np.linspace(-1, 1, nx), np.linspace(-1, 1, nz), indexing="ij")
     across = np.cbrt(np.clip(1 - np.abs(u) ** 3, 0.0, 1.0)) * (1 - 0.3 * u ** 2)
     s_top = np.clip((-0.3 - w) / 0.7, 0.0, 1.0)
     s_bottom = np.clip((w - 0.56) / 0.44, 0.0, 1.0)
     down = np.sqrt(1 - s_top ** 2) * np.sqrt(np.sqrt(1 - s_bottom ** 4))
-    full = total_depth(scale) - pocket_depth(scale)
-    d = EDGE_M + (full - EDGE_M) * across * down
+    full, edge = total_depth(scale, fit) - pocket_depth(scale), EDGE_M * fit
+    d = edge + (full - edge) * across * down
     return d, 1 - 0.2 * (1 - np.sqrt(1 - s_top ** 2)) * np.abs(u)
 
 
@@ -162,32 +163,36 @@ def zip_paths(nx: int, nz: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(main[:, 0], main[:, 1]), (pocket[:, 0], pocket[:, 1])]
 
 
-def _zip(G: np.ndarray, s: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A zip's band along a face ``G`` (nx, nz, 3) at fractional nodes ``s``, ``t``: ``ZIP_LIFT_M`` over it."""
+def _zip(G: np.ndarray, s: np.ndarray, t: np.ndarray, fit: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A zip's band along a face ``G`` (nx, nz, 3) at fractional nodes ``s``, ``t``: ``ZIP_LIFT_M`` over it (its
+    sizes times ``fit``)."""
     n = _at(_normals(G), s, t)
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-    return band(_at(G, s, t) + ZIP_LIFT_M * n, n, ZIP_WIDTH_M, ZIP_THICK_M)
+    return band(_at(G, s, t) + ZIP_LIFT_M * fit * n, n, ZIP_WIDTH_M * fit, ZIP_THICK_M * fit)
 
 
 def daypack(surface: np.ndarray, keypoints: np.ndarray, color: np.ndarray,
-            torso: np.ndarray | None = None) -> tuple[list[GarmentMesh], np.ndarray]:
+            torso: np.ndarray | None = None, fit: float = 1.0) -> tuple[list[GarmentMesh], np.ndarray]:
     """A daypack on the back resting on ``surface`` (N, 3): the body and the cloth on it, world frame
     (``torso`` (M, 3): the torso's skin and the tops, coats and dresses on it, :func:`back_panel`).
 
     Returns its meshes (part ``bag``: the pack ``backpack``, its pocket ``pocket_backpack`` a shade darker,
     the two zips ``zip_backpack`` dark) and (2, 3) where its straps' lower ends meet it: its lower corners
-    (left, right), 2 cm up and 1.2 cm out along its side walls."""
+    (left, right), 2 cm up and 1.2 cm out along its side walls. Its outline scales with the trunk, what is
+    metres on an adult (its border's and zips' sizes, a share of its depth) with ``fit``
+    (:func:`~genb.render.dress.fit.size_scale`: 1 for every adult, to the bit)."""
     origin, R, scale, X, Y, Z = back_panel(surface, keypoints, torso)
     nx, nz = X.shape
-    d, draw_in = depth(nx, nz, scale)
+    d, draw_in = depth(nx, nz, scale, fit)
     inner = np.stack([X, Y, Z], -1)
     outer = np.stack([X * draw_in, Y + d, Z], -1)
-    pin = outer[POCKET] - np.array([0.0, 0.004, 0.0])  # the pocket's back sinks 4 mm into the pack's face
+    sink = 0.004 * fit
+    pin = outer[POCKET] - np.array([0.0, sink, 0.0])  # the pocket's back sinks 4 mm into the pack's face
     pu, pw = np.meshgrid(np.linspace(-1, 1, pin.shape[0]), np.linspace(-1, 1, pin.shape[1]), indexing="ij")
     prof = np.cbrt(np.clip((1 - np.abs(pu) ** 3) * (1 - np.abs(pw) ** 3), 0.0, 1.0))
-    pout = outer[POCKET] + np.stack([0 * pu, 0.004 + (pocket_depth(scale) - 0.004) * prof, 0 * pu], -1)
+    pout = outer[POCKET] + np.stack([0 * pu, sink + (pocket_depth(scale) - sink) * prof, 0 * pu], -1)
     (ms, mt), (ps, pt) = zip_paths(nx, nz)
-    zips = [_zip(outer, ms, mt), _zip(pout, ps, pt)]
+    zips = [_zip(outer, ms, mt, fit), _zip(pout, ps, pt, fit)]
     world = lambda G: G @ R.T + origin  # noqa: E731
     out = []
     for (a, b), shade, name in [((inner, outer), 1.0, "backpack"), ((pin, pout), 0.88, "pocket_backpack"),
