@@ -179,7 +179,10 @@ def backpack(w: Wearer, acc: dict) -> None:
     upper = strap_grids(torso, w.keypoints, over[np.isin(w.dresser.atlas.parts, TRUNK)], worn, w.fit)
     kept = [k for k, (i, _) in enumerate(upper) if i.shape[1]]  # a strap cut to nothing by a lap has no front end
     starts = np.array([0.5 * (upper[k][0][:, -1].mean(0) + upper[k][1][:, -1].mean(0)) for k in kept]).reshape(-1, 3)
-    lower = lower_grids(over[w.dresser.atlas.parts == PART_INDEX["torso"]], w.keypoints, starts, corners[kept], w.fit)
+    ways = np.array([upper[k][0][:, -1].mean(0) - upper[k][0][:, max(upper[k][0].shape[1] - 3, 0)].mean(0)
+                     for k in kept])  # each strap's way down at its end
+    lower = lower_grids(over[w.dresser.atlas.parts == PART_INDEX["torso"]], w.keypoints, starts, corners[kept], w.fit,
+                        ways.reshape(-1, 3))
     for (inner, outer), name in zip(upper + lower, ["strap_backpack"] * len(upper) + ["webbing_backpack"] * len(lower)):
         v, f = pillow(inner, outer)
         w.out.append(GarmentMesh(v, mesh_normals(v, f), f, np.broadcast_to(color * 0.8, v.shape).copy(),

@@ -9,7 +9,10 @@ of the surface within that angle and the band's width (an envelope), so it touch
 and follows the shoulders and spine in any pose. The surface is the cloth's vertices and its faces'
 centres (by its vertices alone a cone could hold only the skin under the cloth: the band sank into it),
 not the legs' cloth (a crouch's knees in front of the chest); dips of the envelope a few steps wide
-are spanned (:func:`bridge`), as a taut band spans them. Pure geometry; a few hundred vertices a strap.
+are spanned (:func:`bridge`), as a taut band spans them. From each strap's front end a narrower webbing
+(:func:`lower_grids`) goes on along the strap, then turns back round the side of the trunk to the pack's lower
+corner (:func:`webbing_path`). Every width and thickness is an adult's, times a child's size share (``fit``,
+:func:`~genb.render.dress.fit.size_scale`). Pure geometry; a few hundred vertices a strap.
 """
 
 from __future__ import annotations
@@ -180,14 +183,16 @@ LOW_GAP_M = 0.005  # between the webbing and the cloth under it (the sparse clot
 
 
 def lower_grids(surface: np.ndarray, keypoints: np.ndarray, starts: np.ndarray,
-                corners: np.ndarray, fit: float = 1.0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per side the webbing from a strap's front end ``starts`` (2, 3) round the side of the trunk, under the
+                corners: np.ndarray, fit: float = 1.0,
+                leave: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per side the webbing from a strap's front end ``starts`` (2, 3) round the side of the trunk, below the
     arm, to the pack's lower corner ``corners`` (2, 3) (left, right; world frame): inner and outer grids
     (2, LOW_STEPS, 3) each.
 
-    In the trunk's frame it turns about the spine's line (through the middle of ``surface`` front to back)
-    from the start's bearing to the corner's (turning fastest at the start: it goes back under the arm, as
-    webbing pulled toward the pack's corner does), descending evenly; at each step it lies ``LOW_GAP_M`` out of the
+    In the trunk's frame it runs round the spine's line (through the middle of ``surface`` front to back)
+    from the start's bearing and height to the corner's (:func:`webbing_path`: leaving the strap's end on
+    along the strap, ``leave`` (2, 3) its way there, world frame, or straight down the spine where None,
+    then turning back towards the corner); at each step it lies ``LOW_GAP_M`` out of the
     outermost point of ``surface`` (N, 3: the cloth over the torso's own vertices, not the arms: it runs
     between arm and trunk) within ``LOW_CONE_DEG`` and ``LOW_BAND_M``, its ends drawn to the two points; its
     ``LOW_WIDTH_M`` and ``LOW_THICK_M`` (an adult's) times ``fit`` (:func:`~genb.render.dress.fit.size_scale`)."""
@@ -203,13 +208,14 @@ def lower_grids(surface: np.ndarray, keypoints: np.ndarray, starts: np.ndarray,
         yc = 0.5 * (P[:, 1].min() + P[:, 1].max()) if len(P) else 0.5 * (a[1] + b[1])
         bearing = lambda q: np.arctan2(q[..., 0], yc - q[..., 1])  # noqa: E731  0 at the front, +- to the sides
         t = np.linspace(0.0, 1.0, LOW_STEPS)
-        psi, z = bearing(a) + (1 - (1 - t) ** 2) * (bearing(b) - bearing(a)), a[2] + t * (b[2] - a[2])  # back under the arm first
+        ra, rb = np.hypot(a[0], a[1] - yc), np.hypot(b[0], b[1] - yc)
+        way = np.array([0.0, 0.0, -1.0]) if leave is None else np.asarray(leave[len(out)], np.float64) @ R
+        psi, z = webbing_path(bearing(a), a[2], bearing(b), b[2], ra, way, t)
         rad = np.hypot(P[:, 0], P[:, 1] - yc)
         near = (np.abs(bearing(P)[None] - psi[:, None]) < np.radians(LOW_CONE_DEG)) & (np.abs(P[None, :, 2] - z[:, None]) < LOW_BAND_M)
         env = np.where(near, rad[None], -np.inf).max(1)
         ok = np.isfinite(env)
         env = np.interp(t, t[ok], env[ok]) + LOW_GAP_M if ok.any() else np.hypot(a[0], a[1] - yc) + 0 * t
-        ra, rb = np.hypot(a[0], a[1] - yc), np.hypot(b[0], b[1] - yc)
         r = env + (1 - t) ** 2 * (ra - env[0]) + t ** 2 * (rb - env[-1])  # ends on the two points
         path = np.column_stack([r * np.sin(psi), yc - r * np.cos(psi), z])
         n = np.column_stack([np.sin(psi), -np.cos(psi), 0 * psi])
@@ -217,3 +223,19 @@ def lower_grids(surface: np.ndarray, keypoints: np.ndarray, starts: np.ndarray,
         g0, g1 = band(path, n, LOW_WIDTH_M * fit, LOW_THICK_M * fit)
         out.append((g0 @ R.T + origin, g1 @ R.T + origin))
     return out
+
+
+def webbing_path(psi_a: float, z_a: float, psi_b: float, z_b: float, radius: float, way: np.ndarray,
+                 t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(len(t),) bearings and heights of a webbing's middle line at ``t`` (0..1) from a strap's end (bearing
+    ``psi_a`` about the spine's line, height ``z_a``) to the pack's corner (``psi_b``, ``z_b``): a quadratic Bezier
+    curve over the trunk's side unrolled (arc length at ``radius``, height) that leaves the strap along ``way``
+    (3,) (its direction there in the trunk's frame; its part round the spine and up it) for half the distance
+    between the ends, then turns to the corner. (On 57b37cc it turned back at once, level, square across the
+    strap's end: a flap sticking out sideways.)"""
+    p0, p2 = np.array([psi_a * radius, z_a]), np.array([psi_b * radius, z_b])
+    q = np.array([way[0] * np.cos(psi_a) + way[1] * np.sin(psi_a), way[2]])  # round the spine, up it
+    q = q / np.linalg.norm(q) if np.linalg.norm(q) > 1e-9 else np.array([0.0, -1.0])
+    p1 = p0 + 0.5 * np.linalg.norm(p2 - p0) * q
+    B = (1 - t)[:, None] ** 2 * p0 + (2 * t * (1 - t))[:, None] * p1 + (t ** 2)[:, None] * p2
+    return B[:, 0] / max(radius, 1e-6), B[:, 1]
