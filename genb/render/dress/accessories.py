@@ -166,19 +166,23 @@ def drop_strap(strap: np.ndarray, top: np.ndarray, color: np.ndarray, width: flo
 def backpack(w: Wearer, acc: dict) -> None:
     """The pack on the back (:func:`~genb.render.dress.daypack.daypack`), a strap over each shoulder on the
     outermost cloth of the trunk and, from each strap's front end, a webbing round the side of the trunk to
-    the pack's lower corner (:mod:`genb.render.dress.straps`)."""
+    the pack's lower corner (:mod:`genb.render.dress.straps`); all sized to a child by ``w.fit``
+    (:func:`~genb.render.dress.fit.size_scale`)."""
     color = hex_rgb(acc["color"])
     cloth = [m.vertices for m in w.out if m.part in CLOTH]
     torso = w.vertices[w.dresser.atlas.parts == PART_INDEX["torso"]]
     own = np.concatenate([torso, *[m.vertices for m in w.out if m.part in UPPER]])  # no trouser legs, shoes or limbs
-    pack, corners = daypack(np.concatenate([w.vertices, *cloth]) if cloth else w.vertices, w.keypoints, color, own)
+    pack, corners = daypack(np.concatenate([w.vertices, *cloth]) if cloth else w.vertices, w.keypoints, color, own, w.fit)
     w.out.extend(pack)
     worn = [(m.vertices, m.faces, m.part == LOWER or m.name.endswith(":skirt")) for m in w.out if m.part in CLOTH]
     over = cloth_over_skin(w.vertices, w.normals, w.layers)[0]  # legs: trousers, skirts, a coat's tail
-    upper = strap_grids(torso, w.keypoints, over[np.isin(w.dresser.atlas.parts, TRUNK)], worn)
+    upper = strap_grids(torso, w.keypoints, over[np.isin(w.dresser.atlas.parts, TRUNK)], worn, w.fit)
     kept = [k for k, (i, _) in enumerate(upper) if i.shape[1]]  # a strap cut to nothing by a lap has no front end
     starts = np.array([0.5 * (upper[k][0][:, -1].mean(0) + upper[k][1][:, -1].mean(0)) for k in kept]).reshape(-1, 3)
-    lower = lower_grids(over[w.dresser.atlas.parts == PART_INDEX["torso"]], w.keypoints, starts, corners[kept])
+    ways = np.array([upper[k][0][:, -1].mean(0) - upper[k][0][:, max(upper[k][0].shape[1] - 3, 0)].mean(0)
+                     for k in kept])  # each strap's way down at its end
+    lower = lower_grids(over[w.dresser.atlas.parts == PART_INDEX["torso"]], w.keypoints, starts, corners[kept], w.fit,
+                        ways.reshape(-1, 3))
     for (inner, outer), name in zip(upper + lower, ["strap_backpack"] * len(upper) + ["webbing_backpack"] * len(lower)):
         v, f = pillow(inner, outer)
         w.out.append(GarmentMesh(v, mesh_normals(v, f), f, np.broadcast_to(color * 0.8, v.shape).copy(),

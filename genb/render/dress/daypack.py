@@ -5,12 +5,13 @@ In the trunk's frame (:func:`~genb.render.dress.atlas.trunk_frame`: x to the lef
 along the spine, origin at the neck) a grid of ``PACK_GRID`` nodes over the back (30 cm wide, 42 % of the
 trunk long, from 8 cm under the neck) takes at each node the outermost point of the body and its cloth
 around it plus ``BAG_GAP`` (:func:`back_panel`): the panel touches the skin or cloth without entering it and
-bends with the spine in any pose. The outer face stands out of it by :func:`depth`: full across the middle
-and down to the bottom, falling steeply to ``EDGE_M`` at the sides and bottom (a box's walls, rounded) and
-over the top in a quarter ellipse (the rounded top), its width drawn in at the top corners; domed across.
+bends with the spine in any pose. The outer face stands out of it by :func:`shape`: full across the middle,
+rounding off to ``EDGE_M`` at its sides, its top and its base in quarter ellipses whose nodes are spaced by angle
+(soft edges, not a box's), its width drawn in at the top corners; domed across and bulging a little down it.
 A pocket on the lower outer face adds ``pocket_depth``; together they stand no further out than the pack
 the framing outline assumes (:func:`genb.render.scene.outline.carried`: 0.025 + 0.105 m per 0.5 m of
-trunk). Pure geometry.
+trunk). Its outline scales with the trunk; what is metres on an adult (the border, the zips, 2.5 cm of the
+depth) with a child's size (``fit``, :func:`~genb.render.dress.fit.size_scale`). Pure geometry.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from genb.render.dress.pieces import band, pillow
 BAG_GAP = 0.006  # between a bag and the cloth it rests on, metres
 PACK_GRID = (11, 15)  # a backpack's nodes across and down
 REACH = 0.75  # a node rests on the outermost point within this many node spacings of it (under 1)
-EDGE_M = 0.015  # the pack's depth along the border of its back panel
+EDGE_M = 0.015  # the pack's depth along the border of its back panel (an adult's)
+SIDE, TOP, BASE = 0.6, 0.7, 0.44  # shares of the half width and half height its sides, top and base round over
 POCKET = (slice(2, 9), slice(8, 14))  # the front pocket's nodes of the outer face (across -0.6..0.6, down 0.14..0.86)
 ZIP_WIDTH_M, ZIP_THICK_M, ZIP_LIFT_M = 0.01, 0.002, 0.002
 CAP_M = 0.03  # the most a pack's back panel stands out of the outermost point of the trunk's own cover under it
@@ -107,10 +109,11 @@ def _clear_between_nodes(y: np.ndarray, L: np.ndarray, x0: float, top: float, hx
     return y + lift
 
 
-def total_depth(scale: float) -> float:
-    """The most a pack (its pocket included) stands out of its back panel, metres: 13 cm for a 0.5 m trunk
-    (the outline's bound, :func:`genb.render.scene.outline.carried`)."""
-    return 0.025 + 0.105 * scale
+def total_depth(scale: float, fit: float = 1.0) -> float:
+    """The most a pack (its pocket included) stands out of its back panel, metres: 13 cm for an adult's 0.5 m
+    trunk (the outline's bound, :func:`genb.render.scene.outline.carried`); a child's 2.5 cm of it times its
+    ``fit`` (:func:`~genb.render.dress.fit.size_scale`), the rest with its trunk."""
+    return 0.025 * fit + 0.105 * scale
 
 
 def pocket_depth(scale: float) -> float:
@@ -118,20 +121,32 @@ def pocket_depth(scale: float) -> float:
     return 0.03 * min(scale, 1.0)
 
 
-def depth(nx: int, nz: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """(nx, nz) the main compartment's depth out of its back panel at each node (metres) and (nx, nz) the
-    factor its outer face's width takes there (1, drawn in to 0.8 at the top corners). Across (u, -1..1):
-    a superellipse of power 3 (steep rounded walls), domed (1 - 0.3 u^2: 15 % less at u = +-0.7); down (w, -1 at the top):
-    a quarter ellipse over the top 35 % (the rounded top), full, then a power-4 superellipse over the bottom
-    22 % (a flat base with rounded edges); ``EDGE_M`` along the border."""
+def rounded(t: np.ndarray, zone: float) -> tuple[np.ndarray, np.ndarray]:
+    """A rounded edge of a pack over its border's ``zone`` (a share of the half width or height): for nodes ``t``
+    (their distance in from the border over the zone's, 0..1; past 1 inside the face) their place in from the
+    border (a share of the half width: ``zone`` at ``t`` = 1, in step past it) and their share of the full depth:
+    a quarter ellipse from the side wall to the face, its nodes evenly spaced by angle along it."""
+    phi = np.clip(t, 0.0, 1.0) * (np.pi / 2)
+    return np.where(t < 1.0, zone * (1.0 - np.cos(phi)), zone * t), np.sin(phi)
+
+
+def shape(nx: int, nz: int, scale: float, fit: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(nx, nz) the main compartment's depth out of its back panel at each node (metres), and (nx, nz) each outer
+    node's place across and down (u, w: shares of the panel's half width and height, -1..1, w -1 at the top; the
+    panel's nodes are evenly spaced in both). Its sides round over ``SIDE`` of the half width, its top over ``TOP``
+    of the half height and its base over ``BASE`` (:func:`rounded`), the top's width drawn in to 0.8 at its
+    corners; domed across (1 - 0.3 u^2: 15 % less at u = +-0.7), bulging a little down it (1 - 0.08 w^2);
+    ``EDGE_M`` (times ``fit``) along the border. (On 57b37cc each outer node stood over its panel node and the depth
+    rose to two thirds or more one node in from the border: the side walls met the face in chamfers and the base
+    in a box's edge, turning 70 degrees in one step.)"""
     u, w = np.meshgrid(np.linspace(-1, 1, nx), np.linspace(-1, 1, nz), indexing="ij")
-    across = np.cbrt(np.clip(1 - np.abs(u) ** 3, 0.0, 1.0)) * (1 - 0.3 * u ** 2)
-    s_top = np.clip((-0.3 - w) / 0.7, 0.0, 1.0)
-    s_bottom = np.clip((w - 0.56) / 0.44, 0.0, 1.0)
-    down = np.sqrt(1 - s_top ** 2) * np.sqrt(np.sqrt(1 - s_bottom ** 4))
-    full = total_depth(scale) - pocket_depth(scale)
-    d = EDGE_M + (full - EDGE_M) * across * down
-    return d, 1 - 0.2 * (1 - np.sqrt(1 - s_top ** 2)) * np.abs(u)
+    side_in, across = rounded((1 - np.abs(u)) / SIDE, SIDE)
+    top_in, top = rounded((1 + w) / TOP, TOP)
+    base_in, base = rounded((1 - w) / BASE, BASE)
+    full, edge = total_depth(scale, fit) - pocket_depth(scale), EDGE_M * fit
+    d = edge + (full - edge) * across * (1 - 0.3 * u ** 2) * top * base * (1 - 0.08 * w ** 2)
+    uo = np.sign(u) * (1 - side_in) * (1 - 0.2 * (1 - top) * np.abs(u))
+    return d, uo, np.where(w < 0, top_in - 1, 1 - base_in)
 
 
 def _normals(G: np.ndarray) -> np.ndarray:
@@ -162,32 +177,36 @@ def zip_paths(nx: int, nz: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(main[:, 0], main[:, 1]), (pocket[:, 0], pocket[:, 1])]
 
 
-def _zip(G: np.ndarray, s: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A zip's band along a face ``G`` (nx, nz, 3) at fractional nodes ``s``, ``t``: ``ZIP_LIFT_M`` over it."""
+def _zip(G: np.ndarray, s: np.ndarray, t: np.ndarray, fit: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A zip's band along a face ``G`` (nx, nz, 3) at fractional nodes ``s``, ``t``: ``ZIP_LIFT_M`` over it (its
+    sizes times ``fit``)."""
     n = _at(_normals(G), s, t)
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-    return band(_at(G, s, t) + ZIP_LIFT_M * n, n, ZIP_WIDTH_M, ZIP_THICK_M)
+    return band(_at(G, s, t) + ZIP_LIFT_M * fit * n, n, ZIP_WIDTH_M * fit, ZIP_THICK_M * fit)
 
 
 def daypack(surface: np.ndarray, keypoints: np.ndarray, color: np.ndarray,
-            torso: np.ndarray | None = None) -> tuple[list[GarmentMesh], np.ndarray]:
+            torso: np.ndarray | None = None, fit: float = 1.0) -> tuple[list[GarmentMesh], np.ndarray]:
     """A daypack on the back resting on ``surface`` (N, 3): the body and the cloth on it, world frame
     (``torso`` (M, 3): the torso's skin and the tops, coats and dresses on it, :func:`back_panel`).
 
     Returns its meshes (part ``bag``: the pack ``backpack``, its pocket ``pocket_backpack`` a shade darker,
     the two zips ``zip_backpack`` dark) and (2, 3) where its straps' lower ends meet it: its lower corners
-    (left, right), 2 cm up and 1.2 cm out along its side walls."""
+    (left, right), 2 cm up and 1.2 cm out along its side walls. Its outline scales with the trunk, what is
+    metres on an adult (its border's and zips' sizes, a share of its depth) with ``fit``
+    (:func:`~genb.render.dress.fit.size_scale`: 1 for every adult, to the bit)."""
     origin, R, scale, X, Y, Z = back_panel(surface, keypoints, torso)
     nx, nz = X.shape
-    d, draw_in = depth(nx, nz, scale)
+    d, uo, wo = shape(nx, nz, scale, fit)
     inner = np.stack([X, Y, Z], -1)
-    outer = np.stack([X * draw_in, Y + d, Z], -1)
-    pin = outer[POCKET] - np.array([0.0, 0.004, 0.0])  # the pocket's back sinks 4 mm into the pack's face
+    outer = np.stack([uo * X[-1, 0], Y + d, Z[0, 0] + (wo + 1) / 2 * (Z[0, -1] - Z[0, 0])], -1)
+    sink = 0.004 * fit
+    pin = outer[POCKET] - np.array([0.0, sink, 0.0])  # the pocket's back sinks 4 mm into the pack's face
     pu, pw = np.meshgrid(np.linspace(-1, 1, pin.shape[0]), np.linspace(-1, 1, pin.shape[1]), indexing="ij")
     prof = np.cbrt(np.clip((1 - np.abs(pu) ** 3) * (1 - np.abs(pw) ** 3), 0.0, 1.0))
-    pout = outer[POCKET] + np.stack([0 * pu, 0.004 + (pocket_depth(scale) - 0.004) * prof, 0 * pu], -1)
+    pout = outer[POCKET] + np.stack([0 * pu, sink + (pocket_depth(scale) - sink) * prof, 0 * pu], -1)
     (ms, mt), (ps, pt) = zip_paths(nx, nz)
-    zips = [_zip(outer, ms, mt), _zip(pout, ps, pt)]
+    zips = [_zip(outer, ms, mt, fit), _zip(pout, ps, pt, fit)]
     world = lambda G: G @ R.T + origin  # noqa: E731
     out = []
     for (a, b), shade, name in [((inner, outer), 1.0, "backpack"), ((pin, pout), 0.88, "pocket_backpack"),
