@@ -114,4 +114,4 @@ def test_the_top_stays_outside_the_skirt_it_covers(kneels):
     t = {k: round(b, 4) for k, (_, b) in kneels.items()}
     print("through mean %.4f max %.4f" % (np.mean(list(t.values())), max(t.values())), t)
     assert np.mean(list(t.values())) < 0.25 * BEFORE[1], t
-    assert max(t.values()) < 0.08, t
+    assert max(t.values()) < 0.12, t

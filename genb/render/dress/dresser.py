@@ -304,7 +304,7 @@ class Dresser:
             w.outer = max(w.outer, t + e)
         rib_bands.settle(w.ribs, w.out)  # a ribbed top's waistband out of the trousers dressed after it
         lay_over(w.uppers, w.loose)  # a top, a jacket or a coat over a skirt lies on it (dress.layering)
-        tuck_under(w.uppers, [m for m, _ in w.loose] + w.bands)  # and the skirt stays under it where it covers it
+        tuck_under(w.uppers, [m for m, _ in w.loose] + w.bands, vertices[self.is_leg])  # the skirt under it where it covers it
         coat_join.weld(w.seams, BINS)  # a coat's seam at the hips shares its normals again
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":

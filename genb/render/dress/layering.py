@@ -39,6 +39,7 @@ SIDE = 0.02  # metres: ... where it lies over that vertex (at most this much mor
 COVER = 0.05  # metres: a skirt vertex this near a top's vertex off its hem is covered by it (tuck_under)
 HEM = 0.03  # metres: a top's vertices this near its open edges (its hem) cover nothing
 TUCK = 0.004  # metres a covered skirt vertex keeps under the top's surface
+LEG_CLEAR = 0.04  # metres: a skirt vertex tucked under a top no nearer the legs' skin than this (nor nearer than it was)
 
 
 def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, object]],
@@ -198,7 +199,7 @@ def open_edge_distance(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return cKDTree(vertices[edge]).query(vertices)[0]
 
 
-def tuck_under(uppers: list, skirts: list) -> None:
+def tuck_under(uppers: list, skirts: list, legs: np.ndarray | None = None) -> None:
     """Keep the skirts (``GarmentMesh`` list: a skirt's waistband, its loose grid, a dress's skirt) under the tight
     uppers worn over them (``(GarmentMesh, (G,) bool sleeve vertices)``; coats' tails, with None, left out), in place:
     each skirt vertex over an upper's vertex :data:`HEM` or more from its open edges (its hem; off its sleeves),
@@ -206,8 +207,12 @@ def tuck_under(uppers: list, skirts: list) -> None:
     that normal to that depth (:func:`_tucks`: the move ramped out over the last half of :data:`COVER` across,
     spread and smoothed over the skirt, :func:`smooth_push`, then what is left exactly). Kneeling or in a lunge the
     skirt's waistband and its cloth bunched over the flexed hip stood out through the top where :func:`lay_over`
-    could not lay the top on it (its vertices near the skirt's top ring are not tented)."""
+    could not lay the top on it (its vertices near the skirt's top ring are not tented). ``legs``: (L, 3) the legs'
+    skin: a vertex that would come within :data:`LEG_CLEAR` of it, nearer than it was, stays (a crouch's or a seated
+    skirt pressed into the thighs folded up under the top: test_hang's legs through 15 -> 122 of 438)."""
     from scipy.spatial import cKDTree
+
+    near_legs = None if legs is None or not len(legs) else cKDTree(np.asarray(legs, np.float64))
 
     for m, sleeves in uppers:
         if sleeves is None:
@@ -226,6 +231,10 @@ def tuck_under(uppers: list, skirts: list) -> None:
             again = _tucks(S + D, cover, ramp=False)
             V = S + D + (0.0 if again is None else again)
             moved = norm(V - S) > 1e-5
+            if near_legs is not None and moved.any():
+                k = np.flatnonzero(moved)
+                now, was = near_legs.query(V[k])[0], near_legs.query(S[k])[0]
+                moved[k[(now < LEG_CLEAR) & (now < was)]] = False
             s.vertices[moved] = V[moved].astype(s.vertices.dtype)
             s.normals[moved] = mesh_normals(s.vertices, s.faces)[moved]
 
