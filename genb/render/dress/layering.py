@@ -192,8 +192,9 @@ def open_edge_distance(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
 
     f = np.asarray(faces, np.int64)
     e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
-    u, c = np.unique(e, axis=0, return_counts=True)
-    edge = np.unique(u[c == 1].ravel())
+    u, c = np.unique(e[:, 0] * len(vertices) + e[:, 1], return_counts=True)  # one key per edge
+    one = u[c == 1]
+    edge = np.unique(np.concatenate([one // len(vertices), one % len(vertices)]))
     if not len(edge):
         return np.full(len(vertices), np.inf)
     return cKDTree(vertices[edge]).query(vertices)[0]
