@@ -22,7 +22,7 @@ from genb.render.bodies.rotations import euler_xyz_to_matrix
 ALLOW = 0.003  # m: an arm this deep in the trunk's skin rests against it (soft tissue pressed together)
 ARM_FROM = 0.4  # share of the upper arm (shoulder to elbow keypoint) where it is checked: the armpit's skin above
 NEAR = 0.1  # m: the trunk vertices within this of the upper arm's axis are those it can lie in
-DOWN_COS = np.cos(np.radians(50.0))  # an upper arm within 50 degrees of the trunk's down axis hangs
+DOWN_COS = np.cos(np.radians(45.0))  # an upper arm within 45 degrees of the trunk's down axis hangs
 MAX_DEG = 20.0  # the largest turn outward
 DEEPEST = 0.96  # the quantile of the arm's vertices' needs it turns by (a few vertices at the chest's front
 # or the shoulder's seam stay: turning outward does not move them off)
