@@ -9,7 +9,7 @@ the share of a hanging upper arm's vertices, from 0.4 of the way from the should
 keypoint down (the armpit's own skin above), lying more than 5 mm inside the trunk (along the
 nearest trunk vertex's normal), over 4 heavy bodies x 5 standing key poses x both arms. On 57b37cc:
 mean 0.078, worst 0.202 (a heavy muscular man standing relaxed, 4 cm deep); with the arms turned out
-of the trunk: mean 0.013, worst 0.039 (the heavy woman walking).
+of the trunk: mean 0.012, worst 0.039 (the heavy woman walking).
 """
 
 import numpy as np

@@ -87,8 +87,8 @@ class ArmClearance:
             return np.zeros(0), np.zeros(0)
         points = trunk[rows]
         gap2 = np.einsum("ij,ij->i", points, points)[None] - 2.0 * arm @ points.T  # + |arm|^2: the same argmin
-        k = np.argmin(gap2, axis=1)
-        depth = np.einsum("ij,ij->i", points[k] - arm, self._normals(vertices, rows)[k])
+        used, k = np.unique(np.argmin(gap2, axis=1), return_inverse=True)  # normals only where they are read
+        depth = np.einsum("ij,ij->i", points[used][k] - arm, self._normals(vertices, rows[used])[k])
         return depth, np.sqrt(np.einsum("ij,ij->i", arm, arm))
 
     def turns(self, vertices: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
@@ -108,7 +108,10 @@ class ArmClearance:
                     continue
                 depth, lever = self.depths(v, kp, side)
                 need = (depth - ALLOW) / (GAIN * np.maximum(lever, 0.05))
-                need = np.quantile(need, DEEPEST) if len(need) else 0.0
+                if not len(need):
+                    continue
+                j = int(round(DEEPEST * (len(need) - 1)))
+                need = float(np.partition(need, j)[j])  # the DEEPEST quantile, one of the needs
                 if need > 0:
                     out[p, side] = min(np.degrees(np.arctan(need)), MAX_DEG)
         return out
