@@ -15,7 +15,7 @@ import numpy as np
 
 from genb.core.conventions import BODY25_INDEX, BODY_PARTS, PART_INDEX
 from genb.core.seeds import sample_rng
-from genb.render.bodies import rigid_transform_bodies
+from genb.render.bodies import arm_clear, rigid_transform_bodies
 from genb.render.bodies.rotations import rot_z
 from genb.render.dress import face, lod, seat_cloth, skin, skin_texture
 from genb.render.dress.contrast import rgb_hex
@@ -54,10 +54,8 @@ class People:
         grips = held.hand_grips(pose_names)  # fingers round a held object (not over a motion-capture frame)
         grips = grips if motion is None else [g if f is None else None for g, f in zip(grips, motion)]
         kw = {"grips": grips} if any(grips) and held.takes_grips(body) else {}
-        if motion is None:
-            posed = body.pose(shapes, rotations, **kw)
-        else:
-            posed = body.pose(shapes, rotations, motion=motion, **kw)
+        posed = self._pose_people(shapes, rotations, motion, kw)
+        if motion is not None:
             pose_names = [f["name"] if f is not None else n for f, n in zip(motion, pose_names)]
 
         # 2. Rest everyone on their support (feet, knees, buttocks: render/poses/) and stand them on the
@@ -102,6 +100,21 @@ class People:
     def _head_ids(self) -> np.ndarray:
         """The body's head vertex ids (the head part)."""
         return np.flatnonzero(np.asarray(self.body.vertex_parts) == PART_INDEX["head"])
+
+    def _pose_people(self, shapes: np.ndarray, rotations: np.ndarray, motion: list | None, kw: dict):
+        """The people posed (``body.pose`` with the motion frames and grips given), every hanging arm that
+        sank into its trunk turned out of it and that person posed again (arm_clear: before any label)."""
+        def pose(idx: np.ndarray, rots: np.ndarray):
+            sub = {k: [v[i] for i in idx] for k, v in kw.items()}
+            if motion is not None:
+                sub["motion"] = [motion[i] for i in idx]
+            return self.body.pose(shapes[idx], rots, **sub)
+
+        posed = pose(np.arange(len(shapes)), rotations)
+        if getattr(self, "_arm_clearance", None) is None:
+            self._arm_clearance = arm_clear.ArmClearance(self.body.vertex_parts, self.body.faces)
+        free = None if motion is None else np.array([f is None for f in motion])
+        return arm_clear.clear_arms(self._arm_clearance, rotations, posed, pose, free)[0]
 
     def _rest_on_support(self, posed, pose_names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per person the tilt (P, 3, 3) about the mid-hip, the lift (P,) and what goes under them (P,) int
