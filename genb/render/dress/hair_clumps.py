@@ -10,6 +10,8 @@
   seed), tapering to :data:`LOCK_TIP` of that at the tips. On 26ebc84 the sheet below the shoulders was 3-5 mm
   thick (``tests/test_hair_locks.py``).
 - :func:`lock_lengths`: a lock ends at its own length (no straight hem).
+- :func:`hold_within`: below the shoulders the nodes kept inside the shoulders' ends, but a front panel's (as wide
+  as it lies on the chest).
 - :func:`cut_locks`, :func:`narrow`: after the fall the locks cut where the sheet parted
   (``hair_locks.split_apart``), and over their last two segments each lock's chains gathered towards its
   middle (:data:`NARROW` of their spread gone): the locks part at their tips and taper, rounder there than
@@ -22,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from genb.render.dress.hair_rest import within_shoulders
+
 LOCK_SIZES = (3, 4, 5)  # chains per lock of the back panel (its edge chains shared with its neighbours)
 LOCK_DEPTH = 1.8  # a lock's depth in its middle below the shoulders, times the sheet's thickness (hair_locks.THICK)
 LOCK_EDGE = 0.55  # ... the share of it at a lock's edge chains (a groove between two locks)
@@ -29,6 +33,7 @@ LOCK_TIP = 0.12  # ... the share of it left at the tips (the last ring: the lock
 FULL = 0.9  # ... at the node before them (it keeps its volume down to its end)
 DEPTH_SPREAD = 0.3  # a lock is 1 -+ DEPTH_SPREAD / 2 times LOCK_DEPTH deep (seeded per lock)
 SWELL = (0.25, 0.5)  # the share of the way along a chain over which the sheet swells into locks (nodes 2 to 4)
+FRONT_OUT = 0.02  # metres further out than the back panel's that a front panel's chains keep to (hold_within)
 NARROW = (0.0, 0.5)  # the share of a lock's spread gathered to its middle at the node before the tips, at the tips
 
 
@@ -93,13 +98,20 @@ def lock_lengths(locks: list[np.ndarray], count: int, length: float, spread: flo
     return np.where(np.isfinite(out), out, length)
 
 
-def cut_locks(locks: list[np.ndarray], groups: list[np.ndarray], whole: list[bool]) -> list[np.ndarray]:
+def cut_locks(locks: list[np.ndarray], groups: list[np.ndarray], whole: list[bool],
+              front: np.ndarray | None = None) -> list[np.ndarray]:
     """The locks as the panels ``groups`` (chain indices, after the sheet parted) keep them: each lock's chains in
     one panel as a lock of its own, two chains at least (a lock parted across keeps both its pieces); a panel
     ``whole`` (a piece of the back panel hanging down the chest from a bent head) one lock (a lock as wide as a
-    front panel's, not a rope)."""
-    where = {int(c): k for k, (g, w) in enumerate(zip(groups, whole)) if not w for c in g}
+    front panel's, not a rope), and so each run of a panel's chains side by side that hang down the chest
+    (``front``: (C,) bool per chain), the rest of the panel cut into its locks."""
+    front = np.zeros(1 + max(int(np.max(g)) for g in groups), bool) if front is None else np.asarray(front)
+    where = {int(c): k for k, (g, w) in enumerate(zip(groups, whole)) if not w for c in g if not front[c]}
     out = [g for g, w in zip(groups, whole) if w]
+    for g, w in zip(groups, whole):
+        if not w:
+            run = np.flatnonzero(front[g])
+            out += [g[r] for r in np.split(run, np.flatnonzero(np.diff(run) > 1) + 1) if len(r) >= 2]
     for lock in locks:
         panel = np.array([where.get(int(c), -1) for c in lock])
         for k in np.unique(panel[panel >= 0]):
@@ -109,13 +121,29 @@ def cut_locks(locks: list[np.ndarray], groups: list[np.ndarray], whole: list[boo
     return out
 
 
-def narrow(centres: np.ndarray) -> np.ndarray:
+def narrow(centres: np.ndarray, flat: bool = False) -> np.ndarray:
     """(P, N, 3) one lock's chains ``centres`` (P, N, 3) drawn horizontally towards their middle (the mean of the
     lock's chains at each node) over its last two segments, by :data:`NARROW` (heights kept): the lock tapers to its
-    tip and parts from its neighbours there (higher up they touch: one mass over the back)."""
+    tip and parts from its neighbours there (higher up they touch: one mass over the back). ``flat``: a front
+    panel's lock, lying flat across the chest, as it is (narrowed it hung as a rope)."""
+    if flat:
+        return centres
     n = centres.shape[1]
     share = np.interp(np.arange(n), [n - 3, n - 2, n - 1], [0.0, *NARROW])
     out = centres.copy()
     middle = centres.mean(axis=0, keepdims=True)
     out[..., :2] += share[None, :, None] * (middle[..., :2] - centres[..., :2])
+    return out
+
+
+def hold_within(p: np.ndarray, hold, fronts: np.ndarray) -> np.ndarray:
+    """Points ``p`` (C, ...) kept inside the shoulders' ends (``hold``: (neck, trunk, half width),
+    :func:`~genb.render.dress.hair_rest.within_shoulders`; None: as they are), the front panels' chains ``fronts``
+    :data:`FRONT_OUT` further out (their panel lies flat across the chest, as wide as it is: squeezed it hung as
+    a rope)."""
+    if hold is None:
+        return p
+    out = within_shoulders(p.reshape(-1, 3), *hold).reshape(p.shape)
+    neck, trunk, width = hold
+    out[fronts] = within_shoulders(p[fronts].reshape(-1, 3), neck, trunk, width + FRONT_OUT).reshape(p[fronts].shape)
     return out

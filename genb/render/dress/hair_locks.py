@@ -33,8 +33,9 @@ import numpy as np
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import head_frame, trunk_frame
 from genb.render.dress.hair import LOCK_TURN, LOCK_V, hair_seed, outward, seamed_map
-from genb.render.dress.hair_clumps import cut_locks, lock_half, lock_layout, lock_lengths, narrow
-from genb.render.dress.hair_rest import rest_on, unfold, within_shoulders
+from genb.render.dress.hair_clumps import (LOCK_SIZES, cut_locks, hold_within, lock_half, lock_layout, lock_lengths,
+                                           narrow)
+from genb.render.dress.hair_rest import rest_on, unfold
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress.shells import ring_faces
@@ -67,6 +68,7 @@ SLIVER = 3  # a panel's edge parted off with fewer chains than this goes (a rope
 GATHER, FRONT_GATHER, GATHER_TIP, BACK_TIP, MIN_SPAN = 1.6, 1.2, 0.6, 1.4, 0.06
 BEHIND = -0.3  # the forward heading (head frame) of a side's front chains that fall behind the shoulder
 FREE = 3  # the nodes above this one fall freely (over the shoulders)
+UNDER = 0.5  # the under-layer's share of the sheet's thickness (inside the locks; between them where they part)
 
 
 def thick_taper(s: np.ndarray) -> np.ndarray:
@@ -191,7 +193,7 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
         if k >= FREE:  # below the shoulders: the panels hold together
             allowed = root_w * (top - (top - narrow) * (k - FREE) / (n - 1 - FREE))
             p = gather(p, groups, allowed, anchors)
-            p = p if hold is None else within_shoulders(p, *hold)
+            p = hold_within(p, hold, fronts)
         if near is not None:
             p, contact = push_out(p, near, half[:, k] + CLEARANCE, k=8)
             d = p - nodes[-1]  # a lock may stretch a little over a shoulder, no more
@@ -200,7 +202,7 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
             rest = np.where(np.abs(contact).sum(axis=1, keepdims=True) > 0, contact, rest)
         if k >= FREE and fronts.size:  # the front panels lie flat on the chest (then out of it again)
             p = lay_flat(p, groups, allowed, anchors, roots.mean(axis=0), rest, 0.5 if k == FREE else 1.0)
-            p = p if hold is None else within_shoulders(p, *hold)
+            p = hold_within(p, hold, fronts)
             if near is not None:
                 p[fronts] = push_out(p[fronts], near, half[fronts, k] + CLEARANCE, k=8)[0]
         heading = (p - nodes[-1]) / np.maximum(norm(p - nodes[-1], keepdims=True), 1e-9)
@@ -317,36 +319,51 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     seed = hair_seed(hair)
     locks = lock_layout(groups, seed + 3)  # below the shoulders the sheet gathers into locks (dress.hair_clumps)
     half = lock_half(locks, COLUMNS, NODES, THICK, thick_taper, seed + 4)  # (C, N)
+    lie = np.minimum(half, 0.5 * THICK * thick_taper(np.linspace(0.0, 1.0, NODES)))  # the sheet: rests on the body
     near = reachable(roots, surface)
     lengths = lock_lengths(locks, COLUMNS, LENGTH, LENGTH_SPREAD, seed + 1)  # the tips end at their own heights
     neck, trunk, _ = trunk_frame(keypoints)  # (BODY25 1: the neck)
     hold = (neck, trunk, 0.5 * float(np.linalg.norm(keypoints[2] - keypoints[5])))  # (BODY25 2, 5: the shoulders)
-    centres = lock_chains(roots, headings, half, near, lengths, groups, hold)  # (C, N, 3)
+    fronts = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(g, np.int64) for g in groups[1:]])  # front panels'
+    centres = lock_chains(roots, headings, lie, near, lengths, groups, hold)  # (C, N, 3)
     if near is not None and rest:  # below the shoulders the locks rest on the back and the chest, not off them
-        centres = unfold(rest_on(centres, near, half + CLEARANCE, neck, trunk, groups))  # and bend round it, not folding
-        low = within_shoulders(centres[:, 2:].reshape(-1, 3), *hold)
-        centres[:, 2:] = push_out(low, near, (half + CLEARANCE)[:, 2:].ravel(), k=8)[0].reshape(centres[:, 2:].shape)
+        centres = unfold(rest_on(centres, near, lie + CLEARANCE, neck, trunk, groups))  # and bend round it, not folding
+        low = hold_within(centres[:, 2:], hold, fronts).reshape(-1, 3)
+        centres[:, 2:] = push_out(low, near, (lie + CLEARANCE)[:, 2:].ravel(), k=8)[0].reshape(centres[:, 2:].shape)
     groups = split_apart(groups, centres, near)
+    front = (centres[:, -1] - neck) @ -trunk[:, 1] > 0.03  # (C,) the chains hanging down the chest
+    flat = front.copy()
+    flat[fronts] = True  # (and the front panels': their locks lie flat, not narrowed to the tips)
     ahead = [float((centres[g, -1].mean(axis=0) - neck) @ -trunk[:, 1]) > 0.03 for g in groups]  # down the chest
-    mesh = _slabs(centres, half, cut_locks(locks, groups, ahead), groups, neck, near)
+    under = [g for g, w in zip(groups, ahead) if not w and len(g) > max(LOCK_SIZES)]  # the back panel's pieces
+    mesh = _slabs(centres, (half, lie), cut_locks(locks, groups, ahead, front), groups, neck, near, under, flat)
     mesh.colors = hair_colors(hair["color"], (mesh.vertices - origin) @ R)
     return mesh
 
 
-def _slabs(centres: np.ndarray, half: np.ndarray, locks: list[np.ndarray], groups: list[np.ndarray],
-           neck: np.ndarray, near) -> GarmentMesh:
-    """The hair's mesh: each lock (chain indices into ``centres`` (C, N, 3), ``half`` (C, N)) a closed slab
-    (:func:`panel_rings`) along its panel's normals (``groups``, :func:`sheet_normals`), its chains gathered to
+def _slabs(centres: np.ndarray, halves, locks: list[np.ndarray], groups: list[np.ndarray],
+           neck: np.ndarray, near, under: list[np.ndarray], flat: np.ndarray) -> GarmentMesh:
+    """The hair's mesh: each lock (chain indices into ``centres`` (C, N, 3); ``halves``: (C, N) its half thickness,
+    (C, N) the sheet's that rested on the body) a closed slab (:func:`panel_rings`) along its panel's normals
+    (``groups``, :func:`sheet_normals`), its inner face where the sheet's was (the swelling all outwards, away from
+    the body: a thick lock does not stand off a child's back), its chains gathered to
     its middle at the tips (:func:`~genb.render.dress.hair_clumps.narrow`), its faces kept off the surface
-    ``near``; ``mesh.panels`` (first vertex, chains) per lock; colours left to the caller."""
+    ``near``; under the locks of the panels ``under`` (chain indices) the sheet, :data:`UNDER` of its thickness
+    (one mass where the locks part at their tips); ``mesh.panels`` (first vertex, chains) per lock (the under-layers
+    after them); a lock all of whose chains are ``flat`` ((C,) bool: down the chest) not narrowed at its tips;
+    colours left to the caller."""
+    half, lie = halves
     normal = np.zeros_like(centres)
     for g in groups:
         normal[g] = sheet_normals(centres[g], neck)
     verts, faces, maps, starts = [], [], [], []
     n = 0
-    for k, g in enumerate(locks):
-        c = narrow(centres[g])
-        v = panel_rings(c, half[g], normal[g]).reshape(-1, 3)  # (N * 2P, 3)
+    for k, g in enumerate(list(locks) + list(under)):
+        if k < len(locks):
+            c, h = narrow(centres[g], bool(flat[g].all())) + (half[g] - lie[g])[..., None] * normal[g], half[g]
+        else:  # the under-layer: the sheet, thin, inside the locks down to its tips (hair between them, no shirt)
+            c, h = centres[g], UNDER * lie[g]
+        v = panel_rings(c, h, normal[g]).reshape(-1, 3)  # (N * 2P, 3)
         inside = np.concatenate([c, c[::-1]]).transpose(1, 0, 2).reshape(-1, 3)  # each point's chain
         f = outward(v, ring_faces(NODES, 2 * len(g)), inside)  # faces outwards (the label pass culls back faces)
         maps.append(sheet_map(c, f, 7 * LOCK_TURN * k))
@@ -362,7 +379,7 @@ def _slabs(centres: np.ndarray, half: np.ndarray, locks: list[np.ndarray], group
     f = np.concatenate(faces).astype(np.uint32)
     mesh = GarmentMesh(v, mesh_normals(v, f), f, None, PART_INDEX["hair"], None, "hair:locks")
     mesh.uv = _join_maps(maps, [s0 for s0, _ in starts])
-    mesh.panels = starts
+    mesh.panels = starts[:len(locks)]  # (the under-layers' after them)
     return mesh
 
 
