@@ -349,8 +349,8 @@ def _slabs(centres: np.ndarray, halves, locks: list[np.ndarray], groups: list[np
     the body: a thick lock does not stand off a child's back), its chains gathered to
     its middle at the tips (:func:`~genb.render.dress.hair_clumps.narrow`), its faces kept off the surface
     ``near``; under the locks of the panels ``under`` (chain indices) the sheet, :data:`UNDER` of its thickness
-    (one mass where the locks part at their tips); ``mesh.panels`` (first vertex, chains) per lock (the under-layers
-    after them); a lock all of whose chains are ``flat`` ((C,) bool: down the chest) not narrowed at its tips;
+    (one mass where the locks part at their tips); ``mesh.panels`` (first vertex, chains) per lock, ``mesh.under``
+    per under-layer (after them); a lock all of whose chains are ``flat`` ((C,) bool: down the chest) not narrowed at its tips;
     colours left to the caller."""
     half, lie = halves
     normal = np.zeros_like(centres)
@@ -379,7 +379,7 @@ def _slabs(centres: np.ndarray, halves, locks: list[np.ndarray], groups: list[np
     f = np.concatenate(faces).astype(np.uint32)
     mesh = GarmentMesh(v, mesh_normals(v, f), f, None, PART_INDEX["hair"], None, "hair:locks")
     mesh.uv = _join_maps(maps, [s0 for s0, _ in starts])
-    mesh.panels = starts[:len(locks)]  # (the under-layers' after them)
+    mesh.panels, mesh.under = starts[:len(locks)], starts[len(locks):]  # per lock, per under-layer
     return mesh
 
 
