@@ -154,7 +154,9 @@ def test_a_folded_seat_jacket_turns_in_under_the_buttocks(anny_body):
     the back fell straight from the buttocks to the hem (dress.curtain over a folded seat) and ended there: a flat
     wall with a hard bottom edge, 0.5-3.2 degrees (8-12 cm over the hem -0.4-7.4). Now its move out is rounded
     over the hem (curtain.rounded: less a quarter ellipse 10 cm high and up to 8 cm deep): 32.0-45.5 degrees
-    (8-12 cm over it 7.6-19.6: it turns in gradually). The back above stays straight (test above)."""
+    (8-12 cm over it 7.6-19.6: it turns in gradually). The back above stays straight (test above). The child's
+    (SHAPES[0]) jacket stands off it as far for its size as an adult's now (dress.fit), so it has less to turn in
+    over those absolute heights: crouching 19.3 degrees (32.0 before dress.fit), bound 18 for it."""
     from test_seat_tent import JACKET
 
     got = {}
@@ -163,4 +165,5 @@ def test_a_folded_seat_jacket_turns_in_under_the_buttocks(anny_body):
         got[key] = (round(bottom_tilt(m, kp), 1), round(bottom_tilt(m, kp, (0.08, 0.12)), 1))
     print(got)
     assert len(got) == len(FOLDED) * len(SHAPES)
-    assert min(a for a, _ in got.values()) > 25.0 and all(a > b > 5.0 for a, b in got.values()), got
+    assert min(a for (_, body, _), (a, _) in got.items() if body != 0) > 25.0, got
+    assert min(a for a, _ in got.values()) > 18.0 and all(a > b > 5.0 for a, b in got.values()), got

@@ -35,24 +35,16 @@ def dressed(anny_body):
     return dresser, out
 
 
-def wrap(T: np.ndarray, v: np.ndarray, kp: np.ndarray, bins: int = 12) -> tuple[float, float]:
-    """How the tail (vertices ``T`` (N, 3)) lies round the hanging thigh (the lower knee) of the body ``v`` (V, 3):
-    over 6 cuts across it at 0.4-0.9 of its length, 12 directions round its axis each, the nearest cloth's distance
-    off the skin (its radius: the 90th percentile of the skin's distance from the axis in the cut). Returns (the
-    share of directions where the cloth stands 5-16 cm off, a sleeve round the thigh; the median distance over the
-    directions facing the body's back, within 45 degrees, metres)."""
-    side = min(("left", "right"), key=lambda s: kp[K25[f"{s}_knee"], 2])
-    h = kp[K25[f"{side}_hip"]]
-    ax = kp[K25[f"{side}_knee"]] - h
+def limb_cut(T: np.ndarray, v: np.ndarray, h: np.ndarray, end: np.ndarray, bins: int) -> tuple:
+    """A limb's axis from ``h`` to ``end`` (3,) and the cloth ``T`` (N, 3) and skin ``v`` (V, 3) round it: (its
+    length, its direction, two directions across it, the skin's coordinate along it and distance from it, the
+    cloth's coordinate along it and distance from it, the cloth's direction round it in ``bins`` sectors)."""
+    ax = end - h
     L = float(np.linalg.norm(ax))
     u = ax / L
     e1 = np.cross(u, [0.0, 0.0, 1.0])
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(u, e1)
-    lat = kp[K25["left_hip"]] - kp[K25["right_hip"]]
-    back = np.array([-lat[1], lat[0], 0.0])  # the body faces -y at rest: its back is the hips' line turned left
-    back -= (back @ u) * u
-    back /= np.linalg.norm(back)
     dv = v - h
     ta = dv @ u
     rv = np.linalg.norm(dv - ta[:, None] * u, axis=1)
@@ -61,6 +53,22 @@ def wrap(T: np.ndarray, v: np.ndarray, kp: np.ndarray, bins: int = 12) -> tuple[
     pT = dT - tt[:, None] * u
     rT = np.linalg.norm(pT, axis=1)
     k = (((np.arctan2(pT @ e2, pT @ e1) + np.pi) / (2 * np.pi) * bins).astype(int)) % bins
+    return L, u, e1, e2, ta, rv, tt, rT, k
+
+
+def wrap(T: np.ndarray, v: np.ndarray, kp: np.ndarray, bins: int = 12) -> tuple[float, float]:
+    """How the tail (vertices ``T`` (N, 3)) lies round the hanging thigh (the lower knee) of the body ``v`` (V, 3):
+    over 6 cuts across it at 0.4-0.9 of its length, 12 directions round its axis each, the nearest cloth's distance
+    off the skin (its radius: the 90th percentile of the skin's distance from the axis in the cut). Returns (the
+    share of directions where the cloth stands 5-16 cm off, a sleeve round the thigh; the median distance over the
+    directions facing the body's back, within 45 degrees, metres)."""
+    side = min(("left", "right"), key=lambda s: kp[K25[f"{s}_knee"], 2])
+    h = kp[K25[f"{side}_hip"]]
+    L, u, e1, e2, ta, rv, tt, rT, k = limb_cut(T, v, h, kp[K25[f"{side}_knee"]], bins)
+    lat = kp[K25["left_hip"]] - kp[K25["right_hip"]]
+    back = np.array([-lat[1], lat[0], 0.0])  # the body faces -y at rest: its back is the hips' line turned left
+    back -= (back @ u) * u
+    back /= np.linalg.norm(back)
     mid = -np.pi + (np.arange(bins) + 0.5) * 2 * np.pi / bins
     facing = (np.cos(mid)[:, None] * e1 + np.sin(mid)[:, None] * e2) @ back > np.cos(np.radians(45.0))
     sleeve, behind = [], []
@@ -116,7 +124,8 @@ def test_a_coats_hem_stays_close_round_the_hips(dressed):
     own hem at the hips stands 7-8 cm out of them, its ease). Tail vertices over 3 mm inside the legs' skin, all
     24 dressed people: 20 before, 24 now (closed 5 -> 5, open 15 -> 19: 0-2 more a person); 29 since s38's back
     hung from the buttocks kneeling on one knee (dress.curtain: the average body's closed coat 0 -> 2, open 4 -> 6,
-    the heavy body's open coat 2 -> 3)."""
+    the heavy body's open coat 2 -> 3); 31 since a running stride's back leg side hangs from the hips
+    (coat_hang.stride), bound 30 -> 33."""
     dresser, cases = dressed
     keep = ~np.isin(dresser.atlas.parts, [PART_INDEX[p] for p in PART_INDEX if "arm" in p or "hand" in p])
     legs = np.flatnonzero(np.isin(dresser.atlas.parts, [PART_INDEX[f"{s}_{x}_leg"] for s in ("left", "right") for x in ("upper", "lower")]))
@@ -130,4 +139,4 @@ def test_a_coats_hem_stays_close_round_the_hips(dressed):
         pen += inside_legs(tail.vertices.astype(np.float64), v, vertex_normals(v, np.asarray(dresser.atlas.faces)), legs)
     assert len(med) == 16
     assert max(med.values()) < 0.09 and max(most.values()) < 0.125, (med, most)
-    assert pen <= 30, pen
+    assert pen <= 33, pen

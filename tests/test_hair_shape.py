@@ -79,21 +79,28 @@ def test_short_hair_has_sideburns_in_front_of_the_ears(head):
 
 def _relief(head, style):
     """(share, own_given, own_smooth): the std of the hair surface's height over a smooth offset of
-    the scalp at the style's thickness (``pose_shell``: what a helmet is), high-passed (less its mean
-    within 1.5 cm), as a share of the thickness; and over the non-folded surface the mean cosine
+    the scalp at the style's thickness (``pose_shell``: what a helmet is; the cut's volume over the head,
+    ``ShellStrands.volume``, shaping it), high-passed (less its mean within 1.5 cm), as a share of the
+    thickness (of the cut's there); and over the non-folded surface the mean cosine
     between the surface's own normals and the normals it is shaded with / the smooth offset's."""
     from scipy.spatial import cKDTree
     from genb.render.dress.mesh import mesh_normals
     from genb.render.dress.shells import pose_shell
 
+    from genb.render.dress.hair import shell_strands
+    from genb.render.dress.hair_volume import shaped
+
     dresser, v, n, kp = head
     hair = HAIR[style]
     mesh = next(m for m in _dress(head, hair) if m.name == f"hair:{style}")
-    sv, sn = pose_shell(dresser.hair_shell(hair["hairline"]), v, n, hair["thickness"], 0.006)  # no clothes: ease 6 mm
+    shell = dresser.hair_shell(hair["hairline"])
+    cut = shaped(shell_strands(shell, dresser.atlas).volume(hair["hairline"]), hair["thickness"])  # the cut's shape
+    sv, sn = pose_shell(shell, v, n, hair["thickness"] * cut, 0.006)  # no clothes: ease 6 mm
     keep = ~mesh.hem
     d = np.einsum("ij,ij->i", mesh.vertices - sv, sn)[keep]
     q = sv[keep]
     local = np.array([d[j].mean() for j in cKDTree(q).query_ball_point(q, 0.015)])
+    d, local = d / cut[keep], local / cut[keep]  # as a share of the cut's own thickness there
     own = mesh_normals(mesh.vertices, mesh.faces)[keep]
     flat = np.einsum("ij,ij->i", own, sn[keep]) > 0.7  # not where the offset folds over the ear
     return ((d - local).std() / hair["thickness"], np.einsum("ij,ij->i", own, mesh.normals[keep])[flat].mean(),

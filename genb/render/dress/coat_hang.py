@@ -72,7 +72,8 @@ def tail_steps(X: np.ndarray, rest: np.ndarray, radial: np.ndarray, weights: np.
         return X, Rm, margin
     fr, fp = frames
     X = fall_off(X, rest, radial, weights, frames, pc, floor, slit, legs)
-    X = hang(X, weights, up, radial @ (fp[0][0] @ fr[0][0].T).T, legs, floor)  # the hanging leg's side from the hips
+    run = free and not top.tuck and max(up) <= 0.0  # a running stride (walking keeps its tail: its hem hung to the ankles)
+    X = hang(X, weights, stride(pc) if run else up, radial @ (fp[0][0] @ fr[0][0].T).T, legs, floor)  # the hanging leg's side from the hips
     if not free:
         return X, Rm, margin
     near = min(margin, LEG_CLEAR)
@@ -98,6 +99,37 @@ def hangs_free(keypoints: np.ndarray, pc: dict, upright: bool, up: tuple) -> boo
         if np.degrees(np.arccos(np.clip(float(_dot(t, s)) / max(float(norm(t) * norm(s)), 1e-12), -1.0, 1.0))) > FOLD:
             return False
     return True
+
+
+STRIDE = (30.0, 60.0)  # degrees between the thighs: from STRIDE[0] (none) to STRIDE[1] (all) the back leg's side hangs
+
+
+def stride(pc: dict) -> tuple:
+    """(left, right) like :func:`~genb.render.dress.coat_back.raised` for a running stride (:func:`tail_steps`: hanging
+    free, not upright, no thigh raised): the front thigh's share, the angle between the two thighs over :data:`STRIDE`
+    (the back leg hangs, :func:`hanging_side`, and its side of the tail from the hips, :func:`hang`: skinned to the
+    back thigh and shin it ran round the back knee like a trouser leg, ``tests/test_coat_stride.py``). Walking is
+    left as it was: hung straight, the heavy body's toe-off tail fell in points to the ankles. ``pc``: posed centres."""
+    from genb.render.dress.coat_back import _angle, _ramp
+
+    a, b = (pc[f"{s}_knee"] - pc[f"{s}_hip"] for s in ("left", "right"))
+    share = _ramp(_angle(a, b), STRIDE)
+    return (share, 0.0) if a[2] > b[2] else (0.0, share)
+
+
+def spans_legs(top, keypoints: np.ndarray, pc: dict) -> bool:
+    """Whether a coat's tail (``top``: its :class:`~genb.render.dress.coat_join.Hem`; None: a skirt, False) has its
+    back spanning the legs (:func:`~genb.render.dress.coat_tail.span_back`): standing or walking (``top.tuck``), or a
+    running stride hanging free (:func:`hangs_free`, no thigh raised: not a lunge). ``keypoints``: (25, 3) BODY25;
+    ``pc``: posed centres (:func:`~genb.render.dress.hang.centres`)."""
+    from genb.render.dress.coat_back import raised
+
+    if top is None:
+        return False
+    if top.tuck:
+        return True
+    up = raised(pc)
+    return max(up) <= 0.0 and hangs_free(keypoints, pc, False, up)
 
 
 def leg_offsets(up: tuple, free: bool, count: int, margin: float) -> np.ndarray:

@@ -26,12 +26,13 @@ from genb.render.dress.bridge import BRIDGE_RHO, SEAT_FRAME_RADIUS, SEAT_TENT, b
 from genb.render.dress.chest import CHEST_FRAME_RADIUS, chest_lift, chest_zone, curtain_lift, seat_back_zone, shoulder_zone
 from genb.render.dress.drape import drape_shell, tangent_neighbours
 from genb.render.dress.drape_refine import refine_drape
-from genb.render.dress.mesh import GarmentMesh
+from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress import rib_bands
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
 from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.facial_hair import add_facial_hair
+from genb.render.dress.fit import size_scale
 from genb.render.dress.hair import hair_profile, hair_record, piece_strands, relief_normals, shell_strands
 from genb.render.dress.hairline import CAP_RIM, beard_field, brow_weight, cap_line, hairline_height, moustache_field
 from genb.render.dress.pieces import hair_piece
@@ -45,6 +46,7 @@ from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.shell_store import ShellStore
 from genb.render.dress.shells import Shell, build_shell, pose_shell
 from genb.render.dress.shoes import foot_faces, foot_vertices, shoe_meshes
+from genb.render.dress.shoe_shaft import boot_shaft
 
 HEAD, TORSO = PART_INDEX["head"], PART_INDEX["torso"]
 # Ease (metres of room between the smoothed body and the cloth) of garments whose outfit does not
@@ -295,9 +297,9 @@ class Dresser:
             seat: what the person sits on (:class:`~genb.render.dress.seat_cloth.Seat`), or None: loose
                 garments lie on its top and fall over its edges (:mod:`genb.render.dress.seat_cloth`).
         """
-        w = Wearer(self, vertices, normals, keypoints, detail=detail, seat=seat)
+        w = Wearer(self, vertices, normals, keypoints, detail=detail, seat=seat, fit=size_scale(keypoints))
         garments = outfit.get("garments", [])
-        for g, (t, e) in zip(garments, stacked(garments)):
+        for g, (t, e) in zip(garments, stacked(garments, w.fit)):  # a child's as loose for its size (dress.fit)
             GARMENT_KINDS[g["kind"]].build(w, g, t, e)
             w.outer = max(w.outer, t + e)
         rib_bands.settle(w.ribs, w.out)  # a ribbed top's waistband out of the trousers dressed after it
@@ -307,7 +309,7 @@ class Dresser:
         if shoes.get("type", "barefoot") != "barefoot":
             w.out.extend(shoe_meshes(shoes, vertices, keypoints, self.atlas.faces, self.feet))
             if shoes["cut"] < 1.8:  # a boot's shaft up the shin
-                w.out.append(self._shaft(shoes, vertices, normals))
+                w.out.append(self._shaft(shoes, vertices, keypoints))
         self._add_hair(outfit, w, skin_colors)
         for acc in outfit.get("accessories", []):
             ACCESSORY_KINDS[acc["type"]].build(w, acc)
@@ -370,12 +372,10 @@ class Dresser:
         (:func:`genb.render.dress.loose.loose_garment`, whose arguments these are)."""
         return loose_garment(self, g, vertices, keypoints, waist, hem, margin, part, open_front, normals, detail, top, seat)
 
-    def _shaft(self, shoes: dict, vertices: np.ndarray, normals: np.ndarray) -> GarmentMesh:
-        """A boot's shaft: a tight shell up the shin to the boot's cut."""
-        shell = self.shoe_shell(shoes["cut"])
-        v, n = pose_shell(shell, vertices, normals, float(shoes["thickness"]))
-        col = np.broadcast_to(hex_rgb(shoes["color"]), v.shape) * (0.96 + 0.08 * hash_noise(shell.rest))[:, None]
-        return GarmentMesh(v, n, shell.faces, col.astype(np.float32), PART_INDEX["shoes"], shell.covered,
+    def _shaft(self, shoes: dict, vertices: np.ndarray, keypoints: np.ndarray) -> GarmentMesh:
+        """A boot's shaft: a stiff tube up the shin to the boot's cut (:mod:`genb.render.dress.shoe_shaft`)."""
+        v, f, col = boot_shaft(self.atlas, shoes, vertices, keypoints)
+        return GarmentMesh(v, mesh_normals(v, f), f, col, PART_INDEX["shoes"], self.shoe_shell(shoes["cut"]).covered,
                            f"{shoes['type']}:shaft")
 
     # ------------------------------------------------------------------ skin

@@ -34,10 +34,10 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     hood = bool(g.get("hood")) or (kind.layer > 1 and w.hood)
     w.hood = w.hood or bool(g.get("hood"))
     shell = w.dresser.top_shell(g["sleeve"], waist, layer_collar(kind.layer), open_front=bool(g.get("open")),
-                                hood=hood, fine=_fine(w, g), ease=e, seat=g["kind"] == "coat",
+                                hood=hood, fine=_fine(w, g), ease=w.cut_ease(e), seat=g["kind"] == "coat",
                                 layer=kind.layer)
     # over the arms, raised only over the sleeves under it (dress.sleeves)
-    body_t, arm_t = sleeves.arm_thickness(w.dresser.atlas.arm, w.sleeves, sleeves.sleeve_own(float(g["thickness"]), kind.stacks),
+    body_t, arm_t = sleeves.arm_thickness(w.dresser.atlas.arm, w.sleeves, sleeves.sleeve_own(w.own(g), kind.stacks),
                                           kind.stacks, t)
     w.sleeves.append((float(g["sleeve"]), arm_t))
     # a sleeve: less ease, hanging under the arm (dress.sleeves)
@@ -48,13 +48,13 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     band = None if ribs is None else ribs[2]
     taut = taut_back.taut(w.keypoints) if g["kind"] == "top" else 0.0
     if taut > 0.0:  # leaning forward on a seat its back pulled taut, out of the trousers later (dress.taut_back)
-        thick, slack, ribs = taut_back.pull(shell, w.dresser.atlas, w.dresser.is_arm, taut, float(g["thickness"]),
+        thick, slack, ribs = taut_back.pull(shell, w.dresser.atlas, w.dresser.is_arm, taut, w.own(g),
                                             thick, slack, e, ribs, w.dresser.rib_cache)
     colors = fabric_colors(g, shell.rest, shell.rest_normals)
     if g.get("hood"):  # the hood's opening round the neck in shadow (dress.hood)
         colors = np.asarray(colors, np.float32) * opening_shade(shell, w.dresser.atlas, w.dresser.rib_cache)[:, None]
     m = w.add_shell(shell, thick, colors if band is None else rib_bands.shade(colors, band),
-                    kind.part, g["type"], ease=e, fabric=g, below=t - float(g["thickness"]) if kind.stacks else 0.0,
+                    kind.part, g["type"], ease=e, fabric=g, below=t - w.own(g) if kind.stacks else 0.0,
                     slack=slack)
     if ribs is not None:  # out of the trousers dressed after it, its normals tilted: dress.rib_bands.settle
         w.ribs.append((m, shell, *ribs))
@@ -101,7 +101,7 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = 
     coat = g["kind"] == "coat"
     waist = g["waist"] if not coat else coat_join.top(w.keypoints, g["waist"])
     if not coat:
-        band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(w, g), ease=e)
+        band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(w, g), ease=w.cut_ease(e))
         w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
     # standing or walking, a coat's tail stands off the skin by its stacked t and e (they count the layers under
@@ -148,11 +148,11 @@ def bottom(w: Wearer, g: dict, t: float, e: float) -> None:
     if g.get("loose"):
         _skirt(w, g, t, e)
         return
-    shell = w.dresser.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=_fine(w, g), ease=e)
+    shell = w.dresser.bottom_shell(g["length"], g["waist"], float(g.get("flare", 0.0)), fine=_fine(w, g), ease=w.cut_ease(e))
     m = w.add_shell(shell, t, fabric_colors(g, shell.rest, shell.rest_normals), GARMENT_KINDS["bottom"].part, g["type"],
                     ease=e, fabric=g)
     if w.detail.folds:  # the posed seat spanned: the cleft bridged, the folds softened (a small person: unseen)
-        coarse = w.dresser.bottom_shell(g["length"], g["waist"], fine=False, ease=e) if _fine(w, g) else None
+        coarse = w.dresser.bottom_shell(g["length"], g["waist"], fine=False, ease=w.cut_ease(e)) if _fine(w, g) else None
         seat_fill.lay(w, shell, m, g["waist"], coarse)
 
 

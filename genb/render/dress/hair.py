@@ -23,6 +23,7 @@ import zlib
 
 import numpy as np
 
+from genb.render.dress.hair_volume import shaped, volume
 from genb.render.dress.hairline import cap_press
 from genb.render.dress.texcoords import ClothMap
 from genb.render.raster.procedural import hash2
@@ -140,6 +141,17 @@ class ShellStrands:
         self._u, self._along = u, np.linalg.norm(head - CROWN, axis=1)
         self._tufts: dict[int, np.ndarray] = {}
         self._curls: dict[tuple, np.ndarray] = {}
+        self._volume: dict[str, np.ndarray] = {}
+
+    def volume(self, hairline: str) -> np.ndarray:
+        """(G,) read-only share of the thickness the cut keeps over the head (more on the top than over the
+        sides and the nape: :func:`~genb.render.dress.hair_volume.volume`), computed once per hairline."""
+        got = self._volume.get(hairline)
+        if got is None:
+            got = volume(self.head, hairline)
+            got.setflags(write=False)
+            self._volume[hairline] = got
+        return got
 
     def tufts(self, seed: int) -> np.ndarray:
         """(G,) read-only factor on the hair's thickness: :attr:`taper` times 1 + :data:`TUFT_SHARE` x a
@@ -220,23 +232,26 @@ def lumps(head: np.ndarray, seed: int, cell: float = 0.045) -> np.ndarray:
 
 
 def hair_profile(strands: ShellStrands, hair: dict, capped: bool) -> np.ndarray:
-    """(G,) factor on the hair's thickness per shell vertex (read-only where no curl): the taper to the
+    """(G,) factor on the hair's thickness per shell vertex: the cut's volume over the head
+    (:meth:`ShellStrands.volume`: more on the top than over the sides and the nape) times the taper to the
     hairline times clumps elongated along the strands (:meth:`ShellStrands.tufts`; not for curly and
     coily hair, whose curls make round bumps, not crests; :data:`LONG_TUFTS` of the thickness for long hair,
     :data:`TUFT_SHARE` for other cuts) times the curl's lumps of volume and
     clusters of curls (:meth:`ShellStrands.curls`); under a cap, which must stay over the hair, the
     taper alone, pressed thin at and above the cap's edge (:func:`~genb.render.dress.hairline.cap_press`)."""
     share = CURLS.get(hair.get("curl") or "straight", CURLS["straight"])[2]
+    cut = shaped(strands.volume(hair.get("hairline") or "long"), float(hair.get("thickness", 0.0)))  # the top over
+    # the sides and the nape (a buzz cut: one length)
     if capped:  # pressed under the cap's band (dress.hairline.cap_press)
-        return strands.taper * cap_press(strands.head, float(hair.get("thickness", 0.0)))
+        return strands.taper * cap_press(strands.head, float(hair.get("thickness", 0.0))) * cut
     seed = hair_seed(hair)
     tufts = strands.tufts(seed)
     if hair.get("hairline") == "long":  # long hair lies flatter: clumps of LONG_TUFTS, not TUFT_SHARE
         tufts = strands.taper + (tufts - strands.taper) * (LONG_TUFTS / TUFT_SHARE)
     if share <= 0:
-        return tufts  # clumps break the offset's outline
+        return tufts * cut  # clumps break the offset's outline
     profile = strands.taper if share >= ROUND_CURLS else tufts
-    return profile * strands.curls(seed, share)
+    return profile * strands.curls(seed, share) * cut
 
 
 def hair_record(hair: dict, skin_srgb: np.ndarray) -> dict:

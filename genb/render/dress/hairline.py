@@ -3,10 +3,10 @@
 A real hairline is no straight cut across the forehead: it dips to a small widow's peak in the
 middle, recedes at the temples (more for short, masculine cuts), comes down in front of the ears
 as sideburns (short cuts) and is ragged (the nape too) at the scale of a few millimetres to a
-couple of centimetres. :func:`hairline_height` gives the height of the cut (head frame, metres above the
-ears' midpoint) at every body vertex: the style's profile from the back to the front of the head
-(:data:`PROFILES`, as a function of how far forward the vertex is) plus those features, which only
-shape the front half. Pure and deterministic (fixed phases per hairline): computed once per
+couple of centimetres; a fringe hangs in clumps of their own lengths. :func:`hairline_height` gives
+the height of the cut (head frame, metres above the ears' midpoint) at every body vertex: the
+style's profile from the back to the front of the head (:data:`PROFILES`, as a function of how far
+forward the vertex is) plus those features, which only shape the front half. Pure and deterministic (fixed phases per hairline): computed once per
 cached shell (:meth:`genb.render.dress.dresser.Dresser.hair_shell`).
 
 Head frame: x to the person's left, y forward, z up, origin at the ears' midpoint, metres.
@@ -15,6 +15,8 @@ Head frame: x to the person's left, y forward, z up, origin at the ears' midpoin
 from __future__ import annotations
 
 import numpy as np
+
+from genb.render.raster.procedural import hash2
 
 # Height (metres above the ears' midpoint) where the hair starts, as a function of how far forward
 # on the head (metres; negative = back of the head).
@@ -35,6 +37,10 @@ SIDEBURN = (0.028, 0.052)  # metres forward the sideburn spans (in front of the 
 # the ragged edge: (waves once around the head, share of the amplitude); fixed phases per hairline
 RAGGED = ((10, 0.55), (25, 0.3), (52, 0.15))
 NAPE_RAGGED = 0.7  # share of the ragged amplitude behind the ears (the front's everywhere in front)
+# the fringe broken into clumps over the forehead: (longest clump's drop m, clump width radians of azimuth, the
+# lengths' hash seed); each clump a pointed tip of its own length (a hashed 0.2..1 of the drop), fixed per hairline
+FRINGE = {"short": (0.008, 0.4, 58), "medium": (0.014, 0.4, 53), "long": (0.0, 0.4, 0)}
+FRINGE_TO = 0.8  # radians of azimuth from the front where the clumps have faded out (at the temples)
 
 
 def _bump(x: np.ndarray, at: float, width: float) -> np.ndarray:
@@ -52,10 +58,29 @@ def ragged(azimuth: np.ndarray, hairline: str) -> np.ndarray:
     return out
 
 
+def fringe(azimuth: np.ndarray, hairline: str) -> np.ndarray:
+    """(N,) metres >= 0 the fringe's clumps hang below the hairline at ``azimuth`` (radians from the
+    front, signed): clumps :data:`FRINGE` radians wide, each a pointed tip (0 between two clumps, its own
+    length at its middle: a hashed 0.2..1 of the style's drop), one in the middle of the forehead, shorter
+    towards the temples (none from :data:`FRINGE_TO`: a fringe cut in an arc, the widow's peak and the
+    temples' recession kept); no straight cut across the forehead."""
+    drop, width, seed = FRINGE[hairline]
+    if drop <= 0:
+        return np.zeros(len(azimuth))
+    t = np.asarray(azimuth, np.float64) / width + 0.5  # a clump in the middle of the forehead
+    k = np.floor(t)
+    s = t - k
+    length = drop * (0.2 + 0.8 * hash2(k, np.full(len(k), 5.0), seed).astype(np.float64))
+    tip = (1.0 - np.abs(2.0 * s - 1.0)) ** 1.5
+    fade = np.clip(1.0 - np.abs(azimuth) / FRINGE_TO, 0.0, 1.0)  # longest in the middle (cut in an arc)
+    return length * tip * fade
+
+
 def hairline_height(head: np.ndarray, hairline: str) -> np.ndarray:
     """(N,) metres: the height of the hairline's cut at head-frame points ``head`` (N, 3): the
     :data:`PROFILES` curve along y, and at the front (fading in from y = 2 cm to 5 cm) a widow's
-    peak, receding temples and sideburns in front of the ears (short cuts); a ragged edge all round
+    peak, receding temples, the fringe's clumps (:func:`fringe`) and sideburns in front of the ears (short
+    cuts); a ragged edge all round
     (:data:`NAPE_RAGGED` of it behind the ears)."""
     h = np.asarray(head, np.float64)
     line = np.interp(h[:, 1], FORWARD, PROFILES[hairline])
@@ -65,6 +90,7 @@ def hairline_height(head: np.ndarray, hairline: str) -> np.ndarray:
     shape = -peak * _bump(az, 0.0, PEAK_WIDTH) + recess * _bump(az, RECESS_AT, RECESS_WIDTH)
     edge = amp * ragged(np.arctan2(h[:, 0], h[:, 1]), hairline)  # all round: the nape is ragged too
     line = line + front * shape + (NAPE_RAGGED + (1 - NAPE_RAGGED) * front) * edge
+    line = line - front * fringe(np.arctan2(h[:, 0], np.maximum(h[:, 1], 1e-6)), hairline)
     if burn > 0:  # sideburns: the hair comes down in front of the ear
         side = np.clip((h[:, 1] - SIDEBURN[0]) / 0.006, 0.0, 1.0) * np.clip((SIDEBURN[1] - h[:, 1]) / 0.006, 0.0, 1.0)
         side = side * np.clip((np.abs(h[:, 0]) - 0.05) / 0.008, 0.0, 1.0)

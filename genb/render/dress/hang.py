@@ -259,7 +259,7 @@ def flutes(rings: int, bins: int, depth: float, count: int = 8) -> np.ndarray:
 
 def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.ndarray, legs: tuple, skin: tuple,
                 floor, out: np.ndarray, skirt: bool, top: np.ndarray | None, closed: np.ndarray | None, seat,
-                keypoints: np.ndarray | None = None) -> np.ndarray:
+                keypoints: np.ndarray | None = None, span: bool = False) -> np.ndarray:
     """:func:`hang_grid`'s last steps on the settled grid ``X`` (rings, bins, 3), in this order: a skirt's
     or dress's cloth pressed in under the hands (:mod:`~genb.render.dress.under_hands`), then its waist's
     front kept (:mod:`~genb.render.dress.waist_front`); a coat tail's top ring back on the coat's hem
@@ -279,7 +279,7 @@ def _last_steps(X: np.ndarray, lb: LowerBody, vertices: np.ndarray, pelvis: np.n
         X = under_hands.press(X, lb, vertices, (A, B, F, R, cand, terms), skin, floor)
         X = waist_front.keep_front(X, tree, points, pnormals, waist_front.waist_frame(vertices[lb.waist], pelvis))
     if top is not None:  # on the coat's hem again (standing or walking, its back spanning the legs: dress.coat_tail)
-        X = coat_tail.span_back(coat_tail.span_back(X, keypoints), keypoints) if top.tuck else X  # twice: see span_back
+        X = coat_tail.span_back(coat_tail.span_back(X, keypoints), keypoints) if span else X  # twice: see span_back
         X = coat_join.rejoin(X, top, legs, (tree, points, pnormals), floor, out, closed)
         if coat_tail.on_chair(keypoints):  # seated: the sides round the hips and thighs, the front on the lap (dress.coat_lap)
             X = coat_lap.hug(X, vertices[lb.lower[::3]], keypoints)
@@ -337,7 +337,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     W = skin_weights(rest.reshape(-1, 3), rc, middle=SKIRT_MIDDLE if skirt else MIDDLE)
     W = coat_tail.panel_weights(W, rest, rc, closed, MIDDLE) if slit else W  # each front panel with its own thigh
     X0, joined = coat_join.join(skinned(rest.reshape(-1, 3), W, fr, fp).reshape(rings, bins, 3), top)  # a coat's tail: from its hem
-    X0 = coat_tail.span_back(coat_tail.close_front(X0, closed if slit else None), keypoints) if getattr(top, "tuck", False) else X0  # upright: fronts meet, back spans the legs
+    X0 = coat_tail.span_back(coat_tail.close_front(X0, closed if slit else None) if top.tuck else X0, keypoints) if (span := coat_hang.spans_legs(top, keypoints, pc)) else X0  # upright: fronts meet; standing, walking, a run: the back spans the legs
     A, B, F, R = leg_capsules(lb, vertices, pc, fp[0])
     theta = (np.arange(bins) + 0.5) / bins * 2 * np.pi  # the rest grid's angles (x to the left, y back)
     X0 = stride.wrap_back_shins(X0, W, theta, fp, (A, B, R), margin + 0.004) if skirt else X0  # round a raised back shin
@@ -364,7 +364,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                out=out, seat=seat)
     X = fall.out_of_legs(X, pc, floor, (A, B, F, Rm, cand, terms)) if skirt else X  # fallen cloth on a thigh: out of it again
     X = _last_steps(X, lb, vertices, fp[0][0], (A, B, F, R, Rm, cand, terms), (tree, points, pnormals, skin_clear), floor, out,
-                    skirt=skirt, top=top, closed=closed if open_front else None, seat=seat, keypoints=keypoints)
+                    skirt=skirt, top=top, closed=closed if open_front else None, seat=seat, keypoints=keypoints, span=span)
     X, slope = fall_folds.fold(X, rest, fall.low(pc, floor), floor) if skirt else (X, None)  # folds where it fell (finer columns)
     X, slope = fall_folds.fold_tail(X, rest, floor, closed) if top is not None else (X, slope)  # a coat's tail on the ground
     v, f, uv, n = _grid_mesh(X, theta, closed, slit, z_hem - z_top)

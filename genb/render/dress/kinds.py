@@ -22,6 +22,7 @@ import numpy as np
 from genb.core.conventions import PART_INDEX
 from genb.render.dress import texcoords
 from genb.render.dress.seams import solid_seams
+from genb.render.dress.fit import fitted
 from genb.render.dress.folds import fold
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.mesh import GarmentMesh, shell_hem, wound_faces
@@ -58,6 +59,8 @@ class Wearer:
         hood: a hooded top is worn so far: a coat or a jacket over it rises over the hood on the back.
         ribs: the ribbed tops so far, ``(mesh, shell, offset change, on a sleeve)``: their waistbands are taken
             out of the trousers dressed after them (:func:`~genb.render.dress.rib_bands.settle`).
+        fit: the share of the garments' thickness and ease this body's size keeps (:func:`~genb.render.dress.fit.size_scale`:
+            1 for an adult, less for a child); a garment's own thickness is ``fit`` times its record's.
     """
 
     dresser: Any
@@ -77,6 +80,16 @@ class Wearer:
     sleeves: list = dataclasses.field(default_factory=list)
     hood: bool = False
     ribs: list = dataclasses.field(default_factory=list)
+    fit: float = 1.0
+
+    def own(self, g: dict) -> float:
+        """Metres: the garment record ``g``'s own thickness on this body (``fit`` times its record's)."""
+        return self.fit * float(g["thickness"])
+
+    def cut_ease(self, ease: float) -> float:
+        """The ease a shell is cut for (:func:`~genb.render.dress.dresser.span`): the garment's own, before ``fit``
+        (the drape is computed on the atlas's adult body)."""
+        return ease if self.fit == 1.0 else ease / self.fit
 
     def add_shell(self, shell: Shell, thickness, colors: np.ndarray, part: str, name: str,
                   hides: bool = True, ease: float = 0.0, fabric: dict | None = None, below: float = 0.0,
@@ -88,10 +101,11 @@ class Wearer:
         neckband lies on theirs with its own thickness (:mod:`~genb.render.dress.band_stack`).
         ``slack``: (G,) the share of ``ease`` kept per shell vertex (a sleeved garment's arms,
         :func:`~genb.render.dress.sleeves.arm_slack`), or None: all of it (the folds take ``ease`` itself)."""
-        posed = shell
+        posed = fitted(shell, self.fit) if part in FOLDING else shell  # its drape's lift scaled to a child (dress.fit)
+        add = None
         if part in ("upper_clothes", "coat", "dress") and self.layers and (hug_weight(shell) > 0.0).any():
             add = over_bands(shell, *band_heights(self.vertices, self.normals, self.layers), self.dresser.neck_height, below)
-            posed = shell if add is None else dataclasses.replace(shell, extra=shell.extra + add)
+            posed = posed if add is None else dataclasses.replace(posed, extra=posed.extra + add)
         v, n = pose_shell(posed, self.vertices, self.normals, thickness, ease if slack is None else ease * slack)
         if self.fill is not None and part in ("upper_clothes", "coat", "dress"):  # over filled trousers
             raise_over(shell, v, self.fill)
@@ -101,7 +115,7 @@ class Wearer:
             if got is not None:
                 v, n, shade = got
         if part in ("upper_clothes", "coat", "dress"):
-            if posed is not shell:  # and off them where they lean over it (dress.band_stack)
+            if add is not None:  # and off them where they lean over it (dress.band_stack)
                 pushed = push_over_bands(v, shell.faces, hug_weight(shell), self.layers)
                 v = v if pushed is None else pushed
             v = smooth_openings(shell, v, n, self.vertices)  # the neckline and the armholes smooth curves (dress.opening)
@@ -188,10 +202,11 @@ def extra_sections() -> dict[str, GarmentKind]:
     return {k.section: k for k in GARMENT_KINDS.values() if k.section}
 
 
-def stacked(garments: list[dict]) -> list[tuple[float, float]]:
+def stacked(garments: list[dict], fit: float = 1.0) -> list[tuple[float, float]]:
     """(thickness, ease) per garment, raised over the layers below: a kind of layer L sits over
     the thickest and loosest garments of the lower layers (layers never share a surface: a top
-    over the waistband, a coat over the top)."""
+    over the waistband, a coat over the top); all times ``fit`` (:func:`~genb.render.dress.fit.size_scale`:
+    a child's clothes as loose for its size as an adult's; the layers' order kept)."""
     kinds = [GARMENT_KINDS[g["kind"]] for g in garments]
     raw = [(float(g["thickness"]), float(g.get("ease", k.ease))) for g, k in zip(garments, kinds)]
     result: list[tuple[float, float]] = list(raw)
@@ -208,4 +223,4 @@ def stacked(garments: list[dict]) -> list[tuple[float, float]]:
             result[i] = (t, e)
             top_t, top_e = max(top_t, t), max(top_e, e)
         below_t, below_e = max(below_t, top_t), max(below_e, top_e)
-    return result
+    return result if fit == 1.0 else [(fit * t, fit * e) for t, e in result]

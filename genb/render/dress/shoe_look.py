@@ -28,6 +28,10 @@ class Look:
         counter: how far the heel counter reaches. laces: lace bars across the instep, from ``lace_from`` to
             ``lace_to``. panel: a side panel (a sneaker's). tab: a heel tab. bumper: a toe bumper in the
             sole's colour. welt: a welt round the top of the sole.
+        accent: how far the toe cap and counter (and, 0.1 more, the eyelet stays) are mixed from the upper's
+            colour towards white (a dark upper) or black (a light one): a sneaker's contrasting panels, a
+            boot's same leather a shade apart. laces_match: laces a shade of the upper's colour (a boot's)
+            rather than white on a dark upper.
     """
 
     toe_cap: float
@@ -41,29 +45,36 @@ class Look:
     bumper: bool = False
     welt: bool = False
     tongue: bool = False
+    accent: float = 0.24
+    laces_match: bool = False
 
 
 LOOKS = {
     "sneakers": Look(toe_cap=0.79, counter=0.2, laces=5, lace_from=0.45, lace_to=0.72, panel=True, tab=True,
                      bumper=True, tongue=True),
-    "boots": Look(toe_cap=0.78, counter=0.24, laces=5, lace_from=0.44, lace_to=0.72, welt=True),
+    "boots": Look(toe_cap=0.78, counter=0.24, laces=5, lace_from=0.44, lace_to=0.72, welt=True, accent=0.1,
+                  laces_match=True),
     "flat_shoes": Look(toe_cap=0.8, seam_only=True),
 }
 LINING_J = 3  # ring points either side of the top that are lining in the opening
 RIM_J = 1  # and the padded collar rim's, next to them
+TAB_UP, TAB_SIDE = 0.5, 0.3  # a sneaker's heel tab: the top of the ring's back, a narrow strip to the collar
 DIP = 0.006  # how far the lining's middle sinks into the shoe at an adult's size, metres
 
 
-def palette(upper: np.ndarray, sole: np.ndarray) -> dict[str, np.ndarray]:
-    """The shoe's colours from its upper's and sole's sRGB (3,): a light upper's overlays are darker,
-    a dark one's lighter; laces white on a dark upper, a grey of it on a light one."""
+def palette(upper: np.ndarray, sole: np.ndarray, look: Look | None = None) -> dict[str, np.ndarray]:
+    """The shoe's colours from its upper's and sole's sRGB (3,) and its style (``look``: its ``accent`` and
+    ``laces_match``; None: a sneaker's): a light upper's overlays are darker, a dark one's lighter; laces
+    white on a dark upper (a shade of it where ``laces_match``), a grey of it on a light one."""
     upper, sole = np.asarray(upper, np.float64), np.asarray(sole, np.float64)
+    look = look or LOOKS["sneakers"]
     light = float(upper @ LUMA) > 0.5
     toward = np.zeros(3) if light else np.ones(3)
     mix = lambda c, k: c * (1 - k) + toward * k  # noqa: E731
-    return {"accent": mix(upper, 0.24), "stay": mix(upper, 0.34), "tongue": mix(upper, 0.1),
+    dark_laces = mix(upper, 0.18) if look.laces_match else np.array([0.93, 0.92, 0.9])
+    return {"accent": mix(upper, look.accent), "stay": mix(upper, look.accent + 0.1), "tongue": mix(upper, 0.1),
             "rim": upper * 0.62, "lining": 0.06 + 0.12 * upper, "seam": upper * 0.45,
-            "laces": upper * 0.84 if light else np.array([0.93, 0.92, 0.9]),
+            "laces": upper * 0.84 if light else dark_laces,
             "eyelet": np.array([0.1, 0.1, 0.11]) if light else np.array([0.62, 0.6, 0.56]),
             "tab": sole if np.abs(sole - upper).max() > 0.2 else mix(upper, 0.45),
             "welt": 0.5 * sole + 0.5 * np.array([0.6, 0.45, 0.3])}
@@ -119,7 +130,7 @@ def regions(look: Look, s: np.ndarray, side: np.ndarray, up: np.ndarray, opening
     paint(behind & (rim > LINING_J) & (rim <= LINING_J + RIM_J), "rim")
     paint(behind & (rim <= LINING_J) & (s2 > 0.03), "lining")
     if look.tab:
-        paint((s2 < 0.035) & (up2 > 0.1) & (side2 < 0.5), "tab")
+        paint((s2 < 0.03) & (up2 > TAB_UP) & (side2 < TAB_SIDE), "tab")
     return out
 
 

@@ -10,8 +10,8 @@ opening (the top line drops to the collar height behind the instep, where the an
 lower and further forward for a flat shoe), and a sole slab slightly wider than the upper,
 ``sole`` metres high, in its own colour; boots (4.2 cm) and flat shoes (2.5 cm, a dress shoe's
 low heel) add a heel block of the sole's material under the back of the foot, its flat front (the
-heel breast) at a quarter of the foot's length. Boots add a tight shaft up the shin (the dresser's
-shell). The heel's half round, the toe's narrowing and spring, the sole's tread and the upper kept inside the
+heel breast) at a quarter of the foot's length. Boots add a shaft up the shin (a stiff tube,
+:mod:`genb.render.dress.shoe_shaft`). The heel's half round, the toe's narrowing and spring, the sole's tread and the upper kept inside the
 sole below its top: :mod:`genb.render.dress.shoe_sole`. The upper is drawn on a finer grid (2 rings a station, 24 points a ring) coloured by region, with
 laces and a boot's welt: :mod:`genb.render.dress.shoe_look`.
 """
@@ -79,15 +79,19 @@ LASTS = {
                        heel_length=0.25, spring=0.007, p_open=5.0),
 }
 SOLE_COLOURS = {"sneakers": "f0eee8", "boots": "2a2420", "flat_shoes": "3a3230"}
-SOLE_FALLBACKS = ("f0eee8", "1e1e20", "8a6a4a")  # a sole never takes its upper's colour
+# a sole never takes its upper's colour: a sneaker's turns white, black or gum; a boot's dark brown, tan gum or
+# black; a flat or dress shoe's black, dark brown or tan leather (never white: a dark boot on a white sole reads
+# as a sneaker)
+SOLE_FALLBACKS = {"sneakers": ("f0eee8", "1e1e20", "8a6a4a"), "boots": ("5a4030", "8a6a4a", "121214"),
+                  "flat_shoes": ("121214", "5a4030", "8a6a4a")}
 
 
 def sole_colour(shoes: dict) -> str:
     """The sole's hex: the outfit's ``sole`` or the style's, unless within sRGB distance 60 of the
-    upper; then the first of :data:`SOLE_FALLBACKS` that stands apart."""
+    upper; then the first of the style's :data:`SOLE_FALLBACKS` that stands apart."""
     upper = hex_rgb(shoes["color"])
     first = shoes.get("sole") or SOLE_COLOURS.get(shoes["type"], "2a2420")
-    for c in (first, *SOLE_FALLBACKS):
+    for c in (first, *SOLE_FALLBACKS.get(shoes["type"], SOLE_FALLBACKS["sneakers"])):
         if length((hex_rgb(c) - upper) * 255) >= 60:
             return c
     return first
@@ -257,7 +261,7 @@ def shoe_meshes(shoes: dict, vertices: np.ndarray, keypoints: np.ndarray, faces:
     last, look = LASTS[style], LOOKS[style]
     color = hex_rgb(shoes["color"])
     sole_color = hex_rgb(sole_colour(shoes))
-    pal = palette(color, sole_color)
+    pal = palette(color, sole_color, look)
     part = PART_INDEX["shoes"]
     out = []
     for side, (ids, fids) in feet.items():

@@ -2,17 +2,18 @@
 
 The colour pass writes albedo only (sRGB-encoded in 8 bits, anti-aliased); the label pass
 gives depth, camera-frame normals and part ids per pixel; the part id picks the material
-(:data:`MATERIALS`: roughness, specular reflectance at normal incidence, subsurface). Every
+(:data:`MATERIALS`: roughness, specular reflectance at normal incidence, subsurface, sheen). Every
 covered pixel is then lit (:func:`shade`):
 
 - the sun: a directional light times its shadow-map visibility (:mod:`genb.render.raster.shadows`),
-  Lambert (or wrap lighting, a cheap subsurface term, on skin) plus GGX specular;
+  Lambert (or wrap lighting, a cheap subsurface term, on skin) plus GGX specular, and on cloth
+  the fibres' sheen at grazing angles (:mod:`genb.render.raster.sheen`: black cloth keeps its form);
 - the sky and the ground's bounce as image-based ambient light: the incident radiance (the
   analytic sky, an ``--environments`` map, or a flat ambient) projected once on nine
   spherical harmonics (:func:`light_probe`), evaluated per pixel normal; its specular part
   from the reflected direction with Schlick's Fresnel;
-- ambient occlusion: screen-space from the depth buffer (:func:`screen_space_occlusion`), the
-  people's creases (:mod:`genb.render.raster.crease`) and the feet's contact darkening.
+- ambient occlusion: screen-space (:func:`screen_space_occlusion`), the people's creases
+  (:mod:`genb.render.raster.crease`) and the feet's contact darkening.
 
 Then the camera (:func:`develop`): auto exposure from the log-average luminance, white
 balance to the illuminant (partial, so dusk stays warm), a filmic tone curve and sRGB.
@@ -36,9 +37,10 @@ from genb.render.raster.normals import normal_keys, unit_normal_table
 from genb.render.raster.colour import SRGB_TO_LINEAR, linear_to_srgb, luminance
 from genb.render.raster.crease import crease_visibility
 from genb.render.raster.probe import LightProbe, sh_irradiance
+from genb.render.raster.sheen import add_cloth_sheen, rowdot as _rowdot, sheen_column
 
 # ----------------------------------------------------------------------------- materials
-# (roughness, F0 specular reflectance, subsurface 0..1) per part class.
+# (roughness, F0 specular reflectance, subsurface 0..1) per part class (the sheen: sheen.CLASS_SHEEN).
 _SKIN = (0.5, 0.028, 1.0)
 _CLASS_MATERIAL = {
     # hair: no GGX lobe, its highlight is the strands' own (raster.strands.kajiya_kay)
@@ -53,26 +55,30 @@ SKIN_WRAP = np.array([0.42, 0.2, 0.14], np.float32)  # wrap per channel: red lig
 
 
 def material_table() -> np.ndarray:
-    """(256, 3) float32 (roughness, F0, subsurface) of each part id (body parts: skin)."""
-    table = np.tile(np.array([0.8, 0.04, 0.0], np.float32), (256, 1))
+    """(256, 4) float32 (roughness, F0, subsurface, sheen) of each part id (body parts: skin; the sheen:
+    :data:`genb.render.raster.sheen.CLASS_SHEEN`, cloth's)."""
+    table = np.tile(np.array([0.8, 0.04, 0.0, 0.0], np.float32), (256, 1))
     for i, name in enumerate(PARTS):
         if i:
-            table[i] = _CLASS_MATERIAL.get(name, _SKIN)
+            table[i, :3] = _CLASS_MATERIAL.get(name, _SKIN)
     for name, i in SCENE_PART_INDEX.items():
-        table[i] = _CLASS_MATERIAL.get(name, (0.8, 0.04, 0.0))
+        table[i, :3] = _CLASS_MATERIAL.get(name, (0.8, 0.04, 0.0))
+    table[:, 3] = sheen_column(PARTS, SCENE_PART_INDEX)
     return table
 
 
 MATERIALS = material_table()
-_MATERIAL_COLUMNS = [MATERIALS[:, c] for c in range(3)]  # views: set_part_material's changes show through
+_MATERIAL_COLUMNS = [MATERIALS[:, c] for c in range(4)]  # views: set_part_material's changes show through
 
 
-def set_part_material(part_id: int, roughness: float, specular: float = 0.04, subsurface: float = 0.0) -> None:
+def set_part_material(part_id: int, roughness: float, specular: float = 0.04, subsurface: float = 0.0,
+                      sheen: float = 0.0) -> None:
     """Give a part class its own material (a hook for garment and prop code that adds classes,
     e.g. leather or glossy paint): GGX roughness 0..1, specular reflectance at normal incidence
-    (F0; 0.02-0.06 for non-metals), subsurface 0..1 (1: skin's wrap lighting). Call it when the
-    module is imported (every process then shades alike)."""
-    MATERIALS[int(part_id)] = (float(roughness), float(specular), float(subsurface))
+    (F0; 0.02-0.06 for non-metals), subsurface 0..1 (1: skin's wrap lighting), cloth's sheen
+    (:mod:`genb.render.raster.sheen`; ~0.1 for cloth). Call it when the module is imported (every
+    process then shades alike)."""
+    MATERIALS[int(part_id)] = (float(roughness), float(specular), float(subsurface), float(sheen))
 
 
 # ----------------------------------------------------------------------------- per-pixel terms
@@ -152,10 +158,11 @@ def _shade_planes(albedo: np.ndarray, normals_cam: Any, rays_cam: Any, parts: np
     """:func:`shade` channel-first: ``albedo`` and ``ambient`` (3, N) (or their transposed views), returns
     (3, N). The same operations per element as (N, 3) arrays would take (the same bits), with a pixel's
     channels apart: numpy broadcasts a (N,) factor over rows of N many times faster than over rows of 3."""
-    rough_t, f0_t, sss_t = _MATERIAL_COLUMNS
-    # the skin and glossy pixels through boolean tables of the 256 classes; their materials gathered for those alone
+    rough_t, f0_t, sss_t, sheen_t = _MATERIAL_COLUMNS
+    # the skin, glossy and cloth pixels by boolean tables of the 256 classes; their materials gathered for those alone
     skin = np.flatnonzero((sss_t > 0).take(parts))
     glossy = np.flatnonzero((rough_t < 0.8).take(parts))
+    cloth = np.flatnonzero((sheen_t > 0).take(parts))
     R32 = R.astype(np.float32)
     l_cam = R32 @ probe.toward_sun
     rays = rays_cam if callable(rays_cam) else (lambda idx: rays_cam[idx])
@@ -179,15 +186,9 @@ def _shade_planes(albedo: np.ndarray, normals_cam: Any, rays_cam: Any, parts: np
         mat = parts[glossy]
         out[:, glossy] += _specular(normals(glossy), rays(glossy), rough_t.take(mat), f0_t.take(mat), n_dot_l[glossy],
                                     sun_visibility[glossy], occlusion[glossy], l_cam, probe, R32)
-    return out
-
-
-def _rowdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N,) row-wise dot products of (N, 3) arrays, summed in the order ``np.sum(a * b, axis=1)`` sums
-    (the same bits), column by column: quicker than a reduction along the short axis."""
-    out = a[:, 0] * b[:, 0]
-    out += a[:, 1] * b[:, 1]
-    out += a[:, 2] * b[:, 2]
+    if len(cloth):  # the fibres' sheen (genb.render.raster.sheen): dark cloth's folds and edges
+        add_cloth_sheen(out, cloth, normals(cloth), rays(cloth), sheen_t.take(parts[cloth]), n_dot_l, sun_visibility,
+                        occlusion, ambient, l_cam, probe.sun)
     return out
 
 
@@ -247,8 +248,6 @@ def _tone_lut() -> np.ndarray:
 
 
 _TONE_LUT = _tone_lut()
-
-
 _TONE_UNIT = _TONE_LUT * np.float32(1 / 255)  # what develop() returns, per entry
 _TONE_255 = _TONE_UNIT * np.float32(255)  # ... and that times 255 (light_image's scale), per entry
 
