@@ -10,8 +10,10 @@
   seed), tapering to :data:`LOCK_TIP` of that at the tips. On 26ebc84 the sheet below the shoulders was 3-5 mm
   thick (``tests/test_hair_locks.py``).
 - :func:`lock_lengths`: a lock ends at its own length (no straight hem).
-- :func:`hold_within`: below the shoulders the nodes kept inside the shoulders' ends, but a front panel's (as wide
-  as it lies on the chest).
+- :func:`hold_within`: below the shoulders the nodes kept inside the shoulders' ends (a front panel's
+  :data:`FRONT_OUT` further out), each panel first shifted whole, so it keeps its width: clamped
+  chain by chain a front panel past a shoulder's end was squeezed into a rope (a standing child's 5.2 cm on main,
+  2.6 cm; ``tests/test_ponytail.py``'s front locks' median width 2.4 cm, with ``hair_locks.lay_flat``'s fix 3.7).
 - :func:`cut_locks`, :func:`narrow`: after the fall the locks cut where the sheet parted
   (``hair_locks.split_apart``), and over their last two segments each lock's chains gathered towards its
   middle (:data:`NARROW` of their spread gone): the locks part at their tips and taper, rounder there than
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress.hair_rest import within_shoulders
+from genb.render.dress.hair_rest import DROP, SHOULDER_IN, within_shoulders
 
 LOCK_SIZES = (3, 4, 5)  # chains per lock of the back panel (its edge chains shared with its neighbours)
 LOCK_DEPTH = 1.8  # a lock's depth in its middle below the shoulders, times the sheet's thickness (hair_locks.THICK)
@@ -136,14 +138,32 @@ def narrow(centres: np.ndarray, flat: bool = False) -> np.ndarray:
     return out
 
 
-def hold_within(p: np.ndarray, hold, fronts: np.ndarray) -> np.ndarray:
+def _moves(p: np.ndarray, neck: np.ndarray, trunk: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """(C, ...) metres across the trunk that each chain's points ``p`` (C, ..., 3) move to hang no more than
+    :data:`~genb.render.dress.hair_rest.SHOULDER_IN` inside ``limit`` ((C,) metres off the ``neck``), the more so
+    the lower they hang (as :func:`~genb.render.dress.hair_rest.within_shoulders`)."""
+    rel = p - neck
+    x = rel @ trunk[:, 0]
+    hold = np.clip(-(rel @ trunk[:, 2]) / DROP, 0.0, 1.0)
+    inside = (limit - SHOULDER_IN).reshape((-1,) + (1,) * (x.ndim - 1))
+    return -np.sign(x) * np.maximum(np.abs(x) - inside, 0.0) * hold
+
+
+def hold_within(p: np.ndarray, hold, groups: list[np.ndarray], fronts: np.ndarray) -> np.ndarray:
     """Points ``p`` (C, ...) kept inside the shoulders' ends (``hold``: (neck, trunk, half width),
-    :func:`~genb.render.dress.hair_rest.within_shoulders`; None: as they are), the front panels' chains ``fronts``
-    :data:`FRONT_OUT` further out (their panel lies flat across the chest, as wide as it is: squeezed it hung as
-    a rope)."""
+    :func:`~genb.render.dress.hair_rest.within_shoulders`; None: as they are), each panel (``groups``: chain
+    indices) first shifted whole (the largest of its chains' :func:`_moves` one way plus the largest the other;
+    clamped chain by chain a front panel 5.2 cm wide on a standing child hung as a rope 2.6 cm wide), the front
+    panels' chains ``fronts`` :data:`FRONT_OUT` further out (their panel lies flat across the chest)."""
     if hold is None:
         return p
-    out = within_shoulders(p.reshape(-1, 3), *hold).reshape(p.shape)
     neck, trunk, width = hold
-    out[fronts] = within_shoulders(p[fronts].reshape(-1, 3), neck, trunk, width + FRONT_OUT).reshape(p[fronts].shape)
-    return out
+    limit = np.full(len(p), width)
+    limit[fronts] += FRONT_OUT
+    move = _moves(p, neck, trunk, limit)
+    shift = np.zeros(move.shape)
+    for g in groups:  # the largest move of a panel's chains one way plus the largest the other
+        shift[g] = np.maximum(move[g], 0.0).max(axis=0) + np.minimum(move[g], 0.0).min(axis=0)
+    out = p + shift[..., None] * trunk[:, 0]
+    each = np.broadcast_to(limit.reshape((-1,) + (1,) * (p.ndim - 2)), p.shape[:-1]).ravel()
+    return within_shoulders(out.reshape(-1, 3), neck, trunk, each).reshape(p.shape)

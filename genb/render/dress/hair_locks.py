@@ -18,10 +18,10 @@ side's front chains in the back panel head behind the shoulder; a front panel li
 :func:`lay_flat`, not edge-on as a rope; a panel's edge parted off with fewer than :data:`SLIVER` chains goes) and
 gathers into locks with volume (:mod:`genb.render.dress.hair_clumps`: the back panel cut into locks of 3-5 chains,
 each swelling to 2-2.5 cm deep in its middle, half that at its edges, tapering at its tip; a front panel one lock),
-none hanging off a shoulder's end (:func:`~genb.render.dress.hair_rest.within_shoulders`), so the sheet does not
-spread over the shoulders like a cape. After the fall the locks below the shoulders rest on the back
-and the chest, and none folds back on itself (:mod:`genb.render.dress.hair_rest`). Deterministic: the layout comes from the person's hair seed,
-no random stream.
+none hanging off a shoulder's end (a panel shifted whole, :func:`~genb.render.dress.hair_clumps.hold_within`), so the
+sheet does not spread over the shoulders like a cape. After the fall the locks below the shoulders rest on the back and
+the chest, and none folds back on itself (:mod:`genb.render.dress.hair_rest`). Deterministic: the layout comes from the
+person's hair seed, no random stream.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ SLIVER = 3  # a panel's edge parted off with fewer chains than this goes (a rope
 # (the back panel) times it at the tips
 GATHER, FRONT_GATHER, GATHER_TIP, BACK_TIP, MIN_SPAN = 1.6, 1.2, 0.6, 1.4, 0.06
 BEHIND = -0.3  # the forward heading (head frame) of a side's front chains that fall behind the shoulder
+SIDEWAYS = 0.5  # a front panel's rest facing less forward than this (cosine) lies across the chest instead (lay_flat)
 FREE = 3  # the nodes above this one fall freely (over the shoulders)
 UNDER = 0.5  # the under-layer's share of the sheet's thickness (inside the locks; between them where they part)
 
@@ -141,17 +142,20 @@ def gather(p: np.ndarray, groups: list[np.ndarray], allowed: np.ndarray, anchors
 
 
 def lay_flat(p: np.ndarray, groups: list[np.ndarray], widths: np.ndarray, anchors: list[int], head: np.ndarray,
-             rest: np.ndarray, share: float) -> np.ndarray:
+             rest: np.ndarray, share: float, forward: np.ndarray | None = None) -> np.ndarray:
     """Points ``p`` (C, 3), one per chain, each front panel's (``groups[1:]``) moved horizontally, by ``share``
     0..1, onto a line through its anchor chain's point (``anchors``) across the body (horizontal, square to
     the normal of what the anchor chain last rested on, ``rest`` (C, 3), the chest; where that is (near)
-    vertical or none, to the direction from ``head`` (3,), the roots' middle, to the anchor), ``widths`` (len(groups),) metres long,
-    in the chains' order (heights kept): a front lock lies flat on the chest, seen from the front at its width,
-    not edge-on as a rope (its chains, rooted one behind the other along the side of the head, kept that
-    order as they fell)."""
+    vertical or none, to the direction from ``head`` (3,), the roots' middle, to the anchor; where it faces less
+    than :data:`SIDEWAYS` along the trunk's ``forward`` (3,), the side of a shoulder, to that), ``widths``
+    (len(groups),) metres long, in the chains' order (heights kept): a front lock lies flat on the chest, seen from
+    the front at its width, not edge-on as a rope (its chains, rooted one behind the other along the side of the
+    head, kept that order as they fell; laid square to a shoulder's side a front panel 5.0 cm wide was 1.1)."""
     p = p.copy()
     for g, w, a in zip(groups[1:], widths[1:], anchors[1:]):
         radial = rest[a, :2] if math.hypot(rest[a, 0], rest[a, 1]) > 0.3 else p[a, :2] - head[:2]
+        if forward is not None and abs(float(radial @ forward[:2])) < SIDEWAYS * math.hypot(*radial) * math.hypot(*forward[:2]):
+            radial = forward[:2]  # the side of a shoulder or an arm: across the chest, not edge-on to the front
         flat = np.array([radial[1], -radial[0]]) / max(math.hypot(radial[0], radial[1]), 1e-9)
         step = (np.arange(len(g)) - 0.5 * (len(g) - 1)) / max(len(g) - 1, 1)
         if float((p[g, :2] - p[a, :2]) @ flat @ step) < 0:  # the chains' own order along the line
@@ -185,6 +189,7 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
     contact = np.zeros_like(heading)  # the normal of what each lock rested on this step (0: nothing)
     rest = np.zeros_like(heading)  # ... and the last it rested on at all
     fronts = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(g, np.int64) for g in groups[1:]])
+    ahead = None if hold is None else -hold[1][:, 1]  # the trunk's forward (lay_flat)
     for k in range(1, n):
         fall = down[None, :] - np.minimum(contact @ down, 0.0)[:, None] * contact  # gravity along a surface: it slides
         heading = heading * 0.55 + fall * (0.35 + 0.1 * k)
@@ -193,7 +198,7 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
         if k >= FREE:  # below the shoulders: the panels hold together
             allowed = root_w * (top - (top - narrow) * (k - FREE) / (n - 1 - FREE))
             p = gather(p, groups, allowed, anchors)
-            p = hold_within(p, hold, fronts)
+            p = hold_within(p, hold, groups, fronts)
         if near is not None:
             p, contact = push_out(p, near, half[:, k] + CLEARANCE, k=8)
             d = p - nodes[-1]  # a lock may stretch a little over a shoulder, no more
@@ -201,15 +206,13 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
             p = nodes[-1] + d * np.minimum(1.0, 1.25 * seg / np.maximum(L, 1e-9))
             rest = np.where(np.abs(contact).sum(axis=1, keepdims=True) > 0, contact, rest)
         if k >= FREE and fronts.size:  # the front panels lie flat on the chest (then out of it again)
-            p = lay_flat(p, groups, allowed, anchors, roots.mean(axis=0), rest, 0.5 if k == FREE else 1.0)
-            p = hold_within(p, hold, fronts)
+            p = lay_flat(p, groups, allowed, anchors, roots.mean(axis=0), rest, 0.5 if k == FREE else 1.0, ahead)
+            p = hold_within(p, hold, groups, fronts)
             if near is not None:
                 p[fronts] = push_out(p[fronts], near, half[fronts, k] + CLEARANCE, k=8)[0]
         heading = (p - nodes[-1]) / np.maximum(norm(p - nodes[-1], keepdims=True), 1e-9)
         nodes.append(p)
     return np.stack(nodes, axis=1)
-
-
 
 
 def panels(hair: dict, ang: np.ndarray) -> list[np.ndarray]:
@@ -328,7 +331,7 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     centres = lock_chains(roots, headings, lie, near, lengths, groups, hold)  # (C, N, 3)
     if near is not None and rest:  # below the shoulders the locks rest on the back and the chest, not off them
         centres = unfold(rest_on(centres, near, lie + CLEARANCE, neck, trunk, groups))  # and bend round it, not folding
-        low = hold_within(centres[:, 2:], hold, fronts).reshape(-1, 3)
+        low = hold_within(centres[:, 2:], hold, groups, fronts).reshape(-1, 3)
         centres[:, 2:] = push_out(low, near, (lie + CLEARANCE)[:, 2:].ravel(), k=8)[0].reshape(centres[:, 2:].shape)
     groups = split_apart(groups, centres, near)
     front = (centres[:, -1] - neck) @ -trunk[:, 1] > 0.03  # (C,) the chains hanging down the chest
