@@ -682,7 +682,7 @@ def test_long_hair_falls_in_locks_onto_the_shoulders_and_back_never_through_them
         others = [g for g in garments if not g.name.startswith("hair")]
         P = np.concatenate([v] + [g.vertices for g in others])
         N = np.concatenate([n] + [g.normals for g in others])
-        below = np.concatenate([np.repeat(np.arange(NODES) >= 2, 2 * p) for _, p in locks[0].panels])
+        below = np.concatenate([np.repeat(np.arange(NODES) >= 2, 2 * p) for _, p in locks[0].panels + locks[0].under])
         q = locks[0].vertices[below]  # below the two rings at the root
         _, j = cKDTree(P).query(q)
         signed = np.einsum("ij,ij->i", q - P[j], N[j])

@@ -106,7 +106,7 @@ def test_long_hair_thins_to_tips_that_end_at_their_own_lengths():
     f = np.sort(np.concatenate([mesh.faces[:, [0, 1]], mesh.faces[:, [1, 2]], mesh.faces[:, [2, 0]]]).astype(np.int64), axis=1)
     _, counts = np.unique(f, axis=0, return_counts=True)
     open_edges = int((counts == 1).sum())
-    assert open_edges == sum(2 * 2 * p for _, p in mesh.panels)  # the root's and the tip's rings only
+    assert open_edges == sum(2 * 2 * p for _, p in mesh.panels + mesh.under)  # the root's and the tip's rings only
     length = np.concatenate(lengths)
     assert length.max() - length.min() > 0.1 * LENGTH, length
     again = hair_locks(hair, _standing_keypoints(), 0.016, None)

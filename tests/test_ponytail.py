@@ -96,7 +96,9 @@ def test_long_hairs_front_locks_lie_flat_on_the_chest_not_as_ropes(dressed):
     the median over its rows below the shoulders). Main 5020a86: 159 such panels, median 2.3 cm, 58 % under
     3 cm (front panels hanging edge-on and the back panel's front-most chains parted off as 2-chain ropes);
     now 141, median 3.7 cm, 43 % under 3 cm (the rest: a bent head's back panel parted into 3-4 chain pieces
-    that hang forward)."""
+    that hang forward). With the locks of hair_clumps 146, median 2.4 cm, 63 % under 3 cm (a panel past a
+    shoulder's end clamped chain by chain into a rope; a front panel resting on a shoulder's side laid square to
+    it, edge-on); with the panel shifted whole and laid across the chest there 145, 3.7 cm, 44 %."""
     from genb.render.dress.atlas import trunk_frame
     from genb.render.dress.hair_locks import NODES
 

@@ -12,15 +12,16 @@ between them: the hair is one mass, not separate locks (the 13 separate locks be
 over the back). Each side's front chains fall, by the hair's seed, either behind the shoulder
 (the back panel runs from ear to ear) or in front of it (a panel of their own), and a panel parts
 where the slab between two chains would pass through the body (:func:`split_apart`). The chains end at
-their own lengths (:data:`LENGTH_SPREAD`), so the tips are slightly ragged, and the slab thins to
-the tips. Below the shoulders a panel holds together (:func:`gather`: its horizontal span kept within
-a share of its span at the root, narrowing to the tips; a side's front chains in the back panel head
-behind the shoulder; a front panel lies flat across the chest, :func:`lay_flat`, not edge-on as a rope;
-a panel's edge parted off with fewer than :data:`SLIVER` chains goes) and its cross-section is a lens (:func:`lens`: thickest in its middle), so a
-front panel is a lock with volume that narrows to its tips, not a flat ribbon, and the sheet does not
-spread over the shoulders like a cape. After the fall the locks below the shoulders rest on the back
-and the chest, and none folds back on itself (:mod:`genb.render.dress.hair_rest`). Deterministic: the layout comes from the person's hair seed,
-no random stream.
+their own lengths (:data:`LENGTH_SPREAD`, a lock's together), so the tips are ragged. Below the shoulders a panel holds
+together (:func:`gather`: its horizontal span kept within a share of its span at the root, narrowing to the tips; a
+side's front chains in the back panel head behind the shoulder; a front panel lies flat across the chest,
+:func:`lay_flat`, not edge-on as a rope; a panel's edge parted off with fewer than :data:`SLIVER` chains goes) and
+gathers into locks with volume (:mod:`genb.render.dress.hair_clumps`: the back panel cut into locks of 3-5 chains,
+each swelling to 2-2.5 cm deep in its middle, half that at its edges, tapering at its tip; a front panel one lock),
+none hanging off a shoulder's end (a panel shifted whole, :func:`~genb.render.dress.hair_clumps.hold_within`), so the
+sheet does not spread over the shoulders like a cape. After the fall the locks below the shoulders rest on the back and
+the chest, and none folds back on itself (:mod:`genb.render.dress.hair_rest`). Deterministic: the layout comes from the
+person's hair seed, no random stream.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ import numpy as np
 from genb.core.conventions import PART_INDEX
 from genb.render.dress.atlas import head_frame, trunk_frame
 from genb.render.dress.hair import LOCK_TURN, LOCK_V, hair_seed, outward, seamed_map
+from genb.render.dress.hair_clumps import (LOCK_SIZES, cut_locks, hold_within, lock_half, lock_layout, lock_lengths,
+                                           narrow)
 from genb.render.dress.hair_rest import rest_on, unfold
 from genb.render.dress.materials import hair_colors
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
@@ -64,10 +67,9 @@ SLIVER = 3  # a panel's edge parted off with fewer chains than this goes (a rope
 # (the back panel) times it at the tips
 GATHER, FRONT_GATHER, GATHER_TIP, BACK_TIP, MIN_SPAN = 1.6, 1.2, 0.6, 1.4, 0.06
 BEHIND = -0.3  # the forward heading (head frame) of a side's front chains that fall behind the shoulder
+SIDEWAYS = 0.5  # a front panel's rest facing less forward than this (cosine) lies across the chest instead (lay_flat)
 FREE = 3  # the nodes above this one fall freely (over the shoulders)
-# a panel's cross-section is a lens: a chain's thickness is LENS_EDGE + LENS_BULGE * sin(pi (i + 1/2) / P) times
-# the sheet's (its middle thickest, its edges thinnest), so a narrow panel is a lock with volume, not a ribbon
-LENS_EDGE, LENS_BULGE, FRONT_BULGE = 0.95, 0.75, 1.5
+UNDER = 0.5  # the under-layer's share of the sheet's thickness (inside the locks; between them where they part)
 
 
 def thick_taper(s: np.ndarray) -> np.ndarray:
@@ -126,16 +128,6 @@ def push_out(p: np.ndarray, near, need, steps: int = 3, k: int = 12) -> tuple[np
     return p, contact
 
 
-def lens(groups: list[np.ndarray], count: int) -> np.ndarray:
-    """(count, NODES) each chain's share of the sheet's thickness across its panel (``groups``: chain
-    indices) along it: :data:`LENS_EDGE` + :data:`LENS_BULGE` sin(pi (i + 1/2) / P) (1 - s) for the i-th of
-    P chains at s 0..1 along it (0.95-1.7 at the root, 0.95 at the tips: they thin as a lock's point)."""
-    out = np.zeros((count, 1))
-    for k, g in enumerate(groups):
-        out[g, 0] = (FRONT_BULGE if k else LENS_BULGE) * np.sin(np.pi * (np.arange(len(g)) + 0.5) / len(g))
-    return LENS_EDGE + out * (1.0 - np.linspace(0.0, 1.0, NODES))[None, :]
-
-
 def gather(p: np.ndarray, groups: list[np.ndarray], allowed: np.ndarray, anchors: list[int]) -> np.ndarray:
     """Points ``p`` (C, 3), one per chain, each panel's (``groups``) drawn horizontally towards its anchor
     chain's (``anchors``: chain indices; heights kept) where the panel's horizontal span (its first chain
@@ -150,17 +142,20 @@ def gather(p: np.ndarray, groups: list[np.ndarray], allowed: np.ndarray, anchors
 
 
 def lay_flat(p: np.ndarray, groups: list[np.ndarray], widths: np.ndarray, anchors: list[int], head: np.ndarray,
-             rest: np.ndarray, share: float) -> np.ndarray:
+             rest: np.ndarray, share: float, forward: np.ndarray | None = None) -> np.ndarray:
     """Points ``p`` (C, 3), one per chain, each front panel's (``groups[1:]``) moved horizontally, by ``share``
     0..1, onto a line through its anchor chain's point (``anchors``) across the body (horizontal, square to
     the normal of what the anchor chain last rested on, ``rest`` (C, 3), the chest; where that is (near)
-    vertical or none, to the direction from ``head`` (3,), the roots' middle, to the anchor), ``widths`` (len(groups),) metres long,
-    in the chains' order (heights kept): a front lock lies flat on the chest, seen from the front at its width,
-    not edge-on as a rope (its chains, rooted one behind the other along the side of the head, kept that
-    order as they fell)."""
+    vertical or none, to the direction from ``head`` (3,), the roots' middle, to the anchor; where it faces less
+    than :data:`SIDEWAYS` along the trunk's ``forward`` (3,), the side of a shoulder, to that), ``widths``
+    (len(groups),) metres long, in the chains' order (heights kept): a front lock lies flat on the chest, seen from
+    the front at its width, not edge-on as a rope (its chains, rooted one behind the other along the side of the
+    head, kept that order as they fell; laid square to a shoulder's side a front panel 5.0 cm wide was 1.1)."""
     p = p.copy()
     for g, w, a in zip(groups[1:], widths[1:], anchors[1:]):
         radial = rest[a, :2] if math.hypot(rest[a, 0], rest[a, 1]) > 0.3 else p[a, :2] - head[:2]
+        if forward is not None and abs(float(radial @ forward[:2])) < SIDEWAYS * math.hypot(*radial) * math.hypot(*forward[:2]):
+            radial = forward[:2]  # the side of a shoulder or an arm: across the chest, not edge-on to the front
         flat = np.array([radial[1], -radial[0]]) / max(math.hypot(radial[0], radial[1]), 1e-9)
         step = (np.arange(len(g)) - 0.5 * (len(g) - 1)) / max(len(g) - 1, 1)
         if float((p[g, :2] - p[a, :2]) @ flat @ step) < 0:  # the chains' own order along the line
@@ -171,12 +166,14 @@ def lay_flat(p: np.ndarray, groups: list[np.ndarray], widths: np.ndarray, anchor
 
 
 def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
-                lengths: np.ndarray | None = None, groups: list[np.ndarray] | None = None) -> np.ndarray:
+                lengths: np.ndarray | None = None, groups: list[np.ndarray] | None = None, hold=None) -> np.ndarray:
     """(C, N, 3) node centres of C locks, metres: from ``roots`` (C, 3) along ``headings`` (C, 3) that
     turn towards gravity every step (sliding along what they rest on), each node kept ``half`` ((N,) or
     (C, N)) plus :data:`CLEARANCE` off the surface ``near`` (:func:`reachable`; None: falls freely).
     ``lengths``: (C,) metres per lock (None: :data:`LENGTH` each). ``groups``: the panels (chain indices),
-    each kept within :data:`GATHER` .. :data:`GATHER_TIP` times its width at the root (:func:`gather`)."""
+    each kept within :data:`GATHER` .. :data:`GATHER_TIP` times its width at the root (:func:`gather`). ``hold``:
+    ``(neck, trunk, width)`` (:func:`~genb.render.dress.hair_rest.within_shoulders`): below the shoulders the
+    nodes kept inside their ends."""
     half = np.broadcast_to(half, (len(roots), np.shape(half)[-1]))
     n = half.shape[1]
     groups = groups or []
@@ -192,6 +189,7 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
     contact = np.zeros_like(heading)  # the normal of what each lock rested on this step (0: nothing)
     rest = np.zeros_like(heading)  # ... and the last it rested on at all
     fronts = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(g, np.int64) for g in groups[1:]])
+    ahead = None if hold is None else -hold[1][:, 1]  # the trunk's forward (lay_flat)
     for k in range(1, n):
         fall = down[None, :] - np.minimum(contact @ down, 0.0)[:, None] * contact  # gravity along a surface: it slides
         heading = heading * 0.55 + fall * (0.35 + 0.1 * k)
@@ -200,6 +198,7 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
         if k >= FREE:  # below the shoulders: the panels hold together
             allowed = root_w * (top - (top - narrow) * (k - FREE) / (n - 1 - FREE))
             p = gather(p, groups, allowed, anchors)
+            p = hold_within(p, hold, groups, fronts)
         if near is not None:
             p, contact = push_out(p, near, half[:, k] + CLEARANCE, k=8)
             d = p - nodes[-1]  # a lock may stretch a little over a shoulder, no more
@@ -207,14 +206,13 @@ def lock_chains(roots: np.ndarray, headings: np.ndarray, half: np.ndarray, near,
             p = nodes[-1] + d * np.minimum(1.0, 1.25 * seg / np.maximum(L, 1e-9))
             rest = np.where(np.abs(contact).sum(axis=1, keepdims=True) > 0, contact, rest)
         if k >= FREE and fronts.size:  # the front panels lie flat on the chest (then out of it again)
-            p = lay_flat(p, groups, allowed, anchors, roots.mean(axis=0), rest, 0.5 if k == FREE else 1.0)
+            p = lay_flat(p, groups, allowed, anchors, roots.mean(axis=0), rest, 0.5 if k == FREE else 1.0, ahead)
+            p = hold_within(p, hold, groups, fronts)
             if near is not None:
                 p[fronts] = push_out(p[fronts], near, half[fronts, k] + CLEARANCE, k=8)[0]
         heading = (p - nodes[-1]) / np.maximum(norm(p - nodes[-1], keepdims=True), 1e-9)
         nodes.append(p)
     return np.stack(nodes, axis=1)
-
-
 
 
 def panels(hair: dict, ang: np.ndarray) -> list[np.ndarray]:
@@ -261,19 +259,23 @@ def split_apart(groups: list[np.ndarray], centres: np.ndarray, near) -> list[np.
     return out
 
 
-def panel_rings(centres: np.ndarray, half: np.ndarray, neck: np.ndarray) -> np.ndarray:
-    """(N, 2P, 3) the rings of a closed slab through the chains ``centres`` (P, N, 3) (P >= 2, side by
-    side): per node the outer face's points (chain 0 to P-1) then the inner face's (P-1 to 0),
-    ``half`` ((N,) or (P, N)) metres either side of the chains along the sheet's normal (across the chains and
-    along them), which faces away from the vertical axis through ``neck`` (3,)."""
+def sheet_normals(centres: np.ndarray, neck: np.ndarray) -> np.ndarray:
+    """(P, N, 3) the unit normals of the sheet through the chains ``centres`` (P, N, 3) (P >= 2, side by side):
+    across the chains and along them, facing away from the vertical axis through ``neck`` (3,)."""
     tangent = np.gradient(centres, axis=1)
     across = np.gradient(centres, axis=0)
     normal = np.cross(across, tangent)
     normal /= np.maximum(norm(normal, keepdims=True), 1e-9)
     radial = centres - neck
     radial[..., 2] = 0.0
-    if np.einsum("pni,pni->", normal, radial) < 0:
-        normal = -normal
+    return -normal if np.einsum("pni,pni->", normal, radial) < 0 else normal
+
+
+def panel_rings(centres: np.ndarray, half: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """(N, 2P, 3) the rings of a closed slab through the chains ``centres`` (P, N, 3) (P >= 2, side by
+    side): per node the outer face's points (chain 0 to P-1) then the inner face's (P-1 to 0),
+    ``half`` ((N,) or (P, N)) metres either side of the chains along ``normal`` (P, N, 3),
+    :func:`sheet_normals`)."""
     d = normal * np.broadcast_to(half, centres.shape[:2])[..., None]
     outer, inner = centres + d, centres - d
     return np.concatenate([outer, inner[::-1]], axis=0).transpose(1, 0, 2)
@@ -297,8 +299,8 @@ def sheet_map(centres: np.ndarray, faces: np.ndarray, offset: float):
 
 def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: bool = False,
                rest: bool = True) -> GarmentMesh:
-    """Long hair's sheet as one mesh (its panels' rings, :func:`panel_rings`, one after the other;
-    ``mesh.panels``: (first vertex, chains) per panel), rooted ``t`` (the hair's thickness) off the
+    """Long hair's sheet as one mesh (its locks' rings, :func:`panel_rings`, one after the other;
+    ``mesh.panels``: (first vertex, chains) per lock), rooted ``t`` (the hair's thickness) off the
     scalp around the sides and the back of the head, falling onto ``surface`` ((P, 3) points, (P, 3)
     normals of the skin, cloth and hair below the head). ``capped``: rooted lower, under a cap's edge (:data:`CAP_ROOT_Z`).
     ``rest``: below the shoulders the locks rest on the back and the chest (:mod:`genb.render.dress.hair_rest`;
@@ -317,26 +319,57 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     for g in groups[1:]:
         fwd[g, 1] = 0.4  # in front of the shoulder
     headings = (0.3 * out + fwd + np.array([0.0, 0.0, -0.7])) @ R.T
-    s = np.linspace(0.0, 1.0, NODES)
-    half = 0.5 * THICK * lens(groups, COLUMNS) * thick_taper(s)[None, :]  # (C, N)
+    seed = hair_seed(hair)
+    locks = lock_layout(groups, seed + 3)  # below the shoulders the sheet gathers into locks (dress.hair_clumps)
+    half = lock_half(locks, COLUMNS, NODES, THICK, thick_taper, seed + 4)  # (C, N)
+    lie = np.minimum(half, 0.5 * THICK * thick_taper(np.linspace(0.0, 1.0, NODES)))  # the sheet: rests on the body
     near = reachable(roots, surface)
-    spread = np.random.default_rng(hair_seed(hair) + 1)  # (its own stream: the layout above stays)
-    lengths = LENGTH * (1.0 + LENGTH_SPREAD * (spread.random(COLUMNS) - 0.5))  # the tips end at their own heights
+    lengths = lock_lengths(locks, COLUMNS, LENGTH, LENGTH_SPREAD, seed + 1)  # the tips end at their own heights
     neck, trunk, _ = trunk_frame(keypoints)  # (BODY25 1: the neck)
-    centres = lock_chains(roots, headings, half, near, lengths, groups)  # (C, N, 3)
+    hold = (neck, trunk, 0.5 * float(np.linalg.norm(keypoints[2] - keypoints[5])))  # (BODY25 2, 5: the shoulders)
+    fronts = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(g, np.int64) for g in groups[1:]])  # front panels'
+    centres = lock_chains(roots, headings, lie, near, lengths, groups, hold)  # (C, N, 3)
     if near is not None and rest:  # below the shoulders the locks rest on the back and the chest, not off them
-        centres = unfold(rest_on(centres, near, half + CLEARANCE, neck, trunk, groups))  # and bend round it, not folding
-        low = centres[:, 2:]
-        centres[:, 2:] = push_out(low.reshape(-1, 3), near, (half + CLEARANCE)[:, 2:].ravel(), k=8)[0].reshape(low.shape)
+        centres = unfold(rest_on(centres, near, lie + CLEARANCE, neck, trunk, groups))  # and bend round it, not folding
+        low = hold_within(centres[:, 2:], hold, groups, fronts).reshape(-1, 3)
+        centres[:, 2:] = push_out(low, near, (lie + CLEARANCE)[:, 2:].ravel(), k=8)[0].reshape(centres[:, 2:].shape)
     groups = split_apart(groups, centres, near)
+    front = (centres[:, -1] - neck) @ -trunk[:, 1] > 0.03  # (C,) the chains hanging down the chest
+    flat = front.copy()
+    flat[fronts] = True  # (and the front panels': their locks lie flat, not narrowed to the tips)
+    ahead = [float((centres[g, -1].mean(axis=0) - neck) @ -trunk[:, 1]) > 0.03 for g in groups]  # down the chest
+    under = [g for g, w in zip(groups, ahead) if not w and len(g) > max(LOCK_SIZES)]  # the back panel's pieces
+    mesh = _slabs(centres, (half, lie), cut_locks(locks, groups, ahead, front), groups, neck, near, under, flat)
+    mesh.colors = hair_colors(hair["color"], (mesh.vertices - origin) @ R)
+    return mesh
+
+
+def _slabs(centres: np.ndarray, halves, locks: list[np.ndarray], groups: list[np.ndarray],
+           neck: np.ndarray, near, under: list[np.ndarray], flat: np.ndarray) -> GarmentMesh:
+    """The hair's mesh: each lock (chain indices into ``centres`` (C, N, 3); ``halves``: (C, N) its half thickness,
+    (C, N) the sheet's that rested on the body) a closed slab (:func:`panel_rings`) along its panel's normals
+    (``groups``, :func:`sheet_normals`), its inner face where the sheet's was (the swelling all outwards, away from
+    the body: a thick lock does not stand off a child's back), its chains gathered to
+    its middle at the tips (:func:`~genb.render.dress.hair_clumps.narrow`), its faces kept off the surface
+    ``near``; under the locks of the panels ``under`` (chain indices) the sheet, :data:`UNDER` of its thickness
+    (one mass where the locks part at their tips); ``mesh.panels`` (first vertex, chains) per lock, ``mesh.under``
+    per under-layer (after them); a lock all of whose chains are ``flat`` ((C,) bool: down the chest) not narrowed at its tips;
+    colours left to the caller."""
+    half, lie = halves
+    normal = np.zeros_like(centres)
+    for g in groups:
+        normal[g] = sheet_normals(centres[g], neck)
     verts, faces, maps, starts = [], [], [], []
     n = 0
-    for k, g in enumerate(groups):
-        rings = panel_rings(centres[g], half[g], neck)  # (N, 2P, 3)
-        v = rings.reshape(-1, 3)
-        inside = np.concatenate([centres[g], centres[g][::-1]]).transpose(1, 0, 2).reshape(-1, 3)  # each point's chain
+    for k, g in enumerate(list(locks) + list(under)):
+        if k < len(locks):
+            c, h = narrow(centres[g], bool(flat[g].all())) + (half[g] - lie[g])[..., None] * normal[g], half[g]
+        else:  # the under-layer: the sheet, thin, inside the locks down to its tips (hair between them, no shirt)
+            c, h = centres[g], UNDER * lie[g]
+        v = panel_rings(c, h, normal[g]).reshape(-1, 3)  # (N * 2P, 3)
+        inside = np.concatenate([c, c[::-1]]).transpose(1, 0, 2).reshape(-1, 3)  # each point's chain
         f = outward(v, ring_faces(NODES, 2 * len(g)), inside)  # faces outwards (the label pass culls back faces)
-        maps.append(sheet_map(centres[g], f, 7 * LOCK_TURN * k))
+        maps.append(sheet_map(c, f, 7 * LOCK_TURN * k))
         verts.append(v)
         faces.append(f + n)
         starts.append((n, len(g)))
@@ -347,10 +380,9 @@ def hair_locks(hair: dict, keypoints: np.ndarray, t: float, surface, capped: boo
     v[below] = push_out(v[below], near, 0.5 * CLEARANCE, steps=1, k=4)[0]
     v = v.astype(np.float32)
     f = np.concatenate(faces).astype(np.uint32)
-    rest = (v - origin) @ R
-    mesh = GarmentMesh(v, mesh_normals(v, f), f, hair_colors(hair["color"], rest), PART_INDEX["hair"], None, "hair:locks")
+    mesh = GarmentMesh(v, mesh_normals(v, f), f, None, PART_INDEX["hair"], None, "hair:locks")
     mesh.uv = _join_maps(maps, [s0 for s0, _ in starts])
-    mesh.panels = starts
+    mesh.panels, mesh.under = starts[:len(locks)], starts[len(locks):]  # per lock, per under-layer
     return mesh
 
 

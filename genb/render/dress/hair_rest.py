@@ -11,6 +11,9 @@ chest instead of standing off them, after they fell (:func:`~genb.render.dress.h
   stood 4 cm off a backpack's wearer's back as a blade: closeup 390 #1) 41 % of the panels' rows below the
   shoulders with over 5 cm of their width more than 3 cm off are 3 % (``tests/test_hair_wing.py``, with the
   roots under a cap over the ears, :data:`~genb.render.dress.hair_locks.CAP_ROOT_Z`).
+- :func:`within_shoulders`: below the shoulders no node hangs more than :data:`SHOULDER_IN` inside the shoulders'
+  keypoints' line across the trunk: a lock that slid down a shoulder's slope to its end goes back over its front
+  or its back (the push out of the body after it), not off its end down the arm in the air.
 - :func:`unfold`: a chain turning by more than :data:`TURN` degrees at a node (a lock folding back on itself
   where it met a shoulder or the neck) is smoothed there: 26 locks of about 6100 turned by over 90 degrees,
   now 9.
@@ -26,6 +29,8 @@ REACH = 0.12  # metres: a node this far or nearer off the body (horizontally, al
 SHOULDERS = 0.02  # metres over the neck's keypoint along the trunk: a node lower than this lies over the shoulders
 TURN = 60.0  # degrees: a chain turning more than this between two segments is smoothed (unfold)
 STEEP = 0.5  # ... where the surface's normal is at least this horizontal (a back, a chest, an arm; not a lap)
+SHOULDER_IN = 0.01  # metres inside the shoulders' keypoints (across the trunk) that a node below them keeps to
+DROP = 0.04  # metres under the neck's keypoint (along the trunk) over which that hold comes in
 
 
 def below_neck(p: np.ndarray, neck: np.ndarray, trunk: np.ndarray) -> np.ndarray:
@@ -56,6 +61,18 @@ def lean(p: np.ndarray, near, need: np.ndarray, neck: np.ndarray, trunk: np.ndar
     out = p.copy()
     out[:, :2] -= (h / np.maximum(flat, 1e-9))[:, None] * n[:, :2]
     return out
+
+
+def within_shoulders(p: np.ndarray, neck: np.ndarray, trunk: np.ndarray, width: float) -> np.ndarray:
+    """(M, 3) nodes ``p`` (M, 3) moved across the trunk (``trunk`` (3, 3): across, back, up columns) to no more
+    than :data:`SHOULDER_IN` inside ``width`` (metres: the shoulders' keypoints' half distance) off the ``neck``
+    (3,), the more so the lower they hang under it (all :data:`DROP` under it): a lock rests on the front or
+    the back of a shoulder, never off its end (to be pushed out of the body after)."""
+    rel = p - neck
+    x = rel @ trunk[:, 0]
+    hold = np.clip(-(rel @ trunk[:, 2]) / DROP, 0.0, 1.0)
+    excess = np.maximum(np.abs(x) - (width - SHOULDER_IN), 0.0) * hold
+    return p - (np.sign(x) * excess)[:, None] * trunk[:, 0]
 
 
 def rest_on(centres: np.ndarray, near, need: np.ndarray, neck: np.ndarray, trunk: np.ndarray,
