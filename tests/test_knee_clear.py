@@ -131,7 +131,9 @@ def test_no_knee_through_a_crouching_coat_or_jacket(through):
     normals, torn across them: tests/test_knee_lift.py), 1859 under the trousers' surface (24). Each of them hidden
     from every side: inside the body (1735, generalised winding number over a half) or inside the trousers (the other
     4); none where a camera could see it (bound 0). Since the lift only with a knee raised (knee_lift.raised: kneeling
-    on one knee pushed out as on 26ebc84): 1655 and 1739 (bounds 1800 -> 1700 and 1900 -> 1800)."""
+    on one knee pushed out as on 26ebc84): 1655 and 1739 (bounds 1800 -> 1700 and 1900 -> 1800). With dress.fit (a
+    child's coat thinner, closer to its thighs) more of a crouching child's front stays pinched in a leg: 1749 and 1483
+    (bound 1700 -> 1800; all of them still hidden, asserted)."""
     loose = sum(x[3] for x in through.values())
     sleeves = sum(x[0] for x in through.values())
     trunk = sum(x[1] for x in through.values())
@@ -142,7 +144,7 @@ def test_no_knee_through_a_crouching_coat_or_jacket(through):
           "not pressed on the body:", loose, "trunk in a leg where it may be seen:", seen, "worst", worst)
     assert len(through) == len(POSES) * len(SHAPES) * 2
     assert loose == 0, worst
-    assert trunk <= 1700, trunk
+    assert trunk <= 1800, trunk
     assert cloth <= 1800, cloth
     assert not seen, seen
 
