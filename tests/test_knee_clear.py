@@ -132,8 +132,8 @@ def test_no_knee_through_a_crouching_coat_or_jacket(through):
     from every side: inside the body (1735, generalised winding number over a half) or inside the trousers (the other
     4); none where a camera could see it (bound 0). Since the lift only with a knee raised (knee_lift.raised: kneeling
     on one knee pushed out as on 26ebc84): 1655 and 1739 (bounds 1800 -> 1700 and 1900 -> 1800). With dress.fit (a
-    child's coat thinner, closer to its thighs) more of a crouching child's front stays pinched in a leg: 1749 and 1483
-    (bound 1700 -> 1800; all of them still hidden, asserted)."""
+    child's coat thinner, closer to its thighs) more of a crouching child's front stays pinched in a leg: 1798 and 1488
+    (bound 1700 -> 1850; all of them still hidden, asserted)."""
     loose = sum(x[3] for x in through.values())
     sleeves = sum(x[0] for x in through.values())
     trunk = sum(x[1] for x in through.values())
@@ -144,7 +144,7 @@ def test_no_knee_through_a_crouching_coat_or_jacket(through):
           "not pressed on the body:", loose, "trunk in a leg where it may be seen:", seen, "worst", worst)
     assert len(through) == len(POSES) * len(SHAPES) * 2
     assert loose == 0, worst
-    assert trunk <= 1800, trunk
+    assert trunk <= 1850, trunk
     assert cloth <= 1800, cloth
     assert not seen, seen
 
@@ -160,14 +160,15 @@ def test_a_crouching_coat_is_not_torn_across_a_leg(through):
     trousers: test_bags). Since dress.knee_lift (the trunk lifted up it, sloped round): all 59, each with an end on
     a sleeve (a sleeve pressed in beside the trunk lifted at the side), turned over 309. Since the lift only with a
     knee raised (knee_lift.raised), kneeling on one knee pushed out as on 26ebc84 again: all 76 (bound 70 -> 80), 59
-    with an end on a sleeve (bound 70), turned over 446 (bound 350 -> 480)."""
+    with an end on a sleeve (bound 70), turned over 446 (bound 350 -> 480). With dress.fit's thinner children's coats
+    turned over 512 (bound 480 -> 530; all 33, 18 with an end on a sleeve)."""
     torn = sum(x[4] for x in through.values())
     over = sum(x[5] for x in through.values())
     sleeve = sum(x[6] for x in through.values())
     print("torn edges:", torn, "with an end on a sleeve:", sleeve, "turned-over faces:", over)
     assert sleeve <= 70, {k: x[6] for k, x in through.items() if x[6]}
     assert torn <= 80, {k: x[4] for k, x in through.items() if x[4]}
-    assert over <= 480, {k: x[5] for k, x in through.items() if x[5]}
+    assert over <= 530, {k: x[5] for k, x in through.items() if x[5]}
 
 
 def test_spread_keeps_the_push_and_fades_it():

@@ -65,7 +65,7 @@ def _upper(w: Wearer, g: dict, t: float, e: float) -> None:
     seat = w.seat
     if g["kind"] == "coat":  # standing its back and hips fall straight (dress.curtain); a flexed seat spanned (dress.seat_tent)
         _hang_back(w, shell, m, tail)
-        knee_clear.lay(w, shell, m, t, w.own(g))  # and out of the thighs and knees a crouch folds up against it (dress.knee_clear)
+        knee_clear.lay(w, shell, m, t, float(g["thickness"]))  # and out of the thighs and knees a crouch folds up against it (dress.knee_clear)
         seat = coat_tail.seat_for(w.seat, w.vertices, w.dresser.atlas.parts == TORSO, w.keypoints)  # given or guessed
         seat_press.lay(w, shell, m, seat)  # on the seat's top, not under the buttocks inside it (dress.seat_press)
     elif g["kind"] == "top" and g["waist"] < coat_join.WIDEST and (curtain.kneels(w.keypoints) or not coat_join.upright(w.keypoints)):
