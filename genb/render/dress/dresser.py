@@ -29,7 +29,7 @@ from genb.render.dress.drape_refine import refine_drape
 from genb.render.dress.mesh import GarmentMesh, mesh_normals
 from genb.render.dress import rib_bands
 from genb.render.dress import accessories as _accessories, garments as _garments  # noqa: F401  (the built-in kinds)
-from genb.render.dress.layering import lay_over, tuck_under
+from genb.render.dress.layering import lay_over
 from genb.render.dress.kinds import ACCESSORY_KINDS, GARMENT_KINDS, Wearer, stacked
 from genb.render.dress.facial_hair import add_facial_hair
 from genb.render.dress.fit import size_scale
@@ -309,7 +309,6 @@ class Dresser:
             w.outer = max(w.outer, t + e)
         rib_bands.settle(w.ribs, w.out)  # a ribbed top's waistband out of the trousers dressed after it
         lay_over(w.uppers, w.loose)  # a top, a jacket or a coat over a skirt lies on it (dress.layering)
-        tuck_under(w.uppers, [m for m, _ in w.loose] + w.bands, vertices[self.is_leg])  # the skirt under it where it covers it
         coat_join.weld(w.seams, BINS)  # a coat's seam at the hips shares its normals again
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":

@@ -102,7 +102,7 @@ def _skirt(w: Wearer, g: dict, t: float, e: float, ring: coat_join.Hem | None = 
     waist = g["waist"] if not coat else coat_join.top(w.keypoints, g["waist"])
     if not coat:
         band = w.dresser.bottom_shell(-1.0, waist, fine=_fine(w, g), ease=w.cut_ease(e))
-        w.bands.append(w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g))
+        w.add_shell(band, t, fabric_colors(g, band.rest, band.rest_normals), kind.part, g["type"], ease=e, fabric=g)
     hem = g["length"] if not coat else g["tail"]
     # standing or walking, a coat's tail stands off the skin by its stacked t and e (they count the layers under
     # it, kinds.stacked), not by them again over the outermost layer's (w.outer: its hem stood 13.5-16 cm past

@@ -49,8 +49,7 @@ class Wearer:
         uppers: the garments laid over the loose skirts, so far (tops', jackets' and coats' tight
             shells, with their (G,) bool sleeve vertices; coats' tails, with None). loose: the loose
             skirts so far (a dress's skirt too, not a coat's tail), each with its top ring's vertex
-            ids: :func:`~genb.render.dress.layering.lay_over` lays the uppers on them. bands: the loose skirts'
-            waistbands so far: with the loose skirts kept under the uppers (:func:`~genb.render.dress.layering.tuck_under`).
+            ids: :func:`~genb.render.dress.layering.lay_over` lays the uppers on them.
         seat: what they sit on (:class:`~genb.render.dress.seat_cloth.Seat`), or None: loose garments lie on it.
         seams: coats' seams at the hips, ``(shell mesh, its hem, tail mesh)`` (:func:`~genb.render.dress.coat_join.weld`).
         fill: the trousers' seat fill (:func:`~genb.render.dress.seat_fill.seat_fill`), or None: the tight
@@ -75,7 +74,6 @@ class Wearer:
     detail: Detail = FULL
     uppers: list = dataclasses.field(default_factory=list)
     loose: list = dataclasses.field(default_factory=list)
-    bands: list = dataclasses.field(default_factory=list)
     seat: Any = None
     seams: list = dataclasses.field(default_factory=list)
     fill: Any = None

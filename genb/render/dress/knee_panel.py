@@ -23,8 +23,6 @@ from genb.render.dress import knee_drape
 from genb.render.dress.settle import smooth
 
 BAND = 0.05  # metres under the raised knee's centre where the cloth starts to hang; wholly this much lower
-CURL = 0.02  # metres over which a curl back in towards the raised shin comes to be hung straight (plumb)
-CLEAR = 0.08  # metres off the raised shin's axis a plumb line stands at least (nearer it would run down the shin)
 SMOOTH = 3  # Jacobi rounds smoothing the moves over the grid (settle.smooth)
 
 
@@ -46,36 +44,12 @@ def hang(X: np.ndarray, pc: dict, share: float) -> np.ndarray:
         return X
     centre = np.mean([pc[f"{s}_{j}"] for s in ("left", "right") for j in ("hip", "knee", "ankle")], axis=0)
     w = share * w * knee_drape.ahead(X.reshape(-1, 3), centre, pc).reshape(Z.shape)
-    move = np.zeros(X.shape[:2] + (3,))
-    move[1:, :, 2] = -(w * rise)[1:]
-    move[1:, :, :2] = w[1:, :, None] * plumb(X, w, pc)[1:]  # and straight down from where it leaves the knee
+    move = np.zeros(X.shape[:2] + (1,))
+    move[1:, :, 0] = (w * rise)[1:]
     move = smooth(move, SMOOTH)  # neighbours move together
     Y = X.copy()
-    Y[1:] += move[1:]
+    Y[1:, :, 2] -= move[1:, :, 0]
     return Y
-
-
-def plumb(X: np.ndarray, w: np.ndarray, pc: dict) -> np.ndarray:
-    """(rings, bins, 2) the horizontal move taking each vertex of the grid ``X`` (rings, bins, 3) where ``w``
-    (rings, bins) > 0 (under the raised knee's band) onto the plumb line through its column's last vertex above the
-    band (where the cloth leaves the knee): hanging cloth falls straight down from it, not curled back in round the
-    shin under the knee (a balloon). Only where that takes it out from the raised shin's axis (the knee-to-ankle line
-    of the posed centres ``pc`` at its height, seen from above; ramped over :data:`CURL`) and the plumb line stands
-    :data:`CLEAR` or more off that axis (not down through the shin). Zero above the band and in columns that never go
-    under it."""
-    side = max(("left", "right"), key=lambda s: float(pc[f"{s}_knee"][2]))
-    knee, ankle = np.asarray(pc[f"{side}_knee"], np.float64), np.asarray(pc[f"{side}_ankle"], np.float64)
-    under = w > 0.0
-    under[0] = False
-    first = np.argmax(under, axis=0)  # (bins,) each column's first ring under the band (0: none)
-    anchor = X[np.maximum(first - 1, 0), np.arange(X.shape[1]), :2][None]  # (1, bins, 2)
-    t = np.clip((X[..., 2] - knee[2]) / min(float(ankle[2] - knee[2]), -1e-6), 0.0, 1.0)[..., None]
-    axis = knee[:2] + t * (ankle[:2] - knee[:2])  # (rings, bins, 2) the shin's axis at each vertex's height
-    out = np.sqrt(((anchor - axis) ** 2).sum(axis=-1))  # how far off the axis the plumb line stands
-    own = np.sqrt(((X[..., :2] - axis) ** 2).sum(axis=-1))
-    k = np.clip((out - own) / CURL, 0.0, 1.0) * np.clip((out - CLEAR) / CURL, 0.0, 1.0)
-    k = np.where(under & (first > 0)[None], k, 0.0)
-    return k[..., None] * (anchor - X[..., :2])
 
 
 def after_relax(relaxed: tuple, pc: dict, atlas, vertices: np.ndarray, capsules: tuple, floor: float) -> tuple:

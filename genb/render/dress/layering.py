@@ -36,10 +36,6 @@ TENT = 0.03  # metres above a skirt's top ring a garment over it is still laid o
 MAX_PUSH = 0.15  # metres: at most this far out (a coat's hem inside a long skirt's flare; not cloth deeper)
 UNDER = 0.08  # metres: a garment still keeps GAP ahead of where the nearest vertex this near of one laid under it went ...
 SIDE = 0.02  # metres: ... where it lies over that vertex (at most this much more off that vertex's move's line than along it)
-COVER = 0.05  # metres: a skirt vertex this near a top's vertex off its hem is covered by it (tuck_under)
-HEM = 0.03  # metres: a top's vertices this near its open edges (its hem) cover nothing
-TUCK = 0.004  # metres a covered skirt vertex keeps under the top's surface
-LEG_CLEAR = 0.04  # metres: a skirt vertex tucked under a top no nearer the legs' skin than this (nor nearer than it was)
 
 
 def over_loose(vertices: np.ndarray, loose: list[tuple[np.ndarray, np.ndarray, object]],
@@ -183,78 +179,3 @@ def lay_over(uppers: list, loose: list) -> None:
         m.normals[k] = n / np.maximum(norm(n, keepdims=True), 1e-9)
         m.laid = push > 1e-5
         under.append((X, cKDTree(X), v - X))
-
-
-def open_edge_distance(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """(N,) metres from each vertex (N, 3) to the nearest vertex on an open edge of the mesh (an edge of one face:
-    its hem, cuffs, neckline; inf where it has none)."""
-    from scipy.spatial import cKDTree
-
-    f = np.asarray(faces, np.int64)
-    e = np.sort(np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]]), axis=1)
-    u, c = np.unique(e[:, 0] * len(vertices) + e[:, 1], return_counts=True)  # one key per edge
-    one = u[c == 1]
-    edge = np.unique(np.concatenate([one // len(vertices), one % len(vertices)]))
-    if not len(edge):
-        return np.full(len(vertices), np.inf)
-    return cKDTree(vertices[edge]).query(vertices)[0]
-
-
-def tuck_under(uppers: list, skirts: list, legs: np.ndarray | None = None) -> None:
-    """Keep the skirts (``GarmentMesh`` list: a skirt's waistband, its loose grid, a dress's skirt) under the tight
-    uppers worn over them (``(GarmentMesh, (G,) bool sleeve vertices)``; coats' tails, with None, left out), in place:
-    each skirt vertex over an upper's vertex :data:`HEM` or more from its open edges (its hem; off its sleeves),
-    within :data:`COVER` of it across its normal, that lies less than :data:`TUCK` under its surface moves in along
-    that normal to that depth (:func:`_tucks`: the move ramped out over the last half of :data:`COVER` across,
-    spread and smoothed over the skirt, :func:`smooth_push`, then what is left exactly). Kneeling or in a lunge the
-    skirt's waistband and its cloth bunched over the flexed hip stood out through the top where :func:`lay_over`
-    could not lay the top on it (its vertices near the skirt's top ring are not tented). ``legs``: (L, 3) the legs'
-    skin: a vertex that would come within :data:`LEG_CLEAR` of it, nearer than it was, stays (a crouch's or a seated
-    skirt pressed into the thighs folded up under the top: test_hang's legs through 15 -> 122 of 438)."""
-    from scipy.spatial import cKDTree
-
-    near_legs = None if legs is None or not len(legs) else cKDTree(np.asarray(legs, np.float64))
-
-    for m, sleeves in uppers:
-        if sleeves is None:
-            continue
-        T = m.vertices.astype(np.float64)
-        ids = np.flatnonzero((open_edge_distance(T, m.faces) >= HEM) & ~sleeves)
-        if not len(ids):
-            continue
-        cover = (T[ids], mesh_normals(m.vertices, m.faces)[ids].astype(np.float64), cKDTree(T[ids]))
-        for s in skirts:
-            S = s.vertices.astype(np.float64)
-            D = _tucks(S, cover)
-            if D is None:
-                continue
-            D = smooth_push(D, s.faces)
-            again = _tucks(S + D, cover, ramp=False)
-            V = S + D + (0.0 if again is None else again)
-            moved = norm(V - S) > 1e-5
-            if near_legs is not None and moved.any():
-                k = np.flatnonzero(moved)
-                now, was = near_legs.query(V[k])[0], near_legs.query(S[k])[0]
-                moved[k[(now < LEG_CLEAR) & (now < was)]] = False
-            s.vertices[moved] = V[moved].astype(s.vertices.dtype)
-            s.normals[moved] = mesh_normals(s.vertices, s.faces)[moved]
-
-
-def _tucks(S: np.ndarray, cover: tuple, ramp: bool = True) -> np.ndarray | None:
-    """(N, 3) :func:`tuck_under`'s moves of the skirt vertices ``S`` (N, 3) under a top's covering vertices ``cover``
-    ``(points (K, 3), unit normals (K, 3), their tree)``, or None where none moves. ``ramp``: ramped out across
-    (else whole up to :data:`COVER` across)."""
-    P, N, tree = cover
-    d, i = tree.query(S, distance_upper_bound=2.0 * COVER)
-    near = np.flatnonzero(np.isfinite(d))
-    j = i[near]
-    rel = S[near] - P[j]
-    along = np.einsum("ij,ij->i", rel, N[j])
-    across = norm(rel - along[:, None] * N[j])
-    depth = np.maximum(along + TUCK, 0.0)  # > 0: not that deep under the top
-    w = np.clip(2.0 * (COVER - across) / COVER, 0.0, 1.0) if ramp else (across < COVER).astype(np.float64)
-    if not (depth * w).any():
-        return None
-    D = np.zeros_like(S)
-    D[near] = -(depth * w)[:, None] * N[j]
-    return D
