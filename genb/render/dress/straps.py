@@ -225,7 +225,6 @@ def lower_grids(surface: np.ndarray, keypoints: np.ndarray, starts: np.ndarray,
     return out
 
 
-<<<<<<< HEAD
 def webbing_path(psi_a: float, z_a: float, psi_b: float, z_b: float, radius: float, way: np.ndarray,
                  t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(len(t),) bearings and heights of a webbing's middle line at ``t`` (0..1) from a strap's end (bearing
@@ -240,7 +239,8 @@ def webbing_path(psi_a: float, z_a: float, psi_b: float, z_b: float, radius: flo
     p1 = p0 + 0.5 * np.linalg.norm(p2 - p0) * q
     B = (1 - t)[:, None] ** 2 * p0 + (2 * t * (1 - t))[:, None] * p1 + (t ** 2)[:, None] * p2
     return B[:, 0] / max(radius, 1e-6), B[:, 1]
-=======
+
+
 def _filled(t: np.ndarray, env: np.ndarray, first: float, last: float) -> np.ndarray:
     """(S,) the webbing's envelope radii ``env`` (S,; -inf: no surface point in that sample's cone) at its samples
     ``t`` (S,) with the missing ones interpolated between their neighbours; a missing end takes the radius of the
@@ -254,4 +254,3 @@ def _filled(t: np.ndarray, env: np.ndarray, first: float, last: float) -> np.nda
     if not ok[-1]:
         tt, ee = np.r_[tt, t[-1]], np.r_[ee, last]
     return np.interp(t, tt, ee)
->>>>>>> s41-crouchside
