@@ -131,9 +131,13 @@ def test_a_walking_coat_tail_spans_the_legs_at_the_back(anny_body, open_coat):
 
 def bottom_tilt(m, kp: np.ndarray, band: tuple = (0.04, 0.08)) -> float:
     """Degrees the back of a jacket's shell ``m`` (a GarmentMesh) faces the ground just over its hem: the mean
-    tilt below the horizontal of the outward normals of its faces (not its hem strips) whose centres lie ``band``
-    metres from the back hem's edge (hem vertices under the hip joints, within 45 degrees of the back about their
-    vertical). 0: a wall falling straight to a hard bottom edge; 90: the cloth lying flat under the seat."""
+    tilt below the horizontal of the outward normals of its faces (not its hem strips) on the back half (centres
+    within 90 degrees of the back about the hip joints' vertical) whose centres lie ``band`` metres from the back
+    hem's edge (hem vertices under the hip joints, within 45 degrees of the back about their vertical). 0: a wall
+    falling straight to a hard bottom edge; 90: the cloth lying flat under the seat. (On 9d3a9cf the faces on
+    any side: a child's hips are narrow enough that 8-12 cm from the back edge's ends reaches its sides and front
+    100-170 degrees off the back, over the thighs; there knee_clear tore the trunk into shards turned 48-86 degrees
+    over, which alone put the child's 8-12 cm under its 4-8 cm.)"""
     from scipy.spatial import cKDTree
 
     hip, side, back = hip_frame(kp)
@@ -143,8 +147,10 @@ def bottom_tilt(m, kp: np.ndarray, band: tuple = (0.04, 0.08)) -> float:
     n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
     n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
     n *= np.sign(np.einsum("ij,ij->i", n, m.normals[f].mean(axis=1)))[:, None]  # outward, as it is shaded
-    dist = cKDTree(v[edge]).query(v[f].mean(axis=1))[0]
-    sel = ~m.hem[f].any(axis=1) & (dist >= band[0]) & (dist < band[1])
+    c = v[f].mean(axis=1)
+    dist = cKDTree(v[edge]).query(c)[0]
+    back_half = np.abs(np.arctan2((c - hip) @ side, (c - hip) @ back)) < np.radians(90)
+    sel = ~m.hem[f].any(axis=1) & back_half & (dist >= band[0]) & (dist < band[1])
     return float(np.degrees(np.arcsin(np.clip(-n[sel, 2], -1.0, 1.0))).mean())
 
 
@@ -156,7 +162,13 @@ def test_a_folded_seat_jacket_turns_in_under_the_buttocks(anny_body):
     over the hem (curtain.rounded: less a quarter ellipse 10 cm high and up to 8 cm deep): 32.0-45.5 degrees
     (8-12 cm over it 7.6-19.6: it turns in gradually). The back above stays straight (test above). The child's
     (SHAPES[0]) jacket stands off it as far for its size as an adult's now (dress.fit), so it has less to turn in
-    over those absolute heights: crouching 19.3 degrees (32.0 before dress.fit), bound 18 for it."""
+    over those absolute heights: crouching 19.3 degrees (32.0 before dress.fit), bound 18 for it. Measured on the
+    back half only (bottom_tilt; before, faces on its sides and front over the thighs too, 100-170 degrees off the
+    back: the child's 8-12 cm band passed under its 4-8 cm, 17.8 against 20.0 crouching, only with those torn into
+    shards by knee_clear; lifted whole, dress.knee_lift, 22.3 against 20.0, and 24.0 against 24.0 sitting): the same
+    on 9d3a9cf and with the lift (knee_clear moves none of the back half's faces there), 4-8 cm child 17.3 crouching
+    and 18.0 sitting (20.0, 22.9 over all sides; bound 18 -> 16 for it), adults 35.8-45.5 as before; 8-12 cm 7.6-12.6
+    (child 8.7, 9.6; adults over all sides 7.6-14.9)."""
     from test_seat_tent import JACKET
 
     got = {}
@@ -166,4 +178,4 @@ def test_a_folded_seat_jacket_turns_in_under_the_buttocks(anny_body):
     print(got)
     assert len(got) == len(FOLDED) * len(SHAPES)
     assert min(a for (_, body, _), (a, _) in got.items() if body != 0) > 25.0, got
-    assert min(a for a, _ in got.values()) > 18.0 and all(a > b > 5.0 for a, b in got.values()), got
+    assert min(a for a, _ in got.values()) > 16.0 and all(a > b > 5.0 for a, b in got.values()), got

@@ -22,7 +22,10 @@ the knee a disc in it (seed 361, sample 6). Over crouching, knees up, kneeling a
 average, heavy, tall x closed coat and jacket (``tests/test_knee_clear.py``): trunk vertices more than 3 mm under
 a leg's skin 0 (4325 on beb768f); sleeve vertices in a leg 2439, each pressed on the body; shell edges torn (both
 ends moved 5 mm or more, more than 90 degrees apart) with an end on a sleeve 681 on ccda6a9 -> 11, all 1026 ->
-356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314.
+356 (the trunk's, still torn across a thigh), faces turned over 3807 -> 1314. Off a chair with a knee raised
+(crouching, knees up: :func:`~genb.render.dress.knee_lift.raised`) the trunk is now lifted up the trunk instead
+(:mod:`~genb.render.dress.knee_lift`): all torn 356 -> 76, turned over 1314 -> 446 (the rest kneeling on one
+knee, pushed as before), the front a 6 cm lift does not free (1655 vertices) left inside the body behind the thigh.
 
 Cost (thread CPU time, best of 5, base and this interleaved in one process, the 2-core machine at a load
 of 12-20; pressing the sleeves in, :mod:`~genb.render.dress.knee_press`, added 5.1 -> 6.2 ms a flexed coat or
@@ -43,7 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genb.render.dress import knee_press
+from genb.render.dress import knee_lift, knee_press
 from genb.render.dress.vec import norm
 
 LEG_FROM = 0.3  # leg coordinate (0 hip, 1 knee): the thigh from a third of the way down to the knee and the shin (not the hip crease the shell covers)
@@ -112,7 +115,8 @@ def _adjacency(faces: np.ndarray, count: int):
     return got[1]
 
 
-def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces: list, press=None) -> np.ndarray:
+def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces: list, press=None,
+          up: np.ndarray | None = None) -> np.ndarray:
     """The vertices moved, in place: ``vertices`` (G, 3) out of the legs (:func:`leg_push` of each of
     ``surfaces`` in turn, :data:`PASSES` rounds, spread by :func:`spread`, then as many rounds again),
     ``normals`` (G, 3) of the moved vertices turned by as much as their faces' normals turned.
@@ -121,7 +125,10 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
     skin, ``points`` may be a function ``() -> (points, normals)``, called only when some shell vertex is that near
     (a tall body cross-legged: none, 1.6 -> 0.4 ms). ``press``: ``((G,) bool, a function (M,) ids -> ((M, 3)
     anchors, (M,) metres))``: the vertices never pushed out of a leg but pressed in towards their anchors, at most
-    that near them (:func:`~genb.render.dress.knee_press.inward`), or None: none. Returns the (M,) moved vertex ids."""
+    that near them (:func:`~genb.render.dress.knee_press.inward`), or None: none. ``up``: (3,) the unit way up the
+    trunk: the other vertices in a leg lifted along it (:func:`~genb.render.dress.knee_lift.lift`, sloped round by
+    :func:`~genb.render.dress.knee_lift.envelope`; needs ``press``), those it leaves in a leg where they are, or None:
+    pushed out along the legs' normals. Returns the (M,) moved vertex ids."""
     v = np.asarray(vertices, np.float64)
     skin = _Surface(np.asarray(surfaces[0][0], np.float64), np.asarray(surfaces[0][1], np.float64), surfaces[0][2])
     lo, hi = skin.points.min(axis=0) - NEAR, skin.points.max(axis=0) + NEAR
@@ -140,15 +147,30 @@ def clear(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, surfaces
         s.start(near)
     skin.known(v[near], d[inside], j[inside])  # the first round's nearest skin points: those within NEAR
     push = np.zeros(v.shape)
-    push[near] = _passes(v[near], np.zeros((len(near), 3)), surfaces)
+    if up is None:
+        push[near] = _passes(v[near], np.zeros((len(near), 3)), surfaces)
     if pressed is not None:  # those in a leg pressed in towards the body they are draped from
         ids = near[pressed[near]]
         ids = ids[~knee_press.outside(v[ids], surfaces)]
         if len(ids):
             push[ids] = knee_press.inward(v[ids], *press[1](ids), surfaces)
+    if up is not None:  # the trunk lifted up it (dress.knee_lift), not pushed along the legs' normals
+        trunk = near[~pressed[near]]
+        push[trunk], deep = knee_lift.lift(v[trunk], trunk, up, surfaces)
+        trunk = np.delete(trunk, deep)  # (those still in a leg stay there, behind the thigh: pressed in, a sash fitted
+        # to them went under the trousers, tests/test_bags.py)
     if not (np.abs(push) > 1e-5).any():
         return np.zeros(0, np.int64)
-    push[near] = _passes(v[near], spread(push, faces)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
+    if up is None:
+        push[near] = _passes(v[near], spread(push, faces)[near], surfaces)  # spread, a point deep in a thigh comes near its skin
+    else:  # the lift sloped down round its patch (no step), then lifted again where that left one in a leg
+        lifted = np.zeros(len(v))
+        lifted[trunk] = push[trunk] @ up
+        off = np.ones(len(v), bool) if pressed is None else ~pressed
+        lifted = knee_lift.envelope(lifted, v, faces, off)
+        push = spread(np.where(off[:, None], 0.0, push), faces)
+        push[off] = lifted[off, None] * up
+        push[trunk] += knee_lift.lift(v[trunk] + push[trunk], trunk, up, surfaces)[0]
     is_moved = (np.abs(push) > 1e-5).any(axis=1)
     moved = np.flatnonzero(is_moved)
     f = np.asarray(faces, np.int64)
@@ -242,8 +264,9 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
     (:func:`~genb.render.dress.seat_tent.seat_weights` at most :data:`ON_SEAT`), ``cloth`` + :data:`MARGIN` over
     the tight trousers' (or shorts', leggings') surface on them: its sleeves (blend of the arms over a half) off
     the seat pressed in towards the body, at most to ``clearance`` from it or ``cloth`` over the tops worn under
-    it (:func:`~genb.render.dress.knee_press.anchored`), the rest pushed out along the legs' normals. Standing,
-    nothing is done."""
+    it (:func:`~genb.render.dress.knee_press.anchored`), the rest lifted up the trunk with a knee raised
+    (:mod:`~genb.render.dress.knee_lift`; on a chair or with the knees low pushed out along the legs' normals).
+    Standing, nothing is done."""
     from genb.core.conventions import PART_INDEX
     from genb.render.dress.coat_join import FLEX
     from genb.render.dress.seat_tent import flexed
@@ -260,7 +283,14 @@ def lay(wearer, shell, mesh, clearance: float, cloth: float = 0.0) -> None:
                if m.part == PART_INDEX["lower_clothes"] and ":" not in m.name]
     sleeves = off_seat & (np.asarray(shell.blend @ wearer.dresser.is_arm.astype(np.float32)).ravel() > 0.5)
     anchors = lambda ids: knee_press.anchored(wearer, shell, ids, clearance, cloth)  # noqa: E731
-    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms, (sleeves, anchors))
+    from genb.render.dress.coat_tail import on_chair
+
+    # off a chair with a knee raised the trunk lifted up it (dress.knee_lift); on one pushed out along the legs' normals
+    # as before (lifted, a coat's tail hung from the hem stood off the lap: tests/test_coat_lap.py 2.6 -> 10.6 %), and
+    # with the knees low (cross-legged, kneeling, legs out, a lunge: knee_lift.raised)
+    kp = wearer.keypoints
+    up = knee_lift.way(kp) if knee_lift.raised(kp) and not on_chair(kp) else None
+    clear(mesh.vertices, mesh.normals, mesh.faces, [skin] + bottoms, (sleeves, anchors), up)
 
 
 def _bottom(mesh, legs: np.ndarray, key):
