@@ -58,11 +58,11 @@ def tucked(flare: float) -> bool:
 def widened(tube, tuck: bool):
     """``tube`` with each radius the most (``tuck``: the least) of its level's and angle's neighbours' and its own:
     the cloth's coarse faces, spanning a level between two rows of its vertices, clear the wall's bulge between."""
-    r = tube.r
     pick = np.minimum if tuck else np.maximum
-    r = pick(r, pick(np.r_[r[:1], r[:-1]], np.r_[r[1:], r[-1:]]))
-    r = pick(r, pick(np.roll(r, 1, axis=1), np.roll(r, -1, axis=1)))
-    return dataclasses.replace(tube, r=r)
+    r = np.pad(tube.r, ((1, 1), (1, 1)), mode="edge")
+    r[:, 0], r[:, -1] = r[:, -2], r[:, 1]  # round the ring
+    r = pick(pick(r[:-2], r[1:-1]), r[2:])  # (L, A + 2): each level's and its neighbours'
+    return dataclasses.replace(tube, r=pick(pick(r[:, :-2], r[:, 1:-1]), r[:, 2:]))
 
 
 def radial_moves(tube, points: np.ndarray, share: np.ndarray, tuck: bool) -> np.ndarray:
@@ -101,7 +101,10 @@ def lay(legs: list, tubes: dict, parts: np.ndarray) -> None:
         if not len(moved):
             continue
         mesh.vertices = (X + move).astype(np.float32)
-        mesh.normals[moved] = mesh_normals(mesh.vertices, mesh.faces)[moved]
+        on = np.zeros(len(X), bool)
+        on[moved] = True
+        touching = mesh.faces[on[mesh.faces].any(axis=1)]  # every face a moved vertex's normal sums
+        mesh.normals[moved] = mesh_normals(mesh.vertices, touching)[moved]
 
 
 __all__ = ["GAP", "SLOPE", "lay", "lower_legs", "radial_moves", "tucked"]

@@ -62,9 +62,9 @@ class Tube:
         k = s * (len(lv) - 1)
         k0 = np.minimum(np.floor(k).astype(np.int64), len(lv) - 2)
         fk = k - k0
-        rk = self.r[k0] * (1 - fk)[:, None] + self.r[k0 + 1] * fk[:, None]  # (P, A)
-        rows = np.arange(len(points))
-        R = rk[rows, i0] * (1 - fa) + rk[rows, (i0 + 1) % A] * fa
+        i1 = (i0 + 1) % A
+        r = self.r
+        R = (r[k0, i0] * (1 - fa) + r[k0, i1] * fa) * (1 - fk) + (r[k0 + 1, i0] * (1 - fa) + r[k0 + 1, i1] * fa) * fk
         d = dq / np.maximum(rad, 1e-9)[:, None]
         return h, d[:, :1] * self.e1 + d[:, 1:] * self.e2, rad, R
 
