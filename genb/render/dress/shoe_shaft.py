@@ -8,7 +8,10 @@ its concave envelope (:func:`concave_envelope`: straight or bulging walls, never
 shaft reads as a stiff tube, not as a leg painted the boot's colour (the tight shell it replaced followed the
 calf, the ankle's narrowing and every hollow, and its top edge was the body's triangles cut along a line).
 At the top the wall turns over a rounded collar into the shaft (:data:`LIP` deep, the lining's colour inside);
-at the bottom it starts :data:`INTO` below the ankle, inside the upper. Pure geometry over arrays.
+at the bottom it starts :data:`INTO` below the ankle, inside the upper. Its outer wall, as radii round its axis
+(:class:`Tube`), is what trousers' legs lie over or tuck into (:mod:`genb.render.dress.boot_hem`). Its top is the
+skin's height at the boot's cut (:func:`shin_skin`), between the shin mesh's rings round it where none lies there.
+Pure geometry over arrays.
 """
 
 from __future__ import annotations
