@@ -22,6 +22,7 @@ move fades out at the knee); a hem strip's inner edge moves with the edge it han
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -55,12 +56,17 @@ def tucked(flare: float) -> bool:
     return flare < LEG_SLACK
 
 
+@functools.lru_cache(maxsize=None)
+def _around(L: int, A: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of an (L, A) table padded by one: the end levels repeated, the angles round the ring."""
+    return np.clip(np.arange(-1, L + 1), 0, L - 1)[:, None], (np.arange(-1, A + 1) % A)[None]
+
+
 def widened(tube, tuck: bool):
     """``tube`` with each radius the most (``tuck``: the least) of its level's and angle's neighbours' and its own:
     the cloth's coarse faces, spanning a level between two rows of its vertices, clear the wall's bulge between."""
     pick = np.minimum if tuck else np.maximum
-    r = np.pad(tube.r, ((1, 1), (1, 1)), mode="edge")
-    r[:, 0], r[:, -1] = r[:, -2], r[:, 1]  # round the ring
+    r = tube.r[_around(*tube.r.shape)]  # (L + 2, A + 2): the end levels repeated, round the ring
     r = pick(pick(r[:-2], r[1:-1]), r[2:])  # (L, A + 2): each level's and its neighbours'
     return dataclasses.replace(tube, r=pick(pick(r[:, :-2], r[:, 1:-1]), r[:, 2:]))
 
