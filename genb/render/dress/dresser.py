@@ -42,7 +42,7 @@ from genb.render.dress.hair_locks import hair_locks
 from genb.render.dress.hood import hood_lift
 from genb.render.dress.hang import BINS
 from genb.render.dress.loose import loose_garment
-from genb.render.dress import coat_join, texcoords
+from genb.render.dress import boot_hem, coat_join, texcoords
 from genb.render.dress.lod import FULL, Detail
 from genb.render.dress.shell_store import ShellStore
 from genb.render.dress.shells import Shell, build_shell, pose_shell
@@ -313,8 +313,8 @@ class Dresser:
         shoes = outfit.get("shoes") or {}
         if shoes.get("type", "barefoot") != "barefoot":
             w.out.extend(shoe_meshes(shoes, vertices, keypoints, self.atlas.faces, self.feet))
-            if shoes["cut"] < 1.8:  # a boot's shaft up the shin
-                w.out.append(self._shaft(shoes, vertices, keypoints))
+            if shoes["cut"] < 1.8:  # a boot's shaft up the shin, the trousers' legs over it or tucked in
+                w.out.append(self._shaft(shoes, w))
         self._add_hair(outfit, w, skin_colors)
         for acc in outfit.get("accessories", []):
             ACCESSORY_KINDS[acc["type"]].build(w, acc)
@@ -377,9 +377,11 @@ class Dresser:
         (:func:`genb.render.dress.loose.loose_garment`, whose arguments these are)."""
         return loose_garment(self, g, vertices, keypoints, waist, hem, margin, part, open_front, normals, detail, top, seat)
 
-    def _shaft(self, shoes: dict, vertices: np.ndarray, keypoints: np.ndarray) -> GarmentMesh:
-        """A boot's shaft: a stiff tube up the shin to the boot's cut (:mod:`genb.render.dress.shoe_shaft`)."""
-        v, f, col = boot_shaft(self.atlas, shoes, vertices, keypoints)
+    def _shaft(self, shoes: dict, w: Wearer) -> GarmentMesh:
+        """A boot's shaft: a stiff tube up the shin to the boot's cut (:mod:`genb.render.dress.shoe_shaft`); the
+        trousers' legs laid over it or tucked into it (:mod:`genb.render.dress.boot_hem`)."""
+        v, f, col, tubes = boot_shaft(self.atlas, shoes, w.vertices, w.keypoints)
+        boot_hem.lay(w.legs, tubes, self.atlas.parts)
         return GarmentMesh(v, mesh_normals(v, f), f, col, PART_INDEX["shoes"], self.shoe_shell(shoes["cut"]).covered,
                            f"{shoes['type']}:shaft")
 

@@ -154,6 +154,7 @@ def bottom(w: Wearer, g: dict, t: float, e: float) -> None:
     if w.detail.folds:  # the posed seat spanned: the cleft bridged, the folds softened (a small person: unseen)
         coarse = w.dresser.bottom_shell(g["length"], g["waist"], fine=False, ease=w.cut_ease(e)) if _fine(w, g) else None
         seat_fill.lay(w, shell, m, g["waist"], coarse)
+    w.legs.append((m, shell, float(g.get("flare", 0.0))))  # over a boot's shaft or tucked into it (dress.boot_hem)
 
 
 __all__ = ["FINE_PATTERNS", "bottom", "coat", "dress", "top"]

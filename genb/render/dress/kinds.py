@@ -61,6 +61,8 @@ class Wearer:
             out of the trousers dressed after them (:func:`~genb.render.dress.rib_bands.settle`).
         fit: the share of the garments' thickness and ease this body's size keeps (:func:`~genb.render.dress.fit.size_scale`:
             1 for an adult, less for a child); a garment's own thickness is ``fit`` times its record's.
+        legs: ``(mesh, shell, flare)`` per pair of trousers dressed so far: laid over a boot's shaft or tucked into
+            it (:func:`~genb.render.dress.boot_hem.lay`).
     """
 
     dresser: Any
@@ -81,6 +83,7 @@ class Wearer:
     hood: bool = False
     ribs: list = dataclasses.field(default_factory=list)
     fit: float = 1.0
+    legs: list = dataclasses.field(default_factory=list)
 
     def own(self, g: dict) -> float:
         """Metres: the garment record ``g``'s own thickness on this body (``fit`` times its record's)."""

@@ -8,11 +8,15 @@ its concave envelope (:func:`concave_envelope`: straight or bulging walls, never
 shaft reads as a stiff tube, not as a leg painted the boot's colour (the tight shell it replaced followed the
 calf, the ankle's narrowing and every hollow, and its top edge was the body's triangles cut along a line).
 At the top the wall turns over a rounded collar into the shaft (:data:`LIP` deep, the lining's colour inside);
-at the bottom it starts :data:`INTO` below the ankle, inside the upper. Pure geometry over arrays.
+at the bottom it starts :data:`INTO` below the ankle, inside the upper. Its outer wall, as radii round its axis
+(:class:`Tube`), is what trousers' legs lie over or tuck into (:mod:`genb.render.dress.boot_hem`). Its top is the
+skin's height at the boot's cut (:func:`shin_skin`), between the shin mesh's rings round it where none lies there.
+Pure geometry over arrays.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -27,6 +31,45 @@ INTO = 0.02  # how far under the ankle joint the shaft starts (inside the upper)
 ABOVE = 0.03  # how far over the top the skin its top ring holds reaches, adult, metres
 LIP = 0.012  # how far the collar's lining reaches down inside the shaft
 COLLAR = 0.35  # the collar's roll: its inner edge in by this share of the wall's thickness
+
+
+@dataclasses.dataclass(frozen=True)
+class Tube:
+    """A shaft's outer wall as radii round a straight axis (what the trousers' legs lie over or tuck into,
+    :mod:`genb.render.dress.boot_hem`). ankle: (3,) world; up, e1, e2: (3,) the shin's frame (e1 the foot's way);
+    levels: (L,) heights up ``up`` from the ankle, metres; axis: (L, 2) the axis in (e1, e2); r: (L, A) the wall's
+    radius at :data:`SHAFT_RING` angles (0 along e1, counter-clockwise about ``up``)."""
+
+    ankle: np.ndarray
+    up: np.ndarray
+    e1: np.ndarray
+    e2: np.ndarray
+    levels: np.ndarray
+    axis: np.ndarray
+    r: np.ndarray
+
+    def wall(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For (P, 3) world ``points``: (P,) their height up the shin, (P, 3) unit directions out from the axis,
+        (P,) their distance from it and (P,) the wall's radius there (its top ring's over the top, its bottom's
+        under the bottom; between the ring's points read linearly in angle, just outside the wall's flat chords)."""
+        rel = points - self.ankle
+        h = rel @ self.up
+        lv = self.levels
+        s = np.clip((h - lv[0]) / (lv[-1] - lv[0]), 0.0, 1.0)
+        dq = np.stack([rel @ self.e1, rel @ self.e2], 1) - (self.axis[0] + s[:, None] * (self.axis[-1] - self.axis[0]))
+        rad = np.sqrt((dq * dq).sum(1))
+        A = self.r.shape[1]
+        a = np.mod(np.arctan2(dq[:, 1], dq[:, 0]) / (2 * np.pi) * A, A)
+        i0 = np.floor(a).astype(np.int64) % A
+        fa = a - np.floor(a)
+        k = s * (len(lv) - 1)
+        k0 = np.minimum(np.floor(k).astype(np.int64), len(lv) - 2)
+        fk = k - k0
+        i1 = (i0 + 1) % A
+        r = self.r
+        R = (r[k0, i0] * (1 - fa) + r[k0, i1] * fa) * (1 - fk) + (r[k0 + 1, i0] * (1 - fa) + r[k0 + 1, i1] * fa) * fk
+        d = dq / np.maximum(rad, 1e-9)[:, None]
+        return h, d[:, :1] * self.e1 + d[:, 1:] * self.e2, rad, R
 
 
 @functools.lru_cache(maxsize=None)
@@ -77,7 +120,7 @@ def shaft_faces(S: int, n: int) -> np.ndarray:
 
 
 def shaft(leg: np.ndarray, ankle: np.ndarray, knee: np.ndarray, forward: np.ndarray, top: float, thickness: float,
-          size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, Tube]:
     """The shaft's mesh.
 
     Args:
@@ -85,7 +128,8 @@ def shaft(leg: np.ndarray, ankle: np.ndarray, knee: np.ndarray, forward: np.ndar
             keypoints. forward: (3,) the foot's way (heel to toes). top: the shaft's top, metres up the shin from
             the ankle. thickness: its wall's room off the skin. size: the last's scale (a child's shorter lip).
     Returns:
-        (vertices (M, 3) world, faces (F, 3) uint32 facing out, (M,) bool the collar's lining (inside)).
+        (vertices (M, 3) world, faces (F, 3) uint32 facing out, (M,) bool the collar's lining (inside), its
+        outer wall as a :class:`Tube`).
     """
     up = knee - ankle
     up = up / max(float(np.linalg.norm(up)), 1e-9)
@@ -134,40 +178,59 @@ def shaft(leg: np.ndarray, ankle: np.ndarray, knee: np.ndarray, forward: np.ndar
          + (ax[:, 1, None] + rs * d[:, 1][None])[..., None] * e2[None, None])
     lining = np.zeros((S, SHAFT_RING), bool)
     lining[-2:] = True  # the roll's inner edge and the lining below it
-    return v.reshape(-1, 3), shaft_faces(S, SHAFT_RING), lining.ravel()
+    return v.reshape(-1, 3), shaft_faces(S, SHAFT_RING), lining.ravel(), Tube(ankle, up, e1, e2, levels, axis, r)
 
 
 
-_SHINS: dict = {}  # (id(atlas), cut) -> (atlas, side -> (the shin's vertex ids, those at the cut))
+_SHINS: dict = {}  # (id(atlas), cut) -> (atlas, side -> (the shin's vertex ids, the rings round the cut, weight))
 
 
-def shin_skin(atlas, cut: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _rings_round(leg: np.ndarray, on: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The vertex ids within 0.02 of ``cut`` twice and weight 0; where no ring of the shin's mesh lies there (its
+    leg coordinate jumps 1.57 -> 1.65 and 1.68 -> 1.77), the nearest ring under the cut and the one over it (each
+    within 0.02 of its own) and the cut's share of the way from the one to the other."""
+    at = np.flatnonzero(on & (np.abs(leg - cut) < 0.02))
+    if len(at):
+        return at, at, 0.0
+    lo, hi = leg[on & (leg < cut)].max(initial=-np.inf), leg[on & (leg > cut)].min(initial=np.inf)
+    if not np.isfinite(lo) or not np.isfinite(hi):
+        return at, at, 0.0
+    return (np.flatnonzero(on & (np.abs(leg - lo) < 0.02)), np.flatnonzero(on & (np.abs(leg - hi) < 0.02)),
+            float((cut - lo) / (hi - lo)))
+
+
+def shin_skin(atlas, cut: float) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
     """Per side (N,) the lower leg's vertex ids from 0.15 above ``cut`` down (the skin a shaft up to ``cut`` stands
-    round, by the body's leg coordinate) and (M,) those within 0.02 of ``cut`` (where its top is); made once a body."""
+    round, by the body's leg coordinate) and where its top is: the vertex ids of the rings round ``cut`` and the share
+    of the second (:func:`_rings_round`); made once a body."""
     got = _SHINS.get((id(atlas), cut))
     if got is None or got[0] is not atlas:
         leg = np.nan_to_num(atlas.leg, nan=-np.inf)
         out = {}
         for side in ("left", "right"):
             on = atlas.parts == PART_INDEX[f"{side}_lower_leg"]
-            out[side] = (np.flatnonzero(on & (leg >= cut - 0.15)), np.flatnonzero(on & (np.abs(leg - cut) < 0.02)))
+            out[side] = (np.flatnonzero(on & (leg >= cut - 0.15)), *_rings_round(leg, on, cut))
         got = _SHINS[(id(atlas), cut)] = (atlas, out)
     return got[1]
 
 
 def boot_shaft(atlas, shoes: dict, vertices: np.ndarray, keypoints: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Tube]]:
     """Both legs' shafts of boots ``shoes`` (``cut``, ``thickness``: the wall's room off the skin's convex outline,
     ``color``) as one mesh: (vertices (M, 3) float32 world, faces (F, 3) uint32, colours (M, 3) float32: the upper's,
-    the collar's lining inside). ``vertices``: (V, 3) the posed body, world, metres; ``keypoints``: (25, 3) BODY25."""
-    vs, fs, ls, base = [], [], [], 0
-    for side, (ids, near) in shin_skin(atlas, float(shoes["cut"])).items():
+    the collar's lining inside) and per side its outer wall (:class:`Tube`). ``vertices``: (V, 3) the posed body,
+    world, metres; ``keypoints``: (25, 3) BODY25."""
+    vs, fs, ls, tubes, base = [], [], [], {}, 0
+    for side, (ids, below, above, w) in shin_skin(atlas, float(shoes["cut"])).items():
         kp = lambda name: keypoints[K25[f"{side}_{name}"]].astype(np.float64)  # noqa: E731
         ankle, knee = kp("ankle"), kp("knee")
         up = (knee - ankle) / max(float(np.linalg.norm(knee - ankle)), 1e-9)
-        top = float(np.mean((vertices[near] - ankle) @ up)) if len(near) else 0.15
+        # the top: the skin's height at the cut (between the shin's rings round it: a fixed 15 cm stood a child's
+        # shaft's top over the skin it holds, its top ring shrunk to the wall's thickness round the axis)
+        height = lambda at: float(np.mean((vertices[at] - ankle) @ up))  # noqa: E731
+        top = (height(below) * (1.0 - w) + height(above) * w if w else height(below)) if len(below) else 0.15
         size = float(np.clip(np.linalg.norm(knee - ankle) / 0.42, 0.55, 1.25))
-        v, f, lin = shaft(vertices[ids].astype(np.float64), ankle, knee, 0.5 * (kp("big_toe") + kp("small_toe")) - kp("heel"),
+        v, f, lin, tubes[side] = shaft(vertices[ids].astype(np.float64), ankle, knee, 0.5 * (kp("big_toe") + kp("small_toe")) - kp("heel"),
                           top, float(shoes["thickness"]), size)
         vs.append(v)
         fs.append(f + base)
@@ -177,4 +240,4 @@ def boot_shaft(atlas, shoes: dict, vertices: np.ndarray, keypoints: np.ndarray
     upper = hex_rgb(shoes["color"])
     col = np.where(np.concatenate(ls)[:, None], palette(upper, upper)["lining"], upper)
     col = col * (0.96 + 0.06 * hash_noise(v.astype(np.float64) * 7.0))[:, None]
-    return v, np.ascontiguousarray(np.concatenate(fs), np.uint32), col.astype(np.float32)
+    return v, np.ascontiguousarray(np.concatenate(fs), np.uint32), col.astype(np.float32), tubes
