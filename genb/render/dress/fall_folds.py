@@ -140,12 +140,10 @@ def fold(X: np.ndarray, rest: np.ndarray, share: float, floor: float) -> tuple[n
     refined round the ring (:func:`refine`: bins * :data:`SUB` columns) and folded (:func:`heights` along
     :func:`~genb.render.dress.settle.grid_normals`): the grid (rings, bins * SUB, 3) and the slope vectors
     (same shape) to tilt its normals by (:func:`tilt`). ``share``: :func:`~genb.render.dress.fall.low`
-    (0: returned as it is, no slope), or per vertex, (rings, bins) (a seated lap's front,
-    :func:`~genb.render.dress.seat_lap.fold_share`); ``rest``: (rings, bins, 3) the rest grid; ``floor``: the ground's height."""
-    if np.max(share) <= 0.0:
+    (0: returned as it is, no slope); ``rest``: (rings, bins, 3) the rest grid; ``floor``: the ground's height."""
+    if share <= 0.0:
         return X, np.zeros_like(X)
     X, rest = refine(lay_hem(X, floor)), refine(rest)
-    share = share if np.ndim(share) == 0 else np.clip(refine(np.repeat(np.asarray(share, np.float64)[..., None], 3, -1))[..., 0], 0.0, 1.0)
     h, dh = heights(X, rest, share)
     N = grid_normals(X)
     around = roll(X, -1, axis=1) - roll(X, 1, axis=1)

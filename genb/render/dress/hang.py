@@ -365,9 +365,9 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     X = seat_lap.lay(fall.out_of_legs(X, pc, floor, (A, B, F, Rm, cand, terms)), points, np.maximum(skin_clear, 0.5 * margin + 0.003), keypoints) if skirt else X  # fallen cloth on a thigh: out of it again; seated: the lap on the thighs
     X = _last_steps(X, lb, vertices, fp[0][0], (A, B, F, R, Rm, cand, terms), (tree, points, pnormals, skin_clear), floor, out,
                     skirt=skirt, top=top, closed=closed if open_front else None, seat=seat, keypoints=keypoints, span=span)
-    X, slope = fall_folds.fold(X, rest, fall.low(pc, floor) or seat_lap.fold_share(pc, radial), floor) if skirt else (X, None)  # folds where it fell, or on a seated lap (finer columns)
+    X, slope = fall_folds.fold(X, rest, fall.low(pc, floor), floor) if skirt else (X, None)  # folds where it fell (finer columns)
     X, slope = fall_folds.fold_tail(X, rest, floor, closed) if top is not None else (X, slope)  # a coat's tail on the ground
-    v, f, uv, n = _grid_mesh(seat_cloth.push_grid(X, seat) if skirt else X, theta, closed, slit, z_hem - z_top)  # a skirt's folds or finer grid into a seat: out again
+    v, f, uv, n = _grid_mesh(X, theta, closed, slit, z_hem - z_top)
     return v, f, uv, n if slope is None or not slope.any() else fall_folds.tilt(n, slope.reshape(-1, 3))
 
 
