@@ -33,10 +33,12 @@ SPREAD = 2  # passes of over_cloth's lift spread to its grid neighbours
 SMOOTH = 3  # passes of averaging the drop with each point's two ring neighbours
 
 
-def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray, clear: float = CLEAR, fade: float = FADE) -> np.ndarray:
     """(rings, bins, 3) the seated tail ``X`` (rings, bins, 3; ring 0 on the coat's hem, kept) with its front
     laid on the thighs (see the module). ``points``: (N, 3) the posed legs' skin; ``keypoints``: (25, 3)
-    BODY25 (the hips' line gives the front)."""
+    BODY25 (the hips' line gives the front); ``clear``: metres it keeps over the skin, ``fade``: metres of cloth
+    down a column over which the drop comes in (a skirt's lap, :mod:`~genb.render.dress.seat_lap`: its own offset,
+    from lower under the waist)."""
     X = np.asarray(X, np.float64)
     rings, bins, _ = X.shape
     if rings < 2 or not len(points):
@@ -48,12 +50,12 @@ def lay(X: np.ndarray, points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     on = np.ravel(front > 0)
     support[on] = _support(X.reshape(-1, 3)[on], P)
     support = support.reshape(rings, bins)
-    drop = np.where(np.isfinite(support), np.maximum(X[..., 2] - (support + CLEAR), 0.0), np.nan)
+    drop = np.where(np.isfinite(support), np.maximum(X[..., 2] - (support + clear), 0.0), np.nan)
     allowed = np.where(np.isfinite(support), drop, np.inf)
     drop = _smooth(np.where(front > 0, drop, 0.0))
     edge = np.linalg.norm(np.diff(X, axis=0), axis=-1)
     down = np.vstack([np.zeros((1, bins)), np.cumsum(edge, axis=0)])  # cloth down each column from the top ring
-    drop = np.minimum(np.minimum(drop, allowed), DEEPEST) * front * np.clip(down / FADE, 0.0, 1.0)
+    drop = np.minimum(np.minimum(drop, allowed), DEEPEST) * front * np.clip(down / fade, 0.0, 1.0)
     drop = np.minimum(_soften(drop), allowed)  # no steps between the lap and the sides
     Y = X.copy()
     Y[..., 2] -= drop

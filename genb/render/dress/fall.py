@@ -56,7 +56,7 @@ def low(pc: dict, ground: float) -> float:
 
 
 def fall(X: np.ndarray, rest: np.ndarray, free: np.ndarray, capsules: tuple, floor: float, seat=None,
-         rounds: int = ROUNDS, stretch: float = 1.04) -> np.ndarray:
+         rounds: int = ROUNDS, stretch: float = 1.04, pinned: np.ndarray | None = None) -> np.ndarray:
     """(rings, bins, 3) the relaxed grid ``X`` (rings, bins, 3) fallen: ``rounds`` rounds of gravity
     (:data:`GRAVITY` times ``free``) and a pull back to ``X`` (:data:`MEMORY`), columns and rings kept no
     longer than at rest (Jacobi, shared by the vertices not held), the edges' midpoints out of the legs every
@@ -71,6 +71,8 @@ def fall(X: np.ndarray, rest: np.ndarray, free: np.ndarray, capsules: tuple, flo
             radii with the cloth's offset). floor: the ground's height (metres). seat: a sitter's
             :class:`~genb.render.dress.seat_cloth.Seat` or None.
         stretch: ring edges may reach this times their rest length.
+        pinned: (rings, bins) bool vertices held where they are from the start (a seated lap's sides and back,
+            :mod:`~genb.render.dress.seat_lap`), or None: the waist ring only.
     """
     A, B, F, R = capsules
     rings, bins, _ = X.shape
@@ -79,7 +81,7 @@ def fall(X: np.ndarray, rest: np.ndarray, free: np.ndarray, capsules: tuple, flo
     X0 = X
     X = X.copy()
     g = (GRAVITY * free)[1:]
-    held = np.zeros((rings, bins), bool)
+    held = np.zeros((rings, bins), bool) if pinned is None else np.array(pinned, bool)
     held[0] = True  # the waist ring is pinned
     for it in range(rounds):
         if it % RECHECK == 0:

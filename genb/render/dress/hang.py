@@ -49,7 +49,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from genb.core.conventions import BODY25_INDEX as K25, PART_INDEX
-from genb.render.dress import coat_hang, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_panel, seat_cloth, stride, under_hands, waist_front
+from genb.render.dress import coat_hang, coat_join, coat_lap, coat_tail, fall, fall_folds, knee_panel, seat_cloth, seat_lap, stride, under_hands, waist_front
 from genb.render.dress.capsules import capsule_terms, leg_capsules, nearest_capsules, push_out
 from genb.render.dress.settle import ROUNDS, edge_midpoints, grid_normals, settle, skinned, spread_edge_pushes
 from genb.render.dress.texcoords import SKIRT_RADIUS_M
@@ -348,7 +348,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
     seat = coat_tail.seat_for(seat, vertices, atlas.parts == TORSO, keypoints) if slit else seat  # seated: on a seat, given or guessed
     X0, Rm, legs_off = coat_hang.tail_steps(X0, rest, radial, W, (fr, fp), pc, floor, slit, (A, B, R), top, keypoints, vertices[lb.lower[::3]], margin)  # a coat's tail
     X, (cand, terms) = relax(X0, rest, A, B, F, Rm, floor, closed=closed, edges=edges, seat=seat)
-    X, (cand, terms) = knee_panel.after_relax(fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]), pc, atlas, vertices, (A, B, F, Rm), floor) if skirt else (X, (cand, terms))  # onto the legs and the ground; folded knees: close round the legs; below a raised knee it hangs
+    X, (cand, terms) = seat_lap.sag(knee_panel.after_relax(fall.after_relax((X, (cand, terms)), rest, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]), pc, atlas, vertices, (A, B, F, Rm), floor), rest, radial, W, pc, (A, B, F, Rm), floor, seat, vertices[lb.arms]) if skirt else (X, (cand, terms))  # onto the legs and the ground; folded knees: close round the legs; below a raised knee it hangs; seated: onto the lap, sagging between the knees
     # 3. Settled against the trunk and legs: the full offset over the hips (a coat tail stays over
     #    the coat), half of it over the legs (dress.settle)
     low = lb.lower
@@ -362,7 +362,7 @@ def hang_grid(lb: LowerBody, atlas, vertices: np.ndarray, normals: np.ndarray, k
                (A, B, F, Rm, cand, terms), np.reshape(floor, -1) if slit else floor, rounds=settle_rounds,
                skin_clear=(skin_clear := np.where(atlas.parts[low] == TORSO, margin + 0.004, 0.0)),  # over the trunk: over the top too
                out=out, seat=seat)
-    X = fall.out_of_legs(X, pc, floor, (A, B, F, Rm, cand, terms)) if skirt else X  # fallen cloth on a thigh: out of it again
+    X = seat_lap.lay(fall.out_of_legs(X, pc, floor, (A, B, F, Rm, cand, terms)), points, np.maximum(skin_clear, 0.5 * margin + 0.003), keypoints) if skirt else X  # fallen cloth on a thigh: out of it again; seated: the lap on the thighs
     X = _last_steps(X, lb, vertices, fp[0][0], (A, B, F, R, Rm, cand, terms), (tree, points, pnormals, skin_clear), floor, out,
                     skirt=skirt, top=top, closed=closed if open_front else None, seat=seat, keypoints=keypoints, span=span)
     X, slope = fall_folds.fold(X, rest, fall.low(pc, floor), floor) if skirt else (X, None)  # folds where it fell (finer columns)
